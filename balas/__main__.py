@@ -1,0 +1,3 @@
+from balas.cli import app
+
+app()

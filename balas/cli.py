@@ -1,0 +1,211 @@
+"""The `balas` command: run the system or one service, simulate a customer, look at the results."""
+
+import asyncio
+import importlib
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
+
+import httpx
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from balas import simulate as simulation
+from balas.supervisor import SERVICES, run_everything
+from shared import mongo
+from shared.infra import EmbeddedServers
+from shared.logging import configure_logging
+from shared.settings import Settings
+from shared.stores import Store, save_store
+
+app = typer.Typer(help="Balas: WhatsApp customer communication for WooCommerce stores.",
+                  no_args_is_help=True)
+store_app = typer.Typer(help="Stores and their WhatsApp numbers.", no_args_is_help=True)
+kpi_app = typer.Typer(help="KPI figures as the dashboard reads them.", no_args_is_help=True)
+app.add_typer(store_app, name="store")
+app.add_typer(kpi_app, name="kpi")
+console = Console()
+
+
+@app.command()
+def run(
+    service: Annotated[str | None, typer.Argument(help=f"One of {', '.join(SERVICES)}.")] = None,
+    port: Annotated[int | None, typer.Option(help="HTTP port (webhooks or /metrics).")] = None,
+) -> None:
+    """Run everything (embedded servers unless configured), or one service."""
+    settings = Settings()
+    if service is None:
+        configure_logging(settings, "balas")
+        run_everything(settings)
+        return
+    if service not in SERVICES:
+        raise typer.BadParameter(f"unknown service {service!r}; choose from {', '.join(SERVICES)}")
+    module = importlib.import_module(f"services.{service}.app")
+    asyncio.run(module.main(port))
+
+
+@app.command()
+def infra() -> None:
+    """Start only the embedded Kafka and MongoDB servers, until Ctrl-C."""
+    settings = Settings()
+    configure_logging(settings, "infra")
+    servers = EmbeddedServers(settings.data_dir, settings.embedded_kafka_port,
+                              settings.embedded_mongodb_port)
+    servers.start()
+    try:
+        asyncio.run(servers.wait_until_ready())
+        console.print(f"KAFKA_BOOTSTRAP_SERVERS={servers.kafka_bootstrap_servers}")
+        console.print(f"MONGODB_URI={servers.mongodb_uri}")
+        console.print("Ctrl-C stops them.")
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        servers.stop()
+
+
+def _with_db(work: Callable[[mongo.Database], Awaitable[Any]]) -> Any:
+    settings = Settings()
+
+    async def go() -> Any:
+        client = mongo.connect(settings.mongodb_uri_or_embedded)
+        try:
+            return await work(client[settings.mongodb_database])
+        finally:
+            await client.close()
+
+    return asyncio.run(go())
+
+
+@store_app.command("add")
+def store_add(
+    store_id: Annotated[str, typer.Option("--id", help="Short id, e.g. toko-budi.")],
+    name: Annotated[str, typer.Option(help="Name customers know the store by.")],
+    whatsapp_number: Annotated[str, typer.Option("--number", help="E.164, e.g. +6281234567890.")],
+    system_prompt: Annotated[str | None, typer.Option(help="The bot's instructions.")] = None,
+    timezone: Annotated[str, typer.Option(help="IANA timezone.")] = "Asia/Jakarta",
+) -> None:
+    """Create or update a store."""
+    store = Store(_id=store_id, name=name, whatsapp_number=whatsapp_number, timezone=timezone)
+    if system_prompt:
+        store = store.model_copy(update={"system_prompt": system_prompt})
+    _with_db(lambda db: save_store(db, store))
+    console.print(f"store [bold]{store_id}[/] answers WhatsApp messages to {whatsapp_number}")
+
+
+@store_app.command("list")
+def store_list() -> None:
+    """List stores."""
+    stores = _with_db(lambda db: db[mongo.STORES].find().to_list())
+    table = Table("id", "name", "WhatsApp number", "timezone")
+    for document in stores:
+        store = Store.model_validate(document)
+        table.add_row(store.id, store.name, store.whatsapp_number, store.timezone)
+    console.print(table)
+
+
+@app.command("simulate")
+def simulate(
+    text: Annotated[str, typer.Argument(help="What the customer writes.")],
+    customer: Annotated[str, typer.Option(help="The customer's number.")] = "+6281234567890",
+    to: Annotated[str | None, typer.Option(help="The store's number (default: demo).")] = None,
+    ingest_url: Annotated[str | None, typer.Option(help="Where ingest listens.")] = None,
+    wait: Annotated[float, typer.Option(help="Seconds to wait for the reply.")] = 60.0,
+) -> None:
+    """Send a correctly signed Twilio webhook, then show the stored reply and the KPI bucket."""
+    settings = Settings()
+    form = simulation.inbound_message_form(
+        customer=customer, store_number=to or settings.demo_whatsapp_number, text=text
+    )
+    path = simulation.WHATSAPP_WEBHOOK_PATH
+    signature = simulation.twilio_signature(
+        settings.twilio_auth_token.get_secret_value(),
+        settings.public_base_url.rstrip("/") + path,
+        form,
+    )
+    target = (ingest_url or f"http://{settings.ingest_host}:{settings.ingest_port}") + path
+    response = httpx.post(target, data=form, headers={"X-Twilio-Signature": signature})
+    console.print(f"webhook → HTTP {response.status_code} {response.text[:200]}")
+    if response.status_code != 200:
+        raise typer.Exit(1)
+    reply = _with_db(lambda db: _wait_for_reply(db, form["MessageSid"], wait))
+    if reply is None:
+        console.print(f"[red]no reply within {wait:.0f} s[/]; check the responder's log")
+        raise typer.Exit(1)
+    state = reply["state"] + (f" ({reply['not_sent_reason']})" if reply.get("not_sent_reason") else "")
+    console.print(f"reply, {escape(state)}: [bold]{escape(reply['text'])}[/]")
+    kpi_show(store=reply["store_id"], hours=1)
+
+
+async def _wait_for_reply(db: mongo.Database, message_sid: str, wait: float) -> Any:
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        reply = await db[mongo.MESSAGES].find_one(
+            {"_id": f"reply:{message_sid}", "state": {"$ne": "sending"}}
+        )
+        if reply:
+            return reply
+        await asyncio.sleep(0.25)
+    return None
+
+
+@kpi_app.command("show")
+def kpi_show(
+    store: Annotated[str, typer.Option(help="Store id.")] = "demo",
+    hours: Annotated[int, typer.Option(help="How many recent hours.")] = 24,
+) -> None:
+    """Print a store's hourly KPI buckets (UTC hours)."""
+    from services.kpi_aggregator.buckets import percentile
+
+    since = datetime.now(UTC) - timedelta(hours=hours)
+    buckets = _with_db(
+        lambda db: db[mongo.KPI_HOURLY]
+        .find({"store_id": store, "hour": {"$gte": since.replace(minute=0, second=0)}})
+        .sort("hour", 1)
+        .to_list()
+    )
+    table = Table("hour (UTC)", "inbound", "bot replies", "agent replies", "not sent",
+                  "customers", "first responses", "p50 first response", "delivery failures",
+                  title=f"KPIs of store {store}")
+    for bucket in buckets:
+        outbound = bucket.get("outbound_messages", {})
+        first = bucket.get("first_response", {})
+        p50 = percentile(first.get("histogram", {}), 0.5)
+        table.add_row(
+            f"{bucket['hour']:%Y-%m-%d %H:00}",
+            str(bucket.get("inbound_messages", 0)),
+            str(outbound.get("bot", 0)),
+            str(outbound.get("agent", 0)),
+            str(bucket.get("replies_not_sent", 0)),
+            str(bucket.get("unique_customers", 0)),
+            str(first.get("count", 0)),
+            "-" if p50 is None else f"{p50:.1f} s",
+            str(bucket.get("delivery", {}).get("failed", 0)),
+        )
+    console.print(table)
+
+
+@app.command("messages")
+def messages(
+    store: Annotated[str, typer.Option(help="Store id.")] = "demo",
+    limit: Annotated[int, typer.Option(help="How many.")] = 20,
+) -> None:
+    """Print a store's most recent messages."""
+    recent = _with_db(
+        lambda db: db[mongo.MESSAGES].find({"store_id": store}).sort("created_at", -1)
+        .limit(limit).to_list()
+    )
+    table = Table("time (UTC)", "conversation", "from", "state", "text")
+    for message in reversed(recent):
+        table.add_row(
+            f"{message['created_at']:%H:%M:%S}",
+            message["conversation_id"].split(":", 1)[-1],
+            message.get("author", ""),
+            message.get("state", message.get("delivery_status", "")) or "",
+            (message.get("text") or "")[:80],
+        )
+    console.print(table)

@@ -1,0 +1,26 @@
+"""enricher: keeps conversation cards; classification and knowledge extraction plug in here."""
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from functools import partial
+
+from services.enricher.handlers import GROUP, EnricherDeps, on_message_received, on_reply_sent
+from shared import topics
+from shared.consumer import KeyedConsumer
+from shared.runtime import Consumer, Runtime, run_worker
+
+METRICS_PORT = 9102
+
+
+@asynccontextmanager
+async def consumers(runtime: Runtime) -> AsyncIterator[Sequence[Consumer]]:
+    deps = EnricherDeps(mongo=runtime.mongo, db=runtime.db)
+    routes = {
+        topics.WHATSAPP_INBOUND: partial(on_message_received, deps=deps),
+        topics.MESSAGES_OUTBOUND: partial(on_reply_sent, deps=deps),
+    }
+    yield [KeyedConsumer(routes=routes, **runtime.consumer_options(GROUP))]
+
+
+async def main(port: int | None = None) -> None:
+    await run_worker(GROUP, consumers, port or METRICS_PORT)

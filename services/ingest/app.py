@@ -1,0 +1,53 @@
+"""ingest: a thin HTTP service that turns webhooks into Kafka events. No LLM, no slow I/O."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import structlog
+from fastapi import FastAPI
+from faststream.kafka.fastapi import KafkaRouter
+from twilio.request_validator import RequestValidator
+
+from services.ingest import webhooks
+from services.ingest.deps import IngestContext
+from services.ingest.receipts import WebhookReceipts
+from shared.http import ops_router, serve_until, stop_on_signals
+from shared.kafka import broker_options
+from shared.logging import configure_logging
+from shared.runtime import open_runtime
+from shared.settings import Settings
+from shared.stores import StoreDirectory
+
+log = structlog.get_logger(__name__)
+
+
+def create_app(settings: Settings) -> FastAPI:
+    # FastStream's Kafka integration owns the producer; its AsyncAPI page stays off because it
+    # would offer an unauthenticated way to publish.
+    kafka = KafkaRouter(**broker_options(settings, "ingest"), schema_url=None)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with kafka.lifespan_context(app), open_runtime(settings, kafka.broker) as runtime:
+            app.state.ingest = IngestContext(
+                settings=settings,
+                broker=kafka.broker,
+                stores=StoreDirectory(runtime.db),
+                receipts=WebhookReceipts(runtime.db),
+                twilio_validator=RequestValidator(settings.twilio_auth_token.get_secret_value()),
+            )
+            app.include_router(ops_router(runtime.readiness_checks()))
+            yield
+
+    app = FastAPI(title="Balas ingest", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app.include_router(webhooks.router)
+    return app
+
+
+async def main(port: int | None = None) -> None:
+    settings = Settings()
+    configure_logging(settings, "ingest")
+    app = create_app(settings)
+    port = port or settings.ingest_port
+    log.info("ingest listening", url=f"http://{settings.ingest_host}:{port}")
+    await serve_until(app, settings.ingest_host, port, stop_on_signals())

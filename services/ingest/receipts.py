@@ -1,0 +1,24 @@
+"""Which Twilio messages ingest already published, so a retried webhook publishes nothing new.
+
+This is a fast path, not the guarantee: the receipt is written after Kafka acknowledged, so a
+crash in between republishes the same event (same `event_id`), which consumers deduplicate.
+"""
+
+from pymongo.errors import DuplicateKeyError
+
+from shared.events import utcnow
+from shared.mongo import WEBHOOK_RECEIPTS, Database
+
+
+class WebhookReceipts:
+    def __init__(self, db: Database) -> None:
+        self._collection = db[WEBHOOK_RECEIPTS]
+
+    async def seen(self, message_sid: str) -> bool:
+        return await self._collection.find_one({"_id": message_sid}, {"_id": 1}) is not None
+
+    async def record(self, message_sid: str) -> None:
+        try:
+            await self._collection.insert_one({"_id": message_sid, "received_at": utcnow()})
+        except DuplicateKeyError:
+            pass  # a concurrent retry of the same webhook recorded it first

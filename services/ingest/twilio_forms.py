@@ -1,0 +1,109 @@
+"""Twilio's webhook forms as pydantic models, and the events they become. No I/O here."""
+
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+
+from shared.events import (
+    DeliveryStatus,
+    DeliveryStatusChanged,
+    Media,
+    MessageReceived,
+    event_id_for,
+    utcnow,
+)
+from shared.identity import conversation_id
+from shared.stores import Store
+
+WHATSAPP_PREFIX = "whatsapp:"
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
+
+
+def _whatsapp_number(address: str) -> str:
+    """`whatsapp:+6281234567890` -> `+6281234567890`."""
+    number = address.removeprefix(WHATSAPP_PREFIX)
+    if not address.startswith(WHATSAPP_PREFIX) or not (
+        number.startswith("+") and number[1:].isdigit() and 8 <= len(number) <= 16
+    ):
+        raise ValueError("must be a WhatsApp address like whatsapp:+6281234567890")
+    return number
+
+
+WhatsAppNumber = Annotated[str, AfterValidator(_whatsapp_number)]
+TwilioSid = Annotated[str, Field(pattern=r"^[A-Z]{2}[0-9a-fA-F]{32}$")]
+
+
+class _TwilioForm(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class InboundMessageForm(_TwilioForm):
+    """The form Twilio posts when a customer writes to a store's WhatsApp number."""
+
+    message_sid: TwilioSid = Field(alias="MessageSid")
+    from_number: WhatsAppNumber = Field(alias="From")
+    to_number: WhatsAppNumber = Field(alias="To")
+    body: str = Field("", alias="Body", max_length=4096)
+    profile_name: str | None = Field(None, alias="ProfileName", max_length=256)
+    num_media: int = Field(0, alias="NumMedia", ge=0, le=10)
+    media: list[Media] = Field(default_factory=list)
+
+
+class StatusCallbackForm(_TwilioForm):
+    """The form Twilio posts when a message we sent changes state."""
+
+    message_sid: TwilioSid = Field(alias="MessageSid")
+    status: DeliveryStatus = Field(alias="MessageStatus")
+    from_number: WhatsAppNumber = Field(alias="From")
+    to_number: WhatsAppNumber = Field(alias="To")
+    error_code: str | None = Field(None, alias="ErrorCode")
+
+
+def parse_inbound(params: dict[str, str]) -> InboundMessageForm:
+    count = params.get("NumMedia", "0")
+    media = [
+        {"url": params[f"MediaUrl{i}"], "content_type": params.get(f"MediaContentType{i}", "")}
+        for i in range(int(count) if count.isdigit() else 0)
+        if f"MediaUrl{i}" in params
+    ]
+    return InboundMessageForm.model_validate({**params, "media": media})
+
+
+def parse_status(params: dict[str, str]) -> StatusCallbackForm:
+    return StatusCallbackForm.model_validate(params)
+
+
+def explain(error: ValidationError) -> str:
+    """A one-line reason for a 400, naming Twilio's field names."""
+    problems = []
+    for item in error.errors():
+        field = ".".join(str(part) for part in item["loc"]) or "form"
+        problems.append(f"{field}: {item['msg']}")
+    return "; ".join(problems)
+
+
+def message_received(form: InboundMessageForm, store: Store) -> MessageReceived:
+    return MessageReceived(
+        event_id=event_id_for("whatsapp.inbound", form.message_sid),
+        occurred_at=utcnow(),
+        store_id=store.id,
+        conversation_id=conversation_id(store.id, form.from_number),
+        message_sid=form.message_sid,
+        customer_number=form.from_number,
+        store_number=form.to_number,
+        profile_name=form.profile_name,
+        text=form.body,
+        media=form.media,
+    )
+
+
+def delivery_status_changed(form: StatusCallbackForm, store: Store) -> DeliveryStatusChanged:
+    return DeliveryStatusChanged(
+        event_id=event_id_for("whatsapp.status", form.message_sid, form.status.value),
+        occurred_at=utcnow(),
+        store_id=store.id,
+        conversation_id=conversation_id(store.id, form.to_number),
+        twilio_sid=form.message_sid,
+        status=form.status,
+        error_code=form.error_code,
+    )

@@ -1,0 +1,54 @@
+"""Twilio webhooks in, Kafka events out; answered only after the broker acknowledged."""
+
+from fastapi import APIRouter, Response
+from pydantic import ValidationError
+
+from services.ingest import twilio_forms
+from services.ingest.deps import Context, SignedTwilioForm, reject
+from services.ingest.metrics import WEBHOOKS
+from shared.kafka import publish
+from shared.stores import Store
+
+router = APIRouter(prefix="/webhooks/twilio", tags=["webhooks"])
+
+MESSAGE_ENDPOINT = "/webhooks/twilio/whatsapp"
+STATUS_ENDPOINT = "/webhooks/twilio/status"
+
+
+def _twiml() -> Response:
+    return Response(twilio_forms.EMPTY_TWIML, media_type="text/xml")
+
+
+async def _store_for(context: Context, endpoint: str, number: str) -> Store:
+    store = await context.stores.by_number(number)
+    if store is None:
+        raise reject(endpoint, 404, "unknown_number", "no store uses this WhatsApp number")
+    return store
+
+
+@router.post("/whatsapp")
+async def on_whatsapp_message(form: SignedTwilioForm, context: Context) -> Response:
+    try:
+        inbound = twilio_forms.parse_inbound(form)
+    except ValidationError as error:
+        raise reject(MESSAGE_ENDPOINT, 400, "malformed", twilio_forms.explain(error)) from error
+    store = await _store_for(context, MESSAGE_ENDPOINT, inbound.to_number)
+    if await context.receipts.seen(inbound.message_sid):
+        WEBHOOKS.labels(MESSAGE_ENDPOINT, "duplicate").inc()
+        return _twiml()
+    await publish(context.broker, twilio_forms.message_received(inbound, store))
+    await context.receipts.record(inbound.message_sid)
+    WEBHOOKS.labels(MESSAGE_ENDPOINT, "accepted").inc()
+    return _twiml()
+
+
+@router.post("/status")
+async def on_status_callback(form: SignedTwilioForm, context: Context) -> Response:
+    try:
+        status = twilio_forms.parse_status(form)
+    except ValidationError as error:
+        raise reject(STATUS_ENDPOINT, 400, "malformed", twilio_forms.explain(error)) from error
+    store = await _store_for(context, STATUS_ENDPOINT, status.from_number)
+    await publish(context.broker, twilio_forms.delivery_status_changed(status, store))
+    WEBHOOKS.labels(STATUS_ENDPOINT, "accepted").inc()
+    return Response(status_code=204)

@@ -1,0 +1,24 @@
+"""kpi_aggregator: rolls events up into per-store hour buckets and Prometheus metrics."""
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from functools import partial
+
+from services.kpi_aggregator.handlers import GROUP, AggregatorDeps, on_events
+from shared import topics
+from shared.consumer import BatchConsumer
+from shared.runtime import Consumer, Runtime, run_worker
+
+METRICS_PORT = 9103
+TOPICS = (topics.WHATSAPP_INBOUND, topics.MESSAGES_OUTBOUND, topics.WHATSAPP_STATUS)
+
+
+@asynccontextmanager
+async def consumers(runtime: Runtime) -> AsyncIterator[Sequence[Consumer]]:
+    deps = AggregatorDeps(mongo=runtime.mongo, db=runtime.db)
+    handler = partial(on_events, deps=deps)
+    yield [BatchConsumer(topic_names=TOPICS, handler=handler, **runtime.consumer_options(GROUP))]
+
+
+async def main(port: int | None = None) -> None:
+    await run_worker(GROUP, consumers, port or METRICS_PORT)

@@ -1,0 +1,49 @@
+"""The KPI figures as Prometheus metrics, labelled by store only (a bounded set)."""
+
+from collections.abc import Iterable
+
+from prometheus_client import Counter, Histogram
+
+from services.kpi_aggregator.buckets import FIRST_RESPONSE_BOUNDS, CustomerHour
+from shared.events import DeliveryStatusChanged, Event, MessageReceived, ReplySent
+
+INBOUND = Counter("balas_kpi_inbound_messages_total", "Customer messages.", ["store"])
+OUTBOUND = Counter(
+    "balas_kpi_outbound_messages_total", "Replies sent, by author.", ["store", "author"]
+)
+NOT_SENT = Counter("balas_kpi_replies_not_sent_total", "Replies that could not go out.", ["store"])
+CUSTOMER_HOURS = Counter(
+    "balas_kpi_customer_hours_total", "Distinct customers per hour, summed.", ["store"]
+)
+FIRST_RESPONSE = Histogram(
+    "balas_kpi_first_response_seconds",
+    "First-response time of conversations.",
+    ["store"],
+    buckets=FIRST_RESPONSE_BOUNDS,
+)
+DELIVERY_FAILURES = Counter(
+    "balas_kpi_delivery_failures_total", "Messages Twilio could not deliver.", ["store"]
+)
+HAND_OVERS = Counter(
+    "balas_kpi_hand_overs_total", "Conversations handed to a human.", ["store", "reason"]
+)
+
+
+def export(fresh: Iterable[Event], new_customer_hours: Iterable[CustomerHour]) -> None:
+    """Count events that were new to the aggregator (never a redelivered one)."""
+    for customer in new_customer_hours:
+        CUSTOMER_HOURS.labels(customer.store_id).inc()
+    for event in fresh:
+        if isinstance(event, MessageReceived):
+            INBOUND.labels(event.store_id).inc()
+        elif isinstance(event, ReplySent):
+            if event.hand_over:
+                HAND_OVERS.labels(event.store_id, event.hand_over.value).inc()
+            if not event.sent:
+                NOT_SENT.labels(event.store_id).inc()
+                continue
+            OUTBOUND.labels(event.store_id, event.author.value).inc()
+            if event.first_response:
+                FIRST_RESPONSE.labels(event.store_id).observe(event.response_seconds)
+        elif isinstance(event, DeliveryStatusChanged) and event.status.is_failure:
+            DELIVERY_FAILURES.labels(event.store_id).inc()

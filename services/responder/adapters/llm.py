@@ -1,0 +1,53 @@
+"""The chat model behind an OpenAI-compatible API, through langchain-openai."""
+
+import time
+from dataclasses import dataclass
+
+from langchain_core.messages import BaseMessage
+from langchain_openai import ChatOpenAI
+
+from services.responder.metrics import LLM_ERRORS, LLM_SECONDS, LLM_TOKENS
+from shared.events import LlmUsage
+from shared.settings import Settings
+
+
+@dataclass(frozen=True)
+class Completion:
+    text: str
+    usage: LlmUsage
+
+
+class ChatModel:
+    def __init__(self, settings: Settings) -> None:
+        self.model_name = settings.llm_model
+        self._model = ChatOpenAI(
+            model=settings.llm_model,
+            api_key=settings.openai_api_key,
+            base_url=settings.openai_base_url,
+            temperature=settings.llm_temperature,
+            timeout=settings.llm_timeout_seconds,
+            max_retries=0,  # the consumer retries with backoff, then dead-letters
+        )
+
+    async def complete(self, messages: list[BaseMessage]) -> Completion:
+        started = time.perf_counter()
+        try:
+            response = await self._model.ainvoke(messages)
+        except Exception as error:
+            LLM_SECONDS.labels("error").observe(time.perf_counter() - started)
+            LLM_ERRORS.labels(type(error).__name__).inc()
+            raise
+        latency = time.perf_counter() - started
+        LLM_SECONDS.labels("ok").observe(latency)
+        usage = response.usage_metadata or {"input_tokens": 0, "output_tokens": 0}
+        LLM_TOKENS.labels("prompt").inc(usage["input_tokens"])
+        LLM_TOKENS.labels("completion").inc(usage["output_tokens"])
+        return Completion(
+            text=response.text,
+            usage=LlmUsage(
+                model=self.model_name,
+                latency_seconds=latency,
+                prompt_tokens=usage["input_tokens"],
+                completion_tokens=usage["output_tokens"],
+            ),
+        )

@@ -1,0 +1,33 @@
+"""responder: turns customer messages into replies and sends them through Twilio."""
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from functools import partial
+
+from services.responder.deps import build_deps
+from services.responder.handlers import on_delivery_status_changed, on_message_received
+from shared import topics
+from shared.consumer import KeyedConsumer
+from shared.runtime import Consumer, Runtime, run_worker
+
+GROUP = "responder"
+METRICS_PORT = 9101
+
+
+@asynccontextmanager
+async def consumers(runtime: Runtime) -> AsyncIterator[Sequence[Consumer]]:
+    deps = build_deps(runtime)
+    routes = {
+        topics.WHATSAPP_INBOUND: partial(on_message_received, deps=deps),
+        topics.WHATSAPP_STATUS: partial(on_delivery_status_changed, deps=deps),
+    }
+    options = runtime.consumer_options(GROUP, runtime.settings.responder_max_in_flight)
+    try:
+        yield [KeyedConsumer(routes=routes, **options)]
+    finally:
+        if deps.twilio:
+            deps.twilio.close()
+
+
+async def main(port: int | None = None) -> None:
+    await run_worker(GROUP, consumers, port or METRICS_PORT)

@@ -1,0 +1,86 @@
+"""The responder's reactions: a customer message gets exactly one reply; ticks move forward."""
+
+from datetime import timedelta
+
+import structlog
+
+from services.responder import service
+from services.responder.adapters.twilio_sender import TwilioRefused
+from services.responder.deps import ResponderDeps
+from services.responder.metrics import HAND_OVERS, REPLIES, REPLY_PIPELINE_SECONDS
+from services.responder.repository import Draft, Reply
+from shared.consumer import PermanentError
+from shared.events import DeliveryStatusChanged, MessageReceived, utcnow
+from shared.identity import masked
+from shared.kafka import publish
+
+log = structlog.get_logger(__name__)
+
+RECONCILE_SLACK = timedelta(minutes=5)  # clock skew between us and Twilio
+
+
+async def on_message_received(event: MessageReceived, deps: ResponderDeps) -> None:
+    conversations = deps.conversations
+    await conversations.record_inbound(event)
+    reply = await conversations.find_reply(event.message_sid)
+    if reply is None:
+        if await conversations.owned_by_human(event.conversation_id):
+            log.info("a human owns the conversation; bot stays silent",
+                     conversation=masked(event.conversation_id))
+            return
+        draft = await _draft(event, deps)
+        first = await conversations.is_first_response(event)
+        reply = await conversations.reserve_reply(event, draft, first)
+    if not reply.finished:
+        if reply.hand_over:
+            await conversations.hand_over(reply.conversation_id, reply.store_id, reply.hand_over)
+            HAND_OVERS.labels(reply.hand_over.value).inc()
+        reply = await _deliver(reply, deps)
+    await publish(deps.broker, service.reply_sent(reply))
+
+
+async def on_delivery_status_changed(event: DeliveryStatusChanged, deps: ResponderDeps) -> None:
+    await deps.conversations.apply_delivery_status(event)
+
+
+async def _draft(event: MessageReceived, deps: ResponderDeps) -> Draft:
+    store = await deps.stores.by_id(event.store_id)
+    if store is None:
+        raise PermanentError(f"store {event.store_id!r} does not exist")
+    if deps.chat is None:
+        return service.fallback_draft(store)
+    history = await deps.conversations.history(
+        event.conversation_id, event.occurred_at, deps.history_messages
+    )
+    completion = await deps.chat.complete(
+        service.prompt_messages(store, history, event.profile_name)
+    )
+    return Draft(text=service.fit_for_whatsapp(completion.text), llm=completion.usage)
+
+
+async def _deliver(reply: Reply, deps: ResponderDeps) -> Reply:
+    """Send once. A reply that was handed to Twilio before is looked up there, not re-sent."""
+    conversations = deps.conversations
+    if deps.twilio is None:
+        REPLIES.labels("not_sent").inc()
+        return await conversations.mark_not_sent(reply, "twilio_not_configured")
+    recipient = {"to": reply.customer_number, "sender": reply.store_number, "body": reply.text}
+    if reply.send_attempts:
+        since = reply.created_at - RECONCILE_SLACK
+        twilio_sid = await deps.twilio.find_sent(**recipient, since=since)
+        if twilio_sid:
+            log.info("earlier send found at Twilio; not sending again", reply=reply.id)
+            return await _sent(reply, twilio_sid, deps)
+    reply = await conversations.note_send_attempt(reply)
+    try:
+        twilio_sid = await deps.twilio.send(**recipient, status_callback=deps.status_callback_url)
+    except TwilioRefused as refusal:
+        REPLIES.labels("refused").inc()
+        return await conversations.mark_not_sent(reply, str(refusal))
+    return await _sent(reply, twilio_sid, deps)
+
+
+async def _sent(reply: Reply, twilio_sid: str, deps: ResponderDeps) -> Reply:
+    REPLIES.labels("sent").inc()
+    REPLY_PIPELINE_SECONDS.observe((utcnow() - reply.customer_message_at).total_seconds())
+    return await deps.conversations.mark_sent(reply, twilio_sid)

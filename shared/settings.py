@@ -1,0 +1,115 @@
+"""One typed configuration for every service, read from the environment and `.env`."""
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_TWILIO_AUTH_TOKEN = "dev-twilio-auth-token"  # signs `balas simulate` webhooks on a dev box
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    environment: Literal["development", "production"] = Field(
+        "development", description="`production` refuses development placeholder secrets."
+    )
+    log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR.")
+    log_format: Literal["console", "json"] = Field(
+        "console", description="`json` for log shippers, `console` for people."
+    )
+    data_dir: Path = Field(Path("var"), description="Where the embedded servers keep their data.")
+
+    kafka_bootstrap_servers: str | None = Field(
+        None, description="Real Kafka (`host:port,...`). Unset: start the embedded broker."
+    )
+    kafka_partitions: int = Field(8, ge=1, description="Partitions per topic created at start.")
+    kafka_replication_factor: int = Field(1, ge=1, description="Replication of created topics.")
+    kafka_enable_idempotence: bool | None = Field(
+        None, description="Idempotent producer; default on for real Kafka, off for embedded."
+    )
+    embedded_kafka_port: int = Field(9092, description="Port of the embedded Kafka broker.")
+
+    mongodb_uri: str | None = Field(
+        None, description="Real MongoDB (a replica set). Unset: start the embedded server."
+    )
+    mongodb_database: str = Field("balas", description="Database name.")
+    embedded_mongodb_port: int = Field(27017, description="Port of the embedded MongoDB server.")
+
+    public_base_url: str = Field(
+        "http://localhost:8080",
+        description="URL Twilio reaches ingest at; signatures are checked against it.",
+    )
+    ingest_host: str = Field("127.0.0.1", description="Interface ingest listens on.")
+    ingest_port: int = Field(8080, description="Port of ingest (webhooks, /metrics).")
+    metrics_host: str = Field("127.0.0.1", description="Interface of workers' /metrics.")
+
+    openai_api_key: SecretStr | None = Field(
+        None, description="Key of an OpenAI-compatible API. Unset: fallback replies, hand-over."
+    )
+    openai_base_url: str | None = Field(None, description="OpenAI-compatible base URL.")
+    llm_model: str = Field("gpt-4o-mini", description="Chat model name.")
+    llm_temperature: float = Field(0.3, description="Sampling temperature.")
+    llm_timeout_seconds: float = Field(30.0, description="Timeout of one LLM call.")
+
+    twilio_account_sid: str | None = Field(
+        None, description="Twilio account. Unset: replies are stored as not sent."
+    )
+    twilio_auth_token: SecretStr = Field(
+        SecretStr(DEV_TWILIO_AUTH_TOKEN), description="Signs webhooks and authenticates sends."
+    )
+    twilio_api_base_url: str | None = Field(
+        None, description="Override of Twilio's REST API URL (stand-ins, proxies)."
+    )
+    twilio_timeout_seconds: float = Field(10.0, description="Timeout of one Twilio call.")
+
+    handler_max_attempts: int = Field(5, ge=1, description="Tries before an event is dead-lettered.")
+    retry_backoff_seconds: float = Field(0.5, gt=0, description="First retry delay; doubles.")
+    retry_backoff_max_seconds: float = Field(30.0, gt=0, description="Longest retry delay.")
+    responder_max_in_flight: int = Field(
+        500, ge=1, description="Customer messages a responder works on at once."
+    )
+    history_messages: int = Field(20, ge=0, description="Past messages given to the LLM.")
+    message_retention_days: int = Field(183, ge=1, description="Messages are deleted after this.")
+
+    demo_store_id: str = Field("demo", description="Store created on a fresh development run.")
+    demo_whatsapp_number: str = Field(
+        "+14155238886", description="WhatsApp number of the demo store (Twilio's sandbox)."
+    )
+
+    @model_validator(mode="after")
+    def _refuse_placeholders_in_production(self) -> "Settings":
+        if (
+            self.environment == "production"
+            and self.twilio_auth_token.get_secret_value() == DEV_TWILIO_AUTH_TOKEN
+        ):
+            raise ValueError("TWILIO_AUTH_TOKEN must be set to the real token in production")
+        return self
+
+    @property
+    def llm_configured(self) -> bool:
+        return self.openai_api_key is not None
+
+    @property
+    def twilio_configured(self) -> bool:
+        return self.twilio_account_sid is not None
+
+    @property
+    def mongodb_uri_or_embedded(self) -> str:
+        """For command-line tools: the configured server, else where `balas run` starts one."""
+        return self.mongodb_uri or (
+            f"mongodb://127.0.0.1:{self.embedded_mongodb_port}/?directConnection=true"
+        )
+
+    @property
+    def producer_idempotence(self) -> bool:
+        if self.kafka_enable_idempotence is not None:
+            return self.kafka_enable_idempotence
+        return self.kafka_bootstrap_servers is not None
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,70 @@
+"""Stores: who owns which WhatsApp number, and how its bot speaks."""
+
+import time
+
+from pydantic import BaseModel, Field
+
+from shared.mongo import STORES, Database
+
+DEFAULT_SYSTEM_PROMPT = (
+    "You are the friendly customer-service assistant of {store_name}, an online shop. "
+    "Answer briefly and politely in the customer's language (Indonesian or English). "
+    "Never invent prices, stock, orders or policies; if you do not know, say so and offer a human."
+)
+DEFAULT_FALLBACK_REPLY = (
+    "Terima kasih atas pesan Anda! Tim kami akan segera membalas. / "
+    "Thank you for your message! Our team will reply shortly."
+)
+
+
+class Store(BaseModel):
+    id: str = Field(alias="_id")
+    name: str
+    whatsapp_number: str
+    timezone: str = "Asia/Jakarta"
+    system_prompt: str = DEFAULT_SYSTEM_PROMPT
+    fallback_reply: str = DEFAULT_FALLBACK_REPLY
+
+    model_config = {"populate_by_name": True}
+
+    def rendered_system_prompt(self) -> str:
+        return self.system_prompt.replace("{store_name}", self.name)
+
+
+class StoreDirectory:
+    """Cached look-ups of stores by id and by WhatsApp number; misses always ask MongoDB."""
+
+    def __init__(self, db: Database, ttl_seconds: float = 30.0) -> None:
+        self._collection = db[STORES]
+        self._ttl = ttl_seconds
+        self._cache: dict[str, tuple[float, Store]] = {}
+
+    async def by_number(self, whatsapp_number: str) -> Store | None:
+        return await self._lookup(f"number:{whatsapp_number}", {"whatsapp_number": whatsapp_number})
+
+    async def by_id(self, store_id: str) -> Store | None:
+        return await self._lookup(f"id:{store_id}", {"_id": store_id})
+
+    async def _lookup(self, cache_key: str, query: dict[str, str]) -> Store | None:
+        cached = self._cache.get(cache_key)
+        if cached and cached[0] > time.monotonic():
+            return cached[1]
+        document = await self._collection.find_one(query)
+        if document is None:
+            return None
+        store = Store.model_validate(document)
+        self._cache[cache_key] = (time.monotonic() + self._ttl, store)
+        return store
+
+
+async def save_store(db: Database, store: Store) -> None:
+    document = store.model_dump(by_alias=True)
+    await db[STORES].replace_one({"_id": store.id}, document, upsert=True)
+
+
+async def ensure_demo_store(db: Database, store_id: str, whatsapp_number: str) -> bool:
+    """Create the demo store on a fresh database, so `balas simulate` works at once."""
+    if await db[STORES].count_documents({}, limit=1):
+        return False
+    await save_store(db, Store(_id=store_id, name="Toko Demo", whatsapp_number=whatsapp_number))
+    return True

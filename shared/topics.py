@@ -1,0 +1,31 @@
+"""Kafka topic names: one place, dotted like the events they carry."""
+
+WHATSAPP_INBOUND = "whatsapp.inbound"
+WHATSAPP_STATUS = "whatsapp.status"
+MESSAGES_OUTBOUND = "messages.outbound"
+AGENT_COMMANDS = "agent.commands"
+CONVERSATIONS_ENRICHED = "conversations.enriched"
+WOOCOMMERCE_ORDERS = "woocommerce.orders"
+WOOCOMMERCE_CUSTOMERS = "woocommerce.customers"
+WOOCOMMERCE_PRODUCTS = "woocommerce.products"
+KNOWLEDGE_DOCUMENTS = "knowledge.documents"
+
+ALL = (
+    WHATSAPP_INBOUND,
+    WHATSAPP_STATUS,
+    MESSAGES_OUTBOUND,
+    AGENT_COMMANDS,
+    CONVERSATIONS_ENRICHED,
+    WOOCOMMERCE_ORDERS,
+    WOOCOMMERCE_CUSTOMERS,
+    WOOCOMMERCE_PRODUCTS,
+    KNOWLEDGE_DOCUMENTS,
+)
+
+
+def dead_letter(topic: str) -> str:
+    return f"{topic}.dlq"
+
+
+def with_dead_letters() -> tuple[str, ...]:
+    return ALL + tuple(dead_letter(t) for t in ALL)

@@ -1,0 +1,110 @@
+"""Servers for the tests, chosen as the architecture brief says: servers named by environment
+variables first, then testcontainers where a Docker engine answers, else the embedded servers."""
+
+import asyncio
+import os
+import shutil
+import subprocess
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from shared.infra import EmbeddedServers, free_port
+from shared.settings import Settings
+
+
+@dataclass(frozen=True)
+class Infra:
+    kafka_bootstrap_servers: str
+    mongodb_uri: str
+    embedded_kafka: bool  # the embedded broker refuses idempotent producers
+
+    def settings(self, **overrides: object) -> Settings:
+        values: dict[str, object] = {
+            "kafka_bootstrap_servers": self.kafka_bootstrap_servers,
+            "kafka_enable_idempotence": not self.embedded_kafka,
+            "kafka_partitions": 4,
+            "mongodb_uri": self.mongodb_uri,
+            "mongodb_database": f"balas_test_{uuid.uuid4().hex[:8]}",
+            "retry_backoff_seconds": 0.05,
+            "retry_backoff_max_seconds": 0.5,
+            "handler_max_attempts": 3,
+        }
+        values.update(overrides)
+        return Settings(**values)  # type: ignore[arg-type]
+
+    def environment(self, settings: Settings) -> dict[str, str]:
+        """The settings as environment variables, for services run as subprocesses."""
+        env = {**os.environ}
+        for name, value in settings.model_dump(mode="json").items():
+            if value is not None:
+                env[name.upper()] = str(value)
+        env["TWILIO_AUTH_TOKEN"] = settings.twilio_auth_token.get_secret_value()
+        if settings.openai_api_key:
+            env["OPENAI_API_KEY"] = settings.openai_api_key.get_secret_value()
+        return env
+
+
+def _docker_engine_answers() -> bool:
+    if shutil.which("docker") is None:
+        return False
+    probe = subprocess.run(["docker", "info"], capture_output=True, timeout=20, check=False)
+    return probe.returncode == 0
+
+
+@pytest.fixture(scope="session")
+def infra(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Infra]:
+    kafka, mongodb = os.environ.get("KAFKA_BOOTSTRAP_SERVERS"), os.environ.get("MONGODB_URI")
+    if kafka and mongodb:
+        yield Infra(kafka, mongodb, embedded_kafka=False)
+    elif _docker_engine_answers():
+        yield from _containers()
+    else:
+        yield from _embedded(tmp_path_factory.mktemp("infra"))
+
+
+def _embedded(data_dir: Path) -> Iterator[Infra]:
+    servers = EmbeddedServers(data_dir, kafka_port=free_port(), mongodb_port=free_port())
+    servers.start()
+    try:
+        asyncio.run(servers.wait_until_ready())
+        yield Infra(servers.kafka_bootstrap_servers, servers.mongodb_uri, embedded_kafka=True)
+    finally:
+        servers.stop()
+
+
+def _containers() -> Iterator[Infra]:
+    from testcontainers.core.container import DockerContainer
+    from testcontainers.core.waiting_utils import wait_for_logs
+    from testcontainers.kafka import KafkaContainer
+
+    mongodb = DockerContainer("mongo:7").with_command("--replSet rs0 --bind_ip_all")
+    mongodb.with_exposed_ports(27017)
+    with KafkaContainer().with_kraft() as kafka, mongodb:
+        wait_for_logs(mongodb, "Waiting for connections")
+        mongodb.exec(["mongosh", "--quiet", "--eval", "rs.initiate()"])
+        host, port = mongodb.get_container_host_ip(), mongodb.get_exposed_port(27017)
+        uri = f"mongodb://{host}:{port}/?directConnection=true"
+        yield Infra(kafka.get_bootstrap_server(), uri, embedded_kafka=False)
+
+
+@pytest.fixture
+def settings(infra: Infra) -> Settings:
+    """Fresh settings (and a fresh database) for each test."""
+    return infra.settings()
+
+
+@pytest.fixture
+async def db(settings: Settings) -> AsyncIterator[object]:
+    from shared import mongo
+
+    assert settings.mongodb_uri
+    client = mongo.connect(settings.mongodb_uri)
+    database = client[settings.mongodb_database]
+    await mongo.ensure_indexes(database, settings)
+    yield database
+    await client.drop_database(settings.mongodb_database)
+    await client.close()

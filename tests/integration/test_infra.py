@@ -1,0 +1,33 @@
+import pytest
+from aiokafka.admin import AIOKafkaAdminClient
+
+from shared import kafka, topics
+from shared.mongo import MESSAGES, Database
+from shared.settings import Settings
+
+pytestmark = pytest.mark.slow
+
+
+async def test_topics_and_dead_letter_twins_are_created_with_the_configured_partitions(
+    settings: Settings,
+) -> None:
+    await kafka.ensure_topics(settings)
+    await kafka.ensure_topics(settings)  # a second start changes nothing
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        described = await admin.describe_topics([topics.WHATSAPP_INBOUND])
+    finally:
+        await admin.close()
+    assert set(topics.with_dead_letters()) <= existing
+    assert len(described[0]["partitions"]) >= 1
+
+
+async def test_messages_expire_after_the_retention_period(db: Database, settings: Settings) -> None:
+    indexes = await db[MESSAGES].index_information()
+
+    retention = indexes["message_retention"]
+    assert retention["expireAfterSeconds"] == settings.message_retention_days * 24 * 3600
+    assert settings.message_retention_days == 183
