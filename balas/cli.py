@@ -21,8 +21,9 @@ from shared.logging import configure_logging
 from shared.settings import Settings
 from shared.stores import Store, save_store
 
-app = typer.Typer(help="Balas: WhatsApp customer communication for WooCommerce stores.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Balas: WhatsApp customer communication for WooCommerce stores.", no_args_is_help=True
+)
 store_app = typer.Typer(help="Stores and their WhatsApp numbers.", no_args_is_help=True)
 kpi_app = typer.Typer(help="KPI figures as the dashboard reads them.", no_args_is_help=True)
 app.add_typer(store_app, name="store")
@@ -52,8 +53,9 @@ def infra() -> None:
     """Start only the embedded Kafka and MongoDB servers, until Ctrl-C."""
     settings = Settings()
     configure_logging(settings, "infra")
-    servers = EmbeddedServers(settings.data_dir, settings.embedded_kafka_port,
-                              settings.embedded_mongodb_port)
+    servers = EmbeddedServers(
+        settings.data_dir, settings.embedded_kafka_port, settings.embedded_mongodb_port
+    )
     servers.start()
     try:
         asyncio.run(servers.wait_until_ready())
@@ -90,7 +92,7 @@ def store_add(
     timezone: Annotated[str, typer.Option(help="IANA timezone.")] = "Asia/Jakarta",
 ) -> None:
     """Create or update a store."""
-    store = Store(_id=store_id, name=name, whatsapp_number=whatsapp_number, timezone=timezone)
+    store = Store(id=store_id, name=name, whatsapp_number=whatsapp_number, timezone=timezone)
     if system_prompt:
         store = store.model_copy(update={"system_prompt": system_prompt})
     _with_db(lambda db: save_store(db, store))
@@ -136,7 +138,9 @@ def simulate(
     if reply is None:
         console.print(f"[red]no reply within {wait:.0f} s[/]; check the responder's log")
         raise typer.Exit(1)
-    state = reply["state"] + (f" ({reply['not_sent_reason']})" if reply.get("not_sent_reason") else "")
+    state = reply["state"] + (
+        f" ({reply['not_sent_reason']})" if reply.get("not_sent_reason") else ""
+    )
     console.print(f"reply, {escape(state)}: [bold]{escape(reply['text'])}[/]")
     kpi_show(store=reply["store_id"], hours=1)
 
@@ -163,14 +167,25 @@ def kpi_show(
 
     since = datetime.now(UTC) - timedelta(hours=hours)
     buckets = _with_db(
-        lambda db: db[mongo.KPI_HOURLY]
-        .find({"store_id": store, "hour": {"$gte": since.replace(minute=0, second=0)}})
-        .sort("hour", 1)
-        .to_list()
+        lambda db: (
+            db[mongo.KPI_HOURLY]
+            .find({"store_id": store, "hour": {"$gte": since.replace(minute=0, second=0)}})
+            .sort("hour", 1)
+            .to_list()
+        )
     )
-    table = Table("hour (UTC)", "inbound", "bot replies", "agent replies", "not sent",
-                  "customers", "first responses", "p50 first response", "delivery failures",
-                  title=f"KPIs of store {store}")
+    table = Table(
+        "hour (UTC)",
+        "inbound",
+        "bot replies",
+        "agent replies",
+        "not sent",
+        "customers",
+        "first responses",
+        "p50 first response",
+        "delivery failures",
+        title=f"KPIs of store {store}",
+    )
     for bucket in buckets:
         outbound = bucket.get("outbound_messages", {})
         first = bucket.get("first_response", {})
@@ -196,8 +211,13 @@ def messages(
 ) -> None:
     """Print a store's most recent messages."""
     recent = _with_db(
-        lambda db: db[mongo.MESSAGES].find({"store_id": store}).sort("created_at", -1)
-        .limit(limit).to_list()
+        lambda db: (
+            db[mongo.MESSAGES]
+            .find({"store_id": store})
+            .sort("created_at", -1)
+            .limit(limit)
+            .to_list()
+        )
     )
     table = Table("time (UTC)", "conversation", "from", "state", "text")
     for message in reversed(recent):

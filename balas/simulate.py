@@ -1,4 +1,4 @@
-"""A correctly signed Twilio WhatsApp webhook, as Twilio would send it: for demos, tests, benches."""
+"""Correctly signed Twilio WhatsApp webhooks, as Twilio sends them: for demos, tests, benches."""
 
 import uuid
 
@@ -13,7 +13,11 @@ def new_message_sid() -> str:
 
 
 def inbound_message_form(
-    *, customer: str, store_number: str, text: str, message_sid: str | None = None,
+    *,
+    customer: str,
+    store_number: str,
+    text: str,
+    message_sid: str | None = None,
     profile_name: str = "Pelanggan Demo",
 ) -> dict[str, str]:
     sid = message_sid or new_message_sid()

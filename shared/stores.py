@@ -66,5 +66,5 @@ async def ensure_demo_store(db: Database, store_id: str, whatsapp_number: str) -
     """Create the demo store on a fresh database, so `balas simulate` works at once."""
     if await db[STORES].count_documents({}, limit=1):
         return False
-    await save_store(db, Store(_id=store_id, name="Toko Demo", whatsapp_number=whatsapp_number))
+    await save_store(db, Store(id=store_id, name="Toko Demo", whatsapp_number=whatsapp_number))
     return True

@@ -6,8 +6,15 @@ from pymongo import AsyncMongoClient
 
 from services.enricher.cards import card_update, last_message
 from shared.events import MessageReceived, ReplySent
-from shared.mongo import CONVERSATIONS, PROCESSED_EVENTS, Database, Document, Session
-from shared.mongo import claim_new, in_transaction
+from shared.mongo import (
+    CONVERSATIONS,
+    PROCESSED_EVENTS,
+    Database,
+    Document,
+    Session,
+    claim_new,
+    in_transaction,
+)
 
 GROUP = "enricher"
 

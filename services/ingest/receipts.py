@@ -4,6 +4,8 @@ This is a fast path, not the guarantee: the receipt is written after Kafka ackno
 crash in between republishes the same event (same `event_id`), which consumers deduplicate.
 """
 
+import contextlib
+
 from pymongo.errors import DuplicateKeyError
 
 from shared.events import utcnow
@@ -18,7 +20,5 @@ class WebhookReceipts:
         return await self._collection.find_one({"_id": message_sid}, {"_id": 1}) is not None
 
     async def record(self, message_sid: str) -> None:
-        try:
+        with contextlib.suppress(DuplicateKeyError):  # a concurrent retry recorded it first
             await self._collection.insert_one({"_id": message_sid, "received_at": utcnow()})
-        except DuplicateKeyError:
-            pass  # a concurrent retry of the same webhook recorded it first

@@ -121,4 +121,3 @@ def percentile(histogram: dict[str, int], quantile: float) -> float | None:
         seen += count
         lower = upper
     return float(FIRST_RESPONSE_BOUNDS[-1])
-

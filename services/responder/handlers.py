@@ -25,8 +25,10 @@ async def on_message_received(event: MessageReceived, deps: ResponderDeps) -> No
     reply = await conversations.find_reply(event.message_sid)
     if reply is None:
         if await conversations.owned_by_human(event.conversation_id):
-            log.info("a human owns the conversation; bot stays silent",
-                     conversation=masked(event.conversation_id))
+            log.info(
+                "a human owns the conversation; bot stays silent",
+                conversation=masked(event.conversation_id),
+            )
             return
         draft = await _draft(event, deps)
         first = await conversations.is_first_response(event)

@@ -5,6 +5,7 @@ unique id is the send intent. It is written before Twilio is called, so after a 
 attempt finds it and asks Twilio what happened instead of sending again.
 """
 
+import contextlib
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -87,16 +88,16 @@ class ConversationLog:
             "media": [media.model_dump() for media in event.media],
             "created_at": event.occurred_at,
         }
-        try:
+        with contextlib.suppress(DuplicateKeyError):  # redelivered: already recorded
             await self._messages.insert_one(document)
-        except DuplicateKeyError:
-            pass  # redelivered: already recorded
 
     async def find_reply(self, inbound_message_sid: str) -> Reply | None:
         document = await self._messages.find_one({"_id": reply_id(inbound_message_sid)})
         return Reply.model_validate(document) if document else None
 
-    async def history(self, conversation_id: str, until: datetime, limit: int) -> list[dict[str, Any]]:
+    async def history(
+        self, conversation_id: str, until: datetime, limit: int
+    ) -> list[dict[str, Any]]:
         """The last `limit` messages up to `until`, oldest first."""
         cursor = (
             self._messages.find(
@@ -127,7 +128,7 @@ class ConversationLog:
     async def reserve_reply(self, event: MessageReceived, draft: Draft, first: bool) -> Reply:
         """Store the send intent; if one exists already (a concurrent attempt), keep that one."""
         reply = Reply(
-            _id=reply_id(event.message_sid),
+            id=reply_id(event.message_sid),
             store_id=event.store_id,
             conversation_id=event.conversation_id,
             in_reply_to=event.message_sid,
@@ -148,7 +149,7 @@ class ConversationLog:
         except DuplicateKeyError:
             existing = await self.find_reply(event.message_sid)
             if existing is None:
-                raise RuntimeError(f"reply {reply.id} vanished after a duplicate-key error")
+                raise RuntimeError(f"reply {reply.id} vanished") from None
             return existing
         return reply
 
@@ -162,7 +163,7 @@ class ConversationLog:
         return await self._finish(reply, ReplyState.NOT_SENT, not_sent_reason=reason)
 
     async def _finish(self, reply: Reply, state: ReplyState, **fields: str) -> Reply:
-        changes = {"state": state.value, "finished_at": utcnow(), **fields}
+        changes: dict[str, object] = {"state": state.value, "finished_at": utcnow(), **fields}
         if state is ReplyState.SENT:
             changes["delivery_status"] = "queued"
             changes["delivery_rank"] = 0
@@ -203,4 +204,3 @@ class ConversationLog:
             },
             upsert=True,
         )
-

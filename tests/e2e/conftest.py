@@ -1,0 +1,177 @@
+"""The whole system as separate processes on real Kafka and MongoDB, with Twilio and OpenAI
+stand-ins on loopback. Tests talk to it over HTTP, like Twilio does."""
+
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+
+from balas.simulate import (
+    WHATSAPP_WEBHOOK_PATH,
+    inbound_message_form,
+    twilio_signature,
+)
+from shared import mongo
+from shared.infra import free_port
+from shared.settings import Settings
+from shared.stores import Store, save_store
+from tests.conftest import Infra
+from tests.standins.openai_api import OpenAIStandIn
+from tests.standins.twilio_api import TwilioStandIn
+
+AUTH_TOKEN = "e2e-twilio-auth-token"
+SERVICES = ("ingest", "responder", "enricher", "kpi_aggregator")
+
+
+@dataclass
+class RunningSystem:
+    settings: Settings
+    env: dict[str, str]
+    log_dir: Path
+    ports: dict[str, int] = field(default_factory=dict)
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    @property
+    def ingest_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports['ingest']}"
+
+    def start(self, service: str) -> None:
+        self.ports.setdefault(service, free_port())
+        log = (self.log_dir / f"{service}.log").open("ab")
+        self.processes[service] = subprocess.Popen(
+            [sys.executable, "-m", "balas", "run", service, "--port", str(self.ports[service])],
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+
+    def wait_ready(self, service: str, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        url = f"http://127.0.0.1:{self.ports[service]}/readyz"
+        while time.monotonic() < deadline:
+            if self.processes[service].poll() is not None:
+                raise RuntimeError(f"{service} exited; see {self.log_dir}/{service}.log")
+            try:
+                if httpx.get(url, timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError(f"{service} not ready; see {self.log_dir}/{service}.log")
+
+    def kill(self, service: str) -> None:
+        """SIGKILL: no graceful stop, no last commit — a crash."""
+        process = self.processes[service]
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+
+    def stop(self, service: str) -> None:
+        process = self.processes[service]
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=40)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+@pytest.fixture(scope="session")
+def openai_api() -> Iterator[OpenAIStandIn]:
+    stand_in = OpenAIStandIn().start()
+    yield stand_in
+    stand_in.stop()
+
+
+@pytest.fixture(scope="session")
+def twilio_api() -> Iterator[TwilioStandIn]:
+    stand_in = TwilioStandIn(auth_token=AUTH_TOKEN).start()
+    yield stand_in
+    stand_in.stop()
+
+
+@pytest.fixture(scope="session")
+def system(
+    infra: Infra,
+    openai_api: OpenAIStandIn,
+    twilio_api: TwilioStandIn,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[RunningSystem]:
+    ingest_port = free_port()
+    settings = infra.settings(
+        public_base_url=f"http://127.0.0.1:{ingest_port}",
+        openai_api_key="sk-test",
+        openai_base_url=openai_api.base_url,
+        twilio_account_sid=twilio_api.account_sid,
+        twilio_auth_token=AUTH_TOKEN,
+        twilio_api_base_url=twilio_api.url,
+        log_format="json",
+    )
+    running = RunningSystem(settings, infra.environment(settings), tmp_path_factory.mktemp("logs"))
+    running.ports["ingest"] = ingest_port
+    for service in SERVICES:
+        running.start(service)
+    try:
+        for service in SERVICES:
+            running.wait_ready(service)
+        yield running
+    finally:
+        for service in SERVICES:
+            running.stop(service)
+
+
+@pytest.fixture
+async def system_db(system: RunningSystem) -> AsyncIterator[mongo.Database]:
+    assert system.settings.mongodb_uri
+    client = mongo.connect(system.settings.mongodb_uri)
+    yield client[system.settings.mongodb_database]
+    await client.close()
+
+
+@pytest.fixture
+async def store(system_db: mongo.Database) -> Store:
+    """A store of its own for each test, so tests sharing the running system never mix."""
+    suffix = uuid.uuid4().int % 10**9
+    created = Store(
+        id=f"store-{suffix}", name=f"Toko Uji {suffix}", whatsapp_number=f"+1555{suffix:09d}"
+    )
+    await save_store(system_db, created)
+    return created
+
+
+@dataclass
+class Webhooks:
+    system: RunningSystem
+
+    async def message(
+        self,
+        store: Store,
+        customer: str,
+        text: str,
+        *,
+        form: dict[str, str] | None = None,
+        signature: str | None = None,
+    ) -> httpx.Response:
+        form = form or inbound_message_form(
+            customer=customer, store_number=store.whatsapp_number, text=text
+        )
+        public_url = self.system.settings.public_base_url + WHATSAPP_WEBHOOK_PATH
+        headers = {}
+        if signature != "":
+            headers["X-Twilio-Signature"] = signature or twilio_signature(
+                AUTH_TOKEN, public_url, form
+            )
+        async with httpx.AsyncClient(base_url=self.system.ingest_url, timeout=30) as client:
+            return await client.post(WHATSAPP_WEBHOOK_PATH, data=form, headers=headers)
+
+
+@pytest.fixture
+def webhooks(system: RunningSystem) -> Webhooks:
+    return Webhooks(system)

@@ -1,0 +1,101 @@
+"""The responder's handler on real MongoDB and Kafka, with no LLM and no Twilio configured."""
+
+import uuid
+from collections.abc import AsyncIterator
+
+import pytest
+from faststream.kafka import KafkaBroker
+
+from balas.simulate import inbound_message_form
+from services.ingest.twilio_forms import message_received, parse_inbound
+from services.responder.deps import ResponderDeps
+from services.responder.handlers import on_message_received
+from services.responder.repository import ConversationLog
+from shared import kafka
+from shared.events import MessageReceived
+from shared.mongo import CONVERSATIONS, MESSAGES, Database
+from shared.settings import Settings
+from shared.stores import Store, StoreDirectory, save_store
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+async def broker(settings: Settings) -> AsyncIterator[KafkaBroker]:
+    await kafka.ensure_topics(settings)
+    broker = kafka.make_broker(settings, "test")
+    await broker.start()
+    yield broker
+    await broker.stop()
+
+
+@pytest.fixture
+async def offline_deps(db: Database, broker: KafkaBroker) -> ResponderDeps:
+    return ResponderDeps(
+        broker=broker,
+        stores=StoreDirectory(db),
+        conversations=ConversationLog(db),
+        chat=None,
+        twilio=None,
+        status_callback_url="http://127.0.0.1/webhooks/twilio/status",
+        history_messages=20,
+    )
+
+
+@pytest.fixture
+async def store(db: Database) -> Store:
+    created = Store(
+        id=f"s-{uuid.uuid4().hex[:6]}", name="Toko Offline", whatsapp_number="+15550001111"
+    )
+    await save_store(db, created)
+    return created
+
+
+def _event(store: Store, customer: str, text: str) -> MessageReceived:
+    form = inbound_message_form(customer=customer, store_number=store.whatsapp_number, text=text)
+    return message_received(parse_inbound(form), store)
+
+
+async def test_without_llm_the_customer_gets_the_fallback_and_a_human_owns_the_conversation(
+    db: Database, store: Store, offline_deps: ResponderDeps
+) -> None:
+    event = _event(store, "+6281100000001", "Halo, bisa bantu?")
+
+    await on_message_received(event, offline_deps)
+
+    reply = await db[MESSAGES].find_one({"_id": f"reply:{event.message_sid}"})
+    assert reply is not None
+    assert reply["text"] == store.fallback_reply
+    assert reply["state"] == "not_sent"
+    assert reply["not_sent_reason"] == "twilio_not_configured"
+    conversation = await db[CONVERSATIONS].find_one({"_id": event.conversation_id})
+    assert conversation is not None
+    assert conversation["owner"] == "human"
+    assert conversation["hand_over_reason"] == "tool_failure"
+
+
+async def test_while_a_human_owns_the_conversation_the_bot_stays_silent(
+    db: Database, store: Store, offline_deps: ResponderDeps
+) -> None:
+    first = _event(store, "+6281100000002", "Saya mau bicara dengan orang")
+    second = _event(store, "+6281100000002", "Halo?")
+    await on_message_received(first, offline_deps)  # hands over: no LLM
+
+    await on_message_received(second, offline_deps)
+
+    assert await db[MESSAGES].find_one({"_id": f"reply:{second.message_sid}"}) is None
+    assert await db[MESSAGES].find_one({"_id": second.message_sid}) is not None  # still recorded
+
+
+async def test_handling_the_same_message_again_changes_nothing(
+    db: Database, store: Store, offline_deps: ResponderDeps
+) -> None:
+    event = _event(store, "+6281100000003", "Ongkir ke Bandung berapa?")
+    await on_message_received(event, offline_deps)
+    before = await db[MESSAGES].find_one({"_id": f"reply:{event.message_sid}"})
+
+    await on_message_received(event, offline_deps)
+
+    after = await db[MESSAGES].find_one({"_id": f"reply:{event.message_sid}"})
+    assert before == after
+    assert await db[MESSAGES].count_documents({"conversation_id": event.conversation_id}) == 2
