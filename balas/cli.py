@@ -11,8 +11,10 @@ import httpx
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import Progress
 from rich.table import Table
 
+from balas import dead_letters
 from balas import simulate as simulation
 from balas.supervisor import SERVICES, run_everything
 from shared import mongo
@@ -27,7 +29,9 @@ app = typer.Typer(
 store_app = typer.Typer(help="Stores and their WhatsApp numbers.", no_args_is_help=True)
 kpi_app = typer.Typer(help="KPI figures as the dashboard reads them.", no_args_is_help=True)
 app.add_typer(store_app, name="store")
+dlq_app = typer.Typer(help="Dead letters: events consumers gave up on.", no_args_is_help=True)
 app.add_typer(kpi_app, name="kpi")
+app.add_typer(dlq_app, name="dlq")
 console = Console()
 
 
@@ -70,11 +74,17 @@ def infra() -> None:
         servers.stop()
 
 
-def _with_db(work: Callable[[mongo.Database], Awaitable[Any]]) -> Any:
+def _settings() -> Settings:
+    """Settings for a command talking to a running system: the embedded servers by default."""
     settings = Settings()
+    return EmbeddedServers.for_settings(settings).applied_to(settings)
+
+
+def _with_db(work: Callable[[mongo.Database], Awaitable[Any]]) -> Any:
+    settings = _settings()
 
     async def go() -> Any:
-        client = mongo.connect(settings.mongodb_uri_or_embedded)
+        client = mongo.connect(settings.mongodb_uri or "")
         try:
             return await work(client[settings.mongodb_database])
         finally:
@@ -119,7 +129,7 @@ def simulate(
     wait: Annotated[float, typer.Option(help="Seconds to wait for the reply.")] = 60.0,
 ) -> None:
     """Send a correctly signed Twilio webhook, then show the stored reply and the KPI bucket."""
-    settings = Settings()
+    settings = _settings()
     form = simulation.inbound_message_form(
         customer=customer, store_number=to or settings.demo_whatsapp_number, text=text
     )
@@ -229,3 +239,63 @@ def messages(
             (message.get("text") or "")[:80],
         )
     console.print(table)
+
+
+TopicOption = Annotated[
+    str | None, typer.Option(help="Only this topic's dead letters, e.g. whatsapp.inbound.")
+]
+
+
+def _letters(topic: str | None) -> list[dead_letters.StoredLetter]:
+    settings = _settings()
+    return list(_with_db(lambda db: dead_letters.list_letters(settings, db, topic)))
+
+
+@dlq_app.command("list")
+def dlq_list(topic: TopicOption = None) -> None:
+    """List dead letters, oldest first."""
+    table = Table("id", "group", "attempts", "failed at (UTC)", "re-driven", "error")
+    for stored in _letters(topic):
+        letter = stored.letter
+        table.add_row(
+            stored.id,
+            letter.consumer_group,
+            str(letter.attempts),
+            f"{letter.failed_at:%Y-%m-%d %H:%M:%S}",
+            f"{stored.redriven_at:%Y-%m-%d %H:%M}" if stored.redriven_at else "no",
+            escape(letter.error[:80]),
+        )
+    console.print(table)
+
+
+@dlq_app.command("show")
+def dlq_show(
+    letter_id: Annotated[str, typer.Argument(help="An id from `balas dlq list`.")],
+) -> None:
+    """Print one dead letter in full, original payload included."""
+    found = [stored for stored in _letters(None) if stored.id == letter_id]
+    if not found:
+        console.print(f"[red]no dead letter {escape(letter_id)}[/]")
+        raise typer.Exit(1)
+    console.print_json(found[0].letter.model_dump_json())
+
+
+@dlq_app.command("redrive")
+def dlq_redrive(
+    letter_ids: Annotated[list[str] | None, typer.Argument(help="Ids to re-drive.")] = None,
+    topic: TopicOption = None,
+    all_letters: Annotated[bool, typer.Option("--all", help="Every letter not re-driven.")] = False,
+) -> None:
+    """Publish dead letters back to their topics, once each, after the cause is fixed."""
+    if not letter_ids and not all_letters:
+        raise typer.BadParameter("name letter ids, or pass --all")
+    chosen = [
+        stored for stored in _letters(topic) if all_letters or stored.id in (letter_ids or [])
+    ]
+    settings = _settings()
+    with Progress(console=console) as progress:
+        task = progress.add_task("re-driving", total=len(chosen))
+        sent = _with_db(
+            lambda db: dead_letters.redrive(settings, db, chosen, lambda: progress.advance(task))
+        )
+    console.print(f"re-drove {sent} of {len(chosen)} letters ({len(chosen) - sent} were already)")

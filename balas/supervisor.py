@@ -36,21 +36,14 @@ class Supervisor:
         settings = self.settings
         if settings.kafka_bootstrap_servers and settings.mongodb_uri:
             return
-        self.embedded = EmbeddedServers(
-            data_dir=settings.data_dir,
-            kafka_port=settings.embedded_kafka_port,
-            mongodb_port=settings.embedded_mongodb_port,
-            with_kafka=not settings.kafka_bootstrap_servers,
-            with_mongodb=not settings.mongodb_uri,
-        )
+        self.embedded = EmbeddedServers.for_settings(settings)
         self.embedded.start()
         asyncio.run(self.embedded.wait_until_ready())
-        if self.embedded.with_kafka:
-            # The embedded broker refuses InitProducerId; correctness never relied on it.
-            self.env["KAFKA_BOOTSTRAP_SERVERS"] = self.embedded.kafka_bootstrap_servers
-            self.env["KAFKA_ENABLE_IDEMPOTENCE"] = "false"
-        if self.embedded.with_mongodb:
-            self.env["MONGODB_URI"] = self.embedded.mongodb_uri
+        self.settings = self.embedded.applied_to(settings)
+        for name in ("kafka_bootstrap_servers", "kafka_enable_idempotence", "mongodb_uri"):
+            value = getattr(self.settings, name)
+            if value is not None:
+                self.env[name.upper()] = str(value)
         log.info("embedded servers ready", data_dir=str(settings.data_dir))
 
     def seed_demo_store(self) -> None:
@@ -58,7 +51,7 @@ class Supervisor:
             return
 
         async def seed() -> bool:
-            client = mongo.connect(self.env["MONGODB_URI"])
+            client = mongo.connect(self.settings.mongodb_uri or "")
             try:
                 db = client[self.settings.mongodb_database]
                 return await ensure_demo_store(

@@ -21,6 +21,8 @@ import structlog
 from aiokafka.admin import AIOKafkaAdminClient
 from pymongo import AsyncMongoClient
 
+from shared.settings import Settings
+
 log = structlog.get_logger(__name__)
 
 
@@ -47,6 +49,28 @@ class EmbeddedServers:
     with_kafka: bool = True
     with_mongodb: bool = True
     _processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    @classmethod
+    def for_settings(cls, settings: Settings) -> "EmbeddedServers":
+        """The servers `settings` lacks: Kafka when no bootstrap servers, MongoDB when no URI."""
+        return cls(
+            data_dir=settings.data_dir,
+            kafka_port=settings.embedded_kafka_port,
+            mongodb_port=settings.embedded_mongodb_port,
+            with_kafka=not settings.kafka_bootstrap_servers,
+            with_mongodb=not settings.mongodb_uri,
+        )
+
+    def applied_to(self, settings: Settings) -> Settings:
+        """`settings` pointing at these servers where it names no real ones."""
+        update: dict[str, object] = {}
+        if self.with_kafka:
+            # The embedded broker refuses InitProducerId; correctness never relied on it.
+            update["kafka_bootstrap_servers"] = self.kafka_bootstrap_servers
+            update["kafka_enable_idempotence"] = False
+        if self.with_mongodb:
+            update["mongodb_uri"] = self.mongodb_uri
+        return settings.model_copy(update=update)
 
     @property
     def kafka_bootstrap_servers(self) -> str:

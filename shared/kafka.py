@@ -3,7 +3,9 @@
 import logging
 from typing import Any
 
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.structs import ConsumerRecord
 from faststream.kafka import KafkaBroker
 from faststream.kafka.prometheus import KafkaPrometheusMiddleware
 from prometheus_client import REGISTRY
@@ -63,3 +65,24 @@ async def ensure_topics(settings: Settings) -> None:
             log.info("created %d topics", len(missing))
     finally:
         await admin.close()
+
+
+async def read_topic(bootstrap: str, topic: str) -> list[ConsumerRecord]:
+    """Every record in `topic` now, from the beginning, read without joining a consumer group."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        await consumer.topics()  # fresh metadata, so new topics are seen
+        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or []]
+        if not partitions:
+            return []
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        end = await consumer.end_offsets(partitions)
+        records: list[ConsumerRecord] = []
+        while [tp for tp in partitions if await consumer.position(tp) < end[tp]]:
+            batches = await consumer.getmany(timeout_ms=500)
+            records += [record for batch in batches.values() for record in batch]
+        return records
+    finally:
+        await consumer.stop()

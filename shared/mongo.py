@@ -22,6 +22,7 @@ CONVERSATIONS = "conversations"
 PROCESSED_EVENTS = "processed_events"
 KPI_HOURLY = "kpi_hourly"
 KPI_CUSTOMER_HOURS = "kpi_customer_hours"
+DEAD_LETTER_REDRIVES = "dead_letter_redrives"
 
 _DAY = 24 * 3600
 WEBHOOK_RECEIPT_TTL_SECONDS = 7 * _DAY  # far beyond Twilio's retry horizon

@@ -99,13 +99,6 @@ class Settings(BaseSettings):
         return self.twilio_account_sid is not None
 
     @property
-    def mongodb_uri_or_embedded(self) -> str:
-        """For command-line tools: the configured server, else where `balas run` starts one."""
-        return self.mongodb_uri or (
-            f"mongodb://127.0.0.1:{self.embedded_mongodb_port}/?directConnection=true"
-        )
-
-    @property
     def producer_idempotence(self) -> bool:
         if self.kafka_enable_idempotence is not None:
             return self.kafka_enable_idempotence

@@ -1,21 +1,25 @@
-"""When the LLM keeps failing, the customer message is retried, then parked on the DLQ."""
+"""When the LLM keeps failing, the message is retried, parked on the DLQ, and re-driven later."""
 
+import asyncio
 import json
+import sys
 
 import pytest
 
-from shared import topics
+from balas import dead_letters
+from shared import mongo, topics
 from shared.stores import Store
 from tests.e2e.conftest import RunningSystem, Webhooks
 from tests.standins.openai_api import OpenAIStandIn
 from tests.standins.twilio_api import TwilioStandIn
-from tests.support import eventually, new_customer, read_topic
+from tests.support import eventually, new_customer
 
 pytestmark = pytest.mark.slow
 
 
-async def test_an_llm_that_keeps_failing_sends_the_message_to_the_dead_letter_topic(
+async def test_a_failing_llm_parks_the_message_and_a_redrive_answers_it_once(
     system: RunningSystem,
+    system_db: mongo.Database,
     store: Store,
     webhooks: Webhooks,
     openai_api: OpenAIStandIn,
@@ -26,19 +30,44 @@ async def test_an_llm_that_keeps_failing_sends_the_message_to_the_dead_letter_to
     try:
         await webhooks.message(store, customer, "Halo?")
 
-        async def dead_letter() -> dict | None:
-            values = await read_topic(
-                system.settings.kafka_bootstrap_servers or "",
-                topics.dead_letter(topics.WHATSAPP_INBOUND),
+        async def parked() -> dead_letters.StoredLetter | None:
+            letters = await dead_letters.list_letters(
+                system.settings, system_db, topics.WHATSAPP_INBOUND
             )
-            letters = [json.loads(value) for value in values]
-            return next((d for d in letters if customer in d["payload"]), None)
+            return next((s for s in letters if customer in s.letter.payload), None)
 
-        letter = await eventually(dead_letter)
+        stored = await eventually(parked)
     finally:
         openai_api.stop_failing()
-    assert letter["consumer_group"] == "responder"
-    assert letter["attempts"] == system.settings.handler_max_attempts
-    assert "503" in letter["error"] or "InternalServerError" in letter["error"]
-    assert json.loads(letter["payload"])["customer_number"] == customer
+    letter = stored.letter
+    assert letter.consumer_group == "responder"
+    assert letter.attempts == system.settings.handler_max_attempts
+    assert "503" in letter.error or "InternalServerError" in letter.error
+    assert json.loads(letter.payload)["customer_number"] == customer
     assert twilio_api.sent_to(customer) == []
+
+    listed = await _balas(system, "dlq", "list", "--topic", topics.WHATSAPP_INBOUND)
+    redriven = await _balas(system, "dlq", "redrive", stored.id)
+    again = await _balas(system, "dlq", "redrive", stored.id)
+
+    assert stored.id in listed
+    assert "re-drove 1 of 1" in redriven
+    assert "re-drove 0 of 1" in again
+    await eventually(lambda: twilio_api.sent_to(customer))
+    assert len(twilio_api.sent_to(customer)) == 1
+
+
+async def _balas(system: RunningSystem, *args: str) -> str:
+    """Run the `balas` command as an operator would, against the running system."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "balas",
+        *args,
+        env={**system.env, "COLUMNS": "200"},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    output, _ = await process.communicate()
+    assert process.returncode == 0, output.decode()
+    return output.decode()
