@@ -16,8 +16,9 @@ from rich.table import Table
 
 from balas import dead_letters
 from balas import simulate as simulation
-from balas.supervisor import SERVICES, run_everything
+from balas.supervisor import SERVICES, StopFlag, run_everything
 from shared import mongo
+from shared.identity import conversation_id
 from shared.infra import EmbeddedServers
 from shared.logging import configure_logging
 from shared.settings import Settings
@@ -55,21 +56,21 @@ def run(
 @app.command()
 def infra() -> None:
     """Start only the embedded Kafka and MongoDB servers, until Ctrl-C."""
-    settings = Settings()
+    settings = Settings(kafka_bootstrap_servers=None, mongodb_uri=None)
     configure_logging(settings, "infra")
-    servers = EmbeddedServers(
-        settings.data_dir, settings.embedded_kafka_port, settings.embedded_mongodb_port
-    )
+    stop = StopFlag()
+    servers = EmbeddedServers.for_settings(settings)
     servers.start()
     try:
         asyncio.run(servers.wait_until_ready())
-        console.print(f"KAFKA_BOOTSTRAP_SERVERS={servers.kafka_bootstrap_servers}")
-        console.print(f"MONGODB_URI={servers.mongodb_uri}")
+        ready = servers.applied_to(settings)
+        console.print("Point services at them with:")
+        console.print(f"  export KAFKA_BOOTSTRAP_SERVERS={ready.kafka_bootstrap_servers}")
+        console.print("  export KAFKA_ENABLE_IDEMPOTENCE=false")
+        console.print(f"  export MONGODB_URI='{ready.mongodb_uri}'")
         console.print("Ctrl-C stops them.")
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        pass
+        while not stop.requested:
+            time.sleep(0.2)
     finally:
         servers.stop()
 
@@ -123,16 +124,24 @@ def store_list() -> None:
 @app.command("simulate")
 def simulate(
     text: Annotated[str, typer.Argument(help="What the customer writes.")],
-    customer: Annotated[str, typer.Option(help="The customer's number.")] = "+6281234567890",
+    customer: Annotated[
+        str | None, typer.Option(help="The customer's number (default: a new one each time).")
+    ] = None,
     to: Annotated[str | None, typer.Option(help="The store's number (default: demo).")] = None,
     ingest_url: Annotated[str | None, typer.Option(help="Where ingest listens.")] = None,
     wait: Annotated[float, typer.Option(help="Seconds to wait for the reply.")] = 60.0,
 ) -> None:
     """Send a correctly signed Twilio webhook, then show the stored reply and the KPI bucket."""
     settings = _settings()
-    form = simulation.inbound_message_form(
-        customer=customer, store_number=to or settings.demo_whatsapp_number, text=text
-    )
+    customer = customer or simulation.new_customer_number()
+    store_number = to or settings.demo_whatsapp_number
+    if _with_db(lambda db: _human_owns(db, store_number, customer)):
+        console.print(
+            f"a human owns the conversation with {customer}, so the bot stays silent; "
+            "try another --customer"
+        )
+        raise typer.Exit(1)
+    form = simulation.inbound_message_form(customer=customer, store_number=store_number, text=text)
     path = simulation.WHATSAPP_WEBHOOK_PATH
     signature = simulation.twilio_signature(
         settings.twilio_auth_token.get_secret_value(),
@@ -153,6 +162,14 @@ def simulate(
     )
     console.print(f"reply, {escape(state)}: [bold]{escape(reply['text'])}[/]")
     kpi_show(store=reply["store_id"], hours=1)
+
+
+async def _human_owns(db: mongo.Database, store_number: str, customer: str) -> bool:
+    store = await db[mongo.STORES].find_one({"whatsapp_number": store_number}, {"_id": 1})
+    if store is None:
+        return False
+    conversation = {"_id": conversation_id(store["_id"], customer), "owner": "human"}
+    return await db[mongo.CONVERSATIONS].count_documents(conversation, limit=1) > 0
 
 
 async def _wait_for_reply(db: mongo.Database, message_sid: str, wait: float) -> Any:

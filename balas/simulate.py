@@ -12,6 +12,11 @@ def new_message_sid() -> str:
     return "SM" + uuid.uuid4().hex
 
 
+def new_customer_number() -> str:
+    """A random Indonesian mobile number (+62 812…), a new customer each time."""
+    return f"+62812{uuid.uuid4().int % 10**8:08d}"
+
+
 def inbound_message_form(
     *,
     customer: str,

@@ -132,12 +132,28 @@ class _ConsumerBase:
             for tp, records in batches.items():
                 progress = self._progress.setdefault(tp, PartitionProgress())
                 for record in records:
-                    await self._slots.acquire()  # back-pressure: never more than max_in_flight
+                    # back-pressure: never more than max_in_flight
+                    if not await self._slot_unless_stopping():
+                        break  # not started, so not committed: redelivered after the restart
                     progress.started(record.offset)
                     taken.append((tp, progress, record))
             self._gauge_in_flight()
             if taken:
                 await self._accept(taken)
+
+    async def _slot_unless_stopping(self) -> bool:
+        """Take a slot; give up if stop() is called meanwhile (handlers may hold every slot)."""
+        if not self._slots.locked():
+            await self._slots.acquire()
+            return True
+        slot = asyncio.ensure_future(self._slots.acquire())
+        stopping = asyncio.ensure_future(self._stopping.wait())
+        await asyncio.wait({slot, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        stopping.cancel()
+        if slot.done():
+            return True
+        slot.cancel()
+        return False
 
     async def _accept(self, taken: list[tuple[TopicPartition, PartitionProgress, Record]]) -> None:
         raise NotImplementedError

@@ -16,6 +16,8 @@ from shared.settings import Settings
 
 log = logging.getLogger(__name__)
 
+TOPIC_ALREADY_EXISTS = 36  # Kafka protocol error code
+
 
 def bootstrap_servers(settings: Settings) -> str:
     if not settings.kafka_bootstrap_servers:
@@ -61,7 +63,15 @@ async def ensure_topics(settings: Settings) -> None:
             if name not in existing
         ]
         if missing:
-            await admin.create_topics(missing)
+            response = await admin.create_topics(missing)
+            refused = [
+                f"{topic}: {message or code}"
+                for topic, code, *rest in response.topic_errors
+                for message in [rest[0] if rest else None]
+                if code not in (0, TOPIC_ALREADY_EXISTS)  # another service created it first
+            ]
+            if refused:
+                raise RuntimeError("Kafka refused to create topics: " + "; ".join(refused))
             log.info("created %d topics", len(missing))
     finally:
         await admin.close()

@@ -7,6 +7,7 @@ from typing import Any, TypeVar
 from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, IndexModel
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import OperationFailure
 
 from shared.settings import Settings
 
@@ -26,6 +27,8 @@ DEAD_LETTER_REDRIVES = "dead_letter_redrives"
 
 _DAY = 24 * 3600
 WEBHOOK_RECEIPT_TTL_SECONDS = 7 * _DAY  # far beyond Twilio's retry horizon
+# MongoDB error codes for "this index exists with other options" (unnamed, named).
+INDEX_OPTIONS_CONFLICTS = (85, 86)
 
 
 def connect(uri: str) -> AsyncMongoClient[Document]:
@@ -55,10 +58,33 @@ def _indexes(retention_seconds: int) -> dict[str, list[IndexModel]]:
 
 
 async def ensure_indexes(db: Database, settings: Settings) -> None:
-    """Idempotent: creating an index that exists with the same options is a no-op."""
+    """Idempotent: creating an index that exists with the same options is a no-op.
+
+    A changed retention (MESSAGE_RETENTION_DAYS) changes the TTL of existing indexes in place.
+    """
     retention = settings.message_retention_days * _DAY
     for collection, indexes in _indexes(retention).items():
-        await db[collection].create_indexes(indexes)
+        try:
+            await db[collection].create_indexes(indexes)
+        except OperationFailure as error:
+            if error.code not in INDEX_OPTIONS_CONFLICTS:
+                raise
+            await _retune_ttl(db, collection, indexes)
+            await db[collection].create_indexes(indexes)
+
+
+async def _retune_ttl(db: Database, collection: str, indexes: list[IndexModel]) -> None:
+    for index in indexes:
+        spec = index.document
+        if "expireAfterSeconds" in spec:
+            await db.command(
+                "collMod",
+                collection,
+                index={
+                    "keyPattern": dict(spec["key"]),
+                    "expireAfterSeconds": spec["expireAfterSeconds"],
+                },
+            )
 
 
 async def in_transaction(

@@ -11,7 +11,7 @@ DEV_TWILIO_AUTH_TOKEN = "dev-twilio-auth-token"  # signs `balas simulate` webhoo
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", env_ignore_empty=True)
 
     environment: Literal["development", "production"] = Field(
         "development", description="`production` refuses development placeholder secrets."
@@ -83,10 +83,9 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_placeholders_in_production(self) -> "Settings":
-        if (
-            self.environment == "production"
-            and self.twilio_auth_token.get_secret_value() == DEV_TWILIO_AUTH_TOKEN
-        ):
+        token = self.twilio_auth_token.get_secret_value()
+        if self.environment == "production" and token in ("", DEV_TWILIO_AUTH_TOKEN):
+            # Anyone who knows the token can sign webhooks: never run production on a known one.
             raise ValueError("TWILIO_AUTH_TOKEN must be set to the real token in production")
         return self
 

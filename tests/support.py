@@ -3,11 +3,13 @@
 import asyncio
 import inspect
 import time
-import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from balas.simulate import new_customer_number as new_customer
 from shared import kafka
+
+__all__ = ["eventually", "new_customer", "read_topic"]
 
 
 async def eventually(check: Callable[[], Awaitable[Any] | Any], timeout: float = 60.0) -> Any:
@@ -24,10 +26,6 @@ async def eventually(check: Callable[[], Awaitable[Any] | Any], timeout: float =
                 f"condition not met within {timeout} s: {getattr(check, '__name__', check)}"
             )
         await asyncio.sleep(0.2)
-
-
-def new_customer() -> str:
-    return f"+62812{uuid.uuid4().int % 10**8:08d}"
 
 
 async def read_topic(bootstrap_servers: str, topic: str) -> list[bytes]:

@@ -21,15 +21,13 @@ def card_update(event: MessageReceived | ReplySent) -> dict[str, Any]:
     else:
         counter = "outbound_messages"
         identity, profile = {}, {}
+    # The card may exist before its first message is applied (a reply read first from the other
+    # topic, or the responder's hand-over), so identity is `$set` and the first time is a `$min`.
     return {
-        "$setOnInsert": {
-            "store_id": event.store_id,
-            "owner": "bot",
-            "first_message_at": event.occurred_at,
-            **identity,
-        },
-        "$set": {"updated_at": event.occurred_at, **profile},
+        "$setOnInsert": {"store_id": event.store_id, "owner": "bot"},
+        "$set": {"updated_at": event.occurred_at, **identity, **profile},
         "$inc": {counter: 1},
+        "$min": {"first_message_at": event.occurred_at},
         "$max": {"last_activity_at": event.occurred_at},
     }
 

@@ -39,7 +39,9 @@ def create_app(settings: Settings) -> FastAPI:
             app.include_router(ops_router(runtime.readiness_checks()))
             yield
 
-    app = FastAPI(title="Balas ingest", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app = FastAPI(
+        title="Balas ingest", lifespan=lifespan, openapi_url=None, docs_url=None, redoc_url=None
+    )
     app.include_router(webhooks.router)
     return app
 

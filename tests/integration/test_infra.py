@@ -1,7 +1,7 @@
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient
 
-from shared import kafka, topics
+from shared import kafka, mongo, topics
 from shared.mongo import MESSAGES, Database
 from shared.settings import Settings
 
@@ -31,3 +31,14 @@ async def test_messages_expire_after_the_retention_period(db: Database, settings
     retention = indexes["message_retention"]
     assert retention["expireAfterSeconds"] == settings.message_retention_days * 24 * 3600
     assert settings.message_retention_days == 183
+
+
+async def test_a_changed_retention_is_applied_to_the_existing_ttl_indexes(
+    db: Database, settings: Settings
+) -> None:
+    shorter = settings.model_copy(update={"message_retention_days": 30})
+
+    await mongo.ensure_indexes(db, shorter)
+
+    indexes = await db[MESSAGES].index_information()
+    assert indexes["message_retention"]["expireAfterSeconds"] == 30 * 24 * 3600
