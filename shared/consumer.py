@@ -88,6 +88,9 @@ class _ConsumerBase:
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             max_poll_records=max_in_flight,
+            # Kafka answers a fetch as soon as data arrives; the wait only bounds idle polls.
+            # Some brokers (the embedded one) hold the fetch for the whole wait instead.
+            fetch_max_wait_ms=100,
         )
         self._progress: dict[TopicPartition, PartitionProgress] = {}
         self._committed: dict[TopicPartition, int] = {}

@@ -42,6 +42,8 @@ def configure_logging(settings: Settings, service: str) -> None:
     root.handlers = [handler]
     root.setLevel(settings.log_level.upper())
     for noisy in (
+        "httpx2",  # the OpenAI client's HTTP library: one line per LLM call
+        "openai",
         "aiokafka",
         "pymongo",
         "httpx",

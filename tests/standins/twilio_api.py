@@ -7,6 +7,7 @@ can post signed status callbacks (sent, delivered) like Twilio does.
 import asyncio
 import base64
 import threading
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -44,6 +45,15 @@ class TwilioStandIn:
     def fail_next(self, times: int, status: int = 500) -> None:
         with self._lock:
             self._failures.extend([status] * times)
+
+    def first_arrivals(self) -> dict[str, float]:
+        """Per recipient number, the `time.perf_counter()` at which its first send arrived."""
+        with self._lock:
+            arrivals: dict[str, float] = {}
+            for message in self.messages:
+                number = message["to"].removeprefix("whatsapp:")
+                arrivals.setdefault(number, message["_arrived"])
+            return arrivals
 
     def sent_to(self, number: str) -> list[dict[str, Any]]:
         with self._lock:
@@ -113,6 +123,7 @@ class TwilioStandIn:
         return account == self.account_sid and header == f"Basic {expected}"
 
     def _record(self, form: Any) -> dict[str, Any]:
+        arrived = time.perf_counter()
         now = datetime.now(UTC).replace(microsecond=0)
         sid = "SM" + uuid.uuid4().hex
         message = {
@@ -131,6 +142,7 @@ class TwilioStandIn:
             "date_sent": format_datetime(now),
             "uri": f"/2010-04-01/Accounts/{self.account_sid}/Messages/{sid}.json",
             "_sent_at": now,
+            "_arrived": arrived,
         }
         with self._lock:
             self.messages.append(message)

@@ -9,6 +9,7 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
+from requests.adapters import HTTPAdapter
 from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
@@ -17,6 +18,7 @@ from services.responder.metrics import TWILIO_ERRORS
 from shared.settings import Settings
 
 WHATSAPP = "whatsapp:"
+SENDING_THREADS = 32
 
 
 class TwilioRefused(Exception):
@@ -26,12 +28,14 @@ class TwilioRefused(Exception):
 class TwilioSender:
     def __init__(self, settings: Settings, account_sid: str) -> None:
         http = TwilioHttpClient(timeout=settings.twilio_timeout_seconds)
+        for scheme in ("https://", "http://"):  # one pooled connection per sending thread
+            http.session.mount(scheme, HTTPAdapter(pool_maxsize=SENDING_THREADS))
         self._client = Client(
             account_sid, settings.twilio_auth_token.get_secret_value(), http_client=http
         )
         if settings.twilio_api_base_url:
             self._client.api.base_url = settings.twilio_api_base_url.rstrip("/")
-        self._pool = ThreadPoolExecutor(max_workers=32, thread_name_prefix="twilio")
+        self._pool = ThreadPoolExecutor(max_workers=SENDING_THREADS, thread_name_prefix="twilio")
 
     async def send(self, *, to: str, sender: str, body: str, status_callback: str) -> str:
         """Returns Twilio's message SID."""

@@ -1,0 +1,93 @@
+"""`python -m bench [--quick] [sizes]`: see bench/__init__.py and docs/benchmarks.md."""
+
+import argparse
+import asyncio
+import json
+import shutil
+import sys
+import tempfile
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from bench.config import sizes
+from bench.report import print_report
+from bench.results import Results
+from bench.runner import run
+from bench.steps import progress_display
+
+# flag -> (field of Sizes, type, help)
+SIZE_FLAGS: dict[str, tuple[str, type, str]] = {
+    "--requests": ("ingest_requests", int, "signed webhooks of the ingest run"),
+    "--concurrency": ("ingest_concurrency", int, "concurrent clients (ingest, raw, responder)"),
+    "--warmup": ("ingest_warmup", int, "unmeasured requests before the ingest and raw runs"),
+    "--raw-messages": ("raw_messages", int, "sends of the raw aiokafka publish"),
+    "--hop-samples": ("hop_samples", int, "samples of the one-Kafka-hop latency"),
+    "--pipeline-messages": ("pipeline_messages", int, "messages of the pipeline run"),
+    "--pipeline-rate": ("pipeline_rate", float, "webhooks/s of the pipeline run"),
+    "--conversations": ("conversations", int, "conversations of the responder run"),
+    "--llm-latency": ("llm_latency", float, "seconds per LLM answer in the responder run"),
+    "--partitions": ("kafka_partitions", int, "partitions per topic"),
+}
+
+
+def _arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench",
+        description="Measure Balas on this machine (see docs/benchmarks.md).",
+    )
+    parser.add_argument("--quick", action="store_true", help="tiny sizes: a smoke run (< 1 min)")
+    for flag, (field, kind, text) in SIZE_FLAGS.items():
+        parser.add_argument(flag, dest=field, type=kind, metavar="N", help=text)
+    parser.add_argument(
+        "--workdir",
+        type=Path,
+        help="keep servers' data and services' logs here (default: a temporary "
+        "directory, removed after a successful run)",
+    )
+    parser.add_argument("--json", type=Path, help="also write the results to this JSON file")
+    return parser.parse_args()
+
+
+def _as_json(results: Results) -> dict[str, Any]:
+    def tidy(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {str(k): tidy(v) for k, v in value.items() if not str(k).startswith("_")}
+        if isinstance(value, list):
+            return [tidy(v) for v in value]
+        return value
+
+    data: dict[str, Any] = tidy(asdict(results))
+    return {"figures": results.figures(), **data}
+
+
+def main() -> None:
+    arguments = _arguments()
+    overrides = {field: getattr(arguments, field) for field, _, _ in SIZE_FLAGS.values()}
+    chosen = sizes(quick=arguments.quick, **overrides)
+    workdir = arguments.workdir or Path(tempfile.mkdtemp(prefix="balas-bench-"))
+    console = Console(width=None if sys.stdout.isatty() else 120)
+    try:
+        with progress_display(console) as progress:
+            results = asyncio.run(run(chosen, workdir, progress))
+    except BaseException:
+        console.print(f"[red]bench failed[/]; servers' data and services' logs are in {workdir}")
+        raise
+    print_report(results, console)
+    if arguments.json:
+        arguments.json.parent.mkdir(parents=True, exist_ok=True)
+        arguments.json.write_text(json.dumps(_as_json(results), indent=2))
+        console.print(f"results written to {arguments.json}")
+    if problems := results.problems():
+        for problem in problems:
+            console.print(f"[red]{problem}[/]")
+        console.print(f"servers' data and services' logs are in {workdir}")
+        sys.exit(1)
+    if not arguments.workdir:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,55 @@
+"""Everything one bench run found out, for the report and the JSON file."""
+
+from dataclasses import dataclass, field
+
+from bench.config import Sizes
+from bench.ingest import IngestResult
+from bench.machine import Machine
+from bench.pipeline import PipelineResult
+from bench.probe import CpuUse
+from bench.responder import ResponderResult
+from bench.stats import Latency
+
+
+@dataclass
+class Results:
+    machine: Machine
+    sizes: Sizes
+    ingest: IngestResult | None = None
+    # fetch_max_wait_ms -> one Kafka hop's latency
+    kafka_hops: dict[int, Latency] = field(default_factory=dict)
+    pipeline: PipelineResult | None = None
+    responder: ResponderResult | None = None
+    # run -> step -> mean seconds, from the services' own Prometheus histograms
+    breakdown: dict[str, dict[str, float]] = field(default_factory=dict)
+    # run -> operation kind -> MongoDB operations per customer message (all services)
+    mongo_ops: dict[str, dict[str, float]] = field(default_factory=dict)
+    rss: dict[str, int] = field(default_factory=dict)  # process -> bytes
+    cpu: dict[str, CpuUse] = field(default_factory=dict)  # run -> CPU per process
+    seconds: float = 0.0
+
+    def problems(self) -> list[str]:
+        """What makes this run incomplete: a smoke test fails on any of these."""
+        found = []
+        if self.pipeline is None or self.pipeline.missing:
+            found.append("pipeline run: not every message got a reply")
+        if self.responder is None or self.responder.replied < self.responder.conversations:
+            found.append("responder run: not every conversation got a reply")
+        if self.ingest is None:
+            found.append("ingest run: no result")
+        return found
+
+    def figures(self) -> dict[str, float]:
+        """The headline figures (rates per second, latencies in seconds, ratios)."""
+        found: dict[str, float] = {}
+        if self.ingest:
+            found["ingest_webhooks_per_second"] = self.ingest.webhooks.per_second
+            found["raw_publish_per_second"] = self.ingest.raw_publish.per_second
+            found["ingest_to_raw_ratio"] = self.ingest.ratio
+        if self.pipeline and self.pipeline.overhead:
+            found["pipeline_overhead_p50_seconds"] = self.pipeline.overhead.p50
+            found["pipeline_overhead_p95_seconds"] = self.pipeline.overhead.p95
+        if self.responder:
+            found["responder_replies_per_second"] = self.responder.per_second
+            found["responder_to_sequential_ratio"] = self.responder.ratio
+        return found

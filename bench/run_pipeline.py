@@ -1,0 +1,139 @@
+"""Runs 2 and 3 on a fresh broker with all four services, then their memory."""
+
+import asyncio
+import os
+from pathlib import Path
+
+from bench.config import Sizes
+from bench.mongo_ops import opcounters, per_message
+from bench.pipeline import measure_pipeline
+from bench.probe import CpuUse, rss_bytes, server_pids
+from bench.replies import wait_for_sends
+from bench.responder import measure_responder
+from bench.results import Results
+from bench.scrape import Histograms, means_between, scrape
+from bench.servers import embedded_kafka
+from bench.standins import StandIns
+from bench.steps import Steps
+from bench.system import SERVICES, ServiceProcesses, create_store, run_settings
+from bench.webhooks import WebhookPoster, signed_webhooks
+from shared.infra import EmbeddedServers
+from shared.stores import Store
+
+PIPELINE_SERIES, RESPONDER_SERIES, WARMUP_SERIES = 2, 3, 9
+WARMUP_MESSAGES = 5
+SETTLE_SECONDS = 2.0  # status callbacks and the other consumers finish between runs
+BENCH_PROCESS = "bench (client, stand-ins)"
+HISTOGRAMS: Histograms = {
+    "responder: whole handler of a message": (
+        "balas_event_handler_seconds",
+        {"group": "responder", "topic": "whatsapp.inbound"},
+    ),
+    "responder: LLM call (stand-in answers at once)": (
+        "balas_llm_request_seconds",
+        {"outcome": "ok"},
+    ),
+    "responder: event time → Twilio returned": ("balas_reply_pipeline_seconds", {}),
+}
+
+
+async def pipeline_runs(
+    sizes: Sizes,
+    workdir: Path,
+    mongodb: EmbeddedServers,
+    standins: StandIns,
+    steps: Steps,
+    results: Results,
+) -> None:
+    steps.note("pipeline runs: a fresh embedded Kafka and all four services")
+    async with embedded_kafka(workdir / "kafka-pipeline") as kafka:
+        settings = run_settings(kafka, mongodb, standins, "bench_pipeline", sizes.kafka_partitions)
+        store = await create_store(settings, "bench-pipeline", "+14155550102")
+        services = ServiceProcesses(settings, workdir / "logs" / "pipeline-runs")
+        services.start(*SERVICES)
+        try:
+            await services.wait_ready()
+            pids = {**services.pids(), **server_pids(kafka), **server_pids(mongodb)}
+            pids[BENCH_PROCESS] = os.getpid()
+            steps.note("warming up until the consumers own their partitions")
+            standins.openai.latency_seconds = 0.0
+            await _warm_up(services, store, standins)
+            await _pipeline(sizes, services, store, standins, pids, steps, results)
+            standins.openai.latency_seconds = sizes.llm_latency
+            await _responder(sizes, services, store, standins, pids, steps, results)
+            await asyncio.sleep(SETTLE_SECONDS)
+            for name, pid in pids.items():
+                if name != BENCH_PROCESS:
+                    results.rss[name] = rss_bytes(pid)
+        finally:
+            steps.note("stopping the services")
+            services.stop()
+
+
+async def _warm_up(services: ServiceProcesses, store: Store, standins: StandIns) -> None:
+    """A few replies end to end, so group joins and first connections are not measured."""
+    webhooks = signed_webhooks(
+        services.settings, store.whatsapp_number, WARMUP_SERIES, WARMUP_MESSAGES
+    )
+    async with WebhookPoster(services.ingest_url, concurrency=1) as poster:
+        await poster.post_all(webhooks)
+    customers = [webhook.customer for webhook in webhooks]
+    sent = await wait_for_sends(standins.twilio, customers, timeout=90.0, tick=lambda: None)
+    if len(sent) < len(customers):
+        raise RuntimeError(f"warm-up: {len(sent)} of {len(customers)} replies; see the logs")
+
+
+async def _pipeline(
+    sizes: Sizes,
+    services: ServiceProcesses,
+    store: Store,
+    standins: StandIns,
+    pids: dict[str, int],
+    steps: Steps,
+    results: Results,
+) -> None:
+    count, rate = sizes.pipeline_messages, sizes.pipeline_rate
+    webhooks = signed_webhooks(services.settings, store.whatsapp_number, PIPELINE_SERIES, count)
+    tick = steps.bar(f"pipeline: {count} messages at {rate:g}/s, LLM answers at once", count)
+    before = await scrape(services.metrics_url("responder"))
+    assert services.settings.mongodb_uri
+    ops_before = await opcounters(services.settings.mongodb_uri)
+    cpu = CpuUse(pids)
+    cpu.start()
+    results.pipeline = await measure_pipeline(
+        services.ingest_url, standins.twilio, webhooks, rate, timeout=60.0, tick=tick
+    )
+    cpu.stop()
+    after = await scrape(services.metrics_url("responder"))
+    results.cpu["pipeline"] = cpu
+    results.breakdown["pipeline"] = means_between(before, after, HISTOGRAMS)
+    await asyncio.sleep(SETTLE_SECONDS)  # status callbacks, enricher and KPIs catch up
+    ops_after = await opcounters(services.settings.mongodb_uri)
+    results.mongo_ops["pipeline"] = per_message(ops_before, ops_after, count)
+
+
+async def _responder(
+    sizes: Sizes,
+    services: ServiceProcesses,
+    store: Store,
+    standins: StandIns,
+    pids: dict[str, int],
+    steps: Steps,
+    results: Results,
+) -> None:
+    count, latency = sizes.conversations, sizes.llm_latency
+    webhooks = signed_webhooks(services.settings, store.whatsapp_number, RESPONDER_SERIES, count)
+    tick = steps.bar(f"responder: {count} conversations, LLM {latency:g} s per answer", count)
+    cpu = CpuUse(pids)
+    cpu.start()
+    results.responder = await measure_responder(
+        services.ingest_url,
+        standins.twilio,
+        webhooks,
+        sizes.ingest_concurrency,
+        latency,
+        timeout=60.0 + count * latency,  # even a one-at-a-time responder would finish
+        tick=tick,
+    )
+    cpu.stop()
+    results.cpu["responder"] = cpu

@@ -1,0 +1,31 @@
+"""One bench run: MongoDB and the stand-ins up, the measured runs, everything down."""
+
+import time
+from contextlib import AsyncExitStack
+from pathlib import Path
+
+from rich.progress import Progress
+
+from bench.config import Sizes
+from bench.machine import this_machine
+from bench.results import Results
+from bench.run_ingest import ingest_run
+from bench.run_pipeline import pipeline_runs
+from bench.servers import embedded_mongodb
+from bench.standins import running_standins
+from bench.steps import Steps
+
+
+async def run(sizes: Sizes, workdir: Path, progress: Progress) -> Results:
+    steps = Steps(progress)
+    results = Results(this_machine(), sizes)
+    started = time.perf_counter()
+    async with AsyncExitStack() as stack:
+        steps.note("starting embedded MongoDB (SecantusDB) and the OpenAI and Twilio stand-ins")
+        mongodb = await stack.enter_async_context(embedded_mongodb(workdir / "mongodb"))
+        standins = stack.enter_context(running_standins())
+        await ingest_run(sizes, workdir, mongodb, standins, steps, results)
+        await pipeline_runs(sizes, workdir, mongodb, standins, steps, results)
+        steps.note("stopping the embedded servers and the stand-ins")
+    results.seconds = time.perf_counter() - started
+    return results
