@@ -16,7 +16,8 @@ from rich.table import Table
 
 from balas import dead_letters
 from balas import simulate as simulation
-from balas.supervisor import SERVICES, StopFlag, run_everything
+from balas.processes import SERVICES
+from balas.supervisor import StopFlag, run_everything
 from shared import mongo
 from shared.identity import conversation_id
 from shared.infra import EmbeddedServers

@@ -7,13 +7,11 @@ side by side, and one that dies is restarted.
 import asyncio
 import os
 import signal
-import subprocess
-import sys
 import time
-from dataclasses import dataclass, field
 
 import structlog
 
+from balas.processes import SERVICES, ServiceProcesses
 from shared import mongo
 from shared.infra import EmbeddedServers
 from shared.settings import Settings
@@ -21,78 +19,12 @@ from shared.stores import ensure_demo_store
 
 log = structlog.get_logger(__name__)
 
-SERVICES = ("ingest", "responder", "enricher", "kpi_aggregator")
 RESTART_DELAY_SECONDS = 2.0
 
 
-@dataclass
-class Supervisor:
-    settings: Settings
-    env: dict[str, str] = field(default_factory=lambda: dict(os.environ))
-    children: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
-    embedded: EmbeddedServers | None = None
-
-    def start_infrastructure(self) -> None:
-        settings = self.settings
-        if settings.kafka_bootstrap_servers and settings.mongodb_uri:
-            return
-        self.embedded = EmbeddedServers.for_settings(settings)
-        self.embedded.start()
-        asyncio.run(self.embedded.wait_until_ready())
-        self.settings = self.embedded.applied_to(settings)
-        for name in ("kafka_bootstrap_servers", "kafka_enable_idempotence", "mongodb_uri"):
-            value = getattr(self.settings, name)
-            if value is not None:
-                self.env[name.upper()] = str(value)
-        log.info("embedded servers ready", data_dir=str(settings.data_dir))
-
-    def seed_demo_store(self) -> None:
-        if self.settings.environment != "development":
-            return
-
-        async def seed() -> bool:
-            client = mongo.connect(self.settings.mongodb_uri or "")
-            try:
-                db = client[self.settings.mongodb_database]
-                return await ensure_demo_store(
-                    db, self.settings.demo_store_id, self.settings.demo_whatsapp_number
-                )
-            finally:
-                await client.close()
-
-        if asyncio.run(seed()):
-            log.info("demo store created", store=self.settings.demo_store_id)
-
-    def spawn(self, service: str) -> None:
-        command = [sys.executable, "-m", "balas", "run", service]
-        # Own session: Ctrl-C reaches only the supervisor, which stops services before servers.
-        self.children[service] = subprocess.Popen(command, env=self.env, start_new_session=True)
-
-    def watch(self, stop: "StopFlag") -> None:
-        while not stop.requested:
-            time.sleep(0.5)
-            for service, child in list(self.children.items()):
-                if child.poll() is not None and not stop.requested:
-                    log.error("service exited; restarting", service=service, code=child.returncode)
-                    time.sleep(RESTART_DELAY_SECONDS)
-                    self.spawn(service)
-
-    def shutdown(self) -> None:
-        for child in self.children.values():
-            if child.poll() is None:
-                child.send_signal(signal.SIGTERM)
-        for service, child in self.children.items():
-            try:
-                child.wait(timeout=40)
-            except subprocess.TimeoutExpired:
-                log.warning("service did not stop in time; killing it", service=service)
-                child.kill()
-        if self.embedded:
-            self.embedded.stop()
-        log.info("all stopped")
-
-
 class StopFlag:
+    """Set by SIGINT or SIGTERM; the supervisor checks it between naps."""
+
     def __init__(self) -> None:
         self.requested = False
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -104,17 +36,49 @@ class StopFlag:
 
 def run_everything(settings: Settings) -> None:
     stop = StopFlag()
-    supervisor = Supervisor(settings)
+    embedded = EmbeddedServers.for_settings(settings)
+    services: ServiceProcesses | None = None
     try:
-        supervisor.start_infrastructure()
-        supervisor.seed_demo_store()
+        if embedded.with_kafka or embedded.with_mongodb:
+            embedded.start()
+            asyncio.run(embedded.wait_until_ready())
+            settings = embedded.applied_to(settings)
+            log.info("embedded servers ready", data_dir=str(settings.data_dir))
+        if settings.environment == "development":
+            asyncio.run(_seed_demo_store(settings))
+        services = ServiceProcesses(env={**os.environ, **settings.as_environment()})
         for service in SERVICES:
-            supervisor.spawn(service)
+            services.start(service)
         log.info(
             "Balas is running; Ctrl-C stops everything",
             webhooks=f"{settings.public_base_url.rstrip('/')}/webhooks/twilio/whatsapp",
             try_it='balas simulate "Halo, apakah sepatu ini ready?"',
         )
-        supervisor.watch(stop)
+        _restart_until_stopped(services, stop)
     finally:
-        supervisor.shutdown()
+        if services:
+            services.stop()
+        embedded.stop()
+        log.info("all stopped")
+
+
+def _restart_until_stopped(services: ServiceProcesses, stop: StopFlag) -> None:
+    while not stop.requested:
+        time.sleep(0.5)
+        for service in services.exited():
+            if stop.requested:
+                return
+            code = services.processes[service].returncode
+            log.error("service exited; restarting", service=service, code=code)
+            time.sleep(RESTART_DELAY_SECONDS)
+            services.start(service)
+
+
+async def _seed_demo_store(settings: Settings) -> None:
+    client = mongo.connect(settings.mongodb_uri or "")
+    try:
+        db = client[settings.mongodb_database]
+        if await ensure_demo_store(db, settings.demo_store_id, settings.demo_whatsapp_number):
+            log.info("demo store created", store=settings.demo_store_id)
+    finally:
+        await client.close()

@@ -13,7 +13,7 @@ from bench.scrape import Histograms, means_between, scrape
 from bench.servers import embedded_kafka
 from bench.standins import StandIns
 from bench.steps import Steps
-from bench.system import ServiceProcesses, create_store, run_settings
+from bench.system import BenchServices, create_store, run_settings
 from bench.webhooks import signed_webhooks
 from shared.infra import EmbeddedServers
 
@@ -40,8 +40,8 @@ async def ingest_run(
     async with embedded_kafka(workdir / "kafka-ingest") as kafka:
         settings = run_settings(kafka, mongodb, standins, "bench_ingest", sizes.kafka_partitions)
         store = await create_store(settings, "bench-ingest", "+14155550101")
-        services = ServiceProcesses(settings, workdir / "logs" / "ingest-run")
-        services.start("ingest")  # ingest creates the topics as it starts
+        services = BenchServices(settings, workdir / "logs" / "ingest-run")
+        services.launch("ingest")  # ingest creates the topics as it starts
         try:
             await services.wait_ready()
             count = sizes.ingest_warmup + sizes.ingest_requests

@@ -15,7 +15,7 @@ from bench.scrape import Histograms, means_between, scrape
 from bench.servers import embedded_kafka
 from bench.standins import StandIns
 from bench.steps import Steps
-from bench.system import SERVICES, ServiceProcesses, create_store, run_settings
+from bench.system import SERVICES, BenchServices, create_store, run_settings
 from bench.webhooks import WebhookPoster, signed_webhooks
 from shared.infra import EmbeddedServers
 from shared.stores import Store
@@ -49,8 +49,8 @@ async def pipeline_runs(
     async with embedded_kafka(workdir / "kafka-pipeline") as kafka:
         settings = run_settings(kafka, mongodb, standins, "bench_pipeline", sizes.kafka_partitions)
         store = await create_store(settings, "bench-pipeline", "+14155550102")
-        services = ServiceProcesses(settings, workdir / "logs" / "pipeline-runs")
-        services.start(*SERVICES)
+        services = BenchServices(settings, workdir / "logs" / "pipeline-runs")
+        services.launch(*SERVICES)
         try:
             await services.wait_ready()
             pids = {**services.pids(), **server_pids(kafka), **server_pids(mongodb)}
@@ -70,7 +70,7 @@ async def pipeline_runs(
             services.stop()
 
 
-async def _warm_up(services: ServiceProcesses, store: Store, standins: StandIns) -> None:
+async def _warm_up(services: BenchServices, store: Store, standins: StandIns) -> None:
     """A few replies end to end, so group joins and first connections are not measured."""
     webhooks = signed_webhooks(
         services.settings, store.whatsapp_number, WARMUP_SERIES, WARMUP_MESSAGES
@@ -85,7 +85,7 @@ async def _warm_up(services: ServiceProcesses, store: Store, standins: StandIns)
 
 async def _pipeline(
     sizes: Sizes,
-    services: ServiceProcesses,
+    services: BenchServices,
     store: Store,
     standins: StandIns,
     pids: dict[str, int],
@@ -114,7 +114,7 @@ async def _pipeline(
 
 async def _responder(
     sizes: Sizes,
-    services: ServiceProcesses,
+    services: BenchServices,
     store: Store,
     standins: StandIns,
     pids: dict[str, int],

@@ -135,6 +135,9 @@ class _ConsumerBase:
             for tp, records in batches.items():
                 progress = self._progress.setdefault(tp, PartitionProgress())
                 for record in records:
+                    if taken and self._slots.locked():  # start what has a slot before waiting
+                        await self._accept(taken)
+                        taken = []
                     # back-pressure: never more than max_in_flight
                     if not await self._slot_unless_stopping():
                         break  # not started, so not committed: redelivered after the restart

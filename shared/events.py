@@ -69,11 +69,15 @@ class MessageReceived(ConversationEvent):
 class DeliveryStatus(StrEnum):
     """Twilio's message states; `rank` orders them so late callbacks never move a tick back."""
 
+    ACCEPTED = "accepted"
+    SCHEDULED = "scheduled"
     QUEUED = "queued"
     SENDING = "sending"
     SENT = "sent"
+    PARTIALLY_DELIVERED = "partially_delivered"
     DELIVERED = "delivered"
     READ = "read"
+    CANCELED = "canceled"
     UNDELIVERED = "undelivered"
     FAILED = "failed"
 
@@ -87,11 +91,15 @@ class DeliveryStatus(StrEnum):
 
 
 _STATUS_RANK = {
+    DeliveryStatus.ACCEPTED: 0,
+    DeliveryStatus.SCHEDULED: 0,
     DeliveryStatus.QUEUED: 0,
     DeliveryStatus.SENDING: 1,
     DeliveryStatus.SENT: 2,
+    DeliveryStatus.PARTIALLY_DELIVERED: 3,
     DeliveryStatus.DELIVERED: 3,
     DeliveryStatus.READ: 4,
+    DeliveryStatus.CANCELED: 5,  # final states: nothing moves a message out of them
     DeliveryStatus.UNDELIVERED: 5,
     DeliveryStatus.FAILED: 5,
 }

@@ -87,11 +87,9 @@ async def _retune_ttl(db: Database, collection: str, indexes: list[IndexModel]) 
             )
 
 
-async def in_transaction(
-    client: AsyncMongoClient[Document], work: Callable[[Session], Awaitable[T]]
-) -> T:
+async def in_transaction(db: Database, work: Callable[[Session], Awaitable[T]]) -> T:
     """Run `work` in one transaction; transient conflicts are retried by the driver."""
-    async with client.start_session() as session:
+    async with db.client.start_session() as session:
         return await session.with_transaction(work)
 
 

@@ -89,6 +89,17 @@ class Settings(BaseSettings):
             raise ValueError("TWILIO_AUTH_TOKEN must be set to the real token in production")
         return self
 
+    def as_environment(self) -> dict[str, str]:
+        """These settings as environment variables, secrets included, for child processes."""
+        env = {}
+        for name, value in self.model_dump(mode="json").items():
+            if value is not None:
+                env[name.upper()] = str(value)
+        env["TWILIO_AUTH_TOKEN"] = self.twilio_auth_token.get_secret_value()
+        if self.openai_api_key:
+            env["OPENAI_API_KEY"] = self.openai_api_key.get_secret_value()
+        return env
+
     @property
     def llm_configured(self) -> bool:
         return self.openai_api_key is not None

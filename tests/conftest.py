@@ -36,17 +36,6 @@ class Infra:
         values.update(overrides)
         return Settings(**values)  # type: ignore[arg-type]
 
-    def environment(self, settings: Settings) -> dict[str, str]:
-        """The settings as environment variables, for services run as subprocesses."""
-        env = {**os.environ}
-        for name, value in settings.model_dump(mode="json").items():
-            if value is not None:
-                env[name.upper()] = str(value)
-        env["TWILIO_AUTH_TOKEN"] = settings.twilio_auth_token.get_secret_value()
-        if settings.openai_api_key:
-            env["OPENAI_API_KEY"] = settings.openai_api_key.get_secret_value()
-        return env
-
 
 def _docker_engine_answers() -> bool:
     if shutil.which("docker") is None:

@@ -4,7 +4,7 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from functools import partial
 
-from services.enricher.handlers import GROUP, EnricherDeps, on_message_received, on_reply_sent
+from services.enricher.handlers import GROUP, on_message_received, on_reply_sent
 from shared import topics
 from shared.consumer import KeyedConsumer
 from shared.runtime import Consumer, Runtime, run_worker
@@ -14,10 +14,9 @@ METRICS_PORT = 9102
 
 @asynccontextmanager
 async def consumers(runtime: Runtime) -> AsyncIterator[Sequence[Consumer]]:
-    deps = EnricherDeps(mongo=runtime.mongo, db=runtime.db)
     routes = {
-        topics.WHATSAPP_INBOUND: partial(on_message_received, deps=deps),
-        topics.MESSAGES_OUTBOUND: partial(on_reply_sent, deps=deps),
+        topics.WHATSAPP_INBOUND: partial(on_message_received, db=runtime.db),
+        topics.MESSAGES_OUTBOUND: partial(on_reply_sent, db=runtime.db),
     }
     yield [KeyedConsumer(routes=routes, **runtime.consumer_options(GROUP))]
 

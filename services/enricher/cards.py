@@ -13,29 +13,38 @@ def preview(text: str) -> str:
 
 
 def card_update(event: MessageReceived | ReplySent) -> dict[str, Any]:
-    """Counts and last activity; `$max` keeps replays and late events from moving time back."""
+    """Counts and times; `$min`/`$max` keep replays and late events from moving them back.
+
+    The card may exist before its first message is applied (a reply read first from the other
+    topic, or the responder's hand-over), so identity is `$set`, not `$setOnInsert`.
+    """
     if isinstance(event, MessageReceived):
         counter = "inbound_messages"
         identity: dict[str, Any] = {"customer_number": event.customer_number}
-        profile = {"profile_name": event.profile_name} if event.profile_name else {}
     else:
         counter = "outbound_messages"
-        identity, profile = {}, {}
-    # The card may exist before its first message is applied (a reply read first from the other
-    # topic, or the responder's hand-over), so identity is `$set` and the first time is a `$min`.
-    return {
+        identity = {}
+    update: dict[str, Any] = {
         "$setOnInsert": {"store_id": event.store_id, "owner": "bot"},
-        "$set": {"updated_at": event.occurred_at, **identity, **profile},
         "$inc": {counter: 1},
         "$min": {"first_message_at": event.occurred_at},
-        "$max": {"last_activity_at": event.occurred_at},
+        "$max": {"last_activity_at": event.occurred_at, "updated_at": event.occurred_at},
     }
+    if identity:
+        update["$set"] = identity
+    return update
 
 
-def last_message(event: MessageReceived | ReplySent) -> dict[str, Any]:
+def newest_state(event: MessageReceived | ReplySent) -> dict[str, Any]:
+    """What only the conversation's newest event may set: the last message, the profile name."""
     direction = "inbound" if isinstance(event, MessageReceived) else "outbound"
-    return {
-        "direction": direction,
-        "text": preview(event.text),
-        "at": event.occurred_at,
+    state: dict[str, Any] = {
+        "last_message": {
+            "direction": direction,
+            "text": preview(event.text),
+            "at": event.occurred_at,
+        }
     }
+    if isinstance(event, MessageReceived) and event.profile_name:
+        state["profile_name"] = event.profile_name
+    return state

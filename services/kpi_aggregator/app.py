@@ -4,7 +4,7 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from functools import partial
 
-from services.kpi_aggregator.handlers import GROUP, AggregatorDeps, on_events
+from services.kpi_aggregator.handlers import GROUP, on_events
 from shared import topics
 from shared.consumer import BatchConsumer
 from shared.runtime import Consumer, Runtime, run_worker
@@ -15,8 +15,7 @@ TOPICS = (topics.WHATSAPP_INBOUND, topics.MESSAGES_OUTBOUND, topics.WHATSAPP_STA
 
 @asynccontextmanager
 async def consumers(runtime: Runtime) -> AsyncIterator[Sequence[Consumer]]:
-    deps = AggregatorDeps(mongo=runtime.mongo, db=runtime.db)
-    handler = partial(on_events, deps=deps)
+    handler = partial(on_events, db=runtime.db)
     yield [BatchConsumer(topic_names=TOPICS, handler=handler, **runtime.consumer_options(GROUP))]
 
 

@@ -1,18 +1,16 @@
 """The whole system as separate processes on real Kafka and MongoDB, with Twilio and OpenAI
 stand-ins on loopback. Tests talk to it over HTTP, like Twilio does."""
 
-import signal
-import subprocess
-import sys
-import time
+import asyncio
+import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 
 import httpx
 import pytest
 
+from balas.processes import SERVICES, ServiceProcesses
 from balas.simulate import (
     WHATSAPP_WEBHOOK_PATH,
     inbound_message_form,
@@ -27,60 +25,20 @@ from tests.standins.openai_api import OpenAIStandIn
 from tests.standins.twilio_api import TwilioStandIn
 
 AUTH_TOKEN = "e2e-twilio-auth-token"
-SERVICES = ("ingest", "responder", "enricher", "kpi_aggregator")
 
 
 @dataclass
 class RunningSystem:
     settings: Settings
-    env: dict[str, str]
-    log_dir: Path
-    ports: dict[str, int] = field(default_factory=dict)
-    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    services: ServiceProcesses
+
+    @property
+    def env(self) -> dict[str, str]:
+        return self.services.env
 
     @property
     def ingest_url(self) -> str:
-        return f"http://127.0.0.1:{self.ports['ingest']}"
-
-    def start(self, service: str) -> None:
-        self.ports.setdefault(service, free_port())
-        log = (self.log_dir / f"{service}.log").open("ab")
-        self.processes[service] = subprocess.Popen(
-            [sys.executable, "-m", "balas", "run", service, "--port", str(self.ports[service])],
-            env=self.env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-
-    def wait_ready(self, service: str, timeout: float = 60.0) -> None:
-        deadline = time.monotonic() + timeout
-        url = f"http://127.0.0.1:{self.ports[service]}/readyz"
-        while time.monotonic() < deadline:
-            if self.processes[service].poll() is not None:
-                raise RuntimeError(f"{service} exited; see {self.log_dir}/{service}.log")
-            try:
-                if httpx.get(url, timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        raise RuntimeError(f"{service} not ready; see {self.log_dir}/{service}.log")
-
-    def kill(self, service: str) -> None:
-        """SIGKILL: no graceful stop, no last commit — a crash."""
-        process = self.processes[service]
-        process.send_signal(signal.SIGKILL)
-        process.wait()
-
-    def stop(self, service: str) -> None:
-        process = self.processes[service]
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=40)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        return f"http://127.0.0.1:{self.services.ports['ingest']}"
 
 
 @pytest.fixture(scope="session")
@@ -114,17 +72,16 @@ def system(
         twilio_api_base_url=twilio_api.url,
         log_format="json",
     )
-    running = RunningSystem(settings, infra.environment(settings), tmp_path_factory.mktemp("logs"))
-    running.ports["ingest"] = ingest_port
+    services = ServiceProcesses(
+        env={**os.environ, **settings.as_environment()}, log_dir=tmp_path_factory.mktemp("logs")
+    )
     for service in SERVICES:
-        running.start(service)
+        services.start(service, ingest_port if service == "ingest" else free_port())
     try:
-        for service in SERVICES:
-            running.wait_ready(service)
-        yield running
+        asyncio.run(services.wait_ready())
+        yield RunningSystem(settings, services)
     finally:
-        for service in SERVICES:
-            running.stop(service)
+        services.stop()
 
 
 @pytest.fixture

@@ -27,12 +27,12 @@ async def test_a_responder_killed_between_send_and_commit_neither_loses_nor_dupl
         for customer in in_flight:
             await webhooks.message(store, customer, "Apakah toko buka hari Minggu?")
         await eventually(lambda: all(twilio_api.sent_to(c) for c in in_flight))
-        system.kill("responder")
+        system.services.kill("responder")
         twilio_api.response_delay_seconds = 0.0
         for customer in while_down:
             await webhooks.message(store, customer, "Halo, masih ada stok?")
 
-        system.start("responder")
+        system.services.start("responder")
 
         async def all_replies_sent() -> bool:
             sent = await system_db[mongo.MESSAGES].count_documents(
@@ -43,7 +43,7 @@ async def test_a_responder_killed_between_send_and_commit_neither_loses_nor_dupl
         await eventually(all_replies_sent, timeout=120)
     finally:
         twilio_api.response_delay_seconds = 0.0
-        if system.processes["responder"].poll() is not None:
-            system.start("responder")
+        if system.services.processes["responder"].poll() is not None:
+            system.services.start("responder")
     for customer in in_flight + while_down:
         assert len(twilio_api.sent_to(customer)) == 1, customer

@@ -1,7 +1,6 @@
 """The responder's handler on real MongoDB and Kafka, with no LLM and no Twilio configured."""
 
 import uuid
-from collections.abc import AsyncIterator
 
 import pytest
 from faststream.kafka import KafkaBroker
@@ -11,22 +10,11 @@ from services.ingest.twilio_forms import message_received, parse_inbound
 from services.responder.deps import ResponderDeps
 from services.responder.handlers import on_message_received
 from services.responder.repository import ConversationLog
-from shared import kafka
 from shared.events import MessageReceived
 from shared.mongo import CONVERSATIONS, MESSAGES, Database
-from shared.settings import Settings
 from shared.stores import Store, StoreDirectory, save_store
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-async def broker(settings: Settings) -> AsyncIterator[KafkaBroker]:
-    await kafka.ensure_topics(settings)
-    broker = kafka.make_broker(settings, "test")
-    await broker.start()
-    yield broker
-    await broker.stop()
 
 
 @pytest.fixture

@@ -1,0 +1,398 @@
+"""KeyedConsumer and BatchConsumer on the real broker: order, retries, dead letters, commits."""
+
+import asyncio
+import uuid
+from collections import Counter, defaultdict
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any, TypeGuard
+
+import pytest
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.partitioner import DefaultPartitioner
+from faststream.kafka import KafkaBroker
+
+from shared import kafka, topics
+from shared.consumer import PermanentError
+from shared.events import (
+    DeadLetter,
+    DeliveryStatus,
+    DeliveryStatusChanged,
+    Event,
+    MessageReceived,
+    event_id_for,
+)
+from shared.settings import Settings
+
+pytestmark = pytest.mark.slow
+
+MakeReceived = Callable[..., MessageReceived]
+ReadDeadLetters = Callable[..., Awaitable[list[DeadLetter]]]
+WaitUntil = Callable[..., Awaitable[None]]
+Consumers = Any  # the `consumers` fixture of conftest.py: starts, stops and cleans up
+NewGroupId = Callable[[], str]
+
+BUDI = "+6281100000001"
+SARI = "+6281100000002"
+
+
+def status_changed(store_id: str, label: str) -> DeliveryStatusChanged:
+    """A status callback of this test's store; `label` (the error code) names it in assertions."""
+    sid = "SM" + uuid.uuid4().hex
+    return DeliveryStatusChanged(
+        event_id=event_id_for("whatsapp.status", sid, "delivered"),
+        occurred_at=datetime.now(UTC),
+        store_id=store_id,
+        conversation_id=f"{store_id}:{BUDI}",
+        twilio_sid=sid,
+        status=DeliveryStatus.DELIVERED,
+        error_code=label,
+    )
+
+
+def is_ours(event: Event, store_id: str) -> TypeGuard[DeliveryStatusChanged]:
+    return isinstance(event, DeliveryStatusChanged) and event.store_id == store_id
+
+
+async def publish_all(broker: KafkaBroker, events: Sequence[Event]) -> None:
+    for event in events:
+        await kafka.publish(broker, event)
+
+
+async def neighbour_of(settings: Settings, store_id: str, customer: str) -> str:
+    """Another customer whose conversation shares the partition of `customer`'s conversation."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka.bootstrap_servers(settings))
+    await admin.start()
+    try:
+        (described,) = await admin.describe_topics([topics.WHATSAPP_INBOUND])
+    finally:
+        await admin.close()
+    partitions = list(range(len(described["partitions"])))
+
+    def partition_of(number: str) -> int:  # as the producer chooses it: murmur2 of the key
+        return int(DefaultPartitioner()(f"{store_id}:{number}".encode(), partitions, partitions))
+
+    candidates = (f"+6281300000{index:03d}" for index in range(1000))
+    return next(
+        n for n in candidates if n != customer and partition_of(n) == partition_of(customer)
+    )
+
+
+# -- KeyedConsumer ---------------------------------------------------------------------------
+
+
+async def test_a_conversation_is_handled_in_order_while_conversations_run_at_once(
+    broker: KafkaBroker,
+    consumers: Consumers,
+    make_received: MakeReceived,
+    store_id: str,
+    new_group_id: NewGroupId,
+    wait_until: WaitUntil,
+) -> None:
+    customers = [f"+62812000000{index:02d}" for index in range(4)]
+    events = [make_received(c, f"{c}#{n}") for n in range(5) for c in customers]  # interleaved
+    await publish_all(broker, events)
+    handled: dict[str, list[str]] = defaultdict(list)
+    busy: set[str] = set()
+    overlapping: list[str] = []
+    most_at_once = 0
+
+    async def handle(event: MessageReceived) -> None:
+        nonlocal most_at_once
+        if event.store_id != store_id:
+            return
+        if event.conversation_id in busy:
+            overlapping.append(event.text)
+        busy.add(event.conversation_id)
+        most_at_once = max(most_at_once, len(busy))
+        await asyncio.sleep(0.02)  # a little I/O, so that other conversations can start
+        handled[event.customer_number].append(event.text)
+        busy.discard(event.conversation_id)
+
+    await consumers.keyed(new_group_id(), {topics.WHATSAPP_INBOUND: handle})
+    await wait_until(
+        lambda: sum(map(len, handled.values())) == len(events), "every message to be handled"
+    )
+
+    assert handled == {c: [f"{c}#{n}" for n in range(5)] for c in customers}
+    assert overlapping == []
+    assert most_at_once > 1
+
+
+async def test_a_failing_handler_is_retried_until_it_succeeds_and_keeps_the_order(
+    broker: KafkaBroker,
+    consumers: Consumers,
+    make_received: MakeReceived,
+    store_id: str,
+    new_group_id: NewGroupId,
+    wait_until: WaitUntil,
+) -> None:
+    await publish_all(broker, [make_received(BUDI, "flaky"), make_received(BUDI, "next")])
+    attempts: Counter[str] = Counter()
+    handled: list[str] = []
+
+    async def handle(event: MessageReceived) -> None:
+        if event.store_id != store_id:
+            return
+        attempts[event.text] += 1
+        if event.text == "flaky" and attempts["flaky"] <= 2:
+            raise ConnectionError("MongoDB blinked")
+        handled.append(event.text)
+
+    await consumers.keyed(new_group_id(), {topics.WHATSAPP_INBOUND: handle})
+    await wait_until(lambda: len(handled) == 2, "both messages to be handled")
+
+    assert handled == ["flaky", "next"]
+    assert attempts == {"flaky": 3, "next": 1}
+
+
+async def test_undecodable_and_refused_events_are_dead_lettered_and_the_key_moves_on(
+    broker: KafkaBroker,
+    consumers: Consumers,
+    make_received: MakeReceived,
+    store_id: str,
+    new_group_id: NewGroupId,
+    wait_until: WaitUntil,
+    read_dead_letters: ReadDeadLetters,
+) -> None:
+    key = f"{store_id}:{BUDI}"
+    await broker.publish(b"{this is not json", topic=topics.WHATSAPP_INBOUND, key=key.encode())
+    refused = make_received(BUDI, "refuse me")
+    await publish_all(broker, [refused, make_received(BUDI, "after")])
+    handled: list[str] = []
+
+    async def handle(event: MessageReceived) -> None:
+        if event.store_id != store_id:
+            return
+        if event.text == "refuse me":
+            raise PermanentError("the store was deleted")
+        handled.append(event.text)
+
+    group = new_group_id()
+    await consumers.keyed(group, {topics.WHATSAPP_INBOUND: handle})
+    letters = await read_dead_letters(
+        topics.dead_letter(topics.WHATSAPP_INBOUND),
+        lambda letter: letter.consumer_group == group and letter.key == key,
+        count=2,
+    )
+    await wait_until(lambda: handled == ["after"], "the next message of the key to be handled")
+
+    garbage, permanent = sorted(letters, key=lambda letter: letter.offset)
+    assert garbage.payload == "{this is not json"
+    assert "undecodable MessageReceived" in garbage.error
+    assert garbage.attempts == 1
+    assert garbage.topic == topics.WHATSAPP_INBOUND
+    assert MessageReceived.model_validate_json(permanent.payload) == refused
+    assert "PermanentError" in permanent.error
+    assert "the store was deleted" in permanent.error
+    assert permanent.attempts == 1
+
+
+async def test_a_handler_that_keeps_failing_is_dead_lettered_after_the_last_attempt(
+    broker: KafkaBroker,
+    consumers: Consumers,
+    make_received: MakeReceived,
+    store_id: str,
+    new_group_id: NewGroupId,
+    read_dead_letters: ReadDeadLetters,
+) -> None:
+    doomed = make_received(SARI, "doomed")
+    await publish_all(broker, [doomed])
+    attempts = 0
+
+    async def handle(event: MessageReceived) -> None:
+        nonlocal attempts
+        if event.store_id == store_id:
+            attempts += 1
+            raise TimeoutError("the LLM never answered")
+
+    group = new_group_id()
+    await consumers.keyed(group, {topics.WHATSAPP_INBOUND: handle})
+    (letter,) = await read_dead_letters(
+        topics.dead_letter(topics.WHATSAPP_INBOUND),
+        lambda letter: letter.consumer_group == group and letter.key == doomed.conversation_id,
+        count=1,
+    )
+
+    assert letter.attempts == 3
+    assert attempts == 3
+    assert "TimeoutError" in letter.error
+    assert MessageReceived.model_validate_json(letter.payload) == doomed
+
+
+async def test_after_a_stop_only_the_unfinished_rest_of_a_partition_is_delivered_again(
+    broker: KafkaBroker,
+    consumers: Consumers,
+    settings: Settings,
+    make_received: MakeReceived,
+    store_id: str,
+    new_group_id: NewGroupId,
+    wait_until: WaitUntil,
+) -> None:
+    # Budi's third message blocks; Sari's messages come after it in the same partition and
+    # finish, but the partition's commit cannot pass the unfinished one.
+    sari = await neighbour_of(settings, store_id, BUDI)
+    sent_by = {"budi-1": BUDI, "budi-2": BUDI, "budi-3": BUDI, "sari-1": sari, "sari-2": sari}
+    await publish_all(broker, [make_received(number, label) for label, number in sent_by.items()])
+    group = new_group_id()
+    first_run: list[str] = []
+    blocked = asyncio.Event()
+
+    async def handle_until_blocked(event: MessageReceived) -> None:
+        if event.store_id != store_id:
+            return
+        if event.text == "budi-3":
+            blocked.set()
+            await asyncio.Event().wait()  # stuck until the consumer gives up on it
+        first_run.append(event.text)
+
+    first = await consumers.keyed(group, {topics.WHATSAPP_INBOUND: handle_until_blocked})
+    await wait_until(
+        lambda: blocked.is_set() and {"sari-1", "sari-2"} <= set(first_run),
+        "budi-3 to block while Sari's messages finish",
+    )
+    await consumers.stop(first, grace_seconds=0.5)
+    second_run: list[str] = []
+
+    async def handle(event: MessageReceived) -> None:
+        if event.store_id == store_id:
+            second_run.append(event.text)
+
+    await consumers.keyed(group, {topics.WHATSAPP_INBOUND: handle})
+    await wait_until(
+        lambda: {"budi-3", "sari-1", "sari-2"} <= set(second_run),
+        "the unfinished message and those after it to come again",
+    )
+
+    assert sorted(first_run) == ["budi-1", "budi-2", "sari-1", "sari-2"]
+    # Budi's messages keep their order, so a redelivered budi-1 would have come before budi-3.
+    assert sorted(second_run) == ["budi-3", "sari-1", "sari-2"]
+
+
+async def test_messages_keep_flowing_through_the_free_slot_while_a_handler_hangs(
+    broker: KafkaBroker,
+    consumers: Consumers,
+    settings: Settings,
+    make_received: MakeReceived,
+    store_id: str,
+    new_group_id: NewGroupId,
+    wait_until: WaitUntil,
+) -> None:
+    # Budi's message hangs and holds one of two slots; Sari's come after it in its partition.
+    sari = await neighbour_of(settings, store_id, BUDI)
+    later = [make_received(sari, f"sari-{index}") for index in range(6)]
+    await publish_all(broker, [make_received(BUDI, "hangs"), *later])
+    handled: list[str] = []
+
+    async def handle(event: MessageReceived) -> None:
+        if event.store_id != store_id:
+            return
+        if event.text == "hangs":
+            await asyncio.Event().wait()
+        handled.append(event.text)
+
+    await consumers.keyed(new_group_id(), {topics.WHATSAPP_INBOUND: handle}, max_in_flight=2)
+    await wait_until(lambda: len(handled) == len(later), "Sari's messages to pass the hung one")
+
+    assert handled == [event.text for event in later]
+
+
+async def test_stop_gives_up_on_stuck_handlers_after_the_grace_even_with_every_slot_taken(
+    broker: KafkaBroker,
+    consumers: Consumers,
+    make_received: MakeReceived,
+    store_id: str,
+    new_group_id: NewGroupId,
+    wait_until: WaitUntil,
+) -> None:
+    # Two slots, three messages whose handlers hang: the poll loop waits for a slot to free.
+    customers = [BUDI, SARI, "+6281100000003"]
+    await publish_all(broker, [make_received(number, "hangs") for number in customers])
+    started: list[str] = []
+    cancelled: list[str] = []
+
+    async def hang(event: MessageReceived) -> None:
+        if event.store_id != store_id:
+            return
+        started.append(event.customer_number)
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            cancelled.append(event.customer_number)
+            raise
+
+    consumer = await consumers.keyed(
+        new_group_id(), {topics.WHATSAPP_INBOUND: hang}, max_in_flight=2
+    )
+    await wait_until(lambda: len(started) == 2, "two handlers to hang and take both slots")
+
+    stopping = asyncio.create_task(consumers.stop(consumer, grace_seconds=0.5))
+    await wait_until(stopping.done, "stop() to give up on the stuck handlers")
+
+    assert stopping.exception() is None
+    assert sorted(cancelled) == sorted(started)
+    assert len(started) == 2
+
+
+# -- BatchConsumer ---------------------------------------------------------------------------
+
+
+async def test_a_batch_consumer_hands_a_poll_to_one_call(
+    broker: KafkaBroker,
+    consumers: Consumers,
+    store_id: str,
+    new_group_id: NewGroupId,
+    wait_until: WaitUntil,
+) -> None:
+    events = [status_changed(store_id, f"s{index}") for index in range(5)]
+    await publish_all(broker, events)
+    calls: list[list[str]] = []
+
+    async def handle(batch: Sequence[Event]) -> None:
+        mine = [e.error_code or "" for e in batch if is_ours(e, store_id)]
+        if mine:
+            calls.append(mine)
+
+    await consumers.batch(new_group_id(), [topics.WHATSAPP_STATUS], handle)
+    await wait_until(lambda: sum(map(len, calls)) == len(events), "every status to be handled")
+
+    assert calls == [["s0", "s1", "s2", "s3", "s4"]]
+
+
+async def test_a_poison_event_in_a_batch_is_dead_lettered_and_the_rest_is_handled(
+    broker: KafkaBroker,
+    consumers: Consumers,
+    store_id: str,
+    new_group_id: NewGroupId,
+    wait_until: WaitUntil,
+    read_dead_letters: ReadDeadLetters,
+) -> None:
+    poison = status_changed(store_id, "poison")
+    events = [status_changed(store_id, "ok-1"), poison, status_changed(store_id, "ok-2")]
+    await publish_all(broker, events)
+    await broker.publish(b"[]", topic=topics.WHATSAPP_STATUS, key=poison.conversation_id.encode())
+    await publish_all(broker, [status_changed(store_id, "ok-3")])
+    handled: list[str] = []
+
+    async def handle(batch: Sequence[Event]) -> None:
+        mine = [e.error_code or "" for e in batch if is_ours(e, store_id)]
+        if "poison" in mine:
+            raise ValueError("cannot count this status")
+        handled.extend(mine)
+
+    group = new_group_id()
+    await consumers.batch(group, [topics.WHATSAPP_STATUS], handle)
+    letters = await read_dead_letters(
+        topics.dead_letter(topics.WHATSAPP_STATUS),
+        lambda letter: letter.consumer_group == group and letter.key == poison.conversation_id,
+        count=2,
+    )
+    await wait_until(lambda: len(handled) == 3, "the healthy statuses to be handled")
+
+    assert sorted(handled) == ["ok-1", "ok-2", "ok-3"]
+    undecodable, failing = sorted(letters, key=lambda letter: letter.payload)
+    assert undecodable.payload == "[]"
+    assert undecodable.attempts == 1
+    assert DeliveryStatusChanged.model_validate_json(failing.payload) == poison
+    assert "ValueError" in failing.error
+    assert failing.attempts == 3

@@ -1,0 +1,274 @@
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+
+from services.kpi_aggregator.buckets import (
+    CustomerHour,
+    bucket_id,
+    customer_hours,
+    histogram_slot,
+    hour_start,
+    increments,
+    percentile,
+)
+from shared.events import (
+    DeliveryStatus,
+    DeliveryStatusChanged,
+    HandOverReason,
+    MessageReceived,
+    ReplySent,
+)
+
+STORE = "toko-batik"  # the store of the unit tier's builders
+TEN = datetime(2024, 5, 6, 10, tzinfo=UTC)
+ELEVEN = TEN + timedelta(hours=1)
+
+MakeReceived = Callable[..., MessageReceived]
+MakeReplySent = Callable[..., ReplySent]
+MakeStatus = Callable[..., DeliveryStatusChanged]
+
+
+# -- hours -----------------------------------------------------------------------------------
+
+
+def test_a_moment_in_jakarta_time_falls_in_its_utc_hour() -> None:
+    jakarta = timezone(timedelta(hours=7))
+
+    assert hour_start(datetime(2024, 5, 6, 17, 42, 9, 5, tzinfo=jakarta)) == TEN
+
+
+def test_a_bucket_is_named_by_store_and_utc_hour() -> None:
+    assert bucket_id(STORE, TEN) == "toko-batik|2024-05-06T10"
+
+
+# -- increments ------------------------------------------------------------------------------
+
+
+def test_a_customer_message_counts_in_the_hour_it_arrived(make_received: MakeReceived) -> None:
+    event = make_received(at=TEN + timedelta(minutes=59, seconds=59))
+
+    counts = increments([event], [])
+
+    assert counts == {(STORE, TEN): {"inbound_messages": 1}}
+
+
+def test_messages_of_two_hours_go_to_two_buckets(make_received: MakeReceived) -> None:
+    events = [
+        make_received(sid="SM" + "1" * 32, at=TEN + timedelta(minutes=5)),
+        make_received(sid="SM" + "2" * 32, at=TEN + timedelta(minutes=50)),
+        make_received(sid="SM" + "3" * 32, at=ELEVEN),
+    ]
+
+    counts = increments(events, [])
+
+    assert counts[(STORE, TEN)]["inbound_messages"] == 2
+    assert counts[(STORE, ELEVEN)]["inbound_messages"] == 1
+
+
+def test_a_first_response_counts_its_time_and_histogram_slot(
+    make_reply_sent: MakeReplySent,
+) -> None:
+    reply = make_reply_sent(asked_at=TEN + timedelta(minutes=10), response_seconds=12.0)
+
+    counts = increments([reply], [])
+
+    assert counts == {
+        (STORE, TEN): {
+            "outbound_messages.bot": 1,
+            "response_time.count": 1,
+            "response_time.sum_seconds": 12.0,
+            "first_response.count": 1,
+            "first_response.sum_seconds": 12.0,
+            "first_response.histogram.15": 1,
+        }
+    }
+
+
+def test_a_later_reply_counts_its_response_time_but_not_as_a_first_response(
+    make_reply_sent: MakeReplySent,
+) -> None:
+    reply = make_reply_sent(asked_at=TEN, response_seconds=40.0, first_response=False)
+
+    counts = increments([reply], [])[(STORE, TEN)]
+
+    assert counts["response_time.count"] == 1
+    assert counts["response_time.sum_seconds"] == 40.0
+    assert not [field for field in counts if field.startswith("first_response")]
+
+
+def test_response_times_count_in_the_hour_the_customer_wrote(
+    make_reply_sent: MakeReplySent,
+) -> None:
+    asked_at = TEN + timedelta(minutes=50)
+    reply = make_reply_sent(asked_at=asked_at, response_seconds=1200.0)  # answered at 11:10
+
+    counts = increments([reply], [])
+
+    assert counts[(STORE, ELEVEN)] == {"outbound_messages.bot": 1}
+    asked_hour = counts[(STORE, TEN)]
+    assert asked_hour["response_time.count"] == 1
+    assert asked_hour["response_time.sum_seconds"] == 1200.0
+    assert asked_hour["first_response.histogram.1800"] == 1
+
+
+def test_a_reply_that_was_not_sent_counts_only_as_not_sent(make_reply_sent: MakeReplySent) -> None:
+    reply = make_reply_sent(asked_at=TEN, response_seconds=2.0, sent=False)
+
+    counts = increments([reply], [])
+
+    assert counts == {(STORE, TEN): {"replies_not_sent": 1}}
+
+
+def test_a_hand_over_is_counted_by_reason_even_when_the_reply_was_not_sent(
+    make_reply_sent: MakeReplySent,
+) -> None:
+    reply = make_reply_sent(
+        asked_at=TEN, response_seconds=1.0, sent=False, hand_over=HandOverReason.TOOL_FAILURE
+    )
+
+    counts = increments([reply], [])
+
+    assert counts == {(STORE, TEN): {"hand_overs.tool_failure": 1, "replies_not_sent": 1}}
+
+
+def test_a_sent_hand_over_reply_counts_as_reply_and_hand_over(
+    make_reply_sent: MakeReplySent,
+) -> None:
+    reply = make_reply_sent(
+        asked_at=TEN, response_seconds=3.0, hand_over=HandOverReason.CUSTOMER_REQUEST
+    )
+
+    counts = increments([reply], [])[(STORE, TEN)]
+
+    assert counts["hand_overs.customer_request"] == 1
+    assert counts["outbound_messages.bot"] == 1
+
+
+@pytest.mark.parametrize(
+    ("status", "field"),
+    [
+        (DeliveryStatus.DELIVERED, "delivery.delivered"),
+        (DeliveryStatus.READ, "delivery.read"),
+        (DeliveryStatus.FAILED, "delivery.failed"),
+        (DeliveryStatus.UNDELIVERED, "delivery.failed"),
+    ],
+)
+def test_delivery_outcomes_are_counted(
+    make_status: MakeStatus, status: DeliveryStatus, field: str
+) -> None:
+    counts = increments([make_status(status, at=TEN)], [])
+
+    assert counts == {(STORE, TEN): {field: 1}}
+
+
+@pytest.mark.parametrize(
+    "status", [DeliveryStatus.QUEUED, DeliveryStatus.SENDING, DeliveryStatus.SENT]
+)
+def test_intermediate_delivery_states_are_not_counted(
+    make_status: MakeStatus, status: DeliveryStatus
+) -> None:
+    assert increments([make_status(status, at=TEN)], []) == {}
+
+
+def test_new_customer_hours_count_as_unique_customers() -> None:
+    seen = [CustomerHour(STORE, TEN, "aaaa"), CustomerHour(STORE, TEN, "bbbb")]
+
+    counts = increments([], seen)
+
+    assert counts == {(STORE, TEN): {"unique_customers": 2}}
+
+
+# -- customer hours --------------------------------------------------------------------------
+
+
+def test_one_customer_writing_several_times_in_an_hour_is_one_customer_hour(
+    make_received: MakeReceived,
+) -> None:
+    events = [
+        make_received(sid=f"SM{index:032x}", at=TEN + timedelta(minutes=index * 10))
+        for index in range(4)
+    ]
+
+    seen = customer_hours(events)
+
+    assert len(seen) == 1
+    (entry,) = seen.values()
+    assert (entry.store_id, entry.hour) == (STORE, TEN)
+
+
+def test_customers_are_counted_per_customer_and_per_hour(make_received: MakeReceived) -> None:
+    budi, sari = "+6281111111111", "+6282222222222"
+    events = [
+        make_received(sid="SM" + "1" * 32, at=TEN, customer=budi),
+        make_received(sid="SM" + "2" * 32, at=TEN, customer=sari),
+        make_received(sid="SM" + "3" * 32, at=ELEVEN, customer=budi),
+    ]
+
+    seen = list(customer_hours(events).values())
+
+    assert sorted(entry.hour for entry in seen) == [TEN, TEN, ELEVEN]
+    budi_at_ten, sari_at_ten, budi_at_eleven = seen
+    assert budi_at_ten.customer_hash == budi_at_eleven.customer_hash
+    assert budi_at_ten.customer_hash != sari_at_ten.customer_hash
+
+
+def test_customer_hours_ignore_replies_and_keep_no_phone_number(
+    make_received: MakeReceived, make_reply_sent: MakeReplySent, customer_number: str
+) -> None:
+    seen = customer_hours([make_received(at=TEN), make_reply_sent(asked_at=TEN)])
+
+    (entry_id,) = seen
+    assert customer_number not in entry_id
+    assert customer_number.removeprefix("+") not in entry_id
+    assert entry_id.startswith(f"{bucket_id(STORE, TEN)}|")
+
+
+# -- the histogram ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("seconds", "slot"),
+    [
+        (0.0, "5"),
+        (5.0, "5"),
+        (5.01, "15"),
+        (59.9, "60"),
+        (3600.0, "3600"),
+        (14400.0, "14400"),
+        (14400.5, "inf"),
+    ],
+)
+def test_a_response_time_falls_in_the_first_slot_whose_bound_it_does_not_exceed(
+    seconds: float, slot: str
+) -> None:
+    assert histogram_slot(seconds) == slot
+
+
+def test_a_percentile_of_an_empty_histogram_is_unknown() -> None:
+    assert percentile({}, 0.5) is None
+    assert percentile({"5": 0, "15": 0}, 0.9) is None
+
+
+def test_a_percentile_is_interpolated_inside_its_slot() -> None:
+    histogram = {"5": 10}
+
+    assert percentile(histogram, 0.5) == pytest.approx(2.5)
+    assert percentile(histogram, 1.0) == pytest.approx(5.0)
+
+
+def test_a_percentile_interpolates_from_the_lower_bound_of_its_slot() -> None:
+    histogram = {"5": 2, "15": 2}  # slot "15" covers 5..15 seconds
+
+    assert percentile(histogram, 0.5) == pytest.approx(5.0)
+    assert percentile(histogram, 0.75) == pytest.approx(10.0)
+
+
+def test_a_percentile_in_the_overflow_slot_is_the_last_bound() -> None:
+    histogram = {"5": 1, "inf": 3}
+
+    assert percentile(histogram, 0.9) == pytest.approx(14400.0)
+
+
+def test_a_percentile_ignores_slots_it_does_not_know() -> None:
+    assert percentile({"5": 4, "bogus": 100}, 0.5) == pytest.approx(2.5)

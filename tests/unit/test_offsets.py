@@ -1,0 +1,71 @@
+from shared.offsets import PartitionProgress
+
+
+def progress_with(*offsets: int) -> PartitionProgress:
+    progress = PartitionProgress()
+    for offset in offsets:
+        progress.started(offset)
+    return progress
+
+
+def test_a_partition_with_nothing_handed_out_has_nothing_to_commit() -> None:
+    assert PartitionProgress().committable() is None
+
+
+def test_while_the_first_record_is_unfinished_its_offset_is_committed() -> None:
+    progress = progress_with(10, 11, 12)
+
+    assert progress.committable() == 10
+
+
+def test_records_finishing_after_an_unfinished_one_do_not_move_the_commit() -> None:
+    progress = progress_with(10, 11, 12)
+
+    progress.finished(12)
+    progress.finished(11)
+
+    assert progress.committable() == 10
+    assert progress.in_flight == 1
+
+
+def test_the_commit_moves_to_the_next_gap_once_the_prefix_is_finished() -> None:
+    progress = progress_with(10, 11, 12, 13)
+    progress.finished(12)
+
+    progress.finished(10)
+    assert progress.committable() == 11
+
+    progress.finished(11)
+    assert progress.committable() == 13
+
+
+def test_when_everything_is_finished_the_commit_is_one_past_the_highest_offset() -> None:
+    progress = progress_with(10, 11, 12)
+
+    for offset in (11, 12, 10):
+        progress.finished(offset)
+
+    assert progress.committable() == 13
+    assert progress.in_flight == 0
+
+
+def test_records_handed_out_after_a_finished_prefix_hold_the_commit_again() -> None:
+    progress = progress_with(10)
+    progress.finished(10)
+
+    progress.started(11)
+    progress.started(12)
+    progress.finished(12)
+
+    assert progress.committable() == 11
+
+
+def test_finishing_an_offset_twice_or_one_never_started_is_harmless() -> None:
+    progress = progress_with(5, 6)
+
+    progress.finished(5)
+    progress.finished(5)
+    progress.finished(99)
+
+    assert progress.committable() == 6
+    assert progress.in_flight == 1
