@@ -143,6 +143,8 @@ class _ConsumerBase:
                         break  # not started, so not committed: redelivered after the restart
                     progress.started(record.offset)
                     taken.append((tp, progress, record))
+                if self._stopping.is_set():
+                    break  # take nothing more; never start a record after a skipped one
             self._gauge_in_flight()
             if taken:
                 await self._accept(taken)
