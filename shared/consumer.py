@@ -10,9 +10,15 @@ key-ordering mode):
 Both commit only the contiguous prefix of finished offsets, retry a failing handler with
 exponential backoff, and publish what still fails (or cannot be decoded) to `<topic>.dlq` with
 the error, then move on. Handlers must be idempotent: a crash before a commit redelivers.
+
+Every consumer also reads its group's replay topic, `replay.<group>`: `balas replay` copies a
+time range of a topic there (each copy names its source topic in the `replay-of` header), so a
+range can be re-driven into one group, while it runs, without touching its offsets or other
+groups. A copy is handled exactly like the original record of its source topic.
 """
 
 import asyncio
+import contextlib
 import random
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -27,7 +33,7 @@ from aiokafka.structs import ConsumerRecord as Record
 from faststream.kafka import KafkaBroker
 from pydantic import ValidationError
 
-from shared import metrics, topics
+from shared import kafka, metrics, topics
 from shared.events import EVENT_TYPES, DeadLetter, Event
 from shared.offsets import PartitionProgress
 
@@ -53,10 +59,21 @@ class RetryPolicy:
         return float(ceiling * random.uniform(0.5, 1.0))
 
 
+def source_topic(record: Record) -> str:
+    """The topic a record belongs to: its own, or for a replayed copy the one it came from."""
+    if not topics.is_replay(record.topic):
+        return str(record.topic)
+    for name, value in record.headers or ():
+        if name == topics.REPLAY_OF_HEADER:
+            return bytes(value).decode(errors="replace")
+    return str(record.topic)
+
+
 def decode(record: Record) -> Event:
-    event_type = EVENT_TYPES.get(record.topic)
+    topic = source_topic(record)
+    event_type = EVENT_TYPES.get(topic)
     if event_type is None:
-        raise PermanentError(f"no event type is registered for topic {record.topic}")
+        raise PermanentError(f"no event type is registered for topic {topic}")
     try:
         return event_type.model_validate_json(record.value or b"")
     except ValidationError as error:
@@ -74,9 +91,14 @@ class _ConsumerBase:
         retry: RetryPolicy,
         max_in_flight: int,
         commit_interval_seconds: float = 0.2,
+        replay_partitions: int = 1,
+        replication_factor: int = 1,
     ) -> None:
         self.group_id = group_id
         self._topics = tuple(topic_names)
+        self._bootstrap = bootstrap_servers
+        self._replay_topic = topics.replay(group_id)
+        self._replay_shape = (replay_partitions, replication_factor)
         self._dead_letters = dead_letters
         self._retry = retry
         self._max_in_flight = max_in_flight
@@ -100,7 +122,10 @@ class _ConsumerBase:
         self._background: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
-        self._consumer.subscribe(self._topics, listener=_Rebalance(self))
+        await kafka.create_missing_topics(
+            self._bootstrap, [self._replay_topic], *self._replay_shape
+        )
+        self._consumer.subscribe((*self._topics, self._replay_topic), listener=_Rebalance(self))
         await self._consumer.start()
         self._background = [
             asyncio.create_task(self._poll_forever(), name=f"{self.group_id}-poll"),
@@ -166,6 +191,17 @@ class _ConsumerBase:
     async def _accept(self, taken: list[tuple[TopicPartition, PartitionProgress, Record]]) -> None:
         raise NotImplementedError
 
+    def _wanted(self, record: Record) -> bool:
+        """A replayed copy of a topic this consumer does not read is skipped (and committed)."""
+        wanted = source_topic(record) in self._topics
+        if not wanted:
+            log.warning(
+                "skipping a replayed record of a topic this group does not read",
+                group=self.group_id,
+                topic=source_topic(record),
+            )
+        return wanted
+
     def _finish(self, progress: PartitionProgress, record: Record) -> None:
         progress.finished(record.offset)
 
@@ -212,8 +248,9 @@ class _ConsumerBase:
             await self._dead_letter(record, error, attempt)
 
     async def _dead_letter(self, record: Record, error: Exception | None, attempts: int) -> None:
+        topic = source_topic(record)  # a replayed copy's letter belongs to its source topic
         letter = DeadLetter(
-            topic=record.topic,
+            topic=topic,
             partition=record.partition,
             offset=record.offset,
             key=record.key.decode(errors="replace") if record.key else None,
@@ -227,7 +264,7 @@ class _ConsumerBase:
             attempt += 1
             try:
                 await self._dead_letters.publish(
-                    letter.model_dump_json(), topic=topics.dead_letter(record.topic), key=record.key
+                    letter.model_dump_json(), topic=topics.dead_letter(topic), key=record.key
                 )
                 break
             except Exception as failure:
@@ -286,6 +323,8 @@ class _ConsumerBase:
             self._progress.pop(tp, None)
             self._committed.pop(tp, None)
             self._tasks.pop(tp, None)
+            with contextlib.suppress(KeyError):  # the new owner reports this partition's lag
+                metrics.CONSUMER_LAG.remove(self.group_id, tp.topic, str(tp.partition))
 
     def _partitions_assigned(self, assigned: set[TopicPartition]) -> None:
         for tp in assigned:
@@ -341,7 +380,8 @@ class KeyedConsumer(_ConsumerBase):
             if previous is not None:
                 await asyncio.wait([previous])
             if not progress.revoked:
-                await self._process(record, self._routes[record.topic])
+                if self._wanted(record):
+                    await self._process(record, self._routes[source_topic(record)])
                 self._finish(progress, record)
         finally:
             self._slots.release()
@@ -369,6 +409,8 @@ class BatchConsumer(_ConsumerBase):
         events: list[Event] = []
         decodable: list[Record] = []
         for record in records:
+            if not self._wanted(record):
+                continue
             try:
                 events.append(decode(record))
                 decodable.append(record)
