@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PYTEST := $(BIN)/python -m pytest
 
-.PHONY: run test unit integration e2e lint fmt bench clean
+.PHONY: run test unit integration e2e lint fmt bench eval clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,9 @@ fmt: $(VENV)/.installed-dev
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench
+
+eval: $(VENV)/.installed-dev  # the message classifier on the held-out set (ENGINE=llm for the LLM)
+	$(BIN)/balas classify --evaluate --engine $(or $(ENGINE),offline)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

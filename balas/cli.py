@@ -2,9 +2,10 @@
 
 import asyncio
 import importlib
+import sys
 import time
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 
 import httpx
@@ -15,6 +16,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from balas import dead_letters
+from balas import replay as replays
 from balas import simulate as simulation
 from balas.processes import SERVICES
 from balas.supervisor import StopFlag, run_everything
@@ -189,12 +191,27 @@ async def _wait_for_reply(db: mongo.Database, message_sid: str, wait: float) -> 
 def kpi_show(
     store: Annotated[str, typer.Option(help="Store id.")] = "demo",
     hours: Annotated[int, typer.Option(help="How many recent hours.")] = 24,
+    daily: Annotated[
+        bool, typer.Option("--daily", help="Day buckets (the store's local dates) instead.")
+    ] = False,
+    days: Annotated[int, typer.Option(help="With --daily: how many recent days.")] = 14,
 ) -> None:
-    """Print a store's hourly KPI buckets (UTC hours)."""
-    from services.kpi_aggregator.buckets import percentile
-
+    """Print a store's hourly KPI buckets (UTC hours), or with --daily its day buckets."""
+    if daily:
+        since_day = f"{datetime.now(UTC).date() - timedelta(days=days):%Y-%m-%d}"
+        rows = _with_db(
+            lambda db: (
+                db[mongo.KPI_DAILY]
+                .find({"store_id": store, "date": {"$gte": since_day}})
+                .sort("date", 1)
+                .to_list()
+            )
+        )
+        zone = rows[0]["timezone"] if rows else "local"
+        console.print(_kpi_table(f"day ({zone})", rows, lambda row: row["date"], store))
+        return
     since = datetime.now(UTC) - timedelta(hours=hours)
-    buckets = _with_db(
+    rows = _with_db(
         lambda db: (
             db[mongo.KPI_HOURLY]
             .find({"store_id": store, "hour": {"$gte": since.replace(minute=0, second=0)}})
@@ -202,8 +219,18 @@ def kpi_show(
             .to_list()
         )
     )
+    console.print(
+        _kpi_table("hour (UTC)", rows, lambda row: f"{row['hour']:%Y-%m-%d %H:00}", store)
+    )
+
+
+def _kpi_table(
+    period: str, rows: list[dict[str, Any]], label: Callable[[dict[str, Any]], str], store: str
+) -> Table:
+    from services.kpi_aggregator.buckets import percentile
+
     table = Table(
-        "hour (UTC)",
+        period,
         "inbound",
         "bot replies",
         "agent replies",
@@ -214,12 +241,12 @@ def kpi_show(
         "delivery failures",
         title=f"KPIs of store {store}",
     )
-    for bucket in buckets:
+    for bucket in rows:
         outbound = bucket.get("outbound_messages", {})
         first = bucket.get("first_response", {})
         p50 = percentile(first.get("histogram", {}), 0.5)
         table.add_row(
-            f"{bucket['hour']:%Y-%m-%d %H:00}",
+            label(bucket),
             str(bucket.get("inbound_messages", 0)),
             str(outbound.get("bot", 0)),
             str(outbound.get("agent", 0)),
@@ -229,7 +256,94 @@ def kpi_show(
             "-" if p50 is None else f"{p50:.1f} s",
             str(bucket.get("delivery", {}).get("failed", 0)),
         )
-    console.print(table)
+    return table
+
+
+@kpi_app.command("rebuild")
+def kpi_rebuild(
+    store: Annotated[str, typer.Option(help="Store id.")],
+    first: Annotated[
+        str, typer.Option("--from", help="First local date (YYYY-MM-DD) in the store's timezone.")
+    ],
+    last: Annotated[str, typer.Option("--to", help="Last local date (YYYY-MM-DD), included.")],
+) -> None:
+    """Recompute a store's hour and day buckets of a date range from the Kafka event log."""
+    from services.kpi_aggregator.rebuild import rebuild
+
+    first_day, last_day = _date(first, "--from"), _date(last, "--to")
+    if last_day < first_day:
+        raise typer.BadParameter("--to is before --from")
+    bootstrap = _settings().kafka_bootstrap_servers or ""
+    with Progress(console=console) as progress:
+        task = progress.add_task("reading the event log", total=None)
+
+        def advance(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        result = _with_db(
+            lambda db: rebuild(db, bootstrap, store, first_day, last_day, progress=advance)
+        )
+    console.print(
+        f"rebuilt store {escape(store)} {first_day}..{last_day}: {result.hours} hour and "
+        f"{result.days} day buckets from {result.events_counted} events "
+        f"({result.events_read} records read)"
+    )
+
+
+def _date(text: str, option: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(f"{option} wants a date like 2024-05-06, not {text!r}") from None
+
+
+def _moment(text: str | None, option: str) -> datetime | None:
+    """An ISO 8601 time; without an offset it is UTC."""
+    if text is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(
+            f"{option} wants a time like 2024-05-06T10:00 or 2024-05-06T17:00+07:00"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@app.command("replay")
+def replay(
+    topic: Annotated[str, typer.Option(help="The topic to re-drive, e.g. whatsapp.inbound.")],
+    group: Annotated[str, typer.Option(help="The consumer group, e.g. kpi_aggregator.")],
+    since: Annotated[
+        str | None, typer.Option("--from", help="Records stamped at or after (ISO 8601, UTC).")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option("--to", help="Records stamped at or before (ISO 8601, UTC).")
+    ] = None,
+) -> None:
+    """Re-drive a topic's records (or a time range of them) into one consumer group.
+
+    Copies them to the group's replay topic `replay.<group>`, which its members read next to
+    their own topics: the group keeps running and no other group sees them.
+    """
+    settings = _settings()
+    low, high = _moment(since, "--from"), _moment(until, "--to")
+    with Progress(console=console) as progress:
+        task = progress.add_task(f"copying {topic}", total=None)
+
+        def advance(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        try:
+            result = asyncio.run(replays.replay(settings, topic, group, low, high, advance))
+        except replays.ReplayRefused as refused:
+            progress.stop()
+            console.print(f"[red]{escape(str(refused))}[/]")
+            raise typer.Exit(1) from None
+    console.print(
+        f"copied {result.copied} of {result.scanned} records of {topic} to "
+        f"{result.replay_topic}; group {escape(group)} handles them as it reads"
+    )
 
 
 @app.command("messages")
@@ -257,6 +371,40 @@ def messages(
             (message.get("text") or "")[:80],
         )
     console.print(table)
+
+
+@app.command("classify")
+def classify(
+    texts: Annotated[
+        list[str] | None, typer.Argument(help="Messages; none: one per line on stdin.")
+    ] = None,
+    engine: Annotated[
+        str | None,
+        typer.Option(help="auto (the LLM when configured), offline or llm; default: the setting."),
+    ] = None,
+    evaluate: Annotated[
+        bool, typer.Option("--evaluate", help="Score the engine on the held-out set instead.")
+    ] = False,
+) -> None:
+    """Label customer messages (intent, sentiment, language, entities): one JSON line each."""
+    from balas.classify import evaluation_tables, json_lines
+    from services.enricher.classification import LlmNotConfiguredError, build_classifier
+    from services.enricher.classification.evaluation import evaluate as score
+
+    if engine not in (None, "auto", "offline", "llm"):
+        raise typer.BadParameter(f"unknown engine {engine!r}; choose auto, offline or llm")
+    try:
+        classifier = asyncio.run(build_classifier(Settings(), engine))  # type: ignore[arg-type]
+    except LlmNotConfiguredError as error:
+        console.print(f"[red]{error}[/]")
+        raise typer.Exit(2) from None
+    if evaluate:
+        for table in evaluation_tables(asyncio.run(score(classifier))):
+            console.print(table)
+        return
+    lines = texts or [line.strip() for line in sys.stdin if line.strip()]
+    for line in asyncio.run(json_lines(classifier, lines)):
+        print(line)
 
 
 TopicOption = Annotated[

@@ -1,6 +1,11 @@
-"""Kafka wiring: the FastStream publisher every service uses, and topic creation at start."""
+"""Kafka wiring: the FastStream publisher every service uses, topic creation at start, and
+bounded reads of a topic (dead letters, replay, KPI rebuild)."""
 
 import logging
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -53,14 +58,24 @@ async def publish(broker: KafkaBroker, event: Event) -> None:
 
 async def ensure_topics(settings: Settings) -> None:
     """Create every topic (and its dead-letter twin) that does not exist yet."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers(settings))
+    await create_missing_topics(
+        bootstrap_servers(settings),
+        topics.with_dead_letters(),
+        settings.kafka_partitions,
+        settings.kafka_replication_factor,
+    )
+
+
+async def create_missing_topics(
+    bootstrap: str, names: Iterable[str], partitions: int, replication_factor: int
+) -> None:
+    """Create the topics of `names` that do not exist yet; existing ones are left as they are."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
     try:
         existing = set(await admin.list_topics())
         missing = [
-            NewTopic(name, settings.kafka_partitions, settings.kafka_replication_factor)
-            for name in topics.with_dead_letters()
-            if name not in existing
+            NewTopic(name, partitions, replication_factor) for name in names if name not in existing
         ]
         if missing:
             response = await admin.create_topics(missing)
@@ -94,5 +109,68 @@ async def read_topic(bootstrap: str, topic: str) -> list[ConsumerRecord]:
             batches = await consumer.getmany(timeout_ms=500)
             records += [record for batch in batches.values() for record in batch]
         return records
+    finally:
+        await consumer.stop()
+
+
+@dataclass
+class TopicScan:
+    """A read of one topic from `start` to the end offsets it had when the scan was opened,
+    without joining a consumer group. Records produced later are not part of the scan."""
+
+    consumer: AIOKafkaConsumer
+    start: dict[TopicPartition, int]
+    end: dict[TopicPartition, int]
+
+    @property
+    def total(self) -> int:
+        return sum(max(0, self.end[tp] - self.start[tp]) for tp in self.start)
+
+    async def batches(self) -> AsyncIterator[list[ConsumerRecord]]:
+        """The scan's records, a fetch at a time."""
+        open_ = {tp for tp in self.start if self.start[tp] < self.end[tp]}
+        for tp in open_:
+            self.consumer.seek(tp, self.start[tp])
+        while open_:
+            fetched = await self.consumer.getmany(*open_, timeout_ms=500)
+            for tp, records in fetched.items():
+                wanted = [record for record in records if record.offset < self.end[tp]]
+                if wanted:
+                    yield wanted
+            for tp in list(open_):
+                if await self.consumer.position(tp) >= self.end[tp]:
+                    open_.discard(tp)
+                    self.consumer.pause(tp)
+
+
+@asynccontextmanager
+async def scan_topic(
+    bootstrap: str, topic: str, since: datetime | None = None
+) -> AsyncIterator[TopicScan]:
+    """Open a scan of `topic` from the first records stamped at or after `since` (all if None).
+
+    The start comes from Kafka's time index (ListOffsets by timestamp). A broker without one
+    (the embedded broker answers timestamp -1) makes the scan start at the beginning: callers
+    filter by time themselves, so the result is the same, only slower.
+    """
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        await consumer.topics()  # fresh metadata, so new topics are seen
+        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or []]
+        if partitions:
+            consumer.assign(partitions)
+        beginning = await consumer.beginning_offsets(partitions) if partitions else {}
+        end = await consumer.end_offsets(partitions) if partitions else {}
+        start = dict(beginning)
+        if since is not None and partitions:
+            wanted_ms = int(since.timestamp() * 1000)
+            found = await consumer.offsets_for_times(dict.fromkeys(partitions, wanted_ms))
+            for tp, answer in found.items():
+                if answer is None:  # nothing stamped at or after `since`
+                    start[tp] = end[tp]
+                elif answer.timestamp >= wanted_ms:  # a broker that keeps a time index
+                    start[tp] = max(answer.offset, beginning[tp])
+        yield TopicScan(consumer, start, end)
     finally:
         await consumer.stop()

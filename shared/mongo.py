@@ -23,6 +23,8 @@ CONVERSATIONS = "conversations"
 PROCESSED_EVENTS = "processed_events"
 KPI_HOURLY = "kpi_hourly"
 KPI_CUSTOMER_HOURS = "kpi_customer_hours"
+KPI_DAILY = "kpi_daily"
+KPI_CUSTOMER_DAYS = "kpi_customer_days"
 DEAD_LETTER_REDRIVES = "dead_letter_redrives"
 
 _DAY = 24 * 3600
@@ -54,6 +56,8 @@ def _indexes(retention_seconds: int) -> dict[str, list[IndexModel]]:
         PROCESSED_EVENTS: [IndexModel("claimed_at", **ttl)],
         KPI_HOURLY: [IndexModel([("store_id", ASCENDING), ("hour", ASCENDING)])],
         KPI_CUSTOMER_HOURS: [IndexModel("claimed_at", **ttl)],
+        KPI_DAILY: [IndexModel([("store_id", ASCENDING), ("date", ASCENDING)])],
+        KPI_CUSTOMER_DAYS: [IndexModel("claimed_at", **ttl)],
     }
 
 

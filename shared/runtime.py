@@ -40,6 +40,8 @@ class Runtime:
             "group_id": group_id,
             "dead_letters": self.broker,
             "max_in_flight": max_in_flight,
+            "replay_partitions": self.settings.kafka_partitions,
+            "replication_factor": self.settings.kafka_replication_factor,
             "retry": RetryPolicy(
                 max_attempts=self.settings.handler_max_attempts,
                 backoff_seconds=self.settings.retry_backoff_seconds,

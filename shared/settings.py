@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     llm_model: str = Field("gpt-4o-mini", description="Chat model name.")
     llm_temperature: float = Field(0.3, description="Sampling temperature.")
     llm_timeout_seconds: float = Field(30.0, description="Timeout of one LLM call.")
+    classification_engine: Literal["auto", "offline", "llm"] = Field(
+        "auto", description="Labels customer messages: auto (the LLM if configured), offline, llm."
+    )
 
     twilio_account_sid: str | None = Field(
         None, description="Twilio account. Unset: replies are stored as not sent."

@@ -29,3 +29,16 @@ def dead_letter(topic: str) -> str:
 
 def with_dead_letters() -> tuple[str, ...]:
     return ALL + tuple(dead_letter(t) for t in ALL)
+
+
+REPLAY_PREFIX = "replay."
+REPLAY_OF_HEADER = "replay-of"  # on records of a replay topic: the topic they were copied from
+
+
+def replay(group_id: str) -> str:
+    """The topic `balas replay` copies a time range into; only `group_id` consumes it."""
+    return f"{REPLAY_PREFIX}{group_id}"
+
+
+def is_replay(topic: str) -> bool:
+    return topic.startswith(REPLAY_PREFIX)

@@ -1,9 +1,10 @@
-"""enricher: keeps conversation cards; classification and knowledge extraction plug in here."""
+"""enricher: keeps conversation cards and labels customer messages (intent, sentiment, ...)."""
 
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from functools import partial
 
+from services.enricher.classification import build_classifier
 from services.enricher.handlers import GROUP, on_message_received, on_reply_sent
 from shared import topics
 from shared.consumer import KeyedConsumer
@@ -14,8 +15,9 @@ METRICS_PORT = 9102
 
 @asynccontextmanager
 async def consumers(runtime: Runtime) -> AsyncIterator[Sequence[Consumer]]:
+    classifier = await build_classifier(runtime.settings)
     routes = {
-        topics.WHATSAPP_INBOUND: partial(on_message_received, db=runtime.db),
+        topics.WHATSAPP_INBOUND: partial(on_message_received, db=runtime.db, classifier=classifier),
         topics.MESSAGES_OUTBOUND: partial(on_reply_sent, db=runtime.db),
     }
     yield [KeyedConsumer(routes=routes, **runtime.consumer_options(GROUP))]

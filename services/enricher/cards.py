@@ -1,7 +1,9 @@
 """The conversation card's updates, computed from events without I/O."""
 
+from datetime import datetime
 from typing import Any
 
+from services.enricher.classification.labels import Classification
 from shared.events import MessageReceived, ReplySent
 
 PREVIEW_CHARS = 160
@@ -48,3 +50,13 @@ def newest_state(event: MessageReceived | ReplySent) -> dict[str, Any]:
     if isinstance(event, MessageReceived) and event.profile_name:
         state["profile_name"] = event.profile_name
     return state
+
+
+def labels_state(labels: Classification, at: datetime) -> dict[str, Any]:
+    """The card's view of the customer's newest labelled message."""
+    return {
+        "latest_intent": labels.intent.value,
+        "latest_sentiment": labels.sentiment.model_dump(mode="json"),
+        "latest_language": labels.language.value,
+        "latest_labels_at": at,
+    }

@@ -1,9 +1,12 @@
-"""The enricher keeps each conversation's card current, exactly once per message."""
+"""The enricher keeps each conversation's card current and labels customer messages, once each."""
 
-from services.enricher.cards import card_update, newest_state
+from services.enricher.cards import card_update, labels_state, newest_state
+from services.enricher.classification import Classification, Classifier
 from shared.events import MessageReceived, ReplySent
+from shared.messages import inbound_message_document
 from shared.mongo import (
     CONVERSATIONS,
+    MESSAGES,
     PROCESSED_EVENTS,
     Database,
     Session,
@@ -14,15 +17,19 @@ from shared.mongo import (
 GROUP = "enricher"
 
 
-async def on_message_received(event: MessageReceived, db: Database) -> None:
-    await _update_card(event, db)
+async def on_message_received(event: MessageReceived, db: Database, classifier: Classifier) -> None:
+    # Classify before the transaction (an LLM takes seconds); the ledger makes storing it once.
+    labels = (await classifier.classify([event.text]))[0] if event.text.strip() else None
+    await _update_card(event, db, labels)
 
 
 async def on_reply_sent(event: ReplySent, db: Database) -> None:
     await _update_card(event, db)
 
 
-async def _update_card(event: MessageReceived | ReplySent, db: Database) -> None:
+async def _update_card(
+    event: MessageReceived | ReplySent, db: Database, labels: Classification | None = None
+) -> None:
     conversations = db[CONVERSATIONS]
 
     async def apply(session: Session) -> None:
@@ -39,5 +46,29 @@ async def _update_card(event: MessageReceived | ReplySent, db: Database) -> None
             {"$set": newest_state(event)},
             session=session,
         )
+        if isinstance(event, MessageReceived) and labels is not None:
+            await _store_labels(event, labels, db, session)
 
     await in_transaction(db, apply)
+
+
+async def _store_labels(
+    event: MessageReceived, labels: Classification, db: Database, session: Session
+) -> None:
+    """On the message, and on the card while this is the customer's newest labelled message."""
+    message = inbound_message_document(event)
+    await db[MESSAGES].update_one(
+        {"_id": message.pop("_id")},
+        {"$setOnInsert": message, "$set": {"classification": labels.model_dump(mode="json")}},
+        upsert=True,
+        session=session,
+    )
+    not_newer = [
+        {"latest_labels_at": {"$exists": False}},
+        {"latest_labels_at": {"$lte": event.occurred_at}},
+    ]
+    await db[CONVERSATIONS].update_one(
+        {"_id": event.conversation_id, "$or": not_newer},
+        {"$set": labels_state(labels, event.occurred_at)},
+        session=session,
+    )

@@ -1,10 +1,11 @@
-"""kpi_aggregator: rolls events up into per-store hour buckets and Prometheus metrics."""
+"""kpi_aggregator: rolls events up into per-store hour and day buckets and Prometheus metrics."""
 
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from functools import partial
 
 from services.kpi_aggregator.handlers import GROUP, on_events
+from services.kpi_aggregator.zones import StoreZones
 from shared import topics
 from shared.consumer import BatchConsumer
 from shared.runtime import Consumer, Runtime, run_worker
@@ -15,7 +16,7 @@ TOPICS = (topics.WHATSAPP_INBOUND, topics.MESSAGES_OUTBOUND, topics.WHATSAPP_STA
 
 @asynccontextmanager
 async def consumers(runtime: Runtime) -> AsyncIterator[Sequence[Consumer]]:
-    handler = partial(on_events, db=runtime.db)
+    handler = partial(on_events, db=runtime.db, zones=StoreZones(runtime.db))
     yield [BatchConsumer(topic_names=TOPICS, handler=handler, **runtime.consumer_options(GROUP))]
 
 

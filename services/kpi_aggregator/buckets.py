@@ -1,31 +1,52 @@
-"""KPI arithmetic without I/O: which hour bucket an event counts in, and by how much.
+"""KPI arithmetic without I/O: which buckets an event counts in, and by how much.
 
-A bucket is one store's hour (UTC start; every Indonesian timezone is a whole-hour offset, so
-local hours and days are unions of these). Field paths are dotted for MongoDB's `$inc`.
+Every event yields *facts*: (moment, field, amount). One pass folds each fact into two buckets:
+the store's UTC hour (`kpi_hourly`) and the store's local date in its IANA timezone
+(`kpi_daily`). Every Indonesian timezone is a whole-hour offset, so there a local hour is one
+UTC hour bucket. Field paths are dotted for MongoDB's `$inc`. The live aggregator and the
+rebuild (`rebuild.py`) both count with these functions, so they give the same numbers.
 """
 
 import hashlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, tzinfo
 
 from shared.events import DeliveryStatus, DeliveryStatusChanged, Event, MessageReceived, ReplySent
 
 # Upper bounds (seconds) of the first-response histogram; one more slot holds the rest.
 FIRST_RESPONSE_BOUNDS: tuple[float, ...] = (5, 15, 30, 60, 120, 300, 600, 1800, 3600, 14400)
 OVERFLOW = "inf"
+# Response times are counted in 1/1024 s steps (under a millisecond). Sums of such binary
+# fractions are exact in a double, so they do not depend on the order of additions: a rebuild
+# gives bit for bit the sums that live aggregation gave, whatever its batches were.
+SECONDS_RESOLUTION = 1024
 
-BucketKey = tuple[str, datetime]
-AddFn = Callable[..., None]  # add(store_id, moment, field, amount=1)
+BucketKey = tuple[str, datetime]  # (store, UTC hour start)
+DayKey = tuple[str, date]  # (store, local date)
+Fact = tuple[datetime, str, float]  # (moment the fact belongs to, field, amount)
+ZoneOf = Callable[[str], tzinfo]  # store id -> its timezone
 
 
 def hour_start(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
 
 
+def local_date(moment: datetime, zone: tzinfo) -> date:
+    return moment.astimezone(zone).date()
+
+
 def bucket_id(store_id: str, hour: datetime) -> str:
     return f"{store_id}|{hour:%Y-%m-%dT%H}"
+
+
+def day_id(store_id: str, day: date) -> str:
+    return f"{store_id}|{day:%Y-%m-%d}"
+
+
+def quantized_seconds(seconds: float) -> float:
+    return round(seconds * SECONDS_RESOLUTION) / SECONDS_RESOLUTION
 
 
 def histogram_slot(seconds: float) -> str:
@@ -33,6 +54,10 @@ def histogram_slot(seconds: float) -> str:
         if seconds <= bound:
             return f"{bound:g}"
     return OVERFLOW
+
+
+def customer_hash(number: str) -> str:
+    return hashlib.sha256(number.encode()).hexdigest()[:16]
 
 
 @dataclass(frozen=True)
@@ -48,62 +73,114 @@ class CustomerHour:
         return f"{bucket_id(self.store_id, self.hour)}|{self.customer_hash}"
 
 
+@dataclass(frozen=True)
+class CustomerDay:
+    """A customer seen on a store's local date; counted once that day."""
+
+    store_id: str
+    day: date
+    customer_hash: str
+
+    @property
+    def id(self) -> str:
+        return f"{day_id(self.store_id, self.day)}|{self.customer_hash}"
+
+
 def customer_hours(events: Iterable[Event]) -> dict[str, CustomerHour]:
     seen: dict[str, CustomerHour] = {}
     for event in events:
         if isinstance(event, MessageReceived):
-            digest = hashlib.sha256(event.customer_number.encode()).hexdigest()[:16]
-            entry = CustomerHour(event.store_id, hour_start(event.occurred_at), digest)
+            hashed = customer_hash(event.customer_number)
+            entry = CustomerHour(event.store_id, hour_start(event.occurred_at), hashed)
             seen[entry.id] = entry
     return seen
 
 
-def increments(
-    events: Sequence[Event], new_customer_hours: Iterable[CustomerHour]
-) -> dict[BucketKey, Counter[str]]:
-    """The `$inc` of every bucket the events touch."""
-    buckets: dict[BucketKey, Counter[str]] = {}
-
-    def add(store_id: str, moment: datetime, field: str, amount: float = 1) -> None:
-        key = (store_id, hour_start(moment))
-        buckets.setdefault(key, Counter())[field] += amount  # type: ignore[assignment]
-
-    for customer in new_customer_hours:
-        add(customer.store_id, customer.hour, "unique_customers")
+def customer_days(events: Iterable[Event], zone_of: ZoneOf) -> dict[str, CustomerDay]:
+    seen: dict[str, CustomerDay] = {}
     for event in events:
         if isinstance(event, MessageReceived):
-            add(event.store_id, event.occurred_at, "inbound_messages")
-        elif isinstance(event, ReplySent):
-            _count_reply(event, add)
-        elif isinstance(event, DeliveryStatusChanged):
-            _count_delivery(event, add)
-    return buckets
+            day = local_date(event.occurred_at, zone_of(event.store_id))
+            entry = CustomerDay(event.store_id, day, customer_hash(event.customer_number))
+            seen[entry.id] = entry
+    return seen
 
 
-def _count_reply(event: ReplySent, add: AddFn) -> None:
+@dataclass
+class Increments:
+    """The `$inc` of every hour and day bucket some events touch."""
+
+    hourly: dict[BucketKey, Counter[str]] = field(default_factory=dict)
+    daily: dict[DayKey, Counter[str]] = field(default_factory=dict)
+
+    def add_hour(self, key: BucketKey, name: str, amount: float = 1) -> None:
+        self.hourly.setdefault(key, Counter())[name] += amount  # type: ignore[assignment]
+
+    def add_day(self, key: DayKey, name: str, amount: float = 1) -> None:
+        self.daily.setdefault(key, Counter())[name] += amount  # type: ignore[assignment]
+
+
+def increments(
+    events: Sequence[Event],
+    new_customer_hours: Iterable[CustomerHour],
+    new_customer_days: Iterable[CustomerDay] = (),
+    zone_of: ZoneOf = lambda _: UTC,
+) -> Increments:
+    """Hour and day increments of `events`, plus one unique customer per new claim."""
+    counted = Increments()
+    for customer in new_customer_hours:
+        counted.add_hour((customer.store_id, customer.hour), "unique_customers")
+    for day in new_customer_days:
+        counted.add_day((day.store_id, day.day), "unique_customers")
+    for event in events:
+        zone = zone_of(event.store_id)
+        for moment, name, amount in facts(event):
+            counted.add_hour((event.store_id, hour_start(moment)), name, amount)
+            counted.add_day((event.store_id, local_date(moment, zone)), name, amount)
+    return counted
+
+
+def facts(event: Event) -> list[Fact]:
+    """What one event adds, and the moment each addition belongs to."""
+    if isinstance(event, MessageReceived):
+        return [(event.occurred_at, "inbound_messages", 1)]
+    if isinstance(event, ReplySent):
+        return _reply_facts(event)
+    if isinstance(event, DeliveryStatusChanged):
+        return _delivery_facts(event)
+    return []
+
+
+def _reply_facts(event: ReplySent) -> list[Fact]:
+    at = event.occurred_at
+    found: list[Fact] = []
     if event.hand_over:
-        add(event.store_id, event.occurred_at, f"hand_overs.{event.hand_over.value}")
+        found.append((at, f"hand_overs.{event.hand_over.value}", 1))
     if not event.sent:
-        add(event.store_id, event.occurred_at, "replies_not_sent")
-        return
-    add(event.store_id, event.occurred_at, f"outbound_messages.{event.author.value}")
+        return [*found, (at, "replies_not_sent", 1)]
+    found.append((at, f"outbound_messages.{event.author.value}", 1))
     # Response times belong to the hour the customer wrote in, so an evening's backlog
     # answered after midnight still counts against the evening.
-    asked_at = event.customer_message_at
-    add(event.store_id, asked_at, "response_time.count")
-    add(event.store_id, asked_at, "response_time.sum_seconds", event.response_seconds)
+    asked_at, seconds = event.customer_message_at, quantized_seconds(event.response_seconds)
+    found += [
+        (asked_at, "response_time.count", 1),
+        (asked_at, "response_time.sum_seconds", seconds),
+    ]
     if event.first_response:
-        add(event.store_id, asked_at, "first_response.count")
-        add(event.store_id, asked_at, "first_response.sum_seconds", event.response_seconds)
-        slot = histogram_slot(event.response_seconds)
-        add(event.store_id, asked_at, f"first_response.histogram.{slot}")
+        found += [
+            (asked_at, "first_response.count", 1),
+            (asked_at, "first_response.sum_seconds", seconds),
+            (asked_at, f"first_response.histogram.{histogram_slot(seconds)}", 1),
+        ]
+    return found
 
 
-def _count_delivery(event: DeliveryStatusChanged, add: AddFn) -> None:
+def _delivery_facts(event: DeliveryStatusChanged) -> list[Fact]:
     if event.status.is_failure:
-        add(event.store_id, event.occurred_at, "delivery.failed")
-    elif event.status in (DeliveryStatus.DELIVERED, DeliveryStatus.READ):
-        add(event.store_id, event.occurred_at, f"delivery.{event.status.value}")
+        return [(event.occurred_at, "delivery.failed", 1)]
+    if event.status in (DeliveryStatus.DELIVERED, DeliveryStatus.READ):
+        return [(event.occurred_at, f"delivery.{event.status.value}", 1)]
+    return []
 
 
 def percentile(histogram: dict[str, int], quantile: float) -> float | None:

@@ -1,13 +1,17 @@
-"""The KPI aggregator folds each batch of events into hour buckets in one transaction."""
+"""The KPI aggregator folds each batch of events into hour and day buckets in one transaction."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from zoneinfo import ZoneInfo
 
 from pymongo import UpdateOne
 
 from services.kpi_aggregator import buckets, metrics
+from services.kpi_aggregator.zones import UTC_ZONE, StoreZones
 from shared.events import Event
 from shared.mongo import (
+    KPI_CUSTOMER_DAYS,
     KPI_CUSTOMER_HOURS,
+    KPI_DAILY,
     KPI_HOURLY,
     PROCESSED_EVENTS,
     Database,
@@ -18,29 +22,85 @@ from shared.mongo import (
 
 GROUP = "kpi_aggregator"
 
+Zones = Mapping[str, ZoneInfo]
 
-async def on_events(events: Sequence[Event], db: Database) -> None:
+
+def ledger_id(event: Event) -> str:
+    return f"{GROUP}:{event.event_id}"
+
+
+async def on_events(events: Sequence[Event], db: Database, zones: StoreZones | None = None) -> None:
     """Exactly-once counting: the batch's event ids are claimed in the same transaction as the
     increments, so a redelivered or replayed event adds nothing."""
-    by_ledger_id = {f"{GROUP}:{event.event_id}": event for event in events}
+    zone_of = await (zones or StoreZones(db)).lookup(event.store_id for event in events)
 
     async def apply(session: Session) -> tuple[list[Event], list[buckets.CustomerHour]]:
-        fresh_ids = await claim_new(db, session, PROCESSED_EVENTS, by_ledger_id)
-        fresh = [event for ledger_id, event in by_ledger_id.items() if ledger_id in fresh_ids]
-        seen = buckets.customer_hours(fresh)
-        new_ids = await claim_new(db, session, KPI_CUSTOMER_HOURS, seen)
-        new_customers = [seen[id_] for id_ in new_ids]
-        writes = [
-            UpdateOne(
-                {"_id": buckets.bucket_id(store_id, hour)},
-                {"$inc": dict(counts), "$setOnInsert": {"store_id": store_id, "hour": hour}},
-                upsert=True,
-            )
-            for (store_id, hour), counts in buckets.increments(fresh, new_customers).items()
-        ]
-        if writes:
-            await db[KPI_HOURLY].bulk_write(writes, session=session)
-        return fresh, new_customers
+        fresh = await claim_events(db, session, events)
+        counted, new_hours = await count_claimed(db, session, fresh, zone_of)
+        await write_increments(db, session, counted, zone_of)
+        return fresh, new_hours
 
-    fresh, new_customers = await in_transaction(db, apply)
-    metrics.export(fresh, new_customers)
+    fresh, new_hours = await in_transaction(db, apply)
+    metrics.export(fresh, new_hours)
+
+
+async def claim_events(db: Database, session: Session, events: Sequence[Event]) -> list[Event]:
+    """The events not counted before, now claimed in the ledger (duplicates in `events` once)."""
+    by_ledger_id = {ledger_id(event): event for event in events}
+    fresh_ids = await claim_new(db, session, PROCESSED_EVENTS, by_ledger_id)
+    return [event for id_, event in by_ledger_id.items() if id_ in fresh_ids]
+
+
+async def count_claimed(
+    db: Database, session: Session, fresh: Sequence[Event], zone_of: Zones
+) -> tuple[buckets.Increments, list[buckets.CustomerHour]]:
+    """Increments of claimed events; a customer counts once per hour and day (claimed too)."""
+    zone = _zone_function(zone_of)
+    seen_hours = buckets.customer_hours(fresh)
+    seen_days = buckets.customer_days(fresh, zone)
+    new_hours = [
+        seen_hours[id_] for id_ in await claim_new(db, session, KPI_CUSTOMER_HOURS, seen_hours)
+    ]
+    new_days = [
+        seen_days[id_] for id_ in await claim_new(db, session, KPI_CUSTOMER_DAYS, seen_days)
+    ]
+    return buckets.increments(fresh, new_hours, new_days, zone), new_hours
+
+
+async def write_increments(
+    db: Database, session: Session, counted: buckets.Increments, zone_of: Zones
+) -> None:
+    """One bulk write per collection: `$inc` on upserted hour and day buckets."""
+    hourly = [
+        UpdateOne(
+            {"_id": buckets.bucket_id(store_id, hour)},
+            {"$inc": dict(counts), "$setOnInsert": hour_identity(store_id, hour)},
+            upsert=True,
+        )
+        for (store_id, hour), counts in counted.hourly.items()
+    ]
+    daily = [
+        UpdateOne(
+            {"_id": buckets.day_id(store_id, day)},
+            {"$inc": dict(counts), "$setOnInsert": day_identity(store_id, day, zone_of)},
+            upsert=True,
+        )
+        for (store_id, day), counts in counted.daily.items()
+    ]
+    if hourly:
+        await db[KPI_HOURLY].bulk_write(hourly, session=session)
+    if daily:
+        await db[KPI_DAILY].bulk_write(daily, session=session)
+
+
+def hour_identity(store_id: str, hour: object) -> dict[str, object]:
+    return {"store_id": store_id, "hour": hour}
+
+
+def day_identity(store_id: str, day: object, zone_of: Zones) -> dict[str, object]:
+    zone = zone_of.get(store_id, UTC_ZONE)
+    return {"store_id": store_id, "date": f"{day:%Y-%m-%d}", "timezone": zone.key}
+
+
+def _zone_function(zone_of: Zones) -> buckets.ZoneOf:
+    return lambda store_id: zone_of.get(store_id, UTC_ZONE)

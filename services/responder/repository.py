@@ -22,6 +22,7 @@ from shared.events import (
     MessageReceived,
     utcnow,
 )
+from shared.messages import inbound_message_document
 from shared.mongo import CONVERSATIONS, MESSAGES, Database
 
 FIRST_RESPONSE_WINDOW = timedelta(hours=24)
@@ -78,18 +79,8 @@ class ConversationLog:
         self._conversations = db[CONVERSATIONS]
 
     async def record_inbound(self, event: MessageReceived) -> None:
-        document = {
-            "_id": event.message_sid,
-            "store_id": event.store_id,
-            "conversation_id": event.conversation_id,
-            "direction": "inbound",
-            "author": "customer",
-            "text": event.text,
-            "media": [media.model_dump() for media in event.media],
-            "created_at": event.occurred_at,
-        }
-        with contextlib.suppress(DuplicateKeyError):  # redelivered: already recorded
-            await self._messages.insert_one(document)
+        with contextlib.suppress(DuplicateKeyError):  # redelivered, or the enricher was first
+            await self._messages.insert_one(inbound_message_document(event))
 
     async def find_reply(self, inbound_message_sid: str) -> Reply | None:
         document = await self._messages.find_one({"_id": reply_id(inbound_message_sid)})

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from services.enricher.classification.offline import OfflineClassifier
 from services.enricher.handlers import on_message_received, on_reply_sent
 from services.responder.repository import ConversationLog
 from shared.events import HandOverReason, MessageReceived, ReplySent
@@ -33,7 +34,7 @@ def card(db: Database, store_id: str) -> Callable[[], Any]:
 async def apply(db: Database, *events: MessageReceived | ReplySent) -> None:
     for event in events:
         if isinstance(event, MessageReceived):
-            await on_message_received(event, db)
+            await on_message_received(event, db, OfflineClassifier())
         else:
             await on_reply_sent(event, db)
 

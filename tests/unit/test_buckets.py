@@ -1,17 +1,25 @@
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from services.kpi_aggregator.buckets import (
+    SECONDS_RESOLUTION,
+    CustomerDay,
     CustomerHour,
     bucket_id,
+    customer_days,
     customer_hours,
+    day_id,
     histogram_slot,
     hour_start,
     increments,
     percentile,
+    quantized_seconds,
 )
+from services.kpi_aggregator.rebuild import DateRange, nested
+from services.kpi_aggregator.zones import zone_named
 from shared.events import (
     DeliveryStatus,
     DeliveryStatusChanged,
@@ -48,7 +56,7 @@ def test_a_bucket_is_named_by_store_and_utc_hour() -> None:
 def test_a_customer_message_counts_in_the_hour_it_arrived(make_received: MakeReceived) -> None:
     event = make_received(at=TEN + timedelta(minutes=59, seconds=59))
 
-    counts = increments([event], [])
+    counts = increments([event], []).hourly
 
     assert counts == {(STORE, TEN): {"inbound_messages": 1}}
 
@@ -60,7 +68,7 @@ def test_messages_of_two_hours_go_to_two_buckets(make_received: MakeReceived) ->
         make_received(sid="SM" + "3" * 32, at=ELEVEN),
     ]
 
-    counts = increments(events, [])
+    counts = increments(events, []).hourly
 
     assert counts[(STORE, TEN)]["inbound_messages"] == 2
     assert counts[(STORE, ELEVEN)]["inbound_messages"] == 1
@@ -71,7 +79,7 @@ def test_a_first_response_counts_its_time_and_histogram_slot(
 ) -> None:
     reply = make_reply_sent(asked_at=TEN + timedelta(minutes=10), response_seconds=12.0)
 
-    counts = increments([reply], [])
+    counts = increments([reply], []).hourly
 
     assert counts == {
         (STORE, TEN): {
@@ -90,7 +98,7 @@ def test_a_later_reply_counts_its_response_time_but_not_as_a_first_response(
 ) -> None:
     reply = make_reply_sent(asked_at=TEN, response_seconds=40.0, first_response=False)
 
-    counts = increments([reply], [])[(STORE, TEN)]
+    counts = increments([reply], []).hourly[(STORE, TEN)]
 
     assert counts["response_time.count"] == 1
     assert counts["response_time.sum_seconds"] == 40.0
@@ -103,7 +111,7 @@ def test_response_times_count_in_the_hour_the_customer_wrote(
     asked_at = TEN + timedelta(minutes=50)
     reply = make_reply_sent(asked_at=asked_at, response_seconds=1200.0)  # answered at 11:10
 
-    counts = increments([reply], [])
+    counts = increments([reply], []).hourly
 
     assert counts[(STORE, ELEVEN)] == {"outbound_messages.bot": 1}
     asked_hour = counts[(STORE, TEN)]
@@ -115,7 +123,7 @@ def test_response_times_count_in_the_hour_the_customer_wrote(
 def test_a_reply_that_was_not_sent_counts_only_as_not_sent(make_reply_sent: MakeReplySent) -> None:
     reply = make_reply_sent(asked_at=TEN, response_seconds=2.0, sent=False)
 
-    counts = increments([reply], [])
+    counts = increments([reply], []).hourly
 
     assert counts == {(STORE, TEN): {"replies_not_sent": 1}}
 
@@ -127,7 +135,7 @@ def test_a_hand_over_is_counted_by_reason_even_when_the_reply_was_not_sent(
         asked_at=TEN, response_seconds=1.0, sent=False, hand_over=HandOverReason.TOOL_FAILURE
     )
 
-    counts = increments([reply], [])
+    counts = increments([reply], []).hourly
 
     assert counts == {(STORE, TEN): {"hand_overs.tool_failure": 1, "replies_not_sent": 1}}
 
@@ -139,7 +147,7 @@ def test_a_sent_hand_over_reply_counts_as_reply_and_hand_over(
         asked_at=TEN, response_seconds=3.0, hand_over=HandOverReason.CUSTOMER_REQUEST
     )
 
-    counts = increments([reply], [])[(STORE, TEN)]
+    counts = increments([reply], []).hourly[(STORE, TEN)]
 
     assert counts["hand_overs.customer_request"] == 1
     assert counts["outbound_messages.bot"] == 1
@@ -157,7 +165,7 @@ def test_a_sent_hand_over_reply_counts_as_reply_and_hand_over(
 def test_delivery_outcomes_are_counted(
     make_status: MakeStatus, status: DeliveryStatus, field: str
 ) -> None:
-    counts = increments([make_status(status, at=TEN)], [])
+    counts = increments([make_status(status, at=TEN)], []).hourly
 
     assert counts == {(STORE, TEN): {field: 1}}
 
@@ -168,13 +176,13 @@ def test_delivery_outcomes_are_counted(
 def test_intermediate_delivery_states_are_not_counted(
     make_status: MakeStatus, status: DeliveryStatus
 ) -> None:
-    assert increments([make_status(status, at=TEN)], []) == {}
+    assert increments([make_status(status, at=TEN)], []).hourly == {}
 
 
 def test_new_customer_hours_count_as_unique_customers() -> None:
     seen = [CustomerHour(STORE, TEN, "aaaa"), CustomerHour(STORE, TEN, "bbbb")]
 
-    counts = increments([], seen)
+    counts = increments([], seen).hourly
 
     assert counts == {(STORE, TEN): {"unique_customers": 2}}
 
@@ -222,6 +230,99 @@ def test_customer_hours_ignore_replies_and_keep_no_phone_number(
     assert customer_number not in entry_id
     assert customer_number.removeprefix("+") not in entry_id
     assert entry_id.startswith(f"{bucket_id(STORE, TEN)}|")
+
+
+# -- days in the store's timezone ------------------------------------------------------------
+
+JAKARTA = ZoneInfo("Asia/Jakarta")
+
+
+def test_a_message_late_in_the_utc_evening_counts_on_the_next_jakarta_date(
+    make_received: MakeReceived,
+) -> None:
+    late = make_received(at=datetime(2024, 5, 6, 23, 30, tzinfo=UTC))  # 06:30 WIB on the 7th
+
+    counts = increments([late], [], zone_of=lambda _: JAKARTA)
+
+    assert counts.hourly == {(STORE, datetime(2024, 5, 6, 23, tzinfo=UTC)): {"inbound_messages": 1}}
+    assert counts.daily == {(STORE, date(2024, 5, 7)): {"inbound_messages": 1}}
+
+
+def test_a_day_bucket_is_the_sum_of_its_local_hours(
+    make_received: MakeReceived, make_reply_sent: MakeReplySent
+) -> None:
+    events = [
+        make_received(sid="SM" + "1" * 32, at=datetime(2024, 5, 6, 16, 59, tzinfo=UTC)),  # 6th
+        make_received(sid="SM" + "2" * 32, at=datetime(2024, 5, 6, 17, 0, tzinfo=UTC)),  # 7th
+        make_reply_sent(asked_at=datetime(2024, 5, 7, 16, 30, tzinfo=UTC), response_seconds=3600),
+    ]
+
+    counts = increments(events, [], zone_of=lambda _: JAKARTA)
+
+    assert counts.daily[(STORE, date(2024, 5, 6))] == {"inbound_messages": 1}
+    seventh = counts.daily[(STORE, date(2024, 5, 7))]
+    assert seventh["inbound_messages"] == 1
+    assert seventh["first_response.count"] == 1  # asked at 23:30 WIB on the 7th
+    assert counts.daily[(STORE, date(2024, 5, 8))] == {"outbound_messages.bot": 1}
+
+
+def test_a_customer_counts_once_per_local_day(make_received: MakeReceived) -> None:
+    events = [
+        make_received(sid="SM" + "1" * 32, at=datetime(2024, 5, 6, 17, 5, tzinfo=UTC)),
+        make_received(sid="SM" + "2" * 32, at=datetime(2024, 5, 7, 16, 55, tzinfo=UTC)),
+        make_received(sid="SM" + "3" * 32, at=datetime(2024, 5, 7, 17, 5, tzinfo=UTC)),
+    ]
+
+    seen = customer_days(events, lambda _: JAKARTA)
+
+    assert sorted(entry.day for entry in seen.values()) == [date(2024, 5, 7), date(2024, 5, 8)]
+    counts = increments([], [], seen.values(), lambda _: JAKARTA)
+    assert counts.daily[(STORE, date(2024, 5, 7))] == {"unique_customers": 1}
+
+
+def test_a_day_bucket_is_named_by_store_and_local_date() -> None:
+    assert day_id(STORE, date(2024, 5, 7)) == "toko-batik|2024-05-07"
+    assert CustomerDay(STORE, date(2024, 5, 7), "abcd").id == "toko-batik|2024-05-07|abcd"
+
+
+def test_an_unknown_or_missing_timezone_counts_days_in_utc() -> None:
+    assert zone_named("Asia/Makassar") == ZoneInfo("Asia/Makassar")
+    assert zone_named("Mars/Olympus_Mons") == ZoneInfo("UTC")
+    assert zone_named(None) == ZoneInfo("UTC")
+
+
+def test_response_time_sums_do_not_depend_on_the_order_of_additions() -> None:
+    times = [quantized_seconds(value) for value in (0.1, 0.2, 0.3, 12.3456, 1e-4, 7.77)]
+
+    assert sum(times) == sum(reversed(times)) == sum(sorted(times))
+    assert abs(quantized_seconds(12.3456) - 12.3456) <= 0.5 / SECONDS_RESOLUTION
+
+
+# -- rebuild ranges --------------------------------------------------------------------------
+
+
+def test_a_jakarta_date_range_covers_its_utc_hours() -> None:
+    span = DateRange(STORE, date(2024, 5, 7), date(2024, 5, 8), JAKARTA)
+
+    assert span.start == datetime(2024, 5, 6, 17, tzinfo=UTC)
+    assert span.end == datetime(2024, 5, 8, 17, tzinfo=UTC)
+    assert span.has_hour(datetime(2024, 5, 6, 17, tzinfo=UTC))
+    assert not span.has_hour(datetime(2024, 5, 6, 16, tzinfo=UTC))
+    assert not span.has_hour(datetime(2024, 5, 8, 17, tzinfo=UTC))
+
+
+def test_in_a_half_hour_zone_the_hours_cut_by_midnight_belong_to_the_range() -> None:
+    span = DateRange(STORE, date(2024, 5, 7), date(2024, 5, 7), ZoneInfo("Asia/Kolkata"))
+
+    assert span.first_hour == datetime(2024, 5, 6, 18, tzinfo=UTC)  # midnight IST is 18:30
+    assert span.end_hour == datetime(2024, 5, 7, 19, tzinfo=UTC)
+
+
+def test_dotted_increments_become_the_nested_document_inc_makes() -> None:
+    assert nested({"inbound_messages": 2, "first_response.histogram.5": 1}) == {
+        "inbound_messages": 2,
+        "first_response": {"histogram": {"5": 1}},
+    }
 
 
 # -- the histogram ---------------------------------------------------------------------------

@@ -1,0 +1,290 @@
+"""KPI day buckets, `kpi rebuild` and `replay` against real Kafka and MongoDB."""
+
+import asyncio
+from collections import Counter
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime, timedelta
+from functools import partial
+from typing import Any
+
+import pytest
+from faststream.kafka import KafkaBroker
+
+from balas.replay import ReplayRefused, replay
+from services.kpi_aggregator.app import TOPICS
+from services.kpi_aggregator.handlers import on_events
+from services.kpi_aggregator.rebuild import rebuild
+from services.kpi_aggregator.zones import StoreZones
+from shared import kafka, topics
+from shared.events import (
+    DeliveryStatus,
+    DeliveryStatusChanged,
+    Event,
+    HandOverReason,
+    MessageReceived,
+    ReplySent,
+    event_id_for,
+)
+from shared.mongo import KPI_DAILY, KPI_HOURLY, PROCESSED_EVENTS, Database, Document
+from shared.settings import Settings
+from shared.stores import Store, save_store
+
+pytestmark = pytest.mark.slow
+
+MakeReceived = Callable[..., MessageReceived]
+MakeReplySent = Callable[..., ReplySent]
+Hour = Callable[[int], datetime]
+
+BUDI = "+6281100000001"
+SARI = "+6281100000002"
+TONO = "+6281100000003"
+
+
+async def jakarta_store(db: Database, store_id: str) -> None:
+    await save_store(
+        db,
+        Store(id=store_id, name="Toko Jakarta", whatsapp_number="+1555" + store_id[-9:]),
+    )  # Asia/Jakarta is the default timezone
+
+
+def status(reply: ReplySent, state: DeliveryStatus, after_seconds: float) -> DeliveryStatusChanged:
+    return DeliveryStatusChanged(
+        event_id=event_id_for("whatsapp.status", reply.twilio_sid or "", state.value),
+        occurred_at=reply.occurred_at + timedelta(seconds=after_seconds),
+        store_id=reply.store_id,
+        conversation_id=reply.conversation_id,
+        twilio_sid=reply.twilio_sid or "",
+        status=state,
+    )
+
+
+def two_days_of_traffic(make_received: MakeReceived, make_reply_sent: MakeReplySent) -> list[Event]:
+    """Two Jakarta days (6 and 7 May 2024), with the awkward cases: a message at 23:30 UTC
+    (next local date), a reply answered after local midnight, a late status callback, a
+    hand-over, a reply not sent, fractional response times, a customer writing twice."""
+    at = partial(datetime, 2024, 5, tzinfo=UTC)
+    budi_1 = make_received(BUDI, "Halo", at=at(6, 3, 10))
+    budi_2 = make_received(BUDI, "Ada ukuran 42?", at=at(6, 3, 40))
+    sari = make_received(SARI, "Permisi", at=at(6, 16, 50))  # 23:50 WIB on the 6th
+    tono = make_received(TONO, "Mau ke admin", at=at(6, 23, 30))  # 06:30 WIB on the 7th
+    late_budi = make_received(BUDI, "Kapan dikirim?", at=at(7, 9, 0, 1))
+    replies = [
+        make_reply_sent(budi_1, response_seconds=2.718),
+        make_reply_sent(budi_2, response_seconds=61.05, first_response=False),
+        make_reply_sent(sari, response_seconds=900.125),  # answered 00:05 WIB on the 7th
+        make_reply_sent(
+            tono,
+            response_seconds=1.5,
+            sent=False,
+            twilio_sid=None,
+            not_sent_reason="twilio_not_configured",
+            hand_over=HandOverReason.CUSTOMER_REQUEST,
+        ),
+        make_reply_sent(late_budi, response_seconds=33.3),
+    ]
+    statuses = [
+        status(replies[0], DeliveryStatus.DELIVERED, 3),
+        status(replies[0], DeliveryStatus.READ, 120),
+        status(replies[2], DeliveryStatus.DELIVERED, 5),
+        status(replies[2], DeliveryStatus.READ, 26 * 3600),  # read a day later
+        status(replies[4], DeliveryStatus.FAILED, 2),
+    ]
+    return [budi_1, budi_2, sari, tono, late_budi, *replies, *statuses]
+
+
+async def publish_all(broker: KafkaBroker, events: Sequence[Event]) -> None:
+    for event in events:
+        await kafka.publish(broker, event)
+
+
+async def stored(db: Database, store_id: str) -> dict[str, list[Document]]:
+    return {
+        name: [document async for document in db[name].find({"store_id": store_id}).sort("_id")]
+        for name in (KPI_HOURLY, KPI_DAILY)
+    }
+
+
+async def all_counted(db: Database, events: Sequence[Event]) -> bool:
+    ids = [f"kpi_aggregator:{event.event_id}" for event in events]
+    return await db[PROCESSED_EVENTS].count_documents({"_id": {"$in": ids}}) == len(set(ids))
+
+
+async def wait_for(check: Callable[[], Any], what: str, timeout: float = 60.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not await check():
+        if asyncio.get_running_loop().time() > deadline:
+            pytest.fail(f"gave up waiting for {what}")
+        await asyncio.sleep(0.1)
+
+
+async def test_a_message_at_23_30_utc_counts_on_the_next_jakarta_date(
+    db: Database, store_id: str, make_received: MakeReceived
+) -> None:
+    await jakarta_store(db, store_id)
+    message = make_received(BUDI, "Halo", at=datetime(2024, 5, 6, 23, 30, tzinfo=UTC))
+
+    await on_events([message], db)
+
+    day = await db[KPI_DAILY].find_one({"_id": f"{store_id}|2024-05-07"})
+    assert day is not None
+    assert day["store_id"] == store_id
+    assert day["date"] == "2024-05-07"
+    assert day["timezone"] == "Asia/Jakarta"
+    assert (day["inbound_messages"], day["unique_customers"]) == (1, 1)
+    assert await db[KPI_HOURLY].find_one({"_id": f"{store_id}|2024-05-06T23"})
+
+
+async def test_a_store_without_a_timezone_of_its_own_counts_days_in_utc(
+    db: Database, store_id: str, make_received: MakeReceived
+) -> None:
+    await on_events([make_received(BUDI, "Halo", at=datetime(2024, 5, 6, 23, 30, tzinfo=UTC))], db)
+
+    day = await db[KPI_DAILY].find_one({"store_id": store_id})
+    assert day is not None
+    assert (day["date"], day["timezone"]) == ("2024-05-06", "UTC")
+
+
+async def test_rebuild_from_the_log_gives_exactly_the_numbers_of_live_aggregation(
+    db: Database,
+    settings: Settings,
+    broker: KafkaBroker,
+    consumers: Any,
+    new_group_id: Callable[[], str],
+    store_id: str,
+    make_received: MakeReceived,
+    make_reply_sent: MakeReplySent,
+) -> None:
+    await jakarta_store(db, store_id)
+    events = two_days_of_traffic(make_received, make_reply_sent)
+    await publish_all(broker, events)
+    await publish_all(broker, events[:4])  # redelivered by the producer's retry: same event ids
+    handler = partial(on_events, db=db, zones=StoreZones(db))
+    await consumers.batch(new_group_id(), TOPICS, handler)
+    await wait_for(lambda: all_counted(db, events), "live aggregation")
+    live = await stored(db, store_id)
+    assert len(live[KPI_DAILY]) == 3  # 6, 7 and 8 May in Jakarta (the late read)
+    await db[KPI_HOURLY].delete_many({"store_id": store_id})
+    await db[KPI_DAILY].update_many({"store_id": store_id}, {"$inc": {"inbound_messages": 5}})
+
+    result = await rebuild(
+        db, kafka.bootstrap_servers(settings), store_id, date(2024, 5, 6), date(2024, 5, 8)
+    )
+
+    assert await stored(db, store_id) == live
+    assert result.events_counted == len(events)
+    assert (result.hours, result.days) == (len(live[KPI_HOURLY]), 3)
+
+
+async def test_rebuild_of_one_day_leaves_the_other_days_alone_and_live_counting_goes_on(
+    db: Database,
+    settings: Settings,
+    broker: KafkaBroker,
+    consumers: Any,
+    new_group_id: Callable[[], str],
+    store_id: str,
+    make_received: MakeReceived,
+    make_reply_sent: MakeReplySent,
+) -> None:
+    await jakarta_store(db, store_id)
+    events = two_days_of_traffic(make_received, make_reply_sent)
+    await publish_all(broker, events)
+    handler = partial(on_events, db=db, zones=StoreZones(db))
+    await consumers.batch(new_group_id(), TOPICS, handler)
+    await wait_for(lambda: all_counted(db, events), "live aggregation")
+    live = await stored(db, store_id)
+
+    await rebuild(
+        db, kafka.bootstrap_servers(settings), store_id, date(2024, 5, 7), date(2024, 5, 7)
+    )
+    assert await stored(db, store_id) == live
+
+    # a customer already counted on the 7th writes again: the rebuild's claims hold
+    again = make_received(BUDI, "Halo lagi", at=datetime(2024, 5, 7, 9, 30, tzinfo=UTC))
+    await on_events([again], db)
+    seventh = await db[KPI_DAILY].find_one({"_id": f"{store_id}|2024-05-07"})
+    before = next(d for d in live[KPI_DAILY] if d["date"] == "2024-05-07")
+    assert seventh is not None
+    assert seventh["inbound_messages"] == before["inbound_messages"] + 1
+    assert seventh["unique_customers"] == before["unique_customers"]
+
+
+async def test_replay_re_drives_a_time_range_into_one_group_and_changes_no_number(
+    db: Database,
+    settings: Settings,
+    broker: KafkaBroker,
+    consumers: Any,
+    new_group_id: Callable[[], str],
+    store_id: str,
+    make_received: MakeReceived,
+    make_reply_sent: MakeReplySent,
+) -> None:
+    await jakarta_store(db, store_id)
+    events = two_days_of_traffic(make_received, make_reply_sent)
+    first_wave = [e for e in events if isinstance(e, MessageReceived)]
+    await publish_all(broker, first_wave)
+    await asyncio.sleep(0.05)
+    between = datetime.now(UTC)
+    await asyncio.sleep(0.05)
+    await publish_all(broker, [e for e in events if not isinstance(e, MessageReceived)])
+    seen: Counter[str] = Counter()
+
+    async def counting(batch: Sequence[Event]) -> None:
+        seen.update(event.event_id for event in batch if event.store_id == store_id)
+        await on_events(batch, db, zones)
+
+    zones = StoreZones(db)
+    group = new_group_id()
+    consumer = await consumers.batch(group, TOPICS, counting)
+    await wait_for(lambda: all_counted(db, events), "live aggregation")
+    live = await stored(db, store_id)
+    assert set(seen.values()) == {1}
+
+    await consumers.stop(consumer, grace_seconds=1.0)
+    result = await replay(settings, topics.WHATSAPP_INBOUND, group, until=between)
+    await consumers.batch(group, TOPICS, counting)  # the group comes back and reads its copies
+
+    async def replayed() -> bool:
+        return all(seen[event.event_id] == 2 for event in first_wave)
+
+    await wait_for(replayed, "the replayed messages")
+    assert result.copied >= len(first_wave)
+    assert result.replay_topic == f"replay.{group}"
+    await asyncio.sleep(0.5)
+    assert all(seen[event.event_id] == 1 for event in events if event not in first_wave)
+    assert await stored(db, store_id) == live  # handled again, counted once
+
+
+async def test_replay_refuses_a_group_that_never_read_the_topic(settings: Settings) -> None:
+    await kafka.ensure_topics(settings)
+
+    with pytest.raises(ReplayRefused, match="never read"):
+        await replay(settings, topics.WHATSAPP_STATUS, "no-such-group-here")
+
+
+def test_the_cli_commands_rebuild_show_days_and_refuse_a_replay_with_a_reason(
+    settings: Settings, store_id: str
+) -> None:
+    from typer.testing import CliRunner
+
+    from balas.cli import app
+
+    asyncio.run(kafka.ensure_topics(settings))
+    env = settings.as_environment()
+    runner = CliRunner()
+
+    rebuilt = runner.invoke(
+        app,
+        ["kpi", "rebuild", "--store", store_id, "--from", "2024-05-06", "--to", "2024-05-07"],
+        env=env,
+    )
+    shown = runner.invoke(app, ["kpi", "show", "--store", store_id, "--daily"], env=env)
+    refused = runner.invoke(
+        app, ["replay", "--topic", "whatsapp.status", "--group", "no-such-group"], env=env
+    )
+
+    assert rebuilt.exit_code == 0, rebuilt.output
+    assert f"rebuilt store {store_id} 2024-05-06..2024-05-07: 0 hour and 0 day" in rebuilt.output
+    assert shown.exit_code == 0, shown.output
+    assert f"KPIs of store {store_id}" in shown.output
+    assert refused.exit_code == 1
+    assert "never read whatsapp.status" in refused.output
