@@ -64,6 +64,7 @@ def bench_settings(
         twilio_account_sid=standins.twilio.account_sid,
         twilio_auth_token=AUTH_TOKEN,
         twilio_api_base_url=standins.twilio.url,
+        classification_engine="offline",  # the reply path is measured, not LLM labelling
         log_format="json",
     )
 
