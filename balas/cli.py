@@ -259,6 +259,95 @@ def _kpi_table(
     return table
 
 
+@kpi_app.command("insights")
+def kpi_insights(
+    store: Annotated[str, typer.Option(help="Store id.")] = "demo",
+    day: Annotated[
+        str | None, typer.Option("--date", help="Local date (YYYY-MM-DD); default yesterday.")
+    ] = None,
+) -> None:
+    """Explain what changed day over day and week over week (LLM-written when configured)."""
+    from services.kpi_aggregator.reports import store_insights
+    from services.kpi_aggregator.writer import build_writer
+
+    chosen = _date(day, "--date") if day else None
+    writer = build_writer(_settings())
+    found = _with_db(lambda db: store_insights(db, store, chosen, writer))
+    table = Table("metric", "day over day", "week over week", title=f"KPIs of {escape(store)}")
+    day_over_day, week_over_week = found.comparisons
+    for now, week in zip(day_over_day.deltas, week_over_week.deltas, strict=True):
+        table.add_row(now.label, _delta_cell(now), _delta_cell(week))
+    console.print(table)
+    console.print(f"[bold]written by {found.written_by}[/]")
+    console.print(escape(found.summary))
+
+
+def _delta_cell(delta: Any) -> str:
+    if delta.current is None or delta.previous is None:
+        return "-"
+    unit = "%" if delta.kind == "share" else " s" if delta.kind == "seconds" else ""
+    text = f"{delta.previous:.0f}{unit} → {delta.current:.0f}{unit}"
+    if delta.change_percent is not None:
+        text += f" ({delta.change_percent:+.0f}%)"
+    return f"[bold yellow]{text}[/]" if delta.notable else text
+
+
+SPARKS = "▁▂▃▄▅▆▇█"
+
+
+def _sparkline(values: list[float]) -> str:
+    top = max(values, default=0.0) or 1.0
+    return "".join(SPARKS[min(len(SPARKS) - 1, int(value / top * len(SPARKS)))] for value in values)
+
+
+@kpi_app.command("forecast")
+def kpi_forecast(
+    store: Annotated[str, typer.Option(help="Store id.")] = "demo",
+    metric: Annotated[str, typer.Option(help="Daily metric to forecast.")] = "inbound_messages",
+    days: Annotated[int, typer.Option(min=1, max=28, help="Days ahead.")] = 7,
+    backtest: Annotated[
+        bool, typer.Option("--backtest", help="Also measure the error by back-testing.")
+    ] = False,
+) -> None:
+    """Forecast a daily KPI with an 80% and 95% band (Holt-Winters with weekly seasonality)."""
+    from services.kpi_aggregator.reports import UnknownMetric, store_forecast
+
+    try:
+        report = _with_db(lambda db: store_forecast(db, store, metric, days, backtest))
+    except UnknownMetric as error:
+        raise typer.BadParameter(str(error)) from None
+    if not report.history:
+        console.print(f"no day buckets for store {escape(store)} yet")
+        return
+    recent = [value for _, value in report.history[-28:]]
+    console.print(
+        f"{metric}, last {len(recent)} days: {_sparkline(recent)}  "
+        f"({len(report.history)} days of history, method {report.method})"
+    )
+    table = Table(
+        "date", "forecast", "80% band", "95% band", title=f"{metric} forecast, {escape(store)}"
+    )
+    for point in report.forecast:
+        table.add_row(
+            f"{point.date:%a %Y-%m-%d}",
+            f"{point.value:,.1f}",
+            f"{point.lower_80:,.1f} .. {point.upper_80:,.1f}",
+            f"{point.lower_95:,.1f} .. {point.upper_95:,.1f}",
+        )
+    console.print(table)
+    if backtest:
+        score = report.backtest
+        if score is None:
+            console.print("back-test: needs at least 2 weeks of history plus the horizon")
+            return
+        console.print(
+            f"back-test ({score.origins} origins x {score.horizon} days): MAE {score.mae:.2f}, "
+            f"sMAPE {score.smape_percent:.1f}%; seasonal-naive baseline MAE "
+            f"{score.baseline_mae:.2f}, sMAPE {score.baseline_smape_percent:.1f}%; "
+            f"band coverage 80%: {score.coverage_80:.0%}, 95%: {score.coverage_95:.0%}"
+        )
+
+
 @kpi_app.command("rebuild")
 def kpi_rebuild(
     store: Annotated[str, typer.Option(help="Store id.")],

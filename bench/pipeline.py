@@ -8,7 +8,7 @@ writes, the loopback LLM and Twilio calls) → Twilio. Messages arrive at a gent
 import asyncio
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bench.load import Tick
 from bench.replies import wait_for_sends
@@ -22,6 +22,7 @@ class PipelineResult:
     messages: int
     replied: int
     overhead: Latency | None
+    _accepted: dict[str, float] = field(default_factory=dict, repr=False)  # customer -> 200 at
 
     @property
     def missing(self) -> int:
@@ -54,4 +55,5 @@ async def measure_pipeline(
         messages=len(webhooks),
         replied=len(sent),
         overhead=Latency.of(overheads) if overheads else None,
+        _accepted=accepted,
     )

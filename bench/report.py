@@ -113,6 +113,14 @@ def results_table(results: Results) -> Table:
         _ingest_rows(table, results.ingest, results)
     if results.pipeline:
         _pipeline_rows(table, results.pipeline, results)
+    if results.kpi_visibility:
+        latency = results.kpi_visibility
+        table.add_row(
+            "   real time: webhook 200 → counted in the KPI buckets",
+            f"{_ms(latency.p50)} p50\n{_ms(latency.p95)} p95",
+            f"{_spread(latency)}\n{results.kpi_counted} messages, during the pipeline run, "
+            "MongoDB polled every 20 ms",
+        )
     if results.responder:
         _responder_rows(table, results.responder)
     return table

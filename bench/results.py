@@ -20,6 +20,9 @@ class Results:
     kafka_hops: dict[int, Latency] = field(default_factory=dict)
     pipeline: PipelineResult | None = None
     responder: ResponderResult | None = None
+    # webhook 200 -> the message counted in the KPI buckets, during the pipeline run
+    kpi_visibility: Latency | None = None
+    kpi_counted: int = 0
     # run -> step -> mean seconds, from the services' own Prometheus histograms
     breakdown: dict[str, dict[str, float]] = field(default_factory=dict)
     # run -> operation kind -> MongoDB operations per customer message (all services)
@@ -35,6 +38,8 @@ class Results:
             found.append("pipeline run: not every message got a reply")
         if self.responder is None or self.responder.replied < self.responder.conversations:
             found.append("responder run: not every conversation got a reply")
+        if self.pipeline and self.kpi_counted < self.pipeline.messages:
+            found.append("pipeline run: not every message was counted in the KPI buckets")
         if self.ingest is None:
             found.append("ingest run: no result")
         return found
@@ -49,6 +54,9 @@ class Results:
         if self.pipeline and self.pipeline.overhead:
             found["pipeline_overhead_p50_seconds"] = self.pipeline.overhead.p50
             found["pipeline_overhead_p95_seconds"] = self.pipeline.overhead.p95
+        if self.kpi_visibility:
+            found["kpi_visible_p50_seconds"] = self.kpi_visibility.p50
+            found["kpi_visible_p95_seconds"] = self.kpi_visibility.p95
         if self.responder:
             found["responder_replies_per_second"] = self.responder.per_second
             found["responder_to_sequential_ratio"] = self.responder.ratio

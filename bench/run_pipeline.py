@@ -8,6 +8,7 @@ from bench.config import Sizes
 from bench.mongo_ops import opcounters, per_message
 from bench.pipeline import measure_pipeline
 from bench.probe import CpuUse, rss_bytes, server_pids
+from bench.realtime import KpiWatcher, visibility
 from bench.replies import wait_for_sends
 from bench.responder import measure_responder
 from bench.results import Results
@@ -100,10 +101,15 @@ async def _pipeline(
     ops_before = await opcounters(services.settings.mongodb_uri)
     cpu = CpuUse(pids)
     cpu.start()
+    kpis = KpiWatcher(services.settings.mongodb_uri, services.settings.mongodb_database)
+    watching = asyncio.create_task(kpis.watch(webhooks, timeout=60.0 + count / rate))
     results.pipeline = await measure_pipeline(
         services.ingest_url, standins.twilio, webhooks, rate, timeout=60.0, tick=tick
     )
     cpu.stop()
+    await watching
+    results.kpi_visibility = visibility(results.pipeline._accepted, kpis.visible)
+    results.kpi_counted = len(kpis.visible)
     after = await scrape(services.metrics_url("responder"))
     results.cpu["pipeline"] = cpu
     results.breakdown["pipeline"] = means_between(before, after, HISTOGRAMS)

@@ -65,6 +65,7 @@ def bench_settings(
         twilio_auth_token=AUTH_TOKEN,
         twilio_api_base_url=standins.twilio.url,
         classification_engine="offline",  # the reply path is measured, not LLM labelling
+        summary_engine="extractive",  # nor LLM summaries
         log_format="json",
     )
 

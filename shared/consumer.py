@@ -31,10 +31,9 @@ from aiokafka.abc import ConsumerRebalanceListener
 from aiokafka.errors import KafkaError
 from aiokafka.structs import ConsumerRecord as Record
 from faststream.kafka import KafkaBroker
-from pydantic import ValidationError
 
 from shared import kafka, metrics, topics
-from shared.events import EVENT_TYPES, DeadLetter, Event
+from shared.events import EVENT_TYPES, DeadLetter, Event, decode_event
 from shared.offsets import PartitionProgress
 
 log = structlog.get_logger(__name__)
@@ -71,13 +70,13 @@ def source_topic(record: Record) -> str:
 
 def decode(record: Record) -> Event:
     topic = source_topic(record)
-    event_type = EVENT_TYPES.get(topic)
-    if event_type is None:
+    if topic not in EVENT_TYPES:
         raise PermanentError(f"no event type is registered for topic {topic}")
     try:
-        return event_type.model_validate_json(record.value or b"")
-    except ValidationError as error:
-        raise PermanentError(f"undecodable {event_type.__name__}: {error}") from error
+        return decode_event(topic, record.value or b"")
+    except ValueError as error:  # pydantic's ValidationError is one
+        names = "/".join(model.__name__ for model in EVENT_TYPES[topic])
+        raise PermanentError(f"undecodable {names}: {error}") from error
 
 
 class _ConsumerBase:

@@ -5,6 +5,7 @@ a republished fact is the same event), `occurred_at`, `store_id` and `schema_ver
 Consumers deduplicate on `event_id`.
 """
 
+import json
 import uuid
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -175,6 +176,98 @@ class DeadLetter(BaseModel):
     failed_at: datetime = Field(default_factory=utcnow)
 
 
-EVENT_TYPES: dict[str, type[Event]] = {
-    model.topic: model for model in (MessageReceived, DeliveryStatusChanged, ReplySent)
+class ConversationStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class ConversationOutcome(StrEnum):
+    """How a closed conversation ended; docs/conversations.md defines each exactly."""
+
+    RESOLVED_BY_BOT = "resolved_by_bot"
+    RESOLVED_BY_HUMAN = "resolved_by_human"
+    HANDED_OVER_UNANSWERED = "handed_over_unanswered"
+    ABANDONED = "abandoned"
+
+
+class SentimentTrend(StrEnum):
+    IMPROVING = "improving"
+    STEADY = "steady"
+    WORSENING = "worsening"
+
+
+class NextAction(StrEnum):
+    REPLY = "reply"
+    HAND_OVER = "hand_over"
+    CLOSE = "close"
+
+
+class ConversationEnriched(ConversationEvent):
+    """A snapshot of the conversation card after it changed (topic `conversations.enriched`).
+
+    `revision` grows with every change of the card: keep the snapshot with the highest one.
+    """
+
+    topic: ClassVar[str] = topics.CONVERSATIONS_ENRICHED
+    event_type: Literal["conversation.enriched"] = "conversation.enriched"
+    revision: int
+    status: ConversationStatus
+    outcome: ConversationOutcome | None = None
+    latest_intent: str | None = None
+    latest_sentiment: str | None = None
+    sentiment_trend: SentimentTrend = SentimentTrend.STEADY
+    summary: str = ""
+    next_action: NextAction | None = None
+    open_order_numbers: list[str] = Field(default_factory=list)
+    reopens: int = 0
+
+
+class ConversationClosed(ConversationEvent):
+    """The idle sweep closed a conversation (topic `conversations.enriched`).
+
+    `occurred_at` is the moment it became idle: its last activity plus the idle timeout.
+    """
+
+    topic: ClassVar[str] = topics.CONVERSATIONS_ENRICHED
+    event_type: Literal["conversation.closed"] = "conversation.closed"
+    outcome: ConversationOutcome
+    opened_at: datetime | None = None
+    last_activity_at: datetime
+    reopens: int = 0
+
+
+class ConversationReopened(ConversationEvent):
+    """The customer wrote again within the reopen window of a bot resolution: it did not hold.
+
+    `occurred_at` is the customer's new message; `closed_at` the resolution it reopens.
+    """
+
+    topic: ClassVar[str] = topics.CONVERSATIONS_ENRICHED
+    event_type: Literal["conversation.reopened"] = "conversation.reopened"
+    previous_outcome: ConversationOutcome
+    closed_at: datetime
+    message_sid: str
+
+
+EVENT_TYPES: dict[str, tuple[type[Event], ...]] = {
+    topics.WHATSAPP_INBOUND: (MessageReceived,),
+    topics.WHATSAPP_STATUS: (DeliveryStatusChanged,),
+    topics.MESSAGES_OUTBOUND: (ReplySent,),
+    topics.CONVERSATIONS_ENRICHED: (ConversationEnriched, ConversationClosed, ConversationReopened),
 }
+"""The event models each topic carries; on a topic with several, `event_type` tells them apart."""
+
+
+def decode_event(topic: str, raw: bytes | str) -> Event:
+    """The event of a record of `topic`; a ValueError (ValidationError is one) if it is none."""
+    models = EVENT_TYPES.get(topic)
+    if not models:
+        raise KeyError(topic)
+    if len(models) == 1:
+        return models[0].model_validate_json(raw)
+    fields = json.loads(raw or b"{}")
+    kind = fields.get("event_type") if isinstance(fields, dict) else None
+    for model in models:
+        if model.model_fields["event_type"].default == kind:
+            return model.model_validate(fields)
+    raise ValueError(f"unknown event_type {kind!r} on topic {topic}")

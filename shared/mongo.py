@@ -20,6 +20,7 @@ STORES = "stores"
 WEBHOOK_RECEIPTS = "webhook_receipts"
 MESSAGES = "messages"
 CONVERSATIONS = "conversations"
+CONVERSATION_EVENTS = "conversation_events"  # the enricher's outbox of conversation facts
 PROCESSED_EVENTS = "processed_events"
 KPI_HOURLY = "kpi_hourly"
 KPI_CUSTOMER_HOURS = "kpi_customer_hours"
@@ -52,6 +53,12 @@ def _indexes(retention_seconds: int) -> dict[str, list[IndexModel]]:
         CONVERSATIONS: [
             IndexModel([("store_id", ASCENDING), ("last_activity_at", DESCENDING)]),
             IndexModel("last_activity_at", name="conversation_retention", **ttl),
+            IndexModel([("status", ASCENDING), ("last_activity_at", ASCENDING)]),
+        ],
+        CONVERSATION_EVENTS: [
+            IndexModel([("published", ASCENDING), ("recorded_at", ASCENDING)]),
+            IndexModel("conversation_id"),
+            IndexModel("recorded_at", name="conversation_event_retention", **ttl),
         ],
         PROCESSED_EVENTS: [IndexModel("claimed_at", **ttl)],
         KPI_HOURLY: [IndexModel([("store_id", ASCENDING), ("hour", ASCENDING)])],

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 import structlog
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from faststream.kafka import KafkaBroker
 from pymongo import AsyncMongoClient
 
@@ -72,10 +72,15 @@ async def open_runtime(settings: Settings, broker: KafkaBroker) -> AsyncIterator
 
 
 ConsumersFactory = Callable[[Runtime], AbstractAsyncContextManager[Sequence[Consumer]]]
+# A service's own HTTP routes, served next to the operations endpoints (shared/ never imports
+# services/, so a service hands its routes in).
+RoutesFactory = Callable[[Runtime], APIRouter]
 
 
-async def run_worker(service: str, consumers: ConsumersFactory, port: int) -> None:
-    """Run a consumer service with its /metrics endpoint until SIGINT or SIGTERM."""
+async def run_worker(
+    service: str, consumers: ConsumersFactory, port: int, routes: RoutesFactory | None = None
+) -> None:
+    """Run a consumer service with its /metrics endpoint (and `routes`) until SIGINT/SIGTERM."""
     settings = Settings()
     configure_logging(settings, service)
     broker = kafka.make_broker(settings, service)
@@ -86,6 +91,8 @@ async def run_worker(service: str, consumers: ConsumersFactory, port: int) -> No
                 await consumer.start()
             ops = FastAPI(title=f"balas {service}", openapi_url=None)
             ops.include_router(ops_router(runtime.readiness_checks()))
+            if routes is not None:
+                ops.include_router(routes(runtime))
             log.info("service ready", metrics=f"http://{settings.metrics_host}:{port}/metrics")
             try:
                 await serve_until(ops, settings.metrics_host, port, stop_on_signals())

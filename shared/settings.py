@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     classification_engine: Literal["auto", "offline", "llm"] = Field(
         "auto", description="Labels customer messages: auto (the LLM if configured), offline, llm."
     )
+    summary_engine: Literal["auto", "extractive"] = Field(
+        "auto", description="Conversation summaries: auto (the LLM if configured), extractive."
+    )
 
     twilio_account_sid: str | None = Field(
         None, description="Twilio account. Unset: replies are stored as not sent."
@@ -78,6 +81,15 @@ class Settings(BaseSettings):
     )
     history_messages: int = Field(20, ge=0, description="Past messages given to the LLM.")
     message_retention_days: int = Field(183, ge=1, description="Messages are deleted after this.")
+    conversation_idle_hours: float = Field(
+        24.0, gt=0, description="A conversation idle this long is closed with an outcome."
+    )
+    conversation_reopen_hours: float = Field(
+        24.0, ge=0, description="A customer writing this soon after a bot resolution reopens it."
+    )
+    conversation_sweep_seconds: float = Field(
+        60.0, gt=0, description="How often the enricher looks for idle conversations to close."
+    )
 
     demo_store_id: str = Field("demo", description="Store created on a fresh development run.")
     demo_whatsapp_number: str = Field(

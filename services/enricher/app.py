@@ -1,26 +1,60 @@
-"""enricher: keeps conversation cards and labels customer messages (intent, sentiment, ...)."""
+"""enricher: keeps conversation cards, labels customer messages (intent, sentiment, ...) and
+closes idle conversations (the sweep runs next to the consumer; docs/conversations.md)."""
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from functools import partial
 
 from services.enricher.classification import build_classifier
+from services.enricher.conversation import LifecyclePolicy
 from services.enricher.handlers import GROUP, on_message_received, on_reply_sent
+from services.enricher.lifecycle import run_sweeps
+from services.enricher.summary import build_summariser
 from shared import topics
 from shared.consumer import KeyedConsumer
 from shared.runtime import Consumer, Runtime, run_worker
+from shared.settings import Settings
 
 METRICS_PORT = 9102
 
 
+def lifecycle_policy(settings: Settings) -> LifecyclePolicy:
+    return LifecyclePolicy(
+        idle=timedelta(hours=settings.conversation_idle_hours),
+        reopen_window=timedelta(hours=settings.conversation_reopen_hours),
+    )
+
+
 @asynccontextmanager
 async def consumers(runtime: Runtime) -> AsyncIterator[Sequence[Consumer]]:
-    classifier = await build_classifier(runtime.settings)
+    settings, db, broker = runtime.settings, runtime.db, runtime.broker
+    classifier = await build_classifier(settings)
+    policy = lifecycle_policy(settings)
+    summariser = build_summariser(settings)
     routes = {
-        topics.WHATSAPP_INBOUND: partial(on_message_received, db=runtime.db, classifier=classifier),
-        topics.MESSAGES_OUTBOUND: partial(on_reply_sent, db=runtime.db),
+        topics.WHATSAPP_INBOUND: partial(
+            on_message_received,
+            db=db,
+            classifier=classifier,
+            broker=broker,
+            summariser=summariser,
+            policy=policy,
+        ),
+        topics.MESSAGES_OUTBOUND: partial(on_reply_sent, db=db, broker=broker, policy=policy),
     }
-    yield [KeyedConsumer(routes=routes, **runtime.consumer_options(GROUP))]
+    sweeps = asyncio.create_task(
+        run_sweeps(db, broker, policy, settings.conversation_sweep_seconds),
+        name=f"{GROUP}-sweep",
+    )
+    try:
+        yield [KeyedConsumer(routes=routes, **runtime.consumer_options(GROUP))]
+    finally:
+        sweeps.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await sweeps
 
 
 async def main(port: int | None = None) -> None:

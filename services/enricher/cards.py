@@ -4,7 +4,15 @@ from datetime import datetime
 from typing import Any
 
 from services.enricher.classification.labels import Classification
-from shared.events import MessageReceived, ReplySent
+from services.enricher.conversation import (
+    Turn,
+    next_action,
+    open_topics,
+    sentiment_trend,
+    since,
+)
+from shared.events import ConversationEnriched, ConversationStatus, MessageReceived, ReplySent
+from shared.mongo import Document
 
 PREVIEW_CHARS = 160
 
@@ -60,3 +68,41 @@ def labels_state(labels: Classification, at: datetime) -> dict[str, Any]:
         "latest_language": labels.language.value,
         "latest_labels_at": at,
     }
+
+
+def card_turns(card: Document) -> list[Turn]:
+    return [Turn.model_validate(turn) for turn in card.get("recent_turns", [])]
+
+
+def derived_state(card: Document, now: datetime) -> dict[str, Any]:
+    """What the card concludes from its turns: trend, open topics, next action (open cards)."""
+    turns = since(card_turns(card), card.get("opened_at"))
+    trend = sentiment_trend(turns)
+    closed = card.get("status") == ConversationStatus.CLOSED
+    action = None if closed else next_action(turns, card.get("owner", "bot"), trend.direction, now)
+    return {
+        "sentiment_trend": trend.model_dump(mode="json"),
+        "open_topics": open_topics(turns).model_dump(mode="json"),
+        "next_action": action.value if action else None,
+    }
+
+
+def enriched_event(card: Document, event_id: str, at: datetime) -> ConversationEnriched:
+    """The `conversations.enriched` snapshot of a card (after derived_state was applied)."""
+    sentiment = card.get("latest_sentiment") or {}
+    return ConversationEnriched(
+        event_id=event_id,
+        occurred_at=at,
+        store_id=card["store_id"],
+        conversation_id=card["_id"],
+        revision=card.get("revision", 0),
+        status=card.get("status", ConversationStatus.OPEN),
+        outcome=card.get("outcome"),
+        latest_intent=card.get("latest_intent"),
+        latest_sentiment=sentiment.get("label"),
+        sentiment_trend=(card.get("sentiment_trend") or {}).get("direction", "steady"),
+        summary=(card.get("summary") or {}).get("text", ""),
+        next_action=card.get("next_action"),
+        open_order_numbers=(card.get("open_topics") or {}).get("order_numbers", []),
+        reopens=card.get("reopens", 0),
+    )

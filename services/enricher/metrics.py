@@ -9,3 +9,14 @@ CLASSIFICATION_FALLBACKS = Counter(
     "(llm_error: the API call failed; malformed: the answer did not fit the schema).",
     ["reason"],
 )
+SUMMARY_FALLBACKS = Counter(
+    "balas_summary_fallbacks_total",
+    "Conversation summaries the LLM could not write, made by the extractive summariser instead.",
+)
+CONVERSATIONS_CLOSED = Counter(
+    "balas_conversations_closed_total", "Idle conversations closed, by outcome.", ["outcome"]
+)
+CONVERSATIONS_REOPENED = Counter(
+    "balas_conversations_reopened_total",
+    "Bot resolutions reopened by the customer within the reopen window.",
+)

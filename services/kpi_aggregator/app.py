@@ -4,6 +4,7 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from functools import partial
 
+from services.kpi_aggregator.api import routes
 from services.kpi_aggregator.handlers import GROUP, on_events
 from services.kpi_aggregator.zones import StoreZones
 from shared import topics
@@ -21,4 +22,4 @@ async def consumers(runtime: Runtime) -> AsyncIterator[Sequence[Consumer]]:
 
 
 async def main(port: int | None = None) -> None:
-    await run_worker(GROUP, consumers, port or METRICS_PORT)
+    await run_worker(GROUP, consumers, port or METRICS_PORT, routes)

@@ -68,6 +68,7 @@ def system(
         openai_api_key="sk-test",
         openai_base_url=openai_api.base_url,
         classification_engine="offline",  # the stand-in's requests are the responder's alone
+        summary_engine="extractive",
         twilio_account_sid=twilio_api.account_sid,
         twilio_auth_token=AUTH_TOKEN,
         twilio_api_base_url=twilio_api.url,

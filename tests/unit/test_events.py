@@ -10,6 +10,7 @@ from shared.events import (
     DeliveryStatusChanged,
     MessageReceived,
     ReplySent,
+    decode_event,
     event_id_for,
 )
 
@@ -63,12 +64,20 @@ def test_event_ids_differ_between_facts() -> None:
 
 
 def test_every_event_type_is_registered_under_its_topic() -> None:
-    registered = {topic: event_type.__name__ for topic, event_type in EVENT_TYPES.items()}
+    registered = {
+        topic: [event_type.__name__ for event_type in models]
+        for topic, models in EVENT_TYPES.items()
+    }
 
     assert registered == {
-        "whatsapp.inbound": "MessageReceived",
-        "whatsapp.status": "DeliveryStatusChanged",
-        "messages.outbound": "ReplySent",
+        "whatsapp.inbound": ["MessageReceived"],
+        "whatsapp.status": ["DeliveryStatusChanged"],
+        "messages.outbound": ["ReplySent"],
+        "conversations.enriched": [
+            "ConversationEnriched",
+            "ConversationClosed",
+            "ConversationReopened",
+        ],
     }
 
 
@@ -77,7 +86,7 @@ def test_an_event_survives_the_trip_through_kafka_json(
 ) -> None:
     event = make_reply_sent()
 
-    decoded = EVENT_TYPES[event.topic].model_validate_json(event.model_dump_json())
+    decoded = decode_event(event.topic, event.model_dump_json())
 
     assert decoded == event
 

@@ -1,0 +1,129 @@
+"""The idle sweep: closes conversations nobody wrote in for the idle timeout, once each.
+
+It runs inside every enricher process (`run_sweeps`, started next to the consumer). Several
+replicas may sweep at once: a close is a conditional update (still open, last activity
+unchanged) inside a transaction, so exactly one sweep closes a conversation and records its
+facts, and a message that arrives meanwhile keeps it open. The close time is the moment the
+conversation became idle (last activity + timeout), not the sweep's clock, so the facts are the
+same whichever replica closes it and however late. The sweep also publishes outbox facts left
+pending by a crash or a Kafka outage.
+"""
+
+import asyncio
+from datetime import datetime
+
+import structlog
+from faststream.kafka import KafkaBroker
+
+from services.enricher import outbox
+from services.enricher.cards import card_turns, derived_state, enriched_event
+from services.enricher.conversation import LifecyclePolicy, closes_at, outcome, since
+from services.enricher.metrics import CONVERSATIONS_CLOSED
+from shared.events import ConversationClosed, ConversationStatus, event_id_for, utcnow
+from shared.identity import masked
+from shared.mongo import CONVERSATIONS, Database, Session, in_transaction
+
+log = structlog.get_logger(__name__)
+
+SWEEP_BATCH = 500
+
+
+async def close_idle(
+    db: Database,
+    broker: KafkaBroker | None,
+    policy: LifecyclePolicy,
+    now: datetime,
+    store_id: str | None = None,
+) -> int:
+    """Close the conversations idle at `now` (up to SWEEP_BATCH); the number this sweep closed."""
+    query: dict[str, object] = {
+        "status": {"$ne": ConversationStatus.CLOSED.value},
+        "last_activity_at": {"$lte": now - policy.idle},
+    }
+    if store_id is not None:
+        query["store_id"] = store_id
+    found = db[CONVERSATIONS].find(query, {"_id": 1}).limit(SWEEP_BATCH)
+    closed = 0
+    for conversation_id in [document["_id"] async for document in found]:
+        if await _close(db, conversation_id, policy, now):
+            closed += 1
+            if broker is not None:
+                await outbox.publish_pending(db, broker, conversation_id=conversation_id)
+    if broker is not None:
+        await outbox.publish_pending(
+            db, broker, store_id=store_id, recorded_before=utcnow() - outbox.OUTBOX_GRACE
+        )
+    return closed
+
+
+async def _close(
+    db: Database, conversation_id: str, policy: LifecyclePolicy, now: datetime
+) -> bool:
+    conversations = db[CONVERSATIONS]
+
+    async def apply(session: Session) -> str | None:
+        idle_since = now - policy.idle
+        card = await conversations.find_one(
+            {
+                "_id": conversation_id,
+                "status": {"$ne": ConversationStatus.CLOSED.value},
+                "last_activity_at": {"$lte": idle_since},
+            },
+            session=session,
+        )
+        if card is None:
+            return None  # another sweep closed it, or the customer wrote meanwhile
+        ending = outcome(since(card_turns(card), card.get("opened_at")), card.get("owner", "bot"))
+        closed_at = closes_at(card["last_activity_at"], policy.idle)
+        changes = {
+            "status": ConversationStatus.CLOSED.value,
+            "outcome": ending.value,
+            "closed_at": closed_at,
+            "revision": card.get("revision", 0) + 1,
+        }
+        card.update(changes)
+        changes.update(derived_state(card, now=closed_at))
+        card.update(changes)
+        result = await conversations.update_one(
+            {
+                "_id": conversation_id,
+                "status": {"$ne": ConversationStatus.CLOSED.value},
+                "last_activity_at": card["last_activity_at"],
+            },
+            {"$set": changes},
+            session=session,
+        )
+        if result.modified_count != 1:
+            return None
+        fact = ConversationClosed(
+            event_id=event_id_for("conversations.closed", conversation_id, closed_at.isoformat()),
+            occurred_at=closed_at,
+            store_id=card["store_id"],
+            conversation_id=conversation_id,
+            outcome=ending,
+            opened_at=card.get("opened_at"),
+            last_activity_at=card["last_activity_at"],
+            reopens=card.get("reopens", 0),
+        )
+        snapshot_id = event_id_for("conversations.enriched", fact.event_id)
+        await outbox.record(db, session, [fact, enriched_event(card, snapshot_id, closed_at)])
+        return ending.value
+
+    ending = await in_transaction(db, apply)
+    if ending is None:
+        return False
+    CONVERSATIONS_CLOSED.labels(ending).inc()
+    log.info("conversation closed", conversation=masked(conversation_id), outcome=ending)
+    return True
+
+
+async def run_sweeps(
+    db: Database, broker: KafkaBroker, policy: LifecyclePolicy, interval_seconds: float
+) -> None:
+    """Sweep every `interval_seconds` until cancelled; a failed sweep is logged and retried."""
+    while True:
+        try:
+            await close_idle(db, broker, policy, utcnow())
+        except Exception as error:  # the next sweep tries again; the consumer goes on
+            log.warning("conversation sweep failed", error=repr(error))
+        await asyncio.sleep(interval_seconds)

@@ -1,0 +1,77 @@
+"""The enricher's outbox: conversation facts are recorded in the card's transaction and published
+to Kafka after it commits, so a fact is never published for a change that was rolled back, and
+never lost when the process dies between the commit and the publish.
+
+The handler publishes its conversation's pending facts right after the commit; the sweep
+publishes whatever is still pending after OUTBOX_GRACE (a crash, a Kafka outage). A fact can
+therefore be published twice: its `event_id` is deterministic and consumers deduplicate on it.
+"""
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from faststream.kafka import KafkaBroker
+from pymongo import ASCENDING
+
+from shared.events import ConversationEvent, decode_event, utcnow
+from shared.kafka import publish
+from shared.mongo import CONVERSATION_EVENTS, Database, Session
+
+OUTBOX_GRACE = timedelta(seconds=10)
+PUBLISH_BATCH = 500
+
+
+async def record(db: Database, session: Session, events: Sequence[ConversationEvent]) -> None:
+    """Keep `events` for publishing, in order; an event recorded before is left as it is."""
+    recorded_at = utcnow()
+    for order, event in enumerate(events):
+        await db[CONVERSATION_EVENTS].update_one(
+            {"_id": event.event_id},
+            {
+                "$setOnInsert": {
+                    "conversation_id": event.conversation_id,
+                    "store_id": event.store_id,
+                    "topic": event.topic,
+                    "event_type": type(event).__name__,
+                    "payload": event.model_dump_json(),
+                    "published": False,
+                    "recorded_at": recorded_at,
+                    "order": order,
+                }
+            },
+            upsert=True,
+            session=session,
+        )
+
+
+async def publish_pending(
+    db: Database,
+    broker: KafkaBroker,
+    *,
+    conversation_id: str | None = None,
+    store_id: str | None = None,
+    recorded_before: datetime | None = None,
+) -> int:
+    """Publish pending facts (oldest first), marking each published once Kafka acknowledged."""
+    query: dict[str, Any] = {"published": False}
+    if conversation_id is not None:
+        query["conversation_id"] = conversation_id
+    if store_id is not None:
+        query["store_id"] = store_id
+    if recorded_before is not None:
+        query["recorded_at"] = {"$lte": recorded_before}
+    pending = (
+        db[CONVERSATION_EVENTS]
+        .find(query)
+        .sort([("recorded_at", ASCENDING), ("order", ASCENDING)])
+        .limit(PUBLISH_BATCH)
+    )
+    published = 0
+    async for document in pending:
+        await publish(broker, decode_event(document["topic"], document["payload"]))
+        await db[CONVERSATION_EVENTS].update_one(
+            {"_id": document["_id"]}, {"$set": {"published": True, "published_at": utcnow()}}
+        )
+        published += 1
+    return published

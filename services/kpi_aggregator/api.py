@@ -1,0 +1,52 @@
+"""Insights and forecast endpoints, served next to /metrics by the aggregator's worker app.
+
+For the internal network only for now: there is no authentication; the admin console (a later
+issue) will put auth in front of them.
+"""
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query
+
+from services.kpi_aggregator.insights import Insights
+from services.kpi_aggregator.reports import (
+    ForecastReport,
+    UnknownMetric,
+    store_forecast,
+    store_insights,
+)
+from services.kpi_aggregator.writer import InsightsWriter, build_writer
+from shared.mongo import Database
+from shared.runtime import Runtime
+
+
+def kpi_router(db: Database, writer: InsightsWriter) -> APIRouter:
+    router = APIRouter(prefix="/api/stores/{store_id}", tags=["kpis"])
+
+    @router.get("/insights")
+    async def get_insights(
+        store_id: str,
+        day: Annotated[
+            date | None, Query(alias="date", description="Local date; default yesterday.")
+        ] = None,
+    ) -> Insights:
+        return await store_insights(db, store_id, day, writer)
+
+    @router.get("/forecast")
+    async def get_forecast(
+        store_id: str,
+        metric: str = "inbound_messages",
+        days: Annotated[int, Query(ge=1, le=28)] = 7,
+        backtest: bool = False,
+    ) -> ForecastReport:
+        try:
+            return await store_forecast(db, store_id, metric, days, backtest)
+        except UnknownMetric as error:
+            raise HTTPException(status_code=400, detail=str(error)) from None
+
+    return router
+
+
+def routes(runtime: Runtime) -> APIRouter:
+    return kpi_router(runtime.db, build_writer(runtime.settings))

@@ -1,0 +1,366 @@
+"""What changed in a store's KPIs, without I/O: deltas, the notable ones, a plain explanation.
+
+A day is compared with the day before (day over day) and with the same weekday a week earlier
+(week over week). The figures of a day come from its `kpi_daily` bucket and from the labels
+(intent, sentiment) of its customer messages. A change is *notable* by the thresholds below
+(docs/kpis.md, "Insights"); each notable change gets a sentence, and the rises that have a
+usual cause get a hypothesis to check. The text holds figures and labels only: no customer
+text, no phone numbers, so it may be handed to an LLM to rewrite (`writer.py`).
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any, Literal
+
+from pydantic import BaseModel
+
+from services.kpi_aggregator.buckets import percentile
+
+# A count (messages, replies, hand-overs, failures, an intent's messages) changed notably when
+# it moved by at least COUNT_MIN_CHANGE and by at least COUNT_MIN_PERCENT of the earlier value
+# (from zero: when it reached COUNT_MIN_CHANGE).
+COUNT_MIN_CHANGE = 5
+COUNT_MIN_PERCENT = 25.0
+# The median first response changed notably when it moved by ≥ 30% and ≥ 10 s.
+SECONDS_MIN_CHANGE = 10.0
+SECONDS_MIN_PERCENT = 30.0
+# A sentiment's share of the labelled messages changed notably when it moved by ≥ 10
+# percentage points, with at least SHARE_MIN_LABELLED labelled messages on both days.
+SHARE_MIN_POINTS = 10.0
+SHARE_MIN_LABELLED = 10
+MAX_FINDINGS = 8
+
+Period = Literal["day_over_day", "week_over_week"]
+Kind = Literal["count", "seconds", "share"]
+
+PERIOD_WORDS: dict[Period, str] = {
+    "day_over_day": "day over day",
+    "week_over_week": "week over week",
+}
+
+# Likely causes of a rise, stated as hypotheses to check.
+RISE_CAUSES: dict[str, str] = {
+    "inbound_messages": "a campaign, a broadcast or a busy weekday may be bringing more "
+    "customers; check that replies keep up",
+    "hand_overs": "the bot handed more conversations to people: check the LLM configuration "
+    "(tool failures) and gaps in the knowledge it answers from",
+    "delivery_failures": "more WhatsApp messages failed: check the Twilio number, the 24-hour "
+    "session window and Twilio's error codes",
+    "replies_not_sent": "replies could not go out: check the Twilio configuration and account",
+    "first_response_p50_seconds": "first replies got slower: check the LLM's latency, a "
+    "backlog in the responder, or messages left for people outside working hours",
+    "intent.complaint": "complaints rose: check delivery delays, product quality and packing",
+    "intent.order_status": "more customers chase their orders: check shipping delays or a "
+    "courier problem",
+    "intent.shipping": "more shipping questions: check courier costs or a new delivery area",
+    "intent.payment": "more payment questions: check the payment gateway and transfer "
+    "confirmations",
+    "intent.return_refund": "more returns and refunds: check recent product quality or wrong "
+    "items sent",
+    "intent.stock_availability": "more stock questions: a popular item may be sold out",
+    "intent.pricing_promo": "more price and promo questions: a promotion may be running or "
+    "expected",
+    "intent.human_request": "more customers ask for a person: the bot may be missing answers "
+    "they need",
+    "intent.account": "more account questions: check login, OTP and sign-up",
+    "sentiment.negative": "customers are less happy: look at the intents that rose with it",
+}
+
+
+class Delta(BaseModel):
+    metric: str
+    label: str
+    kind: Kind
+    current: float | None
+    previous: float | None
+    change: float | None
+    change_percent: float | None  # None when the earlier value is 0 or missing
+    notable: bool
+
+
+class Comparison(BaseModel):
+    period: Period
+    current_date: date
+    previous_date: date
+    deltas: list[Delta]
+
+
+class Finding(BaseModel):
+    period: Period
+    metric: str
+    sentence: str
+    cause: str | None  # a hypothesis, not a conclusion
+
+
+class Insights(BaseModel):
+    store_id: str
+    date: date
+    comparisons: list[Comparison]
+    findings: list[Finding]
+    summary: str
+    written_by: Literal["rules", "llm"] = "rules"
+
+
+@dataclass(frozen=True)
+class LabelCounts:
+    """Labelled customer messages of one day, by intent and by sentiment."""
+
+    intents: Mapping[str, int] = field(default_factory=dict)
+    sentiments: Mapping[str, int] = field(default_factory=dict)
+
+    @property
+    def labelled(self) -> int:
+        return sum(self.sentiments.values())
+
+
+@dataclass(frozen=True)
+class DayFigures:
+    inbound_messages: int = 0
+    unique_customers: int = 0
+    replies: int = 0
+    replies_not_sent: int = 0
+    hand_overs: int = 0
+    delivery_failures: int = 0
+    first_response_p50_seconds: float | None = None
+    labels: LabelCounts = field(default_factory=LabelCounts)
+
+
+COUNTS: dict[str, str] = {
+    "inbound_messages": "Inbound messages",
+    "unique_customers": "Customers",
+    "replies": "Replies sent",
+    "replies_not_sent": "Replies not sent",
+    "hand_overs": "Hand-overs",
+    "delivery_failures": "Delivery failures",
+}
+
+
+def day_figures(bucket: Mapping[str, Any] | None, labels: LabelCounts | None = None) -> DayFigures:
+    """A day's figures from its `kpi_daily` document (None: a day without traffic)."""
+    found = bucket or {}
+    outbound = found.get("outbound_messages", {})
+    histogram = found.get("first_response", {}).get("histogram", {})
+    return DayFigures(
+        inbound_messages=int(found.get("inbound_messages", 0)),
+        unique_customers=int(found.get("unique_customers", 0)),
+        replies=int(outbound.get("bot", 0) + outbound.get("agent", 0)),
+        replies_not_sent=int(found.get("replies_not_sent", 0)),
+        hand_overs=int(sum(found.get("hand_overs", {}).values())),
+        delivery_failures=int(found.get("delivery", {}).get("failed", 0)),
+        first_response_p50_seconds=percentile(histogram, 0.5),
+        labels=labels or LabelCounts(),
+    )
+
+
+def count_delta(metric: str, label: str, current: float, previous: float) -> Delta:
+    change = current - previous
+    percent = None if previous == 0 else 100.0 * change / previous
+    notable = abs(change) >= COUNT_MIN_CHANGE and (
+        percent is None or abs(percent) >= COUNT_MIN_PERCENT
+    )
+    return Delta(
+        metric=metric,
+        label=label,
+        kind="count",
+        current=current,
+        previous=previous,
+        change=change,
+        change_percent=percent,
+        notable=notable,
+    )
+
+
+def seconds_delta(metric: str, label: str, current: float | None, previous: float | None) -> Delta:
+    if current is None or previous is None:
+        return Delta(
+            metric=metric,
+            label=label,
+            kind="seconds",
+            current=current,
+            previous=previous,
+            change=None,
+            change_percent=None,
+            notable=False,
+        )
+    change = current - previous
+    percent = None if previous == 0 else 100.0 * change / previous
+    notable = abs(change) >= SECONDS_MIN_CHANGE and (
+        percent is None or abs(percent) >= SECONDS_MIN_PERCENT
+    )
+    return Delta(
+        metric=metric,
+        label=label,
+        kind="seconds",
+        current=current,
+        previous=previous,
+        change=change,
+        change_percent=percent,
+        notable=notable,
+    )
+
+
+def share_delta(sentiment: str, current: LabelCounts, previous: LabelCounts) -> Delta:
+    def share(counts: LabelCounts) -> float | None:
+        total = counts.labelled
+        return None if total == 0 else 100.0 * counts.sentiments.get(sentiment, 0) / total
+
+    now, before = share(current), share(previous)
+    change = None if now is None or before is None else now - before
+    notable = (
+        change is not None
+        and abs(change) >= SHARE_MIN_POINTS
+        and min(current.labelled, previous.labelled) >= SHARE_MIN_LABELLED
+    )
+    return Delta(
+        metric=f"sentiment.{sentiment}",
+        label=f"Share of {sentiment} messages",
+        kind="share",
+        current=now,
+        previous=before,
+        change=change,
+        change_percent=None,
+        notable=notable,
+    )
+
+
+def compare(current: DayFigures, previous: DayFigures) -> list[Delta]:
+    """Every KPI's delta between two days, notable or not."""
+    deltas = [
+        count_delta(metric, label, getattr(current, metric), getattr(previous, metric))
+        for metric, label in COUNTS.items()
+    ]
+    deltas.append(
+        seconds_delta(
+            "first_response_p50_seconds",
+            "Median first response",
+            current.first_response_p50_seconds,
+            previous.first_response_p50_seconds,
+        )
+    )
+    intents = sorted({*current.labels.intents, *previous.labels.intents})
+    for intent in intents:
+        deltas.append(
+            count_delta(
+                f"intent.{intent}",
+                f"Messages about {intent.replace('_', ' ')}",
+                current.labels.intents.get(intent, 0),
+                previous.labels.intents.get(intent, 0),
+            )
+        )
+    sentiments = sorted({*current.labels.sentiments, *previous.labels.sentiments})
+    deltas += [share_delta(sentiment, current.labels, previous.labels) for sentiment in sentiments]
+    return deltas
+
+
+def insights(
+    store_id: str,
+    day: date,
+    today: DayFigures,
+    day_before: DayFigures,
+    week_before: DayFigures,
+) -> Insights:
+    """Deltas of `day` against the day before and a week before, the notable ones explained."""
+    comparisons = [
+        Comparison(
+            period="day_over_day",
+            current_date=day,
+            previous_date=day - timedelta(days=1),
+            deltas=compare(today, day_before),
+        ),
+        Comparison(
+            period="week_over_week",
+            current_date=day,
+            previous_date=day - timedelta(days=7),
+            deltas=compare(today, week_before),
+        ),
+    ]
+    found = findings(comparisons)
+    result = Insights(
+        store_id=store_id, date=day, comparisons=comparisons, findings=found, summary=""
+    )
+    return result.model_copy(update={"summary": render(result, today)})
+
+
+def findings(comparisons: list[Comparison]) -> list[Finding]:
+    """The notable deltas, largest first, each as a sentence with a hypothesis for rises."""
+    notable = [
+        (comparison.period, delta)
+        for comparison in comparisons
+        for delta in comparison.deltas
+        if delta.notable
+    ]
+    notable.sort(key=lambda item: _weight(item[1]), reverse=True)
+    return [
+        Finding(
+            period=period,
+            metric=delta.metric,
+            sentence=sentence(delta, period),
+            cause=_cause(delta),
+        )
+        for period, delta in notable[:MAX_FINDINGS]
+    ]
+
+
+def sentence(delta: Delta, period: Period) -> str:
+    assert delta.change is not None
+    direction = "up" if delta.change > 0 else "down"
+    words = PERIOD_WORDS[period]
+    if delta.kind == "share":
+        return (
+            f"{delta.label} {direction} {abs(delta.change):.0f} points {words} "
+            f"({delta.previous:.0f}% → {delta.current:.0f}%)."
+        )
+    if delta.kind == "seconds":
+        return (
+            f"{delta.label} {direction} {_percent(delta)} {words} "
+            f"({_seconds(delta.previous)} → {_seconds(delta.current)})."
+        )
+    return (
+        f"{delta.label} {direction} {_percent(delta)} {words} "
+        f"({delta.previous:.0f} → {delta.current:.0f})."
+    )
+
+
+def render(result: Insights, today: DayFigures) -> str:
+    """The plain-language explanation built from the computed deltas."""
+    head = (
+        f"KPIs of {result.date:%A %d %B %Y} against the day before and the same day a week before."
+    )
+    if not result.findings:
+        return (
+            f"{head}\nNo notable change: {today.inbound_messages} inbound messages, "
+            f"{today.replies} replies sent, {today.hand_overs} hand-overs."
+        )
+    lines = [head, "What changed:"]
+    lines += [f"- {finding.sentence}" for finding in result.findings]
+    causes = list(dict.fromkeys(finding.cause for finding in result.findings if finding.cause))
+    if causes:
+        lines.append("Possible causes (hypotheses to check):")
+        lines += [f"- {cause[0].upper()}{cause[1:]}." for cause in causes]
+    return "\n".join(lines)
+
+
+def _cause(delta: Delta) -> str | None:
+    if delta.change is None or delta.change <= 0:
+        return None
+    return RISE_CAUSES.get(delta.metric)
+
+
+def _weight(delta: Delta) -> float:
+    """Order of importance: shares by points, others by percent (a rise from zero counts 100%)."""
+    if delta.kind == "share":
+        return abs(delta.change or 0.0) * 2
+    if delta.change_percent is None:
+        return 100.0
+    return abs(delta.change_percent)
+
+
+def _percent(delta: Delta) -> str:
+    if delta.change_percent is None:
+        return "from none"
+    return f"{abs(delta.change_percent):.0f}%"
+
+
+def _seconds(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0f} s"

@@ -1,0 +1,86 @@
+"""Reads for insights and forecasts: day buckets, a daily series, and a day's message labels."""
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from services.kpi_aggregator.buckets import day_id
+from services.kpi_aggregator.insights import LabelCounts
+from shared.mongo import KPI_DAILY, MESSAGES, Database, Document
+
+
+async def day_buckets(db: Database, store_id: str, days: list[date]) -> dict[date, Document]:
+    """The store's `kpi_daily` documents of `days`; a day without one is left out."""
+    ids = [day_id(store_id, day) for day in days]
+    found = db[KPI_DAILY].find({"_id": {"$in": ids}})
+    return {date.fromisoformat(document["date"]): document async for document in found}
+
+
+async def daily_series(
+    db: Database, store_id: str, field: str, until: date, max_days: int = 366
+) -> list[tuple[date, float]]:
+    """One value of `field` (dotted path) per local date, from the store's first day bucket in
+    the last `max_days` days to `until` (included); days without a bucket count 0."""
+    since = until - timedelta(days=max_days - 1)
+    cursor = (
+        db[KPI_DAILY]
+        .find(
+            {"store_id": store_id, "date": {"$gte": f"{since}", "$lte": f"{until}"}},
+            {"date": 1, field: 1},
+        )
+        .sort("date", 1)
+    )
+    values = {date.fromisoformat(doc["date"]): _dotted(doc, field) async for doc in cursor}
+    if not values:
+        return []
+    first, series = min(values), []
+    for offset in range((until - first).days + 1):
+        day = first + timedelta(days=offset)
+        series.append((day, values.get(day, 0.0)))
+    return series
+
+
+async def label_counts(db: Database, store_id: str, day: date, zone: ZoneInfo) -> LabelCounts:
+    """Intent and sentiment counts of the store's labelled customer messages of a local date.
+
+    The labels are on the stored messages (the enricher sets `classification`), not on the
+    events the aggregator counts, so they are read here with one aggregation per day.
+    """
+    start = datetime.combine(day, time(), zone).astimezone(UTC)
+    end = datetime.combine(day + timedelta(days=1), time(), zone).astimezone(UTC)
+    pipeline: list[Document] = [
+        {
+            "$match": {
+                "store_id": store_id,
+                "direction": "inbound",
+                "created_at": {"$gte": start, "$lt": end},
+                "classification": {"$exists": True},
+            }
+        },
+        {
+            "$group": {
+                "_id": {
+                    "intent": "$classification.intent",
+                    "sentiment": "$classification.sentiment",
+                },
+                "count": {"$sum": 1},
+            }
+        },
+    ]
+    intents: dict[str, int] = {}
+    sentiments: dict[str, int] = {}
+    async for row in await db[MESSAGES].aggregate(pipeline):
+        intent, sentiment = row["_id"].get("intent"), row["_id"].get("sentiment")
+        if intent:
+            intents[intent] = intents.get(intent, 0) + int(row["count"])
+        if sentiment:
+            sentiments[sentiment] = sentiments.get(sentiment, 0) + int(row["count"])
+    return LabelCounts(intents=intents, sentiments=sentiments)
+
+
+def _dotted(document: Document, path: str) -> float:
+    value: object = document
+    for part in path.split("."):
+        if not isinstance(value, dict):
+            return 0.0
+        value = value.get(part, 0)
+    return float(value) if isinstance(value, int | float) else 0.0
