@@ -24,8 +24,9 @@ from shared import mongo
 from shared.identity import conversation_id
 from shared.infra import EmbeddedServers
 from shared.logging import configure_logging
+from shared.secrets import secret_box
 from shared.settings import Settings
-from shared.stores import Store, save_store
+from shared.stores import Store, WooCommerceConnection, connect_woocommerce, save_store
 
 app = typer.Typer(
     help="Balas: WhatsApp customer communication for WooCommerce stores.", no_args_is_help=True
@@ -109,8 +110,51 @@ def store_add(
     store = Store(id=store_id, name=name, whatsapp_number=whatsapp_number, timezone=timezone)
     if system_prompt:
         store = store.model_copy(update={"system_prompt": system_prompt})
-    _with_db(lambda db: save_store(db, store))
+    _with_db(lambda db: _save_keeping_woocommerce(db, store))
     console.print(f"store [bold]{store_id}[/] answers WhatsApp messages to {whatsapp_number}")
+
+
+async def _save_keeping_woocommerce(db: mongo.Database, store: Store) -> None:
+    existing = await db[mongo.STORES].find_one({"_id": store.id}, {"woocommerce": 1})
+    if existing and existing.get("woocommerce"):
+        store = store.model_copy(
+            update={"woocommerce": WooCommerceConnection.model_validate(existing["woocommerce"])}
+        )
+    await save_store(db, store)
+
+
+def _secret_option(flag: str, help_text: str) -> Any:
+    # Prompted without echo when left out, so secrets need not sit in the shell's history.
+    return typer.Option(flag, help=help_text, prompt=True, hide_input=True)
+
+
+@store_app.command("woocommerce")
+def store_woocommerce(
+    store_id: Annotated[str, typer.Option("--id", help="The store's id.")],
+    url: Annotated[str, typer.Option(help="The shop's base URL, e.g. https://toko.example.")],
+    consumer_key: Annotated[str, _secret_option("--consumer-key", "REST API key (ck_...).")],
+    consumer_secret: Annotated[
+        str, _secret_option("--consumer-secret", "REST API secret (cs_...).")
+    ],
+    webhook_secret: Annotated[
+        str, _secret_option("--webhook-secret", "The secret set on the store's webhooks.")
+    ],
+) -> None:
+    """Connect a store to its WooCommerce: credentials and webhook secret, stored encrypted."""
+    box = secret_box(_settings())
+    connection = WooCommerceConnection(
+        url=url.rstrip("/"),
+        consumer_key=box.encrypt(consumer_key),
+        consumer_secret=box.encrypt(consumer_secret),
+        webhook_secret=box.encrypt(webhook_secret),
+    )
+    if not _with_db(lambda db: connect_woocommerce(db, store_id, connection)):
+        console.print(f"[red]no store {escape(store_id)}[/]: create it with `balas store add`")
+        raise typer.Exit(1)
+    console.print(
+        f"store [bold]{escape(store_id)}[/] takes WooCommerce webhooks at "
+        f"/webhooks/woocommerce/{escape(store_id)} (secrets stored encrypted)"
+    )
 
 
 @store_app.command("list")
@@ -377,6 +421,38 @@ def kpi_rebuild(
         f"{result.days} day buckets from {result.events_counted} events "
         f"({result.events_read} records read)"
     )
+
+
+@kpi_app.command("facts")
+def kpi_facts(
+    store: Annotated[str, typer.Option(help="Store id.")],
+    first: Annotated[
+        str, typer.Option("--from", help="First local date (YYYY-MM-DD) of the closes.")
+    ],
+    last: Annotated[str, typer.Option("--to", help="Last local date (YYYY-MM-DD), included.")],
+    to_file: Annotated[
+        str | None, typer.Option("--csv", help="Write the CSV to this file (default stdout).")
+    ] = None,
+) -> None:
+    """Export the per-conversation fact table (one row per closed session) as CSV."""
+    first_day, last_day = _date(first, "--from"), _date(last, "--to")
+    if last_day < first_day:
+        raise typer.BadParameter("--to is before --from")
+    text = _with_db(lambda db: facts_csv(db, store, first_day, last_day))
+    if to_file is None:
+        sys.stdout.write(text)
+        return
+    with open(to_file, "w", encoding="utf-8", newline="") as out:
+        out.write(text)
+    console.print(f"wrote {text.count(chr(10)) - 1} rows to {escape(to_file)}")
+
+
+async def facts_csv(db: mongo.Database, store: str, first: date, last: date) -> str:
+    """The CSV of a store's conversation facts closed on local dates first..last."""
+    from services.kpi_aggregator.fact_table import facts_between
+    from services.kpi_aggregator.facts import csv_text
+
+    return csv_text(await facts_between(db, store, first, last))
 
 
 def _date(text: str, option: str) -> date:

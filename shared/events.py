@@ -9,9 +9,9 @@ import json
 import uuid
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from shared import topics
 
@@ -249,11 +249,110 @@ class ConversationReopened(ConversationEvent):
     message_sid: str
 
 
+def _as_utc(moment: datetime) -> datetime:
+    """WooCommerce's `*_gmt` times come without an offset: they are UTC."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+UtcDateTime = Annotated[datetime, AfterValidator(_as_utc)]
+DecimalString = Annotated[str, Field(pattern=r"^-?[0-9]+(\.[0-9]+)?$")]
+"""An amount exactly as WooCommerce writes it ("125000.00"): read it with `decimal.Decimal`.
+
+Not minor units, because WooCommerce's number of decimals is a store setting that need not match
+the currency's (IDR shops often use 0, some 2), so the string is the only lossless form."""
+
+WooCommerceChange = Literal["created", "updated", "deleted", "restored"]
+
+
+class WooCommerceEvent(Event):
+    """A snapshot of one WooCommerce resource as a webhook delivered it (keyed by store).
+
+    `modified_at` is the resource's `date_modified_gmt`; on a deletion, which carries only the
+    id, it is the modified time of the last snapshot ingest held (None if it held none), so a
+    deletion never wins over a later restore when a topic is replayed. `change` is the webhook's
+    event; `deleted` is true for `*.deleted`, and then only the id is known.
+    """
+
+    change: WooCommerceChange
+    deleted: bool = False
+    modified_at: UtcDateTime | None = None
+
+
+class OrderLineItem(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    product_id: int | None = None
+    name: str = ""
+    quantity: int = 0
+    total: DecimalString = "0"
+
+
+class OrderChanged(WooCommerceEvent):
+    """An order's state (topic `woocommerce.orders`): created, paid, refunded, cancelled, ...
+
+    `total` is a decimal string in `currency` (see `DecimalString`); `customer_id` is None for a
+    guest order (WooCommerce's 0).
+    """
+
+    topic: ClassVar[str] = topics.WOOCOMMERCE_ORDERS
+    event_type: Literal["order.changed"] = "order.changed"
+    order_id: int
+    number: str | None = None
+    status: str | None = None
+    currency: str | None = None
+    total: DecimalString | None = None
+    customer_id: int | None = None
+    billing_phone: str | None = None
+    created_at: UtcDateTime | None = None
+    paid_at: UtcDateTime | None = None
+    line_items: list[OrderLineItem] = Field(default_factory=list)
+
+
+class CustomerChanged(WooCommerceEvent):
+    """A registered customer's state (topic `woocommerce.customers`)."""
+
+    topic: ClassVar[str] = topics.WOOCOMMERCE_CUSTOMERS
+    event_type: Literal["customer.changed"] = "customer.changed"
+    customer_id: int
+    email: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    billing_phone: str | None = None
+
+
+class ProductChanged(WooCommerceEvent):
+    """A product's state (topic `woocommerce.products`); prices are decimal strings or None."""
+
+    topic: ClassVar[str] = topics.WOOCOMMERCE_PRODUCTS
+    event_type: Literal["product.changed"] = "product.changed"
+    product_id: int
+    name: str | None = None
+    permalink: str | None = None
+    price: DecimalString | None = None
+    regular_price: DecimalString | None = None
+    sale_price: DecimalString | None = None
+    stock_status: str | None = None
+    stock_quantity: int | None = None
+
+
+def woocommerce_event_id(
+    store_id: str, resource: str, resource_id: int, modified_at: datetime | None, deleted: bool
+) -> str:
+    """The same snapshot (store, resource, id, modified time) is the same event, whichever
+    delivery brought it: WooCommerce's delivery id changes on every delivery."""
+    moment = modified_at.astimezone(UTC).isoformat() if modified_at else "-"
+    kind = "deleted" if deleted else "snapshot"
+    return event_id_for("woocommerce", store_id, resource, str(resource_id), moment, kind)
+
+
 EVENT_TYPES: dict[str, tuple[type[Event], ...]] = {
     topics.WHATSAPP_INBOUND: (MessageReceived,),
     topics.WHATSAPP_STATUS: (DeliveryStatusChanged,),
     topics.MESSAGES_OUTBOUND: (ReplySent,),
     topics.CONVERSATIONS_ENRICHED: (ConversationEnriched, ConversationClosed, ConversationReopened),
+    topics.WOOCOMMERCE_ORDERS: (OrderChanged,),
+    topics.WOOCOMMERCE_CUSTOMERS: (CustomerChanged,),
+    topics.WOOCOMMERCE_PRODUCTS: (ProductChanged,),
 }
 """The event models each topic carries; on a topic with several, `event_type` tells them apart."""
 

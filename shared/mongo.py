@@ -26,7 +26,13 @@ KPI_HOURLY = "kpi_hourly"
 KPI_CUSTOMER_HOURS = "kpi_customer_hours"
 KPI_DAILY = "kpi_daily"
 KPI_CUSTOMER_DAYS = "kpi_customer_days"
+CONVERSATION_FACTS = "conversation_facts"  # one row per closed conversation session
+CONVERSATION_FACT_EVENTS = "conversation_fact_events"  # the facts the rows are derived from
 DEAD_LETTER_REDRIVES = "dead_letter_redrives"
+WOOCOMMERCE_SNAPSHOTS = "woocommerce_snapshots"  # ingest: newest modified time per resource
+WOOCOMMERCE_ORDERS = "woocommerce_orders"  # the enricher's caches, keyed "store:woocommerce id"
+WOOCOMMERCE_CUSTOMERS = "woocommerce_customers"
+WOOCOMMERCE_PRODUCTS = "woocommerce_products"
 
 _DAY = 24 * 3600
 WEBHOOK_RECEIPT_TTL_SECONDS = 7 * _DAY  # far beyond Twilio's retry horizon
@@ -65,6 +71,19 @@ def _indexes(retention_seconds: int) -> dict[str, list[IndexModel]]:
         KPI_CUSTOMER_HOURS: [IndexModel("claimed_at", **ttl)],
         KPI_DAILY: [IndexModel([("store_id", ASCENDING), ("date", ASCENDING)])],
         KPI_CUSTOMER_DAYS: [IndexModel("claimed_at", **ttl)],
+        CONVERSATION_FACTS: [  # rows name the customer's number: they expire like messages
+            IndexModel([("store_id", ASCENDING), ("closed_at", ASCENDING)]),
+            IndexModel("conversation_id"),
+            IndexModel("closed_at", name="conversation_fact_retention", **ttl),
+        ],
+        CONVERSATION_FACT_EVENTS: [
+            IndexModel([("conversation_id", ASCENDING), ("at", ASCENDING)]),
+            IndexModel("recorded_at", name="conversation_fact_event_retention", **ttl),
+        ],
+        WOOCOMMERCE_ORDERS: [IndexModel([("store_id", ASCENDING), ("customer_id", ASCENDING)])],
+        WOOCOMMERCE_CUSTOMERS: [
+            IndexModel([("store_id", ASCENDING), ("billing_phone", ASCENDING)])
+        ],
     }
 
 

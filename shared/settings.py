@@ -1,5 +1,8 @@
 """One typed configuration for every service, read from the environment and `.env`."""
 
+import base64
+import binascii
+import hashlib
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -8,6 +11,10 @@ from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_TWILIO_AUTH_TOKEN = "dev-twilio-auth-token"  # signs `balas simulate` webhooks on a dev box
+# DEVELOPMENT PLACEHOLDER, derived from a published phrase: anyone can decrypt with it.
+DEV_SECRETS_KEY = base64.urlsafe_b64encode(
+    hashlib.sha256(b"balas development secrets key: NOT SECRET, never use in production").digest()
+).decode()
 
 
 class Settings(BaseSettings):
@@ -71,6 +78,11 @@ class Settings(BaseSettings):
     )
     twilio_timeout_seconds: float = Field(10.0, description="Timeout of one Twilio call.")
 
+    secrets_key: SecretStr = Field(
+        SecretStr(DEV_SECRETS_KEY),
+        description="Fernet key encrypting store secrets at rest (development placeholder).",
+    )
+
     handler_max_attempts: int = Field(
         5, ge=1, description="Tries before an event is dead-lettered."
     )
@@ -102,6 +114,16 @@ class Settings(BaseSettings):
         if self.environment == "production" and token in ("", DEV_TWILIO_AUTH_TOKEN):
             # Anyone who knows the token can sign webhooks: never run production on a known one.
             raise ValueError("TWILIO_AUTH_TOKEN must be set to the real token in production")
+        key = self.secrets_key.get_secret_value()
+        try:
+            valid_key = len(base64.urlsafe_b64decode(key.encode())) == 32
+        except (binascii.Error, ValueError):
+            valid_key = False
+        if not valid_key:
+            raise ValueError("SECRETS_KEY must be a Fernet key (32 url-safe base64-encoded bytes)")
+        if self.environment == "production" and key == DEV_SECRETS_KEY:
+            # The placeholder is public: store secrets encrypted with it are not protected.
+            raise ValueError("SECRETS_KEY must be set to a generated key in production")
         return self
 
     def as_environment(self) -> dict[str, str]:
@@ -111,6 +133,7 @@ class Settings(BaseSettings):
             if value is not None:
                 env[name.upper()] = str(value)
         env["TWILIO_AUTH_TOKEN"] = self.twilio_auth_token.get_secret_value()
+        env["SECRETS_KEY"] = self.secrets_key.get_secret_value()
         if self.openai_api_key:
             env["OPENAI_API_KEY"] = self.openai_api_key.get_secret_value()
         return env

@@ -5,6 +5,7 @@ import time
 from pydantic import BaseModel, Field
 
 from shared.mongo import STORES, Database
+from shared.secrets import EncryptedSecret
 
 DEFAULT_SYSTEM_PROMPT = (
     "You are the friendly customer-service assistant of {store_name}, an online shop. "
@@ -17,6 +18,16 @@ DEFAULT_FALLBACK_REPLY = (
 )
 
 
+class WooCommerceConnection(BaseModel):
+    """How Balas reaches a store's WooCommerce: its REST API credentials and the secret that
+    signs its webhooks, all encrypted (shared/secrets.py); repr and dumps show ciphertext only."""
+
+    url: str
+    consumer_key: EncryptedSecret
+    consumer_secret: EncryptedSecret
+    webhook_secret: EncryptedSecret
+
+
 class Store(BaseModel):
     id: str = Field(alias="_id")
     name: str
@@ -24,6 +35,7 @@ class Store(BaseModel):
     timezone: str = "Asia/Jakarta"
     system_prompt: str = DEFAULT_SYSTEM_PROMPT
     fallback_reply: str = DEFAULT_FALLBACK_REPLY
+    woocommerce: WooCommerceConnection | None = None
 
     model_config = {"populate_by_name": True}
 
@@ -60,6 +72,16 @@ class StoreDirectory:
 async def save_store(db: Database, store: Store) -> None:
     document = store.model_dump(by_alias=True)
     await db[STORES].replace_one({"_id": store.id}, document, upsert=True)
+
+
+async def connect_woocommerce(
+    db: Database, store_id: str, connection: WooCommerceConnection
+) -> bool:
+    """Set the store's WooCommerce section (ciphertext only); False if there is no such store."""
+    result = await db[STORES].update_one(
+        {"_id": store_id}, {"$set": {"woocommerce": connection.model_dump()}}
+    )
+    return result.matched_count == 1
 
 
 async def ensure_demo_store(db: Database, store_id: str, whatsapp_number: str) -> bool:

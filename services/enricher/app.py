@@ -1,5 +1,6 @@
-"""enricher: keeps conversation cards, labels customer messages (intent, sentiment, ...) and
-closes idle conversations (the sweep runs next to the consumer; docs/conversations.md)."""
+"""enricher: keeps conversation cards, labels customer messages (intent, sentiment, ...),
+closes idle conversations (the sweep runs next to the consumer; docs/conversations.md) and
+caches WooCommerce orders, customers and products (docs/woocommerce.md)."""
 
 import asyncio
 import contextlib
@@ -9,6 +10,7 @@ from datetime import timedelta
 from functools import partial
 
 from services.enricher.classification import build_classifier
+from services.enricher.commerce import on_customer_changed, on_order_changed, on_product_changed
 from services.enricher.conversation import LifecyclePolicy
 from services.enricher.handlers import GROUP, on_message_received, on_reply_sent
 from services.enricher.lifecycle import run_sweeps
@@ -44,6 +46,9 @@ async def consumers(runtime: Runtime) -> AsyncIterator[Sequence[Consumer]]:
             policy=policy,
         ),
         topics.MESSAGES_OUTBOUND: partial(on_reply_sent, db=db, broker=broker, policy=policy),
+        topics.WOOCOMMERCE_ORDERS: partial(on_order_changed, db=db),
+        topics.WOOCOMMERCE_CUSTOMERS: partial(on_customer_changed, db=db),
+        topics.WOOCOMMERCE_PRODUCTS: partial(on_product_changed, db=db),
     }
     sweeps = asyncio.create_task(
         run_sweeps(db, broker, policy, settings.conversation_sweep_seconds),

@@ -8,13 +8,15 @@ from fastapi import FastAPI
 from faststream.kafka.fastapi import KafkaRouter
 from twilio.request_validator import RequestValidator
 
-from services.ingest import webhooks
+from services.ingest import webhooks, woocommerce
 from services.ingest.deps import IngestContext
 from services.ingest.receipts import WebhookReceipts
+from services.ingest.snapshots import WooCommerceSnapshots
 from shared.http import ops_router, serve_until, stop_on_signals
 from shared.kafka import broker_options
 from shared.logging import configure_logging
 from shared.runtime import open_runtime
+from shared.secrets import secret_box
 from shared.settings import Settings
 from shared.stores import StoreDirectory
 
@@ -35,6 +37,8 @@ def create_app(settings: Settings) -> FastAPI:
                 stores=StoreDirectory(runtime.db),
                 receipts=WebhookReceipts(runtime.db),
                 twilio_validator=RequestValidator(settings.twilio_auth_token.get_secret_value()),
+                secrets=secret_box(settings),
+                snapshots=WooCommerceSnapshots(runtime.db),
             )
             app.include_router(ops_router(runtime.readiness_checks()))
             yield
@@ -43,6 +47,7 @@ def create_app(settings: Settings) -> FastAPI:
         title="Balas ingest", lifespan=lifespan, openapi_url=None, docs_url=None, redoc_url=None
     )
     app.include_router(webhooks.router)
+    app.include_router(woocommerce.router)
     return app
 
 

@@ -9,6 +9,8 @@ from twilio.request_validator import RequestValidator
 
 from services.ingest.metrics import WEBHOOK_REJECTIONS, WEBHOOKS
 from services.ingest.receipts import WebhookReceipts
+from services.ingest.snapshots import WooCommerceSnapshots
+from shared.secrets import SecretBox
 from shared.settings import Settings
 from shared.stores import StoreDirectory
 
@@ -20,6 +22,8 @@ class IngestContext:
     stores: StoreDirectory
     receipts: WebhookReceipts
     twilio_validator: RequestValidator
+    secrets: SecretBox
+    snapshots: WooCommerceSnapshots
 
 
 def _context(request: Request) -> IngestContext:

@@ -8,7 +8,10 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query
+from fastapi.responses import Response
 
+from services.kpi_aggregator.fact_table import facts_between
+from services.kpi_aggregator.facts import csv_text
 from services.kpi_aggregator.insights import Insights
 from services.kpi_aggregator.reports import (
     ForecastReport,
@@ -44,6 +47,25 @@ def kpi_router(db: Database, writer: InsightsWriter) -> APIRouter:
             return await store_forecast(db, store_id, metric, days, backtest)
         except UnknownMetric as error:
             raise HTTPException(status_code=400, detail=str(error)) from None
+
+    @router.get("/conversation-facts.csv", response_class=Response)
+    async def get_conversation_facts(
+        store_id: str,
+        first: Annotated[date, Query(alias="from", description="First local date.")],
+        last: Annotated[date, Query(alias="to", description="Last local date, included.")],
+    ) -> Response:
+        if last < first:
+            raise HTTPException(status_code=400, detail="to is before from")
+        rows = await facts_between(db, store_id, first, last)
+        return Response(
+            csv_text(rows),
+            media_type="text/csv; charset=utf-8",
+            headers={
+                "Content-Disposition": (
+                    f'attachment; filename="conversation-facts-{first}-{last}.csv"'
+                )
+            },
+        )
 
     return router
 

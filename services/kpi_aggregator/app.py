@@ -12,7 +12,12 @@ from shared.consumer import BatchConsumer
 from shared.runtime import Consumer, Runtime, run_worker
 
 METRICS_PORT = 9103
-TOPICS = (topics.WHATSAPP_INBOUND, topics.MESSAGES_OUTBOUND, topics.WHATSAPP_STATUS)
+TOPICS = (
+    topics.WHATSAPP_INBOUND,
+    topics.MESSAGES_OUTBOUND,
+    topics.WHATSAPP_STATUS,
+    topics.CONVERSATIONS_ENRICHED,
+)
 
 
 @asynccontextmanager

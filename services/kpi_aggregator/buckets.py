@@ -13,7 +13,15 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, tzinfo
 
-from shared.events import DeliveryStatus, DeliveryStatusChanged, Event, MessageReceived, ReplySent
+from shared.events import (
+    ConversationClosed,
+    ConversationReopened,
+    DeliveryStatus,
+    DeliveryStatusChanged,
+    Event,
+    MessageReceived,
+    ReplySent,
+)
 
 # Upper bounds (seconds) of the first-response histogram; one more slot holds the rest.
 FIRST_RESPONSE_BOUNDS: tuple[float, ...] = (5, 15, 30, 60, 120, 300, 600, 1800, 3600, 14400)
@@ -148,6 +156,13 @@ def facts(event: Event) -> list[Fact]:
         return _reply_facts(event)
     if isinstance(event, DeliveryStatusChanged):
         return _delivery_facts(event)
+    if isinstance(event, ConversationClosed):
+        # `occurred_at` is the close time (the moment the conversation became idle).
+        return [(event.occurred_at, f"conversations.closed.{event.outcome.value}", 1)]
+    if isinstance(event, ConversationReopened):
+        # Attributed to the close it undoes, so reopens / resolved_by_bot of one bucket compare
+        # the same resolutions.
+        return [(event.closed_at, "conversations.reopened", 1)]
     return []
 
 

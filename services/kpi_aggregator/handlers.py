@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 from pymongo import UpdateOne
 
 from services.kpi_aggregator import buckets, metrics
+from services.kpi_aggregator.fact_table import record_facts
 from services.kpi_aggregator.zones import UTC_ZONE, StoreZones
 from shared.events import Event
 from shared.mongo import (
@@ -31,13 +32,17 @@ def ledger_id(event: Event) -> str:
 
 async def on_events(events: Sequence[Event], db: Database, zones: StoreZones | None = None) -> None:
     """Exactly-once counting: the batch's event ids are claimed in the same transaction as the
-    increments, so a redelivered or replayed event adds nothing."""
+    increments, so a redelivered or replayed event adds nothing. The conversation fact rows
+    are recomputed in the same transaction."""
     zone_of = await (zones or StoreZones(db)).lookup(event.store_id for event in events)
 
     async def apply(session: Session) -> tuple[list[Event], list[buckets.CustomerHour]]:
         fresh = await claim_events(db, session, events)
         counted, new_hours = await count_claimed(db, session, fresh, zone_of)
         await write_increments(db, session, counted, zone_of)
+        # All of the batch, not only the fresh: stamps are kept once per event id, and an
+        # event a rebuild claimed first still reaches the fact table.
+        await record_facts(db, session, events)
         return fresh, new_hours
 
     fresh, new_hours = await in_transaction(db, apply)

@@ -5,7 +5,14 @@ from collections.abc import Iterable
 from prometheus_client import Counter, Histogram
 
 from services.kpi_aggregator.buckets import FIRST_RESPONSE_BOUNDS, CustomerHour
-from shared.events import DeliveryStatusChanged, Event, MessageReceived, ReplySent
+from shared.events import (
+    ConversationClosed,
+    ConversationReopened,
+    DeliveryStatusChanged,
+    Event,
+    MessageReceived,
+    ReplySent,
+)
 
 INBOUND = Counter("balas_kpi_inbound_messages_total", "Customer messages.", ["store"])
 OUTBOUND = Counter(
@@ -28,6 +35,17 @@ HAND_OVERS = Counter(
     "balas_kpi_hand_overs_total", "Conversations handed to a human.", ["store", "reason"]
 )
 
+CONVERSATIONS_CLOSED = Counter(
+    "balas_kpi_conversations_closed_total",
+    "Conversation sessions closed, by outcome (four values).",
+    ["store", "outcome"],
+)
+BOT_RESOLUTIONS_REOPENED = Counter(
+    "balas_kpi_conversations_reopened_total",
+    "Bot resolutions the customer reopened within the reopen window.",
+    ["store"],
+)
+
 
 def export(fresh: Iterable[Event], new_customer_hours: Iterable[CustomerHour]) -> None:
     """Count events that were new to the aggregator (never a redelivered one)."""
@@ -47,3 +65,7 @@ def export(fresh: Iterable[Event], new_customer_hours: Iterable[CustomerHour]) -
                 FIRST_RESPONSE.labels(event.store_id).observe(event.response_seconds)
         elif isinstance(event, DeliveryStatusChanged) and event.status.is_failure:
             DELIVERY_FAILURES.labels(event.store_id).inc()
+        elif isinstance(event, ConversationClosed):
+            CONVERSATIONS_CLOSED.labels(event.store_id, event.outcome.value).inc()
+        elif isinstance(event, ConversationReopened):
+            BOT_RESOLUTIONS_REOPENED.labels(event.store_id).inc()

@@ -41,7 +41,12 @@ from shared.mongo import (
     in_transaction,
 )
 
-TOPICS = (topics.WHATSAPP_INBOUND, topics.MESSAGES_OUTBOUND, topics.WHATSAPP_STATUS)
+TOPICS = (
+    topics.WHATSAPP_INBOUND,
+    topics.MESSAGES_OUTBOUND,
+    topics.WHATSAPP_STATUS,
+    topics.CONVERSATIONS_ENRICHED,
+)
 # An event's buckets are never later than the moment it was published (record timestamp), so
 # the scan may start at the range's start; the margin covers clocks of different hosts.
 CLOCK_MARGIN = timedelta(hours=24)

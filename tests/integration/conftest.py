@@ -18,7 +18,18 @@ from faststream.kafka import KafkaBroker
 
 from shared import kafka
 from shared.consumer import BatchConsumer, KeyedConsumer, RetryPolicy
-from shared.events import Author, DeadLetter, MessageReceived, ReplySent, event_id_for
+from shared.events import (
+    Author,
+    ConversationClosed,
+    ConversationEnriched,
+    ConversationOutcome,
+    ConversationReopened,
+    ConversationStatus,
+    DeadLetter,
+    MessageReceived,
+    ReplySent,
+    event_id_for,
+)
 from shared.settings import Settings
 
 DEADLINE_SECONDS = 30.0
@@ -209,5 +220,64 @@ def make_reply_sent() -> Callable[..., ReplySent]:
             "first_response": first_response,
         }
         return ReplySent(**{**values, **fields})
+
+    return build
+
+
+@pytest.fixture
+def make_closed() -> Callable[..., ConversationClosed]:
+    """The sweep's close of the session `opened` (a customer message) at `at`."""
+
+    def build(
+        opened: MessageReceived, at: datetime, outcome: str | ConversationOutcome
+    ) -> ConversationClosed:
+        return ConversationClosed(
+            event_id=event_id_for("conversations.closed", opened.conversation_id, at.isoformat()),
+            occurred_at=at,
+            store_id=opened.store_id,
+            conversation_id=opened.conversation_id,
+            outcome=ConversationOutcome(outcome),
+            opened_at=opened.occurred_at,
+            last_activity_at=at - timedelta(hours=24),
+        )
+
+    return build
+
+
+@pytest.fixture
+def make_reopened() -> Callable[..., ConversationReopened]:
+    """The customer's message `by` reopened the bot resolution closed at `closed_at`."""
+
+    def build(closed_at: datetime, by: MessageReceived) -> ConversationReopened:
+        return ConversationReopened(
+            event_id=event_id_for("conversations.reopened", by.event_id),
+            occurred_at=by.occurred_at,
+            store_id=by.store_id,
+            conversation_id=by.conversation_id,
+            previous_outcome=ConversationOutcome.RESOLVED_BY_BOT,
+            closed_at=closed_at,
+            message_sid=by.message_sid,
+        )
+
+    return build
+
+
+@pytest.fixture
+def make_snapshot() -> Callable[..., ConversationEnriched]:
+    """A `conversations.enriched` snapshot of `of`'s conversation at `at`."""
+
+    def build(
+        of: MessageReceived, revision: int, at: datetime, intent: str, sentiment: str
+    ) -> ConversationEnriched:
+        return ConversationEnriched(
+            event_id=event_id_for("conversations.enriched", of.conversation_id, str(revision)),
+            occurred_at=at,
+            store_id=of.store_id,
+            conversation_id=of.conversation_id,
+            revision=revision,
+            status=ConversationStatus.OPEN,
+            latest_intent=intent,
+            latest_sentiment=sentiment,
+        )
 
     return build

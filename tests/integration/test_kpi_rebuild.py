@@ -17,6 +17,8 @@ from services.kpi_aggregator.rebuild import rebuild
 from services.kpi_aggregator.zones import StoreZones
 from shared import kafka, topics
 from shared.events import (
+    ConversationClosed,
+    ConversationReopened,
     DeliveryStatus,
     DeliveryStatusChanged,
     Event,
@@ -33,6 +35,8 @@ pytestmark = pytest.mark.slow
 
 MakeReceived = Callable[..., MessageReceived]
 MakeReplySent = Callable[..., ReplySent]
+MakeClosed = Callable[..., ConversationClosed]
+MakeReopened = Callable[..., ConversationReopened]
 Hour = Callable[[int], datetime]
 
 BUDI = "+6281100000001"
@@ -90,6 +94,26 @@ def two_days_of_traffic(make_received: MakeReceived, make_reply_sent: MakeReplyS
         status(replies[4], DeliveryStatus.FAILED, 2),
     ]
     return [budi_1, budi_2, sari, tono, late_budi, *replies, *statuses]
+
+
+def closes_and_a_reopen(
+    events: Sequence[Event], make_closed: MakeClosed, make_reopened: MakeReopened
+) -> list[Event]:
+    """Budi's session resolved by the bot and reopened by his late message, Sari's abandoned
+    (closed after local midnight), Tono's handed over."""
+    budi_1, _, sari, tono, late_budi = events[:5]
+    assert isinstance(budi_1, MessageReceived)
+    assert isinstance(sari, MessageReceived)
+    assert isinstance(tono, MessageReceived)
+    assert isinstance(late_budi, MessageReceived)
+    at = partial(datetime, 2024, 5, tzinfo=UTC)
+    budi_closed = at(7, 3, 41, 1, 250000)
+    return [
+        make_closed(budi_1, budi_closed, "resolved_by_bot"),
+        make_reopened(budi_closed, late_budi),
+        make_closed(sari, at(7, 17, 5), "abandoned"),  # 00:05 WIB on the 8th
+        make_closed(tono, at(7, 23, 30, 2), "handed_over_unanswered"),  # 06:30 WIB, 8th
+    ]
 
 
 async def publish_all(broker: KafkaBroker, events: Sequence[Event]) -> None:
@@ -153,16 +177,23 @@ async def test_rebuild_from_the_log_gives_exactly_the_numbers_of_live_aggregatio
     store_id: str,
     make_received: MakeReceived,
     make_reply_sent: MakeReplySent,
+    make_closed: MakeClosed,
+    make_reopened: MakeReopened,
 ) -> None:
     await jakarta_store(db, store_id)
     events = two_days_of_traffic(make_received, make_reply_sent)
+    events += closes_and_a_reopen(events, make_closed, make_reopened)
     await publish_all(broker, events)
     await publish_all(broker, events[:4])  # redelivered by the producer's retry: same event ids
     handler = partial(on_events, db=db, zones=StoreZones(db))
-    await consumers.batch(new_group_id(), TOPICS, handler)
+    live_aggregator = await consumers.batch(new_group_id(), TOPICS, handler)
     await wait_for(lambda: all_counted(db, events), "live aggregation")
+    # Let the batch in flight (the redelivered copies) finish: live aggregation is done.
+    await consumers.stop(live_aggregator, grace_seconds=30)
     live = await stored(db, store_id)
     assert len(live[KPI_DAILY]) == 3  # 6, 7 and 8 May in Jakarta (the late read)
+    eighth = next(d for d in live[KPI_DAILY] if d["date"] == "2024-05-08")
+    assert eighth["conversations"]["closed"] == {"abandoned": 1, "handed_over_unanswered": 1}
     await db[KPI_HOURLY].delete_many({"store_id": store_id})
     await db[KPI_DAILY].update_many({"store_id": store_id}, {"$inc": {"inbound_messages": 5}})
 
@@ -189,8 +220,10 @@ async def test_rebuild_of_one_day_leaves_the_other_days_alone_and_live_counting_
     events = two_days_of_traffic(make_received, make_reply_sent)
     await publish_all(broker, events)
     handler = partial(on_events, db=db, zones=StoreZones(db))
-    await consumers.batch(new_group_id(), TOPICS, handler)
+    live_aggregator = await consumers.batch(new_group_id(), TOPICS, handler)
     await wait_for(lambda: all_counted(db, events), "live aggregation")
+    # Let the batch in flight (the redelivered copies) finish: live aggregation is done.
+    await consumers.stop(live_aggregator, grace_seconds=30)
     live = await stored(db, store_id)
 
     await rebuild(

@@ -78,6 +78,9 @@ def test_every_event_type_is_registered_under_its_topic() -> None:
             "ConversationClosed",
             "ConversationReopened",
         ],
+        "woocommerce.orders": ["OrderChanged"],
+        "woocommerce.customers": ["CustomerChanged"],
+        "woocommerce.products": ["ProductChanged"],
     }
 
 

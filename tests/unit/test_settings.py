@@ -5,14 +5,16 @@ from pydantic import ValidationError
 
 from shared import consumer
 from shared.consumer import RetryPolicy
-from shared.settings import DEV_TWILIO_AUTH_TOKEN, Settings
+from shared.settings import DEV_SECRETS_KEY, DEV_TWILIO_AUTH_TOKEN, Settings
 
 ENVIRONMENT_VARIABLES = (
     "ENVIRONMENT",
     "TWILIO_AUTH_TOKEN",
     "KAFKA_BOOTSTRAP_SERVERS",
     "KAFKA_ENABLE_IDEMPOTENCE",
+    "SECRETS_KEY",
 )
+REAL_SECRETS_KEY = "8nQm3qkq0cB3m1kq3yKj2l4Zt0v9xQm4c0l2v1B7f3E="
 
 
 @pytest.fixture(autouse=True)
@@ -57,10 +59,26 @@ def test_production_refuses_an_empty_twilio_token(monkeypatch: pytest.MonkeyPatc
 def test_production_accepts_a_real_twilio_token(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ENVIRONMENT", "production")
     monkeypatch.setenv("TWILIO_AUTH_TOKEN", "3f1c0b6a9e8d7c6b5a4f3e2d1c0b9a8f")
+    monkeypatch.setenv("SECRETS_KEY", REAL_SECRETS_KEY)
 
     configured = settings()
 
     assert configured.environment == "production"
+
+
+def test_production_refuses_the_development_secrets_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ENVIRONMENT", "production")
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", "3f1c0b6a9e8d7c6b5a4f3e2d1c0b9a8f")
+
+    with pytest.raises(ValidationError, match="SECRETS_KEY"):
+        settings()
+    with pytest.raises(ValidationError, match="SECRETS_KEY"):
+        settings(secrets_key=DEV_SECRETS_KEY)
+
+
+def test_a_secrets_key_that_is_no_fernet_key_is_refused() -> None:
+    with pytest.raises(ValidationError, match="Fernet key"):
+        settings(secrets_key="not-a-key")
 
 
 def test_development_runs_with_the_placeholder_token() -> None:
