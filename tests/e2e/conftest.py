@@ -55,13 +55,15 @@ def twilio_api() -> Iterator[TwilioStandIn]:
     stand_in.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def system(
     infra: Infra,
     openai_api: OpenAIStandIn,
     twilio_api: TwilioStandIn,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[RunningSystem]:
+    """The running system, for the e2e package only: stopped after its last test, because its
+    consumers read every topic of the shared broker and would act on other tiers' events."""
     ingest_port = free_port()
     settings = infra.settings(
         public_base_url=f"http://127.0.0.1:{ingest_port}",
