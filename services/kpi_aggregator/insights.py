@@ -154,44 +154,35 @@ def day_figures(bucket: Mapping[str, Any] | None, labels: LabelCounts | None = N
 
 
 def count_delta(metric: str, label: str, current: float, previous: float) -> Delta:
-    change = current - previous
-    percent = None if previous == 0 else 100.0 * change / previous
-    notable = abs(change) >= COUNT_MIN_CHANGE and (
-        percent is None or abs(percent) >= COUNT_MIN_PERCENT
-    )
-    return Delta(
-        metric=metric,
-        label=label,
-        kind="count",
-        current=current,
-        previous=previous,
-        change=change,
-        change_percent=percent,
-        notable=notable,
-    )
+    return _delta(metric, label, "count", current, previous, COUNT_MIN_CHANGE, COUNT_MIN_PERCENT)
 
 
 def seconds_delta(metric: str, label: str, current: float | None, previous: float | None) -> Delta:
-    if current is None or previous is None:
-        return Delta(
-            metric=metric,
-            label=label,
-            kind="seconds",
-            current=current,
-            previous=previous,
-            change=None,
-            change_percent=None,
-            notable=False,
-        )
-    change = current - previous
-    percent = None if previous == 0 else 100.0 * change / previous
-    notable = abs(change) >= SECONDS_MIN_CHANGE and (
-        percent is None or abs(percent) >= SECONDS_MIN_PERCENT
+    return _delta(
+        metric, label, "seconds", current, previous, SECONDS_MIN_CHANGE, SECONDS_MIN_PERCENT
     )
+
+
+def _delta(
+    metric: str,
+    label: str,
+    kind: Kind,
+    current: float | None,
+    previous: float | None,
+    min_change: float,
+    min_percent: float,
+) -> Delta:
+    """A change is notable when it is large both in absolute and in relative terms."""
+    change = percent = None
+    notable = False
+    if current is not None and previous is not None:
+        change = current - previous
+        percent = None if previous == 0 else 100.0 * change / previous
+        notable = abs(change) >= min_change and (percent is None or abs(percent) >= min_percent)
     return Delta(
         metric=metric,
         label=label,
-        kind="seconds",
+        kind=kind,
         current=current,
         previous=previous,
         change=change,
