@@ -10,7 +10,6 @@ from typing import Literal, Protocol
 
 import structlog
 from langchain_core.messages import HumanMessage, SystemMessage
-from langchain_openai import ChatOpenAI
 from pydantic import BaseModel, ConfigDict
 
 from services.enricher.conversation import (
@@ -20,6 +19,7 @@ from services.enricher.conversation import (
     transcript,
 )
 from services.enricher.metrics import SUMMARY_FALLBACKS
+from shared.llm import chat_model
 from shared.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -51,14 +51,7 @@ class ExtractiveSummariser:
 
 class LlmSummariser:
     def __init__(self, settings: Settings) -> None:
-        self._model = ChatOpenAI(
-            model=settings.llm_model,
-            api_key=settings.openai_api_key,
-            base_url=settings.openai_base_url,
-            temperature=0,
-            timeout=settings.llm_timeout_seconds,
-            max_retries=1,
-        )
+        self._model = chat_model(settings, temperature=0, max_retries=1)
 
     async def summarise(self, turns: Sequence[Turn]) -> Summary:
         try:

@@ -10,9 +10,9 @@ from typing import Protocol
 
 import structlog
 from langchain_core.messages import HumanMessage, SystemMessage
-from langchain_openai import ChatOpenAI
 
 from services.kpi_aggregator.insights import Insights
+from shared.llm import chat_model
 from shared.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -39,14 +39,8 @@ class RuleWriter:
 
 class LlmWriter:
     def __init__(self, settings: Settings) -> None:
-        self._model = ChatOpenAI(
-            model=settings.llm_model,
-            api_key=settings.openai_api_key,
-            base_url=settings.openai_base_url,
-            temperature=settings.llm_temperature,
-            timeout=settings.llm_timeout_seconds,
-            max_retries=0,  # a reader is waiting; the rule-based text is the fallback
-        )
+        # No retries: a reader is waiting; the rule-based text is the fallback.
+        self._model = chat_model(settings)
 
     async def write(self, insights: Insights) -> Insights:
         try:

@@ -10,7 +10,6 @@ from typing import Any
 import openai
 from langchain_core.messages import HumanMessage, SystemMessage
 from langchain_core.runnables import Runnable
-from langchain_openai import ChatOpenAI
 from pydantic import BaseModel, Field
 
 from services.enricher.classification.engine import Classifier
@@ -24,6 +23,7 @@ from services.enricher.classification.labels import (
     SentimentScore,
 )
 from services.enricher.metrics import CLASSIFICATION_FALLBACKS, CLASSIFICATIONS
+from shared.llm import chat_model
 from shared.settings import Settings
 
 MAX_CONCURRENCY = 8
@@ -58,14 +58,7 @@ class LlmClassifier:
     name = "llm"
 
     def __init__(self, settings: Settings, fallback: Classifier) -> None:
-        model = ChatOpenAI(
-            model=settings.llm_model,
-            api_key=settings.openai_api_key,
-            base_url=settings.openai_base_url,
-            temperature=0,
-            timeout=settings.llm_timeout_seconds,
-            max_retries=1,
-        )
+        model = chat_model(settings, temperature=0, max_retries=1)
         self._structured: Runnable[Any, Any] = model.with_structured_output(
             LlmLabels, include_raw=True
         )

@@ -4,10 +4,10 @@ import time
 from dataclasses import dataclass
 
 from langchain_core.messages import BaseMessage
-from langchain_openai import ChatOpenAI
 
 from services.responder.metrics import LLM_ERRORS, LLM_SECONDS, LLM_TOKENS
 from shared.events import LlmUsage
+from shared.llm import chat_model
 from shared.settings import Settings
 
 
@@ -20,14 +20,8 @@ class Completion:
 class ChatModel:
     def __init__(self, settings: Settings) -> None:
         self.model_name = settings.llm_model
-        self._model = ChatOpenAI(
-            model=settings.llm_model,
-            api_key=settings.openai_api_key,
-            base_url=settings.openai_base_url,
-            temperature=settings.llm_temperature,
-            timeout=settings.llm_timeout_seconds,
-            max_retries=0,  # the consumer retries with backoff, then dead-letters
-        )
+        # No retries here: the consumer retries with backoff, then dead-letters.
+        self._model = chat_model(settings)
 
     async def complete(self, messages: list[BaseMessage]) -> Completion:
         started = time.perf_counter()

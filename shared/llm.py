@@ -1,0 +1,22 @@
+"""The chat model every service talks to: any OpenAI-compatible API, through langchain-openai."""
+
+from langchain_openai import ChatOpenAI
+
+from shared.settings import Settings
+
+
+def chat_model(
+    settings: Settings, *, temperature: float | None = None, max_retries: int = 0
+) -> ChatOpenAI:
+    """Model, key, base URL and timeout from the settings; `temperature` defaults to theirs.
+
+    Retries are the caller's choice: consumers retry whole events with backoff themselves.
+    """
+    return ChatOpenAI(
+        model=settings.llm_model,
+        api_key=settings.openai_api_key,
+        base_url=settings.openai_base_url,
+        temperature=settings.llm_temperature if temperature is None else temperature,
+        timeout=settings.llm_timeout_seconds,
+        max_retries=max_retries,
+    )
