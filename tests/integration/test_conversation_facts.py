@@ -10,7 +10,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from balas.cli import facts_csv
+from balas.kpi_commands import facts_csv
 from services.kpi_aggregator.api import kpi_router
 from services.kpi_aggregator.facts import COLUMNS
 from services.kpi_aggregator.handlers import on_events

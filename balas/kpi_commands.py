@@ -1,0 +1,240 @@
+"""`balas kpi`: the KPI figures as the dashboard reads them, insights, forecast, rebuild, facts."""
+
+import sys
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+from rich.progress import Progress
+from rich.table import Table
+
+from balas.cli_support import cli_settings, console, parse_date, with_db
+from shared import mongo
+
+kpi_app = typer.Typer(help="KPI figures as the dashboard reads them.", no_args_is_help=True)
+
+
+@kpi_app.command("show")
+def kpi_show(
+    store: Annotated[str, typer.Option(help="Store id.")] = "demo",
+    hours: Annotated[int, typer.Option(help="How many recent hours.")] = 24,
+    daily: Annotated[
+        bool, typer.Option("--daily", help="Day buckets (the store's local dates) instead.")
+    ] = False,
+    days: Annotated[int, typer.Option(help="With --daily: how many recent days.")] = 14,
+) -> None:
+    """Print a store's hourly KPI buckets (UTC hours), or with --daily its day buckets."""
+    if daily:
+        since_day = f"{datetime.now(UTC).date() - timedelta(days=days):%Y-%m-%d}"
+        rows = with_db(
+            lambda db: (
+                db[mongo.KPI_DAILY]
+                .find({"store_id": store, "date": {"$gte": since_day}})
+                .sort("date", 1)
+                .to_list()
+            )
+        )
+        zone = rows[0]["timezone"] if rows else "local"
+        console.print(_kpi_table(f"day ({zone})", rows, lambda row: row["date"], store))
+        return
+    since = datetime.now(UTC) - timedelta(hours=hours)
+    rows = with_db(
+        lambda db: (
+            db[mongo.KPI_HOURLY]
+            .find({"store_id": store, "hour": {"$gte": since.replace(minute=0, second=0)}})
+            .sort("hour", 1)
+            .to_list()
+        )
+    )
+    console.print(
+        _kpi_table("hour (UTC)", rows, lambda row: f"{row['hour']:%Y-%m-%d %H:00}", store)
+    )
+
+
+def _kpi_table(
+    period: str, rows: list[dict[str, Any]], label: Callable[[dict[str, Any]], str], store: str
+) -> Table:
+    from services.kpi_aggregator.buckets import percentile
+
+    table = Table(
+        period,
+        "inbound",
+        "bot replies",
+        "agent replies",
+        "not sent",
+        "customers",
+        "first responses",
+        "p50 first response",
+        "delivery failures",
+        title=f"KPIs of store {store}",
+    )
+    for bucket in rows:
+        outbound = bucket.get("outbound_messages", {})
+        first = bucket.get("first_response", {})
+        p50 = percentile(first.get("histogram", {}), 0.5)
+        table.add_row(
+            label(bucket),
+            str(bucket.get("inbound_messages", 0)),
+            str(outbound.get("bot", 0)),
+            str(outbound.get("agent", 0)),
+            str(bucket.get("replies_not_sent", 0)),
+            str(bucket.get("unique_customers", 0)),
+            str(first.get("count", 0)),
+            "-" if p50 is None else f"{p50:.1f} s",
+            str(bucket.get("delivery", {}).get("failed", 0)),
+        )
+    return table
+
+
+@kpi_app.command("insights")
+def kpi_insights(
+    store: Annotated[str, typer.Option(help="Store id.")] = "demo",
+    day: Annotated[
+        str | None, typer.Option("--date", help="Local date (YYYY-MM-DD); default yesterday.")
+    ] = None,
+) -> None:
+    """Explain what changed day over day and week over week (LLM-written when configured)."""
+    from services.kpi_aggregator.reports import store_insights
+    from services.kpi_aggregator.writer import build_writer
+
+    chosen = parse_date(day, "--date") if day else None
+    writer = build_writer(cli_settings())
+    found = with_db(lambda db: store_insights(db, store, chosen, writer))
+    table = Table("metric", "day over day", "week over week", title=f"KPIs of {escape(store)}")
+    day_over_day, week_over_week = found.comparisons
+    for now, week in zip(day_over_day.deltas, week_over_week.deltas, strict=True):
+        table.add_row(now.label, _delta_cell(now), _delta_cell(week))
+    console.print(table)
+    console.print(f"[bold]written by {found.written_by}[/]")
+    console.print(escape(found.summary))
+
+
+def _delta_cell(delta: Any) -> str:
+    if delta.current is None or delta.previous is None:
+        return "-"
+    unit = "%" if delta.kind == "share" else " s" if delta.kind == "seconds" else ""
+    text = f"{delta.previous:.0f}{unit} → {delta.current:.0f}{unit}"
+    if delta.change_percent is not None:
+        text += f" ({delta.change_percent:+.0f}%)"
+    return f"[bold yellow]{text}[/]" if delta.notable else text
+
+
+SPARKS = "▁▂▃▄▅▆▇█"
+
+
+def _sparkline(values: list[float]) -> str:
+    top = max(values, default=0.0) or 1.0
+    return "".join(SPARKS[min(len(SPARKS) - 1, int(value / top * len(SPARKS)))] for value in values)
+
+
+@kpi_app.command("forecast")
+def kpi_forecast(
+    store: Annotated[str, typer.Option(help="Store id.")] = "demo",
+    metric: Annotated[str, typer.Option(help="Daily metric to forecast.")] = "inbound_messages",
+    days: Annotated[int, typer.Option(min=1, max=28, help="Days ahead.")] = 7,
+    backtest: Annotated[
+        bool, typer.Option("--backtest", help="Also measure the error by back-testing.")
+    ] = False,
+) -> None:
+    """Forecast a daily KPI with an 80% and 95% band (Holt-Winters with weekly seasonality)."""
+    from services.kpi_aggregator.reports import UnknownMetric, store_forecast
+
+    try:
+        report = with_db(lambda db: store_forecast(db, store, metric, days, backtest))
+    except UnknownMetric as error:
+        raise typer.BadParameter(str(error)) from None
+    if not report.history:
+        console.print(f"no day buckets for store {escape(store)} yet")
+        return
+    recent = [value for _, value in report.history[-28:]]
+    console.print(
+        f"{metric}, last {len(recent)} days: {_sparkline(recent)}  "
+        f"({len(report.history)} days of history, method {report.method})"
+    )
+    table = Table(
+        "date", "forecast", "80% band", "95% band", title=f"{metric} forecast, {escape(store)}"
+    )
+    for point in report.forecast:
+        table.add_row(
+            f"{point.date:%a %Y-%m-%d}",
+            f"{point.value:,.1f}",
+            f"{point.lower_80:,.1f} .. {point.upper_80:,.1f}",
+            f"{point.lower_95:,.1f} .. {point.upper_95:,.1f}",
+        )
+    console.print(table)
+    if backtest:
+        score = report.backtest
+        if score is None:
+            console.print("back-test: needs at least 2 weeks of history plus the horizon")
+            return
+        console.print(
+            f"back-test ({score.origins} origins x {score.horizon} days): MAE {score.mae:.2f}, "
+            f"sMAPE {score.smape_percent:.1f}%; seasonal-naive baseline MAE "
+            f"{score.baseline_mae:.2f}, sMAPE {score.baseline_smape_percent:.1f}%; "
+            f"band coverage 80%: {score.coverage_80:.0%}, 95%: {score.coverage_95:.0%}"
+        )
+
+
+@kpi_app.command("rebuild")
+def kpi_rebuild(
+    store: Annotated[str, typer.Option(help="Store id.")],
+    first: Annotated[
+        str, typer.Option("--from", help="First local date (YYYY-MM-DD) in the store's timezone.")
+    ],
+    last: Annotated[str, typer.Option("--to", help="Last local date (YYYY-MM-DD), included.")],
+) -> None:
+    """Recompute a store's hour and day buckets of a date range from the Kafka event log."""
+    from services.kpi_aggregator.rebuild import rebuild
+
+    first_day, last_day = parse_date(first, "--from"), parse_date(last, "--to")
+    if last_day < first_day:
+        raise typer.BadParameter("--to is before --from")
+    bootstrap = cli_settings().kafka_bootstrap_servers or ""
+    with Progress(console=console) as progress:
+        task = progress.add_task("reading the event log", total=None)
+
+        def advance(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        result = with_db(
+            lambda db: rebuild(db, bootstrap, store, first_day, last_day, progress=advance)
+        )
+    console.print(
+        f"rebuilt store {escape(store)} {first_day}..{last_day}: {result.hours} hour and "
+        f"{result.days} day buckets from {result.events_counted} events "
+        f"({result.events_read} records read)"
+    )
+
+
+@kpi_app.command("facts")
+def kpi_facts(
+    store: Annotated[str, typer.Option(help="Store id.")],
+    first: Annotated[
+        str, typer.Option("--from", help="First local date (YYYY-MM-DD) of the closes.")
+    ],
+    last: Annotated[str, typer.Option("--to", help="Last local date (YYYY-MM-DD), included.")],
+    to_file: Annotated[
+        str | None, typer.Option("--csv", help="Write the CSV to this file (default stdout).")
+    ] = None,
+) -> None:
+    """Export the per-conversation fact table (one row per closed session) as CSV."""
+    first_day, last_day = parse_date(first, "--from"), parse_date(last, "--to")
+    if last_day < first_day:
+        raise typer.BadParameter("--to is before --from")
+    text = with_db(lambda db: facts_csv(db, store, first_day, last_day))
+    if to_file is None:
+        sys.stdout.write(text)
+        return
+    with open(to_file, "w", encoding="utf-8", newline="") as out:
+        out.write(text)
+    console.print(f"wrote {text.count(chr(10)) - 1} rows to {escape(to_file)}")
+
+
+async def facts_csv(db: mongo.Database, store: str, first: date, last: date) -> str:
+    """The CSV of a store's conversation facts closed on local dates first..last."""
+    from services.kpi_aggregator.fact_table import facts_between
+    from services.kpi_aggregator.facts import csv_text
+
+    return csv_text(await facts_between(db, store, first, last))
