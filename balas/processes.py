@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 
-SERVICES = ("ingest", "responder", "enricher", "kpi_aggregator")
+SERVICES = ("ingest", "responder", "enricher", "kpi_aggregator", "console")
 STOP_GRACE_SECONDS = 40.0
 
 

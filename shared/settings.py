@@ -11,6 +11,7 @@ from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_TWILIO_AUTH_TOKEN = "dev-twilio-auth-token"  # signs `balas simulate` webhooks on a dev box
+DEV_ADMIN_API_TOKEN = "dev-admin-token"  # the console API's bearer token on a dev box
 # DEVELOPMENT PLACEHOLDER, derived from a published phrase: anyone can decrypt with it.
 DEV_SECRETS_KEY = base64.urlsafe_b64encode(
     hashlib.sha256(b"balas development secrets key: NOT SECRET, never use in production").digest()
@@ -52,6 +53,12 @@ class Settings(BaseSettings):
     ingest_host: str = Field("127.0.0.1", description="Interface ingest listens on.")
     ingest_port: int = Field(8080, description="Port of ingest (webhooks, /metrics).")
     metrics_host: str = Field("127.0.0.1", description="Interface of workers' /metrics.")
+    console_host: str = Field("127.0.0.1", description="Interface the console API listens on.")
+    console_port: int = Field(8090, description="Port of the console API (admin, /metrics).")
+    admin_api_token: SecretStr = Field(
+        SecretStr(DEV_ADMIN_API_TOKEN),
+        description="Bearer token of the console's admin API (development placeholder).",
+    )
 
     openai_api_key: SecretStr | None = Field(
         None, description="Key of an OpenAI-compatible API. Unset: fallback replies, hand-over."
@@ -124,6 +131,9 @@ class Settings(BaseSettings):
         if self.environment == "production" and key == DEV_SECRETS_KEY:
             # The placeholder is public: store secrets encrypted with it are not protected.
             raise ValueError("SECRETS_KEY must be set to a generated key in production")
+        admin_token = self.admin_api_token.get_secret_value()
+        if self.environment == "production" and admin_token in ("", DEV_ADMIN_API_TOKEN):
+            raise ValueError("ADMIN_API_TOKEN must be set to a generated token in production")
         return self
 
     def as_environment(self) -> dict[str, str]:
@@ -134,6 +144,7 @@ class Settings(BaseSettings):
                 env[name.upper()] = str(value)
         env["TWILIO_AUTH_TOKEN"] = self.twilio_auth_token.get_secret_value()
         env["SECRETS_KEY"] = self.secrets_key.get_secret_value()
+        env["ADMIN_API_TOKEN"] = self.admin_api_token.get_secret_value()
         if self.openai_api_key:
             env["OPENAI_API_KEY"] = self.openai_api_key.get_secret_value()
         return env

@@ -4,12 +4,15 @@ import asyncio
 import inspect
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
+
+import httpx
 
 from balas.simulate import new_customer_number as new_customer
 from shared import kafka
 
-__all__ = ["eventually", "new_customer", "read_topic"]
+__all__ = ["ConsoleApi", "eventually", "new_customer", "read_topic"]
 
 
 async def eventually(check: Callable[[], Awaitable[Any] | Any], timeout: float = 60.0) -> Any:
@@ -31,3 +34,16 @@ async def eventually(check: Callable[[], Awaitable[Any] | Any], timeout: float =
 async def read_topic(bootstrap_servers: str, topic: str) -> list[bytes]:
     """Every record value in `topic` right now, from the beginning."""
     return [record.value for record in await kafka.read_topic(bootstrap_servers, topic)]
+
+
+@dataclass
+class ConsoleApi:
+    """The console API served on loopback, with its lifespan (Kafka producer, MongoDB) running."""
+
+    url: str
+    token: str
+
+    def client(self, token: str | None = None) -> httpx.AsyncClient:
+        token = self.token if token is None else token
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return httpx.AsyncClient(base_url=self.url, headers=headers, timeout=30)

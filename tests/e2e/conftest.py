@@ -40,6 +40,10 @@ class RunningSystem:
     def ingest_url(self) -> str:
         return f"http://127.0.0.1:{self.services.ports['ingest']}"
 
+    @property
+    def console_url(self) -> str:
+        return f"http://127.0.0.1:{self.services.ports['console']}"
+
 
 @pytest.fixture(scope="session")
 def openai_api() -> Iterator[OpenAIStandIn]:

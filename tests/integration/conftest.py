@@ -7,7 +7,7 @@ fixtures, so test files never import from each other.
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -16,6 +16,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer
 from faststream.kafka import KafkaBroker
 
+from services.console.app import create_app
 from shared import kafka
 from shared.consumer import BatchConsumer, KeyedConsumer, RetryPolicy
 from shared.events import (
@@ -31,6 +32,8 @@ from shared.events import (
     event_id_for,
 )
 from shared.settings import Settings
+from tests.standins.server import LoopbackServer
+from tests.support import ConsoleApi
 
 DEADLINE_SECONDS = 30.0
 RETRY = RetryPolicy(max_attempts=3, backoff_seconds=0.01, backoff_max_seconds=0.05)
@@ -281,3 +284,11 @@ def make_snapshot() -> Callable[..., ConversationEnriched]:
         )
 
     return build
+
+
+@pytest.fixture
+def console_api(settings: Settings) -> Iterator[ConsoleApi]:
+
+    server = LoopbackServer(create_app(settings)).start()
+    yield ConsoleApi(url=server.url, token=settings.admin_api_token.get_secret_value())
+    server.stop()

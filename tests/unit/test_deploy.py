@@ -64,8 +64,8 @@ def _dockerfile_instruction(name: str) -> list[str]:
 
 
 def _service_port(service: str) -> int:
-    if service == "ingest":
-        port: int = Settings.model_fields["ingest_port"].default
+    if service in ("ingest", "console"):
+        port: int = Settings.model_fields[f"{service}_port"].default
         return port
     worker_port: int = importlib.import_module(f"services.{service}.app").METRICS_PORT
     return worker_port

@@ -5,7 +5,12 @@ from pydantic import ValidationError
 
 from shared import consumer
 from shared.consumer import RetryPolicy
-from shared.settings import DEV_SECRETS_KEY, DEV_TWILIO_AUTH_TOKEN, Settings
+from shared.settings import (
+    DEV_ADMIN_API_TOKEN,
+    DEV_SECRETS_KEY,
+    DEV_TWILIO_AUTH_TOKEN,
+    Settings,
+)
 
 ENVIRONMENT_VARIABLES = (
     "ENVIRONMENT",
@@ -13,6 +18,7 @@ ENVIRONMENT_VARIABLES = (
     "KAFKA_BOOTSTRAP_SERVERS",
     "KAFKA_ENABLE_IDEMPOTENCE",
     "SECRETS_KEY",
+    "ADMIN_API_TOKEN",
 )
 REAL_SECRETS_KEY = "8nQm3qkq0cB3m1kq3yKj2l4Zt0v9xQm4c0l2v1B7f3E="
 
@@ -60,10 +66,23 @@ def test_production_accepts_a_real_twilio_token(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setenv("ENVIRONMENT", "production")
     monkeypatch.setenv("TWILIO_AUTH_TOKEN", "3f1c0b6a9e8d7c6b5a4f3e2d1c0b9a8f")
     monkeypatch.setenv("SECRETS_KEY", REAL_SECRETS_KEY)
+    monkeypatch.setenv("ADMIN_API_TOKEN", "b7f0c2e4a9d1")
 
     configured = settings()
 
     assert configured.environment == "production"
+
+
+@pytest.mark.parametrize("token", ["", DEV_ADMIN_API_TOKEN])
+def test_production_refuses_a_placeholder_admin_token(
+    monkeypatch: pytest.MonkeyPatch, token: str
+) -> None:
+    monkeypatch.setenv("ENVIRONMENT", "production")
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", "3f1c0b6a9e8d7c6b5a4f3e2d1c0b9a8f")
+    monkeypatch.setenv("SECRETS_KEY", REAL_SECRETS_KEY)
+
+    with pytest.raises(ValidationError, match="ADMIN_API_TOKEN"):
+        settings(admin_api_token=token)
 
 
 def test_production_refuses_the_development_secrets_key(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,0 +1,59 @@
+"""The console's admin API: served with its real lifespan, behind the admin token."""
+
+import pytest
+
+from shared.mongo import Database
+from shared.secrets import secret_box
+from shared.settings import Settings
+from shared.stores import Store, WooCommerceConnection, save_store
+from tests.support import ConsoleApi
+
+pytestmark = pytest.mark.slow
+
+
+async def test_operations_endpoints_need_no_token(console_api: ConsoleApi) -> None:
+    async with console_api.client(token="") as http:
+        ready = await http.get("/readyz")
+
+    assert ready.status_code == 200
+    assert ready.json()["checks"] == {"mongodb": "ok", "kafka": "ok"}
+
+
+@pytest.mark.parametrize("token", ["", "not-the-token"])
+async def test_admin_routes_refuse_a_missing_or_wrong_token(
+    console_api: ConsoleApi, token: str
+) -> None:
+    async with console_api.client(token=token) as http:
+        response = await http.get("/api/stores")
+
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"] == "Bearer"
+
+
+async def test_stores_are_listed_without_their_secrets(
+    console_api: ConsoleApi, db: Database, settings: Settings
+) -> None:
+    box = secret_box(settings)
+    await save_store(db, Store(id="toko-a", name="Toko A", whatsapp_number="+6281100000001"))
+    await save_store(
+        db,
+        Store(
+            id="toko-b",
+            name="Toko B",
+            whatsapp_number="+6281100000002",
+            woocommerce=WooCommerceConnection(
+                url="https://toko-b.example",
+                consumer_key=box.encrypt("ck_visible_nowhere"),
+                consumer_secret=box.encrypt("cs_visible_nowhere"),
+                webhook_secret=box.encrypt("whsec_visible_nowhere"),
+            ),
+        ),
+    )
+
+    async with console_api.client() as http:
+        response = await http.get("/api/stores")
+
+    assert response.status_code == 200
+    assert [store["id"] for store in response.json()] == ["toko-a", "toko-b"]
+    assert response.json()[1]["woocommerce_url"] == "https://toko-b.example"
+    assert "visible_nowhere" not in response.text
