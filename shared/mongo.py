@@ -33,6 +33,8 @@ WOOCOMMERCE_SNAPSHOTS = "woocommerce_snapshots"  # ingest: newest modified time 
 WOOCOMMERCE_ORDERS = "woocommerce_orders"  # the enricher's caches, keyed "store:woocommerce id"
 WOOCOMMERCE_CUSTOMERS = "woocommerce_customers"
 WOOCOMMERCE_PRODUCTS = "woocommerce_products"
+KNOWLEDGE_GAPS = "knowledge_gaps"  # questions the bot could not ground: store_id, question,
+# conversation_id, created_at (written by the responder, grouped by the console)
 
 _DAY = 24 * 3600
 WEBHOOK_RECEIPT_TTL_SECONDS = 7 * _DAY  # far beyond Twilio's retry horizon
@@ -79,6 +81,10 @@ def _indexes(retention_seconds: int) -> dict[str, list[IndexModel]]:
         CONVERSATION_FACT_EVENTS: [
             IndexModel([("conversation_id", ASCENDING), ("at", ASCENDING)]),
             IndexModel("recorded_at", name="conversation_fact_event_retention", **ttl),
+        ],
+        KNOWLEDGE_GAPS: [  # customers' own words: they expire like messages
+            IndexModel([("store_id", ASCENDING), ("created_at", DESCENDING)]),
+            IndexModel("created_at", name="knowledge_gap_retention", **ttl),
         ],
         WOOCOMMERCE_ORDERS: [IndexModel([("store_id", ASCENDING), ("customer_id", ASCENDING)])],
         WOOCOMMERCE_CUSTOMERS: [

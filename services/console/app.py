@@ -8,7 +8,7 @@ import structlog
 from fastapi import APIRouter, FastAPI
 from faststream.kafka.fastapi import KafkaRouter
 
-from services.console import stores
+from services.console import gaps, stores
 from services.console.deps import Admin, ConsoleContext
 from shared.http import ops_router, serve_until, stop_on_signals
 from shared.kafka import broker_options
@@ -24,6 +24,7 @@ def admin_api() -> APIRouter:
     """Every admin route, each behind the admin token."""
     api = APIRouter(prefix="/api", dependencies=[Admin])
     api.include_router(stores.router)
+    api.include_router(gaps.router)
     return api
 
 

@@ -1,8 +1,11 @@
 """The console's admin API: served with its real lifespan, behind the admin token."""
 
+from datetime import timedelta
+
 import pytest
 
-from shared.mongo import Database
+from shared.events import utcnow
+from shared.mongo import KNOWLEDGE_GAPS, Database
 from shared.secrets import secret_box
 from shared.settings import Settings
 from shared.stores import Store, WooCommerceConnection, save_store
@@ -57,3 +60,44 @@ async def test_stores_are_listed_without_their_secrets(
     assert [store["id"] for store in response.json()] == ["toko-a", "toko-b"]
     assert response.json()[1]["woocommerce_url"] == "https://toko-b.example"
     assert "visible_nowhere" not in response.text
+
+
+async def test_knowledge_gaps_are_suggested_per_store(
+    console_api: ConsoleApi, db: Database
+) -> None:
+    await save_store(db, Store(id="toko-c", name="Toko C", whatsapp_number="+6281100000003"))
+    now = utcnow()
+    asked = ["ongkir ke medan berapa?", "berapa ongkos kirim ke Medan", "toko buka hari minggu?"]
+    await db[KNOWLEDGE_GAPS].insert_many(
+        [
+            {"store_id": "toko-c", "question": q, "conversation_id": "toko-c:+1", "created_at": now}
+            for q in asked
+        ]
+        + [
+            {
+                "store_id": "other",
+                "question": "rahasia toko lain",
+                "conversation_id": "other:+1",
+                "created_at": now,
+            },
+            {
+                "store_id": "toko-c",
+                "question": "pertanyaan lama sekali",
+                "conversation_id": "toko-c:+2",
+                "created_at": now - timedelta(days=90),
+            },
+        ]
+    )
+
+    async with console_api.client() as http:
+        response = await http.get("/api/stores/toko-c/knowledge-gaps")
+        missing = await http.get("/api/stores/no-such-store/knowledge-gaps")
+
+    assert response.status_code == 200
+    assert [(entry["asked"], len(entry["examples"])) for entry in response.json()] == [
+        (2, 2),
+        (1, 1),
+    ]
+    assert "rahasia" not in response.text
+    assert "lama" not in response.text
+    assert missing.status_code == 404
