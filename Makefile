@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PYTEST := $(BIN)/python -m pytest
 
-.PHONY: run test unit integration e2e lint fmt bench eval clean
+.PHONY: run test unit integration e2e lint fmt bench eval clean system-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,19 +18,39 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	@touch $@ $(VENV)/.installed-run
 
-run: $(VENV)/.installed-run
+# Programs Balas calls besides Python: Tesseract reads scanned and photographed knowledge
+# documents (English and Indonesian), PHP runs the WordPress plugin's tests. Checked every time,
+# installed with apt-get when missing (as root, else through sudo).
+SYSTEM_PACKAGES := tesseract-ocr tesseract-ocr-eng tesseract-ocr-ind php-cli
+APT_GET := DEBIAN_FRONTEND=noninteractive apt-get
+
+system-deps:
+	@langs="$$(tesseract --list-langs 2>&1 || true)"; \
+	if command -v php >/dev/null && echo "$$langs" | grep -qx eng && echo "$$langs" | grep -qx ind; then \
+	  exit 0; \
+	elif command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+	  $(APT_GET) update -qq && $(APT_GET) install -y -qq --no-install-recommends $(SYSTEM_PACKAGES); \
+	elif command -v apt-get >/dev/null && command -v sudo >/dev/null; then \
+	  sudo $(APT_GET) update -qq && sudo $(APT_GET) install -y -qq --no-install-recommends $(SYSTEM_PACKAGES); \
+	else \
+	  echo "Missing system packages. Install: $(SYSTEM_PACKAGES)" >&2; \
+	  echo "(elsewhere than Debian/Ubuntu: tesseract with its eng and ind language data, and php)" >&2; \
+	  exit 1; \
+	fi
+
+run: $(VENV)/.installed-run system-deps
 	$(BIN)/balas run
 
-test: $(VENV)/.installed-dev
+test: $(VENV)/.installed-dev system-deps
 	$(PYTEST) tests
 
-unit: $(VENV)/.installed-dev
+unit: $(VENV)/.installed-dev system-deps
 	$(PYTEST) tests/unit
 
-integration: $(VENV)/.installed-dev
+integration: $(VENV)/.installed-dev system-deps
 	$(PYTEST) tests/integration
 
-e2e: $(VENV)/.installed-dev
+e2e: $(VENV)/.installed-dev system-deps
 	$(PYTEST) tests/e2e
 
 lint: $(VENV)/.installed-dev
@@ -45,8 +65,11 @@ fmt: $(VENV)/.installed-dev
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench
 
-eval: $(VENV)/.installed-dev  # the message classifier on the held-out set (ENGINE=llm for the LLM)
+# The message classifier on its held-out set (ENGINE=llm for the LLM), then knowledge retrieval
+# on the sample store's questions (EMBEDDINGS=1: hybrid search through the embeddings API).
+eval: $(VENV)/.installed-dev
 	$(BIN)/balas classify --evaluate --engine $(or $(ENGINE),offline)
+	$(BIN)/python -m balas.knowledge_eval $(if $(EMBEDDINGS),--embeddings)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

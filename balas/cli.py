@@ -14,12 +14,15 @@ from rich.table import Table
 
 from balas import replay as replays
 from balas import simulate as simulation
+from balas.ask_command import ask
 from balas.cli_support import cli_settings, console, parse_moment, with_db
 from balas.dlq_commands import dlq_app
+from balas.kb_commands import kb_app
 from balas.kpi_commands import kpi_app, kpi_show
 from balas.processes import SERVICES
 from balas.store_commands import store_app
 from balas.supervisor import StopFlag, run_everything
+from balas.woocommerce_commands import woocommerce_app
 from shared import mongo
 from shared.identity import conversation_id
 from shared.infra import EmbeddedServers
@@ -32,6 +35,9 @@ app = typer.Typer(
 app.add_typer(store_app, name="store")
 app.add_typer(kpi_app, name="kpi")
 app.add_typer(dlq_app, name="dlq")
+app.command("ask")(ask)
+app.add_typer(woocommerce_app, name="woocommerce")
+app.add_typer(kb_app, name="kb")
 
 
 @app.command()

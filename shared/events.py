@@ -137,6 +137,24 @@ class LlmUsage(BaseModel):
     completion_tokens: int = 0
 
 
+class Citation(BaseModel):
+    """What a reply's facts came from: a knowledge passage, or the result of a commerce tool.
+
+    A passage names its chunk (`ref`), document, file name and place in it (`locator`, e.g.
+    "page 3"); a tool result names the tool (`ref`, e.g. "order_status") and `snippet` is its
+    summary.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: Literal["passage", "tool"]
+    ref: str
+    document_id: str | None = None
+    filename: str | None = None
+    locator: str | None = None
+    snippet: str = ""
+
+
 class ReplySent(ConversationEvent):
     """The responder finished with a reply (topic `messages.outbound`).
 
@@ -158,6 +176,7 @@ class ReplySent(ConversationEvent):
     first_response: bool
     hand_over: HandOverReason | None = None
     llm: LlmUsage | None = None
+    citations: list[Citation] = Field(default_factory=list)
 
 
 class DeadLetter(BaseModel):
@@ -220,6 +239,7 @@ class ConversationEnriched(ConversationEvent):
     next_action: NextAction | None = None
     open_order_numbers: list[str] = Field(default_factory=list)
     reopens: int = 0
+    customer_id: int | None = None  # the linked WooCommerce customer, if any
 
 
 class ConversationClosed(ConversationEvent):
@@ -327,6 +347,7 @@ class ProductChanged(WooCommerceEvent):
     event_type: Literal["product.changed"] = "product.changed"
     product_id: int
     name: str | None = None
+    sku: str | None = None
     permalink: str | None = None
     price: DecimalString | None = None
     regular_price: DecimalString | None = None
@@ -345,6 +366,26 @@ def woocommerce_event_id(
     return event_id_for("woocommerce", store_id, resource, str(resource_id), moment, kind)
 
 
+KnowledgeAction = Literal["upload", "delete"]
+
+
+class KnowledgeDocumentChanged(Event):
+    """An admin uploaded (or replaced) a knowledge document, or deleted it (topic
+    `knowledge.documents`, keyed by store). `version` is the uploaded version; for a deletion,
+    the newest version at the time. The enricher processes uploads and removes deleted ones."""
+
+    topic: ClassVar[str] = topics.KNOWLEDGE_DOCUMENTS
+    event_type: Literal["knowledge.document_changed"] = "knowledge.document_changed"
+    document_id: str
+    version: int
+    action: KnowledgeAction
+
+
+def knowledge_event_id(document_id: str, version: int, action: KnowledgeAction) -> str:
+    """One upload of one version, or one deletion, is one event however often it is published."""
+    return event_id_for(topics.KNOWLEDGE_DOCUMENTS, document_id, str(version), action)
+
+
 EVENT_TYPES: dict[str, tuple[type[Event], ...]] = {
     topics.WHATSAPP_INBOUND: (MessageReceived,),
     topics.WHATSAPP_STATUS: (DeliveryStatusChanged,),
@@ -353,6 +394,7 @@ EVENT_TYPES: dict[str, tuple[type[Event], ...]] = {
     topics.WOOCOMMERCE_ORDERS: (OrderChanged,),
     topics.WOOCOMMERCE_CUSTOMERS: (CustomerChanged,),
     topics.WOOCOMMERCE_PRODUCTS: (ProductChanged,),
+    topics.KNOWLEDGE_DOCUMENTS: (KnowledgeDocumentChanged,),
 }
 """The event models each topic carries; on a topic with several, `event_type` tells them apart."""
 

@@ -28,11 +28,21 @@ KPI_DAILY = "kpi_daily"
 KPI_CUSTOMER_DAYS = "kpi_customer_days"
 CONVERSATION_FACTS = "conversation_facts"  # one row per closed conversation session
 CONVERSATION_FACT_EVENTS = "conversation_fact_events"  # the facts the rows are derived from
+KPI_ORDERS = "kpi_orders"  # per order: what the aggregator counted of it (no phone number)
+KPI_CONVERSIONS = "kpi_conversions"  # converted customer-hours and -days, with their orders
 DEAD_LETTER_REDRIVES = "dead_letter_redrives"
 WOOCOMMERCE_SNAPSHOTS = "woocommerce_snapshots"  # ingest: newest modified time per resource
 WOOCOMMERCE_ORDERS = "woocommerce_orders"  # the enricher's caches, keyed "store:woocommerce id"
 WOOCOMMERCE_CUSTOMERS = "woocommerce_customers"
 WOOCOMMERCE_PRODUCTS = "woocommerce_products"
+WOOCOMMERCE_SYNC = "woocommerce_sync"  # REST sync checkpoints, "store:resource"
+LEASES = "leases"  # one holder per named job across processes (shared/leases.py)
+KNOWLEDGE_DOCUMENTS = "knowledge_documents"  # the store's uploaded documents and their status
+KNOWLEDGE_CHUNKS = "knowledge_chunks"  # "<document>:<version>:<n>", only the active version answers
+KNOWLEDGE_REVISIONS = "knowledge_revisions"  # per store: bumped whenever what answers changes
+KNOWLEDGE_FILES = "knowledge_files"  # GridFS bucket: originals and extracted texts
+BOT_SETTINGS = "bot_settings"  # per store, `version` grows on every save (shared/bot_settings.py)
+BOT_SETTINGS_HISTORY = "bot_settings_history"  # every saved version, `_id` "store:version"
 KNOWLEDGE_GAPS = "knowledge_gaps"  # questions the bot could not ground: store_id, question,
 # conversation_id, created_at (written by the responder, grouped by the console)
 
@@ -76,20 +86,34 @@ def _indexes(retention_seconds: int) -> dict[str, list[IndexModel]]:
         CONVERSATION_FACTS: [  # rows name the customer's number: they expire like messages
             IndexModel([("store_id", ASCENDING), ("closed_at", ASCENDING)]),
             IndexModel("conversation_id"),
+            IndexModel([("store_id", ASCENDING), ("customer_hash", ASCENDING)]),
             IndexModel("closed_at", name="conversation_fact_retention", **ttl),
         ],
         CONVERSATION_FACT_EVENTS: [
             IndexModel([("conversation_id", ASCENDING), ("at", ASCENDING)]),
             IndexModel("recorded_at", name="conversation_fact_event_retention", **ttl),
         ],
+        BOT_SETTINGS_HISTORY: [IndexModel([("store_id", ASCENDING), ("version", DESCENDING)])],
         KNOWLEDGE_GAPS: [  # customers' own words: they expire like messages
             IndexModel([("store_id", ASCENDING), ("created_at", DESCENDING)]),
             IndexModel("created_at", name="knowledge_gap_retention", **ttl),
         ],
-        WOOCOMMERCE_ORDERS: [IndexModel([("store_id", ASCENDING), ("customer_id", ASCENDING)])],
-        WOOCOMMERCE_CUSTOMERS: [
-            IndexModel([("store_id", ASCENDING), ("billing_phone", ASCENDING)])
+        WOOCOMMERCE_ORDERS: [
+            IndexModel([("store_id", ASCENDING), ("customer_id", ASCENDING)]),
+            IndexModel([("store_id", ASCENDING), ("billing_e164", ASCENDING)]),
+            IndexModel([("store_id", ASCENDING), ("number", ASCENDING)]),
         ],
+        WOOCOMMERCE_CUSTOMERS: [
+            IndexModel([("store_id", ASCENDING), ("billing_phone", ASCENDING)]),
+            IndexModel([("store_id", ASCENDING), ("billing_e164", ASCENDING)]),
+        ],
+        KPI_ORDERS: [IndexModel([("customer_hash", ASCENDING), ("created_at", ASCENDING)])],
+        KNOWLEDGE_DOCUMENTS: [IndexModel([("store_id", ASCENDING), ("status", ASCENDING)])],
+        KNOWLEDGE_CHUNKS: [
+            IndexModel("store_id"),
+            IndexModel([("document_id", ASCENDING), ("version", ASCENDING)]),
+        ],
+        f"{KNOWLEDGE_FILES}.files": [IndexModel("metadata.document_id")],
     }
 
 

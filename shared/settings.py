@@ -73,6 +73,13 @@ class Settings(BaseSettings):
     summary_engine: Literal["auto", "extractive"] = Field(
         "auto", description="Conversation summaries: auto (the LLM if configured), extractive."
     )
+    embeddings_model: str = Field(
+        "text-embedding-3-small",
+        description="Embeddings model of knowledge passages (with OPENAI_API_KEY).",
+    )
+    knowledge_max_upload_bytes: int = Field(
+        20 * 1024 * 1024, ge=1, description="Largest knowledge document accepted, in bytes."
+    )
 
     twilio_account_sid: str | None = Field(
         None, description="Twilio account. Unset: replies are stored as not sent."
@@ -108,6 +115,19 @@ class Settings(BaseSettings):
     )
     conversation_sweep_seconds: float = Field(
         60.0, gt=0, description="How often the enricher looks for idle conversations to close."
+    )
+    attribution_window_days: float = Field(
+        7.0,
+        ge=0,
+        description="An order counts as a conversation's when the customer wrote this soon before.",
+    )
+    woocommerce_reconcile_minutes: float = Field(
+        15.0,
+        ge=0,
+        description="How often the enricher re-reads each store's WooCommerce changes (0: never).",
+    )
+    woocommerce_timeout_seconds: float = Field(
+        20.0, gt=0, description="Timeout of one WooCommerce REST API call."
     )
 
     demo_store_id: str = Field("demo", description="Store created on a fresh development run.")
@@ -152,6 +172,10 @@ class Settings(BaseSettings):
     @property
     def llm_configured(self) -> bool:
         return self.openai_api_key is not None
+
+    @property
+    def embeddings_configured(self) -> bool:
+        return self.openai_api_key is not None and bool(self.embeddings_model)
 
     @property
     def twilio_configured(self) -> bool:

@@ -8,7 +8,7 @@ import structlog
 from fastapi import APIRouter, FastAPI
 from faststream.kafka.fastapi import KafkaRouter
 
-from services.console import gaps, stores
+from services.console import bot_settings, gaps, knowledge, stores
 from services.console.deps import Admin, ConsoleContext
 from shared.http import ops_router, serve_until, stop_on_signals
 from shared.kafka import broker_options
@@ -24,7 +24,9 @@ def admin_api() -> APIRouter:
     """Every admin route, each behind the admin token."""
     api = APIRouter(prefix="/api", dependencies=[Admin])
     api.include_router(stores.router)
+    api.include_router(knowledge.router)
     api.include_router(gaps.router)
+    api.include_router(bot_settings.router)
     return api
 
 

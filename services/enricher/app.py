@@ -1,6 +1,7 @@
 """enricher: keeps conversation cards, labels customer messages (intent, sentiment, ...),
 closes idle conversations (the sweep runs next to the consumer; docs/conversations.md) and
-caches WooCommerce orders, customers and products (docs/woocommerce.md)."""
+caches WooCommerce orders, customers and products (docs/woocommerce.md), and turns knowledge
+documents into the chunks that answer customers (docs/knowledge.md)."""
 
 import asyncio
 import contextlib
@@ -13,11 +14,16 @@ from services.enricher.classification import build_classifier
 from services.enricher.commerce import on_customer_changed, on_order_changed, on_product_changed
 from services.enricher.conversation import LifecyclePolicy
 from services.enricher.handlers import GROUP, on_message_received, on_reply_sent
+from services.enricher.knowledge import on_knowledge_document_changed
 from services.enricher.lifecycle import run_sweeps
+from services.enricher.reconcile import run_reconciliation
 from services.enricher.summary import build_summariser
 from shared import topics
 from shared.consumer import KeyedConsumer
+from shared.knowledge.embeddings import build_embedder
+from shared.knowledge.extraction import Limits
 from shared.runtime import Consumer, Runtime, run_worker
+from shared.secrets import secret_box
 from shared.settings import Settings
 
 METRICS_PORT = 9102
@@ -46,20 +52,31 @@ async def consumers(runtime: Runtime) -> AsyncIterator[Sequence[Consumer]]:
             policy=policy,
         ),
         topics.MESSAGES_OUTBOUND: partial(on_reply_sent, db=db, broker=broker, policy=policy),
-        topics.WOOCOMMERCE_ORDERS: partial(on_order_changed, db=db),
-        topics.WOOCOMMERCE_CUSTOMERS: partial(on_customer_changed, db=db),
+        topics.WOOCOMMERCE_ORDERS: partial(on_order_changed, db=db, broker=broker),
+        topics.WOOCOMMERCE_CUSTOMERS: partial(on_customer_changed, db=db, broker=broker),
         topics.WOOCOMMERCE_PRODUCTS: partial(on_product_changed, db=db),
+        topics.KNOWLEDGE_DOCUMENTS: partial(
+            on_knowledge_document_changed,
+            db=db,
+            embedder=build_embedder(settings),
+            limits=Limits(max_bytes=settings.knowledge_max_upload_bytes),
+        ),
     }
     sweeps = asyncio.create_task(
         run_sweeps(db, broker, policy, settings.conversation_sweep_seconds),
         name=f"{GROUP}-sweep",
     )
+    reconciliation = asyncio.create_task(  # catches lost WooCommerce webhooks
+        run_reconciliation(db, broker, secret_box(settings), settings),
+        name=f"{GROUP}-woocommerce-reconciliation",
+    )
     try:
         yield [KeyedConsumer(routes=routes, **runtime.consumer_options(GROUP))]
     finally:
-        sweeps.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await sweeps
+        for task in (sweeps, reconciliation):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
 
 async def main(port: int | None = None) -> None:

@@ -1,10 +1,17 @@
-"""An OpenAI-compatible chat-completions server with scripted answers.
+"""An OpenAI-compatible chat-completions server with scripted answers, and embeddings.
 
 It records every request, so tests can check what the model was shown, and can fail or be slow
-on demand.
+on demand. Embeddings are deterministic hashed bags of words (`EMBEDDING_DIMENSIONS`, unit
+length): texts sharing words are near, so retrieval can be tested without a model.
 """
 
 import asyncio
+import base64
+import hashlib
+import json
+import math
+import re
+import struct
 import time
 import uuid
 from collections.abc import Callable
@@ -16,7 +23,18 @@ from fastapi.responses import JSONResponse
 
 from tests.standins.server import LoopbackServer
 
-Script = Callable[[list[dict[str, Any]]], str]
+
+@dataclass(frozen=True)
+class ToolCall:
+    """A scripted answer may call tools instead of writing text (OpenAI's `tool_calls`)."""
+
+    name: str
+    arguments: dict[str, Any]
+
+
+Script = Callable[[list[dict[str, Any]]], "str | list[ToolCall]"]
+
+EMBEDDING_DIMENSIONS = 256
 
 
 def echo_last_message(messages: list[dict[str, Any]]) -> str:
@@ -28,7 +46,9 @@ class OpenAIStandIn:
     script: Script = echo_last_message
     latency_seconds: float = 0.0
     requests: list[dict[str, Any]] = field(default_factory=list)
+    embedding_requests: list[dict[str, Any]] = field(default_factory=list)
     _failures: list[int] = field(default_factory=list)
+    _embedding_failures: list[int] = field(default_factory=list)
     _server: LoopbackServer | None = None
 
     @property
@@ -39,11 +59,17 @@ class OpenAIStandIn:
     def fail_next(self, times: int, status: int = 500) -> None:
         self._failures.extend([status] * times)
 
+    def fail_next_embeddings(self, times: int, status: int = 500) -> None:
+        self._embedding_failures.extend([status] * times)
+
     def stop_failing(self) -> None:
         self._failures.clear()
+        self._embedding_failures.clear()
 
     def requests_mentioning(self, text: str) -> list[dict[str, Any]]:
-        return [r for r in self.requests if any(text in str(m["content"]) for m in r["messages"])]
+        return [
+            r for r in self.requests if any(text in str(m.get("content")) for m in r["messages"])
+        ]
 
     def app(self) -> FastAPI:
         app = FastAPI()
@@ -58,8 +84,20 @@ class OpenAIStandIn:
                 error = {"message": "scripted failure", "type": "server_error", "code": None}
                 return JSONResponse({"error": error}, status_code=status)
             self.requests.append(body)
-            text = self.script(body["messages"])
-            return JSONResponse(_completion(body["model"], text))
+            answer = self.script(body["messages"])
+            return JSONResponse(_completion(body["model"], answer))
+
+        @app.post("/v1/embeddings")
+        async def embeddings(request: Request) -> JSONResponse:
+            body = await request.json()
+            if self._embedding_failures:
+                status = self._embedding_failures.pop(0)
+                error = {"message": "scripted failure", "type": "server_error", "code": None}
+                return JSONResponse({"error": error}, status_code=status)
+            self.embedding_requests.append(body)
+            inputs = body["input"] if isinstance(body["input"], list) else [body["input"]]
+            as_base64 = body.get("encoding_format") == "base64"
+            return JSONResponse(_embeddings(body["model"], inputs, as_base64))
 
         return app
 
@@ -72,8 +110,23 @@ class OpenAIStandIn:
             self._server.stop()
 
 
-def _completion(model: str, text: str) -> dict[str, Any]:
-    prompt_tokens, completion_tokens = 42, max(1, len(text.split()))
+def _completion(model: str, answer: "str | list[ToolCall]") -> dict[str, Any]:
+    message: dict[str, Any] = {"role": "assistant", "content": answer}
+    finish_reason = "stop"
+    if isinstance(answer, list):
+        calls = [
+            {
+                "id": f"call_{uuid.uuid4().hex[:24]}",
+                "type": "function",
+                "function": {"name": call.name, "arguments": json.dumps(call.arguments)},
+            }
+            for call in answer
+        ]
+        message, finish_reason = (
+            {"role": "assistant", "content": None, "tool_calls": calls},
+            "tool_calls",
+        )
+    prompt_tokens, completion_tokens = 42, max(1, len(str(answer).split()))
     return {
         "id": f"chatcmpl-{uuid.uuid4().hex}",
         "object": "chat.completion",
@@ -82,8 +135,8 @@ def _completion(model: str, text: str) -> dict[str, Any]:
         "choices": [
             {
                 "index": 0,
-                "message": {"role": "assistant", "content": text},
-                "finish_reason": "stop",
+                "message": message,
+                "finish_reason": finish_reason,
             }
         ],
         "usage": {
@@ -91,4 +144,33 @@ def _completion(model: str, text: str) -> dict[str, Any]:
             "completion_tokens": completion_tokens,
             "total_tokens": prompt_tokens + completion_tokens,
         },
+    }
+
+
+def embed(text: str) -> list[float]:
+    """A unit vector of word counts, each word hashed to one of `EMBEDDING_DIMENSIONS` axes."""
+    vector = [0.0] * EMBEDDING_DIMENSIONS
+    for word in re.findall(r"\w+", text.lower()):
+        digest = hashlib.blake2b(word.encode(), digest_size=4).digest()
+        vector[int.from_bytes(digest, "big") % EMBEDDING_DIMENSIONS] += 1.0
+    norm = math.sqrt(sum(value * value for value in vector)) or 1.0
+    return [value / norm for value in vector]
+
+
+def _embeddings(model: str, inputs: list[Any], as_base64: bool) -> dict[str, Any]:
+    data = []
+    for index, text in enumerate(inputs):
+        # Token arrays (what a tiktoken-based client sends) are embedded by their numbers.
+        words = text if isinstance(text, str) else " ".join(f"t{token}" for token in text)
+        vector = embed(words)
+        encoded: Any = vector
+        if as_base64:  # the openai client asks for base64 float32 unless told otherwise
+            encoded = base64.b64encode(struct.pack(f"<{len(vector)}f", *vector)).decode()
+        data.append({"object": "embedding", "index": index, "embedding": encoded})
+    tokens = sum(len(str(text).split()) for text in inputs)
+    return {
+        "object": "list",
+        "data": data,
+        "model": model,
+        "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
     }

@@ -81,6 +81,7 @@ def test_every_event_type_is_registered_under_its_topic() -> None:
         "woocommerce.orders": ["OrderChanged"],
         "woocommerce.customers": ["CustomerChanged"],
         "woocommerce.products": ["ProductChanged"],
+        "knowledge.documents": ["KnowledgeDocumentChanged"],
     }
 
 

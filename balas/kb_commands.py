@@ -1,0 +1,173 @@
+"""`balas kb`: a store's knowledge documents, through the same library as the console API."""
+
+import asyncio
+import contextlib
+import json
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Annotated, Any, BinaryIO, TypeVar
+
+import typer
+from rich.markup import escape
+from rich.progress import Progress
+from rich.table import Table
+
+from balas.cli_support import cli_settings, console, with_db
+from shared import kafka, mongo
+from shared.knowledge.library import (
+    DocumentNotFound,
+    Incoming,
+    KnowledgeLibrary,
+    UploadRefused,
+    list_documents,
+)
+from shared.knowledge.models import KnowledgeDocument
+from shared.stores import StoreDirectory
+
+kb_app = typer.Typer(help="Knowledge documents the bot answers from.", no_args_is_help=True)
+
+T = TypeVar("T")
+StoreOption = Annotated[str, typer.Option("--store", help="The store's id.")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+class _LocalFile:
+    """A local file behind the two calls the library reads uploads with."""
+
+    def __init__(self, handle: BinaryIO) -> None:
+        self._handle = handle
+
+    async def read(self, size: int = -1) -> bytes:
+        return self._handle.read(size)
+
+    async def seek(self, offset: int) -> int:
+        return self._handle.seek(offset)
+
+
+async def _require_store(db: mongo.Database, store_id: str) -> None:
+    if await StoreDirectory(db, ttl_seconds=0).by_id(store_id) is None:
+        console.print(f"[red]no store {escape(store_id)}[/]")
+        raise typer.Exit(1)
+
+
+def _change(store_id: str, work: Callable[[KnowledgeLibrary], Awaitable[T]]) -> T:
+    """`work` on the store's library, with a started publisher; exit 1 if there is no store."""
+    settings = cli_settings()
+
+    async def go() -> T:
+        client = mongo.connect(settings.mongodb_uri or "")
+        try:
+            db = client[settings.mongodb_database]
+            await _require_store(db, store_id)
+            broker = kafka.make_broker(settings, "balas-kb")
+            await broker.start()
+            try:
+                limit = settings.knowledge_max_upload_bytes
+                return await work(KnowledgeLibrary(db, broker, limit))
+            finally:
+                await broker.stop()
+        finally:
+            await client.close()
+
+    return asyncio.run(go())
+
+
+def _print_documents(documents: list[KnowledgeDocument], as_json: bool) -> None:
+    if as_json:
+        print(json.dumps([document.model_dump(mode="json") for document in documents], indent=2))
+        return
+    table = Table("id", "file", "type", "size", "status", "version", "chunks")
+    for document in documents:
+        status = document.status.value
+        if document.reason:
+            status = f"{status}: {document.reason}"
+        if document.active_version not in (None, document.version):
+            status = f"{status} (version {document.active_version} answers)"
+        table.add_row(
+            document.id,
+            escape(document.filename),
+            document.content_type,
+            f"{document.size:,}",
+            escape(status),
+            str(document.version),
+            str(document.chunk_count),
+        )
+    console.print(table)
+
+
+@kb_app.command("add")
+def kb_add(
+    store: StoreOption,
+    files: Annotated[
+        list[Path],
+        typer.Argument(help="Documents to add.", exists=True, dir_okay=False, readable=True),
+    ],
+    as_json: JsonOption = False,
+) -> None:
+    """Add documents (all or none); the enricher extracts and indexes them in the background."""
+
+    async def add(library: KnowledgeLibrary) -> list[KnowledgeDocument]:
+        with contextlib.ExitStack() as opened, Progress(console=console, disable=as_json) as bar:
+            task = bar.add_task("storing", total=len(files))
+            incoming = [
+                Incoming(path.name, _LocalFile(opened.enter_context(path.open("rb"))))
+                for path in files
+            ]
+            return await library.add(store, incoming, on_added=lambda _: bar.advance(task))
+
+    try:
+        added = _change(store, add)
+    except UploadRefused as refused:
+        _print_refusal(refused, as_json)
+        raise typer.Exit(1) from None
+    _print_documents(added, as_json)
+    if not as_json:
+        console.print(
+            f"queued {len(added)}; `balas kb list --store {escape(store)}` shows progress"
+        )
+
+
+def _print_refusal(refused: UploadRefused, as_json: bool) -> None:
+    if as_json:
+        refusals: list[dict[str, Any]] = [r.model_dump() for r in refused.refusals]
+        print(json.dumps({"error": "nothing was stored", "files": refusals}, indent=2))
+        return
+    console.print("[red]nothing was stored:[/]")
+    for refusal in refused.refusals:
+        console.print(f"  {escape(refusal.filename)}: {escape(refusal.reason)}")
+
+
+@kb_app.command("list")
+def kb_list(store: StoreOption, as_json: JsonOption = False) -> None:
+    """List a store's documents with their status and chunk counts."""
+
+    async def documents(db: mongo.Database) -> list[KnowledgeDocument]:
+        await _require_store(db, store)
+        return await list_documents(db, store)
+
+    _print_documents(with_db(documents), as_json)
+
+
+@kb_app.command("rm")
+def kb_rm(
+    store: StoreOption,
+    document_id: Annotated[str, typer.Argument(help="An id from `balas kb list`.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Delete a document: it stops answering at once."""
+
+    async def delete(library: KnowledgeLibrary) -> None:
+        await library.delete(store, document_id)
+
+    try:
+        _change(store, delete)
+    except DocumentNotFound:
+        if as_json:
+            print(json.dumps({"error": f"no document {document_id} in store {store}"}))
+        else:
+            console.print(f"[red]no document {escape(document_id)} in store {escape(store)}[/]")
+        raise typer.Exit(1) from None
+    if as_json:
+        print(json.dumps({"deleted": document_id}))
+    else:
+        console.print(f"deleted {escape(document_id)}")

@@ -1,0 +1,1 @@
+"""Store knowledge: documents admins upload, their extraction, chunks, embeddings and retrieval."""

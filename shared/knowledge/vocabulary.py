@@ -1,0 +1,161 @@
+"""The word lists of the lexical analyser (`lexical.py`): stop words, known roots, a glossary.
+
+All words are folded (lower case, no accents). Kept short on purpose: each entry is a word
+customers of Indonesian shops actually write, and a wrong entry costs recall.
+"""
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+# Words that say nothing about which passage answers: function words and pronouns, chat
+# particles and greetings, and the framing of a question ("berapa", "how much", "tanya").
+STOP_WORDS = _words(
+    """
+    ada adalah agak agar akan aku anda apa apakah atau bagaimana bagi bahwa banget bgmn bisa
+    boleh brp buat bukan dah dalam dan dapat dari deh dengan dgn di dia dimana dong engga enggak
+    ga gak gan gimana gitu hai halo hallo harus hei ini itu iya jadi jika juga kah kak kaka kakak
+    kalau kalian kalo kami kamu kan kapan karena ke kenapa kita ko kok lagi lah mana mas masih
+    mau mbak berapa mengapa mereka min minta mohon nah nanya ngga nggak nih nya oke ok pada para
+    per pun punya saja sama saya sebagai sedang sih siapa sis sudah supaya sy tanya tentang kasih
+    makasih tersebut tidak tdk tolong udah untuk utk wah ya yah yang yg aja aq bro sist soal info
+    rp idr gk bs jg sdh krn dr telah persen lama
+    a about am an and any are as at be been but by can could did do does for from had has have
+    hello hi how i if in is it its just me my of on or our please so than thank thanks that the
+    their them then there these they this those to us was we were what when where which who
+    whom why will with would you your yours hey ok okay tell know want need much many percent
+    get got give take now still also some here like make go going come long should
+    """
+)
+
+# Roots the stemmer must recognise, as it has no dictionary: those starting with k, p, t or s
+# whose meN-/peN- forms drop that letter ("mengirim" is "kirim", but "mengambil" is "ambil",
+# the default for a vowel), those ending like the suffix "-an" ("menyimpan" is "simpan"), and
+# those ending like an English plural ("ongkos", "kaos").
+KNOWN_ROOTS = _words(
+    """
+    kirim kembali kemas konfirmasi kecewa kenal keluar kumpul kurang kunjung kontak komplain
+    kupas kredit kupon kode kunci pakai pesan pilih potong pinjam pindah pasang pikir pantau pasti
+    pulih putus tukar tulis tunggu terima tanya tawar tutup tambah tampil tolak tanggung tunjuk
+    tanda telepon tagih tahan tanggap tentu tetap temu tuju tampung tunda simpan langgan ongkos
+    kaos
+    """
+)
+SHORT_ROOTS = _words("cek cat bom tik las lap pel")  # menge-/penge- + one syllable
+# "-lah" that belongs to the root, not the particle: "masalah" is not "masa" + "lah".
+ROOTS_ENDING_LIKE_PARTICLES = _words("masalah sekolah")
+
+# Shop talk written in one language or as chat shorthand, mapped to the Indonesian words it
+# means, so that offline retrieval (BM25 alone, no embeddings) still meets "return policy"
+# with "pengembalian" and "ongkir" with "ongkos kirim". Keys are English singulars or
+# shorthands; both questions and passages are mapped, so the index stays consistent.
+GLOSSARY: dict[str, tuple[str, ...]] = {
+    key: tuple(value.split())
+    for key, value in {
+        # Indonesian chat shorthand
+        "ongkir": "ongkos kirim",
+        "tf": "transfer",
+        "trf": "transfer",
+        "rek": "rekening",
+        "norek": "nomor rekening",
+        "hrg": "harga",
+        "brg": "barang",
+        "tgl": "tanggal",
+        "pesen": "pesan",
+        "pesenan": "pesanan",
+        "ready": "tersedia",
+        "restock": "stok",
+        # English shop words
+        "shipping": "kirim",
+        "ship": "kirim",
+        "shipped": "kirim",
+        "shipment": "kirim",
+        "delivery": "kirim",
+        "deliver": "kirim",
+        "delivered": "kirim",
+        "send": "kirim",
+        "sent": "kirim",
+        "postage": "ongkos kirim",
+        "courier": "kurir",
+        "parcel": "paket",
+        "package": "paket",
+        "track": "lacak",
+        "tracking": "lacak",
+        "return": "kembali",
+        "returned": "kembali",
+        "exchange": "tukar",
+        "warranty": "garansi",
+        "guarantee": "garansi",
+        "payment": "bayar",
+        "pay": "bayar",
+        "paid": "bayar",
+        "price": "harga",
+        "cost": "biaya",
+        "fee": "biaya",
+        "order": "pesan",
+        "ordered": "pesan",
+        "buy": "beli",
+        "purchase": "beli",
+        "sell": "jual",
+        "stock": "stok",
+        "available": "tersedia",
+        "availability": "tersedia",
+        "size": "ukuran",
+        "colour": "warna",
+        "color": "warna",
+        "material": "bahan",
+        "fabric": "kain",
+        "cloth": "kain",
+        "cotton": "katun",
+        "shirt": "kemeja",
+        "trouser": "celana",
+        "pant": "celana",
+        "shoe": "sepatu",
+        "bag": "tas",
+        "weight": "berat",
+        "wash": "cuci",
+        "shop": "toko",
+        "store": "toko",
+        "open": "buka",
+        "opening": "buka",
+        "close": "tutup",
+        "closed": "tutup",
+        "hour": "jam",
+        "day": "hari",
+        "week": "minggu",
+        "month": "bulan",
+        "holiday": "libur",
+        "free": "gratis",
+        "address": "alamat",
+        "city": "kota",
+        "abroad": "luar negeri",
+        "overseas": "luar negeri",
+        "international": "internasional",
+        "cancel": "batal",
+        "cancelled": "batal",
+        "canceled": "batal",
+        "cancellation": "batal",
+        "wrong": "salah",
+        "damaged": "rusak",
+        "broken": "rusak",
+        "defect": "cacat",
+        "defective": "cacat",
+        "missing": "hilang",
+        "lost": "hilang",
+        "late": "terlambat",
+        "delay": "terlambat",
+        "delayed": "terlambat",
+        "arrive": "sampai",
+        "arrived": "sampai",
+        "discount": "diskon",
+        "off": "diskon",  # "15% off"
+        "potongan": "diskon",  # "potongan harga"
+        "payday": "gajian",
+        "code": "kode",
+        "coupon": "kupon",
+        "point": "poin",
+        "wholesale": "grosir",
+        "insurance": "asuransi",
+    }.items()
+}

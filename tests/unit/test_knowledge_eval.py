@@ -1,0 +1,73 @@
+"""Retrieval quality on the sample store (balas/knowledge_eval.py), with floors a regression breaks.
+
+The floors sit below what the current analyser and threshold reach (docs/knowledge.md,
+"Retrieval and evaluation"), with room for a question or two to change rank.
+"""
+
+import pytest
+
+from balas.knowledge_eval import Evaluation, Question, evaluate, evaluate_chunks
+from shared.knowledge.models import Chunk
+
+
+@pytest.fixture(scope="module")
+async def sample_store() -> Evaluation:
+    """Extracting the sample store (OCR included) takes a second or two: once per module."""
+    return await evaluate()
+
+
+def test_the_sample_store_questions_find_their_sources(sample_store: Evaluation) -> None:
+    evaluation = sample_store
+
+    assert evaluation.documents == 6
+    assert evaluation.overall.questions >= 40
+    assert evaluation.overall.hit_at_k >= 0.9
+    assert evaluation.overall.hit_at_1 >= 0.8
+    assert evaluation.overall.mrr >= 0.85
+    assert evaluation.overall.section_hit_at_k is not None
+    assert evaluation.overall.section_hit_at_k >= 0.85
+    assert set(evaluation.by_language) == {"id", "en", "mixed"}
+    for language, scores in evaluation.by_language.items():
+        assert scores.hit_at_k >= 0.8, language
+    assert evaluation.silent <= 3
+
+
+def test_the_threshold_rejects_most_unanswerable_questions(sample_store: Evaluation) -> None:
+    evaluation = sample_store
+
+    assert evaluation.unanswerable >= 8
+    assert evaluation.rejected >= evaluation.unanswerable - 4
+
+
+def chunk(name: str, text: str) -> Chunk:
+    return Chunk(
+        id=f"{name}:1:0",
+        store_id="evaluation",
+        document_id=name,
+        version=1,
+        n=0,
+        text=text,
+        locator="page 1",
+        filename=name,
+    )
+
+
+async def test_scores_count_ranks_per_language_and_rejections() -> None:
+    chunks = [chunk("a.md", "kaos polos kaos polos"), chunk("b.md", "kaos polos lengan panjang")]
+    questions = [
+        Question("kaos polos", "id", "a.md", "page 1"),  # rank 1
+        Question("kaos polos?", "en", "b.md", "page 2"),  # rank 2, wrong section
+        Question("jual mobil bekas?", "id", None, None),
+        Question("kaos", "id", None, None),  # answered although it should not be
+    ]
+
+    evaluation = await evaluate_chunks(chunks, questions, k=5)
+
+    assert evaluation.overall.hit_at_1 == 0.5
+    assert evaluation.overall.hit_at_k == 1.0
+    assert evaluation.overall.mrr == 0.75
+    assert evaluation.overall.section_hit_at_k == 0.5
+    assert evaluation.by_language["en"].mrr == 0.5
+    assert (evaluation.unanswerable, evaluation.rejected) == (2, 1)
+    assert evaluation.wrongly_answered == ["kaos"]
+    assert evaluation.misses == []

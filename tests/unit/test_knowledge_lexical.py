@@ -1,0 +1,151 @@
+"""The Indonesian + English analyser and BM25 ranking of shared/knowledge/lexical.py."""
+
+import math
+
+import pytest
+
+from shared.knowledge.lexical import K1, B, LexicalIndex, analyse, stem
+
+
+@pytest.mark.parametrize(
+    ("text", "terms"),
+    [
+        ("Rp150.000", ["150000"]),
+        ("Rp 150.000", ["150000"]),
+        ("IDR 150.000,00", ["150000"]),
+        ("150,000", ["150000"]),
+        ("150rb", ["150000"]),
+        ("150 ribu", ["150000"]),
+        ("150k", ["150000"]),
+        ("1,5jt", ["1500000"]),
+        ("diskon 20%", ["skon", "20%"]),
+        ("20 persen", ["20%"]),
+        ("20 percent", ["20%"]),
+        ("1,5 kg", ["1.5", "kg"]),
+        ("jam 10.00", ["jam", "10"]),
+        ("08.00-17.00", ["8", "17"]),
+        ("500ml", ["500", "ml"]),
+    ],
+)
+def test_numbers_are_written_one_way(text: str, terms: list[str]) -> None:
+    assert analyse(text) == terms
+
+
+@pytest.mark.parametrize(
+    ("text", "terms"),
+    [
+        ("SKU-1234", ["sku1234"]),
+        ("sku1234", ["sku1234"]),
+        ("INV/2024/001", ["inv2024001"]),
+        ("pesanan #12345", ["pesan", "12345"]),
+        ("BTK_001", ["btk001"]),
+        ("versi 1.2.3", ["versi", "123"]),
+    ],
+)
+def test_codes_keep_together_without_separators(text: str, terms: list[str]) -> None:
+    assert analyse(text) == terms
+
+
+def test_stop_words_fillers_and_question_framing_are_dropped() -> None:
+    assert analyse("Halo kak, mau tanya dong, apakah bisa?") == []
+    assert analyse("Hi, what is the price please?") == ["harga"]
+    assert analyse("Terima kasih ya kak") == []  # thanks, not "received"
+    assert analyse("sudah diterima") == ["terima"]
+
+
+@pytest.mark.parametrize(
+    ("words", "root"),
+    [
+        ("kirim dikirim terkirim kiriman pengiriman mengirim mengirimkan dikirimkan", "kirim"),
+        ("kembali dikembalikan mengembalikan pengembalian", "kembali"),
+        ("pesan memesan pesanan pemesanan pesanannya dipesan", "pesan"),
+        ("bayar membayar dibayar pembayaran", "bayar"),
+        ("tukar menukar ditukar penukaran", "tukar"),
+        ("terima menerima diterima penerimaan", "terima"),
+        ("cek dicek mengecek pengecekan", "cek"),
+        ("ambil mengambil diambil", "ambil"),
+        ("beli membeli pembeli pembelian dibeli", "beli"),
+        ("lambat terlambat keterlambatan", "lambat"),
+        ("simpan menyimpan simpanan", "simpan"),
+    ],
+)
+def test_indonesian_affixes_meet_at_one_stem(words: str, root: str) -> None:
+    assert {stem(word) for word in words.split()} == {root}
+
+
+@pytest.mark.parametrize(
+    ("word", "expected"),
+    [
+        ("products", "product"),
+        ("boxes", "box"),
+        ("addresses", "address"),
+        ("categories", "category"),
+        ("status", "status"),  # -us is no plural
+        ("harganya", "harga"),
+        ("bisakah", "bisa"),
+        ("masalah", "masalah"),  # its -lah is no particle
+        ("kecil", "kecil"),  # ke- only goes with -an
+        ("keamanan", "aman"),
+        ("bersih", "bersih"),  # too short to be ber- + root
+    ],
+)
+def test_stemming_is_conservative(word: str, expected: str) -> None:
+    assert stem(word) == expected
+
+
+def test_accents_case_and_reduplication_are_folded() -> None:
+    assert analyse("CAFÉ Résumé barang-barang") == ["cafe", "resume", "barang"]
+
+
+def test_the_glossary_meets_english_and_shorthand_with_indonesian() -> None:
+    assert analyse("ongkir") == analyse("ongkos kirim") == ["ongkos", "kirim"]
+    assert analyse("return policy") == ["kembali", "policy"]
+    assert analyse("shipping") == analyse("pengiriman")
+    assert analyse("Shoes") == analyse("sepatu")
+
+
+def bm25(tf: int, df: int, n: int, length: int, average: float) -> float:
+    """The textbook Okapi BM25 weight of one term in one passage (Lucene's idf)."""
+    idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
+    return idf * tf * (K1 + 1) / (tf + K1 * (1 - B + B * length / average))
+
+
+def test_scores_are_okapi_bm25() -> None:
+    texts = ["kaos merah kaos", "kaos biru", "celana hitam panjang"]
+    index = LexicalIndex(texts)
+
+    found = index.search("kaos", limit=10)
+
+    average = (3 + 2 + 3) / 3
+    assert found.positions.tolist() == [0, 1]
+    assert found.scores.tolist() == pytest.approx(
+        [bm25(2, 2, 3, 3, average), bm25(1, 2, 3, 2, average)], rel=1e-5
+    )
+
+
+def test_a_rare_term_outweighs_a_common_one() -> None:
+    texts = [f"kaos katun ukuran {size}" for size in ["S", "M", "L", "XL"]] + ["kaos sutra"]
+    index = LexicalIndex(texts)
+
+    found = index.search("kaos sutra", limit=3)
+
+    assert found.positions.tolist()[0] == 4
+    assert found.coverage.tolist()[0] == pytest.approx(1.0)
+
+
+def test_coverage_is_the_matched_share_of_the_query_idf_mass() -> None:
+    index = LexicalIndex(["ongkos kirim ke bandung", "kaos polos", "kemeja batik"])
+
+    found = index.search("kaos mobil", limit=3)  # "mobil" is in no passage
+
+    assert found.positions.tolist() == [1]
+    # An unknown term weighs as much as the rarest known one: here "kaos" itself.
+    assert found.coverage.tolist() == pytest.approx([0.5])
+
+
+def test_limit_keeps_the_best_and_an_empty_query_finds_nothing() -> None:
+    index = LexicalIndex([f"kaos nomor {n} " + "kaos " * n for n in range(20)])
+
+    assert index.search("kaos", limit=3).positions.tolist() == [19, 18, 17]
+    assert index.search("halo kak", limit=3).positions.tolist() == []
+    assert LexicalIndex([]).search("kaos", limit=3).positions.tolist() == []
