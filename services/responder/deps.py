@@ -4,10 +4,12 @@ from dataclasses import dataclass
 
 from faststream.kafka import KafkaBroker
 
-from services.responder.adapters.llm import ChatModel
-from services.responder.adapters.twilio_sender import TwilioSender
+from services.responder.adapters.twilio_sender import TwilioSenders
+from services.responder.answering import Answerer, build_answerer
 from services.responder.repository import ConversationLog
+from shared.bot_settings import BotSettingsRepository
 from shared.runtime import Runtime
+from shared.secrets import secret_box
 from shared.stores import StoreDirectory
 
 
@@ -16,24 +18,23 @@ class ResponderDeps:
     broker: KafkaBroker
     stores: StoreDirectory
     conversations: ConversationLog
-    chat: ChatModel | None  # None: no LLM configured
-    twilio: TwilioSender | None  # None: no Twilio account configured
+    answerer: Answerer
+    bot_settings: BotSettingsRepository
+    twilio: TwilioSenders | None  # None: never send (tests); else per store, maybe unconfigured
     status_callback_url: str
     history_messages: int
 
 
 def build_deps(runtime: Runtime) -> ResponderDeps:
     settings = runtime.settings
+    stores = StoreDirectory(runtime.db)
     return ResponderDeps(
         broker=runtime.broker,
-        stores=StoreDirectory(runtime.db),
+        stores=stores,
         conversations=ConversationLog(runtime.db),
-        chat=ChatModel(settings) if settings.llm_configured else None,
-        twilio=(
-            TwilioSender(settings, settings.twilio_account_sid)
-            if settings.twilio_account_sid
-            else None
-        ),
+        answerer=build_answerer(runtime.db, settings),
+        bot_settings=BotSettingsRepository(runtime.db),
+        twilio=TwilioSenders(settings, stores, secret_box(settings)),
         status_callback_url=settings.public_base_url.rstrip("/") + "/webhooks/twilio/status",
         history_messages=settings.history_messages,
     )

@@ -6,11 +6,12 @@ import structlog
 
 from services.responder import service
 from services.responder.adapters.twilio_sender import TwilioRefused
+from services.responder.answering import Question
 from services.responder.deps import ResponderDeps
 from services.responder.metrics import HAND_OVERS, REPLIES, REPLY_PIPELINE_SECONDS
 from services.responder.repository import Draft, Reply
 from shared.consumer import PermanentError
-from shared.events import DeliveryStatusChanged, MessageReceived, utcnow
+from shared.events import DeliveryStatusChanged, HandOverReason, MessageReceived, utcnow
 from shared.identity import masked
 from shared.kafka import publish
 
@@ -30,10 +31,12 @@ async def on_message_received(event: MessageReceived, deps: ResponderDeps) -> No
                 conversation=masked(event.conversation_id),
             )
             return
-        draft = await _draft(event, deps)
         first = await conversations.is_first_response(event)
+        draft = await _draft(event, deps, first)
         reply = await conversations.reserve_reply(event, draft, first)
     if not reply.finished:
+        if reply.hand_over is HandOverReason.MISSING_KNOWLEDGE:
+            await conversations.record_gap(event)
         if reply.hand_over:
             await conversations.hand_over(reply.conversation_id, reply.store_id, reply.hand_over)
             HAND_OVERS.labels(reply.hand_over.value).inc()
@@ -45,37 +48,52 @@ async def on_delivery_status_changed(event: DeliveryStatusChanged, deps: Respond
     await deps.conversations.apply_delivery_status(event)
 
 
-async def _draft(event: MessageReceived, deps: ResponderDeps) -> Draft:
+async def _draft(event: MessageReceived, deps: ResponderDeps, first: bool) -> Draft:
     store = await deps.stores.by_id(event.store_id)
     if store is None:
         raise PermanentError(f"store {event.store_id!r} does not exist")
-    if deps.chat is None:
-        return service.fallback_draft(store)
-    history = await deps.conversations.history(
+    settings = (await deps.bot_settings.current(store)).settings  # read per message: no restart
+    rules = settings.hand_over
+    conversations = deps.conversations
+    history = await conversations.history(
         event.conversation_id, event.occurred_at, deps.history_messages
     )
-    completion = await deps.chat.complete(
-        service.prompt_messages(store, history, event.profile_name)
+    question = Question(
+        store=store,
+        settings=settings,
+        text=event.text,
+        asked_at=event.occurred_at,
+        history=history,
+        profile_name=event.profile_name,
+        customer_number=event.customer_number,
+        new_conversation=first,
+        ungrounded_before=await conversations.ungrounded_streak(
+            event.conversation_id, rules.ungrounded_streak
+        ),
+        sentiments=await conversations.recent_sentiments(
+            event.conversation_id, event.occurred_at, rules.negative_sentiment_streak + 1
+        ),
     )
-    return Draft(text=service.fit_for_whatsapp(completion.text), llm=completion.usage)
+    return await deps.answerer.answer(question)
 
 
 async def _deliver(reply: Reply, deps: ResponderDeps) -> Reply:
     """Send once. A reply that was handed to Twilio before is looked up there, not re-sent."""
     conversations = deps.conversations
-    if deps.twilio is None:
+    twilio = await deps.twilio.for_store(reply.store_id) if deps.twilio else None
+    if twilio is None:
         REPLIES.labels("not_sent").inc()
         return await conversations.mark_not_sent(reply, "twilio_not_configured")
     recipient = {"to": reply.customer_number, "sender": reply.store_number, "body": reply.text}
     if reply.send_attempts:
         since = reply.created_at - RECONCILE_SLACK
-        twilio_sid = await deps.twilio.find_sent(**recipient, since=since)
+        twilio_sid = await twilio.find_sent(**recipient, since=since)
         if twilio_sid:
             log.info("earlier send found at Twilio; not sending again", reply=reply.id)
             return await _sent(reply, twilio_sid, deps)
     reply = await conversations.note_send_attempt(reply)
     try:
-        twilio_sid = await deps.twilio.send(**recipient, status_callback=deps.status_callback_url)
+        twilio_sid = await twilio.send(**recipient, status_callback=deps.status_callback_url)
     except TwilioRefused as refusal:
         REPLIES.labels("refused").inc()
         return await conversations.mark_not_sent(reply, str(refusal))

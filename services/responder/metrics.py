@@ -10,6 +10,15 @@ LLM_TOKENS = Counter("balas_llm_tokens_total", "Tokens used by LLM calls.", ["ki
 LLM_ERRORS = Counter("balas_llm_errors_total", "Failed LLM calls, by error type.", ["error"])
 REPLIES = Counter("balas_replies_total", "Replies finished, by outcome.", ["outcome"])
 HAND_OVERS = Counter("balas_hand_overs_total", "Conversations handed to a human.", ["reason"])
+ANSWERS = Counter(
+    "balas_answers_total",
+    "Answers drafted, by engine (llm, offline, offline_fallback when the LLM failed, rule) "
+    "and whether they cite a source.",
+    ["engine", "grounded"],
+)
+GUARDRAIL_REPLACEMENTS = Counter(
+    "balas_guardrail_replacements_total", "Model replies replaced by a safe reply.", ["check"]
+)
 TWILIO_ERRORS = Counter("balas_twilio_errors_total", "Failed Twilio sends.", ["kind"])
 REPLY_PIPELINE_SECONDS = Histogram(
     "balas_reply_pipeline_seconds",

@@ -16,6 +16,7 @@ from pymongo.errors import DuplicateKeyError
 
 from shared.events import (
     Author,
+    Citation,
     DeliveryStatusChanged,
     HandOverReason,
     LlmUsage,
@@ -23,7 +24,7 @@ from shared.events import (
     utcnow,
 )
 from shared.messages import inbound_message_document
-from shared.mongo import CONVERSATIONS, MESSAGES, Database
+from shared.mongo import CONVERSATIONS, KNOWLEDGE_GAPS, MESSAGES, Database
 
 FIRST_RESPONSE_WINDOW = timedelta(hours=24)
 
@@ -55,6 +56,8 @@ class Reply(BaseModel):
     finished_at: datetime | None = None
     hand_over: HandOverReason | None = None
     llm: LlmUsage | None = None
+    citations: list[Citation] = Field(default_factory=list)
+    grounded: bool | None = None  # None: written before grounding was recorded
 
     @property
     def finished(self) -> bool:
@@ -67,6 +70,8 @@ class Draft(BaseModel):
     text: str
     hand_over: HandOverReason | None = None
     llm: LlmUsage | None = None
+    citations: list[Citation] = Field(default_factory=list)
+    grounded: bool = False  # its facts come from cited passages or tool results
 
 
 def reply_id(inbound_message_sid: str) -> str:
@@ -77,6 +82,7 @@ class ConversationLog:
     def __init__(self, db: Database) -> None:
         self._messages = db[MESSAGES]
         self._conversations = db[CONVERSATIONS]
+        self._gaps = db[KNOWLEDGE_GAPS]
 
     async def record_inbound(self, event: MessageReceived) -> None:
         with contextlib.suppress(DuplicateKeyError):  # redelivered, or the enricher was first
@@ -100,6 +106,63 @@ class ConversationLog:
         )
         recent = [document async for document in cursor]
         return sorted(recent, key=lambda document: document["created_at"])
+
+    async def ungrounded_streak(self, conversation_id: str, limit: int) -> int:
+        """How many of the bot's latest replies (at most `limit`) cited nothing, counted back
+        from the newest until one that did. Messages of a conversation are handled one at a
+        time, so every reply stored is an earlier one."""
+        cursor = (
+            self._messages.find(
+                {
+                    "conversation_id": conversation_id,
+                    "direction": "outbound",
+                    "author": Author.BOT.value,
+                },
+                {"grounded": 1},
+            )
+            .sort("created_at", DESCENDING)
+            .limit(limit)
+        )
+        streak = 0
+        async for reply in cursor:
+            if reply.get("grounded") is not False:
+                break
+            streak += 1
+        return streak
+
+    async def recent_sentiments(
+        self, conversation_id: str, until: datetime, limit: int
+    ) -> list[str | None]:
+        """The sentiment labels (the enricher's `classification`) of the customer's latest
+        `limit` messages up to `until`, newest first; None where not labelled (yet)."""
+        cursor = (
+            self._messages.find(
+                {
+                    "conversation_id": conversation_id,
+                    "direction": "inbound",
+                    "created_at": {"$lte": until},
+                },
+                {"classification.sentiment": 1},
+            )
+            .sort("created_at", DESCENDING)
+            .limit(limit)
+        )
+        return [(message.get("classification") or {}).get("sentiment") async for message in cursor]
+
+    async def record_gap(self, event: MessageReceived) -> None:
+        """A question the knowledge could not answer, for the console's suggested FAQ entries
+        (a photo without a caption asks nothing)."""
+        if not event.text.strip():
+            return
+        gap = {
+            "_id": event.message_sid,  # one gap per message, however often it is handled
+            "store_id": event.store_id,
+            "question": event.text,
+            "conversation_id": event.conversation_id,
+            "created_at": event.occurred_at,
+        }
+        with contextlib.suppress(DuplicateKeyError):
+            await self._gaps.insert_one(gap)
 
     async def is_first_response(self, event: MessageReceived) -> bool:
         """True when nobody answered this conversation in the 24 hours before the message."""
@@ -133,6 +196,8 @@ class ConversationLog:
             state=ReplyState.SENDING,
             hand_over=draft.hand_over,
             llm=draft.llm,
+            citations=draft.citations,
+            grounded=draft.grounded,
         )
         document = {**reply.model_dump(by_alias=True, mode="python"), "direction": "outbound"}
         try:

@@ -1,36 +1,10 @@
-"""The responder's decisions, free of I/O: what the model sees, and what may go to WhatsApp."""
+"""The responder's decisions, free of I/O: what may go to WhatsApp, and the fact it publishes."""
 
-from collections.abc import Iterable
-from typing import Any
-
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
-
-from services.responder.repository import Draft, Reply, ReplyState
-from shared.events import HandOverReason, ReplySent, event_id_for
-from shared.stores import Store
+from services.responder.repository import Reply, ReplyState
+from shared.events import ReplySent, event_id_for
 
 WHATSAPP_MAX_CHARS = 1600
 _ELLIPSIS = "…"
-
-
-def prompt_messages(
-    store: Store, history: Iterable[dict[str, Any]], profile_name: str | None
-) -> list[BaseMessage]:
-    """System prompt, then the conversation so far; the newest customer message comes last.
-
-    The customer's name helps the tone; their phone number is never given to the model.
-    """
-    system = store.rendered_system_prompt()
-    if profile_name:
-        system += f"\nThe customer's WhatsApp profile name is {profile_name!r}."
-    messages: list[BaseMessage] = [SystemMessage(system)]
-    for message in history:
-        text = message.get("text") or ""
-        if message["direction"] == "inbound":
-            messages.append(HumanMessage(text))
-        else:
-            messages.append(AIMessage(text))
-    return messages
 
 
 def fit_for_whatsapp(text: str) -> str:
@@ -42,11 +16,6 @@ def fit_for_whatsapp(text: str) -> str:
     if " " in cut:
         cut = cut[: cut.rindex(" ")]
     return cut.rstrip() + _ELLIPSIS
-
-
-def fallback_draft(store: Store) -> Draft:
-    """No LLM to answer: say a person will reply, and hand the conversation to one."""
-    return Draft(text=store.fallback_reply, hand_over=HandOverReason.TOOL_FAILURE)
 
 
 def reply_sent(reply: Reply) -> ReplySent:
@@ -69,4 +38,5 @@ def reply_sent(reply: Reply) -> ReplySent:
         first_response=reply.first_response,
         hand_over=reply.hand_over,
         llm=reply.llm,
+        citations=reply.citations,
     )

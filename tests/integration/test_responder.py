@@ -7,23 +7,27 @@ from faststream.kafka import KafkaBroker
 
 from balas.simulate import inbound_message_form
 from services.ingest.twilio_forms import message_received, parse_inbound
+from services.responder.answering import build_answerer
 from services.responder.deps import ResponderDeps
 from services.responder.handlers import on_message_received
 from services.responder.repository import ConversationLog
+from shared.bot_settings import BotSettingsRepository
 from shared.events import MessageReceived
-from shared.mongo import CONVERSATIONS, MESSAGES, Database
+from shared.mongo import CONVERSATIONS, KNOWLEDGE_GAPS, MESSAGES, Database
+from shared.settings import Settings
 from shared.stores import Store, StoreDirectory, save_store
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-async def offline_deps(db: Database, broker: KafkaBroker) -> ResponderDeps:
+async def offline_deps(db: Database, broker: KafkaBroker, settings: Settings) -> ResponderDeps:
     return ResponderDeps(
         broker=broker,
         stores=StoreDirectory(db),
         conversations=ConversationLog(db),
-        chat=None,
+        answerer=build_answerer(db, settings),  # the test settings have no LLM key
+        bot_settings=BotSettingsRepository(db),
         twilio=None,
         status_callback_url="http://127.0.0.1/webhooks/twilio/status",
         history_messages=20,
@@ -44,7 +48,7 @@ def _event(store: Store, customer: str, text: str) -> MessageReceived:
     return message_received(parse_inbound(form), store)
 
 
-async def test_without_llm_the_customer_gets_the_fallback_and_a_human_owns_the_conversation(
+async def test_without_llm_nor_knowledge_the_bot_says_it_does_not_know_and_hands_over(
     db: Database, store: Store, offline_deps: ResponderDeps
 ) -> None:
     event = _event(store, "+6281100000001", "Halo, bisa bantu?")
@@ -53,13 +57,18 @@ async def test_without_llm_the_customer_gets_the_fallback_and_a_human_owns_the_c
 
     reply = await db[MESSAGES].find_one({"_id": f"reply:{event.message_sid}"})
     assert reply is not None
-    assert reply["text"] == store.fallback_reply
+    assert reply["text"].startswith("Maaf, saya belum punya informasi")
+    assert reply["citations"] == []
     assert reply["state"] == "not_sent"
     assert reply["not_sent_reason"] == "twilio_not_configured"
     conversation = await db[CONVERSATIONS].find_one({"_id": event.conversation_id})
     assert conversation is not None
     assert conversation["owner"] == "human"
-    assert conversation["hand_over_reason"] == "tool_failure"
+    assert conversation["hand_over_reason"] == "missing_knowledge"
+    gap = await db[KNOWLEDGE_GAPS].find_one({"conversation_id": event.conversation_id})
+    assert gap is not None
+    assert gap["question"] == "Halo, bisa bantu?"
+    assert gap["store_id"] == store.id
 
 
 async def test_while_a_human_owns_the_conversation_the_bot_stays_silent(

@@ -1,7 +1,9 @@
-"""A stand-in for Twilio's Messages REST API (2010-04-01), as the twilio SDK calls it.
+"""A stand-in for Twilio's REST API (2010-04-01) as the twilio SDK calls it: Messages,
+IncomingPhoneNumbers (list, update, buy) and AvailablePhoneNumbers (Local).
 
 It records sends, lists them back with the SDK's filters, can fail or answer late on demand, and
-can post signed status callbacks (sent, delivered) like Twilio does.
+can post signed status callbacks (sent, delivered) like Twilio does. It knows several accounts,
+each with its own auth token: every call must authenticate as the account in its path.
 """
 
 import asyncio
@@ -32,6 +34,10 @@ class TwilioStandIn:
     status_callbacks: tuple[str, ...] = ("sent", "delivered")
     messages: list[dict[str, Any]] = field(default_factory=list)
     failed_attempts: int = 0
+    other_accounts: dict[str, str] = field(default_factory=dict)  # account SID -> auth token
+    numbers: dict[str, dict[str, Any]] = field(default_factory=dict)  # sid -> number
+    available: dict[str, list[str]] = field(default_factory=dict)  # country -> numbers for sale
+    number_writes: int = 0  # IncomingPhoneNumber updates and purchases
     _failures: list[int] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _server: LoopbackServer | None = None
@@ -46,6 +52,10 @@ class TwilioStandIn:
         with self._lock:
             self._failures.extend([status] * times)
 
+    def stop_failing(self) -> None:
+        with self._lock:
+            self._failures.clear()
+
     def first_arrivals(self) -> dict[str, float]:
         """Per recipient number, the `time.perf_counter()` at which its first send arrived."""
         with self._lock:
@@ -59,9 +69,31 @@ class TwilioStandIn:
         with self._lock:
             return [m for m in self.messages if m["to"] == f"whatsapp:{number}"]
 
+    def add_account(self, account_sid: str, auth_token: str) -> None:
+        with self._lock:
+            self.other_accounts[account_sid] = auth_token
+
+    def own_number(self, phone_number: str, account_sid: str | None = None) -> str:
+        """Put `phone_number` in an account (the main one by default), unconfigured; its sid."""
+        sid = "PN" + uuid.uuid4().hex
+        with self._lock:
+            self.numbers[sid] = _incoming_number(sid, account_sid or self.account_sid, phone_number)
+        return sid
+
+    def offer_numbers(self, country: str, *phone_numbers: str) -> None:
+        with self._lock:
+            self.available.setdefault(country, []).extend(phone_numbers)
+
+    def number(self, phone_number: str) -> dict[str, Any] | None:
+        with self._lock:
+            found = [n for n in self.numbers.values() if n["phone_number"] == phone_number]
+        return dict(found[0]) if found else None
+
     def app(self) -> FastAPI:
         app = FastAPI()
         base = "/2010-04-01/Accounts/{account}/Messages.json"
+
+        self._number_routes(app)
 
         @app.post(base)
         async def create_message(account: str, request: Request) -> JSONResponse:
@@ -76,7 +108,7 @@ class TwilioStandIn:
             form = await request.form()
             if not str(form.get("To", "")).startswith("whatsapp:+"):
                 return _error(400, 21211, "Invalid 'To' Phone Number")
-            message = self._record(form)
+            message = self._record(form, account)
             callback = form.get("StatusCallback")
             if callback:
                 task = asyncio.create_task(self._post_status_callbacks(str(callback), message))
@@ -101,34 +133,90 @@ class TwilioStandIn:
                     and (since is None or m["_sent_at"] >= _parse_iso(since))
                 ]
             page = [{k: v for k, v in m.items() if not k.startswith("_")} for m in found]
-            return JSONResponse(
-                {
-                    "messages": page,
-                    "page": 0,
-                    "page_size": 50,
-                    "first_page_uri": request.url.path,
-                    "next_page_uri": None,
-                    "previous_page_uri": None,
-                    "uri": request.url.path,
-                    "start": 0,
-                    "end": max(0, len(page) - 1),
-                }
-            )
+            return JSONResponse(_page("messages", page, request))
 
         return app
 
-    def _authorised(self, request: Request, account: str) -> bool:
-        expected = base64.b64encode(f"{self.account_sid}:{self.auth_token}".encode()).decode()
-        header = request.headers.get("Authorization", "")
-        return account == self.account_sid and header == f"Basic {expected}"
+    def _number_routes(self, app: FastAPI) -> None:
+        numbers = "/2010-04-01/Accounts/{account}/IncomingPhoneNumbers"
 
-    def _record(self, form: Any) -> dict[str, Any]:
+        @app.get(numbers + ".json")
+        async def list_numbers(account: str, request: Request) -> JSONResponse:
+            if not self._authorised(request, account):
+                return _error(401, 20003, "Authenticate")
+            wanted = request.query_params.get("PhoneNumber", "").replace("*", "")
+            with self._lock:
+                found = [
+                    dict(n)
+                    for n in self.numbers.values()
+                    if n["account_sid"] == account and wanted in n["phone_number"]
+                ]
+            return JSONResponse(_page("incoming_phone_numbers", found, request))
+
+        @app.post(numbers + "/{sid}.json")
+        async def update_number(account: str, sid: str, request: Request) -> JSONResponse:
+            if not self._authorised(request, account):
+                return _error(401, 20003, "Authenticate")
+            form = await request.form()
+            with self._lock:
+                number = self.numbers.get(sid)
+                if number is None or number["account_sid"] != account:
+                    return _error(404, 20404, f"The requested resource {sid} was not found")
+                number.update(_number_settings(form))
+                self.number_writes += 1
+                return JSONResponse(dict(number))
+
+        @app.post(numbers + ".json")
+        async def buy_number(account: str, request: Request) -> JSONResponse:
+            if not self._authorised(request, account):
+                return _error(401, 20003, "Authenticate")
+            form = await request.form()
+            phone_number = str(form.get("PhoneNumber", ""))
+            with self._lock:
+                country = next((c for c, ns in self.available.items() if phone_number in ns), None)
+                if country is None:
+                    return _error(400, 21422, "PhoneNumber requested is not available")
+                self.available[country].remove(phone_number)
+                sid = "PN" + uuid.uuid4().hex
+                number = _incoming_number(sid, account, phone_number)
+                number.update(_number_settings(form))
+                self.numbers[sid] = number
+                self.number_writes += 1
+                return JSONResponse(dict(number), status_code=201)
+
+        local = "/2010-04-01/Accounts/{account}/AvailablePhoneNumbers/{country}/Local.json"
+
+        @app.get(local)
+        async def available_numbers(account: str, country: str, request: Request) -> JSONResponse:
+            if not self._authorised(request, account):
+                return _error(401, 20003, "Authenticate")
+            area_code = request.query_params.get("AreaCode", "")
+            with self._lock:
+                offered = [
+                    {"phone_number": n, "friendly_name": n, "iso_country": country}
+                    for n in self.available.get(country, [])
+                    if _national(n).startswith(area_code)
+                ]
+            return JSONResponse(_page("available_phone_numbers", offered, request))
+
+    def _token_of(self, account: str) -> str | None:
+        if account == self.account_sid:
+            return self.auth_token
+        return self.other_accounts.get(account)
+
+    def _authorised(self, request: Request, account: str) -> bool:
+        token = self._token_of(account)
+        expected = base64.b64encode(f"{account}:{token}".encode()).decode()
+        header = request.headers.get("Authorization", "")
+        return token is not None and header == f"Basic {expected}"
+
+    def _record(self, form: Any, account: str) -> dict[str, Any]:
         arrived = time.perf_counter()
         now = datetime.now(UTC).replace(microsecond=0)
         sid = "SM" + uuid.uuid4().hex
         message = {
             "sid": sid,
-            "account_sid": self.account_sid,
+            "account_sid": account,
             "to": str(form.get("To")),
             "from": str(form.get("From")),
             "body": str(form.get("Body", "")),
@@ -140,7 +228,7 @@ class TwilioStandIn:
             "date_created": format_datetime(now),
             "date_updated": format_datetime(now),
             "date_sent": format_datetime(now),
-            "uri": f"/2010-04-01/Accounts/{self.account_sid}/Messages/{sid}.json",
+            "uri": f"/2010-04-01/Accounts/{account}/Messages/{sid}.json",
             "_sent_at": now,
             "_arrived": arrived,
         }
@@ -154,12 +242,13 @@ class TwilioStandIn:
                 form = {
                     "MessageSid": message["sid"],
                     "MessageStatus": status,
-                    "AccountSid": self.account_sid,
+                    "AccountSid": message["account_sid"],
                     "From": message["from"],
                     "To": message["to"],
                     "ApiVersion": "2010-04-01",
                 }
-                signature = twilio_signature(self.auth_token, url, form)
+                token = self._token_of(message["account_sid"]) or ""
+                signature = twilio_signature(token, url, form)
                 try:
                     await client.post(url, data=form, headers={"X-Twilio-Signature": signature})
                 except httpx.HTTPError:
@@ -172,6 +261,48 @@ class TwilioStandIn:
     def stop(self) -> None:
         if self._server:
             self._server.stop()
+
+
+def _incoming_number(sid: str, account: str, phone_number: str) -> dict[str, Any]:
+    return {
+        "sid": sid,
+        "account_sid": account,
+        "phone_number": phone_number,
+        "friendly_name": phone_number,
+        "capabilities": {"voice": True, "sms": True, "mms": False},
+        "sms_url": "",
+        "sms_method": "POST",
+        "status_callback": "",
+        "api_version": "2010-04-01",
+        "uri": f"/2010-04-01/Accounts/{account}/IncomingPhoneNumbers/{sid}.json",
+    }
+
+
+_SETTINGS = {"SmsUrl": "sms_url", "SmsMethod": "sms_method", "StatusCallback": "status_callback"}
+
+
+def _number_settings(form: Any) -> dict[str, str]:
+    return {field: str(form[name]) for name, field in _SETTINGS.items() if name in form}
+
+
+def _national(phone_number: str) -> str:
+    """Digits after a one-digit (+1) or two-digit country code: good enough for the stand-in."""
+    digits = phone_number.removeprefix("+")
+    return digits[1:] if digits.startswith("1") else digits[2:]
+
+
+def _page(key: str, records: list[dict[str, Any]], request: Request) -> dict[str, Any]:
+    return {
+        key: records,
+        "page": 0,
+        "page_size": 50,
+        "first_page_uri": request.url.path,
+        "next_page_uri": None,
+        "previous_page_uri": None,
+        "uri": request.url.path,
+        "start": 0,
+        "end": max(0, len(records) - 1),
+    }
 
 
 def _parse_iso(value: str) -> datetime:

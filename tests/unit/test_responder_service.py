@@ -1,32 +1,12 @@
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
-
-from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 
 from services.responder.repository import Reply, ReplyState
-from services.responder.service import (
-    WHATSAPP_MAX_CHARS,
-    fallback_draft,
-    fit_for_whatsapp,
-    prompt_messages,
-    reply_sent,
-)
-from shared.events import Author, HandOverReason
-from shared.stores import Store
+from services.responder.service import WHATSAPP_MAX_CHARS, fit_for_whatsapp, reply_sent
+from shared.events import Author, Citation, HandOverReason
 
 MakeReply = Callable[..., Reply]
 T0 = datetime(2024, 5, 6, 10, 15, tzinfo=UTC)
-
-
-def history_document(direction: str, text: str | None, minute: int) -> dict[str, Any]:
-    """A message as ConversationLog.history returns it (its _id is Twilio's sid)."""
-    return {
-        "_id": f"SM{minute:032x}",
-        "direction": direction,
-        "text": text,
-        "created_at": T0 + timedelta(minutes=minute),
-    }
 
 
 # -- fit_for_whatsapp ------------------------------------------------------------------------
@@ -71,76 +51,7 @@ def test_a_cut_reply_does_not_end_in_space_before_the_ellipsis() -> None:
     assert len(fitted) <= WHATSAPP_MAX_CHARS
 
 
-# -- prompt_messages -------------------------------------------------------------------------
-
-
-def test_the_prompt_starts_with_the_stores_system_prompt(store: Store) -> None:
-    messages = prompt_messages(store, [], profile_name=None)
-
-    assert len(messages) == 1
-    assert isinstance(messages[0], SystemMessage)
-    assert "Toko Batik Sari" in messages[0].content
-    assert "{store_name}" not in messages[0].content
-
-
-def test_the_customers_profile_name_is_given_to_the_model(store: Store) -> None:
-    (system,) = prompt_messages(store, [], profile_name="Budi")
-
-    assert "Budi" in system.content
-
-
-def test_the_history_follows_the_system_prompt_in_order_as_human_and_ai(store: Store) -> None:
-    history = [
-        history_document("inbound", "Halo, batik tulis ukuran L ada?", 0),
-        history_document("outbound", "Ada kak, harganya Rp350.000", 1),
-        history_document("inbound", "Bisa kirim ke Bandung?", 2),
-    ]
-
-    messages = prompt_messages(store, history, profile_name="Budi")
-
-    assert [type(message) for message in messages] == [
-        SystemMessage,
-        HumanMessage,
-        AIMessage,
-        HumanMessage,
-    ]
-    assert [message.content for message in messages[1:]] == [
-        "Halo, batik tulis ukuran L ada?",
-        "Ada kak, harganya Rp350.000",
-        "Bisa kirim ke Bandung?",
-    ]
-
-
-def test_a_message_without_text_such_as_a_photo_becomes_an_empty_turn(store: Store) -> None:
-    messages = prompt_messages(store, [history_document("inbound", None, 0)], profile_name=None)
-
-    assert messages[1] == HumanMessage("")
-
-
-def test_no_phone_number_reaches_the_model(store: Store, customer_number: str) -> None:
-    conversation = f"{store.id}:{customer_number}"
-    history = [
-        {**history_document("inbound", "Halo", 0), "conversation_id": conversation},
-        {**history_document("outbound", "Halo kak", 1), "conversation_id": conversation},
-    ]
-
-    messages = prompt_messages(store, history, profile_name="Budi")
-
-    for message in messages:
-        content = str(message.content)
-        for number in (customer_number, store.whatsapp_number):
-            assert number not in content
-            assert number.removeprefix("+") not in content
-
-
-# -- fallback and reply_sent -----------------------------------------------------------------
-
-
-def test_without_an_llm_the_store_says_a_person_will_answer_and_hands_over(store: Store) -> None:
-    draft = fallback_draft(store)
-
-    assert draft.text == store.fallback_reply
-    assert draft.hand_over is HandOverReason.TOOL_FAILURE
+# -- reply_sent -------------------------------------------------------------------------------
 
 
 def test_a_sent_reply_becomes_a_sent_event_with_its_response_time(make_reply: MakeReply) -> None:
@@ -193,6 +104,22 @@ def test_an_unfinished_reply_dates_its_event_at_its_creation(make_reply: MakeRep
 
     assert event.occurred_at == T0 + timedelta(seconds=3)
     assert event.response_seconds == 3.0
+
+
+def test_the_replys_citations_travel_on_the_event(make_reply: MakeReply) -> None:
+    citation = Citation(
+        kind="passage",
+        ref="doc-1:1:0",
+        document_id="doc-1",
+        filename="pengiriman.pdf",
+        locator="page 2",
+        snippet="Pengiriman ke seluruh Indonesia",
+    )
+
+    event = reply_sent(make_reply(citations=[citation]))
+
+    assert event.citations == [citation]
+    assert reply_sent(make_reply()).citations == []
 
 
 def test_a_clock_skewed_reply_never_reports_a_negative_response_time(make_reply: MakeReply) -> None:

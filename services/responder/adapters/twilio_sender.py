@@ -4,6 +4,7 @@ The twilio SDK is blocking (requests), so calls run on a bounded thread pool, ea
 """
 
 import asyncio
+import hashlib
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from functools import partial
@@ -15,7 +16,10 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
 from services.responder.metrics import TWILIO_ERRORS
+from shared.secrets import SecretBox
 from shared.settings import Settings
+from shared.stores import StoreDirectory
+from shared.twilio_accounts import TwilioCredentials, credentials_for
 
 WHATSAPP = "whatsapp:"
 SENDING_THREADS = 32
@@ -26,16 +30,18 @@ class TwilioRefused(Exception):
 
 
 class TwilioSender:
-    def __init__(self, settings: Settings, account_sid: str) -> None:
+    """Sends with one Twilio account, on the thread pool all accounts share."""
+
+    def __init__(
+        self, settings: Settings, credentials: TwilioCredentials, pool: ThreadPoolExecutor
+    ) -> None:
         http = TwilioHttpClient(timeout=settings.twilio_timeout_seconds)
         for scheme in ("https://", "http://"):  # one pooled connection per sending thread
             http.session.mount(scheme, HTTPAdapter(pool_maxsize=SENDING_THREADS))
-        self._client = Client(
-            account_sid, settings.twilio_auth_token.get_secret_value(), http_client=http
-        )
+        self._client = Client(credentials.account_sid, credentials.auth_token, http_client=http)
         if settings.twilio_api_base_url:
             self._client.api.base_url = settings.twilio_api_base_url.rstrip("/")
-        self._pool = ThreadPoolExecutor(max_workers=SENDING_THREADS, thread_name_prefix="twilio")
+        self._pool = pool
 
     async def send(self, *, to: str, sender: str, body: str, status_callback: str) -> str:
         """Returns Twilio's message SID."""
@@ -76,6 +82,30 @@ class TwilioSender:
         except Exception:
             TWILIO_ERRORS.labels("transport").inc()
             raise
+
+
+class TwilioSenders:
+    """The sender for each store: its own Twilio account when it has one, else the global one.
+    One client per account (and token: a rotated token gets a new client), one thread pool."""
+
+    def __init__(self, settings: Settings, stores: StoreDirectory, secrets: SecretBox) -> None:
+        self._settings = settings
+        self._stores = stores
+        self._secrets = secrets
+        self._senders: dict[tuple[str, str], TwilioSender] = {}
+        self._pool = ThreadPoolExecutor(max_workers=SENDING_THREADS, thread_name_prefix="twilio")
+
+    async def for_store(self, store_id: str) -> TwilioSender | None:
+        """None when the store has no account of its own and no global one is configured."""
+        store = await self._stores.by_id(store_id)
+        credentials = credentials_for(store, self._settings, self._secrets)
+        if credentials is None:
+            return None
+        token_digest = hashlib.sha256(credentials.auth_token.encode()).hexdigest()
+        key = (credentials.account_sid, token_digest)
+        if key not in self._senders:
+            self._senders[key] = TwilioSender(self._settings, credentials, self._pool)
+        return self._senders[key]
 
     def close(self) -> None:
         self._pool.shutdown(wait=False)

@@ -1,0 +1,452 @@
+"""How the bot answers one customer message; the responder and `balas ask` both come here.
+
+1. Hand-over rules that need no model: the customer asks for a person, a policy keyword, a
+   streak of negative messages, or outside business hours when the bot should not answer then.
+2. The answer: with an LLM, the retrieved passages and the commerce tools go to the model, which
+   ends by calling `answer` (reply, cited ids, whether it could answer); without one, the best
+   passage and any order or product look-up are phrased as the answer, with their source.
+3. Guardrails on the reply, then the streak of replies that cited nothing, then the
+   outside-hours note and the greeting.
+"""
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import structlog
+from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
+from pydantic import BaseModel, Field, ValidationError
+
+from services.responder import handover, prompting
+from services.responder.adapters.llm import ChatModel, ToolSpec
+from services.responder.commerce_tools import CommerceTools, ToolResult, find_order_numbers
+from services.responder.guardrails import Allowed, check_reply, domain_of
+from services.responder.metrics import ANSWERS, GUARDRAIL_REPLACEMENTS
+from services.responder.repository import Draft
+from services.responder.service import fit_for_whatsapp
+from services.responder.wording import Phrase, detect_language, hand_over_text, phrase
+from shared.bot_settings import BotSettings, Language
+from shared.events import Citation, HandOverReason, LlmUsage
+from shared.knowledge.embeddings import build_embedder
+from shared.knowledge.retrieval import Passage, Retriever
+from shared.mongo import Database
+from shared.settings import Settings
+from shared.stores import Store
+from shared.woocommerce_sync import cache_max_age
+
+log = structlog.get_logger(__name__)
+
+PASSAGES = 5  # retrieved per question
+TOOL_ROUNDS = 3  # model turns at most; the last one must answer
+ORDER_LOOKUPS = 2  # order numbers looked up per message offline
+SNIPPET_CHARS = 200
+OFFLINE_EXCERPT_CHARS = 700
+# Cached WooCommerce data older than its bound is still answered, marked "as of" its last sync.
+# The bound is what reconciliation guarantees; with reconciliation off, webhooks alone keep the
+# cache fresh, and a day-old entry is worth the warning.
+WEBHOOKS_ONLY_MAX_AGE = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class Question:
+    """One customer message and what the rules need to know about its conversation."""
+
+    store: Store
+    settings: BotSettings
+    text: str
+    asked_at: datetime
+    history: Sequence[Mapping[str, Any]]  # oldest first, ending with this message
+    profile_name: str | None = None
+    customer_number: str | None = None  # None in the sandbox: no order look-ups
+    new_conversation: bool = False
+    ungrounded_before: int = 0  # the bot's latest replies in a row that cited nothing
+    sentiments: Sequence[str | None] = ()  # the customer's latest labels, newest first
+
+
+class AnswerCall(BaseModel):
+    """Your reply to the customer. Call this exactly once, last."""
+
+    reply: str = Field(description="The WhatsApp message to send to the customer.")
+    cited_ids: list[str] = Field(
+        default_factory=list,
+        description="Ids of the passages (P1, ...) and tool results (T1, ...) the reply uses.",
+    )
+    could_answer: bool = Field(
+        True,
+        description="False when the passages and tool results do not hold what the customer "
+        "asked, so a person must take over.",
+    )
+
+
+class OrderStatusCall(BaseModel):
+    """Look up the status of one of this customer's orders by its number."""
+
+    order_number: str = Field(max_length=40, description="The order number, e.g. 1042.")
+
+
+class SearchProductsCall(BaseModel):
+    """Search the store's products: names, prices, stock."""
+
+    query: str = Field(max_length=200, description="What the customer is looking for.")
+
+
+def _tool_spec(name: str, model: type[BaseModel]) -> ToolSpec:
+    return {
+        "type": "function",
+        "function": {
+            "name": name,
+            "description": model.__doc__ or name,
+            "parameters": model.model_json_schema(),
+        },
+    }
+
+
+ANSWER_SPEC = _tool_spec(prompting.ANSWER_TOOL, AnswerCall)
+ORDER_STATUS_SPEC = _tool_spec(prompting.ORDER_STATUS_TOOL, OrderStatusCall)
+SEARCH_PRODUCTS_SPEC = _tool_spec(prompting.SEARCH_PRODUCTS_TOOL, SearchProductsCall)
+
+
+@dataclass
+class Facts:
+    """What an answer drew on: passages by label, tool results by label, and failures."""
+
+    passages: dict[str, Passage] = field(default_factory=dict)
+    tools: dict[str, ToolResult] = field(default_factory=dict)
+    tool_failed: bool = False
+
+    def add_tool(self, result: ToolResult) -> str:
+        label = f"T{len(self.tools) + 1}"
+        self.tools[label] = result
+        return label
+
+    def citations(self, cited: Sequence[str]) -> list[Citation]:
+        """The cited passages that were retrieved (others are dropped), then every tool result."""
+        chosen = [label for label in dict.fromkeys(cited) if label in self.passages]
+        found = [passage_citation(self.passages[label]) for label in chosen]
+        return found + [tool_citation(result) for result in self.tools.values()]
+
+    def reference(self) -> str:
+        texts = [passage.text for passage in self.passages.values()]
+        for result in self.tools.values():
+            texts += [result.summary, json.dumps(result.data, ensure_ascii=False, default=str)]
+        return "\n".join(texts)
+
+
+def passage_citation(passage: Passage) -> Citation:
+    return Citation(
+        kind="passage",
+        ref=passage.chunk_id,
+        document_id=passage.document_id,
+        filename=passage.filename,
+        locator=passage.locator,
+        snippet=passage.text[:SNIPPET_CHARS],
+    )
+
+
+def tool_citation(result: ToolResult) -> Citation:
+    return Citation(kind="tool", ref=result.tool, snippet=result.summary[:SNIPPET_CHARS])
+
+
+class Answerer:
+    def __init__(
+        self, retriever: Retriever, chat: ChatModel | None, tools: CommerceTools | None
+    ) -> None:
+        self._retriever = retriever
+        self._chat = chat
+        self._tools = tools
+
+    async def answer(self, question: Question) -> Draft:
+        settings = question.settings
+        language = detect_language(question.text, settings.default_language)
+        hours = settings.business_hours
+        open_now = hours.is_open(question.asked_at, question.store.timezone)
+        reason = self._rule_hand_over(question)
+        engine = "rule"
+        if reason is not None:
+            text = hand_over_text(reason, language, settings.fallback_reply)
+            draft = Draft(text=text, hand_over=reason)
+        elif not open_now and not hours.answer_outside_hours:
+            draft = Draft(text="", hand_over=HandOverReason.OUTSIDE_HOURS)
+        else:
+            facts = Facts()
+            if self._chat is None:
+                engine = "offline"
+                draft = await self._offline(question, language, facts)
+            else:
+                engine = "llm"
+                try:
+                    draft = await self._with_model(self._chat, question, language, facts)
+                except Exception as error:
+                    # A customer waits on WhatsApp: an unreachable model must not leave them
+                    # unanswered (retries would take minutes, then dead-letter the message).
+                    log.warning("LLM failed; answering offline", error=type(error).__name__)
+                    engine, facts = "offline_fallback", Facts()
+                    draft = await self._offline(question, language, facts)
+                    if not draft.grounded and draft.hand_over is None:
+                        draft = _handing_over(draft, HandOverReason.TOOL_FAILURE, language)
+            draft = self._after_answer(draft, language, question, facts)
+        ANSWERS.labels(engine, str(draft.grounded).lower()).inc()
+        if not open_now:
+            note = hours.outside_hours_message or phrase(language, Phrase.OUTSIDE_HOURS)
+            draft = draft.model_copy(
+                update={
+                    "text": _paragraphs(draft.text, note),
+                    "hand_over": draft.hand_over or HandOverReason.OUTSIDE_HOURS,
+                }
+            )
+        if question.new_conversation and settings.greeting:
+            joiner = " " if settings.greeting_placement == "prepend" else "\n"
+            draft = draft.model_copy(update={"text": f"{settings.greeting}{joiner}{draft.text}"})
+        return draft.model_copy(update={"text": fit_for_whatsapp(draft.text)})
+
+    def _rule_hand_over(self, question: Question) -> HandOverReason | None:
+        rules = question.settings.hand_over
+        if rules.customer_request and handover.asks_for_a_person(question.text):
+            return HandOverReason.CUSTOMER_REQUEST
+        if handover.policy_keyword(question.text, rules.keywords):
+            return HandOverReason.POLICY
+        if handover.negative_streak(question.sentiments, rules.negative_sentiment_streak):
+            return HandOverReason.NEGATIVE_SENTIMENT
+        return None
+
+    async def _passages(self, question: Question, facts: Facts) -> list[Passage]:
+        passages = await self._retriever.search(question.store.id, question.text, k=PASSAGES)
+        facts.passages = {f"P{index}": p for index, p in enumerate(passages, start=1)}
+        return passages
+
+    # -- with a model ------------------------------------------------------------------------
+
+    async def _with_model(
+        self, chat: ChatModel, question: Question, language: Language, facts: Facts
+    ) -> Draft:
+        passages = await self._passages(question, facts)
+        specs = self._offered_tools(question)
+        prompt = prompting.build_prompt(
+            question.store.name,
+            question.settings,
+            question.history or [{"direction": "inbound", "text": question.text}],
+            question.profile_name,
+            passages,
+            tools=[spec["function"]["name"] for spec in specs],
+        )
+        messages: list[BaseMessage] = list(prompt.messages)
+        usage: LlmUsage | None = None
+        message = AIMessage("")
+        for round_ in range(TOOL_ROUNDS):
+            last = round_ == TOOL_ROUNDS - 1
+            choice = prompting.ANSWER_TOOL if last else "required"
+            turn = await chat.respond(messages, [*specs, ANSWER_SPEC], choice)
+            usage = _added(usage, turn.usage)
+            message = turn.message
+            calls = message.tool_calls
+            if not calls or any(call["name"] == prompting.ANSWER_TOOL for call in calls):
+                break
+            messages.append(message)
+            for call in calls:
+                content = await self._run_tool(call["name"], call["args"], question, facts)
+                messages.append(ToolMessage(content=content, tool_call_id=call["id"] or ""))
+        answer = final_answer(message)
+        if answer is None:  # the model never answered: say so and let a person take over
+            reason = HandOverReason.TOOL_FAILURE
+            text = hand_over_text(reason, language, question.settings.fallback_reply)
+            return Draft(text=text, hand_over=reason, llm=usage)
+        citations = facts.citations(answer.cited_ids)
+        draft = Draft(text=answer.reply, llm=usage, citations=citations, grounded=bool(citations))
+        draft = self._guarded(draft, prompt.instructions, question, language, facts)
+        if not answer.could_answer and draft.hand_over is None:
+            draft = _handing_over(draft, HandOverReason.MISSING_KNOWLEDGE, language)
+        return draft
+
+    def _offered_tools(self, question: Question) -> list[ToolSpec]:
+        if self._tools is None or question.store.woocommerce is None:
+            return []
+        specs = [SEARCH_PRODUCTS_SPEC]
+        if question.customer_number:
+            specs.insert(0, ORDER_STATUS_SPEC)
+        return specs
+
+    async def _run_tool(
+        self, name: str, arguments: dict[str, Any], question: Question, facts: Facts
+    ) -> str:
+        """Run one tool the model called; the customer's number comes from us, never the model."""
+        tools, customer = self._tools, question.customer_number
+        try:
+            if tools and customer and name == prompting.ORDER_STATUS_TOOL:
+                number = OrderStatusCall.model_validate(arguments).order_number
+                result = await tools.order_status(question.store, customer, number)
+            elif tools and name == prompting.SEARCH_PRODUCTS_TOOL:
+                query = SearchProductsCall.model_validate(arguments).query
+                result = await tools.search_products(question.store, query)
+            else:
+                return json.dumps({"ok": False, "error": f"no tool named {name!r}"})
+        except ValidationError:
+            return json.dumps({"ok": False, "error": "invalid arguments"})
+        except Exception as error:
+            log.warning("commerce tool failed", tool=name, error=type(error).__name__)
+            facts.tool_failed = True
+            return json.dumps({"ok": False, "error": "the look-up failed; tell the customer"})
+        label = facts.add_tool(result)
+        payload = {
+            "id": label,
+            "ok": result.ok,
+            "summary": result.summary,
+            "data": result.data,
+            "refused_reason": result.refused_reason,
+        }
+        return json.dumps(payload, ensure_ascii=False, default=str)
+
+    # -- without a model ---------------------------------------------------------------------
+
+    async def _offline(self, question: Question, language: Language, facts: Facts) -> Draft:
+        """The facts we can find, each phrased with its source; nothing found: hand over."""
+        parts: list[str] = []
+        if self._tools and self._offered_tools(question):
+            parts += await self._offline_lookups(self._tools, question, facts)
+        passages = await self._passages(question, facts)
+        cited: list[str] = []
+        if passages:
+            cited.append("P1")
+            parts.append(according_to(passages[0], language))
+        if not parts:
+            reason = HandOverReason.MISSING_KNOWLEDGE
+            text = hand_over_text(reason, language, question.settings.fallback_reply)
+            return Draft(text=text, hand_over=reason)
+        citations = facts.citations(cited)
+        return Draft(text="\n\n".join(parts), citations=citations, grounded=True)
+
+    async def _offline_lookups(
+        self, tools: CommerceTools, question: Question, facts: Facts
+    ) -> list[str]:
+        """Order numbers in the message are looked up (the customer's own orders only);
+        otherwise the message is tried as a product search."""
+        store, customer = question.store, question.customer_number
+        found: list[str] = []
+        try:
+            numbers = find_order_numbers(question.text)[:ORDER_LOOKUPS]
+            if numbers and customer:
+                for number in numbers:
+                    result = await tools.order_status(store, customer, number)
+                    facts.add_tool(result)
+                    found.append(result.summary)
+            elif not numbers:
+                result = await tools.search_products(store, question.text)
+                if result.ok:
+                    facts.add_tool(result)
+                    found.append(result.summary)
+        except Exception as error:
+            log.warning("commerce look-up failed", error=type(error).__name__)
+            facts.tool_failed = True
+        return found
+
+    # -- after any answer --------------------------------------------------------------------
+
+    def _guarded(
+        self,
+        draft: Draft,
+        instructions: str,
+        question: Question,
+        language: Language,
+        facts: Facts,
+    ) -> Draft:
+        """The model's reply as it may go out, or a safe reply and a hand-over (policy)."""
+        store = question.store
+        allowed = Allowed(
+            instructions=instructions,
+            # The store's own contacts and links may come from its persona too.
+            reference=f"{facts.reference()}\n{instructions}",
+            own_numbers=tuple(n for n in (question.customer_number, store.whatsapp_number) if n),
+            domains=tuple(
+                d for d in (domain_of(store.woocommerce.url if store.woocommerce else None),) if d
+            ),
+        )
+        checked = check_reply(draft.text, allowed)
+        if checked.violation is None:
+            return draft.model_copy(update={"text": checked.text})
+        log.warning("reply replaced by the guardrails", store=store.id, why=checked.violation)
+        GUARDRAIL_REPLACEMENTS.labels(checked.violation).inc()
+        reason = HandOverReason.POLICY
+        text = hand_over_text(reason, language, question.settings.fallback_reply)
+        return Draft(text=text, hand_over=reason, llm=draft.llm)
+
+    def _after_answer(
+        self, draft: Draft, language: Language, question: Question, facts: Facts
+    ) -> Draft:
+        """Hand over after a failed look-up or too many replies in a row that cited nothing."""
+        if draft.hand_over is not None:
+            return draft
+        reason = None
+        if facts.tool_failed:
+            reason = HandOverReason.TOOL_FAILURE
+        elif handover.ungrounded_streak(
+            question.ungrounded_before,
+            draft.grounded,
+            question.settings.hand_over.ungrounded_streak,
+        ):
+            reason = HandOverReason.MISSING_KNOWLEDGE
+        return draft if reason is None else _handing_over(draft, reason, language)
+
+
+def build_answerer(db: Database, settings: Settings) -> Answerer:
+    """The answerer of a process: the LLM and embeddings when configured, else offline."""
+    return Answerer(
+        Retriever(db, build_embedder(settings)),
+        ChatModel(settings) if settings.llm_configured else None,
+        CommerceTools(db, cache_max_age(settings) or WEBHOOKS_ONLY_MAX_AGE),
+    )
+
+
+def final_answer(message: AIMessage) -> AnswerCall | None:
+    """The `answer` call's arguments; a plain-text reply (a model or server that ignores tools)
+    is taken as an answer that cites nothing."""
+    for call in message.tool_calls:
+        if call["name"] == prompting.ANSWER_TOOL:
+            try:
+                return AnswerCall.model_validate(call["args"])
+            except ValidationError:
+                return None
+    text = message.text.strip()
+    return AnswerCall(reply=text) if text else None
+
+
+def _handing_over(draft: Draft, reason: HandOverReason, language: Language) -> Draft:
+    """The model's reply stands; the customer learns that a person continues, and one will."""
+    follow_up = phrase(language, Phrase.TEAM_FOLLOWS)
+    return draft.model_copy(
+        update={"text": _paragraphs(draft.text, follow_up), "hand_over": reason, "grounded": False}
+    )
+
+
+def according_to(passage: Passage, language: Language) -> str:
+    if passage.heading:
+        source = passage.heading
+    else:
+        name = passage.filename.rsplit(".", 1)[0].replace("_", " ").replace("-", " ")
+        source = phrase(language, Phrase.SOURCE_DOCUMENT).format(name=" ".join(name.split()))
+    return phrase(language, Phrase.ACCORDING_TO).format(source=source, text=_excerpt(passage.text))
+
+
+def _excerpt(text: str) -> str:
+    """The passage up to a sentence end within the first 700 characters."""
+    text = " ".join(text.split())
+    if len(text) <= OFFLINE_EXCERPT_CHARS:
+        return text
+    cut = text[:OFFLINE_EXCERPT_CHARS]
+    end = max(cut.rfind(". "), cut.rfind("! "), cut.rfind("? "))
+    return cut[: end + 1] if end > 0 else cut.rstrip() + "…"
+
+
+def _paragraphs(*texts: str) -> str:
+    return "\n\n".join(text for text in texts if text)
+
+
+def _added(total: LlmUsage | None, turn: LlmUsage) -> LlmUsage:
+    if total is None:
+        return turn
+    return LlmUsage(
+        model=turn.model,
+        latency_seconds=total.latency_seconds + turn.latency_seconds,
+        prompt_tokens=total.prompt_tokens + turn.prompt_tokens,
+        completion_tokens=total.completion_tokens + turn.completion_tokens,
+    )

@@ -1,0 +1,69 @@
+"""When the bot steps aside for a person, by the store's hand-over rules.
+
+Customer requests are recognised by phrasings in Indonesian and English ("mau bicara dengan
+admin", "sambungkan ke CS", "bukan bot", "talk to a human", "real person"); policy keywords
+are matched as whole words; sentiment comes from the enricher's labels on stored messages.
+"""
+
+import re
+from collections.abc import Sequence
+
+_VERB = (
+    r"(?:bicara|berbicara|ngomong|ngobrol|chat|chatting|hubungi|hubungkan|dihubungkan|"
+    r"sambungkan|disambungkan|sambungin|minta|telepon|telpon|talk|speak|connect|transfer|"
+    r"reach|contact|get)"
+)
+_PERSON = (
+    r"(?:admin|adminnya|cs|customer\s*service|orang|manusia|operator|agen|agent|petugas|"
+    r"staf|staff|owner|pemilik|manager|manajer|human|person|someone|somebody|representative|"
+    r"supervisor)"
+)
+_FILLER = (
+    r"(?:me|to|with|a|an|the|your|real|live|actual|dengan|sama|ke|kepada|sm|dgn|ama|seorang|"
+    r"salah|satu|langsung|aja|saja|dong|ya)"
+)
+_CUSTOMER_REQUEST = re.compile(
+    "|".join(
+        [
+            rf"\b{_VERB}\s+(?:{_FILLER}\s+){{0,3}}{_PERSON}\b",
+            r"\b(?:orang|manusia)\s+(?:asli|beneran|sungguhan)\b",
+            r"\b(?:bukan|jangan|no|not)\s+(?:sama\s+|dengan\s+|a\s+|the\s+)?(?:bot|robot|mesin)\b",
+            r"\b(?:real|live|actual)\s+(?:person|human|agent|people)\b",
+        ]
+    ),
+    re.IGNORECASE,
+)
+NEGATIVE = "negative"
+
+
+def asks_for_a_person(text: str) -> bool:
+    return _CUSTOMER_REQUEST.search(text) is not None
+
+
+def policy_keyword(text: str, keywords: Sequence[str]) -> str | None:
+    """The first configured keyword the message contains as whole words (any case)."""
+    lowered = " ".join(text.lower().split())
+    for keyword in keywords:
+        if re.search(rf"(?<!\w){re.escape(keyword)}(?!\w)", lowered):
+            return keyword
+    return None
+
+
+def negative_streak(sentiments: Sequence[str | None], streak: int) -> bool:
+    """True when the customer's last `streak` messages are all labelled negative.
+
+    `sentiments` are newest first and start with the message being answered; the enricher may
+    not have labelled that one yet, and then the streak is counted from the one before.
+    """
+    if streak <= 0:
+        return False
+    labels = list(sentiments)
+    if labels and labels[0] is None:
+        labels = labels[1:]
+    window = labels[:streak]
+    return len(window) == streak and all(label == NEGATIVE for label in window)
+
+
+def ungrounded_streak(earlier: int, grounded_now: bool, streak: int) -> bool:
+    """True when this reply would be the `streak`-th in a row that cites nothing."""
+    return streak > 0 and not grounded_now and earlier + 1 >= streak

@@ -1,0 +1,103 @@
+"""What the bot says by itself, in the customer's language (Indonesian or English)."""
+
+import re
+from enum import StrEnum
+
+from shared.bot_settings import Language
+from shared.events import HandOverReason
+
+_WORD = re.compile(r"[a-z]+")
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+# Frequent function words that tell the two languages apart in short chat messages.
+_INDONESIAN = _words(
+    "apa apakah ada aja aku bagaimana barang belum berapa bisa boleh dan dari dengan di gak "
+    "gimana ini itu jam juga kak kakak kalau kami kapan ke kenapa kok mau mana min mohon nggak "
+    "ngga pesanan saya sudah tidak tolong udah untuk yang ya dong sih nih ongkir harga kirim "
+    "terima kasih halo selamat pagi siang sore malam"
+)
+_ENGLISH = _words(
+    "a an and any are can could do does for have hello hi how i is it me my of on order please "
+    "price ship shipping the there this to want what when where which why will with would you "
+    "your thanks thank morning evening"
+)
+
+
+def detect_language(text: str, default: Language) -> Language:
+    """The customer's language by its function words; `default` when neither side wins."""
+    words = _WORD.findall(text.lower())
+    indonesian = sum(word in _INDONESIAN for word in words)
+    english = sum(word in _ENGLISH for word in words)
+    if indonesian > english:
+        return Language.ID
+    if english > indonesian:
+        return Language.EN
+    return default
+
+
+class Phrase(StrEnum):
+    DONT_KNOW = "dont_know"
+    PASSING_ON = "passing_on"
+    SORRY_PASSING_ON = "sorry_passing_on"
+    CANNOT_HELP = "cannot_help"
+    OUTSIDE_HOURS = "outside_hours"
+    TEAM_FOLLOWS = "team_follows"
+    ACCORDING_TO = "according_to"
+    SOURCE_DOCUMENT = "source_document"
+
+
+PHRASES: dict[Language, dict[Phrase, str]] = {
+    Language.ID: {
+        Phrase.DONT_KNOW: "Maaf, saya belum punya informasi tentang itu. "
+        "Tim kami akan segera membantu Anda di sini.",
+        Phrase.PASSING_ON: "Baik, saya teruskan ke tim kami. "
+        "Mohon ditunggu, admin kami akan segera membalas di sini.",
+        Phrase.SORRY_PASSING_ON: "Mohon maaf atas ketidaknyamanannya. Saya teruskan ke tim kami; "
+        "admin kami akan segera membalas di sini.",
+        Phrase.CANNOT_HELP: "Maaf, saya tidak bisa membantu dengan itu. "
+        "Tim kami akan menindaklanjuti pesan Anda.",
+        Phrase.OUTSIDE_HOURS: "Saat ini di luar jam operasional kami; "
+        "tim kami akan menindaklanjuti pesan Anda begitu kami buka.",
+        Phrase.TEAM_FOLLOWS: "Tim kami akan melanjutkan percakapan ini dengan Anda di sini.",
+        Phrase.ACCORDING_TO: "Menurut {source} kami: {text}",
+        Phrase.SOURCE_DOCUMENT: "dokumen {name}",
+    },
+    Language.EN: {
+        Phrase.DONT_KNOW: "Sorry, I don't have information about that yet. "
+        "Someone from our team will help you here shortly.",
+        Phrase.PASSING_ON: "Sure, I'm passing you on to our team. "
+        "Please wait, a person will reply here shortly.",
+        Phrase.SORRY_PASSING_ON: "We're sorry for the trouble. I'm passing you on to our team; "
+        "a person will reply here shortly.",
+        Phrase.CANNOT_HELP: "Sorry, I can't help with that. "
+        "Our team will follow up on your message.",
+        Phrase.OUTSIDE_HOURS: "We're outside our business hours right now; "
+        "our team will follow up on your message when we open.",
+        Phrase.TEAM_FOLLOWS: "Someone from our team will continue this conversation with you here.",
+        Phrase.ACCORDING_TO: "According to our {source}: {text}",
+        Phrase.SOURCE_DOCUMENT: "{name} document",
+    },
+}
+
+_HAND_OVER_PHRASE = {
+    HandOverReason.CUSTOMER_REQUEST: Phrase.PASSING_ON,
+    HandOverReason.MISSING_KNOWLEDGE: Phrase.DONT_KNOW,
+    HandOverReason.NEGATIVE_SENTIMENT: Phrase.SORRY_PASSING_ON,
+    HandOverReason.POLICY: Phrase.CANNOT_HELP,
+    HandOverReason.TOOL_FAILURE: Phrase.DONT_KNOW,
+    HandOverReason.OUTSIDE_HOURS: Phrase.OUTSIDE_HOURS,
+}
+
+
+def phrase(language: Language, which: Phrase) -> str:
+    return PHRASES[language][which]
+
+
+def hand_over_text(reason: HandOverReason, language: Language, fallback: str | None) -> str:
+    """What the bot says when it hands over without an answer: the store's fallback reply if
+    it set one, else a built-in text for the reason."""
+    return fallback or phrase(language, _HAND_OVER_PHRASE[reason])

@@ -1,0 +1,292 @@
+"""How a store's bot speaks and when it steps aside: persona, tone, language, business hours,
+hand-over rules, greeting and fallback reply.
+
+Stored per store in `bot_settings` (`_id` = store id) with a `version` that grows by one on every
+save; a save names the version it edits, so two admins editing at once cannot overwrite each
+other silently (the second gets `StaleVersion`). Every saved version is also kept in
+`bot_settings_history`. A store that never saved any gets `default_settings(store)`, built from the
+store's own `system_prompt` and `fallback_reply`, so stores created before bot settings existed
+keep speaking as they did.
+
+The responder reads the settings for every message, so a saved change applies to the next one.
+"""
+
+from __future__ import annotations
+
+import itertools
+from datetime import datetime, time
+from enum import StrEnum
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pymongo.errors import DuplicateKeyError
+
+from shared.events import utcnow
+from shared.mongo import BOT_SETTINGS, BOT_SETTINGS_HISTORY, Database, Session, in_transaction
+
+if TYPE_CHECKING:
+    from shared.stores import Store
+
+DEFAULT_SYSTEM_PROMPT = (
+    "You are the friendly customer-service assistant of {store_name}, an online shop. "
+    "Answer briefly and politely in the customer's language (Indonesian or English). "
+    "Never invent prices, stock, orders or policies; if you do not know, say so and offer a human."
+)
+DEFAULT_FALLBACK_REPLY = (
+    "Terima kasih atas pesan Anda! Tim kami akan segera membalas. / "
+    "Thank you for your message! Our team will reply shortly."
+)
+DEFAULT_POLICY_KEYWORDS = ("pengacara", "lawyer", "somasi", "polisi", "police", "ylki")
+
+
+class Tone(StrEnum):
+    FRIENDLY = "friendly"
+    FORMAL = "formal"
+    CASUAL = "casual"
+
+
+class Language(StrEnum):
+    ID = "id"
+    EN = "en"
+
+
+class Weekday(StrEnum):
+    """In `datetime.weekday()` order."""
+
+    MONDAY = "monday"
+    TUESDAY = "tuesday"
+    WEDNESDAY = "wednesday"
+    THURSDAY = "thursday"
+    FRIDAY = "friday"
+    SATURDAY = "saturday"
+    SUNDAY = "sunday"
+
+
+WEEKDAYS = list(Weekday)
+
+
+class OpeningPeriod(BaseModel):
+    """Open from `start` until just before `end`, local time; use 23:59 for "until midnight"."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    start: time
+    end: time
+
+    @model_validator(mode="after")
+    def _end_after_start(self) -> OpeningPeriod:
+        if self.end <= self.start:
+            raise ValueError(f"end {self.end:%H:%M} must be after start {self.start:%H:%M}")
+        return self
+
+    def holds(self, moment: time) -> bool:
+        return self.start <= moment < self.end
+
+
+class BusinessHours(BaseModel):
+    """When people answer. Outside these hours the bot either answers and promises a person's
+    follow-up, or only says so (`answer_outside_hours`); either way it hands over."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool = Field(False, description="False: always open, nothing handed over for hours.")
+    timezone: str | None = Field(None, description="IANA name; None: the store's timezone.")
+    days: dict[Weekday, list[OpeningPeriod]] = Field(
+        default_factory=dict, description="Opening periods per weekday; a missing day is closed."
+    )
+    answer_outside_hours: bool = True
+    outside_hours_message: str | None = Field(
+        None, max_length=500, description="Said outside hours; None: a built-in text."
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, name: str | None) -> str | None:
+        if name is not None:
+            try:
+                ZoneInfo(name)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError(f"unknown timezone {name!r}") from None
+        return name
+
+    @field_validator("days")
+    @classmethod
+    def _no_overlaps(
+        cls, days: dict[Weekday, list[OpeningPeriod]]
+    ) -> dict[Weekday, list[OpeningPeriod]]:
+        for day, periods in days.items():
+            ordered = sorted(periods, key=lambda period: period.start)
+            for earlier, later in itertools.pairwise(ordered):
+                if later.start < earlier.end:
+                    raise ValueError(f"{day.value}: opening periods overlap")
+        return days
+
+    def is_open(self, moment: datetime, store_timezone: str) -> bool:
+        if not self.enabled:
+            return True
+        local = moment.astimezone(ZoneInfo(self.timezone or store_timezone))
+        periods = self.days.get(WEEKDAYS[local.weekday()], [])
+        return any(period.holds(local.time()) for period in periods)
+
+
+Keyword = Annotated[str, Field(min_length=1, max_length=60)]
+
+
+class HandOverRules(BaseModel):
+    """When the bot passes the conversation to a person; a streak of 0 turns that rule off."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    customer_request: bool = Field(True, description="Hand over when the customer asks for one.")
+    negative_sentiment_streak: int = Field(
+        3, ge=0, le=20, description="Hand over after this many negative customer messages in a row."
+    )
+    ungrounded_streak: int = Field(
+        3, ge=0, le=20, description="Hand over after this many replies in a row citing nothing."
+    )
+    keywords: list[Keyword] = Field(
+        default_factory=lambda: list(DEFAULT_POLICY_KEYWORDS),
+        max_length=100,
+        description="A customer message containing one is handed over (reason `policy`).",
+    )
+
+    @field_validator("keywords")
+    @classmethod
+    def _normalised(cls, keywords: list[str]) -> list[str]:
+        cleaned = (" ".join(keyword.lower().split()) for keyword in keywords)
+        return list(dict.fromkeys(keyword for keyword in cleaned if keyword))
+
+
+class BotSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    persona: str = Field(
+        DEFAULT_SYSTEM_PROMPT,
+        min_length=1,
+        max_length=4000,
+        description="The bot's instructions; `{store_name}` becomes the store's name.",
+    )
+    tone: Tone = Tone.FRIENDLY
+    default_language: Language = Field(
+        Language.ID, description="Used when the customer's language cannot be told."
+    )
+    business_hours: BusinessHours = Field(default_factory=BusinessHours)
+    hand_over: HandOverRules = Field(default_factory=HandOverRules)
+    greeting: str | None = Field(
+        None, max_length=500, description="Said on the first message of a new conversation."
+    )
+    greeting_placement: Literal["prepend", "own_line"] = Field(
+        "own_line", description="Before the answer on the same line, or on a line of its own."
+    )
+    fallback_reply: str | None = Field(
+        None,
+        max_length=1000,
+        description="Said when the bot hands over without an answer; None: a built-in text "
+        "in the customer's language.",
+    )
+
+    @field_validator("greeting", "fallback_reply")
+    @classmethod
+    def _blank_is_none(cls, text: str | None) -> str | None:
+        return text.strip() or None if text is not None else None
+
+    def rendered_persona(self, store_name: str) -> str:
+        return self.persona.replace("{store_name}", store_name)
+
+
+class SavedBotSettings(BaseModel):
+    """The settings in force for a store; version 0 means none were ever saved (defaults)."""
+
+    store_id: str
+    version: int
+    settings: BotSettings
+    updated_at: datetime | None = None
+
+
+class StaleVersion(Exception):
+    """The save named a version that is no longer the current one."""
+
+    def __init__(self, current: int) -> None:
+        super().__init__(f"the settings changed meanwhile; the current version is {current}")
+        self.current = current
+
+
+def default_settings(store: Store) -> BotSettings:
+    """What a store that never saved bot settings gets: its own prompt and fallback text."""
+    custom_fallback = (
+        store.fallback_reply if store.fallback_reply != DEFAULT_FALLBACK_REPLY else None
+    )
+    return BotSettings(persona=store.system_prompt, fallback_reply=custom_fallback)
+
+
+class BotSettingsRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def current(self, store: Store) -> SavedBotSettings:
+        document = await self._db[BOT_SETTINGS].find_one({"_id": store.id})
+        if document is None:
+            return SavedBotSettings(store_id=store.id, version=0, settings=default_settings(store))
+        return _saved(document)
+
+    async def save(
+        self, store_id: str, settings: BotSettings, expected_version: int
+    ) -> SavedBotSettings:
+        """Replace the settings if `expected_version` is still current; raises StaleVersion."""
+        saved = SavedBotSettings(
+            store_id=store_id,
+            version=expected_version + 1,
+            settings=settings,
+            updated_at=utcnow(),
+        )
+        fields = {
+            "version": saved.version,
+            "settings": settings.model_dump(mode="json"),
+            "updated_at": saved.updated_at,
+        }
+
+        async def write(session: Session) -> None:
+            collection = self._db[BOT_SETTINGS]
+            if expected_version == 0:
+                await collection.insert_one({"_id": store_id, **fields}, session=session)
+            else:
+                result = await collection.update_one(
+                    {"_id": store_id, "version": expected_version},
+                    {"$set": fields},
+                    session=session,
+                )
+                if result.matched_count == 0:
+                    raise StaleVersion(await self._version(store_id))
+            history = {"_id": f"{store_id}:{saved.version}", "store_id": store_id, **fields}
+            await self._db[BOT_SETTINGS_HISTORY].insert_one(history, session=session)
+
+        try:
+            await in_transaction(self._db, write)
+        except DuplicateKeyError:  # someone saved the first version meanwhile
+            raise StaleVersion(await self._version(store_id)) from None
+        return saved
+
+    async def history(self, store_id: str, limit: int = 20) -> list[SavedBotSettings]:
+        """The saved versions, newest first."""
+        cursor = (
+            self._db[BOT_SETTINGS_HISTORY]
+            .find({"store_id": store_id})
+            .sort("version", -1)
+            .limit(limit)
+        )
+        return [_saved(document) async for document in cursor]
+
+    async def _version(self, store_id: str) -> int:
+        document = await self._db[BOT_SETTINGS].find_one({"_id": store_id}, {"version": 1})
+        return int(document["version"]) if document else 0
+
+
+def _saved(document: dict[str, Any]) -> SavedBotSettings:
+    store_id = document.get("store_id", document["_id"])
+    return SavedBotSettings(
+        store_id=store_id,
+        version=document["version"],
+        settings=BotSettings.model_validate(document["settings"]),
+        updated_at=document.get("updated_at"),
+    )

@@ -1,0 +1,210 @@
+"""When the bot steps aside: hand-over rules, business hours, and the bot settings' validation."""
+
+from datetime import UTC, datetime, time
+
+import pytest
+from pydantic import ValidationError
+
+from services.responder.handover import (
+    asks_for_a_person,
+    negative_streak,
+    policy_keyword,
+    ungrounded_streak,
+)
+from services.responder.wording import detect_language, hand_over_text
+from shared.bot_settings import (
+    DEFAULT_FALLBACK_REPLY,
+    BotSettings,
+    BusinessHours,
+    HandOverRules,
+    Language,
+    OpeningPeriod,
+    default_settings,
+)
+from shared.events import HandOverReason
+from shared.stores import Store
+
+# Monday 6 May 2024
+MONDAY_0300_UTC = datetime(2024, 5, 6, 3, 0, tzinfo=UTC)  # 10:00 in Jakarta
+MONDAY_1200_UTC = datetime(2024, 5, 6, 12, 0, tzinfo=UTC)  # 19:00 in Jakarta
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Saya mau bicara dengan admin",
+        "mau ngobrol sama orang aja",
+        "Tolong sambungkan ke CS dong",
+        "bisa hubungi customer service?",
+        "bukan sama bot ya, saya mau orang asli",
+        "Can I talk to a human please?",
+        "connect me to an agent",
+        "I want a real person",
+    ],
+)
+def test_a_customer_asking_for_a_person_is_recognised(text: str) -> None:
+    assert asks_for_a_person(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ongkir ke Bandung berapa?",
+        "minta dikirim ke alamat orang tua saya",
+        "Admin, batik ukuran L ada?",
+        "How long does shipping take?",
+    ],
+)
+def test_ordinary_questions_are_no_request_for_a_person(text: str) -> None:
+    assert not asks_for_a_person(text)
+
+
+def test_policy_keywords_match_whole_words_in_any_case() -> None:
+    keywords = HandOverRules(keywords=["Refund", " lapor  polisi "]).keywords
+
+    assert keywords == ["refund", "lapor polisi"]
+    assert policy_keyword("Saya minta REFUND sekarang", keywords) == "refund"
+    assert policy_keyword("Saya akan LAPOR\npolisi", keywords) == "lapor polisi"
+    assert policy_keyword("refunded kemarin kok belum masuk", keywords) is None
+
+
+def test_a_negative_streak_counts_the_latest_labelled_messages() -> None:
+    assert negative_streak(["negative", "negative", "negative", "neutral"], 3)
+    assert not negative_streak(["negative", "neutral", "negative", "negative"], 3)
+    assert not negative_streak(["negative", "negative"], 3)  # not enough messages yet
+    assert not negative_streak(["negative"] * 5, 0)  # the rule is off
+
+
+def test_a_message_not_labelled_yet_is_skipped_for_the_streak() -> None:
+    assert negative_streak([None, "negative", "negative"], 2)
+    assert not negative_streak(["negative", None, "negative"], 2)
+
+
+def test_the_ungrounded_streak_hands_over_at_the_nth_reply_citing_nothing() -> None:
+    assert ungrounded_streak(earlier=2, grounded_now=False, streak=3)
+    assert not ungrounded_streak(earlier=1, grounded_now=False, streak=3)
+    assert not ungrounded_streak(earlier=5, grounded_now=True, streak=3)
+    assert not ungrounded_streak(earlier=5, grounded_now=False, streak=0)
+
+
+# -- wording ---------------------------------------------------------------------------------
+
+
+def test_the_customers_language_is_told_by_its_words() -> None:
+    assert detect_language("Kak, ongkir ke Bandung berapa ya?", Language.EN) is Language.ID
+    assert detect_language("How long does shipping take?", Language.ID) is Language.EN
+    assert detect_language("👍", Language.EN) is Language.EN
+
+
+def test_a_hand_over_says_the_stores_fallback_or_a_built_in_text() -> None:
+    built_in = hand_over_text(HandOverReason.CUSTOMER_REQUEST, Language.EN, None)
+
+    assert "person" in built_in
+    assert hand_over_text(HandOverReason.POLICY, Language.ID, "Admin kami segera membalas.") == (
+        "Admin kami segera membalas."
+    )
+
+
+# -- business hours --------------------------------------------------------------------------
+
+
+def weekday_hours(**fields: object) -> BusinessHours:
+    return BusinessHours.model_validate(
+        {"enabled": True, "days": {"monday": [{"start": "09:00", "end": "17:00"}]}, **fields}
+    )
+
+
+def test_business_hours_are_read_in_the_stores_timezone() -> None:
+    hours = weekday_hours()
+
+    assert hours.is_open(MONDAY_0300_UTC, "Asia/Jakarta")
+    assert not hours.is_open(MONDAY_1200_UTC, "Asia/Jakarta")
+    assert not hours.is_open(MONDAY_0300_UTC, "America/New_York")  # Sunday night there
+
+
+def test_the_hours_own_timezone_wins_over_the_stores() -> None:
+    assert weekday_hours(timezone="UTC").is_open(MONDAY_1200_UTC, "Asia/Jakarta")
+
+
+def test_a_day_without_periods_is_closed_and_disabled_hours_are_always_open() -> None:
+    sunday = datetime(2024, 5, 5, 3, 0, tzinfo=UTC)
+
+    assert not weekday_hours().is_open(sunday, "Asia/Jakarta")
+    assert BusinessHours().is_open(sunday, "Asia/Jakarta")
+
+
+def test_the_end_of_a_period_is_no_longer_open() -> None:
+    period = OpeningPeriod(start=time(9), end=time(17))
+
+    assert period.holds(time(9))
+    assert not period.holds(time(17))
+
+
+# -- validation ------------------------------------------------------------------------------
+
+
+def field_errors(error: ValidationError) -> dict[tuple[str | int, ...], str]:
+    return {tuple(item["loc"]): item["msg"] for item in error.errors()}
+
+
+def test_a_period_ending_before_it_starts_is_refused_with_its_field() -> None:
+    with pytest.raises(ValidationError) as refused:
+        BotSettings.model_validate(
+            {"business_hours": {"days": {"friday": [{"start": "17:00", "end": "09:00"}]}}}
+        )
+
+    errors = field_errors(refused.value)
+    assert list(errors) == [("business_hours", "days", "friday", 0)]
+    assert "must be after start" in errors[("business_hours", "days", "friday", 0)]
+
+
+def test_an_unknown_timezone_and_overlapping_periods_are_refused() -> None:
+    with pytest.raises(ValidationError) as refused:
+        BotSettings.model_validate(
+            {
+                "business_hours": {
+                    "timezone": "Asia/Atlantis",
+                    "days": {
+                        "monday": [
+                            {"start": "09:00", "end": "13:00"},
+                            {"start": "12:00", "end": "17:00"},
+                        ]
+                    },
+                }
+            }
+        )
+
+    errors = field_errors(refused.value)
+    assert "unknown timezone" in errors[("business_hours", "timezone")]
+    assert "overlap" in errors[("business_hours", "days")]
+
+
+def test_unknown_fields_tones_and_languages_are_refused() -> None:
+    with pytest.raises(ValidationError) as refused:
+        BotSettings.model_validate({"tone": "sarcastic", "default_language": "fr", "colour": 1})
+
+    assert set(field_errors(refused.value)) == {("tone",), ("default_language",), ("colour",)}
+
+
+def test_a_store_without_saved_settings_keeps_its_own_prompt_and_fallback() -> None:
+    plain = Store(id="s", name="Toko", whatsapp_number="+1")
+    custom = Store(
+        id="s",
+        name="Toko",
+        whatsapp_number="+1",
+        system_prompt="Jawab singkat.",
+        fallback_reply="Nanti ya",
+    )
+
+    assert default_settings(plain).persona == plain.system_prompt
+    assert plain.fallback_reply == DEFAULT_FALLBACK_REPLY
+    assert default_settings(plain).fallback_reply is None  # the built-in, per language
+    assert default_settings(custom).persona == "Jawab singkat."
+    assert default_settings(custom).fallback_reply == "Nanti ya"
+
+
+def test_a_blank_greeting_or_fallback_is_none() -> None:
+    settings = BotSettings(greeting="  ", fallback_reply="")
+
+    assert settings.greeting is None
+    assert settings.fallback_reply is None
