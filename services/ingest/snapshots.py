@@ -5,6 +5,7 @@ the resource at delivery time and its delivery id is new every time. A delivery 
 when its `date_modified_gmt` is newer than the one held: equal is a duplicate, older is stale.
 The decision is one atomic conditional upsert (two racing deliveries cannot both win); a claim
 whose publish then fails is released, so the snapshot is not lost to a later redelivery.
+The REST sync (shared/woocommerce_sync.py) moves the held times forward to what it published.
 """
 
 import uuid
@@ -17,6 +18,7 @@ from pymongo.errors import DuplicateKeyError
 
 from shared.events import utcnow
 from shared.mongo import WOOCOMMERCE_SNAPSHOTS, Database, Document
+from shared.woocommerce_payloads import snapshot_key
 
 
 class Verdict(StrEnum):
@@ -45,7 +47,7 @@ class WooCommerceSnapshots:
         self, store_id: str, resource: str, resource_id: int, modified_at: datetime
     ) -> Claim:
         """Hold `modified_at` if it is newer than what is held (or nothing is)."""
-        key, token = _key(store_id, resource, resource_id), uuid.uuid4().hex
+        key, token = snapshot_key(store_id, resource, resource_id), uuid.uuid4().hex
         older = {"$or": [{"modified_at": {"$lt": modified_at}}, {"modified_at": None}]}
         try:
             previous = await self._collection.find_one_and_update(
@@ -70,7 +72,7 @@ class WooCommerceSnapshots:
 
     async def claim_deletion(self, store_id: str, resource: str, resource_id: int) -> Claim:
         """Mark the resource deleted unless it is already; a later snapshot undeletes it."""
-        key, token = _key(store_id, resource, resource_id), uuid.uuid4().hex
+        key, token = snapshot_key(store_id, resource, resource_id), uuid.uuid4().hex
         try:
             previous = await self._collection.find_one_and_update(
                 {"_id": key, "deleted": {"$ne": True}},
@@ -92,10 +94,6 @@ class WooCommerceSnapshots:
             await self._collection.delete_one(mine)
         else:
             await self._collection.replace_one(mine, claim.previous)
-
-
-def _key(store_id: str, resource: str, resource_id: int) -> str:
-    return f"{store_id}:{resource}:{resource_id}"
 
 
 def _identity(store_id: str, resource: str, resource_id: int) -> Document:

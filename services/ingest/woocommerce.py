@@ -14,6 +14,7 @@ from services.ingest.metrics import WEBHOOKS, WOOCOMMERCE_STALE_SNAPSHOTS
 from services.ingest.snapshots import Claim, Verdict
 from shared.kafka import publish
 from shared.stores import Store
+from shared.woocommerce_payloads import Deletion, Snapshot, Topic, changed_event
 
 log = structlog.get_logger(__name__)
 
@@ -66,7 +67,7 @@ async def on_woocommerce_webhook(store_id: str, request: Request, context: Conte
         return _answer("stale")
     if claim.verdict is Verdict.DUPLICATE:
         return _answer("duplicate")
-    event = forms.changed_event(store.id, topic, snapshot, claim.held_modified_at)
+    event = changed_event(store.id, topic, snapshot, claim.held_modified_at)
     try:
         await publish(context.broker, event)
     except BaseException:
@@ -76,9 +77,9 @@ async def on_woocommerce_webhook(store_id: str, request: Request, context: Conte
 
 
 async def _claim(
-    context: Context, store: Store, topic: forms.Topic, snapshot: forms.Snapshot | forms.Deletion
+    context: Context, store: Store, topic: Topic, snapshot: Snapshot | Deletion
 ) -> Claim:
-    if isinstance(snapshot, forms.Deletion):
+    if isinstance(snapshot, Deletion):
         return await context.snapshots.claim_deletion(store.id, topic.resource, snapshot.id)
     return await context.snapshots.claim(
         store.id, topic.resource, snapshot.id, snapshot.modified_at

@@ -5,9 +5,10 @@ from datetime import UTC, datetime, timedelta
 
 from services.enricher.commerce import on_order_changed, on_product_changed
 from services.ingest.snapshots import Verdict, WooCommerceSnapshots
-from services.ingest.woocommerce_forms import Deletion, Topic, changed_event, parse_body
+from services.ingest.woocommerce_forms import parse_body
 from shared import mongo
 from shared.events import OrderChanged, ProductChanged
+from shared.woocommerce_payloads import Deletion, Topic, changed_event
 from tests.standins.woocommerce_data import body_of, order, product
 
 STORE_ID = "toko-batik"

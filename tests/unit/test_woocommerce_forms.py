@@ -4,13 +4,7 @@ from decimal import Decimal
 import pytest
 
 from services.ingest.woocommerce_forms import (
-    CustomerSnapshot,
-    Deletion,
     MalformedDelivery,
-    OrderSnapshot,
-    ProductSnapshot,
-    Topic,
-    changed_event,
     is_ping,
     parse_body,
     parse_topic,
@@ -21,6 +15,14 @@ from shared.events import (
     OrderChanged,
     ProductChanged,
     decode_event,
+)
+from shared.woocommerce_payloads import (
+    CustomerSnapshot,
+    Deletion,
+    OrderSnapshot,
+    ProductSnapshot,
+    Topic,
+    changed_event,
 )
 from tests.standins.woocommerce_data import body_of, customer, order, product, wc_signature
 

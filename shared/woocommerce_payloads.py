@@ -1,0 +1,240 @@
+"""WooCommerce `wc/v3` resources as pydantic models, and the events they become. No I/O here.
+
+One mapping for both ways a resource reaches Balas: a webhook delivery (ingest) and a page of the
+REST API (`balas woocommerce sync` and the enricher's reconciliation). Both carry the resource as
+the REST API returns it; only the fields Balas uses are read, the rest is ignored. A deleted
+resource's delivery carries only `{"id": N}`. The same snapshot gives the same event, with the
+same `event_id`, whichever way it came, so consumers deduplicate a webhook and a sync alike.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from shared.events import (
+    CustomerChanged,
+    DecimalString,
+    OrderChanged,
+    OrderLineItem,
+    ProductChanged,
+    UtcDateTime,
+    WooCommerceChange,
+    WooCommerceEvent,
+    utcnow,
+    woocommerce_event_id,
+)
+
+Resource = Literal["order", "customer", "product"]
+RESOURCES: tuple[Resource, ...] = ("order", "customer", "product")
+CHANGES: tuple[WooCommerceChange, ...] = ("created", "updated", "deleted", "restored")
+
+
+@dataclass(frozen=True)
+class Topic:
+    resource: Resource
+    change: WooCommerceChange
+
+    @property
+    def deleted(self) -> bool:
+        return self.change == "deleted"
+
+
+def snapshot_key(store_id: str, resource: str, resource_id: int) -> str:
+    """The `_id` of a resource in `woocommerce_snapshots`, the newest modified time published."""
+    return f"{store_id}:{resource}:{resource_id}"
+
+
+def _blank_to_none(value: Any) -> Any:
+    """WooCommerce writes "" for an unset text or price."""
+    return None if value == "" else value
+
+
+Text = Annotated[str | None, BeforeValidator(_blank_to_none)]
+Amount = Annotated[DecimalString | None, BeforeValidator(_blank_to_none)]
+
+
+class _Snapshot(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    id: int = Field(gt=0)
+    date_created_gmt: UtcDateTime | None = None
+    date_modified_gmt: UtcDateTime | None = None
+
+    @model_validator(mode="after")
+    def _has_a_time(self) -> "_Snapshot":
+        if self.date_modified_gmt is None and self.date_created_gmt is None:
+            raise ValueError("date_modified_gmt is missing")
+        return self
+
+    @property
+    def modified_at(self) -> datetime:
+        """When the resource last changed (its creation if WooCommerce gives no modification)."""
+        moment = self.date_modified_gmt or self.date_created_gmt
+        assert moment is not None  # checked by `_has_a_time`
+        return moment
+
+
+class Billing(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    first_name: Text = None
+    last_name: Text = None
+    phone: Text = None
+    email: Text = None
+
+
+class LineItem(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    product_id: int | None = None
+    name: str = ""
+    quantity: int = 0
+    total: DecimalString = "0"
+
+
+class OrderSnapshot(_Snapshot):
+    number: str
+    status: str
+    currency: str = Field(min_length=3, max_length=3)
+    total: DecimalString
+    date_paid_gmt: UtcDateTime | None = None
+    customer_id: int = 0
+    billing: Billing = Field(default_factory=Billing)
+    line_items: list[LineItem] = Field(default_factory=list)
+
+    @field_validator("number", mode="before")
+    @classmethod
+    def _number_as_text(cls, value: Any) -> Any:
+        return str(value) if isinstance(value, int) else value
+
+
+class CustomerSnapshot(_Snapshot):
+    email: Text = None
+    first_name: Text = None
+    last_name: Text = None
+    billing: Billing = Field(default_factory=Billing)
+
+
+class ProductSnapshot(_Snapshot):
+    name: str
+    sku: Text = None
+    permalink: Text = None
+    price: Amount = None
+    regular_price: Amount = None
+    sale_price: Amount = None
+    stock_status: Text = None
+    stock_quantity: int | None = None
+
+
+class Deletion(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    id: int = Field(gt=0)
+
+
+Snapshot = OrderSnapshot | CustomerSnapshot | ProductSnapshot
+SNAPSHOT_MODELS: dict[Resource, type[Snapshot]] = {
+    "order": OrderSnapshot,
+    "customer": CustomerSnapshot,
+    "product": ProductSnapshot,
+}
+
+
+def explain(error: ValidationError) -> str:
+    """A one-line reason naming WooCommerce's field names (never the values: they may be PII)."""
+    problems = []
+    for item in error.errors():
+        field = ".".join(str(part) for part in item["loc"]) or "body"
+        problems.append(f"{field}: {item['msg']}")
+    return "; ".join(problems)
+
+
+def listed_event(store_id: str, resource: Resource, document: Any) -> WooCommerceEvent:
+    """The event of one resource read from the REST API (a ValidationError if it is malformed).
+
+    A listing says nothing about what changed, so the change is `created` while the resource was
+    never modified after its creation and `updated` otherwise; the event id does not depend on it.
+    """
+    snapshot = SNAPSHOT_MODELS[resource].model_validate(document)
+    unchanged = snapshot.date_modified_gmt in (None, snapshot.date_created_gmt)
+    return changed_event(store_id, Topic(resource, "created" if unchanged else "updated"), snapshot)
+
+
+def changed_event(
+    store_id: str, topic: Topic, snapshot: Snapshot | Deletion, held: datetime | None = None
+) -> WooCommerceEvent:
+    """The event of a snapshot; for a deletion `held` is the last snapshot's modified time."""
+    if isinstance(snapshot, Deletion):
+        return _deletion(store_id, topic, snapshot.id, held)
+    common: dict[str, Any] = {
+        "event_id": woocommerce_event_id(
+            store_id, topic.resource, snapshot.id, snapshot.modified_at, deleted=False
+        ),
+        "occurred_at": snapshot.modified_at,
+        "store_id": store_id,
+        "change": topic.change,
+        "modified_at": snapshot.modified_at,
+    }
+    if isinstance(snapshot, OrderSnapshot):
+        return OrderChanged(
+            **common,
+            order_id=snapshot.id,
+            number=snapshot.number,
+            status=snapshot.status,
+            currency=snapshot.currency,
+            total=snapshot.total,
+            customer_id=snapshot.customer_id or None,
+            billing_phone=snapshot.billing.phone,
+            created_at=snapshot.date_created_gmt,
+            paid_at=snapshot.date_paid_gmt,
+            line_items=[OrderLineItem(**item.model_dump()) for item in snapshot.line_items],
+        )
+    if isinstance(snapshot, CustomerSnapshot):
+        return CustomerChanged(
+            **common,
+            customer_id=snapshot.id,
+            email=snapshot.email,
+            first_name=snapshot.first_name,
+            last_name=snapshot.last_name,
+            billing_phone=snapshot.billing.phone,
+        )
+    return ProductChanged(
+        **common,
+        product_id=snapshot.id,
+        name=snapshot.name,
+        sku=snapshot.sku,
+        permalink=snapshot.permalink,
+        price=snapshot.price,
+        regular_price=snapshot.regular_price,
+        sale_price=snapshot.sale_price,
+        stock_status=snapshot.stock_status,
+        stock_quantity=snapshot.stock_quantity,
+    )
+
+
+def _deletion(
+    store_id: str, topic: Topic, resource_id: int, held: datetime | None
+) -> WooCommerceEvent:
+    common: dict[str, Any] = {
+        "event_id": woocommerce_event_id(store_id, topic.resource, resource_id, held, deleted=True),
+        "occurred_at": utcnow(),
+        "store_id": store_id,
+        "change": topic.change,
+        "deleted": True,
+        "modified_at": held,
+    }
+    if topic.resource == "order":
+        return OrderChanged(**common, order_id=resource_id)
+    if topic.resource == "customer":
+        return CustomerChanged(**common, customer_id=resource_id)
+    return ProductChanged(**common, product_id=resource_id)
