@@ -1,12 +1,15 @@
-"""`balas store`: stores, their WhatsApp numbers and WooCommerce connections."""
+"""`balas store`: stores, their WhatsApp numbers, Twilio accounts and WooCommerce connections."""
 
 from typing import Annotated, Any
 
 import typer
+from pydantic import ValidationError
 from rich.markup import escape
 from rich.table import Table
 
 from balas.cli_support import cli_settings, console, with_db
+from services.console.onboarding import OnboardingFailed, Outcome, Step, StoreOnboarding
+from services.console.store_fields import Onboarding
 from shared import mongo
 from shared.secrets import secret_box
 from shared.stores import Store, WooCommerceConnection, connect_woocommerce, save_store
@@ -22,20 +25,22 @@ def store_add(
     system_prompt: Annotated[str | None, typer.Option(help="The bot's instructions.")] = None,
     timezone: Annotated[str, typer.Option(help="IANA timezone.")] = "Asia/Jakarta",
 ) -> None:
-    """Create or update a store."""
-    store = Store(id=store_id, name=name, whatsapp_number=whatsapp_number, timezone=timezone)
+    """Create or update a store, without checking or wiring anything (see `store onboard`)."""
+    fields: dict[str, Any] = {"name": name, "whatsapp_number": whatsapp_number}
+    fields["timezone"] = timezone
     if system_prompt:
-        store = store.model_copy(update={"system_prompt": system_prompt})
-    with_db(lambda db: _save_keeping_woocommerce(db, store))
+        fields["system_prompt"] = system_prompt
+    with_db(lambda db: _save_fields(db, store_id, fields))
     console.print(f"store [bold]{store_id}[/] answers WhatsApp messages to {whatsapp_number}")
 
 
-async def _save_keeping_woocommerce(db: mongo.Database, store: Store) -> None:
-    existing = await db[mongo.STORES].find_one({"_id": store.id}, {"woocommerce": 1})
-    if existing and existing.get("woocommerce"):
-        store = store.model_copy(
-            update={"woocommerce": WooCommerceConnection.model_validate(existing["woocommerce"])}
-        )
+async def _save_fields(db: mongo.Database, store_id: str, fields: dict[str, Any]) -> None:
+    """Set `fields`; whatever else the store has (connections, currency, ...) stays."""
+    existing = await db[mongo.STORES].find_one({"_id": store_id})
+    if existing:
+        store = Store.model_validate(existing).model_copy(update=fields)
+    else:
+        store = Store(id=store_id, **fields)
     await save_store(db, store)
 
 
@@ -70,6 +75,112 @@ def store_woocommerce(
     console.print(
         f"store [bold]{escape(store_id)}[/] takes WooCommerce webhooks at "
         f"/webhooks/woocommerce/{escape(store_id)} (secrets stored encrypted)"
+    )
+
+
+@store_app.command("onboard")
+def store_onboard(
+    store_id: Annotated[str, typer.Option("--id", help="Short id (a-z, 0-9, -): toko-budi.")],
+    name: Annotated[str, typer.Option(help="Name customers know the store by.")],
+    number: Annotated[
+        str | None, typer.Option("--number", help="The WhatsApp sender, E.164 (+6281234567890).")
+    ] = None,
+    buy_number: Annotated[
+        str | None,
+        typer.Option(help="No number yet: buy a local one in this country (ISO code, e.g. US)."),
+    ] = None,
+    area_code: Annotated[str | None, typer.Option(help="Area code of the number to buy.")] = None,
+    woocommerce_url: Annotated[
+        str | None, typer.Option(help="The shop's base URL, e.g. https://toko-budi.example.")
+    ] = None,
+    consumer_key: Annotated[
+        str | None,
+        typer.Option(help="WooCommerce REST API key (ck_...).", envvar="STORE_WOOCOMMERCE_KEY"),
+    ] = None,
+    consumer_secret: Annotated[
+        str | None,
+        typer.Option(help="WooCommerce REST API secret.", envvar="STORE_WOOCOMMERCE_SECRET"),
+    ] = None,
+    twilio_account_sid: Annotated[
+        str | None, typer.Option(help="The store's own Twilio account (default: the global).")
+    ] = None,
+    twilio_auth_token: Annotated[
+        str | None,
+        typer.Option(help="Its auth token.", envvar="STORE_TWILIO_AUTH_TOKEN"),
+    ] = None,
+    timezone: Annotated[str | None, typer.Option(help="IANA timezone (Asia/Jakarta).")] = None,
+    currency: Annotated[str | None, typer.Option(help="ISO 4217 currency (IDR).")] = None,
+    country: Annotated[
+        str | None, typer.Option(help="Default country of customers' numbers (ID).")
+    ] = None,
+) -> None:
+    """Onboard a store, or onboard it again: check WooCommerce and register its webhooks, point
+    the WhatsApp number at Balas at Twilio (or buy one), save it with its secrets encrypted.
+
+    Secrets come from the options, the environment (STORE_WOOCOMMERCE_KEY,
+    STORE_WOOCOMMERCE_SECRET, STORE_TWILIO_AUTH_TOKEN) or a prompt without echo; on a rerun the
+    ones the store holds are used."""
+    held = with_db(lambda db: db[mongo.STORES].find_one({"_id": store_id}))
+    existing = Store.model_validate(held) if held else None
+    values: dict[str, Any] = {"id": store_id, "name": name}
+    optional = {"whatsapp_number": number, "timezone": timezone, "currency": currency}
+    optional["default_country"] = country
+    values |= {key: value for key, value in optional.items() if value is not None}
+    if buy_number:
+        values["buy_number"] = {"country": buy_number, "area_code": area_code}
+    if woocommerce_url:
+        held_woo = existing is not None and existing.woocommerce is not None
+        values["woocommerce"] = {
+            "url": woocommerce_url,
+            "consumer_key": consumer_key or _ask_unless(held_woo, "WooCommerce consumer key"),
+            "consumer_secret": consumer_secret
+            or _ask_unless(held_woo, "WooCommerce consumer secret"),
+        }
+    if twilio_account_sid:
+        held_sid = existing.twilio.account_sid if existing and existing.twilio else None
+        values["twilio"] = {
+            "account_sid": twilio_account_sid,
+            "auth_token": twilio_auth_token
+            or _ask_unless(held_sid == twilio_account_sid, "Twilio auth token"),
+        }
+    try:
+        onboarding = Onboarding.model_validate(values)
+    except ValidationError as error:
+        for problem in error.errors(include_input=False):
+            where = ".".join(str(part) for part in problem["loc"])
+            console.print(f"[red]✗[/] {escape(where)}: {escape(problem['msg'])}")
+        raise typer.Exit(2) from None
+    _run_onboarding(onboarding)
+
+
+def _ask_unless(held: bool, what: str) -> str | None:
+    """None (keep the store's own) when it holds one, else asked for without echo."""
+    return None if held else typer.prompt(what, hide_input=True)
+
+
+def _print_step(step: Step) -> None:
+    mark = "[green]✓[/]" if step.ok else "[red]✗[/]"
+    console.print(f"{mark} {step.step:<12} {escape(step.detail)}")
+
+
+def _run_onboarding(onboarding: Onboarding) -> None:
+    settings = cli_settings()
+
+    async def onboard(db: mongo.Database) -> Outcome:
+        service = StoreOnboarding(settings, db, secret_box(settings))
+        return await service.onboard(onboarding, on_step=_print_step)
+
+    try:
+        outcome: Outcome = with_db(onboard)
+    except OnboardingFailed:
+        console.print(f"[red]store {escape(onboarding.id)} not onboarded[/]: nothing was saved")
+        raise typer.Exit(1) from None
+    store = outcome.store
+    twilio = "its own Twilio account" if store.twilio else "the global Twilio account"
+    woocommerce = "with WooCommerce" if store.woocommerce else "without WooCommerce"
+    console.print(
+        f"store [bold]{escape(store.id)}[/] {'created' if outcome.created else 'onboarded again'}:"
+        f" {escape(store.whatsapp_number)} on {twilio}, {woocommerce}"
     )
 
 

@@ -4,18 +4,9 @@ import time
 
 from pydantic import BaseModel, Field
 
+from shared.bot_settings import DEFAULT_FALLBACK_REPLY, DEFAULT_SYSTEM_PROMPT
 from shared.mongo import STORES, Database
 from shared.secrets import EncryptedSecret
-
-DEFAULT_SYSTEM_PROMPT = (
-    "You are the friendly customer-service assistant of {store_name}, an online shop. "
-    "Answer briefly and politely in the customer's language (Indonesian or English). "
-    "Never invent prices, stock, orders or policies; if you do not know, say so and offer a human."
-)
-DEFAULT_FALLBACK_REPLY = (
-    "Terima kasih atas pesan Anda! Tim kami akan segera membalas. / "
-    "Thank you for your message! Our team will reply shortly."
-)
 
 
 class WooCommerceConnection(BaseModel):
@@ -28,19 +19,28 @@ class WooCommerceConnection(BaseModel):
     webhook_secret: EncryptedSecret
 
 
+class TwilioAccount(BaseModel):
+    """A store's own Twilio account; its auth token is encrypted like every store secret.
+    A store without one uses the global TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN."""
+
+    account_sid: str
+    auth_token: EncryptedSecret
+
+
 class Store(BaseModel):
     id: str = Field(alias="_id")
     name: str
     whatsapp_number: str
     timezone: str = "Asia/Jakarta"
+    currency: str = "IDR"  # ISO 4217
+    default_country: str = "ID"  # ISO 3166-1 alpha-2: customers' numbers written without +
+    # The bot's defaults until bot settings are saved (shared/bot_settings.py: default_settings).
     system_prompt: str = DEFAULT_SYSTEM_PROMPT
     fallback_reply: str = DEFAULT_FALLBACK_REPLY
     woocommerce: WooCommerceConnection | None = None
+    twilio: TwilioAccount | None = None  # None: the global Twilio account
 
     model_config = {"populate_by_name": True}
-
-    def rendered_system_prompt(self) -> str:
-        return self.system_prompt.replace("{store_name}", self.name)
 
 
 class StoreDirectory:

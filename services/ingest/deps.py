@@ -1,5 +1,6 @@
 """What ingest's routes depend on, created once in the lifespan and injected per request."""
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -13,6 +14,7 @@ from services.ingest.snapshots import WooCommerceSnapshots
 from shared.secrets import SecretBox
 from shared.settings import Settings
 from shared.stores import StoreDirectory
+from shared.twilio_accounts import webhook_token
 
 
 @dataclass(frozen=True)
@@ -40,23 +42,43 @@ def reject(endpoint: str, status_code: int, reason: str, detail: str) -> HTTPExc
     return HTTPException(status_code=status_code, detail=detail)
 
 
-async def signed_twilio_form(request: Request, context: Context) -> dict[str, str]:
-    """The webhook's form, once its X-Twilio-Signature matches our public URL and the params.
+def signed_twilio_form(store_number_field: str) -> Callable[..., Awaitable[dict[str, str]]]:
+    """A dependency: the webhook's form, once its X-Twilio-Signature matches our public URL and
+    the params, checked with the token of the account that owns the store's number
+    (`store_number_field`: `To` for inbound messages, `From` for status callbacks).
 
     The URL is rebuilt from PUBLIC_BASE_URL, not from the request, because proxies in front of
-    ingest rewrite scheme and host while Twilio signs the URL it called.
+    ingest rewrite scheme and host while Twilio signs the URL it called. Nothing is published
+    before the signature matched.
     """
-    endpoint = request.url.path
-    signature = request.headers.get("X-Twilio-Signature")
-    if not signature:
-        raise reject(endpoint, 403, "missing_signature", "X-Twilio-Signature header is missing")
-    form = await request.form()
-    url = context.settings.public_base_url.rstrip("/") + endpoint
-    if request.url.query:
-        url += "?" + request.url.query
-    if not context.twilio_validator.validate(url, form, signature):
-        raise reject(endpoint, 403, "bad_signature", "X-Twilio-Signature does not match")
-    return {key: value for key, value in form.items() if isinstance(value, str)}
+
+    async def signed(request: Request, context: Context) -> dict[str, str]:
+        endpoint = request.url.path
+        signature = request.headers.get("X-Twilio-Signature")
+        if not signature:
+            raise reject(endpoint, 403, "missing_signature", "X-Twilio-Signature header is missing")
+        form = await request.form()
+        url = context.settings.public_base_url.rstrip("/") + endpoint
+        if request.url.query:
+            url += "?" + request.url.query
+        validator = await _validator_for(context, form.get(store_number_field))
+        if not validator.validate(url, form, signature):
+            raise reject(endpoint, 403, "bad_signature", "X-Twilio-Signature does not match")
+        return {key: value for key, value in form.items() if isinstance(value, str)}
+
+    return signed
 
 
-SignedTwilioForm = Annotated[dict[str, str], Depends(signed_twilio_form)]
+async def _validator_for(context: IngestContext, address: object) -> RequestValidator:
+    """A store with its own Twilio account is signed with that account's token; any other
+    number (unknown ones too, which the route then answers 404) with TWILIO_AUTH_TOKEN."""
+    if not isinstance(address, str):
+        return context.twilio_validator
+    store = await context.stores.by_number(address.removeprefix("whatsapp:"))
+    if store is None or store.twilio is None:
+        return context.twilio_validator
+    return RequestValidator(webhook_token(store, context.settings, context.secrets))
+
+
+SignedInboundForm = Annotated[dict[str, str], Depends(signed_twilio_form("To"))]
+SignedStatusForm = Annotated[dict[str, str], Depends(signed_twilio_form("From"))]

@@ -4,7 +4,7 @@ from fastapi import APIRouter, Response
 from pydantic import ValidationError
 
 from services.ingest import twilio_forms
-from services.ingest.deps import Context, SignedTwilioForm, reject
+from services.ingest.deps import Context, SignedInboundForm, SignedStatusForm, reject
 from services.ingest.metrics import WEBHOOKS
 from shared.kafka import publish
 from shared.stores import Store
@@ -27,7 +27,7 @@ async def _store_for(context: Context, endpoint: str, number: str) -> Store:
 
 
 @router.post("/whatsapp")
-async def on_whatsapp_message(form: SignedTwilioForm, context: Context) -> Response:
+async def on_whatsapp_message(form: SignedInboundForm, context: Context) -> Response:
     try:
         inbound = twilio_forms.parse_inbound(form)
     except ValidationError as error:
@@ -43,7 +43,7 @@ async def on_whatsapp_message(form: SignedTwilioForm, context: Context) -> Respo
 
 
 @router.post("/status")
-async def on_status_callback(form: SignedTwilioForm, context: Context) -> Response:
+async def on_status_callback(form: SignedStatusForm, context: Context) -> Response:
     try:
         status = twilio_forms.parse_status(form)
     except ValidationError as error:

@@ -1,0 +1,112 @@
+"""A store's WhatsApp number at Twilio: found in the account, pointed at ingest, or bought.
+
+The twilio SDK is blocking (requests): every call runs in a thread, with the Twilio timeout.
+"""
+
+import asyncio
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from twilio.base.exceptions import TwilioException, TwilioRestException
+from twilio.http.http_client import TwilioHttpClient
+from twilio.rest import Client
+
+from shared.settings import Settings
+from shared.twilio_accounts import TwilioCredentials
+
+
+class TwilioNumberError(Exception):
+    """Twilio refused or could not be reached; the message is the reason shown to the admin."""
+
+
+@dataclass(frozen=True)
+class OwnedNumber:
+    sid: str
+    phone_number: str
+    sms_url: str
+    sms_method: str
+
+
+class TwilioNumbers:
+    def __init__(self, settings: Settings, credentials: TwilioCredentials) -> None:
+        http = TwilioHttpClient(timeout=settings.twilio_timeout_seconds)
+        self._client = Client(credentials.account_sid, credentials.auth_token, http_client=http)
+        if settings.twilio_api_base_url:
+            self._client.api.base_url = settings.twilio_api_base_url.rstrip("/")
+
+    async def find(self, phone_number: str) -> OwnedNumber | None:
+        """The account's IncomingPhoneNumber for exactly this E.164 number, if it has one."""
+        listing = await self._call(
+            self._client.incoming_phone_numbers.list, phone_number=phone_number, limit=20
+        )
+        for number in listing:
+            if number.phone_number == phone_number:
+                return _owned(number)
+        return None
+
+    async def point_at(self, number: OwnedNumber, sms_url: str) -> bool:
+        """Incoming messages to `number` are posted to `sms_url`; False if they already were."""
+        if number.sms_url == sms_url and number.sms_method.upper() == "POST":
+            return False
+        context = self._client.incoming_phone_numbers(number.sid)
+        await self._call(context.update, sms_url=sms_url, sms_method="POST")
+        return True
+
+    async def first_available(self, country: str, area_code: str | None) -> str | None:
+        """A local number for sale in `country` (and `area_code`) that can take messages."""
+        local = self._client.available_phone_numbers(country).local
+        options: dict[str, Any] = {"sms_enabled": True, "limit": 1}
+        if area_code:
+            options["area_code"] = area_code
+        offered = await self._call(local.list, **options)
+        return str(offered[0].phone_number) if offered else None
+
+    async def buy(self, phone_number: str, sms_url: str) -> OwnedNumber:
+        bought = await self._call(
+            self._client.incoming_phone_numbers.create,
+            phone_number=phone_number,
+            sms_url=sms_url,
+            sms_method="POST",
+        )
+        return _owned(bought)
+
+    async def _call(self, call: Callable[..., Any], **options: Any) -> Any:
+        try:
+            return await asyncio.to_thread(call, **options)
+        except TwilioException as error:
+            raise TwilioNumberError(_reason(error)) from error
+        except OSError as error:  # requests' connection errors and timeouts are OSErrors
+            raise TwilioNumberError(
+                f"Twilio could not be reached: {type(error).__name__}"
+            ) from None
+
+
+def _owned(number: Any) -> OwnedNumber:
+    return OwnedNumber(
+        sid=str(number.sid),
+        phone_number=str(number.phone_number),
+        sms_url=number.sms_url or "",
+        sms_method=number.sms_method or "POST",
+    )
+
+
+def _reason(error: TwilioException) -> str:
+    """Twilio's own words, with the status; a refused login said plainly."""
+    if isinstance(error, TwilioRestException):
+        status, message = error.status, f"error {error.code}: {error.msg}"
+    else:  # a listing that failed: the SDK raises ("Unable to fetch page", response)
+        response = error.args[1] if len(error.args) > 1 else None
+        status = getattr(response, "status_code", 0)
+        message = _message_of(getattr(response, "text", ""))
+    if status == 401:
+        return "Twilio refused the account SID or auth token (401)"
+    return f"Twilio answered {status}: {message}" if status else f"Twilio failed: {message}"
+
+
+def _message_of(body: str) -> str:
+    try:
+        return str(json.loads(body).get("message", body))
+    except (ValueError, AttributeError):
+        return body[:200]
