@@ -68,6 +68,8 @@ def _kpi_table(
         "first responses",
         "p50 first response",
         "delivery failures",
+        "orders",
+        "paid",
         title=f"KPIs of store {store}",
     )
     for bucket in rows:
@@ -84,6 +86,8 @@ def _kpi_table(
             str(first.get("count", 0)),
             "-" if p50 is None else f"{p50:.1f} s",
             str(bucket.get("delivery", {}).get("failed", 0)),
+            str(bucket.get("orders", {}).get("created", 0)),
+            str(bucket.get("orders", {}).get("paid", 0)),
         )
     return table
 
@@ -191,7 +195,9 @@ def kpi_rebuild(
     first_day, last_day = parse_date(first, "--from"), parse_date(last, "--to")
     if last_day < first_day:
         raise typer.BadParameter("--to is before --from")
-    bootstrap = cli_settings().kafka_bootstrap_servers or ""
+    settings = cli_settings()
+    bootstrap = settings.kafka_bootstrap_servers or ""
+    window = timedelta(days=settings.attribution_window_days)
     with Progress(console=console) as progress:
         task = progress.add_task("reading the event log", total=None)
 
@@ -199,7 +205,15 @@ def kpi_rebuild(
             progress.update(task, completed=done, total=total)
 
         result = with_db(
-            lambda db: rebuild(db, bootstrap, store, first_day, last_day, progress=advance)
+            lambda db: rebuild(
+                db,
+                bootstrap,
+                store,
+                first_day,
+                last_day,
+                progress=advance,
+                attribution_window=window,
+            )
         )
     console.print(
         f"rebuilt store {escape(store)} {first_day}..{last_day}: {result.hours} hour and "

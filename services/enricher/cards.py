@@ -105,4 +105,5 @@ def enriched_event(card: Document, event_id: str, at: datetime) -> ConversationE
         next_action=card.get("next_action"),
         open_order_numbers=(card.get("open_topics") or {}).get("order_numbers", []),
         reopens=card.get("reopens", 0),
+        customer_id=(card.get("customer") or {}).get("id"),
     )

@@ -1,17 +1,24 @@
 """The enricher's caches of WooCommerce orders, customers and products, keyed by WooCommerce id.
 
 Each document is `_id = "<store>:<woocommerce id>"` and holds the newest snapshot seen. A snapshot
-is written only when its modified time is newer than the stored one, in one conditional upsert,
-so redelivery, replay and out-of-order snapshots leave the newest state. A deletion marks the
-document `deleted: true` unless a snapshot newer than the one it deleted is already stored.
+is written only when its modified time is newer than the stored one, so redelivery, replay and
+out-of-order snapshots leave the newest state. A deletion marks the document `deleted: true`
+unless a snapshot newer than the one it deleted is already stored. `synced_at` is the last time a
+snapshot as new as the stored one arrived (a webhook, or the REST reconciliation confirming it):
+the commerce tools report answers from older entries as stale.
+
+Orders and customers also get `billing_e164`, their billing phone in E.164, and the cards of
+the conversations with that number are brought up to date in the same transaction
+(`customers.py`); their `conversations.enriched` snapshots go out through the outbox.
 """
 
-import contextlib
 from datetime import datetime
 from typing import Any
 
-from pymongo.errors import DuplicateKeyError
+from faststream.kafka import KafkaBroker
 
+from services.enricher import outbox
+from services.enricher.customers import country_of, refresh_cards
 from shared.events import CustomerChanged, OrderChanged, ProductChanged, WooCommerceEvent, utcnow
 from shared.mongo import (
     WOOCOMMERCE_CUSTOMERS,
@@ -19,64 +26,129 @@ from shared.mongo import (
     WOOCOMMERCE_PRODUCTS,
     Database,
     Document,
+    Session,
+    in_transaction,
 )
+from shared.phones import normalise
+
+_ORDER_FIELDS = {"number", "status", "currency", "total", "customer_id", "billing_phone"} | {
+    "created_at",
+    "paid_at",
+    "line_items",
+}
+_CUSTOMER_FIELDS = {"email", "first_name", "last_name", "billing_phone"}
+_PRODUCT_FIELDS = {"name", "sku", "permalink", "price", "regular_price", "sale_price"} | {
+    "stock_status",
+    "stock_quantity",
+}
 
 
-async def on_order_changed(event: OrderChanged, db: Database) -> None:
-    fields = event.model_dump(
-        mode="python",
-        include={"number", "status", "currency", "total", "customer_id", "billing_phone"}
-        | {"created_at", "paid_at", "line_items"},
-    )
-    await _apply(db, WOOCOMMERCE_ORDERS, event, event.order_id, fields)
+async def on_order_changed(
+    event: OrderChanged, db: Database, broker: KafkaBroker | None = None
+) -> None:
+    async def apply(session: Session) -> list[str]:
+        country = await country_of(db, session, event.store_id)
+        fields = event.model_dump(mode="python", include=_ORDER_FIELDS)
+        fields["billing_e164"] = normalise(event.billing_phone, country)
+        before = await _write(db, session, WOOCOMMERCE_ORDERS, event, event.order_id, fields)
+        # The cards of the old and the new number, and of the registered customer's number
+        # (their orders show on it whatever number they were placed with).
+        numbers = {_number(before), fields["billing_e164"]}
+        for customer_id in {_field(before, "customer_id"), event.customer_id} - {None}:
+            customer = await db[WOOCOMMERCE_CUSTOMERS].find_one(
+                {"_id": f"{event.store_id}:{customer_id}"}, session=session
+            )
+            numbers.add(_number(customer))
+        return await _refresh(db, session, event, numbers)
+
+    await _publish(db, broker, await in_transaction(db, apply))
 
 
-async def on_customer_changed(event: CustomerChanged, db: Database) -> None:
-    fields = event.model_dump(include={"email", "first_name", "last_name", "billing_phone"})
-    await _apply(db, WOOCOMMERCE_CUSTOMERS, event, event.customer_id, fields)
+async def on_customer_changed(
+    event: CustomerChanged, db: Database, broker: KafkaBroker | None = None
+) -> None:
+    async def apply(session: Session) -> list[str]:
+        country = await country_of(db, session, event.store_id)
+        fields = event.model_dump(include=_CUSTOMER_FIELDS)
+        fields["billing_e164"] = normalise(event.billing_phone, country)
+        before = await _write(db, session, WOOCOMMERCE_CUSTOMERS, event, event.customer_id, fields)
+        return await _refresh(db, session, event, {_number(before), fields["billing_e164"]})
+
+    await _publish(db, broker, await in_transaction(db, apply))
 
 
 async def on_product_changed(event: ProductChanged, db: Database) -> None:
-    fields = event.model_dump(
-        include={"name", "permalink", "price", "regular_price", "sale_price"}
-        | {"stock_status", "stock_quantity"}
+    fields = event.model_dump(include=_PRODUCT_FIELDS)
+    await in_transaction(
+        db,
+        lambda session: _write(db, session, WOOCOMMERCE_PRODUCTS, event, event.product_id, fields),
     )
-    await _apply(db, WOOCOMMERCE_PRODUCTS, event, event.product_id, fields)
 
 
-async def _apply(
+async def _write(
     db: Database,
+    session: Session,
     collection: str,
     event: WooCommerceEvent,
     woocommerce_id: int,
     fields: dict[str, Any],
-) -> None:
-    key = {"_id": f"{event.store_id}:{woocommerce_id}"}
-    identity: Document = {"store_id": event.store_id, "woocommerce_id": woocommerce_id}
+) -> Document | None:
+    """Apply the snapshot if it is the newest; the document as it was before (None if new).
+
+    Inside a transaction, so the read and the write are one step: two racing writers conflict
+    and the driver retries one of them.
+    """
+    key = f"{event.store_id}:{woocommerce_id}"
+    before = await db[collection].find_one({"_id": key}, session=session)
+    held: datetime | None = before.get("modified_at") if before else None
+    now = utcnow()
     if event.deleted:
-        guard = _not_newer_than(event.modified_at)
+        # Deletes the snapshot it was published after, not a newer one (a later restore).
+        if held is not None and (event.modified_at is None or held > event.modified_at):
+            return before
         change: Document = {"deleted": True, "deleted_at": event.occurred_at}
     else:
         assert event.modified_at is not None  # every snapshot has one
-        guard = _older_than(event.modified_at)
-        change = {**fields, "modified_at": event.modified_at, "deleted": False}
-    # A DuplicateKeyError: the stored snapshot is as new or newer, so this one changes nothing.
-    with contextlib.suppress(DuplicateKeyError):
-        await db[collection].update_one(
-            {**key, **guard},
-            {
-                "$set": {**change, "event_id": event.event_id, "cached_at": utcnow()},
-                "$setOnInsert": identity,
-            },
-            upsert=True,
-        )
+        if held is not None and held > event.modified_at:
+            return before  # older than the one held
+        if held is not None and held == event.modified_at:
+            # The same snapshot again (a redelivery, or the reconciliation confirming it).
+            await db[collection].update_one(
+                {"_id": key}, {"$set": {"synced_at": now}}, session=session
+            )
+            return before
+        change = {**fields, "modified_at": event.modified_at, "deleted": False, "synced_at": now}
+    await db[collection].update_one(
+        {"_id": key},
+        {
+            "$set": {**change, "event_id": event.event_id, "cached_at": now},
+            "$setOnInsert": {"store_id": event.store_id, "woocommerce_id": woocommerce_id},
+        },
+        upsert=True,
+        session=session,
+    )
+    return before
 
 
-def _older_than(moment: datetime) -> Document:
-    return {"$or": [{"modified_at": {"$lt": moment}}, {"modified_at": None}]}
+async def _refresh(
+    db: Database, session: Session, event: WooCommerceEvent, numbers: set[str | None]
+) -> list[str]:
+    known = {number for number in numbers if number}
+    return await refresh_cards(db, session, event.store_id, known, event.event_id)
 
 
-def _not_newer_than(moment: datetime | None) -> Document:
-    if moment is None:
-        return {"modified_at": None}
-    return {"$or": [{"modified_at": {"$lte": moment}}, {"modified_at": None}]}
+async def _publish(db: Database, broker: KafkaBroker | None, conversation_ids: list[str]) -> None:
+    """Without a broker (a test, a tool) the facts stay pending for the sweep to publish."""
+    if broker is None:
+        return
+    for conversation_id in conversation_ids:
+        await outbox.publish_pending(db, broker, conversation_id=conversation_id)
+
+
+def _field(document: Document | None, name: str) -> Any:
+    return document.get(name) if document else None
+
+
+def _number(document: Document | None) -> str | None:
+    number = _field(document, "billing_e164")
+    return str(number) if number else None

@@ -29,6 +29,7 @@ from services.enricher.conversation import (
     reply_turn,
     since,
 )
+from services.enricher.customers import commerce_view
 from services.enricher.metrics import CONVERSATIONS_REOPENED
 from services.enricher.summary import ExtractiveSummariser, Summariser, Summary
 from shared.events import (
@@ -139,6 +140,9 @@ async def _update_card(
         changes["revision"] = card.get("revision", 0) + 1
         if summary is not None and _newest_customer_message(card, event):
             changes["summary"] = {**summary.model_dump(), "at": event.occurred_at}
+        if isinstance(event, MessageReceived):
+            # The WooCommerce customer and last orders of this number (customers.py).
+            changes.update(await commerce_view(db, session, event.store_id, event.customer_number))
         card.update(changes)
         changes.update(derived_state(card, now=event.occurred_at))
         card.update(changes)

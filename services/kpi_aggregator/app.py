@@ -1,7 +1,9 @@
-"""kpi_aggregator: rolls events up into per-store hour and day buckets and Prometheus metrics."""
+"""kpi_aggregator: rolls events (WooCommerce orders included) up into per-store hour and day
+buckets and Prometheus metrics."""
 
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from functools import partial
 
 from services.kpi_aggregator.api import routes
@@ -17,12 +19,18 @@ TOPICS = (
     topics.MESSAGES_OUTBOUND,
     topics.WHATSAPP_STATUS,
     topics.CONVERSATIONS_ENRICHED,
+    topics.WOOCOMMERCE_ORDERS,
 )
 
 
 @asynccontextmanager
 async def consumers(runtime: Runtime) -> AsyncIterator[Sequence[Consumer]]:
-    handler = partial(on_events, db=runtime.db, zones=StoreZones(runtime.db))
+    handler = partial(
+        on_events,
+        db=runtime.db,
+        zones=StoreZones(runtime.db),
+        attribution_window=timedelta(days=runtime.settings.attribution_window_days),
+    )
     yield [BatchConsumer(topic_names=TOPICS, handler=handler, **runtime.consumer_options(GROUP))]
 
 

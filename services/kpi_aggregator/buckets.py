@@ -9,9 +9,12 @@ rebuild (`rebuild.py`) both count with these functions, so they give the same nu
 
 import hashlib
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, tzinfo
+from decimal import Decimal
+
+from bson import Decimal128
 
 from shared.events import (
     ConversationClosed,
@@ -121,11 +124,28 @@ class Increments:
     hourly: dict[BucketKey, Counter[str]] = field(default_factory=dict)
     daily: dict[DayKey, Counter[str]] = field(default_factory=dict)
 
-    def add_hour(self, key: BucketKey, name: str, amount: float = 1) -> None:
+    def add_hour(self, key: BucketKey, name: str, amount: float | Decimal = 1) -> None:
         self.hourly.setdefault(key, Counter())[name] += amount  # type: ignore[assignment]
 
-    def add_day(self, key: DayKey, name: str, amount: float = 1) -> None:
+    def add_day(self, key: DayKey, name: str, amount: float | Decimal = 1) -> None:
         self.daily.setdefault(key, Counter())[name] += amount  # type: ignore[assignment]
+
+    def merge(self, other: "Increments") -> None:
+        for key, counts in other.hourly.items():
+            for name, amount in counts.items():
+                self.add_hour(key, name, amount)
+        for day, counts in other.daily.items():
+            for name, amount in counts.items():
+                self.add_day(day, name, amount)
+
+
+def stored_amounts(counts: Mapping[str, float | Decimal]) -> dict[str, object]:
+    """Counts as MongoDB keeps them: money (decimal.Decimal) as Decimal128, exact, so sums do
+    not depend on the order of additions."""
+    return {
+        name: Decimal128(amount) if isinstance(amount, Decimal) else amount
+        for name, amount in counts.items()
+    }
 
 
 def increments(

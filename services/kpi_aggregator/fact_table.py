@@ -1,22 +1,35 @@
 """The `conversation_facts` table in MongoDB: stamps recorded, rows recomputed, rows read."""
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 
 from pymongo import ReplaceOne, UpdateOne
 
 from services.kpi_aggregator import facts
+from services.kpi_aggregator.buckets import customer_hash
 from services.kpi_aggregator.zones import StoreZones
 from shared.events import Event
-from shared.mongo import CONVERSATION_FACT_EVENTS, CONVERSATION_FACTS, Database, Document, Session
+from shared.mongo import (
+    CONVERSATION_FACT_EVENTS,
+    CONVERSATION_FACTS,
+    KPI_ORDERS,
+    Database,
+    Document,
+    Session,
+)
 
 
 async def record_facts(db: Database, session: Session, events: Sequence[Event]) -> int:
-    """Keep the stamps of `events` (each `event_id` once) and recompute the rows they touch;
-    the number of rows written. Idempotent: a row is a function of the stored stamps."""
+    """Keep the stamps of `events` and recompute the rows they touch (`record_stamps`, then
+    `refresh_rows`); the number of rows written."""
+    return await refresh_rows(db, session, await record_stamps(db, session, events))
+
+
+async def record_stamps(db: Database, session: Session, events: Sequence[Event]) -> list[Document]:
+    """Keep the stamps of `events`, each `event_id` once; the stamps (new or not) of the batch."""
     new = [found for event in events if (found := facts.stamp(event)) is not None]
     if not new:
-        return 0
+        return []
     recorded_at = datetime.now(UTC)
     await db[CONVERSATION_FACT_EVENTS].bulk_write(
         [
@@ -29,9 +42,29 @@ async def record_facts(db: Database, session: Session, events: Sequence[Event]) 
         ],
         session=session,
     )
-    by_conversation: dict[str, list[Document]] = {}
+    return new
+
+
+async def refresh_rows(
+    db: Database,
+    session: Session,
+    new: Sequence[Document],
+    customers: Iterable[tuple[str, str]] = (),
+) -> int:
+    """Recompute the rows the stamps `new` touch, and every row of the customers (store, customer
+    hash) whose attributed orders changed; idempotent, a row is a function of what is stored.
+    The number of rows written."""
+    by_conversation: dict[str, list[Document] | None] = {}
     for s in new:
-        by_conversation.setdefault(s["conversation_id"], []).append(s)
+        touched = by_conversation.setdefault(s["conversation_id"], [])
+        if touched is not None:
+            touched.append(s)
+    for store_id, hashed in set(customers):
+        conversations = await db[CONVERSATION_FACTS].distinct(
+            "conversation_id", {"store_id": store_id, "customer_hash": hashed}, session=session
+        )
+        for conversation_id in conversations:
+            by_conversation[conversation_id] = None  # all of its rows
     writes: list[ReplaceOne[Document]] = []
     for conversation_id, fresh in by_conversation.items():
         stamps = await (
@@ -39,13 +72,26 @@ async def record_facts(db: Database, session: Session, events: Sequence[Event]) 
             .find({"conversation_id": conversation_id}, session=session)
             .to_list()
         )
+        orders = await _orders_of(db, session, stamps, conversation_id)
         writes += [
             ReplaceOne({"_id": row["_id"]}, row, upsert=True)
-            for row in facts.rows_of(stamps, fresh)
+            for row in facts.rows_of(stamps, fresh, orders)
         ]
     if writes:
         await db[CONVERSATION_FACTS].bulk_write(writes, session=session)
     return len(writes)
+
+
+async def _orders_of(
+    db: Database, session: Session, stamps: Sequence[Document], conversation_id: str
+) -> list[Document]:
+    """The customer's orders that some closed session may be credited with."""
+    if not any(s["kind"] == "closed" for s in stamps):
+        return []
+    store_id = stamps[0]["store_id"]
+    hashed = customer_hash(facts.customer_number(conversation_id))
+    query = {"store_id": store_id, "customer_hash": hashed, "handler": {"$ne": None}}
+    return await db[KPI_ORDERS].find(query, session=session).to_list()
 
 
 async def facts_between(db: Database, store_id: str, first: date, last: date) -> list[Document]:

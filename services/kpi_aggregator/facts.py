@@ -12,8 +12,10 @@ import csv
 import io
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
+from services.kpi_aggregator.buckets import customer_hash
 from shared.events import (
     ConversationClosed,
     ConversationEnriched,
@@ -24,8 +26,8 @@ from shared.events import (
 )
 from shared.mongo import Document
 
-# Columns of the CSV export, in order. The planned ones stay empty until their data exists
-# (CSAT and order attribution come with later issues).
+# Columns of the CSV export, in order. The planned one stays empty until its data exists
+# (CSAT comes with a later issue).
 COLUMNS: tuple[str, ...] = (
     "conversation_id",
     "store_id",
@@ -48,8 +50,9 @@ COLUMNS: tuple[str, ...] = (
     "csat_score",
     "attributed_orders",
     "attributed_revenue",
+    "attributed_currency",
 )
-PLANNED_COLUMNS = ("csat_score", "attributed_orders", "attributed_revenue")
+PLANNED_COLUMNS = ("csat_score",)
 
 
 def stored_time(moment: datetime) -> datetime:
@@ -122,8 +125,14 @@ def in_session(moment: datetime, start: datetime | None, closed_at: datetime) ->
     return after_start and moment <= closed_at
 
 
-def fact_row(closed: Document, start: datetime | None, stamps: Sequence[Document]) -> Document:
-    """The row of the session `closed` ends (a `closed` stamp), from the conversation's stamps."""
+def fact_row(
+    closed: Document,
+    start: datetime | None,
+    stamps: Sequence[Document],
+    orders: Sequence[Document] = (),
+) -> Document:
+    """The row of the session `closed` ends (a `closed` stamp), from the conversation's stamps
+    and its customer's orders (`kpi_orders` documents)."""
     closed_at: datetime = closed["at"]
     inside = sorted(
         (s for s in stamps if in_session(s["at"], start, closed_at)),
@@ -136,10 +145,16 @@ def fact_row(closed: Document, start: datetime | None, stamps: Sequence[Document
     first = sent[0] if sent else None
     hand_over = next((s["hand_over"] for s in replies if s.get("hand_over")), None)
     reopens = {s["_id"] for s in stamps if s["kind"] == "reopened" and s["closed_at"] == closed_at}
+    attributed = [
+        order
+        for order in orders
+        if _attributes(order) and in_session(order["attributed_at"], start, closed_at)
+    ]
     return {
         "_id": row_id(closed["conversation_id"], closed_at),
         "conversation_id": closed["conversation_id"],
         "store_id": closed["store_id"],
+        "customer_hash": customer_hash(customer_number(closed["conversation_id"])),
         "opened_at": start if closed.get("opened_at") is not None else None,
         "closed_at": closed_at,
         "outcome": closed["outcome"],
@@ -159,8 +174,39 @@ def fact_row(closed: Document, start: datetime | None, stamps: Sequence[Document
         "sentiment_trend": latest["sentiment_trend"] if latest else None,
         "snapshot_revision": latest["revision"] if latest else None,
         "csat_score": None,
-        "attributed_orders": None,
-        "attributed_revenue": None,
+        "attributed_orders": len(attributed),
+        **_revenue(attributed),
+    }
+
+
+def customer_number(conversation_id: str) -> str:
+    """The customer's number in a conversation id (`<store>:<number>`)."""
+    return conversation_id.rsplit(":", 1)[-1]
+
+
+def _attributes(order: Document) -> bool:
+    """A paid order, not deleted, that the customer's messages attribute to a conversation."""
+    return (
+        order.get("handler") is not None
+        and order.get("paid_at") is not None
+        and not order.get("deleted")
+        and order.get("attributed_at") is not None
+    )
+
+
+def _revenue(orders: Sequence[Document]) -> Document:
+    """The attributed orders' totals: one amount in one currency (several, `;`-separated,
+    in currency order, for a store that sells in more than one)."""
+    sums: dict[str, Decimal] = {}
+    for order in orders:
+        currency = order.get("currency") or "unknown"
+        sums[currency] = sums.get(currency, Decimal(0)) + Decimal(order.get("total") or "0")
+    if not sums:
+        return {"attributed_revenue": None, "attributed_currency": None}
+    currencies = sorted(sums)
+    return {
+        "attributed_revenue": ";".join(str(sums[currency]) for currency in currencies),
+        "attributed_currency": ";".join(currencies),
     }
 
 
@@ -175,15 +221,20 @@ def _first_response(first: Document | None, opened_at: datetime | None) -> float
     return max(0.0, (replied_at - opened_at).total_seconds())
 
 
-def rows_of(stamps: Sequence[Document], new: Iterable[Document] | None = None) -> list[Document]:
-    """The rows of one conversation's closed sessions (only those `new` stamps touch, if given)."""
+def rows_of(
+    stamps: Sequence[Document],
+    new: Iterable[Document] | None = None,
+    orders: Sequence[Document] = (),
+) -> list[Document]:
+    """The rows of one conversation's closed sessions (only those `new` stamps touch, if given),
+    with the attributed orders among `orders` (the customer's `kpi_orders` documents)."""
     closes = [s for s in stamps if s["kind"] == "closed"]
     fresh = None if new is None else list(new)
     rows = []
     for closed in closes:
         start = session_start(closed, closes)
         if fresh is None or _touches(closed, start, fresh):
-            rows.append(fact_row(closed, start, stamps))
+            rows.append(fact_row(closed, start, stamps, orders))
     return rows
 
 

@@ -1,12 +1,15 @@
 """The KPI aggregator folds each batch of events into hour and day buckets in one transaction."""
 
 from collections.abc import Mapping, Sequence
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from pymongo import UpdateOne
 
 from services.kpi_aggregator import buckets, metrics
-from services.kpi_aggregator.fact_table import record_facts
+from services.kpi_aggregator.commerce import DEFAULT_ATTRIBUTION_WINDOW, count_orders
+from services.kpi_aggregator.fact_table import record_stamps, refresh_rows
+from services.kpi_aggregator.orders import OrderFact
 from services.kpi_aggregator.zones import UTC_ZONE, StoreZones
 from shared.events import Event
 from shared.mongo import (
@@ -30,23 +33,35 @@ def ledger_id(event: Event) -> str:
     return f"{GROUP}:{event.event_id}"
 
 
-async def on_events(events: Sequence[Event], db: Database, zones: StoreZones | None = None) -> None:
+async def on_events(
+    events: Sequence[Event],
+    db: Database,
+    zones: StoreZones | None = None,
+    attribution_window: timedelta = DEFAULT_ATTRIBUTION_WINDOW,
+) -> None:
     """Exactly-once counting: the batch's event ids are claimed in the same transaction as the
-    increments, so a redelivered or replayed event adds nothing. The conversation fact rows
-    are recomputed in the same transaction."""
+    increments, so a redelivered or replayed event adds nothing. Orders are counted by state
+    (`commerce.py`: what a record should count minus what it counted), and the conversation
+    fact rows are recomputed, in the same transaction."""
     zone_of = await (zones or StoreZones(db)).lookup(event.store_id for event in events)
 
-    async def apply(session: Session) -> tuple[list[Event], list[buckets.CustomerHour]]:
+    async def apply(
+        session: Session,
+    ) -> tuple[list[Event], list[buckets.CustomerHour], list[tuple[str, OrderFact]]]:
         fresh = await claim_events(db, session, events)
         counted, new_hours = await count_claimed(db, session, fresh, zone_of)
-        await write_increments(db, session, counted, zone_of)
         # All of the batch, not only the fresh: stamps are kept once per event id, and an
-        # event a rebuild claimed first still reaches the fact table.
-        await record_facts(db, session, events)
-        return fresh, new_hours
+        # event a rebuild claimed first still reaches the fact table. Orders read the stamps.
+        stamps = await record_stamps(db, session, events)
+        orders = await count_orders(db, session, events, zone_of, attribution_window)
+        counted.merge(orders.increments)
+        await write_increments(db, session, counted, zone_of)
+        await refresh_rows(db, session, stamps, orders.customers)
+        return fresh, new_hours, orders.changes
 
-    fresh, new_hours = await in_transaction(db, apply)
+    fresh, new_hours, order_changes = await in_transaction(db, apply)
     metrics.export(fresh, new_hours)
+    metrics.export_orders(order_changes)
 
 
 async def claim_events(db: Database, session: Session, events: Sequence[Event]) -> list[Event]:
@@ -79,7 +94,7 @@ async def write_increments(
     hourly = [
         UpdateOne(
             {"_id": buckets.bucket_id(store_id, hour)},
-            {"$inc": dict(counts), "$setOnInsert": hour_identity(store_id, hour)},
+            {"$inc": buckets.stored_amounts(counts), "$setOnInsert": hour_identity(store_id, hour)},
             upsert=True,
         )
         for (store_id, hour), counts in counted.hourly.items()
@@ -87,7 +102,10 @@ async def write_increments(
     daily = [
         UpdateOne(
             {"_id": buckets.day_id(store_id, day)},
-            {"$inc": dict(counts), "$setOnInsert": day_identity(store_id, day, zone_of)},
+            {
+                "$inc": buckets.stored_amounts(counts),
+                "$setOnInsert": day_identity(store_id, day, zone_of),
+            },
             upsert=True,
         )
         for (store_id, day), counts in counted.daily.items()

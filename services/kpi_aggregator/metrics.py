@@ -5,6 +5,7 @@ from collections.abc import Iterable
 from prometheus_client import Counter, Histogram
 
 from services.kpi_aggregator.buckets import FIRST_RESPONSE_BOUNDS, CustomerHour
+from services.kpi_aggregator.orders import Amount, OrderFact
 from shared.events import (
     ConversationClosed,
     ConversationReopened,
@@ -45,6 +46,35 @@ BOT_RESOLUTIONS_REOPENED = Counter(
     "Bot resolutions the customer reopened within the reopen window.",
     ["store"],
 )
+
+
+ORDERS = Counter(
+    "balas_kpi_orders_total",
+    "Orders created, paid, refunded or cancelled (WooCommerce), each once.",
+    ["store", "state"],
+)
+REVENUE = Counter(
+    "balas_kpi_revenue_total",
+    "Paid orders' totals, by currency (refunds not subtracted).",
+    ["store", "currency"],
+)
+_ORDER_STATES = {"orders.created", "orders.paid", "orders.refunded", "orders.cancelled"}
+
+
+def export_orders(changes: Iterable[tuple[str, OrderFact]]) -> None:
+    """The net change of each figure (a payment time corrected by an older snapshot moves the
+    order between buckets and nets to zero here); counters only grow, so a net fall (a deleted
+    order) is left to the buckets."""
+    net: dict[tuple[str, str], Amount] = {}
+    for store_id, (_, name, amount) in changes:
+        net[(store_id, name)] = net.get((store_id, name), 0) + amount
+    for (store_id, name), amount in net.items():
+        if amount <= 0:
+            continue
+        if name in _ORDER_STATES:
+            ORDERS.labels(store_id, name.removeprefix("orders.")).inc(float(amount))
+        elif name.startswith("revenue.") and name.endswith(".paid"):
+            REVENUE.labels(store_id, name.split(".")[1]).inc(float(amount))
 
 
 def export(fresh: Iterable[Event], new_customer_hours: Iterable[CustomerHour]) -> None:

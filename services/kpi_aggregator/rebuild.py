@@ -1,23 +1,39 @@
 """Recompute a store's KPI buckets for a range of local dates from the event log.
 
-A rebuild does not trust what is stored: it reads `whatsapp.inbound`, `messages.outbound` and
-`whatsapp.status` from Kafka, keeps the store's events (each `event_id` once), counts them with
-the aggregator's own pure functions (`buckets.py`), and in one transaction replaces the store's
-hour buckets and day buckets of the range. Ledgers are not read, only written: the rebuild
-claims what it counted, so the live aggregator never counts those events (or those customers'
-hours and days) a second time, and it applies, like the live aggregator would, the part of a
-newly claimed event that belongs outside the range (a reply answered the day after).
+A rebuild does not trust what is stored: it reads `whatsapp.inbound`, `messages.outbound`,
+`whatsapp.status`, `conversations.enriched` and `woocommerce.orders` from Kafka, keeps the
+store's events (each `event_id` once), counts them with the aggregator's own pure functions
+(`buckets.py`, `orders.py`), and in one transaction replaces the store's hour buckets and day
+buckets of the range. Ledgers are not read, only written: the rebuild claims what it counted,
+so the live aggregator never counts those events (or those customers' hours and days) a second
+time, and it applies, like the live aggregator would, the part of a newly claimed event that
+belongs outside the range (a reply answered the day after).
+
+Orders are counted by state, so the rebuild reads the orders topic from its beginning (an
+order's payment or refund in the range may follow snapshots from long before), replays each
+order's record (`orders.replay`), and reads the conversations far enough back to attribute
+every order it counts. The rebuilt records replace the stored ones; where they differ, the
+difference outside the range is added to those buckets, as live aggregation would have.
 """
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from aiokafka.structs import ConsumerRecord
+from pymongo import ReplaceOne
 
-from services.kpi_aggregator import buckets
+from services.kpi_aggregator import buckets, facts
+from services.kpi_aggregator.commerce import (
+    DEFAULT_ATTRIBUTION_WINDOW,
+    claim_document,
+    count_claim,
+    store_countries,
+    update_claims,
+)
 from services.kpi_aggregator.handlers import (
     claim_events,
     count_claimed,
@@ -25,15 +41,26 @@ from services.kpi_aggregator.handlers import (
     hour_identity,
     write_increments,
 )
+from services.kpi_aggregator.orders import (
+    Conversion,
+    OrderRecord,
+    conversions,
+    counted_facts,
+    difference,
+    order_facts,
+    order_key,
+    replay,
+)
 from services.kpi_aggregator.zones import StoreZones
 from shared import kafka, topics
 from shared.consumer import PermanentError, decode
-from shared.events import Event
+from shared.events import Event, OrderChanged
 from shared.mongo import (
     KPI_CUSTOMER_DAYS,
     KPI_CUSTOMER_HOURS,
     KPI_DAILY,
     KPI_HOURLY,
+    KPI_ORDERS,
     Database,
     Document,
     Session,
@@ -41,12 +68,13 @@ from shared.mongo import (
     in_transaction,
 )
 
-TOPICS = (
+CONVERSATION_TOPICS = (
     topics.WHATSAPP_INBOUND,
     topics.MESSAGES_OUTBOUND,
     topics.WHATSAPP_STATUS,
     topics.CONVERSATIONS_ENRICHED,
 )
+TOPICS = (*CONVERSATION_TOPICS, topics.WOOCOMMERCE_ORDERS)
 # An event's buckets are never later than the moment it was published (record timestamp), so
 # the scan may start at the range's start; the margin covers clocks of different hosts.
 CLOCK_MARGIN = timedelta(hours=24)
@@ -111,29 +139,100 @@ async def rebuild(
     first: date,
     last: date,
     progress: Progress = lambda done, total: None,
+    attribution_window: timedelta = DEFAULT_ATTRIBUTION_WINDOW,
 ) -> Rebuilt:
     """Recompute and replace the store's hour and day buckets of local dates first..last."""
     if last < first:
         raise ValueError("the range ends before it starts")
     span = DateRange(store_id, first, last, await StoreZones(db).zone(store_id))
-    events, read = await read_store_events(bootstrap, store_id, span.start - CLOCK_MARGIN, progress)
+    logged, orders_read = await read_store_events(
+        bootstrap, store_id, None, progress, (topics.WOOCOMMERCE_ORDERS,)
+    )
+    snapshots = [event for event in logged if isinstance(event, OrderChanged)]
+    country = (await store_countries(db, None, [store_id]))[store_id]
+    since = _conversations_since(span, replay(snapshots, [], country, attribution_window))
+    events, read = await read_store_events(
+        bootstrap,
+        store_id,
+        since - attribution_window - CLOCK_MARGIN,
+        lambda done, total: progress(orders_read + done, orders_read + total),
+        CONVERSATION_TOPICS,
+    )
     counted = [event for event in events if span.touches(event)]
+    stamps = [found for event in events if (found := facts.stamp(event)) is not None]
+    records = replay(snapshots, stamps, country, attribution_window)
     in_range = recompute(counted, span)
-    await in_transaction(db, lambda session: _replace(db, session, span, counted, in_range))
-    return Rebuilt(read, len(counted), len(in_range.hourly), len(in_range.daily))
+    in_range.merge(_in_range(record_increments(records.values(), span.zone), span))
+    await in_transaction(
+        db, lambda session: _replace(db, session, span, counted, in_range, records)
+    )
+    ordering = sum(1 for event in snapshots if _touches(records, event, span))
+    return Rebuilt(
+        orders_read + read, len(counted) + ordering, len(in_range.hourly), len(in_range.daily)
+    )
+
+
+def _conversations_since(span: DateRange, records: dict[str, OrderRecord]) -> datetime:
+    """How far back conversations must be read: the range's start, or the creation of an
+    order whose figures reach into the range, if earlier."""
+    created = [
+        record.created_at
+        for record in records.values()
+        if record.created_at is not None and _record_in_range(record, span)
+    ]
+    return min([span.start, *created])
+
+
+def _record_in_range(record: OrderRecord, span: DateRange) -> bool:
+    moments = [moment for moment, _, _ in order_facts(record)]
+    return any(
+        span.has_hour(buckets.hour_start(moment))
+        or span.has_day(buckets.local_date(moment, span.zone))
+        for moment in moments
+    )
+
+
+def _touches(records: dict[str, OrderRecord], event: OrderChanged, span: DateRange) -> bool:
+    record = records.get(order_key(event.store_id, event.order_id))
+    return record is not None and _record_in_range(record, span)
+
+
+def record_increments(records: Iterable[OrderRecord], zone: ZoneInfo) -> buckets.Increments:
+    """Every figure of the orders `records` and of the conversions they make, from scratch."""
+    counted = buckets.Increments()
+    claims: dict[str, Conversion] = {}
+    for record in records:
+        for moment, name, amount in order_facts(record):
+            counted.add_hour((record.store_id, buckets.hour_start(moment)), name, amount)
+            counted.add_day((record.store_id, buckets.local_date(moment, zone)), name, amount)
+        claims.update(conversions(record, zone))
+    for claim in claims.values():
+        count_claim(claim_document(claim), 1, counted)
+    return counted
+
+
+def _in_range(counted: buckets.Increments, span: DateRange) -> buckets.Increments:
+    return buckets.Increments(
+        hourly={key: counts for key, counts in counted.hourly.items() if span.has_hour(key[1])},
+        daily={key: counts for key, counts in counted.daily.items() if span.has_day(key[1])},
+    )
 
 
 async def read_store_events(
-    bootstrap: str, store_id: str, since: datetime, progress: Progress
+    bootstrap: str,
+    store_id: str,
+    since: datetime | None,
+    progress: Progress,
+    topic_names: Sequence[str] = CONVERSATION_TOPICS,
 ) -> tuple[list[Event], int]:
-    """The store's events in the log stamped since `since`, each `event_id` once, in log order
-    per partition; and how many records were read."""
+    """The store's events of `topic_names` in the log stamped since `since` (all if None), each
+    `event_id` once, in log order per partition; and how many records were read."""
     found: dict[str, Event] = {}
     done = 0
     async with AsyncExitStack() as stack:
         scans = [
             await stack.enter_async_context(kafka.scan_topic(bootstrap, topic, since))
-            for topic in TOPICS
+            for topic in topic_names
         ]
         total = sum(scan.total for scan in scans)
         progress(done, total)
@@ -176,6 +275,7 @@ async def _replace(
     span: DateRange,
     counted: Sequence[Event],
     in_range: buckets.Increments,
+    records: dict[str, OrderRecord],
 ) -> None:
     zones = {span.store_id: span.zone}
     await db[KPI_HOURLY].delete_many(
@@ -202,9 +302,58 @@ async def _replace(
     # Events the live aggregator has not counted yet: from now on they are the rebuild's.
     fresh = await claim_events(db, session, counted)
     outside, _ = await count_claimed(db, session, fresh, zones)
+    outside.merge(await _settle_orders(db, session, span, records))
     outside.hourly = {k: v for k, v in outside.hourly.items() if not span.has_hour(k[1])}
     outside.daily = {k: v for k, v in outside.daily.items() if not span.has_day(k[1])}
     await write_increments(db, session, outside, zones)
+
+
+async def _settle_orders(
+    db: Database, session: Session, span: DateRange, records: dict[str, OrderRecord]
+) -> buckets.Increments:
+    """Store the rebuilt order records and conversion claims in place of the live ones; the
+    difference between them, which the caller keeps outside the range (inside, the buckets
+    were recomputed whole)."""
+    change = buckets.Increments()
+    if not records:
+        return change
+    stored = {
+        document["_id"]: OrderRecord.model_validate(document)
+        async for document in db[KPI_ORDERS].find(
+            {"_id": {"$in": sorted(records)}}, session=session
+        )
+    }
+    supports: dict[str, set[str]] = {}  # claim id -> rebuilt orders supporting it
+    supported: dict[str, set[str]] = {}  # claim id -> orders whose stored record supported it
+    wanted: dict[str, Conversion] = {}
+    for key, record in records.items():
+        before = stored.get(key)
+        desired = order_facts(record)
+        old = [fact.as_fact() for fact in before.counted] if before else []
+        for moment, name, amount in difference(old, desired):
+            change.add_hour((record.store_id, buckets.hour_start(moment)), name, amount)
+            change.add_day((record.store_id, buckets.local_date(moment, span.zone)), name, amount)
+        converts = conversions(record, span.zone)
+        wanted.update(converts)
+        for claim_id in converts:
+            supports.setdefault(claim_id, set()).add(key)
+        for claim_id in before.converts if before else []:
+            supported.setdefault(claim_id, set()).add(key)
+        record.counted, record.converts = counted_facts(desired), sorted(converts)
+    await db[KPI_ORDERS].bulk_write(
+        [ReplaceOne({"_id": key}, r.document(), upsert=True) for key, r in records.items()],
+        session=session,
+    )
+    # Each claim keeps the orders the rebuild did not see and gets the rebuilt ones.
+    claims = {
+        claim_id: (
+            supports.get(claim_id, set()),
+            supported.get(claim_id, set()) - supports.get(claim_id, set()),
+        )
+        for claim_id in supported.keys() | supports.keys()
+    }
+    await update_claims(db, session, claims, wanted, change)
+    return change
 
 
 async def _claim_customers(
@@ -225,10 +374,10 @@ async def _claim_customers(
     await claim_new(db, session, KPI_CUSTOMER_DAYS, days)
 
 
-def nested(counts: Mapping[str, float]) -> Document:
+def nested(counts: Mapping[str, float | Decimal]) -> Document:
     """Dotted `$inc` paths as the nested document `$inc` would have made."""
     document: Document = {}
-    for path, amount in counts.items():
+    for path, amount in buckets.stored_amounts(counts).items():
         *parents, leaf = path.split(".")
         node = document
         for parent in parents:

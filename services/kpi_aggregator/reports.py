@@ -19,6 +19,8 @@ FORECAST_METRICS: dict[str, str] = {
     "inbound_messages": "inbound_messages",
     "unique_customers": "unique_customers",
     "bot_replies": "outbound_messages.bot",
+    "orders_created": "orders.created",
+    "orders_paid": "orders.paid",
 }
 
 

@@ -147,7 +147,7 @@ def test_a_session_row_has_its_counts_timings_hand_over_and_newest_snapshot() ->
     )
     assert (row["csat_score"], row["attributed_orders"], row["attributed_revenue"]) == (
         None,
-        None,
+        0,
         None,
     )
 

@@ -1,0 +1,207 @@
+"""The card's link to the WooCommerce customer and their last orders, against the real MongoDB:
+the same card whichever arrives first, the message or the customer and their orders."""
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from services.enricher.classification.offline import OfflineClassifier
+from services.enricher.commerce import on_customer_changed, on_order_changed
+from services.enricher.handlers import on_message_received
+from shared.events import ConversationEnriched, CustomerChanged, MessageReceived, OrderChanged
+from shared.mongo import CONVERSATION_EVENTS, CONVERSATIONS, Database, Document
+from shared.stores import Store, save_store
+from shared.woocommerce_payloads import (
+    CustomerSnapshot,
+    Deletion,
+    OrderSnapshot,
+    Topic,
+    changed_event,
+)
+from tests.standins.woocommerce_data import customer, order
+
+pytestmark = pytest.mark.slow
+
+MakeReceived = Callable[..., MessageReceived]
+
+BUDI = "+6281234567890"  # woocommerce_data's billing phone
+
+
+def customer_event(store_id: str, modified: str = "2024-05-06T09:00:00", **fields: Any) -> Any:
+    document = customer(25, modified) | fields
+    event = changed_event(
+        store_id, Topic("customer", "updated"), CustomerSnapshot.model_validate(document)
+    )
+    assert isinstance(event, CustomerChanged)
+    return event
+
+
+def order_event(store_id: str, order_id: int = 727, **fields: Any) -> OrderChanged:
+    document = order(order_id, fields.pop("modified", "2024-05-06T10:15:00"), **fields)
+    event = changed_event(
+        store_id, Topic("order", "updated"), OrderSnapshot.model_validate(document)
+    )
+    assert isinstance(event, OrderChanged)
+    return event
+
+
+async def card(db: Database, store_id: str, number: str = BUDI) -> Document:
+    found = await db[CONVERSATIONS].find_one({"_id": f"{store_id}:{number}"})
+    assert found is not None
+    return found
+
+
+async def snapshots(db: Database, store_id: str, number: str = BUDI) -> list[ConversationEnriched]:
+    found = db[CONVERSATION_EVENTS].find(
+        {"conversation_id": f"{store_id}:{number}", "event_type": "ConversationEnriched"}
+    )
+    published = [ConversationEnriched.model_validate_json(fact["payload"]) async for fact in found]
+    return sorted(published, key=lambda snapshot: snapshot.revision)
+
+
+async def message(db: Database, event: MessageReceived) -> None:
+    await on_message_received(event, db, OfflineClassifier())
+
+
+EXPECTED_ORDER = {
+    "id": 727,
+    "number": "727",
+    "status": "processing",
+    "total": "265000.00",
+    "currency": "IDR",
+    "items": "2 x Batik Tulis Parang - L",
+}
+
+
+async def test_a_customer_and_order_arriving_after_the_message_update_the_card(
+    db: Database, store_id: str, make_received: MakeReceived
+) -> None:
+    await message(db, make_received(BUDI, "Pesanan saya kapan dikirim?"))
+    assert (await card(db, store_id))["customer"] is None
+
+    await on_customer_changed(customer_event(store_id), db)
+    await on_order_changed(order_event(store_id), db)
+    await on_order_changed(order_event(store_id), db)  # redelivered: nothing new
+
+    linked = await card(db, store_id)
+    assert linked["customer"] == {"id": 25, "name": "Budi Santoso", "email": "budi@example.com"}
+    [recent] = linked["recent_orders"]
+    assert {k: v for k, v in recent.items() if k != "created_at"} == EXPECTED_ORDER
+    assert recent["created_at"].isoformat() == "2024-05-06T10:02:00+00:00"
+    published = await snapshots(db, store_id)
+    assert [s.revision for s in published] == [1, 2, 3]
+    assert [s.customer_id for s in published] == [None, 25, 25]
+    assert linked["revision"] == 3
+
+
+async def test_a_message_after_the_customer_finds_the_link_at_once(
+    db: Database, store_id: str, make_received: MakeReceived
+) -> None:
+    await on_customer_changed(customer_event(store_id), db)
+    await on_order_changed(order_event(store_id), db)
+
+    await message(db, make_received(BUDI, "Halo kak"))
+
+    linked = await card(db, store_id)
+    assert linked["customer"]["id"] == 25
+    assert [o["number"] for o in linked["recent_orders"]] == ["727"]
+    [published] = await snapshots(db, store_id)
+    assert published.customer_id == 25
+
+
+async def test_a_guests_order_links_by_the_billing_phone_as_typed(
+    db: Database, store_id: str, make_received: MakeReceived
+) -> None:
+    await save_store(db, Store(id=store_id, name="Toko", whatsapp_number="+1555" + store_id[-9:]))
+    await message(db, make_received(BUDI, "Halo"))
+    guest = {"customer_id": 0, "billing": {"phone": "0812-3456-7890", "first_name": "Budi"}}
+
+    await on_order_changed(order_event(store_id, 801, **guest), db)
+
+    linked = await card(db, store_id)
+    assert linked["customer"] is None
+    assert [o["number"] for o in linked["recent_orders"]] == ["801"]
+
+
+async def test_the_card_keeps_the_five_newest_orders_and_forgets_deleted_ones(
+    db: Database, store_id: str, make_received: MakeReceived
+) -> None:
+    await message(db, make_received(BUDI, "Halo"))
+    for day in range(1, 8):
+        created = f"2024-05-0{day}T10:00:00"
+        await on_order_changed(
+            order_event(store_id, 700 + day, date_created_gmt=created, modified=created), db
+        )
+    deletion = changed_event(
+        store_id,
+        Topic("order", "deleted"),
+        Deletion(id=707),
+        held=datetime(2024, 5, 7, 10, tzinfo=UTC),
+    )
+
+    assert [o["number"] for o in (await card(db, store_id))["recent_orders"]] == [
+        "707",
+        "706",
+        "705",
+        "704",
+        "703",
+    ]
+    assert isinstance(deletion, OrderChanged)
+    await on_order_changed(deletion, db)
+
+    assert [o["number"] for o in (await card(db, store_id))["recent_orders"]] == [
+        "706",
+        "705",
+        "704",
+        "703",
+        "702",
+    ]
+
+
+async def test_a_customer_who_changes_their_phone_moves_to_the_other_card(
+    db: Database, store_id: str, make_received: MakeReceived
+) -> None:
+    other = "+6281100000002"
+    await message(db, make_received(BUDI, "Halo"))
+    await message(db, make_received(other, "Halo juga"))
+    await on_customer_changed(customer_event(store_id), db)
+
+    moved = customer_event(
+        store_id, "2024-05-07T09:00:00", billing={"phone": "0811-0000-0002", "country": "ID"}
+    )
+    await on_customer_changed(moved, db)
+
+    assert (await card(db, store_id))["customer"] is None
+    assert (await card(db, store_id, other))["customer"]["id"] == 25
+    # the order placed with the old number still shows on the registered customer's card
+    await on_order_changed(order_event(store_id), db)
+    assert [o["number"] for o in (await card(db, store_id, other))["recent_orders"]] == ["727"]
+    assert [o["number"] for o in (await card(db, store_id))["recent_orders"]] == ["727"]
+
+
+async def test_another_stores_customer_with_the_same_number_is_not_linked(
+    db: Database, store_id: str, make_received: MakeReceived
+) -> None:
+    await message(db, make_received(BUDI, "Halo"))
+
+    await on_customer_changed(customer_event("another-store"), db)
+
+    assert (await card(db, store_id))["customer"] is None
+    assert await snapshots(db, store_id) != []  # the message's own snapshot only
+    assert len(await snapshots(db, store_id)) == 1
+
+
+async def test_the_card_link_is_stamped_inside_the_current_session(
+    db: Database, store_id: str, make_received: MakeReceived, hour: Callable[[int], Any]
+) -> None:
+    at = hour(10)
+    await message(db, make_received(BUDI, "Halo", at=at))
+    await message(db, make_received(BUDI, "Pesanan #727?", at=at + timedelta(minutes=3)))
+
+    await on_customer_changed(customer_event(store_id), db)
+
+    newest = (await snapshots(db, store_id))[-1]
+    assert newest.customer_id == 25
+    assert newest.occurred_at == at + timedelta(minutes=3)
