@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PYTEST := $(BIN)/python -m pytest
 
-.PHONY: run test unit integration e2e lint fmt bench eval clean system-deps
+.PHONY: run test unit integration e2e lint fmt bench eval clean system-deps system-deps-test
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,38 +19,44 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	@touch $@ $(VENV)/.installed-run
 
 # Programs Balas calls besides Python: Tesseract reads scanned and photographed knowledge
-# documents (English and Indonesian), PHP runs the WordPress plugin's tests. Checked every time,
-# installed with apt-get when missing (as root, else through sudo).
-SYSTEM_PACKAGES := tesseract-ocr tesseract-ocr-eng tesseract-ocr-ind php-cli
+# documents (English and Indonesian). The tests also need PHP (the WordPress plugin's tests) and
+# Chromium (the console's browser tests). Checked every time, installed with apt-get when
+# missing (as root, else through sudo).
+RUN_PACKAGES  := tesseract-ocr tesseract-ocr-eng tesseract-ocr-ind
+TEST_PACKAGES := $(RUN_PACKAGES) php-cli chromium
 APT_GET := DEBIAN_FRONTEND=noninteractive apt-get
-
-system-deps:
-	@langs="$$(tesseract --list-langs 2>&1 || true)"; \
-	if command -v php >/dev/null && echo "$$langs" | grep -qx eng && echo "$$langs" | grep -qx ind; then \
-	  exit 0; \
-	elif command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
-	  $(APT_GET) update -qq && $(APT_GET) install -y -qq --no-install-recommends $(SYSTEM_PACKAGES); \
+HAVE_OCR := langs="$$(tesseract --list-langs 2>&1 || true)"; \
+	echo "$$langs" | grep -qx eng && echo "$$langs" | grep -qx ind
+APT_INSTALL = if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+	  $(APT_GET) update -qq && $(APT_GET) install -y -qq --no-install-recommends $(1); \
 	elif command -v apt-get >/dev/null && command -v sudo >/dev/null; then \
-	  sudo $(APT_GET) update -qq && sudo $(APT_GET) install -y -qq --no-install-recommends $(SYSTEM_PACKAGES); \
+	  sudo $(APT_GET) update -qq && sudo $(APT_GET) install -y -qq --no-install-recommends $(1); \
 	else \
-	  echo "Missing system packages. Install: $(SYSTEM_PACKAGES)" >&2; \
-	  echo "(elsewhere than Debian/Ubuntu: tesseract with its eng and ind language data, and php)" >&2; \
+	  echo "Missing system packages. Install: $(1)" >&2; \
+	  echo "(elsewhere than Debian/Ubuntu: tesseract with its eng and ind data, php, chromium)" >&2; \
 	  exit 1; \
 	fi
+
+system-deps:
+	@if $(HAVE_OCR); then exit 0; else $(call APT_INSTALL,$(RUN_PACKAGES)); fi
+
+system-deps-test:
+	@if $(HAVE_OCR) && command -v php >/dev/null && command -v chromium >/dev/null; then \
+	  exit 0; else $(call APT_INSTALL,$(TEST_PACKAGES)); fi
 
 run: $(VENV)/.installed-run system-deps
 	$(BIN)/balas run
 
-test: $(VENV)/.installed-dev system-deps
+test: $(VENV)/.installed-dev system-deps-test
 	$(PYTEST) tests
 
-unit: $(VENV)/.installed-dev system-deps
+unit: $(VENV)/.installed-dev system-deps-test
 	$(PYTEST) tests/unit
 
-integration: $(VENV)/.installed-dev system-deps
+integration: $(VENV)/.installed-dev system-deps-test
 	$(PYTEST) tests/integration
 
-e2e: $(VENV)/.installed-dev system-deps
+e2e: $(VENV)/.installed-dev system-deps-test
 	$(PYTEST) tests/e2e
 
 lint: $(VENV)/.installed-dev
@@ -67,7 +73,7 @@ bench: $(VENV)/.installed-dev
 
 # The message classifier on its held-out set (ENGINE=llm for the LLM), then knowledge retrieval
 # on the sample store's questions (EMBEDDINGS=1: hybrid search through the embeddings API).
-eval: $(VENV)/.installed-dev
+eval: $(VENV)/.installed-dev system-deps
 	$(BIN)/balas classify --evaluate --engine $(or $(ENGINE),offline)
 	$(BIN)/python -m balas.knowledge_eval $(if $(EMBEDDINGS),--embeddings)
 

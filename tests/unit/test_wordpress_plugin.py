@@ -24,7 +24,7 @@ def _name(path: Path) -> str:
 def _php(*argv: str) -> subprocess.CompletedProcess[str]:
     php = shutil.which("php")
     if php is None:
-        pytest.fail("php is not installed: run `make system-deps` (it installs php-cli)")
+        pytest.fail("php is not installed: run `make system-deps-test` (it installs php-cli)")
     return subprocess.run(
         [php, *argv], capture_output=True, text=True, cwd=PLUGIN_ROOT, check=False
     )
