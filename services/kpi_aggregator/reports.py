@@ -11,16 +11,17 @@ from services.kpi_aggregator.insights import Insights, day_figures, insights
 from services.kpi_aggregator.writer import InsightsWriter
 from services.kpi_aggregator.zones import StoreZones
 from shared.mongo import Database
+from shared.stores import StoreDirectory
 
-# Forecastable metrics: name -> dotted field of the `kpi_daily` documents. Orders and revenue
-# join when the WooCommerce integration writes them into the day buckets (for example
-# "orders": "orders.count", "revenue": "revenue.amount"); nothing else has to change.
+# Forecastable metrics: name -> dotted field of the `kpi_daily` documents ({currency}: the
+# store's, since revenue is kept per currency and a sum across currencies means nothing).
 FORECAST_METRICS: dict[str, str] = {
     "inbound_messages": "inbound_messages",
     "unique_customers": "unique_customers",
     "bot_replies": "outbound_messages.bot",
     "orders_created": "orders.created",
     "orders_paid": "orders.paid",
+    "revenue": "revenue.{currency}.paid",
 }
 
 
@@ -91,7 +92,9 @@ async def store_forecast(
     if metric not in FORECAST_METRICS:
         raise UnknownMetric(f"unknown metric {metric!r}; choose from {', '.join(FORECAST_METRICS)}")
     until = await store_today(db, store_id) - timedelta(days=1)
-    history = await repository.daily_series(db, store_id, FORECAST_METRICS[metric], until)
+    store = await StoreDirectory(db).by_id(store_id)
+    field = FORECAST_METRICS[metric].format(currency=store.currency if store else "IDR")
+    history = await repository.daily_series(db, store_id, field, until)
     if not history:
         return ForecastReport(
             store_id=store_id, metric=metric, method=None, history=[], forecast=[], backtest=None

@@ -3,6 +3,8 @@
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from bson import Decimal128
+
 from services.kpi_aggregator.buckets import day_id
 from services.kpi_aggregator.insights import LabelCounts
 from shared.mongo import KPI_DAILY, MESSAGES, Database, Document
@@ -83,4 +85,6 @@ def _dotted(document: Document, path: str) -> float:
         if not isinstance(value, dict):
             return 0.0
         value = value.get(part, 0)
+    if isinstance(value, Decimal128):  # money is kept exact
+        return float(value.to_decimal())
     return float(value) if isinstance(value, int | float) else 0.0

@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
+from bson import Decimal128
 from fastapi import FastAPI
 
 from services.kpi_aggregator.api import kpi_router
@@ -15,6 +16,7 @@ from services.kpi_aggregator.buckets import day_id
 from services.kpi_aggregator.writer import LlmWriter, RuleWriter
 from shared.mongo import KPI_DAILY, MESSAGES, Database
 from shared.settings import Settings
+from shared.stores import Store, save_store
 from tests.standins.openai_api import OpenAIStandIn
 
 pytestmark = pytest.mark.slow
@@ -127,6 +129,35 @@ async def test_a_forecast_of_inbound_messages_from_the_day_buckets(
         assert point["lower_95"] <= point["value"] <= point["upper_95"]
     assert body["backtest"]["points"] > 0
     assert body["backtest"]["mae"] <= body["backtest"]["baseline_mae"] + 1e-9
+
+
+async def test_a_revenue_forecast_reads_the_stores_own_currency(
+    client: httpx.AsyncClient, db: Database, store_id: str
+) -> None:
+    await save_store(
+        db, Store(id=store_id, name="Toko", whatsapp_number="+6281100000099", currency="EUR")
+    )
+    yesterday = datetime.now(UTC).date() - timedelta(days=1)
+    for back in range(21):
+        day = yesterday - timedelta(days=back)
+        await db[KPI_DAILY].insert_one(
+            {
+                "_id": day_id(store_id, day),
+                "store_id": store_id,
+                "date": f"{day}",
+                "revenue": {
+                    "EUR": {"paid": Decimal128("120.50")},
+                    "IDR": {"paid": Decimal128("990000")},  # another currency: not summed in
+                },
+            }
+        )
+
+    response = await client.get(f"/api/stores/{store_id}/forecast", params={"metric": "revenue"})
+
+    assert response.status_code == 200
+    body = response.json()
+    assert {value for _, value in body["history"]} == {120.5}
+    assert body["forecast"][0]["value"] == pytest.approx(120.5, abs=0.01)
 
 
 async def test_an_unknown_metric_is_refused(client: httpx.AsyncClient, store_id: str) -> None:
