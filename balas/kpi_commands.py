@@ -98,14 +98,21 @@ def kpi_insights(
     day: Annotated[
         str | None, typer.Option("--date", help="Local date (YYYY-MM-DD); default yesterday.")
     ] = None,
+    lang: Annotated[
+        str | None, typer.Option(help="id or en; default: the bot's language for the store.")
+    ] = None,
 ) -> None:
     """Explain what changed day over day and week over week (LLM-written when configured)."""
+    from services.kpi_aggregator.insight_wording import Language
     from services.kpi_aggregator.reports import store_insights
     from services.kpi_aggregator.writer import build_writer
 
     chosen = parse_date(day, "--date") if day else None
     writer = build_writer(cli_settings())
-    found = with_db(lambda db: store_insights(db, store, chosen, writer))
+    if lang not in (None, "id", "en"):
+        raise typer.BadParameter("--lang is id or en")
+    language: Language | None = "en" if lang == "en" else "id" if lang == "id" else None
+    found = with_db(lambda db: store_insights(db, store, chosen, writer, language))
     table = Table("metric", "day over day", "week over week", title=f"KPIs of {escape(store)}")
     day_over_day, week_over_week = found.comparisons
     for now, week in zip(day_over_day.deltas, week_over_week.deltas, strict=True):

@@ -12,6 +12,7 @@ from fastapi.responses import Response
 
 from services.kpi_aggregator.fact_table import facts_between
 from services.kpi_aggregator.facts import csv_text
+from services.kpi_aggregator.insight_wording import Language
 from services.kpi_aggregator.insights import Insights
 from services.kpi_aggregator.reports import (
     ForecastReport,
@@ -33,8 +34,11 @@ def kpi_router(db: Database, writer: InsightsWriter) -> APIRouter:
         day: Annotated[
             date | None, Query(alias="date", description="Local date; default yesterday.")
         ] = None,
+        lang: Annotated[
+            Language | None, Query(description="id or en; default: the bot's language.")
+        ] = None,
     ) -> Insights:
-        return await store_insights(db, store_id, day, writer)
+        return await store_insights(db, store_id, day, writer, lang)
 
     @router.get("/forecast")
     async def get_forecast(

@@ -16,6 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from services.kpi_aggregator.buckets import percentile
+from services.kpi_aggregator.insight_wording import WORDINGS, Language, Period, Wording
 
 # A count (messages, replies, hand-overs, failures, an intent's messages) changed notably when
 # it moved by at least COUNT_MIN_CHANGE and by at least COUNT_MIN_PERCENT of the earlier value
@@ -31,41 +32,7 @@ SHARE_MIN_POINTS = 10.0
 SHARE_MIN_LABELLED = 10
 MAX_FINDINGS = 8
 
-Period = Literal["day_over_day", "week_over_week"]
 Kind = Literal["count", "seconds", "share"]
-
-PERIOD_WORDS: dict[Period, str] = {
-    "day_over_day": "day over day",
-    "week_over_week": "week over week",
-}
-
-# Likely causes of a rise, stated as hypotheses to check.
-RISE_CAUSES: dict[str, str] = {
-    "inbound_messages": "a campaign, a broadcast or a busy weekday may be bringing more "
-    "customers; check that replies keep up",
-    "hand_overs": "the bot handed more conversations to people: check the LLM configuration "
-    "(tool failures) and gaps in the knowledge it answers from",
-    "delivery_failures": "more WhatsApp messages failed: check the Twilio number, the 24-hour "
-    "session window and Twilio's error codes",
-    "replies_not_sent": "replies could not go out: check the Twilio configuration and account",
-    "first_response_p50_seconds": "first replies got slower: check the LLM's latency, a "
-    "backlog in the responder, or messages left for people outside working hours",
-    "intent.complaint": "complaints rose: check delivery delays, product quality and packing",
-    "intent.order_status": "more customers chase their orders: check shipping delays or a "
-    "courier problem",
-    "intent.shipping": "more shipping questions: check courier costs or a new delivery area",
-    "intent.payment": "more payment questions: check the payment gateway and transfer "
-    "confirmations",
-    "intent.return_refund": "more returns and refunds: check recent product quality or wrong "
-    "items sent",
-    "intent.stock_availability": "more stock questions: a popular item may be sold out",
-    "intent.pricing_promo": "more price and promo questions: a promotion may be running or "
-    "expected",
-    "intent.human_request": "more customers ask for a person: the bot may be missing answers "
-    "they need",
-    "intent.account": "more account questions: check login, OTP and sign-up",
-    "sentiment.negative": "customers are less happy: look at the intents that rose with it",
-}
 
 
 class Delta(BaseModel):
@@ -96,6 +63,7 @@ class Finding(BaseModel):
 class Insights(BaseModel):
     store_id: str
     date: date
+    language: Language = "en"
     comparisons: list[Comparison]
     findings: list[Finding]
     summary: str
@@ -124,16 +92,6 @@ class DayFigures:
     delivery_failures: int = 0
     first_response_p50_seconds: float | None = None
     labels: LabelCounts = field(default_factory=LabelCounts)
-
-
-COUNTS: dict[str, str] = {
-    "inbound_messages": "Inbound messages",
-    "unique_customers": "Customers",
-    "replies": "Replies sent",
-    "replies_not_sent": "Replies not sent",
-    "hand_overs": "Hand-overs",
-    "delivery_failures": "Delivery failures",
-}
 
 
 def day_figures(bucket: Mapping[str, Any] | None, labels: LabelCounts | None = None) -> DayFigures:
@@ -191,7 +149,9 @@ def _delta(
     )
 
 
-def share_delta(sentiment: str, current: LabelCounts, previous: LabelCounts) -> Delta:
+def share_delta(
+    sentiment: str, current: LabelCounts, previous: LabelCounts, wording: Wording = WORDINGS["en"]
+) -> Delta:
     def share(counts: LabelCounts) -> float | None:
         total = counts.labelled
         return None if total == 0 else 100.0 * counts.sentiments.get(sentiment, 0) / total
@@ -205,7 +165,7 @@ def share_delta(sentiment: str, current: LabelCounts, previous: LabelCounts) -> 
     )
     return Delta(
         metric=f"sentiment.{sentiment}",
-        label=f"Share of {sentiment} messages",
+        label=wording.share_label(sentiment),
         kind="share",
         current=now,
         previous=before,
@@ -215,16 +175,18 @@ def share_delta(sentiment: str, current: LabelCounts, previous: LabelCounts) -> 
     )
 
 
-def compare(current: DayFigures, previous: DayFigures) -> list[Delta]:
+def compare(
+    current: DayFigures, previous: DayFigures, wording: Wording = WORDINGS["en"]
+) -> list[Delta]:
     """Every KPI's delta between two days, notable or not."""
     deltas = [
         count_delta(metric, label, getattr(current, metric), getattr(previous, metric))
-        for metric, label in COUNTS.items()
+        for metric, label in wording.counts.items()
     ]
     deltas.append(
         seconds_delta(
             "first_response_p50_seconds",
-            "Median first response",
+            wording.first_response,
             current.first_response_p50_seconds,
             previous.first_response_p50_seconds,
         )
@@ -234,13 +196,15 @@ def compare(current: DayFigures, previous: DayFigures) -> list[Delta]:
         deltas.append(
             count_delta(
                 f"intent.{intent}",
-                f"Messages about {intent.replace('_', ' ')}",
+                wording.intent_label(intent),
                 current.labels.intents.get(intent, 0),
                 previous.labels.intents.get(intent, 0),
             )
         )
     sentiments = sorted({*current.labels.sentiments, *previous.labels.sentiments})
-    deltas += [share_delta(sentiment, current.labels, previous.labels) for sentiment in sentiments]
+    deltas += [
+        share_delta(sentiment, current.labels, previous.labels, wording) for sentiment in sentiments
+    ]
     return deltas
 
 
@@ -250,30 +214,38 @@ def insights(
     today: DayFigures,
     day_before: DayFigures,
     week_before: DayFigures,
+    language: Language = "en",
 ) -> Insights:
-    """Deltas of `day` against the day before and a week before, the notable ones explained."""
+    """Deltas of `day` against the day before and a week before, the notable ones explained
+    in `language`."""
+    wording = WORDINGS[language]
     comparisons = [
         Comparison(
             period="day_over_day",
             current_date=day,
             previous_date=day - timedelta(days=1),
-            deltas=compare(today, day_before),
+            deltas=compare(today, day_before, wording),
         ),
         Comparison(
             period="week_over_week",
             current_date=day,
             previous_date=day - timedelta(days=7),
-            deltas=compare(today, week_before),
+            deltas=compare(today, week_before, wording),
         ),
     ]
-    found = findings(comparisons)
+    found = findings(comparisons, wording)
     result = Insights(
-        store_id=store_id, date=day, comparisons=comparisons, findings=found, summary=""
+        store_id=store_id,
+        date=day,
+        language=language,
+        comparisons=comparisons,
+        findings=found,
+        summary="",
     )
-    return result.model_copy(update={"summary": render(result, today)})
+    return result.model_copy(update={"summary": render(result, today, wording)})
 
 
-def findings(comparisons: list[Comparison]) -> list[Finding]:
+def findings(comparisons: list[Comparison], wording: Wording = WORDINGS["en"]) -> list[Finding]:
     """The notable deltas, largest first, each as a sentence with a hypothesis for rises."""
     notable = [
         (comparison.period, delta)
@@ -286,56 +258,54 @@ def findings(comparisons: list[Comparison]) -> list[Finding]:
         Finding(
             period=period,
             metric=delta.metric,
-            sentence=sentence(delta, period),
-            cause=_cause(delta),
+            sentence=sentence(delta, period, wording),
+            cause=_cause(delta, wording),
         )
         for period, delta in notable[:MAX_FINDINGS]
     ]
 
 
-def sentence(delta: Delta, period: Period) -> str:
+def sentence(delta: Delta, period: Period, wording: Wording = WORDINGS["en"]) -> str:
     assert delta.change is not None
-    direction = "up" if delta.change > 0 else "down"
-    words = PERIOD_WORDS[period]
+    direction = wording.up if delta.change > 0 else wording.down
+    words = wording.periods[period]
     if delta.kind == "share":
         return (
-            f"{delta.label} {direction} {abs(delta.change):.0f} points {words} "
+            f"{delta.label} {direction} {abs(delta.change):.0f} {wording.points} {words} "
             f"({delta.previous:.0f}% → {delta.current:.0f}%)."
         )
     if delta.kind == "seconds":
         return (
-            f"{delta.label} {direction} {_percent(delta)} {words} "
+            f"{delta.label} {direction} {_percent(delta, wording)} {words} "
             f"({_seconds(delta.previous)} → {_seconds(delta.current)})."
         )
     return (
-        f"{delta.label} {direction} {_percent(delta)} {words} "
+        f"{delta.label} {direction} {_percent(delta, wording)} {words} "
         f"({delta.previous:.0f} → {delta.current:.0f})."
     )
 
 
-def render(result: Insights, today: DayFigures) -> str:
+def render(result: Insights, today: DayFigures, wording: Wording = WORDINGS["en"]) -> str:
     """The plain-language explanation built from the computed deltas."""
-    head = (
-        f"KPIs of {result.date:%A %d %B %Y} against the day before and the same day a week before."
-    )
+    head = wording.head.format(day=wording.day(result.date))
     if not result.findings:
-        return (
-            f"{head}\nNo notable change: {today.inbound_messages} inbound messages, "
-            f"{today.replies} replies sent, {today.hand_overs} hand-overs."
+        figures = wording.no_change.format(
+            inbound=today.inbound_messages, replies=today.replies, hand_overs=today.hand_overs
         )
-    lines = [head, "What changed:"]
+        return f"{head}\n{figures}"
+    lines = [head, wording.what_changed]
     lines += [f"- {finding.sentence}" for finding in result.findings]
     causes = list(dict.fromkeys(finding.cause for finding in result.findings if finding.cause))
     if causes:
-        lines.append("Possible causes (hypotheses to check):")
+        lines.append(wording.causes)
         lines += [f"- {cause[0].upper()}{cause[1:]}." for cause in causes]
     return "\n".join(lines)
 
 
-def _cause(delta: Delta) -> str | None:
+def _cause(delta: Delta, wording: Wording) -> str | None:
     if delta.change is None or delta.change <= 0:
         return None
-    return RISE_CAUSES.get(delta.metric)
+    return wording.rise_causes.get(delta.metric)
 
 
 def _weight(delta: Delta) -> float:
@@ -347,9 +317,9 @@ def _weight(delta: Delta) -> float:
     return abs(delta.change_percent)
 
 
-def _percent(delta: Delta) -> str:
+def _percent(delta: Delta, wording: Wording) -> str:
     if delta.change_percent is None:
-        return "from none"
+        return wording.from_none
     return f"{abs(delta.change_percent):.0f}%"
 
 

@@ -7,9 +7,11 @@ from pydantic import BaseModel
 
 from services.kpi_aggregator import forecast as forecasting
 from services.kpi_aggregator import repository
+from services.kpi_aggregator.insight_wording import Language
 from services.kpi_aggregator.insights import Insights, day_figures, insights
 from services.kpi_aggregator.writer import InsightsWriter
 from services.kpi_aggregator.zones import StoreZones
+from shared.bot_settings import BotSettingsRepository
 from shared.mongo import Database
 from shared.stores import StoreDirectory
 
@@ -67,9 +69,15 @@ async def store_today(db: Database, store_id: str, now: datetime | None = None) 
 
 
 async def store_insights(
-    db: Database, store_id: str, day: date | None, writer: InsightsWriter
+    db: Database,
+    store_id: str,
+    day: date | None,
+    writer: InsightsWriter,
+    language: Language | None = None,
 ) -> Insights:
-    """Insights of `day` (default: yesterday, the last complete day in the store's timezone)."""
+    """Insights of `day` (default: yesterday, the last complete day in the store's timezone),
+    in `language` (default: the bot's default language for the store)."""
+    language = language or await store_language(db, store_id)
     zone = await StoreZones(db).zone(store_id)
     day = day or datetime.now(UTC).astimezone(zone).date() - timedelta(days=1)
     before, week = day - timedelta(days=1), day - timedelta(days=7)
@@ -81,8 +89,17 @@ async def store_insights(
         day_figures(found.get(day), labels[day]),
         day_figures(found.get(before), labels[before]),
         day_figures(found.get(week), labels[week]),
+        language,
     )
     return await writer.write(computed)
+
+
+async def store_language(db: Database, store_id: str) -> Language:
+    store = await StoreDirectory(db).by_id(store_id)
+    if store is None:
+        return "id"
+    saved = await BotSettingsRepository(db).current(store)
+    return "en" if saved.settings.default_language == "en" else "id"
 
 
 async def store_forecast(

@@ -11,6 +11,7 @@ from typing import Protocol
 import structlog
 from langchain_core.messages import HumanMessage, SystemMessage
 
+from services.kpi_aggregator.insight_wording import LANGUAGE_NAMES, Language
 from services.kpi_aggregator.insights import Insights
 from shared.llm import chat_model
 from shared.settings import Settings
@@ -20,8 +21,8 @@ log = structlog.get_logger(__name__)
 INSTRUCTIONS = (
     "You explain a WhatsApp customer-service team's KPI changes to a store owner. You get the "
     "computed day-over-day and week-over-week deltas as JSON. Write at most 120 words of plain "
-    "English: the notable changes first, with their numbers, then the likely causes, stated as "
-    "hypotheses to check, never as facts. Use only the figures given; if nothing is notable, "
+    "{language}: the notable changes first, with their numbers, then the likely causes, stated "
+    "as hypotheses to check, never as facts. Use only the figures given; if nothing is notable, "
     "say so in one sentence. No headings, no markdown tables."
 )
 
@@ -45,7 +46,7 @@ class LlmWriter:
     async def write(self, insights: Insights) -> Insights:
         try:
             response = await self._model.ainvoke(
-                [SystemMessage(INSTRUCTIONS), HumanMessage(prompt(insights))]
+                [SystemMessage(instructions(insights.language)), HumanMessage(prompt(insights))]
             )
             text = response.text.strip()
         except Exception as error:
@@ -54,6 +55,10 @@ class LlmWriter:
         if not text:
             return insights
         return insights.model_copy(update={"summary": text, "written_by": "llm"})
+
+
+def instructions(language: Language) -> str:
+    return INSTRUCTIONS.format(language=LANGUAGE_NAMES[language])
 
 
 def prompt(insights: Insights) -> str:

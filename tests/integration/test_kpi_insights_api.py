@@ -81,7 +81,9 @@ async def client(db: Database) -> AsyncIterator[httpx.AsyncClient]:
 async def test_insights_compare_the_day_with_the_day_and_week_before(
     client: httpx.AsyncClient, seeded: str
 ) -> None:
-    response = await client.get(f"/api/stores/{seeded}/insights", params={"date": f"{DAY}"})
+    response = await client.get(
+        f"/api/stores/{seeded}/insights", params={"date": f"{DAY}", "lang": "en"}
+    )
 
     assert response.status_code == 200
     body = response.json()
@@ -93,6 +95,24 @@ async def test_insights_compare_the_day_with_the_day_and_week_before(
     assert day_over_day["sentiment.negative"]["notable"]
     assert body["written_by"] == "rules"
     assert "Messages about complaint up 250% day over day (4 → 14)." in body["summary"]
+
+
+async def test_insights_speak_the_stores_bot_language_unless_asked_otherwise(
+    client: httpx.AsyncClient, db: Database, seeded: str
+) -> None:
+    await save_store(db, Store(id=seeded, name="Toko", whatsapp_number="+6281100000098"))
+
+    default = await client.get(f"/api/stores/{seeded}/insights", params={"date": f"{DAY}"})
+    english = await client.get(
+        f"/api/stores/{seeded}/insights", params={"date": f"{DAY}", "lang": "en"}
+    )
+    unknown = await client.get(
+        f"/api/stores/{seeded}/insights", params={"date": f"{DAY}", "lang": "fr"}
+    )
+
+    assert default.json()["summary"].startswith("KPI Selasa 14 Mei 2024")
+    assert english.json()["summary"].startswith("KPIs of Tuesday 14 May 2024")
+    assert unknown.status_code == 422
 
 
 async def test_a_forecast_of_inbound_messages_from_the_day_buckets(
@@ -202,6 +222,7 @@ async def test_the_llm_writes_the_explanation_from_the_deltas_only(
     assert "intent.complaint" in shown
     assert "pesanan belum sampai" not in shown  # no customer text
     assert "+62811" not in shown  # no phone numbers
+    assert "plain Indonesian" in shown  # the store's bot speaks Indonesian by default
 
 
 async def test_a_failing_llm_leaves_the_computed_explanation(
@@ -209,7 +230,9 @@ async def test_a_failing_llm_leaves_the_computed_explanation(
 ) -> None:
     openai_api.fail_next(1)
     async with client_for(db, llm_writer) as http:
-        response = await http.get(f"/api/stores/{seeded}/insights", params={"date": f"{DAY}"})
+        response = await http.get(
+            f"/api/stores/{seeded}/insights", params={"date": f"{DAY}", "lang": "en"}
+        )
 
     body = response.json()
     assert response.status_code == 200

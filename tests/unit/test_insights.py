@@ -13,7 +13,7 @@ from services.kpi_aggregator.insights import (
     seconds_delta,
     share_delta,
 )
-from services.kpi_aggregator.writer import prompt
+from services.kpi_aggregator.writer import instructions, prompt
 
 DAY = date(2024, 5, 14)
 
@@ -139,6 +139,23 @@ def test_the_summary_lists_changes_then_causes_as_hypotheses() -> None:
     assert "Inbound messages up 40% day over day (50 → 70)." in summary
     assert "Possible causes (hypotheses to check):" in summary
     assert "- Complaints rose: check delivery delays, product quality and packing." in summary
+
+
+def test_indonesian_insights_say_the_same_figures_in_indonesian() -> None:
+    found = insights("toko", DAY, *complaints_day(), language="id")
+
+    complaint = next(f for f in found.findings if f.metric == "intent.complaint")
+    assert complaint.sentence == "Pesan tentang keluhan naik 250% dibanding minggu lalu (4 → 14)."
+    assert found.summary.startswith("KPI Selasa 14 Mei 2024 dibanding hari sebelumnya")
+    assert "Pesan masuk naik 40% dibanding kemarin (50 → 70)." in found.summary
+    assert "Kemungkinan penyebab (dugaan yang perlu dicek):" in found.summary
+    assert "- Keluhan naik: cek keterlambatan pengiriman" in found.summary
+    assert found.language == "id"
+
+
+def test_the_llm_is_told_to_write_in_the_stores_language() -> None:
+    assert "plain Indonesian" in instructions("id")
+    assert "plain English" in instructions("en")
 
 
 def test_a_quiet_day_says_nothing_changed() -> None:
