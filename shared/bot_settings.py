@@ -179,6 +179,11 @@ class BotSettings(BaseModel):
     greeting_placement: Literal["prepend", "own_line"] = Field(
         "own_line", description="Before the answer on the same line, or on a line of its own."
     )
+    csat_enabled: bool = Field(
+        True,
+        description="Ask the customer for a 1-5 rating when a conversation is done "
+        "(inside WhatsApp's 24-hour window only).",
+    )
     fallback_reply: str | None = Field(
         None,
         max_length=1000,

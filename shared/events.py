@@ -177,6 +177,11 @@ class ReplySent(ConversationEvent):
     hand_over: HandOverReason | None = None
     llm: LlmUsage | None = None
     citations: list[Citation] = Field(default_factory=list)
+    # An agent's reply (author agent): who sent it, and, on the first agent reply that went
+    # out after a hand-over or take-over, when the humans got the conversation (the human
+    # first-response time runs from there; docs/kpis.md).
+    agent_id: str | None = None
+    handed_over_at: datetime | None = None
 
 
 class DeadLetter(BaseModel):
@@ -254,6 +259,10 @@ class ConversationClosed(ConversationEvent):
     opened_at: datetime | None = None
     last_activity_at: datetime
     reopens: int = 0
+    # The customer's first session in the store (no earlier close); None: not known (older
+    # events). Counts new against returning conversations (docs/kpis.md).
+    first_session: bool | None = None
+    closed_by: str | None = None  # the agent who closed it; None: the idle sweep
 
 
 class ConversationReopened(ConversationEvent):
@@ -266,6 +275,45 @@ class ConversationReopened(ConversationEvent):
     event_type: Literal["conversation.reopened"] = "conversation.reopened"
     previous_outcome: ConversationOutcome
     closed_at: datetime
+    message_sid: str
+
+
+class CsatSurveyDue(ConversationEvent):
+    """A session is done and its customer wrote less than 23 hours ago: ask for a rating
+    (topic `conversations.csat`; the enricher's sweep publishes it once per session, the
+    responder sends the survey if the store enabled CSAT and the window is still open).
+
+    `session_opened_at` names the session; `last_customer_message_at` dates the window."""
+
+    topic: ClassVar[str] = topics.CONVERSATIONS_CSAT
+    event_type: Literal["csat.survey_due"] = "csat.survey_due"
+    session_opened_at: datetime
+    last_customer_message_at: datetime
+    customer_number: str
+    reason: Literal["idle", "closed"]
+
+
+class CsatSurveySent(ConversationEvent):
+    """The responder finished with a survey (topic `conversations.csat`): `sent` false when
+    it could not go out; `occurred_at` is when it went out (or failed)."""
+
+    topic: ClassVar[str] = topics.CONVERSATIONS_CSAT
+    event_type: Literal["csat.survey_sent"] = "csat.survey_sent"
+    survey_id: str
+    session_opened_at: datetime
+    sent: bool
+    not_sent_reason: str | None = None
+
+
+class CsatRecorded(ConversationEvent):
+    """The customer answered a survey with a rating (topic `conversations.csat`);
+    `occurred_at` is the customer's answer."""
+
+    topic: ClassVar[str] = topics.CONVERSATIONS_CSAT
+    event_type: Literal["csat.recorded"] = "csat.recorded"
+    survey_id: str
+    session_opened_at: datetime
+    rating: int = Field(ge=1, le=5)
     message_sid: str
 
 
@@ -386,6 +434,33 @@ def knowledge_event_id(document_id: str, version: int, action: KnowledgeAction) 
     return event_id_for(topics.KNOWLEDGE_DOCUMENTS, document_id, str(version), action)
 
 
+AgentCommand = Literal["reply", "take_over", "hand_back", "close", "assign", "note"]
+
+
+class AgentCommandIssued(ConversationEvent):
+    """An agent told the pipeline to act on a conversation (topic `agent.commands`, keyed by
+    conversation), issued by the console (docs/conversations.md#agent-commands).
+
+    `command_id` is made by the console (uuid4 hex); `event_id` derives from it, so every
+    consumer applies a command once. `text` is a reply's or a note's; `template_sid` and
+    `template_variables` name a Twilio Content template (a reply outside the 24-hour window);
+    `assignee_id` is an assign's (None unassigns)."""
+
+    topic: ClassVar[str] = topics.AGENT_COMMANDS
+    event_type: Literal["agent.command"] = "agent.command"
+    command_id: str
+    agent_id: str
+    command: AgentCommand
+    text: str | None = None
+    template_sid: str | None = None
+    template_variables: dict[str, str] = Field(default_factory=dict)
+    assignee_id: str | None = None
+
+
+def agent_command_event_id(command_id: str) -> str:
+    return event_id_for(topics.AGENT_COMMANDS, command_id)
+
+
 EVENT_TYPES: dict[str, tuple[type[Event], ...]] = {
     topics.WHATSAPP_INBOUND: (MessageReceived,),
     topics.WHATSAPP_STATUS: (DeliveryStatusChanged,),
@@ -395,6 +470,8 @@ EVENT_TYPES: dict[str, tuple[type[Event], ...]] = {
     topics.WOOCOMMERCE_CUSTOMERS: (CustomerChanged,),
     topics.WOOCOMMERCE_PRODUCTS: (ProductChanged,),
     topics.KNOWLEDGE_DOCUMENTS: (KnowledgeDocumentChanged,),
+    topics.AGENT_COMMANDS: (AgentCommandIssued,),
+    topics.CONVERSATIONS_CSAT: (CsatSurveyDue, CsatSurveySent, CsatRecorded),
 }
 """The event models each topic carries; on a topic with several, `event_type` tells them apart."""
 

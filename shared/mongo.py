@@ -45,6 +45,13 @@ BOT_SETTINGS = "bot_settings"  # per store, `version` grows on every save (share
 BOT_SETTINGS_HISTORY = "bot_settings_history"  # every saved version, `_id` "store:version"
 KNOWLEDGE_GAPS = "knowledge_gaps"  # questions the bot could not ground: store_id, question,
 # conversation_id, created_at (written by the responder, grouped by the console)
+CSAT_SURVEYS = "csat_surveys"  # one per session (`shared/csat.py`): its send and rating
+KPI_CUSTOMERS = "kpi_customers"  # per store and customer hash: first message (`first_at`)
+CONSOLE_USERS = "console_users"  # console accounts: email (unique), argon2id hash, role, store_ids
+CONSOLE_SESSIONS = "console_sessions"  # `_id` = SHA-256 of the cookie's session id, expires_at
+CONSOLE_LOGIN_FAILURES = "console_login_failures"  # failed logins per e-mail/address and window
+CONSOLE_READS = "console_reads"  # per user and conversation: read up to `read_at` (unread marks)
+REPLY_LIBRARY = "reply_library"  # per store: canned replies and approved WhatsApp templates
 
 _DAY = 24 * 3600
 WEBHOOK_RECEIPT_TTL_SECONDS = 7 * _DAY  # far beyond Twilio's retry horizon
@@ -93,6 +100,10 @@ def _indexes(retention_seconds: int) -> dict[str, list[IndexModel]]:
             IndexModel([("conversation_id", ASCENDING), ("at", ASCENDING)]),
             IndexModel("recorded_at", name="conversation_fact_event_retention", **ttl),
         ],
+        CSAT_SURVEYS: [  # they hold the customer's number: they expire like messages
+            IndexModel([("conversation_id", ASCENDING), ("sent_at", DESCENDING)]),
+            IndexModel("created_at", name="csat_survey_retention", **ttl),
+        ],
         BOT_SETTINGS_HISTORY: [IndexModel([("store_id", ASCENDING), ("version", DESCENDING)])],
         KNOWLEDGE_GAPS: [  # customers' own words: they expire like messages
             IndexModel([("store_id", ASCENDING), ("created_at", DESCENDING)]),
@@ -114,6 +125,11 @@ def _indexes(retention_seconds: int) -> dict[str, list[IndexModel]]:
             IndexModel([("document_id", ASCENDING), ("version", ASCENDING)]),
         ],
         f"{KNOWLEDGE_FILES}.files": [IndexModel("metadata.document_id")],
+        CONSOLE_USERS: [IndexModel("email", unique=True), IndexModel("store_ids")],
+        CONSOLE_SESSIONS: [IndexModel("expires_at", expireAfterSeconds=0), IndexModel("user_id")],
+        CONSOLE_LOGIN_FAILURES: [IndexModel("expires_at", expireAfterSeconds=0)],
+        # conversation ids name the customer's number: markers expire like messages
+        CONSOLE_READS: [IndexModel("read_at", name="console_read_retention", **ttl)],
     }
 
 

@@ -59,6 +59,24 @@ class Settings(BaseSettings):
         SecretStr(DEV_ADMIN_API_TOKEN),
         description="Bearer token of the console's admin API (development placeholder).",
     )
+    console_public_url: str = Field(
+        "http://localhost:8090",
+        description="URL admins open the console at; https makes cookies Secure and sends HSTS.",
+    )
+    console_session_idle_minutes: int = Field(
+        480, ge=1, description="A console session unused this long ends."
+    )
+    console_session_max_hours: int = Field(
+        24, ge=1, description="A console session ends this long after login, used or not."
+    )
+    console_login_attempts: int = Field(
+        5, ge=1, description="Failed logins per e-mail per window (per address: 4 times as many)."
+    )
+    console_login_window_minutes: int = Field(
+        15,
+        ge=1,
+        description="The window of CONSOLE_LOGIN_ATTEMPTS; refused logins wait for its end.",
+    )
 
     openai_api_key: SecretStr | None = Field(
         None, description="Key of an OpenAI-compatible API. Unset: fallback replies, hand-over."
@@ -79,6 +97,11 @@ class Settings(BaseSettings):
     )
     knowledge_max_upload_bytes: int = Field(
         20 * 1024 * 1024, ge=1, description="Largest knowledge document accepted, in bytes."
+    )
+    customer_media_max_bytes: int = Field(
+        10 * 1024 * 1024,
+        ge=1,
+        description="Largest photo or document from a customer that the bot reads, in bytes.",
     )
 
     twilio_account_sid: str | None = Field(
@@ -115,6 +138,12 @@ class Settings(BaseSettings):
     )
     conversation_sweep_seconds: float = Field(
         60.0, gt=0, description="How often the enricher looks for idle conversations to close."
+    )
+    csat_ask_after_idle_minutes: float = Field(
+        60.0,
+        gt=0,
+        description="An answered conversation idle this many minutes (or closed by an agent) "
+        "gets one CSAT survey, if its customer wrote less than 23 hours ago.",
     )
     attribution_window_days: float = Field(
         7.0,

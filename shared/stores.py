@@ -1,6 +1,7 @@
 """Stores: who owns which WhatsApp number, and how its bot speaks."""
 
 import time
+from datetime import datetime
 
 from pydantic import BaseModel, Field
 
@@ -27,6 +28,22 @@ class TwilioAccount(BaseModel):
     auth_token: EncryptedSecret
 
 
+class PluginToken(BaseModel):
+    """The store's WordPress plugin token, as a SHA-256 hex digest: the token itself is shown
+    once when made (shared/plugin_tokens.py) and never stored."""
+
+    sha256: str
+    created_at: datetime
+
+
+class WordPressConnection(BaseModel):
+    """What the store's WordPress plugin told Balas on its last connect call."""
+
+    site_url: str
+    plugin_version: str
+    connected_at: datetime
+
+
 class Store(BaseModel):
     id: str = Field(alias="_id")
     name: str
@@ -39,6 +56,8 @@ class Store(BaseModel):
     fallback_reply: str = DEFAULT_FALLBACK_REPLY
     woocommerce: WooCommerceConnection | None = None
     twilio: TwilioAccount | None = None  # None: the global Twilio account
+    plugin_token: PluginToken | None = None  # None: the WordPress plugin cannot connect
+    wordpress: WordPressConnection | None = None
 
     model_config = {"populate_by_name": True}
 

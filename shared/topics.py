@@ -9,6 +9,7 @@ WOOCOMMERCE_ORDERS = "woocommerce.orders"
 WOOCOMMERCE_CUSTOMERS = "woocommerce.customers"
 WOOCOMMERCE_PRODUCTS = "woocommerce.products"
 KNOWLEDGE_DOCUMENTS = "knowledge.documents"
+CONVERSATIONS_CSAT = "conversations.csat"  # satisfaction surveys: due, sent, rated
 
 ALL = (
     WHATSAPP_INBOUND,
@@ -20,6 +21,7 @@ ALL = (
     WOOCOMMERCE_CUSTOMERS,
     WOOCOMMERCE_PRODUCTS,
     KNOWLEDGE_DOCUMENTS,
+    CONVERSATIONS_CSAT,
 )
 
 

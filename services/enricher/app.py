@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 from functools import partial
 
+from services.enricher.agent_close import on_agent_command
 from services.enricher.classification import build_classifier
 from services.enricher.commerce import on_customer_changed, on_order_changed, on_product_changed
 from services.enricher.conversation import LifecyclePolicy
@@ -33,6 +34,7 @@ def lifecycle_policy(settings: Settings) -> LifecyclePolicy:
     return LifecyclePolicy(
         idle=timedelta(hours=settings.conversation_idle_hours),
         reopen_window=timedelta(hours=settings.conversation_reopen_hours),
+        csat_ask_after=timedelta(minutes=settings.csat_ask_after_idle_minutes),
     )
 
 
@@ -52,6 +54,7 @@ async def consumers(runtime: Runtime) -> AsyncIterator[Sequence[Consumer]]:
             policy=policy,
         ),
         topics.MESSAGES_OUTBOUND: partial(on_reply_sent, db=db, broker=broker, policy=policy),
+        topics.AGENT_COMMANDS: partial(on_agent_command, db=db, broker=broker),
         topics.WOOCOMMERCE_ORDERS: partial(on_order_changed, db=db, broker=broker),
         topics.WOOCOMMERCE_CUSTOMERS: partial(on_customer_changed, db=db, broker=broker),
         topics.WOOCOMMERCE_PRODUCTS: partial(on_product_changed, db=db),

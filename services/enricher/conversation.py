@@ -411,6 +411,27 @@ def counts_as_reopen(
     return message_at - closed_at <= window
 
 
+def survey_due(
+    turns: Sequence[Turn],
+    closed: bool,
+    last_activity_at: datetime,
+    now: datetime,
+    ask_after: timedelta,
+    window: timedelta,
+) -> Literal["idle", "closed"] | None:
+    """Why the session of `turns` is due a CSAT survey at `now`, or None: its customer's newest
+    message got a sent reply, that message is less than `window` old (WhatsApp's free-text
+    window), and the session was closed (by an agent) or has been idle for `ask_after`."""
+    customer = [turn for turn in turns if turn.from_customer]
+    if not customer or not answered(turns):
+        return None
+    if now - max(turn.at for turn in customer) >= window:
+        return None
+    if closed:
+        return "closed"
+    return "idle" if now - last_activity_at >= ask_after else None
+
+
 class LifecyclePolicy(BaseModel):
     """The idle timeout that closes a conversation and the window in which a reopen counts."""
 
@@ -418,3 +439,4 @@ class LifecyclePolicy(BaseModel):
 
     idle: timedelta = timedelta(hours=24)
     reopen_window: timedelta = timedelta(hours=24)
+    csat_ask_after: timedelta = timedelta(minutes=60)  # idle this long: ask for a rating

@@ -32,6 +32,7 @@ from services.enricher.conversation import (
 from services.enricher.customers import commerce_view
 from services.enricher.metrics import CONVERSATIONS_REOPENED
 from services.enricher.summary import ExtractiveSummariser, Summariser, Summary
+from shared import csat
 from shared.events import (
     ConversationEvent,
     ConversationOutcome,
@@ -66,6 +67,8 @@ async def on_message_received(
     summariser: Summariser = _EXTRACTIVE,
     policy: LifecyclePolicy = DEFAULT_POLICY,
 ) -> None:
+    if await csat.settle(db, event) is not None:
+        return  # a CSAT rating (the responder records it): not a turn, reopens nothing
     if not await _processed(db, event):
         # Classify and summarise before the transaction (an LLM takes seconds); the ledger
         # makes storing them once.

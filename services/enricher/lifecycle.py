@@ -6,7 +6,9 @@ unchanged) inside a transaction, so exactly one sweep closes a conversation and 
 facts, and a message that arrives meanwhile keeps it open. The close time is the moment the
 conversation became idle (last activity + timeout), not the sweep's clock, so the facts are the
 same whichever replica closes it and however late. The sweep also publishes outbox facts left
-pending by a crash or a Kafka outage.
+pending by a crash or a Kafka outage, and asks for CSAT surveys (`request_surveys`): once per
+session, when it has been idle CSAT_ASK_AFTER_IDLE_MINUTES or an agent closed it, while the
+customer's last message is under 23 hours old (WhatsApp's free-text window).
 """
 
 import asyncio
@@ -17,11 +19,24 @@ from faststream.kafka import KafkaBroker
 
 from services.enricher import outbox
 from services.enricher.cards import card_turns, derived_state, enriched_event
-from services.enricher.conversation import LifecyclePolicy, closes_at, outcome, since
+from services.enricher.conversation import (
+    LifecyclePolicy,
+    closes_at,
+    outcome,
+    since,
+    survey_due,
+)
 from services.enricher.metrics import CONVERSATIONS_CLOSED
-from shared.events import ConversationClosed, ConversationStatus, event_id_for, utcnow
+from shared.csat import SURVEY_WINDOW
+from shared.events import (
+    ConversationClosed,
+    ConversationStatus,
+    CsatSurveyDue,
+    event_id_for,
+    utcnow,
+)
 from shared.identity import masked
-from shared.mongo import CONVERSATIONS, Database, Session, in_transaction
+from shared.mongo import CONVERSATIONS, Database, Document, Session, in_transaction
 
 log = structlog.get_logger(__name__)
 
@@ -81,6 +96,10 @@ async def _close(
             "closed_at": closed_at,
             "revision": card.get("revision", 0) + 1,
         }
+        handed_over_at = card.get("handed_over_at")
+        if handed_over_at is None or handed_over_at <= closed_at:
+            # The next session starts with the bot (a hand-over after the close is the next's).
+            changes.update(owner="bot", taken_over_by=None)
         card.update(changes)
         changes.update(derived_state(card, now=closed_at))
         card.update(changes)
@@ -104,6 +123,7 @@ async def _close(
             opened_at=card.get("opened_at"),
             last_activity_at=card["last_activity_at"],
             reopens=card.get("reopens", 0),
+            first_session=card.get("previous_closed_at") is None,
         )
         snapshot_id = event_id_for("conversations.enriched", fact.event_id)
         await outbox.record(db, session, [fact, enriched_event(card, snapshot_id, closed_at)])
@@ -117,13 +137,84 @@ async def _close(
     return True
 
 
+async def request_surveys(
+    db: Database,
+    broker: KafkaBroker | None,
+    policy: LifecyclePolicy,
+    now: datetime,
+    store_id: str | None = None,
+) -> int:
+    """Publish `CsatSurveyDue` for the sessions due a survey at `now`; the number requested.
+    The card remembers the session it asked for (`csat_session` = its `opened_at`) in the same
+    transaction as the outbox record, so a session is asked for once, whichever replica sweeps."""
+    query: dict[str, object] = {
+        "opened_at": {"$ne": None},
+        "last_activity_at": {"$gte": now - SURVEY_WINDOW},
+        "$or": [
+            {"status": ConversationStatus.CLOSED.value},
+            {"last_activity_at": {"$lte": now - policy.csat_ask_after}},
+        ],
+    }
+    if store_id is not None:
+        query["store_id"] = store_id
+    requested = 0
+    async for card in db[CONVERSATIONS].find(query).limit(SWEEP_BATCH):
+        if card.get("csat_session") == card["opened_at"]:
+            continue
+        due = _survey_due(card, policy, now)
+        if due is not None and await _request_survey(db, card, due):
+            requested += 1
+            if broker is not None:
+                await outbox.publish_pending(db, broker, conversation_id=card["_id"])
+    return requested
+
+
+def _survey_due(card: Document, policy: LifecyclePolicy, now: datetime) -> CsatSurveyDue | None:
+    turns = since(card_turns(card), card["opened_at"])
+    closed = card.get("status") == ConversationStatus.CLOSED.value
+    reason = survey_due(
+        turns, closed, card["last_activity_at"], now, policy.csat_ask_after, SURVEY_WINDOW
+    )
+    if reason is None:
+        return None
+    opened_at: datetime = card["opened_at"]
+    conversation_id: str = card["_id"]
+    return CsatSurveyDue(
+        event_id=event_id_for("csat.survey_due", conversation_id, opened_at.isoformat()),
+        occurred_at=now,
+        store_id=card["store_id"],
+        conversation_id=conversation_id,
+        session_opened_at=opened_at,
+        last_customer_message_at=max(turn.at for turn in turns if turn.from_customer),
+        customer_number=card.get("customer_number") or conversation_id.rsplit(":", 1)[-1],
+        reason=reason,
+    )
+
+
+async def _request_survey(db: Database, card: Document, due: CsatSurveyDue) -> bool:
+    async def apply(session: Session) -> bool:
+        result = await db[CONVERSATIONS].update_one(
+            {"_id": card["_id"], "opened_at": card["opened_at"]},
+            {"$set": {"csat_session": card["opened_at"]}},
+            session=session,
+        )
+        if result.modified_count != 1:
+            return False  # another sweep asked, or a new session began meanwhile
+        await outbox.record(db, session, [due])
+        return True
+
+    return await in_transaction(db, apply)
+
+
 async def run_sweeps(
     db: Database, broker: KafkaBroker, policy: LifecyclePolicy, interval_seconds: float
 ) -> None:
     """Sweep every `interval_seconds` until cancelled; a failed sweep is logged and retried."""
     while True:
         try:
-            await close_idle(db, broker, policy, utcnow())
+            now = utcnow()
+            await close_idle(db, broker, policy, now)
+            await request_surveys(db, broker, policy, now)
         except Exception as error:  # the next sweep tries again; the consumer goes on
             log.warning("conversation sweep failed", error=repr(error))
         await asyncio.sleep(interval_seconds)

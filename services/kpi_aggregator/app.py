@@ -20,6 +20,7 @@ TOPICS = (
     topics.WHATSAPP_STATUS,
     topics.CONVERSATIONS_ENRICHED,
     topics.WOOCOMMERCE_ORDERS,
+    topics.CONVERSATIONS_CSAT,
 )
 
 

@@ -19,6 +19,8 @@ from bson import Decimal128
 from shared.events import (
     ConversationClosed,
     ConversationReopened,
+    CsatRecorded,
+    CsatSurveySent,
     DeliveryStatus,
     DeliveryStatusChanged,
     Event,
@@ -38,6 +40,7 @@ BucketKey = tuple[str, datetime]  # (store, UTC hour start)
 DayKey = tuple[str, date]  # (store, local date)
 Fact = tuple[datetime, str, float]  # (moment the fact belongs to, field, amount)
 ZoneOf = Callable[[str], tzinfo]  # store id -> its timezone
+FirstSeen = Mapping[tuple[str, str], datetime]  # (store, customer hash) -> first message ever
 
 
 def hour_start(moment: datetime) -> datetime:
@@ -153,13 +156,24 @@ def increments(
     new_customer_hours: Iterable[CustomerHour],
     new_customer_days: Iterable[CustomerDay] = (),
     zone_of: ZoneOf = lambda _: UTC,
+    first_seen: FirstSeen | None = None,
 ) -> Increments:
-    """Hour and day increments of `events`, plus one unique customer per new claim."""
+    """Hour and day increments of `events`, plus one unique customer per new claim, new or
+    returning by the customer's first message ever in the store (`first_seen`)."""
     counted = Increments()
+    seen = first_seen or {}
     for customer in new_customer_hours:
-        counted.add_hour((customer.store_id, customer.hour), "unique_customers")
+        key = (customer.store_id, customer.hour)
+        counted.add_hour(key, "unique_customers")
+        first = seen.get((customer.store_id, customer.customer_hash))
+        new = first is None or hour_start(first) == customer.hour
+        counted.add_hour(key, "customers.new" if new else "customers.returning")
     for day in new_customer_days:
-        counted.add_day((day.store_id, day.day), "unique_customers")
+        key_day = (day.store_id, day.day)
+        counted.add_day(key_day, "unique_customers")
+        first = seen.get((day.store_id, day.customer_hash))
+        new = first is None or local_date(first, zone_of(day.store_id)) == day.day
+        counted.add_day(key_day, "customers.new" if new else "customers.returning")
     for event in events:
         zone = zone_of(event.store_id)
         for moment, name, amount in facts(event):
@@ -178,7 +192,20 @@ def facts(event: Event) -> list[Fact]:
         return _delivery_facts(event)
     if isinstance(event, ConversationClosed):
         # `occurred_at` is the close time (the moment the conversation became idle).
-        return [(event.occurred_at, f"conversations.closed.{event.outcome.value}", 1)]
+        closed: list[Fact] = [(event.occurred_at, f"conversations.closed.{event.outcome.value}", 1)]
+        if event.first_session is not None:  # unknown for closes published before it existed
+            kind = "new" if event.first_session else "returning"
+            closed.append((event.opened_at or event.occurred_at, f"conversations.{kind}", 1))
+        return closed
+    if isinstance(event, CsatSurveySent):
+        return [(event.occurred_at, "csat.asked", 1)] if event.sent else []
+    if isinstance(event, CsatRecorded):
+        at = event.occurred_at
+        return [
+            (at, "csat.ratings", 1),
+            (at, "csat.sum", event.rating),
+            (at, f"csat.histogram.{event.rating}", 1),
+        ]
     if isinstance(event, ConversationReopened):
         # Attributed to the close it undoes, so reopens / resolved_by_bot of one bucket compare
         # the same resolutions.
@@ -207,7 +234,26 @@ def _reply_facts(event: ReplySent) -> list[Fact]:
             (asked_at, "first_response.sum_seconds", seconds),
             (asked_at, f"first_response.histogram.{histogram_slot(seconds)}", 1),
         ]
+    if event.handed_over_at is not None:
+        found += _human_first_response(event, event.handed_over_at)
     return found
+
+
+def human_first_response_seconds(event: ReplySent, handed_over_at: datetime) -> float:
+    """From the hand-over (or take-over) to the first agent reply that went out: the time the
+    bot held the conversation does not count."""
+    waited = (event.occurred_at - handed_over_at).total_seconds()
+    return quantized_seconds(max(0.0, waited))
+
+
+def _human_first_response(event: ReplySent, handed_over_at: datetime) -> list[Fact]:
+    """In the hour of the hand-over, like the bot's figure in the hour the customer wrote."""
+    seconds = human_first_response_seconds(event, handed_over_at)
+    return [
+        (handed_over_at, "human_first_response.count", 1),
+        (handed_over_at, "human_first_response.sum_seconds", seconds),
+        (handed_over_at, f"human_first_response.histogram.{histogram_slot(seconds)}", 1),
+    ]
 
 
 def _delivery_facts(event: DeliveryStatusChanged) -> list[Fact]:

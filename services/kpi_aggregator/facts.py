@@ -20,14 +20,14 @@ from shared.events import (
     ConversationClosed,
     ConversationEnriched,
     ConversationReopened,
+    CsatRecorded,
     Event,
     MessageReceived,
     ReplySent,
 )
 from shared.mongo import Document
 
-# Columns of the CSV export, in order. The planned one stays empty until its data exists
-# (CSAT comes with a later issue).
+# Columns of the CSV export, in order.
 COLUMNS: tuple[str, ...] = (
     "conversation_id",
     "store_id",
@@ -52,7 +52,6 @@ COLUMNS: tuple[str, ...] = (
     "attributed_revenue",
     "attributed_currency",
 )
-PLANNED_COLUMNS = ("csat_score",)
 
 
 def stored_time(moment: datetime) -> datetime:
@@ -97,6 +96,14 @@ def stamp(event: Event) -> Document | None:
             "conversation_id": event.conversation_id,
             "kind": "reopened",
             "closed_at": stored_time(event.closed_at),
+        }
+    if isinstance(event, CsatRecorded):
+        return {
+            **base,
+            "conversation_id": event.conversation_id,
+            "kind": "csat",
+            "session_opened_at": stored_time(event.session_opened_at),
+            "rating": event.rating,
         }
     if isinstance(event, ConversationEnriched):
         return {
@@ -173,10 +180,24 @@ def fact_row(
         "latest_sentiment": latest["latest_sentiment"] if latest else None,
         "sentiment_trend": latest["sentiment_trend"] if latest else None,
         "snapshot_revision": latest["revision"] if latest else None,
-        "csat_score": None,
+        "csat_score": _csat(closed, stamps),
         "attributed_orders": len(attributed),
         **_revenue(attributed),
     }
+
+
+def _csat(closed: Document, stamps: Sequence[Document]) -> int | None:
+    """The rating of the session's survey (named by its `opened_at`; one per session)."""
+    ratings = [s["rating"] for s in stamps if _rates(s, closed)]
+    return ratings[0] if ratings else None
+
+
+def _rates(stamp: Document, closed: Document) -> bool:
+    opened_at = closed.get("opened_at")
+    if stamp["kind"] != "csat" or opened_at is None:
+        return False
+    matches: bool = stamp["session_opened_at"] == opened_at
+    return matches
 
 
 def customer_number(conversation_id: str) -> str:
@@ -243,6 +264,9 @@ def _touches(closed: Document, start: datetime | None, new: Iterable[Document]) 
     for s in new:
         if s["kind"] == "reopened":
             if s["closed_at"] == closed["at"]:
+                return True
+        elif s["kind"] == "csat":
+            if _rates(s, closed):
                 return True
         elif in_session(s["at"], start, closed["at"]):
             return True

@@ -1,7 +1,7 @@
 """The KPI aggregator folds each batch of events into hour and day buckets in one transaction."""
 
 from collections.abc import Mapping, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from pymongo import UpdateOne
@@ -11,10 +11,11 @@ from services.kpi_aggregator.commerce import DEFAULT_ATTRIBUTION_WINDOW, count_o
 from services.kpi_aggregator.fact_table import record_stamps, refresh_rows
 from services.kpi_aggregator.orders import OrderFact
 from services.kpi_aggregator.zones import UTC_ZONE, StoreZones
-from shared.events import Event
+from shared.events import Event, MessageReceived
 from shared.mongo import (
     KPI_CUSTOMER_DAYS,
     KPI_CUSTOMER_HOURS,
+    KPI_CUSTOMERS,
     KPI_DAILY,
     KPI_HOURLY,
     PROCESSED_EVENTS,
@@ -84,7 +85,43 @@ async def count_claimed(
     new_days = [
         seen_days[id_] for id_ in await claim_new(db, session, KPI_CUSTOMER_DAYS, seen_days)
     ]
-    return buckets.increments(fresh, new_hours, new_days, zone), new_hours
+    first_seen = await record_first_seen(db, session, fresh)
+    return buckets.increments(fresh, new_hours, new_days, zone, first_seen), new_hours
+
+
+async def record_first_seen(
+    db: Database, session: Session, events: Sequence[Event]
+) -> dict[tuple[str, str], datetime]:
+    """Each customer's first message ever in the store (`kpi_customers`, the earliest wins),
+    for the customers of `events`: it tells new customers from returning ones."""
+    earliest: dict[tuple[str, str], datetime] = {}
+    for event in events:
+        if isinstance(event, MessageReceived):
+            key = (event.store_id, buckets.customer_hash(event.customer_number))
+            earliest[key] = min(earliest.get(key, event.occurred_at), event.occurred_at)
+    if not earliest:
+        return {}
+    await db[KPI_CUSTOMERS].bulk_write(
+        [
+            UpdateOne(
+                {"_id": first_seen_id(store_id, hashed)},
+                {
+                    "$min": {"first_at": at},
+                    "$setOnInsert": {"store_id": store_id, "customer_hash": hashed},
+                },
+                upsert=True,
+            )
+            for (store_id, hashed), at in earliest.items()
+        ],
+        session=session,
+    )
+    ids = [first_seen_id(*key) for key in earliest]
+    stored = db[KPI_CUSTOMERS].find({"_id": {"$in": ids}}, session=session)
+    return {(doc["store_id"], doc["customer_hash"]): doc["first_at"] async for doc in stored}
+
+
+def first_seen_id(store_id: str, hashed: str) -> str:
+    return f"{store_id}|{hashed}"
 
 
 async def write_increments(

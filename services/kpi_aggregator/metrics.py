@@ -4,11 +4,17 @@ from collections.abc import Iterable
 
 from prometheus_client import Counter, Histogram
 
-from services.kpi_aggregator.buckets import FIRST_RESPONSE_BOUNDS, CustomerHour
+from services.kpi_aggregator.buckets import (
+    FIRST_RESPONSE_BOUNDS,
+    CustomerHour,
+    human_first_response_seconds,
+)
 from services.kpi_aggregator.orders import Amount, OrderFact
 from shared.events import (
     ConversationClosed,
     ConversationReopened,
+    CsatRecorded,
+    CsatSurveySent,
     DeliveryStatusChanged,
     Event,
     MessageReceived,
@@ -29,6 +35,12 @@ FIRST_RESPONSE = Histogram(
     ["store"],
     buckets=FIRST_RESPONSE_BOUNDS,
 )
+HUMAN_FIRST_RESPONSE = Histogram(
+    "balas_kpi_human_first_response_seconds",
+    "From a hand-over (or take-over) to the first agent reply that went out.",
+    ["store"],
+    buckets=FIRST_RESPONSE_BOUNDS,
+)
 DELIVERY_FAILURES = Counter(
     "balas_kpi_delivery_failures_total", "Messages Twilio could not deliver.", ["store"]
 )
@@ -46,7 +58,15 @@ BOT_RESOLUTIONS_REOPENED = Counter(
     "Bot resolutions the customer reopened within the reopen window.",
     ["store"],
 )
-
+CONVERSATIONS_BY_CUSTOMER = Counter(
+    "balas_kpi_sessions_total",
+    "Closed conversation sessions, new (the customer's first) or returning.",
+    ["store", "kind"],
+)
+CSAT_ASKED = Counter("balas_kpi_csat_asked_total", "CSAT surveys that went out.", ["store"])
+CSAT_RATINGS = Counter(
+    "balas_kpi_csat_ratings_total", "CSAT ratings received, by score (1 to 5).", ["store", "score"]
+)
 
 ORDERS = Counter(
     "balas_kpi_orders_total",
@@ -93,9 +113,20 @@ def export(fresh: Iterable[Event], new_customer_hours: Iterable[CustomerHour]) -
             OUTBOUND.labels(event.store_id, event.author.value).inc()
             if event.first_response:
                 FIRST_RESPONSE.labels(event.store_id).observe(event.response_seconds)
+            if event.handed_over_at is not None:
+                HUMAN_FIRST_RESPONSE.labels(event.store_id).observe(
+                    human_first_response_seconds(event, event.handed_over_at)
+                )
         elif isinstance(event, DeliveryStatusChanged) and event.status.is_failure:
             DELIVERY_FAILURES.labels(event.store_id).inc()
         elif isinstance(event, ConversationClosed):
             CONVERSATIONS_CLOSED.labels(event.store_id, event.outcome.value).inc()
+            if event.first_session is not None:
+                kind = "new" if event.first_session else "returning"
+                CONVERSATIONS_BY_CUSTOMER.labels(event.store_id, kind).inc()
+        elif isinstance(event, CsatSurveySent) and event.sent:
+            CSAT_ASKED.labels(event.store_id).inc()
+        elif isinstance(event, CsatRecorded):
+            CSAT_RATINGS.labels(event.store_id, str(event.rating)).inc()
         elif isinstance(event, ConversationReopened):
             BOT_RESOLUTIONS_REOPENED.labels(event.store_id).inc()

@@ -34,11 +34,13 @@ from services.kpi_aggregator.commerce import (
     store_countries,
     update_claims,
 )
+from services.kpi_aggregator.fact_table import record_facts
 from services.kpi_aggregator.handlers import (
     claim_events,
     count_claimed,
     day_identity,
     hour_identity,
+    record_first_seen,
     write_increments,
 )
 from services.kpi_aggregator.orders import (
@@ -73,6 +75,7 @@ CONVERSATION_TOPICS = (
     topics.MESSAGES_OUTBOUND,
     topics.WHATSAPP_STATUS,
     topics.CONVERSATIONS_ENRICHED,
+    topics.CONVERSATIONS_CSAT,
 )
 TOPICS = (*CONVERSATION_TOPICS, topics.WOOCOMMERCE_ORDERS)
 # An event's buckets are never later than the moment it was published (record timestamp), so
@@ -161,11 +164,20 @@ async def rebuild(
     counted = [event for event in events if span.touches(event)]
     stamps = [found for event in events if (found := facts.stamp(event)) is not None]
     records = replay(snapshots, stamps, country, attribution_window)
-    in_range = recompute(counted, span)
-    in_range.merge(_in_range(record_increments(records.values(), span.zone), span))
-    await in_transaction(
-        db, lambda session: _replace(db, session, span, counted, in_range, records)
-    )
+
+    async def replace(session: Session) -> None:
+        # The customers' first messages ever: stored (earlier than the log read) or read now.
+        first_seen = await record_first_seen(db, session, events)
+        in_range = recompute(counted, span, first_seen)
+        in_range.merge(_in_range(record_increments(records.values(), span.zone), span))
+        await _replace(db, session, span, counted, in_range, records)
+        # The fact table's rows of the sessions read, as live aggregation makes them.
+        await record_facts(db, session, events)
+        written.append(in_range)
+
+    written: list[buckets.Increments] = []
+    await in_transaction(db, replace)
+    in_range = written[-1]
     ordering = sum(1 for event in snapshots if _touches(records, event, span))
     return Rebuilt(
         orders_read + read, len(counted) + ordering, len(in_range.hourly), len(in_range.daily)
@@ -254,7 +266,9 @@ def _decoded(record: ConsumerRecord) -> Event | None:
         return None
 
 
-def recompute(events: Sequence[Event], span: DateRange) -> buckets.Increments:
+def recompute(
+    events: Sequence[Event], span: DateRange, first_seen: buckets.FirstSeen | None = None
+) -> buckets.Increments:
     """The range's buckets from scratch: every customer counts once per hour and per day."""
     zone_of: buckets.ZoneOf = lambda _: span.zone  # noqa: E731
     everything = buckets.increments(
@@ -262,6 +276,7 @@ def recompute(events: Sequence[Event], span: DateRange) -> buckets.Increments:
         buckets.customer_hours(events).values(),
         buckets.customer_days(events, zone_of).values(),
         zone_of,
+        first_seen,
     )
     return buckets.Increments(
         hourly={key: counts for key, counts in everything.hourly.items() if span.has_hour(key[1])},

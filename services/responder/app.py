@@ -4,6 +4,9 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from functools import partial
 
+from services.responder.agent_commands import on_agent_command
+from services.responder.agent_desk import AgentDesk
+from services.responder.csat import on_csat_event
 from services.responder.deps import build_deps
 from services.responder.handlers import on_delivery_status_changed, on_message_received
 from shared import topics
@@ -20,6 +23,8 @@ async def consumers(runtime: Runtime) -> AsyncIterator[Sequence[Consumer]]:
     routes = {
         topics.WHATSAPP_INBOUND: partial(on_message_received, deps=deps),
         topics.WHATSAPP_STATUS: partial(on_delivery_status_changed, deps=deps),
+        topics.AGENT_COMMANDS: partial(on_agent_command, deps=deps, desk=AgentDesk(runtime.db)),
+        topics.CONVERSATIONS_CSAT: partial(on_csat_event, deps=deps),
     }
     options = runtime.consumer_options(GROUP, runtime.settings.responder_max_in_flight)
     try:

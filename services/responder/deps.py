@@ -4,8 +4,10 @@ from dataclasses import dataclass
 
 from faststream.kafka import KafkaBroker
 
+from services.responder.adapters.media import MediaFetcher
 from services.responder.adapters.twilio_sender import TwilioSenders
 from services.responder.answering import Answerer, build_answerer
+from services.responder.media import MediaReader
 from services.responder.repository import ConversationLog
 from shared.bot_settings import BotSettingsRepository
 from shared.runtime import Runtime
@@ -23,11 +25,13 @@ class ResponderDeps:
     twilio: TwilioSenders | None  # None: never send (tests); else per store, maybe unconfigured
     status_callback_url: str
     history_messages: int
+    media: MediaReader | None = None  # None: attachments are not read (tests)
 
 
 def build_deps(runtime: Runtime) -> ResponderDeps:
     settings = runtime.settings
     stores = StoreDirectory(runtime.db)
+    media = MediaFetcher(settings, stores, secret_box(settings))
     return ResponderDeps(
         broker=runtime.broker,
         stores=stores,
@@ -37,4 +41,5 @@ def build_deps(runtime: Runtime) -> ResponderDeps:
         twilio=TwilioSenders(settings, stores, secret_box(settings)),
         status_callback_url=settings.public_base_url.rstrip("/") + "/webhooks/twilio/status",
         history_messages=settings.history_messages,
+        media=MediaReader(media, settings.customer_media_max_bytes),
     )

@@ -4,10 +4,11 @@ from datetime import timedelta
 
 import structlog
 
-from services.responder import service
+from services.responder import csat, service
 from services.responder.adapters.twilio_sender import TwilioRefused
 from services.responder.answering import Question
 from services.responder.deps import ResponderDeps
+from services.responder.media import SeenMedia, with_media_text
 from services.responder.metrics import HAND_OVERS, REPLIES, REPLY_PIPELINE_SECONDS
 from services.responder.repository import Draft, Reply
 from shared.consumer import PermanentError
@@ -23,6 +24,8 @@ RECONCILE_SLACK = timedelta(minutes=5)  # clock skew between us and Twilio
 async def on_message_received(event: MessageReceived, deps: ResponderDeps) -> None:
     conversations = deps.conversations
     await conversations.record_inbound(event)
+    if await csat.answer(event, deps):
+        return  # a CSAT rating: recorded and thanked, never sent to the LLM
     reply = await conversations.find_reply(event.message_sid)
     if reply is None:
         if await conversations.owned_by_human(event.conversation_id):
@@ -38,7 +41,9 @@ async def on_message_received(event: MessageReceived, deps: ResponderDeps) -> No
         if reply.hand_over is HandOverReason.MISSING_KNOWLEDGE:
             await conversations.record_gap(event)
         if reply.hand_over:
-            await conversations.hand_over(reply.conversation_id, reply.store_id, reply.hand_over)
+            await conversations.hand_over(
+                reply.conversation_id, reply.store_id, reply.hand_over, reply.created_at
+            )
             HAND_OVERS.labels(reply.hand_over.value).inc()
         reply = await _deliver(reply, deps)
     await publish(deps.broker, service.reply_sent(reply))
@@ -55,13 +60,18 @@ async def _draft(event: MessageReceived, deps: ResponderDeps, first: bool) -> Dr
     settings = (await deps.bot_settings.current(store)).settings  # read per message: no restart
     rules = settings.hand_over
     conversations = deps.conversations
-    history = await conversations.history(
-        event.conversation_id, event.occurred_at, deps.history_messages
+    seen = await deps.media.read(event) if deps.media and event.media else SeenMedia()
+    if seen.results:
+        await conversations.record_media(event.message_sid, seen.stored())
+    if (alone := seen.reply_alone(event.text, settings.default_language)) is not None:
+        return alone  # only media the bot cannot read: say what it reads, no model call
+    history = with_media_text(
+        await conversations.history(event.conversation_id, event.occurred_at, deps.history_messages)
     )
     question = Question(
         store=store,
         settings=settings,
-        text=event.text,
+        text=seen.question_text(event.text),
         asked_at=event.occurred_at,
         history=history,
         profile_name=event.profile_name,
@@ -74,7 +84,7 @@ async def _draft(event: MessageReceived, deps: ResponderDeps, first: bool) -> Dr
             event.conversation_id, event.occurred_at, rules.negative_sentiment_streak + 1
         ),
     )
-    return await deps.answerer.answer(question)
+    return seen.noted(await deps.answerer.answer(question), event.text, settings.default_language)
 
 
 async def _deliver(reply: Reply, deps: ResponderDeps) -> Reply:

@@ -25,3 +25,8 @@ REPLY_PIPELINE_SECONDS = Histogram(
     "From webhook accepted to reply handed to Twilio.",
     buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 16, 32, 64),
 )
+CSAT_SURVEYS = Counter(
+    "balas_csat_surveys_total",
+    "CSAT surveys by result: sent, not_sent, outside_window, disabled.",
+    ["result"],
+)

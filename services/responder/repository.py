@@ -58,6 +58,10 @@ class Reply(BaseModel):
     llm: LlmUsage | None = None
     citations: list[Citation] = Field(default_factory=list)
     grounded: bool | None = None  # None: written before grounding was recorded
+    agent_id: str | None = None  # an agent's reply (agent_commands.py)
+    template_sid: str | None = None  # a Twilio Content template instead of free text
+    template_variables: dict[str, str] = Field(default_factory=dict)
+    handed_over_at: datetime | None = None  # the first agent reply after a hand-over: its time
 
     @property
     def finished(self) -> bool:
@@ -80,6 +84,7 @@ def reply_id(inbound_message_sid: str) -> str:
 
 class ConversationLog:
     def __init__(self, db: Database) -> None:
+        self.db = db  # for the CSAT surveys (csat.py), which live beside the messages
         self._messages = db[MESSAGES]
         self._conversations = db[CONVERSATIONS]
         self._gaps = db[KNOWLEDGE_GAPS]
@@ -87,6 +92,10 @@ class ConversationLog:
     async def record_inbound(self, event: MessageReceived) -> None:
         with contextlib.suppress(DuplicateKeyError):  # redelivered, or the enricher was first
             await self._messages.insert_one(inbound_message_document(event))
+
+    async def record_media(self, message_sid: str, media: list[dict[str, Any]]) -> None:
+        """The customer's attachments with what was read of them (`media_text`)."""
+        await self._messages.update_one({"_id": message_sid}, {"$set": {"media": media}})
 
     async def find_reply(self, inbound_message_sid: str) -> Reply | None:
         document = await self._messages.find_one({"_id": reply_id(inbound_message_sid)})
@@ -98,8 +107,13 @@ class ConversationLog:
         """The last `limit` messages up to `until`, oldest first."""
         cursor = (
             self._messages.find(
-                {"conversation_id": conversation_id, "created_at": {"$lte": until}},
-                {"direction": 1, "text": 1, "created_at": 1},
+                {
+                    "conversation_id": conversation_id,
+                    "created_at": {"$lte": until},
+                    # what the customer saw: agents' private notes never reach the LLM
+                    "direction": {"$in": ["inbound", "outbound"]},
+                },
+                {"direction": 1, "text": 1, "media": 1, "created_at": 1},
             )
             .sort("created_at", DESCENDING)
             .limit(limit)
@@ -247,16 +261,43 @@ class ConversationLog:
 
     async def owned_by_human(self, conversation_id: str) -> bool:
         conversation = await self._conversations.find_one(
-            {"_id": conversation_id, "owner": "human"}, {"_id": 1}
+            {"_id": conversation_id, "owner": "human"}, OWNERSHIP_FIELDS
         )
-        return conversation is not None
+        return conversation is not None and human_owns(conversation)
 
-    async def hand_over(self, conversation_id: str, store_id: str, reason: HandOverReason) -> None:
+    async def hand_over(
+        self, conversation_id: str, store_id: str, reason: HandOverReason, at: datetime
+    ) -> None:
+        """The bot gives the conversation to the humans at `at` (its hand-over reply's
+        creation, so a redelivery writes the same)."""
         await self._conversations.update_one(
             {"_id": conversation_id},
             {
-                "$set": {"owner": "human", "hand_over_reason": reason.value},
+                "$set": {"owner": "human", "hand_over_reason": reason.value, "handed_over_at": at},
                 "$setOnInsert": {"store_id": store_id},
             },
             upsert=True,
         )
+
+
+OWNERSHIP_FIELDS = {
+    "owner": 1,
+    "handed_over_at": 1,
+    "status": 1,
+    "closed_at": 1,
+    "previous_closed_at": 1,
+}
+
+
+def human_owns(conversation: dict[str, Any]) -> bool:
+    """A human owns the conversation unless the session they got it in was closed since: a
+    closed conversation's next session starts with the bot, whether or not the enricher's
+    reopen and the responder's release are visible yet (docs/conversations.md)."""
+    if conversation.get("owner") != "human":
+        return False
+    closed = conversation.get("status") == "closed"
+    last_close = conversation.get("closed_at") if closed else conversation.get("previous_closed_at")
+    if last_close is None:
+        return not closed
+    handed_over_at = conversation.get("handed_over_at")
+    return handed_over_at is not None and handed_over_at > last_close

@@ -39,4 +39,6 @@ def reply_sent(reply: Reply) -> ReplySent:
         hand_over=reply.hand_over,
         llm=reply.llm,
         citations=reply.citations,
+        agent_id=reply.agent_id,
+        handed_over_at=reply.handed_over_at,
     )

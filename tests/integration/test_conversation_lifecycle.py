@@ -113,7 +113,7 @@ async def test_a_hand_over_nobody_answered_closes_as_handed_over_unanswered(
 ) -> None:
     message = make_received(RINA, "Saya mau bicara dengan admin", at=hour(10))
     await ConversationLog(db).hand_over(
-        message.conversation_id, store_id, HandOverReason.CUSTOMER_REQUEST
+        message.conversation_id, store_id, HandOverReason.CUSTOMER_REQUEST, message.occurred_at
     )
     await apply(db, broker, message)
 

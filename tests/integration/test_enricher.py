@@ -173,7 +173,7 @@ async def test_a_card_the_responder_created_on_hand_over_is_completed_by_the_mes
     # The responder may hand the conversation to a person before the enricher sees the message.
     message = make_received(BUDI, "Saya mau komplain", at=hour(10))
     await ConversationLog(db).hand_over(
-        message.conversation_id, store_id, HandOverReason.CUSTOMER_REQUEST
+        message.conversation_id, store_id, HandOverReason.CUSTOMER_REQUEST, message.occurred_at
     )
 
     await apply(db, message)

@@ -77,6 +77,7 @@ async def test_each_figure_lands_in_the_hour_bucket_it_belongs_to(
     assert await bucket(ten) == {
         "inbound_messages": 2,
         "unique_customers": 2,
+        "customers": {"new": 2},  # their first messages ever in this store
         "response_time": {"count": 1, "sum_seconds": 1220},
         "first_response": {"count": 1, "sum_seconds": 1220, "histogram": {"1800": 1}},
     }
@@ -108,7 +109,11 @@ async def test_an_event_twice_in_one_batch_counts_once(
 
     await on_events([message, message], db)
 
-    assert await bucket(hour(10)) == {"inbound_messages": 1, "unique_customers": 1}
+    assert await bucket(hour(10)) == {
+        "inbound_messages": 1,
+        "unique_customers": 1,
+        "customers": {"new": 1},
+    }
 
 
 async def test_a_customer_counts_once_per_hour_however_many_batches_they_appear_in(
@@ -128,8 +133,17 @@ async def test_a_customer_counts_once_per_hour_however_many_batches_they_appear_
     for batch in batches:
         await on_events(batch, db)
 
-    assert await bucket(ten) == {"inbound_messages": 4, "unique_customers": 2}
-    assert await bucket(hour(11)) == {"inbound_messages": 1, "unique_customers": 1}
+    assert await bucket(ten) == {
+        "inbound_messages": 4,
+        "unique_customers": 2,
+        "customers": {"new": 2},
+    }
+    # Budi wrote before: at 11:00 he is a returning customer.
+    assert await bucket(hour(11)) == {
+        "inbound_messages": 1,
+        "unique_customers": 1,
+        "customers": {"returning": 1},
+    }
 
 
 async def test_first_responses_fill_the_histogram_and_later_replies_do_not(

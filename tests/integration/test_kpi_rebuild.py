@@ -27,7 +27,14 @@ from shared.events import (
     ReplySent,
     event_id_for,
 )
-from shared.mongo import KPI_DAILY, KPI_HOURLY, PROCESSED_EVENTS, Database, Document
+from shared.mongo import (
+    CONVERSATION_FACTS,
+    KPI_DAILY,
+    KPI_HOURLY,
+    PROCESSED_EVENTS,
+    Database,
+    Document,
+)
 from shared.settings import Settings
 from shared.stores import Store, save_store
 
@@ -194,14 +201,19 @@ async def test_rebuild_from_the_log_gives_exactly_the_numbers_of_live_aggregatio
     assert len(live[KPI_DAILY]) == 3  # 6, 7 and 8 May in Jakarta (the late read)
     eighth = next(d for d in live[KPI_DAILY] if d["date"] == "2024-05-08")
     assert eighth["conversations"]["closed"] == {"abandoned": 1, "handed_over_unanswered": 1}
+    live_rows = await db[CONVERSATION_FACTS].find({"store_id": store_id}).sort("_id").to_list()
+    assert len(live_rows) == 3
     await db[KPI_HOURLY].delete_many({"store_id": store_id})
     await db[KPI_DAILY].update_many({"store_id": store_id}, {"$inc": {"inbound_messages": 5}})
+    await db[CONVERSATION_FACTS].delete_many({"store_id": store_id})
 
     result = await rebuild(
         db, kafka.bootstrap_servers(settings), store_id, date(2024, 5, 6), date(2024, 5, 8)
     )
 
     assert await stored(db, store_id) == live
+    rebuilt_rows = await db[CONVERSATION_FACTS].find({"store_id": store_id}).sort("_id").to_list()
+    assert rebuilt_rows == live_rows  # the fact table's rows too, the same as live
     assert result.events_counted == len(events)
     assert (result.hours, result.days) == (len(live[KPI_HOURLY]), 3)
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from balas.simulate import twilio_signature
 from tests.standins.server import LoopbackServer
@@ -38,6 +38,8 @@ class TwilioStandIn:
     numbers: dict[str, dict[str, Any]] = field(default_factory=dict)  # sid -> number
     available: dict[str, list[str]] = field(default_factory=dict)  # country -> numbers for sale
     number_writes: int = 0  # IncomingPhoneNumber updates and purchases
+    media: dict[str, dict[str, Any]] = field(default_factory=dict)  # media sid -> file
+    media_downloads: list[str] = field(default_factory=list)  # media sids served, in order
     _failures: list[int] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _server: LoopbackServer | None = None
@@ -94,6 +96,7 @@ class TwilioStandIn:
         base = "/2010-04-01/Accounts/{account}/Messages.json"
 
         self._number_routes(app)
+        self._media_routes(app)
 
         @app.post(base)
         async def create_message(account: str, request: Request) -> JSONResponse:
@@ -136,6 +139,38 @@ class TwilioStandIn:
             return JSONResponse(_page("messages", page, request))
 
         return app
+
+    def add_media(self, data: bytes, content_type: str, account_sid: str | None = None) -> str:
+        """A customer's file as Twilio keeps it; its MediaUrl (what a webhook carries)."""
+        account, sid = account_sid or self.account_sid, "ME" + uuid.uuid4().hex
+        message = "MM" + uuid.uuid4().hex
+        with self._lock:
+            self.media[sid] = {"account": account, "data": data, "content_type": content_type}
+        return f"{self.url}/2010-04-01/Accounts/{account}/Messages/{message}/Media/{sid}"
+
+    def _media_routes(self, app: FastAPI) -> None:
+        """Like Twilio: the API URL (basic auth) redirects to the file on a CDN, which needs no
+        credentials (the redirect URL is the secret)."""
+
+        @app.get("/2010-04-01/Accounts/{account}/Messages/{message}/Media/{sid}")
+        async def media_url(account: str, message: str, sid: str, request: Request) -> Response:
+            if not self._authorised(request, account):
+                return _error(401, 20003, "Authenticate")
+            with self._lock:
+                found = self.media.get(sid)
+            if found is None or found["account"] != account:
+                return _error(404, 20404, f"The requested resource {sid} was not found")
+            return RedirectResponse(f"/cdn/{sid}", status_code=307)
+
+        @app.get("/cdn/{sid}")
+        async def media_file(sid: str) -> Response:
+            with self._lock:
+                found = self.media.get(sid)
+                if found is not None:
+                    self.media_downloads.append(sid)
+            if found is None:
+                return Response(status_code=404)
+            return Response(found["data"], media_type=found["content_type"])
 
     def _number_routes(self, app: FastAPI) -> None:
         numbers = "/2010-04-01/Accounts/{account}/IncomingPhoneNumbers"
@@ -220,6 +255,8 @@ class TwilioStandIn:
             "to": str(form.get("To")),
             "from": str(form.get("From")),
             "body": str(form.get("Body", "")),
+            "content_sid": form.get("ContentSid"),  # a Content template instead of a body
+            "content_variables": form.get("ContentVariables"),
             "status": "queued",
             "direction": "outbound-api",
             "num_segments": "1",

@@ -184,7 +184,8 @@ def test_new_customer_hours_count_as_unique_customers() -> None:
 
     counts = increments([], seen).hourly
 
-    assert counts == {(STORE, TEN): {"unique_customers": 2}}
+    # with no first message on record, a customer is new
+    assert counts == {(STORE, TEN): {"unique_customers": 2, "customers.new": 2}}
 
 
 # -- customer hours --------------------------------------------------------------------------
@@ -277,7 +278,7 @@ def test_a_customer_counts_once_per_local_day(make_received: MakeReceived) -> No
 
     assert sorted(entry.day for entry in seen.values()) == [date(2024, 5, 7), date(2024, 5, 8)]
     counts = increments([], [], seen.values(), lambda _: JAKARTA)
-    assert counts.daily[(STORE, date(2024, 5, 7))] == {"unique_customers": 1}
+    assert counts.daily[(STORE, date(2024, 5, 7))] == {"unique_customers": 1, "customers.new": 1}
 
 
 def test_a_day_bucket_is_named_by_store_and_local_date() -> None:

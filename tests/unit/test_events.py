@@ -82,6 +82,8 @@ def test_every_event_type_is_registered_under_its_topic() -> None:
         "woocommerce.customers": ["CustomerChanged"],
         "woocommerce.products": ["ProductChanged"],
         "knowledge.documents": ["KnowledgeDocumentChanged"],
+        "conversations.csat": ["CsatSurveyDue", "CsatSurveySent", "CsatRecorded"],
+        "agent.commands": ["AgentCommandIssued"],
     }
 
 

@@ -5,6 +5,7 @@ The twilio SDK is blocking (requests), so calls run on a bounded thread pool, ea
 
 import asyncio
 import hashlib
+import json
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from functools import partial
@@ -54,6 +55,39 @@ class TwilioSender:
         )
         message = await self._call(create)
         return str(message.sid)
+
+    async def send_template(
+        self,
+        *,
+        to: str,
+        sender: str,
+        content_sid: str,
+        variables: dict[str, str],
+        status_callback: str,
+    ) -> str:
+        """Send an approved Content template (outside WhatsApp's 24-hour window); its SID."""
+        create = partial(
+            self._client.messages.create,
+            to=WHATSAPP + to,
+            from_=WHATSAPP + sender,
+            content_sid=content_sid,
+            content_variables=json.dumps(variables),
+            status_callback=status_callback,
+        )
+        message = await self._call(create)
+        return str(message.sid)
+
+    async def sent_sids(self, *, to: str, sender: str, since: datetime) -> list[str]:
+        """The SIDs of every message sent to `to` since `since` (a template's body is
+        Twilio's rendering, so it cannot be matched by body)."""
+        listing = partial(
+            self._client.messages.list,
+            to=WHATSAPP + to,
+            from_=WHATSAPP + sender,
+            date_sent_after=since,
+            limit=50,
+        )
+        return [str(message.sid) for message in await self._call(listing)]
 
     async def find_sent(self, *, to: str, sender: str, body: str, since: datetime) -> str | None:
         """The SID of a message with this body sent to `to` since `since`, if Twilio has one."""

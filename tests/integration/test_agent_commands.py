@@ -1,0 +1,445 @@
+"""Agents' commands on real MongoDB and Kafka with the Twilio stand-in: the responder's and the
+enricher's handlers are called as the consumers call them (twice = a redelivery)."""
+
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from faststream.kafka import KafkaBroker
+
+from balas.simulate import inbound_message_form
+from services.enricher import agent_close
+from services.enricher import handlers as enricher
+from services.enricher.classification.offline import OfflineClassifier
+from services.enricher.conversation import LifecyclePolicy
+from services.enricher.lifecycle import close_idle
+from services.ingest.twilio_forms import message_received, parse_inbound
+from services.kpi_aggregator.buckets import bucket_id, hour_start, quantized_seconds
+from services.kpi_aggregator.handlers import on_events
+from services.responder import service
+from services.responder.adapters.twilio_sender import TwilioSenders
+from services.responder.agent_commands import on_agent_command
+from services.responder.agent_desk import AgentDesk
+from services.responder.answering import build_answerer
+from services.responder.deps import ResponderDeps
+from services.responder.handlers import on_message_received
+from services.responder.repository import ConversationLog, Reply
+from shared import kafka, topics
+from shared.bot_settings import BotSettingsRepository
+from shared.events import (
+    AgentCommand,
+    AgentCommandIssued,
+    MessageReceived,
+    ReplySent,
+    agent_command_event_id,
+)
+from shared.mongo import CONVERSATION_EVENTS, CONVERSATIONS, KPI_HOURLY, MESSAGES, Database
+from shared.secrets import secret_box
+from shared.settings import Settings
+from shared.stores import Store, StoreDirectory, save_store
+from tests.conftest import Infra
+from tests.standins.twilio_api import TwilioStandIn
+from tests.support import ConsoleApi, new_customer, read_topic
+
+pytestmark = pytest.mark.slow
+
+TOKEN = "agent-commands-twilio-token"
+TEMPLATE = "HX" + "ab" * 16
+
+
+@pytest.fixture
+def twilio() -> Iterator[TwilioStandIn]:
+    stand_in = TwilioStandIn(auth_token=TOKEN, status_callbacks=()).start()
+    yield stand_in
+    stand_in.stop()
+
+
+@pytest.fixture
+def settings(infra: Infra, twilio: TwilioStandIn) -> Settings:
+    return infra.settings(
+        twilio_account_sid=twilio.account_sid,
+        twilio_auth_token=TOKEN,
+        twilio_api_base_url=twilio.url,
+    )
+
+
+@pytest.fixture
+async def store(db: Database) -> Store:
+    suffix = uuid.uuid4().int % 10**9
+    created = Store(id=f"s-{suffix}", name="Toko Agen", whatsapp_number=f"+1555{suffix:09d}")
+    await save_store(db, created)
+    return created
+
+
+@pytest.fixture
+def deps(db: Database, broker: KafkaBroker, settings: Settings) -> Iterator[ResponderDeps]:
+    stores = StoreDirectory(db, ttl_seconds=0)
+    senders = TwilioSenders(settings, stores, secret_box(settings))
+    yield ResponderDeps(
+        broker=broker,
+        stores=stores,
+        conversations=ConversationLog(db),
+        answerer=build_answerer(db, settings),  # no LLM key: offline answers
+        bot_settings=BotSettingsRepository(db),
+        twilio=senders,
+        status_callback_url="http://127.0.0.1/webhooks/twilio/status",
+        history_messages=20,
+    )
+    senders.close()
+
+
+@pytest.fixture
+def desk(db: Database) -> AgentDesk:
+    return AgentDesk(db)
+
+
+def _message(store: Store, customer: str, text: str, at: datetime | None = None) -> MessageReceived:
+    form = inbound_message_form(customer=customer, store_number=store.whatsapp_number, text=text)
+    event = message_received(parse_inbound(form), store)
+    return event.model_copy(update={"occurred_at": at}) if at else event
+
+
+def _command(
+    store: Store, customer: str, command: AgentCommand, at: datetime | None = None, **fields: Any
+) -> AgentCommandIssued:
+    command_id = uuid.uuid4().hex
+    return AgentCommandIssued(
+        event_id=agent_command_event_id(command_id),
+        occurred_at=at or datetime.now(UTC),
+        store_id=store.id,
+        conversation_id=f"{store.id}:{customer}",
+        command_id=command_id,
+        agent_id="agent-ayu",
+        command=command,
+        **fields,
+    )
+
+
+def _stored(moment: datetime) -> datetime:
+    """A time as MongoDB keeps it: milliseconds."""
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+
+
+async def _reply(db: Database, command: AgentCommandIssued) -> Reply:
+    document = await db[MESSAGES].find_one({"_id": f"agent:{command.command_id}"})
+    assert document is not None
+    return Reply.model_validate(document)
+
+
+async def _card(db: Database, conversation_id: str) -> dict[str, Any]:
+    card = await db[CONVERSATIONS].find_one({"_id": conversation_id})
+    assert card is not None
+    return card
+
+
+async def test_an_agent_reply_goes_out_once_even_when_redelivered(
+    db: Database,
+    store: Store,
+    deps: ResponderDeps,
+    desk: AgentDesk,
+    twilio: TwilioStandIn,
+    settings: Settings,
+) -> None:
+    customer = new_customer()
+    await deps.conversations.record_inbound(_message(store, customer, "Halo, ada orang?"))
+    reply = _command(store, customer, "reply", text="Halo kak, saya Ayu dari toko.")
+
+    await on_agent_command(reply, deps, desk)
+    await on_agent_command(reply, deps, desk)
+
+    sent = twilio.sent_to(customer)
+    assert [m["body"] for m in sent] == ["Halo kak, saya Ayu dari toko."]
+    stored = await _reply(db, reply)
+    assert (stored.state, stored.author, stored.agent_id) == ("sent", "agent", "agent-ayu")
+    assert stored.twilio_sid == sent[0]["sid"]
+    card = await _card(db, reply.conversation_id)
+    assert (card["owner"], card["taken_over_by"]) == ("human", "agent-ayu")
+    published = [
+        ReplySent.model_validate_json(value)
+        for value in await read_topic(kafka.bootstrap_servers(settings), topics.MESSAGES_OUTBOUND)
+    ]
+    ours = [event for event in published if event.message_id == stored.id]
+    assert {event.event_id for event in ours} == {service.reply_sent(stored).event_id}
+    assert all(event.author == "agent" and event.sent for event in ours)
+
+
+async def test_a_reply_twilio_took_before_a_crash_is_found_not_sent_again(
+    db: Database, store: Store, deps: ResponderDeps, desk: AgentDesk, twilio: TwilioStandIn
+) -> None:
+    customer = new_customer()
+    await deps.conversations.record_inbound(_message(store, customer, "Halo?"))
+    reply = _command(store, customer, "reply", text="Sebentar ya kak.")
+    intent = await desk.reserve_reply(reply, store.whatsapp_number)  # the intent, then a crash
+    await deps.conversations.note_send_attempt(intent)
+    sender = await deps.twilio.for_store(store.id) if deps.twilio else None
+    assert sender is not None
+    sid = await sender.send(
+        to=customer, sender=store.whatsapp_number, body="Sebentar ya kak.", status_callback=""
+    )
+
+    await on_agent_command(reply, deps, desk)  # redelivered after the crash
+
+    assert len(twilio.sent_to(customer)) == 1
+    assert (await _reply(db, reply)).twilio_sid == sid
+
+
+async def test_outside_the_window_free_text_is_refused_and_a_template_is_sent(
+    db: Database, store: Store, deps: ResponderDeps, desk: AgentDesk, twilio: TwilioStandIn
+) -> None:
+    customer = new_customer()
+    old = datetime.now(UTC) - timedelta(hours=25)
+    await deps.conversations.record_inbound(_message(store, customer, "Halo", at=old))
+    free_text = _command(store, customer, "reply", text="Maaf baru balas kak")
+    template = _command(
+        store, customer, "reply", template_sid=TEMPLATE, template_variables={"1": "Rina"}
+    )
+
+    await on_agent_command(free_text, deps, desk)
+    await on_agent_command(template, deps, desk)
+
+    refused = await _reply(db, free_text)
+    assert (refused.state, refused.not_sent_reason) == ("not_sent", "outside_24h_window")
+    assert refused.send_attempts == 0
+    sent = twilio.sent_to(customer)
+    assert len(sent) == 1
+    assert sent[0]["content_sid"] == TEMPLATE
+    assert sent[0]["content_variables"] == '{"1": "Rina"}'
+    assert (await _reply(db, template)).state == "sent"
+
+
+async def test_after_a_take_over_the_bot_is_silent_and_after_hand_back_it_answers(
+    db: Database, store: Store, deps: ResponderDeps, desk: AgentDesk
+) -> None:
+    customer = new_customer()
+    await deps.conversations.record_inbound(_message(store, customer, "Halo"))
+    await on_agent_command(_command(store, customer, "take_over"), deps, desk)
+    while_taken = _message(store, customer, "Ongkir ke Bandung berapa?")
+
+    await on_message_received(while_taken, deps)
+
+    assert await db[MESSAGES].find_one({"_id": f"reply:{while_taken.message_sid}"}) is None
+    await on_agent_command(_command(store, customer, "hand_back"), deps, desk)
+    after = _message(store, customer, "Halo lagi?")
+    await on_message_received(after, deps)
+    bot = await db[MESSAGES].find_one({"_id": f"reply:{after.message_sid}"})
+    assert bot is not None
+    assert bot["author"] == "bot"
+
+
+async def test_an_agent_close_ends_the_session_and_the_next_message_is_the_bots(
+    db: Database, broker: KafkaBroker, store: Store, deps: ResponderDeps, desk: AgentDesk
+) -> None:
+    customer = new_customer()
+    first = _message(store, customer, "Saya mau bicara dengan orang")
+    await on_message_received(first, deps)  # offline bot: hands over
+    await enricher.on_message_received(first, db, OfflineClassifier())
+    bot_reply = await deps.conversations.find_reply(first.message_sid)
+    assert bot_reply is not None
+    await enricher.on_reply_sent(service.reply_sent(bot_reply), db)
+    answer = _command(store, customer, "reply", text="Halo kak, dengan Ayu.")
+    await on_agent_command(answer, deps, desk)
+    close = _command(store, customer, "close")
+
+    await on_agent_command(close, deps, desk)
+    await agent_close.on_agent_command(close, db, broker)
+    await agent_close.on_agent_command(close, db, broker)  # redelivered
+
+    card = await _card(db, first.conversation_id)
+    assert (card["status"], card["outcome"], card["closed_by"]) == (
+        "closed",
+        "resolved_by_human",
+        "agent-ayu",
+    )
+    assert card["owner"] == "bot"
+    closes = await db[CONVERSATION_EVENTS].count_documents(
+        {"conversation_id": first.conversation_id, "event_type": "ConversationClosed"}
+    )
+    assert closes == 1
+    again = _message(store, customer, "Halo, saya mau tanya lagi")
+    await on_message_received(again, deps)
+    await enricher.on_message_received(again, db, OfflineClassifier())
+    assert await deps.conversations.find_reply(again.message_sid) is not None  # the bot answers
+    card = await _card(db, first.conversation_id)
+    assert (card["status"], card["opened_at"]) == ("open", _stored(again.occurred_at))
+
+
+async def test_an_agent_close_without_an_agent_reply_is_the_bots_resolution(
+    db: Database, store: Store, deps: ResponderDeps, desk: AgentDesk
+) -> None:
+    customer = new_customer()
+    message = _message(store, customer, "Halo")
+    await enricher.on_message_received(message, db, OfflineClassifier())
+    close = _command(store, customer, "close")
+
+    await agent_close.on_agent_command(close, db)
+
+    assert (await _card(db, message.conversation_id))["outcome"] == "resolved_by_bot"
+
+
+async def test_after_the_idle_close_of_a_handed_over_session_the_bot_answers_again(
+    db: Database, store: Store, deps: ResponderDeps
+) -> None:
+    customer = new_customer()
+    first = _message(store, customer, "Saya mau bicara dengan orang")
+    await on_message_received(first, deps)  # hands over
+    await enricher.on_message_received(first, db, OfflineClassifier())
+    bot_reply = await deps.conversations.find_reply(first.message_sid)
+    assert bot_reply is not None
+    await enricher.on_reply_sent(service.reply_sent(bot_reply), db)
+    assert await deps.conversations.owned_by_human(first.conversation_id)
+    a_day_later = datetime.now(UTC) + timedelta(hours=25)
+    await close_idle(db, None, LifecyclePolicy(), a_day_later, store_id=store.id)
+    assert (await _card(db, first.conversation_id))["owner"] == "bot"
+    later = _message(store, customer, "Halo, ada promo?", at=a_day_later + timedelta(hours=1))
+
+    await on_message_received(later, deps)
+
+    assert await deps.conversations.find_reply(later.message_sid) is not None
+
+
+async def test_a_note_is_stored_never_sent_and_never_in_the_bots_history(
+    db: Database, store: Store, deps: ResponderDeps, desk: AgentDesk, twilio: TwilioStandIn
+) -> None:
+    customer = new_customer()
+    message = _message(store, customer, "Halo")
+    await deps.conversations.record_inbound(message)
+    note = _command(store, customer, "note", text="Pelanggan VIP, kasih diskon")
+
+    await on_agent_command(note, deps, desk)
+    await on_agent_command(note, deps, desk)
+
+    stored = await db[MESSAGES].find({"conversation_id": message.conversation_id}).to_list()
+    notes = [m for m in stored if m["direction"] == "internal"]
+    assert [(n["author"], n["text"]) for n in notes] == [("agent", "Pelanggan VIP, kasih diskon")]
+    assert twilio.sent_to(customer) == []
+    history = await deps.conversations.history(
+        message.conversation_id, datetime.now(UTC) + timedelta(minutes=1), 20
+    )
+    assert [m["text"] for m in history] == ["Halo"]
+
+
+async def test_human_first_response_runs_from_the_hand_over_and_counts_once(
+    db: Database, store: Store, deps: ResponderDeps, desk: AgentDesk
+) -> None:
+    customer = new_customer()
+    first = _message(store, customer, "Saya mau bicara dengan orang")
+    await on_message_received(first, deps)  # the offline bot hands over
+    bot_reply = await deps.conversations.find_reply(first.message_sid)
+    assert bot_reply is not None
+    assert bot_reply.hand_over is not None
+    answer = _command(store, customer, "reply", text="Halo kak, dengan Ayu.")
+    follow_up = _command(store, customer, "reply", text="Ada lagi kak?")
+    await on_agent_command(answer, deps, desk)
+    await on_agent_command(follow_up, deps, desk)
+    events = [service.reply_sent(await _reply(db, answer))]
+    events.append(service.reply_sent(await _reply(db, follow_up)))
+
+    await on_events(events, db)
+    await on_events(events, db)  # redelivered
+
+    handed_over_at = bot_reply.created_at
+    assert events[0].handed_over_at == handed_over_at
+    assert events[1].handed_over_at is None
+    bucket = await db[KPI_HOURLY].find_one({"_id": bucket_id(store.id, hour_start(handed_over_at))})
+    assert bucket is not None
+    waited = quantized_seconds((events[0].occurred_at - handed_over_at).total_seconds())
+    assert bucket["human_first_response"]["count"] == 1
+    assert bucket["human_first_response"]["sum_seconds"] == waited
+    assert bucket["outbound_messages"]["agent"] == 2
+    assert "first_response" not in bucket  # the agents' replies are not the bot's figure
+
+
+async def test_a_take_over_starts_the_humans_clock(
+    db: Database, store: Store, deps: ResponderDeps, desk: AgentDesk
+) -> None:
+    customer = new_customer()
+    await deps.conversations.record_inbound(_message(store, customer, "Halo"))
+    take_over = _command(store, customer, "take_over")
+    await on_agent_command(take_over, deps, desk)
+    answer = _command(store, customer, "reply", text="Halo kak")
+
+    await on_agent_command(answer, deps, desk)
+
+    stored = await _reply(db, answer)
+    assert stored.handed_over_at == _stored(take_over.occurred_at)
+
+
+async def test_redelivering_every_command_changes_nothing(
+    db: Database, store: Store, deps: ResponderDeps, desk: AgentDesk, twilio: TwilioStandIn
+) -> None:
+    customer = new_customer()
+    message = _message(store, customer, "Halo")
+    await deps.conversations.record_inbound(message)
+    commands = [
+        _command(store, customer, "take_over"),
+        _command(store, customer, "assign", assignee_id="agent-budi"),
+        _command(store, customer, "reply", text="Halo kak"),
+        _command(store, customer, "note", text="sudah dibalas"),
+        _command(store, customer, "hand_back"),
+        _command(store, customer, "assign", assignee_id=None),
+    ]
+    for command in commands:
+        await on_agent_command(command, deps, desk)
+    card = await _card(db, message.conversation_id)
+    messages = await db[MESSAGES].find({"conversation_id": message.conversation_id}).to_list()
+
+    for command in commands:
+        await on_agent_command(command, deps, desk)
+
+    assert await _card(db, message.conversation_id) == card
+    assert (card["owner"], card["assignee_id"]) == ("bot", None)
+    again = await db[MESSAGES].find({"conversation_id": message.conversation_id}).to_list()
+    assert again == messages
+    assert len(twilio.sent_to(customer)) == 1
+
+
+async def test_the_console_checks_and_publishes_commands(
+    db: Database,
+    store: Store,
+    deps: ResponderDeps,
+    console_api: ConsoleApi,
+    settings: Settings,
+) -> None:
+    customer, stale = new_customer(), new_customer()
+    await deps.conversations.record_inbound(_message(store, customer, "Halo"))
+    old = datetime.now(UTC) - timedelta(hours=30)
+    await deps.conversations.record_inbound(_message(store, stale, "Halo", at=old))
+    base = f"/api/stores/{store.id}/conversations"
+
+    async with console_api.client() as client:
+        accepted = await client.post(
+            f"{base}/{store.id}:{customer}/commands",
+            json={"command": "reply", "text": "Halo kak", "agent_id": "agent-ayu"},
+        )
+        no_text = await client.post(
+            f"{base}/{store.id}:{customer}/commands", json={"command": "note"}
+        )
+        unknown = await client.post(
+            f"{base}/other-store:{customer}/commands", json={"command": "take_over"}
+        )
+        outside = await client.post(
+            f"{base}/{store.id}:{stale}/commands", json={"command": "reply", "text": "Halo"}
+        )
+        template = await client.post(
+            f"{base}/{store.id}:{stale}/commands",
+            json={"command": "reply", "template_sid": TEMPLATE},
+        )
+
+    assert accepted.status_code == 202
+    command_id = accepted.json()["command_id"]
+    assert no_text.status_code == 422
+    assert unknown.status_code == 404
+    assert outside.status_code == 422
+    assert "outside_24h_window" in outside.json()["detail"]
+    assert template.status_code == 202
+    records = await read_topic(kafka.bootstrap_servers(settings), topics.AGENT_COMMANDS)
+    issued = [AgentCommandIssued.model_validate_json(value) for value in records]
+    ours = [command for command in issued if command.command_id == command_id]
+    assert len(ours) == 1
+    assert (ours[0].agent_id, ours[0].text, ours[0].conversation_id) == (
+        "agent-ayu",
+        "Halo kak",
+        f"{store.id}:{customer}",
+    )
