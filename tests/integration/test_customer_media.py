@@ -1,0 +1,291 @@
+"""Customers' own media on real MongoDB: files served by the Twilio stand-in's media endpoint
+(basic auth, then a redirect to its CDN), read with the knowledge extractors (OCR included), and
+given to the scripted OpenAI stand-in as the customer's words; voice notes, videos and files too
+large get a polite reply that says what the bot reads."""
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from faststream.kafka import KafkaBroker
+from fpdf import FPDF
+from pydantic import SecretStr
+
+from balas.simulate import inbound_message_form
+from services.ingest.twilio_forms import message_received, parse_inbound
+from services.responder.adapters.llm import ChatModel
+from services.responder.adapters.media import MediaFetcher
+from services.responder.answering import WEBHOOKS_ONLY_MAX_AGE, Answerer
+from services.responder.commerce_tools import CommerceTools
+from services.responder.deps import ResponderDeps
+from services.responder.handlers import on_message_received
+from services.responder.media import MediaReader
+from services.responder.repository import ConversationLog
+from shared.bot_settings import BotSettingsRepository
+from shared.events import MessageReceived
+from shared.knowledge.retrieval import Retriever
+from shared.mongo import CONVERSATIONS, MESSAGES, Database
+from shared.secrets import secret_box
+from shared.settings import Settings
+from shared.stores import Store, StoreDirectory, TwilioAccount, save_store
+from tests.standins.openai_api import OpenAIStandIn
+from tests.standins.twilio_api import TwilioStandIn
+
+pytestmark = pytest.mark.slow
+
+TOKEN = "media-test-auth-token"
+CUSTOMER = "+6281299887766"
+POSTER = Path(__file__).resolve().parents[1] / "fixtures" / "sample_store" / "promo-gajian.png"
+
+
+def invoice_pdf() -> bytes:
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=12)
+    pdf.cell(text="Invoice INV-2024-0042 total Rp 450000")
+    return bytes(pdf.output())
+
+
+@pytest.fixture
+def twilio_api() -> Iterator[TwilioStandIn]:
+    stand_in = TwilioStandIn(auth_token=TOKEN, status_callbacks=()).start()
+    yield stand_in
+    stand_in.stop()
+
+
+@pytest.fixture
+def openai_api() -> Iterator[OpenAIStandIn]:
+    stand_in = OpenAIStandIn().start()  # echoes the customer's last message as plain text
+    yield stand_in
+    stand_in.stop()
+
+
+@pytest.fixture
+def media_settings(
+    settings: Settings, twilio_api: TwilioStandIn, openai_api: OpenAIStandIn
+) -> Settings:
+    return settings.model_copy(
+        update={
+            "twilio_account_sid": twilio_api.account_sid,
+            "twilio_auth_token": SecretStr(TOKEN),
+            "twilio_api_base_url": twilio_api.url,
+            "openai_api_key": "sk-test",
+            "openai_base_url": openai_api.base_url,
+        }
+    )
+
+
+def make_deps(
+    db: Database, broker: KafkaBroker, settings: Settings, max_bytes: int = 10 * 1024 * 1024
+) -> ResponderDeps:
+    stores = StoreDirectory(db, ttl_seconds=0)
+    return ResponderDeps(
+        broker=broker,
+        stores=stores,
+        conversations=ConversationLog(db),
+        answerer=Answerer(
+            Retriever(db, None), ChatModel(settings), CommerceTools(db, WEBHOOKS_ONLY_MAX_AGE)
+        ),
+        bot_settings=BotSettingsRepository(db),
+        twilio=None,
+        status_callback_url="http://127.0.0.1/webhooks/twilio/status",
+        history_messages=20,
+        media=MediaReader(MediaFetcher(settings, stores, secret_box(settings)), max_bytes),
+    )
+
+
+@pytest.fixture
+def deps(db: Database, broker: KafkaBroker, media_settings: Settings) -> ResponderDeps:
+    return make_deps(db, broker, media_settings)
+
+
+@pytest.fixture
+async def store(db: Database) -> Store:
+    created = Store(
+        id=f"s-{uuid.uuid4().hex[:6]}",
+        name="Toko Batik Sari",
+        whatsapp_number=f"+1555{uuid.uuid4().int % 10**7:07d}",
+    )
+    await save_store(db, created)
+    return created
+
+
+def customer_sends(store: Store, text: str, *media: tuple[str, str]) -> MessageReceived:
+    form = inbound_message_form(customer=CUSTOMER, store_number=store.whatsapp_number, text=text)
+    form["NumMedia"] = str(len(media))
+    for index, (url, content_type) in enumerate(media):
+        form[f"MediaUrl{index}"] = url
+        form[f"MediaContentType{index}"] = content_type
+    return message_received(parse_inbound(form), store)
+
+
+async def stored(db: Database, message_id: str) -> dict[str, Any]:
+    found = await db[MESSAGES].find_one({"_id": message_id})
+    assert found is not None
+    return found
+
+
+async def test_a_photo_is_read_and_its_text_reaches_the_model_as_the_customers_words(
+    db: Database,
+    store: Store,
+    deps: ResponderDeps,
+    twilio_api: TwilioStandIn,
+    openai_api: OpenAIStandIn,
+) -> None:
+    url = twilio_api.add_media(POSTER.read_bytes(), "image/png")
+    event = customer_sends(store, "Promo ini masih berlaku?", (url, "image/png"))
+
+    await on_message_received(event, deps)
+
+    [request] = openai_api.requests
+    words = request["messages"][-1]["content"]
+    assert words.startswith("Promo ini masih berlaku?\n[photo text: PROMO GAJIAN")
+    assert "GAJIAN20" in words
+    assert len(twilio_api.media_downloads) == 1  # fetched through the redirect, once
+    message = await stored(db, event.message_sid)
+    [attachment] = message["media"]
+    assert attachment["status"] == "read"
+    assert attachment["detected_type"] == "image/png"
+    assert "GAJIAN20" in attachment["media_text"]
+    assert attachment["url"] == url
+    reply = await stored(db, f"reply:{event.message_sid}")
+    assert "GAJIAN20" in reply["text"]  # the stand-in echoes what it was given
+
+
+async def test_a_pdf_without_a_caption_is_the_whole_question(
+    db: Database,
+    store: Store,
+    deps: ResponderDeps,
+    twilio_api: TwilioStandIn,
+    openai_api: OpenAIStandIn,
+) -> None:
+    url = twilio_api.add_media(invoice_pdf(), "application/pdf")
+    event = customer_sends(store, "", (url, "application/pdf"))
+
+    await on_message_received(event, deps)
+
+    [request] = openai_api.requests
+    assert request["messages"][-1]["content"] == (
+        "[document text: Invoice INV-2024-0042 total Rp 450000]"
+    )
+    reply = await stored(db, f"reply:{event.message_sid}")
+    assert reply.get("hand_over") is None
+
+
+async def test_a_voice_note_alone_gets_a_polite_reply_without_the_model_and_a_person(
+    db: Database,
+    store: Store,
+    deps: ResponderDeps,
+    twilio_api: TwilioStandIn,
+    openai_api: OpenAIStandIn,
+) -> None:
+    url = twilio_api.add_media(b"OggS\x00fake-voice", "audio/ogg")
+    event = customer_sends(store, "", (url, "audio/ogg"))
+
+    await on_message_received(event, deps)
+
+    reply = await stored(db, f"reply:{event.message_sid}")
+    assert reply["text"].startswith("Maaf, saya belum bisa mendengarkan pesan suara.")
+    assert "foto" in reply["text"]
+    assert "PDF" in reply["text"]
+    assert reply["hand_over"] == "missing_knowledge"
+    conversation = await db[CONVERSATIONS].find_one({"_id": event.conversation_id})
+    assert conversation is not None
+    assert conversation["owner"] == "human"
+    assert openai_api.requests == []
+    assert twilio_api.media_downloads == []  # never downloaded
+    [attachment] = (await stored(db, event.message_sid))["media"]
+    assert attachment["status"] == "unsupported"
+    assert attachment["media_text"] is None
+
+
+async def test_a_video_with_a_question_answers_the_question_and_says_what_it_reads(
+    db: Database,
+    store: Store,
+    deps: ResponderDeps,
+    twilio_api: TwilioStandIn,
+    openai_api: OpenAIStandIn,
+) -> None:
+    url = twilio_api.add_media(b"\x00\x00\x00\x18ftypmp42", "video/mp4")
+    event = customer_sends(store, "What are your opening hours?", (url, "video/mp4"))
+
+    await on_message_received(event, deps)
+
+    [request] = openai_api.requests
+    assert request["messages"][-1]["content"] == "What are your opening hours?"
+    reply = await stored(db, f"reply:{event.message_sid}")
+    assert reply["text"].startswith("Terima kasih! Anda menulis: What are your opening hours?")
+    assert reply["text"].endswith(
+        "Sorry, I can't play videos yet. I can read text messages, photos (JPG, PNG, WEBP) "
+        "and documents (PDF, Word, Excel)."
+    )
+    assert reply.get("hand_over") is None
+
+
+async def test_a_file_over_the_limit_is_not_read_past_it(
+    db: Database,
+    broker: KafkaBroker,
+    store: Store,
+    media_settings: Settings,
+    twilio_api: TwilioStandIn,
+    openai_api: OpenAIStandIn,
+) -> None:
+    deps = make_deps(db, broker, media_settings, max_bytes=1024)
+    url = twilio_api.add_media(POSTER.read_bytes(), "image/png")
+    event = customer_sends(store, "Please check this photo", (url, "image/png"))
+
+    await on_message_received(event, deps)
+
+    [attachment] = (await stored(db, event.message_sid))["media"]
+    assert attachment["status"] == "too_large"
+    reply = await stored(db, f"reply:{event.message_sid}")
+    assert "Sorry, your file is too large for me to read (at most 1 MB)." in reply["text"]
+
+
+async def test_a_stores_own_twilio_account_fetches_its_media(
+    db: Database,
+    store: Store,
+    deps: ResponderDeps,
+    media_settings: Settings,
+    twilio_api: TwilioStandIn,
+    openai_api: OpenAIStandIn,
+) -> None:
+    own_sid, own_token = "AC" + "7" * 32, "the-store-s-own-token"
+    twilio_api.add_account(own_sid, own_token)
+    box = secret_box(media_settings)
+    own = store.model_copy(
+        update={"twilio": TwilioAccount(account_sid=own_sid, auth_token=box.encrypt(own_token))}
+    )
+    await save_store(db, own)
+    url = twilio_api.add_media(invoice_pdf(), "application/pdf", account_sid=own_sid)
+    event = customer_sends(own, "Ini tagihan saya", (url, "application/pdf"))
+
+    await on_message_received(event, deps)
+
+    [attachment] = (await stored(db, event.message_sid))["media"]
+    assert attachment["status"] == "read"  # the global account would get a 401
+
+
+async def test_credentials_never_go_to_a_url_outside_twilios_api(
+    db: Database,
+    store: Store,
+    deps: ResponderDeps,
+    twilio_api: TwilioStandIn,
+    openai_api: OpenAIStandIn,
+) -> None:
+    media_url = twilio_api.add_media(POSTER.read_bytes(), "image/png")
+    elsewhere = media_url.replace("127.0.0.1", "localhost")
+    event = customer_sends(store, "Cek foto ini", (elsewhere, "image/png"))
+
+    await on_message_received(event, deps)
+
+    [attachment] = (await stored(db, event.message_sid))["media"]
+    assert attachment["status"] == "unreadable"
+    assert twilio_api.media_downloads == []
+    reply = await stored(db, f"reply:{event.message_sid}")
+    assert reply["text"].endswith(
+        "Maaf, file Anda tidak bisa saya buka. Saya bisa membaca pesan teks, foto (JPG, PNG, "
+        "WEBP) dan dokumen (PDF, Word, Excel)."
+    )
