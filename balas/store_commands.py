@@ -10,7 +10,7 @@ from rich.table import Table
 from balas.cli_support import cli_settings, console, with_db
 from services.console.onboarding import OnboardingFailed, Outcome, Step, StoreOnboarding
 from services.console.store_fields import Onboarding
-from shared import mongo
+from shared import mongo, plugin_tokens
 from shared.secrets import secret_box
 from shared.stores import Store, WooCommerceConnection, connect_woocommerce, save_store
 
@@ -193,3 +193,24 @@ def store_list() -> None:
         store = Store.model_validate(document)
         table.add_row(store.id, store.name, store.whatsapp_number, store.timezone)
     console.print(table)
+
+
+@store_app.command("plugin-token")
+def store_plugin_token(
+    store_id: Annotated[str, typer.Argument(help="The store's id.")],
+) -> None:
+    """Make the token the store's WordPress plugin connects with; the one before stops working.
+
+    It is shown this once (Balas keeps only its SHA-256): paste it into the plugin's "Token"
+    field under WooCommerce → Balas WhatsApp."""
+    issued = with_db(lambda db: plugin_tokens.issue(db, store_id))
+    if issued is None:
+        console.print(f"[red]no store {escape(store_id)}[/]")
+        raise typer.Exit(1)
+    token, _ = issued
+    console.print(
+        f"WordPress plugin token of store [bold]{escape(store_id)}[/] (shown once; any earlier "
+        "token no longer works):"
+    )
+    # Unstyled and unwrapped: no markup or line break may change a character of it.
+    typer.echo(token)

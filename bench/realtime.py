@@ -1,10 +1,10 @@
-"""Real time: a webhook's 200 → its message counted in the store's KPI buckets in MongoDB.
+"""Real time: a webhook's 200 → its message's effect visible in MongoDB.
 
-During the pipeline run (normal load: a steady rate, each message from its own customer) a
-poller reads MongoDB every POLL_SECONDS. The aggregator claims an event's id
+A poller reads MongoDB every POLL_SECONDS. The aggregator claims an event's id
 (`processed_events`, `kpi_aggregator:<event_id>`) in the same transaction as the `$inc` of its
-hour and day buckets, so the moment the claim is visible is the moment the count is: the poll
-reads the claims to time each message. Resolution: POLL_SECONDS.
+hour and day buckets, and the enricher (`enricher:<event_id>`) in the one that updates the
+conversation card, so the moment the claim is visible is the moment the count or the card is:
+the poll reads the claims to time each message. Resolution: POLL_SECONDS.
 """
 
 import asyncio
@@ -19,17 +19,19 @@ from shared.events import event_id_for
 POLL_SECONDS = 0.02
 
 
-class KpiWatcher:
-    """Records when each webhook's message became visible in the KPI buckets."""
+class LedgerWatcher:
+    """Records when each webhook's message was claimed by a consumer group (`kpi_aggregator`:
+    counted in the KPI buckets; `enricher`: on the conversation card)."""
 
-    def __init__(self, mongodb_uri: str, database: str) -> None:
+    def __init__(self, mongodb_uri: str, database: str, group: str) -> None:
+        self._group = group
         self._client = mongo.connect(mongodb_uri)
         self._db = self._client[database]
         self.visible: dict[str, float] = {}  # customer -> perf_counter when counted
 
     async def watch(self, webhooks: Sequence[Webhook], timeout: float) -> None:
         ledger = {
-            f"kpi_aggregator:{event_id_for('whatsapp.inbound', w.form['MessageSid'])}": w.customer
+            f"{self._group}:{event_id_for('whatsapp.inbound', w.form['MessageSid'])}": w.customer
             for w in webhooks
         }
         deadline = time.perf_counter() + timeout

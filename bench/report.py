@@ -3,6 +3,7 @@
 from rich.console import Console
 from rich.table import Table
 
+from bench.enricher_burst import EnricherBurst
 from bench.ingest import IngestResult
 from bench.kafka_hop import DEFAULT_FETCH_MAX_WAIT_MS
 from bench.pipeline import PipelineResult
@@ -104,6 +105,27 @@ def _responder_rows(table: Table, responder: ResponderResult) -> None:
         )
 
 
+def _enricher_rows(table: Table, burst: EnricherBurst) -> None:
+    shape = (
+        f"{burst.carded} of {burst.messages} messages on their card, during run 3 (all posted "
+        "at once), MongoDB polled every 20 ms"
+    )
+    if burst.lag is None:
+        table.add_row("3b. enricher under a burst: event → card", "no cards", shape)
+        return
+    table.add_row(
+        "3b. enricher under a burst:\n    event published → conversation card",
+        f"{_ms(burst.lag.p50)} p50\n{_ms(burst.lag.p95)} p95\n{_ms(burst.lag.p99)} p99",
+        f"{_spread(burst.lag)}\n{shape}",
+    )
+    table.add_row(
+        "    cards/s, peak backlog",
+        f"{burst.per_second:,.1f} cards/s",
+        f"first event published → last card in {burst.seconds:.2f} s; at most "
+        f"{burst.peak_backlog} messages published and not yet on their card",
+    )
+
+
 def results_table(results: Results) -> Table:
     table = Table(title="Results", show_lines=True)
     table.add_column("measure", style="bold")
@@ -123,6 +145,8 @@ def results_table(results: Results) -> Table:
         )
     if results.responder:
         _responder_rows(table, results.responder)
+    if results.enricher_burst:
+        _enricher_rows(table, results.enricher_burst)
     return table
 
 

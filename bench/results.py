@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 
 from bench.config import Sizes
+from bench.enricher_burst import EnricherBurst
 from bench.ingest import IngestResult
 from bench.machine import Machine
 from bench.pipeline import PipelineResult
@@ -20,6 +21,8 @@ class Results:
     kafka_hops: dict[int, Latency] = field(default_factory=dict)
     pipeline: PipelineResult | None = None
     responder: ResponderResult | None = None
+    # during run 3's burst: event published -> the message on its conversation card
+    enricher_burst: EnricherBurst | None = None
     # webhook 200 -> the message counted in the KPI buckets, during the pipeline run
     kpi_visibility: Latency | None = None
     kpi_counted: int = 0
@@ -40,6 +43,9 @@ class Results:
             found.append("responder run: not every conversation got a reply")
         if self.pipeline and self.kpi_counted < self.pipeline.messages:
             found.append("pipeline run: not every message was counted in the KPI buckets")
+        burst = self.enricher_burst
+        if self.responder and (burst is None or burst.carded < self.responder.conversations):
+            found.append("responder run: not every message reached its conversation card")
         if self.ingest is None:
             found.append("ingest run: no result")
         return found
@@ -60,4 +66,9 @@ class Results:
         if self.responder:
             found["responder_replies_per_second"] = self.responder.per_second
             found["responder_to_sequential_ratio"] = self.responder.ratio
+        if self.enricher_burst and self.enricher_burst.lag:
+            found["enricher_burst_lag_p50_seconds"] = self.enricher_burst.lag.p50
+            found["enricher_burst_lag_p95_seconds"] = self.enricher_burst.lag.p95
+            found["enricher_burst_lag_p99_seconds"] = self.enricher_burst.lag.p99
+            found["enricher_burst_cards_per_second"] = self.enricher_burst.per_second
         return found

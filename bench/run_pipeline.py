@@ -5,10 +5,11 @@ import os
 from pathlib import Path
 
 from bench.config import Sizes
+from bench.enricher_burst import enricher_burst, published_at
 from bench.mongo_ops import opcounters, per_message
 from bench.pipeline import measure_pipeline
 from bench.probe import CpuUse, rss_bytes, server_pids
-from bench.realtime import KpiWatcher, visibility
+from bench.realtime import LedgerWatcher, visibility
 from bench.replies import wait_for_sends
 from bench.responder import measure_responder
 from bench.results import Results
@@ -101,7 +102,9 @@ async def _pipeline(
     ops_before = await opcounters(services.settings.mongodb_uri)
     cpu = CpuUse(pids)
     cpu.start()
-    kpis = KpiWatcher(services.settings.mongodb_uri, services.settings.mongodb_database)
+    kpis = LedgerWatcher(
+        services.settings.mongodb_uri, services.settings.mongodb_database, "kpi_aggregator"
+    )
     watching = asyncio.create_task(kpis.watch(webhooks, timeout=60.0 + count / rate))
     results.pipeline = await measure_pipeline(
         services.ingest_url, standins.twilio, webhooks, rate, timeout=60.0, tick=tick
@@ -130,6 +133,11 @@ async def _responder(
     count, latency = sizes.conversations, sizes.llm_latency
     webhooks = signed_webhooks(services.settings, store.whatsapp_number, RESPONDER_SERIES, count)
     tick = steps.bar(f"responder: {count} conversations, LLM {latency:g} s per answer", count)
+    assert services.settings.mongodb_uri
+    cards = LedgerWatcher(
+        services.settings.mongodb_uri, services.settings.mongodb_database, "enricher"
+    )
+    watching = asyncio.create_task(cards.watch(webhooks, timeout=60.0 + count * latency))
     cpu = CpuUse(pids)
     cpu.start()
     results.responder = await measure_responder(
@@ -142,4 +150,9 @@ async def _responder(
         tick=tick,
     )
     cpu.stop()
+    await watching  # the cards are usually all there before the last reply
+    published = await published_at(
+        services.settings.mongodb_uri, services.settings.mongodb_database, webhooks
+    )
+    results.enricher_burst = enricher_burst(published, cards.visible)
     results.cpu["responder"] = cpu

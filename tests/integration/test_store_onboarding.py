@@ -137,6 +137,8 @@ async def test_onboarding_wires_the_number_and_registers_the_woocommerce_webhook
         "woocommerce_url": shop.url,
         "woocommerce_connected": True,
         "twilio": "global",
+        "plugin_token_created_at": None,
+        "wordpress": None,
     }
     wired = twilio.number(number)
     assert wired is not None
