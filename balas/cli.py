@@ -16,6 +16,7 @@ from balas import replay as replays
 from balas import simulate as simulation
 from balas.ask_command import ask
 from balas.cli_support import cli_settings, console, parse_moment, with_db
+from balas.console_commands import console_app
 from balas.dlq_commands import dlq_app
 from balas.kb_commands import kb_app
 from balas.kpi_commands import kpi_app, kpi_show
@@ -38,6 +39,7 @@ app.add_typer(dlq_app, name="dlq")
 app.command("ask")(ask)
 app.add_typer(woocommerce_app, name="woocommerce")
 app.add_typer(kb_app, name="kb")
+app.add_typer(console_app, name="console")
 
 
 @app.command()

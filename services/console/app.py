@@ -6,10 +6,27 @@ from contextlib import asynccontextmanager
 
 import structlog
 from fastapi import APIRouter, FastAPI
+from fastapi.staticfiles import StaticFiles
 from faststream.kafka.fastapi import KafkaRouter
 
-from services.console import bot_settings, gaps, knowledge, stores
+from services.console import (
+    bot_settings,
+    commands,
+    gaps,
+    knowledge,
+    reply_library,
+    stores,
+    wordpress,
+)
+from services.console.auth import users_api
+from services.console.auth.deps import LoginRequired, login_required
+from services.console.auth.headers import SecurityHeaders
+from services.console.auth.sessions import secure_cookies
 from services.console.deps import Admin, ConsoleContext
+from services.console.pages import dashboard, inbox, login, navigation, playground, stream
+from services.console.pages import knowledge as knowledge_page
+from services.console.pages import settings as settings_page
+from services.console.pages.templating import STATIC_DIR
 from shared.http import ops_router, serve_until, stop_on_signals
 from shared.kafka import broker_options
 from shared.logging import configure_logging
@@ -21,12 +38,17 @@ log = structlog.get_logger(__name__)
 
 
 def admin_api() -> APIRouter:
-    """Every admin route, each behind the admin token."""
+    """Every admin route, behind the admin token or a console session (services/console/deps.py)."""
     api = APIRouter(prefix="/api", dependencies=[Admin])
     api.include_router(stores.router)
     api.include_router(knowledge.router)
     api.include_router(gaps.router)
     api.include_router(bot_settings.router)
+    api.include_router(users_api.router)
+    api.include_router(users_api.me_router)
+    api.include_router(commands.router)
+    api.include_router(wordpress.router)
+    api.include_router(reply_library.router)
     return api
 
 
@@ -45,6 +67,19 @@ def create_app(settings: Settings) -> FastAPI:
 
     app = FastAPI(title="Balas console API", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.include_router(admin_api())
+    # The WordPress plugin's call: its store's plugin token only, never the admin's.
+    app.include_router(wordpress.plugin_router)
+    app.include_router(login.router)
+    app.include_router(navigation.router)
+    app.include_router(inbox.router)
+    app.include_router(stream.router)
+    app.include_router(dashboard.router)
+    app.include_router(knowledge_page.router)
+    app.include_router(playground.router)
+    app.include_router(settings_page.router)
+    app.add_exception_handler(LoginRequired, login_required)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.add_middleware(SecurityHeaders, https=secure_cookies(settings))  # every response
     return app
 
 

@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.console.deps import Context, ExistingStore
+from services.console.deps import Context, ExistingStore, OwnerOnly
 from shared.bot_settings import BotSettings, BotSettingsRepository, SavedBotSettings, StaleVersion
 
 router = APIRouter(prefix="/stores/{store_id}/bot-settings", tags=["bot settings"])
@@ -29,7 +29,7 @@ async def current_settings(store: ExistingStore, context: Context) -> SavedBotSe
     return await BotSettingsRepository(context.db).current(store)
 
 
-@router.put("")
+@router.put("", dependencies=[OwnerOnly])
 async def save_settings(
     update: BotSettingsUpdate, store: ExistingStore, context: Context
 ) -> SavedBotSettings:

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, File, HTTPException, Response, UploadFile
 from fastapi.responses import PlainTextResponse
 
-from services.console.deps import Context, ExistingStore
+from services.console.deps import Context, ExistingStore, OwnerOnly
 from shared.knowledge.library import (
     DocumentNotFound,
     Incoming,
@@ -32,7 +32,7 @@ def _library(context: Context) -> KnowledgeLibrary:
 Library = Annotated[KnowledgeLibrary, Depends(_library)]
 
 
-@router.post("", status_code=202)
+@router.post("", status_code=202, dependencies=[OwnerOnly])
 async def upload(
     store: ExistingStore,
     library: Library,
@@ -74,7 +74,7 @@ async def get_extracted_text(store: ExistingStore, context: Context, document_id
         ) from None
 
 
-@router.put("/{document_id}", status_code=202)
+@router.put("/{document_id}", status_code=202, dependencies=[OwnerOnly])
 async def replace_document(
     store: ExistingStore,
     library: Library,
@@ -92,7 +92,7 @@ async def replace_document(
         raise _not_found(document_id) from None
 
 
-@router.delete("/{document_id}", status_code=204)
+@router.delete("/{document_id}", status_code=204, dependencies=[OwnerOnly])
 async def delete_document(store: ExistingStore, library: Library, document_id: str) -> Response:
     """Stops answering at once; its chunks and files are removed in the background."""
     try:

@@ -4,12 +4,13 @@ POST onboards (or onboards again), PATCH changes some fields and re-runs the wir
 both answer the steps taken (services/console/onboarding.py) or 422 with the failed step.
 """
 
+from datetime import datetime
 from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import APIRouter, Body, HTTPException, Response
 from pydantic import BaseModel, ValidationError
 
-from services.console.deps import Context, ExistingStore
+from services.console.deps import Authorized, Context, ExistingStore, OwnerOnly, TokenOnly
 from services.console.onboarding import (
     OnboardingFailed,
     Outcome,
@@ -19,7 +20,7 @@ from services.console.onboarding import (
 )
 from services.console.store_fields import Onboarding, StoreChange
 from shared.mongo import STORES
-from shared.stores import Store
+from shared.stores import Store, WordPressConnection
 
 router = APIRouter(prefix="/stores", tags=["stores"])
 
@@ -34,6 +35,8 @@ class StoreView(BaseModel):
     woocommerce_url: str | None
     woocommerce_connected: bool
     twilio: Literal["store", "global"]  # whose Twilio account serves the store
+    plugin_token_created_at: datetime | None  # when the WordPress plugin's token was made
+    wordpress: WordPressConnection | None  # the plugin's last connect call
 
     @classmethod
     def of(cls, store: Store) -> "StoreView":
@@ -47,6 +50,8 @@ class StoreView(BaseModel):
             woocommerce_url=store.woocommerce.url if store.woocommerce else None,
             woocommerce_connected=store.woocommerce is not None,
             twilio="store" if store.twilio else "global",
+            plugin_token_created_at=store.plugin_token.created_at if store.plugin_token else None,
+            wordpress=store.wordpress,
         )
 
 
@@ -89,12 +94,14 @@ def _refused(failure: OnboardingFailed) -> HTTPException:
 
 
 @router.get("")
-async def list_stores(context: Context) -> list[StoreView]:
-    documents = context.db[STORES].find({}).sort("_id")
+async def list_stores(context: Context, caller: Authorized) -> list[StoreView]:
+    """Every store for the admin token; a console user's own stores only."""
+    mine = {} if caller.user is None else {"_id": {"$in": caller.user.store_ids}}
+    documents = context.db[STORES].find(mine).sort("_id")
     return [StoreView.of(Store.model_validate(document)) async for document in documents]
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, dependencies=[TokenOnly])
 async def onboard_store(body: JsonBody, context: Context, response: Response) -> OnboardingView:
     """Create the store (201) or onboard it again (200); nothing is saved when a step fails."""
     try:
@@ -111,7 +118,7 @@ async def get_store(store: ExistingStore) -> StoreView:
     return StoreView.of(store)
 
 
-@router.patch("/{store_id}")
+@router.patch("/{store_id}", dependencies=[OwnerOnly])
 async def update_store(store_id: str, body: JsonBody, context: Context) -> OnboardingView:
     try:
         outcome = await _onboarding(context).update(store_id, _parsed(StoreChange, body))

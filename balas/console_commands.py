@@ -1,0 +1,85 @@
+"""`balas console`: console accounts. `create-owner` is the first-run command; `add-user` adds
+agents (or more owners). Passwords are prompted twice without echo, or read from
+BALAS_OWNER_PASSWORD / BALAS_USER_PASSWORD for scripts, never from the command line (shell
+history, process lists)."""
+
+import os
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from balas.cli_support import cli_settings, console, with_db
+from services.console.auth.passwords import weakness
+from services.console.auth.users import EmailTaken, Role, User, UserDirectory, WeakPassword
+from shared import mongo
+
+console_app = typer.Typer(help="Console accounts: owners and agents.", no_args_is_help=True)
+
+EmailOption = Annotated[str, typer.Option("--email", help="The user's e-mail (their login).")]
+NameOption = Annotated[str, typer.Option("--name", help="The name colleagues see.")]
+
+
+def _password(variable: str, email: str) -> str:
+    """From the environment variable, else prompted twice; refused when weak."""
+    password = os.environ.get(variable)
+    if password is None:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    problem = weakness(password, email)
+    if problem:
+        console.print(f"[red]password refused: {escape(problem)}[/]")
+        raise typer.Exit(1)
+    return password
+
+
+async def _create(
+    db: mongo.Database, email: str, name: str, password: str, role: Role, stores: list[str]
+) -> User | str:
+    """The new user, or why not."""
+    await mongo.ensure_indexes(db, cli_settings())  # the unique e-mail index
+    known = {d["_id"] async for d in db[mongo.STORES].find({}, {"_id": 1})}
+    if not stores and role is Role.OWNER:
+        stores = sorted(known)
+    unknown = [store for store in stores if store not in known]
+    if unknown:
+        return f"no store {', '.join(unknown)}"
+    try:
+        return await UserDirectory(db).create(email, name, password, role, stores)
+    except EmailTaken:
+        return "this e-mail already has an account"
+    except WeakPassword as weak:
+        return f"password refused: {weak}"
+
+
+def _report(outcome: User | str) -> None:
+    if isinstance(outcome, str):
+        console.print(f"[red]{escape(outcome)}[/]")
+        raise typer.Exit(1)
+    stores = ", ".join(outcome.store_ids) or "no store yet"
+    console.print(f"{outcome.role} [bold]{escape(outcome.name)}[/] created, stores: {stores}")
+
+
+@console_app.command("create-owner")
+def create_owner(
+    email: EmailOption,
+    name: NameOption,
+    store: Annotated[
+        list[str] | None,
+        typer.Option("--store", help="A store they own (repeat); default: every store now."),
+    ] = None,
+) -> None:
+    """Create an owner (password: prompted, or BALAS_OWNER_PASSWORD)."""
+    password = _password("BALAS_OWNER_PASSWORD", email)
+    _report(with_db(lambda db: _create(db, email, name, password, Role.OWNER, store or [])))
+
+
+@console_app.command("add-user")
+def add_user(
+    email: EmailOption,
+    name: NameOption,
+    store: Annotated[list[str], typer.Option("--store", help="A store they work for (repeat).")],
+    role: Annotated[Role, typer.Option(help="agent: the inbox; owner: everything.")] = Role.AGENT,
+) -> None:
+    """Add a user to stores (password: prompted, or BALAS_USER_PASSWORD)."""
+    password = _password("BALAS_USER_PASSWORD", email)
+    _report(with_db(lambda db: _create(db, email, name, password, role, store)))

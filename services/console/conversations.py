@@ -1,0 +1,248 @@
+"""What the inbox reads: the store's conversation list with its filters and search, one
+conversation's messages, and each user's read markers.
+
+Search: MongoDB offers no `$text` index here (and the embedded server has none), so search is a
+case-insensitive, escaped regex over the newest conversations' name, number, customer and last
+message, plus the text of the store's messages of the last SEARCH_DAYS days (at most
+SEARCH_MESSAGES matches, through the `created_at` index). Bounded, so it stays fast whatever the
+store's history.
+"""
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
+
+from pydantic import BaseModel, field_validator
+from pymongo import DESCENDING
+
+from shared.mongo import CONSOLE_READS, CONSOLE_USERS, CONVERSATIONS, MESSAGES, Database, Document
+
+# The enricher's taxonomy (services/enricher/classification/labels.py), for the filters.
+INTENTS = (
+    "order_status",
+    "shipping",
+    "payment",
+    "product_question",
+    "stock_availability",
+    "pricing_promo",
+    "return_refund",
+    "complaint",
+    "account",
+    "greeting_thanks",
+    "human_request",
+    "other",
+)
+SENTIMENTS = ("positive", "neutral", "negative")
+LIST_LIMIT = 100
+UNREAD_SCAN = 500  # conversations looked at when only unread ones are wanted
+SEARCH_DAYS = 30
+SEARCH_MESSAGES = 200
+WHATSAPP_WINDOW = timedelta(hours=24)  # free text only this long after the customer wrote
+
+State = Literal["bot", "human", "closed"]
+
+
+class InboxFilter(BaseModel):
+    """The list's filters, from the query string; empty values mean "any"."""
+
+    state: State | None = None
+    intent: str | None = None
+    sentiment: str | None = None
+    unread: bool = False
+    mine: bool = False
+    q: str = ""
+
+    @field_validator("state", "intent", "sentiment", mode="before")
+    @classmethod
+    def _blank_is_any(cls, value: object) -> object:
+        return value or None
+
+    @field_validator("q")
+    @classmethod
+    def _trimmed(cls, value: str) -> str:
+        return " ".join(value.split())[:100]
+
+
+@dataclass(frozen=True)
+class ConversationRow:
+    id: str
+    name: str
+    number: str
+    preview: str
+    preview_outbound: bool
+    at: datetime | None
+    state: State
+    intent: str | None
+    sentiment: str | None
+    unread: bool
+    assignee_id: str | None
+
+
+def display_number(number: str) -> str:
+    """A customer's number with its middle hidden: +62 812 •••• 5678."""
+    if len(number) < 9:
+        return number
+    return f"{number[:3]} {number[3:6]} •••• {number[-4:]}"
+
+
+def state_of(card: Document) -> State:
+    if card.get("status") == "closed":
+        return "closed"
+    return "human" if card.get("owner") == "human" else "bot"
+
+
+def customer_name(card: Document) -> str:
+    customer = card.get("customer") or {}
+    number = card.get("customer_number") or card["_id"].partition(":")[2]
+    return card.get("profile_name") or customer.get("name") or display_number(number)
+
+
+def _state_query(state: State | None) -> dict[str, Any]:
+    if state == "closed":
+        return {"status": "closed"}
+    if state == "human":
+        return {"status": {"$ne": "closed"}, "owner": "human"}
+    if state == "bot":
+        return {"status": {"$ne": "closed"}, "owner": {"$ne": "human"}}
+    return {}
+
+
+async def _matching_message_conversations(db: Database, store_id: str, pattern: str) -> list[str]:
+    since = datetime.now(UTC) - timedelta(days=SEARCH_DAYS)
+    cursor = (
+        db[MESSAGES]
+        .find(
+            {
+                "created_at": {"$gte": since},
+                "store_id": store_id,
+                "text": {"$regex": pattern, "$options": "i"},
+            },
+            {"conversation_id": 1},
+        )
+        .sort("created_at", DESCENDING)
+        .limit(SEARCH_MESSAGES)
+    )
+    return list(dict.fromkeys([message["conversation_id"] async for message in cursor]))
+
+
+async def list_conversations(
+    db: Database, store_id: str, user_id: str, wanted: InboxFilter
+) -> list[ConversationRow]:
+    query: dict[str, Any] = {"store_id": store_id, **_state_query(wanted.state)}
+    if wanted.intent:
+        query["latest_intent"] = wanted.intent
+    if wanted.sentiment:
+        query["latest_sentiment.label"] = wanted.sentiment
+    if wanted.mine:
+        query["assignee_id"] = user_id
+    if wanted.q:
+        pattern = re.escape(wanted.q)
+        digits = re.sub(r"\D", "", wanted.q)
+        fields = ["profile_name", "customer.name", "last_message.text"]
+        matches: list[dict[str, Any]] = [
+            {field: {"$regex": pattern, "$options": "i"}} for field in fields
+        ]
+        if len(digits) >= 3:
+            matches.append({"customer_number": {"$regex": re.escape(digits)}})
+        in_messages = await _matching_message_conversations(db, store_id, pattern)
+        if in_messages:
+            matches.append({"_id": {"$in": in_messages}})
+        query["$or"] = matches
+    limit = UNREAD_SCAN if wanted.unread else LIST_LIMIT
+    cursor = db[CONVERSATIONS].find(query).sort("last_activity_at", DESCENDING).limit(limit)
+    cards = [card async for card in cursor]
+    read = await read_markers(db, user_id, [card["_id"] for card in cards])
+    rows = [_row(card, read.get(card["_id"])) for card in cards]
+    if wanted.unread:
+        rows = [row for row in rows if row.unread]
+    return rows[:LIST_LIMIT]
+
+
+def _row(card: Document, read_at: datetime | None) -> ConversationRow:
+    last = card.get("last_message") or {}
+    at: datetime | None = last.get("at") or card.get("last_activity_at")
+    inbound = last.get("direction") == "inbound"
+    number = card.get("customer_number") or card["_id"].partition(":")[2]
+    return ConversationRow(
+        id=card["_id"],
+        name=customer_name(card),
+        number=display_number(number),
+        preview=last.get("text", ""),
+        preview_outbound=not inbound and bool(last),
+        at=at,
+        state=state_of(card),
+        intent=card.get("latest_intent"),
+        sentiment=(card.get("latest_sentiment") or {}).get("label"),
+        unread=inbound and at is not None and (read_at is None or at > read_at),
+        assignee_id=card.get("assignee_id"),
+    )
+
+
+def _read_id(user_id: str, conversation_id: str) -> str:
+    return f"{user_id}|{conversation_id}"
+
+
+async def read_markers(
+    db: Database, user_id: str, conversation_ids: list[str]
+) -> dict[str, datetime]:
+    ids = [_read_id(user_id, cid) for cid in conversation_ids]
+    return {
+        marker["conversation_id"]: marker["read_at"]
+        async for marker in db[CONSOLE_READS].find({"_id": {"$in": ids}})
+    }
+
+
+async def mark_read(db: Database, user_id: str, conversation_id: str, at: datetime) -> None:
+    """The user has seen the conversation up to `at` (its newest message); never moves back."""
+    await db[CONSOLE_READS].update_one(
+        {"_id": _read_id(user_id, conversation_id)},
+        {
+            "$max": {"read_at": at},
+            "$set": {"conversation_id": conversation_id, "user_id": user_id},
+        },
+        upsert=True,
+    )
+
+
+async def find_conversation(db: Database, store_id: str, conversation_id: str) -> Document | None:
+    """The card, only if it belongs to the store (ids must not open other stores' cards)."""
+    return await db[CONVERSATIONS].find_one({"_id": conversation_id, "store_id": store_id})
+
+
+async def conversation_messages(
+    db: Database, conversation_id: str, limit: int = 200
+) -> list[Document]:
+    """The newest `limit` messages and notes, oldest first."""
+    cursor = (
+        db[MESSAGES]
+        .find({"conversation_id": conversation_id})
+        .sort("created_at", DESCENDING)
+        .limit(limit)
+    )
+    newest = [message async for message in cursor]
+    return newest[::-1]
+
+
+async def last_customer_message_at(db: Database, conversation_id: str) -> datetime | None:
+    message = await db[MESSAGES].find_one(
+        {"conversation_id": conversation_id, "direction": "inbound"},
+        {"created_at": 1},
+        sort=[("created_at", DESCENDING)],
+    )
+    return message["created_at"] if message else None
+
+
+def window_open(last_customer_at: datetime | None, now: datetime) -> bool:
+    """WhatsApp allows free text until 24 hours after the customer's last message."""
+    return last_customer_at is not None and now - last_customer_at < WHATSAPP_WINDOW
+
+
+async def store_users(db: Database, store_id: str) -> list[dict[str, str]]:
+    """Who a conversation may be assigned to: the store's enabled users, by name."""
+    cursor = (
+        db[CONSOLE_USERS]
+        .find({"store_ids": store_id, "disabled": {"$ne": True}}, {"name": 1})
+        .sort("name")
+    )
+    return [{"id": user["_id"], "name": user["name"]} async for user in cursor]

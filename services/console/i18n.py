@@ -1,0 +1,53 @@
+"""The console's UI text in Indonesian (default) and English.
+
+Catalogues are flat JSON files in `locales/` (`{"inbox.title": "Kotak masuk", ...}`); a key missing
+from a catalogue falls back to Indonesian, then to the key itself, so a forgotten translation shows
+up as readable text instead of an error. The language is the user's choice (cookie `balas_lang`),
+then the browser's Accept-Language, then Indonesian.
+"""
+
+import json
+from functools import cache
+from importlib import resources
+from typing import Literal, get_args
+
+from fastapi import Request
+
+Lang = Literal["id", "en"]
+LANGUAGES: tuple[Lang, ...] = get_args(Lang)
+DEFAULT_LANG: Lang = "id"
+LANG_COOKIE = "balas_lang"
+
+
+@cache
+def catalogue(lang: Lang) -> dict[str, str]:
+    text = (
+        resources.files("services.console").joinpath("locales", f"{lang}.json").read_text("utf-8")
+    )
+    entries: dict[str, str] = json.loads(text)
+    return entries
+
+
+def t(key: str, lang: Lang = DEFAULT_LANG, **values: object) -> str:
+    """The text of `key` in `lang`; `{name}` placeholders are filled from `values`."""
+    text = catalogue(lang).get(key) or catalogue(DEFAULT_LANG).get(key) or key
+    return text.format(**values) if values else text
+
+
+def as_lang(value: str | None) -> Lang | None:
+    for lang in LANGUAGES:
+        if value == lang:
+            return lang
+    return None
+
+
+def request_lang(request: Request) -> Lang:
+    """The cookie's choice, else the first supported Accept-Language entry, else Indonesian."""
+    chosen = as_lang(request.cookies.get(LANG_COOKIE))
+    if chosen:
+        return chosen
+    for part in request.headers.get("accept-language", "").split(","):
+        primary = as_lang(part.split(";")[0].strip().lower()[:2])
+        if primary:
+            return primary
+    return DEFAULT_LANG

@@ -1,0 +1,422 @@
+"""The KPI dashboard: cards and charts of a range of the store's local dates, refreshed live.
+
+The page renders the cards server-side; static/dashboard.js draws the charts from
+`/dashboard/data` (the same figures as JSON, cards already formatted) and polls it every few
+seconds. Insights (rules, or the LLM writer when configured) and the forecast are the
+aggregator's own functions (services/kpi_aggregator/reports.py), called in-process.
+"""
+
+import time
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from pydantic import BaseModel
+
+from services.console.auth.deps import CurrentUser, StoreAccess
+from services.console.dashboard_data import (
+    HISTOGRAM_SLOTS,
+    BadRange,
+    Dashboard,
+    Period,
+    load_dashboard,
+    resolve_period,
+)
+from services.console.deps import Context
+from services.console.i18n import Lang, request_lang, t
+from services.console.pages.formatting import duration, money, number, percent
+from services.console.pages.templating import render_page, render_partial
+from services.kpi_aggregator.fact_table import facts_between
+from services.kpi_aggregator.facts import csv_text
+from services.kpi_aggregator.insights import Insights
+from services.kpi_aggregator.reports import FORECAST_METRICS, store_forecast, store_insights
+from services.kpi_aggregator.writer import InsightsWriter, build_writer
+from services.kpi_aggregator.zones import zone_named
+from shared.stores import Store
+
+router = APIRouter(prefix="/stores/{store_id}/dashboard", tags=["pages"])
+
+REFRESH_SECONDS = 5
+INSIGHTS_TTL_SECONDS = 600.0  # the LLM writes a day's insights at most every ten minutes
+
+RangeQuery = Annotated[str, Query(alias="range", pattern="^(today|7d|30d|custom)$")]
+DateQuery = Annotated[date | None, Query()]
+
+
+@dataclass(frozen=True)
+class Card:
+    key: str
+    label: str
+    value: str
+    sub: str
+    tip: str
+    anchor: str  # the docs/kpis.md section that defines it
+
+
+def _period(store: Store, name: str, first: date | None, last: date | None) -> Period:
+    today = datetime.now(UTC).astimezone(zone_named(store.timezone)).date()
+    try:
+        return resolve_period(name, today, first, last)
+    except BadRange as bad:
+        raise HTTPException(status_code=400, detail=str(bad)) from None
+
+
+@router.get("", response_class=HTMLResponse)
+async def dashboard_page(
+    request: Request,
+    context: Context,
+    user: CurrentUser,
+    store: StoreAccess,
+    range_name: RangeQuery = "7d",
+    first: Annotated[date | None, Query(alias="from")] = None,
+    last: Annotated[date | None, Query(alias="to")] = None,
+) -> HTMLResponse:
+    period = _period(store, range_name, first, last)
+    data = await load_dashboard(context.db, store, period)
+    lang = request_lang(request)
+    query = f"range={period.name}&from={period.first}&to={period.last}"
+    return await render_page(
+        request,
+        context.db,
+        "dashboard.html",
+        user=user,
+        store_id=store.id,
+        active="dashboard",
+        values={
+            "period": period,
+            "query": query,
+            "timezone": data.timezone,
+            "cards": cards(data, lang),
+            "refresh_seconds": REFRESH_SECONDS,
+            "forecast_metrics": list(FORECAST_METRICS),
+        },
+    )
+
+
+@router.get("/data")
+async def dashboard_data(
+    request: Request,
+    context: Context,
+    store: StoreAccess,
+    range_name: RangeQuery = "7d",
+    first: Annotated[date | None, Query(alias="from")] = None,
+    last: Annotated[date | None, Query(alias="to")] = None,
+) -> JSONResponse:
+    """The cards (formatted) and the charts' series, for the live refresh."""
+    data = await load_dashboard(context.db, store, _period(store, range_name, first, last))
+    lang = request_lang(request)
+    return JSONResponse(
+        {
+            "cards": {
+                card.key: {"value": card.value, "sub": card.sub} for card in cards(data, lang)
+            },
+            "charts": charts(data, lang),
+            "updated_at": datetime.now(UTC).isoformat(),
+        },
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+class _CachedInsights(BaseModel):
+    expires: float
+    insights: Insights
+
+
+def _insights_writer(request: Request, context: Context) -> InsightsWriter:
+    state = request.app.state
+    if not hasattr(state, "insights_writer"):
+        state.insights_writer = build_writer(context.settings)
+        state.insights_cache = {}
+    writer: InsightsWriter = state.insights_writer
+    return writer
+
+
+@router.get("/insights", response_class=HTMLResponse)
+async def dashboard_insights(
+    request: Request,
+    context: Context,
+    store: StoreAccess,
+    day: DateQuery = None,
+) -> HTMLResponse:
+    """What changed on `day` (default yesterday) against the day and the week before."""
+    writer = _insights_writer(request, context)
+    cache: dict[tuple[str, date | None], _CachedInsights] = request.app.state.insights_cache
+    key = (store.id, day)
+    cached = cache.get(key)
+    if cached is None or cached.expires < time.monotonic():
+        found = await store_insights(context.db, store.id, day, writer)
+        cached = _CachedInsights(expires=time.monotonic() + INSIGHTS_TTL_SECONDS, insights=found)
+        cache[key] = cached
+    return render_partial(request, "_dashboard_insights.html", {"insights": cached.insights})
+
+
+@router.get("/forecast")
+async def dashboard_forecast(
+    request: Request,
+    context: Context,
+    store: StoreAccess,
+    metric: Annotated[str, Query(pattern="^[a-z_]+$")] = "inbound_messages",
+) -> JSONResponse:
+    if metric not in FORECAST_METRICS:
+        raise HTTPException(status_code=400, detail=f"unknown metric {metric!r}")
+    report = await store_forecast(context.db, store.id, metric, 7, False)
+    lang = request_lang(request)
+    history = report.history[-28:]
+    return JSONResponse(
+        {
+            "metric": metric,
+            "label": t(f"dash.forecast.{metric}", lang),
+            "method": report.method,
+            "labels": [f"{day}" for day, _ in history] + [f"{p.date}" for p in report.forecast],
+            "history": [value for _, value in history] + [None] * len(report.forecast),
+            "forecast": [None] * max(len(history) - 1, 0)
+            + ([history[-1][1]] if history else [])
+            + [p.value for p in report.forecast],
+            "lower": [None] * len(history) + [p.lower_80 for p in report.forecast],
+            "upper": [None] * len(history) + [p.upper_80 for p in report.forecast],
+        },
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+@router.get("/facts.csv")
+async def dashboard_facts_csv(
+    context: Context,
+    store: StoreAccess,
+    range_name: RangeQuery = "7d",
+    first: Annotated[date | None, Query(alias="from")] = None,
+    last: Annotated[date | None, Query(alias="to")] = None,
+) -> Response:
+    """The fact table's rows of the sessions closed in the range, as the aggregator exports them."""
+    period = _period(store, range_name, first, last)
+    rows = await facts_between(context.db, store.id, period.first, period.last)
+    name = f"conversation-facts-{store.id}-{period.first}-{period.last}.csv"
+    return Response(
+        csv_text(rows),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+def cards(data: Dashboard, lang: Lang) -> list[Card]:
+    def card(key: str, value: str, sub: str, anchor: str) -> Card:
+        return Card(key, t(f"dash.{key}", lang), value, sub, t(f"dash.{key}.tip", lang), anchor)
+
+    store_revenue = next((r for r in data.revenue if r.currency == data.currency), None)
+    bot, agent = data.first_response_by["bot"], data.first_response_by["agent"]
+    currency = store_revenue.currency if store_revenue else data.currency
+    found = [
+        card(
+            "inbound",
+            number(data.inbound, lang),
+            t("dash.inbound.sub", lang, customers=number(data.customers, lang)),
+            "messages",
+        ),
+        card(
+            "replies",
+            number(data.outbound_bot + data.outbound_agent, lang),
+            t(
+                "dash.replies.sub",
+                lang,
+                bot=number(data.outbound_bot, lang),
+                agent=number(data.outbound_agent, lang),
+                failed=number(data.replies_not_sent, lang),
+            ),
+            "messages",
+        ),
+        card(
+            "first_response",
+            duration(data.first_response.p50, lang),
+            t(
+                "dash.first_response.sub",
+                lang,
+                p90=duration(data.first_response.p90, lang),
+                count=number(data.first_response.count, lang),
+            ),
+            "first-response-histogram-and-percentiles",
+        ),
+        card(
+            "first_response_split",
+            f"{duration(bot.p50, lang)} · {duration(agent.p50, lang)}",
+            t(
+                "dash.first_response_split.sub",
+                lang,
+                bot_p90=duration(bot.p90, lang),
+                agent_p90=duration(agent.p90, lang),
+                bot_n=number(bot.count, lang),
+                agent_n=number(agent.count, lang),
+            ),
+            "response-times",
+        ),
+        card(
+            "bot_resolution",
+            percent(data.bot_resolution_rate, lang),
+            t(
+                "dash.bot_resolution.sub",
+                lang,
+                resolved=number(data.outcomes["resolved_by_bot"], lang),
+                closed=number(data.closed, lang),
+                reopened=number(data.reopened, lang),
+            ),
+            "outcomes",
+        ),
+        card(
+            "hand_over",
+            percent(data.hand_over_rate, lang),
+            t(
+                "dash.hand_over.sub",
+                lang,
+                count=number(sum(data.hand_overs.values()), lang),
+            ),
+            "outcomes",
+        ),
+        card(
+            "orders",
+            number(data.orders_created, lang),
+            t(
+                "dash.orders.sub",
+                lang,
+                paid=number(data.orders_paid, lang),
+                refunded=number(data.orders_refunded, lang),
+                cancelled=number(data.orders_cancelled, lang),
+            ),
+            "commerce",
+        ),
+        card(
+            "revenue",
+            money(store_revenue.paid if store_revenue else None, currency, lang),
+            t(
+                "dash.revenue.sub",
+                lang,
+                net=money(store_revenue.net if store_revenue else None, currency, lang),
+                bot=money(store_revenue.attributed_bot if store_revenue else None, currency, lang),
+                human=money(
+                    store_revenue.attributed_human if store_revenue else None, currency, lang
+                ),
+            ),
+            "commerce",
+        ),
+        card(
+            "aov",
+            money(store_revenue.average_order_value if store_revenue else None, currency, lang),
+            t(
+                "dash.aov.sub",
+                lang,
+                orders=number(store_revenue.orders if store_revenue else 0, lang),
+            ),
+            "commerce",
+        ),
+        card(
+            "conversion",
+            percent(data.conversion_rate, lang),
+            t(
+                "dash.conversion.sub",
+                lang,
+                converted=number(data.conversions, lang),
+                customers=number(data.customers, lang),
+                bot=number(data.orders_attributed_bot, lang),
+                human=number(data.orders_attributed_human, lang),
+            ),
+            "commerce",
+        ),
+        card(
+            "delivery",
+            number(data.delivery_failed, lang),
+            t("dash.delivery.sub", lang, read=number(data.delivery_read, lang)),
+            "delivery",
+        ),
+        # Without ratings the card says so: never a number that was not measured.
+        card(
+            "csat",
+            percent(data.csat_rate, lang),
+            t(
+                "dash.csat.sub",
+                lang,
+                average=number(data.csat_average or 0, lang, 1),
+                count=number(data.csat_ratings, lang),
+            )
+            if data.csat_ratings
+            else t("dash.csat.none", lang),
+            "satisfaction",
+        ),
+    ]
+    for extra in data.revenue:
+        if extra.currency != data.currency:  # other currencies are never added up
+            found.insert(
+                8,
+                Card(
+                    f"revenue_{extra.currency}",
+                    f"{t('dash.revenue', lang)} ({extra.currency})",
+                    money(extra.paid, extra.currency, lang),
+                    t(
+                        "dash.revenue.sub",
+                        lang,
+                        net=money(extra.net, extra.currency, lang),
+                        bot=money(extra.attributed_bot, extra.currency, lang),
+                        human=money(extra.attributed_human, extra.currency, lang),
+                    ),
+                    t("dash.revenue.tip", lang),
+                    "commerce",
+                ),
+            )
+    return found
+
+
+def charts(data: Dashboard, lang: Lang) -> dict[str, Any]:
+    series = data.series
+    return {
+        "volume": {
+            "labels": series.labels,
+            "datasets": [
+                {"key": "inbound", "label": t("dash.chart.inbound", lang), "data": series.inbound},
+                {"key": "bot", "label": t("dash.chart.bot", lang), "data": series.bot},
+                {"key": "agent", "label": t("dash.chart.agent", lang), "data": series.agent},
+            ],
+        },
+        "orders": {
+            "labels": series.labels,
+            "datasets": [
+                {
+                    "key": "paid",
+                    "label": t("dash.chart.orders_paid", lang),
+                    "data": series.orders_paid,
+                }
+            ],
+        },
+        "first_response": {
+            "labels": [_slot_label(slot, lang) for slot in HISTOGRAM_SLOTS],
+            "datasets": [
+                {
+                    "key": "first_response",
+                    "label": t("dash.chart.first_responses", lang),
+                    "data": [data.histogram[slot] for slot in HISTOGRAM_SLOTS],
+                }
+            ],
+        },
+        "outcomes": _labelled(data.outcomes, "outcome", lang),
+        "hand_overs": _labelled(data.hand_overs, "handover", lang),
+        "intents": _labelled(dict(data.intents), "intent", lang),
+        "sentiments": _labelled(
+            {s: data.sentiments.get(s, 0) for s in ("positive", "neutral", "negative")},
+            "sentiment",
+            lang,
+        ),
+    }
+
+
+def _labelled(counts: dict[str, int], prefix: str, lang: Lang) -> dict[str, Any]:
+    return {
+        "labels": [t(f"{prefix}.{key}", lang) for key in counts],
+        "keys": list(counts),
+        "datasets": [
+            {"key": prefix, "label": t(f"dash.chart.{prefix}", lang), "data": list(counts.values())}
+        ],
+    }
+
+
+def _slot_label(slot: str, lang: Lang) -> str:
+    if slot == "inf":
+        return "> 4 h"
+    return f"≤ {duration(float(slot), lang)}"

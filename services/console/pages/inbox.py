@@ -1,0 +1,258 @@
+"""The inbox: the live conversation list with filters and search, and one conversation with its
+messages, card and actions. Full pages for navigation, htmx partials for filters and live
+refreshes (static/console.js asks for them when /stores/{id}/stream reports a change)."""
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+from starlette.datastructures import FormData
+
+from services.console import commands
+from services.console.auth.deps import CurrentUser, StoreAccess
+from services.console.conversations import (
+    INTENTS,
+    SENTIMENTS,
+    InboxFilter,
+    conversation_messages,
+    customer_name,
+    display_number,
+    find_conversation,
+    last_customer_message_at,
+    list_conversations,
+    mark_read,
+    state_of,
+    store_users,
+    window_open,
+)
+from services.console.deps import Context
+from services.console.i18n import Lang, request_lang, t
+from services.console.pages.formatting import money
+from services.console.pages.inbox_views import clock, day_label, list_time, message_view
+from services.console.pages.templating import render_page, render_partial
+from services.console.reply_library import load_library
+from shared.mongo import Document
+from shared.stores import Store
+
+router = APIRouter(include_in_schema=False)
+
+Filters = Annotated[InboxFilter, Query()]
+
+
+async def _list_values(
+    request: Request, context: Context, store: Store, user_id: str, wanted: InboxFilter
+) -> dict[str, Any]:
+    rows = await list_conversations(context.db, store.id, user_id, wanted)
+    now = datetime.now(UTC)
+    lang = request_lang(request)
+    return {
+        "rows": rows,
+        "times": {row.id: list_time(row.at, now, store.timezone, lang) for row in rows},
+        "filters": wanted,
+        "filtered": wanted != InboxFilter(),
+        "intents": INTENTS,
+        "sentiments": SENTIMENTS,
+        "query_string": request.url.query,
+    }
+
+
+@router.get("/stores/{store_id}/inbox")
+async def inbox_page(
+    request: Request, store: StoreAccess, user: CurrentUser, context: Context, wanted: Filters
+) -> HTMLResponse:
+    values = await _list_values(request, context, store, user.id, wanted)
+    return await render_page(
+        request,
+        context.db,
+        "inbox.html",
+        user=user,
+        store_id=store.id,
+        active="inbox",
+        values={**values, "open_id": None},
+    )
+
+
+@router.get("/stores/{store_id}/inbox/list")
+async def inbox_list(
+    request: Request,
+    store: StoreAccess,
+    user: CurrentUser,
+    context: Context,
+    wanted: Filters,
+    open_id: Annotated[str | None, Query(alias="open")] = None,
+) -> HTMLResponse:
+    values = await _list_values(request, context, store, user.id, wanted)
+    return render_partial(
+        request, "inbox/_list.html", {**values, "store_id": store.id, "open_id": open_id}
+    )
+
+
+async def _conversation(context: Context, store: Store, conversation_id: str) -> Document:
+    card = await find_conversation(context.db, store.id, conversation_id)
+    if card is None:
+        raise HTTPException(status_code=404, detail="no such conversation")
+    return card
+
+
+async def _messages_values(
+    context: Context, store: Store, user_id: str, card: Document, users: list[dict[str, str]]
+) -> dict[str, Any]:
+    names = {u["id"]: u["name"] for u in users}
+    documents = await conversation_messages(context.db, card["_id"])
+    messages = [message_view(document, names) for document in documents]
+    if messages:
+        await mark_read(context.db, user_id, card["_id"], messages[-1].at)
+    return {
+        "messages": messages,
+        "clock": lambda moment: clock(moment, store.timezone),
+        "day": lambda moment: day_label(moment, store.timezone),
+    }
+
+
+def _order_total(lang: Lang) -> Callable[[Document], str]:
+    def shown(order: Document) -> str:
+        try:
+            amount = Decimal(str(order.get("total")))
+        except InvalidOperation:
+            return str(order.get("total") or "")
+        return money(amount, order.get("currency") or "", lang)
+
+    return shown
+
+
+async def _panel_values(
+    context: Context,
+    store: Store,
+    user_id: str,
+    card: Document,
+    users: list[dict[str, str]],
+    lang: Lang,
+) -> dict[str, Any]:
+    state = state_of(card)
+    can_write = window_open(
+        await last_customer_message_at(context.db, card["_id"]), datetime.now(UTC)
+    )
+    number = card.get("customer_number") or card["_id"].partition(":")[2]
+    return {
+        "card": card,
+        "name": customer_name(card),
+        "number": display_number(number),
+        "state": state,
+        "window_open": can_write,
+        "composer_key": f"{state}|{can_write}",
+        "users": users,
+        "me": user_id,
+        "assignee": next((u for u in users if u["id"] == card.get("assignee_id")), None),
+        "library": await load_library(context.db, store.id),
+        "conversation_url": f"/stores/{store.id}/conversations/{card['_id']}",
+        "order_total": _order_total(lang),
+    }
+
+
+@router.get("/stores/{store_id}/conversations/{conversation_id}")
+async def conversation_page(
+    conversation_id: str,
+    request: Request,
+    store: StoreAccess,
+    user: CurrentUser,
+    context: Context,
+    wanted: Filters,
+) -> HTMLResponse:
+    card = await _conversation(context, store, conversation_id)
+    users = await store_users(context.db, store.id)
+    values = {
+        **await _list_values(request, context, store, user.id, wanted),
+        **await _messages_values(context, store, user.id, card, users),
+        **await _panel_values(context, store, user.id, card, users, request_lang(request)),
+        "open_id": conversation_id,
+    }
+    return await render_page(
+        request,
+        context.db,
+        "conversation.html",
+        user=user,
+        store_id=store.id,
+        active="inbox",
+        values=values,
+    )
+
+
+@router.get("/stores/{store_id}/conversations/{conversation_id}/messages")
+async def conversation_messages_partial(
+    conversation_id: str, request: Request, store: StoreAccess, user: CurrentUser, context: Context
+) -> HTMLResponse:
+    card = await _conversation(context, store, conversation_id)
+    users = await store_users(context.db, store.id)
+    values = await _messages_values(context, store, user.id, card, users)
+    return render_partial(request, "inbox/_messages.html", {**values, "card": card})
+
+
+@router.get("/stores/{store_id}/conversations/{conversation_id}/panel")
+async def conversation_panel(
+    conversation_id: str,
+    request: Request,
+    store: StoreAccess,
+    user: CurrentUser,
+    context: Context,
+    composer: str = "",
+) -> HTMLResponse:
+    """The header and the card; the composer too, but only when what it offers changed (its
+    key), so a live refresh never wipes a reply being typed."""
+    card = await _conversation(context, store, conversation_id)
+    users = await store_users(context.db, store.id)
+    values = await _panel_values(context, store, user.id, card, users, request_lang(request))
+    values["with_composer"] = composer != values["composer_key"]
+    return render_partial(request, "inbox/_panel.html", {**values, "store_id": store.id})
+
+
+def _command_fields(form: FormData, library_templates: dict[str, list[str]]) -> dict[str, Any]:
+    """The form's fields as the command's: a template's variables come as `var:<sid>:<name>`."""
+    fields: dict[str, Any] = {"command": form.get("command")}
+    text = str(form.get("text") or "").strip()
+    if fields["command"] in ("reply", "note") and text:
+        fields["text"] = text
+    sid = str(form.get("template_sid") or "")
+    if fields["command"] == "reply" and sid:
+        fields["template_sid"] = sid
+        names = library_templates.get(sid, [])
+        fields["template_variables"] = {
+            name: str(form.get(f"var:{sid}:{name}") or "") for name in names
+        }
+        fields.pop("text", None)
+    if fields["command"] == "assign":
+        fields["assignee_id"] = str(form.get("assignee_id") or "") or None
+    return fields
+
+
+@router.post("/stores/{store_id}/conversations/{conversation_id}/actions")
+async def conversation_action(
+    conversation_id: str, request: Request, store: StoreAccess, user: CurrentUser, context: Context
+) -> Response:
+    """One agent command from the action bar or the composer, published through
+    services/console/commands.py; htmx gets the refreshed panel with the outcome."""
+    lang = request_lang(request)
+    card = await _conversation(context, store, conversation_id)
+    library = await load_library(context.db, store.id)
+    form = await request.form()
+    fields = _command_fields(form, {tpl.content_sid: tpl.variables for tpl in library.templates})
+    flash, ok = t("actions.issued", lang), True
+    try:
+        command = commands.CommandFields.model_validate(fields)
+        await commands.issue(context, store.id, conversation_id, user.id, command)
+    except ValidationError as invalid:
+        reason = "; ".join(str(error["msg"]) for error in invalid.errors())
+        flash, ok = t("actions.failed", lang, reason=reason), False
+    except commands.CommandRefused as refused:
+        flash, ok = t("actions.failed", lang, reason=str(refused)), False
+    except commands.UnknownConversation:
+        raise HTTPException(status_code=404, detail="no such conversation") from None
+    if not request.headers.get("HX-Request"):
+        return RedirectResponse(f"/stores/{store.id}/conversations/{conversation_id}", 303)
+    users = await store_users(context.db, store.id)
+    values = await _panel_values(context, store, user.id, card, users, request_lang(request))
+    values.update(with_composer=ok, flash=flash, flash_ok=ok, store_id=store.id)
+    return render_partial(request, "inbox/_panel.html", values)

@@ -1,0 +1,90 @@
+"""Live updates for the inbox: Server-Sent Events from MongoDB change streams.
+
+Each open console tab holds one change stream on the database, filtered to the `messages` and
+`conversations` of its store (`fullDocument.store_id`, with `updateLookup` so delivery-status
+updates carry it too). Every change becomes one `change` event naming the collection and the
+conversation; static/console.js refreshes the affected partials. If the server cannot open a
+change stream (a standalone MongoDB), the stream falls back to a `refresh` event every
+POLL_SECONDS, which makes the page reload its partials: slower, but never stale for long.
+"""
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import structlog
+from fastapi import APIRouter
+from fastapi.responses import StreamingResponse
+from pymongo.errors import PyMongoError
+
+from services.console.auth.deps import CurrentUser, StoreAccess
+from services.console.deps import Context
+from shared.mongo import CONVERSATIONS, MESSAGES, Database
+
+log = structlog.get_logger(__name__)
+router = APIRouter(include_in_schema=False)
+
+AWAIT_MS = 500  # how long one getMore waits: also how soon a closed tab is noticed
+HEARTBEAT_SECONDS = 15.0  # keeps proxies from closing an idle stream
+POLL_SECONDS = 2.0
+
+
+def _event(name: str, data: dict[str, Any]) -> str:
+    return f"event: {name}\ndata: {json.dumps(data)}\n\n"
+
+
+def _pipeline(store_id: str) -> list[dict[str, Any]]:
+    return [
+        {
+            "$match": {
+                "ns.coll": {"$in": [MESSAGES, CONVERSATIONS]},
+                "operationType": {"$in": ["insert", "update", "replace"]},
+                "fullDocument.store_id": store_id,
+            }
+        },
+        {"$project": {"ns": 1, "documentKey": 1, "fullDocument.conversation_id": 1}},
+    ]
+
+
+def _change(change: dict[str, Any]) -> dict[str, Any]:
+    collection = change["ns"]["coll"]
+    if collection == CONVERSATIONS:
+        conversation_id = change["documentKey"]["_id"]
+    else:
+        conversation_id = (change.get("fullDocument") or {}).get("conversation_id")
+    return {"collection": collection, "conversation_id": conversation_id}
+
+
+async def live_events(db: Database, store_id: str) -> AsyncIterator[str]:
+    yield "retry: 1000\n\n"  # the browser reconnects after a second if the stream breaks
+    try:
+        stream = await db.watch(
+            _pipeline(store_id), full_document="updateLookup", max_await_time_ms=AWAIT_MS
+        )
+    except PyMongoError as error:
+        log.warning("change stream unavailable, polling instead", error=str(error))
+        while True:
+            yield _event("refresh", {})
+            await asyncio.sleep(POLL_SECONDS)
+    loop = asyncio.get_running_loop()
+    quiet_since = loop.time()
+    async with stream:
+        yield _event("ready", {})
+        while True:
+            change = await stream.try_next()
+            if change is not None:
+                yield _event("change", _change(change))
+                quiet_since = loop.time()
+            elif loop.time() - quiet_since > HEARTBEAT_SECONDS:
+                yield ": heartbeat\n\n"
+                quiet_since = loop.time()
+
+
+@router.get("/stores/{store_id}/stream")
+async def stream(store: StoreAccess, user: CurrentUser, context: Context) -> StreamingResponse:
+    return StreamingResponse(
+        live_events(context.db, store.id),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )

@@ -1,0 +1,130 @@
+// The console's few behaviours: live refreshes from the inbox's Server-Sent Events, and small
+// conveniences (store switcher, canned replies, template picker). No inline scripts (CSP).
+"use strict";
+
+(function () {
+  const pending = new Map(); // refreshes waiting to run, coalesced over a short moment
+
+  function soon(key, work) {
+    if (pending.has(key)) return;
+    pending.set(key, setTimeout(function () {
+      pending.delete(key);
+      work();
+    }, 120));
+  }
+
+  function messagesPane() {
+    return document.getElementById("messages");
+  }
+
+  function scrollToEnd(force) {
+    const pane = messagesPane();
+    if (!pane) return;
+    const nearEnd = pane.scrollHeight - pane.scrollTop - pane.clientHeight < 120;
+    if (force || nearEnd) pane.scrollTop = pane.scrollHeight;
+  }
+
+  function refreshList() {
+    const list = document.getElementById("conversation-list");
+    if (list) htmx.trigger(list, "refresh");
+  }
+
+  function refreshMessages(conversation) {
+    const pane = messagesPane();
+    if (!pane) return;
+    const nearEnd = pane.scrollHeight - pane.scrollTop - pane.clientHeight < 120;
+    // sources the agent unfolded stay unfolded across the refresh
+    const unfolded = Array.from(pane.querySelectorAll("[data-message-id] details[open]"))
+      .map(function (details) { return details.closest("[data-message-id]").dataset.messageId; });
+    htmx.ajax("GET", conversation.dataset.messagesUrl, { target: pane, swap: "innerHTML" })
+      .then(function () {
+        pane.querySelectorAll("[data-message-id]").forEach(function (message) {
+          const details = message.querySelector("details");
+          if (details && unfolded.includes(message.dataset.messageId)) details.open = true;
+        });
+        scrollToEnd(nearEnd);
+      });
+  }
+
+  function refreshPanel(conversation) {
+    const composer = document.getElementById("composer");
+    const key = composer ? composer.dataset.composerKey : "";
+    const url = conversation.dataset.panelUrl + "?composer=" + encodeURIComponent(key || "");
+    htmx.ajax("GET", url, { target: "#conv-header", swap: "outerHTML" });
+  }
+
+  function onChange(change) {
+    soon("list", refreshList);
+    const conversation = document.querySelector("[data-conversation]");
+    if (!conversation) return;
+    if (change.conversation_id && change.conversation_id !== conversation.dataset.conversation) return;
+    if (!change.collection || change.collection === "messages") {
+      soon("messages", function () { refreshMessages(conversation); });
+    }
+    if (!change.collection || change.collection === "conversations") {
+      soon("panel", function () { refreshPanel(conversation); });
+    }
+  }
+
+  function setLive(live) {
+    const status = document.querySelector("[data-live-status]");
+    if (!status) return;
+    status.classList.toggle("is-live", live);
+    status.textContent = live ? status.dataset.liveText : status.dataset.offlineText;
+  }
+
+  function listen(inbox) {
+    const source = new EventSource(inbox.dataset.stream);
+    let connected = false;
+    source.addEventListener("ready", function () {
+      setLive(true);
+      if (connected) onChange({}); // back after a break: catch up on what changed meanwhile
+      connected = true;
+    });
+    source.addEventListener("change", function (event) { onChange(JSON.parse(event.data)); });
+    source.addEventListener("refresh", function () { setLive(true); onChange({}); });
+    source.addEventListener("error", function () { setLive(false); });
+    window.addEventListener("pagehide", function () { source.close(); });
+  }
+
+  document.addEventListener("change", function (event) {
+    const target = event.target;
+    if (target.matches("[data-navigate-store]")) {
+      window.location.assign("/stores/" + encodeURIComponent(target.value) + "/inbox");
+    } else if (target.matches("[data-submit-on-change]")) {
+      target.form.requestSubmit();
+    } else if (target.matches("[data-template-picker]")) {
+      target.form.querySelectorAll("[data-template]").forEach(function (fields) {
+        fields.hidden = fields.dataset.template !== target.value;
+      });
+    }
+  });
+
+  document.addEventListener("click", function (event) {
+    const item = event.target.closest("[data-canned-text]");
+    if (!item) return;
+    const form = item.closest("form");
+    const text = form.querySelector("textarea[name=text]");
+    text.value = item.dataset.cannedText;
+    text.focus();
+    const menu = item.closest("details");
+    if (menu) menu.open = false;
+  });
+
+  // Enter sends, Shift+Enter breaks the line (as in chat apps).
+  document.addEventListener("keydown", function (event) {
+    const text = event.target;
+    if (event.key !== "Enter" || event.shiftKey || !text.matches("[data-composer-text]")) return;
+    const send = text.form.querySelector("[data-action=reply]");
+    if (send && text.value.trim()) {
+      event.preventDefault();
+      send.click(); // a click, so htmx includes the button's command
+    }
+  });
+
+  document.addEventListener("DOMContentLoaded", function () {
+    const inbox = document.querySelector("[data-stream]");
+    if (inbox && window.EventSource) listen(inbox);
+    scrollToEnd(true);
+  });
+})();

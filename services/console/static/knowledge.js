@@ -1,0 +1,132 @@
+// The knowledge page: drag-and-drop upload with a progress bar per file (XMLHttpRequest upload
+// progress to the knowledge API), replace, delete and the extracted-text preview. The documents
+// list is an htmx fragment; "knowledge-changed" on <body> makes it reload.
+(function () {
+  "use strict";
+  const root = document.querySelector("[data-knowledge]");
+  if (!root) return;
+  const api = "/api/stores/" + encodeURIComponent(root.dataset.store) + "/knowledge";
+  const csrf = document.querySelector('meta[name="csrf-token"]')?.content || "";
+  const maxBytes = Number(root.dataset.maxBytes || 0);
+  const text = (name) => root.dataset["text" + name] || "";
+  const changed = () => document.body.dispatchEvent(new Event("knowledge-changed"));
+
+  function reasonOf(xhr) {
+    try {
+      const body = JSON.parse(xhr.responseText);
+      const detail = body.detail;
+      if (detail && detail.files) return detail.files.map((f) => f.reason).join("; ");
+      if (typeof detail === "string") return detail;
+    } catch (_) { /* not JSON */ }
+    return text("Failed") + " (" + xhr.status + ")";
+  }
+
+  function send(method, url, file, row) {
+    const bar = row.querySelector("progress");
+    const state = row.querySelector("[data-state]");
+    const form = new FormData();
+    form.append(method === "POST" ? "files" : "file", file, file.name);
+    const xhr = new XMLHttpRequest();
+    xhr.open(method, url);
+    xhr.setRequestHeader("X-CSRF-Token", csrf);
+    xhr.upload.addEventListener("progress", (event) => {
+      if (!event.lengthComputable) return;
+      bar.max = event.total;
+      bar.value = event.loaded;
+      state.textContent = Math.round((100 * event.loaded) / event.total) + "%";
+    });
+    xhr.addEventListener("load", () => {
+      if (xhr.status >= 200 && xhr.status < 300) {
+        bar.value = bar.max;
+        row.classList.add("is-done");
+        state.textContent = text("Uploaded");
+        changed();
+        setTimeout(() => row.remove(), 4000);
+      } else {
+        row.classList.add("is-failed");
+        state.textContent = reasonOf(xhr);
+      }
+    });
+    xhr.addEventListener("error", () => {
+      row.classList.add("is-failed");
+      state.textContent = text("Failed");
+    });
+    xhr.send(form);
+  }
+
+  function progressRow(file) {
+    const list = root.querySelector("[data-uploads]");
+    const row = document.createElement("li");
+    row.className = "upload";
+    row.dataset.upload = file.name;
+    const name = document.createElement("span");
+    name.className = "upload-name";
+    name.textContent = file.name;
+    const bar = document.createElement("progress");
+    bar.max = 1;
+    bar.value = 0;
+    const state = document.createElement("span");
+    state.className = "upload-state small";
+    state.dataset.state = "";
+    state.textContent = text("Uploading");
+    row.append(name, bar, state);
+    list.prepend(row);
+    return row;
+  }
+
+  function upload(files) {
+    Array.from(files).forEach((file) => {
+      const row = progressRow(file);
+      if (maxBytes && file.size > maxBytes) {
+        row.classList.add("is-failed");
+        row.querySelector("[data-state]").textContent = text("TooLarge");
+        return;
+      }
+      send("POST", api, file, row); // one request per file: its own progress bar
+    });
+  }
+
+  const zone = root.querySelector("[data-dropzone]");
+  const input = root.querySelector("[data-file-input]");
+  if (zone && input) {
+    input.addEventListener("change", () => { upload(input.files); input.value = ""; });
+    ["dragenter", "dragover"].forEach((type) => zone.addEventListener(type, (event) => {
+      event.preventDefault();
+      zone.classList.add("is-over");
+    }));
+    ["dragleave", "drop"].forEach((type) => zone.addEventListener(type, () => zone.classList.remove("is-over")));
+    zone.addEventListener("drop", (event) => {
+      event.preventDefault();
+      if (event.dataTransfer?.files?.length) upload(event.dataTransfer.files);
+    });
+  }
+
+  const replaceInput = root.querySelector("[data-replace-input]");
+  let replacing = null;
+  replaceInput?.addEventListener("change", () => {
+    const file = replaceInput.files[0];
+    if (file && replacing) send("PUT", api + "/" + encodeURIComponent(replacing), file, progressRow(file));
+    replaceInput.value = "";
+  });
+
+  const dialog = root.querySelector("[data-preview-dialog]");
+  root.addEventListener("click", async (event) => {
+    const target = event.target.closest("button");
+    if (!target) return;
+    if (target.dataset.replace) {
+      replacing = target.dataset.replace;
+      replaceInput.click();
+    } else if (target.dataset.delete) {
+      if (!window.confirm(text("ConfirmDelete").replace("{name}", target.dataset.name))) return;
+      const response = await fetch(api + "/" + encodeURIComponent(target.dataset.delete), {
+        method: "DELETE", headers: { "X-CSRF-Token": csrf },
+      });
+      if (response.ok) changed();
+    } else if (target.dataset.preview) {
+      const response = await fetch(api + "/" + encodeURIComponent(target.dataset.preview) + "/text");
+      dialog.querySelector("[data-preview-title]").textContent = target.dataset.name;
+      dialog.querySelector("[data-preview-text]").textContent = response.ok ? await response.text() : text("NoText");
+      dialog.showModal();
+    }
+  });
+})();

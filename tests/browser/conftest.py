@@ -1,0 +1,146 @@
+"""Browser tests: the real console app served on loopback against the session's Kafka and
+MongoDB, driven by Playwright on Debian's Chromium (`make system-deps` installs it; Playwright's
+own browser download is never used).
+
+Fixtures: `console` (the served app, its settings and database), `store` (a store with an owner
+who can sign in), `browser` (one Chromium per session), `page` (a fresh signed-in tab, desktop
+size) and `sign_in` (sign any tab in through the real login form).
+"""
+
+import os
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from playwright.async_api import Browser, BrowserContext, Page, async_playwright
+
+from services.console.app import create_app
+from services.console.auth.users import Role, UserDirectory
+from shared import mongo
+from shared.mongo import STORES, Database
+from shared.settings import Settings
+from tests.conftest import Infra
+from tests.standins.server import LoopbackServer
+
+CHROMIUM = os.environ.get("BALAS_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SCREENS = Path(os.environ.get("BALAS_SCREENSHOTS", "/tmp/screens"))
+DESKTOP = {"width": 1440, "height": 900}
+PHONE = {"width": 390, "height": 844}
+PASSWORD = "kopi-susu-gula-aren-42"
+
+SignIn = Callable[[Page, str], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Console:
+    url: str
+    settings: Settings
+    db: Database
+
+
+@dataclass(frozen=True)
+class StoreAccount:
+    id: str
+    name: str
+    whatsapp_number: str
+    owner_id: str
+    owner_email: str
+    password: str
+
+
+@pytest.fixture(scope="session")
+def screens() -> Path:
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    return SCREENS
+
+
+@pytest.fixture(scope="session")
+async def browser() -> AsyncIterator[Browser]:
+    if not shutil.which(CHROMIUM):
+        pytest.skip(f"no Chromium at {CHROMIUM} (make system-deps installs it)")
+    async with async_playwright() as playwright:
+        chromium = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        await chromium.close()
+
+
+@pytest.fixture
+async def console(infra: Infra) -> AsyncIterator[Console]:
+    """The console app on loopback, on a database of this test alone."""
+    settings = infra.settings()
+    server = LoopbackServer(create_app(settings)).start()
+    assert settings.mongodb_uri
+    client = mongo.connect(settings.mongodb_uri)
+    yield Console(url=server.url, settings=settings, db=client[settings.mongodb_database])
+    server.stop()
+    await client.drop_database(settings.mongodb_database)
+    await client.close()
+
+
+async def add_store(db: Database, name: str, whatsapp_number: str) -> str:
+    store_id = f"store-{uuid.uuid4().hex[:10]}"
+    await db[STORES].insert_one({"_id": store_id, "name": name, "whatsapp_number": whatsapp_number})
+    return store_id
+
+
+@pytest.fixture
+async def store(console: Console) -> StoreAccount:
+    """A store and its owner, who signs in with `password`."""
+    store_id = await add_store(console.db, "Toko Batik Sekar", "+14155238886")
+    email = f"owner-{uuid.uuid4().hex[:6]}@sekar.example"
+    owner = await UserDirectory(console.db).create(
+        email, "Sari Wulandari", PASSWORD, Role.OWNER, [store_id]
+    )
+    return StoreAccount(store_id, "Toko Batik Sekar", "+14155238886", owner.id, email, PASSWORD)
+
+
+@pytest.fixture
+def sign_in(console: Console, store: StoreAccount) -> SignIn:
+    """Sign `page` in through the real login form, then open `path`."""
+
+    async def go(page: Page, path: str) -> None:
+        await page.goto(f"{console.url}/login?next={quote(path, safe='')}")
+        await page.fill("input[name=email]", store.owner_email)
+        await page.fill("input[name=password]", store.password)
+        await page.click("button[type=submit]")
+        await page.wait_for_url(f"{console.url}{path}*")
+
+    return go
+
+
+@pytest.fixture
+async def page(browser: Browser) -> AsyncIterator[Page]:
+    """A fresh browser profile (no cookies) at desktop size."""
+    context = await browser.new_context(viewport=DESKTOP, locale="id-ID")
+    tab = await context.new_page()
+    yield tab
+    await context.close()
+
+
+@pytest.fixture
+async def phone_page(browser: Browser) -> AsyncIterator[Callable[[], Awaitable[Page]]]:
+    """Opens a fresh profile at phone size (390 by 844, touch)."""
+    contexts: list[BrowserContext] = []
+
+    async def open_page() -> Page:
+        context = await browser.new_context(
+            viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True
+        )
+        contexts.append(context)
+        return await context.new_page()
+
+    yield open_page
+    for context in contexts:
+        await context.close()

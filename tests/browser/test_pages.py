@@ -1,0 +1,239 @@
+"""The dashboard, knowledge, bot settings and "test the bot" pages in a real browser, against the
+console app on the session's Kafka and MongoDB (the enricher's knowledge handler processes the
+uploads). Screenshots at desktop and phone width go to /tmp/screens (or BALAS_SCREENSHOTS)."""
+
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from functools import partial
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from bson import Decimal128
+from playwright.async_api import Page, expect
+
+from services.enricher.knowledge import on_knowledge_document_changed
+from services.kpi_aggregator.buckets import day_id
+from shared import kafka, topics
+from shared.consumer import KeyedConsumer, RetryPolicy
+from shared.events import KnowledgeDocumentChanged
+from shared.mongo import BOT_SETTINGS, KNOWLEDGE_GAPS, KPI_DAILY
+from tests.browser.conftest import Console, SignIn, StoreAccount
+
+pytestmark = pytest.mark.browser
+
+ZONE = ZoneInfo("Asia/Jakarta")
+SHIPPING = """# Pengiriman
+
+Ongkos kirim ke Bandung Rp 15.000, sampai dalam 2 hari kerja.
+
+## Retur
+
+Barang bisa dikembalikan dalam 7 hari dengan struk pembelian.
+"""
+PRICES = "produk,harga\nKaos Polos,Rp 75.000\nKemeja Batik,Rp 180.000\n"
+Phone = Callable[[], Awaitable[Page]]
+
+
+@pytest.fixture
+async def knowledge_worker(console: Console, store: StoreAccount) -> AsyncIterator[None]:
+    """The enricher's knowledge handler on `knowledge.documents`, for this test's store."""
+    handler = partial(on_knowledge_document_changed, db=console.db, embedder=None)
+
+    async def process(event: KnowledgeDocumentChanged) -> None:
+        if event.store_id == store.id:  # the topic is shared by the session's tests
+            await handler(event)
+
+    await kafka.ensure_topics(console.settings)
+    dead_letters = kafka.make_broker(console.settings, "test")
+    await dead_letters.start()
+    consumer = KeyedConsumer(
+        routes={topics.KNOWLEDGE_DOCUMENTS: process},
+        bootstrap_servers=kafka.bootstrap_servers(console.settings),
+        group_id=f"test-{uuid.uuid4().hex[:12]}",
+        dead_letters=dead_letters,
+        retry=RetryPolicy(max_attempts=3, backoff_seconds=0.01, backoff_max_seconds=0.05),
+        max_in_flight=10,
+        commit_interval_seconds=0.05,
+    )
+    await consumer.start()
+    yield
+    await consumer.stop(grace_seconds=1.0)
+    await dead_letters.stop()
+
+
+async def screenshots(
+    page: Page, phone_page: Phone, sign_in: SignIn, path: str, name: str, screens: Path
+) -> None:
+    await page.screenshot(path=screens / f"{name}-desktop.png", full_page=name == "dashboard")
+    phone = await phone_page()
+    await sign_in(phone, path)
+    await phone.wait_for_load_state("networkidle")
+    await phone.screenshot(path=screens / f"{name}-phone.png", full_page=True)
+
+
+async def test_dashboard_shows_the_numbers_of_the_buckets(
+    console: Console,
+    store: StoreAccount,
+    page: Page,
+    phone_page: Phone,
+    sign_in: SignIn,
+    screens: Path,
+) -> None:
+    today = datetime.now(UTC).astimezone(ZONE).date()
+    for offset, inbound, bot in ((0, 48, 41), (1, 36, 30), (3, 52, 47), (12, 999, 999)):
+        day = today - timedelta(days=offset)
+        await console.db[KPI_DAILY].insert_one(
+            {
+                "_id": day_id(store.id, day),
+                "store_id": store.id,
+                "date": f"{day}",
+                "timezone": "Asia/Jakarta",
+                "inbound_messages": inbound,
+                "unique_customers": 20,
+                "outbound_messages": {"bot": bot, "agent": 4},
+                "first_response": {"histogram": {"5": 6, "15": 2, "60": 2}},
+                "conversations": {
+                    "closed": {"resolved_by_bot": 7, "resolved_by_human": 2, "abandoned": 1}
+                },
+                "hand_overs": {"customer_request": 1, "missing_knowledge": 1},
+                "orders": {"created": 5, "paid": 4},
+                "revenue": {"IDR": {"paid": Decimal128(Decimal("1000000")), "orders": 4}},
+                "conversion": {"customers": 3},
+            }
+        )
+    path = f"/stores/{store.id}/dashboard"
+    await sign_in(page, path)
+    await expect(page.locator("h1")).to_have_text("Dasbor")  # Indonesian UI (id-ID browser)
+    # Three days of the last seven (the 12-day-old bucket is outside): 48 + 36 + 52.
+    await expect(page.locator('[data-card="inbound"] [data-value]')).to_have_text("136")
+    await expect(page.locator('[data-card="replies"] [data-value]')).to_have_text("130")
+    await expect(page.locator('[data-card="bot_resolution"] [data-value]')).to_have_text("70,0%")
+    await expect(page.locator('[data-card="orders"] [data-value]')).to_have_text("15")
+    await expect(page.locator('[data-card="revenue"] [data-value]')).to_have_text("Rp 3.000.000")
+    await expect(page.locator('[data-card="aov"] [data-value]')).to_have_text("Rp 250.000")
+    await expect(page.locator('[data-card="conversion"] [data-value]')).to_have_text("15,0%")
+    await expect(page.locator('[data-card="csat"] [data-sub]')).to_have_text("Belum ada penilaian")
+    # The chart was drawn by dashboard.js from /dashboard/data: the same numbers per day.
+    await page.wait_for_function("document.querySelector('[data-dashboard]').dataset.updatedAt")
+    inbound = await page.evaluate(
+        "Chart.getChart(document.querySelector('[data-chart=volume]')).data.datasets[0].data"
+    )
+    assert inbound == [0, 0, 0, 52, 0, 36, 48]
+    await expect(page.locator(".findings li").first).to_be_visible()
+    await page.click("text=Hari ini")
+    await expect(page.locator('[data-card="inbound"] [data-value]')).to_have_text("48")
+    await page.click("text=7 hari")
+    await page.wait_for_function("document.querySelector('[data-dashboard]').dataset.updatedAt")
+    await screenshots(page, phone_page, sign_in, path, "dashboard", screens)
+
+
+async def test_knowledge_upload_shows_progress_then_ready(
+    console: Console,
+    store: StoreAccount,
+    page: Page,
+    phone_page: Phone,
+    sign_in: SignIn,
+    screens: Path,
+    tmp_path: Path,
+    knowledge_worker: None,
+) -> None:
+    await console.db[KNOWLEDGE_GAPS].insert_one(
+        {
+            "store_id": store.id,
+            "conversation_id": f"{store.id}:+6281100000001",
+            "question": "Apakah bisa bayar di tempat (COD)?",
+            "created_at": datetime.now(UTC),
+        }
+    )
+    shipping, prices = tmp_path / "pengiriman.md", tmp_path / "harga.csv"
+    shipping.write_text(SHIPPING)
+    prices.write_text(PRICES)
+    path = f"/stores/{store.id}/knowledge"
+    await sign_in(page, path)
+    await page.set_input_files("[data-file-input]", [str(shipping), str(prices)])
+    uploads = page.locator("[data-upload]")
+    await expect(uploads).to_have_count(2)
+    await expect(page.locator("[data-upload] progress").first).to_be_attached()
+    await expect(page.locator("[data-upload].is-done")).to_have_count(2)
+    await expect(page.locator('tr[data-status="ready"]')).to_have_count(2, timeout=30_000)
+    await expect(page.locator("tr", has_text="harga.csv")).to_contain_text("Siap")
+    # The preview shows the extracted text.
+    await page.locator("tr", has_text="pengiriman.md").locator("[data-preview]").click()
+    await expect(page.locator("[data-preview-text]")).to_contain_text("Ongkos kirim ke Bandung")
+    await page.keyboard.press("Escape")
+    # A gap answered in one click becomes a document that is processed too.
+    await page.click("text=Tambah jawaban")
+    await page.fill("textarea[name=answer]", "Bisa, COD tersedia untuk Jawa dan Bali.")
+    await page.click("text=Simpan sebagai FAQ")
+    faq = page.locator("tr", has_text="FAQ: Apakah bisa bayar di tempat (COD)?")
+    await expect(faq).to_have_attribute("data-status", "ready", timeout=30_000)
+    await expect(page.locator("[data-gap]")).to_have_count(0)
+    await screenshots(page, phone_page, sign_in, path, "knowledge", screens)
+
+
+async def test_settings_show_an_inline_error_then_save(
+    console: Console,
+    store: StoreAccount,
+    page: Page,
+    phone_page: Phone,
+    sign_in: SignIn,
+    screens: Path,
+) -> None:
+    path = f"/stores/{store.id}/settings"
+    await sign_in(page, path)
+    await page.fill("input[name='hand_over.negative_sentiment_streak']", "50")
+    await page.click("[data-save]")
+    error = page.locator('[data-error-for="hand_over.negative_sentiment_streak"]')
+    await expect(error).to_be_visible()
+    await expect(error).to_contain_text("20")
+    assert await console.db[BOT_SETTINGS].find_one({"_id": store.id}) is None
+    await page.screenshot(path=screens / "settings-error-desktop.png", full_page=False)
+    await page.fill("input[name='hand_over.negative_sentiment_streak']", "2")
+    await page.fill("#greeting", "Halo kak, selamat datang di Toko Batik Sekar!")
+    await page.locator('[data-day="monday"] [data-add-period]').click()
+    await page.click("[data-save]")
+    await expect(page.locator("[data-form-status]")).to_have_text("Tersimpan sebagai versi 1.")
+    await expect(error).to_be_hidden()
+    saved = await console.db[BOT_SETTINGS].find_one({"_id": store.id})
+    assert saved is not None
+    assert saved["settings"]["hand_over"]["negative_sentiment_streak"] == 2
+    assert saved["settings"]["greeting"] == "Halo kak, selamat datang di Toko Batik Sekar!"
+    assert saved["settings"]["business_hours"]["days"]["monday"] == [
+        {"start": "09:00:00", "end": "17:00:00"}
+    ]
+    await screenshots(page, phone_page, sign_in, path, "settings", screens)
+
+
+async def test_playground_answers_from_an_uploaded_document_with_its_citation(
+    console: Console,
+    store: StoreAccount,
+    page: Page,
+    phone_page: Phone,
+    sign_in: SignIn,
+    screens: Path,
+    tmp_path: Path,
+    knowledge_worker: None,
+) -> None:
+    shipping = tmp_path / "pengiriman.md"
+    shipping.write_text(SHIPPING)
+    await sign_in(page, f"/stores/{store.id}/knowledge")
+    await page.set_input_files("[data-file-input]", str(shipping))
+    await expect(page.locator('tr[data-status="ready"]')).to_have_count(1, timeout=30_000)
+    path = f"/stores/{store.id}/playground"
+    await page.goto(console.url + path)
+    await page.fill("[data-chat-input]", "Berapa ongkos kirim ke Bandung?")
+    await page.press("[data-chat-input]", "Enter")
+    reply = page.locator(".msg-bot").last
+    await expect(reply.locator(".bubble")).to_contain_text("15.000")
+    await expect(reply.locator("[data-citation]").first).to_contain_text("pengiriman.md")
+    await expect(reply.locator("[data-hand-over]")).to_have_attribute("data-hand-over", "")
+    assert await console.db["messages"].count_documents({"store_id": store.id}) == 0
+    await page.fill("[data-chat-input]", "Saya mau bicara dengan admin saja")
+    await page.press("[data-chat-input]", "Enter")
+    await expect(page.locator(".msg-bot").last.locator("[data-hand-over]")).to_have_attribute(
+        "data-hand-over", "customer_request"
+    )
+    await screenshots(page, phone_page, sign_in, path, "playground", screens)

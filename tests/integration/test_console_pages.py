@@ -1,0 +1,183 @@
+"""The dashboard, knowledge, "test the bot" and bot settings pages over HTTP, signed in as a
+console user, against the real console app and the session's MongoDB and Kafka."""
+
+import re
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+from bson import Decimal128
+
+from services.console.auth.users import Role, UserDirectory
+from services.kpi_aggregator.buckets import bucket_id, day_id
+from shared.knowledge.models import KNOWLEDGE_DOCUMENTS
+from shared.mongo import KNOWLEDGE_GAPS, KPI_DAILY, KPI_HOURLY, Database
+from shared.stores import Store, save_store
+from tests.support import ConsoleApi
+
+pytestmark = pytest.mark.slow
+
+PASSWORD = "kopi-susu-gula-aren-42"
+ZONE = ZoneInfo("Asia/Jakarta")
+
+
+@pytest.fixture
+async def clients() -> AsyncIterator[list[httpx.AsyncClient]]:
+    opened: list[httpx.AsyncClient] = []
+    yield opened
+    for client in opened:
+        await client.aclose()
+
+
+async def _signed_in(
+    console_api: ConsoleApi,
+    db: Database,
+    clients: list[httpx.AsyncClient],
+    role: Role = Role.OWNER,
+) -> tuple[httpx.AsyncClient, str, str]:
+    """A client signed in as a new user of a new store: (client, store id, CSRF token)."""
+    store_id = f"store-{uuid.uuid4().hex[:12]}"
+    number = "+62812" + str(uuid.uuid4().int)[:8]
+    await save_store(db, Store(id=store_id, name="Toko Sari", whatsapp_number=number))
+    email = f"{role}-{uuid.uuid4().hex[:8]}@toko.example"
+    await UserDirectory(db).create(email, "Sari", PASSWORD, role, [store_id])
+    client = httpx.AsyncClient(base_url=console_api.url, headers={"Accept-Language": "en"})
+    clients.append(client)
+    form = await client.get("/login")
+    match = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+    assert match, form.text
+    fields = {"email": email, "password": PASSWORD, "csrf_token": match[1], "next": "/"}
+    assert (await client.post("/login", data=fields)).status_code == 303
+    token: str = (await client.get("/api/me")).json()["csrf_token"]
+    return client, store_id, token
+
+
+async def test_dashboard_shows_the_figures_of_the_seeded_buckets(
+    db: Database, console_api: ConsoleApi, clients: list[httpx.AsyncClient]
+) -> None:
+    client, store_id, _ = await _signed_in(console_api, db, clients)
+    today = datetime.now(UTC).astimezone(ZONE).date()
+    for offset, inbound in ((0, 40), (1, 23), (9, 500)):  # the 9-day-old one is outside 7 days
+        day = today - timedelta(days=offset)
+        await db[KPI_DAILY].insert_one(
+            {
+                "_id": day_id(store_id, day),
+                "store_id": store_id,
+                "date": f"{day}",
+                "timezone": "Asia/Jakarta",
+                "inbound_messages": inbound,
+                "unique_customers": 10,
+                "outbound_messages": {"bot": 30, "agent": 5},
+                "first_response": {"histogram": {"5": 2, "15": 2}},
+                "conversations": {"closed": {"resolved_by_bot": 3, "resolved_by_human": 1}},
+                "hand_overs": {"customer_request": 1},
+                "orders": {"created": 4, "paid": 2},
+                "revenue": {"IDR": {"paid": Decimal128(Decimal("150000")), "orders": 2}},
+                "conversion": {"customers": 1},
+                "csat": {"ratings": 4, "sum": 16, "histogram": {"5": 2, "4": 1, "2": 1}},
+            }
+        )
+    local_noon = datetime.combine(today, datetime.min.time(), ZONE).replace(hour=12)
+    hour = local_noon.astimezone(UTC)
+    await db[KPI_HOURLY].insert_one(
+        {
+            "_id": bucket_id(store_id, hour),
+            "store_id": store_id,
+            "hour": hour,
+            "inbound_messages": 7,
+        }
+    )
+    page = await client.get(f"/stores/{store_id}/dashboard?range=7d")
+    assert page.status_code == 200, page.text
+    assert 'data-card="inbound"' in page.text
+    data = (await client.get(f"/stores/{store_id}/dashboard/data?range=7d")).json()
+    today_data = (await client.get(f"/stores/{store_id}/dashboard/data?range=today")).json()
+    other = await client.get("/stores/store-of-someone-else/dashboard/data")
+    cards = data["cards"]
+    assert cards["inbound"]["value"] == "63"  # 40 + 23
+    assert cards["replies"]["value"] == "70"
+    assert cards["first_response"]["value"] == "5.0 s"  # slots 5:4, 15:4 -> median 5 s
+    assert cards["bot_resolution"]["value"] == "75.0%"  # 6 of 8
+    assert cards["hand_over"]["value"] == "25.0%"  # 2 hand-overs / 8 closed
+    assert cards["orders"]["value"] == "8"
+    assert cards["revenue"]["value"] == "Rp 300,000"
+    assert cards["aov"]["value"] == "Rp 75,000"
+    assert cards["conversion"]["value"] == "10.0%"  # 2 of 20 customer-days
+    assert cards["csat"]["value"] == "75.0%"  # 6 of 8 ratings are 4 or 5
+    assert cards["csat"]["sub"] == "average 4.0/5 · 8 ratings"
+    volume = data["charts"]["volume"]
+    assert len(volume["labels"]) == 7
+    assert volume["datasets"][0]["data"][-2:] == [23.0, 40.0]
+    hourly = today_data["charts"]["volume"]
+    assert hourly["labels"][12] == "12:00"
+    assert hourly["datasets"][0]["data"][12] == 7.0
+    assert other.status_code == 404
+
+
+async def test_an_answered_gap_becomes_a_faq_document(
+    db: Database, console_api: ConsoleApi, clients: list[httpx.AsyncClient]
+) -> None:
+    client, store_id, token = await _signed_in(console_api, db, clients)
+    question = "Apakah bisa kirim ke Medan?"
+    await db[KNOWLEDGE_GAPS].insert_one(
+        {
+            "store_id": store_id,
+            "conversation_id": f"{store_id}:+6281100000001",
+            "question": question,
+            "created_at": datetime.now(UTC),
+        }
+    )
+    before = await client.get(f"/stores/{store_id}/knowledge")
+    assert question in before.text
+    saved = await client.post(
+        f"/stores/{store_id}/knowledge/answers",
+        data={"question": question, "answer": "Bisa, 3-4 hari kerja.", "csrf_token": token},
+    )
+    assert saved.status_code == 303
+    after = await client.get(f"/stores/{store_id}/knowledge")
+    fragment = await client.get(f"/stores/{store_id}/knowledge/documents")
+    document = await db[KNOWLEDGE_DOCUMENTS].find_one({"store_id": store_id})
+    assert document is not None
+    assert document["filename"] == f"FAQ: {question}"
+    assert document["content_type"] == "text/markdown"
+    assert 'hx-trigger="every 2s' in fragment.text  # queued: the list polls
+    assert f"FAQ: {question}" in after.text
+    assert "Add answer" not in after.text  # the answered gap left the list
+
+
+async def test_the_playground_answers_without_storing_anything(
+    db: Database, console_api: ConsoleApi, clients: list[httpx.AsyncClient]
+) -> None:
+    client, store_id, token = await _signed_in(console_api, db, clients)
+    page = await client.get(f"/stores/{store_id}/playground")
+    assert page.status_code == 200
+    asked = await client.post(
+        f"/stores/{store_id}/playground/ask",
+        json={"text": "Saya mau bicara dengan manusia", "history": []},
+        headers={"X-CSRF-Token": token},
+    )
+    no_token = await client.post(
+        f"/stores/{store_id}/playground/ask", json={"text": "halo", "history": []}
+    )
+    assert asked.status_code == 200, asked.text
+    assert asked.json()["hand_over"] == "customer_request"
+    assert no_token.status_code == 403
+    assert await db["messages"].count_documents({"store_id": store_id}) == 0
+    assert await db["conversations"].count_documents({"store_id": store_id}) == 0
+
+
+async def test_settings_page_renders_and_agents_see_it_read_only(
+    db: Database, console_api: ConsoleApi, clients: list[httpx.AsyncClient]
+) -> None:
+    owner, store_id, _ = await _signed_in(console_api, db, clients)
+    agent, agent_store, _ = await _signed_in(console_api, db, clients, Role.AGENT)
+    mine = await owner.get(f"/stores/{store_id}/settings")
+    theirs = await agent.get(f"/stores/{agent_store}/settings")
+    assert mine.status_code == 200
+    assert "data-save" in mine.text
+    assert "<fieldset disabled>" in theirs.text
+    assert "data-save" not in theirs.text
