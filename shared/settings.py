@@ -3,7 +3,6 @@
 import base64
 import binascii
 import hashlib
-from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -79,7 +78,8 @@ class Settings(BaseSettings):
     )
 
     openai_api_key: SecretStr | None = Field(
-        None, description="Key of an OpenAI-compatible API. Unset: fallback replies, hand-over."
+        None,
+        description="Key of an OpenAI-compatible API. Unset: offline answers from the knowledge.",
     )
     openai_base_url: str | None = Field(None, description="OpenAI-compatible base URL.")
     llm_model: str = Field("gpt-4o-mini", description="Chat model name.")
@@ -207,16 +207,7 @@ class Settings(BaseSettings):
         return self.openai_api_key is not None and bool(self.embeddings_model)
 
     @property
-    def twilio_configured(self) -> bool:
-        return self.twilio_account_sid is not None
-
-    @property
     def producer_idempotence(self) -> bool:
         if self.kafka_enable_idempotence is not None:
             return self.kafka_enable_idempotence
         return self.kafka_bootstrap_servers is not None
-
-
-@lru_cache
-def get_settings() -> Settings:
-    return Settings()

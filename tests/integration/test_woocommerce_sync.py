@@ -37,9 +37,10 @@ from shared.woocommerce_sync import (
     reconciled_at,
     sync_store,
 )
-from tests.integration.conftest import Consumers
 from tests.standins.woocommerce_api import WooCommerceStandIn, realistic_shop
 from tests.support import eventually, read_topic
+
+Consumers = Any  # the `consumers` fixture of conftest.py
 
 KEY = "ck_a1b2c3d4e5f60718293a4b5c6d7e8f9012345678"
 SECRET = "cs_0f1e2d3c4b5a69788796a5b4c3d2e1f0abcdef01"
