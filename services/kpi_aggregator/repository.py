@@ -62,7 +62,7 @@ async def label_counts(db: Database, store_id: str, day: date, zone: ZoneInfo) -
             "$group": {
                 "_id": {
                     "intent": "$classification.intent",
-                    "sentiment": "$classification.sentiment",
+                    "sentiment": "$classification.sentiment.label",  # {label, score}
                 },
                 "count": {"$sum": 1},
             }

@@ -47,7 +47,10 @@ async def seed_day(db: Database, store_id: str, day: date, inbound: int, labels:
                 "author": "customer",
                 "text": "pesanan belum sampai",
                 "created_at": noon + timedelta(minutes=index),
-                "classification": {"intent": intent, "sentiment": sentiment},
+                "classification": {
+                    "intent": intent,
+                    "sentiment": {"label": sentiment, "score": 0.9},
+                },
             }
             for index, (intent, sentiment) in enumerate(labels)
         ]
