@@ -2,6 +2,7 @@
 
 import asyncio
 import inspect
+import io
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -12,7 +13,7 @@ import httpx
 from balas.simulate import new_customer_number as new_customer
 from shared import kafka
 
-__all__ = ["ConsoleApi", "eventually", "new_customer", "read_topic"]
+__all__ = ["BytesSource", "ConsoleApi", "eventually", "new_customer", "read_topic"]
 
 
 async def eventually(check: Callable[[], Awaitable[Any] | Any], timeout: float = 60.0) -> Any:
@@ -47,3 +48,16 @@ class ConsoleApi:
         token = self.token if token is None else token
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         return httpx.AsyncClient(base_url=self.url, headers=headers, timeout=30)
+
+
+class BytesSource:
+    """An upload held in memory, read like FastAPI's UploadFile (knowledge library tests)."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = io.BytesIO(data)
+
+    async def read(self, size: int = -1) -> bytes:
+        return self._data.read(size)
+
+    async def seek(self, offset: int) -> int:
+        return self._data.seek(offset)

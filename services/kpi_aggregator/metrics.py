@@ -58,7 +58,7 @@ BOT_RESOLUTIONS_REOPENED = Counter(
     "Bot resolutions the customer reopened within the reopen window.",
     ["store"],
 )
-CONVERSATIONS_BY_CUSTOMER = Counter(
+SESSIONS_NEW_OR_RETURNING = Counter(
     "balas_kpi_sessions_total",
     "Closed conversation sessions, new (the customer's first) or returning.",
     ["store", "kind"],
@@ -123,7 +123,7 @@ def export(fresh: Iterable[Event], new_customer_hours: Iterable[CustomerHour]) -
             CONVERSATIONS_CLOSED.labels(event.store_id, event.outcome.value).inc()
             if event.first_session is not None:
                 kind = "new" if event.first_session else "returning"
-                CONVERSATIONS_BY_CUSTOMER.labels(event.store_id, kind).inc()
+                SESSIONS_NEW_OR_RETURNING.labels(event.store_id, kind).inc()
         elif isinstance(event, CsatSurveySent) and event.sent:
             CSAT_ASKED.labels(event.store_id).inc()
         elif isinstance(event, CsatRecorded):

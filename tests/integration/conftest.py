@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from aiokafka import AIOKafkaConsumer
 from faststream.kafka import KafkaBroker
+from pydantic import SecretStr
 
 from services.console.app import create_app
 from shared import kafka
@@ -31,7 +32,12 @@ from shared.events import (
     ReplySent,
     event_id_for,
 )
+from shared.knowledge.embeddings import Embedder
+from shared.knowledge.library import KnowledgeLibrary
+from shared.mongo import Database
 from shared.settings import Settings
+from shared.stores import Store, save_store
+from tests.standins.openai_api import OpenAIStandIn
 from tests.standins.server import LoopbackServer
 from tests.support import ConsoleApi
 
@@ -292,3 +298,40 @@ def console_api(settings: Settings) -> Iterator[ConsoleApi]:
     server = LoopbackServer(create_app(settings)).start()
     yield ConsoleApi(url=server.url, token=settings.admin_api_token.get_secret_value())
     server.stop()
+
+
+@pytest.fixture
+async def store(db: Database) -> Store:
+    """A saved store of this test alone, answering offline unless a test configures more."""
+    created = Store(
+        id=f"s-{uuid.uuid4().hex[:6]}",
+        name="Toko Batik Sari",
+        whatsapp_number=f"+1555{uuid.uuid4().int % 10**7:07d}",
+    )
+    await save_store(db, created)
+    return created
+
+
+@pytest.fixture
+def openai_api() -> Iterator[OpenAIStandIn]:
+    """The OpenAI stand-in: chat echoes the customer's last message, embeddings are hashed bags
+    of words. Tests that script the model override this fixture."""
+    stand_in = OpenAIStandIn().start()
+    yield stand_in
+    stand_in.stop()
+
+
+@pytest.fixture
+def embedder(openai_api: OpenAIStandIn, settings: Settings) -> Embedder:
+    """Embeddings through the stand-in, as a process with OPENAI_API_KEY set would make them."""
+    configured = settings.model_copy(
+        update={"openai_api_key": SecretStr("sk-test"), "openai_base_url": openai_api.base_url}
+    )
+    assert configured.embeddings_configured
+    return Embedder(configured)
+
+
+@pytest.fixture
+def library(db: Database, broker: KafkaBroker, settings: Settings) -> KnowledgeLibrary:
+    """The knowledge library the console and `balas kb` use, over the real MongoDB and Kafka."""
+    return KnowledgeLibrary(db, broker, settings.knowledge_max_upload_bytes)

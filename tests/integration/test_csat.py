@@ -40,7 +40,7 @@ from shared.mongo import (
 )
 from shared.secrets import secret_box
 from shared.settings import Settings
-from shared.stores import Store, StoreDirectory, save_store
+from shared.stores import Store, StoreDirectory
 from tests.standins.twilio_api import TwilioStandIn
 
 pytestmark = pytest.mark.slow
@@ -78,17 +78,6 @@ def deps(
         status_callback_url="http://127.0.0.1/webhooks/twilio/status",
         history_messages=20,
     )
-
-
-@pytest.fixture
-async def store(db: Database) -> Store:
-    created = Store(
-        id=f"s-{uuid.uuid4().hex[:6]}",
-        name="Toko Batik Sari",
-        whatsapp_number=f"+1555{uuid.uuid4().int % 10**7:07d}",
-    )
-    await save_store(db, created)
-    return created
 
 
 def customer_says(store: Store, customer: str, text: str) -> MessageReceived:

@@ -3,7 +3,6 @@
 given to the scripted OpenAI stand-in as the customer's words; voice notes, videos and files too
 large get a polite reply that says what the bot reads."""
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -56,13 +55,6 @@ def twilio_api() -> Iterator[TwilioStandIn]:
 
 
 @pytest.fixture
-def openai_api() -> Iterator[OpenAIStandIn]:
-    stand_in = OpenAIStandIn().start()  # echoes the customer's last message as plain text
-    yield stand_in
-    stand_in.stop()
-
-
-@pytest.fixture
 def media_settings(
     settings: Settings, twilio_api: TwilioStandIn, openai_api: OpenAIStandIn
 ) -> Settings:
@@ -99,17 +91,6 @@ def make_deps(
 @pytest.fixture
 def deps(db: Database, broker: KafkaBroker, media_settings: Settings) -> ResponderDeps:
     return make_deps(db, broker, media_settings)
-
-
-@pytest.fixture
-async def store(db: Database) -> Store:
-    created = Store(
-        id=f"s-{uuid.uuid4().hex[:6]}",
-        name="Toko Batik Sari",
-        whatsapp_number=f"+1555{uuid.uuid4().int % 10**7:07d}",
-    )
-    await save_store(db, created)
-    return created
 
 
 def customer_sends(store: Store, text: str, *media: tuple[str, str]) -> MessageReceived:

@@ -1,16 +1,13 @@
 """The enricher's knowledge pipeline against the real MongoDB (and Kafka where the consumer runs):
 documents become chunks once, a replacement switches atomically, a deletion removes everything."""
 
-import io
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 import openai
 import pytest
-from faststream.kafka import KafkaBroker
-from pydantic import SecretStr
 
 from services.enricher.knowledge import on_knowledge_document_changed
 from shared import metrics, topics
@@ -33,8 +30,8 @@ from shared.knowledge.models import (
     load_active_chunks,
 )
 from shared.mongo import KNOWLEDGE_FILES, Database, Document
-from shared.settings import Settings
 from tests.standins.openai_api import EMBEDDING_DIMENSIONS, OpenAIStandIn
+from tests.support import BytesSource
 
 pytestmark = pytest.mark.slow
 
@@ -56,24 +53,6 @@ Mulai Juni ongkos kirim ke Bandung gratis untuk semua pesanan.
 PRICES = b"product,price\nKaos Polos,Rp 75.000\nKemeja Batik,Rp 180.000\n"
 # Starts like a PDF, so the upload is accepted; extraction then finds it unreadable.
 CORRUPT_PDF = b"%PDF-1.7\n" + bytes(range(256)) * 8
-
-
-class BytesSource:
-    """An upload held in memory, read like FastAPI's UploadFile."""
-
-    def __init__(self, data: bytes) -> None:
-        self._data = io.BytesIO(data)
-
-    async def read(self, size: int = -1) -> bytes:
-        return self._data.read(size)
-
-    async def seek(self, offset: int) -> int:
-        return self._data.seek(offset)
-
-
-@pytest.fixture
-def library(db: Database, broker: KafkaBroker, settings: Settings) -> KnowledgeLibrary:
-    return KnowledgeLibrary(db, broker, settings.knowledge_max_upload_bytes)
 
 
 async def add(
@@ -118,22 +97,6 @@ async def test_an_upload_becomes_ready_with_chunks_that_answer(
     assert any(chunk.heading and "Retur" in chunk.heading for chunk in chunks)
     assert all(chunk.embedding is None for chunk in chunks)  # offline: no embedder
     assert "7 hari" in await extracted_text(db, store_id, document.id)
-
-
-@pytest.fixture
-def openai_api() -> Iterator[OpenAIStandIn]:
-    stand_in = OpenAIStandIn().start()
-    yield stand_in
-    stand_in.stop()
-
-
-@pytest.fixture
-def embedder(openai_api: OpenAIStandIn, settings: Settings) -> Embedder:
-    configured = settings.model_copy(
-        update={"openai_api_key": SecretStr("sk-test"), "openai_base_url": openai_api.base_url}
-    )
-    assert configured.embeddings_configured
-    return Embedder(configured)
 
 
 async def test_chunks_are_embedded_when_embeddings_are_configured(

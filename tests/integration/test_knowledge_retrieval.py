@@ -3,12 +3,8 @@ library stores uploads, the enricher's handler chunks and activates them): store
 the index follows the store's revision and never mixes two versions, embeddings are optional."""
 
 import asyncio
-import io
-from collections.abc import Iterator
 
 import pytest
-from faststream.kafka import KafkaBroker
-from pydantic import SecretStr
 
 from services.enricher.knowledge import on_knowledge_document_changed
 from shared.knowledge.embeddings import Embedder
@@ -16,8 +12,8 @@ from shared.knowledge.library import Incoming, KnowledgeLibrary, document_event
 from shared.knowledge.models import KnowledgeDocument
 from shared.knowledge.retrieval import Retriever
 from shared.mongo import Database
-from shared.settings import Settings
 from tests.standins.openai_api import OpenAIStandIn
+from tests.support import BytesSource
 
 pytestmark = pytest.mark.slow
 
@@ -38,39 +34,6 @@ OTHER_SHOP = b"""# Pengiriman
 Ongkos kirim ke Bandung Rp 9.000 dengan kurir toko sebelah.
 """
 PRICES = b"produk,harga\nKaos Polos,Rp 75.000\nKemeja Batik Parang,Rp 180.000\n"
-
-
-class BytesSource:
-    """An upload held in memory, read like FastAPI's UploadFile."""
-
-    def __init__(self, data: bytes) -> None:
-        self._data = io.BytesIO(data)
-
-    async def read(self, size: int = -1) -> bytes:
-        return self._data.read(size)
-
-    async def seek(self, offset: int) -> int:
-        return self._data.seek(offset)
-
-
-@pytest.fixture
-def library(db: Database, broker: KafkaBroker, settings: Settings) -> KnowledgeLibrary:
-    return KnowledgeLibrary(db, broker, settings.knowledge_max_upload_bytes)
-
-
-@pytest.fixture
-def openai_api() -> Iterator[OpenAIStandIn]:
-    stand_in = OpenAIStandIn().start()
-    yield stand_in
-    stand_in.stop()
-
-
-@pytest.fixture
-def embedder(openai_api: OpenAIStandIn, settings: Settings) -> Embedder:
-    configured = settings.model_copy(
-        update={"openai_api_key": SecretStr("sk-test"), "openai_base_url": openai_api.base_url}
-    )
-    return Embedder(configured)
 
 
 async def ready(

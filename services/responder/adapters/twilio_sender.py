@@ -80,17 +80,17 @@ class TwilioSender:
     async def sent_sids(self, *, to: str, sender: str, since: datetime) -> list[str]:
         """The SIDs of every message sent to `to` since `since` (a template's body is
         Twilio's rendering, so it cannot be matched by body)."""
-        listing = partial(
-            self._client.messages.list,
-            to=WHATSAPP + to,
-            from_=WHATSAPP + sender,
-            date_sent_after=since,
-            limit=50,
-        )
-        return [str(message.sid) for message in await self._call(listing)]
+        return [str(message.sid) for message in await self._sent_since(to, sender, since)]
 
     async def find_sent(self, *, to: str, sender: str, body: str, since: datetime) -> str | None:
         """The SID of a message with this body sent to `to` since `since`, if Twilio has one."""
+        for message in await self._sent_since(to, sender, since):
+            if message.body == body:
+                return str(message.sid)
+        return None
+
+    async def _sent_since(self, to: str, sender: str, since: datetime) -> list[Any]:
+        """Up to 50 messages Twilio sent from `sender` to `to` since `since`."""
         listing = partial(
             self._client.messages.list,
             to=WHATSAPP + to,
@@ -98,10 +98,7 @@ class TwilioSender:
             date_sent_after=since,
             limit=50,
         )
-        for message in await self._call(listing):
-            if message.body == body:
-                return str(message.sid)
-        return None
+        return list(await self._call(listing))
 
     async def _call(self, call: partial[Any]) -> Any:
         loop = asyncio.get_running_loop()
