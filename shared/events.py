@@ -263,6 +263,9 @@ class ConversationClosed(ConversationEvent):
     # events). Counts new against returning conversations (docs/kpis.md).
     first_session: bool | None = None
     closed_by: str | None = None  # the agent who closed it; None: the idle sweep
+    # For a bot resolution: the customer's last word thanked the bot after its answer (a
+    # confirmed resolution) rather than just leaving (an assumed one). docs/kpis.md, Outcomes.
+    confirmed: bool = False
 
 
 class ConversationReopened(ConversationEvent):

@@ -367,6 +367,8 @@ def transcript(turns: Sequence[Turn]) -> str:
 
 # -- lifecycle --------------------------------------------------------------------------------
 
+CONFIRMING_INTENT = "greeting_thanks"  # "makasih kak, sudah jelas": the answer helped
+
 
 def outcome(turns: Sequence[Turn], owner: str) -> ConversationOutcome:
     """How a session ends, from its turns (oldest first or not) and the conversation's owner.
@@ -392,6 +394,22 @@ def outcome(turns: Sequence[Turn], owner: str) -> ConversationOutcome:
     if replies[-1].author == "agent":
         return ConversationOutcome.RESOLVED_BY_HUMAN
     return ConversationOutcome.RESOLVED_BY_BOT
+
+
+def confirmed_by_customer(turns: Sequence[Turn]) -> bool:
+    """Whether the customer confirmed a bot resolution: their newest message of the session is
+    a thank-you (intent greeting_thanks, not negative) that follows a bot reply they got.
+
+    An opening "halo" is not a confirmation: a bot reply must come before it.
+    """
+    ordered = sorted(turns, key=lambda turn: turn.at)
+    last_customer = max((i for i, t in enumerate(ordered) if t.from_customer), default=-1)
+    if last_customer < 0:
+        return False
+    thanks = ordered[last_customer]
+    if thanks.intent != CONFIRMING_INTENT or thanks.sentiment == "negative":
+        return False
+    return any(t.author == "bot" and t.sent for t in ordered[:last_customer])
 
 
 def closes_at(last_activity_at: datetime, idle: timedelta) -> datetime:

@@ -22,6 +22,7 @@ from services.enricher.cards import card_turns, derived_state, enriched_event
 from services.enricher.conversation import (
     LifecyclePolicy,
     closes_at,
+    confirmed_by_customer,
     outcome,
     since,
     survey_due,
@@ -30,6 +31,7 @@ from services.enricher.metrics import CONVERSATIONS_CLOSED
 from shared.csat import SURVEY_WINDOW
 from shared.events import (
     ConversationClosed,
+    ConversationOutcome,
     ConversationStatus,
     CsatSurveyDue,
     event_id_for,
@@ -88,7 +90,8 @@ async def _close(
         )
         if card is None:
             return None  # another sweep closed it, or the customer wrote meanwhile
-        ending = outcome(since(card_turns(card), card.get("opened_at")), card.get("owner", "bot"))
+        turns = since(card_turns(card), card.get("opened_at"))
+        ending = outcome(turns, card.get("owner", "bot"))
         closed_at = closes_at(card["last_activity_at"], policy.idle)
         changes = {
             "status": ConversationStatus.CLOSED.value,
@@ -124,6 +127,8 @@ async def _close(
             last_activity_at=card["last_activity_at"],
             reopens=card.get("reopens", 0),
             first_session=card.get("previous_closed_at") is None,
+            confirmed=ending is ConversationOutcome.RESOLVED_BY_BOT
+            and confirmed_by_customer(turns),
         )
         snapshot_id = event_id_for("conversations.enriched", fact.event_id)
         await outbox.record(db, session, [fact, enriched_event(card, snapshot_id, closed_at)])

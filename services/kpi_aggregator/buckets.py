@@ -193,6 +193,8 @@ def facts(event: Event) -> list[Fact]:
     if isinstance(event, ConversationClosed):
         # `occurred_at` is the close time (the moment the conversation became idle).
         closed: list[Fact] = [(event.occurred_at, f"conversations.closed.{event.outcome.value}", 1)]
+        if event.confirmed:  # a subset of resolved_by_bot: assumed = resolved_by_bot - confirmed
+            closed.append((event.occurred_at, "conversations.confirmed_by_customer", 1))
         if event.first_session is not None:  # unknown for closes published before it existed
             kind = "new" if event.first_session else "returning"
             closed.append((event.opened_at or event.occurred_at, f"conversations.{kind}", 1))

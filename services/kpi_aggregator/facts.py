@@ -34,6 +34,7 @@ COLUMNS: tuple[str, ...] = (
     "opened_at",
     "closed_at",
     "outcome",
+    "confirmed_by_customer",
     "reopened",
     "messages_in",
     "messages_out",
@@ -89,6 +90,7 @@ def stamp(event: Event) -> Document | None:
             "kind": "closed",
             "opened_at": stored_time(event.opened_at) if event.opened_at else None,
             "outcome": event.outcome.value,
+            "confirmed": event.confirmed,
         }
     if isinstance(event, ConversationReopened):
         return {
@@ -165,6 +167,7 @@ def fact_row(
         "opened_at": start if closed.get("opened_at") is not None else None,
         "closed_at": closed_at,
         "outcome": closed["outcome"],
+        "confirmed_by_customer": bool(closed.get("confirmed", False)),
         "reopened": len(reopens),
         "messages_in": sum(1 for s in inside if s["kind"] == "in"),
         "messages_out": len(sent),

@@ -12,6 +12,7 @@ from services.kpi_aggregator.buckets import (
     customer_days,
     customer_hours,
     day_id,
+    facts,
     histogram_slot,
     hour_start,
     increments,
@@ -21,6 +22,8 @@ from services.kpi_aggregator.buckets import (
 from services.kpi_aggregator.rebuild import DateRange, nested
 from services.kpi_aggregator.zones import zone_named
 from shared.events import (
+    ConversationClosed,
+    ConversationOutcome,
     DeliveryStatus,
     DeliveryStatusChanged,
     HandOverReason,
@@ -374,3 +377,22 @@ def test_a_percentile_in_the_overflow_slot_is_the_last_bound() -> None:
 
 def test_a_percentile_ignores_slots_it_does_not_know() -> None:
     assert percentile({"5": 4, "bogus": 100}, 0.5) == pytest.approx(2.5)
+
+
+@pytest.mark.parametrize("confirmed", [True, False])
+def test_a_confirmed_bot_resolution_is_also_counted_as_confirmed(confirmed: bool) -> None:
+    closed = ConversationClosed(
+        event_id="closed-1",
+        occurred_at=ELEVEN,
+        store_id=STORE,
+        conversation_id=f"{STORE}:+6281100000001",
+        outcome=ConversationOutcome.RESOLVED_BY_BOT,
+        opened_at=TEN,
+        last_activity_at=TEN,
+        confirmed=confirmed,
+    )
+
+    names = [name for _, name, _ in facts(closed)]
+
+    assert "conversations.closed.resolved_by_bot" in names
+    assert ("conversations.confirmed_by_customer" in names) is confirmed

@@ -10,6 +10,7 @@ import pytest
 from services.enricher.conversation import (
     SUMMARY_MAX_CHARS,
     Turn,
+    confirmed_by_customer,
     counts_as_reopen,
     extractive_summary,
     next_action,
@@ -211,3 +212,36 @@ def test_only_a_message_soon_after_a_bot_resolution_counts_as_a_reopen() -> None
     assert not counts_as_reopen("resolved_by_bot", closed, closed + timedelta(hours=25), window)
     assert not counts_as_reopen("resolved_by_human", closed, closed + timedelta(hours=1), window)
     assert not counts_as_reopen("abandoned", closed, closed + timedelta(hours=1), window)
+
+
+# -- confirmed resolutions -------------------------------------------------------------------
+
+
+def test_thanks_after_the_bots_answer_confirm_the_resolution(turn: MakeTurn) -> None:
+    turns = [
+        turn("customer", "ongkir ke Medan berapa?", intent="shipping"),
+        turn("bot", "Rp25.000 kak"),
+        turn("customer", "oke makasih kak", intent="greeting_thanks", sentiment="positive"),
+        turn("bot", "Sama-sama!"),
+    ]
+
+    assert outcome(turns, "bot") is ConversationOutcome.RESOLVED_BY_BOT
+    assert confirmed_by_customer(turns)
+
+
+def test_leaving_without_a_word_is_only_an_assumed_resolution(turn: MakeTurn) -> None:
+    turns = [turn("customer", "ongkir ke Medan?", intent="shipping"), turn("bot", "Rp25.000")]
+
+    assert not confirmed_by_customer(turns)
+
+
+def test_an_opening_greeting_or_an_unhappy_thanks_confirms_nothing(turn: MakeTurn) -> None:
+    opening = [turn("customer", "halo kak", intent="greeting_thanks"), turn("bot", "Halo!")]
+    sarcastic = [
+        turn("customer", "ongkir?", intent="shipping"),
+        turn("bot", "Rp25.000"),
+        turn("customer", "makasih deh, mahal", intent="greeting_thanks", sentiment="negative"),
+    ]
+
+    assert not confirmed_by_customer(opening)
+    assert not confirmed_by_customer(sarcastic)
