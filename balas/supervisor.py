@@ -44,16 +44,20 @@ def run_everything(settings: Settings) -> None:
             asyncio.run(embedded.wait_until_ready())
             settings = embedded.applied_to(settings)
             log.info("embedded servers ready", data_dir=str(settings.data_dir))
+        first_run = False
         if settings.environment == "development":
-            asyncio.run(_seed_demo_store(settings))
+            first_run = not asyncio.run(_prepare_development(settings))
         services = ServiceProcesses(env={**os.environ, **settings.as_environment()})
         for service in SERVICES:
             services.start(service)
         log.info(
             "Balas is running; Ctrl-C stops everything",
             webhooks=f"{settings.public_base_url.rstrip('/')}/webhooks/twilio/whatsapp",
+            console=console_url(settings),
             try_it='balas simulate "Halo, apakah sepatu ini ready?"',
         )
+        if first_run:
+            log.warning(create_owner_hint(settings))
         _restart_until_stopped(services, stop)
     finally:
         if services:
@@ -74,11 +78,26 @@ def _restart_until_stopped(services: ServiceProcesses, stop: StopFlag) -> None:
             services.start(service)
 
 
-async def _seed_demo_store(settings: Settings) -> None:
+def console_url(settings: Settings) -> str:
+    return f"http://{settings.console_host}:{settings.console_port}"
+
+
+def create_owner_hint(settings: Settings) -> str:
+    """The line a first run logs while the console has no user: nobody could sign in yet."""
+    return (
+        "No console user yet: create the owner with "
+        "`balas console create-owner --email you@example.com --name 'Your Name'` "
+        f"(it asks for the password), then sign in at {console_url(settings)}"
+    )
+
+
+async def _prepare_development(settings: Settings) -> bool:
+    """Seed the demo store; whether the console has a user already."""
     client = mongo.connect(settings.mongodb_uri or "")
     try:
         db = client[settings.mongodb_database]
         if await ensure_demo_store(db, settings.demo_store_id, settings.demo_whatsapp_number):
             log.info("demo store created", store=settings.demo_store_id)
+        return await db[mongo.CONSOLE_USERS].find_one({}, {"_id": 1}) is not None
     finally:
         await client.close()

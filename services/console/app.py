@@ -6,6 +6,7 @@ from contextlib import asynccontextmanager
 
 import structlog
 from fastapi import APIRouter, FastAPI
+from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
 from faststream.kafka.fastapi import KafkaRouter
 
@@ -23,10 +24,11 @@ from services.console.auth.deps import LoginRequired, login_required
 from services.console.auth.headers import SecurityHeaders
 from services.console.auth.sessions import secure_cookies
 from services.console.deps import Admin, ConsoleContext
-from services.console.pages import dashboard, inbox, login, navigation, playground, stream
+from services.console.pages import dashboard, inbox, login, navigation, playground, replies, stream
 from services.console.pages import knowledge as knowledge_page
 from services.console.pages import settings as settings_page
 from services.console.pages.templating import STATIC_DIR
+from services.console.validation_text import validation_failed
 from shared.http import ops_router, serve_until, stop_on_signals
 from shared.kafka import broker_options
 from shared.logging import configure_logging
@@ -77,7 +79,9 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(knowledge_page.router)
     app.include_router(playground.router)
     app.include_router(settings_page.router)
+    app.include_router(replies.router)
     app.add_exception_handler(LoginRequired, login_required)
+    app.add_exception_handler(RequestValidationError, validation_failed)  # 422s in the UI language
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(SecurityHeaders, https=secure_cookies(settings))  # every response
     return app

@@ -113,6 +113,7 @@ class Dashboard(BaseModel):
     closed: int
     outcomes: dict[str, int]
     reopened: int
+    confirmed: int  # bot resolutions the customer confirmed (docs/kpis.md, Outcomes)
     bot_resolution_rate: float | None
     hand_overs: dict[str, int]
     hand_over_rate: float | None  # hand-over replies / closed sessions (docs/kpis.md)
@@ -199,6 +200,7 @@ async def load_dashboard(db: Database, store: Store, period: Period) -> Dashboar
         closed=closed,
         outcomes=outcomes,
         reopened=int(totals.get("conversations.reopened", 0)),
+        confirmed=int(totals.get("conversations.confirmed_by_customer", 0)),
         bot_resolution_rate=outcomes[ConversationOutcome.RESOLVED_BY_BOT.value] / closed
         if closed
         else None,
@@ -328,7 +330,7 @@ async def label_counts(
             "$group": {
                 "_id": {
                     "intent": "$classification.intent",
-                    "sentiment": "$classification.sentiment",
+                    "sentiment": "$classification.sentiment.label",  # {label, score}
                 },
                 "count": {"$sum": 1},
             }

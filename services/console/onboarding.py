@@ -112,6 +112,22 @@ class _WooCommercePlan:
     webhook_secret: str
 
 
+def _changes(store: Store, existing: Store | None) -> dict[str, Any]:
+    """The update of the fields onboarding changed, never a whole document: the store's plugin
+    token or WordPress site written while onboarding waited on Twilio or WooCommerce stays. The
+    other fields are only written should the store have vanished meanwhile (upsert)."""
+    document = store.model_dump(by_alias=True)
+    document.pop("_id")
+    held = existing.model_dump(by_alias=True) if existing else {}
+    changed = {
+        key: value for key, value in document.items() if key not in held or held[key] != value
+    }
+    update: dict[str, Any] = {"$set": changed}
+    if kept := {key: value for key, value in document.items() if key not in changed}:
+        update["$setOnInsert"] = kept
+    return update
+
+
 # --- the service ---------------------------------------------------------------------------
 
 
@@ -338,9 +354,10 @@ class StoreOnboarding:
         if existing == store:
             steps.done("store", f"{store.id} unchanged")
             return
-        document = store.model_dump(by_alias=True)
         try:
-            await self._db[STORES].replace_one({"_id": store.id}, document, upsert=True)
+            await self._db[STORES].update_one(
+                {"_id": store.id}, _changes(store, existing), upsert=True
+            )
         except DuplicateKeyError:  # another store took the number meanwhile
             raise steps.fail(
                 "store", f"{store.whatsapp_number} already belongs to another store"

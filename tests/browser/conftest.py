@@ -8,36 +8,25 @@ size) and `sign_in` (sign any tab in through the real login form).
 """
 
 import os
-import shutil
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
-from playwright.async_api import Browser, BrowserContext, Page, async_playwright
+from playwright.async_api import Browser, BrowserContext, Page
 
 from services.console.app import create_app
 from services.console.auth.users import Role, UserDirectory
 from shared import mongo
 from shared.mongo import STORES, Database
 from shared.settings import Settings
+from tests.browser_support import chromium, desktop_context, phone_context
+from tests.browser_support import sign_in as sign_in_with_form
 from tests.conftest import Infra
 from tests.standins.server import LoopbackServer
 
-CHROMIUM = os.environ.get("BALAS_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 SCREENS = Path(os.environ.get("BALAS_SCREENSHOTS", "/tmp/screens"))
-DESKTOP = {"width": 1440, "height": 900}
-PHONE = {"width": 390, "height": 844}
 PASSWORD = "kopi-susu-gula-aren-42"
 
 SignIn = Callable[[Page, str], Awaitable[None]]
@@ -68,12 +57,8 @@ def screens() -> Path:
 
 @pytest.fixture(scope="session")
 async def browser() -> AsyncIterator[Browser]:
-    if not shutil.which(CHROMIUM):
-        pytest.skip(f"no Chromium at {CHROMIUM} (make system-deps installs it)")
-    async with async_playwright() as playwright:
-        chromium = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        await chromium.close()
+    async with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture
@@ -111,11 +96,7 @@ def sign_in(console: Console, store: StoreAccount) -> SignIn:
     """Sign `page` in through the real login form, then open `path`."""
 
     async def go(page: Page, path: str) -> None:
-        await page.goto(f"{console.url}/login?next={quote(path, safe='')}")
-        await page.fill("input[name=email]", store.owner_email)
-        await page.fill("input[name=password]", store.password)
-        await page.click("button[type=submit]")
-        await page.wait_for_url(f"{console.url}{path}*")
+        await sign_in_with_form(page, console.url, store.owner_email, store.password, path)
 
     return go
 
@@ -123,7 +104,7 @@ def sign_in(console: Console, store: StoreAccount) -> SignIn:
 @pytest.fixture
 async def page(browser: Browser) -> AsyncIterator[Page]:
     """A fresh browser profile (no cookies) at desktop size."""
-    context = await browser.new_context(viewport=DESKTOP, locale="id-ID")
+    context = await desktop_context(browser)
     tab = await context.new_page()
     yield tab
     await context.close()
@@ -135,9 +116,7 @@ async def phone_page(browser: Browser) -> AsyncIterator[Callable[[], Awaitable[P
     contexts: list[BrowserContext] = []
 
     async def open_page() -> Page:
-        context = await browser.new_context(
-            viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True
-        )
+        context = await phone_context(browser)
         contexts.append(context)
         return await context.new_page()
 

@@ -19,6 +19,7 @@ from shared.mongo import CONVERSATIONS, MESSAGES, REPLY_LIBRARY, Database
 from shared.settings import Settings
 from shared.topics import AGENT_COMMANDS
 from tests.browser.conftest import Console, SignIn, StoreAccount
+from tests.browser_support import sticking_out
 
 pytestmark = pytest.mark.browser
 
@@ -243,6 +244,7 @@ async def test_phone_shows_the_list_then_the_conversation(
     list_pane = page.locator(".list-pane")
     await expect(list_pane).to_be_visible()
     await expect(page.locator(".sidebar")).to_be_hidden()
+    assert await sticking_out(page) == []  # nothing wider than the phone: no sideways scroll
     await page.screenshot(path=screens / "inbox-phone.png")
 
     await page.locator(f"[data-conversation-row='{conversation_id}']").click()
@@ -250,6 +252,7 @@ async def test_phone_shows_the_list_then_the_conversation(
     await expect(list_pane).to_be_hidden()
     await expect(page.locator(".back-link")).to_be_visible()
     await expect(page.locator("[data-action=take_over]")).to_be_in_viewport()
+    assert await sticking_out(page) == []
     await page.screenshot(path=screens / "conversation-phone.png")
 
     await page.click(".card-link")

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import httpx
 import pytest
+from playwright.async_api import Browser, Page
 
 from balas.processes import SERVICES, ServiceProcesses
 from balas.simulate import (
@@ -20,6 +21,7 @@ from shared import mongo
 from shared.infra import free_port
 from shared.settings import Settings
 from shared.stores import Store, save_store
+from tests.browser_support import chromium, desktop_context
 from tests.conftest import Infra
 from tests.standins.openai_api import OpenAIStandIn
 from tests.standins.twilio_api import TwilioStandIn
@@ -140,3 +142,18 @@ class Webhooks:
 @pytest.fixture
 def webhooks(system: RunningSystem) -> Webhooks:
     return Webhooks(system)
+
+
+@pytest.fixture(scope="package")
+async def browser() -> AsyncIterator[Browser]:
+    """Debian's Chromium for the console's browser tests (tests/browser_support.py)."""
+    async with chromium() as launched:
+        yield launched
+
+
+@pytest.fixture
+async def page(browser: Browser) -> AsyncIterator[Page]:
+    """A fresh profile (no cookies) at desktop size."""
+    context = await desktop_context(browser)
+    yield await context.new_page()
+    await context.close()

@@ -12,17 +12,21 @@ from typing import Any
 import httpx
 import pytest
 import structlog
+from pymongo import MongoClient
 from typer.testing import CliRunner
 
 from balas.cli import app
 from balas.simulate import WHATSAPP_WEBHOOK_PATH, inbound_message_form, twilio_signature
+from services.console.onboarding import Step, StoreOnboarding
+from services.console.store_fields import Onboarding, StoreChange
 from services.ingest.app import create_app as create_ingest_app
 from services.responder.adapters.twilio_sender import TwilioSenders
+from shared.events import utcnow
 from shared.logging import configure_logging
 from shared.mongo import STORES, Database
 from shared.secrets import secret_box
 from shared.settings import Settings
-from shared.stores import Store, StoreDirectory
+from shared.stores import PluginToken, Store, StoreDirectory, WordPressConnection
 from shared.woocommerce_api import WEBHOOK_TOPICS
 from tests.conftest import Infra
 from tests.standins.server import LoopbackServer
@@ -457,3 +461,45 @@ def test_balas_store_onboard_reports_each_step_and_takes_secrets_from_the_enviro
     for output in (onboarded.output, again.output, refused.output):
         assert CONSUMER_SECRET not in output
         assert CONSUMER_KEY not in output
+
+
+async def test_a_plugin_token_and_wordpress_site_saved_while_onboarding_runs_survive_it(
+    settings: Settings, twilio: TwilioStandIn, db: Database, store_id: str
+) -> None:
+    number, moved_to = new_number(), new_number()
+    twilio.own_number(number)
+    twilio.own_number(moved_to)
+    onboarding_service = StoreOnboarding(settings, db, secret_box(settings))
+    await onboarding_service.onboard(
+        Onboarding(id=store_id, name="Toko Budi", whatsapp_number=number)
+    )
+    token = PluginToken(sha256="ab" * 32, created_at=utcnow())
+    site = WordPressConnection(
+        site_url="https://toko-budi.example", plugin_version="1.0.0", connected_at=utcnow()
+    )
+    written: list[str] = []
+
+    def meanwhile(step: Step) -> None:
+        """After onboarding read the store and before it saves: the console's plugin-token and
+        WordPress-connect routes write their fields (a blocking client, so it lands right here)."""
+        if written:
+            return
+        assert settings.mongodb_uri
+        with MongoClient(settings.mongodb_uri, tz_aware=True) as client:
+            client[settings.mongodb_database][STORES].update_one(
+                {"_id": store_id},
+                {"$set": {"plugin_token": token.model_dump(), "wordpress": site.model_dump()}},
+            )
+        written.append(step.step)
+
+    change = StoreChange(whatsapp_number=moved_to, currency="MYR")
+    outcome = await onboarding_service.update(store_id, change, on_step=meanwhile)
+
+    assert written == ["twilio"]
+    assert [step.step for step in outcome.steps] == ["twilio", "twilio", "store"]
+    stored = Store.model_validate(await db[STORES].find_one({"_id": store_id}))
+    assert (stored.whatsapp_number, stored.currency) == (moved_to, "MYR")
+    assert stored.plugin_token is not None
+    assert stored.plugin_token.sha256 == token.sha256
+    assert stored.wordpress is not None
+    assert stored.wordpress.site_url == site.site_url

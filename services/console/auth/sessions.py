@@ -58,13 +58,14 @@ class SessionStore:
         )
         return session_id
 
-    async def find(self, session_id: str) -> Session | None:
-        """The live session with this id, its idle expiry moved on; None if ended or unknown."""
+    async def find(self, session_id: str, *, touch: bool = True) -> Session | None:
+        """The live session with this id, its idle expiry moved on (unless `touch` is False:
+        an open live stream is no use of the console); None if ended or unknown."""
         now = datetime.now(UTC)
         document = await self._sessions.find_one({"_id": _key(session_id)})
         if document is None or document["expires_at"] <= now:
             return None  # expired ones are also removed by the TTL index, within a minute or so
-        if now - document["last_used_at"] >= TOUCH_EVERY:
+        if touch and now - document["last_used_at"] >= TOUCH_EVERY:
             await self._sessions.update_one(
                 {"_id": document["_id"]},
                 {

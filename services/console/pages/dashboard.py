@@ -259,6 +259,7 @@ def cards(data: Dashboard, lang: Lang) -> list[Card]:
                 resolved=number(data.outcomes["resolved_by_bot"], lang),
                 closed=number(data.closed, lang),
                 reopened=number(data.reopened, lang),
+                confirmed=number(data.confirmed, lang),
             ),
             "outcomes",
         ),

@@ -6,11 +6,13 @@ updates carry it too). Every change becomes one `change` event naming the collec
 conversation; static/console.js refreshes the affected partials. If the server cannot open a
 change stream (a standalone MongoDB), the stream falls back to a `refresh` event every
 POLL_SECONDS, which makes the page reload its partials: slower, but never stale for long.
+Either way the stream re-checks its session every few seconds and ends with `signed_out` when
+it was logged out, expired, or lost the store.
 """
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import structlog
@@ -18,9 +20,12 @@ from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 from pymongo.errors import PyMongoError
 
-from services.console.auth.deps import CurrentUser, StoreAccess
+from services.console.auth.deps import CurrentSession, StoreAccess
+from services.console.auth.sessions import SessionStore
+from services.console.auth.users import UserDirectory
 from services.console.deps import Context
 from shared.mongo import CONVERSATIONS, MESSAGES, Database
+from shared.settings import Settings
 
 log = structlog.get_logger(__name__)
 router = APIRouter(include_in_schema=False)
@@ -28,6 +33,9 @@ router = APIRouter(include_in_schema=False)
 AWAIT_MS = 500  # how long one getMore waits: also how soon a closed tab is noticed
 HEARTBEAT_SECONDS = 15.0  # keeps proxies from closing an idle stream
 POLL_SECONDS = 2.0
+SESSION_CHECK_SECONDS = 3.0  # how soon a logout or an expired session ends an open stream
+
+StillSignedIn = Callable[[], Awaitable[bool]]
 
 
 def _event(name: str, data: dict[str, Any]) -> str:
@@ -56,7 +64,25 @@ def _change(change: dict[str, Any]) -> dict[str, Any]:
     return {"collection": collection, "conversation_id": conversation_id}
 
 
-async def live_events(db: Database, store_id: str) -> AsyncIterator[str]:
+def still_signed_in(
+    db: Database, settings: Settings, session_id: str, store_id: str
+) -> StillSignedIn:
+    """Whether the stream's session is still live, its user enabled and still one of the
+    store's. It does not count as use: an open tab alone never keeps a session from idling out."""
+
+    async def check() -> bool:
+        session = await SessionStore(db, settings).find(session_id, touch=False)
+        if session is None:
+            return False
+        user = await UserDirectory(db).by_id(session.user_id)
+        return user is not None and not user.disabled and user.may_access(store_id)
+
+    return check
+
+
+async def live_events(db: Database, store_id: str, signed_in: StillSignedIn) -> AsyncIterator[str]:
+    """The stream's events; it ends with `signed_out` once `signed_in` says no (logout, expiry),
+    checked every SESSION_CHECK_SECONDS, and static/console.js then goes to the login page."""
     yield "retry: 1000\n\n"  # the browser reconnects after a second if the stream breaks
     try:
         stream = await db.watch(
@@ -64,14 +90,20 @@ async def live_events(db: Database, store_id: str) -> AsyncIterator[str]:
         )
     except PyMongoError as error:
         log.warning("change stream unavailable, polling instead", error=str(error))
-        while True:
+        while await signed_in():
             yield _event("refresh", {})
             await asyncio.sleep(POLL_SECONDS)
+        yield _event("signed_out", {})
+        return
     loop = asyncio.get_running_loop()
-    quiet_since = loop.time()
+    quiet_since = checked_at = loop.time()
     async with stream:
         yield _event("ready", {})
         while True:
+            if loop.time() - checked_at >= SESSION_CHECK_SECONDS:
+                if not await signed_in():
+                    break
+                checked_at = loop.time()
             change = await stream.try_next()
             if change is not None:
                 yield _event("change", _change(change))
@@ -79,12 +111,16 @@ async def live_events(db: Database, store_id: str) -> AsyncIterator[str]:
             elif loop.time() - quiet_since > HEARTBEAT_SECONDS:
                 yield ": heartbeat\n\n"
                 quiet_since = loop.time()
+    yield _event("signed_out", {})
 
 
 @router.get("/stores/{store_id}/stream")
-async def stream(store: StoreAccess, user: CurrentUser, context: Context) -> StreamingResponse:
+async def stream(
+    store: StoreAccess, session: CurrentSession, context: Context
+) -> StreamingResponse:
+    signed_in = still_signed_in(context.db, context.settings, session.session_id, store.id)
     return StreamingResponse(
-        live_events(context.db, store.id),
+        live_events(context.db, store.id, signed_in),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )

@@ -75,7 +75,7 @@ async def render_page(
     status_code: int = 200,
 ) -> HTMLResponse:
     """A full page inside base.html: `active` is the nav item to highlight (inbox, dashboard,
-    knowledge, settings, playground)."""
+    knowledge, replies, settings, playground)."""
     stores = await user_stores(db, user)
     store_name = next((store["name"] for store in stores if store["id"] == store_id), store_id)
     context = {

@@ -84,6 +84,10 @@
     source.addEventListener("change", function (event) { onChange(JSON.parse(event.data)); });
     source.addEventListener("refresh", function () { setLive(true); onChange({}); });
     source.addEventListener("error", function () { setLive(false); });
+    source.addEventListener("signed_out", function () { // logged out or expired elsewhere
+      source.close();
+      window.location.assign("/login?next=" + encodeURIComponent(location.pathname + location.search));
+    });
     window.addEventListener("pagehide", function () { source.close(); });
   }
 

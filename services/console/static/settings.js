@@ -80,7 +80,8 @@
     const unplaced = [];
     errors.forEach((error) => {
       const slot = slotFor(error.loc || []);
-      const message = (error.msg || "").replace(/^Value error, /, "");
+      // `message` is the error in the UI language (services/console/validation_text.py)
+      const message = error.message || (error.msg || "").replace(/^Value error, /, "");
       if (!slot) { unplaced.push(message); return; }
       slot.textContent = slot.textContent ? slot.textContent + " · " + message : message;
       slot.hidden = false;

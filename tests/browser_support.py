@@ -1,0 +1,74 @@
+"""Chromium through Playwright for the console's browser tests (tests/browser, the console app
+alone) and end-to-end tests (tests/e2e, the running system): Debian's /usr/bin/chromium (or
+BALAS_CHROMIUM), never Playwright's own browser download, and sign-in through the real login
+form."""
+
+import os
+import shutil
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from urllib.parse import quote
+
+import pytest
+from playwright.async_api import Browser, BrowserContext, Page, ViewportSize, async_playwright
+
+CHROMIUM = os.environ.get("BALAS_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+DESKTOP = ViewportSize(width=1440, height=900)
+PHONE = ViewportSize(width=390, height=844)
+
+
+@asynccontextmanager
+async def chromium() -> AsyncIterator[Browser]:
+    """One headless Chromium; skips the test when the machine has none."""
+    if not shutil.which(CHROMIUM):
+        pytest.skip(f"no Chromium at {CHROMIUM} (make system-deps-test installs it)")
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            await browser.close()
+
+
+async def desktop_context(browser: Browser) -> BrowserContext:
+    """A fresh profile (no cookies) at desktop size, Indonesian first like the stores' admins."""
+    return await browser.new_context(viewport=DESKTOP, locale="id-ID")
+
+
+async def phone_context(browser: Browser) -> BrowserContext:
+    """A fresh profile at phone size (390 by 844, touch, a 2x screen)."""
+    return await browser.new_context(
+        viewport=PHONE,
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+        locale="id-ID",
+    )
+
+
+async def sign_in(page: Page, console_url: str, email: str, password: str, path: str) -> None:
+    """Sign `page` in through the real login form, which then opens `path`."""
+    await page.goto(f"{console_url}/login?next={quote(path, safe='')}")
+    await page.fill("input[name=email]", email)
+    await page.fill("input[name=password]", password)
+    await page.click("button[type=submit]")
+    await page.wait_for_url(f"{console_url}{path}*")
+
+
+STICKING_OUT = """() => [...document.querySelectorAll("body *")]
+    .filter((e) => e.checkVisibility() && e.getBoundingClientRect().right > innerWidth + 1)
+    .map((e) => e.tagName.toLowerCase() + " in ." + (e.closest("[class]")?.className || "body"))"""
+
+
+async def sticking_out(page: Page) -> list[str]:
+    """The visible elements that reach past the viewport's right edge (a phone would scroll)."""
+    found: list[str] = await page.evaluate(STICKING_OUT)
+    return found

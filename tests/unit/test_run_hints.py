@@ -1,0 +1,16 @@
+"""What `balas run` tells the operator: the console's address, and how to make the first owner."""
+
+from balas.supervisor import console_url, create_owner_hint
+from shared.settings import Settings
+
+
+def test_the_hint_names_the_command_and_the_console_address() -> None:
+    settings = Settings(console_host="127.0.0.1", console_port=8191)
+
+    hint = create_owner_hint(settings)
+
+    assert console_url(settings) == "http://127.0.0.1:8191"
+    assert "balas console create-owner --email" in hint
+    assert "--name" in hint
+    assert hint.endswith("sign in at http://127.0.0.1:8191")
+    assert "\n" not in hint  # one line in the log
