@@ -17,6 +17,7 @@ from decimal import Decimal
 from bson import Decimal128
 
 from shared.events import (
+    Author,
     ConversationClosed,
     ConversationReopened,
     CsatRecorded,
@@ -27,6 +28,7 @@ from shared.events import (
     MessageReceived,
     ReplySent,
 )
+from shared.service_window import SERVICE_WINDOW
 
 # Upper bounds (seconds) of the first-response histogram; one more slot holds the rest.
 FIRST_RESPONSE_BOUNDS: tuple[float, ...] = (5, 15, 30, 60, 120, 300, 600, 1800, 3600, 14400)
@@ -35,6 +37,7 @@ OVERFLOW = "inf"
 # fractions are exact in a double, so they do not depend on the order of additions: a rebuild
 # gives bit for bit the sums that live aggregation gave, whatever its batches were.
 SECONDS_RESOLUTION = 1024
+SERVICE_WINDOW_SECONDS = SERVICE_WINDOW.total_seconds()
 
 BucketKey = tuple[str, datetime]  # (store, UTC hour start)
 DayKey = tuple[str, date]  # (store, local date)
@@ -235,6 +238,14 @@ def _reply_facts(event: ReplySent) -> list[Fact]:
             (asked_at, "first_response.count", 1),
             (asked_at, "first_response.sum_seconds", seconds),
             (asked_at, f"first_response.histogram.{histogram_slot(seconds)}", 1),
+        ]
+    if event.author is Author.AGENT and seconds <= SERVICE_WINDOW_SECONDS:
+        # Every agent reply answers a customer who was handed over or taken over; one sent
+        # past WhatsApp's 24-hour window is a template that restarts contact, not a response.
+        found += [
+            (asked_at, "human_response_time.count", 1),
+            (asked_at, "human_response_time.sum_seconds", seconds),
+            (asked_at, f"human_response_time.histogram.{histogram_slot(seconds)}", 1),
         ]
     if event.handed_over_at is not None:
         found += _human_first_response(event, event.handed_over_at)

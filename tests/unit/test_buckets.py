@@ -22,6 +22,7 @@ from services.kpi_aggregator.buckets import (
 from services.kpi_aggregator.rebuild import DateRange, nested
 from services.kpi_aggregator.zones import zone_named
 from shared.events import (
+    Author,
     ConversationClosed,
     ConversationOutcome,
     DeliveryStatus,
@@ -396,3 +397,23 @@ def test_a_confirmed_bot_resolution_is_also_counted_as_confirmed(confirmed: bool
 
     assert "conversations.closed.resolved_by_bot" in names
     assert ("conversations.confirmed_by_customer" in names) is confirmed
+
+
+def test_every_agent_reply_within_the_window_is_a_human_response_time(
+    make_reply_sent: Callable[..., ReplySent],
+) -> None:
+    agent = make_reply_sent(
+        asked_at=TEN, response_seconds=90.0, first_response=False, author=Author.AGENT
+    )
+    late_template = make_reply_sent(
+        asked_at=TEN, response_seconds=30 * 3600.0, first_response=False, author=Author.AGENT
+    )
+    bot = make_reply_sent(asked_at=TEN, response_seconds=4.0)
+
+    assert {(name, amount) for _, name, amount in facts(agent) if "human" in name} == {
+        ("human_response_time.count", 1),
+        ("human_response_time.sum_seconds", 90.0),
+        ("human_response_time.histogram.120", 1),
+    }
+    assert not [name for _, name, _ in facts(late_template) if "human" in name]
+    assert not [name for _, name, _ in facts(bot) if "human" in name]
