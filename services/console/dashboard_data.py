@@ -108,6 +108,8 @@ class Dashboard(BaseModel):
     replies_not_sent: int
     first_response: Percentiles  # every first response in the buckets
     first_response_by: dict[str, Percentiles]  # closed sessions: "bot" / "agent"
+    human_first_response: Percentiles  # from the hand-over to the first agent reply
+    human_response: Percentiles  # every agent reply, from the message it answers
     histogram: dict[str, int]
     average_reply_seconds: float | None
     closed: int
@@ -193,6 +195,8 @@ async def load_dashboard(db: Database, store: Store, period: Period) -> Dashboar
             count=sum(histogram.values()),
         ),
         first_response_by=await first_responses_by_responder(db, store.id, start, end),
+        human_first_response=histogram_percentiles(totals, "human_first_response"),
+        human_response=histogram_percentiles(totals, "human_response_time"),
         histogram=histogram,
         average_reply_seconds=float(totals["response_time.sum_seconds"]) / float(replies)
         if replies
@@ -345,6 +349,16 @@ async def label_counts(
         if sentiment:
             sentiments[sentiment] += int(row["count"])
     return intents.most_common(TOP_INTENTS), dict(sentiments)
+
+
+def histogram_percentiles(totals: Mapping[str, float | Decimal], prefix: str) -> Percentiles:
+    """p50 and p90 of a bucket histogram (`<prefix>.histogram.<slot>`) summed over the range."""
+    histogram = {slot: int(totals.get(f"{prefix}.histogram.{slot}", 0)) for slot in HISTOGRAM_SLOTS}
+    return Percentiles(
+        p50=percentile(histogram, 0.5),
+        p90=percentile(histogram, 0.9),
+        count=sum(histogram.values()),
+    )
 
 
 async def first_responses_by_responder(

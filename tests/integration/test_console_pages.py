@@ -73,6 +73,8 @@ async def test_dashboard_shows_the_figures_of_the_seeded_buckets(
                 "unique_customers": 10,
                 "outbound_messages": {"bot": 30, "agent": 5},
                 "first_response": {"histogram": {"5": 2, "15": 2}},
+                "human_first_response": {"histogram": {"300": 1}},
+                "human_response_time": {"histogram": {"60": 3}},
                 "conversations": {"closed": {"resolved_by_bot": 3, "resolved_by_human": 1}},
                 "hand_overs": {"customer_request": 1},
                 "orders": {"created": 4, "paid": 2},
@@ -101,6 +103,8 @@ async def test_dashboard_shows_the_figures_of_the_seeded_buckets(
     assert cards["inbound"]["value"] == "63"  # 40 + 23
     assert cards["replies"]["value"] == "70"
     assert cards["first_response"]["value"] == "5.0 s"  # slots 5:4, 15:4 -> median 5 s
+    assert cards["human_response"]["value"] == "3.5 min"  # mid-slot of 120-300 s, interpolated
+    assert "6 replies" in cards["human_response"]["sub"]  # every agent reply: 3 + 3
     assert cards["bot_resolution"]["value"] == "75.0%"  # 6 of 8
     assert cards["hand_over"]["value"] == "25.0%"  # 2 hand-overs / 8 closed
     assert cards["orders"]["value"] == "8"

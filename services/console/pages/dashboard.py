@@ -251,6 +251,18 @@ def cards(data: Dashboard, lang: Lang) -> list[Card]:
             "response-times",
         ),
         card(
+            "human_response",
+            duration(data.human_first_response.p50, lang),
+            t(
+                "dash.human_response.sub",
+                lang,
+                p90=duration(data.human_first_response.p90, lang),
+                every=duration(data.human_response.p50, lang),
+                count=number(data.human_response.count, lang),
+            ),
+            "response-times",
+        ),
+        card(
             "bot_resolution",
             percent(data.bot_resolution_rate, lang),
             t(
