@@ -20,9 +20,10 @@ from bson import Decimal128
 from pydantic import BaseModel
 
 from services.kpi_aggregator.buckets import FIRST_RESPONSE_BOUNDS, OVERFLOW, percentile
+from services.kpi_aggregator.repository import label_counts_between
 from services.kpi_aggregator.zones import zone_named
 from shared.events import ConversationOutcome, HandOverReason
-from shared.mongo import CONVERSATION_FACTS, KPI_DAILY, KPI_HOURLY, MESSAGES, Database, Document
+from shared.mongo import CONVERSATION_FACTS, KPI_DAILY, KPI_HOURLY, Database, Document
 from shared.stores import Store
 
 RangeName = Literal["today", "7d", "30d", "custom"]
@@ -321,34 +322,8 @@ async def label_counts(
     db: Database, store_id: str, start: datetime, end: datetime
 ) -> tuple[list[tuple[str, int]], dict[str, int]]:
     """The top intents and the sentiment mix of the range's labelled customer messages."""
-    pipeline: list[Document] = [
-        {
-            "$match": {
-                "store_id": store_id,
-                "direction": "inbound",
-                "created_at": {"$gte": start, "$lt": end},
-                "classification": {"$exists": True},
-            }
-        },
-        {
-            "$group": {
-                "_id": {
-                    "intent": "$classification.intent",
-                    "sentiment": "$classification.sentiment.label",  # {label, score}
-                },
-                "count": {"$sum": 1},
-            }
-        },
-    ]
-    intents: Counter[str] = Counter()
-    sentiments: Counter[str] = Counter()
-    async for row in await db[MESSAGES].aggregate(pipeline):
-        intent, sentiment = row["_id"].get("intent"), row["_id"].get("sentiment")
-        if intent:
-            intents[intent] += int(row["count"])
-        if sentiment:
-            sentiments[sentiment] += int(row["count"])
-    return intents.most_common(TOP_INTENTS), dict(sentiments)
+    counts = await label_counts_between(db, store_id, start, end)
+    return Counter(counts.intents).most_common(TOP_INTENTS), dict(counts.sentiments)
 
 
 def histogram_percentiles(totals: Mapping[str, float | Decimal], prefix: str) -> Percentiles:

@@ -42,13 +42,20 @@ async def daily_series(
 
 
 async def label_counts(db: Database, store_id: str, day: date, zone: ZoneInfo) -> LabelCounts:
-    """Intent and sentiment counts of the store's labelled customer messages of a local date.
-
-    The labels are on the stored messages (the enricher sets `classification`), not on the
-    events the aggregator counts, so they are read here with one aggregation per day.
-    """
+    """Intent and sentiment counts of the store's labelled customer messages of a local date."""
     start = datetime.combine(day, time(), zone).astimezone(UTC)
     end = datetime.combine(day + timedelta(days=1), time(), zone).astimezone(UTC)
+    return await label_counts_between(db, store_id, start, end)
+
+
+async def label_counts_between(
+    db: Database, store_id: str, start: datetime, end: datetime
+) -> LabelCounts:
+    """Intent and sentiment counts of the store's labelled customer messages in [start, end).
+
+    The labels are on the stored messages (the enricher sets `classification`), not on the
+    events the aggregator counts, so they are read here with one aggregation.
+    """
     pipeline: list[Document] = [
         {
             "$match": {
