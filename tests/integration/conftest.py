@@ -6,18 +6,21 @@ fixtures, so test files never import from each other.
 """
 
 import asyncio
+import re
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer
 from faststream.kafka import KafkaBroker
 from pydantic import SecretStr
 
 from services.console.app import create_app
+from services.console.auth.users import Role, UserDirectory
 from shared import kafka
 from shared.consumer import BatchConsumer, KeyedConsumer, RetryPolicy
 from shared.events import (
@@ -335,3 +338,50 @@ def embedder(openai_api: OpenAIStandIn, settings: Settings) -> Embedder:
 def library(db: Database, broker: KafkaBroker, settings: Settings) -> KnowledgeLibrary:
     """The knowledge library the console and `balas kb` use, over the real MongoDB and Kafka."""
     return KnowledgeLibrary(db, broker, settings.knowledge_max_upload_bytes)
+
+
+CONSOLE_PASSWORD = "kopi-susu-gula-aren-42"
+
+
+@dataclass
+class SignedIn:
+    client: httpx.AsyncClient
+    store_id: str
+    csrf: str
+
+    def __iter__(self) -> Iterator[Any]:  # `client, store_id, csrf = await sign_in()`
+        return iter((self.client, self.store_id, self.csrf))
+
+
+@pytest.fixture
+async def sign_in(
+    console_api: ConsoleApi, db: Database
+) -> AsyncIterator[Callable[..., Awaitable[SignedIn]]]:
+    """Sign a new console user in through the real login form, like a browser: of a new store
+    unless one is given. Its clients are closed after the test."""
+    opened: list[httpx.AsyncClient] = []
+
+    async def sign(
+        role: Role = Role.OWNER, store_id: str | None = None, lang: str = "en"
+    ) -> SignedIn:
+        if store_id is None:
+            store_id = f"store-{uuid.uuid4().hex[:12]}"
+            number = "+62812" + str(uuid.uuid4().int)[:8]
+            await save_store(db, Store(id=store_id, name="Toko Sari", whatsapp_number=number))
+        email = f"{role}-{uuid.uuid4().hex[:8]}@toko.example"
+        await UserDirectory(db).create(email, "Sari", CONSOLE_PASSWORD, role, [store_id])
+        client = httpx.AsyncClient(
+            base_url=console_api.url, headers={"Accept-Language": lang}, timeout=30
+        )
+        opened.append(client)
+        form = await client.get("/login")
+        field = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+        assert field, form.text
+        login = {"email": email, "password": CONSOLE_PASSWORD, "csrf_token": field[1], "next": "/"}
+        assert (await client.post("/login", data=login)).status_code == 303
+        csrf: str = (await client.get("/api/me")).json()["csrf_token"]
+        return SignedIn(client, store_id, csrf)
+
+    yield sign
+    for client in opened:
+        await client.aclose()

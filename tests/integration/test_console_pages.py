@@ -1,65 +1,31 @@
 """The dashboard, knowledge, "test the bot" and bot settings pages over HTTP, signed in as a
 console user, against the real console app and the session's MongoDB and Kafka."""
 
-import re
-import uuid
-from collections.abc import AsyncIterator
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
-import httpx
 import pytest
 from bson import Decimal128
 
-from services.console.auth.users import Role, UserDirectory
+from services.console.auth.users import Role
 from services.kpi_aggregator.buckets import bucket_id, day_id
 from shared.knowledge.models import KNOWLEDGE_DOCUMENTS
 from shared.mongo import KNOWLEDGE_GAPS, KPI_DAILY, KPI_HOURLY, Database
-from shared.stores import Store, save_store
 from tests.support import ConsoleApi
 
 pytestmark = pytest.mark.slow
 
-PASSWORD = "kopi-susu-gula-aren-42"
+SignIn = Callable[..., Awaitable[Any]]  # the `sign_in` fixture of conftest.py
 ZONE = ZoneInfo("Asia/Jakarta")
 
 
-@pytest.fixture
-async def clients() -> AsyncIterator[list[httpx.AsyncClient]]:
-    opened: list[httpx.AsyncClient] = []
-    yield opened
-    for client in opened:
-        await client.aclose()
-
-
-async def _signed_in(
-    console_api: ConsoleApi,
-    db: Database,
-    clients: list[httpx.AsyncClient],
-    role: Role = Role.OWNER,
-) -> tuple[httpx.AsyncClient, str, str]:
-    """A client signed in as a new user of a new store: (client, store id, CSRF token)."""
-    store_id = f"store-{uuid.uuid4().hex[:12]}"
-    number = "+62812" + str(uuid.uuid4().int)[:8]
-    await save_store(db, Store(id=store_id, name="Toko Sari", whatsapp_number=number))
-    email = f"{role}-{uuid.uuid4().hex[:8]}@toko.example"
-    await UserDirectory(db).create(email, "Sari", PASSWORD, role, [store_id])
-    client = httpx.AsyncClient(base_url=console_api.url, headers={"Accept-Language": "en"})
-    clients.append(client)
-    form = await client.get("/login")
-    match = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
-    assert match, form.text
-    fields = {"email": email, "password": PASSWORD, "csrf_token": match[1], "next": "/"}
-    assert (await client.post("/login", data=fields)).status_code == 303
-    token: str = (await client.get("/api/me")).json()["csrf_token"]
-    return client, store_id, token
-
-
 async def test_dashboard_shows_the_figures_of_the_seeded_buckets(
-    db: Database, console_api: ConsoleApi, clients: list[httpx.AsyncClient]
+    db: Database, console_api: ConsoleApi, sign_in: SignIn
 ) -> None:
-    client, store_id, _ = await _signed_in(console_api, db, clients)
+    client, store_id, _ = await sign_in()
     today = datetime.now(UTC).astimezone(ZONE).date()
     for offset, inbound in ((0, 40), (1, 23), (9, 500)):  # the 9-day-old one is outside 7 days
         day = today - timedelta(days=offset)
@@ -123,9 +89,9 @@ async def test_dashboard_shows_the_figures_of_the_seeded_buckets(
 
 
 async def test_an_answered_gap_becomes_a_faq_document(
-    db: Database, console_api: ConsoleApi, clients: list[httpx.AsyncClient]
+    db: Database, console_api: ConsoleApi, sign_in: SignIn
 ) -> None:
-    client, store_id, token = await _signed_in(console_api, db, clients)
+    client, store_id, token = await sign_in()
     question = "Apakah bisa kirim ke Medan?"
     await db[KNOWLEDGE_GAPS].insert_one(
         {
@@ -154,9 +120,9 @@ async def test_an_answered_gap_becomes_a_faq_document(
 
 
 async def test_the_playground_answers_without_storing_anything(
-    db: Database, console_api: ConsoleApi, clients: list[httpx.AsyncClient]
+    db: Database, console_api: ConsoleApi, sign_in: SignIn
 ) -> None:
-    client, store_id, token = await _signed_in(console_api, db, clients)
+    client, store_id, token = await sign_in()
     page = await client.get(f"/stores/{store_id}/playground")
     assert page.status_code == 200
     asked = await client.post(
@@ -175,10 +141,10 @@ async def test_the_playground_answers_without_storing_anything(
 
 
 async def test_settings_page_renders_and_agents_see_it_read_only(
-    db: Database, console_api: ConsoleApi, clients: list[httpx.AsyncClient]
+    db: Database, console_api: ConsoleApi, sign_in: SignIn
 ) -> None:
-    owner, store_id, _ = await _signed_in(console_api, db, clients)
-    agent, agent_store, _ = await _signed_in(console_api, db, clients, Role.AGENT)
+    owner, store_id, _ = await sign_in()
+    agent, agent_store, _ = await sign_in(Role.AGENT)
     mine = await owner.get(f"/stores/{store_id}/settings")
     theirs = await agent.get(f"/stores/{agent_store}/settings")
     assert mine.status_code == 200

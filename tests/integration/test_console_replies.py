@@ -3,21 +3,19 @@ ending with its session, over HTTP against the real console app and the session'
 
 import asyncio
 import hashlib
-import re
-import uuid
-from collections.abc import AsyncIterator
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
 import pytest
 
 from services.console.auth.sessions import SESSION_COOKIE
-from services.console.auth.users import Role, UserDirectory
+from services.console.auth.users import Role
 from shared.mongo import CONSOLE_SESSIONS, REPLY_LIBRARY, Database
-from shared.stores import Store, save_store
 from tests.support import ConsoleApi
 
-PASSWORD = "kopi-susu-gula-aren-42"
+SignIn = Callable[..., Awaitable[Any]]  # the `sign_in` fixture of conftest.py
 SID = "HX" + "0123456789abcdef" * 2
 STREAM_DEADLINE_SECONDS = 30.0  # only bounds a failure: the stream re-checks every 3 s
 LIBRARY = {
@@ -26,47 +24,11 @@ LIBRARY = {
 }
 
 
-@pytest.fixture
-async def clients() -> AsyncIterator[list[httpx.AsyncClient]]:
-    opened: list[httpx.AsyncClient] = []
-    yield opened
-    for client in opened:
-        await client.aclose()
-
-
-async def _signed_in(
-    console_api: ConsoleApi,
-    db: Database,
-    clients: list[httpx.AsyncClient],
-    role: Role = Role.OWNER,
-    store_id: str | None = None,
-    lang: str = "en",
-) -> tuple[httpx.AsyncClient, str, str]:
-    """A client signed in as a new user (of a new store unless given): (client, store, CSRF)."""
-    if store_id is None:
-        store_id = f"store-{uuid.uuid4().hex[:12]}"
-        number = "+62812" + str(uuid.uuid4().int)[:8]
-        await save_store(db, Store(id=store_id, name="Toko Sari", whatsapp_number=number))
-    email = f"{role}-{uuid.uuid4().hex[:8]}@toko.example"
-    await UserDirectory(db).create(email, "Sari", PASSWORD, role, [store_id])
-    client = httpx.AsyncClient(
-        base_url=console_api.url, headers={"Accept-Language": lang}, timeout=30
-    )
-    clients.append(client)
-    form = await client.get("/login")
-    match = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
-    assert match, form.text
-    fields = {"email": email, "password": PASSWORD, "csrf_token": match[1], "next": "/"}
-    assert (await client.post("/login", data=fields)).status_code == 303
-    token: str = (await client.get("/api/me")).json()["csrf_token"]
-    return client, store_id, token
-
-
 async def test_owners_edit_the_reply_library_and_agents_only_read_it(
-    db: Database, console_api: ConsoleApi, clients: list[httpx.AsyncClient]
+    db: Database, console_api: ConsoleApi, sign_in: SignIn
 ) -> None:
-    owner, store_id, token = await _signed_in(console_api, db, clients)
-    agent, _, agent_token = await _signed_in(console_api, db, clients, Role.AGENT, store_id)
+    owner, store_id, token = await sign_in()
+    agent, _, agent_token = await sign_in(Role.AGENT, store_id)
     url = f"/api/stores/{store_id}/reply-library"
 
     empty = await owner.get(f"/stores/{store_id}/replies")
@@ -93,9 +55,9 @@ async def test_owners_edit_the_reply_library_and_agents_only_read_it(
 
 
 async def test_validation_errors_speak_the_ui_language(
-    db: Database, console_api: ConsoleApi, clients: list[httpx.AsyncClient]
+    db: Database, console_api: ConsoleApi, sign_in: SignIn
 ) -> None:
-    owner, store_id, token = await _signed_in(console_api, db, clients, lang="id")
+    owner, store_id, token = await sign_in(lang="id")
     settings = {
         "version": 0,
         "settings": {
@@ -145,9 +107,9 @@ async def _events_until_the_end(
 
 @pytest.mark.parametrize("ending", ["logout", "expiry"])
 async def test_the_live_stream_ends_when_its_session_does(
-    ending: str, db: Database, console_api: ConsoleApi, clients: list[httpx.AsyncClient]
+    ending: str, db: Database, console_api: ConsoleApi, sign_in: SignIn
 ) -> None:
-    client, store_id, token = await _signed_in(console_api, db, clients)
+    client, store_id, token = await sign_in()
     cookie = client.cookies[SESSION_COOKIE]
     ready: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 

@@ -12,7 +12,7 @@ import json
 import re
 import shutil
 import subprocess
-import uuid
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ import pytest
 from typer.testing import CliRunner
 
 from balas.cli import app
-from services.console.auth.users import Role, UserDirectory
+from services.console.auth.users import Role
 from shared.mongo import STORES, Database
 from shared.settings import Settings
 from shared.stores import Store, save_store
@@ -36,7 +36,7 @@ PLUGIN_VERSION = re.search(
 )[1]  # type: ignore[index]
 SITE = "https://toko-budi.example"
 BODY = {"site_url": SITE, "plugin_version": "0.1.0"}
-PASSWORD = "kopi-susu-gula-aren-42"
+SignIn = Callable[..., Awaitable[Any]]  # the `sign_in` fixture of conftest.py
 
 
 def _plugin_connects(balas_url: str, store_id: str, token: str) -> dict[str, Any]:
@@ -82,22 +82,6 @@ def _connect(
         content=content,
         timeout=30,
     )
-
-
-async def _signed_in(
-    console_api: ConsoleApi, db: Database, role: Role, store_id: str
-) -> tuple[httpx.AsyncClient, dict[str, str]]:
-    """A browser-like client signed in as a new user of `store_id`, and its CSRF header."""
-    email = f"{role}-{uuid.uuid4().hex[:8]}@toko.example"
-    await UserDirectory(db).create(email, "Budi", PASSWORD, role, [store_id])
-    client = httpx.AsyncClient(base_url=console_api.url)
-    form = await client.get("/login")
-    csrf_field = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
-    assert csrf_field, form.text
-    fields = {"email": email, "password": PASSWORD, "csrf_token": csrf_field[1], "next": "/"}
-    assert (await client.post("/login", data=fields)).status_code == 303
-    csrf: str = (await client.get("/api/me")).json()["csrf_token"]
-    return client, {"X-CSRF-Token": csrf}
 
 
 async def test_the_plugin_connects_with_its_store_token(
@@ -236,23 +220,21 @@ async def test_making_a_plugin_token_needs_the_admin_and_a_store(
 
 
 async def test_only_owners_make_plugin_tokens_and_a_session_cannot_connect(
-    console_api: ConsoleApi, db: Database, store_id: str
+    db: Database, store_id: str, sign_in: SignIn
 ) -> None:
     other = f"{store_id}-other"
     await _new_store(db, store_id)
     await _new_store(db, other, "+6281100000006")
-    owner, owner_csrf = await _signed_in(console_api, db, Role.OWNER, store_id)
-    agent, agent_csrf = await _signed_in(console_api, db, Role.AGENT, store_id)
-    try:
-        made = await owner.post(f"/api/stores/{store_id}/plugin-token", headers=owner_csrf)
-        elsewhere = await owner.post(f"/api/stores/{other}/plugin-token", headers=owner_csrf)
-        by_agent = await agent.post(f"/api/stores/{store_id}/plugin-token", headers=agent_csrf)
-        by_session = await owner.post(
-            f"/api/stores/{store_id}/wordpress/connect", json=BODY, headers=owner_csrf
-        )
-    finally:
-        await owner.aclose()
-        await agent.aclose()
+    owner, _, owner_token = await sign_in(Role.OWNER, store_id)
+    agent, _, agent_token = await sign_in(Role.AGENT, store_id)
+    owner_csrf, agent_csrf = {"X-CSRF-Token": owner_token}, {"X-CSRF-Token": agent_token}
+
+    made = await owner.post(f"/api/stores/{store_id}/plugin-token", headers=owner_csrf)
+    elsewhere = await owner.post(f"/api/stores/{other}/plugin-token", headers=owner_csrf)
+    by_agent = await agent.post(f"/api/stores/{store_id}/plugin-token", headers=agent_csrf)
+    by_session = await owner.post(
+        f"/api/stores/{store_id}/wordpress/connect", json=BODY, headers=owner_csrf
+    )
 
     assert made.status_code == 201
     assert made.json()["token"].startswith("balas_wp_")
