@@ -7,8 +7,6 @@
   if (!root) return;
   const form = root.querySelector("[data-replies-form]");
   const url = "/api/stores/" + encodeURIComponent(root.dataset.store) + "/reply-library";
-  const csrf = document.querySelector('meta[name="csrf-token"]')?.content || "";
-  const status = root.querySelector("[data-form-status]");
   const text = (name) => root.dataset["text" + name] || "";
   const VARIABLE = /\{\{\s*(\w+)\s*\}\}/g;
 
@@ -46,11 +44,6 @@
     });
   }
 
-  function clearErrors() {
-    root.querySelectorAll("[data-error-for]").forEach((el) => { el.hidden = true; el.textContent = ""; });
-    root.querySelectorAll(".has-error").forEach((el) => el.classList.remove("has-error"));
-  }
-
   function slotFor(loc) {
     const path = loc[0] === "body" ? loc.slice(1) : loc; // FastAPI's "body", not a field
     const [list, index, name] = path;
@@ -59,47 +52,7 @@
     return list ? root.querySelector('[data-error-for="' + CSS.escape(String(list)) + '"]') : null;
   }
 
-  function showErrors(errors) {
-    const unplaced = [];
-    errors.forEach((error) => {
-      const message = error.message || (error.msg || "").replace(/^Value error, /, "");
-      const slot = slotFor(error.loc || []);
-      if (!slot) { unplaced.push(message); return; }
-      slot.textContent = slot.textContent ? slot.textContent + " · " + message : message;
-      slot.hidden = false;
-      slot.closest("[data-field]")?.classList.add("has-error");
-    });
-    status.textContent = text("Invalid") + (unplaced.length ? " " + unplaced.join(" · ") : "");
-    status.className = "form-status is-error";
-    root.querySelector(".field-error:not([hidden])")?.scrollIntoView({ block: "center" });
-  }
-
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    clearErrors();
-    status.textContent = "";
-    const save = root.querySelector("[data-save]");
-    save.disabled = true;
-    try {
-      const response = await fetch(url, {
-        method: "PUT",
-        headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
-        body: JSON.stringify(payload()),
-      });
-      const body = await response.json().catch(() => ({}));
-      if (response.ok) {
-        status.textContent = text("Saved");
-        status.className = "form-status is-ok";
-      } else if (response.status === 422) {
-        showErrors(Array.isArray(body.detail) ? body.detail : []);
-      } else {
-        status.textContent = text("Error") + " (" + response.status + ")";
-        status.className = "form-status is-error";
-      }
-    } finally {
-      save.disabled = false;
-    }
-  });
+  window.balasJsonForm({ root, form, url, payload, slotFor });
 
   root.addEventListener("click", (event) => {
     if (form.querySelector("fieldset")?.disabled) return;

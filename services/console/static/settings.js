@@ -7,9 +7,7 @@
   if (!root) return;
   const form = root.querySelector("[data-settings-form]");
   const url = "/api/stores/" + encodeURIComponent(root.dataset.store) + "/bot-settings";
-  const csrf = document.querySelector('meta[name="csrf-token"]')?.content || "";
   const text = (name) => root.dataset["text" + name] || "";
-  const status = root.querySelector("[data-form-status]");
   const value = (name) => form.elements.namedItem(name);
 
   function optional(name) {
@@ -60,11 +58,6 @@
     };
   }
 
-  function clearErrors() {
-    root.querySelectorAll("[data-error-for]").forEach((el) => { el.hidden = true; el.textContent = ""; });
-    root.querySelectorAll(".has-error").forEach((el) => el.classList.remove("has-error"));
-  }
-
   // The nearest shown error slot for a pydantic location: the field, else its closest parent.
   function slotFor(loc) {
     const path = loc.filter((part) => part !== "body" && part !== "settings").map(String);
@@ -76,52 +69,23 @@
     return null;
   }
 
-  function showErrors(errors) {
-    const unplaced = [];
-    errors.forEach((error) => {
-      const slot = slotFor(error.loc || []);
-      // `message` is the error in the UI language (services/console/validation_text.py)
-      const message = error.message || (error.msg || "").replace(/^Value error, /, "");
-      if (!slot) { unplaced.push(message); return; }
-      slot.textContent = slot.textContent ? slot.textContent + " · " + message : message;
-      slot.hidden = false;
-      slot.closest("[data-field]")?.classList.add("has-error");
-    });
-    status.textContent = text("Invalid") + (unplaced.length ? " " + unplaced.join(" · ") : "");
-    status.className = "form-status is-error";
-    root.querySelector(".field-error:not([hidden])")?.scrollIntoView({ block: "center" });
-  }
-
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    clearErrors();
-    status.textContent = "";
-    const save = root.querySelector("[data-save]");
-    save.disabled = true;
-    try {
-      const response = await fetch(url, {
-        method: "PUT",
-        headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
-        body: JSON.stringify(payload()),
-      });
-      const body = await response.json().catch(() => ({}));
-      if (response.ok) {
-        form.dataset.version = body.version;
-        const label = root.querySelector("[data-version-label]");
-        if (label) label.textContent = label.textContent.replace(/\d+/, body.version);
-        status.textContent = text("Saved").replace("{version}", body.version);
-        status.className = "form-status is-ok";
-      } else if (response.status === 422) {
-        showErrors(Array.isArray(body.detail) ? body.detail : []);
-      } else if (response.status === 409) {
-        root.querySelector("[data-conflict]").hidden = false;
-      } else {
-        status.textContent = text("Error") + " (" + response.status + ")";
-        status.className = "form-status is-error";
-      }
-    } finally {
-      save.disabled = false;
-    }
+  window.balasJsonForm({
+    root,
+    form,
+    url,
+    payload,
+    slotFor,
+    onSaved(body) {
+      form.dataset.version = body.version;
+      const label = root.querySelector("[data-version-label]");
+      if (label) label.textContent = label.textContent.replace(/\d+/, body.version);
+      return text("Saved").replace("{version}", body.version);
+    },
+    onRefused(code) {
+      if (code !== 409) return false;
+      root.querySelector("[data-conflict]").hidden = false; // someone else saved meanwhile
+      return true;
+    },
   });
 
   root.querySelector("[data-reload]")?.addEventListener("click", () => window.location.reload());
