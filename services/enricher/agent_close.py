@@ -14,6 +14,7 @@ from faststream.kafka import KafkaBroker
 from services.enricher import outbox
 from services.enricher.cards import card_turns, derived_state, enriched_event
 from services.enricher.conversation import since
+from services.enricher.handlers import GROUP
 from services.enricher.metrics import CONVERSATIONS_CLOSED
 from shared.events import (
     AgentCommandIssued,
@@ -37,7 +38,6 @@ from shared.mongo import (
 
 log = structlog.get_logger(__name__)
 
-GROUP = "enricher"
 _HUMAN_REPLY_STATES = ("sent", "sending")  # `sending`: the responder is putting it out now
 
 

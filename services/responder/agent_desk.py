@@ -14,6 +14,7 @@ from typing import Any
 from pymongo.errors import DuplicateKeyError
 
 from services.responder.repository import (
+    GROUP,
     OWNERSHIP_FIELDS,
     Reply,
     ReplyState,
@@ -32,7 +33,6 @@ from shared.mongo import (
 )
 from shared.service_window import OUTSIDE_WINDOW, last_customer_message, within_window
 
-GROUP = "responder"
 RELEASED = {"taken_over_by": None, "handed_over_at": None, "hand_over_reason": None}
 
 

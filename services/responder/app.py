@@ -9,11 +9,11 @@ from services.responder.agent_desk import AgentDesk
 from services.responder.csat import on_csat_event
 from services.responder.deps import build_deps
 from services.responder.handlers import on_delivery_status_changed, on_message_received
+from services.responder.repository import GROUP
 from shared import topics
 from shared.consumer import KeyedConsumer
 from shared.runtime import Consumer, Runtime, run_worker
 
-GROUP = "responder"
 METRICS_PORT = 9101
 
 

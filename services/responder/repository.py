@@ -26,6 +26,7 @@ from shared.events import (
 from shared.messages import inbound_message_document
 from shared.mongo import CONVERSATIONS, KNOWLEDGE_GAPS, MESSAGES, Database
 
+GROUP = "responder"  # the consumer group, and the prefix of its claims in processed_events
 FIRST_RESPONSE_WINDOW = timedelta(hours=24)
 
 
