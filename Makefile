@@ -78,8 +78,8 @@ bench: $(VENV)/.installed-dev
 # the answering step on them with a scripted model stand-in on loopback and offline.
 eval: $(VENV)/.installed-dev system-deps
 	$(BIN)/balas classify --evaluate --engine $(or $(ENGINE),offline)
-	$(BIN)/python -m balas.knowledge_eval $(if $(EMBEDDINGS),--embeddings)
-	$(BIN)/python -m balas.answer_eval
+	$(BIN)/python -m bench.knowledge_eval $(if $(EMBEDDINGS),--embeddings)
+	$(BIN)/python -m bench.answer_eval
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -2,7 +2,7 @@
 model stand-in (loopback) and offline cites only retrieved passages and hands over when the
 knowledge has no answer (figures in docs/knowledge.md#answers)."""
 
-from balas.answer_eval import evaluate_answers
+from bench.answer_eval import evaluate_answers
 
 
 async def test_answers_cite_retrieved_passages_and_unanswerable_questions_hand_over() -> None:

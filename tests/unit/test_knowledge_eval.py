@@ -1,4 +1,4 @@
-"""Retrieval quality on the sample store (balas/knowledge_eval.py), with floors a regression breaks.
+"""Retrieval quality on the sample store (bench/knowledge_eval.py), with floors a regression breaks.
 
 The floors sit below what the current analyser and threshold reach (docs/knowledge.md,
 "Retrieval and evaluation"), with room for a question or two to change rank.
@@ -6,7 +6,7 @@ The floors sit below what the current analyser and threshold reach (docs/knowled
 
 import pytest
 
-from balas.knowledge_eval import Evaluation, Question, evaluate, evaluate_chunks
+from bench.knowledge_eval import Evaluation, Question, evaluate, evaluate_chunks
 from shared.knowledge.models import Chunk
 
 

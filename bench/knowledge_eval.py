@@ -1,4 +1,4 @@
-"""`python -m balas.knowledge_eval`: does retrieval find where the answer to a question is?
+"""`python -m bench.knowledge_eval`: does retrieval find where the answer to a question is?
 
 Every document of a folder (default: the sample store in tests/fixtures/sample_store, with its
 README.md left out) is extracted and chunked with the code the enricher uses, and indexed as one
@@ -250,7 +250,7 @@ def tables(evaluation: Evaluation) -> list[Table]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m balas.knowledge_eval", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m bench.knowledge_eval", description=__doc__)
     parser.add_argument("--folder", type=Path, default=SAMPLE_STORE, help="the documents")
     parser.add_argument("--questions", type=Path, default=SAMPLE_QUESTIONS, help="the CSV")
     parser.add_argument("--k", type=int, default=5, help="passages per question")

@@ -1,7 +1,7 @@
-"""`python -m balas.answer_eval`: does the answering step cite what it retrieved, and hand over
+"""`python -m bench.answer_eval`: does the answering step cite what it retrieved, and hand over
 when the knowledge has no answer?
 
-The sample store (`balas.knowledge_eval`: same documents, same questions) is indexed in memory,
+The sample store (`bench.knowledge_eval`: same documents, same questions) is indexed in memory,
 and every question goes through the responder's own `Answerer` twice:
 
 - **scripted model**: the real chat client (langchain-openai) talks to the OpenAI stand-in of
@@ -28,7 +28,7 @@ from pydantic import SecretStr
 from rich.console import Console
 from rich.table import Table
 
-from balas.knowledge_eval import (
+from bench.knowledge_eval import (
     SAMPLE_QUESTIONS,
     SAMPLE_STORE,
     STORE,
@@ -198,7 +198,7 @@ def _share(count: int, total: int) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m balas.answer_eval", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m bench.answer_eval", description=__doc__)
     parser.add_argument("--folder", type=Path, default=SAMPLE_STORE, help="the documents")
     parser.add_argument("--questions", type=Path, default=SAMPLE_QUESTIONS, help="the CSV")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
