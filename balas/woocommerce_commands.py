@@ -15,9 +15,9 @@ from shared.leases import LeaseHeld, LeaseLost
 from shared.secrets import SecretsError, secret_box
 from shared.settings import Settings
 from shared.stores import Store
-from shared.woocommerce_api import WooCommerceApi, WooCommerceUnreachable
-from shared.woocommerce_payloads import Resource
-from shared.woocommerce_sync import (
+from shared.woocommerce.api import WooCommerceApi, WooCommerceUnreachable
+from shared.woocommerce.payloads import Resource
+from shared.woocommerce.sync import (
     ENDPOINTS,
     SYNC_ORDER,
     ResourceReport,

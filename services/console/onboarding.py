@@ -30,7 +30,7 @@ from shared.secrets import EncryptedSecret, SecretBox
 from shared.settings import Settings
 from shared.stores import Store, TwilioAccount, WooCommerceConnection
 from shared.twilio_accounts import TwilioCredentials, credentials_for
-from shared.woocommerce_api import WEBHOOK_TOPICS, WooCommerceApi, WooCommerceUnreachable
+from shared.woocommerce.api import WEBHOOK_TOPICS, WooCommerceApi, WooCommerceUnreachable
 
 log = structlog.get_logger(__name__)
 

@@ -2,7 +2,7 @@
 
 WooCommerce never retries a webhook, so a delivery lost to an outage is gone. Every enricher
 runs this loop next to its consumer: each tick it looks at the stores with a WooCommerce
-connection and runs the incremental sync (shared/woocommerce_sync.py) of those whose last
+connection and runs the incremental sync (shared/woocommerce/sync.py) of those whose last
 finished run started `WOOCOMMERCE_RECONCILE_MINUTES` ago or more, or that were never synced or
 were interrupted. The sync's per-store lease keeps replicas (and `balas woocommerce sync`) from
 running one store twice at once; the checkpoint's last run keeps them from running it more often
@@ -24,8 +24,8 @@ from shared.mongo import STORES, Database
 from shared.secrets import SecretBox, SecretsError
 from shared.settings import Settings
 from shared.stores import Store
-from shared.woocommerce_api import WooCommerceUnreachable
-from shared.woocommerce_sync import (
+from shared.woocommerce.api import WooCommerceUnreachable
+from shared.woocommerce.sync import (
     RECONCILE_TICK,
     checkpoints,
     due,

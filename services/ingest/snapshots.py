@@ -5,7 +5,7 @@ the resource at delivery time and its delivery id is new every time. A delivery 
 when its `date_modified_gmt` is newer than the one held: equal is a duplicate, older is stale.
 The decision is one atomic conditional upsert (two racing deliveries cannot both win); a claim
 whose publish then fails is released, so the snapshot is not lost to a later redelivery.
-The REST sync (shared/woocommerce_sync.py) moves the held times forward to what it published.
+The REST sync (shared/woocommerce/sync.py) moves the held times forward to what it published.
 """
 
 import uuid
@@ -18,7 +18,7 @@ from pymongo.errors import DuplicateKeyError
 
 from shared.events import utcnow
 from shared.mongo import WOOCOMMERCE_SNAPSHOTS, Database, Document
-from shared.woocommerce_payloads import snapshot_key
+from shared.woocommerce.payloads import snapshot_key
 
 
 class Verdict(StrEnum):

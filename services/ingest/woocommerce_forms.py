@@ -1,7 +1,7 @@
 """WooCommerce's webhook deliveries: signature, ping, topic and body. No I/O here.
 
 A delivery's body is the resource as the REST API (`wc/v3`) returns it, read with the models of
-`shared/woocommerce_payloads.py` (the REST sync uses the same ones); a deletion carries only
+`shared/woocommerce/payloads.py` (the REST sync uses the same ones); a deletion carries only
 `{"id": N}`.
 """
 
@@ -13,7 +13,7 @@ from urllib.parse import parse_qs
 
 from pydantic import ValidationError
 
-from shared.woocommerce_payloads import (
+from shared.woocommerce.payloads import (
     CHANGES,
     RESOURCES,
     SNAPSHOT_MODELS,

@@ -34,7 +34,7 @@ from shared.knowledge.retrieval import Passage, Retriever
 from shared.mongo import Database
 from shared.settings import Settings
 from shared.stores import Store
-from shared.woocommerce_sync import cache_max_age
+from shared.woocommerce.sync import cache_max_age
 
 log = structlog.get_logger(__name__)
 

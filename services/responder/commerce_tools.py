@@ -9,7 +9,7 @@ the LLM nor a citation can leak another customer's order. An unknown or deleted 
 
 **Freshness.** The caches follow webhooks and the periodic REST reconciliation. An entry is
 current as of the later of its `synced_at` (the last snapshot WooCommerce sent of it) and the
-start of its resource's last finished reconciliation (`shared.woocommerce_sync.reconciled_at`).
+start of its resource's last finished reconciliation (`shared.woocommerce.sync.reconciled_at`).
 An entry last known current longer than `max_age` ago is still answered (an order's status
 rarely goes back, and "as of" helps the customer more than nothing), but the result is marked
 `stale` with `as_of`, and the summary starts "As of <time>"; the caller may hand over instead.
@@ -30,7 +30,7 @@ from shared.events import utcnow
 from shared.mongo import WOOCOMMERCE_ORDERS, WOOCOMMERCE_PRODUCTS, Database, Document
 from shared.phones import normalise, store_country
 from shared.stores import Store
-from shared.woocommerce_sync import reconciled_at
+from shared.woocommerce.sync import reconciled_at
 
 ORDER_STATUS = "order_status"
 SEARCH_PRODUCTS = "search_products"

@@ -27,7 +27,7 @@ from shared.mongo import (
     Document,
 )
 from shared.stores import Store, save_store
-from shared.woocommerce_payloads import Deletion, OrderSnapshot, Topic, changed_event
+from shared.woocommerce.payloads import Deletion, OrderSnapshot, Topic, changed_event
 from tests.standins.woocommerce_data import order
 
 pytestmark = pytest.mark.slow

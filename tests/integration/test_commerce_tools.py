@@ -11,7 +11,7 @@ from services.responder.commerce_tools import CommerceTools
 from shared.events import OrderChanged, ProductChanged
 from shared.mongo import Database
 from shared.stores import Store
-from shared.woocommerce_payloads import (
+from shared.woocommerce.payloads import (
     Deletion,
     OrderSnapshot,
     ProductSnapshot,

@@ -13,7 +13,7 @@ from services.enricher.handlers import on_message_received
 from shared.events import ConversationEnriched, CustomerChanged, MessageReceived, OrderChanged
 from shared.mongo import CONVERSATION_EVENTS, CONVERSATIONS, Database, Document
 from shared.stores import Store, save_store
-from shared.woocommerce_payloads import (
+from shared.woocommerce.payloads import (
     CustomerSnapshot,
     Deletion,
     OrderSnapshot,

@@ -27,7 +27,7 @@ from shared.mongo import STORES, Database
 from shared.secrets import secret_box
 from shared.settings import Settings
 from shared.stores import PluginToken, Store, StoreDirectory, WordPressConnection
-from shared.woocommerce_api import WEBHOOK_TOPICS
+from shared.woocommerce.api import WEBHOOK_TOPICS
 from tests.conftest import Infra
 from tests.standins.server import LoopbackServer
 from tests.standins.twilio_api import TwilioStandIn

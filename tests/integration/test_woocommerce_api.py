@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse
 
 from shared.consumer import RetryPolicy
 from shared.infra import free_port
-from shared.woocommerce_api import (
+from shared.woocommerce.api import (
     WEBHOOK_TOPICS,
     Page,
     WooCommerceApi,

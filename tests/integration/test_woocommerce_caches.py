@@ -8,7 +8,7 @@ from services.ingest.snapshots import Verdict, WooCommerceSnapshots
 from services.ingest.woocommerce_forms import parse_body
 from shared import mongo
 from shared.events import OrderChanged, ProductChanged
-from shared.woocommerce_payloads import Deletion, Topic, changed_event
+from shared.woocommerce.payloads import Deletion, Topic, changed_event
 from tests.standins.woocommerce_data import body_of, order, product
 
 STORE_ID = "toko-batik"

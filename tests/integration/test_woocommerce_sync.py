@@ -22,15 +22,15 @@ from shared.leases import Lease, LeaseHeld
 from shared.secrets import secret_box
 from shared.settings import Settings
 from shared.stores import Store, WooCommerceConnection, save_store
-from shared.woocommerce_api import WEBHOOK_TOPICS, WooCommerceApi, WooCommerceUnreachable
-from shared.woocommerce_payloads import (
+from shared.woocommerce.api import WEBHOOK_TOPICS, WooCommerceApi, WooCommerceUnreachable
+from shared.woocommerce.payloads import (
     Deletion,
     OrderSnapshot,
     Topic,
     changed_event,
     listed_event,
 )
-from shared.woocommerce_sync import (
+from shared.woocommerce.sync import (
     SAFETY_MARGIN,
     cache_max_age,
     checkpoints,

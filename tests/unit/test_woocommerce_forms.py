@@ -16,7 +16,7 @@ from shared.events import (
     ProductChanged,
     decode_event,
 )
-from shared.woocommerce_payloads import (
+from shared.woocommerce.payloads import (
     CustomerSnapshot,
     Deletion,
     OrderSnapshot,

@@ -2,7 +2,7 @@
 
 Customers, products and orders are read page by page and published as `CustomerChanged`,
 `ProductChanged` and `OrderChanged`, the same events (same ids) a webhook of the same snapshot
-gives (shared/woocommerce_payloads.py), so the enricher's caches take them like webhooks and a
+gives (shared/woocommerce/payloads.py), so the enricher's caches take them like webhooks and a
 page published twice changes nothing. What is published also moves ingest's newest-published
 times (`woocommerce_snapshots`) forward, so later webhooks of a resource line up with it.
 
@@ -39,8 +39,8 @@ from shared.mongo import WOOCOMMERCE_SNAPSHOTS, WOOCOMMERCE_SYNC, Database
 from shared.secrets import SecretBox
 from shared.settings import Settings
 from shared.stores import Store
-from shared.woocommerce_api import DEFAULT_RETRY, PER_PAGE, WooCommerceApi
-from shared.woocommerce_payloads import Resource, explain, listed_event, snapshot_key
+from shared.woocommerce.api import DEFAULT_RETRY, PER_PAGE, WooCommerceApi
+from shared.woocommerce.payloads import Resource, explain, listed_event, snapshot_key
 
 log = structlog.get_logger(__name__)
 

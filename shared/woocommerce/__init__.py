@@ -1,0 +1,1 @@
+"""WooCommerce: resources as events, the REST API, the resumable sync."""
