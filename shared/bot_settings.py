@@ -16,7 +16,7 @@ from __future__ import annotations
 import itertools
 from datetime import datetime, time
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -24,19 +24,8 @@ from pymongo.errors import DuplicateKeyError
 
 from shared.events import utcnow
 from shared.mongo import BOT_SETTINGS, BOT_SETTINGS_HISTORY, Database, Session, in_transaction
+from shared.stores import DEFAULT_FALLBACK_REPLY, DEFAULT_SYSTEM_PROMPT, Store
 
-if TYPE_CHECKING:
-    from shared.stores import Store
-
-DEFAULT_SYSTEM_PROMPT = (
-    "You are the friendly customer-service assistant of {store_name}, an online shop. "
-    "Answer briefly and politely in the customer's language (Indonesian or English). "
-    "Never invent prices, stock, orders or policies; if you do not know, say so and offer a human."
-)
-DEFAULT_FALLBACK_REPLY = (
-    "Terima kasih atas pesan Anda! Tim kami akan segera membalas. / "
-    "Thank you for your message! Our team will reply shortly."
-)
 DEFAULT_POLICY_KEYWORDS = ("pengacara", "lawyer", "somasi", "polisi", "police", "ylki")
 
 

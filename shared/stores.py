@@ -5,9 +5,19 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from shared.bot_settings import DEFAULT_FALLBACK_REPLY, DEFAULT_SYSTEM_PROMPT
 from shared.mongo import STORES, Database
 from shared.secrets import EncryptedSecret
+
+# The store's bot defaults until its owner saves bot settings (shared/bot_settings.py).
+DEFAULT_SYSTEM_PROMPT = (
+    "You are the friendly customer-service assistant of {store_name}, an online shop. "
+    "Answer briefly and politely in the customer's language (Indonesian or English). "
+    "Never invent prices, stock, orders or policies; if you do not know, say so and offer a human."
+)
+DEFAULT_FALLBACK_REPLY = (
+    "Terima kasih atas pesan Anda! Tim kami akan segera membalas. / "
+    "Thank you for your message! Our team will reply shortly."
+)
 
 
 class WooCommerceConnection(BaseModel):
