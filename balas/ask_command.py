@@ -16,10 +16,10 @@ from balas.cli_support import cli_settings, console, with_db
 from services.responder.answering import Question, build_answerer
 from services.responder.repository import Draft
 from shared import mongo
-from shared.bot_settings import BotSettingsRepository
 from shared.events import utcnow
 from shared.logging import configure_logging
-from shared.stores import StoreDirectory
+from shared.stores.bot_settings import BotSettingsRepository
+from shared.stores.directory import StoreDirectory
 
 
 def ask(

@@ -22,7 +22,7 @@ from shared.knowledge.library import (
     list_documents,
 )
 from shared.knowledge.models import KnowledgeDocument
-from shared.stores import StoreDirectory
+from shared.stores.directory import StoreDirectory
 
 kb_app = typer.Typer(help="Knowledge documents the bot answers from.", no_args_is_help=True)
 

@@ -10,9 +10,10 @@ from rich.table import Table
 from balas.cli_support import cli_settings, console, with_db
 from services.console.onboarding import OnboardingFailed, Outcome, Step, StoreOnboarding
 from services.console.store_fields import Onboarding
-from shared import mongo, plugin_tokens
+from shared import mongo
 from shared.secrets import secret_box
-from shared.stores import Store, WooCommerceConnection, connect_woocommerce, save_store
+from shared.stores import plugin_tokens
+from shared.stores.directory import Store, WooCommerceConnection, connect_woocommerce, save_store
 
 store_app = typer.Typer(help="Stores and their WhatsApp numbers.", no_args_is_help=True)
 

@@ -15,7 +15,7 @@ from balas.processes import SERVICES, ServiceProcesses
 from shared import mongo
 from shared.infra import EmbeddedServers
 from shared.settings import Settings
-from shared.stores import ensure_demo_store
+from shared.stores.directory import ensure_demo_store
 
 log = structlog.get_logger(__name__)
 

@@ -14,7 +14,7 @@ from shared import kafka, mongo
 from shared.leases import LeaseHeld, LeaseLost
 from shared.secrets import SecretsError, secret_box
 from shared.settings import Settings
-from shared.stores import Store
+from shared.stores.directory import Store
 from shared.woocommerce.api import WooCommerceApi, WooCommerceUnreachable
 from shared.woocommerce.payloads import Resource
 from shared.woocommerce.sync import (

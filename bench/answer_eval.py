@@ -40,12 +40,12 @@ from services.responder.adapters.llm import ChatModel
 from services.responder.answering import Answerer
 from services.responder.answering import Question as Asked
 from services.responder.repository import Draft
-from shared.bot_settings import BotSettings
 from shared.events import HandOverReason, utcnow
 from shared.knowledge.models import Chunk
 from shared.knowledge.retrieval import KnowledgeIndex, Passage, Retriever
 from shared.settings import Settings
-from shared.stores import Store
+from shared.stores.bot_settings import BotSettings
+from shared.stores.directory import Store
 from tests.standins.openai_api import OpenAIStandIn, ToolCall
 
 PASSAGE_ID = re.compile(r'<passage id="(P\d+)" source="[^"]*">\n(.*?)\n</passage>', re.DOTALL)

@@ -16,7 +16,7 @@ from bench.load import Throughput, Tick, closed_loop
 from bench.webhooks import Webhook, WebhookPoster
 from services.ingest import twilio_forms
 from shared.settings import Settings
-from shared.stores import Store
+from shared.stores.directory import Store
 
 RAW_TOPIC = "bench.raw-publish"
 

@@ -20,7 +20,7 @@ from bench.steps import Steps
 from bench.system import SERVICES, BenchServices, create_store, run_settings
 from bench.webhooks import WebhookPoster, signed_webhooks
 from shared.infra import EmbeddedServers
-from shared.stores import Store
+from shared.stores.directory import Store
 
 PIPELINE_SERIES, RESPONDER_SERIES, WARMUP_SERIES = 2, 3, 9
 WARMUP_MESSAGES = 5

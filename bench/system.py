@@ -8,7 +8,7 @@ from bench.standins import AUTH_TOKEN, StandIns
 from shared import mongo
 from shared.infra import EmbeddedServers, free_port
 from shared.settings import Settings
-from shared.stores import Store, save_store
+from shared.stores.directory import Store, save_store
 
 __all__ = ["SERVICES", "BenchServices", "create_store", "run_settings"]
 

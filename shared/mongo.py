@@ -41,7 +41,7 @@ KNOWLEDGE_DOCUMENTS = "knowledge_documents"  # the store's uploaded documents an
 KNOWLEDGE_CHUNKS = "knowledge_chunks"  # "<document>:<version>:<n>", only the active version answers
 KNOWLEDGE_REVISIONS = "knowledge_revisions"  # per store: bumped whenever what answers changes
 KNOWLEDGE_FILES = "knowledge_files"  # GridFS bucket: originals and extracted texts
-BOT_SETTINGS = "bot_settings"  # per store, `version` grows on every save (shared/bot_settings.py)
+BOT_SETTINGS = "bot_settings"  # per store, `version` grows on every save
 BOT_SETTINGS_HISTORY = "bot_settings_history"  # every saved version, `_id` "store:version"
 KNOWLEDGE_GAPS = "knowledge_gaps"  # questions the bot could not ground: store_id, question,
 # conversation_id, created_at (written by the responder, grouped by the console)

@@ -11,7 +11,12 @@ from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.console.deps import Context, ExistingStore, OwnerOnly
-from shared.bot_settings import BotSettings, BotSettingsRepository, SavedBotSettings, StaleVersion
+from shared.stores.bot_settings import (
+    BotSettings,
+    BotSettingsRepository,
+    SavedBotSettings,
+    StaleVersion,
+)
 
 router = APIRouter(prefix="/stores/{store_id}/bot-settings", tags=["bot settings"])
 

@@ -24,7 +24,7 @@ from services.kpi_aggregator.repository import label_counts_between
 from services.kpi_aggregator.zones import zone_named
 from shared.events import ConversationOutcome, HandOverReason
 from shared.mongo import CONVERSATION_FACTS, KPI_DAILY, KPI_HOURLY, Database, Document
-from shared.stores import Store
+from shared.stores.directory import Store
 
 RangeName = Literal["today", "7d", "30d", "custom"]
 MAX_DAYS = 366

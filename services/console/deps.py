@@ -15,7 +15,7 @@ from services.console.auth.users import User
 from shared.mongo import Database
 from shared.secrets import SecretBox
 from shared.settings import Settings
-from shared.stores import Store, StoreDirectory
+from shared.stores.directory import Store, StoreDirectory
 
 
 @dataclass(frozen=True)

@@ -28,8 +28,8 @@ from services.console.twilio_numbers import OwnedNumber, TwilioNumberError, Twil
 from shared.mongo import STORES, Database
 from shared.secrets import EncryptedSecret, SecretBox
 from shared.settings import Settings
-from shared.stores import Store, TwilioAccount, WooCommerceConnection
-from shared.twilio_accounts import TwilioCredentials, credentials_for
+from shared.stores.directory import Store, TwilioAccount, WooCommerceConnection
+from shared.stores.twilio_accounts import TwilioCredentials, credentials_for
 from shared.woocommerce.api import WEBHOOK_TOPICS, WooCommerceApi, WooCommerceUnreachable
 
 log = structlog.get_logger(__name__)

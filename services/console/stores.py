@@ -20,7 +20,7 @@ from services.console.onboarding import (
 )
 from services.console.store_fields import Onboarding, StoreChange
 from shared.mongo import STORES
-from shared.stores import Store, WordPressConnection
+from shared.stores.directory import Store, WordPressConnection
 
 router = APIRouter(prefix="/stores", tags=["stores"])
 

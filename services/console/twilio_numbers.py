@@ -14,7 +14,7 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
 from shared.settings import Settings
-from shared.twilio_accounts import TwilioCredentials
+from shared.stores.twilio_accounts import TwilioCredentials
 
 
 class TwilioNumberError(Exception):

@@ -20,7 +20,7 @@ from services.console.i18n import Lang, catalogue, request_lang, t
 
 _VALUE_ERROR = "Value error, "
 
-# Our validators' messages (shared/bot_settings.py, services/console/reply_library.py).
+# Our validators' messages (shared/stores/bot_settings.py, services/console/reply_library.py).
 _OWN_MESSAGES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"end (?P<end>[\d:]+) must be after start (?P<start>[\d:]+)"), "period_order"),
     (re.compile(r"unknown timezone '(?P<name>.*)'"), "unknown_timezone"),

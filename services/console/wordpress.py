@@ -16,10 +16,10 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import AfterValidator, BaseModel, Field, ValidationError
 
 from services.console.deps import Context, ExistingStore, OwnerOnly
-from shared import plugin_tokens
 from shared.events import utcnow
 from shared.mongo import STORES
-from shared.stores import Store, StoreDirectory, WordPressConnection
+from shared.stores import plugin_tokens
+from shared.stores.directory import Store, StoreDirectory, WordPressConnection
 
 CONNECT_PATH = "/api/stores/{store_id}/wordpress/connect"
 

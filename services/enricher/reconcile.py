@@ -23,7 +23,7 @@ from shared.leases import LeaseHeld, LeaseLost, new_holder
 from shared.mongo import STORES, Database
 from shared.secrets import SecretBox, SecretsError
 from shared.settings import Settings
-from shared.stores import Store
+from shared.stores.directory import Store
 from shared.woocommerce.api import WooCommerceUnreachable
 from shared.woocommerce.sync import (
     RECONCILE_TICK,

@@ -18,7 +18,7 @@ from shared.logging import configure_logging
 from shared.runtime import open_runtime
 from shared.secrets import secret_box
 from shared.settings import Settings
-from shared.stores import StoreDirectory
+from shared.stores.directory import StoreDirectory
 
 log = structlog.get_logger(__name__)
 

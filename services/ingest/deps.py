@@ -13,8 +13,8 @@ from services.ingest.receipts import WebhookReceipts
 from services.ingest.snapshots import WooCommerceSnapshots
 from shared.secrets import SecretBox
 from shared.settings import Settings
-from shared.stores import StoreDirectory
-from shared.twilio_accounts import webhook_token
+from shared.stores.directory import StoreDirectory
+from shared.stores.twilio_accounts import webhook_token
 
 
 @dataclass(frozen=True)

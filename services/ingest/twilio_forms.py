@@ -13,7 +13,7 @@ from shared.events import (
     utcnow,
 )
 from shared.identity import conversation_id
-from shared.stores import Store
+from shared.stores.directory import Store
 
 WHATSAPP_PREFIX = "whatsapp:"
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'

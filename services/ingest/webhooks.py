@@ -7,7 +7,7 @@ from services.ingest import twilio_forms
 from services.ingest.deps import Context, SignedInboundForm, SignedStatusForm, reject
 from services.ingest.metrics import WEBHOOKS
 from shared.kafka import publish
-from shared.stores import Store
+from shared.stores.directory import Store
 
 router = APIRouter(prefix="/webhooks/twilio", tags=["webhooks"])
 

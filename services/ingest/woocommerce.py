@@ -13,7 +13,7 @@ from services.ingest.deps import Context, reject
 from services.ingest.metrics import WEBHOOKS, WOOCOMMERCE_STALE_SNAPSHOTS
 from services.ingest.snapshots import Claim, Verdict
 from shared.kafka import publish
-from shared.stores import Store
+from shared.stores.directory import Store
 from shared.woocommerce.payloads import Deletion, Snapshot, Topic, changed_event
 
 log = structlog.get_logger(__name__)

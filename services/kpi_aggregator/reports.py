@@ -11,9 +11,9 @@ from services.kpi_aggregator.insight_wording import Language
 from services.kpi_aggregator.insights import Insights, day_figures, insights
 from services.kpi_aggregator.writer import InsightsWriter
 from services.kpi_aggregator.zones import StoreZones
-from shared.bot_settings import BotSettingsRepository
 from shared.mongo import Database
-from shared.stores import StoreDirectory
+from shared.stores.bot_settings import BotSettingsRepository
+from shared.stores.directory import StoreDirectory
 
 # Forecastable metrics: name -> dotted field of the `kpi_daily` documents ({currency}: the
 # store's, since revenue is kept per currency and a sum across currencies means nothing).

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import structlog
 
 from shared.mongo import Database
-from shared.stores import StoreDirectory
+from shared.stores.directory import StoreDirectory
 
 log = structlog.get_logger(__name__)
 

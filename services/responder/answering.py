@@ -27,13 +27,13 @@ from services.responder.metrics import ANSWERS, GUARDRAIL_REPLACEMENTS
 from services.responder.repository import Draft
 from services.responder.service import fit_for_whatsapp
 from services.responder.wording import Phrase, detect_language, hand_over_text, phrase
-from shared.bot_settings import BotSettings, Language
 from shared.events import Citation, HandOverReason, LlmUsage
 from shared.knowledge.embeddings import build_embedder
 from shared.knowledge.retrieval import Passage, Retriever
 from shared.mongo import Database
 from shared.settings import Settings
-from shared.stores import Store
+from shared.stores.bot_settings import BotSettings, Language
+from shared.stores.directory import Store
 from shared.woocommerce.sync import cache_max_age
 
 log = structlog.get_logger(__name__)

@@ -29,7 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from shared.events import utcnow
 from shared.mongo import WOOCOMMERCE_ORDERS, WOOCOMMERCE_PRODUCTS, Database, Document
 from shared.phones import normalise, store_country
-from shared.stores import Store
+from shared.stores.directory import Store
 from shared.woocommerce.sync import reconciled_at
 
 ORDER_STATUS = "order_status"

@@ -9,10 +9,10 @@ from services.responder.adapters.twilio_sender import TwilioSenders
 from services.responder.answering import Answerer, build_answerer
 from services.responder.media import MediaReader
 from services.responder.repository import ConversationLog
-from shared.bot_settings import BotSettingsRepository
 from shared.runtime import Runtime
 from shared.secrets import secret_box
-from shared.stores import StoreDirectory
+from shared.stores.bot_settings import BotSettingsRepository
+from shared.stores.directory import StoreDirectory
 
 
 @dataclass(frozen=True)

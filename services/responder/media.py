@@ -24,7 +24,6 @@ from services.responder.adapters.media import MediaFetcher, MediaTooLarge, Media
 from services.responder.repository import Draft
 from services.responder.service import fit_for_whatsapp
 from services.responder.wording import Phrase, detect_language, phrase
-from shared.bot_settings import Language
 from shared.events import HandOverReason, Media, MessageReceived
 from shared.identity import masked
 from shared.knowledge.detection import (
@@ -40,6 +39,7 @@ from shared.knowledge.detection import (
     detect_type,
 )
 from shared.knowledge.extraction import ExtractionError, Limits, extract, full_text
+from shared.stores.bot_settings import Language
 
 log = structlog.get_logger(__name__)
 

@@ -14,8 +14,8 @@ from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 
-from shared.bot_settings import BotSettings, Language, Tone
 from shared.knowledge.retrieval import Passage
+from shared.stores.bot_settings import BotSettings, Language, Tone
 
 ANSWER_TOOL = "answer"
 ORDER_STATUS_TOOL = "order_status"

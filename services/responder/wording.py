@@ -3,8 +3,8 @@
 import re
 from enum import StrEnum
 
-from shared.bot_settings import Language
 from shared.events import HandOverReason
+from shared.stores.bot_settings import Language
 
 _WORD = re.compile(r"[a-z]+")
 

@@ -38,7 +38,7 @@ from shared.leases import Lease, holding, new_holder
 from shared.mongo import WOOCOMMERCE_SNAPSHOTS, WOOCOMMERCE_SYNC, Database
 from shared.secrets import SecretBox
 from shared.settings import Settings
-from shared.stores import Store
+from shared.stores.directory import Store
 from shared.woocommerce.api import DEFAULT_RETRY, PER_PAGE, WooCommerceApi
 from shared.woocommerce.payloads import Resource, explain, listed_event, snapshot_key
 

@@ -20,7 +20,7 @@ from balas.simulate import (
 from shared import mongo
 from shared.infra import free_port
 from shared.settings import Settings
-from shared.stores import Store, save_store
+from shared.stores.directory import Store, save_store
 from tests.browser_support import chromium, desktop_context
 from tests.conftest import Infra
 from tests.standins.openai_api import OpenAIStandIn

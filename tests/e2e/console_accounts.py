@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass
 
 from shared import mongo
-from shared.stores import Store
+from shared.stores.directory import Store
 from tests.e2e.conftest import RunningSystem
 
 PASSWORD = "kopi-susu-gula-aren-42"

@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from shared import mongo
-from shared.stores import Store
+from shared.stores.directory import Store
 from tests.e2e.conftest import RunningSystem, Webhooks
 from tests.standins.openai_api import OpenAIStandIn
 from tests.standins.twilio_api import TwilioStandIn

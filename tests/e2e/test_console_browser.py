@@ -12,7 +12,7 @@ from playwright.async_api import Browser, Page, expect
 
 from balas.simulate import inbound_message_form
 from shared import mongo
-from shared.stores import Store, save_store
+from shared.stores.directory import Store, save_store
 from tests.browser_support import desktop_context, sign_in
 from tests.e2e.conftest import RunningSystem, Webhooks
 from tests.e2e.console_accounts import ConsoleOwner, create_owner

@@ -3,7 +3,7 @@
 import pytest
 
 from shared import mongo
-from shared.stores import Store
+from shared.stores.directory import Store
 from tests.e2e.conftest import RunningSystem, Webhooks
 from tests.standins.twilio_api import TwilioStandIn
 from tests.support import eventually, new_customer

@@ -15,7 +15,7 @@ import pytest
 from balas.simulate import inbound_message_form
 from shared import mongo
 from shared.identity import masked
-from shared.stores import Store
+from shared.stores.directory import Store
 from tests.e2e.conftest import RunningSystem, Webhooks
 from tests.standins.openai_api import OpenAIStandIn, ToolCall, echo_last_message
 from tests.standins.twilio_api import TwilioStandIn

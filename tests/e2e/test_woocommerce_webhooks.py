@@ -10,7 +10,7 @@ import pytest
 from shared import mongo, topics
 from shared.events import OrderChanged, decode_event
 from shared.secrets import secret_box
-from shared.stores import Store, WooCommerceConnection, save_store
+from shared.stores.directory import Store, WooCommerceConnection, save_store
 from tests.e2e.conftest import RunningSystem
 from tests.standins.woocommerce_data import body_of, delivery_headers, order
 from tests.support import eventually, read_topic

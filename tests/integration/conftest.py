@@ -39,7 +39,7 @@ from shared.knowledge.embeddings import Embedder
 from shared.knowledge.library import KnowledgeLibrary
 from shared.mongo import Database
 from shared.settings import Settings
-from shared.stores import Store, save_store
+from shared.stores.directory import Store, save_store
 from tests.standins.openai_api import OpenAIStandIn
 from tests.standins.server import LoopbackServer
 from tests.support import ConsoleApi

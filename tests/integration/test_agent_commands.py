@@ -27,7 +27,6 @@ from services.responder.deps import ResponderDeps
 from services.responder.handlers import on_message_received
 from services.responder.repository import ConversationLog, Reply
 from shared import kafka, topics
-from shared.bot_settings import BotSettingsRepository
 from shared.events import (
     AgentCommand,
     AgentCommandIssued,
@@ -38,7 +37,8 @@ from shared.events import (
 from shared.mongo import CONVERSATION_EVENTS, CONVERSATIONS, KPI_HOURLY, MESSAGES, Database
 from shared.secrets import secret_box
 from shared.settings import Settings
-from shared.stores import Store, StoreDirectory, save_store
+from shared.stores.bot_settings import BotSettingsRepository
+from shared.stores.directory import Store, StoreDirectory, save_store
 from tests.conftest import Infra
 from tests.standins.twilio_api import TwilioStandIn
 from tests.support import ConsoleApi, new_customer, read_topic

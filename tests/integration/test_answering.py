@@ -19,7 +19,6 @@ from services.responder.deps import ResponderDeps
 from services.responder.handlers import on_message_received
 from services.responder.repository import ConversationLog
 from shared import topics
-from shared.bot_settings import BotSettings, BotSettingsRepository
 from shared.events import MessageReceived, ReplySent
 from shared.knowledge.models import KNOWLEDGE_REVISIONS, Chunk, DocumentStatus, KnowledgeDocument
 from shared.knowledge.retrieval import Retriever
@@ -34,7 +33,8 @@ from shared.mongo import (
 )
 from shared.secrets import secret_box
 from shared.settings import Settings
-from shared.stores import Store, StoreDirectory, WooCommerceConnection, save_store
+from shared.stores.bot_settings import BotSettings, BotSettingsRepository
+from shared.stores.directory import Store, StoreDirectory, WooCommerceConnection, save_store
 from tests.standins.openai_api import OpenAIStandIn, ToolCall
 from tests.support import read_topic
 

@@ -13,7 +13,7 @@ from balas.cli import app
 from shared.knowledge.models import KNOWLEDGE_REVISIONS, Chunk, DocumentStatus, KnowledgeDocument
 from shared.mongo import KNOWLEDGE_CHUNKS, KNOWLEDGE_DOCUMENTS, KNOWLEDGE_GAPS, MESSAGES, Database
 from shared.settings import Settings
-from shared.stores import Store, save_store
+from shared.stores.directory import Store, save_store
 from tests.standins.openai_api import OpenAIStandIn, ToolCall
 
 pytestmark = pytest.mark.slow

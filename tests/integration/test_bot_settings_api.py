@@ -3,7 +3,7 @@
 import pytest
 
 from shared.mongo import Database
-from shared.stores import Store, save_store
+from shared.stores.directory import Store, save_store
 from tests.support import ConsoleApi
 
 pytestmark = pytest.mark.slow

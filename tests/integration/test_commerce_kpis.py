@@ -26,7 +26,7 @@ from shared.mongo import (
     Database,
     Document,
 )
-from shared.stores import Store, save_store
+from shared.stores.directory import Store, save_store
 from shared.woocommerce.payloads import Deletion, OrderSnapshot, Topic, changed_event
 from tests.standins.woocommerce_data import order
 

@@ -10,7 +10,7 @@ from services.enricher.commerce import on_order_changed, on_product_changed
 from services.responder.commerce_tools import CommerceTools
 from shared.events import OrderChanged, ProductChanged
 from shared.mongo import Database
-from shared.stores import Store
+from shared.stores.directory import Store
 from shared.woocommerce.payloads import (
     Deletion,
     OrderSnapshot,

@@ -8,7 +8,7 @@ from shared.events import utcnow
 from shared.mongo import KNOWLEDGE_GAPS, Database
 from shared.secrets import secret_box
 from shared.settings import Settings
-from shared.stores import Store, WooCommerceConnection, save_store
+from shared.stores.directory import Store, WooCommerceConnection, save_store
 from tests.support import ConsoleApi
 
 pytestmark = pytest.mark.slow

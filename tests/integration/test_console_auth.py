@@ -15,7 +15,7 @@ from services.console.app import create_app
 from services.console.auth.users import Role, UserDirectory
 from shared.mongo import CONSOLE_LOGIN_FAILURES, CONSOLE_SESSIONS, Database
 from shared.settings import Settings
-from shared.stores import Store, save_store
+from shared.stores.directory import Store, save_store
 from tests.standins.server import LoopbackServer
 from tests.support import ConsoleApi
 

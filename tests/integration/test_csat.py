@@ -26,7 +26,6 @@ from services.responder.deps import ResponderDeps
 from services.responder.handlers import on_message_received as respond
 from services.responder.repository import ConversationLog
 from services.responder.service import reply_sent
-from shared.bot_settings import BotSettingsRepository
 from shared.csat import survey_id
 from shared.events import ConversationClosed, CsatSurveyDue, MessageReceived, decode_event, utcnow
 from shared.mongo import (
@@ -40,7 +39,8 @@ from shared.mongo import (
 )
 from shared.secrets import secret_box
 from shared.settings import Settings
-from shared.stores import Store, StoreDirectory
+from shared.stores.bot_settings import BotSettingsRepository
+from shared.stores.directory import Store, StoreDirectory
 from tests.standins.twilio_api import TwilioStandIn
 
 pytestmark = pytest.mark.slow

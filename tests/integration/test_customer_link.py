@@ -12,7 +12,7 @@ from services.enricher.commerce import on_customer_changed, on_order_changed
 from services.enricher.handlers import on_message_received
 from shared.events import ConversationEnriched, CustomerChanged, MessageReceived, OrderChanged
 from shared.mongo import CONVERSATION_EVENTS, CONVERSATIONS, Database, Document
-from shared.stores import Store, save_store
+from shared.stores.directory import Store, save_store
 from shared.woocommerce.payloads import (
     CustomerSnapshot,
     Deletion,

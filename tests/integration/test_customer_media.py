@@ -22,13 +22,13 @@ from services.responder.deps import ResponderDeps
 from services.responder.handlers import on_message_received
 from services.responder.media import MediaReader
 from services.responder.repository import ConversationLog
-from shared.bot_settings import BotSettingsRepository
 from shared.events import MessageReceived
 from shared.knowledge.retrieval import Retriever
 from shared.mongo import CONVERSATIONS, MESSAGES, Database
 from shared.secrets import secret_box
 from shared.settings import Settings
-from shared.stores import Store, StoreDirectory, TwilioAccount, save_store
+from shared.stores.bot_settings import BotSettingsRepository
+from shared.stores.directory import Store, StoreDirectory, TwilioAccount, save_store
 from tests.standins.openai_api import OpenAIStandIn
 from tests.standins.twilio_api import TwilioStandIn
 

@@ -10,7 +10,7 @@ from shared.knowledge.library import document_event
 from shared.knowledge.models import KnowledgeDocument, load_active_chunks
 from shared.mongo import KNOWLEDGE_FILES, Database
 from shared.settings import Settings
-from shared.stores import Store, save_store
+from shared.stores.directory import Store, save_store
 from tests.conftest import Infra
 from tests.support import ConsoleApi, read_topic
 

@@ -16,7 +16,7 @@ from services.kpi_aggregator.buckets import day_id
 from services.kpi_aggregator.writer import LlmWriter, RuleWriter
 from shared.mongo import KPI_DAILY, MESSAGES, Database
 from shared.settings import Settings
-from shared.stores import Store, save_store
+from shared.stores.directory import Store, save_store
 from tests.standins.openai_api import OpenAIStandIn
 
 pytestmark = pytest.mark.slow

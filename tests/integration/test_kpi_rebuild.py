@@ -36,7 +36,7 @@ from shared.mongo import (
     Document,
 )
 from shared.settings import Settings
-from shared.stores import Store, save_store
+from shared.stores.directory import Store, save_store
 
 pytestmark = pytest.mark.slow
 

@@ -11,11 +11,11 @@ from services.responder.answering import build_answerer
 from services.responder.deps import ResponderDeps
 from services.responder.handlers import on_message_received
 from services.responder.repository import ConversationLog
-from shared.bot_settings import BotSettingsRepository
 from shared.events import MessageReceived
 from shared.mongo import CONVERSATIONS, KNOWLEDGE_GAPS, MESSAGES, Database
 from shared.settings import Settings
-from shared.stores import Store, StoreDirectory, save_store
+from shared.stores.bot_settings import BotSettingsRepository
+from shared.stores.directory import Store, StoreDirectory, save_store
 
 pytestmark = pytest.mark.slow
 

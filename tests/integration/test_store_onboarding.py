@@ -26,7 +26,7 @@ from shared.logging import configure_logging
 from shared.mongo import STORES, Database
 from shared.secrets import secret_box
 from shared.settings import Settings
-from shared.stores import PluginToken, Store, StoreDirectory, WordPressConnection
+from shared.stores.directory import PluginToken, Store, StoreDirectory, WordPressConnection
 from shared.woocommerce.api import WEBHOOK_TOPICS
 from tests.conftest import Infra
 from tests.standins.server import LoopbackServer

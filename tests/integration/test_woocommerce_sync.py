@@ -21,7 +21,7 @@ from shared.events import OrderChanged, decode_event, utcnow, woocommerce_event_
 from shared.leases import Lease, LeaseHeld
 from shared.secrets import secret_box
 from shared.settings import Settings
-from shared.stores import Store, WooCommerceConnection, save_store
+from shared.stores.directory import Store, WooCommerceConnection, save_store
 from shared.woocommerce.api import WEBHOOK_TOPICS, WooCommerceApi, WooCommerceUnreachable
 from shared.woocommerce.payloads import (
     Deletion,

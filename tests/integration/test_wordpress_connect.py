@@ -24,7 +24,7 @@ from balas.cli import app
 from services.console.auth.users import Role
 from shared.mongo import STORES, Database
 from shared.settings import Settings
-from shared.stores import Store, save_store
+from shared.stores.directory import Store, save_store
 from tests.support import ConsoleApi
 
 pytestmark = pytest.mark.slow

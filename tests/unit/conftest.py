@@ -18,7 +18,7 @@ from shared.events import (
     ReplySent,
     event_id_for,
 )
-from shared.stores import Store
+from shared.stores.directory import Store
 
 STORE_ID = "toko-batik"
 STORE_NUMBER = "+14155238886"

@@ -3,7 +3,7 @@
 import pytest
 
 from shared.phones import normalise, store_country
-from shared.stores import Store
+from shared.stores.directory import Store
 
 
 @pytest.mark.parametrize(

@@ -11,8 +11,8 @@ from services.responder.guardrails import (
     strip_foreign_links,
 )
 from services.responder.prompting import build_prompt
-from shared.bot_settings import default_settings
-from shared.stores import Store
+from shared.stores.bot_settings import default_settings
+from shared.stores.directory import Store
 
 CUSTOMER = "+6281234567890"
 

@@ -12,7 +12,8 @@ from services.responder.handover import (
     ungrounded_streak,
 )
 from services.responder.wording import detect_language, hand_over_text
-from shared.bot_settings import (
+from shared.events import HandOverReason
+from shared.stores.bot_settings import (
     DEFAULT_FALLBACK_REPLY,
     BotSettings,
     BusinessHours,
@@ -21,8 +22,7 @@ from shared.bot_settings import (
     OpeningPeriod,
     default_settings,
 )
-from shared.events import HandOverReason
-from shared.stores import Store
+from shared.stores.directory import Store
 
 # Monday 6 May 2024
 MONDAY_0300_UTC = datetime(2024, 5, 6, 3, 0, tzinfo=UTC)  # 10:00 in Jakarta

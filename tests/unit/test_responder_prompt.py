@@ -13,9 +13,9 @@ from services.responder.answering import (
 )
 from services.responder.commerce_tools import ToolResult
 from services.responder.prompting import build_prompt, safe_profile_name
-from shared.bot_settings import BotSettings, Language, Tone, default_settings
 from shared.knowledge.retrieval import Passage
-from shared.stores import Store
+from shared.stores.bot_settings import BotSettings, Language, Tone, default_settings
+from shared.stores.directory import Store
 
 T0 = datetime(2024, 5, 6, 10, 15, tzinfo=UTC)
 

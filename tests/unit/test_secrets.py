@@ -1,7 +1,7 @@
 import pytest
 
 from shared.secrets import EncryptedSecret, SecretBox, SecretsError, generate_key
-from shared.stores import Store, WooCommerceConnection
+from shared.stores.directory import Store, WooCommerceConnection
 
 PLAINTEXT = "cs_0123456789abcdef0123456789abcdef01234567"
 

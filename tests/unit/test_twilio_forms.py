@@ -9,7 +9,7 @@ from services.ingest.twilio_forms import (
     parse_status,
 )
 from shared.events import DeliveryStatus, Media
-from shared.stores import Store
+from shared.stores.directory import Store
 
 MESSAGE_SID = "SM0123456789abcdef0123456789ABCDEF"
 OTHER_SID = "SMfedcba9876543210fedcba9876543210"

@@ -8,7 +8,7 @@ from pydantic import ValidationError
 
 from services.console.reply_library import ReplyLibrary
 from services.console.validation_text import localized
-from shared.bot_settings import BotSettings
+from shared.stores.bot_settings import BotSettings
 
 
 def _errors(model: Any, data: dict[str, Any]) -> dict[tuple[Any, ...], dict[str, Any]]:

@@ -17,7 +17,7 @@ from services.console.auth.csrf import carries_token
 from services.console.auth.signin import SignedIn, signed_in
 from services.console.auth.users import User
 from services.console.deps import Context
-from shared.stores import Store, StoreDirectory
+from shared.stores.directory import Store, StoreDirectory
 
 
 class LoginRequired(Exception):

@@ -34,7 +34,7 @@ from services.kpi_aggregator.insights import Insights
 from services.kpi_aggregator.reports import FORECAST_METRICS, store_forecast, store_insights
 from services.kpi_aggregator.writer import InsightsWriter, build_writer
 from services.kpi_aggregator.zones import zone_named
-from shared.stores import Store
+from shared.stores.directory import Store
 
 router = APIRouter(prefix="/stores/{store_id}/dashboard", tags=["pages"])
 

@@ -36,7 +36,7 @@ from services.console.pages.inbox_views import clock, day_label, list_time, mess
 from services.console.pages.templating import render_page, render_partial
 from services.console.reply_library import load_library
 from shared.mongo import Document
-from shared.stores import Store
+from shared.stores.directory import Store
 
 router = APIRouter(include_in_schema=False)
 

@@ -25,7 +25,7 @@ from shared.knowledge.library import (
     list_documents,
 )
 from shared.knowledge.models import DocumentStatus, KnowledgeDocument
-from shared.stores import Store
+from shared.stores.directory import Store
 
 router = APIRouter(prefix="/stores/{store_id}/knowledge", tags=["pages"])
 

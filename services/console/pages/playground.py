@@ -18,8 +18,8 @@ from services.console.deps import Context
 from services.console.i18n import request_lang, t
 from services.console.pages.templating import render_page
 from services.responder.answering import Answerer, Question, build_answerer
-from shared.bot_settings import BotSettingsRepository
 from shared.events import Citation, utcnow
+from shared.stores.bot_settings import BotSettingsRepository
 
 router = APIRouter(prefix="/stores/{store_id}/playground", tags=["pages"])
 

@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse
 from services.console.auth.deps import CurrentUser, StoreAccess
 from services.console.deps import Context
 from services.console.pages.templating import render_page
-from shared.bot_settings import WEEKDAYS, BotSettingsRepository, Language, Tone
+from shared.stores.bot_settings import WEEKDAYS, BotSettingsRepository, Language, Tone
 
 router = APIRouter(prefix="/stores/{store_id}/settings", tags=["pages"])
 

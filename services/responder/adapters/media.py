@@ -15,8 +15,8 @@ import httpx
 
 from shared.secrets import SecretBox
 from shared.settings import Settings
-from shared.stores import StoreDirectory
-from shared.twilio_accounts import credentials_for
+from shared.stores.directory import StoreDirectory
+from shared.stores.twilio_accounts import credentials_for
 
 TWILIO_API = "https://api.twilio.com"
 MAX_REDIRECTS = 3

@@ -19,8 +19,8 @@ from twilio.rest import Client
 from services.responder.metrics import TWILIO_ERRORS
 from shared.secrets import SecretBox
 from shared.settings import Settings
-from shared.stores import StoreDirectory
-from shared.twilio_accounts import TwilioCredentials, credentials_for
+from shared.stores.directory import StoreDirectory
+from shared.stores.twilio_accounts import TwilioCredentials, credentials_for
 
 WHATSAPP = "whatsapp:"
 SENDING_THREADS = 32

@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 from shared.mongo import STORES, Database
 from shared.secrets import EncryptedSecret
 
-# The store's bot defaults until its owner saves bot settings (shared/bot_settings.py).
+# The store's bot defaults until its owner saves bot settings (shared/stores/bot_settings.py).
 DEFAULT_SYSTEM_PROMPT = (
     "You are the friendly customer-service assistant of {store_name}, an online shop. "
     "Answer briefly and politely in the customer's language (Indonesian or English). "
@@ -40,7 +40,7 @@ class TwilioAccount(BaseModel):
 
 class PluginToken(BaseModel):
     """The store's WordPress plugin token, as a SHA-256 hex digest: the token itself is shown
-    once when made (shared/plugin_tokens.py) and never stored."""
+    once when made (shared/stores/plugin_tokens.py) and never stored."""
 
     sha256: str
     created_at: datetime
@@ -61,7 +61,7 @@ class Store(BaseModel):
     timezone: str = "Asia/Jakarta"
     currency: str = "IDR"  # ISO 4217
     default_country: str = "ID"  # ISO 3166-1 alpha-2: customers' numbers written without +
-    # The bot's defaults until bot settings are saved (shared/bot_settings.py: default_settings).
+    # The bot's defaults until bot settings are saved (bot_settings.default_settings).
     system_prompt: str = DEFAULT_SYSTEM_PROMPT
     fallback_reply: str = DEFAULT_FALLBACK_REPLY
     woocommerce: WooCommerceConnection | None = None

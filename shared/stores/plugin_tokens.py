@@ -12,7 +12,7 @@ import secrets
 
 from shared.events import utcnow
 from shared.mongo import STORES, Database
-from shared.stores import PluginToken, Store
+from shared.stores.directory import PluginToken, Store
 
 PREFIX = "balas_wp_"  # recognisable in a leaked config file or a secret scanner
 # Compared against when a store has no token, so that case takes the same time as a wrong one.

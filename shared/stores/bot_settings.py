@@ -24,7 +24,7 @@ from pymongo.errors import DuplicateKeyError
 
 from shared.events import utcnow
 from shared.mongo import BOT_SETTINGS, BOT_SETTINGS_HISTORY, Database, Session, in_transaction
-from shared.stores import DEFAULT_FALLBACK_REPLY, DEFAULT_SYSTEM_PROMPT, Store
+from shared.stores.directory import DEFAULT_FALLBACK_REPLY, DEFAULT_SYSTEM_PROMPT, Store
 
 DEFAULT_POLICY_KEYWORDS = ("pengacara", "lawyer", "somasi", "polisi", "police", "ylki")
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from shared.secrets import SecretBox
 from shared.settings import Settings
-from shared.stores import Store
+from shared.stores.directory import Store
 
 
 @dataclass(frozen=True)
