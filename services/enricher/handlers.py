@@ -32,7 +32,8 @@ from services.enricher.conversation import (
 from services.enricher.customers import commerce_view
 from services.enricher.metrics import CONVERSATIONS_REOPENED
 from services.enricher.summary import ExtractiveSummariser, Summariser, Summary
-from shared import csat
+from shared.conversations import csat
+from shared.conversations.messages import inbound_message_document
 from shared.events import (
     ConversationEvent,
     ConversationOutcome,
@@ -42,7 +43,6 @@ from shared.events import (
     ReplySent,
     event_id_for,
 )
-from shared.messages import inbound_message_document
 from shared.mongo import (
     CONVERSATIONS,
     MESSAGES,

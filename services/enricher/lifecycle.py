@@ -28,7 +28,7 @@ from services.enricher.conversation import (
     survey_due,
 )
 from services.enricher.metrics import CONVERSATIONS_CLOSED
-from shared.csat import SURVEY_WINDOW
+from shared.conversations.csat import SURVEY_WINDOW
 from shared.events import (
     ConversationClosed,
     ConversationOutcome,

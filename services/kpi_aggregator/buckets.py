@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from bson import Decimal128
 
+from shared.conversations.service_window import SERVICE_WINDOW
 from shared.events import (
     Author,
     ConversationClosed,
@@ -28,7 +29,6 @@ from shared.events import (
     MessageReceived,
     ReplySent,
 )
-from shared.service_window import SERVICE_WINDOW
 
 # Upper bounds (seconds) of the first-response histogram; one more slot holds the rest.
 FIRST_RESPONSE_BOUNDS: tuple[float, ...] = (5, 15, 30, 60, 120, 300, 600, 1800, 3600, 14400)

@@ -20,6 +20,7 @@ from services.responder.repository import (
     ReplyState,
     human_owns,
 )
+from shared.conversations.service_window import OUTSIDE_WINDOW, last_customer_message, within_window
 from shared.events import AgentCommandIssued, Author, utcnow
 from shared.mongo import (
     CONVERSATIONS,
@@ -31,7 +32,6 @@ from shared.mongo import (
     claim_new,
     in_transaction,
 )
-from shared.service_window import OUTSIDE_WINDOW, last_customer_message, within_window
 
 RELEASED = {"taken_over_by": None, "handed_over_at": None, "hand_over_reason": None}
 

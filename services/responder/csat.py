@@ -1,8 +1,8 @@
 """CSAT surveys on WhatsApp: the question when a session is done, the rating when it comes back.
 
 Each survey is one document in `csat_surveys` whose `_id` names the session
-(`shared.csat.survey_id`); inserting it is the send intent, like a reply's, so a survey goes out
-at most once per session (a retry after a crash asks Twilio what happened instead of sending
+(`shared.conversations.csat.survey_id`); inserting it is the send intent, like a reply's, so a
+survey goes out at most once per session (a retry after a crash asks Twilio what happened instead of sending
 again). The thanks after a rating is sent once the same way, from fields of the same document.
 A rating never reaches the LLM: `answer` takes the message before anything else does.
 """
@@ -17,7 +17,7 @@ from pymongo.errors import DuplicateKeyError
 from services.responder.adapters.twilio_sender import TwilioRefused
 from services.responder.deps import ResponderDeps
 from services.responder.metrics import CSAT_SURVEYS
-from shared import csat
+from shared.conversations import csat
 from shared.events import (
     CsatRecorded,
     CsatSurveyDue,

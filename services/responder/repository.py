@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pymongo import DESCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
+from shared.conversations.messages import inbound_message_document
 from shared.events import (
     Author,
     Citation,
@@ -23,7 +24,6 @@ from shared.events import (
     MessageReceived,
     utcnow,
 )
-from shared.messages import inbound_message_document
 from shared.mongo import CONVERSATIONS, KNOWLEDGE_GAPS, MESSAGES, Database
 
 GROUP = "responder"  # the consumer group, and the prefix of its claims in processed_events

@@ -13,8 +13,8 @@ from aiokafka import AIOKafkaConsumer
 from playwright.async_api import Page, expect
 
 from shared import kafka
+from shared.conversations.messages import inbound_message_document
 from shared.events import AgentCommandIssued, MessageReceived, event_id_for
-from shared.messages import inbound_message_document
 from shared.mongo import CONVERSATIONS, MESSAGES, REPLY_LIBRARY, Database
 from shared.settings import Settings
 from shared.topics import AGENT_COMMANDS

@@ -26,7 +26,7 @@ from services.responder.deps import ResponderDeps
 from services.responder.handlers import on_message_received as respond
 from services.responder.repository import ConversationLog
 from services.responder.service import reply_sent
-from shared.csat import survey_id
+from shared.conversations.csat import survey_id
 from shared.events import ConversationClosed, CsatSurveyDue, MessageReceived, decode_event, utcnow
 from shared.mongo import (
     CONVERSATION_EVENTS,

@@ -6,7 +6,7 @@ import pytest
 
 from services.enricher.conversation import Turn, survey_due
 from services.kpi_aggregator import buckets, facts
-from shared.csat import SURVEY_WINDOW, parse_rating, question, survey_id
+from shared.conversations.csat import SURVEY_WINDOW, parse_rating, question, survey_id
 from shared.events import (
     ConversationClosed,
     ConversationOutcome,

@@ -1,0 +1,1 @@
+"""Conversations: stored messages, CSAT surveys, the service window."""
