@@ -2,9 +2,10 @@
 
 Each survey is one document in `csat_surveys` whose `_id` names the session
 (`shared.conversations.csat.survey_id`); inserting it is the send intent, like a reply's, so a
-survey goes out at most once per session (a retry after a crash asks Twilio what happened instead of sending
-again). The thanks after a rating is sent once the same way, from fields of the same document.
-A rating never reaches the LLM: `answer` takes the message before anything else does.
+survey goes out at most once per session (a retry after a crash asks Twilio what happened
+instead of sending again). The thanks after a rating is sent once the same way, from fields of
+the same document. A rating never reaches the LLM: `answer` takes the message before anything
+else does.
 """
 
 from datetime import datetime, timedelta
