@@ -56,7 +56,7 @@ def kpi_show(
 def _kpi_table(
     period: str, rows: list[dict[str, Any]], label: Callable[[dict[str, Any]], str], store: str
 ) -> Table:
-    from services.kpi_aggregator.buckets import percentile
+    from shared.kpis.keys import percentile
 
     table = Table(
         period,

@@ -45,9 +45,7 @@ BOT_SETTINGS = "bot_settings"  # per store, `version` grows on every save
 BOT_SETTINGS_HISTORY = "bot_settings_history"  # every saved version, `_id` "store:version"
 KNOWLEDGE_GAPS = "knowledge_gaps"  # questions the bot could not ground: store_id, question,
 # conversation_id, created_at (written by the responder, grouped by the console)
-CSAT_SURVEYS = (
-    "csat_surveys"  # one per session: its send and rating
-)
+CSAT_SURVEYS = "csat_surveys"  # one per session: its send and rating
 KPI_CUSTOMERS = "kpi_customers"  # per store and customer hash: first message (`first_at`)
 CONSOLE_USERS = "console_users"  # console accounts: email (unique), argon2id hash, role, store_ids
 CONSOLE_SESSIONS = "console_sessions"  # `_id` = SHA-256 of the cookie's session id, expires_at

@@ -2,7 +2,7 @@
 
 Everything is computed as docs/kpis.md defines it: sums of the `kpi_daily` buckets of the range
 (the store's local dates), rates as ratios of sums, first-response percentiles from the summed
-histograms (`buckets.percentile`), the volume chart per local hour (one local day: the UTC hour
+histograms (`keys.percentile`), the volume chart per local hour (one local day: the UTC hour
 buckets of that day) or per local date. Labels (intents, sentiments) come from the labelled
 customer messages of the range, the split of first responses by who answered from the fact
 table's closed sessions. Nothing is estimated: a figure without data is None.
@@ -19,10 +19,10 @@ from zoneinfo import ZoneInfo
 from bson import Decimal128
 from pydantic import BaseModel
 
-from services.kpi_aggregator.buckets import FIRST_RESPONSE_BOUNDS, OVERFLOW, percentile
 from services.kpi_aggregator.repository import label_counts_between
 from services.kpi_aggregator.zones import zone_named
 from shared.events import ConversationOutcome, HandOverReason
+from shared.kpis.keys import FIRST_RESPONSE_BOUNDS, OVERFLOW, percentile
 from shared.mongo import CONVERSATION_FACTS, KPI_DAILY, KPI_HOURLY, Database, Document
 from shared.stores.directory import Store
 

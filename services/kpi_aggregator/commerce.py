@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 from pymongo import DeleteOne, ReplaceOne, UpdateOne
 
-from services.kpi_aggregator.buckets import Increments, customer_hash, hour_start, local_date
+from services.kpi_aggregator.buckets import Increments
 from services.kpi_aggregator.facts import customer_number
 from services.kpi_aggregator.orders import (
     Conversion,
@@ -41,6 +41,7 @@ from services.kpi_aggregator.orders import (
 from services.kpi_aggregator.zones import UTC_ZONE
 from shared.events import Event, MessageReceived, OrderChanged, ReplySent
 from shared.identity import conversation_id
+from shared.kpis.keys import customer_hash, hour_start, local_date
 from shared.mongo import (
     CONVERSATION_FACT_EVENTS,
     KPI_CONVERSIONS,

@@ -6,9 +6,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from pymongo import ReplaceOne, UpdateOne
 
 from services.kpi_aggregator import facts
-from services.kpi_aggregator.buckets import customer_hash
 from services.kpi_aggregator.zones import StoreZones
 from shared.events import Event
+from shared.kpis.keys import customer_hash
 from shared.mongo import (
     CONVERSATION_FACT_EVENTS,
     CONVERSATION_FACTS,

@@ -15,7 +15,6 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from services.kpi_aggregator.buckets import customer_hash
 from shared.events import (
     ConversationClosed,
     ConversationEnriched,
@@ -25,6 +24,7 @@ from shared.events import (
     MessageReceived,
     ReplySent,
 )
+from shared.kpis.keys import customer_hash
 from shared.mongo import Document
 
 # Columns of the CSV export, in order.

@@ -12,6 +12,7 @@ from services.kpi_aggregator.fact_table import record_stamps, refresh_rows
 from services.kpi_aggregator.orders import OrderFact
 from services.kpi_aggregator.zones import UTC_ZONE, StoreZones
 from shared.events import Event, MessageReceived
+from shared.kpis import keys
 from shared.mongo import (
     KPI_CUSTOMER_DAYS,
     KPI_CUSTOMER_HOURS,
@@ -97,7 +98,7 @@ async def record_first_seen(
     earliest: dict[tuple[str, str], datetime] = {}
     for event in events:
         if isinstance(event, MessageReceived):
-            key = (event.store_id, buckets.customer_hash(event.customer_number))
+            key = (event.store_id, keys.customer_hash(event.customer_number))
             earliest[key] = min(earliest.get(key, event.occurred_at), event.occurred_at)
     if not earliest:
         return {}
@@ -130,7 +131,7 @@ async def write_increments(
     """One bulk write per collection: `$inc` on upserted hour and day buckets."""
     hourly = [
         UpdateOne(
-            {"_id": buckets.bucket_id(store_id, hour)},
+            {"_id": keys.bucket_id(store_id, hour)},
             {"$inc": buckets.stored_amounts(counts), "$setOnInsert": hour_identity(store_id, hour)},
             upsert=True,
         )
@@ -138,7 +139,7 @@ async def write_increments(
     ]
     daily = [
         UpdateOne(
-            {"_id": buckets.day_id(store_id, day)},
+            {"_id": keys.day_id(store_id, day)},
             {
                 "$inc": buckets.stored_amounts(counts),
                 "$setOnInsert": day_identity(store_id, day, zone_of),

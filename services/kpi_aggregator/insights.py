@@ -15,8 +15,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from services.kpi_aggregator.buckets import percentile
 from services.kpi_aggregator.insight_wording import WORDINGS, Language, Period, Wording
+from shared.kpis.keys import percentile
 
 # A count (messages, replies, hand-overs, failures, an intent's messages) changed notably when
 # it moved by at least COUNT_MIN_CHANGE and by at least COUNT_MIN_PERCENT of the earlier value

@@ -4,11 +4,7 @@ from collections.abc import Iterable
 
 from prometheus_client import Counter, Histogram
 
-from services.kpi_aggregator.buckets import (
-    FIRST_RESPONSE_BOUNDS,
-    CustomerHour,
-    human_first_response_seconds,
-)
+from services.kpi_aggregator.buckets import CustomerHour, human_first_response_seconds
 from services.kpi_aggregator.orders import Amount, OrderFact
 from shared.events import (
     ConversationClosed,
@@ -20,6 +16,7 @@ from shared.events import (
     MessageReceived,
     ReplySent,
 )
+from shared.kpis.keys import FIRST_RESPONSE_BOUNDS
 
 INBOUND = Counter("balas_kpi_inbound_messages_total", "Customer messages.", ["store"])
 OUTBOUND = Counter(

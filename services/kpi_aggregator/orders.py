@@ -23,9 +23,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.kpi_aggregator.buckets import bucket_id, customer_hash, day_id, hour_start, local_date
 from shared.events import OrderChanged
 from shared.identity import conversation_id
+from shared.kpis.keys import bucket_id, customer_hash, day_id, hour_start, local_date
 from shared.mongo import Document
 from shared.phones import normalise
 

@@ -57,6 +57,7 @@ from services.kpi_aggregator.zones import StoreZones
 from shared import kafka, topics
 from shared.consumer import PermanentError, decode
 from shared.events import Event, OrderChanged
+from shared.kpis import keys
 from shared.mongo import (
     KPI_CUSTOMER_DAYS,
     KPI_CUSTOMER_HOURS,
@@ -104,13 +105,13 @@ class DateRange:
 
     @property
     def first_hour(self) -> datetime:
-        return buckets.hour_start(self.start)
+        return keys.hour_start(self.start)
 
     @property
     def end_hour(self) -> datetime:
         """The first hour after the range; hour buckets cut by a half-hour zone's midnight
         belong to the range, so rebuilt hours always hold all of their events."""
-        floor = buckets.hour_start(self.end)
+        floor = keys.hour_start(self.end)
         return floor if floor == self.end else floor + timedelta(hours=1)
 
     def has_hour(self, hour: datetime) -> bool:
@@ -121,8 +122,8 @@ class DateRange:
 
     def touches(self, event: Event) -> bool:
         return any(
-            self.has_hour(buckets.hour_start(moment))
-            or self.has_day(buckets.local_date(moment, self.zone))
+            self.has_hour(keys.hour_start(moment))
+            or self.has_day(keys.local_date(moment, self.zone))
             for moment, _, _ in buckets.facts(event)
         )
 
@@ -198,8 +199,7 @@ def _conversations_since(span: DateRange, records: dict[str, OrderRecord]) -> da
 def _record_in_range(record: OrderRecord, span: DateRange) -> bool:
     moments = [moment for moment, _, _ in order_facts(record)]
     return any(
-        span.has_hour(buckets.hour_start(moment))
-        or span.has_day(buckets.local_date(moment, span.zone))
+        span.has_hour(keys.hour_start(moment)) or span.has_day(keys.local_date(moment, span.zone))
         for moment in moments
     )
 
@@ -215,8 +215,8 @@ def record_increments(records: Iterable[OrderRecord], zone: ZoneInfo) -> buckets
     claims: dict[str, Conversion] = {}
     for record in records:
         for moment, name, amount in order_facts(record):
-            counted.add_hour((record.store_id, buckets.hour_start(moment)), name, amount)
-            counted.add_day((record.store_id, buckets.local_date(moment, zone)), name, amount)
+            counted.add_hour((record.store_id, keys.hour_start(moment)), name, amount)
+            counted.add_day((record.store_id, keys.local_date(moment, zone)), name, amount)
         claims.update(conversions(record, zone))
     for claim in claims.values():
         count_claim(claim_document(claim), 1, counted)
@@ -302,11 +302,11 @@ async def _replace(
         session=session,
     )
     hourly = [
-        {"_id": buckets.bucket_id(store, hour), **hour_identity(store, hour), **nested(counts)}
+        {"_id": keys.bucket_id(store, hour), **hour_identity(store, hour), **nested(counts)}
         for (store, hour), counts in in_range.hourly.items()
     ]
     daily = [
-        {"_id": buckets.day_id(store, day), **day_identity(store, day, zones), **nested(counts)}
+        {"_id": keys.day_id(store, day), **day_identity(store, day, zones), **nested(counts)}
         for (store, day), counts in in_range.daily.items()
     ]
     if hourly:
@@ -346,8 +346,8 @@ async def _settle_orders(
         desired = order_facts(record)
         old = [fact.as_fact() for fact in before.counted] if before else []
         for moment, name, amount in difference(old, desired):
-            change.add_hour((record.store_id, buckets.hour_start(moment)), name, amount)
-            change.add_day((record.store_id, buckets.local_date(moment, span.zone)), name, amount)
+            change.add_hour((record.store_id, keys.hour_start(moment)), name, amount)
+            change.add_day((record.store_id, keys.local_date(moment, span.zone)), name, amount)
         converts = conversions(record, span.zone)
         wanted.update(converts)
         for claim_id in converts:

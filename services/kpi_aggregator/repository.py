@@ -5,8 +5,8 @@ from zoneinfo import ZoneInfo
 
 from bson import Decimal128
 
-from services.kpi_aggregator.buckets import day_id
 from services.kpi_aggregator.insights import LabelCounts
+from shared.kpis.keys import day_id
 from shared.mongo import KPI_DAILY, MESSAGES, Database, Document
 
 

@@ -15,10 +15,10 @@ from bson import Decimal128
 from playwright.async_api import Page, expect
 
 from services.enricher.knowledge import on_knowledge_document_changed
-from services.kpi_aggregator.buckets import day_id
 from shared import kafka, topics
 from shared.consumer import KeyedConsumer, RetryPolicy
 from shared.events import KnowledgeDocumentChanged
+from shared.kpis.keys import day_id
 from shared.mongo import BOT_SETTINGS, KNOWLEDGE_GAPS, KPI_DAILY
 from tests.browser.conftest import Console, SignIn, StoreAccount
 

@@ -26,8 +26,8 @@ from PIL import Image
 from playwright.async_api import Browser, FilePayload, Page, expect
 
 from balas.simulate import inbound_message_form
-from services.kpi_aggregator.buckets import day_id
 from shared import mongo
+from shared.kpis.keys import day_id
 from shared.stores.directory import Store, save_store
 from tests.browser_support import desktop_context, phone_context, sign_in, sticking_out
 from tests.e2e.conftest import RunningSystem, Webhooks

@@ -16,7 +16,6 @@ from services.enricher.classification.offline import OfflineClassifier
 from services.enricher.conversation import LifecyclePolicy
 from services.enricher.lifecycle import close_idle
 from services.ingest.twilio_forms import message_received, parse_inbound
-from services.kpi_aggregator.buckets import bucket_id, hour_start, quantized_seconds
 from services.kpi_aggregator.handlers import on_events
 from services.responder import service
 from services.responder.adapters.twilio_sender import TwilioSenders
@@ -34,6 +33,7 @@ from shared.events import (
     ReplySent,
     agent_command_event_id,
 )
+from shared.kpis.keys import bucket_id, hour_start, quantized_seconds
 from shared.mongo import CONVERSATION_EVENTS, CONVERSATIONS, KPI_HOURLY, MESSAGES, Database
 from shared.secrets import secret_box
 from shared.settings import Settings

@@ -11,8 +11,8 @@ import pytest
 from bson import Decimal128
 
 from services.console.auth.users import Role
-from services.kpi_aggregator.buckets import bucket_id, day_id
 from shared.knowledge.models import KNOWLEDGE_DOCUMENTS
+from shared.kpis.keys import bucket_id, day_id
 from shared.mongo import KNOWLEDGE_GAPS, KPI_DAILY, KPI_HOURLY, Database
 from tests.support import ConsoleApi
 

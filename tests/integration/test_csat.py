@@ -17,7 +17,6 @@ from services.enricher.handlers import on_message_received as enrich_message
 from services.enricher.handlers import on_reply_sent as enrich_reply
 from services.enricher.lifecycle import close_idle, request_surveys
 from services.ingest.twilio_forms import message_received, parse_inbound
-from services.kpi_aggregator.buckets import bucket_id, hour_start
 from services.kpi_aggregator.handlers import on_events
 from services.responder import csat
 from services.responder.adapters.twilio_sender import TwilioSenders
@@ -28,6 +27,7 @@ from services.responder.repository import ConversationLog
 from services.responder.service import reply_sent
 from shared.conversations.csat import survey_id
 from shared.events import ConversationClosed, CsatSurveyDue, MessageReceived, decode_event, utcnow
+from shared.kpis.keys import bucket_id, hour_start
 from shared.mongo import (
     CONVERSATION_EVENTS,
     CONVERSATION_FACTS,

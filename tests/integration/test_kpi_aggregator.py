@@ -6,7 +6,6 @@ from typing import Any
 
 import pytest
 
-from services.kpi_aggregator.buckets import bucket_id
 from services.kpi_aggregator.handlers import on_events
 from shared.events import (
     DeliveryStatus,
@@ -15,6 +14,7 @@ from shared.events import (
     ReplySent,
     event_id_for,
 )
+from shared.kpis.keys import bucket_id
 from shared.mongo import KPI_HOURLY, Database, Document
 
 pytestmark = pytest.mark.slow

@@ -5,19 +5,12 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from services.kpi_aggregator.buckets import (
-    SECONDS_RESOLUTION,
     CustomerDay,
     CustomerHour,
-    bucket_id,
     customer_days,
     customer_hours,
-    day_id,
     facts,
-    histogram_slot,
-    hour_start,
     increments,
-    percentile,
-    quantized_seconds,
 )
 from services.kpi_aggregator.rebuild import DateRange, nested
 from services.kpi_aggregator.zones import zone_named
@@ -30,6 +23,15 @@ from shared.events import (
     HandOverReason,
     MessageReceived,
     ReplySent,
+)
+from shared.kpis.keys import (
+    SECONDS_RESOLUTION,
+    bucket_id,
+    day_id,
+    histogram_slot,
+    hour_start,
+    percentile,
+    quantized_seconds,
 )
 
 STORE = "toko-batik"  # the store of the unit tier's builders

@@ -7,7 +7,6 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from services.kpi_aggregator.buckets import customer_hash
 from services.kpi_aggregator.orders import (
     OrderRecord,
     attribute,
@@ -18,6 +17,7 @@ from services.kpi_aggregator.orders import (
     replay,
 )
 from shared.events import OrderChanged, woocommerce_event_id
+from shared.kpis.keys import customer_hash
 
 STORE = "toko"
 BUDI = "+6281234567890"
