@@ -103,9 +103,9 @@ def kpi_insights(
     ] = None,
 ) -> None:
     """Explain what changed day over day and week over week (LLM-written when configured)."""
-    from services.kpi_aggregator.insight_wording import Language
-    from services.kpi_aggregator.reports import store_insights
-    from services.kpi_aggregator.writer import build_writer
+    from shared.kpis.insight_wording import Language
+    from shared.kpis.reports import store_insights
+    from shared.kpis.writer import build_writer
 
     chosen = parse_date(day, "--date") if day else None
     writer = build_writer(cli_settings())
@@ -150,7 +150,7 @@ def kpi_forecast(
     ] = False,
 ) -> None:
     """Forecast a daily KPI with an 80% and 95% band (Holt-Winters with weekly seasonality)."""
-    from services.kpi_aggregator.reports import UnknownMetric, store_forecast
+    from shared.kpis.reports import UnknownMetric, store_forecast
 
     try:
         report = with_db(lambda db: store_forecast(db, store, metric, days, backtest))
@@ -255,7 +255,7 @@ def kpi_facts(
 
 async def facts_csv(db: mongo.Database, store: str, first: date, last: date) -> str:
     """The CSV of a store's conversation facts closed on local dates first..last."""
-    from services.kpi_aggregator.fact_table import facts_between
-    from services.kpi_aggregator.facts import csv_text
+    from shared.kpis.facts import csv_text
+    from shared.kpis.repository import facts_between
 
     return csv_text(await facts_between(db, store, first, last))

@@ -10,17 +10,17 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import Response
 
-from services.kpi_aggregator.fact_table import facts_between
-from services.kpi_aggregator.facts import csv_text
-from services.kpi_aggregator.insight_wording import Language
-from services.kpi_aggregator.insights import Insights
-from services.kpi_aggregator.reports import (
+from shared.kpis.facts import csv_text
+from shared.kpis.insight_wording import Language
+from shared.kpis.insights import Insights
+from shared.kpis.reports import (
     ForecastReport,
     UnknownMetric,
     store_forecast,
     store_insights,
 )
-from services.kpi_aggregator.writer import InsightsWriter, build_writer
+from shared.kpis.repository import facts_between
+from shared.kpis.writer import InsightsWriter, build_writer
 from shared.mongo import Database
 from shared.runtime import Runtime
 

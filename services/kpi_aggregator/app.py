@@ -8,9 +8,9 @@ from functools import partial
 
 from services.kpi_aggregator.api import routes
 from services.kpi_aggregator.handlers import GROUP, on_events
-from services.kpi_aggregator.zones import StoreZones
 from shared import topics
 from shared.consumer import BatchConsumer
+from shared.kpis.zones import StoreZones
 from shared.runtime import Consumer, Runtime, run_worker
 
 METRICS_PORT = 9103

@@ -25,7 +25,6 @@ from zoneinfo import ZoneInfo
 from pymongo import DeleteOne, ReplaceOne, UpdateOne
 
 from services.kpi_aggregator.buckets import Increments
-from services.kpi_aggregator.facts import customer_number
 from services.kpi_aggregator.orders import (
     Conversion,
     OrderFact,
@@ -38,10 +37,11 @@ from services.kpi_aggregator.orders import (
     order_facts,
     order_key,
 )
-from services.kpi_aggregator.zones import UTC_ZONE
 from shared.events import Event, MessageReceived, OrderChanged, ReplySent
 from shared.identity import conversation_id
+from shared.kpis.facts import customer_number
 from shared.kpis.keys import customer_hash, hour_start, local_date
+from shared.kpis.zones import UTC_ZONE
 from shared.mongo import (
     CONVERSATION_FACT_EVENTS,
     KPI_CONVERSIONS,

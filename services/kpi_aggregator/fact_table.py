@@ -1,13 +1,13 @@
-"""The `conversation_facts` table in MongoDB: stamps recorded, rows recomputed, rows read."""
+"""The `conversation_facts` table in MongoDB: stamps recorded, rows recomputed (the readers
+are in shared/kpis/repository.py)."""
 
 from collections.abc import Iterable, Sequence
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime
 
 from pymongo import ReplaceOne, UpdateOne
 
-from services.kpi_aggregator import facts
-from services.kpi_aggregator.zones import StoreZones
 from shared.events import Event
+from shared.kpis import facts
 from shared.kpis.keys import customer_hash
 from shared.mongo import (
     CONVERSATION_FACT_EVENTS,
@@ -92,20 +92,6 @@ async def _orders_of(
     hashed = customer_hash(facts.customer_number(conversation_id))
     query = {"store_id": store_id, "customer_hash": hashed, "handler": {"$ne": None}}
     return await db[KPI_ORDERS].find(query, session=session).to_list()
-
-
-async def facts_between(db: Database, store_id: str, first: date, last: date) -> list[Document]:
-    """The store's rows of sessions closed on local dates first..last (its timezone), oldest
-    close first."""
-    zone = await StoreZones(db).zone(store_id)
-    start = datetime.combine(first, time(), zone).astimezone(UTC)
-    end = datetime.combine(last + timedelta(days=1), time(), zone).astimezone(UTC)
-    cursor = (
-        db[CONVERSATION_FACTS]
-        .find({"store_id": store_id, "closed_at": {"$gte": start, "$lt": end}})
-        .sort([("closed_at", 1), ("_id", 1)])
-    )
-    return await cursor.to_list()
 
 
 def _without_id(document: Document) -> Document:

@@ -10,9 +10,9 @@ from services.kpi_aggregator import buckets, metrics
 from services.kpi_aggregator.commerce import DEFAULT_ATTRIBUTION_WINDOW, count_orders
 from services.kpi_aggregator.fact_table import record_stamps, refresh_rows
 from services.kpi_aggregator.orders import OrderFact
-from services.kpi_aggregator.zones import UTC_ZONE, StoreZones
 from shared.events import Event, MessageReceived
 from shared.kpis import keys
+from shared.kpis.zones import UTC_ZONE, StoreZones
 from shared.mongo import (
     KPI_CUSTOMER_DAYS,
     KPI_CUSTOMER_HOURS,

@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 from aiokafka.structs import ConsumerRecord
 from pymongo import ReplaceOne
 
-from services.kpi_aggregator import buckets, facts
+from services.kpi_aggregator import buckets
 from services.kpi_aggregator.commerce import (
     DEFAULT_ATTRIBUTION_WINDOW,
     claim_document,
@@ -53,11 +53,11 @@ from services.kpi_aggregator.orders import (
     order_key,
     replay,
 )
-from services.kpi_aggregator.zones import StoreZones
 from shared import kafka, topics
 from shared.consumer import PermanentError, decode
 from shared.events import Event, OrderChanged
-from shared.kpis import keys
+from shared.kpis import facts, keys
+from shared.kpis.zones import StoreZones
 from shared.mongo import (
     KPI_CUSTOMER_DAYS,
     KPI_CUSTOMER_HOURS,

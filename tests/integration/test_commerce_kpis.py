@@ -14,9 +14,9 @@ from bson import Decimal128
 from services.kpi_aggregator.app import TOPICS
 from services.kpi_aggregator.handlers import on_events
 from services.kpi_aggregator.rebuild import rebuild
-from services.kpi_aggregator.zones import StoreZones
 from shared import kafka
 from shared.events import Event, HandOverReason, MessageReceived, OrderChanged, ReplySent
+from shared.kpis.zones import StoreZones
 from shared.mongo import (
     CONVERSATION_FACTS,
     KPI_DAILY,

@@ -12,9 +12,7 @@ from fastapi import FastAPI
 
 from balas.kpi_commands import facts_csv
 from services.kpi_aggregator.api import kpi_router
-from services.kpi_aggregator.facts import COLUMNS
 from services.kpi_aggregator.handlers import on_events
-from services.kpi_aggregator.writer import RuleWriter
 from shared.events import (
     ConversationClosed,
     ConversationEnriched,
@@ -23,6 +21,8 @@ from shared.events import (
     MessageReceived,
     ReplySent,
 )
+from shared.kpis.facts import COLUMNS
+from shared.kpis.writer import RuleWriter
 from shared.mongo import CONVERSATION_FACTS, KPI_DAILY, KPI_HOURLY, Database, Document
 
 pytestmark = pytest.mark.slow

@@ -12,8 +12,8 @@ from bson import Decimal128
 from fastapi import FastAPI
 
 from services.kpi_aggregator.api import kpi_router
-from services.kpi_aggregator.writer import LlmWriter, RuleWriter
 from shared.kpis.keys import day_id
+from shared.kpis.writer import LlmWriter, RuleWriter
 from shared.mongo import KPI_DAILY, MESSAGES, Database
 from shared.settings import Settings
 from shared.stores.directory import Store, save_store

@@ -14,7 +14,6 @@ from balas.replay import ReplayRefused, replay
 from services.kpi_aggregator.app import TOPICS
 from services.kpi_aggregator.handlers import on_events
 from services.kpi_aggregator.rebuild import rebuild
-from services.kpi_aggregator.zones import StoreZones
 from shared import kafka, topics
 from shared.events import (
     ConversationClosed,
@@ -27,6 +26,7 @@ from shared.events import (
     ReplySent,
     event_id_for,
 )
+from shared.kpis.zones import StoreZones
 from shared.mongo import (
     CONVERSATION_FACTS,
     KPI_DAILY,

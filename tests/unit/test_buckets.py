@@ -13,7 +13,6 @@ from services.kpi_aggregator.buckets import (
     increments,
 )
 from services.kpi_aggregator.rebuild import DateRange, nested
-from services.kpi_aggregator.zones import zone_named
 from shared.events import (
     Author,
     ConversationClosed,
@@ -33,6 +32,7 @@ from shared.kpis.keys import (
     percentile,
     quantized_seconds,
 )
+from shared.kpis.zones import zone_named
 
 STORE = "toko-batik"  # the store of the unit tier's builders
 TEN = datetime(2024, 5, 6, 10, tzinfo=UTC)

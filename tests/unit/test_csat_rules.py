@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from services.enricher.conversation import Turn, survey_due
-from services.kpi_aggregator import buckets, facts
+from services.kpi_aggregator import buckets
 from shared.conversations.csat import SURVEY_WINDOW, parse_rating, question, survey_id
 from shared.events import (
     ConversationClosed,
@@ -14,7 +14,7 @@ from shared.events import (
     CsatSurveySent,
     MessageReceived,
 )
-from shared.kpis import keys
+from shared.kpis import facts, keys
 
 T0 = datetime(2024, 5, 6, 3, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)

@@ -5,7 +5,6 @@ import io
 from datetime import UTC, datetime, timedelta
 
 from services.kpi_aggregator.buckets import facts, increments
-from services.kpi_aggregator.facts import COLUMNS, csv_text, rows_of, stamp, stored_time
 from shared.events import (
     Author,
     ConversationClosed,
@@ -18,6 +17,7 @@ from shared.events import (
     ReplySent,
     event_id_for,
 )
+from shared.kpis.facts import COLUMNS, csv_text, rows_of, stamp, stored_time
 
 STORE = "toko-batik"
 CONVERSATION = f"{STORE}:+6281100000001"

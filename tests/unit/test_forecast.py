@@ -5,7 +5,7 @@ import random
 
 import pytest
 
-from services.kpi_aggregator.forecast import backtest, fit, forecast, seasonal_naive
+from shared.kpis.forecast import backtest, fit, forecast, seasonal_naive
 
 WEEK = (10.0, 12.0, 15.0, 14.0, 20.0, 30.0, 25.0)
 

@@ -3,7 +3,7 @@
 from datetime import date
 from typing import Any
 
-from services.kpi_aggregator.insights import (
+from shared.kpis.insights import (
     DayFigures,
     LabelCounts,
     compare,
@@ -13,7 +13,7 @@ from services.kpi_aggregator.insights import (
     seconds_delta,
     share_delta,
 )
-from services.kpi_aggregator.writer import instructions, prompt
+from shared.kpis.writer import instructions, prompt
 
 DAY = date(2024, 5, 14)
 

@@ -3,7 +3,7 @@
 The page renders the cards server-side; static/dashboard.js draws the charts from
 `/dashboard/data` (the same figures as JSON, cards already formatted) and polls it every few
 seconds. Insights (rules, or the LLM writer when configured) and the forecast are the
-aggregator's own functions (services/kpi_aggregator/reports.py), called in-process.
+aggregator's own functions (shared/kpis/reports.py), called in-process.
 """
 
 import time
@@ -16,7 +16,11 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel
 
 from services.console.auth.deps import CurrentUser, StoreAccess
-from services.console.dashboard_data import (
+from services.console.deps import Context
+from services.console.i18n import Lang, request_lang, t
+from services.console.pages.formatting import duration, money, number, percent
+from services.console.pages.templating import render_page, render_partial
+from shared.kpis.dashboard import (
     HISTOGRAM_SLOTS,
     BadRange,
     Dashboard,
@@ -24,16 +28,12 @@ from services.console.dashboard_data import (
     load_dashboard,
     resolve_period,
 )
-from services.console.deps import Context
-from services.console.i18n import Lang, request_lang, t
-from services.console.pages.formatting import duration, money, number, percent
-from services.console.pages.templating import render_page, render_partial
-from services.kpi_aggregator.fact_table import facts_between
-from services.kpi_aggregator.facts import csv_text
-from services.kpi_aggregator.insights import Insights
-from services.kpi_aggregator.reports import FORECAST_METRICS, store_forecast, store_insights
-from services.kpi_aggregator.writer import InsightsWriter, build_writer
-from services.kpi_aggregator.zones import zone_named
+from shared.kpis.facts import csv_text
+from shared.kpis.insights import Insights
+from shared.kpis.reports import FORECAST_METRICS, store_forecast, store_insights
+from shared.kpis.repository import facts_between
+from shared.kpis.writer import InsightsWriter, build_writer
+from shared.kpis.zones import zone_named
 from shared.stores.directory import Store
 
 router = APIRouter(prefix="/stores/{store_id}/dashboard", tags=["pages"])

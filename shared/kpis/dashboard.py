@@ -19,10 +19,10 @@ from zoneinfo import ZoneInfo
 from bson import Decimal128
 from pydantic import BaseModel
 
-from services.kpi_aggregator.repository import label_counts_between
-from services.kpi_aggregator.zones import zone_named
 from shared.events import ConversationOutcome, HandOverReason
 from shared.kpis.keys import FIRST_RESPONSE_BOUNDS, OVERFLOW, percentile
+from shared.kpis.repository import label_counts_between
+from shared.kpis.zones import zone_named
 from shared.mongo import CONVERSATION_FACTS, KPI_DAILY, KPI_HOURLY, Database, Document
 from shared.stores.directory import Store
 

@@ -1,13 +1,14 @@
-"""Reads for insights and forecasts: day buckets, a daily series, and a day's message labels."""
+"""Reads of the KPI documents: day buckets, a daily series, a day's message labels, fact rows."""
 
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bson import Decimal128
 
-from services.kpi_aggregator.insights import LabelCounts
+from shared.kpis.insights import LabelCounts
 from shared.kpis.keys import day_id
-from shared.mongo import KPI_DAILY, MESSAGES, Database, Document
+from shared.kpis.zones import StoreZones
+from shared.mongo import CONVERSATION_FACTS, KPI_DAILY, MESSAGES, Database, Document
 
 
 async def day_buckets(db: Database, store_id: str, days: list[date]) -> dict[date, Document]:
@@ -95,3 +96,17 @@ def _dotted(document: Document, path: str) -> float:
     if isinstance(value, Decimal128):  # money is kept exact
         return float(value.to_decimal())
     return float(value) if isinstance(value, int | float) else 0.0
+
+
+async def facts_between(db: Database, store_id: str, first: date, last: date) -> list[Document]:
+    """The store's rows of sessions closed on local dates first..last (its timezone), oldest
+    close first."""
+    zone = await StoreZones(db).zone(store_id)
+    start = datetime.combine(first, time(), zone).astimezone(UTC)
+    end = datetime.combine(last + timedelta(days=1), time(), zone).astimezone(UTC)
+    cursor = (
+        db[CONVERSATION_FACTS]
+        .find({"store_id": store_id, "closed_at": {"$gte": start, "$lt": end}})
+        .sort([("closed_at", 1), ("_id", 1)])
+    )
+    return await cursor.to_list()

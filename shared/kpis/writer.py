@@ -11,8 +11,8 @@ from typing import Protocol
 import structlog
 from langchain_core.messages import HumanMessage, SystemMessage
 
-from services.kpi_aggregator.insight_wording import LANGUAGE_NAMES, Language
-from services.kpi_aggregator.insights import Insights
+from shared.kpis.insight_wording import LANGUAGE_NAMES, Language
+from shared.kpis.insights import Insights
 from shared.llm import chat_model
 from shared.settings import Settings
 

@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from services.kpi_aggregator.insight_wording import WORDINGS, Language, Period, Wording
+from shared.kpis.insight_wording import WORDINGS, Language, Period, Wording
 from shared.kpis.keys import percentile
 
 # A count (messages, replies, hand-overs, failures, an intent's messages) changed notably when

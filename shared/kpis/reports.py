@@ -5,12 +5,12 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from services.kpi_aggregator import forecast as forecasting
-from services.kpi_aggregator import repository
-from services.kpi_aggregator.insight_wording import Language
-from services.kpi_aggregator.insights import Insights, day_figures, insights
-from services.kpi_aggregator.writer import InsightsWriter
-from services.kpi_aggregator.zones import StoreZones
+from shared.kpis import forecast as forecasting
+from shared.kpis import repository
+from shared.kpis.insight_wording import Language
+from shared.kpis.insights import Insights, day_figures, insights
+from shared.kpis.writer import InsightsWriter
+from shared.kpis.zones import StoreZones
 from shared.mongo import Database
 from shared.stores.bot_settings import BotSettingsRepository
 from shared.stores.directory import StoreDirectory
