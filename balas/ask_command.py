@@ -13,9 +13,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from balas.cli_support import cli_settings, console, with_db
-from services.responder.answering import Question, build_answerer
-from services.responder.repository import Draft
 from shared import mongo
+from shared.answering.answerer import Question, build_answerer
+from shared.answering.draft import Draft
 from shared.events import utcnow
 from shared.logging import configure_logging
 from shared.stores.bot_settings import BotSettingsRepository

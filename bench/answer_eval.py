@@ -36,10 +36,10 @@ from bench.knowledge_eval import (
     load_chunks,
     read_questions,
 )
-from services.responder.adapters.llm import ChatModel
-from services.responder.answering import Answerer
-from services.responder.answering import Question as Asked
-from services.responder.repository import Draft
+from shared.answering.answerer import Answerer
+from shared.answering.answerer import Question as Asked
+from shared.answering.draft import Draft
+from shared.answering.model import ChatModel
 from shared.events import HandOverReason, utcnow
 from shared.knowledge.models import Chunk
 from shared.knowledge.retrieval import KnowledgeIndex, Passage, Retriever

@@ -13,13 +13,7 @@ from typing import Any
 
 from pymongo.errors import DuplicateKeyError
 
-from services.responder.repository import (
-    GROUP,
-    OWNERSHIP_FIELDS,
-    Reply,
-    ReplyState,
-    human_owns,
-)
+from services.responder.repository import GROUP, OWNERSHIP_FIELDS, Reply, ReplyState, human_owns
 from shared.conversations.service_window import OUTSIDE_WINDOW, last_customer_message, within_window
 from shared.events import AgentCommandIssued, Author, utcnow
 from shared.mongo import (

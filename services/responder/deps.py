@@ -6,9 +6,9 @@ from faststream.kafka import KafkaBroker
 
 from services.responder.adapters.media import MediaFetcher
 from services.responder.adapters.twilio_sender import TwilioSenders
-from services.responder.answering import Answerer, build_answerer
 from services.responder.media import MediaReader
 from services.responder.repository import ConversationLog
+from shared.answering.answerer import Answerer, build_answerer
 from shared.runtime import Runtime
 from shared.secrets import secret_box
 from shared.stores.bot_settings import BotSettingsRepository

@@ -6,11 +6,12 @@ import structlog
 
 from services.responder import csat, service
 from services.responder.adapters.twilio_sender import TwilioRefused
-from services.responder.answering import Question
 from services.responder.deps import ResponderDeps
 from services.responder.media import SeenMedia, with_media_text
 from services.responder.metrics import HAND_OVERS, REPLIES, REPLY_PIPELINE_SECONDS
-from services.responder.repository import Draft, Reply
+from services.responder.repository import Reply
+from shared.answering.answerer import Question
+from shared.answering.draft import Draft
 from shared.consumer import PermanentError
 from shared.events import DeliveryStatusChanged, HandOverReason, MessageReceived, utcnow
 from shared.identity import masked

@@ -21,9 +21,8 @@ from typing import Any
 import structlog
 
 from services.responder.adapters.media import MediaFetcher, MediaTooLarge, MediaUnavailable
-from services.responder.repository import Draft
-from services.responder.service import fit_for_whatsapp
-from services.responder.wording import Phrase, detect_language, phrase
+from shared.answering.draft import Draft, fit_for_whatsapp
+from shared.answering.wording import Phrase, detect_language, phrase
 from shared.events import HandOverReason, Media, MessageReceived
 from shared.identity import masked
 from shared.knowledge.detection import (

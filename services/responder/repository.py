@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pymongo import DESCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
+from shared.answering.draft import Draft
 from shared.conversations.messages import inbound_message_document
 from shared.events import (
     Author,
@@ -67,16 +68,6 @@ class Reply(BaseModel):
     @property
     def finished(self) -> bool:
         return self.state is not ReplyState.SENDING
-
-
-class Draft(BaseModel):
-    """What the bot decided to say, before anything is stored or sent."""
-
-    text: str
-    hand_over: HandOverReason | None = None
-    llm: LlmUsage | None = None
-    citations: list[Citation] = Field(default_factory=list)
-    grounded: bool = False  # its facts come from cited passages or tool results
 
 
 def reply_id(inbound_message_sid: str) -> str:

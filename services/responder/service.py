@@ -3,20 +3,6 @@
 from services.responder.repository import Reply, ReplyState
 from shared.events import ReplySent, event_id_for
 
-WHATSAPP_MAX_CHARS = 1600
-_ELLIPSIS = "…"
-
-
-def fit_for_whatsapp(text: str) -> str:
-    """WhatsApp through Twilio takes at most 1,600 characters: cut at a word, mark the cut."""
-    text = text.strip()
-    if len(text) <= WHATSAPP_MAX_CHARS:
-        return text
-    cut = text[: WHATSAPP_MAX_CHARS - len(_ELLIPSIS)]
-    if " " in cut:
-        cut = cut[: cut.rindex(" ")]
-    return cut.rstrip() + _ELLIPSIS
-
 
 def reply_sent(reply: Reply) -> ReplySent:
     """The fact published once a reply is finished; the same reply always gives the same event."""

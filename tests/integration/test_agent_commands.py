@@ -21,11 +21,11 @@ from services.responder import service
 from services.responder.adapters.twilio_sender import TwilioSenders
 from services.responder.agent_commands import on_agent_command
 from services.responder.agent_desk import AgentDesk
-from services.responder.answering import build_answerer
 from services.responder.deps import ResponderDeps
 from services.responder.handlers import on_message_received
 from services.responder.repository import ConversationLog, Reply
 from shared import kafka, topics
+from shared.answering.answerer import build_answerer
 from shared.events import (
     AgentCommand,
     AgentCommandIssued,

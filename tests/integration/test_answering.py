@@ -12,13 +12,13 @@ from faststream.kafka import KafkaBroker
 
 from balas.simulate import inbound_message_form
 from services.ingest.twilio_forms import message_received, parse_inbound
-from services.responder.adapters.llm import ChatModel
-from services.responder.answering import WEBHOOKS_ONLY_MAX_AGE, Answerer
-from services.responder.commerce_tools import CommerceTools
 from services.responder.deps import ResponderDeps
 from services.responder.handlers import on_message_received
 from services.responder.repository import ConversationLog
 from shared import topics
+from shared.answering.answerer import WEBHOOKS_ONLY_MAX_AGE, Answerer
+from shared.answering.commerce_tools import CommerceTools
+from shared.answering.model import ChatModel
 from shared.events import MessageReceived, ReplySent
 from shared.knowledge.models import KNOWLEDGE_REVISIONS, Chunk, DocumentStatus, KnowledgeDocument
 from shared.knowledge.retrieval import Retriever

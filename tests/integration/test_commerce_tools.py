@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from services.enricher.commerce import on_order_changed, on_product_changed
-from services.responder.commerce_tools import CommerceTools
+from shared.answering.commerce_tools import CommerceTools
 from shared.events import OrderChanged, ProductChanged
 from shared.mongo import Database
 from shared.stores.directory import Store

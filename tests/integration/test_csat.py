@@ -20,11 +20,11 @@ from services.ingest.twilio_forms import message_received, parse_inbound
 from services.kpi_aggregator.handlers import on_events
 from services.responder import csat
 from services.responder.adapters.twilio_sender import TwilioSenders
-from services.responder.answering import build_answerer
 from services.responder.deps import ResponderDeps
 from services.responder.handlers import on_message_received as respond
 from services.responder.repository import ConversationLog
 from services.responder.service import reply_sent
+from shared.answering.answerer import build_answerer
 from shared.conversations.csat import survey_id
 from shared.events import ConversationClosed, CsatSurveyDue, MessageReceived, decode_event, utcnow
 from shared.kpis.keys import bucket_id, hour_start

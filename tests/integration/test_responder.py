@@ -7,10 +7,10 @@ from faststream.kafka import KafkaBroker
 
 from balas.simulate import inbound_message_form
 from services.ingest.twilio_forms import message_received, parse_inbound
-from services.responder.answering import build_answerer
 from services.responder.deps import ResponderDeps
 from services.responder.handlers import on_message_received
 from services.responder.repository import ConversationLog
+from shared.answering.answerer import build_answerer
 from shared.events import MessageReceived
 from shared.mongo import CONVERSATIONS, KNOWLEDGE_GAPS, MESSAGES, Database
 from shared.settings import Settings

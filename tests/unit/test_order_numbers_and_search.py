@@ -2,7 +2,7 @@
 
 import pytest
 
-from services.responder.commerce_tools import find_order_numbers, rank_products, search_tokens
+from shared.answering.commerce_tools import find_order_numbers, rank_products, search_tokens
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,7 @@
 
 import pytest
 
-from services.responder.guardrails import (
+from shared.answering.guardrails import (
     Allowed,
     check_reply,
     domain_of,
@@ -10,7 +10,7 @@ from services.responder.guardrails import (
     leaks_instructions,
     strip_foreign_links,
 )
-from services.responder.prompting import build_prompt
+from shared.answering.prompting import build_prompt
 from shared.stores.bot_settings import default_settings
 from shared.stores.directory import Store
 

@@ -5,13 +5,13 @@ from datetime import UTC, datetime, time
 import pytest
 from pydantic import ValidationError
 
-from services.responder.handover import (
+from shared.answering.handover import (
     asks_for_a_person,
     negative_streak,
     policy_keyword,
     ungrounded_streak,
 )
-from services.responder.wording import detect_language, hand_over_text
+from shared.answering.wording import detect_language, hand_over_text
 from shared.events import HandOverReason
 from shared.stores.bot_settings import (
     DEFAULT_FALLBACK_REPLY,

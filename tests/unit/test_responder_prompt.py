@@ -5,14 +5,14 @@ from typing import Any
 
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 
-from services.responder.answering import (
+from shared.answering.answerer import (
     AnswerCall,
     Facts,
     according_to,
     final_answer,
 )
-from services.responder.commerce_tools import ToolResult
-from services.responder.prompting import build_prompt, safe_profile_name
+from shared.answering.commerce_tools import ToolResult
+from shared.answering.prompting import build_prompt, safe_profile_name
 from shared.knowledge.retrieval import Passage
 from shared.stores.bot_settings import BotSettings, Language, Tone, default_settings
 from shared.stores.directory import Store

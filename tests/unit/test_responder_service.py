@@ -2,7 +2,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from services.responder.repository import Reply, ReplyState
-from services.responder.service import WHATSAPP_MAX_CHARS, fit_for_whatsapp, reply_sent
+from services.responder.service import reply_sent
+from shared.answering.draft import WHATSAPP_MAX_CHARS, fit_for_whatsapp
 from shared.events import Author, Citation, HandOverReason
 
 MakeReply = Callable[..., Reply]

@@ -17,7 +17,7 @@ from services.console.auth.deps import CurrentUser, StoreAccess
 from services.console.deps import Context
 from services.console.i18n import request_lang, t
 from services.console.pages.templating import render_page
-from services.responder.answering import Answerer, Question, build_answerer
+from shared.answering.answerer import Answerer, Question, build_answerer
 from shared.events import Citation, utcnow
 from shared.stores.bot_settings import BotSettingsRepository
 

@@ -19,14 +19,13 @@ import structlog
 from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
 from pydantic import BaseModel, Field, ValidationError
 
-from services.responder import handover, prompting
-from services.responder.adapters.llm import ChatModel, ToolSpec
-from services.responder.commerce_tools import CommerceTools, ToolResult, find_order_numbers
-from services.responder.guardrails import Allowed, check_reply, domain_of
-from services.responder.metrics import ANSWERS, GUARDRAIL_REPLACEMENTS
-from services.responder.repository import Draft
-from services.responder.service import fit_for_whatsapp
-from services.responder.wording import Phrase, detect_language, hand_over_text, phrase
+from shared.answering import handover, prompting
+from shared.answering.commerce_tools import CommerceTools, ToolResult, find_order_numbers
+from shared.answering.draft import Draft, fit_for_whatsapp
+from shared.answering.guardrails import Allowed, check_reply, domain_of
+from shared.answering.metrics import ANSWERS, GUARDRAIL_REPLACEMENTS
+from shared.answering.model import ChatModel, ToolSpec
+from shared.answering.wording import Phrase, detect_language, hand_over_text, phrase
 from shared.events import Citation, HandOverReason, LlmUsage
 from shared.knowledge.embeddings import build_embedder
 from shared.knowledge.retrieval import Passage, Retriever

@@ -6,7 +6,7 @@ from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage
 
-from services.responder.metrics import LLM_ERRORS, LLM_SECONDS, LLM_TOKENS
+from shared.answering.metrics import LLM_ERRORS, LLM_SECONDS, LLM_TOKENS
 from shared.events import LlmUsage
 from shared.llm import chat_model
 from shared.settings import Settings

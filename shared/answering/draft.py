@@ -1,0 +1,29 @@
+"""What the bot decided to say, before anything is stored or sent, and what WhatsApp takes."""
+
+from pydantic import BaseModel, Field
+
+from shared.events import Citation, HandOverReason, LlmUsage
+
+WHATSAPP_MAX_CHARS = 1600
+_ELLIPSIS = "…"
+
+
+def fit_for_whatsapp(text: str) -> str:
+    """WhatsApp through Twilio takes at most 1,600 characters: cut at a word, mark the cut."""
+    text = text.strip()
+    if len(text) <= WHATSAPP_MAX_CHARS:
+        return text
+    cut = text[: WHATSAPP_MAX_CHARS - len(_ELLIPSIS)]
+    if " " in cut:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip() + _ELLIPSIS
+
+
+class Draft(BaseModel):
+    """What the bot decided to say, before anything is stored or sent."""
+
+    text: str
+    hand_over: HandOverReason | None = None
+    llm: LlmUsage | None = None
+    citations: list[Citation] = Field(default_factory=list)
+    grounded: bool = False  # its facts come from cited passages or tool results
