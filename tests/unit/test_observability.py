@@ -34,6 +34,7 @@ ALERT_TESTS = DEPLOY / "prometheus" / "alerts_test.yml"
 METRIC_MODULES = (
     "shared.metrics",
     "services.ingest.metrics",
+    "shared.answering.metrics",
     "services.responder.metrics",
     "services.kpi_aggregator.metrics",
 )
