@@ -8,12 +8,12 @@ from rich.markup import escape
 from rich.table import Table
 
 from balas.cli_support import cli_settings, console, with_db
-from services.console.onboarding import OnboardingFailed, Outcome, Step, StoreOnboarding
-from services.console.store_fields import Onboarding
 from shared import mongo
 from shared.secrets import secret_box
 from shared.stores import plugin_tokens
 from shared.stores.directory import Store, WooCommerceConnection, connect_woocommerce, save_store
+from shared.stores.fields import Onboarding
+from shared.stores.onboarding import OnboardingFailed, Outcome, Step, StoreOnboarding
 
 store_app = typer.Typer(help="Stores and their WhatsApp numbers.", no_args_is_help=True)
 

@@ -1,7 +1,7 @@
 """Stores as admins see and onboard them: never a secret, only whether one is set.
 
 POST onboards (or onboards again), PATCH changes some fields and re-runs the wiring they touch;
-both answer the steps taken (services/console/onboarding.py) or 422 with the failed step.
+both answer the steps taken (shared/stores/onboarding.py) or 422 with the failed step.
 """
 
 from datetime import datetime
@@ -11,16 +11,16 @@ from fastapi import APIRouter, Body, HTTPException, Response
 from pydantic import BaseModel, ValidationError
 
 from services.console.deps import Authorized, Context, ExistingStore, OwnerOnly, TokenOnly
-from services.console.onboarding import (
+from shared.mongo import STORES
+from shared.stores.directory import Store, WordPressConnection
+from shared.stores.fields import Onboarding, StoreChange
+from shared.stores.onboarding import (
     OnboardingFailed,
     Outcome,
     Step,
     StoreNotFound,
     StoreOnboarding,
 )
-from services.console.store_fields import Onboarding, StoreChange
-from shared.mongo import STORES
-from shared.stores.directory import Store, WordPressConnection
 
 router = APIRouter(prefix="/stores", tags=["stores"])
 

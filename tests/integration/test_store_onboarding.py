@@ -17,8 +17,6 @@ from typer.testing import CliRunner
 
 from balas.cli import app
 from balas.simulate import WHATSAPP_WEBHOOK_PATH, inbound_message_form, twilio_signature
-from services.console.onboarding import Step, StoreOnboarding
-from services.console.store_fields import Onboarding, StoreChange
 from services.ingest.app import create_app as create_ingest_app
 from services.responder.adapters.twilio_sender import TwilioSenders
 from shared.events import utcnow
@@ -27,6 +25,8 @@ from shared.mongo import STORES, Database
 from shared.secrets import secret_box
 from shared.settings import Settings
 from shared.stores.directory import PluginToken, Store, StoreDirectory, WordPressConnection
+from shared.stores.fields import Onboarding, StoreChange
+from shared.stores.onboarding import Step, StoreOnboarding
 from shared.woocommerce.api import WEBHOOK_TOPICS
 from tests.conftest import Infra
 from tests.standins.server import LoopbackServer

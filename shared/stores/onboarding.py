@@ -18,18 +18,18 @@ import structlog
 from pydantic import BaseModel, SecretStr
 from pymongo.errors import DuplicateKeyError
 
-from services.console.store_fields import (
+from shared.mongo import STORES, Database
+from shared.secrets import EncryptedSecret, SecretBox
+from shared.settings import Settings
+from shared.stores.directory import Store, TwilioAccount, WooCommerceConnection
+from shared.stores.fields import (
     NumberPurchase,
     Onboarding,
     StoreChange,
     WooCommerceInput,
 )
-from services.console.twilio_numbers import OwnedNumber, TwilioNumberError, TwilioNumbers
-from shared.mongo import STORES, Database
-from shared.secrets import EncryptedSecret, SecretBox
-from shared.settings import Settings
-from shared.stores.directory import Store, TwilioAccount, WooCommerceConnection
 from shared.stores.twilio_accounts import TwilioCredentials, credentials_for
+from shared.stores.twilio_numbers import OwnedNumber, TwilioNumberError, TwilioNumbers
 from shared.woocommerce.api import WEBHOOK_TOPICS, WooCommerceApi, WooCommerceUnreachable
 
 log = structlog.get_logger(__name__)
