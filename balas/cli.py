@@ -28,6 +28,7 @@ from shared import mongo
 from shared.identity import conversation_id
 from shared.infra import EmbeddedServers
 from shared.logging import configure_logging
+from shared.routes import TWILIO_MESSAGE_PATH
 from shared.settings import Settings
 
 app = typer.Typer(
@@ -102,7 +103,7 @@ def simulate(
         )
         raise typer.Exit(1)
     form = simulation.inbound_message_form(customer=customer, store_number=store_number, text=text)
-    path = simulation.WHATSAPP_WEBHOOK_PATH
+    path = TWILIO_MESSAGE_PATH
     signature = simulation.twilio_signature(
         settings.twilio_auth_token.get_secret_value(),
         settings.public_base_url.rstrip("/") + path,

@@ -4,9 +4,6 @@ import uuid
 
 from twilio.request_validator import RequestValidator
 
-WHATSAPP_WEBHOOK_PATH = "/webhooks/twilio/whatsapp"
-STATUS_WEBHOOK_PATH = "/webhooks/twilio/status"
-
 
 def new_message_sid() -> str:
     return "SM" + uuid.uuid4().hex

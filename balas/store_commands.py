@@ -9,6 +9,7 @@ from rich.table import Table
 
 from balas.cli_support import cli_settings, console, with_db
 from shared import mongo
+from shared.routes import WOOCOMMERCE_PATH
 from shared.secrets import secret_box
 from shared.stores import plugin_tokens
 from shared.stores.directory import Store, WooCommerceConnection, connect_woocommerce, save_store
@@ -75,7 +76,7 @@ def store_woocommerce(
         raise typer.Exit(1)
     console.print(
         f"store [bold]{escape(store_id)}[/] takes WooCommerce webhooks at "
-        f"/webhooks/woocommerce/{escape(store_id)} (secrets stored encrypted)"
+        f"{escape(WOOCOMMERCE_PATH.format(store_id=store_id))} (secrets stored encrypted)"
     )
 
 

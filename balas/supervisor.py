@@ -14,6 +14,7 @@ import structlog
 from balas.processes import SERVICES, ServiceProcesses
 from shared import mongo
 from shared.infra import EmbeddedServers
+from shared.routes import TWILIO_MESSAGE_PATH, public_url
 from shared.settings import Settings
 from shared.stores.directory import ensure_demo_store
 
@@ -52,7 +53,7 @@ def run_everything(settings: Settings) -> None:
             services.start(service)
         log.info(
             "Balas is running; Ctrl-C stops everything",
-            webhooks=f"{settings.public_base_url.rstrip('/')}/webhooks/twilio/whatsapp",
+            webhooks=public_url(settings.public_base_url, TWILIO_MESSAGE_PATH),
             console=console_url(settings),
             try_it='balas simulate "Halo, apakah sepatu ini ready?"',
         )

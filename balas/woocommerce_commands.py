@@ -12,6 +12,7 @@ from rich.table import Table
 from balas.cli_support import cli_settings, console
 from shared import kafka, mongo
 from shared.leases import LeaseHeld, LeaseLost
+from shared.routes import woocommerce_webhook_url
 from shared.secrets import SecretsError, secret_box
 from shared.settings import Settings
 from shared.stores.directory import Store
@@ -23,7 +24,6 @@ from shared.woocommerce.sync import (
     ResourceReport,
     store_api,
     sync_store,
-    webhook_delivery_url,
 )
 
 woocommerce_app = typer.Typer(
@@ -56,7 +56,7 @@ def woocommerce_webhooks(store: StoreArgument) -> None:
     async def register(settings: Settings, db: mongo.Database, api: WooCommerceApi) -> list[int]:
         secret = await _webhook_secret(settings, db, store)
         return await api.ensure_webhooks(
-            webhook_delivery_url(settings.public_base_url, store), secret
+            woocommerce_webhook_url(settings.public_base_url, store), secret
         )
 
     ids = _run(store, register)

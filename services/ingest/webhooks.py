@@ -6,13 +6,14 @@ from pydantic import ValidationError
 from services.ingest import twilio_forms
 from services.ingest.deps import Context, SignedInboundForm, SignedStatusForm, reject
 from services.ingest.metrics import WEBHOOKS
+from shared import routes
 from shared.kafka import publish
 from shared.stores.directory import Store
 
-router = APIRouter(prefix="/webhooks/twilio", tags=["webhooks"])
+router = APIRouter(prefix=routes.TWILIO_PREFIX, tags=["webhooks"])
 
-MESSAGE_ENDPOINT = "/webhooks/twilio/whatsapp"
-STATUS_ENDPOINT = "/webhooks/twilio/status"
+MESSAGE_ENDPOINT = routes.TWILIO_MESSAGE_PATH
+STATUS_ENDPOINT = routes.TWILIO_STATUS_PATH
 
 
 def _twiml() -> Response:

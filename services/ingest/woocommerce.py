@@ -12,15 +12,16 @@ from services.ingest import woocommerce_forms as forms
 from services.ingest.deps import Context, reject
 from services.ingest.metrics import WEBHOOKS, WOOCOMMERCE_STALE_SNAPSHOTS
 from services.ingest.snapshots import Claim, Verdict
+from shared import routes
 from shared.kafka import publish
 from shared.stores.directory import Store
 from shared.woocommerce.payloads import Deletion, Snapshot, Topic, changed_event
 
 log = structlog.get_logger(__name__)
 
-router = APIRouter(prefix="/webhooks/woocommerce", tags=["webhooks"])
+router = APIRouter(prefix=routes.WOOCOMMERCE_PREFIX, tags=["webhooks"])
 
-ENDPOINT = "/webhooks/woocommerce/{store_id}"  # the metrics label: no store ids in labels
+ENDPOINT = routes.WOOCOMMERCE_PATH
 
 
 def _answer(outcome: str) -> Response:

@@ -9,6 +9,7 @@ from services.responder.adapters.twilio_sender import TwilioSenders
 from services.responder.media import MediaReader
 from services.responder.repository import ConversationLog
 from shared.answering.answerer import Answerer, build_answerer
+from shared.routes import TWILIO_STATUS_PATH, public_url
 from shared.runtime import Runtime
 from shared.secrets import secret_box
 from shared.stores.bot_settings import BotSettingsRepository
@@ -39,7 +40,7 @@ def build_deps(runtime: Runtime) -> ResponderDeps:
         answerer=build_answerer(runtime.db, settings),
         bot_settings=BotSettingsRepository(runtime.db),
         twilio=TwilioSenders(settings, stores, secret_box(settings)),
-        status_callback_url=settings.public_base_url.rstrip("/") + "/webhooks/twilio/status",
+        status_callback_url=public_url(settings.public_base_url, TWILIO_STATUS_PATH),
         history_messages=settings.history_messages,
         media=MediaReader(media, settings.customer_media_max_bytes),
     )

@@ -19,6 +19,7 @@ from pydantic import BaseModel, SecretStr
 from pymongo.errors import DuplicateKeyError
 
 from shared.mongo import STORES, Database
+from shared.routes import TWILIO_MESSAGE_PATH, public_url, woocommerce_webhook_url
 from shared.secrets import EncryptedSecret, SecretBox
 from shared.settings import Settings
 from shared.stores.directory import Store, TwilioAccount, WooCommerceConnection
@@ -38,8 +39,6 @@ T = TypeVar("T")
 
 # ingest's routes, as Twilio and WooCommerce call them (not imported: importing ingest's modules
 # would register its metrics in the console's process).
-MESSAGE_PATH = "/webhooks/twilio/whatsapp"
-WOOCOMMERCE_PATH = "/webhooks/woocommerce/{store_id}"
 
 
 # --- what happened -------------------------------------------------------------------------
@@ -321,8 +320,7 @@ class StoreOnboarding:
     # --- changes ---
 
     async def _ensure_webhooks(self, store_id: str, plan: _WooCommercePlan, steps: _Steps) -> None:
-        base = self._settings.public_base_url.rstrip("/")
-        delivery_url = base + WOOCOMMERCE_PATH.format(store_id=store_id)
+        delivery_url = woocommerce_webhook_url(self._settings.public_base_url, store_id)
         try:
             ids = await self._woocommerce_api(plan).ensure_webhooks(
                 delivery_url, plan.webhook_secret, WEBHOOK_TOPICS
@@ -333,7 +331,7 @@ class StoreOnboarding:
 
     async def _wire_number(self, wiring: _NumberWiring, steps: _Steps) -> str:
         """The store's number, bought or found, posting its messages to ingest."""
-        sms_url = self._settings.public_base_url.rstrip("/") + MESSAGE_PATH
+        sms_url = public_url(self._settings.public_base_url, TWILIO_MESSAGE_PATH)
         if wiring.for_sale is not None:
             bought = await self._twilio(wiring.numbers.buy(wiring.for_sale, sms_url), steps)
             steps.done(

@@ -116,11 +116,6 @@ def cache_max_age(settings: Settings) -> timedelta | None:
     return interval + min(RECONCILE_TICK, interval) + interval / 2
 
 
-def webhook_delivery_url(public_base_url: str, store_id: str) -> str:
-    """Where a store's WooCommerce delivers its webhooks: ingest, behind PUBLIC_BASE_URL."""
-    return f"{public_base_url.rstrip('/')}/webhooks/woocommerce/{store_id}"
-
-
 async def sync_store(
     db: Database,
     broker: KafkaBroker,

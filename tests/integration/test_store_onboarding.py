@@ -16,12 +16,13 @@ from pymongo import MongoClient
 from typer.testing import CliRunner
 
 from balas.cli import app
-from balas.simulate import WHATSAPP_WEBHOOK_PATH, inbound_message_form, twilio_signature
+from balas.simulate import inbound_message_form, twilio_signature
 from services.ingest.app import create_app as create_ingest_app
 from services.responder.adapters.twilio_sender import TwilioSenders
 from shared.events import utcnow
 from shared.logging import configure_logging
 from shared.mongo import STORES, Database
+from shared.routes import TWILIO_MESSAGE_PATH as WHATSAPP_WEBHOOK_PATH
 from shared.secrets import secret_box
 from shared.settings import Settings
 from shared.stores.directory import PluginToken, Store, StoreDirectory, WordPressConnection
