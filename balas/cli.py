@@ -25,11 +25,13 @@ from balas.store_commands import store_app
 from balas.supervisor import StopFlag, run_everything
 from balas.woocommerce_commands import woocommerce_app
 from shared import mongo
+from shared.conversations.collections import CONVERSATIONS, MESSAGES
 from shared.identity import conversation_id
 from shared.infra import EmbeddedServers
 from shared.logging import configure_logging
 from shared.routes import TWILIO_MESSAGE_PATH
 from shared.settings import Settings
+from shared.stores.collections import STORES
 
 app = typer.Typer(
     help="Balas: WhatsApp customer communication for WooCommerce stores.", no_args_is_help=True
@@ -126,17 +128,17 @@ def simulate(
 
 
 async def _human_owns(db: mongo.Database, store_number: str, customer: str) -> bool:
-    store = await db[mongo.STORES].find_one({"whatsapp_number": store_number}, {"_id": 1})
+    store = await db[STORES].find_one({"whatsapp_number": store_number}, {"_id": 1})
     if store is None:
         return False
     conversation = {"_id": conversation_id(store["_id"], customer), "owner": "human"}
-    return await db[mongo.CONVERSATIONS].count_documents(conversation, limit=1) > 0
+    return await db[CONVERSATIONS].count_documents(conversation, limit=1) > 0
 
 
 async def _wait_for_reply(db: mongo.Database, message_sid: str, wait: float) -> Any:
     deadline = time.monotonic() + wait
     while time.monotonic() < deadline:
-        reply = await db[mongo.MESSAGES].find_one(
+        reply = await db[MESSAGES].find_one(
             {"_id": f"reply:{message_sid}", "state": {"$ne": "sending"}}
         )
         if reply:
@@ -189,11 +191,7 @@ def messages(
     """Print a store's most recent messages."""
     recent = with_db(
         lambda db: (
-            db[mongo.MESSAGES]
-            .find({"store_id": store})
-            .sort("created_at", -1)
-            .limit(limit)
-            .to_list()
+            db[MESSAGES].find({"store_id": store}).sort("created_at", -1).limit(limit).to_list()
         )
     )
     table = Table("time (UTC)", "conversation", "from", "state", "text")

@@ -10,9 +10,11 @@ import typer
 from rich.markup import escape
 
 from balas.cli_support import cli_settings, console, with_db
+from services.console import collections as console_collections
 from services.console.auth.passwords import weakness
 from services.console.auth.users import EmailTaken, Role, User, UserDirectory, WeakPassword
 from shared import mongo
+from shared.stores.collections import STORES
 
 console_app = typer.Typer(help="Console accounts: owners and agents.", no_args_is_help=True)
 
@@ -36,8 +38,8 @@ async def _create(
     db: mongo.Database, email: str, name: str, password: str, role: Role, stores: list[str]
 ) -> User | str:
     """The new user, or why not."""
-    await mongo.ensure_indexes(db, cli_settings())  # the unique e-mail index
-    known = {d["_id"] async for d in db[mongo.STORES].find({}, {"_id": 1})}
+    await mongo.ensure_indexes(db, cli_settings(), [console_collections.indexes])  # unique e-mails
+    known = {d["_id"] async for d in db[STORES].find({}, {"_id": 1})}
     if not stores and role is Role.OWNER:
         stores = sorted(known)
     unknown = [store for store in stores if store not in known]

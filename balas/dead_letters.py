@@ -14,8 +14,10 @@ from pymongo.errors import DuplicateKeyError
 
 from shared import kafka, topics
 from shared.events import DeadLetter, utcnow
-from shared.mongo import DEAD_LETTER_REDRIVES, Database
+from shared.mongo import Database
 from shared.settings import Settings
+
+DEAD_LETTER_REDRIVES = "dead_letter_redrives"  # which dead letters were re-driven, by id
 
 
 @dataclass(frozen=True)

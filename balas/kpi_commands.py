@@ -12,6 +12,7 @@ from rich.table import Table
 
 from balas.cli_support import cli_settings, console, parse_date, with_db
 from shared import mongo
+from shared.kpis.collections import KPI_DAILY, KPI_HOURLY
 
 kpi_app = typer.Typer(help="KPI figures as the dashboard reads them.", no_args_is_help=True)
 
@@ -30,7 +31,7 @@ def kpi_show(
         since_day = f"{datetime.now(UTC).date() - timedelta(days=days):%Y-%m-%d}"
         rows = with_db(
             lambda db: (
-                db[mongo.KPI_DAILY]
+                db[KPI_DAILY]
                 .find({"store_id": store, "date": {"$gte": since_day}})
                 .sort("date", 1)
                 .to_list()
@@ -42,7 +43,7 @@ def kpi_show(
     since = datetime.now(UTC) - timedelta(hours=hours)
     rows = with_db(
         lambda db: (
-            db[mongo.KPI_HOURLY]
+            db[KPI_HOURLY]
             .find({"store_id": store, "hour": {"$gte": since.replace(minute=0, second=0)}})
             .sort("hour", 1)
             .to_list()

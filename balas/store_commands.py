@@ -12,6 +12,7 @@ from shared import mongo
 from shared.routes import WOOCOMMERCE_PATH
 from shared.secrets import secret_box
 from shared.stores import plugin_tokens
+from shared.stores.collections import STORES
 from shared.stores.directory import Store, WooCommerceConnection, connect_woocommerce, save_store
 from shared.stores.fields import Onboarding
 from shared.stores.onboarding import OnboardingFailed, Outcome, Step, StoreOnboarding
@@ -38,7 +39,7 @@ def store_add(
 
 async def _save_fields(db: mongo.Database, store_id: str, fields: dict[str, Any]) -> None:
     """Set `fields`; whatever else the store has (connections, currency, ...) stays."""
-    existing = await db[mongo.STORES].find_one({"_id": store_id})
+    existing = await db[STORES].find_one({"_id": store_id})
     if existing:
         store = Store.model_validate(existing).model_copy(update=fields)
     else:
@@ -122,7 +123,7 @@ def store_onboard(
     Secrets come from the options, the environment (STORE_WOOCOMMERCE_KEY,
     STORE_WOOCOMMERCE_SECRET, STORE_TWILIO_AUTH_TOKEN) or a prompt without echo; on a rerun the
     ones the store holds are used."""
-    held = with_db(lambda db: db[mongo.STORES].find_one({"_id": store_id}))
+    held = with_db(lambda db: db[STORES].find_one({"_id": store_id}))
     existing = Store.model_validate(held) if held else None
     values: dict[str, Any] = {"id": store_id, "name": name}
     optional = {"whatsapp_number": number, "timezone": timezone, "currency": currency}
@@ -189,7 +190,7 @@ def _run_onboarding(onboarding: Onboarding) -> None:
 @store_app.command("list")
 def store_list() -> None:
     """List stores."""
-    stores = with_db(lambda db: db[mongo.STORES].find().to_list())
+    stores = with_db(lambda db: db[STORES].find().to_list())
     table = Table("id", "name", "WhatsApp number", "timezone")
     for document in stores:
         store = Store.model_validate(document)

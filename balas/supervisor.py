@@ -12,6 +12,7 @@ import time
 import structlog
 
 from balas.processes import SERVICES, ServiceProcesses
+from services.console.collections import CONSOLE_USERS
 from shared import mongo
 from shared.infra import EmbeddedServers
 from shared.routes import TWILIO_MESSAGE_PATH, public_url
@@ -99,6 +100,6 @@ async def _prepare_development(settings: Settings) -> bool:
         db = client[settings.mongodb_database]
         if await ensure_demo_store(db, settings.demo_store_id, settings.demo_whatsapp_number):
             log.info("demo store created", store=settings.demo_store_id)
-        return await db[mongo.CONSOLE_USERS].find_one({}, {"_id": 1}) is not None
+        return await db[CONSOLE_USERS].find_one({}, {"_id": 1}) is not None
     finally:
         await client.close()

@@ -15,6 +15,7 @@ from shared.leases import LeaseHeld, LeaseLost
 from shared.routes import woocommerce_webhook_url
 from shared.secrets import SecretsError, secret_box
 from shared.settings import Settings
+from shared.stores.collections import STORES
 from shared.stores.directory import Store
 from shared.woocommerce.api import WooCommerceApi, WooCommerceUnreachable
 from shared.woocommerce.payloads import Resource
@@ -144,7 +145,7 @@ async def _webhook_secret(settings: Settings, db: mongo.Database, store_id: str)
 
 
 async def _store(db: mongo.Database, store_id: str) -> Store:
-    document = await db[mongo.STORES].find_one({"_id": store_id})
+    document = await db[STORES].find_one({"_id": store_id})
     if document is None:
         raise _Refused(f"no store {store_id}: create it with `balas store add`")
     store = Store.model_validate(document)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from bench.stats import Latency
 from bench.webhooks import Webhook
 from shared import mongo
+from shared.conversations.collections import MESSAGES
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ async def published_at(
     customers = {w.form["MessageSid"]: w.customer for w in webhooks}
     client = mongo.connect(mongodb_uri)
     try:
-        found = client[database][mongo.MESSAGES].find(
+        found = client[database][MESSAGES].find(
             {"_id": {"$in": list(customers)}}, {"created_at": 1}
         )
         return {

@@ -7,7 +7,8 @@ from types import TracebackType
 
 import aiohttp
 
-from balas.simulate import WHATSAPP_WEBHOOK_PATH, inbound_message_form, twilio_signature
+from balas.simulate import inbound_message_form, twilio_signature
+from shared.routes import TWILIO_MESSAGE_PATH
 from shared.settings import Settings
 
 TEXT = "Halo kak, sepatu running ukuran 42 warna hitam masih ready? Bisa kirim ke Bandung?"
@@ -29,7 +30,7 @@ def signed_webhooks(
     settings: Settings, store_number: str, series: int, count: int
 ) -> list[Webhook]:
     """`count` inbound messages, each from its own customer and with its own MessageSid."""
-    url = settings.public_base_url.rstrip("/") + WHATSAPP_WEBHOOK_PATH
+    url = settings.public_base_url.rstrip("/") + TWILIO_MESSAGE_PATH
     token = settings.twilio_auth_token.get_secret_value()
     webhooks = []
     for index in range(count):
@@ -73,7 +74,7 @@ class WebhookPoster:
         assert self._session, "use WebhookPoster as an async context manager"
         headers = {"X-Twilio-Signature": webhook.signature}
         async with self._session.post(
-            WHATSAPP_WEBHOOK_PATH, data=webhook.form, headers=headers
+            TWILIO_MESSAGE_PATH, data=webhook.form, headers=headers
         ) as response:
             body = await response.text()
             answered = time.perf_counter()

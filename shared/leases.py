@@ -15,7 +15,9 @@ from datetime import datetime, timedelta
 from pymongo.errors import DuplicateKeyError
 
 from shared.events import utcnow
-from shared.mongo import LEASES, Database
+from shared.mongo import Database
+
+LEASES = "leases"  # one holder per named job across processes
 
 
 class LeaseHeld(Exception):

@@ -11,10 +11,11 @@ from faststream.kafka import KafkaBroker
 from pymongo import AsyncMongoClient
 
 from shared import kafka, mongo
+from shared.collections import SHARED_INDEXES
 from shared.consumer import RetryPolicy
 from shared.http import ReadinessCheck, ops_router, serve_until, stop_on_signals
 from shared.logging import configure_logging
-from shared.mongo import Database, Document
+from shared.mongo import Database, Document, IndexPlan
 from shared.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -57,14 +58,17 @@ class Runtime:
 
 
 @asynccontextmanager
-async def open_runtime(settings: Settings, broker: KafkaBroker) -> AsyncIterator[Runtime]:
-    """MongoDB connected and indexed, topics created; the broker's lifecycle stays the caller's."""
+async def open_runtime(
+    settings: Settings, broker: KafkaBroker, indexes: Sequence[IndexPlan] = ()
+) -> AsyncIterator[Runtime]:
+    """MongoDB connected and indexed (shared's collections and the service's own `indexes`),
+    topics created; the broker's lifecycle stays the caller's."""
     if not settings.mongodb_uri:
         raise RuntimeError("MONGODB_URI is not set (run through `balas run`)")
     client = mongo.connect(settings.mongodb_uri)
     try:
         db = client[settings.mongodb_database]
-        await mongo.ensure_indexes(db, settings)
+        await mongo.ensure_indexes(db, settings, [*SHARED_INDEXES, *indexes])
         await kafka.ensure_topics(settings)
         yield Runtime(settings=settings, mongo=client, db=db, broker=broker)
     finally:

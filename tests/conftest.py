@@ -88,12 +88,17 @@ def settings(infra: Infra) -> Settings:
 
 @pytest.fixture
 async def db(settings: Settings) -> AsyncIterator[object]:
+    from services.console import collections as console
+    from services.ingest import receipts
     from shared import mongo
+    from shared.collections import SHARED_INDEXES
 
     assert settings.mongodb_uri
     client = mongo.connect(settings.mongodb_uri)
     database = client[settings.mongodb_database]
-    await mongo.ensure_indexes(database, settings)
+    await mongo.ensure_indexes(
+        database, settings, [*SHARED_INDEXES, receipts.indexes, console.indexes]
+    )
     yield database
     await client.drop_database(settings.mongodb_database)
     await client.close()

@@ -12,6 +12,7 @@ from faststream.kafka.fastapi import KafkaRouter
 
 from services.console import (
     bot_settings,
+    collections,
     commands,
     gaps,
     knowledge,
@@ -60,7 +61,10 @@ def create_app(settings: Settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with kafka.lifespan_context(app), open_runtime(settings, kafka.broker) as runtime:
+        async with (
+            kafka.lifespan_context(app),
+            open_runtime(settings, kafka.broker, [collections.indexes]) as runtime,
+        ):
             app.state.console = ConsoleContext(
                 settings=settings, broker=kafka.broker, db=runtime.db, secrets=secret_box(settings)
             )

@@ -16,6 +16,7 @@ from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.console.deps import Authorized, ConsoleContext, Context, ExistingStore
+from shared.conversations.collections import CONVERSATIONS, MESSAGES
 from shared.conversations.service_window import OUTSIDE_WINDOW, last_customer_message, within_window
 from shared.events import (
     AgentCommand,
@@ -24,7 +25,6 @@ from shared.events import (
     utcnow,
 )
 from shared.kafka import publish
-from shared.mongo import CONVERSATIONS, MESSAGES
 
 router = APIRouter(prefix="/stores/{store_id}/conversations/{conversation_id}", tags=["agents"])
 

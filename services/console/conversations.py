@@ -16,7 +16,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, field_validator
 from pymongo import DESCENDING
 
-from shared.mongo import CONSOLE_READS, CONSOLE_USERS, CONVERSATIONS, MESSAGES, Database, Document
+from services.console.collections import CONSOLE_READS, CONSOLE_USERS
+from shared.conversations.collections import CONVERSATIONS, MESSAGES
+from shared.mongo import Database, Document
 
 # The enricher's taxonomy (services/enricher/classification/labels.py), for the filters.
 INTENTS = (

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from services.console.deps import Context, ExistingStore
 from services.console.gap_clusters import Gap, SuggestedEntry, suggest_entries
 from shared.events import utcnow
-from shared.mongo import KNOWLEDGE_GAPS
+from shared.knowledge.collections import KNOWLEDGE_GAPS
 
 router = APIRouter(prefix="/stores/{store_id}/knowledge-gaps", tags=["knowledge"])
 

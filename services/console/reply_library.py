@@ -12,8 +12,9 @@ from typing import Annotated
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from services.console.collections import REPLY_LIBRARY
 from services.console.deps import Context, ExistingStore, OwnerOnly
-from shared.mongo import REPLY_LIBRARY, Database
+from shared.mongo import Database
 
 router = APIRouter(prefix="/stores/{store_id}/reply-library", tags=["reply library"])
 

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Body, HTTPException, Response
 from pydantic import BaseModel, ValidationError
 
 from services.console.deps import Authorized, Context, ExistingStore, OwnerOnly, TokenOnly
-from shared.mongo import STORES
+from shared.stores.collections import STORES
 from shared.stores.directory import Store, WordPressConnection
 from shared.stores.fields import Onboarding, StoreChange
 from shared.stores.onboarding import (

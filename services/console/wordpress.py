@@ -17,8 +17,8 @@ from pydantic import AfterValidator, BaseModel, Field, ValidationError
 
 from services.console.deps import Context, ExistingStore, OwnerOnly
 from shared.events import utcnow
-from shared.mongo import STORES
 from shared.stores import plugin_tokens
+from shared.stores.collections import STORES
 from shared.stores.directory import Store, StoreDirectory, WordPressConnection
 
 CONNECT_PATH = "/api/stores/{store_id}/wordpress/connect"

@@ -16,6 +16,7 @@ from services.enricher.cards import card_turns, derived_state, enriched_event
 from services.enricher.conversation import since
 from services.enricher.handlers import GROUP
 from services.enricher.metrics import CONVERSATIONS_CLOSED
+from shared.conversations.collections import CONVERSATIONS, MESSAGES
 from shared.events import (
     AgentCommandIssued,
     Author,
@@ -25,16 +26,7 @@ from shared.events import (
     event_id_for,
 )
 from shared.identity import masked
-from shared.mongo import (
-    CONVERSATIONS,
-    MESSAGES,
-    PROCESSED_EVENTS,
-    Database,
-    Document,
-    Session,
-    claim_new,
-    in_transaction,
-)
+from shared.mongo import PROCESSED_EVENTS, Database, Document, Session, claim_new, in_transaction
 
 log = structlog.get_logger(__name__)
 

@@ -20,16 +20,13 @@ from faststream.kafka import KafkaBroker
 from services.enricher import outbox
 from services.enricher.customers import country_of, refresh_cards
 from shared.events import CustomerChanged, OrderChanged, ProductChanged, WooCommerceEvent, utcnow
-from shared.mongo import (
+from shared.mongo import Database, Document, Session, in_transaction
+from shared.phones import normalise
+from shared.woocommerce.collections import (
     WOOCOMMERCE_CUSTOMERS,
     WOOCOMMERCE_ORDERS,
     WOOCOMMERCE_PRODUCTS,
-    Database,
-    Document,
-    Session,
-    in_transaction,
 )
-from shared.phones import normalise
 
 _ORDER_FIELDS = {"number", "status", "currency", "total", "customer_id", "billing_phone"} | {
     "created_at",

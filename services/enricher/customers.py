@@ -15,17 +15,12 @@ from typing import Any
 
 from services.enricher import outbox
 from services.enricher.cards import enriched_event
+from shared.conversations.collections import CONVERSATIONS
 from shared.events import event_id_for
-from shared.mongo import (
-    CONVERSATIONS,
-    STORES,
-    WOOCOMMERCE_CUSTOMERS,
-    WOOCOMMERCE_ORDERS,
-    Database,
-    Document,
-    Session,
-)
+from shared.mongo import Database, Document, Session
 from shared.phones import store_country
+from shared.stores.collections import STORES
+from shared.woocommerce.collections import WOOCOMMERCE_CUSTOMERS, WOOCOMMERCE_ORDERS
 
 RECENT_ORDERS = 5
 ITEMS_SHOWN = 3

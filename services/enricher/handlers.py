@@ -33,6 +33,7 @@ from services.enricher.customers import commerce_view
 from services.enricher.metrics import CONVERSATIONS_REOPENED
 from services.enricher.summary import ExtractiveSummariser, Summariser, Summary
 from shared.conversations import csat
+from shared.conversations.collections import CONVERSATIONS, MESSAGES
 from shared.conversations.messages import inbound_message_document
 from shared.events import (
     ConversationEvent,
@@ -43,16 +44,7 @@ from shared.events import (
     ReplySent,
     event_id_for,
 )
-from shared.mongo import (
-    CONVERSATIONS,
-    MESSAGES,
-    PROCESSED_EVENTS,
-    Database,
-    Document,
-    Session,
-    claim_new,
-    in_transaction,
-)
+from shared.mongo import PROCESSED_EVENTS, Database, Document, Session, claim_new, in_transaction
 
 GROUP = "enricher"
 DEFAULT_POLICY = LifecyclePolicy()

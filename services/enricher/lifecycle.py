@@ -28,6 +28,7 @@ from services.enricher.conversation import (
     survey_due,
 )
 from services.enricher.metrics import CONVERSATIONS_CLOSED
+from shared.conversations.collections import CONVERSATIONS
 from shared.conversations.csat import SURVEY_WINDOW
 from shared.events import (
     ConversationClosed,
@@ -38,7 +39,7 @@ from shared.events import (
     utcnow,
 )
 from shared.identity import masked
-from shared.mongo import CONVERSATIONS, Database, Document, Session, in_transaction
+from shared.mongo import Database, Document, Session, in_transaction
 
 log = structlog.get_logger(__name__)
 

@@ -14,9 +14,10 @@ from typing import Any
 from faststream.kafka import KafkaBroker
 from pymongo import ASCENDING
 
+from shared.conversations.collections import CONVERSATION_EVENTS
 from shared.events import ConversationEvent, decode_event, utcnow
 from shared.kafka import publish
-from shared.mongo import CONVERSATION_EVENTS, Database, Session
+from shared.mongo import Database, Session
 
 OUTBOX_GRACE = timedelta(seconds=10)
 PUBLISH_BATCH = 500

@@ -20,9 +20,10 @@ from prometheus_client import Counter
 from shared.consumer import RetryPolicy
 from shared.events import utcnow
 from shared.leases import LeaseHeld, LeaseLost, new_holder
-from shared.mongo import STORES, Database
+from shared.mongo import Database
 from shared.secrets import SecretBox, SecretsError
 from shared.settings import Settings
+from shared.stores.collections import STORES
 from shared.stores.directory import Store
 from shared.woocommerce.api import WooCommerceUnreachable
 from shared.woocommerce.sync import (

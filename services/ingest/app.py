@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from faststream.kafka.fastapi import KafkaRouter
 from twilio.request_validator import RequestValidator
 
-from services.ingest import webhooks, woocommerce
+from services.ingest import receipts, webhooks, woocommerce
 from services.ingest.deps import IngestContext
 from services.ingest.receipts import WebhookReceipts
 from services.ingest.snapshots import WooCommerceSnapshots
@@ -30,7 +30,10 @@ def create_app(settings: Settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with kafka.lifespan_context(app), open_runtime(settings, kafka.broker) as runtime:
+        async with (
+            kafka.lifespan_context(app),
+            open_runtime(settings, kafka.broker, [receipts.indexes]) as runtime,
+        ):
             app.state.ingest = IngestContext(
                 settings=settings,
                 broker=kafka.broker,

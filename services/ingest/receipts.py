@@ -6,10 +6,22 @@ crash in between republishes the same event (same `event_id`), which consumers d
 
 import contextlib
 
+from pymongo import IndexModel
 from pymongo.errors import DuplicateKeyError
 
 from shared.events import utcnow
-from shared.mongo import WEBHOOK_RECEIPTS, Database
+from shared.mongo import Database, Indexes, Retention
+
+WEBHOOK_RECEIPTS = "webhook_receipts"
+WEBHOOK_RECEIPT_TTL_SECONDS = 7 * 24 * 3600  # far beyond Twilio's retry horizon
+
+
+def indexes(retention: Retention) -> Indexes:
+    return {
+        WEBHOOK_RECEIPTS: [
+            IndexModel("received_at", expireAfterSeconds=WEBHOOK_RECEIPT_TTL_SECONDS)
+        ]
+    }
 
 
 class WebhookReceipts:

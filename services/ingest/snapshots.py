@@ -17,7 +17,8 @@ from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from shared.events import utcnow
-from shared.mongo import WOOCOMMERCE_SNAPSHOTS, Database, Document
+from shared.mongo import Database, Document
+from shared.woocommerce.collections import WOOCOMMERCE_SNAPSHOTS
 from shared.woocommerce.payloads import snapshot_key
 
 

@@ -39,19 +39,13 @@ from services.kpi_aggregator.orders import (
 )
 from shared.events import Event, MessageReceived, OrderChanged, ReplySent
 from shared.identity import conversation_id
+from shared.kpis.collections import CONVERSATION_FACT_EVENTS, KPI_CONVERSIONS, KPI_ORDERS
 from shared.kpis.facts import customer_number
 from shared.kpis.keys import customer_hash, hour_start, local_date
 from shared.kpis.zones import UTC_ZONE
-from shared.mongo import (
-    CONVERSATION_FACT_EVENTS,
-    KPI_CONVERSIONS,
-    KPI_ORDERS,
-    STORES,
-    Database,
-    Document,
-    Session,
-)
+from shared.mongo import Database, Document, Session
 from shared.phones import normalise, store_country
+from shared.stores.collections import STORES
 
 DEFAULT_ATTRIBUTION_WINDOW = timedelta(days=7)
 

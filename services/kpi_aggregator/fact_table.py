@@ -8,15 +8,9 @@ from pymongo import ReplaceOne, UpdateOne
 
 from shared.events import Event
 from shared.kpis import facts
+from shared.kpis.collections import CONVERSATION_FACT_EVENTS, CONVERSATION_FACTS, KPI_ORDERS
 from shared.kpis.keys import customer_hash
-from shared.mongo import (
-    CONVERSATION_FACT_EVENTS,
-    CONVERSATION_FACTS,
-    KPI_ORDERS,
-    Database,
-    Document,
-    Session,
-)
+from shared.mongo import Database, Document, Session
 
 
 async def record_facts(db: Database, session: Session, events: Sequence[Event]) -> int:

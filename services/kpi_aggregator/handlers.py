@@ -12,19 +12,15 @@ from services.kpi_aggregator.fact_table import record_stamps, refresh_rows
 from services.kpi_aggregator.orders import OrderFact
 from shared.events import Event, MessageReceived
 from shared.kpis import keys
-from shared.kpis.zones import UTC_ZONE, StoreZones
-from shared.mongo import (
+from shared.kpis.collections import (
     KPI_CUSTOMER_DAYS,
     KPI_CUSTOMER_HOURS,
     KPI_CUSTOMERS,
     KPI_DAILY,
     KPI_HOURLY,
-    PROCESSED_EVENTS,
-    Database,
-    Session,
-    claim_new,
-    in_transaction,
 )
+from shared.kpis.zones import UTC_ZONE, StoreZones
+from shared.mongo import PROCESSED_EVENTS, Database, Session, claim_new, in_transaction
 
 GROUP = "kpi_aggregator"
 

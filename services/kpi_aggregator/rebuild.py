@@ -57,19 +57,15 @@ from shared import kafka, topics
 from shared.consumer import PermanentError, decode
 from shared.events import Event, OrderChanged
 from shared.kpis import facts, keys
-from shared.kpis.zones import StoreZones
-from shared.mongo import (
+from shared.kpis.collections import (
     KPI_CUSTOMER_DAYS,
     KPI_CUSTOMER_HOURS,
     KPI_DAILY,
     KPI_HOURLY,
     KPI_ORDERS,
-    Database,
-    Document,
-    Session,
-    claim_new,
-    in_transaction,
 )
+from shared.kpis.zones import StoreZones
+from shared.mongo import Database, Document, Session, claim_new, in_transaction
 
 CONVERSATION_TOPICS = (
     topics.WHATSAPP_INBOUND,

@@ -14,18 +14,10 @@ from typing import Any
 from pymongo.errors import DuplicateKeyError
 
 from services.responder.repository import GROUP, OWNERSHIP_FIELDS, Reply, ReplyState, human_owns
+from shared.conversations.collections import CONVERSATIONS, MESSAGES
 from shared.conversations.service_window import OUTSIDE_WINDOW, last_customer_message, within_window
 from shared.events import AgentCommandIssued, Author, utcnow
-from shared.mongo import (
-    CONVERSATIONS,
-    MESSAGES,
-    PROCESSED_EVENTS,
-    Database,
-    Document,
-    Session,
-    claim_new,
-    in_transaction,
-)
+from shared.mongo import PROCESSED_EVENTS, Database, Document, Session, claim_new, in_transaction
 
 RELEASED = {"taken_over_by": None, "handed_over_at": None, "hand_over_reason": None}
 

@@ -19,6 +19,7 @@ from services.responder.adapters.twilio_sender import TwilioRefused
 from services.responder.deps import ResponderDeps
 from services.responder.metrics import CSAT_SURVEYS
 from shared.conversations import csat
+from shared.conversations.collections import CSAT_SURVEYS as SURVEYS
 from shared.events import (
     CsatRecorded,
     CsatSurveyDue,
@@ -30,7 +31,6 @@ from shared.events import (
 )
 from shared.identity import masked
 from shared.kafka import publish
-from shared.mongo import CSAT_SURVEYS as SURVEYS
 from shared.mongo import Database
 
 log = structlog.get_logger(__name__)

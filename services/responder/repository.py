@@ -15,6 +15,7 @@ from pymongo import DESCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from shared.answering.draft import Draft
+from shared.conversations.collections import CONVERSATIONS, MESSAGES
 from shared.conversations.messages import inbound_message_document
 from shared.events import (
     Author,
@@ -25,7 +26,8 @@ from shared.events import (
     MessageReceived,
     utcnow,
 )
-from shared.mongo import CONVERSATIONS, KNOWLEDGE_GAPS, MESSAGES, Database
+from shared.knowledge.collections import KNOWLEDGE_GAPS
+from shared.mongo import Database
 
 GROUP = "responder"  # the consumer group, and the prefix of its claims in processed_events
 FIRST_RESPONSE_WINDOW = timedelta(hours=24)

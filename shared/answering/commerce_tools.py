@@ -27,9 +27,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.events import utcnow
-from shared.mongo import WOOCOMMERCE_ORDERS, WOOCOMMERCE_PRODUCTS, Database, Document
+from shared.mongo import Database, Document
 from shared.phones import normalise, store_country
 from shared.stores.directory import Store
+from shared.woocommerce.collections import WOOCOMMERCE_ORDERS, WOOCOMMERCE_PRODUCTS
 from shared.woocommerce.sync import reconciled_at
 
 ORDER_STATUS = "order_status"

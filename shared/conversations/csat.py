@@ -15,8 +15,9 @@ from typing import Any
 
 from pymongo import DESCENDING, ReturnDocument
 
+from shared.conversations.collections import CSAT_SURVEYS
 from shared.events import MessageReceived
-from shared.mongo import CSAT_SURVEYS, Database
+from shared.mongo import Database
 
 # WhatsApp allows free text only within 24 hours of the customer's last message; the hour
 # less leaves room for a slow sweep and a retried send.

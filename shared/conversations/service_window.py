@@ -6,7 +6,8 @@ from datetime import datetime, timedelta
 
 from pymongo import DESCENDING
 
-from shared.mongo import MESSAGES, Database, Document
+from shared.conversations.collections import MESSAGES
+from shared.mongo import Database, Document
 
 SERVICE_WINDOW = timedelta(hours=24)
 OUTSIDE_WINDOW = "outside_24h_window"

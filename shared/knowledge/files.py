@@ -10,7 +10,8 @@ from typing import Literal
 from gridfs import AsyncGridFSBucket
 from gridfs.errors import NoFile
 
-from shared.mongo import KNOWLEDGE_FILES, Database
+from shared.knowledge.collections import KNOWLEDGE_FILES
+from shared.mongo import Database
 
 FileKind = Literal["original", "text"]
 

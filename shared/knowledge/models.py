@@ -15,15 +15,13 @@ from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict
 
-from shared.mongo import (
+from shared.knowledge.collections import (
     KNOWLEDGE_CHUNKS,
     KNOWLEDGE_DOCUMENTS,
     KNOWLEDGE_FILES,
     KNOWLEDGE_REVISIONS,
-    Database,
-    Document,
-    Session,
 )
+from shared.mongo import Database, Document, Session
 
 __all__ = [
     "KNOWLEDGE_CHUNKS",

@@ -20,10 +20,11 @@ from bson import Decimal128
 from pydantic import BaseModel
 
 from shared.events import ConversationOutcome, HandOverReason
+from shared.kpis.collections import CONVERSATION_FACTS, KPI_DAILY, KPI_HOURLY
 from shared.kpis.keys import FIRST_RESPONSE_BOUNDS, OVERFLOW, percentile
 from shared.kpis.repository import label_counts_between
 from shared.kpis.zones import zone_named
-from shared.mongo import CONVERSATION_FACTS, KPI_DAILY, KPI_HOURLY, Database, Document
+from shared.mongo import Database, Document
 from shared.stores.directory import Store
 
 RangeName = Literal["today", "7d", "30d", "custom"]

@@ -5,10 +5,12 @@ from zoneinfo import ZoneInfo
 
 from bson import Decimal128
 
+from shared.conversations.collections import MESSAGES
+from shared.kpis.collections import CONVERSATION_FACTS, KPI_DAILY
 from shared.kpis.insights import LabelCounts
 from shared.kpis.keys import day_id
 from shared.kpis.zones import StoreZones
-from shared.mongo import CONVERSATION_FACTS, KPI_DAILY, MESSAGES, Database, Document
+from shared.mongo import Database, Document
 
 
 async def day_buckets(db: Database, store_id: str, days: list[date]) -> dict[date, Document]:

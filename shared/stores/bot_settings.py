@@ -23,7 +23,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from pymongo.errors import DuplicateKeyError
 
 from shared.events import utcnow
-from shared.mongo import BOT_SETTINGS, BOT_SETTINGS_HISTORY, Database, Session, in_transaction
+from shared.mongo import Database, Session, in_transaction
+from shared.stores.collections import BOT_SETTINGS, BOT_SETTINGS_HISTORY
 from shared.stores.directory import DEFAULT_FALLBACK_REPLY, DEFAULT_SYSTEM_PROMPT, Store
 
 DEFAULT_POLICY_KEYWORDS = ("pengacara", "lawyer", "somasi", "polisi", "police", "ylki")

@@ -5,8 +5,9 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from shared.mongo import STORES, Database
+from shared.mongo import Database
 from shared.secrets import EncryptedSecret
+from shared.stores.collections import STORES
 
 # The store's bot defaults until its owner saves bot settings (shared/stores/bot_settings.py).
 DEFAULT_SYSTEM_PROMPT = (

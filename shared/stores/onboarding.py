@@ -18,10 +18,11 @@ import structlog
 from pydantic import BaseModel, SecretStr
 from pymongo.errors import DuplicateKeyError
 
-from shared.mongo import STORES, Database
+from shared.mongo import Database
 from shared.routes import TWILIO_MESSAGE_PATH, public_url, woocommerce_webhook_url
 from shared.secrets import EncryptedSecret, SecretBox
 from shared.settings import Settings
+from shared.stores.collections import STORES
 from shared.stores.directory import Store, TwilioAccount, WooCommerceConnection
 from shared.stores.fields import (
     NumberPurchase,

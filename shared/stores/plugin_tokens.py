@@ -11,7 +11,8 @@ import hmac
 import secrets
 
 from shared.events import utcnow
-from shared.mongo import STORES, Database
+from shared.mongo import Database
+from shared.stores.collections import STORES
 from shared.stores.directory import PluginToken, Store
 
 PREFIX = "balas_wp_"  # recognisable in a leaked config file or a secret scanner

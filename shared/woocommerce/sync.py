@@ -35,11 +35,12 @@ from shared.consumer import RetryPolicy
 from shared.events import WooCommerceEvent, utcnow
 from shared.kafka import publish
 from shared.leases import Lease, holding, new_holder
-from shared.mongo import WOOCOMMERCE_SNAPSHOTS, WOOCOMMERCE_SYNC, Database
+from shared.mongo import Database
 from shared.secrets import SecretBox
 from shared.settings import Settings
 from shared.stores.directory import Store
 from shared.woocommerce.api import DEFAULT_RETRY, PER_PAGE, WooCommerceApi
+from shared.woocommerce.collections import WOOCOMMERCE_SNAPSHOTS, WOOCOMMERCE_SYNC
 from shared.woocommerce.payloads import Resource, explain, listed_event, snapshot_key
 
 log = structlog.get_logger(__name__)

@@ -19,8 +19,9 @@ from playwright.async_api import Browser, BrowserContext, Page
 from services.console.app import create_app
 from services.console.auth.users import Role, UserDirectory
 from shared import mongo
-from shared.mongo import STORES, Database
+from shared.mongo import Database
 from shared.settings import Settings
+from shared.stores.collections import STORES
 from tests.browser_support import chromium, desktop_context, phone_context
 from tests.browser_support import sign_in as sign_in_with_form
 from tests.conftest import Infra

@@ -12,10 +12,12 @@ import pytest
 from aiokafka import AIOKafkaConsumer
 from playwright.async_api import Page, expect
 
+from services.console.collections import REPLY_LIBRARY
 from shared import kafka
+from shared.conversations.collections import CONVERSATIONS, MESSAGES
 from shared.conversations.messages import inbound_message_document
 from shared.events import AgentCommandIssued, MessageReceived, event_id_for
-from shared.mongo import CONVERSATIONS, MESSAGES, REPLY_LIBRARY, Database
+from shared.mongo import Database
 from shared.settings import Settings
 from shared.topics import AGENT_COMMANDS
 from tests.browser.conftest import Console, SignIn, StoreAccount

@@ -18,8 +18,10 @@ from services.enricher.knowledge import on_knowledge_document_changed
 from shared import kafka, topics
 from shared.consumer import KeyedConsumer, RetryPolicy
 from shared.events import KnowledgeDocumentChanged
+from shared.knowledge.collections import KNOWLEDGE_GAPS
+from shared.kpis.collections import KPI_DAILY
 from shared.kpis.keys import day_id
-from shared.mongo import BOT_SETTINGS, KNOWLEDGE_GAPS, KPI_DAILY
+from shared.stores.collections import BOT_SETTINGS
 from tests.browser.conftest import Console, SignIn, StoreAccount
 
 pytestmark = pytest.mark.browser

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Page, expect
 
-from shared.mongo import REPLY_LIBRARY
+from services.console.collections import REPLY_LIBRARY
 from tests.browser.conftest import Console, SignIn, StoreAccount
 
 pytestmark = pytest.mark.browser

@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.async_api import Page, expect
 
-from shared.mongo import CONSOLE_SESSIONS
+from services.console.collections import CONSOLE_SESSIONS
 from tests.browser.conftest import Console, SignIn, StoreAccount
 
 pytestmark = pytest.mark.browser

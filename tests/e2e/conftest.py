@@ -13,12 +13,12 @@ from playwright.async_api import Browser, Page
 
 from balas.processes import SERVICES, ServiceProcesses
 from balas.simulate import (
-    WHATSAPP_WEBHOOK_PATH,
     inbound_message_form,
     twilio_signature,
 )
 from shared import mongo
 from shared.infra import free_port
+from shared.routes import TWILIO_MESSAGE_PATH
 from shared.settings import Settings
 from shared.stores.directory import Store, save_store
 from tests.browser_support import chromium, desktop_context
@@ -129,14 +129,14 @@ class Webhooks:
         form = form or inbound_message_form(
             customer=customer, store_number=store.whatsapp_number, text=text
         )
-        public_url = self.system.settings.public_base_url + WHATSAPP_WEBHOOK_PATH
+        public_url = self.system.settings.public_base_url + TWILIO_MESSAGE_PATH
         headers = {}
         if signature != "":
             headers["X-Twilio-Signature"] = signature or twilio_signature(
                 AUTH_TOKEN, public_url, form
             )
         async with httpx.AsyncClient(base_url=self.system.ingest_url, timeout=30) as client:
-            return await client.post(WHATSAPP_WEBHOOK_PATH, data=form, headers=headers)
+            return await client.post(TWILIO_MESSAGE_PATH, data=form, headers=headers)
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ import sys
 import uuid
 from dataclasses import dataclass
 
+from services.console.collections import CONSOLE_USERS
 from shared import mongo
 from shared.stores.directory import Store
 from tests.e2e.conftest import RunningSystem
@@ -35,7 +36,7 @@ async def create_owner(
     )
     output, _ = await process.communicate()
     assert process.returncode == 0, output.decode(errors="replace")
-    user = await db[mongo.CONSOLE_USERS].find_one({"email": email})
+    user = await db[CONSOLE_USERS].find_one({"email": email})
     assert user is not None
     assert user["role"] == "owner"
     assert user["store_ids"] == [store.id]

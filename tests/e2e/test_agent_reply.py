@@ -6,6 +6,8 @@ import httpx
 import pytest
 
 from shared import mongo
+from shared.conversations.collections import CONVERSATIONS
+from shared.kpis.collections import KPI_HOURLY
 from shared.stores.directory import Store
 from tests.e2e.conftest import RunningSystem, Webhooks
 from tests.standins.openai_api import OpenAIStandIn
@@ -47,11 +49,11 @@ async def test_an_agent_reply_reaches_the_customer_once_and_a_note_never_does(
     assert all("Kurir JNE telat" not in message["body"] for message in sent)
 
     async def counted() -> dict | None:
-        bucket = await system_db[mongo.KPI_HOURLY].find_one({"store_id": store.id})
+        bucket = await system_db[KPI_HOURLY].find_one({"store_id": store.id})
         return bucket if bucket and bucket.get("outbound_messages", {}).get("agent") == 1 else None
 
     await eventually(counted)
-    card = await system_db[mongo.CONVERSATIONS].find_one({"_id": conversation})
+    card = await system_db[CONVERSATIONS].find_one({"_id": conversation})
     assert card is not None
     assert card["owner"] == "human"  # the agent's reply took the conversation
 
@@ -62,7 +64,7 @@ async def test_an_agent_reply_reaches_the_customer_once_and_a_note_never_does(
     assert handed_back.status_code == 202
 
     async def bot_owns() -> bool:
-        card = await system_db[mongo.CONVERSATIONS].find_one({"_id": conversation})
+        card = await system_db[CONVERSATIONS].find_one({"_id": conversation})
         return card is not None and card["owner"] == "bot"
 
     await eventually(bot_owns)

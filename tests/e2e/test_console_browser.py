@@ -12,6 +12,8 @@ from playwright.async_api import Browser, Page, expect
 
 from balas.simulate import inbound_message_form
 from shared import mongo
+from shared.conversations.collections import CONVERSATIONS, MESSAGES
+from shared.kpis.collections import KPI_DAILY
 from shared.stores.directory import Store, save_store
 from tests.browser_support import desktop_context, sign_in
 from tests.e2e.conftest import RunningSystem, Webhooks
@@ -78,13 +80,13 @@ async def test_a_webhook_conversation_appears_live_and_the_agent_reply_is_delive
     await expect(sent).to_contain_text("Sari Wulandari", timeout=PIPELINE_MS)
     # Twilio's status callbacks (sent, then delivered) reach ingest; the tick follows live.
     await expect(sent.locator("[data-tick=delivered]")).to_be_visible(timeout=PIPELINE_MS)
-    stored = await system_db[mongo.MESSAGES].find_one(
+    stored = await system_db[MESSAGES].find_one(
         {"conversation_id": conversation, "text": AGENT_TEXT}
     )
     assert stored is not None
     assert (stored["author"], stored["agent_id"]) == ("agent", owner.id)
     assert stored["delivery_status"] == "delivered"
-    card = await system_db[mongo.CONVERSATIONS].find_one({"_id": conversation})
+    card = await system_db[CONVERSATIONS].find_one({"_id": conversation})
     assert card is not None
     assert card["owner"] == "human"
     assert await page.evaluate("window.balasNotReloaded") is True
@@ -132,7 +134,7 @@ async def test_the_dashboard_shows_what_the_kpi_buckets_hold(
     await webhooks.message(store, customers[0], "Warna hitam ya")
 
     async def counted() -> list[dict[str, Any]] | None:
-        days = await system_db[mongo.KPI_DAILY].find({"store_id": store.id}).to_list()
+        days = await system_db[KPI_DAILY].find({"store_id": store.id}).to_list()
         bot = sum(d.get("outbound_messages", {}).get("bot", 0) for d in days)
         inbound = sum(d.get("inbound_messages", 0) for d in days)
         return days if (inbound, bot) == (4, 4) else None
@@ -142,7 +144,7 @@ async def test_the_dashboard_shows_what_the_kpi_buckets_hold(
 
     async def classified() -> bool:
         found = {"store_id": store.id, "classification.sentiment.label": {"$exists": True}}
-        return await system_db[mongo.MESSAGES].count_documents(found) == 4
+        return await system_db[MESSAGES].count_documents(found) == 4
 
     await eventually(classified)  # the enricher labelled the four customer messages
     inbound = sum(d["inbound_messages"] for d in days)

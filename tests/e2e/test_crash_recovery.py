@@ -3,6 +3,7 @@
 import pytest
 
 from shared import mongo
+from shared.conversations.collections import MESSAGES
 from shared.stores.directory import Store
 from tests.e2e.conftest import RunningSystem, Webhooks
 from tests.standins.twilio_api import TwilioStandIn
@@ -35,7 +36,7 @@ async def test_a_responder_killed_between_send_and_commit_neither_loses_nor_dupl
         system.services.start("responder")
 
         async def all_replies_sent() -> bool:
-            sent = await system_db[mongo.MESSAGES].count_documents(
+            sent = await system_db[MESSAGES].count_documents(
                 {"direction": "outbound", "store_id": store.id, "state": "sent"}
             )
             return sent == len(in_flight) + len(while_down)

@@ -14,6 +14,7 @@ import pytest
 
 from balas.simulate import inbound_message_form
 from shared import mongo
+from shared.conversations.collections import CONVERSATIONS, MESSAGES
 from shared.identity import masked
 from shared.stores.directory import Store
 from tests.e2e.conftest import RunningSystem, Webhooks
@@ -127,7 +128,7 @@ async def settled(
 
 async def reply_to(db: mongo.Database, customer: str, nth: int = 1) -> dict[str, Any]:
     async def sent() -> dict[str, Any] | None:
-        cursor = db[mongo.MESSAGES].find(
+        cursor = db[MESSAGES].find(
             {"direction": "outbound", "customer_number": customer, "state": "sent"}
         )
         replies = sorted(await cursor.to_list(), key=lambda r: r["created_at"])
@@ -227,9 +228,7 @@ async def test_a_human_owning_the_conversation_keeps_the_bot_silent(
     conversation = f"{store.id}:{customer}"
     await webhooks.message(store, customer, "Halo kak")
     await reply_to(system_db, customer)
-    await system_db[mongo.CONVERSATIONS].update_one(
-        {"_id": conversation}, {"$set": {"owner": "human"}}
-    )
+    await system_db[CONVERSATIONS].update_one({"_id": conversation}, {"$set": {"owner": "human"}})
     silenced = inbound_message_form(
         customer=customer, store_number=store.whatsapp_number, text="Masih ada stok?"
     )
@@ -238,9 +237,7 @@ async def test_a_human_owning_the_conversation_keeps_the_bot_silent(
     # The responder says in its log that it stays silent (conversation ids are masked there).
     await eventually(lambda: responder_logged(system, "bot stays silent", masked(conversation)))
     # Handed back, the bot answers the next message: of the three, two replies.
-    await system_db[mongo.CONVERSATIONS].update_one(
-        {"_id": conversation}, {"$set": {"owner": "bot"}}
-    )
+    await system_db[CONVERSATIONS].update_one({"_id": conversation}, {"$set": {"owner": "bot"}})
     await webhooks.message(store, customer, "Terima kasih")
     await reply_to(system_db, customer, nth=2)
 
@@ -248,7 +245,7 @@ async def test_a_human_owning_the_conversation_keeps_the_bot_silent(
     assert len(bodies) == 2
     assert "Masih ada stok?" not in " ".join(bodies)
     silent_reply = {"_id": f"reply:{silenced['MessageSid']}"}
-    assert await system_db[mongo.MESSAGES].find_one(silent_reply) is None
+    assert await system_db[MESSAGES].find_one(silent_reply) is None
 
 
 def responder_logged(system: RunningSystem, *parts: str) -> bool:
@@ -301,6 +298,6 @@ async def test_a_customer_photo_is_read_and_its_text_reaches_the_model(
     assert words.startswith("Voucher ini bisa dipakai?\n[photo text: PROMO GAJIAN")
     assert "GAJIAN20" in words
     assert "GAJIAN20" in reply["text"]  # the stand-in echoes what the customer "said"
-    message = await system_db[mongo.MESSAGES].find_one({"_id": form["MessageSid"]})
+    message = await system_db[MESSAGES].find_one({"_id": form["MessageSid"]})
     assert message is not None
     assert "GAJIAN20" in message["media"][0]["media_text"]

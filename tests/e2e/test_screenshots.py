@@ -27,6 +27,7 @@ from playwright.async_api import Browser, FilePayload, Page, expect
 
 from balas.simulate import inbound_message_form
 from shared import mongo
+from shared.kpis.collections import KPI_DAILY
 from shared.kpis.keys import day_id
 from shared.stores.directory import Store, save_store
 from tests.browser_support import desktop_context, phone_context, sign_in, sticking_out
@@ -116,7 +117,7 @@ async def seed_history(db: mongo.Database, store: Store) -> None:
     for offset, inbound in ((1, 64), (2, 51), (3, 73), (4, 58), (5, 42), (6, 69)):
         day = today - timedelta(days=offset)
         paid = inbound // 9
-        await db[mongo.KPI_DAILY].insert_one(
+        await db[KPI_DAILY].insert_one(
             {
                 "_id": day_id(store.id, day),
                 "store_id": store.id,

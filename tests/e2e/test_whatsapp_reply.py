@@ -6,6 +6,8 @@ import pytest
 
 from balas.simulate import inbound_message_form
 from shared import mongo, topics
+from shared.conversations.collections import MESSAGES
+from shared.kpis.collections import KPI_HOURLY
 from shared.stores.directory import Store
 from tests.e2e.conftest import RunningSystem, Webhooks
 from tests.standins.openai_api import OpenAIStandIn
@@ -16,7 +18,7 @@ pytestmark = pytest.mark.slow
 
 
 async def _bucket(db: mongo.Database, store: Store) -> dict | None:
-    return await db[mongo.KPI_HOURLY].find_one({"store_id": store.id})
+    return await db[KPI_HOURLY].find_one({"store_id": store.id})
 
 
 async def test_a_signed_webhook_gets_exactly_one_reply_with_the_llm_text_and_is_counted(
@@ -172,7 +174,7 @@ async def test_delivery_callbacks_move_the_reply_to_delivered(
     await webhooks.message(store, customer, "Halo")
 
     async def delivered() -> dict | None:
-        return await system_db[mongo.MESSAGES].find_one(
+        return await system_db[MESSAGES].find_one(
             {"conversation_id": f"{store.id}:{customer}", "delivery_status": "delivered"}
         )
 
@@ -181,6 +183,6 @@ async def test_delivery_callbacks_move_the_reply_to_delivered(
 
 
 async def _sent_reply(db: mongo.Database, customer: str) -> dict | None:
-    return await db[mongo.MESSAGES].find_one(
+    return await db[MESSAGES].find_one(
         {"direction": "outbound", "customer_number": customer, "state": "sent"}
     )

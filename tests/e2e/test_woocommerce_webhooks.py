@@ -10,7 +10,9 @@ import pytest
 from shared import mongo, topics
 from shared.events import OrderChanged, decode_event
 from shared.secrets import secret_box
+from shared.stores.collections import STORES
 from shared.stores.directory import Store, WooCommerceConnection, save_store
+from shared.woocommerce.collections import WOOCOMMERCE_ORDERS
 from tests.e2e.conftest import RunningSystem
 from tests.standins.woocommerce_data import body_of, delivery_headers, order
 from tests.support import eventually, read_topic
@@ -71,7 +73,7 @@ async def woo(system: RunningSystem, system_db: mongo.Database, store: Store) ->
 
 
 async def _cached_order(db: mongo.Database, woo: WooStore, order_id: int) -> dict | None:
-    return await db[mongo.WOOCOMMERCE_ORDERS].find_one({"_id": f"{woo.store.id}:{order_id}"})
+    return await db[WOOCOMMERCE_ORDERS].find_one({"_id": f"{woo.store.id}:{order_id}"})
 
 
 async def test_a_signed_order_webhook_publishes_one_order_changed_and_is_cached(
@@ -182,7 +184,7 @@ async def test_secrets_are_neither_stored_in_plaintext_nor_logged(
     await woo.deliver("order.updated", order(order_id=1007), secret="wrong")
     await woo.ping()
 
-    document = await system_db[mongo.STORES].find_one({"_id": woo.store.id})
+    document = await system_db[STORES].find_one({"_id": woo.store.id})
     assert document is not None
     stored = str(document)
     for secret in (woo.webhook_secret, CONSUMER_SECRET, "ck_e2e_key"):

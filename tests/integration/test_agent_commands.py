@@ -26,6 +26,7 @@ from services.responder.handlers import on_message_received
 from services.responder.repository import ConversationLog, Reply
 from shared import kafka, topics
 from shared.answering.answerer import build_answerer
+from shared.conversations.collections import CONVERSATION_EVENTS, CONVERSATIONS, MESSAGES
 from shared.events import (
     AgentCommand,
     AgentCommandIssued,
@@ -33,8 +34,9 @@ from shared.events import (
     ReplySent,
     agent_command_event_id,
 )
+from shared.kpis.collections import KPI_HOURLY
 from shared.kpis.keys import bucket_id, hour_start, quantized_seconds
-from shared.mongo import CONVERSATION_EVENTS, CONVERSATIONS, KPI_HOURLY, MESSAGES, Database
+from shared.mongo import Database
 from shared.secrets import secret_box
 from shared.settings import Settings
 from shared.stores.bot_settings import BotSettingsRepository

@@ -19,22 +19,17 @@ from shared import topics
 from shared.answering.answerer import WEBHOOKS_ONLY_MAX_AGE, Answerer
 from shared.answering.commerce_tools import CommerceTools
 from shared.answering.model import ChatModel
+from shared.conversations.collections import CONVERSATIONS, MESSAGES
 from shared.events import MessageReceived, ReplySent
+from shared.knowledge.collections import KNOWLEDGE_CHUNKS, KNOWLEDGE_DOCUMENTS, KNOWLEDGE_GAPS
 from shared.knowledge.models import KNOWLEDGE_REVISIONS, Chunk, DocumentStatus, KnowledgeDocument
 from shared.knowledge.retrieval import Retriever
-from shared.mongo import (
-    CONVERSATIONS,
-    KNOWLEDGE_CHUNKS,
-    KNOWLEDGE_DOCUMENTS,
-    KNOWLEDGE_GAPS,
-    MESSAGES,
-    WOOCOMMERCE_ORDERS,
-    Database,
-)
+from shared.mongo import Database
 from shared.secrets import secret_box
 from shared.settings import Settings
 from shared.stores.bot_settings import BotSettings, BotSettingsRepository
 from shared.stores.directory import Store, StoreDirectory, WooCommerceConnection, save_store
+from shared.woocommerce.collections import WOOCOMMERCE_ORDERS
 from tests.standins.openai_api import OpenAIStandIn, ToolCall
 from tests.support import read_topic
 

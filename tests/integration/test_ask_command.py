@@ -10,8 +10,10 @@ from pymongo import MongoClient
 from typer.testing import CliRunner
 
 from balas.cli import app
+from shared.conversations.collections import MESSAGES
+from shared.knowledge.collections import KNOWLEDGE_CHUNKS, KNOWLEDGE_DOCUMENTS, KNOWLEDGE_GAPS
 from shared.knowledge.models import KNOWLEDGE_REVISIONS, Chunk, DocumentStatus, KnowledgeDocument
-from shared.mongo import KNOWLEDGE_CHUNKS, KNOWLEDGE_DOCUMENTS, KNOWLEDGE_GAPS, MESSAGES, Database
+from shared.mongo import Database
 from shared.settings import Settings
 from shared.stores.directory import Store, save_store
 from tests.standins.openai_api import OpenAIStandIn, ToolCall

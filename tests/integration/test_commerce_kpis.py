@@ -16,16 +16,9 @@ from services.kpi_aggregator.handlers import on_events
 from services.kpi_aggregator.rebuild import rebuild
 from shared import kafka
 from shared.events import Event, HandOverReason, MessageReceived, OrderChanged, ReplySent
+from shared.kpis.collections import CONVERSATION_FACTS, KPI_DAILY, KPI_HOURLY, KPI_ORDERS
 from shared.kpis.zones import StoreZones
-from shared.mongo import (
-    CONVERSATION_FACTS,
-    KPI_DAILY,
-    KPI_HOURLY,
-    KPI_ORDERS,
-    PROCESSED_EVENTS,
-    Database,
-    Document,
-)
+from shared.mongo import PROCESSED_EVENTS, Database, Document
 from shared.stores.directory import Store, save_store
 from shared.woocommerce.payloads import Deletion, OrderSnapshot, Topic, changed_event
 from tests.standins.woocommerce_data import order

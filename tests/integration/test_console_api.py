@@ -5,7 +5,8 @@ from datetime import timedelta
 import pytest
 
 from shared.events import utcnow
-from shared.mongo import KNOWLEDGE_GAPS, Database
+from shared.knowledge.collections import KNOWLEDGE_GAPS
+from shared.mongo import Database
 from shared.secrets import secret_box
 from shared.settings import Settings
 from shared.stores.directory import Store, WooCommerceConnection, save_store

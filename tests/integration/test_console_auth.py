@@ -13,7 +13,8 @@ from typer.testing import CliRunner
 from balas.cli import app as cli
 from services.console.app import create_app
 from services.console.auth.users import Role, UserDirectory
-from shared.mongo import CONSOLE_LOGIN_FAILURES, CONSOLE_SESSIONS, Database
+from services.console.collections import CONSOLE_LOGIN_FAILURES, CONSOLE_SESSIONS
+from shared.mongo import Database
 from shared.settings import Settings
 from shared.stores.directory import Store, save_store
 from tests.standins.server import LoopbackServer

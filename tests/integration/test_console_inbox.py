@@ -10,7 +10,9 @@ from services.console.conversations import (
     list_conversations,
     mark_read,
 )
-from shared.mongo import CONVERSATIONS, MESSAGES, STORES, Database
+from shared.conversations.collections import CONVERSATIONS, MESSAGES
+from shared.mongo import Database
+from shared.stores.collections import STORES
 from tests.support import ConsoleApi
 
 NOW = datetime.now(UTC)

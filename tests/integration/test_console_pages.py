@@ -11,9 +11,11 @@ import pytest
 from bson import Decimal128
 
 from services.console.auth.users import Role
+from shared.knowledge.collections import KNOWLEDGE_GAPS
 from shared.knowledge.models import KNOWLEDGE_DOCUMENTS
+from shared.kpis.collections import KPI_DAILY, KPI_HOURLY
 from shared.kpis.keys import bucket_id, day_id
-from shared.mongo import KNOWLEDGE_GAPS, KPI_DAILY, KPI_HOURLY, Database
+from shared.mongo import Database
 from tests.support import ConsoleApi
 
 pytestmark = pytest.mark.slow

@@ -12,7 +12,8 @@ import pytest
 
 from services.console.auth.sessions import SESSION_COOKIE
 from services.console.auth.users import Role
-from shared.mongo import CONSOLE_SESSIONS, REPLY_LIBRARY, Database
+from services.console.collections import CONSOLE_SESSIONS, REPLY_LIBRARY
+from shared.mongo import Database
 from tests.support import ConsoleApi
 
 SignIn = Callable[..., Awaitable[Any]]  # the `sign_in` fixture of conftest.py

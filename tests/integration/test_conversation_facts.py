@@ -21,9 +21,10 @@ from shared.events import (
     MessageReceived,
     ReplySent,
 )
+from shared.kpis.collections import CONVERSATION_FACTS, KPI_DAILY, KPI_HOURLY
 from shared.kpis.facts import COLUMNS
 from shared.kpis.writer import RuleWriter
-from shared.mongo import CONVERSATION_FACTS, KPI_DAILY, KPI_HOURLY, Database, Document
+from shared.mongo import Database, Document
 
 pytestmark = pytest.mark.slow
 

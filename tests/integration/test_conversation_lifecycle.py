@@ -17,8 +17,9 @@ from services.enricher.handlers import on_message_received, on_reply_sent
 from services.enricher.lifecycle import close_idle
 from services.responder.repository import ConversationLog
 from shared import kafka, topics
+from shared.conversations.collections import CONVERSATION_EVENTS, CONVERSATIONS
 from shared.events import HandOverReason, MessageReceived, ReplySent
-from shared.mongo import CONVERSATION_EVENTS, CONVERSATIONS, Database, Document
+from shared.mongo import Database, Document
 from shared.settings import Settings
 from tests.support import read_topic
 

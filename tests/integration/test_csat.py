@@ -25,18 +25,17 @@ from services.responder.handlers import on_message_received as respond
 from services.responder.repository import ConversationLog
 from services.responder.service import reply_sent
 from shared.answering.answerer import build_answerer
-from shared.conversations.csat import survey_id
-from shared.events import ConversationClosed, CsatSurveyDue, MessageReceived, decode_event, utcnow
-from shared.kpis.keys import bucket_id, hour_start
-from shared.mongo import (
+from shared.conversations.collections import (
     CONVERSATION_EVENTS,
-    CONVERSATION_FACTS,
     CONVERSATIONS,
     CSAT_SURVEYS,
-    KPI_HOURLY,
     MESSAGES,
-    Database,
 )
+from shared.conversations.csat import survey_id
+from shared.events import ConversationClosed, CsatSurveyDue, MessageReceived, decode_event, utcnow
+from shared.kpis.collections import CONVERSATION_FACTS, KPI_HOURLY
+from shared.kpis.keys import bucket_id, hour_start
+from shared.mongo import Database
 from shared.secrets import secret_box
 from shared.settings import Settings
 from shared.stores.bot_settings import BotSettingsRepository

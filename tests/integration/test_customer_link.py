@@ -10,8 +10,9 @@ import pytest
 from services.enricher.classification.offline import OfflineClassifier
 from services.enricher.commerce import on_customer_changed, on_order_changed
 from services.enricher.handlers import on_message_received
+from shared.conversations.collections import CONVERSATION_EVENTS, CONVERSATIONS
 from shared.events import ConversationEnriched, CustomerChanged, MessageReceived, OrderChanged
-from shared.mongo import CONVERSATION_EVENTS, CONVERSATIONS, Database, Document
+from shared.mongo import Database, Document
 from shared.stores.directory import Store, save_store
 from shared.woocommerce.payloads import (
     CustomerSnapshot,

@@ -22,9 +22,10 @@ from services.responder.repository import ConversationLog
 from shared.answering.answerer import WEBHOOKS_ONLY_MAX_AGE, Answerer
 from shared.answering.commerce_tools import CommerceTools
 from shared.answering.model import ChatModel
+from shared.conversations.collections import CONVERSATIONS, MESSAGES
 from shared.events import MessageReceived
 from shared.knowledge.retrieval import Retriever
-from shared.mongo import CONVERSATIONS, MESSAGES, Database
+from shared.mongo import Database
 from shared.secrets import secret_box
 from shared.settings import Settings
 from shared.stores.bot_settings import BotSettingsRepository

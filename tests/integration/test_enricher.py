@@ -9,8 +9,9 @@ import pytest
 from services.enricher.classification.offline import OfflineClassifier
 from services.enricher.handlers import on_message_received, on_reply_sent
 from services.responder.repository import ConversationLog
+from shared.conversations.collections import CONVERSATIONS
 from shared.events import HandOverReason, MessageReceived, ReplySent
-from shared.mongo import CONVERSATIONS, Database, Document
+from shared.mongo import Database, Document
 
 pytestmark = pytest.mark.slow
 

@@ -17,8 +17,9 @@ from services.enricher.classification.labels import (
 from services.enricher.classification.offline import OfflineClassifier
 from services.enricher.handlers import on_message_received, on_reply_sent
 from services.responder.repository import ConversationLog
+from shared.conversations.collections import CONVERSATIONS, MESSAGES
 from shared.events import MessageReceived, ReplySent
-from shared.mongo import CONVERSATIONS, MESSAGES, Database
+from shared.mongo import Database
 
 pytestmark = pytest.mark.slow
 

@@ -3,8 +3,9 @@ against the session's MongoDB."""
 
 from balas.supervisor import _prepare_development
 from services.console.auth.users import Role, UserDirectory
-from shared.mongo import STORES, Database
+from shared.mongo import Database
 from shared.settings import Settings
+from shared.stores.collections import STORES
 
 
 async def test_a_first_run_knows_there_is_no_console_user_until_the_owner_exists(

@@ -2,7 +2,9 @@ import pytest
 from aiokafka.admin import AIOKafkaAdminClient
 
 from shared import kafka, mongo, topics
-from shared.mongo import MESSAGES, Database
+from shared.collections import SHARED_INDEXES
+from shared.conversations.collections import MESSAGES
+from shared.mongo import Database
 from shared.settings import Settings
 
 pytestmark = pytest.mark.slow
@@ -38,7 +40,7 @@ async def test_a_changed_retention_is_applied_to_the_existing_ttl_indexes(
 ) -> None:
     shorter = settings.model_copy(update={"message_retention_days": 30})
 
-    await mongo.ensure_indexes(db, shorter)
+    await mongo.ensure_indexes(db, shorter, SHARED_INDEXES)
 
     indexes = await db[MESSAGES].index_information()
     assert indexes["message_retention"]["expireAfterSeconds"] == 30 * 24 * 3600

@@ -6,9 +6,10 @@ import pytest
 from services.enricher.knowledge import on_knowledge_document_changed
 from shared import kafka, topics
 from shared.events import KnowledgeDocumentChanged
+from shared.knowledge.collections import KNOWLEDGE_FILES
 from shared.knowledge.library import document_event
 from shared.knowledge.models import KnowledgeDocument, load_active_chunks
-from shared.mongo import KNOWLEDGE_FILES, Database
+from shared.mongo import Database
 from shared.settings import Settings
 from shared.stores.directory import Store, save_store
 from tests.conftest import Infra

@@ -12,6 +12,7 @@ import pytest
 from services.enricher.knowledge import on_knowledge_document_changed
 from shared import metrics, topics
 from shared.events import KnowledgeDocumentChanged
+from shared.knowledge.collections import KNOWLEDGE_FILES
 from shared.knowledge.embeddings import Embedder
 from shared.knowledge.files import read_file
 from shared.knowledge.library import (
@@ -29,7 +30,7 @@ from shared.knowledge.models import (
     current_revision,
     load_active_chunks,
 )
-from shared.mongo import KNOWLEDGE_FILES, Database, Document
+from shared.mongo import Database, Document
 from tests.standins.openai_api import EMBEDDING_DIMENSIONS, OpenAIStandIn
 from tests.support import BytesSource
 

@@ -14,8 +14,9 @@ from shared.events import (
     ReplySent,
     event_id_for,
 )
+from shared.kpis.collections import KPI_HOURLY
 from shared.kpis.keys import bucket_id
-from shared.mongo import KPI_HOURLY, Database, Document
+from shared.mongo import Database, Document
 
 pytestmark = pytest.mark.slow
 

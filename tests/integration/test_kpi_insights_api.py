@@ -12,9 +12,11 @@ from bson import Decimal128
 from fastapi import FastAPI
 
 from services.kpi_aggregator.api import kpi_router
+from shared.conversations.collections import MESSAGES
+from shared.kpis.collections import KPI_DAILY
 from shared.kpis.keys import day_id
 from shared.kpis.writer import LlmWriter, RuleWriter
-from shared.mongo import KPI_DAILY, MESSAGES, Database
+from shared.mongo import Database
 from shared.settings import Settings
 from shared.stores.directory import Store, save_store
 from tests.standins.openai_api import OpenAIStandIn

@@ -26,15 +26,9 @@ from shared.events import (
     ReplySent,
     event_id_for,
 )
+from shared.kpis.collections import CONVERSATION_FACTS, KPI_DAILY, KPI_HOURLY
 from shared.kpis.zones import StoreZones
-from shared.mongo import (
-    CONVERSATION_FACTS,
-    KPI_DAILY,
-    KPI_HOURLY,
-    PROCESSED_EVENTS,
-    Database,
-    Document,
-)
+from shared.mongo import PROCESSED_EVENTS, Database, Document
 from shared.settings import Settings
 from shared.stores.directory import Store, save_store
 

@@ -11,8 +11,10 @@ from services.responder.deps import ResponderDeps
 from services.responder.handlers import on_message_received
 from services.responder.repository import ConversationLog
 from shared.answering.answerer import build_answerer
+from shared.conversations.collections import CONVERSATIONS, MESSAGES
 from shared.events import MessageReceived
-from shared.mongo import CONVERSATIONS, KNOWLEDGE_GAPS, MESSAGES, Database
+from shared.knowledge.collections import KNOWLEDGE_GAPS
+from shared.mongo import Database
 from shared.settings import Settings
 from shared.stores.bot_settings import BotSettingsRepository
 from shared.stores.directory import Store, StoreDirectory, save_store

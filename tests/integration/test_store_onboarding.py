@@ -21,10 +21,11 @@ from services.ingest.app import create_app as create_ingest_app
 from services.responder.adapters.twilio_sender import TwilioSenders
 from shared.events import utcnow
 from shared.logging import configure_logging
-from shared.mongo import STORES, Database
+from shared.mongo import Database
 from shared.routes import TWILIO_MESSAGE_PATH as WHATSAPP_WEBHOOK_PATH
 from shared.secrets import secret_box
 from shared.settings import Settings
+from shared.stores.collections import STORES
 from shared.stores.directory import PluginToken, Store, StoreDirectory, WordPressConnection
 from shared.stores.fields import Onboarding, StoreChange
 from shared.stores.onboarding import Step, StoreOnboarding

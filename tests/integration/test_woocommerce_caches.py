@@ -8,6 +8,7 @@ from services.ingest.snapshots import Verdict, WooCommerceSnapshots
 from services.ingest.woocommerce_forms import parse_body
 from shared import mongo
 from shared.events import OrderChanged, ProductChanged
+from shared.woocommerce.collections import WOOCOMMERCE_ORDERS, WOOCOMMERCE_PRODUCTS
 from shared.woocommerce.payloads import Deletion, Topic, changed_event
 from tests.standins.woocommerce_data import body_of, order, product
 
@@ -36,7 +37,7 @@ async def test_the_newest_snapshot_wins_whatever_order_they_arrive_in(db: mongo.
     for event in (newer, older, newer, older):
         await on_order_changed(event, db)
 
-    cached = await _cached(db, mongo.WOOCOMMERCE_ORDERS, 727)
+    cached = await _cached(db, WOOCOMMERCE_ORDERS, 727)
     assert cached["status"] == "completed"
     assert cached["modified_at"] == datetime(2024, 5, 6, 11, tzinfo=UTC)
     assert (cached["store_id"], cached["woocommerce_id"]) == (STORE_ID, 727)
@@ -61,11 +62,11 @@ async def test_replaying_a_deletion_does_not_undo_a_later_restore(db: mongo.Data
 
     await on_product_changed(first, db)
     await on_product_changed(deletion, db)
-    assert (await _cached(db, mongo.WOOCOMMERCE_PRODUCTS, 93))["deleted"] is True
+    assert (await _cached(db, WOOCOMMERCE_PRODUCTS, 93))["deleted"] is True
     for event in (restored, first, deletion):  # live, then a replay of the topic
         await on_product_changed(event, db)
 
-    cached = await _cached(db, mongo.WOOCOMMERCE_PRODUCTS, 93)
+    cached = await _cached(db, WOOCOMMERCE_PRODUCTS, 93)
     assert cached["deleted"] is False
     assert cached["modified_at"] == restored.modified_at
 

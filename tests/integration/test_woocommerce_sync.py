@@ -18,11 +18,17 @@ from services.ingest.snapshots import Verdict, WooCommerceSnapshots
 from shared import mongo, topics
 from shared.consumer import RetryPolicy
 from shared.events import OrderChanged, decode_event, utcnow, woocommerce_event_id
-from shared.leases import Lease, LeaseHeld
+from shared.leases import LEASES, Lease, LeaseHeld
 from shared.secrets import secret_box
 from shared.settings import Settings
 from shared.stores.directory import Store, WooCommerceConnection, save_store
 from shared.woocommerce.api import WEBHOOK_TOPICS, WooCommerceApi, WooCommerceUnreachable
+from shared.woocommerce.collections import (
+    WOOCOMMERCE_CUSTOMERS,
+    WOOCOMMERCE_ORDERS,
+    WOOCOMMERCE_PRODUCTS,
+    WOOCOMMERCE_SYNC,
+)
 from shared.woocommerce.payloads import (
     Deletion,
     OrderSnapshot,
@@ -99,9 +105,9 @@ async def cached(db: mongo.Database, collection: str, store_id: str) -> dict[int
 
 async def caches_hold_the_shop(db: mongo.Database, store_id: str, shop: WooCommerceStandIn) -> bool:
     """Every order, customer and product of the shop is cached, in its current state."""
-    orders = await cached(db, mongo.WOOCOMMERCE_ORDERS, store_id)
-    customers = await cached(db, mongo.WOOCOMMERCE_CUSTOMERS, store_id)
-    products = await cached(db, mongo.WOOCOMMERCE_PRODUCTS, store_id)
+    orders = await cached(db, WOOCOMMERCE_ORDERS, store_id)
+    customers = await cached(db, WOOCOMMERCE_CUSTOMERS, store_id)
+    products = await cached(db, WOOCOMMERCE_PRODUCTS, store_id)
     if (set(orders), set(customers), set(products)) != (
         set(shop.orders),
         set(shop.customers),
@@ -199,7 +205,7 @@ async def test_an_interrupted_sync_resumes_without_duplicates_or_gaps(
         await sync_store(db, broker, store.id, api_of(shop), per_page=PER_PAGE)
     interrupted = (await checkpoints(db, store.id))["order"]
     # A crash between publishing page 3 and recording it: page 3 goes out again on resumption.
-    await db[mongo.WOOCOMMERCE_SYNC].update_one({"_id": interrupted.id}, {"$set": {"last_page": 2}})
+    await db[WOOCOMMERCE_SYNC].update_one({"_id": interrupted.id}, {"$set": {"last_page": 2}})
     shop.requests.clear()
     reports = await sync_store(db, broker, store.id, api_of(shop), per_page=PER_PAGE)
 
@@ -211,7 +217,7 @@ async def test_an_interrupted_sync_resumes_without_duplicates_or_gaps(
     published = await order_events(settings, store.id)
     assert len(published) == ORDERS + PER_PAGE  # page 3 twice...
     assert len({event.event_id for event in published}) == ORDERS  # ...as the same events
-    cache = await cached(db, mongo.WOOCOMMERCE_ORDERS, store.id)
+    cache = await cached(db, WOOCOMMERCE_ORDERS, store.id)
     for order_id, document in cache.items():
         snapshot = OrderSnapshot.model_validate(shop.orders[order_id])
         expected = woocommerce_event_id(store.id, "order", order_id, snapshot.modified_at, False)
@@ -288,7 +294,7 @@ async def test_a_deletion_webhook_after_a_change_only_the_sync_saw_still_deletes
 
     assert again.verdict is Verdict.DUPLICATE  # the sync published it already
     assert deletion.held_modified_at == synced
-    cache = await cached(db, mongo.WOOCOMMERCE_ORDERS, store.id)
+    cache = await cached(db, WOOCOMMERCE_ORDERS, store.id)
     assert cache[5020]["deleted"] is True
 
 
@@ -418,14 +424,14 @@ async def test_a_held_lease_keeps_reconciliation_away_until_it_expires(
     while_held = await reconciler.once(utcnow())
     with pytest.raises(LeaseHeld, match="balas-cli-elsewhere"):
         await sync_store(db, broker, store.id, api_of(shop))
-    await db[mongo.LEASES].update_one(  # the other holder died: its lease runs out
+    await db[LEASES].update_one(  # the other holder died: its lease runs out
         {"_id": manual.name}, {"$set": {"expires_at": utcnow() - timedelta(seconds=1)}}
     )
     after_expiry = await reconciler.once(utcnow())
 
     assert while_held == []
     assert after_expiry == [store.id]
-    assert await db[mongo.LEASES].count_documents({}) == 0  # released when done
+    assert await db[LEASES].count_documents({}) == 0  # released when done
 
 
 async def test_a_failing_shop_is_left_alone_for_an_interval(

@@ -22,8 +22,9 @@ from typer.testing import CliRunner
 
 from balas.cli import app
 from services.console.auth.users import Role
-from shared.mongo import STORES, Database
+from shared.mongo import Database
 from shared.settings import Settings
+from shared.stores.collections import STORES
 from shared.stores.directory import Store, save_store
 from tests.support import ConsoleApi
 

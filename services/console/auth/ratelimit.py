@@ -11,7 +11,8 @@ attempts may overshoot a limit by the few already in flight; that is fine for a 
 import hashlib
 from datetime import UTC, datetime, timedelta
 
-from shared.mongo import CONSOLE_LOGIN_FAILURES, Database
+from services.console.collections import CONSOLE_LOGIN_FAILURES
+from shared.mongo import Database
 from shared.settings import Settings
 
 ADDRESS_FACTOR = 4

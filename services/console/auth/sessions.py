@@ -10,7 +10,8 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from shared.mongo import CONSOLE_SESSIONS, Database
+from services.console.collections import CONSOLE_SESSIONS
+from shared.mongo import Database
 from shared.settings import Settings
 
 SESSION_COOKIE = "balas_session"

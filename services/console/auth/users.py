@@ -10,7 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from pymongo.errors import DuplicateKeyError
 
 from services.console.auth.passwords import hash_password, needs_rehash, verify_password, weakness
-from shared.mongo import CONSOLE_USERS, Database
+from services.console.collections import CONSOLE_USERS
+from shared.mongo import Database
 
 
 class Role(StrEnum):

@@ -24,7 +24,8 @@ from services.console.auth.deps import CurrentSession, StoreAccess
 from services.console.auth.sessions import SessionStore
 from services.console.auth.users import UserDirectory
 from services.console.deps import Context
-from shared.mongo import CONVERSATIONS, MESSAGES, Database
+from shared.conversations.collections import CONVERSATIONS, MESSAGES
+from shared.mongo import Database
 from shared.settings import Settings
 
 log = structlog.get_logger(__name__)

@@ -12,7 +12,8 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from services.console.i18n import LANGUAGES, request_lang, t
-from shared.mongo import STORES, Database
+from shared.mongo import Database
+from shared.stores.collections import STORES
 
 CONSOLE_DIR = Path(__file__).resolve().parent.parent
 TEMPLATES_DIR = CONSOLE_DIR / "templates"

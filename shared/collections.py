@@ -1,0 +1,19 @@
+"""Every collection `shared/` owns, by the module that declares it: the indexes each process
+creates at start. A service adds its own (ingest's receipts, the console's accounts)."""
+
+from shared import mongo
+from shared.conversations import collections as conversations
+from shared.knowledge import collections as knowledge
+from shared.kpis import collections as kpis
+from shared.mongo import IndexPlan
+from shared.stores import collections as stores
+from shared.woocommerce import collections as woocommerce
+
+SHARED_INDEXES: tuple[IndexPlan, ...] = (
+    mongo.indexes,
+    stores.indexes,
+    conversations.indexes,
+    kpis.indexes,
+    woocommerce.indexes,
+    knowledge.indexes,
+)

@@ -1,0 +1,25 @@
+"""The WooCommerce collections and their indexes: snapshots, caches, sync checkpoints."""
+
+from pymongo import ASCENDING, IndexModel
+
+from shared.mongo import Indexes, Retention
+
+WOOCOMMERCE_SNAPSHOTS = "woocommerce_snapshots"  # ingest: newest modified time per resource
+WOOCOMMERCE_ORDERS = "woocommerce_orders"  # the enricher's caches, keyed "store:woocommerce id"
+WOOCOMMERCE_CUSTOMERS = "woocommerce_customers"
+WOOCOMMERCE_PRODUCTS = "woocommerce_products"
+WOOCOMMERCE_SYNC = "woocommerce_sync"  # REST sync checkpoints, "store:resource"
+
+
+def indexes(retention: Retention) -> Indexes:
+    return {
+        WOOCOMMERCE_ORDERS: [
+            IndexModel([("store_id", ASCENDING), ("customer_id", ASCENDING)]),
+            IndexModel([("store_id", ASCENDING), ("billing_e164", ASCENDING)]),
+            IndexModel([("store_id", ASCENDING), ("number", ASCENDING)]),
+        ],
+        WOOCOMMERCE_CUSTOMERS: [
+            IndexModel([("store_id", ASCENDING), ("billing_phone", ASCENDING)]),
+            IndexModel([("store_id", ASCENDING), ("billing_e164", ASCENDING)]),
+        ],
+    }
