@@ -5,11 +5,11 @@ when an LLM is configured, and the offline engine (scikit-learn, trained from th
 set) otherwise and as the LLM engine's fallback. See docs/classification.md.
 """
 
+from services.enricher.classification.choice import build_classifier
 from services.enricher.classification.engine import (
     Classifier,
     EngineChoice,
     LlmNotConfiguredError,
-    build_classifier,
 )
 from services.enricher.classification.labels import Classification
 

@@ -1,10 +1,8 @@
-"""The interface both engines share, and the choice between them."""
+"""The interface both engines share."""
 
-import asyncio
 from typing import Literal, Protocol
 
 from services.enricher.classification.labels import Classification
-from shared.settings import Settings
 
 EngineChoice = Literal["auto", "offline", "llm"]
 
@@ -19,23 +17,3 @@ class Classifier(Protocol):
 
 class LlmNotConfiguredError(RuntimeError):
     pass
-
-
-async def build_classifier(settings: Settings, engine: EngineChoice | None = None) -> Classifier:
-    """The LLM engine when an LLM is configured (or asked for), else the offline engine.
-
-    `engine` defaults to the `CLASSIFICATION_ENGINE` setting (`auto`).
-
-    The offline model is trained here, off the event loop, so the first message is not slow.
-    """
-    from services.enricher.classification.offline import OfflineClassifier, shared_model
-
-    engine = engine or settings.classification_engine
-    offline = OfflineClassifier(await asyncio.to_thread(shared_model))
-    if engine == "offline" or (engine == "auto" and not settings.llm_configured):
-        return offline
-    if not settings.llm_configured:
-        raise LlmNotConfiguredError("no LLM configured: set OPENAI_API_KEY (and OPENAI_BASE_URL)")
-    from services.enricher.classification.llm import LlmClassifier
-
-    return LlmClassifier(settings, fallback=offline)
