@@ -173,7 +173,12 @@ def _run(
         try:
             db = client[settings.mongodb_database]
             store = await _store(db, store_id)
-            api = store_api(store, secret_box(settings), settings.woocommerce_timeout_seconds)
+            api = store_api(
+                store,
+                secret_box(settings),
+                settings.woocommerce_timeout_seconds,
+                allow_private=settings.allow_private_urls,
+            )
             return await work(settings, db, api)
         finally:
             await client.close()

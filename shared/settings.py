@@ -158,6 +158,11 @@ class Settings(BaseSettings):
     woocommerce_timeout_seconds: float = Field(
         20.0, gt=0, description="Timeout of one WooCommerce REST API call."
     )
+    allow_private_urls: bool = Field(
+        False,
+        description="Store URLs may point at private, loopback and link-local addresses "
+        "(development against a shop on this machine or network only).",
+    )
 
     demo_store_id: str = Field("demo", description="Store created on a fresh development run.")
     demo_whatsapp_number: str = Field(

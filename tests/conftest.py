@@ -32,6 +32,7 @@ class Infra:
             "retry_backoff_seconds": 0.05,
             "retry_backoff_max_seconds": 0.5,
             "handler_max_attempts": 3,
+            "allow_private_urls": True,  # the stand-ins listen on loopback
         }
         values.update(overrides)
         return Settings(**values)  # type: ignore[arg-type]

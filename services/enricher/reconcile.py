@@ -66,6 +66,7 @@ class Reconciler:
     ) -> None:
         self._db, self._broker, self._box = db, broker, box
         self._timeout = settings.woocommerce_timeout_seconds
+        self._allow_private = settings.allow_private_urls
         self.interval = interval
         self._holder = holder or new_holder()
         self._resting_until: dict[str, datetime] = {}  # stores whose last run failed here
@@ -88,7 +89,7 @@ class Reconciler:
 
     async def _sync(self, store: Store, now: datetime) -> bool:
         try:
-            api = store_api(store, self._box, self._timeout, RECONCILE_RETRY)
+            api = store_api(store, self._box, self._timeout, RECONCILE_RETRY, self._allow_private)
             async with sync_lease(self._db, store.id, self._holder) as lease:
                 if not await self._due(store.id, now):  # another replica just did it
                     return False

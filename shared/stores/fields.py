@@ -2,11 +2,12 @@
 a slug id, an E.164 number, an IANA timezone, ISO 4217 and ISO 3166 codes, the shop's URL."""
 
 from typing import Annotated, Self
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pycountry
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, model_validator
+
+from shared.outbound import check_url_shape
 
 
 def _timezone(name: str) -> str:
@@ -30,9 +31,7 @@ def _country(code: str) -> str:
 
 
 def _web_url(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.scheme not in ("https", "http") or not parts.netloc:
-        raise ValueError("must be the shop's base URL, like https://toko.example")
+    check_url_shape(url)  # where it may point is checked when it is called (shared/outbound.py)
     return url.rstrip("/")
 
 

@@ -416,8 +416,13 @@ class StoreOnboarding:
         return self._box.encrypt(plaintext)
 
     def _woocommerce_api(self, plan: _WooCommercePlan) -> WooCommerceApi:
-        timeout = self._settings.woocommerce_timeout_seconds
-        return WooCommerceApi(plan.url, plan.consumer_key, plan.consumer_secret, timeout=timeout)
+        return WooCommerceApi(
+            plan.url,
+            plan.consumer_key,
+            plan.consumer_secret,
+            timeout=self._settings.woocommerce_timeout_seconds,
+            allow_private=self._settings.allow_private_urls,
+        )
 
     async def _twilio(self, call: Awaitable[T], steps: _Steps) -> T:
         try:

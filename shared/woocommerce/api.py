@@ -27,6 +27,7 @@ import structlog
 from woocommerce import API
 
 from shared.consumer import RetryPolicy
+from shared.outbound import ForbiddenUrl, check_public_url
 
 log = structlog.get_logger(__name__)
 
@@ -34,6 +35,7 @@ PER_PAGE = 100  # WooCommerce's maximum
 MAX_RETRY_AFTER_SECONDS = 120.0  # a longer Retry-After (maintenance mode says 600) fails at once
 DEFAULT_RETRY = RetryPolicy(max_attempts=6, backoff_seconds=1.0, backoff_max_seconds=30.0)
 USER_AGENT = "Balas/0.1 (+WooCommerce REST API client)"
+_MEDIA_TYPE = re.compile(r"[a-z]+/[a-z0-9.+-]{1,60}")
 
 WEBHOOK_TOPICS: tuple[str, ...] = (
     "order.created",
@@ -111,9 +113,11 @@ class WooCommerceApi:
         consumer_secret: str,
         timeout: float = 20.0,
         retry: RetryPolicy = DEFAULT_RETRY,
+        allow_private: bool = False,
     ) -> None:
         self.url = url.rstrip("/")
         self._retry = retry
+        self._allow_private = allow_private
         self._api = API(
             url=self.url,
             consumer_key=consumer_key,
@@ -233,14 +237,21 @@ class WooCommerceApi:
         params: dict[str, Any] | None,
         data: dict[str, Any] | None,
     ) -> _Answer:
-        """One request, in a worker thread; its outcome as an answer or a clean exception."""
+        """One request, in a worker thread; its outcome as an answer or a clean exception.
+
+        The address is checked before every call and redirects are not followed, so neither a
+        changed name nor a redirect reaches an address the check refused."""
+        try:
+            check_public_url(self.url, self._allow_private)
+        except ForbiddenUrl as error:
+            raise WooCommerceUnreachable(str(error)) from None
         try:
             if method == "GET":
-                response = self._api.get(endpoint, params=dict(params or {}))
+                response = self._api.get(endpoint, params=dict(params or {}), allow_redirects=False)
             elif method == "POST":
-                response = self._api.post(endpoint, data)
+                response = self._api.post(endpoint, data, allow_redirects=False)
             else:
-                response = self._api.put(endpoint, data)
+                response = self._api.put(endpoint, data, allow_redirects=False)
         except requests.exceptions.SSLError as error:
             raise WooCommerceUnreachable(self._tls_reason(error)) from None
         except requests.exceptions.Timeout:
@@ -261,12 +272,18 @@ class WooCommerceApi:
         if status == 429 or status >= 500:
             reason = f"WooCommerce at {self.url} answered {status} {response.reason}; try later"
             raise _Retryable(reason, status, _retry_after(response.headers))
+        if 300 <= status < 400:
+            raise WooCommerceUnreachable(
+                f"{self.url} redirects elsewhere: give the shop's final address "
+                "(as the browser shows it, often with https:// or www.)",
+                status,
+            )
         try:
             body = response.json()
         except ValueError:
             body = None
             if 200 <= status < 300:
-                kind = response.headers.get("Content-Type", "no content type").split(";")[0]
+                kind = _media_type(response.headers.get("Content-Type", ""))
                 raise WooCommerceUnreachable(
                     f"the answer from {self.url} is not JSON ({kind}): "
                     "is this the address of the shop's WordPress?",
@@ -277,13 +294,14 @@ class WooCommerceApi:
         raise WooCommerceUnreachable(self._refusal(status, body), status)
 
     def _refusal(self, status: int, body: Any) -> str:
+        """The reason in Balas's own words: the remote body only chooses among them and is never
+        quoted, so a URL pointed at another server cannot read that server's answers back."""
         code = body.get("code", "") if isinstance(body, dict) else ""
         said = body.get("message", "") if isinstance(body, dict) else ""
-        quoted = f" (WooCommerce says: {said})" if said else ""
-        if status in (401, 403) and "permission" in said.lower():
-            return f"the API key may not do this{quoted}: give it Read/Write permission"
+        if status in (401, 403) and "permission" in str(said).lower():
+            return "the API key may not do this: give it Read/Write permission"
         if status == 401:
-            reason = f"the consumer key or secret is wrong{quoted}"
+            reason = "the consumer key or secret is wrong"
             if code != "woocommerce_rest_authentication_error":  # no credentials arrived
                 reason += (
                     "; if they are right, make the key for an administrator or shop manager, "
@@ -291,7 +309,7 @@ class WooCommerceApi:
                 )
             return reason
         if status == 403:
-            return f"the API key may not do this{quoted}: give it Read/Write permission"
+            return "the API key may not do this: give it Read/Write permission"
         if status == 404 and code == "rest_no_route":
             return (
                 f"WordPress at {self.url} has no WooCommerce REST API (wc/v3): "
@@ -302,7 +320,7 @@ class WooCommerceApi:
                 f"no WooCommerce REST API at {self.url} — "
                 "is the URL right and are permalinks enabled?"
             )
-        return f"WooCommerce refused the request: {status} {code}{quoted}".rstrip()
+        return f"WooCommerce refused the request with HTTP {status}"
 
     def _tls_reason(self, error: requests.exceptions.SSLError) -> str:
         if "CERTIFICATE_VERIFY_FAILED" in str(error):
@@ -311,6 +329,12 @@ class WooCommerceApi:
                 "(self-signed, expired or for another name)"
             )
         return f"the TLS handshake with {self.url} failed: does the site really speak https?"
+
+
+def _media_type(content_type: str) -> str:
+    """The media type alone (`text/html`), or a placeholder for anything else a server sends."""
+    kind = content_type.split(";")[0].strip().lower()
+    return kind if _MEDIA_TYPE.fullmatch(kind) else "no content type"
 
 
 def _int_header(headers: Mapping[str, str], name: str) -> int | None:

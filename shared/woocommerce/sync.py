@@ -87,7 +87,11 @@ class ResourceReport:
 
 
 def store_api(
-    store: Store, box: SecretBox, timeout: float, retry: RetryPolicy = DEFAULT_RETRY
+    store: Store,
+    box: SecretBox,
+    timeout: float,
+    retry: RetryPolicy = DEFAULT_RETRY,
+    allow_private: bool = False,
 ) -> WooCommerceApi:
     """The REST API of a store with a WooCommerce connection, its credentials decrypted."""
     if store.woocommerce is None:
@@ -98,6 +102,7 @@ def store_api(
         box.decrypt(store.woocommerce.consumer_secret),
         timeout=timeout,
         retry=retry,
+        allow_private=allow_private,
     )
 
 

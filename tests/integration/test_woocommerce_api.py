@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi import FastAPI
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 
 from shared.consumer import RetryPolicy
 from shared.infra import free_port
@@ -36,7 +36,7 @@ def shop() -> Iterator[WooCommerceStandIn]:
 
 
 def api_of(url: str, key: str = KEY, secret: str = SECRET, timeout: float = 5.0) -> WooCommerceApi:
-    return WooCommerceApi(url, key, secret, timeout=timeout, retry=FAST)
+    return WooCommerceApi(url, key, secret, timeout=timeout, retry=FAST, allow_private=True)
 
 
 async def reason_of(api: WooCommerceApi) -> str:
@@ -284,3 +284,64 @@ async def test_no_key_or_secret_reaches_the_logs_even_at_debug(
     assert "oauth_consumer_key=***" in caplog.text  # urllib3 logged its request lines, redacted
     for secret in (KEY, SECRET, WEBHOOK_SECRET):
         assert secret not in caplog.text
+
+
+# -- outbound safety: where a store's URL may lead -----------------------------------------------
+
+
+async def test_a_shop_on_a_private_address_is_refused_before_any_request(
+    shop: WooCommerceStandIn,
+) -> None:
+    api = WooCommerceApi(shop.url, KEY, SECRET, timeout=5, retry=FAST)  # production default
+
+    reason = await reason_of(api)
+
+    assert "private or local address" in reason
+    assert shop.requests == []
+
+
+async def test_a_redirect_is_not_followed_and_its_target_not_quoted() -> None:
+    target = FastAPI()
+    reached: list[str] = []
+
+    @target.get("/{path:path}")
+    def internal(path: str) -> dict[str, str]:
+        reached.append(path)
+        return {"message": "internal secret"}
+
+    internal_server = LoopbackServer(target).start()
+    site = FastAPI()
+
+    @site.get("/{path:path}")
+    def moved(path: str) -> RedirectResponse:
+        return RedirectResponse(f"{internal_server.url}/admin", status_code=302)
+
+    server = LoopbackServer(site).start()
+    try:
+        reason = await reason_of(api_of(server.url))
+    finally:
+        server.stop()
+        internal_server.stop()
+
+    assert reached == []
+    assert reason.startswith(f"{server.url} redirects elsewhere")
+    assert internal_server.url not in reason
+
+
+@pytest.mark.parametrize("status", [401, 403, 404, 418])
+async def test_a_remote_answer_is_never_quoted_back(status: int) -> None:
+    site = FastAPI()
+
+    @site.get("/{path:path}")
+    def refuse(path: str) -> JSONResponse:
+        body = {"code": "rest_forbidden", "message": "db password is hunter2"}
+        return JSONResponse(body, status_code=status)
+
+    server = LoopbackServer(site).start()
+    try:
+        reason = await reason_of(api_of(server.url))
+    finally:
+        server.stop()
+
+    assert "hunter2" not in reason
+    assert "rest_forbidden" not in reason

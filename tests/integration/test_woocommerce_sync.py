@@ -95,7 +95,7 @@ async def caches(consumers: Consumers, db: mongo.Database, new_group_id: Callabl
 
 
 def api_of(shop: WooCommerceStandIn) -> WooCommerceApi:
-    return WooCommerceApi(shop.url, KEY, SECRET, timeout=5, retry=FAST)
+    return WooCommerceApi(shop.url, KEY, SECRET, timeout=5, retry=FAST, allow_private=True)
 
 
 async def cached(db: mongo.Database, collection: str, store_id: str) -> dict[int, dict[str, Any]]:
