@@ -19,12 +19,13 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	@touch $@ $(VENV)/.installed-run
 
 # Programs Balas calls besides Python: Tesseract reads scanned and photographed knowledge
-# documents (English and Indonesian). The tests also need PHP (the WordPress plugin's tests) and
+# documents (English and Indonesian). The tests also need PHP (the WordPress plugin's tests),
 # Chromium with a colour emoji font (the console's browser tests and screenshots; without the
-# font emoji are empty boxes). Checked every time, installed with apt-get when missing (as root,
-# else through sudo).
+# font emoji are empty boxes) and promtool from Prometheus (checks deploy/'s alert rules and runs
+# their unit tests). Checked every time, installed with apt-get when missing (as root, else
+# through sudo).
 RUN_PACKAGES  := tesseract-ocr tesseract-ocr-eng tesseract-ocr-ind
-TEST_PACKAGES := $(RUN_PACKAGES) php-cli chromium fonts-noto-color-emoji
+TEST_PACKAGES := $(RUN_PACKAGES) php-cli chromium fonts-noto-color-emoji prometheus
 APT_GET := DEBIAN_FRONTEND=noninteractive apt-get
 HAVE_OCR := langs="$$(tesseract --list-langs 2>&1 || true)"; \
 	echo "$$langs" | grep -qx eng && echo "$$langs" | grep -qx ind
@@ -34,7 +35,7 @@ APT_INSTALL = if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
 	  sudo $(APT_GET) update -qq && sudo $(APT_GET) install -y -qq --no-install-recommends $(1); \
 	else \
 	  echo "Missing system packages. Install: $(1)" >&2; \
-	  echo "(elsewhere than Debian/Ubuntu: tesseract with its eng and ind data, php, chromium, Noto Color Emoji)" >&2; \
+	  echo "(elsewhere than Debian/Ubuntu: tesseract with its eng and ind data, php, chromium, Noto Color Emoji, promtool)" >&2; \
 	  exit 1; \
 	fi
 
@@ -43,7 +44,7 @@ system-deps:
 
 system-deps-test:
 	@if $(HAVE_OCR) && command -v php >/dev/null && command -v chromium >/dev/null && \
-	  fc-list 2>/dev/null | grep -q "Noto Color Emoji"; then \
+	  fc-list 2>/dev/null | grep -q "Noto Color Emoji" && command -v promtool >/dev/null; then \
 	  exit 0; else $(call APT_INSTALL,$(TEST_PACKAGES)); fi
 
 run: $(VENV)/.installed-run system-deps
