@@ -4,18 +4,20 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PYTEST := $(BIN)/python -m pytest
 
-.PHONY: run test unit integration e2e lint fmt bench eval clean system-deps system-deps-test
+.PHONY: run test unit integration e2e lint fmt bench eval lock clean system-deps system-deps-test
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed-run: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+# constraints.txt pins every package, transitive ones too, so that a fresh install is the program
+# that was tested; a changed pin reinstalls.
+$(VENV)/.installed-run: pyproject.toml constraints.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e .
 	@touch $@
 
-$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+$(VENV)/.installed-dev: pyproject.toml constraints.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
 	@touch $@ $(VENV)/.installed-run
 
 # Programs Balas calls besides Python: Tesseract reads scanned and photographed knowledge
@@ -81,6 +83,17 @@ eval: $(VENV)/.installed-dev system-deps
 	$(BIN)/balas classify --evaluate --engine $(or $(ENGINE),offline)
 	$(BIN)/python -m bench.knowledge_eval $(if $(EMBEDDINGS),--embeddings)
 	$(BIN)/python -m bench.answer_eval
+
+# Re-resolves pyproject.toml's dependencies to the newest releases their bounds allow, in a
+# throw-away venv with no constraints, and pins them all in constraints.txt (docs/operations.md).
+lock:
+	@tmp="$$(mktemp -d)" && trap 'rm -rf "$$tmp"' EXIT && \
+	$(PYTHON) -m venv "$$tmp" && \
+	"$$tmp/bin/python" -m pip install --quiet --upgrade pip && \
+	"$$tmp/bin/python" -m pip install --quiet ".[dev]" && \
+	{ echo "# Every package a fresh install of Balas and its dev extra resolves to; written by make lock."; \
+	  "$$tmp/bin/python" -m pip freeze --exclude balas; } > "$$tmp/constraints.txt" && \
+	mv "$$tmp/constraints.txt" constraints.txt
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
