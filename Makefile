@@ -4,27 +4,30 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PYTEST := $(BIN)/python -m pytest
 
-.PHONY: run test unit integration e2e lint fmt bench eval clean system-deps system-deps-test
+.PHONY: run test unit integration e2e lint fmt bench eval lock clean system-deps system-deps-test
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed-run: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+# constraints.txt pins every package, transitive ones too, so that a fresh install is the program
+# that was tested; a changed pin reinstalls.
+$(VENV)/.installed-run: pyproject.toml constraints.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e .
 	@touch $@
 
-$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+$(VENV)/.installed-dev: pyproject.toml constraints.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
 	@touch $@ $(VENV)/.installed-run
 
 # Programs Balas calls besides Python: Tesseract reads scanned and photographed knowledge
-# documents (English and Indonesian). The tests also need PHP (the WordPress plugin's tests) and
+# documents (English and Indonesian). The tests also need PHP (the WordPress plugin's tests),
 # Chromium with a colour emoji font (the console's browser tests and screenshots; without the
-# font emoji are empty boxes). Checked every time, installed with apt-get when missing (as root,
-# else through sudo).
+# font emoji are empty boxes) and promtool from Prometheus (checks deploy/'s alert rules and runs
+# their unit tests). Checked every time, installed with apt-get when missing (as root, else
+# through sudo).
 RUN_PACKAGES  := tesseract-ocr tesseract-ocr-eng tesseract-ocr-ind
-TEST_PACKAGES := $(RUN_PACKAGES) php-cli chromium fonts-noto-color-emoji
+TEST_PACKAGES := $(RUN_PACKAGES) php-cli chromium fonts-noto-color-emoji prometheus
 APT_GET := DEBIAN_FRONTEND=noninteractive apt-get
 HAVE_OCR := langs="$$(tesseract --list-langs 2>&1 || true)"; \
 	echo "$$langs" | grep -qx eng && echo "$$langs" | grep -qx ind
@@ -34,7 +37,7 @@ APT_INSTALL = if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
 	  sudo $(APT_GET) update -qq && sudo $(APT_GET) install -y -qq --no-install-recommends $(1); \
 	else \
 	  echo "Missing system packages. Install: $(1)" >&2; \
-	  echo "(elsewhere than Debian/Ubuntu: tesseract with its eng and ind data, php, chromium, Noto Color Emoji)" >&2; \
+	  echo "(elsewhere than Debian/Ubuntu: tesseract with its eng and ind data, php, chromium, Noto Color Emoji, promtool)" >&2; \
 	  exit 1; \
 	fi
 
@@ -43,7 +46,7 @@ system-deps:
 
 system-deps-test:
 	@if $(HAVE_OCR) && command -v php >/dev/null && command -v chromium >/dev/null && \
-	  fc-list 2>/dev/null | grep -q "Noto Color Emoji"; then \
+	  fc-list 2>/dev/null | grep -q "Noto Color Emoji" && command -v promtool >/dev/null; then \
 	  exit 0; else $(call APT_INSTALL,$(TEST_PACKAGES)); fi
 
 run: $(VENV)/.installed-run system-deps
@@ -80,6 +83,17 @@ eval: $(VENV)/.installed-dev system-deps
 	$(BIN)/balas classify --evaluate --engine $(or $(ENGINE),offline)
 	$(BIN)/python -m bench.knowledge_eval $(if $(EMBEDDINGS),--embeddings)
 	$(BIN)/python -m bench.answer_eval
+
+# Re-resolves pyproject.toml's dependencies to the newest releases their bounds allow, in a
+# throw-away venv with no constraints, and pins them all in constraints.txt (docs/operations.md).
+lock:
+	@tmp="$$(mktemp -d)" && trap 'rm -rf "$$tmp"' EXIT && \
+	$(PYTHON) -m venv "$$tmp" && \
+	"$$tmp/bin/python" -m pip install --quiet --upgrade pip && \
+	"$$tmp/bin/python" -m pip install --quiet ".[dev]" && \
+	{ echo "# Every package a fresh install of Balas and its dev extra resolves to; written by make lock."; \
+	  "$$tmp/bin/python" -m pip freeze --exclude balas; } > "$$tmp/constraints.txt" && \
+	mv "$$tmp/constraints.txt" constraints.txt
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
