@@ -45,7 +45,7 @@ def ask(
             new_conversation=True,
         )
         draft = await build_answerer(db, settings).answer(sandbox)
-        return _result(draft, saved.version, llm=settings.llm_configured)
+        return _result(draft, saved.version, llm=settings.llm.configured)
 
     result = with_db(answer)
     if result is None:

@@ -65,7 +65,7 @@ def run(
 @app.command()
 def infra() -> None:
     """Start only the embedded Kafka and MongoDB servers, until Ctrl-C."""
-    settings = Settings(kafka_bootstrap_servers=None, mongodb_uri=None)
+    settings = Settings().updated(kafka={"bootstrap_servers": None}, mongodb={"uri": None})
     configure_logging(settings, "infra")
     stop = StopFlag()
     servers = EmbeddedServers.for_settings(settings)
@@ -74,9 +74,9 @@ def infra() -> None:
         asyncio.run(servers.wait_until_ready())
         ready = servers.applied_to(settings)
         console.print("Point services at them with:")
-        console.print(f"  export KAFKA_BOOTSTRAP_SERVERS={ready.kafka_bootstrap_servers}")
+        console.print(f"  export KAFKA_BOOTSTRAP_SERVERS={ready.kafka.bootstrap_servers}")
         console.print("  export KAFKA_ENABLE_IDEMPOTENCE=false")
-        console.print(f"  export MONGODB_URI='{ready.mongodb_uri}'")
+        console.print(f"  export MONGODB_URI='{ready.mongodb.uri}'")
         console.print("Ctrl-C stops them.")
         while not stop.requested:
             time.sleep(0.2)
@@ -97,7 +97,7 @@ def simulate(
     """Send a correctly signed Twilio webhook, then show the stored reply and the KPI bucket."""
     settings = cli_settings()
     customer = customer or simulation.new_customer_number()
-    store_number = to or settings.demo_whatsapp_number
+    store_number = to or settings.demo.whatsapp_number
     if with_db(lambda db: _human_owns(db, store_number, customer)):
         console.print(
             f"a human owns the conversation with {customer}, so the bot stays silent; "
@@ -107,11 +107,11 @@ def simulate(
     form = simulation.inbound_message_form(customer=customer, store_number=store_number, text=text)
     path = TWILIO_MESSAGE_PATH
     signature = simulation.twilio_signature(
-        settings.twilio_auth_token.get_secret_value(),
-        settings.public_base_url.rstrip("/") + path,
+        settings.twilio.auth_token.get_secret_value(),
+        settings.ingest.public_base_url.rstrip("/") + path,
         form,
     )
-    target = (ingest_url or f"http://{settings.ingest_host}:{settings.ingest_port}") + path
+    target = (ingest_url or f"http://{settings.ingest.host}:{settings.ingest.port}") + path
     response = httpx.post(target, data=form, headers={"X-Twilio-Signature": signature})
     console.print(f"webhook → HTTP {response.status_code} {response.text[:200]}")
     if response.status_code != 200:

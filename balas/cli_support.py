@@ -25,9 +25,9 @@ def with_db(work: Callable[[mongo.Database], Awaitable[Any]]) -> Any:
     settings = cli_settings()
 
     async def go() -> Any:
-        client = mongo.connect(settings.mongodb_uri or "")
+        client = mongo.connect(settings.mongodb.uri or "")
         try:
-            return await work(client[settings.mongodb_database])
+            return await work(client[settings.mongodb.database])
         finally:
             await client.close()
 

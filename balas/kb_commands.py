@@ -55,14 +55,14 @@ def _change(store_id: str, work: Callable[[KnowledgeLibrary], Awaitable[T]]) -> 
     settings = cli_settings()
 
     async def go() -> T:
-        client = mongo.connect(settings.mongodb_uri or "")
+        client = mongo.connect(settings.mongodb.uri or "")
         try:
-            db = client[settings.mongodb_database]
+            db = client[settings.mongodb.database]
             await _require_store(db, store_id)
             broker = kafka.make_broker(settings, "balas-kb")
             await broker.start()
             try:
-                limit = settings.knowledge_max_upload_bytes
+                limit = settings.limits.knowledge_max_upload_bytes
                 return await work(KnowledgeLibrary(db, broker, limit))
             finally:
                 await broker.stop()

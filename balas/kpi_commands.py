@@ -204,8 +204,8 @@ def kpi_rebuild(
     if last_day < first_day:
         raise typer.BadParameter("--to is before --from")
     settings = cli_settings()
-    bootstrap = settings.kafka_bootstrap_servers or ""
-    window = timedelta(days=settings.attribution_window_days)
+    bootstrap = settings.kafka.bootstrap_servers or ""
+    window = timedelta(days=settings.conversations.attribution_window_days)
     with Progress(console=console) as progress:
         task = progress.add_task("reading the event log", total=None)
 

@@ -59,13 +59,13 @@ async def replay(
     await _check_group_reads(bootstrap, group_id, topic)
     target = topics.replay(group_id)
     await kafka.create_missing_topics(
-        bootstrap, [target], settings.kafka_partitions, settings.kafka_replication_factor
+        bootstrap, [target], settings.kafka.partitions, settings.kafka.replication_factor
     )
     producer = AIOKafkaProducer(
         bootstrap_servers=bootstrap,
         client_id="balas-replay",
         acks="all",
-        enable_idempotence=settings.producer_idempotence,
+        enable_idempotence=settings.kafka.producer_idempotence,
     )
     await producer.start()
     try:

@@ -54,7 +54,7 @@ def run_everything(settings: Settings) -> None:
             services.start(service)
         log.info(
             "Balas is running; Ctrl-C stops everything",
-            webhooks=public_url(settings.public_base_url, TWILIO_MESSAGE_PATH),
+            webhooks=public_url(settings.ingest.public_base_url, TWILIO_MESSAGE_PATH),
             console=console_url(settings),
             try_it='balas simulate "Halo, apakah sepatu ini ready?"',
         )
@@ -81,7 +81,7 @@ def _restart_until_stopped(services: ServiceProcesses, stop: StopFlag) -> None:
 
 
 def console_url(settings: Settings) -> str:
-    return f"http://{settings.console_host}:{settings.console_port}"
+    return f"http://{settings.console.host}:{settings.console.port}"
 
 
 def create_owner_hint(settings: Settings) -> str:
@@ -95,11 +95,11 @@ def create_owner_hint(settings: Settings) -> str:
 
 async def _prepare_development(settings: Settings) -> bool:
     """Seed the demo store; whether the console has a user already."""
-    client = mongo.connect(settings.mongodb_uri or "")
+    client = mongo.connect(settings.mongodb.uri or "")
     try:
-        db = client[settings.mongodb_database]
-        if await ensure_demo_store(db, settings.demo_store_id, settings.demo_whatsapp_number):
-            log.info("demo store created", store=settings.demo_store_id)
+        db = client[settings.mongodb.database]
+        if await ensure_demo_store(db, settings.demo.store_id, settings.demo.whatsapp_number):
+            log.info("demo store created", store=settings.demo.store_id)
         return await db[CONSOLE_USERS].find_one({}, {"_id": 1}) is not None
     finally:
         await client.close()

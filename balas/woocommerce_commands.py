@@ -57,7 +57,7 @@ def woocommerce_webhooks(store: StoreArgument) -> None:
     async def register(settings: Settings, db: mongo.Database, api: WooCommerceApi) -> list[int]:
         secret = await _webhook_secret(settings, db, store)
         return await api.ensure_webhooks(
-            woocommerce_webhook_url(settings.public_base_url, store), secret
+            woocommerce_webhook_url(settings.ingest.public_base_url, store), secret
         )
 
     ids = _run(store, register)
@@ -169,14 +169,14 @@ def _run(
     settings = cli_settings()
 
     async def go() -> Any:
-        client = mongo.connect(settings.mongodb_uri or "")
+        client = mongo.connect(settings.mongodb.uri or "")
         try:
-            db = client[settings.mongodb_database]
+            db = client[settings.mongodb.database]
             store = await _store(db, store_id)
             api = store_api(
                 store,
                 secret_box(settings),
-                settings.woocommerce_timeout_seconds,
+                settings.woocommerce.timeout_seconds,
                 allow_private=settings.allow_private_urls,
             )
             return await work(settings, db, api)

@@ -43,7 +43,7 @@ from shared.answering.model import ChatModel
 from shared.events import HandOverReason, utcnow
 from shared.knowledge.models import Chunk
 from shared.knowledge.retrieval import KnowledgeIndex, Passage, Retriever
-from shared.settings import Settings
+from shared.settings import LlmSettings, Settings
 from shared.stores.bot_settings import BotSettings
 from shared.stores.directory import Store
 from tests.standins.openai_api import OpenAIStandIn, ToolCall
@@ -150,7 +150,7 @@ async def evaluate_answers(
     stand_in = OpenAIStandIn(script=faithful_model).start()
     try:
         settings = Settings(
-            openai_api_key=SecretStr("sk-evaluation"), openai_base_url=stand_in.base_url
+            llm=LlmSettings(api_key=SecretStr("sk-evaluation"), base_url=stand_in.base_url)
         )
         scripted = await _run(
             Answerer(retriever, ChatModel(settings), None), "scripted model", questions, index

@@ -14,7 +14,7 @@ class Sizes:
     pipeline_rate: float = 20.0  # webhooks per second, one customer each
     conversations: int = 200
     llm_latency: float = 1.0  # seconds per answer in the responder-throughput run
-    kafka_partitions: int = 8  # as Settings.kafka_partitions defaults to
+    kafka_partitions: int = 8  # as KAFKA_PARTITIONS defaults to
     hop_samples: int = 50
 
 

@@ -70,13 +70,13 @@ async def measure_raw_publish(
     tick: Tick,
 ) -> Throughput:
     """`count` sends of `records` over and over (payloads and keys repeat; Kafka does not mind)."""
-    assert settings.kafka_bootstrap_servers
+    assert settings.kafka.bootstrap_servers
     await _create_topic(settings, RAW_TOPIC)
     producer = AIOKafkaProducer(
-        bootstrap_servers=settings.kafka_bootstrap_servers,
+        bootstrap_servers=settings.kafka.bootstrap_servers,
         client_id="bench-raw",
         acks="all",
-        enable_idempotence=settings.producer_idempotence,
+        enable_idempotence=settings.kafka.producer_idempotence,
     )
     await producer.start()
     try:
@@ -93,12 +93,12 @@ async def measure_raw_publish(
 
 
 async def _create_topic(settings: Settings, name: str) -> None:
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka.bootstrap_servers)
     await admin.start()
     try:
         if name not in await admin.list_topics():
             await admin.create_topics(
-                [NewTopic(name, settings.kafka_partitions, settings.kafka_replication_factor)]
+                [NewTopic(name, settings.kafka.partitions, settings.kafka.replication_factor)]
             )
     finally:
         await admin.close()

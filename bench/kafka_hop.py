@@ -25,13 +25,13 @@ async def measure_kafka_hop(
     settings: Settings, samples: int, tick: Tick, fetch_max_wait_ms: int = DEFAULT_FETCH_MAX_WAIT_MS
 ) -> Latency:
     """`fetch_max_wait_ms`: how long the broker may hold a fetch that found nothing new."""
-    bootstrap = settings.kafka_bootstrap_servers
+    bootstrap = settings.kafka.bootstrap_servers
     topic = f"{HOP_TOPIC}-{fetch_max_wait_ms}"
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
     try:
         await admin.create_topics(
-            [NewTopic(topic, settings.kafka_partitions, settings.kafka_replication_factor)]
+            [NewTopic(topic, settings.kafka.partitions, settings.kafka.replication_factor)]
         )
     finally:
         await admin.close()
@@ -43,7 +43,9 @@ async def measure_kafka_hop(
         fetch_max_wait_ms=fetch_max_wait_ms,
     )
     producer = AIOKafkaProducer(
-        bootstrap_servers=bootstrap, acks="all", enable_idempotence=settings.producer_idempotence
+        bootstrap_servers=bootstrap,
+        acks="all",
+        enable_idempotence=settings.kafka.producer_idempotence,
     )
     await consumer.start()
     await producer.start()

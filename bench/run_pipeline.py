@@ -98,12 +98,12 @@ async def _pipeline(
     webhooks = signed_webhooks(services.settings, store.whatsapp_number, PIPELINE_SERIES, count)
     tick = steps.bar(f"pipeline: {count} messages at {rate:g}/s, LLM answers at once", count)
     before = await scrape(services.metrics_url("responder"))
-    assert services.settings.mongodb_uri
-    ops_before = await opcounters(services.settings.mongodb_uri)
+    assert services.settings.mongodb.uri
+    ops_before = await opcounters(services.settings.mongodb.uri)
     cpu = CpuUse(pids)
     cpu.start()
     kpis = LedgerWatcher(
-        services.settings.mongodb_uri, services.settings.mongodb_database, "kpi_aggregator"
+        services.settings.mongodb.uri, services.settings.mongodb.database, "kpi_aggregator"
     )
     watching = asyncio.create_task(kpis.watch(webhooks, timeout=60.0 + count / rate))
     results.pipeline = await measure_pipeline(
@@ -117,7 +117,7 @@ async def _pipeline(
     results.cpu["pipeline"] = cpu
     results.breakdown["pipeline"] = means_between(before, after, HISTOGRAMS)
     await asyncio.sleep(SETTLE_SECONDS)  # status callbacks, enricher and KPIs catch up
-    ops_after = await opcounters(services.settings.mongodb_uri)
+    ops_after = await opcounters(services.settings.mongodb.uri)
     results.mongo_ops["pipeline"] = per_message(ops_before, ops_after, count)
 
 
@@ -133,9 +133,9 @@ async def _responder(
     count, latency = sizes.conversations, sizes.llm_latency
     webhooks = signed_webhooks(services.settings, store.whatsapp_number, RESPONDER_SERIES, count)
     tick = steps.bar(f"responder: {count} conversations, LLM {latency:g} s per answer", count)
-    assert services.settings.mongodb_uri
+    assert services.settings.mongodb.uri
     cards = LedgerWatcher(
-        services.settings.mongodb_uri, services.settings.mongodb_database, "enricher"
+        services.settings.mongodb.uri, services.settings.mongodb.database, "enricher"
     )
     watching = asyncio.create_task(cards.watch(webhooks, timeout=60.0 + count * latency))
     cpu = CpuUse(pids)
@@ -152,7 +152,7 @@ async def _responder(
     cpu.stop()
     await watching  # the cards are usually all there before the last reply
     published = await published_at(
-        services.settings.mongodb_uri, services.settings.mongodb_database, webhooks
+        services.settings.mongodb.uri, services.settings.mongodb.database, webhooks
     )
     results.enricher_burst = enricher_burst(published, cards.visible)
     results.cpu["responder"] = cpu

@@ -3,11 +3,21 @@
 import os
 from pathlib import Path
 
+from pydantic import SecretStr
+
 from balas.processes import SERVICES, ServiceProcesses
 from bench.standins import AUTH_TOKEN, StandIns
 from shared import mongo
 from shared.infra import EmbeddedServers, free_port
-from shared.settings import Settings
+from shared.settings import (
+    IngestSettings,
+    KafkaSettings,
+    LlmSettings,
+    LogSettings,
+    MongoSettings,
+    Settings,
+    TwilioSettings,
+)
 from shared.stores.directory import Store, save_store
 
 __all__ = ["SERVICES", "BenchServices", "create_store", "run_settings"]
@@ -31,11 +41,11 @@ def run_settings(
 
 
 async def create_store(settings: Settings, store_id: str, whatsapp_number: str) -> Store:
-    assert settings.mongodb_uri
+    assert settings.mongodb.uri
     store = Store(id=store_id, name=f"Toko {store_id}", whatsapp_number=whatsapp_number)
-    client = mongo.connect(settings.mongodb_uri)
+    client = mongo.connect(settings.mongodb.uri)
     try:
-        await save_store(client[settings.mongodb_database], store)
+        await save_store(client[settings.mongodb.database], store)
     finally:
         await client.close()
     return store
@@ -52,21 +62,25 @@ def bench_settings(
 ) -> Settings:
     """Production defaults, pointed at the bench's servers and stand-ins."""
     return Settings(
-        kafka_bootstrap_servers=kafka_bootstrap_servers,
-        kafka_enable_idempotence=False,  # the embedded broker refuses InitProducerId
-        kafka_partitions=partitions,
-        mongodb_uri=mongodb_uri,
-        mongodb_database=database,
-        public_base_url=f"http://127.0.0.1:{ingest_port}",
-        ingest_port=ingest_port,
-        openai_api_key="sk-bench",
-        openai_base_url=standins.openai.base_url,
-        twilio_account_sid=standins.twilio.account_sid,
-        twilio_auth_token=AUTH_TOKEN,
-        twilio_api_base_url=standins.twilio.url,
-        classification_engine="offline",  # the reply path is measured, not LLM labelling
-        summary_engine="extractive",  # nor LLM summaries
-        log_format="json",
+        kafka=KafkaSettings(
+            bootstrap_servers=kafka_bootstrap_servers,
+            enable_idempotence=False,  # the embedded broker refuses InitProducerId
+            partitions=partitions,
+        ),
+        mongodb=MongoSettings(uri=mongodb_uri, database=database),
+        ingest=IngestSettings(public_base_url=f"http://127.0.0.1:{ingest_port}", port=ingest_port),
+        llm=LlmSettings(
+            api_key=SecretStr("sk-bench"),
+            base_url=standins.openai.base_url,
+            classification_engine="offline",  # the reply path is measured, not LLM labelling
+            summary_engine="extractive",  # nor LLM summaries
+        ),
+        twilio=TwilioSettings(
+            account_sid=standins.twilio.account_sid,
+            auth_token=SecretStr(AUTH_TOKEN),
+            api_base_url=standins.twilio.url,
+        ),
+        log=LogSettings(format="json"),
     )
 
 
@@ -79,12 +93,12 @@ class BenchServices(ServiceProcesses):
 
     def launch(self, *services: str) -> None:
         for service in services:
-            port = self.settings.ingest_port if service == "ingest" else free_port()
+            port = self.settings.ingest.port if service == "ingest" else free_port()
             self.start(service, port)
 
     @property
     def ingest_url(self) -> str:
-        return f"http://127.0.0.1:{self.settings.ingest_port}"
+        return f"http://127.0.0.1:{self.settings.ingest.port}"
 
     def metrics_url(self, service: str) -> str:
         return f"http://127.0.0.1:{self.ports[service]}/metrics"

@@ -30,8 +30,8 @@ def signed_webhooks(
     settings: Settings, store_number: str, series: int, count: int
 ) -> list[Webhook]:
     """`count` inbound messages, each from its own customer and with its own MessageSid."""
-    url = settings.public_base_url.rstrip("/") + TWILIO_MESSAGE_PATH
-    token = settings.twilio_auth_token.get_secret_value()
+    url = settings.ingest.public_base_url.rstrip("/") + TWILIO_MESSAGE_PATH
+    token = settings.twilio.auth_token.get_secret_value()
     webhooks = []
     for index in range(count):
         customer = customer_number(series, index)

@@ -55,22 +55,21 @@ class EmbeddedServers:
         """The servers `settings` lacks: Kafka when no bootstrap servers, MongoDB when no URI."""
         return cls(
             data_dir=settings.data_dir,
-            kafka_port=settings.embedded_kafka_port,
-            mongodb_port=settings.embedded_mongodb_port,
-            with_kafka=not settings.kafka_bootstrap_servers,
-            with_mongodb=not settings.mongodb_uri,
+            kafka_port=settings.kafka.embedded_port,
+            mongodb_port=settings.mongodb.embedded_port,
+            with_kafka=not settings.kafka.bootstrap_servers,
+            with_mongodb=not settings.mongodb.uri,
         )
 
     def applied_to(self, settings: Settings) -> Settings:
         """`settings` pointing at these servers where it names no real ones."""
-        update: dict[str, object] = {}
         if self.with_kafka:
             # The embedded broker refuses InitProducerId; correctness never relied on it.
-            update["kafka_bootstrap_servers"] = self.kafka_bootstrap_servers
-            update["kafka_enable_idempotence"] = False
+            kafka = {"bootstrap_servers": self.kafka_bootstrap_servers, "enable_idempotence": False}
+            settings = settings.updated(kafka=kafka)
         if self.with_mongodb:
-            update["mongodb_uri"] = self.mongodb_uri
-        return settings.model_copy(update=update)
+            settings = settings.updated(mongodb={"uri": self.mongodb_uri})
+        return settings
 
     @property
     def kafka_bootstrap_servers(self) -> str:

@@ -25,9 +25,9 @@ TOPIC_ALREADY_EXISTS = 36  # Kafka protocol error code
 
 
 def bootstrap_servers(settings: Settings) -> str:
-    if not settings.kafka_bootstrap_servers:
+    if not settings.kafka.bootstrap_servers:
         raise RuntimeError("KAFKA_BOOTSTRAP_SERVERS is not set (run through `balas run`)")
-    return settings.kafka_bootstrap_servers
+    return settings.kafka.bootstrap_servers
 
 
 def broker_options(settings: Settings, client_id: str) -> dict[str, Any]:
@@ -36,7 +36,7 @@ def broker_options(settings: Settings, client_id: str) -> dict[str, Any]:
         "bootstrap_servers": bootstrap_servers(settings),
         "client_id": client_id,
         "acks": "all",
-        "enable_idempotence": settings.producer_idempotence,
+        "enable_idempotence": settings.kafka.producer_idempotence,
         "middlewares": [KafkaPrometheusMiddleware(registry=REGISTRY, app_name=client_id)],
         "log_level": logging.DEBUG,
     }
@@ -61,8 +61,8 @@ async def ensure_topics(settings: Settings) -> None:
     await create_missing_topics(
         bootstrap_servers(settings),
         topics.with_dead_letters(),
-        settings.kafka_partitions,
-        settings.kafka_replication_factor,
+        settings.kafka.partitions,
+        settings.kafka.replication_factor,
     )
 
 

@@ -13,10 +13,10 @@ def chat_model(
     Retries are the caller's choice: consumers retry whole events with backoff themselves.
     """
     return ChatOpenAI(
-        model=settings.llm_model,
-        api_key=settings.openai_api_key,
-        base_url=settings.openai_base_url,
-        temperature=settings.llm_temperature if temperature is None else temperature,
-        timeout=settings.llm_timeout_seconds,
+        model=settings.llm.model,
+        api_key=settings.llm.api_key,
+        base_url=settings.llm.base_url,
+        temperature=settings.llm.temperature if temperature is None else temperature,
+        timeout=settings.llm.timeout_seconds,
         max_retries=max_retries,
     )

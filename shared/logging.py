@@ -22,7 +22,7 @@ def configure_logging(settings: Settings, service: str) -> None:
     ]
     renderer: structlog.types.Processor = (
         structlog.processors.JSONRenderer()
-        if settings.log_format == "json"
+        if settings.log.format == "json"
         else structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
     )
     structlog.configure(
@@ -40,7 +40,7 @@ def configure_logging(settings: Settings, service: str) -> None:
     )
     root = logging.getLogger()
     root.handlers = [handler]
-    root.setLevel(settings.log_level.upper())
+    root.setLevel(settings.log.level.upper())
     for noisy in (
         "httpx2",  # the OpenAI client's HTTP library: one line per LLM call
         "openai",

@@ -54,7 +54,7 @@ async def ensure_indexes(db: Database, settings: Settings, plans: Iterable[Index
 
     A changed retention (MESSAGE_RETENTION_DAYS) changes the TTL of existing indexes in place.
     """
-    retention = Retention(settings.message_retention_days * _DAY)
+    retention = Retention(settings.retention.message_days * _DAY)
     declared = [plan(retention) for plan in plans]
     for collection, indexes in (item for plan in declared for item in plan.items()):
         try:

@@ -41,12 +41,12 @@ class Runtime:
             "group_id": group_id,
             "dead_letters": self.broker,
             "max_in_flight": max_in_flight,
-            "replay_partitions": self.settings.kafka_partitions,
-            "replication_factor": self.settings.kafka_replication_factor,
+            "replay_partitions": self.settings.kafka.partitions,
+            "replication_factor": self.settings.kafka.replication_factor,
             "retry": RetryPolicy(
-                max_attempts=self.settings.handler_max_attempts,
-                backoff_seconds=self.settings.retry_backoff_seconds,
-                backoff_max_seconds=self.settings.retry_backoff_max_seconds,
+                max_attempts=self.settings.consumers.handler_max_attempts,
+                backoff_seconds=self.settings.consumers.retry_backoff_seconds,
+                backoff_max_seconds=self.settings.consumers.retry_backoff_max_seconds,
             ),
         }
 
@@ -63,11 +63,11 @@ async def open_runtime(
 ) -> AsyncIterator[Runtime]:
     """MongoDB connected and indexed (shared's collections and the service's own `indexes`),
     topics created; the broker's lifecycle stays the caller's."""
-    if not settings.mongodb_uri:
+    if not settings.mongodb.uri:
         raise RuntimeError("MONGODB_URI is not set (run through `balas run`)")
-    client = mongo.connect(settings.mongodb_uri)
+    client = mongo.connect(settings.mongodb.uri)
     try:
-        db = client[settings.mongodb_database]
+        db = client[settings.mongodb.database]
         await mongo.ensure_indexes(db, settings, [*SHARED_INDEXES, *indexes])
         await kafka.ensure_topics(settings)
         yield Runtime(settings=settings, mongo=client, db=db, broker=broker)
@@ -82,10 +82,13 @@ RoutesFactory = Callable[[Runtime], APIRouter]
 
 
 async def run_worker(
-    service: str, consumers: ConsumersFactory, port: int, routes: RoutesFactory | None = None
+    settings: Settings,
+    service: str,
+    consumers: ConsumersFactory,
+    port: int,
+    routes: RoutesFactory | None = None,
 ) -> None:
     """Run a consumer service with its /metrics endpoint (and `routes`) until SIGINT/SIGTERM."""
-    settings = Settings()
     configure_logging(settings, service)
     broker = kafka.make_broker(settings, service)
     await broker.start()
@@ -97,9 +100,9 @@ async def run_worker(
             ops.include_router(ops_router(runtime.readiness_checks()))
             if routes is not None:
                 ops.include_router(routes(runtime))
-            log.info("service ready", metrics=f"http://{settings.metrics_host}:{port}/metrics")
+            log.info("service ready", metrics=f"http://{settings.metrics.host}:{port}/metrics")
             try:
-                await serve_until(ops, settings.metrics_host, port, stop_on_signals())
+                await serve_until(ops, settings.metrics.host, port, stop_on_signals())
             finally:
                 for consumer in running:
                     await consumer.stop()

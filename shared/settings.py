@@ -1,13 +1,31 @@
-"""One typed configuration for every service, read from the environment and `.env`."""
+"""One typed configuration for every service, read from the environment and `.env`.
+
+Settings are grouped in sections (`settings.kafka.partitions`), while every environment
+variable keeps its flat name (`KAFKA_PARTITIONS`): a section's field is read from its prefix and
+its name in upper case, or from the variable its `validation_alias` names.
+"""
 
 import base64
 import binascii
 import hashlib
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import (
+    AliasGenerator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    model_validator,
+)
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 DEV_TWILIO_AUTH_TOKEN = "dev-twilio-auth-token"  # signs `balas simulate` webhooks on a dev box
 DEV_ADMIN_API_TOKEN = "dev-admin-token"  # the console API's bearer token on a dev box
@@ -17,84 +35,236 @@ DEV_SECRETS_KEY = base64.urlsafe_b64encode(
 ).decode()
 
 
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", env_ignore_empty=True)
+class Section(BaseModel):
+    """A group of settings. Each field is read from the variable its `validation_alias` names,
+    else from its name in upper case (after the prefix of a `prefixed` section). In code its
+    fields are set by name: `KafkaSettings(partitions=4)`."""
 
-    environment: Literal["development", "production"] = Field(
-        "development", description="`production` refuses development placeholder secrets."
+    model_config = ConfigDict(validate_by_name=True, extra="forbid")
+
+
+def prefixed(prefix: str) -> ConfigDict:
+    """A section whose fields are read from `prefix` + their name, in upper case."""
+    return ConfigDict(
+        alias_generator=AliasGenerator(validation_alias=lambda name: f"{prefix}{name}".upper())
     )
-    log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR.")
-    log_format: Literal["console", "json"] = Field(
+
+
+# -- platform: logging, Kafka, MongoDB, retention, consumers ------------------------------------
+
+
+class LogSettings(Section):
+    model_config = prefixed("LOG_")
+
+    level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR.")
+    format: Literal["console", "json"] = Field(
         "console", description="`json` for log shippers, `console` for people."
     )
-    data_dir: Path = Field(Path("var"), description="Where the embedded servers keep their data.")
 
-    kafka_bootstrap_servers: str | None = Field(
+
+class KafkaSettings(Section):
+    model_config = prefixed("KAFKA_")
+
+    bootstrap_servers: str | None = Field(
         None, description="Real Kafka (`host:port,...`). Unset: start the embedded broker."
     )
-    kafka_partitions: int = Field(8, ge=1, description="Partitions per topic created at start.")
-    kafka_replication_factor: int = Field(1, ge=1, description="Replication of created topics.")
-    kafka_enable_idempotence: bool | None = Field(
+    partitions: int = Field(8, ge=1, description="Partitions per topic created at start.")
+    replication_factor: int = Field(1, ge=1, description="Replication of created topics.")
+    enable_idempotence: bool | None = Field(
         None, description="Idempotent producer; default on for real Kafka, off for embedded."
     )
-    embedded_kafka_port: int = Field(9092, description="Port of the embedded Kafka broker.")
+    embedded_port: int = Field(
+        9092,
+        validation_alias="EMBEDDED_KAFKA_PORT",
+        description="Port of the embedded Kafka broker.",
+    )
 
-    mongodb_uri: str | None = Field(
+    @property
+    def producer_idempotence(self) -> bool:
+        if self.enable_idempotence is not None:
+            return self.enable_idempotence
+        return self.bootstrap_servers is not None
+
+
+class MongoSettings(Section):
+    model_config = prefixed("MONGODB_")
+
+    uri: str | None = Field(
         None, description="Real MongoDB (a replica set). Unset: start the embedded server."
     )
-    mongodb_database: str = Field("balas", description="Database name.")
-    embedded_mongodb_port: int = Field(27017, description="Port of the embedded MongoDB server.")
+    database: str = Field("balas", description="Database name.")
+    embedded_port: int = Field(
+        27017,
+        validation_alias="EMBEDDED_MONGODB_PORT",
+        description="Port of the embedded MongoDB server.",
+    )
 
+
+class RetentionSettings(Section):
+    message_days: int = Field(
+        183,
+        ge=1,
+        validation_alias="MESSAGE_RETENTION_DAYS",
+        description="Messages are deleted after this.",
+    )
+
+
+class ConsumerSettings(Section):
+    handler_max_attempts: int = Field(
+        5, ge=1, description="Tries before an event is dead-lettered."
+    )
+    retry_backoff_seconds: float = Field(0.5, gt=0, description="First retry delay; doubles.")
+    retry_backoff_max_seconds: float = Field(30.0, gt=0, description="Longest retry delay.")
+    responder_max_in_flight: int = Field(
+        500, ge=1, description="Customer messages a responder works on at once."
+    )
+
+
+# -- where the services listen: ingest, the workers' endpoints, the console --------------------
+
+
+class IngestSettings(Section):
+    model_config = prefixed("INGEST_")
+
+    host: str = Field("127.0.0.1", description="Interface ingest listens on.")
+    port: int = Field(8080, description="Port of ingest (webhooks, /metrics).")
     public_base_url: str = Field(
         "http://localhost:8080",
+        validation_alias="PUBLIC_BASE_URL",
         description="URL Twilio reaches ingest at; signatures are checked against it.",
     )
-    ingest_host: str = Field("127.0.0.1", description="Interface ingest listens on.")
-    ingest_port: int = Field(8080, description="Port of ingest (webhooks, /metrics).")
-    metrics_host: str = Field("127.0.0.1", description="Interface of workers' /metrics.")
-    console_host: str = Field("127.0.0.1", description="Interface the console API listens on.")
-    console_port: int = Field(8090, description="Port of the console API (admin, /metrics).")
+
+
+class MetricsSettings(Section):
+    """Where the workers serve /metrics, /healthz and /readyz (the kpi_aggregator its API too)."""
+
+    model_config = prefixed("METRICS_")
+
+    host: str = Field("127.0.0.1", description="Interface of workers' /metrics.")
+    responder_port: int = Field(
+        9101,
+        validation_alias="RESPONDER_METRICS_PORT",
+        description="Port of the responder's /metrics.",
+    )
+    enricher_port: int = Field(
+        9102,
+        validation_alias="ENRICHER_METRICS_PORT",
+        description="Port of the enricher's /metrics.",
+    )
+    kpi_aggregator_port: int = Field(
+        9103,
+        validation_alias="KPI_AGGREGATOR_METRICS_PORT",
+        description="Port of the kpi_aggregator's /metrics and KPI API.",
+    )
+
+
+class ConsoleSettings(Section):
+    model_config = prefixed("CONSOLE_")
+
+    host: str = Field("127.0.0.1", description="Interface the console API listens on.")
+    port: int = Field(8090, description="Port of the console API (admin, /metrics).")
     admin_api_token: SecretStr = Field(
         SecretStr(DEV_ADMIN_API_TOKEN),
+        validation_alias="ADMIN_API_TOKEN",
         description="Bearer token of the console's admin API (development placeholder).",
     )
-    console_public_url: str = Field(
+    public_url: str = Field(
         "http://localhost:8090",
         description="URL admins open the console at; https makes cookies Secure and sends HSTS.",
     )
-    console_session_idle_minutes: int = Field(
+    session_idle_minutes: int = Field(
         480, ge=1, description="A console session unused this long ends."
     )
-    console_session_max_hours: int = Field(
+    session_max_hours: int = Field(
         24, ge=1, description="A console session ends this long after login, used or not."
     )
-    console_login_attempts: int = Field(
+    login_attempts: int = Field(
         5, ge=1, description="Failed logins per e-mail per window (per address: 4 times as many)."
     )
-    console_login_window_minutes: int = Field(
+    login_window_minutes: int = Field(
         15,
         ge=1,
         description="The window of CONSOLE_LOGIN_ATTEMPTS; refused logins wait for its end.",
     )
 
-    openai_api_key: SecretStr | None = Field(
+
+# -- outside services: the LLM, Twilio, WooCommerce --------------------------------------------
+
+
+class LlmSettings(Section):
+    model_config = prefixed("LLM_")
+
+    api_key: SecretStr | None = Field(
         None,
+        validation_alias="OPENAI_API_KEY",
         description="Key of an OpenAI-compatible API. Unset: offline answers from the knowledge.",
     )
-    openai_base_url: str | None = Field(None, description="OpenAI-compatible base URL.")
-    llm_model: str = Field("gpt-4o-mini", description="Chat model name.")
-    llm_temperature: float = Field(0.3, description="Sampling temperature.")
-    llm_timeout_seconds: float = Field(30.0, description="Timeout of one LLM call.")
+    base_url: str | None = Field(
+        None, validation_alias="OPENAI_BASE_URL", description="OpenAI-compatible base URL."
+    )
+    model: str = Field("gpt-4o-mini", description="Chat model name.")
+    temperature: float = Field(0.3, description="Sampling temperature.")
+    timeout_seconds: float = Field(30.0, description="Timeout of one LLM call.")
     classification_engine: Literal["auto", "offline", "llm"] = Field(
-        "auto", description="Labels customer messages: auto (the LLM if configured), offline, llm."
+        "auto",
+        validation_alias="CLASSIFICATION_ENGINE",
+        description="Labels customer messages: auto (the LLM if configured), offline, llm.",
     )
     summary_engine: Literal["auto", "extractive"] = Field(
-        "auto", description="Conversation summaries: auto (the LLM if configured), extractive."
+        "auto",
+        validation_alias="SUMMARY_ENGINE",
+        description="Conversation summaries: auto (the LLM if configured), extractive.",
     )
     embeddings_model: str = Field(
         "text-embedding-3-small",
+        validation_alias="EMBEDDINGS_MODEL",
         description="Embeddings model of knowledge passages (with OPENAI_API_KEY).",
     )
+    history_messages: int = Field(
+        20, ge=0, validation_alias="HISTORY_MESSAGES", description="Past messages given to the LLM."
+    )
+
+    @property
+    def configured(self) -> bool:
+        return self.api_key is not None
+
+    @property
+    def embeddings_configured(self) -> bool:
+        return self.api_key is not None and bool(self.embeddings_model)
+
+
+class TwilioSettings(Section):
+    model_config = prefixed("TWILIO_")
+
+    account_sid: str | None = Field(
+        None, description="Twilio account. Unset: replies are stored as not sent."
+    )
+    auth_token: SecretStr = Field(
+        SecretStr(DEV_TWILIO_AUTH_TOKEN), description="Signs webhooks and authenticates sends."
+    )
+    api_base_url: str | None = Field(
+        None, description="Override of Twilio's REST API URL (stand-ins, proxies)."
+    )
+    timeout_seconds: float = Field(10.0, description="Timeout of one Twilio call.")
+
+
+class WooCommerceSettings(Section):
+    model_config = prefixed("WOOCOMMERCE_")
+
+    reconcile_minutes: float = Field(
+        15.0,
+        ge=0,
+        description="How often the enricher re-reads each store's WooCommerce changes (0: never).",
+    )
+    timeout_seconds: float = Field(
+        20.0, gt=0, description="Timeout of one WooCommerce REST API call."
+    )
+
+
+# -- the product's behaviour: size limits, conversations, the demo store -----------------------
+
+
+class LimitSettings(Section):
     knowledge_max_upload_bytes: int = Field(
         20 * 1024 * 1024, ge=1, description="Largest knowledge document accepted, in bytes."
     )
@@ -104,74 +274,105 @@ class Settings(BaseSettings):
         description="Largest photo or document from a customer that the bot reads, in bytes.",
     )
 
-    twilio_account_sid: str | None = Field(
-        None, description="Twilio account. Unset: replies are stored as not sent."
-    )
-    twilio_auth_token: SecretStr = Field(
-        SecretStr(DEV_TWILIO_AUTH_TOKEN), description="Signs webhooks and authenticates sends."
-    )
-    twilio_api_base_url: str | None = Field(
-        None, description="Override of Twilio's REST API URL (stand-ins, proxies)."
-    )
-    twilio_timeout_seconds: float = Field(10.0, description="Timeout of one Twilio call.")
 
-    secrets_key: SecretStr = Field(
-        SecretStr(DEV_SECRETS_KEY),
-        description="Fernet key encrypting store secrets at rest (development placeholder).",
-    )
+class ConversationSettings(Section):
+    model_config = prefixed("CONVERSATION_")
 
-    handler_max_attempts: int = Field(
-        5, ge=1, description="Tries before an event is dead-lettered."
-    )
-    retry_backoff_seconds: float = Field(0.5, gt=0, description="First retry delay; doubles.")
-    retry_backoff_max_seconds: float = Field(30.0, gt=0, description="Longest retry delay.")
-    responder_max_in_flight: int = Field(
-        500, ge=1, description="Customer messages a responder works on at once."
-    )
-    history_messages: int = Field(20, ge=0, description="Past messages given to the LLM.")
-    message_retention_days: int = Field(183, ge=1, description="Messages are deleted after this.")
-    conversation_idle_hours: float = Field(
+    idle_hours: float = Field(
         24.0, gt=0, description="A conversation idle this long is closed with an outcome."
     )
-    conversation_reopen_hours: float = Field(
+    reopen_hours: float = Field(
         24.0, ge=0, description="A customer writing this soon after a bot resolution reopens it."
     )
-    conversation_sweep_seconds: float = Field(
+    sweep_seconds: float = Field(
         60.0, gt=0, description="How often the enricher looks for idle conversations to close."
     )
     csat_ask_after_idle_minutes: float = Field(
         60.0,
         gt=0,
+        validation_alias="CSAT_ASK_AFTER_IDLE_MINUTES",
         description="An answered conversation idle this many minutes (or closed by an agent) "
         "gets one CSAT survey, if its customer wrote less than 23 hours ago.",
     )
     attribution_window_days: float = Field(
         7.0,
         ge=0,
+        validation_alias="ATTRIBUTION_WINDOW_DAYS",
         description="An order counts as a conversation's when the customer wrote this soon before.",
     )
-    woocommerce_reconcile_minutes: float = Field(
-        15.0,
-        ge=0,
-        description="How often the enricher re-reads each store's WooCommerce changes (0: never).",
+
+
+class DemoSettings(Section):
+    model_config = prefixed("DEMO_")
+
+    store_id: str = Field("demo", description="Store created on a fresh development run.")
+    whatsapp_number: str = Field(
+        "+14155238886", description="WhatsApp number of the demo store (Twilio's sandbox)."
     )
-    woocommerce_timeout_seconds: float = Field(
-        20.0, gt=0, description="Timeout of one WooCommerce REST API call."
+
+
+# -- the root: top-level fields and every section ----------------------------------------------
+
+
+class Settings(BaseSettings):
+    """Top-level fields are read from their name in upper case, sections as their class says.
+
+    In code, `Settings(kafka=KafkaSettings(partitions=4))` sets a whole section (its other
+    fields keep their defaults, whatever the environment says); `settings.updated(kafka=
+    {"partitions": 4})` changes one field of a section and keeps the others.
+    """
+
+    # Unknown names are refused in code; in the environment and `.env` only known ones are read.
+    model_config = SettingsConfigDict(env_file=".env", extra="forbid", env_ignore_empty=True)
+
+    environment: Literal["development", "production"] = Field(
+        "development", description="`production` refuses development placeholder secrets."
+    )
+    data_dir: Path = Field(Path("var"), description="Where the embedded servers keep their data.")
+    secrets_key: SecretStr = Field(
+        SecretStr(DEV_SECRETS_KEY),
+        description="Fernet key encrypting store secrets at rest (development placeholder).",
     )
     allow_private_urls: bool = Field(
         False,
         description="Store URLs may point at private, loopback and link-local addresses "
         "(development against a shop on this machine or network only).",
     )
+    log: LogSettings = Field(default_factory=LogSettings)
+    kafka: KafkaSettings = Field(default_factory=KafkaSettings)
+    mongodb: MongoSettings = Field(default_factory=MongoSettings)
+    retention: RetentionSettings = Field(default_factory=RetentionSettings)
+    ingest: IngestSettings = Field(default_factory=IngestSettings)
+    metrics: MetricsSettings = Field(default_factory=MetricsSettings)
+    console: ConsoleSettings = Field(default_factory=ConsoleSettings)
+    llm: LlmSettings = Field(default_factory=LlmSettings)
+    limits: LimitSettings = Field(default_factory=LimitSettings)
+    twilio: TwilioSettings = Field(default_factory=TwilioSettings)
+    consumers: ConsumerSettings = Field(default_factory=ConsumerSettings)
+    conversations: ConversationSettings = Field(default_factory=ConversationSettings)
+    woocommerce: WooCommerceSettings = Field(default_factory=WooCommerceSettings)
+    demo: DemoSettings = Field(default_factory=DemoSettings)
 
-    demo_store_id: str = Field("demo", description="Store created on a fresh development run.")
-    demo_whatsapp_number: str = Field(
-        "+14155238886", description="WhatsApp number of the demo store (Twilio's sandbox)."
-    )
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The stock sources would look for a variable per section (`KAFKA`, as JSON); these read
+        # the flat variables the stock ones found, environment first, then `.env`.
+        return (
+            init_settings,
+            _FlatVariables(settings_cls, env_settings),
+            _FlatVariables(settings_cls, dotenv_settings),
+        )
 
     @model_validator(mode="after")
     def _refuse_placeholders_in_production(self) -> "Settings":
-        token = self.twilio_auth_token.get_secret_value()
+        token = self.twilio.auth_token.get_secret_value()
         if self.environment == "production" and token in ("", DEV_TWILIO_AUTH_TOKEN):
             # Anyone who knows the token can sign webhooks: never run production on a known one.
             raise ValueError("TWILIO_AUTH_TOKEN must be set to the real token in production")
@@ -185,34 +386,62 @@ class Settings(BaseSettings):
         if self.environment == "production" and key == DEV_SECRETS_KEY:
             # The placeholder is public: store secrets encrypted with it are not protected.
             raise ValueError("SECRETS_KEY must be set to a generated key in production")
-        admin_token = self.admin_api_token.get_secret_value()
+        admin_token = self.console.admin_api_token.get_secret_value()
         if self.environment == "production" and admin_token in ("", DEV_ADMIN_API_TOKEN):
             raise ValueError("ADMIN_API_TOKEN must be set to a generated token in production")
         return self
 
+    def updated(self, **sections: Mapping[str, object]) -> "Settings":
+        """A copy with some fields of sections changed, and checked: `updated(log={"level":
+        "DEBUG"})`; each dictionary names fields of one section, its other fields stay."""
+        update = {}
+        for name, fields in sections.items():
+            section: Section = getattr(self, name)
+            update[name] = section.model_validate({**section.model_dump(), **fields})
+        return self.model_copy(update=update)
+
     def as_environment(self) -> dict[str, str]:
         """These settings as environment variables, secrets included, for child processes."""
         env = {}
-        for name, value in self.model_dump(mode="json").items():
+        for variable, (section, name) in environment_variables().items():
+            value = getattr(getattr(self, section) if section else self, name)
+            if isinstance(value, SecretStr):
+                value = value.get_secret_value()
             if value is not None:
-                env[name.upper()] = str(value)
-        env["TWILIO_AUTH_TOKEN"] = self.twilio_auth_token.get_secret_value()
-        env["SECRETS_KEY"] = self.secrets_key.get_secret_value()
-        env["ADMIN_API_TOKEN"] = self.admin_api_token.get_secret_value()
-        if self.openai_api_key:
-            env["OPENAI_API_KEY"] = self.openai_api_key.get_secret_value()
+                env[variable] = str(value)
         return env
 
-    @property
-    def llm_configured(self) -> bool:
-        return self.openai_api_key is not None
 
-    @property
-    def embeddings_configured(self) -> bool:
-        return self.openai_api_key is not None and bool(self.embeddings_model)
+def environment_variables() -> dict[str, tuple[str | None, str]]:
+    """Every variable Settings reads, with the section (None: the top level) and field it sets."""
+    found: dict[str, tuple[str | None, str]] = {}
+    for name, field in Settings.model_fields.items():
+        section = field.annotation
+        if not (isinstance(section, type) and issubclass(section, Section)):
+            found[name.upper()] = (None, name)
+            continue
+        for inner_name, inner in section.model_fields.items():
+            variable = inner.validation_alias or inner_name.upper()
+            assert isinstance(variable, str)  # set as a plain name above, never a path
+            found[variable] = (name, inner_name)
+    return found
 
-    @property
-    def producer_idempotence(self) -> bool:
-        if self.kafka_enable_idempotence is not None:
-            return self.kafka_enable_idempotence
-        return self.kafka_bootstrap_servers is not None
+
+class _FlatVariables(PydanticBaseSettingsSource):
+    """The variables a stock source (the environment or `.env`) found, placed in their sections."""
+
+    def __init__(self, settings_cls: type[BaseSettings], stock: PydanticBaseSettingsSource) -> None:
+        super().__init__(settings_cls)
+        assert isinstance(stock, EnvSettingsSource)  # the `.env` source is one too
+        self.found: Mapping[str, str | None] = stock.env_vars  # names in lower case
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        raise NotImplementedError("__call__ reads every field at once")
+
+    def __call__(self) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for variable, (section, name) in environment_variables().items():
+            value = self.found.get(variable.lower())
+            if value is not None:
+                (values.setdefault(section, {}) if section else values)[name] = value
+        return values

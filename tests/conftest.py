@@ -6,7 +6,7 @@ import os
 import shutil
 import subprocess
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,20 +22,24 @@ class Infra:
     mongodb_uri: str
     embedded_kafka: bool  # the embedded broker refuses idempotent producers
 
-    def settings(self, **overrides: object) -> Settings:
-        values: dict[str, object] = {
-            "kafka_bootstrap_servers": self.kafka_bootstrap_servers,
-            "kafka_enable_idempotence": not self.embedded_kafka,
-            "kafka_partitions": 4,
-            "mongodb_uri": self.mongodb_uri,
-            "mongodb_database": f"balas_test_{uuid.uuid4().hex[:8]}",
-            "retry_backoff_seconds": 0.05,
-            "retry_backoff_max_seconds": 0.5,
-            "handler_max_attempts": 3,
-            "allow_private_urls": True,  # the stand-ins listen on loopback
-        }
-        values.update(overrides)
-        return Settings(**values)  # type: ignore[arg-type]
+    def settings(self, **sections: Mapping[str, object]) -> Settings:
+        """`sections` change fields of sections, as `Settings.updated` does."""
+        on_these_servers = Settings(
+            allow_private_urls=True
+        ).updated(  # stand-ins on loopback
+            kafka={
+                "bootstrap_servers": self.kafka_bootstrap_servers,
+                "enable_idempotence": not self.embedded_kafka,
+                "partitions": 4,
+            },
+            mongodb={"uri": self.mongodb_uri, "database": f"balas_test_{uuid.uuid4().hex[:8]}"},
+            consumers={
+                "retry_backoff_seconds": 0.05,
+                "retry_backoff_max_seconds": 0.5,
+                "handler_max_attempts": 3,
+            },
+        )
+        return on_these_servers.updated(**sections)
 
 
 def _docker_engine_answers() -> bool:
@@ -94,12 +98,12 @@ async def db(settings: Settings) -> AsyncIterator[object]:
     from shared import mongo
     from shared.collections import SHARED_INDEXES
 
-    assert settings.mongodb_uri
-    client = mongo.connect(settings.mongodb_uri)
-    database = client[settings.mongodb_database]
+    assert settings.mongodb.uri
+    client = mongo.connect(settings.mongodb.uri)
+    database = client[settings.mongodb.database]
     await mongo.ensure_indexes(
         database, settings, [*SHARED_INDEXES, receipts.indexes, console.indexes]
     )
     yield database
-    await client.drop_database(settings.mongodb_database)
+    await client.drop_database(settings.mongodb.database)
     await client.close()

@@ -95,6 +95,6 @@ async def main(port: int | None = None) -> None:
     settings = Settings()
     configure_logging(settings, "console")
     app = create_app(settings)
-    port = port or settings.console_port
-    log.info("console API listening", url=f"http://{settings.console_host}:{port}")
-    await serve_until(app, settings.console_host, port, stop_on_signals())
+    port = port or settings.console.port
+    log.info("console API listening", url=f"http://{settings.console.host}:{port}")
+    await serve_until(app, settings.console.host, port, stop_on_signals())

@@ -60,7 +60,7 @@ async def require_admin(
     store in the path (else 404, as for an unknown store); with a session, unsafe methods need
     the CSRF token."""
     if credentials is not None:
-        expected = context.settings.admin_api_token.get_secret_value().encode()
+        expected = context.settings.console.admin_api_token.get_secret_value().encode()
         # constant time: no token guessing by timing
         if not hmac.compare_digest(credentials.credentials.encode(), expected):
             raise _unauthorised("a valid admin token is required")

@@ -26,7 +26,9 @@ router = APIRouter(prefix="/stores/{store_id}/knowledge", tags=["knowledge"])
 
 
 def _library(context: Context) -> KnowledgeLibrary:
-    return KnowledgeLibrary(context.db, context.broker, context.settings.knowledge_max_upload_bytes)
+    return KnowledgeLibrary(
+        context.db, context.broker, context.settings.limits.knowledge_max_upload_bytes
+    )
 
 
 Library = Annotated[KnowledgeLibrary, Depends(_library)]

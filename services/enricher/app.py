@@ -27,14 +27,12 @@ from shared.runtime import Consumer, Runtime, run_worker
 from shared.secrets import secret_box
 from shared.settings import Settings
 
-METRICS_PORT = 9102
-
 
 def lifecycle_policy(settings: Settings) -> LifecyclePolicy:
     return LifecyclePolicy(
-        idle=timedelta(hours=settings.conversation_idle_hours),
-        reopen_window=timedelta(hours=settings.conversation_reopen_hours),
-        csat_ask_after=timedelta(minutes=settings.csat_ask_after_idle_minutes),
+        idle=timedelta(hours=settings.conversations.idle_hours),
+        reopen_window=timedelta(hours=settings.conversations.reopen_hours),
+        csat_ask_after=timedelta(minutes=settings.conversations.csat_ask_after_idle_minutes),
     )
 
 
@@ -62,11 +60,11 @@ async def consumers(runtime: Runtime) -> AsyncIterator[Sequence[Consumer]]:
             on_knowledge_document_changed,
             db=db,
             embedder=build_embedder(settings),
-            limits=Limits(max_bytes=settings.knowledge_max_upload_bytes),
+            limits=Limits(max_bytes=settings.limits.knowledge_max_upload_bytes),
         ),
     }
     sweeps = asyncio.create_task(
-        run_sweeps(db, broker, policy, settings.conversation_sweep_seconds),
+        run_sweeps(db, broker, policy, settings.conversations.sweep_seconds),
         name=f"{GROUP}-sweep",
     )
     reconciliation = asyncio.create_task(  # catches lost WooCommerce webhooks
@@ -83,4 +81,5 @@ async def consumers(runtime: Runtime) -> AsyncIterator[Sequence[Consumer]]:
 
 
 async def main(port: int | None = None) -> None:
-    await run_worker(GROUP, consumers, port or METRICS_PORT)
+    settings = Settings()
+    await run_worker(settings, GROUP, consumers, port or settings.metrics.enricher_port)

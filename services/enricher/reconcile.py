@@ -65,7 +65,7 @@ class Reconciler:
         holder: str | None = None,
     ) -> None:
         self._db, self._broker, self._box = db, broker, box
-        self._timeout = settings.woocommerce_timeout_seconds
+        self._timeout = settings.woocommerce.timeout_seconds
         self._allow_private = settings.allow_private_urls
         self.interval = interval
         self._holder = holder or new_holder()

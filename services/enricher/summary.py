@@ -73,6 +73,6 @@ class LlmSummariser:
 
 def build_summariser(settings: Settings) -> Summariser:
     """The LLM when one is configured and SUMMARY_ENGINE is `auto`, else the extractive one."""
-    if settings.summary_engine == "auto" and settings.llm_configured:
+    if settings.llm.summary_engine == "auto" and settings.llm.configured:
         return LlmSummariser(settings)
     return ExtractiveSummariser()

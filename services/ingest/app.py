@@ -39,7 +39,7 @@ def create_app(settings: Settings) -> FastAPI:
                 broker=kafka.broker,
                 stores=StoreDirectory(runtime.db),
                 receipts=WebhookReceipts(runtime.db),
-                twilio_validator=RequestValidator(settings.twilio_auth_token.get_secret_value()),
+                twilio_validator=RequestValidator(settings.twilio.auth_token.get_secret_value()),
                 secrets=secret_box(settings),
                 snapshots=WooCommerceSnapshots(runtime.db),
             )
@@ -58,6 +58,6 @@ async def main(port: int | None = None) -> None:
     settings = Settings()
     configure_logging(settings, "ingest")
     app = create_app(settings)
-    port = port or settings.ingest_port
-    log.info("ingest listening", url=f"http://{settings.ingest_host}:{port}")
-    await serve_until(app, settings.ingest_host, port, stop_on_signals())
+    port = port or settings.ingest.port
+    log.info("ingest listening", url=f"http://{settings.ingest.host}:{port}")
+    await serve_until(app, settings.ingest.host, port, stop_on_signals())

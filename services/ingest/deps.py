@@ -58,7 +58,7 @@ def signed_twilio_form(store_number_field: str) -> Callable[..., Awaitable[dict[
         if not signature:
             raise reject(endpoint, 403, "missing_signature", "X-Twilio-Signature header is missing")
         form = await request.form()
-        url = context.settings.public_base_url.rstrip("/") + endpoint
+        url = context.settings.ingest.public_base_url.rstrip("/") + endpoint
         if request.url.query:
             url += "?" + request.url.query
         validator = await _validator_for(context, form.get(store_number_field))

@@ -12,8 +12,8 @@ from shared import topics
 from shared.consumer import BatchConsumer
 from shared.kpis.zones import StoreZones
 from shared.runtime import Consumer, Runtime, run_worker
+from shared.settings import Settings
 
-METRICS_PORT = 9103
 TOPICS = (
     topics.WHATSAPP_INBOUND,
     topics.MESSAGES_OUTBOUND,
@@ -30,10 +30,12 @@ async def consumers(runtime: Runtime) -> AsyncIterator[Sequence[Consumer]]:
         on_events,
         db=runtime.db,
         zones=StoreZones(runtime.db),
-        attribution_window=timedelta(days=runtime.settings.attribution_window_days),
+        attribution_window=timedelta(days=runtime.settings.conversations.attribution_window_days),
     )
     yield [BatchConsumer(topic_names=TOPICS, handler=handler, **runtime.consumer_options(GROUP))]
 
 
 async def main(port: int | None = None) -> None:
-    await run_worker(GROUP, consumers, port or METRICS_PORT, routes)
+    settings = Settings()
+    port = port or settings.metrics.kpi_aggregator_port
+    await run_worker(settings, GROUP, consumers, port, routes)

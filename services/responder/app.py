@@ -13,8 +13,7 @@ from services.responder.repository import GROUP
 from shared import topics
 from shared.consumer import KeyedConsumer
 from shared.runtime import Consumer, Runtime, run_worker
-
-METRICS_PORT = 9101
+from shared.settings import Settings
 
 
 @asynccontextmanager
@@ -26,7 +25,7 @@ async def consumers(runtime: Runtime) -> AsyncIterator[Sequence[Consumer]]:
         topics.AGENT_COMMANDS: partial(on_agent_command, deps=deps, desk=AgentDesk(runtime.db)),
         topics.CONVERSATIONS_CSAT: partial(on_csat_event, deps=deps),
     }
-    options = runtime.consumer_options(GROUP, runtime.settings.responder_max_in_flight)
+    options = runtime.consumer_options(GROUP, runtime.settings.consumers.responder_max_in_flight)
     try:
         yield [KeyedConsumer(routes=routes, **options)]
     finally:
@@ -35,4 +34,5 @@ async def consumers(runtime: Runtime) -> AsyncIterator[Sequence[Consumer]]:
 
 
 async def main(port: int | None = None) -> None:
-    await run_worker(GROUP, consumers, port or METRICS_PORT)
+    settings = Settings()
+    await run_worker(settings, GROUP, consumers, port or settings.metrics.responder_port)

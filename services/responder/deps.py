@@ -40,7 +40,7 @@ def build_deps(runtime: Runtime) -> ResponderDeps:
         answerer=build_answerer(runtime.db, settings),
         bot_settings=BotSettingsRepository(runtime.db),
         twilio=TwilioSenders(settings, stores, secret_box(settings)),
-        status_callback_url=public_url(settings.public_base_url, TWILIO_STATUS_PATH),
-        history_messages=settings.history_messages,
-        media=MediaReader(media, settings.customer_media_max_bytes),
+        status_callback_url=public_url(settings.ingest.public_base_url, TWILIO_STATUS_PATH),
+        history_messages=settings.llm.history_messages,
+        media=MediaReader(media, settings.limits.customer_media_max_bytes),
     )

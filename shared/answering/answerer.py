@@ -391,7 +391,7 @@ def build_answerer(db: Database, settings: Settings) -> Answerer:
     """The answerer of a process: the LLM and embeddings when configured, else offline."""
     return Answerer(
         Retriever(db, build_embedder(settings)),
-        ChatModel(settings) if settings.llm_configured else None,
+        ChatModel(settings) if settings.llm.configured else None,
         CommerceTools(db, cache_max_age(settings) or WEBHOOKS_ONLY_MAX_AGE),
     )
 

@@ -22,7 +22,7 @@ class Turn:
 
 class ChatModel:
     def __init__(self, settings: Settings) -> None:
-        self.model_name = settings.llm_model
+        self.model_name = settings.llm.model
         # No retries here: the consumer retries with backoff, then dead-letters.
         self._model = chat_model(settings)
 

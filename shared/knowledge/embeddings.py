@@ -10,12 +10,12 @@ from shared.settings import Settings
 
 class Embedder:
     def __init__(self, settings: Settings) -> None:
-        self.model = settings.embeddings_model
+        self.model = settings.llm.embeddings_model
         self._embeddings = OpenAIEmbeddings(
-            model=settings.embeddings_model,
-            openai_api_key=settings.openai_api_key,
-            openai_api_base=settings.openai_base_url,
-            request_timeout=settings.llm_timeout_seconds,
+            model=settings.llm.embeddings_model,
+            openai_api_key=settings.llm.api_key,
+            openai_api_base=settings.llm.base_url,
+            request_timeout=settings.llm.timeout_seconds,
             # Consumers retry whole events with backoff themselves.
             max_retries=0,
             # Send the texts as they are: token arrays would need tiktoken's encodings, which
@@ -34,4 +34,4 @@ class Embedder:
 
 
 def build_embedder(settings: Settings) -> Embedder | None:
-    return Embedder(settings) if settings.embeddings_configured else None
+    return Embedder(settings) if settings.llm.embeddings_configured else None

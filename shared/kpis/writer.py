@@ -85,4 +85,4 @@ def prompt(insights: Insights) -> str:
 
 
 def build_writer(settings: Settings) -> InsightsWriter:
-    return LlmWriter(settings) if settings.llm_configured else RuleWriter()
+    return LlmWriter(settings) if settings.llm.configured else RuleWriter()

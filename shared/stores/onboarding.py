@@ -321,7 +321,7 @@ class StoreOnboarding:
     # --- changes ---
 
     async def _ensure_webhooks(self, store_id: str, plan: _WooCommercePlan, steps: _Steps) -> None:
-        delivery_url = woocommerce_webhook_url(self._settings.public_base_url, store_id)
+        delivery_url = woocommerce_webhook_url(self._settings.ingest.public_base_url, store_id)
         try:
             ids = await self._woocommerce_api(plan).ensure_webhooks(
                 delivery_url, plan.webhook_secret, WEBHOOK_TOPICS
@@ -332,7 +332,7 @@ class StoreOnboarding:
 
     async def _wire_number(self, wiring: _NumberWiring, steps: _Steps) -> str:
         """The store's number, bought or found, posting its messages to ingest."""
-        sms_url = public_url(self._settings.public_base_url, TWILIO_MESSAGE_PATH)
+        sms_url = public_url(self._settings.ingest.public_base_url, TWILIO_MESSAGE_PATH)
         if wiring.for_sale is not None:
             bought = await self._twilio(wiring.numbers.buy(wiring.for_sale, sms_url), steps)
             steps.done(
@@ -420,7 +420,7 @@ class StoreOnboarding:
             plan.url,
             plan.consumer_key,
             plan.consumer_secret,
-            timeout=self._settings.woocommerce_timeout_seconds,
+            timeout=self._settings.woocommerce.timeout_seconds,
             allow_private=self._settings.allow_private_urls,
         )
 

@@ -23,10 +23,10 @@ def credentials_for(
     if store is not None and store.twilio is not None:
         token = secrets.decrypt(store.twilio.auth_token)
         return TwilioCredentials(store.twilio.account_sid, token, own=True)
-    if settings.twilio_account_sid is None:
+    if settings.twilio.account_sid is None:
         return None
-    token = settings.twilio_auth_token.get_secret_value()
-    return TwilioCredentials(settings.twilio_account_sid, token, own=False)
+    token = settings.twilio.auth_token.get_secret_value()
+    return TwilioCredentials(settings.twilio.account_sid, token, own=False)
 
 
 def webhook_token(store: Store | None, settings: Settings, secrets: SecretBox) -> str:
@@ -34,4 +34,4 @@ def webhook_token(store: Store | None, settings: Settings, secrets: SecretBox) -
     webhooks when no global account SID is set (the sandbox and `balas simulate`)."""
     if store is not None and store.twilio is not None:
         return secrets.decrypt(store.twilio.auth_token)
-    return settings.twilio_auth_token.get_secret_value()
+    return settings.twilio.auth_token.get_secret_value()

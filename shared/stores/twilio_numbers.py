@@ -31,10 +31,10 @@ class OwnedNumber:
 
 class TwilioNumbers:
     def __init__(self, settings: Settings, credentials: TwilioCredentials) -> None:
-        http = TwilioHttpClient(timeout=settings.twilio_timeout_seconds)
+        http = TwilioHttpClient(timeout=settings.twilio.timeout_seconds)
         self._client = Client(credentials.account_sid, credentials.auth_token, http_client=http)
-        if settings.twilio_api_base_url:
-            self._client.api.base_url = settings.twilio_api_base_url.rstrip("/")
+        if settings.twilio.api_base_url:
+            self._client.api.base_url = settings.twilio.api_base_url.rstrip("/")
 
     async def find(self, phone_number: str) -> OwnedNumber | None:
         """The account's IncomingPhoneNumber for exactly this E.164 number, if it has one."""

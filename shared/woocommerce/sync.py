@@ -108,7 +108,7 @@ def store_api(
 
 def reconcile_interval(settings: Settings) -> timedelta | None:
     """WOOCOMMERCE_RECONCILE_MINUTES as a duration; None when reconciliation is off."""
-    minutes = settings.woocommerce_reconcile_minutes
+    minutes = settings.woocommerce.reconcile_minutes
     return timedelta(minutes=minutes) if minutes > 0 else None
 
 

@@ -67,11 +67,11 @@ async def console(infra: Infra) -> AsyncIterator[Console]:
     """The console app on loopback, on a database of this test alone."""
     settings = infra.settings()
     server = LoopbackServer(create_app(settings)).start()
-    assert settings.mongodb_uri
-    client = mongo.connect(settings.mongodb_uri)
-    yield Console(url=server.url, settings=settings, db=client[settings.mongodb_database])
+    assert settings.mongodb.uri
+    client = mongo.connect(settings.mongodb.uri)
+    yield Console(url=server.url, settings=settings, db=client[settings.mongodb.database])
     server.stop()
-    await client.drop_database(settings.mongodb_database)
+    await client.drop_database(settings.mongodb.database)
     await client.close()
 
 

@@ -72,15 +72,19 @@ def system(
     consumers read every topic of the shared broker and would act on other tiers' events."""
     ingest_port = free_port()
     settings = infra.settings(
-        public_base_url=f"http://127.0.0.1:{ingest_port}",
-        openai_api_key="sk-test",
-        openai_base_url=openai_api.base_url,
-        classification_engine="offline",  # the stand-in's requests are the responder's alone
-        summary_engine="extractive",
-        twilio_account_sid=twilio_api.account_sid,
-        twilio_auth_token=AUTH_TOKEN,
-        twilio_api_base_url=twilio_api.url,
-        log_format="json",
+        ingest={"public_base_url": f"http://127.0.0.1:{ingest_port}"},
+        llm={
+            "api_key": "sk-test",
+            "base_url": openai_api.base_url,
+            "classification_engine": "offline",  # the stand-in's requests are the responder's alone
+            "summary_engine": "extractive",
+        },
+        twilio={
+            "account_sid": twilio_api.account_sid,
+            "auth_token": AUTH_TOKEN,
+            "api_base_url": twilio_api.url,
+        },
+        log={"format": "json"},
     )
     services = ServiceProcesses(
         env={**os.environ, **settings.as_environment()}, log_dir=tmp_path_factory.mktemp("logs")
@@ -96,9 +100,9 @@ def system(
 
 @pytest.fixture
 async def system_db(system: RunningSystem) -> AsyncIterator[mongo.Database]:
-    assert system.settings.mongodb_uri
-    client = mongo.connect(system.settings.mongodb_uri)
-    yield client[system.settings.mongodb_database]
+    assert system.settings.mongodb.uri
+    client = mongo.connect(system.settings.mongodb.uri)
+    yield client[system.settings.mongodb.database]
     await client.close()
 
 
@@ -129,7 +133,7 @@ class Webhooks:
         form = form or inbound_message_form(
             customer=customer, store_number=store.whatsapp_number, text=text
         )
-        public_url = self.system.settings.public_base_url + TWILIO_MESSAGE_PATH
+        public_url = self.system.settings.ingest.public_base_url + TWILIO_MESSAGE_PATH
         headers = {}
         if signature != "":
             headers["X-Twilio-Signature"] = signature or twilio_signature(

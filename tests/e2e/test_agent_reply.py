@@ -31,7 +31,7 @@ async def test_an_agent_reply_reaches_the_customer_once_and_a_note_never_does(
     await webhooks.message(store, customer, "Halo, paket saya belum sampai")
     await eventually(lambda: twilio_api.sent_to(customer))  # the bot's reply
     conversation = f"{store.id}:{customer}"
-    token = system.settings.admin_api_token.get_secret_value()
+    token = system.settings.console.admin_api_token.get_secret_value()
     url = f"/api/stores/{store.id}/conversations/{conversation}/commands"
 
     async with httpx.AsyncClient(

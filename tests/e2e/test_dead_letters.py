@@ -26,7 +26,7 @@ async def test_a_failing_twilio_parks_the_message_and_a_redrive_answers_it_once(
     twilio_api: TwilioStandIn,
 ) -> None:
     customer = new_customer()
-    twilio_api.fail_next(system.settings.handler_max_attempts, status=503)  # every send
+    twilio_api.fail_next(system.settings.consumers.handler_max_attempts, status=503)  # every send
     try:
         await webhooks.message(store, customer, "Halo?")
 
@@ -41,7 +41,7 @@ async def test_a_failing_twilio_parks_the_message_and_a_redrive_answers_it_once(
         twilio_api.stop_failing()
     letter = stored.letter
     assert letter.consumer_group == "responder"
-    assert letter.attempts == system.settings.handler_max_attempts
+    assert letter.attempts == system.settings.consumers.handler_max_attempts
     assert "503" in letter.error
     assert json.loads(letter.payload)["customer_number"] == customer
     assert twilio_api.sent_to(customer) == []

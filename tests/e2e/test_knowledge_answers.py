@@ -94,7 +94,7 @@ def model(openai_api: OpenAIStandIn) -> Iterator[Model]:
 
 
 def console(system: RunningSystem) -> httpx.AsyncClient:
-    token = system.settings.admin_api_token.get_secret_value()
+    token = system.settings.console.admin_api_token.get_secret_value()
     return httpx.AsyncClient(
         base_url=system.console_url + "/api",
         headers={"Authorization": f"Bearer {token}"},

@@ -102,7 +102,7 @@ async def test_the_same_webhook_twice_gives_one_event_and_one_reply(
     assert "Ada diskon?" in bodies[0]
     assert "Terima kasih" in bodies[1]
     events = await read_topic(
-        system.settings.kafka_bootstrap_servers or "", topics.WHATSAPP_INBOUND
+        system.settings.kafka.bootstrap_servers or "", topics.WHATSAPP_INBOUND
     )
     assert sum(form["MessageSid"].encode() in value for value in events) == 1
 
@@ -124,7 +124,7 @@ async def test_a_bad_or_missing_signature_gets_403_and_publishes_nothing(
     assert forged.status_code == 403
     assert unsigned.status_code == 403
     events = await read_topic(
-        system.settings.kafka_bootstrap_servers or "", topics.WHATSAPP_INBOUND
+        system.settings.kafka.bootstrap_servers or "", topics.WHATSAPP_INBOUND
     )
     assert not any(customer.encode() in value for value in events)
 

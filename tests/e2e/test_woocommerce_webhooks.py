@@ -48,7 +48,7 @@ class WooStore:
 
     async def orders(self) -> list[OrderChanged]:
         values = await read_topic(
-            self.system.settings.kafka_bootstrap_servers or "", topics.WOOCOMMERCE_ORDERS
+            self.system.settings.kafka.bootstrap_servers or "", topics.WOOCOMMERCE_ORDERS
         )
         events = [decode_event(topics.WOOCOMMERCE_ORDERS, value) for value in values]
         return [e for e in events if isinstance(e, OrderChanged) and e.store_id == self.store.id]

@@ -299,7 +299,7 @@ def make_snapshot() -> Callable[..., ConversationEnriched]:
 def console_api(settings: Settings) -> Iterator[ConsoleApi]:
 
     server = LoopbackServer(create_app(settings)).start()
-    yield ConsoleApi(url=server.url, token=settings.admin_api_token.get_secret_value())
+    yield ConsoleApi(url=server.url, token=settings.console.admin_api_token.get_secret_value())
     server.stop()
 
 
@@ -327,17 +327,17 @@ def openai_api() -> Iterator[OpenAIStandIn]:
 @pytest.fixture
 def embedder(openai_api: OpenAIStandIn, settings: Settings) -> Embedder:
     """Embeddings through the stand-in, as a process with OPENAI_API_KEY set would make them."""
-    configured = settings.model_copy(
-        update={"openai_api_key": SecretStr("sk-test"), "openai_base_url": openai_api.base_url}
+    configured = settings.updated(
+        llm={"api_key": SecretStr("sk-test"), "base_url": openai_api.base_url}
     )
-    assert configured.embeddings_configured
+    assert configured.llm.embeddings_configured
     return Embedder(configured)
 
 
 @pytest.fixture
 def library(db: Database, broker: KafkaBroker, settings: Settings) -> KnowledgeLibrary:
     """The knowledge library the console and `balas kb` use, over the real MongoDB and Kafka."""
-    return KnowledgeLibrary(db, broker, settings.knowledge_max_upload_bytes)
+    return KnowledgeLibrary(db, broker, settings.limits.knowledge_max_upload_bytes)
 
 
 CONSOLE_PASSWORD = "kopi-susu-gula-aren-42"

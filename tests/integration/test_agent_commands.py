@@ -61,9 +61,7 @@ def twilio() -> Iterator[TwilioStandIn]:
 @pytest.fixture
 def settings(infra: Infra, twilio: TwilioStandIn) -> Settings:
     return infra.settings(
-        twilio_account_sid=twilio.account_sid,
-        twilio_auth_token=TOKEN,
-        twilio_api_base_url=twilio.url,
+        twilio={"account_sid": twilio.account_sid, "auth_token": TOKEN, "api_base_url": twilio.url}
     )
 
 

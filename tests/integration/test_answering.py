@@ -26,7 +26,7 @@ from shared.knowledge.models import KNOWLEDGE_REVISIONS, Chunk, DocumentStatus, 
 from shared.knowledge.retrieval import Retriever
 from shared.mongo import Database
 from shared.secrets import secret_box
-from shared.settings import Settings
+from shared.settings import LlmSettings, Settings
 from shared.stores.bot_settings import BotSettings, BotSettingsRepository
 from shared.stores.directory import Store, StoreDirectory, WooCommerceConnection, save_store
 from shared.woocommerce.collections import WOOCOMMERCE_ORDERS
@@ -144,7 +144,7 @@ def make_deps(db: Database, broker: KafkaBroker, chat: ChatModel | None) -> Resp
 
 @pytest.fixture
 def deps(db: Database, broker: KafkaBroker, openai_api: OpenAIStandIn) -> ResponderDeps:
-    settings = Settings(openai_api_key="sk-test", openai_base_url=openai_api.base_url)
+    settings = Settings(llm=LlmSettings(api_key="sk-test", base_url=openai_api.base_url))
     return make_deps(db, broker, ChatModel(settings))
 
 
@@ -215,7 +215,7 @@ async def test_a_question_is_answered_from_the_passages_with_citations(
         "order_status",
         "search_products",
     }
-    events = await read_topic(settings.kafka_bootstrap_servers or "", topics.MESSAGES_OUTBOUND)
+    events = await read_topic(settings.kafka.bootstrap_servers or "", topics.MESSAGES_OUTBOUND)
     [sent] = [
         ReplySent.model_validate_json(value)
         for value in events

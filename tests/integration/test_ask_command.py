@@ -111,8 +111,8 @@ def test_ask_says_when_it_would_hand_over_and_stores_nothing(
     assert result["hand_over"] == "missing_knowledge"
     assert result["citations"] == []
     assert result["answer"].startswith("Sorry, I don't have information")
-    with MongoClient(settings.mongodb_uri) as client:
-        db = client[settings.mongodb_database]
+    with MongoClient(settings.mongodb.uri) as client:
+        db = client[settings.mongodb.database]
         assert db[MESSAGES].count_documents({"store_id": store.id}) == 0
         assert db[KNOWLEDGE_GAPS].count_documents({"store_id": store.id}) == 0
 

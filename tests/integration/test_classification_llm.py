@@ -10,7 +10,7 @@ from prometheus_client import REGISTRY
 
 from services.enricher.classification import Classifier, build_classifier
 from services.enricher.classification.labels import Intent, Language, Sentiment
-from shared.settings import Settings
+from shared.settings import LlmSettings, Settings
 from tests.standins.openai_api import OpenAIStandIn
 
 TEXT = "Kak, pesanan #1042 udah seminggu belum sampai, gimana sih"
@@ -47,7 +47,7 @@ def openai_api(answers: list[str]) -> Iterator[OpenAIStandIn]:
 
 @pytest.fixture
 async def llm(openai_api: OpenAIStandIn) -> Classifier:
-    settings = Settings(openai_api_key="sk-test", openai_base_url=openai_api.base_url)
+    settings = Settings(llm=LlmSettings(api_key="sk-test", base_url=openai_api.base_url))
     return await build_classifier(settings)
 
 

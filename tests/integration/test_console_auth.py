@@ -101,7 +101,7 @@ async def test_session_cookie_is_http_only_lax_and_secure_behind_https(
     async with _client(console_api) as client:
         plain = _session_cookie(await _login(client, email))
 
-    https_settings = settings.model_copy(update={"console_public_url": "https://console.example"})
+    https_settings = settings.updated(console={"public_url": "https://console.example"})
     server = LoopbackServer(create_app(https_settings)).start()
     try:
         async with httpx.AsyncClient(base_url=server.url) as client:
@@ -177,15 +177,15 @@ async def test_login_is_rate_limited_per_email_with_retry_after(
     async with _client(console_api) as client:
         failures = [
             (await _login(client, email, f"wrong-password-{n}")).status_code
-            for n in range(settings.console_login_attempts)
+            for n in range(settings.console.login_attempts)
         ]
         limited = await _login(client, email)  # even the right password waits now
         other_user = await _login(client, "someone-else@toko.example")
     keys = [document["_id"] async for document in db[CONSOLE_LOGIN_FAILURES].find()]
 
-    assert failures == [401] * settings.console_login_attempts
+    assert failures == [401] * settings.console.login_attempts
     assert limited.status_code == 429
-    assert 0 < int(limited.headers["retry-after"]) <= settings.console_login_window_minutes * 60
+    assert 0 < int(limited.headers["retry-after"]) <= settings.console.login_window_minutes * 60
     assert client.cookies.get("balas_session") is None
     assert other_user.status_code == 401  # the limit is per e-mail (the address allows more)
     assert keys

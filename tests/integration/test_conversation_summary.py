@@ -8,7 +8,7 @@ import pytest
 
 from services.enricher.conversation import Turn
 from services.enricher.summary import LlmSummariser, build_summariser
-from shared.settings import Settings
+from shared.settings import LlmSettings, Settings
 from tests.standins.openai_api import OpenAIStandIn
 
 NOON = datetime(2024, 5, 6, 12, tzinfo=UTC)
@@ -29,7 +29,7 @@ def openai_api() -> Iterator[OpenAIStandIn]:
 
 @pytest.fixture
 def summariser(openai_api: OpenAIStandIn) -> LlmSummariser:
-    settings = Settings(openai_api_key="sk-test", openai_base_url=openai_api.base_url)
+    settings = Settings(llm=LlmSettings(api_key="sk-test", base_url=openai_api.base_url))
     built = build_summariser(settings)
     assert isinstance(built, LlmSummariser)
     return built

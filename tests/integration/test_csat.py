@@ -59,11 +59,11 @@ def twilio_api() -> Iterator[TwilioStandIn]:
 def deps(
     db: Database, broker: KafkaBroker, settings: Settings, twilio_api: TwilioStandIn
 ) -> ResponderDeps:
-    configured = settings.model_copy(
-        update={
-            "twilio_account_sid": twilio_api.account_sid,
-            "twilio_auth_token": SecretStr(TOKEN),
-            "twilio_api_base_url": twilio_api.url,
+    configured = settings.updated(
+        twilio={
+            "account_sid": twilio_api.account_sid,
+            "auth_token": SecretStr(TOKEN),
+            "api_base_url": twilio_api.url,
         }
     )
     stores = StoreDirectory(db, ttl_seconds=0)

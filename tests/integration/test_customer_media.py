@@ -59,14 +59,13 @@ def twilio_api() -> Iterator[TwilioStandIn]:
 def media_settings(
     settings: Settings, twilio_api: TwilioStandIn, openai_api: OpenAIStandIn
 ) -> Settings:
-    return settings.model_copy(
-        update={
-            "twilio_account_sid": twilio_api.account_sid,
-            "twilio_auth_token": SecretStr(TOKEN),
-            "twilio_api_base_url": twilio_api.url,
-            "openai_api_key": "sk-test",
-            "openai_base_url": openai_api.base_url,
-        }
+    return settings.updated(
+        twilio={
+            "account_sid": twilio_api.account_sid,
+            "auth_token": SecretStr(TOKEN),
+            "api_base_url": twilio_api.url,
+        },
+        llm={"api_key": "sk-test", "base_url": openai_api.base_url},
     )
 
 

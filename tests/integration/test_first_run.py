@@ -13,9 +13,9 @@ async def test_a_first_run_knows_there_is_no_console_user_until_the_owner_exists
 ) -> None:
     before = await _prepare_development(settings)
     await UserDirectory(db).create(
-        "budi@toko.example", "Budi", "kopi-susu-gula-aren-42", Role.OWNER, [settings.demo_store_id]
+        "budi@toko.example", "Budi", "kopi-susu-gula-aren-42", Role.OWNER, [settings.demo.store_id]
     )
     after = await _prepare_development(settings)
 
     assert (before, after) == (False, True)
-    assert await db[STORES].find_one({"_id": settings.demo_store_id}) is not None
+    assert await db[STORES].find_one({"_id": settings.demo.store_id}) is not None

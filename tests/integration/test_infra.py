@@ -16,7 +16,7 @@ async def test_topics_and_dead_letter_twins_are_created_with_the_configured_part
     await kafka.ensure_topics(settings)
     await kafka.ensure_topics(settings)  # a second start changes nothing
 
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka.bootstrap_servers)
     await admin.start()
     try:
         existing = set(await admin.list_topics())
@@ -31,14 +31,14 @@ async def test_messages_expire_after_the_retention_period(db: Database, settings
     indexes = await db[MESSAGES].index_information()
 
     retention = indexes["message_retention"]
-    assert retention["expireAfterSeconds"] == settings.message_retention_days * 24 * 3600
-    assert settings.message_retention_days == 183
+    assert retention["expireAfterSeconds"] == settings.retention.message_days * 24 * 3600
+    assert settings.retention.message_days == 183
 
 
 async def test_a_changed_retention_is_applied_to_the_existing_ttl_indexes(
     db: Database, settings: Settings
 ) -> None:
-    shorter = settings.model_copy(update={"message_retention_days": 30})
+    shorter = settings.updated(retention={"message_days": 30})
 
     await mongo.ensure_indexes(db, shorter, SHARED_INDEXES)
 

@@ -27,7 +27,7 @@ PROGRAM = b"\x7fELF\x02\x01\x01" + bytes(200)
 @pytest.fixture
 def settings(infra: Infra) -> Settings:
     """A small upload limit, so "too large" needs no 20 MB file."""
-    return infra.settings(knowledge_max_upload_bytes=LIMIT)
+    return infra.settings(limits={"knowledge_max_upload_bytes": LIMIT})
 
 
 @pytest.fixture

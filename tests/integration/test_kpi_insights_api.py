@@ -17,7 +17,7 @@ from shared.kpis.collections import KPI_DAILY
 from shared.kpis.keys import day_id
 from shared.kpis.writer import LlmWriter, RuleWriter
 from shared.mongo import Database
-from shared.settings import Settings
+from shared.settings import LlmSettings, Settings
 from shared.stores.directory import Store, save_store
 from tests.standins.openai_api import OpenAIStandIn
 
@@ -210,7 +210,7 @@ def openai_api() -> Iterator[OpenAIStandIn]:
 
 @pytest.fixture
 def llm_writer(openai_api: OpenAIStandIn) -> LlmWriter:
-    return LlmWriter(Settings(openai_api_key="sk-test", openai_base_url=openai_api.base_url))
+    return LlmWriter(Settings(llm=LlmSettings(api_key="sk-test", base_url=openai_api.base_url)))
 
 
 async def test_the_llm_writes_the_explanation_from_the_deltas_only(

@@ -65,10 +65,12 @@ def shop() -> Iterator[WooCommerceStandIn]:
 def settings(infra: Infra, twilio: TwilioStandIn) -> Settings:
     """The global Twilio account is the stand-in's main one; webhooks come to PUBLIC_URL."""
     return infra.settings(
-        public_base_url=PUBLIC_URL,
-        twilio_account_sid=twilio.account_sid,
-        twilio_auth_token=GLOBAL_TOKEN,
-        twilio_api_base_url=twilio.url,
+        ingest={"public_base_url": PUBLIC_URL},
+        twilio={
+            "account_sid": twilio.account_sid,
+            "auth_token": GLOBAL_TOKEN,
+            "api_base_url": twilio.url,
+        },
     )
 
 
@@ -77,7 +79,7 @@ def captured_logs(settings: Settings) -> Iterator[io.StringIO]:
     """Everything logged while the test runs, at DEBUG, as the services format it (JSON)."""
     root = logging.getLogger()
     handlers, level = list(root.handlers), root.level
-    configure_logging(settings.model_copy(update={"log_format": "json", "log_level": "DEBUG"}), "t")
+    configure_logging(settings.updated(log={"format": "json", "level": "DEBUG"}), "t")
     ours = root.handlers[0]
     buffer = io.StringIO()
     assert isinstance(ours, logging.StreamHandler)
@@ -486,9 +488,9 @@ async def test_a_plugin_token_and_wordpress_site_saved_while_onboarding_runs_sur
         WordPress-connect routes write their fields (a blocking client, so it lands right here)."""
         if written:
             return
-        assert settings.mongodb_uri
-        with MongoClient(settings.mongodb_uri, tz_aware=True) as client:
-            client[settings.mongodb_database][STORES].update_one(
+        assert settings.mongodb.uri
+        with MongoClient(settings.mongodb.uri, tz_aware=True) as client:
+            client[settings.mongodb.database][STORES].update_one(
                 {"_id": store_id},
                 {"$set": {"plugin_token": token.model_dump(), "wordpress": site.model_dump()}},
             )

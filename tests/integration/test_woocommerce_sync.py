@@ -140,7 +140,7 @@ def pages_asked(shop: WooCommerceStandIn, endpoint: str) -> list[str]:
 
 
 async def order_events(settings: Settings, store_id: str) -> list[OrderChanged]:
-    values = await read_topic(settings.kafka_bootstrap_servers or "", topics.WOOCOMMERCE_ORDERS)
+    values = await read_topic(settings.kafka.bootstrap_servers or "", topics.WOOCOMMERCE_ORDERS)
     events = [decode_event(topics.WOOCOMMERCE_ORDERS, value) for value in values]
     return [e for e in events if isinstance(e, OrderChanged) and e.store_id == store_id]
 
@@ -362,7 +362,7 @@ def test_the_sync_command_shows_its_runs_and_refuses_with_a_reason(
     assert [hook.exit_code for hook in hooks] == [0, 0], hooks[0].output
     assert f"store {store_id} has {len(WEBHOOK_TOPICS)} active webhooks" in hooks[1].output
     assert shop.webhook_writes == len(WEBHOOK_TOPICS)  # the second run changed nothing
-    delivery = f"{settings.public_base_url}/webhooks/woocommerce/{store_id}"
+    delivery = f"{settings.ingest.public_base_url}/webhooks/woocommerce/{store_id}"
     assert {(hook["delivery_url"], hook["secret"]) for hook in shop.webhooks.values()} == {
         (delivery, "wh")
     }
@@ -374,9 +374,9 @@ def test_the_sync_command_shows_its_runs_and_refuses_with_a_reason(
 
 
 async def _save(settings: Settings, store: Store) -> None:
-    client = mongo.connect(settings.mongodb_uri or "")
+    client = mongo.connect(settings.mongodb.uri or "")
     try:
-        await save_store(client[settings.mongodb_database], store)
+        await save_store(client[settings.mongodb.database], store)
     finally:
         await client.close()
 
@@ -464,7 +464,7 @@ async def test_reconciliation_set_to_zero_does_not_run(
     store: Store,
     shop: WooCommerceStandIn,
 ) -> None:
-    off = settings.model_copy(update={"woocommerce_reconcile_minutes": 0})
+    off = settings.updated(woocommerce={"reconcile_minutes": 0})
 
     await asyncio.wait_for(run_reconciliation(db, broker, secret_box(off), off), timeout=5)
 

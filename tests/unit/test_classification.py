@@ -7,7 +7,7 @@ from services.enricher.classification.entities import find_entities
 from services.enricher.classification.labels import Intent, Language, Sentiment
 from services.enricher.classification.language import detect_language
 from services.enricher.classification.offline import OfflineClassifier, shared_model
-from shared.settings import Settings
+from shared.settings import LlmSettings, Settings
 
 EXAMPLES: dict[Intent, list[str]] = {
     Intent.ORDER_STATUS: [
@@ -182,13 +182,13 @@ def test_language_is_indonesian_english_or_other_and_mixing_is_noticed(
 
 
 async def test_without_an_llm_the_offline_engine_is_chosen() -> None:
-    classifier = await build_classifier(Settings(openai_api_key=None))
+    classifier = await build_classifier(Settings(llm=LlmSettings(api_key=None)))
 
     assert classifier.name == "offline"
 
 
 async def test_with_an_llm_configured_the_llm_engine_is_chosen_unless_offline_is_asked() -> None:
-    settings = Settings(openai_api_key="sk-test", openai_base_url="http://127.0.0.1:9/v1")
+    settings = Settings(llm=LlmSettings(api_key="sk-test", base_url="http://127.0.0.1:9/v1"))
 
     assert (await build_classifier(settings)).name == "llm"
     assert (await build_classifier(settings, "offline")).name == "offline"

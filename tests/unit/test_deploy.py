@@ -1,6 +1,5 @@
 """The production shape in deploy/ stays in step with the code: settings, services and ports."""
 
-import importlib
 import json
 import os
 import re
@@ -13,12 +12,12 @@ import pytest
 import yaml
 
 from balas.supervisor import SERVICES
-from shared.settings import Settings
+from shared.settings import Settings, environment_variables
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 COMPOSE_FILE = DEPLOY / "docker-compose.yml"
-SETTING_NAMES = {name.upper() for name in Settings.model_fields}
+SETTING_NAMES = set(environment_variables())
 
 
 def _yaml(path: Path) -> Any:
@@ -64,11 +63,14 @@ def _dockerfile_instruction(name: str) -> list[str]:
 
 
 def _service_port(service: str) -> int:
-    if service in ("ingest", "console"):
-        port: int = Settings.model_fields[f"{service}_port"].default
-        return port
-    worker_port: int = importlib.import_module(f"services.{service}.app").METRICS_PORT
-    return worker_port
+    defaults = Settings.model_construct()
+    return {
+        "ingest": defaults.ingest.port,
+        "console": defaults.console.port,
+        "responder": defaults.metrics.responder_port,
+        "enricher": defaults.metrics.enricher_port,
+        "kpi_aggregator": defaults.metrics.kpi_aggregator_port,
+    }[service]
 
 
 def test_compose_defines_every_balas_service(compose: dict[str, Any]) -> None:
@@ -209,9 +211,9 @@ def test_env_example_loads_as_development_settings(monkeypatch: pytest.MonkeyPat
     settings = Settings(_env_file=ROOT / ".env.example")  # type: ignore[call-arg]
 
     assert settings.environment == "development"
-    assert settings.kafka_bootstrap_servers is None  # embedded servers by default
-    assert settings.mongodb_uri is None
-    assert not settings.llm_configured
+    assert settings.kafka.bootstrap_servers is None  # embedded servers by default
+    assert settings.mongodb.uri is None
+    assert not settings.llm.configured
 
 
 @pytest.mark.parametrize("document", ["docs/configuration.md", "README.md"])

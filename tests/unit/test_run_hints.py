@@ -1,11 +1,11 @@
 """What `balas run` tells the operator: the console's address, and how to make the first owner."""
 
 from balas.supervisor import console_url, create_owner_hint
-from shared.settings import Settings
+from shared.settings import ConsoleSettings, Settings
 
 
 def test_the_hint_names_the_command_and_the_console_address() -> None:
-    settings = Settings(console_host="127.0.0.1", console_port=8191)
+    settings = Settings(console=ConsoleSettings(host="127.0.0.1", port=8191))
 
     hint = create_owner_hint(settings)
 

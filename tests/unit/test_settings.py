@@ -1,7 +1,9 @@
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
-from pydantic import ValidationError
+from pydantic import SecretStr, ValidationError
 
 from shared import consumer
 from shared.consumer import RetryPolicy
@@ -9,6 +11,7 @@ from shared.settings import (
     DEV_ADMIN_API_TOKEN,
     DEV_SECRETS_KEY,
     DEV_TWILIO_AUTH_TOKEN,
+    MetricsSettings,
     Settings,
 )
 
@@ -59,7 +62,7 @@ def test_production_refuses_an_empty_twilio_token(monkeypatch: pytest.MonkeyPatc
     with pytest.raises(ValidationError, match="TWILIO_AUTH_TOKEN"):
         settings()
     with pytest.raises(ValidationError, match="TWILIO_AUTH_TOKEN"):
-        settings(twilio_auth_token="")
+        settings(twilio={"auth_token": ""})
 
 
 def test_production_accepts_a_real_twilio_token(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -82,7 +85,7 @@ def test_production_refuses_a_placeholder_admin_token(
     monkeypatch.setenv("SECRETS_KEY", REAL_SECRETS_KEY)
 
     with pytest.raises(ValidationError, match="ADMIN_API_TOKEN"):
-        settings(admin_api_token=token)
+        settings(console={"admin_api_token": token})
 
 
 def test_production_refuses_the_development_secrets_key(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -103,20 +106,20 @@ def test_a_secrets_key_that_is_no_fernet_key_is_refused() -> None:
 def test_development_runs_with_the_placeholder_token() -> None:
     configured = settings()
 
-    assert configured.twilio_auth_token.get_secret_value() == DEV_TWILIO_AUTH_TOKEN
+    assert configured.twilio.auth_token.get_secret_value() == DEV_TWILIO_AUTH_TOKEN
 
 
 # -- producer idempotence --------------------------------------------------------------------
 
 
 def test_the_embedded_broker_gets_no_idempotent_producer() -> None:
-    assert settings().producer_idempotence is False
+    assert settings().kafka.producer_idempotence is False
 
 
 def test_a_real_kafka_gets_an_idempotent_producer(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", "kafka-0:9092,kafka-1:9092")
 
-    assert settings().producer_idempotence is True
+    assert settings().kafka.producer_idempotence is True
 
 
 def test_an_empty_kafka_address_counts_as_unset(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -124,8 +127,8 @@ def test_an_empty_kafka_address_counts_as_unset(monkeypatch: pytest.MonkeyPatch)
 
     configured = settings()
 
-    assert configured.kafka_bootstrap_servers is None
-    assert configured.producer_idempotence is False
+    assert configured.kafka.bootstrap_servers is None
+    assert configured.kafka.producer_idempotence is False
 
 
 @pytest.mark.parametrize(
@@ -134,9 +137,191 @@ def test_an_empty_kafka_address_counts_as_unset(monkeypatch: pytest.MonkeyPatch)
     ids=["turned-off-for-real-kafka", "turned-on-for-embedded"],
 )
 def test_an_explicit_idempotence_setting_wins(servers: str | None, chosen: bool) -> None:
-    configured = settings(kafka_bootstrap_servers=servers, kafka_enable_idempotence=chosen)
+    configured = settings(kafka={"bootstrap_servers": servers, "enable_idempotence": chosen})
 
-    assert configured.producer_idempotence is chosen
+    assert configured.kafka.producer_idempotence is chosen
+
+
+# -- every variable, where it lands ----------------------------------------------------------
+
+README = Path(__file__).parents[2] / "README.md"
+# Each variable of the README's table: a value unlike its default, the setting it lands in and
+# what that setting then holds.
+EVERY_VARIABLE: dict[str, tuple[str, str, object]] = {
+    "ENVIRONMENT": ("production", "environment", "production"),
+    "DATA_DIR": ("/srv/balas", "data_dir", Path("/srv/balas")),
+    "SECRETS_KEY": (REAL_SECRETS_KEY, "secrets_key", SecretStr(REAL_SECRETS_KEY)),
+    "ALLOW_PRIVATE_URLS": ("true", "allow_private_urls", True),
+    "LOG_LEVEL": ("DEBUG", "log.level", "DEBUG"),
+    "LOG_FORMAT": ("json", "log.format", "json"),
+    "KAFKA_BOOTSTRAP_SERVERS": ("kafka-1:9092", "kafka.bootstrap_servers", "kafka-1:9092"),
+    "KAFKA_PARTITIONS": ("12", "kafka.partitions", 12),
+    "KAFKA_REPLICATION_FACTOR": ("3", "kafka.replication_factor", 3),
+    "KAFKA_ENABLE_IDEMPOTENCE": ("false", "kafka.enable_idempotence", False),
+    "EMBEDDED_KAFKA_PORT": ("19092", "kafka.embedded_port", 19092),
+    "MONGODB_URI": (
+        "mongodb://mongo-1/?replicaSet=rs0",
+        "mongodb.uri",
+        "mongodb://mongo-1/?replicaSet=rs0",
+    ),
+    "MONGODB_DATABASE": ("balas_live", "mongodb.database", "balas_live"),
+    "EMBEDDED_MONGODB_PORT": ("37017", "mongodb.embedded_port", 37017),
+    "MESSAGE_RETENTION_DAYS": ("30", "retention.message_days", 30),
+    "INGEST_HOST": ("0.0.0.0", "ingest.host", "0.0.0.0"),
+    "INGEST_PORT": ("18080", "ingest.port", 18080),
+    "PUBLIC_BASE_URL": ("https://balas.example", "ingest.public_base_url", "https://balas.example"),
+    "METRICS_HOST": ("0.0.0.0", "metrics.host", "0.0.0.0"),
+    "RESPONDER_METRICS_PORT": ("19101", "metrics.responder_port", 19101),
+    "ENRICHER_METRICS_PORT": ("19102", "metrics.enricher_port", 19102),
+    "KPI_AGGREGATOR_METRICS_PORT": ("19103", "metrics.kpi_aggregator_port", 19103),
+    "CONSOLE_HOST": ("0.0.0.0", "console.host", "0.0.0.0"),
+    "CONSOLE_PORT": ("18090", "console.port", 18090),
+    "ADMIN_API_TOKEN": ("b7f0c2e4a9d1", "console.admin_api_token", SecretStr("b7f0c2e4a9d1")),
+    "CONSOLE_PUBLIC_URL": (
+        "https://console.example",
+        "console.public_url",
+        "https://console.example",
+    ),
+    "CONSOLE_SESSION_IDLE_MINUTES": ("60", "console.session_idle_minutes", 60),
+    "CONSOLE_SESSION_MAX_HOURS": ("8", "console.session_max_hours", 8),
+    "CONSOLE_LOGIN_ATTEMPTS": ("3", "console.login_attempts", 3),
+    "CONSOLE_LOGIN_WINDOW_MINUTES": ("30", "console.login_window_minutes", 30),
+    "OPENAI_API_KEY": ("sk-live", "llm.api_key", SecretStr("sk-live")),
+    "OPENAI_BASE_URL": ("https://llm.example/v1", "llm.base_url", "https://llm.example/v1"),
+    "LLM_MODEL": ("gpt-4o", "llm.model", "gpt-4o"),
+    "LLM_TEMPERATURE": ("0.1", "llm.temperature", 0.1),
+    "LLM_TIMEOUT_SECONDS": ("12.5", "llm.timeout_seconds", 12.5),
+    "CLASSIFICATION_ENGINE": ("offline", "llm.classification_engine", "offline"),
+    "SUMMARY_ENGINE": ("extractive", "llm.summary_engine", "extractive"),
+    "EMBEDDINGS_MODEL": (
+        "text-embedding-3-large",
+        "llm.embeddings_model",
+        "text-embedding-3-large",
+    ),
+    "HISTORY_MESSAGES": ("8", "llm.history_messages", 8),
+    "KNOWLEDGE_MAX_UPLOAD_BYTES": ("1048576", "limits.knowledge_max_upload_bytes", 1048576),
+    "CUSTOMER_MEDIA_MAX_BYTES": ("2097152", "limits.customer_media_max_bytes", 2097152),
+    "TWILIO_ACCOUNT_SID": ("AC0123", "twilio.account_sid", "AC0123"),
+    "TWILIO_AUTH_TOKEN": ("3f1c0b6a9e8d", "twilio.auth_token", SecretStr("3f1c0b6a9e8d")),
+    "TWILIO_API_BASE_URL": (
+        "http://127.0.0.1:8099",
+        "twilio.api_base_url",
+        "http://127.0.0.1:8099",
+    ),
+    "TWILIO_TIMEOUT_SECONDS": ("4.5", "twilio.timeout_seconds", 4.5),
+    "HANDLER_MAX_ATTEMPTS": ("7", "consumers.handler_max_attempts", 7),
+    "RETRY_BACKOFF_SECONDS": ("0.25", "consumers.retry_backoff_seconds", 0.25),
+    "RETRY_BACKOFF_MAX_SECONDS": ("10", "consumers.retry_backoff_max_seconds", 10.0),
+    "RESPONDER_MAX_IN_FLIGHT": ("64", "consumers.responder_max_in_flight", 64),
+    "CONVERSATION_IDLE_HOURS": ("12", "conversations.idle_hours", 12.0),
+    "CONVERSATION_REOPEN_HOURS": ("6", "conversations.reopen_hours", 6.0),
+    "CONVERSATION_SWEEP_SECONDS": ("15", "conversations.sweep_seconds", 15.0),
+    "CSAT_ASK_AFTER_IDLE_MINUTES": ("45", "conversations.csat_ask_after_idle_minutes", 45.0),
+    "ATTRIBUTION_WINDOW_DAYS": ("3", "conversations.attribution_window_days", 3.0),
+    "WOOCOMMERCE_RECONCILE_MINUTES": ("5", "woocommerce.reconcile_minutes", 5.0),
+    "WOOCOMMERCE_TIMEOUT_SECONDS": ("8", "woocommerce.timeout_seconds", 8.0),
+    "DEMO_STORE_ID": ("toko-demo", "demo.store_id", "toko-demo"),
+    "DEMO_WHATSAPP_NUMBER": ("+6281100000000", "demo.whatsapp_number", "+6281100000000"),
+}
+
+
+def read(settings: Settings, path: str) -> object:
+    value: object = settings
+    for name in path.split("."):
+        value = getattr(value, name)
+    return value
+
+
+@pytest.fixture
+def every_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, (value, _, _) in EVERY_VARIABLE.items():
+        monkeypatch.setenv(name, value)
+
+
+def test_the_readme_table_is_every_variable_here() -> None:
+    row = re.compile(r"^\| `([A-Z][A-Z0-9_]*)` \|")
+    names = {
+        match.group(1) for line in README.read_text().splitlines() if (match := row.match(line))
+    }
+
+    assert names == set(EVERY_VARIABLE)
+
+
+@pytest.mark.usefixtures("every_variable")
+@pytest.mark.parametrize("variable", EVERY_VARIABLE)
+def test_each_variable_sets_its_setting(variable: str) -> None:
+    _, path, expected = EVERY_VARIABLE[variable]
+
+    assert read(settings(), path) == expected
+    assert read(Settings.model_construct(), path) != expected  # not the default by chance
+
+
+def test_a_dotenv_file_sets_every_variable_and_the_environment_wins(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    for name in EVERY_VARIABLE:
+        monkeypatch.delenv(name, raising=False)
+    dotenv = tmp_path / ".env"
+    dotenv.write_text(
+        "".join(f"{name}={value}\n" for name, (value, _, _) in EVERY_VARIABLE.items())
+    )
+    monkeypatch.setenv("KAFKA_PARTITIONS", "5")
+
+    configured = Settings(_env_file=dotenv)  # type: ignore[call-arg]
+
+    for name, (_, path, expected) in EVERY_VARIABLE.items():
+        if name != "KAFKA_PARTITIONS":
+            assert read(configured, path) == expected, name
+    assert configured.kafka.partitions == 5
+
+
+@pytest.mark.usefixtures("every_variable")
+def test_as_environment_gives_every_variable_back_secrets_included(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    parent = settings()
+
+    environment = parent.as_environment()
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+
+    assert set(environment) == set(EVERY_VARIABLE)
+    assert environment["OPENAI_API_KEY"] == "sk-live"
+    assert environment["TWILIO_AUTH_TOKEN"] == "3f1c0b6a9e8d"
+    assert environment["ADMIN_API_TOKEN"] == "b7f0c2e4a9d1"
+    assert environment["SECRETS_KEY"] == REAL_SECRETS_KEY
+    assert settings() == parent
+
+
+def test_a_worker_port_reaches_the_service_through_its_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    ports = MetricsSettings(responder_port=9201, enricher_port=9202, kpi_aggregator_port=9203)
+    parent = settings(metrics=ports)  # what `balas run` hands its children
+
+    for name, value in parent.as_environment().items():
+        monkeypatch.setenv(name, value)
+    child = settings()  # what `balas run responder` reads
+
+    assert child.metrics == ports
+
+
+def test_a_flat_name_in_code_is_refused() -> None:
+    with pytest.raises(ValidationError, match="openai_api_key"):
+        settings(openai_api_key="sk-test")
+
+
+def test_updated_changes_one_field_of_a_section_and_checks_it() -> None:
+    configured = settings(kafka={"partitions": 4, "replication_factor": 3})
+
+    changed = configured.updated(kafka={"partitions": 6})
+
+    assert (changed.kafka.partitions, changed.kafka.replication_factor) == (6, 3)
+    assert configured.kafka.partitions == 4
+    with pytest.raises(ValidationError, match="partitionz"):
+        configured.updated(kafka={"partitionz": 6})
+    with pytest.raises(ValidationError, match="greater than or equal to 1"):
+        configured.updated(kafka={"partitions": 0})
 
 
 # -- retry backoff ---------------------------------------------------------------------------

@@ -25,10 +25,10 @@ def _digest(value: str) -> str:
 class LoginLimiter:
     def __init__(self, db: Database, settings: Settings) -> None:
         self._failures = db[CONSOLE_LOGIN_FAILURES]
-        self._window = timedelta(minutes=settings.console_login_window_minutes)
+        self._window = timedelta(minutes=settings.console.login_window_minutes)
         self._limits = {
-            "email": settings.console_login_attempts,
-            "address": settings.console_login_attempts * ADDRESS_FACTOR,
+            "email": settings.console.login_attempts,
+            "address": settings.console.login_attempts * ADDRESS_FACTOR,
         }
 
     def _window_of(self, now: datetime) -> tuple[int, datetime]:

@@ -29,14 +29,14 @@ def _key(session_id: str) -> str:
 
 
 def secure_cookies(settings: Settings) -> bool:
-    return settings.console_public_url.lower().startswith("https://")
+    return settings.console.public_url.lower().startswith("https://")
 
 
 class SessionStore:
     def __init__(self, db: Database, settings: Settings) -> None:
         self._sessions = db[CONSOLE_SESSIONS]
-        self._idle = timedelta(minutes=settings.console_session_idle_minutes)
-        self._max = timedelta(hours=settings.console_session_max_hours)
+        self._idle = timedelta(minutes=settings.console.session_idle_minutes)
+        self._max = timedelta(hours=settings.console.session_max_hours)
 
     @property
     def max_age_seconds(self) -> int:

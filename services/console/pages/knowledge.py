@@ -73,7 +73,7 @@ async def knowledge_page(
             "pending": _pending(documents),
             "gaps": await _open_gaps(context, store, documents),
             "can_edit": user.is_owner,
-            "max_bytes": context.settings.knowledge_max_upload_bytes,
+            "max_bytes": context.settings.limits.knowledge_max_upload_bytes,
         },
     )
 
@@ -107,7 +107,7 @@ async def add_answer(
     if not answer.strip():
         raise HTTPException(status_code=422, detail="write an answer first")
     library = KnowledgeLibrary(
-        context.db, context.broker, context.settings.knowledge_max_upload_bytes
+        context.db, context.broker, context.settings.limits.knowledge_max_upload_bytes
     )
     incoming = Incoming(faq_filename(question), _Text(faq_markdown(question, answer)))
     try:

@@ -69,7 +69,7 @@ async def playground_page(
         store_id=store.id,
         active="playground",
         values={
-            "engine": "llm" if context.settings.llm_configured else "offline",
+            "engine": "llm" if context.settings.llm.configured else "offline",
             "settings_version": saved.version,
         },
     )
@@ -108,7 +108,7 @@ async def ask(
         hand_over_label=t(f"handover.{reason}", lang) if reason else None,
         grounded=draft.grounded,
         citations=draft.citations,
-        engine="llm" if context.settings.llm_configured else "offline",
+        engine="llm" if context.settings.llm.configured else "offline",
         settings_version=saved.version,
     )
 

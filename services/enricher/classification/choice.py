@@ -20,11 +20,11 @@ async def build_classifier(settings: Settings, engine: EngineChoice | None = Non
     # The engines' libraries (scikit-learn, langchain) load only when a classifier is built.
     from services.enricher.classification.offline import OfflineClassifier, shared_model
 
-    engine = engine or settings.classification_engine
+    engine = engine or settings.llm.classification_engine
     offline = OfflineClassifier(await asyncio.to_thread(shared_model))
-    if engine == "offline" or (engine == "auto" and not settings.llm_configured):
+    if engine == "offline" or (engine == "auto" and not settings.llm.configured):
         return offline
-    if not settings.llm_configured:
+    if not settings.llm.configured:
         raise LlmNotConfiguredError("no LLM configured: set OPENAI_API_KEY (and OPENAI_BASE_URL)")
     from services.enricher.classification.llm import LlmClassifier
 

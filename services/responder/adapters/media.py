@@ -35,7 +35,7 @@ class MediaFetcher:
         self._settings = settings
         self._stores = stores
         self._secrets = secrets
-        self._api_origin = _origin(settings.twilio_api_base_url or TWILIO_API)
+        self._api_origin = _origin(settings.twilio.api_base_url or TWILIO_API)
 
     async def fetch(self, store_id: str, url: str, max_bytes: int) -> bytes:
         """The file's bytes, at most `max_bytes` of them."""
@@ -46,7 +46,7 @@ class MediaFetcher:
         if credentials is None:
             raise MediaUnavailable("no Twilio account to authenticate with")
         auth = httpx.BasicAuth(credentials.account_sid, credentials.auth_token)
-        timeout = self._settings.twilio_timeout_seconds
+        timeout = self._settings.twilio.timeout_seconds
         async with httpx.AsyncClient(
             follow_redirects=True, max_redirects=MAX_REDIRECTS, timeout=timeout
         ) as client:

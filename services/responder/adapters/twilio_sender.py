@@ -36,12 +36,12 @@ class TwilioSender:
     def __init__(
         self, settings: Settings, credentials: TwilioCredentials, pool: ThreadPoolExecutor
     ) -> None:
-        http = TwilioHttpClient(timeout=settings.twilio_timeout_seconds)
+        http = TwilioHttpClient(timeout=settings.twilio.timeout_seconds)
         for scheme in ("https://", "http://"):  # one pooled connection per sending thread
             http.session.mount(scheme, HTTPAdapter(pool_maxsize=SENDING_THREADS))
         self._client = Client(credentials.account_sid, credentials.auth_token, http_client=http)
-        if settings.twilio_api_base_url:
-            self._client.api.base_url = settings.twilio_api_base_url.rstrip("/")
+        if settings.twilio.api_base_url:
+            self._client.api.base_url = settings.twilio.api_base_url.rstrip("/")
         self._pool = pool
 
     async def send(self, *, to: str, sender: str, body: str, status_callback: str) -> str:
