@@ -30,7 +30,7 @@ CHROMIUM_ARGS = [
 ]
 DESKTOP = ViewportSize(width=1440, height=900)
 PHONE = ViewportSize(width=390, height=844)
-SCREENS = Path(os.environ.get("BALAS_SCREENSHOTS", "/tmp/screens"))
+SCREENS = Path(os.environ.get("BALAS_SCREENSHOTS", "/tmp/screens"))  # to look at, never committed
 PASSWORD = "kopi-susu-gula-aren-42"
 
 SignIn = Callable[[Page, str], Awaitable[None]]
@@ -38,6 +38,8 @@ SignIn = Callable[[Page, str], Awaitable[None]]
 
 @dataclass(frozen=True)
 class Console:
+    """The console app served for one test, and the database behind it."""
+
     url: str
     settings: Settings
     db: Database
@@ -45,6 +47,8 @@ class Console:
 
 @dataclass(frozen=True)
 class StoreAccount:
+    """A store and its owner, who signs in with `password` through the login form."""
+
     id: str
     name: str
     whatsapp_number: str
@@ -103,6 +107,7 @@ async def sticking_out(page: Page) -> list[str]:
 
 
 async def add_store(db: Database, name: str, whatsapp_number: str) -> str:
+    """A store written straight to MongoDB, as onboarding leaves it; its new id."""
     store_id = f"store-{uuid.uuid4().hex[:10]}"
     await db[STORES].insert_one({"_id": store_id, "name": name, "whatsapp_number": whatsapp_number})
     return store_id

@@ -1,7 +1,7 @@
 """Fixtures of the unit tier: a store, its customer and events at a fixed time.
 
-The event builders are tests/support/events.py's, with the message id and time pinned so that
-events built twice are equal.
+The event builders are tests/support/events.py's; a customer message is message `MESSAGE_SID`
+at `MORNING` unless a test says otherwise, so its buckets and ids are known in advance.
 """
 
 from collections.abc import Callable
