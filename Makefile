@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PYTEST := $(BIN)/python -m pytest
 
-.PHONY: run test unit integration e2e lint fmt bench eval lock clean system-deps system-deps-test
+.PHONY: run test unit integration e2e browser lint fmt bench eval lock clean system-deps system-deps-test
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -63,6 +63,9 @@ integration: $(VENV)/.installed-dev system-deps-test
 
 e2e: $(VENV)/.installed-dev system-deps-test
 	$(PYTEST) tests/e2e
+
+browser: $(VENV)/.installed-dev system-deps-test
+	$(PYTEST) tests/browser
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

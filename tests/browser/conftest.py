@@ -1,16 +1,14 @@
 """Browser tests: the real console app served on loopback against the session's Kafka and
 MongoDB, driven by Playwright on Debian's Chromium (`make system-deps` installs it; Playwright's
-own browser download is never used).
+own browser download is never used). tests/browser/system drives the running system instead.
 
 Fixtures: `console` (the served app, its settings and database), `store` (a store with an owner
 who can sign in), `browser` (one Chromium per session), `page` (a fresh signed-in tab, desktop
 size) and `sign_in` (sign any tab in through the real login form).
 """
 
-import os
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -19,35 +17,20 @@ from playwright.async_api import Browser, BrowserContext, Page
 from services.console.app import create_app
 from services.console.auth.users import Role, UserDirectory
 from shared import mongo
-from shared.mongo import Database
-from shared.settings import Settings
-from shared.stores.collections import STORES
-from tests.browser_support import chromium, desktop_context, phone_context
-from tests.browser_support import sign_in as sign_in_with_form
-from tests.conftest import Infra
 from tests.standins.server import LoopbackServer
-
-SCREENS = Path(os.environ.get("BALAS_SCREENSHOTS", "/tmp/screens"))
-PASSWORD = "kopi-susu-gula-aren-42"
-
-SignIn = Callable[[Page, str], Awaitable[None]]
-
-
-@dataclass(frozen=True)
-class Console:
-    url: str
-    settings: Settings
-    db: Database
-
-
-@dataclass(frozen=True)
-class StoreAccount:
-    id: str
-    name: str
-    whatsapp_number: str
-    owner_id: str
-    owner_email: str
-    password: str
+from tests.support.browser import (
+    PASSWORD,
+    SCREENS,
+    Console,
+    SignIn,
+    StoreAccount,
+    add_store,
+    chromium,
+    desktop_context,
+    phone_context,
+)
+from tests.support.browser import sign_in as sign_in_with_form
+from tests.support.servers import Infra
 
 
 @pytest.fixture(scope="session")
@@ -73,12 +56,6 @@ async def console(infra: Infra) -> AsyncIterator[Console]:
     server.stop()
     await client.drop_database(settings.mongodb.database)
     await client.close()
-
-
-async def add_store(db: Database, name: str, whatsapp_number: str) -> str:
-    store_id = f"store-{uuid.uuid4().hex[:10]}"
-    await db[STORES].insert_one({"_id": store_id, "name": name, "whatsapp_number": whatsapp_number})
-    return store_id
 
 
 @pytest.fixture

@@ -20,8 +20,7 @@ from shared.events import AgentCommandIssued, MessageReceived, event_id_for
 from shared.mongo import Database
 from shared.settings import Settings
 from shared.topics import AGENT_COMMANDS
-from tests.browser.conftest import Console, SignIn, StoreAccount
-from tests.browser_support import sticking_out
+from tests.support.browser import Console, SignIn, StoreAccount, sticking_out
 
 pytestmark = pytest.mark.browser
 

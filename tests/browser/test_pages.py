@@ -22,7 +22,7 @@ from shared.knowledge.collections import KNOWLEDGE_GAPS
 from shared.kpis.collections import KPI_DAILY
 from shared.kpis.keys import day_id
 from shared.stores.collections import BOT_SETTINGS
-from tests.browser.conftest import Console, SignIn, StoreAccount
+from tests.support.browser import Console, SignIn, StoreAccount
 
 pytestmark = pytest.mark.browser
 

@@ -8,7 +8,7 @@ import pytest
 from playwright.async_api import Page, expect
 
 from services.console.collections import REPLY_LIBRARY
-from tests.browser.conftest import Console, SignIn, StoreAccount
+from tests.support.browser import Console, SignIn, StoreAccount
 
 pytestmark = pytest.mark.browser
 

@@ -17,10 +17,11 @@ from shared import mongo
 from shared.conversations.collections import CONVERSATIONS, MESSAGES
 from shared.identity import masked
 from shared.stores.directory import Store
-from tests.e2e.conftest import RunningSystem, Webhooks
 from tests.standins.openai_api import OpenAIStandIn, ToolCall, echo_last_message
 from tests.standins.twilio_api import TwilioStandIn
-from tests.support import eventually, new_customer
+from tests.support.events import new_customer
+from tests.support.system import RunningSystem, Webhooks
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.slow
 

@@ -9,10 +9,12 @@ from shared import mongo, topics
 from shared.conversations.collections import MESSAGES
 from shared.kpis.collections import KPI_HOURLY
 from shared.stores.directory import Store
-from tests.e2e.conftest import RunningSystem, Webhooks
 from tests.standins.openai_api import OpenAIStandIn
 from tests.standins.twilio_api import TwilioStandIn
-from tests.support import eventually, new_customer, read_topic
+from tests.support.events import new_customer
+from tests.support.kafka import read_topic
+from tests.support.system import RunningSystem, Webhooks
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.slow
 

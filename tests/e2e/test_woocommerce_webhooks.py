@@ -13,9 +13,10 @@ from shared.secrets import secret_box
 from shared.stores.collections import STORES
 from shared.stores.directory import Store, WooCommerceConnection, save_store
 from shared.woocommerce.collections import WOOCOMMERCE_ORDERS
-from tests.e2e.conftest import RunningSystem
 from tests.standins.woocommerce_data import body_of, delivery_headers, order
-from tests.support import eventually, read_topic
+from tests.support.kafka import read_topic
+from tests.support.system import RunningSystem
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.slow
 

@@ -41,9 +41,11 @@ from shared.secrets import secret_box
 from shared.settings import Settings
 from shared.stores.bot_settings import BotSettingsRepository
 from shared.stores.directory import Store, StoreDirectory, save_store
-from tests.conftest import Infra
 from tests.standins.twilio_api import TwilioStandIn
-from tests.support import ConsoleApi, new_customer, read_topic
+from tests.support.console import ConsoleApi
+from tests.support.events import new_customer
+from tests.support.kafka import read_topic
+from tests.support.servers import Infra
 
 pytestmark = pytest.mark.slow
 

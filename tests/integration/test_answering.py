@@ -31,7 +31,7 @@ from shared.stores.bot_settings import BotSettings, BotSettingsRepository
 from shared.stores.directory import Store, StoreDirectory, WooCommerceConnection, save_store
 from shared.woocommerce.collections import WOOCOMMERCE_ORDERS
 from tests.standins.openai_api import OpenAIStandIn, ToolCall
-from tests.support import read_topic
+from tests.support.kafka import read_topic
 
 pytestmark = pytest.mark.slow
 

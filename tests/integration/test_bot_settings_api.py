@@ -4,7 +4,7 @@ import pytest
 
 from shared.mongo import Database
 from shared.stores.directory import Store, save_store
-from tests.support import ConsoleApi
+from tests.support.console import ConsoleApi
 
 pytestmark = pytest.mark.slow
 

@@ -10,7 +10,7 @@ from shared.mongo import Database
 from shared.secrets import secret_box
 from shared.settings import Settings
 from shared.stores.directory import Store, WooCommerceConnection, save_store
-from tests.support import ConsoleApi
+from tests.support.console import ConsoleApi
 
 pytestmark = pytest.mark.slow
 

@@ -18,7 +18,7 @@ from shared.mongo import Database
 from shared.settings import Settings
 from shared.stores.directory import Store, save_store
 from tests.standins.server import LoopbackServer
-from tests.support import ConsoleApi
+from tests.support.console import ConsoleApi
 
 PASSWORD = "kopi-susu-gula-aren-42"
 WRONG_LOGIN = "Wrong e-mail or password."

@@ -13,7 +13,7 @@ from services.console.conversations import (
 from shared.conversations.collections import CONVERSATIONS, MESSAGES
 from shared.mongo import Database
 from shared.stores.collections import STORES
-from tests.support import ConsoleApi
+from tests.support.console import ConsoleApi
 
 NOW = datetime.now(UTC)
 

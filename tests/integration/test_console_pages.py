@@ -16,7 +16,7 @@ from shared.knowledge.models import KNOWLEDGE_DOCUMENTS
 from shared.kpis.collections import KPI_DAILY, KPI_HOURLY
 from shared.kpis.keys import bucket_id, day_id
 from shared.mongo import Database
-from tests.support import ConsoleApi
+from tests.support.console import ConsoleApi
 
 pytestmark = pytest.mark.slow
 

@@ -14,7 +14,7 @@ from services.console.auth.sessions import SESSION_COOKIE
 from services.console.auth.users import Role
 from services.console.collections import CONSOLE_SESSIONS, REPLY_LIBRARY
 from shared.mongo import Database
-from tests.support import ConsoleApi
+from tests.support.console import ConsoleApi
 
 SignIn = Callable[..., Awaitable[Any]]  # the `sign_in` fixture of conftest.py
 SID = "HX" + "0123456789abcdef" * 2

@@ -21,7 +21,7 @@ from shared.conversations.collections import CONVERSATION_EVENTS, CONVERSATIONS
 from shared.events import HandOverReason, MessageReceived, ReplySent
 from shared.mongo import Database, Document
 from shared.settings import Settings
-from tests.support import read_topic
+from tests.support.kafka import read_topic
 
 pytestmark = pytest.mark.slow
 

@@ -12,8 +12,9 @@ from shared.knowledge.models import KnowledgeDocument, load_active_chunks
 from shared.mongo import Database
 from shared.settings import Settings
 from shared.stores.directory import Store, save_store
-from tests.conftest import Infra
-from tests.support import ConsoleApi, read_topic
+from tests.support.console import ConsoleApi
+from tests.support.kafka import read_topic
+from tests.support.servers import Infra
 
 pytestmark = pytest.mark.slow
 

@@ -32,7 +32,7 @@ from shared.knowledge.models import (
 )
 from shared.mongo import Database, Document
 from tests.standins.openai_api import EMBEDDING_DIMENSIONS, OpenAIStandIn
-from tests.support import BytesSource
+from tests.support.uploads import BytesSource
 
 pytestmark = pytest.mark.slow
 

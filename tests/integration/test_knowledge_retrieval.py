@@ -13,7 +13,7 @@ from shared.knowledge.models import KnowledgeDocument
 from shared.knowledge.retrieval import Retriever
 from shared.mongo import Database
 from tests.standins.openai_api import OpenAIStandIn
-from tests.support import BytesSource
+from tests.support.uploads import BytesSource
 
 pytestmark = pytest.mark.slow
 

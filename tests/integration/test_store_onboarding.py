@@ -30,11 +30,11 @@ from shared.stores.directory import PluginToken, Store, StoreDirectory, WordPres
 from shared.stores.fields import Onboarding, StoreChange
 from shared.stores.onboarding import Step, StoreOnboarding
 from shared.woocommerce.api import WEBHOOK_TOPICS
-from tests.conftest import Infra
 from tests.standins.server import LoopbackServer
 from tests.standins.twilio_api import TwilioStandIn
 from tests.standins.woocommerce_api import WooCommerceStandIn
-from tests.support import ConsoleApi
+from tests.support.console import ConsoleApi
+from tests.support.servers import Infra
 
 pytestmark = pytest.mark.slow
 

@@ -44,7 +44,8 @@ from shared.woocommerce.sync import (
     sync_store,
 )
 from tests.standins.woocommerce_api import WooCommerceStandIn, realistic_shop
-from tests.support import eventually, read_topic
+from tests.support.kafka import read_topic
+from tests.support.waiting import eventually
 
 Consumers = Any  # the `consumers` fixture of conftest.py
 

@@ -26,7 +26,7 @@ from shared.mongo import Database
 from shared.settings import Settings
 from shared.stores.collections import STORES
 from shared.stores.directory import Store, save_store
-from tests.support import ConsoleApi
+from tests.support.console import ConsoleApi
 
 pytestmark = pytest.mark.slow
 

@@ -7,7 +7,7 @@ charts have a week to show.
 Skipped unless asked for; to regenerate (Chromium and fonts-noto-color-emoji, from
 `make system-deps-test`, must be installed):
 
-    BALAS_UPDATE_SCREENSHOTS=1 .venv/bin/pytest tests/e2e/test_screenshots.py
+    BALAS_UPDATE_SCREENSHOTS=1 .venv/bin/pytest tests/browser/system/test_screenshots.py
 """
 
 import os
@@ -30,12 +30,12 @@ from shared import mongo
 from shared.kpis.collections import KPI_DAILY
 from shared.kpis.keys import day_id
 from shared.stores.directory import Store, save_store
-from tests.browser_support import desktop_context, phone_context, sign_in, sticking_out
-from tests.e2e.conftest import RunningSystem, Webhooks
-from tests.e2e.console_accounts import ConsoleOwner, create_owner
 from tests.standins.openai_api import OpenAIStandIn, ToolCall
 from tests.standins.twilio_api import TwilioStandIn
-from tests.support import eventually, new_customer
+from tests.support.browser import desktop_context, phone_context, sign_in, sticking_out
+from tests.support.events import new_customer
+from tests.support.system import ConsoleOwner, RunningSystem, Webhooks, create_owner
+from tests.support.waiting import eventually
 
 pytestmark = [
     pytest.mark.slow,
@@ -46,7 +46,7 @@ pytestmark = [
     ),
 ]
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+SCREENSHOTS = Path(__file__).resolve().parents[3] / "docs" / "screenshots"
 MAX_BYTES = 250_000
 PIPELINE_MS = 30_000
 STORE_NAME = "Toko Batik Sekar"

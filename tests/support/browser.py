@@ -1,16 +1,23 @@
-"""Chromium through Playwright for the console's browser tests (tests/browser, the console app
-alone) and end-to-end tests (tests/e2e, the running system): Debian's /usr/bin/chromium (or
+"""Chromium through Playwright for the console's browser tests (tests/browser: the console app
+alone, and in tests/browser/system the running system): Debian's /usr/bin/chromium (or
 BALAS_CHROMIUM), never Playwright's own browser download, and sign-in through the real login
 form."""
 
 import os
 import shutil
-from collections.abc import AsyncIterator
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 from playwright.async_api import Browser, BrowserContext, Page, ViewportSize, async_playwright
+
+from shared.mongo import Database
+from shared.settings import Settings
+from shared.stores.collections import STORES
 
 CHROMIUM = os.environ.get("BALAS_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -23,6 +30,31 @@ CHROMIUM_ARGS = [
 ]
 DESKTOP = ViewportSize(width=1440, height=900)
 PHONE = ViewportSize(width=390, height=844)
+SCREENS = Path(os.environ.get("BALAS_SCREENSHOTS", "/tmp/screens"))  # to look at, never committed
+PASSWORD = "kopi-susu-gula-aren-42"
+
+SignIn = Callable[[Page, str], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Console:
+    """The console app served for one test, and the database behind it."""
+
+    url: str
+    settings: Settings
+    db: Database
+
+
+@dataclass(frozen=True)
+class StoreAccount:
+    """A store and its owner, who signs in with `password` through the login form."""
+
+    id: str
+    name: str
+    whatsapp_number: str
+    owner_id: str
+    owner_email: str
+    password: str
 
 
 @asynccontextmanager
@@ -72,3 +104,10 @@ async def sticking_out(page: Page) -> list[str]:
     """The visible elements that reach past the viewport's right edge (a phone would scroll)."""
     found: list[str] = await page.evaluate(STICKING_OUT)
     return found
+
+
+async def add_store(db: Database, name: str, whatsapp_number: str) -> str:
+    """A store written straight to MongoDB, as onboarding leaves it; its new id."""
+    store_id = f"store-{uuid.uuid4().hex[:10]}"
+    await db[STORES].insert_one({"_id": store_id, "name": name, "whatsapp_number": whatsapp_number})
+    return store_id

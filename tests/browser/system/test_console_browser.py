@@ -15,11 +15,11 @@ from shared import mongo
 from shared.conversations.collections import CONVERSATIONS, MESSAGES
 from shared.kpis.collections import KPI_DAILY
 from shared.stores.directory import Store, save_store
-from tests.browser_support import desktop_context, sign_in
-from tests.e2e.conftest import RunningSystem, Webhooks
-from tests.e2e.console_accounts import ConsoleOwner, create_owner
 from tests.standins.twilio_api import TwilioStandIn
-from tests.support import eventually, new_customer
+from tests.support.browser import desktop_context, sign_in
+from tests.support.events import new_customer
+from tests.support.system import ConsoleOwner, RunningSystem, Webhooks, create_owner
+from tests.support.waiting import eventually
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 

@@ -1,0 +1,13 @@
+"""The console in Chromium against the running system (every service a process, the Twilio and
+OpenAI stand-ins on loopback); `browser` and `page` come from tests/browser/conftest.py."""
+
+from tests.support.system_fixtures import (
+    openai_api,
+    store,
+    system,
+    system_db,
+    twilio_api,
+    webhooks,
+)
+
+__all__ = ["openai_api", "store", "system", "system_db", "twilio_api", "webhooks"]

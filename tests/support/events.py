@@ -1,0 +1,180 @@
+"""One builder per event type, with defaults that make a valid event of one store's customer;
+the unit tier's fixtures pin the time and message id, the integration tier's the store."""
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from balas.simulate import new_customer_number as new_customer
+from services.responder.repository import Reply, ReplyState
+from shared.events import (
+    Author,
+    ConversationClosed,
+    ConversationEnriched,
+    ConversationOutcome,
+    ConversationReopened,
+    ConversationStatus,
+    DeliveryStatus,
+    DeliveryStatusChanged,
+    MessageReceived,
+    ReplySent,
+    event_id_for,
+)
+
+__all__ = [
+    "CUSTOMER_NUMBER",
+    "MESSAGE_SID",
+    "MORNING",
+    "STORE_ID",
+    "STORE_NUMBER",
+    "closed",
+    "enriched",
+    "new_customer",
+    "received",
+    "reopened",
+    "reply_record",
+    "reply_sent",
+    "status_changed",
+]
+
+STORE_ID = "toko-batik"
+STORE_NUMBER = "+14155238886"
+CUSTOMER_NUMBER = "+6281234567890"
+MESSAGE_SID = "SM" + "a" * 32
+DELIVERED_SID = "SM" + "b" * 32
+MORNING = datetime(2024, 5, 6, 10, 15, tzinfo=UTC)  # a Monday, inside the 10:00 hour bucket
+
+
+def received(
+    customer: str = CUSTOMER_NUMBER,
+    text: str = "Halo, apakah batik ini ready?",
+    at: datetime | None = None,
+    *,
+    sid: str | None = None,
+    store_id: str = STORE_ID,
+    **fields: Any,
+) -> MessageReceived:
+    """A customer's message (`text` doubles as a label for assertions), now and with a new
+    message id unless given."""
+    sid = sid or "SM" + uuid.uuid4().hex
+    values: dict[str, Any] = {
+        "event_id": event_id_for("whatsapp.inbound", sid),
+        "occurred_at": at or datetime.now(UTC),
+        "store_id": store_id,
+        "conversation_id": f"{store_id}:{customer}",
+        "message_sid": sid,
+        "customer_number": customer,
+        "store_number": STORE_NUMBER,
+        "text": text,
+    }
+    return MessageReceived(**{**values, **fields})
+
+
+def reply_sent(
+    answering: MessageReceived | None = None,
+    response_seconds: float = 12.0,
+    first_response: bool = True,
+    *,
+    asked_at: datetime = MORNING,
+    sent: bool = True,
+    **fields: Any,
+) -> ReplySent:
+    """The responder's reply to `answering` (else to message `MESSAGE_SID`, asked at
+    `asked_at`), finished `response_seconds` after it arrived; its event id is the responder's."""
+    if answering is None:
+        answering = received(at=asked_at, sid=MESSAGE_SID)
+    reply_id = f"reply:{answering.message_sid}"
+    values: dict[str, Any] = {
+        "event_id": event_id_for("messages.outbound", reply_id),
+        "occurred_at": answering.occurred_at + timedelta(seconds=response_seconds),
+        "store_id": answering.store_id,
+        "conversation_id": answering.conversation_id,
+        "message_id": reply_id,
+        "in_reply_to": answering.message_sid,
+        "author": Author.BOT,
+        "text": "Ready kak!",
+        "sent": sent,
+        "twilio_sid": "SM" + uuid.uuid4().hex if sent else None,
+        "not_sent_reason": None if sent else "twilio_not_configured",
+        "customer_message_at": answering.occurred_at,
+        "response_seconds": response_seconds,
+        "first_response": first_response,
+    }
+    return ReplySent(**{**values, **fields})
+
+
+def status_changed(status: DeliveryStatus, at: datetime = MORNING) -> DeliveryStatusChanged:
+    """Twilio's status callback for the default customer's reply."""
+    return DeliveryStatusChanged(
+        event_id=event_id_for("whatsapp.status", DELIVERED_SID, status.value),
+        occurred_at=at,
+        store_id=STORE_ID,
+        conversation_id=f"{STORE_ID}:{CUSTOMER_NUMBER}",
+        twilio_sid=DELIVERED_SID,
+        status=status,
+    )
+
+
+def closed(
+    opened: MessageReceived, at: datetime, outcome: str | ConversationOutcome
+) -> ConversationClosed:
+    """The sweep's close of the session `opened` (a customer message) at `at`."""
+    return ConversationClosed(
+        event_id=event_id_for("conversations.closed", opened.conversation_id, at.isoformat()),
+        occurred_at=at,
+        store_id=opened.store_id,
+        conversation_id=opened.conversation_id,
+        outcome=ConversationOutcome(outcome),
+        opened_at=opened.occurred_at,
+        last_activity_at=at - timedelta(hours=24),
+    )
+
+
+def reopened(closed_at: datetime, by: MessageReceived) -> ConversationReopened:
+    """The customer's message `by` reopened the bot resolution closed at `closed_at`."""
+    return ConversationReopened(
+        event_id=event_id_for("conversations.reopened", by.event_id),
+        occurred_at=by.occurred_at,
+        store_id=by.store_id,
+        conversation_id=by.conversation_id,
+        previous_outcome=ConversationOutcome.RESOLVED_BY_BOT,
+        closed_at=closed_at,
+        message_sid=by.message_sid,
+    )
+
+
+def enriched(
+    of: MessageReceived, revision: int, at: datetime, intent: str, sentiment: str
+) -> ConversationEnriched:
+    """A `conversations.enriched` snapshot of `of`'s conversation at `at`."""
+    return ConversationEnriched(
+        event_id=event_id_for("conversations.enriched", of.conversation_id, str(revision)),
+        occurred_at=at,
+        store_id=of.store_id,
+        conversation_id=of.conversation_id,
+        revision=revision,
+        status=ConversationStatus.OPEN,
+        latest_intent=intent,
+        latest_sentiment=sentiment,
+    )
+
+
+def reply_record(**fields: Any) -> Reply:
+    """The responder's `Reply` record behind a sent reply, as MongoDB holds it."""
+    values: dict[str, Any] = {
+        "_id": f"reply:{MESSAGE_SID}",
+        "store_id": STORE_ID,
+        "conversation_id": f"{STORE_ID}:{CUSTOMER_NUMBER}",
+        "in_reply_to": MESSAGE_SID,
+        "customer_number": CUSTOMER_NUMBER,
+        "store_number": STORE_NUMBER,
+        "author": Author.BOT,
+        "text": "Ready kak!",
+        "created_at": MORNING + timedelta(seconds=3),
+        "customer_message_at": MORNING,
+        "first_response": True,
+        "state": ReplyState.SENT,
+        "twilio_sid": DELIVERED_SID,
+        "finished_at": MORNING + timedelta(seconds=7.5),
+    }
+    return Reply.model_validate({**values, **fields})

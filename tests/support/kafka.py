@@ -1,0 +1,95 @@
+"""Reading the session's shared Kafka topics and running consumers on them in a test."""
+
+import asyncio
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer
+from faststream.kafka import KafkaBroker
+
+from shared import kafka
+from shared.consumer import BatchConsumer, KeyedConsumer, RetryPolicy
+from shared.events import DeadLetter
+from shared.settings import Settings
+from tests.support.waiting import DEADLINE_SECONDS
+
+RETRY = RetryPolicy(max_attempts=3, backoff_seconds=0.01, backoff_max_seconds=0.05)
+
+
+async def read_topic(bootstrap_servers: str, topic: str) -> list[bytes]:
+    """Every record value in `topic` right now, from the beginning."""
+    return [record.value for record in await kafka.read_topic(bootstrap_servers, topic)]
+
+
+async def read_dead_letters(
+    bootstrap_servers: str, topic: str, wanted: Callable[[DeadLetter], bool], count: int
+) -> list[DeadLetter]:
+    """Read a dead-letter topic from its start until `count` letters match `wanted`."""
+    reader = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap_servers,
+        group_id=None,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+    )
+    await reader.start()
+    found: list[DeadLetter] = []
+    try:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + DEADLINE_SECONDS
+        while len(found) < count and loop.time() < deadline:
+            batches = await reader.getmany(timeout_ms=200)
+            for records in batches.values():
+                letters = (DeadLetter.model_validate_json(r.value or b"") for r in records)
+                found.extend(letter for letter in letters if wanted(letter))
+    finally:
+        await reader.stop()
+    return found
+
+
+@dataclass
+class Consumers:
+    """Builds consumers with the test retry policy and stops whatever a test leaves running."""
+
+    settings: Settings
+    broker: KafkaBroker
+    _running: list[KeyedConsumer | BatchConsumer] = field(default_factory=list)
+
+    def _options(self, group_id: str, max_in_flight: int) -> dict[str, Any]:
+        return {
+            "bootstrap_servers": kafka.bootstrap_servers(self.settings),
+            "group_id": group_id,
+            "dead_letters": self.broker,
+            "retry": RETRY,
+            "max_in_flight": max_in_flight,
+            "commit_interval_seconds": 0.05,
+        }
+
+    async def keyed(
+        self, group_id: str, routes: dict[str, Any], max_in_flight: int = 100
+    ) -> KeyedConsumer:
+        consumer = KeyedConsumer(routes=routes, **self._options(group_id, max_in_flight))
+        await self._start(consumer)
+        return consumer
+
+    async def batch(
+        self, group_id: str, topic_names: Iterable[str], handler: Any, max_in_flight: int = 500
+    ) -> BatchConsumer:
+        consumer = BatchConsumer(
+            topic_names=topic_names, handler=handler, **self._options(group_id, max_in_flight)
+        )
+        await self._start(consumer)
+        return consumer
+
+    async def _start(self, consumer: KeyedConsumer | BatchConsumer) -> None:
+        await consumer.start()
+        self._running.append(consumer)
+
+    async def stop(self, consumer: KeyedConsumer | BatchConsumer, grace_seconds: float) -> None:
+        self._running.remove(consumer)
+        await consumer.stop(grace_seconds=grace_seconds)
+
+    async def stop_all(self) -> None:
+        while self._running:
+            await self.stop(self._running[-1], grace_seconds=1.0)

@@ -1,0 +1,78 @@
+"""The layout of tests/: helpers are imported from tests/support/, never from a conftest module
+or another test file, and every test driving Chromium lives under tests/browser/."""
+
+import ast
+from pathlib import Path
+
+TESTS = Path(__file__).resolve().parents[1]
+BROWSER = TESTS / "browser"
+CHROMIUM_MODULES = ("playwright", "tests.support.browser")
+
+
+def imported_modules(source: str, package: tuple[str, ...]) -> set[str]:
+    """Every module (or module attribute) `source` imports, relative imports resolved against
+    `package`, so `from . import conftest` is seen as `tests.browser.conftest`."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = package[: len(package) - node.level + 1] if node.level else ()
+            module = ".".join((*base, *([node.module] if node.module else [])))
+            found.add(module)
+            found.update(f"{module}.{alias.name}" for alias in node.names)
+    return found
+
+
+def imports_of(path: Path) -> set[str]:
+    return imported_modules(path.read_text(), path.relative_to(TESTS.parent).parent.parts)
+
+
+def is_conftest_or_test(module: str) -> bool:
+    name = module.rsplit(".", 1)[-1]
+    return name == "conftest" or name.startswith("test_")
+
+
+def drives_chromium(modules: set[str]) -> bool:
+    return any(m == c or m.startswith(f"{c}.") for m in modules for c in CHROMIUM_MODULES)
+
+
+def test_no_file_imports_a_conftest_or_a_test_module() -> None:
+    offending = {
+        f"{path.relative_to(TESTS)} imports {module}"
+        for path in TESTS.rglob("*.py")
+        for module in imports_of(path)
+        if module.startswith("tests.") and is_conftest_or_test(module)
+    }
+
+    assert not offending
+
+
+def test_every_test_driving_chromium_lives_under_tests_browser() -> None:
+    outside = {
+        str(path.relative_to(TESTS))
+        for path in TESTS.rglob("test_*.py")
+        if not path.is_relative_to(BROWSER) and drives_chromium(imports_of(path))
+    }
+
+    assert not outside
+
+
+def test_the_checks_see_relative_absolute_and_chromium_imports() -> None:
+    """The checks above would pass vacuously if the imports they forbid went unseen."""
+    source = (
+        "from .conftest import Console\n"
+        "from . import test_pages\n"
+        "import tests.e2e.test_agent_reply\n"
+        "from playwright.async_api import Page\n"
+    )
+
+    modules = imported_modules(source, ("tests", "browser"))
+
+    assert {m for m in modules if is_conftest_or_test(m)} >= {
+        "tests.browser.conftest",
+        "tests.browser.test_pages",
+        "tests.e2e.test_agent_reply",
+    }
+    assert drives_chromium(modules)
+    assert not drives_chromium(imported_modules("import playwrighter\n", ("tests",)))
