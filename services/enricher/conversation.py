@@ -14,6 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.conversations import csat
 from shared.events import (
     Author,
     ConversationOutcome,
@@ -436,18 +437,13 @@ def survey_due(
     now: datetime,
     ask_after: timedelta,
     window: timedelta,
-) -> Literal["idle", "closed"] | None:
-    """Why the session of `turns` is due a CSAT survey at `now`, or None: its customer's newest
-    message got a sent reply, that message is less than `window` old (WhatsApp's free-text
-    window), and the session was closed (by an agent) or has been idle for `ask_after`."""
-    customer = [turn for turn in turns if turn.from_customer]
-    if not customer or not answered(turns):
-        return None
-    if now - max(turn.at for turn in customer) >= window:
-        return None
-    if closed:
-        return "closed"
-    return "idle" if now - last_activity_at >= ask_after else None
+) -> csat.DueReason | None:
+    """Why the session of `turns` is due a CSAT survey at `now`, or None (`csat.survey_due`
+    on the session's newest customer message and whether a sent reply answered it)."""
+    newest = max((turn.at for turn in turns if turn.from_customer), default=None)
+    return csat.survey_due(
+        newest, answered(turns), closed, last_activity_at, now, ask_after, window
+    )
 
 
 class LifecyclePolicy(BaseModel):

@@ -28,8 +28,8 @@ from services.enricher.conversation import (
     survey_due,
 )
 from services.enricher.metrics import CONVERSATIONS_CLOSED
+from shared.conversations import csat
 from shared.conversations.collections import CONVERSATIONS
-from shared.conversations.csat import SURVEY_WINDOW
 from shared.events import (
     ConversationClosed,
     ConversationOutcome,
@@ -153,14 +153,7 @@ async def request_surveys(
     """Publish `CsatSurveyDue` for the sessions due a survey at `now`; the number requested.
     The card remembers the session it asked for (`csat_session` = its `opened_at`) in the same
     transaction as the outbox record, so a session is asked for once, whichever replica sweeps."""
-    query: dict[str, object] = {
-        "opened_at": {"$ne": None},
-        "last_activity_at": {"$gte": now - SURVEY_WINDOW},
-        "$or": [
-            {"status": ConversationStatus.CLOSED.value},
-            {"last_activity_at": {"$lte": now - policy.csat_ask_after}},
-        ],
-    }
+    query = csat.due_query(now, policy.csat_ask_after)
     if store_id is not None:
         query["store_id"] = store_id
     requested = 0
@@ -179,7 +172,7 @@ def _survey_due(card: Document, policy: LifecyclePolicy, now: datetime) -> CsatS
     turns = since(card_turns(card), card["opened_at"])
     closed = card.get("status") == ConversationStatus.CLOSED.value
     reason = survey_due(
-        turns, closed, card["last_activity_at"], now, policy.csat_ask_after, SURVEY_WINDOW
+        turns, closed, card["last_activity_at"], now, policy.csat_ask_after, csat.SURVEY_WINDOW
     )
     if reason is None:
         return None

@@ -1,11 +1,12 @@
 """CSAT surveys on WhatsApp: the question when a session is done, the rating when it comes back.
+The rules (window, wording, what a rating is, which survey it answers) are
+`shared.conversations.csat`'s; this module sends and records.
 
-Each survey is one document in `csat_surveys` whose `_id` names the session
-(`shared.conversations.csat.survey_id`); inserting it is the send intent, like a reply's, so a
-survey goes out at most once per session (a retry after a crash asks Twilio what happened
-instead of sending again). The thanks after a rating is sent once the same way, from fields of
-the same document. A rating never reaches the LLM: `answer` takes the message before anything
-else does.
+Each survey is one document in `csat_surveys` whose `_id` names the session (`csat.survey_id`);
+inserting it is the send intent, like a reply's, so a survey goes out at most once per session
+(a retry after a crash asks Twilio what happened instead of sending again). The thanks after a
+rating is sent once the same way, from fields of the same document. A rating never reaches the
+LLM: `answer` takes the message before anything else does.
 """
 
 from datetime import datetime, timedelta
@@ -67,7 +68,7 @@ async def _reserve(event: CsatSurveyDue, survey_id: str, deps: ResponderDeps) ->
     if not settings.csat_enabled:
         CSAT_SURVEYS.labels("disabled").inc()
         return None
-    if utcnow() - event.last_customer_message_at >= csat.SURVEY_WINDOW:
+    if not csat.in_window(event.last_customer_message_at, utcnow()):
         CSAT_SURVEYS.labels("outside_window").inc()
         log.info("survey skipped: window closed", conversation=masked(event.conversation_id))
         return None
@@ -108,14 +109,13 @@ async def _send_survey(survey: Survey, deps: ResponderDeps) -> Survey:
 async def answer(event: MessageReceived, deps: ResponderDeps) -> bool:
     """True when `event` is the rating of a survey: recorded, thanked, published; the message
     then needs no reply. Redelivery records and sends nothing new."""
-    survey = await csat.settle(_db(deps), event)
-    if survey is None:
+    rated = await csat.settle(_db(deps), event)
+    if rated is None:
         return False
-    rating = csat.parse_rating(event.text)
-    assert rating is not None  # settle returns only surveys this message rates
+    rating = rated.rating
     survey = await _update(
         deps,
-        survey["_id"],
+        rated.survey["_id"],
         {"$set": {"rating": rating, "rated_at": event.occurred_at}},
     )
     if survey.get("thanks_state") is None:

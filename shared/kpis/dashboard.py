@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from bson import Decimal128
 from pydantic import BaseModel
 
+from shared.conversations import csat
 from shared.events import ConversationOutcome, HandOverReason
 from shared.kpis.collections import CONVERSATION_FACTS, KPI_DAILY, KPI_HOURLY
 from shared.kpis.keys import FIRST_RESPONSE_BOUNDS, OVERFLOW, percentile
@@ -135,7 +136,7 @@ class Dashboard(BaseModel):
     intents: list[tuple[str, int]]
     sentiments: dict[str, int]
     csat_ratings: int  # 1-5 ratings given after a close (csat.ratings)
-    csat_rate: float | None  # ratings of 4-5 / ratings
+    csat_rate: float | None  # satisfied ratings (csat.SATISFIED: 4-5) / ratings
     csat_average: float | None
     series: Series
 
@@ -178,7 +179,7 @@ async def load_dashboard(db: Database, store: Store, period: Period) -> Dashboar
     replies = totals.get("response_time.count", 0)
     intents, sentiments = await label_counts(db, store.id, start, end)
     ratings = int(totals.get("csat.ratings", 0))
-    satisfied = int(totals.get("csat.histogram.4", 0)) + int(totals.get("csat.histogram.5", 0))
+    satisfied = sum(int(totals.get(f"csat.histogram.{score}", 0)) for score in csat.SATISFIED)
     return Dashboard(
         store_id=store.id,
         timezone=zone.key,

@@ -1,13 +1,12 @@
 """The KPI dashboard: cards and charts of a range of the store's local dates, refreshed live.
 
-The page renders the cards server-side; static/dashboard.js draws the charts from
-`/dashboard/data` (the same figures as JSON, cards already formatted) and polls it every few
-seconds. Insights (rules, or the LLM writer when configured) and the forecast are the
-aggregator's own functions (shared/kpis/reports.py), called in-process.
+The page renders the cards (declared in dashboard_cards.CARDS) server-side; static/dashboard.js
+draws the charts from `/dashboard/data` (the same figures as JSON, cards already formatted) and
+polls it every few seconds. Insights (rules, or the LLM writer when configured) and the forecast
+are the aggregator's own functions (shared/kpis/reports.py), called in-process.
 """
 
 import time
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
@@ -18,7 +17,8 @@ from pydantic import BaseModel
 from services.console.auth.deps import CurrentUser, StoreAccess
 from services.console.deps import Context
 from services.console.i18n import Lang, request_lang, t
-from services.console.pages.formatting import duration, money, number, percent
+from services.console.pages.dashboard_cards import cards
+from services.console.pages.formatting import duration
 from services.console.pages.templating import render_page, render_partial
 from shared.kpis.dashboard import (
     HISTOGRAM_SLOTS,
@@ -43,16 +43,6 @@ INSIGHTS_TTL_SECONDS = 600.0  # the LLM writes a day's insights at most every te
 
 RangeQuery = Annotated[str, Query(alias="range", pattern="^(today|7d|30d|custom)$")]
 DateQuery = Annotated[date | None, Query()]
-
-
-@dataclass(frozen=True)
-class Card:
-    key: str
-    label: str
-    value: str
-    sub: str
-    tip: str
-    anchor: str  # the docs/kpis.md section that defines it
 
 
 def _period(store: Store, name: str, first: date | None, last: date | None) -> Period:
@@ -198,183 +188,6 @@ async def dashboard_facts_csv(
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
-
-
-def cards(data: Dashboard, lang: Lang) -> list[Card]:
-    def card(key: str, value: str, sub: str, anchor: str) -> Card:
-        return Card(key, t(f"dash.{key}", lang), value, sub, t(f"dash.{key}.tip", lang), anchor)
-
-    store_revenue = next((r for r in data.revenue if r.currency == data.currency), None)
-    bot, agent = data.first_response_by["bot"], data.first_response_by["agent"]
-    currency = store_revenue.currency if store_revenue else data.currency
-    found = [
-        card(
-            "inbound",
-            number(data.inbound, lang),
-            t("dash.inbound.sub", lang, customers=number(data.customers, lang)),
-            "messages",
-        ),
-        card(
-            "replies",
-            number(data.outbound_bot + data.outbound_agent, lang),
-            t(
-                "dash.replies.sub",
-                lang,
-                bot=number(data.outbound_bot, lang),
-                agent=number(data.outbound_agent, lang),
-                failed=number(data.replies_not_sent, lang),
-            ),
-            "messages",
-        ),
-        card(
-            "first_response",
-            duration(data.first_response.p50, lang),
-            t(
-                "dash.first_response.sub",
-                lang,
-                p90=duration(data.first_response.p90, lang),
-                count=number(data.first_response.count, lang),
-            ),
-            "first-response-histogram-and-percentiles",
-        ),
-        card(
-            "first_response_split",
-            f"{duration(bot.p50, lang)} · {duration(agent.p50, lang)}",
-            t(
-                "dash.first_response_split.sub",
-                lang,
-                bot_p90=duration(bot.p90, lang),
-                agent_p90=duration(agent.p90, lang),
-                bot_n=number(bot.count, lang),
-                agent_n=number(agent.count, lang),
-            ),
-            "response-times",
-        ),
-        card(
-            "human_response",
-            duration(data.human_first_response.p50, lang),
-            t(
-                "dash.human_response.sub",
-                lang,
-                p90=duration(data.human_first_response.p90, lang),
-                every=duration(data.human_response.p50, lang),
-                count=number(data.human_response.count, lang),
-            ),
-            "response-times",
-        ),
-        card(
-            "bot_resolution",
-            percent(data.bot_resolution_rate, lang),
-            t(
-                "dash.bot_resolution.sub",
-                lang,
-                resolved=number(data.outcomes["resolved_by_bot"], lang),
-                closed=number(data.closed, lang),
-                reopened=number(data.reopened, lang),
-                confirmed=number(data.confirmed, lang),
-            ),
-            "outcomes",
-        ),
-        card(
-            "hand_over",
-            percent(data.hand_over_rate, lang),
-            t(
-                "dash.hand_over.sub",
-                lang,
-                count=number(sum(data.hand_overs.values()), lang),
-            ),
-            "outcomes",
-        ),
-        card(
-            "orders",
-            number(data.orders_created, lang),
-            t(
-                "dash.orders.sub",
-                lang,
-                paid=number(data.orders_paid, lang),
-                refunded=number(data.orders_refunded, lang),
-                cancelled=number(data.orders_cancelled, lang),
-            ),
-            "commerce",
-        ),
-        card(
-            "revenue",
-            money(store_revenue.paid if store_revenue else None, currency, lang),
-            t(
-                "dash.revenue.sub",
-                lang,
-                net=money(store_revenue.net if store_revenue else None, currency, lang),
-                bot=money(store_revenue.attributed_bot if store_revenue else None, currency, lang),
-                human=money(
-                    store_revenue.attributed_human if store_revenue else None, currency, lang
-                ),
-            ),
-            "commerce",
-        ),
-        card(
-            "aov",
-            money(store_revenue.average_order_value if store_revenue else None, currency, lang),
-            t(
-                "dash.aov.sub",
-                lang,
-                orders=number(store_revenue.orders if store_revenue else 0, lang),
-            ),
-            "commerce",
-        ),
-        card(
-            "conversion",
-            percent(data.conversion_rate, lang),
-            t(
-                "dash.conversion.sub",
-                lang,
-                converted=number(data.conversions, lang),
-                customers=number(data.customers, lang),
-                bot=number(data.orders_attributed_bot, lang),
-                human=number(data.orders_attributed_human, lang),
-            ),
-            "commerce",
-        ),
-        card(
-            "delivery",
-            number(data.delivery_failed, lang),
-            t("dash.delivery.sub", lang, read=number(data.delivery_read, lang)),
-            "delivery",
-        ),
-        # Without ratings the card says so: never a number that was not measured.
-        card(
-            "csat",
-            percent(data.csat_rate, lang),
-            t(
-                "dash.csat.sub",
-                lang,
-                average=number(data.csat_average or 0, lang, 1),
-                count=number(data.csat_ratings, lang),
-            )
-            if data.csat_ratings
-            else t("dash.csat.none", lang),
-            "satisfaction",
-        ),
-    ]
-    for extra in data.revenue:
-        if extra.currency != data.currency:  # other currencies are never added up
-            found.insert(
-                8,
-                Card(
-                    f"revenue_{extra.currency}",
-                    f"{t('dash.revenue', lang)} ({extra.currency})",
-                    money(extra.paid, extra.currency, lang),
-                    t(
-                        "dash.revenue.sub",
-                        lang,
-                        net=money(extra.net, extra.currency, lang),
-                        bot=money(extra.attributed_bot, extra.currency, lang),
-                        human=money(extra.attributed_human, extra.currency, lang),
-                    ),
-                    t("dash.revenue.tip", lang),
-                    "commerce",
-                ),
-            )
-    return found
 
 
 def charts(data: Dashboard, lang: Lang) -> dict[str, Any]:
