@@ -97,7 +97,7 @@ def fit(series: Sequence[float]) -> Fit:
 def forecast(series: Sequence[float], days: int = 7) -> Forecast:
     """`days` points after the last value of `series` (one value per day), with 80/95% bands."""
     model, results = _fit(series)
-    if results is None:
+    if results is None or days < 1:  # nothing fitted, or nothing to ask statsmodels for
         means, sigmas = [model.level] * days, [model.sigma] * days
     else:
         prediction = results.get_prediction(start=results.nobs, end=results.nobs + days - 1)
