@@ -57,19 +57,20 @@ def synthetic_series() -> dict[str, list[float]]:
     promotion = np.where(np.isin(t % 30, (10, 11)), 3.0, 1.0)  # two-day sale every 30 days
     weekend = np.isin(t % 7, (5, 6))
     launch = np.maximum(0, t - 40)  # a store that opens on day 40 and grows
-    return {
-        "messages: trend + weekly + noise": list(50 + 0.5 * t + week + draw.normal(0, 4, 120)),
-        "orders: Poisson by weekday, no trend": list(draw.poisson(weekday_means[:90]) * 1.0),
-        "messages: promotions x3": list(draw.poisson((20 + 8 * weekend + 0.1 * t) * promotion)),
-        "paid orders: sparse, mostly 0": list(draw.poisson(0.3 + 1.2 * weekend[:90]) * 1.0),
-        "new store: 40 days of 0, then growth": list(
-            draw.poisson(np.where(t < 40, 0, 5 + 0.4 * launch + 5 * weekend)) * 1.0
+    series = {
+        "messages: trend + weekly + noise": 50 + 0.5 * t + week + draw.normal(0, 4, 120),
+        "orders: Poisson by weekday, no trend": draw.poisson(weekday_means[:90]),
+        "messages: promotions x3": draw.poisson((20 + 8 * weekend + 0.1 * t) * promotion),
+        "paid orders: sparse, mostly 0": draw.poisson(0.3 + 1.2 * weekend[:90]),
+        "new store: 40 days of 0, then growth": draw.poisson(
+            np.where(t < 40, 0, 5 + 0.4 * launch + 5 * weekend)
         ),
-        "level shift: traffic x2 from day 70": list(
-            draw.poisson(np.where(t < 70, 1, 2) * (25 + 10 * weekend)) * 1.0
+        "level shift: traffic x2 from day 70": draw.poisson(
+            np.where(t < 70, 1, 2) * (25 + 10 * weekend)
         ),
-        "quiet store: all 0": [0.0] * 60,
+        "quiet store: all 0": np.zeros(60),
     }
+    return {name: values.astype(float).tolist() for name, values in series.items()}
 
 
 def victoria_electricity() -> list[float]:
@@ -91,15 +92,15 @@ def hand_written(revision: str) -> ModuleType:
         capture_output=True,
         text=True,
     ).stdout
-    folder = Path(tempfile.mkdtemp())
-    path = folder / "hand_written_forecast.py"
-    path.write_text(source)
-    spec = importlib.util.spec_from_file_location("hand_written_forecast", path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up
-    spec.loader.exec_module(module)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "hand_written_forecast.py"
+        path.write_text(source)
+        spec = importlib.util.spec_from_file_location("hand_written_forecast", path)
+        assert spec is not None
+        assert spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = module  # dataclasses look their module up
+        spec.loader.exec_module(module)
     return module
 
 
