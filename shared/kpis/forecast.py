@@ -1,20 +1,23 @@
-"""Forecasts of a daily KPI series, without I/O: Holt-Winters and a rolling-origin back-test.
+"""Forecasts of a daily KPI series, without I/O: exponential smoothing and a rolling-origin
+back-test.
 
-The method depends on how much history there is:
+The model depends on how much history there is:
 
-- at least two full weeks (`SEASONAL_MINIMUM` days): additive Holt-Winters, additive trend and
-  a weekly (7-day) additive season;
-- fewer days but at least `TREND_MINIMUM`: Holt's linear trend (exponential smoothing with a
-  trend, no season);
+- at least two full weeks (`SEASONAL_MINIMUM` days): ETS(A,A,A), i.e. additive Holt-Winters
+  in state-space form: additive errors, an additive trend and a weekly (7-day) additive season;
+- fewer days but at least `TREND_MINIMUM`: ETS(A,A,N), Holt's linear trend (no season);
 - fewer still: the mean of the days there are, with the days' spread as the band.
 
-Smoothing parameters are chosen by a grid search minimising the in-sample one-step squared
-error. The uncertainty band is the forecast +/- z * sigma_h, where sigma is the root mean
-square of the one-step residuals and sigma_h^2 = sigma^2 * (1 + sum over j < h of c_j^2) is
-the h-step variance of the matching state-space model (Hyndman et al., *Forecasting with
-Exponential Smoothing*, class 1: c_j = alpha * (1 + j * beta) + gamma * [j mod 7 = 0], with
-beta = alpha * beta* in error-correction form). Counts cannot be negative, so points and
-bands are clipped at zero.
+statsmodels' `ETSModel` estimates the smoothing parameters and the initial states by maximum
+likelihood (for additive errors, the smallest in-sample one-step squared error) and gives the
+h-step forecast variance of the model: the band is the forecast +/- z * sigma_h. A constant
+series (a store with no orders yet: all zeros) is forecast as itself with no band, since its
+likelihood has no maximum (sigma = 0). Counts cannot be negative, so points and bands are
+clipped at zero.
+
+statsmodels (and with it scipy and pandas) is imported when a model is fitted, not with this
+module: the aggregator and the console load this module but pay for statsmodels only once a
+forecast is asked for.
 
 The back-test forecasts from several origins (rolling origin) with only the data before each
 origin and compares the next days with what happened, next to a seasonal-naive baseline (the
@@ -22,18 +25,15 @@ same weekday a week earlier; the last value when there is less than a week) on t
 """
 
 import math
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import product
-from typing import Literal
+from typing import Any, Literal
 
 SEASON = 7
 SEASONAL_MINIMUM = 2 * SEASON
 TREND_MINIMUM = 4
 Z_80, Z_95 = 1.2816, 1.9600
-ALPHAS = (0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
-BETAS = (0.0, 0.01, 0.05, 0.1, 0.2, 0.3)
-GAMMAS = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5)
 
 Method = Literal["holt_winters", "holt", "mean"]
 
@@ -41,8 +41,8 @@ Method = Literal["holt_winters", "holt", "mean"]
 @dataclass(frozen=True)
 class Fit:
     method: Method
-    alpha: float
-    beta: float  # component form β*
+    alpha: float  # smoothing parameters in error-correction (ETS) form, as statsmodels gives them
+    beta: float
     gamma: float
     level: float
     trend: float
@@ -91,43 +91,30 @@ class BacktestScore:
 
 def fit(series: Sequence[float]) -> Fit:
     """The best model `series` supports (see the module's docstring)."""
-    values = [float(value) for value in series]
-    if not values:
-        raise ValueError("no history to forecast from")
-    if len(values) >= SEASONAL_MINIMUM:
-        return _best(values, seasonal=True)
-    if len(values) >= TREND_MINIMUM:
-        return _best(values, seasonal=False)
-    mean = sum(values) / len(values)
-    spread = _std([value - mean for value in values]) if len(values) > 1 else abs(mean) * 0.5
-    return Fit("mean", 0.0, 0.0, 0.0, mean, 0.0, (0.0,) * SEASON, spread, spread**2)
+    return _fit(series)[0]
 
 
 def forecast(series: Sequence[float], days: int = 7) -> Forecast:
     """`days` points after the last value of `series` (one value per day), with 80/95% bands."""
-    model = fit(series)
-    alpha, beta_ec = model.alpha, model.alpha * model.beta
-    points = []
-    weights = 0.0  # Σ c_j² for j < h
-    for step in range(1, days + 1):
-        value = model.level + step * model.trend + model.season[(step - 1) % SEASON]
-        if model.method == "mean":
-            sigma_h = model.sigma
-        else:
-            sigma_h = model.sigma * math.sqrt(1 + weights)
-            seasonal = model.gamma if model.method == "holt_winters" and step % SEASON == 0 else 0
-            weights += (alpha * (1 + step * beta_ec) + seasonal) ** 2
-        points.append(
-            ForecastPoint(
-                step=step,
-                value=max(0.0, value),
-                lower_80=max(0.0, value - Z_80 * sigma_h),
-                upper_80=max(0.0, value + Z_80 * sigma_h),
-                lower_95=max(0.0, value - Z_95 * sigma_h),
-                upper_95=max(0.0, value + Z_95 * sigma_h),
-            )
+    model, results = _fit(series)
+    if results is None or days < 1:  # nothing fitted, or nothing to ask statsmodels for
+        means, sigmas = [model.level] * days, [model.sigma] * days
+    else:
+        prediction = results.get_prediction(start=results.nobs, end=results.nobs + days - 1)
+        means = [float(mean) for mean in prediction.predicted_mean]
+        sigmas = [math.sqrt(variance) for variance in prediction.forecast_variance]
+    points = tuple(
+        ForecastPoint(
+            step=step,
+            value=max(0.0, value),
+            lower_80=max(0.0, value - Z_80 * sigma),
+            upper_80=max(0.0, value + Z_80 * sigma),
+            lower_95=max(0.0, value - Z_95 * sigma),
+            upper_95=max(0.0, value + Z_95 * sigma),
         )
-    return Forecast(model.method, model.alpha, model.beta, model.gamma, model.sigma, tuple(points))
+        for step, (value, sigma) in enumerate(zip(means, sigmas, strict=True), start=1)
+    )
+    return Forecast(model.method, model.alpha, model.beta, model.gamma, model.sigma, points)
 
 
 def seasonal_naive(series: Sequence[float], days: int) -> list[float]:
@@ -182,52 +169,55 @@ def _smape(actual: float, predicted: float) -> float:
     return 0.0 if scale == 0 else 200.0 * abs(actual - predicted) / scale
 
 
-def _best(values: list[float], seasonal: bool) -> Fit:
-    gammas = GAMMAS if seasonal else (0.0,)
-    best: Fit | None = None
-    for alpha, beta, gamma in product(ALPHAS, BETAS, gammas):
-        candidate = _smooth(values, alpha, beta, gamma, seasonal)
-        if best is None or candidate.sse < best.sse:
-            best = candidate
-    assert best is not None
-    return best
-
-
-def _smooth(values: list[float], alpha: float, beta: float, gamma: float, seasonal: bool) -> Fit:
-    """Component-form additive Holt-Winters (or Holt without the season), initialised from the
-    first two weeks (first week's mean; trend from week two's mean; season as deviations)."""
-    if seasonal:
-        first, second = values[:SEASON], values[SEASON : 2 * SEASON]
-        mean = sum(first) / SEASON  # the level at the middle of the first week
-        trend = (sum(second) / SEASON - mean) / SEASON
-        middle = (SEASON - 1) / 2
-        season = [value - (mean + (index - middle) * trend) for index, value in enumerate(first)]
-        level, start = mean + middle * trend, SEASON  # the level on the first week's last day
-    else:
-        level, trend, season, start = values[0], values[1] - values[0], [0.0] * SEASON, 1
-    residuals = []
-    for index in range(start, len(values)):
-        slot = index % SEASON
-        predicted = level + trend + season[slot]
-        residuals.append(values[index] - predicted)
-        previous_level = level
-        level = alpha * (values[index] - season[slot]) + (1 - alpha) * (level + trend)
-        trend = beta * (level - previous_level) + (1 - beta) * trend
-        if seasonal:
-            season[slot] = gamma * (values[index] - level) + (1 - gamma) * season[slot]
-    upcoming = tuple(season[(len(values) + step) % SEASON] for step in range(SEASON))
-    sse = sum(residual**2 for residual in residuals)
-    return Fit(
-        "holt_winters" if seasonal else "holt",
-        alpha,
-        beta,
-        gamma,
-        level,
-        trend,
-        upcoming,
-        math.sqrt(sse / len(residuals)) if residuals else 0.0,
-        sse,
+def _fit(series: Sequence[float]) -> tuple[Fit, Any]:
+    """The model and statsmodels' results (None when statsmodels had nothing to fit)."""
+    values = [float(value) for value in series]
+    if not values:
+        raise ValueError("no history to forecast from")
+    if len(values) < TREND_MINIMUM:
+        mean = sum(values) / len(values)
+        spread = _std([value - mean for value in values]) if len(values) > 1 else abs(mean) * 0.5
+        return Fit("mean", 0.0, 0.0, 0.0, mean, 0.0, (0.0,) * SEASON, spread, spread**2), None
+    method: Method = "holt_winters" if len(values) >= SEASONAL_MINIMUM else "holt"
+    if min(values) == max(values):
+        return Fit(method, 0.0, 0.0, 0.0, values[0], 0.0, (0.0,) * SEASON, 0.0, 0.0), None
+    results = _ets(values, seasonal=method == "holt_winters")
+    season = results.season.iloc[-SEASON:] if method == "holt_winters" else [0.0] * SEASON
+    fitted = Fit(
+        method,
+        float(results.alpha),
+        float(results.beta),
+        float(results.gamma) if method == "holt_winters" else 0.0,
+        float(results.level.iloc[-1]),
+        float(results.slope.iloc[-1]),
+        tuple(float(term) for term in season),
+        math.sqrt(results.mse),
+        float(results.sse),
     )
+    return fitted, results
+
+
+def _ets(values: list[float], seasonal: bool) -> Any:
+    # Imported here: statsmodels brings scipy and pandas, which only a forecast needs.
+    import pandas as pd  # type: ignore[import-untyped]
+    from statsmodels.tools.sm_exceptions import (  # type: ignore[import-untyped]
+        ConvergenceWarning,
+    )
+    from statsmodels.tsa.exponential_smoothing.ets import (  # type: ignore[import-untyped]
+        ETSModel,
+    )
+
+    model = ETSModel(
+        pd.Series(values),  # not a list: get_prediction needs the index a Series has
+        error="add",
+        trend="add",
+        seasonal="add" if seasonal else None,
+        seasonal_periods=SEASON if seasonal else None,
+    )
+    with warnings.catch_warnings():
+        # A perfect fit (a straight line, say) leaves the optimiser nothing to converge on.
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return model.fit(disp=False)
 
 
 def _std(values: Sequence[float]) -> float:

@@ -1,5 +1,6 @@
 """Insights and forecasts of a store, read from MongoDB: what the API and the CLI serve."""
 
+import asyncio
 from datetime import UTC, date, datetime, timedelta
 from typing import Literal
 
@@ -117,8 +118,10 @@ async def store_forecast(
             store_id=store_id, metric=metric, method=None, history=[], forecast=[], backtest=None
         )
     values = [value for _, value in history]
-    predicted = forecasting.forecast(values, days)
-    score = forecasting.backtest(values, horizon=days) if with_backtest else None
+    # A fit takes up to a second (a back-test, several) and the first one imports statsmodels:
+    # in a thread, so that the event loop (the aggregator's consumers, the console) runs on.
+    predicted = await asyncio.to_thread(forecasting.forecast, values, days)
+    score = await asyncio.to_thread(forecasting.backtest, values, days) if with_backtest else None
     return ForecastReport(
         store_id=store_id,
         metric=metric,

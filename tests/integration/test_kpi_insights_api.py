@@ -153,7 +153,8 @@ async def test_a_forecast_of_inbound_messages_from_the_day_buckets(
         assert point["value"] == pytest.approx(expected, abs=1.0)
         assert point["lower_95"] <= point["value"] <= point["upper_95"]
     assert body["backtest"]["points"] > 0
-    assert body["backtest"]["mae"] <= body["backtest"]["baseline_mae"] + 1e-9
+    # An exactly repeating week: the likelihood optimiser stops within about 1e-8 of it.
+    assert body["backtest"]["mae"] <= body["backtest"]["baseline_mae"] + 1e-6
 
 
 async def test_a_revenue_forecast_reads_the_stores_own_currency(

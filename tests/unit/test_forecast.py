@@ -1,7 +1,9 @@
-"""Holt-Winters on synthetic series whose trend and weekly season are known."""
+"""Holt-Winters (statsmodels' ETS) on synthetic series whose trend and weekly season are known."""
 
 import math
 import random
+import subprocess
+import sys
 
 import pytest
 
@@ -110,3 +112,34 @@ def test_a_constant_series_is_forecast_exactly() -> None:
     points = forecast([12.0] * 28, 7).points
 
     assert all(math.isclose(point.value, 12.0, abs_tol=1e-9) for point in points)
+
+
+def test_an_all_zero_series_is_forecast_as_zero_without_a_band() -> None:
+    forecasted = forecast([0.0] * 30, 7)
+
+    assert forecasted.method == "holt_winters"
+    assert all(point.value == point.upper_95 == 0 for point in forecasted.points)
+
+
+def test_a_level_series_gets_a_flat_forecast_within_its_noise() -> None:
+    draw = random.Random(3)
+    series = [20 + draw.gauss(0, 0.2) for _ in range(56)]
+
+    values = [point.value for point in forecast(series, 7).points]
+
+    assert all(abs(value - 20) < 0.6 for value in values)
+
+
+def test_statsmodels_is_imported_by_a_forecast_not_by_the_module() -> None:
+    script = (
+        "import sys\n"
+        "import shared.kpis.reports\n"
+        "from shared.kpis.forecast import forecast\n"
+        "heavy = {'statsmodels', 'scipy', 'pandas'}\n"
+        "print(sorted(heavy & set(sys.modules)))\n"
+        "forecast([float(day % 7) for day in range(21)])\n"
+        "print(sorted(heavy & set(sys.modules)))\n"
+    )
+    ran = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+
+    assert ran.stdout.splitlines() == ["[]", "['pandas', 'scipy', 'statsmodels']"]
