@@ -77,14 +77,14 @@ class BodyLimits:
         self.routes = routes
         self.on_refused = on_refused
 
-    def route_for(self, method: str, path: str) -> RouteLimit | None:
+    def _route_for(self, method: str, path: str) -> RouteLimit | None:
         return next((route for route in self.routes if route.matches(method, path)), None)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        route = self.route_for(scope["method"], scope["path"])
+        route = self._route_for(scope["method"], scope["path"])
         limit = self.default if route is None else route.max_bytes
         declared = _content_length(scope)
         if declared is not None and declared > limit:
@@ -92,7 +92,6 @@ class BodyLimits:
             await _too_large_response(limit)(scope, receive, send)
             return
         received = 0
-        started = False
 
         async def limited_receive() -> Message:
             nonlocal received
@@ -101,21 +100,10 @@ class BodyLimits:
                 received += len(message.get("body", b""))
                 if received > limit:
                     self.on_refused(route)
-                    raise BodyTooLarge(limit)
+                    raise BodyTooLarge(limit)  # the app's HTTPException handler answers 413
             return message
 
-        async def watched_send(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self.app(scope, limited_receive, watched_send)
-        except BodyTooLarge:
-            # Raised where no HTTPException handler runs (another middleware reading the body).
-            if started:
-                raise
-            await _too_large_response(limit)(scope, receive, send)
+        await self.app(scope, limited_receive, send)
 
 
 def _too_large_response(limit: int) -> JSONResponse:
