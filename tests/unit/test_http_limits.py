@@ -12,7 +12,7 @@ from shared.http_limits import RouteLimit
 from shared.settings import Settings
 
 SETTINGS = Settings(
-    _env_file=None,  # type: ignore[call-arg]
+    _env_file=None,
     kafka_bootstrap_servers="127.0.0.1:9",
     mongodb_uri="mongodb://127.0.0.1:9",
 )
