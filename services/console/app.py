@@ -16,6 +16,7 @@ from services.console import (
     commands,
     gaps,
     knowledge,
+    limits,
     reply_library,
     stores,
     wordpress,
@@ -31,6 +32,7 @@ from services.console.pages import settings as settings_page
 from services.console.pages.templating import STATIC_DIR
 from services.console.validation_text import validation_failed
 from shared.http import ops_router, serve_until, stop_on_signals
+from shared.http_limits import BodyLimits
 from shared.kafka import broker_options
 from shared.logging import configure_logging
 from shared.runtime import open_runtime
@@ -71,7 +73,13 @@ def create_app(settings: Settings) -> FastAPI:
             app.include_router(ops_router(runtime.readiness_checks()))
             yield
 
-    app = FastAPI(title="Balas console API", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app = FastAPI(
+        title="Balas console API",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        form_limits=limits.FORM_LIMITS,
+    )
     app.include_router(admin_api())
     # The WordPress plugin's call: its store's plugin token only, never the admin's.
     app.include_router(wordpress.plugin_router)
@@ -87,6 +95,9 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_exception_handler(LoginRequired, login_required)
     app.add_exception_handler(RequestValidationError, validation_failed)  # 422s in the UI language
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.add_middleware(
+        BodyLimits, default=limits.DEFAULT_MAX_BODY_BYTES, routes=limits.body_limits(settings)
+    )
     app.add_middleware(SecurityHeaders, https=secure_cookies(settings))  # every response
     return app
 

@@ -10,6 +10,8 @@ from fastapi import APIRouter, Depends, File, HTTPException, Response, UploadFil
 from fastapi.responses import PlainTextResponse
 
 from services.console.deps import Context, ExistingStore, OwnerOnly
+from services.console.limits import MAX_UPLOAD_FILES
+from shared.http_limits import FormLimits
 from shared.knowledge.library import (
     DocumentNotFound,
     Incoming,
@@ -34,7 +36,12 @@ def _library(context: Context) -> KnowledgeLibrary:
 Library = Annotated[KnowledgeLibrary, Depends(_library)]
 
 
-@router.post("", status_code=202, dependencies=[OwnerOnly])
+@router.post(
+    "",
+    status_code=202,
+    dependencies=[OwnerOnly],
+    form_limits=FormLimits(max_files=MAX_UPLOAD_FILES),
+)
 async def upload(
     store: ExistingStore,
     library: Library,
@@ -76,7 +83,9 @@ async def get_extracted_text(store: ExistingStore, context: Context, document_id
         ) from None
 
 
-@router.put("/{document_id}", status_code=202, dependencies=[OwnerOnly])
+@router.put(
+    "/{document_id}", status_code=202, dependencies=[OwnerOnly], form_limits=FormLimits(max_files=1)
+)
 async def replace_document(
     store: ExistingStore,
     library: Library,

@@ -10,9 +10,11 @@ from twilio.request_validator import RequestValidator
 
 from services.ingest import receipts, webhooks, woocommerce
 from services.ingest.deps import IngestContext
+from services.ingest.metrics import WEBHOOK_REJECTIONS, WEBHOOKS
 from services.ingest.receipts import WebhookReceipts
 from services.ingest.snapshots import WooCommerceSnapshots
 from shared.http import ops_router, serve_until, stop_on_signals
+from shared.http_limits import BodyLimits, KiB, RouteLimit
 from shared.kafka import broker_options
 from shared.logging import configure_logging
 from shared.runtime import open_runtime
@@ -21,6 +23,14 @@ from shared.settings import Settings
 from shared.stores.directory import StoreDirectory
 
 log = structlog.get_logger(__name__)
+
+DEFAULT_MAX_BODY_BYTES = 16 * KiB  # the operations routes take no body
+
+
+def _count_too_large(route: RouteLimit | None) -> None:
+    endpoint = "other" if route is None else route.path
+    WEBHOOKS.labels(endpoint, "rejected").inc()
+    WEBHOOK_REJECTIONS.labels(endpoint, "too_large").inc()
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -51,6 +61,12 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.include_router(webhooks.router)
     app.include_router(woocommerce.router)
+    app.add_middleware(
+        BodyLimits,
+        default=DEFAULT_MAX_BODY_BYTES,
+        routes=[*webhooks.BODY_LIMITS, *woocommerce.BODY_LIMITS],
+        on_refused=_count_too_large,
+    )
     return app
 
 

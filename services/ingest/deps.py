@@ -8,6 +8,7 @@ from fastapi import Depends, HTTPException, Request
 from faststream.kafka import KafkaBroker
 from twilio.request_validator import RequestValidator
 
+from services.ingest import twilio_forms
 from services.ingest.metrics import WEBHOOK_REJECTIONS, WEBHOOKS
 from services.ingest.receipts import WebhookReceipts
 from services.ingest.snapshots import WooCommerceSnapshots
@@ -57,7 +58,7 @@ def signed_twilio_form(store_number_field: str) -> Callable[..., Awaitable[dict[
         signature = request.headers.get("X-Twilio-Signature")
         if not signature:
             raise reject(endpoint, 403, "missing_signature", "X-Twilio-Signature header is missing")
-        form = await request.form()
+        form = await request.form(**twilio_forms.FORM_LIMITS)
         url = context.settings.ingest.public_base_url.rstrip("/") + endpoint
         if request.url.query:
             url += "?" + request.url.query

@@ -12,11 +12,17 @@ from shared.events import (
     event_id_for,
     utcnow,
 )
+from shared.http_limits import FormLimits, KiB
 from shared.identity import conversation_id
 from shared.stores.directory import Store
 
 WHATSAPP_PREFIX = "whatsapp:"
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
+
+# Twilio's form for a WhatsApp message with ten media is about 45 fields and a few KB; its
+# largest field, a 1,600-character Body, is under 20 KB even percent-encoded.
+MAX_FORM_BYTES = 64 * KiB
+FORM_LIMITS = FormLimits(max_fields=100, max_files=0, max_part_size=32 * KiB)
 
 
 def _whatsapp_number(address: str) -> str:

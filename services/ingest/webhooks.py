@@ -7,6 +7,7 @@ from services.ingest import twilio_forms
 from services.ingest.deps import Context, SignedInboundForm, SignedStatusForm, reject
 from services.ingest.metrics import WEBHOOKS
 from shared import routes
+from shared.http_limits import RouteLimit
 from shared.kafka import publish
 from shared.stores.directory import Store
 
@@ -14,6 +15,10 @@ router = APIRouter(prefix=routes.TWILIO_PREFIX, tags=["webhooks"])
 
 MESSAGE_ENDPOINT = routes.TWILIO_MESSAGE_PATH
 STATUS_ENDPOINT = routes.TWILIO_STATUS_PATH
+BODY_LIMITS = [
+    RouteLimit("POST", endpoint, twilio_forms.MAX_FORM_BYTES)
+    for endpoint in (MESSAGE_ENDPOINT, STATUS_ENDPOINT)
+]
 
 
 def _twiml() -> Response:

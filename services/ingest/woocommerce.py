@@ -13,6 +13,7 @@ from services.ingest.deps import Context, reject
 from services.ingest.metrics import WEBHOOKS, WOOCOMMERCE_STALE_SNAPSHOTS
 from services.ingest.snapshots import Claim, Verdict
 from shared import routes
+from shared.http_limits import MiB, RouteLimit
 from shared.kafka import publish
 from shared.stores.directory import Store
 from shared.woocommerce.payloads import Deletion, Snapshot, Topic, changed_event
@@ -22,6 +23,8 @@ log = structlog.get_logger(__name__)
 router = APIRouter(prefix=routes.WOOCOMMERCE_PREFIX, tags=["webhooks"])
 
 ENDPOINT = routes.WOOCOMMERCE_PATH
+# An order with hundreds of line items, its meta data and notes is a few hundred KB.
+BODY_LIMITS = [RouteLimit("POST", ENDPOINT, 2 * MiB)]
 
 
 def _answer(outcome: str) -> Response:
@@ -45,8 +48,8 @@ def _check_signature(context: Context, store: Store, body: bytes, given: str) ->
 
 @router.post("/{store_id}")
 async def on_woocommerce_webhook(store_id: str, request: Request, context: Context) -> Response:
+    store = await _connected_store(context, store_id)  # before reading: a body is work
     body = await request.body()  # the signature covers these exact bytes
-    store = await _connected_store(context, store_id)
     signature = request.headers.get("X-WC-Webhook-Signature")
     if signature is None:
         if forms.is_ping(body):  # sent when the webhook is saved; anything but 200 fails it

@@ -31,6 +31,7 @@ from services.console.conversations import (
 )
 from services.console.deps import Context
 from services.console.i18n import Lang, request_lang, t
+from services.console.limits import FORM_FIELD_BYTES
 from services.console.pages.formatting import money
 from services.console.pages.inbox_views import clock, day_label, list_time, message_view
 from services.console.pages.templating import render_page, render_partial
@@ -39,6 +40,8 @@ from shared.mongo import Document
 from shared.stores.directory import Store
 
 router = APIRouter(include_in_schema=False)
+
+ACTION_FIELDS = 10  # csrf_token, command, text, template_sid, assignee_id, and room to spare
 
 Filters = Annotated[InboxFilter, Query()]
 
@@ -237,7 +240,11 @@ async def conversation_action(
     lang = request_lang(request)
     card = await _conversation(context, store, conversation_id)
     library = await load_library(context.db, store.id)
-    form = await request.form()
+    # The hidden variable fields of the templates not chosen come along too.
+    variables = sum(len(template.variables) for template in library.templates)
+    form = await request.form(
+        max_fields=ACTION_FIELDS + variables, max_files=0, max_part_size=FORM_FIELD_BYTES
+    )
     fields = _command_fields(form, {tpl.content_sid: tpl.variables for tpl in library.templates})
     flash, ok = t("actions.issued", lang), True
     try:
