@@ -14,7 +14,7 @@ FORM_LIMITS = FormLimits(max_fields=50, max_files=0, max_part_size=FORM_FIELD_BY
 def body_limits(settings: Settings) -> list[RouteLimit]:
     """A knowledge upload is at most KNOWLEDGE_MAX_UPLOAD_BYTES of files (several files share
     it); its files are spooled to disk by the form parser, not held in memory."""
-    upload = settings.knowledge_max_upload_bytes + MULTIPART_ALLOWANCE
+    upload = settings.limits.knowledge_max_upload_bytes + MULTIPART_ALLOWANCE
     return [
         RouteLimit("POST", "/login", 16 * KiB),
         RouteLimit("POST", "/api/stores/{store_id}/knowledge", upload),

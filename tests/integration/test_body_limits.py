@@ -43,9 +43,9 @@ CHUNK = b"x" * (64 * KiB)
 @pytest.fixture
 def settings(infra: Infra) -> Settings:
     return infra.settings(
-        public_base_url=PUBLIC_URL,
-        twilio_auth_token=TWILIO_TOKEN,
-        knowledge_max_upload_bytes=UPLOAD_LIMIT,
+        ingest={"public_base_url": PUBLIC_URL},
+        twilio={"auth_token": TWILIO_TOKEN},
+        limits={"knowledge_max_upload_bytes": UPLOAD_LIMIT},
     )
 
 
