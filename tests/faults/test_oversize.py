@@ -20,7 +20,7 @@ from balas.processes import ServiceProcesses
 from shared import routes
 from shared.http_limits import KiB, MiB
 from shared.infra import free_port
-from tests.conftest import Infra
+from tests.support.servers import Infra
 
 pytestmark = pytest.mark.slow
 

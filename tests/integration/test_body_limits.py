@@ -25,10 +25,10 @@ from shared.mongo import Database
 from shared.secrets import secret_box
 from shared.settings import Settings
 from shared.stores.directory import Store, WooCommerceConnection, save_store
-from tests.conftest import Infra
 from tests.standins.server import LoopbackServer
 from tests.standins.woocommerce_data import body_of, delivery_headers, order
-from tests.support import ConsoleApi
+from tests.support.console import ConsoleApi
+from tests.support.servers import Infra
 
 pytestmark = pytest.mark.slow
 

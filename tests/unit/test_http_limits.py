@@ -11,10 +11,8 @@ from services.ingest.app import create_app as create_ingest_app
 from shared.http_limits import RouteLimit
 from shared.settings import Settings
 
-SETTINGS = Settings(
-    _env_file=None,
-    kafka_bootstrap_servers="127.0.0.1:9",
-    mongodb_uri="mongodb://127.0.0.1:9",
+SETTINGS = Settings(_env_file=None).updated(  # type: ignore[call-arg]
+    kafka={"bootstrap_servers": "127.0.0.1:9"}, mongodb={"uri": "mongodb://127.0.0.1:9"}
 )
 
 
