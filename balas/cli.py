@@ -29,7 +29,7 @@ from shared.conversations.collections import CONVERSATIONS, MESSAGES
 from shared.identity import conversation_id
 from shared.infra import EmbeddedServers
 from shared.logging import configure_logging
-from shared.routes import TWILIO_MESSAGE_PATH
+from shared.routes import TWILIO_MESSAGE_PATH, public_url
 from shared.settings import Settings
 from shared.stores.collections import STORES
 
@@ -108,7 +108,7 @@ def simulate(
     path = TWILIO_MESSAGE_PATH
     signature = simulation.twilio_signature(
         settings.twilio.auth_token.get_secret_value(),
-        settings.ingest.public_base_url.rstrip("/") + path,
+        public_url(settings.ingest.public_base_url, path),
         form,
     )
     target = (ingest_url or f"http://{settings.ingest.host}:{settings.ingest.port}") + path

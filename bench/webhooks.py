@@ -8,7 +8,7 @@ from types import TracebackType
 import aiohttp
 
 from balas.simulate import inbound_message_form, twilio_signature
-from shared.routes import TWILIO_MESSAGE_PATH
+from shared.routes import TWILIO_MESSAGE_PATH, public_url
 from shared.settings import Settings
 
 TEXT = "Halo kak, sepatu running ukuran 42 warna hitam masih ready? Bisa kirim ke Bandung?"
@@ -30,7 +30,7 @@ def signed_webhooks(
     settings: Settings, store_number: str, series: int, count: int
 ) -> list[Webhook]:
     """`count` inbound messages, each from its own customer and with its own MessageSid."""
-    url = settings.ingest.public_base_url.rstrip("/") + TWILIO_MESSAGE_PATH
+    url = public_url(settings.ingest.public_base_url, TWILIO_MESSAGE_PATH)
     token = settings.twilio.auth_token.get_secret_value()
     webhooks = []
     for index in range(count):

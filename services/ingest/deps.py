@@ -12,6 +12,7 @@ from services.ingest import twilio_forms
 from services.ingest.metrics import WEBHOOK_REJECTIONS, WEBHOOKS
 from services.ingest.receipts import WebhookReceipts
 from services.ingest.snapshots import WooCommerceSnapshots
+from shared.routes import public_url
 from shared.secrets import SecretBox
 from shared.settings import Settings
 from shared.stores.directory import StoreDirectory
@@ -59,7 +60,7 @@ def signed_twilio_form(store_number_field: str) -> Callable[..., Awaitable[dict[
         if not signature:
             raise reject(endpoint, 403, "missing_signature", "X-Twilio-Signature header is missing")
         form = await request.form(**twilio_forms.FORM_LIMITS)
-        url = context.settings.ingest.public_base_url.rstrip("/") + endpoint
+        url = public_url(context.settings.ingest.public_base_url, endpoint)
         if request.url.query:
             url += "?" + request.url.query
         validator = await _validator_for(context, form.get(store_number_field))
