@@ -41,11 +41,14 @@ class BodyTooLarge(HTTPException):
 @dataclass(frozen=True)
 class RouteLimit:
     """The largest body `method` on the route `path` (a template, as the route declares it)
-    accepts, in bytes."""
+    accepts, in bytes. A route for signed-in users only (uploads) sets `credentials_needed`:
+    a request without credentials gets the app's default limit, since the route's own check
+    runs only after the body has been parsed."""
 
     method: str
     path: str
     max_bytes: int
+    credentials_needed: bool = False
     _pattern: re.Pattern[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -56,12 +59,15 @@ class RouteLimit:
 
 
 Refused = Callable[[RouteLimit | None], None]
+CarriesCredentials = Callable[[Headers], bool]
 
 
 class BodyLimits:
     """ASGI middleware: every request body at most its route's limit, else `default`.
 
     `on_refused` is told of every 413, with the route's limit (None: the default), for metrics.
+    `carries_credentials` tells whether a request names a user (a token or a session cookie),
+    for the routes that need one; whether they are valid is the route's check.
     """
 
     def __init__(
@@ -71,11 +77,13 @@ class BodyLimits:
         default: int,
         routes: Sequence[RouteLimit] = (),
         on_refused: Refused = lambda _: None,
+        carries_credentials: CarriesCredentials = lambda _: True,
     ) -> None:
         self.app = app
         self.default = default
         self.routes = routes
         self.on_refused = on_refused
+        self.carries_credentials = carries_credentials
 
     def _route_for(self, method: str, path: str) -> RouteLimit | None:
         return next((route for route in self.routes if route.matches(method, path)), None)
@@ -86,6 +94,12 @@ class BodyLimits:
             return
         route = self._route_for(scope["method"], scope["path"])
         limit = self.default if route is None else route.max_bytes
+        if (
+            route
+            and route.credentials_needed
+            and not self.carries_credentials(Headers(scope=scope))
+        ):
+            limit = self.default
         declared = _content_length(scope)
         if declared is not None and declared > limit:
             self.on_refused(route)

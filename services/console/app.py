@@ -96,7 +96,10 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_exception_handler(RequestValidationError, validation_failed)  # 422s in the UI language
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(
-        BodyLimits, default=limits.DEFAULT_MAX_BODY_BYTES, routes=limits.body_limits(settings)
+        BodyLimits,
+        default=limits.DEFAULT_MAX_BODY_BYTES,
+        routes=limits.body_limits(settings),
+        carries_credentials=limits.carries_credentials,
     )
     app.add_middleware(SecurityHeaders, https=secure_cookies(settings))  # every response
     return app

@@ -1,6 +1,9 @@
 """The console's request limits, in one table: each route's largest body (enforced while it is
 read, shared/http_limits.py) and what its form parser accepts. docs/operations.md lists them."""
 
+from starlette.datastructures import Headers
+
+from services.console.auth.sessions import SESSION_COOKIE
 from shared.http_limits import FormLimits, KiB, MiB, RouteLimit
 from shared.settings import Settings
 
@@ -17,10 +20,17 @@ def body_limits(settings: Settings) -> list[RouteLimit]:
     upload = settings.limits.knowledge_max_upload_bytes + MULTIPART_ALLOWANCE
     return [
         RouteLimit("POST", "/login", 16 * KiB),
-        RouteLimit("POST", "/api/stores/{store_id}/knowledge", upload),
-        RouteLimit("PUT", "/api/stores/{store_id}/knowledge/{document_id}", upload),
+        RouteLimit("POST", "/api/stores/{store_id}/knowledge", upload, credentials_needed=True),
+        RouteLimit(
+            "PUT", "/api/stores/{store_id}/knowledge/{document_id}", upload, credentials_needed=True
+        ),
         # 100 canned replies and 50 templates of up to 1,600 characters each
         RouteLimit("PUT", "/api/stores/{store_id}/reply-library", 1 * MiB),
         # the sandbox conversation's turns come along with each question
         RouteLimit("POST", "/stores/{store_id}/playground/ask", 1 * MiB),
     ]
+
+
+def carries_credentials(headers: Headers) -> bool:
+    """A bearer token or the session cookie: only then may an upload be as large as allowed."""
+    return "authorization" in headers or f"{SESSION_COOKIE}=" in headers.get("cookie", "")
