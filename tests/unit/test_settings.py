@@ -170,6 +170,13 @@ EVERY_VARIABLE: dict[str, tuple[str, str, object]] = {
     "INGEST_HOST": ("0.0.0.0", "ingest.host", "0.0.0.0"),
     "INGEST_PORT": ("18080", "ingest.port", 18080),
     "PUBLIC_BASE_URL": ("https://balas.example", "ingest.public_base_url", "https://balas.example"),
+    "FALLBACK_PUBLIC_BASE_URL": (
+        "https://ingest-2.balas.example",
+        "ingest.fallback_base_url",
+        "https://ingest-2.balas.example",
+    ),
+    "INGEST_PUBLISH_TIMEOUT_SECONDS": ("2.5", "ingest.publish_timeout_seconds", 2.5),
+    "INGEST_MONGODB_TIMEOUT_SECONDS": ("4", "ingest.mongodb_timeout_seconds", 4.0),
     "METRICS_HOST": ("0.0.0.0", "metrics.host", "0.0.0.0"),
     "RESPONDER_METRICS_PORT": ("19101", "metrics.responder_port", 19101),
     "ENRICHER_METRICS_PORT": ("19102", "metrics.enricher_port", 19102),
