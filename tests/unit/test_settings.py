@@ -11,6 +11,7 @@ from shared.settings import (
     DEV_ADMIN_API_TOKEN,
     DEV_SECRETS_KEY,
     DEV_TWILIO_AUTH_TOKEN,
+    IngestSettings,
     MetricsSettings,
     Settings,
 )
@@ -356,3 +357,11 @@ def test_a_late_retry_never_waits_longer_than_the_cap() -> None:
     policy = RetryPolicy(backoff_seconds=0.5, backoff_max_seconds=30.0)
 
     assert policy.delay(60) <= 30.0
+
+
+def test_twilio_falls_back_to_the_public_url_unless_a_fallback_url_is_set() -> None:
+    primary = IngestSettings(public_base_url="https://balas.example")
+    fallback = primary.model_copy(update={"fallback_base_url": "https://ingest-2.balas.example"})
+
+    assert primary.twilio_fallback_base_url == "https://balas.example"
+    assert fallback.twilio_fallback_base_url == "https://ingest-2.balas.example"
