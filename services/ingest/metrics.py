@@ -2,7 +2,8 @@ from prometheus_client import Counter, Gauge
 
 WEBHOOKS = Counter(
     "balas_webhooks_total",
-    "Webhooks answered, by endpoint and outcome (accepted, duplicate, stale, ping, rejected).",
+    "Webhooks answered, by endpoint and outcome (accepted, duplicate, in_progress, stale, ping, "
+    "rejected).",
     ["endpoint", "outcome"],
 )
 WEBHOOK_REJECTIONS = Counter(
