@@ -16,6 +16,7 @@ from datetime import timedelta
 
 import httpx
 import pytest
+from prometheus_client import REGISTRY
 
 from balas.simulate import inbound_message_form, twilio_signature
 from services.ingest.app import create_app as create_ingest_app
@@ -148,6 +149,7 @@ async def test_a_message_kafka_does_not_take_is_stored_and_relayed_once_kafka_an
 ) -> None:
     sid = message_sid()
     event_id = event_id_for("whatsapp.inbound", sid)
+    stored_before, relayed_before = outbox_counts()
     kafka_proxy.stall()
 
     answer = await post_message(ingest, woo_store, sid)
@@ -157,14 +159,26 @@ async def test_a_message_kafka_does_not_take_is_stored_and_relayed_once_kafka_an
     assert stored is not None
     assert stored["topic"] == topics.WHATSAPP_INBOUND
     assert json.loads(stored["event"])["message_sid"] == sid
+    async with httpx.AsyncClient(base_url=ingest, timeout=TWILIO_GIVES_UP_SECONDS) as http:
+        assert (await http.get("/readyz")).status_code == 200  # still takes webhooks
 
     kafka_proxy.resume()
 
     await eventually(lambda: relayed(db, event_id))
     assert await published(settings, topics.WHATSAPP_INBOUND, event_id) == 1
+    assert outbox_counts() == (stored_before + 1, relayed_before + 1)
     duplicate = await post_message(ingest, woo_store, sid)  # Twilio's retry, after all
     assert duplicate.status_code == 200
     assert await published(settings, topics.WHATSAPP_INBOUND, event_id) == 1
+
+
+def outbox_counts() -> tuple[float, float]:
+    """ingest's outbox counters (the app runs in this process): stored, relayed."""
+    stored, relayed = (
+        REGISTRY.get_sample_value(f"balas_ingest_outbox_{name}_total") or 0.0
+        for name in ("stored", "relayed")
+    )
+    return stored, relayed
 
 
 async def relayed(db: Database, event_id: str) -> bool:
@@ -250,5 +264,24 @@ async def test_a_message_signed_for_the_fallback_url_is_accepted(
     answer = await post_message(ingest, woo_store, sid, base_url=FALLBACK_URL)
 
     assert answer.status_code == 200
+    event_id = event_id_for("whatsapp.inbound", sid)
+    assert await published(settings, topics.WHATSAPP_INBOUND, event_id) == 1
+
+
+async def test_a_message_neither_kafka_nor_the_outbox_took_can_be_retried(
+    ingest: str, woo_store: Store, settings: Settings, db: Database, kafka_proxy: StallingProxy
+) -> None:
+    sid = message_sid()
+    refuse_everything = {"$jsonSchema": {"required": ["a field no event has"]}}
+    await db.command("collMod", INGEST_OUTBOX, validator=refuse_everything)
+    kafka_proxy.stall()
+
+    refused = await post_message(ingest, woo_store, sid)
+
+    assert refused.status_code == 503
+    assert await db[WEBHOOK_RECEIPTS].find_one({"_id": sid}) is None  # the claim was released
+    kafka_proxy.resume()
+    retried = await eventually(lambda: accepted(ingest, woo_store, sid))
+    assert retried.status_code == 200
     event_id = event_id_for("whatsapp.inbound", sid)
     assert await published(settings, topics.WHATSAPP_INBOUND, event_id) == 1
