@@ -46,11 +46,11 @@ async def _unavailable(request: Request, error: Exception) -> Response:
 
 
 def _receipt_ttl(settings: Settings) -> timedelta:
-    """Longer than a webhook can hold a claim: the publish, then the store in the outbox."""
-    return timedelta(
-        seconds=2
-        * (settings.ingest.publish_timeout_seconds + settings.ingest.mongodb_timeout_seconds)
-    )
+    """As long as a webhook holds its claim: the publish, the store in the outbox, the accept.
+    A claim that outlives its request only delays a retry; one that expires early only lets a
+    duplicate through (same `event_id`), so the shortest safe value is best."""
+    ingest = settings.ingest
+    return timedelta(seconds=ingest.publish_timeout_seconds + 2 * ingest.mongodb_timeout_seconds)
 
 
 def create_app(settings: Settings) -> FastAPI:

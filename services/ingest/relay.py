@@ -22,6 +22,7 @@ log = structlog.get_logger(__name__)
 RELAY_LEASE = "ingest-outbox-relay"
 LEASE_TTL = timedelta(seconds=30)  # a dead relay's successor starts this long after
 ROUND_SECONDS = 1.0
+LONGEST_PAUSE_SECONDS = 8.0  # between failed rounds: how late the relay sees Kafka is back
 BATCH = 100
 
 
@@ -32,13 +33,16 @@ class Relay:
 
     async def run(self) -> None:
         """Rounds until cancelled; a failed round (Kafka or MongoDB down) is tried again."""
+        pause = ROUND_SECONDS
         try:
             while True:
                 try:
                     await self.relay_round()
+                    pause = ROUND_SECONDS
                 except Exception as error:  # the next round tries again; events stay stored
                     log.warning("outbox relay round failed", error=repr(error))
-                await asyncio.sleep(ROUND_SECONDS)
+                    pause = min(2 * pause, LONGEST_PAUSE_SECONDS)  # a long outage logs little
+                await asyncio.sleep(pause)
         finally:  # another replica takes over now rather than when the lease expires
             with contextlib.suppress(Exception):
                 await self._lease.release()
