@@ -13,6 +13,7 @@ from pymongo.errors import PyMongoError
 from twilio.request_validator import RequestValidator
 
 from services.ingest import outbox, receipts, webhooks, woocommerce
+from services.ingest.delivery import Deliverer
 from services.ingest.deps import IngestContext, try_again_later
 from services.ingest.metrics import WEBHOOK_REJECTIONS, WEBHOOKS
 from services.ingest.outbox import Outbox
@@ -74,12 +75,13 @@ def create_app(settings: Settings) -> FastAPI:
             ) as runtime,
         ):
             stored = Outbox(runtime.db)
+            deliverer = Deliverer(kafka.broker, stored, settings.ingest.publish_timeout_seconds)
             app.state.ingest = IngestContext(
                 settings=settings,
                 broker=kafka.broker,
                 stores=StoreDirectory(runtime.db),
                 receipts=WebhookReceipts(runtime.db, _receipt_ttl(settings)),
-                outbox=stored,
+                deliverer=deliverer,
                 twilio_validator=RequestValidator(settings.twilio.auth_token.get_secret_value()),
                 secrets=secret_box(settings),
                 snapshots=WooCommerceSnapshots(runtime.db),
@@ -92,6 +94,7 @@ def create_app(settings: Settings) -> FastAPI:
             try:
                 yield
             finally:
+                deliverer.close()
                 relay.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await relay

@@ -9,12 +9,10 @@ from faststream.kafka import KafkaBroker
 from twilio.request_validator import RequestValidator
 
 from services.ingest import twilio_forms
-from services.ingest.delivery import Delivery, deliver
+from services.ingest.delivery import Deliverer
 from services.ingest.metrics import WEBHOOK_REJECTIONS, WEBHOOKS
-from services.ingest.outbox import Outbox
 from services.ingest.receipts import WebhookReceipts
 from services.ingest.snapshots import WooCommerceSnapshots
-from shared.events import Event
 from shared.routes import public_url
 from shared.secrets import SecretBox
 from shared.settings import Settings
@@ -28,15 +26,10 @@ class IngestContext:
     broker: KafkaBroker
     stores: StoreDirectory
     receipts: WebhookReceipts
-    outbox: Outbox
+    deliverer: Deliverer  # to Kafka within the publish timeout, else to the outbox
     twilio_validator: RequestValidator
     secrets: SecretBox
     snapshots: WooCommerceSnapshots
-
-    async def deliver(self, event: Event) -> Delivery:
-        """To Kafka within the publish timeout, else to the outbox (MongoDB errors propagate)."""
-        timeout = self.settings.ingest.publish_timeout_seconds
-        return await deliver(self.broker, self.outbox, event, timeout)
 
 
 def _context(request: Request) -> IngestContext:

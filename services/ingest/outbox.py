@@ -2,8 +2,12 @@
 
 Each stored event is the full event (its original `event_id`) with its topic and key, keyed by
 the event id, so storing one twice keeps one copy. The relay (services/ingest/relay.py)
-publishes them unchanged and deletes them.
+publishes them unchanged and deletes them, from `relay_after` on: at once when the webhook's own
+publish failed, after `ATTEMPT_GRACE` while that publish may still land (services/ingest/
+delivery.py settles it sooner).
 """
+
+from datetime import timedelta
 
 from pymongo import IndexModel
 
@@ -11,6 +15,9 @@ from shared.events import Event, decode_event, utcnow
 from shared.mongo import Database, Indexes, Retention
 
 INGEST_OUTBOX = "ingest_outbox"
+# How long a copy waits for its webhook's own publish, which may land when Kafka is back; its
+# process settles it as soon as it knows (a dead process never does).
+ATTEMPT_GRACE = timedelta(seconds=60)
 
 
 def indexes(retention: Retention) -> Indexes:
@@ -21,19 +28,29 @@ class Outbox:
     def __init__(self, db: Database) -> None:
         self._collection = db[INGEST_OUTBOX]
 
-    async def store(self, event: Event) -> None:
+    async def store(self, event: Event, attempt_running: bool) -> None:
+        now = utcnow()
         stored = {
             "topic": event.topic,
             "key": event.key(),
             "event": event.model_dump_json(),
-            "stored_at": utcnow(),
+            "stored_at": now,
+            "relay_after": now + ATTEMPT_GRACE if attempt_running else now,
         }
         await self._collection.update_one(
             {"_id": event.event_id}, {"$setOnInsert": stored}, upsert=True
         )
 
+    async def hand_to_relay(self, event: Event) -> None:
+        """The webhook's own publish failed for good: relay the copy now."""
+        await self._collection.update_one(
+            {"_id": event.event_id}, {"$set": {"relay_after": utcnow()}}
+        )
+
     async def oldest(self, limit: int) -> list[Event]:
-        stored = self._collection.find().sort("stored_at", 1).limit(limit)
+        """The oldest events the relay may publish now."""
+        due = self._collection.find({"relay_after": {"$lte": utcnow()}})
+        stored = due.sort("stored_at", 1).limit(limit)
         return [decode_event(document["topic"], document["event"]) async for document in stored]
 
     async def remove(self, event: Event) -> None:

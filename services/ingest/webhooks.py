@@ -57,7 +57,7 @@ async def on_whatsapp_message(form: SignedInboundForm, context: Context) -> Resp
         WEBHOOKS.labels(MESSAGE_ENDPOINT, "in_progress").inc()
         return try_again_later("another copy of this message is being accepted")
     try:
-        await context.deliver(twilio_forms.message_received(inbound, store))
+        await context.deliverer.deliver(twilio_forms.message_received(inbound, store))
     except BaseException:
         with contextlib.suppress(PyMongoError):  # else the claim expires
             await context.receipts.release(inbound.message_sid)
@@ -75,6 +75,6 @@ async def on_status_callback(form: SignedStatusForm, context: Context) -> Respon
     except ValidationError as error:
         raise reject(STATUS_ENDPOINT, 400, "malformed", twilio_forms.explain(error)) from error
     store = await _store_for(context, STATUS_ENDPOINT, status.from_number)
-    await context.deliver(twilio_forms.delivery_status_changed(status, store))
+    await context.deliverer.deliver(twilio_forms.delivery_status_changed(status, store))
     WEBHOOKS.labels(STATUS_ENDPOINT, "accepted").inc()
     return Response(status_code=204)

@@ -73,7 +73,7 @@ async def on_woocommerce_webhook(store_id: str, request: Request, context: Conte
         return _answer("duplicate")
     event = changed_event(store.id, topic, snapshot, claim.held_modified_at)
     try:
-        await context.deliver(event)
+        await context.deliverer.deliver(event)
     except BaseException:
         await context.snapshots.release(claim)  # WooCommerce will not retry: keep it claimable
         raise

@@ -20,7 +20,7 @@ from prometheus_client import REGISTRY
 
 from balas.simulate import inbound_message_form, twilio_signature
 from services.ingest.app import create_app as create_ingest_app
-from services.ingest.outbox import INGEST_OUTBOX
+from services.ingest.outbox import INGEST_OUTBOX, Outbox
 from services.ingest.receipts import WEBHOOK_RECEIPTS
 from shared import routes, topics
 from shared.events import event_id_for, utcnow
@@ -31,6 +31,7 @@ from shared.stores.directory import Store, WooCommerceConnection, save_store
 from tests.standins.server import LoopbackServer
 from tests.standins.stalling_proxy import StallingProxy
 from tests.standins.woocommerce_data import body_of, delivery_headers, order
+from tests.support import events
 from tests.support.kafka import read_topic
 from tests.support.servers import Infra
 from tests.support.stalling_servers import kafka_behind_proxy, mongodb_behind_proxy, proxied_uri
@@ -77,6 +78,14 @@ def settings(
 
 @pytest.fixture
 def ingest(settings: Settings) -> Iterator[str]:
+    server = LoopbackServer(create_ingest_app(settings)).start()
+    yield server.url
+    server.stop()
+
+
+@pytest.fixture
+def second_ingest(settings: Settings) -> Iterator[str]:
+    """Another replica on the same Kafka and MongoDB, with a relay of its own."""
     server = LoopbackServer(create_ingest_app(settings)).start()
     yield server.url
     server.stop()
@@ -144,12 +153,12 @@ async def test_twenty_copies_of_one_message_at_once_are_published_once(
     assert await published(settings, topics.WHATSAPP_INBOUND, event_id) == 1
 
 
-async def test_a_message_kafka_does_not_take_is_stored_and_relayed_once_kafka_answers(
+async def test_a_message_kafka_does_not_take_is_stored_and_published_once_kafka_answers(
     ingest: str, woo_store: Store, settings: Settings, db: Database, kafka_proxy: StallingProxy
 ) -> None:
     sid = message_sid()
     event_id = event_id_for("whatsapp.inbound", sid)
-    stored_before, relayed_before = outbox_counts()
+    stored_before, _ = outbox_counts()
     kafka_proxy.stall()
 
     answer = await post_message(ingest, woo_store, sid)
@@ -159,17 +168,34 @@ async def test_a_message_kafka_does_not_take_is_stored_and_relayed_once_kafka_an
     assert stored is not None
     assert stored["topic"] == topics.WHATSAPP_INBOUND
     assert json.loads(stored["event"])["message_sid"] == sid
+    assert outbox_counts()[0] == stored_before + 1
     async with httpx.AsyncClient(base_url=ingest, timeout=TWILIO_GIVES_UP_SECONDS) as http:
         assert (await http.get("/readyz")).status_code == 200  # still takes webhooks
 
     kafka_proxy.resume()
 
+    # The webhook's own publish lands, or fails and the relay publishes the copy: once.
     await eventually(lambda: relayed(db, event_id))
     assert await published(settings, topics.WHATSAPP_INBOUND, event_id) == 1
-    assert outbox_counts() == (stored_before + 1, relayed_before + 1)
     duplicate = await post_message(ingest, woo_store, sid)  # Twilio's retry, after all
     assert duplicate.status_code == 200
     assert await published(settings, topics.WHATSAPP_INBOUND, event_id) == 1
+
+
+async def test_the_relay_publishes_a_stored_event_unchanged_with_its_id(
+    ingest: str, settings: Settings, db: Database
+) -> None:
+    event = events.received(store_id=f"store-{uuid.uuid4().hex[:8]}")
+    _, relayed_before = outbox_counts()
+
+    await Outbox(db).store(event, attempt_running=False)  # left by a replica that died
+
+    await eventually(lambda: relayed(db, event.event_id))
+    assert settings.kafka.bootstrap_servers
+    values = await read_topic(settings.kafka.bootstrap_servers, event.topic)
+    copies = [value for value in values if json.loads(value)["event_id"] == event.event_id]
+    assert copies == [event.model_dump_json().encode()]
+    assert outbox_counts()[1] == relayed_before + 1
 
 
 def outbox_counts() -> tuple[float, float]:
@@ -285,3 +311,34 @@ async def test_a_message_neither_kafka_nor_the_outbox_took_can_be_retried(
     assert retried.status_code == 200
     event_id = event_id_for("whatsapp.inbound", sid)
     assert await published(settings, topics.WHATSAPP_INBOUND, event_id) == 1
+
+
+async def test_with_two_replicas_each_stored_event_is_relayed_once(
+    ingest: str,
+    second_ingest: str,
+    woo_store: Store,
+    settings: Settings,
+    db: Database,
+    kafka_proxy: StallingProxy,
+) -> None:
+    sids = [message_sid() for _ in range(6)]
+    kafka_proxy.stall()
+
+    answers = await asyncio.gather(
+        *(
+            post_message((ingest, second_ingest)[n % 2], woo_store, sid)
+            for n, sid in enumerate(sids)
+        )
+    )
+
+    assert [answer.status_code for answer in answers] == [200] * len(sids)
+    assert await db[INGEST_OUTBOX].count_documents({}) == len(sids)
+    kafka_proxy.resume()
+    await eventually(lambda: outbox_empty(db))
+    for sid in sids:
+        event_id = event_id_for("whatsapp.inbound", sid)
+        assert await published(settings, topics.WHATSAPP_INBOUND, event_id) == 1
+
+
+async def outbox_empty(db: Database) -> bool:
+    return await db[INGEST_OUTBOX].count_documents({}) == 0

@@ -62,9 +62,12 @@ class StallingProxy:
                     continue
                 if held:  # the stall is over: this connection "died" with the server
                     return
-                readable, _, _ = select.select(list(peers), [], [], 0.1)
+                readable, _, _ = select.select(list(peers), [], [], 0.05)
                 for source in readable:
                     data = source.recv(65536)
                     if not data:
                         return
+                    if self._stalled.is_set():  # read after the stall began: never delivered
+                        held = True
+                        break
                     peers[source].sendall(data)
