@@ -1,12 +1,14 @@
 """Customer hashes in MongoDB are keyed, and the migration (`balas kpi rehash`) turns the unkeyed
 ones older versions stored into keyed ones without changing a figure."""
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from services.kpi_aggregator.handlers import on_events
 from services.kpi_aggregator.rehash import rehash, rehash_once, unkeyed_hash
+from shared import mongo
 from shared.conversations.collections import CONVERSATIONS
 from shared.events import ConversationClosed, MessageReceived
 from shared.kpis import keys
@@ -20,6 +22,7 @@ from shared.kpis.collections import (
     KPI_ORDERS,
 )
 from shared.mongo import Database, Document
+from shared.settings import Settings
 
 BUDI = "+6281100000001"  # still holds a conversation: rehashed from his number
 GONE = "+6281100000002"  # held nowhere any more: rekeyed as he was
@@ -95,6 +98,19 @@ async def store_as_an_older_version_did(db: Database, store_id: str) -> None:
     )
 
 
+def on_database(settings: Settings, work: Callable[[Database], Awaitable[object]]) -> None:
+    """Run `work` on the test's database from a test that is not async (a CLI test)."""
+
+    async def run() -> None:
+        client = mongo.connect(settings.mongodb.uri or "")
+        try:
+            await work(client[settings.mongodb.database])
+        finally:
+            await client.close()
+
+    asyncio.run(run())
+
+
 async def test_aggregation_stores_keyed_hashes_only(
     db: Database,
     store_id: str,
@@ -154,3 +170,23 @@ async def test_the_aggregator_migrates_once_and_remembers_it(db: Database, store
     assert first.documents > 0
     assert second is None
     assert unkeyed_hash(BUDI) not in str(await everything(db, store_id))
+
+
+def test_the_rehash_command_reports_what_it_did_and_nothing_the_second_time(
+    settings: Settings,
+) -> None:
+    from typer.testing import CliRunner
+
+    from balas.cli import app
+
+    on_database(settings, lambda db: store_as_an_older_version_did(db, "store-cli"))
+    env, runner = {**settings.as_environment(), "COLUMNS": "200"}, CliRunner()
+
+    first = runner.invoke(app, ["kpi", "rehash"], env=env)
+    second = runner.invoke(app, ["kpi", "rehash"], env=env)
+
+    assert first.exit_code == 0, first.output
+    assert "1 customers rehashed from their numbers, 1 whose number" in first.output
+    assert second.exit_code == 0, second.output
+    assert "rewrote 0 documents" in second.output
+    on_database(settings, lambda db: db.client.drop_database(db.name))
