@@ -1,12 +1,14 @@
 """Readers of a topic (KPI rebuild, replay, the dead-letter list) read until its log is drained,
-whatever end offset the broker reports: after batches of 1, 5 and 3 records on one partition the
-embedded broker holds offsets 0-8 and reports the end as 7."""
+whatever end offset the broker reports, and the lag gauge counts what lies past it: after batches
+of 1, 5 and 3 records on one partition the embedded broker holds offsets 0-8 and reports 7."""
 
+import asyncio
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
+from prometheus_client import REGISTRY
 
 from balas import dead_letters
 from balas.replay import replay
@@ -109,3 +111,30 @@ async def test_the_dead_letter_list_shows_every_letter_of_the_partitions_last_ba
     listed = await dead_letters.list_letters(settings, db, topics.WHATSAPP_INBOUND)
 
     assert [s.letter for s in listed if store_id in s.letter.payload] == letters
+
+
+async def test_the_lag_gauge_counts_every_record_after_the_one_a_handler_holds(
+    consumers: Any,
+    new_group_id: Callable[[], str],
+    store_id: str,
+    make_received: MakeReceived,
+    publish_burst: PublishBurst,
+) -> None:
+    messages = nine_messages(make_received)
+    release = asyncio.Event()
+
+    async def holding_the_first(event: MessageReceived) -> None:
+        if event.event_id == messages[0].event_id:
+            await release.wait()
+
+    group = new_group_id()
+    await consumers.keyed(group, {topics.WHATSAPP_INBOUND: holding_the_first})
+    await publish_burst(topics.WHATSAPP_INBOUND, as_records(messages))
+    labels = {"group": group, "topic": topics.WHATSAPP_INBOUND, "partition": "0"}
+
+    def lag_is(records: int) -> bool:
+        return REGISTRY.get_sample_value("balas_consumer_lag", labels) == records
+
+    await wait_until(lambda: lag_is(9), "a lag of the nine records from the held one on")
+    release.set()
+    await wait_until(lambda: lag_is(0), "no lag once the held record is done")
