@@ -127,7 +127,7 @@ class IngestSettings(Section):
     model_config = prefixed("INGEST_")
 
     host: str = Field("127.0.0.1", description="Interface ingest listens on.")
-    port: int = Field(8080, description="Port of ingest (webhooks, /metrics).")
+    port: int = Field(8080, description="Port of ingest (webhooks, /healthz, /readyz).")
     public_base_url: str = Field(
         "http://localhost:8080",
         validation_alias="PUBLIC_BASE_URL",
@@ -136,11 +136,17 @@ class IngestSettings(Section):
 
 
 class MetricsSettings(Section):
-    """Where the workers serve /metrics, /healthz and /readyz (the kpi_aggregator its API too)."""
+    """Where the services serve /metrics (internal ports only): the workers with /healthz and
+    /readyz (the kpi_aggregator its API too), ingest on a port of its own."""
 
     model_config = prefixed("METRICS_")
 
-    host: str = Field("127.0.0.1", description="Interface of workers' /metrics.")
+    host: str = Field("127.0.0.1", description="Interface of the services' /metrics.")
+    ingest_port: int = Field(
+        9104,
+        validation_alias="INGEST_METRICS_PORT",
+        description="Port of ingest's /metrics (internal; never ingest's public port).",
+    )
     responder_port: int = Field(
         9101,
         validation_alias="RESPONDER_METRICS_PORT",
@@ -166,7 +172,8 @@ class ConsoleSettings(Section):
     admin_api_token: SecretStr = Field(
         SecretStr(DEV_ADMIN_API_TOKEN),
         validation_alias="ADMIN_API_TOKEN",
-        description="Bearer token of the console's admin API (development placeholder).",
+        description="Bearer token of the console's admin API and the kpi_aggregator's KPI API "
+        "(development placeholder).",
     )
     public_url: str = Field(
         "http://localhost:8090",

@@ -171,6 +171,7 @@ EVERY_VARIABLE: dict[str, tuple[str, str, object]] = {
     "INGEST_PORT": ("18080", "ingest.port", 18080),
     "PUBLIC_BASE_URL": ("https://balas.example", "ingest.public_base_url", "https://balas.example"),
     "METRICS_HOST": ("0.0.0.0", "metrics.host", "0.0.0.0"),
+    "INGEST_METRICS_PORT": ("19104", "metrics.ingest_port", 19104),
     "RESPONDER_METRICS_PORT": ("19101", "metrics.responder_port", 19101),
     "ENRICHER_METRICS_PORT": ("19102", "metrics.enricher_port", 19102),
     "KPI_AGGREGATOR_METRICS_PORT": ("19103", "metrics.kpi_aggregator_port", 19103),
