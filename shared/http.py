@@ -77,8 +77,14 @@ class _Server(uvicorn.Server):
 
 
 async def serve_until(app: FastAPI, host: str, port: int, stop: asyncio.Event) -> None:
-    """Serve an ASGI app in this event loop until `stop` is set, then shut down gracefully."""
-    server = _Server(uvicorn.Config(app, host=host, port=port, log_config=None, lifespan="on"))
+    """Serve an ASGI app in this event loop until `stop` is set, then shut down gracefully.
+
+    uvicorn's own trust of X-Forwarded-For from loopback stays off: an app that sits behind a
+    proxy names its proxies itself (the console's CONSOLE_TRUSTED_PROXIES)."""
+    config = uvicorn.Config(
+        app, host=host, port=port, log_config=None, lifespan="on", proxy_headers=False
+    )
+    server = _Server(config)
     running = asyncio.create_task(server.serve())
     stopped = asyncio.create_task(stop.wait())
     await asyncio.wait([running, stopped], return_when=asyncio.FIRST_COMPLETED)
