@@ -17,7 +17,9 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    IPvAnyNetwork,
     SecretStr,
+    field_validator,
     model_validator,
 )
 from pydantic_settings import (
@@ -185,14 +187,37 @@ class ConsoleSettings(Section):
     session_max_hours: int = Field(
         24, ge=1, description="A console session ends this long after login, used or not."
     )
-    login_attempts: int = Field(
-        5, ge=1, description="Failed logins per e-mail per window (per address: 4 times as many)."
+    login_free_failures: int = Field(
+        5,
+        ge=1,
+        description="Failed logins per e-mail, and per e-mail from one address, before the login "
+        "brake's delays begin (per address: 4 times as many).",
     )
-    login_window_minutes: int = Field(
+    login_max_delay_minutes: int = Field(
         15,
         ge=1,
-        description="The window of CONSOLE_LOGIN_ATTEMPTS; refused logins wait for its end.",
+        description="Longest delay the login brake asks of one address, for its logins to one "
+        "e-mail or to all.",
     )
+    login_account_max_delay_seconds: int = Field(
+        60,
+        ge=1,
+        le=300,
+        description="Longest delay of one e-mail's logins from every address: short, so that "
+        "nobody can keep the account's owner out by failing logins.",
+    )
+    trusted_proxies: tuple[IPvAnyNetwork, ...] = Field(
+        (),
+        description="Reverse proxies (addresses or CIDR networks, comma-separated) whose "
+        "X-Forwarded-For and X-Forwarded-Proto the console believes; none by default.",
+    )
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(item.strip() for item in value.split(",") if item.strip())
+        return value
 
 
 # -- outside services: the LLM, Twilio, WooCommerce --------------------------------------------
@@ -414,6 +439,8 @@ class Settings(BaseSettings):
             value = getattr(getattr(self, section) if section else self, name)
             if isinstance(value, SecretStr):
                 value = value.get_secret_value()
+            if isinstance(value, tuple):  # lists are read back comma-separated
+                value = ",".join(str(item) for item in value)
             if value is not None:
                 env[variable] = str(value)
         return env
