@@ -45,6 +45,7 @@ def system(
     ingest_port = free_port()
     settings = infra.settings(
         ingest={"public_base_url": f"http://127.0.0.1:{ingest_port}"},
+        metrics={"ingest_port": free_port()},  # free: other runs may share this host
         llm={
             "api_key": "sk-test",
             "base_url": openai_api.base_url,
