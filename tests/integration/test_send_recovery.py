@@ -7,6 +7,7 @@ do in real life, so an earlier reply to the same customer always has the text of
 
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
@@ -178,3 +179,24 @@ async def test_the_sids_of_replies_surveys_and_thanks_are_all_owned(db: Database
     owned = await owned_sids(db, [reply, survey, thanks, stranger])
 
     assert owned == {reply, survey, thanks}
+
+
+async def test_twilios_listing_is_read_page_by_page_down_to_the_messages_before_the_intent(
+    deps: ResponderDeps, store: Store, twilio_api: TwilioStandIn
+) -> None:
+    assert deps.twilio is not None
+    twilio = await deps.twilio.for_store(store.id)
+    assert twilio is not None
+    customer = new_customer()
+    recipient = {"to": customer, "sender": store.whatsapp_number, "status_callback": ""}
+    past = await twilio.send(**recipient, body="Kemarin")
+    twilio_api.backdate(past, timedelta(hours=1))
+    recent = [await twilio.send(**recipient, body=f"Pesan {n}") for n in range(3)]
+    twilio_api.queued_seconds = 60
+    queued = await twilio.send(**recipient, body="Pesan 3")
+
+    listed = await twilio.listed_since(
+        to=customer, sender=store.whatsapp_number, since=datetime.now(UTC) - timedelta(minutes=1)
+    )
+
+    assert [message.sid for message in listed] == [queued, *reversed(recent)]

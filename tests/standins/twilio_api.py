@@ -92,6 +92,14 @@ class TwilioStandIn:
         with self._lock:
             return [m for m in self.messages if m["to"] == f"whatsapp:{number}"]
 
+    def backdate(self, sid: str, by: timedelta) -> None:
+        """As if Twilio had created and sent the message `by` earlier: a conversation's past."""
+        with self._lock:
+            message = next(m for m in self.messages if m["sid"] == sid)
+            for moment in ("_created_at", "_sent_at", "_listed_at"):
+                message[moment] -= by
+            message["date_created"] = format_datetime(message["_created_at"])
+
     def add_account(self, account_sid: str, auth_token: str) -> None:
         with self._lock:
             self.other_accounts[account_sid] = auth_token
