@@ -18,13 +18,15 @@ from twilio.base.exceptions import TwilioRestException
 from balas.simulate import inbound_message_form
 from services.ingest.twilio_forms import message_received, parse_inbound
 from services.responder.adapters.twilio_sender import TwilioSenders
+from services.responder.agent_commands import on_agent_command
+from services.responder.agent_desk import AgentDesk
 from services.responder.deps import ResponderDeps
 from services.responder.handlers import on_message_received as respond
 from services.responder.repository import ConversationLog, Reply, ReplyState
 from services.responder.send_recovery import owned_sids
 from shared.answering.answerer import build_answerer
 from shared.conversations.collections import CSAT_SURVEYS, MESSAGES
-from shared.events import MessageReceived
+from shared.events import AgentCommandIssued, MessageReceived, agent_command_event_id
 from shared.mongo import Database
 from shared.secrets import secret_box
 from shared.settings import Settings
@@ -37,9 +39,10 @@ from tests.support.events import new_customer
 pytestmark = pytest.mark.slow
 
 TOKEN = "send-recovery-twilio-token"
+TEMPLATE = "HX" + "cd" * 16
 CANNED = "Baik, pesanan Anda kami cek dulu ya."
-LISTING_DELAY_SECONDS = 1.0  # how late the stand-in lists a message, when asked to
-LOOKS, PAUSE_SECONDS = 8, 0.5  # the responder looks for 3.5 s at least: longer than that delay
+LISTING_DELAY_SECONDS = 2.0  # how late the stand-in lists a message, when asked to
+LOOKS, PAUSE_SECONDS = 11, 0.5  # the responder looks for 5 s at least: longer than that delay
 
 
 @pytest.fixture
@@ -167,6 +170,48 @@ async def test_a_send_that_never_reached_twilio_goes_out_once_after_the_looks(
     assert [message["body"] for message in sent] == [CANNED, CANNED]
     assert reply.twilio_sid == sent[1]["sid"] != earlier.twilio_sid
     assert reply.send_attempts == 2
+
+
+async def test_an_interrupted_template_reply_never_takes_the_sid_of_a_survey_sent_before(
+    db: Database, deps: ResponderDeps, store: Store, twilio_api: TwilioStandIn
+) -> None:
+    assert deps.twilio is not None
+    twilio = await deps.twilio.for_store(store.id)
+    assert twilio is not None
+    customer = new_customer()
+    survey_sid = await twilio.send(
+        to=customer,
+        sender=store.whatsapp_number,
+        body="Bagaimana pelayanan kami?",
+        status_callback="",
+    )
+    await db[CSAT_SURVEYS].insert_one({"_id": f"csat:{uuid.uuid4().hex}", "twilio_sid": survey_sid})
+    # An agent's template (any text: Twilio renders it) goes out, but the connection drops, and
+    # Twilio lists the message only seconds later.
+    twilio_api.listing_delay_seconds = LISTING_DELAY_SECONDS
+    twilio_api.drop_after_accepting(1)
+    command_id = uuid.uuid4().hex
+    command = AgentCommandIssued(
+        event_id=agent_command_event_id(command_id),
+        occurred_at=datetime.now(UTC),
+        store_id=store.id,
+        conversation_id=f"{store.id}:{customer}",
+        command_id=command_id,
+        agent_id="agent-ayu",
+        command="reply",
+        template_sid=TEMPLATE,
+    )
+    desk = AgentDesk(db)
+    with pytest.raises(requests.RequestException):
+        await on_agent_command(command, deps, desk)
+
+    await on_agent_command(command, deps, desk)  # the command redelivered
+
+    reply = await desk.find_reply(command_id)
+    assert reply is not None
+    sent = twilio_api.sent_to(customer)
+    assert [message["content_sid"] for message in sent] == [None, TEMPLATE]
+    assert reply.twilio_sid == sent[1]["sid"] != survey_sid
 
 
 async def test_the_sids_of_replies_surveys_and_thanks_are_all_owned(db: Database) -> None:

@@ -302,7 +302,8 @@ class TwilioStandIn:
         """The message as accepted; what a listing shows of it depends on the time
         (`_as_listed`)."""
         arrived = time.perf_counter()
-        now = datetime.now(UTC).replace(microsecond=0)
+        moment = datetime.now(UTC)  # exact, for the delays; Twilio shows whole seconds
+        now = moment.replace(microsecond=0)
         sid = "SM" + uuid.uuid4().hex
         message = {
             "sid": sid,
@@ -319,8 +320,8 @@ class TwilioStandIn:
             "date_created": format_datetime(now),
             "uri": f"/2010-04-01/Accounts/{account}/Messages/{sid}.json",
             "_created_at": now,
-            "_sent_at": now + timedelta(seconds=self.queued_seconds),
-            "_listed_at": now + timedelta(seconds=self.listing_delay_seconds),
+            "_sent_at": moment + timedelta(seconds=self.queued_seconds),
+            "_listed_at": moment + timedelta(seconds=self.listing_delay_seconds),
             "_arrived": arrived,
         }
         with self._lock:
