@@ -278,6 +278,24 @@ class TwilioSettings(Section):
         None, description="Override of Twilio's REST API URL (stand-ins, proxies)."
     )
     timeout_seconds: float = Field(10.0, description="Timeout of one Twilio call.")
+    recovery_listings: int = Field(
+        4,
+        ge=1,
+        description="Looks at Twilio's listing for a send whose outcome is unknown (the attempt "
+        "failed or was interrupted) before it is taken as never sent and sent again.",
+    )
+    recovery_pause_seconds: float = Field(
+        5.0,
+        ge=0,
+        description="Pause between those looks: Twilio may list a message seconds after "
+        "accepting it.",
+    )
+    recovery_clock_skew_seconds: float = Field(
+        30.0,
+        ge=0,
+        description="Those looks match messages Twilio created since the send intent was "
+        "recorded, less this margin for clock skew.",
+    )
 
 
 class WooCommerceSettings(Section):
