@@ -1,4 +1,5 @@
-"""`balas kpi`: the KPI figures as the dashboard reads them, insights, forecast, rebuild, facts."""
+"""`balas kpi`: the KPI figures as the dashboard reads them, insights, forecast, rebuild, rehash,
+facts."""
 
 import sys
 from collections.abc import Callable
@@ -227,6 +228,25 @@ def kpi_rebuild(
         f"rebuilt store {escape(store)} {first_day}..{last_day}: {result.hours} hour and "
         f"{result.days} day buckets from {result.events_counted} events "
         f"({result.events_read} records read)"
+    )
+
+
+@kpi_app.command("rehash")
+def kpi_rehash() -> None:
+    """Replace unkeyed customer hashes stored by older versions with keyed ones (idempotent;
+    the aggregator also does it once when it starts)."""
+    from services.kpi_aggregator.rehash import rehash
+
+    with Progress(console=console) as progress:
+        task = progress.add_task("rehashing customers", total=None)
+
+        def advance(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        result = with_db(lambda db: rehash(db, progress=advance))
+    console.print(
+        f"rewrote {result.documents} documents: {result.by_number} customers rehashed from "
+        f"their numbers, {result.unmapped} whose number is no longer held rekeyed as they were"
     )
 
 

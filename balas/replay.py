@@ -122,6 +122,6 @@ async def _copy(
                 await asyncio.gather(*pending)
                 pending = []
             scanned += len(batch)
-            progress(scanned, scan.total)
+            progress(scanned, max(scan.total, scanned))  # the log may hold more than reported
         await asyncio.gather(*pending)  # every copy acknowledged before we report success
     return scanned, copied

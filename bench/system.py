@@ -14,6 +14,7 @@ from shared.settings import (
     KafkaSettings,
     LlmSettings,
     LogSettings,
+    MetricsSettings,
     MongoSettings,
     Settings,
     TwilioSettings,
@@ -69,6 +70,7 @@ def bench_settings(
         ),
         mongodb=MongoSettings(uri=mongodb_uri, database=database),
         ingest=IngestSettings(public_base_url=f"http://127.0.0.1:{ingest_port}", port=ingest_port),
+        metrics=MetricsSettings(ingest_port=free_port()),
         llm=LlmSettings(
             api_key=SecretStr("sk-bench"),
             base_url=standins.openai.base_url,
@@ -101,7 +103,9 @@ class BenchServices(ServiceProcesses):
         return f"http://127.0.0.1:{self.settings.ingest.port}"
 
     def metrics_url(self, service: str) -> str:
-        return f"http://127.0.0.1:{self.ports[service]}/metrics"
+        # ingest's /metrics has a port of its own (its own port is public)
+        port = self.settings.metrics.ingest_port if service == "ingest" else self.ports[service]
+        return f"http://127.0.0.1:{port}/metrics"
 
     def pids(self) -> dict[str, int]:
         return {service: process.pid for service, process in self.processes.items()}

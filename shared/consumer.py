@@ -34,7 +34,7 @@ from faststream.kafka import KafkaBroker
 
 from shared import kafka, metrics, topics
 from shared.events import EVENT_TYPES, DeadLetter, Event, decode_event
-from shared.offsets import PartitionProgress
+from shared.offsets import PartitionProgress, lag
 
 log = structlog.get_logger(__name__)
 
@@ -158,6 +158,8 @@ class _ConsumerBase:
             taken: list[tuple[TopicPartition, PartitionProgress, Record]] = []
             for tp, records in batches.items():
                 progress = self._progress.setdefault(tp, PartitionProgress())
+                if records:
+                    progress.fetched(records[-1].offset)
                 for record in records:
                     if taken and self._slots.locked():  # start what has a slot before waiting
                         await self._accept(taken)
@@ -306,11 +308,11 @@ class _ConsumerBase:
 
     def _gauge_lag(self) -> None:
         for tp, committed in self._committed.items():
-            highwater = self._consumer.highwater(tp)
-            if highwater is not None:
-                metrics.CONSUMER_LAG.labels(self.group_id, tp.topic, str(tp.partition)).set(
-                    max(0, highwater - committed)
-                )
+            progress = self._progress.get(tp)
+            fetched_end = progress.fetched_end if progress else 0
+            metrics.CONSUMER_LAG.labels(self.group_id, tp.topic, str(tp.partition)).set(
+                lag(committed, self._consumer.highwater(tp), fetched_end)
+            )
 
     async def _partitions_revoked(self, revoked: set[TopicPartition]) -> None:
         for tp in revoked:

@@ -1,9 +1,12 @@
-"""The operations endpoints every service exposes: /healthz, /readyz and /metrics."""
+"""The operations endpoints every service exposes: /healthz, /readyz and /metrics.
+
+/metrics carries every store's figures: it is served only on internal ports (the workers'
+operations port, ingest's own metrics port), never on a port the internet reaches."""
 
 import asyncio
 import contextlib
 import signal
-from collections.abc import Awaitable, Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 
 import uvicorn
 from fastapi import APIRouter, FastAPI, Response
@@ -14,6 +17,14 @@ ReadinessCheck = Callable[[], Awaitable[object]]
 
 
 def ops_router(checks: Mapping[str, ReadinessCheck]) -> APIRouter:
+    """/healthz, /readyz and /metrics, for a service whose port is internal."""
+    router = health_router(checks)
+    router.include_router(metrics_router())
+    return router
+
+
+def health_router(checks: Mapping[str, ReadinessCheck]) -> APIRouter:
+    """/healthz and /readyz: what a load balancer or an orchestrator probes."""
     router = APIRouter(tags=["operations"])
 
     @router.get("/healthz")
@@ -29,11 +40,24 @@ def ops_router(checks: Mapping[str, ReadinessCheck]) -> APIRouter:
             status_code=200 if ready else 503,
         )
 
+    return router
+
+
+def metrics_router() -> APIRouter:
+    router = APIRouter(tags=["operations"])
+
     @router.get("/metrics")
     async def prometheus_metrics() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     return router
+
+
+def metrics_app() -> FastAPI:
+    """/metrics alone, for a service whose own port is public (ingest)."""
+    app = FastAPI(title="balas metrics", openapi_url=None, docs_url=None, redoc_url=None)
+    app.include_router(metrics_router())
+    return app
 
 
 async def _probe(check: ReadinessCheck) -> str:
@@ -53,8 +77,14 @@ class _Server(uvicorn.Server):
 
 
 async def serve_until(app: FastAPI, host: str, port: int, stop: asyncio.Event) -> None:
-    """Serve an ASGI app in this event loop until `stop` is set, then shut down gracefully."""
-    server = _Server(uvicorn.Config(app, host=host, port=port, log_config=None, lifespan="on"))
+    """Serve an ASGI app in this event loop until `stop` is set, then shut down gracefully.
+
+    uvicorn's own trust of X-Forwarded-For from loopback stays off: an app that sits behind a
+    proxy names its proxies itself (the console's CONSOLE_TRUSTED_PROXIES)."""
+    config = uvicorn.Config(
+        app, host=host, port=port, log_config=None, lifespan="on", proxy_headers=False
+    )
+    server = _Server(config)
     running = asyncio.create_task(server.serve())
     stopped = asyncio.create_task(stop.wait())
     await asyncio.wait([running, stopped], return_when=asyncio.FIRST_COMPLETED)
@@ -63,6 +93,21 @@ async def serve_until(app: FastAPI, host: str, port: int, stop: asyncio.Event) -
     await running
     if not server.started:
         raise RuntimeError(f"could not serve on {host}:{port}")
+
+
+async def serve_all_until(
+    listeners: Sequence[tuple[FastAPI, str, int]], stop: asyncio.Event
+) -> None:
+    """Serve each (app, host, port) until `stop` is set; when one ends or cannot start, the
+    others stop too, and its error is raised."""
+    serving = [
+        asyncio.create_task(serve_until(app, host, port, stop)) for app, host, port in listeners
+    ]
+    await asyncio.wait(serving, return_when=asyncio.FIRST_COMPLETED)
+    stop.set()
+    for outcome in await asyncio.gather(*serving, return_exceptions=True):
+        if isinstance(outcome, BaseException):
+            raise outcome
 
 
 def stop_on_signals() -> asyncio.Event:

@@ -1,8 +1,9 @@
 """Kafka wiring: the FastStream publisher every service uses, topic creation at start, and
-bounded reads of a topic (dead letters, replay, KPI rebuild)."""
+reads of a topic until its log is drained (dead letters, replay, KPI rebuild)."""
 
 import logging
-from collections.abc import AsyncIterator, Iterable
+import time
+from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,6 +23,7 @@ from shared.settings import Settings
 log = logging.getLogger(__name__)
 
 TOPIC_ALREADY_EXISTS = 36  # Kafka protocol error code
+DRAIN_POLL_MS = 200  # how long a reader's poll waits for records before looking again
 
 
 def bootstrap_servers(settings: Settings) -> str:
@@ -93,54 +95,63 @@ async def create_missing_topics(
 
 
 async def read_topic(bootstrap: str, topic: str) -> list[ConsumerRecord]:
-    """Every record in `topic` now, from the beginning, read without joining a consumer group."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
-    await consumer.start()
-    try:
-        await consumer.topics()  # fresh metadata, so new topics are seen
-        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or []]
-        if not partitions:
-            return []
-        consumer.assign(partitions)
-        await consumer.seek_to_beginning(*partitions)
-        end = await consumer.end_offsets(partitions)
-        records: list[ConsumerRecord] = []
-        while [tp for tp in partitions if await consumer.position(tp) < end[tp]]:
-            batches = await consumer.getmany(timeout_ms=500)
-            records += [record for batch in batches.values() for record in batch]
-        return records
-    finally:
-        await consumer.stop()
+    """Every record in `topic`, from the beginning until the log is drained, read without
+    joining a consumer group."""
+    async with scan_topic(bootstrap, topic) as scan:
+        return [record async for batch in scan.batches() for record in batch]
+
+
+async def drain(
+    consumer: AIOKafkaConsumer, reported_end: Mapping[TopicPartition, int]
+) -> AsyncIterator[list[ConsumerRecord]]:
+    """The records of the partitions of `reported_end`, from the consumer's positions until the
+    log is really drained, a fetch at a time. Every reader of a topic reads through here.
+
+    A reported end offset is only a lower bound: the embedded broker reports a partition's end
+    as its last batch's *first* offset + 1, hiding the rest of that batch. So a partition is done
+    once it is past its reported end and a poll brings nothing although the broker answered a
+    fetch after the position last moved: that answer was empty (records in it would have been
+    buffered, and this poll would have returned them)."""
+    open_ = set(reported_end)
+    moved_at = dict.fromkeys(open_, _now_ms())
+    while open_:
+        answered = {tp: consumer.last_poll_timestamp(tp) or 0 for tp in open_}
+        fetched = await consumer.getmany(*open_, timeout_ms=DRAIN_POLL_MS)
+        for tp, records in fetched.items():
+            if records:
+                moved_at[tp] = _now_ms()
+                yield records
+        for tp in list(open_):
+            quiet = not fetched.get(tp) and answered[tp] > moved_at[tp]
+            if quiet and await consumer.position(tp) >= reported_end[tp]:
+                open_.discard(tp)
+                consumer.pause(tp)
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)  # the clock of aiokafka's fetch answers (last_poll_timestamp)
 
 
 @dataclass
 class TopicScan:
-    """A read of one topic from `start` to the end offsets it had when the scan was opened,
-    without joining a consumer group. Records produced later are not part of the scan."""
+    """A read of one topic from `start` until the log is drained (see `drain`), without joining
+    a consumer group. Records produced while the scan runs may be part of it."""
 
     consumer: AIOKafkaConsumer
     start: dict[TopicPartition, int]
-    end: dict[TopicPartition, int]
+    end: dict[TopicPartition, int]  # as the broker reported them: the log holds at least these
 
     @property
     def total(self) -> int:
+        """How many records the reported end offsets promise: the scan reads at least these."""
         return sum(max(0, self.end[tp] - self.start[tp]) for tp in self.start)
 
     async def batches(self) -> AsyncIterator[list[ConsumerRecord]]:
         """The scan's records, a fetch at a time."""
-        open_ = {tp for tp in self.start if self.start[tp] < self.end[tp]}
-        for tp in open_:
-            self.consumer.seek(tp, self.start[tp])
-        while open_:
-            fetched = await self.consumer.getmany(*open_, timeout_ms=500)
-            for tp, records in fetched.items():
-                wanted = [record for record in records if record.offset < self.end[tp]]
-                if wanted:
-                    yield wanted
-            for tp in list(open_):
-                if await self.consumer.position(tp) >= self.end[tp]:
-                    open_.discard(tp)
-                    self.consumer.pause(tp)
+        for tp, offset in self.start.items():
+            self.consumer.seek(tp, offset)
+        async for records in drain(self.consumer, self.end):
+            yield records
 
 
 @asynccontextmanager
@@ -153,7 +164,11 @@ async def scan_topic(
     (the embedded broker answers timestamp -1) makes the scan start at the beginning: callers
     filter by time themselves, so the result is the same, only slower.
     """
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    # An empty fetch is answered after at most this wait: it bounds how long a drained
+    # partition takes to be seen as drained (the embedded broker holds a fetch for all of it).
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, enable_auto_commit=False, fetch_max_wait_ms=100
+    )
     await consumer.start()
     try:
         await consumer.topics()  # fresh metadata, so new topics are seen

@@ -1,4 +1,5 @@
-"""Which offset of a partition may be committed while records finish out of order."""
+"""Which offset of a partition may be committed while records finish out of order, and how
+far behind the log that is."""
 
 
 class PartitionProgress:
@@ -12,7 +13,11 @@ class PartitionProgress:
     def __init__(self) -> None:
         self._unfinished: set[int] = set()
         self._next_offset: int | None = None
+        self.fetched_end = 0  # one past the highest offset fetched: the log holds at least this
         self.revoked = False
+
+    def fetched(self, offset: int) -> None:
+        self.fetched_end = max(self.fetched_end, offset + 1)
 
     def started(self, offset: int) -> None:
         self._unfinished.add(offset)
@@ -30,3 +35,10 @@ class PartitionProgress:
         if self._unfinished:
             return min(self._unfinished)
         return self._next_offset
+
+
+def lag(committed: int, reported_end: int | None, fetched_end: int) -> int:
+    """Records of a partition not committed yet. A broker's reported end offset is only a lower
+    bound (the embedded broker hides the rest of a partition's last batch), so the highest
+    offset fetched counts when it lies beyond."""
+    return max(0, max(reported_end or 0, fetched_end) - committed)

@@ -17,7 +17,9 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    IPvAnyNetwork,
     SecretStr,
+    field_validator,
     model_validator,
 )
 from pydantic_settings import (
@@ -127,7 +129,7 @@ class IngestSettings(Section):
     model_config = prefixed("INGEST_")
 
     host: str = Field("127.0.0.1", description="Interface ingest listens on.")
-    port: int = Field(8080, description="Port of ingest (webhooks, /metrics).")
+    port: int = Field(8080, description="Port of ingest (webhooks, /healthz, /readyz).")
     public_base_url: str = Field(
         "http://localhost:8080",
         validation_alias="PUBLIC_BASE_URL",
@@ -156,11 +158,17 @@ class IngestSettings(Section):
 
 
 class MetricsSettings(Section):
-    """Where the workers serve /metrics, /healthz and /readyz (the kpi_aggregator its API too)."""
+    """Where the services serve /metrics (internal ports only): the workers with /healthz and
+    /readyz (the kpi_aggregator its API too), ingest on a port of its own."""
 
     model_config = prefixed("METRICS_")
 
-    host: str = Field("127.0.0.1", description="Interface of workers' /metrics.")
+    host: str = Field("127.0.0.1", description="Interface of the services' /metrics.")
+    ingest_port: int = Field(
+        9104,
+        validation_alias="INGEST_METRICS_PORT",
+        description="Port of ingest's /metrics (internal; never ingest's public port).",
+    )
     responder_port: int = Field(
         9101,
         validation_alias="RESPONDER_METRICS_PORT",
@@ -186,7 +194,8 @@ class ConsoleSettings(Section):
     admin_api_token: SecretStr = Field(
         SecretStr(DEV_ADMIN_API_TOKEN),
         validation_alias="ADMIN_API_TOKEN",
-        description="Bearer token of the console's admin API (development placeholder).",
+        description="Bearer token of the console's admin API and the kpi_aggregator's KPI API "
+        "(development placeholder).",
     )
     public_url: str = Field(
         "http://localhost:8090",
@@ -198,14 +207,37 @@ class ConsoleSettings(Section):
     session_max_hours: int = Field(
         24, ge=1, description="A console session ends this long after login, used or not."
     )
-    login_attempts: int = Field(
-        5, ge=1, description="Failed logins per e-mail per window (per address: 4 times as many)."
+    login_free_failures: int = Field(
+        5,
+        ge=1,
+        description="Failed logins per e-mail, and per e-mail from one address, before the login "
+        "brake's delays begin (per address: 4 times as many).",
     )
-    login_window_minutes: int = Field(
+    login_max_delay_minutes: int = Field(
         15,
         ge=1,
-        description="The window of CONSOLE_LOGIN_ATTEMPTS; refused logins wait for its end.",
+        description="Longest delay the login brake asks of one address, for its logins to one "
+        "e-mail or to all.",
     )
+    login_account_max_delay_seconds: int = Field(
+        60,
+        ge=1,
+        le=300,
+        description="Longest delay of one e-mail's logins from every address: short, so that "
+        "nobody can keep the account's owner out by failing logins.",
+    )
+    trusted_proxies: tuple[IPvAnyNetwork, ...] = Field(
+        (),
+        description="Reverse proxies (addresses or CIDR networks, comma-separated) whose "
+        "X-Forwarded-For and X-Forwarded-Proto the console believes; none by default.",
+    )
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(item.strip() for item in value.split(",") if item.strip())
+        return value
 
 
 # -- outside services: the LLM, Twilio, WooCommerce --------------------------------------------
@@ -266,6 +298,24 @@ class TwilioSettings(Section):
         None, description="Override of Twilio's REST API URL (stand-ins, proxies)."
     )
     timeout_seconds: float = Field(10.0, description="Timeout of one Twilio call.")
+    recovery_listings: int = Field(
+        4,
+        ge=1,
+        description="Looks at Twilio's listing for a send whose outcome is unknown (the attempt "
+        "failed or was interrupted) before it is taken as never sent and sent again.",
+    )
+    recovery_pause_seconds: float = Field(
+        5.0,
+        ge=0,
+        description="Pause between those looks: Twilio may list a message seconds after "
+        "accepting it.",
+    )
+    recovery_clock_skew_seconds: float = Field(
+        30.0,
+        ge=0,
+        description="Those looks match messages Twilio created since the send intent was "
+        "recorded, less this margin for clock skew.",
+    )
 
 
 class WooCommerceSettings(Section):
@@ -427,6 +477,8 @@ class Settings(BaseSettings):
             value = getattr(getattr(self, section) if section else self, name)
             if isinstance(value, SecretStr):
                 value = value.get_secret_value()
+            if isinstance(value, tuple):  # lists are read back comma-separated
+                value = ",".join(str(item) for item in value)
             if value is not None:
                 env[variable] = str(value)
         return env

@@ -9,6 +9,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
 from faststream.kafka.fastapi import KafkaRouter
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from services.console import (
     bot_settings,
@@ -22,6 +23,7 @@ from services.console import (
     wordpress,
 )
 from services.console.auth import users_api
+from services.console.auth.brake import Clock, utc_now
 from services.console.auth.deps import LoginRequired, login_required
 from services.console.auth.headers import SecurityHeaders
 from services.console.auth.sessions import secure_cookies
@@ -57,7 +59,7 @@ def admin_api() -> APIRouter:
     return api
 
 
-def create_app(settings: Settings) -> FastAPI:
+def create_app(settings: Settings, clock: Clock = utc_now) -> FastAPI:
     # As in ingest: FastStream's integration owns the producer; no AsyncAPI page that publishes.
     kafka = KafkaRouter(**broker_options(settings, "console"), schema_url=None)
 
@@ -68,7 +70,11 @@ def create_app(settings: Settings) -> FastAPI:
             open_runtime(settings, kafka.broker, [collections.indexes]) as runtime,
         ):
             app.state.console = ConsoleContext(
-                settings=settings, broker=kafka.broker, db=runtime.db, secrets=secret_box(settings)
+                settings=settings,
+                broker=kafka.broker,
+                db=runtime.db,
+                secrets=secret_box(settings),
+                clock=clock,
             )
             app.include_router(ops_router(runtime.readiness_checks()))
             yield
@@ -102,6 +108,10 @@ def create_app(settings: Settings) -> FastAPI:
         carries_credentials=limits.carries_credentials,
     )
     app.add_middleware(SecurityHeaders, https=secure_cookies(settings))  # every response
+    # Outermost: every part sees the client's address and scheme as forwarded by a trusted proxy,
+    # and the peer's own from anyone else (uvicorn's own trust is off: shared/http.py).
+    trusted = [str(proxy) for proxy in settings.console.trusted_proxies]
+    app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=trusted)
     return app
 
 

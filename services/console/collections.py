@@ -7,7 +7,7 @@ from shared.mongo import Indexes, Retention
 
 CONSOLE_USERS = "console_users"  # console accounts: email (unique), argon2id hash, role, store_ids
 CONSOLE_SESSIONS = "console_sessions"  # `_id` = SHA-256 of the cookie's session id, expires_at
-CONSOLE_LOGIN_FAILURES = "console_login_failures"  # failed logins per e-mail/address and window
+CONSOLE_LOGIN_FAILURES = "console_login_failures"  # the login brake: failures and delay per key
 CONSOLE_READS = "console_reads"  # per user and conversation: read up to `read_at` (unread marks)
 REPLY_LIBRARY = "reply_library"  # per store: canned replies and approved WhatsApp templates
 

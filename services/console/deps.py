@@ -9,6 +9,7 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from faststream.kafka import KafkaBroker
 
+from services.console.auth.brake import Clock, utc_now
 from services.console.auth.csrf import carries_token
 from services.console.auth.signin import signed_in
 from services.console.auth.users import User
@@ -24,6 +25,7 @@ class ConsoleContext:
     broker: KafkaBroker
     db: Database
     secrets: SecretBox
+    clock: Clock = utc_now  # the login brake's; tests move time instead of sleeping
 
 
 def _context(request: Request) -> ConsoleContext:

@@ -20,7 +20,7 @@ from services.ingest.outbox import Outbox
 from services.ingest.receipts import WebhookReceipts
 from services.ingest.relay import Relay
 from services.ingest.snapshots import WooCommerceSnapshots
-from shared.http import ops_router, serve_until, stop_on_signals
+from shared.http import health_router, metrics_app, serve_all_until, stop_on_signals
 from shared.http_limits import BodyLimits, KiB, RouteLimit
 from shared.kafka import broker_options
 from shared.logging import configure_logging
@@ -89,7 +89,7 @@ def create_app(settings: Settings) -> FastAPI:
             # Ready while Kafka is down: webhooks are then accepted into the outbox, so a load
             # balancer must keep sending them here.
             checks = runtime.readiness_checks()
-            app.include_router(ops_router({"mongodb": checks["mongodb"]}))
+            app.include_router(health_router({"mongodb": checks["mongodb"]}))
             relay = asyncio.create_task(Relay(runtime.db, kafka.broker, stored).run())
             try:
                 yield
@@ -119,5 +119,15 @@ async def main(port: int | None = None) -> None:
     configure_logging(settings, "ingest")
     app = create_app(settings)
     port = port or settings.ingest.port
-    log.info("ingest listening", url=f"http://{settings.ingest.host}:{port}")
-    await serve_until(app, settings.ingest.host, port, stop_on_signals())
+    metrics = settings.metrics
+    log.info(
+        "ingest listening",
+        url=f"http://{settings.ingest.host}:{port}",
+        metrics=f"http://{metrics.host}:{metrics.ingest_port}/metrics",
+    )
+    # /metrics carries every store's figures: on an internal port, never the public one.
+    listeners = [
+        (app, settings.ingest.host, port),
+        (metrics_app(), metrics.host, metrics.ingest_port),
+    ]
+    await serve_all_until(listeners, stop_on_signals())

@@ -1,7 +1,7 @@
-"""Insights and forecast endpoints, served next to /metrics by the aggregator's worker app.
+"""Insights, forecast and fact endpoints, served next to /metrics by the aggregator's worker app.
 
-For the internal network only for now: there is no authentication; the admin console (a later
-issue) will put auth in front of them.
+They carry every store's figures (revenue included): each call needs the admin token
+(`Authorization: Bearer <ADMIN_API_TOKEN>`), while /healthz and /readyz stay open for probes.
 """
 
 from datetime import date
@@ -9,7 +9,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import Response
+from pydantic import SecretStr
 
+from shared.bearer import bearer_token_required
 from shared.kpis.facts import csv_text
 from shared.kpis.insight_wording import Language
 from shared.kpis.insights import Insights
@@ -25,8 +27,10 @@ from shared.mongo import Database
 from shared.runtime import Runtime
 
 
-def kpi_router(db: Database, writer: InsightsWriter) -> APIRouter:
-    router = APIRouter(prefix="/api/stores/{store_id}", tags=["kpis"])
+def kpi_router(db: Database, writer: InsightsWriter, token: SecretStr) -> APIRouter:
+    router = APIRouter(
+        prefix="/api/stores/{store_id}", tags=["kpis"], dependencies=[bearer_token_required(token)]
+    )
 
     @router.get("/insights")
     async def get_insights(
@@ -75,4 +79,5 @@ def kpi_router(db: Database, writer: InsightsWriter) -> APIRouter:
 
 
 def routes(runtime: Runtime) -> APIRouter:
-    return kpi_router(runtime.db, build_writer(runtime.settings))
+    settings = runtime.settings
+    return kpi_router(runtime.db, build_writer(settings), settings.console.admin_api_token)

@@ -6,8 +6,11 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 from functools import partial
 
+import structlog
+
 from services.kpi_aggregator.api import routes
 from services.kpi_aggregator.handlers import GROUP, on_events
+from services.kpi_aggregator.rehash import rehash_once
 from shared import topics
 from shared.consumer import BatchConsumer
 from shared.kpis.zones import StoreZones
@@ -23,9 +26,15 @@ TOPICS = (
     topics.CONVERSATIONS_CSAT,
 )
 
+log = structlog.get_logger(__name__)
+
 
 @asynccontextmanager
 async def consumers(runtime: Runtime) -> AsyncIterator[Sequence[Consumer]]:
+    # Before anything is counted: a customer must have one hash in old and new documents.
+    rehashed = await rehash_once(runtime.db)
+    if rehashed is not None:
+        log.info("customer hashes keyed", **vars(rehashed))
     handler = partial(
         on_events,
         db=runtime.db,

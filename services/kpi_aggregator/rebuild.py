@@ -251,7 +251,7 @@ async def read_store_events(
                     if event is not None and event.store_id == store_id:
                         found.setdefault(event.event_id, event)
                 done += len(batch)
-                progress(done, total)
+                progress(done, max(total, done))  # the log may hold more than reported
     return list(found.values()), done
 
 

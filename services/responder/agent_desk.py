@@ -154,11 +154,6 @@ class AgentDesk:
         )
         return None if answered else since
 
-    async def known_sids(self, sids: list[str]) -> set[str]:
-        """Which of these Twilio SIDs a stored message already carries."""
-        found = self._messages.find({"twilio_sid": {"$in": sids}}, {"twilio_sid": 1})
-        return {document["twilio_sid"] async for document in found}
-
 
 def _taken(card: Document, event: AgentCommandIssued) -> dict[str, Any]:
     if human_owns(card):

@@ -9,7 +9,6 @@ rating is sent once the same way, from fields of the same document. A rating nev
 LLM: `answer` takes the message before anything else does.
 """
 
-from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
@@ -19,6 +18,7 @@ from pymongo.errors import DuplicateKeyError
 from services.responder.adapters.twilio_sender import TwilioRefused
 from services.responder.deps import ResponderDeps
 from services.responder.metrics import CSAT_SURVEYS
+from services.responder.send_recovery import SendIntent, earlier_send
 from shared.conversations import csat
 from shared.conversations.collections import CSAT_SURVEYS as SURVEYS
 from shared.events import (
@@ -37,7 +37,6 @@ from shared.mongo import Database
 log = structlog.get_logger(__name__)
 
 Survey = dict[str, Any]
-RECONCILE_SLACK = timedelta(minutes=5)  # clock skew between us and Twilio, as for replies
 
 
 async def on_csat_event(event: Event, deps: ResponderDeps) -> None:
@@ -118,8 +117,9 @@ async def answer(event: MessageReceived, deps: ResponderDeps) -> bool:
         rated.survey["_id"],
         {"$set": {"rating": rating, "rated_at": event.occurred_at}},
     )
-    if survey.get("thanks_state") is None:
-        survey = await _update(deps, survey["_id"], {"$set": {"thanks_state": "sending"}})
+    if survey.get("thanks_state") is None:  # the thanks' send intent
+        intent = {"thanks_state": "sending", "thanks_created_at": utcnow()}
+        survey = await _update(deps, survey["_id"], {"$set": intent})
     if survey["thanks_state"] == "sending":
         sid, reason = await _send_once(survey, "thanks_", csat.thanks(survey["language"]), deps)
         state: dict[str, Any] = {"thanks_state": "sent", "thanks_sid": sid}
@@ -141,7 +141,14 @@ async def _send_once(
     recipient = {"to": survey["customer_number"], "sender": survey["store_number"], "body": body}
     attempts = f"{prefix}send_attempts"
     if survey.get(attempts):
-        found = await twilio.find_sent(**recipient, since=_attempted_since(survey))
+        intent = SendIntent(
+            customer_number=survey["customer_number"],
+            store_number=survey["store_number"],
+            text=body,
+            # a thanks intent from before `thanks_created_at` was recorded: its survey's time
+            recorded_at=survey.get(f"{prefix}created_at", survey["created_at"]),
+        )
+        found = await earlier_send(intent, twilio, _db(deps))
         if found:
             return found, None
     await _update(deps, survey["_id"], {"$inc": {attempts: 1}})
@@ -149,11 +156,6 @@ async def _send_once(
         return await twilio.send(**recipient, status_callback=deps.status_callback_url), None
     except TwilioRefused as refusal:
         return None, str(refusal)
-
-
-def _attempted_since(survey: Survey) -> datetime:
-    created: datetime = survey["created_at"]
-    return created - RECONCILE_SLACK
 
 
 def survey_sent(survey: Survey) -> CsatSurveySent:

@@ -1,7 +1,5 @@
 """The responder's reactions: a customer message gets exactly one reply; ticks move forward."""
 
-from datetime import timedelta
-
 import structlog
 
 from services.responder import csat, service
@@ -10,6 +8,7 @@ from services.responder.deps import ResponderDeps
 from services.responder.media import SeenMedia, with_media_text
 from services.responder.metrics import HAND_OVERS, REPLIES, REPLY_PIPELINE_SECONDS
 from services.responder.repository import Reply
+from services.responder.send_recovery import earlier_send
 from shared.answering.answerer import Question
 from shared.answering.draft import Draft
 from shared.consumer import PermanentError
@@ -18,8 +17,6 @@ from shared.identity import masked
 from shared.kafka import publish
 
 log = structlog.get_logger(__name__)
-
-RECONCILE_SLACK = timedelta(minutes=5)  # clock skew between us and Twilio
 
 
 async def on_message_received(event: MessageReceived, deps: ResponderDeps) -> None:
@@ -95,16 +92,19 @@ async def _deliver(reply: Reply, deps: ResponderDeps) -> Reply:
     if twilio is None:
         REPLIES.labels("not_sent").inc()
         return await conversations.mark_not_sent(reply, "twilio_not_configured")
-    recipient = {"to": reply.customer_number, "sender": reply.store_number, "body": reply.text}
     if reply.send_attempts:
-        since = reply.created_at - RECONCILE_SLACK
-        twilio_sid = await twilio.find_sent(**recipient, since=since)
+        twilio_sid = await earlier_send(reply.send_intent(), twilio, conversations.db)
         if twilio_sid:
             log.info("earlier send found at Twilio; not sending again", reply=reply.id)
             return await _sent(reply, twilio_sid, deps)
     reply = await conversations.note_send_attempt(reply)
     try:
-        twilio_sid = await twilio.send(**recipient, status_callback=deps.status_callback_url)
+        twilio_sid = await twilio.send(
+            to=reply.customer_number,
+            sender=reply.store_number,
+            body=reply.text,
+            status_callback=deps.status_callback_url,
+        )
     except TwilioRefused as refusal:
         REPLIES.labels("refused").inc()
         return await conversations.mark_not_sent(reply, str(refusal))

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pymongo import DESCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
+from services.responder.send_recovery import SendIntent
 from shared.answering.draft import Draft
 from shared.conversations.collections import CONVERSATIONS, MESSAGES
 from shared.conversations.messages import inbound_message_document
@@ -70,6 +71,15 @@ class Reply(BaseModel):
     @property
     def finished(self) -> bool:
         return self.state is not ReplyState.SENDING
+
+    def send_intent(self) -> SendIntent:
+        """What recovery looks for at Twilio: a template's text is Twilio's rendering."""
+        return SendIntent(
+            customer_number=self.customer_number,
+            store_number=self.store_number,
+            text=None if self.template_sid else self.text,
+            recorded_at=self.created_at,
+        )
 
 
 def reply_id(inbound_message_sid: str) -> str:

@@ -30,6 +30,8 @@ def indexes(retention: Retention) -> Indexes:
         ],
         CSAT_SURVEYS: [  # they hold the customer's number
             IndexModel([("conversation_id", ASCENDING), ("sent_at", DESCENDING)]),
+            IndexModel("twilio_sid", sparse=True),  # the SIDs a send recovery may not claim
+            IndexModel("thanks_sid", sparse=True),
             IndexModel("created_at", name="csat_survey_retention", **retention.ttl),
         ],
     }

@@ -35,7 +35,7 @@ from tests.standins.openai_api import OpenAIStandIn
 from tests.standins.server import LoopbackServer
 from tests.support import console, events, waiting
 from tests.support.console import ConsoleApi, SignedIn
-from tests.support.kafka import Consumers
+from tests.support.kafka import Consumers, PublishBurst, publish_in_batches
 from tests.support.kafka import read_dead_letters as dead_letters
 
 
@@ -70,6 +70,13 @@ def wait_until() -> Callable[..., Awaitable[None]]:
 def make_received(store_id: str) -> Callable[..., MessageReceived]:
     """A customer message of this test's store; `text` doubles as a label for assertions."""
     return partial(events.received, store_id=store_id)
+
+
+@pytest.fixture
+def publish_burst(settings: Settings, broker: KafkaBroker) -> PublishBurst:
+    """Publish nine records to one partition of a topic in batches of 1, 5 and 3: the embedded
+    broker then reports the partition's end offset as 7 (tests/support/kafka.py)."""
+    return partial(publish_in_batches, settings)
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from balas.simulate import inbound_message_form, twilio_signature
 from services.console.limits import MULTIPART_ALLOWANCE
 from services.ingest.app import create_app as create_ingest_app
 from shared import routes
+from shared.http import metrics_app
 from shared.http_limits import KiB, MiB
 from shared.knowledge.collections import KNOWLEDGE_FILES
 from shared.mongo import Database
@@ -52,6 +53,14 @@ def settings(infra: Infra) -> Settings:
 @pytest.fixture
 def ingest(settings: Settings) -> Iterator[str]:
     server = LoopbackServer(create_ingest_app(settings)).start()
+    yield server.url
+    server.stop()
+
+
+@pytest.fixture
+def ingest_metrics() -> Iterator[str]:
+    """ingest's /metrics, served apart from its public port as `balas run ingest` serves it."""
+    server = LoopbackServer(metrics_app()).start()
     yield server.url
     server.stop()
 
@@ -116,7 +125,7 @@ async def metric(url: str, name: str, **labels: str) -> float:
 
 
 async def test_a_body_declared_over_the_limit_is_refused_before_the_route_runs(
-    ingest: str,
+    ingest: str, ingest_metrics: str
 ) -> None:
     # The routes would answer 404 (no such store) and 403 (no signature): 413 came first.
     woo = await answer(ingest, woo_path("no-such-store"), {"Content-Length": str(2 * MiB + 1)})
@@ -132,8 +141,12 @@ async def test_a_body_declared_over_the_limit_is_refused_before_the_route_runs(
     assert woo == (413, b'{"detail":"request body larger than 2097152 bytes"}')
     assert twilio == (413, b'{"detail":"request body larger than 65536 bytes"}')
     rejections = "balas_webhook_rejections_total"
-    assert await metric(ingest, rejections, endpoint=routes.WOOCOMMERCE_PATH, reason="too_large")
-    assert await metric(ingest, rejections, endpoint=routes.TWILIO_MESSAGE_PATH, reason="too_large")
+    assert await metric(
+        ingest_metrics, rejections, endpoint=routes.WOOCOMMERCE_PATH, reason="too_large"
+    )
+    assert await metric(
+        ingest_metrics, rejections, endpoint=routes.TWILIO_MESSAGE_PATH, reason="too_large"
+    )
 
 
 async def test_a_chunked_body_is_refused_once_it_passes_the_limit(

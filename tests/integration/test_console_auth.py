@@ -1,6 +1,7 @@
 """Console accounts and security against the real console app, MongoDB and Kafka: sign-in,
-session cookies, CSRF, logout, the login rate limit, security headers, and that users reach
-only their own stores (404 for another store's ids) with the rights of their role."""
+session cookies, CSRF, logout, security headers, and that users reach only their own stores (404
+for another store's ids) with the rights of their role. The login brake has tests of its own
+(test_console_login_brake.py)."""
 
 import re
 import uuid
@@ -13,7 +14,7 @@ from typer.testing import CliRunner
 from balas.cli import app as cli
 from services.console.app import create_app
 from services.console.auth.users import Role, UserDirectory
-from services.console.collections import CONSOLE_LOGIN_FAILURES, CONSOLE_SESSIONS
+from services.console.collections import CONSOLE_SESSIONS
 from shared.mongo import Database
 from shared.settings import Settings
 from shared.stores.directory import Store, save_store
@@ -168,28 +169,6 @@ async def test_logout_ends_the_session_on_the_server(db: Database, console_api: 
     assert after.status_code == 401
     assert page.status_code == 404
     assert await db[CONSOLE_SESSIONS].count_documents({}) == 0
-
-
-async def test_login_is_rate_limited_per_email_with_retry_after(
-    settings: Settings, db: Database, console_api: ConsoleApi
-) -> None:
-    email = await _user(db, Role.OWNER, await _store(db, "Toko Budi"))
-    async with _client(console_api) as client:
-        failures = [
-            (await _login(client, email, f"wrong-password-{n}")).status_code
-            for n in range(settings.console.login_attempts)
-        ]
-        limited = await _login(client, email)  # even the right password waits now
-        other_user = await _login(client, "someone-else@toko.example")
-    keys = [document["_id"] async for document in db[CONSOLE_LOGIN_FAILURES].find()]
-
-    assert failures == [401] * settings.console.login_attempts
-    assert limited.status_code == 429
-    assert 0 < int(limited.headers["retry-after"]) <= settings.console.login_window_minutes * 60
-    assert client.cookies.get("balas_session") is None
-    assert other_user.status_code == 401  # the limit is per e-mail (the address allows more)
-    assert keys
-    assert not any(email in key for key in keys)
 
 
 @pytest.mark.parametrize(

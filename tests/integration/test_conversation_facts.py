@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 import httpx
 import pytest
 from fastapi import FastAPI
+from pydantic import SecretStr
 
 from balas.kpi_commands import facts_csv
 from services.kpi_aggregator.api import kpi_router
@@ -35,6 +36,7 @@ MakeReopened = Callable[..., ConversationReopened]
 MakeSnapshot = Callable[..., ConversationEnriched]
 
 BUDI = "+6281100000001"
+KPI_TOKEN = "kpi-api-test-token"
 TEN = datetime(2024, 5, 6, 10, tzinfo=UTC)
 
 
@@ -134,9 +136,12 @@ async def test_the_fact_csv_from_the_cli_and_the_api(
 
     from_cli = await facts_csv(db, store_id, date(2024, 5, 7), date(2024, 5, 7))
     app = FastAPI()
-    app.include_router(kpi_router(db, RuleWriter()))
+    app.include_router(kpi_router(db, RuleWriter(), SecretStr(KPI_TOKEN)))
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://kpi") as client:
+    bearer = {"Authorization": f"Bearer {KPI_TOKEN}"}
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://kpi", headers=bearer
+    ) as client:
         response = await client.get(
             f"/api/stores/{store_id}/conversation-facts.csv",
             params={"from": "2024-05-07", "to": "2024-05-07"},

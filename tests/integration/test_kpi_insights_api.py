@@ -10,9 +10,11 @@ import httpx
 import pytest
 from bson import Decimal128
 from fastapi import FastAPI
+from pydantic import SecretStr
 
 from services.kpi_aggregator.api import kpi_router
 from shared.conversations.collections import MESSAGES
+from shared.http import ops_router
 from shared.kpis.collections import KPI_DAILY
 from shared.kpis.keys import day_id
 from shared.kpis.writer import LlmWriter, RuleWriter
@@ -24,6 +26,7 @@ from tests.standins.openai_api import OpenAIStandIn
 pytestmark = pytest.mark.slow
 
 DAY = date(2024, 5, 14)
+TOKEN = "kpi-api-test-token"
 LLM_TEXT = "Complaints rose sharply; delivery delays are a likely cause worth checking."
 
 
@@ -71,16 +74,45 @@ async def seeded(db: Database, store_id: str) -> str:
     return store_id
 
 
-def client_for(db: Database, writer: Any) -> httpx.AsyncClient:
+def aggregator_app(db: Database, writer: Any) -> FastAPI:
+    """The aggregator's HTTP app as its worker serves it: operations endpoints and the KPI API."""
     app = FastAPI()
-    app.include_router(kpi_router(db, writer))
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://kpi")
+    app.include_router(ops_router({}))
+    app.include_router(kpi_router(db, writer, SecretStr(TOKEN)))
+    return app
+
+
+def client_for(db: Database, writer: Any, token: str | None = TOKEN) -> httpx.AsyncClient:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    transport = httpx.ASGITransport(app=aggregator_app(db, writer))
+    return httpx.AsyncClient(transport=transport, base_url="http://kpi", headers=headers)
 
 
 @pytest.fixture
 async def client(db: Database) -> AsyncIterator[httpx.AsyncClient]:
     async with client_for(db, RuleWriter()) as http:
         yield http
+
+
+@pytest.mark.parametrize("token", [None, "a-guessed-token", TOKEN[:-1]])
+async def test_the_kpi_api_refuses_callers_without_the_admin_token_and_probes_stay_open(
+    db: Database, seeded: str, token: str | None
+) -> None:
+    async with client_for(db, RuleWriter(), token) as stranger:
+        paths = [
+            f"/api/stores/{seeded}/insights",
+            f"/api/stores/{seeded}/forecast",
+            f"/api/stores/{seeded}/conversation-facts.csv?from={DAY}&to={DAY}",
+        ]
+        refused = [await stranger.get(path) for path in paths]
+        health = await stranger.get("/healthz")
+        ready = await stranger.get("/readyz")
+
+    assert [response.status_code for response in refused] == [401, 401, 401]
+    assert all(response.headers["www-authenticate"] == "Bearer" for response in refused)
+    assert all(str(DAY) not in response.text for response in refused)
+    assert health.status_code == 200
+    assert ready.status_code == 200
 
 
 async def test_insights_compare_the_day_with_the_day_and_week_before(

@@ -4,6 +4,11 @@ IncomingPhoneNumbers (list, update, buy) and AvailablePhoneNumbers (Local).
 It records sends, lists them back with the SDK's filters, can fail or answer late on demand, and
 can post signed status callbacks (sent, delivered) like Twilio does. It knows several accounts,
 each with its own auth token: every call must authenticate as the account in its path.
+
+It can misbehave like the real one around a send: accept a message and then answer 500 or drop
+the connection (the message goes out, the client sees a failure), list a message only some
+time after accepting it, keep it queued without `date_sent` for a while, and page listings
+(newest first, the messages not sent yet first).
 """
 
 import asyncio
@@ -12,9 +17,10 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 from fastapi import FastAPI, Request
@@ -24,6 +30,7 @@ from balas.simulate import twilio_signature
 from tests.standins.server import LoopbackServer
 
 ACCOUNT_SID = "AC" + "1" * 32
+DROPPED = 0  # a failure after accepting that is no answer at all: the connection drops
 
 
 @dataclass
@@ -34,6 +41,9 @@ class TwilioStandIn:
     status_callbacks: tuple[str, ...] = ("sent", "delivered")
     messages: list[dict[str, Any]] = field(default_factory=list)
     failed_attempts: int = 0
+    listing_delay_seconds: float = 0.0  # a created message is listed only this long after
+    queued_seconds: float = 0.0  # a created message stays queued, without date_sent, this long
+    max_page_size: int = 1000  # Twilio's; lower it to make listings page
     other_accounts: dict[str, str] = field(default_factory=dict)  # account SID -> auth token
     numbers: dict[str, dict[str, Any]] = field(default_factory=dict)  # sid -> number
     available: dict[str, list[str]] = field(default_factory=dict)  # country -> numbers for sale
@@ -41,6 +51,7 @@ class TwilioStandIn:
     media: dict[str, dict[str, Any]] = field(default_factory=dict)  # media sid -> file
     media_downloads: list[str] = field(default_factory=list)  # media sids served, in order
     _failures: list[int] = field(default_factory=list)
+    _failures_after_accepting: list[int] = field(default_factory=list)  # DROPPED: no answer
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _server: LoopbackServer | None = None
     _callbacks: set[asyncio.Task[None]] = field(default_factory=set)
@@ -54,9 +65,19 @@ class TwilioStandIn:
         with self._lock:
             self._failures.extend([status] * times)
 
+    def fail_after_accepting(self, times: int, status: int = 500) -> None:
+        """The next `times` sends go out, but the client is answered `status`."""
+        with self._lock:
+            self._failures_after_accepting.extend([status] * times)
+
+    def drop_after_accepting(self, times: int) -> None:
+        """The next `times` sends go out, but the connection drops before the answer's body."""
+        self.fail_after_accepting(times, DROPPED)
+
     def stop_failing(self) -> None:
         with self._lock:
             self._failures.clear()
+            self._failures_after_accepting.clear()
 
     def first_arrivals(self) -> dict[str, float]:
         """Per recipient number, the `time.perf_counter()` at which its first send arrived."""
@@ -70,6 +91,14 @@ class TwilioStandIn:
     def sent_to(self, number: str) -> list[dict[str, Any]]:
         with self._lock:
             return [m for m in self.messages if m["to"] == f"whatsapp:{number}"]
+
+    def backdate(self, sid: str, by: timedelta) -> None:
+        """As if Twilio had created and sent the message `by` earlier: a conversation's past."""
+        with self._lock:
+            message = next(m for m in self.messages if m["sid"] == sid)
+            for moment in ("_created_at", "_sent_at", "_listed_at"):
+                message[moment] -= by
+            message["date_created"] = format_datetime(message["_created_at"])
 
     def add_account(self, account_sid: str, auth_token: str) -> None:
         with self._lock:
@@ -99,7 +128,7 @@ class TwilioStandIn:
         self._media_routes(app)
 
         @app.post(base)
-        async def create_message(account: str, request: Request) -> JSONResponse:
+        async def create_message(account: str, request: Request) -> Response:
             if not self._authorised(request, account):
                 return _error(401, 20003, "Authenticate")
             with self._lock:
@@ -119,7 +148,16 @@ class TwilioStandIn:
                 task.add_done_callback(self._callbacks.discard)
             if self.response_delay_seconds:
                 await asyncio.sleep(self.response_delay_seconds)
-            return JSONResponse(message, status_code=201)
+            with self._lock:
+                after = self._failures_after_accepting
+                failure_after = after.pop(0) if after else None
+                if failure_after is not None:
+                    self.failed_attempts += 1
+            if failure_after == DROPPED:
+                return DroppedConnection()
+            if failure_after:
+                return _error(failure_after, 20500, "Internal Server Error")
+            return JSONResponse(_as_listed(message, datetime.now(UTC)), status_code=201)
 
         @app.get(base)
         async def list_messages(account: str, request: Request) -> JSONResponse:
@@ -127,18 +165,33 @@ class TwilioStandIn:
                 return _error(401, 20003, "Authenticate")
             query = request.query_params
             since = query.get("DateSent>")
-            with self._lock:
-                found = [
-                    m
-                    for m in self.messages
-                    if m["to"] == query.get("To", m["to"])
-                    and m["from"] == query.get("From", m["from"])
-                    and (since is None or m["_sent_at"] >= _parse_iso(since))
-                ]
-            page = [{k: v for k, v in m.items() if not k.startswith("_")} for m in found]
-            return JSONResponse(_page("messages", page, request))
+            now = datetime.now(UTC)
+            with self._lock:  # Twilio's order: the messages not sent yet, then the newest sent
+                listed = [m for m in reversed(self.messages) if m["_listed_at"] <= now]
+            listed.sort(key=lambda m: (m["_sent_at"] <= now, -m["_sent_at"].timestamp()))
+            found = [
+                _as_listed(m, now)
+                for m in listed
+                if m["to"] == query.get("To", m["to"])
+                and m["from"] == query.get("From", m["from"])
+                and (since is None or now >= m["_sent_at"] >= _parse_iso(since))
+            ]
+            return JSONResponse(self._message_page(found, request))
 
         return app
+
+    def _message_page(self, messages: list[dict[str, Any]], request: Request) -> dict[str, Any]:
+        """One page of a listing, with the next page's URI as Twilio gives it."""
+        query = request.query_params
+        size = min(int(query.get("PageSize", 50)), self.max_page_size)
+        number = int(query.get("Page", 0))
+        start = number * size
+        page = _page("messages", messages[start : start + size], request)
+        page.update(page=number, page_size=size, start=start, end=start + len(page["messages"]))
+        if start + size < len(messages):
+            following = {**query, "Page": str(number + 1), "PageSize": str(size)}
+            page["next_page_uri"] = f"{request.url.path}?{urlencode(following)}"
+        return page
 
     def add_media(self, data: bytes, content_type: str, account_sid: str | None = None) -> str:
         """A customer's file as Twilio keeps it; its MediaUrl (what a webhook carries)."""
@@ -246,8 +299,11 @@ class TwilioStandIn:
         return token is not None and header == f"Basic {expected}"
 
     def _record(self, form: Any, account: str) -> dict[str, Any]:
+        """The message as accepted; what a listing shows of it depends on the time
+        (`_as_listed`)."""
         arrived = time.perf_counter()
-        now = datetime.now(UTC).replace(microsecond=0)
+        moment = datetime.now(UTC)  # exact, for the delays; Twilio shows whole seconds
+        now = moment.replace(microsecond=0)
         sid = "SM" + uuid.uuid4().hex
         message = {
             "sid": sid,
@@ -257,21 +313,20 @@ class TwilioStandIn:
             "body": str(form.get("Body", "")),
             "content_sid": form.get("ContentSid"),  # a Content template instead of a body
             "content_variables": form.get("ContentVariables"),
-            "status": "queued",
             "direction": "outbound-api",
             "num_segments": "1",
             "num_media": "0",
             "api_version": "2010-04-01",
             "date_created": format_datetime(now),
-            "date_updated": format_datetime(now),
-            "date_sent": format_datetime(now),
             "uri": f"/2010-04-01/Accounts/{account}/Messages/{sid}.json",
-            "_sent_at": now,
+            "_created_at": now,
+            "_sent_at": moment + timedelta(seconds=self.queued_seconds),
+            "_listed_at": moment + timedelta(seconds=self.listing_delay_seconds),
             "_arrived": arrived,
         }
         with self._lock:
             self.messages.append(message)
-        return {k: v for k, v in message.items() if not k.startswith("_")}
+        return message
 
     async def _post_status_callbacks(self, url: str, message: dict[str, Any]) -> None:
         async with httpx.AsyncClient(timeout=10) as client:
@@ -348,6 +403,29 @@ def _page(key: str, records: list[dict[str, Any]], request: Request) -> dict[str
         "start": 0,
         "end": max(0, len(records) - 1),
     }
+
+
+def _as_listed(message: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """The message as Twilio shows it at `now`: queued without `date_sent` until it is sent."""
+    sent = message["_sent_at"] <= now
+    shown = {k: v for k, v in message.items() if not k.startswith("_")}
+    shown.update(
+        status="sent" if sent else "queued",
+        date_sent=format_datetime(message["_sent_at"]) if sent else None,
+        date_updated=format_datetime(message["_sent_at"] if sent else message["_created_at"]),
+    )
+    return shown
+
+
+class DroppedConnection(Response):
+    """An answer that starts and then breaks off: the client sees the connection drop."""
+
+    def __init__(self) -> None:
+        super().__init__(status_code=201, headers={"Content-Length": "1000"})
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 201, "headers": self.raw_headers})
+        raise ConnectionAbortedError("the Twilio stand-in drops the connection, as asked")
 
 
 def _parse_iso(value: str) -> datetime:

@@ -1,11 +1,11 @@
 """Reading the session's shared Kafka topics and running consumers on them in a test."""
 
 import asyncio
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from faststream.kafka import KafkaBroker
 
 from shared import kafka
@@ -15,6 +15,34 @@ from shared.settings import Settings
 from tests.support.waiting import DEADLINE_SECONDS
 
 RETRY = RetryPolicy(max_attempts=3, backoff_seconds=0.01, backoff_max_seconds=0.05)
+# Batches after which the embedded broker reported a partition's end offset as 7 of 9: the last
+# batch's first offset + 1.
+BURST = (1, 5, 3)
+Record = tuple[bytes | None, bytes]  # key, value
+PublishBurst = Callable[[str, Sequence[Record]], Awaitable[None]]  # topic, records
+
+
+async def publish_in_batches(
+    settings: Settings, topic: str, records: Sequence[Record], partition: int = 0
+) -> None:
+    """Publish `records` to one partition of `topic` as real multi-record batches of `BURST`."""
+    assert len(records) == sum(BURST)
+    producer = AIOKafkaProducer(
+        bootstrap_servers=kafka.bootstrap_servers(settings),
+        acks="all",
+        enable_idempotence=settings.kafka.producer_idempotence,
+    )
+    await producer.start()
+    try:
+        rest = list(records)
+        for size in BURST:
+            batch = producer.create_batch()
+            for key, value in rest[:size]:
+                assert batch.append(key=key, value=value, timestamp=None) is not None
+            rest = rest[size:]
+            await (await producer.send_batch(batch, topic, partition=partition))
+    finally:
+        await producer.stop()
 
 
 async def read_topic(bootstrap_servers: str, topic: str) -> list[bytes]:

@@ -35,6 +35,10 @@ class RunningSystem:
         return f"http://127.0.0.1:{self.services.ports['ingest']}"
 
     @property
+    def ingest_metrics_url(self) -> str:
+        return f"http://127.0.0.1:{self.settings.metrics.ingest_port}"
+
+    @property
     def console_url(self) -> str:
         return f"http://127.0.0.1:{self.services.ports['console']}"
 

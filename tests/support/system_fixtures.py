@@ -45,6 +45,7 @@ def system(
     ingest_port = free_port()
     settings = infra.settings(
         ingest={"public_base_url": f"http://127.0.0.1:{ingest_port}"},
+        metrics={"ingest_port": free_port()},  # free: other runs may share this host
         llm={
             "api_key": "sk-test",
             "base_url": openai_api.base_url,
@@ -55,6 +56,7 @@ def system(
             "account_sid": twilio_api.account_sid,
             "auth_token": AUTH_TOKEN,
             "api_base_url": twilio_api.url,
+            "recovery_pause_seconds": 0.2,  # the stand-in lists at once unless a test says not
         },
         log={"format": "json"},
     )

@@ -63,6 +63,7 @@ def _dockerfile_instruction(name: str) -> list[str]:
 
 
 def _service_port(service: str) -> int:
+    """The port of a service's /readyz."""
     defaults = Settings.model_construct()
     return {
         "ingest": defaults.ingest.port,
@@ -71,6 +72,12 @@ def _service_port(service: str) -> int:
         "enricher": defaults.metrics.enricher_port,
         "kpi_aggregator": defaults.metrics.kpi_aggregator_port,
     }[service]
+
+
+def _metrics_port(service: str) -> int:
+    """The port Prometheus scrapes: ingest's own metrics port, else the service's port."""
+    ingest_metrics = Settings.model_construct().metrics.ingest_port
+    return ingest_metrics if service == "ingest" else _service_port(service)
 
 
 def test_compose_defines_every_balas_service(compose: dict[str, Any]) -> None:
@@ -166,10 +173,8 @@ def test_mongodb_is_a_replica_set_initiated_by_its_healthcheck(compose: dict[str
     assert "mongodb:27017" in probe  # the member's address, as the other containers reach it
 
 
-@pytest.mark.parametrize("service", SERVICES)
-def test_prometheus_scrapes_each_service_at_its_port(
-    prometheus: dict[str, Any], service: str
-) -> None:
+def _scrape_targets(prometheus: dict[str, Any]) -> set[str]:
+    """Every `host:port` Prometheus scrapes /metrics at."""
     targets: set[str] = set()
     for job in prometheus["scrape_configs"]:
         if job.get("metrics_path", "/metrics") != "/metrics":
@@ -178,8 +183,55 @@ def test_prometheus_scrapes_each_service_at_its_port(
             targets.update(static["targets"])
         for dns in job.get("dns_sd_configs", []):
             targets.update(f"{name}:{dns['port']}" for name in dns["names"])
+    return targets
 
-    assert f"{service}:{_service_port(service)}" in targets
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_prometheus_scrapes_each_service_at_its_metrics_port(
+    prometheus: dict[str, Any], service: str
+) -> None:
+    assert f"{service}:{_metrics_port(service)}" in _scrape_targets(prometheus)
+
+
+def test_prometheus_never_scrapes_ingests_public_port(prometheus: dict[str, Any]) -> None:
+    assert f"ingest:{_service_port('ingest')}" not in _scrape_targets(prometheus)
+
+
+def test_ingests_metrics_port_is_exposed_inside_the_network_only(
+    compose: dict[str, Any],
+) -> None:
+    ingest = compose["services"]["ingest"]
+    metrics = str(_metrics_port("ingest"))
+
+    assert metrics in [str(port) for port in ingest["expose"]]
+    assert not any(metrics in str(published) for published in ingest["ports"])
+
+
+def test_prometheus_is_published_on_the_hosts_loopback_only(compose: dict[str, Any]) -> None:
+    # Prometheus has no authentication and its metrics carry every store's figures.
+    published = [str(port) for port in compose["services"]["prometheus"].get("ports", [])]
+
+    assert all(port.startswith("127.0.0.1:") for port in published), published
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_only_ingest_and_the_console_publish_ports(compose: dict[str, Any], service: str) -> None:
+    published = compose["services"][service].get("ports", [])
+
+    assert not published or service in ("ingest", "console")
+
+
+def test_grafana_requires_a_login_with_the_admin_password_from_the_environment(
+    compose: dict[str, Any],
+) -> None:
+    environment = _environment(compose["services"]["grafana"])
+    password = environment["GF_SECURITY_ADMIN_PASSWORD"]
+
+    assert environment.get("GF_AUTH_ANONYMOUS_ENABLED", "false").lower() == "false"
+    assert "GF_AUTH_ANONYMOUS_ORG_ROLE" not in environment
+    assert environment.get("GF_USERS_ALLOW_SIGN_UP") == "false"
+    # `${NAME:?message}`: Compose refuses to start without it; no default password in the file
+    assert re.fullmatch(r"\$\{GRAFANA_ADMIN_PASSWORD:\?[^}]*\}", password), password
 
 
 def test_prometheus_config_is_mounted_into_the_prometheus_container(

@@ -410,7 +410,7 @@ def test_grafana_service(compose: dict[str, Any]) -> None:
     for volume in grafana["volumes"]:
         if volume.startswith("./"):
             assert volume.endswith(":ro"), volume
-    assert environment["GF_AUTH_ANONYMOUS_ORG_ROLE"] == "Viewer"
+    assert environment["GF_AUTH_ANONYMOUS_ENABLED"] == "false"  # every reader signs in
     assert environment["GF_SECURITY_ADMIN_PASSWORD"].startswith("${GRAFANA_ADMIN_PASSWORD:?")
     home = environment["GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH"]
     assert home.startswith("/etc/grafana/dashboards/")

@@ -1,4 +1,4 @@
-from shared.offsets import PartitionProgress
+from shared.offsets import PartitionProgress, lag
 
 
 def progress_with(*offsets: int) -> PartitionProgress:
@@ -69,3 +69,15 @@ def test_finishing_an_offset_twice_or_one_never_started_is_harmless() -> None:
 
     assert progress.committable() == 6
     assert progress.in_flight == 1
+
+
+def test_lag_counts_fetched_records_beyond_the_end_offset_the_broker_reported() -> None:
+    progress = progress_with(0)
+    progress.fetched(8)  # the embedded broker reports 7 after batches of 1, 5 and 3
+
+    assert lag(committed=7, reported_end=7, fetched_end=progress.fetched_end) == 2
+
+
+def test_lag_trusts_a_reported_end_beyond_what_was_fetched() -> None:
+    assert lag(committed=3, reported_end=10, fetched_end=5) == 7
+    assert lag(committed=3, reported_end=None, fetched_end=5) == 2

@@ -1,4 +1,5 @@
 import re
+from ipaddress import IPv4Network
 from pathlib import Path
 from typing import Any
 
@@ -179,6 +180,7 @@ EVERY_VARIABLE: dict[str, tuple[str, str, object]] = {
     "INGEST_PUBLISH_TIMEOUT_SECONDS": ("2.5", "ingest.publish_timeout_seconds", 2.5),
     "INGEST_MONGODB_TIMEOUT_SECONDS": ("4", "ingest.mongodb_timeout_seconds", 4.0),
     "METRICS_HOST": ("0.0.0.0", "metrics.host", "0.0.0.0"),
+    "INGEST_METRICS_PORT": ("19104", "metrics.ingest_port", 19104),
     "RESPONDER_METRICS_PORT": ("19101", "metrics.responder_port", 19101),
     "ENRICHER_METRICS_PORT": ("19102", "metrics.enricher_port", 19102),
     "KPI_AGGREGATOR_METRICS_PORT": ("19103", "metrics.kpi_aggregator_port", 19103),
@@ -192,8 +194,18 @@ EVERY_VARIABLE: dict[str, tuple[str, str, object]] = {
     ),
     "CONSOLE_SESSION_IDLE_MINUTES": ("60", "console.session_idle_minutes", 60),
     "CONSOLE_SESSION_MAX_HOURS": ("8", "console.session_max_hours", 8),
-    "CONSOLE_LOGIN_ATTEMPTS": ("3", "console.login_attempts", 3),
-    "CONSOLE_LOGIN_WINDOW_MINUTES": ("30", "console.login_window_minutes", 30),
+    "CONSOLE_LOGIN_FREE_FAILURES": ("3", "console.login_free_failures", 3),
+    "CONSOLE_LOGIN_MAX_DELAY_MINUTES": ("30", "console.login_max_delay_minutes", 30),
+    "CONSOLE_LOGIN_ACCOUNT_MAX_DELAY_SECONDS": (
+        "30",
+        "console.login_account_max_delay_seconds",
+        30,
+    ),
+    "CONSOLE_TRUSTED_PROXIES": (
+        "10.0.0.0/8, 192.168.1.7",
+        "console.trusted_proxies",
+        (IPv4Network("10.0.0.0/8"), IPv4Network("192.168.1.7/32")),
+    ),
     "OPENAI_API_KEY": ("sk-live", "llm.api_key", SecretStr("sk-live")),
     "OPENAI_BASE_URL": ("https://llm.example/v1", "llm.base_url", "https://llm.example/v1"),
     "LLM_MODEL": ("gpt-4o", "llm.model", "gpt-4o"),
@@ -217,6 +229,9 @@ EVERY_VARIABLE: dict[str, tuple[str, str, object]] = {
         "http://127.0.0.1:8099",
     ),
     "TWILIO_TIMEOUT_SECONDS": ("4.5", "twilio.timeout_seconds", 4.5),
+    "TWILIO_RECOVERY_LISTINGS": ("6", "twilio.recovery_listings", 6),
+    "TWILIO_RECOVERY_PAUSE_SECONDS": ("2.5", "twilio.recovery_pause_seconds", 2.5),
+    "TWILIO_RECOVERY_CLOCK_SKEW_SECONDS": ("10", "twilio.recovery_clock_skew_seconds", 10.0),
     "HANDLER_MAX_ATTEMPTS": ("7", "consumers.handler_max_attempts", 7),
     "RETRY_BACKOFF_SECONDS": ("0.25", "consumers.retry_backoff_seconds", 0.25),
     "RETRY_BACKOFF_MAX_SECONDS": ("10", "consumers.retry_backoff_max_seconds", 10.0),

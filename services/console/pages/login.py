@@ -1,23 +1,25 @@
 """/login and /logout: the only console pages reachable without a session.
 
 A failed login says only "wrong e-mail or password", whether the e-mail exists or not (and takes
-as long); too many failures answer 429 with Retry-After (services/console/auth/ratelimit.py). The
-login form is protected against CSRF by a double-submit cookie, logout by the session's token.
+as long). After failures the login brake asks for a growing wait: while it runs, a login is
+answered 429 with Retry-After and the wait in words (services/console/auth/brake.py). The login
+form is protected against CSRF by a double-submit cookie, logout by the session's token.
 """
 
+import math
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from services.console.auth.brake import LoginBrake
 from services.console.auth.csrf import LOGIN_CSRF_COOKIE, new_token, same
 from services.console.auth.deps import CurrentSession
-from services.console.auth.ratelimit import LoginLimiter
 from services.console.auth.sessions import SESSION_COOKIE, SessionStore, secure_cookies
 from services.console.auth.signin import signed_in
 from services.console.auth.users import UserDirectory, normalised_email
 from services.console.deps import Context
-from services.console.i18n import request_lang, t
+from services.console.i18n import Lang, request_lang, t
 from services.console.pages.templating import templates
 
 router = APIRouter(tags=["pages"])
@@ -28,6 +30,12 @@ def safe_next(target: str | None) -> str:
     if target and target.startswith("/") and not target.startswith(("//", "/\\")):
         return target
     return "/"
+
+
+def _wait_text(seconds: int, lang: Lang) -> str:
+    if seconds < 120:
+        return t("login.wait_seconds", lang, seconds=seconds)
+    return t("login.wait_minutes", lang, minutes=math.ceil(seconds / 60))
 
 
 def _form(
@@ -82,21 +90,23 @@ async def login(
     if not same(csrf_token, request.cookies.get(LOGIN_CSRF_COOKIE)):
         error = t("login.form_expired", lang)
         return _form(request, context, email, next_path, status_code=400, error=error)
-    limiter = LoginLimiter(context.db, context.settings)
+    brake = LoginBrake(context.db, context.settings, context.clock)
+    # the client's address: behind a proxy named in CONSOLE_TRUSTED_PROXIES, the forwarded one
     address = request.client.host if request.client else "unknown"
     email = normalised_email(email)
-    wait = await limiter.retry_after(email, address)
+    wait = await brake.retry_after(email, address)
     if wait is not None:
-        error = t("login.too_many", lang, minutes=(wait + 59) // 60)
+        error = _wait_text(wait, lang)
         headers = {"Retry-After": str(wait)}
         return _form(
             request, context, email, next_path, status_code=429, error=error, headers=headers
         )
     user = await UserDirectory(context.db).authenticate(email, password)
     if user is None:
-        await limiter.failed(email, address)
+        await brake.failed(email, address)
         error = t("login.wrong", lang)
         return _form(request, context, email, next_path, status_code=401, error=error)
+    await brake.succeeded(email, address)
     sessions = SessionStore(context.db, context.settings)
     session_id = await sessions.start(user.id)
     response = RedirectResponse(next_path, status_code=303)

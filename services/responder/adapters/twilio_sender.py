@@ -1,4 +1,5 @@
-"""Sending WhatsApp messages through Twilio's REST API, and finding one we may have sent.
+"""Sending WhatsApp messages through Twilio's REST API, and listing what was sent (for the
+recovery of an interrupted send, send_recovery.py).
 
 The twilio SDK is blocking (requests), so calls run on a bounded thread pool, each with a timeout.
 """
@@ -11,6 +12,7 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
+from pydantic import BaseModel
 from requests.adapters import HTTPAdapter
 from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
@@ -24,6 +26,15 @@ from shared.stores.twilio_accounts import TwilioCredentials, credentials_for
 
 WHATSAPP = "whatsapp:"
 SENDING_THREADS = 32
+LISTING_PAGE_SIZE = 50
+
+
+class ListedMessage(BaseModel):
+    """A message as Twilio lists it, with what recovery matches on."""
+
+    sid: str
+    body: str
+    created_at: datetime
 
 
 class TwilioRefused(Exception):
@@ -43,6 +54,7 @@ class TwilioSender:
         if settings.twilio.api_base_url:
             self._client.api.base_url = settings.twilio.api_base_url.rstrip("/")
         self._pool = pool
+        self.settings = settings.twilio  # the recovery's pacing, too
 
     async def send(self, *, to: str, sender: str, body: str, status_callback: str) -> str:
         """Returns Twilio's message SID."""
@@ -77,28 +89,31 @@ class TwilioSender:
         message = await self._call(create)
         return str(message.sid)
 
-    async def sent_sids(self, *, to: str, sender: str, since: datetime) -> list[str]:
-        """The SIDs of every message sent to `to` since `since` (a template's body is
-        Twilio's rendering, so it cannot be matched by body)."""
-        return [str(message.sid) for message in await self._sent_since(to, sender, since)]
+    async def listed_since(self, *, to: str, sender: str, since: datetime) -> list[ListedMessage]:
+        """The messages from `sender` to `to` that Twilio created since `since`, those still
+        queued (no `date_sent` yet) included."""
+        return list(await self._call(partial(self._read_listing, to, sender, since)))
 
-    async def find_sent(self, *, to: str, sender: str, body: str, since: datetime) -> str | None:
-        """The SID of a message with this body sent to `to` since `since`, if Twilio has one."""
-        for message in await self._sent_since(to, sender, since):
-            if message.body == body:
-                return str(message.sid)
-        return None
-
-    async def _sent_since(self, to: str, sender: str, since: datetime) -> list[Any]:
-        """Up to 50 messages Twilio sent from `sender` to `to` since `since`."""
-        listing = partial(
-            self._client.messages.list,
-            to=WHATSAPP + to,
-            from_=WHATSAPP + sender,
-            date_sent_after=since,
-            limit=50,
+    def _read_listing(self, to: str, sender: str, since: datetime) -> list[ListedMessage]:
+        """Twilio lists by date sent, newest first, a page at a time: reading stops at the first
+        message sent before `since`, as everything after it is older. No date filter is asked
+        for, because it would leave out the messages not sent yet."""
+        found: list[ListedMessage] = []
+        listing = self._client.messages.stream(
+            to=WHATSAPP + to, from_=WHATSAPP + sender, page_size=LISTING_PAGE_SIZE
         )
-        return list(await self._call(listing))
+        for message in listing:
+            if message.date_sent is not None and message.date_sent < since:
+                break
+            if message.date_created is not None and message.date_created >= since:
+                found.append(
+                    ListedMessage(
+                        sid=str(message.sid),
+                        body=message.body or "",
+                        created_at=message.date_created,
+                    )
+                )
+        return found
 
     async def _call(self, call: partial[Any]) -> Any:
         loop = asyncio.get_running_loop()
