@@ -24,8 +24,12 @@ _DAY = 24 * 3600
 INDEX_OPTIONS_CONFLICTS = (85, 86)
 
 
-def connect(uri: str) -> AsyncMongoClient[Document]:
-    return AsyncMongoClient(uri, tz_aware=True, serverSelectionTimeoutMS=10_000)
+def connect(uri: str, timeout_seconds: float | None = None) -> AsyncMongoClient[Document]:
+    """A client; with `timeout_seconds`, every operation fails past it instead of waiting."""
+    timeout_ms = int(timeout_seconds * 1000) if timeout_seconds else None
+    return AsyncMongoClient(
+        uri, tz_aware=True, serverSelectionTimeoutMS=10_000, timeoutMS=timeout_ms
+    )
 
 
 @dataclass(frozen=True)

@@ -59,13 +59,17 @@ class Runtime:
 
 @asynccontextmanager
 async def open_runtime(
-    settings: Settings, broker: KafkaBroker, indexes: Sequence[IndexPlan] = ()
+    settings: Settings,
+    broker: KafkaBroker,
+    indexes: Sequence[IndexPlan] = (),
+    mongodb_timeout_seconds: float | None = None,
 ) -> AsyncIterator[Runtime]:
     """MongoDB connected and indexed (shared's collections and the service's own `indexes`),
-    topics created; the broker's lifecycle stays the caller's."""
+    topics created; the broker's lifecycle stays the caller's. With `mongodb_timeout_seconds`
+    every MongoDB operation fails past it (ingest must answer before its callers give up)."""
     if not settings.mongodb.uri:
         raise RuntimeError("MONGODB_URI is not set (run through `balas run`)")
-    client = mongo.connect(settings.mongodb.uri)
+    client = mongo.connect(settings.mongodb.uri, mongodb_timeout_seconds)
     try:
         db = client[settings.mongodb.database]
         await mongo.ensure_indexes(db, settings, [*SHARED_INDEXES, *indexes])

@@ -135,6 +135,26 @@ class IngestSettings(Section):
         validation_alias="PUBLIC_BASE_URL",
         description="URL Twilio reaches ingest at; signatures are checked against it.",
     )
+    fallback_base_url: str | None = Field(
+        None,
+        validation_alias="FALLBACK_PUBLIC_BASE_URL",
+        description="Second URL of ingest (another replica or host) that Twilio retries a "
+        "failed webhook at once; unset: PUBLIC_BASE_URL.",
+    )
+    publish_timeout_seconds: float = Field(
+        3.0,
+        gt=0,
+        description="How long a webhook waits for Kafka before its event goes to the outbox.",
+    )
+    mongodb_timeout_seconds: float = Field(
+        3.0,
+        gt=0,
+        description="Longest MongoDB operation of ingest; past it a webhook is answered 503.",
+    )
+
+    @property
+    def twilio_fallback_base_url(self) -> str:
+        return self.fallback_base_url or self.public_base_url
 
 
 class MetricsSettings(Section):

@@ -23,7 +23,7 @@ def settings(infra: Infra) -> Settings:
 @pytest.fixture
 async def db(settings: Settings) -> AsyncIterator[object]:
     from services.console import collections as console
-    from services.ingest import receipts
+    from services.ingest import outbox, receipts
     from shared import mongo
     from shared.collections import SHARED_INDEXES
 
@@ -31,7 +31,7 @@ async def db(settings: Settings) -> AsyncIterator[object]:
     client = mongo.connect(settings.mongodb.uri)
     database = client[settings.mongodb.database]
     await mongo.ensure_indexes(
-        database, settings, [*SHARED_INDEXES, receipts.indexes, console.indexes]
+        database, settings, [*SHARED_INDEXES, receipts.indexes, outbox.indexes, console.indexes]
     )
     yield database
     await client.drop_database(settings.mongodb.database)

@@ -1,17 +1,24 @@
 """ingest: a thin HTTP service that turns webhooks into Kafka events. No LLM, no slow I/O."""
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 import structlog
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
 from faststream.kafka.fastapi import KafkaRouter
+from pymongo.errors import PyMongoError
 from twilio.request_validator import RequestValidator
 
-from services.ingest import receipts, webhooks, woocommerce
-from services.ingest.deps import IngestContext
+from services.ingest import outbox, receipts, webhooks, woocommerce
+from services.ingest.delivery import Deliverer
+from services.ingest.deps import IngestContext, try_again_later
 from services.ingest.metrics import WEBHOOK_REJECTIONS, WEBHOOKS
+from services.ingest.outbox import Outbox
 from services.ingest.receipts import WebhookReceipts
+from services.ingest.relay import Relay
 from services.ingest.snapshots import WooCommerceSnapshots
 from shared.http import health_router, metrics_app, serve_all_until, stop_on_signals
 from shared.http_limits import BodyLimits, KiB, RouteLimit
@@ -33,34 +40,71 @@ def _count_too_large(route: RouteLimit | None) -> None:
     WEBHOOK_REJECTIONS.labels(endpoint, "too_large").inc()
 
 
+async def _unavailable(request: Request, error: Exception) -> Response:
+    """MongoDB failed or did not answer in time: nothing was accepted, the sender may retry."""
+    log.warning("webhook not accepted: mongodb failed", path=request.url.path, error=repr(error))
+    return try_again_later("MongoDB is unavailable")
+
+
+def _receipt_ttl(settings: Settings) -> timedelta:
+    """As long as a webhook holds its claim: the publish, the store in the outbox, the accept.
+    A claim that outlives its request only delays a retry; one that expires early only lets a
+    duplicate through (same `event_id`), so the shortest safe value is best."""
+    ingest = settings.ingest
+    return timedelta(seconds=ingest.publish_timeout_seconds + 2 * ingest.mongodb_timeout_seconds)
+
+
 def create_app(settings: Settings) -> FastAPI:
     # FastStream's Kafka integration owns the producer; its AsyncAPI page stays off because it
-    # would offer an unauthenticated way to publish.
-    kafka = KafkaRouter(**broker_options(settings, "ingest"), schema_url=None)
+    # would offer an unauthenticated way to publish. A record Kafka does not acknowledge within
+    # the publish timeout expires in the producer too, rather than landing long after.
+    publish_timeout_ms = int(settings.ingest.publish_timeout_seconds * 1000)
+    kafka = KafkaRouter(
+        **broker_options(settings, "ingest"), request_timeout_ms=publish_timeout_ms, schema_url=None
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with (
             kafka.lifespan_context(app),
-            open_runtime(settings, kafka.broker, [receipts.indexes]) as runtime,
+            open_runtime(
+                settings,
+                kafka.broker,
+                [receipts.indexes, outbox.indexes],
+                mongodb_timeout_seconds=settings.ingest.mongodb_timeout_seconds,
+            ) as runtime,
         ):
+            stored = Outbox(runtime.db)
+            deliverer = Deliverer(kafka.broker, stored, settings.ingest.publish_timeout_seconds)
             app.state.ingest = IngestContext(
                 settings=settings,
                 broker=kafka.broker,
                 stores=StoreDirectory(runtime.db),
-                receipts=WebhookReceipts(runtime.db),
+                receipts=WebhookReceipts(runtime.db, _receipt_ttl(settings)),
+                deliverer=deliverer,
                 twilio_validator=RequestValidator(settings.twilio.auth_token.get_secret_value()),
                 secrets=secret_box(settings),
                 snapshots=WooCommerceSnapshots(runtime.db),
             )
-            app.include_router(health_router(runtime.readiness_checks()))
-            yield
+            # Ready while Kafka is down: webhooks are then accepted into the outbox, so a load
+            # balancer must keep sending them here.
+            checks = runtime.readiness_checks()
+            app.include_router(health_router({"mongodb": checks["mongodb"]}))
+            relay = asyncio.create_task(Relay(runtime.db, kafka.broker, stored).run())
+            try:
+                yield
+            finally:
+                deliverer.close()
+                relay.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await relay
 
     app = FastAPI(
         title="Balas ingest", lifespan=lifespan, openapi_url=None, docs_url=None, redoc_url=None
     )
     app.include_router(webhooks.router)
     app.include_router(woocommerce.router)
+    app.add_exception_handler(PyMongoError, _unavailable)
     app.add_middleware(
         BodyLimits,
         default=DEFAULT_MAX_BODY_BYTES,

@@ -4,11 +4,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, HTTPException, Request, Response
 from faststream.kafka import KafkaBroker
 from twilio.request_validator import RequestValidator
 
 from services.ingest import twilio_forms
+from services.ingest.delivery import Deliverer
 from services.ingest.metrics import WEBHOOK_REJECTIONS, WEBHOOKS
 from services.ingest.receipts import WebhookReceipts
 from services.ingest.snapshots import WooCommerceSnapshots
@@ -25,6 +26,7 @@ class IngestContext:
     broker: KafkaBroker
     stores: StoreDirectory
     receipts: WebhookReceipts
+    deliverer: Deliverer  # to Kafka within the publish timeout, else to the outbox
     twilio_validator: RequestValidator
     secrets: SecretBox
     snapshots: WooCommerceSnapshots
@@ -38,6 +40,14 @@ def _context(request: Request) -> IngestContext:
 Context = Annotated[IngestContext, Depends(_context)]
 
 
+RETRY_AFTER_SECONDS = 5
+
+
+def try_again_later(reason: str) -> Response:
+    """Nothing was accepted; the sender may retry (Twilio retries once, on the fallback URL)."""
+    return Response(reason, status_code=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
 def reject(endpoint: str, status_code: int, reason: str, detail: str) -> HTTPException:
     WEBHOOKS.labels(endpoint, "rejected").inc()
     WEBHOOK_REJECTIONS.labels(endpoint, reason).inc()
@@ -49,9 +59,10 @@ def signed_twilio_form(store_number_field: str) -> Callable[..., Awaitable[dict[
     the params, checked with the token of the account that owns the store's number
     (`store_number_field`: `To` for inbound messages, `From` for status callbacks).
 
-    The URL is rebuilt from PUBLIC_BASE_URL, not from the request, because proxies in front of
-    ingest rewrite scheme and host while Twilio signs the URL it called. Nothing is published
-    before the signature matched.
+    The URL is rebuilt from PUBLIC_BASE_URL (or FALLBACK_PUBLIC_BASE_URL, which Twilio calls when
+    the first failed), not from the request, because proxies in front of ingest rewrite scheme
+    and host while Twilio signs the URL it called. Nothing is published before the signature
+    matched.
     """
 
     async def signed(request: Request, context: Context) -> dict[str, str]:
@@ -60,11 +71,13 @@ def signed_twilio_form(store_number_field: str) -> Callable[..., Awaitable[dict[
         if not signature:
             raise reject(endpoint, 403, "missing_signature", "X-Twilio-Signature header is missing")
         form = await request.form(**twilio_forms.FORM_LIMITS)
-        url = public_url(context.settings.ingest.public_base_url, endpoint)
-        if request.url.query:
-            url += "?" + request.url.query
+        ingest = context.settings.ingest
+        urls = {
+            public_url(base, endpoint) + (f"?{request.url.query}" if request.url.query else "")
+            for base in (ingest.public_base_url, ingest.twilio_fallback_base_url)
+        }
         validator = await _validator_for(context, form.get(store_number_field))
-        if not validator.validate(url, form, signature):
+        if not any(validator.validate(url, form, signature) for url in urls):
             raise reject(endpoint, 403, "bad_signature", "X-Twilio-Signature does not match")
         return {key: value for key, value in form.items() if isinstance(value, str)}
 

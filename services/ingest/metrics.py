@@ -1,8 +1,9 @@
-from prometheus_client import Counter
+from prometheus_client import Counter, Gauge
 
 WEBHOOKS = Counter(
     "balas_webhooks_total",
-    "Webhooks answered, by endpoint and outcome (accepted, duplicate, stale, ping, rejected).",
+    "Webhooks answered, by endpoint and outcome (accepted, duplicate, in_progress, stale, ping, "
+    "rejected).",
     ["endpoint", "outcome"],
 )
 WEBHOOK_REJECTIONS = Counter(
@@ -14,4 +15,16 @@ WOOCOMMERCE_STALE_SNAPSHOTS = Counter(
     "balas_woocommerce_stale_snapshots_total",
     "WooCommerce deliveries dropped because a newer snapshot of the resource was held.",
     ["resource"],
+)
+OUTBOX_EVENTS = Gauge(
+    "balas_ingest_outbox_events",
+    "Events accepted while Kafka did not answer, waiting in the outbox for the relay.",
+)
+OUTBOX_STORED = Counter(
+    "balas_ingest_outbox_stored_total",
+    "Events stored in the outbox because Kafka did not take them in time.",
+)
+OUTBOX_RELAYED = Counter(
+    "balas_ingest_outbox_relayed_total",
+    "Events the relay published from the outbox to Kafka.",
 )

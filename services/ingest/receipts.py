@@ -1,10 +1,14 @@
-"""Which Twilio messages ingest already published, so a retried webhook publishes nothing new.
+"""Which Twilio messages ingest already accepted, so a retried webhook publishes nothing new.
 
-This is a fast path, not the guarantee: the receipt is written after Kafka acknowledged, so a
-crash in between republishes the same event (same `event_id`), which consumers deduplicate.
+A receipt is claimed before the publish, in one conditional upsert: of copies of one MessageSid
+arriving at once, exactly one wins (the others find the claim and publish nothing). The claim
+is `accepted` once Kafka or the outbox took the event, released when neither did, and expires
+after `ttl` if its holder died in between, so a later retry is not dropped. Consumers still
+deduplicate on `event_id`: this guard keeps duplicates off the topic, it is not the guarantee.
 """
 
-import contextlib
+from datetime import timedelta
+from enum import StrEnum
 
 from pymongo import IndexModel
 from pymongo.errors import DuplicateKeyError
@@ -14,6 +18,13 @@ from shared.mongo import Database, Indexes, Retention
 
 WEBHOOK_RECEIPTS = "webhook_receipts"
 WEBHOOK_RECEIPT_TTL_SECONDS = 7 * 24 * 3600  # far beyond Twilio's retry horizon
+CLAIMED, ACCEPTED = "claimed", "accepted"
+
+
+class Claim(StrEnum):
+    NEW = "new"  # this request publishes the message
+    ACCEPTED = "accepted"  # an earlier copy was accepted: a duplicate
+    IN_PROGRESS = "in_progress"  # another copy is being accepted right now
 
 
 def indexes(retention: Retention) -> Indexes:
@@ -25,12 +36,31 @@ def indexes(retention: Retention) -> Indexes:
 
 
 class WebhookReceipts:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, ttl: timedelta) -> None:
         self._collection = db[WEBHOOK_RECEIPTS]
+        self._ttl = ttl
 
-    async def seen(self, message_sid: str) -> bool:
-        return await self._collection.find_one({"_id": message_sid}, {"_id": 1}) is not None
+    async def claim(self, message_sid: str) -> Claim:
+        now = utcnow()
+        expired = {"state": CLAIMED, "claimed_until": {"$lte": now}}
+        try:
+            await self._collection.update_one(
+                {"_id": message_sid, **expired},
+                {"$set": {"state": CLAIMED, "claimed_until": now + self._ttl, "received_at": now}},
+                upsert=True,
+            )
+        except DuplicateKeyError:  # a receipt exists that is accepted or claimed in time
+            held = await self._collection.find_one({"_id": message_sid}, {"state": 1})
+            # Receipts written before claims existed have no state: they were accepted.
+            if held is not None and held.get("state", ACCEPTED) == ACCEPTED:
+                return Claim.ACCEPTED
+            return Claim.IN_PROGRESS
+        return Claim.NEW
 
-    async def record(self, message_sid: str) -> None:
-        with contextlib.suppress(DuplicateKeyError):  # a concurrent retry recorded it first
-            await self._collection.insert_one({"_id": message_sid, "received_at": utcnow()})
+    async def accept(self, message_sid: str) -> None:
+        await self._collection.update_one(
+            {"_id": message_sid}, {"$set": {"state": ACCEPTED}, "$unset": {"claimed_until": ""}}
+        )
+
+    async def release(self, message_sid: str) -> None:
+        await self._collection.delete_one({"_id": message_sid, "state": CLAIMED})

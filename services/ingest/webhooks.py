@@ -1,14 +1,24 @@
-"""Twilio webhooks in, Kafka events out; answered only after the broker acknowledged."""
+"""Twilio webhooks in, Kafka events out; answered only after the broker or the outbox took
+the event (services/ingest/delivery.py)."""
+
+import contextlib
 
 from fastapi import APIRouter, Response
 from pydantic import ValidationError
+from pymongo.errors import PyMongoError
 
 from services.ingest import twilio_forms
-from services.ingest.deps import Context, SignedInboundForm, SignedStatusForm, reject
+from services.ingest.deps import (
+    Context,
+    SignedInboundForm,
+    SignedStatusForm,
+    reject,
+    try_again_later,
+)
 from services.ingest.metrics import WEBHOOKS
+from services.ingest.receipts import Claim
 from shared import routes
 from shared.http_limits import RouteLimit
-from shared.kafka import publish
 from shared.stores.directory import Store
 
 router = APIRouter(prefix=routes.TWILIO_PREFIX, tags=["webhooks"])
@@ -39,11 +49,21 @@ async def on_whatsapp_message(form: SignedInboundForm, context: Context) -> Resp
     except ValidationError as error:
         raise reject(MESSAGE_ENDPOINT, 400, "malformed", twilio_forms.explain(error)) from error
     store = await _store_for(context, MESSAGE_ENDPOINT, inbound.to_number)
-    if await context.receipts.seen(inbound.message_sid):
+    claim = await context.receipts.claim(inbound.message_sid)
+    if claim is Claim.ACCEPTED:
         WEBHOOKS.labels(MESSAGE_ENDPOINT, "duplicate").inc()
         return _twiml()
-    await publish(context.broker, twilio_forms.message_received(inbound, store))
-    await context.receipts.record(inbound.message_sid)
+    if claim is Claim.IN_PROGRESS:  # its outcome is not known yet: ask for a retry
+        WEBHOOKS.labels(MESSAGE_ENDPOINT, "in_progress").inc()
+        return try_again_later("another copy of this message is being accepted")
+    try:
+        await context.deliverer.deliver(twilio_forms.message_received(inbound, store))
+    except BaseException:
+        with contextlib.suppress(PyMongoError):  # else the claim expires
+            await context.receipts.release(inbound.message_sid)
+        raise
+    with contextlib.suppress(PyMongoError):  # accepted all the same; the claim expires
+        await context.receipts.accept(inbound.message_sid)
     WEBHOOKS.labels(MESSAGE_ENDPOINT, "accepted").inc()
     return _twiml()
 
@@ -55,6 +75,6 @@ async def on_status_callback(form: SignedStatusForm, context: Context) -> Respon
     except ValidationError as error:
         raise reject(STATUS_ENDPOINT, 400, "malformed", twilio_forms.explain(error)) from error
     store = await _store_for(context, STATUS_ENDPOINT, status.from_number)
-    await publish(context.broker, twilio_forms.delivery_status_changed(status, store))
+    await context.deliverer.deliver(twilio_forms.delivery_status_changed(status, store))
     WEBHOOKS.labels(STATUS_ENDPOINT, "accepted").inc()
     return Response(status_code=204)

@@ -1,4 +1,5 @@
-"""WooCommerce webhooks in, Kafka events out; answered only after the broker acknowledged.
+"""WooCommerce webhooks in, Kafka events out; answered only after the broker or the outbox took
+the event (services/ingest/delivery.py).
 
 WooCommerce never retries a delivery, so anything that is not accepted here is lost until the
 next change of the resource (or a reconciliation through the REST API): see docs/woocommerce.md.
@@ -14,7 +15,6 @@ from services.ingest.metrics import WEBHOOKS, WOOCOMMERCE_STALE_SNAPSHOTS
 from services.ingest.snapshots import Claim, Verdict
 from shared import routes
 from shared.http_limits import MiB, RouteLimit
-from shared.kafka import publish
 from shared.stores.directory import Store
 from shared.woocommerce.payloads import Deletion, Snapshot, Topic, changed_event
 
@@ -73,7 +73,7 @@ async def on_woocommerce_webhook(store_id: str, request: Request, context: Conte
         return _answer("duplicate")
     event = changed_event(store.id, topic, snapshot, claim.held_modified_at)
     try:
-        await publish(context.broker, event)
+        await context.deliverer.deliver(event)
     except BaseException:
         await context.snapshots.release(claim)  # WooCommerce will not retry: keep it claimable
         raise

@@ -332,16 +332,20 @@ class StoreOnboarding:
 
     async def _wire_number(self, wiring: _NumberWiring, steps: _Steps) -> str:
         """The store's number, bought or found, posting its messages to ingest."""
-        sms_url = public_url(self._settings.ingest.public_base_url, TWILIO_MESSAGE_PATH)
+        ingest = self._settings.ingest
+        sms_url = public_url(ingest.public_base_url, TWILIO_MESSAGE_PATH)
+        fallback_url = public_url(ingest.twilio_fallback_base_url, TWILIO_MESSAGE_PATH)
         if wiring.for_sale is not None:
-            bought = await self._twilio(wiring.numbers.buy(wiring.for_sale, sms_url), steps)
+            bought = await self._twilio(
+                wiring.numbers.buy(wiring.for_sale, sms_url, fallback_url), steps
+            )
             steps.done(
                 "twilio", f"bought {bought.phone_number}; its messages go to {sms_url}", True
             )
             return bought.phone_number
         assert wiring.owned is not None
         owned = wiring.owned
-        changed = await self._twilio(wiring.numbers.point_at(owned, sms_url), steps)
+        changed = await self._twilio(wiring.numbers.point_at(owned, sms_url, fallback_url), steps)
         state = "now go" if changed else "already went"
         detail = f"messages to {owned.phone_number} {state} to {sms_url}"
         if changed and owned.sms_url:  # the admin should know what no longer gets them

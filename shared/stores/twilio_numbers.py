@@ -1,5 +1,8 @@
 """A store's WhatsApp number at Twilio: found in the account, pointed at ingest, or bought.
 
+Its messages go to ingest's URL, and to the fallback URL (another ingest replica or host) when
+that one fails: Twilio retries an inbound message once, there, and never again.
+
 The twilio SDK is blocking (requests): every call runs in a thread, with the Twilio timeout.
 """
 
@@ -27,6 +30,7 @@ class OwnedNumber:
     phone_number: str
     sms_url: str
     sms_method: str
+    sms_fallback_url: str
 
 
 class TwilioNumbers:
@@ -46,12 +50,17 @@ class TwilioNumbers:
                 return _owned(number)
         return None
 
-    async def point_at(self, number: OwnedNumber, sms_url: str) -> bool:
-        """Incoming messages to `number` are posted to `sms_url`; False if they already were."""
-        if number.sms_url == sms_url and number.sms_method.upper() == "POST":
+    async def point_at(self, number: OwnedNumber, sms_url: str, fallback_url: str) -> bool:
+        """Incoming messages to `number` are posted to `sms_url`, else to `fallback_url`;
+        False if they already were."""
+        if (number.sms_url, number.sms_method.upper(), number.sms_fallback_url) == (
+            sms_url,
+            "POST",
+            fallback_url,
+        ):
             return False
         context = self._client.incoming_phone_numbers(number.sid)
-        await self._call(context.update, sms_url=sms_url, sms_method="POST")
+        await self._call(context.update, **_posted_to(sms_url, fallback_url))
         return True
 
     async def first_available(self, country: str, area_code: str | None) -> str | None:
@@ -63,12 +72,11 @@ class TwilioNumbers:
         offered = await self._call(local.list, **options)
         return str(offered[0].phone_number) if offered else None
 
-    async def buy(self, phone_number: str, sms_url: str) -> OwnedNumber:
+    async def buy(self, phone_number: str, sms_url: str, fallback_url: str) -> OwnedNumber:
         bought = await self._call(
             self._client.incoming_phone_numbers.create,
             phone_number=phone_number,
-            sms_url=sms_url,
-            sms_method="POST",
+            **_posted_to(sms_url, fallback_url),
         )
         return _owned(bought)
 
@@ -83,12 +91,22 @@ class TwilioNumbers:
             ) from None
 
 
+def _posted_to(sms_url: str, fallback_url: str) -> dict[str, str]:
+    return {
+        "sms_url": sms_url,
+        "sms_method": "POST",
+        "sms_fallback_url": fallback_url,
+        "sms_fallback_method": "POST",
+    }
+
+
 def _owned(number: Any) -> OwnedNumber:
     return OwnedNumber(
         sid=str(number.sid),
         phone_number=str(number.phone_number),
         sms_url=number.sms_url or "",
         sms_method=number.sms_method or "POST",
+        sms_fallback_url=number.sms_fallback_url or "",
     )
 
 

@@ -39,6 +39,7 @@ from tests.support.servers import Infra
 pytestmark = pytest.mark.slow
 
 PUBLIC_URL = "https://balas.example"
+FALLBACK_URL = "https://ingest-2.balas.example"  # Twilio retries a failed webhook here, once
 GLOBAL_TOKEN = "global-twilio-token-" + "g" * 12
 STORE_ACCOUNT = "AC" + "5" * 32
 STORE_TOKEN = "store-twilio-token-" + "s" * 12
@@ -65,7 +66,7 @@ def shop() -> Iterator[WooCommerceStandIn]:
 def settings(infra: Infra, twilio: TwilioStandIn) -> Settings:
     """The global Twilio account is the stand-in's main one; webhooks come to PUBLIC_URL."""
     return infra.settings(
-        ingest={"public_base_url": PUBLIC_URL},
+        ingest={"public_base_url": PUBLIC_URL, "fallback_base_url": FALLBACK_URL},
         twilio={
             "account_sid": twilio.account_sid,
             "auth_token": GLOBAL_TOKEN,
@@ -151,6 +152,10 @@ async def test_onboarding_wires_the_number_and_registers_the_woocommerce_webhook
     wired = twilio.number(number)
     assert wired is not None
     assert (wired["sms_url"], wired["sms_method"]) == (PUBLIC_URL + WHATSAPP_WEBHOOK_PATH, "POST")
+    assert (wired["sms_fallback_url"], wired["sms_fallback_method"]) == (
+        FALLBACK_URL + WHATSAPP_WEBHOOK_PATH,
+        "POST",
+    )
     stored = Store.model_validate(await db[STORES].find_one({"_id": store_id}))
     assert stored.woocommerce is not None
     webhook_secret = secret_box(settings).decrypt(stored.woocommerce.webhook_secret)
@@ -201,6 +206,7 @@ async def test_a_store_without_a_number_buys_one_and_a_rerun_buys_no_second(
     assert bought is not None
     assert bought["account_sid"] == twilio.account_sid
     assert bought["sms_url"] == PUBLIC_URL + WHATSAPP_WEBHOOK_PATH
+    assert bought["sms_fallback_url"] == FALLBACK_URL + WHATSAPP_WEBHOOK_PATH
     assert again.status_code == 200, again.text
     assert again.json()["store"]["whatsapp_number"] == first
     assert twilio.number(second) is None

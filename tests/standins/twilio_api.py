@@ -364,13 +364,21 @@ def _incoming_number(sid: str, account: str, phone_number: str) -> dict[str, Any
         "capabilities": {"voice": True, "sms": True, "mms": False},
         "sms_url": "",
         "sms_method": "POST",
+        "sms_fallback_url": "",
+        "sms_fallback_method": "POST",
         "status_callback": "",
         "api_version": "2010-04-01",
         "uri": f"/2010-04-01/Accounts/{account}/IncomingPhoneNumbers/{sid}.json",
     }
 
 
-_SETTINGS = {"SmsUrl": "sms_url", "SmsMethod": "sms_method", "StatusCallback": "status_callback"}
+_SETTINGS = {
+    "SmsUrl": "sms_url",
+    "SmsMethod": "sms_method",
+    "SmsFallbackUrl": "sms_fallback_url",
+    "SmsFallbackMethod": "sms_fallback_method",
+    "StatusCallback": "status_callback",
+}
 
 
 def _number_settings(form: Any) -> dict[str, str]:

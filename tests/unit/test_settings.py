@@ -12,6 +12,7 @@ from shared.settings import (
     DEV_ADMIN_API_TOKEN,
     DEV_SECRETS_KEY,
     DEV_TWILIO_AUTH_TOKEN,
+    IngestSettings,
     MetricsSettings,
     Settings,
 )
@@ -171,6 +172,13 @@ EVERY_VARIABLE: dict[str, tuple[str, str, object]] = {
     "INGEST_HOST": ("0.0.0.0", "ingest.host", "0.0.0.0"),
     "INGEST_PORT": ("18080", "ingest.port", 18080),
     "PUBLIC_BASE_URL": ("https://balas.example", "ingest.public_base_url", "https://balas.example"),
+    "FALLBACK_PUBLIC_BASE_URL": (
+        "https://ingest-2.balas.example",
+        "ingest.fallback_base_url",
+        "https://ingest-2.balas.example",
+    ),
+    "INGEST_PUBLISH_TIMEOUT_SECONDS": ("2.5", "ingest.publish_timeout_seconds", 2.5),
+    "INGEST_MONGODB_TIMEOUT_SECONDS": ("4", "ingest.mongodb_timeout_seconds", 4.0),
     "METRICS_HOST": ("0.0.0.0", "metrics.host", "0.0.0.0"),
     "INGEST_METRICS_PORT": ("19104", "metrics.ingest_port", 19104),
     "RESPONDER_METRICS_PORT": ("19101", "metrics.responder_port", 19101),
@@ -364,3 +372,11 @@ def test_a_late_retry_never_waits_longer_than_the_cap() -> None:
     policy = RetryPolicy(backoff_seconds=0.5, backoff_max_seconds=30.0)
 
     assert policy.delay(60) <= 30.0
+
+
+def test_twilio_falls_back_to_the_public_url_unless_a_fallback_url_is_set() -> None:
+    primary = IngestSettings(public_base_url="https://balas.example")
+    fallback = primary.model_copy(update={"fallback_base_url": "https://ingest-2.balas.example"})
+
+    assert primary.twilio_fallback_base_url == "https://balas.example"
+    assert fallback.twilio_fallback_base_url == "https://ingest-2.balas.example"

@@ -1,0 +1,344 @@
+"""ingest never loses an accepted message: a webhook whose event Kafka does not take in time is
+stored in the outbox and answered 200, the relay publishes it unchanged once Kafka answers; with
+neither Kafka nor MongoDB answering the webhook is refused fast (503); copies of one MessageSid
+arriving at once are published once.
+
+ingest runs on loopback with its real lifespan, on a broker of this module's tests alone reached
+through a proxy that can stall (tests/support/stalling_servers.py), and the session's MongoDB
+reached through another.
+"""
+
+import asyncio
+import json
+import uuid
+from collections.abc import Iterator
+from datetime import timedelta
+
+import httpx
+import pytest
+from prometheus_client import REGISTRY
+
+from balas.simulate import inbound_message_form, twilio_signature
+from services.ingest.app import create_app as create_ingest_app
+from services.ingest.outbox import INGEST_OUTBOX, Outbox
+from services.ingest.receipts import WEBHOOK_RECEIPTS
+from shared import routes, topics
+from shared.events import event_id_for, utcnow
+from shared.mongo import Database
+from shared.secrets import secret_box
+from shared.settings import Settings
+from shared.stores.directory import Store, WooCommerceConnection, save_store
+from tests.standins.server import LoopbackServer
+from tests.standins.stalling_proxy import StallingProxy
+from tests.standins.woocommerce_data import body_of, delivery_headers, order
+from tests.support import events
+from tests.support.kafka import read_topic
+from tests.support.servers import Infra
+from tests.support.stalling_servers import kafka_behind_proxy, mongodb_behind_proxy, proxied_uri
+from tests.support.waiting import eventually
+
+pytestmark = pytest.mark.slow
+
+PUBLIC_URL = "https://balas.example"
+FALLBACK_URL = "https://fallback.balas.example"
+TWILIO_TOKEN = "outbox-test-twilio-token"
+WEBHOOK_SECRET = "outbox-test-webhook-secret"
+TWILIO_GIVES_UP_SECONDS = 15.0  # Twilio drops a webhook not answered by then
+
+
+@pytest.fixture(scope="module")
+def kafka_proxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StallingProxy]:
+    with kafka_behind_proxy(tmp_path_factory.mktemp("kafka")) as proxy:
+        yield proxy
+
+
+@pytest.fixture
+def mongodb_proxy(infra: Infra) -> Iterator[StallingProxy]:
+    with mongodb_behind_proxy(infra.mongodb_uri) as proxy:
+        yield proxy
+
+
+@pytest.fixture
+def settings(
+    infra: Infra, kafka_proxy: StallingProxy, mongodb_proxy: StallingProxy
+) -> Iterator[Settings]:
+    yield infra.settings(
+        kafka={"bootstrap_servers": bootstrap(kafka_proxy), "enable_idempotence": False},
+        mongodb={"uri": proxied_uri(mongodb_proxy)},
+        ingest={
+            "public_base_url": PUBLIC_URL,
+            "fallback_base_url": FALLBACK_URL,
+            "publish_timeout_seconds": 1.0,
+            "mongodb_timeout_seconds": 1.0,
+        },
+        twilio={"auth_token": TWILIO_TOKEN},
+    )
+    kafka_proxy.resume()  # for the module's next test
+
+
+@pytest.fixture
+def ingest(settings: Settings) -> Iterator[str]:
+    server = LoopbackServer(create_ingest_app(settings)).start()
+    yield server.url
+    server.stop()
+
+
+@pytest.fixture
+def second_ingest(settings: Settings) -> Iterator[str]:
+    """Another replica on the same Kafka and MongoDB, with a relay of its own."""
+    server = LoopbackServer(create_ingest_app(settings)).start()
+    yield server.url
+    server.stop()
+
+
+@pytest.fixture
+async def woo_store(db: Database, settings: Settings) -> Store:
+    box = secret_box(settings)
+    store = Store(
+        id=f"woo-{uuid.uuid4().hex[:8]}",
+        name="Toko Batik Sari",
+        whatsapp_number=f"+1555{uuid.uuid4().int % 10**7:07d}",
+        woocommerce=WooCommerceConnection(
+            url="https://toko.example",
+            consumer_key=box.encrypt("ck_outbox"),
+            consumer_secret=box.encrypt("cs_outbox"),
+            webhook_secret=box.encrypt(WEBHOOK_SECRET),
+        ),
+    )
+    await save_store(db, store)
+    return store
+
+
+def bootstrap(proxy: StallingProxy) -> str:
+    return f"127.0.0.1:{proxy.port}"
+
+
+async def post_message(
+    ingest: str, store: Store, message_sid: str, base_url: str = PUBLIC_URL
+) -> httpx.Response:
+    form = inbound_message_form(
+        customer="+6281100000008",
+        store_number=store.whatsapp_number,
+        text="Halo kak, pesanan saya sudah dikirim?",
+        message_sid=message_sid,
+    )
+    signature = twilio_signature(TWILIO_TOKEN, base_url + routes.TWILIO_MESSAGE_PATH, form)
+    async with httpx.AsyncClient(base_url=ingest, timeout=TWILIO_GIVES_UP_SECONDS) as http:
+        return await http.post(
+            routes.TWILIO_MESSAGE_PATH, data=form, headers={"X-Twilio-Signature": signature}
+        )
+
+
+async def published(settings: Settings, topic: str, event_id: str) -> int:
+    """How many records of `topic` carry `event_id`."""
+    assert settings.kafka.bootstrap_servers
+    values = await read_topic(settings.kafka.bootstrap_servers, topic)
+    return sum(json.loads(value)["event_id"] == event_id for value in values)
+
+
+def message_sid() -> str:
+    return "SM" + uuid.uuid4().hex
+
+
+async def test_twenty_copies_of_one_message_at_once_are_published_once(
+    ingest: str, woo_store: Store, settings: Settings
+) -> None:
+    sid = message_sid()
+
+    answers = await asyncio.gather(*(post_message(ingest, woo_store, sid) for _ in range(20)))
+
+    assert {answer.status_code for answer in answers} <= {200, 503}
+    assert any(answer.status_code == 200 for answer in answers)
+    event_id = event_id_for("whatsapp.inbound", sid)
+    assert await published(settings, topics.WHATSAPP_INBOUND, event_id) == 1
+
+
+async def test_a_message_kafka_does_not_take_is_stored_and_published_once_kafka_answers(
+    ingest: str, woo_store: Store, settings: Settings, db: Database, kafka_proxy: StallingProxy
+) -> None:
+    sid = message_sid()
+    event_id = event_id_for("whatsapp.inbound", sid)
+    stored_before, _ = outbox_counts()
+    kafka_proxy.stall()
+
+    answer = await post_message(ingest, woo_store, sid)
+
+    assert answer.status_code == 200
+    stored = await db[INGEST_OUTBOX].find_one({"_id": event_id})
+    assert stored is not None
+    assert stored["topic"] == topics.WHATSAPP_INBOUND
+    assert json.loads(stored["event"])["message_sid"] == sid
+    assert outbox_counts()[0] == stored_before + 1
+    async with httpx.AsyncClient(base_url=ingest, timeout=TWILIO_GIVES_UP_SECONDS) as http:
+        assert (await http.get("/readyz")).status_code == 200  # still takes webhooks
+
+    kafka_proxy.resume()
+
+    # The webhook's own publish lands, or fails and the relay publishes the copy: once.
+    await eventually(lambda: relayed(db, event_id))
+    assert await published(settings, topics.WHATSAPP_INBOUND, event_id) == 1
+    duplicate = await post_message(ingest, woo_store, sid)  # Twilio's retry, after all
+    assert duplicate.status_code == 200
+    assert await published(settings, topics.WHATSAPP_INBOUND, event_id) == 1
+
+
+async def test_the_relay_publishes_a_stored_event_unchanged_with_its_id(
+    ingest: str, settings: Settings, db: Database
+) -> None:
+    event = events.received(store_id=f"store-{uuid.uuid4().hex[:8]}")
+    _, relayed_before = outbox_counts()
+
+    await Outbox(db).store(event, attempt_running=False)  # left by a replica that died
+
+    await eventually(lambda: relayed(db, event.event_id))
+    assert settings.kafka.bootstrap_servers
+    values = await read_topic(settings.kafka.bootstrap_servers, event.topic)
+    copies = [value for value in values if json.loads(value)["event_id"] == event.event_id]
+    assert copies == [event.model_dump_json().encode()]
+    assert outbox_counts()[1] == relayed_before + 1
+
+
+def outbox_counts() -> tuple[float, float]:
+    """ingest's outbox counters (the app runs in this process): stored, relayed."""
+    stored, relayed = (
+        REGISTRY.get_sample_value(f"balas_ingest_outbox_{name}_total") or 0.0
+        for name in ("stored", "relayed")
+    )
+    return stored, relayed
+
+
+async def relayed(db: Database, event_id: str) -> bool:
+    return await db[INGEST_OUTBOX].find_one({"_id": event_id}) is None
+
+
+async def test_a_woocommerce_delivery_kafka_does_not_take_is_stored_and_relayed(
+    ingest: str, woo_store: Store, settings: Settings, db: Database, kafka_proxy: StallingProxy
+) -> None:
+    body = body_of(order())
+    kafka_proxy.stall()
+
+    async with httpx.AsyncClient(base_url=ingest, timeout=TWILIO_GIVES_UP_SECONDS) as http:
+        answer = await http.post(
+            routes.woocommerce_webhook_url("", woo_store.id),
+            content=body,
+            headers=delivery_headers("order.updated", body, WEBHOOK_SECRET),
+        )
+
+    assert (answer.status_code, answer.json()) == (200, {"outcome": "accepted"})
+    stored = await db[INGEST_OUTBOX].find_one({"topic": topics.WOOCOMMERCE_ORDERS})
+    assert stored is not None
+
+    kafka_proxy.resume()
+
+    await eventually(lambda: relayed(db, stored["_id"]))
+    assert await published(settings, topics.WOOCOMMERCE_ORDERS, stored["_id"]) == 1
+
+
+async def test_with_neither_kafka_nor_mongodb_answering_a_message_is_refused_fast(
+    ingest: str,
+    woo_store: Store,
+    settings: Settings,
+    kafka_proxy: StallingProxy,
+    mongodb_proxy: StallingProxy,
+) -> None:
+    sid = message_sid()
+    kafka_proxy.stall()
+    mongodb_proxy.stall()
+
+    refused = await post_message(ingest, woo_store, sid)  # fails if not answered in time
+
+    assert refused.status_code == 503
+    assert refused.headers["Retry-After"]
+
+    kafka_proxy.resume()
+    mongodb_proxy.resume()
+    retried = await eventually(lambda: accepted(ingest, woo_store, sid))
+
+    assert retried.status_code == 200
+    event_id = event_id_for("whatsapp.inbound", sid)
+    assert await published(settings, topics.WHATSAPP_INBOUND, event_id) == 1
+
+
+async def accepted(ingest: str, store: Store, sid: str) -> httpx.Response | None:
+    answer = await post_message(ingest, store, sid)
+    return answer if answer.status_code == 200 else None
+
+
+async def test_a_claim_whose_holder_died_does_not_drop_the_retry(
+    ingest: str, woo_store: Store, settings: Settings, db: Database
+) -> None:
+    held, abandoned = message_sid(), message_sid()
+    now = utcnow()
+    for sid, until in ((held, now + timedelta(minutes=1)), (abandoned, now)):
+        claim = {"_id": sid, "state": "claimed", "claimed_until": until, "received_at": now}
+        await db[WEBHOOK_RECEIPTS].insert_one(claim)
+
+    in_progress = await post_message(ingest, woo_store, held)
+    retried = await post_message(ingest, woo_store, abandoned)
+
+    assert in_progress.status_code == 503
+    assert retried.status_code == 200
+    event_id = event_id_for("whatsapp.inbound", abandoned)
+    assert await published(settings, topics.WHATSAPP_INBOUND, event_id) == 1
+
+
+async def test_a_message_signed_for_the_fallback_url_is_accepted(
+    ingest: str, woo_store: Store, settings: Settings
+) -> None:
+    sid = message_sid()
+
+    answer = await post_message(ingest, woo_store, sid, base_url=FALLBACK_URL)
+
+    assert answer.status_code == 200
+    event_id = event_id_for("whatsapp.inbound", sid)
+    assert await published(settings, topics.WHATSAPP_INBOUND, event_id) == 1
+
+
+async def test_a_message_neither_kafka_nor_the_outbox_took_can_be_retried(
+    ingest: str, woo_store: Store, settings: Settings, db: Database, kafka_proxy: StallingProxy
+) -> None:
+    sid = message_sid()
+    refuse_everything = {"$jsonSchema": {"required": ["a field no event has"]}}
+    await db.command("collMod", INGEST_OUTBOX, validator=refuse_everything)
+    kafka_proxy.stall()
+
+    refused = await post_message(ingest, woo_store, sid)
+
+    assert refused.status_code == 503
+    assert await db[WEBHOOK_RECEIPTS].find_one({"_id": sid}) is None  # the claim was released
+    kafka_proxy.resume()
+    retried = await eventually(lambda: accepted(ingest, woo_store, sid))
+    assert retried.status_code == 200
+    event_id = event_id_for("whatsapp.inbound", sid)
+    assert await published(settings, topics.WHATSAPP_INBOUND, event_id) == 1
+
+
+async def test_with_two_replicas_each_stored_event_is_relayed_once(
+    ingest: str,
+    second_ingest: str,
+    woo_store: Store,
+    settings: Settings,
+    db: Database,
+    kafka_proxy: StallingProxy,
+) -> None:
+    sids = [message_sid() for _ in range(6)]
+    kafka_proxy.stall()
+
+    answers = await asyncio.gather(
+        *(
+            post_message((ingest, second_ingest)[n % 2], woo_store, sid)
+            for n, sid in enumerate(sids)
+        )
+    )
+
+    assert [answer.status_code for answer in answers] == [200] * len(sids)
+    assert await db[INGEST_OUTBOX].count_documents({}) == len(sids)
+    kafka_proxy.resume()
+    await eventually(lambda: outbox_empty(db))
+    for sid in sids:
+        event_id = event_id_for("whatsapp.inbound", sid)
+        assert await published(settings, topics.WHATSAPP_INBOUND, event_id) == 1
+
+
+async def outbox_empty(db: Database) -> bool:
+    return await db[INGEST_OUTBOX].count_documents({}) == 0
