@@ -1,9 +1,10 @@
 """Which failures of a handler mean "a dependency is down" rather than "this event is bad".
 
 An outage (a connection refused or cut, a timeout, a 5xx or 429 answer) of MongoDB, the LLM,
-Twilio or WooCommerce says nothing about the event: the consumer waits it out and tries the same
-event again. Anything else (a validation error, a 4xx refusal, a bug) would fail the same way on
-every try, so it goes to the dead-letter topic after the configured attempts.
+Twilio, WooCommerce or Kafka (handlers publish the next event) says nothing about the event: the
+consumer waits it out and tries the same event again. Anything else (a validation error, a 4xx
+refusal, a bug) would fail the same way on every try, so it goes to the dead-letter topic after
+the configured attempts.
 
 Client libraries' errors are recognised here; an adapter's own exception says which outage it
 stands for in an `outage` attribute (a dependency's name, or None), so this platform module needs
@@ -16,10 +17,12 @@ from types import TracebackType
 import httpx
 import openai
 import requests
+from aiokafka import errors as kafka_errors
 from pymongo import errors as mongo_errors
 from twilio.base.exceptions import TwilioRestException
 
-MONGODB, LLM, TWILIO, WOOCOMMERCE, NETWORK = "mongodb", "llm", "twilio", "woocommerce", "network"
+MONGODB, LLM, TWILIO, WOOCOMMERCE, KAFKA = "mongodb", "llm", "twilio", "woocommerce", "kafka"
+NETWORK = "network"  # a transport failure raised outside the client libraries known here
 
 _MONGODB_DOWN = (
     mongo_errors.ConnectionFailure,  # AutoReconnect, NetworkTimeout, ServerSelectionTimeoutError...
@@ -46,6 +49,7 @@ _LIBRARIES = {
     "langchain_openai": LLM,
     "twilio": TWILIO,
     "woocommerce": WOOCOMMERCE,
+    "aiokafka": KAFKA,
 }
 
 
@@ -66,6 +70,10 @@ def _outage_of(error: BaseException) -> str | None:
         return MONGODB
     if isinstance(error, _LLM_DOWN):
         return LLM
+    if isinstance(error, kafka_errors.KafkaError) and (
+        error.retriable or isinstance(error, kafka_errors.KafkaTimeoutError)
+    ):
+        return KAFKA
     if isinstance(error, TwilioRestException):
         return TWILIO if error.status >= 500 or error.status == 429 else None
     declared = getattr(error, "outage", None)  # an adapter's own exception
