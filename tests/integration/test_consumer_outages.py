@@ -7,18 +7,27 @@ the retries (three attempts, tens of milliseconds apart) that used to dead-lette
 
 import asyncio
 import contextlib
+import uuid
 from collections import defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from faststream.kafka import KafkaBroker
 from prometheus_client import REGISTRY
-from pymongo import AsyncMongoClient, uri_parser
+from pymongo import AsyncMongoClient, UpdateOne, uri_parser
 from pymongo.errors import DuplicateKeyError
 
 from shared import kafka, topics
-from shared.events import DeadLetter, Event, MessageReceived
+from shared.events import (
+    DeadLetter,
+    DeliveryStatus,
+    DeliveryStatusChanged,
+    Event,
+    MessageReceived,
+    event_id_for,
+)
 from shared.mongo import Database, Document
 from shared.settings import Settings
 from tests.standins.tcp_proxy import TcpProxy
@@ -62,9 +71,23 @@ def paused(group: str) -> float:
     return REGISTRY.get_sample_value("balas_consumers_paused", labels) or 0.0
 
 
-def dead_lettered(group: str) -> float:
-    labels = {"group": group, "topic": topics.WHATSAPP_INBOUND}
+def dead_lettered(group: str, topic: str = topics.WHATSAPP_INBOUND) -> float:
+    labels = {"group": group, "topic": topic}
     return REGISTRY.get_sample_value("balas_dead_letters_total", labels) or 0.0
+
+
+def delivered(store_id: str, label: str) -> DeliveryStatusChanged:
+    """A status callback of this test's store; `label` (the error code) names it in assertions."""
+    sid = f"SM{uuid.uuid4().hex}"
+    return DeliveryStatusChanged(
+        event_id=event_id_for("whatsapp.status", sid, "delivered"),
+        occurred_at=datetime.now(UTC),
+        store_id=store_id,
+        conversation_id=f"{store_id}:{CUSTOMERS[0]}",
+        twilio_sid=sid,
+        status=DeliveryStatus.DELIVERED,
+        error_code=label,
+    )
 
 
 async def publish_all(broker: KafkaBroker, events: Sequence[Event]) -> None:
@@ -139,3 +162,50 @@ async def test_events_that_arrive_while_mongodb_is_down_are_handled_once_in_orde
     assert dead_lettered(group) == 1
     seconds = {"group": group, "dependency": "mongodb"}
     assert (REGISTRY.get_sample_value("balas_consumer_paused_seconds_total", seconds) or 0) > 0
+
+
+async def test_a_batch_consumer_waits_out_a_stalled_mongodb_and_loses_no_status(
+    broker: KafkaBroker,
+    consumers: Consumers,
+    store_id: str,
+    new_group_id: NewGroupId,
+    wait_until: WaitUntil,
+    mongodb_proxy: TcpProxy,
+    proxied_db: Database,
+) -> None:
+    handled: list[str] = []
+    failed_attempts = 0
+
+    async def handle(batch: Sequence[Event]) -> None:
+        nonlocal failed_attempts
+        mine = [e for e in batch if isinstance(e, DeliveryStatusChanged) and e.store_id == store_id]
+        if not mine:
+            return
+        try:
+            await proxied_db.statuses.bulk_write(
+                [
+                    UpdateOne({"_id": e.event_id}, {"$set": {"sid": e.twilio_sid}}, upsert=True)
+                    for e in mine
+                ]
+            )
+        except Exception:
+            failed_attempts += 1
+            raise
+        handled.extend(e.error_code or "" for e in mine)
+
+    group = new_group_id()
+    await consumers.batch(group, [topics.WHATSAPP_STATUS], handle)
+    mongodb_proxy.stall()  # connections hang: clients see timeouts, not refusals
+    labels = [f"status-{index}" for index in range(5)]
+    await publish_all(broker, [delivered(store_id, label) for label in labels])
+    await wait_until(lambda: failed_attempts > 0, "the batch to find MongoDB hanging")
+    await asyncio.sleep(OUTAGE_SECONDS)
+    paused_during_outage = paused(group)
+    handled_during_outage = len(handled)
+    mongodb_proxy.restore()
+    await wait_until(lambda: sorted(handled) == labels, "every status to be handled")
+
+    assert paused_during_outage == 1
+    assert handled_during_outage == 0
+    assert dead_lettered(group, topics.WHATSAPP_STATUS) == 0
+    assert await proxied_db.statuses.count_documents({}) == len(labels)
