@@ -11,6 +11,14 @@ Both commit only the contiguous prefix of finished offsets, retry a failing hand
 exponential backoff, and publish what still fails (or cannot be decoded) to `<topic>.dlq` with
 the error, then move on. Handlers must be idempotent: a crash before a commit redelivers.
 
+A failure that says a dependency is down (shared/outages.py) is no fault of the event: it does
+not count as an attempt. The consumer pauses (shared/outage_gate.py) and tries the event again
+until the dependency answers, however long that takes; nothing past it is committed meanwhile.
+
+The poll loop never blocks on anything but the poll: while the consumer cannot take records (a
+dependency is down, every slot is busy, a batch is running) it pauses its partitions and keeps
+polling, so it stays in its group (aiokafka's max_poll_interval_ms) and keeps its partitions.
+
 Every consumer also reads its group's replay topic, `replay.<group>`: `balas replay` copies a
 time range of a topic there (each copy names its source topic in the `replay-of` header), so a
 range can be re-driven into one group, while it runs, without touching its offsets or other
@@ -35,6 +43,8 @@ from faststream.kafka import KafkaBroker
 from shared import kafka, metrics, topics
 from shared.events import EVENT_TYPES, DeadLetter, Event, decode_event
 from shared.offsets import PartitionProgress, lag
+from shared.outage_gate import OutageGate
+from shared.outages import dependency_down
 
 log = structlog.get_logger(__name__)
 
@@ -115,7 +125,9 @@ class _ConsumerBase:
         )
         self._progress: dict[TopicPartition, PartitionProgress] = {}
         self._committed: dict[TopicPartition, int] = {}
-        self._slots = asyncio.Semaphore(max_in_flight)
+        self._in_flight = 0  # records taken and not finished, at most max_in_flight
+        self._outages = OutageGate(group_id, retry.delay)
+        self._holding = False  # partitions paused because no record may be taken now
         self._tasks: dict[TopicPartition, set[asyncio.Task[None]]] = {}
         self._stopping = asyncio.Event()
         self._background: list[asyncio.Task[None]] = []
@@ -147,10 +159,11 @@ class _ConsumerBase:
 
     async def _poll_forever(self) -> None:
         while not self._stopping.is_set():
+            room = self._room()
+            self._hold(room == 0)
             try:
-                batches = await self._consumer.getmany(
-                    timeout_ms=200, max_records=self._max_in_flight
-                )
+                # Paused partitions return nothing: a held consumer only keeps its membership.
+                batches = await self._consumer.getmany(timeout_ms=200, max_records=max(room, 1))
             except KafkaError as error:
                 log.warning("poll failed, retrying", group=self.group_id, error=str(error))
                 await asyncio.sleep(1)
@@ -161,35 +174,34 @@ class _ConsumerBase:
                 if records:
                     progress.fetched(records[-1].offset)
                 for record in records:
-                    if taken and self._slots.locked():  # start what has a slot before waiting
-                        await self._accept(taken)
-                        taken = []
-                    # back-pressure: never more than max_in_flight
-                    if not await self._slot_unless_stopping():
-                        break  # not started, so not committed: redelivered after the restart
                     progress.started(record.offset)
                     taken.append((tp, progress, record))
-                if self._stopping.is_set():
-                    break  # take nothing more; never start a record after a skipped one
+            self._in_flight += len(taken)
             self._gauge_in_flight()
             if taken:
-                await self._accept(taken)
+                self._accept(taken)
 
-    async def _slot_unless_stopping(self) -> bool:
-        """Take a slot; give up if stop() is called meanwhile (handlers may hold every slot)."""
-        if not self._slots.locked():
-            await self._slots.acquire()
-            return True
-        slot = asyncio.ensure_future(self._slots.acquire())
-        stopping = asyncio.ensure_future(self._stopping.wait())
-        await asyncio.wait({slot, stopping}, return_when=asyncio.FIRST_COMPLETED)
-        stopping.cancel()
-        if slot.done():
-            return True
-        slot.cancel()
-        return False
+    def _room(self) -> int:
+        """How many records may be taken now: none while a dependency is down."""
+        return 0 if self._outages.down else self._max_in_flight - self._in_flight
 
-    async def _accept(self, taken: list[tuple[TopicPartition, PartitionProgress, Record]]) -> None:
+    def _hold(self, holding: bool) -> None:
+        """Pause every assigned partition while no record may be taken, resume them after."""
+        if holding == self._holding:
+            return
+        self._holding = holding
+        partitions = self._consumer.assignment()
+        if holding:
+            self._consumer.pause(*partitions)
+        else:
+            self._consumer.resume(*partitions)
+
+    def _release(self, count: int) -> None:
+        self._in_flight -= count
+        self._gauge_in_flight()
+
+    def _accept(self, taken: list[tuple[TopicPartition, PartitionProgress, Record]]) -> None:
+        """Start handling `taken` (in tasks: the poll loop goes on polling)."""
         raise NotImplementedError
 
     def _wanted(self, record: Record) -> bool:
@@ -218,35 +230,53 @@ class _ConsumerBase:
         in_flight = sum(progress.in_flight for progress in self._progress.values())
         metrics.EVENTS_IN_FLIGHT.labels(self.group_id).set(in_flight)
 
-    # -- handling one record: retries, then the dead-letter topic ----------------------------
+    # -- handling one record: retries, outages waited out, then the dead-letter topic --------
 
     async def _process(self, record: Record, handler: Handler) -> None:
         timer = metrics.HANDLER_SECONDS.labels(self.group_id, record.topic).time()
         with timer:
-            error: Exception | None = None
-            attempt = 0
-            while attempt < self._retry.max_attempts:
-                attempt += 1
+
+            async def handle() -> None:
+                await handler(decode(record))
+
+            error, attempts = await self._attempt(handle, record.topic, self._retry.max_attempts)
+        if error is None:
+            metrics.EVENTS_CONSUMED.labels(self.group_id, record.topic, "handled").inc()
+        else:
+            await self._dead_letter(record, error, attempts)
+
+    async def _attempt(
+        self, call: Callable[[], Awaitable[None]], topic: str, max_attempts: int
+    ) -> tuple[Exception | None, int]:
+        """Call until it succeeds (no error), raises PermanentError or fails `max_attempts`
+        times for reasons of its own (the last error). A failure because a dependency is down
+        is no attempt: the call waits for the dependency and is made again."""
+        attempt = 0
+        try:
+            while True:
                 try:
-                    await handler(decode(record))
-                    metrics.EVENTS_CONSUMED.labels(self.group_id, record.topic, "handled").inc()
-                    return
-                except PermanentError as permanent:
-                    error = permanent
-                    break
+                    await call()
+                    return None, attempt + 1
                 except Exception as failure:
-                    error = failure
-                    if attempt < self._retry.max_attempts:
-                        metrics.EVENT_RETRIES.labels(self.group_id, record.topic).inc()
-                        log.warning(
-                            "handler failed, will retry",
-                            group=self.group_id,
-                            topic=record.topic,
-                            attempt=attempt,
-                            error=repr(failure),
-                        )
-                        await asyncio.sleep(self._retry.delay(attempt))
-            await self._dead_letter(record, error, attempt)
+                    down = None if isinstance(failure, PermanentError) else dependency_down(failure)
+                    if down is not None:
+                        await self._outages.wait_out(down, failure)
+                        continue
+                    self._outages.settled()
+                    attempt += 1
+                    if isinstance(failure, PermanentError) or attempt >= max_attempts:
+                        return failure, attempt
+                    metrics.EVENT_RETRIES.labels(self.group_id, topic).inc()
+                    log.warning(
+                        "handler failed, will retry",
+                        group=self.group_id,
+                        topic=topic,
+                        attempt=attempt,
+                        error=repr(failure),
+                    )
+                    await asyncio.sleep(self._retry.delay(attempt))
+        finally:
+            self._outages.settled()  # a probe that ends, however it ends, ends its outage
 
     async def _dead_letter(self, record: Record, error: Exception | None, attempts: int) -> None:
         topic = source_topic(record)  # a replayed copy's letter belongs to its source topic
@@ -330,6 +360,8 @@ class _ConsumerBase:
     def _partitions_assigned(self, assigned: set[TopicPartition]) -> None:
         for tp in assigned:
             self._progress[tp] = PartitionProgress()
+        if self._holding:  # a new assignment starts unpaused
+            self._consumer.pause(*assigned)
 
     @staticmethod
     async def _wait_for(tasks: set[asyncio.Task[None]], timeout: float) -> None:
@@ -361,7 +393,7 @@ class KeyedConsumer(_ConsumerBase):
         self._routes = dict(routes)
         self._tails: dict[bytes, asyncio.Task[None]] = {}
 
-    async def _accept(self, taken: list[tuple[TopicPartition, PartitionProgress, Record]]) -> None:
+    def _accept(self, taken: list[tuple[TopicPartition, PartitionProgress, Record]]) -> None:
         for tp, progress, record in taken:
             key = record.key or f"partition:{tp.topic}:{tp.partition}".encode()
             previous = self._tails.get(key)
@@ -385,8 +417,7 @@ class KeyedConsumer(_ConsumerBase):
                     await self._process(record, self._routes[source_topic(record)])
                 self._finish(progress, record)
         finally:
-            self._slots.release()
-            self._gauge_in_flight()
+            self._release(1)
 
 
 class BatchConsumer(_ConsumerBase):
@@ -396,15 +427,22 @@ class BatchConsumer(_ConsumerBase):
         super().__init__(topic_names=topic_names, **options)
         self._handler = handler
 
-    async def _accept(self, taken: list[tuple[TopicPartition, PartitionProgress, Record]]) -> None:
+    def _room(self) -> int:
+        """One batch at a time: records that arrive meanwhile make the next batch."""
+        return 0 if self._in_flight else super()._room()
+
+    def _accept(self, taken: list[tuple[TopicPartition, PartitionProgress, Record]]) -> None:
+        task = asyncio.create_task(self._run(taken))
+        for tp in {tp for tp, _, _ in taken}:
+            self._track(tp, task)
+
+    async def _run(self, taken: list[tuple[TopicPartition, PartitionProgress, Record]]) -> None:
         try:
             await self._process_batch([record for _, _, record in taken])
             for _, progress, record in taken:
                 self._finish(progress, record)
         finally:
-            for _ in taken:
-                self._slots.release()
-            self._gauge_in_flight()
+            self._release(len(taken))
 
     async def _process_batch(self, records: list[Record]) -> None:
         events: list[Event] = []
@@ -417,20 +455,20 @@ class BatchConsumer(_ConsumerBase):
                 decodable.append(record)
             except PermanentError as error:
                 await self._dead_letter(record, error, attempts=1)
-        for attempt in range(1, self._retry.max_attempts + 1):
-            try:
-                await self._handler(events)
-                for record in decodable:
-                    metrics.EVENTS_CONSUMED.labels(self.group_id, record.topic, "handled").inc()
-                return
-            except Exception as failure:
-                log.warning(
-                    "batch failed", group=self.group_id, attempt=attempt, error=repr(failure)
-                )
-                if len(decodable) == 1 or attempt == self._retry.max_attempts:
-                    break
-                metrics.EVENT_RETRIES.labels(self.group_id, decodable[0].topic).inc()
-                await asyncio.sleep(self._retry.delay(attempt))
+        if not decodable:
+            return
+
+        async def handle_all() -> None:
+            await self._handler(events)
+
+        # A single event gets its attempts below, as any event that breaks a batch does.
+        attempts = 1 if len(decodable) == 1 else self._retry.max_attempts
+        failure, _ = await self._attempt(handle_all, decodable[0].topic, attempts)
+        if failure is None:
+            for record in decodable:
+                metrics.EVENTS_CONSUMED.labels(self.group_id, record.topic, "handled").inc()
+            return
+        log.warning("batch failed, handling its events one by one", group=self.group_id)
         for record in decodable:  # isolate the event that breaks the batch
 
             async def single(event: Event) -> None:

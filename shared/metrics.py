@@ -27,3 +27,13 @@ CONSUMER_LAG = Gauge(
     "Records in the partition not yet committed by the group.",
     ["group", "topic", "partition"],
 )
+CONSUMERS_PAUSED = Gauge(
+    "balas_consumers_paused",
+    "Consumers waiting for a dependency that is down (taking no records, dead-lettering none).",
+    ["group", "dependency"],
+)
+PAUSED_SECONDS = Counter(
+    "balas_consumer_paused_seconds_total",
+    "Seconds consumers spent paused because a dependency was down.",
+    ["group", "dependency"],
+)

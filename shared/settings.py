@@ -113,10 +113,17 @@ class RetentionSettings(Section):
 
 class ConsumerSettings(Section):
     handler_max_attempts: int = Field(
-        5, ge=1, description="Tries before an event is dead-lettered."
+        5,
+        ge=1,
+        description="Tries before an event is dead-lettered; a dependency's outage is waited "
+        "out and not counted.",
     )
-    retry_backoff_seconds: float = Field(0.5, gt=0, description="First retry delay; doubles.")
-    retry_backoff_max_seconds: float = Field(30.0, gt=0, description="Longest retry delay.")
+    retry_backoff_seconds: float = Field(
+        0.5, gt=0, description="First retry delay, and first wait between outage probes; doubles."
+    )
+    retry_backoff_max_seconds: float = Field(
+        30.0, gt=0, description="Longest retry delay, and longest wait between outage probes."
+    )
     responder_max_in_flight: int = Field(
         500, ge=1, description="Customer messages a responder works on at once."
     )

@@ -26,6 +26,7 @@ import requests
 import structlog
 from woocommerce import API
 
+from shared import outages
 from shared.consumer import RetryPolicy
 from shared.outbound import ForbiddenUrl, check_public_url
 
@@ -69,12 +70,17 @@ logging.getLogger("urllib3.connectionpool").addFilter(_RedactCredentials())
 
 
 class WooCommerceUnreachable(Exception):
-    """WooCommerce could not be used; the message is the reason, fit to show to an admin."""
+    """WooCommerce could not be used; the message is the reason, fit to show to an admin.
 
-    def __init__(self, reason: str, status: int | None = None) -> None:
+    `outage` names WooCommerce when it was down (no answer, 5xx, 429) rather than refusing:
+    a consumer then waits for the shop instead of dead-lettering the event (shared/outages.py).
+    """
+
+    def __init__(self, reason: str, status: int | None = None, *, down: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
         self.status = status
+        self.outage = outages.WOOCOMMERCE if down else None
 
 
 class Page(NamedTuple):
@@ -215,10 +221,12 @@ class WooCommerceApi:
             except _Retryable as failure:
                 # A POST that failed on the server may have happened: only a 429 is safe again.
                 if attempt == limit or (method == "POST" and failure.status != 429):
-                    raise WooCommerceUnreachable(failure.reason, failure.status) from None
+                    raise WooCommerceUnreachable(
+                        failure.reason, failure.status, down=True
+                    ) from None
                 if failure.delay is not None and failure.delay > MAX_RETRY_AFTER_SECONDS:
                     reason = f"{failure.reason} (it asks to wait {failure.delay:g} s)"
-                    raise WooCommerceUnreachable(reason, failure.status) from None
+                    raise WooCommerceUnreachable(reason, failure.status, down=True) from None
                 wait = failure.delay if failure.delay is not None else self._retry.delay(attempt)
                 log.warning(
                     "woocommerce call failed, retrying",

@@ -469,6 +469,7 @@ def test_alerts_query_exported_metrics_and_bounded_labels() -> None:
         "balas_llm_errors_total",  # LLM error rate
         "balas_webhook_rejections_total",  # webhook rejection spikes
         "balas_kpi_delivery_failures_total",  # delivery failures
+        "balas_consumers_paused",  # a consumer waiting for a dependency that is down
     ],
 )
 def test_an_alert_watches(metric: str) -> None:
