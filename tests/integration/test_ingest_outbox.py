@@ -29,7 +29,7 @@ from shared.secrets import secret_box
 from shared.settings import Settings
 from shared.stores.directory import Store, WooCommerceConnection, save_store
 from tests.standins.server import LoopbackServer
-from tests.standins.stalling_proxy import StallingProxy
+from tests.standins.tcp_proxy import TcpProxy
 from tests.standins.woocommerce_data import body_of, delivery_headers, order
 from tests.support import events
 from tests.support.kafka import read_topic
@@ -47,21 +47,19 @@ TWILIO_GIVES_UP_SECONDS = 15.0  # Twilio drops a webhook not answered by then
 
 
 @pytest.fixture(scope="module")
-def kafka_proxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StallingProxy]:
+def kafka_proxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TcpProxy]:
     with kafka_behind_proxy(tmp_path_factory.mktemp("kafka")) as proxy:
         yield proxy
 
 
 @pytest.fixture
-def mongodb_proxy(infra: Infra) -> Iterator[StallingProxy]:
+def mongodb_proxy(infra: Infra) -> Iterator[TcpProxy]:
     with mongodb_behind_proxy(infra.mongodb_uri) as proxy:
         yield proxy
 
 
 @pytest.fixture
-def settings(
-    infra: Infra, kafka_proxy: StallingProxy, mongodb_proxy: StallingProxy
-) -> Iterator[Settings]:
+def settings(infra: Infra, kafka_proxy: TcpProxy, mongodb_proxy: TcpProxy) -> Iterator[Settings]:
     yield infra.settings(
         kafka={"bootstrap_servers": bootstrap(kafka_proxy), "enable_idempotence": False},
         mongodb={"uri": proxied_uri(mongodb_proxy)},
@@ -73,7 +71,7 @@ def settings(
         },
         twilio={"auth_token": TWILIO_TOKEN},
     )
-    kafka_proxy.resume()  # for the module's next test
+    kafka_proxy.restart()  # for the module's next test
 
 
 @pytest.fixture
@@ -109,7 +107,7 @@ async def woo_store(db: Database, settings: Settings) -> Store:
     return store
 
 
-def bootstrap(proxy: StallingProxy) -> str:
+def bootstrap(proxy: TcpProxy) -> str:
     return f"127.0.0.1:{proxy.port}"
 
 
@@ -154,7 +152,7 @@ async def test_twenty_copies_of_one_message_at_once_are_published_once(
 
 
 async def test_a_message_kafka_does_not_take_is_stored_and_published_once_kafka_answers(
-    ingest: str, woo_store: Store, settings: Settings, db: Database, kafka_proxy: StallingProxy
+    ingest: str, woo_store: Store, settings: Settings, db: Database, kafka_proxy: TcpProxy
 ) -> None:
     sid = message_sid()
     event_id = event_id_for("whatsapp.inbound", sid)
@@ -172,7 +170,7 @@ async def test_a_message_kafka_does_not_take_is_stored_and_published_once_kafka_
     async with httpx.AsyncClient(base_url=ingest, timeout=TWILIO_GIVES_UP_SECONDS) as http:
         assert (await http.get("/readyz")).status_code == 200  # still takes webhooks
 
-    kafka_proxy.resume()
+    kafka_proxy.restart()
 
     # The webhook's own publish lands, or fails and the relay publishes the copy: once.
     await eventually(lambda: relayed(db, event_id))
@@ -212,7 +210,7 @@ async def relayed(db: Database, event_id: str) -> bool:
 
 
 async def test_a_woocommerce_delivery_kafka_does_not_take_is_stored_and_relayed(
-    ingest: str, woo_store: Store, settings: Settings, db: Database, kafka_proxy: StallingProxy
+    ingest: str, woo_store: Store, settings: Settings, db: Database, kafka_proxy: TcpProxy
 ) -> None:
     body = body_of(order())
     kafka_proxy.stall()
@@ -228,7 +226,7 @@ async def test_a_woocommerce_delivery_kafka_does_not_take_is_stored_and_relayed(
     stored = await db[INGEST_OUTBOX].find_one({"topic": topics.WOOCOMMERCE_ORDERS})
     assert stored is not None
 
-    kafka_proxy.resume()
+    kafka_proxy.restart()
 
     await eventually(lambda: relayed(db, stored["_id"]))
     assert await published(settings, topics.WOOCOMMERCE_ORDERS, stored["_id"]) == 1
@@ -238,8 +236,8 @@ async def test_with_neither_kafka_nor_mongodb_answering_a_message_is_refused_fas
     ingest: str,
     woo_store: Store,
     settings: Settings,
-    kafka_proxy: StallingProxy,
-    mongodb_proxy: StallingProxy,
+    kafka_proxy: TcpProxy,
+    mongodb_proxy: TcpProxy,
 ) -> None:
     sid = message_sid()
     kafka_proxy.stall()
@@ -250,8 +248,8 @@ async def test_with_neither_kafka_nor_mongodb_answering_a_message_is_refused_fas
     assert refused.status_code == 503
     assert refused.headers["Retry-After"]
 
-    kafka_proxy.resume()
-    mongodb_proxy.resume()
+    kafka_proxy.restart()
+    mongodb_proxy.restart()
     retried = await eventually(lambda: accepted(ingest, woo_store, sid))
 
     assert retried.status_code == 200
@@ -295,7 +293,7 @@ async def test_a_message_signed_for_the_fallback_url_is_accepted(
 
 
 async def test_a_message_neither_kafka_nor_the_outbox_took_can_be_retried(
-    ingest: str, woo_store: Store, settings: Settings, db: Database, kafka_proxy: StallingProxy
+    ingest: str, woo_store: Store, settings: Settings, db: Database, kafka_proxy: TcpProxy
 ) -> None:
     sid = message_sid()
     refuse_everything = {"$jsonSchema": {"required": ["a field no event has"]}}
@@ -306,7 +304,7 @@ async def test_a_message_neither_kafka_nor_the_outbox_took_can_be_retried(
 
     assert refused.status_code == 503
     assert await db[WEBHOOK_RECEIPTS].find_one({"_id": sid}) is None  # the claim was released
-    kafka_proxy.resume()
+    kafka_proxy.restart()
     retried = await eventually(lambda: accepted(ingest, woo_store, sid))
     assert retried.status_code == 200
     event_id = event_id_for("whatsapp.inbound", sid)
@@ -319,7 +317,7 @@ async def test_with_two_replicas_each_stored_event_is_relayed_once(
     woo_store: Store,
     settings: Settings,
     db: Database,
-    kafka_proxy: StallingProxy,
+    kafka_proxy: TcpProxy,
 ) -> None:
     sids = [message_sid() for _ in range(6)]
     kafka_proxy.stall()
@@ -333,7 +331,7 @@ async def test_with_two_replicas_each_stored_event_is_relayed_once(
 
     assert [answer.status_code for answer in answers] == [200] * len(sids)
     assert await db[INGEST_OUTBOX].count_documents({}) == len(sids)
-    kafka_proxy.resume()
+    kafka_proxy.restart()
     await eventually(lambda: outbox_empty(db))
     for sid in sids:
         event_id = event_id_for("whatsapp.inbound", sid)

