@@ -155,4 +155,3 @@ class BalasRun:
 
     def log_tail(self, lines: int = 40) -> str:
         return "\n".join(self._log.read_text(errors="replace").splitlines()[-lines:])
-
