@@ -15,6 +15,7 @@ import pytest
 
 from balas.processes import STOP_GRACE_SECONDS
 from shared import mongo
+from shared.kpis.collections import KPI_DAILY
 from shared.stores.directory import Store, save_store
 from tests.standins.openai_api import OpenAIStandIn
 from tests.standins.twilio_api import TwilioStandIn
@@ -69,6 +70,15 @@ async def each_answered_once(twilio_api: TwilioStandIn, customers: list[str]) ->
         assert len(twilio_api.sent_to(customer)) == 1, customer
 
 
+async def inbound_counted(balas_run: BalasRun, store: Store) -> int:
+    client = mongo.connect(balas_run.mongodb_uri)
+    try:
+        days = client[balas_run.settings.mongodb.database][KPI_DAILY].find({"store_id": store.id})
+        return sum([day.get("inbound_messages", 0) async for day in days])
+    finally:
+        await client.close()
+
+
 async def test_a_killed_broker_is_restarted_and_every_accepted_message_answered_once(
     balas_run: BalasRun, twilio_api: TwilioStandIn
 ) -> None:
@@ -83,8 +93,17 @@ async def test_a_killed_broker_is_restarted_and_every_accepted_message_answered_
     broker.wait(timeout=30)
     await eventually(lambda: balas_run.broker().pid != broker.pid, timeout=60)
     balas_run.service("responder").send_signal(signal.SIGCONT)
+    later = [new_customer() for _ in range(3)]  # the workers carry on with the new broker
+    for customer in later:
+        await Webhooks(balas_run.as_running_system()).message(store, customer, "Masih buka?")
 
-    await each_answered_once(twilio_api, [early, *customers])
+    await each_answered_once(twilio_api, [early, *customers, *later])
+
+    # The aggregator ran through the restart: it counted every message once, none skipped.
+    async def every_message_counted() -> bool:
+        return await inbound_counted(balas_run, store) == 1 + len(customers) + len(later)
+
+    await eventually(every_message_counted, timeout=120)
     assert balas_run.stop(timeout=EXIT_WITHIN_SECONDS) == 0, balas_run.log_tail()
 
 
