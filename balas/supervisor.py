@@ -50,7 +50,7 @@ def run_everything(settings: Settings) -> None:
             asyncio.run(embedded.wait_until_ready())
             settings = embedded.applied_to(settings)
             log.info("embedded servers ready", data_dir=str(settings.data_dir))
-        if settings.kafka.journal:  # the embedded broker starts empty
+        if embedded.with_kafka:  # it starts empty; the journal has what was accepted
             asyncio.run(broker_recovery.recover(settings))
         first_run = False
         if settings.environment == "development":
@@ -83,7 +83,7 @@ def _restart_until_stopped(
         time.sleep(0.5)
         if dead := embedded.exited():
             _restart_servers(embedded, dead, settings)
-            recovery_due = recovery_due or ("kafka" in dead and settings.kafka.journal)
+            recovery_due = recovery_due or "kafka" in dead
         if recovery_due:
             recovery_due = not _recovered(embedded, settings)
         for service in services.exited():
@@ -93,7 +93,7 @@ def _restart_until_stopped(
             log.error("service exited; restarting", service=service, code=code)
             time.sleep(RESTART_DELAY_SECONDS)
             services.start(service)
-        if settings.kafka.journal and not recovery_due and time.monotonic() >= next_watermark:
+        if embedded.with_kafka and not recovery_due and time.monotonic() >= next_watermark:
             _keep_watermark(settings)
             next_watermark = time.monotonic() + WATERMARK_INTERVAL_SECONDS
 
@@ -116,7 +116,7 @@ def _recovered(embedded: EmbeddedServers, settings: Settings) -> bool:
         asyncio.run(embedded.wait_until_ready())
         asyncio.run(broker_recovery.recover(settings))
     except Exception as error:
-        log.error("embedded broker not recovered yet; trying again", error=repr(error))
+        log.warning("embedded broker not recovered yet; trying again", error=repr(error))
         time.sleep(RESTART_DELAY_SECONDS)
         return False
     log.info("embedded broker back with every unfinished event")

@@ -31,8 +31,8 @@ log = structlog.get_logger(__name__)
 SAFETY_MARGIN = timedelta(minutes=1)
 
 
-async def keep_watermark(settings: Settings) -> bool:
-    """Advance the watermark if every group has caught up; whether it did."""
+async def keep_watermark(settings: Settings) -> None:
+    """Advance the watermark if every group has caught up."""
     checked_from = datetime.now(UTC)
     bootstrap = kafka.bootstrap_servers(settings)
     client = mongo.connect(settings.mongodb.uri or "")
@@ -42,10 +42,8 @@ async def keep_watermark(settings: Settings) -> bool:
         committed = await _committed_by_group(bootstrap, list(ends))
         seen = {(tp.topic, group) for group, offsets in committed.items() for tp in offsets}
         await journal.add_readers(seen)
-        if not caught_up(ends, committed, await journal.readers()):
-            return False
-        await journal.advance_watermark(checked_from)
-        return True
+        if caught_up(ends, committed, await journal.readers()):
+            await journal.advance_watermark(checked_from)
     finally:
         await client.close()
 
@@ -136,5 +134,9 @@ async def recover(settings: Settings) -> int:
             await producer.stop()
     finally:
         await client.close()
-    log.info("republished the journal's unfinished events", records=len(entries), since=since)
+    log.info(
+        "republished the journal's unfinished events",
+        records=len(entries),
+        since=since.isoformat(),
+    )
     return len(entries)
