@@ -130,6 +130,8 @@ class EmbeddedServers:
                 str(self.data_dir / "mongodb"),
                 "--log-level",
                 "WARNING",
+                # Durable before acknowledged: the event journal must survive a kill -9.
+                "--sync-on-commit",
             ],
             "mongodb",
         )
