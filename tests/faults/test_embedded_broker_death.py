@@ -4,7 +4,7 @@
 stay unconsumed, then the broker is killed with SIGKILL — alone (the supervisor restarts it), or
 with the whole of `balas run` (started again by hand). The broker keeps topics only in memory;
 the journal in MongoDB is what brings the messages back. Every customer is answered exactly once,
-and `balas run` exits within its grace period after SIGTERM.
+and `balas run` exits within its grace period after SIGTERM, even with every worker frozen.
 """
 
 import signal
@@ -19,7 +19,7 @@ from shared.kpis.collections import KPI_DAILY
 from shared.stores.directory import Store, save_store
 from tests.standins.openai_api import OpenAIStandIn
 from tests.standins.twilio_api import TwilioStandIn
-from tests.support.balas_run import BalasRun
+from tests.support.balas_run import WORKERS, BalasRun
 from tests.support.events import new_customer
 from tests.support.system import Webhooks
 from tests.support.waiting import eventually
@@ -118,3 +118,13 @@ async def test_balas_run_killed_whole_answers_every_accepted_message_after_its_r
     await balas_run.wait_ready()
 
     await each_answered_once(twilio_api, customers)
+
+
+async def test_frozen_services_hold_up_the_stop_for_one_grace_period_not_one_each(
+    balas_run: BalasRun,
+) -> None:
+    await balas_run.wait_ready()
+    for worker in WORKERS:  # SIGTERM waits until SIGKILL: each takes the whole grace
+        balas_run.service(worker).send_signal(signal.SIGSTOP)
+
+    assert balas_run.stop(timeout=EXIT_WITHIN_SECONDS) is not None, "still running"

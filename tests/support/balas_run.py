@@ -143,9 +143,6 @@ class BalasRun:
         `timeout` (then it is killed)."""
         if self.process is None or self.process.poll() is not None:
             return self.process.returncode if self.process else None
-        for process in psutil.Process(self.process.pid).children(recursive=True):
-            if process.status() == psutil.STATUS_STOPPED:
-                process.send_signal(signal.SIGCONT)
         self.process.send_signal(signal.SIGTERM)
         try:
             return self.process.wait(timeout=timeout)
