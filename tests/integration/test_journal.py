@@ -1,10 +1,13 @@
 """The event journal: what a journaling publisher keeps in MongoDB, and history read from it
 rather than from the broker (which the embedded one forgets when it restarts)."""
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from faststream.kafka import KafkaBroker
 
 from services.kpi_aggregator.rebuild import rebuild
@@ -17,6 +20,7 @@ from shared.kpis.collections import KPI_DAILY
 from shared.mongo import Database
 from shared.settings import Settings
 from shared.stores.directory import Store, save_store
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.slow
 
@@ -79,3 +83,29 @@ async def test_rebuild_from_the_journal_equals_the_rebuild_from_the_broker(
 
     assert from_journal.events_counted == from_broker.events_counted == 4
     assert await db[KPI_DAILY].find({"store_id": store_id}).to_list() == stored
+
+
+async def test_a_group_counts_as_a_reader_from_its_first_assignment_before_it_handled_anything(
+    settings: Settings, consumers: Any, new_group_id: Callable[[], str]
+) -> None:
+    """So the recovery watermark waits for a group that has not finished its first record."""
+    group = new_group_id()
+
+    async def never_finishes(event: Any) -> None:
+        await asyncio.Event().wait()
+
+    await consumers.keyed(group, {topics.AGENT_COMMANDS: never_finishes})
+    bootstrap = kafka.bootstrap_servers(settings)
+    watcher = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group)
+    await watcher.start()
+    try:
+        partitions = [
+            TopicPartition(topics.AGENT_COMMANDS, p) for p in range(settings.kafka.partitions)
+        ]
+
+        async def every_partition_claimed() -> bool:
+            return all([await watcher.committed(tp) is not None for tp in partitions])
+
+        await eventually(every_partition_claimed)
+    finally:
+        await watcher.stop()
