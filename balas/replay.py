@@ -13,6 +13,9 @@ topic `replay.<group>`, which every member of that group reads next to its own t
 * it needs nothing but produce and fetch, so it behaves the same on real Kafka and on the
   embedded broker (which neither resets offsets from outside a group nor keeps a time index).
 
+With the embedded broker (KAFKA_JOURNAL) the range is read from the event journal instead,
+which outlives the broker's restarts (shared/journal_scan.py).
+
 Handlers deduplicate by `event_id`, so a replay changes only what was lost or deleted.
 """
 
