@@ -222,6 +222,7 @@ def kpi_rebuild(
                 last_day,
                 progress=advance,
                 attribution_window=window,
+                from_journal=settings.kafka.journal,
             )
         )
     console.print(

@@ -74,14 +74,16 @@ class ServiceProcesses:
         process.wait()
 
     def stop(self, *services: str) -> None:
-        """SIGTERM, then wait: a graceful stop finishes work in flight and commits."""
+        """SIGTERM to all at once, then wait: a graceful stop finishes work in flight and commits.
+        They share one grace period; whoever is still running after it is killed."""
         chosen = [self.processes[name] for name in services or tuple(self.processes)]
         running = [process for process in chosen if process.poll() is None]
         for process in running:
             process.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + STOP_GRACE_SECONDS
         for process in running:
             try:
-                process.wait(timeout=STOP_GRACE_SECONDS)
+                process.wait(timeout=max(0.0, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()

@@ -13,6 +13,9 @@ topic `replay.<group>`, which every member of that group reads next to its own t
 * it needs nothing but produce and fetch, so it behaves the same on real Kafka and on the
   embedded broker (which neither resets offsets from outside a group nor keeps a time index).
 
+With the embedded broker (KAFKA_JOURNAL) the range is read from the event journal instead,
+which outlives the broker's restarts (shared/journal_scan.py).
+
 Handlers deduplicate by `event_id`, so a replay changes only what was lost or deleted.
 """
 
@@ -24,7 +27,9 @@ from datetime import datetime
 from aiokafka import AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
-from shared import kafka, topics
+from shared import kafka, mongo, topics
+from shared.journal import Journal
+from shared.journal_scan import history
 from shared.settings import Settings
 
 Progress = Callable[[int, int], None]  # (records scanned, records to scan)
@@ -67,11 +72,18 @@ async def replay(
         acks="all",
         enable_idempotence=settings.kafka.producer_idempotence,
     )
+    # The embedded broker forgets its topics when it restarts; the journal keeps them.
+    client = mongo.connect(settings.mongodb.uri or "") if settings.kafka.journal else None
+    journal = Journal(client[settings.mongodb.database]) if client else None
     await producer.start()
     try:
-        scanned, copied = await _copy(bootstrap, topic, target, since, until, producer, progress)
+        scanned, copied = await _copy(
+            bootstrap, topic, target, since, until, producer, progress, journal
+        )
     finally:
         await producer.stop()
+        if client:
+            await client.close()
     return Replayed(scanned, copied, target)
 
 
@@ -101,12 +113,13 @@ async def _copy(
     until: datetime | None,
     producer: AIOKafkaProducer,
     progress: Progress,
+    journal: Journal | None,
 ) -> tuple[int, int]:
     low = int(since.timestamp() * 1000) if since else None
     high = int(until.timestamp() * 1000) if until else None
     scanned = copied = 0
     pending: list[asyncio.Future[object]] = []
-    async with kafka.scan_topic(bootstrap, topic, since) as scan:
+    async with history(bootstrap, topic, since, journal) as scan:
         progress(0, scan.total)
         async for batch in scan.batches():
             for record in batch:

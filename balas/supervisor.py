@@ -1,7 +1,10 @@
 """`balas run`: embedded servers when none are configured, then every service as its own process.
 
 Each service is also the unit you scale out (`balas run SERVICE` on more machines); here they run
-side by side, and one that dies is restarted.
+side by side, and one that dies is restarted, embedded servers included (same port, same data
+directory). The embedded broker keeps topics only in memory, so whenever it starts (with `balas
+run` or after a death) the journal's unfinished events are published again
+(shared/broker_recovery.py); while it runs, the supervisor keeps the journal's watermark.
 """
 
 import asyncio
@@ -13,7 +16,7 @@ import structlog
 
 from balas.processes import SERVICES, ServiceProcesses
 from services.console.collections import CONSOLE_USERS
-from shared import mongo
+from shared import broker_recovery, mongo
 from shared.infra import EmbeddedServers
 from shared.routes import TWILIO_MESSAGE_PATH, public_url
 from shared.settings import Settings
@@ -22,6 +25,7 @@ from shared.stores.directory import ensure_demo_store
 log = structlog.get_logger(__name__)
 
 RESTART_DELAY_SECONDS = 2.0
+WATERMARK_INTERVAL_SECONDS = 15.0
 
 
 class StopFlag:
@@ -46,6 +50,8 @@ def run_everything(settings: Settings) -> None:
             asyncio.run(embedded.wait_until_ready())
             settings = embedded.applied_to(settings)
             log.info("embedded servers ready", data_dir=str(settings.data_dir))
+        if embedded.with_kafka:  # it starts empty; the journal has what was accepted
+            asyncio.run(broker_recovery.recover(settings))
         first_run = False
         if settings.environment == "development":
             first_run = not asyncio.run(_prepare_development(settings))
@@ -60,7 +66,7 @@ def run_everything(settings: Settings) -> None:
         )
         if first_run:
             log.warning(create_owner_hint(settings))
-        _restart_until_stopped(services, stop)
+        _restart_until_stopped(services, embedded, settings, stop)
     finally:
         if services:
             services.stop()
@@ -68,9 +74,18 @@ def run_everything(settings: Settings) -> None:
         log.info("all stopped")
 
 
-def _restart_until_stopped(services: ServiceProcesses, stop: StopFlag) -> None:
+def _restart_until_stopped(
+    services: ServiceProcesses, embedded: EmbeddedServers, settings: Settings, stop: StopFlag
+) -> None:
+    next_watermark = time.monotonic() + WATERMARK_INTERVAL_SECONDS
+    recovery_due = False
     while not stop.requested:
         time.sleep(0.5)
+        if dead := embedded.exited():
+            _restart_servers(embedded, dead, settings)
+            recovery_due = recovery_due or "kafka" in dead
+        if recovery_due:
+            recovery_due = not _recovered(embedded, settings)
         for service in services.exited():
             if stop.requested:
                 return
@@ -78,6 +93,41 @@ def _restart_until_stopped(services: ServiceProcesses, stop: StopFlag) -> None:
             log.error("service exited; restarting", service=service, code=code)
             time.sleep(RESTART_DELAY_SECONDS)
             services.start(service)
+        if embedded.with_kafka and not recovery_due and time.monotonic() >= next_watermark:
+            _keep_watermark(settings)
+            next_watermark = time.monotonic() + WATERMARK_INTERVAL_SECONDS
+
+
+def _restart_servers(embedded: EmbeddedServers, dead: list[str], settings: Settings) -> None:
+    """Start dead embedded servers again; the services reconnect by themselves."""
+    for server in dead:
+        log.error(
+            "embedded server exited; restarting it on the same port and data directory",
+            server=server,
+            log=str(settings.data_dir / "logs" / f"{server}.log"),
+        )
+        embedded.restart(server)
+
+
+def _recovered(embedded: EmbeddedServers, settings: Settings) -> bool:
+    """After the broker restarted empty: topics recreated, the unfinished events republished.
+    A failure is logged and tried again on the next round."""
+    try:
+        asyncio.run(embedded.wait_until_ready())
+        asyncio.run(broker_recovery.recover(settings))
+    except Exception as error:
+        log.warning("embedded broker not recovered yet; trying again", error=repr(error))
+        time.sleep(RESTART_DELAY_SECONDS)
+        return False
+    log.info("embedded broker back with every unfinished event")
+    return True
+
+
+def _keep_watermark(settings: Settings) -> None:
+    try:
+        asyncio.run(broker_recovery.keep_watermark(settings))
+    except Exception as error:  # the broker may be restarting; the next round tries again
+        log.warning("could not update the journal watermark", error=repr(error))
 
 
 def console_url(settings: Settings) -> str:

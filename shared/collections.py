@@ -1,7 +1,7 @@
 """Every collection `shared/` owns, by the module that declares it: the indexes each process
 creates at start. A service adds its own (ingest's receipts, the console's accounts)."""
 
-from shared import mongo
+from shared import journal, mongo
 from shared.conversations import collections as conversations
 from shared.knowledge import collections as knowledge
 from shared.kpis import collections as kpis
@@ -11,6 +11,7 @@ from shared.woocommerce import collections as woocommerce
 
 SHARED_INDEXES: tuple[IndexPlan, ...] = (
     mongo.indexes,
+    journal.indexes,
     stores.indexes,
     conversations.indexes,
     kpis.indexes,

@@ -357,11 +357,26 @@ class _ConsumerBase:
             with contextlib.suppress(KeyError):  # the new owner reports this partition's lag
                 metrics.CONSUMER_LAG.remove(self.group_id, tp.topic, str(tp.partition))
 
-    def _partitions_assigned(self, assigned: set[TopicPartition]) -> None:
+    async def _partitions_assigned(self, assigned: set[TopicPartition]) -> None:
         for tp in assigned:
             self._progress[tp] = PartitionProgress()
         if self._holding:  # a new assignment starts unpaused
             self._consumer.pause(*assigned)
+        await self._claim_as_reader(assigned)
+
+    async def _claim_as_reader(self, assigned: set[TopicPartition]) -> None:
+        """Commit where this group starts on partitions it never committed on (their beginning,
+        as `auto_offset_reset` would): from its first assignment the group shows as a reader of
+        them, whose unfinished records the embedded broker's recovery waits for
+        (shared/broker_recovery.py), even before it handled one."""
+        try:
+            fresh = [tp for tp in assigned if await self._consumer.committed(tp) is None]
+            if fresh:
+                await self._consumer.commit(await self._consumer.beginning_offsets(fresh))
+        except KafkaError as error:  # a later assignment tries again
+            log.warning(
+                "could not claim the partitions as read", group=self.group_id, error=repr(error)
+            )
 
     @staticmethod
     async def _wait_for(tasks: set[asyncio.Task[None]], timeout: float) -> None:
@@ -382,7 +397,7 @@ class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
         await self._owner._partitions_revoked(set(revoked))
 
     async def on_partitions_assigned(self, assigned: Iterable[TopicPartition]) -> None:
-        self._owner._partitions_assigned(set(assigned))
+        await self._owner._partitions_assigned(set(assigned))
 
 
 class KeyedConsumer(_ConsumerBase):

@@ -49,6 +49,7 @@ class EmbeddedServers:
     with_kafka: bool = True
     with_mongodb: bool = True
     _processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    _commands: dict[str, list[str]] = field(default_factory=dict)
 
     @classmethod
     def for_settings(cls, settings: Settings) -> "EmbeddedServers":
@@ -65,7 +66,12 @@ class EmbeddedServers:
         """`settings` pointing at these servers where it names no real ones."""
         if self.with_kafka:
             # The embedded broker refuses InitProducerId; correctness never relied on it.
-            kafka = {"bootstrap_servers": self.kafka_bootstrap_servers, "enable_idempotence": False}
+            # It keeps topics only in memory: the journal in MongoDB is the durable copy.
+            kafka = {
+                "bootstrap_servers": self.kafka_bootstrap_servers,
+                "enable_idempotence": False,
+                "journal": True,
+            }
             settings = settings.updated(kafka=kafka)
         if self.with_mongodb:
             settings = settings.updated(mongodb={"uri": self.mongodb_uri})
@@ -124,15 +130,26 @@ class EmbeddedServers:
                 str(self.data_dir / "mongodb"),
                 "--log-level",
                 "WARNING",
+                # Durable before acknowledged: the event journal must survive a kill -9.
+                "--sync-on-commit",
             ],
             "mongodb",
         )
 
     def _spawn(self, command: list[str], name: str) -> None:
+        self._commands[name] = command
         with (self.data_dir / "logs" / f"{name}.log").open("ab") as output:
             self._processes[name] = subprocess.Popen(
                 command, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
             )
+
+    def exited(self) -> list[str]:
+        """The servers ("kafka", "mongodb") whose process has died."""
+        return [name for name, process in self._processes.items() if process.poll() is not None]
+
+    def restart(self, name: str) -> None:
+        """Start a dead server again, on the same port and data directory."""
+        self._spawn(self._commands[name], name)
 
     async def wait_until_ready(self, timeout: float = 60.0) -> None:
         deadline = time.monotonic() + timeout
@@ -168,9 +185,10 @@ class EmbeddedServers:
     def stop(self) -> None:
         for process in self._processes.values():
             process.terminate()
+        deadline = time.monotonic() + 10  # one grace for all, then they are killed
         for process in self._processes.values():
             try:
-                process.wait(timeout=10)
+                process.wait(timeout=max(0.0, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()

@@ -16,8 +16,9 @@ from faststream.kafka import KafkaBroker
 from faststream.kafka.prometheus import KafkaPrometheusMiddleware
 from prometheus_client import REGISTRY
 
-from shared import topics
+from shared import mongo, topics
 from shared.events import Event
+from shared.journal import Journal
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -33,13 +34,20 @@ def bootstrap_servers(settings: Settings) -> str:
 
 
 def broker_options(settings: Settings, client_id: str) -> dict[str, Any]:
-    """Producer settings shared by KafkaBroker and ingest's KafkaRouter: acks from all replicas."""
+    """Producer settings shared by KafkaBroker and ingest's KafkaRouter: acks from all replicas,
+    and with KAFKA_JOURNAL every publish copied to the journal first (shared/journal.py)."""
+    middlewares: list[Any] = [KafkaPrometheusMiddleware(registry=REGISTRY, app_name=client_id)]
+    if settings.kafka.journal:
+        if not settings.mongodb.uri:
+            raise RuntimeError("KAFKA_JOURNAL needs MONGODB_URI (run through `balas run`)")
+        db = mongo.connect(settings.mongodb.uri)[settings.mongodb.database]
+        middlewares.append(Journal(db).middleware())
     return {
         "bootstrap_servers": bootstrap_servers(settings),
         "client_id": client_id,
         "acks": "all",
         "enable_idempotence": settings.kafka.producer_idempotence,
-        "middlewares": [KafkaPrometheusMiddleware(registry=REGISTRY, app_name=client_id)],
+        "middlewares": middlewares,
         "log_level": logging.DEBUG,
     }
 

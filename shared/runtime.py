@@ -1,5 +1,6 @@
 """The composition root of a worker process: clients opened at start, consumers run, clean exit."""
 
+import asyncio
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
@@ -107,9 +108,8 @@ async def run_worker(
             log.info("service ready", metrics=f"http://{settings.metrics.host}:{port}/metrics")
             try:
                 await serve_until(ops, settings.metrics.host, port, stop_on_signals())
-            finally:
-                for consumer in running:
-                    await consumer.stop()
+            finally:  # together, so the service stops within one grace period
+                await asyncio.gather(*(consumer.stop() for consumer in running))
     finally:
         await broker.stop()
     log.info("service stopped")

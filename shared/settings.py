@@ -80,6 +80,11 @@ class KafkaSettings(Section):
         validation_alias="EMBEDDED_KAFKA_PORT",
         description="Port of the embedded Kafka broker.",
     )
+    journal: bool = Field(
+        False,
+        description="Copy every published event to MongoDB before it counts as accepted; "
+        "`balas run` turns it on for the embedded broker, which keeps topics only in memory.",
+    )
 
     @property
     def producer_idempotence(self) -> bool:

@@ -29,6 +29,10 @@ def dead_letter(topic: str) -> str:
     return f"{topic}.dlq"
 
 
+def is_dead_letter(topic: str) -> bool:
+    return topic.endswith(".dlq")
+
+
 def with_dead_letters() -> tuple[str, ...]:
     return ALL + tuple(dead_letter(t) for t in ALL)
 

@@ -1,7 +1,8 @@
 """Recompute a store's KPI buckets for a range of local dates from the event log.
 
 A rebuild does not trust what is stored: it reads `whatsapp.inbound`, `messages.outbound`,
-`whatsapp.status`, `conversations.enriched` and `woocommerce.orders` from Kafka, keeps the
+`whatsapp.status`, `conversations.enriched` and `woocommerce.orders` from Kafka (from the event
+journal when the broker is the embedded one, shared/journal_scan.py), keeps the
 store's events (each `event_id` once), counts them with the aggregator's own pure functions
 (`buckets.py`, `orders.py`), and in one transaction replaces the store's hour buckets and day
 buckets of the range. Ledgers are not read, only written: the rebuild claims what it counted,
@@ -53,9 +54,11 @@ from services.kpi_aggregator.orders import (
     order_key,
     replay,
 )
-from shared import kafka, topics
+from shared import topics
 from shared.consumer import PermanentError, decode
 from shared.events import Event, OrderChanged
+from shared.journal import Journal
+from shared.journal_scan import history
 from shared.kpis import facts, keys
 from shared.kpis.collections import (
     KPI_CUSTOMER_DAYS,
@@ -140,13 +143,16 @@ async def rebuild(
     last: date,
     progress: Progress = lambda done, total: None,
     attribution_window: timedelta = DEFAULT_ATTRIBUTION_WINDOW,
+    from_journal: bool = False,
 ) -> Rebuilt:
-    """Recompute and replace the store's hour and day buckets of local dates first..last."""
+    """Recompute and replace the store's hour and day buckets of local dates first..last,
+    reading the events from Kafka, or `from_journal` (KAFKA_JOURNAL) from the event journal."""
     if last < first:
         raise ValueError("the range ends before it starts")
     span = DateRange(store_id, first, last, await StoreZones(db).zone(store_id))
+    journal = Journal(db) if from_journal else None
     logged, orders_read = await read_store_events(
-        bootstrap, store_id, None, progress, (topics.WOOCOMMERCE_ORDERS,)
+        bootstrap, store_id, None, progress, (topics.WOOCOMMERCE_ORDERS,), journal
     )
     snapshots = [event for event in logged if isinstance(event, OrderChanged)]
     country = (await store_countries(db, None, [store_id]))[store_id]
@@ -157,6 +163,7 @@ async def rebuild(
         since - attribution_window - CLOCK_MARGIN,
         lambda done, total: progress(orders_read + done, orders_read + total),
         CONVERSATION_TOPICS,
+        journal,
     )
     counted = [event for event in events if span.touches(event)]
     stamps = [found for event in events if (found := facts.stamp(event)) is not None]
@@ -232,14 +239,16 @@ async def read_store_events(
     since: datetime | None,
     progress: Progress,
     topic_names: Sequence[str] = CONVERSATION_TOPICS,
+    journal: Journal | None = None,
 ) -> tuple[list[Event], int]:
-    """The store's events of `topic_names` in the log stamped since `since` (all if None), each
-    `event_id` once, in log order per partition; and how many records were read."""
+    """The store's events of `topic_names` in the log (the `journal` if given) stamped since
+    `since` (all if None), each `event_id` once, in log order per partition; and how many
+    records were read."""
     found: dict[str, Event] = {}
     done = 0
     async with AsyncExitStack() as stack:
         scans = [
-            await stack.enter_async_context(kafka.scan_topic(bootstrap, topic, since))
+            await stack.enter_async_context(history(bootstrap, topic, since, journal))
             for topic in topic_names
         ]
         total = sum(scan.total for scan in scans)
