@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import os
 import signal
+import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -27,6 +28,7 @@ from balas.processes import SERVICES, ServiceProcesses
 from balas.simulate import inbound_message_form, new_customer_number, twilio_signature
 from shared import kafka, mongo, topics
 from shared.infra import EmbeddedServers, free_port
+from shared.kpis.collections import KPI_HOURLY
 from shared.routes import TWILIO_MESSAGE_PATH, public_url
 from shared.settings import Settings
 from shared.stores.directory import Store, save_store
@@ -316,6 +318,9 @@ class Scenario:
     def replies(self, customer: str) -> int:
         return len(self.system.twilio.sent_to(customer))
 
+    def answered_any(self) -> bool:
+        return any(self.replies(sent.customer) for sent in self.sent)
+
     def accepted_customers(self) -> set[str]:
         return {sent.customer for sent in self.sent if sent.accepted}
 
@@ -373,3 +378,36 @@ async def published(system: FaultSystem, message_sid: str) -> int:
         kafka.bootstrap_servers(system.settings), topics.WHATSAPP_INBOUND
     )
     return sum(message_sid.encode() in (record.value or b"") for record in records)
+
+
+async def kpi_totals(system: FaultSystem, store: Store) -> dict[str, float]:
+    """The store's hour buckets summed field by field (nested fields by their dotted path)."""
+    totals: dict[str, float] = {}
+
+    def add(document: dict[str, object], prefix: str = "") -> None:
+        for key, value in document.items():
+            if isinstance(value, dict):
+                add(value, f"{prefix}{key}.")
+            elif isinstance(value, int | float) and not isinstance(value, bool):
+                totals[prefix + key] = totals.get(prefix + key, 0) + value
+
+    db = system.db()
+    try:
+        async for bucket in db[KPI_HOURLY].find({"store_id": store.id}, {"_id": 0}):
+            add(bucket)
+    finally:
+        await db.client.close()
+    return totals
+
+
+async def balas(system: FaultSystem, *args: str) -> str:
+    """Run the `balas` command as an operator would, against the system; its output."""
+    process = await asyncio.create_subprocess_exec(
+        *(sys.executable, "-m", "balas", *args),
+        env={**system.services.env, "COLUMNS": "200"},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    output, _ = await process.communicate()
+    assert process.returncode == 0, output.decode(errors="replace")
+    return output.decode(errors="replace")
