@@ -28,6 +28,6 @@ async def test_mongodb_stopped_for_two_minutes_mid_stream(own_system: FaultSyste
         await stream
         await scenario.burst(10)
         await scenario.settle(OUTAGE_SECONDS * 2)
-        row = await scenario.row()
-    check(row, refusals_allowed=True)
+        row = await scenario.row(refusals_allowed=True)
+    check(row)
     assert row.dead_lettered == 0

@@ -153,6 +153,7 @@ async def test_hostile_requests_on_every_public_endpoint(shared_system: FaultSys
     check(row)
 
 
+@pytest.mark.faults_slow  # an xfail: a quick scenario, kept out of make test's time
 @pytest.mark.xfail(
     strict=True,
     reason="found by the fault suite: a signed WooCommerce delivery with an order id beyond 64 "
