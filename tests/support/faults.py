@@ -53,6 +53,7 @@ class FaultSystem:
     services: ServiceProcesses
     twilio: TwilioStandIn
     openai: OpenAIStandIn
+    _listeners: dict[int, psutil.Process] = field(default_factory=dict)  # port -> process
 
     @property
     def ingest_url(self) -> str:
@@ -82,11 +83,16 @@ class FaultSystem:
     # -- the embedded servers --------------------------------------------------------------
 
     def server_pid(self, server: EmbeddedServers) -> int:
-        """The process listening on the server's port (whatever started it)."""
+        """The process listening on the server's port (whatever started it); remembered while
+        it runs, because finding it scans every process's sockets."""
         port = server.kafka_port if server.with_kafka else server.mongodb_port
+        known = self._listeners.get(port)
+        if known and known.is_running() and known.status() != psutil.STATUS_ZOMBIE:
+            return known.pid
         for connection in psutil.net_connections(kind="tcp"):
             listening = connection.status == psutil.CONN_LISTEN and connection.laddr.port == port
             if listening and connection.pid:
+                self._listeners[port] = psutil.Process(connection.pid)
                 return connection.pid
         raise LookupError(f"nothing listens on port {port}")
 
@@ -108,9 +114,9 @@ class FaultSystem:
 
     def pids(self) -> dict[str, int]:
         running = {s: p.pid for s, p in self.services.processes.items() if p.poll() is None}
-        with contextlib.suppress(LookupError):
+        with contextlib.suppress(LookupError, psutil.Error):
             running["broker"] = self.server_pid(self.kafka)
-        with contextlib.suppress(LookupError):
+        with contextlib.suppress(LookupError, psutil.Error):
             running["database"] = self.server_pid(self.mongodb)
         return running
 
