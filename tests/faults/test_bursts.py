@@ -26,8 +26,7 @@ async def test_one_message_sid_posted_twenty_times_at_once_is_answered_once(
     assert row.accepted == 1
 
 
-@pytest.mark.faults_slow  # an xfail: a quick scenario, kept out of make test's time
-@pytest.mark.xfail(strict=True, reason="issue 12 §2: the duplicate guard checks, then inserts")
+@pytest.mark.faults_slow  # a quick scenario, kept out of make test's time
 async def test_one_message_sid_posted_twenty_times_at_once_is_published_once(
     shared_system: FaultSystem,
 ) -> None:

@@ -12,7 +12,6 @@ CUSTOMERS = 10
 OUTAGE_SECONDS = 30.0  # longer than the retries' backoff (about 7.5 s by default)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 §4: Twilio's 5xx dead-letters, not pauses")
 async def test_twilio_answering_500_for_half_a_minute(shared_system: FaultSystem) -> None:
     twilio = shared_system.twilio
     async with Scenario.run("Twilio 500 for 30 s", shared_system) as scenario:

@@ -12,10 +12,6 @@ pytestmark = pytest.mark.faults_slow
 CUSTOMERS = 30
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 12 §3: readers stop at the embedded broker's reported end offset",
-)
 async def test_a_rebuild_right_after_a_burst_equals_the_live_figures(
     shared_system: FaultSystem,
 ) -> None:

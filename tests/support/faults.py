@@ -179,6 +179,7 @@ def fault_settings(data_dir: Path, twilio: TwilioStandIn, openai: OpenAIStandIn)
             "database": f"balas_faults_{uuid.uuid4().hex[:8]}",
         },
         ingest={"port": ingest_port, "public_base_url": f"http://127.0.0.1:{ingest_port}"},
+        metrics={"ingest_port": free_port()},  # free: several systems share this host
         llm={
             "api_key": SecretStr("sk-faults"),
             "base_url": openai.base_url,
