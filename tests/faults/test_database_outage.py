@@ -16,7 +16,6 @@ pytestmark = pytest.mark.faults_slow
 OUTAGE_SECONDS = 120.0
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 §4: a MongoDB outage dead-letters, not pauses")
 async def test_mongodb_stopped_for_two_minutes_mid_stream(own_system: FaultSystem) -> None:
     own_system.openai.latency_seconds = 3.0
     async with Scenario.run("MongoDB stopped 2 min mid-stream", own_system) as scenario:
