@@ -1,7 +1,7 @@
 """The embedded broker killed (kill -9) or paused (SIGSTOP) while customers write.
 
-Today's broker keeps topics in memory and ingest waits up to 40 s for it, longer than Twilio's
-15 s: these scenarios fail on main until issue 12's outbox (§2) and durable broker (§3) land.
+The embedded broker keeps topics in memory and, restarted, is not picked up again by the running
+services: these scenarios fail on main until issue 12's durable, supervised broker (§3) lands.
 """
 
 import asyncio
@@ -30,7 +30,7 @@ async def kill_broker_mid_burst(system: FaultSystem, scenario: Scenario) -> None
     await burst
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 §2, §3: topics in memory, no outbox")
+@pytest.mark.xfail(strict=True, reason="issue 12 §3: services do not resume on a restarted broker")
 async def test_broker_killed_mid_burst_and_restarted_under_running_services(
     own_system: FaultSystem,
 ) -> None:
@@ -43,7 +43,7 @@ async def test_broker_killed_mid_burst_and_restarted_under_running_services(
     check(row)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 §2, §3: topics in memory, no outbox")
+@pytest.mark.xfail(strict=True, reason="issue 12 §3: the broker restarts empty")
 async def test_broker_killed_mid_burst_then_everything_restarted(own_system: FaultSystem) -> None:
     """What an operator does: restart `balas run`, broker and services."""
     async with Scenario.run("broker kill -9 mid-burst, all restarted", own_system) as scenario:
