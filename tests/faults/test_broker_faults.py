@@ -1,7 +1,8 @@
 """The embedded broker killed (kill -9) or paused (SIGSTOP) while customers write.
 
 The embedded broker keeps topics in memory and, restarted, is not picked up again by the running
-services: these scenarios fail on main until issue 12's durable, supervised broker (§3) lands.
+services: the two scenarios marked xfail fail on main until issue 12's durable, supervised broker
+(§3) lands.
 """
 
 import asyncio
@@ -43,7 +44,6 @@ async def test_broker_killed_mid_burst_and_restarted_under_running_services(
     check(row)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 §3: the broker restarts empty")
 async def test_broker_killed_mid_burst_then_everything_restarted(own_system: FaultSystem) -> None:
     """What an operator does: restart `balas run`, broker and services."""
     async with Scenario.run("broker kill -9 mid-burst, all restarted", own_system) as scenario:
@@ -78,7 +78,6 @@ async def test_events_accepted_while_consumers_are_stopped_survive_a_broker_kill
     check(row)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 §2: ingest waits 40 s for the broker, then 500")
 async def test_broker_paused_for_thirty_seconds_while_webhooks_arrive(
     own_system: FaultSystem,
 ) -> None:
