@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PYTEST := $(BIN)/python -m pytest
 
-.PHONY: run test unit integration e2e browser lint fmt bench eval lock clean system-deps system-deps-test
+.PHONY: run test unit integration e2e browser faults lint fmt bench eval lock clean system-deps system-deps-test
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -66,6 +66,12 @@ e2e: $(VENV)/.installed-dev system-deps-test
 
 browser: $(VENV)/.installed-dev system-deps-test
 	$(PYTEST) tests/browser
+
+# The whole fault suite (docs/reliability.md): the quick scenarios `make test` runs too, and the
+# slow ones (outages of minutes, a 10-minute soak; FAULTS_SOAK_SECONDS for a longer one). The
+# table of the run is printed at the end and written to bench/results/faults.md.
+faults: $(VENV)/.installed-dev system-deps-test
+	$(PYTEST) tests/faults -m "faults_slow or not faults_slow"
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

@@ -8,6 +8,8 @@ import pytest
 from shared.settings import Settings
 from tests.support.servers import Infra, servers
 
+pytest_plugins = ("tests.support.fault_report",)  # the fault suite's summary table
+
 
 @pytest.fixture(scope="session")
 def infra(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Infra]:

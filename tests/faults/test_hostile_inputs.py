@@ -1,0 +1,181 @@
+"""Oversize, malformed, hostile and poison requests on every public endpoint of the running
+system, a customer writing alongside each: no request gets a server error, no service falls over,
+and every customer is answered once. (Memory under a stream of huge bodies: test_oversize.py.)
+
+Poison requests are correctly signed and make it past ingest's checks; the consumers must park
+or drop them without stalling the customers queued behind them.
+"""
+
+import asyncio
+import uuid
+from dataclasses import dataclass, field
+
+import httpx
+import pytest
+
+from balas.simulate import inbound_message_form, twilio_signature
+from shared import routes
+from shared.http_limits import MiB
+from shared.secrets import secret_box
+from shared.stores.directory import Store, WooCommerceConnection, save_store
+from tests.standins.woocommerce_data import body_of, delivery_headers, order
+from tests.support.faults import FaultSystem, Scenario, check
+from tests.support.system import AUTH_TOKEN
+
+WEBHOOK_SECRET = "faults-webhook-secret"
+HUGE = b"x" * (2 * MiB)
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+JSON = {"Content-Type": "application/json"}
+
+
+async def woocommerce_store(system: FaultSystem) -> Store:
+    box = secret_box(system.settings)
+    store = Store(
+        id=f"woo-{uuid.uuid4().hex[:8]}",
+        name="Toko Batik Sari",
+        whatsapp_number=f"+1555{uuid.uuid4().int % 10**7:07d}",
+        woocommerce=WooCommerceConnection(
+            url="https://toko.example",
+            consumer_key=box.encrypt("ck_faults"),
+            consumer_secret=box.encrypt("cs_faults"),
+            webhook_secret=box.encrypt(WEBHOOK_SECRET),
+        ),
+    )
+    db = system.db()
+    try:
+        await save_store(db, store)
+    finally:
+        await db.client.close()
+    return store
+
+
+def signed_twilio(system: FaultSystem, path: str, form: dict[str, str]) -> dict[str, str]:
+    url = routes.public_url(system.settings.ingest.public_base_url, path)
+    return {**FORM, "X-Twilio-Signature": twilio_signature(AUTH_TOKEN, url, form)}
+
+
+def poison_forms(store: Store) -> list[dict[str, str]]:
+    """Signed inbound forms whose content is hostile: odd text, numbers, counts, identifiers."""
+    base = inbound_message_form(
+        customer="+6281200000000", store_number=store.whatsapp_number, text=""
+    )
+    return [
+        {**base, "MessageSid": f"SM{uuid.uuid4().hex}", "Body": "\x00\ufffd🙂" * 500},
+        {**base, "MessageSid": f"SM{uuid.uuid4().hex}", "From": "whatsapp:+"},
+        {**base, "MessageSid": f"SM{uuid.uuid4().hex}", "From": "whatsapp:" + "9" * 300},
+        {**base, "MessageSid": f"SM{uuid.uuid4().hex}", "NumMedia": "9999"},
+        {
+            **base,
+            "MessageSid": f"SM{uuid.uuid4().hex}",
+            "NumMedia": "1",
+            "MediaUrl0": "http://127.0.0.1:1/x",
+        },
+        {**base, "MessageSid": "../../etc/passwd", "Body": "{{7*7}} ${jndi:ldap://x} <script>"},
+        {**base, "MessageSid": f"SM{uuid.uuid4().hex}", "To": "whatsapp:+10000000000"},
+        {k: v for k, v in base.items() if k != "MessageSid"},
+    ]
+
+
+def poison_orders() -> list[bytes]:
+    """Signed deliveries that ingest answers without a server error today."""
+    return [
+        body_of(order(order_id=-1, total="NaN", currency="???", line_items="nope")),
+        b"{}",
+        b"[]",
+        b"null",
+        b"\xff\xfe not json",
+    ]
+
+
+@dataclass
+class Barrage:
+    """Hostile requests, each sent alongside a customer's message; each one's status."""
+
+    scenario: Scenario
+    client: httpx.AsyncClient
+    statuses: dict[str, int] = field(default_factory=dict)
+
+    async def send(self, what: str, url: str, body: bytes, headers: dict[str, str]) -> None:
+        _, response = await asyncio.gather(
+            self.scenario.post(), self.client.post(url, content=body, headers=headers)
+        )
+        self.statuses[what] = response.status_code
+
+    def server_errors(self) -> dict[str, int]:
+        return {what: code for what, code in self.statuses.items() if code >= 500}
+
+
+async def test_hostile_requests_on_every_public_endpoint(shared_system: FaultSystem) -> None:
+    system = shared_system
+    woo = await woocommerce_store(system)
+    ingest, console = system.ingest_url, system.console_url
+    woo_url = ingest + routes.WOOCOMMERCE_PATH.format(store_id=woo.id)
+    twenty_thousand_fields = b"&".join(b"f%d=1" % n for n in range(20_000))
+    async with (
+        Scenario.run("hostile inputs on every endpoint", system) as scenario,
+        httpx.AsyncClient(timeout=60) as client,
+    ):
+        barrage = Barrage(scenario, client)
+        for path in (routes.TWILIO_MESSAGE_PATH, routes.TWILIO_STATUS_PATH):
+            bogus = {**FORM, "X-Twilio-Signature": "AAAA"}
+            await barrage.send(f"{path} oversize", ingest + path, HUGE, bogus)
+            await barrage.send(f"{path} no signature", ingest + path, b"Body=hi", FORM)
+            await barrage.send(f"{path} bogus signature", ingest + path, b"Body=hi", bogus)
+            await barrage.send(f"{path} broken form", ingest + path, b"%%%&&==\xff", bogus)
+            await barrage.send(f"{path} json", ingest + path, b'{"Body": 1}', {**JSON, **bogus})
+            await barrage.send(f"{path} 20k fields", ingest + path, twenty_thousand_fields, bogus)
+        twilio_url = ingest + routes.TWILIO_MESSAGE_PATH
+        for number, form in enumerate(poison_forms(scenario.store)):
+            headers = signed_twilio(system, routes.TWILIO_MESSAGE_PATH, form)
+            body = str(httpx.QueryParams(form)).encode()
+            await barrage.send(f"poison form {number}", twilio_url, body, headers)
+        for number, body in enumerate(poison_orders()):
+            headers = delivery_headers("order.updated", body, WEBHOOK_SECRET)
+            await barrage.send(f"poison order {number}", woo_url, body, headers)
+        good = body_of(order())
+        forged = delivery_headers("order.updated", good, "wrong secret")
+        await barrage.send("order, bad signature", woo_url, good, forged)
+        unknown = ingest + routes.WOOCOMMERCE_PATH.format(store_id="no-such-store")
+        await barrage.send("order, unknown store", unknown, HUGE, JSON)
+        oversize = delivery_headers("order.updated", HUGE, WEBHOOK_SECRET)
+        await barrage.send("order, oversize", woo_url, HUGE, oversize)
+        login = console + "/login"
+        await barrage.send("login oversize", login, HUGE, FORM)
+        await barrage.send("login broken form", login, b"email=%%%&password=\xff", FORM)
+        await barrage.send("login 20k fields", login, twenty_thousand_fields, FORM)
+        upload = console + f"/api/stores/{scenario.store.id}/knowledge"
+        multipart = {"Content-Type": "multipart/form-data; boundary=b"}
+        await barrage.send("upload oversize, no credentials", upload, HUGE, multipart)
+        no_boundary = {"Content-Type": "multipart/form-data"}
+        await barrage.send("upload without boundary", upload, b"--b\r\n", no_boundary)
+        await scenario.settle()
+        row = await scenario.row(note=f"{len(barrage.statuses)} hostile requests")
+    assert not barrage.server_errors()
+    assert not system.services.exited()
+    check(row)
+
+
+@pytest.mark.faults_slow  # an xfail: a quick scenario, kept out of make test's time
+@pytest.mark.xfail(
+    strict=True,
+    reason="found by the fault suite: a signed WooCommerce delivery with an order id beyond 64 "
+    "bits or JSON nested 5000 deep gets a 500 (WooCommerce retries it, then disables the hook)",
+)
+async def test_poison_woocommerce_deliveries_get_no_server_error(
+    shared_system: FaultSystem,
+) -> None:
+    woo = await woocommerce_store(shared_system)
+    woo_url = shared_system.ingest_url + routes.WOOCOMMERCE_PATH.format(store_id=woo.id)
+    nested = b'{"id": 1, "deep": ' + b"[" * 5000 + b"]" * 5000 + b"}"
+    async with (
+        Scenario.run("poison WooCommerce deliveries", shared_system) as scenario,
+        httpx.AsyncClient(timeout=60) as client,
+    ):
+        barrage = Barrage(scenario, client)
+        for what, body in (("order id 2**70", body_of(order(order_id=2**70))), ("nested", nested)):
+            headers = delivery_headers("order.updated", body, WEBHOOK_SECRET)
+            await barrage.send(what, woo_url, body, headers)
+        await scenario.settle()
+        row = await scenario.row()
+    check(row)
+    assert not barrage.server_errors(), barrage.statuses
