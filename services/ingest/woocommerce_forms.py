@@ -73,6 +73,8 @@ def parse_body(topic: Topic, body: bytes) -> Snapshot | Deletion:
         document = json.loads(body)
     except (UnicodeDecodeError, ValueError) as error:
         raise MalformedDelivery(f"body is not JSON: {error}") from error
+    except RecursionError as error:  # no WooCommerce resource nests that deep
+        raise MalformedDelivery("body is JSON nested too deeply") from error
     if not isinstance(document, dict):
         raise MalformedDelivery("body is not a JSON object")
     try:

@@ -63,10 +63,17 @@ Text = Annotated[str | None, BeforeValidator(_blank_to_none)]
 Amount = Annotated[DecimalString | None, BeforeValidator(_blank_to_none)]
 
 
+# WooCommerce's ids are MySQL BIGINT UNSIGNED, MongoDB stores signed 64-bit integers: an id
+# past that is no real resource, and refused as malformed rather than failing at the database.
+INT64_MAX = 2**63 - 1
+ResourceId = Annotated[int, Field(gt=0, le=INT64_MAX)]
+OptionalId = Annotated[int, Field(ge=0, le=INT64_MAX)]
+
+
 class _Snapshot(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
-    id: int = Field(gt=0)
+    id: ResourceId
     date_created_gmt: UtcDateTime | None = None
     date_modified_gmt: UtcDateTime | None = None
 
@@ -96,9 +103,9 @@ class Billing(BaseModel):
 class LineItem(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
-    product_id: int | None = None
+    product_id: OptionalId | None = None
     name: str = ""
-    quantity: int = 0
+    quantity: int = Field(0, ge=-INT64_MAX, le=INT64_MAX)
     total: DecimalString = "0"
 
 
@@ -108,7 +115,7 @@ class OrderSnapshot(_Snapshot):
     currency: str = Field(min_length=3, max_length=3)
     total: DecimalString
     date_paid_gmt: UtcDateTime | None = None
-    customer_id: int = 0
+    customer_id: OptionalId = 0
     billing: Billing = Field(default_factory=Billing)
     line_items: list[LineItem] = Field(default_factory=list)
 
@@ -139,7 +146,7 @@ class ProductSnapshot(_Snapshot):
 class Deletion(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
-    id: int = Field(gt=0)
+    id: ResourceId
 
 
 Snapshot = OrderSnapshot | CustomerSnapshot | ProductSnapshot

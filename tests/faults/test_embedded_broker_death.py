@@ -120,6 +120,7 @@ async def test_balas_run_killed_whole_answers_every_accepted_message_after_its_r
     await each_answered_once(twilio_api, customers)
 
 
+@pytest.mark.faults_slow  # waits out the whole grace period by design
 async def test_frozen_services_hold_up_the_stop_for_one_grace_period_not_one_each(
     balas_run: BalasRun,
 ) -> None:

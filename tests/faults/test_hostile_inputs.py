@@ -11,7 +11,6 @@ import uuid
 from dataclasses import dataclass, field
 
 import httpx
-import pytest
 
 from balas.simulate import inbound_message_form, twilio_signature
 from shared import routes
@@ -155,12 +154,6 @@ async def test_hostile_requests_on_every_public_endpoint(shared_system: FaultSys
     check(row)
 
 
-@pytest.mark.faults_slow  # an xfail: a quick scenario, kept out of make test's time
-@pytest.mark.xfail(
-    strict=True,
-    reason="found by the fault suite: a signed WooCommerce delivery with an order id beyond 64 "
-    "bits or JSON nested 5000 deep gets a 500 (WooCommerce retries it, then disables the hook)",
-)
 async def test_poison_woocommerce_deliveries_get_no_server_error(
     shared_system: FaultSystem,
 ) -> None:

@@ -130,6 +130,9 @@ def test_customer_and_product_snapshots_read_blank_texts_as_none() -> None:
             "date_modified",
         ),
         (body_of({**order(), "id": "x"}), "id"),
+        (body_of(order(order_id=2**70)), "id"),  # past what MongoDB stores
+        (body_of({**order(), "customer_id": 2**64}), "customer_id"),
+        (b'{"id": 1, "deep": ' + b"[" * 5000 + b"]" * 5000 + b"}", "nested too deeply"),
     ],
 )
 def test_a_malformed_body_is_refused_with_a_reason(body: bytes, reason: str) -> None:
