@@ -15,10 +15,10 @@ import httpx
 from balas.simulate import inbound_message_form, twilio_signature
 from shared import routes
 from shared.http_limits import MiB
-from shared.secrets import secret_box
-from shared.stores.directory import Store, WooCommerceConnection, save_store
+from shared.stores.directory import Store
 from tests.standins.woocommerce_data import body_of, delivery_headers, order
 from tests.support.faults import FaultSystem, Scenario, check
+from tests.support.stores import save_woocommerce_store
 from tests.support.system import AUTH_TOKEN
 
 WEBHOOK_SECRET = "faults-webhook-secret"
@@ -28,24 +28,11 @@ JSON = {"Content-Type": "application/json"}
 
 
 async def woocommerce_store(system: FaultSystem) -> Store:
-    box = secret_box(system.settings)
-    store = Store(
-        id=f"woo-{uuid.uuid4().hex[:8]}",
-        name="Toko Batik Sari",
-        whatsapp_number=f"+1555{uuid.uuid4().int % 10**7:07d}",
-        woocommerce=WooCommerceConnection(
-            url="https://toko.example",
-            consumer_key=box.encrypt("ck_faults"),
-            consumer_secret=box.encrypt("cs_faults"),
-            webhook_secret=box.encrypt(WEBHOOK_SECRET),
-        ),
-    )
     db = system.db()
     try:
-        await save_store(db, store)
+        return await save_woocommerce_store(db, system.settings, WEBHOOK_SECRET)
     finally:
         await db.client.close()
-    return store
 
 
 def signed_twilio(system: FaultSystem, path: str, form: dict[str, str]) -> dict[str, str]:

@@ -9,7 +9,6 @@ getting the answer it expects.
 
 import asyncio
 import re
-import uuid
 from collections.abc import AsyncIterator, Iterator
 
 import httpx
@@ -23,13 +22,13 @@ from shared.http import metrics_app
 from shared.http_limits import KiB, MiB
 from shared.knowledge.collections import KNOWLEDGE_FILES
 from shared.mongo import Database
-from shared.secrets import secret_box
 from shared.settings import Settings
-from shared.stores.directory import Store, WooCommerceConnection, save_store
+from shared.stores.directory import Store
 from tests.standins.server import LoopbackServer
 from tests.standins.woocommerce_data import body_of, delivery_headers, order
 from tests.support.console import ConsoleApi
 from tests.support.servers import Infra
+from tests.support.stores import save_woocommerce_store
 
 pytestmark = pytest.mark.slow
 
@@ -67,20 +66,7 @@ def ingest_metrics() -> Iterator[str]:
 
 @pytest.fixture
 async def woo_store(db: Database, settings: Settings) -> Store:
-    box = secret_box(settings)
-    store = Store(
-        id=f"woo-{uuid.uuid4().hex[:8]}",
-        name="Toko Batik Sari",
-        whatsapp_number=f"+1555{uuid.uuid4().int % 10**7:07d}",
-        woocommerce=WooCommerceConnection(
-            url="https://toko.example",
-            consumer_key=box.encrypt("ck_limits"),
-            consumer_secret=box.encrypt("cs_limits"),
-            webhook_secret=box.encrypt(WEBHOOK_SECRET),
-        ),
-    )
-    await save_store(db, store)
-    return store
+    return await save_woocommerce_store(db, settings, WEBHOOK_SECRET)
 
 
 async def answer(

@@ -1,0 +1,29 @@
+"""Stores as a test needs them, saved in the database the system under test reads."""
+
+import uuid
+
+from shared import mongo
+from shared.secrets import secret_box
+from shared.settings import Settings
+from shared.stores.directory import Store, WooCommerceConnection, save_store
+
+
+async def save_woocommerce_store(
+    db: mongo.Database, settings: Settings, webhook_secret: str
+) -> Store:
+    """A new store, with its own id and number, connected to a WooCommerce shop whose webhooks
+    are signed with `webhook_secret`; its secrets encrypted as onboarding encrypts them."""
+    box = secret_box(settings)
+    store = Store(
+        id=f"woo-{uuid.uuid4().hex[:8]}",
+        name="Toko Batik Sari",
+        whatsapp_number=f"+1555{uuid.uuid4().int % 10**7:07d}",
+        woocommerce=WooCommerceConnection(
+            url="https://toko.example",
+            consumer_key=box.encrypt("ck_test"),
+            consumer_secret=box.encrypt("cs_test"),
+            webhook_secret=box.encrypt(webhook_secret),
+        ),
+    )
+    await save_store(db, store)
+    return store
