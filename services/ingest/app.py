@@ -15,7 +15,7 @@ from twilio.request_validator import RequestValidator
 from services.ingest import outbox, receipts, webhooks, woocommerce
 from services.ingest.delivery import Deliverer
 from services.ingest.deps import IngestContext, try_again_later
-from services.ingest.metrics import WEBHOOK_REJECTIONS, WEBHOOKS
+from services.ingest.metrics import LAST_KNOWN_STORES, WEBHOOK_REJECTIONS, WEBHOOKS
 from services.ingest.outbox import Outbox
 from services.ingest.receipts import WebhookReceipts
 from services.ingest.relay import Relay
@@ -79,7 +79,9 @@ def create_app(settings: Settings) -> FastAPI:
             app.state.ingest = IngestContext(
                 settings=settings,
                 broker=kafka.broker,
-                stores=StoreDirectory(runtime.db),
+                stores=StoreDirectory(
+                    runtime.db, settings.ingest.store_refresh_seconds, LAST_KNOWN_STORES.inc
+                ),
                 receipts=WebhookReceipts(runtime.db, _receipt_ttl(settings)),
                 deliverer=deliverer,
                 twilio_validator=RequestValidator(settings.twilio.auth_token.get_secret_value()),

@@ -28,3 +28,7 @@ OUTBOX_RELAYED = Counter(
     "balas_ingest_outbox_relayed_total",
     "Events the relay published from the outbox to Kafka.",
 )
+LAST_KNOWN_STORES = Counter(
+    "balas_ingest_last_known_stores_total",
+    "Store look-ups answered from ingest's last-known copy because MongoDB did not answer.",
+)
