@@ -32,3 +32,8 @@ LAST_KNOWN_STORES = Counter(
     "balas_ingest_last_known_stores_total",
     "Store look-ups answered from ingest's last-known copy because MongoDB did not answer.",
 )
+UNCHECKED_RECEIPTS = Counter(
+    "balas_ingest_unchecked_receipts_total",
+    "Inbound messages published without the duplicate guard because MongoDB did not answer "
+    "(consumers deduplicate on event_id).",
+)
