@@ -37,3 +37,8 @@ UNCHECKED_RECEIPTS = Counter(
     "Inbound messages published without the duplicate guard because MongoDB did not answer "
     "(consumers deduplicate on event_id).",
 )
+UNJOURNALED_EVENTS = Counter(
+    "balas_ingest_unjournaled_events_total",
+    "Events published to the embedded broker without their journal copy because MongoDB did "
+    "not answer.",
+)

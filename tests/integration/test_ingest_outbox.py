@@ -83,6 +83,14 @@ def ingest(settings: Settings) -> Iterator[str]:
 
 
 @pytest.fixture
+def journaled_ingest(settings: Settings) -> Iterator[str]:
+    """ingest as `balas run` starts it for the embedded broker: each publish journaled first."""
+    server = LoopbackServer(create_ingest_app(settings.updated(kafka={"journal": True}))).start()
+    yield server.url
+    server.stop()
+
+
+@pytest.fixture
 def second_ingest(settings: Settings) -> Iterator[str]:
     """Another replica on the same Kafka and MongoDB, with a relay of its own."""
     server = LoopbackServer(create_ingest_app(settings)).start()
@@ -344,10 +352,11 @@ async def outbox_empty(db: Database) -> bool:
 
 
 async def test_with_mongodb_cut_a_message_for_a_store_seen_before_is_published_once(
-    ingest: str, woo_store: Store, settings: Settings, mongodb_proxy: TcpProxy
+    journaled_ingest: str, woo_store: Store, settings: Settings, mongodb_proxy: TcpProxy
 ) -> None:
+    ingest = journaled_ingest
     assert (await post_message(ingest, woo_store, message_sid())).status_code == 200  # seen
-    last_known_before, unchecked_before = outage_counts()
+    last_known_before, unchecked_before, unjournaled_before = outage_counts()
     sid = message_sid()
     mongodb_proxy.stall()
 
@@ -357,9 +366,10 @@ async def test_with_mongodb_cut_a_message_for_a_store_seen_before_is_published_o
     assert answer.status_code == 200
     event_id = event_id_for("whatsapp.inbound", sid)
     assert await published(settings, topics.WHATSAPP_INBOUND, event_id) == 1
-    last_known, unchecked = outage_counts()
+    last_known, unchecked, unjournaled = outage_counts()
     assert last_known > last_known_before  # the store came from ingest's last-known copy
     assert unchecked == unchecked_before + 1
+    assert unjournaled == unjournaled_before + 1
 
 
 async def test_with_mongodb_cut_a_message_for_a_store_never_seen_is_refused_fast(
@@ -376,10 +386,11 @@ async def test_with_mongodb_cut_a_message_for_a_store_never_seen_is_refused_fast
     assert await published(settings, topics.WHATSAPP_INBOUND, event_id) == 0
 
 
-def outage_counts() -> tuple[float, float]:
-    """ingest's counters of MongoDB outages: last-known stores used, receipts left unchecked."""
-    last_known, unchecked = (
+def outage_counts() -> tuple[float, float, float]:
+    """ingest's counters of MongoDB outages: last-known stores used, receipts left unchecked,
+    events published without their journal copy."""
+    last_known, unchecked, unjournaled = (
         REGISTRY.get_sample_value(f"balas_ingest_{name}_total") or 0.0
-        for name in ("last_known_stores", "unchecked_receipts")
+        for name in ("last_known_stores", "unchecked_receipts", "unjournaled_events")
     )
-    return last_known, unchecked
+    return last_known, unchecked, unjournaled
