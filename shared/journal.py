@@ -19,6 +19,7 @@ from faststream import BaseMiddleware
 from faststream._internal.context.repository import ContextRepo
 from faststream.kafka.response import KafkaPublishCommand
 from pymongo import ASCENDING, IndexModel
+from pymongo.errors import PyMongoError
 
 from shared.mongo import Database, Document, Indexes, Retention
 
@@ -81,15 +82,25 @@ class Journal:
             ]
         )
 
-    def middleware(self) -> Callable[..., BaseMiddleware]:
-        """A FastStream middleware (for `middlewares=[...]`) that journals every publish first."""
+    def middleware(
+        self, on_outage: Callable[[], None] | None = None
+    ) -> Callable[..., BaseMiddleware]:
+        """A FastStream middleware (for `middlewares=[...]`) that journals every publish first.
+        With `on_outage` (ingest), a publish whose journal copy MongoDB does not take goes to the
+        broker all the same and `on_outage` counts it: a webhook refused is lost for sure, an
+        unjournaled event only if the broker dies too before it is consumed."""
         journal = self
 
         class JournalFirst(BaseMiddleware):
             async def publish_scope(
                 self, call_next: Callable[[Any], Awaitable[Any]], cmd: Any
             ) -> Any:
-                await journal.record(cmd)
+                try:
+                    await journal.record(cmd)
+                except PyMongoError:
+                    if on_outage is None:
+                        raise
+                    on_outage()
                 return await call_next(cmd)
 
         def build(msg: Any, /, *, context: ContextRepo) -> BaseMiddleware:

@@ -3,7 +3,7 @@ reads of a topic until its log is drained (dead letters, replay, KPI rebuild).""
 
 import logging
 import time
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -33,15 +33,22 @@ def bootstrap_servers(settings: Settings) -> str:
     return settings.kafka.bootstrap_servers
 
 
-def broker_options(settings: Settings, client_id: str) -> dict[str, Any]:
+def broker_options(
+    settings: Settings,
+    client_id: str,
+    *,
+    journal_timeout_seconds: float | None = None,
+    on_journal_outage: Callable[[], None] | None = None,
+) -> dict[str, Any]:
     """Producer settings shared by KafkaBroker and ingest's KafkaRouter: acks from all replicas,
-    and with KAFKA_JOURNAL every publish copied to the journal first (shared/journal.py)."""
+    and with KAFKA_JOURNAL every publish copied to the journal first (shared/journal.py; ingest
+    passes its MongoDB timeout and publishes unjournaled past it, see Journal.middleware)."""
     middlewares: list[Any] = [KafkaPrometheusMiddleware(registry=REGISTRY, app_name=client_id)]
     if settings.kafka.journal:
         if not settings.mongodb.uri:
             raise RuntimeError("KAFKA_JOURNAL needs MONGODB_URI (run through `balas run`)")
-        db = mongo.connect(settings.mongodb.uri)[settings.mongodb.database]
-        middlewares.append(Journal(db).middleware())
+        client = mongo.connect(settings.mongodb.uri, journal_timeout_seconds)
+        middlewares.append(Journal(client[settings.mongodb.database]).middleware(on_journal_outage))
     return {
         "bootstrap_servers": bootstrap_servers(settings),
         "client_id": client_id,

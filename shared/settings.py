@@ -161,7 +161,13 @@ class IngestSettings(Section):
     mongodb_timeout_seconds: float = Field(
         3.0,
         gt=0,
-        description="Longest MongoDB operation of ingest; past it a webhook is answered 503.",
+        description="Longest MongoDB operation of ingest; past it a webhook is answered 503, "
+        "unless ingest has seen the store before (its last-known copy stands in).",
+    )
+    store_refresh_seconds: float = Field(
+        30.0,
+        ge=0,
+        description="How long ingest uses its copy of a store before asking MongoDB again.",
     )
 
     @property

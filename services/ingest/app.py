@@ -15,7 +15,12 @@ from twilio.request_validator import RequestValidator
 from services.ingest import outbox, receipts, webhooks, woocommerce
 from services.ingest.delivery import Deliverer
 from services.ingest.deps import IngestContext, try_again_later
-from services.ingest.metrics import WEBHOOK_REJECTIONS, WEBHOOKS
+from services.ingest.metrics import (
+    LAST_KNOWN_STORES,
+    UNJOURNALED_EVENTS,
+    WEBHOOK_REJECTIONS,
+    WEBHOOKS,
+)
 from services.ingest.outbox import Outbox
 from services.ingest.receipts import WebhookReceipts
 from services.ingest.relay import Relay
@@ -59,9 +64,13 @@ def create_app(settings: Settings) -> FastAPI:
     # would offer an unauthenticated way to publish. A record Kafka does not acknowledge within
     # the publish timeout expires in the producer too, rather than landing long after.
     publish_timeout_ms = int(settings.ingest.publish_timeout_seconds * 1000)
-    kafka = KafkaRouter(
-        **broker_options(settings, "ingest"), request_timeout_ms=publish_timeout_ms, schema_url=None
+    options = broker_options(
+        settings,
+        "ingest",
+        journal_timeout_seconds=settings.ingest.mongodb_timeout_seconds,
+        on_journal_outage=UNJOURNALED_EVENTS.inc,
     )
+    kafka = KafkaRouter(**options, request_timeout_ms=publish_timeout_ms, schema_url=None)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -79,7 +88,9 @@ def create_app(settings: Settings) -> FastAPI:
             app.state.ingest = IngestContext(
                 settings=settings,
                 broker=kafka.broker,
-                stores=StoreDirectory(runtime.db),
+                stores=StoreDirectory(
+                    runtime.db, settings.ingest.store_refresh_seconds, LAST_KNOWN_STORES.inc
+                ),
                 receipts=WebhookReceipts(runtime.db, _receipt_ttl(settings)),
                 deliverer=deliverer,
                 twilio_validator=RequestValidator(settings.twilio.auth_token.get_secret_value()),

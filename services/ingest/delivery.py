@@ -4,8 +4,9 @@ aiokafka cannot take back a record once it was handed over: a publish that timed
 and may land when Kafka is back. So the stored copy waits for that attempt: if it lands, the
 copy is removed; if it fails, the copy goes to the relay at once. A copy whose attempt outlives
 the outbox's grace (or whose process died) is relayed all the same, and if the attempt lands
-too, consumers deduplicate on `event_id`. When MongoDB cannot take the event either, the error
-reaches the caller.
+too, consumers deduplicate on `event_id`. When MongoDB cannot take the event either, the attempt
+gets one more publish timeout (on the embedded broker a MongoDB outage slows it: the journal
+waits out ingest's MongoDB timeout first); if it does not land, the error reaches the caller.
 """
 
 import asyncio
@@ -42,13 +43,27 @@ class Deliverer:
         except (TimeoutError, KafkaError) as error:
             log.warning("kafka did not take the event; storing it in the outbox", error=repr(error))
         running = not attempt.done()
-        await self._outbox.store(event, attempt_running=running)
+        try:
+            await self._outbox.store(event, attempt_running=running)
+        except PyMongoError:
+            # MongoDB is down too; the attempt may only have been slowed by it (the journal).
+            if running and await self._lands(attempt):
+                return Delivery.PUBLISHED
+            raise
         OUTBOX_STORED.inc()
         if running:  # it may have finished meanwhile: the follower settles it all the same
             follower = asyncio.create_task(self._settle(event, attempt))
             self._followed.add(follower)
             follower.add_done_callback(self._followed.discard)
         return Delivery.STORED
+
+    async def _lands(self, attempt: asyncio.Future[None]) -> bool:
+        """Whether a running attempt lands within another publish timeout."""
+        try:
+            await asyncio.wait_for(asyncio.shield(attempt), self._timeout)
+        except Exception:
+            return False
+        return True
 
     async def _settle(self, event: Event, attempt: asyncio.Future[None]) -> None:
         try:

@@ -28,3 +28,17 @@ OUTBOX_RELAYED = Counter(
     "balas_ingest_outbox_relayed_total",
     "Events the relay published from the outbox to Kafka.",
 )
+LAST_KNOWN_STORES = Counter(
+    "balas_ingest_last_known_stores_total",
+    "Store look-ups answered from ingest's last-known copy because MongoDB did not answer.",
+)
+UNCHECKED_RECEIPTS = Counter(
+    "balas_ingest_unchecked_receipts_total",
+    "Inbound messages published without the duplicate guard because MongoDB did not answer "
+    "(consumers deduplicate on event_id).",
+)
+UNJOURNALED_EVENTS = Counter(
+    "balas_ingest_unjournaled_events_total",
+    "Events published to the embedded broker without their journal copy because MongoDB did "
+    "not answer.",
+)

@@ -5,14 +5,19 @@ arriving at once, exactly one wins (the others find the claim and publish nothin
 is `accepted` once Kafka or the outbox took the event, released when neither did, and expires
 after `ttl` if its holder died in between, so a later retry is not dropped. Consumers still
 deduplicate on `event_id`: this guard keeps duplicates off the topic, it is not the guarantee.
+So when MongoDB cannot be asked, the message is published unchecked rather than refused: Twilio
+retries a refused webhook only once, and a duplicate's `event_id` (from the MessageSid) is the
+original's.
 """
 
 from datetime import timedelta
 from enum import StrEnum
 
+import structlog
 from pymongo import IndexModel
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import DuplicateKeyError, PyMongoError
 
+from services.ingest.metrics import UNCHECKED_RECEIPTS
 from shared.events import utcnow
 from shared.mongo import Database, Indexes, Retention
 
@@ -20,11 +25,14 @@ WEBHOOK_RECEIPTS = "webhook_receipts"
 WEBHOOK_RECEIPT_TTL_SECONDS = 7 * 24 * 3600  # far beyond Twilio's retry horizon
 CLAIMED, ACCEPTED = "claimed", "accepted"
 
+log = structlog.get_logger(__name__)
+
 
 class Claim(StrEnum):
     NEW = "new"  # this request publishes the message
     ACCEPTED = "accepted"  # an earlier copy was accepted: a duplicate
     IN_PROGRESS = "in_progress"  # another copy is being accepted right now
+    UNCHECKED = "unchecked"  # MongoDB did not answer: this request publishes, unguarded
 
 
 def indexes(retention: Retention) -> Indexes:
@@ -41,6 +49,14 @@ class WebhookReceipts:
         self._ttl = ttl
 
     async def claim(self, message_sid: str) -> Claim:
+        try:
+            return await self._claim(message_sid)
+        except PyMongoError as error:
+            UNCHECKED_RECEIPTS.inc()
+            log.warning("receipt not claimed: mongodb failed", sid=message_sid, error=repr(error))
+            return Claim.UNCHECKED
+
+    async def _claim(self, message_sid: str) -> Claim:
         now = utcnow()
         expired = {"state": CLAIMED, "claimed_until": {"$lte": now}}
         try:

@@ -18,6 +18,7 @@ from services.ingest.deps import (
 from services.ingest.metrics import WEBHOOKS
 from services.ingest.receipts import Claim
 from shared import routes
+from shared.events import MessageReceived
 from shared.http_limits import RouteLimit
 from shared.stores.directory import Store
 
@@ -56,16 +57,24 @@ async def on_whatsapp_message(form: SignedInboundForm, context: Context) -> Resp
     if claim is Claim.IN_PROGRESS:  # its outcome is not known yet: ask for a retry
         WEBHOOKS.labels(MESSAGE_ENDPOINT, "in_progress").inc()
         return try_again_later("another copy of this message is being accepted")
-    try:
-        await context.deliverer.deliver(twilio_forms.message_received(inbound, store))
-    except BaseException:
-        with contextlib.suppress(PyMongoError):  # else the claim expires
-            await context.receipts.release(inbound.message_sid)
-        raise
-    with contextlib.suppress(PyMongoError):  # accepted all the same; the claim expires
-        await context.receipts.accept(inbound.message_sid)
+    event = twilio_forms.message_received(inbound, store)
+    if claim is Claim.UNCHECKED:  # no receipt to settle; consumers deduplicate on event_id
+        await context.deliverer.deliver(event)
+    else:
+        await _deliver_claimed(context, inbound.message_sid, event)
     WEBHOOKS.labels(MESSAGE_ENDPOINT, "accepted").inc()
     return _twiml()
+
+
+async def _deliver_claimed(context: Context, message_sid: str, event: MessageReceived) -> None:
+    try:
+        await context.deliverer.deliver(event)
+    except BaseException:
+        with contextlib.suppress(PyMongoError):  # else the claim expires
+            await context.receipts.release(message_sid)
+        raise
+    with contextlib.suppress(PyMongoError):  # accepted all the same; the claim expires
+        await context.receipts.accept(message_sid)
 
 
 @router.post("/status")

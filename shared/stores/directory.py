@@ -1,9 +1,11 @@
 """Stores: who owns which WhatsApp number, and how its bot speaks."""
 
 import time
+from collections.abc import Callable
 from datetime import datetime
 
 from pydantic import BaseModel, Field
+from pymongo.errors import PyMongoError
 
 from shared.mongo import Database
 from shared.secrets import EncryptedSecret
@@ -74,12 +76,24 @@ class Store(BaseModel):
 
 
 class StoreDirectory:
-    """Cached look-ups of stores by id and by WhatsApp number; misses always ask MongoDB."""
+    """Cached look-ups of stores by id and by WhatsApp number; misses always ask MongoDB.
 
-    def __init__(self, db: Database, ttl_seconds: float = 30.0) -> None:
+    With `on_outage` (ingest, which must accept webhooks while MongoDB is down), a store seen
+    before is answered from its last-known copy when MongoDB fails or does not answer in time,
+    and `on_outage` is called to count it; a store never seen still raises. Whenever MongoDB
+    answers, its answer wins.
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        ttl_seconds: float = 30.0,
+        on_outage: Callable[[], None] | None = None,
+    ) -> None:
         self._collection = db[STORES]
         self._ttl = ttl_seconds
-        self._cache: dict[str, tuple[float, Store]] = {}
+        self._on_outage = on_outage
+        self._cache: dict[str, tuple[float, Store]] = {}  # expired entries are the last-known
 
     async def by_number(self, whatsapp_number: str) -> Store | None:
         return await self._lookup(f"number:{whatsapp_number}", {"whatsapp_number": whatsapp_number})
@@ -91,12 +105,25 @@ class StoreDirectory:
         cached = self._cache.get(cache_key)
         if cached and cached[0] > time.monotonic():
             return cached[1]
-        document = await self._collection.find_one(query)
+        try:
+            document = await self._collection.find_one(query)
+        except PyMongoError:
+            if cached is None or self._on_outage is None:
+                raise
+            self._on_outage()
+            # Trusted for another TTL, so the look-ups that follow do not each wait out
+            # MongoDB's timeout.
+            self._remember(cache_key, cached[1])
+            return cached[1]
         if document is None:
+            self._cache.pop(cache_key, None)  # gone: never a last-known copy again
             return None
         store = Store.model_validate(document)
-        self._cache[cache_key] = (time.monotonic() + self._ttl, store)
+        self._remember(cache_key, store)
         return store
+
+    def _remember(self, cache_key: str, store: Store) -> None:
+        self._cache[cache_key] = (time.monotonic() + self._ttl, store)
 
 
 async def save_store(db: Database, store: Store) -> None:

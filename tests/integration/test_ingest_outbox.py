@@ -68,6 +68,7 @@ def settings(infra: Infra, kafka_proxy: TcpProxy, mongodb_proxy: TcpProxy) -> It
             "fallback_base_url": FALLBACK_URL,
             "publish_timeout_seconds": 1.0,
             "mongodb_timeout_seconds": 1.0,
+            "store_refresh_seconds": 0,  # every look-up asks MongoDB first
         },
         twilio={"auth_token": TWILIO_TOKEN},
     )
@@ -77,6 +78,14 @@ def settings(infra: Infra, kafka_proxy: TcpProxy, mongodb_proxy: TcpProxy) -> It
 @pytest.fixture
 def ingest(settings: Settings) -> Iterator[str]:
     server = LoopbackServer(create_ingest_app(settings)).start()
+    yield server.url
+    server.stop()
+
+
+@pytest.fixture
+def journaled_ingest(settings: Settings) -> Iterator[str]:
+    """ingest as `balas run` starts it for the embedded broker: each publish journaled first."""
+    server = LoopbackServer(create_ingest_app(settings.updated(kafka={"journal": True}))).start()
     yield server.url
     server.stop()
 
@@ -340,3 +349,48 @@ async def test_with_two_replicas_each_stored_event_is_relayed_once(
 
 async def outbox_empty(db: Database) -> bool:
     return await db[INGEST_OUTBOX].count_documents({}) == 0
+
+
+async def test_with_mongodb_cut_a_message_for_a_store_seen_before_is_published_once(
+    journaled_ingest: str, woo_store: Store, settings: Settings, mongodb_proxy: TcpProxy
+) -> None:
+    ingest = journaled_ingest
+    assert (await post_message(ingest, woo_store, message_sid())).status_code == 200  # seen
+    last_known_before, unchecked_before, unjournaled_before = outage_counts()
+    sid = message_sid()
+    mongodb_proxy.stall()
+
+    answer = await post_message(ingest, woo_store, sid)  # fails if not answered in time
+    mongodb_proxy.restart()
+
+    assert answer.status_code == 200
+    event_id = event_id_for("whatsapp.inbound", sid)
+    assert await published(settings, topics.WHATSAPP_INBOUND, event_id) == 1
+    last_known, unchecked, unjournaled = outage_counts()
+    assert last_known > last_known_before  # the store came from ingest's last-known copy
+    assert unchecked == unchecked_before + 1
+    assert unjournaled == unjournaled_before + 1
+
+
+async def test_with_mongodb_cut_a_message_for_a_store_never_seen_is_refused_fast(
+    ingest: str, woo_store: Store, settings: Settings, mongodb_proxy: TcpProxy
+) -> None:
+    sid = message_sid()
+    mongodb_proxy.stall()
+
+    refused = await post_message(ingest, woo_store, sid)  # fails if not answered in time
+    mongodb_proxy.restart()
+
+    assert refused.status_code == 503
+    event_id = event_id_for("whatsapp.inbound", sid)
+    assert await published(settings, topics.WHATSAPP_INBOUND, event_id) == 0
+
+
+def outage_counts() -> tuple[float, float, float]:
+    """ingest's counters of MongoDB outages: last-known stores used, receipts left unchecked,
+    events published without their journal copy."""
+    last_known, unchecked, unjournaled = (
+        REGISTRY.get_sample_value(f"balas_ingest_{name}_total") or 0.0
+        for name in ("last_known_stores", "unchecked_receipts", "unjournaled_events")
+    )
+    return last_known, unchecked, unjournaled

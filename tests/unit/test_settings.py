@@ -180,6 +180,7 @@ EVERY_VARIABLE: dict[str, tuple[str, str, object]] = {
     ),
     "INGEST_PUBLISH_TIMEOUT_SECONDS": ("2.5", "ingest.publish_timeout_seconds", 2.5),
     "INGEST_MONGODB_TIMEOUT_SECONDS": ("4", "ingest.mongodb_timeout_seconds", 4.0),
+    "INGEST_STORE_REFRESH_SECONDS": ("45", "ingest.store_refresh_seconds", 45.0),
     "METRICS_HOST": ("0.0.0.0", "metrics.host", "0.0.0.0"),
     "INGEST_METRICS_PORT": ("19104", "metrics.ingest_port", 19104),
     "RESPONDER_METRICS_PORT": ("19101", "metrics.responder_port", 19101),
