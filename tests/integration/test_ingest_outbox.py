@@ -25,9 +25,8 @@ from services.ingest.receipts import WEBHOOK_RECEIPTS
 from shared import routes, topics
 from shared.events import event_id_for, utcnow
 from shared.mongo import Database
-from shared.secrets import secret_box
 from shared.settings import Settings
-from shared.stores.directory import Store, WooCommerceConnection, save_store
+from shared.stores.directory import Store
 from tests.standins.server import LoopbackServer
 from tests.standins.tcp_proxy import TcpProxy
 from tests.standins.woocommerce_data import body_of, delivery_headers, order
@@ -35,6 +34,7 @@ from tests.support import events
 from tests.support.kafka import read_topic
 from tests.support.servers import Infra
 from tests.support.stalling_servers import kafka_behind_proxy, mongodb_behind_proxy, proxied_uri
+from tests.support.stores import save_woocommerce_store
 from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.slow
@@ -100,20 +100,7 @@ def second_ingest(settings: Settings) -> Iterator[str]:
 
 @pytest.fixture
 async def woo_store(db: Database, settings: Settings) -> Store:
-    box = secret_box(settings)
-    store = Store(
-        id=f"woo-{uuid.uuid4().hex[:8]}",
-        name="Toko Batik Sari",
-        whatsapp_number=f"+1555{uuid.uuid4().int % 10**7:07d}",
-        woocommerce=WooCommerceConnection(
-            url="https://toko.example",
-            consumer_key=box.encrypt("ck_outbox"),
-            consumer_secret=box.encrypt("cs_outbox"),
-            webhook_secret=box.encrypt(WEBHOOK_SECRET),
-        ),
-    )
-    await save_store(db, store)
-    return store
+    return await save_woocommerce_store(db, settings, WEBHOOK_SECRET)
 
 
 def bootstrap(proxy: TcpProxy) -> str:

@@ -251,12 +251,10 @@ class Row:
     dead_lettered: int | None
     peak_rss_mib: dict[str, int]
     note: str = ""
-    refusals_allowed: bool = False
 
     @property
     def ok(self) -> bool:
-        refusals_ok = self.refusals_allowed or self.refused == 0
-        return self.lost == 0 and self.answered_twice == 0 and refusals_ok
+        return self.lost == 0 and self.answered_twice == 0 and self.refused == 0
 
 
 ROWS: list[Row] = []  # every row of this run, for the summary (tests/support/fault_report.py)
@@ -350,9 +348,9 @@ class Scenario:
             await asyncio.sleep(0.5)
         await asyncio.sleep(QUIET_SECONDS)
 
-    async def row(self, note: str = "", *, refusals_allowed: bool = False) -> Row:
-        """The tally, printed and kept for the summary table. Refusals are failures unless
-        allowed: Twilio never retries a message ingest did not take."""
+    async def row(self, note: str = "") -> Row:
+        """The tally, printed and kept for the summary table. Refusals are failures: Twilio
+        never retries a message ingest did not take."""
         customers = {sent.customer for sent in self.sent}
         accepted = self.accepted_customers()
         replies = {customer: self.replies(customer) for customer in customers}
@@ -366,7 +364,6 @@ class Scenario:
             dead_lettered=await self.system.dead_letters(self.store),
             peak_rss_mib={name: peak // MiB for name, peak in self.peaks.items()},
             note=note,
-            refusals_allowed=refusals_allowed,
         )
         ROWS.append(row)
         print(f"\n{row}")
