@@ -37,6 +37,8 @@ class Deliverer:
 
     async def deliver(self, event: Event) -> Delivery:
         attempt = asyncio.ensure_future(publish(self._broker, event))
+        # An attempt given up on may fail later, unawaited: its error is logged here, once.
+        attempt.add_done_callback(_log_late_failure)
         try:
             await asyncio.wait_for(asyncio.shield(attempt), self._timeout)
             return Delivery.PUBLISHED
@@ -80,3 +82,8 @@ class Deliverer:
     def close(self) -> None:
         for follower in self._followed:
             follower.cancel()
+
+
+def _log_late_failure(attempt: asyncio.Future[None]) -> None:
+    if not attempt.cancelled() and (error := attempt.exception()) is not None:
+        log.info("a publish attempt ended in an error", error=repr(error))
