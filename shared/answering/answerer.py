@@ -375,10 +375,11 @@ class Answerer:
         alone = sum(part.is_question for part in parts) == 1
         cited: list[str] = []
         unanswered: list[str] = []
+        sentences: list[str] = []
         for part in parts:
             if part.is_question:
                 passages = await self._retriever.search(question.store.id, part.text, PASSAGES)
-                composed = compose(part.text, passages, language, settings.tone)
+                composed = compose(part.text, passages, language, settings.tone, sentences)
                 if composed is None and looked_up and (alone or find_order_numbers(part.text)):
                     continue  # the order or product look-up above answers it
                 if composed is None:
@@ -386,7 +387,9 @@ class Answerer:
                     said.append(phrase(language, Phrase.PART_FOLLOWS).format(part=part.text))
                 else:
                     cited += facts.add_passages(composed.passages)
-                    said.append(composed.text)
+                    sentences += composed.sentences
+                    if composed.text:
+                        said.append(composed.text)
             elif reply := _in_kind(part, parts, question, language):
                 said.append(reply)
         answered = bool(cited or facts.tools)

@@ -23,7 +23,7 @@ scrolling; a customer asking one thing should not have to read a page to find it
 import math
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from shared.answering.wording import Phrase, address, detect_language, phrase
@@ -79,30 +79,46 @@ class Segment:
 
 @dataclass(frozen=True)
 class Composed:
-    text: str
+    text: str  # empty when the reply already says what answers this question
     passages: list[Passage]  # where its sentences come from: the draft's citations
+    sentences: list[str]  # the segments it says, as the documents write them
 
 
 def compose(
-    question: str, passages: Sequence[Passage], language: Language, tone: Tone
+    question: str,
+    passages: Sequence[Passage],
+    language: Language,
+    tone: Tone,
+    said: Collection[str] = (),
 ) -> Composed | None:
-    """The reply to `question` from `passages` (best first), or None when none has a sentence."""
+    """The reply to `question` from `passages` (best first), or None when none has a sentence.
+
+    `said` are the segments the reply says already (for an earlier question of the message):
+    they are not said twice."""
     segments = [s for index, p in enumerate(passages) for s in segments_of(p.text, index)]
     if not segments:
         return None
     scores = _scores(question, segments, passages)
+    best = max(range(len(segments)), key=lambda i: (scores[i], -i))
+    if scores[best] > 0 and segments[best].text in said:
+        return Composed(text="", passages=[passages[segments[best].passage]], sentences=[])
+    fresh = [i for i, segment in enumerate(segments) if segment.text not in said]
+    if not fresh:
+        return None
+    segments, scores = [segments[i] for i in fresh], [scores[i] for i in fresh]
     chosen = _chosen(segments, scores, language, yes_no=is_yes_no(question))
     lead, facts = _lead_and_facts(chosen, language, tone, yes_no=is_yes_no(question))
     if not facts and not lead:
         return None
-    said = " ".join(facts)
+    facts_said = " ".join(facts)
     facts_language = _language_of_all(chosen)
-    if said and facts_language is not None and facts_language is not language:
-        said = phrase(language, Phrase.IN_OTHER_LANGUAGE).format(text=said)
+    if facts_said and facts_language is not None and facts_language is not language:
+        facts_said = phrase(language, Phrase.IN_OTHER_LANGUAGE).format(text=facts_said)
     used = sorted({segment.passage for segment in chosen})
     return Composed(
-        text=" ".join(part for part in (lead, said) if part),
+        text=" ".join(part for part in (lead, facts_said) if part),
         passages=[passages[index] for index in used],
+        sentences=[segment.text for segment in chosen],
     )
 
 

@@ -17,7 +17,7 @@ from shared.answering.small_talk import Kind, kind_of
 from shared.knowledge.lexical import analyse
 
 _LIST_MARKER = re.compile(r"(?:(?<=\s)|^)(?:\d{1,2}[.)]|[-*•·])\s+")
-_END_MARK = re.compile(r"(?<=[?!])\s*")
+_END_MARK = re.compile(r"(?<=[?!])(?![?!])\s*")
 _OPENER = (
     r"(?:apa|apakah|bisa|bs|boleh|berapa|brp|kapan|kpn|dimana|dmn|di\s+mana|gimana|gmn|"
     r"bagaimana|kalau|kalo|klo|ada|can|could|do|does|is|are|how|what|when|where|which|will|"
@@ -53,13 +53,10 @@ def parts_of(message: str) -> list[Part]:
         if kind is Kind.QUESTION and waiting:
             piece, waiting = f"{waiting} {piece}", ""
         parts.append(Part(piece, kind))
-    if waiting:
-        asked = [n for n, part in enumerate(parts) if part.is_question]
-        if asked:  # "kalau ongkir, berapa?": the question before it
-            last = parts[asked[-1]]
-            parts[asked[-1]] = Part(f"{last.text} {waiting}", last.kind)
-        else:
-            parts.append(Part(waiting, Kind.QUESTION))
+    if waiting and parts:  # "kalau ongkir, berapa?": the question (or part) before it
+        asked = [n for n, part in enumerate(parts) if part.is_question] or [len(parts) - 1]
+        last = parts[asked[-1]]
+        parts[asked[-1]] = Part(f"{last.text} {waiting}", last.kind)
     return parts or [Part(message.strip(), kind_of(message))]
 
 
