@@ -36,6 +36,7 @@ MAX_CHARS = 450
 CONTEXT_WEIGHT = 0.6  # a question term in the segment's FAQ question or sub-heading
 HEADING_WEIGHT = 0.3  # a question term only in the passage's heading
 RELATED = 0.5  # a segment scoring this share of the best one is kept beside it
+ABOUTNESS = 0.05  # at most this is added for a question term early in the sentence
 SHORT_LINE = 45  # a line this short that is followed by a capital ends its own statement
 
 _LIST_ITEM = re.compile(r"^(?:[-*•·▪]|\d{1,2}[.)]|[a-z][.)])\s+")
@@ -206,7 +207,8 @@ def _sentences(piece: str) -> list[str]:
 
 def _scores(question: str, segments: Sequence[Segment], passages: Sequence[Passage]) -> list[float]:
     asked = set(analyse(question))
-    own = [set(analyse(segment.text)) for segment in segments]
+    terms = [analyse(segment.text) for segment in segments]
+    own = [set(found) for found in terms]
     context = [set(analyse(segment.context)) for segment in segments]
     headings = [set(analyse(passage.heading or "")) for passage in passages]
     seen_in = Counter(term for terms in own for term in terms)
@@ -224,8 +226,16 @@ def _scores(question: str, segments: Sequence[Segment], passages: Sequence[Passa
             sum(weight(term) for term in found)
             + CONTEXT_WEIGHT * sum(weight(term) for term in in_context)
             + HEADING_WEIGHT * sum(weight(term) for term in in_heading)
+            + _aboutness(terms[index], found)
         )
     return scores
+
+
+def _aboutness(terms: Sequence[str], found: set[str]) -> float:
+    """A tie-break: a sentence that starts with what was asked ("Kurir yang tersedia: ...") is
+    about it; one that names it last ("... diserahkan ke kurir") only mentions it."""
+    first = next((n for n, term in enumerate(terms) if term in found), None)
+    return 0.0 if first is None else ABOUTNESS * (1 - first / len(terms))
 
 
 def _chosen(
