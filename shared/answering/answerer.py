@@ -384,7 +384,6 @@ class Answerer:
                     continue  # the order or product look-up above answers it
                 if composed is None:
                     unanswered.append(part.text)
-                    said.append(phrase(language, Phrase.PART_FOLLOWS).format(part=part.text))
                 else:
                     cited += facts.add_passages(composed.passages)
                     sentences += composed.sentences
@@ -393,6 +392,8 @@ class Answerer:
             elif reply := _in_kind(part, parts, question, language):
                 said.append(reply)
         answered = bool(cited or facts.tools)
+        if unanswered and answered:  # after the answers, so that the reply opens with one
+            said.append(_left_to_the_team(unanswered, language))
         if question.upset:
             return _acknowledged(said if answered else [], unanswered, question, language, facts)
         if unanswered and not answered:
@@ -534,6 +535,11 @@ def _rejection(message: AIMessage, problems: list[str]) -> list[BaseMessage]:
     if calls:
         return [message, ToolMessage(content=why, tool_call_id=calls[0]["id"] or "")]
     return [message, SystemMessage(why)]
+
+
+def _left_to_the_team(unanswered: Sequence[str], language: Language) -> str:
+    quoted = "”, “".join(unanswered)
+    return phrase(language, Phrase.PART_FOLLOWS).format(part=quoted)
 
 
 def _in_kind(part: Part, parts: Sequence[Part], question: Question, language: Language) -> str:

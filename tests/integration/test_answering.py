@@ -625,6 +625,19 @@ async def test_a_hand_over_is_not_greeted(
     assert await gaps_of(db, store) == ["Bisa bayar pakai kripto?"]
 
 
+async def test_each_unanswered_question_of_a_message_is_its_own_knowledge_gap(
+    db: Database, store: Store, faq: list[str], offline_deps: ResponderDeps
+) -> None:
+    event = customer_says(store, "bisa bayar pakai kripto? terus bisa kirim ke mars?")
+
+    await on_message_received(event, offline_deps)
+    await on_message_received(event, offline_deps)  # redelivered: still one gap per question
+
+    reply = await reply_to(db, event)
+    assert reply["text"].startswith("Maaf, saya belum punya informasi tentang itu.")
+    assert sorted(await gaps_of(db, store)) == ["bisa bayar pakai kripto?", "bisa kirim ke mars?"]
+
+
 async def test_the_models_reply_with_a_heading_path_is_written_again(
     db: Database,
     store: Store,
