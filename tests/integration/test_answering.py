@@ -599,6 +599,23 @@ async def test_an_angry_complaint_is_acknowledged_not_welcomed_and_is_no_knowled
     assert await gaps_of(db, store) == []
 
 
+async def test_a_complaint_that_also_asks_is_acknowledged_answered_and_handed_over(
+    db: Database, store: Store, faq: list[str], offline_deps: ResponderDeps
+) -> None:
+    event = customer_says(store, "Kecewa banget, paketnya lama!! ekspedisinya apa aja sih?")
+
+    await on_message_received(event, offline_deps)
+
+    reply = await reply_to(db, event)
+    assert reply["text"].split("\n\n") == [
+        "Mohon maaf atas ketidaknyamanannya, kak.",
+        "Kami kirim dengan kurir JNE, J&T Express dan SiCepat.",
+        "Tim kami akan melanjutkan percakapan ini dengan Anda di sini.",
+    ]
+    assert reply["hand_over"] == "negative_sentiment"
+    assert await gaps_of(db, store) == []
+
+
 async def test_thanks_get_a_youre_welcome_and_neither_a_hand_over_nor_a_gap(
     db: Database, store: Store, faq: list[str], offline_deps: ResponderDeps
 ) -> None:
