@@ -14,7 +14,7 @@ tests/fixtures/sample_store_questions.csv) is searched as a customer would ask i
   threshold has to reject them.
 
 Offline (the default) retrieval is BM25 alone, as in a deployment without an embeddings key;
-`--embeddings` uses the configured embeddings API (OPENAI_API_KEY) for the hybrid search.
+`--embeddings` uses the configured embeddings endpoint for the hybrid search.
 """
 
 import argparse
@@ -30,7 +30,7 @@ from rich.console import Console
 from rich.table import Table
 
 from shared.knowledge.chunking import chunk
-from shared.knowledge.embeddings import Embedder, build_embedder
+from shared.knowledge.embeddings import Embedder, embedder_from
 from shared.knowledge.extraction import extract
 from shared.knowledge.models import Chunk, chunk_id
 from shared.knowledge.retrieval import KnowledgeIndex, Passage
@@ -259,9 +259,9 @@ def main() -> None:
     )
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     arguments = parser.parse_args()
-    embedder = build_embedder(Settings()) if arguments.embeddings else None
+    embedder = embedder_from(Settings()) if arguments.embeddings else None
     if arguments.embeddings and embedder is None:
-        parser.error("--embeddings needs OPENAI_API_KEY (and EMBEDDINGS_MODEL)")
+        parser.error("--embeddings needs an embeddings endpoint (docs/configuration.md)")
     evaluation = asyncio.run(evaluate(arguments.folder, arguments.questions, embedder, arguments.k))
     console = Console()
     for table in tables(evaluation):
