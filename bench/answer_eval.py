@@ -14,6 +14,10 @@ Figures: answerable questions answered with a citation, whose citations include 
 holds the answer, and whose citations all name retrieved passages; unanswerable questions handed
 over with `missing_knowledge`. No network beyond loopback, no key: `make eval` runs offline. It
 needs the repository checkout (the stand-in lives in tests/, like the sample store).
+
+`--engine llm` (`make eval ENGINE=llm`) puts the configured chat endpoint (a hosted API or a
+local server, docs/configuration.md) in the scripted model's place; `--embeddings` makes
+retrieval hybrid with the configured embeddings endpoint.
 """
 
 import argparse
@@ -33,6 +37,7 @@ from bench.knowledge_eval import (
     SAMPLE_STORE,
     STORE,
     Question,
+    embedded,
     load_chunks,
     read_questions,
 )
@@ -41,6 +46,7 @@ from shared.answering.answerer import Question as Asked
 from shared.answering.draft import Draft
 from shared.answering.model import ChatModel
 from shared.events import HandOverReason, utcnow
+from shared.knowledge.embeddings import Embedder, embedder_from
 from shared.knowledge.models import Chunk
 from shared.knowledge.retrieval import KnowledgeIndex, Passage, Retriever
 from shared.settings import LlmSettings, Settings
@@ -55,13 +61,16 @@ NEVER_SHOWN = "P99"
 class IndexRetriever(Retriever):
     """The responder's retriever over one prebuilt in-memory index (no MongoDB)."""
 
-    def __init__(self, index: KnowledgeIndex) -> None:
+    def __init__(self, index: KnowledgeIndex, embedder: Embedder | None = None) -> None:
         self._fixed = index
+        self._embedder = embedder
 
     async def search(self, store_id: str, query: str, k: int = 5) -> list[Passage]:
         if not query.strip():
             return []
-        return self._fixed.search(query, k, None)
+        embedder = self._embedder
+        vector = await embedder.embed_query(query) if embedder else None
+        return self._fixed.search(query, k, vector)
 
 
 def faithful_model(messages: list[dict[str, Any]]) -> list[ToolCall]:
@@ -102,13 +111,13 @@ class AnswerEvaluation:
 
 
 async def _run(
-    answerer: Answerer, engine: str, questions: list[Question], index: KnowledgeIndex
+    answerer: Answerer, engine: str, questions: list[Question], retriever: Retriever
 ) -> EngineFigures:
     store = Store(id=STORE, name="Toko Batik Sari", whatsapp_number="+6281100000000")
     settings = BotSettings()
     drafts: list[tuple[Question, Draft, set[str]]] = []
     for question in questions:
-        retrieved = {p.chunk_id for p in index.search(question.text, 5, None)}
+        retrieved = {p.chunk_id for p in await retriever.search(STORE, question.text)}
         asked = Asked(
             store=store,
             settings=settings,
@@ -141,28 +150,43 @@ async def _run(
 
 
 async def evaluate_answers(
-    folder: Path = SAMPLE_STORE, questions_csv: Path = SAMPLE_QUESTIONS
+    folder: Path = SAMPLE_STORE,
+    questions_csv: Path = SAMPLE_QUESTIONS,
+    model: ChatModel | None = None,
+    embedder: Embedder | None = None,
 ) -> AnswerEvaluation:
+    """`model` (default: the scripted stand-in) and offline; hybrid retrieval with `embedder`."""
     chunks: list[Chunk] = await asyncio.to_thread(load_chunks, folder)
-    index = await asyncio.to_thread(KnowledgeIndex, STORE, 1, chunks, None)
+    if embedder:
+        chunks = await embedded(chunks, embedder)
+    vectors_of = embedder.model if embedder else None
+    index = await asyncio.to_thread(KnowledgeIndex, STORE, 1, chunks, vectors_of)
     questions = read_questions(questions_csv)
-    retriever = IndexRetriever(index)
+    retriever = IndexRetriever(index, embedder)
+    if model is not None:
+        with_model = await _run(
+            Answerer(retriever, model, None), f"llm: {model.model_name}", questions, retriever
+        )
+    else:
+        with_model = await _scripted(retriever, questions)
+    offline = await _run(Answerer(retriever, None, None), "offline", questions, retriever)
+    return AnswerEvaluation(
+        documents=len({c.document_id for c in chunks}),
+        chunks=len(chunks),
+        engines=[with_model, offline],
+    )
+
+
+async def _scripted(retriever: Retriever, questions: list[Question]) -> EngineFigures:
     stand_in = OpenAIStandIn(script=faithful_model).start()
     try:
         settings = Settings(
             llm=LlmSettings(api_key=SecretStr("sk-evaluation"), base_url=stand_in.base_url)
         )
-        scripted = await _run(
-            Answerer(retriever, ChatModel(settings), None), "scripted model", questions, index
-        )
+        answerer = Answerer(retriever, ChatModel(settings), None)
+        return await _run(answerer, "scripted model", questions, retriever)
     finally:
         stand_in.stop()
-    offline = await _run(Answerer(retriever, None, None), "offline", questions, index)
-    return AnswerEvaluation(
-        documents=len({c.document_id for c in chunks}),
-        chunks=len(chunks),
-        engines=[scripted, offline],
-    )
 
 
 def table(evaluation: AnswerEvaluation) -> Table:
@@ -201,9 +225,27 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.answer_eval", description=__doc__)
     parser.add_argument("--folder", type=Path, default=SAMPLE_STORE, help="the documents")
     parser.add_argument("--questions", type=Path, default=SAMPLE_QUESTIONS, help="the CSV")
+    parser.add_argument(
+        "--engine",
+        choices=["scripted", "llm"],
+        default="scripted",
+        help="the model beside offline: the scripted stand-in, or the configured chat endpoint",
+    )
+    parser.add_argument(
+        "--embeddings", action="store_true", help="hybrid: embed with the configured endpoint"
+    )
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     arguments = parser.parse_args()
-    evaluation = asyncio.run(evaluate_answers(arguments.folder, arguments.questions))
+    settings = Settings()
+    if arguments.engine == "llm" and not settings.llm.configured:
+        parser.error("--engine llm needs an LLM endpoint: OPENAI_API_KEY or OPENAI_BASE_URL")
+    embedder = embedder_from(settings) if arguments.embeddings else None
+    if arguments.embeddings and embedder is None:
+        parser.error("--embeddings needs an embeddings endpoint (docs/configuration.md)")
+    model = ChatModel(settings) if arguments.engine == "llm" else None
+    evaluation = asyncio.run(
+        evaluate_answers(arguments.folder, arguments.questions, model, embedder)
+    )
     console = Console()
     console.print(table(evaluation))
     for figures in evaluation.engines:
