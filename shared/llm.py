@@ -3,7 +3,7 @@
 Chat and embeddings each have an endpoint (base URL, key, model). A hosted API needs a key; a
 local or self-hosted server (Ollama, vLLM, llama.cpp's server) needs only its base URL.
 Embeddings go to the chat endpoint's server unless they have a base URL of their own
-(docs/configuration.md#local-and-self-hosted-models).
+(docs/knowledge.md#local-and-self-hosted-models).
 """
 
 from langchain_openai import ChatOpenAI
