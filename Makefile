@@ -86,8 +86,9 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench
 
 # The message classifier on its held-out set (ENGINE=llm for the LLM), then knowledge retrieval
-# on the sample store's questions (EMBEDDINGS=1: hybrid search through the embeddings API), then
-# the answering step on them with a scripted model stand-in on loopback and offline.
+# (EMBEDDINGS=1: hybrid search through the embeddings API) and the answering step (a scripted
+# model stand-in on loopback, and offline), each on the tuning set (the sample store) and the
+# frozen set of real shops (bench/data/external, docs/evaluation.md), reported apart.
 eval: $(VENV)/.installed-dev system-deps
 	$(BIN)/balas classify --evaluate --engine $(or $(ENGINE),offline)
 	$(BIN)/python -m bench.knowledge_eval $(if $(EMBEDDINGS),--embeddings)
