@@ -31,6 +31,11 @@ Figures per message, every set (a single question is a message of one part):
 
 No network beyond loopback, no key: `make eval` runs offline. It needs the repository checkout
 (the stand-in lives in tests/, like the sample store).
+
+`--engine llm` (`make eval ENGINE=llm`) puts the configured chat endpoint (a hosted API or a
+local server, docs/configuration.md) in the scripted model's place, in both sets and for messages
+of several questions too; `--embeddings` makes retrieval hybrid with the configured embeddings
+endpoint.
 """
 
 import argparse
@@ -54,6 +59,7 @@ from bench.knowledge_eval import (
     SAMPLE_QUESTIONS,
     SAMPLE_STORE,
     Question,
+    embedded,
     load_stores,
     read_questions,
     store_id,
@@ -64,6 +70,7 @@ from shared.answering.answerer import Question as Asked
 from shared.answering.draft import Draft
 from shared.answering.model import ChatModel
 from shared.events import HandOverReason, utcnow
+from shared.knowledge.embeddings import Embedder, embedder_from
 from shared.knowledge.models import Chunk
 from shared.knowledge.retrieval import KnowledgeIndex, Passage, Retriever
 from shared.settings import LlmSettings, Settings
@@ -80,13 +87,17 @@ EXAMPLE_CHARS = 240  # of a reply shown as an example of its artifacts
 class IndexRetriever(Retriever):
     """The responder's retriever over prebuilt in-memory indexes, one per store (no MongoDB)."""
 
-    def __init__(self, indexes: Mapping[str, KnowledgeIndex]) -> None:
+    def __init__(
+        self, indexes: Mapping[str, KnowledgeIndex], embedder: Embedder | None = None
+    ) -> None:
         self._by_store = indexes
+        self._embedder = embedder
 
     async def search(self, store_id: str, query: str, k: int = 5) -> list[Passage]:
         if not query.strip():
             return []
-        return self._by_store[store_id].search(query, k, None)
+        vector = await self._embedder.embed_query(query) if self._embedder else None
+        return self._by_store[store_id].search(query, k, vector)
 
 
 def faithful_model(messages: list[dict[str, Any]]) -> list[ToolCall]:
@@ -179,7 +190,7 @@ def document_titles(chunks: Sequence[Chunk]) -> set[str]:
 async def _replies(
     answerer: Answerer,
     messages: Sequence[Message],
-    indexes: Mapping[str, KnowledgeIndex],
+    retriever: Retriever,
     titles: Mapping[str, set[str]],
 ) -> list[Reply]:
     settings = BotSettings()
@@ -194,7 +205,7 @@ async def _replies(
             history=[{"direction": "inbound", "text": message.text}],
         )
         draft = await answerer.answer(asked)
-        retrieved = frozenset(p.chunk_id for p in indexes[store.id].search(message.text, 5, None))
+        retrieved = frozenset(p.chunk_id for p in await retriever.search(store.id, message.text))
         artifacts = check(draft.text, message.language, titles[message.shop])
         replies.append(Reply(message, draft, retrieved, tuple(artifacts)))
     return replies
@@ -302,35 +313,40 @@ async def evaluate_answers(
     questions_csv: Path = SAMPLE_QUESTIONS,
     multi_csv: Path | None = None,
     scripted: bool = True,
+    model: ChatModel | None = None,
+    embedder: Embedder | None = None,
 ) -> AnswerEvaluation:
     """The set's single questions (and messages of several, with `multi_csv`) offline, and the
-    single questions with the scripted model too when `scripted`."""
+    single questions with the scripted model too when `scripted`. A `model` (the configured
+    endpoint) answers every message in the scripted model's place; with `embedder` retrieval is
+    hybrid."""
     stores = await asyncio.to_thread(load_stores, folder)
+    if embedder:
+        stores = {shop: await embedded(chunks, embedder) for shop, chunks in stores.items()}
+    vectors_of = embedder.model if embedder else None
     indexes = {
-        store_id(shop): await asyncio.to_thread(KnowledgeIndex, store_id(shop), 1, chunks, None)
+        store_id(shop): await asyncio.to_thread(
+            KnowledgeIndex, store_id(shop), 1, chunks, vectors_of
+        )
         for shop, chunks in stores.items()
     }
     titles = {shop: document_titles(chunks) for shop, chunks in stores.items()}
     single = [as_message(q) for q in read_questions(questions_csv)]
-    retriever = IndexRetriever(indexes)
+    multi = read_messages(multi_csv) if multi_csv else []
+    retriever = IndexRetriever(indexes, embedder)
     runs: list[tuple[str, str, list[Reply]]] = []
-    if scripted:
-        stand_in = OpenAIStandIn(script=faithful_model).start()
-        try:
-            settings = Settings(
-                llm=LlmSettings(api_key=SecretStr("sk-evaluation"), base_url=stand_in.base_url)
-            )
-            answerer = Answerer(retriever, ChatModel(settings), None)
-            runs.append(
-                ("single", "scripted model", await _replies(answerer, single, indexes, titles))
-            )
-        finally:
-            stand_in.stop()
+    if model is not None:
+        answerer = Answerer(retriever, model, None)
+        engine = f"llm: {model.model_name}"
+        runs.append(("single", engine, await _replies(answerer, single, retriever, titles)))
+        if multi:
+            runs.append(("multi", engine, await _replies(answerer, multi, retriever, titles)))
+    elif scripted:
+        runs.append(("single", "scripted model", await _scripted(single, retriever, titles)))
     offline = Answerer(retriever, None, None)
-    runs.append(("single", "offline", await _replies(offline, single, indexes, titles)))
-    if multi_csv:
-        multi = read_messages(multi_csv)
-        runs.append(("multi", "offline", await _replies(offline, multi, indexes, titles)))
+    runs.append(("single", "offline", await _replies(offline, single, retriever, titles)))
+    if multi:
+        runs.append(("multi", "offline", await _replies(offline, multi, retriever, titles)))
     every_chunk = [c for chunks in stores.values() for c in chunks]
     return AnswerEvaluation(
         documents=len({(c.store_id, c.document_id) for c in every_chunk}),
@@ -343,6 +359,20 @@ async def evaluate_answers(
             [r for _, engine, replies in runs if engine == "offline" for r in replies]
         ),
     )
+
+
+async def _scripted(
+    messages: Sequence[Message], retriever: Retriever, titles: Mapping[str, set[str]]
+) -> list[Reply]:
+    stand_in = OpenAIStandIn(script=faithful_model).start()
+    try:
+        settings = Settings(
+            llm=LlmSettings(api_key=SecretStr("sk-evaluation"), base_url=stand_in.base_url)
+        )
+        answerer = Answerer(retriever, ChatModel(settings), None)
+        return await _replies(answerer, messages, retriever, titles)
+    finally:
+        stand_in.stop()
 
 
 def engines_table(evaluation: AnswerEvaluation, name: str) -> Table:
@@ -408,10 +438,17 @@ def _share(count: int, total: int) -> str:
     return f"{count} ({count / total:.2f})" if total else "-"
 
 
-SETS: dict[str, Callable[[], Any]] = {
-    "tuning": lambda: evaluate_answers(SAMPLE_STORE, SAMPLE_QUESTIONS),
-    "frozen": lambda: evaluate_answers(
-        EXTERNAL, EXTERNAL_QUESTIONS, EXTERNAL_MULTI_QUESTIONS, scripted=False
+SETS: dict[str, Callable[[ChatModel | None, Embedder | None], Any]] = {
+    "tuning": lambda model, embedder: evaluate_answers(
+        SAMPLE_STORE, SAMPLE_QUESTIONS, model=model, embedder=embedder
+    ),
+    "frozen": lambda model, embedder: evaluate_answers(
+        EXTERNAL,
+        EXTERNAL_QUESTIONS,
+        EXTERNAL_MULTI_QUESTIONS,
+        scripted=False,
+        model=model,
+        embedder=embedder,
     ),
 }
 
@@ -421,12 +458,28 @@ def main() -> None:
     parser.add_argument(
         "--set", choices=sorted(SETS), action="append", help="only this set (default: both)"
     )
+    parser.add_argument(
+        "--engine",
+        choices=["scripted", "llm"],
+        default="scripted",
+        help="the model beside offline: the scripted stand-in, or the configured chat endpoint",
+    )
+    parser.add_argument(
+        "--embeddings", action="store_true", help="hybrid: embed with the configured endpoint"
+    )
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     arguments = parser.parse_args()
+    settings = Settings()
+    if arguments.engine == "llm" and not settings.llm.configured:
+        parser.error("--engine llm needs an LLM endpoint: OPENAI_API_KEY or OPENAI_BASE_URL")
+    embedder = embedder_from(settings) if arguments.embeddings else None
+    if arguments.embeddings and embedder is None:
+        parser.error("--embeddings needs an embeddings endpoint (docs/configuration.md)")
+    model = ChatModel(settings) if arguments.engine == "llm" else None
     console = Console()
     figures = {}
     for name in arguments.set or SETS:
-        evaluation: AnswerEvaluation = asyncio.run(SETS[name]())
+        evaluation: AnswerEvaluation = asyncio.run(SETS[name](model, embedder))
         if name == "tuning":
             console.print(engines_table(evaluation, name))
         console.print(replies_table(evaluation, name))

@@ -24,7 +24,7 @@ Both are reported overall, per language (`id`, `en`, `mixed`) and per style (`fo
 threshold buys one with the other.
 
 Offline (the default) retrieval is BM25 alone, as in a deployment without an embeddings key;
-`--embeddings` uses the configured embeddings API (OPENAI_API_KEY) for the hybrid search.
+`--embeddings` uses the configured embeddings endpoint for the hybrid search.
 """
 
 import argparse
@@ -40,7 +40,7 @@ from rich.console import Console
 from rich.table import Table
 
 from shared.knowledge.chunking import chunk
-from shared.knowledge.embeddings import Embedder, build_embedder
+from shared.knowledge.embeddings import Embedder, embedder_from
 from shared.knowledge.extraction import extract
 from shared.knowledge.models import Chunk, chunk_id
 from shared.knowledge.retrieval import KnowledgeIndex, Passage
@@ -347,9 +347,9 @@ def main() -> None:
     )
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     arguments = parser.parse_args()
-    embedder = build_embedder(Settings()) if arguments.embeddings else None
+    embedder = embedder_from(Settings()) if arguments.embeddings else None
     if arguments.embeddings and embedder is None:
-        parser.error("--embeddings needs OPENAI_API_KEY (and EMBEDDINGS_MODEL)")
+        parser.error("--embeddings needs an embeddings endpoint (docs/configuration.md)")
     if (arguments.folder is None) != (arguments.questions is None):
         parser.error("--folder and --questions go together")
     if arguments.folder:

@@ -12,11 +12,15 @@ from bench.answer_eval import (
     Part,
     Reply,
     evaluate_answers,
+    faithful_model,
     read_messages,
 )
 from bench.knowledge_eval import EXTERNAL, EXTERNAL_QUESTIONS
 from shared.answering.draft import Draft
+from shared.answering.model import ChatModel
 from shared.events import Citation, HandOverReason
+from shared.settings import LlmSettings, Settings
+from tests.standins.openai_api import OpenAIStandIn
 
 
 async def test_answers_cite_retrieved_passages_and_unanswerable_questions_hand_over() -> None:
@@ -102,3 +106,20 @@ async def test_the_frozen_set_is_answered_offline_message_by_message() -> None:
     assert sum(f.every_part_covered for f in by_style) == (
         overall["multi", "offline"].every_part_covered
     )
+
+
+async def test_the_configured_endpoint_takes_the_scripted_models_place() -> None:
+    local = OpenAIStandIn(script=faithful_model).start()  # a keyless server, as Ollama is
+    try:
+        settings = Settings(llm=LlmSettings(base_url=local.base_url, model="local-model"))
+        evaluation = await evaluate_answers(model=ChatModel(settings))
+    finally:
+        local.stop()
+
+    with_model, offline = evaluation.engines
+    assert with_model.engine == "llm: local-model"
+    assert offline.engine == "offline"
+    assert len(local.requests) == with_model.answerable + with_model.unanswerable
+    assert {request["model"] for request in local.requests} == {"local-model"}
+    assert with_model.citations_outside_retrieved == 0
+    assert with_model.answered_with_citation >= 45
