@@ -34,7 +34,7 @@ from shared.answering.model import ChatModel, ToolSpec
 from shared.answering.small_talk import Kind, is_upset
 from shared.answering.wording import Phrase, address, detect_language, hand_over_text, phrase
 from shared.events import Citation, HandOverReason, LlmUsage
-from shared.knowledge.embeddings import build_embedder
+from shared.knowledge.embeddings import embedder_from
 from shared.knowledge.retrieval import Passage, Retriever
 from shared.mongo import Database
 from shared.settings import Settings
@@ -483,7 +483,7 @@ class Answerer:
 def build_answerer(db: Database, settings: Settings) -> Answerer:
     """The answerer of a process: the LLM and embeddings when configured, else offline."""
     return Answerer(
-        Retriever(db, build_embedder(settings)),
+        Retriever(db, embedder_from(settings)),
         ChatModel(settings) if settings.llm.configured else None,
         CommerceTools(db, cache_max_age(settings) or WEBHOOKS_ONLY_MAX_AGE),
     )
