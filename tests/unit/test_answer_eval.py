@@ -119,7 +119,10 @@ async def test_the_configured_endpoint_takes_the_scripted_models_place() -> None
     with_model, offline = evaluation.engines
     assert with_model.engine == "llm: local-model"
     assert offline.engine == "offline"
-    assert len(local.requests) == with_model.answerable + with_model.unanswerable
+    # one request per question, and one more for a reply the reply check sends back (the
+    # faithful model pastes an Indonesian passage for an English question)
+    questions = with_model.answerable + with_model.unanswerable
+    assert questions <= len(local.requests) <= 2 * questions
     assert {request["model"] for request in local.requests} == {"local-model"}
     assert with_model.citations_outside_retrieved == 0
     assert with_model.answered_with_citation >= 45
