@@ -60,8 +60,8 @@ async def test_filters_by_state_labels_and_assignee(db: Database, store_id: str)
     assert await listed(db, store_id, state="closed") == [closed]
     assert await listed(db, store_id, intent="shipping") == [bot]
     assert await listed(db, store_id, sentiment="negative") == [human]
-    assert await listed(db, store_id, mine=True) == [human]
-    assert await listed(db, store_id, user="u2", mine=True) == []
+    assert await listed(db, store_id, view="mine") == [human]
+    assert await listed(db, store_id, user="u2", view="mine") == []
 
 
 async def test_search_names_numbers_and_message_text(db: Database, store_id: str) -> None:
