@@ -179,6 +179,7 @@ class Team:
         member = await self._member(store_id, user_id)
         if member.role is role:
             return
+        await self._owns_all_stores_of(actor, member)
         await self._users.set_role(user_id, store_id, role)
         await self._audit.record(
             store_id,
@@ -227,6 +228,15 @@ class Team:
         unknown = [store_id for store_id in store_ids if store_id not in known]
         if unknown:
             raise TeamRefused("unknown_store", f"no store {', '.join(unknown)}")
+
+    async def _owns_all_stores_of(self, actor: Actor, member: User) -> None:
+        """A role holds in every store of the account: a console user may change it only when
+        they own each of those stores (the admin token and the CLI always may)."""
+        if actor.user_id is None:
+            return
+        owner = await self._users.by_id(actor.user_id)
+        if owner is None or not owner.is_owner or set(member.store_ids) - set(owner.store_ids):
+            raise TeamRefused("other_stores", "this person also works in stores you do not own")
 
     async def _member(self, store_id: str, user_id: str) -> User:
         user = await self._users.by_id(user_id)

@@ -193,3 +193,24 @@ async def test_a_whatsapp_check_says_why_it_fails(db: Database, sign_in: SignIn)
     assert 'data-outcome="whatsapp"' in checked.text
     assert "no Twilio account" in checked.text
     assert await audited(db, store_id) == []
+
+
+async def test_a_role_held_in_another_owners_store_is_not_changed_from_this_one(
+    db: Database, sign_in: SignIn
+) -> None:
+    """A role is the account's, in every store it works in: an owner may not promote someone
+    who also works for a store they do not own."""
+    owner, store_id, csrf = await sign_in(Role.OWNER)
+    _, other_store, _ = await sign_in(Role.OWNER)
+    agent, _, _ = await sign_in(Role.AGENT, store_id)
+    agent_id = (await agent.get("/api/me")).json()["user"]["id"]
+    await UserDirectory(db).grant(agent_id, [other_store])
+
+    refused = await owner.post(
+        f"/stores/{store_id}/team/{agent_id}/role", data={"role": "owner", "csrf_token": csrf}
+    )
+    assert refused.status_code == 422
+    user = await UserDirectory(db).by_id(agent_id)
+    assert user is not None
+    assert user.role is Role.AGENT
+    assert await audited(db, store_id) == []
