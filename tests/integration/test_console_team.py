@@ -191,7 +191,8 @@ async def test_a_whatsapp_check_says_why_it_fails(db: Database, sign_in: SignIn)
     checked = await owner.post(f"/stores/{store_id}/setup/whatsapp", data={"csrf_token": csrf})
     assert checked.status_code == 422
     assert 'data-outcome="whatsapp"' in checked.text
-    assert "no Twilio account" in checked.text
+    assert "no Twilio account" in checked.text  # the reason
+    assert "Check that the number is a phone number of the Twilio account" in checked.text
     assert await audited(db, store_id) == []
 
 
@@ -214,3 +215,22 @@ async def test_a_role_held_in_another_owners_store_is_not_changed_from_this_one(
     assert user is not None
     assert user.role is Role.AGENT
     assert await audited(db, store_id) == []
+
+
+async def test_the_users_api_changes_roles_by_the_same_rules_and_audits_the_admin_token(
+    db: Database, console_api: ConsoleApi, sign_in: SignIn
+) -> None:
+    agent, store_id, _ = await sign_in(Role.AGENT)
+    agent_id = (await agent.get("/api/me")).json()["user"]["id"]
+    users = f"/api/stores/{store_id}/users"
+    async with console_api.client() as admin:
+        bad = await admin.patch(f"{users}/{agent_id}", json={"role": "boss"})
+        promoted = await admin.patch(f"{users}/{agent_id}", json={"role": "owner"})
+        unknown = await admin.patch(f"{users}/nobody", json={"role": "agent"})
+    assert bad.status_code == 422
+    assert promoted.status_code == 204
+    assert unknown.status_code == 404
+    entries = await db[CONSOLE_AUDIT].find({"store_id": store_id}).to_list()
+    assert [(e["action"], e["actor"], e["details"]) for e in entries] == [
+        ("role_changed", "admin token", {"before": "agent", "after": "owner"})
+    ]
