@@ -116,11 +116,23 @@ async def hand_over(db: Database, store: StoreAccount, customer: str, name: str)
     return conversation_id
 
 
+# The browser's notifications, recorded instead of shown (permission granted).
+RECORD_NOTIFICATIONS = """
+window.notified = [];
+window.Notification = class {
+  constructor(title) { window.notified.push(title); }
+  static permission = "granted";
+  static requestPermission() { return Promise.resolve("granted"); }
+};
+"""
+
+
 async def test_a_hand_over_shows_in_needs_a_person_and_in_the_tab_title_live(
     console: Console, store: StoreAccount, open_page: OpenPage, sign_in: SignIn, screens: Path
 ) -> None:
     first = await hand_over(console.db, store, "+6281200000001", "Budi Santoso")
     page = await open_page()
+    await page.add_init_script(RECORD_NOTIFICATIONS)
     await sign_in(page, f"/stores/{store.id}/inbox")
     await expect(page).to_have_title(re.compile(r"^\(1\) "))
     row = page.locator(f"[data-conversation-row='{first}']")
@@ -131,13 +143,15 @@ async def test_a_hand_over_shows_in_needs_a_person_and_in_the_tab_title_live(
     await expect(page.locator("[data-count=queue]")).to_have_text("1")
     assert await sticking_out(page) == []
 
+    await page.locator(".alerts-menu > summary").click()
+    await page.locator("[data-alerts] input[name=desktop]").check()
+    await expect(page.locator("[data-alerts]")).to_have_attribute("data-desktop", "true")
+    assert await sticking_out(page) == []
+    assert await page.evaluate("window.notified") == []
+
     second = await hand_over(console.db, store, "+6281200000002", "Rina Kusuma")
     await expect(page).to_have_title(re.compile(r"^\(2\) "), timeout=LIVE_MS)
     await expect(page.locator(f"[data-conversation-row='{second}']")).to_be_visible()
     await expect(page.locator("[data-count=queue]")).to_have_text("2")
+    assert await page.evaluate("window.notified") == ["Ada pelanggan yang perlu petugas"]
     await page.screenshot(path=screens / f"inbox-queue-{width_of(page)}.png")
-
-    await page.locator(".alerts-menu > summary").click()
-    await page.locator("[data-alerts] input[name=sound]").check()
-    await expect(page.locator("[data-alerts]")).to_have_attribute("data-sound", "true")
-    assert await sticking_out(page) == []
