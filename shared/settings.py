@@ -225,6 +225,9 @@ class ConsoleSettings(Section):
     session_max_hours: int = Field(
         24, ge=1, description="A console session ends this long after login, used or not."
     )
+    invite_hours: int = Field(
+        72, ge=1, le=720, description="A team invite link works this long, and once."
+    )
     login_free_failures: int = Field(
         5,
         ge=1,

@@ -196,6 +196,7 @@ EVERY_VARIABLE: dict[str, tuple[str, str, object]] = {
     ),
     "CONSOLE_SESSION_IDLE_MINUTES": ("60", "console.session_idle_minutes", 60),
     "CONSOLE_SESSION_MAX_HOURS": ("8", "console.session_max_hours", 8),
+    "CONSOLE_INVITE_HOURS": ("24", "console.invite_hours", 24),
     "CONSOLE_LOGIN_FREE_FAILURES": ("3", "console.login_free_failures", 3),
     "CONSOLE_LOGIN_MAX_DELAY_MINUTES": ("30", "console.login_max_delay_minutes", 30),
     "CONSOLE_LOGIN_ACCOUNT_MAX_DELAY_SECONDS": (
