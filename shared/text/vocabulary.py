@@ -20,7 +20,7 @@ STOP_WORDS = _words(
     mau mbak berapa mengapa mereka min minta mohon nah nanya ngga nggak nih nya oke ok pada para
     per pun punya saja sama saya sebagai sedang sih siapa sis sudah supaya sy tanya tentang kasih
     makasih tersebut tidak tdk tolong udah untuk utk wah ya yah yang yg aja aq bro sist soal info
-    rp idr gk bs jg sdh krn dr telah persen lama
+    rp idr gk bs jg sdh krn dr telah persen lama belum
     a about am an and any are as at be been but by can could did do does for from had has have
     hello hi how i if in is it its just me my of on or our please so than thank thanks that the
     their them then there these they this those to us was we were what when where which who
@@ -126,6 +126,7 @@ GLOSSARY: dict[str, tuple[str, ...]] = {
         "close": "tutup",
         "closed": "tutup",
         "hour": "jam",
+        "pukul": "jam",  # o'clock: "pukul 14.00" and "jam 2"
         "day": "hari",
         "week": "minggu",
         "month": "bulan",
@@ -185,6 +186,8 @@ GLOSSARY: dict[str, tuple[str, ...]] = {
         "november": "november",
         "december": "desember",
         # Payment and cards
+        "accept": "terima",
+        "method": "metode",
         "card": "kartu",
         "credit": "kredit",
         "debit": "debit",
