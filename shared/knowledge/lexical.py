@@ -6,7 +6,8 @@ stemming, stop words; described there).
 
 A question term the index does not know may be a misspelling of a word the documents use: it
 counts as the index term(s) nearest in edit distance, within a bound that grows with the
-word's length (`shared.text.typos`). "pembayran" finds "bayar", "garnsi" finds "garansi".
+word's length (`shared.text.typos`). "pembayran" finds "bayar", "garnsi" finds "garansi";
+failing that, a misspelt shop word of the glossary finds its terms ("ongkr": "ongkos kirim").
 
 Scoring is Okapi BM25 with k1 = 1.2 (how fast repeated terms stop adding: a term's weight
 saturates at k1 + 1 times one occurrence) and b = 0.75 (how much a long passage is penalised
@@ -23,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from shared.text.normalise import terms
+from shared.text.normalise import shop_word_terms, terms
 from shared.text.typos import NearestWords
 
 K1 = 1.2
@@ -114,6 +115,15 @@ class LexicalIndex:
         return Matches(positions=hits.astype(np.int64), scores=scores[hits], coverage=coverage)
 
     def _term_ids(self, term: str) -> list[int]:
-        """The index's term for `term`, or the nearest ones if it is misspelt; [] if none."""
-        term_id = self._vocabulary.get(term)
-        return [term_id] if term_id is not None else self._typos.nearest(term)
+        """The index's term for `term`, or the nearest ones if it is misspelt; [] if none.
+
+        A misspelling is looked for among the index's own terms first, then among the shop
+        words of the glossary and lexicon (which the index holds expanded: "ongkr" is
+        "ongkir", held as "ongkos" and "kirim").
+        """
+        if (term_id := self._vocabulary.get(term)) is not None:
+            return [term_id]
+        if nearest := self._typos.nearest(term):
+            return nearest
+        found = (self._vocabulary.get(word) for word in shop_word_terms(term))
+        return [term_id for term_id in found if term_id is not None]

@@ -10,6 +10,10 @@
 - `terms(text)`: index terms for retrieval, in order: normalise, split numbers and codes
   (`numbers.py`), drop stop words, expand the bilingual shop glossary (also under a clitic:
   "ongkirnya"), stem (`stemming.py`), drop stop words again.
+- `shop_word_terms(word)`: for a word an index does not know, the terms of the glossary or
+  lexicon word it is a misspelling of ("ongkr" -> "ongkir" -> "ongkos", "kirim"). Only an
+  index asks, and only for words its documents do not use, so a word that is merely rare in
+  the lexicons is never rewritten.
 """
 
 import re
@@ -19,6 +23,7 @@ from functools import lru_cache
 from shared.text.lexicon import PHRASES, STANDARD_WORDS, WORDS
 from shared.text.numbers import MULTIPLIERS, PERCENT_WORDS, is_number, multiply, raw_terms
 from shared.text.stemming import english_singular, is_root, stem
+from shared.text.typos import NearestWords
 from shared.text.vocabulary import GLOSSARY, STOP_WORDS
 
 _WORD = re.compile(r"[a-z]+(?:2[a-z]*)?")
@@ -38,6 +43,8 @@ _THANKS = re.compile(r"\b(?:terima\s*kasih|thank\s*you)\b")  # thanks, not "rece
 
 def fold(text: str) -> str:
     """Lower case without accents."""
+    if text.isascii():
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
@@ -81,8 +88,14 @@ def normalise(text: str) -> str:
     return _WORD.sub(lambda m: _standard(m[0]), folded)
 
 
+@lru_cache(maxsize=100_000)
 def _expanded(term: str) -> tuple[str, ...]:
-    """The glossary's words for `term` (also as an English singular or under a clitic)."""
+    """The stems of the glossary's words for `term` (also as an English singular or under a
+    clitic), or of `term` itself; stop words left out."""
+    return tuple(stemmed for word in _glossary(term) if (stemmed := stem(word)) not in STOP_WORDS)
+
+
+def _glossary(term: str) -> tuple[str, ...]:
     for form in (term, english_singular(term)):
         if words := GLOSSARY.get(form):
             return words
@@ -92,12 +105,13 @@ def _expanded(term: str) -> tuple[str, ...]:
     return (term,)
 
 
-def _token_terms(token: str) -> list[str]:
+@lru_cache(maxsize=100_000)
+def _token_terms(token: str) -> tuple[str, ...]:
     """The unstemmed terms of one token; a reduplication ("barang-barangnya") is one."""
     parts = raw_terms(token)
     if len(parts) == 2 and parts[0].isalpha() and stem(parts[0]) == stem(parts[1]):
-        return parts[:1]
-    return parts
+        return tuple(parts[:1])
+    return tuple(parts)
 
 
 def terms(text: str) -> list[str]:
@@ -114,8 +128,15 @@ def terms(text: str) -> list[str]:
                     continue
             if term in STOP_WORDS or (len(term) < 2 and not term.isdigit()):
                 continue
-            for word in _expanded(term):
-                stemmed = stem(word)
-                if stemmed not in STOP_WORDS:
-                    found.append(stemmed)
+            found.extend(_expanded(term))
     return found
+
+
+_SHOP_WORDS = sorted(set(GLOSSARY) | set(WORDS))
+_NEAREST_SHOP_WORDS = NearestWords(_SHOP_WORDS)
+
+
+def shop_word_terms(word: str) -> list[str]:
+    """The terms of the glossary or lexicon word nearest the misspelt `word`; [] if none."""
+    nearest = _NEAREST_SHOP_WORDS.nearest(word)
+    return terms(_SHOP_WORDS[nearest[0]]) if len(nearest) == 1 else []

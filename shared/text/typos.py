@@ -2,11 +2,11 @@
 
 A word may be this many edits (insertion, deletion, substitution, or two neighbours swapped)
 away from a vocabulary word: none under 4 letters (too many short words are one edit apart),
-1 for 4-6 letters, 2 from 7. Candidates come from deletions, as in SymSpell: a vocabulary
-word is stored under itself and each form with one letter deleted; a query looks up itself
-and its forms with one or two letters deleted, and every candidate is checked by its true
-distance. The stored forms are kept as hashes in two numpy arrays (a few MB for 10,000
-passages), not as a dict of strings.
+1 for 4-7 letters, 2 from 8 (at 7, "parking" would already be "parang"). Candidates come from
+deletions, as in SymSpell: a vocabulary word is stored under itself and each form with one
+letter deleted; a query looks up itself and its forms with one or two letters deleted, and
+every candidate is checked by its true distance. The stored forms are kept as hashes in two
+numpy arrays (a few MB for 10,000 passages), not as a dict of strings.
 """
 
 from array import array
@@ -17,7 +17,7 @@ import numpy as np
 
 def bound(word: str) -> int:
     """Edits a word of this length may be away from the word it means."""
-    return 0 if len(word) < 4 else 1 if len(word) < 7 else 2
+    return 0 if len(word) < 4 else 1 if len(word) < 8 else 2
 
 
 def _deletions(word: str) -> set[str]:
