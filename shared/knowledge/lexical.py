@@ -24,11 +24,12 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from shared.text.normalise import shop_word_terms, terms
+from shared.text.normalise import Word, shop_word_terms, terms, words
 from shared.text.typos import NearestWords
 
 K1 = 1.2
 B = 0.75
+RELATED = 0.5  # the weight of a related term (a city's island) against the word's own
 
 
 @dataclass(frozen=True)
@@ -37,8 +38,9 @@ class Matches:
 
     positions: npt.NDArray[np.int64]  # best first
     scores: npt.NDArray[np.float32]
-    # For each passage: the idf mass of the query terms it contains over the idf mass of all
-    # query terms (unknown terms count as much as the rarest known term). 1.0: every term.
+    # For each passage: the idf mass of the query words it contains over the idf mass of all
+    # query words (a word as its rarest known term; an unknown word as much as the rarest
+    # term the index knows). 1.0: every word.
     coverage: npt.NDArray[np.float32]
 
 
@@ -92,27 +94,41 @@ class LexicalIndex:
         scores = np.zeros(self.size, dtype=np.float32)
         matched = np.zeros(self.size, dtype=np.float32)
         mass = 0.0
-        for term in dict.fromkeys(terms(query)):  # a repeated query word counts once
-            term_ids = self._term_ids(term)
-            if not term_ids:
+        scored: set[int] = set()
+        for word in dict.fromkeys(words(query)):  # a repeated query word counts once
+            # One question word counts once however many terms it stands for (a glossary
+            # expansion, the nearest words of a misspelling): as its rarest known term, and a
+            # passage holds it as much as its rarest term there. A related term (a city's
+            # island) is weaker evidence and weighs half.
+            weights = self._weights_of(word)
+            if not weights:
                 mass += self._unknown_idf
                 continue
-            # A misspelling with several nearest words counts once, as the rarest of them.
-            mass += max(float(self._idf[term_id]) for term_id in term_ids)
-            seen = np.zeros(self.size, dtype=np.float32)
-            for term_id in term_ids:
-                idf = float(self._idf[term_id])
+            mass += max(weights.values())
+            held = np.zeros(self.size, dtype=np.float32)
+            for term_id, weight in weights.items():
                 start, end = self._offsets[term_id], self._offsets[term_id + 1]
                 docs = self._docs[start:end]  # a term occurs once per passage: no repeats
-                scores[docs] += idf * self._weights[start:end]
-                seen[docs] = np.maximum(seen[docs], idf)
-            matched += seen
+                if term_id not in scored:
+                    scores[docs] += weight * self._weights[start:end]
+                    scored.add(term_id)
+                held[docs] = np.maximum(held[docs], weight)
+            matched += held
         hits = np.flatnonzero(matched)
         if len(hits) > limit:
             hits = hits[np.argpartition(-scores[hits], limit - 1)[:limit]]
         hits = hits[np.argsort(-scores[hits], kind="stable")]
         coverage = matched[hits] / mass if mass else np.zeros(len(hits), dtype=np.float32)
         return Matches(positions=hits.astype(np.int64), scores=scores[hits], coverage=coverage)
+
+    def _weights_of(self, word: Word) -> dict[int, float]:
+        """The index terms a question word stands for, with their weights (idf, halved for a
+        related term); empty if the index knows none."""
+        weights = {
+            i: RELATED * float(self._idf[i]) for t in word.related for i in self._term_ids(t)
+        }
+        weights.update({i: float(self._idf[i]) for t in word.terms for i in self._term_ids(t)})
+        return weights
 
     def _term_ids(self, term: str) -> list[int]:
         """The index's term for `term`, or the nearest ones if it is misspelt; [] if none.

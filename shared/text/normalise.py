@@ -7,9 +7,11 @@
   suffix "-in" written standard ("kirimin" -> "kirimkan"), and a country's abbreviation in
   capitals kept apart from the pronoun ("US" -> "usa"). Punctuation and numbers stay. What the
   classifier reads.
-- `terms(text)`: index terms for retrieval, in order: normalise, split numbers and codes
+- `terms(text)`, `words(text)`: index terms for retrieval (grouped by the word they come
+  from), in order: normalise, split numbers and codes
   (`numbers.py`), drop stop words, expand the bilingual shop glossary (also under a clitic:
-  "ongkirnya") and a city to the island shops price shipping by ("medan" -> "medan sumatra"),
+  "ongkirnya") and a city to the island shops price shipping by ("medan" -> "medan", related
+  "sumatra"),
   stem (`stemming.py`), drop stop words again.
 - `shop_word_terms(word)`: for a word an index does not know, the terms of the glossary or
   lexicon word it is a misspelling of ("ongkr" -> "ongkir" -> "ongkos", "kirim"). Only an
@@ -19,7 +21,9 @@
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from functools import lru_cache
+from typing import NamedTuple
 
 from shared.text.lexicon import PHRASES, PLACES, STANDARD_WORDS, WORDS
 from shared.text.numbers import MULTIPLIERS, PERCENT_WORDS, is_number, multiply, raw_terms
@@ -32,7 +36,9 @@ _STRETCHED = re.compile(r"([a-z])\1{2,}")
 _REDUPLICATED = re.compile(r"([a-z]{3,})2(nya|an|in|lah|kah|ku|mu|)")
 _CLITICS = ("nya", "lah", "kah", "pun", "ku", "mu")
 _PHRASE = re.compile(
-    "|".join(rf"(?<![a-z]){re.escape(key)}(?![a-z])" for key in sorted(PHRASES, key=len)[::-1])
+    "(?<![a-z])(?:"
+    + "|".join(re.escape(key) for key in sorted(PHRASES, key=len, reverse=True))
+    + ")(?![a-z])"
 )
 # Abbreviations that, written in capitals, are not the stop word they spell in lower case.
 _CAPITALS = re.compile(r"\b(?:US|USA|UK|UAE)\b")
@@ -85,20 +91,34 @@ def normalise(text: str) -> str:
     """`text` in standard words, folded; punctuation, numbers and spacing kept."""
     if not text.isupper():  # a shouted message has no abbreviations to tell apart
         text = _CAPITALS.sub(lambda m: _CAPITALS_FORM.get(m[0], m[0]), text)
-    folded = _PHRASE.sub(lambda m: PHRASES[m[0]], fold(text))
+    folded = fold(text)
+    if any(phrase in folded for phrase in PHRASES):  # a scan in C before the slower regex
+        folded = _PHRASE.sub(lambda m: PHRASES[m[0]], folded)
     return _WORD.sub(lambda m: _standard(m[0]), folded)
 
 
+class Word(NamedTuple):
+    """One word of a text as index terms: the terms it means, and related terms (a city's
+    island) that are weaker evidence of it."""
+
+    terms: tuple[str, ...]
+    related: tuple[str, ...] = ()
+
+
+def _stems(words: Iterable[str]) -> tuple[str, ...]:
+    return tuple(stemmed for word in words if (stemmed := stem(word)) not in STOP_WORDS)
+
+
 @lru_cache(maxsize=100_000)
-def _expanded(term: str) -> tuple[str, ...]:
+def _expanded(term: str) -> Word:
     """The stems of the glossary's words for `term` (also as an English singular or under a
-    clitic), or of `term` itself; stop words left out."""
-    return tuple(stemmed for word in _glossary(term) if (stemmed := stem(word)) not in STOP_WORDS)
+    clitic), or of `term` itself; a city keeps its island as a related term."""
+    if area := PLACES.get(term):
+        return Word(_stems((term,)), _stems(area.split()))
+    return Word(_stems(_glossary(term)))
 
 
 def _glossary(term: str) -> tuple[str, ...]:
-    if area := PLACES.get(term):
-        return (term, *area.split())
     for form in (term, english_singular(term)):
         if words := GLOSSARY.get(form):
             return words
@@ -117,22 +137,29 @@ def _token_terms(token: str) -> tuple[str, ...]:
     return tuple(parts)
 
 
-def terms(text: str) -> list[str]:
-    """The index terms of `text`, in order, repeats kept (their count is the term frequency)."""
-    found: list[str] = []
+def words(text: str) -> list[Word]:
+    """The words of `text` as index terms, in order, repeats kept."""
+    found: list[Word] = []
     for token in _RAW_TOKEN.findall(_THANKS.sub(" ", normalise(text))):
         for term in _token_terms(token):
-            if found and is_number(found[-1]):
-                if term in MULTIPLIERS:  # "150 ribu"
-                    found[-1] = multiply(found[-1], term)
+            if (term in MULTIPLIERS or term in PERCENT_WORDS) and found:
+                last = found[-1].terms[0] if found[-1].terms else ""
+                if is_number(last) and term in MULTIPLIERS:  # "150 ribu"
+                    found[-1] = Word((multiply(last, term),))
                     continue
-                if term in PERCENT_WORDS:  # "20 persen"
-                    found[-1] += "%"
+                if is_number(last):  # "20 persen"
+                    found[-1] = Word((last + "%",))
                     continue
             if term in STOP_WORDS or (len(term) < 2 and not term.isdigit()):
                 continue
-            found.extend(_expanded(term))
+            if (word := _expanded(term)).terms or word.related:
+                found.append(word)
     return found
+
+
+def terms(text: str) -> list[str]:
+    """The index terms of `text`, in order, repeats kept (their count is the term frequency)."""
+    return [term for word in words(text) for term in (*word.terms, *word.related)]
 
 
 _SHOP_WORDS = sorted(set(GLOSSARY) | set(WORDS))

@@ -163,6 +163,7 @@ GLOSSARY: dict[str, tuple[str, ...]] = {
         "discount": "diskon",
         "off": "diskon",  # "15% off"
         "potongan": "diskon",  # "potongan harga"
+        "balik": "kembali",  # "duitnya balik": the money comes back
         "payday": "gajian",
         "code": "kode",
         "coupon": "kupon",

@@ -4,7 +4,7 @@ import pytest
 
 from shared.knowledge.lexical import LexicalIndex
 from shared.knowledge.retrieval import MIN_SCORE
-from shared.text.normalise import normalise, terms
+from shared.text.normalise import Word, normalise, terms, words
 from shared.text.stemming import stem
 from shared.text.typos import NearestWords, distance
 
@@ -83,8 +83,17 @@ def test_homonyms_that_matter_in_shops_stay_apart() -> None:
 
 
 def test_a_city_meets_the_island_shops_price_shipping_by() -> None:
-    assert {"medan", "sumatra"} <= set(terms("ongkir ke Medan brp"))
+    assert words("ongkir ke Medan brp") == [
+        Word(("ongkos", "kirim")),
+        Word(("medan",), related=("sumatra",)),
+    ]
     assert {"bekasi", "jabodetabek"} <= set(terms("bisa COD di Bekasi?"))
+    index = LexicalIndex(["Luar Jawa (Sumatra, Bali): ongkos kirim Rp 28.000 per kg.", "Cuaca"])
+
+    found = index.search("ongkir ke Medan brp", limit=5)
+
+    assert found.positions.tolist() == [0]
+    assert found.coverage[0] == pytest.approx(1.0)
 
 
 def test_a_country_in_capitals_is_not_the_pronoun() -> None:
