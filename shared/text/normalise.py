@@ -7,11 +7,10 @@
   suffix "-in" written standard ("kirimin" -> "kirimkan"), and a country's abbreviation in
   capitals kept apart from the pronoun ("US" -> "usa"). Punctuation and numbers stay. What the
   classifier reads.
-- `terms(text)`, `words(text)`: index terms for retrieval (grouped by the word they come
-  from), in order: normalise, split numbers and codes
-  (`numbers.py`), drop stop words, expand the bilingual shop glossary (also under a clitic:
-  "ongkirnya") and a city to the island shops price shipping by ("medan" -> "medan", related
-  "sumatra"),
+- `terms(text)`, `words(text)`: index terms for retrieval, grouped by the word they come from
+  in `words`, in order: normalise, split numbers and codes (`numbers.py`), drop stop words,
+  expand the bilingual shop glossary (also under a clitic: "ongkirnya") and a city to the
+  island shops price shipping by as a related term ("medan": "medan", related "sumatra"),
   stem (`stemming.py`), drop stop words again.
 - `shop_word_terms(word)`: for a word an index does not know, the terms of the glossary or
   lexicon word it is a misspelling of ("ongkr" -> "ongkir" -> "ongkos", "kirim"). Only an
@@ -40,9 +39,8 @@ _PHRASE = re.compile(
     + "|".join(re.escape(key) for key in sorted(PHRASES, key=len, reverse=True))
     + ")(?![a-z])"
 )
-# Abbreviations that, written in capitals, are not the stop word they spell in lower case.
-_CAPITALS = re.compile(r"\b(?:US|USA|UK|UAE)\b")
-_CAPITALS_FORM = {"US": "usa"}
+# "US" in capitals is the country, not the stop word "us".
+_COUNTRY_US = re.compile(r"\bUS\b")
 
 _RAW_TOKEN = re.compile(r"[a-z0-9]+(?:[-_/.,:'&][a-z0-9]+)*%?")
 _THANKS = re.compile(r"\b(?:terima\s*kasih|thank\s*you)\b")  # thanks, not "received"
@@ -90,7 +88,7 @@ def _standard(word: str) -> str:
 def normalise(text: str) -> str:
     """`text` in standard words, folded; punctuation, numbers and spacing kept."""
     if not text.isupper():  # a shouted message has no abbreviations to tell apart
-        text = _CAPITALS.sub(lambda m: _CAPITALS_FORM.get(m[0], m[0]), text)
+        text = _COUNTRY_US.sub("usa", text)
     folded = fold(text)
     if any(phrase in folded for phrase in PHRASES):  # a scan in C before the slower regex
         folded = _PHRASE.sub(lambda m: PHRASES[m[0]], folded)
