@@ -10,9 +10,11 @@
 - **Threshold**: a passage is returned only if it is relevant on its own, so that a question
   the knowledge does not cover gets an empty list (the responder then says it does not know
   or hands over). Relevant means either
-  - *coverage* >= `min_score`: the passage contains query terms carrying at least that share
-    of the question's idf mass (a question term no chunk contains counts as much as the rarest
-    term some chunk contains, so "do you sell cars?" against a batik shop covers little), or
+  - *coverage* >= `min_score`: the passage contains question words carrying at least that
+    share of the question's idf mass, compared after normalisation (`lexical.py`: chat words
+    written standard, misspellings matched to the index's words, an expanded word counted
+    once); a word no chunk contains counts as much as the rarest term some chunk contains, so
+    "do you sell cars?" against a batik shop covers little, or
   - cosine >= `min_similarity` (only with vectors).
   BM25 scores themselves are not thresholded: they grow with question length and corpus
   statistics, while coverage is a fraction comparable across questions and stores.
