@@ -5,8 +5,8 @@ asked, written as a reply rather than pasted as a passage.
    of a PDF are joined back into sentences; a short title-case line ("Ongkos Kirim dan
    Estimasi") is a sub-heading, and an FAQ's own question ("Apakah bisa COD?") is never said
    back: both become the *context* of the segments that follow them.
-2. Segments are scored against the question's normalised terms (`lexical.analyse`, the same
-   analyser as retrieval): a term found in the segment counts fully, one only in its context or
+2. Segments are scored against the question's normalised terms (`shared.text.normalise.terms`, the
+   same analyser as retrieval): a term found in the segment counts fully, one only in its context or
    in the passage's heading counts less; rarer terms among the retrieved segments count more.
 3. The best segment and its passage's next best (those close to it) are kept, at most
    `MAX_SEGMENTS` and `MAX_CHARS`, in the document's order, preferring segments in the
@@ -27,9 +27,9 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from shared.answering.wording import Phrase, address, detect_language, phrase
-from shared.knowledge.lexical import analyse
 from shared.knowledge.retrieval import Passage
 from shared.stores.bot_settings import Language, Tone
+from shared.text.normalise import terms
 
 MAX_SEGMENTS = 3
 MAX_CHARS = 450
@@ -206,12 +206,12 @@ def _sentences(piece: str) -> list[str]:
 
 
 def _scores(question: str, segments: Sequence[Segment], passages: Sequence[Passage]) -> list[float]:
-    asked = set(analyse(question))
-    terms = [analyse(segment.text) for segment in segments]
-    own = [set(found) for found in terms]
-    context = [set(analyse(segment.context)) for segment in segments]
-    headings = [set(analyse(passage.heading or "")) for passage in passages]
-    seen_in = Counter(term for terms in own for term in terms)
+    asked = set(terms(question))
+    segment_terms = [terms(segment.text) for segment in segments]
+    own = [set(found) for found in segment_terms]
+    context = [set(terms(segment.context)) for segment in segments]
+    headings = [set(terms(passage.heading or "")) for passage in passages]
+    seen_in = Counter(term for found in own for term in found)
     count = len(segments)
 
     def weight(term: str) -> float:
@@ -226,16 +226,16 @@ def _scores(question: str, segments: Sequence[Segment], passages: Sequence[Passa
             sum(weight(term) for term in found)
             + CONTEXT_WEIGHT * sum(weight(term) for term in in_context)
             + HEADING_WEIGHT * sum(weight(term) for term in in_heading)
-            + _aboutness(terms[index], found)
+            + _aboutness(segment_terms[index], found)
         )
     return scores
 
 
-def _aboutness(terms: Sequence[str], found: set[str]) -> float:
+def _aboutness(segment_terms: Sequence[str], found: set[str]) -> float:
     """A tie-break: a sentence that starts with what was asked ("Kurir yang tersedia: ...") is
     about it; one that names it last ("... diserahkan ke kurir") only mentions it."""
-    first = next((n for n, term in enumerate(terms) if term in found), None)
-    return 0.0 if first is None else ABOUTNESS * (1 - first / len(terms))
+    first = next((n for n, term in enumerate(segment_terms) if term in found), None)
+    return 0.0 if first is None else ABOUTNESS * (1 - first / len(segment_terms))
 
 
 def _chosen(

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 
 from shared.answering.small_talk import Kind, kind_of
-from shared.knowledge.lexical import analyse
+from shared.text.normalise import terms
 
 _LIST_MARKER = re.compile(r"(?:(?<=\s)|^)(?:\d{1,2}[.)]|[-*•·])\s+")
 _END_MARK = re.compile(r"(?<=[?!])(?![?!])\s*")
@@ -47,7 +47,7 @@ def parts_of(message: str) -> list[Part]:
     waiting = ""  # words with no question of their own ("mau tanya dong"): the next one's
     for piece in (piece for line in message.splitlines() for piece in _pieces(line)):
         kind = kind_of(piece)
-        if kind is Kind.QUESTION and not analyse(piece):
+        if kind is Kind.QUESTION and not terms(piece):
             waiting = f"{waiting} {piece}".strip()
             continue
         if kind is Kind.QUESTION and waiting:

@@ -10,8 +10,8 @@ import re
 from collections.abc import Sequence
 
 from shared.answering.wording import detect_language
-from shared.knowledge.lexical import analyse
 from shared.stores.bot_settings import Language
+from shared.text.normalise import terms
 
 _HEADING_PATH = re.compile(r"\S\s+>\s+\S")
 _MARKDOWN = re.compile(r"\*\*|__|^#{1,6}\s", re.MULTILINE)
@@ -49,9 +49,9 @@ def unanswered_questions(
     """The questions a reply neither speaks about (shares no term with) nor hands over."""
     if len(questions) < 2:
         return []  # one question: `could_answer` says whether it was answered
-    said = set(analyse(reply))
-    handed = set(analyse(" ".join(followed_up)))
-    return [q for q in questions if not (set(analyse(q)) & (said | handed))]
+    said = set(terms(reply))
+    handed = set(terms(" ".join(followed_up)))
+    return [q for q in questions if not (set(terms(q)) & (said | handed))]
 
 
 _NAMES = {Language.ID: "Indonesian", Language.EN: "English"}
