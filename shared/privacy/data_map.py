@@ -366,6 +366,7 @@ TOPICS: tuple[TopicHolding, ...] = (
     ),
     TopicHolding(topics.WOOCOMMERCE_PRODUCTS, "the catalogue", _fields(), False),
     TopicHolding(topics.KNOWLEDGE_DOCUMENTS, "knowledge document changes", _fields(), False),
+    TopicHolding(topics.CUSTOMERS_ERASED, "erasures done", _fields("customer_hash"), False),
 )
 
 BY_TOPIC = {holding.topic: holding for holding in TOPICS}
@@ -387,6 +388,6 @@ NOT_PERSONAL_EVENT_FIELDS = frozenset(
         "modified_at", "order_id", "number", "currency", "total", "created_at", "paid_at",
         "line_items", "product_id", "name", "quantity", "sku", "permalink", "price",
         "regular_price", "sale_price", "stock_status", "stock_quantity", "version", "action",
-        "command_id", "command", "template_sid", "assignee_id",
+        "command_id", "command", "template_sid", "assignee_id", "requested_by", "removed",
     }
 )  # fmt: skip
