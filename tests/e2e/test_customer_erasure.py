@@ -22,6 +22,8 @@ from shared.events import (
 from shared.identity import conversation_id
 from shared.kpis.collections import CONVERSATION_FACTS, KPI_DAILY, KPI_HOURLY
 from shared.privacy.collections import CUSTOMER_ERASURES
+from shared.privacy.customer import find_customer
+from shared.privacy.data_map import COLLECTIONS, Finder
 from shared.stores.directory import Store
 from shared.woocommerce.collections import WOOCOMMERCE_CUSTOMERS
 from tests.standins.twilio_api import TwilioStandIn
@@ -233,5 +235,11 @@ async def test_an_export_holds_the_customers_documents_of_every_mapped_collectio
         "knowledge_gaps", "kpi_customers", "kpi_customer_hours",
     }  # fmt: skip
     assert WORDS in exported_json.read_text()
+    person = await find_customer(system_db, store.id, customer)
+    for holding in COLLECTIONS:  # every mapped collection: all of the person's documents
+        query = person.filter(holding)
+        if query is not None and holding.payload is None and holding.finder is not Finder.STAFF:
+            held = await system_db[holding.collection].count_documents(query)
+            assert len(exported["collections"][holding.collection]) == held, holding.collection
     (page,) = tmp_path.glob("*.html")
     assert EMAIL in page.read_text()
