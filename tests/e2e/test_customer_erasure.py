@@ -23,7 +23,7 @@ from shared.identity import conversation_id
 from shared.kpis.collections import CONVERSATION_FACTS, KPI_DAILY, KPI_HOURLY
 from shared.privacy.collections import CUSTOMER_ERASURES
 from shared.privacy.customer import find_customer
-from shared.privacy.data_map import COLLECTIONS, Finder
+from shared.privacy.data_map import BY_COLLECTION, COLLECTIONS, Finder
 from shared.stores.directory import Store
 from shared.woocommerce.collections import WOOCOMMERCE_CUSTOMERS
 from tests.standins.twilio_api import TwilioStandIn
@@ -175,6 +175,8 @@ async def test_an_erased_customer_leaves_no_trace_and_the_kpi_totals_stay(
         MESSAGES, CONVERSATIONS, CSAT_SURVEYS, CONVERSATION_FACTS, WOOCOMMERCE_CUSTOMERS,
         "knowledge_gaps",
     }  # fmt: skip
+    # Whatever the running system created is on the personal-data map.
+    assert set(await system_db.list_collection_names()) - set(BY_COLLECTION) == set()
     await asyncio.sleep(2)  # the aggregator's last counts land
     before = await totals(system_db, store)
 
