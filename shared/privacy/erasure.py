@@ -15,6 +15,8 @@ from typing import Any
 
 from faststream.kafka import KafkaBroker
 
+from shared import kafka
+from shared.events import CustomerErased, customer_erased_event_id
 from shared.mongo import Database, Document
 from shared.privacy.customer import Customer
 from shared.privacy.data_map import COLLECTIONS, TOPICS, Erasure, Finder, Holding
@@ -39,10 +41,6 @@ class ErasureRecord:
     requested_by: str
     erased_at: datetime
     removed: dict[str, int]  # collection -> documents
-
-    @property
-    def total(self) -> int:
-        return sum(self.removed.values())
 
 
 async def erase(
@@ -71,8 +69,21 @@ async def erase(
     erased_at = await record_erasure(
         db, customer.store_id, customer.customer_hash, requested_by, removed
     )
-    return ErasureRecord(
+    record = ErasureRecord(
         customer.store_id, customer.customer_hash, requested_by, erased_at, removed
+    )
+    await kafka.publish(broker, erased_event(record))
+    return record
+
+
+def erased_event(record: ErasureRecord) -> CustomerErased:
+    return CustomerErased(
+        event_id=customer_erased_event_id(record.store_id, record.customer_hash, record.erased_at),
+        occurred_at=record.erased_at,
+        store_id=record.store_id,
+        customer_hash=record.customer_hash,
+        requested_by=record.requested_by,
+        removed=record.removed,
     )
 
 

@@ -1,20 +1,26 @@
 """Erasure against the real MongoDB: the event journal's copies of one customer's events go
 (by conversation key, and WooCommerce events matched one by one), other customers' stay; the
-ledger keeps the erased customer's earlier events out of replays, not their later ones."""
+ledger keeps the erased customer's earlier events out of replays, not their later ones; the
+erasure is announced on `customers.erased` without the number."""
 
 from datetime import UTC, datetime, timedelta
 
 from faststream.kafka import KafkaBroker
 
-from shared.events import Event, OrderChanged, event_id_for
+from shared import kafka, topics
+from shared.conversations.collections import MESSAGES
+from shared.conversations.messages import inbound_message_document
+from shared.events import CustomerErased, Event, OrderChanged, event_id_for
 from shared.journal import JOURNAL
 from shared.mongo import Database
 from shared.privacy.collections import CUSTOMER_ERASURES
 from shared.privacy.customer import find_customer
 from shared.privacy.erasure import erase
 from shared.privacy.ledger import read_erased
+from shared.settings import Settings
 from shared.stores.directory import Store
 from tests.support import events
+from tests.support.kafka import read_topic
 
 
 def journaled(event: Event) -> dict[str, object]:
@@ -62,6 +68,27 @@ async def test_the_journal_loses_the_customers_events_and_keeps_the_others(
     assert all(customer.lstrip("+") not in value.decode() for value in left)
     assert record.removed[JOURNAL] == 2
     assert await db[CUSTOMER_ERASURES].count_documents({"store_id": store.id}) == 1
+
+
+async def test_an_erasure_is_announced_by_hash_and_counts_only(
+    db: Database, broker: KafkaBroker, store: Store, settings: Settings
+) -> None:
+    customer = events.new_customer()
+    await db[MESSAGES].insert_one(
+        inbound_message_document(events.received(customer, "halo", store_id=store.id))
+    )
+
+    record = await erase(db, broker, await find_customer(db, store.id, customer), "test")
+
+    published = [
+        CustomerErased.model_validate_json(value)
+        for value in await read_topic(kafka.bootstrap_servers(settings), topics.CUSTOMERS_ERASED)
+        if store.id.encode() in value
+    ]
+    assert [(e.customer_hash, e.removed[MESSAGES]) for e in published] == [
+        (record.customer_hash, 1)
+    ]
+    assert customer.lstrip("+") not in published[0].model_dump_json()
 
 
 async def test_the_ledger_covers_the_erased_customers_earlier_events_only(
