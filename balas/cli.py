@@ -17,6 +17,7 @@ from balas import simulate as simulation
 from balas.ask_command import ask
 from balas.cli_support import cli_settings, console, parse_moment, with_db
 from balas.console_commands import console_app
+from balas.customer_commands import customer_app
 from balas.dlq_commands import dlq_app
 from balas.kb_commands import kb_app
 from balas.kpi_commands import kpi_app, kpi_show
@@ -43,6 +44,7 @@ app.command("ask")(ask)
 app.add_typer(woocommerce_app, name="woocommerce")
 app.add_typer(kb_app, name="kb")
 app.add_typer(console_app, name="console")
+app.add_typer(customer_app, name="customer")
 
 
 @app.command()

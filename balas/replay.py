@@ -16,7 +16,8 @@ topic `replay.<group>`, which every member of that group reads next to its own t
 With the embedded broker (KAFKA_JOURNAL) the range is read from the event journal instead,
 which outlives the broker's restarts (shared/journal_scan.py).
 
-Handlers deduplicate by `event_id`, so a replay changes only what was lost or deleted.
+Handlers deduplicate by `event_id`, so a replay changes only what was lost or deleted; the
+events of a customer erased since are not copied (the erasure ledger).
 """
 
 import asyncio
@@ -28,8 +29,10 @@ from aiokafka import AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
 from shared import kafka, mongo, topics
+from shared.events import decode_event
 from shared.journal import Journal
 from shared.journal_scan import history
+from shared.privacy.ledger import Erased, read_erased
 from shared.settings import Settings
 
 Progress = Callable[[int, int], None]  # (records scanned, records to scan)
@@ -72,18 +75,19 @@ async def replay(
         acks="all",
         enable_idempotence=settings.kafka.producer_idempotence,
     )
+    client = mongo.connect(settings.mongodb.uri or "")
+    db = client[settings.mongodb.database]
     # The embedded broker forgets its topics when it restarts; the journal keeps them.
-    client = mongo.connect(settings.mongodb.uri or "") if settings.kafka.journal else None
-    journal = Journal(client[settings.mongodb.database]) if client else None
+    journal = Journal(db) if settings.kafka.journal else None
     await producer.start()
     try:
+        erased = await read_erased(db)
         scanned, copied = await _copy(
-            bootstrap, topic, target, since, until, producer, progress, journal
+            bootstrap, topic, target, Span(since, until), producer, progress, journal, erased
         )
     finally:
         await producer.stop()
-        if client:
-            await client.close()
+        await client.close()
     return Replayed(scanned, copied, target)
 
 
@@ -109,23 +113,19 @@ async def _copy(
     bootstrap: str,
     topic: str,
     target: str,
-    since: datetime | None,
-    until: datetime | None,
+    span: "Span",
     producer: AIOKafkaProducer,
     progress: Progress,
     journal: Journal | None,
+    erased: Erased,
 ) -> tuple[int, int]:
-    low = int(since.timestamp() * 1000) if since else None
-    high = int(until.timestamp() * 1000) if until else None
     scanned = copied = 0
     pending: list[asyncio.Future[object]] = []
-    async with history(bootstrap, topic, since, journal) as scan:
+    async with history(bootstrap, topic, span.since, journal) as scan:
         progress(0, scan.total)
         async for batch in scan.batches():
             for record in batch:
-                if (low is None or record.timestamp >= low) and (
-                    high is None or record.timestamp <= high
-                ):
+                if span.holds(record.timestamp) and not _erased(erased, topic, record.value):
                     headers = [*(record.headers or ()), (topics.REPLAY_OF_HEADER, topic.encode())]
                     pending.append(
                         await producer.send(target, record.value, key=record.key, headers=headers)
@@ -138,3 +138,22 @@ async def _copy(
             progress(scanned, max(scan.total, scanned))  # the log may hold more than reported
         await asyncio.gather(*pending)  # every copy acknowledged before we report success
     return scanned, copied
+
+
+@dataclass(frozen=True)
+class Span:
+    since: datetime | None
+    until: datetime | None
+
+    def holds(self, timestamp_ms: int) -> bool:
+        low = int(self.since.timestamp() * 1000) if self.since else None
+        high = int(self.until.timestamp() * 1000) if self.until else None
+        return (low is None or timestamp_ms >= low) and (high is None or timestamp_ms <= high)
+
+
+def _erased(erased: Erased, topic: str, value: bytes | None) -> bool:
+    """An erased customer's earlier event is never copied back (shared/privacy/ledger.py)."""
+    try:
+        return erased.covers(decode_event(topic, value or b""))
+    except ValueError:
+        return False  # not an event: the consumer dead-letters it as it would the original

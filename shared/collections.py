@@ -6,6 +6,7 @@ from shared.conversations import collections as conversations
 from shared.knowledge import collections as knowledge
 from shared.kpis import collections as kpis
 from shared.mongo import IndexPlan
+from shared.privacy import collections as privacy
 from shared.stores import collections as stores
 from shared.woocommerce import collections as woocommerce
 
@@ -17,4 +18,5 @@ SHARED_INDEXES: tuple[IndexPlan, ...] = (
     kpis.indexes,
     woocommerce.indexes,
     knowledge.indexes,
+    privacy.indexes,
 )

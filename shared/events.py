@@ -464,6 +464,22 @@ def agent_command_event_id(command_id: str) -> str:
     return event_id_for(topics.AGENT_COMMANDS, command_id)
 
 
+class CustomerErased(Event):
+    """A customer's personal data was erased (topic `customers.erased`, keyed by store). It
+    names the customer by their keyed hash only, never the number; `requested_by` is `cli` or a
+    console user's id. The erasure ledger (shared/privacy/ledger.py) keeps the same record."""
+
+    topic: ClassVar[str] = topics.CUSTOMERS_ERASED
+    event_type: Literal["customer.erased"] = "customer.erased"
+    customer_hash: str
+    requested_by: str
+    removed: dict[str, int] = Field(default_factory=dict)  # collection -> documents
+
+
+def customer_erased_event_id(store_id: str, customer_hash: str, erased_at: datetime) -> str:
+    return event_id_for(topics.CUSTOMERS_ERASED, store_id, customer_hash, erased_at.isoformat())
+
+
 EVENT_TYPES: dict[str, tuple[type[Event], ...]] = {
     topics.WHATSAPP_INBOUND: (MessageReceived,),
     topics.WHATSAPP_STATUS: (DeliveryStatusChanged,),
@@ -475,6 +491,7 @@ EVENT_TYPES: dict[str, tuple[type[Event], ...]] = {
     topics.KNOWLEDGE_DOCUMENTS: (KnowledgeDocumentChanged,),
     topics.AGENT_COMMANDS: (AgentCommandIssued,),
     topics.CONVERSATIONS_CSAT: (CsatSurveyDue, CsatSurveySent, CsatRecorded),
+    topics.CUSTOMERS_ERASED: (CustomerErased,),
 }
 """The event models each topic carries; on a topic with several, `event_type` tells them apart."""
 

@@ -10,6 +10,7 @@ WOOCOMMERCE_CUSTOMERS = "woocommerce.customers"
 WOOCOMMERCE_PRODUCTS = "woocommerce.products"
 KNOWLEDGE_DOCUMENTS = "knowledge.documents"
 CONVERSATIONS_CSAT = "conversations.csat"  # satisfaction surveys: due, sent, rated
+CUSTOMERS_ERASED = "customers.erased"  # a customer's personal data was erased (by hash only)
 
 ALL = (
     WHATSAPP_INBOUND,
@@ -22,6 +23,7 @@ ALL = (
     WOOCOMMERCE_PRODUCTS,
     KNOWLEDGE_DOCUMENTS,
     CONVERSATIONS_CSAT,
+    CUSTOMERS_ERASED,
 )
 
 

@@ -15,6 +15,7 @@ from services.console import (
     bot_settings,
     collections,
     commands,
+    customer_data,
     gaps,
     knowledge,
     limits,
@@ -67,6 +68,7 @@ def admin_api() -> APIRouter:
     api.include_router(commands.router)
     api.include_router(wordpress.router)
     api.include_router(reply_library.router)
+    api.include_router(customer_data.router)
     return api
 
 

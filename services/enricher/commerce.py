@@ -34,6 +34,9 @@ _ORDER_FIELDS = {"number", "status", "currency", "total", "customer_id", "billin
     "line_items",
 }
 _CUSTOMER_FIELDS = {"email", "first_name", "last_name", "billing_phone"}
+# A customer deleted at WooCommerce is forgotten here at once (docs/privacy.md): the tombstone
+# keeps only what orders the snapshots, never the person.
+_FORGOTTEN_ON_DELETION = (*sorted(_CUSTOMER_FIELDS), "billing_e164")
 _PRODUCT_FIELDS = {"name", "sku", "permalink", "price", "regular_price", "sale_price"} | {
     "stock_status",
     "stock_quantity",
@@ -115,15 +118,13 @@ async def _write(
             )
             return before
         change = {**fields, "modified_at": event.modified_at, "deleted": False, "synced_at": now}
-    await db[collection].update_one(
-        {"_id": key},
-        {
-            "$set": {**change, "event_id": event.event_id, "cached_at": now},
-            "$setOnInsert": {"store_id": event.store_id, "woocommerce_id": woocommerce_id},
-        },
-        upsert=True,
-        session=session,
-    )
+    update: Document = {
+        "$set": {**change, "event_id": event.event_id, "cached_at": now},
+        "$setOnInsert": {"store_id": event.store_id, "woocommerce_id": woocommerce_id},
+    }
+    if event.deleted and collection == WOOCOMMERCE_CUSTOMERS:
+        update["$unset"] = dict.fromkeys(_FORGOTTEN_ON_DELETION, "")
+    await db[collection].update_one({"_id": key}, update, upsert=True, session=session)
     return before
 
 

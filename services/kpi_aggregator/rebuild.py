@@ -5,10 +5,11 @@ A rebuild does not trust what is stored: it reads `whatsapp.inbound`, `messages.
 journal when the broker is the embedded one, shared/journal_scan.py), keeps the
 store's events (each `event_id` once), counts them with the aggregator's own pure functions
 (`buckets.py`, `orders.py`), and in one transaction replaces the store's hour buckets and day
-buckets of the range. Ledgers are not read, only written: the rebuild claims what it counted,
-so the live aggregator never counts those events (or those customers' hours and days) a second
-time, and it applies, like the live aggregator would, the part of a newly claimed event that
-belongs outside the range (a reply answered the day after).
+buckets of the range. The events of a customer erased since are left out (the erasure
+ledger, shared/privacy/ledger.py). Other ledgers are not read, only written: the rebuild claims
+what it counted, so the live aggregator never counts those events (or those customers' hours
+and days) a second time, and it applies, like the live aggregator would, the part of a newly
+claimed event that belongs outside the range (a reply answered the day after).
 
 Orders are counted by state, so the rebuild reads the orders topic from its beginning (an
 order's payment or refund in the range may follow snapshots from long before), replays each
@@ -69,6 +70,7 @@ from shared.kpis.collections import (
 )
 from shared.kpis.zones import StoreZones
 from shared.mongo import Database, Document, Session, claim_new, in_transaction
+from shared.privacy.ledger import read_erased
 
 CONVERSATION_TOPICS = (
     topics.WHATSAPP_INBOUND,
@@ -165,6 +167,8 @@ async def rebuild(
         CONVERSATION_TOPICS,
         journal,
     )
+    erased = await read_erased(db, store_id)  # an erased customer's events stay erased
+    events = [event for event in events if not erased.covers(event)]
     counted = [event for event in events if span.touches(event)]
     stamps = [found for event in events if (found := facts.stamp(event)) is not None]
     records = replay(snapshots, stamps, country, attribution_window)

@@ -3,14 +3,18 @@
 import asyncio
 from datetime import UTC, datetime, timedelta
 
-from services.enricher.commerce import on_order_changed, on_product_changed
+from services.enricher.commerce import on_customer_changed, on_order_changed, on_product_changed
 from services.ingest.snapshots import Verdict, WooCommerceSnapshots
 from services.ingest.woocommerce_forms import parse_body
 from shared import mongo
-from shared.events import OrderChanged, ProductChanged
-from shared.woocommerce.collections import WOOCOMMERCE_ORDERS, WOOCOMMERCE_PRODUCTS
+from shared.events import CustomerChanged, OrderChanged, ProductChanged
+from shared.woocommerce.collections import (
+    WOOCOMMERCE_CUSTOMERS,
+    WOOCOMMERCE_ORDERS,
+    WOOCOMMERCE_PRODUCTS,
+)
 from shared.woocommerce.payloads import Deletion, Topic, changed_event
-from tests.standins.woocommerce_data import body_of, order, product
+from tests.standins.woocommerce_data import body_of, customer, order, product
 
 STORE_ID = "toko-batik"
 ORDERS = Topic("order", "updated")
@@ -69,6 +73,24 @@ async def test_replaying_a_deletion_does_not_undo_a_later_restore(db: mongo.Data
     cached = await _cached(db, WOOCOMMERCE_PRODUCTS, 93)
     assert cached["deleted"] is False
     assert cached["modified_at"] == restored.modified_at
+
+
+async def test_a_customer_deleted_at_woocommerce_is_forgotten_at_once(db: mongo.Database) -> None:
+    topic = Topic("customer", "updated")
+    known = changed_event(STORE_ID, topic, parse_body(topic, body_of(customer(25))))
+    deletion = changed_event(
+        STORE_ID, Topic("customer", "deleted"), Deletion(id=25), held=known.modified_at
+    )
+    assert isinstance(known, CustomerChanged)
+    assert isinstance(deletion, CustomerChanged)
+    await on_customer_changed(known, db)
+
+    await on_customer_changed(deletion, db)
+
+    cached = await _cached(db, WOOCOMMERCE_CUSTOMERS, 25)
+    assert cached["deleted"] is True
+    kept = repr(cached)
+    assert [word for word in ("Budi", "Santoso", "budi@", "81234567890") if word in kept] == []
 
 
 async def test_racing_deliveries_of_one_snapshot_are_claimed_once(db: mongo.Database) -> None:

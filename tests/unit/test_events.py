@@ -84,6 +84,7 @@ def test_every_event_type_is_registered_under_its_topic() -> None:
         "knowledge.documents": ["KnowledgeDocumentChanged"],
         "conversations.csat": ["CsatSurveyDue", "CsatSurveySent", "CsatRecorded"],
         "agent.commands": ["AgentCommandIssued"],
+        "customers.erased": ["CustomerErased"],
     }
 
 

@@ -1,0 +1,114 @@
+"""One customer as the personal-data map finds them: their number in a store, and the
+WooCommerce customers linked to it (by billing phone, the card's link, or as given)."""
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from shared.conversations.collections import CONVERSATIONS
+from shared.events import CustomerChanged, Event, OrderChanged, decode_event
+from shared.identity import conversation_id
+from shared.kpis.keys import customer_hash
+from shared.mongo import Database, Document
+from shared.phones import normalise, store_country
+from shared.privacy.data_map import Finder, Holding
+from shared.stores.collections import STORES
+from shared.woocommerce.collections import WOOCOMMERCE_CUSTOMERS
+
+
+@dataclass(frozen=True)
+class Customer:
+    store_id: str
+    phone: str  # E.164
+    country: str  # the store's, for billing phones typed without a country code
+    woocommerce_ids: frozenset[int]
+    emails: frozenset[str]
+
+    @property
+    def conversation_id(self) -> str:
+        return conversation_id(self.store_id, self.phone)
+
+    @property
+    def customer_hash(self) -> str:
+        return customer_hash(self.phone)
+
+    def filter(self, holding: Holding) -> Document | None:
+        """The query finding this customer's documents in `holding` (None: not by customer)."""
+        match holding.finder:
+            case Finder.CONVERSATION_ID:
+                return {"conversation_id": self.conversation_id}
+            case Finder.ID_IS_CONVERSATION:
+                return {"_id": self.conversation_id}
+            case Finder.EVENT_KEY:
+                return {"key": self.conversation_id.encode()}
+            case Finder.CUSTOMER_HASH:
+                return {"store_id": self.store_id, "customer_hash": self.customer_hash}
+            case Finder.CLAIM_SUFFIX:
+                return {"_id": {"$regex": f"\\|{re.escape(self.customer_hash)}$"}}
+            case Finder.WOOCOMMERCE_CUSTOMER:
+                return {"store_id": self.store_id, "$or": self.woocommerce_links()}
+        return None
+
+    def store_events_filter(self, topics: Iterable[str]) -> Document:
+        """Stored WooCommerce events (keyed by store) of `topics`: candidates to decode."""
+        return {"key": self.store_id.encode(), "topic": {"$in": sorted(topics)}}
+
+    def owns(self, event: Event) -> bool:
+        """Whether a WooCommerce event names this customer."""
+        if not isinstance(event, OrderChanged | CustomerChanged):
+            return False
+        if event.customer_id in self.woocommerce_ids:
+            return True
+        if isinstance(event, CustomerChanged) and event.email in self.emails:
+            return True
+        return normalise(event.billing_phone, self.country) == self.phone
+
+    def owns_record(self, topic: str, payload: bytes | str) -> bool:
+        try:
+            return self.owns(decode_event(topic.removesuffix(".dlq"), payload))
+        except (KeyError, ValueError):
+            return False
+
+    def woocommerce_links(self) -> list[Document]:
+        ids = sorted(self.woocommerce_ids)
+        return [
+            {"billing_e164": self.phone},
+            {"woocommerce_id": {"$in": ids}},
+            {"customer_id": {"$in": ids}},
+            {"email": {"$in": sorted(self.emails)}},
+        ]
+
+
+class UnknownStore(Exception):
+    """No store has this id."""
+
+
+async def find_customer(
+    db: Database,
+    store_id: str,
+    phone: str,
+    woocommerce_ids: Iterable[int] = (),
+    emails: Iterable[str] = (),
+) -> Customer:
+    """The customer of `phone` in the store, with every WooCommerce customer linked to them."""
+    store = await db[STORES].find_one({"_id": store_id}, {"default_country": 1})
+    if store is None:
+        raise UnknownStore(store_id)
+    country = store_country(store)
+    number = normalise(phone, country)
+    if number is None:
+        raise ValueError(f"{phone!r} is not a phone number")
+    ids, addresses = set(woocommerce_ids), set(emails)
+    card = await db[CONVERSATIONS].find_one({"_id": conversation_id(store_id, number)})
+    linked_on_card = (card or {}).get("customer") or {}  # the enricher's link by number
+    if linked_on_card.get("id") is not None:
+        ids.add(int(linked_on_card["id"]))
+    given = Customer(store_id, number, country, frozenset(ids), frozenset(addresses))
+    linked = db[WOOCOMMERCE_CUSTOMERS].find(
+        {"store_id": store_id, "$or": given.woocommerce_links()}
+    )
+    async for cached in linked:
+        ids.add(int(cached["woocommerce_id"]))
+        if cached.get("email"):
+            addresses.add(cached["email"])
+    return Customer(store_id, number, country, frozenset(ids), frozenset(addresses))

@@ -1,0 +1,393 @@
+"""The personal-data map: every MongoDB collection and Kafka topic, what personal data it holds,
+how one customer's documents are found in it, when they expire and how they are erased.
+
+docs/privacy.md mirrors this registry; tests/integration/test_privacy_map.py compares it with
+the real indexes and the event models, so the map cannot fall behind the code. Erasure
+(erasure.py) and export (export.py) are driven by it.
+"""
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from shared import journal, leases, mongo, topics
+from shared.conversations.collections import (
+    CONVERSATION_EVENTS,
+    CONVERSATIONS,
+    CSAT_SURVEYS,
+    MESSAGES,
+)
+from shared.knowledge.collections import (
+    KNOWLEDGE_CHUNKS,
+    KNOWLEDGE_DOCUMENTS,
+    KNOWLEDGE_FILES,
+    KNOWLEDGE_GAPS,
+    KNOWLEDGE_REVISIONS,
+)
+from shared.kpis.collections import (
+    CONVERSATION_FACT_EVENTS,
+    CONVERSATION_FACTS,
+    KPI_CONVERSIONS,
+    KPI_CUSTOMER_DAYS,
+    KPI_CUSTOMER_HOURS,
+    KPI_CUSTOMERS,
+    KPI_DAILY,
+    KPI_HOURLY,
+    KPI_ORDERS,
+)
+from shared.privacy.collections import CUSTOMER_ERASURES
+from shared.stores.collections import BOT_SETTINGS, BOT_SETTINGS_HISTORY, STORES
+from shared.woocommerce.collections import (
+    WOOCOMMERCE_CUSTOMERS,
+    WOOCOMMERCE_ORDERS,
+    WOOCOMMERCE_PRODUCTS,
+    WOOCOMMERCE_SNAPSHOTS,
+    WOOCOMMERCE_SYNC,
+)
+
+
+class Personal(StrEnum):
+    """The kinds of personal data Balas may hold about a customer."""
+
+    PHONE = "phone"  # also inside conversation ids ("store:+62...")
+    NAME = "name"
+    EMAIL = "email"
+    ADDRESS = "address"
+    MESSAGE_TEXT = "message text"
+    MEDIA = "media"  # links to the customer's attachments at Twilio
+    OCR_TEXT = "OCR text"
+    CUSTOMER_HASH = "customer hash"  # keyed HMAC of the phone: pseudonymous, still personal
+
+
+class Finder(StrEnum):
+    """Which key finds one customer's documents in a collection."""
+
+    CONVERSATION_ID = "conversation_id"  # a `conversation_id` field
+    ID_IS_CONVERSATION = "_id is the conversation id"
+    EVENT_KEY = "Kafka key"  # stored events keyed by their conversation (journal, outbox)
+    CUSTOMER_HASH = "customer_hash"  # a `customer_hash` field
+    CLAIM_SUFFIX = "_id ends with |customer_hash"  # the KPI claim ledgers
+    WOOCOMMERCE_CUSTOMER = "WooCommerce customer"  # billing phone, customer id or e-mail
+    STAFF = "console user"  # a staff member's own data, not a customer's
+
+
+class Erasure(StrEnum):
+    DELETE = "delete"
+    # Identifiers replaced by one random token per erasure (the number, the conversation id,
+    # the customer hash, in `_id` too) and personal fields removed: counts stay right.
+    PSEUDONYMISE = "pseudonymise"
+    ACCOUNT_REMOVAL = "removed with the console account"
+
+
+@dataclass(frozen=True)
+class Holding:
+    """A collection's place in the map. `expiry` is the field of its TTL index (None: never
+    expires)."""
+
+    collection: str
+    purpose: str
+    holds: frozenset[Personal]
+    finder: Finder | None
+    expiry: str | None
+    erasure: Erasure | None
+    payload: str | None = None  # EVENT_KEY holdings: the field holding the serialised event
+
+    @property
+    def personal(self) -> bool:
+        return bool(self.holds)
+
+
+def _personal(*kinds: Personal) -> frozenset[Personal]:
+    return frozenset(kinds)
+
+
+_CONVERSATION = _personal(Personal.PHONE, Personal.MESSAGE_TEXT)
+_NONE: frozenset[Personal] = frozenset()
+_TTL_EXPIRES_AT = "expires_at"
+
+COLLECTIONS: tuple[Holding, ...] = (
+    Holding(
+        MESSAGES,
+        "the conversation's messages, shown to agents and read by the answerer",
+        _personal(Personal.PHONE, Personal.MESSAGE_TEXT, Personal.MEDIA, Personal.OCR_TEXT),
+        Finder.CONVERSATION_ID,
+        "created_at",
+        Erasure.DELETE,
+    ),
+    Holding(
+        CONVERSATIONS,
+        "the conversation card: status, summary, linked WooCommerce customer",
+        _personal(Personal.PHONE, Personal.NAME, Personal.MESSAGE_TEXT),
+        Finder.ID_IS_CONVERSATION,
+        "last_activity_at",
+        Erasure.DELETE,
+    ),
+    Holding(
+        CONVERSATION_EVENTS,
+        "the enricher's outbox of conversation events (full payloads)",
+        _CONVERSATION,
+        Finder.CONVERSATION_ID,
+        "recorded_at",
+        Erasure.DELETE,
+    ),
+    Holding(
+        CSAT_SURVEYS,
+        "satisfaction surveys sent and their ratings",
+        _personal(Personal.PHONE),
+        Finder.CONVERSATION_ID,
+        "created_at",
+        Erasure.DELETE,
+    ),
+    Holding(
+        KNOWLEDGE_GAPS,
+        "questions the bot could not ground, grouped for the store's admins",
+        _CONVERSATION,
+        Finder.CONVERSATION_ID,
+        "created_at",
+        Erasure.DELETE,
+    ),
+    Holding(
+        CONVERSATION_FACTS,
+        "one KPI row per closed conversation session (no text)",
+        _personal(Personal.PHONE, Personal.CUSTOMER_HASH),
+        Finder.CONVERSATION_ID,
+        "closed_at",
+        Erasure.PSEUDONYMISE,
+    ),
+    Holding(
+        CONVERSATION_FACT_EVENTS,
+        "the event stamps the fact rows are derived from (no text)",
+        _personal(Personal.PHONE),
+        Finder.CONVERSATION_ID,
+        "recorded_at",
+        Erasure.PSEUDONYMISE,
+    ),
+    Holding(
+        KPI_CUSTOMER_HOURS,
+        "claims: each customer counts once per hour",
+        _personal(Personal.CUSTOMER_HASH),
+        Finder.CLAIM_SUFFIX,
+        "claimed_at",
+        Erasure.PSEUDONYMISE,
+    ),
+    Holding(
+        KPI_CUSTOMER_DAYS,
+        "claims: each customer counts once per day",
+        _personal(Personal.CUSTOMER_HASH),
+        Finder.CLAIM_SUFFIX,
+        "claimed_at",
+        Erasure.PSEUDONYMISE,
+    ),
+    Holding(
+        KPI_CUSTOMERS,
+        "each customer's first message: new versus returning customers",
+        _personal(Personal.CUSTOMER_HASH),
+        Finder.CLAIM_SUFFIX,
+        None,
+        Erasure.PSEUDONYMISE,
+    ),
+    Holding(
+        KPI_CONVERSIONS,
+        "customer-hours and -days that led to a paid order",
+        _personal(Personal.CUSTOMER_HASH),
+        Finder.CLAIM_SUFFIX,
+        None,
+        Erasure.PSEUDONYMISE,
+    ),
+    Holding(
+        KPI_ORDERS,
+        "what the aggregator counted of each order, with its buyer's hash",
+        _personal(Personal.CUSTOMER_HASH),
+        Finder.CUSTOMER_HASH,
+        None,
+        Erasure.PSEUDONYMISE,
+    ),
+    Holding(
+        WOOCOMMERCE_CUSTOMERS,
+        "the cached WooCommerce customer: linking a number to a customer, answering",
+        _personal(Personal.PHONE, Personal.NAME, Personal.EMAIL),
+        Finder.WOOCOMMERCE_CUSTOMER,
+        None,
+        Erasure.DELETE,
+    ),
+    Holding(
+        WOOCOMMERCE_ORDERS,
+        "the cached WooCommerce orders: order status answers, attribution",
+        _personal(Personal.PHONE),
+        Finder.WOOCOMMERCE_CUSTOMER,
+        None,
+        Erasure.DELETE,
+    ),
+    Holding(
+        journal.JOURNAL,
+        "the durable copy of every event published to the embedded broker",
+        _personal(*Personal),
+        Finder.EVENT_KEY,
+        "at",
+        Erasure.DELETE,
+        payload="value",
+    ),
+    Holding(
+        "ingest_outbox",  # services/ingest/outbox.py
+        "inbound events Kafka did not take yet, until the relay publishes them",
+        _personal(Personal.PHONE, Personal.NAME, Personal.MESSAGE_TEXT, Personal.MEDIA),
+        Finder.EVENT_KEY,
+        None,
+        Erasure.DELETE,
+        payload="event",
+    ),
+    Holding(
+        "console_reads",  # services/console/collections.py
+        "which conversations each console user has read",
+        _personal(Personal.PHONE),
+        Finder.CONVERSATION_ID,
+        "read_at",
+        Erasure.DELETE,
+    ),
+    Holding(
+        CUSTOMER_ERASURES,
+        "the erasure ledger: counts only, so replays never bring an erased customer back",
+        _personal(Personal.CUSTOMER_HASH),
+        None,
+        "erased_at",
+        None,
+    ),
+    Holding(
+        "console_users",  # services/console/collections.py
+        "staff accounts: e-mail, password hash, role",
+        _personal(Personal.EMAIL),
+        Finder.STAFF,
+        None,
+        Erasure.ACCOUNT_REMOVAL,
+    ),
+    Holding(
+        "console_sessions",
+        "staff sign-in sessions",
+        _NONE,
+        None,
+        _TTL_EXPIRES_AT,
+        None,
+    ),
+    Holding(
+        "console_login_failures",
+        "the login brake: failed sign-ins per e-mail and address",
+        _personal(Personal.EMAIL),
+        Finder.STAFF,
+        _TTL_EXPIRES_AT,
+        None,
+    ),
+    Holding(
+        "webhook_receipts", "Twilio message ids already accepted", _NONE, None, "received_at", None
+    ),
+    Holding(
+        mongo.PROCESSED_EVENTS, "exactly-once claims by event id", _NONE, None, "claimed_at", None
+    ),
+    Holding(journal.JOURNAL_MARKS, "the journal's watermark", _NONE, None, None, None),
+    Holding(leases.LEASES, "one holder per named job", _NONE, None, None, None),
+    Holding("dead_letter_redrives", "which dead letters were re-driven", _NONE, None, None, None),
+    Holding("kpi_migrations", "KPI migrations done", _NONE, None, None, None),
+    Holding(KPI_HOURLY, "KPI hour buckets: counts only", _NONE, None, None, None),
+    Holding(KPI_DAILY, "KPI day buckets: counts only", _NONE, None, None, None),
+    Holding(STORES, "the store, its numbers and encrypted secrets", _NONE, None, None, None),
+    Holding(BOT_SETTINGS, "the store's bot settings", _NONE, None, None, None),
+    Holding(BOT_SETTINGS_HISTORY, "every saved bot settings version", _NONE, None, None, None),
+    Holding("reply_library", "the store's canned replies and templates", _NONE, None, None, None),
+    Holding(KNOWLEDGE_DOCUMENTS, "the store's own documents", _NONE, None, None, None),
+    Holding(KNOWLEDGE_CHUNKS, "passages of the store's documents", _NONE, None, None, None),
+    Holding(KNOWLEDGE_REVISIONS, "knowledge version counters", _NONE, None, None, None),
+    Holding(f"{KNOWLEDGE_FILES}.files", "GridFS: the store's uploads", _NONE, None, None, None),
+    Holding(f"{KNOWLEDGE_FILES}.chunks", "GridFS: their bytes", _NONE, None, None, None),
+    Holding(WOOCOMMERCE_PRODUCTS, "the cached catalogue", _NONE, None, None, None),
+    Holding(WOOCOMMERCE_SNAPSHOTS, "newest modified time per resource", _NONE, None, None, None),
+    Holding(WOOCOMMERCE_SYNC, "REST sync checkpoints", _NONE, None, None, None),
+)
+
+BY_COLLECTION = {holding.collection: holding for holding in COLLECTIONS}
+
+
+@dataclass(frozen=True)
+class TopicHolding:
+    """A Kafka topic's place in the map: the personal fields of the events it carries. Kafka
+    cannot delete one record, so a topic's personal data lasts until the topic's retention; the
+    journal's copy is erased, and replays consult the erasure ledger."""
+
+    topic: str
+    purpose: str
+    fields: frozenset[str]
+    keyed_by_conversation: bool
+
+
+def _fields(*names: str) -> frozenset[str]:
+    return frozenset(names)
+
+
+TOPICS: tuple[TopicHolding, ...] = (
+    TopicHolding(
+        topics.WHATSAPP_INBOUND,
+        "customers' messages as received",
+        _fields("conversation_id", "customer_number", "profile_name", "text", "media", "url"),
+        True,
+    ),
+    TopicHolding(topics.WHATSAPP_STATUS, "delivery states", _fields("conversation_id"), True),
+    TopicHolding(
+        topics.MESSAGES_OUTBOUND,
+        "replies sent (they may quote the customer)",
+        _fields("conversation_id", "text", "snippet"),
+        True,
+    ),
+    TopicHolding(
+        topics.AGENT_COMMANDS,
+        "agents' replies and actions",
+        _fields("conversation_id", "text", "template_variables"),
+        True,
+    ),
+    TopicHolding(
+        topics.CONVERSATIONS_ENRICHED,
+        "conversation card snapshots and closes",
+        _fields("conversation_id", "summary", "customer_id"),
+        True,
+    ),
+    TopicHolding(
+        topics.CONVERSATIONS_CSAT,
+        "satisfaction surveys and ratings",
+        _fields("conversation_id", "customer_number"),
+        True,
+    ),
+    TopicHolding(
+        topics.WOOCOMMERCE_ORDERS,
+        "WooCommerce order states",
+        _fields("customer_id", "billing_phone"),
+        False,
+    ),
+    TopicHolding(
+        topics.WOOCOMMERCE_CUSTOMERS,
+        "WooCommerce customers",
+        _fields("customer_id", "email", "first_name", "last_name", "billing_phone"),
+        False,
+    ),
+    TopicHolding(topics.WOOCOMMERCE_PRODUCTS, "the catalogue", _fields(), False),
+    TopicHolding(topics.KNOWLEDGE_DOCUMENTS, "knowledge document changes", _fields(), False),
+    TopicHolding(topics.CUSTOMERS_ERASED, "erasures done", _fields("customer_hash"), False),
+)
+
+BY_TOPIC = {holding.topic: holding for holding in TOPICS}
+
+# Event fields that never hold personal data; any other field of an event must be listed as
+# personal on its topic (the map's test reads every event model).
+NOT_PERSONAL_EVENT_FIELDS = frozenset(
+    {
+        "schema_version", "event_id", "occurred_at", "store_id", "event_type", "topic",
+        "message_sid", "channel", "store_number", "content_type", "twilio_sid", "status",
+        "error_code", "message_id", "in_reply_to", "author", "sent", "not_sent_reason",
+        "customer_message_at", "response_seconds", "first_response", "hand_over", "llm",
+        "model", "latency_seconds", "prompt_tokens", "completion_tokens", "citations", "kind",
+        "ref", "document_id", "filename", "locator", "agent_id", "handed_over_at", "revision",
+        "outcome", "latest_intent", "latest_sentiment", "sentiment_trend", "next_action",
+        "open_order_numbers", "reopens", "opened_at", "last_activity_at", "first_session",
+        "closed_by", "confirmed", "previous_outcome", "closed_at", "session_opened_at",
+        "last_customer_message_at", "reason", "survey_id", "rating", "change", "deleted",
+        "modified_at", "order_id", "number", "currency", "total", "created_at", "paid_at",
+        "line_items", "product_id", "name", "quantity", "sku", "permalink", "price",
+        "regular_price", "sale_price", "stock_status", "stock_quantity", "version", "action",
+        "command_id", "command", "template_sid", "assignee_id", "requested_by", "removed",
+    }
+)  # fmt: skip
