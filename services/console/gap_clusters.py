@@ -1,6 +1,7 @@
 """Questions the bot could not answer, grouped into suggested FAQ entries.
 
 Customers ask the same thing in many words and two languages, with typos, so questions are
+normalised (`shared.text.normalise`: "brp" is "berapa", "kpn nyampe" is "kapan sampai"),
 compared by character n-grams (robust to Indonesian affixes and misspellings) and grouped by
 average-linkage clustering under a cosine-distance cut. Each group becomes one suggested entry,
 headed by its most typical question.
@@ -15,6 +16,8 @@ from pydantic import BaseModel
 from sklearn.cluster import AgglomerativeClustering
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics.pairwise import cosine_similarity
+
+from shared.text.normalise import normalise
 
 # Questions closer than this (cosine distance of their n-gram vectors) land in one entry; tuned
 # on paraphrases like "ongkir ke medan berapa" / "berapa ongkos kirim ke Medan?".
@@ -67,7 +70,7 @@ def _vectors(questions: list[str]) -> Any:  # a sparse matrix
     vectorizer = TfidfVectorizer(
         analyzer="char_wb", ngram_range=(3, 5), lowercase=True, sublinear_tf=True
     )
-    return vectorizer.fit_transform(questions)
+    return vectorizer.fit_transform([normalise(question) for question in questions])
 
 
 def _entry(members: list[Gap]) -> SuggestedEntry:

@@ -1,12 +1,16 @@
 """When the bot steps aside for a person, by the store's hand-over rules.
 
 Customer requests are recognised by phrasings in Indonesian and English ("mau bicara dengan
-admin", "sambungkan ke CS", "bukan bot", "talk to a human", "real person"); policy keywords
-are matched as whole words; sentiment comes from the enricher's labels on stored messages.
+admin", "sambungkan ke CS", "bukan bot", "talk to a human", "real person"), also once chat
+words are written standard ("mo ngmg sm admin"); policy keywords are matched on normalised
+terms (`shared.text.normalise`), so "laporin ke polisi" holds "lapor polisi" and "ditipu"
+holds "tipu"; sentiment comes from the enricher's labels on stored messages.
 """
 
 import re
 from collections.abc import Sequence
+
+from shared.text.normalise import normalise, terms
 
 _VERB = (
     r"(?:bicara|berbicara|ngomong|ngobrol|chat|chatting|hubungi|hubungkan|dihubungkan|"
@@ -37,16 +41,25 @@ NEGATIVE = "negative"
 
 
 def asks_for_a_person(text: str) -> bool:
-    return _CUSTOMER_REQUEST.search(text) is not None
+    return any(_CUSTOMER_REQUEST.search(form) for form in (text, normalise(text)))
 
 
 def policy_keyword(text: str, keywords: Sequence[str]) -> str | None:
-    """The first configured keyword the message contains as whole words (any case)."""
-    lowered = " ".join(text.lower().split())
+    """The first configured keyword the message contains: its terms in a row, in any form
+    ("REFUND", "refundnya"), or, for a keyword of stop words alone, the words themselves."""
+    message = terms(text)
+    words = " ".join(normalise(text).split())
     for keyword in keywords:
-        if re.search(rf"(?<!\w){re.escape(keyword)}(?!\w)", lowered):
+        if wanted := terms(keyword):
+            if _holds(message, wanted):
+                return keyword
+        elif re.search(rf"(?<!\w){re.escape(normalise(keyword))}(?!\w)", words):
             return keyword
     return None
+
+
+def _holds(sequence: list[str], part: list[str]) -> bool:
+    return any(sequence[i : i + len(part)] == part for i in range(len(sequence) - len(part) + 1))
 
 
 def negative_streak(sentiments: Sequence[str | None], streak: int) -> bool:

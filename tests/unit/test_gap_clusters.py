@@ -49,6 +49,19 @@ def test_unrelated_questions_stay_apart() -> None:
     ]
 
 
+def test_chat_spellings_join_their_standard_paraphrases() -> None:
+    entries = suggest_entries(
+        gaps(
+            "kapan paketnya sampai?",
+            "paket kpn nyampe y",
+            "bisa tukar ukuran?",
+            "bs tuker ukuran ga",
+        )
+    )
+
+    assert sorted(entry.asked for entry in entries) == [2, 2]
+
+
 def test_repeated_wording_is_one_example() -> None:
     entries = suggest_entries(gaps("Ongkir ke Medan?", "ongkir  ke medan?", "ONGKIR KE MEDAN?"))
 

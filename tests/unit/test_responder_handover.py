@@ -68,6 +68,27 @@ def test_policy_keywords_match_whole_words_in_any_case() -> None:
     assert policy_keyword("refunded kemarin kok belum masuk", keywords) is None
 
 
+@pytest.mark.parametrize(
+    ("text", "keyword"),
+    [
+        ("udh gw laporin ke polisi ya", "lapor polisi"),
+        ("saya merasa ditipu", "tipu"),
+        ("refundnya kpn min", "refund"),
+        ("kak mau retur aja", "pengembalian"),
+        ("Kalau tidak diganti saya lapor ke polisi", "lapor polisi"),
+    ],
+)
+def test_policy_keywords_match_chat_and_affixed_forms(text: str, keyword: str) -> None:
+    keywords = ["lapor polisi", "tipu", "refund", "pengembalian"]
+
+    assert policy_keyword(text, keywords) == keyword
+
+
+def test_a_chat_request_for_a_person_is_recognised_once_normalised() -> None:
+    assert asks_for_a_person("mo ngmg sm admin aja")
+    assert not asks_for_a_person("brg udh nyampe min, makasih")
+
+
 def test_a_negative_streak_counts_the_latest_labelled_messages() -> None:
     assert negative_streak(["negative", "negative", "negative", "neutral"], 3)
     assert not negative_streak(["negative", "neutral", "negative", "negative"], 3)

@@ -1,4 +1,4 @@
-"""The word lists of the lexical analyser (`lexical.py`): stop words, known roots, a glossary.
+"""The word lists of the normalisation pipeline (`normalise.py`): stop words, roots, a glossary.
 
 All words are folded (lower case, no accents). Kept short on purpose: each entry is a word
 customers of Indonesian shops actually write, and a wrong entry costs recall.
@@ -20,7 +20,7 @@ STOP_WORDS = _words(
     mau mbak berapa mengapa mereka min minta mohon nah nanya ngga nggak nih nya oke ok pada para
     per pun punya saja sama saya sebagai sedang sih siapa sis sudah supaya sy tanya tentang kasih
     makasih tersebut tidak tdk tolong udah untuk utk wah ya yah yang yg aja aq bro sist soal info
-    rp idr gk bs jg sdh krn dr telah persen lama
+    rp idr gk bs jg sdh krn dr telah persen lama belum
     a about am an and any are as at be been but by can could did do does for from had has have
     hello hi how i if in is it its just me my of on or our please so than thank thanks that the
     their them then there these they this those to us was we were what when where which who
@@ -39,12 +39,16 @@ KNOWN_ROOTS = _words(
     kupas kredit kupon kode kunci pakai pesan pilih potong pinjam pindah pasang pikir pantau pasti
     pulih putus tukar tulis tunggu terima tanya tawar tutup tambah tampil tolak tanggung tunjuk
     tanda telepon tagih tahan tanggap tentu tetap temu tuju tampung tunda simpan langgan ongkos
-    kaos
+    kaos bayar beli jual antar balik lacak proses cuci jahit ukur batal klaim lihat bantu buka
+    masuk dapat minta bawa buat isi ganti hubung sambung lapor rusak hilang sampai cari ambil
     """
 )
 SHORT_ROOTS = _words("cek cat bom tik las lap pel")  # menge-/penge- + one syllable
 # "-lah" that belongs to the root, not the particle: "masalah" is not "masa" + "lah".
-ROOTS_ENDING_LIKE_PARTICLES = _words("masalah sekolah")
+ROOTS_ENDING_LIKE_PARTICLES = _words("masalah sekolah punya hanya tanya")
+# Words that look affixed but are roots of their own, whose "stem" would be another shop word:
+# "pakaian" (clothes) is not "pakai" (to use), "perban" (bandage) not "ban" (tyre).
+NOT_AFFIXED = _words("diskon pakaian perban berita kemeja kemudian pelangi peduli")
 
 # Shop talk written in one language or as chat shorthand, mapped to the Indonesian words it
 # means, so that offline retrieval (BM25 alone, no embeddings) still meets "return policy"
@@ -122,6 +126,7 @@ GLOSSARY: dict[str, tuple[str, ...]] = {
         "close": "tutup",
         "closed": "tutup",
         "hour": "jam",
+        "pukul": "jam",  # o'clock: "pukul 14.00" and "jam 2"
         "day": "hari",
         "week": "minggu",
         "month": "bulan",
@@ -157,5 +162,99 @@ GLOSSARY: dict[str, tuple[str, ...]] = {
         "point": "poin",
         "wholesale": "grosir",
         "insurance": "asuransi",
+        # Days, months and the week
+        "monday": "senin",
+        "tuesday": "selasa",
+        "wednesday": "rabu",
+        "thursday": "kamis",
+        "friday": "jumat",
+        "saturday": "sabtu",
+        "sunday": "minggu",
+        "weekend": "sabtu minggu",
+        "weekday": "senin jumat",
+        "tomorrow": "besok",
+        "today": "hari ini",
+        "january": "januari",
+        "february": "februari",
+        "march": "maret",
+        "april": "april",
+        "june": "juni",
+        "july": "juli",
+        "august": "agustus",
+        "september": "september",
+        "october": "oktober",
+        "november": "november",
+        "december": "desember",
+        # Payment and cards
+        "accept": "terima",
+        "method": "metode",
+        "card": "kartu",
+        "credit": "kredit",
+        "debit": "debit",
+        "cash": "tunai",
+        "account": "rekening",
+        "installment": "cicil",
+        "instalment": "cicil",
+        "wallet": "dompet",
+        "ewallet": "dompet digital",
+        "proof": "bukti",
+        "invoice": "tagihan",
+        "refund": "refund kembali",
+        "money": "uang",
+        "duit": "uang",
+        "cod": "cod tunai",
+        # Shipping and returns: loanwords beside their Indonesian words
+        "ekspedisi": "kurir",
+        "expedition": "kurir",
+        "awb": "resi",
+        "receipt": "resi",
+        "retur": "retur kembali",
+        "retour": "retur kembali",
+        "swap": "tukar",
+        "replace": "ganti",
+        "replacement": "ganti",
+        "unboxing": "unboxing video",
+        "worldwide": "luar negeri",
+        "usa": "amerika luar negeri",
+        "uk": "inggris luar negeri",
+        "country": "negara luar negeri",
+        "insured": "asuransi",
+        # Sizes and stock
+        "small": "kecil",
+        "large": "besar",
+        "big": "besar",
+        "fit": "pas",
+        "chart": "tabel",
+        "sleeve": "lengan",
+        "long": "panjang",
+        "short": "pendek",
+        "soldout": "habis",
+        "empty": "habis",
+        "kosong": "habis",
+        # Products
+        "tshirt": "kaos",
+        "skirt": "rok",
+        "jacket": "jaket",
+        "scarf": "selendang",
+        "shawl": "selendang",
+        "mask": "masker",
+        "sarong": "sarung",
+        "culotte": "kulot",
+        "kid": "anak",
+        "child": "anak",
+        "children": "anak",
+        "men": "pria",
+        "women": "wanita",
+        "silk": "sutra",
+        "voucher": "voucher kode",
+        "promo": "promo diskon",
+        "sale": "sale diskon promo",
+        "cashback": "cashback promo",
+        "showroom": "showroom toko",
+        "stitching": "jahit",
+        "seam": "jahit",
+        "button": "kancing",
+        "fading": "luntur",
+        "fade": "luntur",
     }.items()
 }

@@ -1,0 +1,27 @@
+"""Colloquial forms and their standard words, read from the TSV files in `data/`.
+
+`WORDS` maps one chat word to its standard form ("udh" -> "sudah"); `PHRASES` maps several
+words, or a name written with a symbol, to one form ("j&t" -> "jnt", "cash on delivery" ->
+"cod"). The shop list is read last, so its entries win over the public lexicon's.
+"""
+
+from importlib.resources import files
+
+_FILES = ("indocollex.tsv", "shop.tsv")
+
+
+def _entries() -> dict[str, str]:
+    entries: dict[str, str] = {}
+    for name in _FILES:
+        for line in (files(__package__) / "data" / name).read_text("utf-8").splitlines():
+            if line and not line.startswith("#"):
+                informal, formal = line.split("\t")
+                entries[informal] = formal
+    return entries
+
+
+_ENTRIES = _entries()
+WORDS = {key: value for key, value in _ENTRIES.items() if key.isalpha()}
+PHRASES = {key: value for key, value in _ENTRIES.items() if not key.isalpha()}
+# The standard words the lexicon writes: what a chat word turns into.
+STANDARD_WORDS = frozenset(word for value in WORDS.values() for word in value.split())

@@ -1,0 +1,142 @@
+"""One normalisation pipeline for Indonesian and English chat and shop text.
+
+- `normalise(text)`: the message in standard words, case and accents folded. Stretched letters
+  are squeezed ("bangettt"), chat spellings and colloquial words replaced from the lexicons
+  ("udh" -> "sudah", "kpn" -> "kapan", also with a clitic: "brgnya" -> "barangnya"),
+  reduplication written with "2" spelled out ("brg2nya" -> "barang-barangnya"), the Jakarta
+  suffix "-in" written standard ("kirimin" -> "kirimkan"), and a country's abbreviation in
+  capitals kept apart from the pronoun ("US" -> "usa"). Punctuation and numbers stay. What the
+  classifier reads.
+- `terms(text)`: index terms for retrieval, in order: normalise, split numbers and codes
+  (`numbers.py`), drop stop words, expand the bilingual shop glossary (also under a clitic:
+  "ongkirnya"), stem (`stemming.py`), drop stop words again.
+- `shop_word_terms(word)`: for a word an index does not know, the terms of the glossary or
+  lexicon word it is a misspelling of ("ongkr" -> "ongkir" -> "ongkos", "kirim"). Only an
+  index asks, and only for words its documents do not use, so a word that is merely rare in
+  the lexicons is never rewritten.
+"""
+
+import re
+import unicodedata
+from functools import lru_cache
+
+from shared.text.lexicon import PHRASES, STANDARD_WORDS, WORDS
+from shared.text.numbers import MULTIPLIERS, PERCENT_WORDS, is_number, multiply, raw_terms
+from shared.text.stemming import english_singular, is_root, stem
+from shared.text.typos import NearestWords
+from shared.text.vocabulary import GLOSSARY, STOP_WORDS
+
+_WORD = re.compile(r"[a-z]+(?:2[a-z]*)?")
+_STRETCHED = re.compile(r"([a-z])\1{2,}")
+_REDUPLICATED = re.compile(r"([a-z]{3,})2(nya|an|in|lah|kah|ku|mu|)")
+_CLITICS = ("nya", "lah", "kah", "pun", "ku", "mu")
+_PHRASE = re.compile(
+    "|".join(rf"(?<![a-z]){re.escape(key)}(?![a-z])" for key in sorted(PHRASES, key=len)[::-1])
+)
+# Abbreviations that, written in capitals, are not the stop word they spell in lower case.
+_CAPITALS = re.compile(r"\b(?:US|USA|UK|UAE)\b")
+_CAPITALS_FORM = {"US": "usa"}
+
+_RAW_TOKEN = re.compile(r"[a-z0-9]+(?:[-_/.,:'&][a-z0-9]+)*%?")
+_THANKS = re.compile(r"\b(?:terima\s*kasih|thank\s*you)\b")  # thanks, not "received"
+
+
+def fold(text: str) -> str:
+    """Lower case without accents."""
+    if text.isascii():
+        return text.lower()
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def _is_known(word: str) -> bool:
+    return word in STANDARD_WORDS or word in STOP_WORDS or word in GLOSSARY or is_root(word)
+
+
+def _squeezed(word: str) -> str:
+    """ "bangettt" -> "banget"; a doubled letter survives where the word needs it ("maaaf")."""
+    single = _STRETCHED.sub(r"\1", word)
+    double = _STRETCHED.sub(r"\1\1", word)
+    return double if double != single and _is_known(double) and not _is_known(single) else single
+
+
+@lru_cache(maxsize=100_000)
+def _standard(word: str) -> str:
+    """One folded word in its standard spelling (possibly several words)."""
+    word = _squeezed(word)
+    if match := _REDUPLICATED.fullmatch(word):
+        base = _standard(match.group(1))
+        return f"{base}-{base}{match.group(2)}" if " " not in base else word
+    if word in WORDS:
+        return WORDS[word]
+    if _is_known(word):
+        return word
+    for clitic in _CLITICS:  # "brgnya": the lexicon's word with its clitic
+        base = word[: -len(clitic)]
+        if word.endswith(clitic) and base in WORDS and " " not in WORDS[base]:
+            return WORDS[base] + clitic
+    if len(word) > 4 and word.endswith("in") and is_root(stem(word[:-2])):
+        return word[:-2] + "kan"  # "kirimin" -> "kirimkan"
+    return word
+
+
+def normalise(text: str) -> str:
+    """`text` in standard words, folded; punctuation, numbers and spacing kept."""
+    if not text.isupper():  # a shouted message has no abbreviations to tell apart
+        text = _CAPITALS.sub(lambda m: _CAPITALS_FORM.get(m[0], m[0]), text)
+    folded = _PHRASE.sub(lambda m: PHRASES[m[0]], fold(text))
+    return _WORD.sub(lambda m: _standard(m[0]), folded)
+
+
+@lru_cache(maxsize=100_000)
+def _expanded(term: str) -> tuple[str, ...]:
+    """The stems of the glossary's words for `term` (also as an English singular or under a
+    clitic), or of `term` itself; stop words left out."""
+    return tuple(stemmed for word in _glossary(term) if (stemmed := stem(word)) not in STOP_WORDS)
+
+
+def _glossary(term: str) -> tuple[str, ...]:
+    for form in (term, english_singular(term)):
+        if words := GLOSSARY.get(form):
+            return words
+    for clitic in _CLITICS:
+        if term.endswith(clitic) and (words := GLOSSARY.get(term[: -len(clitic)])):
+            return words
+    return (term,)
+
+
+@lru_cache(maxsize=100_000)
+def _token_terms(token: str) -> tuple[str, ...]:
+    """The unstemmed terms of one token; a reduplication ("barang-barangnya") is one."""
+    parts = raw_terms(token)
+    if len(parts) == 2 and parts[0].isalpha() and stem(parts[0]) == stem(parts[1]):
+        return tuple(parts[:1])
+    return tuple(parts)
+
+
+def terms(text: str) -> list[str]:
+    """The index terms of `text`, in order, repeats kept (their count is the term frequency)."""
+    found: list[str] = []
+    for token in _RAW_TOKEN.findall(_THANKS.sub(" ", normalise(text))):
+        for term in _token_terms(token):
+            if found and is_number(found[-1]):
+                if term in MULTIPLIERS:  # "150 ribu"
+                    found[-1] = multiply(found[-1], term)
+                    continue
+                if term in PERCENT_WORDS:  # "20 persen"
+                    found[-1] += "%"
+                    continue
+            if term in STOP_WORDS or (len(term) < 2 and not term.isdigit()):
+                continue
+            found.extend(_expanded(term))
+    return found
+
+
+_SHOP_WORDS = sorted(set(GLOSSARY) | set(WORDS))
+_NEAREST_SHOP_WORDS = NearestWords(_SHOP_WORDS)
+
+
+def shop_word_terms(word: str) -> list[str]:
+    """The terms of the glossary or lexicon word nearest the misspelt `word`; [] if none."""
+    nearest = _NEAREST_SHOP_WORDS.nearest(word)
+    return terms(_SHOP_WORDS[nearest[0]]) if len(nearest) == 1 else []

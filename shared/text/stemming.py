@@ -1,0 +1,153 @@
+"""A light Indonesian + English stemmer for index terms, with the suffixes chat adds.
+
+English plurals go ("boxes" -> "box"); then Indonesian particles (-lah, -kah, -tah, -pun),
+possessives (-nya, -ku, -mu), the Jakarta suffix -in ("kirimin" -> "kirim"), the suffixes
+-kan and -an, and up to two prefixes (di-, ter-, ber-, meN-, peN-, per-, ke-...-an) with the
+meN-/peN- sound changes ("pengiriman", "dikirim", "mengirimkan" -> "kirim"). It is deliberately
+conservative: a minimum stem length, the ambiguous "meN + vowel" cases resolved by known roots,
+and words that look affixed but are roots of their own kept whole ("pakaian" is not "pakai").
+A wrong stem costs little as long as question and passage get the same one.
+
+Known roots are the hand-written shop roots of `vocabulary.py`, the standard words the
+colloquial lexicon writes, and their stems.
+"""
+
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+
+from shared.text.lexicon import STANDARD_WORDS
+from shared.text.vocabulary import (
+    GLOSSARY,
+    KNOWN_ROOTS,
+    NOT_AFFIXED,
+    ROOTS_ENDING_LIKE_PARTICLES,
+    SHORT_ROOTS,
+)
+
+_VOWELS = frozenset("aiueo")
+_LABIALS = frozenset("bfpv")
+_DENTALS = frozenset("cdjtz")
+_LIQUIDS = frozenset("lrwy")
+
+
+def english_singular(word: str) -> str:
+    if len(word) < 4 or not word.endswith("s") or word.endswith(("ss", "us", "is")):
+        return word
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith(("sses", "xes", "ches", "shes", "zes")):
+        return word[:-2]
+    return word[:-1]
+
+
+def _strip_suffix(word: str, suffixes: Sequence[str], keep: int = 4) -> str:
+    for suffix in suffixes:
+        if word.endswith(suffix) and len(word) - len(suffix) >= keep:
+            return word[: -len(suffix)]
+    return word
+
+
+class _Stemmer:
+    """The stemming rules over one set of known roots."""
+
+    def __init__(self, roots: Iterable[str]) -> None:
+        self.roots = frozenset(roots) | SHORT_ROOTS
+
+    def is_root(self, word: str) -> bool:
+        return word in self.roots or word in NOT_AFFIXED
+
+    def stem(self, word: str) -> str:
+        if not word.isalpha() or len(word) < 4 or self.is_root(word):
+            return word
+        word = english_singular(word)
+        if self.is_root(word) or word in ROOTS_ENDING_LIKE_PARTICLES:
+            return word
+        word = _strip_suffix(word, ("lah", "kah", "tah", "pun"))
+        # "-nya" also follows short roots ("tasnya", "hpnya"); "-ku"/"-mu" end many roots.
+        word = _strip_suffix(word, ("nya",), keep=2)
+        word = _strip_suffix(word, ("ku", "mu"))
+        if self.is_root(word):
+            return word
+        if word.endswith("in") and self.is_root(jakarta := self.stem(word[:-2])):
+            return jakarta  # "kirimin", "dibayarin"
+        # Without a full dictionary "-an" may be the root's own ending ("memesan" is "pesan"):
+        # try the word with and without each suffix, take the first that ends on a known root,
+        # else the shortest reading.
+        candidates = [(word, False)]
+        if (without_an := _strip_suffix(word, ("an",))) != word:
+            candidates.insert(0, (without_an, True))
+        if (without_kan := _strip_suffix(word, ("kan",))) != word:
+            candidates.insert(0, (without_kan, False))
+        readings = [self._without_prefixes(candidate, had_an) for candidate, had_an in candidates]
+        return next((reading for reading in readings if self.is_root(reading)), readings[0])
+
+    def _choose(self, consonant: str, rest: str) -> str:
+        """meN-/peN- before a vowel: the root lost `consonant` if it is a known root."""
+        return consonant + rest if consonant + rest in self.roots else rest
+
+    def _without_nasal_prefix(self, word: str, head: str) -> str | None:
+        """`word` without the meN- (head "me") or peN- (head "pe") prefix, or None."""
+        rest = word[len(head) :]
+        if rest.startswith("nge") and rest[3:] in SHORT_ROOTS:
+            return rest[3:]  # mengecek -> cek
+        if rest.startswith("ng"):
+            after = rest[2:]
+            return self._choose("k", after) if after[:1] in _VOWELS else after
+        if rest.startswith("ny") and rest[2:3] in _VOWELS:
+            return "s" + rest[2:]  # menyimpan -> simpan
+        if rest.startswith("m"):
+            after = rest[1:]
+            if after[:1] in _LABIALS:
+                return after  # membeli -> beli
+            return self._choose("p", after) if after[:1] in _VOWELS else None
+        if rest.startswith("n"):
+            after = rest[1:]
+            if after[:1] in _DENTALS or after.startswith("sy"):
+                return after  # mencari -> cari
+            return self._choose("t", after) if after[:1] in _VOWELS else None
+        if rest[:1] in _LIQUIDS:
+            return rest  # melihat -> lihat
+        return None
+
+    def _without_prefix(self, word: str, had_an: bool) -> str | None:
+        """`word` without one Indonesian prefix, or None if it has none worth removing."""
+        stem: str | None = None
+        keep = 4
+        if word.startswith("di"):
+            stem, keep = word[2:], 3
+        elif word.startswith(("ter", "ber", "per")):
+            stem = word[3:]
+        elif word.startswith("ke") and had_an:  # only the ke-...-an confix: "kecil" stays
+            stem = word[2:]
+        elif word.startswith(("me", "pe")):
+            stem = self._without_nasal_prefix(word, word[:2])
+        if stem is None or (len(stem) < keep and stem not in SHORT_ROOTS):
+            return None
+        return stem
+
+    def _without_prefixes(self, word: str, had_an: bool) -> str:
+        for _ in range(2):  # "keterlambatan" -> "terlambat" -> "lambat"
+            if self.is_root(word) or (without := self._without_prefix(word, had_an)) is None:
+                break
+            word, had_an = without, False
+        return word
+
+
+def _known_roots() -> frozenset[str]:
+    standard = KNOWN_ROOTS | STANDARD_WORDS | {w for words in GLOSSARY.values() for w in words}
+    by_hand = _Stemmer(KNOWN_ROOTS)  # the lexicon's words as the hand-written roots stem them
+    return KNOWN_ROOTS | {by_hand.stem(word) for word in standard if word.isalpha()}
+
+
+_STEMMER = _Stemmer(_known_roots())
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    """The stem of one folded word (English plural, then Indonesian affixes)."""
+    return _STEMMER.stem(word)
+
+
+def is_root(word: str) -> bool:
+    """Whether `word` is a known root (the stemmer leaves it whole)."""
+    return _STEMMER.is_root(word)

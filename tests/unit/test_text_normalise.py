@@ -1,0 +1,154 @@
+"""The normalisation pipeline of shared/text: real chat forms in Indonesian and English."""
+
+import pytest
+
+from shared.knowledge.lexical import LexicalIndex
+from shared.knowledge.retrieval import MIN_SCORE
+from shared.text.normalise import normalise, terms
+from shared.text.stemming import stem
+from shared.text.typos import NearestWords, distance
+
+
+@pytest.mark.parametrize(
+    ("message", "normalised"),
+    [
+        ("kak sepatunya bs tuker size ga?", "kak sepatunya bisa tukar size tidak?"),
+        ("resi udh kluar blm min", "resi sudah keluar belum min"),
+        ("paketnya kpn nyampe y", "paketnya kapan sampai ya"),
+        ("brg2nya dikirim pake apa", "barang-barangnya dikirim pakai apa"),
+        ("mantappp bangettt", "mantap banget"),
+        ("Maaaaf kak", "maaf kak"),
+        ("hati2 di jalan", "hati-hati di jalan"),
+        ("brgnya udh sampe", "barangnya sudah sampai"),
+        ("kirimin ke alamat ini", "kirimkan ke alamat ini"),
+        ("bisa kirim pakai J&T?", "bisa kirim pakai jnt?"),
+        ("Do you deliver on weekends?", "do you deliver on weekends?"),
+        ("Do you ship to the US?", "do you ship to the usa?"),
+        ("CAN YOU SHIP TO US", "can you ship to us"),
+    ],
+)
+def test_chat_forms_become_standard_words(message: str, normalised: str) -> None:
+    assert normalise(message) == normalised
+
+
+def test_a_word_the_lexicons_do_not_know_is_left_as_written() -> None:
+    assert normalise("Batik Lasem 150rb, SKU-12") == "batik lasem 150rb, sku-12"
+
+
+@pytest.mark.parametrize(
+    ("chat", "formal"),
+    [
+        ("kak sepatunya bs tuker size ga?", "apakah ukuran sepatu bisa ditukar?"),
+        ("resi udh kluar blm min", "apakah nomor resi sudah keluar?"),
+        ("paketnya kpn nyampe y", "kapan paket sampai?"),
+        ("brg2nya dikirim pake apa", "barang-barang dikirim memakai apa?"),
+        ("kirimin ke jakarta", "kirimkan ke jakarta"),
+        ("bayarin pake cod", "membayar dengan cod"),
+        ("ongkirnya brp", "berapa ongkos kirim?"),
+        ("Do you deliver on weekends?", "pengiriman sabtu dan minggu"),
+        ("Do you accept credit cards?", "menerima kartu kredit?"),
+        ("Which payment methods on Monday?", "metode pembayaran senin"),
+        ("Is it in stock?", "stoknya?"),
+    ],
+)
+def test_chat_and_english_meet_the_formal_indonesian_terms(chat: str, formal: str) -> None:
+    assert set(terms(chat)) >= set(terms(formal)) - {"nomor"}
+    assert terms(chat)
+
+
+def test_affixed_colloquial_forms_reach_the_glossary() -> None:
+    assert terms("ongkirnya") == terms("ongkos kirim")
+    assert terms("shippingnya") == terms("pengiriman")
+
+
+@pytest.mark.parametrize(
+    ("words", "root"),
+    [
+        ("kirimin dikirimin kirim", "kirim"),
+        ("bayarin bayar dibayar", "bayar"),
+        ("tasnya tas", "tas"),
+        ("hpnya hp", "hp"),
+    ],
+)
+def test_chat_suffixes_and_short_roots_stem(words: str, root: str) -> None:
+    assert {stem(word) for word in words.split()} == {root}
+
+
+def test_homonyms_that_matter_in_shops_stay_apart() -> None:
+    assert stem("pakaian") != stem("dipakai")
+    assert stem("diskon") == "diskon"
+
+
+def test_a_country_in_capitals_is_not_the_pronoun() -> None:
+    assert "negeri" in terms("Do you ship to the US?")
+    assert terms("can you send it to us") == terms("send")
+
+
+def test_typos_find_the_word_the_documents_use() -> None:
+    vocabulary = ["garansi", "bayar", "rekening", "ongkos", "kirim", "voucher"]
+    nearest = NearestWords(vocabulary)
+
+    assert [vocabulary[p] for p in nearest.nearest("garnsi")] == ["garansi"]
+    assert [vocabulary[p] for p in nearest.nearest("rekenig")] == ["rekening"]
+    assert [vocabulary[p] for p in nearest.nearest("vocher")] == ["voucher"]
+    assert [vocabulary[p] for p in nearest.nearest("bayr")] == ["bayar"]
+    assert nearest.nearest("kursi") == []  # a different word is not a typo
+    assert nearest.nearest("tas") == []  # short words are never corrected
+    assert distance("pembayran", "pembayaran") == 1
+    assert distance("ab", "ba") == 1
+
+
+def test_a_misspelt_question_finds_the_passage_with_the_word() -> None:
+    index = LexicalIndex(
+        [
+            "Garansi jahitan 30 hari sejak barang diterima.",
+            "Pembayaran lewat transfer BCA atau QRIS.",
+            "Ongkos kirim Pulau Jawa flat Rp 12.000.",
+        ]
+    )
+
+    found = index.search("garnsi jahitn brp hari", limit=5)
+
+    assert found.positions.tolist()[0] == 0
+    assert found.coverage[0] >= MIN_SCORE
+
+
+KNOWLEDGE = [
+    "Metode pembayaran: transfer bank BCA dan Mandiri, QRIS, dan COD (bayar di tempat).",
+    "Nomor resi dikirim lewat WhatsApp paling lambat 1x24 jam setelah paket diserahkan ke kurir.",
+    "Pesanan yang lunas sebelum pukul 14.00 dikirim di hari yang sama, Senin sampai Sabtu.",
+    "Retur diajukan paling lambat 7 hari; tukar ukuran maksimal 1 kali, ongkir ditanggung pembeli.",
+    "Admin WhatsApp melayani Senin sampai Jumat pukul 09.00-17.00 dan Sabtu pukul 09.00-14.00.",
+]
+
+
+@pytest.mark.parametrize(
+    ("question", "answer"),
+    [
+        ("resi udh kluar blm min", 1),
+        ("kak sepatunya bs tuker size ga?", 3),
+        ("bayarin pake cod bisa gak sis", 0),
+        ("Do you deliver on saturday?", 2),
+        ("jam brp adminnya bales chat?", 4),
+    ],
+)
+def test_answerable_chat_questions_pass_the_relevance_decision(question: str, answer: int) -> None:
+    found = LexicalIndex(KNOWLEDGE).search(question, limit=5)
+
+    assert found.positions.tolist()[0] == answer
+    assert found.coverage[0] >= MIN_SCORE
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "kak ada jual tiket pesawat gak",
+        "Do you sell laptops?",
+        "min bisa top up pulsa ga",
+        "Can you recommend a restaurant in Bali?",
+    ],
+)
+def test_unanswerable_questions_stay_below_the_relevance_decision(question: str) -> None:
+    found = LexicalIndex(KNOWLEDGE).search(question, limit=5)
+
+    assert not len(found.coverage) or float(found.coverage.max()) < MIN_SCORE
