@@ -3,16 +3,15 @@
 `WORDS` maps one chat word to its standard form ("udh" -> "sudah"); `PHRASES` maps several
 words, or a name written with a symbol, to one form ("j&t" -> "jnt", "cash on delivery" ->
 "cod"). The shop list is read last, so its entries win over the public lexicon's.
+`PLACES` maps a city to the island or area shops price shipping by ("medan" -> "sumatra").
 """
 
 from importlib.resources import files
 
-_FILES = ("indocollex.tsv", "shop.tsv")
 
-
-def _entries() -> dict[str, str]:
+def _entries(*names: str) -> dict[str, str]:
     entries: dict[str, str] = {}
-    for name in _FILES:
+    for name in names:
         for line in (files(__package__) / "data" / name).read_text("utf-8").splitlines():
             if line and not line.startswith("#"):
                 informal, formal = line.split("\t")
@@ -20,7 +19,8 @@ def _entries() -> dict[str, str]:
     return entries
 
 
-_ENTRIES = _entries()
+_ENTRIES = _entries("indocollex.tsv", "shop.tsv")
+PLACES = _entries("places.tsv")
 WORDS = {key: value for key, value in _ENTRIES.items() if key.isalpha()}
 PHRASES = {key: value for key, value in _ENTRIES.items() if not key.isalpha()}
 # The standard words the lexicon writes: what a chat word turns into.

@@ -9,7 +9,8 @@
   classifier reads.
 - `terms(text)`: index terms for retrieval, in order: normalise, split numbers and codes
   (`numbers.py`), drop stop words, expand the bilingual shop glossary (also under a clitic:
-  "ongkirnya"), stem (`stemming.py`), drop stop words again.
+  "ongkirnya") and a city to the island shops price shipping by ("medan" -> "medan sumatra"),
+  stem (`stemming.py`), drop stop words again.
 - `shop_word_terms(word)`: for a word an index does not know, the terms of the glossary or
   lexicon word it is a misspelling of ("ongkr" -> "ongkir" -> "ongkos", "kirim"). Only an
   index asks, and only for words its documents do not use, so a word that is merely rare in
@@ -20,7 +21,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from shared.text.lexicon import PHRASES, STANDARD_WORDS, WORDS
+from shared.text.lexicon import PHRASES, PLACES, STANDARD_WORDS, WORDS
 from shared.text.numbers import MULTIPLIERS, PERCENT_WORDS, is_number, multiply, raw_terms
 from shared.text.stemming import english_singular, is_root, stem
 from shared.text.typos import NearestWords
@@ -96,6 +97,8 @@ def _expanded(term: str) -> tuple[str, ...]:
 
 
 def _glossary(term: str) -> tuple[str, ...]:
+    if area := PLACES.get(term):
+        return (term, *area.split())
     for form in (term, english_singular(term)):
         if words := GLOSSARY.get(form):
             return words

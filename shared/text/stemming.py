@@ -31,11 +31,13 @@ _LIQUIDS = frozenset("lrwy")
 
 
 def english_singular(word: str) -> str:
-    if len(word) < 4 or not word.endswith("s") or word.endswith(("ss", "us", "is")):
+    """An English plural's singular ("boxes" -> "box"). Words ending in -as are left alone:
+    Indonesian has many ("balas", "batas", "bekas"), shop English few plurals in -as."""
+    if len(word) < 4 or not word.endswith("s") or word.endswith(("ss", "us", "is", "as")):
         return word
     if word.endswith("ies") and len(word) > 4:
         return word[:-3] + "y"
-    if word.endswith(("sses", "xes", "ches", "shes", "zes")):
+    if word.endswith(("sses", "xes", "ches", "shes")):
         return word[:-2]
     return word[:-1]
 

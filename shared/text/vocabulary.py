@@ -20,12 +20,13 @@ STOP_WORDS = _words(
     mau mbak berapa mengapa mereka min minta mohon nah nanya ngga nggak nih nya oke ok pada para
     per pun punya saja sama saya sebagai sedang sih siapa sis sudah supaya sy tanya tentang kasih
     makasih tersebut tidak tdk tolong udah untuk utk wah ya yah yang yg aja aq bro sist soal info
-    rp idr gk bs jg sdh krn dr telah persen lama belum
+    rp idr gk bs jg sdh krn dr telah persen lama belum sekarang kemana apaan bund bunda bun om
     a about am an and any are as at be been but by can could did do does for from had has have
     hello hi how i if in is it its just me my of on or our please so than thank thanks that the
     their them then there these they this those to us was we were what when where which who
     whom why will with would you your yours hey ok okay tell know want need much many percent
-    get got give take now still also some here like make go going come long should
+    get got give take now still also some here like make go going come long should way
+    again different happen happens thing things other another anything something kind
     """
 )
 
@@ -48,7 +49,13 @@ SHORT_ROOTS = _words("cek cat bom tik las lap pel")  # menge-/penge- + one sylla
 ROOTS_ENDING_LIKE_PARTICLES = _words("masalah sekolah punya hanya tanya")
 # Words that look affixed but are roots of their own, whose "stem" would be another shop word:
 # "pakaian" (clothes) is not "pakai" (to use), "perban" (bandage) not "ban" (tyre).
-NOT_AFFIXED = _words("diskon pakaian perban berita kemeja kemudian pelangi peduli")
+NOT_AFFIXED = _words(
+    """
+    diskon pakaian perban berita kemeja kemudian pelangi peduli desain mesin kain cermin yakin
+    miskin dingin angin kemarin mungkin izin ijin batin bensin vaksin protein domain login
+    margin admin termin ingin
+    """
+)
 
 # Shop talk written in one language or as chat shorthand, mapped to the Indonesian words it
 # means, so that offline retrieval (BM25 alone, no embeddings) still meets "return policy"
@@ -185,6 +192,9 @@ GLOSSARY: dict[str, tuple[str, ...]] = {
         "october": "oktober",
         "november": "november",
         "december": "desember",
+        "number": "nomor",
+        "cheap": "murah",
+        "before": "sebelum",
         # Payment and cards
         "accept": "terima",
         "method": "metode",

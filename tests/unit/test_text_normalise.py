@@ -75,8 +75,16 @@ def test_chat_suffixes_and_short_roots_stem(words: str, root: str) -> None:
 
 
 def test_homonyms_that_matter_in_shops_stay_apart() -> None:
-    assert stem("pakaian") != stem("dipakai")
+    assert stem("pakaian") != stem("dipakai")  # clothes, to use
+    assert stem("desain") != stem("desa")  # design, village: "-in" is no suffix here
     assert stem("diskon") == "diskon"
+    assert stem("batas") != stem("bata")  # limit, brick: "-s" is no English plural here
+    assert terms("What sizes?") == terms("ukuran")
+
+
+def test_a_city_meets_the_island_shops_price_shipping_by() -> None:
+    assert {"medan", "sumatra"} <= set(terms("ongkir ke Medan brp"))
+    assert {"bekasi", "jabodetabek"} <= set(terms("bisa COD di Bekasi?"))
 
 
 def test_a_country_in_capitals_is_not_the_pronoun() -> None:
