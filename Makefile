@@ -85,9 +85,10 @@ fmt: $(VENV)/.installed-dev
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench
 
-# The message classifier on its held-out set (ENGINE=llm for the LLM), then knowledge retrieval
-# on the sample store's questions (EMBEDDINGS=1: hybrid search through the embeddings API), then
-# the answering step on them with a scripted model stand-in on loopback and offline.
+# The message classifier on every held-out set, per source (ENGINE=llm for the LLM), then
+# knowledge retrieval on the sample store's questions (EMBEDDINGS=1: hybrid search through the
+# embeddings API), then the answering step on them with a scripted model stand-in on loopback
+# and offline.
 eval: $(VENV)/.installed-dev system-deps
 	$(BIN)/balas classify --evaluate --engine $(or $(ENGINE),offline)
 	$(BIN)/python -m bench.knowledge_eval $(if $(EMBEDDINGS),--embeddings)

@@ -103,9 +103,14 @@ def training_rows() -> list[Labelled]:
 
 
 def digest(rows: list[Labelled], parameters: str) -> str:
-    """Identifies a training run: its rows, in order, and the training parameters."""
+    """Identifies a training run: its rows, in order, as the model reads them, and parameters.
+
+    The normalised text is part of it: a change to the shared normalisation changes what the
+    model sees, so it calls for training again as much as new data does.
+    """
     content = hashlib.sha256(parameters.encode())
     for row in rows:
-        content.update("\x1f".join((row.source, row.text, row.intent, row.sentiment)).encode())
+        fields = (row.source, row.text, normalise(row.text), row.intent, row.sentiment)
+        content.update("\x1f".join(fields).encode())
         content.update(b"\x1e")
     return content.hexdigest()

@@ -24,30 +24,30 @@ from services.enricher.classification.labels import (
 )
 from services.enricher.classification.language import detect_language
 from services.enricher.metrics import CLASSIFICATIONS
+from shared.text.normalise import normalise as standard_words
 
 MODEL_FILE = Path(__file__).with_name("data") / "model.npz"
 
 _DIGITS = re.compile(r"\d+")
-_STRETCH = re.compile(r"(\w)\1{2,}")
 _TOKENS = re.compile(r"\b\w+\b|[^\w\s]")
 CHARACTER_SIZES = range(2, 6)
 
 
 def normalise(text: str) -> str:
-    """Lower case, digits as one token, stretched letters shortened ("bangettt" → "bangett")."""
-    return _STRETCH.sub(r"\1\1", _DIGITS.sub("0", text.lower()))
+    """The shared normalisation (standard words, folded), digits as one token: "0"."""
+    return _DIGITS.sub("0", standard_words(text))
 
 
-def word_terms(text: str) -> list[str]:
-    """Words and punctuation marks of the normalised text, and each pair of neighbours."""
-    tokens = _TOKENS.findall(normalise(text))
+def word_terms(normalised: str) -> list[str]:
+    """Words and punctuation marks of a normalised text, and each pair of neighbours."""
+    tokens = _TOKENS.findall(normalised)
     return tokens + [f"{first} {second}" for first, second in itertools.pairwise(tokens)]
 
 
-def character_terms(text: str) -> list[str]:
-    """Character 2- to 5-grams inside each word, the word padded with a space either side."""
+def character_terms(normalised: str) -> list[str]:
+    """Character 2- to 5-grams inside each word of a normalised text, padded with a space."""
     terms = []
-    for word in normalise(text).split():
+    for word in normalised.split():
         padded = f" {word} "
         for size in CHARACTER_SIZES:
             terms += [padded[start : start + size] for start in range(len(padded) - size + 1)]
@@ -95,8 +95,9 @@ class OfflineModel:
         return [self._predict_one(text) for text in texts]
 
     def _predict_one(self, text: str) -> tuple[Intent, float, Sentiment, float]:
-        word_columns, word_weights = self._words.of(word_terms(text))
-        char_columns, char_weights = self._characters.of(character_terms(text))
+        normalised = normalise(text)
+        word_columns, word_weights = self._words.of(word_terms(normalised))
+        char_columns, char_weights = self._characters.of(character_terms(normalised))
         columns = word_columns + char_columns
         scores = np.asarray(word_weights + char_weights) @ self._weights[columns] + self._bias
         split = len(self.intents)

@@ -16,6 +16,7 @@ from services.enricher.classification.offline import (
     MODEL_FILE,
     OfflineModel,
     character_terms,
+    normalise,
     word_terms,
 )
 
@@ -56,7 +57,7 @@ def _terms(vectorizer: TfidfVectorizer) -> np.ndarray:
 def train(path: Path = MODEL_FILE) -> OfflineModel:
     """Fits both heads on the training rows, writes the model file and returns it loaded."""
     rows = training_rows()
-    texts = [row.text for row in rows]
+    texts = [normalise(row.text) for row in rows]
     words = _vectorizer(word_terms, MIN_DOCUMENTS["words"])
     characters = _vectorizer(character_terms, MIN_DOCUMENTS["characters"])
     matrix = hstack([words.fit_transform(texts), characters.fit_transform(texts)]).tocsr()
