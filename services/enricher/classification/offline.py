@@ -49,10 +49,11 @@ def character_terms(normalised: str) -> list[str]:
     terms = []
     for word in normalised.split():
         padded = f" {word} "
-        for size in CHARACTER_SIZES:
-            terms += [padded[start : start + size] for start in range(len(padded) - size + 1)]
-            if size >= len(padded):
-                break
+        terms += [
+            padded[start : start + size]
+            for size in CHARACTER_SIZES
+            for start in range(len(padded) - size + 1)
+        ]
     return terms
 
 
@@ -63,10 +64,13 @@ class _Features:
         self._terms = {term: (offset + column, idf[column]) for column, term in enumerate(terms)}
 
     def of(self, terms: list[str]) -> tuple[list[int], list[float]]:
-        counts = Counter(self._terms[term] for term in terms if term in self._terms)
-        weights = [(1.0 + math.log(n)) * idf for (_, idf), n in counts.items()]
-        norm = math.sqrt(sum(w * w for w in weights)) or 1.0
-        return [column for column, _ in counts], [w / norm for w in weights]
+        columns, weights = [], []
+        for term, count in Counter(terms).items():  # counted in C, looked up once per term
+            if (known := self._terms.get(term)) is not None:
+                columns.append(known[0])
+                weights.append((1.0 + math.log(count)) * known[1])
+        norm = math.sqrt(sum(weight * weight for weight in weights)) or 1.0
+        return columns, [weight / norm for weight in weights]
 
 
 class OfflineModel:
