@@ -3,7 +3,7 @@
 import json
 import time
 
-from rich.table import Table
+from rich.table import Column, Table
 
 from services.enricher.classification import Classifier
 from services.enricher.classification.evaluation import Evaluation, Scores
@@ -41,13 +41,13 @@ def evaluation_tables(evaluations: list[Evaluation]) -> list[Table]:
     """A summary row per source, then F1 per class of each source and task."""
     engine = evaluations[0].engine
     summary = Table(
-        "source",
+        Column("source", no_wrap=True),
         "messages",
         "intent acc.",
         "intent F1",
-        "sentiment acc.",
-        "sentiment F1",
-        "language",
+        "sent. acc.",
+        "sent. F1",
+        "lang.",
         title=f"engine {engine} on the held-out sets (none is trained on; F1 is macro); "
         f"{sum(e.seconds for e in evaluations):.1f} s",
     )
