@@ -85,11 +85,11 @@ fmt: $(VENV)/.installed-dev
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench
 
-# The message classifier on its held-out set, then knowledge retrieval (EMBEDDINGS=1: hybrid
-# search through the embeddings endpoint) and the answering step (a scripted model stand-in on
-# loopback, and offline), each on the tuning set (the sample store) and the frozen set of real
-# shops (bench/data/external, docs/evaluation.md), reported apart. ENGINE=llm puts the
-# configured chat endpoint (a hosted API or a local server) in the classifier's and the
+# The message classifier on every held-out set, per source and class, then knowledge retrieval
+# (EMBEDDINGS=1: hybrid search through the embeddings endpoint) and the answering step (a scripted
+# model stand-in on loopback, and offline), each on the tuning set (the sample store) and the
+# frozen set of real shops (bench/data/external, docs/evaluation.md), reported apart. ENGINE=llm
+# puts the configured chat endpoint (a hosted API or a local server) in the classifier's and the
 # scripted model's place.
 eval: $(VENV)/.installed-dev system-deps
 	$(BIN)/balas classify --evaluate --engine $(or $(ENGINE),offline)

@@ -218,14 +218,24 @@ def classify(
         typer.Option(help="auto (the LLM when configured), offline or llm; default: the setting."),
     ] = None,
     evaluate: Annotated[
-        bool, typer.Option("--evaluate", help="Score the engine on the held-out set instead.")
+        bool,
+        typer.Option(
+            "--evaluate", help="Score the engine on every held-out set, per source, instead."
+        ),
+    ] = False,
+    train: Annotated[
+        bool,
+        typer.Option("--train", help="Fit the offline model and write its shipped file instead."),
     ] = False,
 ) -> None:
     """Label customer messages (intent, sentiment, language, entities): one JSON line each."""
-    from balas.classify import evaluation_tables, json_lines
+    from balas.classify import evaluation_tables, json_lines, train_model
     from services.enricher.classification import LlmNotConfiguredError, build_classifier
     from services.enricher.classification.evaluation import evaluate as score
 
+    if train:
+        console.print(train_model())
+        return
     if engine not in (None, "auto", "offline", "llm"):
         raise typer.BadParameter(f"unknown engine {engine!r}; choose auto, offline or llm")
     try:

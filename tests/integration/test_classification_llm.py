@@ -9,6 +9,8 @@ import pytest
 from prometheus_client import REGISTRY
 
 from services.enricher.classification import Classifier, build_classifier
+from services.enricher.classification.datasets import scoring_sets
+from services.enricher.classification.evaluation import evaluate_source
 from services.enricher.classification.labels import Intent, Language, Sentiment
 from shared.settings import LlmSettings, Settings
 from tests.standins.openai_api import OpenAIStandIn
@@ -132,3 +134,21 @@ async def test_in_a_batch_only_the_bad_answers_fall_back(
 
     assert sorted(label.engine for label in labels) == ["llm", "offline"]
     assert len(labels) == 2
+
+
+async def test_the_llm_engine_is_scored_on_the_same_sets_per_source(
+    llm: Classifier, answers: list[str]
+) -> None:
+    sets = scoring_sets()
+    rows = sets["generated"][:3] + sets["smsa"][:2]
+    answers.append("not JSON")  # the first message falls back to the offline engine
+
+    generated = await evaluate_source(llm, "generated", rows[:3])
+    smsa = await evaluate_source(llm, "smsa", rows[3:])
+
+    assert (generated.engine, generated.messages, generated.fallbacks) == ("llm", 3, 1)
+    assert generated.intent is not None
+    assert generated.intent.messages == 3
+    assert smsa.intent is None  # SmSA labels sentiment only
+    assert smsa.sentiment is not None
+    assert smsa.sentiment.messages == 2

@@ -1,8 +1,9 @@
 """Customer-message classification: intent, sentiment, language and entities.
 
 Two engines behind `Classifier`: the LLM engine (structured output through langchain-openai)
-when an LLM is configured, and the offline engine (scikit-learn, trained from the shipped data
-set) otherwise and as the LLM engine's fallback. See docs/classification.md.
+when an LLM is configured, and the offline engine (a linear model trained on public and
+generated data, shipped fitted as `data/model.npz`) otherwise and as the LLM engine's fallback.
+See docs/classification.md.
 """
 
 from services.enricher.classification.choice import build_classifier

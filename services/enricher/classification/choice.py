@@ -15,9 +15,9 @@ async def build_classifier(settings: Settings, engine: EngineChoice | None = Non
 
     `engine` defaults to the `CLASSIFICATION_ENGINE` setting (`auto`).
 
-    The offline model is trained here, off the event loop, so the first message is not slow.
+    The offline model is loaded here, off the event loop, so the first message is not slow.
     """
-    # The engines' libraries (scikit-learn, langchain) load only when a classifier is built.
+    # The engines' libraries (numpy, langchain) load only when a classifier is built.
     from services.enricher.classification.offline import OfflineClassifier, shared_model
 
     engine = engine or settings.llm.classification_engine

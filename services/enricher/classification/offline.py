@@ -1,10 +1,11 @@
-"""The offline engine: TF-IDF word and character n-grams with logistic regression (scikit-learn).
+"""The offline engine: TF-IDF word and character n-grams with two linear heads (intent, sentiment).
 
-It is trained from the shipped `data/train.csv` at first use (about a second, deterministic) and
-kept for the life of the process; no network, no API key, no weights on disk.
+The fitted model ships as `data/model.npz` (vocabularies, idf and weights as plain arrays, no
+pickle), written by `balas classify --train` (`training.py`). Loading it needs numpy only: no
+training, no scikit-learn, no network, no API key.
 """
 
-import csv
+import itertools
 import math
 import re
 import threading
@@ -13,9 +14,6 @@ from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.sparse import hstack
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
 
 from services.enricher.classification.entities import find_entities
 from services.enricher.classification.labels import (
@@ -26,86 +24,93 @@ from services.enricher.classification.labels import (
 )
 from services.enricher.classification.language import detect_language
 from services.enricher.metrics import CLASSIFICATIONS
+from shared.text.normalise import normalise as standard_words
 
-TRAINING_SET = Path(__file__).with_name("data") / "train.csv"
+MODEL_FILE = Path(__file__).with_name("data") / "model.npz"
 
 _DIGITS = re.compile(r"\d+")
-_STRETCH = re.compile(r"(\w)\1{2,}")
+_TOKENS = re.compile(r"\b\w+\b|[^\w\s]")
+CHARACTER_SIZES = range(2, 6)
 
 
 def normalise(text: str) -> str:
-    """Lower case, digits as one token, stretched letters shortened ("bangettt" → "bangett")."""
-    return _STRETCH.sub(r"\1\1", _DIGITS.sub("0", text.lower()))
+    """The shared normalisation (standard words, folded), digits as one token: "0"."""
+    return _DIGITS.sub("0", standard_words(text))
 
 
-def _vectorizers() -> tuple[TfidfVectorizer, TfidfVectorizer]:
-    words = TfidfVectorizer(
-        preprocessor=normalise,
-        token_pattern=r"(?u)\b\w+\b|[^\w\s]",
-        ngram_range=(1, 2),
-        sublinear_tf=True,
-    )
-    characters = TfidfVectorizer(
-        preprocessor=normalise, analyzer="char_wb", ngram_range=(2, 5), min_df=2, sublinear_tf=True
-    )
-    return words, characters
+def word_terms(normalised: str) -> list[str]:
+    """Words and punctuation marks of a normalised text, and each pair of neighbours."""
+    tokens = _TOKENS.findall(normalised)
+    return tokens + [f"{first} {second}" for first, second in itertools.pairwise(tokens)]
+
+
+def character_terms(normalised: str) -> list[str]:
+    """Character 2- to 5-grams inside each word of a normalised text, padded with a space."""
+    terms = []
+    for word in normalised.split():
+        padded = f" {word} "
+        terms += [
+            padded[start : start + size]
+            for size in CHARACTER_SIZES
+            for start in range(len(padded) - size + 1)
+        ]
+    return terms
 
 
 class _Features:
-    """A fitted TfidfVectorizer's transform of one text, without scikit-learn's per-call cost.
+    """One vocabulary's sublinear-tf times idf, L2-normalised: what TfidfVectorizer computes."""
 
-    Same result as `transform` (sublinear tf times idf, L2-normalised), as (columns, weights).
-    """
+    def __init__(self, terms: list[str], idf: list[float], offset: int) -> None:
+        self._terms = {term: (offset + column, idf[column]) for column, term in enumerate(terms)}
 
-    def __init__(self, vectorizer: TfidfVectorizer, offset: int) -> None:
-        self._analyse = vectorizer.build_analyzer()
-        idf: list[float] = vectorizer.idf_.tolist()
-        # term -> (column in the combined feature space, its idf)
-        self._terms = {
-            term: (column + offset, idf[column]) for term, column in vectorizer.vocabulary_.items()
-        }
-        self.width = len(self._terms)
-
-    def of(self, text: str) -> tuple[list[int], list[float]]:
-        counts = Counter(self._terms[term] for term in self._analyse(text) if term in self._terms)
-        weights = [(1.0 + math.log(n)) * idf for (_, idf), n in counts.items()]
-        norm = math.sqrt(sum(w * w for w in weights)) or 1.0
-        return [column for column, _ in counts], [w / norm for w in weights]
+    def of(self, terms: list[str]) -> tuple[list[int], list[float]]:
+        columns, weights = [], []
+        for term, count in Counter(terms).items():  # counted in C, looked up once per term
+            if (known := self._terms.get(term)) is not None:
+                columns.append(known[0])
+                weights.append((1.0 + math.log(count)) * known[1])
+        norm = math.sqrt(sum(weight * weight for weight in weights)) or 1.0
+        return columns, [weight / norm for weight in weights]
 
 
 class OfflineModel:
     """Two linear heads (intent, sentiment) over one TF-IDF feature space, scored together."""
 
-    def __init__(
-        self,
-        vectorizers: tuple[TfidfVectorizer, TfidfVectorizer],
-        intent: LogisticRegression,
-        sentiment: LogisticRegression,
-    ) -> None:
-        words, characters = vectorizers
-        self._words = _Features(words, 0)
-        self._characters = _Features(characters, self._words.width)
-        self._intents = [Intent(label) for label in intent.classes_]
-        self._sentiments = [Sentiment(label) for label in sentiment.classes_]
-        # columns = features, rows = intent classes then sentiment classes
-        self._weights = np.ascontiguousarray(np.vstack([intent.coef_, sentiment.coef_]).T)
-        self._bias = np.concatenate([intent.intercept_, sentiment.intercept_])
+    def __init__(self, arrays: dict[str, NDArray[np.generic]]) -> None:
+        words: list[str] = arrays["word_terms"].tolist()
+        self._words = _Features(words, arrays["word_idf"].tolist(), 0)
+        self._characters = _Features(
+            arrays["character_terms"].tolist(), arrays["character_idf"].tolist(), len(words)
+        )
+        self.intents = [Intent(label) for label in arrays["intents"].tolist()]
+        self.sentiments = [Sentiment(label) for label in arrays["sentiments"].tolist()]
+        # rows = features, columns = intent classes then sentiment classes
+        self._weights = arrays["weights"].astype(np.float64)
+        self._bias = arrays["bias"].astype(np.float64)
+        self.features = len(self._weights)
+        self.training_digest = str(arrays["training_digest"])
+
+    @classmethod
+    def load(cls, path: Path = MODEL_FILE) -> "OfflineModel":
+        with np.load(path, allow_pickle=False) as arrays:
+            return cls(dict(arrays))
 
     def predict(self, texts: list[str]) -> list[tuple[Intent, float, Sentiment, float]]:
         return [self._predict_one(text) for text in texts]
 
     def _predict_one(self, text: str) -> tuple[Intent, float, Sentiment, float]:
-        word_columns, word_weights = self._words.of(text)
-        char_columns, char_weights = self._characters.of(text)
+        normalised = normalise(text)
+        word_columns, word_weights = self._words.of(word_terms(normalised))
+        char_columns, char_weights = self._characters.of(character_terms(normalised))
         columns = word_columns + char_columns
         scores = np.asarray(word_weights + char_weights) @ self._weights[columns] + self._bias
-        split = len(self._intents)
+        split = len(self.intents)
         intent, intent_score = _best(scores[:split])
         sentiment, sentiment_score = _best(scores[split:])
         return (
-            self._intents[intent],
+            self.intents[intent],
             intent_score,
-            self._sentiments[sentiment],
+            self.sentiments[sentiment],
             sentiment_score,
         )
 
@@ -117,33 +122,16 @@ def _best(scores: NDArray[np.float64]) -> tuple[int, float]:
     return best, float(exp[best] / exp.sum())
 
 
-def read_labelled(path: Path) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8", newline="") as file:
-        return list(csv.DictReader(file))
-
-
-def train(path: Path = TRAINING_SET) -> OfflineModel:
-    rows = read_labelled(path)
-    texts = [row["text"] for row in rows]
-    words, characters = _vectorizers()
-    matrix = hstack([words.fit_transform(texts), characters.fit_transform(texts)]).tocsr()
-    intent = LogisticRegression(C=10.0, max_iter=2000)
-    intent.fit(matrix, [row["intent"] for row in rows])
-    sentiment = LogisticRegression(C=10.0, max_iter=2000, class_weight="balanced")
-    sentiment.fit(matrix, [row["sentiment"] for row in rows])
-    return OfflineModel((words, characters), intent, sentiment)
-
-
 _model: OfflineModel | None = None
-_training = threading.Lock()
+_loading = threading.Lock()
 
 
 def shared_model() -> OfflineModel:
-    """The process's model, trained on first use."""
+    """The process's model, loaded from the shipped file on first use."""
     global _model
-    with _training:
+    with _loading:
         if _model is None:
-            _model = train()
+            _model = OfflineModel.load()
         return _model
 
 
@@ -154,7 +142,7 @@ class OfflineClassifier:
         self._model = model or shared_model()
 
     def classify_now(self, texts: list[str]) -> list[Classification]:
-        """Synchronous: about a tenth of a millisecond per message, cheap enough inline."""
+        """Synchronous: a fraction of a millisecond per message, cheap enough inline."""
         if not texts:
             return []
         labels = []

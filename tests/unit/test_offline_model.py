@@ -1,0 +1,105 @@
+"""The shipped offline model: trained on the current data, loaded without training, small; and
+the data it is trained and scored on: no scored text is trained on."""
+
+import subprocess
+import sys
+
+from balas.classify import evaluation_tables
+from services.enricher.classification.datasets import (
+    GENERATED_SOURCE,
+    ScoredTexts,
+    scoring_sets,
+    training_rows,
+)
+from services.enricher.classification.evaluation import evaluate
+from services.enricher.classification.labels import Intent, Sentiment
+from services.enricher.classification.offline import MODEL_FILE, OfflineClassifier, OfflineModel
+from services.enricher.classification.training import current_digest
+
+# Loading cost grows with the vocabulary and the file: these bounds keep it well under 2 s and
+# the package small (bench/classify.py measures the time itself).
+MAX_MODEL_BYTES = 8_000_000
+MAX_FEATURES = 400_000
+
+
+def test_the_shipped_model_is_what_training_on_the_current_data_produces() -> None:
+    # If this fails, the data or the training parameters changed: run `balas classify --train`.
+    assert OfflineModel.load().training_digest == current_digest()
+
+
+def test_loading_the_model_trains_nothing_and_needs_no_scikit_learn() -> None:
+    script = (
+        "import sys\n"
+        "from services.enricher.classification.offline import OfflineClassifier\n"
+        "[labels] = OfflineClassifier().classify_now(['kak paketnya kpn nyampe y'])\n"
+        "print(labels.intent.value, 'sklearn' in sys.modules)\n"
+    )
+    shown = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+
+    assert shown.stdout.split() == ["order_status", "False"]
+
+
+def test_the_model_file_stays_small() -> None:
+    model = OfflineModel.load()
+
+    assert MODEL_FILE.stat().st_size < MAX_MODEL_BYTES
+    assert 0 < model.features < MAX_FEATURES
+
+
+def test_every_class_of_the_taxonomy_is_learnt() -> None:
+    model = OfflineModel.load()
+
+    assert set(model.intents) == set(Intent)
+    assert set(model.sentiments) == set(Sentiment)
+
+
+def test_an_edited_copy_of_a_scored_text_counts_as_scored() -> None:
+    scored = ScoredTexts(
+        ["Pelayanannya ramah sekali dan makanannya enak , saya pasti kembali lagi"]
+    )
+
+    assert "pelayanannya ramah sekali dan makanannya enak, saya pasti kembali" in scored
+    assert "PELAYANANNYA RAMAH SEKALI DAN MAKANANNYA ENAK , SAYA KEMBALI LAGI" in scored
+    assert "makanannya enak tapi pelayanannya lambat sekali" not in scored
+
+
+def test_no_scored_text_is_trained_on() -> None:
+    scored = {
+        " ".join(row.text.lower().split()) for rows in scoring_sets().values() for row in rows
+    }
+    trained = [" ".join(row.text.lower().split()) for row in training_rows()]
+
+    assert not scored.intersection(trained)
+
+
+def test_scoring_sets_are_the_held_out_set_and_each_public_test_split() -> None:
+    sets = scoring_sets()
+    sources = {row.source for row in training_rows()}
+
+    assert next(iter(sets)) == GENERATED_SOURCE
+    assert sources == set(sets)  # every source trained on is also scored
+    for rows in sets.values():
+        assert all(row.intent or row.sentiment for row in rows)
+        assert {row.intent for row in rows} <= {*Intent, ""}
+        assert {row.sentiment for row in rows} <= {*Sentiment, ""}
+
+
+async def test_the_evaluation_reports_each_source_per_task_and_class() -> None:
+    evaluations = await evaluate(OfflineClassifier())
+
+    assert [evaluation.source for evaluation in evaluations] == list(scoring_sets())
+    generated = evaluations[0]
+    assert generated.intent is not None
+    assert generated.sentiment is not None
+    assert set(generated.intent.f1_by_class) == set(Intent)
+    for evaluation in evaluations:
+        scores = [s for s in (evaluation.intent, evaluation.sentiment) if s is not None]
+        assert scores
+        assert all(0.5 < s.macro_f1 <= 1 for s in scores)
+    summary, per_class = evaluation_tables(evaluations)
+    assert summary.row_count == len(evaluations)
+    assert per_class.row_count == sum(
+        (e.intent is not None) + (e.sentiment is not None) for e in evaluations
+    )
