@@ -3,18 +3,20 @@ agents (or more owners). Passwords are prompted twice without echo, or read from
 BALAS_OWNER_PASSWORD / BALAS_USER_PASSWORD for scripts, never from the command line (shell
 history, process lists)."""
 
+from __future__ import annotations
+
 import os
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
 
 from balas.cli_support import cli_settings, console, with_db
-from services.console import collections as console_collections
-from services.console.auth.passwords import weakness
-from services.console.auth.users import EmailTaken, Role, User, UserDirectory, WeakPassword
-from shared import mongo
-from shared.stores.collections import STORES
+from services.console.auth.roles import Role
+
+if TYPE_CHECKING:  # the console's accounts (and argon2) load when a command runs
+    from services.console.auth.users import User
+    from shared import mongo
 
 console_app = typer.Typer(help="Console accounts: owners and agents.", no_args_is_help=True)
 
@@ -24,6 +26,8 @@ NameOption = Annotated[str, typer.Option("--name", help="The name colleagues see
 
 def _password(variable: str, email: str) -> str:
     """From the environment variable, else prompted twice; refused when weak."""
+    from services.console.auth.passwords import weakness
+
     password = os.environ.get(variable)
     if password is None:
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
@@ -38,6 +42,11 @@ async def _create(
     db: mongo.Database, email: str, name: str, password: str, role: Role, stores: list[str]
 ) -> User | str:
     """The new user, or why not."""
+    from services.console import collections as console_collections
+    from services.console.auth.users import EmailTaken, UserDirectory, WeakPassword
+    from shared import mongo
+    from shared.stores.collections import STORES
+
     await mongo.ensure_indexes(db, cli_settings(), [console_collections.indexes])  # unique e-mails
     known = {d["_id"] async for d in db[STORES].find({}, {"_id": 1})}
     if not stores and role is Role.OWNER:

@@ -6,7 +6,8 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.console.auth.users import EmailTaken, Role, User, UserDirectory, WeakPassword
+from services.console.auth.roles import Role
+from services.console.auth.users import EmailTaken, User, UserDirectory, WeakPassword
 from services.console.deps import Authorized, Context, ExistingStore, OwnerOnly
 
 router = APIRouter(prefix="/stores/{store_id}/users", tags=["users"])
