@@ -1,15 +1,16 @@
 """Vectors of texts from any OpenAI-compatible embeddings API, through langchain-openai.
 
-Offline (no OPENAI_API_KEY) there is no embedder: retrieval is lexical only.
+Offline (no OPENAI_API_KEY) there is no embedder: retrieval is lexical only, and
+langchain-openai is never loaded.
 """
-
-from langchain_openai import OpenAIEmbeddings
 
 from shared.settings import Settings
 
 
 class Embedder:
     def __init__(self, settings: Settings) -> None:
+        from langchain_openai import OpenAIEmbeddings
+
         self.model = settings.llm.embeddings_model
         self._embeddings = OpenAIEmbeddings(
             model=settings.llm.embeddings_model,
