@@ -41,25 +41,27 @@ def _password(variable: str, email: str) -> str:
 async def _create(
     db: mongo.Database, email: str, name: str, password: str, role: Role, stores: list[str]
 ) -> User | str:
-    """The new user, or why not."""
+    """The new user, or why not (the console's team rules: services/console/team.py)."""
+    from pydantic import ValidationError
+
     from services.console import collections as console_collections
-    from services.console.auth.users import EmailTaken, UserDirectory, WeakPassword
+    from services.console.audit import Actor
+    from services.console.team import Membership, Team, TeamRefused
     from shared import mongo
     from shared.stores.collections import STORES
 
-    await mongo.ensure_indexes(db, cli_settings(), [console_collections.indexes])  # unique e-mails
-    known = {d["_id"] async for d in db[STORES].find({}, {"_id": 1})}
+    cli = Actor(None, "balas console")  # how the audit log names a change made from the terminal
+    settings = cli_settings()
+    await mongo.ensure_indexes(db, settings, [console_collections.indexes])  # unique e-mails
     if not stores and role is Role.OWNER:
-        stores = sorted(known)
-    unknown = [store for store in stores if store not in known]
-    if unknown:
-        return f"no store {', '.join(unknown)}"
+        stores = sorted([d["_id"] async for d in db[STORES].find({}, {"_id": 1})])
     try:
-        return await UserDirectory(db).create(email, name, password, role, stores)
-    except EmailTaken:
-        return "this e-mail already has an account"
-    except WeakPassword as weak:
-        return f"password refused: {weak}"
+        member = Membership(email=email, name=name, role=role)
+        return await Team(db, settings).add(cli, stores, member, password)
+    except ValidationError as invalid:
+        return "; ".join(f"{p['loc'][-1]}: {p['msg']}" for p in invalid.errors())
+    except TeamRefused as refused:
+        return str(refused)
 
 
 def _report(outcome: User | str) -> None:
