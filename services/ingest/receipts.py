@@ -1,8 +1,7 @@
 """Which Twilio messages ingest already accepted, so a retried webhook publishes nothing new.
 
-A receipt is claimed before the publish, in one atomic upsert that also returns what was there
-before: of copies of one MessageSid arriving at once, exactly one wins (the others find the claim
-and publish nothing), and a duplicate costs one round trip like a new message. The claim
+A receipt is claimed before the publish, in one conditional upsert: of copies of one MessageSid
+arriving at once, exactly one wins (the others find the claim and publish nothing). The claim
 is `accepted` once Kafka or the outbox took the event, released when neither did, and expires
 after `ttl` if its holder died in between, so a later retry is not dropped. Consumers still
 deduplicate on `event_id`: this guard keeps duplicates off the topic, it is not the guarantee.
@@ -11,12 +10,11 @@ retries a refused webhook only once, and a duplicate's `event_id` (from the Mess
 original's.
 """
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from enum import StrEnum
-from typing import Any
 
 import structlog
-from pymongo import IndexModel, ReturnDocument
+from pymongo import IndexModel
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from services.ingest.metrics import UNCHECKED_RECEIPTS
@@ -60,31 +58,20 @@ class WebhookReceipts:
 
     async def _claim(self, message_sid: str) -> Claim:
         now = utcnow()
-        claim = {"state": CLAIMED, "claimed_until": now + self._ttl, "received_at": now}
+        expired = {"state": CLAIMED, "claimed_until": {"$lte": now}}
         try:
-            held = await self._collection.find_one_and_update(
-                {"_id": message_sid},
-                {"$setOnInsert": claim},
-                {"state": 1, "claimed_until": 1},
+            await self._collection.update_one(
+                {"_id": message_sid, **expired},
+                {"$set": {"state": CLAIMED, "claimed_until": now + self._ttl, "received_at": now}},
                 upsert=True,
-                return_document=ReturnDocument.BEFORE,
             )
-        except DuplicateKeyError:  # a copy inserted it between our look and our insert
+        except DuplicateKeyError:  # a receipt exists that is accepted or claimed in time
+            held = await self._collection.find_one({"_id": message_sid}, {"state": 1})
+            # Receipts written before claims existed have no state: they were accepted.
+            if held is not None and held.get("state", ACCEPTED) == ACCEPTED:
+                return Claim.ACCEPTED
             return Claim.IN_PROGRESS
-        if held is None:
-            return Claim.NEW
-        # Receipts written before claims existed have no state: they were accepted.
-        if held.get("state", ACCEPTED) == ACCEPTED:
-            return Claim.ACCEPTED
-        if held["claimed_until"] > now:
-            return Claim.IN_PROGRESS
-        return await self._take_over(message_sid, now, claim)
-
-    async def _take_over(self, message_sid: str, now: datetime, claim: dict[str, Any]) -> Claim:
-        """The holder of an expired claim died: the first copy to replace the claim publishes."""
-        expired = {"_id": message_sid, "state": CLAIMED, "claimed_until": {"$lte": now}}
-        taken = await self._collection.update_one(expired, {"$set": claim})
-        return Claim.NEW if taken.modified_count else Claim.IN_PROGRESS
+        return Claim.NEW
 
     async def accept(self, message_sid: str) -> None:
         await self._collection.update_one(

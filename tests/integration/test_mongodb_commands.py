@@ -1,11 +1,8 @@
 """Every process counts the MongoDB commands it sends, by command and collection (the bench's
-per-service budget); ingest's receipt check is one of them, for a new message and a duplicate."""
-
-from datetime import timedelta
+per-service budget)."""
 
 from prometheus_client import REGISTRY
 
-from services.ingest.receipts import WEBHOOK_RECEIPTS, Claim, WebhookReceipts
 from shared.mongo import Database
 
 COUNTER = "balas_mongodb_commands_total"
@@ -24,23 +21,3 @@ async def test_commands_are_counted_by_command_and_collection(db: Database) -> N
     assert _sent("insert", "probe") == inserted + 1
     assert _sent("find", "probe") == found + 1
     assert _sent("getMore", "probe") >= more + 2  # 5 documents in batches of 2
-
-
-async def test_a_receipt_check_is_one_command_new_or_duplicate(db: Database) -> None:
-    receipts = WebhookReceipts(db, timedelta(seconds=30))
-    before, reads = _sent("findAndModify", WEBHOOK_RECEIPTS), _sent("find", WEBHOOK_RECEIPTS)
-    assert await receipts.claim("SM-new") is Claim.NEW
-    assert await receipts.claim("SM-new") is Claim.IN_PROGRESS
-    await receipts.accept("SM-new")
-    assert await receipts.claim("SM-new") is Claim.ACCEPTED
-    assert _sent("findAndModify", WEBHOOK_RECEIPTS) == before + 3
-    assert _sent("find", WEBHOOK_RECEIPTS) == reads
-
-
-async def test_an_expired_claim_is_taken_over_once(db: Database) -> None:
-    expired = WebhookReceipts(db, timedelta(seconds=-1))  # every claim is already expired
-    assert await expired.claim("SM-died") is Claim.NEW
-    assert await expired.claim("SM-died") is Claim.NEW  # the holder died: a retry publishes
-    live = WebhookReceipts(db, timedelta(seconds=30))
-    assert await live.claim("SM-died") is Claim.NEW
-    assert await live.claim("SM-died") is Claim.IN_PROGRESS
