@@ -5,21 +5,20 @@ nothing is stored or sent. It shows the answer, the passages and tool results it
 whether it would hand over and why.
 """
 
+from __future__ import annotations
+
 import json
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
 from balas.cli_support import cli_settings, console, with_db
-from shared import mongo
-from shared.answering.answerer import Question, build_answerer
-from shared.answering.draft import Draft
-from shared.events import utcnow
-from shared.logging import configure_logging
-from shared.stores.bot_settings import BotSettingsRepository
-from shared.stores.directory import StoreDirectory
+
+if TYPE_CHECKING:  # the answering path loads when a question is asked, not with the CLI
+    from shared import mongo
+    from shared.answering.draft import Draft
 
 
 def ask(
@@ -28,6 +27,12 @@ def ask(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Ask the bot a question as a new customer would, without sending anything."""
+    from shared.answering.answerer import Question, build_answerer
+    from shared.events import utcnow
+    from shared.logging import configure_logging
+    from shared.stores.bot_settings import BotSettingsRepository
+    from shared.stores.directory import StoreDirectory
+
     settings = cli_settings()
     configure_logging(settings, "ask")  # logs go to stderr, the answer alone to stdout
 

@@ -4,16 +4,13 @@ import asyncio
 import importlib
 import sys
 import time
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import httpx
 import typer
 from rich.markup import escape
 from rich.progress import Progress
 from rich.table import Table
 
-from balas import replay as replays
-from balas import simulate as simulation
 from balas.ask_command import ask
 from balas.cli_support import cli_settings, console, parse_moment, with_db
 from balas.console_commands import console_app
@@ -23,16 +20,13 @@ from balas.kb_commands import kb_app
 from balas.kpi_commands import kpi_app, kpi_show
 from balas.processes import SERVICES
 from balas.store_commands import store_app
-from balas.supervisor import StopFlag, run_everything
 from balas.woocommerce_commands import woocommerce_app
-from shared import mongo
-from shared.conversations.collections import CONVERSATIONS, MESSAGES
-from shared.identity import conversation_id
-from shared.infra import EmbeddedServers
-from shared.logging import configure_logging
-from shared.routes import TWILIO_MESSAGE_PATH, public_url
-from shared.settings import Settings
-from shared.stores.collections import STORES
+
+if TYPE_CHECKING:
+    from shared import mongo
+
+# A command imports what it works with in its body: a service started with `balas run` and
+# `balas --help` load none of the other commands' libraries.
 
 app = typer.Typer(
     help="Balas: WhatsApp customer communication for WooCommerce stores.", no_args_is_help=True
@@ -53,8 +47,12 @@ def run(
     port: Annotated[int | None, typer.Option(help="HTTP port (webhooks or /metrics).")] = None,
 ) -> None:
     """Run everything (embedded servers unless configured), or one service."""
-    settings = Settings()
     if service is None:
+        from balas.supervisor import run_everything
+        from shared.logging import configure_logging
+        from shared.settings import Settings
+
+        settings = Settings()
         configure_logging(settings, "balas")
         run_everything(settings)
         return
@@ -67,6 +65,11 @@ def run(
 @app.command()
 def infra() -> None:
     """Start only the embedded Kafka and MongoDB servers, until Ctrl-C."""
+    from balas.supervisor import StopFlag
+    from shared.infra import EmbeddedServers
+    from shared.logging import configure_logging
+    from shared.settings import Settings
+
     settings = Settings().updated(kafka={"bootstrap_servers": None}, mongodb={"uri": None})
     configure_logging(settings, "infra")
     stop = StopFlag()
@@ -97,6 +100,11 @@ def simulate(
     wait: Annotated[float, typer.Option(help="Seconds to wait for the reply.")] = 60.0,
 ) -> None:
     """Send a correctly signed Twilio webhook, then show the stored reply and the KPI bucket."""
+    import httpx
+
+    from balas import simulate as simulation
+    from shared.routes import TWILIO_MESSAGE_PATH, public_url
+
     settings = cli_settings()
     customer = customer or simulation.new_customer_number()
     store_number = to or settings.demo.whatsapp_number
@@ -129,7 +137,11 @@ def simulate(
     kpi_show(store=reply["store_id"], hours=1)
 
 
-async def _human_owns(db: mongo.Database, store_number: str, customer: str) -> bool:
+async def _human_owns(db: "mongo.Database", store_number: str, customer: str) -> bool:
+    from shared.conversations.collections import CONVERSATIONS
+    from shared.identity import conversation_id
+    from shared.stores.collections import STORES
+
     store = await db[STORES].find_one({"whatsapp_number": store_number}, {"_id": 1})
     if store is None:
         return False
@@ -137,7 +149,9 @@ async def _human_owns(db: mongo.Database, store_number: str, customer: str) -> b
     return await db[CONVERSATIONS].count_documents(conversation, limit=1) > 0
 
 
-async def _wait_for_reply(db: mongo.Database, message_sid: str, wait: float) -> Any:
+async def _wait_for_reply(db: "mongo.Database", message_sid: str, wait: float) -> Any:
+    from shared.conversations.collections import MESSAGES
+
     deadline = time.monotonic() + wait
     while time.monotonic() < deadline:
         reply = await db[MESSAGES].find_one(
@@ -165,6 +179,8 @@ def replay(
     Copies them to the group's replay topic `replay.<group>`, which its members read next to
     their own topics: the group keeps running and no other group sees them.
     """
+    from balas import replay as replays
+
     settings = cli_settings()
     low, high = parse_moment(since, "--from"), parse_moment(until, "--to")
     with Progress(console=console) as progress:
@@ -191,6 +207,8 @@ def messages(
     limit: Annotated[int, typer.Option(help="How many.")] = 20,
 ) -> None:
     """Print a store's most recent messages."""
+    from shared.conversations.collections import MESSAGES
+
     recent = with_db(
         lambda db: (
             db[MESSAGES].find({"store_id": store}).sort("created_at", -1).limit(limit).to_list()
@@ -232,6 +250,7 @@ def classify(
     from balas.classify import evaluation_tables, json_lines, train_model
     from services.enricher.classification import LlmNotConfiguredError, build_classifier
     from services.enricher.classification.evaluation import evaluate as score
+    from shared.settings import Settings
 
     if train:
         console.print(train_model())

@@ -3,25 +3,30 @@
 import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
 
-from shared import mongo
-from shared.infra import EmbeddedServers
-from shared.settings import Settings
+if TYPE_CHECKING:  # imported where used, so that `balas --help` loads neither
+    from shared import mongo
+    from shared.settings import Settings
 
 console = Console()
 
 
-def cli_settings() -> Settings:
+def cli_settings() -> "Settings":
     """Settings for a command talking to a running system: the embedded servers by default."""
+    from shared.infra import EmbeddedServers
+    from shared.settings import Settings
+
     settings = Settings()
     return EmbeddedServers.for_settings(settings).applied_to(settings)
 
 
-def with_db(work: Callable[[mongo.Database], Awaitable[Any]]) -> Any:
+def with_db(work: Callable[["mongo.Database"], Awaitable[Any]]) -> Any:
+    from shared import mongo
+
     settings = cli_settings()
 
     async def go() -> Any:

@@ -3,31 +3,31 @@ agents (or more owners). Passwords are prompted twice without echo, or read from
 BALAS_OWNER_PASSWORD / BALAS_USER_PASSWORD for scripts, never from the command line (shell
 history, process lists)."""
 
+from __future__ import annotations
+
 import os
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from pydantic import ValidationError
 from rich.markup import escape
 
 from balas.cli_support import cli_settings, console, with_db
-from services.console import collections as console_collections
-from services.console.audit import Actor
-from services.console.auth.passwords import weakness
-from services.console.auth.users import Role, User
-from services.console.team import Membership, Team, TeamRefused
-from shared import mongo
-from shared.stores.collections import STORES
+from services.console.auth.roles import Role
+
+if TYPE_CHECKING:  # the console's accounts (and argon2) load when a command runs
+    from services.console.auth.users import User
+    from shared import mongo
 
 console_app = typer.Typer(help="Console accounts: owners and agents.", no_args_is_help=True)
 
 EmailOption = Annotated[str, typer.Option("--email", help="The user's e-mail (their login).")]
-CLI = Actor(None, "balas console")  # how the audit log names a change made from the terminal
 NameOption = Annotated[str, typer.Option("--name", help="The name colleagues see.")]
 
 
 def _password(variable: str, email: str) -> str:
     """From the environment variable, else prompted twice; refused when weak."""
+    from services.console.auth.passwords import weakness
+
     password = os.environ.get(variable)
     if password is None:
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
@@ -42,13 +42,22 @@ async def _create(
     db: mongo.Database, email: str, name: str, password: str, role: Role, stores: list[str]
 ) -> User | str:
     """The new user, or why not (the console's team rules: services/console/team.py)."""
+    from pydantic import ValidationError
+
+    from services.console import collections as console_collections
+    from services.console.audit import Actor
+    from services.console.team import Membership, Team, TeamRefused
+    from shared import mongo
+    from shared.stores.collections import STORES
+
+    cli = Actor(None, "balas console")  # how the audit log names a change made from the terminal
     settings = cli_settings()
     await mongo.ensure_indexes(db, settings, [console_collections.indexes])  # unique e-mails
     if not stores and role is Role.OWNER:
         stores = sorted([d["_id"] async for d in db[STORES].find({}, {"_id": 1})])
     try:
         member = Membership(email=email, name=name, role=role)
-        return await Team(db, settings).add(CLI, stores, member, password)
+        return await Team(db, settings).add(cli, stores, member, password)
     except ValidationError as invalid:
         return "; ".join(f"{p['loc'][-1]}: {p['msg']}" for p in invalid.errors())
     except TeamRefused as refused:

@@ -1,14 +1,18 @@
 """`balas dlq`: list, show and re-drive the events consumers gave up on."""
 
-from typing import Annotated
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
 from rich.progress import Progress
 from rich.table import Table
 
-from balas import dead_letters
 from balas.cli_support import cli_settings, console, with_db
+
+if TYPE_CHECKING:  # with Kafka's client, loaded when a command runs
+    from balas.dead_letters import StoredLetter
 
 dlq_app = typer.Typer(help="Dead letters: events consumers gave up on.", no_args_is_help=True)
 
@@ -18,7 +22,9 @@ TopicOption = Annotated[
 ]
 
 
-def _letters(topic: str | None) -> list[dead_letters.StoredLetter]:
+def _letters(topic: str | None) -> list[StoredLetter]:
+    from balas import dead_letters
+
     settings = cli_settings()
     return list(with_db(lambda db: dead_letters.list_letters(settings, db, topic)))
 
@@ -64,6 +70,8 @@ def dlq_redrive(
     chosen = [
         stored for stored in _letters(topic) if all_letters or stored.id in (letter_ids or [])
     ]
+    from balas import dead_letters
+
     settings = cli_settings()
     with Progress(console=console) as progress:
         task = progress.add_task("re-driving", total=len(chosen))

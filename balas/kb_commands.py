@@ -1,11 +1,13 @@
 """`balas kb`: a store's knowledge documents, through the same library as the console API."""
 
+from __future__ import annotations
+
 import asyncio
 import contextlib
 import json
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated, Any, BinaryIO, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, BinaryIO, TypeVar
 
 import typer
 from rich.markup import escape
@@ -13,16 +15,11 @@ from rich.progress import Progress
 from rich.table import Table
 
 from balas.cli_support import cli_settings, console, with_db
-from shared import kafka, mongo
-from shared.knowledge.library import (
-    DocumentNotFound,
-    Incoming,
-    KnowledgeLibrary,
-    UploadRefused,
-    list_documents,
-)
-from shared.knowledge.models import KnowledgeDocument
-from shared.stores.directory import StoreDirectory
+
+if TYPE_CHECKING:  # the knowledge library and Kafka's client load when a command runs
+    from shared import mongo
+    from shared.knowledge.library import KnowledgeLibrary, UploadRefused
+    from shared.knowledge.models import KnowledgeDocument
 
 kb_app = typer.Typer(help="Knowledge documents the bot answers from.", no_args_is_help=True)
 
@@ -45,6 +42,8 @@ class _LocalFile:
 
 
 async def _require_store(db: mongo.Database, store_id: str) -> None:
+    from shared.stores.directory import StoreDirectory
+
     if await StoreDirectory(db, ttl_seconds=0).by_id(store_id) is None:
         console.print(f"[red]no store {escape(store_id)}[/]")
         raise typer.Exit(1)
@@ -52,6 +51,9 @@ async def _require_store(db: mongo.Database, store_id: str) -> None:
 
 def _change(store_id: str, work: Callable[[KnowledgeLibrary], Awaitable[T]]) -> T:
     """`work` on the store's library, with a started publisher; exit 1 if there is no store."""
+    from shared import kafka, mongo
+    from shared.knowledge.library import KnowledgeLibrary
+
     settings = cli_settings()
 
     async def go() -> T:
@@ -105,6 +107,7 @@ def kb_add(
     as_json: JsonOption = False,
 ) -> None:
     """Add documents (all or none); the enricher extracts and indexes them in the background."""
+    from shared.knowledge.library import Incoming, UploadRefused
 
     async def add(library: KnowledgeLibrary) -> list[KnowledgeDocument]:
         with contextlib.ExitStack() as opened, Progress(console=console, disable=as_json) as bar:
@@ -140,6 +143,7 @@ def _print_refusal(refused: UploadRefused, as_json: bool) -> None:
 @kb_app.command("list")
 def kb_list(store: StoreOption, as_json: JsonOption = False) -> None:
     """List a store's documents with their status and chunk counts."""
+    from shared.knowledge.library import list_documents
 
     async def documents(db: mongo.Database) -> list[KnowledgeDocument]:
         await _require_store(db, store)
@@ -155,6 +159,7 @@ def kb_rm(
     as_json: JsonOption = False,
 ) -> None:
     """Delete a document: it stops answering at once."""
+    from shared.knowledge.library import DocumentNotFound
 
     async def delete(library: KnowledgeLibrary) -> None:
         await library.delete(store, document_id)

@@ -1,10 +1,12 @@
 """`balas kpi`: the KPI figures as the dashboard reads them, insights, forecast, rebuild, rehash,
 facts."""
 
+from __future__ import annotations
+
 import sys
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -12,8 +14,9 @@ from rich.progress import Progress
 from rich.table import Table
 
 from balas.cli_support import cli_settings, console, parse_date, with_db
-from shared import mongo
-from shared.kpis.collections import KPI_DAILY, KPI_HOURLY
+
+if TYPE_CHECKING:
+    from shared import mongo
 
 kpi_app = typer.Typer(help="KPI figures as the dashboard reads them.", no_args_is_help=True)
 
@@ -28,6 +31,8 @@ def kpi_show(
     days: Annotated[int, typer.Option(help="With --daily: how many recent days.")] = 14,
 ) -> None:
     """Print a store's hourly KPI buckets (UTC hours), or with --daily its day buckets."""
+    from shared.kpis.collections import KPI_DAILY, KPI_HOURLY
+
     if daily:
         since_day = f"{datetime.now(UTC).date() - timedelta(days=days):%Y-%m-%d}"
         rows = with_db(

@@ -4,6 +4,8 @@ Used by `balas run` to run everything on one machine, and by the end-to-end test
 benchmarks to run the real services exactly as production does.
 """
 
+from __future__ import annotations
+
 import asyncio
 import signal
 import subprocess
@@ -11,8 +13,10 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import httpx
+if TYPE_CHECKING:  # loaded when waiting for services: `balas --help` needs only SERVICES
+    import httpx
 
 SERVICES = ("ingest", "responder", "enricher", "kpi_aggregator", "console")
 STOP_GRACE_SECONDS = 40.0
@@ -48,6 +52,8 @@ class ServiceProcesses:
 
     async def wait_ready(self, timeout: float = 90.0) -> None:
         """Until every started service with a known port answers /readyz."""
+        import httpx
+
         deadline = time.monotonic() + timeout
         async with httpx.AsyncClient(timeout=2) as client:
             for service, port in self.ports.items():
@@ -57,6 +63,8 @@ class ServiceProcesses:
                     await asyncio.sleep(0.2)
 
     async def _ready(self, client: httpx.AsyncClient, service: str, port: int) -> bool:
+        import httpx
+
         if self.processes[service].poll() is not None:
             raise RuntimeError(f"{service} exited{self._see_log(service)}")
         try:

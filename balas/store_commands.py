@@ -1,21 +1,19 @@
 """`balas store`: stores, their WhatsApp numbers, Twilio accounts and WooCommerce connections."""
 
-from typing import Annotated, Any
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from pydantic import ValidationError
 from rich.markup import escape
 from rich.table import Table
 
 from balas.cli_support import cli_settings, console, with_db
-from shared import mongo
-from shared.routes import WOOCOMMERCE_PATH
-from shared.secrets import secret_box
-from shared.stores import plugin_tokens
-from shared.stores.collections import STORES
-from shared.stores.directory import Store, WooCommerceConnection, connect_woocommerce, save_store
-from shared.stores.fields import Onboarding
-from shared.stores.onboarding import OnboardingFailed, Outcome, Step, StoreOnboarding
+
+if TYPE_CHECKING:  # the stores' modules (onboarding: WooCommerce, Twilio) load when used
+    from shared import mongo
+    from shared.stores.fields import Onboarding
+    from shared.stores.onboarding import Outcome, Step
 
 store_app = typer.Typer(help="Stores and their WhatsApp numbers.", no_args_is_help=True)
 
@@ -39,6 +37,9 @@ def store_add(
 
 async def _save_fields(db: mongo.Database, store_id: str, fields: dict[str, Any]) -> None:
     """Set `fields`; whatever else the store has (connections, currency, ...) stays."""
+    from shared.stores.collections import STORES
+    from shared.stores.directory import Store, save_store
+
     existing = await db[STORES].find_one({"_id": store_id})
     if existing:
         store = Store.model_validate(existing).model_copy(update=fields)
@@ -65,6 +66,10 @@ def store_woocommerce(
     ],
 ) -> None:
     """Connect a store to its WooCommerce: credentials and webhook secret, stored encrypted."""
+    from shared.routes import WOOCOMMERCE_PATH
+    from shared.secrets import secret_box
+    from shared.stores.directory import WooCommerceConnection, connect_woocommerce
+
     box = secret_box(cli_settings())
     connection = WooCommerceConnection(
         url=url.rstrip("/"),
@@ -123,6 +128,12 @@ def store_onboard(
     Secrets come from the options, the environment (STORE_WOOCOMMERCE_KEY,
     STORE_WOOCOMMERCE_SECRET, STORE_TWILIO_AUTH_TOKEN) or a prompt without echo; on a rerun the
     ones the store holds are used."""
+    from pydantic import ValidationError
+
+    from shared.stores.collections import STORES
+    from shared.stores.directory import Store
+    from shared.stores.fields import Onboarding
+
     held = with_db(lambda db: db[STORES].find_one({"_id": store_id}))
     existing = Store.model_validate(held) if held else None
     values: dict[str, Any] = {"id": store_id, "name": name}
@@ -167,6 +178,9 @@ def _print_step(step: Step) -> None:
 
 
 def _run_onboarding(onboarding: Onboarding) -> None:
+    from shared.secrets import secret_box
+    from shared.stores.onboarding import OnboardingFailed, StoreOnboarding
+
     settings = cli_settings()
 
     async def onboard(db: mongo.Database) -> Outcome:
@@ -190,6 +204,9 @@ def _run_onboarding(onboarding: Onboarding) -> None:
 @store_app.command("list")
 def store_list() -> None:
     """List stores."""
+    from shared.stores.collections import STORES
+    from shared.stores.directory import Store
+
     stores = with_db(lambda db: db[STORES].find().to_list())
     table = Table("id", "name", "WhatsApp number", "timezone")
     for document in stores:
@@ -206,6 +223,8 @@ def store_plugin_token(
 
     It is shown this once (Balas keeps only its SHA-256): paste it into the plugin's "Token"
     field under WooCommerce → Balas WhatsApp."""
+    from shared.stores import plugin_tokens
+
     issued = with_db(lambda db: plugin_tokens.issue(db, store_id))
     if issued is None:
         console.print(f"[red]no store {escape(store_id)}[/]")

@@ -1,8 +1,10 @@
 """`balas woocommerce`: a store's WooCommerce through its REST API: check, webhooks, sync."""
 
+from __future__ import annotations
+
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -10,22 +12,14 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 from rich.table import Table
 
 from balas.cli_support import cli_settings, console
-from shared import kafka, mongo
-from shared.leases import LeaseHeld, LeaseLost
-from shared.routes import woocommerce_webhook_url
-from shared.secrets import SecretsError, secret_box
-from shared.settings import Settings
-from shared.stores.collections import STORES
-from shared.stores.directory import Store
-from shared.woocommerce.api import WooCommerceApi, WooCommerceUnreachable
-from shared.woocommerce.payloads import Resource
-from shared.woocommerce.sync import (
-    ENDPOINTS,
-    SYNC_ORDER,
-    ResourceReport,
-    store_api,
-    sync_store,
-)
+
+if TYPE_CHECKING:  # the WooCommerce client and Kafka's load when a command runs
+    from shared import mongo
+    from shared.settings import Settings
+    from shared.stores.directory import Store
+    from shared.woocommerce.api import WooCommerceApi
+    from shared.woocommerce.payloads import Resource
+    from shared.woocommerce.sync import ResourceReport
 
 woocommerce_app = typer.Typer(
     help="A store's WooCommerce through its REST API: check, webhooks, sync.",
@@ -53,6 +47,7 @@ def woocommerce_webhooks(store: StoreArgument) -> None:
     The delivery URL is PUBLIC_BASE_URL + /webhooks/woocommerce/<store>; the secret is the
     store's webhook secret. Running it again changes nothing. Needs a Read/Write key.
     """
+    from shared.routes import woocommerce_webhook_url
 
     async def register(settings: Settings, db: mongo.Database, api: WooCommerceApi) -> list[int]:
         secret = await _webhook_secret(settings, db, store)
@@ -82,6 +77,9 @@ def woocommerce_sync(
     Resumes an interrupted sync after its last published page; once a full sync finished, reads
     only what changed since the last sync started (less a safety margin).
     """
+    from shared import kafka
+    from shared.woocommerce.sync import ENDPOINTS, SYNC_ORDER, sync_store
+
     if not 1 <= per_page <= 100:
         raise typer.BadParameter("--per-page must be 1 to 100")
 
@@ -139,12 +137,17 @@ def _advance(
 
 
 async def _webhook_secret(settings: Settings, db: mongo.Database, store_id: str) -> str:
+    from shared.secrets import secret_box
+
     store = await _store(db, store_id)
     assert store.woocommerce is not None
     return secret_box(settings).decrypt(store.woocommerce.webhook_secret)
 
 
 async def _store(db: mongo.Database, store_id: str) -> Store:
+    from shared.stores.collections import STORES
+    from shared.stores.directory import Store
+
     document = await db[STORES].find_one({"_id": store_id})
     if document is None:
         raise _Refused(f"no store {store_id}: create it with `balas store add`")
@@ -166,6 +169,12 @@ def _run(
     hint: str = "",
 ) -> Any:
     """Run `work` with the store's REST API; a failure is printed as its reason, exit code 1."""
+    from shared import mongo
+    from shared.leases import LeaseHeld, LeaseLost
+    from shared.secrets import SecretsError, secret_box
+    from shared.woocommerce.api import WooCommerceUnreachable
+    from shared.woocommerce.sync import store_api
+
     settings = cli_settings()
 
     async def go() -> Any:

@@ -6,6 +6,7 @@ from rich.table import Table
 from bench.enricher_burst import EnricherBurst
 from bench.ingest import IngestResult
 from bench.kafka_hop import DEFAULT_FETCH_MAX_WAIT_MS
+from bench.mongo_ops import BUDGET_PER_MESSAGE
 from bench.pipeline import PipelineResult
 from bench.responder import ResponderResult
 from bench.results import Results
@@ -168,6 +169,32 @@ def breakdown_table(results: Results) -> Table:
     return table
 
 
+def budget_table(results: Results) -> Table:
+    """The per-message budget of the pipeline run: each service's MongoDB commands (its own
+    counter; background: its idle rate over the run) and CPU."""
+    table = Table(
+        title=f"Per customer message, pipeline run (target: at most {BUDGET_PER_MESSAGE} "
+        "MongoDB operations, all services)"
+    )
+    table.add_column("service", style="bold")
+    table.add_column("MongoDB commands", justify="right")
+    table.add_column("of which background", justify="right")
+    table.add_column("CPU ms", justify="right")
+    table.add_column("commands (per message, background included)")
+    cpu = results.cpu.get("pipeline")
+    messages = results.pipeline.messages if results.pipeline else 0
+    for service, ops in results.service_ops.items():
+        used = cpu.seconds.get(service) if cpu else None
+        cpu_ms = f"{used * 1000 / messages:.1f}" if used is not None and messages else ""
+        commands = ", ".join(f"{key} {n:.2f}" for key, n in ops.by_command.items() if n >= 0.05)
+        table.add_row(service, f"{ops.per_message:.1f}", f"{ops.background:.1f}", cpu_ms, commands)
+    if results.service_ops:
+        total = sum(ops.per_message for ops in results.service_ops.values())
+        background = sum(ops.background for ops in results.service_ops.values())
+        table.add_row("all services", f"{total:.1f}", f"{background:.1f}", "", "", style="italic")
+    return table
+
+
 def memory_table(results: Results) -> Table:
     table = Table(title="4. Resident memory (RSS) after the runs")
     table.add_column("process", style="bold")
@@ -201,6 +228,7 @@ def print_report(results: Results, console: Console) -> None:
     console.print(machine_table(results))
     console.print(results_table(results))
     console.print(breakdown_table(results))
+    console.print(budget_table(results))
     console.print(memory_table(results))
     console.print(cpu_table(results))
     console.print(f"whole bench: {results.seconds:.0f} s")

@@ -6,6 +6,7 @@ from bench.config import Sizes
 from bench.enricher_burst import EnricherBurst
 from bench.ingest import IngestResult
 from bench.machine import Machine
+from bench.mongo_ops import ServiceOps
 from bench.pipeline import PipelineResult
 from bench.probe import CpuUse
 from bench.responder import ResponderResult
@@ -30,6 +31,8 @@ class Results:
     breakdown: dict[str, dict[str, float]] = field(default_factory=dict)
     # run -> operation kind -> MongoDB operations per customer message (all services)
     mongo_ops: dict[str, dict[str, float]] = field(default_factory=dict)
+    # service -> its MongoDB commands per customer message in the pipeline run
+    service_ops: dict[str, ServiceOps] = field(default_factory=dict)
     rss: dict[str, int] = field(default_factory=dict)  # process -> bytes
     cpu: dict[str, CpuUse] = field(default_factory=dict)  # run -> CPU per process
     seconds: float = 0.0
@@ -66,6 +69,13 @@ class Results:
         if self.responder:
             found["responder_replies_per_second"] = self.responder.per_second
             found["responder_to_sequential_ratio"] = self.responder.ratio
+        if self.service_ops:
+            found["mongodb_commands_per_message"] = sum(
+                ops.per_message for ops in self.service_ops.values()
+            )
+            found["mongodb_background_per_message"] = sum(
+                ops.background for ops in self.service_ops.values()
+            )
         if self.enricher_burst and self.enricher_burst.lag:
             found["enricher_burst_lag_p50_seconds"] = self.enricher_burst.lag.p50
             found["enricher_burst_lag_p95_seconds"] = self.enricher_burst.lag.p95

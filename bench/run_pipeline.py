@@ -2,11 +2,19 @@
 
 import asyncio
 import os
+import time
 from pathlib import Path
 
 from bench.config import Sizes
 from bench.enricher_burst import enricher_burst, published_at
-from bench.mongo_ops import opcounters, per_message
+from bench.mongo_ops import (
+    IDLE_SECONDS,
+    idle_between,
+    opcounters,
+    per_message,
+    scrape_commands,
+    service_ops,
+)
 from bench.pipeline import measure_pipeline
 from bench.probe import CpuUse, rss_bytes, server_pids
 from bench.realtime import LedgerWatcher, visibility
@@ -97,6 +105,12 @@ async def _pipeline(
     count, rate = sizes.pipeline_messages, sizes.pipeline_rate
     webhooks = signed_webhooks(services.settings, store.whatsapp_number, PIPELINE_SERIES, count)
     tick = steps.bar(f"pipeline: {count} messages at {rate:g}/s, LLM answers at once", count)
+    metrics = {service: services.metrics_url(service) for service in SERVICES}
+    idle_before = await scrape_commands(metrics)
+    await asyncio.sleep(IDLE_SECONDS)  # each service's background work, before any traffic
+    commands_before = await scrape_commands(metrics)
+    idle = idle_between(idle_before, commands_before)
+    started = time.monotonic()
     before = await scrape(services.metrics_url("responder"))
     assert services.settings.mongodb.uri
     ops_before = await opcounters(services.settings.mongodb.uri)
@@ -119,6 +133,14 @@ async def _pipeline(
     await asyncio.sleep(SETTLE_SECONDS)  # status callbacks, enricher and KPIs catch up
     ops_after = await opcounters(services.settings.mongodb.uri)
     results.mongo_ops["pipeline"] = per_message(ops_before, ops_after, count)
+    commands_after = await scrape_commands(metrics)
+    idle_ratio = (time.monotonic() - started) / IDLE_SECONDS
+    results.service_ops = {
+        service: service_ops(
+            commands_before[service], commands_after[service], count, idle[service], idle_ratio
+        )
+        for service in metrics
+    }
 
 
 async def _responder(

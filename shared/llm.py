@@ -3,13 +3,18 @@
 Chat and embeddings each have an endpoint (base URL, key, model). A hosted API needs a key; a
 local or self-hosted server (Ollama, vLLM, llama.cpp's server) needs only its base URL.
 Embeddings go to the chat endpoint's server unless they have a base URL of their own
-(docs/knowledge.md#local-and-self-hosted-models).
+(docs/knowledge.md#local-and-self-hosted-models). langchain-openai (and the OpenAI client under
+it) loads with the first model built: a process with no LLM configured never needs it.
 """
 
-from langchain_openai import ChatOpenAI
+from typing import TYPE_CHECKING
+
 from pydantic import BaseModel, ConfigDict, SecretStr
 
 from shared.settings import Settings
+
+if TYPE_CHECKING:
+    from langchain_openai import ChatOpenAI
 
 # The openai client refuses to start without a key; a server that needs none ignores this one.
 NO_KEY = SecretStr("no-key")
@@ -56,11 +61,13 @@ def embeddings_endpoint(settings: Settings) -> Endpoint | None:
 
 def chat_model(
     settings: Settings, *, temperature: float | None = None, max_retries: int = 0
-) -> ChatOpenAI:
+) -> "ChatOpenAI":
     """Model, key, base URL and timeout from the settings; `temperature` defaults to theirs.
 
     Retries are the caller's choice: consumers retry whole events with backoff themselves.
     """
+    from langchain_openai import ChatOpenAI
+
     endpoint = chat_endpoint(settings)
     if endpoint is None:
         raise ValueError("no LLM is configured: set OPENAI_API_KEY or OPENAI_BASE_URL")

@@ -37,3 +37,11 @@ PAUSED_SECONDS = Counter(
     "Seconds consumers spent paused because a dependency was down.",
     ["group", "dependency"],
 )
+
+# In every process that talks to MongoDB (shared/mongo.py counts them), so the bench can tell the
+# services' operations apart where the server's opcounters add them all up.
+MONGODB_COMMANDS = Counter(
+    "balas_mongodb_commands",
+    "MongoDB commands this process sent, by command and collection.",
+    ["command", "collection"],
+)

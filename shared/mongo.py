@@ -5,11 +5,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from pymongo import AsyncMongoClient, IndexModel
+from pymongo import AsyncMongoClient, IndexModel, monitoring
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import OperationFailure
 
+from shared.metrics import MONGODB_COMMANDS
 from shared.settings import Settings
 
 Document = dict[str, Any]
@@ -24,11 +25,32 @@ _DAY = 24 * 3600
 INDEX_OPTIONS_CONFLICTS = (85, 86)
 
 
+class _CommandCounter(monitoring.CommandListener):
+    """Counts the commands a client sends (balas_mongodb_commands_total), per command and
+    collection; the servers' heartbeats are not commands and stay out."""
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        # getMore names its cursor's collection apart; the others name it as their value.
+        key = "collection" if event.command_name == "getMore" else event.command_name
+        target = event.command.get(key)
+        MONGODB_COMMANDS.labels(event.command_name, target if isinstance(target, str) else "").inc()
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
+
+
 def connect(uri: str, timeout_seconds: float | None = None) -> AsyncMongoClient[Document]:
     """A client; with `timeout_seconds`, every operation fails past it instead of waiting."""
     timeout_ms = int(timeout_seconds * 1000) if timeout_seconds else None
     return AsyncMongoClient(
-        uri, tz_aware=True, serverSelectionTimeoutMS=10_000, timeoutMS=timeout_ms
+        uri,
+        tz_aware=True,
+        serverSelectionTimeoutMS=10_000,
+        timeoutMS=timeout_ms,
+        event_listeners=[_CommandCounter()],
     )
 
 

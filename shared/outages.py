@@ -8,14 +8,15 @@ the configured attempts.
 
 Client libraries' errors are recognised here; an adapter's own exception says which outage it
 stands for in an `outage` attribute (a dependency's name, or None), so this platform module needs
-no domain package.
+no domain package. The LLM client is not imported here: a process that never loaded it (ingest)
+cannot meet its errors, so it is looked up among the loaded modules instead.
 """
 
+import sys
 import traceback
 from types import TracebackType
 
 import httpx
-import openai
 import requests
 from aiokafka import errors as kafka_errors
 from pymongo import errors as mongo_errors
@@ -30,9 +31,9 @@ _MONGODB_DOWN = (
     mongo_errors.WTimeoutError,
 )
 _LLM_DOWN = (
-    openai.APIConnectionError,  # APITimeoutError is one
-    openai.InternalServerError,
-    openai.RateLimitError,
+    "APIConnectionError",  # APITimeoutError is one
+    "InternalServerError",
+    "RateLimitError",
 )
 # Transport failures of HTTP clients: whose they are is read from where they were raised.
 _TRANSPORT_DOWN = (
@@ -68,7 +69,7 @@ def dependency_down(error: BaseException) -> str | None:
 def _outage_of(error: BaseException) -> str | None:
     if isinstance(error, _MONGODB_DOWN) or _retryable_write(error):
         return MONGODB
-    if isinstance(error, _LLM_DOWN):
+    if _llm_down(error):
         return LLM
     if isinstance(error, kafka_errors.KafkaError) and (
         error.retriable or isinstance(error, kafka_errors.KafkaTimeoutError)
@@ -82,6 +83,13 @@ def _outage_of(error: BaseException) -> str | None:
     if isinstance(error, _TRANSPORT_DOWN):
         return _library_of(error.__traceback__) or NETWORK
     return None
+
+
+def _llm_down(error: BaseException) -> bool:
+    openai = sys.modules.get("openai")
+    return openai is not None and isinstance(
+        error, tuple(getattr(openai, name) for name in _LLM_DOWN)
+    )
 
 
 def _retryable_write(error: BaseException) -> bool:

@@ -9,13 +9,12 @@ headed by its most typical question.
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from pydantic import BaseModel
-from sklearn.cluster import AgglomerativeClustering
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.metrics.pairwise import cosine_similarity
+
+if TYPE_CHECKING:  # numpy and scikit-learn load with the first grouping, not with the console
+    import numpy as np
 
 from shared.text.normalise import normalise
 
@@ -55,7 +54,10 @@ def suggest_entries(gaps: Sequence[Gap]) -> list[SuggestedEntry]:
     return entries
 
 
-def _cluster(questions: list[str]) -> np.ndarray:
+def _cluster(questions: list[str]) -> "np.ndarray":
+    import numpy as np
+    from sklearn.cluster import AgglomerativeClustering
+
     if len(questions) == 1:
         return np.zeros(1, dtype=int)
     vectors = _vectors(questions)
@@ -67,6 +69,8 @@ def _cluster(questions: list[str]) -> np.ndarray:
 
 
 def _vectors(questions: list[str]) -> Any:  # a sparse matrix
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
     vectorizer = TfidfVectorizer(
         analyzer="char_wb", ngram_range=(3, 5), lowercase=True, sublinear_tf=True
     )
@@ -87,6 +91,8 @@ def _entry(members: list[Gap]) -> SuggestedEntry:
 
 def _typical_question(questions: list[str]) -> str:
     """The question most similar to all the others in its group."""
+    from sklearn.metrics.pairwise import cosine_similarity
+
     if len(questions) <= 2:
         return questions[0]
     similarity = cosine_similarity(_vectors(questions))

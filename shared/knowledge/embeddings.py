@@ -2,10 +2,8 @@
 
 `embedder_from(settings)` is the one place that chooses the embedder of a process. With no
 embeddings endpoint (nothing configured, or EMBEDDINGS_ENABLED=false) there is none and
-retrieval is lexical only.
+retrieval is lexical only, and langchain-openai is never loaded.
 """
-
-from langchain_openai import OpenAIEmbeddings
 
 from shared.llm import Endpoint, embeddings_endpoint
 from shared.settings import Settings
@@ -13,6 +11,8 @@ from shared.settings import Settings
 
 class Embedder:
     def __init__(self, endpoint: Endpoint, timeout_seconds: float) -> None:
+        from langchain_openai import OpenAIEmbeddings
+
         self.model = endpoint.model
         self._embeddings = OpenAIEmbeddings(
             model=endpoint.model,

@@ -5,7 +5,9 @@ async callers run it in a thread. Every failure is an `ExtractionError` whose me
 reason shown to admins as "failed: <reason>". The per-format readers live in `formats/`.
 """
 
+import importlib
 from collections.abc import Callable
+from types import ModuleType
 
 from shared.knowledge.detection import (
     CSV,
@@ -30,11 +32,7 @@ from shared.knowledge.document import (
     full_text,
 )
 from shared.knowledge.formats.html import read_html
-from shared.knowledge.formats.image import read_image
-from shared.knowledge.formats.pdf import read_pdf
-from shared.knowledge.formats.spreadsheet import read_csv, read_xlsx
 from shared.knowledge.formats.text import read_markdown, read_plain
-from shared.knowledge.formats.word import read_docx
 
 __all__ = [
     "ExtractedDocument",
@@ -47,14 +45,22 @@ __all__ = [
     "full_text",
 ]
 
+
+def _format(name: str) -> ModuleType:
+    """A format's reader module, imported with the first document of its kind: its library
+    (pypdf, python-docx, openpyxl, Pillow) is heavy, and most processes that import this module
+    (the responder, the console) never extract one."""
+    return importlib.import_module(f"shared.knowledge.formats.{name}")
+
+
 _Reader = Callable[[bytes, Limits], list[Section]]
 _READERS: dict[str, _Reader] = {
-    DOCX: read_docx,
-    XLSX: read_xlsx,
-    PNG: read_image,
-    JPEG: read_image,
-    WEBP: read_image,
-    CSV: lambda data, limits: read_csv(decode_text(data), limits),
+    DOCX: lambda data, limits: _format("word").read_docx(data, limits),
+    XLSX: lambda data, limits: _format("spreadsheet").read_xlsx(data, limits),
+    PNG: lambda data, limits: _format("image").read_image(data, limits),
+    JPEG: lambda data, limits: _format("image").read_image(data, limits),
+    WEBP: lambda data, limits: _format("image").read_image(data, limits),
+    CSV: lambda data, limits: _format("spreadsheet").read_csv(decode_text(data), limits),
     HTML: lambda data, limits: read_html(decode_text(data), limits),
     MARKDOWN: lambda data, limits: read_markdown(decode_text(data), limits),
     PLAIN: lambda data, limits: read_plain(decode_text(data)),
@@ -70,7 +76,7 @@ def extract(data: bytes, limits: Limits = Limits()) -> ExtractedDocument:  # noq
     content_type = detect_type(data)
     pages = None
     if content_type == PDF:
-        sections, pages = read_pdf(data, limits)
+        sections, pages = _format("pdf").read_pdf(data, limits)
     else:
         sections = _READERS[content_type](data, limits)
     if not sections:

@@ -9,7 +9,6 @@ import json
 from typing import Protocol
 
 import structlog
-from langchain_core.messages import HumanMessage, SystemMessage
 
 from shared.kpis.insight_wording import LANGUAGE_NAMES, Language
 from shared.kpis.insights import Insights
@@ -44,6 +43,8 @@ class LlmWriter:
         self._model = chat_model(settings)
 
     async def write(self, insights: Insights) -> Insights:
+        from langchain_core.messages import HumanMessage, SystemMessage  # loaded with the LLM
+
         try:
             response = await self._model.ainvoke(
                 [SystemMessage(instructions(insights.language)), HumanMessage(prompt(insights))]

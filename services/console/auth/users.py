@@ -3,20 +3,15 @@ the stores the user may see. The hash never leaves this module."""
 
 import uuid
 from datetime import UTC, datetime
-from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 from pymongo.errors import DuplicateKeyError
 
 from services.console.auth.passwords import hash_password, needs_rehash, verify_password, weakness
+from services.console.auth.roles import Role as Role  # its home; callers import it from here too
 from services.console.collections import CONSOLE_USERS
 from shared.mongo import Database
-
-
-class Role(StrEnum):
-    OWNER = "owner"  # everything in their stores, their stores' users included
-    AGENT = "agent"  # the inbox and reading; no settings, knowledge or onboarding changes
 
 
 class Alerts(BaseModel):
