@@ -101,11 +101,17 @@ async def on_card_events(
     policy: LifecyclePolicy = DEFAULT_POLICY,
 ) -> None:
     """Apply a batch of customer messages and replies (in their order per conversation)."""
+    messages = [event for event in events if isinstance(event, MessageReceived)]
+    surveyed = await csat.awaiting_answer(db, (event.conversation_id for event in messages))
     ordinary: list[CardEvent] = []
     for event in events:
         if not isinstance(event, MessageReceived | ReplySent):
             raise TypeError(f"the enricher's cards take messages and replies, not {event!r}")
-        if isinstance(event, MessageReceived) and await csat.settle(db, event) is not None:
+        if (
+            isinstance(event, MessageReceived)
+            and event.conversation_id in surveyed
+            and await csat.settle(db, event) is not None
+        ):
             continue  # a CSAT rating (the responder records it): not a turn, reopens nothing
         ordinary.append(event)
     fresh = await _not_processed(db, ordinary)
@@ -193,15 +199,18 @@ async def _apply(
     labelled: list[UpdateOne] = []
     for item in todo:
         event = item.event
+        card = cards.get(event.conversation_id, {})
         commerce: dict[str, Any] = {}
-        if isinstance(event, MessageReceived):
+        # The commerce view is linked on the card's first customer message; after that the
+        # customer and order snapshots keep it current (customers.refresh_cards).
+        if isinstance(event, MessageReceived) and "recent_orders" not in card:
             customer = (event.store_id, event.customer_number)
             if customer not in views:
                 views[customer] = await commerce_view(db, session, *customer)
             commerce = views[customer]
-            if item.labels is not None:
-                labelled.append(_labelled_message(event, item.labels))
-        card, card_facts = _applied(cards.get(event.conversation_id, {}), item, commerce, policy)
+        if isinstance(event, MessageReceived) and item.labels is not None:
+            labelled.append(_labelled_message(event, item.labels))
+        card, card_facts = _applied(card, item, commerce, policy)
         cards[event.conversation_id] = card
         facts.extend(card_facts)
     if labelled:
