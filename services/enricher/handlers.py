@@ -104,7 +104,8 @@ async def on_card_events(
     messages = [event for event in events if isinstance(event, MessageReceived)]
     surveyed = await csat.awaiting_answer(db, (event.conversation_id for event in messages))
     ordinary: list[CardEvent] = []
-    for event in events:
+    # Each event once: a replayed copy can share a poll with its original.
+    for event in {event.event_id: event for event in events}.values():
         if not isinstance(event, MessageReceived | ReplySent):
             raise TypeError(f"the enricher's cards take messages and replies, not {event!r}")
         if (
@@ -120,9 +121,11 @@ async def on_card_events(
         reopened = await in_transaction(db, lambda session: _apply(db, session, prepared, policy))
         CONVERSATIONS_REOPENED.inc(reopened)
     if broker is not None:  # without one (a test, a tool) the facts wait for the sweep
-        await outbox.publish_pending(
-            db, broker, conversation_ids=sorted({e.conversation_id for e in ordinary})
-        )
+        conversation_ids = sorted({event.conversation_id for event in ordinary})
+        while await outbox.publish_pending(db, broker, conversation_ids=conversation_ids) == (
+            outbox.PUBLISH_BATCH
+        ):
+            pass  # a big batch makes more facts than one read of the outbox takes
 
 
 async def _not_processed(db: Database, events: Sequence[CardEvent]) -> list[CardEvent]:

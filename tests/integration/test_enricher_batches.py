@@ -113,8 +113,9 @@ async def test_a_redelivered_batch_changes_nothing_and_a_partly_new_one_only_add
     events = conversation(make_received, make_reply_sent, BUDI, hour(10))
     others = conversation(make_received, make_reply_sent, SARI, hour(10))
     batch = [*events[:2], *others]
-    await on_card_events(batch, db, OfflineClassifier())
+    await on_card_events([*batch, events[0]], db, OfflineClassifier())  # with a replayed copy
     before = await written(db, batch)
+    assert (before[0][0]["inbound_messages"], before[0][0]["outbound_messages"]) == (1, 1)
 
     await on_card_events(batch, db, OfflineClassifier())
     assert await written(db, batch) == before
