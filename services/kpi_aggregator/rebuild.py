@@ -3,12 +3,13 @@
 A rebuild does not trust what is stored: it reads `whatsapp.inbound`, `messages.outbound`,
 `whatsapp.status`, `conversations.enriched` and `woocommerce.orders` from Kafka (from the event
 journal when the broker is the embedded one, shared/journal_scan.py), keeps the
-store's events (each `event_id` once), counts them with the aggregator's own pure functions
-(`buckets.py`, `orders.py`), and in one transaction replaces the store's hour buckets and day
-buckets of the range. Ledgers are not read, only written: the rebuild claims what it counted,
-so the live aggregator never counts those events (or those customers' hours and days) a second
-time, and it applies, like the live aggregator would, the part of a newly claimed event that
-belongs outside the range (a reply answered the day after).
+store's events (each `event_id` once), decides each close's outcome again (`outcomes.py`),
+counts them with the aggregator's own pure functions (`buckets.py`, `orders.py`), and in one
+transaction replaces the store's hour buckets and day buckets of the range. Ledgers are not
+read, only written: the rebuild claims what it counted, so the live aggregator never counts
+those events (or those customers' hours and days) a second time, and it applies, like the
+live aggregator would, the part of a newly claimed event that belongs outside the range (a
+reply answered the day after).
 
 Orders are counted by state, so the rebuild reads the orders topic from its beginning (an
 order's payment or refund in the range may follow snapshots from long before), replays each
@@ -54,6 +55,7 @@ from services.kpi_aggregator.orders import (
     order_key,
     replay,
 )
+from services.kpi_aggregator.outcomes import redecided
 from shared import topics
 from shared.consumer import PermanentError, decode
 from shared.events import Event, OrderChanged
@@ -157,14 +159,17 @@ async def rebuild(
     snapshots = [event for event in logged if isinstance(event, OrderChanged)]
     country = (await store_countries(db, None, [store_id]))[store_id]
     since = _conversations_since(span, replay(snapshots, [], country, attribution_window))
-    events, read = await read_store_events(
+    read_since = since - attribution_window - CLOCK_MARGIN
+    conversation_events, read = await read_store_events(
         bootstrap,
         store_id,
-        since - attribution_window - CLOCK_MARGIN,
+        read_since,
         lambda done, total: progress(orders_read + done, orders_read + total),
         CONVERSATION_TOPICS,
         journal,
     )
+    # Closes counted with the outcome today's rule gives them.
+    events = redecided(conversation_events, read_since)
     counted = [event for event in events if span.touches(event)]
     stamps = [found for event in events if (found := facts.stamp(event)) is not None]
     records = replay(snapshots, stamps, country, attribution_window)
