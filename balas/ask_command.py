@@ -10,9 +10,8 @@ from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
-from balas.cli_support import cli_settings, console, with_db
+from balas.cli_support import cli_settings, console, with_db, wrapping_table
 from shared import mongo
 from shared.answering.answerer import Question, build_answerer
 from shared.answering.draft import Draft
@@ -73,7 +72,7 @@ def _print(result: dict[str, Any]) -> None:
     console.print(escape(result["answer"]))
     console.print()
     if result["citations"]:
-        table = Table("cites", "source", "where", "snippet", title="sources")
+        table = wrapping_table("cites", "source", "where", "snippet", title="sources")
         for citation in result["citations"]:
             table.add_row(
                 citation["kind"],

@@ -9,14 +9,14 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from balas.cli_support import cli_settings, console, with_db
+from balas.cli_support import cli_settings, command_group, console, with_db
 from services.console import collections as console_collections
 from services.console.auth.passwords import weakness
 from services.console.auth.users import EmailTaken, Role, User, UserDirectory, WeakPassword
 from shared import mongo
 from shared.stores.collections import STORES
 
-console_app = typer.Typer(help="Console accounts: owners and agents.", no_args_is_help=True)
+console_app = command_group("Console accounts: owners and agents.")
 
 EmailOption = Annotated[str, typer.Option("--email", help="The user's e-mail (their login).")]
 NameOption = Annotated[str, typer.Option("--name", help="The name colleagues see.")]

@@ -10,9 +10,8 @@ from typing import Annotated, Any, BinaryIO, TypeVar
 import typer
 from rich.markup import escape
 from rich.progress import Progress
-from rich.table import Table
 
-from balas.cli_support import cli_settings, console, with_db
+from balas.cli_support import cli_settings, command_group, console, with_db, wrapping_table
 from shared import kafka, mongo
 from shared.knowledge.library import (
     DocumentNotFound,
@@ -24,7 +23,7 @@ from shared.knowledge.library import (
 from shared.knowledge.models import KnowledgeDocument
 from shared.stores.directory import StoreDirectory
 
-kb_app = typer.Typer(help="Knowledge documents the bot answers from.", no_args_is_help=True)
+kb_app = command_group("Knowledge documents the bot answers from.")
 
 T = TypeVar("T")
 StoreOption = Annotated[str, typer.Option("--store", help="The store's id.")]
@@ -76,7 +75,9 @@ def _print_documents(documents: list[KnowledgeDocument], as_json: bool) -> None:
     if as_json:
         print(json.dumps([document.model_dump(mode="json") for document in documents], indent=2))
         return
-    table = Table("id", "file", "type", "size", "status", "version", "chunks")
+    table = wrapping_table(
+        "id", "file", "type", "size", "status", "version", "chunks", whole=("id",)
+    )
     for document in documents:
         status = document.status.value
         if document.reason:

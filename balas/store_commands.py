@@ -5,9 +5,8 @@ from typing import Annotated, Any
 import typer
 from pydantic import ValidationError
 from rich.markup import escape
-from rich.table import Table
 
-from balas.cli_support import cli_settings, console, with_db
+from balas.cli_support import cli_settings, command_group, console, with_db, wrapping_table
 from shared import mongo
 from shared.routes import WOOCOMMERCE_PATH
 from shared.secrets import secret_box
@@ -17,7 +16,7 @@ from shared.stores.directory import Store, WooCommerceConnection, connect_woocom
 from shared.stores.fields import Onboarding
 from shared.stores.onboarding import OnboardingFailed, Outcome, Step, StoreOnboarding
 
-store_app = typer.Typer(help="Stores and their WhatsApp numbers.", no_args_is_help=True)
+store_app = command_group("Stores and their WhatsApp numbers.")
 
 
 @store_app.command("add")
@@ -191,7 +190,7 @@ def _run_onboarding(onboarding: Onboarding) -> None:
 def store_list() -> None:
     """List stores."""
     stores = with_db(lambda db: db[STORES].find().to_list())
-    table = Table("id", "name", "WhatsApp number", "timezone")
+    table = wrapping_table("id", "name", "WhatsApp number", "timezone", whole=("id",))
     for document in stores:
         store = Store.model_validate(document)
         table.add_row(store.id, store.name, store.whatsapp_number, store.timezone)

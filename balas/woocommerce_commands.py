@@ -9,7 +9,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 from rich.table import Table
 
-from balas.cli_support import cli_settings, console
+from balas.cli_support import cli_settings, command_group, console
 from shared import kafka, mongo
 from shared.leases import LeaseHeld, LeaseLost
 from shared.routes import woocommerce_webhook_url
@@ -27,9 +27,8 @@ from shared.woocommerce.sync import (
     sync_store,
 )
 
-woocommerce_app = typer.Typer(
-    help="A store's WooCommerce through its REST API: check, webhooks, sync.",
-    no_args_is_help=True,
+woocommerce_app = command_group(
+    "A store's WooCommerce through its REST API: check, webhooks, sync."
 )
 
 StoreArgument = Annotated[str, typer.Argument(help="The store's id.")]
