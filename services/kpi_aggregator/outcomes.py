@@ -12,6 +12,7 @@ answered, closed under the older rule without a bot hand-over, stays the bot's r
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from shared.conversations.outcomes import session_outcome
@@ -25,29 +26,41 @@ from shared.events import (
 )
 
 
-def redecided(events: Sequence[Event], read_since: datetime) -> list[Event]:
-    """The events with every close whose session they hold decided again; the reopens of a
-    close that is no longer the bot's resolution are dropped (only those count as reopens)."""
+@dataclass(frozen=True)
+class Redecided:
+    events: list[Event]  # the events read, each close decided again, its dropped reopens left out
+    changed: list[Event]  # the closes whose outcome changed, and the reopens left out
+
+
+def redecided(events: Sequence[Event], read_since: datetime) -> Redecided:
+    """Every close whose session `events` hold decided again; the reopens of a close that is no
+    longer the bot's resolution are left out (only a bot resolution can be reopened)."""
     replies: dict[str, list[ReplySent]] = defaultdict(list)
     for event in events:
         if isinstance(event, ReplySent):
             replies[event.conversation_id].append(event)
     revised: list[Event] = []
+    changed: list[Event] = []
     not_the_bots: set[tuple[str, datetime]] = set()
     for event in events:
         if isinstance(event, ConversationClosed):
-            event = _redecided(event, replies[event.conversation_id], read_since)
-            if event.outcome is not ConversationOutcome.RESOLVED_BY_BOT:
+            decided = _redecided(event, replies[event.conversation_id], read_since)
+            if decided is not event:
+                changed.append(decided)
+            if decided.outcome is not ConversationOutcome.RESOLVED_BY_BOT:
                 not_the_bots.add((event.conversation_id, event.occurred_at))
+            event = decided
         revised.append(event)
-    return [
-        event
-        for event in revised
-        if not (
+    kept: list[Event] = []
+    for event in revised:
+        if (
             isinstance(event, ConversationReopened)
             and (event.conversation_id, event.closed_at) in not_the_bots
-        )
-    ]
+        ):
+            changed.append(event)
+        else:
+            kept.append(event)
+    return Redecided(kept, changed)
 
 
 def _redecided(

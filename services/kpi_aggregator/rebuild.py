@@ -36,7 +36,7 @@ from services.kpi_aggregator.commerce import (
     store_countries,
     update_claims,
 )
-from services.kpi_aggregator.fact_table import record_facts
+from services.kpi_aggregator.fact_table import record_facts, restamp
 from services.kpi_aggregator.handlers import (
     claim_events,
     count_claimed,
@@ -169,7 +169,8 @@ async def rebuild(
         journal,
     )
     # Closes counted with the outcome today's rule gives them.
-    events = redecided(conversation_events, read_since)
+    decided = redecided(conversation_events, read_since)
+    events = decided.events
     counted = [event for event in events if span.touches(event)]
     stamps = [found for event in events if (found := facts.stamp(event)) is not None]
     records = replay(snapshots, stamps, country, attribution_window)
@@ -181,6 +182,7 @@ async def rebuild(
         in_range.merge(_in_range(record_increments(records.values(), span.zone), span))
         await _replace(db, session, span, counted, in_range, records)
         # The fact table's rows of the sessions read, as live aggregation makes them.
+        await restamp(db, session, decided.changed)
         await record_facts(db, session, events)
         written.append(in_range)
 

@@ -17,8 +17,12 @@ def agent_close(outcome: ConversationOutcome, after_hours: float = 2) -> Convers
     return close.model_copy(update={"closed_by": "agent-ayu", "confirmed": True})
 
 
+def closes_of(rebuilt: list[Event]) -> list[ConversationClosed]:
+    return [event for event in rebuilt if isinstance(event, ConversationClosed)]
+
+
 def outcome_of(rebuilt: list[Event]) -> ConversationOutcome:
-    (close,) = [event for event in rebuilt if isinstance(event, ConversationClosed)]
+    (close,) = closes_of(rebuilt)
     return close.outcome
 
 
@@ -28,12 +32,13 @@ def test_an_agent_close_of_an_unanswered_hand_over_is_no_longer_the_bots() -> No
     recorded = agent_close(ConversationOutcome.RESOLVED_BY_BOT)
     reopen = events.reopened(recorded.occurred_at, events.received(at=ASKED + timedelta(hours=3)))
 
-    rebuilt = redecided([message, hand_over, recorded, reopen], READ_SINCE)
+    decided = redecided([message, hand_over, recorded, reopen], READ_SINCE)
+    rebuilt = decided.events
 
     assert outcome_of(rebuilt) is ConversationOutcome.HANDED_OVER_UNANSWERED
     assert reopen not in rebuilt  # only a bot resolution can be reopened
-    closes = [event for event in rebuilt if isinstance(event, ConversationClosed)]
-    assert not closes[0].confirmed
+    assert decided.changed == [closes_of(rebuilt)[0], reopen]
+    assert not closes_of(rebuilt)[0].confirmed
 
 
 def test_a_hand_over_an_agent_answered_before_the_customers_last_word_is_the_humans() -> None:
@@ -43,7 +48,7 @@ def test_a_hand_over_an_agent_answered_before_the_customers_last_word_is_the_hum
     thanks = events.received(at=ASKED + timedelta(minutes=5), text="makasih")
     recorded = agent_close(ConversationOutcome.HANDED_OVER_UNANSWERED)
 
-    rebuilt = redecided([message, hand_over, agent, thanks, recorded], READ_SINCE)
+    rebuilt = redecided([message, hand_over, agent, thanks, recorded], READ_SINCE).events
 
     assert outcome_of(rebuilt) is ConversationOutcome.RESOLVED_BY_HUMAN
 
@@ -54,5 +59,8 @@ def test_closes_the_log_cannot_judge_stay_as_recorded() -> None:
     bot = agent_close(ConversationOutcome.RESOLVED_BY_BOT)  # never handed over
     hand_over = events.reply_sent(message, hand_over=HandOverReason.POLICY)
 
-    assert redecided([message, answer, bot], READ_SINCE) == [message, answer, bot]
-    assert redecided([hand_over, bot], ASKED + timedelta(hours=1)) == [hand_over, bot]
+    unjudged = redecided([message, answer, bot], READ_SINCE)
+    begun_before = redecided([hand_over, bot], ASKED + timedelta(hours=1))
+
+    assert (unjudged.events, unjudged.changed) == ([message, answer, bot], [])
+    assert (begun_before.events, begun_before.changed) == ([hand_over, bot], [])
