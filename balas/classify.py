@@ -4,6 +4,7 @@ import json
 
 from rich.table import Table
 
+from balas.cli_support import wrapping_table
 from services.enricher.classification import Classifier
 from services.enricher.classification.evaluation import Evaluation
 
@@ -18,7 +19,7 @@ async def json_lines(classifier: Classifier, texts: list[str]) -> list[str]:
 
 
 def evaluation_tables(evaluation: Evaluation) -> list[Table]:
-    summary = Table(
+    summary = wrapping_table(
         "task",
         "accuracy",
         "macro-F1",
@@ -33,7 +34,7 @@ def evaluation_tables(evaluation: Evaluation) -> list[Table]:
             f"{evaluation.fallbacks} messages fell back to the offline engine (LLM error or "
             "malformed answer)"
         )
-    per_class = Table("class", "F1", title="F1 per class")
+    per_class = wrapping_table("class", "F1", title="F1 per class")
     for scores in (evaluation.intent, evaluation.sentiment):
         for name, value in scores.f1_by_class.items():
             per_class.add_row(name, f"{value:.3f}")

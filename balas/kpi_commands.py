@@ -133,7 +133,9 @@ def kpi_insights(
         raise typer.BadParameter("--lang is id or en")
     language: Language | None = "en" if lang == "en" else "id" if lang == "id" else None
     found = with_db(lambda db: store_insights(db, store, chosen, writer, language))
-    table = Table("metric", "day over day", "week over week", title=f"KPIs of {escape(store)}")
+    table = wrapping_table(
+        "metric", "day over day", "week over week", title=f"KPIs of {escape(store)}"
+    )
     day_over_day, week_over_week = found.comparisons
     for now, week in zip(day_over_day.deltas, week_over_week.deltas, strict=True):
         table.add_row(now.label, _delta_cell(now), _delta_cell(week))
@@ -184,7 +186,7 @@ def kpi_forecast(
         f"{metric}, last {len(recent)} days: {_sparkline(recent)}  "
         f"({len(report.history)} days of history, method {report.method})"
     )
-    table = Table(
+    table = wrapping_table(
         "date", "forecast", "80% band", "95% band", title=f"{metric} forecast, {escape(store)}"
     )
     for point in report.forecast:

@@ -7,9 +7,8 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
-from rich.table import Table
 
-from balas.cli_support import cli_settings, command_group, console
+from balas.cli_support import cli_settings, command_group, console, wrapping_table
 from shared import kafka, mongo
 from shared.leases import LeaseHeld, LeaseLost
 from shared.routes import woocommerce_webhook_url
@@ -115,7 +114,7 @@ def woocommerce_sync(
             await broker.stop()
 
     reports = _run(store, sync, hint="run it again to resume after the last page published")
-    table = Table("resource", "run", "resumed after page", "pages", "published", "skipped")
+    table = wrapping_table("resource", "run", "resumed after page", "pages", "published", "skipped")
     for report in reports:
         table.add_row(
             ENDPOINTS[report.resource],
