@@ -85,13 +85,17 @@ fmt: $(VENV)/.installed-dev
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench
 
-# The message classifier on its held-out set (ENGINE=llm for the LLM), then knowledge retrieval
-# on the sample store's questions (EMBEDDINGS=1: hybrid search through the embeddings API), then
-# the answering step on them with a scripted model stand-in on loopback and offline.
+# The message classifier on its held-out set, then knowledge retrieval (EMBEDDINGS=1: hybrid
+# search through the embeddings endpoint) and the answering step (a scripted model stand-in on
+# loopback, and offline), each on the tuning set (the sample store) and the frozen set of real
+# shops (bench/data/external, docs/evaluation.md), reported apart. ENGINE=llm puts the
+# configured chat endpoint (a hosted API or a local server) in the classifier's and the
+# scripted model's place.
 eval: $(VENV)/.installed-dev system-deps
 	$(BIN)/balas classify --evaluate --engine $(or $(ENGINE),offline)
 	$(BIN)/python -m bench.knowledge_eval $(if $(EMBEDDINGS),--embeddings)
-	$(BIN)/python -m bench.answer_eval
+	$(BIN)/python -m bench.answer_eval $(if $(filter llm,$(ENGINE)),--engine llm) \
+	  $(if $(EMBEDDINGS),--embeddings)
 
 # Re-resolves pyproject.toml's dependencies to the newest releases their bounds allow, in a
 # throw-away venv with no constraints, and pins them all in constraints.txt (docs/operations.md).

@@ -7,18 +7,22 @@ import os
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 from rich.markup import escape
 
 from balas.cli_support import cli_settings, command_group, console, with_db
 from services.console import collections as console_collections
+from services.console.audit import Actor
 from services.console.auth.passwords import weakness
-from services.console.auth.users import EmailTaken, Role, User, UserDirectory, WeakPassword
+from services.console.auth.users import Role, User
+from services.console.team import Membership, Team, TeamRefused
 from shared import mongo
 from shared.stores.collections import STORES
 
 console_app = command_group("Console accounts: owners and agents.")
 
 EmailOption = Annotated[str, typer.Option("--email", help="The user's e-mail (their login).")]
+CLI = Actor(None, "balas console")  # how the audit log names a change made from the terminal
 NameOption = Annotated[str, typer.Option("--name", help="The name colleagues see.")]
 
 
@@ -37,20 +41,18 @@ def _password(variable: str, email: str) -> str:
 async def _create(
     db: mongo.Database, email: str, name: str, password: str, role: Role, stores: list[str]
 ) -> User | str:
-    """The new user, or why not."""
-    await mongo.ensure_indexes(db, cli_settings(), [console_collections.indexes])  # unique e-mails
-    known = {d["_id"] async for d in db[STORES].find({}, {"_id": 1})}
+    """The new user, or why not (the console's team rules: services/console/team.py)."""
+    settings = cli_settings()
+    await mongo.ensure_indexes(db, settings, [console_collections.indexes])  # unique e-mails
     if not stores and role is Role.OWNER:
-        stores = sorted(known)
-    unknown = [store for store in stores if store not in known]
-    if unknown:
-        return f"no store {', '.join(unknown)}"
+        stores = sorted([d["_id"] async for d in db[STORES].find({}, {"_id": 1})])
     try:
-        return await UserDirectory(db).create(email, name, password, role, stores)
-    except EmailTaken:
-        return "this e-mail already has an account"
-    except WeakPassword as weak:
-        return f"password refused: {weak}"
+        member = Membership(email=email, name=name, role=role)
+        return await Team(db, settings).add(CLI, stores, member, password)
+    except ValidationError as invalid:
+        return "; ".join(f"{p['loc'][-1]}: {p['msg']}" for p in invalid.errors())
+    except TeamRefused as refused:
+        return str(refused)
 
 
 def _report(outcome: User | str) -> None:

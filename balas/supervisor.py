@@ -14,6 +14,7 @@ import time
 
 import structlog
 
+from balas.demo_knowledge import seed_demo_knowledge
 from balas.processes import SERVICES, ServiceProcesses, readiness_urls
 from balas.startup import StartupReport
 from services.console.collections import CONSOLE_USERS
@@ -130,12 +131,16 @@ def _keep_watermark(settings: Settings) -> None:
 
 
 async def _prepare_development(settings: Settings) -> bool:
-    """Seed the demo store; whether the console has a user already."""
+    """Seed the demo store and its sample knowledge; whether the console has a user already."""
     client = mongo.connect(settings.mongodb.uri or "")
     try:
         db = client[settings.mongodb.database]
         if await ensure_demo_store(db, settings.demo.store_id, settings.demo.whatsapp_number):
             log.info("demo store created", store=settings.demo.store_id)
+        if seeded := await seed_demo_knowledge(db, settings):
+            log.info(
+                "demo store given sample knowledge", store=settings.demo.store_id, documents=seeded
+            )
         return await db[CONSOLE_USERS].find_one({}, {"_id": 1}) is not None
     finally:
         await client.close()

@@ -225,6 +225,9 @@ class ConsoleSettings(Section):
     session_max_hours: int = Field(
         24, ge=1, description="A console session ends this long after login, used or not."
     )
+    invite_hours: int = Field(
+        72, ge=1, le=720, description="A team invite link works this long, and once."
+    )
     login_free_failures: int = Field(
         5,
         ge=1,
@@ -262,15 +265,21 @@ class ConsoleSettings(Section):
 
 
 class LlmSettings(Section):
+    """The chat model: a hosted API with a key, or a local or self-hosted server without one."""
+
     model_config = prefixed("LLM_")
 
     api_key: SecretStr | None = Field(
         None,
         validation_alias="OPENAI_API_KEY",
-        description="Key of an OpenAI-compatible API. Unset: offline answers from the knowledge.",
+        description="Key of an OpenAI-compatible API. Unset with OPENAI_BASE_URL unset too: "
+        "offline answers from the knowledge.",
     )
     base_url: str | None = Field(
-        None, validation_alias="OPENAI_BASE_URL", description="OpenAI-compatible base URL."
+        None,
+        validation_alias="OPENAI_BASE_URL",
+        description="OpenAI-compatible base URL; set alone (Ollama, vLLM, llama.cpp's server), "
+        "it switches the LLM on without a key.",
     )
     model: str = Field("gpt-4o-mini", description="Chat model name.")
     temperature: float = Field(0.3, description="Sampling temperature.")
@@ -285,22 +294,34 @@ class LlmSettings(Section):
         validation_alias="SUMMARY_ENGINE",
         description="Conversation summaries: auto (the LLM if configured), extractive.",
     )
-    embeddings_model: str = Field(
-        "text-embedding-3-small",
-        validation_alias="EMBEDDINGS_MODEL",
-        description="Embeddings model of knowledge passages (with OPENAI_API_KEY).",
-    )
     history_messages: int = Field(
         20, ge=0, validation_alias="HISTORY_MESSAGES", description="Past messages given to the LLM."
     )
 
     @property
     def configured(self) -> bool:
-        return self.api_key is not None
+        """A key (the base URL defaults to OpenAI's) or a base URL (a server that needs none)."""
+        return self.api_key is not None or self.base_url is not None
 
-    @property
-    def embeddings_configured(self) -> bool:
-        return self.api_key is not None and bool(self.embeddings_model)
+
+class EmbeddingsSettings(Section):
+    """Vectors of knowledge passages: the chat endpoint's server unless told otherwise."""
+
+    model_config = prefixed("EMBEDDINGS_")
+
+    enabled: bool = Field(
+        True, description="Embed knowledge passages; false keeps retrieval lexical (BM25) only."
+    )
+    base_url: str | None = Field(
+        None,
+        description="OpenAI-compatible base URL of the embeddings. Unset: OPENAI_BASE_URL.",
+    )
+    api_key: SecretStr | None = Field(
+        None,
+        description="Key of the embeddings API. Unset: OPENAI_API_KEY when EMBEDDINGS_BASE_URL "
+        "is unset too (the same server), else none.",
+    )
+    model: str = Field("text-embedding-3-small", description="Embeddings model name.")
 
 
 class TwilioSettings(Section):
@@ -434,6 +455,7 @@ class Settings(BaseSettings):
     metrics: MetricsSettings = Field(default_factory=MetricsSettings)
     console: ConsoleSettings = Field(default_factory=ConsoleSettings)
     llm: LlmSettings = Field(default_factory=LlmSettings)
+    embeddings: EmbeddingsSettings = Field(default_factory=EmbeddingsSettings)
     limits: LimitSettings = Field(default_factory=LimitSettings)
     twilio: TwilioSettings = Field(default_factory=TwilioSettings)
     consumers: ConsumerSettings = Field(default_factory=ConsumerSettings)

@@ -29,7 +29,18 @@ from services.console.auth.deps import LoginRequired, login_required
 from services.console.auth.headers import SecurityHeaders
 from services.console.auth.sessions import secure_cookies
 from services.console.deps import Admin, ConsoleContext
-from services.console.pages import dashboard, inbox, login, navigation, playground, replies, stream
+from services.console.pages import (
+    dashboard,
+    inbox,
+    invite,
+    login,
+    navigation,
+    playground,
+    replies,
+    setup,
+    stream,
+    team,
+)
 from services.console.pages import knowledge as knowledge_page
 from services.console.pages import settings as settings_page
 from services.console.pages.templating import STATIC_DIR
@@ -101,6 +112,9 @@ def create_app(settings: Settings, clock: Clock = utc_now) -> FastAPI:
     app.include_router(playground.router)
     app.include_router(settings_page.router)
     app.include_router(replies.router)
+    app.include_router(setup.router)
+    app.include_router(team.router)
+    app.include_router(invite.router)
     app.add_exception_handler(LoginRequired, login_required)
     app.add_exception_handler(RequestValidationError, validation_failed)  # 422s in the UI language
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -1,5 +1,11 @@
-"""What the inbox reads: the store's conversation list with its filters and search, one
+"""What the inbox reads: the store's conversation list with its views, filters and search, one
 conversation's messages, and each user's read markers.
+
+Views: every conversation, newest first; "needs a person", the open conversations the humans
+hold that no agent has answered since they got them, unassigned ones first and then the longest
+waiting; "assigned to me". A conversation is unread while the customer's newest message, or the
+bot's hand-over of it, is newer than what the user has seen: a hand-over shows unread even
+though the bot's message is the last one.
 
 Search: MongoDB offers no `$text` index here (and the embedded server has none), so search is a
 case-insensitive, escaped regex over the newest conversations' name, number, customer and last
@@ -43,6 +49,7 @@ SEARCH_MESSAGES = 200
 WHATSAPP_WINDOW = timedelta(hours=24)  # free text only this long after the customer wrote
 
 State = Literal["bot", "human", "closed"]
+View = Literal["all", "queue", "mine"]
 
 
 class InboxFilter(BaseModel):
@@ -52,13 +59,18 @@ class InboxFilter(BaseModel):
     intent: str | None = None
     sentiment: str | None = None
     unread: bool = False
-    mine: bool = False
+    view: View = "all"
     q: str = ""
 
     @field_validator("state", "intent", "sentiment", mode="before")
     @classmethod
     def _blank_is_any(cls, value: object) -> object:
         return value or None
+
+    @field_validator("view", mode="before")
+    @classmethod
+    def _blank_is_all(cls, value: object) -> object:
+        return value or "all"
 
     @field_validator("q")
     @classmethod
@@ -79,6 +91,8 @@ class ConversationRow:
     sentiment: str | None
     unread: bool
     assignee_id: str | None
+    waiting_since: datetime | None = None  # in "needs a person": since the humans got it
+    taken: bool = False  # assigned, or taken over by an agent
 
 
 def display_number(number: str) -> str:
@@ -136,29 +150,88 @@ async def list_conversations(
         query["latest_intent"] = wanted.intent
     if wanted.sentiment:
         query["latest_sentiment.label"] = wanted.sentiment
-    if wanted.mine:
+    if wanted.view == "mine":
         query["assignee_id"] = user_id
+    if wanted.view == "queue":
+        query |= _HANDED_OVER
     if wanted.q:
-        pattern = re.escape(wanted.q)
-        digits = re.sub(r"\D", "", wanted.q)
-        fields = ["profile_name", "customer.name", "last_message.text"]
-        matches: list[dict[str, Any]] = [
-            {field: {"$regex": pattern, "$options": "i"}} for field in fields
-        ]
-        if len(digits) >= 3:
-            matches.append({"customer_number": {"$regex": re.escape(digits)}})
-        in_messages = await _matching_message_conversations(db, store_id, pattern)
-        if in_messages:
-            matches.append({"_id": {"$in": in_messages}})
-        query["$or"] = matches
-    limit = UNREAD_SCAN if wanted.unread else LIST_LIMIT
+        query["$or"] = await _search(db, store_id, wanted.q)
+    limit = UNREAD_SCAN if wanted.unread or wanted.view == "queue" else LIST_LIMIT
     cursor = db[CONVERSATIONS].find(query).sort("last_activity_at", DESCENDING).limit(limit)
     cards = [card async for card in cursor]
+    if wanted.view == "queue":
+        cards = await _unanswered(db, cards)
     read = await read_markers(db, user_id, [card["_id"] for card in cards])
     rows = [_row(card, read.get(card["_id"])) for card in cards]
+    if wanted.view == "queue":
+        rows.sort(key=lambda row: (row.taken, row.waiting_since or row.at or datetime.now(UTC)))
     if wanted.unread:
         rows = [row for row in rows if row.unread]
     return rows[:LIST_LIMIT]
+
+
+async def _search(db: Database, store_id: str, q: str) -> list[dict[str, Any]]:
+    pattern = re.escape(q)
+    digits = re.sub(r"\D", "", q)
+    fields = ["profile_name", "customer.name", "last_message.text"]
+    matches: list[dict[str, Any]] = [
+        {field: {"$regex": pattern, "$options": "i"}} for field in fields
+    ]
+    if len(digits) >= 3:
+        matches.append({"customer_number": {"$regex": re.escape(digits)}})
+    in_messages = await _matching_message_conversations(db, store_id, pattern)
+    if in_messages:
+        matches.append({"_id": {"$in": in_messages}})
+    return matches
+
+
+# Open conversations the humans hold: handed over by the bot or taken over by an agent.
+_HANDED_OVER: dict[str, Any] = {
+    "status": {"$ne": "closed"},
+    "owner": "human",
+    "handed_over_at": {"$ne": None},
+}
+
+
+async def _unanswered(db: Database, cards: list[Document]) -> list[Document]:
+    """The cards no agent reply went out to since the humans got them (one query)."""
+    answered = db[MESSAGES].aggregate(
+        [
+            {
+                "$match": {
+                    "conversation_id": {"$in": [card["_id"] for card in cards]},
+                    "direction": "outbound",
+                    "author": "agent",
+                    "state": {"$ne": "not_sent"},
+                }
+            },
+            {"$group": {"_id": "$conversation_id", "last": {"$max": "$created_at"}}},
+        ]
+    )
+    last_reply = {reply["_id"]: reply["last"] async for reply in await answered}
+    return [
+        card
+        for card in cards
+        if card["_id"] not in last_reply or last_reply[card["_id"]] < card["handed_over_at"]
+    ]
+
+
+@dataclass(frozen=True)
+class InboxCounts:
+    """The user's figures beside the views and in the tab's title."""
+
+    unread: int
+    queue: int
+    mine: int
+
+
+async def inbox_counts(db: Database, store_id: str, user_id: str) -> InboxCounts:
+    unread = await list_conversations(db, store_id, user_id, InboxFilter(unread=True))
+    queue = await list_conversations(db, store_id, user_id, InboxFilter(view="queue"))
+    mine = await db[CONVERSATIONS].count_documents(
+        {"store_id": store_id, "assignee_id": user_id, "status": {"$ne": "closed"}}
+    )
+    return InboxCounts(unread=len(unread), queue=len(queue), mine=mine)
 
 
 def _row(card: Document, read_at: datetime | None) -> ConversationRow:
@@ -166,6 +239,10 @@ def _row(card: Document, read_at: datetime | None) -> ConversationRow:
     at: datetime | None = last.get("at") or card.get("last_activity_at")
     inbound = last.get("direction") == "inbound"
     number = card.get("customer_number") or card["_id"].partition(":")[2]
+    state = state_of(card)
+    humans_since = card.get("handed_over_at") if state == "human" else None
+    # the bot's hand-over is news to every agent; an agent's own take-over is not
+    handed_over = humans_since if card.get("hand_over_reason") else None
     return ConversationRow(
         id=card["_id"],
         name=customer_name(card),
@@ -173,12 +250,18 @@ def _row(card: Document, read_at: datetime | None) -> ConversationRow:
         preview=last.get("text", ""),
         preview_outbound=not inbound and bool(last),
         at=at,
-        state=state_of(card),
+        state=state,
         intent=card.get("latest_intent"),
         sentiment=(card.get("latest_sentiment") or {}).get("label"),
-        unread=inbound and at is not None and (read_at is None or at > read_at),
+        unread=_newer(at if inbound else None, read_at) or _newer(handed_over, read_at),
         assignee_id=card.get("assignee_id"),
+        waiting_since=humans_since,
+        taken=bool(card.get("assignee_id") or card.get("taken_over_by")),
     )
+
+
+def _newer(moment: datetime | None, read_at: datetime | None) -> bool:
+    return moment is not None and (read_at is None or moment > read_at)
 
 
 def _read_id(user_id: str, conversation_id: str) -> str:

@@ -9,6 +9,7 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from faststream.kafka import KafkaBroker
 
+from services.console.audit import Actor
 from services.console.auth.brake import Clock, utc_now
 from services.console.auth.csrf import carries_token
 from services.console.auth.signin import signed_in
@@ -51,6 +52,13 @@ class Caller:
     @property
     def is_owner(self) -> bool:
         return self.user is None or self.user.is_owner
+
+    @property
+    def actor(self) -> Actor:
+        """How the audit log names the caller."""
+        if self.user is None:
+            return Actor(None, "admin token")
+        return Actor(self.user.id, self.user.email)
 
 
 async def require_admin(

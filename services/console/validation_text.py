@@ -20,8 +20,13 @@ from services.console.i18n import Lang, catalogue, request_lang, t
 
 _VALUE_ERROR = "Value error, "
 
-# Our validators' messages (shared/stores/bot_settings.py, services/console/reply_library.py).
+# Our validators' messages (shared/stores/bot_settings.py, services/console/reply_library.py,
+# shared/stores/fields.py).
 _OWN_MESSAGES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"'(?P<name>.*)' is not an IANA timezone like Asia/Jakarta"), "unknown_timezone"),
+    (re.compile(r"'(?P<code>.*)' is not an ISO 4217 currency code like IDR"), "unknown_currency"),
+    (re.compile(r"'(?P<code>.*)' is not an ISO 3166 country code like ID"), "unknown_country"),
+    (re.compile(r"must (?:be the shop's base URL|not carry a user name).*"), "url_shape"),
     (re.compile(r"end (?P<end>[\d:]+) must be after start (?P<start>[\d:]+)"), "period_order"),
     (re.compile(r"unknown timezone '(?P<name>.*)'"), "unknown_timezone"),
     (re.compile(r"(?P<day>\w+): opening periods overlap"), "periods_overlap"),

@@ -19,9 +19,10 @@ from services.enricher.knowledge import on_knowledge_document_changed
 from services.enricher.lifecycle import run_sweeps
 from services.enricher.reconcile import run_reconciliation
 from services.enricher.summary import build_summariser
+from services.enricher.vectors import keep_vectors_filled
 from shared import topics
 from shared.consumer import KeyedConsumer
-from shared.knowledge.embeddings import build_embedder
+from shared.knowledge.embeddings import embedder_from
 from shared.knowledge.extraction import Limits
 from shared.runtime import Consumer, Runtime, run_worker
 from shared.secrets import secret_box
@@ -42,6 +43,7 @@ async def consumers(runtime: Runtime) -> AsyncIterator[Sequence[Consumer]]:
     classifier = await build_classifier(settings)
     policy = lifecycle_policy(settings)
     summariser = build_summariser(settings)
+    embedder = embedder_from(settings)
     routes = {
         topics.WHATSAPP_INBOUND: partial(
             on_message_received,
@@ -59,7 +61,7 @@ async def consumers(runtime: Runtime) -> AsyncIterator[Sequence[Consumer]]:
         topics.KNOWLEDGE_DOCUMENTS: partial(
             on_knowledge_document_changed,
             db=db,
-            embedder=build_embedder(settings),
+            embedder=embedder,
             limits=Limits(max_bytes=settings.limits.knowledge_max_upload_bytes),
         ),
     }
@@ -71,10 +73,15 @@ async def consumers(runtime: Runtime) -> AsyncIterator[Sequence[Consumer]]:
         run_reconciliation(db, broker, secret_box(settings), settings),
         name=f"{GROUP}-woocommerce-reconciliation",
     )
+    tasks = [sweeps, reconciliation]
+    if embedder is not None:  # vectors the endpoint could not give when a document was indexed
+        tasks.append(
+            asyncio.create_task(keep_vectors_filled(db, embedder), name=f"{GROUP}-vectors")
+        )
     try:
         yield [KeyedConsumer(routes=routes, **runtime.consumer_options(GROUP))]
     finally:
-        for task in (sweeps, reconciliation):
+        for task in tasks:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task

@@ -8,7 +8,9 @@ revision; the older versions' chunks and files are deleted after (docs/knowledge
 Idempotent without a ledger: the document's state decides. An event of a version that is
 superseded, already active or already failed, or of a deleted document, changes nothing. A file
 that cannot be read marks the document `failed` with the reason and the worker carries on;
-MongoDB or the embeddings API being down raises, so the consumer retries the event.
+MongoDB being down raises, so the consumer retries the event. A failing embeddings endpoint does
+not hold the document back: it becomes ready without vectors, searchable lexically, and
+`vectors.py` embeds its chunks once the endpoint answers again.
 """
 
 import asyncio
@@ -78,7 +80,7 @@ async def _process(
     if not drafts:
         await _fail(db, event, "no text was found in the file")
         return
-    vectors = await embedder.embed_documents([d.text for d in drafts]) if embedder else None
+    vectors = await _embedded(embedder, [d.text for d in drafts], event)
     chunks = [
         Chunk(
             id=chunk_id(event.document_id, event.version, n),
@@ -91,7 +93,7 @@ async def _process(
             locator=draft.locator,
             filename=document.filename,
             embedding=vectors[n] if vectors else None,
-            embedding_model=embedder.model if embedder else None,
+            embedding_model=embedder.model if embedder and vectors else None,
         )
         for n, draft in enumerate(drafts)
     ]
@@ -113,6 +115,20 @@ async def _process(
         await db[KNOWLEDGE_CHUNKS].delete_many(
             {"document_id": event.document_id, "version": event.version}
         )
+
+
+async def _embedded(
+    embedder: Embedder | None, texts: list[str], event: KnowledgeDocumentChanged
+) -> list[list[float]] | None:
+    """The chunks' vectors; None without an embedder, or when its endpoint fails: BM25 finds the
+    chunks meanwhile, and their vectors are filled in later."""
+    if embedder is None:
+        return None
+    try:
+        return await embedder.embed_documents(texts)
+    except Exception as error:
+        log.warning("knowledge.embedding_failed", document=event.document_id, error=repr(error))
+        return None
 
 
 def _to_do(document: KnowledgeDocument, version: int) -> bool:

@@ -12,7 +12,7 @@ from services.responder.send_recovery import earlier_send
 from shared.answering.answerer import Question
 from shared.answering.draft import Draft
 from shared.consumer import PermanentError
-from shared.events import DeliveryStatusChanged, HandOverReason, MessageReceived, utcnow
+from shared.events import DeliveryStatusChanged, MessageReceived, utcnow
 from shared.identity import masked
 from shared.kafka import publish
 
@@ -36,8 +36,8 @@ async def on_message_received(event: MessageReceived, deps: ResponderDeps) -> No
         draft = await _draft(event, deps, first)
         reply = await conversations.reserve_reply(event, draft, first)
     if not reply.finished:
-        if reply.hand_over is HandOverReason.MISSING_KNOWLEDGE:
-            await conversations.record_gap(event)
+        if reply.unanswered:
+            await conversations.record_gap(event, reply.unanswered)
         if reply.hand_over:
             await conversations.hand_over(
                 reply.conversation_id, reply.store_id, reply.hand_over, reply.created_at

@@ -6,6 +6,7 @@ attempt finds it and asks Twilio what happened instead of sending again.
 """
 
 import contextlib
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -63,6 +64,7 @@ class Reply(BaseModel):
     llm: LlmUsage | None = None
     citations: list[Citation] = Field(default_factory=list)
     grounded: bool | None = None  # None: written before grounding was recorded
+    unanswered: list[str] = Field(default_factory=list)  # the questions a person follows up
     agent_id: str | None = None  # an agent's reply (agent_commands.py)
     template_sid: str | None = None  # a Twilio Content template instead of free text
     template_variables: dict[str, str] = Field(default_factory=dict)
@@ -167,20 +169,20 @@ class ConversationLog:
         )
         return [(message.get("classification") or {}).get("sentiment") async for message in cursor]
 
-    async def record_gap(self, event: MessageReceived) -> None:
-        """A question the knowledge could not answer, for the console's suggested FAQ entries
-        (a photo without a caption asks nothing)."""
-        if not event.text.strip():
-            return
-        gap = {
-            "_id": event.message_sid,  # one gap per message, however often it is handled
-            "store_id": event.store_id,
-            "question": event.text,
-            "conversation_id": event.conversation_id,
-            "created_at": event.occurred_at,
-        }
-        with contextlib.suppress(DuplicateKeyError):
-            await self._gaps.insert_one(gap)
+    async def record_gap(self, event: MessageReceived, questions: Sequence[str]) -> None:
+        """The questions of a message the knowledge could not answer (only those, not its
+        other questions, thanks or complaints), for the console's suggested FAQ entries."""
+        for n, question in enumerate(q for q in questions if q.strip()):
+            gap = {
+                # one gap per unanswered question of a message, however often it is handled
+                "_id": event.message_sid if n == 0 else f"{event.message_sid}:{n}",
+                "store_id": event.store_id,
+                "question": question,
+                "conversation_id": event.conversation_id,
+                "created_at": event.occurred_at,
+            }
+            with contextlib.suppress(DuplicateKeyError):
+                await self._gaps.insert_one(gap)
 
     async def is_first_response(self, event: MessageReceived) -> bool:
         """True when nobody answered this conversation in the 24 hours before the message."""
@@ -216,6 +218,7 @@ class ConversationLog:
             llm=draft.llm,
             citations=draft.citations,
             grounded=draft.grounded,
+            unanswered=draft.unanswered,
         )
         document = {**reply.model_dump(by_alias=True, mode="python"), "direction": "outbound"}
         try:

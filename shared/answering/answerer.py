@@ -2,11 +2,15 @@
 
 1. Hand-over rules that need no model: the customer asks for a person, a policy keyword, a
    streak of negative messages, or outside business hours when the bot should not answer then.
-2. The answer: with an LLM, the retrieved passages and the commerce tools go to the model, which
-   ends by calling `answer` (reply, cited ids, whether it could answer); without one, the best
-   passage and any order or product look-up are phrased as the answer, with their source.
-3. Guardrails on the reply, then the streak of replies that cited nothing, then the
-   outside-hours note and the greeting.
+2. The message is read as its parts (message_parts.py): each question is looked up on its own;
+   thanks, greetings and complaints are answered in kind and never become knowledge gaps.
+3. The answer: with an LLM, the passages of every question and the commerce tools go to the
+   model, which ends by calling `answer` (reply, cited ids, whether it could answer, what it
+   could not); its reply is checked (reply_check.py) and written again once, else composed
+   offline. Without one, each question's answer is composed from its passages (compose.py),
+   in the customer's order, and only the questions without one are handed over.
+4. Guardrails on the reply, then the streak of replies that cited nothing, then the
+   outside-hours note and the greeting (never in front of an apology or a hand-over).
 """
 
 import json
@@ -16,18 +20,21 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
-from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
+from langchain_core.messages import AIMessage, BaseMessage, SystemMessage, ToolMessage
 from pydantic import BaseModel, Field, ValidationError
 
-from shared.answering import handover, prompting
+from shared.answering import handover, prompting, reply_check
 from shared.answering.commerce_tools import CommerceTools, ToolResult, find_order_numbers
+from shared.answering.compose import compose
 from shared.answering.draft import Draft, fit_for_whatsapp
 from shared.answering.guardrails import Allowed, check_reply, domain_of
+from shared.answering.message_parts import Part, parts_of
 from shared.answering.metrics import ANSWERS, GUARDRAIL_REPLACEMENTS
 from shared.answering.model import ChatModel, ToolSpec
-from shared.answering.wording import Phrase, detect_language, hand_over_text, phrase
+from shared.answering.small_talk import Kind, is_upset
+from shared.answering.wording import Phrase, address, detect_language, hand_over_text, phrase
 from shared.events import Citation, HandOverReason, LlmUsage
-from shared.knowledge.embeddings import build_embedder
+from shared.knowledge.embeddings import embedder_from
 from shared.knowledge.retrieval import Passage, Retriever
 from shared.mongo import Database
 from shared.settings import Settings
@@ -37,11 +44,10 @@ from shared.woocommerce.sync import cache_max_age
 
 log = structlog.get_logger(__name__)
 
-PASSAGES = 5  # retrieved per question
+PASSAGES = 5  # retrieved per question of a message
 TOOL_ROUNDS = 3  # model turns at most; the last one must answer
 ORDER_LOOKUPS = 2  # order numbers looked up per message offline
 SNIPPET_CHARS = 200
-OFFLINE_EXCERPT_CHARS = 700
 # Cached WooCommerce data older than its bound is still answered, marked "as of" its last sync.
 # The bound is what reconciliation guarantees; with reconciliation off, webhooks alone keep the
 # cache fresh, and a day-old entry is worth the warning.
@@ -63,6 +69,11 @@ class Question:
     ungrounded_before: int = 0  # the bot's latest replies in a row that cited nothing
     sentiments: Sequence[str | None] = ()  # the customer's latest labels, newest first
 
+    @property
+    def upset(self) -> bool:
+        """A complaint, in this message's words or its label: acknowledged, never greeted."""
+        return is_upset(self.text) or (bool(self.sentiments) and self.sentiments[0] == "negative")
+
 
 class AnswerCall(BaseModel):
     """Your reply to the customer. Call this exactly once, last."""
@@ -76,6 +87,11 @@ class AnswerCall(BaseModel):
         True,
         description="False when the passages and tool results do not hold what the customer "
         "asked, so a person must take over.",
+    )
+    unanswered: list[str] = Field(
+        default_factory=list,
+        description="The customer's questions, in their words, that the passages and tool "
+        "results do not answer; a person follows them up.",
     )
 
 
@@ -114,6 +130,17 @@ class Facts:
     passages: dict[str, Passage] = field(default_factory=dict)
     tools: dict[str, ToolResult] = field(default_factory=dict)
     tool_failed: bool = False
+
+    def add_passages(self, passages: Sequence[Passage]) -> list[str]:
+        """Labels for `passages`, new ones numbered after those already held."""
+        held = {passage.chunk_id: label for label, passage in self.passages.items()}
+        labels = []
+        for passage in passages:
+            if passage.chunk_id not in held:
+                held[passage.chunk_id] = f"P{len(self.passages) + 1}"
+                self.passages[held[passage.chunk_id]] = passage
+            labels.append(held[passage.chunk_id])
+        return labels
 
     def add_tool(self, result: ToolResult) -> str:
         label = f"T{len(self.tools) + 1}"
@@ -195,7 +222,13 @@ class Answerer:
                     "hand_over": draft.hand_over or HandOverReason.OUTSIDE_HOURS,
                 }
             )
-        if question.new_conversation and settings.greeting:
+        opens_with_an_answer = draft.hand_over is None or draft.grounded
+        if (
+            question.new_conversation
+            and settings.greeting
+            and opens_with_an_answer
+            and not question.upset
+        ):
             joiner = " " if settings.greeting_placement == "prepend" else "\n"
             draft = draft.model_copy(update={"text": f"{settings.greeting}{joiner}{draft.text}"})
         return draft.model_copy(update={"text": fit_for_whatsapp(draft.text)})
@@ -210,9 +243,9 @@ class Answerer:
             return HandOverReason.NEGATIVE_SENTIMENT
         return None
 
-    async def _passages(self, question: Question, facts: Facts) -> list[Passage]:
-        passages = await self._retriever.search(question.store.id, question.text, k=PASSAGES)
-        facts.passages = {f"P{index}": p for index, p in enumerate(passages, start=1)}
+    async def _passages(self, store_id: str, asked: str, facts: Facts) -> list[Passage]:
+        passages = await self._retriever.search(store_id, asked, k=PASSAGES)
+        facts.add_passages(passages)
         return passages
 
     # -- with a model ------------------------------------------------------------------------
@@ -220,7 +253,10 @@ class Answerer:
     async def _with_model(
         self, chat: ChatModel, question: Question, language: Language, facts: Facts
     ) -> Draft:
-        passages = await self._passages(question, facts)
+        questions = _questions(question)
+        for asked in questions or [question.text]:
+            await self._passages(question.store.id, asked, facts)
+        passages = list(facts.passages.values())
         specs = self._offered_tools(question)
         prompt = prompting.build_prompt(
             question.store.name,
@@ -251,11 +287,39 @@ class Answerer:
             reason = HandOverReason.TOOL_FAILURE
             text = hand_over_text(reason, language, question.settings.fallback_reply)
             return Draft(text=text, hand_over=reason, llm=usage)
+        draft = self._drafted(answer, usage, prompt.instructions, question, language, facts)
+        wrong = _problems(draft, answer, language, questions)
+        if wrong:  # once more, told what to mend
+            messages += _rejection(message, wrong)
+            turn = await chat.respond(messages, [*specs, ANSWER_SPEC], prompting.ANSWER_TOOL)
+            usage = _added(usage, turn.usage)
+            answer = final_answer(turn.message)
+            if answer is not None:
+                draft = self._drafted(answer, usage, prompt.instructions, question, language, facts)
+                wrong = _problems(draft, answer, language, questions)
+        if answer is None or wrong:
+            log.info("model reply broke the reply rules twice; composed offline", why=wrong)
+            draft = await self._offline(question, language, Facts())
+            return draft.model_copy(update={"llm": usage})
+        return draft
+
+    def _drafted(
+        self,
+        answer: AnswerCall,
+        usage: LlmUsage | None,
+        instructions: str,
+        question: Question,
+        language: Language,
+        facts: Facts,
+    ) -> Draft:
+        """The model's answer as a draft: guarded, and handed over when it could not answer."""
         citations = facts.citations(answer.cited_ids)
         draft = Draft(text=answer.reply, llm=usage, citations=citations, grounded=bool(citations))
-        draft = self._guarded(draft, prompt.instructions, question, language, facts)
+        draft = self._guarded(draft, instructions, question, language, facts)
         if not answer.could_answer and draft.hand_over is None:
             draft = _handing_over(draft, HandOverReason.MISSING_KNOWLEDGE, language)
+            unanswered = answer.unanswered or _questions(question)
+            draft = draft.model_copy(update={"unanswered": unanswered})
         return draft
 
     def _offered_tools(self, question: Question) -> list[ToolSpec]:
@@ -299,21 +363,50 @@ class Answerer:
     # -- without a model ---------------------------------------------------------------------
 
     async def _offline(self, question: Question, language: Language, facts: Facts) -> Draft:
-        """The facts we can find, each phrased with its source; nothing found: hand over."""
-        parts: list[str] = []
+        """Each question of the message answered from its own passages, in the customer's order;
+        the ones without an answer are named and handed over; thanks and greetings answered in
+        kind; a complaint acknowledged and handed over."""
+        said: list[str] = []
         if self._tools and self._offered_tools(question):
-            parts += await self._offline_lookups(self._tools, question, facts)
-        passages = await self._passages(question, facts)
+            said += await self._offline_lookups(self._tools, question, facts)
+        settings = question.settings
+        parts = parts_of(question.text)
+        looked_up = bool(facts.tools)
+        alone = sum(part.is_question for part in parts) == 1
         cited: list[str] = []
-        if passages:
-            cited.append("P1")
-            parts.append(according_to(passages[0], language))
-        if not parts:
+        unanswered: list[str] = []
+        sentences: list[str] = []
+        for part in parts:
+            if part.is_question:
+                passages = await self._retriever.search(question.store.id, part.text, PASSAGES)
+                composed = compose(part.text, passages, language, settings.tone, sentences)
+                if composed is None and looked_up and (alone or find_order_numbers(part.text)):
+                    continue  # the order or product look-up above answers it
+                if composed is None:
+                    unanswered.append(part.text)
+                else:
+                    cited += facts.add_passages(composed.passages)
+                    sentences += composed.sentences
+                    if composed.text:
+                        said.append(composed.text)
+            elif reply := _in_kind(part, parts, question, language):
+                said.append(reply)
+        answered = bool(cited or facts.tools)
+        if unanswered and answered:  # after the answers, so that the reply opens with one
+            said.append(_left_to_the_team(unanswered, language))
+        if question.upset:
+            return _acknowledged(said if answered else [], unanswered, question, language, facts)
+        if unanswered and not answered:
             reason = HandOverReason.MISSING_KNOWLEDGE
-            text = hand_over_text(reason, language, question.settings.fallback_reply)
-            return Draft(text=text, hand_over=reason)
-        citations = facts.citations(cited)
-        return Draft(text="\n\n".join(parts), citations=citations, grounded=True)
+            text = hand_over_text(reason, language, settings.fallback_reply)
+            return Draft(text=text, hand_over=reason, unanswered=unanswered)
+        return Draft(
+            text="\n\n".join(said),
+            citations=facts.citations(cited),
+            grounded=answered,
+            hand_over=HandOverReason.MISSING_KNOWLEDGE if unanswered else None,
+            unanswered=unanswered,
+        )
 
     async def _offline_lookups(
         self, tools: CommerceTools, question: Question, facts: Facts
@@ -390,7 +483,7 @@ class Answerer:
 def build_answerer(db: Database, settings: Settings) -> Answerer:
     """The answerer of a process: the LLM and embeddings when configured, else offline."""
     return Answerer(
-        Retriever(db, build_embedder(settings)),
+        Retriever(db, embedder_from(settings)),
         ChatModel(settings) if settings.llm.configured else None,
         CommerceTools(db, cache_max_age(settings) or WEBHOOKS_ONLY_MAX_AGE),
     )
@@ -417,23 +510,69 @@ def _handing_over(draft: Draft, reason: HandOverReason, language: Language) -> D
     )
 
 
-def according_to(passage: Passage, language: Language) -> str:
-    if passage.heading:
-        source = passage.heading
-    else:
-        name = passage.filename.rsplit(".", 1)[0].replace("_", " ").replace("-", " ")
-        source = phrase(language, Phrase.SOURCE_DOCUMENT).format(name=" ".join(name.split()))
-    return phrase(language, Phrase.ACCORDING_TO).format(source=source, text=_excerpt(passage.text))
+def _questions(question: Question) -> list[str]:
+    return [part.text for part in parts_of(question.text) if part.is_question]
 
 
-def _excerpt(text: str) -> str:
-    """The passage up to a sentence end within the first 700 characters."""
-    text = " ".join(text.split())
-    if len(text) <= OFFLINE_EXCERPT_CHARS:
-        return text
-    cut = text[:OFFLINE_EXCERPT_CHARS]
-    end = max(cut.rfind(". "), cut.rfind("! "), cut.rfind("? "))
-    return cut[: end + 1] if end > 0 else cut.rstrip() + "…"
+def _problems(
+    draft: Draft, answer: AnswerCall, language: Language, questions: list[str]
+) -> list[str]:
+    """What to mend in a reply that may go out; a guardrail's replacement or a hand-over of the
+    whole message is final (the customer is told a person follows up)."""
+    if draft.hand_over is not None:
+        return []
+    # The commerce tools' summaries are fixed texts ("Order 1042: being processed (sedang
+    # diproses)"): a reply built on them alone is not held to one language.
+    tools_only = bool(draft.citations) and all(c.kind == "tool" for c in draft.citations)
+    checked = None if tools_only else language
+    return reply_check.problems(draft.text, checked, questions, answer.unanswered)
+
+
+def _rejection(message: AIMessage, problems: list[str]) -> list[BaseMessage]:
+    """The model's rejected turn and why, so that its next turn mends it."""
+    why = "Your reply was not sent. " + " ".join(problems) + " Call `answer` again."
+    calls = [call for call in message.tool_calls if call["name"] == prompting.ANSWER_TOOL]
+    if calls:
+        return [message, ToolMessage(content=why, tool_call_id=calls[0]["id"] or "")]
+    return [message, SystemMessage(why)]
+
+
+def _left_to_the_team(unanswered: Sequence[str], language: Language) -> str:
+    quoted = "”, “".join(unanswered)
+    return phrase(language, Phrase.PART_FOLLOWS).format(part=quoted)
+
+
+def _in_kind(part: Part, parts: Sequence[Part], question: Question, language: Language) -> str:
+    """Thanks get a "you're welcome"; a greeting alone gets one back, unless the store's own
+    greeting opens the reply; complaints are acknowledged by `_acknowledged`."""
+    tone = question.settings.tone
+    if part.kind is Kind.THANKS:
+        return phrase(language, Phrase.YOU_ARE_WELCOME).format(address=address(tone))
+    greeted = question.new_conversation and question.settings.greeting
+    only_small_talk = all(p.kind in (Kind.GREETING, Kind.THANKS) for p in parts)
+    if part.kind is Kind.GREETING and only_small_talk and not greeted and part is parts[0]:
+        return phrase(language, Phrase.HELLO).format(address=address(tone))
+    return ""
+
+
+def _acknowledged(
+    said: list[str], unanswered: list[str], question: Question, language: Language, facts: Facts
+) -> Draft:
+    """A complaint: sorry first, what can be answered, then a person (no knowledge gap but the
+    questions left open)."""
+    reason = HandOverReason.NEGATIVE_SENTIMENT
+    if not said:
+        text = hand_over_text(reason, language, question.settings.fallback_reply)
+        return Draft(text=text, hand_over=reason, unanswered=unanswered)
+    sorry = phrase(language, Phrase.SORRY_TROUBLE).format(address=address(question.settings.tone))
+    cited = list(facts.passages)
+    return Draft(
+        text=_paragraphs(sorry, *said, phrase(language, Phrase.TEAM_FOLLOWS)),
+        hand_over=reason,
+        citations=facts.citations(cited),
+        grounded=bool(cited or facts.tools),
+        unanswered=unanswered,
+    )
 
 
 def _paragraphs(*texts: str) -> str:

@@ -27,3 +27,5 @@ class Draft(BaseModel):
     llm: LlmUsage | None = None
     citations: list[Citation] = Field(default_factory=list)
     grounded: bool = False  # its facts come from cited passages or tool results
+    # The customer's questions it could not answer, in their words: the knowledge gaps.
+    unanswered: list[str] = Field(default_factory=list)

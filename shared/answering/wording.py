@@ -4,7 +4,7 @@ import re
 from enum import StrEnum
 
 from shared.events import HandOverReason
-from shared.stores.bot_settings import Language
+from shared.stores.bot_settings import Language, Tone
 
 _WORD = re.compile(r"[a-z]+")
 
@@ -27,14 +27,15 @@ _ENGLISH = _words(
 )
 
 
-def detect_language(text: str, default: Language) -> Language:
-    """The customer's language by its function words; `default` when neither side wins."""
+def detect_language(text: str, default: Language, margin: int = 1) -> Language:
+    """The customer's language by its function words; `default` unless one side has `margin`
+    more of them."""
     words = _WORD.findall(text.lower())
     indonesian = sum(word in _INDONESIAN for word in words)
     english = sum(word in _ENGLISH for word in words)
-    if indonesian > english:
+    if indonesian - english >= margin:
         return Language.ID
-    if english > indonesian:
+    if english - indonesian >= margin:
         return Language.EN
     return default
 
@@ -46,8 +47,13 @@ class Phrase(StrEnum):
     CANNOT_HELP = "cannot_help"
     OUTSIDE_HOURS = "outside_hours"
     TEAM_FOLLOWS = "team_follows"
-    ACCORDING_TO = "according_to"
-    SOURCE_DOCUMENT = "source_document"
+    PART_FOLLOWS = "part_follows"
+    YES = "yes"
+    NO = "no"
+    IN_OTHER_LANGUAGE = "in_other_language"
+    YOU_ARE_WELCOME = "you_are_welcome"
+    HELLO = "hello"
+    SORRY_TROUBLE = "sorry_trouble"
 
 
 PHRASES: dict[Language, dict[Phrase, str]] = {
@@ -63,8 +69,15 @@ PHRASES: dict[Language, dict[Phrase, str]] = {
         Phrase.OUTSIDE_HOURS: "Saat ini di luar jam operasional kami; "
         "tim kami akan menindaklanjuti pesan Anda begitu kami buka.",
         Phrase.TEAM_FOLLOWS: "Tim kami akan melanjutkan percakapan ini dengan Anda di sini.",
-        Phrase.ACCORDING_TO: "Menurut {source} kami: {text}",
-        Phrase.SOURCE_DOCUMENT: "dokumen {name}",
+        Phrase.PART_FOLLOWS: "Untuk pertanyaan “{part}”, saya belum punya informasinya; "
+        "tim kami akan menjawabnya di sini.",
+        Phrase.YES: "{word}, {address}.",
+        Phrase.NO: "{word}, {address}.",
+        Phrase.IN_OTHER_LANGUAGE: "Informasi kami tentang ini tertulis dalam bahasa Inggris: "
+        "{text}",
+        Phrase.YOU_ARE_WELCOME: "Sama-sama, {address}! Senang bisa membantu.",
+        Phrase.HELLO: "Halo, {address}! Ada yang bisa kami bantu?",
+        Phrase.SORRY_TROUBLE: "Mohon maaf atas ketidaknyamanannya, {address}.",
     },
     Language.EN: {
         Phrase.DONT_KNOW: "Sorry, I don't have information about that yet. "
@@ -78,8 +91,14 @@ PHRASES: dict[Language, dict[Phrase, str]] = {
         Phrase.OUTSIDE_HOURS: "We're outside our business hours right now; "
         "our team will follow up on your message when we open.",
         Phrase.TEAM_FOLLOWS: "Someone from our team will continue this conversation with you here.",
-        Phrase.ACCORDING_TO: "According to our {source}: {text}",
-        Phrase.SOURCE_DOCUMENT: "{name} document",
+        Phrase.PART_FOLLOWS: "About “{part}”, I don't have that information yet; "
+        "someone from our team will answer it here.",
+        Phrase.YES: "Yes.",
+        Phrase.NO: "No.",
+        Phrase.IN_OTHER_LANGUAGE: "Our information on this is written in Indonesian: {text}",
+        Phrase.YOU_ARE_WELCOME: "You're welcome! Glad to help.",
+        Phrase.HELLO: "Hi! How can we help you?",
+        Phrase.SORRY_TROUBLE: "We're sorry for the trouble.",
     },
 }
 
@@ -101,3 +120,8 @@ def hand_over_text(reason: HandOverReason, language: Language, fallback: str | N
     """What the bot says when it hands over without an answer: the store's fallback reply if
     it set one, else a built-in text for the reason."""
     return fallback or phrase(language, _HAND_OVER_PHRASE[reason])
+
+
+def address(tone: Tone) -> str:
+    """How an Indonesian reply addresses the customer: "Kak" unless the store is formal."""
+    return "Bapak/Ibu" if tone is Tone.FORMAL else "kak"

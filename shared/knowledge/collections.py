@@ -19,6 +19,7 @@ def indexes(retention: Retention) -> Indexes:
         KNOWLEDGE_CHUNKS: [
             IndexModel("store_id"),
             IndexModel([("document_id", ASCENDING), ("version", ASCENDING)]),
+            IndexModel("embedding_model"),  # the chunks whose vectors are still to fill in
         ],
         f"{KNOWLEDGE_FILES}.files": [IndexModel("metadata.document_id")],
         KNOWLEDGE_GAPS: [  # customers' own words: they expire like messages

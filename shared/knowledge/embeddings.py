@@ -1,21 +1,24 @@
 """Vectors of texts from any OpenAI-compatible embeddings API, through langchain-openai.
 
-Offline (no OPENAI_API_KEY) there is no embedder: retrieval is lexical only.
+`embedder_from(settings)` is the one place that chooses the embedder of a process. With no
+embeddings endpoint (nothing configured, or EMBEDDINGS_ENABLED=false) there is none and
+retrieval is lexical only.
 """
 
 from langchain_openai import OpenAIEmbeddings
 
+from shared.llm import Endpoint, embeddings_endpoint
 from shared.settings import Settings
 
 
 class Embedder:
-    def __init__(self, settings: Settings) -> None:
-        self.model = settings.llm.embeddings_model
+    def __init__(self, endpoint: Endpoint, timeout_seconds: float) -> None:
+        self.model = endpoint.model
         self._embeddings = OpenAIEmbeddings(
-            model=settings.llm.embeddings_model,
-            openai_api_key=settings.llm.api_key,
-            openai_api_base=settings.llm.base_url,
-            request_timeout=settings.llm.timeout_seconds,
+            model=endpoint.model,
+            openai_api_key=endpoint.api_key,
+            openai_api_base=endpoint.base_url,
+            request_timeout=timeout_seconds,
             # Consumers retry whole events with backoff themselves.
             max_retries=0,
             # Send the texts as they are: token arrays would need tiktoken's encodings, which
@@ -33,5 +36,9 @@ class Embedder:
         return await self._embeddings.aembed_query(text)
 
 
-def build_embedder(settings: Settings) -> Embedder | None:
-    return Embedder(settings) if settings.llm.embeddings_configured else None
+def embedder_from(settings: Settings) -> Embedder | None:
+    """The process's embedder: the configured endpoint's, else none."""
+    endpoint = embeddings_endpoint(settings)
+    if endpoint is None:
+        return None
+    return Embedder(endpoint, settings.llm.timeout_seconds)

@@ -10,6 +10,7 @@ each refused file. Files are read twice (check, then store) so that only one is 
 """
 
 import contextlib
+import io
 import re
 import secrets
 from collections.abc import Callable, Sequence
@@ -43,6 +44,19 @@ class Source(Protocol):
 
     async def read(self, size: int = -1) -> bytes: ...
     async def seek(self, offset: int) -> object: ...
+
+
+class InMemory:
+    """A file whose bytes are at hand (a packaged sample), read like an upload."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = io.BytesIO(data)
+
+    async def read(self, size: int = -1) -> bytes:
+        return self._data.read(size)
+
+    async def seek(self, offset: int) -> int:
+        return self._data.seek(offset)
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from shared.events import (
     MessageReceived,
     ReplySent,
 )
-from shared.knowledge.embeddings import Embedder
+from shared.knowledge.embeddings import Embedder, embedder_from
 from shared.knowledge.library import KnowledgeLibrary
 from shared.mongo import Database
 from shared.settings import Settings
@@ -158,8 +158,9 @@ def embedder(openai_api: OpenAIStandIn, settings: Settings) -> Embedder:
     configured = settings.updated(
         llm={"api_key": SecretStr("sk-test"), "base_url": openai_api.base_url}
     )
-    assert configured.llm.embeddings_configured
-    return Embedder(configured)
+    embedder = embedder_from(configured)
+    assert embedder is not None
+    return embedder
 
 
 @pytest.fixture

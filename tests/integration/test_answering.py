@@ -90,8 +90,15 @@ async def store(db: Database, settings: Settings) -> Store:
     return created
 
 
-async def add_document(db: Database, store: Store, filename: str, *texts: str) -> list[str]:
-    """A ready document whose chunks answer at once (a new knowledge revision)."""
+async def add_document(
+    db: Database,
+    store: Store,
+    filename: str,
+    *texts: str,
+    heading: str = "Kebijakan Pengiriman",
+) -> list[str]:
+    """A ready document whose chunks answer at once (a new knowledge revision); its first
+    chunk under `heading`."""
     document_id = f"doc-{uuid.uuid4().hex[:8]}"
     now = datetime.now(UTC)
     document = KnowledgeDocument(
@@ -115,7 +122,7 @@ async def add_document(db: Database, store: Store, filename: str, *texts: str) -
             version=1,
             n=n,
             text=text,
-            heading="Kebijakan Pengiriman" if n == 0 else None,
+            heading=heading if n == 0 else None,
             locator=f"page {n + 1}",
             filename=filename,
         )
@@ -395,7 +402,10 @@ async def test_when_the_model_is_down_the_best_passage_still_answers(
     await on_message_received(event, deps)
 
     reply = await reply_to(db, event)
-    assert reply["text"] == f"Menurut Kebijakan Pengiriman kami: {SHIPPING}"
+    assert reply["text"] == (
+        "Pengiriman ke seluruh Indonesia memakan waktu 2-4 hari kerja. "
+        "Ongkir gratis untuk belanja di atas Rp500.000."
+    )
     assert [c["ref"] for c in reply["citations"]] == [knowledge[0]]
     assert reply.get("llm") is None
 
@@ -403,7 +413,7 @@ async def test_when_the_model_is_down_the_best_passage_still_answers(
 # -- offline ---------------------------------------------------------------------------------
 
 
-async def test_offline_the_best_passage_is_the_answer_with_its_source_cited(
+async def test_offline_the_answering_sentence_is_the_reply_and_its_passage_is_cited(
     db: Database, store: Store, knowledge: list[str], offline_deps: ResponderDeps
 ) -> None:
     event = customer_says(store, "Berapa lama pengiriman ke Bandung?")
@@ -411,7 +421,11 @@ async def test_offline_the_best_passage_is_the_answer_with_its_source_cited(
     await on_message_received(event, offline_deps)
 
     reply = await reply_to(db, event)
-    assert reply["text"] == f"Menurut Kebijakan Pengiriman kami: {SHIPPING}"
+    # no "Menurut <heading> kami:", no FAQ question said back: the answer in the FAQ's words
+    assert reply["text"] == (
+        "Pengiriman ke seluruh Indonesia memakan waktu 2-4 hari kerja. "
+        "Ongkir gratis untuk belanja di atas Rp500.000."
+    )
     assert [c["ref"] for c in reply["citations"]] == [knowledge[0]]
     assert reply.get("hand_over") is None
     assert await owner(db, event) == (None, None)
@@ -442,3 +456,279 @@ async def test_offline_an_order_number_in_the_message_is_looked_up_for_its_custo
     assert reply["text"].startswith("Order 1042: being processed (sedang diproses).")
     assert [(c["kind"], c["ref"]) for c in reply["citations"]] == [("tool", "order_status")]
     assert reply.get("hand_over") is None
+
+
+# -- replies a customer would write (issue 21) -----------------------------------------------
+
+FAQ = (  # a shop's FAQ as one chunk, under its title and section: a heading path
+    "Apakah bisa bayar di tempat (COD)? Bisa. COD tersedia untuk wilayah Jabodetabek dengan "
+    "total belanja maksimal Rp 1.500.000.\n\n"
+    "Ekspedisi apa saja yang tersedia? Kami kirim dengan kurir JNE, J&T Express dan SiCepat.\n\n"
+    "Berapa lama pengiriman ke Bandung? Paket sampai di Bandung 1-2 hari kerja.\n\n"
+    "Jam buka admin? Admin membalas chat setiap hari pukul 09.00-17.00 WIB.\n\n"
+    "Bagaimana ongkir dihitung? Ongkir dihitung dari berat paket dan kota tujuan. Ongkir "
+    "ditanggung pembeli, kecuali ada promo gratis ongkir."
+)
+FAQ_HEADING = "FAQ Toko Budi Sepatu > Pembayaran dan Pengiriman"
+GREETING = "Halo, selamat datang di Toko Budi Sepatu!"
+
+
+@pytest.fixture
+async def faq(db: Database, store: Store, knowledge: list[str]) -> list[str]:
+    return await add_document(db, store, "faq-toko.docx", FAQ, heading=FAQ_HEADING)
+
+
+async def greeting_on(db: Database, store: Store) -> None:
+    repository = BotSettingsRepository(db)
+    await repository.save(store.id, BotSettings(greeting=GREETING), expected_version=0)
+
+
+async def gaps_of(db: Database, store: Store) -> list[str]:
+    return [g["question"] async for g in db[KNOWLEDGE_GAPS].find({"store_id": store.id})]
+
+
+async def test_offline_a_yes_no_question_gets_a_lead_and_the_facts_without_headings(
+    db: Database, store: Store, faq: list[str], offline_deps: ResponderDeps
+) -> None:
+    event = customer_says(store, "Bisa COD?")
+
+    await on_message_received(event, offline_deps)
+
+    reply = await reply_to(db, event)
+    assert reply["text"] == (
+        "Bisa, kak. COD tersedia untuk wilayah Jabodetabek dengan total belanja maksimal "
+        "Rp 1.500.000."
+    )
+    assert [c["filename"] for c in reply["citations"]] == ["faq-toko.docx"]  # for the agents
+
+
+async def test_offline_two_questions_in_one_message_are_both_answered_in_order(
+    db: Database, store: Store, faq: list[str], offline_deps: ResponderDeps
+) -> None:
+    event = customer_says(store, "Berapa lama pengiriman ke Bandung? Bisa COD?")
+
+    await on_message_received(event, offline_deps)
+
+    reply = await reply_to(db, event)
+    shipping, cod = reply["text"].split("\n\n")
+    assert shipping == "Paket sampai di Bandung 1-2 hari kerja."
+    assert cod.startswith("Bisa, kak. COD tersedia untuk wilayah Jabodetabek")
+    assert reply.get("hand_over") is None
+    assert [c["filename"] for c in reply["citations"]] == ["faq-toko.docx"]
+    assert await gaps_of(db, store) == []
+
+
+async def test_offline_a_follow_up_joined_by_trs_is_answered_as_its_own_question(
+    db: Database, store: Store, faq: list[str], offline_deps: ResponderDeps
+) -> None:
+    event = customer_says(store, "ongkir dihitung dari apa? trs ditanggung siapa?")
+
+    await on_message_received(event, offline_deps)
+
+    reply = await reply_to(db, event)
+    # the first answer says who pays too: the second question is not answered twice
+    assert reply["text"] == (
+        "Ongkir dihitung dari berat paket dan kota tujuan. "
+        "Ongkir ditanggung pembeli, kecuali ada promo gratis ongkir."
+    )
+    assert reply.get("hand_over") is None
+
+
+async def test_offline_only_the_unanswered_question_is_handed_over_and_becomes_a_gap(
+    db: Database, store: Store, faq: list[str], offline_deps: ResponderDeps
+) -> None:
+    event = customer_says(store, "1. ekspedisinya apa aja 2. jam buka admin brp 3. resi diliat dmn")
+
+    await on_message_received(event, offline_deps)
+
+    reply = await reply_to(db, event)
+    couriers, hours, follow_up = reply["text"].split("\n\n")
+    assert couriers == "Kami kirim dengan kurir JNE, J&T Express dan SiCepat."
+    assert hours == "Admin membalas chat setiap hari pukul 09.00-17.00 WIB."
+    assert "“resi diliat dmn”" in follow_up
+    assert "tim kami akan menjawabnya" in follow_up
+    assert reply["hand_over"] == "missing_knowledge"
+    assert await owner(db, event) == ("human", "missing_knowledge")
+    assert await gaps_of(db, store) == ["resi diliat dmn"]
+
+
+async def test_offline_an_english_question_only_indonesian_answers_says_so_in_english(
+    db: Database, store: Store, faq: list[str], offline_deps: ResponderDeps
+) -> None:
+    event = customer_says(store, "Which couriers do you ship with?")
+
+    await on_message_received(event, offline_deps)
+
+    reply = await reply_to(db, event)
+    assert reply["text"] == (
+        "Our information on this is written in Indonesian: "
+        "Kami kirim dengan kurir JNE, J&T Express dan SiCepat."
+    )
+
+
+async def test_a_new_conversation_is_greeted_once_before_an_answer(
+    db: Database, store: Store, faq: list[str], offline_deps: ResponderDeps
+) -> None:
+    await greeting_on(db, store)
+    first = customer_says(store, "Bisa COD?")
+    await on_message_received(first, offline_deps)
+    second = customer_says(store, "ekspedisinya apa?")
+    await on_message_received(second, offline_deps)
+
+    assert (await reply_to(db, first))["text"].startswith(f"{GREETING}\nBisa, kak.")
+    assert (await reply_to(db, second))["text"] == (
+        "Kami kirim dengan kurir JNE, J&T Express dan SiCepat."
+    )
+
+
+async def test_an_angry_complaint_is_acknowledged_not_welcomed_and_is_no_knowledge_gap(
+    db: Database, store: Store, faq: list[str], offline_deps: ResponderDeps
+) -> None:
+    await greeting_on(db, store)
+    event = customer_says(
+        store, "Saya mau komplain!! Paket saya belum sampai padahal sudah seminggu"
+    )
+
+    await on_message_received(event, offline_deps)
+
+    reply = await reply_to(db, event)
+    assert reply["text"].startswith("Mohon maaf atas ketidaknyamanannya.")
+    assert GREETING not in reply["text"]
+    assert reply["hand_over"] == "negative_sentiment"
+    assert await owner(db, event) == ("human", "negative_sentiment")
+    assert await gaps_of(db, store) == []
+
+
+async def test_a_complaint_that_also_asks_is_acknowledged_answered_and_handed_over(
+    db: Database, store: Store, faq: list[str], offline_deps: ResponderDeps
+) -> None:
+    event = customer_says(store, "Kecewa banget, paketnya lama!! ekspedisinya apa aja sih?")
+
+    await on_message_received(event, offline_deps)
+
+    reply = await reply_to(db, event)
+    assert reply["text"].split("\n\n") == [
+        "Mohon maaf atas ketidaknyamanannya, kak.",
+        "Kami kirim dengan kurir JNE, J&T Express dan SiCepat.",
+        "Tim kami akan melanjutkan percakapan ini dengan Anda di sini.",
+    ]
+    assert reply["hand_over"] == "negative_sentiment"
+    assert await gaps_of(db, store) == []
+
+
+async def test_thanks_get_a_youre_welcome_and_neither_a_hand_over_nor_a_gap(
+    db: Database, store: Store, faq: list[str], offline_deps: ResponderDeps
+) -> None:
+    event = customer_says(store, "Makasih banyak kak 🙏")
+
+    await on_message_received(event, offline_deps)
+
+    reply = await reply_to(db, event)
+    assert reply["text"] == "Sama-sama, kak! Senang bisa membantu."
+    assert reply.get("hand_over") is None
+    assert await gaps_of(db, store) == []
+
+
+async def test_a_hand_over_is_not_greeted(
+    db: Database, store: Store, faq: list[str], offline_deps: ResponderDeps
+) -> None:
+    await greeting_on(db, store)
+    event = customer_says(store, "Bisa bayar pakai kripto?")
+
+    await on_message_received(event, offline_deps)
+
+    reply = await reply_to(db, event)
+    assert reply["text"].startswith("Maaf, saya belum punya informasi tentang itu.")
+    assert await gaps_of(db, store) == ["Bisa bayar pakai kripto?"]
+
+
+async def test_each_unanswered_question_of_a_message_is_its_own_knowledge_gap(
+    db: Database, store: Store, faq: list[str], offline_deps: ResponderDeps
+) -> None:
+    event = customer_says(store, "bisa bayar pakai kripto? terus bisa kirim ke mars?")
+
+    await on_message_received(event, offline_deps)
+    await on_message_received(event, offline_deps)  # redelivered: still one gap per question
+
+    reply = await reply_to(db, event)
+    assert reply["text"].startswith("Maaf, saya belum punya informasi tentang itu.")
+    assert sorted(await gaps_of(db, store)) == ["bisa bayar pakai kripto?", "bisa kirim ke mars?"]
+
+
+async def test_the_models_reply_with_a_heading_path_is_written_again(
+    db: Database,
+    store: Store,
+    faq: list[str],
+    deps: ResponderDeps,
+    answers: Answers,
+    openai_api: OpenAIStandIn,
+) -> None:
+    answers.append(lambda _: answer(f"Menurut {FAQ_HEADING} kami: Bisa.", ["P1"]))
+    answers.append(lambda _: answer("Bisa kak, COD untuk Jabodetabek sampai Rp 1.500.000.", ["P1"]))
+    event = customer_says(store, "Bisa COD?")
+
+    await on_message_received(event, deps)
+
+    reply = await reply_to(db, event)
+    assert reply["text"] == "Bisa kak, COD untuk Jabodetabek sampai Rp 1.500.000."
+    told = openai_api.requests[1]["messages"][-1]
+    assert told["role"] == "tool"
+    assert "heading paths" in told["content"]
+
+
+async def test_a_model_that_answers_in_the_wrong_language_twice_is_replaced_by_the_composition(
+    db: Database,
+    store: Store,
+    faq: list[str],
+    deps: ResponderDeps,
+    answers: Answers,
+    openai_api: OpenAIStandIn,
+) -> None:
+    indonesian = (
+        "Kami kirim dengan kurir JNE, J&T Express dan SiCepat ya kak, bisa dipilih saat checkout."
+    )
+    answers.extend([lambda _: answer(indonesian, ["P1"]), lambda _: answer(indonesian, ["P1"])])
+    event = customer_says(store, "Which couriers do you ship with?")
+
+    await on_message_received(event, deps)
+
+    reply = await reply_to(db, event)
+    assert reply["text"].startswith("Our information on this is written in Indonesian: ")
+    assert len(openai_api.requests) == 2
+    assert reply["llm"]["prompt_tokens"] > 0  # the model's turns are still accounted
+
+
+async def test_with_the_model_each_question_is_retrieved_and_only_the_unanswered_is_a_gap(
+    db: Database,
+    store: Store,
+    faq: list[str],
+    deps: ResponderDeps,
+    answers: Answers,
+    openai_api: OpenAIStandIn,
+) -> None:
+    answers.append(lambda _: answer("Pengiriman 2-4 hari kerja kak.", ["P1"]))  # forgot one
+    answers.append(
+        lambda _: [
+            ToolCall(
+                "answer",
+                {
+                    "reply": "Pengiriman 2-4 hari kerja kak. Soal resi, admin kami bantu cek ya.",
+                    "cited_ids": ["P1"],
+                    "could_answer": False,
+                    "unanswered": ["resi diliat dmn"],
+                },
+            )
+        ]
+    )
+    event = customer_says(store, "Berapa lama pengiriman? trs resi diliat dmn")
+
+    await on_message_received(event, deps)
+
+    reply = await reply_to(db, event)
+    assert reply["text"].startswith("Pengiriman 2-4 hari kerja kak. Soal resi")
+    assert reply["hand_over"] == "missing_knowledge"
+    assert await gaps_of(db, store) == ["resi diliat dmn"]
+    first, _ = openai_api.requests
+    assert "Answer every question" in first["messages"][0]["content"]
+    told = openai_api.requests[1]["messages"][-1]["content"]
+    assert '"resi diliat dmn"' in told

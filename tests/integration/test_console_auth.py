@@ -3,6 +3,7 @@ session cookies, CSRF, logout, security headers, and that users reach only their
 for another store's ids) with the rights of their role. The login brake has tests of its own
 (test_console_login_brake.py)."""
 
+import asyncio
 import re
 import uuid
 from typing import Any
@@ -14,7 +15,7 @@ from typer.testing import CliRunner
 from balas.cli import app as cli
 from services.console.app import create_app
 from services.console.auth.users import Role, UserDirectory
-from services.console.collections import CONSOLE_SESSIONS
+from services.console.collections import CONSOLE_AUDIT, CONSOLE_SESSIONS
 from shared.mongo import Database
 from shared.settings import Settings
 from shared.stores.directory import Store, save_store
@@ -350,3 +351,25 @@ def test_create_owner_refuses_weak_passwords_and_the_owner_signs_in(
         fields = {"email": "budi@toko.example", "password": PASSWORD, "csrf_token": token}
         assert browser.post("/login", data=fields).status_code == 303
         assert browser.get("/api/me").json()["store_ids"] == [store]
+
+
+async def test_add_user_follows_the_console_team_rules_and_is_audited(
+    cli_env: dict[str, str], db: Database
+) -> None:
+    """`balas console add-user` and the console's team share one use case: the same
+    validation, and the same audit log."""
+    store = f"store-{uuid.uuid4().hex[:12]}"
+    await save_store(db, Store(id=store, name="Toko", whatsapp_number="+6281111222"))
+    runner = CliRunner()
+    env = {**cli_env, "BALAS_USER_PASSWORD": PASSWORD}
+    add = ["console", "add-user", "--name", "Wati", "--store", store, "--email"]
+    bad = await asyncio.to_thread(runner.invoke, cli, [*add, "wati-at-toko"], env=env)
+    good = await asyncio.to_thread(runner.invoke, cli, [*add, "wati@toko.example"], env=env)
+
+    assert bad.exit_code == 1
+    assert "email" in bad.output
+    assert good.exit_code == 0, good.output
+    entries = await db[CONSOLE_AUDIT].find({"store_id": store}).to_list()
+    assert [(e["action"], e["actor"], e["subject"]) for e in entries] == [
+        ("member_added", "balas console", "wati@toko.example")
+    ]

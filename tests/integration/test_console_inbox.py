@@ -7,6 +7,7 @@ from typing import Any
 from services.console.conversations import (
     InboxFilter,
     find_conversation,
+    inbox_counts,
     list_conversations,
     mark_read,
 )
@@ -60,8 +61,8 @@ async def test_filters_by_state_labels_and_assignee(db: Database, store_id: str)
     assert await listed(db, store_id, state="closed") == [closed]
     assert await listed(db, store_id, intent="shipping") == [bot]
     assert await listed(db, store_id, sentiment="negative") == [human]
-    assert await listed(db, store_id, mine=True) == [human]
-    assert await listed(db, store_id, user="u2", mine=True) == []
+    assert await listed(db, store_id, view="mine") == [human]
+    assert await listed(db, store_id, user="u2", view="mine") == []
 
 
 async def test_search_names_numbers_and_message_text(db: Database, store_id: str) -> None:
@@ -132,3 +133,71 @@ async def test_reply_library_api(console_api: ConsoleApi, db: Database, store_id
         refused = await client.put(f"/api/stores/{store_id}/reply-library", json=bad)
         assert refused.status_code == 422
         assert (await client.get("/api/stores/no-such-store/reply-library")).status_code == 404
+
+
+async def agent_reply(db: Database, conversation_id: str, minutes_ago: int, state: str) -> None:
+    await db[MESSAGES].insert_one(
+        {
+            "_id": f"agent:{conversation_id}:{minutes_ago}",
+            "conversation_id": conversation_id,
+            "direction": "outbound",
+            "author": "agent",
+            "state": state,
+            "created_at": NOW - timedelta(minutes=minutes_ago),
+        }
+    )
+
+
+def handed_over(minutes_ago: int, **fields: Any) -> dict[str, Any]:
+    """A card the bot handed over `minutes_ago`, its hand-over reply the last message."""
+    at = NOW - timedelta(minutes=minutes_ago)
+    return {
+        "owner": "human",
+        "hand_over_reason": "customer_request",
+        "handed_over_at": at,
+        "last_message": {"direction": "outbound", "text": "Sebentar ya", "at": at},
+        **fields,
+    }
+
+
+async def test_needs_a_person_lists_unassigned_hand_overs_first_then_the_longest_waiting(
+    db: Database, store_id: str
+) -> None:
+    assigned_old = await card(db, store_id, "+628101", 50, **handed_over(50, assignee_id="u2"))
+    unassigned_new = await card(db, store_id, "+628102", 5, **handed_over(5))
+    unassigned_old = await card(db, store_id, "+628103", 30, **handed_over(30))
+    taken_mid = await card(db, store_id, "+628104", 20, **handed_over(20, taken_over_by="u3"))
+    answered = await card(db, store_id, "+628105", 40, **handed_over(40))
+    await agent_reply(db, answered, 35, "sent")
+    failed_reply = await card(db, store_id, "+628106", 45, **handed_over(45))
+    await agent_reply(db, failed_reply, 44, "not_sent")  # the customer still waits
+    await card(db, store_id, "+628107", 1)  # the bot's
+    await card(db, store_id, "+628108", 60, **handed_over(60, status="closed"))
+
+    assert await listed(db, store_id, view="queue") == [
+        failed_reply,
+        unassigned_old,
+        unassigned_new,
+        assigned_old,
+        taken_mid,
+    ]
+    rows = await list_conversations(db, store_id, "u1", InboxFilter(view="queue"))
+    assert rows[0].waiting_since is not None
+    assert abs((rows[0].waiting_since - (NOW - timedelta(minutes=45))).total_seconds()) < 1
+    counts = await inbox_counts(db, store_id, "u2")
+    assert counts.queue == 5
+    assert counts.mine == 1
+
+
+async def test_a_hand_over_is_unread_though_the_bot_wrote_last_until_the_agent_opens_it(
+    db: Database, store_id: str
+) -> None:
+    conversation = await card(db, store_id, "+628201", 3, **handed_over(3))
+    taken_by_agent = await card(db, store_id, "+628202", 3, **handed_over(3, hand_over_reason=None))
+    await mark_read(db, "u1", taken_by_agent, NOW - timedelta(minutes=10))
+    assert await listed(db, store_id, unread=True) == [conversation]
+    assert (await inbox_counts(db, store_id, "u1")).unread == 1
+
+    await mark_read(db, "u1", conversation, NOW - timedelta(minutes=3))  # opened: its last message
+    assert await listed(db, store_id, unread=True) == []
+    assert await listed(db, store_id, user="u2", unread=True) == [conversation]  # others' own

@@ -153,3 +153,19 @@ async def test_settings_page_renders_and_agents_see_it_read_only(
     assert "data-save" in mine.text
     assert "<fieldset disabled>" in theirs.text
     assert "data-save" not in theirs.text
+
+
+async def test_the_dashboards_insights_follow_the_language_the_console_is_shown_in(
+    console_api: ConsoleApi, sign_in: SignIn
+) -> None:
+    client, store_id, _ = await sign_in()
+    path = f"/stores/{store_id}/dashboard/insights"
+
+    # The store's bot speaks Indonesian; an English console reads its insights in English.
+    english = await client.get(path, headers={"Accept-Language": "en-GB,en;q=0.9"})
+    indonesian = await client.get(path, headers={"Accept-Language": "id-ID,id;q=0.9"})
+
+    assert english.status_code == indonesian.status_code == 200
+    assert "No notable change" in english.text
+    assert "Tidak ada perubahan berarti" not in english.text
+    assert "Tidak ada perubahan berarti" in indonesian.text

@@ -10,6 +10,7 @@ import openai
 import pytest
 
 from services.enricher.knowledge import on_knowledge_document_changed
+from services.enricher.vectors import fill_missing_vectors
 from shared import metrics, topics
 from shared.events import KnowledgeDocumentChanged
 from shared.knowledge.collections import KNOWLEDGE_FILES
@@ -30,6 +31,7 @@ from shared.knowledge.models import (
     current_revision,
     load_active_chunks,
 )
+from shared.knowledge.retrieval import Retriever
 from shared.mongo import Database, Document
 from tests.standins.openai_api import EMBEDDING_DIMENSIONS, OpenAIStandIn
 from tests.support.uploads import BytesSource
@@ -120,7 +122,7 @@ async def test_chunks_are_embedded_when_embeddings_are_configured(
     assert request["input"] == [chunk.text for chunk in chunks]
 
 
-async def test_when_embeddings_are_down_the_event_fails_for_a_retry_and_then_succeeds(
+async def test_when_embeddings_fail_the_document_is_ready_and_found_lexically_until_filled_in(
     db: Database,
     library: KnowledgeLibrary,
     store_id: str,
@@ -128,18 +130,33 @@ async def test_when_embeddings_are_down_the_event_fails_for_a_retry_and_then_suc
     openai_api: OpenAIStandIn,
 ) -> None:
     document = await add(library, store_id, "pengiriman.md", SHIPPING)
-    event = document_event(document, "upload")
     openai_api.fail_next_embeddings(1, status=503)
 
-    with pytest.raises(openai.APIStatusError, match="scripted failure"):
-        await process(db, event, embedder)
-    waiting = await get_document(db, store_id, document.id)
-    assert waiting.status == DocumentStatus.PROCESSING  # not failed: the retry will do it
-    assert (await load_active_chunks(db, store_id))[1] == []
-
-    await process(db, event, embedder)
+    await process(db, document_event(document, "upload"), embedder)
 
     assert (await get_document(db, store_id, document.id)).status == DocumentStatus.READY
+    revision, chunks = await load_active_chunks(db, store_id)
+    assert chunks
+    assert all(chunk.embedding is None for chunk in chunks)
+    retriever = Retriever(db, embedder)
+    (found, *_) = await retriever.search(store_id, "berapa ongkos kirim ke Bandung?")
+    assert "Bandung Rp 15.000" in found.text
+    assert not (await retriever.index(store_id)).has_vectors
+
+    openai_api.fail_next_embeddings(1, status=503)  # still down: nothing changes
+    with pytest.raises(openai.APIStatusError):
+        await fill_missing_vectors(db, embedder)
+    assert await current_revision(db, store_id) == revision
+
+    # Back. The database is shared: other tests' chunks without vectors are filled in too.
+    assert await fill_missing_vectors(db, embedder) >= len(chunks)
+
+    assert await current_revision(db, store_id) == revision + 1  # the retrievers rebuild
+    _, filled = await load_active_chunks(db, store_id)
+    assert all(len(chunk.embedding or []) == EMBEDDING_DIMENSIONS for chunk in filled)
+    assert all(chunk.embedding_model == embedder.model for chunk in filled)
+    assert (await retriever.index(store_id)).has_vectors
+    assert await fill_missing_vectors(db, embedder) == 0
 
 
 async def test_a_corrupt_file_fails_with_its_reason_and_the_next_document_is_processed(

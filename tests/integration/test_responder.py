@@ -53,7 +53,7 @@ def _event(store: Store, customer: str, text: str) -> MessageReceived:
 async def test_without_llm_nor_knowledge_the_bot_says_it_does_not_know_and_hands_over(
     db: Database, store: Store, offline_deps: ResponderDeps
 ) -> None:
-    event = _event(store, "+6281100000001", "Halo, bisa bantu?")
+    event = _event(store, "+6281100000001", "Halo, bisa bayar pakai kripto?")
 
     await on_message_received(event, offline_deps)
 
@@ -69,7 +69,7 @@ async def test_without_llm_nor_knowledge_the_bot_says_it_does_not_know_and_hands
     assert conversation["hand_over_reason"] == "missing_knowledge"
     gap = await db[KNOWLEDGE_GAPS].find_one({"conversation_id": event.conversation_id})
     assert gap is not None
-    assert gap["question"] == "Halo, bisa bantu?"
+    assert gap["question"] == "bisa bayar pakai kripto?"  # the question, not the greeting
     assert gap["store_id"] == store.id
 
 

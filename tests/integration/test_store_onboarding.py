@@ -6,7 +6,7 @@ ever leaves in an answer or a log line."""
 import io
 import logging
 import uuid
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 import httpx
@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 
 from balas.cli import app
 from balas.simulate import inbound_message_form, twilio_signature
+from services.console.auth.users import Role
 from services.ingest.app import create_app as create_ingest_app
 from services.responder.adapters.twilio_sender import TwilioSenders
 from shared.events import utcnow
@@ -33,7 +34,7 @@ from shared.woocommerce.api import WEBHOOK_TOPICS
 from tests.standins.server import LoopbackServer
 from tests.standins.twilio_api import TwilioStandIn
 from tests.standins.woocommerce_api import WooCommerceStandIn
-from tests.support.console import ConsoleApi
+from tests.support.console import ConsoleApi, SignedIn
 from tests.support.servers import Infra
 
 pytestmark = pytest.mark.slow
@@ -513,3 +514,38 @@ async def test_a_plugin_token_and_wordpress_site_saved_while_onboarding_runs_sur
     assert stored.plugin_token.sha256 == token.sha256
     assert stored.wordpress is not None
     assert stored.wordpress.site_url == site.site_url
+
+
+async def test_the_set_up_page_checks_whatsapp_and_connects_woocommerce_as_onboarding_does(
+    twilio: TwilioStandIn,
+    shop: WooCommerceStandIn,
+    db: Database,
+    sign_in: Callable[..., Awaitable[SignedIn]],
+) -> None:
+    owner, store_id, csrf = await sign_in(Role.OWNER)
+    number = (await db[STORES].find_one({"_id": store_id}))["whatsapp_number"]  # type: ignore[index]
+    setup = f"/stores/{store_id}/setup"
+
+    outside = await owner.post(f"{setup}/whatsapp", data={"csrf_token": csrf})
+    assert outside.status_code == 422
+    assert f"{number} is not a phone number of the global Twilio account" in outside.text
+
+    twilio.own_number(number)
+    checked = await owner.post(f"{setup}/whatsapp", data={"csrf_token": csrf})
+    assert checked.status_code == 200, checked.text
+    wired = twilio.number(number)
+    assert wired is not None
+    assert wired["sms_url"] == PUBLIC_URL + WHATSAPP_WEBHOOK_PATH
+
+    wrong = {"url": shop.url, "consumer_key": CONSUMER_KEY, "consumer_secret": "cs_wrong"}
+    refused = await owner.post(f"{setup}/woocommerce", data={**wrong, "csrf_token": csrf})
+    assert refused.status_code == 422
+    assert 'data-outcome="woocommerce"' in refused.text
+    assert "cs_wrong" not in refused.text  # a secret is never shown back
+    right = {**wrong, "consumer_secret": CONSUMER_SECRET}
+    connected = await owner.post(f"{setup}/woocommerce", data={**right, "csrf_token": csrf})
+    assert connected.status_code == 200, connected.text
+    assert sorted(hook["topic"] for hook in shop.webhooks.values()) == sorted(WEBHOOK_TOPICS)
+    stored = Store.model_validate(await db[STORES].find_one({"_id": store_id}))
+    assert stored.woocommerce is not None
+    assert stored.woocommerce.url == shop.url

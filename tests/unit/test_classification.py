@@ -192,3 +192,9 @@ async def test_with_an_llm_configured_the_llm_engine_is_chosen_unless_offline_is
 
     assert (await build_classifier(settings)).name == "llm"
     assert (await build_classifier(settings, "offline")).name == "offline"
+
+
+async def test_a_keyless_local_server_is_an_llm_for_the_classifier_too() -> None:
+    settings = Settings(llm=LlmSettings(base_url="http://127.0.0.1:11434/v1", model="qwen2.5"))
+
+    assert (await build_classifier(settings)).name == "llm"

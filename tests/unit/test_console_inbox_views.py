@@ -9,7 +9,7 @@ from starlette.requests import Request
 
 from services.console.conversations import display_number, window_open
 from services.console.i18n import request_lang, t
-from services.console.pages.inbox_views import kind_of, list_time, message_view, tick_of
+from services.console.pages.inbox_views import kind_of, list_time, message_view, tick_of, waited
 
 AT = datetime(2026, 11, 28, 7, 30, tzinfo=UTC)  # 14:30 in Jakarta
 
@@ -105,3 +105,16 @@ def test_language_from_cookie_then_browser_then_indonesian() -> None:
     assert request_lang(request(accept="fr-FR,en;q=0.5")) == "en"
     assert request_lang(request(cookie="balas_lang=id", accept="en-US")) == "id"
     assert request_lang(request(cookie="balas_lang=xx", accept="de")) == "id"
+
+
+@pytest.mark.parametrize(
+    ("minutes", "en", "indonesian"),
+    [(4, "4 min", "4 mnt"), (125, "2 h 5 min", "2 j 5 mnt"), (3 * 24 * 60 + 7, "3 d", "3 hr")],
+)
+def test_waiting_times_are_short_and_in_the_ui_language(
+    minutes: int, en: str, indonesian: str
+) -> None:
+    now = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
+    since = now - timedelta(minutes=minutes, seconds=30)
+    assert waited(since, now, "en") == en
+    assert waited(since, now, "id") == indonesian

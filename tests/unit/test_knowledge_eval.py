@@ -1,4 +1,5 @@
-"""Retrieval quality on the sample store (bench/knowledge_eval.py), with floors a regression breaks.
+"""Retrieval quality on the sample store (bench/knowledge_eval.py), with floors a regression breaks,
+and the frozen external set's shape (docs/evaluation.md: no floors, nobody tunes on it).
 
 The floors sit below what the current analyser and threshold reach (docs/knowledge.md,
 "Retrieval and evaluation"), with room for a question or two to change rank.
@@ -6,8 +7,25 @@ The floors sit below what the current analyser and threshold reach (docs/knowled
 
 import pytest
 
-from bench.knowledge_eval import Evaluation, Question, evaluate, evaluate_chunks
+from bench.knowledge_eval import (
+    EXTERNAL,
+    EXTERNAL_QUESTIONS,
+    SAMPLE_QUESTIONS,
+    SAMPLE_STORE,
+    Evaluation,
+    Question,
+    document_files,
+    evaluate,
+    evaluate_chunks,
+    evaluate_stores,
+    load_stores,
+    read_questions,
+)
 from shared.knowledge.models import Chunk
+
+# Paraphrases, English and near-miss unanswerable questions on the same store (docs/knowledge.md,
+# "Meaning without an embeddings API"): no word of the sample set's wording to lean on.
+PARAPHRASES = SAMPLE_QUESTIONS.with_name("sample_store_paraphrases.csv")
 
 
 @pytest.fixture(scope="module")
@@ -21,14 +39,14 @@ def test_the_sample_store_questions_find_their_sources(sample_store: Evaluation)
 
     assert evaluation.documents == 6
     assert evaluation.overall.questions >= 40
-    assert evaluation.overall.hit_at_k >= 0.9
-    assert evaluation.overall.hit_at_1 >= 0.8
-    assert evaluation.overall.mrr >= 0.85
+    assert (evaluation.overall.hit_at_k or 0) >= 0.9
+    assert (evaluation.overall.hit_at_1 or 0) >= 0.8
+    assert (evaluation.overall.mrr or 0) >= 0.85
     assert evaluation.overall.section_hit_at_k is not None
     assert evaluation.overall.section_hit_at_k >= 0.85
     assert set(evaluation.by_language) == {"id", "en", "mixed"}
     for language, scores in evaluation.by_language.items():
-        assert scores.hit_at_k >= 0.8, language
+        assert (scores.hit_at_k or 0) >= 0.8, language
     assert evaluation.silent <= 3
 
 
@@ -39,13 +57,30 @@ def test_the_threshold_rejects_most_unanswerable_questions(sample_store: Evaluat
     assert evaluation.rejected >= evaluation.unanswerable - 4
 
 
-def chunk(name: str, text: str) -> Chunk:
+def test_the_paraphrase_set_asks_about_the_sample_store_documents() -> None:
+    questions = read_questions(PARAPHRASES)
+    documents = {path.name for path in document_files(SAMPLE_STORE)}
+
+    answerable = [question for question in questions if question.source]
+    assert len(answerable) >= 30
+    assert len(questions) - len(answerable) >= 10
+    assert {question.source for question in answerable} == documents
+    assert sum(question.language == "en" for question in questions) > len(questions) / 2
+
+
+async def test_the_threshold_rejects_the_unanswerable_paraphrases() -> None:
+    evaluation = await evaluate(questions=PARAPHRASES)
+
+    assert evaluation.rejected >= evaluation.unanswerable - 1
+
+
+def chunk(name: str, text: str, n: int = 0, store: str = "evaluation") -> Chunk:
     return Chunk(
-        id=f"{name}:1:0",
-        store_id="evaluation",
+        id=f"{name}:1:{n}",
+        store_id=store,
         document_id=name,
         version=1,
-        n=0,
+        n=n,
         text=text,
         locator="page 1",
         filename=name,
@@ -71,3 +106,85 @@ async def test_scores_count_ranks_per_language_and_rejections() -> None:
     assert (evaluation.unanswerable, evaluation.rejected) == (2, 1)
     assert evaluation.wrongly_answered == ["kaos"]
     assert evaluation.misses == []
+
+
+async def test_each_question_is_asked_in_its_shop_and_scored_by_style() -> None:
+    stores = {
+        "toko": [
+            chunk("faq.md", "ongkir ditanggung pembeli", 0, "toko"),
+            chunk("faq.md", "retur ditanggung penjual, ongkir retur gratis", 1, "toko"),
+            chunk("faq.md", "jam buka toko senin sampai sabtu", 2, "toko"),
+        ],
+        "shop": [
+            chunk("policy.md", "returns within 30 days of receipt", 0, "shop"),
+            chunk("policy.md", "we ship from california", 1, "shop"),
+        ],
+    }
+    questions = [
+        # the right file, but its other passage comes first: not a hit at 1
+        Question(
+            "ongkir retur", "id", "faq.md", None, "ongkir ditanggung pembeli", "toko", "slang"
+        ),
+        Question("returns days", "en", "policy.md", None, "30 days", "shop", "english"),
+        Question("returns days", "en", None, None, None, "toko", "english"),  # asked in toko
+        Question("ongkir mobil?", "id", None, None, None, "toko", "slang"),  # answered: wrong
+    ]
+
+    evaluation = await evaluate_stores(stores, questions)
+
+    assert evaluation.documents == 2
+    assert (evaluation.overall.hit_at_1, evaluation.overall.hit_at_k) == (0.5, 1.0)
+    assert evaluation.by_style["english"].hit_at_1 == 1.0
+    assert evaluation.by_style["english"].abstention == 1.0
+    assert evaluation.by_style["slang"].hit_at_1 == 0.0
+    assert evaluation.by_style["slang"].abstention == 0.0
+    assert evaluation.overall.abstention == 0.5
+    assert evaluation.wrongly_answered == ["ongkir mobil?"]
+
+
+async def test_a_question_of_a_shop_without_documents_is_an_error() -> None:
+    stores = {"toko": [chunk("faq.md", "ongkir ditanggung pembeli", 0, "toko")]}
+
+    with pytest.raises(ValueError, match="lain"):
+        await evaluate_stores(stores, [Question("ongkir", "id", None, None, shop="lain")])
+
+
+def test_the_frozen_set_has_its_shops_styles_and_unanswerable_questions() -> None:
+    questions = read_questions(EXTERNAL_QUESTIONS)
+    answerable = [q for q in questions if q.source]
+    styles = {"formal", "casual", "slang", "typos", "code-mixed", "english"}
+
+    assert len(answerable) >= 100
+    assert len(questions) - len(answerable) >= 20
+    assert {q.style for q in questions} == styles
+    for style in styles:
+        assert sum(q.style == style for q in answerable) >= 12, style
+    assert {q.shop for q in questions} == {"sabda-literasi", "makerspet", "3mdeb"}
+    assert {q.language for q in questions} == {"id", "en", "mixed"}
+
+
+def test_every_frozen_answer_phrase_lies_in_one_passage_of_its_source() -> None:
+    """The phrase names the right passage; a chunking change that splits it breaks the set."""
+    stores = load_stores(EXTERNAL)
+    for question in read_questions(EXTERNAL_QUESTIONS):
+        if question.source and question.passage:
+            phrase = question.passage.casefold()
+            holding = {c.filename for c in stores[question.shop] if phrase in c.text.casefold()}
+            assert holding == {question.source}, question.text
+
+
+async def test_the_frozen_set_is_scored_per_style_with_abstention() -> None:
+    evaluation = await evaluate(EXTERNAL, EXTERNAL_QUESTIONS)
+
+    assert evaluation.documents == 6
+    assert set(evaluation.by_style) == {
+        "formal",
+        "casual",
+        "slang",
+        "typos",
+        "code-mixed",
+        "english",
+    }
+    for scores in evaluation.by_style.values():
+        assert scores.hit_at_1 is not None
+        assert scores.abstention is not None

@@ -8,13 +8,12 @@ from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 from shared.answering.answerer import (
     AnswerCall,
     Facts,
-    according_to,
     final_answer,
 )
 from shared.answering.commerce_tools import ToolResult
 from shared.answering.prompting import build_prompt, safe_profile_name
 from shared.knowledge.retrieval import Passage
-from shared.stores.bot_settings import BotSettings, Language, Tone, default_settings
+from shared.stores.bot_settings import BotSettings, Tone, default_settings
 from shared.stores.directory import Store
 
 T0 = datetime(2024, 5, 6, 10, 15, tzinfo=UTC)
@@ -236,29 +235,12 @@ def test_a_malformed_answer_call_is_no_answer() -> None:
     assert final_answer(message) is None
 
 
-# -- offline phrasing ------------------------------------------------------------------------
+def test_the_rules_ask_for_plain_answers_to_every_question_in_the_customers_language(
+    store: Store,
+) -> None:
+    instructions = build_prompt(store.name, BotSettings(), [], None).instructions
 
-
-def test_offline_a_passage_is_phrased_with_its_heading_as_the_source() -> None:
-    shipping = passage(1, "Pengiriman 2-4 hari kerja.", heading="kebijakan pengiriman")
-
-    assert according_to(shipping, Language.ID) == (
-        "Menurut kebijakan pengiriman kami: Pengiriman 2-4 hari kerja."
-    )
-
-
-def test_offline_a_passage_without_heading_names_its_document() -> None:
-    shipping = passage(3, "Free shipping above Rp500.000.")
-
-    assert according_to(shipping, Language.EN) == (
-        "According to our kebijakan 3 document: Free shipping above Rp500.000."
-    )
-
-
-def test_offline_a_long_passage_is_cut_at_a_sentence() -> None:
-    text = "Kalimat pertama cukup panjang. " * 40
-
-    phrased = according_to(passage(1, text, heading="FAQ"), Language.ID)
-
-    assert len(phrased) < 760
-    assert phrased.endswith(".")
+    assert 'never join headings with ">"' in instructions
+    assert "Answer every question of the customer's message, in their order" in instructions
+    assert "`unanswered`" in instructions
+    assert "Reply in the language the customer wrote" in instructions

@@ -19,6 +19,14 @@ class Role(StrEnum):
     AGENT = "agent"  # the inbox and reading; no settings, knowledge or onboarding changes
 
 
+class Alerts(BaseModel):
+    """How the console tells this user of a new hand-over, besides the unread count: each
+    agent chooses for themselves."""
+
+    sound: bool = False
+    desktop: bool = False  # a browser notification (the browser asks for permission too)
+
+
 class User(BaseModel):
     model_config = ConfigDict(frozen=True, populate_by_name=True)
 
@@ -29,6 +37,7 @@ class User(BaseModel):
     store_ids: list[str]
     created_at: datetime
     disabled: bool = False
+    alerts: Alerts = Field(default_factory=Alerts)
 
     @property
     def is_owner(self) -> bool:
@@ -111,6 +120,17 @@ class UserDirectory:
         await self._users.update_one(
             {"_id": user_id}, {"$addToSet": {"store_ids": {"$each": store_ids}}}
         )
+
+    async def set_role(self, user_id: str, store_id: str, role: Role) -> bool:
+        """The role of a user of `store_id` (a role is the account's, in all its stores); False
+        when the user has no access to the store."""
+        result = await self._users.update_one(
+            {"_id": user_id, "store_ids": store_id}, {"$set": {"role": role.value}}
+        )
+        return result.matched_count == 1
+
+    async def set_alerts(self, user_id: str, alerts: Alerts) -> None:
+        await self._users.update_one({"_id": user_id}, {"$set": {"alerts": alerts.model_dump()}})
 
     async def revoke(self, user_id: str, store_id: str) -> bool:
         """Take `store_id` from the user; False when the user had no access to it."""

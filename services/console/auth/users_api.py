@@ -1,13 +1,15 @@
 """A store's console users: everyone in the store may list them (to assign conversations), its
-owners (and the admin token) add and remove them. A user added here gets this store only."""
+owners (and the admin token) add them, change their role and remove them, by the team's rules
+(services/console/team.py). A user added here gets this store only."""
 
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.console.auth.users import EmailTaken, Role, User, UserDirectory, WeakPassword
-from services.console.deps import Authorized, Context, ExistingStore, OwnerOnly
+from services.console.auth.users import Role, User, UserDirectory
+from services.console.deps import Authorized, ConsoleContext, Context, ExistingStore, OwnerOnly
+from services.console.team import Membership, Team, TeamRefused
 
 router = APIRouter(prefix="/stores/{store_id}/users", tags=["users"])
 me_router = APIRouter(tags=["users"])
@@ -27,13 +29,26 @@ class UserView(BaseModel):
         )
 
 
-class NewUser(BaseModel):
+class NewUser(Membership):
+    password: Annotated[str, Field(max_length=1024)]
+
+
+class RoleChange(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    email: Annotated[str, Field(max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
-    name: Annotated[str, Field(min_length=1, max_length=100)]
-    role: Role = Role.AGENT
-    password: Annotated[str, Field(max_length=1024)]
+    role: Role
+
+
+def _team(context: ConsoleContext) -> Team:
+    return Team(context.db, context.settings)
+
+
+def _refused(refused: TeamRefused) -> HTTPException:
+    if refused.reason == "weak_password":
+        detail = [{"loc": ["body", "password"], "msg": str(refused), "type": "weak_password"}]
+        return HTTPException(status_code=422, detail=detail)
+    status = {"not_member": 404, "email_taken": 409}.get(refused.reason, 409)
+    return HTTPException(status_code=status, detail=str(refused))
 
 
 @router.get("")
@@ -42,18 +57,27 @@ async def store_users(store: ExistingStore, context: Context) -> list[UserView]:
 
 
 @router.post("", status_code=201, dependencies=[OwnerOnly])
-async def add_user(new: NewUser, store: ExistingStore, context: Context) -> UserView:
+async def add_user(
+    new: NewUser, store: ExistingStore, context: Context, caller: Authorized
+) -> UserView:
     """A new account for this store; 409 if the e-mail has one, 422 for a weak password."""
+    member = Membership(email=new.email, name=new.name, role=new.role)
     try:
-        user = await UserDirectory(context.db).create(
-            new.email, new.name, new.password, new.role, [store.id]
-        )
-    except WeakPassword as weak:
-        detail = [{"loc": ["body", "password"], "msg": str(weak), "type": "weak_password"}]
-        raise HTTPException(status_code=422, detail=detail) from None
-    except EmailTaken:
-        raise HTTPException(status_code=409, detail="this e-mail already has an account") from None
+        user = await _team(context).add(caller.actor, [store.id], member, new.password)
+    except TeamRefused as refused:
+        raise _refused(refused) from None
     return UserView.of(user)
+
+
+@router.patch("/{user_id}", dependencies=[OwnerOnly])
+async def change_role(
+    user_id: str, change: RoleChange, store: ExistingStore, context: Context, caller: Authorized
+) -> Response:
+    try:
+        await _team(context).change_role(caller.actor, store.id, user_id, change.role)
+    except TeamRefused as refused:
+        raise _refused(refused) from None
+    return Response(status_code=204)
 
 
 @router.delete("/{user_id}", status_code=204, dependencies=[OwnerOnly])
@@ -61,10 +85,10 @@ async def remove_user(
     user_id: str, store: ExistingStore, context: Context, caller: Authorized
 ) -> Response:
     """Take the store from the user (the account stays for their other stores)."""
-    if caller.user is not None and caller.user.id == user_id:
-        raise HTTPException(status_code=409, detail="you cannot remove yourself")
-    if not await UserDirectory(context.db).revoke(user_id, store.id):
-        raise HTTPException(status_code=404, detail="no such user in this store")
+    try:
+        await _team(context).remove(caller.actor, store.id, user_id)
+    except TeamRefused as refused:
+        raise _refused(refused) from None
     return Response(status_code=204)
 
 

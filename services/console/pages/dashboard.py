@@ -130,13 +130,15 @@ async def dashboard_insights(
     store: StoreAccess,
     day: DateQuery = None,
 ) -> HTMLResponse:
-    """What changed on `day` (default yesterday) against the day and the week before."""
+    """What changed on `day` (default yesterday) against the day and the week before, in the
+    language the console is shown in."""
     writer = _insights_writer(request, context)
-    cache: dict[tuple[str, date | None], _CachedInsights] = request.app.state.insights_cache
-    key = (store.id, day)
+    lang = request_lang(request)
+    cache: dict[tuple[str, date | None, Lang], _CachedInsights] = request.app.state.insights_cache
+    key = (store.id, day, lang)
     cached = cache.get(key)
     if cached is None or cached.expires < time.monotonic():
-        found = await store_insights(context.db, store.id, day, writer)
+        found = await store_insights(context.db, store.id, day, writer, lang)
         cached = _CachedInsights(expires=time.monotonic() + INSIGHTS_TTL_SECONDS, insights=found)
         cache[key] = cached
     return render_partial(request, "_dashboard_insights.html", {"insights": cached.insights})

@@ -14,6 +14,7 @@ from starlette.datastructures import FormData
 
 from services.console import commands
 from services.console.auth.deps import CurrentUser, StoreAccess
+from services.console.auth.users import Alerts, UserDirectory
 from services.console.conversations import (
     INTENTS,
     SENTIMENTS,
@@ -22,6 +23,7 @@ from services.console.conversations import (
     customer_name,
     display_number,
     find_conversation,
+    inbox_counts,
     last_customer_message_at,
     list_conversations,
     mark_read,
@@ -33,7 +35,7 @@ from services.console.deps import Context
 from services.console.i18n import Lang, request_lang, t
 from services.console.limits import FORM_FIELD_BYTES
 from services.console.pages.formatting import money
-from services.console.pages.inbox_views import clock, day_label, list_time, message_view
+from services.console.pages.inbox_views import clock, day_label, list_time, message_view, waited
 from services.console.pages.templating import render_page, render_partial
 from services.console.reply_library import load_library
 from shared.mongo import Document
@@ -55,6 +57,10 @@ async def _list_values(
     return {
         "rows": rows,
         "times": {row.id: list_time(row.at, now, store.timezone, lang) for row in rows},
+        "waits": {
+            row.id: waited(row.waiting_since, now, lang) for row in rows if row.waiting_since
+        },
+        "counts": await inbox_counts(context.db, store.id, user_id),
         "filters": wanted,
         "filtered": wanted != InboxFilter(),
         "intents": INTENTS,
@@ -77,6 +83,19 @@ async def inbox_page(
         active="inbox",
         values={**values, "open_id": None},
     )
+
+
+@router.post("/stores/{store_id}/inbox/alerts")
+async def save_alerts(
+    request: Request, store: StoreAccess, user: CurrentUser, context: Context
+) -> Response:
+    """The user's own choice of a sound and a browser notification on a new hand-over."""
+    form = await request.form(max_fields=4, max_files=0, max_part_size=FORM_FIELD_BYTES)
+    alerts = Alerts(sound=form.get("sound") == "on", desktop=form.get("desktop") == "on")
+    await UserDirectory(context.db).set_alerts(user.id, alerts)
+    if not request.headers.get("HX-Request"):
+        return RedirectResponse(f"/stores/{store.id}/inbox", 303)
+    return render_partial(request, "inbox/_alerts.html", {"alerts": alerts, "store_id": store.id})
 
 
 @router.get("/stores/{store_id}/inbox/list")

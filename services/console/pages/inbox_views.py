@@ -102,5 +102,16 @@ def list_time(moment: datetime | None, now: datetime, timezone: str, lang: Lang)
     return when.strftime("%d/%m") if when.year == today.year else when.strftime("%d/%m/%y")
 
 
+def waited(since: datetime, now: datetime, lang: Lang) -> str:
+    """How long a customer has waited for a person: "4 min", "2 h 5 min", "3 d"."""
+    minutes = max(int((now - since).total_seconds() // 60), 0)
+    if minutes < 60:
+        return t("wait.minutes", lang, minutes=minutes)
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return t("wait.hours", lang, hours=hours, minutes=minutes)
+    return t("wait.days", lang, days=hours // 24)
+
+
 def day_label(moment: datetime, timezone: str) -> str:
     return local(moment, timezone).strftime("%d/%m/%Y")

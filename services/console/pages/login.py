@@ -18,7 +18,7 @@ from services.console.auth.deps import CurrentSession
 from services.console.auth.sessions import SESSION_COOKIE, SessionStore, secure_cookies
 from services.console.auth.signin import signed_in
 from services.console.auth.users import UserDirectory, normalised_email
-from services.console.deps import Context
+from services.console.deps import ConsoleContext, Context
 from services.console.i18n import Lang, request_lang, t
 from services.console.pages.templating import templates
 
@@ -107,8 +107,15 @@ async def login(
         error = t("login.wrong", lang)
         return _form(request, context, email, next_path, status_code=401, error=error)
     await brake.succeeded(email, address)
+    response = await start_session(context, user.id, next_path)
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
+    return response
+
+
+async def start_session(context: ConsoleContext, user_id: str, next_path: str) -> Response:
+    """Sign the user in (a new session and its cookie) and go to `next_path`."""
     sessions = SessionStore(context.db, context.settings)
-    session_id = await sessions.start(user.id)
+    session_id = await sessions.start(user_id)
     response = RedirectResponse(next_path, status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
@@ -119,7 +126,6 @@ async def login(
         secure=secure_cookies(context.settings),
         path="/",
     )
-    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
     return response
 
 

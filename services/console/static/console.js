@@ -126,7 +126,65 @@
     }
   });
 
+  // The unread count in the tab's title and beside the views; a new hand-over rings and notifies
+  // as the agent chose (their alerts form says so in data-sound / data-desktop).
+  const baseTitle = document.title.replace(/^\(\d+\) /, "");
+  let lastQueue = null;
+
+  function ring() {
+    const Audio = window.AudioContext || window.webkitAudioContext;
+    if (!Audio) return;
+    const audio = new Audio();
+    const tone = audio.createOscillator();
+    const volume = audio.createGain();
+    tone.frequency.value = 880;
+    volume.gain.setValueAtTime(0.2, audio.currentTime);
+    volume.gain.exponentialRampToValueAtTime(0.001, audio.currentTime + 0.6);
+    tone.connect(volume).connect(audio.destination);
+    tone.start();
+    tone.stop(audio.currentTime + 0.6);
+  }
+
+  function alertNewHandOver() {
+    const alerts = document.querySelector("[data-alerts]");
+    if (!alerts) return;
+    if (alerts.dataset.sound === "true") ring();
+    if (alerts.dataset.desktop === "true" && window.Notification && Notification.permission === "granted") {
+      new Notification(alerts.dataset.notifyText, { tag: "balas-hand-over" });
+    }
+  }
+
+  function showCounts() {
+    const counts = document.querySelector("[data-inbox-counts]");
+    if (!counts) return;
+    const unread = Number(counts.dataset.unread);
+    document.title = (unread > 0 ? "(" + unread + ") " : "") + baseTitle;
+    document.querySelectorAll("[data-count]").forEach(function (badge) {
+      const value = Number(counts.dataset[badge.dataset.count]);
+      badge.textContent = value > 0 ? String(value) : "";
+    });
+    const queue = Number(counts.dataset.queue);
+    if (lastQueue !== null && queue > lastQueue) alertNewHandOver();
+    lastQueue = queue;
+  }
+
+  document.addEventListener("htmx:afterSettle", function (event) {
+    if (event.target.id === "conversation-list") showCounts();
+  });
+
+  document.addEventListener("change", function (event) {
+    const toggle = event.target;
+    if (!toggle.matches("[data-desktop-toggle]") || !toggle.checked || !window.Notification) return;
+    if (Notification.permission === "default") {
+      Notification.requestPermission().then(function (answer) {
+        const denied = toggle.form.querySelector("[data-permission-denied]");
+        if (denied) denied.hidden = answer !== "denied";
+      });
+    }
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
+    showCounts();
     const inbox = document.querySelector("[data-stream]");
     if (inbox && window.EventSource) listen(inbox);
     scrollToEnd(true);

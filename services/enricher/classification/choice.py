@@ -25,7 +25,7 @@ async def build_classifier(settings: Settings, engine: EngineChoice | None = Non
     if engine == "offline" or (engine == "auto" and not settings.llm.configured):
         return offline
     if not settings.llm.configured:
-        raise LlmNotConfiguredError("no LLM configured: set OPENAI_API_KEY (and OPENAI_BASE_URL)")
+        raise LlmNotConfiguredError("no LLM configured: set OPENAI_API_KEY or OPENAI_BASE_URL")
     from services.enricher.classification.llm import LlmClassifier
 
     return LlmClassifier(settings, fallback=offline)

@@ -1,0 +1,330 @@
+"""The offline engine's answer to one question: the passages' sentences that carry what was
+asked, written as a reply rather than pasted as a passage.
+
+1. Each retrieved passage is cut into *segments*: sentences and list items, as written. Lines
+   of a PDF are joined back into sentences; a short title-case line ("Ongkos Kirim dan
+   Estimasi") is a sub-heading, and an FAQ's own question ("Apakah bisa COD?") is never said
+   back: both become the *context* of the segments that follow them.
+2. Segments are scored against the question's normalised terms (`lexical.analyse`, the same
+   analyser as retrieval): a term found in the segment counts fully, one only in its context or
+   in the passage's heading counts less; rarer terms among the retrieved segments count more.
+3. The best segment and its passage's next best (those close to it) are kept, at most
+   `MAX_SEGMENTS` and `MAX_CHARS`, in the document's order, preferring segments in the
+   customer's language. A yes/no question keeps the segment that starts with the answer
+   ("Bisa, ...") and gets a short lead ("Bisa, kak.").
+4. What remains is plain text: no document titles or heading paths, no markdown, no list
+   numbers, every segment a whole sentence. When the only answer is in the other language, the
+   reply says so before quoting it.
+
+`MAX_CHARS` is 450: about 70 words, what a phone shows in one WhatsApp bubble without
+scrolling; a customer asking one thing should not have to read a page to find it.
+"""
+
+import math
+import re
+from collections import Counter
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+
+from shared.answering.wording import Phrase, address, detect_language, phrase
+from shared.knowledge.lexical import analyse
+from shared.knowledge.retrieval import Passage
+from shared.stores.bot_settings import Language, Tone
+
+MAX_SEGMENTS = 3
+MAX_CHARS = 450
+CONTEXT_WEIGHT = 0.6  # a question term in the segment's FAQ question or sub-heading
+HEADING_WEIGHT = 0.3  # a question term only in the passage's heading
+RELATED = 0.5  # a segment scoring this share of the best one is kept beside it
+ABOUTNESS = 0.05  # at most this is added for a question term early in the sentence
+SHORT_LINE = 45  # a line this short that is followed by a capital ends its own statement
+
+_LIST_ITEM = re.compile(r"^(?:[-*•·▪]|\d{1,2}[.)]|[a-z][.)])\s+")
+_MARKDOWN_HEADING = re.compile(r"^#{1,6}\s+")
+_MARKDOWN = re.compile(r"\*\*|__|`|^>\s*|^#{1,6}\s+")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"\u201c\u2018'(])")
+_ABBREVIATION = re.compile(
+    r"\b(?:jl|jln|no|kec|kab|kel|rt|rw|dr|dll|dsb|tel|telp|hp|wa|mr|mrs|ms|st|vs|etc|e\.g|i\.e)\.$",
+    re.IGNORECASE,
+)
+_TITLE_SMALL_WORDS = frozenset(
+    re.findall(r"\w+", "dan atau di ke dari untuk yang serta dengan pada and or of the for to")
+)
+_YES_NO_QUESTION = re.compile(
+    r"^\W*(?:(?:kak|min|halo|hai|hi|hello)\W+)?(?:apakah|apa\s+bisa|bisa|bs|bisakah|boleh|"
+    r"bolehkah|ada|can|could|do|does|is|are|will|may)\b",
+    re.IGNORECASE,
+)
+_ANSWER_WORD = re.compile(
+    r"^(?P<word>bisa|boleh|ya|iya|ada|tentu|tidak|tdk|belum|enggak|nggak|yes|no|sure)\b"
+    r"(?:\s*[,.!:;]\s*|\s+[-\u2013]\s+|\s*$)",  # "Bisa, ..." but not "Tidak semua ..."
+    re.IGNORECASE,
+)
+_NEGATIVE_WORDS = frozenset({"tidak", "tdk", "belum", "enggak", "nggak", "no"})
+_INDONESIAN_ANSWER_WORDS = frozenset(
+    {"bisa", "boleh", "ya", "iya", "ada", "tentu", "tidak", "tdk", "belum", "enggak", "nggak"}
+)
+
+
+@dataclass(frozen=True)
+class Segment:
+    text: str  # one sentence or list item, as the document writes it
+    context: str  # the FAQ question or sub-heading it answers; "" when none
+    passage: int  # its passage's position among the retrieved ones
+    position: int  # its order in the passage
+
+    @property
+    def language(self) -> Language | None:
+        return language_of(self.text)
+
+
+@dataclass(frozen=True)
+class Composed:
+    text: str  # empty when the reply already says what answers this question
+    passages: list[Passage]  # where its sentences come from: the draft's citations
+    sentences: list[str]  # the segments it says, as the documents write them
+
+
+def compose(
+    question: str,
+    passages: Sequence[Passage],
+    language: Language,
+    tone: Tone,
+    said: Collection[str] = (),
+) -> Composed | None:
+    """The reply to `question` from `passages` (best first), or None when none has a sentence.
+
+    `said` are the segments the reply says already (for an earlier question of the message):
+    they are not said twice."""
+    segments = [s for index, p in enumerate(passages) for s in segments_of(p.text, index)]
+    if not segments:
+        return None
+    scores = _scores(question, segments, passages)
+    best = max(range(len(segments)), key=lambda i: (scores[i], -i))
+    if scores[best] > 0 and segments[best].text in said:
+        return Composed(text="", passages=[passages[segments[best].passage]], sentences=[])
+    fresh = [i for i, segment in enumerate(segments) if segment.text not in said]
+    if not fresh:
+        return None
+    segments, scores = [segments[i] for i in fresh], [scores[i] for i in fresh]
+    chosen = _chosen(segments, scores, language, yes_no=is_yes_no(question))
+    lead, facts = _lead_and_facts(chosen, language, tone, yes_no=is_yes_no(question))
+    if not facts and not lead:
+        return None
+    facts_said = " ".join(facts)
+    facts_language = _language_of_all(chosen)
+    if facts_said and facts_language is not None and facts_language is not language:
+        facts_said = phrase(language, Phrase.IN_OTHER_LANGUAGE).format(text=facts_said)
+    used = sorted({segment.passage for segment in chosen})
+    return Composed(
+        text=" ".join(part for part in (lead, facts_said) if part),
+        passages=[passages[index] for index in used],
+        sentences=[segment.text for segment in chosen],
+    )
+
+
+def is_yes_no(question: str) -> bool:
+    return _YES_NO_QUESTION.match(question) is not None
+
+
+def language_of(text: str) -> Language | None:
+    """The language of a sentence by its function words; None when they do not tell."""
+    as_indonesian = detect_language(text, Language.ID)
+    return as_indonesian if as_indonesian is detect_language(text, Language.EN) else None
+
+
+# -- cutting a passage -------------------------------------------------------------------------
+
+
+def segments_of(text: str, passage: int = 0) -> list[Segment]:
+    """The passage's sentences and list items, each with the question or sub-heading before it."""
+    segments: list[Segment] = []
+    heading = ""
+    for block in re.split(r"\n\s*\n", text):
+        asked = ""
+        for piece in _pieces(block):
+            if _is_heading(piece):
+                heading, asked = _MARKDOWN_HEADING.sub("", piece), ""
+                continue
+            for sentence in _sentences(piece):
+                if sentence.endswith("?"):
+                    asked = sentence
+                    continue
+                segments.append(Segment(sentence, asked or heading, passage, len(segments)))
+    return segments
+
+
+def _pieces(block: str) -> list[str]:
+    """The block's lines joined back into statements: a list item or a heading stands alone, a
+    line continues the one before unless that one ended a sentence or was short and the next
+    starts with a capital."""
+    pieces: list[str] = []
+    previous = ""
+    for raw in block.splitlines():
+        line = " ".join(raw.split())
+        if not line:
+            continue
+        starts_anew = (
+            not pieces
+            or _LIST_ITEM.match(line) is not None
+            or _is_heading(line)
+            or _is_heading(previous)
+            or previous.endswith((".", "!", "?"))
+            or (len(previous) < SHORT_LINE and line[0].isupper())
+        )
+        if starts_anew:
+            pieces.append(_LIST_ITEM.sub("", line, count=1))
+        else:
+            pieces[-1] = f"{pieces[-1]} {line}"
+        previous = line
+    return pieces
+
+
+def _is_heading(line: str) -> bool:
+    if _MARKDOWN_HEADING.match(line):
+        return True
+    words = line.split()
+    if not words or len(words) > 6 or line[-1] in ".!?:;," or any(c.isdigit() for c in line):
+        return False
+    return all(
+        word.lower() in _TITLE_SMALL_WORDS or not word[0].isalpha() or word[0].isupper()
+        for word in words
+    ) and any(word[0].isupper() for word in words)
+
+
+def _sentences(piece: str) -> list[str]:
+    sentences: list[str] = []
+    for part in _SENTENCE_END.split(piece):
+        if sentences and _ABBREVIATION.search(sentences[-1]):
+            sentences[-1] = f"{sentences[-1]} {part}"
+        else:
+            sentences.append(part)
+    return [sentence.strip() for sentence in sentences if sentence.strip()]
+
+
+# -- choosing ----------------------------------------------------------------------------------
+
+
+def _scores(question: str, segments: Sequence[Segment], passages: Sequence[Passage]) -> list[float]:
+    asked = set(analyse(question))
+    terms = [analyse(segment.text) for segment in segments]
+    own = [set(found) for found in terms]
+    context = [set(analyse(segment.context)) for segment in segments]
+    headings = [set(analyse(passage.heading or "")) for passage in passages]
+    seen_in = Counter(term for terms in own for term in terms)
+    count = len(segments)
+
+    def weight(term: str) -> float:
+        return math.log(1 + count / (1 + seen_in[term]))
+
+    scores = []
+    for index, segment in enumerate(segments):
+        found = asked & own[index]
+        in_context = (asked & context[index]) - found
+        in_heading = (asked & headings[segment.passage]) - found - in_context
+        scores.append(
+            sum(weight(term) for term in found)
+            + CONTEXT_WEIGHT * sum(weight(term) for term in in_context)
+            + HEADING_WEIGHT * sum(weight(term) for term in in_heading)
+            + _aboutness(terms[index], found)
+        )
+    return scores
+
+
+def _aboutness(terms: Sequence[str], found: set[str]) -> float:
+    """A tie-break: a sentence that starts with what was asked ("Kurir yang tersedia: ...") is
+    about it; one that names it last ("... diserahkan ke kurir") only mentions it."""
+    first = next((n for n, term in enumerate(terms) if term in found), None)
+    return 0.0 if first is None else ABOUTNESS * (1 - first / len(terms))
+
+
+def _chosen(
+    segments: Sequence[Segment], scores: Sequence[float], language: Language, yes_no: bool
+) -> list[Segment]:
+    """The best segment, the ones of its passage close to it, and for a yes/no question the
+    segment of its FAQ entry that starts with the answer; in the passage's order."""
+    ranked = sorted(
+        range(len(segments)),
+        key=lambda i: (-scores[i], segments[i].language not in (language, None), i),
+    )
+    in_my_language = [i for i in ranked if segments[i].language in (language, None)]
+    best_score = scores[ranked[0]]
+    if in_my_language and scores[in_my_language[0]] >= RELATED * best_score > 0:
+        ranked = in_my_language  # the customer's language when it answers nearly as well
+    best = ranked[0]
+    if scores[best] == 0:
+        best = 0  # retrieval found the passage relevant through words no sentence shows
+    picked = [best]
+    if yes_no:
+        picked += [
+            i
+            for i, segment in enumerate(segments)
+            if segment.passage == segments[best].passage
+            and segment.context == segments[best].context
+            and _same_language(segment, segments[best])
+            and _ANSWER_WORD.match(segment.text)
+            and i < best
+        ][-1:]
+    for i in ranked:
+        candidate = segments[i]
+        if len(picked) >= MAX_SEGMENTS:
+            break
+        if (
+            i not in picked
+            and candidate.passage == segments[best].passage
+            and scores[i] >= RELATED * scores[best] > 0
+            and _same_language(candidate, segments[best])
+            and sum(len(segments[j].text) for j in picked) + len(candidate.text) <= MAX_CHARS
+        ):
+            picked.append(i)
+    return [segments[i] for i in sorted(picked)]
+
+
+def _same_language(one: Segment, other: Segment) -> bool:
+    return None in (one.language, other.language) or one.language is other.language
+
+
+# -- writing -----------------------------------------------------------------------------------
+
+
+def _lead_and_facts(
+    chosen: Sequence[Segment], language: Language, tone: Tone, yes_no: bool
+) -> tuple[str, list[str]]:
+    facts = [clean(segment.text) for segment in chosen]
+    lead = ""
+    match = _ANSWER_WORD.match(facts[0]) if yes_no and facts else None
+    if match:
+        word = match.group("word").lower()
+        negative = word in _NEGATIVE_WORDS
+        if language is Language.EN:
+            lead = phrase(language, Phrase.NO if negative else Phrase.YES)
+        else:
+            said = word if word in _INDONESIAN_ANSWER_WORDS else ("tidak" if negative else "ya")
+            which = Phrase.NO if negative else Phrase.YES
+            lead = phrase(language, which).format(word=said.capitalize(), address=address(tone))
+        rest = facts[0][match.end() :]
+        facts = ([_capitalised(rest)] if _has_words(rest) else []) + facts[1:]
+    return lead, facts
+
+
+def clean(text: str) -> str:
+    """A segment as a sentence of its own: no markdown, whole, capitalised, ended."""
+    text = " ".join(_MARKDOWN.sub("", text).split()).strip(" ;,:-\u2013")
+    text = _capitalised(text)
+    if text and (text[-1].isalnum() or text[-1] in ')%"”'):
+        text += "."
+    return text
+
+
+def _capitalised(text: str) -> str:
+    text = text.strip()
+    return text[:1].upper() + text[1:]
+
+
+def _has_words(text: str) -> bool:
+    return any(character.isalnum() for character in text)
+
+
+def _language_of_all(segments: Sequence[Segment]) -> Language | None:
+    languages = Counter(s.language for s in segments if s.language is not None)
+    return languages.most_common(1)[0][0] if languages else None

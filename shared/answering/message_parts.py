@@ -1,0 +1,87 @@
+"""A customer's message as its parts: each question on its own, and the thanks, greetings and
+complaints around them, in the customer's order.
+
+Customers put several questions in one WhatsApp message: "ongkir dihitung dari apa? trs
+ditanggung siapa?", "1. ekspedisinya apa aja 2. buka jam brp 3. resi diliat dmn", one per line,
+or joined by "terus", "sama", "and". A message is cut at question and exclamation marks, line
+breaks, list markers, and joiners. Joiners that only link clauses ("terus", "trus", "trs",
+"dan juga", "also") always cut; those that also join nouns ("dan", "sama", "and", "&") cut only
+when a question word follows, so "Do you sell shirts and dresses?" stays one question. A piece
+without a searchable word ("kalau yang itu", "ya") stays with the question before it.
+"""
+
+import re
+from dataclasses import dataclass
+
+from shared.answering.small_talk import Kind, kind_of
+from shared.knowledge.lexical import analyse
+
+_LIST_MARKER = re.compile(r"(?:(?<=\s)|^)(?:\d{1,2}[.)]|[-*•·])\s+")
+_END_MARK = re.compile(r"(?<=[?!])(?![?!])\s*")
+_OPENER = (
+    r"(?:apa|apakah|bisa|bs|boleh|berapa|brp|kapan|kpn|dimana|dmn|di\s+mana|gimana|gmn|"
+    r"bagaimana|kalau|kalo|klo|ada|can|could|do|does|is|are|how|what|when|where|which|will|"
+    r"would|why)\b"
+)
+_JOINER = re.compile(
+    r"(?:,\s*)?\b(?:terus|trus|trs|tros|lalu|dan\s+juga|sama\s+juga|and\s+also|also|plus)\b"
+    rf"|(?:,\s*)?\b(?:dan|sama|sm|and|&)\s+(?={_OPENER})"
+    rf"|,\s*(?={_OPENER})",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Part:
+    text: str
+    kind: Kind
+
+    @property
+    def is_question(self) -> bool:
+        return self.kind is Kind.QUESTION
+
+
+def parts_of(message: str) -> list[Part]:
+    """The message's parts in order; a message with no question at all is one part."""
+    parts: list[Part] = []
+    waiting = ""  # words with no question of their own ("mau tanya dong"): the next one's
+    for piece in (piece for line in message.splitlines() for piece in _pieces(line)):
+        kind = kind_of(piece)
+        if kind is Kind.QUESTION and not analyse(piece):
+            waiting = f"{waiting} {piece}".strip()
+            continue
+        if kind is Kind.QUESTION and waiting:
+            piece, waiting = f"{waiting} {piece}", ""
+        parts.append(Part(piece, kind))
+    if waiting and parts:  # "kalau ongkir, berapa?": the question (or part) before it
+        asked = [n for n, part in enumerate(parts) if part.is_question] or [len(parts) - 1]
+        last = parts[asked[-1]]
+        parts[asked[-1]] = Part(f"{last.text} {waiting}", last.kind)
+    return parts or [Part(message.strip(), kind_of(message))]
+
+
+def questions_of(message: str) -> list[str]:
+    return [part.text for part in parts_of(message) if part.is_question]
+
+
+def _pieces(line: str) -> list[str]:
+    pieces: list[str] = []
+    for item in _items(line):
+        for sentence in _END_MARK.split(item):
+            pieces += [_tidy(piece) for piece in _JOINER.split(sentence)]
+    return [piece for piece in pieces if piece]
+
+
+def _items(line: str) -> list[str]:
+    """A line cut at its list markers when it has two or more ("1. ... 2. ..."), or starts with
+    a bullet."""
+    markers = list(_LIST_MARKER.finditer(line))
+    if len(markers) < 2 and not (markers and markers[0].start() == 0):
+        return [line]
+    cuts = [marker.start() for marker in markers]
+    bounds = zip([0, *cuts], [*cuts, len(line)], strict=True)
+    return [_LIST_MARKER.sub("", line[start:end], count=1) for start, end in bounds]
+
+
+def _tidy(piece: str) -> str:
+    return " ".join(piece.split()).strip(" ,;")

@@ -1,0 +1,148 @@
+"""The offline answer to one question: the passages' sentences that carry it, as a reply."""
+
+from shared.answering.compose import MAX_CHARS, compose, segments_of
+from shared.answering.reply_check import problems
+from shared.knowledge.retrieval import Passage
+from shared.stores.bot_settings import Language, Tone
+
+FAQ = (
+    "Apakah bisa bayar di tempat (COD)? Bisa. COD tersedia untuk wilayah Jabodetabek dengan "
+    "total belanja maksimal Rp 1.500.000.\n\n"
+    "Berapa lama pengiriman? Pengiriman ke Pulau Jawa 2-3 hari kerja, luar Jawa 4-7 hari kerja."
+)
+RETURNS = (
+    "## Syarat Retur\n"
+    "1. Retur diajukan paling lambat 7 hari setelah barang diterima.\n"
+    "2. Wajib ada video unboxing tanpa jeda.\n"
+    "3. Produk promo tidak dapat dikembalikan.\n"
+    "4. Sepatu belum dipakai di luar ruangan dan kotaknya masih ada."
+)
+SHIPPING_PDF = (  # a PDF page: lines cut mid-sentence, sub-headings on lines of their own
+    "Kebijakan Pengiriman Toko Budi Sepatu\n"
+    "Semua pesanan dikirim dari gudang kami di Bandung. Kurir yang tersedia:\n"
+    "JNE, J&T Express dan SiCepat.\n"
+    "Ongkos Kirim dan Estimasi\n"
+    "Ongkir dihitung dari berat paket dan kota tujuan, mulai Rp 10.000 per kg, dan\n"
+    "ditanggung pembeli kecuali ada promo gratis ongkir.\n"
+    "Nomor Resi\n"
+    "Nomor resi dikirim lewat WhatsApp paling lambat 1x24 jam setelah paket diserahkan."
+)
+
+
+def passage(text: str, heading: str | None = None, n: int = 0) -> Passage:
+    return Passage(
+        chunk_id=f"doc-1:1:{n}",
+        document_id="doc-1",
+        filename="faq-toko-budi.docx",
+        locator=f"§ {n}",
+        heading=heading,
+        text=text,
+        score=0.8,
+    )
+
+
+def reply(question: str, *texts: str, language: Language = Language.ID) -> str:
+    composed = compose(
+        question,
+        [passage(t, "FAQ Toko Budi Sepatu > Pembayaran") for t in texts],
+        language,
+        Tone.FRIENDLY,
+    )
+    assert composed is not None
+    return composed.text
+
+
+def test_a_yes_no_question_gets_a_short_lead_and_the_facts_without_the_faqs_question() -> None:
+    answer = reply("Bisa COD?", FAQ)
+
+    assert answer == (
+        "Bisa, kak. COD tersedia untuk wilayah Jabodetabek dengan total belanja maksimal "
+        "Rp 1.500.000."
+    )
+
+
+def test_no_title_heading_path_or_markdown_reaches_the_reply() -> None:
+    for question in ("Bisa COD?", "Berapa lama pengiriman?", "retur paling lambat kapan?"):
+        answer = reply(question, FAQ, RETURNS)
+
+        assert not any(mark in answer for mark in (">", "FAQ", "#", "Menurut"))
+        assert not problems(answer, Language.ID, [question], [])
+
+
+def test_a_list_keeps_only_its_relevant_items_without_their_numbers() -> None:
+    answer = reply("retur paling lambat berapa hari?", RETURNS)
+
+    assert answer == "Retur diajukan paling lambat 7 hari setelah barang diterima."
+
+
+def test_a_pdfs_lines_are_sentences_again_and_its_sub_headings_are_not_said() -> None:
+    answer = reply("ongkir dihitung dari apa?", SHIPPING_PDF)
+
+    assert answer == (
+        "Ongkir dihitung dari berat paket dan kota tujuan, mulai Rp 10.000 per kg, dan "
+        "ditanggung pembeli kecuali ada promo gratis ongkir."
+    )
+    assert [s.text for s in segments_of(SHIPPING_PDF)][:2] == [
+        "Semua pesanan dikirim dari gudang kami di Bandung.",
+        "Kurir yang tersedia: JNE, J&T Express dan SiCepat.",
+    ]
+
+
+def test_an_english_question_answered_only_in_indonesian_says_so_before_quoting() -> None:
+    answer = reply("How long does shipping take?", FAQ, language=Language.EN)
+
+    assert answer == (
+        "Our information on this is written in Indonesian: Pengiriman ke Pulau Jawa 2-3 hari "
+        "kerja, luar Jawa 4-7 hari kerja."
+    )
+
+
+def test_the_customers_language_is_preferred_when_both_answer() -> None:
+    both = (
+        "Can I pay cash on delivery? Yes, cash on delivery is available in Greater Jakarta.\n\n"
+        "Bisa bayar COD? Bisa, COD tersedia untuk Jabodetabek."
+    )
+
+    assert reply("Can I pay cash on delivery (COD)?", both, language=Language.EN) == (
+        "Yes. Cash on delivery is available in Greater Jakarta."
+    )
+    assert reply("bisa cod kak?", both) == "Bisa, kak. COD tersedia untuk Jabodetabek."
+
+
+def test_a_negative_answer_keeps_its_meaning() -> None:
+    faq = "Apakah bisa kirim ke luar negeri? Belum, pengiriman ke luar negeri belum tersedia."
+
+    assert reply("bisa kirim ke luar negeri?", faq) == (
+        "Belum, kak. Pengiriman ke luar negeri belum tersedia."
+    )
+    # "Tidak semua ..." is no "no": without an answer word first, no lead
+    assert reply("bisa retur produk promo?", "Tidak semua produk promo dapat diretur.") == (
+        "Tidak semua produk promo dapat diretur."
+    )
+
+
+def test_a_formal_store_is_not_addressed_as_kak() -> None:
+    composed = compose("Bisa COD?", [passage(FAQ)], Language.ID, Tone.FORMAL)
+
+    assert composed is not None
+    assert composed.text.startswith("Bisa, Bapak/Ibu.")
+
+
+def test_a_long_passage_gives_a_bounded_answer_of_whole_sentences() -> None:
+    long = " ".join(
+        f"Pengiriman ke kota nomor {n} memakan waktu {n} hari kerja." for n in range(60)
+    )
+
+    answer = reply("berapa hari pengiriman?", long)
+
+    assert len(answer) <= MAX_CHARS
+    assert answer.endswith(".")
+
+
+def test_the_answer_cites_only_the_passages_its_sentences_come_from() -> None:
+    passages = [passage(RETURNS, n=0), passage(FAQ, n=1)]
+
+    composed = compose("Bisa COD?", passages, Language.ID, Tone.FRIENDLY)
+
+    assert composed is not None
+    assert [p.chunk_id for p in composed.passages] == ["doc-1:1:1"]

@@ -1,0 +1,94 @@
+"""A customer's message cut into its questions, as customers write them on WhatsApp."""
+
+import pytest
+
+from shared.answering.message_parts import parts_of, questions_of
+from shared.answering.small_talk import Kind, is_upset, kind_of
+
+
+@pytest.mark.parametrize(
+    ("message", "questions"),
+    [
+        ("Bisa COD?", ["Bisa COD?"]),
+        (
+            "ongkir dihitung dari apa? trs ditanggung siapa?",
+            ["ongkir dihitung dari apa?", "ditanggung siapa?"],
+        ),
+        (
+            "1. ekspedisinya apa aja 2. buka jam brp 3. resi diliat dmn",
+            ["ekspedisinya apa aja", "buka jam brp", "resi diliat dmn"],
+        ),
+        (
+            "Berapa lama pengiriman ke Bandung? Bisa COD?",
+            ["Berapa lama pengiriman ke Bandung?", "Bisa COD?"],
+        ),
+        (
+            "kak mau tanya\n- ongkir ke medan berapa\n- bisa bayar pakai ovo",
+            ["kak mau tanya ongkir ke medan berapa", "bisa bayar pakai ovo"],
+        ),
+        ("ongkir ke jogja berapa sama bisa cod ga", ["ongkir ke jogja berapa", "bisa cod ga"]),
+        (
+            "What are your opening hours and where is the showroom?",
+            ["What are your opening hours", "where is the showroom?"],
+        ),
+        (
+            "Do you ship to Bali, and also can I pay by QRIS?",
+            ["Do you ship to Bali", "can I pay by QRIS?"],
+        ),
+    ],
+)
+def test_a_message_is_cut_into_its_questions_in_order(message: str, questions: list[str]) -> None:
+    assert questions_of(message) == questions
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Do you sell shirts and dresses?",
+        "bisa bayar sama kurir?",
+        "Kemeja dan celana batik ada ukuran XXL?",
+        "Kirim ke Bandung 2-3 hari?",
+        "Rp 2.000.000 bisa cod?",
+    ],
+)
+def test_a_question_that_merely_contains_a_joiner_stays_whole(message: str) -> None:
+    assert questions_of(message) == [message]
+
+
+def test_words_without_a_question_of_their_own_stay_with_their_question() -> None:
+    assert questions_of("Kalau ongkir, berapa?") == ["Kalau ongkir berapa?"]
+    assert questions_of("Saya mau tanya. Bisa COD?") == ["Saya mau tanya. Bisa COD?"]
+
+
+def test_thanks_greetings_and_complaints_are_parts_but_not_questions() -> None:
+    parts = parts_of("Halo kak\nmakasih infonya, terus kalau retur gimana?")
+
+    assert [(part.text, part.kind) for part in parts] == [
+        ("Halo kak", Kind.GREETING),
+        ("makasih infonya", Kind.THANKS),
+        ("kalau retur gimana?", Kind.QUESTION),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("makasih kak 🙏", Kind.THANKS),
+        ("Thank you so much!", Kind.THANKS),
+        ("Selamat pagi min", Kind.GREETING),
+        ("Halo, bisa bantu?", Kind.GREETING),
+        ("Saya mau komplain, barang rusak!", Kind.COMPLAINT),
+        ("The item arrived broken", Kind.COMPLAINT),
+        ("Bagaimana kalau paket rusak?", Kind.QUESTION),
+        ("Halo, bisa COD?", Kind.QUESTION),
+    ],
+)
+def test_each_part_is_told_by_its_words(text: str, kind: Kind) -> None:
+    assert kind_of(text) is kind
+
+
+def test_a_complaint_is_upset_and_a_question_about_a_policy_is_not() -> None:
+    assert is_upset("Paket saya belum sampai padahal sudah seminggu!!")
+    assert is_upset("This is the worst service, I want my money back")
+    assert not is_upset("Berapa lama pengiriman ke Bandung?")
+    assert not is_upset("makasih kak")
