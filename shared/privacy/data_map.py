@@ -276,6 +276,22 @@ COLLECTIONS: tuple[Holding, ...] = (
         None,
     ),
     Holding(
+        "console_invites",
+        "one-time invite links to the team: the invitee's e-mail and role",
+        _personal(Personal.EMAIL),
+        Finder.STAFF,
+        _TTL_EXPIRES_AT,
+        None,
+    ),
+    Holding(
+        "console_audit",
+        "who changed a store's set-up or team, when, and what (staff e-mails)",
+        _personal(Personal.EMAIL),
+        Finder.STAFF,
+        "at",
+        None,
+    ),
+    Holding(
         "webhook_receipts", "Twilio message ids already accepted", _NONE, None, "received_at", None
     ),
     Holding(
