@@ -4,7 +4,8 @@ FastStream's Kafka subscribers run one message at a time per partition, and an L
 seconds, so consumers here run on aiokafka directly (the idea of Confluent's Parallel Consumer in
 key-ordering mode):
 
-* `KeyedConsumer` works on many keys (conversations) at once and keeps one key's events in order;
+* `KeyedConsumer` works on many keys (conversations) at once and keeps one key's events in order
+  (optionally handing one poll's records of some topics to one call, the enricher's cards);
 * `BatchConsumer` hands each poll to one handler call, for aggregators that write in bulk.
 
 Both commit only the contiguous prefix of finished offsets, retry a failing handler with
@@ -312,6 +313,40 @@ class _ConsumerBase:
             error=repr(error),
         )
 
+    async def _process_batch(self, records: list[Record], handler: BatchHandler) -> None:
+        """One call for the decodable `records`; when it keeps failing, one call per record
+        (in their order), so that only the record that breaks it is dead-lettered."""
+        events: list[Event] = []
+        decodable: list[Record] = []
+        for record in records:
+            if not self._wanted(record):
+                continue
+            try:
+                events.append(decode(record))
+                decodable.append(record)
+            except PermanentError as error:
+                await self._dead_letter(record, error, attempts=1)
+        if not decodable:
+            return
+
+        async def handle_all() -> None:
+            await handler(events)
+
+        # A single event gets its attempts below, as any event that breaks a batch does.
+        attempts = 1 if len(decodable) == 1 else self._retry.max_attempts
+        failure, _ = await self._attempt(handle_all, decodable[0].topic, attempts)
+        if failure is None:
+            for record in decodable:
+                metrics.EVENTS_CONSUMED.labels(self.group_id, record.topic, "handled").inc()
+            return
+        log.warning("batch failed, handling its events one by one", group=self.group_id)
+        for record in decodable:  # isolate the event that breaks the batch
+
+            async def single(event: Event) -> None:
+                await handler([event])
+
+            await self._process(record, single)
+
     # -- commits and rebalances ---------------------------------------------------------------
 
     async def _commit_forever(self) -> None:
@@ -401,20 +436,61 @@ class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
 
 
 class KeyedConsumer(_ConsumerBase):
-    """Many keys at once, one key's events in order: each record waits for its key's previous."""
+    """Many keys at once, one key's events in order: each record waits for its key's previous.
 
-    def __init__(self, *, routes: Mapping[str, Handler], **options: Any) -> None:
-        super().__init__(topic_names=routes.keys(), **options)
+    Records of `batch_topics` taken in one poll go to `batch_handler` in one call (after the
+    earlier records of their keys), so their writes can be made in bulk.
+    """
+
+    def __init__(
+        self,
+        *,
+        routes: Mapping[str, Handler],
+        batch_topics: Iterable[str] = (),
+        batch_handler: BatchHandler | None = None,
+        **options: Any,
+    ) -> None:
+        self._batch_topics = frozenset(batch_topics) if batch_handler else frozenset()
+        super().__init__(topic_names=[*routes, *self._batch_topics], **options)
         self._routes = dict(routes)
+        self._batch_handler = batch_handler
         self._tails: dict[bytes, asyncio.Task[None]] = {}
 
     def _accept(self, taken: list[tuple[TopicPartition, PartitionProgress, Record]]) -> None:
+        batch: list[tuple[TopicPartition, PartitionProgress, Record]] = []
         for tp, progress, record in taken:
-            key = record.key or f"partition:{tp.topic}:{tp.partition}".encode()
+            if source_topic(record) in self._batch_topics:
+                batch.append((tp, progress, record))
+                continue
+            if self._key(tp, record) in {self._key(t, r) for t, _, r in batch}:
+                self._start_batch(batch)  # the batch goes first: it holds this key's earlier
+                batch = []
+            key = self._key(tp, record)
             previous = self._tails.get(key)
-            task = asyncio.create_task(self._in_order(previous, progress, record))
+            self._chain(
+                [key], [tp], asyncio.create_task(self._in_order(previous, progress, record))
+            )
+        if batch:
+            self._start_batch(batch)
+
+    @staticmethod
+    def _key(tp: TopicPartition, record: Record) -> bytes:
+        return record.key or f"partition:{tp.topic}:{tp.partition}".encode()
+
+    def _start_batch(self, batch: list[tuple[TopicPartition, PartitionProgress, Record]]) -> None:
+        keys = {self._key(tp, record) for tp, _, record in batch}
+        previous = {self._tails[key] for key in keys if key in self._tails}
+        task = asyncio.create_task(self._batch_in_order(previous, batch))
+        self._chain(keys, {tp for tp, _, _ in batch}, task)
+
+    def _chain(
+        self, keys: Iterable[bytes], partitions: Iterable[TopicPartition], task: asyncio.Task[None]
+    ) -> None:
+        """`task` is now the last of each of `keys`: their next records wait for it."""
+        for key in keys:
             self._tails[key] = task
             task.add_done_callback(partial(self._forget_tail, key))
+        for tp in partitions:
             self._track(tp, task)
 
     def _forget_tail(self, key: bytes, task: asyncio.Task[None]) -> None:
@@ -433,6 +509,22 @@ class KeyedConsumer(_ConsumerBase):
                 self._finish(progress, record)
         finally:
             self._release(1)
+
+    async def _batch_in_order(
+        self,
+        previous: set[asyncio.Task[None]],
+        batch: list[tuple[TopicPartition, PartitionProgress, Record]],
+    ) -> None:
+        try:
+            if previous:
+                await asyncio.wait(previous)
+            live = [(progress, record) for _, progress, record in batch if not progress.revoked]
+            assert self._batch_handler is not None  # batches are only made when there is one
+            await self._process_batch([record for _, record in live], self._batch_handler)
+            for progress, record in live:
+                self._finish(progress, record)
+        finally:
+            self._release(len(batch))
 
 
 class BatchConsumer(_ConsumerBase):
@@ -453,40 +545,8 @@ class BatchConsumer(_ConsumerBase):
 
     async def _run(self, taken: list[tuple[TopicPartition, PartitionProgress, Record]]) -> None:
         try:
-            await self._process_batch([record for _, _, record in taken])
+            await self._process_batch([record for _, _, record in taken], self._handler)
             for _, progress, record in taken:
                 self._finish(progress, record)
         finally:
             self._release(len(taken))
-
-    async def _process_batch(self, records: list[Record]) -> None:
-        events: list[Event] = []
-        decodable: list[Record] = []
-        for record in records:
-            if not self._wanted(record):
-                continue
-            try:
-                events.append(decode(record))
-                decodable.append(record)
-            except PermanentError as error:
-                await self._dead_letter(record, error, attempts=1)
-        if not decodable:
-            return
-
-        async def handle_all() -> None:
-            await self._handler(events)
-
-        # A single event gets its attempts below, as any event that breaks a batch does.
-        attempts = 1 if len(decodable) == 1 else self._retry.max_attempts
-        failure, _ = await self._attempt(handle_all, decodable[0].topic, attempts)
-        if failure is None:
-            for record in decodable:
-                metrics.EVENTS_CONSUMED.labels(self.group_id, record.topic, "handled").inc()
-            return
-        log.warning("batch failed, handling its events one by one", group=self.group_id)
-        for record in decodable:  # isolate the event that breaks the batch
-
-            async def single(event: Event) -> None:
-                await self._handler([event])
-
-            await self._process(record, single)

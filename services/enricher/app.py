@@ -14,7 +14,7 @@ from services.enricher.agent_close import on_agent_command
 from services.enricher.classification import build_classifier
 from services.enricher.commerce import on_customer_changed, on_order_changed, on_product_changed
 from services.enricher.conversation import LifecyclePolicy
-from services.enricher.handlers import GROUP, on_message_received, on_reply_sent
+from services.enricher.handlers import GROUP, on_card_events
 from services.enricher.knowledge import on_knowledge_document_changed
 from services.enricher.lifecycle import run_sweeps
 from services.enricher.reconcile import run_reconciliation
@@ -45,15 +45,6 @@ async def consumers(runtime: Runtime) -> AsyncIterator[Sequence[Consumer]]:
     summariser = build_summariser(settings)
     embedder = embedder_from(settings)
     routes = {
-        topics.WHATSAPP_INBOUND: partial(
-            on_message_received,
-            db=db,
-            classifier=classifier,
-            broker=broker,
-            summariser=summariser,
-            policy=policy,
-        ),
-        topics.MESSAGES_OUTBOUND: partial(on_reply_sent, db=db, broker=broker, policy=policy),
         topics.AGENT_COMMANDS: partial(on_agent_command, db=db, broker=broker),
         topics.WOOCOMMERCE_ORDERS: partial(on_order_changed, db=db, broker=broker),
         topics.WOOCOMMERCE_CUSTOMERS: partial(on_customer_changed, db=db, broker=broker),
@@ -79,7 +70,23 @@ async def consumers(runtime: Runtime) -> AsyncIterator[Sequence[Consumer]]:
             asyncio.create_task(keep_vectors_filled(db, embedder), name=f"{GROUP}-vectors")
         )
     try:
-        yield [KeyedConsumer(routes=routes, **runtime.consumer_options(GROUP))]
+        # Messages and replies of one poll make one batch: one transaction, bulk writes.
+        card_events = partial(
+            on_card_events,
+            db=db,
+            classifier=classifier,
+            broker=broker,
+            summariser=summariser,
+            policy=policy,
+        )
+        yield [
+            KeyedConsumer(
+                routes=routes,
+                batch_topics=[topics.WHATSAPP_INBOUND, topics.MESSAGES_OUTBOUND],
+                batch_handler=card_events,
+                **runtime.consumer_options(GROUP),
+            )
+        ]
     finally:
         for task in tasks:
             task.cancel()

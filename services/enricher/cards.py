@@ -22,27 +22,29 @@ def preview(text: str) -> str:
     return text if len(text) <= PREVIEW_CHARS else text[: PREVIEW_CHARS - 1] + "…"
 
 
-def card_update(event: MessageReceived | ReplySent) -> dict[str, Any]:
-    """Counts and times; `$min`/`$max` keep replays and late events from moving them back.
-
-    The card may exist before its first message is applied (a reply read first from the other
-    topic, or the responder's hand-over), so identity is `$set`, not `$setOnInsert`.
-    """
-    if isinstance(event, MessageReceived):
-        counter = "inbound_messages"
-        identity: dict[str, Any] = {"customer_number": event.customer_number}
-    else:
-        counter = "outbound_messages"
-        identity = {}
-    update: dict[str, Any] = {
-        "$setOnInsert": {"store_id": event.store_id, "owner": "bot"},
-        "$inc": {counter: 1},
-        "$min": {"first_message_at": event.occurred_at},
-        "$max": {"last_activity_at": event.occurred_at, "updated_at": event.occurred_at},
+def counted(card: Document, event: MessageReceived | ReplySent) -> Document:
+    """`card` with `event` counted: the counter, the first and last times (never moved back by a
+    late event), the customer's number. The card may exist before its first message (a reply
+    read first from the other topic, or the responder's hand-over)."""
+    counter = "inbound_messages" if isinstance(event, MessageReceived) else "outbound_messages"
+    at = stored_time(event.occurred_at)
+    updated = {
+        "store_id": event.store_id,
+        "owner": "bot",
+        **card,
+        counter: card.get(counter, 0) + 1,
+        "first_message_at": min(filter(None, [card.get("first_message_at"), at])),
+        "last_activity_at": max(filter(None, [card.get("last_activity_at"), at])),
+        "updated_at": max(filter(None, [card.get("updated_at"), at])),
     }
-    if identity:
-        update["$set"] = identity
-    return update
+    if isinstance(event, MessageReceived):
+        updated["customer_number"] = event.customer_number
+    return updated
+
+
+def stored_time(at: datetime) -> datetime:
+    """`at` as MongoDB keeps it (milliseconds), so that times compare as they will be read."""
+    return at.replace(microsecond=at.microsecond // 1000 * 1000)
 
 
 def newest_state(event: MessageReceived | ReplySent) -> dict[str, Any]:

@@ -5,10 +5,11 @@ each order's billing phone in E.164 (`billing_e164`, read in the store's default
 the card finds the registered customer with that number and the last orders placed with it,
 guests' orders included (plus the registered customer's orders placed with another number).
 
-The card keeps what was found (`customer`, `recent_orders`); it is recomputed from the caches
-whenever a customer message arrives or a customer or order snapshot touching the number does,
-so the link is the same whichever came first. Names and e-mails are on the card for the
-store's admins and are never logged.
+The card keeps what was found (`customer`, `recent_orders`); it is computed from the caches
+when the card gets its first customer message and recomputed whenever a customer or order
+snapshot touching the number arrives (both in transactions that write the card, so one of two
+at once retries and sees the other), so the link is the same whichever came first. Names and
+e-mails are on the card for the store's admins and are never logged.
 """
 
 from typing import Any

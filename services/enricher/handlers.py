@@ -1,23 +1,31 @@
 """The enricher keeps each conversation's card current and labels customer messages, once each.
 
-Each event is applied in one MongoDB transaction guarded by the `processed_events` ledger: the
-counts, the labels, the card's turns and what it concludes from them (trend, open topics, next
-action, summary), a reopen, and the facts to publish (the outbox). The facts are published
-after the commit; a redelivered event changes nothing and only publishes what is still pending.
+Customer messages and replies arrive in batches (one poll's records, shared/consumer.py): the
+batch is classified and summarised first (an LLM takes seconds), then applied in one MongoDB
+transaction guarded by the `processed_events` ledger, in bulk: the claims, one write per card
+(counts, labels, turns and what the card concludes from them: trend, open topics, next action,
+summary, a reopen), the messages' labels and the facts to publish (the outbox). Each
+conversation's events are applied in their order, one after the other, on the card as read in
+the transaction. The facts are published after the commit; a redelivered event changes nothing
+and only publishes what is still pending.
 """
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from faststream.kafka import KafkaBroker
+from pymongo import UpdateOne
 
 from services.enricher import outbox
 from services.enricher.cards import (
     card_turns,
-    card_update,
+    counted,
     derived_state,
     enriched_event,
     labels_state,
     newest_state,
+    stored_time,
 )
 from services.enricher.classification import Classification, Classifier
 from services.enricher.conversation import (
@@ -40,6 +48,7 @@ from shared.events import (
     ConversationOutcome,
     ConversationReopened,
     ConversationStatus,
+    Event,
     MessageReceived,
     ReplySent,
     event_id_for,
@@ -50,6 +59,18 @@ GROUP = "enricher"
 DEFAULT_POLICY = LifecyclePolicy()
 _EXTRACTIVE = ExtractiveSummariser()
 
+CardEvent = MessageReceived | ReplySent
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """An event with what was worked out for it before the transaction."""
+
+    event: CardEvent
+    turn: Turn
+    labels: Classification | None = None
+    summary: Summary | None = None
+
 
 async def on_message_received(
     event: MessageReceived,
@@ -59,16 +80,7 @@ async def on_message_received(
     summariser: Summariser = _EXTRACTIVE,
     policy: LifecyclePolicy = DEFAULT_POLICY,
 ) -> None:
-    if await csat.settle(db, event) is not None:
-        return  # a CSAT rating (the responder records it): not a turn, reopens nothing
-    if not await _processed(db, event):
-        # Classify and summarise before the transaction (an LLM takes seconds); the ledger
-        # makes storing them once.
-        labels = (await classifier.classify([event.text]))[0] if event.text.strip() else None
-        turn = customer_turn(event, labels.model_dump(mode="json") if labels else None)
-        summary = await summariser.summarise(await _session_turns(db, event, turn))
-        await _update_card(event, db, turn, policy, labels, summary)
-    await _publish(db, broker, event)
+    await on_card_events([event], db, classifier, broker, summariser, policy)
 
 
 async def on_reply_sent(
@@ -77,84 +89,188 @@ async def on_reply_sent(
     broker: KafkaBroker | None = None,
     policy: LifecyclePolicy = DEFAULT_POLICY,
 ) -> None:
-    if not await _processed(db, event):
-        await _update_card(event, db, reply_turn(event), policy)
-    await _publish(db, broker, event)
+    await on_card_events([event], db, None, broker, policy=policy)
 
 
-async def _processed(db: Database, event: ConversationEvent) -> bool:
+async def on_card_events(
+    events: Sequence[Event],
+    db: Database,
+    classifier: Classifier | None,
+    broker: KafkaBroker | None = None,
+    summariser: Summariser = _EXTRACTIVE,
+    policy: LifecyclePolicy = DEFAULT_POLICY,
+) -> None:
+    """Apply a batch of customer messages and replies (in their order per conversation)."""
+    messages = [event for event in events if isinstance(event, MessageReceived)]
+    surveyed = await csat.awaiting_answer(db, (event.conversation_id for event in messages))
+    ordinary: list[CardEvent] = []
+    # Each event once: a replayed copy can share a poll with its original.
+    for event in {event.event_id: event for event in events}.values():
+        if not isinstance(event, MessageReceived | ReplySent):
+            raise TypeError(f"the enricher's cards take messages and replies, not {event!r}")
+        if (
+            isinstance(event, MessageReceived)
+            and event.conversation_id in surveyed
+            and await csat.settle(db, event) is not None
+        ):
+            continue  # a CSAT rating (the responder records it): not a turn, reopens nothing
+        ordinary.append(event)
+    fresh = await _not_processed(db, ordinary)
+    if fresh:
+        prepared = await _prepare(db, fresh, classifier, summariser, policy)
+        reopened = await in_transaction(db, lambda session: _apply(db, session, prepared, policy))
+        CONVERSATIONS_REOPENED.inc(reopened)
+    if broker is not None:  # without one (a test, a tool) the facts wait for the sweep
+        conversation_ids = sorted({event.conversation_id for event in ordinary})
+        while await outbox.publish_pending(db, broker, conversation_ids=conversation_ids) == (
+            outbox.PUBLISH_BATCH
+        ):
+            pass  # a big batch makes more facts than one read of the outbox takes
+
+
+async def _not_processed(db: Database, events: Sequence[CardEvent]) -> list[CardEvent]:
     """A shortcut past the LLM for redeliveries; the transaction's claim is what decides."""
-    return await db[PROCESSED_EVENTS].find_one({"_id": f"{GROUP}:{event.event_id}"}) is not None
+    ids = [_ledger_id(event) for event in events]
+    done = db[PROCESSED_EVENTS].find({"_id": {"$in": ids}}, {"_id": 1})
+    processed = {document["_id"] async for document in done}
+    return [event for event in events if _ledger_id(event) not in processed]
 
 
-async def _publish(db: Database, broker: KafkaBroker | None, event: ConversationEvent) -> None:
-    """Without a broker (a test, a tool) the facts stay pending for the sweep to publish."""
-    if broker is not None:
-        await outbox.publish_pending(db, broker, conversation_id=event.conversation_id)
+def _ledger_id(event: CardEvent) -> str:
+    return f"{GROUP}:{event.event_id}"
 
 
-async def _session_turns(db: Database, event: MessageReceived, turn: Turn) -> list[Turn]:
+async def _prepare(
+    db: Database,
+    events: Sequence[CardEvent],
+    classifier: Classifier | None,
+    summariser: Summariser,
+    policy: LifecyclePolicy,
+) -> list[_Prepared]:
+    """Labels (one classifier call for the batch) and summaries, on the cards as they are now
+    followed by the batch's earlier events."""
+    texts = [e for e in events if isinstance(e, MessageReceived) and e.text.strip()]
+    labels: dict[str, Classification] = {}
+    if texts:
+        if classifier is None:
+            raise TypeError("customer messages need a classifier")
+        found = await classifier.classify([event.text for event in texts])
+        labels = {event.event_id: label for event, label in zip(texts, found, strict=True)}
+    cards = await _cards(db, None, events)
+    prepared: list[_Prepared] = []
+    for event in events:
+        card = cards.get(event.conversation_id, {})
+        if isinstance(event, MessageReceived):
+            label = labels.get(event.event_id)
+            turn = customer_turn(event, label.model_dump(mode="json") if label else None)
+            summary = await summariser.summarise(_session_turns(card, turn))
+            item = _Prepared(event, turn, label, summary)
+        else:
+            item = _Prepared(event, reply_turn(event))
+        cards[event.conversation_id], _ = _applied(card, item, {}, policy)
+        prepared.append(item)
+    return prepared
+
+
+def _session_turns(card: Document, turn: Turn) -> list[Turn]:
     """The turns the summary is made of: the current session's (a new one if this reopens)."""
-    card = await db[CONVERSATIONS].find_one({"_id": event.conversation_id})
-    if card is None or card.get("status") == ConversationStatus.CLOSED:
+    if not card or card.get("status") == ConversationStatus.CLOSED:
         return [turn]
     return [*since(card_turns(card), card.get("opened_at")), turn]
 
 
-async def _update_card(
-    event: MessageReceived | ReplySent,
-    db: Database,
-    turn: Turn,
-    policy: LifecyclePolicy,
-    labels: Classification | None = None,
-    summary: Summary | None = None,
-) -> None:
-    conversations = db[CONVERSATIONS]
+async def _cards(
+    db: Database, session: Session | None, events: Sequence[CardEvent]
+) -> dict[str, Document]:
+    ids = sorted({event.conversation_id for event in events})
+    found = db[CONVERSATIONS].find({"_id": {"$in": ids}}, session=session)
+    return {card["_id"]: card async for card in found}
 
-    async def apply(session: Session) -> bool:
-        ledger_id = f"{GROUP}:{event.event_id}"
-        if not await claim_new(db, session, PROCESSED_EVENTS, [ledger_id]):
-            return False  # redelivered or replayed: already counted
-        await conversations.update_one(
-            {"_id": event.conversation_id}, card_update(event), upsert=True, session=session
-        )
-        # Only the newest event may set what describes "now": after `$max`, that is the one
-        # whose time equals last_activity_at.
-        await conversations.update_one(
-            {"_id": event.conversation_id, "last_activity_at": event.occurred_at},
-            {"$set": newest_state(event)},
-            session=session,
-        )
-        if isinstance(event, MessageReceived) and labels is not None:
-            await _store_labels(event, labels, db, session)
-        card = await conversations.find_one({"_id": event.conversation_id}, session=session)
-        assert card is not None  # upserted above
-        changes, facts = _session_change(card, event, policy)
-        turns = sorted([*card_turns(card), turn], key=lambda t: t.at)[-RECENT_TURNS:]
-        changes["recent_turns"] = [t.model_dump(mode="python") for t in turns]
-        changes["revision"] = card.get("revision", 0) + 1
-        if summary is not None and _newest_customer_message(card, event):
-            changes["summary"] = {**summary.model_dump(), "at": event.occurred_at}
-        if isinstance(event, MessageReceived):
-            # The WooCommerce customer and last orders of this number (customers.py).
-            changes.update(await commerce_view(db, session, event.store_id, event.customer_number))
-        card.update(changes)
-        changes.update(derived_state(card, now=event.occurred_at))
-        card.update(changes)
-        await conversations.update_one(
-            {"_id": event.conversation_id}, {"$set": changes}, session=session
-        )
-        snapshot_id = event_id_for("conversations.enriched", event.event_id)
-        facts.append(enriched_event(card, snapshot_id, event.occurred_at))
-        await outbox.record(db, session, facts)
-        return any(isinstance(fact, ConversationReopened) for fact in facts)
 
-    if await in_transaction(db, apply):
-        CONVERSATIONS_REOPENED.inc()
+async def _apply(
+    db: Database, session: Session, prepared: Sequence[_Prepared], policy: LifecyclePolicy
+) -> int:
+    """The batch's claimed events on their cards, written in bulk; the number of reopens."""
+    claimed = await claim_new(db, session, PROCESSED_EVENTS, map(_ledger_id, _events(prepared)))
+    todo = [item for item in prepared if _ledger_id(item.event) in claimed]
+    if not todo:
+        return 0
+    cards = await _cards(db, session, _events(todo))
+    before = {id_: dict(card) for id_, card in cards.items()}
+    views: dict[tuple[str, str], dict[str, Any]] = {}  # one commerce view per customer
+    facts: list[ConversationEvent] = []
+    labelled: list[UpdateOne] = []
+    for item in todo:
+        event = item.event
+        card = cards.get(event.conversation_id, {})
+        commerce: dict[str, Any] = {}
+        # The commerce view is linked on the card's first customer message; after that the
+        # customer and order snapshots keep it current (customers.refresh_cards).
+        if isinstance(event, MessageReceived) and "recent_orders" not in card:
+            customer = (event.store_id, event.customer_number)
+            if customer not in views:
+                views[customer] = await commerce_view(db, session, *customer)
+            commerce = views[customer]
+        if isinstance(event, MessageReceived) and item.labels is not None:
+            labelled.append(_labelled_message(event, item.labels))
+        card, card_facts = _applied(card, item, commerce, policy)
+        cards[event.conversation_id] = card
+        facts.extend(card_facts)
+    if labelled:
+        await db[MESSAGES].bulk_write(labelled, ordered=False, session=session)
+    await db[CONVERSATIONS].bulk_write(
+        [_card_write(card, before.get(id_, {})) for id_, card in cards.items()],
+        ordered=False,
+        session=session,
+    )
+    await outbox.record(db, session, facts)
+    return sum(isinstance(fact, ConversationReopened) for fact in facts)
+
+
+def _events(prepared: Sequence[_Prepared]) -> list[CardEvent]:
+    return [item.event for item in prepared]
+
+
+def _card_write(card: Document, before: Document) -> UpdateOne:
+    """The fields the batch changed (the transaction read `before`: a concurrent change of the
+    card makes it retry)."""
+    changed = {k: v for k, v in card.items() if k != "_id" and before.get(k, _UNSET) != v}
+    return UpdateOne({"_id": card["_id"]}, {"$set": changed}, upsert=True)
+
+
+_UNSET = object()
+
+
+def _applied(
+    card: Document, item: _Prepared, commerce: dict[str, Any], policy: LifecyclePolicy
+) -> tuple[Document, list[ConversationEvent]]:
+    """`card` (empty if there is none yet) after `item`'s event, and the facts it makes."""
+    event = item.event
+    card = {"_id": event.conversation_id, **counted(card, event)}
+    # Only the newest event may set what describes "now" (a late one is counted, no more).
+    if card["last_activity_at"] == stored_time(event.occurred_at):
+        card.update(newest_state(event))
+    labels_at = card.get("latest_labels_at")
+    if item.labels is not None and (
+        labels_at is None or labels_at <= stored_time(event.occurred_at)
+    ):
+        card.update(labels_state(item.labels, stored_time(event.occurred_at)))
+    changes, facts = _session_change(card, event, policy)
+    turns = sorted([*card_turns(card), item.turn], key=lambda t: t.at)[-RECENT_TURNS:]
+    changes["recent_turns"] = [t.model_dump(mode="python") for t in turns]
+    changes["revision"] = card.get("revision", 0) + 1
+    if item.summary is not None and _newest_customer_message(card, event):
+        changes["summary"] = {**item.summary.model_dump(), "at": event.occurred_at}
+    changes.update(commerce)  # the WooCommerce customer and last orders of this number
+    card.update(changes)
+    card.update(derived_state(card, now=event.occurred_at))
+    snapshot_id = event_id_for("conversations.enriched", event.event_id)
+    facts.append(enriched_event(card, snapshot_id, event.occurred_at))
+    return card, facts
 
 
 def _session_change(
-    card: Document, event: MessageReceived | ReplySent, policy: LifecyclePolicy
+    card: Document, event: CardEvent, policy: LifecyclePolicy
 ) -> tuple[dict[str, Any], list[ConversationEvent]]:
     """Open a session, keep it open, or reopen a closed one on the customer's new message."""
     if card.get("status") != ConversationStatus.CLOSED:
@@ -189,30 +305,18 @@ def _session_change(
     return changes, facts
 
 
-def _newest_customer_message(card: Document, event: MessageReceived | ReplySent) -> bool:
+def _newest_customer_message(card: Document, event: CardEvent) -> bool:
     summarised_at = (card.get("summary") or {}).get("at")
     return isinstance(event, MessageReceived) and (
         summarised_at is None or summarised_at <= event.occurred_at
     )
 
 
-async def _store_labels(
-    event: MessageReceived, labels: Classification, db: Database, session: Session
-) -> None:
-    """On the message, and on the card while this is the customer's newest labelled message."""
+def _labelled_message(event: MessageReceived, labels: Classification) -> UpdateOne:
+    """The message with its labels (stored by ingest, or here first if ingest is behind)."""
     message = inbound_message_document(event)
-    await db[MESSAGES].update_one(
+    return UpdateOne(
         {"_id": message.pop("_id")},
         {"$setOnInsert": message, "$set": {"classification": labels.model_dump(mode="json")}},
         upsert=True,
-        session=session,
-    )
-    not_newer = [
-        {"latest_labels_at": {"$exists": False}},
-        {"latest_labels_at": {"$lte": event.occurred_at}},
-    ]
-    await db[CONVERSATIONS].update_one(
-        {"_id": event.conversation_id, "$or": not_newer},
-        {"$set": labels_state(labels, event.occurred_at)},
-        session=session,
     )

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from faststream.kafka import KafkaBroker
-from pymongo import ASCENDING
+from pymongo import ASCENDING, UpdateOne
 
 from shared.conversations.collections import CONVERSATION_EVENTS
 from shared.events import ConversationEvent, decode_event, utcnow
@@ -24,26 +24,33 @@ PUBLISH_BATCH = 500
 
 
 async def record(db: Database, session: Session, events: Sequence[ConversationEvent]) -> None:
-    """Keep `events` for publishing, in order; an event recorded before is left as it is."""
+    """Keep `events` for publishing, in order (one write); an event recorded before is left as
+    it is."""
+    if not events:
+        return
     recorded_at = utcnow()
-    for order, event in enumerate(events):
-        await db[CONVERSATION_EVENTS].update_one(
-            {"_id": event.event_id},
-            {
-                "$setOnInsert": {
-                    "conversation_id": event.conversation_id,
-                    "store_id": event.store_id,
-                    "topic": event.topic,
-                    "event_type": type(event).__name__,
-                    "payload": event.model_dump_json(),
-                    "published": False,
-                    "recorded_at": recorded_at,
-                    "order": order,
-                }
-            },
-            upsert=True,
-            session=session,
-        )
+    await db[CONVERSATION_EVENTS].bulk_write(
+        [
+            UpdateOne(
+                {"_id": event.event_id},
+                {
+                    "$setOnInsert": {
+                        "conversation_id": event.conversation_id,
+                        "store_id": event.store_id,
+                        "topic": event.topic,
+                        "event_type": type(event).__name__,
+                        "payload": event.model_dump_json(),
+                        "published": False,
+                        "recorded_at": recorded_at,
+                        "order": order,
+                    }
+                },
+                upsert=True,
+            )
+            for order, event in enumerate(events)
+        ],
+        session=session,
+    )
 
 
 async def publish_pending(
@@ -51,13 +58,17 @@ async def publish_pending(
     broker: KafkaBroker,
     *,
     conversation_id: str | None = None,
+    conversation_ids: Sequence[str] | None = None,
     store_id: str | None = None,
     recorded_before: datetime | None = None,
 ) -> int:
-    """Publish pending facts (oldest first), marking each published once Kafka acknowledged."""
+    """Publish pending facts (oldest first), then mark the ones Kafka acknowledged published
+    (in one write: a crash in between publishes them again, as the module says)."""
     query: dict[str, Any] = {"published": False}
     if conversation_id is not None:
         query["conversation_id"] = conversation_id
+    if conversation_ids is not None:
+        query["conversation_id"] = {"$in": list(conversation_ids)}
     if store_id is not None:
         query["store_id"] = store_id
     if recorded_before is not None:
@@ -68,11 +79,14 @@ async def publish_pending(
         .sort([("recorded_at", ASCENDING), ("order", ASCENDING)])
         .limit(PUBLISH_BATCH)
     )
-    published = 0
-    async for document in pending:
-        await publish(broker, decode_event(document["topic"], document["payload"]))
-        await db[CONVERSATION_EVENTS].update_one(
-            {"_id": document["_id"]}, {"$set": {"published": True, "published_at": utcnow()}}
-        )
-        published += 1
-    return published
+    published: list[str] = []
+    try:
+        async for document in pending:
+            await publish(broker, decode_event(document["topic"], document["payload"]))
+            published.append(document["_id"])
+    finally:
+        if published:
+            await db[CONVERSATION_EVENTS].update_many(
+                {"_id": {"$in": published}}, {"$set": {"published": True, "published_at": utcnow()}}
+            )
+    return len(published)

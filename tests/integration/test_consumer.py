@@ -334,6 +334,75 @@ async def test_stop_gives_up_on_stuck_handlers_after_the_grace_even_with_every_s
     assert len(started) == 2
 
 
+async def test_records_of_batched_topics_taken_in_one_poll_go_to_one_call(
+    broker: KafkaBroker,
+    consumers: Consumers,
+    make_received: MakeReceived,
+    store_id: str,
+    new_group_id: NewGroupId,
+    wait_until: WaitUntil,
+) -> None:
+    events = [make_received(c, f"{c}#{n}") for n in range(3) for c in (BUDI, SARI)]
+    await publish_all(broker, events)
+    calls: list[list[str]] = []
+
+    async def handle(batch: Sequence[Event]) -> None:
+        mine = [e.text for e in batch if isinstance(e, MessageReceived) and e.store_id == store_id]
+        if mine:
+            calls.append(mine)
+
+    await consumers.keyed(
+        new_group_id(), {}, batch_topics=[topics.WHATSAPP_INBOUND], batch_handler=handle
+    )
+    await wait_until(lambda: sum(map(len, calls)) == len(events), "every message to be handled")
+
+    assert len(calls) == 1
+    assert sorted(calls[0]) == sorted(event.text for event in events)
+
+
+async def test_batched_records_keep_their_order_and_a_poison_record_is_dead_lettered_alone(
+    broker: KafkaBroker,
+    consumers: Consumers,
+    make_received: MakeReceived,
+    store_id: str,
+    new_group_id: NewGroupId,
+    wait_until: WaitUntil,
+    read_dead_letters: ReadDeadLetters,
+) -> None:
+    key = f"{store_id}:{BUDI}"
+    healthy = [make_received(c, f"{c}#{n}") for n in range(5) for c in (BUDI, SARI)]
+    poison = make_received(BUDI, "poison")
+    await publish_all(broker, healthy[:4])
+    await broker.publish(b"{this is not json", topic=topics.WHATSAPP_INBOUND, key=key.encode())
+    await publish_all(broker, [poison, *healthy[4:]])
+    calls: list[list[str]] = []
+
+    async def handle(batch: Sequence[Event]) -> None:
+        mine = [e.text for e in batch if isinstance(e, MessageReceived) and e.store_id == store_id]
+        if "poison" in mine:
+            raise ValueError("cannot card this message")
+        if mine:
+            calls.append(mine)
+
+    group = new_group_id()
+    await consumers.keyed(group, {}, batch_topics=[topics.WHATSAPP_INBOUND], batch_handler=handle)
+    letters = await read_dead_letters(
+        topics.dead_letter(topics.WHATSAPP_INBOUND),
+        lambda letter: letter.consumer_group == group and letter.key == key,
+        count=2,
+    )
+    handled = [text for call in calls for text in call]
+    await wait_until(lambda: len(handled) >= len(healthy), "the healthy messages to be handled")
+
+    for customer in (BUDI, SARI):
+        assert [t for t in handled if t.startswith(customer)] == [
+            f"{customer}#{n}" for n in range(5)
+        ]
+    failing, undecodable = sorted(letters, key=lambda letter: letter.payload)
+    assert undecodable.payload == "{this is not json"
+    assert MessageReceived.model_validate_json(failing.payload) == poison
+
+
 # -- BatchConsumer ---------------------------------------------------------------------------
 
 

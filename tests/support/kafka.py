@@ -95,9 +95,19 @@ class Consumers:
         }
 
     async def keyed(
-        self, group_id: str, routes: dict[str, Any], max_in_flight: int = 100
+        self,
+        group_id: str,
+        routes: dict[str, Any],
+        max_in_flight: int = 100,
+        batch_topics: Iterable[str] = (),
+        batch_handler: Any = None,
     ) -> KeyedConsumer:
-        consumer = KeyedConsumer(routes=routes, **self._options(group_id, max_in_flight))
+        consumer = KeyedConsumer(
+            routes=routes,
+            batch_topics=batch_topics,
+            batch_handler=batch_handler,
+            **self._options(group_id, max_in_flight),
+        )
         await self._start(consumer)
         return consumer
 

@@ -21,7 +21,7 @@ from shared.conversations.csat.rules import (
     survey_id,
     thanks,
 )
-from shared.conversations.csat.surveys import Rated, settle
+from shared.conversations.csat.surveys import Rated, awaiting_answer, settle
 
 __all__ = [
     "ANSWER_WINDOW",
@@ -29,6 +29,7 @@ __all__ = [
     "SURVEY_WINDOW",
     "DueReason",
     "Rated",
+    "awaiting_answer",
     "due_query",
     "in_window",
     "parse_rating",

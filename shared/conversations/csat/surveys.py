@@ -6,6 +6,7 @@ other finds the same answer: both agree on which message is a rating without tal
 other.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +24,18 @@ class Rated:
 
     survey: dict[str, Any]
     rating: int
+
+
+async def awaiting_answer(db: Database, conversation_ids: Iterable[str]) -> set[str]:
+    """Of `conversation_ids`, those with a sent survey: only their messages may settle one
+    (one query for a batch, instead of `settle` for each of its messages)."""
+    ids = sorted(set(conversation_ids))
+    if not ids:
+        return set()
+    found = await db[CSAT_SURVEYS].distinct(
+        "conversation_id", {"conversation_id": {"$in": ids}, "state": "sent"}
+    )
+    return set(found)
 
 
 async def settle(db: Database, event: MessageReceived) -> Rated | None:
