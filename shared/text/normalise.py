@@ -26,7 +26,7 @@ from typing import NamedTuple
 
 from shared.text.lexicon import PHRASES, PLACES, STANDARD_WORDS, WORDS
 from shared.text.numbers import MULTIPLIERS, PERCENT_WORDS, is_number, multiply, raw_terms
-from shared.text.stemming import english_singular, is_root, stem
+from shared.text.stemming import english_singular, english_stem, indonesian_stem, is_root, stem
 from shared.text.typos import NearestWords
 from shared.text.vocabulary import GLOSSARY, STOP_WORDS
 
@@ -80,7 +80,7 @@ def _standard(word: str) -> str:
         base = word[: -len(clitic)]
         if word.endswith(clitic) and base in WORDS and " " not in WORDS[base]:
             return WORDS[base] + clitic
-    if len(word) > 4 and word.endswith("in") and is_root(stem(word[:-2])):
+    if len(word) > 4 and word.endswith("in") and is_root(indonesian_stem(word[:-2])):
         return word[:-2] + "kan"  # "kirimin" -> "kirimkan"
     return word
 
@@ -116,10 +116,22 @@ def _expanded(term: str) -> Word:
     return Word(_stems(_glossary(term)))
 
 
+# The glossary's English base forms by their stem too, so an inflected form finds its entry
+# ("refunded", "cancelling", "replaced"). Derived keys stay out ("installment" is no "install"),
+# and so does a stem that is itself a key ("code" is no "cod").
+_GLOSSARY_BY_STEM = {
+    stemmed: words
+    for key, words in GLOSSARY.items()
+    if (stemmed := english_stem(key)) == key or (stemmed == key[:-1] and stemmed not in GLOSSARY)
+}
+
+
 def _glossary(term: str) -> tuple[str, ...]:
     for form in (term, english_singular(term)):
         if words := GLOSSARY.get(form):
             return words
+    if words := _GLOSSARY_BY_STEM.get(english_stem(term)):
+        return words
     for clitic in _CLITICS:
         if term.endswith(clitic) and (words := GLOSSARY.get(term[: -len(clitic)])):
             return words

@@ -82,6 +82,46 @@ def test_homonyms_that_matter_in_shops_stay_apart() -> None:
     assert terms("What sizes?") == terms("ukuran")
 
 
+@pytest.mark.parametrize(
+    ("words", "root"),
+    [
+        ("change changed changing changes", "chang"),
+        ("ship shipping shipped ships", "ship"),
+        ("attach attaching attached attachments", "attach"),
+        ("usual usually", "usual"),
+        ("log logging logged", "log"),
+        ("apply applied", "apply"),
+        ("agree agreed", "agree"),
+    ],
+)
+def test_english_inflections_meet_their_stem(words: str, root: str) -> None:
+    assert {stem(word) for word in words.split()} == {root}
+
+
+def test_english_stemming_leaves_short_words_and_verbs_in_ply_whole() -> None:
+    assert [stem(word) for word in ("used", "bring", "reply", "free", "need")] == [
+        "used",
+        "bring",
+        "reply",
+        "free",
+        "need",
+    ]
+
+
+def test_a_loanwords_own_an_is_no_suffix() -> None:
+    assert stem("instan") == "instan"  # "Gojek instan": not "inst"
+    assert stem("konsultan") == "konsultan"
+    assert stem("pengiriman") == stem("kiriman") == "kirim"
+    assert stem("layanan") == "layan"
+
+
+def test_an_inflected_english_word_finds_its_glossary_entry() -> None:
+    assert terms("refunded") == terms("refund")
+    assert terms("Can I get it replaced?") == terms("ganti")
+    assert terms("the tracked parcel") == terms("lacak paket")
+    assert "cicil" not in terms("installed")  # "installment" is no "install"
+
+
 def test_a_city_meets_the_island_shops_price_shipping_by() -> None:
     assert words("ongkir ke Medan brp") == [
         Word(("ongkos", "kirim")),
