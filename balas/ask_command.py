@@ -12,9 +12,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
-from balas.cli_support import cli_settings, console, with_db
+from balas.cli_support import cli_settings, console, with_db, wrapping_table
 
 if TYPE_CHECKING:  # the answering path loads when a question is asked, not with the CLI
     from shared import mongo
@@ -78,7 +77,7 @@ def _print(result: dict[str, Any]) -> None:
     console.print(escape(result["answer"]))
     console.print()
     if result["citations"]:
-        table = Table("cites", "source", "where", "snippet", title="sources")
+        table = wrapping_table("cites", "source", "where", "snippet", title="sources")
         for citation in result["citations"]:
             table.add_row(
                 citation["kind"],

@@ -4,33 +4,38 @@ import asyncio
 import importlib
 import sys
 import time
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
 from rich.progress import Progress
-from rich.table import Table
 
 from balas.ask_command import ask
-from balas.cli_support import cli_settings, console, parse_moment, with_db
+from balas.cli_support import (
+    cli_settings,
+    command_group,
+    console,
+    parse_moment,
+    with_db,
+    wrapping_table,
+)
 from balas.console_commands import console_app
 from balas.customer_commands import customer_app
 from balas.dlq_commands import dlq_app
 from balas.kb_commands import kb_app
-from balas.kpi_commands import kpi_app, kpi_show
+from balas.kpi_commands import kpi_app
 from balas.processes import SERVICES
+from balas.simulate_command import simulate
 from balas.store_commands import store_app
 from balas.woocommerce_commands import woocommerce_app
 
 if TYPE_CHECKING:
-    from shared import mongo
+    pass
 
 # A command imports what it works with in its body: a service started with `balas run` and
 # `balas --help` load none of the other commands' libraries.
 
-app = typer.Typer(
-    help="Balas: WhatsApp customer communication for WooCommerce stores.", no_args_is_help=True
-)
+app = command_group("Balas: WhatsApp customer communication for WooCommerce stores.")
 app.add_typer(store_app, name="store")
 app.add_typer(kpi_app, name="kpi")
 app.add_typer(dlq_app, name="dlq")
@@ -39,6 +44,7 @@ app.add_typer(woocommerce_app, name="woocommerce")
 app.add_typer(kb_app, name="kb")
 app.add_typer(console_app, name="console")
 app.add_typer(customer_app, name="customer")
+app.command("simulate")(simulate)
 
 
 @app.command()
@@ -87,80 +93,6 @@ def infra() -> None:
             time.sleep(0.2)
     finally:
         servers.stop()
-
-
-@app.command("simulate")
-def simulate(
-    text: Annotated[str, typer.Argument(help="What the customer writes.")],
-    customer: Annotated[
-        str | None, typer.Option(help="The customer's number (default: a new one each time).")
-    ] = None,
-    to: Annotated[str | None, typer.Option(help="The store's number (default: demo).")] = None,
-    ingest_url: Annotated[str | None, typer.Option(help="Where ingest listens.")] = None,
-    wait: Annotated[float, typer.Option(help="Seconds to wait for the reply.")] = 60.0,
-) -> None:
-    """Send a correctly signed Twilio webhook, then show the stored reply and the KPI bucket."""
-    import httpx
-
-    from balas import simulate as simulation
-    from shared.routes import TWILIO_MESSAGE_PATH, public_url
-
-    settings = cli_settings()
-    customer = customer or simulation.new_customer_number()
-    store_number = to or settings.demo.whatsapp_number
-    if with_db(lambda db: _human_owns(db, store_number, customer)):
-        console.print(
-            f"a human owns the conversation with {customer}, so the bot stays silent; "
-            "try another --customer"
-        )
-        raise typer.Exit(1)
-    form = simulation.inbound_message_form(customer=customer, store_number=store_number, text=text)
-    path = TWILIO_MESSAGE_PATH
-    signature = simulation.twilio_signature(
-        settings.twilio.auth_token.get_secret_value(),
-        public_url(settings.ingest.public_base_url, path),
-        form,
-    )
-    target = (ingest_url or f"http://{settings.ingest.host}:{settings.ingest.port}") + path
-    response = httpx.post(target, data=form, headers={"X-Twilio-Signature": signature})
-    console.print(f"webhook → HTTP {response.status_code} {response.text[:200]}")
-    if response.status_code != 200:
-        raise typer.Exit(1)
-    reply = with_db(lambda db: _wait_for_reply(db, form["MessageSid"], wait))
-    if reply is None:
-        console.print(f"[red]no reply within {wait:.0f} s[/]; check the responder's log")
-        raise typer.Exit(1)
-    state = reply["state"] + (
-        f" ({reply['not_sent_reason']})" if reply.get("not_sent_reason") else ""
-    )
-    console.print(f"reply, {escape(state)}: [bold]{escape(reply['text'])}[/]")
-    kpi_show(store=reply["store_id"], hours=1)
-
-
-async def _human_owns(db: "mongo.Database", store_number: str, customer: str) -> bool:
-    from shared.conversations.collections import CONVERSATIONS
-    from shared.identity import conversation_id
-    from shared.stores.collections import STORES
-
-    store = await db[STORES].find_one({"whatsapp_number": store_number}, {"_id": 1})
-    if store is None:
-        return False
-    conversation = {"_id": conversation_id(store["_id"], customer), "owner": "human"}
-    return await db[CONVERSATIONS].count_documents(conversation, limit=1) > 0
-
-
-async def _wait_for_reply(db: "mongo.Database", message_sid: str, wait: float) -> Any:
-    from shared.conversations.collections import MESSAGES
-
-    deadline = time.monotonic() + wait
-    while time.monotonic() < deadline:
-        reply = await db[MESSAGES].find_one(
-            {"_id": f"reply:{message_sid}", "state": {"$ne": "sending"}}
-        )
-        if reply:
-            return reply
-        await asyncio.sleep(0.25)
-    return None
 
 
 @app.command("replay")
@@ -214,14 +146,16 @@ def messages(
             db[MESSAGES].find({"store_id": store}).sort("created_at", -1).limit(limit).to_list()
         )
     )
-    table = Table("time (UTC)", "conversation", "from", "state", "text")
+    table = wrapping_table(
+        "time (UTC)", "customer", "from", "state", "text", whole=("time (UTC)", "customer")
+    )
     for message in reversed(recent):
         table.add_row(
             f"{message['created_at']:%H:%M:%S}",
             message["conversation_id"].split(":", 1)[-1],
             message.get("author", ""),
             message.get("state", message.get("delivery_status", "")) or "",
-            (message.get("text") or "")[:80],
+            escape(message.get("text") or ""),
         )
     console.print(table)
 

@@ -1,18 +1,75 @@
-"""What every `balas` command shares: the console, settings, the database, argument parsing."""
+"""What every `balas` command shares: the console, command groups, tables, settings, the
+database, argument parsing."""
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
+import aiokafka.errors
+import httpx
+import pymongo.errors
 import typer
+from rich import box
 from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+from typer.core import TyperGroup
 
 if TYPE_CHECKING:  # imported where used, so that `balas --help` loads neither
     from shared import mongo
     from shared.settings import Settings
 
 console = Console()
+
+
+UNREACHABLE = (
+    httpx.ConnectError,
+    pymongo.errors.ConnectionFailure,  # server selection timed out, included
+    aiokafka.errors.KafkaConnectionError,
+)
+
+
+class _Commands(TyperGroup):
+    """A command that cannot reach Balas says so in one line, not with a traceback."""
+
+    def invoke(self, ctx: Any) -> Any:  # typer's own (vendored) click Context
+        try:
+            return super().invoke(ctx)
+        except UNREACHABLE as error:
+            console.print(f"[red]{escape(unreachable(error))}[/]")
+            raise typer.Exit(1) from None
+
+
+def unreachable(error: Exception) -> str:
+    if isinstance(error, httpx.ConnectError):
+        url = error.request.url
+        what = f"nothing answers at {url.scheme}://{url.netloc.decode()}"
+    else:
+        server = "MongoDB" if isinstance(error, pymongo.errors.PyMongoError) else "Kafka"
+        what = f"{server} does not answer"
+    return (
+        f"{what}: is Balas running? Start it with `make run` (or `balas run`) and wait for "
+        '"Balas is running", or set the addresses of yours (docs/configuration.md).'
+    )
+
+
+def command_group(help: str) -> typer.Typer:
+    """A `balas` command group. Its help is click's plain layout: typer's rich panels put a
+    `<bool>` after every flag (`--help <bool>`), as if it took a value."""
+    return typer.Typer(help=help, no_args_is_help=True, rich_markup_mode=None, cls=_Commands)
+
+
+def wrapping_table(*headers: str, title: str | None = None, whole: Collection[str] = ()) -> Table:
+    """A table that fits an 80-column terminal: cells wrap, never end in "…"; the columns in
+    `whole` (ids another command takes) never wrap, so they can be copied."""
+    table = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False, title_justify="left")
+    for header in headers:
+        if header in whole:
+            table.add_column(header, no_wrap=True, overflow="ignore")
+        else:
+            table.add_column(header, overflow="fold")
+    return table
 
 
 def cli_settings() -> "Settings":

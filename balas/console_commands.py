@@ -11,14 +11,14 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.markup import escape
 
-from balas.cli_support import cli_settings, console, with_db
+from balas.cli_support import cli_settings, command_group, console, with_db
 from services.console.auth.roles import Role
 
 if TYPE_CHECKING:  # the console's accounts (and argon2) load when a command runs
     from services.console.auth.users import User
     from shared import mongo
 
-console_app = typer.Typer(help="Console accounts: owners and agents.", no_args_is_help=True)
+console_app = command_group("Console accounts: owners and agents.")
 
 EmailOption = Annotated[str, typer.Option("--email", help="The user's e-mail (their login).")]
 NameOption = Annotated[str, typer.Option("--name", help="The name colleagues see.")]

@@ -9,7 +9,7 @@ import typer
 from rich.markup import escape
 from rich.progress import Progress
 
-from balas.cli_support import cli_settings, console
+from balas.cli_support import cli_settings, command_group, console
 from shared import kafka, mongo
 from shared.identity import masked
 from shared.privacy import export as exports
@@ -17,7 +17,7 @@ from shared.privacy.customer import Customer, UnknownStore, find_customer
 from shared.privacy.data_map import COLLECTIONS, Erasure
 from shared.privacy.erasure import erase
 
-customer_app = typer.Typer(help="One customer's data: erase it, export it.", no_args_is_help=True)
+customer_app = command_group("One customer's data: erase it, export it.")
 
 T = TypeVar("T")
 StoreOption = Annotated[str, typer.Option("--store", help="The store's id.")]

@@ -7,14 +7,13 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.markup import escape
 from rich.progress import Progress
-from rich.table import Table
 
-from balas.cli_support import cli_settings, console, with_db
+from balas.cli_support import cli_settings, command_group, console, with_db, wrapping_table
 
 if TYPE_CHECKING:  # with Kafka's client, loaded when a command runs
     from balas.dead_letters import StoredLetter
 
-dlq_app = typer.Typer(help="Dead letters: events consumers gave up on.", no_args_is_help=True)
+dlq_app = command_group("Dead letters: events consumers gave up on.")
 
 
 TopicOption = Annotated[
@@ -32,7 +31,9 @@ def _letters(topic: str | None) -> list[StoredLetter]:
 @dlq_app.command("list")
 def dlq_list(topic: TopicOption = None) -> None:
     """List dead letters, oldest first."""
-    table = Table("id", "group", "attempts", "failed at (UTC)", "re-driven", "error")
+    table = wrapping_table(
+        "id", "group", "attempts", "failed at (UTC)", "re-driven", "error", whole=("id",)
+    )
     for stored in _letters(topic):
         letter = stored.letter
         table.add_row(
@@ -41,7 +42,7 @@ def dlq_list(topic: TopicOption = None) -> None:
             str(letter.attempts),
             f"{letter.failed_at:%Y-%m-%d %H:%M:%S}",
             f"{stored.redriven_at:%Y-%m-%d %H:%M}" if stored.redriven_at else "no",
-            escape(letter.error[:80]),
+            escape(letter.error),
         )
     console.print(table)
 

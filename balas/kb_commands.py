@@ -12,16 +12,15 @@ from typing import TYPE_CHECKING, Annotated, Any, BinaryIO, TypeVar
 import typer
 from rich.markup import escape
 from rich.progress import Progress
-from rich.table import Table
 
-from balas.cli_support import cli_settings, console, with_db
+from balas.cli_support import cli_settings, command_group, console, with_db, wrapping_table
 
 if TYPE_CHECKING:  # the knowledge library and Kafka's client load when a command runs
     from shared import mongo
     from shared.knowledge.library import KnowledgeLibrary, UploadRefused
     from shared.knowledge.models import KnowledgeDocument
 
-kb_app = typer.Typer(help="Knowledge documents the bot answers from.", no_args_is_help=True)
+kb_app = command_group("Knowledge documents the bot answers from.")
 
 T = TypeVar("T")
 StoreOption = Annotated[str, typer.Option("--store", help="The store's id.")]
@@ -78,7 +77,9 @@ def _print_documents(documents: list[KnowledgeDocument], as_json: bool) -> None:
     if as_json:
         print(json.dumps([document.model_dump(mode="json") for document in documents], indent=2))
         return
-    table = Table("id", "file", "type", "size", "status", "version", "chunks")
+    table = wrapping_table(
+        "id", "file", "type", "size", "status", "version", "chunks", whole=("id",)
+    )
     for document in documents:
         status = document.status.value
         if document.reason:

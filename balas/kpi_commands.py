@@ -13,12 +13,19 @@ from rich.markup import escape
 from rich.progress import Progress
 from rich.table import Table
 
-from balas.cli_support import cli_settings, console, parse_date, with_db
+from balas.cli_support import (
+    cli_settings,
+    command_group,
+    console,
+    parse_date,
+    with_db,
+    wrapping_table,
+)
 
 if TYPE_CHECKING:
     from shared import mongo
 
-kpi_app = typer.Typer(help="KPI figures as the dashboard reads them.", no_args_is_help=True)
+kpi_app = command_group("KPI figures as the dashboard reads them.")
 
 
 @kpi_app.command("show")
@@ -44,7 +51,7 @@ def kpi_show(
             )
         )
         zone = rows[0]["timezone"] if rows else "local"
-        console.print(_kpi_table(f"day ({zone})", rows, lambda row: row["date"], store))
+        console.print(*_kpi_tables(f"day ({zone})", rows, lambda row: row["date"], store))
         return
     since = datetime.now(UTC) - timedelta(hours=hours)
     rows = with_db(
@@ -56,47 +63,58 @@ def kpi_show(
         )
     )
     console.print(
-        _kpi_table("hour (UTC)", rows, lambda row: f"{row['hour']:%Y-%m-%d %H:00}", store)
+        *_kpi_tables("hour (UTC)", rows, lambda row: f"{row['hour']:%Y-%m-%d %H:00}", store)
     )
 
 
-def _kpi_table(
+def _kpi_tables(
     period: str, rows: list[dict[str, Any]], label: Callable[[dict[str, Any]], str], store: str
-) -> Table:
+) -> list[Table]:
+    """The buckets as two tables of six columns, so that each fits an 80-column terminal: the
+    messages, then the responses, deliveries and orders."""
     from shared.kpis.keys import percentile
 
-    table = Table(
+    messages = wrapping_table(
         period,
         "inbound",
         "bot replies",
         "agent replies",
         "not sent",
         "customers",
+        title=f"KPIs of store {escape(store)}: messages",
+        whole=(period,),
+    )
+    results = wrapping_table(
+        period,
         "first responses",
         "p50 first response",
         "delivery failures",
         "orders",
         "paid",
-        title=f"KPIs of store {store}",
+        title=f"KPIs of store {escape(store)}: responses and orders",
+        whole=(period,),
     )
     for bucket in rows:
         outbound = bucket.get("outbound_messages", {})
         first = bucket.get("first_response", {})
         p50 = percentile(first.get("histogram", {}), 0.5)
-        table.add_row(
+        messages.add_row(
             label(bucket),
             str(bucket.get("inbound_messages", 0)),
             str(outbound.get("bot", 0)),
             str(outbound.get("agent", 0)),
             str(bucket.get("replies_not_sent", 0)),
             str(bucket.get("unique_customers", 0)),
+        )
+        results.add_row(
+            label(bucket),
             str(first.get("count", 0)),
             "-" if p50 is None else f"{p50:.1f} s",
             str(bucket.get("delivery", {}).get("failed", 0)),
             str(bucket.get("orders", {}).get("created", 0)),
             str(bucket.get("orders", {}).get("paid", 0)),
         )
-    return table
+    return [messages, results]
 
 
 @kpi_app.command("insights")
@@ -120,7 +138,9 @@ def kpi_insights(
         raise typer.BadParameter("--lang is id or en")
     language: Language | None = "en" if lang == "en" else "id" if lang == "id" else None
     found = with_db(lambda db: store_insights(db, store, chosen, writer, language))
-    table = Table("metric", "day over day", "week over week", title=f"KPIs of {escape(store)}")
+    table = wrapping_table(
+        "metric", "day over day", "week over week", title=f"KPIs of {escape(store)}"
+    )
     day_over_day, week_over_week = found.comparisons
     for now, week in zip(day_over_day.deltas, week_over_week.deltas, strict=True):
         table.add_row(now.label, _delta_cell(now), _delta_cell(week))
@@ -171,7 +191,7 @@ def kpi_forecast(
         f"{metric}, last {len(recent)} days: {_sparkline(recent)}  "
         f"({len(report.history)} days of history, method {report.method})"
     )
-    table = Table(
+    table = wrapping_table(
         "date", "forecast", "80% band", "95% band", title=f"{metric} forecast, {escape(store)}"
     )
     for point in report.forecast:

@@ -18,8 +18,28 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # loaded when waiting for services: `balas --help` needs only SERVICES
     import httpx
 
+from shared.settings import Settings
+
 SERVICES = ("ingest", "responder", "enricher", "kpi_aggregator", "console")
 STOP_GRACE_SECONDS = 40.0
+_ANY_INTERFACE = ("0.0.0.0", "::", "")
+
+
+def readiness_urls(settings: Settings) -> dict[str, str]:
+    """Each service's /readyz on the ports the settings give it, as `balas run` starts them."""
+    metrics = settings.metrics
+    return {
+        "ingest": _readyz(settings.ingest.host, settings.ingest.port),
+        "responder": _readyz(metrics.host, metrics.responder_port),
+        "enricher": _readyz(metrics.host, metrics.enricher_port),
+        "kpi_aggregator": _readyz(metrics.host, metrics.kpi_aggregator_port),
+        "console": _readyz(settings.console.host, settings.console.port),
+    }
+
+
+def _readyz(host: str, port: int) -> str:
+    host = "127.0.0.1" if host in _ANY_INTERFACE else host
+    return f"http://{host}:{port}/readyz"
 
 
 @dataclass

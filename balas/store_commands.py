@@ -6,16 +6,15 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
-from balas.cli_support import cli_settings, console, with_db
+from balas.cli_support import cli_settings, command_group, console, with_db, wrapping_table
 
 if TYPE_CHECKING:  # the stores' modules (onboarding: WooCommerce, Twilio) load when used
     from shared import mongo
     from shared.stores.fields import Onboarding
     from shared.stores.onboarding import Outcome, Step
 
-store_app = typer.Typer(help="Stores and their WhatsApp numbers.", no_args_is_help=True)
+store_app = command_group("Stores and their WhatsApp numbers.")
 
 
 @store_app.command("add")
@@ -208,7 +207,7 @@ def store_list() -> None:
     from shared.stores.directory import Store
 
     stores = with_db(lambda db: db[STORES].find().to_list())
-    table = Table("id", "name", "WhatsApp number", "timezone")
+    table = wrapping_table("id", "name", "WhatsApp number", "timezone", whole=("id",))
     for document in stores:
         store = Store.model_validate(document)
         table.add_row(store.id, store.name, store.whatsapp_number, store.timezone)

@@ -15,11 +15,11 @@ import time
 import structlog
 
 from balas.demo_knowledge import seed_demo_knowledge
-from balas.processes import SERVICES, ServiceProcesses
+from balas.processes import SERVICES, ServiceProcesses, readiness_urls
+from balas.startup import StartupReport
 from services.console.collections import CONSOLE_USERS
 from shared import broker_recovery, mongo
 from shared.infra import EmbeddedServers
-from shared.routes import TWILIO_MESSAGE_PATH, public_url
 from shared.settings import Settings
 from shared.stores.directory import ensure_demo_store
 
@@ -59,15 +59,9 @@ def run_everything(settings: Settings) -> None:
         services = ServiceProcesses(env={**os.environ, **settings.as_environment()})
         for service in SERVICES:
             services.start(service)
-        log.info(
-            "Balas is running; Ctrl-C stops everything",
-            webhooks=public_url(settings.ingest.public_base_url, TWILIO_MESSAGE_PATH),
-            console=console_url(settings),
-            try_it='balas simulate "Halo, apakah sepatu ini ready?"',
-        )
-        if first_run:
-            log.warning(create_owner_hint(settings))
-        _restart_until_stopped(services, embedded, settings, stop)
+        log.info("services started; waiting for ingest and the console to answer")
+        report = StartupReport(settings, readiness_urls(settings), first_run)
+        _restart_until_stopped(services, embedded, settings, stop, report)
     finally:
         if services:
             services.stop()
@@ -76,12 +70,17 @@ def run_everything(settings: Settings) -> None:
 
 
 def _restart_until_stopped(
-    services: ServiceProcesses, embedded: EmbeddedServers, settings: Settings, stop: StopFlag
+    services: ServiceProcesses,
+    embedded: EmbeddedServers,
+    settings: Settings,
+    stop: StopFlag,
+    report: StartupReport,
 ) -> None:
     next_watermark = time.monotonic() + WATERMARK_INTERVAL_SECONDS
     recovery_due = False
     while not stop.requested:
         time.sleep(0.5)
+        report.check()
         if dead := embedded.exited():
             _restart_servers(embedded, dead, settings)
             recovery_due = recovery_due or "kafka" in dead
@@ -129,19 +128,6 @@ def _keep_watermark(settings: Settings) -> None:
         asyncio.run(broker_recovery.keep_watermark(settings))
     except Exception as error:  # the broker may be restarting; the next round tries again
         log.warning("could not update the journal watermark", error=repr(error))
-
-
-def console_url(settings: Settings) -> str:
-    return f"http://{settings.console.host}:{settings.console.port}"
-
-
-def create_owner_hint(settings: Settings) -> str:
-    """The line a first run logs while the console has no user: nobody could sign in yet."""
-    return (
-        "No console user yet: create the owner with "
-        "`balas console create-owner --email you@example.com --name 'Your Name'` "
-        f"(it asks for the password), then sign in at {console_url(settings)}"
-    )
 
 
 async def _prepare_development(settings: Settings) -> bool:

@@ -9,9 +9,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
-from rich.table import Table
 
-from balas.cli_support import cli_settings, console
+from balas.cli_support import cli_settings, command_group, console, wrapping_table
 
 if TYPE_CHECKING:  # the WooCommerce client and Kafka's load when a command runs
     from shared import mongo
@@ -21,9 +20,8 @@ if TYPE_CHECKING:  # the WooCommerce client and Kafka's load when a command runs
     from shared.woocommerce.payloads import Resource
     from shared.woocommerce.sync import ResourceReport
 
-woocommerce_app = typer.Typer(
-    help="A store's WooCommerce through its REST API: check, webhooks, sync.",
-    no_args_is_help=True,
+woocommerce_app = command_group(
+    "A store's WooCommerce through its REST API: check, webhooks, sync."
 )
 
 StoreArgument = Annotated[str, typer.Argument(help="The store's id.")]
@@ -114,7 +112,7 @@ def woocommerce_sync(
             await broker.stop()
 
     reports = _run(store, sync, hint="run it again to resume after the last page published")
-    table = Table("resource", "run", "resumed after page", "pages", "published", "skipped")
+    table = wrapping_table("resource", "run", "resumed after page", "pages", "published", "skipped")
     for report in reports:
         table.add_row(
             ENDPOINTS[report.resource],

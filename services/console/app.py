@@ -1,6 +1,7 @@
 """console: the admins' HTTP API (stores, knowledge, bot settings). It reads MongoDB and changes
 the pipeline by publishing Kafka events, like every other part of it."""
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -99,6 +100,8 @@ def create_app(settings: Settings, clock: Clock = utc_now) -> FastAPI:
         redoc_url=None,
         form_limits=limits.FORM_LIMITS,
     )
+    # Set when the console stops: its live streams end, so shutting down does not wait on them.
+    app.state.stopping = asyncio.Event()
     app.include_router(admin_api())
     # The WordPress plugin's call: its store's plugin token only, never the admin's.
     app.include_router(wordpress.plugin_router)
@@ -137,4 +140,5 @@ async def main(port: int | None = None) -> None:
     app = create_app(settings)
     port = port or settings.console.port
     log.info("console API listening", url=f"http://{settings.console.host}:{port}")
-    await serve_until(app, settings.console.host, port, stop_on_signals())
+    app.state.stopping = stop_on_signals()
+    await serve_until(app, settings.console.host, port, app.state.stopping)

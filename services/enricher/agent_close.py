@@ -1,9 +1,9 @@
 """An agent closes a conversation (`close` on `agent.commands`): the enricher, which owns the
-card's lifecycle, closes the session at once like the idle sweep would, with the outcome
-`resolved_by_human` if an agent replied in the session, else `resolved_by_bot`, and records
-`ConversationClosed` (`closed_by` = the agent) and a snapshot in the outbox. The responder gives
-the conversation back to the bot for the same command (services/responder/agent_commands.py).
-Other commands are the responder's; they change the card through the replies they produce.
+card's lifecycle, closes the session at once with the outcome the idle sweep would give it
+(`conversation.outcome`: a hand-over no agent answered stays `handed_over_unanswered`, never
+the bot's resolution), gives the conversation back to the bot in the same transaction, and
+records `ConversationClosed` (`closed_by` = the agent) and a snapshot in the outbox. Other
+commands are the responder's; they change the card through the replies they produce.
 """
 
 from datetime import datetime
@@ -13,7 +13,7 @@ from faststream.kafka import KafkaBroker
 
 from services.enricher import outbox
 from services.enricher.cards import card_turns, derived_state, enriched_event
-from services.enricher.conversation import since
+from services.enricher.conversation import Turn, outcome, since
 from services.enricher.handlers import GROUP
 from services.enricher.metrics import CONVERSATIONS_CLOSED
 from shared.conversations.collections import CONVERSATIONS, MESSAGES
@@ -62,14 +62,21 @@ async def _close(
         return None  # closed already (or never seen): nothing to close
     # A customer message read before the command stays inside the session it closes.
     closed_at: datetime = max(event.occurred_at, card["last_activity_at"])
-    human = await _agent_replied(db, session, card)
-    ending = ConversationOutcome.RESOLVED_BY_HUMAN if human else ConversationOutcome.RESOLVED_BY_BOT
+    turns = since(card_turns(card), card.get("opened_at"))
+    turns += await _unread_agent_replies(db, session, card)
+    # Read before the release below: whether the humans held the session decides its outcome.
+    ending = outcome(turns, card.get("owner", "bot"))
     changes = {
         "status": ConversationStatus.CLOSED.value,
         "outcome": ending.value,
         "closed_at": closed_at,
         "closed_by": event.agent_id,
         "revision": card.get("revision", 0) + 1,
+        # The next session starts with the bot.
+        "owner": "bot",
+        "taken_over_by": None,
+        "handed_over_at": None,
+        "hand_over_reason": None,
     }
     card.update(changes)
     changes.update(derived_state(card, now=closed_at))
@@ -91,19 +98,21 @@ async def _close(
     return ending
 
 
-async def _agent_replied(db: Database, session: Session, card: Document) -> bool:
-    """An agent reply of the session reached (or is reaching) the customer: on the card, or
-    already in the responder's messages when its `ReplySent` is not read yet."""
-    opened_at = card.get("opened_at")
-    turns = since(card_turns(card), opened_at)
-    if any(turn.author == Author.AGENT.value and turn.sent for turn in turns):
-        return True
+async def _unread_agent_replies(db: Database, session: Session, card: Document) -> list[Turn]:
+    """The session's agent replies that reached (or are reaching) the customer whose
+    `ReplySent` the enricher has not read yet: in the responder's messages only."""
     query: Document = {
         "conversation_id": card["_id"],
         "direction": "outbound",
         "author": Author.AGENT.value,
         "state": {"$in": list(_HUMAN_REPLY_STATES)},
     }
+    opened_at = card.get("opened_at")
     if opened_at is not None:
         query["created_at"] = {"$gte": opened_at}
-    return await db[MESSAGES].find_one(query, {"_id": 1}, session=session) is not None
+    on_card = {turn.id for turn in card_turns(card)}
+    return [
+        Turn(id=message["_id"], author="agent", text="", at=message["created_at"])
+        async for message in db[MESSAGES].find(query, {"created_at": 1}, session=session)
+        if message["_id"] not in on_card
+    ]

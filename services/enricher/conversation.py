@@ -15,6 +15,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.conversations import csat
+from shared.conversations.outcomes import session_outcome
 from shared.events import (
     Author,
     ConversationOutcome,
@@ -372,29 +373,18 @@ CONFIRMING_INTENT = "greeting_thanks"  # "makasih kak, sudah jelas": the answer 
 
 
 def outcome(turns: Sequence[Turn], owner: str) -> ConversationOutcome:
-    """How a session ends, from its turns (oldest first or not) and the conversation's owner.
+    """How a session ends, from its turns (oldest first or not) and the conversation's owner:
+    `session_outcome` (shared/conversations/outcomes.py) on what the turns show.
 
     Handed over means the owner is `human` or a bot reply of the session carried a hand-over.
-    With R = the sent replies after the customer's newest message:
-
-    * handed over: `resolved_by_human` if R has an agent reply, else `handed_over_unanswered`;
-    * not handed over: `resolved_by_human` if the newest of R is an agent's, `resolved_by_bot`
-      if it is the bot's, `abandoned` if R is empty (the customer's last message, or the
-      session itself, got no reply that reached them).
     """
     ordered = sorted(turns, key=lambda turn: turn.at)
+    agent_answered = any(t.author == "agent" and t.sent for t in ordered)
     handed_over = owner == "human" or any(t.hand_over for t in ordered if t.author == "bot")
     last_customer = max((i for i, t in enumerate(ordered) if t.from_customer), default=-1)
     replies = [t for t in ordered[last_customer + 1 :] if not t.from_customer and t.sent]
-    if handed_over:
-        if any(reply.author == "agent" for reply in replies):
-            return ConversationOutcome.RESOLVED_BY_HUMAN
-        return ConversationOutcome.HANDED_OVER_UNANSWERED
-    if not replies:
-        return ConversationOutcome.ABANDONED
-    if replies[-1].author == "agent":
-        return ConversationOutcome.RESOLVED_BY_HUMAN
-    return ConversationOutcome.RESOLVED_BY_BOT
+    last_reply = Author(replies[-1].author) if replies else None
+    return session_outcome(handed_over, agent_answered, last_reply)
 
 
 def confirmed_by_customer(turns: Sequence[Turn]) -> bool:

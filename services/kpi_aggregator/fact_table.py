@@ -39,6 +39,22 @@ async def record_stamps(db: Database, session: Session, events: Sequence[Event])
     return new
 
 
+async def restamp(db: Database, session: Session, changed: Sequence[Event]) -> None:
+    """Replace the stamps of the closes a rebuild decided again (`record_stamps` keeps the first
+    of each) and drop those of the reopens it left out (services/kpi_aggregator/outcomes.py)."""
+    stamps = [found for event in changed if (found := facts.stamp(event)) is not None]
+    reopens = [s["_id"] for s in stamps if s["kind"] == "reopened"]
+    closes = [s for s in stamps if s["kind"] != "reopened"]
+    stamped = db[CONVERSATION_FACT_EVENTS]
+    if reopens:
+        await stamped.delete_many({"_id": {"$in": reopens}}, session=session)
+    if closes:
+        await stamped.bulk_write(
+            [UpdateOne({"_id": s["_id"]}, {"$set": _without_id(s)}, upsert=True) for s in closes],
+            session=session,
+        )
+
+
 async def refresh_rows(
     db: Database,
     session: Session,

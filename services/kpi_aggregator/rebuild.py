@@ -3,13 +3,14 @@
 A rebuild does not trust what is stored: it reads `whatsapp.inbound`, `messages.outbound`,
 `whatsapp.status`, `conversations.enriched` and `woocommerce.orders` from Kafka (from the event
 journal when the broker is the embedded one, shared/journal_scan.py), keeps the
-store's events (each `event_id` once), counts them with the aggregator's own pure functions
-(`buckets.py`, `orders.py`), and in one transaction replaces the store's hour buckets and day
-buckets of the range. The events of a customer erased since are left out (the erasure
-ledger, shared/privacy/ledger.py). Other ledgers are not read, only written: the rebuild claims
-what it counted, so the live aggregator never counts those events (or those customers' hours
-and days) a second time, and it applies, like the live aggregator would, the part of a newly
-claimed event that belongs outside the range (a reply answered the day after).
+store's events (each `event_id` once), leaves out the events of a customer erased since (the
+erasure ledger, shared/privacy/ledger.py), decides each close's outcome again (`outcomes.py`),
+counts them with the aggregator's own pure functions (`buckets.py`, `orders.py`), and in one
+transaction replaces the store's hour buckets and day buckets of the range. Other ledgers are
+not read, only written: the rebuild claims what it counted, so the live aggregator never counts
+those events (or those customers' hours and days) a second time, and it applies, like the live
+aggregator would, the part of a newly claimed event that belongs outside the range (a reply
+answered the day after).
 
 Orders are counted by state, so the rebuild reads the orders topic from its beginning (an
 order's payment or refund in the range may follow snapshots from long before), replays each
@@ -36,7 +37,7 @@ from services.kpi_aggregator.commerce import (
     store_countries,
     update_claims,
 )
-from services.kpi_aggregator.fact_table import record_facts
+from services.kpi_aggregator.fact_table import record_facts, restamp
 from services.kpi_aggregator.handlers import (
     claim_events,
     count_claimed,
@@ -55,6 +56,7 @@ from services.kpi_aggregator.orders import (
     order_key,
     replay,
 )
+from services.kpi_aggregator.outcomes import redecided
 from shared import topics
 from shared.consumer import PermanentError, decode
 from shared.events import Event, OrderChanged
@@ -159,16 +161,20 @@ async def rebuild(
     snapshots = [event for event in logged if isinstance(event, OrderChanged)]
     country = (await store_countries(db, None, [store_id]))[store_id]
     since = _conversations_since(span, replay(snapshots, [], country, attribution_window))
-    events, read = await read_store_events(
+    read_since = since - attribution_window - CLOCK_MARGIN
+    conversation_events, read = await read_store_events(
         bootstrap,
         store_id,
-        since - attribution_window - CLOCK_MARGIN,
+        read_since,
         lambda done, total: progress(orders_read + done, orders_read + total),
         CONVERSATION_TOPICS,
         journal,
     )
     erased = await read_erased(db, store_id)  # an erased customer's events stay erased
-    events = [event for event in events if not erased.covers(event)]
+    kept = [event for event in conversation_events if not erased.covers(event)]
+    # Closes counted with the outcome today's rule gives them.
+    decided = redecided(kept, read_since)
+    events = decided.events
     counted = [event for event in events if span.touches(event)]
     stamps = [found for event in events if (found := facts.stamp(event)) is not None]
     records = replay(snapshots, stamps, country, attribution_window)
@@ -180,6 +186,7 @@ async def rebuild(
         in_range.merge(_in_range(record_increments(records.values(), span.zone), span))
         await _replace(db, session, span, counted, in_range, records)
         # The fact table's rows of the sessions read, as live aggregation makes them.
+        await restamp(db, session, decided.changed)
         await record_facts(db, session, events)
         written.append(in_range)
 

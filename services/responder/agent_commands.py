@@ -1,7 +1,9 @@
 """The responder applies agents' commands (topic `agent.commands`, keyed by conversation, so a
 conversation's commands come in order): an agent's reply goes out through the same send-intent
-machinery as the bot's; take over, hand back and close move the ownership; assign and note are
-recorded. Every command is applied once (agent_desk.py); docs/conversations.md#agent-commands.
+machinery as the bot's; take over and hand back move the ownership; assign and note are
+recorded. A close is the enricher's: it closes the session and gives it back to the bot in one
+transaction (services/enricher/agent_close.py). Every command is applied once (agent_desk.py);
+docs/conversations.md#agent-commands.
 """
 
 import structlog
@@ -32,7 +34,7 @@ async def on_agent_command(event: AgentCommandIssued, deps: ResponderDeps, desk:
         await _reply(event, deps, desk)
     elif event.command == "take_over":
         await desk.take_over(event)
-    elif event.command in ("hand_back", "close"):  # the enricher closes the card itself
+    elif event.command == "hand_back":
         await desk.release(event)
     elif event.command == "assign":
         await desk.assign(event)

@@ -44,7 +44,7 @@ class AgentDesk:
         await self._once(event, lambda card: _taken(card, event))
 
     async def release(self, event: AgentCommandIssued) -> None:
-        """Hand back or close: the bot owns the conversation (again)."""
+        """Hand back: the bot owns the conversation again."""
         await self._once(event, lambda _: {"owner": "bot", **RELEASED})
 
     async def assign(self, event: AgentCommandIssued) -> None:

@@ -267,7 +267,52 @@ async def test_an_agent_close_ends_the_session_and_the_next_message_is_the_bots(
     assert (card["status"], card["opened_at"]) == ("open", _stored(again.occurred_at))
 
 
-async def test_an_agent_close_without_an_agent_reply_is_the_bots_resolution(
+async def test_an_agent_close_of_a_hand_over_nobody_answered_is_not_the_bots_resolution(
+    db: Database, broker: KafkaBroker, store: Store, deps: ResponderDeps, desk: AgentDesk
+) -> None:
+    """The idle sweep and an agent's close give the same outcome to the same session."""
+    closed_by_agent, swept = new_customer(), new_customer()
+    for customer in (closed_by_agent, swept):
+        asked = _message(store, customer, "Saya mau bicara dengan orang")
+        await on_message_received(asked, deps)  # offline bot: hands over
+        await enricher.on_message_received(asked, db, OfflineClassifier())
+        hand_over = await deps.conversations.find_reply(asked.message_sid)
+        assert hand_over is not None
+        await enricher.on_reply_sent(service.reply_sent(hand_over), db)
+    close = _command(store, closed_by_agent, "close")
+
+    await on_agent_command(close, deps, desk)  # the responder may read it first
+    await agent_close.on_agent_command(close, db, broker)
+    a_day_later = datetime.now(UTC) + timedelta(hours=25)
+    await close_idle(db, None, LifecyclePolicy(), a_day_later, store_id=store.id)
+
+    by_agent = await _card(db, f"{store.id}:{closed_by_agent}")
+    by_sweep = await _card(db, f"{store.id}:{swept}")
+    assert by_agent["outcome"] == by_sweep["outcome"] == "handed_over_unanswered"
+    assert (by_agent["owner"], by_agent["taken_over_by"]) == ("bot", None)
+
+
+async def test_an_agent_close_of_a_take_over_nobody_answered_is_not_the_bots_resolution(
+    db: Database, broker: KafkaBroker, store: Store, deps: ResponderDeps, desk: AgentDesk
+) -> None:
+    customer = new_customer()
+    message = _message(store, customer, "Halo, ada ukuran 42?")
+    await on_message_received(message, deps)  # the bot answers
+    await enricher.on_message_received(message, db, OfflineClassifier())
+    answer = await deps.conversations.find_reply(message.message_sid)
+    assert answer is not None
+    await enricher.on_reply_sent(service.reply_sent(answer), db)
+    await on_agent_command(_command(store, customer, "take_over"), deps, desk)
+    close = _command(store, customer, "close")
+
+    await on_agent_command(close, deps, desk)  # read before the enricher's close
+    await agent_close.on_agent_command(close, db, broker)
+
+    card = await _card(db, message.conversation_id)
+    assert (card["outcome"], card["owner"]) == ("handed_over_unanswered", "bot")
+
+
+async def test_an_agent_close_of_a_message_nobody_answered_is_abandoned(
     db: Database, store: Store, deps: ResponderDeps, desk: AgentDesk
 ) -> None:
     customer = new_customer()
@@ -277,7 +322,7 @@ async def test_an_agent_close_without_an_agent_reply_is_the_bots_resolution(
 
     await agent_close.on_agent_command(close, db)
 
-    assert (await _card(db, message.conversation_id))["outcome"] == "resolved_by_bot"
+    assert (await _card(db, message.conversation_id))["outcome"] == "abandoned"
 
 
 async def test_after_the_idle_close_of_a_handed_over_session_the_bot_answers_again(

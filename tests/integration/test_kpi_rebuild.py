@@ -327,3 +327,40 @@ def test_the_cli_commands_rebuild_show_days_and_refuse_a_replay_with_a_reason(
     assert f"KPIs of store {store_id}" in shown.output
     assert refused.exit_code == 1
     assert "never read whatsapp.status" in refused.output
+
+
+async def test_rebuild_counts_an_agents_close_of_an_unanswered_hand_over_as_unanswered(
+    db: Database,
+    settings: Settings,
+    broker: KafkaBroker,
+    store_id: str,
+    make_received: MakeReceived,
+    make_reply_sent: MakeReplySent,
+    make_closed: MakeClosed,
+) -> None:
+    """Closes recorded under the older rule (an agent's close of a hand-over nobody answered
+    was the bot's resolution) are counted with today's once the days are rebuilt."""
+    await jakarta_store(db, store_id)
+    at = partial(datetime, 2024, 5, 6, tzinfo=UTC)
+    asked = make_received(BUDI, "Mau ke admin", at=at(3, 0))
+    hand_over = make_reply_sent(asked, hand_over=HandOverReason.CUSTOMER_REQUEST)
+    recorded = make_closed(asked, at(5, 0), "resolved_by_bot").model_copy(
+        update={"closed_by": "agent-ayu"}
+    )
+    events = [asked, hand_over, recorded]
+    await publish_all(broker, events)
+    await on_events(events, db)  # live aggregation counted it as recorded
+    live = await db[KPI_DAILY].find_one({"_id": f"{store_id}|2024-05-06"})
+    assert live is not None
+    assert live["conversations"]["closed"] == {"resolved_by_bot": 1}
+
+    await rebuild(
+        db, kafka.bootstrap_servers(settings), store_id, date(2024, 5, 6), date(2024, 5, 6)
+    )
+
+    day = await db[KPI_DAILY].find_one({"_id": f"{store_id}|2024-05-06"})
+    assert day is not None
+    assert day["conversations"]["closed"] == {"handed_over_unanswered": 1}
+    row = await db[CONVERSATION_FACTS].find_one({"store_id": store_id})
+    assert row is not None
+    assert row["outcome"] == "handed_over_unanswered"

@@ -192,6 +192,29 @@ def test_a_hand_over_nobody_answered_is_handed_over_unanswered(turn: MakeTurn) -
     assert outcome([turn("customer")], "human") is ConversationOutcome.HANDED_OVER_UNANSWERED
 
 
+def test_a_hand_over_an_agent_answered_is_the_humans_even_with_a_later_customer_word(
+    turn: MakeTurn,
+) -> None:
+    handed = [turn("customer"), turn("bot", hand_over="customer_request"), turn("agent")]
+    thanked = [*handed, turn("customer", "makasih kak")]
+
+    assert outcome(thanked, "human") is ConversationOutcome.RESOLVED_BY_HUMAN
+    assert outcome(handed, "bot") is ConversationOutcome.RESOLVED_BY_HUMAN
+
+
+def test_a_hand_over_is_never_the_bots_resolution_even_when_the_bot_spoke_last(
+    turn: MakeTurn,
+) -> None:
+    """The bot's hand-over reply is the newest, or a bot answer followed a take-over nobody
+    answered: the customer waited for a person, whoever closes the conversation."""
+    turns = [turn("customer"), turn("bot"), turn("customer"), turn("bot", hand_over="policy")]
+
+    assert outcome(turns, "bot") is ConversationOutcome.HANDED_OVER_UNANSWERED
+    assert outcome([turn("customer"), turn("bot")], "human") is (
+        ConversationOutcome.HANDED_OVER_UNANSWERED
+    )
+
+
 def test_a_last_message_without_a_reply_that_reached_the_customer_is_abandoned(
     turn: MakeTurn,
 ) -> None:

@@ -1,6 +1,6 @@
 """What `balas run` tells the operator: the console's address, and how to make the first owner."""
 
-from balas.supervisor import console_url, create_owner_hint
+from balas.startup import console_url, create_owner_hint
 from shared.settings import ConsoleSettings, Settings
 
 

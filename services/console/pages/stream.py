@@ -7,7 +7,10 @@ conversation; static/console.js refreshes the affected partials. If the server c
 change stream (a standalone MongoDB), the stream falls back to a `refresh` event every
 POLL_SECONDS, which makes the page reload its partials: slower, but never stale for long.
 Either way the stream re-checks its session every few seconds and ends with `signed_out` when
-it was logged out, expired, or lost the store.
+it was logged out, expired, or lost the store. It also ends when the console stops
+(`app.state.stopping`, set by SIGINT or SIGTERM): the server waits for open responses before it
+exits, and a stream never finishes by itself, so an open tab would hold a Ctrl-C until the
+supervisor's grace period ran out. The browser reconnects once the console is back.
 """
 
 import asyncio
@@ -16,7 +19,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import structlog
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 from pymongo.errors import PyMongoError
 
@@ -81,9 +84,12 @@ def still_signed_in(
     return check
 
 
-async def live_events(db: Database, store_id: str, signed_in: StillSignedIn) -> AsyncIterator[str]:
+async def live_events(
+    db: Database, store_id: str, signed_in: StillSignedIn, stopping: asyncio.Event
+) -> AsyncIterator[str]:
     """The stream's events; it ends with `signed_out` once `signed_in` says no (logout, expiry),
-    checked every SESSION_CHECK_SECONDS, and static/console.js then goes to the login page."""
+    checked every SESSION_CHECK_SECONDS, and static/console.js then goes to the login page. It
+    ends without a word once `stopping` is set (the console is shutting down)."""
     yield "retry: 1000\n\n"  # the browser reconnects after a second if the stream breaks
     try:
         stream = await db.watch(
@@ -93,17 +99,19 @@ async def live_events(db: Database, store_id: str, signed_in: StillSignedIn) -> 
         log.warning("change stream unavailable, polling instead", error=str(error))
         while await signed_in():
             yield _event("refresh", {})
-            await asyncio.sleep(POLL_SECONDS)
+            if await _stopped_within(stopping, POLL_SECONDS):
+                return
         yield _event("signed_out", {})
         return
     loop = asyncio.get_running_loop()
     quiet_since = checked_at = loop.time()
     async with stream:
         yield _event("ready", {})
-        while True:
+        while not stopping.is_set():  # each getMore waits at most AWAIT_MS
             if loop.time() - checked_at >= SESSION_CHECK_SECONDS:
                 if not await signed_in():
-                    break
+                    yield _event("signed_out", {})
+                    return
                 checked_at = loop.time()
             change = await stream.try_next()
             if change is not None:
@@ -112,16 +120,24 @@ async def live_events(db: Database, store_id: str, signed_in: StillSignedIn) -> 
             elif loop.time() - quiet_since > HEARTBEAT_SECONDS:
                 yield ": heartbeat\n\n"
                 quiet_since = loop.time()
-    yield _event("signed_out", {})
+
+
+async def _stopped_within(stopping: asyncio.Event, seconds: float) -> bool:
+    try:
+        await asyncio.wait_for(stopping.wait(), seconds)
+    except TimeoutError:
+        return False
+    return True
 
 
 @router.get("/stores/{store_id}/stream")
 async def stream(
-    store: StoreAccess, session: CurrentSession, context: Context
+    request: Request, store: StoreAccess, session: CurrentSession, context: Context
 ) -> StreamingResponse:
     signed_in = still_signed_in(context.db, context.settings, session.session_id, store.id)
+    stopping: asyncio.Event = request.app.state.stopping
     return StreamingResponse(
-        live_events(context.db, store.id, signed_in),
+        live_events(context.db, store.id, signed_in, stopping),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )

@@ -1,0 +1,96 @@
+"""The `balas` commands in an 80-column terminal, against the session's servers: tables wrap
+rather than cut (ids whole, so `kb rm` can take what `kb list` shows), and a server that does
+not answer is one line saying what to do, not a traceback."""
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from balas import cli_support
+from balas.cli import app
+from services.kpi_aggregator.handlers import on_events
+from shared import kafka
+from shared.events import MessageReceived
+from shared.infra import free_port
+from shared.mongo import Database
+from shared.settings import Settings
+from tests.support import events
+
+pytestmark = pytest.mark.slow
+
+COLUMNS = 80
+
+
+@pytest.fixture(autouse=True)
+def eighty_columns(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cli_support.console, "width", COLUMNS)
+
+
+def printed_lines(output: str) -> list[str]:
+    return [line.rstrip() for line in output.splitlines()]
+
+
+def test_a_refused_connection_is_one_line_saying_what_to_do(settings: Settings) -> None:
+    closed = f"http://127.0.0.1:{free_port()}"
+
+    sent = CliRunner().invoke(
+        app, ["simulate", "Halo", "--ingest-url", closed], env=settings.as_environment()
+    )
+
+    assert sent.exit_code == 1
+    assert "Traceback" not in sent.output
+    refusal = " ".join(sent.output.splitlines()[1:])  # after the line saying who writes
+    assert refusal.startswith(f"nothing answers at {closed}: is Balas running?")
+    assert "`make run`" in refusal
+
+
+async def test_the_kpi_tables_fit_80_columns_and_cut_no_word(
+    settings: Settings, db: Database, store_id: str
+) -> None:
+    now = datetime.now(UTC) - timedelta(minutes=1)
+    asked: MessageReceived = events.received(at=now, store_id=store_id)
+    await on_events([asked, events.reply_sent(asked, sent=False)], db)
+
+    command = ["kpi", "show", "--store", store_id]
+    env = settings.as_environment()
+    shown = await asyncio.to_thread(lambda: CliRunner().invoke(app, command, env=env))
+
+    assert shown.exit_code == 0, shown.output
+    lines = printed_lines(shown.output)
+    assert max(len(line) for line in lines) <= COLUMNS
+    assert "…" not in shown.output
+    words = shown.output.split()
+    for header in ("inbound", "agent", "replies", "customers", "delivery", "failures", "paid"):
+        assert header in words
+    assert f"{now:%Y-%m-%d %H:00}" in shown.output  # the hour on one line
+
+
+def test_kb_list_shows_whole_ids_that_kb_rm_takes(
+    settings: Settings, store_id: str, tmp_path: Path
+) -> None:
+    asyncio.run(kafka.ensure_topics(settings))
+    env = settings.as_environment()
+    runner = CliRunner()
+    document = tmp_path / "kebijakan-pengembalian-barang-dan-penukaran-ukuran-sepatu.md"
+    document.write_bytes(b"# Retur\n\nPenukaran ukuran dalam 7 hari.\n")
+    store = ["--store", store_id]
+    runner.invoke(
+        app,
+        ["store", "add", "--id", store_id, "--name", "Toko", "--number", "+6281100000009"],
+        env=env,
+    )
+    runner.invoke(app, ["kb", "add", *store, str(document)], env=env)
+
+    listed = runner.invoke(app, ["kb", "list", *store], env=env)
+    rows = [line.split() for line in printed_lines(listed.output)]
+    document_id = next(row[0] for row in rows if row and len(row[0]) == 16)
+    removed = runner.invoke(app, ["kb", "rm", *store, document_id], env=env)
+
+    assert listed.exit_code == 0, listed.output
+    assert max(len(line) for line in printed_lines(listed.output)) <= COLUMNS
+    assert "…" not in listed.output
+    assert removed.exit_code == 0, removed.output
+    assert f"deleted {document_id}" in removed.output
