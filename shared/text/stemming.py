@@ -75,14 +75,11 @@ def _without_final_e(word: str) -> str:
     return word[:-1] if len(word) >= 4 and word.endswith("e") and word[-2] != "e" else word
 
 
-# Two consonants that end Indonesian words: "-ng" (kurang), "-ny", "-kh" (akhir: tarikh), "-sy".
-_NATIVE_FINAL_CLUSTERS = frozenset({"ng", "ny", "kh", "sy"})
-
-
 def _ends_like_a_loanword(word: str) -> bool:
-    """Whether `word` ends in two consonants no Indonesian root ends in ("inst", "konsult")."""
-    end = word[-2:]
-    return len(end) == 2 and _VOWELS.isdisjoint(end) and end not in _NATIVE_FINAL_CLUSTERS
+    """Whether `word` ends like a European loanword, a consonant then "t" or "s" ("inst",
+    "konsult", "teks"): no Indonesian root ends so, while a chat typo that drops a vowel
+    ("pembayrn") ends anyhow."""
+    return len(word) > 2 and word[-1] in "ts" and word[-2] not in _VOWELS
 
 
 def _strip_suffix(word: str, suffixes: Sequence[str], keep: int = 4) -> str:

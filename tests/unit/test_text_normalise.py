@@ -118,14 +118,47 @@ def test_a_loanwords_own_an_is_no_suffix() -> None:
 def test_an_inflected_english_word_finds_its_glossary_entry() -> None:
     assert terms("refunded") == terms("refund")
     assert terms("Can I get it replaced?") == terms("ganti")
-    assert terms("the tracked parcel") == terms("lacak paket")
+    assert terms("the tracked parcel") == terms("track package")
     assert "cicil" not in terms("installed")  # "installment" is no "install"
+
+
+@pytest.mark.parametrize(
+    ("english", "indonesian"),
+    [
+        ("Where can I see your catalogue?", "lihat katalog"),
+        ("Do you repair laptops?", "servis laptop"),
+        ("What is your phone number?", "nomor telpon"),
+        ("no wa adminnya", "whatsapp admin"),
+        ("Are you responsible for lost data?", "tanggung jawab data hilang"),
+        ("Do you accept GoPay?", "terima dompet digital gopay"),
+        ("Can I track my order?", "lacak resi pesanan"),
+        ("Should I send the charger?", "kirim adaptor"),
+    ],
+)
+def test_english_shop_words_and_shorthands_meet_indonesian_ones(
+    english: str, indonesian: str
+) -> None:
+    assert set(terms(english)) >= set(terms(indonesian))
+
+
+@pytest.mark.parametrize(
+    ("question", "framing"),
+    [
+        ("kirim pakai JNE bisa?", "kirim jne"),
+        ("bayar lewat apa aja", "bayar"),
+        ("How often do you restock?", "restock"),
+        ("gimana cara retur, perlu video?", "retur video"),
+        ("Can you recommend the best size for me?", "size"),
+    ],
+)
+def test_question_framing_words_of_both_languages_are_no_terms(question: str, framing: str) -> None:
+    assert terms(question) == terms(framing)
 
 
 def test_a_city_meets_the_island_shops_price_shipping_by() -> None:
     assert words("ongkir ke Medan brp") == [
         Word(("ongkos", "kirim")),
-        Word(("medan",), related=("sumatra",)),
+        Word(("medan",), related=("sumatra",), place=True),
     ]
     assert {"bekasi", "jabodetabek"} <= set(terms("bisa COD di Bekasi?"))
     index = LexicalIndex(["Luar Jawa (Sumatra, Bali): ongkos kirim Rp 28.000 per kg.", "Cuaca"])
@@ -134,6 +167,21 @@ def test_a_city_meets_the_island_shops_price_shipping_by() -> None:
 
     assert found.positions.tolist() == [0]
     assert found.coverage[0] == pytest.approx(1.0)
+
+
+def test_cities_and_countries_are_places() -> None:
+    assert [word.place for word in words("kirim ke Medan")] == [False, True]
+    assert [word.place for word in words("capital of Indonesia")] == [False, True]
+
+
+def test_a_place_alone_does_not_make_a_question_relevant() -> None:
+    index = LexicalIndex(["Kami mengirim ke seluruh Indonesia, ongkos kirim sesuai kurir."] * 2)
+
+    shipping = index.search("Do you ship to Indonesia?", limit=5)
+    capital = index.search("What is the capital of Indonesia?", limit=5)
+
+    assert float(shipping.coverage[0]) >= MIN_SCORE
+    assert float(capital.coverage.max()) < MIN_SCORE
 
 
 def test_a_country_in_capitals_is_not_the_pronoun() -> None:
