@@ -101,19 +101,31 @@ class _Stemmer:
     def stem(self, word: str) -> str:
         if not word.isalpha() or len(word) < 4 or self.is_root(word):
             return word
+        indonesian = self.indonesian(word)
         english = english_stem(word)
-        if english != english_singular(word) and word not in _INDONESIAN_WORDS:
-            return english  # an English inflection ("kafe", "kancing" are Indonesian words)
-        return self.indonesian(word)
+        if english == english_singular(word) or word in _INDONESIAN_WORDS:
+            return indonesian  # no English inflection ("kafe", "kancing" are Indonesian words)
+        # An English inflection, unless the word is an affixed Indonesian root ("diproses").
+        return indonesian if indonesian != word and self.is_root(indonesian) else english
 
     def indonesian(self, word: str) -> str:
-        """`word` without an English plural and its Indonesian affixes."""
+        """`word` without its Indonesian affixes, or without an English plural and then its
+        affixes: the reading that ends on a known root ("diproses" is "proses", not
+        "diprose"), else the plural's."""
         if not word.isalpha() or len(word) < 4 or self.is_root(word):
             return word
-        word = english_singular(word)
+        singular = english_singular(word)
+        if singular != word and self.is_root(as_written := self._affixes(word)):
+            return as_written
+        return self._affixes(singular)
+
+    def _affixes(self, word: str) -> str:
         if self.is_root(word) or word in ROOTS_ENDING_LIKE_PARTICLES:
             return word
-        word = _strip_suffix(word, ("lah", "kah", "tah", "pun"))
+        # A particle follows a word ("bisakah", "kirimlah"); "langkah", "setelah" end so.
+        if self.is_root(without := _strip_suffix(word, ("lah", "kah", "tah", "pun"))):
+            return without
+        word = without if without == word or without in STANDARD_WORDS else word
         # "-nya" also follows short roots ("tasnya", "hpnya"); "-ku"/"-mu" end many roots.
         word = _strip_suffix(word, ("nya",), keep=2)
         word = _strip_suffix(word, ("ku", "mu"))

@@ -108,6 +108,14 @@ def test_english_stemming_leaves_short_words_and_verbs_in_ply_whole() -> None:
     ]
 
 
+def test_affixed_indonesian_roots_are_no_english_plurals_and_particles_follow_words() -> None:
+    assert stem("diproses") == stem("proses") == "proses"  # not "diprose"
+    assert stem("langkah") == "langkah"  # not "lang" + "-kah"
+    assert stem("setelah") == "setelah"
+    assert stem("bisakah") == "bisa"
+    assert stem("kirimlah") == "kirim"
+
+
 def test_a_loanwords_own_an_is_no_suffix() -> None:
     assert stem("instan") == "instan"  # "Gojek instan": not "inst"
     assert stem("konsultan") == "konsultan"
