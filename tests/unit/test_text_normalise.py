@@ -157,6 +157,8 @@ def test_english_shop_words_and_shorthands_meet_indonesian_ones(
         ("How often do you restock?", "restock"),
         ("gimana cara retur, perlu video?", "retur video"),
         ("Can you recommend the best size for me?", "size"),
+        ("no wa admin", "whatsapp admin"),  # "no": a negation or "nomor", never the topic
+        ("refundnya setelah retur", "refund retur"),
     ],
 )
 def test_question_framing_words_of_both_languages_are_no_terms(question: str, framing: str) -> None:
