@@ -152,8 +152,6 @@ def test_english_shop_words_and_shorthands_meet_indonesian_ones(
 @pytest.mark.parametrize(
     ("question", "framing"),
     [
-        ("kirim pakai JNE bisa?", "kirim jne"),
-        ("bayar lewat apa aja", "bayar"),
         ("How often do you restock?", "restock"),
         ("gimana cara retur, perlu video?", "retur video"),
         ("Can you recommend the best size for me?", "size"),
