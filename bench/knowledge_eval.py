@@ -1,9 +1,11 @@
 """`python -m bench.knowledge_eval`: does retrieval find where the answer to a question is?
 
-Two sets, reported apart (docs/evaluation.md): the **tuning** set, the sample store in
-tests/fixtures/sample_store with tests/fixtures/sample_store_questions.csv, and the **frozen**
-set, three real shops' published pages in bench/data/external/<shop>/ with
-bench/data/external/questions.csv, which nobody tunes on.
+Three sets, reported apart (docs/evaluation.md): the **tuning** set, the sample store in
+tests/fixtures/sample_store with tests/fixtures/sample_store_questions.csv; the **dev** set, two
+other real shops' published pages in tests/fixtures/dev_shops/<shop>/ with
+tests/fixtures/dev_questions.csv, written before any tuning on them, to measure how rules carry
+over to words nobody fitted them to; and the **frozen** set, three real shops' published pages
+in bench/data/external/<shop>/ with bench/data/external/questions.csv, which nobody tunes on.
 
 Every document of a set's folder (README.md and files without a document suffix left out) is
 extracted and chunked with the code the enricher uses; a folder of shop folders is one store per
@@ -54,7 +56,14 @@ SAMPLE_QUESTIONS = FIXTURES / "sample_store_questions.csv"
 # Frozen: never tuned on, never edited (docs/evaluation.md).
 EXTERNAL = ROOT / "bench" / "data" / "external"
 EXTERNAL_QUESTIONS = EXTERNAL / "questions.csv"
-SETS = {"tuning": (SAMPLE_STORE, SAMPLE_QUESTIONS), "frozen": (EXTERNAL, EXTERNAL_QUESTIONS)}
+# Development: other real shops, frozen before tuning, read freely (misses are printed).
+DEV_SHOPS = FIXTURES / "dev_shops"
+DEV_QUESTIONS = FIXTURES / "dev_questions.csv"
+SETS = {
+    "tuning": (SAMPLE_STORE, SAMPLE_QUESTIONS),
+    "dev": (DEV_SHOPS, DEV_QUESTIONS),
+    "frozen": (EXTERNAL, EXTERNAL_QUESTIONS),
+}
 STORE = "evaluation"
 NOT_DOCUMENTS = frozenset({"README.md"})  # the folder's description; scripts have no suffix below
 DOCUMENT_SUFFIXES = frozenset(
@@ -337,7 +346,7 @@ def tables(evaluation: Evaluation, name: str = "", quote: bool = True) -> list[T
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.knowledge_eval", description=__doc__)
     parser.add_argument(
-        "--set", choices=sorted(SETS), action="append", help="only this set (default: both)"
+        "--set", choices=sorted(SETS), action="append", help="only this set (default: all)"
     )
     parser.add_argument("--folder", type=Path, help="other documents (with --questions)")
     parser.add_argument("--questions", type=Path, help="other questions' CSV (with --folder)")

@@ -104,7 +104,11 @@ class LexicalIndex:
             if not weights:
                 mass += self._unknown_idf
                 continue
-            mass += max(weights.values())
+            # A place the documents name (a city, a country) is weaker evidence of what is
+            # asked than a shop word and counts half in the coverage, on both sides: "the
+            # capital of Indonesia" is no question for a shop that ships across Indonesia.
+            share = RELATED if word.place else 1.0
+            mass += share * max(weights.values())
             held = np.zeros(self.size, dtype=np.float32)
             for term_id, weight in weights.items():
                 start, end = self._offsets[term_id], self._offsets[term_id + 1]
@@ -112,7 +116,7 @@ class LexicalIndex:
                 if term_id not in scored:
                     scores[docs] += weight * self._weights[start:end]
                     scored.add(term_id)
-                held[docs] = np.maximum(held[docs], weight)
+                held[docs] = np.maximum(held[docs], share * weight)
             matched += held
         hits = np.flatnonzero(matched)
         if len(hits) > limit:

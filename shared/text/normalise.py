@@ -26,9 +26,9 @@ from typing import NamedTuple
 
 from shared.text.lexicon import PHRASES, PLACES, STANDARD_WORDS, WORDS
 from shared.text.numbers import MULTIPLIERS, PERCENT_WORDS, is_number, multiply, raw_terms
-from shared.text.stemming import english_singular, is_root, stem
+from shared.text.stemming import english_singular, english_stem, indonesian_stem, is_root, stem
 from shared.text.typos import NearestWords
-from shared.text.vocabulary import GLOSSARY, STOP_WORDS
+from shared.text.vocabulary import COUNTRIES, GLOSSARY, STOP_WORDS
 
 _WORD = re.compile(r"[a-z]+(?:2[a-z]*)?")
 _STRETCHED = re.compile(r"([a-z])\1{2,}")
@@ -80,7 +80,7 @@ def _standard(word: str) -> str:
         base = word[: -len(clitic)]
         if word.endswith(clitic) and base in WORDS and " " not in WORDS[base]:
             return WORDS[base] + clitic
-    if len(word) > 4 and word.endswith("in") and is_root(stem(word[:-2])):
+    if len(word) > 4 and word.endswith("in") and is_root(indonesian_stem(word[:-2])):
         return word[:-2] + "kan"  # "kirimin" -> "kirimkan"
     return word
 
@@ -96,30 +96,49 @@ def normalise(text: str) -> str:
 
 
 class Word(NamedTuple):
-    """One word of a text as index terms: the terms it means, and related terms (a city's
-    island) that are weaker evidence of it."""
+    """One word of a text as index terms: the terms it means, related terms (a city's island)
+    that are weaker evidence of it, and whether it names a place (a city, a country): weaker
+    evidence of what a question asks than a shop word."""
 
     terms: tuple[str, ...]
     related: tuple[str, ...] = ()
+    place: bool = False
 
 
 def _stems(words: Iterable[str]) -> tuple[str, ...]:
     return tuple(stemmed for word in words if (stemmed := stem(word)) not in STOP_WORDS)
 
 
+# Countries, and the islands and areas cities ship by ("bali", "sumatra"); cities are PLACES.
+_PLACE_NAMES = COUNTRIES | {area for areas in PLACES.values() for area in areas.split()}
+
+
 @lru_cache(maxsize=100_000)
 def _expanded(term: str) -> Word:
     """The stems of the glossary's words for `term` (also as an English singular or under a
-    clitic), or of `term` itself; a city keeps its island as a related term."""
+    clitic), or of `term` itself; a city keeps its island as a related term; cities and
+    countries are places."""
     if area := PLACES.get(term):
-        return Word(_stems((term,)), _stems(area.split()))
-    return Word(_stems(_glossary(term)))
+        return Word(_stems((term,)), _stems(area.split()), place=True)
+    return Word(_stems(_glossary(term)), place=term in _PLACE_NAMES)
+
+
+# The glossary's English base forms by their stem too, so an inflected form finds its entry
+# ("refunded", "cancelling", "replaced"). Derived keys stay out ("installment" is no "install"),
+# and so does a stem that is itself a key ("code" is no "cod").
+_GLOSSARY_BY_STEM = {
+    stemmed: words
+    for key, words in GLOSSARY.items()
+    if (stemmed := english_stem(key)) == key or (stemmed == key[:-1] and stemmed not in GLOSSARY)
+}
 
 
 def _glossary(term: str) -> tuple[str, ...]:
     for form in (term, english_singular(term)):
         if words := GLOSSARY.get(form):
             return words
+    if words := _GLOSSARY_BY_STEM.get(english_stem(term)):
+        return words
     for clitic in _CLITICS:
         if term.endswith(clitic) and (words := GLOSSARY.get(term[: -len(clitic)])):
             return words

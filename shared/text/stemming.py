@@ -1,9 +1,11 @@
 """A light Indonesian + English stemmer for index terms, with the suffixes chat adds.
 
-English plurals go ("boxes" -> "box"); then Indonesian particles (-lah, -kah, -tah, -pun),
-possessives (-nya, -ku, -mu), the Jakarta suffix -in ("kirimin" -> "kirim"), the suffixes
--kan and -an, and up to two prefixes (di-, ter-, ber-, meN-, peN-, per-, ke-...-an) with the
-meN-/peN- sound changes ("pengiriman", "dikirim", "mengirimkan" -> "kirim"). It is deliberately
+English inflections go first ("boxes" -> "box", "shipping" -> "ship", "changed" and "change"
+-> "chang", "usually" -> "usual", "attachment" -> "attach"), unless the word is a standard
+Indonesian word ("penting", "kafe"); then Indonesian particles (-lah, -kah, -tah, -pun),
+possessives (-nya, -ku, -mu), the Jakarta suffix -in ("kirimin" -> "kirim"), the suffixes -kan
+and -an, and up to two prefixes (di-, ter-, ber-, meN-, peN-, per-, ke-...-an) with the meN-/peN-
+sound changes ("pengiriman", "dikirim", "mengirimkan" -> "kirim"). It is deliberately
 conservative: a minimum stem length, the ambiguous "meN + vowel" cases resolved by known roots,
 and words that look affixed but are roots of their own kept whole ("pakaian" is not "pakai").
 A wrong stem costs little as long as question and passage get the same one.
@@ -25,6 +27,8 @@ from shared.text.vocabulary import (
 )
 
 _VOWELS = frozenset("aiueo")
+# Standard Indonesian words the lexicon and the glossary write: never English inflections.
+_INDONESIAN_WORDS = STANDARD_WORDS | {word for words in GLOSSARY.values() for word in words}
 _LABIALS = frozenset("bfpv")
 _DENTALS = frozenset("cdjtz")
 _LIQUIDS = frozenset("lrwy")
@@ -40,6 +44,42 @@ def english_singular(word: str) -> str:
     if word.endswith(("sses", "xes", "ches", "shes")):
         return word[:-2]
     return word[:-1]
+
+
+# English suffixes a light stemmer may remove: "-ment" before "-ing", "-ed", "-ly".
+_ENGLISH_SUFFIXES = ("ment", "ing", "ed", "ly")
+
+
+def english_stem(word: str) -> str:
+    """A light English stem: the singular, then "-ment", "-ing", "-ed" or "-ly" (a doubled
+    consonant left behind made single: "shipping" -> "ship"), then a final "e", so that
+    "change", "changed" and "changing" meet ("chang"). Porter's first step, roughly; the stem
+    needs three letters and a vowel ("used", "bring" stay whole)."""
+    word = english_singular(word)
+    if word.endswith(("ied", "ily")) and len(word) > 5:
+        return word[:-3] + "y"  # "applied" -> "apply", "easily" -> "easy"
+    if word.endswith("eed"):  # "agreed" -> "agree"; "need", "speed" stay
+        return word[:-1] if not _VOWELS.isdisjoint(word[:-3]) else word
+    if word.endswith("ply"):  # "reply", "supply": no adverbs
+        return word
+    for suffix in _ENGLISH_SUFFIXES:
+        base = word[: -len(suffix)]
+        if word.endswith(suffix) and len(base) >= 3 and not _VOWELS.isdisjoint(base):
+            if suffix in ("ing", "ed") and base[-1] == base[-2] and base[-1] not in "aiueolsz":
+                base = base[:-1]
+            return _without_final_e(base)
+    return _without_final_e(word)
+
+
+def _without_final_e(word: str) -> str:
+    return word[:-1] if len(word) >= 4 and word.endswith("e") and word[-2] != "e" else word
+
+
+def _ends_like_a_loanword(word: str) -> bool:
+    """Whether `word` ends like a European loanword, a consonant then "t" or "s" ("inst",
+    "konsult", "teks"): no Indonesian root ends so, while a chat typo that drops a vowel
+    ("pembayrn") ends anyhow."""
+    return len(word) > 2 and word[-1] in "ts" and word[-2] not in _VOWELS
 
 
 def _strip_suffix(word: str, suffixes: Sequence[str], keep: int = 4) -> str:
@@ -61,24 +101,48 @@ class _Stemmer:
     def stem(self, word: str) -> str:
         if not word.isalpha() or len(word) < 4 or self.is_root(word):
             return word
-        word = english_singular(word)
+        indonesian = self.indonesian(word)
+        english = english_stem(word)
+        if english == english_singular(word) or word in _INDONESIAN_WORDS:
+            return indonesian  # no English inflection ("kafe", "kancing" are Indonesian words)
+        # An English inflection, unless the word is an affixed Indonesian root ("diproses").
+        return indonesian if indonesian != word and self.is_root(indonesian) else english
+
+    def indonesian(self, word: str) -> str:
+        """`word` without its Indonesian affixes, or without an English plural and then its
+        affixes: the reading that ends on a known root ("diproses" is "proses", not
+        "diprose"), else the plural's."""
+        if not word.isalpha() or len(word) < 4 or self.is_root(word):
+            return word
+        singular = english_singular(word)
+        if singular != word and self.is_root(as_written := self._affixes(word)):
+            return as_written
+        return self._affixes(singular)
+
+    def _affixes(self, word: str) -> str:
         if self.is_root(word) or word in ROOTS_ENDING_LIKE_PARTICLES:
             return word
-        word = _strip_suffix(word, ("lah", "kah", "tah", "pun"))
+        # A particle follows a word ("bisakah", "kirimlah"); "langkah", "setelah" end so.
+        if self.is_root(without := _strip_suffix(word, ("lah", "kah", "tah", "pun"))):
+            return without
+        word = without if without == word or without in STANDARD_WORDS else word
         # "-nya" also follows short roots ("tasnya", "hpnya"); "-ku"/"-mu" end many roots.
         word = _strip_suffix(word, ("nya",), keep=2)
         word = _strip_suffix(word, ("ku", "mu"))
         if self.is_root(word):
             return word
-        if word.endswith("in") and self.is_root(jakarta := self.stem(word[:-2])):
+        if word.endswith("in") and self.is_root(jakarta := self.indonesian(word[:-2])):
             return jakarta  # "kirimin", "dibayarin"
         # Without a full dictionary "-an" may be the root's own ending ("memesan" is "pesan"):
         # try the word with and without each suffix, take the first that ends on a known root,
-        # else the shortest reading.
+        # else the shortest reading. A reading ending in two consonants no Indonesian root ends
+        # in is a loanword's own "-an" ("instan", "konsultan"), not a suffix.
         candidates = [(word, False)]
-        if (without_an := _strip_suffix(word, ("an",))) != word:
+        without_an = _strip_suffix(word, ("an",))
+        if without_an != word and not _ends_like_a_loanword(without_an):
             candidates.insert(0, (without_an, True))
-        if (without_kan := _strip_suffix(word, ("kan",))) != word:
+        without_kan = _strip_suffix(word, ("kan",))
+        if without_kan != word and not _ends_like_a_loanword(without_kan):
             candidates.insert(0, (without_kan, False))
         readings = [self._without_prefixes(candidate, had_an) for candidate, had_an in candidates]
         return next((reading for reading in readings if self.is_root(reading)), readings[0])
@@ -148,6 +212,12 @@ _STEMMER = _Stemmer(_known_roots())
 def stem(word: str) -> str:
     """The stem of one folded word (English plural, then Indonesian affixes)."""
     return _STEMMER.stem(word)
+
+
+@lru_cache(maxsize=100_000)
+def indonesian_stem(word: str) -> str:
+    """The stem of one folded word by the Indonesian rules alone (an English plural goes)."""
+    return _STEMMER.indonesian(word)
 
 
 def is_root(word: str) -> bool:

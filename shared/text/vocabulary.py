@@ -27,6 +27,8 @@ STOP_WORDS = _words(
     whom why will with would you your yours hey ok okay tell know want need much many percent
     get got give take now still also some here like make go going come long should way
     again different happen happens thing things other another anything something kind
+    into onto until often usually because too guys recommend best cara perlu biasanya sering
+    no setelah sesudah after
     """
 )
 
@@ -91,9 +93,10 @@ GLOSSARY: dict[str, tuple[str, ...]] = {
         "courier": "kurir",
         "parcel": "paket",
         "package": "paket",
-        "track": "lacak",
-        "tracking": "lacak",
+        "track": "lacak resi",
+        "tracking": "lacak resi",
         "return": "kembali",
+        "back": "kembali",  # "money back"
         "returned": "kembali",
         "exchange": "tukar",
         "warranty": "garansi",
@@ -170,6 +173,47 @@ GLOSSARY: dict[str, tuple[str, ...]] = {
         "point": "poin",
         "wholesale": "grosir",
         "insurance": "asuransi",
+        # Shop talk both ways: loanwords, shorthands and English paraphrases to one word
+        "see": "lihat",
+        "look": "lihat",
+        "view": "lihat",
+        "catalog": "katalog",
+        "catalogue": "katalog",
+        "confirm": "konfirmasi",
+        "confirmation": "konfirmasi",
+        "repair": "servis",
+        "fix": "servis",
+        "perbaikan": "servis",
+        "reparasi": "servis",
+        "phone": "telepon",
+        "call": "telepon",
+        "telpon": "telepon",
+        "telp": "telepon",
+        "tlp": "telepon",
+        "wa": "whatsapp",
+        "customer": "pelanggan",
+        "service": "layanan",
+        "support": "layanan pelanggan",
+        "helpdesk": "layanan pelanggan",
+        "cs": "admin layanan pelanggan",
+        "charger": "adaptor",
+        "adapter": "adaptor",
+        "responsible": "tanggung jawab",
+        "liable": "tanggung jawab",
+        "include": "sertakan",
+        "attach": "lampiran",
+        "attachment": "lampiran",
+        "upload": "unggah",
+        "bill": "tagihan",
+        "nota": "tagihan",
+        "kuitansi": "tagihan",
+        "cart": "keranjang",
+        "gopay": "gopay dompet digital",
+        "ovo": "ovo dompet digital",
+        "shopeepay": "shopeepay dompet digital",
+        "linkaja": "linkaja dompet digital",
+        "paylater": "paylater cicil",
+        "preorder": "preorder pesan",
         # Days, months and the week
         "monday": "senin",
         "tuesday": "selasa",
@@ -269,3 +313,14 @@ GLOSSARY: dict[str, tuple[str, ...]] = {
         "fade": "luntur",
     }.items()
 }
+
+# Countries: a place name is weaker evidence of what a question asks than a shop word ("What is
+# the capital of Indonesia?" is no shipping question), like the cities of data/places.tsv.
+COUNTRIES = _words(
+    """
+    indonesia malaysia singapura singapore brunei thailand filipina philippines vietnam jepang
+    japan cina china tiongkok korea india australia amerika america inggris england jerman
+    germany perancis prancis france belanda netherlands taiwan hongkong arab saudi eropa europe
+    asia afrika africa kanada canada
+    """
+)

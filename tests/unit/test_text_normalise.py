@@ -82,10 +82,91 @@ def test_homonyms_that_matter_in_shops_stay_apart() -> None:
     assert terms("What sizes?") == terms("ukuran")
 
 
+@pytest.mark.parametrize(
+    ("words", "root"),
+    [
+        ("change changed changing changes", "chang"),
+        ("ship shipping shipped ships", "ship"),
+        ("attach attaching attached attachments", "attach"),
+        ("usual usually", "usual"),
+        ("log logging logged", "log"),
+        ("apply applied", "apply"),
+        ("agree agreed", "agree"),
+    ],
+)
+def test_english_inflections_meet_their_stem(words: str, root: str) -> None:
+    assert {stem(word) for word in words.split()} == {root}
+
+
+def test_english_stemming_leaves_short_words_and_verbs_in_ply_whole() -> None:
+    assert [stem(word) for word in ("used", "bring", "reply", "free", "need")] == [
+        "used",
+        "bring",
+        "reply",
+        "free",
+        "need",
+    ]
+
+
+def test_affixed_indonesian_roots_are_no_english_plurals_and_particles_follow_words() -> None:
+    assert stem("diproses") == stem("proses") == "proses"  # not "diprose"
+    assert stem("langkah") == "langkah"  # not "lang" + "-kah"
+    assert stem("setelah") == "setelah"
+    assert stem("bisakah") == "bisa"
+    assert stem("kirimlah") == "kirim"
+
+
+def test_a_loanwords_own_an_is_no_suffix() -> None:
+    assert stem("instan") == "instan"  # "Gojek instan": not "inst"
+    assert stem("konsultan") == "konsultan"
+    assert stem("pengiriman") == stem("kiriman") == "kirim"
+    assert stem("layanan") == "layan"
+
+
+def test_an_inflected_english_word_finds_its_glossary_entry() -> None:
+    assert terms("refunded") == terms("refund")
+    assert terms("Can I get it replaced?") == terms("ganti")
+    assert terms("the tracked parcel") == terms("track package")
+    assert "cicil" not in terms("installed")  # "installment" is no "install"
+
+
+@pytest.mark.parametrize(
+    ("english", "indonesian"),
+    [
+        ("Where can I see your catalogue?", "lihat katalog"),
+        ("Do you repair laptops?", "servis laptop"),
+        ("What is your phone number?", "nomor telpon"),
+        ("no wa adminnya", "whatsapp admin"),
+        ("Are you responsible for lost data?", "tanggung jawab data hilang"),
+        ("Do you accept GoPay?", "terima dompet digital gopay"),
+        ("Can I track my order?", "lacak resi pesanan"),
+        ("Should I send the charger?", "kirim adaptor"),
+    ],
+)
+def test_english_shop_words_and_shorthands_meet_indonesian_ones(
+    english: str, indonesian: str
+) -> None:
+    assert set(terms(english)) >= set(terms(indonesian))
+
+
+@pytest.mark.parametrize(
+    ("question", "framing"),
+    [
+        ("How often do you restock?", "restock"),
+        ("gimana cara retur, perlu video?", "retur video"),
+        ("Can you recommend the best size for me?", "size"),
+        ("no wa admin", "whatsapp admin"),  # "no": a negation or "nomor", never the topic
+        ("refundnya setelah retur", "refund retur"),
+    ],
+)
+def test_question_framing_words_of_both_languages_are_no_terms(question: str, framing: str) -> None:
+    assert terms(question) == terms(framing)
+
+
 def test_a_city_meets_the_island_shops_price_shipping_by() -> None:
     assert words("ongkir ke Medan brp") == [
         Word(("ongkos", "kirim")),
-        Word(("medan",), related=("sumatra",)),
+        Word(("medan",), related=("sumatra",), place=True),
     ]
     assert {"bekasi", "jabodetabek"} <= set(terms("bisa COD di Bekasi?"))
     index = LexicalIndex(["Luar Jawa (Sumatra, Bali): ongkos kirim Rp 28.000 per kg.", "Cuaca"])
@@ -94,6 +175,21 @@ def test_a_city_meets_the_island_shops_price_shipping_by() -> None:
 
     assert found.positions.tolist() == [0]
     assert found.coverage[0] == pytest.approx(1.0)
+
+
+def test_cities_and_countries_are_places() -> None:
+    assert [word.place for word in words("kirim ke Medan")] == [False, True]
+    assert [word.place for word in words("capital of Indonesia")] == [False, True]
+
+
+def test_a_place_alone_does_not_make_a_question_relevant() -> None:
+    index = LexicalIndex(["Kami mengirim ke seluruh Indonesia, ongkos kirim sesuai kurir."] * 2)
+
+    shipping = index.search("Do you ship to Indonesia?", limit=5)
+    capital = index.search("What is the capital of Indonesia?", limit=5)
+
+    assert float(shipping.coverage[0]) >= MIN_SCORE
+    assert float(capital.coverage.max()) < MIN_SCORE
 
 
 def test_a_country_in_capitals_is_not_the_pronoun() -> None:
