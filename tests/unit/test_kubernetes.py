@@ -29,7 +29,7 @@ CONSUMER_GROUPS = {"responder", "enricher", "kpi_aggregator"}  # the services' G
 
 def render(overlay: str) -> list[dict[str, Any]]:
     kubectl = shutil.which("kubectl")
-    assert kubectl, "kubectl is missing: `make system-deps-test` installs it"
+    assert kubectl, "kubectl is missing: install the `kubectl` package (see the Makefile)"
     output = subprocess.run(
         [kubectl, "kustomize", str(K8S / "overlays" / overlay)],
         check=True,
