@@ -2,7 +2,9 @@
 console app on the session's Kafka and MongoDB (the enricher's knowledge handler processes the
 uploads). Screenshots at desktop and phone width go to /tmp/screens (or BALAS_SCREENSHOTS)."""
 
+import io
 import uuid
+import zipfile
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -14,6 +16,8 @@ import pytest
 from bson import Decimal128
 from playwright.async_api import Page, expect
 
+from services.console.document_kinds import ACCEPTED_LIST
+from services.console.pages.formatting import byte_size
 from services.enricher.knowledge import on_knowledge_document_changed
 from shared import kafka, topics
 from shared.consumer import KeyedConsumer, RetryPolicy
@@ -22,7 +26,7 @@ from shared.knowledge.collections import KNOWLEDGE_GAPS
 from shared.kpis.collections import KPI_DAILY
 from shared.kpis.keys import day_id
 from shared.stores.collections import BOT_SETTINGS
-from tests.support.browser import Console, SignIn, StoreAccount
+from tests.support.browser import Console, SignIn, StoreAccount, sticking_out
 
 pytestmark = pytest.mark.browser
 
@@ -159,8 +163,9 @@ async def test_knowledge_upload_shows_progress_then_ready(
     uploads = page.locator("[data-upload]")
     await expect(uploads).to_have_count(2)
     await expect(page.locator("[data-upload] progress").first).to_be_attached()
-    await expect(page.locator("[data-upload].is-done")).to_have_count(2)
     await expect(page.locator('tr[data-status="ready"]')).to_have_count(2, timeout=30_000)
+    # Once the list shows the documents, their state is read there, not in a stale upload row.
+    await expect(uploads).to_have_count(0)
     await expect(page.locator("tr", has_text="harga.csv")).to_contain_text("Siap")
     # The preview shows the extracted text.
     await page.locator("tr", has_text="pengiriman.md").locator("[data-preview]").click()
@@ -174,6 +179,51 @@ async def test_knowledge_upload_shows_progress_then_ready(
     await expect(faq).to_have_attribute("data-status", "ready", timeout=30_000)
     await expect(page.locator("[data-gap]")).to_have_count(0)
     await screenshots(page, phone_page, sign_in, path, "knowledge", screens)
+
+
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+async def test_a_refused_upload_is_a_failure_row_with_the_reason_in_the_admins_language(
+    console: Console,
+    store: StoreAccount,
+    page: Page,
+    phone_page: Phone,
+    sign_in: SignIn,
+    tmp_path: Path,
+    size: str,
+) -> None:
+    tab = page if size == "desktop" else await phone_page()
+    archive, program, huge = tmp_path / "arsip.zip", tmp_path / "faq.txt", tmp_path / "besar.pdf"
+    packed = io.BytesIO()
+    with zipfile.ZipFile(packed, "w") as zipped:
+        zipped.writestr("daftar.txt", "bukan dokumen")
+    archive.write_bytes(packed.getvalue())
+    program.write_bytes(b"MZ\x90\x00" + bytes(300))  # a Windows program named .txt
+    with huge.open("wb") as big:
+        big.truncate(console.settings.limits.knowledge_max_upload_bytes + 1)
+    await sign_in(tab, f"/stores/{store.id}/knowledge")
+    await tab.set_input_files("[data-file-input]", [str(archive), str(program), str(huge)])
+
+    failed = tab.locator("[data-upload].is-failed")
+    await expect(failed).to_have_count(3)
+    for name in ("arsip.zip", "faq.txt"):
+        row = tab.locator(f'[data-upload="{name}"]')
+        await expect(row).to_contain_text("Bukan berkas yang bisa dibaca bot")
+        await expect(row).to_contain_text(ACCEPTED_LIST)
+    limit = byte_size(console.settings.limits.knowledge_max_upload_bytes, "id")
+    await expect(tab.locator('[data-upload="besar.pdf"]')).to_contain_text(limit)
+    assert await failed.evaluate_all(
+        "rows => rows.map(r => r.querySelector('progress').value)"
+    ) == [
+        0,
+        0,
+        0,
+    ]
+    colour = await failed.first.evaluate(
+        "row => getComputedStyle(row.querySelector('[data-state]')).color"
+    )
+    assert colour == "rgb(220, 38, 38)"  # the failure colour, --p-bad
+    assert await tab.locator("tr[data-document]").count() == 0  # nothing was indexed
+    assert await sticking_out(tab) == []
 
 
 async def test_settings_show_an_inline_error_then_save(
