@@ -16,6 +16,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 
+from services.console.error_pages import error_page, wants_page
 from services.console.i18n import Lang, catalogue, request_lang, t
 
 _VALUE_ERROR = "Value error, "
@@ -64,8 +65,11 @@ def localized(error: Mapping[str, Any], lang: Lang) -> str:
 
 
 async def validation_failed(request: Request, error: Exception) -> Response:
-    """The app's handler for RequestValidationError: FastAPI's 422 plus `message` per error."""
+    """The app's handler for RequestValidationError: FastAPI's 422 plus `message` per error
+    (a browser asking for a page gets the 400 error page)."""
     assert isinstance(error, RequestValidationError)
+    if wants_page(request):  # a browser's address or form: the layout's page, in words
+        return error_page(request, 400)
     lang = request_lang(request)
     details = [{**item, "message": localized(item, lang)} for item in error.errors()]
     return JSONResponse(status_code=422, content={"detail": jsonable_encoder(details)})

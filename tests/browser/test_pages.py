@@ -226,6 +226,20 @@ async def test_a_refused_upload_is_a_failure_row_with_the_reason_in_the_admins_l
     assert await sticking_out(tab) == []
 
 
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+async def test_an_unknown_page_is_the_consoles_error_page_with_a_way_back(
+    console: Console, store: StoreAccount, page: Page, phone_page: Phone, sign_in: SignIn, size: str
+) -> None:
+    tab = page if size == "desktop" else await phone_page()
+    await sign_in(tab, f"/stores/{store.id}/inbox")
+    await tab.goto(f"{console.url}/stores/{store.id}/no-such-page")
+
+    await expect(tab.locator("h1")).to_have_text("Halaman tidak ditemukan")
+    assert await sticking_out(tab) == []
+    await tab.click("[data-way-back]")
+    await tab.wait_for_url(f"{console.url}/stores/{store.id}/inbox")
+
+
 async def test_settings_show_an_inline_error_then_save(
     console: Console,
     store: StoreAccount,
