@@ -2,6 +2,7 @@
 language with a way back; API clients and script calls keep FastAPI's JSON."""
 
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -9,6 +10,8 @@ from markupsafe import escape
 
 from services.console.auth.users import Role
 from services.console.i18n import t
+from shared.conversations.collections import CONVERSATIONS
+from shared.mongo import Database
 
 pytestmark = pytest.mark.slow
 
@@ -53,3 +56,31 @@ async def test_api_clients_and_scripts_keep_json_errors(sign_in: SignIn) -> None
     for answer in answers:
         assert answer.status_code == 404
         assert answer.json()["detail"] == "no store 'no-such-store'"
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+async def test_a_refused_command_says_why_in_the_ui_language(
+    db: Database, sign_in: SignIn, lang: str
+) -> None:
+    owner, store_id, csrf = await sign_in(lang=lang)
+    conversation_id = f"{store_id}:+6281100000007"
+    await db[CONVERSATIONS].insert_one(
+        {
+            "_id": conversation_id,
+            "store_id": store_id,
+            "customer_number": "+6281100000007",
+            "owner": "human",
+            "status": "open",
+            "last_activity_at": datetime.now(UTC),
+        }
+    )
+    answer = await owner.post(
+        f"/stores/{store_id}/conversations/{conversation_id}/actions",
+        data={"command": "reply", "text": "", "csrf_token": csrf},
+        headers={"HX-Request": "true"},
+    )
+
+    assert answer.status_code == 200
+    reason = t("err.reply_needs_text", lang)
+    assert escape(t("actions.failed", lang, reason=reason)) in answer.text
+    assert "template_sid" not in answer.text
