@@ -20,7 +20,7 @@ from shared.events import AgentCommandIssued, MessageReceived, event_id_for
 from shared.mongo import Database
 from shared.settings import Settings
 from shared.topics import AGENT_COMMANDS
-from tests.support.browser import Console, SignIn, StoreAccount, sticking_out
+from tests.support.browser import Console, SignIn, StoreAccount, broken_words, sticking_out
 
 pytestmark = pytest.mark.browser
 
@@ -409,3 +409,17 @@ async def test_a_reply_that_never_reached_the_console_keeps_its_text_and_can_be_
     await expect(failed).to_have_count(0)
     commands = await published_commands(console.settings, conversation_id, wanted=1)
     assert [(c.command, c.text) for c in commands] == [("reply", text)]
+
+
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+async def test_times_and_badges_stay_whole_words(
+    console: Console, store: StoreAccount, page: Page, phone_page: Any, sign_in: SignIn, size: str
+) -> None:
+    tab = page if size == "desktop" else await phone_page()
+    conversation_id = await seed_conversation(console.db, store)
+    await sign_in(tab, f"/stores/{store.id}/conversations/{conversation_id}")
+    await tab.locator(".citations summary").click()
+
+    await expect(tab.locator(".citation-kind").first).to_be_visible()
+    assert await broken_words(tab, ".meta time, .tick, .citation-kind, .badge, .status") == []
+    assert await sticking_out(tab) == []
