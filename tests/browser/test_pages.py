@@ -303,3 +303,22 @@ async def test_playground_answers_from_an_uploaded_document_with_its_citation(
         "data-hand-over", "customer_request"
     )
     await screenshots(page, phone_page, sign_in, path, "playground", screens)
+
+
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+async def test_switching_business_hours_on_starts_from_a_usual_week(
+    console: Console, store: StoreAccount, page: Page, phone_page: Phone, sign_in: SignIn, size: str
+) -> None:
+    tab = page if size == "desktop" else await phone_page()
+    await sign_in(tab, f"/stores/{store.id}/settings")
+    await tab.check("input[name='business_hours.enabled']")
+    await tab.click("[data-save]")
+
+    await expect(tab.locator("[data-form-status]")).to_have_text("Tersimpan sebagai versi 1.")
+    saved = await console.db[BOT_SETTINGS].find_one({"_id": store.id})
+    assert saved is not None
+    days = saved["settings"]["business_hours"]["days"]
+    weekdays = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday"]
+    assert {day: len(periods) for day, periods in days.items()} == dict.fromkeys(weekdays, 1)
+    assert saved["settings"]["business_hours"]["enabled"] is True
+    assert await sticking_out(tab) == []
