@@ -322,3 +322,23 @@ async def test_switching_business_hours_on_starts_from_a_usual_week(
     assert {day: len(periods) for day, periods in days.items()} == dict.fromkeys(weekdays, 1)
     assert saved["settings"]["business_hours"]["enabled"] is True
     assert await sticking_out(tab) == []
+
+
+PAGES = ["inbox", "dashboard", "knowledge", "settings", "playground", "replies", "setup", "team"]
+
+
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+async def test_no_page_is_wider_than_the_screen(
+    console: Console, store: StoreAccount, page: Page, phone_page: Phone, sign_in: SignIn, size: str
+) -> None:
+    tab = page if size == "desktop" else await phone_page()
+    await sign_in(tab, f"/stores/{store.id}/inbox")
+    wide: dict[str, list[str]] = {}
+    for name in [*PAGES, "no-such-page"]:
+        await tab.goto(f"{console.url}/stores/{store.id}/{name}")
+        await tab.wait_for_load_state("networkidle")
+        scroll = await tab.evaluate("document.documentElement.scrollWidth - innerWidth")
+        found = await sticking_out(tab)
+        if scroll > 0 or found:
+            wide[name] = [f"{scroll} px", *found]
+    assert wide == {}
