@@ -136,8 +136,8 @@ async def test_knowledge_times_are_the_stores_local_time(
     fragment = await client.get(f"/stores/{store_id}/knowledge/documents")
 
     updated = document["updated_at"].replace(tzinfo=UTC)
-    local = updated.astimezone(ZoneInfo("Asia/Jayapura")).strftime("%Y-%m-%d %H:%M")
-    utc = updated.strftime("%Y-%m-%d %H:%M")
+    local = updated.astimezone(ZoneInfo("Asia/Jayapura")).strftime("%d/%m/%Y %H:%M")
+    utc = updated.strftime("%d/%m/%Y %H:%M")
     assert local in fragment.text
     assert utc not in fragment.text
 

@@ -109,3 +109,8 @@ def waited(since: datetime, now: datetime, lang: Lang) -> str:
 
 def day_label(moment: datetime, timezone: str) -> str:
     return local(moment, timezone).strftime("%d/%m/%Y")
+
+
+def date_time(moment: datetime, timezone: str) -> str:
+    """A moment in full, as every page shows one: 28/11/2026 14:30, the store's local time."""
+    return local(moment, timezone).strftime("%d/%m/%Y %H:%M")

@@ -20,7 +20,7 @@ from services.console.gap_clusters import SuggestedEntry
 from services.console.gaps import suggested_entries
 from services.console.i18n import request_lang
 from services.console.pages.formatting import byte_size
-from services.console.pages.inbox_views import local
+from services.console.pages.inbox_views import date_time
 from services.console.pages.templating import render_page, render_partial
 from shared.knowledge.library import (
     Incoming,
@@ -105,7 +105,7 @@ def _documents_values(
         "pending": _pending(documents),
         "can_edit": can_edit,
         "badges": BADGES,
-        "local_time": lambda moment: local(moment, store.timezone).strftime("%Y-%m-%d %H:%M"),
+        "local_time": lambda moment: date_time(moment, store.timezone),
     }
 
 
