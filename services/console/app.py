@@ -10,6 +10,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
 from faststream.kafka.fastapi import KafkaRouter
+from starlette.exceptions import HTTPException
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from services.console import (
@@ -30,6 +31,7 @@ from services.console.auth.deps import LoginRequired, login_required
 from services.console.auth.headers import SecurityHeaders
 from services.console.auth.sessions import secure_cookies
 from services.console.deps import Admin, ConsoleContext
+from services.console.error_pages import http_error, server_error
 from services.console.pages import (
     dashboard,
     inbox,
@@ -119,6 +121,8 @@ def create_app(settings: Settings, clock: Clock = utc_now) -> FastAPI:
     app.include_router(invite.router)
     app.add_exception_handler(LoginRequired, login_required)
     app.add_exception_handler(RequestValidationError, validation_failed)  # 422s in the UI language
+    app.add_exception_handler(HTTPException, http_error)  # a page for browsers, JSON for the API
+    app.add_exception_handler(Exception, server_error)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(
         BodyLimits,

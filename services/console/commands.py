@@ -80,7 +80,12 @@ class UnknownConversation(Exception):
 
 
 class CommandRefused(Exception):
-    """The command cannot be carried out; the message is the reason shown to the agent."""
+    """The command cannot be carried out: the message for API callers, `reason` the stem of its
+    catalogue key (`delivery.reason.<reason>`) for the console's own pages."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 async def issue(
@@ -98,8 +103,9 @@ async def issue(
         last = await last_customer_message(context.db, conversation_id)
         if not within_window(last["created_at"] if last else None, now):
             raise CommandRefused(
+                OUTSIDE_WINDOW,
                 f"{OUTSIDE_WINDOW}: the customer's last message is more than 24 hours old, "
-                "so WhatsApp only accepts an approved template (template_sid)"
+                "so WhatsApp only accepts an approved template (template_sid)",
             )
     command_id = uuid.uuid4().hex
     event = AgentCommandIssued(

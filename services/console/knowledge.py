@@ -6,17 +6,21 @@ store. The work is shared with `balas kb` in shared/knowledge/library.py.
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, HTTPException, Response, UploadFile
+from fastapi import APIRouter, Depends, File, HTTPException, Request, Response, UploadFile
 from fastapi.responses import PlainTextResponse
 
 from services.console.deps import Context, ExistingStore, OwnerOnly
+from services.console.document_kinds import ACCEPTED_LIST
+from services.console.i18n import Lang, request_lang, t
 from services.console.limits import MAX_UPLOAD_FILES
+from services.console.pages.formatting import byte_size
 from shared.http_limits import FormLimits
 from shared.knowledge.library import (
     DocumentNotFound,
     Incoming,
     KnowledgeLibrary,
     NoExtractedText,
+    Refusal,
     UploadRefused,
     extracted_text,
     get_document,
@@ -43,6 +47,8 @@ Library = Annotated[KnowledgeLibrary, Depends(_library)]
     form_limits=FormLimits(max_files=MAX_UPLOAD_FILES),
 )
 async def upload(
+    request: Request,
+    context: Context,
     store: ExistingStore,
     library: Library,
     files: Annotated[list[UploadFile], File(description="One or more documents.")],
@@ -52,7 +58,7 @@ async def upload(
     try:
         return await library.add(store.id, incoming)
     except UploadRefused as refused:
-        raise _refused(refused) from None
+        raise _refused(refused, context, request_lang(request)) from None
 
 
 @router.get("")
@@ -87,6 +93,8 @@ async def get_extracted_text(store: ExistingStore, context: Context, document_id
     "/{document_id}", status_code=202, dependencies=[OwnerOnly], form_limits=FormLimits(max_files=1)
 )
 async def replace_document(
+    request: Request,
+    context: Context,
     store: ExistingStore,
     library: Library,
     document_id: str,
@@ -98,7 +106,7 @@ async def replace_document(
             store.id, document_id, Incoming(file.filename or "document", file)
         )
     except UploadRefused as refused:
-        raise _refused(refused) from None
+        raise _refused(refused, context, request_lang(request)) from None
     except DocumentNotFound:
         raise _not_found(document_id) from None
 
@@ -113,15 +121,29 @@ async def delete_document(store: ExistingStore, library: Library, document_id: s
     return Response(status_code=204)
 
 
-def _refused(refused: UploadRefused) -> HTTPException:
-    """413 if any file is too large, else 415; the reason for each refused file either way."""
+def _refused(refused: UploadRefused, context: Context, lang: Lang) -> HTTPException:
+    """413 if any file is too large, else 415; for each refused file the library's reason (for
+    scripts) and `message`, the same in the caller's language (shown by the knowledge page)."""
     return HTTPException(
         status_code=413 if refused.too_large else 415,
         detail={
             "message": "nothing was stored: every file must be accepted",
-            "files": [refusal.model_dump() for refusal in refused.refusals],
+            "files": [
+                {**refusal.model_dump(), "message": _refusal_text(refusal, context, lang)}
+                for refusal in refused.refusals
+            ],
         },
     )
+
+
+def _refusal_text(refusal: Refusal, context: Context, lang: Lang) -> str:
+    if refusal.problem == "too_large":
+        return t(
+            "kb.too_large",
+            lang,
+            limit=byte_size(context.settings.limits.knowledge_max_upload_bytes, lang),
+        )
+    return t("kb.refused.type", lang, types=ACCEPTED_LIST)
 
 
 def _not_found(document_id: str) -> HTTPException:

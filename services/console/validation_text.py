@@ -16,12 +16,13 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 
+from services.console.error_pages import error_page, wants_page
 from services.console.i18n import Lang, catalogue, request_lang, t
 
 _VALUE_ERROR = "Value error, "
 
 # Our validators' messages (shared/stores/bot_settings.py, services/console/reply_library.py,
-# shared/stores/fields.py).
+# shared/stores/fields.py, services/console/commands.py).
 _OWN_MESSAGES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"'(?P<name>.*)' is not an IANA timezone like Asia/Jakarta"), "unknown_timezone"),
     (re.compile(r"'(?P<code>.*)' is not an ISO 4217 currency code like IDR"), "unknown_currency"),
@@ -31,6 +32,16 @@ _OWN_MESSAGES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"unknown timezone '(?P<name>.*)'"), "unknown_timezone"),
     (re.compile(r"(?P<day>\w+): opening periods overlap"), "periods_overlap"),
     (re.compile(r"each template's content_sid may appear once"), "duplicate_template"),
+    # services/console/commands.py: the composer's and action bar's commands
+    (
+        re.compile(r"template_sid must be a Twilio Content SID.*"),
+        "string_pattern_mismatch.content_sid",
+    ),
+    (re.compile(r"a reply needs a text or a template_sid"), "reply_needs_text"),
+    (re.compile(r"only a reply takes a template"), "template_only_in_reply"),
+    (re.compile(r"a note needs a text"), "note_needs_text"),
+    (re.compile(r"\w+ takes no text"), "takes_no_text"),
+    (re.compile(r"only assign takes an assignee_id"), "assignee_only_in_assign"),
 )
 
 
@@ -64,8 +75,11 @@ def localized(error: Mapping[str, Any], lang: Lang) -> str:
 
 
 async def validation_failed(request: Request, error: Exception) -> Response:
-    """The app's handler for RequestValidationError: FastAPI's 422 plus `message` per error."""
+    """The app's handler for RequestValidationError: FastAPI's 422 plus `message` per error
+    (a browser asking for a page gets the 400 error page)."""
     assert isinstance(error, RequestValidationError)
+    if wants_page(request):  # a browser's address or form: the layout's page, in words
+        return error_page(request, 400)
     lang = request_lang(request)
     details = [{**item, "message": localized(item, lang)} for item in error.errors()]
     return JSONResponse(status_code=422, content={"detail": jsonable_encoder(details)})

@@ -20,7 +20,7 @@ from shared.events import AgentCommandIssued, MessageReceived, event_id_for
 from shared.mongo import Database
 from shared.settings import Settings
 from shared.topics import AGENT_COMMANDS
-from tests.support.browser import Console, SignIn, StoreAccount, sticking_out
+from tests.support.browser import Console, SignIn, StoreAccount, broken_words, sticking_out
 
 pytestmark = pytest.mark.browser
 
@@ -365,3 +365,61 @@ async def test_filters_search_and_assign(
     await expect(page.locator(".flash-ok")).to_be_visible()
     (command,) = await published_commands(console.settings, bot_owned.conversation_id, wanted=1)
     assert (command.command, command.assignee_id) == ("assign", store.owner_id)
+
+
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+async def test_a_reply_that_never_reached_the_console_keeps_its_text_and_can_be_retried(
+    console: Console,
+    store: StoreAccount,
+    page: Page,
+    phone_page: Any,
+    sign_in: SignIn,
+    size: str,
+) -> None:
+    tab = page if size == "desktop" else await phone_page()
+    conversation_id = await seed_conversation(console.db, store)
+    await console.db[CONVERSATIONS].update_one(
+        {"_id": conversation_id}, {"$set": {"owner": "human"}}
+    )
+    await sign_in(tab, f"/stores/{store.id}/conversations/{conversation_id}")
+    reply_box = tab.locator("textarea[data-composer-text]")
+    failed = tab.locator("[data-send-failed]")
+    text = "Siap kak, saya cek dulu."
+
+    # The console cannot be reached: the text stays and the composer says why.
+    await tab.route("**/actions", lambda route: route.abort("connectionrefused"))
+    await reply_box.fill(text)
+    await tab.click("[data-action=reply]")
+    await expect(failed).to_contain_text("Tidak terkirim: konsol tidak dapat dihubungi")
+    await expect(reply_box).to_have_value(text)
+    assert await sticking_out(tab) == []
+
+    # The console fails: the same marker, with the error in words.
+    await tab.unroute("**/actions")
+    await tab.route("**/actions", lambda route: route.fulfill(status=500, body="boom"))
+    await failed.locator("button").click()
+    await expect(failed).to_contain_text("konsol tidak dapat memprosesnya (kesalahan 500)")
+    await expect(reply_box).to_have_value(text)
+
+    # Back again: a retry sends the kept text.
+    await tab.unroute("**/actions")
+    await failed.locator("button").click()
+    await expect(tab.locator(".flash-ok")).to_be_visible()
+    await expect(reply_box).to_have_value("")
+    await expect(failed).to_have_count(0)
+    commands = await published_commands(console.settings, conversation_id, wanted=1)
+    assert [(c.command, c.text) for c in commands] == [("reply", text)]
+
+
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+async def test_times_and_badges_stay_whole_words(
+    console: Console, store: StoreAccount, page: Page, phone_page: Any, sign_in: SignIn, size: str
+) -> None:
+    tab = page if size == "desktop" else await phone_page()
+    conversation_id = await seed_conversation(console.db, store)
+    await sign_in(tab, f"/stores/{store.id}/conversations/{conversation_id}")
+    await tab.locator(".citations summary").click()
+
+    await expect(tab.locator(".citation-kind").first).to_be_visible()
+    assert await broken_words(tab, ".meta time, .tick, .citation-kind, .badge, .status") == []
+    assert await sticking_out(tab) == []

@@ -2,7 +2,9 @@
 console app on the session's Kafka and MongoDB (the enricher's knowledge handler processes the
 uploads). Screenshots at desktop and phone width go to /tmp/screens (or BALAS_SCREENSHOTS)."""
 
+import io
 import uuid
+import zipfile
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -14,6 +16,8 @@ import pytest
 from bson import Decimal128
 from playwright.async_api import Page, expect
 
+from services.console.document_kinds import ACCEPTED_LIST
+from services.console.pages.formatting import byte_size
 from services.enricher.knowledge import on_knowledge_document_changed
 from shared import kafka, topics
 from shared.consumer import KeyedConsumer, RetryPolicy
@@ -22,7 +26,7 @@ from shared.knowledge.collections import KNOWLEDGE_GAPS
 from shared.kpis.collections import KPI_DAILY
 from shared.kpis.keys import day_id
 from shared.stores.collections import BOT_SETTINGS
-from tests.support.browser import Console, SignIn, StoreAccount
+from tests.support.browser import Console, SignIn, StoreAccount, sticking_out
 
 pytestmark = pytest.mark.browser
 
@@ -159,8 +163,9 @@ async def test_knowledge_upload_shows_progress_then_ready(
     uploads = page.locator("[data-upload]")
     await expect(uploads).to_have_count(2)
     await expect(page.locator("[data-upload] progress").first).to_be_attached()
-    await expect(page.locator("[data-upload].is-done")).to_have_count(2)
     await expect(page.locator('tr[data-status="ready"]')).to_have_count(2, timeout=30_000)
+    # Once the list shows the documents, their state is read there, not in a stale upload row.
+    await expect(uploads).to_have_count(0)
     await expect(page.locator("tr", has_text="harga.csv")).to_contain_text("Siap")
     # The preview shows the extracted text.
     await page.locator("tr", has_text="pengiriman.md").locator("[data-preview]").click()
@@ -174,6 +179,65 @@ async def test_knowledge_upload_shows_progress_then_ready(
     await expect(faq).to_have_attribute("data-status", "ready", timeout=30_000)
     await expect(page.locator("[data-gap]")).to_have_count(0)
     await screenshots(page, phone_page, sign_in, path, "knowledge", screens)
+
+
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+async def test_a_refused_upload_is_a_failure_row_with_the_reason_in_the_admins_language(
+    console: Console,
+    store: StoreAccount,
+    page: Page,
+    phone_page: Phone,
+    sign_in: SignIn,
+    tmp_path: Path,
+    size: str,
+) -> None:
+    tab = page if size == "desktop" else await phone_page()
+    archive, program, huge = tmp_path / "arsip.zip", tmp_path / "faq.txt", tmp_path / "besar.pdf"
+    packed = io.BytesIO()
+    with zipfile.ZipFile(packed, "w") as zipped:
+        zipped.writestr("daftar.txt", "bukan dokumen")
+    archive.write_bytes(packed.getvalue())
+    program.write_bytes(b"MZ\x90\x00" + bytes(300))  # a Windows program named .txt
+    with huge.open("wb") as big:
+        big.truncate(console.settings.limits.knowledge_max_upload_bytes + 1)
+    await sign_in(tab, f"/stores/{store.id}/knowledge")
+    await tab.set_input_files("[data-file-input]", [str(archive), str(program), str(huge)])
+
+    failed = tab.locator("[data-upload].is-failed")
+    await expect(failed).to_have_count(3)
+    for name in ("arsip.zip", "faq.txt"):
+        row = tab.locator(f'[data-upload="{name}"]')
+        await expect(row).to_contain_text("Bukan berkas yang bisa dibaca bot")
+        await expect(row).to_contain_text(ACCEPTED_LIST)
+    limit = byte_size(console.settings.limits.knowledge_max_upload_bytes, "id")
+    await expect(tab.locator('[data-upload="besar.pdf"]')).to_contain_text(limit)
+    assert await failed.evaluate_all(
+        "rows => rows.map(r => r.querySelector('progress').value)"
+    ) == [
+        0,
+        0,
+        0,
+    ]
+    colour = await failed.first.evaluate(
+        "row => getComputedStyle(row.querySelector('[data-state]')).color"
+    )
+    assert colour == "rgb(220, 38, 38)"  # the failure colour, --p-bad
+    assert await tab.locator("tr[data-document]").count() == 0  # nothing was indexed
+    assert await sticking_out(tab) == []
+
+
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+async def test_an_unknown_page_is_the_consoles_error_page_with_a_way_back(
+    console: Console, store: StoreAccount, page: Page, phone_page: Phone, sign_in: SignIn, size: str
+) -> None:
+    tab = page if size == "desktop" else await phone_page()
+    await sign_in(tab, f"/stores/{store.id}/inbox")
+    await tab.goto(f"{console.url}/stores/{store.id}/no-such-page")
+
+    await expect(tab.locator("h1")).to_have_text("Halaman tidak ditemukan")
+    assert await sticking_out(tab) == []
+    await tab.click("[data-way-back]")
+    await tab.wait_for_url(f"{console.url}/stores/{store.id}/inbox")
 
 
 async def test_settings_show_an_inline_error_then_save(
@@ -239,3 +303,42 @@ async def test_playground_answers_from_an_uploaded_document_with_its_citation(
         "data-hand-over", "customer_request"
     )
     await screenshots(page, phone_page, sign_in, path, "playground", screens)
+
+
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+async def test_switching_business_hours_on_starts_from_a_usual_week(
+    console: Console, store: StoreAccount, page: Page, phone_page: Phone, sign_in: SignIn, size: str
+) -> None:
+    tab = page if size == "desktop" else await phone_page()
+    await sign_in(tab, f"/stores/{store.id}/settings")
+    await tab.check("input[name='business_hours.enabled']")
+    await tab.click("[data-save]")
+
+    await expect(tab.locator("[data-form-status]")).to_have_text("Tersimpan sebagai versi 1.")
+    saved = await console.db[BOT_SETTINGS].find_one({"_id": store.id})
+    assert saved is not None
+    days = saved["settings"]["business_hours"]["days"]
+    weekdays = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday"]
+    assert {day: len(periods) for day, periods in days.items()} == dict.fromkeys(weekdays, 1)
+    assert saved["settings"]["business_hours"]["enabled"] is True
+    assert await sticking_out(tab) == []
+
+
+PAGES = ["inbox", "dashboard", "knowledge", "settings", "playground", "replies", "setup", "team"]
+
+
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+async def test_no_page_is_wider_than_the_screen(
+    console: Console, store: StoreAccount, page: Page, phone_page: Phone, sign_in: SignIn, size: str
+) -> None:
+    tab = page if size == "desktop" else await phone_page()
+    await sign_in(tab, f"/stores/{store.id}/inbox")
+    wide: dict[str, list[str]] = {}
+    for name in [*PAGES, "no-such-page"]:
+        await tab.goto(f"{console.url}/stores/{store.id}/{name}")
+        await tab.wait_for_load_state("networkidle")
+        scroll = await tab.evaluate("document.documentElement.scrollWidth - innerWidth")
+        found = await sticking_out(tab)
+        if scroll > 0 or found:
+            wide[name] = [f"{scroll} px", *found]
+    assert wide == {}

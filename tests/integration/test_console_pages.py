@@ -16,6 +16,7 @@ from shared.knowledge.models import KNOWLEDGE_DOCUMENTS
 from shared.kpis.collections import KPI_DAILY, KPI_HOURLY
 from shared.kpis.keys import bucket_id, day_id
 from shared.mongo import Database
+from shared.stores.collections import STORES
 from tests.support.console import ConsoleApi
 
 pytestmark = pytest.mark.slow
@@ -119,6 +120,26 @@ async def test_an_answered_gap_becomes_a_faq_document(
     assert 'hx-trigger="every 2s' in fragment.text  # queued: the list polls
     assert f"FAQ: {question}" in after.text
     assert "Add answer" not in after.text  # the answered gap left the list
+
+
+async def test_knowledge_times_are_the_stores_local_time(
+    db: Database, console_api: ConsoleApi, sign_in: SignIn
+) -> None:
+    client, store_id, token = await sign_in()
+    await db[STORES].update_one({"_id": store_id}, {"$set": {"timezone": "Asia/Jayapura"}})
+    await client.post(
+        f"/stores/{store_id}/knowledge/answers",
+        data={"question": "Buka hari Minggu?", "answer": "Buka, jam 10-17.", "csrf_token": token},
+    )
+    document = await db[KNOWLEDGE_DOCUMENTS].find_one({"store_id": store_id})
+    assert document is not None
+    fragment = await client.get(f"/stores/{store_id}/knowledge/documents")
+
+    updated = document["updated_at"].replace(tzinfo=UTC)
+    local = updated.astimezone(ZoneInfo("Asia/Jayapura")).strftime("%d/%m/%Y %H:%M")
+    utc = updated.strftime("%d/%m/%Y %H:%M")
+    assert local in fragment.text
+    assert utc not in fragment.text
 
 
 async def test_the_playground_answers_without_storing_anything(

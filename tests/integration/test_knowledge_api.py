@@ -1,8 +1,12 @@
 """The console's knowledge routes, served with the real lifespan: upload, refusals, listing, store
 isolation, replacement and deletion."""
 
+import io
+import zipfile
+
 import pytest
 
+from services.console.document_kinds import ACCEPTED_LIST
 from services.enricher.knowledge import on_knowledge_document_changed
 from shared import kafka, topics
 from shared.events import KnowledgeDocumentChanged
@@ -97,6 +101,7 @@ async def test_one_file_over_the_limit_refuses_the_whole_upload_with_413(
     assert refusal["filename"] == "besar.txt"
     assert refusal["problem"] == "too_large"
     assert refusal["reason"] == "larger than the limit of 4,096 bytes"
+    assert refusal["message"] == "Lebih besar dari batas unggahan 4 KB"  # Indonesian by default
     assert listed.json() == []  # the accepted file was not stored either
     assert await db[f"{KNOWLEDGE_FILES}.files"].count_documents({}) == 0
 
@@ -130,6 +135,30 @@ async def test_an_unsupported_type_is_refused_with_415_and_the_reason(
     assert refusal["problem"] == "unsupported_type"
     assert "program" in refusal["reason"]
     assert listed.json() == []
+
+
+@pytest.mark.parametrize(
+    ("language", "refusal_start"),
+    [("id", "Bukan berkas yang bisa dibaca bot"), ("en", "Not a file the bot can read")],
+)
+async def test_a_refusal_says_why_in_the_callers_language_with_the_accepted_types(
+    console_api: ConsoleApi, stores: tuple[str, str], language: str, refusal_start: str
+) -> None:
+    store, _ = stores
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as packed:
+        packed.writestr("foto.txt", "not a document")
+    async with console_api.client() as http:
+        refused = await http.post(
+            f"/api/stores/{store}/knowledge",
+            files=files(("arsip.zip", archive.getvalue())),
+            headers={"Accept-Language": language},
+        )
+
+    assert refused.status_code == 415
+    (refusal,) = refused.json()["detail"]["files"]
+    assert refusal["message"].startswith(refusal_start)
+    assert ACCEPTED_LIST in refusal["message"]
 
 
 async def test_a_store_cannot_reach_another_stores_document(

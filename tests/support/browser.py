@@ -106,6 +106,22 @@ async def sticking_out(page: Page) -> list[str]:
     return found
 
 
+WRAPPED = """(selector) => [...document.querySelectorAll(selector)]
+    .filter((e) => e.checkVisibility() && e.textContent.trim())
+    .filter((e) => {
+        const range = document.createRange();
+        range.selectNodeContents(e);
+        return new Set([...range.getClientRects()].map((r) => Math.round(r.bottom))).size > 1;
+    })
+    .map((e) => e.textContent.trim())"""
+
+
+async def broken_words(page: Page, selector: str) -> list[str]:
+    """The visible texts of `selector` (badges, times) that wrap onto more than one line."""
+    found: list[str] = await page.evaluate(WRAPPED, selector)
+    return found
+
+
 async def add_store(db: Database, name: str, whatsapp_number: str) -> str:
     """A store written straight to MongoDB, as onboarding leaves it; its new id."""
     store_id = f"store-{uuid.uuid4().hex[:10]}"

@@ -8,7 +8,16 @@ import pytest
 from starlette.requests import Request
 
 from services.console.conversations import display_number, window_open
-from services.console.i18n import request_lang, t
+from services.console.delivery import (
+    FAILURE_KINDS,
+    NOT_SENT_REASONS,
+    REFUSED,
+    UNKNOWN,
+    WHATSAPP_ERROR,
+    WHATSAPP_ERRORS,
+    Failure,
+)
+from services.console.i18n import Lang, catalogue, request_lang, t
 from services.console.pages.inbox_views import kind_of, list_time, message_view, tick_of, waited
 
 AT = datetime(2026, 11, 28, 7, 30, tzinfo=UTC)  # 14:30 in Jakarta
@@ -23,17 +32,40 @@ AT = datetime(2026, 11, 28, 7, 30, tzinfo=UTC)  # 14:30 in Jakarta
         ({"state": "sent", "delivery_status": "delivered"}, ("delivered", None)),
         ({"state": "sent", "delivery_status": "read"}, ("read", None)),
         (
-            {"state": "sent", "delivery_status": "undelivered", "delivery_error_code": 63016},
-            ("failed", "Twilio 63016"),
+            {"state": "sent", "delivery_status": "undelivered", "delivery_error_code": "30003"},
+            ("undelivered", Failure("undelivered", "unreachable", 30003)),
+        ),
+        (
+            {"state": "sent", "delivery_status": "failed", "delivery_error_code": "12345"},
+            ("undelivered", Failure("undelivered", "whatsapp_error", 12345)),
+        ),
+        (
+            {"state": "sent", "delivery_status": "failed"},
+            ("undelivered", Failure("undelivered", "unknown")),
         ),
         (
             {"state": "not_sent", "not_sent_reason": "outside_24h_window"},
-            ("failed", "outside_24h_window"),
+            ("not_sent", Failure("not_sent", "outside_24h_window")),
+        ),
+        (
+            {"state": "not_sent", "not_sent_reason": "HTTP 400 error: Unable to create record"},
+            ("not_sent", Failure("not_sent", "refused")),
         ),
     ],
 )
-def test_ticks(message: dict[str, object], tick: tuple[str, str | None]) -> None:
+def test_ticks(message: dict[str, object], tick: tuple[str, Failure | None]) -> None:
     assert tick_of(message) == tick
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_every_failure_has_words_in_both_languages(lang: Lang) -> None:
+    """Each kind and reason a failure can carry is a sentence of the catalogue, never a code."""
+    reasons = {*NOT_SENT_REASONS, REFUSED, *WHATSAPP_ERRORS.values(), WHATSAPP_ERROR, UNKNOWN}
+    keys = [f"delivery.{kind}" for kind in FAILURE_KINDS]
+    keys += [f"delivery.reason.{reason}" for reason in reasons]
+    for key in keys:
+        assert key in catalogue(lang)
+        assert "_" not in t(key, lang, code=63999)
 
 
 def test_authors_and_notes() -> None:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
 
+from services.console.delivery import FAILURE_KINDS
 from services.console.i18n import Lang, t
 from services.console.pages.formatting import duration, money, number, percent
 from shared.kpis.dashboard import Dashboard, Revenue
@@ -61,14 +62,15 @@ class CardSpec:
     # When False the sub is dash.<key>.none: never a number that was not measured.
     measured: Callable[[Dashboard], bool] = _always
     per_currency: bool = False  # one more card for each other currency (never added up)
+    label: str | None = None  # the title's catalogue key when it is not dash.<key>
 
     def card(self, data: Dashboard, lang: Lang, currency: str | None = None) -> Card:
-        key, label = self.key, t(f"dash.{self.key}", lang)
+        key, label = self.key, t(self.label or f"dash.{self.key}", lang)
         if currency is not None:
             key, label = f"{key}_{currency}", f"{label} ({currency})"
         if self.measured(data):
             values = {name: figure.shown(data, lang) for name, figure in self.sub.items()}
-            sub = t(f"dash.{self.key}.sub", lang, **values)
+            sub = t(f"dash.{self.key}.sub", lang, **values, **failure_words(lang))
         else:
             sub = t(f"dash.{self.key}.none", lang)
         return Card(
@@ -79,6 +81,11 @@ class CardSpec:
             t(f"dash.{self.key}.tip", lang),
             self.anchor,
         )
+
+
+def failure_words(lang: Lang) -> dict[str, str]:
+    """`{not_sent}` and `{undelivered}` for the cards' texts: the inbox's words, lower case."""
+    return {kind: t(f"delivery.{kind}", lang).lower() for kind in FAILURE_KINDS}
 
 
 def _revenue(
@@ -210,6 +217,7 @@ CARDS: tuple[CardSpec, ...] = (
         "delivery",
         (Figure(lambda d: d.delivery_failed),),
         {"read": Figure(lambda d: d.delivery_read)},
+        label="delivery.undelivered",  # the inbox's words for the same failure
     ),
     CardSpec(
         "csat",

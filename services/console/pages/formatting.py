@@ -45,3 +45,12 @@ def money(amount: Decimal | None, currency: str, lang: Lang) -> str:
     decimals = 0 if currency in WHOLE_CURRENCIES else 2
     symbol = SYMBOLS.get(currency, currency)
     return f"{symbol} {number(amount, lang, decimals)}"
+
+
+def byte_size(size: int, lang: Lang) -> str:
+    """512 B, 3,5 KB, 20 MB: the unit that keeps the figure short (1 KB = 1024 B)."""
+    for unit, scale in (("MB", 1024 * 1024), ("KB", 1024)):
+        if size >= scale:
+            value = size / scale
+            return f"{number(value, lang, 0 if value == int(value) else 1)} {unit}"
+    return f"{number(size, lang)} B"

@@ -38,6 +38,7 @@ from services.console.pages.formatting import money
 from services.console.pages.inbox_views import clock, day_label, list_time, message_view, waited
 from services.console.pages.templating import render_page, render_partial
 from services.console.reply_library import load_library
+from services.console.validation_text import localized
 from shared.mongo import Document
 from shared.stores.directory import Store
 
@@ -270,10 +271,11 @@ async def conversation_action(
         command = commands.CommandFields.model_validate(fields)
         await commands.issue(context, store.id, conversation_id, user.id, command)
     except ValidationError as invalid:
-        reason = "; ".join(str(error["msg"]) for error in invalid.errors())
+        reason = " ".join(localized(error, lang) for error in invalid.errors(include_url=False))
         flash, ok = t("actions.failed", lang, reason=reason), False
     except commands.CommandRefused as refused:
-        flash, ok = t("actions.failed", lang, reason=str(refused)), False
+        reason = t(f"delivery.reason.{refused.reason}", lang)
+        flash, ok = t("actions.failed", lang, reason=reason), False
     except commands.UnknownConversation:
         raise HTTPException(status_code=404, detail="no such conversation") from None
     if not request.headers.get("HX-Request"):

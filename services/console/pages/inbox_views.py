@@ -6,11 +6,12 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
+from services.console.delivery import Failure, failure_of
 from services.console.i18n import Lang, t
 from shared.mongo import Document
 
 Kind = Literal["customer", "bot", "agent", "note"]
-Tick = Literal["pending", "sent", "delivered", "read", "failed"]
+Tick = Literal["pending", "sent", "delivered", "read", "not_sent", "undelivered"]
 
 _TICKS: dict[str, Tick] = {
     "accepted": "pending",
@@ -21,9 +22,6 @@ _TICKS: dict[str, Tick] = {
     "partially_delivered": "delivered",
     "delivered": "delivered",
     "read": "read",
-    "canceled": "failed",
-    "undelivered": "failed",
-    "failed": "failed",
 }
 
 
@@ -35,7 +33,7 @@ class MessageView:
     at: datetime
     author_name: str | None = None
     tick: Tick | None = None
-    failure: str | None = None
+    failure: Failure | None = None
     citations: list[dict[str, Any]] = field(default_factory=list)
     hand_over: str | None = None
     media: list[dict[str, Any]] = field(default_factory=list)
@@ -51,17 +49,13 @@ def kind_of(message: Document) -> Kind:
     return "agent" if author == "agent" else "bot"
 
 
-def tick_of(message: Document) -> tuple[Tick | None, str | None]:
-    """The outbound message's tick and, when it failed, why (Twilio's error code or refusal)."""
-    state = message.get("state")
-    if state == "not_sent":
-        return "failed", message.get("not_sent_reason") or None
+def tick_of(message: Document) -> tuple[Tick | None, Failure | None]:
+    """The outbound message's tick and, when it did not reach the customer, why."""
+    failure = failure_of(message)
+    if failure:
+        return failure.kind, failure
     # still being sent, or sent and not yet confirmed by Twilio: the clock
-    tick = _TICKS.get(message.get("delivery_status") or "queued", "pending")
-    if tick == "failed":
-        code = message.get("delivery_error_code")
-        return tick, f"Twilio {code}" if code else None
-    return tick, None
+    return _TICKS.get(message.get("delivery_status") or "queued", "pending"), None
 
 
 def message_view(message: Document, user_names: dict[str, str]) -> MessageView:
@@ -115,3 +109,8 @@ def waited(since: datetime, now: datetime, lang: Lang) -> str:
 
 def day_label(moment: datetime, timezone: str) -> str:
     return local(moment, timezone).strftime("%d/%m/%Y")
+
+
+def date_time(moment: datetime, timezone: str) -> str:
+    """A moment in full, as every page shows one: 28/11/2026 14:30, the store's local time."""
+    return local(moment, timezone).strftime("%d/%m/%Y %H:%M")

@@ -15,8 +15,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from services.console.auth.deps import CurrentUser, OwnerOnly, StoreAccess
 from services.console.deps import Context
+from services.console.document_kinds import ACCEPTED_LIST, BADGES, PICKER_ACCEPT
 from services.console.gap_clusters import SuggestedEntry
 from services.console.gaps import suggested_entries
+from services.console.i18n import request_lang
+from services.console.pages.formatting import byte_size
+from services.console.pages.inbox_views import date_time
 from services.console.pages.templating import render_page, render_partial
 from shared.knowledge.library import (
     Incoming,
@@ -61,6 +65,7 @@ async def knowledge_page(
     request: Request, context: Context, user: CurrentUser, store: StoreAccess
 ) -> HTMLResponse:
     documents = await list_documents(context.db, store.id)
+    max_bytes = context.settings.limits.knowledge_max_upload_bytes
     return await render_page(
         request,
         context.db,
@@ -69,11 +74,12 @@ async def knowledge_page(
         store_id=store.id,
         active="knowledge",
         values={
-            "documents": documents,
-            "pending": _pending(documents),
+            **_documents_values(store, documents, user.is_owner),
             "gaps": await _open_gaps(context, store, documents),
-            "can_edit": user.is_owner,
-            "max_bytes": context.settings.limits.knowledge_max_upload_bytes,
+            "max_bytes": max_bytes,
+            "max_size": byte_size(max_bytes, request_lang(request)),
+            "accepted_types": ACCEPTED_LIST,
+            "picker_accept": PICKER_ACCEPT,
         },
     )
 
@@ -84,15 +90,23 @@ async def documents_fragment(
 ) -> HTMLResponse:
     documents = await list_documents(context.db, store.id)
     return render_partial(
-        request,
-        "_knowledge_documents.html",
-        {
-            "store_id": store.id,
-            "documents": documents,
-            "pending": _pending(documents),
-            "can_edit": user.is_owner,
-        },
+        request, "_knowledge_documents.html", _documents_values(store, documents, user.is_owner)
     )
+
+
+def _documents_values(
+    store: Store, documents: list[KnowledgeDocument], can_edit: bool
+) -> dict[str, object]:
+    """What the documents list needs, on the page and in its refreshes alike; times are the
+    store's local time, as in the inbox."""
+    return {
+        "store_id": store.id,
+        "documents": documents,
+        "pending": _pending(documents),
+        "can_edit": can_edit,
+        "badges": BADGES,
+        "local_time": lambda moment: date_time(moment, store.timezone),
+    }
 
 
 @router.post("/answers", dependencies=[OwnerOnly])

@@ -13,7 +13,7 @@ from services.console.auth.users import Role, User, UserDirectory
 from services.console.deps import Context
 from services.console.i18n import request_lang, t
 from services.console.limits import FORM_FIELD_BYTES
-from services.console.pages.inbox_views import local
+from services.console.pages.inbox_views import date_time
 from services.console.pages.templating import render_page
 from services.console.team import Invitation, Issued, Team, TeamRefused
 from services.console.validation_text import localized
@@ -61,7 +61,7 @@ async def _page(
             "given": given or {},
             "issued_email": issued_email,
             "invite_hours": context.settings.console.invite_hours,
-            "local": lambda moment: local(moment, store.timezone).strftime("%d/%m/%Y %H:%M"),
+            "local": lambda moment: date_time(moment, store.timezone),
         },
         status_code=422 if problem else 200,
     )

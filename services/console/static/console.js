@@ -126,6 +126,47 @@
     }
   });
 
+  // A reply or note that never reached the console (offline, or the console failed) keeps its
+  // text and says so in the composer, in words, with a retry of the same button.
+  let lastAction = null;
+  document.addEventListener("click", function (event) {
+    const button = event.target.closest("#composer [data-action]");
+    if (button) lastAction = button;
+  });
+
+  function notSent(form, reason) {
+    const composer = form.closest("#composer");
+    if (!composer) return;
+    let marker = composer.querySelector("[data-send-failed]");
+    if (!marker) {
+      marker = document.createElement("p");
+      marker.className = "composer-failed";
+      marker.setAttribute("role", "alert");
+      marker.dataset.sendFailed = "";
+      form.prepend(marker);
+    }
+    const retry = document.createElement("button");
+    retry.type = "button";
+    retry.className = "button";
+    retry.textContent = composer.dataset.textRetry;
+    retry.addEventListener("click", function () {
+      marker.remove();
+      if (lastAction) lastAction.click();
+    });
+    marker.replaceChildren(composer.dataset.textNotSent + ": " + reason + " ", retry);
+  }
+
+  document.addEventListener("htmx:sendError", function (event) {
+    const composer = event.detail.elt.closest("#composer");
+    if (composer) notSent(event.detail.elt, composer.dataset.textUnreachable);
+  });
+  document.addEventListener("htmx:responseError", function (event) {
+    const composer = event.detail.elt.closest("#composer");
+    if (!composer) return;
+    const status = String(event.detail.xhr.status);
+    notSent(event.detail.elt, composer.dataset.textServerError.replace("{status}", status));
+  });
+
   // The unread count in the tab's title and beside the views; a new hand-over rings and notifies
   // as the agent chose (their alerts form says so in data-sound / data-desktop).
   const baseTitle = document.title.replace(/^\(\d+\) /, "");

@@ -15,7 +15,7 @@
     try {
       const body = JSON.parse(xhr.responseText);
       const detail = body.detail;
-      if (detail && detail.files) return detail.files.map((f) => f.reason).join("; ");
+      if (detail && detail.files) return detail.files.map((f) => f.message || f.reason).join("; ");
       if (typeof detail === "string") return detail;
     } catch (_) { /* not JSON */ }
     return text("Failed") + " (" + xhr.status + ")";
@@ -40,18 +40,21 @@
         bar.value = bar.max;
         row.classList.add("is-done");
         state.textContent = text("Uploaded");
+        // The documents list shows the real state from here on: the row goes when it reloads.
+        document.body.addEventListener("htmx:afterSwap", () => row.remove(), { once: true });
         changed();
-        setTimeout(() => row.remove(), 4000);
       } else {
-        row.classList.add("is-failed");
-        state.textContent = reasonOf(xhr);
+        failed(row, reasonOf(xhr));
       }
     });
-    xhr.addEventListener("error", () => {
-      row.classList.add("is-failed");
-      state.textContent = text("Failed");
-    });
+    xhr.addEventListener("error", () => failed(row, text("Failed")));
     xhr.send(form);
+  }
+
+  function failed(row, reason) {
+    row.classList.add("is-failed");
+    row.querySelector("progress").value = 0; // nothing was stored: no full bar
+    row.querySelector("[data-state]").textContent = reason;
   }
 
   function progressRow(file) {
@@ -78,8 +81,7 @@
     Array.from(files).forEach((file) => {
       const row = progressRow(file);
       if (maxBytes && file.size > maxBytes) {
-        row.classList.add("is-failed");
-        row.querySelector("[data-state]").textContent = text("TooLarge");
+        failed(row, text("TooLarge"));
         return;
       }
       send("POST", api, file, row); // one request per file: its own progress bar

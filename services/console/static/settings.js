@@ -90,13 +90,25 @@
 
   root.querySelector("[data-reload]")?.addEventListener("click", () => window.location.reload());
   const template = root.querySelector("[data-period-template]");
+  function addPeriod(day) {
+    const periods = day.querySelector("[data-periods]");
+    periods.insertBefore(template.content.firstElementChild.cloneNode(true), periods.querySelector("[data-closed-label]"));
+  }
   root.addEventListener("click", (event) => {
     const add = event.target.closest("[data-add-period]");
-    if (add) {
-      const periods = add.closest("[data-day]").querySelector("[data-periods]");
-      periods.insertBefore(template.content.firstElementChild.cloneNode(true), periods.querySelector("[data-closed-label]"));
-    }
+    if (add) addPeriod(add.closest("[data-day]"));
     const remove = event.target.closest("[data-remove-period]");
     if (remove && !remove.closest("fieldset")?.disabled) remove.closest("[data-period]").remove();
+  });
+
+  // Switching business hours on with an empty week would close the shop every day: start from a
+  // usual shop week instead (Monday to Saturday, the template's hours; Sunday closed).
+  const USUAL_DAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday"];
+  value("business_hours.enabled").addEventListener("change", (event) => {
+    if (!event.target.checked || root.querySelector("[data-period]")) return;
+    USUAL_DAYS.forEach((name) => {
+      const day = root.querySelector('[data-day="' + name + '"]');
+      if (day) addPeriod(day);
+    });
   });
 })();

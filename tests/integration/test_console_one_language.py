@@ -1,0 +1,84 @@
+"""One language per screen: every page, rendered in each language, shows no catalogue key and no
+sentence of the other language's catalogue."""
+
+import html
+import re
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from services.console.i18n import LANGUAGES, Lang, catalogue
+from shared.conversations.collections import CONVERSATIONS, MESSAGES
+from shared.mongo import Database
+
+pytestmark = pytest.mark.slow
+
+SignIn = Callable[..., Awaitable[Any]]  # the `sign_in` fixture of conftest.py
+PAGES = ["inbox", "dashboard", "knowledge", "settings", "playground", "replies", "setup", "team"]
+DATA = ["dashboard/data", "dashboard/forecast"]  # what the dashboard's script draws
+# Shorter texts ("Email", "WhatsApp", "bot") are the same word in both languages.
+SENTENCE = 12
+
+
+def _other_language(lang: Lang) -> set[str]:
+    own = set(catalogue(lang).values())
+    return {
+        text
+        for other in LANGUAGES
+        if other != lang
+        for text in catalogue(other).values()
+        if len(text) >= SENTENCE and text not in own and "{" not in text
+    }
+
+
+async def _conversation(db: Database, store_id: str) -> str:
+    conversation_id = f"{store_id}:+6281100000005"
+    now = datetime.now(UTC)
+    await db[CONVERSATIONS].insert_one(
+        {
+            "_id": conversation_id,
+            "store_id": store_id,
+            "customer_number": "+6281100000005",
+            "owner": "human",
+            "status": "open",
+            "last_activity_at": now,
+            "last_message": {"direction": "inbound", "text": "halo", "at": now},
+        }
+    )
+    await db[MESSAGES].insert_one(
+        {
+            "_id": f"in:{conversation_id}",
+            "conversation_id": conversation_id,
+            "direction": "inbound",
+            "author": "customer",
+            "text": "halo",
+            "created_at": now - timedelta(minutes=1),
+        }
+    )
+    return conversation_id
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+async def test_every_page_is_in_one_language_without_raw_keys(
+    db: Database, sign_in: SignIn, lang: Lang
+) -> None:
+    client, store_id, _ = await sign_in(lang=lang)
+    conversation_id = await _conversation(db, store_id)
+    paths = [f"/stores/{store_id}/{page}" for page in [*PAGES, *DATA]]
+    paths += [f"/stores/{store_id}/conversations/{conversation_id}", "/no-such-page"]
+    # Any word shaped like a key of the catalogues' families, known or forgotten (a missing key
+    # shows as itself, like "dash.forecast.revenue").
+    families = sorted({key.split(".")[0] for key in catalogue(lang)})
+    keys = re.compile(r"(?<![\w./-])((?:" + "|".join(families) + r")(?:\.[a-z0-9_]+)+)(?![\w/(-])")
+    others = _other_language(lang)
+    found: dict[str, list[str]] = {}
+    for path in paths:
+        answer = await client.get(path, headers={"Accept": "text/html"})
+        text = html.unescape(answer.text)
+        wrong = [match.group(1) for match in keys.finditer(text)]
+        wrong += [sentence for sentence in others if sentence in text]
+        if wrong:
+            found[path.replace(store_id, "{store}")] = wrong
+    assert found == {}
