@@ -109,7 +109,8 @@ async def a_customer_with_history(
                 customer_number=customer,
                 store_number=store.whatsapp_number,
                 text=first["text"],
-            )
+            ),
+            [first["text"]],
         )
         opened = first["created_at"]
         await kafka.publish(
