@@ -8,6 +8,10 @@ breaks, list markers, and joiners. Joiners that only link clauses ("terus", "tru
 "dan juga", "also") always cut; those that also join nouns ("dan", "sama", "and", "&") cut only
 when a question word follows, so "Do you sell shirts and dresses?" stays one question. A piece
 without a searchable word ("kalau yang itu", "ya") stays with the question before it.
+
+At most `MAX_QUESTIONS` questions are looked up one by one: a message of dozens of them (or an
+attacker's thousands) costs no more searches or knowledge gaps than that; the rest are one last
+part, handed over as a whole.
 """
 
 import re
@@ -15,6 +19,8 @@ from dataclasses import dataclass
 
 from shared.answering.small_talk import Kind, kind_of
 from shared.text.normalise import terms
+
+MAX_QUESTIONS = 6
 
 _LIST_MARKER = re.compile(r"(?:(?<=\s)|^)(?:\d{1,2}[.)]|[-*•·])\s+")
 _END_MARK = re.compile(r"(?<=[?!])(?![?!])\s*")
@@ -57,7 +63,16 @@ def parts_of(message: str) -> list[Part]:
         asked = [n for n, part in enumerate(parts) if part.is_question] or [len(parts) - 1]
         last = parts[asked[-1]]
         parts[asked[-1]] = Part(f"{last.text} {waiting}", last.kind)
-    return parts or [Part(message.strip(), kind_of(message))]
+    return _bounded(parts) if parts else [Part(message.strip(), kind_of(message))]
+
+
+def _bounded(parts: list[Part]) -> list[Part]:
+    asked = [n for n, part in enumerate(parts) if part.is_question]
+    if len(asked) <= MAX_QUESTIONS:
+        return parts
+    last = asked[MAX_QUESTIONS - 1]
+    rest = " ".join(part.text for part in parts[last:])
+    return [*parts[:last], Part(rest, Kind.QUESTION)]
 
 
 def questions_of(message: str) -> list[str]:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from shared.answering.message_parts import parts_of, questions_of
+from shared.answering.message_parts import MAX_QUESTIONS, parts_of, questions_of
 from shared.answering.small_talk import Kind, is_upset, kind_of
 
 
@@ -92,3 +92,14 @@ def test_a_complaint_is_upset_and_a_question_about_a_policy_is_not() -> None:
     assert is_upset("This is the worst service, I want my money back")
     assert not is_upset("Berapa lama pengiriman ke Bandung?")
     assert not is_upset("makasih kak")
+
+
+def test_a_message_of_many_questions_is_looked_up_six_at_most() -> None:
+    message = "\n".join(f"{n}. ongkir ke kota nomor {n} berapa?" for n in range(1, 41))
+
+    parts = parts_of(message)
+
+    assert len(parts) == MAX_QUESTIONS == 6
+    assert all(part.is_question for part in parts)
+    assert "nomor 6 " in parts[-1].text
+    assert "nomor 40" in parts[-1].text
