@@ -28,7 +28,7 @@ from shared.answering.commerce_tools import CommerceTools, ToolResult, find_orde
 from shared.answering.compose import compose
 from shared.answering.draft import Draft, fit_for_whatsapp
 from shared.answering.guardrails import Allowed, check_reply, domain_of
-from shared.answering.message_parts import Part, parts_of
+from shared.answering.message_parts import Part, parts_of, questions_of
 from shared.answering.metrics import ANSWERS, GUARDRAIL_REPLACEMENTS
 from shared.answering.model import ChatModel, ToolSpec
 from shared.answering.small_talk import Kind, is_upset
@@ -253,7 +253,7 @@ class Answerer:
     async def _with_model(
         self, chat: ChatModel, question: Question, language: Language, facts: Facts
     ) -> Draft:
-        questions = _questions(question)
+        questions = questions_of(question.text)
         for asked in questions or [question.text]:
             await self._passages(question.store.id, asked, facts)
         passages = list(facts.passages.values())
@@ -318,7 +318,7 @@ class Answerer:
         draft = self._guarded(draft, instructions, question, language, facts)
         if not answer.could_answer and draft.hand_over is None:
             draft = _handing_over(draft, HandOverReason.MISSING_KNOWLEDGE, language)
-            unanswered = answer.unanswered or _questions(question)
+            unanswered = answer.unanswered or questions_of(question.text)
             draft = draft.model_copy(update={"unanswered": unanswered})
         return draft
 
@@ -508,10 +508,6 @@ def _handing_over(draft: Draft, reason: HandOverReason, language: Language) -> D
     return draft.model_copy(
         update={"text": _paragraphs(draft.text, follow_up), "hand_over": reason, "grounded": False}
     )
-
-
-def _questions(question: Question) -> list[str]:
-    return [part.text for part in parts_of(question.text) if part.is_question]
 
 
 def _problems(
