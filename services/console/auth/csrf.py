@@ -5,7 +5,7 @@ form has no session yet, so it uses a double-submit cookie instead."""
 import hmac
 import secrets
 
-from fastapi import Request
+from fastapi import Request, Response
 
 CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf_token"
@@ -40,3 +40,10 @@ async def carries_token(request: Request, expected: str) -> bool:
     if request.method in SAFE_METHODS:
         return True
     return same(await submitted_token(request), expected)
+
+
+def set_login_token(response: Response, token: str, secure: bool, path: str) -> None:
+    """The CSRF token of a form filled in before any session (sign-in, invite), scoped to it."""
+    response.set_cookie(
+        LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", secure=secure, path=path
+    )

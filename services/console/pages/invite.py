@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from services.console.auth.csrf import LOGIN_CSRF_COOKIE, new_token, same
+from services.console.auth.csrf import LOGIN_CSRF_COOKIE, new_token, same, set_login_token
 from services.console.auth.sessions import secure_cookies
 from services.console.auth.users import UserDirectory
 from services.console.deps import Context
@@ -45,14 +45,7 @@ async def _form(
         },
         status_code=status_code,
     )
-    response.set_cookie(
-        LOGIN_CSRF_COOKIE,
-        csrf,
-        httponly=True,
-        samesite="strict",
-        secure=secure_cookies(context.settings),
-        path="/invite",
-    )
+    set_login_token(response, csrf, secure_cookies(context.settings), "/invite")
     return response
 
 

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from services.console.auth.brake import LoginBrake
-from services.console.auth.csrf import LOGIN_CSRF_COOKIE, new_token, same
+from services.console.auth.csrf import LOGIN_CSRF_COOKIE, new_token, same, set_login_token
 from services.console.auth.deps import CurrentSession
 from services.console.auth.sessions import SESSION_COOKIE, SessionStore, secure_cookies
 from services.console.auth.signin import signed_in
@@ -58,14 +58,7 @@ def _form(
     response = templates.TemplateResponse(
         request, "login.html", values, status_code=status_code, headers=headers
     )
-    response.set_cookie(
-        LOGIN_CSRF_COOKIE,
-        token,
-        httponly=True,
-        samesite="strict",
-        secure=secure_cookies(context.settings),
-        path="/login",
-    )
+    set_login_token(response, token, secure_cookies(context.settings), "/login")
     return response
 
 
