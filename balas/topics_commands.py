@@ -24,20 +24,23 @@ topics_app = command_group(
 DAY_MS, HOUR_MS = 86_400_000, 3_600_000
 
 
+PerPartitionOption = Annotated[
+    bool, typer.Option("--per-partition", help="Each group's lag on every partition too.")
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
+
+
 @topics_app.callback(invoke_without_command=True)
-def topics_default(ctx: typer.Context) -> None:
+def topics_default(
+    ctx: typer.Context, per_partition: PerPartitionOption = False, as_json: JsonOption = False
+) -> None:
     """Without a command: the same as `balas topics list`."""
     if ctx.invoked_subcommand is None:
-        topics_list()
+        topics_list(per_partition, as_json)
 
 
 @topics_app.command("list")
-def topics_list(
-    per_partition: Annotated[
-        bool, typer.Option("--per-partition", help="Each group's lag on every partition too.")
-    ] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
-) -> None:
+def topics_list(per_partition: PerPartitionOption = False, as_json: JsonOption = False) -> None:
     """Every Balas topic: partitions, retention, and the lag of each group that reads it."""
     from balas.topic_admin import describe
     from shared import kafka, topics
