@@ -3,7 +3,8 @@ consumer groups' lag, and raising a topic's partition count once its groups have
 
 import asyncio
 import time
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
+from typing import Any
 
 from aiokafka import TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewPartitions
@@ -71,7 +72,7 @@ async def describe(bootstrap: str, names: Sequence[str]) -> TopicsReport:
                 topic=name,
                 partitions=counts[name],
                 retention_ms=retention.get(name),
-                groups=_groups_of(name, counts[name], bounds, committed),
+                groups=groups_of(name, counts[name], bounds, committed),
             )
             for name in present
         ],
@@ -93,16 +94,22 @@ async def _retention(admin: AIOKafkaAdminClient, names: list[str]) -> dict[str, 
         return {}
     # All of each topic's settings: the embedded broker drops the connection when asked for one.
     asked = [ConfigResource(ConfigResourceType.TOPIC, name) for name in names]
+    return retention_by_topic(await admin.describe_configs(asked))
+
+
+def retention_by_topic(responses: Iterable[Any]) -> dict[str, int]:
+    """`retention.ms` of each topic in DescribeConfigs responses (any version: each entry
+    starts with its name and value)."""
     found: dict[str, int] = {}
-    for response in await admin.describe_configs(asked):
-        for _error, _message, _type, name, entries, *_ in response.resources:
-            for key, value, *_ in entries:
+    for response in responses:
+        for error, _message, _type, name, entries, *_ in response.resources:
+            for key, value, *_ in entries if not error else ():
                 if key == RETENTION and value is not None:
                     found[name] = int(value)
     return found
 
 
-def _groups_of(
+def groups_of(
     topic: str,
     partition_count: int,
     bounds: dict[TopicPartition, kafka.LogBounds],

@@ -64,7 +64,7 @@ def _topics_table(report: TopicsReport) -> Table:
     for state in report.topics:
         groups = ", ".join(f"{escape(group.group)} ({group.lag})" for group in state.groups)
         table.add_row(
-            state.topic, str(state.partitions), _retention(state.retention_ms), groups or "-"
+            state.topic, str(state.partitions), retention_text(state.retention_ms), groups or "-"
         )
     for name in report.missing:
         table.add_row(name, "-", "-", "not created yet")
@@ -87,7 +87,7 @@ def _partitions_table(state: TopicState) -> Table:
     return table
 
 
-def _retention(ms: int | None) -> str:
+def retention_text(ms: int | None) -> str:
     if ms is None:
         return "broker default"
     if ms < 0:
