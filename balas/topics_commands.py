@@ -17,7 +17,8 @@ if TYPE_CHECKING:  # with Kafka's admin client, loaded when a command runs
     from balas.topic_admin import TopicsReport, TopicState
 
 topics_app = command_group(
-    "Kafka topics: partitions, retention, each consumer group's lag; growing a topic.",
+    "Kafka topics: partitions, retention and each consumer group's lag (the list, also "
+    "without a command); growing a topic once its groups have drained.",
     no_args_is_help=False,
 )
 
