@@ -16,6 +16,7 @@ from shared import kafka
 
 RETENTION = "retention.ms"
 DRAIN_CHECK_SECONDS = 1.0  # how often a waiting `grow` looks at the groups' lag again
+METADATA_LOOKS = 10  # how often `grow` looks for the new partitions before reporting what it sees
 
 
 class PartitionLag(BaseModel):
@@ -182,7 +183,17 @@ async def grow(
                 "and try again, wait longer with --wait, or grow anyway with --force"
             )
     await _create_partitions(bootstrap, topic, partitions)
-    (grown,) = (await describe(bootstrap, [topic])).topics
+    return await _partitions_once_seen(bootstrap, topic, partitions)
+
+
+async def _partitions_once_seen(bootstrap: str, topic: str, partitions: int) -> int:
+    """The topic's partition count once the broker's metadata shows `partitions`, or after a
+    few looks: in a cluster, the broker asked may learn of the new ones a moment later."""
+    for _ in range(METADATA_LOOKS):
+        (grown,) = (await describe(bootstrap, [topic])).topics
+        if grown.partitions >= partitions:
+            break
+        await asyncio.sleep(DRAIN_CHECK_SECONDS)
     return grown.partitions
 
 

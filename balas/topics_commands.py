@@ -157,5 +157,5 @@ def topics_grow(
             progress.stop()
     console.print(
         f"{topic} now has {count} partitions; producers and consumers use the new ones "
-        "after their next metadata refresh (docs/scaling.md, Partitions)"
+        "after their next metadata refresh (docs/scaling.md, Growing a topic)"
     )
