@@ -1,7 +1,8 @@
 """`balas topics` against the session's broker: every Balas topic with its partitions and each
 group's lag, counted to the partition's real end (after batches of 1, 5 and 3 records the
 embedded broker reports 7 of 9); `grow` refuses unknown topics, counts that do not grow, and
-groups that have not drained, and grows once they have."""
+groups that have not drained, and grows once they have; a broker that does not answer is one
+line saying what to do."""
 
 import asyncio
 import uuid
@@ -17,6 +18,7 @@ from balas.cli import app
 from balas.topic_admin import GroupLag, GrowRefused, TopicsReport, describe, grow
 from shared import kafka, topics
 from shared.events import MessageReceived
+from shared.infra import free_port
 from shared.settings import Settings
 from tests.support.kafka import BURST, PublishBurst
 from tests.support.servers import Infra
@@ -179,3 +181,19 @@ async def test_grow_refuses_a_count_that_does_not_grow_in_one_line(
         f"{topics.WHATSAPP_INBOUND} has {settings.kafka.partitions} partitions; Kafka can add "
         f"partitions but never remove them, so ask for more than {settings.kafka.partitions}"
     )
+
+
+@pytest.mark.parametrize(
+    "command", [["topics"], ["topics", "grow", topics.WHATSAPP_INBOUND, "--partitions", "9"]]
+)
+async def test_a_broker_that_does_not_answer_is_one_line_saying_what_to_do(
+    settings: Settings, command: list[str]
+) -> None:
+    closed = settings.updated(kafka={"bootstrap_servers": f"127.0.0.1:{free_port()}"})
+    env = closed.as_environment()
+
+    shown = await asyncio.to_thread(lambda: CliRunner().invoke(app, command, env=env))
+
+    assert shown.exit_code == 1
+    assert "Traceback" not in shown.output
+    assert " ".join(shown.output.split()).startswith("Kafka does not answer: is Balas running?")
