@@ -27,6 +27,7 @@ from balas.kpi_commands import kpi_app
 from balas.processes import SERVICES
 from balas.simulate_command import simulate
 from balas.store_commands import store_app
+from balas.topics_commands import topics_app
 from balas.woocommerce_commands import woocommerce_app
 
 if TYPE_CHECKING:
@@ -39,6 +40,7 @@ app = command_group("Balas: WhatsApp customer communication for WooCommerce stor
 app.add_typer(store_app, name="store")
 app.add_typer(kpi_app, name="kpi")
 app.add_typer(dlq_app, name="dlq")
+app.add_typer(topics_app, name="topics")
 app.command("ask")(ask)
 app.add_typer(woocommerce_app, name="woocommerce")
 app.add_typer(kb_app, name="kb")

@@ -54,10 +54,12 @@ def unreachable(error: Exception) -> str:
     )
 
 
-def command_group(help: str) -> typer.Typer:
+def command_group(help: str, no_args_is_help: bool = True) -> typer.Typer:
     """A `balas` command group. Its help is click's plain layout: typer's rich panels put a
     `<bool>` after every flag (`--help <bool>`), as if it took a value."""
-    return typer.Typer(help=help, no_args_is_help=True, rich_markup_mode=None, cls=_Commands)
+    return typer.Typer(
+        help=help, no_args_is_help=no_args_is_help, rich_markup_mode=None, cls=_Commands
+    )
 
 
 def wrapping_table(*headers: str, title: str | None = None, whole: Collection[str] = ()) -> Table:

@@ -18,7 +18,6 @@ from datetime import UTC, datetime, timedelta
 
 import structlog
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
 
 from shared import kafka, mongo, topics
 from shared.journal import Journal
@@ -39,7 +38,7 @@ async def keep_watermark(settings: Settings) -> None:
     try:
         journal = Journal(client[settings.mongodb.database])
         ends = await _end_offsets(bootstrap)
-        committed = await _committed_by_group(bootstrap, list(ends))
+        committed = await kafka.committed_by_group(bootstrap, list(ends))
         seen = {(tp.topic, group) for group, offsets in committed.items() for tp in offsets}
         await journal.add_readers(seen)
         if caught_up(ends, committed, await journal.readers()):
@@ -62,18 +61,6 @@ def caught_up(
     return True
 
 
-async def _committed_by_group(
-    bootstrap: str, partitions: list[TopicPartition]
-) -> dict[str, dict[TopicPartition, int]]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        groups = [str(group) for group, *_ in await admin.list_consumer_groups()]
-    finally:
-        await admin.close()
-    return {group: await _committed(bootstrap, group, partitions) for group in groups}
-
-
 async def _end_offsets(bootstrap: str) -> dict[TopicPartition, int]:
     """The end offset of every partition that holds records, dead letters left out."""
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
@@ -88,20 +75,6 @@ async def _end_offsets(bootstrap: str) -> dict[TopicPartition, int]:
         beginnings = await consumer.beginning_offsets(partitions)
         ends = await consumer.end_offsets(partitions)
         return {tp: end for tp, end in ends.items() if end > beginnings[tp]}
-    finally:
-        await consumer.stop()
-
-
-async def _committed(
-    bootstrap: str, group: str, partitions: list[TopicPartition]
-) -> dict[TopicPartition, int]:
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False
-    )
-    await consumer.start()
-    try:
-        found = {tp: await consumer.committed(tp) for tp in partitions}
-        return {tp: offset for tp, offset in found.items() if offset is not None}
     finally:
         await consumer.stop()
 

@@ -1,6 +1,8 @@
-"""Kafka wiring: the FastStream publisher every service uses, topic creation at start, and
-reads of a topic until its log is drained (dead letters, replay, KPI rebuild)."""
+"""Kafka wiring: the FastStream publisher every service uses, topic creation at start, reads
+of a topic until its log is drained (dead letters, replay, KPI rebuild), and where logs and
+consumer groups stand (the journal's watermark, `balas topics`)."""
 
+import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
@@ -202,5 +204,72 @@ async def scan_topic(
                 elif answer.timestamp >= wanted_ms:  # a broker that keeps a time index
                     start[tp] = max(answer.offset, beginning[tp])
         yield TopicScan(consumer, start, end)
+    finally:
+        await consumer.stop()
+
+
+async def committed_by_group(
+    bootstrap: str, partitions: list[TopicPartition]
+) -> dict[str, dict[TopicPartition, int]]:
+    """Each consumer group's committed offsets on `partitions`, read without joining the group
+    (partitions it never committed are left out). Through a consumer's offset fetch: the admin
+    client's (`list_consumer_group_offsets`) is misread against the embedded broker."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        groups = [str(group) for group, *_ in await admin.list_consumer_groups()]
+    finally:
+        await admin.close()
+    return {group: await _committed(bootstrap, group, partitions) for group in groups}
+
+
+async def _committed(
+    bootstrap: str, group: str, partitions: list[TopicPartition]
+) -> dict[TopicPartition, int]:
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False
+    )
+    await consumer.start()
+    try:
+        found = await asyncio.gather(*(consumer.committed(tp) for tp in partitions))
+        return {
+            tp: offset for tp, offset in zip(partitions, found, strict=True) if offset is not None
+        }
+    finally:
+        await consumer.stop()
+
+
+@dataclass(frozen=True)
+class LogBounds:
+    """The offsets a partition's log holds: `first` up to, not including, `end`."""
+
+    first: int
+    end: int
+
+
+async def log_bounds(
+    bootstrap: str, partitions: list[TopicPartition]
+) -> dict[TopicPartition, LogBounds]:
+    """Where each partition's log starts and really ends. A reported end offset is only a lower
+    bound (see `drain`), so each partition's last reported record is read again and the log
+    drained from there: `end` is one past the last record read."""
+    if not partitions:
+        return {}
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, enable_auto_commit=False, fetch_max_wait_ms=100
+    )
+    await consumer.start()
+    try:
+        consumer.assign(partitions)
+        first = await consumer.beginning_offsets(partitions)
+        ends = dict(await consumer.end_offsets(partitions))
+        holding = {tp: end for tp, end in ends.items() if end > first[tp]}
+        for tp, end in holding.items():
+            consumer.seek(tp, end - 1)
+        async for records in drain(consumer, holding):
+            last = records[-1]
+            tp = TopicPartition(last.topic, last.partition)
+            ends[tp] = max(ends[tp], last.offset + 1)
+        return {tp: LogBounds(first[tp], ends[tp]) for tp in partitions}
     finally:
         await consumer.stop()
