@@ -10,6 +10,7 @@ from services.kpi_aggregator import buckets, metrics
 from services.kpi_aggregator.commerce import DEFAULT_ATTRIBUTION_WINDOW, count_orders
 from services.kpi_aggregator.fact_table import record_stamps, refresh_rows
 from services.kpi_aggregator.orders import OrderFact
+from shared import identity
 from shared.events import Event, MessageReceived
 from shared.kpis import keys
 from shared.kpis.collections import (
@@ -94,7 +95,7 @@ async def record_first_seen(
     earliest: dict[tuple[str, str], datetime] = {}
     for event in events:
         if isinstance(event, MessageReceived):
-            key = (event.store_id, keys.customer_hash(event.customer_number))
+            key = (event.store_id, identity.customer_hash(event.customer_number))
             earliest[key] = min(earliest.get(key, event.occurred_at), event.occurred_at)
     if not earliest:
         return {}

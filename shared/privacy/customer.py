@@ -7,8 +7,7 @@ from dataclasses import dataclass
 
 from shared.conversations.collections import CONVERSATIONS
 from shared.events import CustomerChanged, Event, OrderChanged, decode_event
-from shared.identity import conversation_id
-from shared.kpis.keys import customer_hash
+from shared.identity import conversation_id, customer_hash
 from shared.mongo import Database, Document
 from shared.phones import normalise, store_country
 from shared.privacy.data_map import Finder, Holding
