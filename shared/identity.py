@@ -58,4 +58,9 @@ def _installation_key() -> bytes:
 def masked(identifier: str) -> str:
     """What logs show for a customer: `h:` and the first digits of the customer's hash. Given a
     conversation id, the customer's number in it; a number in E.164, or an e-mail, as it is."""
-    return MASK_PREFIX + customer_hash(customer_number(identifier))[:MASK_DIGITS]
+    return masked_hash(customer_hash(customer_number(identifier)))
+
+
+def masked_hash(hashed: str) -> str:
+    """The masked form of a customer known by their hash only (an erasure's event)."""
+    return MASK_PREFIX + hashed[:MASK_DIGITS]
