@@ -21,9 +21,11 @@ from shared.phones import normalise
 from shared.settings import Settings
 
 # A number as it may appear in a log line: E.164 (`+6281234567890`, `whatsapp:+62…`), or an
-# Indonesian one as customers type it (`081234567890`, `62 812-3456-7890`).
+# Indonesian one as customers type it (`081234567890`, `62 812-3456-7890`), or in a URL path
+# (`…/conversations/toko%3A%2B6281234567890`).
 _PHONE = re.compile(
-    r"(?<![\w+.-])(?:whatsapp:|tel:)?"
+    r"%2[Bb][1-9]\d{7,14}(?!\d)"
+    r"|(?<![\w+.-])(?:whatsapp:|tel:)?"
     r"(?:\+[1-9]\d{7,14}|(?:\+?62|0)[ -]?8\d{1,3}(?:[ -]?\d{3,4}){2,3})(?!\d)"
 )
 _EMAIL = re.compile(r"[\w.%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
@@ -123,7 +125,8 @@ def _masked_in(value: Any) -> Any:
 
 
 def _masked_number(found: re.Match[str]) -> str:
-    number = normalise(found.group()) or re.sub(r"[^\d+]", "", found.group())
+    written = re.sub("%2[Bb]", "+", found.group())
+    number = normalise(written) or re.sub(r"[^\d+]", "", written)
     return masked(number)
 
 
