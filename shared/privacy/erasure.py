@@ -30,6 +30,7 @@ from shared.privacy.data_map import (
     Holding,
 )
 from shared.privacy.ledger import record_erasure
+from shared.text.normalise import forget_words
 from shared.topics import dead_letter
 
 log = structlog.get_logger(__name__)
@@ -101,11 +102,13 @@ async def erase_documents(
 async def erase_again(
     event: CustomerErased, db: Database, group: str, collections: Iterable[str]
 ) -> None:
-    """A service's part of an erasure announced on `customers.erased`: the erasure run again
-    over the collections the service writes, for what it wrote after the erasure's pass (the
-    reply to a message that was in flight then). The customer is found by their hash among the
-    numbers those collections hold. Once per group and event: the claim is written after the
-    erasure, so a crash before it only runs the erasure once more."""
+    """A service's part of an erasure announced on `customers.erased`. The word caches of the
+    text pipeline are emptied, and the erasure runs again over the collections the service
+    writes, for what it wrote after the erasure's pass (the reply to a message that was in
+    flight then). The customer is found by their hash among the numbers those collections hold.
+    Once per group and event: the claim is written after the erasure, so a crash before it only
+    runs the erasure once more."""
+    forget_words()  # what the process keeps in memory of customers' words
     claim = f"{group}:erasure:{event.event_id}"
     if await db[PROCESSED_EVENTS].find_one({"_id": claim}, {"_id": 1}) is not None:
         return
