@@ -22,7 +22,7 @@ from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.slow
 
-NAME, SURNAME = "Kirana", "Wicaksana"
+NAME, SURNAME = "Laksmi", "Pratiwinata"
 WORDS = ("jilbab", "zamrud", "kemarin", "sampai")
 WOOCOMMERCE_ID = 7302
 
@@ -59,7 +59,7 @@ async def a_linked_customer_writes_is_answered_closed_and_counted(
     twilio_api: TwilioStandIn,
 ) -> tuple[str, str]:
     number = events.new_customer()
-    email = f"kirana.{number[-6:]}@example.id"
+    email = f"laksmi.{number[-6:]}@example.id"
     conversation = conversation_id(store.id, number)
     broker = kafka.make_broker(system.settings, "test-personal-logs")
     await broker.start()
