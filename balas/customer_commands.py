@@ -11,13 +11,14 @@ from rich.progress import Progress
 
 from balas.cli_support import cli_settings, command_group, console
 from shared import kafka, mongo
-from shared.identity import masked
+from shared.identity import customer_hash, masked
+from shared.phones import normalise
 from shared.privacy import export as exports
 from shared.privacy.customer import Customer, UnknownStore, find_customer
 from shared.privacy.data_map import COLLECTIONS, Erasure
 from shared.privacy.erasure import erase
 
-customer_app = command_group("One customer's data: erase it, export it.")
+customer_app = command_group("One customer's data: erase it, export it, find it in the logs.")
 
 T = TypeVar("T")
 StoreOption = Annotated[str, typer.Option("--store", help="The store's id.")]
@@ -117,3 +118,27 @@ def customer_export(
     stem.with_suffix(".html").write_text(exports.as_html(exported))
     held = sum(len(documents) for documents in exported["collections"].values())
     console.print(f"{held} documents in {stem}.json and {stem}.html")
+
+
+@customer_app.command("mask")
+def customer_mask(
+    phone: Annotated[str | None, typer.Option("--phone", help="The customer's number.")] = None,
+    email: Annotated[str | None, typer.Option("--email", help="An e-mail address.")] = None,
+    country: Annotated[
+        str, typer.Option("--country", help="The country of a number typed without its code.")
+    ] = "ID",
+) -> None:
+    """What the logs show for a number or an e-mail (`h:` and ten hex digits), so that one
+    customer's log lines can be found; with this installation's SECRETS_KEY only."""
+    if (phone is None) == (email is None):
+        console.print("[red]give --phone or --email[/]")
+        raise typer.Exit(2)
+    if email is not None:
+        console.print(masked(email.strip().lower()))
+        return
+    number = normalise(phone, country)
+    if number is None:
+        console.print(f"[red]{escape(str(phone))} is not a phone number[/]")
+        raise typer.Exit(1)
+    console.print(masked(number))
+    console.print(f"customer_hash (KPI documents, erasure ledger): {customer_hash(number)}")

@@ -43,6 +43,7 @@ from faststream.kafka import KafkaBroker
 
 from shared import kafka, metrics, topics
 from shared.events import EVENT_TYPES, DeadLetter, Event, decode_event
+from shared.logging import loggable
 from shared.offsets import PartitionProgress, lag
 from shared.outage_gate import OutageGate
 from shared.outages import dependency_down
@@ -273,7 +274,7 @@ class _ConsumerBase:
                         group=self.group_id,
                         topic=topic,
                         attempt=attempt,
-                        error=repr(failure),
+                        error=loggable(failure),
                     )
                     await asyncio.sleep(self._retry.delay(attempt))
         finally:
@@ -310,7 +311,7 @@ class _ConsumerBase:
             topic=record.topic,
             offset=record.offset,
             attempts=attempts,
-            error=repr(error),
+            error=loggable(error),
         )
 
     async def _process_batch(self, records: list[Record], handler: BatchHandler) -> None:

@@ -1,17 +1,34 @@
 """Structured logs: key-value events from our code and stdlib logs from libraries, one format.
 
-Never log phone numbers, message text or secrets: use `shared.identity.masked` for ids.
+Never log phone numbers, e-mails, names, message text or secrets: log counts, lengths and ids,
+and `shared.identity.masked` where a customer must be named. As a safety net, every record's
+message, fields and traceback are rewritten before they are written: phone numbers and e-mail
+addresses become their masked form (`h:` and ten hex digits), whoever logged them.
 """
 
 import logging
+import re
 import sys
 import time
 from collections.abc import Callable
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import structlog
+from pydantic import ValidationError
 
+from shared.identity import masked
+from shared.phones import normalise
 from shared.settings import Settings
+
+# A number as it may appear in a log line: E.164 (`+6281234567890`, `whatsapp:+62…`), or an
+# Indonesian one as customers type it (`081234567890`, `62 812-3456-7890`), or in a URL path
+# (`…/conversations/toko%3A%2B6281234567890`).
+_PHONE = re.compile(
+    r"%2[Bb][1-9]\d{7,14}(?!\d)"
+    r"|(?<![\w+.-])(?:whatsapp:|tel:)?"
+    r"(?:\+[1-9]\d{7,14}|(?:\+?62|0)[ -]?8\d{1,3}(?:[ -]?\d{3,4}){2,3})(?!\d)"
+)
+_EMAIL = re.compile(r"[\w.%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 
 
 def configure_logging(settings: Settings, service: str) -> None:
@@ -22,6 +39,12 @@ def configure_logging(settings: Settings, service: str) -> None:
         structlog.stdlib.ExtraAdder(),
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         _drop_color_message,
+    ]
+    # Tracebacks become text first, so that the mask reaches the values they quote.
+    last_processors: list[structlog.types.Processor] = [
+        structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+        structlog.processors.format_exc_info,
+        mask_personal_data,
     ]
     renderer: structlog.types.Processor = (
         structlog.processors.JSONRenderer()
@@ -38,7 +61,7 @@ def configure_logging(settings: Settings, service: str) -> None:
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             foreign_pre_chain=shared_processors,
-            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+            processors=[*last_processors, renderer],
         )
     )
     handler.addFilter(RepeatLimiter())
@@ -64,6 +87,47 @@ def _drop_color_message(
 ) -> structlog.types.EventDict:
     event.pop("color_message", None)  # uvicorn's duplicate of the message, with ANSI codes
     return event
+
+
+def mask_personal_data(
+    logger: object, method: str, event: structlog.types.EventDict
+) -> structlog.types.EventDict:
+    """Phone numbers and e-mail addresses in any field of the record, masked."""
+    return {key: _masked_in(value) for key, value in event.items()}
+
+
+def masked_text(text: str) -> str:
+    """`text` with every phone number and e-mail address in it masked."""
+    if any(char.isdigit() for char in text):
+        text = _PHONE.sub(_masked_number, text)
+    if "@" in text:
+        text = _EMAIL.sub(lambda found: masked(found.group().lower()), text)
+    return text
+
+
+def loggable(error: BaseException | None) -> str:
+    """An error as logs may show it: a validation error names its fields, never their values
+    (a message's text, a customer's name)."""
+    if isinstance(error, ValidationError):
+        fields = sorted({".".join(map(str, item["loc"])) or "-" for item in error.errors()})
+        return f"ValidationError({error.title}: {', '.join(fields)})"
+    return repr(error)
+
+
+def _masked_in(value: Any) -> Any:
+    if isinstance(value, str):
+        return masked_text(value)
+    if isinstance(value, dict):
+        return {key: _masked_in(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_masked_in(item) for item in value]
+    return value
+
+
+def _masked_number(found: re.Match[str]) -> str:
+    written = re.sub("%2[Bb]", "+", found.group())
+    number = normalise(written) or re.sub(r"[^\d+]", "", written)
+    return masked(number)
 
 
 class RepeatLimiter(logging.Filter):

@@ -10,8 +10,7 @@ from fastapi import APIRouter, Form, HTTPException, Request, Response
 from pydantic import BaseModel
 
 from services.console.deps import Authorized, Context, ExistingStore, OwnerOnly
-from shared.identity import masked
-from shared.kpis.facts import customer_number
+from shared.identity import customer_number, masked
 from shared.phones import normalise
 from shared.privacy import export as exports
 from shared.privacy.customer import Customer, find_customer

@@ -20,13 +20,27 @@ from services.enricher.lifecycle import run_sweeps
 from services.enricher.reconcile import run_reconciliation
 from services.enricher.summary import build_summariser
 from services.enricher.vectors import keep_vectors_filled
-from shared import topics
+from shared import journal, topics
 from shared.consumer import KeyedConsumer
+from shared.conversations.collections import CONVERSATION_EVENTS, CONVERSATIONS, MESSAGES
 from shared.knowledge.embeddings import embedder_from
 from shared.knowledge.extraction import Limits
+from shared.privacy.erasure import erase_again
 from shared.runtime import Consumer, Runtime, run_worker
 from shared.secrets import secret_box
 from shared.settings import Settings
+from shared.woocommerce.collections import WOOCOMMERCE_CUSTOMERS, WOOCOMMERCE_ORDERS
+
+# What the enricher writes about a customer, erased again when an erasure is announced (it
+# keeps nothing about a customer in memory).
+WRITES = (
+    MESSAGES,
+    CONVERSATIONS,
+    CONVERSATION_EVENTS,
+    WOOCOMMERCE_CUSTOMERS,
+    WOOCOMMERCE_ORDERS,
+    journal.JOURNAL,
+)
 
 
 def lifecycle_policy(settings: Settings) -> LifecyclePolicy:
@@ -49,6 +63,7 @@ async def consumers(runtime: Runtime) -> AsyncIterator[Sequence[Consumer]]:
         topics.WOOCOMMERCE_ORDERS: partial(on_order_changed, db=db, broker=broker),
         topics.WOOCOMMERCE_CUSTOMERS: partial(on_customer_changed, db=db, broker=broker),
         topics.WOOCOMMERCE_PRODUCTS: partial(on_product_changed, db=db),
+        topics.CUSTOMERS_ERASED: partial(erase_again, db=db, group=GROUP, collections=WRITES),
         topics.KNOWLEDGE_DOCUMENTS: partial(
             on_knowledge_document_changed,
             db=db,

@@ -24,6 +24,7 @@ TOPICS = (
     topics.CONVERSATIONS_ENRICHED,
     topics.WOOCOMMERCE_ORDERS,
     topics.CONVERSATIONS_CSAT,
+    topics.CUSTOMERS_ERASED,
 )
 
 log = structlog.get_logger(__name__)

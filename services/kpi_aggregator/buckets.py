@@ -28,9 +28,9 @@ from shared.events import (
     MessageReceived,
     ReplySent,
 )
+from shared.identity import customer_hash
 from shared.kpis.keys import (
     bucket_id,
-    customer_hash,
     day_id,
     histogram_slot,
     hour_start,

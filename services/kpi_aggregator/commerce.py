@@ -38,10 +38,9 @@ from services.kpi_aggregator.orders import (
     order_key,
 )
 from shared.events import Event, MessageReceived, OrderChanged, ReplySent
-from shared.identity import conversation_id
+from shared.identity import conversation_id, customer_hash, customer_number
 from shared.kpis.collections import CONVERSATION_FACT_EVENTS, KPI_CONVERSIONS, KPI_ORDERS
-from shared.kpis.facts import customer_number
-from shared.kpis.keys import customer_hash, hour_start, local_date
+from shared.kpis.keys import hour_start, local_date
 from shared.kpis.zones import UTC_ZONE
 from shared.mongo import Database, Document, Session
 from shared.phones import normalise, store_country

@@ -10,19 +10,36 @@ from services.kpi_aggregator import buckets, metrics
 from services.kpi_aggregator.commerce import DEFAULT_ATTRIBUTION_WINDOW, count_orders
 from services.kpi_aggregator.fact_table import record_stamps, refresh_rows
 from services.kpi_aggregator.orders import OrderFact
-from shared.events import Event, MessageReceived
+from shared import identity
+from shared.events import CustomerErased, Event, MessageReceived
 from shared.kpis import keys
 from shared.kpis.collections import (
+    CONVERSATION_FACT_EVENTS,
+    CONVERSATION_FACTS,
+    KPI_CONVERSIONS,
     KPI_CUSTOMER_DAYS,
     KPI_CUSTOMER_HOURS,
     KPI_CUSTOMERS,
     KPI_DAILY,
     KPI_HOURLY,
+    KPI_ORDERS,
 )
 from shared.kpis.zones import UTC_ZONE, StoreZones
 from shared.mongo import PROCESSED_EVENTS, Database, Session, claim_new, in_transaction
+from shared.privacy.erasure import erase_again
 
 GROUP = "kpi_aggregator"
+# What the aggregator writes about a customer, pseudonymised again when an erasure is announced
+# (buckets hold counts only; it keeps nothing about a customer in memory between batches).
+WRITES = (
+    CONVERSATION_FACTS,
+    CONVERSATION_FACT_EVENTS,
+    KPI_CUSTOMER_HOURS,
+    KPI_CUSTOMER_DAYS,
+    KPI_CUSTOMERS,
+    KPI_CONVERSIONS,
+    KPI_ORDERS,
+)
 
 Zones = Mapping[str, ZoneInfo]
 
@@ -40,7 +57,22 @@ async def on_events(
     """Exactly-once counting: the batch's event ids are claimed in the same transaction as the
     increments, so a redelivered or replayed event adds nothing. Orders are counted by state
     (`commerce.py`: what a record should count minus what it counted), and the conversation
-    fact rows are recomputed, in the same transaction."""
+    fact rows are recomputed, in the same transaction. Erasures come last: what the batch
+    counted of an erased customer is pseudonymised with the rest."""
+    erasures = [event for event in events if isinstance(event, CustomerErased)]
+    events = [event for event in events if not isinstance(event, CustomerErased)]
+    if events:
+        await _count(events, db, zones, attribution_window)
+    for erasure in erasures:
+        await erase_again(erasure, db, GROUP, WRITES)
+
+
+async def _count(
+    events: Sequence[Event],
+    db: Database,
+    zones: StoreZones | None,
+    attribution_window: timedelta,
+) -> None:
     zone_of = await (zones or StoreZones(db)).lookup(event.store_id for event in events)
 
     async def apply(
@@ -94,7 +126,7 @@ async def record_first_seen(
     earliest: dict[tuple[str, str], datetime] = {}
     for event in events:
         if isinstance(event, MessageReceived):
-            key = (event.store_id, keys.customer_hash(event.customer_number))
+            key = (event.store_id, identity.customer_hash(event.customer_number))
             earliest[key] = min(earliest.get(key, event.occurred_at), event.occurred_at)
     if not earliest:
         return {}

@@ -24,8 +24,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.events import OrderChanged
-from shared.identity import conversation_id
-from shared.kpis.keys import bucket_id, customer_hash, day_id, hour_start, local_date
+from shared.identity import conversation_id, customer_hash
+from shared.kpis.keys import bucket_id, day_id, hour_start, local_date
 from shared.mongo import Document
 from shared.phones import normalise
 

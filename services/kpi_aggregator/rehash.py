@@ -1,4 +1,4 @@
-"""The migration of unkeyed customer hashes to keyed ones (`keys.customer_hash`).
+"""The migration of unkeyed customer hashes to keyed ones (`identity.customer_hash`).
 
 Customer hashes used to be a bare SHA-256 of the number cut to 16 hex digits: phone numbers are
 few enough to try them all, so such a hash gives the number back. Each one stored is replaced:
@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 
 from pymongo import DeleteOne, UpdateOne
 
+from shared import identity
 from shared.conversations.collections import CONVERSATIONS, MESSAGES
 from shared.events import utcnow
-from shared.kpis import facts, keys
 from shared.kpis.collections import (
     CONVERSATION_FACT_EVENTS,
     CONVERSATION_FACTS,
@@ -68,7 +68,7 @@ class Rekeying:
             self.mapped.add(old)
             return self.by_number[old]
         self.unmapped.add(old)
-        return keys.customer_hash(f"unkeyed:{old}")
+        return identity.customer_hash(f"unkeyed:{old}")
 
     def id(self, id_: str) -> str:
         head, bar, old = id_.rpartition("|")
@@ -92,7 +92,9 @@ async def rehash_once(db: Database) -> Rehashed | None:
 async def rehash(db: Database, progress: Progress = lambda done, total: None) -> Rehashed:
     """Replace every unkeyed customer hash stored with a keyed one; then set the marker."""
     numbers = await held_numbers(db)
-    rekeying = Rekeying({unkeyed_hash(number): keys.customer_hash(number) for number in numbers})
+    rekeying = Rekeying(
+        {unkeyed_hash(number): identity.customer_hash(number) for number in numbers}
+    )
     names = [*HASH_SUFFIXED, KPI_ORDERS, CONVERSATION_FACTS]
     total = sum([await db[name].count_documents({}) for name in names])
     done = rewritten = 0
@@ -125,7 +127,7 @@ async def held_numbers(db: Database) -> set[str]:
     for name, key in sources:
         async for document in db[name].find({}, {key: 1}):
             if isinstance(document.get(key), str):
-                numbers.add(facts.customer_number(document[key]))
+                numbers.add(identity.customer_number(document[key]))
     for name in (WOOCOMMERCE_ORDERS, WOOCOMMERCE_CUSTOMERS):
         async for document in db[name].find({}, {"billing_e164": 1}):
             if document.get("billing_e164"):

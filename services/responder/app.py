@@ -10,10 +10,17 @@ from services.responder.csat import on_csat_event
 from services.responder.deps import build_deps
 from services.responder.handlers import on_delivery_status_changed, on_message_received
 from services.responder.repository import GROUP
-from shared import topics
+from shared import journal, topics
 from shared.consumer import KeyedConsumer
+from shared.conversations.collections import CONVERSATIONS, CSAT_SURVEYS, MESSAGES
+from shared.knowledge.collections import KNOWLEDGE_GAPS
+from shared.privacy.erasure import erase_again
 from shared.runtime import Consumer, Runtime, run_worker
 from shared.settings import Settings
+
+# What the responder writes about a customer, erased again when an erasure is announced (it
+# keeps nothing about a customer in memory).
+WRITES = (MESSAGES, CONVERSATIONS, CSAT_SURVEYS, KNOWLEDGE_GAPS, journal.JOURNAL)
 
 
 @asynccontextmanager
@@ -24,6 +31,9 @@ async def consumers(runtime: Runtime) -> AsyncIterator[Sequence[Consumer]]:
         topics.WHATSAPP_STATUS: partial(on_delivery_status_changed, deps=deps),
         topics.AGENT_COMMANDS: partial(on_agent_command, deps=deps, desk=AgentDesk(runtime.db)),
         topics.CONVERSATIONS_CSAT: partial(on_csat_event, deps=deps),
+        topics.CUSTOMERS_ERASED: partial(
+            erase_again, db=runtime.db, group=GROUP, collections=WRITES
+        ),
     }
     options = runtime.consumer_options(GROUP, runtime.settings.consumers.responder_max_in_flight)
     try:

@@ -298,7 +298,8 @@ class Answerer:
                 draft = self._drafted(answer, usage, prompt.instructions, question, language, facts)
                 wrong = _problems(draft, answer, language, questions)
         if answer is None or wrong:
-            log.info("model reply broke the reply rules twice; composed offline", why=wrong)
+            # The problems quote the customer's questions: count them, never log them.
+            log.info("reply broke the reply rules twice; composed offline", problems=len(wrong))
             draft = await self._offline(question, language, Facts())
             return draft.model_copy(update={"llm": usage})
         return draft

@@ -24,7 +24,7 @@ from shared.events import (
     MessageReceived,
     ReplySent,
 )
-from shared.kpis.keys import customer_hash
+from shared.identity import customer_hash, customer_number
 from shared.mongo import Document
 
 # Columns of the CSV export, in order.
@@ -201,11 +201,6 @@ def _rates(stamp: Document, closed: Document) -> bool:
         return False
     matches: bool = stamp["session_opened_at"] == opened_at
     return matches
-
-
-def customer_number(conversation_id: str) -> str:
-    """The customer's number in a conversation id (`<store>:<number>`)."""
-    return conversation_id.rsplit(":", 1)[-1]
 
 
 def _attributes(order: Document) -> bool:

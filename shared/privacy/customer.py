@@ -7,8 +7,7 @@ from dataclasses import dataclass
 
 from shared.conversations.collections import CONVERSATIONS
 from shared.events import CustomerChanged, Event, OrderChanged, decode_event
-from shared.identity import conversation_id
-from shared.kpis.keys import customer_hash
+from shared.identity import conversation_id, customer_hash, customer_number
 from shared.mongo import Database, Document
 from shared.phones import normalise, store_country
 from shared.privacy.data_map import Finder, Holding
@@ -112,3 +111,38 @@ async def find_customer(
         if cached.get("email"):
             addresses.add(cached["email"])
     return Customer(store_id, number, country, frozenset(ids), frozenset(addresses))
+
+
+async def find_hashed(
+    db: Database, store_id: str, hashed: str, holdings: Iterable[Holding]
+) -> Customer | None:
+    """The store's customer whose number hashes to `hashed`, looked for among the numbers that
+    `holdings` hold in conversation ids and billing phones (None: not there, or no such store).
+    A scan of the store's conversations: erasures are rare, and the event names no number."""
+    for number in sorted(await _numbers_held(db, store_id, holdings)):
+        if customer_hash(number) == hashed:
+            try:
+                return await find_customer(db, store_id, number)
+            except (UnknownStore, ValueError):
+                return None
+    return None
+
+
+async def _numbers_held(db: Database, store_id: str, holdings: Iterable[Holding]) -> set[str]:
+    of_store = {"$regex": f"^{re.escape(store_id)}:"}
+    numbers: set[str] = set()
+    for holding in holdings:
+        collection = db[holding.collection]
+        match holding.finder:
+            case Finder.CONVERSATION_ID:
+                ids = await collection.distinct("conversation_id", {"conversation_id": of_store})
+            case Finder.ID_IS_CONVERSATION:
+                ids = await collection.distinct("_id", {"_id": of_store})
+            case Finder.WOOCOMMERCE_CUSTOMER:
+                phones = {"store_id": store_id, "billing_e164": {"$type": "string"}}
+                numbers |= set(await collection.distinct("billing_e164", phones))
+                continue
+            case _:
+                continue
+        numbers |= {customer_number(id_) for id_ in ids}
+    return numbers

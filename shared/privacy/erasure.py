@@ -8,20 +8,32 @@ left as they are, so the store's totals do not move.
 """
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import structlog
 from faststream.kafka import KafkaBroker
 
 from shared import kafka
-from shared.events import CustomerErased, customer_erased_event_id
-from shared.mongo import Database, Document
-from shared.privacy.customer import Customer
-from shared.privacy.data_map import COLLECTIONS, TOPICS, Erasure, Finder, Holding
+from shared.events import CustomerErased, customer_erased_event_id, utcnow
+from shared.identity import masked_hash
+from shared.mongo import PROCESSED_EVENTS, Database, Document
+from shared.privacy.customer import Customer, find_hashed
+from shared.privacy.data_map import (
+    BY_COLLECTION,
+    COLLECTIONS,
+    TOPICS,
+    Erasure,
+    Finder,
+    Holding,
+)
 from shared.privacy.ledger import record_erasure
+from shared.text.normalise import forget_words
 from shared.topics import dead_letter
+
+log = structlog.get_logger(__name__)
 
 Progress = Callable[[str, int], None]  # (collection, documents erased there)
 
@@ -52,9 +64,27 @@ async def erase(
 ) -> ErasureRecord:
     """Erase `customer` from every collection of the map; the ledger keeps the record and
     `customers.erased` announces it. Run again, it finds nothing left and records that."""
+    removed = await erase_documents(db, customer, COLLECTIONS, progress)
+    erased_at = await record_erasure(
+        db, customer.store_id, customer.customer_hash, requested_by, removed
+    )
+    record = ErasureRecord(
+        customer.store_id, customer.customer_hash, requested_by, erased_at, removed
+    )
+    await kafka.publish(broker, erased_event(record))
+    return record
+
+
+async def erase_documents(
+    db: Database,
+    customer: Customer,
+    holdings: Iterable[Holding],
+    progress: Progress = lambda collection, count: None,
+) -> dict[str, int]:
+    """Delete or pseudonymise `customer`'s documents in `holdings`: per collection, how many."""
     pseudonym = _Pseudonym(customer)
     removed: dict[str, int] = {}
-    for holding in COLLECTIONS:
+    for holding in holdings:
         query = customer.filter(holding)
         if query is None or holding.erasure not in (Erasure.DELETE, Erasure.PSEUDONYMISE):
             continue
@@ -66,14 +96,35 @@ async def erase(
             count += await _erase_store_events(db, holding, customer)
         removed[holding.collection] = count
         progress(holding.collection, count)
-    erased_at = await record_erasure(
-        db, customer.store_id, customer.customer_hash, requested_by, removed
+    return removed
+
+
+async def erase_again(
+    event: CustomerErased, db: Database, group: str, collections: Iterable[str]
+) -> None:
+    """A service's part of an erasure announced on `customers.erased`. The word caches of the
+    text pipeline are emptied, and the erasure runs again over the collections the service
+    writes, for what it wrote after the erasure's pass (the reply to a message that was in
+    flight then). The customer is found by their hash among the numbers those collections hold.
+    Once per group and event: the claim is written after the erasure, so a crash before it only
+    runs the erasure once more."""
+    forget_words()  # what the process keeps in memory of customers' words
+    claim = f"{group}:erasure:{event.event_id}"
+    if await db[PROCESSED_EVENTS].find_one({"_id": claim}, {"_id": 1}) is not None:
+        return
+    holdings = [BY_COLLECTION[name] for name in collections]
+    customer = await find_hashed(db, event.store_id, event.customer_hash, holdings)
+    removed = {} if customer is None else await erase_documents(db, customer, holdings)
+    await db[PROCESSED_EVENTS].update_one(
+        {"_id": claim}, {"$setOnInsert": {"claimed_at": utcnow()}}, upsert=True
     )
-    record = ErasureRecord(
-        customer.store_id, customer.customer_hash, requested_by, erased_at, removed
+    log.info(
+        "customer erased again",
+        group=group,
+        store_id=event.store_id,
+        customer=masked_hash(event.customer_hash),
+        documents=sum(removed.values()),
     )
-    await kafka.publish(broker, erased_event(record))
-    return record
 
 
 def erased_event(record: ErasureRecord) -> CustomerErased:

@@ -7,8 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from shared.events import ConversationEvent, Event, utcnow
-from shared.kpis.facts import customer_number
-from shared.kpis.keys import customer_hash
+from shared.identity import customer_hash, customer_number
 from shared.mongo import Database
 from shared.privacy.collections import CUSTOMER_ERASURES
 

@@ -187,3 +187,11 @@ def shop_word_terms(word: str) -> list[str]:
     """The terms of the glossary or lexicon word nearest the misspelt `word`; [] if none."""
     nearest = _NEAREST_SHOP_WORDS.nearest(word)
     return terms(_SHOP_WORDS[nearest[0]]) if len(nearest) == 1 else []
+
+
+def forget_words() -> None:
+    """Empty the word caches of the pipeline. They hold single words of customers' messages,
+    names among them, with no customer attached: an erasure empties them all, as nothing tells
+    an erased customer's words apart. They fill again as messages come."""
+    for cached in (_standard, _expanded, _token_terms, stem, indonesian_stem):
+        cached.cache_clear()

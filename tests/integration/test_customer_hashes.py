@@ -8,10 +8,9 @@ from typing import Any
 
 from services.kpi_aggregator.handlers import on_events
 from services.kpi_aggregator.rehash import rehash, rehash_once, unkeyed_hash
-from shared import mongo
+from shared import identity, mongo
 from shared.conversations.collections import CONVERSATIONS
 from shared.events import ConversationClosed, MessageReceived
-from shared.kpis import keys
 from shared.kpis.collections import (
     CONVERSATION_FACTS,
     KPI_CONVERSIONS,
@@ -122,7 +121,7 @@ async def test_aggregation_stores_keyed_hashes_only(
     await on_events([message, make_closed(message, MORNING.replace(hour=5), "abandoned")], db)
 
     stored = str(await everything(db, store_id))
-    assert keys.customer_hash(BUDI) in stored
+    assert identity.customer_hash(BUDI) in stored
     assert unkeyed_hash(BUDI) not in stored
 
 
@@ -139,7 +138,7 @@ async def test_the_migration_keys_every_old_hash_and_changes_no_figure(
     assert unkeyed_hash(BUDI) not in text
     assert unkeyed_hash(GONE) not in text
     assert (result.by_number, result.unmapped) == (1, 1)
-    budi = keys.customer_hash(BUDI)
+    budi = identity.customer_hash(BUDI)
     assert [row["customer_hash"] for row in after[KPI_CUSTOMERS]].count(budi) == 1
     assert await db[KPI_CUSTOMERS].count_documents({"store_id": store_id}) == customers_before
     # every order still names the conversion claim it supports

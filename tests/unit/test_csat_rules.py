@@ -6,6 +6,7 @@ import pytest
 
 from services.enricher.conversation import Turn, survey_due
 from services.kpi_aggregator import buckets
+from shared import identity
 from shared.conversations.csat import SURVEY_WINDOW, parse_rating, question, survey_id
 from shared.events import (
     ConversationClosed,
@@ -14,7 +15,7 @@ from shared.events import (
     CsatSurveySent,
     MessageReceived,
 )
-from shared.kpis import facts, keys
+from shared.kpis import facts
 
 T0 = datetime(2024, 5, 6, 3, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)
@@ -153,7 +154,7 @@ def _message(at: datetime) -> MessageReceived:
 
 def test_customers_are_new_in_the_hour_and_day_of_their_first_message_ever() -> None:
     events = [_message(T0), _message(T0 + HOUR)]
-    hashed = keys.customer_hash("+628123")
+    hashed = identity.customer_hash("+628123")
     first_seen = {("s1", hashed): T0}
     hours = buckets.customer_hours(events).values()
     days = buckets.customer_days(events, lambda _: UTC).values()

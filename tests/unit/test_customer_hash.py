@@ -2,7 +2,7 @@
 
 import hashlib
 
-from shared.kpis import keys
+from shared import identity
 from shared.secrets import generate_key
 from shared.settings import Settings
 
@@ -10,22 +10,25 @@ BUDI = "+6281100000001"
 
 
 def test_the_hash_depends_on_the_key() -> None:
-    one, other = keys.customer_hash_key(generate_key()), keys.customer_hash_key(generate_key())
+    one, other = (
+        identity.customer_hash_key(generate_key()),
+        identity.customer_hash_key(generate_key()),
+    )
 
-    assert keys.keyed_customer_hash(BUDI, one) != keys.keyed_customer_hash(BUDI, other)
-    assert keys.keyed_customer_hash(BUDI, one) == keys.keyed_customer_hash(BUDI, one)
+    assert identity.keyed_customer_hash(BUDI, one) != identity.keyed_customer_hash(BUDI, other)
+    assert identity.keyed_customer_hash(BUDI, one) == identity.keyed_customer_hash(BUDI, one)
 
 
 def test_the_installation_hashes_with_the_key_derived_from_its_secrets_key() -> None:
     secrets_key = Settings().secrets_key.get_secret_value()
-    derived = keys.customer_hash_key(secrets_key)
+    derived = identity.customer_hash_key(secrets_key)
 
-    assert keys.customer_hash(BUDI) == keys.keyed_customer_hash(BUDI, derived)
+    assert identity.customer_hash(BUDI) == identity.keyed_customer_hash(BUDI, derived)
     assert derived != secrets_key.encode()  # a key of its own, not the secrets' Fernet key
 
 
 def test_the_unkeyed_sha256_of_the_number_no_longer_appears() -> None:
     unkeyed = hashlib.sha256(BUDI.encode()).hexdigest()
 
-    assert unkeyed[:16] not in keys.customer_hash(BUDI)
-    assert len(keys.customer_hash(BUDI)) == keys.CUSTOMER_HASH_DIGITS
+    assert unkeyed[:16] not in identity.customer_hash(BUDI)
+    assert len(identity.customer_hash(BUDI)) == identity.CUSTOMER_HASH_DIGITS

@@ -17,7 +17,7 @@ from services.kpi_aggregator.orders import (
     replay,
 )
 from shared.events import OrderChanged, woocommerce_event_id
-from shared.kpis.keys import customer_hash
+from shared.identity import customer_hash
 
 STORE = "toko"
 BUDI = "+6281234567890"

@@ -4,7 +4,7 @@ import pytest
 
 from shared.knowledge.lexical import LexicalIndex
 from shared.knowledge.retrieval import MIN_SCORE
-from shared.text.normalise import Word, normalise, terms, words
+from shared.text.normalise import Word, forget_words, normalise, terms, words
 from shared.text.stemming import stem
 from shared.text.typos import NearestWords, distance
 
@@ -265,3 +265,12 @@ def test_unanswerable_questions_stay_below_the_relevance_decision(question: str)
     found = LexicalIndex(KNOWLEDGE).search(question, limit=5)
 
     assert not len(found.coverage) or float(found.coverage.max()) < MIN_SCORE
+
+
+def test_an_erasure_empties_the_word_caches_that_hold_customers_words() -> None:
+    terms("Kirana pesan jilbab zamrud kemarin")
+    assert stem.cache_info().currsize > 0
+
+    forget_words()
+
+    assert stem.cache_info().currsize == 0
