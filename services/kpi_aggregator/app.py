@@ -40,6 +40,7 @@ async def consumers(runtime: Runtime) -> AsyncIterator[Sequence[Consumer]]:
         db=runtime.db,
         zones=StoreZones(runtime.db),
         attribution_window=timedelta(days=runtime.settings.conversations.attribution_window_days),
+        retention=runtime.settings.retention.window,
     )
     yield [BatchConsumer(topic_names=TOPICS, handler=handler, **runtime.consumer_options(GROUP))]
 

@@ -182,7 +182,7 @@ COLLECTIONS: tuple[Holding, ...] = (
         "each customer's first message: new versus returning customers",
         _personal(Personal.CUSTOMER_HASH),
         Finder.CLAIM_SUFFIX,
-        None,
+        "last_at",
         Erasure.PSEUDONYMISE,
     ),
     Holding(
@@ -190,7 +190,7 @@ COLLECTIONS: tuple[Holding, ...] = (
         "customer-hours and -days that led to a paid order",
         _personal(Personal.CUSTOMER_HASH),
         Finder.CLAIM_SUFFIX,
-        None,
+        "at",
         Erasure.PSEUDONYMISE,
     ),
     Holding(
@@ -198,7 +198,7 @@ COLLECTIONS: tuple[Holding, ...] = (
         "what the aggregator counted of each order, with its buyer's hash",
         _personal(Personal.CUSTOMER_HASH),
         Finder.CUSTOMER_HASH,
-        None,
+        "created_at",
         Erasure.PSEUDONYMISE,
     ),
     Holding(
@@ -206,7 +206,7 @@ COLLECTIONS: tuple[Holding, ...] = (
         "the cached WooCommerce customer: linking a number to a customer, answering",
         _personal(Personal.PHONE, Personal.NAME, Personal.EMAIL),
         Finder.WOOCOMMERCE_CUSTOMER,
-        None,
+        "deleted_at",  # tombstones only: a live customer is kept while the store has them
         Erasure.DELETE,
     ),
     Holding(
@@ -214,7 +214,7 @@ COLLECTIONS: tuple[Holding, ...] = (
         "the cached WooCommerce orders: order status answers, attribution",
         _personal(Personal.PHONE),
         Finder.WOOCOMMERCE_CUSTOMER,
-        None,
+        "created_at",
         Erasure.DELETE,
     ),
     Holding(
