@@ -81,7 +81,8 @@ class Erasure(StrEnum):
 @dataclass(frozen=True)
 class Holding:
     """A collection's place in the map. `expiry` is the field of its TTL index (None: never
-    expires)."""
+    expires); personal data that a TTL within RETENTION_DAYS does not remove says in `kept`
+    how long it stays and why."""
 
     collection: str
     purpose: str
@@ -90,6 +91,7 @@ class Holding:
     expiry: str | None
     erasure: Erasure | None
     payload: str | None = None  # EVENT_KEY holdings: the field holding the serialised event
+    kept: str = ""
 
     @property
     def personal(self) -> bool:
@@ -206,8 +208,10 @@ COLLECTIONS: tuple[Holding, ...] = (
         "the cached WooCommerce customer: linking a number to a customer, answering",
         _personal(Personal.PHONE, Personal.NAME, Personal.EMAIL),
         Finder.WOOCOMMERCE_CUSTOMER,
-        "deleted_at",  # tombstones only: a live customer is kept while the store has them
+        "deleted_at",  # tombstones only
         Erasure.DELETE,
+        kept="while the store has the customer: deleted at WooCommerce, the personal fields go "
+        "at once and the bare tombstone a day later",
     ),
     Holding(
         WOOCOMMERCE_ORDERS,
@@ -234,6 +238,7 @@ COLLECTIONS: tuple[Holding, ...] = (
         None,
         Erasure.DELETE,
         payload="event",
+        kept="until Kafka takes the event: the relay deletes each once published",
     ),
     Holding(
         "console_reads",  # services/console/collections.py
@@ -258,6 +263,7 @@ COLLECTIONS: tuple[Holding, ...] = (
         Finder.STAFF,
         None,
         Erasure.ACCOUNT_REMOVAL,
+        kept="while the staff member has an account",
     ),
     Holding(
         "console_sessions",

@@ -1,0 +1,67 @@
+"""Retention holds: documents older than their collection's expiry really disappear from the
+database, and younger ones stay. Every collection the personal-data map gives an expiry is
+covered, so a new one is covered without a new test.
+
+The database's own TTL monitor deletes them, made to run at once (tests/support/expiry.py)."""
+
+from datetime import UTC, datetime, timedelta
+
+from shared.mongo import Database
+from shared.privacy.data_map import COLLECTIONS, Holding
+from shared.settings import Settings
+from tests.support.expiry import run_ttl_monitor
+from tests.support.waiting import eventually
+
+DAY = timedelta(days=1)
+
+
+async def ttl_seconds(db: Database, holding: Holding) -> float:
+    """The TTL the database applies to the field the map says `holding` expires on."""
+    for index in (await db[holding.collection].index_information()).values():
+        if "expireAfterSeconds" in index and index["key"] == [(holding.expiry, 1)]:
+            return float(index["expireAfterSeconds"])
+    raise AssertionError(f"{holding.collection} has no TTL index on {holding.expiry}")
+
+
+async def test_every_expiring_collection_loses_what_is_older_than_its_expiry(
+    db: Database,
+) -> None:
+    expiring = [holding for holding in COLLECTIONS if holding.expiry]
+    now = datetime.now(UTC)
+    for holding in expiring:
+        ttl = timedelta(seconds=await ttl_seconds(db, holding))
+        await db[holding.collection].insert_many(
+            [
+                {"_id": "expired", "store_id": "toko", holding.expiry: now - ttl - DAY},
+                {"_id": "kept", "store_id": "toko", holding.expiry: now - ttl + DAY},
+            ]
+        )
+
+    async def expired_left() -> list[str]:
+        await run_ttl_monitor(db)
+        return [
+            holding.collection
+            for holding in expiring
+            if await db[holding.collection].find_one({"_id": "expired"}) is not None
+        ]
+
+    async def all_expired_gone() -> bool:
+        return not await expired_left()
+
+    await eventually(all_expired_gone, timeout=120)
+
+    for holding in expiring:
+        assert await db[holding.collection].find_one({"_id": "kept"}), holding.collection
+
+
+async def test_personal_data_expires_within_the_retention_window(
+    db: Database, settings: Settings
+) -> None:
+    """A collection with personal data expires within RETENTION_DAYS, or the map says why it
+    keeps it otherwise (and how long)."""
+    window = settings.retention.window.total_seconds()
+    for holding in COLLECTIONS:
+        if not holding.personal:
+            continue
+        within = holding.expiry is not None and await ttl_seconds(db, holding) <= window
+        assert within or holding.kept, holding.collection
