@@ -1,5 +1,5 @@
 """The audit log: who changed a store's set-up or team, when, and what. One entry per change,
-written by the use case that made it; entries expire with the messages (MESSAGE_RETENTION_DAYS)
+written by the use case that made it; entries expire with the messages (RETENTION_DAYS)
 since they name people."""
 
 from dataclasses import dataclass

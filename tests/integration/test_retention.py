@@ -4,8 +4,13 @@ covered, so a new one is covered without a new test.
 
 The database's own TTL monitor deletes them, made to run at once (tests/support/expiry.py)."""
 
+import uuid
 from datetime import UTC, datetime, timedelta
 
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
+
+from shared import kafka
 from shared.mongo import Database
 from shared.privacy.data_map import COLLECTIONS, Holding
 from shared.settings import Settings
@@ -65,3 +70,27 @@ async def test_personal_data_expires_within_the_retention_window(
             continue
         within = holding.expiry is not None and await ttl_seconds(db, holding) <= window
         assert within or holding.kept, holding.collection
+
+
+async def topic_retention(bootstrap: str, name: str) -> str | None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        [answer] = await admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, name)])
+    finally:
+        await admin.close()
+    [resource] = answer.to_object()["resources"]
+    entries = {entry["config_names"]: entry["config_value"] for entry in resource["config_entries"]}
+    return entries.get("retention.ms")
+
+
+async def test_a_topic_with_personal_data_is_created_with_the_retention(settings: Settings) -> None:
+    # Topics are shared by the session's tests: this one creates its own, as ensure_topics does.
+    bootstrap = kafka.bootstrap_servers(settings)
+    name = f"test.retention.{uuid.uuid4().hex[:8]}"
+    wanted = {name: {"retention.ms": str(30 * 86_400_000)}}
+
+    await kafka.create_missing_topics(bootstrap, [name], 1, 1, wanted)
+    await kafka.align_topic_configs(bootstrap, wanted)  # already right: nothing to change
+
+    assert await topic_retention(bootstrap, name) == str(30 * 86_400_000)
