@@ -245,11 +245,15 @@ class Conversion:
 
     @property
     def at(self) -> datetime:
-        """The claim's moment, which its expiry counts from."""
-        if self.hour is not None:
-            return self.hour
-        assert self.day is not None
-        return datetime.combine(self.day, time(), UTC)
+        return claim_moment(self.hour, self.day)
+
+
+def claim_moment(hour: datetime | None, day: date | None) -> datetime:
+    """A conversion claim's moment, which its expiry counts from: its hour, or its day's start."""
+    if hour is not None:
+        return hour
+    assert day is not None
+    return datetime.combine(day, time(), UTC)
 
 
 # Time for a snapshot to reach the aggregator after its change (a late webhook, an outage).

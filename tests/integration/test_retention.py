@@ -10,7 +10,9 @@ from datetime import UTC, datetime, timedelta
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
+from services.kpi_aggregator.expiry import date_undated_rows
 from shared import kafka
+from shared.kpis.collections import KPI_CONVERSIONS, KPI_CUSTOMERS
 from shared.mongo import Database
 from shared.privacy.data_map import COLLECTIONS, Holding
 from shared.settings import Settings
@@ -94,3 +96,34 @@ async def test_a_topic_with_personal_data_is_created_with_the_retention(settings
     await kafka.align_topic_configs(bootstrap, wanted)  # already right: nothing to change
 
     assert await topic_retention(bootstrap, name) == str(30 * 86_400_000)
+
+
+async def test_kpi_rows_written_before_they_had_an_expiry_are_dated_and_expire(
+    db: Database,
+) -> None:
+    now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    long_ago = now - timedelta(days=400)
+    await db[KPI_CUSTOMERS].insert_many(
+        [
+            {"_id": "toko|gone", "store_id": "toko", "customer_hash": "gone", "first_at": long_ago},
+            {"_id": "toko|kept", "store_id": "toko", "customer_hash": "kept", "first_at": now},
+        ]
+    )
+    await db[KPI_CONVERSIONS].insert_many(
+        [
+            {"_id": "h|gone", "store_id": "toko", "hour": long_ago, "day": None, "orders": ["1"]},
+            {"_id": "d|gone", "store_id": "toko", "hour": None, "day": long_ago.date().isoformat()},
+            {"_id": "d|kept", "store_id": "toko", "hour": None, "day": now.date().isoformat()},
+        ]
+    )
+
+    assert await date_undated_rows(db) == 5
+    assert await date_undated_rows(db) == 0  # dated once
+
+    async def only_the_recent_left() -> bool:
+        await run_ttl_monitor(db)
+        customers = await db[KPI_CUSTOMERS].distinct("_id")
+        claims = await db[KPI_CONVERSIONS].distinct("_id")
+        return customers == ["toko|kept"] and claims == ["d|kept"]
+
+    await eventually(only_the_recent_left, timeout=120)
