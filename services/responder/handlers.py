@@ -60,7 +60,9 @@ async def _draft(event: MessageReceived, deps: ResponderDeps, first: bool) -> Dr
     conversations = deps.conversations
     seen = await deps.media.read(event) if deps.media and event.media else SeenMedia()
     if seen.results:
-        await conversations.record_media(event.message_sid, seen.stored())
+        await conversations.record_media(
+            event.message_sid, seen.stored(settings.privacy.keep_media)
+        )
     if (alone := seen.reply_alone(event.text, settings.default_language)) is not None:
         return alone  # only media the bot cannot read: say what it reads, no model call
     history = with_media_text(

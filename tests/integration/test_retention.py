@@ -12,10 +12,15 @@ from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
 from services.kpi_aggregator.expiry import date_undated_rows
 from shared import kafka
-from shared.kpis.collections import KPI_CONVERSIONS, KPI_CUSTOMERS
+from shared.conversations.collections import CONVERSATIONS, MESSAGES
+from shared.knowledge.collections import KNOWLEDGE_GAPS
+from shared.kpis.collections import KPI_CONVERSIONS, KPI_CUSTOMERS, KPI_ORDERS
 from shared.mongo import Database
-from shared.privacy.data_map import COLLECTIONS, Holding
+from shared.privacy.data_map import COLLECTIONS, Finder, Holding
+from shared.privacy.store_retention import SWEPT, sweep_store_retention
 from shared.settings import Settings
+from shared.stores.bot_settings import BotSettings, BotSettingsRepository, PrivacySettings
+from shared.woocommerce.collections import WOOCOMMERCE_ORDERS
 from tests.support.expiry import run_ttl_monitor
 from tests.support.waiting import eventually
 
@@ -127,3 +132,53 @@ async def test_kpi_rows_written_before_they_had_an_expiry_are_dated_and_expire(
         return customers == ["toko|kept"] and claims == ["d|kept"]
 
     await eventually(only_the_recent_left, timeout=120)
+
+
+def store_document(holding: Holding, store_id: str, name: str, at: datetime) -> dict[str, object]:
+    """A document of `store_id` in `holding`, found by the key the map names for it."""
+    conversation = f"{store_id}:+62811000{name}"
+    ids: dict[Finder | None, str] = {
+        Finder.ID_IS_CONVERSATION: conversation,
+        Finder.CLAIM_SUFFIX: f"{store_id}|{name}",
+    }
+    assert holding.expiry is not None
+    return {
+        "_id": ids.get(holding.finder, f"{store_id}-{name}"),
+        "store_id": store_id,
+        "conversation_id": conversation,
+        holding.expiry: at,
+    }
+
+
+async def test_a_store_with_a_shorter_retention_is_swept_of_what_is_older(
+    db: Database, settings: Settings
+) -> None:
+    now = datetime.now(UTC)
+    short, other = f"short{uuid.uuid4().hex[:6]}", f"other{uuid.uuid4().hex[:6]}"
+    privacy = PrivacySettings(retention_days=30)
+    await BotSettingsRepository(db).save(short, BotSettings(privacy=privacy), 0)
+    for holding in SWEPT:
+        await db[holding.collection].insert_many(
+            [
+                store_document(holding, store, name, now - timedelta(days=age))
+                for store in (short, other)
+                for name, age in (("1", 40), ("2", 10))
+            ]
+        )
+
+    deleted = await sweep_store_retention(db, settings.retention.days, now)
+
+    assert deleted == len(SWEPT)
+    for holding in SWEPT:
+        left = {
+            (doc["store_id"], doc[holding.expiry]) async for doc in db[holding.collection].find()
+        }
+        assert len(left) == 3, holding.collection
+        assert min(at for store, at in left if store == short) > now - timedelta(days=30)
+
+
+async def test_the_sweep_covers_every_collection_a_store_can_be_told_apart_in() -> None:
+    swept = {holding.collection for holding in SWEPT}
+
+    assert {MESSAGES, CONVERSATIONS, KNOWLEDGE_GAPS, WOOCOMMERCE_ORDERS} <= swept
+    assert KPI_ORDERS not in swept  # counted with RETENTION_DAYS (orders.settled)
