@@ -24,6 +24,7 @@ class Action(StrEnum):
     PROFILE_CHANGED = "profile_changed"
     WHATSAPP_CHECKED = "whatsapp_checked"
     WOOCOMMERCE_CONNECTED = "woocommerce_connected"
+    PRIVACY_CHANGED = "privacy_changed"  # retention days, keeping customers' media
 
 
 @dataclass(frozen=True)
