@@ -35,8 +35,8 @@ _ORDER_FIELDS = {"number", "status", "currency", "total", "customer_id", "billin
 }
 _CUSTOMER_FIELDS = {"email", "first_name", "last_name", "billing_phone"}
 # A customer deleted at WooCommerce is forgotten here at once (docs/privacy.md): the tombstone
-# keeps only what orders the snapshots, never the person, and expires a day after the deletion
-# (`deleted_at`, CUSTOMER_TOMBSTONE_SECONDS).
+# keeps only what orders the snapshots, never the person, and expires with the retention after
+# the deletion (`deleted_at`), when no older snapshot is left to replay.
 _FORGOTTEN_ON_DELETION = (*sorted(_CUSTOMER_FIELDS), "billing_e164")
 _PRODUCT_FIELDS = {"name", "sku", "permalink", "price", "regular_price", "sale_price"} | {
     "stock_status",

@@ -211,7 +211,7 @@ COLLECTIONS: tuple[Holding, ...] = (
         "deleted_at",  # tombstones only
         Erasure.DELETE,
         kept="while the store has the customer: deleted at WooCommerce, the personal fields go "
-        "at once and the bare tombstone a day later",
+        "at once, the tombstone (ids and times) with the retention",
     ),
     Holding(
         WOOCOMMERCE_ORDERS,

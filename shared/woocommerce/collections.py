@@ -9,9 +9,6 @@ WOOCOMMERCE_ORDERS = "woocommerce_orders"  # the enricher's caches, keyed "store
 WOOCOMMERCE_CUSTOMERS = "woocommerce_customers"
 WOOCOMMERCE_PRODUCTS = "woocommerce_products"
 WOOCOMMERCE_SYNC = "woocommerce_sync"  # REST sync checkpoints, "store:resource"
-# A customer deleted at WooCommerce loses its personal fields at once; the bare tombstone (ids
-# and times, which stop a late older snapshot from bringing the customer back) goes a day later.
-CUSTOMER_TOMBSTONE_SECONDS = 24 * 3600
 
 
 def indexes(retention: Retention) -> Indexes:
@@ -27,10 +24,9 @@ def indexes(retention: Retention) -> Indexes:
             IndexModel([("store_id", ASCENDING), ("billing_phone", ASCENDING)]),
             IndexModel([("store_id", ASCENDING), ("billing_e164", ASCENDING)]),
             # Only tombstones have `deleted_at`: a live customer stays while the store has them.
-            IndexModel(
-                "deleted_at",
-                name="woocommerce_customer_tombstone",
-                expireAfterSeconds=CUSTOMER_TOMBSTONE_SECONDS,
-            ),
+            # A deleted customer's personal fields go at once; the tombstone (ids and times) stops
+            # an older snapshot, replayed from the journal or a topic, from bringing them back,
+            # so it lasts as long as those keep snapshots.
+            IndexModel("deleted_at", name="woocommerce_customer_tombstone", **retention.ttl),
         ],
     }
