@@ -81,10 +81,13 @@ async def publish(broker: KafkaBroker, event: Event) -> None:
     )
 
 
+def retention_config(settings: Settings) -> dict[str, str]:
+    """A topic carrying personal data keeps its records as long as MongoDB keeps them."""
+    return {"retention.ms": str(int(settings.retention.window.total_seconds() * 1000))}
+
+
 def retention_configs(settings: Settings) -> dict[str, dict[str, str]]:
-    """Topics carrying personal data keep their records as long as MongoDB keeps them."""
-    retention_ms = str(int(settings.retention.window.total_seconds() * 1000))
-    return {name: {"retention.ms": retention_ms} for name in PERSONAL_TOPICS}
+    return {name: retention_config(settings) for name in PERSONAL_TOPICS}
 
 
 async def ensure_topics(settings: Settings) -> None:

@@ -4,20 +4,24 @@ covered, so a new one is covered without a new test.
 
 The database's own TTL monitor deletes them, made to run at once (tests/support/expiry.py)."""
 
+import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
 
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
+from faststream.kafka import KafkaBroker
 
 from services.kpi_aggregator.expiry import date_undated_rows
-from shared import kafka
+from shared import kafka, topics
+from shared.consumer import KeyedConsumer
 from shared.conversations.collections import CONVERSATIONS, MESSAGES
 from shared.knowledge.collections import KNOWLEDGE_GAPS
 from shared.kpis.collections import KPI_CONVERSIONS, KPI_CUSTOMERS, KPI_ORDERS
 from shared.mongo import Database
 from shared.privacy.data_map import COLLECTIONS, Finder, Holding
 from shared.privacy.store_retention import SWEPT, sweep_store_retention
+from shared.runtime import Runtime
 from shared.settings import Settings
 from shared.stores.bot_settings import BotSettings, BotSettingsRepository, PrivacySettings
 from shared.woocommerce.collections import WOOCOMMERCE_ORDERS
@@ -182,3 +186,19 @@ async def test_the_sweep_covers_every_collection_a_store_can_be_told_apart_in() 
 
     assert {MESSAGES, CONVERSATIONS, KNOWLEDGE_GAPS, WOOCOMMERCE_ORDERS} <= swept
     assert KPI_ORDERS not in swept  # counted with RETENTION_DAYS (orders.settled)
+
+
+async def test_a_consumers_replay_topic_keeps_copies_no_longer_than_the_retention(
+    settings: Settings, db: Database, broker: KafkaBroker
+) -> None:
+    group = f"test-retention-{uuid.uuid4().hex[:8]}"
+    runtime = Runtime(settings, db.client, db, broker)  # the options every service's are from
+    consumer = KeyedConsumer(
+        routes={topics.WHATSAPP_STATUS: lambda event: asyncio.sleep(0)},
+        **runtime.consumer_options(group),
+    )
+    await consumer.start()
+    await consumer.stop()
+
+    retention = await topic_retention(kafka.bootstrap_servers(settings), topics.replay(group))
+    assert retention == str(settings.retention.days * 86_400_000)
