@@ -23,7 +23,6 @@ from prometheus_client import REGISTRY
 from shared import mongo, topics
 from shared.events import Event
 from shared.journal import Journal
-from shared.privacy.data_map import PERSONAL_TOPICS
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -87,7 +86,7 @@ def retention_config(settings: Settings) -> dict[str, str]:
 
 
 def retention_configs(settings: Settings) -> dict[str, dict[str, str]]:
-    return {name: retention_config(settings) for name in PERSONAL_TOPICS}
+    return {name: retention_config(settings) for name in topics.with_dead_letters(topics.PERSONAL)}
 
 
 async def ensure_topics(settings: Settings) -> None:

@@ -392,13 +392,6 @@ TOPICS: tuple[TopicHolding, ...] = (
 )
 
 BY_TOPIC = {holding.topic: holding for holding in TOPICS}
-# The topics whose records expire with RETENTION_DAYS (their dead-letter twins too).
-PERSONAL_TOPICS = tuple(
-    name
-    for holding in TOPICS
-    if holding.fields
-    for name in (holding.topic, topics.dead_letter(holding.topic))
-)
 
 # Event fields that never hold personal data; any other field of an event must be listed as
 # personal on its topic (the map's test reads every event model).
