@@ -207,6 +207,17 @@ class MediaReader:
             )
         return SeenMedia(tuple(results), self.max_megabytes)
 
+    async def forget(self, store_id: str, seen: SeenMedia) -> None:
+        """Delete at Twilio the files whose text was read (a store keeping no media). A file
+        not deleted (Twilio unreachable) is logged and left to Twilio's own retention."""
+        for result in seen.results:
+            if result.status is not MediaStatus.READ:
+                continue
+            try:
+                await self._fetcher.delete(store_id, result.url)
+            except MediaUnavailable as error:
+                log.warning("customer media not deleted at Twilio", why=str(error))
+
     async def _one(self, store_id: str, media: Media) -> MediaResult:
         declared = declared_type(media)
         if declared not in READABLE:  # voice notes and videos are never downloaded

@@ -170,8 +170,8 @@ class PrivacySettings(BaseModel):
     )
     keep_media: bool = Field(
         True,
-        description="Keep the link to a customer's attachment once its text is read; off: "
-        "only the text read from it stays.",
+        description="Keep a customer's attachment once its text is read; off: only the text "
+        "stays, the file is deleted at Twilio and the message keeps no link to it.",
     )
 
     def days(self, global_days: int) -> int:

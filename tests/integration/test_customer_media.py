@@ -135,7 +135,7 @@ async def test_a_photo_is_read_and_its_text_reaches_the_model_as_the_customers_w
     assert "GAJIAN20" in reply["text"]  # the stand-in echoes what it was given
 
 
-async def test_a_store_that_keeps_no_media_keeps_the_text_read_and_no_link_to_the_photo(
+async def test_a_store_that_keeps_no_media_keeps_the_text_and_deletes_the_photo_at_twilio(
     db: Database, store: Store, deps: ResponderDeps, twilio_api: TwilioStandIn
 ) -> None:
     no_media = BotSettings(privacy=PrivacySettings(keep_media=False))
@@ -148,6 +148,21 @@ async def test_a_store_that_keeps_no_media_keeps_the_text_read_and_no_link_to_th
     [attachment] = (await stored(db, event.message_sid))["media"]
     assert "GAJIAN20" in attachment["media_text"]
     assert "url" not in attachment
+    assert twilio_api.media_deletions == [url.rsplit("/", 1)[-1]]  # the file is gone at Twilio
+    assert twilio_api.media == {}
+
+
+async def test_a_store_that_keeps_media_leaves_the_file_at_twilio(
+    db: Database, store: Store, deps: ResponderDeps, twilio_api: TwilioStandIn
+) -> None:
+    url = twilio_api.add_media(POSTER.read_bytes(), "image/png")
+    event = customer_sends(store, "Promo ini masih berlaku?", (url, "image/png"))
+
+    await on_message_received(event, deps)
+
+    assert twilio_api.media_deletions == []
+    [attachment] = (await stored(db, event.message_sid))["media"]
+    assert attachment["url"] == url
 
 
 async def test_a_pdf_without_a_caption_is_the_whole_question(
