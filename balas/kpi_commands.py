@@ -248,6 +248,7 @@ def kpi_rebuild(
                 progress=advance,
                 attribution_window=window,
                 from_journal=settings.kafka.journal,
+                retention=settings.retention.window,
             )
         )
     console.print(

@@ -67,7 +67,11 @@ async def replay(
     await _check_group_reads(bootstrap, group_id, topic)
     target = topics.replay(group_id)
     await kafka.create_missing_topics(
-        bootstrap, [target], settings.kafka.partitions, settings.kafka.replication_factor
+        bootstrap,
+        [target],
+        settings.kafka.partitions,
+        settings.kafka.replication_factor,
+        {target: kafka.retention_config(settings)},  # copies of personal data
     )
     producer = AIOKafkaProducer(
         bootstrap_servers=bootstrap,

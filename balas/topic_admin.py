@@ -90,7 +90,8 @@ async def _partition_counts(admin: AIOKafkaAdminClient, names: list[str]) -> dic
 
 
 async def _retention(admin: AIOKafkaAdminClient, names: list[str]) -> dict[str, int]:
-    """Each topic's `retention.ms`, where the broker reports it (the embedded one does not)."""
+    """Each topic's `retention.ms`, where the broker reports it (the embedded one only when the
+    topic was created with it)."""
     if not names:
         return {}
     # All of each topic's settings: the embedded broker drops the connection when asked for one.

@@ -104,12 +104,14 @@ class _ConsumerBase:
         commit_interval_seconds: float = 0.2,
         replay_partitions: int = 1,
         replication_factor: int = 1,
+        replay_configs: Mapping[str, str] | None = None,
     ) -> None:
         self.group_id = group_id
         self._topics = tuple(topic_names)
         self._bootstrap = bootstrap_servers
         self._replay_topic = topics.replay(group_id)
         self._replay_shape = (replay_partitions, replication_factor)
+        self._replay_configs = {self._replay_topic: dict(replay_configs or {})}
         self._dead_letters = dead_letters
         self._retry = retry
         self._max_in_flight = max_in_flight
@@ -136,7 +138,7 @@ class _ConsumerBase:
 
     async def start(self) -> None:
         await kafka.create_missing_topics(
-            self._bootstrap, [self._replay_topic], *self._replay_shape
+            self._bootstrap, [self._replay_topic], *self._replay_shape, self._replay_configs
         )
         self._consumer.subscribe((*self._topics, self._replay_topic), listener=_Rebalance(self))
         await self._consumer.start()

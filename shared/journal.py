@@ -7,7 +7,7 @@ again what some consumer group had not finished (shared/broker_recovery.py); `ba
 `balas kpi rebuild` read a range here when the broker no longer holds it. A real Kafka is durable
 itself, so there the journal is off (KAFKA_JOURNAL).
 
-Entries expire with the messages (MESSAGE_RETENTION_DAYS).
+Entries expire with the messages (RETENTION_DAYS).
 """
 
 from collections.abc import AsyncIterator, Awaitable, Callable

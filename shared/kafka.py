@@ -13,6 +13,8 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
+from aiokafka.errors import IncompatibleBrokerVersion
 from aiokafka.structs import ConsumerRecord
 from faststream.kafka import KafkaBroker
 from faststream.kafka.prometheus import KafkaPrometheusMiddleware
@@ -26,6 +28,9 @@ from shared.settings import Settings
 log = logging.getLogger(__name__)
 
 TOPIC_ALREADY_EXISTS = 36  # Kafka protocol error code
+DYNAMIC_TOPIC_CONFIG = 1  # DescribeConfigs: a value set on the topic itself
+
+TopicConfigs = Mapping[str, Mapping[str, str]]  # topic -> config name -> value
 DRAIN_POLL_MS = 200  # how long a reader's poll waits for records before looking again
 
 
@@ -75,26 +80,49 @@ async def publish(broker: KafkaBroker, event: Event) -> None:
     )
 
 
+def retention_config(settings: Settings) -> dict[str, str]:
+    """A topic carrying personal data keeps its records as long as MongoDB keeps them."""
+    return {"retention.ms": str(int(settings.retention.window.total_seconds() * 1000))}
+
+
+def retention_configs(settings: Settings) -> dict[str, dict[str, str]]:
+    return {name: retention_config(settings) for name in topics.with_dead_letters(topics.PERSONAL)}
+
+
 async def ensure_topics(settings: Settings) -> None:
-    """Create every topic (and its dead-letter twin) that does not exist yet."""
+    """Create every topic (and its dead-letter twin) that does not exist yet, and give the ones
+    with personal data RETENTION_DAYS, existing ones too (a changed setting applies at start)."""
+    configs = retention_configs(settings)
     await create_missing_topics(
         bootstrap_servers(settings),
         topics.with_dead_letters(),
         settings.kafka.partitions,
         settings.kafka.replication_factor,
+        configs,
     )
+    await align_topic_configs(bootstrap_servers(settings), configs)
 
 
 async def create_missing_topics(
-    bootstrap: str, names: Iterable[str], partitions: int, replication_factor: int
+    bootstrap: str,
+    names: Iterable[str],
+    partitions: int,
+    replication_factor: int,
+    configs: TopicConfigs | None = None,
 ) -> None:
-    """Create the topics of `names` that do not exist yet; existing ones are left as they are."""
+    """Create the topics of `names` that do not exist yet, with their `configs`; existing ones
+    are left as they are."""
+    configs = configs or {}
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
     try:
         existing = set(await admin.list_topics())
         missing = [
-            NewTopic(name, partitions, replication_factor) for name in names if name not in existing
+            NewTopic(
+                name, partitions, replication_factor, topic_configs=dict(configs.get(name, {}))
+            )
+            for name in names
+            if name not in existing
         ]
         if missing:
             response = await admin.create_topics(missing)
@@ -109,6 +137,66 @@ async def create_missing_topics(
             log.info("created %d topics", len(missing))
     finally:
         await admin.close()
+
+
+async def align_topic_configs(bootstrap: str, wanted: TopicConfigs) -> None:
+    """Set `wanted` on the existing topics where their configs differ."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        described = await admin.describe_configs(
+            [ConfigResource(ConfigResourceType.TOPIC, name) for name in wanted]
+        )
+        changes = config_changes([response.to_object() for response in described], wanted)
+        if not changes:
+            return
+        try:
+            responses = await admin.alter_configs(
+                [
+                    ConfigResource(ConfigResourceType.TOPIC, name, configs=dict(configs))
+                    for name, configs in changes.items()
+                ]
+            )
+        except IncompatibleBrokerVersion:
+            # The embedded broker cannot change a topic; it keeps topics in memory only, so
+            # they are created anew, with these configs, at every start.
+            log.warning("the broker cannot change topic configs: %s keep theirs", sorted(changes))
+            return
+        refused = [
+            f"{resource['resource_name']}: {resource['error_message'] or resource['error_code']}"
+            for response in responses
+            for resource in response.to_object()["resources"]
+            if resource["error_code"] != 0
+        ]
+        if refused:
+            raise RuntimeError("Kafka refused to change topic configs: " + "; ".join(refused))
+        log.info("topic configs set on %d topics", len(changes))
+    finally:
+        await admin.close()
+
+
+def config_changes(described: Iterable[Mapping[str, Any]], wanted: TopicConfigs) -> TopicConfigs:
+    """Per topic that differs from `wanted`, the configs to send. AlterConfigs replaces all of a
+    topic's own values, so those it has (set by an operator) are sent back with the wanted ones.
+    A topic the broker does not know is left out: it is created with its configs."""
+    changes: dict[str, dict[str, str]] = {}
+    for response in described:
+        for resource in response["resources"]:
+            name = resource["resource_name"]
+            if resource["error_code"] != 0 or name not in wanted:
+                continue
+            entries = resource["config_entries"]
+            current = {entry["config_names"]: entry["config_value"] for entry in entries}
+            if all(current.get(key) == value for key, value in wanted[name].items()):
+                continue
+            own = {
+                entry["config_names"]: entry["config_value"]
+                for entry in entries
+                if entry.get("config_source") == DYNAMIC_TOPIC_CONFIG
+                or entry.get("is_default") is False  # DescribeConfigs v0
+            }
+            changes[name] = {**own, **wanted[name]}
+    return changes
 
 
 async def read_topic(bootstrap: str, topic: str) -> list[ConsumerRecord]:

@@ -56,7 +56,7 @@ def connect(uri: str, timeout_seconds: float | None = None) -> AsyncMongoClient[
 
 @dataclass(frozen=True)
 class Retention:
-    """How long personal data is kept (MESSAGE_RETENTION_DAYS), as TTL index options."""
+    """How long personal data is kept (RETENTION_DAYS), as TTL index options."""
 
     seconds: int
 
@@ -78,9 +78,9 @@ def indexes(retention: Retention) -> Indexes:
 async def ensure_indexes(db: Database, settings: Settings, plans: Iterable[IndexPlan]) -> None:
     """Idempotent: creating an index that exists with the same options is a no-op.
 
-    A changed retention (MESSAGE_RETENTION_DAYS) changes the TTL of existing indexes in place.
+    A changed retention (RETENTION_DAYS) changes the TTL of existing indexes in place.
     """
-    retention = Retention(settings.retention.message_days * _DAY)
+    retention = Retention(settings.retention.days * _DAY)
     declared = [plan(retention) for plan in plans]
     for collection, indexes in (item for plan in declared for item in plan.items()):
         try:

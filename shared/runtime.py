@@ -44,6 +44,7 @@ class Runtime:
             "max_in_flight": max_in_flight,
             "replay_partitions": self.settings.kafka.partitions,
             "replication_factor": self.settings.kafka.replication_factor,
+            "replay_configs": kafka.retention_config(self.settings),  # copies of personal data
             "retry": RetryPolicy(
                 max_attempts=self.settings.consumers.handler_max_attempts,
                 backoff_seconds=self.settings.consumers.retry_backoff_seconds,

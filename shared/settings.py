@@ -9,6 +9,7 @@ import base64
 import binascii
 import hashlib
 from collections.abc import Mapping
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
 
@@ -108,12 +109,17 @@ class MongoSettings(Section):
 
 
 class RetentionSettings(Section):
-    message_days: int = Field(
+    days: int = Field(
         183,
         ge=1,
-        validation_alias="MESSAGE_RETENTION_DAYS",
-        description="Messages are deleted after this.",
+        validation_alias="RETENTION_DAYS",
+        description="Customers' personal data (messages, caches, KPI claims, stored events, "
+        "topics) is deleted after this; `MESSAGE_RETENTION_DAYS` is read as an alias.",
     )
+
+    @property
+    def window(self) -> timedelta:
+        return timedelta(days=self.days)
 
 
 class ConsumerSettings(Section):
@@ -524,6 +530,10 @@ class Settings(BaseSettings):
         return env
 
 
+# Variables renamed since a release, still read when the new name is not set: old -> new.
+FORMER_NAMES = {"MESSAGE_RETENTION_DAYS": "RETENTION_DAYS"}
+
+
 def environment_variables() -> dict[str, tuple[str | None, str]]:
     """Every variable Settings reads, with the section (None: the top level) and field it sets."""
     found: dict[str, tuple[str | None, str]] = {}
@@ -552,8 +562,11 @@ class _FlatVariables(PydanticBaseSettingsSource):
 
     def __call__(self) -> dict[str, Any]:
         values: dict[str, Any] = {}
+        former = {new: old for old, new in FORMER_NAMES.items()}
         for variable, (section, name) in environment_variables().items():
             value = self.found.get(variable.lower())
+            if value is None and variable in former:
+                value = self.found.get(former[variable].lower())
             if value is not None:
                 (values.setdefault(section, {}) if section else values)[name] = value
         return values

@@ -26,6 +26,20 @@ ALL = (
     CUSTOMERS_ERASED,
 )
 
+# The topics whose events hold customers' personal data (shared/privacy/data_map.py says which
+# fields; its test keeps the two in step): they and their dead letters keep it RETENTION_DAYS.
+PERSONAL = (
+    WHATSAPP_INBOUND,
+    WHATSAPP_STATUS,
+    MESSAGES_OUTBOUND,
+    AGENT_COMMANDS,
+    CONVERSATIONS_ENRICHED,
+    WOOCOMMERCE_ORDERS,
+    WOOCOMMERCE_CUSTOMERS,
+    CONVERSATIONS_CSAT,
+    CUSTOMERS_ERASED,
+)
+
 
 def dead_letter(topic: str) -> str:
     return f"{topic}.dlq"
@@ -35,8 +49,8 @@ def is_dead_letter(topic: str) -> bool:
     return topic.endswith(".dlq")
 
 
-def with_dead_letters() -> tuple[str, ...]:
-    return ALL + tuple(dead_letter(t) for t in ALL)
+def with_dead_letters(names: tuple[str, ...] = ALL) -> tuple[str, ...]:
+    return names + tuple(dead_letter(t) for t in names)
 
 
 REPLAY_PREFIX = "replay."

@@ -1,5 +1,5 @@
 """The audit log: who changed a store's set-up or team, when, and what. One entry per change,
-written by the use case that made it; entries expire with the messages (MESSAGE_RETENTION_DAYS)
+written by the use case that made it; entries expire with the messages (RETENTION_DAYS)
 since they name people."""
 
 from dataclasses import dataclass
@@ -24,6 +24,7 @@ class Action(StrEnum):
     PROFILE_CHANGED = "profile_changed"
     WHATSAPP_CHECKED = "whatsapp_checked"
     WOOCOMMERCE_CONNECTED = "woocommerce_connected"
+    PRIVACY_CHANGED = "privacy_changed"  # retention days, keeping customers' media
 
 
 @dataclass(frozen=True)

@@ -72,7 +72,9 @@ async def consumers(runtime: Runtime) -> AsyncIterator[Sequence[Consumer]]:
         ),
     }
     sweeps = asyncio.create_task(
-        run_sweeps(db, broker, policy, settings.conversations.sweep_seconds),
+        run_sweeps(
+            db, broker, policy, settings.conversations.sweep_seconds, settings.retention.days
+        ),
         name=f"{GROUP}-sweep",
     )
     reconciliation = asyncio.create_task(  # catches lost WooCommerce webhooks

@@ -35,7 +35,8 @@ _ORDER_FIELDS = {"number", "status", "currency", "total", "customer_id", "billin
 }
 _CUSTOMER_FIELDS = {"email", "first_name", "last_name", "billing_phone"}
 # A customer deleted at WooCommerce is forgotten here at once (docs/privacy.md): the tombstone
-# keeps only what orders the snapshots, never the person.
+# keeps only what orders the snapshots, never the person, and expires with the retention after
+# the deletion (`deleted_at`), when no older snapshot is left to replay.
 _FORGOTTEN_ON_DELETION = (*sorted(_CUSTOMER_FIELDS), "billing_e164")
 _PRODUCT_FIELDS = {"name", "sku", "permalink", "price", "regular_price", "sale_price"} | {
     "stock_status",
@@ -124,6 +125,8 @@ async def _write(
     }
     if event.deleted and collection == WOOCOMMERCE_CUSTOMERS:
         update["$unset"] = dict.fromkeys(_FORGOTTEN_ON_DELETION, "")
+    if not event.deleted:  # a restored document is no tombstone: its expiry is lifted
+        update["$unset"] = {"deleted_at": ""}
     await db[collection].update_one({"_id": key}, update, upsert=True, session=session)
     return before
 

@@ -40,6 +40,7 @@ from shared.events import (
 )
 from shared.identity import masked
 from shared.mongo import Database, Document, Session, in_transaction
+from shared.privacy.store_retention import sweep_store_retention
 
 log = structlog.get_logger(__name__)
 
@@ -206,14 +207,21 @@ async def _request_survey(db: Database, card: Document, due: CsatSurveyDue) -> b
 
 
 async def run_sweeps(
-    db: Database, broker: KafkaBroker, policy: LifecyclePolicy, interval_seconds: float
+    db: Database,
+    broker: KafkaBroker,
+    policy: LifecyclePolicy,
+    interval_seconds: float,
+    retention_days: int,
 ) -> None:
-    """Sweep every `interval_seconds` until cancelled; a failed sweep is logged and retried."""
+    """Sweep every `interval_seconds` until cancelled; a failed sweep is logged and retried.
+    Stores keeping their customers' data for less than `retention_days` (RETENTION_DAYS) are
+    swept of what is older (the TTL indexes apply the global retention)."""
     while True:
         try:
             now = utcnow()
             await close_idle(db, broker, policy, now)
             await request_surveys(db, broker, policy, now)
+            await sweep_store_retention(db, retention_days, now)
         except Exception as error:  # the next sweep tries again; the consumer goes on
             log.warning("conversation sweep failed", error=repr(error))
         await asyncio.sleep(interval_seconds)

@@ -9,6 +9,7 @@ from functools import partial
 import structlog
 
 from services.kpi_aggregator.api import routes
+from services.kpi_aggregator.expiry import date_undated_rows
 from services.kpi_aggregator.handlers import GROUP, on_events
 from services.kpi_aggregator.rehash import rehash_once
 from shared import topics
@@ -36,11 +37,15 @@ async def consumers(runtime: Runtime) -> AsyncIterator[Sequence[Consumer]]:
     rehashed = await rehash_once(runtime.db)
     if rehashed is not None:
         log.info("customer hashes keyed", **vars(rehashed))
+    dated = await date_undated_rows(runtime.db)  # so that rows written before expire too
+    if dated:
+        log.info("KPI rows dated for their expiry", rows=dated)
     handler = partial(
         on_events,
         db=runtime.db,
         zones=StoreZones(runtime.db),
         attribution_window=timedelta(days=runtime.settings.conversations.attribution_window_days),
+        retention=runtime.settings.retention.window,
     )
     yield [BatchConsumer(topic_names=TOPICS, handler=handler, **runtime.consumer_options(GROUP))]
 

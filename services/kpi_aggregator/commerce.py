@@ -36,6 +36,7 @@ from services.kpi_aggregator.orders import (
     observe,
     order_facts,
     order_key,
+    settled,
 )
 from shared.events import Event, MessageReceived, OrderChanged, ReplySent
 from shared.identity import conversation_id, customer_hash, customer_number
@@ -44,9 +45,11 @@ from shared.kpis.keys import hour_start, local_date
 from shared.kpis.zones import UTC_ZONE
 from shared.mongo import Database, Document, Session
 from shared.phones import normalise, store_country
+from shared.settings import RetentionSettings
 from shared.stores.collections import STORES
 
 DEFAULT_ATTRIBUTION_WINDOW = timedelta(days=7)
+DEFAULT_RETENTION = RetentionSettings().window
 
 
 @dataclass
@@ -65,8 +68,13 @@ async def count_orders(
     events: Sequence[Event],
     zone_of: Mapping[str, ZoneInfo],
     window: timedelta = DEFAULT_ATTRIBUTION_WINDOW,
+    retention: timedelta = DEFAULT_RETENTION,
 ) -> OrderCounts:
-    snapshots = [event for event in events if isinstance(event, OrderChanged)]
+    snapshots = [
+        event
+        for event in events
+        if isinstance(event, OrderChanged) and not settled(event, retention, window)
+    ]
     talk = [event for event in events if isinstance(event, MessageReceived | ReplySent)]
     if not snapshots and not talk:
         return OrderCounts()
@@ -245,6 +253,7 @@ def claim_document(claim: Conversion) -> Document:
         "store_id": claim.store_id,
         "hour": claim.hour,
         "day": claim.day.isoformat() if claim.day else None,
+        "at": claim.at,  # expires with the retention (TTL)
         "orders": [],
     }
 

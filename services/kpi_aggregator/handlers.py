@@ -7,7 +7,11 @@ from zoneinfo import ZoneInfo
 from pymongo import UpdateOne
 
 from services.kpi_aggregator import buckets, metrics
-from services.kpi_aggregator.commerce import DEFAULT_ATTRIBUTION_WINDOW, count_orders
+from services.kpi_aggregator.commerce import (
+    DEFAULT_ATTRIBUTION_WINDOW,
+    DEFAULT_RETENTION,
+    count_orders,
+)
 from services.kpi_aggregator.fact_table import record_stamps, refresh_rows
 from services.kpi_aggregator.orders import OrderFact
 from shared import identity
@@ -53,6 +57,7 @@ async def on_events(
     db: Database,
     zones: StoreZones | None = None,
     attribution_window: timedelta = DEFAULT_ATTRIBUTION_WINDOW,
+    retention: timedelta = DEFAULT_RETENTION,
 ) -> None:
     """Exactly-once counting: the batch's event ids are claimed in the same transaction as the
     increments, so a redelivered or replayed event adds nothing. Orders are counted by state
@@ -83,7 +88,7 @@ async def _count(
         # All of the batch, not only the fresh: stamps are kept once per event id, and an
         # event a rebuild claimed first still reaches the fact table. Orders read the stamps.
         stamps = await record_stamps(db, session, events)
-        orders = await count_orders(db, session, events, zone_of, attribution_window)
+        orders = await count_orders(db, session, events, zone_of, attribution_window, retention)
         counted.merge(orders.increments)
         await write_increments(db, session, counted, zone_of)
         await refresh_rows(db, session, stamps, orders.customers)
@@ -121,13 +126,17 @@ async def count_claimed(
 async def record_first_seen(
     db: Database, session: Session, events: Sequence[Event]
 ) -> dict[tuple[str, str], datetime]:
-    """Each customer's first message ever in the store (`kpi_customers`, the earliest wins),
-    for the customers of `events`: it tells new customers from returning ones."""
+    """Each customer's first message in the store (`kpi_customers`, the earliest wins), for the
+    customers of `events`: it tells new customers from returning ones. The row expires with the
+    retention after the customer's last message (`last_at`): a customer silent for longer than
+    that is new again."""
     earliest: dict[tuple[str, str], datetime] = {}
+    latest: dict[tuple[str, str], datetime] = {}
     for event in events:
         if isinstance(event, MessageReceived):
             key = (event.store_id, identity.customer_hash(event.customer_number))
             earliest[key] = min(earliest.get(key, event.occurred_at), event.occurred_at)
+            latest[key] = max(latest.get(key, event.occurred_at), event.occurred_at)
     if not earliest:
         return {}
     await db[KPI_CUSTOMERS].bulk_write(
@@ -136,6 +145,7 @@ async def record_first_seen(
                 {"_id": first_seen_id(store_id, hashed)},
                 {
                     "$min": {"first_at": at},
+                    "$max": {"last_at": latest[(store_id, hashed)]},
                     "$setOnInsert": {"store_id": store_id, "customer_hash": hashed},
                 },
                 upsert=True,

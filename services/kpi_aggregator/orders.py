@@ -17,7 +17,7 @@ E.164 (guests too); the record keeps only its hash, the same one the unique-cust
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 from typing import Literal
 
@@ -243,6 +243,35 @@ class Conversion:
         assert self.day is not None
         return f"d|{day_id(self.store_id, self.day)}|{self.customer_hash}"
 
+    @property
+    def at(self) -> datetime:
+        return claim_moment(self.hour, self.day)
+
+
+def claim_moment(hour: datetime | None, day: date | None) -> datetime:
+    """A conversion claim's moment, which its expiry counts from: its hour, or its day's start."""
+    if hour is not None:
+        return hour
+    assert day is not None
+    return datetime.combine(day, time(), UTC)
+
+
+# Time for a snapshot to reach the aggregator after its change (a late webhook, an outage).
+LATE_DELIVERY = timedelta(days=7)
+
+
+def settled(event: OrderChanged, retention: timedelta, window: timedelta) -> bool:
+    """Whether the order's KPI figures are final when this snapshot was made.
+
+    An order's record (`kpi_orders`) expires a retention after its creation, and the claims it
+    converted earlier still (up to the attribution window before it): a change made later,
+    less a week for late delivery, could find them gone and count the order again. It is
+    decided from the snapshot alone, so live aggregation and a rebuild agree.
+    """
+    if event.created_at is None or event.modified_at is None:
+        return False
+    return event.modified_at - event.created_at > retention - window - LATE_DELIVERY
+
 
 def conversions(record: OrderRecord, zone: tzinfo) -> dict[str, Conversion]:
     """The customer-hours and customer-days this order converts: those in which the customer
@@ -264,12 +293,15 @@ def replay(
     stamps: Sequence[Document],
     country: str,
     window: timedelta,
+    retention: timedelta,
 ) -> dict[str, OrderRecord]:
     """The records live aggregation reaches from these snapshots (in log order) and the stamps
     of the conversations (`facts.stamp`), counted nothing yet: what a rebuild starts from."""
     records: dict[str, OrderRecord] = {}
     conversation_of: dict[str, str] = {}
     for event in snapshots:
+        if settled(event, retention, window):
+            continue
         key = order_key(event.store_id, event.order_id)
         number = None if event.deleted else normalise(event.billing_phone, country)
         hashed = customer_hash(number) if number else None

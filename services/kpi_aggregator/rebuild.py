@@ -32,6 +32,7 @@ from pymongo import ReplaceOne
 from services.kpi_aggregator import buckets
 from services.kpi_aggregator.commerce import (
     DEFAULT_ATTRIBUTION_WINDOW,
+    DEFAULT_RETENTION,
     claim_document,
     count_claim,
     store_countries,
@@ -148,6 +149,7 @@ async def rebuild(
     progress: Progress = lambda done, total: None,
     attribution_window: timedelta = DEFAULT_ATTRIBUTION_WINDOW,
     from_journal: bool = False,
+    retention: timedelta = DEFAULT_RETENTION,
 ) -> Rebuilt:
     """Recompute and replace the store's hour and day buckets of local dates first..last,
     reading the events from Kafka, or `from_journal` (KAFKA_JOURNAL) from the event journal."""
@@ -160,7 +162,9 @@ async def rebuild(
     )
     snapshots = [event for event in logged if isinstance(event, OrderChanged)]
     country = (await store_countries(db, None, [store_id]))[store_id]
-    since = _conversations_since(span, replay(snapshots, [], country, attribution_window))
+    since = _conversations_since(
+        span, replay(snapshots, [], country, attribution_window, retention)
+    )
     read_since = since - attribution_window - CLOCK_MARGIN
     conversation_events, read = await read_store_events(
         bootstrap,
@@ -177,7 +181,7 @@ async def rebuild(
     events = decided.events
     counted = [event for event in events if span.touches(event)]
     stamps = [found for event in events if (found := facts.stamp(event)) is not None]
-    records = replay(snapshots, stamps, country, attribution_window)
+    records = replay(snapshots, stamps, country, attribution_window, retention)
 
     async def replace(session: Session) -> None:
         # The customers' first messages ever: stored (earlier than the log read) or read now.

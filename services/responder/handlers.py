@@ -60,7 +60,10 @@ async def _draft(event: MessageReceived, deps: ResponderDeps, first: bool) -> Dr
     conversations = deps.conversations
     seen = await deps.media.read(event) if deps.media and event.media else SeenMedia()
     if seen.results:
-        await conversations.record_media(event.message_sid, seen.stored())
+        keep_media = settings.privacy.keep_media
+        await conversations.record_media(event.message_sid, seen.stored(keep_media))
+        if not keep_media and deps.media:  # the text is stored: the file is not needed
+            await deps.media.forget(event.store_id, seen)
     if (alone := seen.reply_alone(event.text, settings.default_language)) is not None:
         return alone  # only media the bot cannot read: say what it reads, no model call
     history = with_media_text(

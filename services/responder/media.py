@@ -65,15 +65,18 @@ class MediaResult:
     text: str | None = None
     detected_type: str | None = None  # from the bytes
 
-    def stored(self) -> dict[str, Any]:
-        """The attachment as kept on the customer's message."""
-        return {
-            "url": self.url,
+    def stored(self, keep_media: bool = True) -> dict[str, Any]:
+        """The attachment as kept on the customer's message; without `keep_media` (a store's
+        privacy setting) one whose text was read keeps that text and no link to the file."""
+        kept = {
             "content_type": self.content_type,
             "status": self.status.value,
             "detected_type": self.detected_type,
             "media_text": self.text,
         }
+        if keep_media or self.status is not MediaStatus.READ:
+            kept["url"] = self.url
+        return kept
 
 
 def customer_words(text: str, media: Sequence[Mapping[str, Any]]) -> str:
@@ -106,8 +109,8 @@ class SeenMedia:
     results: tuple[MediaResult, ...] = ()
     max_megabytes: int = 10  # named in the "too large" note
 
-    def stored(self) -> list[dict[str, Any]]:
-        return [result.stored() for result in self.results]
+    def stored(self, keep_media: bool = True) -> list[dict[str, Any]]:
+        return [result.stored(keep_media) for result in self.results]
 
     def question_text(self, text: str) -> str:
         return customer_words(text, self.stored())
@@ -203,6 +206,17 @@ class MediaReader:
                 statuses=[r.status.value for r in results],
             )
         return SeenMedia(tuple(results), self.max_megabytes)
+
+    async def forget(self, store_id: str, seen: SeenMedia) -> None:
+        """Delete at Twilio the files whose text was read (a store keeping no media). A file
+        not deleted (Twilio unreachable) is logged and left to Twilio's own retention."""
+        for result in seen.results:
+            if result.status is not MediaStatus.READ:
+                continue
+            try:
+                await self._fetcher.delete(store_id, result.url)
+            except MediaUnavailable as error:
+                log.warning("customer media not deleted at Twilio", why=str(error))
 
     async def _one(self, store_id: str, media: Media) -> MediaResult:
         declared = declared_type(media)

@@ -8,7 +8,7 @@ KPI_HOURLY = "kpi_hourly"
 KPI_CUSTOMER_HOURS = "kpi_customer_hours"
 KPI_DAILY = "kpi_daily"
 KPI_CUSTOMER_DAYS = "kpi_customer_days"
-KPI_CUSTOMERS = "kpi_customers"  # per store and customer hash: first message (`first_at`)
+KPI_CUSTOMERS = "kpi_customers"  # per store and customer hash: first and last message
 CONVERSATION_FACTS = "conversation_facts"  # one row per closed conversation session
 CONVERSATION_FACT_EVENTS = "conversation_fact_events"  # the facts the rows are derived from
 KPI_ORDERS = "kpi_orders"  # per order: what the aggregator counted of it (no phone number)
@@ -31,5 +31,11 @@ def indexes(retention: Retention) -> Indexes:
             IndexModel([("conversation_id", ASCENDING), ("at", ASCENDING)]),
             IndexModel("recorded_at", name="conversation_fact_event_retention", **retention.ttl),
         ],
-        KPI_ORDERS: [IndexModel([("customer_hash", ASCENDING), ("created_at", ASCENDING)])],
+        # The per-person rows expire like the claims; the buckets above keep their counts.
+        KPI_CUSTOMERS: [IndexModel("last_at", name="kpi_customer_retention", **retention.ttl)],
+        KPI_ORDERS: [
+            IndexModel([("customer_hash", ASCENDING), ("created_at", ASCENDING)]),
+            IndexModel("created_at", name="kpi_order_retention", **retention.ttl),
+        ],
+        KPI_CONVERSIONS: [IndexModel("at", name="kpi_conversion_retention", **retention.ttl)],
     }

@@ -81,7 +81,8 @@ class Erasure(StrEnum):
 @dataclass(frozen=True)
 class Holding:
     """A collection's place in the map. `expiry` is the field of its TTL index (None: never
-    expires)."""
+    expires); personal data that a TTL within RETENTION_DAYS does not remove says in `kept`
+    how long it stays and why."""
 
     collection: str
     purpose: str
@@ -90,6 +91,7 @@ class Holding:
     expiry: str | None
     erasure: Erasure | None
     payload: str | None = None  # EVENT_KEY holdings: the field holding the serialised event
+    kept: str = ""
 
     @property
     def personal(self) -> bool:
@@ -182,7 +184,7 @@ COLLECTIONS: tuple[Holding, ...] = (
         "each customer's first message: new versus returning customers",
         _personal(Personal.CUSTOMER_HASH),
         Finder.CLAIM_SUFFIX,
-        None,
+        "last_at",
         Erasure.PSEUDONYMISE,
     ),
     Holding(
@@ -190,7 +192,7 @@ COLLECTIONS: tuple[Holding, ...] = (
         "customer-hours and -days that led to a paid order",
         _personal(Personal.CUSTOMER_HASH),
         Finder.CLAIM_SUFFIX,
-        None,
+        "at",
         Erasure.PSEUDONYMISE,
     ),
     Holding(
@@ -198,7 +200,7 @@ COLLECTIONS: tuple[Holding, ...] = (
         "what the aggregator counted of each order, with its buyer's hash",
         _personal(Personal.CUSTOMER_HASH),
         Finder.CUSTOMER_HASH,
-        None,
+        "created_at",
         Erasure.PSEUDONYMISE,
     ),
     Holding(
@@ -206,15 +208,17 @@ COLLECTIONS: tuple[Holding, ...] = (
         "the cached WooCommerce customer: linking a number to a customer, answering",
         _personal(Personal.PHONE, Personal.NAME, Personal.EMAIL),
         Finder.WOOCOMMERCE_CUSTOMER,
-        None,
+        "deleted_at",  # tombstones only
         Erasure.DELETE,
+        kept="while the store has the customer: deleted at WooCommerce, the personal fields go "
+        "at once, the tombstone (ids and times) with the retention",
     ),
     Holding(
         WOOCOMMERCE_ORDERS,
         "the cached WooCommerce orders: order status answers, attribution",
         _personal(Personal.PHONE),
         Finder.WOOCOMMERCE_CUSTOMER,
-        None,
+        "created_at",
         Erasure.DELETE,
     ),
     Holding(
@@ -234,6 +238,7 @@ COLLECTIONS: tuple[Holding, ...] = (
         None,
         Erasure.DELETE,
         payload="event",
+        kept="until Kafka takes the event: the relay deletes each once published",
     ),
     Holding(
         "console_reads",  # services/console/collections.py
@@ -258,6 +263,7 @@ COLLECTIONS: tuple[Holding, ...] = (
         Finder.STAFF,
         None,
         Erasure.ACCOUNT_REMOVAL,
+        kept="while the staff member has an account",
     ),
     Holding(
         "console_sessions",

@@ -1,5 +1,5 @@
 """How a store's bot speaks and when it steps aside: persona, tone, language, business hours,
-hand-over rules, greeting and fallback reply.
+hand-over rules, greeting and fallback reply; and how long it keeps its customers' data.
 
 Stored per store in `bot_settings` (`_id` = store id) with a `version` that grows by one on every
 save; a save names the version it edits, so two admins editing at once cannot overwrite each
@@ -148,6 +148,37 @@ class HandOverRules(BaseModel):
         return list(dict.fromkeys(keyword for keyword in cleaned if keyword))
 
 
+# A store may keep customers' data for a shorter time than RETENTION_DAYS. The floor leaves a
+# month of history for answering, hand-overs and disputes about recent orders; the ceiling (two
+# years) stops a typo from keeping data for decades, while covering a store that must answer
+# warranty claims. Longer than RETENTION_DAYS is capped by it (docs/privacy.md).
+MIN_RETENTION_DAYS = 30
+MAX_RETENTION_DAYS = 730
+
+
+class PrivacySettings(BaseModel):
+    """How long the store keeps its customers' personal data, and whether their attachments."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    retention_days: int | None = Field(
+        None,
+        ge=MIN_RETENTION_DAYS,
+        le=MAX_RETENTION_DAYS,
+        description="Customers' data older than this is deleted; None: RETENTION_DAYS. Never "
+        "longer than RETENTION_DAYS.",
+    )
+    keep_media: bool = Field(
+        True,
+        description="Keep a customer's attachment once its text is read; off: only the text "
+        "stays, the file is deleted at Twilio and the message keeps no link to it.",
+    )
+
+    def days(self, global_days: int) -> int:
+        """The retention in force for the store."""
+        return min(self.retention_days or global_days, global_days)
+
+
 class BotSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -180,6 +211,7 @@ class BotSettings(BaseModel):
         description="Said when the bot hands over without an answer; None: a built-in text "
         "in the customer's language.",
     )
+    privacy: PrivacySettings = Field(default_factory=PrivacySettings)
 
     @field_validator("greeting", "fallback_reply")
     @classmethod

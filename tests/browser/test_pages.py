@@ -16,6 +16,7 @@ import pytest
 from bson import Decimal128
 from playwright.async_api import Page, expect
 
+from services.console.collections import CONSOLE_AUDIT
 from services.console.document_kinds import ACCEPTED_LIST
 from services.console.pages.formatting import byte_size
 from services.enricher.knowledge import on_knowledge_document_changed
@@ -271,6 +272,28 @@ async def test_settings_show_an_inline_error_then_save(
         {"start": "09:00:00", "end": "17:00:00"}
     ]
     await screenshots(page, phone_page, sign_in, path, "settings", screens)
+
+
+async def test_an_owner_shortens_the_stores_retention_and_stops_keeping_media(
+    console: Console, store: StoreAccount, page: Page, sign_in: SignIn
+) -> None:
+    await sign_in(page, f"/stores/{store.id}/settings")
+    days = page.locator("input[name='privacy.retention_days']")
+    await days.fill("20")
+    await page.click("[data-save]")
+    error = page.locator('[data-error-for="privacy.retention_days"]')
+    await expect(error).to_contain_text("30")
+    await days.fill("90")
+    await page.uncheck("input[name='privacy.keep_media']")
+    await page.click("[data-save]")
+
+    await expect(page.locator("[data-form-status]")).to_have_text("Tersimpan sebagai versi 1.")
+    saved = await console.db[BOT_SETTINGS].find_one({"_id": store.id})
+    assert saved is not None
+    assert saved["settings"]["privacy"] == {"retention_days": 90, "keep_media": False}
+    audited = await console.db[CONSOLE_AUDIT].find_one({"store_id": store.id})
+    assert audited is not None
+    assert audited["action"] == "privacy_changed"
 
 
 async def test_playground_answers_from_an_uploaded_document_with_its_citation(

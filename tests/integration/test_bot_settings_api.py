@@ -2,6 +2,7 @@
 
 import pytest
 
+from services.console.collections import CONSOLE_AUDIT
 from shared.mongo import Database
 from shared.stores.directory import Store, save_store
 from tests.support.console import ConsoleApi
@@ -120,3 +121,40 @@ async def test_an_unknown_store_is_404(console_api: ConsoleApi) -> None:
 
     assert read.status_code == 404
     assert write.status_code == 404
+
+
+async def test_a_privacy_change_is_saved_and_written_to_the_audit_log(
+    console_api: ConsoleApi, store: Store, db: Database
+) -> None:
+    async with console_api.client() as http:
+        defaults = (await http.get(PATH)).json()["settings"]
+        privacy = {"retention_days": 90, "keep_media": False}
+        changed = await http.put(
+            PATH, json={"version": 0, "settings": {**defaults, "privacy": privacy}}
+        )
+        unchanged = await http.put(
+            PATH,
+            json={"version": 1, "settings": {**defaults, "tone": "formal", "privacy": privacy}},
+        )
+
+    assert changed.status_code == unchanged.status_code == 200
+    assert changed.json()["settings"]["privacy"] == privacy
+    entries = await db[CONSOLE_AUDIT].find({"store_id": "toko-a"}).to_list()
+    assert [(entry["action"], entry["details"]) for entry in entries] == [
+        ("privacy_changed", privacy)  # once: the second save left privacy as it was
+    ]
+    assert entries[0]["actor"] == "admin token"
+
+
+@pytest.mark.parametrize("days", [29, 731])
+async def test_a_retention_outside_the_legal_bounds_is_refused(
+    console_api: ConsoleApi, store: Store, days: int
+) -> None:
+    settings = {"privacy": {"retention_days": days}}
+
+    async with console_api.client() as http:
+        response = await http.put(PATH, json={"version": 0, "settings": settings})
+
+    assert response.status_code == 422
+    [error] = response.json()["detail"]
+    assert error["loc"] == ["body", "settings", "privacy", "retention_days"]

@@ -28,7 +28,7 @@ from shared.knowledge.retrieval import Retriever
 from shared.mongo import Database
 from shared.secrets import secret_box
 from shared.settings import Settings
-from shared.stores.bot_settings import BotSettingsRepository
+from shared.stores.bot_settings import BotSettings, BotSettingsRepository, PrivacySettings
 from shared.stores.directory import Store, StoreDirectory, TwilioAccount, save_store
 from tests.standins.openai_api import OpenAIStandIn
 from tests.standins.twilio_api import TwilioStandIn
@@ -133,6 +133,36 @@ async def test_a_photo_is_read_and_its_text_reaches_the_model_as_the_customers_w
     assert attachment["url"] == url
     reply = await stored(db, f"reply:{event.message_sid}")
     assert "GAJIAN20" in reply["text"]  # the stand-in echoes what it was given
+
+
+async def test_a_store_that_keeps_no_media_keeps_the_text_and_deletes_the_photo_at_twilio(
+    db: Database, store: Store, deps: ResponderDeps, twilio_api: TwilioStandIn
+) -> None:
+    no_media = BotSettings(privacy=PrivacySettings(keep_media=False))
+    await BotSettingsRepository(db).save(store.id, no_media, 0)
+    url = twilio_api.add_media(POSTER.read_bytes(), "image/png")
+    event = customer_sends(store, "Promo ini masih berlaku?", (url, "image/png"))
+
+    await on_message_received(event, deps)
+
+    [attachment] = (await stored(db, event.message_sid))["media"]
+    assert "GAJIAN20" in attachment["media_text"]
+    assert "url" not in attachment
+    assert twilio_api.media_deletions == [url.rsplit("/", 1)[-1]]  # the file is gone at Twilio
+    assert twilio_api.media == {}
+
+
+async def test_a_store_that_keeps_media_leaves_the_file_at_twilio(
+    db: Database, store: Store, deps: ResponderDeps, twilio_api: TwilioStandIn
+) -> None:
+    url = twilio_api.add_media(POSTER.read_bytes(), "image/png")
+    event = customer_sends(store, "Promo ini masih berlaku?", (url, "image/png"))
+
+    await on_message_received(event, deps)
+
+    assert twilio_api.media_deletions == []
+    [attachment] = (await stored(db, event.message_sid))["media"]
+    assert attachment["url"] == url
 
 
 async def test_a_pdf_without_a_caption_is_the_whole_question(

@@ -31,14 +31,14 @@ async def test_messages_expire_after_the_retention_period(db: Database, settings
     indexes = await db[MESSAGES].index_information()
 
     retention = indexes["message_retention"]
-    assert retention["expireAfterSeconds"] == settings.retention.message_days * 24 * 3600
-    assert settings.retention.message_days == 183
+    assert retention["expireAfterSeconds"] == settings.retention.days * 24 * 3600
+    assert settings.retention.days == 183
 
 
 async def test_a_changed_retention_is_applied_to_the_existing_ttl_indexes(
     db: Database, settings: Settings
 ) -> None:
-    shorter = settings.updated(retention={"message_days": 30})
+    shorter = settings.updated(retention={"days": 30})
 
     await mongo.ensure_indexes(db, shorter, SHARED_INDEXES)
 

@@ -87,10 +87,33 @@ async def test_a_customer_deleted_at_woocommerce_is_forgotten_at_once(db: mongo.
 
     await on_customer_changed(deletion, db)
 
+    await on_customer_changed(known, db)  # the older snapshot again: a replay of the topic
+
     cached = await _cached(db, WOOCOMMERCE_CUSTOMERS, 25)
     assert cached["deleted"] is True
+    # The tombstone's expiry counts from the deletion (stored to the millisecond).
+    assert abs(cached["deleted_at"] - deletion.occurred_at) < timedelta(milliseconds=1)
     kept = repr(cached)
     assert [word for word in ("Budi", "Santoso", "budi@", "81234567890") if word in kept] == []
+
+
+async def test_a_customer_restored_at_woocommerce_is_no_tombstone_any_more(
+    db: mongo.Database,
+) -> None:
+    topic = Topic("customer", "updated")
+    known = changed_event(STORE_ID, topic, parse_body(topic, body_of(customer(26))))
+    deletion = changed_event(
+        STORE_ID, Topic("customer", "deleted"), Deletion(id=26), held=known.modified_at
+    )
+    later = body_of(customer(26, modified="2024-05-06T10:00:00"))  # an hour after `known`
+    restored = changed_event(STORE_ID, topic, parse_body(topic, later))
+    for event in (known, deletion, restored):
+        assert isinstance(event, CustomerChanged)
+        await on_customer_changed(event, db)
+
+    cached = await _cached(db, WOOCOMMERCE_CUSTOMERS, 26)
+    assert cached["deleted"] is False
+    assert "deleted_at" not in cached  # it would expire with the tombstone's TTL
 
 
 async def test_racing_deliveries_of_one_snapshot_are_claimed_once(db: mongo.Database) -> None:

@@ -50,6 +50,7 @@ class TwilioStandIn:
     number_writes: int = 0  # IncomingPhoneNumber updates and purchases
     media: dict[str, dict[str, Any]] = field(default_factory=dict)  # media sid -> file
     media_downloads: list[str] = field(default_factory=list)  # media sids served, in order
+    media_deletions: list[str] = field(default_factory=list)  # media sids deleted, in order
     _failures: list[int] = field(default_factory=list)
     _failures_after_accepting: list[int] = field(default_factory=list)  # DROPPED: no answer
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -214,6 +215,18 @@ class TwilioStandIn:
             if found is None or found["account"] != account:
                 return _error(404, 20404, f"The requested resource {sid} was not found")
             return RedirectResponse(f"/cdn/{sid}", status_code=307)
+
+        @app.delete("/2010-04-01/Accounts/{account}/Messages/{message}/Media/{sid}.json")
+        async def delete_media(account: str, message: str, sid: str, request: Request) -> Response:
+            if not self._authorised(request, account):
+                return _error(401, 20003, "Authenticate")
+            with self._lock:
+                found = self.media.get(sid)
+                if found is None or found["account"] != account:
+                    return _error(404, 20404, f"The requested resource {sid} was not found")
+                del self.media[sid]
+                self.media_deletions.append(sid)
+            return Response(status_code=204)
 
         @app.get("/cdn/{sid}")
         async def media_file(sid: str) -> Response:

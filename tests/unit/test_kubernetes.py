@@ -16,6 +16,7 @@ import yaml
 
 from balas.supervisor import SERVICES
 from shared import topics
+from shared.kafka import retention_configs
 from shared.settings import Settings, environment_variables
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -206,6 +207,17 @@ def test_every_topic_is_a_kafka_topic_with_the_configured_partitions(
     for name, topic in kafka_topics.items():
         assert topic["spec"]["partitions"] == partitions, name
         assert int(topic["spec"]["config"]["retention.ms"]) > 0, name
+
+
+def test_topics_with_personal_data_keep_it_as_long_as_balas_sets_at_start(
+    resources: list[dict[str, Any]],
+) -> None:
+    kafka_topics = {t["spec"]["topicName"]: t for t in of_kind(resources, "KafkaTopic").values()}
+    wanted = retention_configs(Settings())  # the ConfigMap leaves RETENTION_DAYS at its default
+
+    assert "RETENTION_DAYS" not in service_config(resources)
+    for name, configs in wanted.items():
+        assert str(kafka_topics[name]["spec"]["config"]["retention.ms"]) == configs["retention.ms"]
 
 
 def test_consumers_scale_on_their_group_lag_up_to_the_partition_count(

@@ -15,6 +15,7 @@ from services.kpi_aggregator.orders import (
     observe,
     order_facts,
     replay,
+    settled,
 )
 from shared.events import OrderChanged, woocommerce_event_id
 from shared.identity import customer_hash
@@ -24,6 +25,7 @@ BUDI = "+6281234567890"
 HASH = customer_hash(BUDI)
 CREATED = datetime(2024, 5, 6, 10, 0, tzinfo=UTC)
 WEEK = timedelta(days=7)
+RETENTION = timedelta(days=183)
 JAKARTA = ZoneInfo("Asia/Jakarta")
 
 
@@ -233,7 +235,26 @@ def test_replay_attributes_from_the_newest_snapshots_customer() -> None:
     stamps = [stamp("in", CREATED - timedelta(hours=1))]
     history = [snapshot(0, "pending"), snapshot(15, "processing"), snapshot(-5, "checkout-draft")]
 
-    [record] = replay(history, stamps, "ID", WEEK).values()
+    [record] = replay(history, stamps, "ID", WEEK, RETENTION).values()
 
     assert (record.customer_hash, record.handler) == (HASH, "bot")
     assert record.status == "processing"
+
+
+def test_an_order_changed_within_its_retention_still_counts() -> None:
+    # 183 days less the week of attribution and the week of late delivery: 169 days.
+    assert not settled(snapshot(168 * 24 * 60, "refunded"), RETENTION, WEEK)
+
+
+def test_an_order_changed_after_its_records_may_have_expired_is_settled() -> None:
+    assert settled(snapshot(170 * 24 * 60, "refunded"), RETENTION, WEEK)
+
+
+def test_a_rebuild_leaves_a_settled_change_out_as_live_aggregation_does() -> None:
+    paid = snapshot(10, "processing", paid_at=CREATED + timedelta(minutes=10))
+    late_refund = snapshot(200 * 24 * 60, "refunded")
+
+    [record] = replay([paid, late_refund], [], "ID", WEEK, RETENTION).values()
+
+    assert record.status == "processing"
+    assert record.refunded_at is None

@@ -169,7 +169,7 @@ EVERY_VARIABLE: dict[str, tuple[str, str, object]] = {
     ),
     "MONGODB_DATABASE": ("balas_live", "mongodb.database", "balas_live"),
     "EMBEDDED_MONGODB_PORT": ("37017", "mongodb.embedded_port", 37017),
-    "MESSAGE_RETENTION_DAYS": ("30", "retention.message_days", 30),
+    "RETENTION_DAYS": ("30", "retention.days", 30),
     "INGEST_HOST": ("0.0.0.0", "ingest.host", "0.0.0.0"),
     "INGEST_PORT": ("18080", "ingest.port", 18080),
     "PUBLIC_BASE_URL": ("https://balas.example", "ingest.public_base_url", "https://balas.example"),
@@ -390,3 +390,18 @@ def test_twilio_falls_back_to_the_public_url_unless_a_fallback_url_is_set() -> N
 
     assert primary.twilio_fallback_base_url == "https://balas.example"
     assert fallback.twilio_fallback_base_url == "https://ingest-2.balas.example"
+
+
+def test_the_former_retention_variable_is_still_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MESSAGE_RETENTION_DAYS", "90")
+
+    assert settings().retention.days == 90
+
+
+def test_the_current_retention_variable_wins_over_the_former(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("MESSAGE_RETENTION_DAYS", "90")
+    monkeypatch.setenv("RETENTION_DAYS", "60")
+
+    assert settings().retention.days == 60

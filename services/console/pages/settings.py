@@ -9,7 +9,14 @@ from fastapi.responses import HTMLResponse
 from services.console.auth.deps import CurrentUser, StoreAccess
 from services.console.deps import Context
 from services.console.pages.templating import render_page
-from shared.stores.bot_settings import WEEKDAYS, BotSettingsRepository, Language, Tone
+from shared.stores.bot_settings import (
+    MAX_RETENTION_DAYS,
+    MIN_RETENTION_DAYS,
+    WEEKDAYS,
+    BotSettingsRepository,
+    Language,
+    Tone,
+)
 
 router = APIRouter(prefix="/stores/{store_id}/settings", tags=["pages"])
 
@@ -34,5 +41,10 @@ async def settings_page(
             "tones": [tone.value for tone in Tone],
             "languages_bot": [language.value for language in Language],
             "can_edit": user.is_owner,
+            "retention": {
+                "global": context.settings.retention.days,
+                "min": MIN_RETENTION_DAYS,
+                "max": MAX_RETENTION_DAYS,
+            },
         },
     )

@@ -19,6 +19,10 @@
     return /^-?\d+$/.test(raw) ? Number(raw) : raw; // anything else: the server says why
   }
 
+  function optionalInteger(name) {
+    return value(name).value.trim() === "" ? null : integer(name);
+  }
+
   function days() {
     const found = {};
     root.querySelectorAll("[data-day]").forEach((day) => {
@@ -53,6 +57,10 @@
           negative_sentiment_streak: integer("hand_over.negative_sentiment_streak"),
           ungrounded_streak: integer("hand_over.ungrounded_streak"),
           keywords: value("hand_over.keywords").value.split(/[,\n]/).map((k) => k.trim()).filter(Boolean),
+        },
+        privacy: {
+          retention_days: optionalInteger("privacy.retention_days"),
+          keep_media: value("privacy.keep_media").checked,
         },
       },
     };

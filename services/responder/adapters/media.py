@@ -6,7 +6,8 @@ store's Twilio account (HTTP basic auth); httpx drops the Authorization header w
 leaves the API's origin, so the CDN never sees the credentials. Credentials are only ever sent to
 the Twilio API's origin: a media URL elsewhere is refused, not fetched.
 
-The body is streamed and reading stops as soon as it passes the size limit.
+The body is streamed and reading stops as soon as it passes the size limit. A store that keeps
+no customers' media has a file deleted at Twilio (its Media resource) once its text is read.
 """
 
 from urllib.parse import urlsplit
@@ -39,13 +40,7 @@ class MediaFetcher:
 
     async def fetch(self, store_id: str, url: str, max_bytes: int) -> bytes:
         """The file's bytes, at most `max_bytes` of them."""
-        if _origin(url) != self._api_origin:
-            raise MediaUnavailable("the media URL is not on Twilio's API")
-        store = await self._stores.by_id(store_id)
-        credentials = credentials_for(store, self._settings, self._secrets)
-        if credentials is None:
-            raise MediaUnavailable("no Twilio account to authenticate with")
-        auth = httpx.BasicAuth(credentials.account_sid, credentials.auth_token)
+        auth = await self._auth(store_id, url)
         timeout = self._settings.twilio.timeout_seconds
         async with httpx.AsyncClient(
             follow_redirects=True, max_redirects=MAX_REDIRECTS, timeout=timeout
@@ -60,6 +55,28 @@ class MediaFetcher:
                     return await _read_at_most(response, max_bytes)
             except httpx.HTTPError as error:
                 raise MediaUnavailable(type(error).__name__) from error
+
+    async def delete(self, store_id: str, url: str) -> None:
+        """Delete the file at Twilio; one already gone counts as deleted."""
+        auth = await self._auth(store_id, url)
+        timeout = self._settings.twilio.timeout_seconds
+        async with httpx.AsyncClient(timeout=timeout) as client:
+            try:
+                response = await client.delete(f"{url}.json", auth=auth)
+            except httpx.HTTPError as error:
+                raise MediaUnavailable(type(error).__name__) from error
+        if response.status_code not in (204, 404):
+            raise MediaUnavailable(f"Twilio answered {response.status_code}")
+
+    async def _auth(self, store_id: str, url: str) -> httpx.BasicAuth:
+        """The store's Twilio credentials, for a URL on Twilio's API only."""
+        if _origin(url) != self._api_origin:
+            raise MediaUnavailable("the media URL is not on Twilio's API")
+        store = await self._stores.by_id(store_id)
+        credentials = credentials_for(store, self._settings, self._secrets)
+        if credentials is None:
+            raise MediaUnavailable("no Twilio account to authenticate with")
+        return httpx.BasicAuth(credentials.account_sid, credentials.auth_token)
 
 
 async def _read_at_most(response: httpx.Response, max_bytes: int) -> bytes:
