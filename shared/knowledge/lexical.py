@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from shared.text import synonyms
 from shared.text.normalise import Word, shop_word_terms, terms, words
 from shared.text.typos import NearestWords
 
@@ -84,6 +85,7 @@ class LexicalIndex:
         # A question word no passage contains weighs as much as the rarest word that one does.
         self._unknown_idf = float(self._idf_of(np.ones(1, dtype=np.float32))[0])
         self._typos = NearestWords(list(vocabulary))  # in id order: positions are term ids
+        synonyms.load()  # here, in the build's thread, rather than in a customer's search
 
     def _idf_of(self, df: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
         n = float(self.size)

@@ -9,7 +9,7 @@ every meaning that stem has: "fertilizer" -> "pupuk", "baja"; "kamar" -> "room",
 A word has many meanings and WordNet lists them all, so these are weak hints, never
 replacements: a search counts a passage that holds only a synonym of a question's word as
 holding less of it (`shared/knowledge/lexical.py`), and only words the store's documents use
-count at all. The table is read on first use, not at import.
+count at all. The table is read on first use or by `load()`, not at import.
 """
 
 from collections import defaultdict
@@ -58,6 +58,11 @@ def _meanings() -> tuple[dict[str, tuple[int, ...]], list[str]]:
             ranked[key].append((derived, position))
     by_stem = {key: tuple(p for _, p in sorted(found)[:MEANINGS]) for key, found in ranked.items()}
     return by_stem, lines
+
+
+def load() -> None:
+    """Reads the table now (about half a second), so that no question waits for it."""
+    _meanings()
 
 
 @lru_cache(maxsize=20_000)
