@@ -1,4 +1,5 @@
-"""`python -m bench.wordnet_table IND_TAB PWN_DICT`: rebuild `shared/text/data/wordnet.tsv`.
+"""`python -m bench.wordnet_table IND_TAB PWN_DICT`: rebuild `shared/text/data/wordnet.tsv` and
+`wordnet_senses.tsv`.
 
 The table links English and Indonesian words that share a meaning, so that a question's word
 can weakly reach a passage's word it does not share (`shared/text/synonyms.py`). Its sources:
@@ -17,6 +18,10 @@ words at least. One line
 per synset: its English lemmas, a tab, its Indonesian lemmas (space separated); lines in the
 order of their best English sense (all first senses, then second ones, ...), so a reader can
 prefer a word's common meanings.
+
+`wordnet_senses.tsv` lists the English words with at least `GENERAL` senses over all parts of
+speech, with their count ("take" 44, "place" 32): words so general that they frame a question
+more than they say what it is about.
 """
 
 import argparse
@@ -24,7 +29,9 @@ import re
 from collections import defaultdict
 from pathlib import Path
 
-OUT = Path(__file__).resolve().parent.parent / "shared" / "text" / "data" / "wordnet.tsv"
+DATA = Path(__file__).resolve().parent.parent / "shared" / "text" / "data"
+POS_ALL = ("noun", "verb", "adj", "adv")
+GENERAL = 8
 POS = {"n": "noun", "v": "verb", "a": "adj"}
 MAX_SENSES = 3
 _LEMMA = re.compile(r"[a-z]{2,}")
@@ -70,14 +77,29 @@ def table(tab: Path, dictionary: Path) -> list[str]:
     return [line for _, line in sorted(ranked)]
 
 
+def senses(dictionary: Path) -> list[str]:
+    """`word<TAB>senses` for the one-word English lemmas with at least `GENERAL` senses."""
+    counts: dict[str, int] = defaultdict(int)
+    for name in POS_ALL:
+        for line in (dictionary / f"index.{name}").read_text("utf-8").splitlines():
+            fields = line.split()
+            if not line.startswith(" ") and _LEMMA.fullmatch(fields[0]):
+                counts[fields[0]] += int(fields[2])
+    return [f"{word}\t{n}" for word, n in sorted(counts.items()) if n >= GENERAL]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.wordnet_table", description=__doc__)
     parser.add_argument("ind_tab", type=Path, help="omw-data's wns/msa/wn-data-ind.tab")
     parser.add_argument("pwn_dict", type=Path, help="WordNet 3.0's dict folder")
     args = parser.parse_args()
-    lines = table(args.ind_tab, args.pwn_dict)
-    OUT.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    print(f"{len(lines)} synsets, {OUT.stat().st_size:,} bytes -> {OUT}")
+    for name, lines in (
+        ("wordnet.tsv", table(args.ind_tab, args.pwn_dict)),
+        ("wordnet_senses.tsv", senses(args.pwn_dict)),
+    ):
+        out = DATA / name
+        out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        print(f"{len(lines):,} lines, {out.stat().st_size:,} bytes -> {out}")
 
 
 if __name__ == "__main__":

@@ -37,6 +37,7 @@ K1 = 1.2
 B = 0.75
 RELATED = 0.5  # the weight of a related term (a city's island) against the word's own
 SYNONYM = 0.5  # the weight of a synonym (WordNet) against the word's own
+GENERAL = 0.5  # the weight of an unknown general English word against an unknown word
 
 
 @dataclass(frozen=True)
@@ -115,8 +116,7 @@ class LexicalIndex:
             # asked than a shop word and counts half in the coverage, on both sides: "the
             # capital of Indonesia" is no question for a shop that ships across Indonesia.
             share = RELATED if word.place else 1.0
-            # A word no passage contains weighs as much as the rarest term one does.
-            word_mass = share * max(weights.values()) if weights else self._unknown_idf
+            word_mass = share * max(weights.values()) if weights else self._unknown_mass(word)
             mass += word_mass
             held = np.zeros(self.size, dtype=np.float32)
             for term_id, weight in weights.items():
@@ -150,6 +150,14 @@ class LexicalIndex:
             scores[docs] += extra * self._weights[start:end]
             scored[term_id] = weight
         return docs
+
+    def _unknown_mass(self, word: Word) -> float:
+        """A word no passage contains weighs as much as the rarest term one does: what the store
+        never mentions is mostly what it does not sell ("laptop" in a batik shop). A general
+        English word ("place", "take", "answer": many meanings in WordNet) weighs `GENERAL`
+        of that: it frames the question more than it says what is asked."""
+        general = len(word.terms) == 1 and synonyms.is_general(word.terms[0])
+        return self._unknown_idf * (GENERAL if general else 1.0)
 
     def _synonym_ids(self, word: Word) -> set[int]:
         """The index terms among the word's synonyms: only words the documents use, as written

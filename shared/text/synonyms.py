@@ -20,6 +20,7 @@ from typing import NamedTuple
 from shared.text.stemming import is_root, stem
 
 MEANINGS = 2  # a word's most common meanings that give synonyms
+GENERAL_SENSES = 15  # an English word with this many meanings or more is a general word
 # The stemmer without its cache: the table's 46,000 words would fill it for nothing.
 _stem = stem.__wrapped__
 
@@ -61,8 +62,9 @@ def _meanings() -> tuple[dict[str, tuple[int, ...]], list[str]]:
 
 
 def load() -> None:
-    """Reads the table now (about half a second), so that no question waits for it."""
+    """Reads the tables now (about half a second), so that no question waits for them."""
     _meanings()
+    _general()
 
 
 @lru_cache(maxsize=20_000)
@@ -79,3 +81,17 @@ def synonyms(word_stem: str) -> tuple[str, ...]:
         if any(stem(word) == word_stem for word in meaning.english):
             found.update(dict.fromkeys(meaning.indonesian))
     return tuple(word for word in found if stem(word) != word_stem)
+
+
+@lru_cache(maxsize=1)
+def _general() -> frozenset[str]:
+    lines = (files(__package__) / "data" / "wordnet_senses.tsv").read_text("utf-8").splitlines()
+    counts = (line.split("\t") for line in lines)
+    return frozenset(_stem(word) for word, senses in counts if int(senses) >= GENERAL_SENSES)
+
+
+def is_general(word_stem: str) -> bool:
+    """Whether an English word of this stem has `GENERAL_SENSES` meanings or more in WordNet
+    ("take" 44, "place" 32, "answer" 15; "laptop" 1, "ticket" 7): a word that frames a
+    question ("the steps to place an order") more than it says what the question is about."""
+    return word_stem in _general()

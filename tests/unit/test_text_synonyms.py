@@ -9,7 +9,7 @@ from shared.knowledge.lexical import LexicalIndex
 from shared.knowledge.retrieval import MIN_SCORE
 from shared.text.normalise import terms, words
 from shared.text.stemming import stem
-from shared.text.synonyms import synonyms
+from shared.text.synonyms import is_general, synonyms
 
 
 @pytest.mark.parametrize(
@@ -118,3 +118,32 @@ def test_indexing_and_hand_over_keywords_never_read_the_table() -> None:
         "assert _meanings.cache_info().currsize == 0\n"
     )
     subprocess.run([sys.executable, "-c", script], check=True)
+
+
+@pytest.mark.parametrize(
+    ("word", "general"),
+    [("place", True), ("take", True), ("answer", True), ("laptop", False), ("ticket", False)],
+)
+def test_english_words_of_many_meanings_are_general(word: str, general: bool) -> None:
+    assert is_general(stem(word)) is general
+
+
+ORDERS = [
+    "How to order: choose a cactus, then order through WhatsApp.",
+    "Orders paid before noon ship the same day.",
+    "Cancel an order within an hour of paying.",
+    "Watering: water a cactus once a week.",
+    "Shipping: every weekday by courier.",
+    "Pots: clay pots in three sizes.",
+]
+
+
+def test_an_unknown_general_word_sinks_a_question_less_than_an_unknown_thing() -> None:
+    index = LexicalIndex(ORDERS)
+
+    framed = index.search("Where do I place my order?", limit=5)
+    elsewhere = index.search("Where do I order my laptop?", limit=5)
+
+    assert framed.positions.tolist()[0] == 0
+    assert float(framed.coverage[0]) >= MIN_SCORE
+    assert float(elsewhere.coverage.max()) < MIN_SCORE
