@@ -62,7 +62,7 @@ def _meanings() -> tuple[dict[str, tuple[int, ...]], list[str]]:
 
 
 def load() -> None:
-    """Reads the tables now (about half a second), so that no question waits for them."""
+    """Reads the tables now (about a second), so that no question waits for them."""
     _meanings()
     _general()
 
