@@ -75,6 +75,22 @@ def test_an_english_question_reaches_an_indonesian_passage_through_a_translation
     assert MIN_SCORE <= float(found.coverage[0]) < 1.0
 
 
+@pytest.mark.parametrize("question", ["kak pupuknya apa ya?", "kaktusnya dipupuk ga kak?"])
+def test_an_indonesian_chat_question_reaches_an_english_passage(question: str) -> None:
+    index = LexicalIndex(
+        [
+            "Fertilizer: feed your cactus once a month in spring and summer.",
+            "Watering: water once a week, less in winter.",
+            "Shipping: every weekday by courier.",
+        ]
+    )
+
+    found = index.search(question, limit=5)
+
+    assert found.positions.tolist() == [0]
+    assert float(found.coverage[0]) >= MIN_SCORE
+
+
 def test_a_passage_with_the_word_itself_outranks_one_with_a_synonym() -> None:
     index = LexicalIndex(["Fertilizer: feed once a month.", "Pupuk: sebulan sekali."])
 
