@@ -104,9 +104,8 @@ class LexicalIndex:
         matched = np.zeros(self.size, dtype=np.float32)
         mass = 0.0
         scored: dict[int, float] = {}
-        for word in dict.fromkeys(
-            words(query, with_synonyms=True)
-        ):  # a repeated query word counts once
+        question = words(query, with_synonyms=True)
+        for word in dict.fromkeys(question):  # a repeated query word counts once
             # One question word counts once however many terms it stands for (a glossary
             # expansion, the nearest words of a misspelling): as its rarest known term, and a
             # passage holds it as much as its rarest term there. A related term (a city's

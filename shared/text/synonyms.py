@@ -2,14 +2,16 @@
 
 `data/wordnet.tsv` (built by `bench/wordnet_table.py` from Wordnet Bahasa and Princeton
 WordNet 3.0) holds one meaning a line: its English words, then its Indonesian words. Words
-meet by their stems, so an affixed or inflected form finds its entry ("dijemur" meets
-"menjemur", "fertilizers" meets "fertilizer"), and `synonyms(stem)` gives the other words of
-every meaning that stem has: "fertilizer" -> "pupuk", "baja"; "kamar" -> "room", "ruangan".
+meet by their stems, so an inflected English form finds its entry ("fertilizers" meets
+"fertilizer"), and `synonyms(stem)` gives the other words of the stem's two most common
+meanings: "fertilizer" -> "fertiliser", "baja", "pupuk"; "kamar" -> "bedroom", "room".
+`is_general(stem)` tells an English word of many meanings ("place", "take"), which frames a
+question more than it says what is asked (`data/wordnet_senses.tsv`).
 
 A word has many meanings and WordNet lists them all, so these are weak hints, never
 replacements: a search counts a passage that holds only a synonym of a question's word as
 holding less of it (`shared/knowledge/lexical.py`), and only words the store's documents use
-count at all. The table is read on first use or by `load()`, not at import.
+count at all. The tables are read on first use or by `load()`, not at import.
 """
 
 from collections import defaultdict
