@@ -8,7 +8,8 @@ Each service is measured in a fresh Python process (no servers, no pipeline):
   pydantic, the shared platform), against issue 16's targets;
 - **loaded** (the responder and the enricher): after it built what it keeps for its whole life
   on a store with knowledge: the enricher its offline classifier (one message classified), the
-  responder the knowledge index of one store of 10,000 chunks (one question searched), as
+  responder the knowledge index of one store of 10,000 chunks (two questions searched, one of
+  them with words that read WordNet's synonym table), as
   `bench.retrieval` builds it.
 
 It is the quick check of issue 16's idle targets and issue 18's budget (a service stays within
@@ -67,6 +68,7 @@ def _load_responder() -> object:
     del chunks
     gc.collect()  # the loaded chunks are dropped once the index is built, as the retriever does
     index.search("berapa ongkir ke Bandung kak?")
+    index.search("Do you sell leather bags?")  # plain words: the synonym table is read too
     return index
 
 

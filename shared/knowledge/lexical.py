@@ -9,6 +9,11 @@ counts as the index term(s) nearest in edit distance, within a bound that grows 
 word's length (`shared.text.typos`). "pembayran" finds "bayar", "garnsi" finds "garansi";
 failing that, a misspelt shop word of the glossary finds its terms ("ongkr": "ongkos kirim").
 
+A question word's synonyms and translations (WordNet, `shared.text.synonyms`) are weak hints:
+only those the index holds, as written, and a passage that holds only a synonym holds the word
+at `SYNONYM` (half) of its weight, in the coverage and in the score, so "What fertilizer do you
+recommend?" reaches a passage on "pupuk" while a passage with the word itself ranks first.
+
 Scoring is Okapi BM25 with k1 = 1.2 (how fast repeated terms stop adding: a term's weight
 saturates at k1 + 1 times one occurrence) and b = 0.75 (how much a long passage is penalised
 against the average length), the usual defaults; idf = ln(1 + (N - df + 0.5) / (df + 0.5)),
@@ -24,12 +29,15 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from shared.text import synonyms
 from shared.text.normalise import Word, shop_word_terms, terms, words
 from shared.text.typos import NearestWords
 
 K1 = 1.2
 B = 0.75
 RELATED = 0.5  # the weight of a related term (a city's island) against the word's own
+SYNONYM = 0.5  # the weight of a synonym (WordNet) against the word's own
+GENERAL = 0.5  # the weight of an unknown general English word against an unknown word
 
 
 @dataclass(frozen=True)
@@ -78,6 +86,7 @@ class LexicalIndex:
         # A question word no passage contains weighs as much as the rarest word that one does.
         self._unknown_idf = float(self._idf_of(np.ones(1, dtype=np.float32))[0])
         self._typos = NearestWords(list(vocabulary))  # in id order: positions are term ids
+        synonyms.load()  # here, in the build's thread, rather than in a customer's search
 
     def _idf_of(self, df: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
         n = float(self.size)
@@ -94,29 +103,29 @@ class LexicalIndex:
         scores = np.zeros(self.size, dtype=np.float32)
         matched = np.zeros(self.size, dtype=np.float32)
         mass = 0.0
-        scored: set[int] = set()
-        for word in dict.fromkeys(words(query)):  # a repeated query word counts once
+        scored: dict[int, float] = {}
+        question = words(query, with_synonyms=True)
+        for word in dict.fromkeys(question):  # a repeated query word counts once
             # One question word counts once however many terms it stands for (a glossary
             # expansion, the nearest words of a misspelling): as its rarest known term, and a
             # passage holds it as much as its rarest term there. A related term (a city's
             # island) is weaker evidence and weighs half.
             weights = self._weights_of(word)
-            if not weights:
-                mass += self._unknown_idf
-                continue
             # A place the documents name (a city, a country) is weaker evidence of what is
             # asked than a shop word and counts half in the coverage, on both sides: "the
             # capital of Indonesia" is no question for a shop that ships across Indonesia.
             share = RELATED if word.place else 1.0
-            mass += share * max(weights.values())
+            word_mass = share * max(weights.values()) if weights else self._unknown_mass(word)
+            mass += word_mass
             held = np.zeros(self.size, dtype=np.float32)
             for term_id, weight in weights.items():
-                start, end = self._offsets[term_id], self._offsets[term_id + 1]
-                docs = self._docs[start:end]  # a term occurs once per passage: no repeats
-                if term_id not in scored:
-                    scores[docs] += weight * self._weights[start:end]
-                    scored.add(term_id)
+                docs = self._score(term_id, weight, scores, scored)
                 held[docs] = np.maximum(held[docs], share * weight)
+            # A synonym (WordNet) is a weak hint: a passage holding only a synonym of the
+            # word holds a fraction of it, and it adds as little to the passage's score.
+            for term_id in self._synonym_ids(word) - weights.keys():
+                docs = self._score(term_id, SYNONYM * float(self._idf[term_id]), scores, scored)
+                held[docs] = np.maximum(held[docs], SYNONYM * word_mass)
             matched += held
         hits = np.flatnonzero(matched)
         if len(hits) > limit:
@@ -124,6 +133,36 @@ class LexicalIndex:
         hits = hits[np.argsort(-scores[hits], kind="stable")]
         coverage = matched[hits] / mass if mass else np.zeros(len(hits), dtype=np.float32)
         return Matches(positions=hits.astype(np.int64), scores=scores[hits], coverage=coverage)
+
+    def _score(
+        self,
+        term_id: int,
+        weight: float,
+        scores: npt.NDArray[np.float32],
+        scored: dict[int, float],
+    ) -> npt.NDArray[np.int32]:
+        """Adds a term's BM25 contribution to `scores`, once, at the highest weight it is asked
+        with (one word's synonym may be another word's own term); the passages holding it."""
+        start, end = self._offsets[term_id], self._offsets[term_id + 1]
+        docs = self._docs[start:end]  # a term occurs once per passage: no repeats
+        if (extra := weight - scored.get(term_id, 0.0)) > 0:
+            scores[docs] += extra * self._weights[start:end]
+            scored[term_id] = weight
+        return docs
+
+    def _unknown_mass(self, word: Word) -> float:
+        """A word no passage contains weighs as much as the rarest term one does: what the store
+        never mentions is mostly what it does not sell ("laptop" in a batik shop). A general
+        English word ("place", "take", "answer": many meanings in WordNet) weighs `GENERAL`
+        of that: it frames the question more than it says what is asked."""
+        general = len(word.terms) == 1 and synonyms.is_general(word.terms[0])
+        return self._unknown_idf * (GENERAL if general else 1.0)
+
+    def _synonym_ids(self, word: Word) -> set[int]:
+        """The index terms among the word's synonyms: only words the documents use, as written
+        (a synonym is no misspelling to correct)."""
+        found = (self._vocabulary.get(term) for term in word.synonyms)
+        return {term_id for term_id in found if term_id is not None}
 
     def _weights_of(self, word: Word) -> dict[int, float]:
         """The index terms a question word stands for, with their weights (idf, halved for a

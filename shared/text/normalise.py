@@ -11,7 +11,9 @@
   in `words`, in order: normalise, split numbers and codes (`numbers.py`), drop stop words,
   expand the bilingual shop glossary (also under a clitic: "ongkirnya") and a city to the
   island shops price shipping by as a related term ("medan": "medan", related "sumatra"),
-  stem (`stemming.py`), drop stop words again.
+  stem (`stemming.py`), drop stop words again. `words(text, with_synonyms=True)`, what a
+  search asks, also gives each word the terms of its WordNet synonyms and translations
+  ("fertilizer": "pupuk"; `synonyms.py`), except for glossary words and places.
 - `shop_word_terms(word)`: for a word an index does not know, the terms of the glossary or
   lexicon word it is a misspelling of ("ongkr" -> "ongkir" -> "ongkos", "kirim"). Only an
   index asks, and only for words its documents do not use, so a word that is merely rare in
@@ -27,6 +29,7 @@ from typing import NamedTuple
 from shared.text.lexicon import PHRASES, PLACES, STANDARD_WORDS, WORDS
 from shared.text.numbers import MULTIPLIERS, PERCENT_WORDS, is_number, multiply, raw_terms
 from shared.text.stemming import english_singular, english_stem, indonesian_stem, is_root, stem
+from shared.text.synonyms import synonyms
 from shared.text.typos import NearestWords
 from shared.text.vocabulary import COUNTRIES, GLOSSARY, STOP_WORDS
 
@@ -97,12 +100,15 @@ def normalise(text: str) -> str:
 
 class Word(NamedTuple):
     """One word of a text as index terms: the terms it means, related terms (a city's island)
-    that are weaker evidence of it, and whether it names a place (a city, a country): weaker
-    evidence of what a question asks than a shop word."""
+    that are weaker evidence of it, whether it names a place (a city, a country): weaker
+    evidence of what a question asks than a shop word, and the terms of words sharing one of
+    its meanings in either language (WordNet's synonyms): weak hints a search may use, never
+    indexed."""
 
     terms: tuple[str, ...]
     related: tuple[str, ...] = ()
     place: bool = False
+    synonyms: tuple[str, ...] = ()
 
 
 def _stems(words: Iterable[str]) -> tuple[str, ...]:
@@ -121,6 +127,17 @@ def _expanded(term: str) -> Word:
     if area := PLACES.get(term):
         return Word(_stems((term,)), _stems(area.split()), place=True)
     return Word(_stems(_glossary(term)), place=term in _PLACE_NAMES)
+
+
+@lru_cache(maxsize=100_000)
+def _with_synonyms(term: str) -> Word:
+    """`_expanded(term)` with the index terms of its synonyms, for a word that is neither a
+    place nor a glossary word (the glossary's translations are curated: they win)."""
+    word = _expanded(term)
+    if word.place or word.terms != _stems((term,)):
+        return word
+    hints = (s for t in word.terms for other in synonyms(t) for s in _stems(_glossary(other)))
+    return word._replace(synonyms=tuple(s for s in dict.fromkeys(hints) if s not in word.terms))
 
 
 # The glossary's English base forms by their stem too, so an inflected form finds its entry
@@ -154,8 +171,10 @@ def _token_terms(token: str) -> tuple[str, ...]:
     return tuple(parts)
 
 
-def words(text: str) -> list[Word]:
-    """The words of `text` as index terms, in order, repeats kept."""
+def words(text: str, with_synonyms: bool = False) -> list[Word]:
+    """The words of `text` as index terms, in order, repeats kept; with their synonyms' terms
+    if asked (what a search uses; the WordNet table is read on the first such call)."""
+    expand = _with_synonyms if with_synonyms else _expanded
     found: list[Word] = []
     for token in _RAW_TOKEN.findall(_THANKS.sub(" ", normalise(text))):
         for term in _token_terms(token):
@@ -169,7 +188,7 @@ def words(text: str) -> list[Word]:
                     continue
             if term in STOP_WORDS or (len(term) < 2 and not term.isdigit()):
                 continue
-            if (word := _expanded(term)).terms or word.related:
+            if (word := expand(term)).terms or word.related:
                 found.append(word)
     return found
 
