@@ -67,7 +67,7 @@ async def on_events(
     erasures = [event for event in events if isinstance(event, CustomerErased)]
     events = [event for event in events if not isinstance(event, CustomerErased)]
     if events:
-        await _count(events, db, zones, attribution_window)
+        await _count(events, db, zones, attribution_window, retention)
     for erasure in erasures:
         await erase_again(erasure, db, GROUP, WRITES)
 
@@ -77,6 +77,7 @@ async def _count(
     db: Database,
     zones: StoreZones | None,
     attribution_window: timedelta,
+    retention: timedelta,
 ) -> None:
     zone_of = await (zones or StoreZones(db)).lookup(event.store_id for event in events)
 
