@@ -34,7 +34,7 @@ from shared.kpis.collections import (
     KPI_HOURLY,
     KPI_ORDERS,
 )
-from shared.privacy.collections import CUSTOMER_ERASURES
+from shared.privacy.collections import CUSTOMER_ERASURES, STORE_DELETIONS
 from shared.stores.collections import BOT_SETTINGS, BOT_SETTINGS_HISTORY, STORES
 from shared.woocommerce.collections import (
     WOOCOMMERCE_CUSTOMERS,
@@ -249,6 +249,14 @@ COLLECTIONS: tuple[Holding, ...] = (
         _personal(Personal.CUSTOMER_HASH),
         None,
         "erased_at",
+        None,
+    ),
+    Holding(
+        STORE_DELETIONS,
+        "store deletion records: when, who asked, counts per collection",
+        _NONE,
+        None,
+        None,
         None,
     ),
     Holding(

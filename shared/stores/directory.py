@@ -61,6 +61,7 @@ class Store(BaseModel):
     id: str = Field(alias="_id")
     name: str
     whatsapp_number: str
+    number_bought: bool = False  # Balas bought it at onboarding: deleting the store may release it
     timezone: str = "Asia/Jakarta"
     currency: str = "IDR"  # ISO 4217
     default_country: str = "ID"  # ISO 3166-1 alpha-2: customers' numbers written without +
