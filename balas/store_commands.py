@@ -284,7 +284,8 @@ def store_delete(
 
 
 def _run_deletion(request: DeletionRequest) -> None:
-    from shared.privacy.store_deletion import delete_store
+    from shared import kafka
+    from shared.privacy.store_deletion import DeletionRecord, delete_store
     from shared.secrets import secret_box
 
     settings = cli_settings()
@@ -293,9 +294,16 @@ def _run_deletion(request: DeletionRequest) -> None:
         if count:
             console.print(f"  {escape(collection)}: {count}")
 
-    record = with_db(
-        lambda db: delete_store(settings, db, secret_box(settings), request, _print_step, removed)
-    )
+    async def delete(db: mongo.Database) -> DeletionRecord:
+        broker = kafka.make_broker(settings, "balas-store")
+        await broker.start()
+        try:
+            box = secret_box(settings)
+            return await delete_store(settings, db, box, broker, request, _print_step, removed)
+        finally:
+            await broker.stop()
+
+    record = with_db(delete)
     total = sum(item.documents for item in record.removed)
     console.print(
         f"[green]store {escape(request.store_id)} deleted[/]: {total} documents removed; "

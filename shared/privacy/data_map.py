@@ -391,6 +391,7 @@ TOPICS: tuple[TopicHolding, ...] = (
     TopicHolding(topics.WOOCOMMERCE_PRODUCTS, "the catalogue", _fields(), False),
     TopicHolding(topics.KNOWLEDGE_DOCUMENTS, "knowledge document changes", _fields(), False),
     TopicHolding(topics.CUSTOMERS_ERASED, "erasures done", _fields("customer_hash"), False),
+    TopicHolding(topics.STORES_DELETED, "stores deleted", _fields(), False),
 )
 
 BY_TOPIC = {holding.topic: holding for holding in TOPICS}

@@ -1,8 +1,9 @@
 """Deleting a store: first its wiring outside Balas (WooCommerce webhooks, the number at
 Twilio; shared/stores/unwiring.py), then every document of it, collection by collection as
-the store map says (store_map.py), the store's own document last. A record in
-`store_deletions` (when, who asked, what was done remotely, documents removed per collection;
-no personal data) is written once the remote steps are done and outlives the store.
+the store map says (store_map.py), the store's own document last; `stores.deleted` then tells
+the services to forget what they keep of it in memory. A record in `store_deletions` (when,
+who asked, what was done remotely, documents removed per collection; no personal data) is
+written once the remote steps are done and outlives the store.
 
 Safe to run again after a crash: the remote steps change nothing the second time, an
 unfinished record is picked up where it was left (its counts add up), and while the store's
@@ -14,9 +15,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from faststream.kafka import KafkaBroker
 from pydantic import BaseModel, Field
 
-from shared.events import utcnow
+from shared import kafka
+from shared.events import StoreDeleted, store_deleted_event_id, utcnow
 from shared.knowledge.files import delete_store_files
 from shared.mongo import Database
 from shared.privacy.collections import STORE_DELETIONS
@@ -85,6 +88,7 @@ async def delete_store(
     settings: Settings,
     db: Database,
     box: SecretBox,
+    broker: KafkaBroker,
     request: DeletionRequest,
     on_step: Callable[[Step], None] = lambda step: None,
     progress: Progress = lambda collection, count: None,
@@ -102,6 +106,7 @@ async def delete_store(
             {"_id": record.id}, {"$set": {"removed": [r.model_dump() for r in record.removed]}}
         )
         progress(collection, count)
+    await kafka.publish(broker, _deleted_event(record))  # the services forget the store
     record.finished_at = utcnow()
     await db[STORE_DELETIONS].update_one(
         {"_id": record.id}, {"$set": {"finished_at": record.finished_at}}
@@ -208,6 +213,16 @@ async def _leave_accounts(db: Database, store_id: str) -> int:
         await users.delete_many({"_id": {"$in": alone}, "store_ids": [store_id]})
     left = await users.update_many({"store_ids": store_id}, {"$pull": {"store_ids": store_id}})
     return len(alone) + left.modified_count
+
+
+def _deleted_event(record: DeletionRecord) -> StoreDeleted:
+    return StoreDeleted(
+        event_id=store_deleted_event_id(record.id),
+        occurred_at=record.started_at,
+        store_id=record.store_id,
+        requested_by=record.requested_by,
+        removed={item.collection: item.documents for item in record.removed},
+    )
 
 
 def _added(removed: list[Removed], collection: str, count: int) -> list[Removed]:

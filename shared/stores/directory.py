@@ -123,6 +123,14 @@ class StoreDirectory:
         self._remember(cache_key, store)
         return store
 
+    def forget(self, store_id: str) -> None:
+        """A deleted store: not even a last-known copy (with its encrypted secrets) stays."""
+        self._cache = {
+            key: (until, store)
+            for key, (until, store) in self._cache.items()
+            if store.id != store_id
+        }
+
     def _remember(self, cache_key: str, store: Store) -> None:
         self._cache[cache_key] = (time.monotonic() + self._ttl, store)
 

@@ -10,8 +10,12 @@ import pytest
 from faststream.kafka import KafkaBroker
 
 from services.console.auth.users import Role, UserDirectory
+from services.responder.deps import build_deps
+from services.responder.handlers import on_store_deleted
+from shared import kafka, topics
 from shared.conversations.collections import MESSAGES
 from shared.conversations.messages import inbound_message_document
+from shared.events import StoreDeleted
 from shared.mongo import Database
 from shared.privacy.collections import STORE_DELETIONS
 from shared.privacy.store_deletion import (
@@ -22,6 +26,7 @@ from shared.privacy.store_deletion import (
 )
 from shared.privacy.store_map import STORE_FINDERS, StoreFinder
 from shared.routes import TWILIO_MESSAGE_PATH
+from shared.runtime import Runtime
 from shared.secrets import secret_box
 from shared.settings import Settings
 from shared.stores.collections import STORES
@@ -31,6 +36,7 @@ from shared.stores.onboarding import StoreNotFound, StoreOnboarding
 from tests.standins.twilio_api import TwilioStandIn
 from tests.standins.woocommerce_api import WooCommerceStandIn
 from tests.support import events
+from tests.support.kafka import read_topic
 from tests.support.servers import Infra
 from tests.support.store_data import PASSWORD, fill_store
 
@@ -110,9 +116,11 @@ async def traces(db: Database, mark: str) -> dict[str, int]:
     return found
 
 
-async def delete(db: Database, settings: Settings, store: Store, **options: bool) -> dict[str, int]:
+async def delete(
+    db: Database, settings: Settings, broker: KafkaBroker, store: Store, **options: bool
+) -> dict[str, int]:
     request = DeletionRequest(store.id, "test", **options)
-    record = await delete_store(settings, db, secret_box(settings), request)
+    record = await delete_store(settings, db, secret_box(settings), broker, request)
     return {item.collection: item.documents for item in record.removed}
 
 
@@ -138,6 +146,7 @@ async def two_stores(
 async def test_a_deleted_store_leaves_nothing_and_the_other_store_keeps_everything(
     db: Database,
     settings: Settings,
+    broker: KafkaBroker,
     twilio: TwilioStandIn,
     shop: WooCommerceStandIn,
     two_stores: tuple[Store, Store],
@@ -148,7 +157,7 @@ async def test_a_deleted_store_leaves_nothing_and_the_other_store_keeps_everythi
     assert set(held) == SEEDED  # every collection holding a store's documents has some
     sessions = await db["console_sessions"].count_documents({})
 
-    removed = await delete(db, settings, leaving)
+    removed = await delete(db, settings, broker, leaving)
 
     assert await traces(db, leaving.id) == {}
     assert await traces(db, staying.id) == kept
@@ -172,11 +181,20 @@ async def test_a_deleted_store_leaves_nothing_and_the_other_store_keeps_everythi
     assert record["finished_at"] is not None
     assert [step["step"] for step in record["remote"]] == ["webhooks", "twilio"]
     assert not any(customer.lstrip("+") in repr(record) for customer in CUSTOMERS)
+    announced = [
+        StoreDeleted.model_validate_json(value)
+        for value in await read_topic(kafka.bootstrap_servers(settings), topics.STORES_DELETED)
+        if leaving.id.encode() in value
+    ]
+    assert [(event.store_id, event.removed[MESSAGES]) for event in announced] == [
+        (leaving.id, len(CUSTOMERS))
+    ]
 
 
 async def test_a_failing_woocommerce_stops_the_deletion_before_anything_is_deleted(
     db: Database,
     settings: Settings,
+    broker: KafkaBroker,
     twilio: TwilioStandIn,
     shop: WooCommerceStandIn,
     two_stores: tuple[Store, Store],
@@ -187,7 +205,7 @@ async def test_a_failing_woocommerce_stops_the_deletion_before_anything_is_delet
     shop.fail_next(1, status=403)
 
     with pytest.raises(DeletionStopped) as stopped:
-        await delete(db, settings, leaving)
+        await delete(db, settings, broker, leaving)
 
     assert stopped.value.step.step == "webhooks"
     assert "permission" in stopped.value.step.detail
@@ -202,6 +220,7 @@ async def test_a_failing_woocommerce_stops_the_deletion_before_anything_is_delet
 async def test_skipping_the_remote_steps_deletes_locally_and_leaves_woocommerce_as_it_is(
     db: Database,
     settings: Settings,
+    broker: KafkaBroker,
     shop: WooCommerceStandIn,
     two_stores: tuple[Store, Store],
 ) -> None:
@@ -209,7 +228,7 @@ async def test_skipping_the_remote_steps_deletes_locally_and_leaves_woocommerce_
     webhooks = dict(shop.webhooks)
     shop.fail_next(10, status=403)
 
-    await delete(db, settings, leaving, skip_remote=True)
+    await delete(db, settings, broker, leaving, skip_remote=True)
 
     assert await traces(db, leaving.id) == {}
     assert shop.webhooks == webhooks
@@ -221,6 +240,7 @@ async def test_skipping_the_remote_steps_deletes_locally_and_leaves_woocommerce_
 async def test_a_deletion_cut_short_finishes_when_run_again_and_counts_everything_once(
     db: Database,
     settings: Settings,
+    broker: KafkaBroker,
     shop: WooCommerceStandIn,
     two_stores: tuple[Store, Store],
 ) -> None:
@@ -234,12 +254,12 @@ async def test_a_deletion_cut_short_finishes_when_run_again_and_counts_everythin
     request = DeletionRequest(leaving.id, "test")
     with pytest.raises(RuntimeError):
         await delete_store(
-            settings, db, secret_box(settings), request, progress=crash_after_knowledge
+            settings, db, secret_box(settings), broker, request, progress=crash_after_knowledge
         )
     assert await db[STORES].find_one({"_id": leaving.id}) is not None
     writes = shop.webhook_writes
 
-    removed = await delete(db, settings, leaving)
+    removed = await delete(db, settings, broker, leaving)
 
     assert shop.webhook_writes == writes  # the webhooks went the first time
     assert await traces(db, leaving.id) == {}
@@ -249,7 +269,11 @@ async def test_a_deletion_cut_short_finishes_when_run_again_and_counts_everythin
 
 
 async def test_a_bought_number_is_released_and_a_number_not_bought_is_not(
-    db: Database, settings: Settings, twilio: TwilioStandIn, shop: WooCommerceStandIn
+    db: Database,
+    settings: Settings,
+    broker: KafkaBroker,
+    twilio: TwilioStandIn,
+    shop: WooCommerceStandIn,
 ) -> None:
     twilio.offer_numbers("US", "+14155550199")
     onboarding = StoreOnboarding(settings, db, secret_box(settings))
@@ -263,8 +287,8 @@ async def test_a_bought_number_is_released_and_a_number_not_bought_is_not(
     assert not mine.number_bought
 
     with pytest.raises(NumberNotBought):
-        await delete(db, settings, mine, release_number=True)
-    await delete(db, settings, bought.store, release_number=True)
+        await delete(db, settings, broker, mine, release_number=True)
+    await delete(db, settings, broker, bought.store, release_number=True)
 
     assert twilio.number("+14155550199") is None
     assert twilio.number(mine.whatsapp_number) is not None
@@ -278,19 +302,39 @@ async def test_deleting_a_deleted_store_again_sweeps_what_was_written_since(
     two_stores: tuple[Store, Store],
 ) -> None:
     leaving, _ = two_stores
-    await delete(db, settings, leaving)
+    await delete(db, settings, broker, leaving)
     late = events.received(CUSTOMERS[0], "pesan yang terlambat", store_id=leaving.id)
     await db[MESSAGES].insert_one(inbound_message_document(late))  # an event in flight
 
-    removed = await delete(db, settings, leaving)
+    removed = await delete(db, settings, broker, leaving)
 
     assert removed[MESSAGES] == 1
     assert await traces(db, leaving.id) == {}
     assert await db[STORE_DELETIONS].count_documents({"store_id": leaving.id}) == 2
 
 
-async def test_an_unknown_store_is_refused(db: Database, settings: Settings) -> None:
+async def test_an_unknown_store_is_refused(
+    db: Database, settings: Settings, broker: KafkaBroker
+) -> None:
     request = DeletionRequest("toko-tidak-ada", "test")
 
     with pytest.raises(StoreNotFound):
-        await delete_store(settings, db, secret_box(settings), request)
+        await delete_store(settings, db, secret_box(settings), broker, request)
+
+
+async def test_the_responder_forgets_a_deleted_store_it_had_cached(
+    db: Database, settings: Settings, broker: KafkaBroker, two_stores: tuple[Store, Store]
+) -> None:
+    leaving, staying = two_stores
+    deps = build_deps(Runtime(settings, db.client, db, broker))
+    assert await deps.stores.by_id(leaving.id) is not None
+    assert await deps.stores.by_id(staying.id) is not None
+    await db[STORES].delete_one({"_id": leaving.id})
+    assert await deps.stores.by_id(leaving.id) is not None  # the cached copy, for 30 s
+
+    await on_store_deleted(events.store_deleted(leaving.id), deps)
+
+    assert await deps.stores.by_id(leaving.id) is None
+    assert await deps.stores.by_id(staying.id) is not None
+    assert deps.twilio is not None
+    deps.twilio.close()

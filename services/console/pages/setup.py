@@ -178,7 +178,7 @@ async def delete_this_store(
         skip_remote=given.get("skip_remote") == "on",
     )
     try:
-        await delete_store(context.settings, context.db, context.secrets, deletion)
+        await delete_store(context.settings, context.db, context.secrets, context.broker, deletion)
     except DeletionStopped as stopped:
         outcome = Outcome(section="delete", ok=False, steps=[stopped.step])
         return await _page(request, context, user, store, outcome)
