@@ -8,7 +8,10 @@ from collections.abc import Iterator
 
 import pytest
 from faststream.kafka import KafkaBroker
+from pymongo import MongoClient
+from typer.testing import CliRunner
 
+from balas.cli import app
 from services.console.auth.users import Role, UserDirectory
 from services.responder.deps import build_deps
 from services.responder.handlers import on_store_deleted
@@ -338,3 +341,34 @@ async def test_the_responder_forgets_a_deleted_store_it_had_cached(
     assert await deps.stores.by_id(staying.id) is not None
     assert deps.twilio is not None
     deps.twilio.close()
+
+
+def test_balas_store_delete_asks_stops_on_a_remote_failure_and_deletes_when_told(
+    settings: Settings, twilio: TwilioStandIn, shop: WooCommerceStandIn, store_id: str
+) -> None:
+    number = f"+1415{uuid.uuid4().int % 10**7:07d}"
+    twilio.own_number(number)
+    env = settings.as_environment()
+    runner = CliRunner()
+    onboard = ["store", "onboard", "--id", store_id, "--name", "Toko Budi", "--number", number]
+    onboard += ["--woocommerce-url", shop.url]
+    keys = {"STORE_WOOCOMMERCE_KEY": CONSUMER_KEY, "STORE_WOOCOMMERCE_SECRET": CONSUMER_SECRET}
+    assert runner.invoke(app, onboard, env=env | keys).exit_code == 0
+    command = ["store", "delete", "--store", store_id]
+    shop.fail_next(1, status=403)
+
+    kept = runner.invoke(app, command, env=env, input="y\nn\n")  # sure; not without the shop
+    deleted = runner.invoke(app, [*command, "--yes"], env=env)
+
+    assert kept.exit_code == 1, kept.output
+    assert "✗ webhooks" in kept.output
+    assert f"nothing of store {store_id} was deleted" in kept.output
+    assert deleted.exit_code == 0, deleted.output
+    assert "✓ webhooks" in deleted.output
+    assert "✓ twilio" in deleted.output
+    assert f"store {store_id} deleted" in deleted.output
+    assert shop.webhooks == {}
+    with MongoClient(settings.mongodb.uri) as client:
+        database = client[settings.mongodb.database]
+        assert database[STORES].find_one({"_id": store_id}) is None
+        assert database[STORE_DELETIONS].count_documents({"store_id": store_id}) == 1
