@@ -41,6 +41,9 @@ CONSOLE_USERS = "console_users"  # services/console/collections.py
 CONSOLE_SESSIONS = "console_sessions"
 
 Progress = Callable[[str, int], None]  # (collection, documents removed there)
+# Ids per delete: the embedded MongoDB server slows down more than linearly with a long `$in`
+# (2,000 journal entries: 20-40 s in one delete, 2 s in batches of 100).
+_DELETE_BATCH = 100
 
 
 class DeletionStopped(Exception):
@@ -80,9 +83,6 @@ class DeletionRecord(BaseModel):
 
     model_config = {"populate_by_name": True}
 
-    def documents(self, collection: str) -> int:
-        return sum(item.documents for item in self.removed if item.collection == collection)
-
 
 async def delete_store(
     settings: Settings,
@@ -99,6 +99,9 @@ async def delete_store(
     record = await _unfinished(db, request.store_id)
     if record is None:
         record = await _start(settings, db, box, request, on_step)
+    else:  # cut short: its remote steps were done
+        resumed = f"resuming the deletion started at {record.started_at:%Y-%m-%d %H:%M:%S} UTC"
+        on_step(Step(step="store", ok=True, detail=resumed))
     for collection, finder in STORE_FINDERS.items():
         count = await _remove(db, collection, finder, request.store_id)
         record.removed = _added(record.removed, collection, count)
@@ -198,9 +201,11 @@ async def _remove_events(db: Database, collection: str, store_id: str) -> int:
         async for document in db[collection].find({}, {"key": 1})
         if owns_key(store_id, document.get("key"))
     ]
-    if not ids:
-        return 0
-    return (await db[collection].delete_many({"_id": {"$in": ids}})).deleted_count
+    removed = 0
+    for start in range(0, len(ids), _DELETE_BATCH):
+        batch = ids[start : start + _DELETE_BATCH]
+        removed += (await db[collection].delete_many({"_id": {"$in": batch}})).deleted_count
+    return removed
 
 
 async def _leave_accounts(db: Database, store_id: str) -> int:
