@@ -343,7 +343,7 @@ async def test_the_responder_forgets_a_deleted_store_it_had_cached(
     deps.twilio.close()
 
 
-def test_balas_store_delete_asks_stops_on_a_remote_failure_and_deletes_when_told(
+def test_balas_store_delete_asks_stops_on_a_remote_failure_and_deletes_locally_when_told(
     settings: Settings, twilio: TwilioStandIn, shop: WooCommerceStandIn, store_id: str
 ) -> None:
     number = f"+1415{uuid.uuid4().int % 10**7:07d}"
@@ -355,20 +355,22 @@ def test_balas_store_delete_asks_stops_on_a_remote_failure_and_deletes_when_told
     keys = {"STORE_WOOCOMMERCE_KEY": CONSUMER_KEY, "STORE_WOOCOMMERCE_SECRET": CONSUMER_SECRET}
     assert runner.invoke(app, onboard, env=env | keys).exit_code == 0
     command = ["store", "delete", "--store", store_id]
-    shop.fail_next(1, status=403)
+    webhooks = dict(shop.webhooks)
+    shop.fail_next(2, status=403)
 
-    kept = runner.invoke(app, command, env=env, input="y\nn\n")  # sure; not without the shop
-    deleted = runner.invoke(app, [*command, "--yes"], env=env)
+    kept = runner.invoke(app, [*command, "--yes"], env=env)  # no question: it stops
+    deleted = runner.invoke(app, command, env=env, input="y\ny\n")  # sure; in Balas only
 
     assert kept.exit_code == 1, kept.output
     assert "✗ webhooks" in kept.output
     assert f"nothing of store {store_id} was deleted" in kept.output
     assert deleted.exit_code == 0, deleted.output
-    assert "✓ webhooks" in deleted.output
-    assert "✓ twilio" in deleted.output
+    assert "Delete it in Balas anyway" in deleted.output
     assert f"store {store_id} deleted" in deleted.output
-    assert shop.webhooks == {}
+    assert shop.webhooks == webhooks  # left as they were, as the admin chose
     with MongoClient(settings.mongodb.uri) as client:
         database = client[settings.mongodb.database]
         assert database[STORES].find_one({"_id": store_id}) is None
-        assert database[STORE_DELETIONS].count_documents({"store_id": store_id}) == 1
+        record = database[STORE_DELETIONS].find_one({"store_id": store_id})
+        assert record is not None
+        assert record["remote_skipped"] is True
