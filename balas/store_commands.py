@@ -258,6 +258,7 @@ def store_delete(
     """Delete a store: its webhooks at WooCommerce, its number's URLs at Twilio, then all its
     data, files, secrets, bot settings and its users' access to it. A record (counts only)
     stays. Run it again to finish a deletion that was cut short."""
+    from shared.leases import LeaseHeld
     from shared.privacy.store_deletion import DeletionRequest, DeletionStopped, NumberNotBought
     from shared.stores.onboarding import StoreNotFound
 
@@ -272,6 +273,9 @@ def store_delete(
         console.print(f"[red]no store {escape(store_id)}[/]")
         raise typer.Exit(1) from None
     except NumberNotBought:
+        raise typer.Exit(1) from None
+    except LeaseHeld as held:
+        console.print(f"[red]a deletion of store {escape(store_id)} is running[/]: {held}")
         raise typer.Exit(1) from None
     except DeletionStopped:
         console.print(f"nothing of store {escape(store_id)} was deleted in Balas")

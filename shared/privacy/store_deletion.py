@@ -13,7 +13,7 @@ is deleted unless the admin chose to skip the remote steps.
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from faststream.kafka import KafkaBroker
 from pydantic import BaseModel, Field
@@ -21,6 +21,7 @@ from pydantic import BaseModel, Field
 from shared import kafka
 from shared.events import StoreDeleted, store_deleted_event_id, utcnow
 from shared.knowledge.files import delete_store_files
+from shared.leases import holding, new_holder
 from shared.mongo import Database
 from shared.privacy.collections import STORE_DELETIONS
 from shared.privacy.store_map import (
@@ -44,6 +45,8 @@ Progress = Callable[[str, int], None]  # (collection, documents removed there)
 # Ids per delete: the embedded MongoDB server slows down more than linearly with a long `$in`
 # (2,000 journal entries: 20-40 s in one delete, 2 s in batches of 100).
 _DELETE_BATCH = 100
+# One deletion of a store at a time; a holder that died frees it after this.
+_LEASE_TTL = timedelta(minutes=5)
 
 
 class DeletionStopped(Exception):
@@ -94,26 +97,29 @@ async def delete_store(
     progress: Progress = lambda collection, count: None,
 ) -> DeletionRecord:
     """Delete the store everywhere; raises StoreNotFound (no such store, and none deleted
-    before) or DeletionStopped (nothing deleted). A store deleted before is swept again: what
-    events in flight wrote after its deletion goes too."""
-    record = await _unfinished(db, request.store_id)
-    if record is None:
-        record = await _start(settings, db, box, request, on_step)
-    else:  # cut short: its remote steps were done
-        resumed = f"resuming the deletion started at {record.started_at:%Y-%m-%d %H:%M:%S} UTC"
-        on_step(Step(step="store", ok=True, detail=resumed))
-    for collection, finder in STORE_FINDERS.items():
-        count = await _remove(db, collection, finder, request.store_id)
-        record.removed = _added(record.removed, collection, count)
+    before), DeletionStopped (nothing deleted) or LeaseHeld (a deletion of the store is
+    running elsewhere). A store deleted before is swept again: what events in flight wrote
+    after its deletion goes too."""
+    lease = f"store-deletion:{request.store_id}"
+    async with holding(db, lease, new_holder(), _LEASE_TTL) as held:
+        record = await _unfinished(db, request.store_id)
+        if record is None:
+            record = await _start(settings, db, box, request, on_step)
+        else:  # cut short: its remote steps were done
+            resumed = f"resuming the deletion started at {record.started_at:%Y-%m-%d %H:%M:%S}"
+            on_step(Step(step="store", ok=True, detail=resumed + " UTC"))
+        for collection, finder in STORE_FINDERS.items():
+            count = await _remove(db, collection, finder, request.store_id)
+            record.removed = _added(record.removed, collection, count)
+            removed = [item.model_dump() for item in record.removed]
+            await db[STORE_DELETIONS].update_one({"_id": record.id}, {"$set": {"removed": removed}})
+            progress(collection, count)
+            await held.renew()
+        await kafka.publish(broker, _deleted_event(record))  # the services forget the store
+        record.finished_at = utcnow()
         await db[STORE_DELETIONS].update_one(
-            {"_id": record.id}, {"$set": {"removed": [r.model_dump() for r in record.removed]}}
+            {"_id": record.id}, {"$set": {"finished_at": record.finished_at}}
         )
-        progress(collection, count)
-    await kafka.publish(broker, _deleted_event(record))  # the services forget the store
-    record.finished_at = utcnow()
-    await db[STORE_DELETIONS].update_one(
-        {"_id": record.id}, {"$set": {"finished_at": record.finished_at}}
-    )
     return record
 
 

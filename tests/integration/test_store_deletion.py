@@ -5,6 +5,7 @@ the deletion before anything local is deleted; a deletion cut short finishes whe
 
 import uuid
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 from faststream.kafka import KafkaBroker
@@ -19,6 +20,7 @@ from shared import kafka, topics
 from shared.conversations.collections import MESSAGES
 from shared.conversations.messages import inbound_message_document
 from shared.events import StoreDeleted
+from shared.leases import LeaseHeld, holding
 from shared.mongo import Database
 from shared.privacy.collections import STORE_DELETIONS
 from shared.privacy.store_deletion import (
@@ -269,6 +271,25 @@ async def test_a_deletion_cut_short_finishes_when_run_again_and_counts_everythin
     assert await traces(db, staying.id) == kept
     assert removed[MESSAGES] == len(CUSTOMERS)
     assert await db[STORE_DELETIONS].count_documents({"store_id": leaving.id}) == 1
+
+
+async def test_a_second_deletion_of_the_same_store_waits_for_the_first(
+    db: Database,
+    settings: Settings,
+    broker: KafkaBroker,
+    shop: WooCommerceStandIn,
+    two_stores: tuple[Store, Store],
+) -> None:
+    leaving, _ = two_stores
+    held = await traces(db, leaving.id)
+    writes = shop.webhook_writes
+
+    async with holding(db, f"store-deletion:{leaving.id}", "another-console", timedelta(1)):
+        with pytest.raises(LeaseHeld):
+            await delete(db, settings, broker, leaving)
+
+    assert await traces(db, leaving.id) == held
+    assert shop.webhook_writes == writes
 
 
 async def test_a_bought_number_is_released_and_a_number_not_bought_is_not(

@@ -20,6 +20,7 @@ from services.console.i18n import request_lang, t
 from services.console.limits import FORM_FIELD_BYTES
 from services.console.pages.templating import render_page
 from services.console.validation_text import localized
+from shared.leases import LeaseHeld
 from shared.privacy.store_deletion import DeletionRequest, DeletionStopped, delete_store
 from shared.stores.bot_settings import BotSettingsRepository
 from shared.stores.directory import Store
@@ -182,4 +183,9 @@ async def delete_this_store(
     except DeletionStopped as stopped:
         outcome = Outcome(section="delete", ok=False, steps=[stopped.step])
         return await _page(request, context, user, store, outcome)
+    except LeaseHeld:
+        problem = {"delete": t("setup.delete.running", request_lang(request))}
+        return await _page(
+            request, context, user, store, Outcome(section="delete", ok=False, errors=problem)
+        )
     return RedirectResponse("/", status_code=303)
