@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -11,6 +12,7 @@ from balas.cli_support import cli_settings, command_group, console, with_db, wra
 
 if TYPE_CHECKING:  # the stores' modules (onboarding: WooCommerce, Twilio) load when used
     from shared import mongo
+    from shared.privacy.store_deletion import DeletionRequest
     from shared.stores.fields import Onboarding
     from shared.stores.onboarding import Outcome, Step
 
@@ -235,3 +237,79 @@ def store_plugin_token(
     )
     # Unstyled and unwrapped: no markup or line break may change a character of it.
     typer.echo(token)
+
+
+@store_app.command("delete")
+def store_delete(
+    store_id: Annotated[str, typer.Option("--store", help="The store's id.")],
+    release_number: Annotated[
+        bool,
+        typer.Option(help="Give the WhatsApp number back to Twilio (only one Balas bought)."),
+    ] = False,
+    skip_remote: Annotated[
+        bool,
+        typer.Option(
+            help="Leave WooCommerce and Twilio as they are (gone or out of reach for good): "
+            "remove the webhooks and the number's URLs there by hand."
+        ),
+    ] = False,
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Delete a store: its webhooks at WooCommerce, its number's URLs at Twilio, then all its
+    data, files, secrets, bot settings and its users' access to it. A record (counts only)
+    stays. Run it again to finish a deletion that was cut short."""
+    from shared.leases import LeaseHeld
+    from shared.privacy.store_deletion import DeletionRequest, DeletionStopped, NumberNotBought
+    from shared.stores.onboarding import StoreNotFound
+
+    if not yes:
+        typer.confirm(
+            f"Delete store {store_id} and all its data? This cannot be undone", abort=True
+        )
+    request = DeletionRequest(store_id, "cli", release_number, skip_remote)
+    try:
+        _run_deletion(request)
+    except StoreNotFound:
+        console.print(f"[red]no store {escape(store_id)}[/]")
+        raise typer.Exit(1) from None
+    except NumberNotBought:
+        raise typer.Exit(1) from None
+    except LeaseHeld as held:
+        console.print(f"[red]a deletion of store {escape(store_id)} is running[/]: {held}")
+        raise typer.Exit(1) from None
+    except DeletionStopped:
+        console.print(f"nothing of store {escape(store_id)} was deleted in Balas")
+        if yes or not typer.confirm(
+            "Delete it in Balas anyway, leaving WooCommerce and Twilio as they are?"
+        ):
+            console.print("[red]not deleted[/]: try again once they answer, or --skip-remote")
+            raise typer.Exit(1) from None
+        _run_deletion(replace(request, skip_remote=True))
+
+
+def _run_deletion(request: DeletionRequest) -> None:
+    from shared import kafka
+    from shared.privacy.store_deletion import DeletionRecord, delete_store
+    from shared.secrets import secret_box
+
+    settings = cli_settings()
+
+    def removed(collection: str, count: int) -> None:
+        if count:
+            console.print(f"  {escape(collection)}: {count}")
+
+    async def delete(db: mongo.Database) -> DeletionRecord:
+        broker = kafka.make_broker(settings, "balas-store")
+        await broker.start()
+        try:
+            box = secret_box(settings)
+            return await delete_store(settings, db, box, broker, request, _print_step, removed)
+        finally:
+            await broker.stop()
+
+    record = with_db(delete)
+    total = sum(item.documents for item in record.removed)
+    console.print(
+        f"[green]store {escape(request.store_id)} deleted[/]: {total} documents removed; "
+        f"the record {escape(record.id)} keeps the counts"
+    )

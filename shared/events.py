@@ -480,6 +480,21 @@ def customer_erased_event_id(store_id: str, customer_hash: str, erased_at: datet
     return event_id_for(topics.CUSTOMERS_ERASED, store_id, customer_hash, erased_at.isoformat())
 
 
+class StoreDeleted(Event):
+    """A store and all its data were deleted (topic `stores.deleted`, keyed by store):
+    services drop what they keep of it in memory. `requested_by` is `cli` or a console user's
+    id; `removed` counts documents per collection, as the deletion record keeps them."""
+
+    topic: ClassVar[str] = topics.STORES_DELETED
+    event_type: Literal["store.deleted"] = "store.deleted"
+    requested_by: str
+    removed: dict[str, int] = Field(default_factory=dict)  # collection -> documents
+
+
+def store_deleted_event_id(deletion_id: str) -> str:
+    return event_id_for(topics.STORES_DELETED, deletion_id)
+
+
 EVENT_TYPES: dict[str, tuple[type[Event], ...]] = {
     topics.WHATSAPP_INBOUND: (MessageReceived,),
     topics.WHATSAPP_STATUS: (DeliveryStatusChanged,),
@@ -492,6 +507,7 @@ EVENT_TYPES: dict[str, tuple[type[Event], ...]] = {
     topics.AGENT_COMMANDS: (AgentCommandIssued,),
     topics.CONVERSATIONS_CSAT: (CsatSurveyDue, CsatSurveySent, CsatRecorded),
     topics.CUSTOMERS_ERASED: (CustomerErased,),
+    topics.STORES_DELETED: (StoreDeleted,),
 }
 """The event models each topic carries; on a topic with several, `event_type` tells them apart."""
 

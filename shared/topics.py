@@ -11,6 +11,7 @@ WOOCOMMERCE_PRODUCTS = "woocommerce.products"
 KNOWLEDGE_DOCUMENTS = "knowledge.documents"
 CONVERSATIONS_CSAT = "conversations.csat"  # satisfaction surveys: due, sent, rated
 CUSTOMERS_ERASED = "customers.erased"  # a customer's personal data was erased (by hash only)
+STORES_DELETED = "stores.deleted"  # a store and all its data were deleted
 
 ALL = (
     WHATSAPP_INBOUND,
@@ -24,6 +25,7 @@ ALL = (
     KNOWLEDGE_DOCUMENTS,
     CONVERSATIONS_CSAT,
     CUSTOMERS_ERASED,
+    STORES_DELETED,
 )
 
 # The topics whose events hold customers' personal data (shared/privacy/data_map.py says which

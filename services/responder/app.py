@@ -8,7 +8,11 @@ from services.responder.agent_commands import on_agent_command
 from services.responder.agent_desk import AgentDesk
 from services.responder.csat import on_csat_event
 from services.responder.deps import build_deps
-from services.responder.handlers import on_delivery_status_changed, on_message_received
+from services.responder.handlers import (
+    on_delivery_status_changed,
+    on_message_received,
+    on_store_deleted,
+)
 from services.responder.repository import GROUP
 from shared import journal, topics
 from shared.consumer import KeyedConsumer
@@ -34,6 +38,7 @@ async def consumers(runtime: Runtime) -> AsyncIterator[Sequence[Consumer]]:
         topics.CUSTOMERS_ERASED: partial(
             erase_again, db=runtime.db, group=GROUP, collections=WRITES
         ),
+        topics.STORES_DELETED: partial(on_store_deleted, deps=deps),
     }
     options = runtime.consumer_options(GROUP, runtime.settings.consumers.responder_max_in_flight)
     try:

@@ -12,7 +12,7 @@ from services.responder.send_recovery import earlier_send
 from shared.answering.answerer import Question
 from shared.answering.draft import Draft
 from shared.consumer import PermanentError
-from shared.events import DeliveryStatusChanged, MessageReceived, utcnow
+from shared.events import DeliveryStatusChanged, MessageReceived, StoreDeleted, utcnow
 from shared.identity import masked
 from shared.kafka import publish
 
@@ -49,6 +49,13 @@ async def on_message_received(event: MessageReceived, deps: ResponderDeps) -> No
 
 async def on_delivery_status_changed(event: DeliveryStatusChanged, deps: ResponderDeps) -> None:
     await deps.conversations.apply_delivery_status(event)
+
+
+async def on_store_deleted(event: StoreDeleted, deps: ResponderDeps) -> None:
+    """What this process keeps of a deleted store in memory goes: its cached record and its
+    knowledge index."""
+    deps.stores.forget(event.store_id)
+    deps.answerer.forget_store(event.store_id)
 
 
 async def _draft(event: MessageReceived, deps: ResponderDeps, first: bool) -> Draft:

@@ -233,6 +233,11 @@ class Answerer:
             draft = draft.model_copy(update={"text": f"{settings.greeting}{joiner}{draft.text}"})
         return draft.model_copy(update={"text": fit_for_whatsapp(draft.text)})
 
+    def forget_store(self, store_id: str) -> None:
+        """A deleted store's knowledge leaves memory (a store made again under its id must
+        not answer from it)."""
+        self._retriever.forget(store_id)
+
     def _rule_hand_over(self, question: Question) -> HandOverReason | None:
         rules = question.settings.hand_over
         if rules.customer_request and handover.asks_for_a_person(question.text):

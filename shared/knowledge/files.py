@@ -63,3 +63,14 @@ async def delete_files(
     async for stored in bucket.find(query):
         with contextlib.suppress(NoFile):  # another worker removed it meanwhile
             await bucket.delete(stored._id)
+
+
+async def delete_store_files(db: Database, store_id: str) -> int:
+    """Every file of the store, with its chunks; how many files."""
+    bucket, removed = _bucket(db), 0
+    ids = [stored._id async for stored in bucket.find({"metadata.store_id": store_id})]
+    for id_ in ids:
+        with contextlib.suppress(NoFile):  # another run removed it meanwhile
+            await bucket.delete(id_)
+            removed += 1
+    return removed

@@ -236,6 +236,11 @@ class Retriever:
             self._indexes.popitem(last=False)
         return cached
 
+    def forget(self, store_id: str) -> None:
+        """Drop the store's index: its knowledge was deleted with it, and the revision of a
+        store made again under its id starts over, below the cached one."""
+        self._indexes.pop(store_id, None)
+
     async def _build(self, store_id: str) -> KnowledgeIndex:
         revision, chunks = await load_active_chunks(self._db, store_id)
         model = self._embedder.model if self._embedder else None

@@ -34,7 +34,7 @@ from shared.kpis.collections import (
     KPI_HOURLY,
     KPI_ORDERS,
 )
-from shared.privacy.collections import CUSTOMER_ERASURES
+from shared.privacy.collections import CUSTOMER_ERASURES, STORE_DELETIONS
 from shared.stores.collections import BOT_SETTINGS, BOT_SETTINGS_HISTORY, STORES
 from shared.woocommerce.collections import (
     WOOCOMMERCE_CUSTOMERS,
@@ -257,6 +257,14 @@ COLLECTIONS: tuple[Holding, ...] = (
         None,
     ),
     Holding(
+        STORE_DELETIONS,
+        "store deletion records: when, who asked, counts per collection",
+        _NONE,
+        None,
+        None,
+        None,
+    ),
+    Holding(
         "console_users",  # services/console/collections.py
         "staff accounts: e-mail, password hash, role",
         _personal(Personal.EMAIL),
@@ -389,6 +397,7 @@ TOPICS: tuple[TopicHolding, ...] = (
     TopicHolding(topics.WOOCOMMERCE_PRODUCTS, "the catalogue", _fields(), False),
     TopicHolding(topics.KNOWLEDGE_DOCUMENTS, "knowledge document changes", _fields(), False),
     TopicHolding(topics.CUSTOMERS_ERASED, "erasures done", _fields("customer_hash"), False),
+    TopicHolding(topics.STORES_DELETED, "stores deleted", _fields(), False),
 )
 
 BY_TOPIC = {holding.topic: holding for holding in TOPICS}

@@ -61,6 +61,7 @@ class Store(BaseModel):
     id: str = Field(alias="_id")
     name: str
     whatsapp_number: str
+    number_bought: bool = False  # Balas bought it at onboarding: deleting the store may release it
     timezone: str = "Asia/Jakarta"
     currency: str = "IDR"  # ISO 4217
     default_country: str = "ID"  # ISO 3166-1 alpha-2: customers' numbers written without +
@@ -121,6 +122,14 @@ class StoreDirectory:
         store = Store.model_validate(document)
         self._remember(cache_key, store)
         return store
+
+    def forget(self, store_id: str) -> None:
+        """A deleted store: not even a last-known copy (with its encrypted secrets) stays."""
+        self._cache = {
+            key: (until, store)
+            for key, (until, store) in self._cache.items()
+            if store.id != store_id
+        }
 
     def _remember(self, cache_key: str, store: Store) -> None:
         self._cache[cache_key] = (time.monotonic() + self._ttl, store)

@@ -190,7 +190,8 @@ class StoreOnboarding:
         if wiring is not None:
             number = await self._wire_number(wiring, steps)
         assert number is not None
-        store = self._store(store_id, change, existing, number, woocommerce, twilio)
+        bought = wiring is not None and wiring.for_sale is not None
+        store = self._store(store_id, change, existing, number, woocommerce, twilio, bought)
         await self._save(store, existing, steps)
         log.info(
             "store onboarded",
@@ -377,6 +378,7 @@ class StoreOnboarding:
         number: str,
         woocommerce: _WooCommercePlan | None,
         twilio: TwilioCredentials | None,
+        bought: bool,
     ) -> Store:
         held = existing or Store(id=store_id, name=change.name or store_id, whatsapp_number=number)
         fields: dict[str, Any] = {
@@ -387,6 +389,8 @@ class StoreOnboarding:
             if value is not None
         }
         fields["whatsapp_number"] = number
+        # Only a number Balas bought may be released when the store is deleted.
+        fields["number_bought"] = bought or (held.number_bought and held.whatsapp_number == number)
         fields["woocommerce"] = woocommerce and self._connection(woocommerce, held.woocommerce)
         fields["twilio"] = twilio and TwilioAccount(
             account_sid=twilio.account_sid,

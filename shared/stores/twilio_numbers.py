@@ -31,6 +31,7 @@ class OwnedNumber:
     sms_url: str
     sms_method: str
     sms_fallback_url: str
+    status_callback: str = ""
 
 
 class TwilioNumbers:
@@ -62,6 +63,19 @@ class TwilioNumbers:
         context = self._client.incoming_phone_numbers(number.sid)
         await self._call(context.update, **_posted_to(sms_url, fallback_url))
         return True
+
+    async def detach(self, number: OwnedNumber) -> bool:
+        """Incoming messages to `number` and its status callbacks go nowhere any more (the
+        number stays in the account); False if they already did."""
+        if not (number.sms_url or number.sms_fallback_url or number.status_callback):
+            return False
+        context = self._client.incoming_phone_numbers(number.sid)
+        await self._call(context.update, sms_url="", sms_fallback_url="", status_callback="")
+        return True
+
+    async def release(self, number: OwnedNumber) -> None:
+        """Give the number back to Twilio: the account stops paying for it."""
+        await self._call(self._client.incoming_phone_numbers(number.sid).delete)
 
     async def first_available(self, country: str, area_code: str | None) -> str | None:
         """A local number for sale in `country` (and `area_code`) that can take messages."""
@@ -107,6 +121,7 @@ def _owned(number: Any) -> OwnedNumber:
         sms_url=number.sms_url or "",
         sms_method=number.sms_method or "POST",
         sms_fallback_url=number.sms_fallback_url or "",
+        status_callback=number.status_callback or "",
     )
 
 

@@ -21,6 +21,7 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
+from urllib.parse import urlsplit
 
 import requests
 import structlog
@@ -204,6 +205,22 @@ class WooCommerceApi:
             ids.append(int(ours[0]["id"]))
         return ids
 
+    async def remove_webhooks(self, delivery_path: str) -> int:
+        """Delete every webhook delivering to `delivery_path` on any host (the path names the
+        store, and PUBLIC_BASE_URL may have changed since); how many. A rerun deletes none."""
+        ours: list[int] = []
+        async for page in self.pages("webhooks", {"status": "all"}):
+            ours += [
+                int(hook["id"])
+                for hook in page.items
+                if urlsplit(str(hook.get("delivery_url", ""))).path == delivery_path
+            ]
+        for webhook_id in ours:
+            # Webhooks have no trash: WooCommerce refuses a delete without force.
+            await self._call("DELETE", f"webhooks/{webhook_id}", {"force": "true"})
+            log.info("woocommerce webhook deleted", webhook_id=webhook_id)
+        return len(ours)
+
     # -- one call, retried ----------------------------------------------------------------
 
     async def _call(
@@ -258,6 +275,10 @@ class WooCommerceApi:
                 response = self._api.get(endpoint, params=dict(params or {}), allow_redirects=False)
             elif method == "POST":
                 response = self._api.post(endpoint, data, allow_redirects=False)
+            elif method == "DELETE":
+                response = self._api.delete(
+                    endpoint, params=dict(params or {}), allow_redirects=False
+                )
             else:
                 response = self._api.put(endpoint, data, allow_redirects=False)
         except requests.exceptions.SSLError as error:

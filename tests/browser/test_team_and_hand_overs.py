@@ -1,7 +1,8 @@
 """Set-up, team and hand-overs in a real browser at 1280 and 390 px: the owner fixes the
 store's profile (a refused timezone says why), invites an agent by link, the agent joins from
 the link; a hand-over shows in "needs a person" with its waiting time and in the tab's title,
-live. No page reaches past the screen's edge. Screenshots go to /tmp/screens."""
+live; the owner deletes the store only by typing its name. No page reaches past the screen's
+edge. Screenshots go to /tmp/screens."""
 
 import re
 import uuid
@@ -14,6 +15,7 @@ from playwright.async_api import Browser, Page, ViewportSize, expect
 
 from shared.conversations.collections import CONVERSATIONS
 from shared.mongo import Database
+from shared.stores.collections import STORES
 from tests.support.browser import Console, SignIn, StoreAccount, sticking_out
 
 pytestmark = pytest.mark.browser
@@ -155,3 +157,23 @@ async def test_a_hand_over_shows_in_needs_a_person_and_in_the_tab_title_live(
     await expect(page.locator("[data-count=queue]")).to_have_text("2")
     assert await page.evaluate("window.notified") == ["Ada pelanggan yang perlu petugas"]
     await page.screenshot(path=screens / f"inbox-queue-{width_of(page)}.png")
+
+
+async def test_an_owner_deletes_the_store_only_by_typing_its_name(
+    console: Console, store: StoreAccount, open_page: OpenPage, sign_in: SignIn, screens: Path
+) -> None:
+    page = await open_page()
+    await sign_in(page, f"/stores/{store.id}/setup")
+    deletion = page.locator("form[action$='/setup/delete']")
+    await deletion.locator("input[name=confirm]").fill("toko lain")
+    await deletion.locator("button[type=submit]").click()
+    await expect(page.locator("[data-outcome=delete]")).to_contain_text("bukan id atau nama")
+    assert await sticking_out(page) == []
+    await page.screenshot(path=screens / f"setup-delete-{width_of(page)}.png", full_page=True)
+    assert await console.db[STORES].find_one({"_id": store.id}) is not None
+
+    await page.locator("form[action$='/setup/delete'] input[name=confirm]").fill(store.name)
+    await page.locator("form[action$='/setup/delete'] button[type=submit]").click()
+
+    await expect(page).to_have_url(re.compile(r"/login"))
+    assert await console.db[STORES].find_one({"_id": store.id}) is None

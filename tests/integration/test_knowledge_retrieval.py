@@ -1,12 +1,14 @@
 """The retriever against the real MongoDB, over knowledge written by the real pipeline (the
 library stores uploads, the enricher's handler chunks and activates them): stores stay apart,
-the index follows the store's revision and never mixes two versions, embeddings are optional."""
+the index follows the store's revision and never mixes two versions, embeddings are optional,
+a deleted store's index leaves memory."""
 
 import asyncio
 
 import pytest
 
 from services.enricher.knowledge import on_knowledge_document_changed
+from shared.knowledge.collections import KNOWLEDGE_CHUNKS, KNOWLEDGE_REVISIONS
 from shared.knowledge.embeddings import Embedder
 from shared.knowledge.library import Incoming, KnowledgeLibrary, document_event
 from shared.knowledge.models import KnowledgeDocument
@@ -168,3 +170,18 @@ async def test_only_the_most_recently_searched_stores_keep_their_index(
     await retriever.index(other_store)
 
     assert await retriever.index(store_id) is not first  # dropped, built again
+
+
+async def test_a_deleted_stores_index_is_forgotten_and_not_served_from_memory(
+    db: Database, library: KnowledgeLibrary, store_id: str
+) -> None:
+    await ready(db, library, store_id, "pengiriman.md", SHIPPING)
+    retriever = Retriever(db, None)
+    assert await retriever.search(store_id, "ongkir ke Bandung?")
+    await db[KNOWLEDGE_CHUNKS].delete_many({"store_id": store_id})  # as a store's deletion does
+    await db[KNOWLEDGE_REVISIONS].delete_one({"_id": store_id})
+    assert await retriever.search(store_id, "ongkir ke Bandung?")  # the index in memory
+
+    retriever.forget(store_id)
+
+    assert await retriever.search(store_id, "ongkir ke Bandung?") == []

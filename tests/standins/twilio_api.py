@@ -1,5 +1,5 @@
 """A stand-in for Twilio's REST API (2010-04-01) as the twilio SDK calls it: Messages,
-IncomingPhoneNumbers (list, update, buy) and AvailablePhoneNumbers (Local).
+IncomingPhoneNumbers (list, update, buy, release) and AvailablePhoneNumbers (Local).
 
 It records sends, lists them back with the SDK's filters, can fail or answer late on demand, and
 can post signed status callbacks (sent, delivered) like Twilio does. It knows several accounts,
@@ -266,6 +266,18 @@ class TwilioStandIn:
                 number.update(_number_settings(form))
                 self.number_writes += 1
                 return JSONResponse(dict(number))
+
+        @app.delete(numbers + "/{sid}.json")
+        async def release_number(account: str, sid: str, request: Request) -> Response:
+            if not self._authorised(request, account):
+                return _error(401, 20003, "Authenticate")
+            with self._lock:
+                number = self.numbers.get(sid)
+                if number is None or number["account_sid"] != account:
+                    return _error(404, 20404, f"The requested resource {sid} was not found")
+                del self.numbers[sid]
+                self.number_writes += 1
+            return Response(status_code=204)
 
         @app.post(numbers + ".json")
         async def buy_number(account: str, request: Request) -> JSONResponse:

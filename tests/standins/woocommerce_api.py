@@ -1,6 +1,6 @@
 """A stand-in for a shop's WooCommerce REST API (`/wp-json/wc/v3`) as the `woocommerce` package
 calls it: orders, customers, products (paginated, filtered, sorted) and webhooks (list, create,
-update), behind WooCommerce's authentication.
+update, delete), behind WooCommerce's authentication.
 
 Authentication is checked the way WooCommerce checks it: OAuth 1.0a query signing (what the
 package sends over plain http, so what this loopback server sees), and HTTP basic auth or
@@ -189,6 +189,8 @@ class WooCommerceStandIn:
         head, _, webhook_id = endpoint.partition("/")
         if head == "webhooks" and webhook_id.isdigit() and request.method == "PUT":
             return self._update_webhook(int(webhook_id), await request.json())
+        if head == "webhooks" and webhook_id.isdigit() and request.method == "DELETE":
+            return self._delete_webhook(int(webhook_id), query)
         return _error(
             404, "rest_no_route", "No route was found matching the URL and request method."
         )
@@ -359,6 +361,20 @@ class WooCommerceStandIn:
                     webhook[name] = body[name]
             now = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
             webhook.update(date_modified=_local(now), date_modified_gmt=_gmt(now))
+            return JSONResponse(_public_webhook(webhook))
+
+    def _delete_webhook(self, webhook_id: int, query: dict[str, str]) -> Response:
+        if query.get("force") not in ("true", "1"):  # webhooks have no trash
+            return _error(
+                501,
+                "woocommerce_rest_trash_not_supported",
+                "Webhooks do not support trashing.",
+            )
+        with self._lock:
+            webhook = self.webhooks.pop(webhook_id, None)
+            if webhook is None:
+                return _error(400, "woocommerce_rest_shop_webhook_invalid_id", "ID is invalid.")
+            self.webhook_writes += 1
             return JSONResponse(_public_webhook(webhook))
 
     async def _ping(self, webhook_id: int, url: str) -> None:

@@ -18,6 +18,7 @@ from shared.events import (
     DeliveryStatusChanged,
     MessageReceived,
     ReplySent,
+    StoreDeleted,
     event_id_for,
 )
 
@@ -35,6 +36,7 @@ __all__ = [
     "reply_record",
     "reply_sent",
     "status_changed",
+    "store_deleted",
 ]
 
 STORE_ID = "toko-batik"
@@ -178,3 +180,13 @@ def reply_record(**fields: Any) -> Reply:
         "finished_at": MORNING + timedelta(seconds=7.5),
     }
     return Reply.model_validate({**values, **fields})
+
+
+def store_deleted(store_id: str = STORE_ID) -> StoreDeleted:
+    """The announcement that `store_id` and all its data were deleted, now."""
+    return StoreDeleted(
+        event_id=event_id_for("stores.deleted", store_id),
+        occurred_at=datetime.now(UTC),
+        store_id=store_id,
+        requested_by="test",
+    )

@@ -85,6 +85,7 @@ def test_every_event_type_is_registered_under_its_topic() -> None:
         "conversations.csat": ["CsatSurveyDue", "CsatSurveySent", "CsatRecorded"],
         "agent.commands": ["AgentCommandIssued"],
         "customers.erased": ["CustomerErased"],
+        "stores.deleted": ["StoreDeleted"],
     }
 
 

@@ -1,23 +1,27 @@
 """The store's set-up, for its owners: the profile (name, timezone, currency, country), the
 WhatsApp connection with a check, the WooCommerce connection. Each form runs the same
 onboarding as the API and `balas store onboard` (shared/stores/onboarding.py), shows each step
-it took and, when one fails, which and why; every change goes to the audit log."""
+it took and, when one fails, which and why; every change goes to the audit log. At the foot,
+deleting the store, as `balas store delete` does (shared/privacy/store_deletion.py), once the
+owner types the store's id or name again."""
 
 from typing import Any
 from zoneinfo import available_timezones
 
 import pycountry
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import BaseModel, ValidationError
 
 from services.console.audit import Action, Actor, AuditLog
 from services.console.auth.deps import CurrentUser, OwnerOnly, StoreAccess
 from services.console.deps import Context
-from services.console.i18n import request_lang
+from services.console.i18n import request_lang, t
 from services.console.limits import FORM_FIELD_BYTES
 from services.console.pages.templating import render_page
 from services.console.validation_text import localized
+from shared.leases import LeaseHeld
+from shared.privacy.store_deletion import DeletionRequest, DeletionStopped, delete_store
 from shared.stores.bot_settings import BotSettingsRepository
 from shared.stores.directory import Store
 from shared.stores.fields import StoreChange
@@ -154,3 +158,34 @@ async def connect_woocommerce(
     return await _apply(
         request, context, user, store, "woocommerce", {"woocommerce": woocommerce}, shown
     )
+
+
+@router.post("/delete", response_class=HTMLResponse, response_model=None)
+async def delete_this_store(
+    request: Request, context: Context, user: CurrentUser, store: StoreAccess
+) -> HTMLResponse | RedirectResponse:
+    """Delete the store everywhere once its id or name is typed again; when WooCommerce or
+    Twilio fail, nothing is deleted unless "in Balas only" is ticked."""
+    given = await _form(request)
+    typed = given.get("confirm", "")
+    if typed not in (store.id, store.name.strip()):
+        problem = {"delete": t("setup.delete.mismatch", request_lang(request))}
+        outcome = Outcome(section="delete", ok=False, errors=problem)
+        return await _page(request, context, user, store, outcome)
+    deletion = DeletionRequest(
+        store.id,
+        f"console:{user.id}",
+        release_number=given.get("release_number") == "on",
+        skip_remote=given.get("skip_remote") == "on",
+    )
+    try:
+        await delete_store(context.settings, context.db, context.secrets, context.broker, deletion)
+    except DeletionStopped as stopped:
+        outcome = Outcome(section="delete", ok=False, steps=[stopped.step])
+        return await _page(request, context, user, store, outcome)
+    except LeaseHeld:
+        problem = {"delete": t("setup.delete.running", request_lang(request))}
+        return await _page(
+            request, context, user, store, Outcome(section="delete", ok=False, errors=problem)
+        )
+    return RedirectResponse("/", status_code=303)
