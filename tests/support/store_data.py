@@ -22,6 +22,7 @@ from shared.conversations.collections import (
 )
 from shared.conversations.messages import inbound_message_document
 from shared.events import Event
+from shared.identity import customer_hash
 from shared.journal import JOURNAL
 from shared.knowledge.collections import KNOWLEDGE_CHUNKS, KNOWLEDGE_GAPS
 from shared.knowledge.library import Incoming, InMemory, KnowledgeLibrary
@@ -38,7 +39,7 @@ from shared.kpis.collections import (
     KPI_HOURLY,
     KPI_ORDERS,
 )
-from shared.kpis.keys import bucket_id, customer_hash, day_id
+from shared.kpis.keys import bucket_id, day_id
 from shared.mongo import Database, in_transaction
 from shared.privacy.ledger import record_erasure
 from shared.settings import Settings
