@@ -129,7 +129,7 @@ def reopened_by_agent(card: Document, agent_id: str, at: datetime) -> dict[str, 
     """A closed card's new session opened by an agent (reopen, or a take-over of a closed
     conversation). Not a customer's reopen: no `reopens`, no `ConversationReopened`. Its last
     activity is the reopen, so the idle sweep gives the agent the full timeout."""
-    at = max(stored_time(at), card["closed_at"], card["last_activity_at"])
+    at = max(filter(None, [stored_time(at), card.get("closed_at"), card.get("last_activity_at")]))
     return {
         "status": ConversationStatus.OPEN.value,
         "opened_at": at,
