@@ -437,7 +437,7 @@ def knowledge_event_id(document_id: str, version: int, action: KnowledgeAction) 
     return event_id_for(topics.KNOWLEDGE_DOCUMENTS, document_id, str(version), action)
 
 
-AgentCommand = Literal["reply", "take_over", "hand_back", "close", "assign", "note"]
+AgentCommand = Literal["reply", "take_over", "hand_back", "close", "reopen", "assign", "note"]
 
 
 class AgentCommandIssued(ConversationEvent):

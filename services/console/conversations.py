@@ -159,10 +159,13 @@ async def list_conversations(
     limit = UNREAD_SCAN if wanted.unread or wanted.view == "queue" else LIST_LIMIT
     cursor = db[CONVERSATIONS].find(query).sort("last_activity_at", DESCENDING).limit(limit)
     cards = [card async for card in cursor]
+    # A wait shows, and the queue lists, only while no agent answered since the hand-over.
+    handed = [card for card in cards if state_of(card) == "human" and card.get("handed_over_at")]
+    waiting = {card["_id"] for card in await _unanswered(db, handed)}
     if wanted.view == "queue":
-        cards = await _unanswered(db, cards)
+        cards = [card for card in cards if card["_id"] in waiting]
     read = await read_markers(db, user_id, [card["_id"] for card in cards])
-    rows = [_row(card, read.get(card["_id"])) for card in cards]
+    rows = [_row(card, read.get(card["_id"]), card["_id"] in waiting) for card in cards]
     if wanted.view == "queue":
         rows.sort(key=lambda row: (row.taken, row.waiting_since or row.at or datetime.now(UTC)))
     if wanted.unread:
@@ -234,7 +237,7 @@ async def inbox_counts(db: Database, store_id: str, user_id: str) -> InboxCounts
     return InboxCounts(unread=len(unread), queue=len(queue), mine=mine)
 
 
-def _row(card: Document, read_at: datetime | None) -> ConversationRow:
+def _row(card: Document, read_at: datetime | None, waiting: bool) -> ConversationRow:
     last = card.get("last_message") or {}
     at: datetime | None = last.get("at") or card.get("last_activity_at")
     inbound = last.get("direction") == "inbound"
@@ -255,7 +258,7 @@ def _row(card: Document, read_at: datetime | None) -> ConversationRow:
         sentiment=(card.get("latest_sentiment") or {}).get("label"),
         unread=_newer(at if inbound else None, read_at) or _newer(handed_over, read_at),
         assignee_id=card.get("assignee_id"),
-        waiting_since=humans_since,
+        waiting_since=humans_since if waiting else None,
         taken=bool(card.get("assignee_id") or card.get("taken_over_by")),
     )
 

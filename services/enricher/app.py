@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 from functools import partial
 
-from services.enricher.agent_close import on_agent_command
+from services.enricher.agent_sessions import on_agent_command
 from services.enricher.classification import build_classifier
 from services.enricher.commerce import on_customer_changed, on_order_changed, on_product_changed
 from services.enricher.conversation import LifecyclePolicy

@@ -109,3 +109,47 @@ def enriched_event(card: Document, event_id: str, at: datetime) -> ConversationE
         reopens=card.get("reopens", 0),
         customer_id=(card.get("customer") or {}).get("id"),
     )
+
+
+# What an agent's reopen changes, kept under `agent_reopen.before` so that closing the session
+# with nothing in it puts the card back as it was.
+_REOPEN_KEEPS = (
+    "status",
+    "outcome",
+    "closed_at",
+    "closed_by",
+    "opened_at",
+    "last_activity_at",
+    "previous_outcome",
+    "previous_closed_at",
+)
+
+
+def reopened_by_agent(card: Document, agent_id: str, at: datetime) -> dict[str, Any]:
+    """A closed card's new session opened by an agent (reopen, or a take-over of a closed
+    conversation). Not a customer's reopen: no `reopens`, no `ConversationReopened`. Its last
+    activity is the reopen, so the idle sweep gives the agent the full timeout."""
+    at = max(filter(None, [stored_time(at), card.get("closed_at"), card.get("last_activity_at")]))
+    return {
+        "status": ConversationStatus.OPEN.value,
+        "opened_at": at,
+        "last_activity_at": at,
+        "outcome": None,
+        "closed_at": None,
+        "previous_outcome": card.get("outcome"),
+        "previous_closed_at": card.get("closed_at"),
+        "agent_reopen": {
+            "agent_id": agent_id,
+            "at": at,
+            "before": {field: card.get(field) for field in _REOPEN_KEEPS},
+        },
+    }
+
+
+def quiet_close(card: Document, session_turns: list[Turn]) -> dict[str, Any] | None:
+    """The changes that close a session an agent opened in which nothing was written: the card
+    as before the reopen, with no outcome of its own to count. None for any other session."""
+    reopen = card.get("agent_reopen")
+    if reopen is None or card.get("opened_at") != reopen["at"] or session_turns:
+        return None
+    return {**reopen["before"], "agent_reopen": None}

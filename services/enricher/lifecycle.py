@@ -18,7 +18,7 @@ import structlog
 from faststream.kafka import KafkaBroker
 
 from services.enricher import outbox
-from services.enricher.cards import card_turns, derived_state, enriched_event
+from services.enricher.cards import card_turns, derived_state, enriched_event, quiet_close
 from services.enricher.conversation import (
     LifecyclePolicy,
     closes_at,
@@ -45,6 +45,7 @@ from shared.privacy.store_retention import sweep_store_retention
 log = structlog.get_logger(__name__)
 
 SWEEP_BATCH = 500
+QUIET = "closed quietly"  # an agent opened the session and nothing was written in it
 
 
 async def close_idle(
@@ -93,14 +94,17 @@ async def _close(
         if card is None:
             return None  # another sweep closed it, or the customer wrote meanwhile
         turns = since(card_turns(card), card.get("opened_at"))
-        ending = outcome(turns, card.get("owner", "bot"))
+        last_activity_at, opened_at = card["last_activity_at"], card.get("opened_at")
         closed_at = closes_at(card["last_activity_at"], policy.idle)
-        changes = {
+        quiet = quiet_close(card, turns)
+        ending = outcome(turns, card.get("owner", "bot")) if quiet is None else None
+        changes = quiet or {
             "status": ConversationStatus.CLOSED.value,
-            "outcome": ending.value,
+            "outcome": ending.value if ending else None,
             "closed_at": closed_at,
-            "revision": card.get("revision", 0) + 1,
+            "agent_reopen": None,
         }
+        changes["revision"] = card.get("revision", 0) + 1
         handed_over_at = card.get("handed_over_at")
         if handed_over_at is None or handed_over_at <= closed_at:
             # The next session starts with the bot (a hand-over after the close is the next's).
@@ -112,13 +116,18 @@ async def _close(
             {
                 "_id": conversation_id,
                 "status": {"$ne": ConversationStatus.CLOSED.value},
-                "last_activity_at": card["last_activity_at"],
+                "last_activity_at": last_activity_at,
             },
             {"$set": changes},
             session=session,
         )
         if result.modified_count != 1:
             return None
+        if ending is None:  # an agent's empty session: nothing to count
+            opened = str(opened_at)
+            snapshot_id = event_id_for("conversations.enriched", "quiet", conversation_id, opened)
+            await outbox.record(db, session, [enriched_event(card, snapshot_id, closed_at)])
+            return QUIET
         fact = ConversationClosed(
             event_id=event_id_for("conversations.closed", conversation_id, closed_at.isoformat()),
             occurred_at=closed_at,
@@ -139,7 +148,8 @@ async def _close(
     ending = await in_transaction(db, apply)
     if ending is None:
         return False
-    CONVERSATIONS_CLOSED.labels(ending).inc()
+    if ending != QUIET:
+        CONVERSATIONS_CLOSED.labels(ending).inc()
     log.info("conversation closed", conversation=masked(conversation_id), outcome=ending)
     return True
 

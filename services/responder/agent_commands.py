@@ -1,9 +1,10 @@
 """The responder applies agents' commands (topic `agent.commands`, keyed by conversation, so a
 conversation's commands come in order): an agent's reply goes out through the same send-intent
 machinery as the bot's; take over and hand back move the ownership; assign and note are
-recorded. A close is the enricher's: it closes the session and gives it back to the bot in one
-transaction (services/enricher/agent_close.py). Every command is applied once (agent_desk.py);
-docs/conversations.md#agent-commands.
+recorded. A close and a reopen are the enricher's, which owns the sessions (a close gives the
+conversation back to the bot in the same transaction; a take-over of a closed conversation also
+opens a new one there: services/enricher/agent_sessions.py). Every command is applied once
+(agent_desk.py); docs/conversations.md#agent-commands.
 """
 
 import structlog

@@ -5,8 +5,8 @@ Stored per store in `bot_settings` (`_id` = store id) with a `version` that grow
 save; a save names the version it edits, so two admins editing at once cannot overwrite each
 other silently (the second gets `StaleVersion`). Every saved version is also kept in
 `bot_settings_history`. A store that never saved any gets `default_settings(store)`, built from the
-store's own `system_prompt` and `fallback_reply`, so stores created before bot settings existed
-keep speaking as they did.
+store's own `system_prompt` and `fallback_reply` where it has its own (stores created before bot
+settings existed keep speaking as they did), else the stock persona in the store's language.
 
 The responder reads the settings for every message, so a saved change applies to the next one.
 """
@@ -239,12 +239,36 @@ class StaleVersion(Exception):
         self.current = current
 
 
+# The stock persona in each language; the English one is the store's default `system_prompt`.
+DEFAULT_PERSONAS = {
+    Language.EN: DEFAULT_SYSTEM_PROMPT,
+    Language.ID: (
+        "Kamu adalah asisten layanan pelanggan {store_name}, sebuah toko online, yang ramah. "
+        "Jawab dengan singkat dan sopan dalam bahasa pelanggan (Indonesia atau Inggris). "
+        "Jangan pernah mengarang harga, stok, pesanan atau kebijakan; kalau tidak tahu, "
+        "katakan terus terang dan tawarkan bantuan dari tim kami."
+    ),
+}
+
+
+def store_language(store: Store) -> Language:
+    """The language a new store's bot starts in: Indonesian for a store in Indonesia."""
+    return Language.ID if store.default_country == "ID" else Language.EN
+
+
 def default_settings(store: Store) -> BotSettings:
-    """What a store that never saved bot settings gets: its own prompt and fallback text."""
+    """What a store that never saved bot settings gets: its own prompt and fallback text, or
+    the stock persona in the store's language."""
+    language = store_language(store)
+    custom_persona = store.system_prompt if store.system_prompt != DEFAULT_SYSTEM_PROMPT else None
     custom_fallback = (
         store.fallback_reply if store.fallback_reply != DEFAULT_FALLBACK_REPLY else None
     )
-    return BotSettings(persona=store.system_prompt, fallback_reply=custom_fallback)
+    return BotSettings(
+        persona=custom_persona or DEFAULT_PERSONAS[language],
+        default_language=language,
+        fallback_reply=custom_fallback,
+    )
 
 
 class BotSettingsRepository:

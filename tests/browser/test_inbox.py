@@ -13,6 +13,7 @@ from aiokafka import AIOKafkaConsumer
 from playwright.async_api import Page, expect
 
 from services.console.collections import REPLY_LIBRARY
+from services.enricher import agent_sessions
 from shared import kafka
 from shared.conversations.collections import CONVERSATIONS, MESSAGES
 from shared.conversations.messages import inbound_message_document
@@ -233,6 +234,35 @@ async def test_live_inbox_take_over_and_reply(
         ("reply", "Siap kak, saya cek ke gudang sekarang.", store.owner_id),
     ]
     assert violations == []
+
+
+async def test_a_closed_conversation_is_reopened_from_its_page(
+    console: Console, store: StoreAccount, page: Page, sign_in: SignIn
+) -> None:
+    conversation_id = await seed_conversation(console.db, store)
+    closed_at = datetime.now(UTC) - timedelta(minutes=5)
+    await console.db[CONVERSATIONS].update_one(
+        {"_id": conversation_id},
+        {"$set": {"status": "closed", "outcome": "resolved_by_bot", "closed_at": closed_at}},
+    )
+    await sign_in(page, f"/stores/{store.id}/conversations/{conversation_id}")
+    header = page.locator("#conv-header")
+    await expect(header.locator("[data-conversation-state=closed]")).to_be_visible()
+    await expect(header.locator("[data-action=close]")).to_have_count(0)
+
+    await page.click("[data-action=reopen]")
+    await expect(page.locator(".flash-ok")).to_be_visible()
+    (command,) = await published_commands(console.settings, conversation_id, wanted=1)
+    assert (command.command, command.agent_id) == ("reopen", store.owner_id)
+    await agent_sessions.on_agent_command(command, console.db)  # the enricher applies it
+
+    # The open page follows the card live: a new session the bot answers, ready to take over.
+    await expect(header.locator("[data-conversation-state=bot]")).to_be_visible(timeout=LIVE_MS)
+    await expect(header.locator("[data-action=take_over]")).to_be_visible()
+    await expect(header.locator("[data-action=close]")).to_be_visible()
+    card = await console.db[CONVERSATIONS].find_one({"_id": conversation_id})
+    assert card is not None
+    assert (card["status"], card.get("reopens", 0)) == ("open", 0)
 
 
 async def test_phone_shows_the_list_then_the_conversation(

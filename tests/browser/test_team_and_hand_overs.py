@@ -94,7 +94,7 @@ async def test_an_owner_sets_up_the_store_and_invites_an_agent_who_joins(
     await page.goto(f"{console.url}/stores/{store.id}/team")
     member = page.locator(f"[data-member='{email}']")
     await expect(member).to_contain_text("Agus Setiawan")
-    await expect(member).to_contain_text("online")
+    await expect(member).to_contain_text("· aktif")  # online, in the Indonesian UI's words
     await expect(page.locator("[data-audit=invite_accepted]")).to_contain_text(email)
 
 

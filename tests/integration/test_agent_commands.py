@@ -10,7 +10,7 @@ import pytest
 from faststream.kafka import KafkaBroker
 
 from balas.simulate import inbound_message_form
-from services.enricher import agent_close
+from services.enricher import agent_sessions
 from services.enricher import handlers as enricher
 from services.enricher.classification.offline import OfflineClassifier
 from services.enricher.conversation import LifecyclePolicy
@@ -43,7 +43,7 @@ from shared.stores.bot_settings import BotSettingsRepository
 from shared.stores.directory import Store, StoreDirectory, save_store
 from tests.standins.twilio_api import TwilioStandIn
 from tests.support.console import ConsoleApi
-from tests.support.events import new_customer
+from tests.support.events import new_customer, reply_sent
 from tests.support.kafka import read_topic
 from tests.support.servers import Infra
 
@@ -245,8 +245,8 @@ async def test_an_agent_close_ends_the_session_and_the_next_message_is_the_bots(
     close = _command(store, customer, "close")
 
     await on_agent_command(close, deps, desk)
-    await agent_close.on_agent_command(close, db, broker)
-    await agent_close.on_agent_command(close, db, broker)  # redelivered
+    await agent_sessions.on_agent_command(close, db, broker)
+    await agent_sessions.on_agent_command(close, db, broker)  # redelivered
 
     card = await _card(db, first.conversation_id)
     assert (card["status"], card["outcome"], card["closed_by"]) == (
@@ -282,7 +282,7 @@ async def test_an_agent_close_of_a_hand_over_nobody_answered_is_not_the_bots_res
     close = _command(store, closed_by_agent, "close")
 
     await on_agent_command(close, deps, desk)  # the responder may read it first
-    await agent_close.on_agent_command(close, db, broker)
+    await agent_sessions.on_agent_command(close, db, broker)
     a_day_later = datetime.now(UTC) + timedelta(hours=25)
     await close_idle(db, None, LifecyclePolicy(), a_day_later, store_id=store.id)
 
@@ -306,7 +306,7 @@ async def test_an_agent_close_of_a_take_over_nobody_answered_is_not_the_bots_res
     close = _command(store, customer, "close")
 
     await on_agent_command(close, deps, desk)  # read before the enricher's close
-    await agent_close.on_agent_command(close, db, broker)
+    await agent_sessions.on_agent_command(close, db, broker)
 
     card = await _card(db, message.conversation_id)
     assert (card["outcome"], card["owner"]) == ("handed_over_unanswered", "bot")
@@ -320,9 +320,124 @@ async def test_an_agent_close_of_a_message_nobody_answered_is_abandoned(
     await enricher.on_message_received(message, db, OfflineClassifier())
     close = _command(store, customer, "close")
 
-    await agent_close.on_agent_command(close, db)
+    await agent_sessions.on_agent_command(close, db)
 
     assert (await _card(db, message.conversation_id))["outcome"] == "abandoned"
+
+
+async def _resolved_by_the_bot(
+    db: Database, broker: KafkaBroker, store: Store, deps: ResponderDeps, desk: AgentDesk
+) -> tuple[str, str]:
+    """A customer, and their conversation the bot answered and an agent then closed."""
+    customer = new_customer()
+    a_minute_ago = datetime.now(UTC) - timedelta(minutes=1)
+    message = _message(store, customer, "Halo, ada ukuran 42?", at=a_minute_ago)
+    await deps.conversations.record_inbound(message)
+    await enricher.on_message_received(message, db, OfflineClassifier())
+    await enricher.on_reply_sent(reply_sent(message, response_seconds=5), db)
+    await _both_apply(db, broker, deps, desk, _command(store, customer, "close"))
+    card = await _card(db, message.conversation_id)
+    assert (card["status"], card["outcome"]) == ("closed", "resolved_by_bot")
+    return customer, message.conversation_id
+
+
+async def _both_apply(
+    db: Database,
+    broker: KafkaBroker,
+    deps: ResponderDeps,
+    desk: AgentDesk,
+    command: AgentCommandIssued,
+) -> None:
+    """The command as the responder and the enricher read it from agent.commands."""
+    await on_agent_command(command, deps, desk)
+    await agent_sessions.on_agent_command(command, db, broker)
+
+
+async def _facts(db: Database, conversation_id: str, event_type: str) -> int:
+    query = {"conversation_id": conversation_id, "event_type": event_type}
+    return await db[CONVERSATION_EVENTS].count_documents(query)
+
+
+async def test_an_agents_reopen_opens_a_session_that_is_no_customer_reopen(
+    db: Database, broker: KafkaBroker, store: Store, deps: ResponderDeps, desk: AgentDesk
+) -> None:
+    customer, conversation_id = await _resolved_by_the_bot(db, broker, store, deps, desk)
+    reopen = _command(store, customer, "reopen")
+
+    await _both_apply(db, broker, deps, desk, reopen)
+    await _both_apply(db, broker, deps, desk, reopen)  # redelivered
+
+    card = await _card(db, conversation_id)
+    assert (card["status"], card["owner"], card["outcome"]) == ("open", "bot", None)
+    assert card["opened_at"] == _stored(reopen.occurred_at)
+    assert card["previous_outcome"] == "resolved_by_bot"
+    again = _message(store, customer, "Kak, kalau ukuran 43?")  # within the reopen window
+    await on_message_received(again, deps)
+    await enricher.on_message_received(again, db, OfflineClassifier())
+    assert await deps.conversations.find_reply(again.message_sid) is not None  # the bot answers
+    card = await _card(db, conversation_id)
+    assert (card["status"], card.get("reopens", 0)) == ("open", 0)
+    assert await _facts(db, conversation_id, "ConversationReopened") == 0
+
+
+async def test_a_take_over_of_a_closed_conversation_opens_a_session_the_agent_holds(
+    db: Database, broker: KafkaBroker, store: Store, deps: ResponderDeps, desk: AgentDesk
+) -> None:
+    customer, conversation_id = await _resolved_by_the_bot(db, broker, store, deps, desk)
+
+    await _both_apply(db, broker, deps, desk, _command(store, customer, "take_over"))
+
+    card = await _card(db, conversation_id)
+    assert (card["status"], card["owner"], card["taken_over_by"]) == ("open", "human", "agent-ayu")
+    again = _message(store, customer, "Kak, kalau ukuran 43?")
+    await on_message_received(again, deps)
+    assert await deps.conversations.find_reply(again.message_sid) is None  # the bot is silent
+    await enricher.on_message_received(again, db, OfflineClassifier())
+    await _both_apply(db, broker, deps, desk, _command(store, customer, "close"))
+    card = await _card(db, conversation_id)
+    assert (card["status"], card["outcome"]) == ("closed", "handed_over_unanswered")
+    assert await _facts(db, conversation_id, "ConversationReopened") == 0
+    assert await _facts(db, conversation_id, "ConversationClosed") == 2
+
+
+@pytest.mark.parametrize("opening", ["reopen", "take_over"])
+async def test_a_session_an_agent_opened_and_closed_empty_counts_no_outcome(
+    db: Database,
+    broker: KafkaBroker,
+    store: Store,
+    deps: ResponderDeps,
+    desk: AgentDesk,
+    opening: AgentCommand,
+) -> None:
+    customer, conversation_id = await _resolved_by_the_bot(db, broker, store, deps, desk)
+    closed = await _card(db, conversation_id)
+
+    await _both_apply(db, broker, deps, desk, _command(store, customer, opening))
+    await _both_apply(db, broker, deps, desk, _command(store, customer, "close"))
+
+    card = await _card(db, conversation_id)
+    assert (card["status"], card["outcome"], card["owner"]) == ("closed", "resolved_by_bot", "bot")
+    assert (card["closed_at"], card["opened_at"]) == (closed["closed_at"], closed["opened_at"])
+    assert await _facts(db, conversation_id, "ConversationClosed") == 1
+
+
+async def test_the_idle_sweep_closes_an_agents_empty_session_quietly_too(
+    db: Database, broker: KafkaBroker, store: Store, deps: ResponderDeps, desk: AgentDesk
+) -> None:
+    customer, conversation_id = await _resolved_by_the_bot(db, broker, store, deps, desk)
+    reopen = _command(store, customer, "reopen")
+    await _both_apply(db, broker, deps, desk, reopen)
+    policy = LifecyclePolicy()
+
+    hours_later = [reopen.occurred_at + timedelta(hours=hours) for hours in (23, 25)]
+
+    not_yet = await close_idle(db, None, policy, hours_later[0], store_id=store.id)
+    swept = await close_idle(db, None, policy, hours_later[1], store_id=store.id)
+
+    assert (not_yet, swept) == (0, 1)
+    card = await _card(db, conversation_id)
+    assert (card["status"], card["outcome"]) == ("closed", "resolved_by_bot")
+    assert await _facts(db, conversation_id, "ConversationClosed") == 1
 
 
 async def test_after_the_idle_close_of_a_handed_over_session_the_bot_answers_again(
@@ -466,6 +581,12 @@ async def test_the_console_checks_and_publishes_commands(
         unknown = await client.post(
             f"{base}/other-store:{customer}/commands", json={"command": "take_over"}
         )
+        reopen = await client.post(
+            f"{base}/{store.id}:{customer}/commands", json={"command": "reopen"}
+        )
+        reopen_with_text = await client.post(
+            f"{base}/{store.id}:{customer}/commands", json={"command": "reopen", "text": "Hi"}
+        )
         outside = await client.post(
             f"{base}/{store.id}:{stale}/commands", json={"command": "reply", "text": "Halo"}
         )
@@ -478,6 +599,7 @@ async def test_the_console_checks_and_publishes_commands(
     command_id = accepted.json()["command_id"]
     assert no_text.status_code == 422
     assert unknown.status_code == 404
+    assert (reopen.status_code, reopen_with_text.status_code) == (202, 422)
     assert outside.status_code == 422
     assert "outside_24h_window" in outside.json()["detail"]
     assert template.status_code == 202

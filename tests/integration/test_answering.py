@@ -260,7 +260,7 @@ async def test_a_prompt_injection_does_not_leak_the_system_prompt(
     await on_message_received(event, deps)
 
     reply = await reply_to(db, event)
-    assert "customer-service assistant" not in reply["text"]
+    assert "asisten layanan pelanggan" not in reply["text"]  # the store's stock persona
     assert "Rules:" not in reply["text"]
     assert "Sorry, I can't help with that" in reply["text"]
     assert reply["citations"] == []

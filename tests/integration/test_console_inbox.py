@@ -187,6 +187,9 @@ async def test_needs_a_person_lists_unassigned_hand_overs_first_then_the_longest
     counts = await inbox_counts(db, store_id, "u2")
     assert counts.queue == 5
     assert counts.mine == 1
+    every = await list_conversations(db, store_id, "u1", InboxFilter())
+    waits = {row.id for row in every if row.waiting_since is not None}
+    assert waits == {failed_reply, unassigned_old, unassigned_new, assigned_old, taken_mid}
 
 
 async def test_a_hand_over_is_unread_though_the_bot_wrote_last_until_the_agent_opens_it(

@@ -71,14 +71,14 @@ async def test_dashboard_shows_the_figures_of_the_seeded_buckets(
     cards = data["cards"]
     assert cards["inbound"]["value"] == "63"  # 40 + 23
     assert cards["replies"]["value"] == "70"
-    assert cards["first_response"]["value"] == "5.0 s"  # slots 5:4, 15:4 -> median 5 s
-    assert cards["human_response"]["value"] == "3.5 min"  # mid-slot of 120-300 s, interpolated
+    assert cards["first_response"]["value"] == "5.0\u00a0s"  # slots 5:4, 15:4 -> median 5 s
+    assert cards["human_response"]["value"] == "3.5\u00a0min"  # mid-slot of 120-300 s, interpolated
     assert "6 replies" in cards["human_response"]["sub"]  # every agent reply: 3 + 3
     assert cards["bot_resolution"]["value"] == "75.0%"  # 6 of 8
     assert cards["hand_over"]["value"] == "25.0%"  # 2 hand-overs / 8 closed
     assert cards["orders"]["value"] == "8"
-    assert cards["revenue"]["value"] == "Rp 300,000"
-    assert cards["aov"]["value"] == "Rp 75,000"
+    assert cards["revenue"]["value"] == "Rp\u00a0300,000"
+    assert cards["aov"]["value"] == "Rp\u00a075,000"
     assert cards["conversion"]["value"] == "10.0%"  # 2 of 20 customer-days
     assert cards["csat"]["value"] == "75.0%"  # 6 of 8 ratings are 4 or 5
     assert cards["csat"]["sub"] == "average 4.0/5 · 8 ratings"

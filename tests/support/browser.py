@@ -95,14 +95,25 @@ async def sign_in(page: Page, console_url: str, email: str, password: str, path:
     await page.wait_for_url(f"{console_url}{path}*")
 
 
-STICKING_OUT = """() => [...document.querySelectorAll("body *")]
-    .filter((e) => e.checkVisibility() && e.getBoundingClientRect().right > innerWidth + 1)
-    .map((e) => e.tagName.toLowerCase() + " in ." + (e.closest("[class]")?.className || "body"))"""
+# Measured against the width the test gave the tab, not `innerWidth`: a mobile browser widens
+# its layout viewport to fit content that overflows, so innerWidth grows with the overflow.
+STICKING_OUT = """(width) => {
+    const root = document.documentElement;
+    const scroll = Math.max(root.scrollWidth, document.body.scrollWidth);
+    const page = scroll > width ? [`the page scrolls ${scroll - width} px sideways`] : [];
+    const wide = [...document.querySelectorAll("body *")]
+        .filter((e) => e.checkVisibility() && e.getBoundingClientRect().right > width + 1)
+        .map((e) => e.tagName.toLowerCase() + " in ." + (e.closest("[class]")?.className || "body")
+            + ` (right edge at ${Math.round(e.getBoundingClientRect().right)} px)`);
+    return [...page, ...wide];
+}"""
 
 
 async def sticking_out(page: Page) -> list[str]:
-    """The visible elements that reach past the viewport's right edge (a phone would scroll)."""
-    found: list[str] = await page.evaluate(STICKING_OUT)
+    """What is wider than the tab's screen: the page's own sideways scroll, and the visible
+    elements that reach past its right edge (a phone would scroll, or cut them off)."""
+    width = page.viewport_size["width"] if page.viewport_size else DESKTOP["width"]
+    found: list[str] = await page.evaluate(STICKING_OUT, width)
     return found
 
 

@@ -75,7 +75,7 @@ def test_each_spec_is_one_card_in_order_formatted_in_the_readers_language() -> N
     assert [card.key for card in shown] == [spec.key for spec in CARDS]
     by_key = {card.key: card for card in shown}
     assert by_key["inbound"].value == "1.234"
-    assert by_key["revenue"].value == "Rp 150.000"
+    assert by_key["revenue"].value == "Rp\u00a0150.000"
     assert by_key["csat"].value == "\u2013"
     assert by_key["csat"].sub == "Belum ada penilaian"
 
@@ -83,7 +83,7 @@ def test_each_spec_is_one_card_in_order_formatted_in_the_readers_language() -> N
 def test_other_currencies_get_a_revenue_card_each_beside_the_stores() -> None:
     data = _dashboard([_revenue("IDR", "150000"), _revenue("USD", "12.5")], ratings=2)
     shown = {card.key: card for card in cards(data, "en")}
-    assert shown["revenue"].value == "Rp 150,000"
-    assert shown["revenue_USD"].value == "$ 12.50"
+    assert shown["revenue"].value == "Rp\u00a0150,000"
+    assert shown["revenue_USD"].value == "$\u00a012.50"
     assert shown["revenue_USD"].label == "Revenue (USD)"
     assert shown["csat"].sub == "average 5.0/5 · 2 ratings"

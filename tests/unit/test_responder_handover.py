@@ -15,6 +15,7 @@ from shared.answering.wording import detect_language, hand_over_text
 from shared.events import HandOverReason
 from shared.stores.bot_settings import (
     DEFAULT_FALLBACK_REPLY,
+    DEFAULT_PERSONAS,
     BotSettings,
     BusinessHours,
     HandOverRules,
@@ -209,6 +210,22 @@ def test_unknown_fields_tones_and_languages_are_refused() -> None:
     assert set(field_errors(refused.value)) == {("tone",), ("default_language",), ("colour",)}
 
 
+@pytest.mark.parametrize(
+    ("country", "language", "opening"),
+    [("ID", Language.ID, "Kamu adalah asisten"), ("US", Language.EN, "You are the friendly")],
+)
+def test_a_new_stores_bot_starts_in_the_stores_language(
+    country: str, language: Language, opening: str
+) -> None:
+    new_store = Store(id="s", name="Toko", whatsapp_number="+1", default_country=country)
+
+    settings = default_settings(new_store)
+
+    assert settings.default_language is language
+    assert settings.persona.startswith(opening)
+    assert settings.rendered_persona("Toko Sari").count("Toko Sari") == 1
+
+
 def test_a_store_without_saved_settings_keeps_its_own_prompt_and_fallback() -> None:
     plain = Store(id="s", name="Toko", whatsapp_number="+1")
     custom = Store(
@@ -219,7 +236,7 @@ def test_a_store_without_saved_settings_keeps_its_own_prompt_and_fallback() -> N
         fallback_reply="Nanti ya",
     )
 
-    assert default_settings(plain).persona == plain.system_prompt
+    assert default_settings(plain).persona == DEFAULT_PERSONAS[Language.ID]
     assert plain.fallback_reply == DEFAULT_FALLBACK_REPLY
     assert default_settings(plain).fallback_reply is None  # the built-in, per language
     assert default_settings(custom).persona == "Jawab singkat."

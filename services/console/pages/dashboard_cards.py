@@ -53,11 +53,16 @@ def _always(_: Dashboard) -> bool:
     return True
 
 
+def _unbroken(figure: str) -> str:
+    """A figure whose number and unit never part when a card wraps ("4,0 min", "Rp 7.955")."""
+    return figure.replace(" ", "\u00a0")
+
+
 @dataclass(frozen=True)
 class CardSpec:
     key: str  # the card's data-card and the stem of its texts
     anchor: str  # the docs/kpis.md section that defines it
-    value: tuple[Figure, ...]  # several are joined with " · "
+    value: tuple[Figure, ...]  # several are joined with " · "; each keeps its unit on its line
     sub: Mapping[str, Figure]  # the placeholders of dash.<key>.sub
     # When False the sub is dash.<key>.none: never a number that was not measured.
     measured: Callable[[Dashboard], bool] = _always
@@ -76,7 +81,7 @@ class CardSpec:
         return Card(
             key,
             label,
-            " · ".join(figure.shown(data, lang) for figure in self.value),
+            " · ".join(_unbroken(figure.shown(data, lang)) for figure in self.value),
             sub,
             t(f"dash.{self.key}.tip", lang),
             self.anchor,

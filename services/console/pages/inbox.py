@@ -32,7 +32,7 @@ from services.console.conversations import (
     window_open,
 )
 from services.console.deps import Context
-from services.console.i18n import Lang, request_lang, t
+from services.console.i18n import Lang, catalogue, request_lang, t
 from services.console.limits import FORM_FIELD_BYTES
 from services.console.pages.formatting import money
 from services.console.pages.inbox_views import clock, day_label, list_time, message_view, waited
@@ -147,6 +147,11 @@ def _order_total(lang: Lang) -> Callable[[Document], str]:
     return shown
 
 
+def _order_status(lang: Lang) -> Callable[[str], str]:
+    """WooCommerce's order status in the admin's words; a status a plugin added, as it is."""
+    return lambda status: catalogue(lang).get(f"order_status.{status}", status)
+
+
 async def _panel_values(
     context: Context,
     store: Store,
@@ -173,6 +178,7 @@ async def _panel_values(
         "library": await load_library(context.db, store.id),
         "conversation_url": f"/stores/{store.id}/conversations/{card['_id']}",
         "order_total": _order_total(lang),
+        "order_status": _order_status(lang),
     }
 
 

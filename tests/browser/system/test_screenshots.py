@@ -14,7 +14,7 @@ import os
 import re
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -26,8 +26,10 @@ from PIL import Image
 from playwright.async_api import Browser, FilePayload, Page, expect
 
 from balas.simulate import inbound_message_form
+from services.console.auth.roles import Role
+from services.console.auth.users import UserDirectory
 from shared import mongo
-from shared.kpis.collections import KPI_DAILY
+from shared.kpis.collections import CONVERSATION_FACTS, KPI_DAILY
 from shared.kpis.keys import day_id
 from shared.stores.directory import Store, save_store
 from tests.standins.openai_api import OpenAIStandIn, ToolCall
@@ -65,6 +67,8 @@ CUSTOMERS = [  # profile name, first message
     ("Agus Pratama", "Bisa bayar COD di Surabaya?"),
     ("Budi Santoso", "Admin, retur barang bisa berapa hari?"),
 ]
+FIRST_RESPONSES = [("bot", 3.2), ("bot", 4.1), ("bot", 5.6), ("bot", 2.8), ("agent", 240.0)]
+TEAM = [("Dimas Prakoso", Role.AGENT), ("Wulan Sari", Role.AGENT)]
 AGENT_REPLY = "Halo kak Rina 🙏 pesanan kakak kami kirim hari ini lewat JNE, resi menyusul ya."
 
 
@@ -135,7 +139,25 @@ async def seed_history(db: mongo.Database, store: Store) -> None:
                 "revenue": {"IDR": {"paid": Decimal128(Decimal(paid * 215000)), "orders": paid}},
                 "conversion": {"customers": paid - 1},
                 "csat": {"ratings": 6, "sum": 27, "histogram": {"4": 3, "5": 3}},
+                "human_first_response": {"histogram": {"60": 1, "300": 2, "900": 1}},
+                "human_response_time": {"histogram": {"60": 3, "300": 3, "900": 1}},
             }
+        )
+        closed_at = datetime.combine(day, time(15), ZoneInfo(store.timezone))
+        await db[CONVERSATION_FACTS].insert_many(
+            [
+                {
+                    "_id": f"{store.id}:seed-{offset}-{index}",
+                    "store_id": store.id,
+                    "conversation_id": f"{store.id}:seed-{offset}-{index}",
+                    "opened_at": closed_at - timedelta(hours=1),
+                    "closed_at": closed_at,
+                    "outcome": "resolved_by_bot" if responder == "bot" else "resolved_by_human",
+                    "first_responder": responder,
+                    "first_response_seconds": seconds,
+                }
+                for index, (responder, seconds) in enumerate(FIRST_RESPONSES)
+            ]
         )
 
 
@@ -195,6 +217,17 @@ async def test_screenshots_of_the_main_pages(
     await page.goto(f"{system.console_url}{base}/inbox")
     await expect(page.locator("[data-conversation-row]")).to_have_count(len(CUSTOMERS))
     await shoot(page, "inbox")
+    await page.goto(f"{system.console_url}{base}/inbox?view=queue")
+    await expect(page.locator("[data-conversation-row]").first).to_be_visible()
+    await shoot(page, "queue")
+    await page.goto(f"{system.console_url}{base}/setup")
+    await shoot(page, "setup")
+    for name, role in TEAM:
+        email = f"{name.split()[0].lower()}-{suffix}@sekar.example"
+        await UserDirectory(system_db).create(email, name, owner.password, role, [store.id])
+    await page.goto(f"{system.console_url}{base}/team")
+    await expect(page.locator("body")).to_contain_text(TEAM[-1][0])
+    await shoot(page, "team")
 
     await page.goto(f"{system.console_url}{base}/dashboard")
     await page.wait_for_function("document.querySelector('[data-dashboard]').dataset.updatedAt")
@@ -218,6 +251,10 @@ async def test_screenshots_of_the_main_pages(
     await expect(tab.locator(".message", has_text=AGENT_REPLY)).to_be_visible()
     assert await sticking_out(tab) == []
     await shoot(tab, "conversation-phone")
+    await tab.goto(f"{system.console_url}{base}/dashboard")
+    await tab.wait_for_function("document.querySelector('[data-dashboard]').dataset.updatedAt")
+    assert await sticking_out(tab) == []
+    await shoot(tab, "dashboard-phone")
     await phone.close()
 
 
