@@ -147,6 +147,35 @@ async def test_twenty_copies_of_one_message_at_once_are_published_once(
     assert await published(settings, topics.WHATSAPP_INBOUND, event_id) == 1
 
 
+async def test_a_message_sent_again_after_it_was_accepted_is_answered_and_not_published_again(
+    ingest: str, woo_store: Store, settings: Settings, db: Database
+) -> None:
+    sid = message_sid()
+
+    first = await post_message(ingest, woo_store, sid)
+    again = await post_message(ingest, woo_store, sid)
+
+    assert (first.status_code, again.status_code) == (200, 200)
+    receipt = await db[WEBHOOK_RECEIPTS].find_one({"_id": sid})
+    assert receipt is not None
+    assert receipt["state"] == "accepted"
+    event_id = event_id_for("whatsapp.inbound", sid)
+    assert await published(settings, topics.WHATSAPP_INBOUND, event_id) == 1
+
+
+async def test_copies_of_many_messages_interleaved_at_once_publish_each_message_once(
+    ingest: str, woo_store: Store, settings: Settings
+) -> None:
+    sids = [message_sid() for _ in range(8)]
+
+    answers = await asyncio.gather(*(post_message(ingest, woo_store, sid) for sid in sids * 4))
+
+    assert {answer.status_code for answer in answers} <= {200, 503}
+    for sid in sids:
+        event_id = event_id_for("whatsapp.inbound", sid)
+        assert await published(settings, topics.WHATSAPP_INBOUND, event_id) == 1
+
+
 async def test_a_message_kafka_does_not_take_is_stored_and_published_once_kafka_answers(
     ingest: str, woo_store: Store, settings: Settings, db: Database, kafka_proxy: TcpProxy
 ) -> None:
