@@ -68,8 +68,8 @@ class WebhookReceipts:
 
     async def _claim(self, receipt_id: str) -> Claim:
         now = utcnow()
-        claim = {"_id": receipt_id, "state": CLAIMED, "claimed_until": now + self._ttl}
-        if await self._inserts.submit({**claim, "received_at": now}):
+        claim = {"state": CLAIMED, "claimed_until": now + self._ttl, "received_at": now}
+        if await self._inserts.submit({"_id": receipt_id, **claim}):
             return Claim.NEW
         # Rare: a receipt exists. An expired claim's holder died: this copy takes it over.
         expired = {"_id": receipt_id, "state": CLAIMED, "claimed_until": {"$lte": now}}
