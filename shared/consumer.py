@@ -169,7 +169,7 @@ class _ConsumerBase:
                 log.warning("poll failed, retrying", group=self.group_id, error=str(error))
                 await asyncio.sleep(1)
                 continue
-            self._fetch_wait.polled(sum(len(records) for records in batches.values()))
+            self._fetch_wait.polled(self._holding or any(batches.values()))
             taken: list[tuple[TopicPartition, PartitionProgress, Record]] = []
             for tp, records in batches.items():
                 progress = self._progress.setdefault(tp, PartitionProgress())

@@ -24,10 +24,11 @@ class FetchWait:
         self._consumer = consumer
         self._records_seen_at = time.monotonic()
 
-    def polled(self, records: int) -> None:
-        """After each poll: `records` is how many it returned."""
+    def polled(self, busy: bool) -> None:
+        """After each poll: `busy` if it returned records or the consumer held its partitions
+        (every slot taken: nothing was fetched, yet records are waiting)."""
         now = time.monotonic()
-        if records:
+        if busy:
             self._records_seen_at = now
         quiet = now - self._records_seen_at >= IDLE_AFTER_SECONDS
         # aiokafka reads the wait for each fetch request it builds and has no setter for it.
