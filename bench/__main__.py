@@ -30,6 +30,7 @@ SIZE_FLAGS: dict[str, tuple[str, type, str]] = {
     "--conversations": ("conversations", int, "conversations of the responder run"),
     "--llm-latency": ("llm_latency", float, "seconds per LLM answer in the responder run"),
     "--partitions": ("kafka_partitions", int, "partitions per topic"),
+    "--idle-seconds": ("idle_seconds", float, "window of the idle run (the system at rest)"),
 }
 
 

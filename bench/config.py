@@ -16,6 +16,8 @@ class Sizes:
     llm_latency: float = 1.0  # seconds per answer in the responder-throughput run
     kafka_partitions: int = 8  # as KAFKA_PARTITIONS defaults to
     hop_samples: int = 50
+    idle_warmup: float = 20.0  # seconds `balas run` rests before the idle run measures
+    idle_seconds: float = 45.0  # the idle run's window
 
 
 QUICK = Sizes(
@@ -27,6 +29,8 @@ QUICK = Sizes(
     pipeline_rate=20.0,
     conversations=20,
     hop_samples=10,
+    idle_warmup=2.0,
+    idle_seconds=3.0,
 )
 
 

@@ -4,6 +4,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bench.enricher_burst import EnricherBurst
+from bench.idle import TARGET_SHARE_OF_A_CORE, IdleCpu
 from bench.ingest import IngestResult
 from bench.kafka_hop import DEFAULT_FETCH_MAX_WAIT_MS
 from bench.mongo_ops import BUDGET_PER_MESSAGE
@@ -148,7 +149,19 @@ def results_table(results: Results) -> Table:
         _responder_rows(table, results.responder)
     if results.enricher_burst:
         _enricher_rows(table, results.enricher_burst)
+    if results.idle:
+        _idle_row(table, results.idle)
     return table
+
+
+def _idle_row(table: Table, idle: IdleCpu) -> None:
+    busiest = ", ".join(f"{name} {idle.share(name):.1%}" for name in list(idle.by_process)[:4])
+    table.add_row(
+        "5. idle: the whole of balas run at rest",
+        f"{idle.share_of_a_core:.1%} of a core",
+        f"target < {TARGET_SHARE_OF_A_CORE:.0%}; over {idle.seconds:.0f} s, every process of "
+        f"the supervisor's tree; busiest: {busiest}",
+    )
 
 
 def breakdown_table(results: Results) -> Table:

@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 
 from bench.config import Sizes
 from bench.enricher_burst import EnricherBurst
+from bench.idle import IdleCpu
 from bench.ingest import IngestResult
 from bench.machine import Machine
 from bench.mongo_ops import ServiceOps
@@ -35,6 +36,7 @@ class Results:
     service_ops: dict[str, ServiceOps] = field(default_factory=dict)
     rss: dict[str, int] = field(default_factory=dict)  # process -> bytes
     cpu: dict[str, CpuUse] = field(default_factory=dict)  # run -> CPU per process
+    idle: IdleCpu | None = None  # the whole of `balas run` at rest
     seconds: float = 0.0
 
     def problems(self) -> list[str]:
@@ -81,4 +83,6 @@ class Results:
             found["enricher_burst_lag_p95_seconds"] = self.enricher_burst.lag.p95
             found["enricher_burst_lag_p99_seconds"] = self.enricher_burst.lag.p99
             found["enricher_burst_cards_per_second"] = self.enricher_burst.per_second
+        if self.idle:
+            found["idle_cpu_share_of_a_core"] = self.idle.share_of_a_core
         return found

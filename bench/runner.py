@@ -7,6 +7,7 @@ from pathlib import Path
 from rich.progress import Progress
 
 from bench.config import Sizes
+from bench.idle import measure_idle
 from bench.machine import this_machine
 from bench.results import Results
 from bench.run_ingest import ingest_run
@@ -27,5 +28,7 @@ async def run(sizes: Sizes, workdir: Path, progress: Progress) -> Results:
         await ingest_run(sizes, workdir, mongodb, standins, steps, results)
         await pipeline_runs(sizes, workdir, mongodb, standins, steps, results)
         steps.note("stopping the embedded servers and the stand-ins")
+    steps.note(f"idle run: balas run at rest, {sizes.idle_seconds:.0f} s after a warm-up")
+    results.idle = await measure_idle(workdir / "idle", sizes.idle_seconds, sizes.idle_warmup)
     results.seconds = time.perf_counter() - started
     return results

@@ -43,6 +43,7 @@ from faststream.kafka import KafkaBroker
 
 from shared import kafka, metrics, topics
 from shared.events import EVENT_TYPES, DeadLetter, Event, decode_event
+from shared.fetch_wait import BUSY_WAIT_MS, FetchWait
 from shared.logging import loggable
 from shared.offsets import PartitionProgress, lag
 from shared.outage_gate import OutageGate
@@ -123,10 +124,9 @@ class _ConsumerBase:
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             max_poll_records=max_in_flight,
-            # Kafka answers a fetch as soon as data arrives; the wait only bounds idle polls.
-            # Some brokers (the embedded one) hold the fetch for the whole wait instead.
-            fetch_max_wait_ms=100,
+            fetch_max_wait_ms=BUSY_WAIT_MS,  # longer once idle: shared/fetch_wait.py
         )
+        self._fetch_wait = FetchWait(self._consumer)
         self._progress: dict[TopicPartition, PartitionProgress] = {}
         self._committed: dict[TopicPartition, int] = {}
         self._in_flight = 0  # records taken and not finished, at most max_in_flight
@@ -172,6 +172,7 @@ class _ConsumerBase:
                 log.warning("poll failed, retrying", group=self.group_id, error=str(error))
                 await asyncio.sleep(1)
                 continue
+            self._fetch_wait.polled(self._holding or any(batches.values()))
             taken: list[tuple[TopicPartition, PartitionProgress, Record]] = []
             for tp, records in batches.items():
                 progress = self._progress.setdefault(tp, PartitionProgress())

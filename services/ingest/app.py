@@ -10,7 +10,6 @@ import structlog
 from fastapi import FastAPI, Request, Response
 from faststream.kafka.fastapi import KafkaRouter
 from pymongo.errors import PyMongoError
-from twilio.request_validator import RequestValidator
 
 from services.ingest import outbox, receipts, webhooks, woocommerce
 from services.ingest.delivery import Deliverer
@@ -93,7 +92,6 @@ def create_app(settings: Settings) -> FastAPI:
                 ),
                 receipts=WebhookReceipts(runtime.db, _receipt_ttl(settings)),
                 deliverer=deliverer,
-                twilio_validator=RequestValidator(settings.twilio.auth_token.get_secret_value()),
                 secrets=secret_box(settings),
                 snapshots=WooCommerceSnapshots(runtime.db),
             )

@@ -7,6 +7,8 @@ publish failed, after `ATTEMPT_GRACE` while that publish may still land (service
 delivery.py settles it sooner).
 """
 
+import asyncio
+import contextlib
 from datetime import timedelta
 
 from pymongo import IndexModel
@@ -27,6 +29,7 @@ def indexes(retention: Retention) -> Indexes:
 class Outbox:
     def __init__(self, db: Database) -> None:
         self._collection = db[INGEST_OUTBOX]
+        self._due = asyncio.Event()  # this process stored an event to relay now
 
     async def store(self, event: Event, attempt_running: bool) -> None:
         now = utcnow()
@@ -40,12 +43,21 @@ class Outbox:
         await self._collection.update_one(
             {"_id": event.event_id}, {"$setOnInsert": stored}, upsert=True
         )
+        if not attempt_running:
+            self._due.set()
 
     async def hand_to_relay(self, event: Event) -> None:
         """The webhook's own publish failed for good: relay the copy now."""
         await self._collection.update_one(
             {"_id": event.event_id}, {"$set": {"relay_after": utcnow()}}
         )
+        self._due.set()
+
+    async def due_or_after(self, seconds: float) -> None:
+        """Returns once this process stored an event to relay now, or after `seconds`."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._due.wait(), seconds)
+        self._due.clear()
 
     async def oldest(self, limit: int) -> list[Event]:
         """The oldest events the relay may publish now."""

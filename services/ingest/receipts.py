@@ -1,29 +1,37 @@
 """Which Twilio messages ingest already accepted, so a retried webhook publishes nothing new.
 
-A receipt is claimed before the publish, in one conditional upsert: of copies of one MessageSid
-arriving at once, exactly one wins (the others find the claim and publish nothing). The claim
-is `accepted` once Kafka or the outbox took the event, released when neither did, and expires
-after `ttl` if its holder died in between, so a later retry is not dropped. Consumers still
-deduplicate on `event_id`: this guard keeps duplicates off the topic, it is not the guarantee.
-So when MongoDB cannot be asked, the message is published unchecked rather than refused: Twilio
-retries a refused webhook only once, and a duplicate's `event_id` (from the MessageSid) is the
-original's.
+A receipt is claimed before the publish by inserting it under the MessageSid: of copies of one
+message arriving at once, exactly one insert wins, and the others get a duplicate-key error and
+publish nothing. The claim is `accepted` once Kafka or the outbox took the event, released when
+neither did, and expires after `ttl` if its holder died in between, so a later retry is not
+dropped. The inserts and the accepts of concurrent webhooks go to MongoDB in batches
+(services/ingest/group_commit.py): a new message costs a share of one insert and of one update.
+
+Consumers still deduplicate on `event_id`: this guard keeps duplicates off the topic, it is not
+the guarantee. So when MongoDB cannot be asked, the message is published unchecked rather than
+refused: Twilio retries a refused webhook only once, and a duplicate's `event_id` (from the
+MessageSid) is the original's.
 """
 
+import contextlib
+from collections.abc import Sequence
 from datetime import timedelta
 from enum import StrEnum
 
 import structlog
 from pymongo import IndexModel
-from pymongo.errors import DuplicateKeyError, PyMongoError
+from pymongo.errors import BulkWriteError, PyMongoError, WriteError
 
+from services.ingest.delivery import Deliverer
+from services.ingest.group_commit import GroupCommit
 from services.ingest.metrics import UNCHECKED_RECEIPTS
-from shared.events import utcnow
-from shared.mongo import Database, Indexes, Retention
+from shared.events import Event, utcnow
+from shared.mongo import Database, Document, Indexes, Retention
 
 WEBHOOK_RECEIPTS = "webhook_receipts"
 WEBHOOK_RECEIPT_TTL_SECONDS = 7 * 24 * 3600  # far beyond Twilio's retry horizon
 CLAIMED, ACCEPTED = "claimed", "accepted"
+DUPLICATE_KEY = 11000
 
 log = structlog.get_logger(__name__)
 
@@ -47,36 +55,81 @@ class WebhookReceipts:
     def __init__(self, db: Database, ttl: timedelta) -> None:
         self._collection = db[WEBHOOK_RECEIPTS]
         self._ttl = ttl
+        self._inserts = GroupCommit[Document, bool](self._insert_claims)
+        self._accepts = GroupCommit[str, None](self._accept_claims)
 
-    async def claim(self, message_sid: str) -> Claim:
+    async def claim(self, receipt_id: str) -> Claim:
         try:
-            return await self._claim(message_sid)
+            return await self._claim(receipt_id)
         except PyMongoError as error:
             UNCHECKED_RECEIPTS.inc()
-            log.warning("receipt not claimed: mongodb failed", sid=message_sid, error=repr(error))
+            log.warning("receipt not claimed: mongodb failed", sid=receipt_id, error=repr(error))
             return Claim.UNCHECKED
 
-    async def _claim(self, message_sid: str) -> Claim:
+    async def _claim(self, receipt_id: str) -> Claim:
         now = utcnow()
-        expired = {"state": CLAIMED, "claimed_until": {"$lte": now}}
+        claim = {"state": CLAIMED, "claimed_until": now + self._ttl, "received_at": now}
+        if await self._inserts.submit({"_id": receipt_id, **claim}):
+            return Claim.NEW
+        # Rare: a receipt exists. An expired claim's holder died: this copy takes it over.
+        expired = {"_id": receipt_id, "state": CLAIMED, "claimed_until": {"$lte": now}}
+        taken = await self._collection.update_one(expired, {"$set": claim})
+        if taken.modified_count:
+            return Claim.NEW
+        held = await self._collection.find_one({"_id": receipt_id}, {"state": 1})
+        # Receipts written before claims existed have no state: they were accepted.
+        if held is not None and held.get("state", ACCEPTED) == ACCEPTED:
+            return Claim.ACCEPTED
+        return Claim.IN_PROGRESS
+
+    async def _insert_claims(self, claims: list[Document]) -> Sequence[bool | Exception]:
+        """True for each claim inserted, False for each whose receipt exists."""
         try:
-            await self._collection.update_one(
-                {"_id": message_sid, **expired},
-                {"$set": {"state": CLAIMED, "claimed_until": now + self._ttl, "received_at": now}},
-                upsert=True,
-            )
-        except DuplicateKeyError:  # a receipt exists that is accepted or claimed in time
-            held = await self._collection.find_one({"_id": message_sid}, {"state": 1})
-            # Receipts written before claims existed have no state: they were accepted.
-            if held is not None and held.get("state", ACCEPTED) == ACCEPTED:
-                return Claim.ACCEPTED
-            return Claim.IN_PROGRESS
-        return Claim.NEW
+            await self._collection.insert_many(claims, ordered=False)
+        except BulkWriteError as error:
+            failed = {item["index"]: item for item in error.details.get("writeErrors", [])}
+            return [_claimed(failed.get(index)) for index in range(len(claims))]
+        return [True] * len(claims)
 
-    async def accept(self, message_sid: str) -> None:
-        await self._collection.update_one(
-            {"_id": message_sid}, {"$set": {"state": ACCEPTED}, "$unset": {"claimed_until": ""}}
+    async def accept(self, receipt_id: str) -> None:
+        await self._accepts.submit(receipt_id)
+
+    async def _accept_claims(self, receipt_ids: list[str]) -> Sequence[None]:
+        await self._collection.update_many(
+            {"_id": {"$in": receipt_ids}},
+            {"$set": {"state": ACCEPTED}, "$unset": {"claimed_until": ""}},
         )
+        return [None] * len(receipt_ids)
 
-    async def release(self, message_sid: str) -> None:
-        await self._collection.delete_one({"_id": message_sid, "state": CLAIMED})
+    async def release(self, receipt_id: str) -> None:
+        await self._collection.delete_one({"_id": receipt_id, "state": CLAIMED})
+
+
+def _claimed(failure: Document | None) -> bool | Exception:
+    if failure is None:
+        return True
+    if failure.get("code") == DUPLICATE_KEY:
+        return False
+    return WriteError(failure.get("errmsg", "write failed"), failure.get("code"), failure)
+
+
+async def deliver_once(
+    receipts: WebhookReceipts, deliverer: Deliverer, receipt_id: str, event: Event
+) -> Claim:
+    """The event delivered (published, or in the outbox) unless a copy with this receipt id was
+    accepted before (ACCEPTED) or is being accepted right now (IN_PROGRESS: answer a retry
+    later). A NEW claim is accepted once delivered and released if delivery failed, so a retry
+    may deliver it; an UNCHECKED one is delivered without a receipt."""
+    claim = await receipts.claim(receipt_id)
+    if claim is Claim.UNCHECKED:  # no receipt to settle; consumers deduplicate on event_id
+        await deliverer.deliver(event)
+    elif claim is Claim.NEW:
+        try:
+            await deliverer.deliver(event)
+        except BaseException:
+            with contextlib.suppress(PyMongoError):  # else the claim expires
+                await receipts.release(receipt_id)
+            raise
+        with contextlib.suppress(PyMongoError):  # accepted all the same; the claim expires
+            await receipts.accept(receipt_id)
+    return claim

@@ -12,8 +12,8 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.partitioner import DefaultPartitioner
 from faststream.kafka import KafkaBroker
 
-from shared import kafka, topics
-from shared.consumer import PermanentError
+from shared import fetch_wait, kafka, topics
+from shared.consumer import KeyedConsumer, PermanentError
 from shared.events import (
     DeadLetter,
     DeliveryStatus,
@@ -117,6 +117,35 @@ async def test_a_conversation_is_handled_in_order_while_conversations_run_at_onc
     assert handled == {c: [f"{c}#{n}" for n in range(5)] for c in customers}
     assert overlapping == []
     assert most_at_once > 1
+
+
+async def test_a_consumer_that_went_quiet_still_takes_the_next_record(
+    broker: KafkaBroker,
+    consumers: Consumers,
+    make_received: MakeReceived,
+    store_id: str,
+    new_group_id: NewGroupId,
+    wait_until: WaitUntil,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(fetch_wait, "IDLE_AFTER_SECONDS", 0.0)  # quiet after any empty poll
+    handled: list[str] = []
+
+    async def handle(event: MessageReceived) -> None:
+        if event.store_id == store_id:
+            handled.append(event.text)
+
+    consumer = await consumers.keyed(new_group_id(), {topics.WHATSAPP_INBOUND: handle})
+    await wait_until(lambda: fetch_wait_ms(consumer) == fetch_wait.IDLE_WAIT_MS, "a quiet poll")
+    await publish_all(broker, [make_received(BUDI, "after a quiet spell")])
+
+    await wait_until(lambda: handled == ["after a quiet spell"], "the record to be handled")
+
+
+def fetch_wait_ms(consumer: KeyedConsumer) -> int:
+    """The wait the consumer's next fetch asks the broker for (aiokafka keeps it privately)."""
+    fetcher = consumer._consumer._fetcher
+    return int(fetcher._fetch_max_wait_ms) if fetcher else fetch_wait.BUSY_WAIT_MS
 
 
 async def test_a_failing_handler_is_retried_until_it_succeeds_and_keeps_the_order(

@@ -9,21 +9,26 @@ reached through another.
 """
 
 import asyncio
+import contextlib
 import json
 import uuid
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import httpx
 import pytest
 from prometheus_client import REGISTRY
 
 from balas.simulate import inbound_message_form, twilio_signature
+from services.ingest import relay
 from services.ingest.app import create_app as create_ingest_app
 from services.ingest.outbox import INGEST_OUTBOX, Outbox
 from services.ingest.receipts import WEBHOOK_RECEIPTS
+from services.ingest.relay import Relay
 from shared import routes, topics
 from shared.events import event_id_for, utcnow
+from shared.kafka import make_broker
+from shared.leases import LEASES
 from shared.mongo import Database
 from shared.settings import Settings
 from shared.stores.directory import Store
@@ -147,6 +152,35 @@ async def test_twenty_copies_of_one_message_at_once_are_published_once(
     assert await published(settings, topics.WHATSAPP_INBOUND, event_id) == 1
 
 
+async def test_a_message_sent_again_after_it_was_accepted_is_answered_and_not_published_again(
+    ingest: str, woo_store: Store, settings: Settings, db: Database
+) -> None:
+    sid = message_sid()
+
+    first = await post_message(ingest, woo_store, sid)
+    again = await post_message(ingest, woo_store, sid)
+
+    assert (first.status_code, again.status_code) == (200, 200)
+    receipt = await db[WEBHOOK_RECEIPTS].find_one({"_id": sid})
+    assert receipt is not None
+    assert receipt["state"] == "accepted"
+    event_id = event_id_for("whatsapp.inbound", sid)
+    assert await published(settings, topics.WHATSAPP_INBOUND, event_id) == 1
+
+
+async def test_copies_of_many_messages_interleaved_at_once_publish_each_message_once(
+    ingest: str, woo_store: Store, settings: Settings
+) -> None:
+    sids = [message_sid() for _ in range(8)]
+
+    answers = await asyncio.gather(*(post_message(ingest, woo_store, sid) for sid in sids * 4))
+
+    assert {answer.status_code for answer in answers} <= {200, 503}
+    for sid in sids:
+        event_id = event_id_for("whatsapp.inbound", sid)
+        assert await published(settings, topics.WHATSAPP_INBOUND, event_id) == 1
+
+
 async def test_a_message_kafka_does_not_take_is_stored_and_published_once_kafka_answers(
     ingest: str, woo_store: Store, settings: Settings, db: Database, kafka_proxy: TcpProxy
 ) -> None:
@@ -190,6 +224,36 @@ async def test_the_relay_publishes_a_stored_event_unchanged_with_its_id(
     copies = [value for value in values if json.loads(value)["event_id"] == event.event_id]
     assert copies == [event.model_dump_json().encode()]
     assert outbox_counts()[1] == relayed_before + 1
+
+
+async def test_an_idle_relay_relays_an_event_handed_to_it_without_waiting_out_its_pause(
+    settings: Settings, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for pause in ("ROUND_SECONDS", "IDLE_PAUSE_SECONDS"):  # asleep past the test's deadline
+        monkeypatch.setattr(relay, pause, 3600.0)
+    event = events.received(store_id=f"store-{uuid.uuid4().hex[:8]}")
+    stored = Outbox(db)
+    broker = make_broker(settings, "relay-test")
+    await broker.start()
+    started = utcnow()
+    running = asyncio.create_task(Relay(db, broker, stored).run())
+    try:
+        await eventually(lambda: relay_lease_taken(db, started))  # a first round found nothing
+
+        await stored.store(event, attempt_running=False)  # the webhook's publish failed
+
+        await eventually(lambda: relayed(db, event.event_id))
+    finally:
+        running.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await running
+        await broker.stop()
+    assert await published(settings, event.topic, event.event_id) == 1
+
+
+async def relay_lease_taken(db: Database, since: datetime) -> bool:
+    taken = {"_id": relay.RELAY_LEASE, "taken_at": {"$gte": since}}
+    return await db[LEASES].find_one(taken) is not None
 
 
 def outbox_counts() -> tuple[float, float]:
