@@ -1,11 +1,33 @@
-"""Names for conversations and customers, and the masked forms that may appear in logs."""
+"""Names for conversations and customers, and the masked forms that may appear in logs.
+
+A Twilio WhatsApp conversation is `<store>:<number>` (the form every stored conversation had
+before channels existed, so it stays); any other channel's is `<store>:<channel>:<handle>`.
+Store ids are slugs, so the colons are unambiguous.
+"""
 
 import hashlib
 
+from shared.channels import Channel
 
-def conversation_id(store_id: str, customer_number: str) -> str:
-    """One conversation per store and customer number; also the Kafka key of its events."""
-    return f"{store_id}:{customer_number}"
+
+def conversation_id(
+    store_id: str, customer_handle: str, channel: Channel = Channel.WHATSAPP
+) -> str:
+    """One conversation per store, channel and customer; also the Kafka key of its events."""
+    if channel is Channel.WHATSAPP:
+        return f"{store_id}:{customer_handle}"
+    return f"{store_id}:{channel.value}:{customer_handle}"
+
+
+def customer_handle(conversation_id: str) -> str:
+    """The customer's number (or other handle) a conversation id names."""
+    return conversation_id.rsplit(":", 1)[-1]
+
+
+def channel_of(conversation_id: str) -> Channel:
+    """The channel a conversation id names."""
+    parts = conversation_id.split(":")
+    return Channel(parts[1]) if len(parts) == 3 else Channel.WHATSAPP
 
 
 def masked(value: str) -> str:

@@ -24,6 +24,7 @@ from shared.events import (
     agent_command_event_id,
     utcnow,
 )
+from shared.identity import channel_of
 from shared.kafka import publish
 
 router = APIRouter(prefix="/stores/{store_id}/conversations/{conversation_id}", tags=["agents"])
@@ -113,6 +114,7 @@ async def issue(
         occurred_at=now,
         store_id=store_id,
         conversation_id=conversation_id,
+        channel=channel_of(conversation_id),
         command_id=command_id,
         agent_id=agent_id,
         command=command.command,
