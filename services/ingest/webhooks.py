@@ -1,13 +1,11 @@
 """Twilio webhooks in, Kafka events out; answered only after the broker or the outbox took
 the event (services/ingest/delivery.py)."""
 
-import contextlib
-
 from fastapi import APIRouter, Response
 from pydantic import ValidationError
-from pymongo.errors import PyMongoError
 
 from services.ingest import twilio_forms
+from services.ingest.claimed_delivery import Taken, claim_and_deliver
 from services.ingest.deps import (
     Context,
     SignedInboundForm,
@@ -16,9 +14,7 @@ from services.ingest.deps import (
     try_again_later,
 )
 from services.ingest.metrics import WEBHOOKS
-from services.ingest.receipts import Claim
 from shared import routes
-from shared.events import MessageReceived
 from shared.http_limits import RouteLimit
 from shared.stores.directory import Store
 
@@ -50,31 +46,12 @@ async def on_whatsapp_message(form: SignedInboundForm, context: Context) -> Resp
     except ValidationError as error:
         raise reject(MESSAGE_ENDPOINT, 400, "malformed", twilio_forms.explain(error)) from error
     store = await _store_for(context, MESSAGE_ENDPOINT, inbound.to_number)
-    claim = await context.receipts.claim(inbound.message_sid)
-    if claim is Claim.ACCEPTED:
-        WEBHOOKS.labels(MESSAGE_ENDPOINT, "duplicate").inc()
-        return _twiml()
-    if claim is Claim.IN_PROGRESS:  # its outcome is not known yet: ask for a retry
-        WEBHOOKS.labels(MESSAGE_ENDPOINT, "in_progress").inc()
-        return try_again_later("another copy of this message is being accepted")
     event = twilio_forms.message_received(inbound, store)
-    if claim is Claim.UNCHECKED:  # no receipt to settle; consumers deduplicate on event_id
-        await context.deliverer.deliver(event)
-    else:
-        await _deliver_claimed(context, inbound.message_sid, event)
-    WEBHOOKS.labels(MESSAGE_ENDPOINT, "accepted").inc()
+    taken = await claim_and_deliver(context, inbound.message_sid, event)
+    WEBHOOKS.labels(MESSAGE_ENDPOINT, taken.value).inc()
+    if taken is Taken.IN_PROGRESS:
+        return try_again_later("another copy of this message is being accepted")
     return _twiml()
-
-
-async def _deliver_claimed(context: Context, message_sid: str, event: MessageReceived) -> None:
-    try:
-        await context.deliverer.deliver(event)
-    except BaseException:
-        with contextlib.suppress(PyMongoError):  # else the claim expires
-            await context.receipts.release(message_sid)
-        raise
-    with contextlib.suppress(PyMongoError):  # accepted all the same; the claim expires
-        await context.receipts.accept(message_sid)
 
 
 @router.post("/status")
