@@ -99,7 +99,9 @@ class AgentDesk:
         document = await self._messages.find_one({"_id": agent_reply_id(command_id)})
         return Reply.model_validate(document) if document else None
 
-    async def reserve_reply(self, event: AgentCommandIssued, store_number: str) -> Reply:
+    async def reserve_reply(
+        self, event: AgentCommandIssued, store_number: str, channel_account: str | None = None
+    ) -> Reply:
         """The send intent of an agent's reply, decided once: free text within the 24-hour
         window, a template anytime, else `not_sent` (`outside_24h_window`) and never sent."""
         last = await last_customer_message(self._db, event.conversation_id)
@@ -113,6 +115,8 @@ class AgentDesk:
             in_reply_to=last["_id"] if last else "",
             customer_number=customer_handle(event.conversation_id),
             store_number=store_number,
+            channel=event.channel,
+            channel_account=channel_account,
             author=Author.AGENT,
             text=event.text or f"[template {event.template_sid}]",
             created_at=now,
