@@ -24,6 +24,7 @@ from shared.channels import Channel
 from shared.conversations.collections import MESSAGES
 from shared.events import AgentCommandIssued, MessageReceived, agent_command_event_id, utcnow
 from shared.mongo import Database
+from shared.outages import dependency_down
 from shared.secrets import secret_box
 from shared.settings import Settings
 from shared.stores.bot_settings import BotSettingsRepository
@@ -159,14 +160,22 @@ async def test_an_attempt_whose_fate_is_unknown_is_never_sent_again(
     assert (reply["state"], reply["not_sent_reason"]) == ("not_sent", "outcome_unknown")
 
 
-async def test_an_attempt_that_certainly_sent_nothing_is_sent_on_the_retry(
-    db: Database, deps: ResponderDeps, store: Store, number: PhoneNumber, graph: GraphApiStandIn
+@pytest.mark.parametrize(("status", "code"), [(429, 4), (400, 130429), (400, 131056)])
+async def test_a_throttled_attempt_sent_nothing_and_is_sent_on_the_retry(
+    db: Database,
+    deps: ResponderDeps,
+    store: Store,
+    number: PhoneNumber,
+    graph: GraphApiStandIn,
+    status: int,
+    code: int,
 ) -> None:
-    graph.fail_next(1, 429)
+    graph.fail_next(1, status, code)
     event = cloud_message(number, store, to := customer(), "Halo kak")
 
-    with pytest.raises(NothingSent):
+    with pytest.raises(NothingSent) as throttled:
         await on_message_received(event, deps)
+    assert dependency_down(throttled.value) == "graph_api"  # waited out, not dead-lettered
     await on_message_received(event, deps)
 
     [sent] = graph.sent_to(to)

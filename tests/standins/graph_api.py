@@ -46,7 +46,7 @@ class GraphApiStandIn:
     numbers: dict[str, PhoneNumber] = field(default_factory=dict)  # phone number id -> number
     messages: list[dict[str, Any]] = field(default_factory=list)  # every accepted send
     calls: int = 0  # sends asked for, failed ones included
-    _failures: list[int] = field(default_factory=list)
+    _failures: list[tuple[int, int]] = field(default_factory=list)  # (status, Meta's code)
     _failures_after_accepting: list[int] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _server: LoopbackServer | None = None
@@ -68,10 +68,11 @@ class GraphApiStandIn:
             self.numbers[number.phone_number_id] = number
         return number
 
-    def fail_next(self, times: int, status: int = 500) -> None:
-        """The next `times` sends are refused with `status`, nothing sent."""
+    def fail_next(self, times: int, status: int = 500, code: int = 131000) -> None:
+        """The next `times` sends are refused with `status` and Meta's error `code` (130429:
+        throughput exceeded, answered with a 400), nothing sent."""
         with self._lock:
-            self._failures.extend([status] * times)
+            self._failures.extend([(status, code)] * times)
 
     def fail_after_accepting(self, times: int, status: int = 500) -> None:
         """The next `times` sends go out, but the client is answered `status`."""
@@ -130,7 +131,7 @@ class GraphApiStandIn:
             if not _bearer_is(request, number.access_token):
                 return _error(401, 190, "Invalid OAuth access token - Cannot parse access token")
             if failure:
-                return _error(failure, 131000, "Something went wrong")
+                return _error(*failure, "Something went wrong")
             sent = await request.json()
             if sent.get("messaging_product") != "whatsapp" or not str(sent.get("to", "")).isdigit():
                 return _error(400, 100, "Invalid parameter")

@@ -16,6 +16,9 @@ from shared.settings import Settings
 from shared.stores.directory import StoreDirectory
 
 RATE_LIMITED = 429
+# Meta's throttling codes, which it may answer with a 400: the app's, the account's, the number's
+# throughput, and too many messages to one customer at once. Nothing was sent; later it will be.
+THROTTLED = {4, 80007, 130429, 131056}
 
 
 class GraphRefused(Exception):
@@ -23,7 +26,10 @@ class GraphRefused(Exception):
 
 
 class NothingSent(Exception):
-    """The Graph API certainly did not send (no connection, or rate limited): retry later."""
+    """The Graph API certainly did not send (no connection, or throttled): retry later. The
+    consumer waits it out as an outage (shared/outages.py) rather than dead-lettering it."""
+
+    outage = "graph_api"
 
 
 class _SentMessage(BaseModel):
@@ -83,12 +89,13 @@ class GraphSender:
         except httpx.HTTPError:
             GRAPH_ERRORS.labels("transport").inc()
             raise
-        if answer.status_code == RATE_LIMITED:
-            GRAPH_ERRORS.labels("server").inc()
-            raise NothingSent("Graph API rate limit (429)")
+        code, reason = _error_of(answer)
+        if answer.status_code == RATE_LIMITED or code in THROTTLED:
+            GRAPH_ERRORS.labels("throttled").inc()
+            raise NothingSent(f"Graph API throttled the send ({code or answer.status_code})")
         if 400 <= answer.status_code < 500:
             GRAPH_ERRORS.labels("refused").inc()
-            raise GraphRefused(f"Graph API error {_error_of(answer)}")
+            raise GraphRefused(f"Graph API error {code or answer.status_code}: {reason}")
         answer.raise_for_status()  # a 5xx: its fate is unknown
         try:
             return _SendAnswer.model_validate_json(answer.content).messages[0].id
@@ -96,13 +103,15 @@ class GraphSender:
             raise httpx.DecodingError("Graph API answered without a message id") from error
 
 
-def _error_of(answer: httpx.Response) -> str:
-    """Meta's `error.code: error.message`, or the status when it gave none."""
+def _error_of(answer: httpx.Response) -> tuple[int | None, str]:
+    """Meta's error code and message, when the answer is an error that has them."""
+    if answer.is_success:
+        return None, ""
     try:
         error = answer.json()["error"]
-        return f"{error['code']}: {error['message']}"
+        return int(error["code"]), str(error["message"])[:300]
     except (ValueError, KeyError, TypeError):
-        return str(answer.status_code)
+        return None, answer.text[:300]
 
 
 class GraphSenders:
