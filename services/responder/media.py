@@ -209,7 +209,7 @@ class MediaReader:
         if declared not in READABLE:  # voice notes and videos are never downloaded
             return MediaResult(media.url, media.content_type, MediaStatus.UNSUPPORTED)
         try:
-            data = await self._fetcher.fetch(store_id, media.url, self._max_bytes)
+            data = await self._fetcher.fetch(store_id, media, self._max_bytes)
         except MediaTooLarge:
             return MediaResult(media.url, media.content_type, MediaStatus.TOO_LARGE)
         except MediaUnavailable as error:

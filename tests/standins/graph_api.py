@@ -1,6 +1,7 @@
 """A stand-in for Meta's Graph API as the WhatsApp Cloud API uses it: sending messages
 (`POST /{version}/{phone_number_id}/messages`, bearer token) and reading a phone number
-(`GET /{version}/{phone_number_id}`), with Meta's error envelope.
+(`GET /{version}/{phone_number_id}`), and customers' media (`GET /{version}/{media_id}` names a
+download URL, which also wants the bearer token), with Meta's error envelope.
 
 It records sends, can fail (a 4xx or 5xx before sending), accept a message and then answer 5xx
 (the message goes out, the client sees a failure), or answer late. It signs webhooks the way
@@ -46,6 +47,8 @@ class GraphApiStandIn:
     numbers: dict[str, PhoneNumber] = field(default_factory=dict)  # phone number id -> number
     messages: list[dict[str, Any]] = field(default_factory=list)  # every accepted send
     calls: int = 0  # sends asked for, failed ones included
+    media: dict[str, dict[str, Any]] = field(default_factory=dict)  # media id -> file
+    media_downloads: list[str] = field(default_factory=list)  # media ids served, in order
     _failures: list[tuple[int, int]] = field(default_factory=list)  # (status, Meta's code)
     _failures_after_accepting: list[int] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -67,6 +70,13 @@ class GraphApiStandIn:
         with self._lock:
             self.numbers[number.phone_number_id] = number
         return number
+
+    def add_media(self, number: PhoneNumber, data: bytes, mime_type: str) -> str:
+        """A file a customer sent to `number`; its media id."""
+        media_id = str(uuid.uuid4().int % 10**16)
+        with self._lock:
+            self.media[media_id] = {"data": data, "mime_type": mime_type, "number": number}
+        return media_id
 
     def fail_next(self, times: int, status: int = 500, code: int = 131000) -> None:
         """The next `times` sends are refused with `status` and Meta's error `code` (130429:
@@ -104,8 +114,21 @@ class GraphApiStandIn:
     def app(self) -> FastAPI:
         app = FastAPI()
 
+        @app.get("/media-download/{media_id}")
+        async def media_file(media_id: str, request: Request) -> Response:
+            held = self.media.get(media_id)
+            if held is None:
+                return _error(404, 100, "Media not found")
+            if not _bearer_is(request, held["number"].access_token):
+                return _error(401, 190, "Invalid OAuth access token - Cannot parse access token")
+            with self._lock:
+                self.media_downloads.append(media_id)
+            return Response(held["data"], media_type=held["mime_type"])
+
         @app.get("/{version}/{phone_number_id}")
         async def phone_number(version: str, phone_number_id: str, request: Request) -> Response:
+            if phone_number_id in self.media:
+                return self._media_url(phone_number_id, request)
             number = self.numbers.get(phone_number_id)
             if number is None:
                 return _error(400, 100, "Unsupported get request. Object does not exist")
@@ -154,6 +177,21 @@ class GraphApiStandIn:
             )
 
         return app
+
+    def _media_url(self, media_id: str, request: Request) -> Response:
+        held = self.media[media_id]
+        if not _bearer_is(request, held["number"].access_token):
+            return _error(401, 190, "Invalid OAuth access token - Cannot parse access token")
+        return JSONResponse(
+            {
+                "messaging_product": "whatsapp",
+                "url": f"{self.url}/media-download/{media_id}",
+                "mime_type": held["mime_type"],
+                "sha256": hashlib.sha256(held["data"]).hexdigest(),
+                "file_size": len(held["data"]),
+                "id": media_id,
+            }
+        )
 
     def _record(self, number: PhoneNumber, sent: dict[str, Any]) -> dict[str, Any]:
         message = {
