@@ -1,7 +1,8 @@
 """The responder on the WhatsApp Cloud API, on real MongoDB and Kafka, sending through the Graph
 API stand-in (tests/standins/graph_api.py): a reply goes out once on the conversation's own
 channel, an attempt whose fate is unknown is never sent again, one that certainly sent nothing
-is, a refusal is recorded, templates go out as Meta's template messages, statuses move ticks.
+is, a refusal is recorded, templates go out as Meta's template messages, statuses move ticks,
+and CSAT surveys go out on the conversation's channel.
 """
 
 import uuid
@@ -13,6 +14,7 @@ import pytest
 from faststream.kafka import KafkaBroker
 
 from services.ingest.channels import whatsapp_cloud_payloads as payloads
+from services.responder import csat
 from services.responder.adapters.graph_sender import GraphSenders, NothingSent
 from services.responder.agent_commands import on_agent_command
 from services.responder.agent_desk import AgentDesk
@@ -21,8 +23,14 @@ from services.responder.handlers import on_delivery_status_changed, on_message_r
 from services.responder.repository import ConversationLog
 from shared.answering.answerer import build_answerer
 from shared.channels import Channel
-from shared.conversations.collections import MESSAGES
-from shared.events import AgentCommandIssued, MessageReceived, agent_command_event_id, utcnow
+from shared.conversations.collections import CSAT_SURVEYS, MESSAGES
+from shared.events import (
+    AgentCommandIssued,
+    CsatSurveyDue,
+    MessageReceived,
+    agent_command_event_id,
+    utcnow,
+)
 from shared.mongo import Database
 from shared.outages import dependency_down
 from shared.secrets import secret_box
@@ -223,3 +231,29 @@ async def test_an_agents_template_goes_out_as_metas_template_message(
     assert template["template"]["language"] == {"code": "id"}
     parameters = template["template"]["components"][0]["parameters"]
     assert [p["text"] for p in parameters] == ["#1042", "dikirim"]
+
+
+async def test_a_csat_survey_goes_out_on_the_conversations_own_channel(
+    db: Database, deps: ResponderDeps, store: Store, number: PhoneNumber, graph: GraphApiStandIn
+) -> None:
+    event = cloud_message(number, store, to := customer(), "Halo")
+    await on_message_received(event, deps)
+    due = CsatSurveyDue(
+        event_id=uuid.uuid4().hex,
+        occurred_at=utcnow(),
+        store_id=store.id,
+        conversation_id=event.conversation_id,
+        session_opened_at=event.occurred_at,
+        last_customer_message_at=event.occurred_at,
+        customer_number=to,
+        reason="idle",
+    )
+
+    await csat.ask(due, deps)
+
+    _answer, survey = graph.sent_to(to)
+    assert survey["phone_number_id"] == number.phone_number_id
+    held = await db[CSAT_SURVEYS].find_one({"conversation_id": event.conversation_id})
+    assert held is not None
+    assert (held["state"], held["twilio_sid"]) == ("sent", survey["id"])
+    assert survey["request"]["text"]["body"] == held["text"]
