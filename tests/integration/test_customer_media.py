@@ -184,7 +184,7 @@ async def test_a_cloud_api_document_is_fetched_through_the_graph_api_with_the_st
     media_id = graph_api.add_media(number, invoice_pdf(), "application/pdf")
     document = {"id": media_id, "mime_type": "application/pdf", "filename": "invoice.pdf"}
     payload = meta.message_payload(number, CUSTOMER, {"type": "document", "document": document})
-    _, [value] = payloads.parse(graph_api.signed(number, payload)[0])
+    [value] = payloads.parse(graph_api.signed(number, payload)[0])
     event = payloads.message_received(value, value.messages[0], store)
     assert event is not None
 

@@ -94,7 +94,7 @@ def customer() -> str:
 
 def cloud_message(number: PhoneNumber, store: Store, to: str, text: str) -> MessageReceived:
     payload = graph_api.message_payload(number, to, graph_api.text(text))
-    _, [value] = payloads.parse(GraphApiStandIn().signed(number, payload)[0])
+    [value] = payloads.parse(GraphApiStandIn().signed(number, payload)[0])
     event = payloads.message_received(value, value.messages[0], store)
     assert event is not None
     return event
@@ -135,7 +135,7 @@ async def test_statuses_move_the_cloud_replys_tick_forward_only(
 
     for status in ("read", "delivered"):  # out of order, as webhooks may come
         payload = graph_api.status_payload(number, sent["id"], status, to)
-        _, [value] = payloads.parse(graph.signed(number, payload)[0])
+        [value] = payloads.parse(graph.signed(number, payload)[0])
         changed = payloads.delivery_status_changed(value, value.statuses[0], store)
         assert changed is not None
         await on_delivery_status_changed(changed, deps)

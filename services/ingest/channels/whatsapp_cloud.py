@@ -62,7 +62,7 @@ async def on_webhook(request: Request, context: Context) -> Response:
         raise reject(ENDPOINT, 401, "missing_signature", "X-Hub-Signature-256 header is missing")
     body = await request.body()
     try:
-        _, values = payloads.parse(body)
+        values = payloads.parse(body)
     except ValidationError as error:
         raise reject(ENDPOINT, 400, "malformed", payloads.explain(error)) from error
     stores = await _stores_of(context, values)

@@ -170,10 +170,9 @@ class WebhookPayload(_Meta):
         ]
 
 
-def parse(body: bytes) -> tuple[WebhookPayload, list[MessagesValue]]:
-    """The payload and its `messages` changes; a ValidationError if it is not Meta's."""
-    payload = WebhookPayload.model_validate_json(body)
-    return payload, payload.message_values()
+def parse(body: bytes) -> list[MessagesValue]:
+    """The `messages` changes of a webhook's body; a ValidationError if it is not Meta's."""
+    return WebhookPayload.model_validate_json(body).message_values()
 
 
 def explain(error: ValidationError) -> str:
