@@ -169,3 +169,25 @@ async def test_statuses_are_published_as_delivery_status_events(
         "whatsapp_cloud",
     )
     assert read["conversation_id"] == f"{store.id}:whatsapp_cloud:{CUSTOMER}"
+
+
+async def test_a_body_naming_no_store_is_answered_only_when_a_stores_app_signed_it(
+    ingest: str, store: Store, meta: GraphApiStandIn
+) -> None:
+    review = {
+        "object": "whatsapp_business_account",
+        "entry": [
+            {
+                "id": graph_api.WABA_ID,
+                "changes": [
+                    {"field": "message_template_status_update", "value": {"event": "APPROVED"}}
+                ],
+            }
+        ],
+    }
+    body = json.dumps(review).encode()
+    signed = {"X-Hub-Signature-256": GraphApiStandIn.signature(APP_SECRET, body)}
+    forged = {"X-Hub-Signature-256": GraphApiStandIn.signature("someone-elses-app", body)}
+
+    assert (await post(ingest, body, signed)).status_code == 200
+    assert (await post(ingest, body, forged)).status_code == 403

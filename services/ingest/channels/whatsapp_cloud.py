@@ -66,7 +66,15 @@ async def on_webhook(request: Request, context: Context) -> Response:
     except ValidationError as error:
         raise reject(ENDPOINT, 400, "malformed", payloads.explain(error)) from error
     stores = await _stores_of(context, values)
-    if not all(_signed_for(context, store, body, signature) for store in stores.values()):
+    # A body naming no store (a template review, an account update) is checked against every
+    # connected store's app secret: it carries nothing to publish, but is answered 200 only
+    # when it comes from one of their apps.
+    if stores:
+        signed = all(_signed_for(context, s, body, signature) for s in stores.values())
+    else:
+        connected = await context.stores.on_cloud_api()
+        signed = any(_signed_for(context, s, body, signature) for s in connected)
+    if not signed:
         raise reject(ENDPOINT, 403, "bad_signature", "X-Hub-Signature-256 does not match")
     outcomes = []
     for value in values:
@@ -91,7 +99,7 @@ async def _stores_of(context: Context, values: list[payloads.MessagesValue]) -> 
 
 
 def _signed_for(context: Context, store: Store, body: bytes, signature: str) -> bool:
-    assert store.whatsapp_cloud is not None  # _stores_of keeps only connected stores
+    assert store.whatsapp_cloud is not None  # only connected stores are asked
     app_secret = context.secrets.decrypt(store.whatsapp_cloud.app_secret)
     return meta_signature.matches(app_secret, body, signature)
 
