@@ -191,3 +191,25 @@ async def test_a_body_naming_no_store_is_answered_only_when_a_stores_app_signed_
 
     assert (await post(ingest, body, signed)).status_code == 200
     assert (await post(ingest, body, forged)).status_code == 403
+
+
+async def test_one_stores_app_cannot_post_for_another_stores_number(
+    ingest: str,
+    store: Store,
+    number: PhoneNumber,
+    meta: GraphApiStandIn,
+    db: Database,
+    settings: Settings,
+) -> None:
+    other = meta.add_number("+15550004242", "other-token", "other-app-secret")
+    await save_cloud_store(db, settings, other.phone_number_id, "other-token", "other-app-secret")
+    message_id = graph_api.new_message_id()
+    aimed_at_other = graph_api.message_payload(other, CUSTOMER, graph_api.text("halo"), message_id)
+    body = json.dumps(aimed_at_other).encode()
+    signed_by_first = {"X-Hub-Signature-256": GraphApiStandIn.signature(APP_SECRET, body)}
+
+    answer = await post(ingest, body, signed_by_first)
+
+    assert answer.status_code == 403
+    event_id = event_id_for("whatsapp.inbound", message_id)
+    assert await published(settings, topics.WHATSAPP_INBOUND, event_id) == []
