@@ -140,7 +140,7 @@ def messages(
 ) -> None:
     """Print a store's most recent messages."""
     from shared.conversations.collections import MESSAGES
-    from shared.identity import customer_handle
+    from shared.identity import customer_number
 
     recent = with_db(
         lambda db: (
@@ -153,7 +153,7 @@ def messages(
     for message in reversed(recent):
         table.add_row(
             f"{message['created_at']:%H:%M:%S}",
-            customer_handle(message["conversation_id"]),
+            customer_number(message["conversation_id"]),
             message.get("author", ""),
             message.get("state", message.get("delivery_status", "")) or "",
             escape(message.get("text") or ""),

@@ -11,15 +11,15 @@ from shared.channels import Channel
 
 
 def conversation_id(
-    store_id: str, customer_handle: str, channel: Channel = Channel.WHATSAPP
+    store_id: str, customer_number: str, channel: Channel = Channel.WHATSAPP
 ) -> str:
     """One conversation per store, channel and customer; also the Kafka key of its events."""
     if channel is Channel.WHATSAPP:
-        return f"{store_id}:{customer_handle}"
-    return f"{store_id}:{channel.value}:{customer_handle}"
+        return f"{store_id}:{customer_number}"
+    return f"{store_id}:{channel.value}:{customer_number}"
 
 
-def customer_handle(conversation_id: str) -> str:
+def customer_number(conversation_id: str) -> str:
     """The customer's number (or other handle) a conversation id names."""
     return conversation_id.rsplit(":", 1)[-1]
 

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Form, HTTPException, Request, Response
 from pydantic import BaseModel
 
 from services.console.deps import Authorized, Context, ExistingStore, OwnerOnly
-from shared.identity import customer_handle, masked
+from shared.identity import customer_number, masked
 from shared.phones import normalise
 from shared.privacy import export as exports
 from shared.privacy.customer import Customer, find_customer
@@ -31,7 +31,7 @@ class Erased(BaseModel):
 async def _customer(context: Context, store: Store, conversation_id: str) -> Customer:
     if not conversation_id.startswith(f"{store.id}:"):
         raise HTTPException(status_code=404, detail="no such conversation")
-    return await find_customer(context.db, store.id, customer_handle(conversation_id))
+    return await find_customer(context.db, store.id, customer_number(conversation_id))
 
 
 @router.get("/export")

@@ -38,7 +38,7 @@ from services.kpi_aggregator.orders import (
     order_key,
 )
 from shared.events import Event, MessageReceived, OrderChanged, ReplySent
-from shared.identity import conversation_id, customer_handle
+from shared.identity import conversation_id, customer_number
 from shared.kpis.collections import CONVERSATION_FACT_EVENTS, KPI_CONVERSIONS, KPI_ORDERS
 from shared.kpis.keys import customer_hash, hour_start, local_date
 from shared.kpis.zones import UTC_ZONE
@@ -155,7 +155,7 @@ async def _orders_after_talk(
     talked: dict[tuple[str, str], str] = {}
     for event in talk:
         assert isinstance(event, MessageReceived | ReplySent)
-        number = customer_handle(event.conversation_id)
+        number = customer_number(event.conversation_id)
         talked[(event.store_id, customer_hash(number))] = event.conversation_id
     moments = [event.occurred_at for event in talk]
     query = {

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from pymongo import ReplaceOne, UpdateOne
 
 from shared.events import Event
-from shared.identity import customer_handle
+from shared.identity import customer_number
 from shared.kpis import facts
 from shared.kpis.collections import CONVERSATION_FACT_EVENTS, CONVERSATION_FACTS, KPI_ORDERS
 from shared.kpis.keys import customer_hash
@@ -100,7 +100,7 @@ async def _orders_of(
     if not any(s["kind"] == "closed" for s in stamps):
         return []
     store_id = stamps[0]["store_id"]
-    hashed = customer_hash(customer_handle(conversation_id))
+    hashed = customer_hash(customer_number(conversation_id))
     query = {"store_id": store_id, "customer_hash": hashed, "handler": {"$ne": None}}
     return await db[KPI_ORDERS].find(query, session=session).to_list()
 

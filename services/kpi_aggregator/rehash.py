@@ -24,7 +24,7 @@ from pymongo import DeleteOne, UpdateOne
 
 from shared.conversations.collections import CONVERSATIONS, MESSAGES
 from shared.events import utcnow
-from shared.identity import customer_handle
+from shared.identity import customer_number
 from shared.kpis import keys
 from shared.kpis.collections import (
     CONVERSATION_FACT_EVENTS,
@@ -126,7 +126,7 @@ async def held_numbers(db: Database) -> set[str]:
     for name, key in sources:
         async for document in db[name].find({}, {key: 1}):
             if isinstance(document.get(key), str):
-                numbers.add(customer_handle(document[key]))
+                numbers.add(customer_number(document[key]))
     for name in (WOOCOMMERCE_ORDERS, WOOCOMMERCE_CUSTOMERS):
         async for document in db[name].find({}, {"billing_e164": 1}):
             if document.get("billing_e164"):

@@ -17,7 +17,7 @@ from services.responder.repository import GROUP, OWNERSHIP_FIELDS, Reply, ReplyS
 from shared.conversations.collections import CONVERSATIONS, MESSAGES
 from shared.conversations.service_window import OUTSIDE_WINDOW, last_customer_message, within_window
 from shared.events import AgentCommandIssued, Author, utcnow
-from shared.identity import customer_handle
+from shared.identity import customer_number
 from shared.mongo import PROCESSED_EVENTS, Database, Document, Session, claim_new, in_transaction
 
 RELEASED = {"taken_over_by": None, "handed_over_at": None, "hand_over_reason": None}
@@ -113,7 +113,7 @@ class AgentDesk:
             store_id=event.store_id,
             conversation_id=event.conversation_id,
             in_reply_to=last["_id"] if last else "",
-            customer_number=customer_handle(event.conversation_id),
+            customer_number=customer_number(event.conversation_id),
             store_number=store_number,
             channel=event.channel,
             channel_account=channel_account,

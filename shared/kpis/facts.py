@@ -24,7 +24,7 @@ from shared.events import (
     MessageReceived,
     ReplySent,
 )
-from shared.identity import customer_handle
+from shared.identity import customer_number
 from shared.kpis.keys import customer_hash
 from shared.mongo import Document
 
@@ -164,7 +164,7 @@ def fact_row(
         "_id": row_id(closed["conversation_id"], closed_at),
         "conversation_id": closed["conversation_id"],
         "store_id": closed["store_id"],
-        "customer_hash": customer_hash(customer_handle(closed["conversation_id"])),
+        "customer_hash": customer_hash(customer_number(closed["conversation_id"])),
         "opened_at": start if closed.get("opened_at") is not None else None,
         "closed_at": closed_at,
         "outcome": closed["outcome"],

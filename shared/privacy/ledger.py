@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from shared.events import ConversationEvent, Event, utcnow
-from shared.identity import customer_handle
+from shared.identity import customer_number
 from shared.kpis.keys import customer_hash
 from shared.mongo import Database
 from shared.privacy.collections import CUSTOMER_ERASURES
@@ -41,7 +41,7 @@ class Erased:
         erasure deleted the journal's copies, and Kafka's expire with the topic's retention."""
         if not self.at or not isinstance(event, ConversationEvent):
             return False
-        hashed = customer_hash(customer_handle(event.conversation_id))
+        hashed = customer_hash(customer_number(event.conversation_id))
         erased_at = self.at.get((event.store_id, hashed))
         return erased_at is not None and event.occurred_at <= erased_at
 

@@ -5,7 +5,7 @@ import json
 
 from shared.channels import Channel
 from shared.events import AgentCommandIssued, DeliveryStatusChanged, MessageReceived, ReplySent
-from shared.identity import channel_of, conversation_id, customer_handle
+from shared.identity import channel_of, conversation_id, customer_number
 
 # A MessageReceived exactly as ingest serialised it before channels existed.
 OLD_MESSAGE = {
@@ -83,6 +83,6 @@ def test_cloud_conversations_are_distinct_from_twilio_ones_of_the_same_number() 
     assert channel_of(cloud) is Channel.WHATSAPP_CLOUD
 
 
-def test_the_customer_handle_of_either_form_is_the_number() -> None:
-    assert customer_handle("toko:+6281100000001") == "+6281100000001"
-    assert customer_handle("toko:whatsapp_cloud:+6281100000001") == "+6281100000001"
+def test_the_customer_number_of_either_form_is_the_same() -> None:
+    assert customer_number("toko:+6281100000001") == "+6281100000001"
+    assert customer_number("toko:whatsapp_cloud:+6281100000001") == "+6281100000001"
