@@ -142,6 +142,7 @@ def messages(
 ) -> None:
     """Print a store's most recent messages."""
     from shared.conversations.collections import MESSAGES
+    from shared.identity import customer_number
 
     recent = with_db(
         lambda db: (
@@ -154,7 +155,7 @@ def messages(
     for message in reversed(recent):
         table.add_row(
             f"{message['created_at']:%H:%M:%S}",
-            message["conversation_id"].split(":", 1)[-1],
+            customer_number(message["conversation_id"]),
             message.get("author", ""),
             message.get("state", message.get("delivery_status", "")) or "",
             escape(message.get("text") or ""),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -84,6 +85,60 @@ def store_woocommerce(
     console.print(
         f"store [bold]{escape(store_id)}[/] takes WooCommerce webhooks at "
         f"{escape(WOOCOMMERCE_PATH.format(store_id=store_id))} (secrets stored encrypted)"
+    )
+
+
+@store_app.command("connect-whatsapp-cloud")
+def store_connect_whatsapp_cloud(
+    store_id: Annotated[str, typer.Option("--store", help="The store's id.")],
+    phone_number_id: Annotated[
+        str, typer.Option(help="The number's id in Meta's WhatsApp Manager (digits).")
+    ],
+    token: Annotated[str, _secret_option("--token", "A system user's access token.")],
+    app_secret: Annotated[str, _secret_option("--app-secret", "The Meta app's secret.")],
+    verify_token: Annotated[
+        str, _secret_option("--verify-token", "Any phrase; give Meta the same one.")
+    ],
+) -> None:
+    """Connect a store to the WhatsApp Cloud API: the token is checked against the Graph API,
+    then the credentials are stored encrypted. Meta's webhook goes to ingest's
+    /webhooks/whatsapp-cloud with the verify token (docs/channels.md)."""
+    from pymongo.errors import DuplicateKeyError
+
+    from shared.routes import WHATSAPP_CLOUD_PATH
+    from shared.secrets import secret_box
+    from shared.stores.directory import WhatsAppCloudAccount
+    from shared.stores.whatsapp_cloud import CloudApiError, check_phone_number, connect
+
+    settings = cli_settings()
+    if not phone_number_id.isdigit():
+        console.print("[red]✗ --phone-number-id[/]: digits only, as WhatsApp Manager shows it")
+        raise typer.Exit(1)
+    try:
+        number = asyncio.run(check_phone_number(settings, phone_number_id, token))
+    except CloudApiError as error:
+        console.print(f"[red]✗ graph api[/]: {escape(str(error))}; nothing was saved")
+        raise typer.Exit(1) from None
+    box = secret_box(settings)
+    account = WhatsAppCloudAccount(
+        phone_number_id=phone_number_id,
+        display_number=number,
+        access_token=box.encrypt(token),
+        app_secret=box.encrypt(app_secret),
+        verify_token=box.encrypt(verify_token),
+    )
+    try:
+        connected = with_db(lambda db: connect(db, store_id, account))
+    except DuplicateKeyError:
+        console.print("[red]✗ store[/]: another store already uses this phone number id")
+        raise typer.Exit(1) from None
+    if not connected:
+        console.print(f"[red]no store {escape(store_id)}[/]: create it with `balas store add`")
+        raise typer.Exit(1)
+    console.print(f"[green]✓ graph api[/]: {escape(phone_number_id)} sends from {number}")
+    console.print(
+        f"store [bold]{escape(store_id)}[/] takes Cloud API webhooks at {WHATSAPP_CLOUD_PATH} "
+        "(secrets stored encrypted)"
     )
 
 

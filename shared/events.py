@@ -14,6 +14,7 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from shared import topics
+from shared.channels import Channel
 
 _EVENT_NAMESPACE = uuid.UUID("5b0f3f5e-6c1a-4f64-9a59-2f1a1f0b6a11")
 
@@ -48,18 +49,30 @@ class ConversationEvent(Event):
         return self.conversation_id.encode()
 
 
+class OnChannel(BaseModel):
+    """Which channel an event happened on, and the store's account there: its number on Twilio,
+    its phone number id on the Cloud API. Events from before channels existed are Twilio's, and
+    their account is None (the store's `whatsapp_number`)."""
+
+    channel: Channel = Channel.WHATSAPP
+    channel_account: str | None = None
+
+
 class Media(BaseModel):
-    url: str
+    """An attachment: Twilio gives a `url`; the Cloud API a media `id` to ask the Graph API."""
+
+    url: str = ""
     content_type: str
+    id: str | None = None
 
 
-class MessageReceived(ConversationEvent):
-    """A customer's WhatsApp message reached ingest (topic `whatsapp.inbound`)."""
+class MessageReceived(ConversationEvent, OnChannel):
+    """A customer's message reached ingest (topic `whatsapp.inbound`). `message_sid` is the
+    channel's id of it (Twilio's MessageSid, the Cloud API's `wamid`)."""
 
     topic: ClassVar[str] = topics.WHATSAPP_INBOUND
     event_type: Literal["message.received"] = "message.received"
     message_sid: str
-    channel: Literal["whatsapp"] = "whatsapp"
     customer_number: str
     store_number: str
     profile_name: str | None = None
@@ -106,8 +119,9 @@ _STATUS_RANK = {
 }
 
 
-class DeliveryStatusChanged(ConversationEvent):
-    """Twilio reported a new state of a message we sent (topic `whatsapp.status`)."""
+class DeliveryStatusChanged(ConversationEvent, OnChannel):
+    """The channel reported a new state of a message we sent (topic `whatsapp.status`).
+    `twilio_sid` is the channel's id of that message (a Twilio SID or a Cloud API `wamid`)."""
 
     topic: ClassVar[str] = topics.WHATSAPP_STATUS
     event_type: Literal["delivery.status_changed"] = "delivery.status_changed"
@@ -155,11 +169,12 @@ class Citation(BaseModel):
     snippet: str = ""
 
 
-class ReplySent(ConversationEvent):
+class ReplySent(ConversationEvent, OnChannel):
     """The responder finished with a reply (topic `messages.outbound`).
 
     `sent` is false when it could not go out (for example Twilio is not configured, or Twilio
-    refused the number); `not_sent_reason` then says why.
+    refused the number); `not_sent_reason` then says why. `twilio_sid` is the channel's id of
+    the sent message (a Twilio SID or a Cloud API `wamid`).
     """
 
     topic: ClassVar[str] = topics.MESSAGES_OUTBOUND
@@ -440,13 +455,14 @@ def knowledge_event_id(document_id: str, version: int, action: KnowledgeAction) 
 AgentCommand = Literal["reply", "take_over", "hand_back", "close", "reopen", "assign", "note"]
 
 
-class AgentCommandIssued(ConversationEvent):
+class AgentCommandIssued(ConversationEvent, OnChannel):
     """An agent told the pipeline to act on a conversation (topic `agent.commands`, keyed by
     conversation), issued by the console (docs/conversations.md#agent-commands).
 
     `command_id` is made by the console (uuid4 hex); `event_id` derives from it, so every
     consumer applies a command once. `text` is a reply's or a note's; `template_sid` and
-    `template_variables` name a Twilio Content template (a reply outside the 24-hour window);
+    `template_variables` name an approved template (a reply outside the 24-hour window): a
+    Twilio Content SID, or on the Cloud API the template's `name:language`;
     `assignee_id` is an assign's (None unassigns)."""
 
     topic: ClassVar[str] = topics.AGENT_COMMANDS

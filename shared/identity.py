@@ -1,6 +1,10 @@
 """Names for conversations and customers: the conversation id, the customer's keyed hash, and
 the masked form of a customer's number (or e-mail) that logs may show.
 
+A Twilio WhatsApp conversation is `<store>:<number>` (the form every stored conversation had
+before channels existed, so it stays); any other channel's is `<store>:<channel>:<handle>`.
+Store ids are slugs, so the colons are unambiguous.
+
 The hash is HMAC-SHA256 keyed with a key derived from this installation's SECRETS_KEY. Phone
 numbers are few enough to try them all, so an unkeyed hash would give the number back; without
 SECRETS_KEY this one does not. KPI documents and the erasure ledger keep it in full; logs show
@@ -14,6 +18,7 @@ from functools import cache
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from shared.channels import Channel
 from shared.settings import Settings
 
 # HKDF's label for the customer-hash key: derived from SECRETS_KEY, it is never the key that
@@ -24,14 +29,24 @@ MASK_PREFIX = "h:"
 MASK_DIGITS = 10  # enough to tell a store's customers apart in logs, too few to be the hash
 
 
-def conversation_id(store_id: str, customer_number: str) -> str:
-    """One conversation per store and customer number; also the Kafka key of its events."""
-    return f"{store_id}:{customer_number}"
+def conversation_id(
+    store_id: str, customer_number: str, channel: Channel = Channel.WHATSAPP
+) -> str:
+    """One conversation per store, channel and customer; also the Kafka key of its events."""
+    if channel is Channel.WHATSAPP:
+        return f"{store_id}:{customer_number}"
+    return f"{store_id}:{channel.value}:{customer_number}"
 
 
 def customer_number(conversation_id: str) -> str:
-    """The customer's number in a conversation id (`<store>:<number>`)."""
+    """The customer's number (or other handle) a conversation id names."""
     return conversation_id.rsplit(":", 1)[-1]
+
+
+def channel_of(conversation_id: str) -> Channel:
+    """The channel a conversation id names."""
+    parts = conversation_id.split(":")
+    return Channel(parts[1]) if len(parts) == 3 else Channel.WHATSAPP
 
 
 def customer_hash(number: str) -> str:

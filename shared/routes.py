@@ -4,6 +4,7 @@ the sync, the responder's status callbacks and `balas simulate` hand them out or
 TWILIO_PREFIX = "/webhooks/twilio"
 TWILIO_MESSAGE_PATH = f"{TWILIO_PREFIX}/whatsapp"
 TWILIO_STATUS_PATH = f"{TWILIO_PREFIX}/status"
+WHATSAPP_CLOUD_PATH = "/webhooks/whatsapp-cloud"  # Meta's handshake (GET) and webhooks (POST)
 WOOCOMMERCE_PREFIX = "/webhooks/woocommerce"
 WOOCOMMERCE_PATH = WOOCOMMERCE_PREFIX + "/{store_id}"  # also the metrics label: no store ids
 

@@ -267,7 +267,7 @@ class ConsoleSettings(Section):
         return value
 
 
-# -- outside services: the LLM, Twilio, WooCommerce --------------------------------------------
+# -- outside services: the LLM, Twilio, the Graph API, WooCommerce ---------------------------------
 
 
 class LlmSettings(Section):
@@ -361,6 +361,19 @@ class TwilioSettings(Section):
         description="Those looks match messages Twilio created since the send intent was "
         "recorded, less this margin for clock skew.",
     )
+
+
+class WhatsAppCloudSettings(Section):
+    model_config = prefixed("WHATSAPP_CLOUD_")
+
+    graph_api_base_url: str = Field(
+        "https://graph.facebook.com",
+        description="Meta's Graph API, which sends Cloud API messages (override: stand-ins).",
+    )
+    graph_api_version: str = Field(
+        "v24.0", pattern=r"^v[0-9]+\.[0-9]+$", description="Graph API version called."
+    )
+    timeout_seconds: float = Field(10.0, gt=0, description="Timeout of one Graph API call.")
 
 
 class WooCommerceSettings(Section):
@@ -467,6 +480,7 @@ class Settings(BaseSettings):
     consumers: ConsumerSettings = Field(default_factory=ConsumerSettings)
     conversations: ConversationSettings = Field(default_factory=ConversationSettings)
     woocommerce: WooCommerceSettings = Field(default_factory=WooCommerceSettings)
+    whatsapp_cloud: WhatsAppCloudSettings = Field(default_factory=WhatsAppCloudSettings)
     demo: DemoSettings = Field(default_factory=DemoSettings)
 
     @classmethod

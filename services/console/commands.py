@@ -8,7 +8,6 @@ Agent identity: a signed-in console user is the agent (a body's `agent_id` is ig
 them); a script with the admin token names the agent in the body (`agent_id`, default "admin").
 """
 
-import re
 import uuid
 from typing import Annotated
 
@@ -16,6 +15,7 @@ from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.console.deps import Authorized, ConsoleContext, Context, ExistingStore
+from shared.channels import template_channel
 from shared.conversations.collections import CONVERSATIONS, MESSAGES
 from shared.conversations.service_window import OUTSIDE_WINDOW, last_customer_message, within_window
 from shared.events import (
@@ -24,12 +24,12 @@ from shared.events import (
     agent_command_event_id,
     utcnow,
 )
+from shared.identity import channel_of
 from shared.kafka import publish
 
 router = APIRouter(prefix="/stores/{store_id}/conversations/{conversation_id}", tags=["agents"])
 
 MAX_TEXT = 1600  # WhatsApp through Twilio takes at most 1,600 characters
-_TEMPLATE_SID = re.compile(r"^HX[0-9a-fA-F]{32}$")  # a Twilio Content template's SID
 
 
 class CommandFields(BaseModel):
@@ -46,8 +46,11 @@ class CommandFields(BaseModel):
     @model_validator(mode="after")
     def _fields_fit_the_command(self) -> "CommandFields":
         text = (self.text or "").strip()
-        if self.template_sid is not None and not _TEMPLATE_SID.match(self.template_sid):
-            raise ValueError("template_sid must be a Twilio Content SID (HX + 32 hex digits)")
+        if self.template_sid is not None and template_channel(self.template_sid) is None:
+            raise ValueError(
+                "template_sid must be a Twilio Content SID (HX + 32 hex digits) or a Cloud API "
+                "template as name:language (order_update:id)"
+            )
         if self.command == "reply":
             if not text and self.template_sid is None:
                 raise ValueError("a reply needs a text or a template_sid")
@@ -99,6 +102,13 @@ async def issue(
     if not await _is_the_stores(context, store_id, conversation_id):
         raise UnknownConversation(conversation_id)
     now = utcnow()
+    channel = channel_of(conversation_id)
+    template = command.template_sid
+    if template is not None and template_channel(template) is not channel:
+        raise CommandRefused(
+            "template_of_another_channel",
+            f"template_of_another_channel: {template!r} is not a template of {channel.value}",
+        )
     if command.command == "reply" and command.template_sid is None:
         last = await last_customer_message(context.db, conversation_id)
         if not within_window(last["created_at"] if last else None, now):
@@ -113,6 +123,7 @@ async def issue(
         occurred_at=now,
         store_id=store_id,
         conversation_id=conversation_id,
+        channel=channel,
         command_id=command_id,
         agent_id=agent_id,
         command=command.command,

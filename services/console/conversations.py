@@ -24,6 +24,7 @@ from pymongo import DESCENDING
 
 from services.console.collections import CONSOLE_READS, CONSOLE_USERS
 from shared.conversations.collections import CONVERSATIONS, MESSAGES
+from shared.identity import customer_number
 from shared.mongo import Database, Document
 
 # The enricher's taxonomy (services/enricher/classification/labels.py), for the filters.
@@ -110,7 +111,7 @@ def state_of(card: Document) -> State:
 
 def customer_name(card: Document) -> str:
     customer = card.get("customer") or {}
-    number = card.get("customer_number") or card["_id"].partition(":")[2]
+    number = card.get("customer_number") or customer_number(card["_id"])
     return card.get("profile_name") or customer.get("name") or display_number(number)
 
 
@@ -241,7 +242,7 @@ def _row(card: Document, read_at: datetime | None, waiting: bool) -> Conversatio
     last = card.get("last_message") or {}
     at: datetime | None = last.get("at") or card.get("last_activity_at")
     inbound = last.get("direction") == "inbound"
-    number = card.get("customer_number") or card["_id"].partition(":")[2]
+    number = card.get("customer_number") or customer_number(card["_id"])
     state = state_of(card)
     humans_since = card.get("handed_over_at") if state == "human" else None
     # the bot's hand-over is news to every agent; an agent's own take-over is not

@@ -18,11 +18,20 @@ from shared.mongo import Document
 FailureKind = Literal["not_sent", "undelivered"]
 FAILURE_KINDS: tuple[FailureKind, ...] = ("not_sent", "undelivered")
 
-# Why a reply was not sent, as the responder records it; anything else is Twilio's refusal.
-NOT_SENT_REASONS = ("twilio_not_configured", OUTSIDE_WINDOW)
+# Why a reply was not sent, as the responder records it (services/responder/sending.py);
+# anything else is the channel's refusal.
+NOT_SENT_REASONS = (
+    "twilio_not_configured",
+    "whatsapp_cloud_not_configured",
+    "outcome_unknown",
+    OUTSIDE_WINDOW,
+)
 REFUSED = "refused"
-# Twilio's error codes for WhatsApp deliveries that an admin can act on; others keep the number.
+# Twilio's (63xxx, 30xxx) and the Cloud API's (131xxx) error codes for WhatsApp deliveries that
+# an admin can act on; others keep the number.
 WHATSAPP_ERRORS: dict[int, str] = {
+    131047: OUTSIDE_WINDOW,  # re-engagement: more than 24 hours since the customer wrote
+    131026: "not_on_whatsapp",  # message undeliverable
     63016: OUTSIDE_WINDOW,
     63003: "not_on_whatsapp",
     63024: "not_on_whatsapp",

@@ -38,7 +38,7 @@ from shared.events import (
     event_id_for,
     utcnow,
 )
-from shared.identity import masked
+from shared.identity import customer_number, masked
 from shared.mongo import Database, Document, Session, in_transaction
 from shared.privacy.store_retention import sweep_store_retention
 
@@ -196,7 +196,7 @@ def _survey_due(card: Document, policy: LifecyclePolicy, now: datetime) -> CsatS
         conversation_id=conversation_id,
         session_opened_at=opened_at,
         last_customer_message_at=max(turn.at for turn in turns if turn.from_customer),
-        customer_number=card.get("customer_number") or conversation_id.rsplit(":", 1)[-1],
+        customer_number=card.get("customer_number") or customer_number(conversation_id),
         reason=reason,
     )
 

@@ -5,6 +5,7 @@ from fastapi import APIRouter, Response
 from pydantic import ValidationError
 
 from services.ingest import twilio_forms
+from services.ingest.claimed_delivery import Taken, claim_and_deliver
 from services.ingest.deps import (
     Context,
     SignedInboundForm,
@@ -13,7 +14,6 @@ from services.ingest.deps import (
     try_again_later,
 )
 from services.ingest.metrics import WEBHOOKS
-from services.ingest.receipts import Claim, deliver_once
 from shared import routes
 from shared.http_limits import RouteLimit
 from shared.stores.directory import Store
@@ -47,14 +47,10 @@ async def on_whatsapp_message(form: SignedInboundForm, context: Context) -> Resp
         raise reject(MESSAGE_ENDPOINT, 400, "malformed", twilio_forms.explain(error)) from error
     store = await _store_for(context, MESSAGE_ENDPOINT, inbound.to_number)
     event = twilio_forms.message_received(inbound, store)
-    claim = await deliver_once(context.receipts, context.deliverer, inbound.message_sid, event)
-    if claim is Claim.ACCEPTED:
-        WEBHOOKS.labels(MESSAGE_ENDPOINT, "duplicate").inc()
-        return _twiml()
-    if claim is Claim.IN_PROGRESS:  # its outcome is not known yet: ask for a retry
-        WEBHOOKS.labels(MESSAGE_ENDPOINT, "in_progress").inc()
+    taken = await claim_and_deliver(context, inbound.message_sid, event)
+    WEBHOOKS.labels(MESSAGE_ENDPOINT, taken.value).inc()
+    if taken is Taken.IN_PROGRESS:
         return try_again_later("another copy of this message is being accepted")
-    WEBHOOKS.labels(MESSAGE_ENDPOINT, "accepted").inc()
     return _twiml()
 
 

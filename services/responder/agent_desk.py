@@ -17,6 +17,7 @@ from services.responder.repository import GROUP, OWNERSHIP_FIELDS, Reply, ReplyS
 from shared.conversations.collections import CONVERSATIONS, MESSAGES
 from shared.conversations.service_window import OUTSIDE_WINDOW, last_customer_message, within_window
 from shared.events import AgentCommandIssued, Author, utcnow
+from shared.identity import customer_number
 from shared.mongo import PROCESSED_EVENTS, Database, Document, Session, claim_new, in_transaction
 
 RELEASED = {"taken_over_by": None, "handed_over_at": None, "hand_over_reason": None}
@@ -98,7 +99,9 @@ class AgentDesk:
         document = await self._messages.find_one({"_id": agent_reply_id(command_id)})
         return Reply.model_validate(document) if document else None
 
-    async def reserve_reply(self, event: AgentCommandIssued, store_number: str) -> Reply:
+    async def reserve_reply(
+        self, event: AgentCommandIssued, store_number: str, channel_account: str | None = None
+    ) -> Reply:
         """The send intent of an agent's reply, decided once: free text within the 24-hour
         window, a template anytime, else `not_sent` (`outside_24h_window`) and never sent."""
         last = await last_customer_message(self._db, event.conversation_id)
@@ -110,8 +113,10 @@ class AgentDesk:
             store_id=event.store_id,
             conversation_id=event.conversation_id,
             in_reply_to=last["_id"] if last else "",
-            customer_number=event.conversation_id.rsplit(":", 1)[-1],
+            customer_number=customer_number(event.conversation_id),
             store_number=store_number,
+            channel=event.channel,
+            channel_account=channel_account,
             author=Author.AGENT,
             text=event.text or f"[template {event.template_sid}]",
             created_at=now,

@@ -1,4 +1,5 @@
-"""responder: turns customer messages into replies and sends them through Twilio."""
+"""responder: turns customer messages into replies and sends them on their channel (Twilio, or
+the Graph API for the WhatsApp Cloud API)."""
 
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -46,6 +47,8 @@ async def consumers(runtime: Runtime) -> AsyncIterator[Sequence[Consumer]]:
     finally:
         if deps.twilio:
             deps.twilio.close()
+        if deps.cloud:
+            await deps.cloud.close()
 
 
 async def main(port: int | None = None) -> None:

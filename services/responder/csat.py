@@ -15,10 +15,11 @@ import structlog
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
-from services.responder.adapters.twilio_sender import TwilioRefused
+from services.responder import sending
+from services.responder.adapters.graph_sender import NothingSent
 from services.responder.deps import ResponderDeps
 from services.responder.metrics import CSAT_SURVEYS
-from services.responder.send_recovery import SendIntent, earlier_send
+from services.responder.send_recovery import SendIntent
 from shared.conversations import csat
 from shared.conversations.collections import CSAT_SURVEYS as SURVEYS
 from shared.events import (
@@ -30,7 +31,7 @@ from shared.events import (
     event_id_for,
     utcnow,
 )
-from shared.identity import masked
+from shared.identity import channel_of, masked
 from shared.kafka import publish
 from shared.mongo import Database
 
@@ -79,6 +80,7 @@ async def _reserve(event: CsatSurveyDue, survey_id: str, deps: ResponderDeps) ->
         "session_opened_at": event.session_opened_at,
         "customer_number": event.customer_number,
         "store_number": store.whatsapp_number,
+        "channel_account": sending.store_account(store, channel_of(event.conversation_id)),
         "language": language,
         "text": csat.question(language),
         "state": "sending",
@@ -133,12 +135,15 @@ async def answer(event: MessageReceived, deps: ResponderDeps) -> bool:
 async def _send_once(
     survey: Survey, prefix: str, body: str, deps: ResponderDeps
 ) -> tuple[str | None, str | None]:
-    """Twilio's SID, or None and the reason it could not go out. A second attempt first asks
-    Twilio whether the first one went out."""
-    twilio = await deps.twilio.for_store(survey["store_id"]) if deps.twilio else None
-    if twilio is None:
-        return None, "twilio_not_configured"
-    recipient = {"to": survey["customer_number"], "sender": survey["store_number"], "body": body}
+    """The channel's id of the sent message, or None and the reason it could not go out. A
+    second attempt first asks the channel whether the first one went out (sending.py)."""
+    channel = channel_of(survey["conversation_id"])
+    sender = await sending.sender_for(deps, survey["store_id"], channel)
+    if sender is None:
+        return None, sending.not_configured(channel)
+    # surveys stored before channels have no account: the store's Twilio number
+    account = survey.get("channel_account") or survey["store_number"]
+    recipient = {"to": survey["customer_number"], "sender": account, "body": body}
     attempts = f"{prefix}send_attempts"
     if survey.get(attempts):
         intent = SendIntent(
@@ -148,14 +153,20 @@ async def _send_once(
             # a thanks intent from before `thanks_created_at` was recorded: its survey's time
             recorded_at=survey.get(f"{prefix}created_at", survey["created_at"]),
         )
-        found = await earlier_send(intent, twilio, _db(deps))
+        try:
+            found = await sending.earlier_send_of(sender, intent, _db(deps))
+        except sending.OutcomeUnknown:
+            return None, sending.OUTCOME_UNKNOWN
         if found:
             return found, None
     await _update(deps, survey["_id"], {"$inc": {attempts: 1}})
     try:
-        return await twilio.send(**recipient, status_callback=deps.status_callback_url), None
-    except TwilioRefused as refusal:
+        return await sender.send(**recipient, status_callback=deps.status_callback_url), None
+    except sending.REFUSALS as refusal:
         return None, str(refusal)
+    except NothingSent:  # certainly not sent: the retry sends without doubt
+        await _update(deps, survey["_id"], {"$inc": {attempts: -1}})
+        raise
 
 
 def survey_sent(survey: Survey) -> CsatSurveySent:

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from faststream.kafka import KafkaBroker
 
+from services.responder.adapters.graph_sender import GraphSenders
 from services.responder.adapters.media import MediaFetcher
 from services.responder.adapters.twilio_sender import TwilioSenders
 from services.responder.media import MediaReader
@@ -27,6 +28,7 @@ class ResponderDeps:
     status_callback_url: str
     history_messages: int
     media: MediaReader | None = None  # None: attachments are not read (tests)
+    cloud: GraphSenders | None = None  # None: never send on the Cloud API (tests)
 
 
 def build_deps(runtime: Runtime) -> ResponderDeps:
@@ -43,4 +45,5 @@ def build_deps(runtime: Runtime) -> ResponderDeps:
         status_callback_url=public_url(settings.ingest.public_base_url, TWILIO_STATUS_PATH),
         history_messages=settings.llm.history_messages,
         media=MediaReader(media, settings.limits.customer_media_max_bytes),
+        cloud=GraphSenders(settings, stores, secret_box(settings)),
     )

@@ -211,8 +211,8 @@ class MediaReader:
         """Delete at Twilio the files whose text was read (a store keeping no media). A file
         not deleted (Twilio unreachable) is logged and left to Twilio's own retention."""
         for result in seen.results:
-            if result.status is not MediaStatus.READ:
-                continue
+            if result.status is not MediaStatus.READ or not result.url:
+                continue  # unread, or a Cloud API file (a media id: Meta deletes it in 30 days)
             try:
                 await self._fetcher.delete(store_id, result.url)
             except MediaUnavailable as error:
@@ -223,7 +223,7 @@ class MediaReader:
         if declared not in READABLE:  # voice notes and videos are never downloaded
             return MediaResult(media.url, media.content_type, MediaStatus.UNSUPPORTED)
         try:
-            data = await self._fetcher.fetch(store_id, media.url, self._max_bytes)
+            data = await self._fetcher.fetch(store_id, media, self._max_bytes)
         except MediaTooLarge:
             return MediaResult(media.url, media.content_type, MediaStatus.TOO_LARGE)
         except MediaUnavailable as error:

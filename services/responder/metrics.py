@@ -3,6 +3,9 @@ from prometheus_client import Counter, Histogram
 REPLIES = Counter("balas_replies_total", "Replies finished, by outcome.", ["outcome"])
 HAND_OVERS = Counter("balas_hand_overs_total", "Conversations handed to a human.", ["reason"])
 TWILIO_ERRORS = Counter("balas_twilio_errors_total", "Failed Twilio sends.", ["kind"])
+GRAPH_ERRORS = Counter(
+    "balas_graph_api_errors_total", "Failed Graph API (WhatsApp Cloud API) sends.", ["kind"]
+)
 REPLY_PIPELINE_SECONDS = Histogram(
     "balas_reply_pipeline_seconds",
     "From webhook accepted to reply handed to Twilio.",

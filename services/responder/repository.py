@@ -17,6 +17,7 @@ from pymongo.errors import DuplicateKeyError
 
 from services.responder.send_recovery import SendIntent
 from shared.answering.draft import Draft
+from shared.channels import Channel
 from shared.conversations.collections import CONVERSATIONS, MESSAGES
 from shared.conversations.messages import inbound_message_document
 from shared.events import (
@@ -50,6 +51,8 @@ class Reply(BaseModel):
     in_reply_to: str
     customer_number: str
     store_number: str
+    channel: Channel = Channel.WHATSAPP  # replies stored before channels: Twilio's
+    channel_account: str | None = None  # who sends: the store's number, a phone number id
     author: Author
     text: str
     created_at: datetime
@@ -208,6 +211,8 @@ class ConversationLog:
             in_reply_to=event.message_sid,
             customer_number=event.customer_number,
             store_number=event.store_number,
+            channel=event.channel,
+            channel_account=event.channel_account,
             author=Author.BOT,
             text=draft.text,
             created_at=utcnow(),
@@ -232,6 +237,10 @@ class ConversationLog:
 
     async def note_send_attempt(self, reply: Reply) -> Reply:
         return await self._update(reply.id, {"$inc": {"send_attempts": 1}})
+
+    async def forget_send_attempt(self, reply: Reply) -> Reply:
+        """The attempt certainly sent nothing: the next one need not doubt it."""
+        return await self._update(reply.id, {"$inc": {"send_attempts": -1}})
 
     async def mark_sent(self, reply: Reply, twilio_sid: str) -> Reply:
         return await self._finish(reply, ReplyState.SENT, twilio_sid=twilio_sid)

@@ -12,6 +12,8 @@ def reply_sent(reply: Reply) -> ReplySent:
         occurred_at=finished_at,
         store_id=reply.store_id,
         conversation_id=reply.conversation_id,
+        channel=reply.channel,
+        channel_account=reply.channel_account,
         message_id=reply.id,
         in_reply_to=reply.in_reply_to,
         author=reply.author,

@@ -1,10 +1,12 @@
-"""One customer as the personal-data map finds them: their number in a store, and the
-WooCommerce customers linked to it (by billing phone, the card's link, or as given)."""
+"""One customer as the personal-data map finds them: their number in a store (their
+conversations on every channel that number reaches them on), and the WooCommerce customers
+linked to it (by billing phone, a card's link, or as given)."""
 
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from shared.channels import Channel
 from shared.conversations.collections import CONVERSATIONS
 from shared.events import CustomerChanged, Event, OrderChanged, decode_event
 from shared.identity import conversation_id, customer_hash, customer_number
@@ -24,8 +26,9 @@ class Customer:
     emails: frozenset[str]
 
     @property
-    def conversation_id(self) -> str:
-        return conversation_id(self.store_id, self.phone)
+    def conversation_ids(self) -> list[str]:
+        """Their conversation on each channel (Twilio's and the Cloud API's WhatsApp)."""
+        return [conversation_id(self.store_id, self.phone, channel) for channel in Channel]
 
     @property
     def customer_hash(self) -> str:
@@ -35,11 +38,11 @@ class Customer:
         """The query finding this customer's documents in `holding` (None: not by customer)."""
         match holding.finder:
             case Finder.CONVERSATION_ID:
-                return {"conversation_id": self.conversation_id}
+                return {"conversation_id": {"$in": self.conversation_ids}}
             case Finder.ID_IS_CONVERSATION:
-                return {"_id": self.conversation_id}
+                return {"_id": {"$in": self.conversation_ids}}
             case Finder.EVENT_KEY:
-                return {"key": self.conversation_id.encode()}
+                return {"key": {"$in": [key.encode() for key in self.conversation_ids]}}
             case Finder.CUSTOMER_HASH:
                 return {"store_id": self.store_id, "customer_hash": self.customer_hash}
             case Finder.CLAIM_SUFFIX:
@@ -98,10 +101,12 @@ async def find_customer(
     if number is None:
         raise ValueError(f"{phone!r} is not a phone number")
     ids, addresses = set(woocommerce_ids), set(emails)
-    card = await db[CONVERSATIONS].find_one({"_id": conversation_id(store_id, number)})
-    linked_on_card = (card or {}).get("customer") or {}  # the enricher's link by number
-    if linked_on_card.get("id") is not None:
-        ids.add(int(linked_on_card["id"]))
+    given = Customer(store_id, number, country, frozenset(ids), frozenset(addresses))
+    cards = db[CONVERSATIONS].find({"_id": {"$in": given.conversation_ids}}, {"customer": 1})
+    async for card in cards:
+        linked_on_card = card.get("customer") or {}  # the enricher's link by number
+        if linked_on_card.get("id") is not None:
+            ids.add(int(linked_on_card["id"]))
     given = Customer(store_id, number, country, frozenset(ids), frozenset(addresses))
     linked = db[WOOCOMMERCE_CUSTOMERS].find(
         {"store_id": store_id, "$or": given.woocommerce_links()}

@@ -354,7 +354,8 @@ TOPICS: tuple[TopicHolding, ...] = (
     TopicHolding(
         topics.WHATSAPP_INBOUND,
         "customers' messages as received",
-        _fields("conversation_id", "customer_number", "profile_name", "text", "media", "url"),
+        # a media `id` (Cloud API) reaches the customer's file at Meta while Meta keeps it
+        _fields("conversation_id", "customer_number", "profile_name", "text", "media", "url", "id"),
         True,
     ),
     TopicHolding(topics.WHATSAPP_STATUS, "delivery states", _fields("conversation_id"), True),
@@ -407,8 +408,9 @@ BY_TOPIC = {holding.topic: holding for holding in TOPICS}
 NOT_PERSONAL_EVENT_FIELDS = frozenset(
     {
         "schema_version", "event_id", "occurred_at", "store_id", "event_type", "topic",
-        "message_sid", "channel", "store_number", "content_type", "twilio_sid", "status",
-        "error_code", "message_id", "in_reply_to", "author", "sent", "not_sent_reason",
+        "message_sid", "channel", "channel_account", "store_number", "content_type",
+        "twilio_sid", "status", "error_code", "message_id", "in_reply_to", "author", "sent",
+        "not_sent_reason",
         "customer_message_at", "response_seconds", "first_response", "hand_over", "llm",
         "model", "latency_seconds", "prompt_tokens", "completion_tokens", "citations", "kind",
         "ref", "document_id", "filename", "locator", "agent_id", "handed_over_at", "revision",

@@ -5,12 +5,16 @@ from pymongo import ASCENDING, DESCENDING, IndexModel
 from shared.mongo import Indexes, Retention
 
 STORES = "stores"
+CLOUD_PHONE_NUMBER_ID = "whatsapp_cloud.phone_number_id"
 BOT_SETTINGS = "bot_settings"  # per store, `version` grows on every save
 BOT_SETTINGS_HISTORY = "bot_settings_history"  # every saved version, `_id` "store:version"
 
 
 def indexes(retention: Retention) -> Indexes:
     return {
-        STORES: [IndexModel("whatsapp_number", unique=True)],
+        STORES: [
+            IndexModel("whatsapp_number", unique=True),
+            IndexModel(CLOUD_PHONE_NUMBER_ID, unique=True, sparse=True),
+        ],
         BOT_SETTINGS_HISTORY: [IndexModel([("store_id", ASCENDING), ("version", DESCENDING)])],
     }

@@ -9,7 +9,7 @@ from pymongo.errors import PyMongoError
 
 from shared.mongo import Database
 from shared.secrets import EncryptedSecret
-from shared.stores.collections import STORES
+from shared.stores.collections import CLOUD_PHONE_NUMBER_ID, STORES
 
 # The store's bot defaults until its owner saves bot settings (shared/stores/bot_settings.py).
 DEFAULT_SYSTEM_PROMPT = (
@@ -41,6 +41,19 @@ class TwilioAccount(BaseModel):
     auth_token: EncryptedSecret
 
 
+class WhatsAppCloudAccount(BaseModel):
+    """A store's number on Meta's WhatsApp Cloud API: its phone number id (which names the store
+    in every webhook), the number it shows, and its secrets, encrypted like every store secret:
+    the access token sends, the app secret signs webhooks, the verify token answers Meta's
+    subscription handshake."""
+
+    phone_number_id: str
+    display_number: str  # E.164
+    access_token: EncryptedSecret
+    app_secret: EncryptedSecret
+    verify_token: EncryptedSecret
+
+
 class PluginToken(BaseModel):
     """The store's WordPress plugin token, as a SHA-256 hex digest: the token itself is shown
     once when made (shared/stores/plugin_tokens.py) and never stored."""
@@ -70,6 +83,7 @@ class Store(BaseModel):
     fallback_reply: str = DEFAULT_FALLBACK_REPLY
     woocommerce: WooCommerceConnection | None = None
     twilio: TwilioAccount | None = None  # None: the global Twilio account
+    whatsapp_cloud: WhatsAppCloudAccount | None = None  # None: not on the Cloud API
     plugin_token: PluginToken | None = None  # None: the WordPress plugin cannot connect
     wordpress: WordPressConnection | None = None
 
@@ -101,6 +115,16 @@ class StoreDirectory:
 
     async def by_id(self, store_id: str) -> Store | None:
         return await self._lookup(f"id:{store_id}", {"_id": store_id})
+
+    async def by_phone_number_id(self, phone_number_id: str) -> Store | None:
+        """The store whose Cloud API number has this phone number id."""
+        query = {CLOUD_PHONE_NUMBER_ID: phone_number_id}
+        return await self._lookup(f"cloud:{phone_number_id}", query)
+
+    async def on_cloud_api(self) -> list[Store]:
+        """Every store connected to the Cloud API (Meta's handshake names no store)."""
+        found = self._collection.find({CLOUD_PHONE_NUMBER_ID: {"$exists": True}})
+        return [Store.model_validate(document) async for document in found]
 
     async def _lookup(self, cache_key: str, query: dict[str, str]) -> Store | None:
         cached = self._cache.get(cache_key)

@@ -2,6 +2,7 @@
 stand-ins on loopback. Tests talk to it over HTTP, like Twilio does."""
 
 from tests.support.system_fixtures import (
+    graph_api,
     openai_api,
     store,
     system,
@@ -10,4 +11,4 @@ from tests.support.system_fixtures import (
     webhooks,
 )
 
-__all__ = ["openai_api", "store", "system", "system_db", "twilio_api", "webhooks"]
+__all__ = ["graph_api", "openai_api", "store", "system", "system_db", "twilio_api", "webhooks"]

@@ -9,6 +9,7 @@ or drop them without stalling the customers queued behind them.
 import asyncio
 import uuid
 from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 
@@ -16,12 +17,15 @@ from balas.simulate import inbound_message_form, twilio_signature
 from shared import routes
 from shared.http_limits import MiB
 from shared.stores.directory import Store
+from tests.standins import graph_api as meta
+from tests.standins.graph_api import GraphApiStandIn, PhoneNumber
 from tests.standins.woocommerce_data import body_of, delivery_headers, order
 from tests.support.faults import FaultSystem, Scenario, check
-from tests.support.stores import save_woocommerce_store
+from tests.support.stores import save_cloud_store, save_woocommerce_store
 from tests.support.system import AUTH_TOKEN
 
 WEBHOOK_SECRET = "faults-webhook-secret"
+CLOUD_APP_SECRET = "faults-cloud-app-secret"
 HUGE = b"x" * (2 * MiB)
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 JSON = {"Content-Type": "application/json"}
@@ -60,6 +64,36 @@ def poison_forms(store: Store) -> list[dict[str, str]]:
         {**base, "MessageSid": f"SM{uuid.uuid4().hex}", "To": "whatsapp:+10000000000"},
         {k: v for k, v in base.items() if k != "MessageSid"},
     ]
+
+
+async def cloud_api_number(system: FaultSystem) -> PhoneNumber:
+    """A store on the WhatsApp Cloud API, whose app signs with `CLOUD_APP_SECRET`."""
+    number = GraphApiStandIn().add_number("+15550009999", "faults-token", CLOUD_APP_SECRET)
+    db = system.db()
+    try:
+        await save_cloud_store(
+            db, system.settings, number.phone_number_id, "faults-token", CLOUD_APP_SECRET
+        )
+    finally:
+        await db.client.close()
+    return number
+
+
+def poison_cloud_payloads(number: PhoneNumber) -> list[dict[str, Any]]:
+    """Cloud API payloads, correctly signed, whose content ingest must refuse (never a 5xx):
+    they never reach the responder, which would call the real Graph API."""
+    text = meta.text("\x00\ufffd🙂" * 2000)  # past the 4,096 characters of a text
+    payloads = [
+        meta.message_payload(number, "+6281200000000", text),
+        meta.message_payload(number, "+" + "9" * 300, meta.text("halo")),
+        meta.message_payload(number, "+6281200000000", meta.text("hi"), "../../etc/passwd"),
+        meta.message_payload(number, "+6281200000000", {"type": "image", "image": {}}),
+        meta.message_payload(number, "+6281200000000", {"type": "interactive"}),
+        meta.status_payload(number, "wamid.X", "read", "not-a-number"),
+    ]
+    stranger = PhoneNumber("999999999999", "+15550000000", "t", CLOUD_APP_SECRET)
+    payloads.append(meta.message_payload(stranger, "+6281200000000", meta.text("halo")))
+    return payloads
 
 
 def poison_orders() -> list[bytes]:
@@ -118,6 +152,18 @@ async def test_hostile_requests_on_every_public_endpoint(shared_system: FaultSys
         for number, body in enumerate(poison_orders()):
             headers = delivery_headers("order.updated", body, WEBHOOK_SECRET)
             await barrage.send(f"poison order {number}", woo_url, body, headers)
+        cloud_url = ingest + routes.WHATSAPP_CLOUD_PATH
+        bogus_hub = {**JSON, "X-Hub-Signature-256": "sha256=" + "0" * 64}
+        nested = b"[" * 50_000 + b"]" * 50_000
+        await barrage.send("cloud api oversize", cloud_url, HUGE, bogus_hub)
+        await barrage.send("cloud api no signature", cloud_url, b"{}", JSON)
+        await barrage.send("cloud api bogus signature", cloud_url, b'{"object": 1}', bogus_hub)
+        await barrage.send("cloud api broken json", cloud_url, b"{\xff", bogus_hub)
+        await barrage.send("cloud api deep json", cloud_url, nested, bogus_hub)
+        number = await cloud_api_number(system)
+        for index, payload in enumerate(poison_cloud_payloads(number)):
+            body, headers = GraphApiStandIn().signed(number, payload)
+            await barrage.send(f"poison cloud api payload {index}", cloud_url, body, headers)
         good = body_of(order())
         forged = delivery_headers("order.updated", good, "wrong secret")
         await barrage.send("order, bad signature", woo_url, good, forged)
@@ -137,6 +183,8 @@ async def test_hostile_requests_on_every_public_endpoint(shared_system: FaultSys
         await scenario.settle()
         row = await scenario.row(note=f"{len(barrage.statuses)} hostile requests")
     assert not barrage.server_errors()
+    cloud = {code for what, code in barrage.statuses.items() if what.startswith("poison cloud")}
+    assert cloud <= {400, 404}  # refused at ingest: nothing reached the responder
     assert not system.services.exited()
     check(row)
 

@@ -26,6 +26,7 @@ from services.responder.handlers import on_message_received
 from services.responder.repository import ConversationLog, Reply
 from shared import kafka, topics
 from shared.answering.answerer import build_answerer
+from shared.channels import Channel
 from shared.conversations.collections import CONVERSATION_EVENTS, CONVERSATIONS, MESSAGES
 from shared.events import (
     AgentCommand,
@@ -34,6 +35,7 @@ from shared.events import (
     ReplySent,
     agent_command_event_id,
 )
+from shared.identity import conversation_id
 from shared.kpis.collections import KPI_HOURLY
 from shared.kpis.keys import bucket_id, hour_start, quantized_seconds
 from shared.mongo import Database
@@ -612,3 +614,46 @@ async def test_the_console_checks_and_publishes_commands(
         "Halo kak",
         f"{store.id}:{customer}",
     )
+
+
+async def test_a_template_must_be_one_of_the_conversations_channel(
+    db: Database,
+    store: Store,
+    deps: ResponderDeps,
+    console_api: ConsoleApi,
+    settings: Settings,
+) -> None:
+    customer = new_customer()
+    on_twilio = _message(store, customer, "Halo")
+    on_cloud = on_twilio.model_copy(
+        update={
+            "message_sid": "wamid.CLOUD" + uuid.uuid4().hex,
+            "conversation_id": conversation_id(store.id, customer, Channel.WHATSAPP_CLOUD),
+            "channel": Channel.WHATSAPP_CLOUD,
+        }
+    )
+    for message in (on_twilio, on_cloud):
+        await deps.conversations.record_inbound(message)
+    base = f"/api/stores/{store.id}/conversations"
+    cloud_template = {"command": "reply", "template_sid": "order_update:id"}
+
+    async with console_api.client() as client:
+        twilio_on_cloud = await client.post(
+            f"{base}/{on_cloud.conversation_id}/commands",
+            json={"command": "reply", "template_sid": TEMPLATE},
+        )
+        cloud_on_twilio = await client.post(
+            f"{base}/{on_twilio.conversation_id}/commands", json=cloud_template
+        )
+        cloud_on_cloud = await client.post(
+            f"{base}/{on_cloud.conversation_id}/commands", json=cloud_template
+        )
+
+    assert (twilio_on_cloud.status_code, cloud_on_twilio.status_code) == (422, 422)
+    assert "template_of_another_channel" in twilio_on_cloud.json()["detail"]
+    assert cloud_on_cloud.status_code == 202
+    command_id = cloud_on_cloud.json()["command_id"]
+    records = await read_topic(kafka.bootstrap_servers(settings), topics.AGENT_COMMANDS)
+    issued = [AgentCommandIssued.model_validate_json(value) for value in records]
+    [ours] = [command for command in issued if command.command_id == command_id]
+    assert (ours.channel, ours.template_sid) == (Channel.WHATSAPP_CLOUD, "order_update:id")

@@ -8,9 +8,11 @@ from datetime import UTC, datetime, timedelta
 from faststream.kafka import KafkaBroker
 
 from shared import kafka, topics
+from shared.channels import Channel
 from shared.conversations.collections import MESSAGES
 from shared.conversations.messages import inbound_message_document
 from shared.events import CustomerErased, Event, OrderChanged, event_id_for
+from shared.identity import conversation_id
 from shared.journal import JOURNAL
 from shared.mongo import Database
 from shared.privacy.collections import CUSTOMER_ERASURES
@@ -107,3 +109,36 @@ async def test_the_ledger_covers_the_erased_customers_earlier_events_only(
     assert erased.covers(before)
     assert not erased.covers(later)
     assert not erased.covers(someone_else)
+
+
+async def test_an_erasure_covers_the_customers_conversations_on_every_channel(
+    db: Database, broker: KafkaBroker, store: Store
+) -> None:
+    customer, other = events.new_customer(), events.new_customer()
+    on_twilio = events.received(customer, "pesanan #77 sudah dikirim?", store_id=store.id)
+    on_cloud = events.received(
+        customer,
+        "alamat saya Jalan Kenanga 5",
+        store_id=store.id,
+        conversation_id=conversation_id(store.id, customer, Channel.WHATSAPP_CLOUD),
+        channel=Channel.WHATSAPP_CLOUD,
+    )
+    someone_else = events.received(
+        other,
+        "ada ukuran XL?",
+        store_id=store.id,
+        conversation_id=conversation_id(store.id, other, Channel.WHATSAPP_CLOUD),
+        channel=Channel.WHATSAPP_CLOUD,
+    )
+    for message in (on_twilio, on_cloud, someone_else):
+        await db[MESSAGES].insert_one(inbound_message_document(message))
+    await db[JOURNAL].insert_many([journaled(e) for e in (on_twilio, on_cloud, someone_else)])
+
+    await erase(db, broker, await find_customer(db, store.id, customer), "test")
+
+    held = [m async for m in db[MESSAGES].find({"store_id": store.id})]
+    assert all(customer not in str(message) for message in held)
+    assert any(other in str(message) for message in held)  # nobody else's data goes
+    journal = [document["value"].decode() async for document in db[JOURNAL].find({})]
+    assert len(journal) == 1
+    assert other in journal[0]

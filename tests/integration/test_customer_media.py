@@ -13,6 +13,7 @@ from fpdf import FPDF
 from pydantic import SecretStr
 
 from balas.simulate import inbound_message_form
+from services.ingest.channels import whatsapp_cloud_payloads as payloads
 from services.ingest.twilio_forms import message_received, parse_inbound
 from services.responder.adapters.media import MediaFetcher
 from services.responder.deps import ResponderDeps
@@ -30,8 +31,11 @@ from shared.secrets import secret_box
 from shared.settings import Settings
 from shared.stores.bot_settings import BotSettings, BotSettingsRepository, PrivacySettings
 from shared.stores.directory import Store, StoreDirectory, TwilioAccount, save_store
+from tests.standins import graph_api as meta
+from tests.standins.graph_api import GraphApiStandIn
 from tests.standins.openai_api import OpenAIStandIn
 from tests.standins.twilio_api import TwilioStandIn
+from tests.support.stores import save_cloud_store
 
 pytestmark = pytest.mark.slow
 
@@ -56,10 +60,21 @@ def twilio_api() -> Iterator[TwilioStandIn]:
 
 
 @pytest.fixture
+def graph_api() -> Iterator[GraphApiStandIn]:
+    stand_in = GraphApiStandIn().start()
+    yield stand_in
+    stand_in.stop()
+
+
+@pytest.fixture
 def media_settings(
-    settings: Settings, twilio_api: TwilioStandIn, openai_api: OpenAIStandIn
+    settings: Settings,
+    twilio_api: TwilioStandIn,
+    openai_api: OpenAIStandIn,
+    graph_api: GraphApiStandIn,
 ) -> Settings:
     return settings.updated(
+        whatsapp_cloud={"graph_api_base_url": graph_api.url},
         twilio={
             "account_sid": twilio_api.account_sid,
             "auth_token": SecretStr(TOKEN),
@@ -183,6 +198,33 @@ async def test_a_pdf_without_a_caption_is_the_whole_question(
     )
     reply = await stored(db, f"reply:{event.message_sid}")
     assert reply.get("hand_over") is None
+
+
+async def test_a_cloud_api_document_is_fetched_through_the_graph_api_with_the_stores_token(
+    db: Database,
+    media_settings: Settings,
+    deps: ResponderDeps,
+    graph_api: GraphApiStandIn,
+    openai_api: OpenAIStandIn,
+) -> None:
+    number = graph_api.add_number("+15550001234", "cloud-media-token", "cloud-media-secret")
+    store = await save_cloud_store(
+        db, media_settings, number.phone_number_id, "cloud-media-token", "cloud-media-secret"
+    )
+    media_id = graph_api.add_media(number, invoice_pdf(), "application/pdf")
+    document = {"id": media_id, "mime_type": "application/pdf", "filename": "invoice.pdf"}
+    payload = meta.message_payload(number, CUSTOMER, {"type": "document", "document": document})
+    [value] = payloads.parse(graph_api.signed(number, payload)[0])
+    event = payloads.message_received(value, value.messages[0], store)
+    assert event is not None
+
+    await on_message_received(event, deps)
+
+    assert graph_api.media_downloads == [media_id]
+    [request] = openai_api.requests
+    assert request["messages"][-1]["content"] == (
+        "[document text: Invoice INV-2024-0042 total Rp 450000]"
+    )
 
 
 async def test_a_voice_note_alone_gets_a_polite_reply_without_the_model_and_a_person(

@@ -5,7 +5,12 @@ import uuid
 from shared import mongo
 from shared.secrets import secret_box
 from shared.settings import Settings
-from shared.stores.directory import Store, WooCommerceConnection, save_store
+from shared.stores.directory import (
+    Store,
+    WhatsAppCloudAccount,
+    WooCommerceConnection,
+    save_store,
+)
 
 
 async def save_woocommerce_store(
@@ -23,6 +28,34 @@ async def save_woocommerce_store(
             consumer_key=box.encrypt("ck_test"),
             consumer_secret=box.encrypt("cs_test"),
             webhook_secret=box.encrypt(webhook_secret),
+        ),
+    )
+    await save_store(db, store)
+    return store
+
+
+async def save_cloud_store(
+    db: mongo.Database,
+    settings: Settings,
+    phone_number_id: str,
+    access_token: str,
+    app_secret: str,
+    verify_token: str = "balas-verify",
+) -> Store:
+    """A new store, with its own id and Twilio number, connected to the WhatsApp Cloud API
+    with this phone number id and secrets, encrypted as onboarding encrypts them."""
+    box = secret_box(settings)
+    number = f"+1555{uuid.uuid4().int % 10**7:07d}"
+    store = Store(
+        id=f"cloud-{uuid.uuid4().hex[:8]}",
+        name="Toko Batik Sari",
+        whatsapp_number=number,
+        whatsapp_cloud=WhatsAppCloudAccount(
+            phone_number_id=phone_number_id,
+            display_number=number,
+            access_token=box.encrypt(access_token),
+            app_secret=box.encrypt(app_secret),
+            verify_token=box.encrypt(verify_token),
         ),
     )
     await save_store(db, store)

@@ -12,7 +12,9 @@ import pytest
 from balas.processes import SERVICES, ServiceProcesses
 from shared import mongo
 from shared.infra import free_port
+from shared.routes import WHATSAPP_CLOUD_PATH
 from shared.stores.directory import Store, save_store
+from tests.standins.graph_api import GraphApiStandIn
 from tests.standins.openai_api import OpenAIStandIn
 from tests.standins.twilio_api import TwilioStandIn
 from tests.support.servers import Infra
@@ -33,11 +35,21 @@ def twilio_api() -> Iterator[TwilioStandIn]:
     stand_in.stop()
 
 
+@pytest.fixture(scope="session")
+def graph_api() -> Iterator[GraphApiStandIn]:
+    """Meta's Graph API; once the system runs, it posts the status webhooks of what it sends
+    to the system's ingest, signed like Meta."""
+    stand_in = GraphApiStandIn(status_webhooks=("sent", "delivered", "read")).start()
+    yield stand_in
+    stand_in.stop()
+
+
 @pytest.fixture(scope="package")
 def system(
     infra: Infra,
     openai_api: OpenAIStandIn,
     twilio_api: TwilioStandIn,
+    graph_api: GraphApiStandIn,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[RunningSystem]:
     """The running system, for the declaring package only: stopped after its last test, because
@@ -58,8 +70,10 @@ def system(
             "api_base_url": twilio_api.url,
             "recovery_pause_seconds": 0.2,  # the stand-in lists at once unless a test says not
         },
+        whatsapp_cloud={"graph_api_base_url": graph_api.url},
         log={"format": "json"},
     )
+    graph_api.webhook_url = f"http://127.0.0.1:{ingest_port}{WHATSAPP_CLOUD_PATH}"
     services = ServiceProcesses(
         env={**os.environ, **settings.as_environment()}, log_dir=tmp_path_factory.mktemp("logs")
     )

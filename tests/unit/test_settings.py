@@ -253,6 +253,13 @@ EVERY_VARIABLE: dict[str, tuple[str, str, object]] = {
     "ATTRIBUTION_WINDOW_DAYS": ("3", "conversations.attribution_window_days", 3.0),
     "WOOCOMMERCE_RECONCILE_MINUTES": ("5", "woocommerce.reconcile_minutes", 5.0),
     "WOOCOMMERCE_TIMEOUT_SECONDS": ("8", "woocommerce.timeout_seconds", 8.0),
+    "WHATSAPP_CLOUD_GRAPH_API_BASE_URL": (
+        "http://127.0.0.1:8098",
+        "whatsapp_cloud.graph_api_base_url",
+        "http://127.0.0.1:8098",
+    ),
+    "WHATSAPP_CLOUD_GRAPH_API_VERSION": ("v23.0", "whatsapp_cloud.graph_api_version", "v23.0"),
+    "WHATSAPP_CLOUD_TIMEOUT_SECONDS": ("7.5", "whatsapp_cloud.timeout_seconds", 7.5),
     "DEMO_STORE_ID": ("toko-demo", "demo.store_id", "toko-demo"),
     "DEMO_WHATSAPP_NUMBER": ("+6281100000000", "demo.whatsapp_number", "+6281100000000"),
 }

@@ -39,6 +39,7 @@ from services.console.pages.inbox_views import clock, day_label, list_time, mess
 from services.console.pages.templating import render_page, render_partial
 from services.console.reply_library import load_library
 from services.console.validation_text import localized
+from shared.identity import customer_number
 from shared.mongo import Document
 from shared.stores.directory import Store
 
@@ -164,7 +165,7 @@ async def _panel_values(
     can_write = window_open(
         await last_customer_message_at(context.db, card["_id"]), datetime.now(UTC)
     )
-    number = card.get("customer_number") or card["_id"].partition(":")[2]
+    number = card.get("customer_number") or customer_number(card["_id"])
     return {
         "card": card,
         "name": customer_name(card),

@@ -1,4 +1,4 @@
-"""Downloading a customer's WhatsApp media from Twilio.
+"""Downloading a customer's WhatsApp media, from Twilio or from Meta's Graph API.
 
 Twilio's `MediaUrl` points at its REST API (`/2010-04-01/Accounts/{sid}/Messages/{sid}/Media/
 {sid}`), which answers with a redirect to the file on its CDN. The request authenticates with the
@@ -6,14 +6,21 @@ store's Twilio account (HTTP basic auth); httpx drops the Authorization header w
 leaves the API's origin, so the CDN never sees the credentials. Credentials are only ever sent to
 the Twilio API's origin: a media URL elsewhere is refused, not fetched.
 
+A Cloud API attachment is a media id: the Graph API (with the store's token) answers with a
+short-lived download URL, which Meta also wants the token on. The token goes only to the URL the
+Graph API itself gave, and only over HTTPS (or to the Graph API's own origin).
+
 The body is streamed and reading stops as soon as it passes the size limit. A store that keeps
-no customers' media has a file deleted at Twilio (its Media resource) once its text is read.
+no customers' media has a Twilio file deleted at Twilio (its Media resource) once its text is
+read; Meta deletes a Cloud API file itself after 30 days.
 """
 
 from urllib.parse import urlsplit
 
 import httpx
+from pydantic import BaseModel, ValidationError
 
+from shared.events import Media
 from shared.secrets import SecretBox
 from shared.settings import Settings
 from shared.stores.directory import StoreDirectory
@@ -38,23 +45,44 @@ class MediaFetcher:
         self._secrets = secrets
         self._api_origin = _origin(settings.twilio.api_base_url or TWILIO_API)
 
-    async def fetch(self, store_id: str, url: str, max_bytes: int) -> bytes:
+    async def fetch(self, store_id: str, media: Media, max_bytes: int) -> bytes:
         """The file's bytes, at most `max_bytes` of them."""
+        if media.id is not None:
+            return await self._from_graph_api(store_id, media.id, max_bytes)
+        url = media.url
         auth = await self._auth(store_id, url)
         timeout = self._settings.twilio.timeout_seconds
         async with httpx.AsyncClient(
             follow_redirects=True, max_redirects=MAX_REDIRECTS, timeout=timeout
         ) as client:
+            return await _download(client, "Twilio", url, max_bytes, auth=auth)
+
+    async def _from_graph_api(self, store_id: str, media_id: str, max_bytes: int) -> bytes:
+        store = await self._stores.by_id(store_id)
+        if store is None or store.whatsapp_cloud is None:
+            raise MediaUnavailable("the store is not connected to the Cloud API")
+        cloud = self._settings.whatsapp_cloud
+        base = cloud.graph_api_base_url.rstrip("/")
+        token = self._secrets.decrypt(store.whatsapp_cloud.access_token)
+        headers = {"Authorization": f"Bearer {token}"}
+        async with httpx.AsyncClient(timeout=cloud.timeout_seconds) as client:
             try:
-                async with client.stream("GET", url, auth=auth) as response:
-                    if response.status_code != 200:
-                        raise MediaUnavailable(f"Twilio answered {response.status_code}")
-                    declared = response.headers.get("content-length", "")
-                    if declared.isdigit() and int(declared) > max_bytes:
-                        raise MediaTooLarge(declared)
-                    return await _read_at_most(response, max_bytes)
+                answer = await client.get(
+                    f"{base}/{cloud.graph_api_version}/{media_id}", headers=headers
+                )
             except httpx.HTTPError as error:
                 raise MediaUnavailable(type(error).__name__) from error
+            if answer.status_code != 200:
+                raise MediaUnavailable(f"the Graph API answered {answer.status_code}")
+            try:
+                found = _GraphMedia.model_validate_json(answer.content)
+            except ValidationError:
+                raise MediaUnavailable("the Graph API named no media URL") from None
+            if found.file_size is not None and found.file_size > max_bytes:
+                raise MediaTooLarge(str(found.file_size))
+            if urlsplit(found.url).scheme != "https" and _origin(found.url) != _origin(base):
+                raise MediaUnavailable("the media URL is neither HTTPS nor on the Graph API")
+            return await _download(client, "Meta", found.url, max_bytes, headers=headers)
 
     async def delete(self, store_id: str, url: str) -> None:
         """Delete the file at Twilio; one already gone counts as deleted."""
@@ -77,6 +105,32 @@ class MediaFetcher:
         if credentials is None:
             raise MediaUnavailable("no Twilio account to authenticate with")
         return httpx.BasicAuth(credentials.account_sid, credentials.auth_token)
+
+
+class _GraphMedia(BaseModel):
+    url: str
+    file_size: int | None = None
+
+
+async def _download(
+    client: httpx.AsyncClient,
+    source: str,
+    url: str,
+    max_bytes: int,
+    auth: httpx.Auth | None = None,
+    headers: dict[str, str] | None = None,
+) -> bytes:
+    """The body at `url`, streamed, refused once past `max_bytes`."""
+    try:
+        async with client.stream("GET", url, auth=auth, headers=headers) as response:
+            if response.status_code != 200:
+                raise MediaUnavailable(f"{source} answered {response.status_code}")
+            declared = response.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > max_bytes:
+                raise MediaTooLarge(declared)
+            return await _read_at_most(response, max_bytes)
+    except httpx.HTTPError as error:
+        raise MediaUnavailable(type(error).__name__) from error
 
 
 async def _read_at_most(response: httpx.Response, max_bytes: int) -> bytes:

@@ -2,6 +2,7 @@
 OpenAI stand-ins on loopback); `browser` and `page` come from tests/browser/conftest.py."""
 
 from tests.support.system_fixtures import (
+    graph_api,
     openai_api,
     store,
     system,
@@ -10,4 +11,4 @@ from tests.support.system_fixtures import (
     webhooks,
 )
 
-__all__ = ["openai_api", "store", "system", "system_db", "twilio_api", "webhooks"]
+__all__ = ["graph_api", "openai_api", "store", "system", "system_db", "twilio_api", "webhooks"]

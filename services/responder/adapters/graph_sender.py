@@ -1,0 +1,135 @@
+"""Sending WhatsApp messages through Meta's Graph API (the WhatsApp Cloud API):
+`POST /{version}/{phone_number_id}/messages` with the store's bearer token.
+
+The Graph API has no idempotency key and no listing of sent messages, so an attempt whose fate
+is unknown (a timeout, a 5xx, a dropped connection) cannot be looked up afterwards the way a
+Twilio send is (send_recovery.py): the caller must not send it again (sending.py). Only errors
+that prove nothing went out (no connection made, a 429) are `NothingSent`, safe to retry.
+"""
+
+import httpx
+from pydantic import BaseModel, ValidationError
+
+from services.responder.metrics import GRAPH_ERRORS
+from shared.secrets import SecretBox
+from shared.settings import Settings
+from shared.stores.directory import StoreDirectory
+
+RATE_LIMITED = 429
+# Meta's throttling codes, which it may answer with a 400: the app's, the account's, the number's
+# throughput, and too many messages to one customer at once. Nothing was sent; later it will be.
+THROTTLED = {4, 80007, 130429, 131056}
+
+
+class GraphRefused(Exception):
+    """The Graph API answered a definite no (a 4xx other than 429); sending again will not help."""
+
+
+class NothingSent(Exception):
+    """The Graph API certainly did not send (no connection, or throttled): retry later. The
+    consumer waits it out as an outage (shared/outages.py) rather than dead-lettering it."""
+
+    outage = "graph_api"
+
+
+class _SentMessage(BaseModel):
+    id: str
+
+
+class _SendAnswer(BaseModel):
+    messages: list[_SentMessage]
+
+
+class GraphSender:
+    """Sends from one store's Cloud API number."""
+
+    def __init__(self, settings: Settings, http: httpx.AsyncClient, token: str) -> None:
+        cloud = settings.whatsapp_cloud
+        self._base = f"{cloud.graph_api_base_url.rstrip('/')}/{cloud.graph_api_version}"
+        self._http = http
+        self._headers = {"Authorization": f"Bearer {token}"}
+
+    async def send(self, *, to: str, sender: str, body: str, status_callback: str) -> str:
+        """`sender` is the phone number id; statuses come by webhook, so `status_callback` is
+        unused. Returns the message's `wamid`."""
+        return await self._post(sender, to, {"type": "text", "text": {"body": body}})
+
+    async def send_template(
+        self,
+        *,
+        to: str,
+        sender: str,
+        content_sid: str,
+        variables: dict[str, str],
+        status_callback: str,
+    ) -> str:
+        """An approved template (outside the 24-hour window), named `name:language`; its
+        body's parameters are `variables` in the order of their keys ("1", "2", ...)."""
+        name, _, language = content_sid.partition(":")
+        ordered = sorted(variables.items(), key=lambda item: (len(item[0]), item[0]))
+        template: dict[str, object] = {"name": name, "language": {"code": language or "id"}}
+        if ordered:
+            parameters = [{"type": "text", "text": value} for _, value in ordered]
+            template["components"] = [{"type": "body", "parameters": parameters}]
+        return await self._post(sender, to, {"type": "template", "template": template})
+
+    async def _post(self, phone_number_id: str, to: str, message: dict[str, object]) -> str:
+        payload = {
+            "messaging_product": "whatsapp",
+            "recipient_type": "individual",
+            "to": to.removeprefix("+"),
+            **message,
+        }
+        url = f"{self._base}/{phone_number_id}/messages"
+        try:
+            answer = await self._http.post(url, json=payload, headers=self._headers)
+        except httpx.ConnectError as error:  # no connection: the request never left
+            GRAPH_ERRORS.labels("transport").inc()
+            raise NothingSent(f"Graph API not reachable: {type(error).__name__}") from error
+        except httpx.HTTPError:
+            GRAPH_ERRORS.labels("transport").inc()
+            raise
+        code, reason = _error_of(answer)
+        if answer.status_code == RATE_LIMITED or code in THROTTLED:
+            GRAPH_ERRORS.labels("throttled").inc()
+            raise NothingSent(f"Graph API throttled the send ({code or answer.status_code})")
+        if 400 <= answer.status_code < 500:
+            GRAPH_ERRORS.labels("refused").inc()
+            raise GraphRefused(f"Graph API error {code or answer.status_code}: {reason}")
+        answer.raise_for_status()  # a 5xx: its fate is unknown
+        try:
+            return _SendAnswer.model_validate_json(answer.content).messages[0].id
+        except (ValidationError, IndexError) as error:
+            raise httpx.DecodingError("Graph API answered without a message id") from error
+
+
+def _error_of(answer: httpx.Response) -> tuple[int | None, str]:
+    """Meta's error code and message, when the answer is an error that has them."""
+    if answer.is_success:
+        return None, ""
+    try:
+        error = answer.json()["error"]
+        return int(error["code"]), str(error["message"])[:300]
+    except (ValueError, KeyError, TypeError):
+        return None, answer.text[:300]
+
+
+class GraphSenders:
+    """The Graph API sender of each store connected to the Cloud API, on one HTTP client."""
+
+    def __init__(self, settings: Settings, stores: StoreDirectory, secrets: SecretBox) -> None:
+        self._settings = settings
+        self._stores = stores
+        self._secrets = secrets
+        self._http = httpx.AsyncClient(timeout=settings.whatsapp_cloud.timeout_seconds)
+
+    async def for_store(self, store_id: str) -> GraphSender | None:
+        """None when the store is not connected to the Cloud API."""
+        store = await self._stores.by_id(store_id)
+        if store is None or store.whatsapp_cloud is None:
+            return None
+        token = self._secrets.decrypt(store.whatsapp_cloud.access_token)
+        return GraphSender(self._settings, self._http, token)
+
+    async def close(self) -> None:
+        await self._http.aclose()

@@ -1,0 +1,108 @@
+"""One way out for every reply, survey and thanks: the sender of the conversation's channel
+(Twilio, or the Graph API for the WhatsApp Cloud API), and a reply sent once.
+
+A send intent is stored before the channel is called. A later attempt of an intent that was
+tried before does not send blind: on Twilio it looks the message up (send_recovery.py); the
+Graph API cannot be asked, so there an unknown outcome ends the reply as not sent
+(`outcome_unknown`) for an agent to follow up, rather than risk a second copy.
+docs/operations.md#a-reply-goes-out-once
+"""
+
+import structlog
+
+from services.responder.adapters.graph_sender import GraphRefused, GraphSender, NothingSent
+from services.responder.adapters.twilio_sender import TwilioRefused, TwilioSender
+from services.responder.deps import ResponderDeps
+from services.responder.metrics import REPLIES, REPLY_PIPELINE_SECONDS
+from services.responder.repository import Reply
+from services.responder.send_recovery import SendIntent, earlier_send
+from shared.channels import Channel
+from shared.events import Author, utcnow
+from shared.mongo import Database
+from shared.stores.directory import Store
+
+log = structlog.get_logger(__name__)
+
+Sender = TwilioSender | GraphSender
+REFUSALS = (TwilioRefused, GraphRefused)  # a definite no: sending again will not help
+OUTCOME_UNKNOWN = "outcome_unknown"
+
+
+class OutcomeUnknown(Exception):
+    """An earlier attempt may have gone out, and the channel cannot say whether it did."""
+
+
+def not_configured(channel: Channel) -> str:
+    """The reason a message of `channel` is not sent when the store has no account there."""
+    return "twilio_not_configured" if channel is Channel.WHATSAPP else f"{channel}_not_configured"
+
+
+def store_account(store: Store, channel: Channel) -> str:
+    """The store's account on `channel` that sends: its number, or its phone number id."""
+    if channel is Channel.WHATSAPP_CLOUD and store.whatsapp_cloud is not None:
+        return store.whatsapp_cloud.phone_number_id
+    return store.whatsapp_number
+
+
+async def sender_for(deps: ResponderDeps, store_id: str, channel: Channel) -> Sender | None:
+    """None when the store cannot send on `channel`."""
+    if channel is Channel.WHATSAPP_CLOUD:
+        return await deps.cloud.for_store(store_id) if deps.cloud else None
+    return await deps.twilio.for_store(store_id) if deps.twilio else None
+
+
+async def earlier_send_of(sender: Sender, intent: SendIntent, db: Database) -> str | None:
+    """The id of the message an earlier attempt of `intent` sent; None when none went out.
+    Raises OutcomeUnknown on a channel that cannot be asked."""
+    if isinstance(sender, GraphSender):
+        raise OutcomeUnknown
+    return await earlier_send(intent, sender, db)
+
+
+async def deliver(reply: Reply, deps: ResponderDeps) -> Reply:
+    """Send `reply` once, on its conversation's channel."""
+    conversations = deps.conversations
+    sender = await sender_for(deps, reply.store_id, reply.channel)
+    if sender is None:
+        REPLIES.labels("not_sent").inc()
+        return await conversations.mark_not_sent(reply, not_configured(reply.channel))
+    if reply.send_attempts:
+        try:
+            found = await earlier_send_of(sender, reply.send_intent(), conversations.db)
+        except OutcomeUnknown:
+            REPLIES.labels(OUTCOME_UNKNOWN).inc()
+            log.warning("an earlier send may have gone out; not sending again", reply=reply.id)
+            return await conversations.mark_not_sent(reply, OUTCOME_UNKNOWN)
+        if found:
+            log.info("earlier send found; not sending again", reply=reply.id)
+            return await _sent(reply, found, deps)
+    reply = await conversations.note_send_attempt(reply)
+    try:
+        message_id = await _send(sender, reply, deps.status_callback_url)
+    except REFUSALS as refusal:
+        REPLIES.labels("refused").inc()
+        return await conversations.mark_not_sent(reply, str(refusal))
+    except NothingSent:  # certainly not sent: the retry sends without doubt
+        await conversations.forget_send_attempt(reply)
+        raise
+    return await _sent(reply, message_id, deps)
+
+
+async def _send(sender: Sender, reply: Reply, status_callback: str) -> str:
+    recipient = {
+        "to": reply.customer_number,
+        "sender": reply.channel_account or reply.store_number,
+        "status_callback": status_callback,
+    }
+    if reply.template_sid:
+        return await sender.send_template(
+            **recipient, content_sid=reply.template_sid, variables=reply.template_variables
+        )
+    return await sender.send(**recipient, body=reply.text)
+
+
+async def _sent(reply: Reply, message_id: str, deps: ResponderDeps) -> Reply:
+    REPLIES.labels("sent").inc()
+    if reply.author is Author.BOT:
+        REPLY_PIPELINE_SECONDS.observe((utcnow() - reply.customer_message_at).total_seconds())
+    return await deps.conversations.mark_sent(reply, message_id)

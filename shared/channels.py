@@ -1,0 +1,22 @@
+"""The channels a customer writes on. A conversation is per store, channel and customer handle."""
+
+import re
+from enum import StrEnum
+
+
+class Channel(StrEnum):
+    WHATSAPP = "whatsapp"  # WhatsApp through Twilio (every event before channels existed)
+    WHATSAPP_CLOUD = "whatsapp_cloud"  # WhatsApp through Meta's Cloud API (Graph API)
+
+
+# How an agent names an approved template (a reply outside the 24-hour window), per channel:
+# Twilio's Content SID, or the Cloud API template's name and language (`order_update:id`).
+TEMPLATE_NAMES = {
+    Channel.WHATSAPP: re.compile(r"^HX[0-9a-fA-F]{32}$"),
+    Channel.WHATSAPP_CLOUD: re.compile(r"^[a-z0-9_]{1,512}:[a-z]{2,3}(?:_[A-Z]{2})?$"),
+}
+
+
+def template_channel(template_sid: str) -> Channel | None:
+    """The channel whose templates are named like `template_sid`; None: no channel's."""
+    return next((c for c, name in TEMPLATE_NAMES.items() if name.match(template_sid)), None)

@@ -1,0 +1,259 @@
+"""The responder on the WhatsApp Cloud API, on real MongoDB and Kafka, sending through the Graph
+API stand-in (tests/standins/graph_api.py): a reply goes out once on the conversation's own
+channel, an attempt whose fate is unknown is never sent again, one that certainly sent nothing
+is, a refusal is recorded, templates go out as Meta's template messages, statuses move ticks,
+and CSAT surveys go out on the conversation's channel.
+"""
+
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
+
+import httpx
+import pytest
+from faststream.kafka import KafkaBroker
+
+from services.ingest.channels import whatsapp_cloud_payloads as payloads
+from services.responder import csat
+from services.responder.adapters.graph_sender import GraphSenders, NothingSent
+from services.responder.agent_commands import on_agent_command
+from services.responder.agent_desk import AgentDesk
+from services.responder.deps import ResponderDeps
+from services.responder.handlers import on_delivery_status_changed, on_message_received
+from services.responder.repository import ConversationLog
+from shared.answering.answerer import build_answerer
+from shared.channels import Channel
+from shared.conversations.collections import CSAT_SURVEYS, MESSAGES
+from shared.events import (
+    AgentCommandIssued,
+    CsatSurveyDue,
+    MessageReceived,
+    agent_command_event_id,
+    utcnow,
+)
+from shared.mongo import Database
+from shared.outages import dependency_down
+from shared.secrets import secret_box
+from shared.settings import Settings
+from shared.stores.bot_settings import BotSettingsRepository
+from shared.stores.directory import Store, StoreDirectory
+from tests.standins import graph_api
+from tests.standins.graph_api import GraphApiStandIn, PhoneNumber
+from tests.support.stores import save_cloud_store
+
+pytestmark = pytest.mark.slow
+
+TOKEN = "cloud-sender-access-token"
+APP_SECRET = "cloud-sender-app-secret"
+TIMEOUT_SECONDS = 0.5
+
+
+@pytest.fixture
+def graph() -> Iterator[GraphApiStandIn]:
+    stand_in = GraphApiStandIn().start()
+    yield stand_in
+    stand_in.stop()
+
+
+@pytest.fixture
+def number(graph: GraphApiStandIn) -> PhoneNumber:
+    return graph.add_number(f"+1555{uuid.uuid4().int % 10**7:07d}", TOKEN, APP_SECRET)
+
+
+@pytest.fixture
+async def store(db: Database, settings: Settings, number: PhoneNumber) -> Store:
+    return await save_cloud_store(db, settings, number.phone_number_id, TOKEN, APP_SECRET)
+
+
+@pytest.fixture
+async def deps(
+    db: Database, broker: KafkaBroker, settings: Settings, graph: GraphApiStandIn
+) -> AsyncIterator[ResponderDeps]:
+    settings = settings.updated(
+        whatsapp_cloud={"graph_api_base_url": graph.url, "timeout_seconds": TIMEOUT_SECONDS}
+    )
+    stores = StoreDirectory(db)
+    cloud = GraphSenders(settings, stores, secret_box(settings))
+    yield ResponderDeps(
+        broker=broker,
+        stores=stores,
+        conversations=ConversationLog(db),
+        answerer=build_answerer(db, settings),  # no LLM: a hand-over reply, sent all the same
+        bot_settings=BotSettingsRepository(db),
+        twilio=None,  # a Cloud conversation never needs Twilio
+        status_callback_url="http://127.0.0.1/webhooks/twilio/status",
+        history_messages=20,
+        cloud=cloud,
+    )
+    await cloud.close()
+
+
+def customer() -> str:
+    return f"+62811{uuid.uuid4().int % 10**7:07d}"
+
+
+def cloud_message(number: PhoneNumber, store: Store, to: str, text: str) -> MessageReceived:
+    payload = graph_api.message_payload(number, to, graph_api.text(text))
+    [value] = payloads.parse(GraphApiStandIn().signed(number, payload)[0])
+    event = payloads.message_received(value, value.messages[0], store)
+    assert event is not None
+    return event
+
+
+async def reply_of(db: Database, event: MessageReceived) -> dict[str, object]:
+    reply = await db[MESSAGES].find_one({"_id": f"reply:{event.message_sid}"})
+    assert reply is not None
+    return reply
+
+
+async def test_a_cloud_message_is_answered_once_through_the_graph_api(
+    db: Database, deps: ResponderDeps, store: Store, number: PhoneNumber, graph: GraphApiStandIn
+) -> None:
+    event = cloud_message(number, store, to := customer(), "Bisa bayar pakai kripto?")
+
+    await on_message_received(event, deps)
+    await on_message_received(event, deps)  # redelivered
+
+    [sent] = graph.sent_to(to)
+    reply = await reply_of(db, event)
+    assert sent["phone_number_id"] == number.phone_number_id
+    assert sent["request"]["type"] == "text"
+    assert sent["request"]["text"]["body"] == reply["text"]
+    assert (reply["state"], reply["twilio_sid"], reply["channel"]) == (
+        "sent",
+        sent["id"],
+        "whatsapp_cloud",
+    )
+
+
+async def test_statuses_move_the_cloud_replys_tick_forward_only(
+    db: Database, deps: ResponderDeps, store: Store, number: PhoneNumber, graph: GraphApiStandIn
+) -> None:
+    event = cloud_message(number, store, to := customer(), "Halo")
+    await on_message_received(event, deps)
+    [sent] = graph.sent_to(to)
+
+    for status in ("read", "delivered"):  # out of order, as webhooks may come
+        payload = graph_api.status_payload(number, sent["id"], status, to)
+        [value] = payloads.parse(graph.signed(number, payload)[0])
+        changed = payloads.delivery_status_changed(value, value.statuses[0], store)
+        assert changed is not None
+        await on_delivery_status_changed(changed, deps)
+
+    assert (await reply_of(db, event))["delivery_status"] == "read"
+
+
+@pytest.mark.parametrize("misbehaviour", ["5xx_after_sending", "too_slow"])
+async def test_an_attempt_whose_fate_is_unknown_is_never_sent_again(
+    db: Database,
+    deps: ResponderDeps,
+    store: Store,
+    number: PhoneNumber,
+    graph: GraphApiStandIn,
+    misbehaviour: str,
+) -> None:
+    if misbehaviour == "too_slow":
+        graph.response_delay_seconds = TIMEOUT_SECONDS * 4
+    else:
+        graph.fail_after_accepting(1, 503)
+    event = cloud_message(number, store, to := customer(), "Halo kak")
+
+    with pytest.raises(httpx.HTTPError):
+        await on_message_received(event, deps)
+    graph.response_delay_seconds = 0
+    await on_message_received(event, deps)  # the consumer's retry
+
+    assert len(graph.sent_to(to)) == 1  # the first attempt went out; no second copy
+    reply = await reply_of(db, event)
+    assert (reply["state"], reply["not_sent_reason"]) == ("not_sent", "outcome_unknown")
+
+
+@pytest.mark.parametrize(("status", "code"), [(429, 4), (400, 130429), (400, 131056)])
+async def test_a_throttled_attempt_sent_nothing_and_is_sent_on_the_retry(
+    db: Database,
+    deps: ResponderDeps,
+    store: Store,
+    number: PhoneNumber,
+    graph: GraphApiStandIn,
+    status: int,
+    code: int,
+) -> None:
+    graph.fail_next(1, status, code)
+    event = cloud_message(number, store, to := customer(), "Halo kak")
+
+    with pytest.raises(NothingSent) as throttled:
+        await on_message_received(event, deps)
+    assert dependency_down(throttled.value) == "graph_api"  # waited out, not dead-lettered
+    await on_message_received(event, deps)
+
+    [sent] = graph.sent_to(to)
+    assert (await reply_of(db, event))["twilio_sid"] == sent["id"]
+
+
+async def test_a_refusal_is_recorded_with_metas_reason_and_not_retried(
+    db: Database, deps: ResponderDeps, store: Store, number: PhoneNumber, graph: GraphApiStandIn
+) -> None:
+    graph.fail_next(1, 400)
+    event = cloud_message(number, store, to := customer(), "Halo kak")
+
+    await on_message_received(event, deps)
+
+    reply = await reply_of(db, event)
+    assert reply["state"] == "not_sent"
+    assert str(reply["not_sent_reason"]).startswith("Graph API error 131000")
+    assert graph.sent_to(to) == []
+
+
+async def test_an_agents_template_goes_out_as_metas_template_message(
+    db: Database, deps: ResponderDeps, store: Store, number: PhoneNumber, graph: GraphApiStandIn
+) -> None:
+    event = cloud_message(number, store, to := customer(), "Halo")
+    await on_message_received(event, deps)
+    command_id = uuid.uuid4().hex
+    command = AgentCommandIssued(
+        event_id=agent_command_event_id(command_id),
+        occurred_at=utcnow() + timedelta(hours=30),  # the 24-hour window has closed
+        store_id=store.id,
+        conversation_id=event.conversation_id,
+        channel=Channel.WHATSAPP_CLOUD,
+        command_id=command_id,
+        agent_id="agent-1",
+        command="reply",
+        template_sid="order_update:id",
+        template_variables={"2": "dikirim", "1": "#1042"},
+    )
+
+    await on_agent_command(command, deps, AgentDesk(db))
+
+    template = graph.sent_to(to)[-1]["request"]
+    assert template["type"] == "template"
+    assert template["template"]["name"] == "order_update"
+    assert template["template"]["language"] == {"code": "id"}
+    parameters = template["template"]["components"][0]["parameters"]
+    assert [p["text"] for p in parameters] == ["#1042", "dikirim"]
+
+
+async def test_a_csat_survey_goes_out_on_the_conversations_own_channel(
+    db: Database, deps: ResponderDeps, store: Store, number: PhoneNumber, graph: GraphApiStandIn
+) -> None:
+    event = cloud_message(number, store, to := customer(), "Halo")
+    await on_message_received(event, deps)
+    due = CsatSurveyDue(
+        event_id=uuid.uuid4().hex,
+        occurred_at=utcnow(),
+        store_id=store.id,
+        conversation_id=event.conversation_id,
+        session_opened_at=event.occurred_at,
+        last_customer_message_at=event.occurred_at,
+        customer_number=to,
+        reason="idle",
+    )
+
+    await csat.ask(due, deps)
+
+    _answer, survey = graph.sent_to(to)
+    assert survey["phone_number_id"] == number.phone_number_id
+    held = await db[CSAT_SURVEYS].find_one({"conversation_id": event.conversation_id})
+    assert held is not None
+    assert (held["state"], held["twilio_sid"]) == ("sent", survey["id"])
+    assert survey["request"]["text"]["body"] == held["text"]
