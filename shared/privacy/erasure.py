@@ -30,7 +30,7 @@ from shared.privacy.data_map import (
     Holding,
 )
 from shared.privacy.ledger import record_erasure
-from shared.text.normalise import forget_words
+from shared.privacy.memory import forget_customers_words
 from shared.topics import dead_letter
 
 log = structlog.get_logger(__name__)
@@ -108,7 +108,7 @@ async def erase_again(
     flight then). The customer is found by their hash among the numbers those collections hold.
     Once per group and event: the claim is written after the erasure, so a crash before it only
     runs the erasure once more."""
-    forget_words()  # what the process keeps in memory of customers' words
+    forget_customers_words()  # what the process keeps in memory of customers' words
     claim = f"{group}:erasure:{event.event_id}"
     if await db[PROCESSED_EVENTS].find_one({"_id": claim}, {"_id": 1}) is not None:
         return

@@ -26,6 +26,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import NamedTuple
 
+from shared.privacy.memory import forgotten_on_erasure
 from shared.text.lexicon import PHRASES, PLACES, STANDARD_WORDS, WORDS
 from shared.text.numbers import MULTIPLIERS, PERCENT_WORDS, is_number, multiply, raw_terms
 from shared.text.stemming import english_singular, english_stem, indonesian_stem, is_root, stem
@@ -208,6 +209,7 @@ def shop_word_terms(word: str) -> list[str]:
     return terms(_SHOP_WORDS[nearest[0]]) if len(nearest) == 1 else []
 
 
+@forgotten_on_erasure
 def forget_words() -> None:
     """Empty the word caches of the pipeline. They hold single words of customers' messages,
     names among them, with no customer attached: an erasure empties them all, as nothing tells
