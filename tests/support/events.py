@@ -103,16 +103,24 @@ def reply_sent(
     return ReplySent(**{**values, **fields})
 
 
-def status_changed(status: DeliveryStatus, at: datetime = MORNING) -> DeliveryStatusChanged:
-    """Twilio's status callback for the default customer's reply."""
-    return DeliveryStatusChanged(
-        event_id=event_id_for("whatsapp.status", DELIVERED_SID, status.value),
-        occurred_at=at,
-        store_id=STORE_ID,
-        conversation_id=f"{STORE_ID}:{CUSTOMER_NUMBER}",
-        twilio_sid=DELIVERED_SID,
-        status=status,
-    )
+def status_changed(
+    status: DeliveryStatus,
+    at: datetime = MORNING,
+    *,
+    sid: str = DELIVERED_SID,
+    store_id: str = STORE_ID,
+    **fields: Any,
+) -> DeliveryStatusChanged:
+    """Twilio's status callback for the default customer's reply `sid`."""
+    values: dict[str, Any] = {
+        "event_id": event_id_for("whatsapp.status", sid, status.value),
+        "occurred_at": at,
+        "store_id": store_id,
+        "conversation_id": f"{store_id}:{CUSTOMER_NUMBER}",
+        "twilio_sid": sid,
+        "status": status,
+    }
+    return DeliveryStatusChanged(**{**values, **fields})
 
 
 def closed(
