@@ -23,7 +23,6 @@ from shared.events import (
     ConversationEnriched,
     ConversationReopened,
     MessageReceived,
-    ReplySent,
 )
 from shared.knowledge.embeddings import Embedder, embedder_from
 from shared.knowledge.library import KnowledgeLibrary
@@ -98,12 +97,6 @@ def hour() -> Callable[[int], datetime]:
     """Whole UTC hours of one fixed day, for KPI buckets and card times."""
     day = datetime(2024, 5, 6, tzinfo=UTC)
     return lambda index: day + timedelta(hours=index)
-
-
-@pytest.fixture
-def make_reply_sent() -> Callable[..., ReplySent]:
-    """The responder's reply to a message, finished `response_seconds` after it arrived."""
-    return events.reply_sent
 
 
 @pytest.fixture
