@@ -9,12 +9,10 @@ docs/conversations.md#agent-commands.
 import structlog
 
 from services.responder import service
-from services.responder.adapters.twilio_sender import TwilioRefused
 from services.responder.agent_desk import AgentDesk
+from services.responder.delivery import deliver
 from services.responder.deps import ResponderDeps
 from services.responder.metrics import REPLIES
-from services.responder.repository import Reply
-from services.responder.send_recovery import earlier_send
 from shared.consumer import PermanentError
 from shared.events import AgentCommandIssued
 from shared.identity import masked
@@ -51,47 +49,7 @@ async def _reply(event: AgentCommandIssued, deps: ResponderDeps, desk: AgentDesk
         reply = await desk.reserve_reply(event, store.whatsapp_number)
     await desk.take_for_reply(event)
     if not reply.finished:
-        reply = await _deliver(reply, deps)
+        reply = await deliver(reply, deps)
     elif reply.not_sent_reason:
         REPLIES.labels("not_sent").inc()
     await publish(deps.broker, service.reply_sent(reply))
-
-
-async def _deliver(reply: Reply, deps: ResponderDeps) -> Reply:
-    """Send once; a reply handed to Twilio before is looked up there, not sent again."""
-    conversations = deps.conversations
-    twilio = await deps.twilio.for_store(reply.store_id) if deps.twilio else None
-    if twilio is None:
-        REPLIES.labels("not_sent").inc()
-        return await conversations.mark_not_sent(reply, "twilio_not_configured")
-    if reply.send_attempts:
-        twilio_sid = await earlier_send(reply.send_intent(), twilio, conversations.db)
-        if twilio_sid:
-            log.info("earlier send found at Twilio; not sending again", reply=reply.id)
-            return await _sent(reply, twilio_sid, deps)
-    reply = await conversations.note_send_attempt(reply)
-    try:
-        if reply.template_sid:
-            twilio_sid = await twilio.send_template(
-                to=reply.customer_number,
-                sender=reply.store_number,
-                content_sid=reply.template_sid,
-                variables=reply.template_variables,
-                status_callback=deps.status_callback_url,
-            )
-        else:
-            twilio_sid = await twilio.send(
-                to=reply.customer_number,
-                sender=reply.store_number,
-                body=reply.text,
-                status_callback=deps.status_callback_url,
-            )
-    except TwilioRefused as refusal:
-        REPLIES.labels("refused").inc()
-        return await conversations.mark_not_sent(reply, str(refusal))
-    return await _sent(reply, twilio_sid, deps)
-
-
-async def _sent(reply: Reply, twilio_sid: str, deps: ResponderDeps) -> Reply:
-    REPLIES.labels("sent").inc()
-    return await deps.conversations.mark_sent(reply, twilio_sid)

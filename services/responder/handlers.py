@@ -3,16 +3,14 @@
 import structlog
 
 from services.responder import csat, service
-from services.responder.adapters.twilio_sender import TwilioRefused
+from services.responder.delivery import deliver
 from services.responder.deps import ResponderDeps
 from services.responder.media import SeenMedia, with_media_text
-from services.responder.metrics import HAND_OVERS, REPLIES, REPLY_PIPELINE_SECONDS
-from services.responder.repository import Reply
-from services.responder.send_recovery import earlier_send
+from services.responder.metrics import HAND_OVERS
 from shared.answering.answerer import Question
 from shared.answering.draft import Draft
 from shared.consumer import PermanentError
-from shared.events import DeliveryStatusChanged, MessageReceived, utcnow
+from shared.events import DeliveryStatusChanged, MessageReceived
 from shared.identity import masked
 from shared.kafka import publish
 
@@ -43,7 +41,7 @@ async def on_message_received(event: MessageReceived, deps: ResponderDeps) -> No
                 reply.conversation_id, reply.store_id, reply.hand_over, reply.created_at
             )
             HAND_OVERS.labels(reply.hand_over.value).inc()
-        reply = await _deliver(reply, deps)
+        reply = await deliver(reply, deps)
     await publish(deps.broker, service.reply_sent(reply))
 
 
@@ -83,35 +81,3 @@ async def _draft(event: MessageReceived, deps: ResponderDeps, first: bool) -> Dr
         ),
     )
     return seen.noted(await deps.answerer.answer(question), event.text, settings.default_language)
-
-
-async def _deliver(reply: Reply, deps: ResponderDeps) -> Reply:
-    """Send once. A reply that was handed to Twilio before is looked up there, not re-sent."""
-    conversations = deps.conversations
-    twilio = await deps.twilio.for_store(reply.store_id) if deps.twilio else None
-    if twilio is None:
-        REPLIES.labels("not_sent").inc()
-        return await conversations.mark_not_sent(reply, "twilio_not_configured")
-    if reply.send_attempts:
-        twilio_sid = await earlier_send(reply.send_intent(), twilio, conversations.db)
-        if twilio_sid:
-            log.info("earlier send found at Twilio; not sending again", reply=reply.id)
-            return await _sent(reply, twilio_sid, deps)
-    reply = await conversations.note_send_attempt(reply)
-    try:
-        twilio_sid = await twilio.send(
-            to=reply.customer_number,
-            sender=reply.store_number,
-            body=reply.text,
-            status_callback=deps.status_callback_url,
-        )
-    except TwilioRefused as refusal:
-        REPLIES.labels("refused").inc()
-        return await conversations.mark_not_sent(reply, str(refusal))
-    return await _sent(reply, twilio_sid, deps)
-
-
-async def _sent(reply: Reply, twilio_sid: str, deps: ResponderDeps) -> Reply:
-    REPLIES.labels("sent").inc()
-    REPLY_PIPELINE_SECONDS.observe((utcnow() - reply.customer_message_at).total_seconds())
-    return await deps.conversations.mark_sent(reply, twilio_sid)
