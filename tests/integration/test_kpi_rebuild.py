@@ -31,14 +31,12 @@ from shared.kpis.zones import StoreZones
 from shared.mongo import PROCESSED_EVENTS, Database, Document
 from shared.settings import Settings
 from shared.stores.directory import Store, save_store
+from tests.support.events import MakeReceived, MakeReplySent
 
 pytestmark = pytest.mark.slow
 
-MakeReceived = Callable[..., MessageReceived]
-MakeReplySent = Callable[..., ReplySent]
 MakeClosed = Callable[..., ConversationClosed]
 MakeReopened = Callable[..., ConversationReopened]
-Hour = Callable[[int], datetime]
 
 BUDI = "+6281100000001"
 SARI = "+6281100000002"

@@ -2,6 +2,7 @@
 the unit tier's fixtures pin the time and message id, the integration tier's the store."""
 
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -27,6 +28,9 @@ __all__ = [
     "MORNING",
     "STORE_ID",
     "STORE_NUMBER",
+    "Hour",
+    "MakeReceived",
+    "MakeReplySent",
     "closed",
     "enriched",
     "new_customer",
@@ -43,6 +47,11 @@ CUSTOMER_NUMBER = "+6281234567890"
 MESSAGE_SID = "SM" + "a" * 32
 DELIVERED_SID = "SM" + "b" * 32
 MORNING = datetime(2024, 5, 6, 10, 15, tzinfo=UTC)  # a Monday, inside the 10:00 hour bucket
+
+# The types of the fixtures over these builders (and of the integration tier's `hour`).
+MakeReceived = Callable[..., MessageReceived]
+MakeReplySent = Callable[..., ReplySent]
+Hour = Callable[[int], datetime]
 
 
 def received(
