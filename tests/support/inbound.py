@@ -8,13 +8,22 @@ from shared.stores.directory import Store
 
 
 def customer_says(
-    store: Store, customer: str, text: str, profile_name: str = "Pelanggan Demo"
+    store: Store,
+    customer: str,
+    text: str,
+    *media: tuple[str, str],
+    profile_name: str = "Pelanggan Demo",
 ) -> MessageReceived:
-    """`customer` (named `profile_name` on WhatsApp) writes `text` to `store`'s number."""
+    """`customer` (named `profile_name` on WhatsApp) writes `text` to `store`'s number, with
+    `media` attached as (URL, content type) pairs."""
     form = inbound_message_form(
         customer=customer,
         store_number=store.whatsapp_number,
         text=text,
         profile_name=profile_name,
     )
+    form["NumMedia"] = str(len(media))
+    for index, (url, content_type) in enumerate(media):
+        form[f"MediaUrl{index}"] = url
+        form[f"MediaContentType{index}"] = content_type
     return message_received(parse_inbound(form), store)
