@@ -137,6 +137,12 @@ class Consumers:
             await self.stop(self._running[-1], grace_seconds=1.0)
 
 
+async def publish_all(broker: KafkaBroker, published: Iterable[Event]) -> None:
+    """Publish events one by one, in order, as the services do."""
+    for event in published:
+        await kafka.publish(broker, event)
+
+
 def new_group_id() -> str:
     """A consumer group of one test: it reads the shared topics from their start."""
     return f"test-{uuid.uuid4().hex[:12]}"
@@ -176,8 +182,7 @@ class ConsumerKit:
         ]
 
     async def publish(self, published: Iterable[Event]) -> None:
-        for event in published:
-            await kafka.publish(self.broker, event)
+        await publish_all(self.broker, published)
 
     async def dead_letters(
         self, topic: str, wanted: Callable[[DeadLetter], bool], count: int
