@@ -1,11 +1,13 @@
 """Fixtures of every tier: the session's Kafka and MongoDB (tests/support/servers.py), settings
-and a database of each test's own."""
+and a database of each test's own, and the reply builder both tiers share."""
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 
 import pytest
 
+from shared.events import ReplySent
 from shared.settings import Settings
+from tests.support import events
 from tests.support.servers import Infra, servers
 
 pytest_plugins = ("tests.support.fault_report",)  # the fault suite's summary table
@@ -38,3 +40,9 @@ async def db(settings: Settings) -> AsyncIterator[object]:
     yield database
     await client.drop_database(settings.mongodb.database)
     await client.close()
+
+
+@pytest.fixture
+def make_reply_sent() -> Callable[..., ReplySent]:
+    """The responder's reply to a message, finished `response_seconds` after it arrived."""
+    return events.reply_sent

@@ -21,7 +21,6 @@ from services.console.document_kinds import ACCEPTED_LIST
 from services.console.pages.formatting import byte_size
 from services.enricher.knowledge import on_knowledge_document_changed
 from shared import kafka, topics
-from shared.consumer import KeyedConsumer, RetryPolicy
 from shared.conversations.collections import CONVERSATIONS, MESSAGES
 from shared.events import KnowledgeDocumentChanged
 from shared.knowledge.collections import KNOWLEDGE_GAPS
@@ -30,6 +29,7 @@ from shared.kpis.keys import day_id
 from shared.mongo import Database
 from shared.stores.collections import BOT_SETTINGS
 from tests.support.browser import Console, SignIn, StoreAccount, sticking_out
+from tests.support.kafka import Consumers, new_group_id
 
 pytestmark = pytest.mark.browser
 
@@ -44,6 +44,7 @@ Barang bisa dikembalikan dalam 7 hari dengan struk pembelian.
 """
 PRICES = "produk,harga\nKaos Polos,Rp 75.000\nKemeja Batik,Rp 180.000\n"
 Phone = Callable[[], Awaitable[Page]]
+Screenshots = Callable[[str, str], Awaitable[None]]  # path, name
 
 
 @pytest.fixture
@@ -58,29 +59,25 @@ async def knowledge_worker(console: Console, store: StoreAccount) -> AsyncIterat
     await kafka.ensure_topics(console.settings)
     dead_letters = kafka.make_broker(console.settings, "test")
     await dead_letters.start()
-    consumer = KeyedConsumer(
-        routes={topics.KNOWLEDGE_DOCUMENTS: process},
-        bootstrap_servers=kafka.bootstrap_servers(console.settings),
-        group_id=f"test-{uuid.uuid4().hex[:12]}",
-        dead_letters=dead_letters,
-        retry=RetryPolicy(max_attempts=3, backoff_seconds=0.01, backoff_max_seconds=0.05),
-        max_in_flight=10,
-        commit_interval_seconds=0.05,
-    )
-    await consumer.start()
+    consumers = Consumers(console.settings, dead_letters)
+    await consumers.keyed(new_group_id(), {topics.KNOWLEDGE_DOCUMENTS: process}, max_in_flight=10)
     yield
-    await consumer.stop(grace_seconds=1.0)
+    await consumers.stop_all()
     await dead_letters.stop()
 
 
-async def screenshots(
-    page: Page, phone_page: Phone, sign_in: SignIn, path: str, name: str, screens: Path
-) -> None:
-    await page.screenshot(path=screens / f"{name}-desktop.png", full_page=name == "dashboard")
-    phone = await phone_page()
-    await sign_in(phone, path)
-    await phone.wait_for_load_state("networkidle")
-    await phone.screenshot(path=screens / f"{name}-phone.png", full_page=True)
+@pytest.fixture
+def screenshots(page: Page, phone_page: Phone, sign_in: SignIn, screens: Path) -> Screenshots:
+    """Save the desktop tab as it is now, then `path` opened on a phone, as `name`-*.png."""
+
+    async def take(path: str, name: str) -> None:
+        await page.screenshot(path=screens / f"{name}-desktop.png", full_page=name == "dashboard")
+        phone = await phone_page()
+        await sign_in(phone, path)
+        await phone.wait_for_load_state("networkidle")
+        await phone.screenshot(path=screens / f"{name}-phone.png", full_page=True)
+
+    return take
 
 
 async def seed_kpi_days(db: Database, store_id: str, days: list[tuple[int, int, int]]) -> None:
@@ -114,9 +111,8 @@ async def test_dashboard_shows_the_numbers_of_the_buckets(
     console: Console,
     store: StoreAccount,
     page: Page,
-    phone_page: Phone,
     sign_in: SignIn,
-    screens: Path,
+    screenshots: Screenshots,
 ) -> None:
     await seed_kpi_days(
         console.db, store.id, [(0, 48, 41), (1, 36, 30), (3, 52, 47), (12, 999, 999)]
@@ -144,16 +140,15 @@ async def test_dashboard_shows_the_numbers_of_the_buckets(
     await expect(page.locator('[data-card="inbound"] [data-value]')).to_have_text("48")
     await page.click("text=7 hari")
     await page.wait_for_function("document.querySelector('[data-dashboard]').dataset.updatedAt")
-    await screenshots(page, phone_page, sign_in, path, "dashboard", screens)
+    await screenshots(path, "dashboard")
 
 
 async def test_knowledge_upload_shows_progress_then_ready(
     console: Console,
     store: StoreAccount,
     page: Page,
-    phone_page: Phone,
     sign_in: SignIn,
-    screens: Path,
+    screenshots: Screenshots,
     tmp_path: Path,
     knowledge_worker: None,
 ) -> None:
@@ -189,7 +184,7 @@ async def test_knowledge_upload_shows_progress_then_ready(
     faq = page.locator("tr", has_text="FAQ: Apakah bisa bayar di tempat (COD)?")
     await expect(faq).to_have_attribute("data-status", "ready", timeout=30_000)
     await expect(page.locator("[data-gap]")).to_have_count(0)
-    await screenshots(page, phone_page, sign_in, path, "knowledge", screens)
+    await screenshots(path, "knowledge")
 
 
 @pytest.mark.parametrize("size", ["desktop", "phone"])
@@ -255,9 +250,9 @@ async def test_settings_show_an_inline_error_then_save(
     console: Console,
     store: StoreAccount,
     page: Page,
-    phone_page: Phone,
     sign_in: SignIn,
     screens: Path,
+    screenshots: Screenshots,
 ) -> None:
     path = f"/stores/{store.id}/settings"
     await sign_in(page, path)
@@ -281,7 +276,7 @@ async def test_settings_show_an_inline_error_then_save(
     assert saved["settings"]["business_hours"]["days"]["monday"] == [
         {"start": "09:00:00", "end": "17:00:00"}
     ]
-    await screenshots(page, phone_page, sign_in, path, "settings", screens)
+    await screenshots(path, "settings")
 
 
 async def test_an_owner_shortens_the_stores_retention_and_stops_keeping_media(
@@ -310,9 +305,8 @@ async def test_playground_answers_from_an_uploaded_document_with_its_citation(
     console: Console,
     store: StoreAccount,
     page: Page,
-    phone_page: Phone,
     sign_in: SignIn,
-    screens: Path,
+    screenshots: Screenshots,
     tmp_path: Path,
     knowledge_worker: None,
 ) -> None:
@@ -335,7 +329,7 @@ async def test_playground_answers_from_an_uploaded_document_with_its_citation(
     await expect(page.locator(".msg-bot").last.locator("[data-hand-over]")).to_have_attribute(
         "data-hand-over", "customer_request"
     )
-    await screenshots(page, phone_page, sign_in, path, "playground", screens)
+    await screenshots(path, "playground")
 
 
 @pytest.mark.parametrize("size", ["desktop", "phone"])

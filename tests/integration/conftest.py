@@ -22,9 +22,7 @@ from shared.events import (
     ConversationClosed,
     ConversationEnriched,
     ConversationReopened,
-    DeadLetter,
     MessageReceived,
-    ReplySent,
 )
 from shared.knowledge.embeddings import Embedder, embedder_from
 from shared.knowledge.library import KnowledgeLibrary
@@ -34,9 +32,9 @@ from shared.stores.directory import Store, save_store
 from tests.standins.openai_api import OpenAIStandIn
 from tests.standins.server import LoopbackServer
 from tests.support import console, events, waiting
+from tests.support import kafka as kafka_support
 from tests.support.console import ConsoleApi, SignedIn
-from tests.support.kafka import Consumers, PublishBurst, publish_in_batches
-from tests.support.kafka import read_dead_letters as dead_letters
+from tests.support.kafka import ConsumerKit, Consumers, PublishBurst, publish_in_batches
 
 
 @pytest.fixture
@@ -47,7 +45,7 @@ def store_id() -> str:
 
 @pytest.fixture
 def new_group_id() -> Callable[[], str]:
-    return lambda: f"test-{uuid.uuid4().hex[:12]}"
+    return kafka_support.new_group_id
 
 
 @pytest.fixture
@@ -87,9 +85,11 @@ async def consumers(settings: Settings, broker: KafkaBroker) -> AsyncIterator[Co
 
 
 @pytest.fixture
-def read_dead_letters(settings: Settings) -> Callable[..., Awaitable[list[DeadLetter]]]:
-    """Read a dead-letter topic from its start until `count` letters match `wanted`."""
-    return partial(dead_letters, kafka.bootstrap_servers(settings))
+def kit(
+    settings: Settings, broker: KafkaBroker, consumers: Consumers, store_id: str
+) -> ConsumerKit:
+    """A consumer test's store, publisher, consumers and dead letters in one."""
+    return ConsumerKit(settings, broker, consumers, store_id)
 
 
 @pytest.fixture
@@ -97,12 +97,6 @@ def hour() -> Callable[[int], datetime]:
     """Whole UTC hours of one fixed day, for KPI buckets and card times."""
     day = datetime(2024, 5, 6, tzinfo=UTC)
     return lambda index: day + timedelta(hours=index)
-
-
-@pytest.fixture
-def make_reply_sent() -> Callable[..., ReplySent]:
-    """The responder's reply to a message, finished `response_seconds` after it arrived."""
-    return events.reply_sent
 
 
 @pytest.fixture

@@ -8,14 +8,13 @@ from typing import Any
 
 import pytest
 from faststream.kafka import KafkaBroker
+from prometheus_client import REGISTRY
 
-from balas.simulate import inbound_message_form
 from services.enricher import agent_sessions
 from services.enricher import handlers as enricher
 from services.enricher.classification.offline import OfflineClassifier
 from services.enricher.conversation import LifecyclePolicy
 from services.enricher.lifecycle import close_idle
-from services.ingest.twilio_forms import message_received, parse_inbound
 from services.kpi_aggregator.handlers import on_events
 from services.responder import service
 from services.responder.adapters.twilio_sender import TwilioSenders
@@ -46,6 +45,7 @@ from shared.stores.directory import Store, StoreDirectory, save_store
 from tests.standins.twilio_api import TwilioStandIn
 from tests.support.console import ConsoleApi
 from tests.support.events import new_customer, reply_sent
+from tests.support.inbound import customer_says
 from tests.support.kafka import read_topic
 from tests.support.servers import Infra
 
@@ -100,8 +100,7 @@ def desk(db: Database) -> AgentDesk:
 
 
 def _message(store: Store, customer: str, text: str, at: datetime | None = None) -> MessageReceived:
-    form = inbound_message_form(customer=customer, store_number=store.whatsapp_number, text=text)
-    event = message_received(parse_inbound(form), store)
+    event = customer_says(store, customer, text)
     return event.model_copy(update={"occurred_at": at}) if at else event
 
 
@@ -167,6 +166,28 @@ async def test_an_agent_reply_goes_out_once_even_when_redelivered(
     ours = [event for event in published if event.message_id == stored.id]
     assert {event.event_id for event in ours} == {service.reply_sent(stored).event_id}
     assert all(event.author == "agent" and event.sent for event in ours)
+
+
+def _pipeline_replies() -> float:
+    return REGISTRY.get_sample_value("balas_reply_pipeline_seconds_count") or 0.0
+
+
+async def test_the_reply_pipeline_histogram_times_the_bots_replies_not_the_agents(
+    store: Store, deps: ResponderDeps, desk: AgentDesk, twilio: TwilioStandIn
+) -> None:
+    # The histogram is the bot's time from webhook to Twilio; an agent's typing is not in it.
+    customer = new_customer()
+    question = _message(store, customer, "Halo, jam buka toko?")
+    before_bot = _pipeline_replies()
+    await on_message_received(question, deps)
+    after_bot = _pipeline_replies()
+    answer = _command(store, customer, "reply", text="Halo kak, Ayu di sini.")
+
+    await on_agent_command(answer, deps, desk)
+
+    assert [m["body"] for m in twilio.sent_to(customer)][-1] == "Halo kak, Ayu di sini."
+    assert after_bot == before_bot + 1
+    assert _pipeline_replies() == after_bot
 
 
 async def test_a_reply_twilio_took_before_a_crash_is_found_not_sent_again(

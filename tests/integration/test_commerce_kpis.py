@@ -15,18 +15,17 @@ from services.kpi_aggregator.app import TOPICS
 from services.kpi_aggregator.handlers import on_events
 from services.kpi_aggregator.rebuild import rebuild
 from shared import kafka
-from shared.events import Event, HandOverReason, MessageReceived, OrderChanged, ReplySent
+from shared.events import Event, HandOverReason, OrderChanged
 from shared.kpis.collections import CONVERSATION_FACTS, KPI_DAILY, KPI_HOURLY, KPI_ORDERS
 from shared.kpis.zones import StoreZones
 from shared.mongo import PROCESSED_EVENTS, Database, Document
 from shared.stores.directory import Store, save_store
 from shared.woocommerce.payloads import Deletion, OrderSnapshot, Topic, changed_event
 from tests.standins.woocommerce_data import order
+from tests.support.events import MakeReceived, MakeReplySent
 
 pytestmark = pytest.mark.slow
 
-MakeReceived = Callable[..., MessageReceived]
-MakeReplySent = Callable[..., ReplySent]
 
 BUDI = "+6281234567890"  # the order's billing phone in woocommerce_data, as WhatsApp writes it
 SARI = "+6281100000002"

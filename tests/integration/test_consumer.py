@@ -1,62 +1,27 @@
 """KeyedConsumer and BatchConsumer on the real broker: order, retries, dead letters, commits."""
 
 import asyncio
-import uuid
 from collections import Counter, defaultdict
-from collections.abc import Awaitable, Callable, Sequence
-from datetime import UTC, datetime
-from typing import Any, TypeGuard
+from collections.abc import Sequence
 
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.partitioner import DefaultPartitioner
-from faststream.kafka import KafkaBroker
 
 from shared import fetch_wait, kafka, topics
 from shared.consumer import KeyedConsumer, PermanentError
 from shared.events import (
-    DeadLetter,
-    DeliveryStatus,
     DeliveryStatusChanged,
     Event,
     MessageReceived,
-    event_id_for,
 )
 from shared.settings import Settings
+from tests.support.kafka import ConsumerKit
 
 pytestmark = pytest.mark.slow
 
-MakeReceived = Callable[..., MessageReceived]
-ReadDeadLetters = Callable[..., Awaitable[list[DeadLetter]]]
-WaitUntil = Callable[..., Awaitable[None]]
-Consumers = Any  # the `consumers` fixture of conftest.py: starts, stops and cleans up
-NewGroupId = Callable[[], str]
-
 BUDI = "+6281100000001"
 SARI = "+6281100000002"
-
-
-def status_changed(store_id: str, label: str) -> DeliveryStatusChanged:
-    """A status callback of this test's store; `label` (the error code) names it in assertions."""
-    sid = "SM" + uuid.uuid4().hex
-    return DeliveryStatusChanged(
-        event_id=event_id_for("whatsapp.status", sid, "delivered"),
-        occurred_at=datetime.now(UTC),
-        store_id=store_id,
-        conversation_id=f"{store_id}:{BUDI}",
-        twilio_sid=sid,
-        status=DeliveryStatus.DELIVERED,
-        error_code=label,
-    )
-
-
-def is_ours(event: Event, store_id: str) -> TypeGuard[DeliveryStatusChanged]:
-    return isinstance(event, DeliveryStatusChanged) and event.store_id == store_id
-
-
-async def publish_all(broker: KafkaBroker, events: Sequence[Event]) -> None:
-    for event in events:
-        await kafka.publish(broker, event)
 
 
 async def neighbour_of(settings: Settings, store_id: str, customer: str) -> str:
@@ -82,16 +47,11 @@ async def neighbour_of(settings: Settings, store_id: str, customer: str) -> str:
 
 
 async def test_a_conversation_is_handled_in_order_while_conversations_run_at_once(
-    broker: KafkaBroker,
-    consumers: Consumers,
-    make_received: MakeReceived,
-    store_id: str,
-    new_group_id: NewGroupId,
-    wait_until: WaitUntil,
+    kit: ConsumerKit,
 ) -> None:
     customers = [f"+62812000000{index:02d}" for index in range(4)]
-    events = [make_received(c, f"{c}#{n}") for n in range(5) for c in customers]  # interleaved
-    await publish_all(broker, events)
+    events = [kit.received(c, f"{c}#{n}") for n in range(5) for c in customers]  # interleaved
+    await kit.publish(events)
     handled: dict[str, list[str]] = defaultdict(list)
     busy: set[str] = set()
     overlapping: list[str] = []
@@ -99,7 +59,7 @@ async def test_a_conversation_is_handled_in_order_while_conversations_run_at_onc
 
     async def handle(event: MessageReceived) -> None:
         nonlocal most_at_once
-        if event.store_id != store_id:
+        if event.store_id != kit.store_id:
             return
         if event.conversation_id in busy:
             overlapping.append(event.text)
@@ -109,8 +69,8 @@ async def test_a_conversation_is_handled_in_order_while_conversations_run_at_onc
         handled[event.customer_number].append(event.text)
         busy.discard(event.conversation_id)
 
-    await consumers.keyed(new_group_id(), {topics.WHATSAPP_INBOUND: handle})
-    await wait_until(
+    await kit.consumers.keyed(kit.new_group_id(), {topics.WHATSAPP_INBOUND: handle})
+    await kit.wait_until(
         lambda: sum(map(len, handled.values())) == len(events), "every message to be handled"
     )
 
@@ -120,26 +80,20 @@ async def test_a_conversation_is_handled_in_order_while_conversations_run_at_onc
 
 
 async def test_a_consumer_that_went_quiet_still_takes_the_next_record(
-    broker: KafkaBroker,
-    consumers: Consumers,
-    make_received: MakeReceived,
-    store_id: str,
-    new_group_id: NewGroupId,
-    wait_until: WaitUntil,
-    monkeypatch: pytest.MonkeyPatch,
+    kit: ConsumerKit, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(fetch_wait, "IDLE_AFTER_SECONDS", 0.0)  # quiet after any empty poll
     handled: list[str] = []
 
     async def handle(event: MessageReceived) -> None:
-        if event.store_id == store_id:
+        if event.store_id == kit.store_id:
             handled.append(event.text)
 
-    consumer = await consumers.keyed(new_group_id(), {topics.WHATSAPP_INBOUND: handle})
-    await wait_until(lambda: fetch_wait_ms(consumer) == fetch_wait.IDLE_WAIT_MS, "a quiet poll")
-    await publish_all(broker, [make_received(BUDI, "after a quiet spell")])
+    consumer = await kit.consumers.keyed(kit.new_group_id(), {topics.WHATSAPP_INBOUND: handle})
+    await kit.wait_until(lambda: fetch_wait_ms(consumer) == fetch_wait.IDLE_WAIT_MS, "a quiet poll")
+    await kit.publish([kit.received(BUDI, "after a quiet spell")])
 
-    await wait_until(lambda: handled == ["after a quiet spell"], "the record to be handled")
+    await kit.wait_until(lambda: handled == ["after a quiet spell"], "the record to be handled")
 
 
 def fetch_wait_ms(consumer: KeyedConsumer) -> int:
@@ -149,62 +103,51 @@ def fetch_wait_ms(consumer: KeyedConsumer) -> int:
 
 
 async def test_a_failing_handler_is_retried_until_it_succeeds_and_keeps_the_order(
-    broker: KafkaBroker,
-    consumers: Consumers,
-    make_received: MakeReceived,
-    store_id: str,
-    new_group_id: NewGroupId,
-    wait_until: WaitUntil,
+    kit: ConsumerKit,
 ) -> None:
-    await publish_all(broker, [make_received(BUDI, "flaky"), make_received(BUDI, "next")])
+    await kit.publish([kit.received(BUDI, "flaky"), kit.received(BUDI, "next")])
     attempts: Counter[str] = Counter()
     handled: list[str] = []
 
     async def handle(event: MessageReceived) -> None:
-        if event.store_id != store_id:
+        if event.store_id != kit.store_id:
             return
         attempts[event.text] += 1
         if event.text == "flaky" and attempts["flaky"] <= 2:
             raise ConnectionError("MongoDB blinked")
         handled.append(event.text)
 
-    await consumers.keyed(new_group_id(), {topics.WHATSAPP_INBOUND: handle})
-    await wait_until(lambda: len(handled) == 2, "both messages to be handled")
+    await kit.consumers.keyed(kit.new_group_id(), {topics.WHATSAPP_INBOUND: handle})
+    await kit.wait_until(lambda: len(handled) == 2, "both messages to be handled")
 
     assert handled == ["flaky", "next"]
     assert attempts == {"flaky": 3, "next": 1}
 
 
 async def test_undecodable_and_refused_events_are_dead_lettered_and_the_key_moves_on(
-    broker: KafkaBroker,
-    consumers: Consumers,
-    make_received: MakeReceived,
-    store_id: str,
-    new_group_id: NewGroupId,
-    wait_until: WaitUntil,
-    read_dead_letters: ReadDeadLetters,
+    kit: ConsumerKit,
 ) -> None:
-    key = f"{store_id}:{BUDI}"
-    await broker.publish(b"{this is not json", topic=topics.WHATSAPP_INBOUND, key=key.encode())
-    refused = make_received(BUDI, "refuse me")
-    await publish_all(broker, [refused, make_received(BUDI, "after")])
+    key = f"{kit.store_id}:{BUDI}"
+    await kit.broker.publish(b"{this is not json", topic=topics.WHATSAPP_INBOUND, key=key.encode())
+    refused = kit.received(BUDI, "refuse me")
+    await kit.publish([refused, kit.received(BUDI, "after")])
     handled: list[str] = []
 
     async def handle(event: MessageReceived) -> None:
-        if event.store_id != store_id:
+        if event.store_id != kit.store_id:
             return
         if event.text == "refuse me":
             raise PermanentError("the store was deleted")
         handled.append(event.text)
 
-    group = new_group_id()
-    await consumers.keyed(group, {topics.WHATSAPP_INBOUND: handle})
-    letters = await read_dead_letters(
+    group = kit.new_group_id()
+    await kit.consumers.keyed(group, {topics.WHATSAPP_INBOUND: handle})
+    letters = await kit.dead_letters(
         topics.dead_letter(topics.WHATSAPP_INBOUND),
         lambda letter: letter.consumer_group == group and letter.key == key,
         count=2,
     )
-    await wait_until(lambda: handled == ["after"], "the next message of the key to be handled")
+    await kit.wait_until(lambda: handled == ["after"], "the next message of the key to be handled")
 
     garbage, permanent = sorted(letters, key=lambda letter: letter.offset)
     assert garbage.payload == "{this is not json"
@@ -218,26 +161,21 @@ async def test_undecodable_and_refused_events_are_dead_lettered_and_the_key_move
 
 
 async def test_a_handler_that_keeps_failing_is_dead_lettered_after_the_last_attempt(
-    broker: KafkaBroker,
-    consumers: Consumers,
-    make_received: MakeReceived,
-    store_id: str,
-    new_group_id: NewGroupId,
-    read_dead_letters: ReadDeadLetters,
+    kit: ConsumerKit,
 ) -> None:
-    doomed = make_received(SARI, "doomed")
-    await publish_all(broker, [doomed])
+    doomed = kit.received(SARI, "doomed")
+    await kit.publish([doomed])
     attempts = 0
 
     async def handle(event: MessageReceived) -> None:
         nonlocal attempts
-        if event.store_id == store_id:
+        if event.store_id == kit.store_id:
             attempts += 1
             raise ValueError("the model's answer is not JSON")
 
-    group = new_group_id()
-    await consumers.keyed(group, {topics.WHATSAPP_INBOUND: handle})
-    (letter,) = await read_dead_letters(
+    group = kit.new_group_id()
+    await kit.consumers.keyed(group, {topics.WHATSAPP_INBOUND: handle})
+    (letter,) = await kit.dead_letters(
         topics.dead_letter(topics.WHATSAPP_INBOUND),
         lambda letter: letter.consumer_group == group and letter.key == doomed.conversation_id,
         count=1,
@@ -250,45 +188,40 @@ async def test_a_handler_that_keeps_failing_is_dead_lettered_after_the_last_atte
 
 
 async def test_after_a_stop_only_the_unfinished_rest_of_a_partition_is_delivered_again(
-    broker: KafkaBroker,
-    consumers: Consumers,
+    kit: ConsumerKit,
     settings: Settings,
-    make_received: MakeReceived,
-    store_id: str,
-    new_group_id: NewGroupId,
-    wait_until: WaitUntil,
 ) -> None:
     # Budi's third message blocks; Sari's messages come after it in the same partition and
     # finish, but the partition's commit cannot pass the unfinished one.
-    sari = await neighbour_of(settings, store_id, BUDI)
+    sari = await neighbour_of(settings, kit.store_id, BUDI)
     sent_by = {"budi-1": BUDI, "budi-2": BUDI, "budi-3": BUDI, "sari-1": sari, "sari-2": sari}
-    await publish_all(broker, [make_received(number, label) for label, number in sent_by.items()])
-    group = new_group_id()
+    await kit.publish([kit.received(number, label) for label, number in sent_by.items()])
+    group = kit.new_group_id()
     first_run: list[str] = []
     blocked = asyncio.Event()
 
     async def handle_until_blocked(event: MessageReceived) -> None:
-        if event.store_id != store_id:
+        if event.store_id != kit.store_id:
             return
         if event.text == "budi-3":
             blocked.set()
             await asyncio.Event().wait()  # stuck until the consumer gives up on it
         first_run.append(event.text)
 
-    first = await consumers.keyed(group, {topics.WHATSAPP_INBOUND: handle_until_blocked})
-    await wait_until(
+    first = await kit.consumers.keyed(group, {topics.WHATSAPP_INBOUND: handle_until_blocked})
+    await kit.wait_until(
         lambda: blocked.is_set() and {"sari-1", "sari-2"} <= set(first_run),
         "budi-3 to block while Sari's messages finish",
     )
-    await consumers.stop(first, grace_seconds=0.5)
+    await kit.consumers.stop(first, grace_seconds=0.5)
     second_run: list[str] = []
 
     async def handle(event: MessageReceived) -> None:
-        if event.store_id == store_id:
+        if event.store_id == kit.store_id:
             second_run.append(event.text)
 
-    await consumers.keyed(group, {topics.WHATSAPP_INBOUND: handle})
-    await wait_until(
+    await kit.consumers.keyed(group, {topics.WHATSAPP_INBOUND: handle})
+    await kit.wait_until(
         lambda: {"budi-3", "sari-1", "sari-2"} <= set(second_run),
         "the unfinished message and those after it to come again",
     )
@@ -299,49 +232,41 @@ async def test_after_a_stop_only_the_unfinished_rest_of_a_partition_is_delivered
 
 
 async def test_messages_keep_flowing_through_the_free_slot_while_a_handler_hangs(
-    broker: KafkaBroker,
-    consumers: Consumers,
+    kit: ConsumerKit,
     settings: Settings,
-    make_received: MakeReceived,
-    store_id: str,
-    new_group_id: NewGroupId,
-    wait_until: WaitUntil,
 ) -> None:
     # Budi's message hangs and holds one of two slots; Sari's come after it in its partition.
-    sari = await neighbour_of(settings, store_id, BUDI)
-    later = [make_received(sari, f"sari-{index}") for index in range(6)]
-    await publish_all(broker, [make_received(BUDI, "hangs"), *later])
+    sari = await neighbour_of(settings, kit.store_id, BUDI)
+    later = [kit.received(sari, f"sari-{index}") for index in range(6)]
+    await kit.publish([kit.received(BUDI, "hangs"), *later])
     handled: list[str] = []
 
     async def handle(event: MessageReceived) -> None:
-        if event.store_id != store_id:
+        if event.store_id != kit.store_id:
             return
         if event.text == "hangs":
             await asyncio.Event().wait()
         handled.append(event.text)
 
-    await consumers.keyed(new_group_id(), {topics.WHATSAPP_INBOUND: handle}, max_in_flight=2)
-    await wait_until(lambda: len(handled) == len(later), "Sari's messages to pass the hung one")
+    await kit.consumers.keyed(
+        kit.new_group_id(), {topics.WHATSAPP_INBOUND: handle}, max_in_flight=2
+    )
+    await kit.wait_until(lambda: len(handled) == len(later), "Sari's messages to pass the hung one")
 
     assert handled == [event.text for event in later]
 
 
 async def test_stop_gives_up_on_stuck_handlers_after_the_grace_even_with_every_slot_taken(
-    broker: KafkaBroker,
-    consumers: Consumers,
-    make_received: MakeReceived,
-    store_id: str,
-    new_group_id: NewGroupId,
-    wait_until: WaitUntil,
+    kit: ConsumerKit,
 ) -> None:
     # Two slots, three messages whose handlers hang: the poll loop waits for a slot to free.
     customers = [BUDI, SARI, "+6281100000003"]
-    await publish_all(broker, [make_received(number, "hangs") for number in customers])
+    await kit.publish([kit.received(number, "hangs") for number in customers])
     started: list[str] = []
     cancelled: list[str] = []
 
     async def hang(event: MessageReceived) -> None:
-        if event.store_id != store_id:
+        if event.store_id != kit.store_id:
             return
         started.append(event.customer_number)
         try:
@@ -350,78 +275,71 @@ async def test_stop_gives_up_on_stuck_handlers_after_the_grace_even_with_every_s
             cancelled.append(event.customer_number)
             raise
 
-    consumer = await consumers.keyed(
-        new_group_id(), {topics.WHATSAPP_INBOUND: hang}, max_in_flight=2
+    consumer = await kit.consumers.keyed(
+        kit.new_group_id(), {topics.WHATSAPP_INBOUND: hang}, max_in_flight=2
     )
-    await wait_until(lambda: len(started) == 2, "two handlers to hang and take both slots")
+    await kit.wait_until(lambda: len(started) == 2, "two handlers to hang and take both slots")
 
-    stopping = asyncio.create_task(consumers.stop(consumer, grace_seconds=0.5))
-    await wait_until(stopping.done, "stop() to give up on the stuck handlers")
+    stopping = asyncio.create_task(kit.consumers.stop(consumer, grace_seconds=0.5))
+    await kit.wait_until(stopping.done, "stop() to give up on the stuck handlers")
 
     assert stopping.exception() is None
     assert sorted(cancelled) == sorted(started)
     assert len(started) == 2
 
 
-async def test_records_of_batched_topics_taken_in_one_poll_go_to_one_call(
-    broker: KafkaBroker,
-    consumers: Consumers,
-    make_received: MakeReceived,
-    store_id: str,
-    new_group_id: NewGroupId,
-    wait_until: WaitUntil,
-) -> None:
-    events = [make_received(c, f"{c}#{n}") for n in range(3) for c in (BUDI, SARI)]
-    await publish_all(broker, events)
+async def test_records_of_batched_topics_taken_in_one_poll_go_to_one_call(kit: ConsumerKit) -> None:
+    events = [kit.received(c, f"{c}#{n}") for n in range(3) for c in (BUDI, SARI)]
+    await kit.publish(events)
     calls: list[list[str]] = []
 
     async def handle(batch: Sequence[Event]) -> None:
-        mine = [e.text for e in batch if isinstance(e, MessageReceived) and e.store_id == store_id]
+        mine = [
+            e.text for e in batch if isinstance(e, MessageReceived) and e.store_id == kit.store_id
+        ]
         if mine:
             calls.append(mine)
 
-    await consumers.keyed(
-        new_group_id(), {}, batch_topics=[topics.WHATSAPP_INBOUND], batch_handler=handle
+    await kit.consumers.keyed(
+        kit.new_group_id(), {}, batch_topics=[topics.WHATSAPP_INBOUND], batch_handler=handle
     )
-    await wait_until(lambda: sum(map(len, calls)) == len(events), "every message to be handled")
+    await kit.wait_until(lambda: sum(map(len, calls)) == len(events), "every message to be handled")
 
     assert len(calls) == 1
     assert sorted(calls[0]) == sorted(event.text for event in events)
 
 
 async def test_batched_records_keep_their_order_and_a_poison_record_is_dead_lettered_alone(
-    broker: KafkaBroker,
-    consumers: Consumers,
-    make_received: MakeReceived,
-    store_id: str,
-    new_group_id: NewGroupId,
-    wait_until: WaitUntil,
-    read_dead_letters: ReadDeadLetters,
+    kit: ConsumerKit,
 ) -> None:
-    key = f"{store_id}:{BUDI}"
-    healthy = [make_received(c, f"{c}#{n}") for n in range(5) for c in (BUDI, SARI)]
-    poison = make_received(BUDI, "poison")
-    await publish_all(broker, healthy[:4])
-    await broker.publish(b"{this is not json", topic=topics.WHATSAPP_INBOUND, key=key.encode())
-    await publish_all(broker, [poison, *healthy[4:]])
+    key = f"{kit.store_id}:{BUDI}"
+    healthy = [kit.received(c, f"{c}#{n}") for n in range(5) for c in (BUDI, SARI)]
+    poison = kit.received(BUDI, "poison")
+    await kit.publish(healthy[:4])
+    await kit.broker.publish(b"{this is not json", topic=topics.WHATSAPP_INBOUND, key=key.encode())
+    await kit.publish([poison, *healthy[4:]])
     calls: list[list[str]] = []
 
     async def handle(batch: Sequence[Event]) -> None:
-        mine = [e.text for e in batch if isinstance(e, MessageReceived) and e.store_id == store_id]
+        mine = [
+            e.text for e in batch if isinstance(e, MessageReceived) and e.store_id == kit.store_id
+        ]
         if "poison" in mine:
             raise ValueError("cannot card this message")
         if mine:
             calls.append(mine)
 
-    group = new_group_id()
-    await consumers.keyed(group, {}, batch_topics=[topics.WHATSAPP_INBOUND], batch_handler=handle)
-    letters = await read_dead_letters(
+    group = kit.new_group_id()
+    await kit.consumers.keyed(
+        group, {}, batch_topics=[topics.WHATSAPP_INBOUND], batch_handler=handle
+    )
+    letters = await kit.dead_letters(
         topics.dead_letter(topics.WHATSAPP_INBOUND),
         lambda letter: letter.consumer_group == group and letter.key == key,
         count=2,
     )
     handled = [text for call in calls for text in call]
-    await wait_until(lambda: len(handled) >= len(healthy), "the healthy messages to be handled")
+    await kit.wait_until(lambda: len(handled) >= len(healthy), "the healthy messages to be handled")
 
     for customer in (BUDI, SARI):
         assert [t for t in handled if t.startswith(customer)] == [
@@ -435,57 +353,48 @@ async def test_batched_records_keep_their_order_and_a_poison_record_is_dead_lett
 # -- BatchConsumer ---------------------------------------------------------------------------
 
 
-async def test_a_batch_consumer_hands_a_poll_to_one_call(
-    broker: KafkaBroker,
-    consumers: Consumers,
-    store_id: str,
-    new_group_id: NewGroupId,
-    wait_until: WaitUntil,
-) -> None:
-    events = [status_changed(store_id, f"s{index}") for index in range(5)]
-    await publish_all(broker, events)
+async def test_a_batch_consumer_hands_a_poll_to_one_call(kit: ConsumerKit) -> None:
+    events = [kit.delivered(f"s{index}") for index in range(5)]
+    await kit.publish(events)
     calls: list[list[str]] = []
 
     async def handle(batch: Sequence[Event]) -> None:
-        mine = [e.error_code or "" for e in batch if is_ours(e, store_id)]
+        mine = [e.error_code or "" for e in kit.own(batch, DeliveryStatusChanged)]
         if mine:
             calls.append(mine)
 
-    await consumers.batch(new_group_id(), [topics.WHATSAPP_STATUS], handle)
-    await wait_until(lambda: sum(map(len, calls)) == len(events), "every status to be handled")
+    await kit.consumers.batch(kit.new_group_id(), [topics.WHATSAPP_STATUS], handle)
+    await kit.wait_until(lambda: sum(map(len, calls)) == len(events), "every status to be handled")
 
     assert calls == [["s0", "s1", "s2", "s3", "s4"]]
 
 
 async def test_a_poison_event_in_a_batch_is_dead_lettered_and_the_rest_is_handled(
-    broker: KafkaBroker,
-    consumers: Consumers,
-    store_id: str,
-    new_group_id: NewGroupId,
-    wait_until: WaitUntil,
-    read_dead_letters: ReadDeadLetters,
+    kit: ConsumerKit,
 ) -> None:
-    poison = status_changed(store_id, "poison")
-    events = [status_changed(store_id, "ok-1"), poison, status_changed(store_id, "ok-2")]
-    await publish_all(broker, events)
-    await broker.publish(b"[]", topic=topics.WHATSAPP_STATUS, key=poison.conversation_id.encode())
-    await publish_all(broker, [status_changed(store_id, "ok-3")])
+    poison = kit.delivered("poison")
+    events = [kit.delivered("ok-1"), poison, kit.delivered("ok-2")]
+    await kit.publish(events)
+    await kit.broker.publish(
+        b"[]", topic=topics.WHATSAPP_STATUS, key=poison.conversation_id.encode()
+    )
+    await kit.publish([kit.delivered("ok-3")])
     handled: list[str] = []
 
     async def handle(batch: Sequence[Event]) -> None:
-        mine = [e.error_code or "" for e in batch if is_ours(e, store_id)]
+        mine = [e.error_code or "" for e in kit.own(batch, DeliveryStatusChanged)]
         if "poison" in mine:
             raise ValueError("cannot count this status")
         handled.extend(mine)
 
-    group = new_group_id()
-    await consumers.batch(group, [topics.WHATSAPP_STATUS], handle)
-    letters = await read_dead_letters(
+    group = kit.new_group_id()
+    await kit.consumers.batch(group, [topics.WHATSAPP_STATUS], handle)
+    letters = await kit.dead_letters(
         topics.dead_letter(topics.WHATSAPP_STATUS),
         lambda letter: letter.consumer_group == group and letter.key == poison.conversation_id,
         count=2,
     )
-    await wait_until(lambda: len(handled) == 3, "the healthy statuses to be handled")
+    await kit.wait_until(lambda: len(handled) == 3, "the healthy statuses to be handled")
 
     assert sorted(handled) == ["ok-1", "ok-2", "ok-3"]
     undecodable, failing = sorted(letters, key=lambda letter: letter.payload)

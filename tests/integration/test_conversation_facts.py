@@ -19,18 +19,15 @@ from shared.events import (
     ConversationEnriched,
     ConversationReopened,
     HandOverReason,
-    MessageReceived,
-    ReplySent,
 )
 from shared.kpis.collections import CONVERSATION_FACTS, KPI_DAILY, KPI_HOURLY
 from shared.kpis.facts import COLUMNS
 from shared.kpis.writer import RuleWriter
 from shared.mongo import Database, Document
+from tests.support.events import MakeReceived, MakeReplySent
 
 pytestmark = pytest.mark.slow
 
-MakeReceived = Callable[..., MessageReceived]
-MakeReplySent = Callable[..., ReplySent]
 MakeClosed = Callable[..., ConversationClosed]
 MakeReopened = Callable[..., ConversationReopened]
 MakeSnapshot = Callable[..., ConversationEnriched]

@@ -5,7 +5,7 @@ nothing. The sweep is given its clock, so nothing here waits for a conversation 
 import asyncio
 import json
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -21,13 +21,11 @@ from shared.conversations.collections import CONVERSATION_EVENTS, CONVERSATIONS
 from shared.events import HandOverReason, MessageReceived, ReplySent
 from shared.mongo import Database, Document
 from shared.settings import Settings
+from tests.support.events import Hour, MakeReceived, MakeReplySent
 from tests.support.kafka import read_topic
 
 pytestmark = pytest.mark.slow
 
-MakeReceived = Callable[..., MessageReceived]
-MakeReplySent = Callable[..., ReplySent]
-Hour = Callable[[int], datetime]
 
 RINA = "+6281100000003"
 POLICY = LifecyclePolicy(idle=timedelta(hours=24), reopen_window=timedelta(hours=24))

@@ -10,13 +10,11 @@ import pytest
 from faststream.kafka import KafkaBroker
 from pydantic import SecretStr
 
-from balas.simulate import inbound_message_form
 from services.enricher.classification.offline import OfflineClassifier
 from services.enricher.conversation import LifecyclePolicy
 from services.enricher.handlers import on_message_received as enrich_message
 from services.enricher.handlers import on_reply_sent as enrich_reply
 from services.enricher.lifecycle import close_idle, request_surveys
-from services.ingest.twilio_forms import message_received, parse_inbound
 from services.kpi_aggregator.handlers import on_events
 from services.responder import csat
 from services.responder.adapters.twilio_sender import TwilioSenders
@@ -41,6 +39,7 @@ from shared.settings import Settings
 from shared.stores.bot_settings import BotSettingsRepository
 from shared.stores.directory import Store, StoreDirectory
 from tests.standins.twilio_api import TwilioStandIn
+from tests.support.inbound import customer_says
 
 pytestmark = pytest.mark.slow
 
@@ -77,11 +76,6 @@ def deps(
         status_callback_url="http://127.0.0.1/webhooks/twilio/status",
         history_messages=20,
     )
-
-
-def customer_says(store: Store, customer: str, text: str) -> MessageReceived:
-    form = inbound_message_form(customer=customer, store_number=store.whatsapp_number, text=text)
-    return message_received(parse_inbound(form), store)
 
 
 async def converse(db: Database, deps: ResponderDeps, event: MessageReceived) -> None:

@@ -22,10 +22,10 @@ from shared.woocommerce.payloads import (
     changed_event,
 )
 from tests.standins.woocommerce_data import customer, order
+from tests.support.events import MakeReceived
 
 pytestmark = pytest.mark.slow
 
-MakeReceived = Callable[..., MessageReceived]
 
 BUDI = "+6281234567890"  # woocommerce_data's billing phone
 

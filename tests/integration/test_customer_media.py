@@ -12,9 +12,7 @@ from faststream.kafka import KafkaBroker
 from fpdf import FPDF
 from pydantic import SecretStr
 
-from balas.simulate import inbound_message_form
 from services.ingest.channels import whatsapp_cloud_payloads as payloads
-from services.ingest.twilio_forms import message_received, parse_inbound
 from services.responder.adapters.media import MediaFetcher
 from services.responder.deps import ResponderDeps
 from services.responder.handlers import on_message_received
@@ -24,7 +22,6 @@ from shared.answering.answerer import WEBHOOKS_ONLY_MAX_AGE, Answerer
 from shared.answering.commerce_tools import CommerceTools
 from shared.answering.model import ChatModel
 from shared.conversations.collections import CONVERSATIONS, MESSAGES
-from shared.events import MessageReceived
 from shared.knowledge.retrieval import Retriever
 from shared.mongo import Database
 from shared.secrets import secret_box
@@ -35,6 +32,7 @@ from tests.standins import graph_api as meta
 from tests.standins.graph_api import GraphApiStandIn
 from tests.standins.openai_api import OpenAIStandIn
 from tests.standins.twilio_api import TwilioStandIn
+from tests.support.inbound import customer_says
 from tests.support.stores import save_cloud_store
 
 pytestmark = pytest.mark.slow
@@ -108,15 +106,6 @@ def deps(db: Database, broker: KafkaBroker, media_settings: Settings) -> Respond
     return make_deps(db, broker, media_settings)
 
 
-def customer_sends(store: Store, text: str, *media: tuple[str, str]) -> MessageReceived:
-    form = inbound_message_form(customer=CUSTOMER, store_number=store.whatsapp_number, text=text)
-    form["NumMedia"] = str(len(media))
-    for index, (url, content_type) in enumerate(media):
-        form[f"MediaUrl{index}"] = url
-        form[f"MediaContentType{index}"] = content_type
-    return message_received(parse_inbound(form), store)
-
-
 async def stored(db: Database, message_id: str) -> dict[str, Any]:
     found = await db[MESSAGES].find_one({"_id": message_id})
     assert found is not None
@@ -131,7 +120,7 @@ async def test_a_photo_is_read_and_its_text_reaches_the_model_as_the_customers_w
     openai_api: OpenAIStandIn,
 ) -> None:
     url = twilio_api.add_media(POSTER.read_bytes(), "image/png")
-    event = customer_sends(store, "Promo ini masih berlaku?", (url, "image/png"))
+    event = customer_says(store, CUSTOMER, "Promo ini masih berlaku?", (url, "image/png"))
 
     await on_message_received(event, deps)
 
@@ -156,7 +145,7 @@ async def test_a_store_that_keeps_no_media_keeps_the_text_and_deletes_the_photo_
     no_media = BotSettings(privacy=PrivacySettings(keep_media=False))
     await BotSettingsRepository(db).save(store.id, no_media, 0)
     url = twilio_api.add_media(POSTER.read_bytes(), "image/png")
-    event = customer_sends(store, "Promo ini masih berlaku?", (url, "image/png"))
+    event = customer_says(store, CUSTOMER, "Promo ini masih berlaku?", (url, "image/png"))
 
     await on_message_received(event, deps)
 
@@ -171,7 +160,7 @@ async def test_a_store_that_keeps_media_leaves_the_file_at_twilio(
     db: Database, store: Store, deps: ResponderDeps, twilio_api: TwilioStandIn
 ) -> None:
     url = twilio_api.add_media(POSTER.read_bytes(), "image/png")
-    event = customer_sends(store, "Promo ini masih berlaku?", (url, "image/png"))
+    event = customer_says(store, CUSTOMER, "Promo ini masih berlaku?", (url, "image/png"))
 
     await on_message_received(event, deps)
 
@@ -188,7 +177,7 @@ async def test_a_pdf_without_a_caption_is_the_whole_question(
     openai_api: OpenAIStandIn,
 ) -> None:
     url = twilio_api.add_media(invoice_pdf(), "application/pdf")
-    event = customer_sends(store, "", (url, "application/pdf"))
+    event = customer_says(store, CUSTOMER, "", (url, "application/pdf"))
 
     await on_message_received(event, deps)
 
@@ -235,7 +224,7 @@ async def test_a_voice_note_alone_gets_a_polite_reply_without_the_model_and_a_pe
     openai_api: OpenAIStandIn,
 ) -> None:
     url = twilio_api.add_media(b"OggS\x00fake-voice", "audio/ogg")
-    event = customer_sends(store, "", (url, "audio/ogg"))
+    event = customer_says(store, CUSTOMER, "", (url, "audio/ogg"))
 
     await on_message_received(event, deps)
 
@@ -262,7 +251,7 @@ async def test_a_video_with_a_question_answers_the_question_and_says_what_it_rea
     openai_api: OpenAIStandIn,
 ) -> None:
     url = twilio_api.add_media(b"\x00\x00\x00\x18ftypmp42", "video/mp4")
-    event = customer_sends(store, "What are your opening hours?", (url, "video/mp4"))
+    event = customer_says(store, CUSTOMER, "What are your opening hours?", (url, "video/mp4"))
 
     await on_message_received(event, deps)
 
@@ -287,7 +276,7 @@ async def test_a_file_over_the_limit_is_not_read_past_it(
 ) -> None:
     deps = make_deps(db, broker, media_settings, max_bytes=1024)
     url = twilio_api.add_media(POSTER.read_bytes(), "image/png")
-    event = customer_sends(store, "Please check this photo", (url, "image/png"))
+    event = customer_says(store, CUSTOMER, "Please check this photo", (url, "image/png"))
 
     await on_message_received(event, deps)
 
@@ -313,7 +302,7 @@ async def test_a_stores_own_twilio_account_fetches_its_media(
     )
     await save_store(db, own)
     url = twilio_api.add_media(invoice_pdf(), "application/pdf", account_sid=own_sid)
-    event = customer_sends(own, "Ini tagihan saya", (url, "application/pdf"))
+    event = customer_says(own, CUSTOMER, "Ini tagihan saya", (url, "application/pdf"))
 
     await on_message_received(event, deps)
 
@@ -330,7 +319,7 @@ async def test_credentials_never_go_to_a_url_outside_twilios_api(
 ) -> None:
     media_url = twilio_api.add_media(POSTER.read_bytes(), "image/png")
     elsewhere = media_url.replace("127.0.0.1", "localhost")
-    event = customer_sends(store, "Cek foto ini", (elsewhere, "image/png"))
+    event = customer_says(store, CUSTOMER, "Cek foto ini", (elsewhere, "image/png"))
 
     await on_message_received(event, deps)
 

@@ -19,12 +19,11 @@ from shared.events import DeadLetter, Event, MessageReceived
 from shared.kpis.collections import KPI_DAILY
 from shared.mongo import Database
 from shared.settings import Settings
+from tests.support.events import MakeReceived
 from tests.support.kafka import BURST, PublishBurst, Record
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.slow
-
-MakeReceived = Callable[..., MessageReceived]
 
 
 def nine_messages(make_received: MakeReceived) -> list[MessageReceived]:

@@ -1,7 +1,7 @@
 """The enricher's conversation cards against the real MongoDB: counted once, newest wins."""
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -12,12 +12,10 @@ from services.responder.repository import ConversationLog
 from shared.conversations.collections import CONVERSATIONS
 from shared.events import HandOverReason, MessageReceived, ReplySent
 from shared.mongo import Database, Document
+from tests.support.events import Hour, MakeReceived, MakeReplySent
 
 pytestmark = pytest.mark.slow
 
-MakeReceived = Callable[..., MessageReceived]
-MakeReplySent = Callable[..., ReplySent]
-Hour = Callable[[int], datetime]
 
 BUDI = "+6281100000001"
 

@@ -1,7 +1,7 @@
 """The enricher's batches against the real MongoDB: a batch applies each conversation's events
 in their order, as one by one would, and a redelivered batch changes nothing."""
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -12,12 +12,10 @@ from services.enricher.handlers import on_card_events, on_message_received, on_r
 from shared.conversations.collections import CONVERSATION_EVENTS, CONVERSATIONS, MESSAGES
 from shared.events import MessageReceived, ReplySent
 from shared.mongo import Database, Document
+from tests.support.events import Hour, MakeReceived, MakeReplySent
 
 pytestmark = pytest.mark.slow
 
-MakeReceived = Callable[..., MessageReceived]
-MakeReplySent = Callable[..., ReplySent]
-Hour = Callable[[int], datetime]
 
 BUDI = "+6281100000001"
 SARI = "+6281100000002"

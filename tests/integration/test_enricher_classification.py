@@ -1,7 +1,7 @@
 """The enricher labels each customer message once: on the message and on the conversation card."""
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -18,13 +18,12 @@ from services.enricher.classification.offline import OfflineClassifier
 from services.enricher.handlers import on_message_received, on_reply_sent
 from services.responder.repository import ConversationLog
 from shared.conversations.collections import CONVERSATIONS, MESSAGES
-from shared.events import MessageReceived, ReplySent
+from shared.events import ReplySent
 from shared.mongo import Database
+from tests.support.events import Hour, MakeReceived
 
 pytestmark = pytest.mark.slow
 
-MakeReceived = Callable[..., MessageReceived]
-Hour = Callable[[int], datetime]
 SARI = "+6281100000002"
 
 

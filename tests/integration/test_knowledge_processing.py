@@ -4,7 +4,6 @@ documents become chunks once, a replacement switches atomically, a deletion remo
 from collections.abc import Awaitable, Callable
 from functools import partial
 from pathlib import Path
-from typing import Any
 
 import openai
 import pytest
@@ -34,12 +33,12 @@ from shared.knowledge.models import (
 from shared.knowledge.retrieval import Retriever
 from shared.mongo import Database, Document
 from tests.standins.openai_api import EMBEDDING_DIMENSIONS, OpenAIStandIn
+from tests.support.kafka import Consumers
 from tests.support.uploads import BytesSource
 
 pytestmark = pytest.mark.slow
 
 WaitUntil = Callable[..., Awaitable[None]]
-Consumers = Any  # the `consumers` fixture of conftest.py
 
 SHIPPING = b"""# Pengiriman
 

@@ -10,19 +10,16 @@ from services.kpi_aggregator.handlers import on_events
 from shared.events import (
     DeliveryStatus,
     DeliveryStatusChanged,
-    MessageReceived,
     ReplySent,
     event_id_for,
 )
 from shared.kpis.collections import KPI_HOURLY
 from shared.kpis.keys import bucket_id
 from shared.mongo import Database, Document
+from tests.support.events import Hour, MakeReceived, MakeReplySent
 
 pytestmark = pytest.mark.slow
 
-MakeReceived = Callable[..., MessageReceived]
-MakeReplySent = Callable[..., ReplySent]
-Hour = Callable[[int], datetime]
 
 BUDI = "+6281100000001"
 SARI = "+6281100000002"

@@ -31,14 +31,13 @@ from shared.kpis.zones import StoreZones
 from shared.mongo import PROCESSED_EVENTS, Database, Document
 from shared.settings import Settings
 from shared.stores.directory import Store, save_store
+from tests.support.events import MakeReceived, MakeReplySent
+from tests.support.kafka import publish_all
 
 pytestmark = pytest.mark.slow
 
-MakeReceived = Callable[..., MessageReceived]
-MakeReplySent = Callable[..., ReplySent]
 MakeClosed = Callable[..., ConversationClosed]
 MakeReopened = Callable[..., ConversationReopened]
-Hour = Callable[[int], datetime]
 
 BUDI = "+6281100000001"
 SARI = "+6281100000002"
@@ -115,11 +114,6 @@ def closes_and_a_reopen(
         make_closed(sari, at(7, 17, 5), "abandoned"),  # 00:05 WIB on the 8th
         make_closed(tono, at(7, 23, 30, 2), "handed_over_unanswered"),  # 06:30 WIB, 8th
     ]
-
-
-async def publish_all(broker: KafkaBroker, events: Sequence[Event]) -> None:
-    for event in events:
-        await kafka.publish(broker, event)
 
 
 async def stored(db: Database, store_id: str) -> dict[str, list[Document]]:

@@ -5,19 +5,17 @@ import uuid
 import pytest
 from faststream.kafka import KafkaBroker
 
-from balas.simulate import inbound_message_form
-from services.ingest.twilio_forms import message_received, parse_inbound
 from services.responder.deps import ResponderDeps
 from services.responder.handlers import on_message_received
 from services.responder.repository import ConversationLog
 from shared.answering.answerer import build_answerer
 from shared.conversations.collections import CONVERSATIONS, MESSAGES
-from shared.events import MessageReceived
 from shared.knowledge.collections import KNOWLEDGE_GAPS
 from shared.mongo import Database
 from shared.settings import Settings
 from shared.stores.bot_settings import BotSettingsRepository
 from shared.stores.directory import Store, StoreDirectory, save_store
+from tests.support.inbound import customer_says
 
 pytestmark = pytest.mark.slow
 
@@ -45,15 +43,10 @@ async def store(db: Database) -> Store:
     return created
 
 
-def _event(store: Store, customer: str, text: str) -> MessageReceived:
-    form = inbound_message_form(customer=customer, store_number=store.whatsapp_number, text=text)
-    return message_received(parse_inbound(form), store)
-
-
 async def test_without_llm_nor_knowledge_the_bot_says_it_does_not_know_and_hands_over(
     db: Database, store: Store, offline_deps: ResponderDeps
 ) -> None:
-    event = _event(store, "+6281100000001", "Halo, bisa bayar pakai kripto?")
+    event = customer_says(store, "+6281100000001", "Halo, bisa bayar pakai kripto?")
 
     await on_message_received(event, offline_deps)
 
@@ -76,8 +69,8 @@ async def test_without_llm_nor_knowledge_the_bot_says_it_does_not_know_and_hands
 async def test_while_a_human_owns_the_conversation_the_bot_stays_silent(
     db: Database, store: Store, offline_deps: ResponderDeps
 ) -> None:
-    first = _event(store, "+6281100000002", "Saya mau bicara dengan orang")
-    second = _event(store, "+6281100000002", "Halo?")
+    first = customer_says(store, "+6281100000002", "Saya mau bicara dengan orang")
+    second = customer_says(store, "+6281100000002", "Halo?")
     await on_message_received(first, offline_deps)  # hands over: no LLM
 
     await on_message_received(second, offline_deps)
@@ -89,7 +82,7 @@ async def test_while_a_human_owns_the_conversation_the_bot_stays_silent(
 async def test_handling_the_same_message_again_changes_nothing(
     db: Database, store: Store, offline_deps: ResponderDeps
 ) -> None:
-    event = _event(store, "+6281100000003", "Ongkir ke Bandung berapa?")
+    event = customer_says(store, "+6281100000003", "Ongkir ke Bandung berapa?")
     await on_message_received(event, offline_deps)
     before = await db[MESSAGES].find_one({"_id": f"reply:{event.message_sid}"})
 

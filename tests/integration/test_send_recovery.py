@@ -15,8 +15,6 @@ from faststream.kafka import KafkaBroker
 from pydantic import SecretStr
 from twilio.base.exceptions import TwilioRestException
 
-from balas.simulate import inbound_message_form
-from services.ingest.twilio_forms import message_received, parse_inbound
 from services.responder.adapters.twilio_sender import TwilioSenders
 from services.responder.agent_commands import on_agent_command
 from services.responder.agent_desk import AgentDesk
@@ -35,6 +33,7 @@ from shared.stores.directory import Store, StoreDirectory
 from tests.standins.openai_api import OpenAIStandIn
 from tests.standins.twilio_api import TwilioStandIn
 from tests.support.events import new_customer
+from tests.support.inbound import customer_says
 
 pytestmark = pytest.mark.slow
 
@@ -90,11 +89,6 @@ def deps(
         history_messages=20,
     )
     senders.close()
-
-
-def customer_says(store: Store, customer: str, text: str) -> MessageReceived:
-    form = inbound_message_form(customer=customer, store_number=store.whatsapp_number, text=text)
-    return message_received(parse_inbound(form), store)
 
 
 async def sent_reply(deps: ResponderDeps, event: MessageReceived) -> Reply:

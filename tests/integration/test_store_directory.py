@@ -5,7 +5,6 @@ The directory reaches the session's MongoDB through a proxy that can stall
 (tests/support/stalling_servers.py); the test's own `db` arranges the data directly.
 """
 
-import uuid
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
@@ -15,7 +14,7 @@ from shared import mongo
 from shared.mongo import Database
 from shared.settings import Settings
 from shared.stores.collections import STORES
-from shared.stores.directory import Store, StoreDirectory, save_store
+from shared.stores.directory import Store, StoreDirectory
 from tests.standins.tcp_proxy import TcpProxy
 from tests.support.servers import Infra
 from tests.support.stalling_servers import mongodb_behind_proxy, proxied_uri
@@ -50,17 +49,6 @@ async def directory(
     yield StoreDirectory(client[settings.mongodb.database], ttl_seconds=0, on_outage=outages)
     mongodb_proxy.restart()
     await client.close()
-
-
-@pytest.fixture
-async def store(db: Database) -> Store:
-    store = Store(
-        id=f"store-{uuid.uuid4().hex[:8]}",
-        name="Toko Batik Sari",
-        whatsapp_number=f"+1555{uuid.uuid4().int % 10**7:07d}",
-    )
-    await save_store(db, store)
-    return store
 
 
 async def test_a_store_seen_before_is_served_from_its_last_known_copy_while_mongodb_is_cut(

@@ -44,10 +44,8 @@ from shared.woocommerce.sync import (
     sync_store,
 )
 from tests.standins.woocommerce_api import WooCommerceStandIn, realistic_shop
-from tests.support.kafka import read_topic
+from tests.support.kafka import Consumers, read_topic
 from tests.support.waiting import eventually
-
-Consumers = Any  # the `consumers` fixture of conftest.py
 
 KEY = "ck_a1b2c3d4e5f60718293a4b5c6d7e8f9012345678"
 SECRET = "cs_0f1e2d3c4b5a69788796a5b4c3d2e1f0abcdef01"

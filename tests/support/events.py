@@ -2,6 +2,7 @@
 the unit tier's fixtures pin the time and message id, the integration tier's the store."""
 
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -28,6 +29,9 @@ __all__ = [
     "MORNING",
     "STORE_ID",
     "STORE_NUMBER",
+    "Hour",
+    "MakeReceived",
+    "MakeReplySent",
     "closed",
     "enriched",
     "new_customer",
@@ -45,6 +49,11 @@ CUSTOMER_NUMBER = "+6281234567890"
 MESSAGE_SID = "SM" + "a" * 32
 DELIVERED_SID = "SM" + "b" * 32
 MORNING = datetime(2024, 5, 6, 10, 15, tzinfo=UTC)  # a Monday, inside the 10:00 hour bucket
+
+# The types of the fixtures over these builders (and of the integration tier's `hour`).
+MakeReceived = Callable[..., MessageReceived]
+MakeReplySent = Callable[..., ReplySent]
+Hour = Callable[[int], datetime]
 
 
 def received(
@@ -105,16 +114,24 @@ def reply_sent(
     return ReplySent(**{**values, **fields})
 
 
-def status_changed(status: DeliveryStatus, at: datetime = MORNING) -> DeliveryStatusChanged:
-    """Twilio's status callback for the default customer's reply."""
-    return DeliveryStatusChanged(
-        event_id=event_id_for("whatsapp.status", DELIVERED_SID, status.value),
-        occurred_at=at,
-        store_id=STORE_ID,
-        conversation_id=f"{STORE_ID}:{CUSTOMER_NUMBER}",
-        twilio_sid=DELIVERED_SID,
-        status=status,
-    )
+def status_changed(
+    status: DeliveryStatus,
+    at: datetime = MORNING,
+    *,
+    sid: str = DELIVERED_SID,
+    store_id: str = STORE_ID,
+    **fields: Any,
+) -> DeliveryStatusChanged:
+    """Twilio's status callback for the default customer's reply `sid`."""
+    values: dict[str, Any] = {
+        "event_id": event_id_for("whatsapp.status", sid, status.value),
+        "occurred_at": at,
+        "store_id": store_id,
+        "conversation_id": f"{store_id}:{CUSTOMER_NUMBER}",
+        "twilio_sid": sid,
+        "status": status,
+    }
+    return DeliveryStatusChanged(**{**values, **fields})
 
 
 def closed(

@@ -1,17 +1,20 @@
 """Reading the session's shared Kafka topics and running consumers on them in a test."""
 
 import asyncio
+import uuid
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, TypeVar
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from faststream.kafka import KafkaBroker
 
 from shared import kafka
 from shared.consumer import BatchConsumer, KeyedConsumer, RetryPolicy
-from shared.events import DeadLetter
+from shared.events import DeadLetter, DeliveryStatus, DeliveryStatusChanged, Event, MessageReceived
 from shared.settings import Settings
+from tests.support import events, waiting
 from tests.support.waiting import DEADLINE_SECONDS
 
 RETRY = RetryPolicy(max_attempts=3, backoff_seconds=0.01, backoff_max_seconds=0.05)
@@ -20,6 +23,7 @@ RETRY = RetryPolicy(max_attempts=3, backoff_seconds=0.01, backoff_max_seconds=0.
 BURST = (1, 5, 3)
 Record = tuple[bytes | None, bytes]  # key, value
 PublishBurst = Callable[[str, Sequence[Record]], Awaitable[None]]  # topic, records
+E = TypeVar("E", bound=Event)
 
 
 async def publish_in_batches(
@@ -131,3 +135,57 @@ class Consumers:
     async def stop_all(self) -> None:
         while self._running:
             await self.stop(self._running[-1], grace_seconds=1.0)
+
+
+async def publish_all(broker: KafkaBroker, published: Iterable[Event]) -> None:
+    """Publish events one by one, in order, as the services do."""
+    for event in published:
+        await kafka.publish(broker, event)
+
+
+def new_group_id() -> str:
+    """A consumer group of one test: it reads the shared topics from their start."""
+    return f"test-{uuid.uuid4().hex[:12]}"
+
+
+@dataclass
+class ConsumerKit:
+    """What a consumer test works with: its own store on the session's shared topics (handlers
+    skip other tests' events by their store id), a publisher, consumers and dead letters."""
+
+    settings: Settings
+    broker: KafkaBroker
+    consumers: Consumers
+    store_id: str
+
+    new_group_id = staticmethod(new_group_id)
+    wait_until = staticmethod(waiting.wait_until)
+
+    def received(self, customer: str, text: str) -> MessageReceived:
+        """`customer`'s message to this test's store; `text` doubles as a label."""
+        return events.received(customer, text, store_id=self.store_id)
+
+    def delivered(self, label: str) -> DeliveryStatusChanged:
+        """A new status callback of this test's store; `label` (its error code) names it."""
+        return events.status_changed(
+            DeliveryStatus.DELIVERED,
+            datetime.now(UTC),
+            sid=f"SM{uuid.uuid4().hex}",
+            store_id=self.store_id,
+            error_code=label,
+        )
+
+    def own(self, batch: Iterable[Event], kind: type[E]) -> list[E]:
+        """The events of `kind` in `batch` that belong to this test's store."""
+        return [
+            event for event in batch if isinstance(event, kind) and event.store_id == self.store_id
+        ]
+
+    async def publish(self, published: Iterable[Event]) -> None:
+        await publish_all(self.broker, published)
+
+    async def dead_letters(
+        self, topic: str, wanted: Callable[[DeadLetter], bool], count: int
+    ) -> list[DeadLetter]:
+        """Read a dead-letter topic from its start until `count` letters match `wanted`."""
+        return await read_dead_letters(kafka.bootstrap_servers(self.settings), topic, wanted, count)

@@ -11,7 +11,7 @@ from functools import partial
 import pytest
 
 from services.responder.repository import Reply
-from shared.events import DeliveryStatusChanged, MessageReceived, ReplySent
+from shared.events import DeliveryStatusChanged, MessageReceived
 from shared.stores.directory import Store
 from tests.support import events
 from tests.support.events import CUSTOMER_NUMBER, MESSAGE_SID, MORNING, STORE_ID, STORE_NUMBER
@@ -36,11 +36,6 @@ def customer_number() -> str:
 @pytest.fixture
 def make_received() -> Callable[..., MessageReceived]:
     return partial(events.received, sid=MESSAGE_SID, at=MORNING)
-
-
-@pytest.fixture
-def make_reply_sent() -> Callable[..., ReplySent]:
-    return events.reply_sent
 
 
 @pytest.fixture

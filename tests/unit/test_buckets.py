@@ -20,7 +20,6 @@ from shared.events import (
     DeliveryStatus,
     DeliveryStatusChanged,
     HandOverReason,
-    MessageReceived,
     ReplySent,
 )
 from shared.kpis.keys import (
@@ -33,13 +32,12 @@ from shared.kpis.keys import (
     quantized_seconds,
 )
 from shared.kpis.zones import zone_named
+from tests.support.events import MakeReceived, MakeReplySent
 
 STORE = "toko-batik"  # the store of the unit tier's builders
 TEN = datetime(2024, 5, 6, 10, tzinfo=UTC)
 ELEVEN = TEN + timedelta(hours=1)
 
-MakeReceived = Callable[..., MessageReceived]
-MakeReplySent = Callable[..., ReplySent]
 MakeStatus = Callable[..., DeliveryStatusChanged]
 
 

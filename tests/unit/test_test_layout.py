@@ -1,5 +1,6 @@
 """The layout of tests/: helpers are imported from tests/support/, never from a conftest module
-or another test file, and every test driving Chromium lives under tests/browser/."""
+or another test file; a conftest declares fixtures and hooks only; every test driving Chromium
+lives under tests/browser/."""
 
 import ast
 from pathlib import Path
@@ -33,6 +34,19 @@ def is_conftest_or_test(module: str) -> bool:
     return name == "conftest" or name.startswith("test_")
 
 
+def helpers_in(source: str) -> set[str]:
+    """The top-level functions and classes of a conftest that are neither fixtures nor hooks."""
+    found: set[str] = set()
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.ClassDef):
+            found.add(node.name)
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            decorators = (ast.unparse(d) for d in node.decorator_list)
+            if not node.name.startswith("pytest_") and not any("fixture" in d for d in decorators):
+                found.add(node.name)
+    return found
+
+
 def drives_chromium(modules: set[str]) -> bool:
     return any(m == c or m.startswith(f"{c}.") for m in modules for c in CHROMIUM_MODULES)
 
@@ -46,6 +60,17 @@ def test_no_file_imports_a_conftest_or_a_test_module() -> None:
     }
 
     assert not offending
+
+
+def test_conftests_declare_only_fixtures_and_hooks() -> None:
+    """A helper in a conftest cannot be imported (see above): it belongs in tests/support/."""
+    helpers = {
+        f"{path.relative_to(TESTS)}: {name}"
+        for path in TESTS.rglob("conftest.py")
+        for name in helpers_in(path.read_text())
+    }
+
+    assert not helpers
 
 
 def test_every_test_driving_chromium_lives_under_tests_browser() -> None:
@@ -76,3 +101,15 @@ def test_the_checks_see_relative_absolute_and_chromium_imports() -> None:
     }
     assert drives_chromium(modules)
     assert not drives_chromium(imported_modules("import playwrighter\n", ("tests",)))
+
+
+def test_the_conftest_check_tells_helpers_from_fixtures_and_hooks() -> None:
+    source = (
+        "@pytest.fixture\nasync def store(): ...\n"
+        "@pytest.fixture(scope='session')\ndef infra(): ...\n"
+        "def pytest_configure(config): ...\n"
+        "def make_store(): ...\n"
+        "class Console: ...\n"
+    )
+
+    assert helpers_in(source) == {"make_store", "Console"}

@@ -11,7 +11,7 @@ from services.console.auth.sessions import secure_cookies
 from services.console.auth.users import UserDirectory
 from services.console.deps import Context
 from services.console.i18n import request_lang, t
-from services.console.limits import FORM_FIELD_BYTES
+from services.console.pages.forms import text_fields
 from services.console.pages.login import start_session
 from services.console.pages.templating import templates
 from services.console.team import Invite, Team, TeamRefused
@@ -62,8 +62,7 @@ async def invite_page(token: str, request: Request, context: Context) -> HTMLRes
 @router.post("/{token}")
 async def accept(token: str, request: Request, context: Context) -> Response:
     lang = request_lang(request)
-    form = await request.form(max_fields=5, max_files=0, max_part_size=FORM_FIELD_BYTES)
-    given = {key: value for key, value in form.items() if isinstance(value, str)}
+    given = await text_fields(request, max_fields=5, strip=False)
     team = Team(context.db, context.settings)
     try:
         invite = await team.invited(token)

@@ -17,7 +17,7 @@ from services.console.audit import Action, Actor, AuditLog
 from services.console.auth.deps import CurrentUser, OwnerOnly, StoreAccess
 from services.console.deps import Context
 from services.console.i18n import request_lang, t
-from services.console.limits import FORM_FIELD_BYTES
+from services.console.pages.forms import text_fields
 from services.console.pages.templating import render_page
 from services.console.validation_text import localized
 from shared.leases import LeaseHeld
@@ -77,11 +77,6 @@ async def setup_page(
     return await _page(request, context, user, store)
 
 
-async def _form(request: Request) -> dict[str, str]:
-    form = await request.form(max_fields=10, max_files=0, max_part_size=FORM_FIELD_BYTES)
-    return {key: value.strip() for key, value in form.items() if isinstance(value, str)}
-
-
 async def _apply(
     request: Request,
     context: Context,
@@ -127,7 +122,7 @@ _ACTIONS = {
 async def save_profile(
     request: Request, context: Context, user: CurrentUser, store: StoreAccess
 ) -> HTMLResponse:
-    given = await _form(request)
+    given = await text_fields(request, max_fields=10)
     fields = ("name", "timezone", "currency", "default_country")
     change = {field: given.get(field, "") for field in fields}
     return await _apply(request, context, user, store, "profile", change, given)
@@ -139,7 +134,7 @@ async def check_whatsapp(
 ) -> HTMLResponse:
     """Check the number is in the Twilio account and send its messages to Balas (the same
     number again is the check; a new one moves the store to it)."""
-    given = await _form(request)
+    given = await text_fields(request, max_fields=10)
     change = {"whatsapp_number": given.get("whatsapp_number") or store.whatsapp_number}
     return await _apply(request, context, user, store, "whatsapp", change, given)
 
@@ -149,7 +144,7 @@ async def connect_woocommerce(
     request: Request, context: Context, user: CurrentUser, store: StoreAccess
 ) -> HTMLResponse:
     """Check the REST API key and register the webhooks; blank keys keep the ones held."""
-    given = await _form(request)
+    given = await text_fields(request, max_fields=10)
     woocommerce: dict[str, str] = {"url": given.get("url", "")}
     for key in ("consumer_key", "consumer_secret"):
         if given.get(key):
@@ -166,7 +161,7 @@ async def delete_this_store(
 ) -> HTMLResponse | RedirectResponse:
     """Delete the store everywhere once its id or name is typed again; when WooCommerce or
     Twilio fail, nothing is deleted unless "in Balas only" is ticked."""
-    given = await _form(request)
+    given = await text_fields(request, max_fields=10)
     typed = given.get("confirm", "")
     if typed not in (store.id, store.name.strip()):
         problem = {"delete": t("setup.delete.mismatch", request_lang(request))}

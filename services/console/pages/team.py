@@ -12,7 +12,7 @@ from services.console.auth.deps import CurrentUser, OwnerOnly, StoreAccess
 from services.console.auth.users import Role, User, UserDirectory
 from services.console.deps import Context
 from services.console.i18n import request_lang, t
-from services.console.limits import FORM_FIELD_BYTES
+from services.console.pages.forms import text_fields
 from services.console.pages.inbox_views import date_time
 from services.console.pages.templating import render_page
 from services.console.team import Invitation, Issued, Team, TeamRefused
@@ -74,11 +74,6 @@ async def team_page(
     return await _page(request, context, user, store)
 
 
-async def _form(request: Request) -> dict[str, str]:
-    form = await request.form(max_fields=6, max_files=0, max_part_size=FORM_FIELD_BYTES)
-    return {key: value.strip() for key, value in form.items() if isinstance(value, str)}
-
-
 def _refusal(request: Request, refused: TeamRefused) -> str:
     return t(f"team.refused.{refused.reason}", request_lang(request))
 
@@ -92,7 +87,7 @@ async def invite(
     request: Request, context: Context, user: CurrentUser, store: StoreAccess
 ) -> HTMLResponse:
     """A one-time invite link, shown once on the page for the owner to copy."""
-    given = await _form(request)
+    given = await text_fields(request, max_fields=6)
     try:
         invitation = Invitation(email=given.get("email", ""), role=given.get("role", "agent"))
         issued = await Team(context.db, context.settings).invite(_actor(user), store.id, invitation)
@@ -120,7 +115,7 @@ async def revoke_invite(
 async def change_role(
     member_id: str, request: Request, context: Context, user: CurrentUser, store: StoreAccess
 ) -> Response:
-    given = await _form(request)
+    given = await text_fields(request, max_fields=6)
     try:
         role = Role(given.get("role", ""))
         await Team(context.db, context.settings).change_role(
