@@ -45,7 +45,8 @@ Wording = Annotated[
 
 class ConsentRecord(BaseModel):
     """One grant or withdrawal. `key` names the act that made it (the customer's message, the
-    checkout, the console action), so recording the same act again changes nothing."""
+    checkout, the console action), so recording the same act for the same customer again
+    changes nothing."""
 
     store_id: str
     phone: str  # E.164, as in conversation ids
@@ -62,7 +63,7 @@ class ConsentRecord(BaseModel):
 
     @property
     def id(self) -> str:
-        return event_id_for("consent", self.store_id, self.key, self.purpose.value)
+        return event_id_for("consent", self.conversation_id, self.key, self.purpose.value)
 
 
 async def record(db: Database, consent: ConsentRecord) -> bool:

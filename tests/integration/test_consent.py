@@ -21,8 +21,11 @@ from shared.answering.wording import PHRASES, Phrase
 from shared.consent import records
 from shared.consent.collections import CONSENT_EVENTS
 from shared.consent.records import Change, Purpose, Source, State, may_contact
-from shared.events import MessageReceived, utcnow
+from shared.events import HandOverReason, MessageReceived, utcnow
 from shared.mongo import Database
+from shared.privacy.customer import find_customer
+from shared.privacy.data_map import COLLECTIONS
+from shared.privacy.erasure import erase_documents
 from shared.secrets import secret_box
 from shared.settings import Settings
 from shared.stores.bot_settings import BotSettingsRepository, Language
@@ -135,3 +138,38 @@ async def test_a_question_using_the_word_is_answered_and_changes_no_consent(
     bodies = [message["body"] for message in twilio_api.sent_to(customer)]
     assert len(bodies) == 1
     assert bodies[0] not in {PHRASES[language][Phrase.CONSENT_WITHDRAWN] for language in Language}
+
+
+async def test_a_stop_request_is_honoured_and_confirmed_while_a_person_owns_the_conversation(
+    db: Database, deps: ResponderDeps, store: Store, twilio_api: TwilioStandIn
+) -> None:
+    customer = new_customer()
+    question = customer_says(store, customer, "Kak, paket saya belum sampai")
+    await deps.conversations.hand_over(
+        question.conversation_id, store.id, HandOverReason.CUSTOMER_REQUEST, utcnow()
+    )
+    await respond(question, deps)  # a person owns it: the bot stays silent
+    assert twilio_api.sent_to(customer) == []
+
+    await respond(customer_says(store, customer, "stop promo"), deps)
+
+    assert not await may_contact(db, store.id, customer, Purpose.PROMOTIONS)
+    bodies = [message["body"] for message in twilio_api.sent_to(customer)]
+    assert bodies == [PHRASES[Language.ID][Phrase.CONSENT_WITHDRAWN]]
+
+
+async def test_erasing_the_customer_removes_their_consent_records(
+    db: Database, store: Store
+) -> None:
+    customer, other = new_customer(), new_customer()
+    granted = Change(
+        purposes=list(Purpose), state=State.GRANTED, source=Source.CLI, wording="boleh"
+    )
+    for number in (customer, other):
+        await records.apply(db, store.id, number, granted, key="cli:1", at=utcnow())
+
+    removed = await erase_documents(db, await find_customer(db, store.id, customer), COLLECTIONS)
+
+    assert removed[CONSENT_EVENTS] == len(Purpose)
+    assert await records.history(db, store.id, customer) == []
+    assert len(await records.history(db, store.id, other)) == len(Purpose)
