@@ -14,7 +14,7 @@ import re
 from enum import StrEnum
 
 from shared.text.normalise import normalise
-from shared.text.typos import bound, distance
+from shared.text.typos import NearestWords
 
 
 class Intent(StrEnum):
@@ -43,6 +43,7 @@ _POLITE = _words(
     "dulu sekarang now ok oke okay terima kasih makasih thanks thank you lah nya"
 )
 _VOCABULARY = sorted(_STOP | _DONT | _SENDING | _ABOUT | _START | _POLITE)
+_NEAREST = NearestWords(_VOCABULARY)  # typos by edit distance, as the knowledge index finds them
 _WORD = re.compile(r"[a-z]+(?:-[a-z]+)?")
 _OPT_OUT = re.compile(r"\bopt[\s-]*out\b")
 _TYPO_MIN_LETTERS = 5
@@ -52,8 +53,8 @@ def _known(word: str) -> str | None:
     """`word` as a word of the rule's vocabulary, allowing a typo in a long word."""
     if word in _VOCABULARY or len(word) < _TYPO_MIN_LETTERS:
         return word if word in _VOCABULARY else None
-    nearest = [known for known in _VOCABULARY if distance(word, known) <= bound(word)]
-    return nearest[0] if len(nearest) == 1 else None
+    nearest = _NEAREST.nearest(word)
+    return _VOCABULARY[nearest[0]] if len(nearest) == 1 else None
 
 
 def consent_intent(text: str) -> Intent | None:
@@ -61,10 +62,11 @@ def consent_intent(text: str) -> Intent | None:
     normal = _OPT_OUT.sub("optout", normalise(text))
     if "?" in normal:
         return None
-    known = [_known(word) for word in _WORD.findall(normal)]
-    if not known or None in known:
-        return None
-    words = [word for word in known if word is not None]
+    words = []
+    for word in _WORD.findall(normal):  # the first word outside the rule ends it
+        if (known := _known(word)) is None:
+            return None
+        words.append(known)
     if any(word in _STOP for word in words) or _dont_send(words):
         return Intent.WITHDRAW
     if any(word in _START for word in words) and not set(words) & (_DONT | _SENDING):
