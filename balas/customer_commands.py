@@ -10,7 +10,16 @@ from rich.markup import escape
 from rich.progress import Progress
 
 from balas.cli_support import cli_settings, command_group, console
+from balas.consent_command import (
+    GrantOption,
+    PurposeOption,
+    SourceOption,
+    WordingOption,
+    change_from_options,
+    consent_work,
+)
 from shared import kafka, mongo
+from shared.consent.records import Source
 from shared.identity import customer_hash, masked
 from shared.phones import normalise
 from shared.privacy import export as exports
@@ -18,7 +27,9 @@ from shared.privacy.customer import Customer, UnknownStore, find_customer
 from shared.privacy.data_map import COLLECTIONS, Erasure
 from shared.privacy.erasure import erase
 
-customer_app = command_group("One customer's data: erase it, export it, find it in the logs.")
+customer_app = command_group(
+    "One customer's data: erase it, export it, find it in the logs, their consent."
+)
 
 T = TypeVar("T")
 StoreOption = Annotated[str, typer.Option("--store", help="The store's id.")]
@@ -118,6 +129,25 @@ def customer_export(
     stem.with_suffix(".html").write_text(exports.as_html(exported))
     held = sum(len(documents) for documents in exported["collections"].values())
     console.print(f"{held} documents in {stem}.json and {stem}.html")
+
+
+@customer_app.command("consent")
+def customer_consent(
+    store: StoreOption,
+    phone: PhoneOption,
+    purpose: PurposeOption = None,
+    grant: GrantOption = None,
+    source: SourceOption = Source.CLI,
+    wording: WordingOption = None,
+) -> None:
+    """Record a customer's consent to be written to first, or its withdrawal, with the words
+    they agreed to; without --grant or --withdraw, show their consent history."""
+    change = change_from_options(purpose, grant, source, wording)
+
+    async def work(db: mongo.Database, customer: Customer) -> None:
+        await consent_work(db, customer, change)
+
+    _with_customer(store, phone, None, None, work)
 
 
 @customer_app.command("mask")

@@ -2,6 +2,7 @@
 creates at start. A service adds its own (ingest's receipts, the console's accounts)."""
 
 from shared import journal, mongo
+from shared.consent import collections as consent
 from shared.conversations import collections as conversations
 from shared.knowledge import collections as knowledge
 from shared.kpis import collections as kpis
@@ -19,4 +20,5 @@ SHARED_INDEXES: tuple[IndexPlan, ...] = (
     woocommerce.indexes,
     knowledge.indexes,
     privacy.indexes,
+    consent.indexes,
 )

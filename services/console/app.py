@@ -21,6 +21,7 @@ from services.console import (
     gaps,
     knowledge,
     limits,
+    plugin_consent,
     reply_library,
     stores,
     wordpress,
@@ -107,6 +108,7 @@ def create_app(settings: Settings, clock: Clock = utc_now) -> FastAPI:
     app.include_router(admin_api())
     # The WordPress plugin's call: its store's plugin token only, never the admin's.
     app.include_router(wordpress.plugin_router)
+    app.include_router(plugin_consent.router)
     app.include_router(login.router)
     app.include_router(navigation.router)
     app.include_router(inbox.router)

@@ -8,7 +8,7 @@ admin token, not a console session), so the token a WordPress site holds opens n
 """
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, TypeVar
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -25,6 +25,8 @@ CONNECT_PATH = "/api/stores/{store_id}/wordpress/connect"
 
 router = APIRouter(prefix="/stores/{store_id}", tags=["wordpress"])  # under the admin API
 plugin_router = APIRouter(tags=["wordpress"])  # on the app: the plugin token only
+
+Body = TypeVar("Body", bound=BaseModel)
 
 _bearer = HTTPBearer(auto_error=False)
 
@@ -87,7 +89,7 @@ async def connect_wordpress(
     request: Request, store: PluginStore, context: Context
 ) -> WordPressConnection:
     """Remember the store's WordPress site; calling again updates it."""
-    body = await _connect_request(request)
+    body = await plugin_body(request, ConnectRequest)
     connection = WordPressConnection(
         site_url=body.site_url, plugin_version=body.plugin_version, connected_at=utcnow()
     )
@@ -98,11 +100,11 @@ async def connect_wordpress(
     return connection
 
 
-async def _connect_request(request: Request) -> ConnectRequest:
+async def plugin_body(request: Request, model: type[Body]) -> Body:
     """The body, read only once the token is accepted (FastAPI would parse a declared body
     before any dependency), so a stranger learns nothing from a 422."""
     try:
-        return ConnectRequest.model_validate_json(await request.body())
+        return model.model_validate_json(await request.body())
     except ValidationError as error:
         problems = error.errors(include_input=False, include_url=False, include_context=False)
         detail = [{**problem, "loc": ("body", *problem["loc"])} for problem in problems]

@@ -16,6 +16,7 @@ from services.responder.handlers import (
 )
 from services.responder.repository import GROUP
 from shared import journal, topics
+from shared.consent.collections import CONSENT_EVENTS
 from shared.consumer import KeyedConsumer
 from shared.conversations.collections import CONVERSATIONS, CSAT_SURVEYS, MESSAGES
 from shared.knowledge.collections import KNOWLEDGE_GAPS
@@ -25,7 +26,7 @@ from shared.settings import Settings
 
 # What the responder writes about a customer, erased again when an erasure is announced (it
 # keeps nothing about a customer in memory).
-WRITES = (MESSAGES, CONVERSATIONS, CSAT_SURVEYS, KNOWLEDGE_GAPS, journal.JOURNAL)
+WRITES = (MESSAGES, CONVERSATIONS, CSAT_SURVEYS, KNOWLEDGE_GAPS, CONSENT_EVENTS, journal.JOURNAL)
 
 
 @asynccontextmanager

@@ -3,6 +3,7 @@
 import structlog
 
 from services.responder import csat, sending, service
+from services.responder.consent import consent_reply
 from services.responder.deps import ResponderDeps
 from services.responder.media import SeenMedia, with_media_text
 from services.responder.metrics import HAND_OVERS
@@ -23,14 +24,16 @@ async def on_message_received(event: MessageReceived, deps: ResponderDeps) -> No
         return  # a CSAT rating: recorded and thanked, never sent to the LLM
     reply = await conversations.find_reply(event.message_sid)
     if reply is None:
-        if await conversations.owned_by_human(event.conversation_id):
+        # A stop request is honoured and confirmed even in a conversation a human owns.
+        confirmation = await consent_reply(event, deps)
+        if confirmation is None and await conversations.owned_by_human(event.conversation_id):
             log.info(
                 "a human owns the conversation; bot stays silent",
                 conversation=masked(event.conversation_id),
             )
             return
         first = await conversations.is_first_response(event)
-        draft = await _draft(event, deps, first)
+        draft = confirmation or await _draft(event, deps, first)
         reply = await conversations.reserve_reply(event, draft, first)
     if not reply.finished:
         if reply.unanswered:

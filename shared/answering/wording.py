@@ -54,6 +54,8 @@ class Phrase(StrEnum):
     YOU_ARE_WELCOME = "you_are_welcome"
     HELLO = "hello"
     SORRY_TROUBLE = "sorry_trouble"
+    CONSENT_WITHDRAWN = "consent_withdrawn"
+    CONSENT_GRANTED = "consent_granted"
 
 
 PHRASES: dict[Language, dict[Phrase, str]] = {
@@ -78,6 +80,11 @@ PHRASES: dict[Language, dict[Phrase, str]] = {
         Phrase.YOU_ARE_WELCOME: "Sama-sama, {address}! Senang bisa membantu.",
         Phrase.HELLO: "Halo, {address}! Ada yang bisa kami bantu?",
         Phrase.SORRY_TROUBLE: "Mohon maaf atas ketidaknyamanannya, {address}.",
+        Phrase.CONSENT_WITHDRAWN: "Baik, kami tidak akan lagi mengirimkan kabar pesanan maupun "
+        "promosi ke nomor ini. Anda tetap bisa bertanya kepada kami di sini kapan saja. "
+        "Balas MULAI untuk kembali menerima kabar pesanan.",
+        Phrase.CONSENT_GRANTED: "Baik, kami akan kembali mengirimkan kabar pesanan Anda ke nomor "
+        "ini. Balas BERHENTI kapan saja untuk menghentikannya.",
     },
     Language.EN: {
         Phrase.DONT_KNOW: "Sorry, I don't have information about that yet. "
@@ -99,6 +106,11 @@ PHRASES: dict[Language, dict[Phrase, str]] = {
         Phrase.YOU_ARE_WELCOME: "You're welcome! Glad to help.",
         Phrase.HELLO: "Hi! How can we help you?",
         Phrase.SORRY_TROUBLE: "We're sorry for the trouble.",
+        Phrase.CONSENT_WITHDRAWN: "Done: we won't send order updates or promotions to this "
+        "number any more. You can still ask us anything here. Reply START to get order updates "
+        "again.",
+        Phrase.CONSENT_GRANTED: "Done: we'll send your order updates to this number again. "
+        "Reply STOP at any time to end them.",
     },
 }
 

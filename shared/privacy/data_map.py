@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from shared import journal, leases, mongo, topics
+from shared.consent.collections import CONSENT_EVENTS
 from shared.conversations.collections import (
     CONVERSATION_EVENTS,
     CONVERSATIONS,
@@ -247,6 +248,17 @@ COLLECTIONS: tuple[Holding, ...] = (
         Finder.CONVERSATION_ID,
         "read_at",
         Erasure.DELETE,
+    ),
+    Holding(
+        CONSENT_EVENTS,
+        "the customer's grants and withdrawals of consent to be written to, with their wording",
+        _personal(Personal.PHONE, Personal.MESSAGE_TEXT),
+        Finder.CONVERSATION_ID,
+        None,
+        Erasure.DELETE,
+        kept="while the customer is a contact of the store: the proof that a notification or "
+        "broadcast was allowed, and a withdrawal must outlive the conversation it was said in; "
+        "erasing the customer deletes it",
     ),
     Holding(
         CUSTOMER_ERASURES,

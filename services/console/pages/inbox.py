@@ -39,8 +39,10 @@ from services.console.pages.inbox_views import clock, day_label, list_time, mess
 from services.console.pages.templating import render_page, render_partial
 from services.console.reply_library import load_library
 from services.console.validation_text import localized
+from shared.consent import records
+from shared.consent.records import ConsentRecord, Purpose
 from shared.identity import customer_number
-from shared.mongo import Document
+from shared.mongo import Database, Document
 from shared.stores.directory import Store
 
 router = APIRouter(include_in_schema=False)
@@ -180,7 +182,17 @@ async def _panel_values(
         "conversation_url": f"/stores/{store.id}/conversations/{card['_id']}",
         "order_total": _order_total(lang),
         "order_status": _order_status(lang),
+        "consent": await _consent(context.db, store.id, card["_id"]),
     }
+
+
+async def _consent(
+    db: Database, store_id: str, conversation_id: str
+) -> list[tuple[Purpose, ConsentRecord | None]]:
+    """Each purpose with its newest consent record (None: never asked), for the card."""
+    history = await records.history(db, store_id, customer_number(conversation_id))
+    newest = records.current(history)
+    return [(purpose, newest.get(purpose)) for purpose in Purpose]
 
 
 @router.get("/stores/{store_id}/conversations/{conversation_id}")
