@@ -22,7 +22,9 @@ EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 # Twilio's form for a WhatsApp message with ten media is about 45 fields and a few KB; its
 # largest field, a 1,600-character Body, is under 20 KB even percent-encoded.
 MAX_FORM_BYTES = 64 * KiB
-FORM_LIMITS = FormLimits(max_fields=100, max_files=0, max_part_size=32 * KiB)
+# A field may be as large as the whole form: the body limit (413) then always comes first, and an
+# oversized body is never told "field too large" (400) just because of how its chunks arrived.
+FORM_LIMITS = FormLimits(max_fields=100, max_files=0, max_part_size=MAX_FORM_BYTES)
 
 
 def _whatsapp_number(address: str) -> str:
