@@ -1,5 +1,7 @@
 """The responder's reactions: a customer message gets exactly one reply; ticks move forward."""
 
+from typing import Any
+
 import structlog
 
 from services.responder import csat, sending, service
@@ -9,10 +11,12 @@ from services.responder.media import SeenMedia, with_media_text
 from services.responder.metrics import HAND_OVERS
 from shared.answering.answerer import Question
 from shared.answering.draft import Draft
+from shared.answering.wording import detect_language
 from shared.consumer import PermanentError
 from shared.events import DeliveryStatusChanged, MessageReceived, StoreDeleted
 from shared.identity import masked
 from shared.kafka import publish
+from shared.stores.bot_settings import Language
 
 log = structlog.get_logger(__name__)
 
@@ -65,7 +69,13 @@ async def _draft(event: MessageReceived, deps: ResponderDeps, first: bool) -> Dr
     settings = (await deps.bot_settings.current(store)).settings  # read per message: no restart
     rules = settings.hand_over
     conversations = deps.conversations
-    seen = await deps.media.read(event) if deps.media and event.media else SeenMedia()
+    # Read before the answer: a voice note is heard before the bot replies to it.
+    history = await conversations.history(
+        event.conversation_id, event.occurred_at, deps.history_messages
+    )
+    seen = SeenMedia()
+    if deps.media and event.media:
+        seen = await deps.media.read(event, _spoken_language(history, settings.default_language))
     if seen.results:
         keep_media = settings.privacy.keep_media
         await conversations.record_media(event.message_sid, seen.stored(keep_media))
@@ -73,15 +83,12 @@ async def _draft(event: MessageReceived, deps: ResponderDeps, first: bool) -> Dr
             await deps.media.forget(event.store_id, seen)
     if (alone := seen.reply_alone(event.text, settings.default_language)) is not None:
         return alone  # only media the bot cannot read: say what it reads, no model call
-    history = with_media_text(
-        await conversations.history(event.conversation_id, event.occurred_at, deps.history_messages)
-    )
     question = Question(
         store=store,
         settings=settings,
         text=seen.question_text(event.text),
         asked_at=event.occurred_at,
-        history=history,
+        history=with_media_text(history),
         profile_name=event.profile_name,
         customer_number=event.customer_number,
         new_conversation=first,
@@ -93,3 +100,10 @@ async def _draft(event: MessageReceived, deps: ResponderDeps, first: bool) -> Dr
         ),
     )
     return seen.noted(await deps.answerer.answer(question), event.text, settings.default_language)
+
+
+def _spoken_language(history: list[dict[str, Any]], default: Language) -> Language:
+    """The conversation's language so far (the store's before the customer wrote any words):
+    the hint a voice note is transcribed with."""
+    said = " ".join(m.get("text") or "" for m in history if m.get("direction") == "inbound")
+    return detect_language(said, default)
