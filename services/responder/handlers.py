@@ -1,7 +1,5 @@
 """The responder's reactions: a customer message gets exactly one reply; ticks move forward."""
 
-from typing import Any
-
 import structlog
 
 from services.responder import csat, sending, service
@@ -69,13 +67,10 @@ async def _draft(event: MessageReceived, deps: ResponderDeps, first: bool) -> Dr
     settings = (await deps.bot_settings.current(store)).settings  # read per message: no restart
     rules = settings.hand_over
     conversations = deps.conversations
-    # Read before the answer: a voice note is heard before the bot replies to it.
-    history = await conversations.history(
-        event.conversation_id, event.occurred_at, deps.history_messages
-    )
     seen = SeenMedia()
-    if deps.media and event.media:
-        seen = await deps.media.read(event, _spoken_language(history, settings.default_language))
+    if deps.media and event.media:  # read before the answer: a voice note is heard first
+        spoken = await _spoken_language(event, deps, settings.default_language)
+        seen = await deps.media.read(event, spoken)
     if seen.results:
         keep_media = settings.privacy.keep_media
         await conversations.record_media(event.message_sid, seen.stored(keep_media))
@@ -83,12 +78,15 @@ async def _draft(event: MessageReceived, deps: ResponderDeps, first: bool) -> Dr
             await deps.media.forget(event.store_id, seen)
     if (alone := seen.reply_alone(event.text, settings.default_language)) is not None:
         return alone  # only media the bot cannot read: say what it reads, no model call
+    history = with_media_text(
+        await conversations.history(event.conversation_id, event.occurred_at, deps.history_messages)
+    )
     question = Question(
         store=store,
         settings=settings,
         text=seen.question_text(event.text),
         asked_at=event.occurred_at,
-        history=with_media_text(history),
+        history=history,
         profile_name=event.profile_name,
         customer_number=event.customer_number,
         new_conversation=first,
@@ -102,8 +100,13 @@ async def _draft(event: MessageReceived, deps: ResponderDeps, first: bool) -> Dr
     return seen.noted(await deps.answerer.answer(question), event.text, settings.default_language)
 
 
-def _spoken_language(history: list[dict[str, Any]], default: Language) -> Language:
+async def _spoken_language(
+    event: MessageReceived, deps: ResponderDeps, default: Language
+) -> Language:
     """The conversation's language so far (the store's before the customer wrote any words):
     the hint a voice note is transcribed with."""
+    history = await deps.conversations.history(
+        event.conversation_id, event.occurred_at, deps.history_messages
+    )
     said = " ".join(m.get("text") or "" for m in history if m.get("direction") == "inbound")
     return detect_language(said, default)
