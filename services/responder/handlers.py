@@ -69,7 +69,9 @@ async def _draft(event: MessageReceived, deps: ResponderDeps, first: bool) -> Dr
     conversations = deps.conversations
     seen = SeenMedia()
     if deps.media and event.media:  # read before the answer: a voice note is heard first
-        spoken = await _spoken_language(event, deps, settings.default_language)
+        spoken = settings.default_language
+        if deps.media.hears_voice(event):
+            spoken = await _spoken_language(event, deps, spoken)
         seen = await deps.media.read(event, spoken)
     if seen.results:
         keep_media = settings.privacy.keep_media

@@ -245,6 +245,11 @@ class MediaReader:
     def max_megabytes(self) -> int:
         return max(1, round(self._max_bytes / (1024 * 1024)))
 
+    def hears_voice(self, event: MessageReceived) -> bool:
+        """Whether `event` has a voice note this reader transcribes (it then wants a language)."""
+        voiced = any(is_audio(declared_type(media)) for media in event.media)
+        return voiced and self._transcriber is not None
+
     async def read(self, event: MessageReceived, language: Language) -> SeenMedia:
         """Every attachment of `event`, voice notes heard as spoken in `language` (a hint)."""
         results = [await self._one(event.store_id, media, language) for media in event.media]
