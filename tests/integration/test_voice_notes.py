@@ -11,6 +11,7 @@ from faststream.kafka import KafkaBroker
 from pydantic import SecretStr
 
 from services.enricher.knowledge import on_knowledge_document_changed
+from services.ingest.channels import whatsapp_cloud_payloads as payloads
 from services.responder.adapters.media import MediaFetcher
 from services.responder.adapters.transcription import TranscriptionDown, transcriber
 from services.responder.deps import ResponderDeps
@@ -27,10 +28,13 @@ from shared.secrets import secret_box
 from shared.settings import Settings
 from shared.stores.bot_settings import BotSettingsRepository
 from shared.stores.directory import Store, StoreDirectory
+from tests.standins import graph_api as meta
+from tests.standins.graph_api import GraphApiStandIn
 from tests.standins.openai_api import OpenAIStandIn
 from tests.standins.twilio_api import TwilioStandIn
 from tests.support.inbound import customer_says
 from tests.support.speech import voice_note
+from tests.support.stores import save_cloud_store
 
 pytestmark = pytest.mark.slow
 
@@ -53,10 +57,14 @@ def twilio_api() -> Iterator[TwilioStandIn]:
 
 @pytest.fixture
 def voice_settings(
-    settings: Settings, twilio_api: TwilioStandIn, openai_api: OpenAIStandIn
+    settings: Settings,
+    twilio_api: TwilioStandIn,
+    openai_api: OpenAIStandIn,
+    graph_api: GraphApiStandIn,
 ) -> Settings:
     """Twilio and a transcription endpoint; no chat model: the offline engine answers."""
     return settings.updated(
+        whatsapp_cloud={"graph_api_base_url": graph_api.url},
         twilio={
             "account_sid": twilio_api.account_sid,
             "auth_token": SecretStr(TOKEN),
@@ -64,6 +72,13 @@ def voice_settings(
         },
         transcription={"base_url": openai_api.base_url, "timeout_seconds": 5.0},
     )
+
+
+@pytest.fixture
+def graph_api() -> Iterator[GraphApiStandIn]:
+    stand_in = GraphApiStandIn().start()
+    yield stand_in
+    stand_in.stop()
 
 
 def make_deps(db: Database, broker: KafkaBroker, settings: Settings) -> ResponderDeps:
@@ -87,6 +102,12 @@ def make_deps(db: Database, broker: KafkaBroker, settings: Settings) -> Responde
     )
 
 
+async def knows_shipping(db: Database, library: KnowledgeLibrary, store: Store) -> None:
+    document = Incoming("ongkir.txt", InMemory(SHIPPING.encode()))
+    (added,) = await library.add(store.id, [document])
+    await on_knowledge_document_changed(document_event(added, "upload"), db, None)
+
+
 @pytest.fixture
 async def deps(
     db: Database,
@@ -95,8 +116,7 @@ async def deps(
     store: Store,
     library: KnowledgeLibrary,
 ) -> ResponderDeps:
-    (document,) = await library.add(store.id, [Incoming("ongkir.txt", InMemory(SHIPPING.encode()))])
-    await on_knowledge_document_changed(document_event(document, "upload"), db, None)
+    await knows_shipping(db, library, store)
     return make_deps(db, broker, voice_settings)
 
 
@@ -277,3 +297,34 @@ async def test_a_voice_note_longer_than_the_limit_is_not_sent_to_the_endpoint(
     assert openai_api.transcription_requests == []
     [attachment] = (await stored(db, event.message_sid))["media"]
     assert attachment["status"] == "too_long"
+
+
+async def test_a_cloud_api_voice_note_is_fetched_with_the_stores_token_and_answered(
+    db: Database,
+    voice_settings: Settings,
+    deps: ResponderDeps,
+    library: KnowledgeLibrary,
+    graph_api: GraphApiStandIn,
+    openai_api: OpenAIStandIn,
+) -> None:
+    number = graph_api.add_number("+15550004321", "cloud-voice-token", "cloud-voice-secret")
+    store = await save_cloud_store(
+        db, voice_settings, number.phone_number_id, "cloud-voice-token", "cloud-voice-secret"
+    )
+    await knows_shipping(db, library, store)
+    audio = voice_note(ASKED_ID, "id")
+    openai_api.hears(audio, ASKED_ID)
+    media_id = graph_api.add_media(number, audio, "audio/ogg; codecs=opus")
+    voice = {"id": media_id, "mime_type": "audio/ogg; codecs=opus", "voice": True}
+    payload = meta.message_payload(number, CUSTOMER, {"type": "audio", "audio": voice})
+    [value] = payloads.parse(graph_api.signed(number, payload)[0])
+    event = payloads.message_received(value, value.messages[0], store)
+    assert event is not None
+
+    await on_message_received(event, deps)
+
+    assert graph_api.media_downloads == [media_id]
+    [request] = openai_api.transcription_requests
+    assert request["audio"] == audio
+    reply = await stored(db, f"reply:{event.message_sid}")
+    assert "15.000" in reply["text"]
