@@ -29,6 +29,7 @@ import structlog
 from services.responder.adapters.media import MediaFetcher, MediaTooLarge, MediaUnavailable
 from services.responder.adapters.transcription import Transcriber, TranscriptionFailed
 from services.responder.audio import OGG_MAGIC, TRANSCRIBABLE, is_audio, opus_seconds
+from services.responder.metrics import VOICE_NOTES
 from shared.answering.draft import Draft, fit_for_whatsapp
 from shared.answering.wording import Phrase, detect_language, phrase
 from shared.events import HandOverReason, Media, MessageReceived
@@ -275,7 +276,9 @@ class MediaReader:
     async def _one(self, store_id: str, media: Media, language: Language) -> MediaResult:
         declared = declared_type(media)
         if is_audio(declared) and self._transcriber is not None:
-            return await self._hear(store_id, media, declared, language, self._transcriber)
+            heard = await self._hear(store_id, media, declared, language, self._transcriber)
+            VOICE_NOTES.labels(heard.status.value).inc()
+            return heard
         if declared not in READABLE:  # videos, and voice notes without an endpoint
             return MediaResult(media.url, media.content_type, MediaStatus.UNSUPPORTED)
         data = await self._download(store_id, media)

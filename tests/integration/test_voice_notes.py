@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from faststream.kafka import KafkaBroker
+from prometheus_client import REGISTRY
 from pydantic import SecretStr
 
 from services.enricher.knowledge import on_knowledge_document_changed
@@ -120,6 +121,11 @@ async def deps(
     return make_deps(db, broker, voice_settings)
 
 
+def voice_notes(status: str) -> float:
+    """The responder's count of voice notes with `status` so far (its metric)."""
+    return REGISTRY.get_sample_value("balas_voice_notes_total", {"status": status}) or 0.0
+
+
 async def stored(db: Database, message_id: str) -> dict[str, Any]:
     found = await db[MESSAGES].find_one({"_id": message_id})
     assert found is not None
@@ -144,6 +150,7 @@ async def test_an_indonesian_voice_note_is_transcribed_stored_and_answered_from_
     event = customer_says(
         store, CUSTOMER, "", (twilio_api.add_media(audio, "audio/ogg"), "audio/ogg")
     )
+    transcribed = voice_notes("read")
 
     await on_message_received(event, deps)
 
@@ -157,6 +164,7 @@ async def test_an_indonesian_voice_note_is_transcribed_stored_and_answered_from_
     assert "15.000" in reply["text"]
     assert "ongkir.txt" in {citation["filename"] for citation in reply["citations"]}
     assert reply["hand_over"] is None
+    assert voice_notes("read") == transcribed + 1
     assert openai_api.requests == []  # offline: no chat model
 
 
@@ -196,12 +204,14 @@ async def test_a_voice_note_with_no_words_heard_is_handed_over_with_the_reason(
     event = customer_says(
         store, CUSTOMER, "", (twilio_api.add_media(audio, "audio/ogg"), "audio/ogg")
     )
+    unheard = voice_notes("not_transcribed")
 
     await on_message_received(event, deps)
 
     reply = await stored(db, f"reply:{event.message_sid}")
     assert reply["text"].startswith("Maaf, pesan suara Anda tidak bisa saya dengarkan")
     assert reply["hand_over"] == "tool_failure"
+    assert voice_notes("not_transcribed") == unheard + 1
     assert await owner(db, event.conversation_id) == "human"
     [attachment] = (await stored(db, event.message_sid))["media"]
     assert (attachment["status"], attachment["media_text"]) == ("not_transcribed", None)
