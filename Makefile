@@ -28,9 +28,11 @@ $(VENV)/.installed-dev: pyproject.toml constraints.txt | $(BIN)/python
 # through sudo). The Kubernetes tests also need kubectl (its kustomize renders deploy/k8s): it is
 # the `kubectl` package of the Kubernetes project's or Google Cloud's apt repository, not
 # Debian's (kubernetes-client 1.20 embeds a kustomize too old for deploy/k8s), so it is checked
-# and named, not installed.
+# and named, not installed. espeak-ng and opusenc speak the voice notes of the transcription
+# tests (OGG/Opus, as WhatsApp sends them).
 RUN_PACKAGES  := tesseract-ocr tesseract-ocr-eng tesseract-ocr-ind
-TEST_PACKAGES := $(RUN_PACKAGES) php-cli chromium fonts-noto-color-emoji prometheus
+TEST_PACKAGES := $(RUN_PACKAGES) php-cli chromium fonts-noto-color-emoji prometheus \
+	espeak-ng opus-tools
 APT_GET := DEBIAN_FRONTEND=noninteractive apt-get
 HAVE_OCR := langs="$$(tesseract --list-langs 2>&1 || true)"; \
 	echo "$$langs" | grep -qx eng && echo "$$langs" | grep -qx ind
@@ -40,7 +42,7 @@ APT_INSTALL = if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
 	  sudo $(APT_GET) update -qq && sudo $(APT_GET) install -y -qq --no-install-recommends $(1); \
 	else \
 	  echo "Missing system packages. Install: $(1)" >&2; \
-	  echo "(elsewhere than Debian/Ubuntu: tesseract with its eng and ind data, php, chromium, Noto Color Emoji, promtool)" >&2; \
+	  echo "(elsewhere than Debian/Ubuntu: tesseract with its eng and ind data, php, chromium, Noto Color Emoji, promtool, espeak-ng, opusenc)" >&2; \
 	  exit 1; \
 	fi
 
@@ -49,7 +51,8 @@ system-deps:
 
 system-deps-test:
 	@if $(HAVE_OCR) && command -v php >/dev/null && command -v chromium >/dev/null && \
-	  fc-list 2>/dev/null | grep -q "Noto Color Emoji" && command -v promtool >/dev/null; then \
+	  fc-list 2>/dev/null | grep -q "Noto Color Emoji" && command -v promtool >/dev/null && \
+	  command -v espeak-ng >/dev/null && command -v opusenc >/dev/null; then \
 	  true; else $(call APT_INSTALL,$(TEST_PACKAGES)); fi
 	@command -v kubectl >/dev/null || \
 	  echo "kubectl is missing: the Kubernetes tests need it (the Kubernetes project's apt repository)" >&2

@@ -330,6 +330,33 @@ class EmbeddingsSettings(Section):
     model: str = Field("text-embedding-3-small", description="Embeddings model name.")
 
 
+class TranscriptionSettings(Section):
+    """Speech to text for customers' voice notes: an OpenAI-compatible `/audio/transcriptions`
+    (OpenAI, or a self-hosted Whisper server). Off until a base URL is set."""
+
+    model_config = prefixed("TRANSCRIPTION_")
+
+    base_url: str | None = Field(
+        None,
+        description="OpenAI-compatible base URL of the transcription endpoint (OpenAI's own: "
+        "https://api.openai.com/v1). Unset: voice notes are handed over to a person.",
+    )
+    api_key: SecretStr | None = Field(
+        None, description="Key of the transcription endpoint; a server that needs none: unset."
+    )
+    model: str = Field("whisper-1", description="Speech-to-text model name.")
+    timeout_seconds: float = Field(
+        60.0, gt=0, description="Longest transcription; past it the voice note is handed over."
+    )
+    max_seconds: int = Field(
+        300, ge=1, description="Longest voice note transcribed (read from an OGG/Opus header)."
+    )
+
+    @property
+    def configured(self) -> bool:
+        return self.base_url is not None
+
+
 class TwilioSettings(Section):
     model_config = prefixed("TWILIO_")
 
@@ -475,6 +502,7 @@ class Settings(BaseSettings):
     console: ConsoleSettings = Field(default_factory=ConsoleSettings)
     llm: LlmSettings = Field(default_factory=LlmSettings)
     embeddings: EmbeddingsSettings = Field(default_factory=EmbeddingsSettings)
+    transcription: TranscriptionSettings = Field(default_factory=TranscriptionSettings)
     limits: LimitSettings = Field(default_factory=LimitSettings)
     twilio: TwilioSettings = Field(default_factory=TwilioSettings)
     consumers: ConsumerSettings = Field(default_factory=ConsumerSettings)

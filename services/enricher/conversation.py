@@ -167,13 +167,18 @@ class Turn(BaseModel):
 
 def customer_turn(event: MessageReceived, labels: dict[str, object] | None) -> Turn:
     """`labels` is the stored classification (`Classification.model_dump(mode="json")`)."""
+    return said_turn(event.message_sid, event.text, event.occurred_at, labels)
+
+
+def said_turn(message_sid: str, text: str, at: datetime, labels: dict[str, object] | None) -> Turn:
+    """The customer's turn: their message's words (a voice note's transcript) and labels."""
     sentiment = labels.get("sentiment") if labels else None
     entities = labels.get("entities") if labels else None
     return Turn(
-        id=event.message_sid,
+        id=message_sid,
         author="customer",
-        text=event.text,
-        at=event.occurred_at,
+        text=text,
+        at=at,
         intent=str(labels["intent"]) if labels and labels.get("intent") else None,
         sentiment=str(sentiment["label"]) if isinstance(sentiment, dict) else None,
         sentiment_score=float(sentiment["score"]) if isinstance(sentiment, dict) else None,

@@ -12,6 +12,7 @@ and only publishes what is still pending.
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from faststream.kafka import KafkaBroker
@@ -35,11 +36,13 @@ from services.enricher.conversation import (
     counts_as_reopen,
     customer_turn,
     reply_turn,
+    said_turn,
     since,
 )
 from services.enricher.customers import commerce_view
 from services.enricher.metrics import CONVERSATIONS_REOPENED
 from services.enricher.summary import ExtractiveSummariser, Summariser, Summary
+from services.enricher.transcripts import heard
 from shared.conversations import csat
 from shared.conversations.collections import CONVERSATIONS, MESSAGES
 from shared.conversations.messages import inbound_message_document
@@ -70,6 +73,14 @@ class _Prepared:
     turn: Turn
     labels: Classification | None = None
     summary: Summary | None = None
+    # A bot reply to a voice note: the customer's turn again, with the transcript and its labels.
+    heard: Turn | None = None
+
+    @property
+    def labelled_at(self) -> datetime:
+        """When the labelled words were said: the customer's message, for a reply too."""
+        event = self.event
+        return event.customer_message_at if isinstance(event, ReplySent) else event.occurred_at
 
 
 async def on_message_received(
@@ -149,13 +160,19 @@ async def _prepare(
 ) -> list[_Prepared]:
     """Labels (one classifier call for the batch) and summaries, on the cards as they are now
     followed by the batch's earlier events."""
-    texts = [e for e in events if isinstance(e, MessageReceived) and e.text.strip()]
+    texts = {
+        e.event_id: e.text for e in events if isinstance(e, MessageReceived) and e.text.strip()
+    }
+    # Replies labelled apart from the batch (no classifier) leave a voice note's turn as it was.
+    replies = [e for e in events if isinstance(e, ReplySent)]
+    transcripts = await heard(db, replies) if classifier is not None else {}
+    texts.update(transcripts)
     labels: dict[str, Classification] = {}
     if texts:
         if classifier is None:
             raise TypeError("customer messages need a classifier")
-        found = await classifier.classify([event.text for event in texts])
-        labels = {event.event_id: label for event, label in zip(texts, found, strict=True)}
+        found = await classifier.classify(list(texts.values()))
+        labels = dict(zip(texts, found, strict=True))
     cards = await _cards(db, None, events)
     prepared: list[_Prepared] = []
     for event in events:
@@ -165,6 +182,15 @@ async def _prepare(
             turn = customer_turn(event, label.model_dump(mode="json") if label else None)
             summary = await summariser.summarise(_session_turns(card, turn))
             item = _Prepared(event, turn, label, summary)
+        elif event.event_id in transcripts:
+            label = labels[event.event_id]
+            said = said_turn(
+                event.in_reply_to,
+                transcripts[event.event_id],
+                event.customer_message_at,
+                label.model_dump(mode="json"),
+            )
+            item = _Prepared(event, reply_turn(event), label, heard=said)
         else:
             item = _Prepared(event, reply_turn(event))
         cards[event.conversation_id], _ = _applied(card, item, {}, policy)
@@ -213,6 +239,11 @@ async def _apply(
             commerce = views[customer]
         if isinstance(event, MessageReceived) and item.labels is not None:
             labelled.append(_labelled_message(event, item.labels))
+        if item.heard is not None and item.labels is not None:  # the responder stored it
+            classification = item.labels.model_dump(mode="json")
+            labelled.append(
+                UpdateOne({"_id": item.heard.id}, {"$set": {"classification": classification}})
+            )
         card, card_facts = _applied(card, item, commerce, policy)
         cards[event.conversation_id] = card
         facts.extend(card_facts)
@@ -250,13 +281,14 @@ def _applied(
     # Only the newest event may set what describes "now" (a late one is counted, no more).
     if card["last_activity_at"] == stored_time(event.occurred_at):
         card.update(newest_state(event))
-    labels_at = card.get("latest_labels_at")
-    if item.labels is not None and (
-        labels_at is None or labels_at <= stored_time(event.occurred_at)
-    ):
-        card.update(labels_state(item.labels, stored_time(event.occurred_at)))
+    labels_at, said_at = card.get("latest_labels_at"), stored_time(item.labelled_at)
+    if item.labels is not None and (labels_at is None or labels_at <= said_at):
+        card.update(labels_state(item.labels, said_at))
     changes, facts = _session_change(card, event, policy)
-    turns = sorted([*card_turns(card), item.turn], key=lambda t: t.at)[-RECENT_TURNS:]
+    earlier = card_turns(card)
+    if item.heard is not None:  # the voice note's turn, now with its words
+        earlier = [turn for turn in earlier if turn.id != item.heard.id] + [item.heard]
+    turns = sorted([*earlier, item.turn], key=lambda t: t.at)[-RECENT_TURNS:]
     changes["recent_turns"] = [t.model_dump(mode="python") for t in turns]
     changes["revision"] = card.get("revision", 0) + 1
     if item.summary is not None and _newest_customer_message(card, event):

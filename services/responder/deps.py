@@ -6,6 +6,7 @@ from faststream.kafka import KafkaBroker
 
 from services.responder.adapters.graph_sender import GraphSenders
 from services.responder.adapters.media import MediaFetcher
+from services.responder.adapters.transcription import transcriber
 from services.responder.adapters.twilio_sender import TwilioSenders
 from services.responder.media import MediaReader
 from services.responder.repository import ConversationLog
@@ -44,6 +45,11 @@ def build_deps(runtime: Runtime) -> ResponderDeps:
         twilio=TwilioSenders(settings, stores, secret_box(settings)),
         status_callback_url=public_url(settings.ingest.public_base_url, TWILIO_STATUS_PATH),
         history_messages=settings.llm.history_messages,
-        media=MediaReader(media, settings.limits.customer_media_max_bytes),
+        media=MediaReader(
+            media,
+            settings.limits.customer_media_max_bytes,
+            transcriber(settings.transcription),
+            settings.transcription.max_seconds,
+        ),
         cloud=GraphSenders(settings, stores, secret_box(settings)),
     )

@@ -9,10 +9,12 @@ from services.responder.media import SeenMedia, with_media_text
 from services.responder.metrics import HAND_OVERS
 from shared.answering.answerer import Question
 from shared.answering.draft import Draft
+from shared.answering.wording import detect_language
 from shared.consumer import PermanentError
 from shared.events import DeliveryStatusChanged, MessageReceived, StoreDeleted
 from shared.identity import masked
 from shared.kafka import publish
+from shared.stores.bot_settings import Language
 
 log = structlog.get_logger(__name__)
 
@@ -65,7 +67,12 @@ async def _draft(event: MessageReceived, deps: ResponderDeps, first: bool) -> Dr
     settings = (await deps.bot_settings.current(store)).settings  # read per message: no restart
     rules = settings.hand_over
     conversations = deps.conversations
-    seen = await deps.media.read(event) if deps.media and event.media else SeenMedia()
+    seen = SeenMedia()
+    if deps.media and event.media:  # read before the answer: a voice note is heard first
+        spoken = settings.default_language
+        if deps.media.hears_voice(event):
+            spoken = await _spoken_language(event, deps, spoken)
+        seen = await deps.media.read(event, spoken)
     if seen.results:
         keep_media = settings.privacy.keep_media
         await conversations.record_media(event.message_sid, seen.stored(keep_media))
@@ -93,3 +100,15 @@ async def _draft(event: MessageReceived, deps: ResponderDeps, first: bool) -> Dr
         ),
     )
     return seen.noted(await deps.answerer.answer(question), event.text, settings.default_language)
+
+
+async def _spoken_language(
+    event: MessageReceived, deps: ResponderDeps, default: Language
+) -> Language:
+    """The conversation's language so far (the store's before the customer wrote any words):
+    the hint a voice note is transcribed with."""
+    history = await deps.conversations.history(
+        event.conversation_id, event.occurred_at, deps.history_messages
+    )
+    said = " ".join(m.get("text") or "" for m in history if m.get("direction") == "inbound")
+    return detect_language(said, default)

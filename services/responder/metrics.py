@@ -16,3 +16,9 @@ CSAT_SURVEYS = Counter(
     "CSAT surveys by result: sent, not_sent, outside_window, disabled.",
     ["result"],
 )
+VOICE_NOTES = Counter(
+    "balas_voice_notes_total",
+    "Customers' voice notes given to transcription, by status: read (transcribed), "
+    "not_transcribed, too_long, too_large, audio_format, unreadable.",
+    ["status"],
+)

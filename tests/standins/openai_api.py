@@ -3,6 +3,10 @@
 It records every request, so tests can check what the model was shown, and can fail or be slow
 on demand. Embeddings are deterministic hashed bags of words (`EMBEDDING_DIMENSIONS`, unit
 length): texts sharing words are near, so retrieval can be tested without a model.
+
+Transcriptions (`/v1/audio/transcriptions`) check the multipart request as OpenAI would (a file,
+a model, a language code) and that the file is the OGG a WhatsApp voice note is; the transcript
+is the one a test registered for those exact bytes (`hears`): it cannot recognise speech itself.
 """
 
 import asyncio
@@ -49,6 +53,10 @@ class OpenAIStandIn:
     embedding_requests: list[dict[str, Any]] = field(default_factory=list)
     _failures: list[int] = field(default_factory=list)
     _embedding_failures: list[int] = field(default_factory=list)
+    transcription_requests: list[dict[str, Any]] = field(default_factory=list)
+    transcription_latency_seconds: float = 0.0
+    _transcripts: dict[str, str] = field(default_factory=dict)
+    _transcription_failures: list[int] = field(default_factory=list)
     _server: LoopbackServer | None = None
 
     @property
@@ -62,9 +70,17 @@ class OpenAIStandIn:
     def fail_next_embeddings(self, times: int, status: int = 500) -> None:
         self._embedding_failures.extend([status] * times)
 
+    def fail_next_transcriptions(self, times: int, status: int = 500) -> None:
+        self._transcription_failures.extend([status] * times)
+
+    def hears(self, audio: bytes, transcript: str) -> None:
+        """The transcript these exact bytes get (unregistered audio gets an empty one)."""
+        self._transcripts[hashlib.sha256(audio).hexdigest()] = transcript
+
     def stop_failing(self) -> None:
         self._failures.clear()
         self._embedding_failures.clear()
+        self._transcription_failures.clear()
 
     def requests_mentioning(self, text: str) -> list[dict[str, Any]]:
         return [
@@ -99,6 +115,29 @@ class OpenAIStandIn:
             as_base64 = body.get("encoding_format") == "base64"
             return JSONResponse(_embeddings(body["model"], inputs, as_base64))
 
+        @app.post("/v1/audio/transcriptions")
+        async def transcriptions(request: Request) -> JSONResponse:
+            form = await request.form()
+            upload, model, language = form.get("file"), form.get("model"), form.get("language")
+            if isinstance(upload, str) or upload is None or not model:
+                return _invalid("a file and a model are required")
+            audio = await upload.read()
+            if not audio.startswith(b"OggS"):
+                return _invalid("the file is not an OGG file")
+            if language not in ("id", "en") or form.get("response_format") != "json":
+                return _invalid("language must be id or en, response_format json")
+            if self.transcription_latency_seconds:
+                await asyncio.sleep(self.transcription_latency_seconds)
+            if self._transcription_failures:
+                status = self._transcription_failures.pop(0)
+                error = {"message": "scripted failure", "type": "server_error", "code": None}
+                return JSONResponse({"error": error}, status_code=status)
+            self.transcription_requests.append(
+                {"model": model, "language": language, "filename": upload.filename, "audio": audio}
+            )
+            text = self._transcripts.get(hashlib.sha256(audio).hexdigest(), "")
+            return JSONResponse({"text": text})
+
         return app
 
     def start(self) -> "OpenAIStandIn":
@@ -108,6 +147,11 @@ class OpenAIStandIn:
     def stop(self) -> None:
         if self._server:
             self._server.stop()
+
+
+def _invalid(message: str) -> JSONResponse:
+    error = {"message": message, "type": "invalid_request_error", "code": None}
+    return JSONResponse({"error": error}, status_code=400)
 
 
 def _completion(model: str, answer: "str | list[ToolCall]") -> dict[str, Any]:
