@@ -5,6 +5,7 @@ import json
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -192,10 +193,10 @@ async def test_a_forecast_of_inbound_messages_from_the_day_buckets(
 async def test_a_revenue_forecast_reads_the_stores_own_currency(
     client: httpx.AsyncClient, db: Database, store_id: str
 ) -> None:
-    await save_store(
-        db, Store(id=store_id, name="Toko", whatsapp_number="+6281100000099", currency="EUR")
-    )
-    yesterday = datetime.now(UTC).date() - timedelta(days=1)
+    store = Store(id=store_id, name="Toko", whatsapp_number="+6281100000099", currency="EUR")
+    await save_store(db, store)
+    # The series ends at the store's last complete local day, whatever the hour in UTC.
+    yesterday = datetime.now(ZoneInfo(store.timezone)).date() - timedelta(days=1)
     for back in range(21):
         day = yesterday - timedelta(days=back)
         await db[KPI_DAILY].insert_one(
