@@ -10,6 +10,7 @@ import re
 from enum import StrEnum
 
 from shared import journal, leases, mongo
+from shared.consent.collections import CONSENT_EVENTS
 from shared.conversations.collections import (
     CONVERSATION_EVENTS,
     CONVERSATIONS,
@@ -64,6 +65,7 @@ STORE_FINDERS: dict[str, StoreFinder] = {
     CONVERSATIONS: StoreFinder.ID_PREFIX,
     CONVERSATION_EVENTS: StoreFinder.STORE_ID,
     CSAT_SURVEYS: StoreFinder.STORE_ID,
+    CONSENT_EVENTS: StoreFinder.STORE_ID,
     KNOWLEDGE_GAPS: StoreFinder.STORE_ID,
     CONVERSATION_FACTS: StoreFinder.STORE_ID,
     CONVERSATION_FACT_EVENTS: StoreFinder.STORE_ID,

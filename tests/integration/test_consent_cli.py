@@ -44,7 +44,7 @@ def test_a_grant_then_a_withdrawal_are_kept_and_the_newest_decides(settings: Set
     assert "order_updates: granted" in shown.output
     assert "promotions: withdrawn" in shown.output
     assert shown.output.count("granted") == 3  # the current state and two history rows
-    assert "jangan kirim promo lagi" in shown.output
+    assert {"jangan", "kirim", "promo", "lagi"} <= set(shown.output.split())  # wrapped or not
     assert "console" in shown.output
     assert half.exit_code == 2  # no wording: nothing recorded
     assert runner.invoke(app, [*who], env=env).output == shown.output

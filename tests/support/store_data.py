@@ -14,6 +14,7 @@ from services.ingest.outbox import Outbox
 from services.ingest.snapshots import WooCommerceSnapshots
 from services.kpi_aggregator.buckets import CustomerDay, CustomerHour
 from services.kpi_aggregator.handlers import first_seen_id
+from shared.consent import records as consent
 from shared.conversations.collections import (
     CONVERSATION_EVENTS,
     CONVERSATIONS,
@@ -82,6 +83,19 @@ async def fill_store(
         )
         await db[CSAT_SURVEYS].insert_one(
             {"store_id": store.id, "conversation_id": conversation, "created_at": now}
+        )
+        await consent.record(
+            db,
+            consent.ConsentRecord(
+                store_id=store.id,
+                phone=customer,
+                purpose=consent.Purpose.ORDER_UPDATES,
+                state=consent.State.GRANTED,
+                source=consent.Source.CHECKOUT,
+                at=now,
+                wording="Kirim kabar pesanan ke WhatsApp saya",
+                key=f"checkout:{customer}",
+            ),
         )
         await db[KNOWLEDGE_GAPS].insert_one(
             {"store_id": store.id, "conversation_id": conversation, "created_at": now}
