@@ -59,16 +59,14 @@ async def test_the_enricher_stores_the_channel_of_each_conversation_on_its_card(
 ) -> None:
     number = "+6281100000077"
     twilio = make_received(number, "Halo kak")
+    cloud = make_received(number, "Halo dari Cloud API", channel=Channel.WHATSAPP_CLOUD)
     cloud_id = conversation_id(store_id, number, Channel.WHATSAPP_CLOUD)
-    cloud = make_received(
-        number, "Halo dari Cloud API", channel=Channel.WHATSAPP_CLOUD, conversation_id=cloud_id
-    )
     for event in (twilio, cloud):
         await on_message_received(event, db, OfflineClassifier())
     # a reply read before its message still names the channel
-    other = conversation_id(store_id, "+6281100000078", Channel.WHATSAPP_CLOUD)
-    first = make_received("+6281100000078", channel=Channel.WHATSAPP_CLOUD, conversation_id=other)
-    await on_reply_sent(make_reply_sent(first, channel=Channel.WHATSAPP_CLOUD), db)
+    first = make_received("+6281100000078", channel=Channel.WHATSAPP_CLOUD)
+    await on_reply_sent(make_reply_sent(first), db)
+    other = first.conversation_id
 
     cards = {c["_id"]: c async for c in db[CONVERSATIONS].find({"store_id": store_id})}
     assert cards[twilio.conversation_id]["channel"] == "whatsapp"
