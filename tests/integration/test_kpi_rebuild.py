@@ -208,6 +208,7 @@ async def test_rebuild_from_the_log_gives_exactly_the_numbers_of_live_aggregatio
     }
     live_rows = await db[CONVERSATION_FACTS].find({"store_id": store_id}).sort("_id").to_list()
     assert len(live_rows) == 3
+    assert sorted(row["channel"] for row in live_rows) == ["whatsapp", "whatsapp", "whatsapp_cloud"]
     await db[KPI_HOURLY].delete_many({"store_id": store_id})
     await db[KPI_DAILY].update_many({"store_id": store_id}, {"$inc": {"inbound_messages": 5}})
     await db[CONVERSATION_FACTS].delete_many({"store_id": store_id})
