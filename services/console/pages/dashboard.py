@@ -238,14 +238,14 @@ def charts(data: Dashboard, lang: Lang) -> dict[str, Any]:
 
 def _by_channel(data: Dashboard, lang: Lang) -> dict[str, Any]:
     """The main counts side by side for each channel (docs/kpis.md, By channel), named as the
-    other charts name them (closed sessions are the outcome chart's "Conversations")."""
+    other charts name them."""
     channels = data.by_channel
     counts = [
         ("inbound", "inbound", [c.inbound for c in channels]),
         ("bot", "bot", [c.outbound_bot for c in channels]),
         ("agent", "agent", [c.outbound_agent for c in channels]),
         ("hand_overs", "handover", [c.hand_overs for c in channels]),
-        ("closed", "outcome", [c.closed for c in channels]),
+        ("closed", "closed", [c.closed for c in channels]),
     ]
     return {
         "labels": [t(f"channel.{c.channel.value}", lang) for c in channels],
