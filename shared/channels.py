@@ -9,6 +9,13 @@ class Channel(StrEnum):
     WHATSAPP_CLOUD = "whatsapp_cloud"  # WhatsApp through Meta's Cloud API (Graph API)
 
 
+# The longest text one message may carry on each channel (Twilio's limit for WhatsApp; the
+# Cloud API's for a text message body). Plain text on both: WhatsApp shows no HTML.
+TEXT_LIMITS = {
+    Channel.WHATSAPP: 1600,
+    Channel.WHATSAPP_CLOUD: 4096,
+}
+
 # How an agent names an approved template (a reply outside the 24-hour window), per channel:
 # Twilio's Content SID, or the Cloud API template's name and language (`order_update:id`).
 TEMPLATE_NAMES = {

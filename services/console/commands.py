@@ -15,7 +15,7 @@ from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.console.deps import Authorized, ConsoleContext, Context, ExistingStore
-from shared.channels import template_channel
+from shared.channels import TEXT_LIMITS, template_channel
 from shared.conversations.collections import CONVERSATIONS, MESSAGES
 from shared.conversations.service_window import OUTSIDE_WINDOW, last_customer_message, within_window
 from shared.events import (
@@ -29,7 +29,8 @@ from shared.kafka import publish
 
 router = APIRouter(prefix="/stores/{store_id}/conversations/{conversation_id}", tags=["agents"])
 
-MAX_TEXT = 1600  # WhatsApp through Twilio takes at most 1,600 characters
+MAX_TEXT = max(TEXT_LIMITS.values())  # the longest any channel takes; `issue` checks each's
+TEXT_TOO_LONG = "text_too_long"
 
 
 class CommandFields(BaseModel):
@@ -109,6 +110,13 @@ async def issue(
             "template_of_another_channel",
             f"template_of_another_channel: {template!r} is not a template of {channel.value}",
         )
+    limit = TEXT_LIMITS[channel]
+    if command.command == "reply" and command.text and len(command.text.strip()) > limit:
+        raise CommandRefused(
+            TEXT_TOO_LONG,
+            f"{TEXT_TOO_LONG}: {channel.value} takes at most {limit} characters in one message",
+        )
+    # The 24-hour window is WhatsApp's on both of its channels (Twilio and the Cloud API).
     if command.command == "reply" and command.template_sid is None:
         last = await last_customer_message(context.db, conversation_id)
         if not within_window(last["created_at"] if last else None, now):

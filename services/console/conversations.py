@@ -7,6 +7,10 @@ waiting; "assigned to me". A conversation is unread while the customer's newest 
 bot's hand-over of it, is newer than what the user has seen: a hand-over shows unread even
 though the bot's message is the last one.
 
+Channel: each card names the channel its messages came on (`channel`, written by the enricher);
+a card written before that field existed is on the channel its id names. The channel filter
+asks for either, so old and new cards are found alike.
+
 Search: MongoDB offers no `$text` index here (and the embedded server has none), so search is a
 case-insensitive, escaped regex over the newest conversations' name, number, customer and last
 message, plus the text of the store's messages of the last SEARCH_DAYS days (at most
@@ -23,8 +27,9 @@ from pydantic import BaseModel, field_validator
 from pymongo import DESCENDING
 
 from services.console.collections import CONSOLE_READS, CONSOLE_USERS
+from shared.channels import Channel
 from shared.conversations.collections import CONVERSATIONS, MESSAGES
-from shared.identity import customer_number
+from shared.identity import channel_of, customer_number
 from shared.mongo import Database, Document
 
 # The enricher's taxonomy (services/enricher/classification/labels.py), for the filters.
@@ -61,9 +66,10 @@ class InboxFilter(BaseModel):
     sentiment: str | None = None
     unread: bool = False
     view: View = "all"
+    channel: Channel | None = None
     q: str = ""
 
-    @field_validator("state", "intent", "sentiment", mode="before")
+    @field_validator("state", "intent", "sentiment", "channel", mode="before")
     @classmethod
     def _blank_is_any(cls, value: object) -> object:
         return value or None
@@ -92,6 +98,7 @@ class ConversationRow:
     sentiment: str | None
     unread: bool
     assignee_id: str | None
+    channel: Channel
     waiting_since: datetime | None = None  # in "needs a person": since the humans got it
     taken: bool = False  # assigned, or taken over by an agent
 
@@ -113,6 +120,23 @@ def customer_name(card: Document) -> str:
     customer = card.get("customer") or {}
     number = card.get("customer_number") or customer_number(card["_id"])
     return card.get("profile_name") or customer.get("name") or display_number(number)
+
+
+def card_channel(card: Document) -> Channel:
+    """The channel of a conversation: as the card says, or (an older card) as its id says."""
+    return Channel(card["channel"]) if card.get("channel") else channel_of(card["_id"])
+
+
+def _channel_query(store_id: str, channel: Channel) -> dict[str, Any]:
+    """The cards on `channel`, the older ones without the field by their id's form."""
+    other_forms = "|".join(re.escape(c.value) for c in Channel if c is not Channel.WHATSAPP)
+    named = f"^{re.escape(store_id)}:(?:{other_forms}):"
+    by_id: dict[str, Any] = (
+        {"_id": {"$not": re.compile(named)}}
+        if channel is Channel.WHATSAPP
+        else {"_id": {"$regex": f"^{re.escape(store_id)}:{re.escape(channel.value)}:"}}
+    )
+    return {"$or": [{"channel": channel.value}, {"channel": None, **by_id}]}
 
 
 def _state_query(state: State | None) -> dict[str, Any]:
@@ -155,8 +179,11 @@ async def list_conversations(
         query["assignee_id"] = user_id
     if wanted.view == "queue":
         query |= _HANDED_OVER
+    alternatives = [_channel_query(store_id, wanted.channel)] if wanted.channel else []
     if wanted.q:
-        query["$or"] = await _search(db, store_id, wanted.q)
+        alternatives.append({"$or": await _search(db, store_id, wanted.q)})
+    if alternatives:
+        query["$and"] = alternatives
     limit = UNREAD_SCAN if wanted.unread or wanted.view == "queue" else LIST_LIMIT
     cursor = db[CONVERSATIONS].find(query).sort("last_activity_at", DESCENDING).limit(limit)
     cards = [card async for card in cursor]
@@ -259,6 +286,7 @@ def _row(card: Document, read_at: datetime | None, waiting: bool) -> Conversatio
         sentiment=(card.get("latest_sentiment") or {}).get("label"),
         unread=_newer(at if inbound else None, read_at) or _newer(handed_over, read_at),
         assignee_id=card.get("assignee_id"),
+        channel=card_channel(card),
         waiting_since=humans_since if waiting else None,
         taken=bool(card.get("assignee_id") or card.get("taken_over_by")),
     )

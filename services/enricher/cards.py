@@ -24,8 +24,8 @@ def preview(text: str) -> str:
 
 def counted(card: Document, event: MessageReceived | ReplySent) -> Document:
     """`card` with `event` counted: the counter, the first and last times (never moved back by a
-    late event), the customer's number. The card may exist before its first message (a reply
-    read first from the other topic, or the responder's hand-over)."""
+    late event), the channel, the customer's number. The card may exist before its first
+    message (a reply read first from the other topic, or the responder's hand-over)."""
     counter = "inbound_messages" if isinstance(event, MessageReceived) else "outbound_messages"
     at = stored_time(event.occurred_at)
     updated = {
@@ -36,6 +36,7 @@ def counted(card: Document, event: MessageReceived | ReplySent) -> Document:
         "first_message_at": min(filter(None, [card.get("first_message_at"), at])),
         "last_activity_at": max(filter(None, [card.get("last_activity_at"), at])),
         "updated_at": max(filter(None, [card.get("updated_at"), at])),
+        "channel": event.channel.value,
     }
     if isinstance(event, MessageReceived):
         updated["customer_number"] = event.customer_number

@@ -28,7 +28,7 @@ from shared.events import (
     MessageReceived,
     ReplySent,
 )
-from shared.identity import customer_hash
+from shared.identity import channel_of, customer_hash
 from shared.kpis.keys import (
     bucket_id,
     day_id,
@@ -156,7 +156,35 @@ def increments(
 
 
 def facts(event: Event) -> list[Fact]:
-    """What one event adds, and the moment each addition belongs to."""
+    """What one event adds, and the moment each addition belongs to: the store's totals, and
+    the main counts again under `by_channel.<channel>` (docs/kpis.md)."""
+    found = _totals(event)
+    channel = _channel_split(event)
+    if channel is None:
+        return found
+    split = [(at, f"by_channel.{channel}.{name}", n) for at, name, n in found if _split(name)]
+    return found + split
+
+
+# The counts split by channel: messages in, replies sent by author, hand-overs by reason and
+# closed sessions by outcome. Times, deliveries and CSAT stay per store.
+_SPLIT_PREFIXES = ("inbound_messages", "outbound_messages.", "hand_overs.", "conversations.closed.")
+
+
+def _split(name: str) -> bool:
+    return name.startswith(_SPLIT_PREFIXES)
+
+
+def _channel_split(event: Event) -> str | None:
+    """The channel an event's counts are split under: its own, or its conversation's."""
+    if isinstance(event, MessageReceived | ReplySent):
+        return event.channel.value
+    if isinstance(event, ConversationClosed):
+        return channel_of(event.conversation_id).value
+    return None
+
+
+def _totals(event: Event) -> list[Fact]:
     if isinstance(event, MessageReceived):
         return [(event.occurred_at, "inbound_messages", 1)]
     if isinstance(event, ReplySent):

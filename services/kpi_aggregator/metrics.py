@@ -1,4 +1,5 @@
-"""The KPI figures as Prometheus metrics, labelled by store only (a bounded set)."""
+"""The KPI figures as Prometheus metrics, labelled by store, and the main counts by channel too
+(bounded sets: the stores, `Channel`)."""
 
 from collections.abc import Iterable
 
@@ -16,11 +17,16 @@ from shared.events import (
     MessageReceived,
     ReplySent,
 )
+from shared.identity import channel_of
 from shared.kpis.keys import FIRST_RESPONSE_BOUNDS
 
-INBOUND = Counter("balas_kpi_inbound_messages_total", "Customer messages.", ["store"])
+INBOUND = Counter(
+    "balas_kpi_inbound_messages_total", "Customer messages, by channel.", ["store", "channel"]
+)
 OUTBOUND = Counter(
-    "balas_kpi_outbound_messages_total", "Replies sent, by author.", ["store", "author"]
+    "balas_kpi_outbound_messages_total",
+    "Replies sent, by author and channel.",
+    ["store", "author", "channel"],
 )
 NOT_SENT = Counter("balas_kpi_replies_not_sent_total", "Replies that could not go out.", ["store"])
 CUSTOMER_HOURS = Counter(
@@ -42,13 +48,15 @@ DELIVERY_FAILURES = Counter(
     "balas_kpi_delivery_failures_total", "Messages Twilio could not deliver.", ["store"]
 )
 HAND_OVERS = Counter(
-    "balas_kpi_hand_overs_total", "Conversations handed to a human.", ["store", "reason"]
+    "balas_kpi_hand_overs_total",
+    "Conversations handed to a human, by reason and channel.",
+    ["store", "reason", "channel"],
 )
 
 CONVERSATIONS_CLOSED = Counter(
     "balas_kpi_conversations_closed_total",
-    "Conversation sessions closed, by outcome (four values).",
-    ["store", "outcome"],
+    "Conversation sessions closed, by outcome (four values) and channel.",
+    ["store", "outcome", "channel"],
 )
 BOT_RESOLUTIONS_REOPENED = Counter(
     "balas_kpi_conversations_reopened_total",
@@ -100,14 +108,14 @@ def export(fresh: Iterable[Event], new_customer_hours: Iterable[CustomerHour]) -
         CUSTOMER_HOURS.labels(customer.store_id).inc()
     for event in fresh:
         if isinstance(event, MessageReceived):
-            INBOUND.labels(event.store_id).inc()
+            INBOUND.labels(event.store_id, event.channel.value).inc()
         elif isinstance(event, ReplySent):
             if event.hand_over:
-                HAND_OVERS.labels(event.store_id, event.hand_over.value).inc()
+                HAND_OVERS.labels(event.store_id, event.hand_over.value, event.channel.value).inc()
             if not event.sent:
                 NOT_SENT.labels(event.store_id).inc()
                 continue
-            OUTBOUND.labels(event.store_id, event.author.value).inc()
+            OUTBOUND.labels(event.store_id, event.author.value, event.channel.value).inc()
             if event.first_response:
                 FIRST_RESPONSE.labels(event.store_id).observe(event.response_seconds)
             if event.handed_over_at is not None:
@@ -117,7 +125,8 @@ def export(fresh: Iterable[Event], new_customer_hours: Iterable[CustomerHour]) -
         elif isinstance(event, DeliveryStatusChanged) and event.status.is_failure:
             DELIVERY_FAILURES.labels(event.store_id).inc()
         elif isinstance(event, ConversationClosed):
-            CONVERSATIONS_CLOSED.labels(event.store_id, event.outcome.value).inc()
+            channel = channel_of(event.conversation_id).value
+            CONVERSATIONS_CLOSED.labels(event.store_id, event.outcome.value, channel).inc()
             if event.first_session is not None:
                 kind = "new" if event.first_session else "returning"
                 SESSIONS_NEW_OR_RETURNING.labels(event.store_id, kind).inc()

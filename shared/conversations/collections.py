@@ -20,6 +20,10 @@ def indexes(retention: Retention) -> Indexes:
         ],
         CONVERSATIONS: [
             IndexModel([("store_id", ASCENDING), ("last_activity_at", DESCENDING)]),
+            # the inbox's channel filter
+            IndexModel(
+                [("store_id", ASCENDING), ("channel", ASCENDING), ("last_activity_at", DESCENDING)]
+            ),
             IndexModel("last_activity_at", name="conversation_retention", **retention.ttl),
             IndexModel([("status", ASCENDING), ("last_activity_at", ASCENDING)]),
         ],

@@ -17,8 +17,9 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from bson import Decimal128
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
+from shared.channels import Channel
 from shared.conversations import csat
 from shared.events import ConversationOutcome, HandOverReason
 from shared.kpis.collections import CONVERSATION_FACTS, KPI_DAILY, KPI_HOURLY
@@ -97,6 +98,17 @@ class Series(BaseModel):
     orders_paid: list[float]
 
 
+class ChannelFigures(BaseModel):
+    """The counts split by channel (`by_channel.<channel>` of the buckets, docs/kpis.md)."""
+
+    channel: Channel
+    inbound: int
+    outbound_bot: int
+    outbound_agent: int
+    hand_overs: int
+    closed: int
+
+
 class Dashboard(BaseModel):
     store_id: str
     timezone: str
@@ -139,6 +151,7 @@ class Dashboard(BaseModel):
     csat_rate: float | None  # satisfied ratings (csat.SATISFIED: 4-5) / ratings
     csat_average: float | None
     series: Series
+    by_channel: list[ChannelFigures] = Field(default_factory=list)  # channels with counts
 
 
 def local_bounds(first: date, last: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
@@ -230,7 +243,35 @@ async def load_dashboard(db: Database, store: Store, period: Period) -> Dashboar
         csat_rate=(satisfied / ratings) if ratings else None,
         csat_average=float(totals.get("csat.sum", 0)) / ratings if ratings else None,
         series=series,
+        by_channel=channel_figures(totals),
     )
+
+
+def channel_figures(totals: Mapping[str, float | Decimal]) -> list[ChannelFigures]:
+    """Each channel with a count in `totals`, in the order of `Channel`."""
+    found = []
+    for channel in Channel:
+        prefix = f"by_channel.{channel.value}."
+        split = {
+            path.removeprefix(prefix): n for path, n in totals.items() if path.startswith(prefix)
+        }
+        if not split:
+            continue
+
+        def count(name: str, split: Mapping[str, float | Decimal] = split) -> int:
+            return int(sum(n for path, n in split.items() if f"{path}.".startswith(f"{name}.")))
+
+        found.append(
+            ChannelFigures(
+                channel=channel,
+                inbound=count("inbound_messages"),
+                outbound_bot=count("outbound_messages.bot"),
+                outbound_agent=count("outbound_messages.agent"),
+                hand_overs=count("hand_overs"),
+                closed=count("conversations.closed"),
+            )
+        )
+    return found
 
 
 def summed(documents: Iterable[Document]) -> dict[str, float | Decimal]:

@@ -24,7 +24,7 @@ from shared.events import (
     MessageReceived,
     ReplySent,
 )
-from shared.identity import customer_hash, customer_number
+from shared.identity import channel_of, customer_hash, customer_number
 from shared.mongo import Document
 
 # Columns of the CSV export, in order.
@@ -52,6 +52,7 @@ COLUMNS: tuple[str, ...] = (
     "attributed_orders",
     "attributed_revenue",
     "attributed_currency",
+    "channel",
 )
 
 
@@ -186,6 +187,7 @@ def fact_row(
         "csat_score": _csat(closed, stamps),
         "attributed_orders": len(attributed),
         **_revenue(attributed),
+        "channel": channel_of(closed["conversation_id"]).value,
     }
 
 

@@ -14,7 +14,8 @@ from playwright.async_api import Page, expect
 
 from services.console.collections import REPLY_LIBRARY
 from services.enricher import agent_sessions
-from shared import kafka
+from shared import identity, kafka
+from shared.channels import Channel
 from shared.conversations.collections import CONVERSATIONS, MESSAGES
 from shared.conversations.messages import inbound_message_document
 from shared.events import AgentCommandIssued, MessageReceived, event_id_for
@@ -452,4 +453,62 @@ async def test_times_and_badges_stay_whole_words(
 
     await expect(tab.locator(".citation-kind").first).to_be_visible()
     assert await broken_words(tab, ".meta time, .tick, .citation-kind, .badge, .status") == []
+    assert await sticking_out(tab) == []
+
+
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+async def test_each_conversation_shows_its_channel_and_the_list_filters_by_channel(
+    console: Console,
+    store: StoreAccount,
+    page: Page,
+    phone_page: Any,
+    sign_in: SignIn,
+    screens: Path,
+    size: str,
+) -> None:
+    tab = page if size == "desktop" else await phone_page()
+    now = datetime.now(UTC)
+    on_twilio = inbound(store, "Ada ukuran XL?", now - timedelta(minutes=3), "+6281111111111")
+    await receive(console.db, on_twilio, channel="whatsapp")
+    cloud_number = "+6282222222222"
+    on_cloud = inbound(store, "Paket saya rusak", now - timedelta(minutes=2), cloud_number)
+    on_cloud = on_cloud.model_copy(
+        update={
+            "conversation_id": identity.conversation_id(
+                store.id, cloud_number, Channel.WHATSAPP_CLOUD
+            ),
+            "channel": Channel.WHATSAPP_CLOUD,
+        }
+    )
+    await receive(console.db, on_cloud, owner="human", profile_name="Rina")  # an older card
+    await sign_in(tab, f"/stores/{store.id}/inbox")
+    rows = tab.locator("[data-conversation-row]")
+    await expect(rows).to_have_count(2)
+
+    cloud_row = tab.locator(f"[data-conversation-row='{on_cloud.conversation_id}']")
+    await expect(cloud_row.locator(".channel-badge")).to_have_attribute(
+        "title", "WhatsApp Cloud API"
+    )
+    await expect(cloud_row.locator(".channel-badge .visually-hidden")).to_have_text(
+        "WhatsApp Cloud API"
+    )
+    twilio_row = tab.locator(f"[data-conversation-row='{on_twilio.conversation_id}']")
+    await expect(twilio_row.locator(".channel-badge")).to_contain_text("Twilio")
+    assert await broken_words(tab, ".channel-name") == []
+    assert await sticking_out(tab) == []
+    await tab.screenshot(path=screens / f"inbox-channels-{size}.png")
+
+    await tab.select_option("select[name=channel]", "whatsapp_cloud")
+    await expect(rows).to_have_count(1)
+    await expect(rows.first).to_contain_text("Rina")
+    await tab.click("label.segment:has(input[value=human])")  # with the state filter too
+    await expect(rows).to_have_count(1)
+    await tab.select_option("select[name=channel]", "whatsapp")
+    await expect(rows).to_have_count(0)
+    await tab.select_option("select[name=channel]", "")
+    await expect(rows).to_have_count(1)
+    assert await sticking_out(tab) == []
+
+    await tab.goto(f"{console.url}/stores/{store.id}/conversations/{on_cloud.conversation_id}")
+    await expect(tab.locator(".conv-header .channel-badge")).to_contain_text("Cloud API")
     assert await sticking_out(tab) == []

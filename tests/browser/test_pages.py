@@ -143,6 +143,43 @@ async def test_dashboard_shows_the_numbers_of_the_buckets(
     await screenshots(path, "dashboard")
 
 
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+async def test_dashboard_splits_the_counts_by_channel_when_the_store_has_two(
+    console: Console,
+    store: StoreAccount,
+    page: Page,
+    phone_page: Phone,
+    sign_in: SignIn,
+    screens: Path,
+    size: str,
+) -> None:
+    await seed_kpi_days(console.db, store.id, [(0, 48, 41)])
+    path = f"/stores/{store.id}/dashboard"
+    tab = page if size == "desktop" else await phone_page()
+    await sign_in(tab, path)
+    await expect(tab.locator("[data-by-channel]")).to_have_count(0)  # one channel only
+
+    split = {
+        "whatsapp": {"inbound_messages": 30, "outbound_messages": {"bot": 25, "agent": 4}},
+        "whatsapp_cloud": {"inbound_messages": 18, "outbound_messages": {"bot": 16}},
+    }
+    today = datetime.now(UTC).astimezone(ZONE).date()
+    await console.db[KPI_DAILY].update_one(
+        {"_id": day_id(store.id, today)}, {"$set": {"by_channel": split}}
+    )
+    await tab.reload()
+    await expect(tab.locator("[data-by-channel] figcaption")).to_have_text("Per kanal")
+    await tab.wait_for_function("document.querySelector('[data-dashboard]').dataset.updatedAt")
+    chart = await tab.evaluate(
+        "(() => { const c = Chart.getChart(document.querySelector('[data-chart=by_channel]'));"
+        " return {labels: c.data.labels, inbound: c.data.datasets[0].data}; })()"
+    )
+    assert chart == {"labels": ["WhatsApp (Twilio)", "WhatsApp Cloud API"], "inbound": [30, 18]}
+    await expect(tab.locator('[data-card="inbound"] [data-value]')).to_have_text("48")
+    assert await sticking_out(tab) == []
+    await tab.locator("[data-by-channel]").screenshot(path=screens / f"by-channel-{size}.png")
+
+
 async def test_knowledge_upload_shows_progress_then_ready(
     console: Console,
     store: StoreAccount,

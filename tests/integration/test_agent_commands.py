@@ -2,7 +2,7 @@
 enricher's handlers are called as the consumers call them (twice = a redelivery)."""
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -43,7 +43,7 @@ from shared.settings import Settings
 from shared.stores.bot_settings import BotSettingsRepository
 from shared.stores.directory import Store, StoreDirectory, save_store
 from tests.standins.twilio_api import TwilioStandIn
-from tests.support.console import ConsoleApi
+from tests.support.console import ConsoleApi, SignedIn
 from tests.support.events import new_customer, reply_sent
 from tests.support.inbound import customer_says
 from tests.support.kafka import read_topic
@@ -678,3 +678,75 @@ async def test_a_template_must_be_one_of_the_conversations_channel(
     issued = [AgentCommandIssued.model_validate_json(value) for value in records]
     [ours] = [command for command in issued if command.command_id == command_id]
     assert (ours.channel, ours.template_sid) == (Channel.WHATSAPP_CLOUD, "order_update:id")
+
+
+async def test_each_channel_has_its_length_limit_and_both_have_the_24_hour_window(
+    db: Database,
+    store: Store,
+    deps: ResponderDeps,
+    console_api: ConsoleApi,
+    sign_in: Callable[..., Awaitable[SignedIn]],
+) -> None:
+    customer, stale = new_customer(), new_customer()
+    on_twilio = _message(store, customer, "Halo")
+    old = datetime.now(UTC) - timedelta(hours=30)
+
+    def on_cloud(message: MessageReceived) -> MessageReceived:
+        return message.model_copy(
+            update={
+                "message_sid": "wamid.CLOUD" + uuid.uuid4().hex,
+                "conversation_id": conversation_id(
+                    store.id, message.customer_number, Channel.WHATSAPP_CLOUD
+                ),
+                "channel": Channel.WHATSAPP_CLOUD,
+            }
+        )
+
+    cloud, stale_cloud = on_cloud(on_twilio), on_cloud(_message(store, stale, "Halo", at=old))
+    for message in (on_twilio, cloud, stale_cloud):
+        await deps.conversations.record_inbound(message)
+    base = f"/api/stores/{store.id}/conversations"
+
+    def reply(length: int) -> dict[str, str]:
+        return {"command": "reply", "text": "a" * length}
+
+    async with console_api.client() as client:
+        twilio_most = await client.post(
+            f"{base}/{on_twilio.conversation_id}/commands", json=reply(1600)
+        )
+        twilio_over = await client.post(
+            f"{base}/{on_twilio.conversation_id}/commands", json=reply(1601)
+        )
+        cloud_most = await client.post(f"{base}/{cloud.conversation_id}/commands", json=reply(4096))
+        cloud_over = await client.post(f"{base}/{cloud.conversation_id}/commands", json=reply(4097))
+        cloud_outside = await client.post(
+            f"{base}/{stale_cloud.conversation_id}/commands", json=reply(10)
+        )
+
+    assert (twilio_most.status_code, cloud_most.status_code) == (202, 202)
+    assert twilio_over.status_code == 422
+    assert "text_too_long" in twilio_over.json()["detail"]
+    assert "1600" in twilio_over.json()["detail"]
+    assert cloud_over.status_code == 422  # over every channel's limit: the field's own check
+    assert cloud_outside.status_code == 422
+    assert "outside_24h_window" in cloud_outside.json()["detail"]
+
+    # In the console, the refusal is in the admin's language.
+    await db[CONVERSATIONS].insert_one(
+        {
+            "_id": on_twilio.conversation_id,
+            "store_id": store.id,
+            "customer_number": customer,
+            "owner": "human",
+            "status": "open",
+            "last_activity_at": on_twilio.occurred_at,
+        }
+    )
+    client, _, token = await sign_in(store_id=store.id, lang="id")
+    page = await client.post(
+        f"/stores/{store.id}/conversations/{on_twilio.conversation_id}/actions",
+        data={"csrf_token": token, "command": "reply", "text": "a" * 2000},
+        headers={"HX-Request": "true"},
+    )
+    assert page.status_code == 200
+    assert "persingkat" in page.text

@@ -78,8 +78,13 @@ async def test_each_figure_lands_in_the_hour_bucket_it_belongs_to(
         "customers": {"new": 2},  # their first messages ever in this store
         "response_time": {"count": 1, "sum_seconds": 1220},
         "first_response": {"count": 1, "sum_seconds": 1220, "histogram": {"1800": 1}},
+        "by_channel": {"whatsapp": {"inbound_messages": 2}},
     }
-    assert await bucket(eleven) == {"outbound_messages": {"bot": 1}, "delivery": {"read": 1}}
+    assert await bucket(eleven) == {
+        "outbound_messages": {"bot": 1},
+        "delivery": {"read": 1},
+        "by_channel": {"whatsapp": {"outbound_messages": {"bot": 1}}},
+    }
 
 
 async def test_applying_the_same_batch_again_changes_nothing(
@@ -111,6 +116,7 @@ async def test_an_event_twice_in_one_batch_counts_once(
         "inbound_messages": 1,
         "unique_customers": 1,
         "customers": {"new": 1},
+        "by_channel": {"whatsapp": {"inbound_messages": 1}},
     }
 
 
@@ -135,12 +141,14 @@ async def test_a_customer_counts_once_per_hour_however_many_batches_they_appear_
         "inbound_messages": 4,
         "unique_customers": 2,
         "customers": {"new": 2},
+        "by_channel": {"whatsapp": {"inbound_messages": 4}},
     }
     # Budi wrote before: at 11:00 he is a returning customer.
     assert await bucket(hour(11)) == {
         "inbound_messages": 1,
         "unique_customers": 1,
         "customers": {"returning": 1},
+        "by_channel": {"whatsapp": {"inbound_messages": 1}},
     }
 
 
@@ -197,4 +205,5 @@ async def test_replies_that_could_not_go_out_and_hand_overs_are_counted(
     assert await bucket(hour(10)) == {
         "replies_not_sent": 1,
         "hand_overs": {"customer_request": 1},
+        "by_channel": {"whatsapp": {"hand_overs": {"customer_request": 1}}},
     }

@@ -15,6 +15,7 @@ from services.kpi_aggregator.app import TOPICS
 from services.kpi_aggregator.handlers import on_events
 from services.kpi_aggregator.rebuild import rebuild
 from shared import kafka, topics
+from shared.channels import Channel
 from shared.events import (
     ConversationClosed,
     ConversationReopened,
@@ -65,12 +66,15 @@ def status(reply: ReplySent, state: DeliveryStatus, after_seconds: float) -> Del
 def two_days_of_traffic(make_received: MakeReceived, make_reply_sent: MakeReplySent) -> list[Event]:
     """Two Jakarta days (6 and 7 May 2024), with the awkward cases: a message at 23:30 UTC
     (next local date), a reply answered after local midnight, a late status callback, a
-    hand-over, a reply not sent, fractional response times, a customer writing twice."""
+    hand-over, a reply not sent, fractional response times, a customer writing twice, and one
+    customer (Tono) on the Cloud API."""
     at = partial(datetime, 2024, 5, tzinfo=UTC)
     budi_1 = make_received(BUDI, "Halo", at=at(6, 3, 10))
     budi_2 = make_received(BUDI, "Ada ukuran 42?", at=at(6, 3, 40))
     sari = make_received(SARI, "Permisi", at=at(6, 16, 50))  # 23:50 WIB on the 6th
-    tono = make_received(TONO, "Mau ke admin", at=at(6, 23, 30))  # 06:30 WIB on the 7th
+    tono = make_received(
+        TONO, "Mau ke admin", at=at(6, 23, 30), channel=Channel.WHATSAPP_CLOUD
+    )  # 06:30 WIB on the 7th
     late_budi = make_received(BUDI, "Kapan dikirim?", at=at(7, 9, 0, 1))
     replies = [
         make_reply_sent(budi_1, response_seconds=2.718),
@@ -189,8 +193,22 @@ async def test_rebuild_from_the_log_gives_exactly_the_numbers_of_live_aggregatio
     assert len(live[KPI_DAILY]) == 3  # 6, 7 and 8 May in Jakarta (the late read)
     eighth = next(d for d in live[KPI_DAILY] if d["date"] == "2024-05-08")
     assert eighth["conversations"]["closed"] == {"abandoned": 1, "handed_over_unanswered": 1}
+    assert eighth["by_channel"] == {
+        "whatsapp": {"conversations": {"closed": {"abandoned": 1}}},
+        "whatsapp_cloud": {"conversations": {"closed": {"handed_over_unanswered": 1}}},
+    }
+    seventh = next(d for d in live[KPI_DAILY] if d["date"] == "2024-05-07")
+    assert seventh["by_channel"] == {
+        "whatsapp": {
+            "inbound_messages": 1,
+            "outbound_messages": {"bot": 2},
+            "conversations": {"closed": {"resolved_by_bot": 1}},
+        },
+        "whatsapp_cloud": {"inbound_messages": 1, "hand_overs": {"customer_request": 1}},
+    }
     live_rows = await db[CONVERSATION_FACTS].find({"store_id": store_id}).sort("_id").to_list()
     assert len(live_rows) == 3
+    assert sorted(row["channel"] for row in live_rows) == ["whatsapp", "whatsapp", "whatsapp_cloud"]
     await db[KPI_HOURLY].delete_many({"store_id": store_id})
     await db[KPI_DAILY].update_many({"store_id": store_id}, {"$inc": {"inbound_messages": 5}})
     await db[CONVERSATION_FACTS].delete_many({"store_id": store_id})

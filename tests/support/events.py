@@ -8,6 +8,7 @@ from typing import Any
 
 from balas.simulate import new_customer_number as new_customer
 from services.responder.repository import Reply, ReplyState
+from shared.channels import Channel
 from shared.events import (
     Author,
     ConversationClosed,
@@ -22,6 +23,7 @@ from shared.events import (
     StoreDeleted,
     event_id_for,
 )
+from shared.identity import conversation_id
 
 __all__ = [
     "CUSTOMER_NUMBER",
@@ -66,13 +68,15 @@ def received(
     **fields: Any,
 ) -> MessageReceived:
     """A customer's message (`text` doubles as a label for assertions), now and with a new
-    message id unless given."""
+    message id unless given; on Twilio unless `channel` is given."""
     sid = sid or "SM" + uuid.uuid4().hex
     values: dict[str, Any] = {
         "event_id": event_id_for("whatsapp.inbound", sid),
         "occurred_at": at or datetime.now(UTC),
         "store_id": store_id,
-        "conversation_id": f"{store_id}:{customer}",
+        "conversation_id": conversation_id(
+            store_id, customer, fields.get("channel", Channel.WHATSAPP)
+        ),
         "message_sid": sid,
         "customer_number": customer,
         "store_number": STORE_NUMBER,
@@ -91,7 +95,8 @@ def reply_sent(
     **fields: Any,
 ) -> ReplySent:
     """The responder's reply to `answering` (else to message `MESSAGE_SID`, asked at
-    `asked_at`), finished `response_seconds` after it arrived; its event id is the responder's."""
+    `asked_at`), finished `response_seconds` after it arrived, on its channel; its event id is
+    the responder's."""
     if answering is None:
         answering = received(at=asked_at, sid=MESSAGE_SID)
     reply_id = f"reply:{answering.message_sid}"
@@ -100,6 +105,7 @@ def reply_sent(
         "occurred_at": answering.occurred_at + timedelta(seconds=response_seconds),
         "store_id": answering.store_id,
         "conversation_id": answering.conversation_id,
+        "channel": answering.channel,
         "message_id": reply_id,
         "in_reply_to": answering.message_sid,
         "author": Author.BOT,

@@ -13,6 +13,7 @@ from services.kpi_aggregator.buckets import (
     increments,
 )
 from services.kpi_aggregator.rebuild import DateRange, nested
+from shared.channels import Channel
 from shared.events import (
     Author,
     ConversationClosed,
@@ -32,7 +33,7 @@ from shared.kpis.keys import (
     quantized_seconds,
 )
 from shared.kpis.zones import zone_named
-from tests.support.events import MakeReceived, MakeReplySent
+from tests.support.events import MakeReceived, MakeReplySent, closed
 
 STORE = "toko-batik"  # the store of the unit tier's builders
 TEN = datetime(2024, 5, 6, 10, tzinfo=UTC)
@@ -62,7 +63,9 @@ def test_a_customer_message_counts_in_the_hour_it_arrived(make_received: MakeRec
 
     counts = increments([event], []).hourly
 
-    assert counts == {(STORE, TEN): {"inbound_messages": 1}}
+    assert counts == {
+        (STORE, TEN): {"inbound_messages": 1, "by_channel.whatsapp.inbound_messages": 1}
+    }
 
 
 def test_messages_of_two_hours_go_to_two_buckets(make_received: MakeReceived) -> None:
@@ -88,6 +91,7 @@ def test_a_first_response_counts_its_time_and_histogram_slot(
     assert counts == {
         (STORE, TEN): {
             "outbound_messages.bot": 1,
+            "by_channel.whatsapp.outbound_messages.bot": 1,
             "response_time.count": 1,
             "response_time.sum_seconds": 12.0,
             "first_response.count": 1,
@@ -117,7 +121,10 @@ def test_response_times_count_in_the_hour_the_customer_wrote(
 
     counts = increments([reply], []).hourly
 
-    assert counts[(STORE, ELEVEN)] == {"outbound_messages.bot": 1}
+    assert counts[(STORE, ELEVEN)] == {
+        "outbound_messages.bot": 1,
+        "by_channel.whatsapp.outbound_messages.bot": 1,
+    }
     asked_hour = counts[(STORE, TEN)]
     assert asked_hour["response_time.count"] == 1
     assert asked_hour["response_time.sum_seconds"] == 1200.0
@@ -141,7 +148,47 @@ def test_a_hand_over_is_counted_by_reason_even_when_the_reply_was_not_sent(
 
     counts = increments([reply], []).hourly
 
-    assert counts == {(STORE, TEN): {"hand_overs.tool_failure": 1, "replies_not_sent": 1}}
+    assert counts == {
+        (STORE, TEN): {
+            "hand_overs.tool_failure": 1,
+            "by_channel.whatsapp.hand_overs.tool_failure": 1,
+            "replies_not_sent": 1,
+        }
+    }
+
+
+def test_the_main_counts_are_split_by_channel_and_the_totals_stay_the_stores(
+    make_received: MakeReceived, make_reply_sent: MakeReplySent
+) -> None:
+    twilio = make_received(sid="SM" + "1" * 32, at=TEN)
+    cloud = make_received(sid="wamid.2", at=TEN, channel=Channel.WHATSAPP_CLOUD)
+    handed = make_reply_sent(cloud, response_seconds=3.0, hand_over=HandOverReason.TOOL_FAILURE)
+    agent = make_reply_sent(
+        cloud, response_seconds=60.0, author=Author.AGENT, event_id="agent-reply"
+    )
+    close = closed(cloud, TEN + timedelta(minutes=30), ConversationOutcome.RESOLVED_BY_HUMAN)
+
+    counts = increments([twilio, cloud, handed, agent, close], []).hourly[(STORE, TEN)]
+
+    assert counts["inbound_messages"] == 2
+    assert (counts["outbound_messages.bot"], counts["outbound_messages.agent"]) == (1, 1)
+    split = {name: n for name, n in counts.items() if name.startswith("by_channel.")}
+    assert split == {
+        "by_channel.whatsapp.inbound_messages": 1,
+        "by_channel.whatsapp_cloud.inbound_messages": 1,
+        "by_channel.whatsapp_cloud.outbound_messages.bot": 1,
+        "by_channel.whatsapp_cloud.outbound_messages.agent": 1,
+        "by_channel.whatsapp_cloud.hand_overs.tool_failure": 1,
+        "by_channel.whatsapp_cloud.conversations.closed.resolved_by_human": 1,
+    }
+
+
+def test_times_deliveries_and_csat_are_not_split_by_channel(
+    make_reply_sent: MakeReplySent,
+) -> None:
+    reply = make_reply_sent(asked_at=TEN, response_seconds=5.0, sent=False)
+
+    assert facts(reply) == [(reply.occurred_at, "replies_not_sent", 1)]
 
 
 def test_a_sent_hand_over_reply_counts_as_reply_and_hand_over(
@@ -249,8 +296,18 @@ def test_a_message_late_in_the_utc_evening_counts_on_the_next_jakarta_date(
 
     counts = increments([late], [], zone_of=lambda _: JAKARTA)
 
-    assert counts.hourly == {(STORE, datetime(2024, 5, 6, 23, tzinfo=UTC)): {"inbound_messages": 1}}
-    assert counts.daily == {(STORE, date(2024, 5, 7)): {"inbound_messages": 1}}
+    assert counts.hourly == {
+        (STORE, datetime(2024, 5, 6, 23, tzinfo=UTC)): {
+            "inbound_messages": 1,
+            "by_channel.whatsapp.inbound_messages": 1,
+        }
+    }
+    assert counts.daily == {
+        (STORE, date(2024, 5, 7)): {
+            "inbound_messages": 1,
+            "by_channel.whatsapp.inbound_messages": 1,
+        }
+    }
 
 
 def test_a_day_bucket_is_the_sum_of_its_local_hours(
@@ -264,11 +321,17 @@ def test_a_day_bucket_is_the_sum_of_its_local_hours(
 
     counts = increments(events, [], zone_of=lambda _: JAKARTA)
 
-    assert counts.daily[(STORE, date(2024, 5, 6))] == {"inbound_messages": 1}
+    assert counts.daily[(STORE, date(2024, 5, 6))] == {
+        "inbound_messages": 1,
+        "by_channel.whatsapp.inbound_messages": 1,
+    }
     seventh = counts.daily[(STORE, date(2024, 5, 7))]
     assert seventh["inbound_messages"] == 1
     assert seventh["first_response.count"] == 1  # asked at 23:30 WIB on the 7th
-    assert counts.daily[(STORE, date(2024, 5, 8))] == {"outbound_messages.bot": 1}
+    assert counts.daily[(STORE, date(2024, 5, 8))] == {
+        "outbound_messages.bot": 1,
+        "by_channel.whatsapp.outbound_messages.bot": 1,
+    }
 
 
 def test_a_customer_counts_once_per_local_day(make_received: MakeReceived) -> None:

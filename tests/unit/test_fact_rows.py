@@ -99,9 +99,15 @@ def test_a_close_counts_its_outcome_at_the_close_time() -> None:
 
     counted = increments([fact], ())
 
-    assert facts(fact) == [(close_at, "conversations.closed.resolved_by_bot", 1)]
+    assert facts(fact) == [
+        (close_at, "conversations.closed.resolved_by_bot", 1),
+        (close_at, "by_channel.whatsapp.conversations.closed.resolved_by_bot", 1),
+    ]
     assert counted.hourly == {
-        (STORE, close_at.replace(minute=0)): {"conversations.closed.resolved_by_bot": 1}
+        (STORE, close_at.replace(minute=0)): {
+            "conversations.closed.resolved_by_bot": 1,
+            "by_channel.whatsapp.conversations.closed.resolved_by_bot": 1,
+        }
     }
 
 

@@ -81,6 +81,7 @@ async def dashboard_page(
             "cards": cards(data, lang),
             "refresh_seconds": REFRESH_SECONDS,
             "forecast_metrics": list(FORECAST_METRICS),
+            "channels": len(data.by_channel),
         },
     )
 
@@ -223,6 +224,7 @@ def charts(data: Dashboard, lang: Lang) -> dict[str, Any]:
                 }
             ],
         },
+        "by_channel": _by_channel(data, lang),
         "outcomes": _labelled(data.outcomes, "outcome", lang),
         "hand_overs": _labelled(data.hand_overs, "handover", lang),
         "intents": _labelled(dict(data.intents), "intent", lang),
@@ -231,6 +233,27 @@ def charts(data: Dashboard, lang: Lang) -> dict[str, Any]:
             "sentiment",
             lang,
         ),
+    }
+
+
+def _by_channel(data: Dashboard, lang: Lang) -> dict[str, Any]:
+    """The main counts side by side for each channel (docs/kpis.md, By channel), named as the
+    other charts name them."""
+    channels = data.by_channel
+    counts = [
+        ("inbound", "inbound", [c.inbound for c in channels]),
+        ("bot", "bot", [c.outbound_bot for c in channels]),
+        ("agent", "agent", [c.outbound_agent for c in channels]),
+        ("hand_overs", "handover", [c.hand_overs for c in channels]),
+        ("closed", "closed", [c.closed for c in channels]),
+    ]
+    return {
+        "labels": [t(f"channel.{c.channel.value}", lang) for c in channels],
+        "keys": [c.channel.value for c in channels],
+        "datasets": [
+            {"key": key, "label": t(f"dash.chart.{label}", lang), "data": values}
+            for key, label, values in counts
+        ],
     }
 
 

@@ -19,6 +19,7 @@ from services.console.conversations import (
     INTENTS,
     SENTIMENTS,
     InboxFilter,
+    card_channel,
     conversation_messages,
     customer_name,
     display_number,
@@ -39,6 +40,7 @@ from services.console.pages.inbox_views import clock, day_label, list_time, mess
 from services.console.pages.templating import render_page, render_partial
 from services.console.reply_library import load_library
 from services.console.validation_text import localized
+from shared.channels import Channel
 from shared.consent import records
 from shared.consent.records import ConsentRecord, Purpose
 from shared.identity import customer_number
@@ -69,6 +71,7 @@ async def _list_values(
         "filtered": wanted != InboxFilter(),
         "intents": INTENTS,
         "sentiments": SENTIMENTS,
+        "channels": list(Channel),
         "query_string": request.url.query,
     }
 
@@ -172,6 +175,7 @@ async def _panel_values(
         "card": card,
         "name": customer_name(card),
         "number": display_number(number),
+        "channel": card_channel(card).value,
         "state": state,
         "window_open": can_write,
         "composer_key": f"{state}|{can_write}",

@@ -15,6 +15,8 @@
     agent: color("--chart-3", "#f59e0b"),
     paid: color("--chart-2", "#10b981"),
     first_response: color("--chart-1", "#2563eb"),
+    hand_overs: "#ef4444",
+    closed: "#8b5cf6",
   };
   const many = ["#2563eb", "#10b981", "#f59e0b", "#ef4444", "#8b5cf6", "#06b6d4", "#ec4899", "#84cc16"];
   const sentimentColors = { positive: "#10b981", neutral: "#94a3b8", negative: "#ef4444" };
@@ -44,7 +46,7 @@
     const options = {
       responsive: true,
       maintainAspectRatio: false,
-      plugins: { legend: { display: kind === "line" || kind === "doughnut", position: "bottom",
+      plugins: { legend: { display: kind === "line" || kind === "doughnut" || datasets.length > 1, position: "bottom",
         labels: { boxWidth: 12, usePointStyle: true } } },
     };
     if (kind === "hbar") options.indexAxis = "y";
