@@ -29,3 +29,6 @@ class Draft(BaseModel):
     grounded: bool = False  # its facts come from cited passages or tool results
     # The customer's questions it could not answer, in their words: the knowledge gaps.
     unanswered: list[str] = Field(default_factory=list)
+    # Product images sent with the text, one per product (product_cards.py); the text holds
+    # their captions.
+    media_urls: list[str] = Field(default_factory=list)
