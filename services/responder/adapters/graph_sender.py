@@ -13,6 +13,7 @@ import httpx
 from pydantic import BaseModel, ValidationError
 
 from services.responder.metrics import GRAPH_ERRORS
+from shared.answering.draft import fit_for_whatsapp
 from shared.secrets import SecretBox
 from shared.settings import Settings
 from shared.stores.directory import StoreDirectory
@@ -68,7 +69,7 @@ class GraphSender:
         API takes one image per message, and a second message could not be sent exactly once
         (its outcome cannot be looked up), so the other products are in the caption's text."""
         if media_urls:
-            image = {"link": media_urls[0], "caption": body[:CAPTION_MAX_CHARS]}
+            image = {"link": media_urls[0], "caption": fit_for_whatsapp(body, CAPTION_MAX_CHARS)}
             return await self._post(sender, to, {"type": "image", "image": image})
         return await self._post(sender, to, {"type": "text", "text": {"body": body}})
 
