@@ -446,6 +446,10 @@ class Answerer:
                     found.append(result.summary)
             elif not numbers:
                 result = await tools.search_products(store, question.text)
+                # "Ada fotonya kak?": the product is the one the customer named last time.
+                earlier = _earlier_customer_text(question) if asks_to_see(question.text) else None
+                if not result.ok and earlier:
+                    result = await tools.search_products(store, earlier)
                 if result.ok:
                     facts.add_tool(result)
                     if asks_to_see(question.text) and cards_of([result], Language.EN):
@@ -594,6 +598,13 @@ def _acknowledged(
         grounded=bool(cited or facts.tools),
         unanswered=unanswered,
     )
+
+
+def _earlier_customer_text(question: Question) -> str | None:
+    """The customer's message before this one, if the history holds one."""
+    earlier = [m for m in question.history[:-1] if m.get("direction") == "inbound"]
+    text = earlier[-1].get("text") if earlier else None
+    return text if isinstance(text, str) and text else None
 
 
 def _with_cards(draft: Draft, facts: Facts, language: Language) -> Draft:

@@ -60,7 +60,8 @@ _SEARCH_STOPWORDS = frozenset(
         r"\S+",
         "ada apa apakah aja berapa bisa buat dan di harga harganya ini itu kak kakak ke mau min "
         "nya ready sama stok stock the a an and any do does for have how is it much of price "
-        "available you your yang ya masih",
+        "available you your yang ya masih foto fotonya gambar gambarnya photo photos picture "
+        "pictures pic pics",
     )
 )
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)

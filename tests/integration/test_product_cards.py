@@ -147,6 +147,19 @@ async def test_a_photo_question_gets_the_image_and_caption_once(
     )
 
 
+async def test_a_photo_asked_for_after_naming_the_product_shows_that_product(
+    deps: ResponderDeps, shop: Store, twilio_api: TwilioStandIn
+) -> None:
+    customer = new_customer()
+    await respond(customer_says(shop, customer, "Batik tulis parang masih ada?"), deps)
+    await respond(customer_says(shop, customer, "Ada fotonya kak?"), deps)
+
+    first, second = twilio_api.sent_to(customer)
+    assert first["_media_urls"] == []  # not asked to see it yet
+    assert second["_media_urls"] == [PARANG_IMAGE]
+    assert "*Batik Tulis Parang*" in second["body"]
+
+
 async def test_an_english_price_question_is_captioned_in_english(
     db: Database, deps: ResponderDeps, shop: Store, twilio_api: TwilioStandIn
 ) -> None:
