@@ -31,7 +31,7 @@ from shared.answering.guardrails import Allowed, check_reply, domain_of
 from shared.answering.message_parts import Part, parts_of, questions_of
 from shared.answering.metrics import ANSWERS, GUARDRAIL_REPLACEMENTS
 from shared.answering.model import ChatModel, ToolSpec
-from shared.answering.product_cards import MAX_CARDS, asks_to_see, cards_of
+from shared.answering.product_cards import MAX_CARDS, asks_to_see, cards_of, shows_any
 from shared.answering.small_talk import Kind, is_upset
 from shared.answering.wording import Phrase, address, detect_language, hand_over_text, phrase
 from shared.events import Citation, HandOverReason, LlmUsage
@@ -452,7 +452,7 @@ class Answerer:
                     result = await tools.search_products(store, earlier)
                 if result.ok:
                     facts.add_tool(result)
-                    if asks_to_see(question.text) and cards_of([result], Language.EN):
+                    if asks_to_see(question.text) and shows_any(result):
                         facts.shown.append(result)  # the captions say it (`_with_cards`)
                     else:
                         found.append(result.summary)

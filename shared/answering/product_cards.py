@@ -46,15 +46,24 @@ def asks_to_see(text: str) -> bool:
     return any(word in _ASKING or word.removesuffix("nya") in _ASKING for word in words)
 
 
+def _showable(result: ToolResult) -> list[dict[str, Any]]:
+    """The products of a successful search that have an image to show."""
+    if result.tool != SEARCH_PRODUCTS or not result.ok:
+        return []
+    return [product for product in result.data.get("products", []) if product.get("image_url")]
+
+
+def shows_any(result: ToolResult) -> bool:
+    return bool(_showable(result))
+
+
 def cards_of(results: list[ToolResult], language: Language) -> list[ProductCard]:
     """The cards of the products the searches found, in their order, each product once."""
     seen: set[Any] = set()
     cards: list[ProductCard] = []
     for result in results:
-        if result.tool != SEARCH_PRODUCTS or not result.ok:
-            continue
-        for product in result.data.get("products", []):
-            if product["id"] in seen or not product.get("image_url"):
+        for product in _showable(result):
+            if product["id"] in seen:
                 continue
             seen.add(product["id"])
             card = ProductCard(image_url=product["image_url"], caption=caption(product, language))
