@@ -611,13 +611,14 @@ def _with_cards(draft: Draft, facts: Facts, language: Language) -> Draft:
     """The photos of the products shown go with the reply, their captions after its text; a
     reply that answered nothing (a refusal, a replaced reply) shows none."""
     cards = cards_of(facts.shown, language) if draft.grounded else []
-    if not cards:
+    images = [card.image_url for card in cards if card.image_url]
+    if not images:
         return draft
     captions = "\n\n".join(card.caption for card in cards)
     return draft.model_copy(
         update={
             "text": _paragraphs(draft.text, captions),
-            "media_urls": [card.image_url for card in cards],
+            "media_urls": images,
         }
     )
 

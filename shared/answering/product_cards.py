@@ -4,8 +4,8 @@ stock, the products a search found go out as WhatsApp images, one per product (a
 link, in the customer's language.
 
 The products come from `CommerceTools.search_products` only: this store's published products
-that are not hidden from its catalogue. A product without an image gets no card (its line stays
-in the text answer).
+that are not hidden from its catalogue. A product without an image gets its caption only; a
+search none of whose products has an image shows nothing (the text answer stays as it is).
 """
 
 import re
@@ -19,7 +19,7 @@ from shared.money import money
 from shared.stores.bot_settings import Language
 from shared.text.normalise import normalise
 
-MAX_CARDS = 3  # images in one WhatsApp message at most
+MAX_CARDS = 3  # products shown in one reply at most
 # Words of a request to see a product, or its price or stock, as `normalise` writes them.
 _ASKING = frozenset(
     re.findall(
@@ -32,11 +32,11 @@ _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
 
 class ProductCard(BaseModel):
-    """One product as the customer sees it: its main image and its caption line."""
+    """One product as the customer sees it: its main image (if it has one) and its caption."""
 
     model_config = ConfigDict(frozen=True)
 
-    image_url: str
+    image_url: str | None
     caption: str
 
 
@@ -46,15 +46,16 @@ def asks_to_see(text: str) -> bool:
     return any(word in _ASKING or word.removesuffix("nya") in _ASKING for word in words)
 
 
-def _showable(result: ToolResult) -> list[dict[str, Any]]:
-    """The products of a successful search that have an image to show."""
+def _found(result: ToolResult) -> list[dict[str, Any]]:
+    """The products of a successful product search."""
     if result.tool != SEARCH_PRODUCTS or not result.ok:
         return []
-    return [product for product in result.data.get("products", []) if product.get("image_url")]
+    return list(result.data.get("products", []))
 
 
 def shows_any(result: ToolResult) -> bool:
-    return bool(_showable(result))
+    """Whether a product the search found has an image to show."""
+    return any(product.get("image_url") for product in _found(result))
 
 
 def cards_of(results: list[ToolResult], language: Language) -> list[ProductCard]:
@@ -62,11 +63,12 @@ def cards_of(results: list[ToolResult], language: Language) -> list[ProductCard]
     seen: set[Any] = set()
     cards: list[ProductCard] = []
     for result in results:
-        for product in _showable(result):
+        for product in _found(result):
             if product["id"] in seen:
                 continue
             seen.add(product["id"])
-            card = ProductCard(image_url=product["image_url"], caption=caption(product, language))
+            image = product.get("image_url") or None
+            card = ProductCard(image_url=image, caption=caption(product, language))
             cards.append(card)
     return cards[:MAX_CARDS]
 

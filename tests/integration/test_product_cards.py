@@ -204,6 +204,7 @@ async def test_at_most_three_products_are_shown_and_hidden_ones_never(
         name = f"Batik Tulis Parang {product_id}"
         await cache(db, shop, product_id, name=name, images=[{"id": product_id, "src": image}])
     await cache(db, shop, 97, name="Batik Tulis Parang Draft", status="draft")
+    await cache(db, shop, 98, name="Batik Tulis Parang Polos", images=[])  # fourth: left out
 
     customer, _ = await asks(deps, shop, "Harga batik tulis parang berapa?")
 

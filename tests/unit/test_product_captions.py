@@ -3,7 +3,7 @@
 import pytest
 
 from shared.answering.commerce_tools import ToolResult
-from shared.answering.product_cards import MAX_CARDS, asks_to_see, caption, cards_of
+from shared.answering.product_cards import MAX_CARDS, asks_to_see, caption, cards_of, shows_any
 from shared.stores.bot_settings import Language
 
 PARANG = {
@@ -42,7 +42,7 @@ def test_the_caption_speaks_the_customers_language() -> None:
     assert caption(sold_out, Language.EN).splitlines()[1:3] == ["$ 12.50", "Stock: out of stock"]
 
 
-def test_products_without_an_image_or_from_a_refused_search_get_no_card() -> None:
+def test_a_product_without_an_image_gets_its_caption_only_and_a_refused_search_nothing() -> None:
     products = [PARANG | {"id": n, "image_url": f"https://toko.example/{n}.jpg"} for n in range(5)]
     found = ToolResult(tool="search_products", ok=True, summary="", data={"products": products})
     no_image = ToolResult(
@@ -54,4 +54,7 @@ def test_products_without_an_image_or_from_a_refused_search_get_no_card() -> Non
     refused = ToolResult(tool="search_products", ok=False, summary="", data={"products": [PARANG]})
 
     assert len(cards_of([found, found], Language.ID)) == MAX_CARDS
-    assert cards_of([no_image, refused], Language.ID) == []
+    [card] = cards_of([no_image, refused], Language.ID)
+    assert (card.image_url, card.caption.splitlines()[0]) == (None, "*Batik Tulis Parang*")
+    assert not shows_any(no_image)
+    assert shows_any(found)
