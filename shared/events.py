@@ -415,6 +415,9 @@ class ProductChanged(WooCommerceEvent):
     name: str | None = None
     sku: str | None = None
     permalink: str | None = None
+    status: str | None = None  # WooCommerce's: only "publish" is shown to customers
+    catalog_visibility: str | None = None
+    image_url: str | None = None  # the product's main image
     price: DecimalString | None = None
     regular_price: DecimalString | None = None
     sale_price: DecimalString | None = None

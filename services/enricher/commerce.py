@@ -41,6 +41,9 @@ _FORGOTTEN_ON_DELETION = (*sorted(_CUSTOMER_FIELDS), "billing_e164")
 _PRODUCT_FIELDS = {"name", "sku", "permalink", "price", "regular_price", "sale_price"} | {
     "stock_status",
     "stock_quantity",
+    "status",
+    "catalog_visibility",
+    "image_url",
 }
 
 

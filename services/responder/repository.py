@@ -71,6 +71,7 @@ class Reply(BaseModel):
     agent_id: str | None = None  # an agent's reply (agent_commands.py)
     template_sid: str | None = None  # a Twilio Content template instead of free text
     template_variables: dict[str, str] = Field(default_factory=dict)
+    media_urls: list[str] = Field(default_factory=list)  # product photos sent with the text
     handed_over_at: datetime | None = None  # the first agent reply after a hand-over: its time
 
     @property
@@ -224,6 +225,7 @@ class ConversationLog:
             citations=draft.citations,
             grounded=draft.grounded,
             unanswered=draft.unanswered,
+            media_urls=draft.media_urls,
         )
         document = {**reply.model_dump(by_alias=True, mode="python"), "direction": "outbound"}
         try:

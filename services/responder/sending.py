@@ -98,7 +98,7 @@ async def _send(sender: Sender, reply: Reply, status_callback: str) -> str:
         return await sender.send_template(
             **recipient, content_sid=reply.template_sid, variables=reply.template_variables
         )
-    return await sender.send(**recipient, body=reply.text)
+    return await sender.send(**recipient, body=reply.text, media_urls=reply.media_urls)
 
 
 async def _sent(reply: Reply, message_id: str, deps: ResponderDeps) -> Reply:

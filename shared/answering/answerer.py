@@ -31,6 +31,7 @@ from shared.answering.guardrails import Allowed, check_reply, domain_of
 from shared.answering.message_parts import Part, parts_of, questions_of
 from shared.answering.metrics import ANSWERS, GUARDRAIL_REPLACEMENTS
 from shared.answering.model import ChatModel, ToolSpec
+from shared.answering.product_cards import MAX_CARDS, asks_to_see, cards_of, shows_any
 from shared.answering.small_talk import Kind, is_upset
 from shared.answering.wording import Phrase, address, detect_language, hand_over_text, phrase
 from shared.events import Citation, HandOverReason, LlmUsage
@@ -107,6 +108,13 @@ class SearchProductsCall(BaseModel):
     query: str = Field(max_length=200, description="What the customer is looking for.")
 
 
+class ShowProductsCall(BaseModel):
+    """Send the customer the photo, price, stock and link of the store's products matching the
+    query (at most three), with your reply."""
+
+    query: str = Field(max_length=200, description="The product the customer wants to see.")
+
+
 def _tool_spec(name: str, model: type[BaseModel]) -> ToolSpec:
     return {
         "type": "function",
@@ -121,6 +129,7 @@ def _tool_spec(name: str, model: type[BaseModel]) -> ToolSpec:
 ANSWER_SPEC = _tool_spec(prompting.ANSWER_TOOL, AnswerCall)
 ORDER_STATUS_SPEC = _tool_spec(prompting.ORDER_STATUS_TOOL, OrderStatusCall)
 SEARCH_PRODUCTS_SPEC = _tool_spec(prompting.SEARCH_PRODUCTS_TOOL, SearchProductsCall)
+SHOW_PRODUCTS_SPEC = _tool_spec(prompting.SHOW_PRODUCTS_TOOL, ShowProductsCall)
 
 
 @dataclass
@@ -130,6 +139,7 @@ class Facts:
     passages: dict[str, Passage] = field(default_factory=dict)
     tools: dict[str, ToolResult] = field(default_factory=dict)
     tool_failed: bool = False
+    shown: list[ToolResult] = field(default_factory=list)  # searches whose products are shown
 
     def add_passages(self, passages: Sequence[Passage]) -> list[str]:
         """Labels for `passages`, new ones numbered after those already held."""
@@ -213,6 +223,7 @@ class Answerer:
                     if not draft.grounded and draft.hand_over is None:
                         draft = _handing_over(draft, HandOverReason.TOOL_FAILURE, language)
             draft = self._after_answer(draft, language, question, facts)
+            draft = _with_cards(draft, facts, language)
         ANSWERS.labels(engine, str(draft.grounded).lower()).inc()
         if not open_now:
             note = hours.outside_hours_message or phrase(language, Phrase.OUTSIDE_HOURS)
@@ -331,7 +342,7 @@ class Answerer:
     def _offered_tools(self, question: Question) -> list[ToolSpec]:
         if self._tools is None or question.store.woocommerce is None:
             return []
-        specs = [SEARCH_PRODUCTS_SPEC]
+        specs = [SEARCH_PRODUCTS_SPEC, SHOW_PRODUCTS_SPEC]
         if question.customer_number:
             specs.insert(0, ORDER_STATUS_SPEC)
         return specs
@@ -348,6 +359,10 @@ class Answerer:
             elif tools and name == prompting.SEARCH_PRODUCTS_TOOL:
                 query = SearchProductsCall.model_validate(arguments).query
                 result = await tools.search_products(question.store, query)
+            elif tools and name == prompting.SHOW_PRODUCTS_TOOL:
+                query = ShowProductsCall.model_validate(arguments).query
+                result = await tools.search_products(question.store, query, limit=MAX_CARDS)
+                facts.shown.append(result)
             else:
                 return json.dumps({"ok": False, "error": f"no tool named {name!r}"})
         except ValidationError:
@@ -418,7 +433,8 @@ class Answerer:
         self, tools: CommerceTools, question: Question, facts: Facts
     ) -> list[str]:
         """Order numbers in the message are looked up (the customer's own orders only);
-        otherwise the message is tried as a product search."""
+        otherwise the message is tried as a product search, and the products found are shown
+        (their photos and captions) when the customer asks to see them or their price or stock."""
         store, customer = question.store, question.customer_number
         found: list[str] = []
         try:
@@ -430,9 +446,16 @@ class Answerer:
                     found.append(result.summary)
             elif not numbers:
                 result = await tools.search_products(store, question.text)
+                # "Ada fotonya kak?": the product is the one the customer named last time.
+                earlier = _earlier_customer_text(question) if asks_to_see(question.text) else None
+                if not result.ok and earlier:
+                    result = await tools.search_products(store, earlier)
                 if result.ok:
                     facts.add_tool(result)
-                    found.append(result.summary)
+                    if asks_to_see(question.text) and shows_any(result):
+                        facts.shown.append(result)  # the captions say it (`_with_cards`)
+                    else:
+                        found.append(result.summary)
         except Exception as error:
             log.warning("commerce look-up failed", error=type(error).__name__)
             facts.tool_failed = True
@@ -574,6 +597,29 @@ def _acknowledged(
         citations=facts.citations(cited),
         grounded=bool(cited or facts.tools),
         unanswered=unanswered,
+    )
+
+
+def _earlier_customer_text(question: Question) -> str | None:
+    """The customer's message before this one, if the history holds one."""
+    earlier = [m for m in question.history[:-1] if m.get("direction") == "inbound"]
+    text = earlier[-1].get("text") if earlier else None
+    return text if isinstance(text, str) and text else None
+
+
+def _with_cards(draft: Draft, facts: Facts, language: Language) -> Draft:
+    """The photos of the products shown go with the reply, their captions after its text; a
+    reply that answered nothing (a refusal, a replaced reply) shows none."""
+    cards = cards_of(facts.shown, language) if draft.grounded else []
+    images = [card.image_url for card in cards if card.image_url]
+    if not images:
+        return draft
+    captions = "\n\n".join(card.caption for card in cards)
+    return draft.model_copy(
+        update={
+            "text": _paragraphs(draft.text, captions),
+            "media_urls": images,
+        }
     )
 
 

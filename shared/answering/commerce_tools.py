@@ -60,7 +60,8 @@ _SEARCH_STOPWORDS = frozenset(
         r"\S+",
         "ada apa apakah aja berapa bisa buat dan di harga harganya ini itu kak kakak ke mau min "
         "nya ready sama stok stock the a an and any do does for have how is it much of price "
-        "available you your yang ya masih",
+        "available you your yang ya masih foto fotonya gambar gambarnya photo photos picture "
+        "pictures pic pics",
     )
 )
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
@@ -218,8 +219,11 @@ class CommerceTools:
         Python ranks)."""
         patterns = [{"name": {"$regex": re.escape(token), "$options": "i"}} for token in tokens]
         patterns += [{"sku": {"$regex": f"^{re.escape(sku)}$", "$options": "i"}} for sku in skus]
+        # Only what the shop shows its customers: published (entries cached before the status
+        # was kept have none) and not hidden from the catalogue.
+        shown = {"status": {"$in": ["publish", None]}, "catalog_visibility": {"$ne": "hidden"}}
         cursor = self._products.find(
-            {"store_id": store_id, "deleted": False, "$or": patterns}
+            {"store_id": store_id, "deleted": False, **shown, "$or": patterns}
         ).limit(PRODUCT_CANDIDATES)
         return await cursor.to_list()
 
@@ -237,6 +241,7 @@ class CommerceTools:
             "stock_status": product.get("stock_status"),
             "stock_quantity": product.get("stock_quantity"),
             "permalink": product.get("permalink"),
+            "image_url": product.get("image_url"),
             "as_of": _iso(synced),
             "stale": self._stale(synced),
         }

@@ -8,12 +8,13 @@ WHATSAPP_MAX_CHARS = 1600
 _ELLIPSIS = "…"
 
 
-def fit_for_whatsapp(text: str) -> str:
-    """WhatsApp through Twilio takes at most 1,600 characters: cut at a word, mark the cut."""
+def fit_for_whatsapp(text: str, limit: int = WHATSAPP_MAX_CHARS) -> str:
+    """WhatsApp through Twilio takes at most 1,600 characters (an image's caption on the Cloud
+    API 1,024): cut at a word, mark the cut."""
     text = text.strip()
-    if len(text) <= WHATSAPP_MAX_CHARS:
+    if len(text) <= limit:
         return text
-    cut = text[: WHATSAPP_MAX_CHARS - len(_ELLIPSIS)]
+    cut = text[: limit - len(_ELLIPSIS)]
     if " " in cut:
         cut = cut[: cut.rindex(" ")]
     return cut.rstrip() + _ELLIPSIS
@@ -29,3 +30,6 @@ class Draft(BaseModel):
     grounded: bool = False  # its facts come from cited passages or tool results
     # The customer's questions it could not answer, in their words: the knowledge gaps.
     unanswered: list[str] = Field(default_factory=list)
+    # Product images sent with the text, one per product (product_cards.py); the text holds
+    # their captions.
+    media_urls: list[str] = Field(default_factory=list)

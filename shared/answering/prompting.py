@@ -20,6 +20,7 @@ from shared.stores.bot_settings import BotSettings, Language, Tone
 ANSWER_TOOL = "answer"
 ORDER_STATUS_TOOL = "order_status"
 SEARCH_PRODUCTS_TOOL = "search_products"
+SHOW_PRODUCTS_TOOL = "show_products"
 
 _TONES = {
     Tone.FRIENDLY: "warm and polite, like a helpful shop assistant; in Indonesian address the "
@@ -57,6 +58,11 @@ _ORDER_RULE = (
     "order belongs to this customer. If it refuses, say you cannot share that order here."
 )
 _PRODUCT_RULE = "- For products, prices and stock, call `search_products`."
+_SHOW_RULE = (
+    "- When the customer asks to see a product (a photo) or asks for its price or stock, call "
+    "`show_products`: its photos, prices and links are sent with your reply, so do not repeat "
+    "the links."
+)
 
 _NAME_UNSAFE = re.compile(r"[^\w .'-]|[\d_]")
 NAME_MAX_CHARS = 40
@@ -99,6 +105,8 @@ def _instructions(store_name: str, settings: BotSettings, tools: Sequence[str]) 
         rules.append(_ORDER_RULE)
     if SEARCH_PRODUCTS_TOOL in tools:
         rules.append(_PRODUCT_RULE)
+    if SHOW_PRODUCTS_TOOL in tools:
+        rules.append(_SHOW_RULE)
     default = _LANGUAGES[settings.default_language]
     return "\n\n".join(
         [

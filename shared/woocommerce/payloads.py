@@ -132,8 +132,17 @@ class CustomerSnapshot(_Snapshot):
     billing: Billing = Field(default_factory=Billing)
 
 
+class ProductImage(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    src: str
+
+
 class ProductSnapshot(_Snapshot):
     name: str
+    status: Text = None  # "publish", "draft", "private", "pending"
+    catalog_visibility: Text = None  # "visible", "catalog", "search", "hidden"
+    images: list[ProductImage] = Field(default_factory=list)  # the main image first
     sku: Text = None
     permalink: Text = None
     price: Amount = None
@@ -221,6 +230,9 @@ def changed_event(
         name=snapshot.name,
         sku=snapshot.sku,
         permalink=snapshot.permalink,
+        status=snapshot.status,
+        catalog_visibility=snapshot.catalog_visibility,
+        image_url=snapshot.images[0].src if snapshot.images else None,
         price=snapshot.price,
         regular_price=snapshot.regular_price,
         sale_price=snapshot.sale_price,

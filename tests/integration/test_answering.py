@@ -211,6 +211,7 @@ async def test_a_question_is_answered_from_the_passages_with_citations(
         "answer",
         "order_status",
         "search_products",
+        "show_products",
     }
     events = await read_topic(settings.kafka.bootstrap_servers or "", topics.MESSAGES_OUTBOUND)
     [sent] = [

@@ -168,6 +168,7 @@ async def test_products_are_found_by_name_in_stock_first(db: Database, store: St
         "instock",
     )
     assert first["permalink"] == "https://toko.example/produk/batik-tulis-parang/"
+    assert first["image_url"] == "https://toko.example/wp-content/uploads/batik-parang.jpg"
     assert result.summary.splitlines()[0] == (
         "Batik Tulis Parang: IDR 125000 (was 150000); in stock / tersedia, 7 left; "
         "https://toko.example/produk/batik-tulis-parang/."
@@ -191,3 +192,16 @@ async def test_nothing_matching_is_not_found(db: Database, store: Store) -> None
         result = await CommerceTools(db, FRESH).search_products(store, query)
         assert (result.ok, result.refused_reason) == (False, "not_found")
         assert result.data["products"] == []
+
+
+async def test_only_published_products_in_the_catalogue_are_found(
+    db: Database, store: Store
+) -> None:
+    await cache_product(db, store, 93, name="Batik Tulis Parang")
+    await cache_product(db, store, 94, name="Batik Parang Draft", status="draft")
+    await cache_product(db, store, 95, name="Batik Parang Rahasia", catalog_visibility="hidden")
+    await cache_product(db, store, 96, name="Batik Parang Cari", catalog_visibility="search")
+
+    result = await CommerceTools(db, FRESH).search_products(store, "batik parang")
+
+    assert sorted(found["id"] for found in result.data["products"]) == [93, 96]

@@ -21,7 +21,9 @@ from services.responder.agent_desk import AgentDesk
 from services.responder.deps import ResponderDeps
 from services.responder.handlers import on_delivery_status_changed, on_message_received
 from services.responder.repository import ConversationLog
+from services.responder.sending import deliver
 from shared.answering.answerer import build_answerer
+from shared.answering.draft import Draft
 from shared.channels import Channel
 from shared.conversations.collections import CSAT_SURVEYS, MESSAGES
 from shared.events import (
@@ -46,6 +48,7 @@ pytestmark = pytest.mark.slow
 TOKEN = "cloud-sender-access-token"
 APP_SECRET = "cloud-sender-app-secret"
 TIMEOUT_SECONDS = 0.5
+PHOTO = "https://toko.example/wp-content/uploads/batik-parang.jpg"
 
 
 @pytest.fixture
@@ -124,6 +127,24 @@ async def test_a_cloud_message_is_answered_once_through_the_graph_api(
         sent["id"],
         "whatsapp_cloud",
     )
+
+
+async def test_a_reply_with_product_photos_goes_out_as_one_image_under_its_text(
+    db: Database, deps: ResponderDeps, store: Store, number: PhoneNumber, graph: GraphApiStandIn
+) -> None:
+    event = cloud_message(number, store, to := customer(), "Ada fotonya kak?")
+    draft = Draft(text="kain " * 300, grounded=True, media_urls=[PHOTO, PHOTO + "?2"])
+    reply = await deps.conversations.reserve_reply(event, draft, first=True)
+
+    await deliver(reply, deps)
+
+    [sent] = graph.sent_to(to)
+    assert sent["request"]["type"] == "image"
+    image = sent["request"]["image"]
+    assert image["link"] == PHOTO
+    assert len(image["caption"]) <= 1024
+    assert image["caption"].endswith("kain…")
+    assert (await reply_of(db, event))["state"] == "sent"
 
 
 async def test_statuses_move_the_cloud_replys_tick_forward_only(

@@ -160,6 +160,8 @@ class GraphApiStandIn:
                 return _error(400, 100, "Invalid parameter")
             if sent.get("type") not in ("text", "template", "image", "document"):
                 return _error(400, 100, "Invalid parameter: type")
+            if sent["type"] == "image" and not _valid_image(sent.get("image")):
+                return _error(400, 100, "Invalid parameter: image")
             message = self._record(number, sent)
             if self.response_delay_seconds:
                 await asyncio.sleep(self.response_delay_seconds)
@@ -323,3 +325,13 @@ def _error(status: int, code: int, message: str) -> JSONResponse:
         },
         status_code=status,
     )
+
+
+def _valid_image(image: Any) -> bool:
+    """An image message names its file by `link` (HTTPS) or `id`; its caption is 1,024
+    characters at most."""
+    if not isinstance(image, dict):
+        return False
+    link, caption = image.get("link"), image.get("caption", "")
+    named = image.get("id") is not None or (isinstance(link, str) and link.startswith("https://"))
+    return named and isinstance(caption, str) and len(caption) <= 1024

@@ -340,7 +340,8 @@ class TwilioStandIn:
             "content_variables": form.get("ContentVariables"),
             "direction": "outbound-api",
             "num_segments": "1",
-            "num_media": "0",
+            "_media_urls": [str(u) for u in form.getlist("MediaUrl")],  # Twilio: a subresource
+            "num_media": str(len(form.getlist("MediaUrl"))),
             "api_version": "2010-04-01",
             "date_created": format_datetime(now),
             "uri": f"/2010-04-01/Accounts/{account}/Messages/{sid}.json",

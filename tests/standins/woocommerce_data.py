@@ -107,6 +107,7 @@ def product(product_id: int = 93, modified: str = "2024-05-06T08:00:00") -> dict
         "date_modified_gmt": modified,
         "type": "simple",
         "status": "publish",
+        "catalog_visibility": "visible",
         "sku": "BTK-PRG",
         "price": "125000",
         "regular_price": "150000",
@@ -115,7 +116,10 @@ def product(product_id: int = 93, modified: str = "2024-05-06T08:00:00") -> dict
         "stock_quantity": 7,
         "stock_status": "instock",
         "categories": [{"id": 9, "name": "Batik"}],
-        "images": [],
+        "images": [
+            {"id": 301, "src": "https://toko.example/wp-content/uploads/batik-parang.jpg"},
+            {"id": 302, "src": "https://toko.example/wp-content/uploads/batik-parang-2.jpg"},
+        ],
     }
 
 

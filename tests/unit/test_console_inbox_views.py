@@ -102,6 +102,14 @@ def test_citations_are_shown_on_bot_answers_only() -> None:
     assert message_view({**bot, "author": "agent"}, {}).citations == []
 
 
+def test_product_photos_sent_with_a_reply_are_shown_when_their_address_is_https() -> None:
+    photo = "https://toko.example/wp-content/uploads/batik-parang.jpg"
+    reply = {"_id": "r", "direction": "outbound", "author": "bot", "created_at": AT}
+    shown = message_view({**reply, "media_urls": [photo, "javascript:alert(1)"]}, {})
+    assert shown.photos == [photo]
+    assert message_view(reply, {}).photos == []
+
+
 def test_times_in_the_store_timezone() -> None:
     now = AT + timedelta(hours=1)
     assert list_time(AT, now, "Asia/Jakarta", "id") == "14:30"

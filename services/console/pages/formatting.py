@@ -1,27 +1,13 @@
 """Numbers as the console shows them, in the reader's language: grouping, percentages, durations
 and money. One place, so the page and its live refresh format alike."""
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from services.console.i18n import Lang
+from shared.money import money as shared_money
+from shared.money import number as number  # re-exported for the pages
 
-# Currencies shown without minor units (the rupiah has none in practice).
 NO_VALUE = "\u2013"  # an en dash: shown where there is no figure
-WHOLE_CURRENCIES = {"IDR", "JPY", "KRW", "VND"}
-SYMBOLS = {"IDR": "Rp", "USD": "$", "EUR": "€", "SGD": "S$", "MYR": "RM"}
-
-
-def _separators(lang: Lang) -> tuple[str, str]:
-    return (".", ",") if lang == "id" else (",", ".")
-
-
-def number(value: float | Decimal | int, lang: Lang, decimals: int = 0) -> str:
-    """Grouped thousands and fixed decimals: 12.345,6 (id) or 12,345.6 (en)."""
-    quantum = Decimal(1).scaleb(-decimals)
-    rounded = Decimal(str(value)).quantize(quantum, rounding=ROUND_HALF_UP)
-    text = f"{rounded:,.{decimals}f}"
-    group, point = _separators(lang)
-    return text.replace(",", "\0").replace(".", point).replace("\0", group)
 
 
 def percent(ratio: float | None, lang: Lang) -> str:
@@ -40,11 +26,7 @@ def duration(seconds: float | None, lang: Lang) -> str:
 
 
 def money(amount: Decimal | None, currency: str, lang: Lang) -> str:
-    if amount is None:
-        return NO_VALUE
-    decimals = 0 if currency in WHOLE_CURRENCIES else 2
-    symbol = SYMBOLS.get(currency, currency)
-    return f"{symbol} {number(amount, lang, decimals)}"
+    return NO_VALUE if amount is None else shared_money(amount, currency, lang)
 
 
 def byte_size(size: int, lang: Lang) -> str:

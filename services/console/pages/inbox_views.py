@@ -37,6 +37,7 @@ class MessageView:
     citations: list[dict[str, Any]] = field(default_factory=list)
     hand_over: str | None = None
     media: list[dict[str, Any]] = field(default_factory=list)
+    photos: list[str] = field(default_factory=list)  # product photos sent with a reply
 
 
 def kind_of(message: Document) -> Kind:
@@ -73,6 +74,8 @@ def message_view(message: Document, user_names: dict[str, str]) -> MessageView:
         citations=list(message.get("citations") or []) if kind == "bot" else [],
         hand_over=message.get("hand_over"),
         media=list(message.get("media") or []),
+        # Only HTTPS addresses become an <img>: what WooCommerce sent is not trusted further.
+        photos=[url for url in message.get("media_urls") or [] if str(url).startswith("https://")],
     )
 
 

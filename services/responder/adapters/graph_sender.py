@@ -7,15 +7,19 @@ Twilio send is (send_recovery.py): the caller must not send it again (sending.py
 that prove nothing went out (no connection made, a 429) are `NothingSent`, safe to retry.
 """
 
+from collections.abc import Sequence
+
 import httpx
 from pydantic import BaseModel, ValidationError
 
 from services.responder.metrics import GRAPH_ERRORS
+from shared.answering.draft import fit_for_whatsapp
 from shared.secrets import SecretBox
 from shared.settings import Settings
 from shared.stores.directory import StoreDirectory
 
 RATE_LIMITED = 429
+CAPTION_MAX_CHARS = 1024  # what the Cloud API takes under an image
 # Meta's throttling codes, which it may answer with a 400: the app's, the account's, the number's
 # throughput, and too many messages to one customer at once. Nothing was sent; later it will be.
 THROTTLED = {4, 80007, 130429, 131056}
@@ -49,9 +53,24 @@ class GraphSender:
         self._http = http
         self._headers = {"Authorization": f"Bearer {token}"}
 
-    async def send(self, *, to: str, sender: str, body: str, status_callback: str) -> str:
+    async def send(
+        self,
+        *,
+        to: str,
+        sender: str,
+        body: str,
+        status_callback: str,
+        media_urls: Sequence[str] = (),
+    ) -> str:
         """`sender` is the phone number id; statuses come by webhook, so `status_callback` is
-        unused. Returns the message's `wamid`."""
+        unused. Returns the message's `wamid`.
+
+        With `media_urls`, the message is the first image with `body` as its caption: the Cloud
+        API takes one image per message, and a second message could not be sent exactly once
+        (its outcome cannot be looked up), so the other products are in the caption's text."""
+        if media_urls:
+            image = {"link": media_urls[0], "caption": fit_for_whatsapp(body, CAPTION_MAX_CHARS)}
+            return await self._post(sender, to, {"type": "image", "image": image})
         return await self._post(sender, to, {"type": "text", "text": {"body": body}})
 
     async def send_template(

@@ -7,6 +7,7 @@ The twilio SDK is blocking (requests), so calls run on a bounded thread pool, ea
 import asyncio
 import hashlib
 import json
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from functools import partial
@@ -56,14 +57,24 @@ class TwilioSender:
         self._pool = pool
         self.settings = settings.twilio  # the recovery's pacing, too
 
-    async def send(self, *, to: str, sender: str, body: str, status_callback: str) -> str:
-        """Returns Twilio's message SID."""
+    async def send(
+        self,
+        *,
+        to: str,
+        sender: str,
+        body: str,
+        status_callback: str,
+        media_urls: Sequence[str] = (),
+    ) -> str:
+        """Returns Twilio's message SID. `media_urls`: images sent in the same message, under
+        `body`."""
         create = partial(
             self._client.messages.create,
             to=WHATSAPP + to,
             from_=WHATSAPP + sender,
             body=body,
             status_callback=status_callback,
+            **({"media_url": list(media_urls)} if media_urls else {}),
         )
         message = await self._call(create)
         return str(message.sid)
