@@ -1,0 +1,275 @@
+"""Order notifications on the session's MongoDB and the Twilio stand-in: one template message per
+order and status to a customer who agreed to order updates, none to anyone else, none twice
+for a repeated or late snapshot, and none in the store's quiet hours until they are over."""
+
+import json
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, time, timedelta
+
+import pytest
+from faststream.kafka import KafkaBroker
+from pydantic import SecretStr
+
+from services.responder.adapters.twilio_sender import TwilioSenders
+from services.responder.deps import ResponderDeps
+from services.responder.notifications import on_order_changed, release_due
+from services.responder.repository import ConversationLog
+from shared.answering.answerer import build_answerer
+from shared.consent import records
+from shared.consent.records import Change, Purpose, Source, State
+from shared.conversations.collections import MESSAGES
+from shared.mongo import Database
+from shared.notifications import orders
+from shared.notifications.orders import (
+    NotifiedStatus,
+    OrderField,
+    OrderNotifications,
+    OrderTemplate,
+    QuietHours,
+)
+from shared.secrets import secret_box
+from shared.settings import Settings
+from shared.stores.bot_settings import BotSettingsRepository
+from shared.stores.directory import Store, StoreDirectory
+from tests.standins.twilio_api import TwilioStandIn
+from tests.support.events import order_changed
+
+pytestmark = pytest.mark.slow
+
+TOKEN = "notification-test-auth-token"
+TEMPLATES = {status: "HX" + f"{n:032x}" for n, status in enumerate(NotifiedStatus, start=1)}
+NUMBER_AND_NAME = {"1": OrderField.FIRST_NAME, "2": OrderField.ORDER_NUMBER}
+
+
+@pytest.fixture
+def twilio_api() -> Iterator[TwilioStandIn]:
+    stand_in = TwilioStandIn(auth_token=TOKEN, status_callbacks=()).start()
+    yield stand_in
+    stand_in.stop()
+
+
+@pytest.fixture
+def deps(
+    db: Database, broker: KafkaBroker, settings: Settings, twilio_api: TwilioStandIn
+) -> ResponderDeps:
+    configured = settings.updated(
+        twilio={
+            "account_sid": twilio_api.account_sid,
+            "auth_token": SecretStr(TOKEN),
+            "api_base_url": twilio_api.url,
+        }
+    )
+    stores = StoreDirectory(db, ttl_seconds=0)
+    return ResponderDeps(
+        broker=broker,
+        stores=stores,
+        conversations=ConversationLog(db),
+        answerer=build_answerer(db, settings),
+        bot_settings=BotSettingsRepository(db),
+        twilio=TwilioSenders(configured, stores, secret_box(configured)),
+        status_callback_url="http://127.0.0.1/webhooks/twilio/status",
+        history_messages=20,
+    )
+
+
+@pytest.fixture
+async def notifying(db: Database, store: Store) -> Store:
+    """The store with a template for every status, each naming the customer and the order."""
+    templates = {
+        s: OrderTemplate(template=t, variables=NUMBER_AND_NAME) for s, t in TEMPLATES.items()
+    }
+    templates[NotifiedStatus.SHIPPED] = OrderTemplate(
+        template=TEMPLATES[NotifiedStatus.SHIPPED],
+        variables={"1": OrderField.TRACKING_NUMBER, "2": OrderField.COURIER},
+    )
+    await orders.save(db, OrderNotifications(store_id=store.id, templates=templates))
+    return store
+
+
+def new_customer() -> str:
+    return f"+62812{uuid.uuid4().int % 10**7:07d}"
+
+
+def typed_at_checkout(phone: str) -> str:
+    """The number as a customer types it: national, with dashes."""
+    national = "0" + phone.removeprefix("+62")
+    return f"{national[:4]}-{national[4:8]}-{national[8:]}"
+
+
+async def consent(db: Database, store: Store, phone: str, state: State, key: str) -> None:
+    change = Change(
+        purposes=[Purpose.ORDER_UPDATES],
+        state=state,
+        source=Source.CHECKOUT,
+        wording="Kirimi saya kabar pesanan lewat WhatsApp",
+    )
+    at = datetime.now(UTC) - timedelta(hours=1 if state is State.GRANTED else 0)
+    await records.apply(db, store.id, phone, change, key=key, at=at)
+
+
+def templates_sent(twilio: TwilioStandIn, phone: str) -> list[str]:
+    return [message["content_sid"] for message in twilio.sent_to(phone)]
+
+
+async def test_an_order_through_its_statuses_sends_one_message_per_status(
+    db: Database, deps: ResponderDeps, notifying: Store, twilio_api: TwilioStandIn
+) -> None:
+    customer = new_customer()
+    await consent(db, notifying, customer, State.GRANTED, "order:1207")
+    start = datetime.now(UTC) - timedelta(hours=3)
+    phone = typed_at_checkout(customer)
+    tracking = {"tracking_number": "JNE0012345", "courier": "JNE"}
+    snapshots = [
+        order_changed(notifying.id, status="on-hold", modified_at=start, billing_phone=phone),
+        order_changed(notifying.id, modified_at=start + timedelta(hours=1), billing_phone=phone),
+        order_changed(
+            notifying.id, modified_at=start + timedelta(hours=2), billing_phone=phone, **tracking
+        ),
+        order_changed(
+            notifying.id,
+            status="completed",
+            modified_at=start + timedelta(hours=3),
+            billing_phone=phone,
+            **tracking,
+        ),
+    ]
+
+    for snapshot in snapshots:
+        await on_order_changed(snapshot, deps)
+
+    statuses = [NotifiedStatus.ON_HOLD, NotifiedStatus.PROCESSING, NotifiedStatus.SHIPPED]
+    statuses.append(NotifiedStatus.COMPLETED)
+    assert templates_sent(twilio_api, customer) == [TEMPLATES[s] for s in statuses]
+    sent = twilio_api.sent_to(customer)
+    assert json.loads(sent[0]["content_variables"]) == {"1": "Rina", "2": "1207"}
+    assert json.loads(sent[2]["content_variables"]) == {"1": "JNE0012345", "2": "JNE"}
+    in_conversation = await db[MESSAGES].count_documents(
+        {"conversation_id": f"{notifying.id}:{customer}", "author": "notification", "state": "sent"}
+    )
+    assert in_conversation == 4
+
+
+async def test_the_same_snapshot_three_times_sends_one_message(
+    db: Database, deps: ResponderDeps, notifying: Store, twilio_api: TwilioStandIn
+) -> None:
+    customer = new_customer()
+    await consent(db, notifying, customer, State.GRANTED, "order:1207")
+    snapshot = order_changed(notifying.id, status="completed", billing_phone=customer)
+
+    for _ in range(3):
+        await on_order_changed(snapshot, deps)
+
+    assert templates_sent(twilio_api, customer) == [TEMPLATES[NotifiedStatus.COMPLETED]]
+
+
+async def test_an_older_snapshot_after_a_newer_status_sends_nothing(
+    db: Database, deps: ResponderDeps, notifying: Store, twilio_api: TwilioStandIn
+) -> None:
+    customer = new_customer()
+    await consent(db, notifying, customer, State.GRANTED, "order:1207")
+    now = datetime.now(UTC)
+    completed = order_changed(
+        notifying.id, status="completed", modified_at=now, billing_phone=customer
+    )
+    processing = order_changed(
+        notifying.id,
+        status="processing",
+        modified_at=now - timedelta(hours=1),
+        billing_phone=customer,
+    )
+
+    await on_order_changed(completed, deps)
+    await on_order_changed(processing, deps)
+
+    assert templates_sent(twilio_api, customer) == [TEMPLATES[NotifiedStatus.COMPLETED]]
+
+
+async def test_without_consent_nothing_is_sent_nor_claimed(
+    db: Database, deps: ResponderDeps, notifying: Store, twilio_api: TwilioStandIn
+) -> None:
+    customer = new_customer()
+
+    await on_order_changed(order_changed(notifying.id, billing_phone=customer), deps)
+
+    assert twilio_api.sent_to(customer) == []
+    assert await db[MESSAGES].count_documents({"author": "notification"}) == 0
+
+
+async def test_after_a_withdrawal_nothing_is_sent(
+    db: Database, deps: ResponderDeps, notifying: Store, twilio_api: TwilioStandIn
+) -> None:
+    customer = new_customer()
+    await consent(db, notifying, customer, State.GRANTED, "order:1207")
+    await consent(db, notifying, customer, State.WITHDRAWN, "message:SMstop")
+
+    await on_order_changed(order_changed(notifying.id, billing_phone=customer), deps)
+
+    assert twilio_api.sent_to(customer) == []
+
+
+async def test_a_status_without_a_template_sends_nothing(
+    db: Database, deps: ResponderDeps, store: Store, twilio_api: TwilioStandIn
+) -> None:
+    customer = new_customer()
+    await consent(db, store, customer, State.GRANTED, "order:1207")
+    only_completed = {
+        NotifiedStatus.COMPLETED: OrderTemplate(template=TEMPLATES[NotifiedStatus.COMPLETED])
+    }
+    await orders.save(db, OrderNotifications(store_id=store.id, templates=only_completed))
+
+    await on_order_changed(order_changed(store.id, billing_phone=customer), deps)
+
+    assert twilio_api.sent_to(customer) == []
+
+
+async def test_in_quiet_hours_a_notification_is_held_and_sent_once_in_the_morning(
+    db: Database, deps: ResponderDeps, notifying: Store, twilio_api: TwilioStandIn
+) -> None:
+    customer = new_customer()
+    await consent(db, notifying, customer, State.GRANTED, "order:1207")
+    settings = await orders.load(db, notifying.id)
+    settings.quiet_hours = QuietHours(start=time(21), end=time(8))
+    await orders.save(db, settings)
+    # Jakarta is UTC+7: 15:30 UTC is 22:30 there, 00:59 UTC 07:59 and 01:00 UTC 08:00.
+    evening = datetime.now(UTC).replace(hour=15, minute=30, second=0, microsecond=0)
+    snapshot = order_changed(
+        notifying.id,
+        status="completed",
+        modified_at=evening - timedelta(minutes=5),
+        billing_phone=customer,
+    )
+
+    await on_order_changed(snapshot, deps, clock=lambda: evening)
+    await on_order_changed(snapshot, deps, clock=lambda: evening + timedelta(hours=10))
+    early = await release_due(deps, clock=lambda: evening + timedelta(hours=9, minutes=29))
+
+    assert twilio_api.sent_to(customer) == []
+    assert early == 0
+    morning = evening + timedelta(hours=9, minutes=30)
+    assert await release_due(deps, clock=lambda: morning) == 1
+    assert await release_due(deps, clock=lambda: morning + timedelta(hours=1)) == 0
+    assert templates_sent(twilio_api, customer) == [TEMPLATES[NotifiedStatus.COMPLETED]]
+
+
+async def test_a_withdrawal_during_the_night_stops_a_held_notification(
+    db: Database, deps: ResponderDeps, notifying: Store, twilio_api: TwilioStandIn
+) -> None:
+    customer = new_customer()
+    await consent(db, notifying, customer, State.GRANTED, "order:1207")
+    settings = await orders.load(db, notifying.id)
+    settings.quiet_hours = QuietHours(start=time(21), end=time(8))
+    await orders.save(db, settings)
+    evening = datetime.now(UTC).replace(hour=15, minute=30, second=0, microsecond=0)
+    snapshot = order_changed(
+        notifying.id, status="completed", modified_at=evening, billing_phone=customer
+    )
+    await on_order_changed(snapshot, deps, clock=lambda: evening)
+
+    await consent(db, notifying, customer, State.WITHDRAWN, "message:SMstop")
+    await release_due(deps, clock=lambda: evening + timedelta(hours=10))
+
+    assert twilio_api.sent_to(customer) == []
+    held = await db[MESSAGES].find_one({"author": "notification"})
+    assert held is not None
+    assert (held["state"], held["not_sent_reason"]) == ("not_sent", "no_consent")
