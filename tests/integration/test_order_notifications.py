@@ -6,6 +6,7 @@ import json
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, time, timedelta
+from functools import partial
 
 import pytest
 from faststream.kafka import KafkaBroker
@@ -15,6 +16,7 @@ from services.responder.adapters.twilio_sender import TwilioSenders
 from services.responder.deps import ResponderDeps
 from services.responder.notifications import on_order_changed, release_due
 from services.responder.repository import ConversationLog
+from shared import topics
 from shared.answering.answerer import build_answerer
 from shared.consent import records
 from shared.consent.records import Change, Purpose, Source, State
@@ -34,6 +36,8 @@ from shared.stores.bot_settings import BotSettingsRepository
 from shared.stores.directory import Store, StoreDirectory
 from tests.standins.twilio_api import TwilioStandIn
 from tests.support.events import order_changed
+from tests.support.kafka import Consumers, new_group_id, publish_all
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -273,3 +277,46 @@ async def test_a_withdrawal_during_the_night_stops_a_held_notification(
     held = await db[MESSAGES].find_one({"author": "notification"})
     assert held is not None
     assert (held["state"], held["not_sent_reason"]) == ("not_sent", "no_consent")
+
+
+async def test_through_kafka_repeated_and_late_snapshots_give_one_message_per_status(
+    db: Database,
+    broker: KafkaBroker,
+    consumers: Consumers,
+    deps: ResponderDeps,
+    notifying: Store,
+    twilio_api: TwilioStandIn,
+) -> None:
+    customer, last_customer = new_customer(), new_customer()
+    for phone in (customer, last_customer):
+        await consent(db, notifying, phone, State.GRANTED, f"order:{phone}")
+    now = datetime.now(UTC)
+    processing = order_changed(notifying.id, modified_at=now, billing_phone=customer)
+    completed = order_changed(
+        notifying.id,
+        status="completed",
+        modified_at=now + timedelta(minutes=5),
+        billing_phone=customer,
+    )
+    late = order_changed(
+        notifying.id,
+        status="on-hold",
+        modified_at=now - timedelta(minutes=5),
+        billing_phone=customer,
+    )
+    # another order of the store after them: its partition's records are handled in order
+    last = order_changed(
+        notifying.id, order_id=1208, status="completed", billing_phone=last_customer
+    )
+    routes = {topics.WOOCOMMERCE_ORDERS: partial(on_order_changed, deps=deps)}
+    await consumers.keyed(new_group_id(), routes)
+
+    await publish_all(
+        broker, [processing, processing, completed, processing, late, completed, last]
+    )
+
+    await wait_until(lambda: twilio_api.sent_to(last_customer), "the last order's notification")
+    assert templates_sent(twilio_api, customer) == [
+        TEMPLATES[NotifiedStatus.PROCESSING],
+        TEMPLATES[NotifiedStatus.COMPLETED],
+    ]
