@@ -9,6 +9,7 @@ from datetime import UTC, datetime, time, timedelta
 from functools import partial
 
 import pytest
+import requests
 from faststream.kafka import KafkaBroker
 from pydantic import SecretStr
 
@@ -320,3 +321,22 @@ async def test_through_kafka_repeated_and_late_snapshots_give_one_message_per_st
         TEMPLATES[NotifiedStatus.PROCESSING],
         TEMPLATES[NotifiedStatus.COMPLETED],
     ]
+
+
+async def test_a_crash_after_twilio_accepted_the_notification_does_not_send_it_again(
+    db: Database, deps: ResponderDeps, notifying: Store, twilio_api: TwilioStandIn
+) -> None:
+    customer = new_customer()
+    await consent(db, notifying, customer, State.GRANTED, "order:1207")
+    snapshot = order_changed(notifying.id, status="completed", billing_phone=customer)
+    twilio_api.drop_after_accepting(1)  # sent, but the answer never reaches the responder
+    with pytest.raises(requests.RequestException):
+        await on_order_changed(snapshot, deps)
+
+    await on_order_changed(snapshot, deps)  # the event redelivered
+
+    sent = twilio_api.sent_to(customer)
+    assert [message["content_sid"] for message in sent] == [TEMPLATES[NotifiedStatus.COMPLETED]]
+    stored = await db[MESSAGES].find_one({"author": "notification"})
+    assert stored is not None
+    assert (stored["state"], stored["twilio_sid"]) == ("sent", sent[0]["sid"])
