@@ -13,6 +13,11 @@ import requests
 from faststream.kafka import KafkaBroker
 from pydantic import SecretStr
 
+from balas.simulate import inbound_message_form
+from services.enricher.classification.offline import OfflineClassifier
+from services.enricher.commerce import on_order_changed as cache_order
+from services.enricher.handlers import on_message_received as enrich
+from services.ingest.twilio_forms import message_received, parse_inbound
 from services.responder.adapters.twilio_sender import TwilioSenders
 from services.responder.deps import ResponderDeps
 from services.responder.notifications import on_order_changed, release_due
@@ -21,7 +26,8 @@ from shared import topics
 from shared.answering.answerer import build_answerer
 from shared.consent import records
 from shared.consent.records import Change, Purpose, Source, State
-from shared.conversations.collections import MESSAGES
+from shared.conversations.collections import CONVERSATIONS, MESSAGES
+from shared.events import OrderChanged
 from shared.mongo import Database
 from shared.notifications import orders
 from shared.notifications.orders import (
@@ -35,7 +41,9 @@ from shared.secrets import secret_box
 from shared.settings import Settings
 from shared.stores.bot_settings import BotSettingsRepository
 from shared.stores.directory import Store, StoreDirectory
+from shared.woocommerce.payloads import SHIPMENT_TRACKING_KEY, OrderSnapshot, Topic, changed_event
 from tests.standins.twilio_api import TwilioStandIn
+from tests.standins.woocommerce_data import order
 from tests.support.events import order_changed
 from tests.support.kafka import Consumers, new_group_id, publish_all
 from tests.support.waiting import wait_until
@@ -340,3 +348,46 @@ async def test_a_crash_after_twilio_accepted_the_notification_does_not_send_it_a
     stored = await db[MESSAGES].find_one({"author": "notification"})
     assert stored is not None
     assert (stored["state"], stored["twilio_sid"]) == ("sent", sent[0]["sid"])
+
+
+async def test_a_reply_to_a_shipped_notification_lands_in_its_conversation_with_the_order(
+    db: Database, deps: ResponderDeps, notifying: Store, twilio_api: TwilioStandIn
+) -> None:
+    budi = "+6281234567890"  # the billing phone of the WooCommerce stand-in's order
+    await consent(db, notifying, budi, State.GRANTED, "order:727")
+    shipment = {"tracking_number": "JP1234567890", "tracking_provider": "J&T Express"}
+    document = order(
+        727,
+        datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S"),
+        meta_data=[{"id": 9, "key": SHIPMENT_TRACKING_KEY, "value": [shipment]}],
+    )
+    snapshot = changed_event(
+        notifying.id, Topic("order", "updated"), OrderSnapshot.model_validate(document)
+    )
+    assert isinstance(snapshot, OrderChanged)
+
+    await on_order_changed(snapshot, deps)  # the responder notifies
+    await cache_order(snapshot, db)  # the enricher caches the order for the card
+    form = inbound_message_form(
+        customer=budi, store_number=notifying.whatsapp_number, text="Kapan sampai kak?"
+    )
+    answer = message_received(parse_inbound(form), notifying)
+    await enrich(answer, db, OfflineClassifier())
+
+    by_template = {message["content_sid"]: message for message in twilio_api.sent_to(budi)}
+    assert set(by_template) == {
+        TEMPLATES[NotifiedStatus.PROCESSING],
+        TEMPLATES[NotifiedStatus.SHIPPED],
+    }
+    shipped = by_template[TEMPLATES[NotifiedStatus.SHIPPED]]
+    assert json.loads(shipped["content_variables"]) == {"1": "JP1234567890", "2": "J&T Express"}
+    conversation = f"{notifying.id}:{budi}"
+    in_conversation = db[MESSAGES].find({"conversation_id": conversation})
+    assert {m.get("author", "customer") async for m in in_conversation} == {
+        "notification",
+        "customer",
+    }
+    assert answer.conversation_id == conversation
+    card = await db[CONVERSATIONS].find_one({"_id": conversation})
+    assert card is not None
+    assert [o["number"] for o in card["recent_orders"]] == ["727"]
