@@ -98,11 +98,11 @@ class OrderNotifications(BaseModel):
 def reached_statuses(order: OrderChanged) -> list[NotifiedStatus]:
     """The notified statuses this snapshot stands for: its own, and `shipped` when the
     shipment-tracking data carries a tracking number (unless the order was called off)."""
-    reached = [s for s in NotifiedStatus if s.value == order.status]
+    reached = {s for s in NotifiedStatus if s.value == order.status}
     called_off = {NotifiedStatus.CANCELLED, NotifiedStatus.REFUNDED}
-    if order.tracking_number and not called_off.intersection(reached):
-        reached.append(NotifiedStatus.SHIPPED)
-    return reached
+    if order.tracking_number and not called_off & reached:
+        reached.add(NotifiedStatus.SHIPPED)  # once, also for a plugin's own "shipped" status
+    return [status for status in NotifiedStatus if status in reached]
 
 
 def variables(template: OrderTemplate, order: OrderChanged) -> dict[str, str]:

@@ -63,9 +63,10 @@ def test_a_tracked_order_is_shipped_too_unless_it_was_called_off() -> None:
 
     assert reached_statuses(order_changed(status="processing")) == [NotifiedStatus.PROCESSING]
     assert reached_statuses(order_changed(status="completed", **tracked)) == [
-        NotifiedStatus.COMPLETED,
         NotifiedStatus.SHIPPED,
+        NotifiedStatus.COMPLETED,
     ]
+    assert reached_statuses(order_changed(status="shipped", **tracked)) == [NotifiedStatus.SHIPPED]
     assert reached_statuses(order_changed(status="refunded", **tracked)) == [
         NotifiedStatus.REFUNDED
     ]
