@@ -87,12 +87,17 @@ class QuietHours(BaseModel):
         return end.astimezone(UTC)
 
 
-class OrderNotifications(BaseModel):
+class NotificationRules(BaseModel):
+    """What a store sets: a template per notified status, and its quiet hours (None: none)."""
+
     model_config = ConfigDict(extra="forbid")
 
-    store_id: str
     templates: dict[NotifiedStatus, OrderTemplate] = Field(default_factory=dict)
     quiet_hours: QuietHours | None = None
+
+
+class OrderNotifications(NotificationRules):
+    store_id: str
 
 
 def reached_statuses(order: OrderChanged) -> list[NotifiedStatus]:
