@@ -25,6 +25,6 @@ VOICE_NOTES = Counter(
 ORDER_NOTIFICATIONS = Counter(
     "balas_order_notifications_total",
     "Order notifications by result: sent, not_sent, held (quiet hours), no_consent, no_phone, "
-    "stale (an older snapshot than one already notified).",
+    "stale (an older snapshot than one already notified), superseded (held, then overtaken).",
     ["result"],
 )

@@ -40,6 +40,7 @@ log = structlog.get_logger(__name__)
 
 Clock = Callable[[], datetime]
 NO_CONSENT = "no_consent"
+SUPERSEDED = "superseded"  # a newer status of the order was held with it: only that one goes
 RELEASE_TICK_SECONDS = 60.0
 RELEASE_LEASE = timedelta(minutes=5)  # longer than a send with its retries takes
 # A snapshot older than this is history (a replay, a topic re-driven into the responder), not
@@ -68,10 +69,11 @@ async def on_order_changed(event: Event, deps: ResponderDeps, clock: Clock = utc
     if phone is None:
         ORDER_NOTIFICATIONS.labels("no_phone").inc()
         return
-    if await _newer_snapshot_notified(deps, event):
+    db = deps.conversations.db
+    if await _newer_snapshot_notified(db, event.store_id, event.order_id, event.modified_at):
         ORDER_NOTIFICATIONS.labels("stale").inc()
         return
-    if not await may_contact(deps.conversations.db, store.id, phone, Purpose.ORDER_UPDATES):
+    if not await may_contact(db, store.id, phone, Purpose.ORDER_UPDATES):
         ORDER_NOTIFICATIONS.labels(NO_CONSENT).inc()
         return
     now = clock()
@@ -80,7 +82,7 @@ async def on_order_changed(event: Event, deps: ResponderDeps, clock: Clock = utc
     held = not_before > now
     for status, template in due:
         reply, was_held = await _reserve(
-            deps.conversations.db, store, event, phone, status, template, not_before, held
+            db, store, event, phone, status, template, not_before, held
         )
         if reply.finished or was_held:  # a held one is the release's to send
             continue
@@ -110,7 +112,18 @@ async def release_due(deps: ResponderDeps, clock: Clock = utcnow) -> int:
         )
         if document is None:
             return released
-        await _send(Reply.model_validate(document), deps)
+        reply = Reply.model_validate(document)
+        overtaken = await _newer_snapshot_notified(
+            deps.conversations.db,
+            reply.store_id,
+            document["order_id"],
+            document.get("order_modified_at"),
+        )
+        if overtaken:
+            ORDER_NOTIFICATIONS.labels(SUPERSEDED).inc()
+            await deps.conversations.mark_not_sent(reply, SUPERSEDED)
+        else:
+            await _send(reply, deps)
         released += 1
 
 
@@ -135,17 +148,20 @@ async def _send(reply: Reply, deps: ResponderDeps) -> None:
     ORDER_NOTIFICATIONS.labels(sent.state.value).inc()
 
 
-async def _newer_snapshot_notified(deps: ResponderDeps, event: OrderChanged) -> bool:
-    """Whether a notification of this order came from a newer snapshot: an older one arriving
-    late (WooCommerce's deliveries are not ordered) sends nothing for its older status."""
-    if event.modified_at is None:
+async def _newer_snapshot_notified(
+    db: Database, store_id: str, order_id: int, modified_at: datetime | None
+) -> bool:
+    """Whether a notification of this order came from a snapshot newer than `modified_at`: an
+    older one arriving late (WooCommerce's deliveries are not ordered) sends nothing for its
+    older status, and a held one a newer status overtook during the night is not sent."""
+    if modified_at is None:
         return False
-    newer = await deps.conversations.db[MESSAGES].find_one(
+    newer = await db[MESSAGES].find_one(
         {
-            "store_id": event.store_id,
+            "store_id": store_id,
             "author": Author.NOTIFICATION.value,
-            "order_id": event.order_id,
-            "order_modified_at": {"$gt": event.modified_at},
+            "order_id": order_id,
+            "order_modified_at": {"$gt": modified_at},
         },
         {"_id": 1},
     )

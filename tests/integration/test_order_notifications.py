@@ -20,6 +20,7 @@ from services.enricher.handlers import on_message_received as enrich
 from services.ingest.twilio_forms import message_received, parse_inbound
 from services.responder.adapters.twilio_sender import TwilioSenders
 from services.responder.deps import ResponderDeps
+from services.responder.handlers import on_message_received as respond
 from services.responder.notifications import on_order_changed, release_due
 from services.responder.repository import ConversationLog
 from shared import topics
@@ -373,8 +374,11 @@ async def test_a_reply_to_a_shipped_notification_lands_in_its_conversation_with_
     )
     answer = message_received(parse_inbound(form), notifying)
     await enrich(answer, db, OfflineClassifier())
+    await respond(answer, deps)
 
-    by_template = {message["content_sid"]: message for message in twilio_api.sent_to(budi)}
+    sent = twilio_api.sent_to(budi)
+    by_template = {message["content_sid"]: message for message in sent if message["content_sid"]}
+    assert len(sent) == 3  # two notifications and the bot's answer
     assert set(by_template) == {
         TEMPLATES[NotifiedStatus.PROCESSING],
         TEMPLATES[NotifiedStatus.SHIPPED],
@@ -386,8 +390,37 @@ async def test_a_reply_to_a_shipped_notification_lands_in_its_conversation_with_
     assert {m.get("author", "customer") async for m in in_conversation} == {
         "notification",
         "customer",
+        "bot",
     }
     assert answer.conversation_id == conversation
+    bot = await deps.conversations.find_reply(answer.message_sid)
+    assert bot is not None
+    assert (bot.conversation_id, bot.first_response) == (conversation, True)  # not an answer
     card = await db[CONVERSATIONS].find_one({"_id": conversation})
     assert card is not None
     assert [o["number"] for o in card["recent_orders"]] == ["727"]
+
+
+async def test_of_two_statuses_held_through_the_night_only_the_newer_goes_out(
+    db: Database, deps: ResponderDeps, notifying: Store, twilio_api: TwilioStandIn
+) -> None:
+    customer = new_customer()
+    await consent(db, notifying, customer, State.GRANTED, "order:1207")
+    settings = await orders.load(db, notifying.id)
+    settings.quiet_hours = QuietHours(start=time(21), end=time(8))
+    await orders.save(db, settings)
+    evening = datetime.now(UTC).replace(hour=15, minute=0, second=0, microsecond=0)
+    processing = order_changed(notifying.id, modified_at=evening, billing_phone=customer)
+    later = evening + timedelta(hours=1)
+    completed = order_changed(
+        notifying.id, status="completed", modified_at=later, billing_phone=customer
+    )
+    await on_order_changed(processing, deps, clock=lambda: evening)
+    await on_order_changed(completed, deps, clock=lambda: later)
+
+    await release_due(deps, clock=lambda: evening + timedelta(hours=11))
+
+    assert templates_sent(twilio_api, customer) == [TEMPLATES[NotifiedStatus.COMPLETED]]
+    overtaken = await db[MESSAGES].find_one({"order_status": "processing"})
+    assert overtaken is not None
+    assert (overtaken["state"], overtaken["not_sent_reason"]) == ("not_sent", "superseded")
