@@ -424,3 +424,32 @@ async def test_of_two_statuses_held_through_the_night_only_the_newer_goes_out(
     overtaken = await db[MESSAGES].find_one({"order_status": "processing"})
     assert overtaken is not None
     assert (overtaken["state"], overtaken["not_sent_reason"]) == ("not_sent", "superseded")
+
+
+async def test_a_release_cut_short_by_a_crash_is_taken_again_after_its_lease_and_sent_once(
+    db: Database, deps: ResponderDeps, notifying: Store, twilio_api: TwilioStandIn
+) -> None:
+    customer = new_customer()
+    await consent(db, notifying, customer, State.GRANTED, "order:1207")
+    settings = await orders.load(db, notifying.id)
+    settings.quiet_hours = QuietHours(start=time(21), end=time(8))
+    await orders.save(db, settings)
+    evening = datetime.now(UTC).replace(hour=15, minute=30, second=0, microsecond=0)
+    snapshot = order_changed(
+        notifying.id, status="completed", modified_at=evening, billing_phone=customer
+    )
+    await on_order_changed(snapshot, deps, clock=lambda: evening)
+    morning = evening + timedelta(hours=9, minutes=30)
+    twilio_api.drop_after_accepting(1)  # sent, but the release never hears so
+    with pytest.raises(requests.RequestException):
+        await release_due(deps, clock=lambda: morning)
+
+    while_leased = await release_due(deps, clock=lambda: morning + timedelta(minutes=1))
+    after_lease = await release_due(deps, clock=lambda: morning + timedelta(minutes=6))
+
+    assert (while_leased, after_lease) == (0, 1)
+    sent = twilio_api.sent_to(customer)
+    assert [message["content_sid"] for message in sent] == [TEMPLATES[NotifiedStatus.COMPLETED]]
+    stored = await db[MESSAGES].find_one({"author": "notification"})
+    assert stored is not None
+    assert (stored["state"], stored["twilio_sid"]) == ("sent", sent[0]["sid"])
