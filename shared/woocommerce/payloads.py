@@ -114,13 +114,6 @@ class LineItem(BaseModel):
 SHIPMENT_TRACKING_KEY = "_wc_shipment_tracking_items"
 
 
-class MetaItem(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
-    key: str = ""
-    value: Any = None
-
-
 class Shipment(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
@@ -142,7 +135,8 @@ class OrderSnapshot(_Snapshot):
     customer_id: OptionalId = 0
     billing: Billing = Field(default_factory=Billing)
     line_items: list[LineItem] = Field(default_factory=list)
-    meta_data: list[MetaItem] = Field(default_factory=list)
+    # read only for the shipment tracking: any other plugin's meta may be of any shape
+    meta_data: list[Any] = Field(default_factory=list)
 
     @field_validator("number", mode="before")
     @classmethod
@@ -154,10 +148,13 @@ class OrderSnapshot(_Snapshot):
         """The newest shipment with a tracking number; None when there is none, or the
         tracking data is not the shape Balas knows (an unknown plugin's is ignored, not fatal)."""
         for item in self.meta_data:
-            if item.key != SHIPMENT_TRACKING_KEY or not isinstance(item.value, list):
+            if not isinstance(item, dict) or item.get("key") != SHIPMENT_TRACKING_KEY:
                 continue
+            value = item.get("value")
+            if not isinstance(value, list):
+                return None
             try:
-                shipments = [Shipment.model_validate(entry) for entry in item.value]
+                shipments = [Shipment.model_validate(entry) for entry in value]
             except ValidationError:
                 return None
             tracked = [shipment for shipment in shipments if shipment.tracking_number]

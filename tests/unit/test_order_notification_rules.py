@@ -39,7 +39,8 @@ def test_the_newest_tracked_shipment_of_the_meta_becomes_the_events_tracking() -
         {"tracking_number": "SC002", "custom_tracking_provider": "SiCepat"},
     ]
     meta = [
-        {"id": 1, "key": "_other", "value": "x"},
+        "not a meta item",
+        {"id": 1, "key": "_other", "value": {"any": ["shape"]}},
         {"key": SHIPMENT_TRACKING_KEY, "value": shipments},
     ]
     parsed = OrderSnapshot.model_validate(snapshot(meta))
