@@ -24,6 +24,7 @@ from balas.customer_commands import customer_app
 from balas.dlq_commands import dlq_app
 from balas.kb_commands import kb_app
 from balas.kpi_commands import kpi_app
+from balas.notification_commands import store_notifications
 from balas.processes import SERVICES
 from balas.simulate_command import simulate
 from balas.store_commands import store_app
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
 
 app = command_group("Balas: WhatsApp customer communication for WooCommerce stores.")
 app.add_typer(store_app, name="store")
+store_app.command("notifications")(store_notifications)
 app.add_typer(kpi_app, name="kpi")
 app.add_typer(dlq_app, name="dlq")
 app.add_typer(topics_app, name="topics")

@@ -133,6 +133,7 @@ class DeliveryStatusChanged(ConversationEvent, OnChannel):
 class Author(StrEnum):
     BOT = "bot"
     AGENT = "agent"
+    NOTIFICATION = "notification"  # a message Balas wrote first (an order notification)
 
 
 class HandOverReason(StrEnum):
@@ -389,9 +390,13 @@ class OrderChanged(WooCommerceEvent):
     total: DecimalString | None = None
     customer_id: int | None = None
     billing_phone: str | None = None
+    first_name: str | None = None  # the billing first name
     created_at: UtcDateTime | None = None
     paid_at: UtcDateTime | None = None
     line_items: list[OrderLineItem] = Field(default_factory=list)
+    # from the store's shipment-tracking data in the order's meta, when it carries one
+    tracking_number: str | None = None
+    courier: str | None = None
 
 
 class CustomerChanged(WooCommerceEvent):

@@ -1,6 +1,8 @@
 """responder: turns customer messages into replies and sends them on their channel (Twilio, or
 the Graph API for the WhatsApp Cloud API)."""
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from functools import partial
@@ -14,6 +16,7 @@ from services.responder.handlers import (
     on_message_received,
     on_store_deleted,
 )
+from services.responder.notifications import keep_releasing, on_order_changed
 from services.responder.repository import GROUP
 from shared import journal, topics
 from shared.consent.collections import CONSENT_EVENTS
@@ -41,11 +44,17 @@ async def consumers(runtime: Runtime) -> AsyncIterator[Sequence[Consumer]]:
             erase_again, db=runtime.db, group=GROUP, collections=WRITES
         ),
         topics.STORES_DELETED: partial(on_store_deleted, deps=deps),
+        topics.WOOCOMMERCE_ORDERS: partial(on_order_changed, deps=deps),
     }
     options = runtime.consumer_options(GROUP, runtime.settings.consumers.responder_max_in_flight)
+    # order notifications held through a store's quiet hours go out once they are over
+    releases = asyncio.create_task(keep_releasing(deps), name=f"{GROUP}-notifications")
     try:
         yield [KeyedConsumer(routes=routes, **options)]
     finally:
+        releases.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await releases
         if deps.twilio:
             deps.twilio.close()
         if deps.cloud:

@@ -22,3 +22,9 @@ VOICE_NOTES = Counter(
     "not_transcribed, too_long, too_large, audio_format, unreadable.",
     ["status"],
 )
+ORDER_NOTIFICATIONS = Counter(
+    "balas_order_notifications_total",
+    "Order notifications by result: sent, not_sent, held (quiet hours), no_consent, no_phone, "
+    "stale (an older snapshot than one already notified), superseded (held, then overtaken).",
+    ["result"],
+)

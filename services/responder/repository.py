@@ -194,6 +194,7 @@ class ConversationLog:
             {
                 "conversation_id": event.conversation_id,
                 "direction": "outbound",
+                "author": {"$ne": Author.NOTIFICATION.value},  # written first, no answer
                 "created_at": {
                     "$gte": event.occurred_at - FIRST_RESPONSE_WINDOW,
                     "$lt": event.occurred_at,

@@ -16,6 +16,9 @@ def indexes(retention: Retention) -> Indexes:
         MESSAGES: [
             IndexModel([("conversation_id", ASCENDING), ("created_at", ASCENDING)]),
             IndexModel("twilio_sid", sparse=True),
+            # order notifications only: a late snapshot's check, the release of held ones
+            IndexModel("order_id", sparse=True),
+            IndexModel("not_before", sparse=True),
             IndexModel("created_at", name="message_retention", **retention.ttl),
         ],
         CONVERSATIONS: [

@@ -35,6 +35,7 @@ from shared.kpis.collections import (
     KPI_HOURLY,
     KPI_ORDERS,
 )
+from shared.notifications.orders import ORDER_NOTIFICATION_SETTINGS
 from shared.privacy.collections import CUSTOMER_ERASURES, STORE_DELETIONS
 from shared.stores.collections import BOT_SETTINGS, BOT_SETTINGS_HISTORY, STORES
 from shared.woocommerce.collections import (
@@ -331,6 +332,7 @@ COLLECTIONS: tuple[Holding, ...] = (
     Holding(KPI_DAILY, "KPI day buckets: counts only", _NONE, None, None, None),
     Holding(STORES, "the store, its numbers and encrypted secrets", _NONE, None, None, None),
     Holding(BOT_SETTINGS, "the store's bot settings", _NONE, None, None, None),
+    Holding(ORDER_NOTIFICATION_SETTINGS, "order notification templates", _NONE, None, None, None),
     Holding(BOT_SETTINGS_HISTORY, "every saved bot settings version", _NONE, None, None, None),
     Holding("reply_library", "the store's canned replies and templates", _NONE, None, None, None),
     Holding(KNOWLEDGE_DOCUMENTS, "the store's own documents", _NONE, None, None, None),
@@ -398,7 +400,7 @@ TOPICS: tuple[TopicHolding, ...] = (
     TopicHolding(
         topics.WOOCOMMERCE_ORDERS,
         "WooCommerce order states",
-        _fields("customer_id", "billing_phone"),
+        _fields("customer_id", "billing_phone", "first_name", "tracking_number"),
         False,
     ),
     TopicHolding(
@@ -434,6 +436,6 @@ NOT_PERSONAL_EVENT_FIELDS = frozenset(
         "line_items", "product_id", "name", "quantity", "sku", "permalink", "price",
         "regular_price", "sale_price", "stock_status", "stock_quantity", "version", "action",
         "command_id", "command", "template_sid", "assignee_id", "requested_by", "removed",
-        "catalog_visibility", "image_url",
+        "catalog_visibility", "image_url", "courier",
     }
 )  # fmt: skip

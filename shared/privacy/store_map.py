@@ -36,6 +36,7 @@ from shared.kpis.collections import (
     KPI_ORDERS,
 )
 from shared.mongo import Document
+from shared.notifications.orders import ORDER_NOTIFICATION_SETTINGS
 from shared.privacy.collections import CUSTOMER_ERASURES, STORE_DELETIONS
 from shared.stores.collections import BOT_SETTINGS, BOT_SETTINGS_HISTORY, STORES
 from shared.woocommerce.collections import (
@@ -90,6 +91,7 @@ STORE_FINDERS: dict[str, StoreFinder] = {
     "console_sessions": StoreFinder.WITH_ACCOUNTS,
     "console_users": StoreFinder.MEMBERSHIP,
     BOT_SETTINGS: StoreFinder.ID_IS_STORE,
+    ORDER_NOTIFICATION_SETTINGS: StoreFinder.ID_IS_STORE,
     BOT_SETTINGS_HISTORY: StoreFinder.STORE_ID,
     "reply_library": StoreFinder.ID_IS_STORE,
     KNOWLEDGE_DOCUMENTS: StoreFinder.STORE_ID,

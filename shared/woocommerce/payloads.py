@@ -109,6 +109,23 @@ class LineItem(BaseModel):
     total: DecimalString = "0"
 
 
+# The key the WooCommerce Shipment Tracking extension (and compatible plugins) keeps an order's
+# shipments under: a list of {tracking_number, tracking_provider, custom_tracking_provider, ...}.
+SHIPMENT_TRACKING_KEY = "_wc_shipment_tracking_items"
+
+
+class Shipment(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    tracking_number: Text = None
+    tracking_provider: Text = None
+    custom_tracking_provider: Text = None
+
+    @property
+    def courier(self) -> str | None:
+        return self.custom_tracking_provider or self.tracking_provider
+
+
 class OrderSnapshot(_Snapshot):
     number: str
     status: str
@@ -118,11 +135,31 @@ class OrderSnapshot(_Snapshot):
     customer_id: OptionalId = 0
     billing: Billing = Field(default_factory=Billing)
     line_items: list[LineItem] = Field(default_factory=list)
+    # read only for the shipment tracking: any other plugin's meta may be of any shape
+    meta_data: list[Any] = Field(default_factory=list)
 
     @field_validator("number", mode="before")
     @classmethod
     def _number_as_text(cls, value: Any) -> Any:
         return str(value) if isinstance(value, int) else value
+
+    @property
+    def shipment(self) -> Shipment | None:
+        """The newest shipment with a tracking number; None when there is none, or the
+        tracking data is not the shape Balas knows (an unknown plugin's is ignored, not fatal)."""
+        for item in self.meta_data:
+            if not isinstance(item, dict) or item.get("key") != SHIPMENT_TRACKING_KEY:
+                continue
+            value = item.get("value")
+            if not isinstance(value, list):
+                return None
+            try:
+                shipments = [Shipment.model_validate(entry) for entry in value]
+            except ValidationError:
+                return None
+            tracked = [shipment for shipment in shipments if shipment.tracking_number]
+            return tracked[-1] if tracked else None
+        return None
 
 
 class CustomerSnapshot(_Snapshot):
@@ -202,6 +239,7 @@ def changed_event(
         "modified_at": snapshot.modified_at,
     }
     if isinstance(snapshot, OrderSnapshot):
+        shipment = snapshot.shipment
         return OrderChanged(
             **common,
             order_id=snapshot.id,
@@ -211,9 +249,12 @@ def changed_event(
             total=snapshot.total,
             customer_id=snapshot.customer_id or None,
             billing_phone=snapshot.billing.phone,
+            first_name=snapshot.billing.first_name,
             created_at=snapshot.date_created_gmt,
             paid_at=snapshot.date_paid_gmt,
             line_items=[OrderLineItem(**item.model_dump()) for item in snapshot.line_items],
+            tracking_number=shipment.tracking_number if shipment else None,
+            courier=shipment.courier if shipment else None,
         )
     if isinstance(snapshot, CustomerSnapshot):
         return CustomerChanged(

@@ -19,6 +19,7 @@ from shared.events import (
     DeliveryStatus,
     DeliveryStatusChanged,
     MessageReceived,
+    OrderChanged,
     ReplySent,
     StoreDeleted,
     event_id_for,
@@ -37,6 +38,7 @@ __all__ = [
     "closed",
     "enriched",
     "new_customer",
+    "order_changed",
     "received",
     "reopened",
     "reply_record",
@@ -212,4 +214,30 @@ def store_deleted(store_id: str = STORE_ID) -> StoreDeleted:
         occurred_at=datetime.now(UTC),
         store_id=store_id,
         requested_by="test",
+    )
+
+
+def order_changed(
+    store_id: str = STORE_ID,
+    order_id: int = 1207,
+    status: str = "processing",
+    modified_at: datetime | None = None,
+    **fields: Any,
+) -> OrderChanged:
+    """A WooCommerce order snapshot; its event id follows from the order and its modified
+    time, like ingest's, so the same snapshot built twice is the same event."""
+    modified = modified_at or datetime.now(UTC)
+    customer = {"billing_phone": "0812-3456-7890", "first_name": "Rina"}
+    return OrderChanged(
+        event_id=event_id_for("order.changed", f"{store_id}:{order_id}:{modified.isoformat()}"),
+        occurred_at=modified,
+        store_id=store_id,
+        change="updated",
+        modified_at=modified,
+        order_id=order_id,
+        number=str(order_id),
+        status=status,
+        currency="IDR",
+        total="250000.00",
+        **{**customer, **fields},
     )

@@ -1,0 +1,27 @@
+"""A store's order notifications: the template and variables of each order status, and its
+quiet hours (docs/notifications.md#order-notifications). Read by any member of the store, set by
+its owners; an invalid template name, status or field gets FastAPI's 422 naming the field."""
+
+from fastapi import APIRouter
+
+from services.console.deps import Context, ExistingStore, OwnerOnly
+from shared.notifications import orders
+from shared.notifications.orders import NotificationRules, OrderNotifications
+
+router = APIRouter(prefix="/stores/{store_id}/order-notifications", tags=["order notifications"])
+
+
+@router.get("")
+async def current_notifications(store: ExistingStore, context: Context) -> OrderNotifications:
+    """The settings in force; no template means nothing is sent."""
+    return await orders.load(context.db, store.id)
+
+
+@router.put("", dependencies=[OwnerOnly])
+async def save_notifications(
+    rules: NotificationRules, store: ExistingStore, context: Context
+) -> OrderNotifications:
+    """Replace the settings; the responder uses them from the next order event on."""
+    settings = OrderNotifications(store_id=store.id, **dict(rules))
+    await orders.save(context.db, settings)
+    return settings

@@ -1,0 +1,1 @@
+"""Messages Balas writes first: order notifications (docs/notifications.md)."""
