@@ -42,6 +42,7 @@ from shared.kpis.collections import (
 )
 from shared.kpis.keys import bucket_id, day_id
 from shared.mongo import Database, in_transaction
+from shared.notifications import orders as order_notifications
 from shared.privacy.ledger import record_erasure
 from shared.settings import Settings
 from shared.stores.bot_settings import BotSettings, BotSettingsRepository
@@ -131,6 +132,7 @@ async def fill_store(
     await _knowledge(db, settings, broker, store)
     await BotSettingsRepository(db).save(store.id, BotSettings(persona="Ramah sekali."), 0)
     await db["reply_library"].insert_one({"_id": store.id, "replies": []})
+    await order_notifications.save(db, order_notifications.OrderNotifications(store_id=store.id))
     user = await UserDirectory(db).create(staff_email, "Staf", PASSWORD, Role.OWNER, [store.id])
     await SessionStore(db, settings).start(user.id)
     await mark_read(
