@@ -15,6 +15,7 @@ from shared.events import CustomerChanged, MessageReceived, event_id_for
 from shared.identity import conversation_id
 from shared.kpis.collections import CONVERSATION_FACTS, KPI_HOURLY
 from shared.stores.directory import Store
+from shared.woocommerce.collections import WOOCOMMERCE_CUSTOMERS
 from tests.standins.twilio_api import TwilioStandIn
 from tests.support import events
 from tests.support.system import RunningSystem, Webhooks
@@ -79,6 +80,13 @@ async def a_linked_customer_writes_is_answered_closed_and_counted(
                 last_name=SURNAME,
                 billing_phone="0" + number.removeprefix("+62"),  # as typed at checkout
             ),
+        )
+        # The customer is known before they write, as a linked customer is: the enricher reads
+        # the cache when the message comes, and its topics are consumed independently.
+        await eventually(
+            lambda: db[WOOCOMMERCE_CUSTOMERS].find_one(
+                {"store_id": store.id, "woocommerce_id": WOOCOMMERCE_ID, "billing_e164": number}
+            )
         )
         text = (
             f"Halo kak, saya {NAME} {SURNAME} ({email}, WA 0{number.removeprefix('+62')}): "
