@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from services.ingest.app import create_app as create_ingest_app
+from services.ingest.channels.whatsapp_cloud import MAX_NUMBERS_PER_BODY
 from shared import routes, topics
 from shared.channels import Channel
 from shared.events import event_id_for
@@ -145,6 +146,24 @@ async def test_a_malformed_payload_is_refused_with_the_field_named(
 
     assert answer.status_code == 400
     assert "from" in answer.json()["detail"]
+
+
+async def test_an_unsigned_body_naming_many_numbers_is_refused_before_any_look_up(
+    ingest: str, store: Store, number: PhoneNumber
+) -> None:
+    payload = graph_api.message_payload(number, CUSTOMER, graph_api.text("halo"))
+    change = payload["entry"][0]["changes"][0]
+    payload["entry"][0]["changes"] = [
+        {**change, "value": {**change["value"], "metadata": {
+            **change["value"]["metadata"], "phone_number_id": f"{index:015d}"}}}
+        for index in range(MAX_NUMBERS_PER_BODY + 1)
+    ]  # fmt: skip
+    headers = {"Content-Type": "application/json", "X-Hub-Signature-256": "sha256=" + "0" * 64}
+
+    answer = await post(ingest, json.dumps(payload).encode(), headers)
+
+    assert answer.status_code == 400
+    assert f"more than {MAX_NUMBERS_PER_BODY} numbers" in answer.json()["detail"]
 
 
 async def test_a_number_no_store_uses_is_refused(

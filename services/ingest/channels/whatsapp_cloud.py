@@ -88,9 +88,17 @@ async def on_webhook(request: Request, context: Context) -> Response:
     return Response(status_code=200)
 
 
+# A body is read before its signature can be checked (the signer is the store it names), so
+# what an unsigned body can make ingest look up is bounded: Meta names one number per change.
+MAX_NUMBERS_PER_BODY = 10
+
+
 async def _stores_of(context: Context, values: list[payloads.MessagesValue]) -> dict[str, Store]:
+    numbers = {value.metadata.phone_number_id for value in values}
+    if len(numbers) > MAX_NUMBERS_PER_BODY:
+        raise reject(ENDPOINT, 400, "malformed", f"more than {MAX_NUMBERS_PER_BODY} numbers")
     stores = {}
-    for number_id in {value.metadata.phone_number_id for value in values}:
+    for number_id in numbers:
         store = await context.stores.by_phone_number_id(number_id)
         if store is None or store.whatsapp_cloud is None:
             raise reject(ENDPOINT, 404, "unknown_number", "no store uses this phone number id")
