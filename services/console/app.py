@@ -45,6 +45,7 @@ from services.console.pages import (
     setup,
     stream,
     team,
+    voice_notes,
 )
 from services.console.pages import knowledge as knowledge_page
 from services.console.pages import settings as settings_page
@@ -114,6 +115,7 @@ def create_app(settings: Settings, clock: Clock = utc_now) -> FastAPI:
     app.include_router(login.router)
     app.include_router(navigation.router)
     app.include_router(inbox.router)
+    app.include_router(voice_notes.router)
     app.include_router(stream.router)
     app.include_router(dashboard.router)
     app.include_router(knowledge_page.router)

@@ -5,12 +5,12 @@ from dataclasses import dataclass
 from faststream.kafka import KafkaBroker
 
 from services.responder.adapters.graph_sender import GraphSenders
-from services.responder.adapters.media import MediaFetcher
 from services.responder.adapters.transcription import transcriber
 from services.responder.adapters.twilio_sender import TwilioSenders
 from services.responder.media import MediaReader
 from services.responder.repository import ConversationLog
 from shared.answering.answerer import Answerer, build_answerer
+from shared.media_download import MediaFetcher
 from shared.routes import TWILIO_STATUS_PATH, public_url
 from shared.runtime import Runtime
 from shared.secrets import secret_box

@@ -1,10 +1,10 @@
 """Customers' own media: the photos and documents of a WhatsApp message, read as their words.
 
 Each attachment whose declared type the knowledge extractors read (photos, PDFs, Word, Excel,
-CSV, text) is downloaded from Twilio (`adapters/media.py`), its type is detected again from the
-bytes, and its text is extracted with the knowledge extractors, OCR included, in a thread. The
-text joins the customer's message as `[photo text: ...]` or `[document text: ...]` lines, both
-for retrieval and for the model, and is stored on the message (`media[i].media_text`).
+CSV, text) is downloaded from the channel (`shared/media_download.py`), its type is detected again
+from the bytes, and its text is extracted with the knowledge extractors, OCR included, in a
+thread. The text joins the customer's message as `[photo text: ...]` or `[document text: ...]`
+lines, both for retrieval and for the model, and is stored on the message (`media[i].media_text`).
 
 With a transcription endpoint configured (TRANSCRIPTION_BASE_URL), a voice note is downloaded
 the same way, checked for size, format and length (`audio.py`), and transcribed with a language
@@ -20,13 +20,12 @@ the message ends with that note. A voice note that could not be transcribed alwa
 
 import asyncio
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
 import structlog
 
-from services.responder.adapters.media import MediaFetcher, MediaTooLarge, MediaUnavailable
 from services.responder.adapters.transcription import Transcriber, TranscriptionFailed
 from services.responder.audio import OGG_MAGIC, TRANSCRIBABLE, is_audio, opus_seconds
 from services.responder.metrics import VOICE_NOTES
@@ -47,6 +46,7 @@ from shared.knowledge.detection import (
     detect_type,
 )
 from shared.knowledge.extraction import ExtractionError, Limits, extract, full_text
+from shared.media_download import MediaFetcher, MediaTooLarge, MediaUnavailable
 from shared.stores.bot_settings import Language
 
 log = structlog.get_logger(__name__)
@@ -76,6 +76,7 @@ class MediaResult:
     status: MediaStatus
     text: str | None = None
     detected_type: str | None = None  # from the bytes
+    media_id: str | None = None  # a Cloud API attachment's id at the Graph API
 
     def stored(self, keep_media: bool = True) -> dict[str, Any]:
         """The attachment as kept on the customer's message; without `keep_media` (a store's
@@ -88,6 +89,8 @@ class MediaResult:
         }
         if keep_media or self.status is not MediaStatus.READ:
             kept["url"] = self.url
+            if self.media_id:
+                kept["id"] = self.media_id  # the console plays a Cloud API voice note by it
         return kept
 
 
@@ -253,7 +256,10 @@ class MediaReader:
 
     async def read(self, event: MessageReceived, language: Language) -> SeenMedia:
         """Every attachment of `event`, voice notes heard as spoken in `language` (a hint)."""
-        results = [await self._one(event.store_id, media, language) for media in event.media]
+        results = [
+            replace(await self._one(event.store_id, media, language), media_id=media.id)
+            for media in event.media
+        ]
         if results:
             log.info(
                 "customer media read",

@@ -13,7 +13,6 @@ from fpdf import FPDF
 from pydantic import SecretStr
 
 from services.ingest.channels import whatsapp_cloud_payloads as payloads
-from services.responder.adapters.media import MediaFetcher
 from services.responder.deps import ResponderDeps
 from services.responder.handlers import on_message_received
 from services.responder.media import MediaReader
@@ -23,6 +22,7 @@ from shared.answering.commerce_tools import CommerceTools
 from shared.answering.model import ChatModel
 from shared.conversations.collections import CONVERSATIONS, MESSAGES
 from shared.knowledge.retrieval import Retriever
+from shared.media_download import MediaFetcher
 from shared.mongo import Database
 from shared.secrets import secret_box
 from shared.settings import Settings

@@ -13,7 +13,6 @@ from pydantic import SecretStr
 
 from services.enricher.knowledge import on_knowledge_document_changed
 from services.ingest.channels import whatsapp_cloud_payloads as payloads
-from services.responder.adapters.media import MediaFetcher
 from services.responder.adapters.transcription import TranscriptionDown, transcriber
 from services.responder.deps import ResponderDeps
 from services.responder.handlers import on_message_received
@@ -23,6 +22,7 @@ from shared.answering.answerer import Answerer
 from shared.conversations.collections import CONVERSATIONS, MESSAGES
 from shared.knowledge.library import Incoming, InMemory, KnowledgeLibrary, document_event
 from shared.knowledge.retrieval import Retriever
+from shared.media_download import MediaFetcher
 from shared.mongo import Database
 from shared.outages import dependency_down
 from shared.secrets import secret_box
@@ -338,3 +338,5 @@ async def test_a_cloud_api_voice_note_is_fetched_with_the_stores_token_and_answe
     assert request["audio"] == audio
     reply = await stored(db, f"reply:{event.message_sid}")
     assert "15.000" in reply["text"]
+    [attachment] = (await stored(db, event.message_sid))["media"]
+    assert attachment["id"] == media_id  # what the console plays it by

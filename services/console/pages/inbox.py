@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -131,6 +132,7 @@ async def _messages_values(
     context: Context, store: Store, user_id: str, card: Document, users: list[dict[str, str]]
 ) -> dict[str, Any]:
     names = {u["id"]: u["name"] for u in users}
+    conversation_url = f"/stores/{store.id}/conversations/{card['_id']}"
     documents = await conversation_messages(context.db, card["_id"])
     messages = [message_view(document, names) for document in documents]
     if messages:
@@ -139,6 +141,9 @@ async def _messages_values(
         "messages": messages,
         "clock": lambda moment: clock(moment, store.timezone),
         "day": lambda moment: day_label(moment, store.timezone),
+        "voice_url": lambda message_id, index: (
+            f"{conversation_url}/voice/{quote(message_id, safe='')}/{index}"
+        ),
     }
 
 

@@ -1,4 +1,5 @@
-"""Downloading a customer's WhatsApp media, from Twilio or from Meta's Graph API.
+"""Downloading a customer's WhatsApp media, from Twilio or from Meta's Graph API: the responder
+reads it, the console plays a voice note to an agent.
 
 Twilio's `MediaUrl` points at its REST API (`/2010-04-01/Accounts/{sid}/Messages/{sid}/Media/
 {sid}`), which answers with a redirect to the file on its CDN. The request authenticates with the
