@@ -14,7 +14,7 @@ from shared.consumer import PermanentError
 from shared.events import DeliveryStatusChanged, MessageReceived, StoreDeleted
 from shared.identity import masked
 from shared.kafka import publish
-from shared.stores.bot_settings import Language
+from shared.stores.bot_settings import BotSettings, Language
 
 log = structlog.get_logger(__name__)
 
@@ -33,6 +33,7 @@ async def on_message_received(event: MessageReceived, deps: ResponderDeps) -> No
                 "a human owns the conversation; bot stays silent",
                 conversation=masked(event.conversation_id),
             )
+            await _hear_for_agent(event, deps)
             return
         first = await conversations.is_first_response(event)
         draft = confirmation or await _draft(event, deps, first)
@@ -67,17 +68,9 @@ async def _draft(event: MessageReceived, deps: ResponderDeps, first: bool) -> Dr
     settings = (await deps.bot_settings.current(store)).settings  # read per message: no restart
     rules = settings.hand_over
     conversations = deps.conversations
-    seen = SeenMedia()
-    if deps.media and event.media:  # read before the answer: a voice note is heard first
-        spoken = settings.default_language
-        if deps.media.hears_voice(event):
-            spoken = await _spoken_language(event, deps, spoken)
-        seen = await deps.media.read(event, spoken)
-    if seen.results:
-        keep_media = settings.privacy.keep_media
-        await conversations.record_media(event.message_sid, seen.stored(keep_media))
-        if not keep_media and deps.media:  # the text is stored: the file is not needed
-            await deps.media.forget(event.store_id, seen)
+    seen = await _read_media(
+        event, deps, settings
+    )  # before the answer: a voice note is heard first
     if (alone := seen.reply_alone(event.text, settings.default_language)) is not None:
         return alone  # only media the bot cannot read: say what it reads, no model call
     history = with_media_text(
@@ -100,6 +93,34 @@ async def _draft(event: MessageReceived, deps: ResponderDeps, first: bool) -> Dr
         ),
     )
     return seen.noted(await deps.answerer.answer(question), event.text, settings.default_language)
+
+
+async def _read_media(
+    event: MessageReceived, deps: ResponderDeps, settings: BotSettings
+) -> SeenMedia:
+    """The message's attachments read (voice notes heard) and stored on the message."""
+    if deps.media is None or not event.media:
+        return SeenMedia()
+    spoken = settings.default_language
+    if deps.media.hears_voice(event):
+        spoken = await _spoken_language(event, deps, spoken)
+    seen = await deps.media.read(event, spoken)
+    if seen.results:
+        keep_media = settings.privacy.keep_media
+        await deps.conversations.record_media(event.message_sid, seen.stored(keep_media))
+        if not keep_media:  # the text is stored: the file is not needed
+            await deps.media.forget(event.store_id, seen)
+    return seen
+
+
+async def _hear_for_agent(event: MessageReceived, deps: ResponderDeps) -> None:
+    """A voice note in a conversation a person holds is still transcribed, so the agent can read
+    it; the bot answers nothing."""
+    if deps.media is None or not deps.media.hears_voice(event):
+        return
+    store = await deps.stores.by_id(event.store_id)
+    if store is not None:
+        await _read_media(event, deps, (await deps.bot_settings.current(store)).settings)
 
 
 async def _spoken_language(

@@ -20,6 +20,7 @@ from services.responder.media import MediaReader
 from services.responder.repository import ConversationLog
 from shared.answering.answerer import Answerer
 from shared.conversations.collections import CONVERSATIONS, MESSAGES
+from shared.events import HandOverReason
 from shared.knowledge.library import Incoming, InMemory, KnowledgeLibrary, document_event
 from shared.knowledge.retrieval import Retriever
 from shared.media_download import MediaFetcher
@@ -191,6 +192,31 @@ async def test_an_english_conversation_hints_english_and_is_answered_in_english(
     reply = await stored(db, f"reply:{event.message_sid}")
     assert "15.000" in reply["text"]
     assert reply["hand_over"] is None
+
+
+async def test_a_voice_note_to_a_person_is_transcribed_for_them_and_the_bot_stays_silent(
+    db: Database,
+    store: Store,
+    deps: ResponderDeps,
+    twilio_api: TwilioStandIn,
+    openai_api: OpenAIStandIn,
+) -> None:
+    audio = voice_note(ASKED_ID, "id")
+    openai_api.hears(audio, ASKED_ID)
+    event = customer_says(
+        store, CUSTOMER, "", (twilio_api.add_media(audio, "audio/ogg"), "audio/ogg")
+    )
+    await deps.conversations.record_inbound(customer_says(store, CUSTOMER, "Mau bicara admin"))
+    await deps.conversations.hand_over(
+        event.conversation_id, store.id, HandOverReason.CUSTOMER_REQUEST, event.occurred_at
+    )
+
+    await on_message_received(event, deps)
+
+    [attachment] = (await stored(db, event.message_sid))["media"]
+    assert (attachment["status"], attachment["media_text"]) == ("read", ASKED_ID)
+    assert await db[MESSAGES].find_one({"_id": f"reply:{event.message_sid}"}) is None
+    assert twilio_api.sent_to(CUSTOMER) == []
 
 
 async def test_a_voice_note_with_no_words_heard_is_handed_over_with_the_reason(
