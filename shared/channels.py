@@ -9,6 +9,10 @@ class Channel(StrEnum):
     WHATSAPP_CLOUD = "whatsapp_cloud"  # WhatsApp through Meta's Cloud API (Graph API)
 
 
+# The channels whose customer handle is a phone number: one customer, one number, a conversation
+# on each (their orders' billing phone names them all).
+PHONE_CHANNELS = (Channel.WHATSAPP, Channel.WHATSAPP_CLOUD)
+
 # The longest text one message may carry on each channel (Twilio's limit for WhatsApp; the
 # Cloud API's for a text message body). Plain text on both: WhatsApp shows no HTML.
 TEXT_LIMITS = {

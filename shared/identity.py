@@ -18,7 +18,7 @@ from functools import cache
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from shared.channels import Channel
+from shared.channels import PHONE_CHANNELS, Channel
 from shared.settings import Settings
 
 # HKDF's label for the customer-hash key: derived from SECRETS_KEY, it is never the key that
@@ -36,6 +36,11 @@ def conversation_id(
     if channel is Channel.WHATSAPP:
         return f"{store_id}:{customer_number}"
     return f"{store_id}:{channel.value}:{customer_number}"
+
+
+def phone_conversation_ids(store_id: str, number: str) -> tuple[str, ...]:
+    """Every conversation a phone number can have in a store: one per channel it writes on."""
+    return tuple(conversation_id(store_id, number, channel) for channel in PHONE_CHANNELS)
 
 
 def customer_number(conversation_id: str) -> str:

@@ -39,7 +39,7 @@ from services.kpi_aggregator.orders import (
     settled,
 )
 from shared.events import Event, MessageReceived, OrderChanged, ReplySent
-from shared.identity import conversation_id, customer_hash, customer_number
+from shared.identity import customer_hash, customer_number, phone_conversation_ids
 from shared.kpis.collections import CONVERSATION_FACT_EVENTS, KPI_CONVERSIONS, KPI_ORDERS
 from shared.kpis.keys import hour_start, local_date
 from shared.kpis.zones import UTC_ZONE
@@ -121,7 +121,8 @@ async def count_orders(
 class _Batch:
     records: dict[str, OrderRecord] = field(default_factory=dict)
     before: dict[str, OrderRecord | None] = field(default_factory=dict)
-    conversation_of: dict[str, str] = field(default_factory=dict)  # record -> conversation id
+    # record -> the conversations whose messages may attribute it (its customer's, every channel)
+    conversation_of: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def load(self, document: Document) -> OrderRecord:
         record = OrderRecord.model_validate(document)
@@ -150,7 +151,7 @@ async def _observe(
         batch.records[key] = record
         newest = event.modified_at is not None and record.newest_at == event.modified_at
         if number and newest and record.customer_hash == hashed:
-            batch.conversation_of[key] = conversation_id(event.store_id, number)
+            batch.conversation_of[key] = phone_conversation_ids(event.store_id, number)
 
 
 async def _orders_after_talk(
@@ -177,13 +178,15 @@ async def _orders_after_talk(
             continue  # the same customer hash in another store
         record = batch.records.get(document["_id"]) or batch.load(document)
         if record.customer_hash == document["customer_hash"]:
-            batch.conversation_of.setdefault(record.id, found)
+            batch.conversation_of.setdefault(
+                record.id, phone_conversation_ids(record.store_id, customer_number(found))
+            )
 
 
 async def _attribute(db: Database, session: Session, batch: _Batch, window: timedelta) -> None:
     targets = {
-        key: conversation
-        for key, conversation in batch.conversation_of.items()
+        key: conversations
+        for key, conversations in batch.conversation_of.items()
         if batch.records[key].created_at is not None
     }
     if not targets:
@@ -192,15 +195,15 @@ async def _attribute(db: Database, session: Session, batch: _Batch, window: time
     start = min(moment for moment in created if moment is not None) - window
     end = max(moment for moment in created if moment is not None)
     query = {
-        "conversation_id": {"$in": sorted(set(targets.values()))},
+        "conversation_id": {"$in": sorted({c for ids in targets.values() for c in ids})},
         "at": {"$gte": start, "$lte": end},
         "kind": {"$in": ["in", "out"]},
     }
     stamps: dict[str, list[Document]] = {}
     async for stamp in db[CONVERSATION_FACT_EVENTS].find(query, session=session):
         stamps.setdefault(stamp["conversation_id"], []).append(stamp)
-    for key, conversation in targets.items():
-        attribute(batch.records[key], stamps.get(conversation, []), window)
+    for key, conversations in targets.items():
+        attribute(batch.records[key], [s for c in conversations for s in stamps.get(c, [])], window)
 
 
 async def update_claims(

@@ -24,7 +24,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.events import OrderChanged
-from shared.identity import conversation_id, customer_hash
+from shared.identity import customer_hash, phone_conversation_ids
 from shared.kpis.keys import bucket_id, day_id, hour_start, local_date
 from shared.mongo import Document
 from shared.phones import normalise
@@ -298,7 +298,7 @@ def replay(
     """The records live aggregation reaches from these snapshots (in log order) and the stamps
     of the conversations (`facts.stamp`), counted nothing yet: what a rebuild starts from."""
     records: dict[str, OrderRecord] = {}
-    conversation_of: dict[str, str] = {}
+    conversation_of: dict[str, tuple[str, ...]] = {}
     for event in snapshots:
         if settled(event, retention, window):
             continue
@@ -308,10 +308,10 @@ def replay(
         record = observe(records.get(key), event, hashed)
         records[key] = record
         if number and record.newest_at == event.modified_at and record.customer_hash == hashed:
-            conversation_of[key] = conversation_id(event.store_id, number)
+            conversation_of[key] = phone_conversation_ids(event.store_id, number)
     by_conversation: dict[str, list[Document]] = defaultdict(list)
     for stamp in stamps:
         by_conversation[stamp["conversation_id"]].append(stamp)
-    for key, conversation in conversation_of.items():
-        attribute(records[key], by_conversation[conversation], window)
+    for key, conversations in conversation_of.items():
+        attribute(records[key], [s for c in conversations for s in by_conversation[c]], window)
     return records

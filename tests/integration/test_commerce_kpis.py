@@ -15,6 +15,7 @@ from services.kpi_aggregator.app import TOPICS
 from services.kpi_aggregator.handlers import on_events
 from services.kpi_aggregator.rebuild import rebuild
 from shared import kafka
+from shared.channels import Channel
 from shared.events import Event, HandOverReason, OrderChanged
 from shared.kpis.collections import CONVERSATION_FACTS, KPI_DAILY, KPI_HOURLY, KPI_ORDERS
 from shared.kpis.zones import StoreZones
@@ -168,6 +169,27 @@ async def test_an_order_placed_after_a_chat_is_the_bots_and_converts_the_chat(
 
     await apply(db, [asked, answered, paid(store_id, **guest)])  # redelivered: nothing moves
     assert figures(await bucket(db, KPI_DAILY, f"{store_id}|2024-05-06")) == day
+
+
+@pytest.mark.parametrize("order_first", [True, False])
+async def test_a_chat_on_the_cloud_api_attributes_the_order_too(
+    db: Database,
+    store_id: str,
+    make_received: MakeReceived,
+    make_reply_sent: MakeReplySent,
+    order_first: bool,
+) -> None:
+    asked = make_received(
+        BUDI, "Kemeja batik ready?", at=CREATED - timedelta(hours=1), channel=Channel.WHATSAPP_CLOUD
+    )
+    talk, orders = [asked, make_reply_sent(asked, response_seconds=4)], [pending(store_id)]
+    orders.append(paid(store_id))
+
+    await apply(db, *([orders, talk] if order_first else [talk, orders]))
+
+    ten = figures(await bucket(db, KPI_HOURLY, f"{store_id}|2024-05-06T10"))
+    assert ten["orders.attributed.bot"] == 1
+    assert ten["revenue.IDR.attributed_bot"] == Decimal("265000.00")
 
 
 async def test_a_hand_over_before_the_order_makes_it_the_humans(
