@@ -105,15 +105,8 @@ async def harness(data_dir: Path) -> AsyncIterator[Harness]:
     client = None
     try:
         await servers.wait_until_ready()
-        settings = servers.applied_to(Settings(allow_private_urls=True)).updated(
-            mongodb={"database": "balas_journeys"},
-            twilio={
-                "account_sid": twilio.account_sid,
-                "auth_token": SecretStr(TWILIO_TOKEN),
-                "api_base_url": twilio.url,
-            },
-            transcription={"base_url": heard.base_url, "api_key": None},
-        )
+        on_servers = servers.applied_to(Settings(allow_private_urls=True))
+        settings = wired(on_servers.updated(mongodb={"database": "balas_journeys"}), twilio, heard)
         assert settings.mongodb.uri
         await kafka.ensure_topics(settings)
         client = mongo.connect(settings.mongodb.uri)
@@ -126,6 +119,18 @@ async def harness(data_dir: Path) -> AsyncIterator[Harness]:
         for stand_in in (heard, twilio, shop):
             stand_in.stop()
         servers.stop()
+
+
+def wired(settings: Settings, twilio: TwilioStandIn, heard: OpenAIStandIn) -> Settings:
+    """`settings` sending through the Twilio stand-in and transcribing with `heard`."""
+    return settings.updated(
+        twilio={
+            "account_sid": twilio.account_sid,
+            "auth_token": SecretStr(TWILIO_TOKEN),
+            "api_base_url": twilio.url,
+        },
+        transcription={"base_url": heard.base_url, "api_key": None},
+    )
 
 
 @asynccontextmanager
