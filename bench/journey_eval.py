@@ -49,25 +49,19 @@ from bench.journeys import (
     read_shop,
 )
 from services.enricher.commerce import on_order_changed, on_product_changed
-from services.responder.adapters.media import MediaFetcher
-from services.responder.adapters.transcription import transcriber
-from services.responder.adapters.twilio_sender import TwilioSenders
-from services.responder.deps import ResponderDeps
+from services.responder.deps import ResponderDeps, build_deps
 from services.responder.handlers import on_message_received
-from services.responder.media import MediaReader
-from services.responder.repository import ConversationLog
 from shared import kafka, mongo
-from shared.answering.answerer import build_answerer
-from shared.collections import SHARED_INDEXES
 from shared.conversations.collections import CONVERSATIONS
 from shared.events import OrderChanged, ProductChanged
 from shared.infra import EmbeddedServers, free_port
 from shared.logging import configure_logging
 from shared.mongo import Database
+from shared.runtime import open_runtime
 from shared.secrets import secret_box
 from shared.settings import Settings
 from shared.stores.bot_settings import BotSettings, BotSettingsRepository, default_settings
-from shared.stores.directory import Store, StoreDirectory, WooCommerceConnection, save_store
+from shared.stores.directory import Store, WooCommerceConnection, save_store
 from shared.woocommerce.payloads import listed_event
 from tests.standins import woocommerce_data as wc
 from tests.standins.openai_api import OpenAIStandIn
@@ -108,11 +102,8 @@ async def harness(data_dir: Path) -> AsyncIterator[Harness]:
         on_servers = servers.applied_to(Settings(allow_private_urls=True))
         settings = wired(on_servers.updated(mongodb={"database": "balas_journeys"}), twilio, heard)
         assert settings.mongodb.uri
-        await kafka.ensure_topics(settings)
-        client = mongo.connect(settings.mongodb.uri)
-        db = client[settings.mongodb.database]
-        await mongo.ensure_indexes(db, settings, SHARED_INDEXES)
-        yield Harness(db, settings, shop, twilio, heard)
+        client = mongo.connect(settings.mongodb.uri)  # indexed by the responder's runtime
+        yield Harness(client[settings.mongodb.database], settings, shop, twilio, heard)
     finally:
         if client is not None:
             await client.close()
@@ -134,33 +125,21 @@ def wired(settings: Settings, twilio: TwilioStandIn, heard: OpenAIStandIn) -> Se
 
 
 @asynccontextmanager
-async def responder(h: Harness, settings: Settings) -> AsyncIterator[ResponderDeps]:
-    """The responder's collaborators as `services.responder.deps.build_deps` wires them."""
+async def responder(settings: Settings) -> AsyncIterator[ResponderDeps]:
+    """The responder's collaborators as its process wires them (`build_deps`), on `settings`."""
     broker = kafka.make_broker(settings, "journeys")
     await broker.start()
-    stores = StoreDirectory(h.db, ttl_seconds=0)
-    box = secret_box(settings)
-    senders = TwilioSenders(settings, stores, box)
-    heard = settings.transcription
     try:
-        yield ResponderDeps(
-            broker=broker,
-            stores=stores,
-            conversations=ConversationLog(h.db),
-            answerer=build_answerer(h.db, settings),
-            bot_settings=BotSettingsRepository(h.db),
-            twilio=senders,
-            status_callback_url="http://127.0.0.1/webhooks/twilio/status",
-            history_messages=settings.llm.history_messages,
-            media=MediaReader(
-                MediaFetcher(settings, stores, box),
-                settings.limits.customer_media_max_bytes,
-                transcriber(heard),
-                heard.max_seconds,
-            ),
-        )
+        async with open_runtime(settings, broker) as runtime:
+            deps = build_deps(runtime)
+            try:
+                yield deps
+            finally:
+                if deps.twilio:
+                    deps.twilio.close()
+                if deps.cloud:
+                    await deps.cloud.close()
     finally:
-        senders.close()
         await broker.stop()
 
 
@@ -376,7 +355,7 @@ async def evaluate(
                 model = {"api_key": None, "base_url": None}
                 if engine != "offline" and llm is not None:
                     model = llm.llm.model_dump()
-                async with responder(h, h.settings.updated(llm=model)) as deps:
+                async with responder(h.settings.updated(llm=model)) as deps:
                     for name in sets:
                         verdicts = []
                         for journey in read_journeys(SETS[name]):

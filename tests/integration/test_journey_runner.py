@@ -70,7 +70,7 @@ async def test_a_voice_question_on_the_customers_own_order_is_resolved(harness: 
         Expected(outcome="resolved", facts=[["diproses", "processing"]]),
     )
 
-    async with responder(harness, harness.settings) as deps:
+    async with responder(harness.settings) as deps:
         seen = await play(harness, deps, read_shop(), asked)
 
     [request] = harness.transcription.transcription_requests
@@ -89,7 +89,7 @@ async def test_another_customers_order_is_refused_and_nothing_of_it_said(
         Expected(outcome="resolved"),
     )
 
-    async with responder(harness, harness.settings) as deps:
+    async with responder(harness.settings) as deps:
         seen = await play(harness, deps, read_shop(), asked)
 
     assert seen.replies
