@@ -76,6 +76,7 @@ TWILIO_TOKEN = "journeys-twilio-token"
 KEY, SECRET = "ck_journeys", "cs_journeys"
 UNPAID = {"pending", "on-hold", "failed"}
 SETS = {"frozen": FROZEN, "dev": DEV}
+OFFLINE = "offline"
 
 
 @dataclass(frozen=True)
@@ -344,18 +345,18 @@ def _share(count: int, total: int) -> str:
 
 
 async def evaluate(
-    sets: Sequence[str], engines: Sequence[str], llm: Settings | None
+    sets: Sequence[str], engines: Sequence[str]
 ) -> dict[str, dict[str, list[Verdict]]]:
-    """Verdicts per engine and set."""
+    """Verdicts per engine and set; any engine but offline is the configured chat endpoint."""
     shop = read_shop()
     results: dict[str, dict[str, list[Verdict]]] = {}
     with tempfile.TemporaryDirectory(prefix="balas-journeys-") as data_dir:
         async with harness(Path(data_dir)) as h:
             for engine in engines:
-                model = {"api_key": None, "base_url": None}
-                if engine != "offline" and llm is not None:
-                    model = llm.llm.model_dump()
-                async with responder(h.settings.updated(llm=model)) as deps:
+                settings = h.settings
+                if engine == OFFLINE:
+                    settings = settings.updated(llm={"api_key": None, "base_url": None})
+                async with responder(settings) as deps:
                     for name in sets:
                         verdicts = []
                         for journey in read_journeys(SETS[name]):
@@ -370,8 +371,8 @@ def main() -> None:
     parser.add_argument("--set", choices=sorted(SETS), action="append", help="default: both")
     parser.add_argument(
         "--engine",
-        choices=["offline", "llm"],
-        default="offline",
+        choices=[OFFLINE, "llm"],
+        default=OFFLINE,
         help="llm: the configured chat endpoint, beside offline",
     )
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
@@ -380,9 +381,9 @@ def main() -> None:
     configure_logging(settings.updated(log={"level": "WARNING"}), "journey-eval")
     if arguments.engine == "llm" and not settings.llm.configured:
         parser.error("--engine llm needs an LLM endpoint: OPENAI_API_KEY or OPENAI_BASE_URL")
-    engines = ["offline"] + ([f"llm: {settings.llm.model}"] if arguments.engine == "llm" else [])
+    engines = [OFFLINE] + ([f"llm: {settings.llm.model}"] if arguments.engine == "llm" else [])
     sets = arguments.set or ["dev", "frozen"]
-    results = asyncio.run(evaluate(sets, engines, settings))
+    results = asyncio.run(evaluate(sets, engines))
     console = Console(width=max(Console().width, 120))
     unknown = unknown_settings(read_shop())
     if unknown:
