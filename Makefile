@@ -96,7 +96,8 @@ bench: $(VENV)/.installed-dev
 # The message classifier on every held-out set, per source and class, then knowledge retrieval
 # (EMBEDDINGS=1: hybrid search through the embeddings endpoint) and the answering step (a scripted
 # model stand-in on loopback, and offline), each on the tuning set (the sample store) and the
-# frozen set of real shops (bench/data/external, docs/evaluation.md), reported apart. ENGINE=llm
+# frozen set of real shops (bench/data/external, docs/evaluation.md), reported apart; then whole
+# customer journeys through the responder (bench/data/journeys), dev and frozen sets. ENGINE=llm
 # puts the configured chat endpoint (a hosted API or a local server) in the classifier's and the
 # scripted model's place.
 eval: $(VENV)/.installed-dev system-deps
@@ -104,6 +105,7 @@ eval: $(VENV)/.installed-dev system-deps
 	$(BIN)/python -m bench.knowledge_eval $(if $(EMBEDDINGS),--embeddings)
 	$(BIN)/python -m bench.answer_eval $(if $(filter llm,$(ENGINE)),--engine llm) \
 	  $(if $(EMBEDDINGS),--embeddings)
+	$(BIN)/python -m bench.journey_eval $(if $(filter llm,$(ENGINE)),--engine llm)
 
 # Re-resolves pyproject.toml's dependencies to the newest releases their bounds allow, in a
 # throw-away venv with no constraints, and pins them all in constraints.txt (docs/operations.md).
