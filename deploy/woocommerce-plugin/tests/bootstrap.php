@@ -40,6 +40,16 @@ final class WP_Stub {
 	public static $queried_object = null;
 	/** @var array<int, string> */
 	public static $styles = array();
+	/** @var array<int, WC_Order> The orders wc_get_order finds, by id. */
+	public static $orders = array();
+	/** @var array<int, array{timestamp: int, hook: string, args: array}> */
+	public static $cron = array();
+	/** @var array<int, array> What woocommerce_register_additional_checkout_field was given. */
+	public static $block_fields = array();
+	/** @var array<int, string> What the WooCommerce logger was told. */
+	public static $logs = array();
+	/** @var array<int, string> The translation domains loaded. */
+	public static $textdomains = array();
 
 	public static function reset(): void {
 		self::$options         = array();
@@ -53,6 +63,11 @@ final class WP_Stub {
 		self::$singular        = null;
 		self::$queried_object  = null;
 		self::$styles          = array();
+		self::$orders          = array();
+		self::$cron            = array();
+		self::$block_fields    = array();
+		self::$logs            = array();
+		self::$textdomains     = array();
 	}
 }
 
@@ -69,15 +84,107 @@ class WP_Post {
 }
 
 class WP_Error {
-	private $message;
+	/** @var array<string, array<int, string>> */
+	public $errors = array();
+	/** @var array<string, mixed> */
+	public $error_data = array();
 
 	public function __construct( string $code = '', string $message = '' ) {
-		$this->message = $message;
+		if ( '' !== $code ) {
+			$this->add( $code, $message );
+		}
+	}
+
+	public function add( $code, $message, $data = '' ) {
+		$this->errors[ $code ][] = $message;
+		if ( '' !== $data ) {
+			$this->error_data[ $code ] = $data;
+		}
 	}
 
 	public function get_error_message(): string {
-		return $this->message;
+		$first = reset( $this->errors );
+		return false === $first ? '' : $first[0];
 	}
+
+	public function get_error_messages(): array {
+		return array_merge( array(), ...array_values( $this->errors ) );
+	}
+}
+
+/**
+ * A WooCommerce order as far as the plugin uses one: meta, id, number, save.
+ */
+class WC_Order {
+	public $id;
+	public $number;
+	/** @var array<string, mixed> */
+	public $meta = array();
+	public $saves = 0;
+
+	public function __construct( int $id, string $number = '' ) {
+		$this->id     = $id;
+		$this->number = '' === $number ? (string) $id : $number;
+	}
+
+	public function get_id() {
+		return $this->id;
+	}
+
+	public function get_order_number() {
+		return $this->number;
+	}
+
+	public function get_meta( $key, $single = true ) {
+		return $this->meta[ $key ] ?? '';
+	}
+
+	public function update_meta_data( $key, $value ) {
+		$this->meta[ $key ] = $value;
+	}
+
+	public function save() {
+		++$this->saves;
+		return $this->id;
+	}
+}
+
+// WooCommerce.
+function wc_get_order( $id ) {
+	return WP_Stub::$orders[ $id ] ?? false;
+}
+function woocommerce_register_additional_checkout_field( $options ) {
+	WP_Stub::$block_fields[] = $options;
+}
+/** The WooCommerce logger, recording what it is told. */
+final class WC_Logger_Stub {
+	public function warning( $message, $context = array() ) {
+		WP_Stub::$logs[] = $message;
+	}
+}
+function wc_get_logger() {
+	return new WC_Logger_Stub();
+}
+
+// WP-Cron: recorded, never run.
+function wp_schedule_single_event( $timestamp, $hook, $args = array() ) {
+	WP_Stub::$cron[] = compact( 'timestamp', 'hook', 'args' );
+	return true;
+}
+function wp_unschedule_hook( $hook ) {
+	WP_Stub::$cron = array_values(
+		array_filter(
+			WP_Stub::$cron,
+			function ( $event ) use ( $hook ) {
+				return $event['hook'] !== $hook;
+			}
+		)
+	);
+	return 0;
+}
+function load_plugin_textdomain( $domain, $deprecated = false, $path = false ) {
+	WP_Stub::$textdomains[] = $domain . ' ' . $path;
+	return true;
 }
 
 // Translation: the text as written.

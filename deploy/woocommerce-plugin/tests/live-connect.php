@@ -82,6 +82,7 @@ function wp_remote_post( $url, $args = array() ) {
 	);
 }
 
+require dirname( __DIR__ ) . '/balas-whatsapp/includes/class-balas-whatsapp-api.php';
 require dirname( __DIR__ ) . '/balas-whatsapp/includes/class-balas-whatsapp-connect.php';
 
 $balas_result = ( new Balas_WhatsApp_Connect() )->connect(

@@ -43,6 +43,19 @@ function notice_codes(): array {
 	return array_column( WP_Stub::$settings_errors, 'code' );
 }
 
+/** The WP-Cron events scheduled so far, without their times. */
+function cron_events(): array {
+	return array_map(
+		function ( $event ) {
+			return array(
+				'hook' => $event['hook'],
+				'args' => $event['args'],
+			);
+		},
+		WP_Stub::$cron
+	);
+}
+
 $balas_tests = array_filter(
 	get_defined_functions()['user'],
 	function ( $name ) {
