@@ -25,7 +25,8 @@ $(VENV)/.installed-dev: pyproject.toml constraints.txt | $(BIN)/python
 # Chromium with a colour emoji font (the console's browser tests and screenshots; without the
 # font emoji are empty boxes), promtool from Prometheus (checks deploy/'s alert rules and runs
 # their unit tests), and a real WordPress for the plugin: Debian's wordpress package (it pulls in
-# apache2, unused: the tests serve it with php -S), PHP's MySQL driver and MariaDB's server
+# apache2, unused: the tests serve it with php -S) with its translations (the site in
+# Indonesian), PHP's MySQL driver and MariaDB's server
 # binaries (mariadb-server-core: no system service; each test run starts its own as the current
 # user), and msgfmt (gettext) to check the plugin's translations. Checked every time, installed
 # with apt-get when missing (as root, else through sudo). The Kubernetes tests also need kubectl (its kustomize renders deploy/k8s): it is
@@ -35,7 +36,7 @@ $(VENV)/.installed-dev: pyproject.toml constraints.txt | $(BIN)/python
 # tests (OGG/Opus, as WhatsApp sends them).
 RUN_PACKAGES  := tesseract-ocr tesseract-ocr-eng tesseract-ocr-ind
 TEST_PACKAGES := $(RUN_PACKAGES) php-cli chromium fonts-noto-color-emoji prometheus \
-	espeak-ng opus-tools wordpress php-mysql mariadb-server-core gettext
+	espeak-ng opus-tools wordpress wordpress-l10n php-mysql mariadb-server-core gettext
 APT_GET := DEBIAN_FRONTEND=noninteractive apt-get
 HAVE_OCR := langs="$$(tesseract --list-langs 2>&1 || true)"; \
 	echo "$$langs" | grep -qx eng && echo "$$langs" | grep -qx ind
@@ -56,7 +57,7 @@ system-deps-test:
 	@if $(HAVE_OCR) && command -v php >/dev/null && command -v chromium >/dev/null && \
 	  fc-list 2>/dev/null | grep -q "Noto Color Emoji" && command -v promtool >/dev/null && \
 	  command -v espeak-ng >/dev/null && command -v opusenc >/dev/null && \
-	  [ -f /usr/share/wordpress/wp-settings.php ] && php -m | grep -qx mysqli && \
+	  [ -f /usr/share/wordpress/wp-content/languages/id_ID.mo ] && php -m | grep -qx mysqli && \
 	  [ -x /usr/sbin/mariadbd ] && command -v msgfmt >/dev/null; then \
 	  true; else $(call APT_INSTALL,$(TEST_PACKAGES)); fi
 	@command -v kubectl >/dev/null || \

@@ -198,6 +198,27 @@ def test_the_storefront_shows_the_button_and_a_product_page_names_the_product(
     assert _plugin_problems(active) == []
 
 
+def test_in_indonesian_the_settings_page_and_the_button_speak_it(active: WordPressSite) -> None:
+    _save_settings(active, whatsapp_number="+6281100000029")  # the label left at its default
+    active.php(
+        "update_option( 'WPLANG', 'id_ID' ); update_user_meta( 1, 'locale', 'id_ID' );"
+        "return get_locale();"
+    )
+
+    with active.admin() as browser:
+        page = browser.get(SETTINGS_PAGE).text
+    home = httpx.get(active.url + "/", timeout=60).text
+
+    assert "Nomor WhatsApp" in page
+    assert "Koneksi Balas" in page
+    assert 'lang="id-ID"' in home
+    assert '<span class="balas-whatsapp-button__label">Chat dengan kami</span>' in home
+    assert 'aria-label="Chat dengan kami (membuka WhatsApp di tab baru)"' in home
+    assert _button_href(home) == "https://wa.me/6281100000029?text=" + quote(
+        "Halo! Saya ingin bertanya.", safe=""
+    )
+
+
 def test_deleting_the_plugin_removes_its_settings(active: WordPressSite) -> None:
     _save_settings(active, whatsapp_number="+6281100000029", token="balas_wp_secret-token")
     installed = active.root / "wp-content" / "plugins" / PLUGIN.name

@@ -42,7 +42,9 @@ def missing() -> list[str]:
     """What this machine lacks to run the site (`make system-deps-test` installs it)."""
     lacking = [program for program in PROGRAMS if _program(program) is None]
     if not (DEBIAN_WORDPRESS / "wp-settings.php").exists():
-        lacking.append(str(DEBIAN_WORDPRESS))
+        lacking.append(f"{DEBIAN_WORDPRESS} (wordpress)")
+    if not (DEBIAN_WORDPRESS / "wp-content" / "languages" / "id_ID.mo").exists():
+        lacking.append("WordPress in Indonesian (wordpress-l10n)")
     return lacking
 
 
@@ -104,6 +106,13 @@ class MariaDB:
             self.process.wait(timeout=60)
 
 
+def _other_languages(directory: str, names: list[str]) -> list[str]:
+    """Of wordpress-l10n's core translations, only Indonesian is copied (the rest is 30 MB)."""
+    if not directory.endswith("wp-content/languages"):
+        return []
+    return [name for name in names if name.endswith(".mo") and "id_ID" not in name]
+
+
 def _text(path: Path) -> str:
     return path.read_text(errors="replace") if path.exists() else ""
 
@@ -126,7 +135,7 @@ class WordPressSite:
         return self.root / "debug.log"
 
     def start(self) -> None:
-        shutil.copytree(DEBIAN_WORDPRESS, self.root, symlinks=True)
+        shutil.copytree(DEBIAN_WORDPRESS, self.root, symlinks=True, ignore=_other_languages)
         content = self.root / "wp-content"
         shutil.copytree(PLUGIN, content / "plugins" / PLUGIN.name)
         shutil.copytree(FIXTURES / "theme", content / "themes" / "balas-test")
