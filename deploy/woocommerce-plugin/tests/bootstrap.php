@@ -3,8 +3,9 @@
  * Just enough of WordPress for the plugin's unit tests, with no WordPress, Composer or network.
  *
  * Each stub mirrors what the real function does with the inputs the plugin gives it (esc_url and
- * sanitize_text_field follow WordPress's steps); side effects (options, notices, hooks, HTTP calls)
- * are recorded in WP_Stub so tests can look at them.
+ * sanitize_text_field follow WordPress's steps); side effects (options, notices, hooks, cron
+ * events, orders) are recorded in WP_Stub so tests can look at them. HTTP comes from
+ * stub-http.php (recorded, for the unit tests) or live-http.php (real, for the live-*.php scripts).
  *
  * @package Balas_WhatsApp
  */
@@ -13,6 +14,9 @@
 error_reporting( E_ALL );
 set_error_handler(
 	function ( $severity, $message, $file, $line ) {
+		if ( ! ( error_reporting() & $severity ) ) {
+			return false; // silenced with @, as live-http.php does for a refused connection
+		}
 		throw new ErrorException( $message, 0, $severity, $file, $line );
 	}
 );
@@ -32,6 +36,8 @@ final class WP_Stub {
 	public static $hooks = array();
 	/** @var array<int, array{url: string, args: array}> */
 	public static $http_calls = array();
+	/** @var string The site's address. */
+	public static $home_url = 'https://toko-batik.example';
 	/** @var mixed What wp_remote_post answers. */
 	public static $http_response = null;
 	/** @var string|null The post type of the single post being shown, if any. */
@@ -291,7 +297,7 @@ function is_admin() {
 	return false;
 }
 function home_url( $path = '' ) {
-	return 'https://toko-batik.example' . $path;
+	return WP_Stub::$home_url . $path;
 }
 function admin_url( $path = '' ) {
 	return 'https://toko-batik.example/wp-admin/' . $path;
@@ -318,11 +324,7 @@ function get_permalink( $post ) {
 	return 'https://toko-batik.example/product/' . $post->ID . '/';
 }
 
-// HTTP: recorded, answered with WP_Stub::$http_response.
-function wp_remote_post( $url, $args = array() ) {
-	WP_Stub::$http_calls[] = compact( 'url', 'args' );
-	return WP_Stub::$http_response;
-}
+// HTTP: wp_remote_post is in stub-http.php (recorded) or live-http.php (real).
 function is_wp_error( $thing ) {
 	return $thing instanceof WP_Error;
 }

@@ -9,6 +9,7 @@
  */
 
 require __DIR__ . '/bootstrap.php';
+require __DIR__ . '/stub-http.php';
 require BALAS_WHATSAPP_PLUGIN_DIR . '/balas-whatsapp.php';
 foreach ( glob( __DIR__ . '/test-*.php' ) as $balas_test_file ) {
 	require $balas_test_file;
