@@ -121,11 +121,11 @@ function test_an_order_without_consent_or_a_site_without_balas_schedules_nothing
 	assert_same( array(), WP_Stub::$cron );
 }
 
-function test_the_block_checkout_registers_the_number_and_a_box_per_purpose_in_the_contact_step() {
+function test_the_block_checkout_registers_the_number_and_a_box_per_purpose_on_the_order() {
 	checkout()->register_block_fields();
 
 	assert_same( array( 'balas-whatsapp/number', 'balas-whatsapp/order_updates', 'balas-whatsapp/promotions' ), array_column( WP_Stub::$block_fields, 'id' ) );
-	assert_same( array( 'contact', 'contact', 'contact' ), array_column( WP_Stub::$block_fields, 'location' ) );
+	assert_same( array( 'order', 'order', 'order' ), array_column( WP_Stub::$block_fields, 'location' ) );
 	assert_same( array( 'text', 'checkbox', 'checkbox' ), array_column( WP_Stub::$block_fields, 'type' ) );
 	assert_same( array( 'WhatsApp number', ORDER_UPDATES_WORDING, PROMOTIONS_WORDING ), array_column( WP_Stub::$block_fields, 'label' ) );
 	assert_same( 'tel', WP_Stub::$block_fields[0]['attributes']['autocomplete'] );
@@ -163,7 +163,7 @@ function test_the_block_checkout_accepts_a_valid_choice() {
 function test_a_block_order_keeps_the_same_meta_as_a_classic_one_and_is_reported() {
 	save_settings();
 	$order = new_order( 88, 'TB-88' );
-	// WooCommerce has written the contact fields under its own keys.
+	// WooCommerce has written the order fields under its own keys.
 	$order->meta['_wc_other/balas-whatsapp/number']        = '0812 3456 7001';
 	$order->meta['_wc_other/balas-whatsapp/order_updates'] = true;
 	$order->meta['_wc_other/balas-whatsapp/promotions']    = false;
@@ -178,7 +178,7 @@ function test_a_block_order_keeps_the_same_meta_as_a_classic_one_and_is_reported
 function test_the_checkout_hooks_both_checkouts() {
 	checkout()->register();
 
-	foreach ( array( 'woocommerce_checkout_fields', 'woocommerce_after_checkout_validation', 'woocommerce_checkout_update_order_meta', 'woocommerce_checkout_order_processed', 'woocommerce_init', 'woocommerce_blocks_validate_location_contact_fields', 'woocommerce_store_api_checkout_order_processed' ) as $hook ) {
+	foreach ( array( 'woocommerce_checkout_fields', 'woocommerce_after_checkout_validation', 'woocommerce_checkout_update_order_meta', 'woocommerce_checkout_order_processed', 'woocommerce_init', 'woocommerce_blocks_validate_location_order_fields', 'woocommerce_store_api_checkout_order_processed' ) as $hook ) {
 		assert_same( 1, count( WP_Stub::$hooks[ $hook ] ?? array() ), $hook );
 	}
 }

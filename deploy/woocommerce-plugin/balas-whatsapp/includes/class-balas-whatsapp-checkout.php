@@ -25,7 +25,7 @@ final class Balas_WhatsApp_Checkout {
 	/** The block checkout's field ids: namespace/name, as the Additional Checkout Fields API wants. */
 	const BLOCK_PREFIX = 'balas-whatsapp/';
 
-	/** Where WooCommerce keeps the value of an additional field in the "contact" location. */
+	/** Where WooCommerce keeps the value of an additional field of the "order" location. */
 	const BLOCK_META_PREFIX = '_wc_other/';
 
 	/** The order meta this plugin writes. */
@@ -67,7 +67,7 @@ final class Balas_WhatsApp_Checkout {
 		add_action( 'woocommerce_checkout_update_order_meta', array( $this, 'save_classic' ), 10, 2 );
 		add_action( 'woocommerce_checkout_order_processed', array( $this, 'placed' ) );
 		add_action( 'woocommerce_init', array( $this, 'register_block_fields' ) );
-		add_action( 'woocommerce_blocks_validate_location_contact_fields', array( $this, 'validate_block' ), 10, 2 );
+		add_action( 'woocommerce_blocks_validate_location_order_fields', array( $this, 'validate_block' ), 10, 2 );
 		add_action( 'woocommerce_store_api_checkout_order_processed', array( $this, 'save_block' ) );
 	}
 
@@ -137,6 +137,8 @@ final class Balas_WhatsApp_Checkout {
 	/**
 	 * The woocommerce_init hook: the block checkout's fields, where WooCommerce offers the
 	 * Additional Checkout Fields API (8.9 and later; without it the classic fields still work).
+	 * In the "order" location: kept on the order only, never on the customer's account, so a
+	 * box is never ticked in advance from an earlier order.
 	 */
 	public function register_block_fields(): void {
 		if ( ! function_exists( 'woocommerce_register_additional_checkout_field' ) ) {
@@ -146,7 +148,7 @@ final class Balas_WhatsApp_Checkout {
 			array(
 				'id'         => self::BLOCK_PREFIX . 'number',
 				'label'      => self::number_label(),
-				'location'   => 'contact',
+				'location'   => 'order',
 				'type'       => 'text',
 				'required'   => false,
 				'attributes' => array(
@@ -160,7 +162,7 @@ final class Balas_WhatsApp_Checkout {
 				array(
 					'id'       => self::BLOCK_PREFIX . $purpose,
 					'label'    => $wording,
-					'location' => 'contact',
+					'location' => 'order',
 					'type'     => 'checkbox',
 				)
 			);
@@ -168,10 +170,10 @@ final class Balas_WhatsApp_Checkout {
 	}
 
 	/**
-	 * The block checkout's check of its contact fields.
+	 * The block checkout's check of its order fields.
 	 *
 	 * @param WP_Error $errors Where to add a problem.
-	 * @param array    $fields The contact fields' values by id.
+	 * @param array    $fields The order fields' values by id.
 	 */
 	public function validate_block( $errors, $fields ): void {
 		$fields  = is_array( $fields ) ? $fields : array();
