@@ -149,6 +149,10 @@ class WC_Order {
 		$this->meta[ $key ] = $value;
 	}
 
+	public function delete_meta_data( $key ) {
+		unset( $this->meta[ $key ] );
+	}
+
 	public function save() {
 		++$this->saves;
 		return $this->id;

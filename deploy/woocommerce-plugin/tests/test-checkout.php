@@ -175,10 +175,24 @@ function test_a_block_order_keeps_the_same_meta_as_a_classic_one_and_is_reported
 	assert_same( array( array( 'hook' => 'balas_whatsapp_report_consent', 'args' => array( 88, 1 ) ) ), cron_events() );
 }
 
+function test_woocommerces_personal_data_eraser_removes_the_number_and_the_consent() {
+	save_settings();
+	$order = new_order( 88, 'TB-88' );
+	$order->meta['_wc_other/balas-whatsapp/number']        = '0812 3456 7001';
+	$order->meta['_wc_other/balas-whatsapp/order_updates'] = true;
+	$order->meta['_billing_first_name']                    = 'Budi';
+	checkout()->save_block( $order );
+	$order->meta['_balas_whatsapp_consent_reported'] = '2026-12-06T10:00:00+00:00';
+
+	checkout()->forget( $order );
+
+	assert_same( array( '_billing_first_name' ), array_keys( $order->meta ), 'only what is not the plugin\'s is left' );
+}
+
 function test_the_checkout_hooks_both_checkouts() {
 	checkout()->register();
 
-	foreach ( array( 'woocommerce_checkout_fields', 'woocommerce_after_checkout_validation', 'woocommerce_checkout_update_order_meta', 'woocommerce_checkout_order_processed', 'woocommerce_init', 'woocommerce_blocks_validate_location_order_fields', 'woocommerce_store_api_checkout_order_processed' ) as $hook ) {
+	foreach ( array( 'woocommerce_privacy_remove_order_personal_data', 'woocommerce_checkout_fields', 'woocommerce_after_checkout_validation', 'woocommerce_checkout_update_order_meta', 'woocommerce_checkout_order_processed', 'woocommerce_init', 'woocommerce_blocks_validate_location_order_fields', 'woocommerce_store_api_checkout_order_processed' ) as $hook ) {
 		assert_same( 1, count( WP_Stub::$hooks[ $hook ] ?? array() ), $hook );
 	}
 }

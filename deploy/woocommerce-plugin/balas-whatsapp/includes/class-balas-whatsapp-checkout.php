@@ -69,6 +69,7 @@ final class Balas_WhatsApp_Checkout {
 		add_action( 'woocommerce_init', array( $this, 'register_block_fields' ) );
 		add_action( 'woocommerce_blocks_validate_location_order_fields', array( $this, 'validate_block' ), 10, 2 );
 		add_action( 'woocommerce_store_api_checkout_order_processed', array( $this, 'save_block' ) );
+		add_action( 'woocommerce_privacy_remove_order_personal_data', array( $this, 'forget' ) );
 	}
 
 	/**
@@ -198,6 +199,21 @@ final class Balas_WhatsApp_Checkout {
 		}
 		self::keep( $order, self::text( $values[ self::BLOCK_PREFIX . 'number' ] ), self::ticked_block( $values ) );
 		$this->report->schedule( (int) $order->get_id() );
+	}
+
+	/**
+	 * The woocommerce_privacy_remove_order_personal_data hook: WooCommerce's personal data
+	 * eraser removes the number and the consent with the rest of the order's personal data.
+	 *
+	 * @param WC_Order $order The order being anonymised (WooCommerce saves it afterwards).
+	 */
+	public function forget( $order ): void {
+		foreach ( array( self::META_NUMBER, self::META_CONSENT, Balas_WhatsApp_Consent_Report::META_REPORTED ) as $key ) {
+			$order->delete_meta_data( $key );
+		}
+		foreach ( array_merge( array( 'number' ), array_keys( self::BOX_FIELDS ) ) as $name ) {
+			$order->delete_meta_data( self::BLOCK_META_PREFIX . self::BLOCK_PREFIX . $name );
+		}
 	}
 
 	/**
