@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from shared.mongo import Database
+from shared.stores.collections import STORES
 from shared.stores.directory import Store, save_store
 from tests.support.console import ConsoleApi
 from tests.support.wordpress import PLUGIN, WordPressSite, form_field, wordpress_site
@@ -164,7 +165,7 @@ async def test_the_connect_button_shows_why_balas_refused(
 
     assert "Balas refused the token (HTTP 401)." in _notices(pressed.text)
     assert str(pressed.url).endswith("page=balas-whatsapp&settings-updated=true")
-    stored = await db["stores"].find_one({"_id": store_id})
+    stored = await db[STORES].find_one({"_id": store_id})
     assert stored is not None
     assert stored.get("wordpress") is None
 

@@ -14,6 +14,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -148,13 +149,14 @@ class WordPressSite:
                 stdout=output,
                 stderr=subprocess.STDOUT,
                 env={"PATH": "/usr/bin:/bin", "PHP_CLI_SERVER_WORKERS": "4"},
+                start_new_session=True,  # its workers outlive the master: stopped as a group
             )
         _wait_for(self._answers, "php -S (WordPress)", self.process, log)
         self._install()
 
     def stop(self) -> None:
         if self.process is not None:
-            self.process.terminate()
+            os.killpg(self.process.pid, signal.SIGTERM)
             self.process.wait(timeout=30)
 
     def php(self, code: str) -> object:
