@@ -35,6 +35,7 @@ DEBIAN_WORDPRESS = Path("/usr/share/wordpress")
 PROGRAMS = ("php", "mariadbd", "mariadb-install-db")
 # mariadbd is in /usr/sbin, which a user's PATH often lacks.
 SEARCH_PATH = f"{os.environ.get('PATH', '')}:/usr/sbin:/usr/bin"
+MYSQLI = "exit( extension_loaded( 'mysqli' ) ? 0 : 1 );"
 ADMIN, PASSWORD = "admin", "Kata-sandi-uji-123"
 STARTUP_SECONDS = 30.0
 
@@ -42,6 +43,8 @@ STARTUP_SECONDS = 30.0
 def missing() -> list[str]:
     """What this machine lacks to run the site (`make system-deps-test` installs it)."""
     lacking = [program for program in PROGRAMS if _program(program) is None]
+    if _program("php") and subprocess.run(["php", "-r", MYSQLI], check=False).returncode:
+        lacking.append("PHP's mysqli (php-mysql)")
     if not (DEBIAN_WORDPRESS / "wp-settings.php").exists():
         lacking.append(f"{DEBIAN_WORDPRESS} (wordpress)")
     if not (DEBIAN_WORDPRESS / "wp-content" / "languages" / "id_ID.mo").exists():
@@ -77,28 +80,14 @@ class MariaDB:
     def start(self) -> None:
         data, log = self.directory / "data", self.directory / "mariadb.log"
         user = f"--user={getpass.getuser()}"  # as root, mariadbd wants to be told it may
-        # A root without password and the empty `test` database WordPress is installed in.
-        subprocess.run(
-            [
-                *(str(_program("mariadb-install-db")), "--no-defaults", f"--datadir={data}", user),
-                "--auth-root-authentication-method=normal",
-            ],
-            check=True,
-            capture_output=True,
-            timeout=120,
-        )
-        self.process = subprocess.Popen(
-            [
-                *(
-                    str(_program("mariadbd")),
-                    "--no-defaults",
-                    f"--datadir={data}",
-                    f"--socket={self.socket}",
-                ),
-                *(user, "--skip-networking", f"--log-error={log}"),
-                *(f"--pid-file={self.directory}/pid", "--innodb-buffer-pool-size=32M"),
-            ],
-        )
+        # A root without password, and the empty `test` database WordPress is installed in.
+        install = [str(_program("mariadb-install-db")), "--no-defaults", f"--datadir={data}", user]
+        install.append("--auth-root-authentication-method=normal")
+        subprocess.run(install, check=True, capture_output=True, timeout=120)
+        server = [str(_program("mariadbd")), "--no-defaults", f"--datadir={data}", user]
+        server += [f"--socket={self.socket}", "--skip-networking", f"--log-error={log}"]
+        server += [f"--pid-file={self.directory}/pid", "--innodb-buffer-pool-size=32M"]
+        self.process = subprocess.Popen(server)
         _wait_for(lambda: "ready for connections" in _text(log), "MariaDB", self.process, log)
 
     def stop(self) -> None:
