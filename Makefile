@@ -23,16 +23,20 @@ $(VENV)/.installed-dev: pyproject.toml constraints.txt | $(BIN)/python
 # Programs Balas calls besides Python: Tesseract reads scanned and photographed knowledge
 # documents (English and Indonesian). The tests also need PHP (the WordPress plugin's tests),
 # Chromium with a colour emoji font (the console's browser tests and screenshots; without the
-# font emoji are empty boxes) and promtool from Prometheus (checks deploy/'s alert rules and runs
-# their unit tests). Checked every time, installed with apt-get when missing (as root, else
-# through sudo). The Kubernetes tests also need kubectl (its kustomize renders deploy/k8s): it is
+# font emoji are empty boxes), promtool from Prometheus (checks deploy/'s alert rules and runs
+# their unit tests), and a real WordPress for the plugin: Debian's wordpress package (it pulls in
+# apache2, unused: the tests serve it with php -S) with its translations (the site in
+# Indonesian), PHP's MySQL driver and MariaDB's server
+# binaries (mariadb-server-core: no system service; each test run starts its own as the current
+# user), and msgfmt (gettext) to check the plugin's translations. Checked every time, installed
+# with apt-get when missing (as root, else through sudo). The Kubernetes tests also need kubectl (its kustomize renders deploy/k8s): it is
 # the `kubectl` package of the Kubernetes project's or Google Cloud's apt repository, not
 # Debian's (kubernetes-client 1.20 embeds a kustomize too old for deploy/k8s), so it is checked
 # and named, not installed. espeak-ng and opusenc speak the voice notes of the transcription
 # tests (OGG/Opus, as WhatsApp sends them).
 RUN_PACKAGES  := tesseract-ocr tesseract-ocr-eng tesseract-ocr-ind
 TEST_PACKAGES := $(RUN_PACKAGES) php-cli chromium fonts-noto-color-emoji prometheus \
-	espeak-ng opus-tools
+	espeak-ng opus-tools wordpress wordpress-l10n php-mysql mariadb-server-core gettext
 APT_GET := DEBIAN_FRONTEND=noninteractive apt-get
 HAVE_OCR := langs="$$(tesseract --list-langs 2>&1 || true)"; \
 	echo "$$langs" | grep -qx eng && echo "$$langs" | grep -qx ind
@@ -42,7 +46,7 @@ APT_INSTALL = if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
 	  sudo $(APT_GET) update -qq && sudo $(APT_GET) install -y -qq --no-install-recommends $(1); \
 	else \
 	  echo "Missing system packages. Install: $(1)" >&2; \
-	  echo "(elsewhere than Debian/Ubuntu: tesseract with its eng and ind data, php, chromium, Noto Color Emoji, promtool, espeak-ng, opusenc)" >&2; \
+	  echo "(elsewhere than Debian/Ubuntu: tesseract with its eng and ind data, php with mysqli, chromium, Noto Color Emoji, promtool, espeak-ng, opusenc, WordPress in /usr/share/wordpress, mariadbd, msgfmt)" >&2; \
 	  exit 1; \
 	fi
 
@@ -52,7 +56,9 @@ system-deps:
 system-deps-test:
 	@if $(HAVE_OCR) && command -v php >/dev/null && command -v chromium >/dev/null && \
 	  fc-list 2>/dev/null | grep -q "Noto Color Emoji" && command -v promtool >/dev/null && \
-	  command -v espeak-ng >/dev/null && command -v opusenc >/dev/null; then \
+	  command -v espeak-ng >/dev/null && command -v opusenc >/dev/null && \
+	  [ -f /usr/share/wordpress/wp-content/languages/id_ID.mo ] && php -m | grep -qx mysqli && \
+	  [ -x /usr/sbin/mariadbd ] && command -v msgfmt >/dev/null; then \
 	  true; else $(call APT_INSTALL,$(TEST_PACKAGES)); fi
 	@command -v kubectl >/dev/null || \
 	  echo "kubectl is missing: the Kubernetes tests need it (the Kubernetes project's apt repository)" >&2

@@ -1,12 +1,21 @@
 """The plugin's consent route, against the console API served on loopback: a checkout's opt-in
 is recorded with its wording under the store's plugin token, once however often it is sent;
-a missing or wrong token records nothing and learns nothing of the body."""
+a missing or wrong token records nothing and learns nothing of the body. The plugin's own PHP
+(deploy/woocommerce-plugin/tests/live-consent.php: the classic checkout's hooks and the report's
+first attempt, over real HTTP) is checked against it too."""
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
 from shared.consent.collections import CONSENT_EVENTS
 from shared.consent.records import Purpose, Source, may_contact
+from shared.infra import free_port
 from shared.mongo import Database
 from shared.stores.directory import Store, save_store
 from tests.support.console import ConsoleApi
@@ -20,6 +29,30 @@ CHECKOUT = {
     "wording": WORDING,
     "reference": "order-1207",
 }
+
+
+PLUGIN_ROOT = Path(__file__).resolve().parents[2] / "deploy" / "woocommerce-plugin"
+ORDER_UPDATES = "Send me updates about my order on WhatsApp."  # the plugin's words, in English
+PROMOTIONS = "Send me promotions and offers on WhatsApp. I can reply STOP at any time."
+
+
+def _plugin_checkout(
+    balas_url: str, store_id: str, token: str, number: str, purposes: str
+) -> dict[str, Any]:
+    """A classic checkout of order TB-1207 with `purposes` ticked, reported by the plugin."""
+    php = shutil.which("php")
+    if php is None:
+        pytest.fail("php is not installed: run `make system-deps-test` (it installs php-cli)")
+    run = subprocess.run(
+        [php, "tests/live-consent.php", balas_url, store_id, token, number, "TB-1207", purposes],
+        capture_output=True,
+        text=True,
+        cwd=PLUGIN_ROOT,
+        check=True,
+        timeout=60,
+    )
+    outcome: dict[str, Any] = json.loads(run.stdout)
+    return outcome
 
 
 async def _store_with_token(db: Database, console_api: ConsoleApi, store_id: str) -> str:
@@ -82,4 +115,50 @@ async def test_a_bad_report_is_422_and_records_nothing(
     refused = await _report(console_api, store_id, token, {**CHECKOUT, **change})
 
     assert refused.status_code == 422, refused.text
+    assert await db[CONSENT_EVENTS].count_documents({}) == 0
+
+
+async def test_the_plugins_checkout_report_is_recorded_with_the_words_of_each_box(
+    console_api: ConsoleApi, db: Database, store_id: str
+) -> None:
+    token = await _store_with_token(db, console_api, store_id)
+
+    outcome = _plugin_checkout(
+        console_api.url, store_id, token, "0812-3456-7002", "order_updates,promotions"
+    )
+
+    assert outcome == {"reported": True, "scheduled": [], "logs": []}
+    assert await may_contact(db, store_id, "+6281234567002", Purpose.ORDER_UPDATES)
+    assert await may_contact(db, store_id, "+6281234567002", Purpose.PROMOTIONS)
+    stored = await db[CONSENT_EVENTS].find({}, sort=[("purpose", 1)]).to_list()
+    assert [(record["purpose"], record["wording"]) for record in stored] == [
+        ("order_updates", ORDER_UPDATES),
+        ("promotions", PROMOTIONS),
+    ]
+    assert {record["source"] for record in stored} == {Source.CHECKOUT.value}
+
+
+async def test_the_plugin_tries_again_later_when_balas_is_unreachable(
+    console_api: ConsoleApi, db: Database, store_id: str
+) -> None:
+    token = await _store_with_token(db, console_api, store_id)
+    nobody = f"http://127.0.0.1:{free_port()}"
+
+    outcome = _plugin_checkout(nobody, store_id, token, "0812-3456-7003", "order_updates")
+
+    assert outcome["reported"] is False
+    assert outcome["scheduled"] == [[1, 2]]  # the order's second attempt
+    assert "(attempt 1, Balas unreachable); trying again later" in outcome["logs"][0]
+
+
+async def test_the_plugin_gives_up_on_a_number_balas_cannot_read(
+    console_api: ConsoleApi, db: Database, store_id: str
+) -> None:
+    token = await _store_with_token(db, console_api, store_id)
+
+    outcome = _plugin_checkout(console_api.url, store_id, token, "12", "order_updates")
+
+    assert outcome["reported"] is False
+    assert outcome["scheduled"] == []
+    assert "(attempt 1, HTTP 422); giving up" in outcome["logs"][0]
     assert await db[CONSENT_EVENTS].count_documents({}) == 0

@@ -3,8 +3,9 @@
  * Just enough of WordPress for the plugin's unit tests, with no WordPress, Composer or network.
  *
  * Each stub mirrors what the real function does with the inputs the plugin gives it (esc_url and
- * sanitize_text_field follow WordPress's steps); side effects (options, notices, hooks, HTTP calls)
- * are recorded in WP_Stub so tests can look at them.
+ * sanitize_text_field follow WordPress's steps); side effects (options, notices, hooks, cron
+ * events, orders) are recorded in WP_Stub so tests can look at them. HTTP comes from
+ * stub-http.php (recorded, for the unit tests) or live-http.php (real, for the live-*.php scripts).
  *
  * @package Balas_WhatsApp
  */
@@ -13,6 +14,9 @@
 error_reporting( E_ALL );
 set_error_handler(
 	function ( $severity, $message, $file, $line ) {
+		if ( ! ( error_reporting() & $severity ) ) {
+			return false; // silenced with @, as live-http.php does for a refused connection
+		}
 		throw new ErrorException( $message, 0, $severity, $file, $line );
 	}
 );
@@ -32,6 +36,8 @@ final class WP_Stub {
 	public static $hooks = array();
 	/** @var array<int, array{url: string, args: array}> */
 	public static $http_calls = array();
+	/** @var string The site's address. */
+	public static $home_url = 'https://toko-batik.example';
 	/** @var mixed What wp_remote_post answers. */
 	public static $http_response = null;
 	/** @var string|null The post type of the single post being shown, if any. */
@@ -40,6 +46,16 @@ final class WP_Stub {
 	public static $queried_object = null;
 	/** @var array<int, string> */
 	public static $styles = array();
+	/** @var array<int, WC_Order> The orders wc_get_order finds, by id. */
+	public static $orders = array();
+	/** @var array<int, array{timestamp: int, hook: string, args: array}> */
+	public static $cron = array();
+	/** @var array<int, array> What woocommerce_register_additional_checkout_field was given. */
+	public static $block_fields = array();
+	/** @var array<int, string> What the WooCommerce logger was told. */
+	public static $logs = array();
+	/** @var array<int, string> The translation domains loaded. */
+	public static $textdomains = array();
 
 	public static function reset(): void {
 		self::$options         = array();
@@ -53,6 +69,11 @@ final class WP_Stub {
 		self::$singular        = null;
 		self::$queried_object  = null;
 		self::$styles          = array();
+		self::$orders          = array();
+		self::$cron            = array();
+		self::$block_fields    = array();
+		self::$logs            = array();
+		self::$textdomains     = array();
 	}
 }
 
@@ -69,15 +90,111 @@ class WP_Post {
 }
 
 class WP_Error {
-	private $message;
+	/** @var array<string, array<int, string>> */
+	public $errors = array();
+	/** @var array<string, mixed> */
+	public $error_data = array();
 
 	public function __construct( string $code = '', string $message = '' ) {
-		$this->message = $message;
+		if ( '' !== $code ) {
+			$this->add( $code, $message );
+		}
+	}
+
+	public function add( $code, $message, $data = '' ) {
+		$this->errors[ $code ][] = $message;
+		if ( '' !== $data ) {
+			$this->error_data[ $code ] = $data;
+		}
 	}
 
 	public function get_error_message(): string {
-		return $this->message;
+		$first = reset( $this->errors );
+		return false === $first ? '' : $first[0];
 	}
+
+	public function get_error_messages(): array {
+		return array_merge( array(), ...array_values( $this->errors ) );
+	}
+}
+
+/**
+ * A WooCommerce order as far as the plugin uses one: meta, id, number, save.
+ */
+class WC_Order {
+	public $id;
+	public $number;
+	/** @var array<string, mixed> */
+	public $meta = array();
+	public $saves = 0;
+
+	public function __construct( int $id, string $number = '' ) {
+		$this->id     = $id;
+		$this->number = '' === $number ? (string) $id : $number;
+	}
+
+	public function get_id() {
+		return $this->id;
+	}
+
+	public function get_order_number() {
+		return $this->number;
+	}
+
+	public function get_meta( $key, $single = true ) {
+		return $this->meta[ $key ] ?? '';
+	}
+
+	public function update_meta_data( $key, $value ) {
+		$this->meta[ $key ] = $value;
+	}
+
+	public function delete_meta_data( $key ) {
+		unset( $this->meta[ $key ] );
+	}
+
+	public function save() {
+		++$this->saves;
+		return $this->id;
+	}
+}
+
+// WooCommerce.
+function wc_get_order( $id ) {
+	return WP_Stub::$orders[ $id ] ?? false;
+}
+function woocommerce_register_additional_checkout_field( $options ) {
+	WP_Stub::$block_fields[] = $options;
+}
+/** The WooCommerce logger, recording what it is told. */
+final class WC_Logger_Stub {
+	public function warning( $message, $context = array() ) {
+		WP_Stub::$logs[] = $message;
+	}
+}
+function wc_get_logger() {
+	return new WC_Logger_Stub();
+}
+
+// WP-Cron: recorded, never run.
+function wp_schedule_single_event( $timestamp, $hook, $args = array() ) {
+	WP_Stub::$cron[] = compact( 'timestamp', 'hook', 'args' );
+	return true;
+}
+function wp_unschedule_hook( $hook ) {
+	WP_Stub::$cron = array_values(
+		array_filter(
+			WP_Stub::$cron,
+			function ( $event ) use ( $hook ) {
+				return $event['hook'] !== $hook;
+			}
+		)
+	);
+	return 0;
+}
+function load_plugin_textdomain( $domain, $deprecated = false, $path = false ) {
+	WP_Stub::$textdomains[] = $domain . ' ' . $path;
+	return true;
 }
 
 // Translation: the text as written.
@@ -184,7 +301,7 @@ function is_admin() {
 	return false;
 }
 function home_url( $path = '' ) {
-	return 'https://toko-batik.example' . $path;
+	return WP_Stub::$home_url . $path;
 }
 function admin_url( $path = '' ) {
 	return 'https://toko-batik.example/wp-admin/' . $path;
@@ -211,11 +328,7 @@ function get_permalink( $post ) {
 	return 'https://toko-batik.example/product/' . $post->ID . '/';
 }
 
-// HTTP: recorded, answered with WP_Stub::$http_response.
-function wp_remote_post( $url, $args = array() ) {
-	WP_Stub::$http_calls[] = compact( 'url', 'args' );
-	return WP_Stub::$http_response;
-}
+// HTTP: wp_remote_post is in stub-http.php (recorded) or live-http.php (real).
 function is_wp_error( $thing ) {
 	return $thing instanceof WP_Error;
 }

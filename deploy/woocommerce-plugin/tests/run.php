@@ -9,6 +9,7 @@
  */
 
 require __DIR__ . '/bootstrap.php';
+require __DIR__ . '/stub-http.php';
 require BALAS_WHATSAPP_PLUGIN_DIR . '/balas-whatsapp.php';
 foreach ( glob( __DIR__ . '/test-*.php' ) as $balas_test_file ) {
 	require $balas_test_file;
@@ -41,6 +42,19 @@ function assert_not_contains( string $needle, string $haystack, string $what = '
 /** The codes of the settings notices shown so far. */
 function notice_codes(): array {
 	return array_column( WP_Stub::$settings_errors, 'code' );
+}
+
+/** The WP-Cron events scheduled so far, without their times. */
+function cron_events(): array {
+	return array_map(
+		function ( $event ) {
+			return array(
+				'hook' => $event['hook'],
+				'args' => $event['args'],
+			);
+		},
+		WP_Stub::$cron
+	);
 }
 
 $balas_tests = array_filter(

@@ -24,7 +24,7 @@ function test_connect_posts_the_site_and_version_with_the_token_as_bearer() {
 	assert_same(
 		array(
 			'site_url'       => 'https://toko-batik.example',
-			'plugin_version' => '0.1.0',
+			'plugin_version' => BALAS_WHATSAPP_VERSION,
 		),
 		json_decode( $call['args']['body'], true )
 	);
@@ -60,8 +60,8 @@ function test_failures_say_what_went_wrong_without_the_token() {
 function test_connect_needs_url_store_and_token() {
 	$settings = save_settings();
 
-	assert_same( true, Balas_WhatsApp_Connect::configured( $settings ) );
+	assert_same( true, Balas_WhatsApp_Api::configured( $settings ) );
 	foreach ( array( 'balas_url', 'store_id', 'token' ) as $key ) {
-		assert_same( false, Balas_WhatsApp_Connect::configured( array_merge( $settings, array( $key => '' ) ) ), $key );
+		assert_same( false, Balas_WhatsApp_Api::configured( array_merge( $settings, array( $key => '' ) ) ), $key );
 	}
 }

@@ -117,6 +117,9 @@ function test_the_plugin_hooks_the_button_into_the_storefront() {
 	assert_same( 1, count( WP_Stub::$hooks['wp_footer'] ) );
 	assert_same( 1, count( WP_Stub::$hooks['wp_enqueue_scripts'] ) );
 	assert_same( false, isset( WP_Stub::$hooks['admin_menu'] ), 'the settings page is hooked only in the admin' );
+	assert_same( 1, count( WP_Stub::$hooks['woocommerce_checkout_fields'] ) );
+	assert_same( 1, count( WP_Stub::$hooks['balas_whatsapp_report_consent'] ) );
+	assert_same( array( 'balas-whatsapp balas-whatsapp/languages' ), WP_Stub::$textdomains );
 }
 
 function test_the_settings_page_registers_its_hooks() {
@@ -128,11 +131,14 @@ function test_the_settings_page_registers_its_hooks() {
 	assert_same( 'manage_options', settings_page()->capability(), 'without WooCommerce the page is under Settings' );
 }
 
-function test_uninstalling_deletes_the_settings() {
+function test_uninstalling_deletes_the_settings_and_the_pending_reports() {
 	save_settings();
+	wp_schedule_single_event( time(), 'balas_whatsapp_report_consent', array( 1207, 1 ) );
+	wp_schedule_single_event( time(), 'another_plugins_event', array() );
 	define( 'WP_UNINSTALL_PLUGIN', 'balas-whatsapp/balas-whatsapp.php' );
 
 	require BALAS_WHATSAPP_PLUGIN_DIR . '/uninstall.php';
 
 	assert_same( false, get_option( Balas_WhatsApp_Options::NAME ) );
+	assert_same( array( 'another_plugins_event' ), array_column( WP_Stub::$cron, 'hook' ) );
 }

@@ -18,41 +18,20 @@ final class Balas_WhatsApp_Connect {
 	const TIMEOUT = 5;
 
 	/**
-	 * Whether the settings hold everything the call needs.
-	 *
-	 * @param array $settings The plugin's settings.
-	 */
-	public static function configured( array $settings ): bool {
-		return '' !== $settings['balas_url'] && '' !== $settings['store_id'] && '' !== $settings['token'];
-	}
-
-	/**
 	 * Calls Balas.
 	 *
 	 * @param array $settings The plugin's settings (configured() must hold).
 	 * @return array{ok: bool, message: string} What to tell the admin.
 	 */
 	public function connect( array $settings ): array {
-		$endpoint = untrailingslashit( $settings['balas_url'] ) . '/api/stores/' . rawurlencode( $settings['store_id'] ) . '/wordpress/connect';
-		$response = wp_remote_post(
-			$endpoint,
+		$response = Balas_WhatsApp_Api::post(
+			$settings,
+			'wordpress/connect',
 			array(
-				'timeout'     => self::TIMEOUT,
-				// A redirect would carry the token to an address the admin did not enter.
-				'redirection' => 0,
-				'headers'     => array(
-					'Authorization' => 'Bearer ' . $settings['token'],
-					'Content-Type'  => 'application/json',
-					'Accept'        => 'application/json',
-				),
-				'body'        => wp_json_encode(
-					array(
-						'site_url'       => home_url(),
-						'plugin_version' => BALAS_WHATSAPP_VERSION,
-					)
-				),
-				'data_format' => 'body',
-			)
+				'site_url'       => home_url(),
+				'plugin_version' => BALAS_WHATSAPP_VERSION,
+			),
+			self::TIMEOUT
 		);
 		if ( is_wp_error( $response ) ) {
 			/* translators: %s: the reason, such as a timeout. */

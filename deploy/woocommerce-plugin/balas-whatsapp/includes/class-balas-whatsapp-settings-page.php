@@ -159,7 +159,7 @@ final class Balas_WhatsApp_Settings_Page {
 				submit_button();
 				?>
 			</form>
-			<?php if ( Balas_WhatsApp_Connect::configured( $this->options->get() ) ) : ?>
+			<?php if ( Balas_WhatsApp_Api::configured( $this->options->get() ) ) : ?>
 				<form action="<?php echo esc_url( admin_url( 'admin-post.php' ) ); ?>" method="post">
 					<input type="hidden" name="action" value="<?php echo esc_attr( self::CONNECT_ACTION ); ?>">
 					<?php
@@ -201,7 +201,7 @@ final class Balas_WhatsApp_Settings_Page {
 			wp_die( esc_html__( 'Sorry, you are not allowed to manage these settings.', 'balas-whatsapp' ), 403 );
 		}
 		$settings = $this->options->get();
-		if ( Balas_WhatsApp_Connect::configured( $settings ) ) {
+		if ( Balas_WhatsApp_Api::configured( $settings ) ) {
 			$this->report( $this->client->connect( $settings ), false );
 		} else {
 			add_settings_error( Balas_WhatsApp_Options::NAME, 'balas_whatsapp_connect', __( 'Fill in the Balas URL, store id and token first.', 'balas-whatsapp' ) );
@@ -231,7 +231,7 @@ final class Balas_WhatsApp_Settings_Page {
 	 */
 	private function connect_if_changed( array $old, $value ): void {
 		$settings = array_merge( Balas_WhatsApp_Options::defaults(), is_array( $value ) ? $value : array() );
-		if ( ! Balas_WhatsApp_Connect::configured( $settings ) ) {
+		if ( ! Balas_WhatsApp_Api::configured( $settings ) ) {
 			return;
 		}
 		foreach ( array( 'balas_url', 'store_id', 'token' ) as $key ) {
