@@ -26,10 +26,10 @@ $(VENV)/.installed-dev: pyproject.toml constraints.txt | $(BIN)/python
 # font emoji are empty boxes), promtool from Prometheus (checks deploy/'s alert rules and runs
 # their unit tests), and a real WordPress for the plugin: Debian's wordpress package (it pulls in
 # apache2, unused: the tests serve it with php -S) with its translations (the site in
-# Indonesian), PHP's MySQL driver and MariaDB's server
-# binaries (mariadb-server-core: no system service; each test run starts its own as the current
-# user), and msgfmt (gettext) to check the plugin's translations. Checked every time, installed
-# with apt-get when missing (as root, else through sudo). The Kubernetes tests also need kubectl (its kustomize renders deploy/k8s): it is
+# Indonesian), PHP's MySQL driver and MariaDB's server binaries (mariadb-server-core: no system
+# service; each test run starts its own as the current user), and msgfmt (gettext) to check the
+# plugin's translations. Checked every time, installed with apt-get when missing (as root, else
+# through sudo). The Kubernetes tests also need kubectl (its kustomize renders deploy/k8s): it is
 # the `kubectl` package of the Kubernetes project's or Google Cloud's apt repository, not
 # Debian's (kubernetes-client 1.20 embeds a kustomize too old for deploy/k8s), so it is checked
 # and named, not installed. espeak-ng and opusenc speak the voice notes of the transcription
