@@ -185,13 +185,16 @@ class Reply:
 
 def document_titles(chunks: Sequence[Chunk]) -> set[str]:
     """What a reply must not name: each document's title (its outermost heading) and its file
-    name, with and without the suffix."""
+    name, with and without the suffix; not a title the documents also write as ordinary words
+    ("Setelah konfirmasi pembayaran diterima" beside a page titled "Konfirmasi Pembayaran"),
+    since a reply quoting that sentence names no document."""
     titles: set[str] = set()
     for c in chunks:
         titles |= {c.filename, c.filename.rsplit(".", 1)[0]}
         if c.heading:
             titles.add(c.heading.split(" > ")[0])
-    return titles
+    texts = [c.text.casefold() for c in chunks]
+    return {title for title in titles if not any(title.casefold() in text for text in texts)}
 
 
 async def _replies(

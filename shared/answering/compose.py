@@ -25,11 +25,13 @@ import re
 from collections import Counter
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from itertools import groupby
 
 from shared.answering.wording import Phrase, address, detect_language, phrase
 from shared.knowledge.retrieval import Passage
 from shared.stores.bot_settings import Language, Tone
 from shared.text.normalise import terms
+from shared.text.sentences import sentences
 
 MAX_SEGMENTS = 3
 MAX_CHARS = 450
@@ -41,12 +43,8 @@ SHORT_LINE = 45  # a line this short that is followed by a capital ends its own 
 
 _LIST_ITEM = re.compile(r"^(?:[-*•·▪]|\d{1,2}[.)]|[a-z][.)])\s+")
 _MARKDOWN_HEADING = re.compile(r"^#{1,6}\s+")
+_INTRO_END = re.compile(r"\s*(?::|\.\.\.|…)$")  # "... yaitu:", "... antara lain..."
 _MARKDOWN = re.compile(r"\*\*|__|`|^>\s*|^#{1,6}\s+")
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"\u201c\u2018'(])")
-_ABBREVIATION = re.compile(
-    r"\b(?:jl|jln|no|kec|kab|kel|rt|rw|dr|dll|dsb|tel|telp|hp|wa|mr|mrs|ms|st|vs|etc|e\.g|i\.e)\.$",
-    re.IGNORECASE,
-)
 _TITLE_SMALL_WORDS = frozenset(
     re.findall(r"\w+", "dan atau di ke dari untuk yang serta dengan pada and or of the for to")
 )
@@ -72,6 +70,7 @@ class Segment:
     context: str  # the FAQ question or sub-heading it answers; "" when none
     passage: int  # its passage's position among the retrieved ones
     position: int  # its order in the passage
+    intro: str = ""  # the sentence announcing the list it belongs to, without its colon
 
     @property
     def language(self) -> Language | None:
@@ -137,20 +136,28 @@ def language_of(text: str) -> Language | None:
 
 
 def segments_of(text: str, passage: int = 0) -> list[Segment]:
-    """The passage's sentences and list items, each with the question or sub-heading before it."""
+    """The passage's sentences and list items, each with the question or sub-heading before it.
+
+    A sentence that announces what follows ("Produk yang dapat diretur yaitu:", "Methods
+    include:") is never said alone, which would leave it cut: it leads the rest of its block."""
     segments: list[Segment] = []
     heading = ""
     for block in re.split(r"\n\s*\n", text):
-        asked = ""
+        asked = intro = ""
         for piece in _pieces(block):
             if _is_heading(piece):
-                heading, asked = _MARKDOWN_HEADING.sub("", piece), ""
+                heading, asked, intro = _MARKDOWN_HEADING.sub("", piece), "", ""
                 continue
-            for sentence in _sentences(piece):
+            for sentence in sentences(piece):
                 if sentence.endswith("?"):
-                    asked = sentence
-                    continue
-                segments.append(Segment(sentence, asked or heading, passage, len(segments)))
+                    asked, intro = sentence, ""
+                elif not _has_words(sentence):
+                    continue  # a stray mark: "2-3 hari. ."
+                elif _INTRO_END.search(sentence):
+                    intro = _INTRO_END.sub("", sentence)
+                else:
+                    context = asked or heading
+                    segments.append(Segment(sentence, context, passage, len(segments), intro))
     return segments
 
 
@@ -192,16 +199,6 @@ def _is_heading(line: str) -> bool:
     ) and any(word[0].isupper() for word in words)
 
 
-def _sentences(piece: str) -> list[str]:
-    sentences: list[str] = []
-    for part in _SENTENCE_END.split(piece):
-        if sentences and _ABBREVIATION.search(sentences[-1]):
-            sentences[-1] = f"{sentences[-1]} {part}"
-        else:
-            sentences.append(part)
-    return [sentence.strip() for sentence in sentences if sentence.strip()]
-
-
 # -- choosing ----------------------------------------------------------------------------------
 
 
@@ -209,7 +206,7 @@ def _scores(question: str, segments: Sequence[Segment], passages: Sequence[Passa
     asked = set(terms(question))
     segment_terms = [terms(segment.text) for segment in segments]
     own = [set(found) for found in segment_terms]
-    context = [set(terms(segment.context)) for segment in segments]
+    context = [set(terms(f"{segment.context} {segment.intro}")) for segment in segments]
     headings = [set(terms(passage.heading or "")) for passage in passages]
     seen_in = Counter(term for found in own for term in found)
     count = len(segments)
@@ -290,7 +287,7 @@ def _same_language(one: Segment, other: Segment) -> bool:
 def _lead_and_facts(
     chosen: Sequence[Segment], language: Language, tone: Tone, yes_no: bool
 ) -> tuple[str, list[str]]:
-    facts = [clean(segment.text) for segment in chosen]
+    facts = _facts(chosen)
     lead = ""
     match = _ANSWER_WORD.match(facts[0]) if yes_no and facts else None
     if match:
@@ -307,13 +304,31 @@ def _lead_and_facts(
     return lead, facts
 
 
+def _facts(chosen: Sequence[Segment]) -> list[str]:
+    """The chosen segments as sentences; list items after the sentence that announces them
+    ("Methods include: cloud storage; an external drive.")."""
+    facts: list[str] = []
+    for intro, items in groupby(chosen, key=lambda segment: segment.intro):
+        if intro:  # the items as written, small letters and all
+            listed = "; ".join(_plain(item.text).rstrip(".") for item in items)
+            facts.append(clean(f"{intro}: {listed}"))
+        else:
+            facts += [clean(item.text) for item in items]
+    return facts
+
+
 def clean(text: str) -> str:
     """A segment as a sentence of its own: no markdown, whole, capitalised, ended."""
-    text = " ".join(_MARKDOWN.sub("", text).split()).strip(" ;,:-\u2013")
-    text = _capitalised(text)
+    text = _capitalised(_plain(text))
     if text and (text[-1].isalnum() or text[-1] in ')%"”'):
         text += "."
     return text
+
+
+def _plain(text: str) -> str:
+    """No markdown, no stray spaces, no dangling punctuation at either end ("2-3 hari. .")."""
+    text = " ".join(_MARKDOWN.sub("", text).split())
+    return re.sub(r"(?<=[.!?])[\s.]+$", "", text).strip(" ;,:-\u2013")
 
 
 def _capitalised(text: str) -> str:
