@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from itertools import groupby
 
 from shared.answering.wording import Phrase, address, detect_language, phrase
+from shared.knowledge.answer_kinds import asked_kinds, stated
 from shared.knowledge.retrieval import Passage
 from shared.stores.bot_settings import Language, Tone
 from shared.text.normalise import terms
@@ -38,6 +39,7 @@ MAX_CHARS = 450
 CONTEXT_WEIGHT = 0.6  # a question term in the segment's FAQ question or sub-heading
 HEADING_WEIGHT = 0.3  # a question term only in the passage's heading
 RELATED = 0.5  # a segment scoring this share of the best one is kept beside it
+KIND_WEIGHT = 1.0  # a sentence stating the kind of fact asked for (answer_kinds.py)
 ABOUTNESS = 0.05  # at most this is added for a question term early in the sentence
 SHORT_LINE = 45  # a line this short that is followed by a capital ends its own statement
 
@@ -210,6 +212,7 @@ def _scores(question: str, segments: Sequence[Segment], passages: Sequence[Passa
     headings = [set(terms(passage.heading or "")) for passage in passages]
     seen_in = Counter(term for found in own for term in found)
     count = len(segments)
+    kinds = asked_kinds(question)
 
     def weight(term: str) -> float:
         return math.log(1 + count / (1 + seen_in[term]))
@@ -224,6 +227,8 @@ def _scores(question: str, segments: Sequence[Segment], passages: Sequence[Passa
             + CONTEXT_WEIGHT * sum(weight(term) for term in in_context)
             + HEADING_WEIGHT * sum(weight(term) for term in in_heading)
             + _aboutness(segment_terms[index], found)
+            # "Berapa lama?": of the sentences on it, the one stating a duration answers it
+            + (KIND_WEIGHT if (found or in_context) and stated(segment.text, kinds) else 0.0)
         )
     return scores
 

@@ -39,6 +39,7 @@ import numpy.typing as npt
 import structlog
 from pydantic import BaseModel, ConfigDict
 
+from shared.knowledge.answer_kinds import asked_kinds, states, topic
 from shared.knowledge.embeddings import Embedder
 from shared.knowledge.lexical import LexicalIndex
 from shared.knowledge.models import Chunk, current_revision, load_active_chunks
@@ -131,7 +132,11 @@ class KnowledgeIndex:
             evidence[position] = max(evidence.get(position, 0.0), cosine)
             if cosine >= min_similarity:
                 relevant.add(position)
-        best = sorted(relevant, key=lambda position: (-fused[position], position))[:k]
+        best = sorted(relevant, key=lambda position: (-fused[position], position))
+        if kinds := asked_kinds(query):  # those stating the kind of fact asked for first
+            about = topic(query)
+            best.sort(key=lambda position: not states(self.chunks[position].text, kinds, about))
+        best = best[:k]
         return [self._passage(position, evidence[position]) for position in best]
 
     def _nearest(self, query_vector: Sequence[float] | None) -> list[tuple[int, float]]:

@@ -186,3 +186,14 @@ def test_abbreviations_and_stray_marks_do_not_cut_a_sentence() -> None:
     assert reply("brp lama dikemas?", payment) == (
         "Setelah transfer, paket dikemas 1-2 hari lalu dikirim, biasanya 2-3 hari."
     )
+
+
+def test_a_question_asking_how_long_is_answered_by_the_sentence_stating_a_duration() -> None:
+    repairs = (
+        "We bring the system in for diagnosis and repairs. Repair costs are covered under "
+        "warranty. Typical repairs are 3-5 business days from receipt of the computer."
+    )
+
+    answer = reply("How long does a repair usually take?", repairs, language=Language.EN)
+
+    assert answer.startswith("Typical repairs are 3-5 business days")
