@@ -39,6 +39,7 @@ MAX_CHARS = 450
 CONTEXT_WEIGHT = 0.6  # a question term in the segment's FAQ question or sub-heading
 HEADING_WEIGHT = 0.3  # a question term only in the passage's heading
 RELATED = 0.5  # a segment scoring this share of the best one is kept beside it
+RANK_DECAY = 0.2  # a sentence of the n-th passage retrieved counts 1 / (1 + 0.2 n)
 KIND_WEIGHT = 1.0  # a sentence stating the kind of fact asked for (answer_kinds.py)
 ABOUTNESS = 0.05  # at most this is added for a question term early in the sentence
 SHORT_LINE = 45  # a line this short that is followed by a capital ends its own statement
@@ -222,10 +223,16 @@ def _scores(question: str, segments: Sequence[Segment], passages: Sequence[Passa
         found = asked & own[index]
         in_context = (asked & context[index]) - found
         in_heading = (asked & headings[segment.passage]) - found - in_context
+        # Retrieval ranked the passages on all their words and headings: a later passage's
+        # sentence must match the question clearly better to be said instead.
+        prior = 1 / (1 + RANK_DECAY * segment.passage)
         scores.append(
-            sum(weight(term) for term in found)
-            + CONTEXT_WEIGHT * sum(weight(term) for term in in_context)
-            + HEADING_WEIGHT * sum(weight(term) for term in in_heading)
+            prior
+            * (
+                sum(weight(term) for term in found)
+                + CONTEXT_WEIGHT * sum(weight(term) for term in in_context)
+                + HEADING_WEIGHT * sum(weight(term) for term in in_heading)
+            )
             + _aboutness(segment_terms[index], found)
             # "Berapa lama?": of the sentences on it, the one stating a duration answers it
             + (KIND_WEIGHT if (found or in_context) and stated(segment.text, kinds) else 0.0)

@@ -197,3 +197,11 @@ def test_a_question_asking_how_long_is_answered_by_the_sentence_stating_a_durati
     answer = reply("How long does a repair usually take?", repairs, language=Language.EN)
 
     assert answer.startswith("Typical repairs are 3-5 business days")
+
+
+def test_the_first_passage_retrieved_answers_unless_a_later_one_matches_clearly_better() -> None:
+    shipping = "Semua pesanan dikirim lewat JNE dan J&T ke seluruh Indonesia."
+    payment = "Kirim bukti transfer lewat WhatsApp."
+
+    assert reply("dikirim lewat apa kak?", shipping, payment) == shipping
+    assert reply("bukti transfer dikirim lewat apa?", shipping, payment) == payment
