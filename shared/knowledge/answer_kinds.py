@@ -10,6 +10,7 @@ the relevant ones, so what is handed over stays handed over.
 
 import re
 from enum import StrEnum
+from functools import lru_cache
 
 from shared.text.normalise import terms
 from shared.text.sentences import sentences
@@ -89,9 +90,15 @@ def states(text: str, kinds: frozenset[AnswerKind], about: set[str]) -> bool:
     """Whether one sentence of `text` states a fact of one of `kinds` about one of the terms
     `about` (the question's): "Typical repairs are 3-5 business days" for a repair's duration,
     not "Returns within 7 days" beside a sentence on repairs."""
-    return any(
-        stated(sentence, kinds) and about & set(terms(sentence)) for sentence in sentences(text)
+    return stated(text, kinds) and any(
+        stated(sentence, kinds) and not about.isdisjoint(found)
+        for sentence, found in _sentence_terms(text)
     )
+
+
+@lru_cache(maxsize=1024)  # the passages found most often: their sentences read once
+def _sentence_terms(text: str) -> tuple[tuple[str, frozenset[str]], ...]:
+    return tuple((sentence, frozenset(terms(sentence))) for sentence in sentences(text))
 
 
 def stated(text: str, kinds: frozenset[AnswerKind]) -> bool:
