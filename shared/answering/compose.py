@@ -4,10 +4,14 @@ asked, written as a reply rather than pasted as a passage.
 1. Each retrieved passage is cut into *segments*: sentences and list items, as written. Lines
    of a PDF are joined back into sentences; a short title-case line ("Ongkos Kirim dan
    Estimasi") is a sub-heading, and an FAQ's own question ("Apakah bisa COD?") is never said
-   back: both become the *context* of the segments that follow them.
+   back: both become the *context* of the segments that follow them. Sentences end where
+   `shared.text.sentences` says (the chunker's rule); a sentence announcing a list ("… yaitu:")
+   is said only with its items.
 2. Segments are scored against the question's normalised terms (`shared.text.normalise.terms`, the
    same analyser as retrieval): a term found in the segment counts fully, one only in its context or
-   in the passage's heading counts less; rarer terms among the retrieved segments count more.
+   in the passage's heading counts less; rarer terms among the retrieved segments count more; a
+   later passage's segment counts less, and one stating the kind of fact asked ("berapa lama":
+   a duration) more.
 3. The best segment and its passage's next best (those close to it) are kept, at most
    `MAX_SEGMENTS` and `MAX_CHARS`, in the document's order, preferring segments in the
    customer's language. A yes/no question keeps the segment that starts with the answer
