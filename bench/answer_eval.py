@@ -11,6 +11,8 @@ shop, and every message goes through the responder's own `Answerer`:
   two passage ids it finds there plus one that was never shown, `P99`, which must be dropped, and
   says it could not answer when the prompt has no passage); and **offline**, no model
   (docs/answering.md#offline-mode);
+- the **dev** set offline: its single questions and its messages of two or three questions
+  (tests/fixtures/dev_multi_questions.csv, written before the changes it measures);
 - the **frozen** set offline: its single questions and its messages of two or three questions
   (bench/data/external/multi_questions.csv).
 
@@ -54,6 +56,8 @@ from rich.console import Console
 from rich.table import Table
 
 from bench.knowledge_eval import (
+    DEV_QUESTIONS,
+    DEV_SHOPS,
     EXTERNAL,
     EXTERNAL_QUESTIONS,
     SAMPLE_QUESTIONS,
@@ -79,6 +83,9 @@ from shared.stores.directory import Store
 from tests.standins.openai_api import OpenAIStandIn, ToolCall
 
 EXTERNAL_MULTI_QUESTIONS = EXTERNAL / "multi_questions.csv"
+# Written before any change it measures, read freely: messages of several questions to the
+# development set's shops.
+DEV_MULTI_QUESTIONS = DEV_SHOPS.parent / "dev_multi_questions.csv"
 PASSAGE_ID = re.compile(r'<passage id="(P\d+)" source="[^"]*">\n(.*?)\n</passage>', re.DOTALL)
 NEVER_SHOWN = "P99"
 EXAMPLE_CHARS = 240  # of a reply shown as an example of its artifacts
@@ -178,13 +185,16 @@ class Reply:
 
 def document_titles(chunks: Sequence[Chunk]) -> set[str]:
     """What a reply must not name: each document's title (its outermost heading) and its file
-    name, with and without the suffix."""
+    name, with and without the suffix; not a title the documents also write as ordinary words
+    ("Setelah konfirmasi pembayaran diterima" beside a page titled "Konfirmasi Pembayaran"),
+    since a reply quoting that sentence names no document."""
     titles: set[str] = set()
     for c in chunks:
         titles |= {c.filename, c.filename.rsplit(".", 1)[0]}
         if c.heading:
             titles.add(c.heading.split(" > ")[0])
-    return titles
+    texts = [c.text.casefold() for c in chunks]
+    return {title for title in titles if not any(title.casefold() in text for text in texts)}
 
 
 async def _replies(
@@ -442,6 +452,14 @@ SETS: dict[str, Callable[[ChatModel | None, Embedder | None], Any]] = {
     "tuning": lambda model, embedder: evaluate_answers(
         SAMPLE_STORE, SAMPLE_QUESTIONS, model=model, embedder=embedder
     ),
+    "dev": lambda model, embedder: evaluate_answers(
+        DEV_SHOPS,
+        DEV_QUESTIONS,
+        DEV_MULTI_QUESTIONS,
+        scripted=False,
+        model=model,
+        embedder=embedder,
+    ),
     "frozen": lambda model, embedder: evaluate_answers(
         EXTERNAL,
         EXTERNAL_QUESTIONS,
@@ -484,7 +502,7 @@ def main() -> None:
             console.print(engines_table(evaluation, name))
         console.print(replies_table(evaluation, name))
         console.print(artifacts_table(evaluation, name))
-        if name == "tuning":  # the frozen set's questions stay unread by those who tune
+        if name != "frozen":  # the frozen set's questions stay unread by those who tune
             for figures_ in evaluation.engines:
                 for text in figures_.answered_unanswerable:
                     console.print(f"{figures_.engine}, unanswerable but answered: {text}")

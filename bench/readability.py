@@ -10,7 +10,8 @@
 - **stranded fragment**: a line that ends in ":" with nothing after it, or a lone lower-case word
   before a colon ("…(COD)? kami: Bisa.");
 - **cut sentence**: the reply ends with "…" or "...", mid-sentence (",", ";", a letter or digit),
-  or on a word that cannot end one ("dan", "and");
+  on a word that cannot end one ("dan", "and", a list's "yaitu" or "include"), or on an
+  abbreviation's period ("minimal Rp.");
 - **wrong language**: the reply is not in the customer's language and says nothing about quoting
   the other one ("in Indonesian", "dalam bahasa Inggris");
 - **too long**: over 1,000 characters, more than a chat message should be.
@@ -69,7 +70,10 @@ _ACCORDING_TO = re.compile(r"\b(menurut|according to)\b[^.!?\n]{0,120}:", re.IGN
 _LONE_LABEL = re.compile(r"(^|[.!?]\s+)[a-z]+:(\s|$)", re.MULTILINE)
 _CANNOT_END = _words(
     "dan atau yang di ke dari untuk dengan serta bahwa and or the of to with for from that a an"
+    " yaitu adalah meliputi seperti include includes including"  # a list announced, none given
 )
+# A period that belongs to an abbreviation ends no sentence: "... minimal Rp." is cut.
+_ABBREVIATION_END = re.compile(r"\b(?:rp|no|jl|jln|a\.n|e\.g|i\.e|approx|incl|tel|telp)\.$", re.I)
 
 
 def language_of(text: str) -> str | None:
@@ -129,7 +133,11 @@ def _is_cut(reply: str) -> bool:
     if text.endswith(("…", "...", ",", ";")):
         return True
     words = _WORD.findall(text)
-    return text[-1].isalnum() or (bool(words) and words[-1].casefold() in _CANNOT_END)
+    return (
+        text[-1].isalnum()
+        or (bool(words) and words[-1].casefold() in _CANNOT_END)
+        or _ABBREVIATION_END.search(text) is not None
+    )
 
 
 def _in_wrong_language(reply: str, customer_language: str) -> bool:

@@ -4,10 +4,14 @@ asked, written as a reply rather than pasted as a passage.
 1. Each retrieved passage is cut into *segments*: sentences and list items, as written. Lines
    of a PDF are joined back into sentences; a short title-case line ("Ongkos Kirim dan
    Estimasi") is a sub-heading, and an FAQ's own question ("Apakah bisa COD?") is never said
-   back: both become the *context* of the segments that follow them.
+   back: both become the *context* of the segments that follow them. Sentences end where
+   `shared.text.sentences` says (the chunker's rule); a sentence announcing a list ("… yaitu:")
+   is said only with its items.
 2. Segments are scored against the question's normalised terms (`shared.text.normalise.terms`, the
    same analyser as retrieval): a term found in the segment counts fully, one only in its context or
-   in the passage's heading counts less; rarer terms among the retrieved segments count more.
+   in the passage's heading counts less; rarer terms among the retrieved segments count more; a
+   later passage's segment counts less, and one stating the kind of fact asked ("berapa lama":
+   a duration) more.
 3. The best segment and its passage's next best (those close to it) are kept, at most
    `MAX_SEGMENTS` and `MAX_CHARS`, in the document's order, preferring segments in the
    customer's language. A yes/no question keeps the segment that starts with the answer
@@ -25,28 +29,29 @@ import re
 from collections import Counter
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from itertools import groupby
 
 from shared.answering.wording import Phrase, address, detect_language, phrase
+from shared.knowledge.answer_kinds import asked_kinds, stated
 from shared.knowledge.retrieval import Passage
 from shared.stores.bot_settings import Language, Tone
 from shared.text.normalise import terms
+from shared.text.sentences import sentences
 
 MAX_SEGMENTS = 3
 MAX_CHARS = 450
 CONTEXT_WEIGHT = 0.6  # a question term in the segment's FAQ question or sub-heading
 HEADING_WEIGHT = 0.3  # a question term only in the passage's heading
 RELATED = 0.5  # a segment scoring this share of the best one is kept beside it
+RANK_DECAY = 0.2  # a sentence of the n-th passage retrieved counts 1 / (1 + 0.2 n)
+KIND_WEIGHT = 1.0  # a sentence stating the kind of fact asked for (answer_kinds.py)
 ABOUTNESS = 0.05  # at most this is added for a question term early in the sentence
 SHORT_LINE = 45  # a line this short that is followed by a capital ends its own statement
 
 _LIST_ITEM = re.compile(r"^(?:[-*•·▪]|\d{1,2}[.)]|[a-z][.)])\s+")
 _MARKDOWN_HEADING = re.compile(r"^#{1,6}\s+")
+_INTRO_END = re.compile(r"\s*(?::|\.\.\.|…)$")  # "... yaitu:", "... antara lain..."
 _MARKDOWN = re.compile(r"\*\*|__|`|^>\s*|^#{1,6}\s+")
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"\u201c\u2018'(])")
-_ABBREVIATION = re.compile(
-    r"\b(?:jl|jln|no|kec|kab|kel|rt|rw|dr|dll|dsb|tel|telp|hp|wa|mr|mrs|ms|st|vs|etc|e\.g|i\.e)\.$",
-    re.IGNORECASE,
-)
 _TITLE_SMALL_WORDS = frozenset(
     re.findall(r"\w+", "dan atau di ke dari untuk yang serta dengan pada and or of the for to")
 )
@@ -72,6 +77,7 @@ class Segment:
     context: str  # the FAQ question or sub-heading it answers; "" when none
     passage: int  # its passage's position among the retrieved ones
     position: int  # its order in the passage
+    intro: str = ""  # the sentence announcing the list it belongs to, without its colon
 
     @property
     def language(self) -> Language | None:
@@ -137,20 +143,28 @@ def language_of(text: str) -> Language | None:
 
 
 def segments_of(text: str, passage: int = 0) -> list[Segment]:
-    """The passage's sentences and list items, each with the question or sub-heading before it."""
+    """The passage's sentences and list items, each with the question or sub-heading before it.
+
+    A sentence that announces what follows ("Produk yang dapat diretur yaitu:", "Methods
+    include:") is never said alone, which would leave it cut: it leads the rest of its block."""
     segments: list[Segment] = []
     heading = ""
     for block in re.split(r"\n\s*\n", text):
-        asked = ""
+        asked = intro = ""
         for piece in _pieces(block):
             if _is_heading(piece):
-                heading, asked = _MARKDOWN_HEADING.sub("", piece), ""
+                heading, asked, intro = _MARKDOWN_HEADING.sub("", piece), "", ""
                 continue
-            for sentence in _sentences(piece):
+            for sentence in sentences(piece):
                 if sentence.endswith("?"):
-                    asked = sentence
-                    continue
-                segments.append(Segment(sentence, asked or heading, passage, len(segments)))
+                    asked, intro = sentence, ""
+                elif not _has_words(sentence):
+                    continue  # a stray mark: "2-3 hari. ."
+                elif _INTRO_END.search(sentence):
+                    intro = _INTRO_END.sub("", sentence)
+                else:
+                    context = asked or heading
+                    segments.append(Segment(sentence, context, passage, len(segments), intro))
     return segments
 
 
@@ -192,16 +206,6 @@ def _is_heading(line: str) -> bool:
     ) and any(word[0].isupper() for word in words)
 
 
-def _sentences(piece: str) -> list[str]:
-    sentences: list[str] = []
-    for part in _SENTENCE_END.split(piece):
-        if sentences and _ABBREVIATION.search(sentences[-1]):
-            sentences[-1] = f"{sentences[-1]} {part}"
-        else:
-            sentences.append(part)
-    return [sentence.strip() for sentence in sentences if sentence.strip()]
-
-
 # -- choosing ----------------------------------------------------------------------------------
 
 
@@ -209,10 +213,11 @@ def _scores(question: str, segments: Sequence[Segment], passages: Sequence[Passa
     asked = set(terms(question))
     segment_terms = [terms(segment.text) for segment in segments]
     own = [set(found) for found in segment_terms]
-    context = [set(terms(segment.context)) for segment in segments]
+    context = [set(terms(f"{segment.context} {segment.intro}")) for segment in segments]
     headings = [set(terms(passage.heading or "")) for passage in passages]
     seen_in = Counter(term for found in own for term in found)
     count = len(segments)
+    kinds = asked_kinds(question)
 
     def weight(term: str) -> float:
         return math.log(1 + count / (1 + seen_in[term]))
@@ -222,11 +227,19 @@ def _scores(question: str, segments: Sequence[Segment], passages: Sequence[Passa
         found = asked & own[index]
         in_context = (asked & context[index]) - found
         in_heading = (asked & headings[segment.passage]) - found - in_context
+        # Retrieval ranked the passages on all their words and headings: a later passage's
+        # sentence must match the question clearly better to be said instead.
+        prior = 1 / (1 + RANK_DECAY * segment.passage)
         scores.append(
-            sum(weight(term) for term in found)
-            + CONTEXT_WEIGHT * sum(weight(term) for term in in_context)
-            + HEADING_WEIGHT * sum(weight(term) for term in in_heading)
+            prior
+            * (
+                sum(weight(term) for term in found)
+                + CONTEXT_WEIGHT * sum(weight(term) for term in in_context)
+                + HEADING_WEIGHT * sum(weight(term) for term in in_heading)
+            )
             + _aboutness(segment_terms[index], found)
+            # "Berapa lama?": of the sentences on it, the one stating a duration answers it
+            + (KIND_WEIGHT if (found or in_context) and stated(segment.text, kinds) else 0.0)
         )
     return scores
 
@@ -290,7 +303,7 @@ def _same_language(one: Segment, other: Segment) -> bool:
 def _lead_and_facts(
     chosen: Sequence[Segment], language: Language, tone: Tone, yes_no: bool
 ) -> tuple[str, list[str]]:
-    facts = [clean(segment.text) for segment in chosen]
+    facts = _facts(chosen)
     lead = ""
     match = _ANSWER_WORD.match(facts[0]) if yes_no and facts else None
     if match:
@@ -307,13 +320,31 @@ def _lead_and_facts(
     return lead, facts
 
 
+def _facts(chosen: Sequence[Segment]) -> list[str]:
+    """The chosen segments as sentences; list items after the sentence that announces them
+    ("Methods include: cloud storage; an external drive.")."""
+    facts: list[str] = []
+    for intro, items in groupby(chosen, key=lambda segment: segment.intro):
+        if intro:  # the items as written, small letters and all
+            listed = "; ".join(_plain(item.text).rstrip(".") for item in items)
+            facts.append(clean(f"{intro}: {listed}"))
+        else:
+            facts += [clean(item.text) for item in items]
+    return facts
+
+
 def clean(text: str) -> str:
     """A segment as a sentence of its own: no markdown, whole, capitalised, ended."""
-    text = " ".join(_MARKDOWN.sub("", text).split()).strip(" ;,:-\u2013")
-    text = _capitalised(text)
+    text = _capitalised(_plain(text))
     if text and (text[-1].isalnum() or text[-1] in ')%"”'):
         text += "."
     return text
+
+
+def _plain(text: str) -> str:
+    """No markdown, no stray spaces, no dangling punctuation at either end ("2-3 hari. .")."""
+    text = " ".join(_MARKDOWN.sub("", text).split())
+    return re.sub(r"(?<=[.!?])[\s.]+$", "", text).strip(" ;,:-\u2013")
 
 
 def _capitalised(text: str) -> str:

@@ -3,6 +3,7 @@
 from pydantic import BaseModel, Field
 
 from shared.events import Citation, HandOverReason, LlmUsage
+from shared.text.sentences import sentence_ends
 
 WHATSAPP_MAX_CHARS = 1600
 _ELLIPSIS = "…"
@@ -10,10 +11,14 @@ _ELLIPSIS = "…"
 
 def fit_for_whatsapp(text: str, limit: int = WHATSAPP_MAX_CHARS) -> str:
     """WhatsApp through Twilio takes at most 1,600 characters (an image's caption on the Cloud
-    API 1,024): cut at a word, mark the cut."""
+    API 1,024): the whole sentences that fit, a sentence that does not fit left out rather than
+    cut; only a first sentence longer than the limit is cut, at a word, and the cut marked."""
     text = text.strip()
     if len(text) <= limit:
         return text
+    ends = [end for end in sentence_ends(text) if end <= limit]
+    if ends:
+        return text[: ends[-1]].rstrip()
     cut = text[: limit - len(_ELLIPSIS)]
     if " " in cut:
         cut = cut[: cut.rindex(" ")]

@@ -36,6 +36,12 @@ _JOINER = re.compile(
     re.IGNORECASE,
 )
 
+_LEADING_JOINER = re.compile(
+    r"^(?:terus|trus|trs|tros|lalu|dan\s+juga|dan|sama\s+juga|sama|sm|and\s+also|and|also|"
+    r"plus|&)(?!\w)[\s,]*",
+    re.IGNORECASE,
+)
+
 
 @dataclass(frozen=True)
 class Part:
@@ -52,6 +58,9 @@ def parts_of(message: str) -> list[Part]:
     parts: list[Part] = []
     waiting = ""  # words with no question of their own ("mau tanya dong"): the next one's
     for piece in (piece for line in message.splitlines() for piece in _pieces(line)):
+        if parts or waiting:  # "Bisa COD? Sama kirim ke Bali bisa?": the joiner is no word of it
+            rest = _LEADING_JOINER.sub("", piece)
+            piece = rest if any(c.isalnum() for c in rest) else piece
         kind = kind_of(piece)
         if kind is Kind.QUESTION and not terms(piece):
             waiting = f"{waiting} {piece}".strip()

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from itertools import groupby
 
 from shared.knowledge.document import ExtractedDocument, Section
+from shared.text.sentences import sentences
 
 
 @dataclass(frozen=True)
@@ -37,14 +38,6 @@ class _Piece:
 
 
 _ROW_CHUNKS = 4
-_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"')\]]*\s+(?=\S)")
-# Abbreviations whose period ends no sentence ("Rp. 20.000", "Jl. Sudirman", "dll. ").
-_ABBREVIATIONS = frozenset(
-    {
-        "rp", "no", "jl", "jln", "dll", "dsb", "dst", "tgl", "hlm", "kec", "kab", "prov", "bpk",
-        "ibu", "sdr", "pt", "cv", "tbk", "mr", "mrs", "ms", "dr", "st", "vs", "etc", "e.g", "i.e",
-    }
-)  # fmt: skip
 
 
 def chunk(doc: ExtractedDocument, max_chars: int = 1200, overlap: int = 150) -> list[ChunkDraft]:
@@ -109,18 +102,8 @@ def _lines(text: str, _: int) -> list[str]:
     return [line.strip() for line in text.split("\n") if line.strip()]
 
 
-def _sentences(text: str, _: int = 0) -> list[str]:
-    sentences: list[str] = []
-    start = 0
-    for match in _SENTENCE_END.finditer(text):
-        words = text[start : match.start()].split()
-        last = words[-1].rstrip(".").lower() if words else ""
-        if last in _ABBREVIATIONS or (len(last) == 1 and last.isalpha()):
-            continue  # "Rp. 20.000", "J. Doe"
-        sentences.append(text[start : match.start()].strip())
-        start = match.end()
-    sentences.append(text[start:].strip())
-    return [sentence for sentence in sentences if sentence]
+def _sentences(text: str, _: int) -> list[str]:
+    return sentences(text)
 
 
 def _words(text: str, _: int) -> list[str]:
@@ -154,7 +137,7 @@ def _tail(pieces: list[_Piece], overlap: int, room: int) -> list[_Piece]:
         if _length([piece, *tail]) <= budget:
             tail.insert(0, piece)
             continue
-        for sentence in reversed(_sentences(piece.text)):
+        for sentence in reversed(sentences(piece.text)):
             candidate = _Piece(sentence, " ", piece.locator)
             if _length([candidate, *tail]) > budget:
                 break

@@ -39,6 +39,7 @@ import numpy.typing as npt
 import structlog
 from pydantic import BaseModel, ConfigDict
 
+from shared.knowledge.answer_kinds import asked_kinds, states, topic
 from shared.knowledge.embeddings import Embedder
 from shared.knowledge.lexical import LexicalIndex
 from shared.knowledge.models import Chunk, current_revision, load_active_chunks
@@ -48,6 +49,7 @@ log = structlog.get_logger(__name__)
 
 RRF_K = 60  # the constant of Cormack et al. (2009): damps the weight of the very first ranks
 POOL = 50  # candidates each ranking contributes to the fusion
+KIND_POOL = 2  # times k: the relevant passages read for the kind of fact asked (answer_kinds)
 MIN_SCORE = 0.4  # coverage: 40 % of the question's idf mass
 # Cosine of text-embedding-3-small between a question and a passage that answers it is
 # typically 0.4-0.7, between unrelated texts below 0.25.
@@ -131,7 +133,12 @@ class KnowledgeIndex:
             evidence[position] = max(evidence.get(position, 0.0), cosine)
             if cosine >= min_similarity:
                 relevant.add(position)
-        best = sorted(relevant, key=lambda position: (-fused[position], position))[:k]
+        best = sorted(relevant, key=lambda position: (-fused[position], position))
+        if kinds := asked_kinds(query):  # of the best, those stating the kind asked for first
+            about = topic(query)
+            best = best[: KIND_POOL * k]  # sentences are read only here: a bounded few
+            best.sort(key=lambda position: not states(self.chunks[position].text, kinds, about))
+        best = best[:k]
         return [self._passage(position, evidence[position]) for position in best]
 
     def _nearest(self, query_vector: Sequence[float] | None) -> list[tuple[int, float]]:

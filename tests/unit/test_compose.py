@@ -146,3 +146,62 @@ def test_the_answer_cites_only_the_passages_its_sentences_come_from() -> None:
 
     assert composed is not None
     assert [p.chunk_id for p in composed.passages] == ["doc-1:1:1"]
+
+
+def test_a_list_is_said_with_the_sentence_that_announces_it_never_that_sentence_alone() -> None:
+    returns = (
+        "Produk yang dapat diretur yaitu:\n"
+        "- belum digunakan.\n"
+        "- masih ada label dan kotaknya\n\n"
+        "Refund diproses 3 hari kerja."
+    )
+
+    answer = reply("Produk apa aja yang bisa diretur kak?", returns)
+
+    assert answer == (
+        "Produk yang dapat diretur yaitu: belum digunakan; masih ada label dan kotaknya."
+    )
+
+
+def test_a_sentence_announcing_a_list_the_passage_does_not_hold_is_left_out() -> None:
+    backup = (
+        "If the hard drive is included, please back up all important data. "
+        "Methods for backing up data include:"
+    )
+
+    answer = reply("How do I back up my data?", backup, language=Language.EN)
+
+    assert answer == "If the hard drive is included, please back up all important data."
+
+
+def test_abbreviations_and_stray_marks_do_not_cut_a_sentence() -> None:
+    payment = (
+        "Transfer ke BNI a.n. Budi Santoso, minimal Rp. 50.000. "
+        "Setelah transfer, paket dikemas 1-2 hari lalu dikirim, biasanya 2-3 hari. ."
+    )
+
+    assert reply("rekening BNI-nya atas nama siapa kak?", payment) == (
+        "Transfer ke BNI a.n. Budi Santoso, minimal Rp. 50.000."
+    )
+    assert reply("brp lama dikemas?", payment) == (
+        "Setelah transfer, paket dikemas 1-2 hari lalu dikirim, biasanya 2-3 hari."
+    )
+
+
+def test_a_question_asking_how_long_is_answered_by_the_sentence_stating_a_duration() -> None:
+    repairs = (
+        "We bring the system in for diagnosis and repairs. Repair costs are covered under "
+        "warranty. Typical repairs are 3-5 business days from receipt of the computer."
+    )
+
+    answer = reply("How long does a repair usually take?", repairs, language=Language.EN)
+
+    assert answer.startswith("Typical repairs are 3-5 business days")
+
+
+def test_the_first_passage_retrieved_answers_unless_a_later_one_matches_clearly_better() -> None:
+    shipping = "Semua pesanan dikirim lewat JNE dan J&T ke seluruh Indonesia."
+    payment = "Kirim bukti transfer lewat WhatsApp."
+
+    assert reply("dikirim lewat apa kak?", shipping, payment) == shipping
+    assert reply("bukti transfer dikirim lewat apa?", shipping, payment) == payment

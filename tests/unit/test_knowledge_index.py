@@ -168,3 +168,23 @@ def test_k_limits_the_passages_best_first(make_chunk: MakeChunk) -> None:
     passages = KnowledgeIndex(STORE, 1, chunks).search("kaos polos", k=3)
 
     assert [p.document_id for p in passages] == ["p7", "p6", "p5"]
+
+
+def test_of_the_relevant_passages_the_one_stating_the_kind_of_fact_asked_comes_first(
+    make_chunk: MakeChunk,
+) -> None:
+    chunks = [
+        make_chunk("servis", "Repairs under warranty are free, except for accidental damage."),
+        make_chunk("bengkel", "We repair laptops at our workshop in Denver."),
+        make_chunk("waktu", "Typical repairs take 3-5 business days from receipt."),
+    ]
+    index = KnowledgeIndex(STORE, 1, chunks)
+
+    plain = index.search("repair warranty laptop workshop", k=3)
+    timed = index.search("How long does a repair take?", k=3)
+    costed = index.search("servisnya brp hari kak?", k=3)
+
+    assert plain[0].document_id != "waktu"
+    assert timed[0].document_id == "waktu"
+    assert costed[0].document_id == "waktu"
+    assert index.search("How long does shipping to Bali take?", k=3) == []  # never relevant

@@ -35,6 +35,15 @@ from shared.answering.small_talk import Kind, is_upset, kind_of
             "Do you ship to Bali, and also can I pay by QRIS?",
             ["Do you ship to Bali", "can I pay by QRIS?"],
         ),
+        (
+            "bisa COD ga kak? sama kirim ke luar pulau bisa?",
+            ["bisa COD ga kak?", "kirim ke luar pulau bisa?"],
+        ),
+        (
+            "refund kapan diproses? Terus bea cukai siapa yang bayar?",
+            ["refund kapan diproses?", "bea cukai siapa yang bayar?"],
+        ),
+        ("Bisa COD? & bisa kirim ke Bali?", ["Bisa COD?", "bisa kirim ke Bali?"]),
     ],
 )
 def test_a_message_is_cut_into_its_questions_in_order(message: str, questions: list[str]) -> None:

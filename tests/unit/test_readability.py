@@ -82,6 +82,10 @@ def test_a_line_ending_in_a_colon_with_nothing_after_it_is_stranded() -> None:
 def test_a_reply_cut_at_a_word_or_with_dots_is_cut() -> None:
     assert check("Pesanan akan dikirimkan ke alamat yang tercantum di Form", "id") == [Artifact.CUT]
     assert check("We will send you the tracking number...", "en") == [Artifact.CUT]
+    assert check("Produk yang dapat diretur yaitu.", "id") == [Artifact.CUT]
+    assert check("Methods for backing up data include.", "en") == [Artifact.CUT]
+    assert check("COD tersedia untuk belanja minimal Rp.", "id") == [Artifact.CUT]
+    assert check("Transfer ke BNI a.n. Budi, minimal Rp. 50.000.", "id") == []
 
 
 def test_a_document_title_or_file_name_in_the_text_is_a_heading_artifact() -> None:

@@ -36,6 +36,18 @@ def test_a_long_reply_is_cut_at_a_word_and_marked_with_an_ellipsis() -> None:
     assert text.startswith(kept + " ")
 
 
+def test_a_long_reply_keeps_its_whole_sentences_and_leaves_out_the_one_that_does_not_fit() -> None:
+    sentence = "Kirim ke Jl. Sudirman No. 5 dikenai ongkir Rp. 20.000 dan tiba 2-3 hari kerja. "
+    text = sentence * 40
+
+    fitted = fit_for_whatsapp(text)
+
+    assert len(fitted) <= WHATSAPP_MAX_CHARS
+    assert fitted == (sentence * (len(fitted) // len(sentence) + 1)).strip()
+    assert fitted.endswith("hari kerja.")
+    assert len(fitted) > WHATSAPP_MAX_CHARS - len(sentence)
+
+
 def test_a_long_reply_without_spaces_is_cut_at_the_limit() -> None:
     fitted = fit_for_whatsapp("x" * 5000)
 
