@@ -1,6 +1,7 @@
 """The responder applies agents' commands (topic `agent.commands`, keyed by conversation, so a
 conversation's commands come in order): an agent's reply goes out through the same send-intent
-machinery as the bot's; take over and hand back move the ownership; assign and note are
+machinery as the bot's (one an admin already sent from Meta's inbox app, seen by ingest as an
+echo, is only recorded as sent); take over and hand back move the ownership; assign and note are
 recorded. A close and a reopen are the enricher's, which owns the sessions (a close gives the
 conversation back to the bot in the same transaction; a take-over of a closed conversation also
 opens a new one there: services/enricher/agent_sessions.py). Every command is applied once
@@ -13,6 +14,7 @@ from services.responder import service
 from services.responder.agent_desk import AgentDesk
 from services.responder.deps import ResponderDeps
 from services.responder.metrics import REPLIES
+from services.responder.send_recovery import owned_sids
 from services.responder.sending import deliver, store_account
 from shared.consumer import PermanentError
 from shared.events import AgentCommandIssued
@@ -43,6 +45,9 @@ async def on_agent_command(event: AgentCommandIssued, deps: ResponderDeps, desk:
 
 async def _reply(event: AgentCommandIssued, deps: ResponderDeps, desk: AgentDesk) -> None:
     reply = await desk.find_reply(event.command_id)
+    if reply is None and event.sent_as and await owned_sids(deps.conversations.db, [event.sent_as]):
+        log.info("echo of balas's own send; not an agent's reply", command_id=event.command_id)
+        return
     if reply is None:
         store = await deps.stores.by_id(event.store_id)
         if store is None:
@@ -51,7 +56,9 @@ async def _reply(event: AgentCommandIssued, deps: ResponderDeps, desk: AgentDesk
             event, store.whatsapp_number, store_account(store, event.channel)
         )
     await desk.take_for_reply(event)
-    if not reply.finished:
+    if not reply.finished and event.sent_as:  # already sent, from Meta's inbox app
+        reply = await deps.conversations.mark_sent(reply, event.sent_as)
+    elif not reply.finished:
         reply = await deliver(reply, deps)
     elif reply.not_sent_reason:
         REPLIES.labels("not_sent").inc()
