@@ -43,9 +43,17 @@ async def on_agent_command(event: AgentCommandIssued, deps: ResponderDeps, desk:
         await desk.add_note(event)
 
 
+class OwnSendInFlight(Exception):
+    """An echo came while one of Balas's sends in its conversation has no message id yet, so it
+    may be that send's own echo: it waits, like an outage of the Graph API, until the send is
+    settled and its id recorded (Instagram's echoes carry no mark of Balas's)."""
+
+    outage = "graph_api"
+
+
 async def _reply(event: AgentCommandIssued, deps: ResponderDeps, desk: AgentDesk) -> None:
     reply = await desk.find_reply(event.command_id)
-    if reply is None and event.sent_as and await owned_sids(deps.conversations.db, [event.sent_as]):
+    if reply is None and event.sent_as and await _own_echo(event, event.sent_as, deps):
         log.info("echo of balas's own send; not an agent's reply", command_id=event.command_id)
         return
     if reply is None:
@@ -63,3 +71,13 @@ async def _reply(event: AgentCommandIssued, deps: ResponderDeps, desk: AgentDesk
     elif reply.not_sent_reason:
         REPLIES.labels("not_sent").inc()
     await publish(deps.broker, service.reply_sent(reply))
+
+
+async def _own_echo(event: AgentCommandIssued, message_id: str, deps: ResponderDeps) -> bool:
+    """Whether an echoed message is one Balas sent: a stored reply, survey or thanks has its id."""
+    conversations = deps.conversations
+    if await owned_sids(conversations.db, [message_id]):
+        return True
+    if await conversations.sending(event.conversation_id):
+        raise OwnSendInFlight(f"a send of {masked(event.conversation_id)} is in flight")
+    return False

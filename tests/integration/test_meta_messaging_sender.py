@@ -17,16 +17,19 @@ from faststream.kafka import KafkaBroker
 
 from services.ingest.channels import meta_messaging_payloads as payloads
 from services.responder.adapters.graph_sender import GraphSenders
-from services.responder.agent_commands import on_agent_command
+from services.responder.agent_commands import OwnSendInFlight, on_agent_command
 from services.responder.agent_desk import AgentDesk
 from services.responder.deps import ResponderDeps
 from services.responder.handlers import on_message_received
 from services.responder.repository import ConversationLog
+from services.responder.sending import deliver
 from shared.answering.answerer import build_answerer
+from shared.answering.draft import Draft
 from shared.channels import ECHO_MARK, Channel
 from shared.conversations.collections import CONVERSATIONS, MESSAGES
 from shared.events import AgentCommandIssued, MessageReceived, agent_command_event_id, utcnow
 from shared.mongo import Database
+from shared.outages import dependency_down
 from shared.secrets import secret_box
 from shared.settings import Settings
 from shared.stores.bot_settings import BotSettingsRepository
@@ -214,3 +217,23 @@ async def test_an_admins_reply_from_metas_inbox_is_recorded_as_sent_and_takes_ov
     card = await db[CONVERSATIONS].find_one({"_id": event.conversation_id})
     assert card is not None
     assert card["owner"] == "human"
+
+
+async def test_an_echo_during_balas_own_send_waits_for_its_id_and_is_then_known(
+    db: Database, deps: ResponderDeps, store: Store, page: Page, graph: GraphApiStandIn
+) -> None:
+    event = customer_message(page, store, to := customer(), "Halo kak")
+    reply = await deps.conversations.reserve_reply(event, Draft(text="Halo!", grounded=True), True)
+    echo = agent_reply(event, "Halo!", sent_as="m_not_yet_known")
+
+    with pytest.raises(OwnSendInFlight) as waiting:
+        await on_agent_command(echo, deps, AgentDesk(db))
+    assert dependency_down(waiting.value) == "graph_api"  # waited out, never dead-lettered
+    await deliver(reply, deps)
+    [sent] = graph.page_sends(to)
+    await on_agent_command(echo.model_copy(update={"sent_as": sent["id"]}), deps, AgentDesk(db))
+
+    agents = await db[MESSAGES].count_documents(
+        {"conversation_id": event.conversation_id, "author": "agent"}
+    )
+    assert agents == 0

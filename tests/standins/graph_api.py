@@ -283,7 +283,7 @@ class GraphApiStandIn:
                 page, customer, message["text"], sent["id"], message.get("metadata")
             ),
             "delivery": lambda: receipt_payload(page, customer, delivery={"mids": [sent["id"]]}),
-            "read": lambda: receipt_payload(page, customer, read={"mid": sent["id"]}),
+            "read": lambda: receipt_payload(page, customer, read=_read_of(page, sent["id"])),
         }
         async with httpx.AsyncClient(timeout=10) as client:
             for kind in self.page_webhooks:
@@ -489,6 +489,11 @@ def receipt_payload(page: Page, customer: str, **receipt: dict[str, Any]) -> dic
             **receipt,
         },
     )
+
+
+def _read_of(page: Page, mid: str) -> dict[str, Any]:
+    """Instagram's read receipt names the message; Messenger's only a time (all before it)."""
+    return {"mid": mid} if page.object == "instagram" else {"watermark": int(time.time() * 1000)}
 
 
 def _window_of(sent: dict[str, Any]) -> float | None:
