@@ -16,6 +16,7 @@ import pytest
 from faststream.kafka import KafkaBroker
 
 from services.ingest.channels import meta_messaging_payloads as payloads
+from services.responder import csat
 from services.responder.adapters.graph_sender import GraphSenders
 from services.responder.agent_commands import OwnSendInFlight, on_agent_command
 from services.responder.agent_desk import AgentDesk
@@ -26,8 +27,14 @@ from services.responder.sending import deliver
 from shared.answering.answerer import build_answerer
 from shared.answering.draft import Draft
 from shared.channels import ECHO_MARK, Channel
-from shared.conversations.collections import CONVERSATIONS, MESSAGES
-from shared.events import AgentCommandIssued, MessageReceived, agent_command_event_id, utcnow
+from shared.conversations.collections import CONVERSATIONS, CSAT_SURVEYS, MESSAGES
+from shared.events import (
+    AgentCommandIssued,
+    CsatSurveyDue,
+    MessageReceived,
+    agent_command_event_id,
+    utcnow,
+)
 from shared.mongo import Database
 from shared.outages import dependency_down
 from shared.secrets import secret_box
@@ -241,3 +248,31 @@ async def test_an_echo_during_balas_own_send_waits_for_its_id_and_is_then_known(
         {"conversation_id": event.conversation_id, "author": "agent"}
     )
     assert agents == 0
+
+
+async def test_a_csat_survey_goes_out_on_the_conversations_own_page(
+    db: Database, deps: ResponderDeps, store: Store, page: Page, graph: GraphApiStandIn
+) -> None:
+    event = customer_message(page, store, to := customer(), "Halo")
+    await on_message_received(event, deps)
+    due = CsatSurveyDue(
+        event_id=uuid.uuid4().hex,
+        occurred_at=utcnow(),
+        store_id=store.id,
+        conversation_id=event.conversation_id,
+        session_opened_at=event.occurred_at,
+        last_customer_message_at=event.occurred_at,
+        customer_number=to,
+        reason="idle",
+    )
+
+    await csat.ask(due, deps)
+
+    _answer, survey = graph.page_sends(to)
+    assert (survey["account_id"], survey["request"]["messaging_type"]) == (
+        page.account_id,
+        "RESPONSE",
+    )
+    held = await db[CSAT_SURVEYS].find_one({"conversation_id": event.conversation_id})
+    assert held is not None
+    assert (held["state"], held["twilio_sid"]) == ("sent", survey["id"])
