@@ -76,6 +76,8 @@ class GraphApiStandIn:
     calls: int = 0  # sends asked for, failed ones included
     media: dict[str, dict[str, Any]] = field(default_factory=dict)  # media id -> file
     media_downloads: list[str] = field(default_factory=list)  # media ids served, in order
+    attachments: dict[str, tuple[bytes, str]] = field(default_factory=dict)  # id -> file, type
+    attachment_requests: list[dict[str, str]] = field(default_factory=list)  # their headers
     _failures: list[tuple[int, int]] = field(default_factory=list)  # (status, Meta's code)
     _failures_after_accepting: list[int] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -123,6 +125,14 @@ class GraphApiStandIn:
         with self._lock:
             self.media[media_id] = {"data": data, "mime_type": mime_type, "number": number}
         return media_id
+
+    def add_attachment(self, data: bytes, mime_type: str) -> str:
+        """A file a customer attached on Messenger or Instagram: its public URL, as on Meta's
+        CDN (no token wanted)."""
+        attachment_id = uuid.uuid4().hex
+        with self._lock:
+            self.attachments[attachment_id] = (data, mime_type)
+        return f"{self.url}/cdn/{attachment_id}"
 
     def fail_next(self, times: int, status: int = 500, code: int = 131000) -> None:
         """The next `times` sends are refused with `status` and Meta's error `code` (130429:
@@ -172,6 +182,15 @@ class GraphApiStandIn:
             with self._lock:
                 self.media_downloads.append(media_id)
             return Response(held["data"], media_type=held["mime_type"])
+
+        @app.get("/cdn/{attachment_id}")
+        async def attachment(attachment_id: str, request: Request) -> Response:
+            held = self.attachments.get(attachment_id)
+            if held is None:
+                return Response(status_code=404)
+            with self._lock:
+                self.attachment_requests.append(dict(request.headers))
+            return Response(held[0], media_type=held[1])
 
         @app.get("/{version}/{phone_number_id}")
         async def phone_number(version: str, phone_number_id: str, request: Request) -> Response:

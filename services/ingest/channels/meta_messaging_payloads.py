@@ -118,12 +118,13 @@ def parse(body: bytes) -> WebhookPayload:
     return WebhookPayload.model_validate_json(body)
 
 
-# Attachment types whose URL is a file Balas records; the type is all Meta says of its format.
+# Attachment types whose URL is a file Balas records; the kind is all Meta says of its format
+# (the responder detects an image's or a file's type once downloaded).
 MEDIA_TYPES = {
     "image": "image/*",
     "audio": "audio/*",
     "video": "video/*",
-    "file": "application/octet-stream",
+    "file": "application/*",
 }
 
 
