@@ -112,8 +112,14 @@ class ConversationLog:
         return Reply.model_validate(document) if document else None
 
     async def sending(self, conversation_id: str) -> bool:
-        """Whether a reply of the conversation is being sent (it has no message id yet)."""
-        query = {"conversation_id": conversation_id, "state": ReplyState.SENDING.value}
+        """Whether a reply of the conversation is being sent: an attempt started and its
+        message id is not known yet. (One that waits out an outage has no attempt running, and
+        one cut short by a crash is settled when its event comes again.)"""
+        query = {
+            "conversation_id": conversation_id,
+            "state": ReplyState.SENDING.value,
+            "send_attempts": {"$gte": 1},
+        }
         return await self._messages.find_one(query, {"_id": 1}) is not None
 
     async def history(

@@ -23,7 +23,6 @@ from services.responder.agent_desk import AgentDesk
 from services.responder.deps import ResponderDeps
 from services.responder.handlers import on_message_received
 from services.responder.repository import ConversationLog
-from services.responder.sending import deliver
 from shared.answering.answerer import build_answerer
 from shared.answering.draft import Draft
 from shared.channels import ECHO_MARK, Channel
@@ -231,23 +230,26 @@ async def test_an_admins_reply_from_metas_inbox_is_recorded_as_sent_and_takes_ov
 
 @pytest.mark.parametrize("channel", [Channel.INSTAGRAM], indirect=True, ids=str)
 async def test_an_echo_during_balas_own_send_waits_for_its_id_and_is_then_known(
-    db: Database, deps: ResponderDeps, store: Store, page: Page, graph: GraphApiStandIn
+    db: Database, deps: ResponderDeps, store: Store, page: Page
 ) -> None:
-    event = customer_message(page, store, to := customer(), "Halo kak")
-    reply = await deps.conversations.reserve_reply(event, Draft(text="Halo!", grounded=True), True)
-    echo = agent_reply(event, "Halo!", sent_as="m_not_yet_known")
+    event = customer_message(page, store, customer(), "Halo kak")
+    draft = Draft(text="Halo!", grounded=True)
+    reply = await deps.conversations.reserve_reply(event, draft, True)
+    waiting_out_an_outage = await deps.conversations.sending(event.conversation_id)
+    in_flight = await deps.conversations.note_send_attempt(reply)  # Meta has it, no id yet
+    echo = agent_reply(event, "Halo!", sent_as="m_balas_reply")
 
     with pytest.raises(OwnSendInFlight) as waiting:
         await on_agent_command(echo, deps, AgentDesk(db))
     assert dependency_down(waiting.value) == "graph_api"  # waited out, never dead-lettered
-    await deliver(reply, deps)
-    [sent] = graph.page_sends(to)
-    await on_agent_command(echo.model_copy(update={"sent_as": sent["id"]}), deps, AgentDesk(db))
+    await deps.conversations.mark_sent(in_flight, "m_balas_reply")
+    await on_agent_command(echo, deps, AgentDesk(db))  # the consumer's retry
 
+    assert not waiting_out_an_outage  # reserved, no attempt running: no echo waits for it
     agents = await db[MESSAGES].count_documents(
         {"conversation_id": event.conversation_id, "author": "agent"}
     )
-    assert agents == 0
+    assert agents == 0  # once the send had its id, the echo was known as Balas's own
 
 
 async def test_a_csat_survey_goes_out_on_the_conversations_own_page(
