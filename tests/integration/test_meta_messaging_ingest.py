@@ -3,6 +3,7 @@ webhooks signed the way Meta signs them (tests/standins/graph_api.py): the hands
 signature, malformed and misdirected payloads, duplicates by `mid`, echoes and receipts.
 """
 
+import json
 from collections.abc import Iterator
 
 import httpx
@@ -189,3 +190,26 @@ async def test_a_delivery_receipt_is_a_status_of_the_message_it_names(
     event_id = event_id_for(f"{channel.value}.status", mid, "delivered")
     [status] = await events_with_id(settings, topics.WHATSAPP_STATUS, event_id)
     assert status["twilio_sid"] == mid
+
+
+async def test_one_stores_app_cannot_post_for_another_stores_page(
+    ingest: str,
+    channel: Channel,
+    store: Store,
+    meta: GraphApiStandIn,
+    db: Database,
+    settings: Settings,
+) -> None:
+    other = meta.add_page(OBJECTS[channel], "other-token", "other-app-secret")
+    await save_messaging_store(
+        db, settings, channel, other.account_id, "other-token", "other-app-secret"
+    )
+    mid = graph_api.new_mid()
+    body = json.dumps(graph_api.customer_message(other, CUSTOMER, {"text": "halo"}, mid)).encode()
+    signed_by_first = {"X-Hub-Signature-256": GraphApiStandIn.signature(APP_SECRET, body)}
+
+    answer = await post(ingest, channel, body, signed_by_first)
+
+    assert answer.status_code == 403
+    event_id = event_id_for(f"{channel.value}.inbound", mid)
+    assert await events_with_id(settings, topics.WHATSAPP_INBOUND, event_id) == []
