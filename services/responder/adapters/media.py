@@ -1,4 +1,4 @@
-"""Downloading a customer's media, from Twilio, from Meta's Graph API, or from Meta's CDN.
+"""Downloading a customer's WhatsApp media, from Twilio or from Meta's Graph API.
 
 Twilio's `MediaUrl` points at its REST API (`/2010-04-01/Accounts/{sid}/Messages/{sid}/Media/
 {sid}`), which answers with a redirect to the file on its CDN. The request authenticates with the
