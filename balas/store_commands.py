@@ -142,6 +142,91 @@ def store_connect_whatsapp_cloud(
     )
 
 
+@store_app.command("connect-messenger")
+def store_connect_messenger(
+    store_id: Annotated[str, typer.Option("--store", help="The store's id.")],
+    page_id: Annotated[str, typer.Option(help="The Facebook page's id (digits).")],
+    token: Annotated[str, _secret_option("--token", "The page's access token.")],
+    app_secret: Annotated[str, _secret_option("--app-secret", "The Meta app's secret.")],
+    verify_token: Annotated[
+        str, _secret_option("--verify-token", "Any phrase; give Meta the same one.")
+    ],
+) -> None:
+    """Connect a store's Facebook page to Messenger: the token is checked against the Graph
+    API, then the credentials are stored encrypted. Meta's webhook goes to ingest's
+    /webhooks/messenger with the verify token (docs/channels.md)."""
+    _connect_messaging("messenger", store_id, page_id, token, app_secret, verify_token)
+
+
+@store_app.command("connect-instagram")
+def store_connect_instagram(
+    store_id: Annotated[str, typer.Option("--store", help="The store's id.")],
+    account_id: Annotated[
+        str, typer.Option(help="The Instagram professional account's id (digits).")
+    ],
+    token: Annotated[str, _secret_option("--token", "The linked page's access token.")],
+    app_secret: Annotated[str, _secret_option("--app-secret", "The Meta app's secret.")],
+    verify_token: Annotated[
+        str, _secret_option("--verify-token", "Any phrase; give Meta the same one.")
+    ],
+) -> None:
+    """Connect a store's Instagram account: the token is checked against the Graph API, then
+    the credentials are stored encrypted. Meta's webhook goes to ingest's /webhooks/instagram
+    with the verify token (docs/channels.md)."""
+    _connect_messaging("instagram", store_id, account_id, token, app_secret, verify_token)
+
+
+def _connect_messaging(
+    channel_name: str,
+    store_id: str,
+    account_id: str,
+    token: str,
+    app_secret: str,
+    verify_token: str,
+) -> None:
+    from pymongo.errors import DuplicateKeyError
+
+    from shared.channels import Channel
+    from shared.routes import INSTAGRAM_PATH, MESSENGER_PATH
+    from shared.secrets import secret_box
+    from shared.stores.directory import MessagingAccount
+    from shared.stores.meta_messaging import check_account, connect
+    from shared.stores.whatsapp_cloud import CloudApiError
+
+    channel = Channel(channel_name)
+    settings = cli_settings()
+    if not account_id.isdigit():
+        console.print(f"[red]✗ {channel} account id[/]: digits only, as Meta shows it")
+        raise typer.Exit(1)
+    try:
+        name = asyncio.run(check_account(settings, channel, account_id, token))
+    except CloudApiError as error:
+        console.print(f"[red]✗ graph api[/]: {escape(str(error))}; nothing was saved")
+        raise typer.Exit(1) from None
+    box = secret_box(settings)
+    account = MessagingAccount(
+        account_id=account_id,
+        name=name,
+        access_token=box.encrypt(token),
+        app_secret=box.encrypt(app_secret),
+        verify_token=box.encrypt(verify_token),
+    )
+    try:
+        connected = with_db(lambda db: connect(db, store_id, channel, account))
+    except DuplicateKeyError:
+        console.print(f"[red]✗ store[/]: another store already uses this {channel} account")
+        raise typer.Exit(1) from None
+    if not connected:
+        console.print(f"[red]no store {escape(store_id)}[/]: create it with `balas store add`")
+        raise typer.Exit(1)
+    path = MESSENGER_PATH if channel is Channel.MESSENGER else INSTAGRAM_PATH
+    console.print(f"[green]✓ graph api[/]: {escape(account_id)} is {escape(name)}")
+    console.print(
+        f"store [bold]{escape(store_id)}[/] takes {channel} webhooks at {path} "
+        "(secrets stored encrypted)"
+    )
+
+
 @store_app.command("onboard")
 def store_onboard(
     store_id: Annotated[str, typer.Option("--id", help="Short id (a-z, 0-9, -): toko-budi.")],

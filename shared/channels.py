@@ -7,6 +7,16 @@ from enum import StrEnum
 class Channel(StrEnum):
     WHATSAPP = "whatsapp"  # WhatsApp through Twilio (every event before channels existed)
     WHATSAPP_CLOUD = "whatsapp_cloud"  # WhatsApp through Meta's Cloud API (Graph API)
+    MESSENGER = "messenger"  # Facebook Messenger, to a store's Facebook page (Graph API)
+    INSTAGRAM = "instagram"  # Instagram Direct, to a store's Instagram account (Graph API)
+
+
+# Meta's page messaging (Messenger and Instagram): a customer is a page-scoped id, a reply goes
+# out by the Send API, and an agent may answer for 7 days with the HUMAN_AGENT tag.
+META_MESSAGING = (Channel.MESSENGER, Channel.INSTAGRAM)
+# What Balas writes into the `metadata` of a Messenger message it sends; Meta hands it back in the
+# message's echo, so ingest tells Balas's own sends from an admin's in Meta's inbox app.
+ECHO_MARK = "balas"
 
 
 # The channels whose customer handle is a phone number: one customer, one number, a conversation
@@ -14,10 +24,13 @@ class Channel(StrEnum):
 PHONE_CHANNELS = (Channel.WHATSAPP, Channel.WHATSAPP_CLOUD)
 
 # The longest text one message may carry on each channel (Twilio's limit for WhatsApp; the
-# Cloud API's for a text message body). Plain text on both: WhatsApp shows no HTML.
+# Cloud API's for a text message body; the Send API's on Messenger and Instagram). Plain text
+# everywhere: none of them shows HTML.
 TEXT_LIMITS = {
     Channel.WHATSAPP: 1600,
     Channel.WHATSAPP_CLOUD: 4096,
+    Channel.MESSENGER: 2000,
+    Channel.INSTAGRAM: 1000,
 }
 
 # How an agent names an approved template (a reply outside the 24-hour window), per channel:

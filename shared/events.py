@@ -471,7 +471,9 @@ class AgentCommandIssued(ConversationEvent, OnChannel):
     consumer applies a command once. `text` is a reply's or a note's; `template_sid` and
     `template_variables` name an approved template (a reply outside the 24-hour window): a
     Twilio Content SID, or on the Cloud API the template's `name:language`;
-    `assignee_id` is an assign's (None unassigns)."""
+    `assignee_id` is an assign's (None unassigns). `sent_as` is the channel's id of a reply an
+    agent already sent outside Balas (in Meta's own inbox app, seen as an echo by ingest): it is
+    recorded as sent, never sent again."""
 
     topic: ClassVar[str] = topics.AGENT_COMMANDS
     event_type: Literal["agent.command"] = "agent.command"
@@ -482,6 +484,7 @@ class AgentCommandIssued(ConversationEvent, OnChannel):
     template_sid: str | None = None
     template_variables: dict[str, str] = Field(default_factory=dict)
     assignee_id: str | None = None
+    sent_as: str | None = None
 
 
 def agent_command_event_id(command_id: str) -> str:

@@ -11,6 +11,9 @@ A Cloud API attachment is a media id: the Graph API (with the store's token) ans
 short-lived download URL, which Meta also wants the token on. The token goes only to the URL the
 Graph API itself gave, and only over HTTPS (or to the Graph API's own origin).
 
+A Messenger or Instagram attachment is a public file on Meta's CDN: fetched over HTTPS with no
+credentials at all, and only from Meta's CDN hosts (or the Graph API's own origin).
+
 The body is streamed and reading stops as soon as it passes the size limit. A store that keeps
 no customers' media has a Twilio file deleted at Twilio (its Media resource) once its text is
 read; Meta deletes a Cloud API file itself after 30 days.
@@ -29,6 +32,7 @@ from shared.stores.twilio_accounts import credentials_for
 
 TWILIO_API = "https://api.twilio.com"
 MAX_REDIRECTS = 3
+META_CDN_HOSTS = (".fbcdn.net", ".fbsbx.com", ".cdninstagram.com")  # and subdomains
 
 
 class MediaTooLarge(Exception):
@@ -45,18 +49,34 @@ class MediaFetcher:
         self._stores = stores
         self._secrets = secrets
         self._api_origin = _origin(settings.twilio.api_base_url or TWILIO_API)
+        self._graph_origin = _origin(settings.whatsapp_cloud.graph_api_base_url)
 
     async def fetch(self, store_id: str, media: Media, max_bytes: int) -> bytes:
         """The file's bytes, at most `max_bytes` of them."""
         if media.id is not None:
             return await self._from_graph_api(store_id, media.id, max_bytes)
         url = media.url
+        if self._on_meta_cdn(url):
+            timeout = self._settings.whatsapp_cloud.timeout_seconds
+            async with httpx.AsyncClient(
+                follow_redirects=True, max_redirects=MAX_REDIRECTS, timeout=timeout
+            ) as client:
+                return await _download(client, "Meta", url, max_bytes)
         auth = await self._auth(store_id, url)
         timeout = self._settings.twilio.timeout_seconds
         async with httpx.AsyncClient(
             follow_redirects=True, max_redirects=MAX_REDIRECTS, timeout=timeout
         ) as client:
             return await _download(client, "Twilio", url, max_bytes, auth=auth)
+
+    def at_twilio(self, url: str) -> bool:
+        """Whether `url` is a file at Twilio (which a store keeping no media deletes)."""
+        return _origin(url) == self._api_origin
+
+    def _on_meta_cdn(self, url: str) -> bool:
+        scheme, host = _origin(url)
+        on_cdn = scheme == "https" and host.split(":")[0].endswith(META_CDN_HOSTS)
+        return on_cdn or (scheme, host) == self._graph_origin
 
     async def _from_graph_api(self, store_id: str, media_id: str, max_bytes: int) -> bytes:
         store = await self._stores.by_id(store_id)

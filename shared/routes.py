@@ -5,6 +5,8 @@ TWILIO_PREFIX = "/webhooks/twilio"
 TWILIO_MESSAGE_PATH = f"{TWILIO_PREFIX}/whatsapp"
 TWILIO_STATUS_PATH = f"{TWILIO_PREFIX}/status"
 WHATSAPP_CLOUD_PATH = "/webhooks/whatsapp-cloud"  # Meta's handshake (GET) and webhooks (POST)
+MESSENGER_PATH = "/webhooks/messenger"  # the same, for a Facebook page's Messenger
+INSTAGRAM_PATH = "/webhooks/instagram"  # the same, for an Instagram account's messages
 WOOCOMMERCE_PREFIX = "/webhooks/woocommerce"
 WOOCOMMERCE_PATH = WOOCOMMERCE_PREFIX + "/{store_id}"  # also the metrics label: no store ids
 

@@ -17,10 +17,17 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from services.console.deps import Authorized, ConsoleContext, Context, ExistingStore
 from shared.channels import TEXT_LIMITS, template_channel
 from shared.conversations.collections import CONVERSATIONS, MESSAGES
-from shared.conversations.service_window import OUTSIDE_WINDOW, last_customer_message, within_window
+from shared.conversations.service_window import (
+    OUTSIDE_HUMAN_AGENT_WINDOW,
+    OUTSIDE_WINDOW,
+    free_text,
+    last_customer_message,
+    outside_reason,
+)
 from shared.events import (
     AgentCommand,
     AgentCommandIssued,
+    Author,
     agent_command_event_id,
     utcnow,
 )
@@ -31,6 +38,12 @@ router = APIRouter(prefix="/stores/{store_id}/conversations/{conversation_id}", 
 
 MAX_TEXT = max(TEXT_LIMITS.values())  # the longest any channel takes; `issue` checks each's
 TEXT_TOO_LONG = "text_too_long"
+WINDOW_CLOSED = {
+    OUTSIDE_WINDOW: "the customer's last message is more than 24 hours old, "
+    "so WhatsApp only accepts an approved template (template_sid)",
+    OUTSIDE_HUMAN_AGENT_WINDOW: "the customer's last message is more than 7 days old, "
+    "so Meta accepts no reply until the customer writes again",
+}
 
 
 class CommandFields(BaseModel):
@@ -116,15 +129,12 @@ async def issue(
             TEXT_TOO_LONG,
             f"{TEXT_TOO_LONG}: {channel.value} takes at most {limit} characters in one message",
         )
-    # The 24-hour window is WhatsApp's on both of its channels (Twilio and the Cloud API).
+    # The 24-hour window on every channel; Messenger and Instagram let an agent answer for 7 days.
     if command.command == "reply" and command.template_sid is None:
         last = await last_customer_message(context.db, conversation_id)
-        if not within_window(last["created_at"] if last else None, now):
-            raise CommandRefused(
-                OUTSIDE_WINDOW,
-                f"{OUTSIDE_WINDOW}: the customer's last message is more than 24 hours old, "
-                "so WhatsApp only accepts an approved template (template_sid)",
-            )
+        if free_text(channel, Author.AGENT, last["created_at"] if last else None, now) is None:
+            reason = outside_reason(channel, Author.AGENT)
+            raise CommandRefused(reason, f"{reason}: {WINDOW_CLOSED[reason]}")
     command_id = uuid.uuid4().hex
     event = AgentCommandIssued(
         event_id=agent_command_event_id(command_id),

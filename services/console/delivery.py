@@ -12,7 +12,7 @@ Each failure carries a reason, `delivery.reason.<reason>` in the catalogues, nev
 from dataclasses import dataclass
 from typing import Literal
 
-from shared.conversations.service_window import OUTSIDE_WINDOW
+from shared.conversations.service_window import OUTSIDE_HUMAN_AGENT_WINDOW, OUTSIDE_WINDOW
 from shared.mongo import Document
 
 FailureKind = Literal["not_sent", "undelivered"]
@@ -23,8 +23,11 @@ FAILURE_KINDS: tuple[FailureKind, ...] = ("not_sent", "undelivered")
 NOT_SENT_REASONS = (
     "twilio_not_configured",
     "whatsapp_cloud_not_configured",
+    "messenger_not_configured",
+    "instagram_not_configured",
     "outcome_unknown",
     OUTSIDE_WINDOW,
+    OUTSIDE_HUMAN_AGENT_WINDOW,
 )
 REFUSED = "refused"
 # Twilio's (63xxx, 30xxx) and the Cloud API's (131xxx) error codes for WhatsApp deliveries that

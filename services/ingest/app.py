@@ -12,7 +12,7 @@ from faststream.kafka.fastapi import KafkaRouter
 from pymongo.errors import PyMongoError
 
 from services.ingest import outbox, receipts, webhooks, woocommerce
-from services.ingest.channels import whatsapp_cloud
+from services.ingest.channels import meta_messaging, whatsapp_cloud
 from services.ingest.delivery import Deliverer
 from services.ingest.deps import IngestContext, try_again_later
 from services.ingest.metrics import (
@@ -115,11 +115,17 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(webhooks.router)
     app.include_router(woocommerce.router)
     app.include_router(whatsapp_cloud.router)
+    app.include_router(meta_messaging.router)
     app.add_exception_handler(PyMongoError, _unavailable)
     app.add_middleware(
         BodyLimits,
         default=DEFAULT_MAX_BODY_BYTES,
-        routes=[*webhooks.BODY_LIMITS, *woocommerce.BODY_LIMITS, *whatsapp_cloud.BODY_LIMITS],
+        routes=[
+            *webhooks.BODY_LIMITS,
+            *woocommerce.BODY_LIMITS,
+            *whatsapp_cloud.BODY_LIMITS,
+            *meta_messaging.BODY_LIMITS,
+        ],
         on_refused=_count_too_large,
     )
     return app

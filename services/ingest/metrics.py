@@ -3,7 +3,7 @@ from prometheus_client import Counter, Gauge
 WEBHOOKS = Counter(
     "balas_webhooks_total",
     "Webhooks answered, by endpoint and outcome (accepted, duplicate, in_progress, stale, ping, "
-    "rejected).",
+    "rejected; on Meta's routes also verified, unsupported, own_echo).",
     ["endpoint", "outcome"],
 )
 WEBHOOK_REJECTIONS = Counter(

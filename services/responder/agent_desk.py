@@ -15,7 +15,7 @@ from pymongo.errors import DuplicateKeyError
 
 from services.responder.repository import GROUP, OWNERSHIP_FIELDS, Reply, ReplyState, human_owns
 from shared.conversations.collections import CONVERSATIONS, MESSAGES
-from shared.conversations.service_window import OUTSIDE_WINDOW, last_customer_message, within_window
+from shared.conversations.service_window import free_text, last_customer_message, outside_reason
 from shared.events import AgentCommandIssued, Author, utcnow
 from shared.identity import customer_number
 from shared.mongo import PROCESSED_EVENTS, Database, Document, Session, claim_new, in_transaction
@@ -102,11 +102,16 @@ class AgentDesk:
     async def reserve_reply(
         self, event: AgentCommandIssued, store_number: str, channel_account: str | None = None
     ) -> Reply:
-        """The send intent of an agent's reply, decided once: free text within the 24-hour
-        window, a template anytime, else `not_sent` (`outside_24h_window`) and never sent."""
+        """The send intent of an agent's reply, decided once: free text within the channel's
+        window, a template anytime, a reply already sent from Meta's inbox app (`sent_as`)
+        always, else `not_sent` (`outside_24h_window`, `outside_7d_window`) and never sent."""
         last = await last_customer_message(self._db, event.conversation_id)
         last_at: datetime | None = last["created_at"] if last else None
-        allowed = event.template_sid is not None or within_window(last_at, event.occurred_at)
+        allowed = (
+            event.template_sid is not None
+            or event.sent_as is not None
+            or free_text(event.channel, Author.AGENT, last_at, event.occurred_at) is not None
+        )
         now = utcnow()
         reply = Reply(
             id=agent_reply_id(event.command_id),
@@ -123,7 +128,7 @@ class AgentDesk:
             customer_message_at=last_at or event.occurred_at,
             first_response=False,  # the bot's figure; the humans' is `handed_over_at`
             state=ReplyState.SENDING if allowed else ReplyState.NOT_SENT,
-            not_sent_reason=None if allowed else OUTSIDE_WINDOW,
+            not_sent_reason=None if allowed else outside_reason(event.channel, Author.AGENT),
             finished_at=None if allowed else now,
             agent_id=event.agent_id,
             template_sid=event.template_sid,

@@ -53,6 +53,9 @@ log = structlog.get_logger(__name__)
 
 IMAGES = frozenset({JPEG, PNG, WEBP})
 READABLE = IMAGES | {PDF, DOCX, XLSX, CSV, PLAIN, MARKDOWN}
+# Kinds without a format (Messenger's and Instagram's attachments): the type is detected from the
+# downloaded file.
+DETECTED = {"image/*", "application/*"}
 _ALIASES = {"image/jpg": JPEG, "image/pjpeg": JPEG, "text/x-markdown": MARKDOWN}
 MEDIA_TEXT_MAX_CHARS = 2000  # per attachment, in the prompt and on the stored message
 MAX_PAGES = 20  # a customer's PDF; OCR of scanned pages takes seconds each
@@ -272,8 +275,8 @@ class MediaReader:
         """Delete at Twilio the files whose text was read (a store keeping no media). A file
         not deleted (Twilio unreachable) is logged and left to Twilio's own retention."""
         for result in seen.results:
-            if result.status is not MediaStatus.READ or not result.url:
-                continue  # unread, or a Cloud API file (a media id: Meta deletes it in 30 days)
+            if result.status is not MediaStatus.READ or not self._fetcher.at_twilio(result.url):
+                continue  # unread, or a file at Meta (which deletes it itself)
             try:
                 await self._fetcher.delete(store_id, result.url)
             except MediaUnavailable as error:
@@ -285,7 +288,7 @@ class MediaReader:
             heard = await self._hear(store_id, media, declared, language, self._transcriber)
             VOICE_NOTES.labels(heard.status.value).inc()
             return heard
-        if declared not in READABLE:  # videos, and voice notes without an endpoint
+        if declared not in READABLE | DETECTED:  # videos, and voice notes without an endpoint
             return MediaResult(media.url, media.content_type, MediaStatus.UNSUPPORTED)
         data = await self._download(store_id, media)
         if isinstance(data, MediaResult):

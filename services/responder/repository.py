@@ -111,6 +111,17 @@ class ConversationLog:
         document = await self._messages.find_one({"_id": reply_id(inbound_message_sid)})
         return Reply.model_validate(document) if document else None
 
+    async def sending(self, conversation_id: str) -> bool:
+        """Whether a reply of the conversation is being sent: an attempt started and its
+        message id is not known yet. (One that waits out an outage has no attempt running, and
+        one cut short by a crash is settled when its event comes again.)"""
+        query = {
+            "conversation_id": conversation_id,
+            "state": ReplyState.SENDING.value,
+            "send_attempts": {"$gte": 1},
+        }
+        return await self._messages.find_one(query, {"_id": 1}) is not None
+
     async def history(
         self, conversation_id: str, until: datetime, limit: int
     ) -> list[dict[str, Any]]:

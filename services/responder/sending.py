@@ -1,5 +1,6 @@
 """One way out for every reply, survey and thanks: the sender of the conversation's channel
-(Twilio, or the Graph API for the WhatsApp Cloud API), and a reply sent once.
+(Twilio, or the Graph API for the WhatsApp Cloud API, Messenger and Instagram), and a reply sent
+once. On Messenger and Instagram Meta's window is checked again just before the send.
 
 A send intent is stored before the channel is called. A later attempt of an intent that was
 tried before does not send blind: on Twilio it looks the message up (send_recovery.py); the
@@ -10,20 +11,26 @@ docs/operations.md#a-reply-goes-out-once
 
 import structlog
 
-from services.responder.adapters.graph_sender import GraphRefused, GraphSender, NothingSent
+from services.responder.adapters.graph_sender import (
+    GraphRefused,
+    GraphSender,
+    NothingSent,
+    PageSender,
+)
 from services.responder.adapters.twilio_sender import TwilioRefused, TwilioSender
 from services.responder.deps import ResponderDeps
 from services.responder.metrics import REPLIES, REPLY_PIPELINE_SECONDS
 from services.responder.repository import Reply
 from services.responder.send_recovery import SendIntent, earlier_send
-from shared.channels import Channel
+from shared.channels import META_MESSAGING, Channel
+from shared.conversations.service_window import FreeText, free_text, outside_reason
 from shared.events import Author, utcnow
 from shared.mongo import Database
 from shared.stores.directory import Store
 
 log = structlog.get_logger(__name__)
 
-Sender = TwilioSender | GraphSender
+Sender = TwilioSender | GraphSender | PageSender
 REFUSALS = (TwilioRefused, GraphRefused)  # a definite no: sending again will not help
 OUTCOME_UNKNOWN = "outcome_unknown"
 
@@ -38,9 +45,12 @@ def not_configured(channel: Channel) -> str:
 
 
 def store_account(store: Store, channel: Channel) -> str:
-    """The store's account on `channel` that sends: its number, or its phone number id."""
+    """The store's account on `channel` that sends: its number, its phone number id, or its
+    page or Instagram account id."""
     if channel is Channel.WHATSAPP_CLOUD and store.whatsapp_cloud is not None:
         return store.whatsapp_cloud.phone_number_id
+    if (account := store.messaging_account(channel)) is not None:
+        return account.account_id
     return store.whatsapp_number
 
 
@@ -48,13 +58,15 @@ async def sender_for(deps: ResponderDeps, store_id: str, channel: Channel) -> Se
     """None when the store cannot send on `channel`."""
     if channel is Channel.WHATSAPP_CLOUD:
         return await deps.cloud.for_store(store_id) if deps.cloud else None
+    if channel in META_MESSAGING:
+        return await deps.cloud.for_messaging(store_id, channel) if deps.cloud else None
     return await deps.twilio.for_store(store_id) if deps.twilio else None
 
 
 async def earlier_send_of(sender: Sender, intent: SendIntent, db: Database) -> str | None:
     """The id of the message an earlier attempt of `intent` sent; None when none went out.
     Raises OutcomeUnknown on a channel that cannot be asked."""
-    if isinstance(sender, GraphSender):
+    if isinstance(sender, GraphSender | PageSender):
         raise OutcomeUnknown
     return await earlier_send(intent, sender, db)
 
@@ -76,9 +88,13 @@ async def deliver(reply: Reply, deps: ResponderDeps) -> Reply:
         if found:
             log.info("earlier send found; not sending again", reply=reply.id)
             return await _sent(reply, found, deps)
+    allowed = _free_text(reply)
+    if allowed is None:
+        REPLIES.labels("not_sent").inc()
+        return await conversations.mark_not_sent(reply, outside_reason(reply.channel, reply.author))
     reply = await conversations.note_send_attempt(reply)
     try:
-        message_id = await _send(sender, reply, deps.status_callback_url)
+        message_id = await _send(sender, reply, deps.status_callback_url, allowed)
     except REFUSALS as refusal:
         REPLIES.labels("refused").inc()
         return await conversations.mark_not_sent(reply, str(refusal))
@@ -88,7 +104,15 @@ async def deliver(reply: Reply, deps: ResponderDeps) -> Reply:
     return await _sent(reply, message_id, deps)
 
 
-async def _send(sender: Sender, reply: Reply, status_callback: str) -> str:
+def _free_text(reply: Reply) -> FreeText | None:
+    """How the reply may go out now; None when Meta's window closed (the bot never sends after
+    24 hours, an agent after 7 days). WhatsApp's window is the console's and agent_desk's."""
+    if reply.channel not in META_MESSAGING:
+        return FreeText.RESPONSE
+    return free_text(reply.channel, reply.author, reply.customer_message_at, utcnow())
+
+
+async def _send(sender: Sender, reply: Reply, status_callback: str, allowed: FreeText) -> str:
     recipient = {
         "to": reply.customer_number,
         "sender": reply.channel_account or reply.store_number,
@@ -97,6 +121,10 @@ async def _send(sender: Sender, reply: Reply, status_callback: str) -> str:
     if reply.template_sid:
         return await sender.send_template(
             **recipient, content_sid=reply.template_sid, variables=reply.template_variables
+        )
+    if isinstance(sender, PageSender):
+        return await sender.send(
+            **recipient, body=reply.text, media_urls=reply.media_urls, free_text=allowed
         )
     return await sender.send(**recipient, body=reply.text, media_urls=reply.media_urls)
 

@@ -7,9 +7,21 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 from pymongo.errors import PyMongoError
 
+from shared.channels import Channel
 from shared.mongo import Database
 from shared.secrets import EncryptedSecret
-from shared.stores.collections import CLOUD_PHONE_NUMBER_ID, STORES
+from shared.stores.collections import (
+    CLOUD_PHONE_NUMBER_ID,
+    INSTAGRAM_ACCOUNT_ID,
+    MESSENGER_PAGE_ID,
+    STORES,
+)
+
+# Where a store keeps its account on each of Meta's page-messaging channels.
+MESSAGING_ACCOUNT_IDS = {
+    Channel.MESSENGER: MESSENGER_PAGE_ID,
+    Channel.INSTAGRAM: INSTAGRAM_ACCOUNT_ID,
+}
 
 # The store's bot defaults until its owner saves bot settings (shared/stores/bot_settings.py).
 DEFAULT_SYSTEM_PROMPT = (
@@ -54,6 +66,19 @@ class WhatsAppCloudAccount(BaseModel):
     verify_token: EncryptedSecret
 
 
+class MessagingAccount(BaseModel):
+    """A store's Facebook page (Messenger) or Instagram professional account: its id, which
+    names the store in every webhook and sends its replies, the name Meta shows, and its
+    secrets, encrypted like every store secret: the page access token sends, the app secret
+    signs webhooks, the verify token answers Meta's subscription handshake."""
+
+    account_id: str
+    name: str
+    access_token: EncryptedSecret
+    app_secret: EncryptedSecret
+    verify_token: EncryptedSecret
+
+
 class PluginToken(BaseModel):
     """The store's WordPress plugin token, as a SHA-256 hex digest: the token itself is shown
     once when made (shared/stores/plugin_tokens.py) and never stored."""
@@ -84,10 +109,18 @@ class Store(BaseModel):
     woocommerce: WooCommerceConnection | None = None
     twilio: TwilioAccount | None = None  # None: the global Twilio account
     whatsapp_cloud: WhatsAppCloudAccount | None = None  # None: not on the Cloud API
+    messenger: MessagingAccount | None = None  # None: not on Messenger
+    instagram: MessagingAccount | None = None  # None: not on Instagram
     plugin_token: PluginToken | None = None  # None: the WordPress plugin cannot connect
     wordpress: WordPressConnection | None = None
 
     model_config = {"populate_by_name": True}
+
+    def messaging_account(self, channel: Channel) -> MessagingAccount | None:
+        """The store's account on Messenger or Instagram; None on another channel."""
+        if channel is Channel.MESSENGER:
+            return self.messenger
+        return self.instagram if channel is Channel.INSTAGRAM else None
 
 
 class StoreDirectory:
@@ -124,6 +157,16 @@ class StoreDirectory:
     async def on_cloud_api(self) -> list[Store]:
         """Every store connected to the Cloud API (Meta's handshake names no store)."""
         found = self._collection.find({CLOUD_PHONE_NUMBER_ID: {"$exists": True}})
+        return [Store.model_validate(document) async for document in found]
+
+    async def by_messaging_account(self, channel: Channel, account_id: str) -> Store | None:
+        """The store whose page (Messenger) or Instagram account has this id."""
+        query = {MESSAGING_ACCOUNT_IDS[channel]: account_id}
+        return await self._lookup(f"{channel.value}:{account_id}", query)
+
+    async def on_messaging(self, channel: Channel) -> list[Store]:
+        """Every store connected to Messenger or Instagram (the handshake names no store)."""
+        found = self._collection.find({MESSAGING_ACCOUNT_IDS[channel]: {"$exists": True}})
         return [Store.model_validate(document) async for document in found]
 
     async def _lookup(self, cache_key: str, query: dict[str, str]) -> Store | None:

@@ -29,23 +29,11 @@ class _PhoneNumber(BaseModel):
 
 async def check_phone_number(settings: Settings, phone_number_id: str, token: str) -> str:
     """The number (E.164) that `phone_number_id` sends from, read with `token`."""
-    cloud = settings.whatsapp_cloud
-    url = f"{cloud.graph_api_base_url.rstrip('/')}/{cloud.graph_api_version}/{phone_number_id}"
+    found = await read_graph_object(
+        settings, phone_number_id, token, "display_phone_number,verified_name"
+    )
     try:
-        async with httpx.AsyncClient(timeout=cloud.timeout_seconds) as http:
-            answer = await http.get(
-                url,
-                params={"fields": "display_phone_number,verified_name"},
-                headers={"Authorization": f"Bearer {token}"},
-            )
-    except httpx.HTTPError as error:
-        raise CloudApiError(f"the Graph API could not be reached: {type(error).__name__}") from None
-    if answer.status_code == 401:
-        raise CloudApiError("Meta refused the access token (401): is it valid and unexpired?")
-    if answer.status_code != 200:
-        raise CloudApiError(f"the Graph API answered {answer.status_code}: {_message_of(answer)}")
-    try:
-        number = _PhoneNumber.model_validate_json(answer.content)
+        number = _PhoneNumber.model_validate_json(found)
     except ValidationError:
         raise CloudApiError("the Graph API's answer names no phone number") from None
     digits = "".join(c for c in number.display_phone_number if c.isdigit())
@@ -53,6 +41,25 @@ async def check_phone_number(settings: Settings, phone_number_id: str, token: st
     if e164 is None:
         raise CloudApiError(f"the Graph API shows {number.display_phone_number!r}, not a number")
     return e164
+
+
+async def read_graph_object(settings: Settings, object_id: str, token: str, fields: str) -> bytes:
+    """The Graph API's JSON of `object_id` (a phone number, page or Instagram account), read
+    with `token`; CloudApiError, saying why in one line, when Meta refuses or is not reached."""
+    cloud = settings.whatsapp_cloud
+    url = f"{cloud.graph_api_base_url.rstrip('/')}/{cloud.graph_api_version}/{object_id}"
+    try:
+        async with httpx.AsyncClient(timeout=cloud.timeout_seconds) as http:
+            answer = await http.get(
+                url, params={"fields": fields}, headers={"Authorization": f"Bearer {token}"}
+            )
+    except httpx.HTTPError as error:
+        raise CloudApiError(f"the Graph API could not be reached: {type(error).__name__}") from None
+    if answer.status_code == 401:
+        raise CloudApiError("Meta refused the access token (401): is it valid and unexpired?")
+    if answer.status_code != 200:
+        raise CloudApiError(f"the Graph API answered {answer.status_code}: {_message_of(answer)}")
+    return answer.content
 
 
 def _message_of(answer: httpx.Response) -> str:

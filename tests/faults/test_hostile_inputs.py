@@ -15,13 +15,14 @@ import httpx
 
 from balas.simulate import inbound_message_form, twilio_signature
 from shared import routes
+from shared.channels import Channel
 from shared.http_limits import MiB
 from shared.stores.directory import Store
 from tests.standins import graph_api as meta
-from tests.standins.graph_api import GraphApiStandIn, PhoneNumber
+from tests.standins.graph_api import GraphApiStandIn, Page, PhoneNumber
 from tests.standins.woocommerce_data import body_of, delivery_headers, order
 from tests.support.faults import FaultSystem, Scenario, check
-from tests.support.stores import save_cloud_store, save_woocommerce_store
+from tests.support.stores import save_cloud_store, save_messaging_store, save_woocommerce_store
 from tests.support.system import AUTH_TOKEN
 
 WEBHOOK_SECRET = "faults-webhook-secret"
@@ -96,6 +97,41 @@ def poison_cloud_payloads(number: PhoneNumber) -> list[dict[str, Any]]:
     return payloads
 
 
+async def messenger_page(system: FaultSystem) -> Page:
+    """A store on Messenger, whose app signs with `CLOUD_APP_SECRET`."""
+    page = GraphApiStandIn().add_page("page", "faults-token", CLOUD_APP_SECRET)
+    db = system.db()
+    try:
+        await save_messaging_store(
+            db,
+            system.settings,
+            Channel.MESSENGER,
+            page.account_id,
+            "faults-token",
+            CLOUD_APP_SECRET,
+        )
+    finally:
+        await db.client.close()
+    return page
+
+
+def poison_page_payloads(page: Page) -> list[dict[str, Any]]:
+    """Messenger payloads, correctly signed, whose content ingest must refuse (never a 5xx):
+    they never reach the responder, which would call the real Graph API."""
+    customer = "6712345678900000"
+    payloads = [
+        meta.customer_message(page, customer, {"text": "\x00\ufffd🙂" * 2000}),  # over 4,096
+        meta.customer_message(page, "../../etc/passwd", {"text": "halo"}),
+        meta.customer_message(page, customer, {"text": "hi"}, mid="m_" + "x" * 600),
+        meta.customer_message(page, customer, {"attachments": [{"type": "image", "payload": 1}]}),
+        meta.receipt_payload(page, customer, delivery={"mids": "m_1"}),
+        {**meta.customer_message(page, customer, {"text": "hi"}), "object": "instagram"},
+    ]
+    stranger = Page("999999999999", "page", "t", CLOUD_APP_SECRET)
+    payloads.append(meta.customer_message(stranger, customer, {"text": "halo"}))
+    return payloads
+
+
 def poison_orders() -> list[bytes]:
     """Signed deliveries that ingest answers without a server error today."""
     return [
@@ -164,6 +200,16 @@ async def test_hostile_requests_on_every_public_endpoint(shared_system: FaultSys
         for index, payload in enumerate(poison_cloud_payloads(number)):
             body, headers = GraphApiStandIn().signed(number, payload)
             await barrage.send(f"poison cloud api payload {index}", cloud_url, body, headers)
+        for path in (routes.MESSENGER_PATH, routes.INSTAGRAM_PATH):
+            await barrage.send(f"{path} oversize", ingest + path, HUGE, bogus_hub)
+            await barrage.send(f"{path} no signature", ingest + path, b"{}", JSON)
+            await barrage.send(f"{path} broken json", ingest + path, b"{\xff", bogus_hub)
+            await barrage.send(f"{path} deep json", ingest + path, nested, bogus_hub)
+        page = await messenger_page(system)
+        for index, payload in enumerate(poison_page_payloads(page)):
+            body, headers = GraphApiStandIn().signed(page, payload)
+            messenger_url = ingest + routes.MESSENGER_PATH
+            await barrage.send(f"poison messenger payload {index}", messenger_url, body, headers)
         good = body_of(order())
         forged = delivery_headers("order.updated", good, "wrong secret")
         await barrage.send("order, bad signature", woo_url, good, forged)
@@ -185,6 +231,8 @@ async def test_hostile_requests_on_every_public_endpoint(shared_system: FaultSys
     assert not barrage.server_errors()
     cloud = {code for what, code in barrage.statuses.items() if what.startswith("poison cloud")}
     assert cloud <= {400, 404}  # refused at ingest: nothing reached the responder
+    pages = {code for what, code in barrage.statuses.items() if what.startswith("poison mess")}
+    assert pages <= {400, 404}
     assert not system.services.exited()
     check(row)
 

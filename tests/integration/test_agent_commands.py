@@ -750,3 +750,46 @@ async def test_each_channel_has_its_length_limit_and_both_have_the_24_hour_windo
     )
     assert page.status_code == 200
     assert "persingkat" in page.text
+
+
+async def test_on_messenger_and_instagram_an_agent_answers_for_7_days_within_their_length(
+    store: Store, deps: ResponderDeps, console_api: ConsoleApi
+) -> None:
+    now = datetime.now(UTC)
+
+    def on(channel: Channel, hours_ago: float) -> MessageReceived:
+        psid = str(6700000000000000 + uuid.uuid4().int % 10**15)
+        message = _message(store, new_customer(), "Halo", at=now - timedelta(hours=hours_ago))
+        return message.model_copy(
+            update={
+                "message_sid": f"m_{uuid.uuid4().hex}",
+                "conversation_id": conversation_id(store.id, psid, channel),
+                "channel": channel,
+                "customer_number": psid,
+            }
+        )
+
+    late, gone = on(Channel.MESSENGER, 30), on(Channel.MESSENGER, 8 * 24)
+    instagram = on(Channel.INSTAGRAM, 1)
+    for message in (late, gone, instagram):
+        await deps.conversations.record_inbound(message)
+    base = f"/api/stores/{store.id}/conversations"
+
+    def reply(length: int) -> dict[str, str]:
+        return {"command": "reply", "text": "a" * length}
+
+    async with console_api.client() as client:
+        tagged = await client.post(f"{base}/{late.conversation_id}/commands", json=reply(2000))
+        too_late = await client.post(f"{base}/{gone.conversation_id}/commands", json=reply(10))
+        ig_most = await client.post(
+            f"{base}/{instagram.conversation_id}/commands", json=reply(1000)
+        )
+        ig_over = await client.post(
+            f"{base}/{instagram.conversation_id}/commands", json=reply(1001)
+        )
+
+    assert (tagged.status_code, ig_most.status_code) == (202, 202)
+    assert too_late.status_code == 422
+    assert "outside_7d_window" in too_late.json()["detail"]
+    assert ig_over.status_code == 422
+    assert "1000" in ig_over.json()["detail"]

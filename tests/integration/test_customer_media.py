@@ -12,6 +12,7 @@ from faststream.kafka import KafkaBroker
 from fpdf import FPDF
 from pydantic import SecretStr
 
+from services.ingest.channels import meta_messaging_payloads as meta_messaging
 from services.ingest.channels import whatsapp_cloud_payloads as payloads
 from services.responder.deps import ResponderDeps
 from services.responder.handlers import on_message_received
@@ -20,6 +21,7 @@ from services.responder.repository import ConversationLog
 from shared.answering.answerer import WEBHOOKS_ONLY_MAX_AGE, Answerer
 from shared.answering.commerce_tools import CommerceTools
 from shared.answering.model import ChatModel
+from shared.channels import Channel
 from shared.conversations.collections import CONVERSATIONS, MESSAGES
 from shared.knowledge.retrieval import Retriever
 from shared.media_download import MediaFetcher
@@ -33,7 +35,7 @@ from tests.standins.graph_api import GraphApiStandIn
 from tests.standins.openai_api import OpenAIStandIn
 from tests.standins.twilio_api import TwilioStandIn
 from tests.support.inbound import customer_says
-from tests.support.stores import save_cloud_store
+from tests.support.stores import save_cloud_store, save_messaging_store
 
 pytestmark = pytest.mark.slow
 
@@ -210,6 +212,36 @@ async def test_a_cloud_api_document_is_fetched_through_the_graph_api_with_the_st
     await on_message_received(event, deps)
 
     assert graph_api.media_downloads == [media_id]
+    [request] = openai_api.requests
+    assert request["messages"][-1]["content"] == (
+        "[document text: Invoice INV-2024-0042 total Rp 450000]"
+    )
+
+
+async def test_an_instagram_file_is_fetched_from_metas_cdn_without_credentials_and_read(
+    db: Database,
+    media_settings: Settings,
+    deps: ResponderDeps,
+    graph_api: GraphApiStandIn,
+    openai_api: OpenAIStandIn,
+) -> None:
+    page = graph_api.add_page("instagram", "ig-media-token", "ig-media-secret")
+    store = await save_messaging_store(
+        db, media_settings, Channel.INSTAGRAM, page.account_id, "ig-media-token", "ig-media-secret"
+    )
+    url = graph_api.add_attachment(invoice_pdf(), "application/pdf")
+    attached = {"attachments": [{"type": "file", "payload": {"url": url}}]}
+    parsed = meta_messaging.parse(
+        graph_api.signed(page, meta.customer_message(page, "671", attached))[0]
+    )
+    [entry] = parsed.entry
+    event = meta_messaging.message_received(parsed.channel, entry, entry.messaging[0], store)
+    assert event is not None
+
+    await on_message_received(event, deps)
+
+    [headers] = graph_api.attachment_requests
+    assert "authorization" not in headers  # a public file: no store's secret goes with it
     [request] = openai_api.requests
     assert request["messages"][-1]["content"] == (
         "[document text: Invoice INV-2024-0042 total Rp 450000]"

@@ -21,7 +21,7 @@ from shared.stores.directory import Store
 from tests.standins import graph_api
 from tests.standins.graph_api import GraphApiStandIn, PhoneNumber
 from tests.standins.server import LoopbackServer
-from tests.support.kafka import read_topic
+from tests.support.kafka import events_with_id
 from tests.support.stores import save_cloud_store
 
 pytestmark = pytest.mark.slow
@@ -60,20 +60,6 @@ async def post(ingest: str, body: bytes, headers: dict[str, str]) -> httpx.Respo
         return await http.post(routes.WHATSAPP_CLOUD_PATH, content=body, headers=headers)
 
 
-async def published(settings: Settings, topic: str, event_id: str) -> list[dict[str, object]]:
-    assert settings.kafka.bootstrap_servers
-    values = await read_topic(settings.kafka.bootstrap_servers, topic)
-    # The topic is shared with every other test, some of which publish records that are no
-    # event at all (poison records): only this test's event is looked for.
-    return [
-        event
-        for value in values
-        if event_id.encode() in value
-        and isinstance(event := json.loads(value), dict)
-        and event.get("event_id") == event_id
-    ]
-
-
 async def test_the_handshake_echoes_the_challenge_for_a_stores_verify_token(
     ingest: str, store: Store
 ) -> None:
@@ -107,7 +93,7 @@ async def test_a_signed_message_is_published_once_however_often_meta_retries_it(
     answers = [await post(ingest, body, headers) for _ in range(3)]
 
     assert [answer.status_code for answer in answers] == [200, 200, 200]
-    [event] = await published(
+    [event] = await events_with_id(
         settings, topics.WHATSAPP_INBOUND, event_id_for("whatsapp.inbound", message_id)
     )
     assert event["store_id"] == store.id
@@ -132,7 +118,7 @@ async def test_a_bad_or_missing_signature_publishes_nothing(
 
     assert (refused.status_code, missing.status_code, tampered.status_code) == (403, 401, 403)
     event_id = event_id_for("whatsapp.inbound", message_id)
-    assert await published(settings, topics.WHATSAPP_INBOUND, event_id) == []
+    assert await events_with_id(settings, topics.WHATSAPP_INBOUND, event_id) == []
 
 
 async def test_a_malformed_payload_is_refused_with_the_field_named(
@@ -187,7 +173,7 @@ async def test_statuses_are_published_as_delivery_status_events(
         )
         assert (await post(ingest, body, headers)).status_code == 200
 
-    [read] = await published(
+    [read] = await events_with_id(
         settings, topics.WHATSAPP_STATUS, event_id_for("whatsapp.status", sent_id, "read")
     )
     assert (read["twilio_sid"], read["status"], read["channel"]) == (
@@ -239,4 +225,4 @@ async def test_one_stores_app_cannot_post_for_another_stores_number(
 
     assert answer.status_code == 403
     event_id = event_id_for("whatsapp.inbound", message_id)
-    assert await published(settings, topics.WHATSAPP_INBOUND, event_id) == []
+    assert await events_with_id(settings, topics.WHATSAPP_INBOUND, event_id) == []

@@ -1,6 +1,7 @@
 """Reading the session's shared Kafka topics and running consumers on them in a test."""
 
 import asyncio
+import json
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -52,6 +53,20 @@ async def publish_in_batches(
 async def read_topic(bootstrap_servers: str, topic: str) -> list[bytes]:
     """Every record value in `topic` right now, from the beginning."""
     return [record.value for record in await kafka.read_topic(bootstrap_servers, topic)]
+
+
+async def events_with_id(settings: Settings, topic: str, event_id: str) -> list[dict[str, Any]]:
+    """Every copy of one event in `topic`, as JSON. The topic is shared with every other test,
+    some of which publish records that are no event at all (poison records): only this event is
+    looked for."""
+    values = await read_topic(kafka.bootstrap_servers(settings), topic)
+    return [
+        event
+        for value in values
+        if event_id.encode() in value
+        and isinstance(event := json.loads(value), dict)
+        and event.get("event_id") == event_id
+    ]
 
 
 async def read_dead_letters(

@@ -3,9 +3,11 @@
 import uuid
 
 from shared import mongo
+from shared.channels import Channel
 from shared.secrets import secret_box
 from shared.settings import Settings
 from shared.stores.directory import (
+    MessagingAccount,
     Store,
     WhatsAppCloudAccount,
     WooCommerceConnection,
@@ -57,6 +59,37 @@ async def save_cloud_store(
             app_secret=box.encrypt(app_secret),
             verify_token=box.encrypt(verify_token),
         ),
+    )
+    await save_store(db, store)
+    return store
+
+
+async def save_messaging_store(
+    db: mongo.Database,
+    settings: Settings,
+    channel: Channel,
+    account_id: str,
+    access_token: str,
+    app_secret: str,
+    verify_token: str = "balas-verify",
+) -> Store:
+    """A new store, with its own id and Twilio number, connected to Messenger (a page) or
+    Instagram (an account) with this id and secrets, encrypted as onboarding encrypts them."""
+    box = secret_box(settings)
+    account = MessagingAccount(
+        account_id=account_id,
+        name="Toko Batik Sari",
+        access_token=box.encrypt(access_token),
+        app_secret=box.encrypt(app_secret),
+        verify_token=box.encrypt(verify_token),
+    )
+    store = Store.model_validate(
+        {
+            "_id": f"{channel.value[:4]}-{uuid.uuid4().hex[:8]}",
+            "name": "Toko Batik Sari",
+            "whatsapp_number": f"+1555{uuid.uuid4().int % 10**7:07d}",
+            channel.value: account,
+        }
     )
     await save_store(db, store)
     return store

@@ -12,9 +12,9 @@ import pytest
 from balas.processes import SERVICES, ServiceProcesses
 from shared import mongo
 from shared.infra import free_port
-from shared.routes import WHATSAPP_CLOUD_PATH
+from shared.routes import INSTAGRAM_PATH, MESSENGER_PATH, WHATSAPP_CLOUD_PATH
 from shared.stores.directory import Store, save_store
-from tests.standins.graph_api import GraphApiStandIn
+from tests.standins.graph_api import PAGE_WEBHOOKS, GraphApiStandIn
 from tests.standins.openai_api import OpenAIStandIn
 from tests.standins.twilio_api import TwilioStandIn
 from tests.support.servers import Infra
@@ -37,9 +37,11 @@ def twilio_api() -> Iterator[TwilioStandIn]:
 
 @pytest.fixture(scope="session")
 def graph_api() -> Iterator[GraphApiStandIn]:
-    """Meta's Graph API; once the system runs, it posts the status webhooks of what it sends
-    to the system's ingest, signed like Meta."""
-    stand_in = GraphApiStandIn(status_webhooks=("sent", "delivered", "read")).start()
+    """Meta's Graph API; once the system runs, it posts the status webhooks (on Messenger and
+    Instagram the echo and receipts) of what it sends to the system's ingest, signed like Meta."""
+    stand_in = GraphApiStandIn(
+        status_webhooks=("sent", "delivered", "read"), page_webhooks=PAGE_WEBHOOKS
+    ).start()
     yield stand_in
     stand_in.stop()
 
@@ -74,6 +76,10 @@ def system(
         log={"format": "json"},
     )
     graph_api.webhook_url = f"http://127.0.0.1:{ingest_port}{WHATSAPP_CLOUD_PATH}"
+    graph_api.page_webhook_urls = {
+        "page": f"http://127.0.0.1:{ingest_port}{MESSENGER_PATH}",
+        "instagram": f"http://127.0.0.1:{ingest_port}{INSTAGRAM_PATH}",
+    }
     services = ServiceProcesses(
         env={**os.environ, **settings.as_environment()}, log_dir=tmp_path_factory.mktemp("logs")
     )

@@ -1,5 +1,6 @@
-"""Sending WhatsApp messages through Meta's Graph API (the WhatsApp Cloud API):
-`POST /{version}/{phone_number_id}/messages` with the store's bearer token.
+"""Sending through Meta's Graph API with the store's bearer token: WhatsApp messages (the
+WhatsApp Cloud API, `POST /{version}/{phone_number_id}/messages`), and Messenger and Instagram
+messages (the Send API, `POST /{version}/{page_or_instagram_id}/messages`).
 
 The Graph API has no idempotency key and no listing of sent messages, so an attempt whose fate
 is unknown (a timeout, a 5xx, a dropped connection) cannot be looked up afterwards the way a
@@ -14,6 +15,8 @@ from pydantic import BaseModel, ValidationError
 
 from services.responder.metrics import GRAPH_ERRORS
 from shared.answering.draft import fit_for_whatsapp
+from shared.channels import ECHO_MARK, TEXT_LIMITS, Channel
+from shared.conversations.service_window import FreeText
 from shared.secrets import SecretBox
 from shared.settings import Settings
 from shared.stores.directory import StoreDirectory
@@ -99,27 +102,37 @@ class GraphSender:
             "to": to.removeprefix("+"),
             **message,
         }
-        url = f"{self._base}/{phone_number_id}/messages"
-        try:
-            answer = await self._http.post(url, json=payload, headers=self._headers)
-        except httpx.ConnectError as error:  # no connection: the request never left
-            GRAPH_ERRORS.labels("transport").inc()
-            raise NothingSent(f"Graph API not reachable: {type(error).__name__}") from error
-        except httpx.HTTPError:
-            GRAPH_ERRORS.labels("transport").inc()
-            raise
-        code, reason = _error_of(answer)
-        if answer.status_code == RATE_LIMITED or code in THROTTLED:
-            GRAPH_ERRORS.labels("throttled").inc()
-            raise NothingSent(f"Graph API throttled the send ({code or answer.status_code})")
-        if 400 <= answer.status_code < 500:
-            GRAPH_ERRORS.labels("refused").inc()
-            raise GraphRefused(f"Graph API error {code or answer.status_code}: {reason}")
-        answer.raise_for_status()  # a 5xx: its fate is unknown
+        answer = await post_to_graph(
+            self._http, f"{self._base}/{phone_number_id}/messages", payload, self._headers
+        )
         try:
             return _SendAnswer.model_validate_json(answer.content).messages[0].id
         except (ValidationError, IndexError) as error:
             raise httpx.DecodingError("Graph API answered without a message id") from error
+
+
+async def post_to_graph(
+    http: httpx.AsyncClient, url: str, payload: dict[str, object], headers: dict[str, str]
+) -> httpx.Response:
+    """Meta's successful answer to a send; GraphRefused for a definite no, NothingSent when
+    certainly nothing went out, any other error when the send's fate is unknown."""
+    try:
+        answer = await http.post(url, json=payload, headers=headers)
+    except httpx.ConnectError as error:  # no connection: the request never left
+        GRAPH_ERRORS.labels("transport").inc()
+        raise NothingSent(f"Graph API not reachable: {type(error).__name__}") from error
+    except httpx.HTTPError:
+        GRAPH_ERRORS.labels("transport").inc()
+        raise
+    code, reason = _error_of(answer)
+    if answer.status_code == RATE_LIMITED or code in THROTTLED:
+        GRAPH_ERRORS.labels("throttled").inc()
+        raise NothingSent(f"Graph API throttled the send ({code or answer.status_code})")
+    if 400 <= answer.status_code < 500:
+        GRAPH_ERRORS.labels("refused").inc()
+        raise GraphRefused(f"Graph API error {code or answer.status_code}: {reason}")
+    answer.raise_for_status()  # a 5xx: its fate is unknown
+    return answer
 
 
 def _error_of(answer: httpx.Response) -> tuple[int | None, str]:
@@ -133,8 +146,70 @@ def _error_of(answer: httpx.Response) -> tuple[int | None, str]:
         return None, answer.text[:300]
 
 
+class _SendApiAnswer(BaseModel):
+    message_id: str
+
+
+class PageSender:
+    """Sends from one store's Facebook page (Messenger) or Instagram account, to a customer's
+    page-scoped id, as Meta's window allows (shared/conversations/service_window.py)."""
+
+    def __init__(
+        self, settings: Settings, http: httpx.AsyncClient, token: str, channel: Channel
+    ) -> None:
+        cloud = settings.whatsapp_cloud
+        self._base = f"{cloud.graph_api_base_url.rstrip('/')}/{cloud.graph_api_version}"
+        self._http = http
+        self._headers = {"Authorization": f"Bearer {token}"}
+        self._channel = channel
+
+    async def send(
+        self,
+        *,
+        to: str,
+        sender: str,
+        body: str,
+        status_callback: str,
+        media_urls: Sequence[str] = (),
+        free_text: FreeText = FreeText.RESPONSE,
+    ) -> str:
+        """`sender` is the page or Instagram account id, `to` the customer's scoped id; receipts
+        come by webhook, so `status_callback` is unused. Text only: product photos would be a
+        second message, which could not be sent exactly once (its links are in the text).
+        Returns Meta's message id."""
+        message: dict[str, object] = {"text": fit_for_whatsapp(body, TEXT_LIMITS[self._channel])}
+        if self._channel is Channel.MESSENGER:
+            message["metadata"] = ECHO_MARK  # Instagram's echoes are known by message id
+        payload: dict[str, object] = {
+            "recipient": {"id": to},
+            "messaging_type": free_text.value,
+            "message": message,
+        }
+        if free_text is FreeText.HUMAN_AGENT:
+            payload["tag"] = "HUMAN_AGENT"
+        url = f"{self._base}/{sender}/messages"
+        answer = await post_to_graph(self._http, url, payload, self._headers)
+        try:
+            return _SendApiAnswer.model_validate_json(answer.content).message_id
+        except ValidationError as error:
+            raise httpx.DecodingError("Graph API answered without a message id") from error
+
+    async def send_template(
+        self,
+        *,
+        to: str,
+        sender: str,
+        content_sid: str,
+        variables: dict[str, str],
+        status_callback: str,
+    ) -> str:
+        """Messenger and Instagram have no approved templates (the console refuses them)."""
+        raise GraphRefused(f"{self._channel} has no message templates")
+
+
 class GraphSenders:
-    """The Graph API sender of each store connected to the Cloud API, on one HTTP client."""
+    """The Graph API sender of each store connected to the Cloud API, Messenger or Instagram,
+    on one HTTP client."""
 
     def __init__(self, settings: Settings, stores: StoreDirectory, secrets: SecretBox) -> None:
         self._settings = settings
@@ -149,6 +224,15 @@ class GraphSenders:
             return None
         token = self._secrets.decrypt(store.whatsapp_cloud.access_token)
         return GraphSender(self._settings, self._http, token)
+
+    async def for_messaging(self, store_id: str, channel: Channel) -> PageSender | None:
+        """None when the store is not connected to `channel` (Messenger or Instagram)."""
+        store = await self._stores.by_id(store_id)
+        account = store.messaging_account(channel) if store else None
+        if account is None:
+            return None
+        token = self._secrets.decrypt(account.access_token)
+        return PageSender(self._settings, self._http, token, channel)
 
     async def close(self) -> None:
         await self._http.aclose()
