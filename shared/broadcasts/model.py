@@ -9,13 +9,13 @@ customer withdrew their consent meanwhile) or `cancelled` (the broadcast was, be
 """
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
-from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from pymongo import DESCENDING, ReturnDocument
 
 from shared.broadcasts.collections import BROADCAST_RECIPIENTS, BROADCAST_SETTINGS, BROADCASTS
 from shared.events import utcnow
@@ -219,14 +219,6 @@ async def progress(db: Database, broadcast_id: str) -> Progress:
     return Progress(recipients=sum(counts.values()), **counts)
 
 
-async def recipient_rows(db: Database, broadcast_id: str) -> list[dict[str, Any]]:
-    """The recipients as stored, in the order the sweep sends them."""
-    cursor = db[BROADCAST_RECIPIENTS].find(
-        {"broadcast_id": broadcast_id}, sort=[("_id", ASCENDING)]
-    )
-    return [document async for document in cursor]
-
-
 async def load_limits(db: Database, store_id: str) -> Limits:
     document = await db[BROADCAST_SETTINGS].find_one({"_id": store_id}, {"_id": 0})
     return Limits.model_validate(document or {})
@@ -245,7 +237,3 @@ def due_filter(now: datetime) -> dict[str, Any]:
         "scheduled_at": {"$lte": now},
         "$or": [{"resume_at": None}, {"resume_at": {"$lte": now}}],
     }
-
-
-def window(days: int) -> timedelta:
-    return timedelta(days=days)

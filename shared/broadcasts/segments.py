@@ -102,7 +102,7 @@ async def _spent_over(db: Database, store_id: str, amount: Decimal) -> set[str]:
     query = {**_live_orders(store_id), "status": {"$in": list(PAID_STATUSES)}}
     async for order in db[WOOCOMMERCE_ORDERS].find(query, {"billing_e164": 1, "total": 1}):
         phone = order["billing_e164"]
-        spent[phone] = spent.get(phone, Decimal(0)) + _amount(order.get("total"))
+        spent[phone] = spent.get(phone, Decimal(0)) + order_total(order)
     return {phone for phone, total in spent.items() if total > amount}
 
 
@@ -124,7 +124,9 @@ async def _first_names(db: Database, store_id: str, phones: set[str]) -> dict[st
     return names
 
 
-def _amount(total: object) -> Decimal:
+def order_total(order: dict[str, Any]) -> Decimal:
+    """A cached order's total; 0 when it has none (or not a number)."""
+    total = order.get("total")
     try:
         return Decimal(str(total)) if total is not None else Decimal(0)
     except InvalidOperation:
