@@ -15,6 +15,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from services.console import (
     bot_settings,
+    broadcasts,
     collections,
     commands,
     customer_data,
@@ -69,6 +70,7 @@ def admin_api() -> APIRouter:
     api.include_router(gaps.router)
     api.include_router(bot_settings.router)
     api.include_router(order_notifications.router)
+    api.include_router(broadcasts.router)
     api.include_router(users_api.router)
     api.include_router(users_api.me_router)
     api.include_router(commands.router)

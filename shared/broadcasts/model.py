@@ -14,7 +14,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 from pymongo import DESCENDING, ReturnDocument
 
 from shared.broadcasts.collections import BROADCAST_RECIPIENTS, BROADCAST_SETTINGS, BROADCASTS
@@ -110,9 +110,9 @@ class BroadcastPlan(BaseModel):
 
 
 class Broadcast(BroadcastPlan):
-    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+    model_config = ConfigDict(extra="ignore")
 
-    id: str = Field(alias="_id")
+    id: str = Field(validation_alias=AliasChoices("_id", "id"))  # `_id` as stored
     store_id: str
     status: Status = Status.DRAFT
     created_at: datetime
@@ -157,7 +157,8 @@ async def create(db: Database, store_id: str, plan: BroadcastPlan) -> Broadcast:
     broadcast = Broadcast(
         id=uuid.uuid4().hex[:12], store_id=store_id, created_at=utcnow(), **dict(plan)
     )
-    await db[BROADCASTS].insert_one(broadcast.model_dump(by_alias=True, mode="python"))
+    document = {"_id": broadcast.id, **broadcast.model_dump(mode="python", exclude={"id"})}
+    await db[BROADCASTS].insert_one(document)
     return broadcast
 
 

@@ -10,7 +10,7 @@ import pytest
 from services.enricher.commerce import on_order_changed as cache_order
 from services.enricher.commerce import on_product_changed as cache_product
 from shared.broadcasts import model
-from shared.broadcasts.model import Broadcast, BroadcastPlan, BroadcastTemplate, Segment
+from shared.broadcasts.model import BroadcastPlan, BroadcastTemplate, Segment
 from shared.broadcasts.results import results
 from shared.broadcasts.segments import candidates, preview
 from shared.consent import records
@@ -168,9 +168,7 @@ async def test_results_count_deliveries_replies_opt_outs_and_orders_in_the_windo
     await bought(db, store, rina, 10, BATIK, "450000.00", at=NOW - timedelta(days=1))
     await bought(db, store, budi, 11, KEBAYA, "100000.00", at=NOW - timedelta(days=3))  # before
     await agree(db, store, budi, State.WITHDRAWN)
-    counted = await results(
-        db, Broadcast.model_validate({**broadcast.model_dump(), "_id": broadcast.id})
-    )
+    counted = await results(db, broadcast)
     assert (counted.sent, counted.delivered, counted.read) == (2, 2, 1)
     assert (counted.replied, counted.opted_out) == (1, 1)
     assert (counted.orders, counted.revenue) == (1, {"IDR": "450000.00"})
