@@ -35,6 +35,7 @@ from services.console.auth.headers import SecurityHeaders
 from services.console.auth.sessions import secure_cookies
 from services.console.deps import Admin, ConsoleContext
 from services.console.error_pages import http_error, server_error
+from services.console.pages import broadcasts as broadcasts_page
 from services.console.pages import (
     dashboard,
     inbox,
@@ -122,6 +123,7 @@ def create_app(settings: Settings, clock: Clock = utc_now) -> FastAPI:
     app.include_router(playground.router)
     app.include_router(settings_page.router)
     app.include_router(replies.router)
+    app.include_router(broadcasts_page.router)
     app.include_router(setup.router)
     app.include_router(team.router)
     app.include_router(invite.router)

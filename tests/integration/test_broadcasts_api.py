@@ -104,3 +104,41 @@ async def test_an_agent_reads_broadcasts_but_cannot_create_one(
         headers={"X-CSRF-Token": csrf},
     )
     assert limits.status_code == 403
+
+
+async def test_the_console_page_creates_previews_and_cancels_a_broadcast(
+    db: Database, sign_in: Callable[..., Awaitable[SignedIn]]
+) -> None:
+    owner, store_id, csrf = await sign_in(Role.OWNER)
+    agent, _, _ = await sign_in(Role.AGENT, store_id)
+    await a_customer_who_wrote_and_agreed(db, store_id, "+6281344445555")
+    page = f"/stores/{store_id}/broadcasts"
+    form = {
+        "csrf_token": csrf,
+        "name": "Promo kebaya",
+        "template": "promo_kebaya:id",
+        "var_1": "first_name",
+        "wrote_within_days": "7",
+    }
+
+    empty = await owner.get(page)
+    invalid = await owner.post(page, data={**form, "wrote_within_days": "", "template": "Promo!"})
+    created = await owner.post(page, data=form)
+    detail = await owner.get(created.headers["location"])
+    cancelled = await owner.post(f"{created.headers['location']}/cancel", data={"csrf_token": csrf})
+    after = await owner.get(cancelled.headers["location"])
+    agent_list = await agent.get(page)
+
+    assert empty.status_code == 200
+    assert "No broadcast yet." in empty.text
+    assert f'href="{page}"' in empty.text  # in the nav
+    assert invalid.status_code == 422
+    assert created.status_code == 303
+    assert "1 customers with promotion consent now" in detail.text
+    assert "+62 813 •••• 5555" in detail.text
+    assert "Cancel broadcast" in detail.text
+    assert cancelled.status_code == 303
+    assert "Cancelled" in after.text
+    assert "Cancel broadcast" not in after.text
+    assert "Promo kebaya" in agent_list.text
+    assert "New broadcast" not in agent_list.text
