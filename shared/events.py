@@ -133,7 +133,7 @@ class DeliveryStatusChanged(ConversationEvent, OnChannel):
 class Author(StrEnum):
     BOT = "bot"
     AGENT = "agent"
-    NOTIFICATION = "notification"  # a message Balas wrote first (an order notification)
+    NOTIFICATION = "notification"  # written first: an order notification, a broadcast
 
 
 class HandOverReason(StrEnum):
