@@ -122,8 +122,9 @@ class _Sweep:
         contacted = await _written_first(self.db, store.id, self.clock() - DAY)
         while True:
             if not await self._still_ours():
-                await cancel_pending(self.db, self.broadcast.id)  # those made after a cancel
-                return
+                if await self._cancelled():  # rows made after the cancel are cancelled too
+                    await cancel_pending(self.db, self.broadcast.id)
+                return  # else another sweep took it over: it goes on
             recipient = await self._next()
             if recipient is None:
                 await self._finish(Status.DONE)
@@ -154,6 +155,10 @@ class _Sweep:
             {"$set": {"lease_until": now + LEASE}},
         )
         return renewed is not None
+
+    async def _cancelled(self) -> bool:
+        query = {"_id": self.broadcast.id, "status": Status.CANCELLED.value}
+        return await self.db[BROADCASTS].count_documents(query) > 0
 
     async def _materialise(self, store: Store) -> None:
         """One row per customer of the segment who may be sent promotions now. Run again after
