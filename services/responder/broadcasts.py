@@ -89,15 +89,17 @@ async def _take(db: Database, clock: Clock) -> tuple[Broadcast, str] | None:
     holder = uuid.uuid4().hex
     document = await db[BROADCASTS].find_one_and_update(
         {"$and": [due_filter(now), free]},
-        {
-            "$set": {
-                "status": Status.SENDING.value,
-                "lease_until": now + LEASE,
-                "lease_holder": holder,
-                "resume_at": None,
-            },
-            "$min": {"started_at": now},
-        },
+        [
+            {
+                "$set": {
+                    "status": Status.SENDING.value,
+                    "lease_until": now + LEASE,
+                    "lease_holder": holder,
+                    "resume_at": None,
+                    "started_at": {"$ifNull": ["$started_at", now]},  # its first run's
+                }
+            }
+        ],
         sort=[("scheduled_at", ASCENDING)],
         return_document=ReturnDocument.AFTER,
     )

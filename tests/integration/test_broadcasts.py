@@ -203,6 +203,8 @@ async def test_a_broadcast_cut_short_twice_sends_once_to_each_consenting_custome
     done = await model.find(db, store.id, broadcast.id)
     assert done is not None
     assert done.status is Status.DONE
+    assert done.started_at is not None
+    assert done.started_at < later  # the first run's, not the last's
     progress = await model.progress(db, broadcast.id)
     assert (progress.recipients, progress.sent, progress.skipped) == (
         len(agreed),
