@@ -17,6 +17,7 @@ from twilio.base.exceptions import TwilioRestException
 from services.responder.adapters.twilio_sender import TwilioSenders
 from services.responder.broadcasts import LEASE, send_due
 from services.responder.deps import ResponderDeps
+from services.responder.handlers import on_delivery_status_changed
 from services.responder.repository import ConversationLog
 from shared.answering.answerer import build_answerer
 from shared.broadcasts import model
@@ -29,10 +30,12 @@ from shared.broadcasts.model import (
     Segment,
     Status,
 )
+from shared.broadcasts.results import results
 from shared.consent import records
 from shared.consent.records import Change, Purpose, Source, State
 from shared.conversations.collections import MESSAGES
 from shared.conversations.messages import inbound_message_document
+from shared.events import DeliveryStatus
 from shared.mongo import Database
 from shared.secrets import secret_box
 from shared.settings import Settings
@@ -234,6 +237,21 @@ async def test_a_cancelled_broadcast_sends_nothing_more(
     assert set(received.values()) == {0, 1}
     progress = await model.progress(db, broadcast.id)
     assert (progress.sent, progress.cancelled, progress.pending) == (10, 20, 0)
+    # Twilio's callbacks reach the broadcast's messages through the responder's handler
+    first, second = [
+        message async for message in db[MESSAGES].find({"broadcast_id": broadcast.id}).limit(2)
+    ]
+    for message, status in ((first, DeliveryStatus.READ), (second, DeliveryStatus.DELIVERED)):
+        callback = events.status_changed(
+            status,
+            datetime.now(UTC),
+            sid=message["twilio_sid"],
+            store_id=store.id,
+            conversation_id=message["conversation_id"],
+        )
+        await on_delivery_status_changed(callback, deps)
+    counted = await results(db, broadcast)
+    assert (counted.sent, counted.delivered, counted.read) == (10, 2, 1)
     with pytest.raises(model.NotCancellable):
         await model.cancel(db, broadcast)
 
