@@ -86,6 +86,7 @@ browser: $(VENV)/.installed-dev system-deps-test
 # table of the run is printed at the end and written to bench/results/faults.md.
 faults: $(VENV)/.installed-dev system-deps-test
 	$(PYTEST) tests/faults -m "faults_slow or not faults_slow"
+	$(PYTEST) tests/integration/test_broadcasts.py -m faults_slow  # a broadcast of 300
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

@@ -11,6 +11,7 @@ from rich.markup import escape
 from rich.progress import Progress
 
 from balas.ask_command import ask
+from balas.broadcast_commands import broadcast_app
 from balas.cli_support import (
     cli_settings,
     command_group,
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
 app = command_group("Balas: WhatsApp customer communication for WooCommerce stores.")
 app.add_typer(store_app, name="store")
 store_app.command("notifications")(store_notifications)
+store_app.add_typer(broadcast_app, name="broadcast")
 app.add_typer(kpi_app, name="kpi")
 app.add_typer(dlq_app, name="dlq")
 app.add_typer(topics_app, name="topics")

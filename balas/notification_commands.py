@@ -97,7 +97,7 @@ def _changed(
         elif template is None:
             raise ValueError("--status needs --template (or --remove)")
         else:
-            pairs = dict(_pair(variable) for variable in variables)
+            pairs = dict(variable_pair(variable) for variable in variables)
             settings.templates[notified] = OrderTemplate.model_validate(
                 {"template": template, "variables": pairs}
             )
@@ -110,7 +110,7 @@ def _changed(
     return settings
 
 
-def _pair(variable: str) -> tuple[str, str]:
+def variable_pair(variable: str) -> tuple[str, str]:
     key, sign, field = variable.partition("=")
     if not sign or not key or not field:
         raise ValueError(f"--var wants KEY=FIELD, not {variable!r}")

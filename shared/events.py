@@ -133,7 +133,7 @@ class DeliveryStatusChanged(ConversationEvent, OnChannel):
 class Author(StrEnum):
     BOT = "bot"
     AGENT = "agent"
-    NOTIFICATION = "notification"  # a message Balas wrote first (an order notification)
+    NOTIFICATION = "notification"  # written first: an order notification, a broadcast
 
 
 class HandOverReason(StrEnum):
@@ -411,6 +411,16 @@ class CustomerChanged(WooCommerceEvent):
     billing_phone: str | None = None
 
 
+class ProductCategory(BaseModel):
+    """A category a product is in, as WooCommerce names it (broadcast segments pick by it)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    id: int | None = None
+    name: str = ""
+    slug: str = ""
+
+
 class ProductChanged(WooCommerceEvent):
     """A product's state (topic `woocommerce.products`); prices are decimal strings or None."""
 
@@ -428,6 +438,7 @@ class ProductChanged(WooCommerceEvent):
     sale_price: DecimalString | None = None
     stock_status: str | None = None
     stock_quantity: int | None = None
+    categories: list[ProductCategory] = Field(default_factory=list)
 
 
 def woocommerce_event_id(

@@ -37,3 +37,10 @@ def store_country(store: object) -> str:
     else:
         country = getattr(store, "default_country", None)
     return str(country).upper() if country else DEFAULT_COUNTRY
+
+
+def display_number(number: str) -> str:
+    """A customer's number with its middle hidden: +62 812 •••• 5678."""
+    if len(number) < 9:
+        return number
+    return f"{number[:3]} {number[3:6]} •••• {number[-4:]}"

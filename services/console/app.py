@@ -15,6 +15,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from services.console import (
     bot_settings,
+    broadcasts,
     collections,
     commands,
     customer_data,
@@ -34,6 +35,7 @@ from services.console.auth.headers import SecurityHeaders
 from services.console.auth.sessions import secure_cookies
 from services.console.deps import Admin, ConsoleContext
 from services.console.error_pages import http_error, server_error
+from services.console.pages import broadcasts as broadcasts_page
 from services.console.pages import (
     dashboard,
     inbox,
@@ -70,6 +72,7 @@ def admin_api() -> APIRouter:
     api.include_router(gaps.router)
     api.include_router(bot_settings.router)
     api.include_router(order_notifications.router)
+    api.include_router(broadcasts.router)
     api.include_router(users_api.router)
     api.include_router(users_api.me_router)
     api.include_router(commands.router)
@@ -122,6 +125,7 @@ def create_app(settings: Settings, clock: Clock = utc_now) -> FastAPI:
     app.include_router(playground.router)
     app.include_router(settings_page.router)
     app.include_router(replies.router)
+    app.include_router(broadcasts_page.router)
     app.include_router(setup.router)
     app.include_router(team.router)
     app.include_router(invite.router)

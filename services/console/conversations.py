@@ -31,6 +31,7 @@ from shared.channels import Channel
 from shared.conversations.collections import CONVERSATIONS, MESSAGES
 from shared.identity import channel_of, customer_number
 from shared.mongo import Database, Document
+from shared.phones import display_number
 
 # The enricher's taxonomy (services/enricher/classification/labels.py), for the filters.
 INTENTS = (
@@ -101,13 +102,6 @@ class ConversationRow:
     channel: Channel
     waiting_since: datetime | None = None  # in "needs a person": since the humans got it
     taken: bool = False  # assigned, or taken over by an agent
-
-
-def display_number(number: str) -> str:
-    """A customer's number with its middle hidden: +62 812 •••• 5678."""
-    if len(number) < 9:
-        return number
-    return f"{number[:3]} {number[3:6]} •••• {number[-4:]}"
 
 
 def state_of(card: Document) -> State:

@@ -44,6 +44,7 @@ _PRODUCT_FIELDS = {"name", "sku", "permalink", "price", "regular_price", "sale_p
     "status",
     "catalog_visibility",
     "image_url",
+    "categories",
 }
 
 

@@ -9,6 +9,7 @@ from functools import partial
 
 from services.responder.agent_commands import on_agent_command
 from services.responder.agent_desk import AgentDesk
+from services.responder.broadcasts import keep_sending
 from services.responder.csat import on_csat_event
 from services.responder.deps import build_deps
 from services.responder.handlers import (
@@ -19,6 +20,7 @@ from services.responder.handlers import (
 from services.responder.notifications import keep_releasing, on_order_changed
 from services.responder.repository import GROUP
 from shared import journal, topics
+from shared.broadcasts.collections import BROADCAST_RECIPIENTS
 from shared.consent.collections import CONSENT_EVENTS
 from shared.consumer import KeyedConsumer
 from shared.conversations.collections import CONVERSATIONS, CSAT_SURVEYS, MESSAGES
@@ -29,7 +31,15 @@ from shared.settings import Settings
 
 # What the responder writes about a customer, erased again when an erasure is announced (it
 # keeps nothing about a customer in memory).
-WRITES = (MESSAGES, CONVERSATIONS, CSAT_SURVEYS, KNOWLEDGE_GAPS, CONSENT_EVENTS, journal.JOURNAL)
+WRITES = (
+    MESSAGES,
+    CONVERSATIONS,
+    CSAT_SURVEYS,
+    KNOWLEDGE_GAPS,
+    CONSENT_EVENTS,
+    BROADCAST_RECIPIENTS,
+    journal.JOURNAL,
+)
 
 
 @asynccontextmanager
@@ -49,12 +59,15 @@ async def consumers(runtime: Runtime) -> AsyncIterator[Sequence[Consumer]]:
     options = runtime.consumer_options(GROUP, runtime.settings.consumers.responder_max_in_flight)
     # order notifications held through a store's quiet hours go out once they are over
     releases = asyncio.create_task(keep_releasing(deps), name=f"{GROUP}-notifications")
+    # scheduled broadcasts, sent at the store's pace (broadcasts.py)
+    broadcasts = asyncio.create_task(keep_sending(deps), name=f"{GROUP}-broadcasts")
     try:
         yield [KeyedConsumer(routes=routes, **options)]
     finally:
-        releases.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await releases
+        for task in (releases, broadcasts):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         if deps.twilio:
             deps.twilio.close()
         if deps.cloud:

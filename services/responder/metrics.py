@@ -28,3 +28,9 @@ ORDER_NOTIFICATIONS = Counter(
     "stale (an older snapshot than one already notified), superseded (held, then overtaken).",
     ["result"],
 )
+BROADCAST_MESSAGES = Counter(
+    "balas_broadcast_messages_total",
+    "Broadcast recipients settled, by state: sent, failed (the channel refused), skipped (no "
+    "promotion consent at sending).",
+    ["state"],
+)

@@ -5,6 +5,7 @@ purpose's current state is its newest record. Senders ask `may_contact` before w
 a customer: no record, or a newest record that withdraws, means no.
 """
 
+from collections.abc import Iterable
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
@@ -135,3 +136,19 @@ async def apply(
         if await record(db, consent):
             made.append(consent)
     return made
+
+
+async def contactable(
+    db: Database, store_id: str, phones: Iterable[str], purpose: Purpose
+) -> set[str]:
+    """Of `phones` (E.164), those `may_contact` would allow, asked in one query."""
+    ids = {conversation_id(store_id, phone): phone for phone in phones}
+    newest: dict[str, str] = {}
+    cursor = db[CONSENT_EVENTS].find(
+        {"conversation_id": {"$in": list(ids)}, "purpose": purpose.value},
+        {"conversation_id": 1, "state": 1},
+        sort=[("at", DESCENDING)],
+    )
+    async for document in cursor:
+        newest.setdefault(document["conversation_id"], document["state"])
+    return {ids[key] for key, state in newest.items() if state == State.GRANTED}

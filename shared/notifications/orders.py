@@ -7,10 +7,10 @@ sends."""
 
 from datetime import UTC, datetime, time, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from shared.channels import template_channel
 from shared.events import OrderChanged
@@ -40,20 +40,27 @@ class OrderField(StrEnum):
     COURIER = "courier"
 
 
+def _approved_template_name(template: str) -> str:
+    if template_channel(template) is None:
+        raise ValueError("not a Twilio Content SID (HX…) nor a Cloud API `name:language`")
+    return template
+
+
+# An approved template's name, as a channel knows it; its form decides the channel.
+TemplateName = Annotated[
+    str,
+    AfterValidator(_approved_template_name),
+    Field(description="Twilio Content SID (HX…) or Cloud API `name:language`."),
+]
+
+
 class OrderTemplate(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    template: str = Field(description="Twilio Content SID (HX…) or Cloud API `name:language`.")
+    template: TemplateName
     variables: dict[str, OrderField] = Field(
         default_factory=dict, description='The template\'s variables by key ("1", "2", ...).'
     )
-
-    @field_validator("template")
-    @classmethod
-    def _approved_template_name(cls, template: str) -> str:
-        if template_channel(template) is None:
-            raise ValueError("not a Twilio Content SID (HX…) nor a Cloud API `name:language`")
-        return template
 
 
 class QuietHours(BaseModel):

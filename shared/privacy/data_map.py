@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from shared import journal, leases, mongo, topics
+from shared.broadcasts.collections import BROADCAST_RECIPIENTS, BROADCAST_SETTINGS, BROADCASTS
 from shared.consent.collections import CONSENT_EVENTS
 from shared.conversations.collections import (
     CONVERSATION_EVENTS,
@@ -262,6 +263,14 @@ COLLECTIONS: tuple[Holding, ...] = (
         "erasing the customer deletes it",
     ),
     Holding(
+        BROADCAST_RECIPIENTS,
+        "who a broadcast was sent to: number, first name, how their message ended",
+        _personal(Personal.PHONE, Personal.NAME),
+        Finder.CONVERSATION_ID,
+        "created_at",
+        Erasure.DELETE,
+    ),
+    Holding(
         CUSTOMER_ERASURES,
         "the erasure ledger: counts only, so replays never bring an erased customer back",
         _personal(Personal.CUSTOMER_HASH),
@@ -333,6 +342,8 @@ COLLECTIONS: tuple[Holding, ...] = (
     Holding(STORES, "the store, its numbers and encrypted secrets", _NONE, None, None, None),
     Holding(BOT_SETTINGS, "the store's bot settings", _NONE, None, None, None),
     Holding(ORDER_NOTIFICATION_SETTINGS, "order notification templates", _NONE, None, None, None),
+    Holding(BROADCASTS, "broadcasts: template, segment, schedule, status", _NONE, None, None, None),
+    Holding(BROADCAST_SETTINGS, "the store's broadcast sending limits", _NONE, None, None, None),
     Holding(BOT_SETTINGS_HISTORY, "every saved bot settings version", _NONE, None, None, None),
     Holding("reply_library", "the store's canned replies and templates", _NONE, None, None, None),
     Holding(KNOWLEDGE_DOCUMENTS, "the store's own documents", _NONE, None, None, None),
@@ -436,6 +447,6 @@ NOT_PERSONAL_EVENT_FIELDS = frozenset(
         "line_items", "product_id", "name", "quantity", "sku", "permalink", "price",
         "regular_price", "sale_price", "stock_status", "stock_quantity", "version", "action",
         "command_id", "command", "template_sid", "assignee_id", "requested_by", "removed",
-        "catalog_visibility", "image_url", "courier", "sent_as",
+        "catalog_visibility", "image_url", "courier", "sent_as", "categories", "id", "slug",
     }
 )  # fmt: skip

@@ -10,6 +10,7 @@ import re
 from enum import StrEnum
 
 from shared import journal, leases, mongo
+from shared.broadcasts.collections import BROADCAST_RECIPIENTS, BROADCAST_SETTINGS, BROADCASTS
 from shared.consent.collections import CONSENT_EVENTS
 from shared.conversations.collections import (
     CONVERSATION_EVENTS,
@@ -92,6 +93,9 @@ STORE_FINDERS: dict[str, StoreFinder] = {
     "console_users": StoreFinder.MEMBERSHIP,
     BOT_SETTINGS: StoreFinder.ID_IS_STORE,
     ORDER_NOTIFICATION_SETTINGS: StoreFinder.ID_IS_STORE,
+    BROADCASTS: StoreFinder.STORE_ID,
+    BROADCAST_RECIPIENTS: StoreFinder.STORE_ID,
+    BROADCAST_SETTINGS: StoreFinder.ID_IS_STORE,
     BOT_SETTINGS_HISTORY: StoreFinder.STORE_ID,
     "reply_library": StoreFinder.ID_IS_STORE,
     KNOWLEDGE_DOCUMENTS: StoreFinder.STORE_ID,

@@ -26,6 +26,7 @@ from shared.events import (
     DecimalString,
     OrderChanged,
     OrderLineItem,
+    ProductCategory,
     ProductChanged,
     UtcDateTime,
     WooCommerceChange,
@@ -187,6 +188,7 @@ class ProductSnapshot(_Snapshot):
     sale_price: Amount = None
     stock_status: Text = None
     stock_quantity: int | None = None
+    categories: list[ProductCategory] = Field(default_factory=list)
 
 
 class Deletion(BaseModel):
@@ -279,6 +281,7 @@ def changed_event(
         sale_price=snapshot.sale_price,
         stock_status=snapshot.stock_status,
         stock_quantity=snapshot.stock_quantity,
+        categories=snapshot.categories,
     )
 
 

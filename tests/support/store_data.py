@@ -14,6 +14,8 @@ from services.ingest.outbox import Outbox
 from services.ingest.snapshots import WooCommerceSnapshots
 from services.kpi_aggregator.buckets import CustomerDay, CustomerHour
 from services.kpi_aggregator.handlers import first_seen_id
+from shared.broadcasts import model as broadcasts
+from shared.broadcasts.collections import BROADCAST_RECIPIENTS
 from shared.consent import records as consent
 from shared.conversations.collections import (
     CONVERSATION_EVENTS,
@@ -70,6 +72,7 @@ async def fill_store(
     of this store alone."""
     now = datetime.now(UTC).replace(microsecond=0)
     hour = now.replace(minute=0, second=0)
+    broadcast = await _broadcast(db, store)
     for customer in customers:
         message = events.received(customer, "Halo kak, pesanan saya?", store_id=store.id)
         closed = events.closed(message, now, "resolved_by_bot")
@@ -100,6 +103,18 @@ async def fill_store(
         )
         await db[KNOWLEDGE_GAPS].insert_one(
             {"store_id": store.id, "conversation_id": conversation, "created_at": now}
+        )
+        await db[BROADCAST_RECIPIENTS].insert_one(  # as the responder's sweep makes them
+            {
+                "_id": f"{broadcast.id}:{customer}",
+                "broadcast_id": broadcast.id,
+                "store_id": store.id,
+                "phone": customer,
+                "conversation_id": conversation,
+                "first_name": "Budi",
+                "state": broadcasts.RecipientState.SENT.value,
+                "created_at": now,
+            }
         )
         await db[CONVERSATION_FACTS].insert_one(
             {
@@ -142,6 +157,17 @@ async def fill_store(
     await db["console_invites"].insert_one(
         {"_id": f"invite-{store.id}", "store_id": store.id, "expires_at": now + timedelta(1)}
     )
+
+
+async def _broadcast(db: Database, store: Store) -> broadcasts.Broadcast:
+    """A broadcast of the store, with its sending limits."""
+    await broadcasts.save_limits(db, store.id, broadcasts.Limits(daily_customers=1000))
+    plan = broadcasts.BroadcastPlan(
+        name="Promo akhir tahun",
+        template=broadcasts.BroadcastTemplate(template="promo_akhir_tahun:id"),
+        segment=broadcasts.Segment(wrote_within_days=30),
+    )
+    return await broadcasts.create(db, store.id, plan)
 
 
 async def _woocommerce(db: Database, store: Store, customer: str, now: datetime) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from starlette.requests import Request
 
-from services.console.conversations import display_number, window_open
+from services.console.conversations import window_open
 from services.console.delivery import (
     FAILURE_KINDS,
     NOT_SENT_REASONS,
@@ -19,6 +19,7 @@ from services.console.delivery import (
 )
 from services.console.i18n import Lang, catalogue, request_lang, t
 from services.console.pages.inbox_views import kind_of, list_time, message_view, tick_of, waited
+from shared.phones import display_number
 
 AT = datetime(2026, 11, 28, 7, 30, tzinfo=UTC)  # 14:30 in Jakarta
 

@@ -13,6 +13,7 @@ from services.ingest.woocommerce_forms import (
 from shared.events import (
     CustomerChanged,
     OrderChanged,
+    ProductCategory,
     ProductChanged,
     decode_event,
 )
@@ -207,3 +208,4 @@ def test_customers_and_products_become_their_events() -> None:
     assert isinstance(found_product, ProductChanged)
     assert found_product.topic == "woocommerce.products"
     assert (found_product.price, found_product.stock_quantity) == ("125000", 7)
+    assert found_product.categories == [ProductCategory(id=9, name="Batik")]  # for segments

@@ -23,7 +23,6 @@ from services.console.conversations import (
     card_channel,
     conversation_messages,
     customer_name,
-    display_number,
     find_conversation,
     inbox_counts,
     last_customer_message_at,
@@ -46,6 +45,7 @@ from shared.consent import records
 from shared.consent.records import ConsentRecord, Purpose
 from shared.identity import customer_number
 from shared.mongo import Database, Document
+from shared.phones import display_number
 from shared.stores.directory import Store
 
 router = APIRouter(include_in_schema=False)
