@@ -2,6 +2,7 @@
 creates at start. A service adds its own (ingest's receipts, the console's accounts)."""
 
 from shared import journal, mongo
+from shared.actions import collections as actions
 from shared.consent import collections as consent
 from shared.conversations import collections as conversations
 from shared.knowledge import collections as knowledge
@@ -21,4 +22,5 @@ SHARED_INDEXES: tuple[IndexPlan, ...] = (
     knowledge.indexes,
     privacy.indexes,
     consent.indexes,
+    actions.indexes,
 )

@@ -19,6 +19,7 @@ from services.responder.handlers import (
 from services.responder.notifications import keep_releasing, on_order_changed
 from services.responder.repository import GROUP
 from shared import journal, topics
+from shared.actions.collections import ACTION_PROPOSALS, ORDER_ACTIONS
 from shared.consent.collections import CONSENT_EVENTS
 from shared.consumer import KeyedConsumer
 from shared.conversations.collections import CONVERSATIONS, CSAT_SURVEYS, MESSAGES
@@ -29,7 +30,16 @@ from shared.settings import Settings
 
 # What the responder writes about a customer, erased again when an erasure is announced (it
 # keeps nothing about a customer in memory).
-WRITES = (MESSAGES, CONVERSATIONS, CSAT_SURVEYS, KNOWLEDGE_GAPS, CONSENT_EVENTS, journal.JOURNAL)
+WRITES = (
+    MESSAGES,
+    CONVERSATIONS,
+    CSAT_SURVEYS,
+    KNOWLEDGE_GAPS,
+    CONSENT_EVENTS,
+    ACTION_PROPOSALS,
+    ORDER_ACTIONS,
+    journal.JOURNAL,
+)
 
 
 @asynccontextmanager

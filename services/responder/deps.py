@@ -1,5 +1,6 @@
 """The responder's collaborators, wired once per process (and by tests the same way)."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from faststream.kafka import KafkaBroker
@@ -10,12 +11,17 @@ from services.responder.adapters.transcription import transcriber
 from services.responder.adapters.twilio_sender import TwilioSenders
 from services.responder.media import MediaReader
 from services.responder.repository import ConversationLog
+from shared.actions.desk import ActionDesk
 from shared.answering.answerer import Answerer, build_answerer
+from shared.consumer import RetryPolicy
 from shared.routes import TWILIO_STATUS_PATH, public_url
 from shared.runtime import Runtime
 from shared.secrets import secret_box
+from shared.settings import Settings
 from shared.stores.bot_settings import BotSettingsRepository
-from shared.stores.directory import StoreDirectory
+from shared.stores.directory import Store, StoreDirectory
+from shared.woocommerce.api import WooCommerceApi
+from shared.woocommerce.sync import store_api
 
 
 @dataclass(frozen=True)
@@ -30,6 +36,7 @@ class ResponderDeps:
     history_messages: int
     media: MediaReader | None = None  # None: attachments are not read (tests)
     cloud: GraphSenders | None = None  # None: never send on the Cloud API (tests)
+    actions: ActionDesk | None = None  # None: no order actions (tests)
 
 
 def build_deps(runtime: Runtime) -> ResponderDeps:
@@ -52,4 +59,18 @@ def build_deps(runtime: Runtime) -> ResponderDeps:
             settings.transcription.max_seconds,
         ),
         cloud=GraphSenders(settings, stores, secret_box(settings)),
+        actions=ActionDesk(runtime.db, action_api(settings)),
     )
+
+
+def action_api(settings: Settings) -> Callable[[Store], WooCommerceApi]:
+    """A store's WooCommerce API for the order actions: one attempt per call, since a write
+    that failed may have happened and is never repeated blindly (docs/actions.md)."""
+    box = secret_box(settings)
+    once = RetryPolicy(max_attempts=1)
+
+    def api_for(store: Store) -> WooCommerceApi:
+        timeout = settings.woocommerce.timeout_seconds
+        return store_api(store, box, timeout, once, settings.allow_private_urls)
+
+    return api_for

@@ -27,6 +27,7 @@ from shared.events import (
     HandOverReason,
     LlmUsage,
     MessageReceived,
+    OrderActionFact,
     utcnow,
 )
 from shared.knowledge.collections import KNOWLEDGE_GAPS
@@ -73,6 +74,7 @@ class Reply(BaseModel):
     template_variables: dict[str, str] = Field(default_factory=dict)
     media_urls: list[str] = Field(default_factory=list)  # product photos sent with the text
     handed_over_at: datetime | None = None  # the first agent reply after a hand-over: its time
+    order_action: OrderActionFact | None = None  # the order action it is about (docs/actions.md)
 
     @property
     def finished(self) -> bool:
@@ -227,6 +229,7 @@ class ConversationLog:
             grounded=draft.grounded,
             unanswered=draft.unanswered,
             media_urls=draft.media_urls,
+            order_action=draft.order_action,
         )
         document = {**reply.model_dump(by_alias=True, mode="python"), "direction": "outbound"}
         try:

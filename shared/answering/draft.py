@@ -2,7 +2,7 @@
 
 from pydantic import BaseModel, Field
 
-from shared.events import Citation, HandOverReason, LlmUsage
+from shared.events import Citation, HandOverReason, LlmUsage, OrderActionFact
 
 WHATSAPP_MAX_CHARS = 1600
 _ELLIPSIS = "…"
@@ -33,3 +33,4 @@ class Draft(BaseModel):
     # Product images sent with the text, one per product (product_cards.py); the text holds
     # their captions.
     media_urls: list[str] = Field(default_factory=list)
+    order_action: OrderActionFact | None = None  # the order action it is about (docs/actions.md)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from shared import journal, leases, mongo, topics
+from shared.actions.collections import ACTION_PROPOSALS, ORDER_ACTIONS
 from shared.consent.collections import CONSENT_EVENTS
 from shared.conversations.collections import (
     CONVERSATION_EVENTS,
@@ -137,6 +138,23 @@ COLLECTIONS: tuple[Holding, ...] = (
         CSAT_SURVEYS,
         "satisfaction surveys sent and their ratings",
         _personal(Personal.PHONE),
+        Finder.CONVERSATION_ID,
+        "created_at",
+        Erasure.DELETE,
+    ),
+    Holding(
+        ACTION_PROPOSALS,
+        "an order action the bot proposed and awaits the customer's confirmation of "
+        "(docs/actions.md)",
+        _personal(Personal.PHONE, Personal.ADDRESS),
+        Finder.ID_IS_CONVERSATION,
+        "created_at",
+        Erasure.DELETE,
+    ),
+    Holding(
+        ORDER_ACTIONS,
+        "the ledger and audit of order actions confirmed by customers, with their outcome",
+        _personal(Personal.PHONE, Personal.ADDRESS),
         Finder.CONVERSATION_ID,
         "created_at",
         Erasure.DELETE,
