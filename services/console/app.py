@@ -21,6 +21,7 @@ from services.console import (
     gaps,
     knowledge,
     limits,
+    order_actions,
     order_notifications,
     plugin_consent,
     reply_library,
@@ -69,6 +70,7 @@ def admin_api() -> APIRouter:
     api.include_router(gaps.router)
     api.include_router(bot_settings.router)
     api.include_router(order_notifications.router)
+    api.include_router(order_actions.router)
     api.include_router(users_api.router)
     api.include_router(users_api.me_router)
     api.include_router(commands.router)
