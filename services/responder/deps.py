@@ -1,6 +1,5 @@
 """The responder's collaborators, wired once per process (and by tests the same way)."""
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from faststream.kafka import KafkaBroker
@@ -11,17 +10,13 @@ from services.responder.adapters.transcription import transcriber
 from services.responder.adapters.twilio_sender import TwilioSenders
 from services.responder.media import MediaReader
 from services.responder.repository import ConversationLog
-from shared.actions.desk import ActionDesk
+from shared.actions.desk import ActionDesk, action_api
 from shared.answering.answerer import Answerer, build_answerer
-from shared.consumer import RetryPolicy
 from shared.routes import TWILIO_STATUS_PATH, public_url
 from shared.runtime import Runtime
 from shared.secrets import secret_box
-from shared.settings import Settings
 from shared.stores.bot_settings import BotSettingsRepository
-from shared.stores.directory import Store, StoreDirectory
-from shared.woocommerce.api import WooCommerceApi
-from shared.woocommerce.sync import store_api
+from shared.stores.directory import StoreDirectory
 
 
 @dataclass(frozen=True)
@@ -61,16 +56,3 @@ def build_deps(runtime: Runtime) -> ResponderDeps:
         cloud=GraphSenders(settings, stores, secret_box(settings)),
         actions=ActionDesk(runtime.db, action_api(settings)),
     )
-
-
-def action_api(settings: Settings) -> Callable[[Store], WooCommerceApi]:
-    """A store's WooCommerce API for the order actions: one attempt per call, since a write
-    that failed may have happened and is never repeated blindly (docs/actions.md)."""
-    box = secret_box(settings)
-    once = RetryPolicy(max_attempts=1)
-
-    def api_for(store: Store) -> WooCommerceApi:
-        timeout = settings.woocommerce.timeout_seconds
-        return store_api(store, box, timeout, once, settings.allow_private_urls)
-
-    return api_for

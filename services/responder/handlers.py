@@ -95,6 +95,8 @@ async def _draft(event: MessageReceived, deps: ResponderDeps, first: bool) -> Dr
         history=history,
         profile_name=event.profile_name,
         customer_number=event.customer_number,
+        conversation_id=event.conversation_id,
+        message_sid=event.message_sid,
         new_conversation=first,
         ungrounded_before=await conversations.ungrounded_streak(
             event.conversation_id, rules.ungrounded_streak

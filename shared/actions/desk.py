@@ -27,15 +27,19 @@ from shared.actions.wording import Say
 from shared.answering.commerce_tools import STATUS_LABELS, find_order, is_own_order
 from shared.answering.draft import Draft
 from shared.answering.wording import Phrase, hand_over_text, phrase
+from shared.consumer import RetryPolicy
 from shared.events import Citation, HandOverReason, OrderActionFact, utcnow
 from shared.money import money
 from shared.mongo import Database, Document
 from shared.phones import normalise, store_country
+from shared.secrets import secret_box
+from shared.settings import Settings
 from shared.stores.bot_settings import Language, OrderActionSettings
 from shared.stores.directory import Store
 from shared.woocommerce.api import WooCommerceApi, WooCommerceUnreachable
 from shared.woocommerce.collections import WOOCOMMERCE_ORDERS
 from shared.woocommerce.payloads import LiveOrder
+from shared.woocommerce.sync import store_api
 
 log = structlog.get_logger(__name__)
 
@@ -82,16 +86,29 @@ class ActionDesk:
         kind = intents.wanted_action(request.text)
         if kind is None:
             return None
+        return await self.propose(request, kind, intents.order_number_in(request.text))
+
+    async def propose(
+        self,
+        request: Request,
+        kind: ActionKind,
+        number: str | None,
+        address: str | None = None,
+    ) -> Draft:
+        """The bot's answer to a request for `kind`: a hand-over when the store has not turned
+        it on, a question for the order number, a refusal, or the proposal to confirm (the
+        offline rules and the model's tool both come here)."""
         if not _enabled(request.rules, kind):
             reason = HandOverReason.ORDER_ACTION
             text = hand_over_text(reason, request.language, None)
             return _draft(text, kind, None, "disabled", hand_over=True)
-        number = intents.order_number_in(request.text)
         if number is None:
             number = await self._only_open_order(request)
         if number is None:
             return await self._ask(request, kind, Stage.ORDER, request.language)
-        return await self._propose(request, kind, number, request.language)
+        if address is not None and not intents.looks_like_address(address):
+            address = None  # asked for again
+        return await self._propose(request, kind, number, request.language, address)
 
     async def _only_open_order(self, request: Request) -> str | None:
         asking = normalise(request.customer_number, store_country(request.store))
@@ -289,6 +306,23 @@ class ActionDesk:
             log.warning("order action: the order note was not written", error=error.reason)
             return entry
         return await self.ledger.mark(entry, noted=True)
+
+
+def action_api(settings: Settings) -> ApiFor:
+    """A store's WooCommerce API for the order actions: one attempt per call, since a write
+    that failed may have happened and is never repeated blindly."""
+    box = secret_box(settings)
+    once = RetryPolicy(max_attempts=1)
+
+    def api_for(store: Store) -> WooCommerceApi:
+        timeout = settings.woocommerce.timeout_seconds
+        return store_api(store, box, timeout, once, settings.allow_private_urls)
+
+    return api_for
+
+
+def any_enabled(rules: OrderActionSettings) -> bool:
+    return rules.cancel or rules.change_address or rules.payment_link
 
 
 def _enabled(rules: OrderActionSettings, kind: ActionKind) -> bool:

@@ -14,11 +14,11 @@ from pydantic import SecretStr
 
 from services.enricher.commerce import on_order_changed
 from services.responder.adapters.twilio_sender import TwilioSenders
-from services.responder.deps import ResponderDeps, action_api
+from services.responder.deps import ResponderDeps
 from services.responder.handlers import on_message_received as respond
 from services.responder.repository import ConversationLog, Reply
 from shared.actions.collections import ACTION_PROPOSALS, ORDER_ACTIONS
-from shared.actions.desk import ActionDesk
+from shared.actions.desk import ActionDesk, action_api
 from shared.answering.answerer import build_answerer
 from shared.conversations.collections import CONVERSATIONS, MESSAGES
 from shared.events import MessageReceived, OrderChanged
@@ -29,6 +29,7 @@ from shared.stores.bot_settings import BotSettingsRepository, OrderActionSetting
 from shared.stores.directory import Store, StoreDirectory
 from shared.woocommerce.payloads import listed_event
 from tests.standins import woocommerce_data as wc
+from tests.standins.openai_api import OpenAIStandIn, ToolCall
 from tests.standins.twilio_api import TwilioStandIn
 from tests.standins.woocommerce_api import WooCommerceStandIn
 from tests.support.inbound import customer_says
@@ -70,8 +71,7 @@ def configured(settings: Settings, twilio_api: TwilioStandIn) -> Settings:
     )
 
 
-@pytest.fixture
-def deps(db: Database, broker: KafkaBroker, configured: Settings) -> Iterator[ResponderDeps]:
+def responder(db: Database, broker: KafkaBroker, configured: Settings) -> Iterator[ResponderDeps]:
     stores = StoreDirectory(db, ttl_seconds=0)
     senders = TwilioSenders(configured, stores, secret_box(configured))
     yield ResponderDeps(
@@ -86,6 +86,28 @@ def deps(db: Database, broker: KafkaBroker, configured: Settings) -> Iterator[Re
         actions=ActionDesk(db, action_api(configured)),
     )
     senders.close()
+
+
+@pytest.fixture
+def deps(db: Database, broker: KafkaBroker, configured: Settings) -> Iterator[ResponderDeps]:
+    """Offline: no model configured."""
+    yield from responder(db, broker, configured)
+
+
+@pytest.fixture
+def said_by_model() -> list[list[ToolCall]]:
+    """The model's tool calls, turn by turn."""
+    return []
+
+
+@pytest.fixture
+def llm_deps(
+    db: Database, broker: KafkaBroker, configured: Settings, said_by_model: list[list[ToolCall]]
+) -> Iterator[ResponderDeps]:
+    model = OpenAIStandIn(script=lambda _: said_by_model.pop(0)).start()
+    llm = {"api_key": SecretStr("sk-test"), "base_url": model.base_url}
+    yield from responder(db, broker, configured.updated(llm=llm))
+    model.stop()
 
 
 async def open_store(
@@ -438,3 +460,56 @@ async def test_a_store_that_did_not_turn_actions_on_hands_over(
     assert (await reply_to(deps, asked)).hand_over == "order_action"
     assert await db[ACTION_PROPOSALS].find_one({"store_id": store.id}) is None
     assert shop.requests == []
+
+
+async def test_the_model_proposes_through_its_tool_and_only_yes_acts(
+    db: Database,
+    llm_deps: ResponderDeps,
+    store: Store,
+    shop: WooCommerceStandIn,
+    twilio_api: TwilioStandIn,
+    said_by_model: list[list[ToolCall]],
+) -> None:
+    await place(db, shop, store, 1234, status="pending")
+    said_by_model.extend(
+        [
+            [ToolCall("order_action", {"action": "cancel", "order_number": "#1234"})],
+            [ToolCall("answer", {"reply": "Done, order 1234 is cancelled!"})],  # it is not
+        ]
+    )
+
+    await says(llm_deps, store, BUDI, "I no longer want order 1234, can you stop it")
+    proposed_writes = len(shop.recorded("orders/1234", "PUT"))
+    await says(llm_deps, store, BUDI, "yes")
+
+    question, done = twilio_api.sent_to(BUDI)
+    assert question["body"].startswith("I will cancel order #1234 (Rp 265,000).")
+    assert proposed_writes == 0
+    assert done["body"] == "Order #1234 is cancelled."
+    assert len(shop.order_writes(1234)) == 1
+    assert said_by_model == []  # the model was asked: the rules did not know these words
+
+
+async def test_the_models_tool_refuses_another_customers_order_as_the_rules_do(
+    db: Database,
+    llm_deps: ResponderDeps,
+    store: Store,
+    shop: WooCommerceStandIn,
+    twilio_api: TwilioStandIn,
+    said_by_model: list[list[ToolCall]],
+) -> None:
+    await place(db, shop, store, 1234, status="pending")
+    said_by_model.extend(
+        [
+            [ToolCall("order_action", {"action": "payment_link", "order_number": "1234"})],
+            [ToolCall("answer", {"reply": "Here it is"})],
+        ]
+    )
+
+    await says(llm_deps, store, SITI, "Could you send me what I need to settle order 1234 again?")
+
+    [refused] = twilio_api.sent_to(SITI)
+    assert refused["body"].startswith("Order 1234 is not placed with this WhatsApp number")
+    assert "pay_for_order" not in refused["body"]
+    assert said_by_model == []  # the model was asked: the rules did not know these words
+    assert await db[ACTION_PROPOSALS].find_one({"store_id": store.id}) is None

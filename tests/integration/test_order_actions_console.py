@@ -8,6 +8,7 @@ import pytest
 
 from shared.actions.intents import ActionKind
 from shared.actions.records import Entry, Ledger, Outcome, entry_id
+from shared.conversations.collections import CONVERSATIONS, MESSAGES
 from shared.mongo import Database
 from tests.support.console import ConsoleApi, SignedIn
 
@@ -85,3 +86,41 @@ async def test_the_settings_page_offers_the_actions_and_lists_those_done(
     assert outcome in page.text
     [entry] = listed.json()
     assert (entry["order_number"], entry["kind"], entry["outcome"]) == ("1234", "cancel", "done")
+
+
+async def test_the_conversation_shows_each_action_as_a_system_line(
+    db: Database, sign_in: Callable[..., Awaitable[SignedIn]]
+) -> None:
+    client, store_id, _ = await sign_in()
+    conversation = f"{store_id}:+6281234567890"
+    now = datetime.now(UTC)
+    await db[CONVERSATIONS].insert_one(
+        {
+            "_id": conversation,
+            "store_id": store_id,
+            "customer_number": "+6281234567890",
+            "owner": "bot",
+            "status": "open",
+            "last_activity_at": now,
+            "last_message": {"direction": "outbound", "text": "Pesanan #1234", "at": now},
+        }
+    )
+    await db[MESSAGES].insert_one(
+        {
+            "_id": "reply:SM-yes",
+            "store_id": store_id,
+            "conversation_id": conversation,
+            "direction": "outbound",
+            "author": "bot",
+            "state": "sent",
+            "text": "Pesanan #1234 sudah dibatalkan.",
+            "created_at": now,
+            "order_action": {"kind": "cancel", "order_number": "1234", "outcome": "done"},
+        }
+    )
+
+    page = await client.get(f"/stores/{store_id}/conversations/{conversation}")
+
+    assert page.status_code == 200
+    assert 'data-order-action="cancel:done"' in page.text
+    assert "Cancel order #1234: done" in page.text
