@@ -67,13 +67,13 @@ class ActionDesk:
     def __init__(self, db: Database, api_for: ApiFor) -> None:
         self._db = db
         self._api_for = api_for
-        self.proposals = Proposals(db)
-        self.ledger = Ledger(db)
+        self._proposals = Proposals(db)
+        self._ledger = Ledger(db)
 
     async def reply(self, request: Request) -> Draft | None:
         """The bot's reply when the message is about an order action; None for any other
         message (answered as usual)."""
-        proposal = await self.proposals.current(request.conversation_id)
+        proposal = await self._proposals.current(request.conversation_id)
         if proposal is not None and proposal.asked_by == request.message_sid:
             return self._asking(proposal, request.rules)  # the same message again: same question
         if proposal is not None and proposal.answered_by in (None, request.message_sid):
@@ -182,7 +182,7 @@ class ActionDesk:
             expires_at=request.at + timedelta(minutes=request.rules.confirm_minutes),
             **details,
         )
-        await self.proposals.put(proposal)
+        await self._proposals.put(proposal)
         return self._asking(proposal, request.rules)
 
     def _asking(self, proposal: Proposal, rules: OrderActionSettings) -> Draft:
@@ -201,9 +201,9 @@ class ActionDesk:
 
     async def _close(self, request: Request) -> None:
         """A refused request ends any proposal the conversation had."""
-        proposal = await self.proposals.current(request.conversation_id)
+        proposal = await self._proposals.current(request.conversation_id)
         if proposal is not None and proposal.answered_by is None:
-            await self.proposals.answer(proposal, Answer.OTHER, request.message_sid)
+            await self._proposals.answer(proposal, Answer.OTHER, request.message_sid)
 
     # -- the answer to a proposal ----------------------------------------------------------
 
@@ -211,13 +211,13 @@ class ActionDesk:
         said = intents.answer_of(request.text)
         kind, number = proposal.kind, proposal.order_number
         if proposal.expires_at <= request.at:
-            await self.proposals.answer(proposal, Answer.OTHER, request.message_sid)
+            await self._proposals.answer(proposal, Answer.OTHER, request.message_sid)
             if said is Answer.YES and proposal.stage is Stage.CONFIRM:
                 text = wording.say(proposal.language, Say.EXPIRED, number=number or "")
                 return _draft(text, kind, number, "expired")
             return await self._start(request)
         if said is Answer.NO:
-            await self.proposals.answer(proposal, said, request.message_sid)
+            await self._proposals.answer(proposal, said, request.message_sid)
             text = wording.say(proposal.language, Say.DECLINED, number=number or "")
             return _draft(text, kind, number, "declined")
         other_request = intents.wanted_action(request.text) not in (None, kind)
@@ -231,9 +231,9 @@ class ActionDesk:
                 request, kind, number, proposal.language, address=request.text
             )
         if proposal.stage is Stage.CONFIRM and said is Answer.YES:
-            proposal = await self.proposals.answer(proposal, said, request.message_sid)
+            proposal = await self._proposals.answer(proposal, said, request.message_sid)
             return await self._carry_out(request, proposal)
-        await self.proposals.answer(proposal, Answer.OTHER, request.message_sid)
+        await self._proposals.answer(proposal, Answer.OTHER, request.message_sid)
         return await self._start(request)  # another answer does nothing: read as usual
 
     # -- carrying it out, once ---------------------------------------------------------------
@@ -260,7 +260,7 @@ class ActionDesk:
             postcode=proposal.postcode,
             created_at=utcnow(),
         )
-        entry = await self.ledger.claim(claim)
+        entry = await self._ledger.claim(claim)
         status = None
         if entry.outcome is None:
             entry, status = await self._act(request, entry)
@@ -273,27 +273,27 @@ class ActionDesk:
             order = LiveOrder.model_validate(await api.order(entry.order_id))
         except (WooCommerceUnreachable, ValidationError) as error:
             log.warning("order action: the order could not be read", error=type(error).__name__)
-            return await self.ledger.finish(entry, Outcome.FAILED, "order_unreadable"), None
+            return await self._ledger.finish(entry, Outcome.FAILED, "order_unreadable"), None
         if not is_own_order(request.store, request.customer_number, order.billing.phone):
-            return await self.ledger.finish(entry, Outcome.REFUSED, "not_own_order"), None
+            return await self._ledger.finish(entry, Outcome.REFUSED, "not_own_order"), None
         recovering = entry.attempts > 1
         if not entry.applied and not (recovering and _visible(entry, order)):
             problem = _no_longer_allowed(entry, order, request)
             if problem is not None:
-                return await self.ledger.finish(entry, Outcome.REFUSED, problem), order.status
+                return await self._ledger.finish(entry, Outcome.REFUSED, problem), order.status
             if entry.kind is ActionKind.PAYMENT_LINK:  # nothing to write: the link is read
-                entry = await self.ledger.mark(entry, applied=True, payment_url=order.payment_url)
+                entry = await self._ledger.mark(entry, applied=True, payment_url=order.payment_url)
             else:
                 try:
                     await api.update_order(entry.order_id, _changes(entry, order, request.store))
                 except WooCommerceUnreachable as error:
                     # a write that got no answer may have happened: a person checks the order
                     outcome = Outcome.UNKNOWN if error.outage else Outcome.FAILED
-                    return await self.ledger.finish(entry, outcome, "write_failed"), None
-                entry = await self.ledger.mark(entry, applied=True)
+                    return await self._ledger.finish(entry, outcome, "write_failed"), None
+                entry = await self._ledger.mark(entry, applied=True)
         if entry.kind is not ActionKind.PAYMENT_LINK and not entry.noted:
             entry = await self._note(api, entry, recovering)
-        return await self.ledger.finish(entry, Outcome.DONE), None
+        return await self._ledger.finish(entry, Outcome.DONE), None
 
     async def _note(self, api: WooCommerceApi, entry: Entry, recovering: bool) -> Entry:
         """The order note saying Balas did it, at whose request; once, even after a crash."""
@@ -305,7 +305,7 @@ class ActionDesk:
         except WooCommerceUnreachable as error:  # the change stands; the audit shows no note
             log.warning("order action: the order note was not written", error=error.reason)
             return entry
-        return await self.ledger.mark(entry, noted=True)
+        return await self._ledger.mark(entry, noted=True)
 
 
 def action_api(settings: Settings) -> ApiFor:

@@ -186,7 +186,7 @@ async def test_a_customer_cancels_their_own_pending_order_with_one_ya_exactly_on
     assert (await reply_to(deps, again)).order_action is None  # an ordinary message now
 
 
-async def test_someone_elses_order_is_refused_and_nothing_about_it_is_said(
+async def test_another_customers_order_and_a_processing_one_are_refused(
     db: Database,
     deps: ResponderDeps,
     store: Store,
@@ -194,37 +194,25 @@ async def test_someone_elses_order_is_refused_and_nothing_about_it_is_said(
     twilio_api: TwilioStandIn,
 ) -> None:
     await place(db, shop, store, 1234, status="pending")
+    await place(db, shop, store, 1240, status="processing")
 
     await says(deps, store, SITI, "batalkan pesanan 1234")
     await says(deps, store, SITI, "ya")
+    asked = await says(deps, store, BUDI, "Tolong batalkan order #1240")
+    await says(deps, store, BUDI, "ya")
 
-    refused, after = twilio_api.sent_to(SITI)
+    refused, after = twilio_api.sent_to(SITI)  # nothing about the order, nothing done
     assert "tidak terdaftar dengan nomor WhatsApp ini" in refused["body"]
     for detail in ("265", "Batik", "Budi", "pending", "menunggu"):
         assert detail not in refused["body"]
         assert detail not in after["body"]
-    assert shop.orders[1234]["status"] == "pending"
-    assert shop.recorded("orders/1234", "PUT") == []
-    assert await ledger(db, store) == []
-
-
-async def test_a_processing_order_is_not_cancelled_and_is_handed_over(
-    db: Database,
-    deps: ResponderDeps,
-    store: Store,
-    shop: WooCommerceStandIn,
-    twilio_api: TwilioStandIn,
-) -> None:
-    await place(db, shop, store, 1234, status="processing")
-
-    asked = await says(deps, store, BUDI, "Tolong batalkan order #1234")
-    await says(deps, store, BUDI, "ya")
-
-    [refused] = twilio_api.sent_to(BUDI)  # the bot stays silent once a person has it
-    assert "sedang diproses" in refused["body"]
-    assert "tidak bisa" in refused["body"]
+    [not_allowed] = twilio_api.sent_to(BUDI)  # the bot stays silent once a person has it
+    assert "sedang diproses" in not_allowed["body"]
+    assert "tidak bisa" in not_allowed["body"]
     assert (await reply_to(deps, asked)).hand_over == "order_action"
-    assert shop.recorded("orders/1234", "PUT") == []
+    assert (shop.orders[1234]["status"], shop.orders[1240]["status"]) == ("pending", "processing")
+    assert [r for r in shop.requests if r.method != "GET"] == []
+    assert await ledger(db, store) == []
 
 
 async def test_any_answer_but_yes_confirms_nothing(
@@ -337,7 +325,7 @@ async def test_after_a_crash_mid_action_the_order_is_checked_not_written_again(
     assert (await reply_to(deps, yes)).text == "Pesanan #1234 sudah dibatalkan."
 
 
-async def test_without_a_number_the_customers_only_open_order_is_meant(
+async def test_without_a_number_the_only_open_order_is_meant_else_the_bot_asks(
     db: Database,
     deps: ResponderDeps,
     store: Store,
@@ -346,32 +334,22 @@ async def test_without_a_number_the_customers_only_open_order_is_meant(
 ) -> None:
     await place(db, shop, store, 1234, status="on-hold")
     await place(db, shop, store, 1200, status="completed")
+    siti = {"first_name": "Siti", "phone": SITI, "country": "ID"}
+    await place(db, shop, store, 1300, status="pending", billing=siti)
+    await place(db, shop, store, 1301, status="pending", billing=siti)
 
     await says(deps, store, BUDI, "tolong batalin pesanan saya kak")
+    await says(deps, store, SITI, "I want to cancel my order")
+    await says(deps, store, SITI, "1301")
+    await says(deps, store, SITI, "yes")
 
     [question] = twilio_api.sent_to(BUDI)
     assert "membatalkan pesanan #1234" in question["body"]
-
-
-async def test_with_several_open_orders_the_bot_asks_which_one(
-    db: Database,
-    deps: ResponderDeps,
-    store: Store,
-    shop: WooCommerceStandIn,
-    twilio_api: TwilioStandIn,
-) -> None:
-    await place(db, shop, store, 1234, status="pending")
-    await place(db, shop, store, 1235, status="pending")
-
-    await says(deps, store, BUDI, "I want to cancel my order")
-    await says(deps, store, BUDI, "1235")
-    await says(deps, store, BUDI, "yes")
-
-    which, question, done = twilio_api.sent_to(BUDI)
+    which, question, done = twilio_api.sent_to(SITI)
     assert "Which order" in which["body"]
-    assert "cancel order #1235" in question["body"]
-    assert done["body"] == "Order #1235 is cancelled."
-    assert (shop.orders[1234]["status"], shop.orders[1235]["status"]) == ("pending", "cancelled")
+    assert "cancel order #1301" in question["body"]
+    assert done["body"] == "Order #1301 is cancelled."
+    assert (shop.orders[1300]["status"], shop.orders[1301]["status"]) == ("pending", "cancelled")
 
 
 async def test_the_shipping_address_changes_before_the_order_ships(
@@ -462,35 +440,7 @@ async def test_a_store_that_did_not_turn_actions_on_hands_over(
     assert shop.requests == []
 
 
-async def test_the_model_proposes_through_its_tool_and_only_yes_acts(
-    db: Database,
-    llm_deps: ResponderDeps,
-    store: Store,
-    shop: WooCommerceStandIn,
-    twilio_api: TwilioStandIn,
-    said_by_model: list[list[ToolCall]],
-) -> None:
-    await place(db, shop, store, 1234, status="pending")
-    said_by_model.extend(
-        [
-            [ToolCall("order_action", {"action": "cancel", "order_number": "#1234"})],
-            [ToolCall("answer", {"reply": "Done, order 1234 is cancelled!"})],  # it is not
-        ]
-    )
-
-    await says(llm_deps, store, BUDI, "I no longer want order 1234, can you stop it")
-    proposed_writes = len(shop.recorded("orders/1234", "PUT"))
-    await says(llm_deps, store, BUDI, "yes")
-
-    question, done = twilio_api.sent_to(BUDI)
-    assert question["body"].startswith("I will cancel order #1234 (Rp 265,000).")
-    assert proposed_writes == 0
-    assert done["body"] == "Order #1234 is cancelled."
-    assert len(shop.order_writes(1234)) == 1
-    assert said_by_model == []  # the model was asked: the rules did not know these words
-
-
-async def test_the_models_tool_refuses_another_customers_order_as_the_rules_do(
+async def test_the_models_tool_proposes_with_the_same_checks_and_only_yes_acts(
     db: Database,
     llm_deps: ResponderDeps,
     store: Store,
@@ -503,13 +453,22 @@ async def test_the_models_tool_refuses_another_customers_order_as_the_rules_do(
         [
             [ToolCall("order_action", {"action": "payment_link", "order_number": "1234"})],
             [ToolCall("answer", {"reply": "Here it is"})],
+            [ToolCall("order_action", {"action": "cancel", "order_number": "#1234"})],
+            [ToolCall("answer", {"reply": "Done, order 1234 is cancelled!"})],  # it is not
         ]
     )
 
     await says(llm_deps, store, SITI, "Could you send me what I need to settle order 1234 again?")
+    await says(llm_deps, store, BUDI, "I no longer want order 1234, can you stop it")
+    proposed_writes = len(shop.recorded("orders/1234", "PUT"))
+    await says(llm_deps, store, BUDI, "yes")
 
+    assert said_by_model == []  # the model was asked: the rules did not know these words
     [refused] = twilio_api.sent_to(SITI)
     assert refused["body"].startswith("Order 1234 is not placed with this WhatsApp number")
     assert "pay_for_order" not in refused["body"]
-    assert said_by_model == []  # the model was asked: the rules did not know these words
-    assert await db[ACTION_PROPOSALS].find_one({"store_id": store.id}) is None
+    question, done = twilio_api.sent_to(BUDI)
+    assert question["body"].startswith("I will cancel order #1234 (Rp 265,000).")
+    assert proposed_writes == 0
+    assert done["body"] == "Order #1234 is cancelled."
+    assert len(shop.order_writes(1234)) == 1
