@@ -35,6 +35,8 @@ _CANCEL = _words("batal batalkan membatalkan pembatalan cancel cancellation")
 _CANCELLED = _words("dibatalkan cancelled canceled")  # a request only after a request word
 _REQUEST = _words("minta tolong mohon mau ingin please want like need")
 _WHY = _words("kenapa mengapa kok why")
+# Asking how cancelling works, or what happens if, is no request, unless an order is named.
+_ABOUT = _words("kalau kalo jika if bagaimana gimana how cara caranya kebijakan policy syarat")
 _ADDRESS = _words("alamat address")
 _CHANGE = _words(
     "salah ganti ubah ubahkan diganti diubah gantikan koreksi perbaiki edit pindah baru change "
@@ -74,6 +76,8 @@ def wanted_action(text: str) -> ActionKind | None:
     """The order action the message asks for, if any."""
     words = set(_stems(text))
     if words & _WHY:  # "kenapa pesanan saya dibatalkan?" asks, it does not request
+        return None
+    if words & _ABOUT and order_number_in(text) is None:  # "kalau batal bisa refund?"
         return None
     if words & _LINK and words & _PAY:
         return ActionKind.PAYMENT_LINK

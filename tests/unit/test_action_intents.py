@@ -27,6 +27,7 @@ from shared.actions.intents import (
         ("alamatnya salah kak, pesanan #1234", ActionKind.CHANGE_ADDRESS),
         ("My shipping address is wrong, order #1234", ActionKind.CHANGE_ADDRESS),
         ("mau ganti alamat pengiriman", ActionKind.CHANGE_ADDRESS),
+        ("gimana cara batalin pesanan 1234?", ActionKind.CANCEL),  # names the order
         ("minta link bayarnya lagi 1234", ActionKind.PAYMENT_LINK),
         ("I need the payment link again for order 1234", ActionKind.PAYMENT_LINK),
     ],
@@ -43,6 +44,8 @@ def test_requests_for_an_action_in_both_languages(text: str, kind: ActionKind) -
         "berapa ongkir ke bandung",
         "alamat tokonya di mana kak?",
         "Why was my order cancelled?",
+        "kalau batal bisa refund kak?",  # asks about the policy
+        "How do I cancel an order?",
     ],
 )
 def test_questions_and_other_messages_request_no_action(text: str) -> None:
