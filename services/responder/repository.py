@@ -75,6 +75,7 @@ class Reply(BaseModel):
     media_urls: list[str] = Field(default_factory=list)  # product photos sent with the text
     handed_over_at: datetime | None = None  # the first agent reply after a hand-over: its time
     order_action: OrderActionFact | None = None  # the order action it is about (docs/actions.md)
+    quick_replies: list[str] = Field(default_factory=list)  # buttons, where the channel has them
 
     @property
     def finished(self) -> bool:
@@ -230,6 +231,7 @@ class ConversationLog:
             unanswered=draft.unanswered,
             media_urls=draft.media_urls,
             order_action=draft.order_action,
+            quick_replies=draft.quick_replies,
         )
         document = {**reply.model_dump(by_alias=True, mode="python"), "direction": "outbound"}
         try:

@@ -98,7 +98,12 @@ async def _send(sender: Sender, reply: Reply, status_callback: str) -> str:
         return await sender.send_template(
             **recipient, content_sid=reply.template_sid, variables=reply.template_variables
         )
-    return await sender.send(**recipient, body=reply.text, media_urls=reply.media_urls)
+    return await sender.send(
+        **recipient,
+        body=reply.text,
+        media_urls=reply.media_urls,
+        quick_replies=reply.quick_replies,
+    )
 
 
 async def _sent(reply: Reply, message_id: str, deps: ResponderDeps) -> Reply:

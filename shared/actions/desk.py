@@ -197,6 +197,8 @@ class ActionDesk:
             text = wording.say(
                 language, Say.CONFIRM, doing=doing, summary=proposal.summary, minutes=minutes
             )
+            asking = _draft(text, proposal.kind, proposal.order_number, "proposed")
+            return asking.model_copy(update={"quick_replies": wording.buttons(language)})
         return _draft(text, proposal.kind, proposal.order_number, "proposed")
 
     async def _close(self, request: Request) -> None:

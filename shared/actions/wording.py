@@ -93,6 +93,11 @@ _TEXTS = {
 }
 
 
+def buttons(language: Language) -> list[str]:
+    """The answers to a proposal as quick-reply buttons: a tap sends the title as the text."""
+    return ["YA", "Tidak"] if language is Language.ID else ["YES", "No"]
+
+
 def doing(language: Language, kind: ActionKind, number: str, address: str | None) -> str:
     return _DOING[language][kind].format(number=number, address=address or "")
 

@@ -34,3 +34,6 @@ class Draft(BaseModel):
     # their captions.
     media_urls: list[str] = Field(default_factory=list)
     order_action: OrderActionFact | None = None  # the order action it is about (docs/actions.md)
+    # Answers offered as quick-reply buttons where the channel has them (the Cloud API); the
+    # text says them too, so a channel without buttons loses nothing.
+    quick_replies: list[str] = Field(default_factory=list)

@@ -172,6 +172,7 @@ async def test_a_customer_cancels_their_own_pending_order_with_one_ya_exactly_on
     assert "Rp 265.000" in question["body"]
     assert "*YA*" in question["body"]
     assert answer["body"] == "Pesanan #1234 sudah dibatalkan."
+    assert (await reply_to(deps, asked)).quick_replies == ["YA", "Tidak"]  # Cloud API buttons
     assert shop.orders[1234]["status"] == "cancelled"
     assert len(shop.order_writes(1234)) == 1
     [note] = shop.notes[1234]
