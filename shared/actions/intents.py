@@ -36,7 +36,10 @@ _CANCELLED = _words("dibatalkan cancelled canceled")  # a request only after a r
 _REQUEST = _words("minta tolong mohon mau ingin please want like need")
 _WHY = _words("kenapa mengapa kok why")
 # Asking how cancelling works, or what happens if, is no request, unless an order is named.
-_ABOUT = _words("kalau kalo jika if bagaimana gimana how cara caranya kebijakan policy syarat")
+_ABOUT = _words(
+    "kalau kalo jika if bagaimana gimana how cara caranya kebijakan policy syarat mana dimana where"
+)
+_SHOP = _words("toko store shop outlet")  # "alamat toko baru": the shop's address, no order's
 _ADDRESS = _words("alamat address")
 _CHANGE = _words(
     "salah ganti ubah ubahkan diganti diubah gantikan koreksi perbaiki edit pindah baru change "
@@ -81,7 +84,7 @@ def wanted_action(text: str) -> ActionKind | None:
         return None
     if words & _LINK and words & _PAY:
         return ActionKind.PAYMENT_LINK
-    if words & _ADDRESS and words & _CHANGE:
+    if words & _ADDRESS and words & _CHANGE and not words & _SHOP:
         return ActionKind.CHANGE_ADDRESS
     if words & _CANCEL or (words & _CANCELLED and words & _REQUEST):
         return ActionKind.CANCEL

@@ -46,6 +46,8 @@ def test_requests_for_an_action_in_both_languages(text: str, kind: ActionKind) -
         "Why was my order cancelled?",
         "kalau batal bisa refund kak?",  # asks about the policy
         "How do I cancel an order?",
+        "alamat toko yang baru di mana kak?",  # the shop's address
+        "Where is your new shop address?",
     ],
 )
 def test_questions_and_other_messages_request_no_action(text: str) -> None:
