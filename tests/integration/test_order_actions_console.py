@@ -88,7 +88,7 @@ async def test_the_settings_page_offers_the_actions_and_lists_those_done(
     assert (entry["order_number"], entry["kind"], entry["outcome"]) == ("1234", "cancel", "done")
 
 
-async def test_the_conversation_shows_each_action_as_a_system_line(
+async def test_the_conversation_shows_each_action_as_a_system_line_and_on_its_card(
     db: Database, sign_in: Callable[..., Awaitable[SignedIn]]
 ) -> None:
     client, store_id, _ = await sign_in()
@@ -103,6 +103,7 @@ async def test_the_conversation_shows_each_action_as_a_system_line(
             "status": "open",
             "last_activity_at": now,
             "last_message": {"direction": "outbound", "text": "Pesanan #1234", "at": now},
+            "last_order_action": {"kind": "cancel", "order_number": "1234", "outcome": "done"},
         }
     )
     await db[MESSAGES].insert_one(
@@ -124,3 +125,4 @@ async def test_the_conversation_shows_each_action_as_a_system_line(
     assert page.status_code == 200
     assert 'data-order-action="cancel:done"' in page.text
     assert "Cancel order #1234: done" in page.text
+    assert 'data-last-order-action="cancel:done"' in page.text  # the card's latest action
