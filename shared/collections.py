@@ -2,6 +2,7 @@
 creates at start. A service adds its own (ingest's receipts, the console's accounts)."""
 
 from shared import journal, mongo
+from shared.actions import collections as actions
 from shared.broadcasts import collections as broadcasts
 from shared.consent import collections as consent
 from shared.conversations import collections as conversations
@@ -23,4 +24,5 @@ SHARED_INDEXES: tuple[IndexPlan, ...] = (
     privacy.indexes,
     consent.indexes,
     broadcasts.indexes,
+    actions.indexes,
 )

@@ -143,6 +143,7 @@ class HandOverReason(StrEnum):
     POLICY = "policy"
     TOOL_FAILURE = "tool_failure"
     OUTSIDE_HOURS = "outside_hours"
+    ORDER_ACTION = "order_action"  # an order action a person must finish (docs/actions.md)
 
 
 class LlmUsage(BaseModel):
@@ -150,6 +151,17 @@ class LlmUsage(BaseModel):
     latency_seconds: float
     prompt_tokens: int = 0
     completion_tokens: int = 0
+
+
+class OrderActionFact(BaseModel):
+    """What a reply did about an order action (docs/actions.md): `kind` is cancel,
+    change_address or payment_link; `outcome` one of ACTION_OUTCOMES."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: str
+    order_number: str | None = None
+    outcome: str
 
 
 class Citation(BaseModel):
@@ -198,6 +210,7 @@ class ReplySent(ConversationEvent, OnChannel):
     # first-response time runs from there; docs/kpis.md).
     agent_id: str | None = None
     handed_over_at: datetime | None = None
+    order_action: OrderActionFact | None = None  # the order action the reply is about
 
 
 class DeadLetter(BaseModel):

@@ -22,6 +22,7 @@ from services.console import (
     gaps,
     knowledge,
     limits,
+    order_actions,
     order_notifications,
     plugin_consent,
     reply_library,
@@ -73,6 +74,7 @@ def admin_api() -> APIRouter:
     api.include_router(bot_settings.router)
     api.include_router(order_notifications.router)
     api.include_router(broadcasts.router)
+    api.include_router(order_actions.router)
     api.include_router(users_api.router)
     api.include_router(users_api.me_router)
     api.include_router(commands.router)

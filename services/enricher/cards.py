@@ -60,6 +60,9 @@ def newest_state(event: MessageReceived | ReplySent) -> dict[str, Any]:
     }
     if isinstance(event, MessageReceived) and event.profile_name:
         state["profile_name"] = event.profile_name
+    if isinstance(event, ReplySent) and event.order_action is not None:
+        # the card keeps the latest order action until another one (docs/actions.md)
+        state["last_order_action"] = event.order_action.model_dump()
     return state
 
 

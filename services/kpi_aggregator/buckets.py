@@ -221,6 +221,9 @@ def _reply_facts(event: ReplySent) -> list[Fact]:
     found: list[Fact] = []
     if event.hand_over:
         found.append((at, f"hand_overs.{event.hand_over.value}", 1))
+    if event.order_action:  # docs/actions.md: one per reply about an action, sent or not
+        action = event.order_action
+        found.append((at, f"actions.{action.kind}.{action.outcome}", 1))
     if not event.sent:
         return [*found, (at, "replies_not_sent", 1)]
     found.append((at, f"outbound_messages.{event.author.value}", 1))

@@ -20,6 +20,7 @@ from services.responder.handlers import (
 from services.responder.notifications import keep_releasing, on_order_changed
 from services.responder.repository import GROUP
 from shared import journal, topics
+from shared.actions.collections import ACTION_PROPOSALS, ORDER_ACTIONS
 from shared.broadcasts.collections import BROADCAST_RECIPIENTS
 from shared.consent.collections import CONSENT_EVENTS
 from shared.consumer import KeyedConsumer
@@ -38,6 +39,8 @@ WRITES = (
     KNOWLEDGE_GAPS,
     CONSENT_EVENTS,
     BROADCAST_RECIPIENTS,
+    ACTION_PROPOSALS,
+    ORDER_ACTIONS,
     journal.JOURNAL,
 )
 

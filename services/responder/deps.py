@@ -9,6 +9,7 @@ from services.responder.adapters.transcription import transcriber
 from services.responder.adapters.twilio_sender import TwilioSenders
 from services.responder.media import MediaReader
 from services.responder.repository import ConversationLog
+from shared.actions.desk import ActionDesk, action_api
 from shared.answering.answerer import Answerer, build_answerer
 from shared.media_download import MediaFetcher
 from shared.routes import TWILIO_STATUS_PATH, public_url
@@ -30,6 +31,7 @@ class ResponderDeps:
     history_messages: int
     media: MediaReader | None = None  # None: attachments are not read (tests)
     cloud: GraphSenders | None = None  # None: never send on the Cloud API (tests)
+    actions: ActionDesk | None = None  # None: no order actions (tests)
 
 
 def build_deps(runtime: Runtime) -> ResponderDeps:
@@ -52,4 +54,5 @@ def build_deps(runtime: Runtime) -> ResponderDeps:
             settings.transcription.max_seconds,
         ),
         cloud=GraphSenders(settings, stores, secret_box(settings)),
+        actions=ActionDesk(runtime.db, action_api(settings)),
     )

@@ -7,6 +7,7 @@ from services.responder.consent import consent_reply
 from services.responder.deps import ResponderDeps
 from services.responder.media import SeenMedia, with_media_text
 from services.responder.metrics import HAND_OVERS
+from services.responder.order_actions import action_reply
 from shared.answering.answerer import Question
 from shared.answering.draft import Draft
 from shared.answering.wording import detect_language
@@ -73,17 +74,22 @@ async def _draft(event: MessageReceived, deps: ResponderDeps, first: bool) -> Dr
     )  # before the answer: a voice note is heard first
     if (alone := seen.reply_alone(event.text, settings.default_language)) is not None:
         return alone  # only media the bot cannot read: say what it reads, no model call
+    said = seen.question_text(event.text)
+    if (acted := await action_reply(event, said, deps, store, settings)) is not None:
+        return acted  # an order action's request, confirmation or outcome (docs/actions.md)
     history = with_media_text(
         await conversations.history(event.conversation_id, event.occurred_at, deps.history_messages)
     )
     question = Question(
         store=store,
         settings=settings,
-        text=seen.question_text(event.text),
+        text=said,
         asked_at=event.occurred_at,
         history=history,
         profile_name=event.profile_name,
         customer_number=event.customer_number,
+        conversation_id=event.conversation_id,
+        message_sid=event.message_sid,
         new_conversation=first,
         ungrounded_before=await conversations.ungrounded_streak(
             event.conversation_id, rules.ungrounded_streak

@@ -27,6 +27,7 @@ from shared.events import (
     HandOverReason,
     LlmUsage,
     MessageReceived,
+    OrderActionFact,
     utcnow,
 )
 from shared.knowledge.collections import KNOWLEDGE_GAPS
@@ -73,6 +74,8 @@ class Reply(BaseModel):
     template_variables: dict[str, str] = Field(default_factory=dict)
     media_urls: list[str] = Field(default_factory=list)  # product photos sent with the text
     handed_over_at: datetime | None = None  # the first agent reply after a hand-over: its time
+    order_action: OrderActionFact | None = None  # the order action it is about (docs/actions.md)
+    quick_replies: list[str] = Field(default_factory=list)  # buttons, where the channel has them
 
     @property
     def finished(self) -> bool:
@@ -238,6 +241,8 @@ class ConversationLog:
             grounded=draft.grounded,
             unanswered=draft.unanswered,
             media_urls=draft.media_urls,
+            order_action=draft.order_action,
+            quick_replies=draft.quick_replies,
         )
         document = {**reply.model_dump(by_alias=True, mode="python"), "direction": "outbound"}
         try:

@@ -126,7 +126,12 @@ async def _send(sender: Sender, reply: Reply, status_callback: str, allowed: Fre
         return await sender.send(
             **recipient, body=reply.text, media_urls=reply.media_urls, free_text=allowed
         )
-    return await sender.send(**recipient, body=reply.text, media_urls=reply.media_urls)
+    return await sender.send(
+        **recipient,
+        body=reply.text,
+        media_urls=reply.media_urls,
+        quick_replies=reply.quick_replies,
+    )
 
 
 async def _sent(reply: Reply, message_id: str, deps: ResponderDeps) -> Reply:

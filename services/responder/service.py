@@ -29,4 +29,5 @@ def reply_sent(reply: Reply) -> ReplySent:
         citations=reply.citations,
         agent_id=reply.agent_id,
         handed_over_at=reply.handed_over_at,
+        order_action=reply.order_action,
     )

@@ -17,12 +17,15 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 import structlog
 from langchain_core.messages import AIMessage, BaseMessage, SystemMessage, ToolMessage
 from pydantic import BaseModel, Field, ValidationError
 
+from shared.actions.desk import ActionDesk, action_api, any_enabled
+from shared.actions.desk import Request as ActionRequest
+from shared.actions.intents import ActionKind
 from shared.answering import handover, prompting, reply_check
 from shared.answering.commerce_tools import CommerceTools, ToolResult, find_order_numbers
 from shared.answering.compose import compose
@@ -68,6 +71,8 @@ class Question:
     customer_number: str | None = None  # None in the sandbox: no order look-ups
     new_conversation: bool = False
     ungrounded_before: int = 0  # the bot's latest replies in a row that cited nothing
+    conversation_id: str | None = None  # None in the sandbox: no order actions
+    message_sid: str | None = None
     sentiments: Sequence[str | None] = ()  # the customer's latest labels, newest first
 
     @property
@@ -102,6 +107,21 @@ class OrderStatusCall(BaseModel):
     order_number: str = Field(max_length=40, description="The order number, e.g. 1042.")
 
 
+class OrderActionCall(BaseModel):
+    """Propose an action on one of this customer's orders when they ask for it: cancel it,
+    change its shipping address, or send its payment link again. Nothing is done now: the
+    customer is told exactly what will be done and must confirm with YES; your reply is
+    replaced by that proposal."""
+
+    action: Literal["cancel", "change_address", "payment_link"]
+    order_number: str | None = Field(
+        None, max_length=40, description="The order number, if the customer gave one."
+    )
+    new_address: str | None = Field(
+        None, max_length=300, description="The new shipping address, if the customer gave it."
+    )
+
+
 class SearchProductsCall(BaseModel):
     """Search the store's products: names, prices, stock."""
 
@@ -130,6 +150,7 @@ ANSWER_SPEC = _tool_spec(prompting.ANSWER_TOOL, AnswerCall)
 ORDER_STATUS_SPEC = _tool_spec(prompting.ORDER_STATUS_TOOL, OrderStatusCall)
 SEARCH_PRODUCTS_SPEC = _tool_spec(prompting.SEARCH_PRODUCTS_TOOL, SearchProductsCall)
 SHOW_PRODUCTS_SPEC = _tool_spec(prompting.SHOW_PRODUCTS_TOOL, ShowProductsCall)
+ORDER_ACTION_SPEC = _tool_spec(prompting.ORDER_ACTION_TOOL, OrderActionCall)
 
 
 @dataclass
@@ -140,6 +161,7 @@ class Facts:
     tools: dict[str, ToolResult] = field(default_factory=dict)
     tool_failed: bool = False
     shown: list[ToolResult] = field(default_factory=list)  # searches whose products are shown
+    action: Draft | None = None  # an order action's proposal: the reply, word for word
 
     def add_passages(self, passages: Sequence[Passage]) -> list[str]:
         """Labels for `passages`, new ones numbered after those already held."""
@@ -187,11 +209,16 @@ def tool_citation(result: ToolResult) -> Citation:
 
 class Answerer:
     def __init__(
-        self, retriever: Retriever, chat: ChatModel | None, tools: CommerceTools | None
+        self,
+        retriever: Retriever,
+        chat: ChatModel | None,
+        tools: CommerceTools | None,
+        actions: ActionDesk | None = None,
     ) -> None:
         self._retriever = retriever
         self._chat = chat
         self._tools = tools
+        self._actions = actions
 
     async def answer(self, question: Question) -> Draft:
         settings = question.settings
@@ -298,6 +325,8 @@ class Answerer:
             for call in calls:
                 content = await self._run_tool(call["name"], call["args"], question, facts)
                 messages.append(ToolMessage(content=content, tool_call_id=call["id"] or ""))
+        if facts.action is not None:  # what the customer confirms is the desk's text, exactly
+            return facts.action.model_copy(update={"llm": usage})
         answer = final_answer(message)
         if answer is None:  # the model never answered: say so and let a person take over
             reason = HandOverReason.TOOL_FAILURE
@@ -345,13 +374,33 @@ class Answerer:
         specs = [SEARCH_PRODUCTS_SPEC, SHOW_PRODUCTS_SPEC]
         if question.customer_number:
             specs.insert(0, ORDER_STATUS_SPEC)
+        if self._action_request(question, "") is not None and any_enabled(
+            question.settings.order_actions
+        ):
+            specs.append(ORDER_ACTION_SPEC)
         return specs
+
+    def _action_request(self, question: Question, text: str) -> ActionRequest | None:
+        """The order actions' view of the question; None where there are none (the sandbox)."""
+        if not (self._actions and question.customer_number and question.conversation_id):
+            return None
+        return ActionRequest(
+            store=question.store,
+            rules=question.settings.order_actions,
+            conversation_id=question.conversation_id,
+            customer_number=question.customer_number,
+            message_sid=question.message_sid or "",
+            text=text,
+            at=question.asked_at,
+            language=detect_language(question.text, question.settings.default_language),
+        )
 
     async def _run_tool(
         self, name: str, arguments: dict[str, Any], question: Question, facts: Facts
     ) -> str:
         """Run one tool the model called; the customer's number comes from us, never the model."""
         tools, customer = self._tools, question.customer_number
+        request, acted = self._action_request(question, question.text), facts.action is not None
         try:
             if tools and customer and name == prompting.ORDER_STATUS_TOOL:
                 number = OrderStatusCall.model_validate(arguments).order_number
@@ -359,6 +408,8 @@ class Answerer:
             elif tools and name == prompting.SEARCH_PRODUCTS_TOOL:
                 query = SearchProductsCall.model_validate(arguments).query
                 result = await tools.search_products(question.store, query)
+            elif name == prompting.ORDER_ACTION_TOOL and self._actions and request and not acted:
+                result = await self._propose_action(self._actions, arguments, request, facts)
             elif tools and name == prompting.SHOW_PRODUCTS_TOOL:
                 query = ShowProductsCall.model_validate(arguments).query
                 result = await tools.search_products(question.store, query, limit=MAX_CARDS)
@@ -380,6 +431,21 @@ class Answerer:
             "refused_reason": result.refused_reason,
         }
         return json.dumps(payload, ensure_ascii=False, default=str)
+
+    async def _propose_action(
+        self,
+        actions: ActionDesk,
+        arguments: dict[str, Any],
+        request: ActionRequest,
+        facts: Facts,
+    ) -> ToolResult:
+        """The model's request for an order action goes through the same desk, identity check
+        and limits as the offline rules; the customer's number comes from us, never the model."""
+        call = OrderActionCall.model_validate(arguments)
+        number = call.order_number.strip().lstrip("#").strip() if call.order_number else None
+        kind = ActionKind(call.action)
+        facts.action = await actions.propose(request, kind, number or None, call.new_address)
+        return ToolResult(tool=prompting.ORDER_ACTION_TOOL, ok=True, summary=facts.action.text)
 
     # -- without a model ---------------------------------------------------------------------
 
@@ -515,6 +581,7 @@ def build_answerer(db: Database, settings: Settings) -> Answerer:
         Retriever(db, embedder_from(settings)),
         ChatModel(settings) if settings.llm.configured else None,
         CommerceTools(db, cache_max_age(settings) or WEBHOOKS_ONLY_MAX_AGE),
+        ActionDesk(db, action_api(settings)),
     )
 
 

@@ -102,10 +102,30 @@ def find_order_numbers(text: str) -> list[str]:
     return list(dict.fromkeys(match.group(1) for match in _ORDER_NUMBER.finditer(text)))
 
 
+def is_own_order(store: Store, customer_number: str, billing_phone: str | None) -> bool:
+    """The asking WhatsApp number is the order's billing phone (both read in E.164, a national
+    billing phone in the store's default country)."""
+    country = store_country(store)
+    asking = normalise(customer_number, country)
+    return asking is not None and normalise(billing_phone, country) == asking
+
+
+async def find_order(db: Database, store_id: str, number: str) -> Document | None:
+    """The cached live order with this number (or, for stores whose order numbers are their
+    ids, this id)."""
+    if not number:
+        return None
+    live = {"store_id": store_id, "deleted": False}
+    orders = db[WOOCOMMERCE_ORDERS]
+    order = await orders.find_one({**live, "number": number})
+    if order is None and number.isdigit():
+        order = await orders.find_one({**live, "_id": f"{store_id}:{int(number)}"})
+    return order
+
+
 class CommerceTools:
     def __init__(self, db: Database, max_age: timedelta) -> None:
         self._db = db
-        self._orders = db[WOOCOMMERCE_ORDERS]
         self._products = db[WOOCOMMERCE_PRODUCTS]
         self._max_age = max_age
 
@@ -113,7 +133,7 @@ class CommerceTools:
         self, store: Store, customer_number: str, order_number: str
     ) -> ToolResult:
         number = order_number.strip().lstrip("#").strip()
-        order = await self._find_order(store.id, number)
+        order = await find_order(self._db, store.id, number)
         if order is None:
             return ToolResult(
                 tool=ORDER_STATUS,
@@ -122,9 +142,7 @@ class CommerceTools:
                 data={"order_number": number},
                 refused_reason=NOT_FOUND,
             )
-        country = store_country(store)
-        asking = normalise(customer_number, country)
-        if asking is None or normalise(order.get("billing_phone"), country) != asking:
+        if not is_own_order(store, customer_number, order.get("billing_phone")):
             return ToolResult(
                 tool=ORDER_STATUS,
                 ok=False,
@@ -161,16 +179,6 @@ class CommerceTools:
         )
 
     # -- orders --------------------------------------------------------------------------------
-
-    async def _find_order(self, store_id: str, number: str) -> Document | None:
-        if not number:
-            return None
-        live = {"store_id": store_id, "deleted": False}
-        order = await self._orders.find_one({**live, "number": number})
-        if order is None and number.isdigit():
-            # The order's id, for stores whose order numbers are their ids.
-            order = await self._orders.find_one({**live, "_id": f"{store_id}:{int(number)}"})
-        return order
 
     def _order_result(
         self, store: Store, order: Document, reconciled: datetime | None

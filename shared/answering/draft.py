@@ -2,7 +2,7 @@
 
 from pydantic import BaseModel, Field
 
-from shared.events import Citation, HandOverReason, LlmUsage
+from shared.events import Citation, HandOverReason, LlmUsage, OrderActionFact
 from shared.text.sentences import sentence_ends
 
 WHATSAPP_MAX_CHARS = 1600
@@ -38,3 +38,7 @@ class Draft(BaseModel):
     # Product images sent with the text, one per product (product_cards.py); the text holds
     # their captions.
     media_urls: list[str] = Field(default_factory=list)
+    order_action: OrderActionFact | None = None  # the order action it is about (docs/actions.md)
+    # Answers offered as quick-reply buttons where the channel has them (the Cloud API); the
+    # text says them too, so a channel without buttons loses nothing.
+    quick_replies: list[str] = Field(default_factory=list)

@@ -21,6 +21,7 @@ ANSWER_TOOL = "answer"
 ORDER_STATUS_TOOL = "order_status"
 SEARCH_PRODUCTS_TOOL = "search_products"
 SHOW_PRODUCTS_TOOL = "show_products"
+ORDER_ACTION_TOOL = "order_action"
 
 _TONES = {
     Tone.FRIENDLY: "warm and polite, like a helpful shop assistant; in Indonesian address the "
@@ -62,6 +63,11 @@ _SHOW_RULE = (
     "- When the customer asks to see a product (a photo) or asks for its price or stock, call "
     "`show_products`: its photos, prices and links are sent with your reply, so do not repeat "
     "the links."
+)
+
+_ACTION_RULE = (
+    "- When the customer asks to cancel an order, change its shipping address or get its "
+    "payment link again, call `order_action`; never say an order was changed yourself."
 )
 
 _NAME_UNSAFE = re.compile(r"[^\w .'-]|[\d_]")
@@ -107,6 +113,8 @@ def _instructions(store_name: str, settings: BotSettings, tools: Sequence[str]) 
         rules.append(_PRODUCT_RULE)
     if SHOW_PRODUCTS_TOOL in tools:
         rules.append(_SHOW_RULE)
+    if ORDER_ACTION_TOOL in tools:
+        rules.append(_ACTION_RULE)
     default = _LANGUAGES[settings.default_language]
     return "\n\n".join(
         [

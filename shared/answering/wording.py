@@ -121,6 +121,7 @@ _HAND_OVER_PHRASE = {
     HandOverReason.POLICY: Phrase.CANNOT_HELP,
     HandOverReason.TOOL_FAILURE: Phrase.DONT_KNOW,
     HandOverReason.OUTSIDE_HOURS: Phrase.OUTSIDE_HOURS,
+    HandOverReason.ORDER_ACTION: Phrase.PASSING_ON,
 }
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from shared import journal, leases, mongo, topics
+from shared.actions.collections import ACTION_PROPOSALS, ORDER_ACTIONS
 from shared.broadcasts.collections import BROADCAST_RECIPIENTS, BROADCAST_SETTINGS, BROADCASTS
 from shared.consent.collections import CONSENT_EVENTS
 from shared.conversations.collections import (
@@ -138,6 +139,23 @@ COLLECTIONS: tuple[Holding, ...] = (
         CSAT_SURVEYS,
         "satisfaction surveys sent and their ratings",
         _personal(Personal.PHONE),
+        Finder.CONVERSATION_ID,
+        "created_at",
+        Erasure.DELETE,
+    ),
+    Holding(
+        ACTION_PROPOSALS,
+        "an order action the bot proposed and awaits the customer's confirmation of "
+        "(docs/actions.md)",
+        _personal(Personal.PHONE, Personal.ADDRESS),
+        Finder.ID_IS_CONVERSATION,
+        "created_at",
+        Erasure.DELETE,
+    ),
+    Holding(
+        ORDER_ACTIONS,
+        "the ledger and audit of order actions confirmed by customers, with their outcome",
+        _personal(Personal.PHONE, Personal.ADDRESS),
         Finder.CONVERSATION_ID,
         "created_at",
         Erasure.DELETE,
@@ -448,5 +466,6 @@ NOT_PERSONAL_EVENT_FIELDS = frozenset(
         "regular_price", "sale_price", "stock_status", "stock_quantity", "version", "action",
         "command_id", "command", "template_sid", "assignee_id", "requested_by", "removed",
         "catalog_visibility", "image_url", "courier", "sent_as", "categories", "id", "slug",
+        "order_action", "order_number",
     }
 )  # fmt: skip

@@ -10,6 +10,7 @@ import re
 from enum import StrEnum
 
 from shared import journal, leases, mongo
+from shared.actions.collections import ACTION_PROPOSALS, ORDER_ACTIONS
 from shared.broadcasts.collections import BROADCAST_RECIPIENTS, BROADCAST_SETTINGS, BROADCASTS
 from shared.consent.collections import CONSENT_EVENTS
 from shared.conversations.collections import (
@@ -67,6 +68,8 @@ STORE_FINDERS: dict[str, StoreFinder] = {
     CONVERSATIONS: StoreFinder.ID_PREFIX,
     CONVERSATION_EVENTS: StoreFinder.STORE_ID,
     CSAT_SURVEYS: StoreFinder.STORE_ID,
+    ACTION_PROPOSALS: StoreFinder.STORE_ID,
+    ORDER_ACTIONS: StoreFinder.STORE_ID,
     CONSENT_EVENTS: StoreFinder.STORE_ID,
     KNOWLEDGE_GAPS: StoreFinder.STORE_ID,
     CONVERSATION_FACTS: StoreFinder.STORE_ID,

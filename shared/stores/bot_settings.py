@@ -179,6 +179,41 @@ class PrivacySettings(BaseModel):
         return min(self.retention_days or global_days, global_days)
 
 
+OrderStatus = Annotated[str, Field(pattern=r"^[a-z0-9-]{1,40}$")]
+
+
+class OrderActionSettings(BaseModel):
+    """What the bot may do to an order for the order's own customer, each only after the
+    customer confirms it (docs/actions.md). Every action is off until the store turns it on."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    cancel: bool = Field(False, description="Cancel an order in one of `cancel_statuses`.")
+    cancel_statuses: list[OrderStatus] = Field(
+        default_factory=lambda: ["pending", "on-hold"],
+        min_length=1,
+        max_length=10,
+        description="The order statuses an order may still be cancelled in (never a paid and "
+        "shipped one).",
+    )
+    change_address: bool = Field(
+        False,
+        description="Change the shipping address of an order not shipped yet, within the "
+        "store's country.",
+    )
+    payment_link: bool = Field(False, description="Send an unpaid order's payment link again.")
+    confirm_minutes: int = Field(
+        10, ge=1, le=120, description="How long the bot waits for the customer's confirmation."
+    )
+
+    @field_validator("cancel_statuses")
+    @classmethod
+    def _no_shipped(cls, statuses: list[str]) -> list[str]:
+        if set(statuses) & {"completed", "refunded", "cancelled"}:
+            raise ValueError("a completed, refunded or cancelled order cannot be cancelled")
+        return list(dict.fromkeys(statuses))
+
+
 class BotSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -212,6 +247,7 @@ class BotSettings(BaseModel):
         "in the customer's language.",
     )
     privacy: PrivacySettings = Field(default_factory=PrivacySettings)
+    order_actions: OrderActionSettings = Field(default_factory=OrderActionSettings)
 
     @field_validator("greeting", "fallback_reply")
     @classmethod

@@ -172,6 +172,27 @@ class WooCommerceApi:
                 return
             number += 1
 
+    # -- one order (the order actions, docs/actions.md) --------------------------------------
+
+    async def order(self, order_id: int) -> dict[str, Any]:
+        """The order as WooCommerce holds it now."""
+        return _object(await self._call("GET", f"orders/{int(order_id)}"), self.url)
+
+    async def update_order(self, order_id: int, changes: dict[str, Any]) -> dict[str, Any]:
+        """Write `changes` to the order; the order as it is afterwards."""
+        return _object(await self._call("PUT", f"orders/{int(order_id)}", data=changes), self.url)
+
+    async def order_notes(self, order_id: int) -> list[str]:
+        """The texts of the order's notes, newest first."""
+        answer = await self._call("GET", f"orders/{int(order_id)}/notes")
+        notes = answer.body if isinstance(answer.body, list) else []
+        return [str(note.get("note", "")) for note in notes if isinstance(note, dict)]
+
+    async def add_order_note(self, order_id: int, note: str) -> None:
+        """A private note on the order (the shop's staff see it, the customer does not)."""
+        data = {"note": note, "customer_note": False}
+        await self._call("POST", f"orders/{int(order_id)}/notes", data=data)
+
     # -- webhooks -------------------------------------------------------------------------
 
     async def ensure_webhooks(
@@ -358,6 +379,12 @@ class WooCommerceApi:
                 "(self-signed, expired or for another name)"
             )
         return f"the TLS handshake with {self.url} failed: does the site really speak https?"
+
+
+def _object(answer: _Answer, url: str) -> dict[str, Any]:
+    if not isinstance(answer.body, dict):
+        raise WooCommerceUnreachable(f"{url}: the order did not answer an object", answer.status)
+    return answer.body
 
 
 def _media_type(content_type: str) -> str:

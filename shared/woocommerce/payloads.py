@@ -163,6 +163,24 @@ class OrderSnapshot(_Snapshot):
         return None
 
 
+class Address(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    address_1: Text = None
+    address_2: Text = None
+    city: Text = None
+    state: Text = None
+    postcode: Text = None
+    country: Text = None
+
+
+class LiveOrder(OrderSnapshot):
+    """An order read from the REST API at the moment of an order action (docs/actions.md)."""
+
+    shipping: Address = Field(default_factory=Address)
+    payment_url: Text = None
+
+
 class CustomerSnapshot(_Snapshot):
     email: Text = None
     first_name: Text = None

@@ -147,6 +147,39 @@ async def test_a_reply_with_product_photos_goes_out_as_one_image_under_its_text(
     assert (await reply_of(db, event))["state"] == "sent"
 
 
+async def test_quick_replies_go_out_as_reply_buttons_whose_tap_is_their_title(
+    db: Database, deps: ResponderDeps, store: Store, number: PhoneNumber, graph: GraphApiStandIn
+) -> None:
+    event = cloud_message(number, store, to := customer(), "batalin pesanan 1234")
+    draft = Draft(text="Balas *YA* untuk mengonfirmasi.", quick_replies=["YA", "Tidak"])
+    reply = await deps.conversations.reserve_reply(event, draft, first=True)
+
+    await deliver(reply, deps)
+    tap = graph_api.message_payload(
+        number,
+        to,
+        {
+            "type": "interactive",
+            "interactive": {
+                "type": "button_reply",
+                "button_reply": {"id": "reply-0", "title": "YA"},
+            },
+        },
+    )
+    [value] = payloads.parse(GraphApiStandIn().signed(number, tap)[0])
+    tapped = payloads.message_received(value, value.messages[0], store)
+
+    [sent] = graph.sent_to(to)
+    interactive = sent["request"]["interactive"]
+    assert (sent["request"]["type"], interactive["type"]) == ("interactive", "button")
+    assert interactive["body"]["text"] == "Balas *YA* untuk mengonfirmasi."
+    titles = [button["reply"]["title"] for button in interactive["action"]["buttons"]]
+    assert titles == ["YA", "Tidak"]
+    assert tapped is not None
+    assert tapped.text == "YA"  # what the order actions read as the customer's yes
+    assert (await reply_of(db, event))["state"] == "sent"
+
+
 async def test_statuses_move_the_cloud_replys_tick_forward_only(
     db: Database, deps: ResponderDeps, store: Store, number: PhoneNumber, graph: GraphApiStandIn
 ) -> None:

@@ -240,10 +240,12 @@ class GraphApiStandIn:
             sent = await request.json()
             if sent.get("messaging_product") != "whatsapp" or not str(sent.get("to", "")).isdigit():
                 return _error(400, 100, "Invalid parameter")
-            if sent.get("type") not in ("text", "template", "image", "document"):
+            if sent.get("type") not in ("text", "template", "image", "document", "interactive"):
                 return _error(400, 100, "Invalid parameter: type")
             if sent["type"] == "image" and not _valid_image(sent.get("image")):
                 return _error(400, 100, "Invalid parameter: image")
+            if sent["type"] == "interactive" and not _valid_buttons(sent.get("interactive")):
+                return _error(400, 100, "Invalid parameter: interactive")
             message = self._record(number, sent)
             if self.response_delay_seconds:
                 await asyncio.sleep(self.response_delay_seconds)
@@ -546,6 +548,19 @@ def _error(status: int, code: int, message: str) -> JSONResponse:
         },
         status_code=status,
     )
+
+
+def _valid_buttons(interactive: Any) -> bool:
+    """Reply buttons as Meta takes them: a body of 1 to 1,024 characters, 1 to 3 buttons with
+    unique ids and titles of 1 to 20 characters."""
+    if not isinstance(interactive, dict) or interactive.get("type") != "button":
+        return False
+    text = (interactive.get("body") or {}).get("text", "")
+    buttons = (interactive.get("action") or {}).get("buttons") or []
+    replies = [button.get("reply") or {} for button in buttons if isinstance(button, dict)]
+    titles_fit = all(0 < len(str(reply.get("title", ""))) <= 20 for reply in replies)
+    unique = len({reply.get("id") for reply in replies}) == len(replies)
+    return 0 < len(text) <= 1024 and 0 < len(replies) <= 3 and titles_fit and unique
 
 
 def _valid_image(image: Any) -> bool:

@@ -1,18 +1,21 @@
 """A stand-in for a shop's WooCommerce REST API (`/wp-json/wc/v3`) as the `woocommerce` package
-calls it: orders, customers, products (paginated, filtered, sorted) and webhooks (list, create,
-update, delete), behind WooCommerce's authentication.
+calls it: orders, customers, products (paginated, filtered, sorted), one order (read, update,
+its notes read and added) and webhooks (list, create, update, delete), behind WooCommerce's
+authentication.
 
 Authentication is checked the way WooCommerce checks it: OAuth 1.0a query signing (what the
 package sends over plain http, so what this loopback server sees), and HTTP basic auth or
 `consumer_key`/`consumer_secret` query parameters (what it sends over https). Errors have
 WordPress's JSON shape `{"code", "message", "data": {"status"}}`. Faults can be injected (the
-next N matching requests answer 429 with `Retry-After`, or 500/503), every request is recorded,
-and webhook writes are counted, so tests can prove backoff, resumption and idempotence.
+next N matching requests answer 429 with `Retry-After`, or 500/503, or stall for a while and
+then answer), every request is recorded, and webhook and order writes are counted, so tests can
+prove backoff, resumption and idempotence.
 
 The shop's resources are built with tests/standins/woocommerce_data.py; `realistic_shop` makes
 an Indonesian shop: IDR totals, phone numbers written the many ways customers write them.
 """
 
+import asyncio
 import base64
 import hashlib
 import hmac
@@ -56,9 +59,11 @@ class Recorded:
 
 @dataclass
 class _Fault:
-    status: int
+    status: int  # 0: no error, only the stall
     retry_after: str | None
     match: Match | None
+    stall_seconds: float = 0.0
+    method: str | None = None  # only requests of this method
 
 
 def _gmt(moment: datetime) -> str:
@@ -90,6 +95,7 @@ class WooCommerceStandIn:
     customers: dict[int, dict[str, Any]] = field(default_factory=dict)
     products: dict[int, dict[str, Any]] = field(default_factory=dict)
     webhooks: dict[int, dict[str, Any]] = field(default_factory=dict)  # with their secrets
+    notes: dict[int, list[dict[str, Any]]] = field(default_factory=dict)  # per order id
     requests: list[Recorded] = field(default_factory=list)
     webhook_writes: int = 0
     pings: list[tuple[str, int]] = field(default_factory=list)  # (delivery URL, answer)
@@ -121,11 +127,25 @@ class WooCommerceStandIn:
         status: int = 429,
         retry_after: float | None = None,
         match: Match | None = None,
+        method: str | None = None,
     ) -> None:
-        """The next `count` requests (that `match`, if given) answer `status` instead."""
+        """The next `count` requests (that `match` and are of `method`, if given) answer
+        `status` instead."""
         header = None if retry_after is None else f"{retry_after:g}"
         with self._lock:
-            self._faults.extend(_Fault(status, header, match) for _ in range(count))
+            self._faults.extend(_Fault(status, header, match, method=method) for _ in range(count))
+
+    def stall_next(
+        self, count: int, seconds: float, match: Match | None = None, method: str | None = None
+    ) -> None:
+        """The next `count` requests (that `match` and are of `method`) wait `seconds` before
+        they are answered (and done): what a client with a shorter timeout sees as no answer."""
+        with self._lock:
+            self._faults.extend(_Fault(0, None, match, seconds, method) for _ in range(count))
+
+    def order_writes(self, order_id: int) -> list[Recorded]:
+        """The updates of one order that were answered with success."""
+        return [r for r in self.recorded(f"orders/{order_id}", "PUT") if r.status == 200]
 
     def clear_faults(self) -> None:
         with self._lock:
@@ -165,8 +185,10 @@ class WooCommerceStandIn:
         return app
 
     async def _answer(self, request: Request, path: str, query: dict[str, str]) -> Response:
-        fault = self._take_fault(path, query)
-        if fault is not None:
+        fault = self._take_fault(request.method, path, query)
+        if isinstance(fault, float):
+            await asyncio.sleep(fault)
+        elif fault is not None:
             return fault
         if not path.startswith(API_PREFIX) or not self.woocommerce_active:
             if path.startswith("/wp-json/"):
@@ -187,6 +209,8 @@ class WooCommerceStandIn:
         if endpoint == "webhooks" and request.method == "POST":
             return await self._create_webhook(await request.json())
         head, _, webhook_id = endpoint.partition("/")
+        if head == "orders" and webhook_id:
+            return await self._one_order(request, webhook_id)
         if head == "webhooks" and webhook_id.isdigit() and request.method == "PUT":
             return self._update_webhook(int(webhook_id), await request.json())
         if head == "webhooks" and webhook_id.isdigit() and request.method == "DELETE":
@@ -195,14 +219,19 @@ class WooCommerceStandIn:
             404, "rest_no_route", "No route was found matching the URL and request method."
         )
 
-    def _take_fault(self, path: str, query: dict[str, str]) -> Response | None:
+    def _take_fault(self, method: str, path: str, query: dict[str, str]) -> Response | float | None:
+        """The injected answer; or how long to stall before answering normally."""
         with self._lock:
             for index, fault in enumerate(self._faults):
+                if fault.method not in (None, method):
+                    continue
                 if fault.match is None or fault.match(path, query):
                     del self._faults[index]
                     break
             else:
                 return None
+        if fault.status == 0:
+            return fault.stall_seconds
         headers = {"Retry-After": fault.retry_after} if fault.retry_after is not None else {}
         if fault.status == 429:
             return Response("Too Many Requests", 429, headers, media_type="text/plain")
@@ -300,6 +329,58 @@ class WooCommerceStandIn:
             chunk = [_public_webhook(item) for item in chunk]
         headers = {"X-WP-Total": str(total), "X-WP-TotalPages": str(pages)}
         return JSONResponse(chunk, headers=headers)
+
+    # -- one order -----------------------------------------------------------------------------
+
+    async def _one_order(self, request: Request, rest: str) -> Response:
+        """GET and PUT `orders/{id}`, GET and POST `orders/{id}/notes`."""
+        order_id, _, sub = rest.partition("/")
+        if not order_id.isdigit() or int(order_id) not in self.orders:
+            return _error(404, "woocommerce_rest_shop_order_invalid_id", "Invalid ID.")
+        number, method = int(order_id), request.method
+        if sub == "" and method == "GET":
+            with self._lock:
+                return JSONResponse(dict(self.orders[number]))
+        if sub == "" and method == "PUT":
+            return self._update_order(number, await request.json())
+        if sub == "notes" and method == "GET":
+            with self._lock:
+                return JSONResponse(list(reversed(self.notes.get(number, []))))
+        if sub == "notes" and method == "POST":
+            body = await request.json()
+            if not str(body.get("note") or "").strip():
+                return _error(
+                    400, "woocommerce_rest_missing_parameter", "Missing parameter(s): note"
+                )
+            with self._lock:
+                held = self.notes.setdefault(number, [])
+                note = {
+                    "id": 900 + sum(len(n) for n in self.notes.values()),
+                    "author": "Balas",
+                    "note": body["note"],
+                    "customer_note": bool(body.get("customer_note")),
+                    "date_created_gmt": _gmt(datetime.now(UTC).replace(tzinfo=None)),
+                }
+                held.append(note)
+            return JSONResponse(note, status_code=201)
+        return _error(
+            404, "rest_no_route", "No route was found matching the URL and request method."
+        )
+
+    def _update_order(self, order_id: int, body: dict[str, Any]) -> Response:
+        statuses = {"pending", "processing", "on-hold", "completed", "cancelled", "refunded"}
+        if "status" in body and body["status"] not in statuses | {"failed"}:
+            return _error(400, "rest_invalid_param", "Invalid parameter(s): status")
+        with self._lock:
+            order = self.orders[order_id]
+            if "status" in body:
+                order["status"] = body["status"]
+            for address in ("billing", "shipping"):
+                if isinstance(body.get(address), dict):
+                    order[address] = {**order.get(address, {}), **body[address]}
+            now = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+            order.update(date_modified_gmt=_gmt(now), date_modified=_local(now))
+            return JSONResponse(dict(order))
 
     # -- webhooks ------------------------------------------------------------------------------
 

@@ -50,6 +50,18 @@ def order(
             "email": "budi@example.com",
             "phone": "+6281234567890",
         },
+        "shipping": {
+            "first_name": "Budi",
+            "last_name": "Santoso",
+            "company": "",
+            "address_1": "Jl. Malioboro 12",
+            "address_2": "",
+            "city": "Yogyakarta",
+            "state": "YO",
+            "postcode": "55213",
+            "country": "ID",
+            "phone": "",
+        },
         "payment_method": "bacs",
         "payment_method_title": "Transfer bank",
         "transaction_id": "",
@@ -73,6 +85,8 @@ def order(
         ],
         "shipping_lines": [],
         "meta_data": [],
+        "payment_url": f"https://toko.example/checkout/order-pay/{order_id}/"
+        "?pay_for_order=true&key=wc_order_58d2d042d1d",
         "_links": {"self": [{"href": f"https://toko.example/wp-json/wc/v3/orders/{order_id}"}]},
     }
     document.update(fields)

@@ -14,6 +14,7 @@ from services.ingest.outbox import Outbox
 from services.ingest.snapshots import WooCommerceSnapshots
 from services.kpi_aggregator.buckets import CustomerDay, CustomerHour
 from services.kpi_aggregator.handlers import first_seen_id
+from shared.actions.collections import ACTION_PROPOSALS, ORDER_ACTIONS
 from shared.broadcasts import model as broadcasts
 from shared.broadcasts.collections import BROADCAST_RECIPIENTS
 from shared.consent import records as consent
@@ -113,6 +114,17 @@ async def fill_store(
                 "conversation_id": conversation,
                 "first_name": "Budi",
                 "state": broadcasts.RecipientState.SENT.value,
+                "created_at": now,
+            }
+        )
+        await db[ACTION_PROPOSALS].insert_one(
+            {"_id": conversation, "store_id": store.id, "created_at": now}
+        )
+        await db[ORDER_ACTIONS].insert_one(
+            {
+                "_id": f"{store.id}|{conversation}|5001|cancel|{message.message_sid}",
+                "store_id": store.id,
+                "conversation_id": conversation,
                 "created_at": now,
             }
         )

@@ -16,17 +16,21 @@ from shared.stores.directory import (
 
 
 async def save_woocommerce_store(
-    db: mongo.Database, settings: Settings, webhook_secret: str
+    db: mongo.Database,
+    settings: Settings,
+    webhook_secret: str,
+    url: str = "https://toko.example",
 ) -> Store:
-    """A new store, with its own id and number, connected to a WooCommerce shop whose webhooks
-    are signed with `webhook_secret`; its secrets encrypted as onboarding encrypts them."""
+    """A new store, with its own id and number, connected to the WooCommerce shop at `url`
+    (key `ck_test`, secret `cs_test`) whose webhooks are signed with `webhook_secret`; its
+    secrets encrypted as onboarding encrypts them."""
     box = secret_box(settings)
     store = Store(
         id=f"woo-{uuid.uuid4().hex[:8]}",
         name="Toko Batik Sari",
         whatsapp_number=f"+1555{uuid.uuid4().int % 10**7:07d}",
         woocommerce=WooCommerceConnection(
-            url="https://toko.example",
+            url=url,
             consumer_key=box.encrypt("ck_test"),
             consumer_secret=box.encrypt("cs_test"),
             webhook_secret=box.encrypt(webhook_secret),

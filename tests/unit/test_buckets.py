@@ -21,6 +21,7 @@ from shared.events import (
     DeliveryStatus,
     DeliveryStatusChanged,
     HandOverReason,
+    OrderActionFact,
     ReplySent,
 )
 from shared.kpis.keys import (
@@ -202,6 +203,19 @@ def test_a_sent_hand_over_reply_counts_as_reply_and_hand_over(
 
     assert counts["hand_overs.customer_request"] == 1
     assert counts["outbound_messages.bot"] == 1
+
+
+def test_a_reply_about_an_order_action_counts_the_action_by_kind_and_outcome(
+    make_reply_sent: MakeReplySent,
+) -> None:
+    reply = make_reply_sent(asked_at=TEN, response_seconds=2.0).model_copy(
+        update={"order_action": OrderActionFact(kind="cancel", order_number="1234", outcome="done")}
+    )
+
+    counts = increments([reply], []).hourly[(STORE, TEN)]
+
+    assert counts["actions.cancel.done"] == 1
+    assert "by_channel.whatsapp.actions.cancel.done" not in counts  # counted per store only
 
 
 @pytest.mark.parametrize(

@@ -38,6 +38,7 @@ class MessageView:
     hand_over: str | None = None
     media: list[dict[str, Any]] = field(default_factory=list)
     photos: list[str] = field(default_factory=list)  # product photos sent with a reply
+    order_action: dict[str, Any] | None = None  # kind, order_number, outcome (docs/actions.md)
 
 
 def kind_of(message: Document) -> Kind:
@@ -76,6 +77,7 @@ def message_view(message: Document, user_names: dict[str, str]) -> MessageView:
         media=list(message.get("media") or []),
         # Only HTTPS addresses become an <img>: what WooCommerce sent is not trusted further.
         photos=[url for url in message.get("media_urls") or [] if str(url).startswith("https://")],
+        order_action=message.get("order_action"),
     )
 
 

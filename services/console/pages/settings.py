@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse
 from services.console.auth.deps import CurrentUser, StoreAccess
 from services.console.deps import Context
 from services.console.pages.templating import render_page
+from shared.actions.records import Ledger
 from shared.stores.bot_settings import (
     MAX_RETENTION_DAYS,
     MIN_RETENTION_DAYS,
@@ -19,6 +20,7 @@ from shared.stores.bot_settings import (
 )
 
 router = APIRouter(prefix="/stores/{store_id}/settings", tags=["pages"])
+AUDIT_ROWS = 50  # the latest order actions listed under the settings (the API lists more)
 
 
 @router.get("", response_class=HTMLResponse)
@@ -41,6 +43,7 @@ async def settings_page(
             "tones": [tone.value for tone in Tone],
             "languages_bot": [language.value for language in Language],
             "can_edit": user.is_owner,
+            "actions_done": await Ledger(context.db).of_store(store.id, AUDIT_ROWS),
             "retention": {
                 "global": context.settings.retention.days,
                 "min": MIN_RETENTION_DAYS,

@@ -58,6 +58,13 @@
           ungrounded_streak: integer("hand_over.ungrounded_streak"),
           keywords: value("hand_over.keywords").value.split(/[,\n]/).map((k) => k.trim()).filter(Boolean),
         },
+        order_actions: {
+          cancel: value("order_actions.cancel").checked,
+          cancel_statuses: value("order_actions.cancel_statuses").value.split(",").map((s) => s.trim()).filter(Boolean),
+          change_address: value("order_actions.change_address").checked,
+          payment_link: value("order_actions.payment_link").checked,
+          confirm_minutes: integer("order_actions.confirm_minutes"),
+        },
         privacy: {
           retention_days: optionalInteger("privacy.retention_days"),
           keep_media: value("privacy.keep_media").checked,

@@ -9,6 +9,7 @@ that prove nothing went out (no connection made, a 429) are `NothingSent`, safe 
 """
 
 from collections.abc import Sequence
+from typing import Any
 
 import httpx
 from pydantic import BaseModel, ValidationError
@@ -22,7 +23,9 @@ from shared.settings import Settings
 from shared.stores.directory import StoreDirectory
 
 RATE_LIMITED = 429
-CAPTION_MAX_CHARS = 1024  # what the Cloud API takes under an image
+CAPTION_MAX_CHARS = 1024  # what the Cloud API takes under an image, and as a button's body
+MAX_BUTTONS = 3  # reply buttons of one interactive message
+BUTTON_TITLE_MAX_CHARS = 20
 # Meta's throttling codes, which it may answer with a 400: the app's, the account's, the number's
 # throughput, and too many messages to one customer at once. Nothing was sent; later it will be.
 THROTTLED = {4, 80007, 130429, 131056}
@@ -64,6 +67,7 @@ class GraphSender:
         body: str,
         status_callback: str,
         media_urls: Sequence[str] = (),
+        quick_replies: Sequence[str] = (),
     ) -> str:
         """`sender` is the phone number id; statuses come by webhook, so `status_callback` is
         unused. Returns the message's `wamid`.
@@ -74,6 +78,8 @@ class GraphSender:
         if media_urls:
             image = {"link": media_urls[0], "caption": fit_for_whatsapp(body, CAPTION_MAX_CHARS)}
             return await self._post(sender, to, {"type": "image", "image": image})
+        if quick_replies:  # a tap comes back as a message whose text is the button's title
+            return await self._post(sender, to, _with_buttons(body, quick_replies))
         return await self._post(sender, to, {"type": "text", "text": {"body": body}})
 
     async def send_template(
@@ -236,3 +242,20 @@ class GraphSenders:
 
     async def close(self) -> None:
         await self._http.aclose()
+
+
+def _with_buttons(body: str, titles: Sequence[str]) -> dict[str, Any]:
+    """An interactive message with reply buttons: at most 3, titles of at most 20 characters,
+    a body of at most 1,024."""
+    buttons = [
+        {"type": "reply", "reply": {"id": f"reply-{n}", "title": title[:BUTTON_TITLE_MAX_CHARS]}}
+        for n, title in enumerate(titles[:MAX_BUTTONS])
+    ]
+    return {
+        "type": "interactive",
+        "interactive": {
+            "type": "button",
+            "body": {"text": fit_for_whatsapp(body, CAPTION_MAX_CHARS)},
+            "action": {"buttons": buttons},
+        },
+    }

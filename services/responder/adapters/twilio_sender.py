@@ -65,9 +65,11 @@ class TwilioSender:
         body: str,
         status_callback: str,
         media_urls: Sequence[str] = (),
+        quick_replies: Sequence[str] = (),
     ) -> str:
         """Returns Twilio's message SID. `media_urls`: images sent in the same message, under
-        `body`."""
+        `body`. `quick_replies` are not sent: free-form WhatsApp messages through Twilio have no
+        buttons (only approved Content templates do), and `body` says the answers anyway."""
         create = partial(
             self._client.messages.create,
             to=WHATSAPP + to,

@@ -1,0 +1,105 @@
+"""What a customer's message asks of an order action (shared/actions/intents.py): the action,
+a yes or a no to the bot's proposal, the order number, an address."""
+
+import pytest
+
+from shared.actions.intents import (
+    ActionKind,
+    Answer,
+    answer_of,
+    clean_address,
+    looks_like_address,
+    names_another_country,
+    order_number_in,
+    postcode_in,
+    wanted_action,
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("batalin pesanan 1234", ActionKind.CANCEL),
+        ("Batalkan order #1234 ya kak", ActionKind.CANCEL),
+        ("tlg batalin ordernya", ActionKind.CANCEL),
+        ("mohon dibatalkan pesanan 1234", ActionKind.CANCEL),
+        ("Please cancel my order 1234", ActionKind.CANCEL),
+        ("alamatnya salah kak, pesanan #1234", ActionKind.CHANGE_ADDRESS),
+        ("My shipping address is wrong, order #1234", ActionKind.CHANGE_ADDRESS),
+        ("mau ganti alamat pengiriman", ActionKind.CHANGE_ADDRESS),
+        ("gimana cara batalin pesanan 1234?", ActionKind.CANCEL),  # names the order
+        ("minta link bayarnya lagi 1234", ActionKind.PAYMENT_LINK),
+        ("I need the payment link again for order 1234", ActionKind.PAYMENT_LINK),
+    ],
+)
+def test_requests_for_an_action_in_both_languages(text: str, kind: ActionKind) -> None:
+    assert wanted_action(text) is kind
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "kenapa pesanan saya dibatalkan?",  # asks why, requests nothing
+        "pesanan saya sudah dibatalkan",  # says what happened
+        "berapa ongkir ke bandung",
+        "alamat tokonya di mana kak?",
+        "Why was my order cancelled?",
+        "kalau batal bisa refund kak?",  # asks about the policy
+        "How do I cancel an order?",
+        "alamat toko yang baru di mana kak?",  # the shop's address
+        "Where is your new shop address?",
+    ],
+)
+def test_questions_and_other_messages_request_no_action(text: str) -> None:
+    assert wanted_action(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "answer"),
+    [
+        ("YA", Answer.YES),
+        ("yaa kak", Answer.YES),
+        ("iya betul", Answer.YES),
+        ("Yes please", Answer.YES),
+        ("ok lanjut", Answer.YES),
+        ("Yes, do it", Answer.YES),
+        ("gak jadi", Answer.NO),
+        ("tidak kak, terima kasih", Answer.NO),
+        ("no thanks", Answer.NO),
+        ("ya?", Answer.OTHER),  # a question confirms nothing
+        ("ya tapi ganti warna", Answer.OTHER),
+        ("jangan dulu kak", Answer.NO),
+        ("1234", Answer.OTHER),
+        ("terima kasih kak", Answer.OTHER),
+    ],
+)
+def test_only_a_whole_yes_confirms(text: str, answer: Answer) -> None:
+    assert answer_of(text) is answer
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [
+        ("batalin pesanan #1234", "1234"),
+        ("minta link bayarnya lagi 1234", "1234"),
+        ("1235", "1235"),
+        ("no 1234 kak", "1234"),
+        ("batalin yg 150rb", None),  # a price
+        ("batalkan pesanan saya 08123456789", None),  # a phone number
+        ("batalin pesanan saya", None),
+    ],
+)
+def test_the_order_number_of_a_request(text: str, number: str | None) -> None:
+    assert order_number_in(text) == number
+
+
+def test_an_address_is_read_and_kept_in_the_stores_country() -> None:
+    address = "Jl. Merdeka No. 5\nBandung 40115"
+
+    assert looks_like_address(address)
+    assert not looks_like_address("ya kak")
+    assert not looks_like_address("alamatnya di mana ya?")
+    assert clean_address(address) == "Jl. Merdeka No. 5, Bandung 40115"
+    assert postcode_in(address) == "40115"
+    assert not names_another_country("Jl. Merdeka 5, Bandung, Indonesia", "ID")
+    assert names_another_country("12 Orchard Road, Singapore 238801", "ID")
