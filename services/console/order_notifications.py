@@ -22,6 +22,4 @@ async def save_notifications(
     rules: NotificationRules, store: ExistingStore, context: Context
 ) -> OrderNotifications:
     """Replace the settings; the responder uses them from the next order event on."""
-    settings = OrderNotifications(store_id=store.id, **dict(rules))
-    await orders.save(context.db, settings)
-    return settings
+    return await orders.replace(context.db, store.id, rules)
