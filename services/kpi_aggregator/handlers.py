@@ -13,6 +13,7 @@ from services.kpi_aggregator.commerce import (
     count_orders,
 )
 from services.kpi_aggregator.fact_table import record_stamps, refresh_rows
+from services.kpi_aggregator.notification_counts import count_notifications
 from services.kpi_aggregator.orders import OrderFact
 from shared import identity
 from shared.events import CustomerErased, Event, MessageReceived
@@ -26,6 +27,7 @@ from shared.kpis.collections import (
     KPI_CUSTOMERS,
     KPI_DAILY,
     KPI_HOURLY,
+    KPI_NOTIFICATIONS,
     KPI_ORDERS,
 )
 from shared.kpis.zones import UTC_ZONE, StoreZones
@@ -43,6 +45,7 @@ WRITES = (
     KPI_CUSTOMERS,
     KPI_CONVERSIONS,
     KPI_ORDERS,
+    KPI_NOTIFICATIONS,
 )
 
 Zones = Mapping[str, ZoneInfo]
@@ -83,7 +86,12 @@ async def _count(
 
     async def apply(
         session: Session,
-    ) -> tuple[list[Event], list[buckets.CustomerHour], list[tuple[str, OrderFact]]]:
+    ) -> tuple[
+        list[Event],
+        list[buckets.CustomerHour],
+        list[tuple[str, OrderFact]],
+        list[tuple[str, str, int]],
+    ]:
         fresh = await claim_events(db, session, events)
         counted, new_hours = await count_claimed(db, session, fresh, zone_of)
         # All of the batch, not only the fresh: stamps are kept once per event id, and an
@@ -91,13 +99,16 @@ async def _count(
         stamps = await record_stamps(db, session, events)
         orders = await count_orders(db, session, events, zone_of, attribution_window, retention)
         counted.merge(orders.increments)
+        notifications = await count_notifications(db, session, events, zone_of)
+        counted.merge(notifications.increments)
         await write_increments(db, session, counted, zone_of)
         await refresh_rows(db, session, stamps, orders.customers)
-        return fresh, new_hours, orders.changes
+        return fresh, new_hours, orders.changes, notifications.changes
 
-    fresh, new_hours, order_changes = await in_transaction(db, apply)
+    fresh, new_hours, order_changes, notification_changes = await in_transaction(db, apply)
     metrics.export(fresh, new_hours)
     metrics.export_orders(order_changes)
+    metrics.export_notifications(notification_changes)
 
 
 async def claim_events(db: Database, session: Session, events: Sequence[Event]) -> list[Event]:

@@ -102,6 +102,23 @@ def export_orders(changes: Iterable[tuple[str, OrderFact]]) -> None:
             REVENUE.labels(store_id, name.split(".")[1]).inc(float(amount))
 
 
+NOTIFICATIONS = Counter(
+    "balas_kpi_notifications_total",
+    "Messages Balas wrote first, by source and figure (sent, not_sent, delivered, read, "
+    "replied, opted_out), counted when the aggregator learns them.",
+    ["store", "source", "figure"],
+)
+
+
+def export_notifications(changes: Iterable[tuple[str, str, int]]) -> None:
+    """The notification figures a batch added (figures only grow: a record's flags never
+    turn off)."""
+    for store_id, name, amount in changes:
+        _, source, figure = name.split(".")
+        if amount > 0:
+            NOTIFICATIONS.labels(store_id, source, figure).inc(amount)
+
+
 def export(fresh: Iterable[Event], new_customer_hours: Iterable[CustomerHour]) -> None:
     """Count events that were new to the aggregator (never a redelivered one)."""
     for customer in new_customer_hours:

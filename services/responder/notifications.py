@@ -20,11 +20,13 @@ from services.responder.deps import ResponderDeps
 from services.responder.metrics import ORDER_NOTIFICATIONS
 from services.responder.repository import Reply, ReplyState
 from services.responder.sending import deliver, store_account
+from services.responder.service import notification_sent
 from shared.channels import template_channel
 from shared.consent.records import Purpose, may_contact
 from shared.conversations.collections import MESSAGES
-from shared.events import Author, Event, OrderChanged, utcnow
+from shared.events import Author, Event, NotificationSource, OrderChanged, utcnow
 from shared.identity import conversation_id
+from shared.kafka import publish
 from shared.mongo import Database
 from shared.notifications.orders import (
     NotifiedStatus,
@@ -84,7 +86,10 @@ async def on_order_changed(event: Event, deps: ResponderDeps, clock: Clock = utc
         reply, was_held = await _reserve(
             db, store, event, phone, status, template, not_before, held
         )
-        if reply.finished or was_held:  # a held one is the release's to send
+        if reply.finished:  # told again: the fact may have been lost in a crash after the send
+            await _publish(reply, deps)
+            continue
+        if was_held:  # the release's to send
             continue
         if held:
             ORDER_NOTIFICATIONS.labels("held").inc()
@@ -121,7 +126,7 @@ async def release_due(deps: ResponderDeps, clock: Clock = utcnow) -> int:
         )
         if overtaken:
             ORDER_NOTIFICATIONS.labels(SUPERSEDED).inc()
-            await deps.conversations.mark_not_sent(reply, SUPERSEDED)
+            await _publish(await deps.conversations.mark_not_sent(reply, SUPERSEDED), deps)
         else:
             await _send(reply, deps)
         released += 1
@@ -142,10 +147,16 @@ async def _send(reply: Reply, deps: ResponderDeps) -> None:
     db = deps.conversations.db
     if not await may_contact(db, reply.store_id, reply.customer_number, Purpose.ORDER_UPDATES):
         ORDER_NOTIFICATIONS.labels(NO_CONSENT).inc()
-        await deps.conversations.mark_not_sent(reply, NO_CONSENT)
+        await _publish(await deps.conversations.mark_not_sent(reply, NO_CONSENT), deps)
         return
     sent = await deliver(reply, deps)
     ORDER_NOTIFICATIONS.labels(sent.state.value).inc()
+    await _publish(sent, deps)
+
+
+async def _publish(finished: Reply, deps: ResponderDeps) -> None:
+    """The notification's fact on `messages.outbound`, for the KPIs (docs/kpis.md)."""
+    await publish(deps.broker, notification_sent(finished, NotificationSource.ORDER_NOTIFICATION))
 
 
 async def _newer_snapshot_notified(
@@ -207,6 +218,7 @@ async def _reserve(
         "order_number": event.number,
         "order_status": status.value,
         "order_modified_at": event.modified_at,
+        "notification_source": NotificationSource.ORDER_NOTIFICATION.value,
         "not_before": not_before,
         "held": held,
     }

@@ -33,6 +33,7 @@ from shared.kpis.collections import (
     KPI_CUSTOMERS,
     KPI_DAILY,
     KPI_HOURLY,
+    KPI_NOTIFICATIONS,
     KPI_ORDERS,
 )
 from shared.notifications.orders import ORDER_NOTIFICATION_SETTINGS
@@ -203,6 +204,15 @@ COLLECTIONS: tuple[Holding, ...] = (
         _personal(Personal.CUSTOMER_HASH),
         Finder.CUSTOMER_HASH,
         "created_at",
+        Erasure.PSEUDONYMISE,
+    ),
+    Holding(
+        KPI_NOTIFICATIONS,
+        "what happened after each message Balas wrote first (delivered, read, replied), with "
+        "the customer's hash",
+        _personal(Personal.CUSTOMER_HASH),
+        Finder.CUSTOMER_HASH,
+        "sent_at",
         Erasure.PSEUDONYMISE,
     ),
     Holding(
