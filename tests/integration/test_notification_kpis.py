@@ -1,0 +1,107 @@
+"""Notification figures through the aggregator's handler and the session's MongoDB: the same
+figures whatever order the notification, its status callbacks and the customer's answer are
+read in, each counted once (docs/kpis.md#notifications)."""
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from services.kpi_aggregator.handlers import on_events
+from shared.channels import Channel
+from shared.conversations.collections import MESSAGES
+from shared.events import Author, DeliveryStatus, Event, NotificationSent
+from shared.kpis.collections import KPI_DAILY, KPI_NOTIFICATIONS
+from shared.mongo import Database
+from tests.support.events import MakeReceived, notification_sent, received, status_changed
+
+pytestmark = pytest.mark.slow
+
+BUDI = "+6281100000011"
+SENT_AT = datetime(2024, 5, 6, 2, 0, tzinfo=UTC)  # no store saved: its days are UTC days
+
+
+async def figures(db: Database, store_id: str) -> dict[str, Any]:
+    day = await db[KPI_DAILY].find_one({"store_id": store_id, "date": "2024-05-06"})
+    assert day is not None
+    return dict(day["notifications"]["order_notification"])
+
+
+async def stored_message(db: Database, note: NotificationSent) -> None:
+    """The responder's record of the sent notification, as services/responder/notifications.py
+    keeps it in `messages`."""
+    await db[MESSAGES].insert_one(
+        {
+            "_id": note.message_id,
+            "store_id": note.store_id,
+            "conversation_id": note.conversation_id,
+            "channel": note.channel.value,
+            "author": Author.NOTIFICATION.value,
+            "state": "sent",
+            "twilio_sid": note.twilio_sid,
+            "finished_at": note.occurred_at,
+            "notification_source": note.source.value,
+        }
+    )
+
+
+def the_story(store_id: str, make_received: MakeReceived) -> tuple[NotificationSent, list[Event]]:
+    note = notification_sent(BUDI, SENT_AT, store_id=store_id)
+    sid = note.twilio_sid or ""
+    conversation = {"store_id": store_id, "conversation_id": note.conversation_id}
+    return note, [
+        status_changed(
+            DeliveryStatus.DELIVERED, SENT_AT + timedelta(seconds=3), sid=sid, **conversation
+        ),
+        status_changed(
+            DeliveryStatus.READ, SENT_AT + timedelta(minutes=5), sid=sid, **conversation
+        ),
+        make_received(BUDI, "Makasih kak, ditunggu", at=SENT_AT + timedelta(hours=2)),
+        make_received(BUDI, "stop", at=SENT_AT + timedelta(hours=3)),
+        make_received(BUDI, "Kak, sudah sampai", at=SENT_AT + timedelta(hours=30)),  # too late
+    ]
+
+
+EXPECTED = {"sent": 1, "delivered": 1, "read": 1, "replied": 1, "opted_out": 1}
+
+
+async def test_a_notification_read_first_then_its_callbacks_and_answers(
+    db: Database, store_id: str, make_received: MakeReceived
+) -> None:
+    note, after = the_story(store_id, make_received)
+    await on_events([note], db)
+    for event in after:
+        await on_events([event], db)
+    await on_events([note, *after], db)  # redelivered: nothing more
+
+    assert await figures(db, store_id) == EXPECTED
+
+
+async def test_callbacks_and_answers_read_before_their_notification_count_the_same(
+    db: Database, store_id: str, make_received: MakeReceived
+) -> None:
+    """The callbacks' notification is found through the responder's message; the answers
+    through the fact table's stamps."""
+    note, after = the_story(store_id, make_received)
+    await stored_message(db, note)
+    await on_events(after, db)
+    await on_events([note], db)
+
+    assert await figures(db, store_id) == EXPECTED
+    record = await db[KPI_NOTIFICATIONS].find_one({"_id": note.message_id})
+    assert record is not None
+    assert BUDI not in str(record)  # the customer's hash, never the number
+
+
+async def test_the_same_number_elsewhere_or_on_another_channel_is_not_a_reply(
+    db: Database, store_id: str
+) -> None:
+    note = notification_sent(BUDI, SENT_AT, store_id=store_id)
+    an_hour_later = SENT_AT + timedelta(hours=1)
+    other_store = received(BUDI, "Halo", an_hour_later, store_id=f"{store_id}-other")
+    cloud = received(BUDI, "Halo", an_hour_later, store_id=store_id, channel=Channel.WHATSAPP_CLOUD)
+    await on_events([other_store, cloud], db)  # before the notification: the look-back
+    await on_events([note], db)
+    await on_events([other_store, cloud], db)  # after it: the records' query
+
+    assert await figures(db, store_id) == {"sent": 1}
