@@ -1,15 +1,19 @@
 """The order notifications page over HTTP, signed in through the real login form: owners set a
 template per status and the quiet hours; a wrong entry is refused in the admin's language and
-saves nothing; agents are kept out (docs/notifications.md#in-the-console)."""
+saves nothing; agents are kept out (docs/notifications.md#in-the-console). And what the
+dashboard shows of the notifications' figures (docs/kpis.md#notifications)."""
 
 from collections.abc import Awaitable, Callable
-from datetime import time
+from datetime import UTC, datetime, time
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from services.console.auth.users import Role
 from services.console.collections import CONSOLE_AUDIT
+from shared.kpis.collections import KPI_DAILY
+from shared.kpis.keys import day_id
 from shared.mongo import Database
 from shared.notifications import orders
 from shared.notifications.orders import NotifiedStatus, OrderField
@@ -114,3 +118,39 @@ async def test_agents_cannot_open_or_change_the_notifications(
     assert page.status_code == 403
     assert changed.status_code == 403
     assert (await orders.load(db, store_id)).templates == {}
+
+
+async def test_the_dashboard_shows_what_followed_the_notifications(
+    db: Database, sign_in: SignIn
+) -> None:
+    client, store_id, _ = await sign_in(lang="en")
+    before = await client.get(f"/stores/{store_id}/dashboard?range=7d")
+    today = datetime.now(UTC).astimezone(ZoneInfo("Asia/Jakarta")).date()
+    figures = {"sent": 40, "not_sent": 2, "delivered": 38, "read": 30, "replied": 10}
+    await db[KPI_DAILY].insert_one(
+        {
+            "_id": day_id(store_id, today),
+            "store_id": store_id,
+            "date": f"{today}",
+            "timezone": "Asia/Jakarta",
+            "notifications": {"order_notification": {**figures, "opted_out": 1}},
+        }
+    )
+
+    page = await client.get(f"/stores/{store_id}/dashboard?range=7d")
+    data = (await client.get(f"/stores/{store_id}/dashboard/data?range=7d")).json()
+
+    assert "data-notifications" not in before.text  # no chart without notifications
+    assert "data-notifications" in page.text
+    card = data["cards"]["notifications"]
+    assert card["value"] == "40"
+    assert card["sub"] == "75.0% read · 25.0% replied · 1 opted out"
+    chart = data["charts"]["notifications"]
+    assert chart["labels"] == ["Sent", "Delivered", "Read", "Replied", "Opted out", "Not sent"]
+    assert chart["datasets"] == [
+        {
+            "key": "order_notification",
+            "label": "Order notifications",
+            "data": [40, 38, 30, 10, 1, 2],
+        }
+    ]
