@@ -249,6 +249,9 @@ def kpi_rebuild(
                 attribution_window=window,
                 from_journal=settings.kafka.journal,
                 retention=settings.retention.window,
+                notification_window=timedelta(
+                    days=settings.conversations.notification_attribution_days
+                ),
             )
         )
     console.print(

@@ -14,7 +14,8 @@ from services.kpi_aggregator.commerce import (
 )
 from services.kpi_aggregator.fact_table import record_stamps, refresh_rows
 from services.kpi_aggregator.notification_counts import count_notifications
-from services.kpi_aggregator.orders import OrderFact
+from services.kpi_aggregator.notifications import DEFAULT_ORDER_WINDOW
+from services.kpi_aggregator.orders import Amount, OrderFact
 from shared import identity
 from shared.events import CustomerErased, Event, MessageReceived
 from shared.kpis import keys
@@ -61,6 +62,7 @@ async def on_events(
     zones: StoreZones | None = None,
     attribution_window: timedelta = DEFAULT_ATTRIBUTION_WINDOW,
     retention: timedelta = DEFAULT_RETENTION,
+    notification_window: timedelta = DEFAULT_ORDER_WINDOW,
 ) -> None:
     """Exactly-once counting: the batch's event ids are claimed in the same transaction as the
     increments, so a redelivered or replayed event adds nothing. Orders are counted by state
@@ -70,7 +72,7 @@ async def on_events(
     erasures = [event for event in events if isinstance(event, CustomerErased)]
     events = [event for event in events if not isinstance(event, CustomerErased)]
     if events:
-        await _count(events, db, zones, attribution_window, retention)
+        await _count(events, db, zones, attribution_window, retention, notification_window)
     for erasure in erasures:
         await erase_again(erasure, db, GROUP, WRITES)
 
@@ -81,6 +83,7 @@ async def _count(
     zones: StoreZones | None,
     attribution_window: timedelta,
     retention: timedelta,
+    notification_window: timedelta,
 ) -> None:
     zone_of = await (zones or StoreZones(db)).lookup(event.store_id for event in events)
 
@@ -90,7 +93,7 @@ async def _count(
         list[Event],
         list[buckets.CustomerHour],
         list[tuple[str, OrderFact]],
-        list[tuple[str, str, int]],
+        list[tuple[str, str, Amount]],
     ]:
         fresh = await claim_events(db, session, events)
         counted, new_hours = await count_claimed(db, session, fresh, zone_of)
@@ -99,7 +102,7 @@ async def _count(
         stamps = await record_stamps(db, session, events)
         orders = await count_orders(db, session, events, zone_of, attribution_window, retention)
         counted.merge(orders.increments)
-        notifications = await count_notifications(db, session, events, zone_of)
+        notifications = await count_notifications(db, session, events, zone_of, notification_window)
         counted.merge(notifications.increments)
         await write_increments(db, session, counted, zone_of)
         await refresh_rows(db, session, stamps, orders.customers)

@@ -105,18 +105,18 @@ def export_orders(changes: Iterable[tuple[str, OrderFact]]) -> None:
 NOTIFICATIONS = Counter(
     "balas_kpi_notifications_total",
     "Messages Balas wrote first, by source and figure (sent, not_sent, delivered, read, "
-    "replied, opted_out), counted when the aggregator learns them.",
+    "replied, opted_out, orders), counted when the aggregator learns them.",
     ["store", "source", "figure"],
 )
 
 
-def export_notifications(changes: Iterable[tuple[str, str, int]]) -> None:
-    """The notification figures a batch added (figures only grow: a record's flags never
-    turn off)."""
+def export_notifications(changes: Iterable[tuple[str, str, Amount]]) -> None:
+    """The notification counts a batch added (attributed revenue stays in the buckets; an
+    order credited to a later notification moves, and counters only grow)."""
     for store_id, name, amount in changes:
-        _, source, figure = name.split(".")
-        if amount > 0:
-            NOTIFICATIONS.labels(store_id, source, figure).inc(amount)
+        _, source, figure = name.split(".", 2)
+        if amount > 0 and not figure.startswith("revenue."):
+            NOTIFICATIONS.labels(store_id, source, figure).inc(float(amount))
 
 
 def export(fresh: Iterable[Event], new_customer_hours: Iterable[CustomerHour]) -> None:

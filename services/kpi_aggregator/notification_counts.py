@@ -10,7 +10,10 @@ One call per batch, inside its transaction, after the batch's conversation stamp
 3. a customer message finds the notifications of that customer it answers;
 4. a record made here looks back at the conversation's stamps (`conversation_fact_events`) for
    the customer messages read before it;
-5. the difference between what each record counts now and what it counted is added to its
+5. the orders of the batch's snapshots (their records, as `commerce.py` just stored them) and
+   the customer's orders placed after a record made here are credited again, each to the
+   customer's last notification before it within the attribution window;
+6. the difference between what each record counts now and what it counted is added to its
    send's hour and day.
 
 So every arrival order ends at the same records and figures, and a batch costs a few queries.
@@ -18,22 +21,27 @@ So every arrival order ends at the same records and figures, and a batch costs a
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from pymongo import ReplaceOne
 
 from services.kpi_aggregator.buckets import Increments
 from services.kpi_aggregator.notifications import (
+    DEFAULT_ORDER_WINDOW,
     REPLY_WINDOW,
     NotificationRecord,
     answers,
+    credit,
     difference,
+    give,
     is_stop,
     message_key,
     record_of,
     see_message,
     see_status,
 )
+from services.kpi_aggregator.orders import Amount, OrderRecord, order_key
 from shared.channels import Channel
 from shared.conversations.collections import MESSAGES
 from shared.events import (
@@ -44,9 +52,10 @@ from shared.events import (
     MessageReceived,
     NotificationSent,
     NotificationSource,
+    OrderChanged,
 )
 from shared.identity import customer_hash, customer_number
-from shared.kpis.collections import CONVERSATION_FACT_EVENTS, KPI_NOTIFICATIONS
+from shared.kpis.collections import CONVERSATION_FACT_EVENTS, KPI_NOTIFICATIONS, KPI_ORDERS
 from shared.kpis.facts import stored_time
 from shared.kpis.keys import hour_start, local_date
 from shared.kpis.zones import UTC_ZONE
@@ -61,7 +70,7 @@ class NotificationCounts:
     Prometheus."""
 
     increments: Increments = field(default_factory=Increments)
-    changes: list[tuple[str, str, int]] = field(default_factory=list)
+    changes: list[tuple[str, str, Amount]] = field(default_factory=list)
 
 
 @dataclass
@@ -88,7 +97,11 @@ class _Batch:
 
 
 async def count_notifications(
-    db: Database, session: Session, events: Sequence[Event], zone_of: Mapping[str, ZoneInfo]
+    db: Database,
+    session: Session,
+    events: Sequence[Event],
+    zone_of: Mapping[str, ZoneInfo],
+    window: timedelta = DEFAULT_ORDER_WINDOW,
 ) -> NotificationCounts:
     notified = [event for event in events if isinstance(event, NotificationSent)]
     statuses = [
@@ -97,13 +110,15 @@ async def count_notifications(
         if isinstance(event, DeliveryStatusChanged) and event.status in _COUNTED_STATUSES
     ]
     messages = [event for event in events if isinstance(event, MessageReceived)]
-    if not notified and not statuses and not messages:
+    snapshots = [event for event in events if isinstance(event, OrderChanged)]
+    if not notified and not statuses and not messages and not snapshots:
         return NotificationCounts()
     batch = _Batch()
     await _notified(db, session, batch, notified)
     await _statuses(db, session, batch, statuses)
     await _messages(db, session, batch, messages)
     await _look_back(db, session, batch)
+    await _credit_orders(db, session, batch, snapshots, window)
     counted = NotificationCounts()
     for record in batch.records.values():
         zone = zone_of.get(record.store_id, UTC_ZONE)
@@ -211,3 +226,55 @@ async def _look_back(db: Database, session: Session, batch: _Batch) -> None:
             hashed = customer_hash(customer_number(conversation))
             if answers(record, record.channel, hashed, stamp["at"]):
                 see_message(record, bool(stamp.get("stop")))
+
+
+async def _credit_orders(
+    db: Database,
+    session: Session,
+    batch: _Batch,
+    snapshots: Sequence[OrderChanged],
+    window: timedelta,
+) -> None:
+    """Credit again the orders the batch may have moved: its snapshots' orders, and those a
+    record made here may now be the last notification before."""
+    keys = {order_key(event.store_id, event.order_id) for event in snapshots}
+    made = [batch.records[key] for key in batch.made if batch.records[key].sent]
+    if made:
+        sends = [record.sent_at for record in made]
+        after = {
+            "store_id": {"$in": sorted({record.store_id for record in made})},
+            "customer_hash": {"$in": sorted({record.customer_hash for record in made})},
+            "created_at": {"$gt": min(sends), "$lte": max(sends) + window},
+        }
+        keys |= {
+            doc["_id"] async for doc in db[KPI_ORDERS].find(after, {"_id": 1}, session=session)
+        }
+    if not keys:
+        return
+    orders = [
+        OrderRecord.model_validate(document)
+        async for document in db[KPI_ORDERS].find({"_id": {"$in": sorted(keys)}}, session=session)
+    ]
+    if not orders:
+        return
+    found = {order.id for order in orders}
+    holding = {"orders.key": {"$in": sorted(found)}}
+    async for document in db[KPI_NOTIFICATIONS].find(holding, session=session):
+        batch.load(document)
+    placed = [order for order in orders if order.created_at and order.customer_hash]
+    if placed:
+        created = [stored_time(order.created_at) for order in placed if order.created_at]
+        candidates = {
+            "store_id": {"$in": sorted({order.store_id for order in placed})},
+            "customer_hash": {"$in": sorted({order.customer_hash or "" for order in placed})},
+            "sent_at": {"$gte": min(created) - window, "$lt": max(created)},
+        }
+        async for document in db[KPI_NOTIFICATIONS].find(candidates, session=session):
+            batch.load(document)
+    for record in batch.records.values():
+        if any(credited.key in found for credited in record.orders):
+            record.orders = [credited for credited in record.orders if credited.key not in found]
+    records = list(batch.records.values())
+    for order in orders:
+        if (holder := credit(records, order, window)) is not None:
+            give(holder, order)

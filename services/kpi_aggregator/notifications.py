@@ -2,19 +2,24 @@
 
 One `NotificationRecord` per notification (`kpi_notifications`, `_id` the notification's
 message id) merges what the log says of it: its `NotificationSent`, the status callbacks of its
-message (by the channel's id), and the customer's messages within the reply window after it.
-Every flag only ever turns on, so any arrival order ends in the same record. Its figures are
+message (by the channel's id), the customer's messages within the reply window after it, and the
+customer's orders placed within the attribution window after it, when it is the last
+notification before them (`credit`). Every flag only ever turns on and an order's credit is a
+function of the stored orders and notifications, so any arrival order ends in the same record.
+Its figures are
 counted in the hour and day of the send (a cohort: the read, replied and opted-out of a bucket
 are of the notifications sent in it) under `notifications.<source>.<figure>`; the aggregator
 adds the difference to what the record counted before (`counted`), and the rebuild replays the
 records from the log (`replay`), so both reach the same numbers (docs/kpis.md).
 """
 
-from collections.abc import Iterable, Mapping
-from datetime import datetime
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime, timedelta
+from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.kpi_aggregator.orders import Amount, OrderRecord
 from shared.channels import Channel
 from shared.consent.chat import Intent, consent_intent
 from shared.conversations.service_window import SERVICE_WINDOW
@@ -34,7 +39,17 @@ from shared.mongo import Document
 # which the customer's message opens for free-form replies.
 REPLY_WINDOW = SERVICE_WINDOW
 PREFIX = "notifications"
-FIGURES = ("sent", "not_sent", "delivered", "read", "replied", "opted_out")
+DEFAULT_ORDER_WINDOW = timedelta(days=3)  # NOTIFICATION_ATTRIBUTION_DAYS
+
+
+class OrderCredit(BaseModel):
+    """An order the notification is credited with, as the order's record has it now."""
+
+    model_config = ConfigDict(frozen=True)
+
+    key: str  # the order's `kpi_orders` id
+    currency: str | None = None
+    paid: str | None = None  # its total once paid, exact, as text
 
 
 class NotificationRecord(BaseModel):
@@ -54,7 +69,8 @@ class NotificationRecord(BaseModel):
     read: bool = False
     replied: bool = False
     opted_out: bool = False
-    counted: list[str] = Field(default_factory=list)  # the figures added to the buckets
+    orders: list[OrderCredit] = Field(default_factory=list)  # by key
+    counted: dict[str, str] = Field(default_factory=dict)  # field -> amount added, as text
 
     def document(self) -> Document:
         return self.model_dump(by_alias=True, mode="python")
@@ -73,12 +89,19 @@ def record_of(event: NotificationSent) -> NotificationRecord:
     )
 
 
-def figures(record: NotificationRecord) -> list[str]:
-    """The bucket fields the notification counts in (each once)."""
+def figures(record: NotificationRecord) -> dict[str, Amount]:
+    """The bucket fields the notification counts in, and by how much."""
     if not record.sent:
-        return [field(record.source, "not_sent")]
+        return {field(record.source, "not_sent"): 1}
     seen = [name for name in ("delivered", "read", "replied", "opted_out") if getattr(record, name)]
-    return [field(record.source, name) for name in ("sent", *seen)]
+    counts: dict[str, Amount] = {field(record.source, name): 1 for name in ("sent", *seen)}
+    if record.orders:
+        counts[field(record.source, "orders")] = len(record.orders)
+    for credit in record.orders:
+        if credit.paid is not None and credit.currency:
+            name = field(record.source, f"revenue.{credit.currency}")
+            counts[name] = counts.get(name, Decimal(0)) + Decimal(credit.paid)
+    return counts
 
 
 def field(source: NotificationSource, figure: str) -> str:
@@ -121,18 +144,59 @@ def message_key(message: MessageReceived) -> tuple[Channel, str, datetime]:
     return message.channel, hashed, stored_time(message.occurred_at)
 
 
-def difference(record: NotificationRecord) -> Mapping[str, int]:
+def difference(record: NotificationRecord) -> Mapping[str, Amount]:
     """What to add to the send's buckets so that they count `figures(record)`; the record
     then says it counted them."""
     desired = figures(record)
-    change = {name: 1 for name in desired if name not in record.counted}
-    change.update({name: -1 for name in record.counted if name not in desired})
-    record.counted = desired
+    counted = {name: _amount(name, text) for name, text in record.counted.items()}
+    change: dict[str, Amount] = {}
+    for name in desired.keys() | counted.keys():
+        moved = desired.get(name, 0) - counted.get(name, 0)
+        if moved:
+            change[name] = moved
+    record.counted = {name: str(amount) for name, amount in desired.items()}
     return change
 
 
-def replay(events: Iterable[Event]) -> dict[str, NotificationRecord]:
-    """Every notification's record from the log alone, as live counting ends up with it."""
+def _amount(name: str, text: str) -> Amount:
+    return Decimal(text) if ".revenue." in name else int(text)
+
+
+def credit(
+    candidates: Sequence[NotificationRecord], order: OrderRecord, window: timedelta
+) -> NotificationRecord | None:
+    """The notification an order is credited to: the customer's last notification that went
+    out before the order was placed, at most `window` before (last touch: each order once)."""
+    if order.created_at is None or order.customer_hash is None or not order.counts:
+        return None
+    placed = stored_time(order.created_at)
+    before = [
+        record
+        for record in candidates
+        if record.sent
+        and record.store_id == order.store_id
+        and record.customer_hash == order.customer_hash
+        and record.sent_at < placed <= record.sent_at + window
+    ]
+    return max(before, key=lambda record: (record.sent_at, record.id), default=None)
+
+
+def credit_of(order: OrderRecord) -> OrderCredit:
+    paid = order.total if order.paid_at is not None else None
+    return OrderCredit(key=order.id, currency=order.currency, paid=paid)
+
+
+def give(record: NotificationRecord, order: OrderRecord) -> None:
+    record.orders = sorted([*record.orders, credit_of(order)], key=lambda found: found.key)
+
+
+def replay(
+    events: Iterable[Event],
+    orders: Iterable[OrderRecord] = (),
+    window: timedelta = DEFAULT_ORDER_WINDOW,
+) -> dict[str, NotificationRecord]:
+    """Every notification's record from the log (and the orders replayed from it) alone, as
+    live counting ends up with it."""
     records: dict[str, NotificationRecord] = {}
     statuses: list[DeliveryStatusChanged] = []
     messages: list[MessageReceived] = []
@@ -155,4 +219,8 @@ def replay(events: Iterable[Event]) -> dict[str, NotificationRecord]:
         for record in by_customer.get((message.store_id, hashed), []):
             if answers(record, channel, hashed, at):
                 see_message(record, is_stop(message))
+    for order in orders:
+        candidates = by_customer.get((order.store_id, order.customer_hash or ""), [])
+        if (holder := credit(candidates, order, window)) is not None:
+            give(holder, order)
     return records

@@ -152,6 +152,7 @@ async def rebuild(
     attribution_window: timedelta = DEFAULT_ATTRIBUTION_WINDOW,
     from_journal: bool = False,
     retention: timedelta = DEFAULT_RETENTION,
+    notification_window: timedelta = notifications.DEFAULT_ORDER_WINDOW,
 ) -> Rebuilt:
     """Recompute and replace the store's hour and day buckets of local dates first..last,
     reading the events from Kafka, or `from_journal` (KAFKA_JOURNAL) from the event journal."""
@@ -186,7 +187,9 @@ async def rebuild(
     records = replay(snapshots, stamps, country, attribution_window, retention)
     sent = {
         key: record
-        for key, record in notifications.replay(events).items()
+        for key, record in notifications.replay(
+            events, records.values(), notification_window
+        ).items()
         if _sent_in_range(record, span)
     }
 
@@ -266,9 +269,9 @@ def notification_increments(
     """Every figure of the notifications `records`, in their send's hour and day."""
     counted = buckets.Increments()
     for record in records:
-        for name in notifications.figures(record):
-            counted.add_hour((record.store_id, keys.hour_start(record.sent_at)), name)
-            counted.add_day((record.store_id, keys.local_date(record.sent_at, zone)), name)
+        for name, amount in notifications.figures(record).items():
+            counted.add_hour((record.store_id, keys.hour_start(record.sent_at)), name, amount)
+            counted.add_day((record.store_id, keys.local_date(record.sent_at, zone)), name, amount)
     return counted
 
 
@@ -278,7 +281,7 @@ async def _settle_notifications(
     """The rebuilt records of the notifications sent in the range replace the stored ones,
     as counted in the rebuilt buckets: live counting goes on from them."""
     for record in sent.values():
-        record.counted = notifications.figures(record)
+        notifications.difference(record)  # counted: what the rebuilt buckets hold
     if sent:
         await db[KPI_NOTIFICATIONS].bulk_write(
             [ReplaceOne({"_id": key}, r.document(), upsert=True) for key, r in sent.items()],

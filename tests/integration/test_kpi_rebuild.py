@@ -8,6 +8,7 @@ from functools import partial
 from typing import Any
 
 import pytest
+from bson import Decimal128
 from faststream.kafka import KafkaBroker
 
 from balas.replay import ReplayRefused, replay
@@ -33,7 +34,7 @@ from shared.kpis.zones import StoreZones
 from shared.mongo import PROCESSED_EVENTS, Database, Document
 from shared.settings import Settings
 from shared.stores.directory import Store, save_store
-from tests.support.events import MakeReceived, MakeReplySent, notification_sent
+from tests.support.events import MakeReceived, MakeReplySent, notification_sent, order_changed
 from tests.support.kafka import publish_all
 
 pytestmark = pytest.mark.slow
@@ -126,9 +127,10 @@ def closes_and_a_reopen(
 
 def notifications_and_answers(store_id: str, make_received: MakeReceived) -> list[Event]:
     """Order notifications on 6 May: Budi's, delivered and read, answered by his first message
-    an hour later; Sari's at 23:00 WIB, read after local midnight, answered by her message;
-    Rini's, answered with "BERHENTI"; and one not sent. Published before the conversations, so
-    live counting meets the answers before or after their notifications, as it happens."""
+    an hour later, and followed by his paid order two hours later (credited to it); Sari's at
+    23:00 WIB, read after local midnight, answered by her message; Rini's, answered with
+    "BERHENTI"; and one not sent. Published before the conversations, so live counting meets
+    the answers before or after their notifications, as it happens."""
     at = partial(datetime, 2024, 5, 6, tzinfo=UTC)
     budi = notification_sent(BUDI, at(2, 0), store_id=store_id, order_id=1)
     sari = notification_sent(SARI, at(16, 0), store_id=store_id, order_id=2)
@@ -143,6 +145,14 @@ def notifications_and_answers(store_id: str, make_received: MakeReceived) -> lis
         status(budi, DeliveryStatus.READ, 600),
         status(sari, DeliveryStatus.READ, 3 * 3600),  # 02:00 WIB on the 7th; no "delivered"
         make_received(RINI, "BERHENTI", at=at(5, 30)),
+        order_changed(
+            store_id,
+            11,
+            modified_at=at(4, 5),
+            billing_phone=BUDI,
+            created_at=at(4, 0),
+            paid_at=at(4, 5),
+        ),  # IDR 250,000.00
     ]
 
 
@@ -229,6 +239,8 @@ async def test_rebuild_from_the_log_gives_exactly_the_numbers_of_live_aggregatio
             "read": 2,
             "replied": 3,
             "opted_out": 1,
+            "orders": 1,
+            "revenue": {"IDR": Decimal128("250000.00")},
         }
     }
     eighth = next(d for d in live[KPI_DAILY] if d["date"] == "2024-05-08")

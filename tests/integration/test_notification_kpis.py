@@ -1,11 +1,13 @@
 """Notification figures through the aggregator's handler and the session's MongoDB: the same
 figures whatever order the notification, its status callbacks and the customer's answer are
-read in, each counted once (docs/kpis.md#notifications)."""
+read in, each counted once, and each order credited to one notification
+(docs/kpis.md#notifications)."""
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from bson import Decimal128
 
 from services.kpi_aggregator.handlers import on_events
 from shared.channels import Channel
@@ -13,7 +15,13 @@ from shared.conversations.collections import MESSAGES
 from shared.events import Author, DeliveryStatus, Event, NotificationSent
 from shared.kpis.collections import KPI_DAILY, KPI_NOTIFICATIONS
 from shared.mongo import Database
-from tests.support.events import MakeReceived, notification_sent, received, status_changed
+from tests.support.events import (
+    MakeReceived,
+    notification_sent,
+    order_changed,
+    received,
+    status_changed,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -105,3 +113,36 @@ async def test_the_same_number_elsewhere_or_on_another_channel_is_not_a_reply(
     await on_events([other_store, cloud], db)  # after it: the records' query
 
     assert await figures(db, store_id) == {"sent": 1}
+
+
+async def test_an_order_is_credited_once_to_the_customers_last_notification_before_it(
+    db: Database, store_id: str
+) -> None:
+    """Read in the worst order: the order first, then the earlier notification (credited
+    with it), then the later one (which takes it over); an order placed four days after is
+    nobody's (3-day window)."""
+    earlier = notification_sent(BUDI, SENT_AT, store_id=store_id, order_id=1, status="completed")
+    later = notification_sent(BUDI, SENT_AT + timedelta(hours=3), store_id=store_id, order_id=2)
+    placed = SENT_AT + timedelta(hours=5)
+    order = order_changed(
+        store_id, 3, modified_at=placed, billing_phone=BUDI, created_at=placed, paid_at=placed
+    )
+    too_late = SENT_AT + timedelta(days=4)
+    late_order = order_changed(store_id, 4, modified_at=too_late, billing_phone=BUDI)
+    late_order = late_order.model_copy(update={"created_at": too_late})
+
+    await on_events([order, late_order], db)
+    await on_events([earlier], db)
+    assert (await figures(db, store_id))["orders"] == 1
+    await on_events([later], db)
+    await on_events([order, earlier], db)  # redelivered: nothing moves
+
+    day = await figures(db, store_id)
+    assert day["sent"] == 2
+    assert day["orders"] == 1
+    assert day["revenue"] == {"IDR": Decimal128("250000.00")}
+    credited = {
+        document["_id"]: [credit["key"] for credit in document["orders"]]
+        async for document in db[KPI_NOTIFICATIONS].find({"store_id": store_id})
+    }
+    assert credited == {earlier.message_id: [], later.message_id: [f"{store_id}:3"]}
