@@ -120,6 +120,8 @@ class NotificationFigures(BaseModel):
     read: int
     replied: int
     opted_out: int
+    orders: int  # placed within NOTIFICATION_ATTRIBUTION_DAYS after, credited to it
+    revenue: Decimal  # their paid totals in the store's currency
 
 
 class Dashboard(BaseModel):
@@ -168,8 +170,12 @@ class Dashboard(BaseModel):
     notifications: list[NotificationFigures] = Field(default_factory=list)  # sources with any
 
     def notified(self, figure: str) -> int:
-        """A notification figure over every source."""
+        """A notification count over every source."""
         return sum(int(getattr(found, figure)) for found in self.notifications)
+
+    @property
+    def notified_revenue(self) -> Decimal:
+        return sum((found.revenue for found in self.notifications), Decimal(0))
 
 
 def local_bounds(first: date, last: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
@@ -262,21 +268,24 @@ async def load_dashboard(db: Database, store: Store, period: Period) -> Dashboar
         csat_average=float(totals.get("csat.sum", 0)) / ratings if ratings else None,
         series=series,
         by_channel=channel_figures(totals),
-        notifications=notification_figures(totals),
+        notifications=notification_figures(totals, store.currency),
     )
 
 
-def notification_figures(totals: Mapping[str, float | Decimal]) -> list[NotificationFigures]:
+def notification_figures(
+    totals: Mapping[str, float | Decimal], currency: str
+) -> list[NotificationFigures]:
     """Each source with a notification in `totals`, in the order of `NotificationSource`."""
     found = []
     for source in NotificationSource:
         prefix = f"notifications.{source.value}."
         figures = {
             name: int(totals.get(prefix + name, 0))
-            for name in ("sent", "not_sent", "delivered", "read", "replied", "opted_out")
+            for name in ("sent", "not_sent", "delivered", "read", "replied", "opted_out", "orders")
         }
+        revenue = Decimal(totals.get(f"{prefix}revenue.{currency}", 0))
         if figures["sent"] or figures["not_sent"]:
-            found.append(NotificationFigures(source=source, **figures))
+            found.append(NotificationFigures(source=source, revenue=revenue, **figures))
     return found
 
 

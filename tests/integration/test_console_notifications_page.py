@@ -5,10 +5,12 @@ dashboard shows of the notifications' figures (docs/kpis.md#notifications)."""
 
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, time
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from bson import Decimal128
 
 from services.console.auth.users import Role
 from services.console.collections import CONSOLE_AUDIT
@@ -133,7 +135,14 @@ async def test_the_dashboard_shows_what_followed_the_notifications(
             "store_id": store_id,
             "date": f"{today}",
             "timezone": "Asia/Jakarta",
-            "notifications": {"order_notification": {**figures, "opted_out": 1}},
+            "notifications": {
+                "order_notification": {
+                    **figures,
+                    "opted_out": 1,
+                    "orders": 3,
+                    "revenue": {"IDR": Decimal128(Decimal("750000"))},
+                }
+            },
         }
     )
 
@@ -144,13 +153,21 @@ async def test_the_dashboard_shows_what_followed_the_notifications(
     assert "data-notifications" in page.text
     card = data["cards"]["notifications"]
     assert card["value"] == "40"
-    assert card["sub"] == "75.0% read · 25.0% replied · 1 opted out"
+    assert card["sub"] == "75.0% read · 25.0% replied · 1 opted out · 3 orders, Rp 750,000"
     chart = data["charts"]["notifications"]
-    assert chart["labels"] == ["Sent", "Delivered", "Read", "Replied", "Opted out", "Not sent"]
+    assert chart["labels"] == [
+        "Sent",
+        "Delivered",
+        "Read",
+        "Replied",
+        "Opted out",
+        "Orders after",
+        "Not sent",
+    ]
     assert chart["datasets"] == [
         {
             "key": "order_notification",
             "label": "Order notifications",
-            "data": [40, 38, 30, 10, 1, 2],
+            "data": [40, 38, 30, 10, 1, 3, 2],
         }
     ]

@@ -261,7 +261,7 @@ def _by_channel(data: Dashboard, lang: Lang) -> dict[str, Any]:
 
 def _notifications(data: Dashboard, lang: Lang) -> dict[str, Any]:
     """What followed the messages Balas wrote first, one series per source (docs/kpis.md)."""
-    figures = ("sent", "delivered", "read", "replied", "opted_out", "not_sent")
+    figures = ("sent", "delivered", "read", "replied", "opted_out", "orders", "not_sent")
     return {
         "labels": [t(f"dash.notify.{figure}", lang) for figure in figures],
         "datasets": [

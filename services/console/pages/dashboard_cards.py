@@ -242,6 +242,8 @@ CARDS: tuple[CardSpec, ...] = (
             "read": Figure(_share("read"), "percent"),
             "replied": Figure(_share("replied"), "percent"),
             "opted_out": Figure(lambda d: d.notified("opted_out")),
+            "orders": Figure(lambda d: d.notified("orders")),
+            "revenue": Figure(lambda d: d.notified_revenue, "money"),
         },
         measured=lambda d: bool(d.notified("sent")),
     ),
