@@ -27,7 +27,7 @@ from shared.conversations.collections import MESSAGES
 from shared.events import Author, Event, NotificationSource, OrderChanged, utcnow
 from shared.identity import conversation_id
 from shared.kafka import publish
-from shared.mongo import Database
+from shared.mongo import Database, Document
 from shared.notifications.orders import (
     NotifiedStatus,
     OrderTemplate,
@@ -83,13 +83,12 @@ async def on_order_changed(event: Event, deps: ResponderDeps, clock: Clock = utc
     not_before = hours.next_send_time(now, store.timezone) if hours else now
     held = not_before > now
     for status, template in due:
-        reply, was_held = await _reserve(
-            db, store, event, phone, status, template, not_before, held
-        )
-        if reply.finished:  # told again: the fact may have been lost in a crash after the send
-            await _publish(reply, deps)
+        reply, claimed = await _reserve(db, store, event, phone, status, template, not_before, held)
+        if reply.finished:
+            if claimed is not None and claimed.get("order_modified_at") == event.modified_at:
+                await _publish(reply, deps)  # the same snapshot again: a crash may have lost it
             continue
-        if was_held:  # the release's to send
+        if claimed is not None and claimed.get("held"):  # the release's to send
             continue
         if held:
             ORDER_NOTIFICATIONS.labels("held").inc()
@@ -188,9 +187,9 @@ async def _reserve(
     template: OrderTemplate,
     not_before: datetime,
     held: bool,
-) -> tuple[Reply, bool]:
-    """The notification's send intent, and whether it is held for the release; the existing
-    one when it was claimed before."""
+) -> tuple[Reply, Document | None]:
+    """The notification's send intent; the existing one, and its stored document, when it was
+    claimed before."""
     channel = template_channel(template.template)
     assert channel is not None  # checked when the template was saved
     reply = Reply(
@@ -228,5 +227,5 @@ async def _reserve(
         existing = await db[MESSAGES].find_one({"_id": reply.id})
         if existing is None:
             raise RuntimeError(f"notification {reply.id} vanished") from None
-        return Reply.model_validate(existing), bool(existing.get("held"))
-    return reply, False
+        return Reply.model_validate(existing), existing
+    return reply, None
