@@ -446,6 +446,6 @@ NOT_PERSONAL_EVENT_FIELDS = frozenset(
         "line_items", "product_id", "name", "quantity", "sku", "permalink", "price",
         "regular_price", "sale_price", "stock_status", "stock_quantity", "version", "action",
         "command_id", "command", "template_sid", "assignee_id", "requested_by", "removed",
-        "catalog_visibility", "image_url", "courier",
+        "catalog_visibility", "image_url", "courier", "source",
     }
 )  # fmt: skip
