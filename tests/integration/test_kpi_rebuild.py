@@ -17,6 +17,7 @@ from services.kpi_aggregator.handlers import on_events
 from services.kpi_aggregator.rebuild import rebuild
 from shared import kafka, topics
 from shared.channels import Channel
+from shared.conversations.collections import MESSAGES
 from shared.events import (
     ConversationClosed,
     ConversationReopened,
@@ -34,7 +35,13 @@ from shared.kpis.zones import StoreZones
 from shared.mongo import PROCESSED_EVENTS, Database, Document
 from shared.settings import Settings
 from shared.stores.directory import Store, save_store
-from tests.support.events import MakeReceived, MakeReplySent, notification_sent, order_changed
+from tests.support.events import (
+    MakeReceived,
+    MakeReplySent,
+    notification_message,
+    notification_sent,
+    order_changed,
+)
 from tests.support.kafka import publish_all
 
 pytestmark = pytest.mark.slow
@@ -219,6 +226,8 @@ async def test_rebuild_from_the_log_gives_exactly_the_numbers_of_live_aggregatio
     events = two_days_of_traffic(make_received, make_reply_sent)
     events += closes_and_a_reopen(events, make_closed, make_reopened)
     notes = notifications_and_answers(store_id, make_received)
+    sent = [note for note in notes if isinstance(note, NotificationSent) and note.sent]
+    await db[MESSAGES].insert_many([notification_message(note) for note in sent])  # responder's
     await publish_all(broker, notes)
     await publish_all(broker, events)
     await publish_all(broker, events[:4])  # redelivered by the producer's retry: same event ids

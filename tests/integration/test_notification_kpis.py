@@ -12,11 +12,12 @@ from bson import Decimal128
 from services.kpi_aggregator.handlers import on_events
 from shared.channels import Channel
 from shared.conversations.collections import MESSAGES
-from shared.events import Author, DeliveryStatus, Event, NotificationSent
+from shared.events import DeliveryStatus, Event, NotificationSent
 from shared.kpis.collections import KPI_DAILY, KPI_NOTIFICATIONS
 from shared.mongo import Database
 from tests.support.events import (
     MakeReceived,
+    notification_message,
     notification_sent,
     order_changed,
     received,
@@ -33,24 +34,6 @@ async def figures(db: Database, store_id: str) -> dict[str, Any]:
     day = await db[KPI_DAILY].find_one({"store_id": store_id, "date": "2024-05-06"})
     assert day is not None
     return dict(day["notifications"]["order_notification"])
-
-
-async def stored_message(db: Database, note: NotificationSent) -> None:
-    """The responder's record of the sent notification, as services/responder/notifications.py
-    keeps it in `messages`."""
-    await db[MESSAGES].insert_one(
-        {
-            "_id": note.message_id,
-            "store_id": note.store_id,
-            "conversation_id": note.conversation_id,
-            "channel": note.channel.value,
-            "author": Author.NOTIFICATION.value,
-            "state": "sent",
-            "twilio_sid": note.twilio_sid,
-            "finished_at": note.occurred_at,
-            "notification_source": note.source.value,
-        }
-    )
 
 
 def the_story(store_id: str, make_received: MakeReceived) -> tuple[NotificationSent, list[Event]]:
@@ -91,7 +74,7 @@ async def test_callbacks_and_answers_read_before_their_notification_count_the_sa
     """The callbacks' notification is found through the responder's message; the answers
     through the fact table's stamps."""
     note, after = the_story(store_id, make_received)
-    await stored_message(db, note)
+    await db[MESSAGES].insert_one(notification_message(note))  # as the responder keeps it
     await on_events(after, db)
     await on_events([note], db)
 

@@ -40,6 +40,7 @@ __all__ = [
     "closed",
     "enriched",
     "new_customer",
+    "notification_message",
     "notification_sent",
     "order_changed",
     "received",
@@ -150,6 +151,22 @@ def notification_sent(
         "not_sent_reason": None if sent else "no_consent",
     }
     return NotificationSent(**{**values, **fields})
+
+
+def notification_message(note: NotificationSent) -> dict[str, Any]:
+    """The responder's record of a sent notification in `messages`, the fields the KPI
+    aggregator reads of it (services/responder/notifications.py keeps more)."""
+    return {
+        "_id": note.message_id,
+        "store_id": note.store_id,
+        "conversation_id": note.conversation_id,
+        "channel": note.channel.value,
+        "author": Author.NOTIFICATION.value,
+        "state": ReplyState.SENT.value,
+        "twilio_sid": note.twilio_sid,
+        "finished_at": note.occurred_at,
+        "notification_source": note.source.value,
+    }
 
 
 def status_changed(
