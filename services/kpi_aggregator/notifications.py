@@ -6,11 +6,11 @@ message (by the channel's id), the customer's messages within the reply window a
 customer's orders placed within the attribution window after it, when it is the last
 notification before them (`credit`). Every flag only ever turns on and an order's credit is a
 function of the stored orders and notifications, so any arrival order ends in the same record.
-Its figures are
-counted in the hour and day of the send (a cohort: the read, replied and opted-out of a bucket
-are of the notifications sent in it) under `notifications.<source>.<figure>`; the aggregator
-adds the difference to what the record counted before (`counted`), and the rebuild replays the
-records from the log (`replay`), so both reach the same numbers (docs/kpis.md).
+Its figures are counted in the hour and day of the send (a cohort: the read, replied and
+opted-out of a bucket are of the notifications sent in it) under
+`notifications.<source>.<figure>`; the aggregator adds the difference to what the record
+counted before (`counted`), and the rebuild replays the records from the log (`replay`), so
+both reach the same numbers (docs/kpis.md#notifications).
 """
 
 from collections.abc import Iterable, Mapping, Sequence
@@ -70,7 +70,8 @@ class NotificationRecord(BaseModel):
     replied: bool = False
     opted_out: bool = False
     orders: list[OrderCredit] = Field(default_factory=list)  # by key
-    counted: dict[str, str] = Field(default_factory=dict)  # field -> amount added, as text
+    # (field, amount as text) added to the buckets; pairs, since a field name has dots
+    counted: list[tuple[str, str]] = Field(default_factory=list)
 
     def document(self) -> Document:
         return self.model_dump(by_alias=True, mode="python")
@@ -148,13 +149,13 @@ def difference(record: NotificationRecord) -> Mapping[str, Amount]:
     """What to add to the send's buckets so that they count `figures(record)`; the record
     then says it counted them."""
     desired = figures(record)
-    counted = {name: _amount(name, text) for name, text in record.counted.items()}
+    counted = {name: _amount(name, text) for name, text in record.counted}
     change: dict[str, Amount] = {}
     for name in desired.keys() | counted.keys():
         moved = desired.get(name, 0) - counted.get(name, 0)
         if moved:
             change[name] = moved
-    record.counted = {name: str(amount) for name, amount in desired.items()}
+    record.counted = sorted((name, str(amount)) for name, amount in desired.items())
     return change
 
 

@@ -30,7 +30,7 @@ from shared.events import (
     ReplySent,
     event_id_for,
 )
-from shared.kpis.collections import CONVERSATION_FACTS, KPI_DAILY, KPI_HOURLY
+from shared.kpis.collections import CONVERSATION_FACTS, KPI_DAILY, KPI_HOURLY, KPI_NOTIFICATIONS
 from shared.kpis.zones import StoreZones
 from shared.mongo import PROCESSED_EVENTS, Database, Document
 from shared.settings import Settings
@@ -267,6 +267,7 @@ async def test_rebuild_from_the_log_gives_exactly_the_numbers_of_live_aggregatio
         },
         "whatsapp_cloud": {"inbound_messages": 1, "hand_overs": {"customer_request": 1}},
     }
+    live_notes = await db[KPI_NOTIFICATIONS].find({"store_id": store_id}).sort("_id").to_list()
     live_rows = await db[CONVERSATION_FACTS].find({"store_id": store_id}).sort("_id").to_list()
     assert len(live_rows) == 3
     assert sorted(row["channel"] for row in live_rows) == ["whatsapp", "whatsapp", "whatsapp_cloud"]
@@ -281,6 +282,8 @@ async def test_rebuild_from_the_log_gives_exactly_the_numbers_of_live_aggregatio
     assert await stored(db, store_id) == live
     rebuilt_rows = await db[CONVERSATION_FACTS].find({"store_id": store_id}).sort("_id").to_list()
     assert rebuilt_rows == live_rows  # the fact table's rows too, the same as live
+    rebuilt_notes = await db[KPI_NOTIFICATIONS].find({"store_id": store_id}).sort("_id").to_list()
+    assert rebuilt_notes == live_notes  # and the notifications' records
     assert result.events_counted == len(events)
     assert (result.hours, result.days) == (len(live[KPI_HOURLY]), 3)
 
