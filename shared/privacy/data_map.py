@@ -434,7 +434,7 @@ NOT_PERSONAL_EVENT_FIELDS = frozenset(
         "schema_version", "event_id", "occurred_at", "store_id", "event_type", "topic",
         "message_sid", "channel", "channel_account", "store_number", "content_type",
         "twilio_sid", "status", "error_code", "message_id", "in_reply_to", "author", "sent",
-        "not_sent_reason",
+        "not_sent_reason", "source",
         "customer_message_at", "response_seconds", "first_response", "hand_over", "llm",
         "model", "latency_seconds", "prompt_tokens", "completion_tokens", "citations", "kind",
         "ref", "document_id", "filename", "locator", "agent_id", "handed_over_at", "revision",
@@ -446,6 +446,6 @@ NOT_PERSONAL_EVENT_FIELDS = frozenset(
         "line_items", "product_id", "name", "quantity", "sku", "permalink", "price",
         "regular_price", "sale_price", "stock_status", "stock_quantity", "version", "action",
         "command_id", "command", "template_sid", "assignee_id", "requested_by", "removed",
-        "catalog_visibility", "image_url", "courier", "source",
+        "catalog_visibility", "image_url", "courier",
     }
 )  # fmt: skip
