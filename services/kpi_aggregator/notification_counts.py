@@ -162,7 +162,13 @@ async def _statuses(
         by_sid[document["sid"]] = batch.load(document)
     unknown = [sid for sid in sids if sid not in by_sid]
     if unknown:  # a callback read before its notification's event
-        sent = {"twilio_sid": {"$in": unknown}, "author": Author.NOTIFICATION.value}
+        # Only messages that say their source: another sender writing first (a broadcast)
+        # counts its own figures; notifications sent before this figure existed count nowhere.
+        sent = {
+            "twilio_sid": {"$in": unknown},
+            "author": Author.NOTIFICATION.value,
+            "notification_source": {"$exists": True},
+        }
         async for message in db[MESSAGES].find(sent, session=session):
             made = batch.make(_record_of_message(message), message["conversation_id"])
             by_sid[message["twilio_sid"]] = made
@@ -176,9 +182,7 @@ def _record_of_message(message: Document) -> NotificationRecord:
     return NotificationRecord(
         id=message["_id"],
         store_id=message["store_id"],
-        source=NotificationSource(
-            message.get("notification_source", NotificationSource.ORDER_NOTIFICATION)
-        ),
+        source=NotificationSource(message["notification_source"]),
         channel=Channel(message.get("channel", Channel.WHATSAPP)),
         customer_hash=customer_hash(customer_number(message["conversation_id"])),
         sent=True,

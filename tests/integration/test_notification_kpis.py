@@ -129,3 +129,26 @@ async def test_an_order_is_credited_once_to_the_customers_last_notification_befo
         async for document in db[KPI_NOTIFICATIONS].find({"store_id": store_id})
     }
     assert credited == {earlier.message_id: [], later.message_id: [f"{store_id}:3"]}
+
+
+async def test_a_callback_of_another_message_written_first_counts_as_no_order_notification(
+    db: Database, store_id: str
+) -> None:
+    """A broadcast's message is by author `notification` too, but says no notification source:
+    its figures are the broadcast's own."""
+    note = notification_sent(BUDI, SENT_AT, store_id=store_id)
+    broadcast = {**notification_message(note), "_id": f"broadcast:b1:{BUDI}"}
+    del broadcast["notification_source"]
+    await db[MESSAGES].insert_one(broadcast)
+    sid = note.twilio_sid or ""
+    read = status_changed(
+        DeliveryStatus.READ,
+        SENT_AT,
+        sid=sid,
+        store_id=store_id,
+        conversation_id=note.conversation_id,
+    )
+
+    await on_events([read], db)
+
+    assert await db[KPI_NOTIFICATIONS].count_documents({"store_id": store_id}) == 0
