@@ -114,7 +114,27 @@ def _kpi_tables(
             str(bucket.get("orders", {}).get("created", 0)),
             str(bucket.get("orders", {}).get("paid", 0)),
         )
-    return [messages, results]
+    return [messages, results, *_notification_table(period, rows, label, store)]
+
+
+def _notification_table(
+    period: str, rows: list[dict[str, Any]], label: Callable[[dict[str, Any]], str], store: str
+) -> list[Table]:
+    """What followed the notifications, all sources together, when the buckets have any
+    (docs/kpis.md#notifications)."""
+    figures = ("sent", "delivered", "read", "replied", "opted_out")
+    table = wrapping_table(
+        period,
+        *(figure.replace("_", " ") for figure in figures),
+        title=f"KPIs of store {escape(store)}: notifications",
+        whole=(period,),
+    )
+    for bucket in rows:
+        sources = bucket.get("notifications", {}).values()
+        if sources:
+            counts = [sum(source.get(figure, 0) for source in sources) for figure in figures]
+            table.add_row(label(bucket), *(str(count) for count in counts))
+    return [table] if table.row_count else []
 
 
 @kpi_app.command("insights")
@@ -249,6 +269,9 @@ def kpi_rebuild(
                 attribution_window=window,
                 from_journal=settings.kafka.journal,
                 retention=settings.retention.window,
+                notification_window=timedelta(
+                    days=settings.conversations.notification_attribution_days
+                ),
             )
         )
     console.print(

@@ -66,8 +66,7 @@ def store_notifications(
             console.print(f"[red]{escape(str(error))}[/]")
             raise typer.Exit(2) from None
         if changed is not None:
-            await orders.save(db, changed)
-            current = changed
+            current = await orders.replace(db, store_id, changed)
         _show(current)
 
     with_db(work)

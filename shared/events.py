@@ -213,6 +213,27 @@ class ReplySent(ConversationEvent, OnChannel):
     order_action: OrderActionFact | None = None  # the order action the reply is about
 
 
+class NotificationSource(StrEnum):
+    """What made Balas write first; the KPI figures of notifications are split by it."""
+
+    ORDER_NOTIFICATION = "order_notification"
+
+
+class NotificationSent(ConversationEvent, OnChannel):
+    """The responder finished with a message it wrote first (topic `messages.outbound`): sent,
+    or not (`not_sent_reason`). Not a reply: it answers nobody and has no response time.
+    `message_id` is the notification's id in `messages`, `twilio_sid` the channel's id of the
+    sent message (its status callbacks name it)."""
+
+    topic: ClassVar[str] = topics.MESSAGES_OUTBOUND
+    event_type: Literal["notification.sent"] = "notification.sent"
+    message_id: str
+    source: NotificationSource
+    sent: bool
+    twilio_sid: str | None = None
+    not_sent_reason: str | None = None
+
+
 class DeadLetter(BaseModel):
     """An event a consumer gave up on, kept with its error so it can be inspected and re-driven."""
 
@@ -549,7 +570,7 @@ def store_deleted_event_id(deletion_id: str) -> str:
 EVENT_TYPES: dict[str, tuple[type[Event], ...]] = {
     topics.WHATSAPP_INBOUND: (MessageReceived,),
     topics.WHATSAPP_STATUS: (DeliveryStatusChanged,),
-    topics.MESSAGES_OUTBOUND: (ReplySent,),
+    topics.MESSAGES_OUTBOUND: (ReplySent, NotificationSent),
     topics.CONVERSATIONS_ENRICHED: (ConversationEnriched, ConversationClosed, ConversationReopened),
     topics.WOOCOMMERCE_ORDERS: (OrderChanged,),
     topics.WOOCOMMERCE_CUSTOMERS: (CustomerChanged,),

@@ -455,6 +455,13 @@ class ConversationSettings(Section):
         validation_alias="ATTRIBUTION_WINDOW_DAYS",
         description="An order counts as a conversation's when the customer wrote this soon before.",
     )
+    notification_attribution_days: float = Field(
+        3.0,
+        ge=0,
+        validation_alias="NOTIFICATION_ATTRIBUTION_DAYS",
+        description="An order counts as a notification's when it went out this soon before "
+        "(the customer's last one).",
+    )
 
 
 class DemoSettings(Section):

@@ -51,6 +51,7 @@ from services.console.pages import (
     voice_notes,
 )
 from services.console.pages import knowledge as knowledge_page
+from services.console.pages import notifications as notifications_page
 from services.console.pages import settings as settings_page
 from services.console.pages.templating import STATIC_DIR
 from services.console.validation_text import validation_failed
@@ -129,6 +130,7 @@ def create_app(settings: Settings, clock: Clock = utc_now) -> FastAPI:
     app.include_router(replies.router)
     app.include_router(broadcasts_page.router)
     app.include_router(setup.router)
+    app.include_router(notifications_page.router)
     app.include_router(team.router)
     app.include_router(invite.router)
     app.add_exception_handler(LoginRequired, login_required)

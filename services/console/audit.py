@@ -25,6 +25,7 @@ class Action(StrEnum):
     WHATSAPP_CHECKED = "whatsapp_checked"
     WOOCOMMERCE_CONNECTED = "woocommerce_connected"
     PRIVACY_CHANGED = "privacy_changed"  # retention days, keeping customers' media
+    NOTIFICATIONS_CHANGED = "notifications_changed"  # order notifications' templates, quiet hours
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,8 @@ its owners; an invalid template name, status or field gets FastAPI's 422 naming 
 
 from fastapi import APIRouter
 
-from services.console.deps import Context, ExistingStore, OwnerOnly
+from services.console.audit import Action, AuditLog
+from services.console.deps import Authorized, Context, ExistingStore, OwnerOnly
 from shared.notifications import orders
 from shared.notifications.orders import NotificationRules, OrderNotifications
 
@@ -19,9 +20,15 @@ async def current_notifications(store: ExistingStore, context: Context) -> Order
 
 @router.put("", dependencies=[OwnerOnly])
 async def save_notifications(
-    rules: NotificationRules, store: ExistingStore, context: Context
+    rules: NotificationRules, store: ExistingStore, context: Context, caller: Authorized
 ) -> OrderNotifications:
     """Replace the settings; the responder uses them from the next order event on."""
-    settings = OrderNotifications(store_id=store.id, **dict(rules))
-    await orders.save(context.db, settings)
-    return settings
+    saved = await orders.replace(context.db, store.id, rules)
+    await AuditLog(context.db).record(
+        store.id,
+        caller.actor,
+        Action.NOTIFICATIONS_CHANGED,
+        store.id,
+        statuses=sorted(saved.templates),
+    )
+    return saved

@@ -32,6 +32,9 @@ _OWN_MESSAGES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"unknown timezone '(?P<name>.*)'"), "unknown_timezone"),
     (re.compile(r"(?P<day>\w+): opening periods overlap"), "periods_overlap"),
     (re.compile(r"each template's content_sid may appear once"), "duplicate_template"),
+    # shared/notifications/orders.py
+    (re.compile(r"not a Twilio Content SID \(HX…\) nor a Cloud API .*"), "not_a_template"),
+    (re.compile(r"quiet hours must not start and end at the same time"), "quiet_hours_empty"),
     # services/console/commands.py: the composer's and action bar's commands
     (
         re.compile(r"template_sid must be a Twilio Content SID.*"),

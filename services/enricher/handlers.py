@@ -53,6 +53,7 @@ from shared.events import (
     ConversationStatus,
     Event,
     MessageReceived,
+    NotificationSent,
     ReplySent,
     event_id_for,
 )
@@ -117,6 +118,8 @@ async def on_card_events(
     ordinary: list[CardEvent] = []
     # Each event once: a replayed copy can share a poll with its original.
     for event in {event.event_id: event for event in events}.values():
+        if isinstance(event, NotificationSent):
+            continue  # written first, not a turn: the card shows it from the messages
         if not isinstance(event, MessageReceived | ReplySent):
             raise TypeError(f"the enricher's cards take messages and replies, not {event!r}")
         if (

@@ -46,6 +46,9 @@ async def consumers(runtime: Runtime) -> AsyncIterator[Sequence[Consumer]]:
         zones=StoreZones(runtime.db),
         attribution_window=timedelta(days=runtime.settings.conversations.attribution_window_days),
         retention=runtime.settings.retention.window,
+        notification_window=timedelta(
+            days=runtime.settings.conversations.notification_attribution_days
+        ),
     )
     yield [BatchConsumer(topic_names=TOPICS, handler=handler, **runtime.consumer_options(GROUP))]
 

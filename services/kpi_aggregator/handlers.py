@@ -13,7 +13,9 @@ from services.kpi_aggregator.commerce import (
     count_orders,
 )
 from services.kpi_aggregator.fact_table import record_stamps, refresh_rows
-from services.kpi_aggregator.orders import OrderFact
+from services.kpi_aggregator.notification_counts import count_notifications
+from services.kpi_aggregator.notifications import DEFAULT_ORDER_WINDOW
+from services.kpi_aggregator.orders import Amount, OrderFact
 from shared import identity
 from shared.events import CustomerErased, Event, MessageReceived
 from shared.kpis import keys
@@ -26,6 +28,7 @@ from shared.kpis.collections import (
     KPI_CUSTOMERS,
     KPI_DAILY,
     KPI_HOURLY,
+    KPI_NOTIFICATIONS,
     KPI_ORDERS,
 )
 from shared.kpis.zones import UTC_ZONE, StoreZones
@@ -43,6 +46,7 @@ WRITES = (
     KPI_CUSTOMERS,
     KPI_CONVERSIONS,
     KPI_ORDERS,
+    KPI_NOTIFICATIONS,
 )
 
 Zones = Mapping[str, ZoneInfo]
@@ -58,6 +62,7 @@ async def on_events(
     zones: StoreZones | None = None,
     attribution_window: timedelta = DEFAULT_ATTRIBUTION_WINDOW,
     retention: timedelta = DEFAULT_RETENTION,
+    notification_window: timedelta = DEFAULT_ORDER_WINDOW,
 ) -> None:
     """Exactly-once counting: the batch's event ids are claimed in the same transaction as the
     increments, so a redelivered or replayed event adds nothing. Orders are counted by state
@@ -67,7 +72,7 @@ async def on_events(
     erasures = [event for event in events if isinstance(event, CustomerErased)]
     events = [event for event in events if not isinstance(event, CustomerErased)]
     if events:
-        await _count(events, db, zones, attribution_window, retention)
+        await _count(events, db, zones, attribution_window, retention, notification_window)
     for erasure in erasures:
         await erase_again(erasure, db, GROUP, WRITES)
 
@@ -78,12 +83,18 @@ async def _count(
     zones: StoreZones | None,
     attribution_window: timedelta,
     retention: timedelta,
+    notification_window: timedelta,
 ) -> None:
     zone_of = await (zones or StoreZones(db)).lookup(event.store_id for event in events)
 
     async def apply(
         session: Session,
-    ) -> tuple[list[Event], list[buckets.CustomerHour], list[tuple[str, OrderFact]]]:
+    ) -> tuple[
+        list[Event],
+        list[buckets.CustomerHour],
+        list[tuple[str, OrderFact]],
+        list[tuple[str, str, Amount]],
+    ]:
         fresh = await claim_events(db, session, events)
         counted, new_hours = await count_claimed(db, session, fresh, zone_of)
         # All of the batch, not only the fresh: stamps are kept once per event id, and an
@@ -91,13 +102,16 @@ async def _count(
         stamps = await record_stamps(db, session, events)
         orders = await count_orders(db, session, events, zone_of, attribution_window, retention)
         counted.merge(orders.increments)
+        notifications = await count_notifications(db, session, events, zone_of, notification_window)
+        counted.merge(notifications.increments)
         await write_increments(db, session, counted, zone_of)
         await refresh_rows(db, session, stamps, orders.customers)
-        return fresh, new_hours, orders.changes
+        return fresh, new_hours, orders.changes, notifications.changes
 
-    fresh, new_hours, order_changes = await in_transaction(db, apply)
+    fresh, new_hours, order_changes, notification_changes = await in_transaction(db, apply)
     metrics.export(fresh, new_hours)
     metrics.export_orders(order_changes)
+    metrics.export_notifications(notification_changes)
 
 
 async def claim_events(db: Database, session: Session, events: Sequence[Event]) -> list[Event]:

@@ -102,6 +102,23 @@ def export_orders(changes: Iterable[tuple[str, OrderFact]]) -> None:
             REVENUE.labels(store_id, name.split(".")[1]).inc(float(amount))
 
 
+NOTIFICATIONS = Counter(
+    "balas_kpi_notifications_total",
+    "Messages Balas wrote first, by source and figure (sent, not_sent, delivered, read, "
+    "replied, opted_out, orders), counted when the aggregator learns them.",
+    ["store", "source", "figure"],
+)
+
+
+def export_notifications(changes: Iterable[tuple[str, str, Amount]]) -> None:
+    """The notification counts a batch added (attributed revenue stays in the buckets; an
+    order credited to a later notification moves, and counters only grow)."""
+    for store_id, name, amount in changes:
+        _, source, figure = name.split(".", 2)
+        if amount > 0 and not figure.startswith("revenue."):
+            NOTIFICATIONS.labels(store_id, source, figure).inc(float(amount))
+
+
 def export(fresh: Iterable[Event], new_customer_hours: Iterable[CustomerHour]) -> None:
     """Count events that were new to the aggregator (never a redelivered one)."""
     for customer in new_customer_hours:

@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo
 from aiokafka.structs import ConsumerRecord
 from pymongo import ReplaceOne
 
-from services.kpi_aggregator import buckets
+from services.kpi_aggregator import buckets, notifications
 from services.kpi_aggregator.commerce import (
     DEFAULT_ATTRIBUTION_WINDOW,
     DEFAULT_RETENTION,
@@ -47,6 +47,7 @@ from services.kpi_aggregator.handlers import (
     record_first_seen,
     write_increments,
 )
+from services.kpi_aggregator.notifications import NotificationRecord
 from services.kpi_aggregator.orders import (
     Conversion,
     OrderRecord,
@@ -60,7 +61,7 @@ from services.kpi_aggregator.orders import (
 from services.kpi_aggregator.outcomes import redecided
 from shared import topics
 from shared.consumer import PermanentError, decode
-from shared.events import Event, OrderChanged
+from shared.events import Event, NotificationSent, OrderChanged
 from shared.journal import Journal
 from shared.journal_scan import history
 from shared.kpis import facts, keys
@@ -69,6 +70,7 @@ from shared.kpis.collections import (
     KPI_CUSTOMER_HOURS,
     KPI_DAILY,
     KPI_HOURLY,
+    KPI_NOTIFICATIONS,
     KPI_ORDERS,
 )
 from shared.kpis.zones import StoreZones
@@ -150,6 +152,7 @@ async def rebuild(
     attribution_window: timedelta = DEFAULT_ATTRIBUTION_WINDOW,
     from_journal: bool = False,
     retention: timedelta = DEFAULT_RETENTION,
+    notification_window: timedelta = notifications.DEFAULT_ORDER_WINDOW,
 ) -> Rebuilt:
     """Recompute and replace the store's hour and day buckets of local dates first..last,
     reading the events from Kafka, or `from_journal` (KAFKA_JOURNAL) from the event journal."""
@@ -182,13 +185,22 @@ async def rebuild(
     counted = [event for event in events if span.touches(event)]
     stamps = [found for event in events if (found := facts.stamp(event)) is not None]
     records = replay(snapshots, stamps, country, attribution_window, retention)
+    sent = {
+        key: record
+        for key, record in notifications.replay(
+            events, records.values(), notification_window
+        ).items()
+        if _sent_in_range(record, span)
+    }
 
     async def replace(session: Session) -> None:
         # The customers' first messages ever: stored (earlier than the log read) or read now.
         first_seen = await record_first_seen(db, session, events)
         in_range = recompute(counted, span, first_seen)
         in_range.merge(_in_range(record_increments(records.values(), span.zone), span))
+        in_range.merge(_in_range(notification_increments(sent.values(), span.zone), span))
         await _replace(db, session, span, counted, in_range, records)
+        await _settle_notifications(db, session, sent)
         # The fact table's rows of the sessions read, as live aggregation makes them.
         await restamp(db, session, decided.changed)
         await record_facts(db, session, events)
@@ -198,8 +210,12 @@ async def rebuild(
     await in_transaction(db, replace)
     in_range = written[-1]
     ordering = sum(1 for event in snapshots if _touches(records, event, span))
+    notified = sum(1 for e in events if isinstance(e, NotificationSent) and e.message_id in sent)
     return Rebuilt(
-        orders_read + read, len(counted) + ordering, len(in_range.hourly), len(in_range.daily)
+        orders_read + read,
+        len(counted) + ordering + notified,
+        len(in_range.hourly),
+        len(in_range.daily),
     )
 
 
@@ -239,6 +255,38 @@ def record_increments(records: Iterable[OrderRecord], zone: ZoneInfo) -> buckets
     for claim in claims.values():
         count_claim(claim_document(claim), 1, counted)
     return counted
+
+
+def _sent_in_range(record: NotificationRecord, span: DateRange) -> bool:
+    return span.has_hour(keys.hour_start(record.sent_at)) or span.has_day(
+        keys.local_date(record.sent_at, span.zone)
+    )
+
+
+def notification_increments(
+    records: Iterable[NotificationRecord], zone: ZoneInfo
+) -> buckets.Increments:
+    """Every figure of the notifications `records`, in their send's hour and day."""
+    counted = buckets.Increments()
+    for record in records:
+        for name, amount in notifications.figures(record).items():
+            counted.add_hour((record.store_id, keys.hour_start(record.sent_at)), name, amount)
+            counted.add_day((record.store_id, keys.local_date(record.sent_at, zone)), name, amount)
+    return counted
+
+
+async def _settle_notifications(
+    db: Database, session: Session, sent: Mapping[str, NotificationRecord]
+) -> None:
+    """The rebuilt records of the notifications sent in the range replace the stored ones,
+    as counted in the rebuilt buckets: live counting goes on from them."""
+    for record in sent.values():
+        notifications.difference(record)  # counted: what the rebuilt buckets hold
+    if sent:
+        await db[KPI_NOTIFICATIONS].bulk_write(
+            [ReplaceOne({"_id": key}, r.document(), upsert=True) for key, r in sent.items()],
+            session=session,
+        )
 
 
 def _in_range(counted: buckets.Increments, span: DateRange) -> buckets.Increments:

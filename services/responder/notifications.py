@@ -20,12 +20,14 @@ from services.responder.deps import ResponderDeps
 from services.responder.metrics import ORDER_NOTIFICATIONS
 from services.responder.repository import Reply, ReplyState
 from services.responder.sending import deliver, store_account
+from services.responder.service import notification_sent
 from shared.channels import template_channel
 from shared.consent.records import Purpose, may_contact
 from shared.conversations.collections import MESSAGES
-from shared.events import Author, Event, OrderChanged, utcnow
+from shared.events import Author, Event, NotificationSource, OrderChanged, utcnow
 from shared.identity import conversation_id
-from shared.mongo import Database
+from shared.kafka import publish
+from shared.mongo import Database, Document
 from shared.notifications.orders import (
     NotifiedStatus,
     OrderTemplate,
@@ -81,10 +83,12 @@ async def on_order_changed(event: Event, deps: ResponderDeps, clock: Clock = utc
     not_before = hours.next_send_time(now, store.timezone) if hours else now
     held = not_before > now
     for status, template in due:
-        reply, was_held = await _reserve(
-            db, store, event, phone, status, template, not_before, held
-        )
-        if reply.finished or was_held:  # a held one is the release's to send
+        reply, claimed = await _reserve(db, store, event, phone, status, template, not_before, held)
+        if reply.finished:
+            if claimed is not None and claimed.get("order_modified_at") == event.modified_at:
+                await _publish(reply, deps)  # the same snapshot again: a crash may have lost it
+            continue
+        if claimed is not None and claimed.get("held"):  # the release's to send
             continue
         if held:
             ORDER_NOTIFICATIONS.labels("held").inc()
@@ -121,7 +125,7 @@ async def release_due(deps: ResponderDeps, clock: Clock = utcnow) -> int:
         )
         if overtaken:
             ORDER_NOTIFICATIONS.labels(SUPERSEDED).inc()
-            await deps.conversations.mark_not_sent(reply, SUPERSEDED)
+            await _publish(await deps.conversations.mark_not_sent(reply, SUPERSEDED), deps)
         else:
             await _send(reply, deps)
         released += 1
@@ -142,10 +146,16 @@ async def _send(reply: Reply, deps: ResponderDeps) -> None:
     db = deps.conversations.db
     if not await may_contact(db, reply.store_id, reply.customer_number, Purpose.ORDER_UPDATES):
         ORDER_NOTIFICATIONS.labels(NO_CONSENT).inc()
-        await deps.conversations.mark_not_sent(reply, NO_CONSENT)
+        await _publish(await deps.conversations.mark_not_sent(reply, NO_CONSENT), deps)
         return
     sent = await deliver(reply, deps)
     ORDER_NOTIFICATIONS.labels(sent.state.value).inc()
+    await _publish(sent, deps)
+
+
+async def _publish(finished: Reply, deps: ResponderDeps) -> None:
+    """The notification's fact on `messages.outbound`, for the KPIs (docs/kpis.md)."""
+    await publish(deps.broker, notification_sent(finished, NotificationSource.ORDER_NOTIFICATION))
 
 
 async def _newer_snapshot_notified(
@@ -177,9 +187,9 @@ async def _reserve(
     template: OrderTemplate,
     not_before: datetime,
     held: bool,
-) -> tuple[Reply, bool]:
-    """The notification's send intent, and whether it is held for the release; the existing
-    one when it was claimed before."""
+) -> tuple[Reply, Document | None]:
+    """The notification's send intent; the existing one, and its stored document, when it was
+    claimed before."""
     channel = template_channel(template.template)
     assert channel is not None  # checked when the template was saved
     reply = Reply(
@@ -207,6 +217,7 @@ async def _reserve(
         "order_number": event.number,
         "order_status": status.value,
         "order_modified_at": event.modified_at,
+        "notification_source": NotificationSource.ORDER_NOTIFICATION.value,
         "not_before": not_before,
         "held": held,
     }
@@ -216,5 +227,5 @@ async def _reserve(
         existing = await db[MESSAGES].find_one({"_id": reply.id})
         if existing is None:
             raise RuntimeError(f"notification {reply.id} vanished") from None
-        return Reply.model_validate(existing), bool(existing.get("held"))
-    return reply, False
+        return Reply.model_validate(existing), existing
+    return reply, None

@@ -1,7 +1,7 @@
 """The responder's decisions, free of I/O: what may go to WhatsApp, and the fact it publishes."""
 
 from services.responder.repository import Reply, ReplyState
-from shared.events import ReplySent, event_id_for
+from shared.events import NotificationSent, NotificationSource, ReplySent, event_id_for
 
 
 def reply_sent(reply: Reply) -> ReplySent:
@@ -30,4 +30,22 @@ def reply_sent(reply: Reply) -> ReplySent:
         agent_id=reply.agent_id,
         handed_over_at=reply.handed_over_at,
         order_action=reply.order_action,
+    )
+
+
+def notification_sent(reply: Reply, source: NotificationSource) -> NotificationSent:
+    """The fact published once a notification is finished (sent or not); the same notification
+    always gives the same event."""
+    return NotificationSent(
+        event_id=event_id_for("messages.outbound", reply.id),
+        occurred_at=reply.finished_at or reply.created_at,
+        store_id=reply.store_id,
+        conversation_id=reply.conversation_id,
+        channel=reply.channel,
+        channel_account=reply.channel_account,
+        message_id=reply.id,
+        source=source,
+        sent=reply.state is ReplyState.SENT,
+        twilio_sid=reply.twilio_sid,
+        not_sent_reason=reply.not_sent_reason,
     )

@@ -1,4 +1,5 @@
-"""The KPI collections and their indexes: buckets, per-customer claims, fact rows, order records."""
+"""The KPI collections and their indexes: buckets, per-customer claims, fact rows, order and
+notification records."""
 
 from pymongo import ASCENDING, IndexModel
 
@@ -13,6 +14,7 @@ CONVERSATION_FACTS = "conversation_facts"  # one row per closed conversation ses
 CONVERSATION_FACT_EVENTS = "conversation_fact_events"  # the facts the rows are derived from
 KPI_ORDERS = "kpi_orders"  # per order: what the aggregator counted of it (no phone number)
 KPI_CONVERSIONS = "kpi_conversions"  # converted customer-hours and -days, with their orders
+KPI_NOTIFICATIONS = "kpi_notifications"  # per notification: what happened after it (no number)
 
 
 def indexes(retention: Retention) -> Indexes:
@@ -38,4 +40,9 @@ def indexes(retention: Retention) -> Indexes:
             IndexModel("created_at", name="kpi_order_retention", **retention.ttl),
         ],
         KPI_CONVERSIONS: [IndexModel("at", name="kpi_conversion_retention", **retention.ttl)],
+        KPI_NOTIFICATIONS: [
+            IndexModel("sid", sparse=True),
+            IndexModel([("customer_hash", ASCENDING), ("sent_at", ASCENDING)]),
+            IndexModel("sent_at", name="kpi_notification_retention", **retention.ttl),
+        ],
     }

@@ -21,7 +21,7 @@ from pydantic import BaseModel, Field
 
 from shared.channels import Channel
 from shared.conversations import csat
-from shared.events import ConversationOutcome, HandOverReason
+from shared.events import ConversationOutcome, HandOverReason, NotificationSource
 from shared.kpis.collections import CONVERSATION_FACTS, KPI_DAILY, KPI_HOURLY
 from shared.kpis.keys import FIRST_RESPONSE_BOUNDS, OVERFLOW, percentile
 from shared.kpis.repository import label_counts_between
@@ -109,6 +109,21 @@ class ChannelFigures(BaseModel):
     closed: int
 
 
+class NotificationFigures(BaseModel):
+    """The figures of the messages Balas wrote first, of one source (`notifications.<source>`
+    of the buckets, counted in the send's day: docs/kpis.md#notifications)."""
+
+    source: NotificationSource
+    sent: int
+    not_sent: int
+    delivered: int
+    read: int
+    replied: int
+    opted_out: int
+    orders: int  # placed within NOTIFICATION_ATTRIBUTION_DAYS after, credited to it
+    revenue: Decimal  # their paid totals in the store's currency
+
+
 class Dashboard(BaseModel):
     store_id: str
     timezone: str
@@ -152,6 +167,15 @@ class Dashboard(BaseModel):
     csat_average: float | None
     series: Series
     by_channel: list[ChannelFigures] = Field(default_factory=list)  # channels with counts
+    notifications: list[NotificationFigures] = Field(default_factory=list)  # sources with any
+
+    def notified(self, figure: str) -> int:
+        """A notification count over every source."""
+        return sum(int(getattr(found, figure)) for found in self.notifications)
+
+    @property
+    def notified_revenue(self) -> Decimal:
+        return sum((found.revenue for found in self.notifications), Decimal(0))
 
 
 def local_bounds(first: date, last: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
@@ -244,7 +268,25 @@ async def load_dashboard(db: Database, store: Store, period: Period) -> Dashboar
         csat_average=float(totals.get("csat.sum", 0)) / ratings if ratings else None,
         series=series,
         by_channel=channel_figures(totals),
+        notifications=notification_figures(totals, store.currency),
     )
+
+
+def notification_figures(
+    totals: Mapping[str, float | Decimal], currency: str
+) -> list[NotificationFigures]:
+    """Each source with a notification in `totals`, in the order of `NotificationSource`."""
+    found = []
+    for source in NotificationSource:
+        prefix = f"notifications.{source.value}."
+        figures = {
+            name: int(totals.get(prefix + name, 0))
+            for name in ("sent", "not_sent", "delivered", "read", "replied", "opted_out", "orders")
+        }
+        revenue = Decimal(totals.get(f"{prefix}revenue.{currency}", 0))
+        if figures["sent"] or figures["not_sent"]:
+            found.append(NotificationFigures(source=source, revenue=revenue, **figures))
+    return found
 
 
 def channel_figures(totals: Mapping[str, float | Decimal]) -> list[ChannelFigures]:

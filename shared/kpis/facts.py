@@ -15,6 +15,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from shared.consent.chat import Intent, consent_intent
 from shared.events import (
     ConversationClosed,
     ConversationEnriched,
@@ -73,7 +74,9 @@ def stamp(event: Event) -> Document | None:
         "at": stored_time(event.occurred_at),
     }
     if isinstance(event, MessageReceived):
-        return {**base, "conversation_id": event.conversation_id, "kind": "in"}
+        # `stop`: a withdrawal in chat, for the notifications' opted-out figure
+        stop = consent_intent(event.text) is Intent.WITHDRAW
+        return {**base, "conversation_id": event.conversation_id, "kind": "in", "stop": stop}
     if isinstance(event, ReplySent):
         return {
             **base,

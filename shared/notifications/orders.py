@@ -5,6 +5,7 @@ One document per store in `order_notification_settings` (`_id` the store id). Pu
 (which statuses a snapshot reaches, the variables, when a held message may go); the responder
 sends."""
 
+from collections.abc import Mapping
 from datetime import UTC, datetime, time, timedelta
 from enum import StrEnum
 from typing import Annotated, Any
@@ -136,6 +137,19 @@ async def load(db: Database, store_id: str) -> OrderNotifications:
     if document is None:
         return OrderNotifications(store_id=store_id)
     return OrderNotifications.model_validate({**_without_id(document), "store_id": store_id})
+
+
+async def replace(
+    db: Database, store_id: str, rules: NotificationRules | Mapping[str, Any]
+) -> OrderNotifications:
+    """Check and save a store's whole setting: the one way the console page, the API and the
+    CLI change it. Raises pydantic's ValidationError for a wrong status, field or template."""
+    checked = NotificationRules.model_validate(rules)
+    settings = OrderNotifications(
+        store_id=store_id, templates=checked.templates, quiet_hours=checked.quiet_hours
+    )
+    await save(db, settings)
+    return settings
 
 
 async def save(db: Database, settings: OrderNotifications) -> None:

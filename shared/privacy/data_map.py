@@ -35,6 +35,7 @@ from shared.kpis.collections import (
     KPI_CUSTOMERS,
     KPI_DAILY,
     KPI_HOURLY,
+    KPI_NOTIFICATIONS,
     KPI_ORDERS,
 )
 from shared.notifications.orders import ORDER_NOTIFICATION_SETTINGS
@@ -222,6 +223,15 @@ COLLECTIONS: tuple[Holding, ...] = (
         _personal(Personal.CUSTOMER_HASH),
         Finder.CUSTOMER_HASH,
         "created_at",
+        Erasure.PSEUDONYMISE,
+    ),
+    Holding(
+        KPI_NOTIFICATIONS,
+        "what happened after each message Balas wrote first (delivered, read, replied), with "
+        "the customer's hash",
+        _personal(Personal.CUSTOMER_HASH),
+        Finder.CUSTOMER_HASH,
+        "sent_at",
         Erasure.PSEUDONYMISE,
     ),
     Holding(
@@ -453,7 +463,7 @@ NOT_PERSONAL_EVENT_FIELDS = frozenset(
         "schema_version", "event_id", "occurred_at", "store_id", "event_type", "topic",
         "message_sid", "channel", "channel_account", "store_number", "content_type",
         "twilio_sid", "status", "error_code", "message_id", "in_reply_to", "author", "sent",
-        "not_sent_reason",
+        "not_sent_reason", "source",
         "customer_message_at", "response_seconds", "first_response", "hand_over", "llm",
         "model", "latency_seconds", "prompt_tokens", "completion_tokens", "citations", "kind",
         "ref", "document_id", "filename", "locator", "agent_id", "handed_over_at", "revision",

@@ -35,6 +35,7 @@ from shared.kpis.collections import (
     KPI_CUSTOMERS,
     KPI_DAILY,
     KPI_HOURLY,
+    KPI_NOTIFICATIONS,
     KPI_ORDERS,
 )
 from shared.mongo import Document
@@ -79,6 +80,7 @@ STORE_FINDERS: dict[str, StoreFinder] = {
     KPI_CUSTOMERS: StoreFinder.ID_PREFIX,
     KPI_CONVERSIONS: StoreFinder.ID_PREFIX,
     KPI_ORDERS: StoreFinder.STORE_ID,
+    KPI_NOTIFICATIONS: StoreFinder.STORE_ID,
     KPI_HOURLY: StoreFinder.STORE_ID,
     KPI_DAILY: StoreFinder.STORE_ID,
     WOOCOMMERCE_CUSTOMERS: StoreFinder.STORE_ID,

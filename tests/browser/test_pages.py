@@ -27,6 +27,7 @@ from shared.knowledge.collections import KNOWLEDGE_GAPS
 from shared.kpis.collections import KPI_DAILY
 from shared.kpis.keys import day_id
 from shared.mongo import Database
+from shared.notifications.orders import ORDER_NOTIFICATION_SETTINGS
 from shared.stores.collections import BOT_SETTINGS
 from tests.support.browser import Console, SignIn, StoreAccount, sticking_out
 from tests.support.kafka import Consumers, new_group_id
@@ -448,3 +449,34 @@ async def test_no_page_is_wider_than_the_screen(
         if found:
             wide[name] = found
     assert wide == {}
+
+
+async def test_an_owner_maps_an_order_status_to_a_template_on_the_notifications_page(
+    console: Console,
+    store: StoreAccount,
+    page: Page,
+    phone_page: Phone,
+    sign_in: SignIn,
+    screenshots: Screenshots,
+) -> None:
+    path = f"/stores/{store.id}/settings/notifications"
+    await sign_in(page, path)
+    shipped = page.locator('[data-status="shipped"]')
+    await shipped.locator("input[name='shipped.template']").fill("order_shipped:id")
+    await shipped.locator("select[name='shipped.field.0']").select_option("first_name")
+    await shipped.locator("select[name='shipped.field.1']").select_option("tracking_number")
+    await page.fill("#quiet-start", "21:00")
+    await page.fill("#quiet-end", "08:00")
+    await page.click("form.setup-form button[type=submit]")
+    await expect(page.locator('[data-outcome="saved"]')).to_be_visible()
+    saved = await console.db[ORDER_NOTIFICATION_SETTINGS].find_one({"_id": store.id})
+    assert saved is not None
+    assert saved["templates"]["shipped"] == {
+        "template": "order_shipped:id",
+        "variables": {"1": "first_name", "2": "tracking_number"},
+    }
+    assert saved["quiet_hours"] == {"start": "21:00:00", "end": "08:00:00"}
+    phone = await phone_page()
+    await sign_in(phone, path)
+    assert await sticking_out(phone) == []
+    await screenshots(path, "notifications")

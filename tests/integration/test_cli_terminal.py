@@ -52,7 +52,8 @@ async def test_the_kpi_tables_fit_80_columns_and_cut_no_word(
 ) -> None:
     now = datetime.now(UTC) - timedelta(minutes=1)
     asked: MessageReceived = events.received(at=now, store_id=store_id)
-    await on_events([asked, events.reply_sent(asked, sent=False)], db)
+    notified = events.notification_sent(at=now, store_id=store_id)
+    await on_events([asked, events.reply_sent(asked, sent=False), notified], db)
 
     command = ["kpi", "show", "--store", store_id]
     env = settings.as_environment()
@@ -65,6 +66,8 @@ async def test_the_kpi_tables_fit_80_columns_and_cut_no_word(
     words = shown.output.split()
     for header in ("inbound", "agent", "replies", "customers", "delivery", "failures", "paid"):
         assert header in words
+    assert "notifications" in words  # the third table: what followed them
+    assert "opted" in words
     assert f"{now:%Y-%m-%d %H:00}" in shown.output  # the hour on one line
 
 

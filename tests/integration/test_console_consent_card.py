@@ -1,5 +1,6 @@
 """The customer card shows each purpose's consent as the newest record has it (state, source,
-time), in the console's language, to agents as well as owners; with no record it says so."""
+time, and the wording agreed to or withdrawn with), in the console's language, to agents as
+well as owners; with no record it says so."""
 
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
@@ -68,3 +69,7 @@ async def test_the_card_shows_each_purposes_newest_consent(
     assert "2026-12-01 09:30 UTC" in card[orders:promotions]
     assert str(escape(t("consent.state.withdrawn", lang))) in card[promotions:]
     assert str(escape(t("consent.source.chat", lang))) in card[promotions:]
+    assert (
+        '<q class="consent-wording" data-consent-wording>Ya, boleh</q>' in card[orders:promotions]
+    )
+    assert "data-consent-wording>stop</q>" in card[promotions:]  # the customer's own words

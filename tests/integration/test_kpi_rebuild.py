@@ -8,6 +8,7 @@ from functools import partial
 from typing import Any
 
 import pytest
+from bson import Decimal128
 from faststream.kafka import KafkaBroker
 
 from balas.replay import ReplayRefused, replay
@@ -16,6 +17,7 @@ from services.kpi_aggregator.handlers import on_events
 from services.kpi_aggregator.rebuild import rebuild
 from shared import kafka, topics
 from shared.channels import Channel
+from shared.conversations.collections import MESSAGES
 from shared.events import (
     ConversationClosed,
     ConversationReopened,
@@ -24,15 +26,22 @@ from shared.events import (
     Event,
     HandOverReason,
     MessageReceived,
+    NotificationSent,
     ReplySent,
     event_id_for,
 )
-from shared.kpis.collections import CONVERSATION_FACTS, KPI_DAILY, KPI_HOURLY
+from shared.kpis.collections import CONVERSATION_FACTS, KPI_DAILY, KPI_HOURLY, KPI_NOTIFICATIONS
 from shared.kpis.zones import StoreZones
 from shared.mongo import PROCESSED_EVENTS, Database, Document
 from shared.settings import Settings
 from shared.stores.directory import Store, save_store
-from tests.support.events import MakeReceived, MakeReplySent
+from tests.support.events import (
+    MakeReceived,
+    MakeReplySent,
+    notification_message,
+    notification_sent,
+    order_changed,
+)
 from tests.support.kafka import publish_all
 
 pytestmark = pytest.mark.slow
@@ -43,6 +52,7 @@ MakeReopened = Callable[..., ConversationReopened]
 BUDI = "+6281100000001"
 SARI = "+6281100000002"
 TONO = "+6281100000003"
+RINI = "+6281100000004"
 
 
 async def jakarta_store(db: Database, store_id: str) -> None:
@@ -52,7 +62,9 @@ async def jakarta_store(db: Database, store_id: str) -> None:
     )  # Asia/Jakarta is the default timezone
 
 
-def status(reply: ReplySent, state: DeliveryStatus, after_seconds: float) -> DeliveryStatusChanged:
+def status(
+    reply: ReplySent | NotificationSent, state: DeliveryStatus, after_seconds: float
+) -> DeliveryStatusChanged:
     return DeliveryStatusChanged(
         event_id=event_id_for("whatsapp.status", reply.twilio_sid or "", state.value),
         occurred_at=reply.occurred_at + timedelta(seconds=after_seconds),
@@ -120,6 +132,37 @@ def closes_and_a_reopen(
     ]
 
 
+def notifications_and_answers(store_id: str, make_received: MakeReceived) -> list[Event]:
+    """Order notifications on 6 May: Budi's, delivered and read, answered by his first message
+    an hour later, and followed by his paid order two hours later (credited to it); Sari's at
+    23:00 WIB, read after local midnight, answered by her message; Rini's, answered with
+    "BERHENTI"; and one not sent. Published before the conversations, so live counting meets
+    the answers before or after their notifications, as it happens."""
+    at = partial(datetime, 2024, 5, 6, tzinfo=UTC)
+    budi = notification_sent(BUDI, at(2, 0), store_id=store_id, order_id=1)
+    sari = notification_sent(SARI, at(16, 0), store_id=store_id, order_id=2)
+    rini = notification_sent(RINI, at(5, 0), store_id=store_id, order_id=3, status="processing")
+    no_consent = notification_sent(TONO, at(6, 0), store_id=store_id, order_id=4, sent=False)
+    return [
+        budi,
+        sari,
+        rini,
+        no_consent,
+        status(budi, DeliveryStatus.DELIVERED, 4),
+        status(budi, DeliveryStatus.READ, 600),
+        status(sari, DeliveryStatus.READ, 3 * 3600),  # 02:00 WIB on the 7th; no "delivered"
+        make_received(RINI, "BERHENTI", at=at(5, 30)),
+        order_changed(
+            store_id,
+            11,
+            modified_at=at(4, 5),
+            billing_phone=BUDI,
+            created_at=at(4, 0),
+            paid_at=at(4, 5),
+        ),  # IDR 250,000.00
+    ]
+
+
 async def stored(db: Database, store_id: str) -> dict[str, list[Document]]:
     return {
         name: [document async for document in db[name].find({"store_id": store_id}).sort("_id")]
@@ -182,8 +225,13 @@ async def test_rebuild_from_the_log_gives_exactly_the_numbers_of_live_aggregatio
     await jakarta_store(db, store_id)
     events = two_days_of_traffic(make_received, make_reply_sent)
     events += closes_and_a_reopen(events, make_closed, make_reopened)
+    notes = notifications_and_answers(store_id, make_received)
+    sent = [note for note in notes if isinstance(note, NotificationSent) and note.sent]
+    await db[MESSAGES].insert_many([notification_message(note) for note in sent])  # responder's
+    await publish_all(broker, notes)
     await publish_all(broker, events)
     await publish_all(broker, events[:4])  # redelivered by the producer's retry: same event ids
+    events += notes
     handler = partial(on_events, db=db, zones=StoreZones(db))
     live_aggregator = await consumers.batch(new_group_id(), TOPICS, handler)
     await wait_for(lambda: all_counted(db, events), "live aggregation")
@@ -191,6 +239,19 @@ async def test_rebuild_from_the_log_gives_exactly_the_numbers_of_live_aggregatio
     await consumers.stop(live_aggregator, grace_seconds=30)
     live = await stored(db, store_id)
     assert len(live[KPI_DAILY]) == 3  # 6, 7 and 8 May in Jakarta (the late read)
+    sixth = next(d for d in live[KPI_DAILY] if d["date"] == "2024-05-06")
+    assert sixth["notifications"] == {
+        "order_notification": {
+            "sent": 3,
+            "not_sent": 1,
+            "delivered": 2,  # Sari's read says it was delivered
+            "read": 2,
+            "replied": 3,
+            "opted_out": 1,
+            "orders": 1,
+            "revenue": {"IDR": Decimal128("250000.00")},
+        }
+    }
     eighth = next(d for d in live[KPI_DAILY] if d["date"] == "2024-05-08")
     assert eighth["conversations"]["closed"] == {"abandoned": 1, "handed_over_unanswered": 1}
     assert eighth["by_channel"] == {
@@ -206,6 +267,7 @@ async def test_rebuild_from_the_log_gives_exactly_the_numbers_of_live_aggregatio
         },
         "whatsapp_cloud": {"inbound_messages": 1, "hand_overs": {"customer_request": 1}},
     }
+    live_notes = await db[KPI_NOTIFICATIONS].find({"store_id": store_id}).sort("_id").to_list()
     live_rows = await db[CONVERSATION_FACTS].find({"store_id": store_id}).sort("_id").to_list()
     assert len(live_rows) == 3
     assert sorted(row["channel"] for row in live_rows) == ["whatsapp", "whatsapp", "whatsapp_cloud"]
@@ -220,6 +282,8 @@ async def test_rebuild_from_the_log_gives_exactly_the_numbers_of_live_aggregatio
     assert await stored(db, store_id) == live
     rebuilt_rows = await db[CONVERSATION_FACTS].find({"store_id": store_id}).sort("_id").to_list()
     assert rebuilt_rows == live_rows  # the fact table's rows too, the same as live
+    rebuilt_notes = await db[KPI_NOTIFICATIONS].find({"store_id": store_id}).sort("_id").to_list()
+    assert rebuilt_notes == live_notes  # and the notifications' records
     assert result.events_counted == len(events)
     assert (result.hours, result.days) == (len(live[KPI_HOURLY]), 3)
 

@@ -23,12 +23,12 @@ from services.responder.deps import ResponderDeps
 from services.responder.handlers import on_message_received as respond
 from services.responder.notifications import on_order_changed, release_due
 from services.responder.repository import ConversationLog
-from shared import topics
+from shared import kafka, topics
 from shared.answering.answerer import build_answerer
 from shared.consent import records
 from shared.consent.records import Change, Purpose, Source, State
 from shared.conversations.collections import CONVERSATIONS, MESSAGES
-from shared.events import OrderChanged
+from shared.events import NotificationSent, OrderChanged, decode_event
 from shared.mongo import Database
 from shared.notifications import orders
 from shared.notifications.orders import (
@@ -46,7 +46,7 @@ from shared.woocommerce.payloads import SHIPMENT_TRACKING_KEY, OrderSnapshot, To
 from tests.standins.twilio_api import TwilioStandIn
 from tests.standins.woocommerce_data import order
 from tests.support.events import order_changed
-from tests.support.kafka import Consumers, new_group_id, publish_all
+from tests.support.kafka import Consumers, new_group_id, publish_all, read_topic
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.slow
@@ -127,7 +127,11 @@ def templates_sent(twilio: TwilioStandIn, phone: str) -> list[str]:
 
 
 async def test_an_order_through_its_statuses_sends_one_message_per_status(
-    db: Database, deps: ResponderDeps, notifying: Store, twilio_api: TwilioStandIn
+    db: Database,
+    deps: ResponderDeps,
+    notifying: Store,
+    twilio_api: TwilioStandIn,
+    settings: Settings,
 ) -> None:
     customer = new_customer()
     await consent(db, notifying, customer, State.GRANTED, "order:1207")
@@ -162,6 +166,18 @@ async def test_an_order_through_its_statuses_sends_one_message_per_status(
         {"conversation_id": f"{notifying.id}:{customer}", "author": "notification", "state": "sent"}
     )
     assert in_conversation == 4
+    published = [
+        decode_event(topics.MESSAGES_OUTBOUND, raw)
+        for raw in await read_topic(kafka.bootstrap_servers(settings), topics.MESSAGES_OUTBOUND)
+    ]
+    facts = [  # each once: a later snapshot reaching a notified status does not publish it
+        event
+        for event in published
+        if isinstance(event, NotificationSent)
+        and event.conversation_id == f"{notifying.id}:{customer}"
+    ]
+    assert [(fact.sent, fact.source) for fact in facts] == [(True, "order_notification")] * 4
+    assert {fact.twilio_sid for fact in facts} == {message["sid"] for message in sent}
 
 
 async def test_the_same_snapshot_three_times_sends_one_message(

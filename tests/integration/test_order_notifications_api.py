@@ -1,11 +1,13 @@
-"""The console's order notification settings: empty until set, saved whole by an owner, read
-by an agent but not changed, a template name, status or field that is not one refused."""
+"""The console's order notification settings: empty until set, saved whole by an owner (and
+audited), read by an agent but not changed, a template name, status or field that is not one
+refused."""
 
 from collections.abc import Awaitable, Callable
 
 import pytest
 
 from services.console.auth.roles import Role
+from services.console.collections import CONSOLE_AUDIT
 from shared.mongo import Database
 from shared.notifications import orders
 from shared.notifications.orders import NotifiedStatus, OrderField
@@ -46,6 +48,12 @@ async def test_an_owner_sets_the_templates_and_quiet_hours_and_the_responder_rea
         "1": OrderField.TRACKING_NUMBER,
         "2": OrderField.COURIER,
     }
+    audit = await db[CONSOLE_AUDIT].find_one({"store_id": store_id})
+    assert audit is not None
+    assert (audit["action"], audit["details"]) == (
+        "notifications_changed",
+        {"statuses": ["completed", "shipped"]},
+    )
 
 
 @pytest.mark.parametrize(

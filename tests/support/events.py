@@ -19,6 +19,8 @@ from shared.events import (
     DeliveryStatus,
     DeliveryStatusChanged,
     MessageReceived,
+    NotificationSent,
+    NotificationSource,
     OrderChanged,
     ReplySent,
     StoreDeleted,
@@ -38,6 +40,8 @@ __all__ = [
     "closed",
     "enriched",
     "new_customer",
+    "notification_message",
+    "notification_sent",
     "order_changed",
     "received",
     "reopened",
@@ -120,6 +124,49 @@ def reply_sent(
         "first_response": first_response,
     }
     return ReplySent(**{**values, **fields})
+
+
+def notification_sent(
+    customer: str = CUSTOMER_NUMBER,
+    at: datetime = MORNING,
+    *,
+    store_id: str = STORE_ID,
+    order_id: int = 501,
+    status: str = "shipped",
+    sent: bool = True,
+    **fields: Any,
+) -> NotificationSent:
+    """The responder's order notification of `order_id` reaching `status`, finished at `at`;
+    its ids are the responder's."""
+    message_id = f"notification:{store_id}:{order_id}:{status}"
+    values: dict[str, Any] = {
+        "event_id": event_id_for("messages.outbound", message_id),
+        "occurred_at": at,
+        "store_id": store_id,
+        "conversation_id": conversation_id(store_id, customer),
+        "message_id": message_id,
+        "source": NotificationSource.ORDER_NOTIFICATION,
+        "sent": sent,
+        "twilio_sid": "SM" + uuid.uuid4().hex if sent else None,
+        "not_sent_reason": None if sent else "no_consent",
+    }
+    return NotificationSent(**{**values, **fields})
+
+
+def notification_message(note: NotificationSent) -> dict[str, Any]:
+    """The responder's record of a sent notification in `messages`, the fields the KPI
+    aggregator reads of it (services/responder/notifications.py keeps more)."""
+    return {
+        "_id": note.message_id,
+        "store_id": note.store_id,
+        "conversation_id": note.conversation_id,
+        "channel": note.channel.value,
+        "author": Author.NOTIFICATION.value,
+        "state": ReplyState.SENT.value,
+        "twilio_sid": note.twilio_sid,
+        "finished_at": note.occurred_at,
+        "notification_source": note.source.value,
+    }
 
 
 def status_changed(

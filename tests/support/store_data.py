@@ -41,6 +41,7 @@ from shared.kpis.collections import (
     KPI_CUSTOMERS,
     KPI_DAILY,
     KPI_HOURLY,
+    KPI_NOTIFICATIONS,
     KPI_ORDERS,
 )
 from shared.kpis.keys import bucket_id, day_id
@@ -199,6 +200,13 @@ async def _woocommerce(db: Database, store: Store, customer: str, now: datetime)
     await db[WOOCOMMERCE_SYNC].insert_one({"_id": f"{store.id}:orders", "store_id": store.id})
     await db[KPI_ORDERS].insert_one(
         {"_id": f"{store.id}:501", "store_id": store.id, "customer_hash": customer_hash(customer)}
+    )
+    await db[KPI_NOTIFICATIONS].insert_one(
+        {
+            "_id": f"notification:{store.id}:501:completed",
+            "store_id": store.id,
+            "customer_hash": customer_hash(customer),
+        }
     )
 
 

@@ -72,7 +72,7 @@ def test_every_event_type_is_registered_under_its_topic() -> None:
     assert registered == {
         "whatsapp.inbound": ["MessageReceived"],
         "whatsapp.status": ["DeliveryStatusChanged"],
-        "messages.outbound": ["ReplySent"],
+        "messages.outbound": ["ReplySent", "NotificationSent"],
         "conversations.enriched": [
             "ConversationEnriched",
             "ConversationClosed",

@@ -260,6 +260,7 @@ EVERY_VARIABLE: dict[str, tuple[str, str, object]] = {
     "CONVERSATION_SWEEP_SECONDS": ("15", "conversations.sweep_seconds", 15.0),
     "CSAT_ASK_AFTER_IDLE_MINUTES": ("45", "conversations.csat_ask_after_idle_minutes", 45.0),
     "ATTRIBUTION_WINDOW_DAYS": ("3", "conversations.attribution_window_days", 3.0),
+    "NOTIFICATION_ATTRIBUTION_DAYS": ("2", "conversations.notification_attribution_days", 2.0),
     "WOOCOMMERCE_RECONCILE_MINUTES": ("5", "woocommerce.reconcile_minutes", 5.0),
     "WOOCOMMERCE_TIMEOUT_SECONDS": ("8", "woocommerce.timeout_seconds", 8.0),
     "WHATSAPP_CLOUD_GRAPH_API_BASE_URL": (

@@ -82,6 +82,7 @@ async def dashboard_page(
             "refresh_seconds": REFRESH_SECONDS,
             "forecast_metrics": list(FORECAST_METRICS),
             "channels": len(data.by_channel),
+            "notified": bool(data.notifications),
         },
     )
 
@@ -225,6 +226,7 @@ def charts(data: Dashboard, lang: Lang) -> dict[str, Any]:
             ],
         },
         "by_channel": _by_channel(data, lang),
+        "notifications": _notifications(data, lang),
         "outcomes": _labelled(data.outcomes, "outcome", lang),
         "hand_overs": _labelled(data.hand_overs, "handover", lang),
         "intents": _labelled(dict(data.intents), "intent", lang),
@@ -253,6 +255,22 @@ def _by_channel(data: Dashboard, lang: Lang) -> dict[str, Any]:
         "datasets": [
             {"key": key, "label": t(f"dash.chart.{label}", lang), "data": values}
             for key, label, values in counts
+        ],
+    }
+
+
+def _notifications(data: Dashboard, lang: Lang) -> dict[str, Any]:
+    """What followed the messages Balas wrote first, one series per source (docs/kpis.md)."""
+    figures = ("sent", "delivered", "read", "replied", "opted_out", "orders", "not_sent")
+    return {
+        "labels": [t(f"dash.notify.{figure}", lang) for figure in figures],
+        "datasets": [
+            {
+                "key": found.source.value,
+                "label": t(f"dash.notify.source.{found.source.value}", lang),
+                "data": [getattr(found, figure) for figure in figures],
+            }
+            for found in data.notifications
         ],
     }
 

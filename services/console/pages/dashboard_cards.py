@@ -112,6 +112,16 @@ def _percentile(
     return lambda d: getattr(d.first_response_by[responder], name)
 
 
+def _share(figure: str) -> Callable[[Dashboard], float | None]:
+    """A notification figure over the notifications sent."""
+
+    def value(data: Dashboard) -> float | None:
+        sent = data.notified("sent")
+        return data.notified(figure) / sent if sent else None
+
+    return value
+
+
 CARDS: tuple[CardSpec, ...] = (
     CardSpec(
         "inbound",
@@ -223,6 +233,19 @@ CARDS: tuple[CardSpec, ...] = (
         (Figure(lambda d: d.delivery_failed),),
         {"read": Figure(lambda d: d.delivery_read)},
         label="delivery.undelivered",  # the inbox's words for the same failure
+    ),
+    CardSpec(
+        "notifications",
+        "notifications",
+        (Figure(lambda d: d.notified("sent")),),
+        {
+            "read": Figure(_share("read"), "percent"),
+            "replied": Figure(_share("replied"), "percent"),
+            "opted_out": Figure(lambda d: d.notified("opted_out")),
+            "orders": Figure(lambda d: d.notified("orders")),
+            "revenue": Figure(lambda d: d.notified_revenue, "money"),
+        },
+        measured=lambda d: bool(d.notified("sent")),
     ),
     CardSpec(
         "csat",
