@@ -16,10 +16,12 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
+from services.enricher.classification.cues import emotion_terms, negated_terms
 from services.enricher.classification.entities import find_entities
 from services.enricher.classification.labels import (
     Classification,
     Intent,
+    Language,
     Sentiment,
     SentimentScore,
 )
@@ -41,9 +43,16 @@ def normalise(text: str) -> str:
 
 
 def word_terms(normalised: str) -> list[str]:
-    """Words and punctuation marks of a normalised text, and each pair of neighbours."""
+    """Words and punctuation marks of a normalised text, each pair of neighbours, and the
+    sentiment cues (`cues.py`: negated words, emoji groups); in an English text each of them
+    twice, once as itself and once marked English ("en:"), so English, a small share of the
+    training data, can weigh a term its own way on top of what both languages share."""
     tokens = _TOKENS.findall(normalised)
-    return tokens + [f"{first} {second}" for first, second in itertools.pairwise(tokens)]
+    pairs = [f"{first} {second}" for first, second in itertools.pairwise(tokens)]
+    terms = tokens + pairs + negated_terms(normalised) + emotion_terms(normalised)
+    if detect_language(normalised)[0] is Language.EN:
+        terms += [f"en:{term}" for term in terms]
+    return terms
 
 
 def character_terms(normalised: str) -> list[str]:
