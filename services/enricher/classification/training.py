@@ -67,25 +67,29 @@ def _terms(vectorizer: TfidfVectorizer) -> np.ndarray:
     return np.array([term for term, _ in by_column])
 
 
-def train(path: Path = MODEL_FILE) -> OfflineModel:
-    """Fits both heads on the training rows, writes the model file and returns it loaded."""
-    rows = training_rows()
+def fit(rows: list[Labelled]) -> dict[str, np.ndarray]:
+    """Both heads fitted on `rows`, as the arrays the model file holds."""
     texts = [normalise(row.text) for row in rows]
     words = _vectorizer(word_terms, MIN_DOCUMENTS["words"])
     characters = _vectorizer(character_terms, MIN_DOCUMENTS["characters"])
     matrix = hstack([words.fit_transform(texts), characters.fit_transform(texts)]).tocsr()
     intent, intents = _head(matrix, rows, "intent")
     sentiment, sentiments = _head(matrix, rows, "sentiment")
-    np.savez_compressed(
-        path,
-        word_terms=_terms(words),
-        word_idf=words.idf_.astype(np.float32),
-        character_terms=_terms(characters),
-        character_idf=characters.idf_.astype(np.float32),
-        intents=np.array(intents),
-        sentiments=np.array(sentiments),
-        weights=np.vstack([intent.coef_, sentiment.coef_]).T.astype(np.float32),
-        bias=np.concatenate([intent.intercept_, sentiment.intercept_]).astype(np.float32),
-        training_digest=np.array(digest(rows, PARAMETERS)),
-    )
+    return {
+        "word_terms": _terms(words),
+        "word_idf": words.idf_.astype(np.float32),
+        "character_terms": _terms(characters),
+        "character_idf": characters.idf_.astype(np.float32),
+        "intents": np.array(intents),
+        "sentiments": np.array(sentiments),
+        "weights": np.vstack([intent.coef_, sentiment.coef_]).T.astype(np.float32),
+        "bias": np.concatenate([intent.intercept_, sentiment.intercept_]).astype(np.float32),
+        "training_digest": np.array(digest(rows, PARAMETERS)),
+    }
+
+
+def train(path: Path = MODEL_FILE) -> OfflineModel:
+    """Fits both heads on the training rows, writes the model file and returns it loaded."""
+    # numpy's stubs take the arrays' names for its `allow_pickle` flag
+    np.savez_compressed(path, **fit(training_rows()))  # type: ignore[arg-type]
     return OfflineModel.load(path)
