@@ -99,6 +99,12 @@ def test_each_intent_is_recognised_in_both_languages_and_mixed(
         ("How long does delivery take?", Sentiment.NEUTRAL),
         ("Makasih banyak kak, mantap!", Sentiment.POSITIVE),
         ("Thanks a lot, great service 😊", Sentiment.POSITIVE),
+        # negation, stretched letters and emoji as customers write them (cues.py)
+        ("barangnya gak bagus", Sentiment.NEGATIVE),
+        ("kainnya kurang bagus", Sentiment.NEGATIVE),
+        ("ga nyesel beli disini", Sentiment.POSITIVE),
+        ("Sepatunya bagusss bgt kak", Sentiment.POSITIVE),
+        ("paketnya cepet sampe 🥳", Sentiment.POSITIVE),  # an emoji no training line has
     ],
 )
 def test_sentiment_has_a_label_and_a_score(

@@ -3,6 +3,12 @@ the data it is trained and scored on: no scored text is trained on."""
 
 import subprocess
 import sys
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+from scipy.special import softmax
+from sklearn.feature_extraction.text import TfidfVectorizer
 
 from balas.classify import evaluation_tables
 from services.enricher.classification.datasets import (
@@ -13,7 +19,14 @@ from services.enricher.classification.datasets import (
 )
 from services.enricher.classification.evaluation import evaluate
 from services.enricher.classification.labels import Intent, Sentiment
-from services.enricher.classification.offline import MODEL_FILE, OfflineClassifier, OfflineModel
+from services.enricher.classification.offline import (
+    MODEL_FILE,
+    OfflineClassifier,
+    OfflineModel,
+    character_terms,
+    normalise,
+    word_terms,
+)
 from services.enricher.classification.training import current_digest
 
 # Loading cost grows with the vocabulary and the file: these bounds keep it well under 2 s and
@@ -103,3 +116,46 @@ async def test_the_evaluation_reports_each_source_per_task_and_class() -> None:
     assert per_class.row_count == sum(
         (e.intent is not None) + (e.sentiment is not None) for e in evaluations
     )
+
+
+def test_prediction_gives_what_scikit_learn_computes_from_the_shipped_arrays() -> None:
+    # The fast path (n-grams found once per word, weights in numpy) must not change a label or
+    # a score: scikit-learn's own TF-IDF over the shipped vocabularies is the reference.
+    sample = [row.text for rows in scoring_sets().values() for row in rows[:25]]
+    sample += ["", "!!!", "kak paketnya kpn nyampe y 🙏", "Sepatunya bagusss bgt, makasih"]
+    with np.load(MODEL_FILE, allow_pickle=False) as arrays:
+        shipped = dict(arrays)
+    matrix = np.hstack(
+        [
+            _reference_tfidf(word_terms, shipped["word_terms"], shipped["word_idf"], sample),
+            _reference_tfidf(
+                character_terms, shipped["character_terms"], shipped["character_idf"], sample
+            ),
+        ]
+    )
+    scores = matrix @ shipped["weights"].astype(np.float64) + shipped["bias"]
+    split = len(shipped["intents"])
+
+    predicted = OfflineModel(shipped).predict(sample)
+
+    for row, (intent, intent_score, sentiment, sentiment_score) in zip(
+        scores, predicted, strict=True
+    ):
+        intents, sentiments = softmax(row[:split]), softmax(row[split:])
+        assert intent == shipped["intents"][intents.argmax()]
+        assert sentiment == shipped["sentiments"][sentiments.argmax()]
+        assert intent_score == pytest.approx(intents.max(), abs=1e-9)
+        assert sentiment_score == pytest.approx(sentiments.max(), abs=1e-9)
+
+
+def _reference_tfidf(
+    analyser: Callable[[str], list[str]],
+    terms: np.ndarray,
+    idf: np.ndarray,
+    texts: list[str],
+) -> np.ndarray:
+    vectorizer = TfidfVectorizer(
+        analyzer=analyser, vocabulary=terms.tolist(), sublinear_tf=True, dtype=np.float64
+    )
+    vectorizer.idf_ = idf.astype(np.float64)
+    return vectorizer.transform([normalise(text) for text in texts]).toarray()

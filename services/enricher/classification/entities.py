@@ -47,6 +47,10 @@ _PRODUCT = re.compile(
     rf"(?:\s+(?:{_DESCRIPTORS}|{_PRODUCT_NOUNS})\b){{0,2}}",
     re.IGNORECASE,
 )
+# The words a product noun is made of: a text without one has no product, and the regular
+# expression (tried at every word) is the slowest step of labelling a long message.
+_NOUN_WORDS = frozenset(re.findall(r"\w+", _PRODUCT_NOUNS))
+_WORDS = re.compile(r"\w+")
 
 
 def _number(digits: str, decimal_comma: bool) -> float:
@@ -81,7 +85,11 @@ def _unique(values: list[str]) -> list[str]:
 
 def find_entities(text: str) -> Entities:
     orders = [match.group(1) or match.group(2) for match in _ORDER.finditer(text)]
-    products = [" ".join(match.group(0).lower().split()) for match in _PRODUCT.finditer(text)]
+    products = (
+        [" ".join(match.group(0).lower().split()) for match in _PRODUCT.finditer(text)]
+        if _NOUN_WORDS.intersection(_WORDS.findall(text.lower()))
+        else []
+    )
     return Entities(
         order_numbers=_unique(orders), products=_unique(products), amounts=_amounts(text)
     )

@@ -6,19 +6,22 @@ training, no scikit-learn, no network, no API key.
 """
 
 import itertools
-import math
 import re
 import threading
 from collections import Counter
+from collections.abc import Iterable
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
 
+from services.enricher.classification.cues import emotion_terms, negated_terms
 from services.enricher.classification.entities import find_entities
 from services.enricher.classification.labels import (
     Classification,
     Intent,
+    Language,
     Sentiment,
     SentimentScore,
 )
@@ -31,6 +34,7 @@ MODEL_FILE = Path(__file__).with_name("data") / "model.npz"
 _DIGITS = re.compile(r"\d+")
 _TOKENS = re.compile(r"\b\w+\b|[^\w\s]")
 CHARACTER_SIZES = range(2, 6)
+WORDS_CACHED = 20_000  # distinct words whose character n-grams are kept
 
 
 def normalise(text: str) -> str:
@@ -39,9 +43,16 @@ def normalise(text: str) -> str:
 
 
 def word_terms(normalised: str) -> list[str]:
-    """Words and punctuation marks of a normalised text, and each pair of neighbours."""
+    """Words and punctuation marks of a normalised text, each pair of neighbours, and the
+    sentiment cues (`cues.py`: negated words, emoji groups); in an English text each of them
+    twice, once as itself and once marked English ("en:"), so English, a small share of the
+    training data, can weigh a term its own way on top of what both languages share."""
     tokens = _TOKENS.findall(normalised)
-    return tokens + [f"{first} {second}" for first, second in itertools.pairwise(tokens)]
+    pairs = [f"{first} {second}" for first, second in itertools.pairwise(tokens)]
+    terms = tokens + pairs + negated_terms(normalised) + emotion_terms(normalised)
+    if detect_language(normalised)[0] is Language.EN:
+        terms += [f"en:{term}" for term in terms]
+    return terms
 
 
 def character_terms(normalised: str) -> list[str]:
@@ -60,17 +71,23 @@ def character_terms(normalised: str) -> list[str]:
 class _Features:
     """One vocabulary's sublinear-tf times idf, L2-normalised: what TfidfVectorizer computes."""
 
-    def __init__(self, terms: list[str], idf: list[float], offset: int) -> None:
-        self._terms = {term: (offset + column, idf[column]) for column, term in enumerate(terms)}
+    def __init__(self, terms: list[str], idf: NDArray[np.generic], offset: int) -> None:
+        self._columns = {term: offset + column for column, term in enumerate(terms)}
+        self._idf = idf.astype(np.float64)
+        self._offset = offset
 
-    def of(self, terms: list[str]) -> tuple[list[int], list[float]]:
-        columns, weights = [], []
-        for term, count in Counter(terms).items():  # counted in C, looked up once per term
-            if (known := self._terms.get(term)) is not None:
-                columns.append(known[0])
-                weights.append((1.0 + math.log(count)) * known[1])
-        norm = math.sqrt(sum(weight * weight for weight in weights)) or 1.0
-        return columns, [weight / norm for weight in weights]
+    def columns(self, terms: Iterable[str]) -> list[int]:
+        """The columns of the known terms, one per occurrence."""
+        return [column for term in terms if (column := self._columns.get(term)) is not None]
+
+    def of(self, columns: list[int]) -> tuple[NDArray[np.intp], NDArray[np.float64]]:
+        """The distinct columns and their weights, from the columns of every occurrence."""
+        counts = Counter(columns)  # counted in C
+        distinct = np.fromiter(counts.keys(), dtype=np.intp, count=len(counts))
+        tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
+        weights = (1.0 + np.log(tf)) * self._idf[distinct - self._offset]
+        norm = float(np.sqrt(weights @ weights)) or 1.0
+        return distinct, weights / norm
 
 
 class OfflineModel:
@@ -78,10 +95,12 @@ class OfflineModel:
 
     def __init__(self, arrays: dict[str, NDArray[np.generic]]) -> None:
         words: list[str] = arrays["word_terms"].tolist()
-        self._words = _Features(words, arrays["word_idf"].tolist(), 0)
+        self._words = _Features(words, arrays["word_idf"], 0)
         self._characters = _Features(
-            arrays["character_terms"].tolist(), arrays["character_idf"].tolist(), len(words)
+            arrays["character_terms"].tolist(), arrays["character_idf"], len(words)
         )
+        # A word's character n-grams do not depend on its neighbours: found once per word.
+        self._word_grams = lru_cache(maxsize=WORDS_CACHED)(self._grams_of_word)
         self.intents = [Intent(label) for label in arrays["intents"].tolist()]
         self.sentiments = [Sentiment(label) for label in arrays["sentiments"].tolist()]
         # rows = features, columns = intent classes then sentiment classes
@@ -98,12 +117,17 @@ class OfflineModel:
     def predict(self, texts: list[str]) -> list[tuple[Intent, float, Sentiment, float]]:
         return [self._predict_one(text) for text in texts]
 
+    def _grams_of_word(self, word: str) -> tuple[int, ...]:
+        return tuple(self._characters.columns(character_terms(word)))
+
     def _predict_one(self, text: str) -> tuple[Intent, float, Sentiment, float]:
         normalised = normalise(text)
-        word_columns, word_weights = self._words.of(word_terms(normalised))
-        char_columns, char_weights = self._characters.of(character_terms(normalised))
-        columns = word_columns + char_columns
-        scores = np.asarray(word_weights + char_weights) @ self._weights[columns] + self._bias
+        word_columns, word_weights = self._words.of(self._words.columns(word_terms(normalised)))
+        grams = itertools.chain.from_iterable(map(self._word_grams, normalised.split()))
+        char_columns, char_weights = self._characters.of(list(grams))
+        columns = np.concatenate([word_columns, char_columns])
+        weights = np.concatenate([word_weights, char_weights])
+        scores = weights @ self._weights[columns] + self._bias
         split = len(self.intents)
         intent, intent_score = _best(scores[:split])
         sentiment, sentiment_score = _best(scores[split:])
