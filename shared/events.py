@@ -78,6 +78,9 @@ class MessageReceived(ConversationEvent, OnChannel):
     profile_name: str | None = None
     text: str = ""
     media: list[Media] = Field(default_factory=list)
+    # A reaction to one of the conversation's messages (its emoji is `text`): the conversation
+    # shows it, nobody answers it.
+    reaction_to: str | None = None
 
 
 class DeliveryStatus(StrEnum):

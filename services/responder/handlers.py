@@ -23,6 +23,8 @@ log = structlog.get_logger(__name__)
 async def on_message_received(event: MessageReceived, deps: ResponderDeps) -> None:
     conversations = deps.conversations
     await conversations.record_inbound(event)
+    if event.reaction_to is not None:
+        return  # a 👍 to a message is shown in the conversation, never answered
     if await csat.answer(event, deps):
         return  # a CSAT rating: recorded and thanked, never sent to the LLM
     reply = await conversations.find_reply(event.message_sid)

@@ -10,7 +10,7 @@ from shared.mongo import Document
 
 
 def inbound_message_document(event: MessageReceived) -> Document:
-    return {
+    document = {
         "_id": event.message_sid,
         "store_id": event.store_id,
         "conversation_id": event.conversation_id,
@@ -20,3 +20,6 @@ def inbound_message_document(event: MessageReceived) -> Document:
         "media": [media.model_dump() for media in event.media],
         "created_at": event.occurred_at,
     }
+    if event.reaction_to is not None:
+        document["reaction_to"] = event.reaction_to
+    return document

@@ -476,6 +476,6 @@ NOT_PERSONAL_EVENT_FIELDS = frozenset(
         "regular_price", "sale_price", "stock_status", "stock_quantity", "version", "action",
         "command_id", "command", "template_sid", "assignee_id", "requested_by", "removed",
         "catalog_visibility", "image_url", "courier", "sent_as", "categories", "id", "slug",
-        "order_action", "order_number",
+        "order_action", "order_number", "reaction_to",
     }
 )  # fmt: skip

@@ -129,6 +129,27 @@ async def test_a_cloud_message_is_answered_once_through_the_graph_api(
     )
 
 
+async def test_a_reaction_is_recorded_in_the_conversation_and_never_answered(
+    db: Database, deps: ResponderDeps, store: Store, number: PhoneNumber, graph: GraphApiStandIn
+) -> None:
+    asked = cloud_message(number, store, to := customer(), "Bisa bayar pakai kripto?")
+    await on_message_received(asked, deps)
+    [answer] = graph.sent_to(to)
+    liked = {"type": "reaction", "reaction": {"message_id": answer["id"], "emoji": "👍"}}
+    payload = graph_api.message_payload(number, to, liked)
+    [value] = payloads.parse(GraphApiStandIn().signed(number, payload)[0])
+    reaction = payloads.message_received(value, value.messages[0], store)
+    assert reaction is not None
+
+    await on_message_received(reaction, deps)
+
+    assert len(graph.sent_to(to)) == 1  # the answer only
+    stored = await db[MESSAGES].find_one({"_id": reaction.message_sid})
+    assert stored is not None
+    assert (stored["text"], stored["reaction_to"]) == ("👍", answer["id"])
+    assert await db[MESSAGES].find_one({"_id": f"reply:{reaction.message_sid}"}) is None
+
+
 async def test_a_reply_with_product_photos_goes_out_as_one_image_under_its_text(
     db: Database, deps: ResponderDeps, store: Store, number: PhoneNumber, graph: GraphApiStandIn
 ) -> None:

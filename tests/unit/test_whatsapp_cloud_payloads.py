@@ -61,8 +61,10 @@ def test_a_reaction_reads_as_its_emoji_and_a_withdrawn_one_is_not_published() ->
     reaction = {"type": "reaction", "reaction": {"message_id": "wamid.X", "emoji": "👍"}}
     withdrawn = {"type": "reaction", "reaction": {"message_id": "wamid.X", "emoji": ""}}
 
-    assert received(reaction).text == "👍"
+    event = received(reaction)
+    assert (event.text, event.reaction_to) == ("👍", "wamid.X")
     assert received(withdrawn) is None
+    assert received(graph_api.text("👍")).reaction_to is None  # an emoji written is a message
 
 
 def test_a_type_balas_does_not_read_is_not_published() -> None:

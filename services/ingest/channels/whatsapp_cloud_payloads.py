@@ -234,6 +234,7 @@ def message_received(
         profile_name=names.get(message.from_number),
         text=text,
         media=media,
+        reaction_to=message.reaction.message_id if message.reaction is not None else None,
     )
 
 
