@@ -27,9 +27,9 @@ from pydantic import BaseModel, field_validator
 from pymongo import DESCENDING
 
 from services.console.collections import CONSOLE_READS, CONSOLE_USERS
-from shared.channels import Channel
+from shared.channels import PHONE_CHANNELS, Channel
 from shared.conversations.collections import CONVERSATIONS, MESSAGES
-from shared.identity import channel_of, customer_number
+from shared.identity import channel_of, customer_number, phone_conversation_ids
 from shared.mongo import Database, Document
 from shared.phones import display_number
 
@@ -119,6 +119,27 @@ def customer_name(card: Document) -> str:
 def card_channel(card: Document) -> Channel:
     """The channel of a conversation: as the card says, or (an older card) as its id says."""
     return Channel(card["channel"]) if card.get("channel") else channel_of(card["_id"])
+
+
+async def elsewhere(db: Database, store_id: str, card: Document) -> list[Document]:
+    """The customer's other conversations in the store, newest first: the same number on the
+    other WhatsApp channel, or the same WooCommerce customer (linked by phone or e-mail)."""
+    same: list[dict[str, Any]] = []
+    if card_channel(card) in PHONE_CHANNELS:
+        number = card.get("customer_number") or customer_number(card["_id"])
+        same.append({"_id": {"$in": list(phone_conversation_ids(store_id, number))}})
+    if (customer_id := (card.get("customer") or {}).get("id")) is not None:
+        same.append({"customer.id": customer_id})
+    if not same:
+        return []
+    found = db[CONVERSATIONS].find(
+        {"store_id": store_id, "_id": {"$ne": card["_id"]}, "$or": same},
+        {"channel": 1, "status": 1, "last_activity_at": 1},
+    )
+    return [
+        {**other, "channel": card_channel(other).value}
+        for other in await found.sort("last_activity_at", -1).limit(10).to_list()
+    ]
 
 
 def _channel_query(store_id: str, channel: Channel) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from services.console.conversations import (
     card_channel,
     conversation_messages,
     customer_name,
+    elsewhere,
     find_conversation,
     inbox_counts,
     last_customer_message_at,
@@ -192,6 +193,7 @@ async def _panel_values(
         "order_total": _order_total(lang),
         "order_status": _order_status(lang),
         "consent": await _consent(context.db, store.id, card["_id"]),
+        "elsewhere": await elsewhere(context.db, store.id, card),
     }
 
 
