@@ -29,10 +29,11 @@ $(VENV)/.installed-dev: pyproject.toml constraints.txt | $(BIN)/python
 # the `kubectl` package of the Kubernetes project's or Google Cloud's apt repository, not
 # Debian's (kubernetes-client 1.20 embeds a kustomize too old for deploy/k8s), so it is checked
 # and named, not installed. espeak-ng and opusenc speak the voice notes of the transcription
-# tests (OGG/Opus, as WhatsApp sends them).
+# tests (OGG/Opus, as WhatsApp sends them). dovecot-imapd is the real IMAP server the e-mail
+# tests read a mailbox from (started per test run on loopback, as the test user).
 RUN_PACKAGES  := tesseract-ocr tesseract-ocr-eng tesseract-ocr-ind
 TEST_PACKAGES := $(RUN_PACKAGES) php-cli chromium fonts-noto-color-emoji prometheus \
-	espeak-ng opus-tools
+	espeak-ng opus-tools dovecot-imapd
 APT_GET := DEBIAN_FRONTEND=noninteractive apt-get
 HAVE_OCR := langs="$$(tesseract --list-langs 2>&1 || true)"; \
 	echo "$$langs" | grep -qx eng && echo "$$langs" | grep -qx ind
@@ -52,7 +53,8 @@ system-deps:
 system-deps-test:
 	@if $(HAVE_OCR) && command -v php >/dev/null && command -v chromium >/dev/null && \
 	  fc-list 2>/dev/null | grep -q "Noto Color Emoji" && command -v promtool >/dev/null && \
-	  command -v espeak-ng >/dev/null && command -v opusenc >/dev/null; then \
+	  command -v espeak-ng >/dev/null && command -v opusenc >/dev/null && \
+	  command -v dovecot >/dev/null; then \
 	  true; else $(call APT_INSTALL,$(TEST_PACKAGES)); fi
 	@command -v kubectl >/dev/null || \
 	  echo "kubectl is missing: the Kubernetes tests need it (the Kubernetes project's apt repository)" >&2

@@ -7,6 +7,7 @@ from enum import StrEnum
 class Channel(StrEnum):
     WHATSAPP = "whatsapp"  # WhatsApp through Twilio (every event before channels existed)
     WHATSAPP_CLOUD = "whatsapp_cloud"  # WhatsApp through Meta's Cloud API (Graph API)
+    EMAIL = "email"  # a store's mailbox: read over IMAP, answered over SMTP
 
 
 # The longest text one message may carry on each channel (Twilio's limit for WhatsApp; the
@@ -14,6 +15,7 @@ class Channel(StrEnum):
 TEXT_LIMITS = {
     Channel.WHATSAPP: 1600,
     Channel.WHATSAPP_CLOUD: 4096,
+    Channel.EMAIL: 20000,  # no protocol limit; a reply longer than this is not a reply
 }
 
 # How an agent names an approved template (a reply outside the 24-hour window), per channel:

@@ -78,6 +78,8 @@ class MessageReceived(ConversationEvent, OnChannel):
     profile_name: str | None = None
     text: str = ""
     media: list[Media] = Field(default_factory=list)
+    subject: str | None = None  # an e-mail's subject; None on chat channels
+    references: list[str] = Field(default_factory=list)  # an e-mail's thread (Message-IDs)
 
 
 class DeliveryStatus(StrEnum):

@@ -6,6 +6,7 @@ from shared.mongo import Indexes, Retention
 
 STORES = "stores"
 CLOUD_PHONE_NUMBER_ID = "whatsapp_cloud.phone_number_id"
+EMAIL_ADDRESS = "email.address"
 BOT_SETTINGS = "bot_settings"  # per store, `version` grows on every save
 BOT_SETTINGS_HISTORY = "bot_settings_history"  # every saved version, `_id` "store:version"
 
@@ -15,6 +16,7 @@ def indexes(retention: Retention) -> Indexes:
         STORES: [
             IndexModel("whatsapp_number", unique=True),
             IndexModel(CLOUD_PHONE_NUMBER_ID, unique=True, sparse=True),
+            IndexModel(EMAIL_ADDRESS, unique=True, sparse=True),
         ],
         BOT_SETTINGS_HISTORY: [IndexModel([("store_id", ASCENDING), ("version", DESCENDING)])],
     }

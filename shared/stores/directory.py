@@ -3,13 +3,14 @@
 import time
 from collections.abc import Callable
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, Field
 from pymongo.errors import PyMongoError
 
 from shared.mongo import Database
 from shared.secrets import EncryptedSecret
-from shared.stores.collections import CLOUD_PHONE_NUMBER_ID, STORES
+from shared.stores.collections import CLOUD_PHONE_NUMBER_ID, EMAIL_ADDRESS, STORES
 
 # The store's bot defaults until its owner saves bot settings (shared/stores/bot_settings.py).
 DEFAULT_SYSTEM_PROMPT = (
@@ -54,6 +55,28 @@ class WhatsAppCloudAccount(BaseModel):
     verify_token: EncryptedSecret
 
 
+class MailServer(BaseModel):
+    """One of a mailbox's servers. `security`: `tls` (implicit TLS), `starttls`, or `plain`,
+    which only a loopback host may use (tests and local relays)."""
+
+    host: str
+    port: int
+    security: Literal["tls", "starttls", "plain"]
+    user: str
+    password: EncryptedSecret
+
+
+class EmailMailbox(BaseModel):
+    """A store's mailbox: customers' mail is read from its IMAP inbox and answered through its
+    SMTP server from `address`. Only mail that arrived from `since` on is read (not the mailbox's
+    whole history)."""
+
+    address: str  # lower-case
+    imap: MailServer
+    smtp: MailServer
+    since: datetime
+
+
 class PluginToken(BaseModel):
     """The store's WordPress plugin token, as a SHA-256 hex digest: the token itself is shown
     once when made (shared/stores/plugin_tokens.py) and never stored."""
@@ -84,6 +107,7 @@ class Store(BaseModel):
     woocommerce: WooCommerceConnection | None = None
     twilio: TwilioAccount | None = None  # None: the global Twilio account
     whatsapp_cloud: WhatsAppCloudAccount | None = None  # None: not on the Cloud API
+    email: EmailMailbox | None = None  # None: no mailbox connected
     plugin_token: PluginToken | None = None  # None: the WordPress plugin cannot connect
     wordpress: WordPressConnection | None = None
 
@@ -124,6 +148,11 @@ class StoreDirectory:
     async def on_cloud_api(self) -> list[Store]:
         """Every store connected to the Cloud API (Meta's handshake names no store)."""
         found = self._collection.find({CLOUD_PHONE_NUMBER_ID: {"$exists": True}})
+        return [Store.model_validate(document) async for document in found]
+
+    async def with_mailbox(self) -> list[Store]:
+        """Every store with a connected mailbox (ingest reads each)."""
+        found = self._collection.find({EMAIL_ADDRESS: {"$exists": True}})
         return [Store.model_validate(document) async for document in found]
 
     async def _lookup(self, cache_key: str, query: dict[str, str]) -> Store | None:
