@@ -18,6 +18,10 @@ TEXT_LIMITS = {
     Channel.EMAIL: 20000,  # no protocol limit; a reply longer than this is not a reply
 }
 
+# Channels without a customer-service window: a reply may go out however long ago the customer
+# wrote (WhatsApp's 24 hours do not apply to e-mail).
+WINDOWLESS = frozenset({Channel.EMAIL})
+
 # How an agent names an approved template (a reply outside the 24-hour window), per channel:
 # Twilio's Content SID, or the Cloud API template's name and language (`order_update:id`).
 TEMPLATE_NAMES = {

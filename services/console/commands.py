@@ -15,7 +15,7 @@ from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.console.deps import Authorized, ConsoleContext, Context, ExistingStore
-from shared.channels import TEXT_LIMITS, template_channel
+from shared.channels import TEXT_LIMITS, WINDOWLESS, template_channel
 from shared.conversations.collections import CONVERSATIONS, MESSAGES
 from shared.conversations.service_window import OUTSIDE_WINDOW, last_customer_message, within_window
 from shared.events import (
@@ -117,7 +117,7 @@ async def issue(
             f"{TEXT_TOO_LONG}: {channel.value} takes at most {limit} characters in one message",
         )
     # The 24-hour window is WhatsApp's on both of its channels (Twilio and the Cloud API).
-    if command.command == "reply" and command.template_sid is None:
+    if command.command == "reply" and command.template_sid is None and channel not in WINDOWLESS:
         last = await last_customer_message(context.db, conversation_id)
         if not within_window(last["created_at"] if last else None, now):
             raise CommandRefused(

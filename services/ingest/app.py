@@ -13,6 +13,7 @@ from pymongo.errors import PyMongoError
 
 from services.ingest import outbox, receipts, webhooks, woocommerce
 from services.ingest.channels import whatsapp_cloud
+from services.ingest.channels.mailboxes import MailboxReaders
 from services.ingest.delivery import Deliverer
 from services.ingest.deps import IngestContext, try_again_later
 from services.ingest.metrics import (
@@ -101,13 +102,15 @@ def create_app(settings: Settings) -> FastAPI:
             checks = runtime.readiness_checks()
             app.include_router(health_router({"mongodb": checks["mongodb"]}))
             relay = asyncio.create_task(Relay(runtime.db, kafka.broker, stored).run())
+            mail = asyncio.create_task(MailboxReaders(app.state.ingest).run())
             try:
                 yield
             finally:
                 deliverer.close()
-                relay.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await relay
+                for task in (relay, mail):
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
 
     app = FastAPI(
         title="Balas ingest", lifespan=lifespan, openapi_url=None, docs_url=None, redoc_url=None

@@ -14,6 +14,7 @@ from typing import Any
 from pymongo.errors import DuplicateKeyError
 
 from services.responder.repository import GROUP, OWNERSHIP_FIELDS, Reply, ReplyState, human_owns
+from shared.channels import WINDOWLESS
 from shared.conversations.collections import CONVERSATIONS, MESSAGES
 from shared.conversations.service_window import OUTSIDE_WINDOW, last_customer_message, within_window
 from shared.events import AgentCommandIssued, Author, utcnow
@@ -106,7 +107,11 @@ class AgentDesk:
         window, a template anytime, else `not_sent` (`outside_24h_window`) and never sent."""
         last = await last_customer_message(self._db, event.conversation_id)
         last_at: datetime | None = last["created_at"] if last else None
-        allowed = event.template_sid is not None or within_window(last_at, event.occurred_at)
+        allowed = (
+            event.template_sid is not None
+            or event.channel in WINDOWLESS
+            or within_window(last_at, event.occurred_at)
+        )
         now = utcnow()
         reply = Reply(
             id=agent_reply_id(event.command_id),

@@ -6,6 +6,7 @@ from faststream.kafka import KafkaBroker
 
 from services.responder.adapters.graph_sender import GraphSenders
 from services.responder.adapters.media import MediaFetcher
+from services.responder.adapters.smtp_sender import EmailSenders
 from services.responder.adapters.transcription import transcriber
 from services.responder.adapters.twilio_sender import TwilioSenders
 from services.responder.media import MediaReader
@@ -30,6 +31,7 @@ class ResponderDeps:
     history_messages: int
     media: MediaReader | None = None  # None: attachments are not read (tests)
     cloud: GraphSenders | None = None  # None: never send on the Cloud API (tests)
+    email: EmailSenders | None = None  # None: never send e-mail (tests)
 
 
 def build_deps(runtime: Runtime) -> ResponderDeps:
@@ -52,4 +54,5 @@ def build_deps(runtime: Runtime) -> ResponderDeps:
             settings.transcription.max_seconds,
         ),
         cloud=GraphSenders(settings, stores, secret_box(settings)),
+        email=EmailSenders(settings, stores, secret_box(settings), runtime.db),
     )

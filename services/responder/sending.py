@@ -1,9 +1,10 @@
 """One way out for every reply, survey and thanks: the sender of the conversation's channel
-(Twilio, or the Graph API for the WhatsApp Cloud API), and a reply sent once.
+(Twilio, the Graph API for the WhatsApp Cloud API, or the store's SMTP server for e-mail), and
+a reply sent once.
 
 A send intent is stored before the channel is called. A later attempt of an intent that was
 tried before does not send blind: on Twilio it looks the message up (send_recovery.py); the
-Graph API cannot be asked, so there an unknown outcome ends the reply as not sent
+Graph API and SMTP cannot be asked, so there an unknown outcome ends the reply as not sent
 (`outcome_unknown`) for an agent to follow up, rather than risk a second copy.
 docs/operations.md#a-reply-goes-out-once
 """
@@ -11,6 +12,7 @@ docs/operations.md#a-reply-goes-out-once
 import structlog
 
 from services.responder.adapters.graph_sender import GraphRefused, GraphSender, NothingSent
+from services.responder.adapters.smtp_sender import EmailRefused, EmailSender
 from services.responder.adapters.twilio_sender import TwilioRefused, TwilioSender
 from services.responder.deps import ResponderDeps
 from services.responder.metrics import REPLIES, REPLY_PIPELINE_SECONDS
@@ -23,8 +25,8 @@ from shared.stores.directory import Store
 
 log = structlog.get_logger(__name__)
 
-Sender = TwilioSender | GraphSender
-REFUSALS = (TwilioRefused, GraphRefused)  # a definite no: sending again will not help
+Sender = TwilioSender | GraphSender | EmailSender
+REFUSALS = (TwilioRefused, GraphRefused, EmailRefused)  # a definite no: sending again won't help
 OUTCOME_UNKNOWN = "outcome_unknown"
 
 
@@ -38,9 +40,12 @@ def not_configured(channel: Channel) -> str:
 
 
 def store_account(store: Store, channel: Channel) -> str:
-    """The store's account on `channel` that sends: its number, or its phone number id."""
+    """The store's account on `channel` that sends: its number, its phone number id, or its
+    mailbox's address."""
     if channel is Channel.WHATSAPP_CLOUD and store.whatsapp_cloud is not None:
         return store.whatsapp_cloud.phone_number_id
+    if channel is Channel.EMAIL and store.email is not None:
+        return store.email.address
     return store.whatsapp_number
 
 
@@ -48,13 +53,15 @@ async def sender_for(deps: ResponderDeps, store_id: str, channel: Channel) -> Se
     """None when the store cannot send on `channel`."""
     if channel is Channel.WHATSAPP_CLOUD:
         return await deps.cloud.for_store(store_id) if deps.cloud else None
+    if channel is Channel.EMAIL:
+        return await deps.email.for_store(store_id) if deps.email else None
     return await deps.twilio.for_store(store_id) if deps.twilio else None
 
 
 async def earlier_send_of(sender: Sender, intent: SendIntent, db: Database) -> str | None:
     """The id of the message an earlier attempt of `intent` sent; None when none went out.
     Raises OutcomeUnknown on a channel that cannot be asked."""
-    if isinstance(sender, GraphSender):
+    if isinstance(sender, GraphSender | EmailSender):
         raise OutcomeUnknown
     return await earlier_send(intent, sender, db)
 

@@ -1,0 +1,150 @@
+"""Stores' mailboxes read over IMAP: each new mail in a connected store's inbox becomes a
+`MessageReceived` through the same claimed delivery as a webhook (docs/channels.md#e-mail).
+
+One reader task per connected mailbox, in ingest beside the webhooks, so mail takes the same
+receipts, Kafka-or-outbox delivery and relay. imapclient is blocking: each IMAP call runs in a
+worker thread. A reader waits with IDLE where the server has it (new mail is read as soon as it
+is announced) and polls otherwise.
+
+Nothing is lost or repeated across restarts: a mail is read with BODY.PEEK (the store's own
+client still shows it unread), claimed by its Message-ID and delivered, and only then flagged
+with the `$BalasTaken` keyword, which the next search leaves out. A crash between the delivery
+and the flag reads it again, and its claim makes it a duplicate. While a server cannot be
+reached, its reader waits and tries again: the mail stays in the mailbox.
+"""
+
+import asyncio
+import contextlib
+
+import structlog
+from imapclient import IMAPClient
+from imapclient.exceptions import IMAPClientError
+from pymongo.errors import PyMongoError
+
+from services.ingest.channels import email_messages
+from services.ingest.claimed_delivery import Taken, claim_and_deliver
+from services.ingest.deps import IngestContext
+from services.ingest.metrics import WEBHOOKS
+from shared.identity import masked
+from shared.stores.directory import Store
+from shared.stores.mailbox import MailboxError, open_imap
+
+log = structlog.get_logger(__name__)
+
+ENDPOINT = "email"  # the webhook metric's endpoint label for mail
+TAKEN = b"$BalasTaken"  # the keyword of a mail Balas accepted
+REFRESH_SECONDS = 30.0  # how soon a mailbox connected (or changed, or removed) is followed
+
+
+class MailboxReaders:
+    """Keeps one reader running per connected mailbox, as the stores say."""
+
+    def __init__(self, context: IngestContext) -> None:
+        self._context = context
+        self._readers: dict[str, tuple[Store, asyncio.Task[None]]] = {}
+
+    async def run(self) -> None:
+        try:
+            while True:
+                with contextlib.suppress(PyMongoError):  # MongoDB away: keep what runs
+                    self._follow(await self._context.stores.with_mailbox())
+                await asyncio.sleep(REFRESH_SECONDS)
+        finally:
+            for _, task in self._readers.values():
+                task.cancel()
+            await asyncio.gather(*(t for _, t in self._readers.values()), return_exceptions=True)
+
+    def _follow(self, stores: list[Store]) -> None:
+        wanted = {store.id: store for store in stores}
+        for store_id, (running, task) in list(self._readers.items()):
+            if wanted.get(store_id) != running:  # removed or changed: stop the old reader
+                task.cancel()
+                del self._readers[store_id]
+        for store_id, store in wanted.items():
+            if store_id not in self._readers:
+                reader = MailboxReader(self._context, store)
+                self._readers[store_id] = (store, asyncio.create_task(reader.run()))
+
+
+class MailboxReader:
+    """Reads one store's inbox for as long as it runs."""
+
+    def __init__(self, context: IngestContext, store: Store) -> None:
+        assert store.email is not None  # only connected mailboxes are read
+        self._context = context
+        self._store = store
+        self._mailbox = store.email
+        self._settings = context.settings.email
+
+    async def run(self) -> None:
+        while True:
+            try:
+                await self._session()
+            except (OSError, IMAPClientError, MailboxError) as error:
+                WEBHOOKS.labels(ENDPOINT, "unreachable").inc()
+                log.warning(
+                    "mailbox not read; trying again",
+                    store=self._store.id,
+                    error=f"{type(error).__name__}: {error}"[:300],
+                )
+            await asyncio.sleep(self._settings.poll_seconds)
+
+    async def _session(self) -> None:
+        password = self._context.secrets.decrypt(self._mailbox.imap.password)
+        client = await asyncio.to_thread(
+            open_imap, self._mailbox.imap, password, self._settings.timeout_seconds
+        )
+        try:
+            folder = await asyncio.to_thread(client.select_folder, "INBOX")
+            uid_validity = int(folder[b"UIDVALIDITY"])
+            idle = b"IDLE" in await asyncio.to_thread(client.capabilities)
+            while True:
+                await self.take_new(client, uid_validity)
+                if idle:
+                    await asyncio.to_thread(_idle, client, self._settings.poll_seconds)
+                else:
+                    await asyncio.sleep(self._settings.poll_seconds)
+        finally:
+            # Closing the socket also ends an IDLE a worker thread still waits in.
+            with contextlib.suppress(OSError, IMAPClientError):
+                client.shutdown()
+
+    async def take_new(self, client: IMAPClient, uid_validity: int) -> None:
+        """Every mail not taken yet, oldest first, each flagged once it is accepted."""
+        since = self._mailbox.since.date()
+        uids = await asyncio.to_thread(client.search, ["UNKEYWORD", TAKEN, "SINCE", since])
+        for uid in sorted(uids):
+            fetched = await asyncio.to_thread(client.fetch, [uid], ["BODY.PEEK[]"])
+            raw = fetched.get(uid, {}).get(b"BODY[]")
+            if not isinstance(raw, bytes):  # expunged meanwhile
+                continue
+            if await self._take(raw, f"<{self._store.id}.{uid_validity}.{uid}@balas.invalid>"):
+                await asyncio.to_thread(client.add_flags, [uid], [TAKEN])
+
+    async def _take(self, raw: bytes, id_if_none: str) -> bool:
+        """True once the mail needs no more reading: accepted, a duplicate, or not for the bot."""
+        mail = email_messages.parse(raw)
+        if mail.sender == self._mailbox.address:  # our own reply, copied back in
+            return True
+        if mail.kind is not email_messages.MailKind.MESSAGE:  # recorded, never answered
+            WEBHOOKS.labels(ENDPOINT, mail.kind.value).inc()
+            log.info("machine mail not answered", store=self._store.id, kind=mail.kind.value)
+            return True
+        message_id = mail.message_id or id_if_none
+        event = email_messages.message_received(mail, message_id, self._store)
+        # Claimed per store: the same mail sent to two stores' mailboxes reaches both.
+        taken = await claim_and_deliver(
+            self._context, f"email:{self._store.id}:{message_id}", event
+        )
+        WEBHOOKS.labels(ENDPOINT, taken.value).inc()
+        log.info("mail taken", outcome=taken.value, conversation=masked(event.conversation_id))
+        return taken is not Taken.IN_PROGRESS
+
+
+def _idle(client: IMAPClient, seconds: float) -> None:
+    """Wait until the server announces a change, or `seconds` pass."""
+    client.idle()
+    try:
+        client.idle_check(timeout=seconds)
+    finally:
+        client.idle_done()
