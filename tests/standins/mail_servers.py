@@ -21,8 +21,8 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
-from email import message_from_bytes
-from email.message import Message
+from email import message_from_bytes, policy
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
@@ -162,22 +162,18 @@ class SmtpStandIn:
     """An SMTP server on loopback that takes `logins` (user -> password)."""
 
     logins: dict[str, str] = field(default_factory=dict)
-    messages: list[Message] = field(default_factory=list)  # every accepted mail, in order
+    messages: list[EmailMessage] = field(default_factory=list)  # every accepted mail, in order
     envelopes: list[tuple[str, list[str]]] = field(default_factory=list)  # (from, recipients)
     refuse_next: int = 0  # the next sends are answered 550
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    port: int = field(default_factory=free_port)  # kept across a stop and a start (an outage)
     _controller: Controller | None = None
-
-    @property
-    def port(self) -> int:
-        assert self._controller is not None
-        return int(self._controller.port)
 
     def start(self) -> "SmtpStandIn":
         self._controller = Controller(
             self,
             hostname="127.0.0.1",
-            port=free_port(),
+            port=self.port,
             authenticator=self._authenticate,
             auth_require_tls=False,
             auth_required=True,
@@ -205,6 +201,8 @@ class SmtpStandIn:
                 return "550 5.7.1 message refused"
             content = envelope.content
             raw = content if isinstance(content, bytes) else str(content).encode()
-            self.messages.append(message_from_bytes(raw))
+            parsed = message_from_bytes(raw, policy=policy.default)
+            assert isinstance(parsed, EmailMessage)
+            self.messages.append(parsed)
             self.envelopes.append((str(envelope.mail_from), list(envelope.rcpt_tos)))
         return "250 2.0.0 OK"
