@@ -13,10 +13,14 @@ import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 from email.message import EmailMessage
+from typing import Any
 
 import pytest
 from faststream.kafka import KafkaBroker
+from pymongo import MongoClient
+from typer.testing import CliRunner
 
+from balas.cli import app
 from services.ingest.app import create_app as create_ingest_app
 from services.ingest.channels import email_messages
 from services.ingest.channels.mailboxes import TAKEN
@@ -36,7 +40,8 @@ from shared.outages import dependency_down
 from shared.secrets import secret_box
 from shared.settings import Settings
 from shared.stores.bot_settings import BotSettingsRepository
-from shared.stores.directory import MailServer, Store, StoreDirectory
+from shared.stores.collections import STORES
+from shared.stores.directory import MailServer, Store, StoreDirectory, save_store
 from shared.stores.mailbox import MailboxError, check_logins
 from tests.standins.mail_servers import Dovecot, SmtpStandIn, dovecot_available
 from tests.standins.server import LoopbackServer
@@ -241,3 +246,54 @@ async def test_connecting_checks_both_logins_with_a_clear_reason(
     )
     with pytest.raises(MailboxError, match="only allowed on loopback"):
         await check_logins(store.email.model_copy(update={"imap": remote}), PASSWORD, PASSWORD)
+
+
+def test_connect_email_stores_checked_logins_encrypted_and_says_why_it_refuses(
+    settings: Settings, dovecot: Dovecot, smtp: SmtpStandIn, bare_store: Store
+) -> None:
+    address = f"cs@{bare_store.id}.example"
+    dovecot.add_user(address, PASSWORD)
+    smtp.logins[address] = PASSWORD
+    env = settings.as_environment()
+
+    def connect(imap_password: str) -> str:
+        command = ["store", "connect-email", "--store", bare_store.id, "--address", address]
+        command += ["--imap-host", "127.0.0.1", "--imap-port", str(dovecot.port)]
+        command += ["--smtp-host", "localhost", "--smtp-port", str(smtp.port)]
+        command += ["--imap-security", "plain", "--smtp-security", "plain"]
+        command += ["--imap-password", imap_password, "--smtp-password", PASSWORD]
+        result = CliRunner().invoke(app, command, env=env)
+        return f"{result.exit_code}\n" + " ".join(result.output.split())  # the console wraps
+
+    refused = connect("guessed")
+    assert refused.startswith("1\n")
+    assert f"IMAP 127.0.0.1 refused the login of {address}" in refused
+    assert "nothing was saved" in refused
+    assert held(settings, bare_store.id).get("email") is None
+
+    output = connect(PASSWORD)
+    assert output.startswith("0\n"), output
+    mailbox = held(settings, bare_store.id)["email"]
+    assert (mailbox["address"], mailbox["imap"]["port"]) == (address, dovecot.port)
+    assert PASSWORD not in str(mailbox)
+    assert PASSWORD not in output
+
+
+@pytest.fixture
+async def bare_store(db: Database) -> Store:
+    store = Store(
+        id=f"s-{uuid.uuid4().hex[:6]}",
+        name="Toko Batik Sari",
+        whatsapp_number=f"+1555{uuid.uuid4().int % 10**7:07d}",
+    )
+    await save_store(db, store)
+    return store
+
+
+def held(settings: Settings, store_id: str) -> dict[str, Any]:
+    """The store's document as saved (read synchronously: the CLI runs its own event loop)."""
+    assert settings.mongodb.uri
+    with MongoClient(settings.mongodb.uri) as client:
+        document = client[settings.mongodb.database][STORES].find_one({"_id": store_id})
+    assert document is not None
+    return document
