@@ -2,8 +2,8 @@
 `MessageReceived` through the same claimed delivery as a webhook (docs/channels.md#e-mail).
 
 One reader task per connected mailbox, in ingest beside the webhooks, so mail takes the same
-receipts, Kafka-or-outbox delivery and relay. imapclient is blocking: each IMAP call runs in a
-worker thread. A reader waits with IDLE where the server has it (new mail is read as soon as it
+receipts, Kafka-or-outbox delivery and relay. imapclient is blocking: a reader's IMAP calls run in
+a thread of its own. It waits with IDLE where the server has it (new mail is read as soon as it
 is announced) and polls otherwise.
 
 Nothing is lost or repeated across restarts: a mail is read with BODY.PEEK (the store's own
@@ -15,6 +15,9 @@ reached, its reader waits and tries again: the mail stays in the mailbox.
 
 import asyncio
 import contextlib
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
 
 import structlog
 from imapclient import IMAPClient
@@ -30,6 +33,7 @@ from shared.stores.directory import Store
 from shared.stores.mailbox import MailboxError, open_imap
 
 log = structlog.get_logger(__name__)
+T = TypeVar("T")
 
 ENDPOINT = "email"  # the webhook metric's endpoint label for mail
 TAKEN = b"$BalasTaken"  # the keyword of a mail Balas accepted
@@ -75,33 +79,41 @@ class MailboxReader:
         self._store = store
         self._mailbox = store.email
         self._settings = context.settings.email
+        # A thread of its own, which IDLE holds: never one of the event loop's shared few.
+        self._thread = ThreadPoolExecutor(1, thread_name_prefix=f"imap-{store.id}")
+
+    async def _blocking(self, call: Callable[..., T], *args: object) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._thread, call, *args)
 
     async def run(self) -> None:
-        while True:
-            try:
-                await self._session()
-            except (OSError, IMAPClientError, MailboxError) as error:
-                WEBHOOKS.labels(ENDPOINT, "unreachable").inc()
-                log.warning(
-                    "mailbox not read; trying again",
-                    store=self._store.id,
-                    error=f"{type(error).__name__}: {error}"[:300],
-                )
-            await asyncio.sleep(self._settings.poll_seconds)
+        try:
+            while True:
+                try:
+                    await self._session()
+                except (OSError, IMAPClientError, MailboxError) as error:
+                    WEBHOOKS.labels(ENDPOINT, "unreachable").inc()
+                    log.warning(
+                        "mailbox not read; trying again",
+                        store=self._store.id,
+                        error=f"{type(error).__name__}: {error}"[:300],
+                    )
+                await asyncio.sleep(self._settings.poll_seconds)
+        finally:
+            self._thread.shutdown(wait=False)
 
     async def _session(self) -> None:
         password = self._context.secrets.decrypt(self._mailbox.imap.password)
-        client = await asyncio.to_thread(
+        client = await self._blocking(
             open_imap, self._mailbox.imap, password, self._settings.timeout_seconds
         )
         try:
-            folder = await asyncio.to_thread(client.select_folder, "INBOX")
+            folder = await self._blocking(client.select_folder, "INBOX")
             uid_validity = int(folder[b"UIDVALIDITY"])
-            idle = b"IDLE" in await asyncio.to_thread(client.capabilities)
+            idle = b"IDLE" in await self._blocking(client.capabilities)
             while True:
                 await self.take_new(client, uid_validity)
                 if idle:
-                    await asyncio.to_thread(_idle, client, self._settings.poll_seconds)
+                    await self._blocking(_idle, client, self._settings.poll_seconds)
                 else:
                     await asyncio.sleep(self._settings.poll_seconds)
         finally:
@@ -112,14 +124,14 @@ class MailboxReader:
     async def take_new(self, client: IMAPClient, uid_validity: int) -> None:
         """Every mail not taken yet, oldest first, each flagged once it is accepted."""
         since = self._mailbox.since.date()
-        uids = await asyncio.to_thread(client.search, ["UNKEYWORD", TAKEN, "SINCE", since])
+        uids = await self._blocking(client.search, ["UNKEYWORD", TAKEN, "SINCE", since])
         for uid in sorted(uids):
-            fetched = await asyncio.to_thread(client.fetch, [uid], ["BODY.PEEK[]"])
+            fetched = await self._blocking(client.fetch, [uid], ["BODY.PEEK[]"])
             raw = fetched.get(uid, {}).get(b"BODY[]")
             if not isinstance(raw, bytes):  # expunged meanwhile
                 continue
             if await self._take(raw, f"<{self._store.id}.{uid_validity}.{uid}@balas.invalid>"):
-                await asyncio.to_thread(client.add_flags, [uid], [TAKEN])
+                await self._blocking(client.add_flags, [uid], [TAKEN])
 
     async def _take(self, raw: bytes, id_if_none: str) -> bool:
         """True once the mail needs no more reading: accepted, a duplicate, or not for the bot."""
