@@ -23,6 +23,7 @@ FAILURE_KINDS: tuple[FailureKind, ...] = ("not_sent", "undelivered")
 NOT_SENT_REASONS = (
     "twilio_not_configured",
     "whatsapp_cloud_not_configured",
+    "email_not_configured",
     "outcome_unknown",
     OUTSIDE_WINDOW,
 )

@@ -16,13 +16,11 @@ from collections.abc import Sequence
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate, make_msgid
 
-from pymongo import DESCENDING
-
 from services.responder.adapters.graph_sender import NothingSent
 from shared.channels import Channel
-from shared.conversations.collections import MESSAGES
+from shared.conversations.email_subject import latest_email, reply_subject
 from shared.identity import conversation_id
-from shared.mongo import Database, Document
+from shared.mongo import Database
 from shared.secrets import SecretBox
 from shared.settings import Settings
 from shared.stores.directory import Store, StoreDirectory
@@ -47,7 +45,7 @@ class EmailSender:
         self._store = store
         self._mailbox = store.email
         self._password = password
-        self._messages = db[MESSAGES]
+        self._db = db
         self._timeout = timeout
 
     async def send(
@@ -61,7 +59,7 @@ class EmailSender:
     ) -> str:
         """`sender` is the mailbox's address; mail has no status callbacks. Product photos
         are linked under the text. Returns the reply's Message-ID."""
-        thread = await self._latest_from(to)
+        thread = await latest_email(self._db, conversation_id(self._store.id, to, Channel.EMAIL))
         message = EmailMessage()
         message["From"] = formataddr((self._store.name, self._mailbox.address))
         message["To"] = to
@@ -87,17 +85,6 @@ class EmailSender:
         status_callback: str,
     ) -> str:
         raise EmailRefused("e-mail has no templates: write the reply as text")
-
-    async def _latest_from(self, customer: str) -> Document | None:
-        """The customer's latest e-mail in this conversation: the one the reply answers."""
-        return await self._messages.find_one(
-            {
-                "conversation_id": conversation_id(self._store.id, customer, Channel.EMAIL),
-                "direction": "inbound",
-                "subject": {"$exists": True},
-            },
-            sort=[("created_at", DESCENDING)],
-        )
 
     def _deliver(self, message: EmailMessage, to: str) -> None:
         try:
@@ -130,14 +117,6 @@ def _refused(error: smtplib.SMTPException, code: int) -> None:
     if 400 <= code < 500:
         raise SmtpNothingSent(f"SMTP asked to try later ({code})") from error
     raise EmailRefused(f"SMTP refused the message ({code})") from error
-
-
-def reply_subject(subject: str) -> str:
-    """`Re: <subject>`, without stacking a second `Re:`."""
-    subject = subject.strip()
-    if subject.lower().startswith("re:"):
-        return subject
-    return f"Re: {subject}" if subject else "Re: your message"
 
 
 class EmailSenders:
