@@ -24,6 +24,7 @@ from balas.cli import app
 from services.ingest.app import create_app as create_ingest_app
 from services.ingest.channels import email_messages
 from services.ingest.channels.mailboxes import TAKEN
+from services.ingest.receipts import Claim, WebhookReceipts
 from services.responder.adapters.smtp_sender import EmailSenders, SmtpNothingSent
 from services.responder.agent_commands import on_agent_command
 from services.responder.agent_desk import AgentDesk
@@ -297,3 +298,28 @@ def held(settings: Settings, store_id: str) -> dict[str, Any]:
         document = client[settings.mongodb.database][STORES].find_one({"_id": store_id})
     assert document is not None
     return document
+
+
+async def test_a_mail_accepted_before_a_crash_but_not_flagged_is_not_published_again(
+    db: Database, settings: Settings, store: Store, dovecot: Dovecot
+) -> None:
+    assert store.email is not None
+    raw = mail("Halo, ada stok?")
+    message_id = email_messages.parse(raw).message_id
+    dovecot.deliver(store.email.address, raw)
+    # An earlier ingest claimed and published it, then died before flagging it taken.
+    receipts = WebhookReceipts(db, timedelta(seconds=30))
+    receipt = f"email:{store.id}:{message_id}"
+    assert await receipts.claim(receipt) is Claim.NEW
+    await receipts.accept(receipt)
+
+    server = LoopbackServer(create_ingest_app(settings.updated(email={"poll_seconds": 2})))
+    server.start()
+    try:
+        await wait_until(
+            lambda: all(TAKEN in f for f in dovecot.flags(str(store.email.address))),
+            "the restarted ingest to flag the mail taken",
+        )
+    finally:
+        server.stop()
+    assert await published_from(settings, store) == []
