@@ -47,6 +47,7 @@ from shared.knowledge.detection import (
     detect_type,
 )
 from shared.knowledge.extraction import ExtractionError, Limits, extract, full_text
+from shared.mail_parts import mail_part
 from shared.stores.bot_settings import Language
 
 log = structlog.get_logger(__name__)
@@ -266,8 +267,10 @@ class MediaReader:
         """Delete at Twilio the files whose text was read (a store keeping no media). A file
         not deleted (Twilio unreachable) is logged and left to Twilio's own retention."""
         for result in seen.results:
-            if result.status is not MediaStatus.READ or not result.url:
-                continue  # unread, or a Cloud API file (a media id: Meta deletes it in 30 days)
+            if result.status is not MediaStatus.READ or not result.url or mail_part(result.url):
+                # unread, a Cloud API file (a media id: Meta deletes it in 30 days), or an
+                # e-mail's attachment (it stays in the store's mailbox, the store's to delete)
+                continue
             try:
                 await self._fetcher.delete(store_id, result.url)
             except MediaUnavailable as error:

@@ -11,6 +11,7 @@ window; a refusal is recorded and an SMTP outage sends nothing until it ends.
 import json
 import uuid
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import timedelta
 from email.message import EmailMessage
 from typing import Any
@@ -25,11 +26,13 @@ from services.ingest.app import create_app as create_ingest_app
 from services.ingest.channels import email_messages
 from services.ingest.channels.mailboxes import TAKEN
 from services.ingest.receipts import Claim, WebhookReceipts
+from services.responder.adapters.media import MediaFetcher
 from services.responder.adapters.smtp_sender import EmailSenders, SmtpNothingSent
 from services.responder.agent_commands import on_agent_command
 from services.responder.agent_desk import AgentDesk
 from services.responder.deps import ResponderDeps
 from services.responder.handlers import on_message_received
+from services.responder.media import MediaReader
 from services.responder.repository import ConversationLog
 from shared import topics
 from shared.answering.answerer import build_answerer
@@ -323,3 +326,42 @@ async def test_a_mail_accepted_before_a_crash_but_not_flagged_is_not_published_a
     finally:
         server.stop()
     assert await published_from(settings, store) == []
+
+
+async def test_an_attachment_is_read_from_the_mailbox_when_the_bot_reads_the_mail(
+    db: Database, settings: Settings, store: Store, dovecot: Dovecot, deps: ResponderDeps
+) -> None:
+    assert store.email is not None
+    message = EmailMessage()
+    message["From"] = CUSTOMER
+    message["Subject"] = "Bukti transfer"
+    message["Message-ID"] = f"<{uuid.uuid4().hex}@example.com>"
+    message.set_content("Ini bukti transfernya.")
+    message.add_related(b"\x89PNG logo", maintype="image", subtype="png", cid="<logo>")
+    message.add_attachment(
+        b"order,paid\n1042,TRF-88231\n", maintype="text", subtype="csv", filename="bukti.csv"
+    )
+    dovecot.deliver(store.email.address, message.as_bytes())
+    server = LoopbackServer(create_ingest_app(settings.updated(email={"poll_seconds": 2})))
+    server.start()
+    try:
+        await wait_until(
+            lambda: all(TAKEN in f for f in dovecot.flags(str(store.email.address))),
+            "ingest to take the mail",
+        )
+    finally:
+        server.stop()
+    [event] = await published_from(settings, store)
+    received = MessageReceived.model_validate(event)
+    [media] = received.media  # the file, not the signature's inline logo
+    assert media.content_type == "text/csv"
+    assert media.url.startswith(f"imap://{store.email.address}/INBOX;UIDVALIDITY=")
+
+    reader = MediaReader(MediaFetcher(settings, deps.stores, secret_box(settings)), 1_000_000)
+    await on_message_received(received, replace(deps, media=reader))
+
+    stored = await db[MESSAGES].find_one({"_id": received.message_sid})
+    assert stored is not None
+    [attachment] = stored["media"]
+    assert attachment["status"] == "read"
+    assert "TRF-88231" in attachment["media_text"]

@@ -15,8 +15,9 @@ from pydantic import BaseModel
 from selectolax.lexbor import LexborHTMLParser
 
 from shared.channels import Channel
-from shared.events import MessageReceived, event_id_for, utcnow
+from shared.events import Media, MessageReceived, event_id_for, utcnow
 from shared.identity import conversation_id
+from shared.mail_parts import MailPart, attachments, part_url
 from shared.stores.directory import Store
 
 
@@ -34,6 +35,7 @@ class InboundMail(BaseModel):
     text: str  # what the customer wrote now
     references: list[str]  # the thread before it: References, then In-Reply-To
     kind: MailKind
+    attachment_types: list[str]  # the content type of each attached file, in order
 
 
 _MESSAGE_ID = re.compile(r"<[^<>\s]+>")
@@ -65,6 +67,7 @@ def parse(raw: bytes) -> InboundMail:
         text=written_now(_body_text(mail)),
         references=references,
         kind=_kind(mail, address, subject),
+        attachment_types=[part.get_content_type() for part in attachments(mail)],
     )
 
 
@@ -161,9 +164,18 @@ def _starts_quote(line: str, following: str) -> bool:
     return bool(wrapped or outlook)
 
 
-def message_received(mail: InboundMail, receipt_id: str, store: Store) -> MessageReceived:
-    """The event of a customer's mail to `store`'s mailbox; `receipt_id` names it once."""
+def message_received(
+    mail: InboundMail, receipt_id: str, store: Store, found_at: tuple[int, int] | None = None
+) -> MessageReceived:
+    """The event of a customer's mail to `store`'s mailbox; `receipt_id` names it once.
+    `found_at` (the inbox's UIDVALIDITY and the mail's UID) names its attachments."""
     assert store.email is not None  # only connected mailboxes are read
+    media: list[Media] = []
+    if found_at is not None:
+        uid_validity, uid = found_at
+        for index, content_type in enumerate(mail.attachment_types):
+            part = MailPart(uid_validity=uid_validity, uid=uid, index=index)
+            media.append(Media(url=part_url(store.email.address, part), content_type=content_type))
     return MessageReceived(
         event_id=event_id_for("email", receipt_id),
         occurred_at=utcnow(),
@@ -178,4 +190,5 @@ def message_received(mail: InboundMail, receipt_id: str, store: Store) -> Messag
         text=mail.text,
         subject=mail.subject,
         references=mail.references,
+        media=media,
     )

@@ -130,10 +130,10 @@ class MailboxReader:
             raw = fetched.get(uid, {}).get(b"BODY[]")
             if not isinstance(raw, bytes):  # expunged meanwhile
                 continue
-            if await self._take(raw, f"<{self._store.id}.{uid_validity}.{uid}@balas.invalid>"):
+            if await self._take(raw, uid_validity, uid):
                 await self._blocking(client.add_flags, [uid], [TAKEN])
 
-    async def _take(self, raw: bytes, id_if_none: str) -> bool:
+    async def _take(self, raw: bytes, uid_validity: int, uid: int) -> bool:
         """True once the mail needs no more reading: accepted, a duplicate, or not for the bot."""
         mail = email_messages.parse(raw)
         if mail.sender == self._mailbox.address:  # our own reply, copied back in
@@ -142,8 +142,8 @@ class MailboxReader:
             WEBHOOKS.labels(ENDPOINT, mail.kind.value).inc()
             log.info("machine mail not answered", store=self._store.id, kind=mail.kind.value)
             return True
-        message_id = mail.message_id or id_if_none
-        event = email_messages.message_received(mail, message_id, self._store)
+        message_id = mail.message_id or f"<{self._store.id}.{uid_validity}.{uid}@balas.invalid>"
+        event = email_messages.message_received(mail, message_id, self._store, (uid_validity, uid))
         # Claimed per store: the same mail sent to two stores' mailboxes reaches both.
         taken = await claim_and_deliver(
             self._context, f"email:{self._store.id}:{message_id}", event
