@@ -410,7 +410,7 @@ class EmailSettings(Section):
         60.0,
         gt=0,
         description="How often a mailbox without IMAP IDLE is read; with IDLE, how long one "
-        "IDLE waits before it is renewed.",
+        "IDLE waits before it is renewed. Also how soon a newly connected mailbox is read.",
     )
     timeout_seconds: float = Field(30.0, gt=0, description="Timeout of one IMAP or SMTP call.")
 

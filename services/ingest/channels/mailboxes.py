@@ -37,7 +37,6 @@ T = TypeVar("T")
 
 ENDPOINT = "email"  # the webhook metric's endpoint label for mail
 TAKEN = b"$BalasTaken"  # the keyword of a mail Balas accepted
-REFRESH_SECONDS = 30.0  # how soon a mailbox connected (or changed, or removed) is followed
 
 
 class MailboxReaders:
@@ -52,7 +51,8 @@ class MailboxReaders:
             while True:
                 with contextlib.suppress(PyMongoError):  # MongoDB away: keep what runs
                     self._follow(await self._context.stores.with_mailbox())
-                await asyncio.sleep(REFRESH_SECONDS)
+                # as soon as a mailbox is read, one connected (changed, removed) is followed
+                await asyncio.sleep(self._context.settings.email.poll_seconds)
         finally:
             for _, task in self._readers.values():
                 task.cancel()
