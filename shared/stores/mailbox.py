@@ -67,11 +67,16 @@ def open_smtp(server: MailServer, password: str, timeout: float = TIMEOUT_SECOND
     """A logged-in SMTP connection. Raises MailboxError, or OSError when the host is down."""
     _plain_allowed(server)
     context = ssl.create_default_context()
+    # The name we greet with (EHLO): the login's domain, not this machine's, whose reverse DNS
+    # look-up smtplib would otherwise wait on at every connection.
+    greeting = server.user.rpartition("@")[2] or "localhost"
     client: smtplib.SMTP
     if server.security == "tls":
-        client = smtplib.SMTP_SSL(server.host, server.port, timeout=timeout, context=context)
+        client = smtplib.SMTP_SSL(
+            server.host, server.port, greeting, timeout=timeout, context=context
+        )
     else:
-        client = smtplib.SMTP(server.host, server.port, timeout=timeout)
+        client = smtplib.SMTP(server.host, server.port, greeting, timeout=timeout)
     try:
         if server.security == "starttls":
             client.starttls(context=context)
