@@ -1,4 +1,5 @@
-"""ingest: a thin HTTP service that turns webhooks into Kafka events. No LLM, no slow I/O."""
+"""ingest: a thin HTTP service that turns webhooks, and the mail in stores' mailboxes, into Kafka
+events. No LLM, no slow I/O on a request's path (mailboxes are read by background tasks)."""
 
 import asyncio
 import contextlib

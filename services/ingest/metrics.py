@@ -2,8 +2,9 @@ from prometheus_client import Counter, Gauge
 
 WEBHOOKS = Counter(
     "balas_webhooks_total",
-    "Webhooks answered, by endpoint and outcome (accepted, duplicate, in_progress, stale, ping, "
-    "rejected).",
+    "Webhooks answered and mails read (endpoint email), by endpoint and outcome (accepted, "
+    "duplicate, in_progress, stale, ping, rejected; for mail also auto_reply, bounce, "
+    "unreachable).",
     ["endpoint", "outcome"],
 )
 WEBHOOK_REJECTIONS = Counter(

@@ -24,7 +24,8 @@ from typer.testing import CliRunner
 from balas.cli import app
 from services.ingest.app import create_app as create_ingest_app
 from services.ingest.channels import email_messages
-from services.ingest.channels.mailboxes import TAKEN
+from services.ingest.channels.mailboxes import ENDPOINT, TAKEN
+from services.ingest.metrics import WEBHOOKS
 from services.ingest.receipts import Claim, WebhookReceipts
 from services.responder.adapters.media import MediaFetcher
 from services.responder.adapters.smtp_sender import EmailSenders, SmtpNothingSent
@@ -365,3 +366,29 @@ async def test_an_attachment_is_read_from_the_mailbox_when_the_bot_reads_the_mai
     [attachment] = stored["media"]
     assert attachment["status"] == "read"
     assert "TRF-88231" in attachment["media_text"]
+
+
+async def test_a_mailbox_down_when_ingest_starts_is_read_once_it_is_up(
+    db: Database, settings: Settings, smtp: SmtpStandIn
+) -> None:
+    down = Dovecot()  # its port is known, nothing listens on it yet
+    store = await save_email_store(db, settings, down.port, smtp.port, PASSWORD)
+    assert store.email is not None
+    failed_reads = WEBHOOKS.labels(ENDPOINT, "unreachable")
+    before = failed_reads._value.get()
+    server = LoopbackServer(create_ingest_app(settings.updated(email={"poll_seconds": 1})))
+    server.start()
+    try:
+        await wait_until(lambda: failed_reads._value.get() > before, "a read to fail")
+        down.start()  # the outage ends: the reader's next try gets in
+        down.add_user(store.email.address, PASSWORD)
+        down.deliver(store.email.address, mail("Halo, masih buka?"))
+        await wait_until(
+            lambda: all(TAKEN in f for f in down.flags(str(store.email.address))),
+            "ingest to read the mailbox once it is up",
+        )
+    finally:
+        server.stop()
+        down.stop()
+    [event] = await published_from(settings, store)
+    assert event["text"] == "Halo, masih buka?"
