@@ -4,7 +4,7 @@ WEBHOOKS = Counter(
     "balas_webhooks_total",
     "Webhooks answered and mails read (endpoint email), by endpoint and outcome (accepted, "
     "duplicate, in_progress, stale, ping, rejected; for mail also auto_reply, bounce, "
-    "unreachable).",
+    "malformed, unreachable).",
     ["endpoint", "outcome"],
 )
 WEBHOOK_REJECTIONS = Counter(

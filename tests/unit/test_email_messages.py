@@ -6,6 +6,8 @@ from email.message import EmailMessage
 import pytest
 
 from services.ingest.channels.email_messages import MailKind, parse, written_now
+from shared.conversations.email_subject import NO_SUBJECT, reply_subject
+from shared.mail_parts import MailPart, mail_part, part_url
 
 
 def _mail(body: str, html: str | None = None, **headers: str) -> bytes:
@@ -109,3 +111,19 @@ def test_bounces_are_recognised() -> None:
         b"--b\r\nContent-Type: message/delivery-status\r\n\r\nStatus: 5.1.1\r\n--b--\r\n"
     )
     assert parse(report).kind is MailKind.BOUNCE
+
+
+def test_an_attachment_is_named_by_an_imap_url_and_read_back() -> None:
+    part = MailPart(uid_validity=1796597468, uid=42, index=1)
+    url = part_url("cs@toko.example", part)
+    assert url == "imap://cs@toko.example/INBOX;UIDVALIDITY=1796597468/;UID=42/;SECTION=1"
+    assert mail_part(url) == part
+    assert mail_part("https://api.twilio.com/2010-04-01/Accounts/AC1/Media/ME1") is None
+
+
+@pytest.mark.parametrize(
+    ("subject", "reply"),
+    [("Pesanan #1042", "Re: Pesanan #1042"), ("RE: Pesanan", "RE: Pesanan"), ("  ", NO_SUBJECT)],
+)
+def test_a_reply_subject_never_stacks_re(subject: str, reply: str) -> None:
+    assert reply_subject(subject) == reply

@@ -97,6 +97,12 @@ class MailboxReader:
                         store=self._store.id,
                         error=f"{type(error).__name__}: {error}"[:300],
                     )
+                except Exception as error:  # Kafka and MongoDB both away: the mail waits
+                    log.warning(
+                        "mail not taken; trying again",
+                        store=self._store.id,
+                        error=f"{type(error).__name__}: {error}"[:300],
+                    )
                 await asyncio.sleep(self._settings.poll_seconds)
         finally:
             self._thread.shutdown(wait=False)
@@ -135,7 +141,17 @@ class MailboxReader:
 
     async def _take(self, raw: bytes, uid_validity: int, uid: int) -> bool:
         """True once the mail needs no more reading: accepted, a duplicate, or not for the bot."""
-        mail = email_messages.parse(raw)
+        try:
+            mail = email_messages.parse(raw)
+        except Exception as error:  # never read again and again; it stays in the mailbox
+            WEBHOOKS.labels(ENDPOINT, "malformed").inc()
+            log.warning(
+                "mail not readable; left in the mailbox",
+                store=self._store.id,
+                uid=uid,
+                error=f"{type(error).__name__}: {error}"[:300],
+            )
+            return True
         if mail.sender == self._mailbox.address:  # our own reply, copied back in
             return True
         if mail.kind is not email_messages.MailKind.MESSAGE:  # recorded, never answered
