@@ -127,3 +127,11 @@ def test_an_attachment_is_named_by_an_imap_url_and_read_back() -> None:
 )
 def test_a_reply_subject_never_stacks_re(subject: str, reply: str) -> None:
     assert reply_subject(subject) == reply
+
+
+def test_a_question_that_starts_like_a_phones_line_is_kept() -> None:
+    text = "Dikirim dari gudang mana?\nSaya di Surabaya."
+    assert written_now(text) == text
+    assert written_now("Halo\nDikirim dari gudang mana?\n\nTerima kasih") == (
+        "Halo\nDikirim dari gudang mana?\n\nTerima kasih"
+    )

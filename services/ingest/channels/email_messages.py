@@ -132,9 +132,11 @@ _QUOTE_STARTS = (
 )
 _OUTLOOK_HEADER = re.compile(r"^\**(from|dari)\s*:\**\s", re.IGNORECASE)
 _OUTLOOK_NEXT = re.compile(r"^\**(sent|date|to|subject|dikirim|tanggal|kepada|subjek)\s*:", re.I)
-_SIGNATURE_STARTS = (
-    re.compile(r"^--\s*$"),
-    re.compile(r"^(sent from|dikirim dari|get outlook for|sent via)\b", re.IGNORECASE),
+_SIGNATURE_DELIMITER = re.compile(r"^--\s*$")
+# A phone's or app's line ("Sent from my iPhone"); only a signature where the text ends, since
+# "Dikirim dari gudang mana?" ("shipped from which warehouse?") is a customer's question.
+_DEVICE_LINE = re.compile(
+    r"^(sent from|dikirim dari|get outlook for|sent via)\b.{0,60}$", re.IGNORECASE
 )
 
 
@@ -144,13 +146,27 @@ def written_now(text: str) -> str:
     kept: list[str] = []
     for index, line in enumerate(lines):
         stripped = line.strip()
-        following = lines[index + 1].strip() if index + 1 < len(lines) else ""
-        if _starts_quote(stripped, following):
+        if _starts_quote(stripped, _next(lines, index)) or _SIGNATURE_DELIMITER.match(stripped):
             break
-        if any(pattern.match(stripped) for pattern in _SIGNATURE_STARTS) or line == "-- ":
+        if _DEVICE_LINE.match(stripped) and any(kept) and _ends_text(lines, index + 1):
             break
         kept.append(line.rstrip())
     return "\n".join(kept).strip()
+
+
+def _next(lines: list[str], index: int) -> str:
+    return lines[index + 1].strip() if index + 1 < len(lines) else ""
+
+
+def _ends_text(lines: list[str], start: int) -> bool:
+    """Nothing but blank lines from `start` to the end or to the quoted history."""
+    for index in range(start, len(lines)):
+        stripped = lines[index].strip()
+        if _starts_quote(stripped, _next(lines, index)):
+            return True
+        if stripped:
+            return False
+    return True
 
 
 def _starts_quote(line: str, following: str) -> bool:
