@@ -43,7 +43,7 @@ APT_INSTALL = if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
 	  sudo $(APT_GET) update -qq && sudo $(APT_GET) install -y -qq --no-install-recommends $(1); \
 	else \
 	  echo "Missing system packages. Install: $(1)" >&2; \
-	  echo "(elsewhere than Debian/Ubuntu: tesseract with its eng and ind data, php, chromium, Noto Color Emoji, promtool, espeak-ng, opusenc)" >&2; \
+	  echo "(elsewhere than Debian/Ubuntu: tesseract with its eng and ind data, php, chromium, Noto Color Emoji, promtool, espeak-ng, opusenc, dovecot)" >&2; \
 	  exit 1; \
 	fi
 
