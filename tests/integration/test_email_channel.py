@@ -313,7 +313,7 @@ async def test_a_mail_accepted_before_a_crash_but_not_flagged_is_not_published_a
     dovecot.deliver(store.email.address, raw)
     # An earlier ingest claimed and published it, then died before flagging it taken.
     receipts = WebhookReceipts(db, timedelta(seconds=30))
-    receipt = f"email:{store.id}:{message_id}"
+    receipt = f"email:{message_id}"
     assert await receipts.claim(receipt) is Claim.NEW
     await receipts.accept(receipt)
 

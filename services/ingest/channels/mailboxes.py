@@ -117,7 +117,7 @@ class MailboxReader:
             uid_validity = int(folder[b"UIDVALIDITY"])
             idle = b"IDLE" in await self._blocking(client.capabilities)
             while True:
-                await self.take_new(client, uid_validity)
+                await self._take_new(client, uid_validity)
                 if idle:
                     await self._blocking(_idle, client, self._settings.poll_seconds)
                 else:
@@ -127,7 +127,7 @@ class MailboxReader:
             with contextlib.suppress(OSError, IMAPClientError):
                 client.shutdown()
 
-    async def take_new(self, client: IMAPClient, uid_validity: int) -> None:
+    async def _take_new(self, client: IMAPClient, uid_validity: int) -> None:
         """Every mail not taken yet, oldest first, each flagged once it is accepted."""
         since = self._mailbox.since.date()
         uids = await self._blocking(client.search, ["UNKEYWORD", TAKEN, "SINCE", since])
@@ -160,10 +160,9 @@ class MailboxReader:
             return True
         message_id = mail.message_id or f"<{self._store.id}.{uid_validity}.{uid}@balas.invalid>"
         event = email_messages.message_received(mail, message_id, self._store, (uid_validity, uid))
-        # Claimed per store: the same mail sent to two stores' mailboxes reaches both.
-        taken = await claim_and_deliver(
-            self._context, f"email:{self._store.id}:{message_id}", event
-        )
+        # Claimed by Message-ID alone, the message's id everywhere after: a mail sent to two
+        # stores of one installation is taken by the first reader only, never mixed up.
+        taken = await claim_and_deliver(self._context, f"email:{message_id}", event)
         WEBHOOKS.labels(ENDPOINT, taken.value).inc()
         log.info("mail taken", outcome=taken.value, conversation=masked(event.conversation_id))
         return taken is not Taken.IN_PROGRESS
