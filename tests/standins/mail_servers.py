@@ -1,7 +1,7 @@
 """Real mail servers on loopback for the e-mail channel's tests.
 
 IMAP is Debian's Dovecot (`dovecot-imapd`, a test package of the Makefile), started from a
-config written into a temp dir: mailboxes in Maildirs under it, users in a passwd-file, plain
+config written into a temp dir: mailboxes in Maildirs under it, users in a passwd-file each, plain
 text on 127.0.0.1 only. Run as root, its login and mail processes run as `nobody` (Dovecot
 refuses to serve mail as root); run as anyone else, as that user. Mail reaches a mailbox as it
 does in life, through the server (IMAP APPEND), never by touching its files.
@@ -51,10 +51,9 @@ class Dovecot:
         self._mail_user = pwd.getpwnam("nobody") if as_root else pwd.getpwuid(os.geteuid())
 
     def start(self) -> "Dovecot":
-        for folder in ("run", "state", "home"):
+        for folder in ("run", "state", "home", "passwd"):
             (self.root / folder).mkdir(parents=True, exist_ok=True)
         os.chown(self.root / "home", self._mail_user.pw_uid, self._mail_user.pw_gid)
-        (self.root / "passwd").write_text("")
         (self.root / "dovecot.conf").write_text(self._config())
         self._process = subprocess.Popen(
             [DOVECOT, "-F", "-c", str(self.root / "dovecot.conf")],
@@ -82,9 +81,10 @@ class Dovecot:
         )[-3000:]
 
     def add_user(self, address: str, password: str) -> None:
+        # A file per user: a new file is read at once, where Dovecot may keep a rewritten one's
+        # older copy for the rest of the second it last read it.
         self._users[address] = password
-        lines = [f"{user}:{{PLAIN}}{secret}::::::" for user, secret in self._users.items()]
-        (self.root / "passwd").write_text("\n".join(lines) + "\n")
+        (self.root / "passwd" / address).write_text(f"{address}:{{PLAIN}}{password}::::::\n")
 
     def client(self, address: str) -> IMAPClient:
         client = IMAPClient("127.0.0.1", port=self.port, ssl=False, timeout=10)
@@ -126,7 +126,7 @@ auth_failure_delay = 0
 login_trusted_networks = 127.0.0.0/8
 passdb {{
   driver = passwd-file
-  args = scheme=PLAIN username_format=%u {root}/passwd
+  args = scheme=PLAIN username_format=%u {root}/passwd/%u
 }}
 userdb {{
   driver = static
