@@ -243,8 +243,8 @@ async def test_connecting_checks_both_logins_with_a_clear_reason(
         await check_logins(store.email, "wrong", PASSWORD)
     with pytest.raises(MailboxError, match=r"SMTP 127\.0\.0\.1 refused the login"):
         await check_logins(store.email, PASSWORD, "wrong")
-    away = store.email.model_copy(update={"smtp": store.email.smtp.model_copy(update={"port": 1})})
-    with pytest.raises(MailboxError, match=r"SMTP 127\.0\.0\.1:1 could not be reached"):
+    away = store.email.model_copy(update={"imap": store.email.imap.model_copy(update={"port": 1})})
+    with pytest.raises(MailboxError, match=r"IMAP 127\.0\.0\.1:1 could not be reached"):
         await check_logins(away, PASSWORD, PASSWORD)
     remote = MailServer(
         host="192.0.2.1", port=143, security="plain", user="x", password=store.email.imap.password
