@@ -13,6 +13,7 @@ not sent again (sending.py).
 import asyncio
 import smtplib
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate, make_msgid
 
@@ -25,6 +26,8 @@ from shared.secrets import SecretBox
 from shared.settings import Settings
 from shared.stores.directory import Store, StoreDirectory
 from shared.stores.mailbox import MailboxError, open_smtp
+
+SENDING_THREADS = 16
 
 
 class EmailRefused(Exception):
@@ -40,13 +43,16 @@ class SmtpNothingSent(NothingSent):
 class EmailSender:
     """Sends from one store's mailbox."""
 
-    def __init__(self, store: Store, password: str, db: Database, timeout: float) -> None:
+    def __init__(
+        self, store: Store, password: str, db: Database, timeout: float, pool: ThreadPoolExecutor
+    ) -> None:
         assert store.email is not None  # only connected mailboxes send
         self._store = store
         self._mailbox = store.email
         self._password = password
         self._db = db
         self._timeout = timeout
+        self._pool = pool
 
     async def send(
         self,
@@ -72,7 +78,7 @@ class EmailSender:
             message["References"] = " ".join([*thread.get("references", []), thread["_id"]])
         message["Auto-Submitted"] = "auto-replied"  # so other robots do not answer it
         message.set_content("\n\n".join([body, *media_urls]))
-        await asyncio.to_thread(self._deliver, message, to)
+        await asyncio.get_running_loop().run_in_executor(self._pool, self._deliver, message, to)
         return str(message["Message-ID"])
 
     async def send_template(
@@ -129,6 +135,8 @@ class EmailSenders:
         self._stores = stores
         self._secrets = secrets
         self._db = db
+        # smtplib blocks: sends wait on threads of their own, not the event loop's shared few
+        self._pool = ThreadPoolExecutor(SENDING_THREADS, thread_name_prefix="smtp")
 
     async def for_store(self, store_id: str) -> EmailSender | None:
         """None when the store has no mailbox."""
@@ -136,4 +144,4 @@ class EmailSenders:
         if store is None or store.email is None:
             return None
         password = self._secrets.decrypt(store.email.smtp.password)
-        return EmailSender(store, password, self._db, self._timeout)
+        return EmailSender(store, password, self._db, self._timeout, self._pool)
