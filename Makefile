@@ -33,10 +33,12 @@ $(VENV)/.installed-dev: pyproject.toml constraints.txt | $(BIN)/python
 # the `kubectl` package of the Kubernetes project's or Google Cloud's apt repository, not
 # Debian's (kubernetes-client 1.20 embeds a kustomize too old for deploy/k8s), so it is checked
 # and named, not installed. espeak-ng and opusenc speak the voice notes of the transcription
-# tests (OGG/Opus, as WhatsApp sends them).
+# tests (OGG/Opus, as WhatsApp sends them). dovecot-imapd is the real IMAP server the e-mail
+# tests read a mailbox from (started per test run on loopback, as the test user).
 RUN_PACKAGES  := tesseract-ocr tesseract-ocr-eng tesseract-ocr-ind
 TEST_PACKAGES := $(RUN_PACKAGES) php-cli chromium fonts-noto-color-emoji prometheus \
-	espeak-ng opus-tools wordpress wordpress-l10n php-mysql mariadb-server-core gettext
+	espeak-ng opus-tools wordpress wordpress-l10n php-mysql mariadb-server-core gettext \
+	dovecot-imapd
 APT_GET := DEBIAN_FRONTEND=noninteractive apt-get
 HAVE_OCR := langs="$$(tesseract --list-langs 2>&1 || true)"; \
 	echo "$$langs" | grep -qx eng && echo "$$langs" | grep -qx ind
@@ -46,7 +48,7 @@ APT_INSTALL = if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
 	  sudo $(APT_GET) update -qq && sudo $(APT_GET) install -y -qq --no-install-recommends $(1); \
 	else \
 	  echo "Missing system packages. Install: $(1)" >&2; \
-	  echo "(elsewhere than Debian/Ubuntu: tesseract with its eng and ind data, php with mysqli, chromium, Noto Color Emoji, promtool, espeak-ng, opusenc, WordPress in /usr/share/wordpress, mariadbd, msgfmt)" >&2; \
+	  echo "(elsewhere than Debian/Ubuntu: tesseract with its eng and ind data, php with mysqli, chromium, Noto Color Emoji, promtool, espeak-ng, opusenc, WordPress in /usr/share/wordpress, mariadbd, msgfmt, dovecot)" >&2; \
 	  exit 1; \
 	fi
 
@@ -58,7 +60,8 @@ system-deps-test:
 	  fc-list 2>/dev/null | grep -q "Noto Color Emoji" && command -v promtool >/dev/null && \
 	  command -v espeak-ng >/dev/null && command -v opusenc >/dev/null && \
 	  [ -f /usr/share/wordpress/wp-content/languages/id_ID.mo ] && php -m | grep -qx mysqli && \
-	  [ -x /usr/sbin/mariadbd ] && command -v msgfmt >/dev/null; then \
+	  [ -x /usr/sbin/mariadbd ] && command -v msgfmt >/dev/null && \
+	  command -v dovecot >/dev/null; then \
 	  true; else $(call APT_INSTALL,$(TEST_PACKAGES)); fi
 	@command -v kubectl >/dev/null || \
 	  echo "kubectl is missing: the Kubernetes tests need it (the Kubernetes project's apt repository)" >&2

@@ -227,6 +227,78 @@ def _connect_messaging(
     )
 
 
+@store_app.command("connect-email")
+def store_connect_email(
+    store_id: Annotated[str, typer.Option("--store", help="The store's id.")],
+    address: Annotated[str, typer.Option(help="The mailbox customers write to.")],
+    imap_host: Annotated[str, typer.Option(help="The IMAP server.")],
+    smtp_host: Annotated[str, typer.Option(help="The SMTP server.")],
+    imap_password: Annotated[str, _secret_option("--imap-password", "The IMAP password.")],
+    smtp_password: Annotated[
+        str, _secret_option("--smtp-password", "The SMTP password (often the IMAP one).")
+    ],
+    user: Annotated[str | None, typer.Option(help="The login of both servers.")] = None,
+    imap_port: Annotated[int, typer.Option(help="993: TLS; 143: STARTTLS.")] = 993,
+    smtp_port: Annotated[int, typer.Option(help="465: TLS; 587: STARTTLS.")] = 465,
+    imap_security: Annotated[str, typer.Option(help="tls, starttls or plain.")] = "tls",
+    smtp_security: Annotated[str, typer.Option(help="tls, starttls or plain.")] = "tls",
+) -> None:
+    """Connect a store's mailbox: both logins are checked, then the passwords stored encrypted.
+    ingest reads its inbox and the responder answers through its SMTP server
+    (docs/channels.md#e-mail). Plain text is only allowed to a loopback host."""
+    from pydantic import ValidationError
+    from pymongo.errors import DuplicateKeyError
+
+    from shared.events import utcnow
+    from shared.secrets import secret_box
+    from shared.stores.directory import EmailMailbox, MailServer
+    from shared.stores.mailbox import MailboxError, check_logins, connect
+
+    settings = cli_settings()
+    box = secret_box(settings)
+    login = user or address
+    try:
+        mailbox = EmailMailbox(
+            address=address.strip().lower(),
+            imap=MailServer(
+                host=imap_host,
+                port=imap_port,
+                security=imap_security,  # checked by the model
+                user=login,
+                password=box.encrypt(imap_password),
+            ),
+            smtp=MailServer(
+                host=smtp_host,
+                port=smtp_port,
+                security=smtp_security,
+                user=login,
+                password=box.encrypt(smtp_password),
+            ),
+            since=utcnow(),
+        )
+    except ValidationError:
+        console.print("[red]✗ --imap-security / --smtp-security[/]: tls, starttls or plain")
+        raise typer.Exit(1) from None
+    try:
+        asyncio.run(check_logins(mailbox, imap_password, smtp_password))
+    except MailboxError as error:
+        console.print(f"[red]✗ mailbox[/]: {escape(str(error))}; nothing was saved")
+        raise typer.Exit(1) from None
+    try:
+        connected = with_db(lambda db: connect(db, store_id, mailbox))
+    except DuplicateKeyError:
+        console.print("[red]✗ store[/]: another store already reads this address")
+        raise typer.Exit(1) from None
+    if not connected:
+        console.print(f"[red]no store {escape(store_id)}[/]: create it with `balas store add`")
+        raise typer.Exit(1)
+    console.print(f"[green]✓ imap and smtp[/]: both logins of {escape(mailbox.address)} work")
+    console.print(
+        f"store [bold]{escape(store_id)}[/] answers mail to {escape(mailbox.address)} from now "
+        "on (passwords stored encrypted)"
+    )
+
+
 @store_app.command("onboard")
 def store_onboard(
     store_id: Annotated[str, typer.Option("--id", help="Short id (a-z, 0-9, -): toko-budi.")],

@@ -9,6 +9,7 @@ class Channel(StrEnum):
     WHATSAPP_CLOUD = "whatsapp_cloud"  # WhatsApp through Meta's Cloud API (Graph API)
     MESSENGER = "messenger"  # Facebook Messenger, to a store's Facebook page (Graph API)
     INSTAGRAM = "instagram"  # Instagram Direct, to a store's Instagram account (Graph API)
+    EMAIL = "email"  # a store's mailbox: read over IMAP, answered over SMTP
 
 
 # Meta's page messaging (Messenger and Instagram): a customer is a page-scoped id, a reply goes
@@ -31,7 +32,12 @@ TEXT_LIMITS = {
     Channel.WHATSAPP_CLOUD: 4096,
     Channel.MESSENGER: 2000,
     Channel.INSTAGRAM: 1000,
+    Channel.EMAIL: 20000,  # no protocol limit; a reply longer than this is not a reply
 }
+
+# Channels without a customer-service window: a reply may go out however long ago the customer
+# wrote (WhatsApp's 24 hours do not apply to e-mail).
+WINDOWLESS = frozenset({Channel.EMAIL})
 
 # How an agent names an approved template (a reply outside the 24-hour window), per channel:
 # Twilio's Content SID, or the Cloud API template's name and language (`order_update:id`).

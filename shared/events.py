@@ -81,6 +81,8 @@ class MessageReceived(ConversationEvent, OnChannel):
     # A reaction to one of the conversation's messages (its emoji is `text`): the conversation
     # shows it, nobody answers it.
     reaction_to: str | None = None
+    subject: str | None = None  # an e-mail's subject; None on chat channels
+    references: list[str] = Field(default_factory=list)  # an e-mail's thread (Message-IDs)
 
 
 class DeliveryStatus(StrEnum):

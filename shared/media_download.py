@@ -14,25 +14,37 @@ Graph API itself gave, and only over HTTPS (or to the Graph API's own origin).
 A Messenger or Instagram attachment is a public file on Meta's CDN: fetched over HTTPS with no
 credentials at all, and only from Meta's CDN hosts (or the Graph API's own origin).
 
+An e-mail attachment is named by an IMAP URL (shared/mail_parts.py): the mail is fetched from the
+store's inbox with the mailbox's login and the attachment taken out of it; it stays in the
+mailbox, which is the store's to keep or delete.
+
 The body is streamed and reading stops as soon as it passes the size limit. A store that keeps
 no customers' media has a Twilio file deleted at Twilio (its Media resource) once its text is
 read; Meta deletes a Cloud API file itself after 30 days.
 """
 
+import asyncio
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
 from urllib.parse import urlsplit
 
 import httpx
+from imapclient.exceptions import IMAPClientError
 from pydantic import BaseModel, ValidationError
 
 from shared.events import Media
+from shared.mail_parts import MailPart, attachments, mail_part
 from shared.secrets import SecretBox
 from shared.settings import Settings
-from shared.stores.directory import StoreDirectory
+from shared.stores.directory import EmailMailbox, StoreDirectory
+from shared.stores.mailbox import MailboxError, open_imap
 from shared.stores.twilio_accounts import credentials_for
 
 TWILIO_API = "https://api.twilio.com"
 MAX_REDIRECTS = 3
 META_CDN_HOSTS = (".fbcdn.net", ".fbsbx.com", ".cdninstagram.com")  # and subdomains
+MAIL_OVERHEAD = 2  # a mail holding a file of n bytes is under 2n (base64, headers, its text)
 
 
 class MediaTooLarge(Exception):
@@ -53,6 +65,12 @@ class MediaFetcher:
 
     async def fetch(self, store_id: str, media: Media, max_bytes: int) -> bytes:
         """The file's bytes, at most `max_bytes` of them."""
+        part = mail_part(media.url)
+        if part is not None:
+            store = await self._stores.by_id(store_id)
+            if store is None or store.email is None:
+                raise MediaUnavailable("the store has no mailbox")
+            return await asyncio.to_thread(self._from_mailbox, store.email, part, max_bytes)
         if media.id is not None:
             return await self._from_graph_api(store_id, media.id, max_bytes)
         url = media.url
@@ -104,6 +122,43 @@ class MediaFetcher:
             if urlsplit(found.url).scheme != "https" and _origin(found.url) != _origin(base):
                 raise MediaUnavailable("the media URL is neither HTTPS nor on the Graph API")
             return await _download(client, "Meta", found.url, max_bytes, headers=headers)
+
+    def _from_mailbox(self, mailbox: EmailMailbox, part: MailPart, max_bytes: int) -> bytes:
+        """Blocking (imapclient): run in a thread."""
+        password = self._secrets.decrypt(mailbox.imap.password)
+        timeout = self._settings.email.timeout_seconds
+        try:
+            client = open_imap(mailbox.imap, password, timeout)
+        except (OSError, MailboxError) as error:
+            raise MediaUnavailable(
+                f"the mailbox could not be read: {type(error).__name__}"
+            ) from None
+        try:
+            folder = client.select_folder("INBOX", readonly=True)
+            if int(folder[b"UIDVALIDITY"]) != part.uid_validity:
+                raise MediaUnavailable("the mailbox was rebuilt since the mail came")
+            size = client.fetch([part.uid], ["RFC822.SIZE"]).get(part.uid, {}).get(b"RFC822.SIZE")
+            if size is None:
+                raise MediaUnavailable("the mail is no longer in the inbox")
+            if int(size) > MAIL_OVERHEAD * max_bytes:  # base64 makes a file a third larger
+                raise MediaTooLarge(str(size))
+            raw = client.fetch([part.uid], ["BODY.PEEK[]"])[part.uid][b"BODY[]"]
+        except (OSError, IMAPClientError) as error:
+            raise MediaUnavailable(
+                f"the mailbox could not be read: {type(error).__name__}"
+            ) from None
+        finally:
+            client.shutdown()
+        mail = BytesParser(policy=policy.default).parsebytes(raw)
+        files = attachments(mail) if isinstance(mail, EmailMessage) else []
+        if part.index >= len(files):
+            raise MediaUnavailable("the mail has no such attachment")
+        data = files[part.index].get_payload(decode=True)
+        if not isinstance(data, bytes):
+            raise MediaUnavailable("the attachment could not be decoded")
+        if len(data) > max_bytes:
+            raise MediaTooLarge(str(len(data)))
+        return data
 
     async def delete(self, store_id: str, url: str) -> None:
         """Delete the file at Twilio; one already gone counts as deleted."""

@@ -403,6 +403,18 @@ class WhatsAppCloudSettings(Section):
     timeout_seconds: float = Field(10.0, gt=0, description="Timeout of one Graph API call.")
 
 
+class EmailSettings(Section):
+    model_config = prefixed("EMAIL_")
+
+    poll_seconds: float = Field(
+        60.0,
+        gt=0,
+        description="How often a mailbox without IMAP IDLE is read; with IDLE, how long one "
+        "IDLE waits before it is renewed. Also how soon a newly connected mailbox is read.",
+    )
+    timeout_seconds: float = Field(30.0, gt=0, description="Timeout of one IMAP or SMTP call.")
+
+
 class WooCommerceSettings(Section):
     model_config = prefixed("WOOCOMMERCE_")
 
@@ -516,6 +528,7 @@ class Settings(BaseSettings):
     conversations: ConversationSettings = Field(default_factory=ConversationSettings)
     woocommerce: WooCommerceSettings = Field(default_factory=WooCommerceSettings)
     whatsapp_cloud: WhatsAppCloudSettings = Field(default_factory=WhatsAppCloudSettings)
+    email: EmailSettings = Field(default_factory=EmailSettings)
     demo: DemoSettings = Field(default_factory=DemoSettings)
 
     @classmethod

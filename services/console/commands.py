@@ -15,7 +15,7 @@ from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.console.deps import Authorized, ConsoleContext, Context, ExistingStore
-from shared.channels import TEXT_LIMITS, template_channel
+from shared.channels import TEXT_LIMITS, WINDOWLESS, template_channel
 from shared.conversations.collections import CONVERSATIONS, MESSAGES
 from shared.conversations.service_window import (
     OUTSIDE_HUMAN_AGENT_WINDOW,
@@ -129,8 +129,9 @@ async def issue(
             TEXT_TOO_LONG,
             f"{TEXT_TOO_LONG}: {channel.value} takes at most {limit} characters in one message",
         )
-    # The 24-hour window on every channel; Messenger and Instagram let an agent answer for 7 days.
-    if command.command == "reply" and command.template_sid is None:
+    # The 24-hour window on the chat channels (Messenger and Instagram let an agent answer for 7
+    # days); e-mail has none.
+    if command.command == "reply" and command.template_sid is None and channel not in WINDOWLESS:
         last = await last_customer_message(context.db, conversation_id)
         if free_text(channel, Author.AGENT, last["created_at"] if last else None, now) is None:
             reason = outside_reason(channel, Author.AGENT)

@@ -25,6 +25,7 @@ NOT_SENT_REASONS = (
     "whatsapp_cloud_not_configured",
     "messenger_not_configured",
     "instagram_not_configured",
+    "email_not_configured",
     "outcome_unknown",
     OUTSIDE_WINDOW,
     OUTSIDE_HUMAN_AGENT_WINDOW,

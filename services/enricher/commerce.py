@@ -7,9 +7,10 @@ unless a snapshot newer than the one it deleted is already stored. `synced_at` i
 snapshot as new as the stored one arrived (a webhook, or the REST reconciliation confirming it):
 the commerce tools report answers from older entries as stale.
 
-Orders and customers also get `billing_e164`, their billing phone in E.164, and the cards of
-the conversations with that number are brought up to date in the same transaction
-(`customers.py`); their `conversations.enriched` snapshots go out through the outbox.
+Orders and customers also get `billing_e164`, their billing phone in E.164 (customers also
+`email_lower`, their e-mail in lower case), and the cards of the conversations with that number
+or e-mail are brought up to date in the same transaction (`customers.py`); their
+`conversations.enriched` snapshots go out through the outbox.
 """
 
 from datetime import datetime
@@ -37,7 +38,7 @@ _CUSTOMER_FIELDS = {"email", "first_name", "last_name", "billing_phone"}
 # A customer deleted at WooCommerce is forgotten here at once (docs/privacy.md): the tombstone
 # keeps only what orders the snapshots, never the person, and expires with the retention after
 # the deletion (`deleted_at`), when no older snapshot is left to replay.
-_FORGOTTEN_ON_DELETION = (*sorted(_CUSTOMER_FIELDS), "billing_e164")
+_FORGOTTEN_ON_DELETION = (*sorted(_CUSTOMER_FIELDS), "billing_e164", "email_lower")
 _PRODUCT_FIELDS = {"name", "sku", "permalink", "price", "regular_price", "sale_price"} | {
     "stock_status",
     "stock_quantity",
@@ -56,14 +57,14 @@ async def on_order_changed(
         fields = event.model_dump(mode="python", include=_ORDER_FIELDS)
         fields["billing_e164"] = normalise(event.billing_phone, country)
         before = await _write(db, session, WOOCOMMERCE_ORDERS, event, event.order_id, fields)
-        # The cards of the old and the new number, and of the registered customer's number
-        # (their orders show on it whatever number they were placed with).
+        # The cards of the old and the new number, and of the registered customer's number and
+        # e-mail (their orders show on them whatever number they were placed with).
         numbers = {_number(before), fields["billing_e164"]}
         for customer_id in {_field(before, "customer_id"), event.customer_id} - {None}:
             customer = await db[WOOCOMMERCE_CUSTOMERS].find_one(
                 {"_id": f"{event.store_id}:{customer_id}"}, session=session
             )
-            numbers.add(_number(customer))
+            numbers |= {_number(customer), _field(customer, "email_lower")}
         return await _refresh(db, session, event, numbers)
 
     await _publish(db, broker, await in_transaction(db, apply))
@@ -76,8 +77,11 @@ async def on_customer_changed(
         country = await country_of(db, session, event.store_id)
         fields = event.model_dump(include=_CUSTOMER_FIELDS)
         fields["billing_e164"] = normalise(event.billing_phone, country)
+        fields["email_lower"] = event.email.strip().lower() if event.email else None
         before = await _write(db, session, WOOCOMMERCE_CUSTOMERS, event, event.customer_id, fields)
-        return await _refresh(db, session, event, {_number(before), fields["billing_e164"]})
+        # the cards of their old and new number, and of their old and new e-mail
+        handles = {_number(before), fields["billing_e164"], fields["email_lower"]}
+        return await _refresh(db, session, event, handles | {_field(before, "email_lower")})
 
     await _publish(db, broker, await in_transaction(db, apply))
 

@@ -4,6 +4,8 @@ A conversation is `<store>:<customer number in E.164>`; the caches index each cu
 each order's billing phone in E.164 (`billing_e164`, read in the store's default country), so
 the card finds the registered customer with that number and the last orders placed with it,
 guests' orders included (plus the registered customer's orders placed with another number).
+An e-mail conversation (`<store>:email:<address>`) finds the registered customer whose account
+e-mail is that address (`email_lower`), and their orders.
 
 The card keeps what was found (`customer`, `recent_orders`); it is computed from the caches
 when the card gets its first customer message and recomputed whenever a customer or order
@@ -16,8 +18,10 @@ from typing import Any
 
 from services.enricher import outbox
 from services.enricher.cards import enriched_event
+from shared.channels import Channel
 from shared.conversations.collections import CONVERSATIONS
 from shared.events import event_id_for
+from shared.identity import conversation_id as conversation_id_of
 from shared.mongo import Database, Document, Session
 from shared.phones import store_country
 from shared.stores.collections import STORES
@@ -37,15 +41,23 @@ async def country_of(db: Database, session: Session, store_id: str) -> str:
 async def commerce_view(
     db: Database, session: Session | None, store_id: str, number: str
 ) -> dict[str, Any]:
-    """The card's `customer` (or None) and `recent_orders` (newest first) for `number`."""
+    """The card's `customer` (or None) and `recent_orders` (newest first) for `number` (or the
+    e-mail address of an e-mail conversation)."""
+    by_email = "@" in number
     customer = await db[WOOCOMMERCE_CUSTOMERS].find_one(
-        {"store_id": store_id, "billing_e164": number, "deleted": False},
+        {
+            "store_id": store_id,
+            "email_lower" if by_email else "billing_e164": number,
+            "deleted": False,
+        },
         sort=[("modified_at", -1)],
         session=session,
     )
-    placed_by: list[Document] = [{"billing_e164": number}]
+    placed_by: list[Document] = [] if by_email else [{"billing_e164": number}]
     if customer is not None:
         placed_by.append({"customer_id": customer["woocommerce_id"]})
+    if not placed_by:
+        return {"customer": None, "recent_orders": []}
     orders = (
         db[WOOCOMMERCE_ORDERS]
         .find({"store_id": store_id, "deleted": False, "$or": placed_by}, session=session)
@@ -92,7 +104,8 @@ async def refresh_cards(
     the outbox. The conversation ids of those cards."""
     changed = []
     for number in sorted(numbers):
-        conversation_id = f"{store_id}:{number}"
+        channel = Channel.EMAIL if "@" in number else Channel.WHATSAPP
+        conversation_id = conversation_id_of(store_id, number, channel)
         card = await db[CONVERSATIONS].find_one({"_id": conversation_id}, session=session)
         if card is None or card.get("last_activity_at") is None:
             continue  # the customer never wrote: the card links when they do

@@ -1,4 +1,5 @@
-"""ingest: a thin HTTP service that turns webhooks into Kafka events. No LLM, no slow I/O."""
+"""ingest: a thin HTTP service that turns webhooks, and the mail in stores' mailboxes, into Kafka
+events. No LLM, no slow I/O on a request's path (mailboxes are read by background tasks)."""
 
 import asyncio
 import contextlib
@@ -13,6 +14,7 @@ from pymongo.errors import PyMongoError
 
 from services.ingest import outbox, receipts, webhooks, woocommerce
 from services.ingest.channels import meta_messaging, whatsapp_cloud
+from services.ingest.channels.mailboxes import MailboxReaders
 from services.ingest.delivery import Deliverer
 from services.ingest.deps import IngestContext, try_again_later
 from services.ingest.metrics import (
@@ -101,13 +103,15 @@ def create_app(settings: Settings) -> FastAPI:
             checks = runtime.readiness_checks()
             app.include_router(health_router({"mongodb": checks["mongodb"]}))
             relay = asyncio.create_task(Relay(runtime.db, kafka.broker, stored).run())
+            mail = asyncio.create_task(MailboxReaders(app.state.ingest).run())
             try:
                 yield
             finally:
                 deliverer.close()
-                relay.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await relay
+                for task in (relay, mail):
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
 
     app = FastAPI(
         title="Balas ingest", lifespan=lifespan, openapi_url=None, docs_url=None, redoc_url=None

@@ -2,8 +2,9 @@ from prometheus_client import Counter, Gauge
 
 WEBHOOKS = Counter(
     "balas_webhooks_total",
-    "Webhooks answered, by endpoint and outcome (accepted, duplicate, in_progress, stale, ping, "
-    "rejected; on Meta's routes also verified, unsupported, own_echo).",
+    "Webhooks answered and mails read (endpoint email), by endpoint and outcome (accepted, "
+    "duplicate, in_progress, stale, ping, rejected; on Meta's routes also verified, "
+    "unsupported, own_echo; for mail also auto_reply, bounce, malformed, unreachable).",
     ["endpoint", "outcome"],
 )
 WEBHOOK_REJECTIONS = Counter(

@@ -14,6 +14,7 @@ from typing import Any
 from pymongo.errors import DuplicateKeyError
 
 from services.responder.repository import GROUP, OWNERSHIP_FIELDS, Reply, ReplyState, human_owns
+from shared.channels import WINDOWLESS
 from shared.conversations.collections import CONVERSATIONS, MESSAGES
 from shared.conversations.service_window import free_text, last_customer_message, outside_reason
 from shared.events import AgentCommandIssued, Author, utcnow
@@ -110,6 +111,7 @@ class AgentDesk:
         allowed = (
             event.template_sid is not None
             or event.sent_as is not None
+            or event.channel in WINDOWLESS
             or free_text(event.channel, Author.AGENT, last_at, event.occurred_at) is not None
         )
         now = utcnow()

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from faststream.kafka import KafkaBroker
 
 from services.responder.adapters.graph_sender import GraphSenders
+from services.responder.adapters.smtp_sender import EmailSenders
 from services.responder.adapters.transcription import transcriber
 from services.responder.adapters.twilio_sender import TwilioSenders
 from services.responder.media import MediaReader
@@ -32,6 +33,7 @@ class ResponderDeps:
     media: MediaReader | None = None  # None: attachments are not read (tests)
     cloud: GraphSenders | None = None  # None: never send on the Cloud API (tests)
     actions: ActionDesk | None = None  # None: no order actions (tests)
+    email: EmailSenders | None = None  # None: never send e-mail (tests)
 
 
 def build_deps(runtime: Runtime) -> ResponderDeps:
@@ -55,4 +57,5 @@ def build_deps(runtime: Runtime) -> ResponderDeps:
         ),
         cloud=GraphSenders(settings, stores, secret_box(settings)),
         actions=ActionDesk(runtime.db, action_api(settings)),
+        email=EmailSenders(settings, stores, secret_box(settings), runtime.db),
     )

@@ -47,6 +47,7 @@ from shared.knowledge.detection import (
 )
 from shared.knowledge.extraction import ExtractionError, Limits, extract, full_text
 from shared.media_download import MediaFetcher, MediaTooLarge, MediaUnavailable
+from shared.mail_parts import mail_part
 from shared.stores.bot_settings import Language
 
 log = structlog.get_logger(__name__)
@@ -276,7 +277,9 @@ class MediaReader:
         not deleted (Twilio unreachable) is logged and left to Twilio's own retention."""
         for result in seen.results:
             if result.status is not MediaStatus.READ or not self._fetcher.at_twilio(result.url):
-                continue  # unread, or a file at Meta (which deletes it itself)
+                # unread, a file at Meta (which deletes it itself), or an e-mail's attachment (it
+                # stays in the store's mailbox, the store's to delete)
+                continue
             try:
                 await self._fetcher.delete(store_id, result.url)
             except MediaUnavailable as error:

@@ -1,10 +1,11 @@
 """One way out for every reply, survey and thanks: the sender of the conversation's channel
-(Twilio, or the Graph API for the WhatsApp Cloud API, Messenger and Instagram), and a reply sent
-once. On Messenger and Instagram Meta's window is checked again just before the send.
+(Twilio, the Graph API for the WhatsApp Cloud API, Messenger and Instagram, or the store's SMTP
+server for e-mail), and a reply sent once. On Messenger and Instagram Meta's window is checked
+again just before the send.
 
 A send intent is stored before the channel is called. A later attempt of an intent that was
 tried before does not send blind: on Twilio it looks the message up (send_recovery.py); the
-Graph API cannot be asked, so there an unknown outcome ends the reply as not sent
+Graph API and SMTP cannot be asked, so there an unknown outcome ends the reply as not sent
 (`outcome_unknown`) for an agent to follow up, rather than risk a second copy.
 docs/operations.md#a-reply-goes-out-once
 """
@@ -17,6 +18,7 @@ from services.responder.adapters.graph_sender import (
     NothingSent,
     PageSender,
 )
+from services.responder.adapters.smtp_sender import EmailRefused, EmailSender
 from services.responder.adapters.twilio_sender import TwilioRefused, TwilioSender
 from services.responder.deps import ResponderDeps
 from services.responder.metrics import REPLIES, REPLY_PIPELINE_SECONDS
@@ -30,8 +32,8 @@ from shared.stores.directory import Store
 
 log = structlog.get_logger(__name__)
 
-Sender = TwilioSender | GraphSender | PageSender
-REFUSALS = (TwilioRefused, GraphRefused)  # a definite no: sending again will not help
+Sender = TwilioSender | GraphSender | PageSender | EmailSender
+REFUSALS = (TwilioRefused, GraphRefused, EmailRefused)  # a definite no: sending again won't help
 OUTCOME_UNKNOWN = "outcome_unknown"
 
 
@@ -45,12 +47,14 @@ def not_configured(channel: Channel) -> str:
 
 
 def store_account(store: Store, channel: Channel) -> str:
-    """The store's account on `channel` that sends: its number, its phone number id, or its
-    page or Instagram account id."""
+    """The store's account on `channel` that sends: its number, its phone number id, its page
+    or Instagram account id, or its mailbox's address."""
     if channel is Channel.WHATSAPP_CLOUD and store.whatsapp_cloud is not None:
         return store.whatsapp_cloud.phone_number_id
     if (account := store.messaging_account(channel)) is not None:
         return account.account_id
+    if channel is Channel.EMAIL and store.email is not None:
+        return store.email.address
     return store.whatsapp_number
 
 
@@ -60,13 +64,15 @@ async def sender_for(deps: ResponderDeps, store_id: str, channel: Channel) -> Se
         return await deps.cloud.for_store(store_id) if deps.cloud else None
     if channel in META_MESSAGING:
         return await deps.cloud.for_messaging(store_id, channel) if deps.cloud else None
+    if channel is Channel.EMAIL:
+        return await deps.email.for_store(store_id) if deps.email else None
     return await deps.twilio.for_store(store_id) if deps.twilio else None
 
 
 async def earlier_send_of(sender: Sender, intent: SendIntent, db: Database) -> str | None:
     """The id of the message an earlier attempt of `intent` sent; None when none went out.
     Raises OutcomeUnknown on a channel that cannot be asked."""
-    if isinstance(sender, GraphSender | PageSender):
+    if isinstance(sender, GraphSender | PageSender | EmailSender):
         raise OutcomeUnknown
     return await earlier_send(intent, sender, db)
 
@@ -126,6 +132,8 @@ async def _send(sender: Sender, reply: Reply, status_callback: str, allowed: Fre
         return await sender.send(
             **recipient, body=reply.text, media_urls=reply.media_urls, free_text=allowed
         )
+    if isinstance(sender, EmailSender):  # no buttons in a mail: the text asks for "YA"
+        return await sender.send(**recipient, body=reply.text, media_urls=reply.media_urls)
     return await sender.send(
         **recipient,
         body=reply.text,

@@ -19,6 +19,12 @@ def inbound_message_document(event: MessageReceived) -> Document:
         "text": event.text,
         "media": [media.model_dump() for media in event.media],
         "created_at": event.occurred_at,
+        # an e-mail's subject and thread, which its answer continues
+        **(
+            {"subject": event.subject, "references": event.references}
+            if event.subject is not None
+            else {}
+        ),
     }
     if event.reaction_to is not None:
         document["reaction_to"] = event.reaction_to

@@ -27,8 +27,18 @@ class Customer:
 
     @property
     def conversation_ids(self) -> list[str]:
-        """Their conversation on each channel (Twilio's and the Cloud API's WhatsApp)."""
-        return [conversation_id(self.store_id, self.phone, channel) for channel in Channel]
+        """Their conversation on each channel: their number's on Twilio's and the Cloud API's
+        WhatsApp, and each of their e-mail addresses' (given, or their WooCommerce account's)."""
+        by_number = [
+            conversation_id(self.store_id, self.phone, channel)
+            for channel in Channel
+            if channel is not Channel.EMAIL
+        ]
+        by_email = [
+            conversation_id(self.store_id, address.strip().lower(), Channel.EMAIL)
+            for address in sorted(self.emails)
+        ]
+        return by_number + by_email
 
     @property
     def customer_hash(self) -> str:

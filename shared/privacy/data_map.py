@@ -407,8 +407,19 @@ TOPICS: tuple[TopicHolding, ...] = (
     TopicHolding(
         topics.WHATSAPP_INBOUND,
         "customers' messages as received",
-        # a media `id` (Cloud API) reaches the customer's file at Meta while Meta keeps it
-        _fields("conversation_id", "customer_number", "profile_name", "text", "media", "url", "id"),
+        # a media `id` (Cloud API) reaches the customer's file at Meta while Meta keeps it; an
+        # e-mail's subject is its text, and its thread's Message-IDs name the customer's domain
+        _fields(
+            "conversation_id",
+            "customer_number",
+            "profile_name",
+            "text",
+            "media",
+            "url",
+            "id",
+            "subject",
+            "references",
+        ),
         True,
     ),
     TopicHolding(topics.WHATSAPP_STATUS, "delivery states", _fields("conversation_id"), True),

@@ -3,6 +3,7 @@
 import time
 from collections.abc import Callable
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, Field
 from pymongo.errors import PyMongoError
@@ -12,6 +13,7 @@ from shared.mongo import Database
 from shared.secrets import EncryptedSecret
 from shared.stores.collections import (
     CLOUD_PHONE_NUMBER_ID,
+    EMAIL_ADDRESS,
     INSTAGRAM_ACCOUNT_ID,
     MESSENGER_PAGE_ID,
     STORES,
@@ -79,6 +81,28 @@ class MessagingAccount(BaseModel):
     verify_token: EncryptedSecret
 
 
+class MailServer(BaseModel):
+    """One of a mailbox's servers. `security`: `tls` (implicit TLS), `starttls`, or `plain`,
+    which only a loopback host may use (tests and local relays)."""
+
+    host: str
+    port: int
+    security: Literal["tls", "starttls", "plain"]
+    user: str
+    password: EncryptedSecret
+
+
+class EmailMailbox(BaseModel):
+    """A store's mailbox: customers' mail is read from its IMAP inbox and answered through its
+    SMTP server from `address`. Only mail that arrived from `since` on is read (not the mailbox's
+    whole history)."""
+
+    address: str  # lower-case
+    imap: MailServer
+    smtp: MailServer
+    since: datetime
+
+
 class PluginToken(BaseModel):
     """The store's WordPress plugin token, as a SHA-256 hex digest: the token itself is shown
     once when made (shared/stores/plugin_tokens.py) and never stored."""
@@ -111,6 +135,7 @@ class Store(BaseModel):
     whatsapp_cloud: WhatsAppCloudAccount | None = None  # None: not on the Cloud API
     messenger: MessagingAccount | None = None  # None: not on Messenger
     instagram: MessagingAccount | None = None  # None: not on Instagram
+    email: EmailMailbox | None = None  # None: no mailbox connected
     plugin_token: PluginToken | None = None  # None: the WordPress plugin cannot connect
     wordpress: WordPressConnection | None = None
 
@@ -167,6 +192,11 @@ class StoreDirectory:
     async def on_messaging(self, channel: Channel) -> list[Store]:
         """Every store connected to Messenger or Instagram (the handshake names no store)."""
         found = self._collection.find({MESSAGING_ACCOUNT_IDS[channel]: {"$exists": True}})
+        return [Store.model_validate(document) async for document in found]
+
+    async def with_mailbox(self) -> list[Store]:
+        """Every store with a connected mailbox (ingest reads each)."""
+        found = self._collection.find({EMAIL_ADDRESS: {"$exists": True}})
         return [Store.model_validate(document) async for document in found]
 
     async def _lookup(self, cache_key: str, query: dict[str, str]) -> Store | None:

@@ -23,6 +23,7 @@ def indexes(retention: Retention) -> Indexes:
         WOOCOMMERCE_CUSTOMERS: [
             IndexModel([("store_id", ASCENDING), ("billing_phone", ASCENDING)]),
             IndexModel([("store_id", ASCENDING), ("billing_e164", ASCENDING)]),
+            IndexModel([("store_id", ASCENDING), ("email_lower", ASCENDING)]),
             # Only tombstones have `deleted_at`: a live customer stays while the store has them.
             # A deleted customer's personal fields go at once; the tombstone (ids and times) stops
             # an older snapshot, replayed from the journal or a topic, from bringing them back,

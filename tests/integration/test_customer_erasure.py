@@ -142,3 +142,28 @@ async def test_an_erasure_covers_the_customers_conversations_on_every_channel(
     journal = [document["value"].decode() async for document in db[JOURNAL].find({})]
     assert len(journal) == 1
     assert other in journal[0]
+
+
+async def test_an_erasure_covers_the_customers_email_conversation_too(
+    db: Database, broker: KafkaBroker, store: Store
+) -> None:
+    customer, address = events.new_customer(), "budi.santoso@example.com"
+    by_email = events.received(
+        address, "Pesanan #77 saya?", store_id=store.id, channel=Channel.EMAIL, subject="#77"
+    )
+    someone_else = events.received(
+        "siti@example.com", "Ada ukuran XL?", store_id=store.id, channel=Channel.EMAIL, subject="XL"
+    )
+    for message in (by_email, someone_else):
+        await db[MESSAGES].insert_one(inbound_message_document(message))
+
+    # erased by their number, with the e-mail they asked from (or their WooCommerce account's)
+    await erase(
+        db,
+        broker,
+        await find_customer(db, store.id, customer, emails=["Budi.Santoso@example.com"]),
+        "test",
+    )
+
+    held = [m["text"] async for m in db[MESSAGES].find({"store_id": store.id})]
+    assert held == ["Ada ukuran XL?"]

@@ -10,6 +10,7 @@ import pytest
 from services.enricher.classification.offline import OfflineClassifier
 from services.enricher.commerce import on_customer_changed, on_order_changed
 from services.enricher.handlers import on_message_received
+from shared.channels import Channel
 from shared.conversations.collections import CONVERSATION_EVENTS, CONVERSATIONS
 from shared.events import ConversationEnriched, CustomerChanged, MessageReceived, OrderChanged
 from shared.mongo import Database, Document
@@ -206,3 +207,22 @@ async def test_the_card_link_is_stamped_inside_the_current_session(
     newest = (await snapshots(db, store_id))[-1]
     assert newest.customer_id == 25
     assert newest.occurred_at == at + timedelta(minutes=3)
+
+
+async def test_an_email_conversation_links_the_customer_whose_account_email_it_is(
+    db: Database, store_id: str, make_received: MakeReceived
+) -> None:
+    email = "budi@example.com"  # woocommerce_data's account e-mail
+    await message(db, make_received(email, "Pesanan saya?", channel=Channel.EMAIL))
+    assert (await card(db, store_id, f"email:{email}"))["customer"] is None
+
+    # The account arrives later, its e-mail written in another case: the card links all the same.
+    await on_customer_changed(customer_event(store_id, email="Budi@Example.com"), db)
+    await on_order_changed(order_event(store_id), db)
+    linked = await card(db, store_id, f"email:{email}")
+    assert linked["customer"]["id"] == 25
+    assert [o["number"] for o in linked["recent_orders"]] == ["727"]
+
+    other = "siti@example.com"  # no account: no link, and not the guests' orders of a number
+    await message(db, make_received(other, "Halo", channel=Channel.EMAIL))
+    assert (await card(db, store_id, f"email:{other}"))["customer"] is None

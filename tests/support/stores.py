@@ -1,12 +1,16 @@
 """Stores as a test needs them, saved in the database the system under test reads."""
 
 import uuid
+from datetime import timedelta
 
 from shared import mongo
 from shared.channels import Channel
 from shared.secrets import secret_box
 from shared.settings import Settings
+from shared.events import utcnow
 from shared.stores.directory import (
+    EmailMailbox,
+    MailServer,
     MessagingAccount,
     Store,
     WhatsAppCloudAccount,
@@ -94,6 +98,37 @@ async def save_messaging_store(
             "whatsapp_number": f"+1555{uuid.uuid4().int % 10**7:07d}",
             channel.value: account,
         }
+    )
+    await save_store(db, store)
+    return store
+
+
+async def save_email_store(
+    db: mongo.Database, settings: Settings, imap_port: int, smtp_port: int, password: str
+) -> Store:
+    """A new store with its own id, number and mailbox address, whose mailbox is read from the
+    IMAP server and sends through the SMTP server on these loopback ports, both logged into as
+    the address with `password` (encrypted as `balas store connect-email` encrypts it)."""
+    box = secret_box(settings)
+    store_id = f"mail-{uuid.uuid4().hex[:8]}"
+    address = f"cs@{store_id}.example"
+
+    def server(port: int) -> MailServer:
+        secret = box.encrypt(password)
+        return MailServer(
+            host="127.0.0.1", port=port, security="plain", user=address, password=secret
+        )
+
+    store = Store(
+        id=store_id,
+        name="Toko Batik Sari",
+        whatsapp_number=f"+1555{uuid.uuid4().int % 10**7:07d}",
+        email=EmailMailbox(
+            address=address,
+            imap=server(imap_port),
+            smtp=server(smtp_port),
+            since=utcnow() - timedelta(days=1),
+        ),
     )
     await save_store(db, store)
     return store

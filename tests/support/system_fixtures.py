@@ -73,6 +73,7 @@ def system(
             "recovery_pause_seconds": 0.2,  # the stand-in lists at once unless a test says not
         },
         whatsapp_cloud={"graph_api_base_url": graph_api.url},
+        email={"poll_seconds": 1},  # a mailbox connected by a test is read at once
         log={"format": "json"},
     )
     graph_api.webhook_url = f"http://127.0.0.1:{ingest_port}{WHATSAPP_CLOUD_PATH}"

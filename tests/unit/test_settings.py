@@ -270,6 +270,8 @@ EVERY_VARIABLE: dict[str, tuple[str, str, object]] = {
     ),
     "WHATSAPP_CLOUD_GRAPH_API_VERSION": ("v23.0", "whatsapp_cloud.graph_api_version", "v23.0"),
     "WHATSAPP_CLOUD_TIMEOUT_SECONDS": ("7.5", "whatsapp_cloud.timeout_seconds", 7.5),
+    "EMAIL_POLL_SECONDS": ("15", "email.poll_seconds", 15.0),
+    "EMAIL_TIMEOUT_SECONDS": ("12.5", "email.timeout_seconds", 12.5),
     "DEMO_STORE_ID": ("toko-demo", "demo.store_id", "toko-demo"),
     "DEMO_WHATSAPP_NUMBER": ("+6281100000000", "demo.whatsapp_number", "+6281100000000"),
 }

@@ -41,9 +41,10 @@ from services.console.pages.inbox_views import clock, day_label, list_time, mess
 from services.console.pages.templating import render_page, render_partial
 from services.console.reply_library import load_library
 from services.console.validation_text import localized
-from shared.channels import Channel
+from shared.channels import WINDOWLESS, Channel
 from shared.consent import records
 from shared.consent.records import ConsentRecord, Purpose
+from shared.conversations.email_subject import latest_email, reply_subject
 from shared.identity import customer_number
 from shared.mongo import Database, Document
 from shared.phones import display_number
@@ -173,15 +174,18 @@ async def _panel_values(
     lang: Lang,
 ) -> dict[str, Any]:
     state = state_of(card)
-    can_write = window_open(
+    channel = card_channel(card)
+    can_write = channel in WINDOWLESS or window_open(
         await last_customer_message_at(context.db, card["_id"]), datetime.now(UTC)
     )
+    email = await latest_email(context.db, card["_id"]) if channel is Channel.EMAIL else None
     number = card.get("customer_number") or customer_number(card["_id"])
     return {
         "card": card,
         "name": customer_name(card),
         "number": display_number(number),
-        "channel": card_channel(card).value,
+        "channel": channel.value,
+        "subject": reply_subject(str(email.get("subject", ""))) if email else None,
         "state": state,
         "window_open": can_write,
         "composer_key": f"{state}|{can_write}",
