@@ -47,7 +47,6 @@ from shared.knowledge.detection import (
 )
 from shared.knowledge.extraction import ExtractionError, Limits, extract, full_text
 from shared.media_download import MediaFetcher, MediaTooLarge, MediaUnavailable
-from shared.mail_parts import mail_part
 from shared.stores.bot_settings import Language
 
 log = structlog.get_logger(__name__)

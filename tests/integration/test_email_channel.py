@@ -27,7 +27,6 @@ from services.ingest.channels import email_messages
 from services.ingest.channels.mailboxes import ENDPOINT, TAKEN
 from services.ingest.metrics import WEBHOOKS
 from services.ingest.receipts import Claim, WebhookReceipts
-from services.responder.adapters.media import MediaFetcher
 from services.responder.adapters.smtp_sender import EmailSenders, SmtpNothingSent
 from services.responder.agent_commands import on_agent_command
 from services.responder.agent_desk import AgentDesk
@@ -40,6 +39,7 @@ from shared.answering.answerer import build_answerer
 from shared.channels import Channel
 from shared.conversations.collections import MESSAGES
 from shared.events import AgentCommandIssued, MessageReceived, agent_command_event_id, utcnow
+from shared.media_download import MediaFetcher
 from shared.mongo import Database
 from shared.outages import dependency_down
 from shared.secrets import secret_box

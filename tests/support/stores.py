@@ -5,9 +5,9 @@ from datetime import timedelta
 
 from shared import mongo
 from shared.channels import Channel
+from shared.events import utcnow
 from shared.secrets import secret_box
 from shared.settings import Settings
-from shared.events import utcnow
 from shared.stores.directory import (
     EmailMailbox,
     MailServer,
