@@ -12,7 +12,7 @@ from services.responder.media import MediaReader
 from services.responder.repository import ConversationLog
 from shared.actions.desk import ActionDesk, action_api
 from shared.answering.answerer import Answerer, build_answerer
-from shared.media_download import MediaFetcher
+from shared.conversations.media_download import MediaFetcher
 from shared.routes import TWILIO_STATUS_PATH, public_url
 from shared.runtime import Runtime
 from shared.secrets import secret_box

@@ -1,10 +1,11 @@
 """Customers' own media: the photos and documents of a WhatsApp message, read as their words.
 
 Each attachment whose declared type the knowledge extractors read (photos, PDFs, Word, Excel,
-CSV, text) is downloaded from the channel (`shared/media_download.py`), its type is detected again
-from the bytes, and its text is extracted with the knowledge extractors, OCR included, in a
-thread. The text joins the customer's message as `[photo text: ...]` or `[document text: ...]`
-lines, both for retrieval and for the model, and is stored on the message (`media[i].media_text`).
+CSV, text) is downloaded from the channel (`shared/conversations/media_download.py`), its type
+is detected again from the bytes, and its text is extracted with the knowledge extractors, OCR
+included, in a thread. The text joins the customer's message as `[photo text: ...]` or
+`[document text: ...]` lines, both for retrieval and for the model, and is stored on the
+message (`media[i].media_text`).
 
 With a transcription endpoint configured (TRANSCRIPTION_BASE_URL), a voice note is downloaded
 the same way, checked for size, format and length (`audio.py`), and transcribed with a language
@@ -31,6 +32,7 @@ from services.responder.audio import OGG_MAGIC, TRANSCRIBABLE, is_audio, opus_se
 from services.responder.metrics import VOICE_NOTES
 from shared.answering.draft import Draft, fit_for_whatsapp
 from shared.answering.wording import Phrase, detect_language, phrase
+from shared.conversations.media_download import MediaFetcher, MediaTooLarge, MediaUnavailable
 from shared.events import HandOverReason, Media, MessageReceived
 from shared.identity import masked
 from shared.knowledge.detection import (
@@ -46,7 +48,6 @@ from shared.knowledge.detection import (
     detect_type,
 )
 from shared.knowledge.extraction import ExtractionError, Limits, extract, full_text
-from shared.media_download import MediaFetcher, MediaTooLarge, MediaUnavailable
 from shared.stores.bot_settings import Language
 
 log = structlog.get_logger(__name__)

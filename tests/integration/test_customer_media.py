@@ -23,8 +23,8 @@ from shared.answering.commerce_tools import CommerceTools
 from shared.answering.model import ChatModel
 from shared.channels import Channel
 from shared.conversations.collections import CONVERSATIONS, MESSAGES
+from shared.conversations.media_download import MediaFetcher
 from shared.knowledge.retrieval import Retriever
-from shared.media_download import MediaFetcher
 from shared.mongo import Database
 from shared.secrets import secret_box
 from shared.settings import Settings

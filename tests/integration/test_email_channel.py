@@ -38,8 +38,8 @@ from shared import topics
 from shared.answering.answerer import build_answerer
 from shared.channels import Channel
 from shared.conversations.collections import MESSAGES
+from shared.conversations.media_download import MediaFetcher
 from shared.events import AgentCommandIssued, MessageReceived, agent_command_event_id, utcnow
-from shared.media_download import MediaFetcher
 from shared.mongo import Database
 from shared.outages import dependency_down
 from shared.secrets import secret_box

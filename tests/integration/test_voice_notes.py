@@ -20,10 +20,10 @@ from services.responder.media import MediaReader
 from services.responder.repository import ConversationLog
 from shared.answering.answerer import Answerer
 from shared.conversations.collections import CONVERSATIONS, MESSAGES
+from shared.conversations.media_download import MediaFetcher
 from shared.events import HandOverReason
 from shared.knowledge.library import Incoming, InMemory, KnowledgeLibrary, document_event
 from shared.knowledge.retrieval import Retriever
-from shared.media_download import MediaFetcher
 from shared.mongo import Database
 from shared.outages import dependency_down
 from shared.secrets import secret_box

@@ -9,8 +9,8 @@ from services.console.auth.deps import CurrentUser, StoreAccess
 from services.console.conversations import find_conversation
 from services.console.deps import Context
 from shared.conversations.collections import MESSAGES
+from shared.conversations.media_download import MediaFetcher, MediaTooLarge, MediaUnavailable
 from shared.events import Media
-from shared.media_download import MediaFetcher, MediaTooLarge, MediaUnavailable
 from shared.stores.directory import StoreDirectory
 
 router = APIRouter(include_in_schema=False)
