@@ -222,6 +222,7 @@ class NotificationSource(StrEnum):
     """What made Balas write first; the KPI figures of notifications are split by it."""
 
     ORDER_NOTIFICATION = "order_notification"
+    BROADCAST = "broadcast"
 
 
 class NotificationSent(ConversationEvent, OnChannel):

@@ -162,8 +162,8 @@ async def _statuses(
         by_sid[document["sid"]] = batch.load(document)
     unknown = [sid for sid in sids if sid not in by_sid]
     if unknown:  # a callback read before its notification's event
-        # Only messages that say their source: another sender writing first (a broadcast)
-        # counts its own figures; notifications sent before this figure existed count nowhere.
+        # Only messages that say their source (order notifications, broadcasts): those sent
+        # before their source's figures existed were never published and count nowhere.
         sent = {
             "twilio_sid": {"$in": unknown},
             "author": Author.NOTIFICATION.value,

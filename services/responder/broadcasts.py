@@ -7,6 +7,10 @@ inserted before the channel is called; a sweep cut short resumes the claimed one
 reply path's recovery (sending.py), which asks Twilio before sending again. A cancel turns
 every pending recipient cancelled, and a claim only takes a pending one, so nothing is sent
 after it. Consent is asked again right before each send: a STOP meanwhile skips the customer.
+
+Each finished message is published as a `NotificationSent` (source `broadcast`) before its
+recipient is settled, so a sweep cut short between the send and the publish publishes it again
+when it resumes the recipient (the same event id: the KPI aggregator counts it once).
 """
 
 import asyncio
@@ -23,6 +27,7 @@ from services.responder.deps import ResponderDeps
 from services.responder.metrics import BROADCAST_MESSAGES
 from services.responder.repository import Reply, ReplyState
 from services.responder.sending import deliver, store_account
+from services.responder.service import notification_sent
 from shared.broadcasts.collections import BROADCAST_RECIPIENTS, BROADCASTS
 from shared.broadcasts.model import (
     Broadcast,
@@ -38,8 +43,9 @@ from shared.broadcasts.segments import candidates
 from shared.channels import template_channel
 from shared.consent.records import Purpose, may_contact
 from shared.conversations.collections import MESSAGES
-from shared.events import Author, utcnow
+from shared.events import Author, NotificationSource, utcnow
 from shared.identity import conversation_id
+from shared.kafka import publish
 from shared.mongo import Database
 from shared.stores.directory import Store
 
@@ -211,19 +217,28 @@ class _Sweep:
 
     async def _send(self, store: Store, recipient: dict[str, Any]) -> bool:
         """Send the claimed recipient's message once; whether it went to the customer."""
-        phone = recipient["phone"]
-        if not await may_contact(self.db, store.id, phone, Purpose.PROMOTIONS):
-            BROADCAST_MESSAGES.labels(RecipientState.SKIPPED.value).inc()
-            await self._settle(recipient, RecipientState.SKIPPED, reason=NO_CONSENT)
-            return False
-        reply = await self._reserve(store, recipient)
-        if not reply.finished:
-            reply = await deliver(reply, self.deps)
+        reply = await self._made(recipient)
+        if reply is None or not reply.finished:  # a message finished before stays as it went
+            if not await may_contact(self.db, store.id, recipient["phone"], Purpose.PROMOTIONS):
+                BROADCAST_MESSAGES.labels(RecipientState.SKIPPED.value).inc()
+                await self._settle(recipient, RecipientState.SKIPPED, reason=NO_CONSENT)
+                return False
+            if reply is None:
+                reply = await self._reserve(store, recipient)
+            if not reply.finished:
+                reply = await deliver(reply, self.deps)
+        await publish(self.deps.broker, notification_sent(reply, NotificationSource.BROADCAST))
         sent = reply.state is ReplyState.SENT
         state = RecipientState.SENT if sent else RecipientState.FAILED
         BROADCAST_MESSAGES.labels(state.value).inc()
         await self._settle(recipient, state, reason=reply.not_sent_reason, message=reply.id)
         return sent
+
+    async def _made(self, recipient: dict[str, Any]) -> Reply | None:
+        """The recipient's message, when a sweep cut short made it before."""
+        made = message_id(self.broadcast.id, recipient["phone"])
+        existing = await self.db[MESSAGES].find_one({"_id": made})
+        return Reply.model_validate(existing) if existing else None
 
     async def _reserve(self, store: Store, recipient: dict[str, Any]) -> Reply:
         """The recipient's send intent; the existing one when it was made before."""
@@ -260,6 +275,7 @@ class _Sweep:
             **reply.model_dump(by_alias=True, mode="python"),
             "direction": "outbound",
             "broadcast_id": self.broadcast.id,
+            "notification_source": NotificationSource.BROADCAST.value,  # for the KPIs
         }
         try:
             await self.db[MESSAGES].insert_one(document)

@@ -14,11 +14,14 @@ from faststream.kafka import KafkaBroker
 from pydantic import SecretStr
 from twilio.base.exceptions import TwilioRestException
 
+from services.kpi_aggregator.handlers import on_events
+from services.responder import broadcasts
 from services.responder.adapters.twilio_sender import TwilioSenders
 from services.responder.broadcasts import LEASE, send_due
 from services.responder.deps import ResponderDeps
 from services.responder.handlers import on_delivery_status_changed
 from services.responder.repository import ConversationLog
+from shared import kafka, topics
 from shared.answering.answerer import build_answerer
 from shared.broadcasts import model
 from shared.broadcasts.model import (
@@ -35,7 +38,8 @@ from shared.consent import records
 from shared.consent.records import Change, Purpose, Source, State
 from shared.conversations.collections import MESSAGES
 from shared.conversations.messages import inbound_message_document
-from shared.events import DeliveryStatus
+from shared.events import DeliveryStatus, Event, NotificationSent, decode_event
+from shared.kpis.collections import KPI_DAILY
 from shared.mongo import Database
 from shared.secrets import secret_box
 from shared.settings import Settings
@@ -44,6 +48,7 @@ from shared.stores.directory import Store, StoreDirectory
 from shared.woocommerce.collections import WOOCOMMERCE_CUSTOMERS
 from tests.standins.twilio_api import TwilioStandIn
 from tests.support import events
+from tests.support.kafka import read_topic
 
 pytestmark = pytest.mark.slow
 
@@ -279,3 +284,53 @@ async def test_the_daily_messaging_limit_pauses_the_broadcast_until_there_is_roo
     await send_due(deps, clock=lambda: resumed, sleep=after_sends({}))
     # in a day's time the first ten leave the window: the last two go
     assert received_by(twilio_api, phones) == dict.fromkeys(phones, 1)
+
+
+async def test_a_sweep_cut_short_between_a_send_and_its_publish_loses_no_figure(
+    db: Database,
+    deps: ResponderDeps,
+    settings: Settings,
+    store: Store,
+    twilio_api: TwilioStandIn,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Kafka fails right after the second message went out; the next sweep publishes that
+    message's fact without sending it again, and the KPI aggregator counts each message once
+    under `notifications.broadcast`."""
+    phones = customers(3)
+    await wrote_today(db, store, phones)
+    for phone in phones:
+        await promotions(db, store, phone, State.GRANTED, f"checkout:{phone}")
+    broadcast = await scheduled(db, store)
+    publishes = 0
+
+    async def kafka_down_once(broker: KafkaBroker, event: Event) -> None:
+        nonlocal publishes
+        publishes += 1
+        if publishes == 2:
+            raise ConnectionError("Kafka is down")
+        await kafka.publish(broker, event)
+
+    monkeypatch.setattr(broadcasts, "publish", kafka_down_once)
+    with pytest.raises(ConnectionError):
+        await send_due(deps, sleep=after_sends({}))
+    await send_due(deps, sleep=after_sends({}))
+
+    assert received_by(twilio_api, phones) == dict.fromkeys(phones, 1)
+    published = [
+        decode_event(topics.MESSAGES_OUTBOUND, raw)
+        for raw in await read_topic(kafka.bootstrap_servers(settings), topics.MESSAGES_OUTBOUND)
+    ]
+    facts = [
+        event
+        for event in published
+        if isinstance(event, NotificationSent)
+        and event.message_id.startswith(f"broadcast:{broadcast.id}:")
+    ]
+    assert sorted(fact.message_id for fact in facts) == [
+        broadcasts.message_id(broadcast.id, phone) for phone in phones
+    ]
+    assert {(fact.source, fact.sent) for fact in facts} == {("broadcast", True)}
+    await on_events([*facts, *facts], db)  # and again, redelivered
+    days = db[KPI_DAILY].find({"store_id": store.id})
+    assert sum([day["notifications"]["broadcast"]["sent"] async for day in days]) == 3

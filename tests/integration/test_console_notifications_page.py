@@ -141,7 +141,16 @@ async def test_the_dashboard_shows_what_followed_the_notifications(
                     "opted_out": 1,
                     "orders": 3,
                     "revenue": {"IDR": Decimal128(Decimal("750000"))},
-                }
+                },
+                "broadcast": {
+                    "sent": 100,
+                    "delivered": 90,
+                    "read": 60,
+                    "replied": 15,
+                    "opted_out": 4,
+                    "orders": 5,
+                    "revenue": {"IDR": Decimal128(Decimal("1250000"))},
+                },
             },
         }
     )
@@ -152,8 +161,8 @@ async def test_the_dashboard_shows_what_followed_the_notifications(
     assert "data-notifications" not in before.text  # no chart without notifications
     assert "data-notifications" in page.text
     card = data["cards"]["notifications"]
-    assert card["value"] == "40"
-    assert card["sub"] == "75.0% read · 25.0% replied · 1 opted out · 3 orders, Rp 750,000"
+    assert card["value"] == "140"  # both sources
+    assert card["sub"] == "64.3% read · 17.9% replied · 5 opted out · 8 orders, Rp 2,000,000"
     chart = data["charts"]["notifications"]
     assert chart["labels"] == [
         "Sent",
@@ -169,5 +178,6 @@ async def test_the_dashboard_shows_what_followed_the_notifications(
             "key": "order_notification",
             "label": "Order notifications",
             "data": [40, 38, 30, 10, 1, 3, 2],
-        }
+        },
+        {"key": "broadcast", "label": "Broadcasts", "data": [100, 90, 60, 15, 4, 5, 0]},
     ]

@@ -38,6 +38,7 @@ from shared.stores.directory import Store, save_store
 from tests.support.events import (
     MakeReceived,
     MakeReplySent,
+    broadcast_sent,
     notification_message,
     notification_sent,
     order_changed,
@@ -136,18 +137,23 @@ def notifications_and_answers(store_id: str, make_received: MakeReceived) -> lis
     """Order notifications on 6 May: Budi's, delivered and read, answered by his first message
     an hour later, and followed by his paid order two hours later (credited to it); Sari's at
     23:00 WIB, read after local midnight, answered by her message; Rini's, answered with
-    "BERHENTI"; and one not sent. Published before the conversations, so live counting meets
-    the answers before or after their notifications, as it happens."""
+    "BERHENTI"; and one not sent. A broadcast the same day: Sari's message, read, and answered
+    by her message that evening; Tono's not sent. Published before the conversations, so live
+    counting meets the answers before or after their notifications, as it happens."""
     at = partial(datetime, 2024, 5, 6, tzinfo=UTC)
     budi = notification_sent(BUDI, at(2, 0), store_id=store_id, order_id=1)
     sari = notification_sent(SARI, at(16, 0), store_id=store_id, order_id=2)
     rini = notification_sent(RINI, at(5, 0), store_id=store_id, order_id=3, status="processing")
     no_consent = notification_sent(TONO, at(6, 0), store_id=store_id, order_id=4, sent=False)
+    promo = broadcast_sent(SARI, at(3, 0), store_id=store_id)
     return [
         budi,
         sari,
         rini,
         no_consent,
+        promo,
+        broadcast_sent(TONO, at(3, 0), store_id=store_id, sent=False),
+        status(promo, DeliveryStatus.READ, 600),
         status(budi, DeliveryStatus.DELIVERED, 4),
         status(budi, DeliveryStatus.READ, 600),
         status(sari, DeliveryStatus.READ, 3 * 3600),  # 02:00 WIB on the 7th; no "delivered"
@@ -250,7 +256,8 @@ async def test_rebuild_from_the_log_gives_exactly_the_numbers_of_live_aggregatio
             "opted_out": 1,
             "orders": 1,
             "revenue": {"IDR": Decimal128("250000.00")},
-        }
+        },
+        "broadcast": {"sent": 1, "not_sent": 1, "delivered": 1, "read": 1, "replied": 1},
     }
     eighth = next(d for d in live[KPI_DAILY] if d["date"] == "2024-05-08")
     assert eighth["conversations"]["closed"] == {"abandoned": 1, "handed_over_unanswered": 1}

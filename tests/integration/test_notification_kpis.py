@@ -17,6 +17,7 @@ from shared.kpis.collections import KPI_DAILY, KPI_NOTIFICATIONS
 from shared.mongo import Database
 from tests.support.events import (
     MakeReceived,
+    broadcast_sent,
     notification_message,
     notification_sent,
     order_changed,
@@ -27,13 +28,17 @@ from tests.support.events import (
 pytestmark = pytest.mark.slow
 
 BUDI = "+6281100000011"
+SARI = "+6281100000012"
+RINI = "+6281100000013"
 SENT_AT = datetime(2024, 5, 6, 2, 0, tzinfo=UTC)  # no store saved: its days are UTC days
 
 
-async def figures(db: Database, store_id: str) -> dict[str, Any]:
+async def figures(
+    db: Database, store_id: str, source: str = "order_notification"
+) -> dict[str, Any]:
     day = await db[KPI_DAILY].find_one({"store_id": store_id, "date": "2024-05-06"})
     assert day is not None
-    return dict(day["notifications"]["order_notification"])
+    return dict(day["notifications"][source])
 
 
 def the_story(store_id: str, make_received: MakeReceived) -> tuple[NotificationSent, list[Event]]:
@@ -131,24 +136,69 @@ async def test_an_order_is_credited_once_to_the_customers_last_notification_befo
     assert credited == {earlier.message_id: [], later.message_id: [f"{store_id}:3"]}
 
 
-async def test_a_callback_of_another_message_written_first_counts_as_no_order_notification(
-    db: Database, store_id: str
+async def test_a_broadcast_counts_under_its_own_source_beside_an_order_notification(
+    db: Database, store_id: str, make_received: MakeReceived
 ) -> None:
-    """A broadcast's message is by author `notification` too, but says no notification source:
-    its figures are the broadcast's own."""
+    """Budi gets an order notification, then a broadcast; Sari the broadcast, whose read
+    callback comes before its message's event (found through the responder's message). Both
+    answer, Sari with "BERHENTI"; Budi's next order goes to his broadcast, the last message
+    before it. A message written first that names no source (sent before these figures
+    existed) counts nowhere."""
     note = notification_sent(BUDI, SENT_AT, store_id=store_id)
-    broadcast = {**notification_message(note), "_id": f"broadcast:b1:{BUDI}"}
-    del broadcast["notification_source"]
-    await db[MESSAGES].insert_one(broadcast)
-    sid = note.twilio_sid or ""
-    read = status_changed(
-        DeliveryStatus.READ,
-        SENT_AT,
-        sid=sid,
-        store_id=store_id,
-        conversation_id=note.conversation_id,
+    promo_at = SENT_AT + timedelta(hours=2)
+    budi = broadcast_sent(BUDI, promo_at, store_id=store_id)
+    sari = broadcast_sent(SARI, promo_at, store_id=store_id)
+    older = notification_message(broadcast_sent(RINI, promo_at, store_id=store_id))
+    del older["notification_source"]
+    await db[MESSAGES].insert_many([notification_message(sari), older])  # the responder's
+
+    def read(sid: str | None, conversation: str) -> Event:
+        return status_changed(
+            DeliveryStatus.READ,
+            promo_at + timedelta(minutes=1),
+            sid=sid or "",
+            store_id=store_id,
+            conversation_id=conversation,
+        )
+
+    await on_events([read(sari.twilio_sid, sari.conversation_id)], db)
+    await on_events([read(older["twilio_sid"], older["conversation_id"])], db)
+    await on_events([note, budi], db)
+    await on_events([sari], db)
+    placed = promo_at + timedelta(hours=3)
+    await on_events(
+        [
+            status_changed(
+                DeliveryStatus.DELIVERED,
+                promo_at + timedelta(seconds=2),
+                sid=budi.twilio_sid or "",
+                store_id=store_id,
+                conversation_id=budi.conversation_id,
+            ),
+            make_received(BUDI, "Masih ada promonya kak?", at=promo_at + timedelta(hours=1)),
+            make_received(SARI, "BERHENTI", at=promo_at + timedelta(hours=1)),
+            order_changed(
+                store_id,
+                7,
+                modified_at=placed,
+                billing_phone=BUDI,
+                created_at=placed,
+                paid_at=placed,
+            ),
+        ],
+        db,
     )
+    await on_events([budi, sari, note], db)  # redelivered: nothing more
 
-    await on_events([read], db)
-
-    assert await db[KPI_NOTIFICATIONS].count_documents({"store_id": store_id}) == 0
+    assert await figures(db, store_id) == {"sent": 1, "replied": 1}
+    assert await figures(db, store_id, "broadcast") == {
+        "sent": 2,
+        "delivered": 2,  # Sari's read says it was delivered
+        "read": 1,
+        "replied": 2,
+        "opted_out": 1,
+        "orders": 1,
+        "revenue": {"IDR": Decimal128("250000.00")},
+    }
+    counted = await db[KPI_NOTIFICATIONS].distinct("_id", {"store_id": store_id})
+    assert sorted(counted) == sorted([note.message_id, budi.message_id, sari.message_id])

@@ -37,6 +37,7 @@ __all__ = [
     "Hour",
     "MakeReceived",
     "MakeReplySent",
+    "broadcast_sent",
     "closed",
     "enriched",
     "new_customer",
@@ -151,6 +152,29 @@ def notification_sent(
         "not_sent_reason": None if sent else "no_consent",
     }
     return NotificationSent(**{**values, **fields})
+
+
+def broadcast_sent(
+    customer: str = CUSTOMER_NUMBER,
+    at: datetime = MORNING,
+    *,
+    store_id: str = STORE_ID,
+    broadcast_id: str = "promo-1212",
+    sent: bool = True,
+) -> NotificationSent:
+    """The responder's broadcast message of `broadcast_id` to `customer`, finished at `at`;
+    its ids are the responder's (services/responder/broadcasts.py)."""
+    message_id = f"broadcast:{broadcast_id}:{customer}"
+    return notification_sent(
+        customer,
+        at,
+        store_id=store_id,
+        sent=sent,
+        event_id=event_id_for("messages.outbound", message_id),
+        message_id=message_id,
+        source=NotificationSource.BROADCAST,
+        not_sent_reason=None if sent else "twilio_not_configured",
+    )
 
 
 def notification_message(note: NotificationSent) -> dict[str, Any]:
