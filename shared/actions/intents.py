@@ -33,7 +33,8 @@ def _words(text: str) -> frozenset[str]:
 
 _CANCEL = _words("batal batalkan membatalkan pembatalan cancel cancellation")
 _CANCELLED = _words("dibatalkan cancelled canceled")  # a request only after a request word
-_REQUEST = _words("minta tolong mohon mau ingin please want like need")
+# A request word, or an imperative particle ("dibatalin aja", "dibatalkan dong").
+_REQUEST = _words("minta tolong mohon mau ingin please want like need aja saja dong deh")
 _WHY = _words("kenapa mengapa kok why")
 # Asking how cancelling works, or what happens if, is no request, unless an order is named.
 _ABOUT = _words(
@@ -52,6 +53,19 @@ _YES = _words(
     "konfirmasi sure boleh siap yakin jadi"
 )
 _NO = _words("tidak bukan jangan no nope not dont tak")
+# Putting it off or dropping it ("nanti dulu", "let me think about it", "never mind", "tidak
+# usah"): no yes, so nothing is done now. Words that cannot be part of an address.
+_NOT_NOW = _words(
+    "nanti later pikir pikirkan dipikir mikir think tunggu wait hold besok tomorrow mind usah"
+)
+# Words a yes may carry besides yes words and politeness: who agrees, and the action agreed to
+# ("Ya, saya setuju", "yes, cancel it", "iya kirim linknya").
+_AGREEING = _words("saya aku i me it itu ini go ahead proceed agree")
+_NAMING: dict[ActionKind, frozenset[str]] = {
+    ActionKind.CANCEL: _CANCEL | _CANCELLED | _words("order pesanan"),
+    ActionKind.CHANGE_ADDRESS: _ADDRESS | _CHANGE | _words("order pesanan"),
+    ActionKind.PAYMENT_LINK: _LINK | _PAY | _words("kirim send order pesanan"),
+}
 _POLITE = _words(
     "kak kakak min admin gan sis please pls dong deh saja aja sudah silakan tolong mohon ya "
     "thanks thank you terima kasih makasih sekarang now dulu lah nya do it"
@@ -64,6 +78,8 @@ _ADDRESS_WORDS = _words(
     "desa perumahan komplek street st road rd avenue ave lane city"
 )
 _POSTCODE = re.compile(r"\b\d{5}\b")
+# Where a request goes on to name the new address: "ganti alamat pesanan 1234 ke Jl. ...".
+_TO_ADDRESS = re.compile(r"\b(?:ke|jadi|menjadi|to|into)\b|:", re.IGNORECASE)
 MAX_ADDRESS_CHARS = 200
 # The names a store's own country goes by (any other country named in an address is abroad).
 _OWN_COUNTRY_NAMES = {"ID": {"indonesia"}, "MY": {"malaysia"}, "SG": {"singapura", "singapore"}}
@@ -91,15 +107,21 @@ def wanted_action(text: str) -> ActionKind | None:
     return None
 
 
-def answer_of(text: str) -> Answer:
-    """Whether the whole message says yes, no, or something else."""
-    words = _WORD.findall(normalise(text))
+def answer_of(text: str, kind: ActionKind | None = None) -> Answer:
+    """Whether the whole message says yes to `kind` (the action proposed), no, or something
+    else. A yes is yes words with politeness, who agrees and the action's own words, nothing
+    else; a no may also be any message putting it off that asks and requests nothing else
+    (a no does nothing, so reading it widely is safe)."""
+    words = set(_stems(text))
     if not words or "?" in text:
         return Answer.OTHER
-    if all(word in _YES | _POLITE for word in words) and set(words) & _YES:
-        return Answer.YES if not set(words) & _NO else Answer.OTHER
-    if all(word in _NO | _YES | _POLITE for word in words) and set(words) & _NO:
+    allowed = _YES | _POLITE | _AGREEING | (_NAMING[kind] if kind else frozenset())
+    if words <= allowed and words & _YES and not words & _NO:
+        return Answer.YES  # "YA", "Ya, saya setuju", "yes, cancel it"
+    if words <= allowed | _NO and words & _NO:
         return Answer.NO  # "tidak jadi", "no thanks", "jangan dulu"
+    if words & _NOT_NOW and wanted_action(text) in (None, kind):
+        return Answer.NO  # "nanti dulu deh kak", "let me think about it first"
     return Answer.OTHER
 
 
@@ -120,6 +142,17 @@ def looks_like_address(text: str) -> bool:
         return False
     words = set(_WORD.findall(text.lower()))
     return any(char.isdigit() for char in text) or bool(words & _ADDRESS_WORDS)
+
+
+def split_address(text: str) -> tuple[str, str | None]:
+    """A request for an address change, and the new address it carries after "ke", "jadi",
+    "to" or a colon, when what follows names a street or a postcode; else (text, None)."""
+    for connector in _TO_ADDRESS.finditer(text):
+        rest = text[connector.end() :].strip()
+        named = set(_WORD.findall(rest.lower())) & _ADDRESS_WORDS or postcode_in(rest)
+        if named and looks_like_address(rest):
+            return text[: connector.start()], rest
+    return text, None
 
 
 def postcode_in(text: str) -> str | None:
