@@ -272,6 +272,30 @@ async def test_another_customers_order_and_a_processing_one_are_refused(
     assert await ledger(db, store) == []
 
 
+async def test_questions_about_another_customers_order_get_the_refusal_without_a_hand_over(
+    db: Database,
+    deps: ResponderDeps,
+    store: Store,
+    shop: WooCommerceStandIn,
+) -> None:
+    await place(db, shop, store, 1234, status="processing")
+
+    english = await says(
+        deps, store, SITI, "hi what's in order 1234 and where is it going? its my sister's"
+    )
+    indonesian = await says(deps, store, SITI, "kak pesanan 1234 isinya apa ya? kapan sampainya?")
+    other = await says(deps, store, SITI, "pesanan 1234 gimana kak? terus toko buka jam berapa?")
+
+    for event in (english, indonesian):
+        reply = await reply_to(deps, event)
+        assert "1234" in reply.text
+        assert reply.hand_over is None
+        for detail in ("265", "Batik", "Budi", "processing", "diproses", "Bandung"):
+            assert detail not in reply.text
+    # a question of its own still needs a person
+    assert (await reply_to(deps, other)).hand_over == "missing_knowledge"
+
+
 async def test_any_answer_but_yes_confirms_nothing(
     db: Database,
     deps: ResponderDeps,
