@@ -35,6 +35,8 @@ _CANCEL = _words("batal batalkan membatalkan pembatalan cancel cancellation")
 _CANCELLED = _words("dibatalkan cancelled canceled")  # a request only after a request word
 # A request word, or an imperative particle ("dibatalin aja", "dibatalkan dong").
 _REQUEST = _words("minta tolong mohon mau ingin please want like need aja saja dong deh")
+# "pesanan 1234 bisa dibatalkan?": asking whether it can be done, for a named order, asks it.
+_CAN = _words("bisa bs can could")
 _WHY = _words("kenapa mengapa kok why")
 # Asking how cancelling works, or what happens if, is no request, unless an order is named.
 _ABOUT = _words(
@@ -50,17 +52,20 @@ _LINK = _words("link tautan url")
 _PAY = _words("bayar pembayaran payment pay checkout")
 _YES = _words(
     "ya iya yes yup yep y ok oke okay okey betul benar setuju lanjut lanjutkan confirm "
-    "konfirmasi sure boleh siap yakin jadi"
+    "konfirmasi sure boleh siap yakin jadi right correct gas gaskan"
 )
 _NO = _words("tidak bukan jangan no nope not dont tak")
 # Putting it off or dropping it ("nanti dulu", "let me think about it", "never mind", "tidak
 # usah"): no yes, so nothing is done now. Words that cannot be part of an address.
 _NOT_NOW = _words(
-    "nanti later pikir pikirkan dipikir mikir think tunggu wait hold besok tomorrow mind usah"
+    "nanti later pikir pikirkan dipikir mikir think tunggu wait hold besok tomorrow mind usah "
+    "nah leave skip forget"
 )
 # Words a yes may carry besides yes words and politeness: who agrees, and the action agreed to
 # ("Ya, saya setuju", "yes, cancel it", "iya kirim linknya").
-_AGREEING = _words("saya aku i me it itu ini go ahead proceed agree")
+_AGREEING = _words(
+    "saya aku i me my it itu ini that thats s this the a with go ahead proceed agree"
+)
 _NAMING: dict[ActionKind, frozenset[str]] = {
     ActionKind.CANCEL: _CANCEL | _CANCELLED | _words("order pesanan"),
     ActionKind.CHANGE_ADDRESS: _ADDRESS | _CHANGE | _words("order pesanan"),
@@ -70,6 +75,7 @@ _POLITE = _words(
     "kak kakak min admin gan sis please pls dong deh saja aja sudah silakan tolong mohon ya "
     "thanks thank you terima kasih makasih sekarang now dulu lah nya do it"
 )
+_KNOWN = _CANCEL | _CANCELLED | _ADDRESS | _CHANGE | _LINK | _PAY | _words("pesanan order")
 _WORD = re.compile(r"[a-z]+")
 # A number on its own: not part of a longer one, a phone number (a leading 0 or +) or a price.
 _LONE_NUMBER = re.compile(r"(?<![\d+.,])([1-9]\d{2,9})(?![\d.,]\d|\d|\s?(?:rb|ribu|k|jt|juta)\b)")
@@ -86,9 +92,15 @@ _OWN_COUNTRY_NAMES = {"ID": {"indonesia"}, "MY": {"malaysia"}, "SG": {"singapura
 
 
 def _stems(text: str) -> list[str]:
-    """The message's words, normalised, without the clitic "-nya" ("bayarnya" -> "bayar")."""
-    words = _WORD.findall(normalise(text))
-    return [word.removesuffix("nya") if len(word) > 5 else word for word in words]
+    """The message's words, normalised, without the clitic "-nya" ("bayarnya" -> "bayar"), and
+    without "-ku" or "-mu" where a word the rules know is left ("pembayaranku")."""
+    words = [w.removesuffix("nya") if len(w) > 5 else w for w in _WORD.findall(normalise(text))]
+    return [_without_ku_mu(word) for word in words]
+
+
+def _without_ku_mu(word: str) -> str:
+    stem = word[:-2]
+    return stem if word.endswith(("ku", "mu")) and stem in _KNOWN else word
 
 
 def wanted_action(text: str) -> ActionKind | None:
@@ -103,6 +115,8 @@ def wanted_action(text: str) -> ActionKind | None:
     if words & _ADDRESS and words & _CHANGE and not words & _SHOP:
         return ActionKind.CHANGE_ADDRESS
     if words & _CANCEL or (words & _CANCELLED and words & _REQUEST):
+        return ActionKind.CANCEL
+    if words & _CANCELLED and words & _CAN and order_number_in(text) is not None:
         return ActionKind.CANCEL
     return None
 

@@ -203,8 +203,8 @@ async def test_a_yes_in_more_words_confirms_and_a_second_one_does_nothing_twice(
     await says(deps, store, BUDI, "Please cancel order 1234.")
     await says(deps, store, BUDI, "Yes, cancel it")
     yes_again = await says(deps, store, BUDI, "YES")
-    await says(deps, store, BUDI, "Saya ingin membatalkan pesanan nomor 1235.")
-    await says(deps, store, BUDI, "Ya, saya setuju.")
+    await says(deps, store, BUDI, "Permisi, apakah pesanan saya nomor 1235 bisa dibatalkan?")
+    await says(deps, store, BUDI, "Ya, silakan dibatalkan.")
 
     _, done, again, _, done_too = twilio_api.sent_to(BUDI)
     assert done["body"] == again["body"] == "Order #1234 is cancelled."

@@ -25,6 +25,8 @@ from shared.actions.intents import (
         ("tlg batalin ordernya", ActionKind.CANCEL),
         ("mohon dibatalkan pesanan 1234", ActionKind.CANCEL),
         ("kak pesanan 1234 dibatalin aja", ActionKind.CANCEL),  # an imperative particle
+        ("apakah pesanan saya nomor 1234 bisa dibatalkan?", ActionKind.CANCEL),  # a named order
+        ("kak link pembayaranku ilang, bisa kirim ulang?", ActionKind.PAYMENT_LINK),  # "-ku"
         ("Please cancel my order 1234", ActionKind.CANCEL),
         ("alamatnya salah kak, pesanan #1234", ActionKind.CHANGE_ADDRESS),
         ("My shipping address is wrong, order #1234", ActionKind.CHANGE_ADDRESS),
@@ -50,6 +52,7 @@ def test_requests_for_an_action_in_both_languages(text: str, kind: ActionKind) -
         "How do I cancel an order?",
         "alamat toko yang baru di mana kak?",  # the shop's address
         "Where is your new shop address?",
+        "pesanan yang sudah dibayar bisa dibatalkan?",  # no order named: the policy
     ],
 )
 def test_questions_and_other_messages_request_no_action(text: str) -> None:
@@ -86,6 +89,9 @@ def test_only_a_whole_yes_confirms(text: str, answer: Answer) -> None:
         ("Yes, cancel it", ActionKind.CANCEL, Answer.YES),  # the action proposed
         ("ya batalin aja kak", ActionKind.CANCEL, Answer.YES),
         ("ok kirim linknya", ActionKind.PAYMENT_LINK, Answer.YES),
+        ("Yes, please proceed with the cancellation.", ActionKind.CANCEL, Answer.YES),
+        ("yep thats right", ActionKind.CHANGE_ADDRESS, Answer.YES),
+        ("iya min gas", ActionKind.CANCEL, Answer.YES),
         ("Yes, cancel it", ActionKind.PAYMENT_LINK, Answer.OTHER),  # another action
         ("ya kirim linknya", ActionKind.CANCEL, Answer.OTHER),
         ("ya tapi ganti warna", ActionKind.CHANGE_ADDRESS, Answer.OTHER),
@@ -108,6 +114,7 @@ def test_a_yes_may_name_who_agrees_and_the_action_proposed(
         "Actually, let me think about it first.",
         "No, I changed my mind",
         "never mind",
+        "hmm nah leave it, i'll pay it tonight",
     ],
 )
 def test_putting_it_off_is_a_no(text: str) -> None:
