@@ -235,9 +235,9 @@ class ActionDesk:
                 return await self._propose(request, kind, found, proposal.language)
         is_address = said is Answer.OTHER and intents.looks_like_address(request.text)
         if proposal.stage is Stage.ADDRESS and is_address and number and not other_request:
-            return await self._propose(
-                request, kind, number, proposal.language, address=request.text
-            )
+            _, named = intents.split_address(request.text)  # "Alamat yang benar: Jl. ..."
+            address = named or request.text
+            return await self._propose(request, kind, number, proposal.language, address=address)
         if proposal.stage is Stage.CONFIRM and said is Answer.YES:
             proposal = await self._proposals.answer(proposal, said, request.message_sid)
             return await self._carry_out(request, proposal)

@@ -52,7 +52,7 @@ _LINK = _words("link tautan url")
 _PAY = _words("bayar pembayaran payment pay checkout")
 _YES = _words(
     "ya iya yes yup yep y ok oke okay okey betul benar setuju lanjut lanjutkan confirm "
-    "konfirmasi sure boleh siap yakin jadi right correct gas gaskan"
+    "konfirmasi sure boleh siap yakin jadi right correct gas gaskan baik baiklah"
 )
 _NO = _words("tidak bukan jangan no nope not dont tak")
 # Putting it off or dropping it ("nanti dulu", "let me think about it", "never mind", "tidak
@@ -64,7 +64,8 @@ _NOT_NOW = _words(
 # Words a yes may carry besides yes words and politeness: who agrees, and the action agreed to
 # ("Ya, saya setuju", "yes, cancel it", "iya kirim linknya").
 _AGREEING = _words(
-    "saya aku i me my it itu ini that thats s this the a with go ahead proceed agree"
+    "saya aku i me my it itu ini yang tersebut that thats s this the a with is go ahead proceed "
+    "agree proses diproses process dilanjutkan"
 )
 _NAMING: dict[ActionKind, frozenset[str]] = {
     ActionKind.CANCEL: _CANCEL | _CANCELLED | _words("order pesanan"),
@@ -165,7 +166,7 @@ def split_address(text: str) -> tuple[str, str | None]:
         rest = text[connector.end() :].strip()
         named = set(_WORD.findall(rest.lower())) & _ADDRESS_WORDS or postcode_in(rest)
         if named and looks_like_address(rest):
-            return text[: connector.start()], rest
+            return text[: connector.start()], rest.rstrip(" .,;")
     return text, None
 
 

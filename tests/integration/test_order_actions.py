@@ -469,6 +469,7 @@ async def test_an_address_given_with_the_request_is_proposed_at_once(
     twilio_api: TwilioStandIn,
 ) -> None:
     await place(db, shop, store, 1234, status="processing")
+    await place(db, shop, store, 1235, status="on-hold")
 
     await says(
         deps,
@@ -477,8 +478,11 @@ async def test_an_address_given_with_the_request_is_proposed_at_once(
         "Mohon ubah alamat kirim pesanan 1234 ke Jl. Sudirman No. 99, Palembang 30126",
     )
     await says(deps, store, BUDI, "YA")
+    await says(deps, store, BUDI, "Bisakah alamat pengiriman pesanan 1235 diubah?")
+    await says(deps, store, BUDI, "Alamat yang benar: Jl. Pemuda No. 150, Semarang 50132.")
+    await says(deps, store, BUDI, "Benar, mohon diproses.")
 
-    question, done = twilio_api.sent_to(BUDI)
+    question, done, *_ = twilio_api.sent_to(BUDI)
     assert "Jl. Sudirman No. 99, Palembang 30126" in question["body"]
     assert "sudah diganti" in done["body"]
     shipping = shop.orders[1234]["shipping"]
@@ -487,6 +491,11 @@ async def test_an_address_given_with_the_request_is_proposed_at_once(
         "30126",
     )
     assert len(shop.order_writes(1234)) == 1
+    later = shop.orders[1235]["shipping"]  # the address after the bot asked, its label left out
+    assert (later["address_1"], later["postcode"]) == (
+        "Jl. Pemuda No. 150, Semarang 50132",
+        "50132",
+    )
 
 
 async def test_the_address_of_a_shipped_order_is_not_changed(

@@ -92,6 +92,10 @@ def test_only_a_whole_yes_confirms(text: str, answer: Answer) -> None:
         ("Yes, please proceed with the cancellation.", ActionKind.CANCEL, Answer.YES),
         ("yep thats right", ActionKind.CHANGE_ADDRESS, Answer.YES),
         ("iya min gas", ActionKind.CANCEL, Answer.YES),
+        ("Baik, saya konfirmasi pembatalannya.", ActionKind.CANCEL, Answer.YES),  # formal
+        ("Yes, that is correct.", ActionKind.CHANGE_ADDRESS, Answer.YES),
+        ("Benar, mohon diproses.", ActionKind.CHANGE_ADDRESS, Answer.YES),
+        ("Ya, silakan dilanjutkan.", ActionKind.PAYMENT_LINK, Answer.YES),
         ("Yes, cancel it", ActionKind.PAYMENT_LINK, Answer.OTHER),  # another action
         ("ya kirim linknya", ActionKind.CANCEL, Answer.OTHER),
         ("ya tapi ganti warna", ActionKind.CHANGE_ADDRESS, Answer.OTHER),
@@ -147,6 +151,11 @@ def test_a_question_another_request_or_an_address_is_no_no(text: str) -> None:
             "45 Braga Street, Bandung 40111",
         ),
         ("alamat baru: Perum Griya Blok C5, Bekasi", "alamat baru", "Perum Griya Blok C5, Bekasi"),
+        (
+            "Alamat yang benar: Jl. Pemuda No. 150, Semarang 50132.",  # the end stop left out
+            "Alamat yang benar",
+            "Jl. Pemuda No. 150, Semarang 50132",
+        ),
         ("ganti alamat ke pesanan 1234", "ganti alamat ke pesanan 1234", None),  # no street
         (
             "alamat order 6206 ganti ke Jl. Ijen 7 bisa?",
