@@ -52,7 +52,7 @@ _LINK = _words("link tautan url")
 _PAY = _words("bayar pembayaran payment pay checkout")
 _YES = _words(
     "ya iya yes yup yep y ok oke okay okey betul benar setuju lanjut lanjutkan confirm "
-    "konfirmasi sure boleh siap yakin jadi right correct gas gaskan baik baiklah"
+    "konfirmasi sure boleh siap yakin jadi correct gas gaskan"
 )
 _NO = _words("tidak bukan jangan no nope not dont tak")
 # Putting it off or dropping it ("nanti dulu", "let me think about it", "never mind", "tidak
@@ -62,10 +62,11 @@ _NOT_NOW = _words(
     "nah leave skip forget"
 )
 # Words a yes may carry besides yes words and politeness: who agrees, and the action agreed to
-# ("Ya, saya setuju", "yes, cancel it", "iya kirim linknya").
+# ("Ya, saya setuju", "yes, cancel it", "iya kirim linknya"); "baik" and "right" only beside a
+# yes word, since "baik kak, terima kasih" acknowledges without agreeing.
 _AGREEING = _words(
     "saya aku i me my it itu ini yang tersebut that thats s this the a with is go ahead proceed "
-    "agree proses diproses process dilanjutkan"
+    "agree proses diproses process dilanjutkan baik baiklah right"
 )
 _NAMING: dict[ActionKind, frozenset[str]] = {
     ActionKind.CANCEL: _CANCEL | _CANCELLED | _words("order pesanan"),

@@ -96,6 +96,8 @@ def test_only_a_whole_yes_confirms(text: str, answer: Answer) -> None:
         ("Yes, that is correct.", ActionKind.CHANGE_ADDRESS, Answer.YES),
         ("Benar, mohon diproses.", ActionKind.CHANGE_ADDRESS, Answer.YES),
         ("Ya, silakan dilanjutkan.", ActionKind.PAYMENT_LINK, Answer.YES),
+        ("baik kak, terima kasih", ActionKind.CANCEL, Answer.OTHER),  # an acknowledgement
+        ("right, thanks", ActionKind.CANCEL, Answer.OTHER),
         ("Yes, cancel it", ActionKind.PAYMENT_LINK, Answer.OTHER),  # another action
         ("ya kirim linknya", ActionKind.CANCEL, Answer.OTHER),
         ("ya tapi ganti warna", ActionKind.CHANGE_ADDRESS, Answer.OTHER),
