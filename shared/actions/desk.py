@@ -46,6 +46,7 @@ log = structlog.get_logger(__name__)
 UNSHIPPED = ("pending", "on-hold", "processing")  # an address may change until it ships
 PAYABLE = ("pending", "failed")  # an order awaiting payment has a payment link
 OPEN = ("pending", "on-hold", "processing")  # "my order", when the customer has one such
+REPEATED = "repeated"  # the outcome of a yes said again: told again, counted once
 ApiFor = Callable[[Store], WooCommerceApi]
 
 
@@ -78,6 +79,8 @@ class ActionDesk:
             return self._asking(proposal, request.rules)  # the same message again: same question
         if proposal is not None and proposal.answered_by in (None, request.message_sid):
             return await self._follow_up(request, proposal)
+        if proposal is not None and _yes_again(proposal, request):
+            return await self._carry_out(request, proposal)  # the ledger tells what came of it
         return await self._start(request)
 
     # -- a new request ---------------------------------------------------------------------
@@ -86,7 +89,10 @@ class ActionDesk:
         kind = intents.wanted_action(request.text)
         if kind is None:
             return None
-        return await self.propose(request, kind, intents.order_number_in(request.text))
+        asked, address = request.text, None
+        if kind is ActionKind.CHANGE_ADDRESS:  # the new address may come with the request
+            asked, address = intents.split_address(request.text)
+        return await self.propose(request, kind, intents.order_number_in(asked), address)
 
     async def propose(
         self,
@@ -210,7 +216,7 @@ class ActionDesk:
     # -- the answer to a proposal ----------------------------------------------------------
 
     async def _follow_up(self, request: Request, proposal: Proposal) -> Draft | None:
-        said = intents.answer_of(request.text)
+        said = intents.answer_of(request.text, proposal.kind)
         kind, number = proposal.kind, proposal.order_number
         if proposal.expires_at <= request.at:
             await self._proposals.answer(proposal, Answer.OTHER, request.message_sid)
@@ -229,9 +235,9 @@ class ActionDesk:
                 return await self._propose(request, kind, found, proposal.language)
         is_address = said is Answer.OTHER and intents.looks_like_address(request.text)
         if proposal.stage is Stage.ADDRESS and is_address and number and not other_request:
-            return await self._propose(
-                request, kind, number, proposal.language, address=request.text
-            )
+            _, named = intents.split_address(request.text)  # "Alamat yang benar: Jl. ..."
+            address = named or request.text
+            return await self._propose(request, kind, number, proposal.language, address=address)
         if proposal.stage is Stage.CONFIRM and said is Answer.YES:
             proposal = await self._proposals.answer(proposal, said, request.message_sid)
             return await self._carry_out(request, proposal)
@@ -263,6 +269,11 @@ class ActionDesk:
             created_at=utcnow(),
         )
         entry = await self._ledger.claim(claim)
+        if entry.outcome is not None and entry.confirmed_by != request.message_sid:
+            told = _told(entry, proposal.language, None)  # a yes said again: nothing is redone
+            return told.model_copy(
+                update={"order_action": _fact(entry.kind, entry.order_number, REPEATED)}
+            )
         status = None
         if entry.outcome is None:
             entry, status = await self._act(request, entry)
@@ -421,12 +432,25 @@ def _told(entry: Entry, language: Language, status: str | None) -> Draft:
     return _draft(refusal.text, entry.kind, number, entry.outcome or Outcome.FAILED, True)
 
 
+def _yes_again(proposal: Proposal, request: Request) -> bool:
+    """A yes to a proposal already confirmed by an earlier message ("YA", then "ya kak")."""
+    return (
+        proposal.stage is Stage.CONFIRM
+        and proposal.answer is Answer.YES
+        and intents.answer_of(request.text, proposal.kind) is Answer.YES
+    )
+
+
+def _fact(kind: ActionKind, number: str | None, outcome: str) -> OrderActionFact:
+    return OrderActionFact(kind=kind.value, order_number=number, outcome=str(outcome))
+
+
 def _draft(
     text: str, kind: ActionKind, number: str | None, outcome: str, hand_over: bool = False
 ) -> Draft:
     """A reply about an order action: grounded in the order it names, handed over when a
     person must finish what the bot could not."""
-    fact = OrderActionFact(kind=kind.value, order_number=number, outcome=str(outcome))
+    fact = _fact(kind, number, outcome)
     return Draft(
         text=text,
         hand_over=HandOverReason.ORDER_ACTION if hand_over else None,

@@ -27,7 +27,13 @@ from shared.actions.desk import ActionDesk, action_api, any_enabled
 from shared.actions.desk import Request as ActionRequest
 from shared.actions.intents import ActionKind
 from shared.answering import handover, prompting, reply_check
-from shared.answering.commerce_tools import CommerceTools, ToolResult, find_order_numbers
+from shared.answering.commerce_tools import (
+    CommerceTools,
+    ToolResult,
+    asks_about_the_order,
+    find_order_numbers,
+    others_orders_only,
+)
 from shared.answering.compose import compose
 from shared.answering.draft import Draft, fit_for_whatsapp
 from shared.answering.guardrails import Allowed, check_reply, domain_of
@@ -478,6 +484,10 @@ class Answerer:
                         said.append(composed.text)
             elif reply := _in_kind(part, parts, question, language):
                 said.append(reply)
+        if others_orders_only(list(facts.tools.values())):
+            # Another customer's order: what else is asked of it cannot be told either, and
+            # the refusal says so; a person is needed only for other questions.
+            unanswered = [text for text in unanswered if not asks_about_the_order(text)]
         answered = bool(cited or facts.tools)
         if unanswered and answered:  # after the answers, so that the reply opens with one
             said.append(_left_to_the_team(unanswered, language))

@@ -102,6 +102,31 @@ def find_order_numbers(text: str) -> list[str]:
     return list(dict.fromkeys(match.group(1) for match in _ORDER_NUMBER.finditer(text)))
 
 
+# Words by which a question goes on about the order just named: "where is it going?",
+# "isinya apa aja?", "kapan sampainya?" (a pronoun, "-nya", or a word for a parcel).
+_ABOUT_THE_ORDER = frozenset(["it", "its", "itu", "ini", "dia", "pesanan", "paket", "kiriman"])
+_ABOUT_THE_ORDER |= frozenset(["resi", "status", "isi", "tracking", "parcel", "package"])
+_WORD = re.compile(r"[a-z]+")
+
+
+def asks_about_the_order(text: str) -> bool:
+    """Whether a question goes on about an order named before it."""
+    words = _WORD.findall(text.lower())
+    return any(
+        word in _ABOUT_THE_ORDER or (word.endswith("nya") and len(word) > 5) for word in words
+    )
+
+
+def others_orders_only(results: Sequence[ToolResult]) -> bool:
+    """Every order looked up is another customer's: nothing about it may be told."""
+    orders = [r for r in results if r.tool == ORDER_STATUS]
+    return (
+        bool(orders)
+        and len(orders) == len(results)
+        and all(r.refused_reason == PHONE_MISMATCH for r in orders)
+    )
+
+
 def is_own_order(store: Store, customer_number: str, billing_phone: str | None) -> bool:
     """The asking WhatsApp number is the order's billing phone (both read in E.164, a national
     billing phone in the store's default country)."""

@@ -184,7 +184,63 @@ async def test_a_customer_cancels_their_own_pending_order_with_one_ya_exactly_on
     done = await reply_to(deps, yes)
     assert done.order_action is not None
     assert (done.order_action.outcome, done.hand_over) == ("done", None)
-    assert (await reply_to(deps, again)).order_action is None  # an ordinary message now
+    told = await reply_to(deps, again)  # told what was done, not done again, counted once
+    assert (told.text, told.hand_over) == ("Pesanan #1234 sudah dibatalkan.", None)
+    assert told.order_action is not None
+    assert told.order_action.outcome == "repeated"
+
+
+async def test_a_yes_in_more_words_confirms_and_a_second_one_does_nothing_twice(
+    db: Database,
+    deps: ResponderDeps,
+    store: Store,
+    shop: WooCommerceStandIn,
+    twilio_api: TwilioStandIn,
+) -> None:
+    await place(db, shop, store, 1234, status="pending")
+    await place(db, shop, store, 1235, status="on-hold")
+
+    await says(deps, store, BUDI, "Please cancel order 1234.")
+    await says(deps, store, BUDI, "Yes, cancel it")
+    yes_again = await says(deps, store, BUDI, "YES")
+    await says(deps, store, BUDI, "Permisi, apakah pesanan saya nomor 1235 bisa dibatalkan?")
+    await says(deps, store, BUDI, "Ya, silakan dibatalkan.")
+
+    _, done, again, _, done_too = twilio_api.sent_to(BUDI)
+    assert done["body"] == again["body"] == "Order #1234 is cancelled."
+    assert done_too["body"] == "Pesanan #1235 sudah dibatalkan."
+    assert (len(shop.order_writes(1234)), len(shop.order_writes(1235))) == (1, 1)
+    assert len(await ledger(db, store)) == 2
+    assert (await reply_to(deps, yes_again)).hand_over is None
+
+
+@pytest.mark.parametrize(
+    ("request_text", "later"),
+    [
+        ("kak pesanan 1234 dibatalin aja", "hmm nanti dulu deh kak, aku pikir2 lagi"),
+        ("Please cancel order 1234.", "Actually, let me think about it first."),
+    ],
+)
+async def test_putting_it_off_does_nothing_and_is_no_hand_over(
+    db: Database,
+    deps: ResponderDeps,
+    store: Store,
+    shop: WooCommerceStandIn,
+    request_text: str,
+    later: str,
+) -> None:
+    await place(db, shop, store, 1234, status="pending")
+
+    asked = await says(deps, store, BUDI, request_text)
+    put_off = await says(deps, store, BUDI, later)
+
+    assert (await reply_to(deps, asked)).order_action is not None
+    reply = await reply_to(deps, put_off)
+    assert reply.order_action is not None
+    assert (reply.order_action.outcome, reply.hand_over) == ("declined", None)
+    assert "1234" in reply.text
+    assert shop.recorded("orders/1234", "PUT") == []
+    assert shop.orders[1234]["status"] == "pending"
 
 
 async def test_another_customers_order_and_a_processing_one_are_refused(
@@ -214,6 +270,30 @@ async def test_another_customers_order_and_a_processing_one_are_refused(
     assert (shop.orders[1234]["status"], shop.orders[1240]["status"]) == ("pending", "processing")
     assert [r for r in shop.requests if r.method != "GET"] == []
     assert await ledger(db, store) == []
+
+
+async def test_questions_about_another_customers_order_get_the_refusal_without_a_hand_over(
+    db: Database,
+    deps: ResponderDeps,
+    store: Store,
+    shop: WooCommerceStandIn,
+) -> None:
+    await place(db, shop, store, 1234, status="processing")
+
+    english = await says(
+        deps, store, SITI, "hi what's in order 1234 and where is it going? its my sister's"
+    )
+    indonesian = await says(deps, store, SITI, "kak pesanan 1234 isinya apa ya? kapan sampainya?")
+    other = await says(deps, store, SITI, "pesanan 1234 gimana kak? terus toko buka jam berapa?")
+
+    for event in (english, indonesian):
+        reply = await reply_to(deps, event)
+        assert "1234" in reply.text
+        assert reply.hand_over is None
+        for detail in ("265", "Batik", "Budi", "processing", "diproses", "Bandung"):
+            assert detail not in reply.text
+    # a question of its own still needs a person
+    assert (await reply_to(deps, other)).hand_over == "missing_knowledge"
 
 
 async def test_any_answer_but_yes_confirms_nothing(
@@ -379,6 +459,43 @@ async def test_the_shipping_address_changes_before_the_order_ships(
     assert len(shop.order_writes(1234)) == 1
     [note] = shop.notes[1234]
     assert "Shipping address changed to: Jl. Merdeka No. 5" in note["note"]
+
+
+async def test_an_address_given_with_the_request_is_proposed_at_once(
+    db: Database,
+    deps: ResponderDeps,
+    store: Store,
+    shop: WooCommerceStandIn,
+    twilio_api: TwilioStandIn,
+) -> None:
+    await place(db, shop, store, 1234, status="processing")
+    await place(db, shop, store, 1235, status="on-hold")
+
+    await says(
+        deps,
+        store,
+        BUDI,
+        "Mohon ubah alamat kirim pesanan 1234 ke Jl. Sudirman No. 99, Palembang 30126",
+    )
+    await says(deps, store, BUDI, "YA")
+    await says(deps, store, BUDI, "Bisakah alamat pengiriman pesanan 1235 diubah?")
+    await says(deps, store, BUDI, "Alamat yang benar: Jl. Pemuda No. 150, Semarang 50132.")
+    await says(deps, store, BUDI, "Benar, mohon diproses.")
+
+    question, done, *_ = twilio_api.sent_to(BUDI)
+    assert "Jl. Sudirman No. 99, Palembang 30126" in question["body"]
+    assert "sudah diganti" in done["body"]
+    shipping = shop.orders[1234]["shipping"]
+    assert (shipping["address_1"], shipping["postcode"]) == (
+        "Jl. Sudirman No. 99, Palembang 30126",
+        "30126",
+    )
+    assert len(shop.order_writes(1234)) == 1
+    later = shop.orders[1235]["shipping"]  # the address after the bot asked, its label left out
+    assert (later["address_1"], later["postcode"]) == (
+        "Jl. Pemuda No. 150, Semarang 50132",
+        "50132",
+    )
 
 
 async def test_the_address_of_a_shipped_order_is_not_changed(

@@ -161,7 +161,8 @@ def test_both_sets_load_and_name_only_their_own_orders() -> None:
     frozen, dev = read_journeys(FROZEN), read_journeys(DEV)
 
     assert len(frozen) >= 40
-    assert 10 <= len(dev) <= 15
+    assert len(dev) >= 10  # it grows as classes of failure are found on it
+    assert len({j.id for j in frozen + dev}) == len(frozen) + len(dev)
     assert {j.language for j in frozen} == {"id", "en"}
     assert {j.style for j in frozen} == {"casual", "formal"}
     for journey in frozen + dev:

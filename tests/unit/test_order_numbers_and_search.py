@@ -2,7 +2,17 @@
 
 import pytest
 
-from shared.answering.commerce_tools import find_order_numbers, rank_products, search_tokens
+from shared.answering.commerce_tools import (
+    ORDER_STATUS,
+    PHONE_MISMATCH,
+    SEARCH_PRODUCTS,
+    ToolResult,
+    asks_about_the_order,
+    find_order_numbers,
+    others_orders_only,
+    rank_products,
+    search_tokens,
+)
 
 
 @pytest.mark.parametrize(
@@ -71,3 +81,32 @@ def test_a_product_matching_too_few_words_is_no_answer() -> None:
     products = [{"name": "Kemeja Batik Kawung", "stock_status": "instock"}]
 
     assert rank_products(products, ["sarung", "tenun", "batik"]) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "about"),
+    [
+        ("where is it going? its my sister's", True),
+        ("kapan sampainya?", True),
+        ("isinya apa aja kak", True),
+        ("resi udah ada?", True),
+        ("toko buka jam berapa?", False),
+        ("do you ship to Malaysia?", False),
+        ("punya ukuran XL?", False),  # "punya" is no "-nya"
+    ],
+)
+def test_a_question_going_on_about_the_order_named(text: str, about: bool) -> None:
+    assert asks_about_the_order(text) is about
+
+
+def test_only_refusals_of_another_customers_orders_are_others_orders_only() -> None:
+    theirs = ToolResult(tool=ORDER_STATUS, ok=False, summary="", refused_reason=PHONE_MISMATCH)
+    missing = ToolResult(tool=ORDER_STATUS, ok=False, summary="", refused_reason="not_found")
+    own = ToolResult(tool=ORDER_STATUS, ok=True, summary="")
+    products = ToolResult(tool=SEARCH_PRODUCTS, ok=True, summary="")
+
+    assert others_orders_only([theirs])
+    assert not others_orders_only([theirs, own])
+    assert not others_orders_only([theirs, missing])
+    assert not others_orders_only([theirs, products])
+    assert not others_orders_only([])
