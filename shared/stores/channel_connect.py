@@ -27,9 +27,14 @@ from shared.stores.mailbox import MailboxError
 from shared.stores.whatsapp_cloud import CloudApiError, subscribe_app
 
 DIGITS = r"^[0-9]+$"
-# What a page's webhooks carry to ingest: messages, postbacks, echoes (an admin answering from
-# Meta's app) and the delivery and read receipts.
-PAGE_FIELDS = "messages,messaging_postbacks,message_echoes,message_deliveries,message_reads"
+# The webhook fields subscribed at connect time, all that ingest reads: messages, postbacks,
+# echoes (an admin answering from Meta's app) and receipts. An Instagram account's messages
+# carry their own echoes and its read receipts are `messaging_seen`.
+PAGE_FIELDS = {
+    Channel.MESSENGER: "messages,messaging_postbacks,message_echoes,message_deliveries,"
+    "message_reads",
+    Channel.INSTAGRAM: "messages,messaging_postbacks,messaging_seen",
+}
 WEBHOOK_PATHS = {
     Channel.WHATSAPP_CLOUD: WHATSAPP_CLOUD_PATH,
     Channel.MESSENGER: MESSENGER_PATH,
@@ -127,7 +132,8 @@ async def connect_page(
         meta_messaging.connect(db, store_id, channel, account), store_id, f"this {channel} account"
     )
     connected = Connected(channel=channel, account=name, webhook_path=WEBHOOK_PATHS[channel])
-    return await _subscribed(connected, settings, given.account_id, token, PAGE_FIELDS)
+    fields = PAGE_FIELDS[channel]
+    return await _subscribed(connected, settings, given.account_id, token, fields)
 
 
 async def connect_mailbox(

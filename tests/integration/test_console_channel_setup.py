@@ -14,6 +14,7 @@ from services.console.app import create_app
 from services.console.audit import Action
 from services.console.auth.users import Role
 from services.console.collections import CONSOLE_AUDIT
+from shared.channels import Channel
 from shared.mongo import Database
 from shared.routes import MESSENGER_PATH, WHATSAPP_CLOUD_PATH, public_url
 from shared.secrets import secret_box
@@ -112,7 +113,9 @@ async def test_messenger_connects_and_subscribes_the_pages_webhooks(
     assert f"Connected: {facebook_page.name}, since" in page.text
     assert public_url(settings.ingest.public_base_url, MESSENGER_PATH) in page.text
     assert shows_no_secret(page.text, TOKEN, APP_SECRET, VERIFY_TOKEN)
-    assert graph.subscriptions == [{"object_id": facebook_page.account_id, "fields": PAGE_FIELDS}]
+    assert graph.subscriptions == [
+        {"object_id": facebook_page.account_id, "fields": PAGE_FIELDS[Channel.MESSENGER]}
+    ]
     messenger = (await stored(db, store_id))["messenger"]
     assert messenger["account_id"] == facebook_page.account_id
     assert shows_no_secret(str(messenger), TOKEN, APP_SECRET, VERIFY_TOKEN)
@@ -134,6 +137,7 @@ async def test_instagram_stays_connected_when_meta_refuses_the_subscription(
     assert "Connected: tokobatik, since" in page.text
     assert "data-subscription-refused" in page.text
     assert "pages_manage_metadata is missing" in page.text  # Meta's reason
+    assert graph.subscriptions == []  # refused, so not recorded
     assert (await stored(db, store_id))["instagram"]["account_id"] == account.account_id
     [entry] = await audited(db, store_id)
     assert entry["details"]["webhooks_subscribed"] is False
