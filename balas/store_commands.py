@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import replace
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.markup import escape
@@ -12,10 +11,19 @@ from rich.markup import escape
 from balas.cli_support import cli_settings, command_group, console, with_db, wrapping_table
 
 if TYPE_CHECKING:  # the stores' modules (onboarding: WooCommerce, Twilio) load when used
+    from collections.abc import Awaitable, Callable
+
+    from pydantic import BaseModel, ValidationError
+
     from shared import mongo
     from shared.privacy.store_deletion import DeletionRequest
+    from shared.secrets import SecretBox
+    from shared.settings import Settings
+    from shared.stores.channel_connect import Connected
     from shared.stores.fields import Onboarding
     from shared.stores.onboarding import Outcome, Step
+
+M = TypeVar("M", bound="BaseModel")
 
 store_app = command_group("Stores and their WhatsApp numbers.")
 
@@ -99,46 +107,23 @@ def store_connect_whatsapp_cloud(
     verify_token: Annotated[
         str, _secret_option("--verify-token", "Any phrase; give Meta the same one.")
     ],
+    business_account_id: Annotated[
+        str | None,
+        typer.Option(help="The WhatsApp Business Account's id, to subscribe its webhooks."),
+    ] = None,
 ) -> None:
     """Connect a store to the WhatsApp Cloud API: the token is checked against the Graph API,
-    then the credentials are stored encrypted. Meta's webhook goes to ingest's
-    /webhooks/whatsapp-cloud with the verify token (docs/channels.md)."""
-    from pymongo.errors import DuplicateKeyError
+    then the credentials are stored encrypted (and, given the business account's id, its
+    webhooks subscribed). Meta's webhook goes to ingest's /webhooks/whatsapp-cloud with the
+    verify token (docs/channels.md)."""
+    from shared.stores.channel_connect import CloudApiCredentials, connect_whatsapp_cloud
 
-    from shared.routes import WHATSAPP_CLOUD_PATH
-    from shared.secrets import secret_box
-    from shared.stores.directory import WhatsAppCloudAccount
-    from shared.stores.whatsapp_cloud import CloudApiError, check_phone_number, connect
-
-    settings = cli_settings()
-    if not phone_number_id.isdigit():
-        console.print("[red]✗ --phone-number-id[/]: digits only, as WhatsApp Manager shows it")
-        raise typer.Exit(1)
-    try:
-        number = asyncio.run(check_phone_number(settings, phone_number_id, token))
-    except CloudApiError as error:
-        console.print(f"[red]✗ graph api[/]: {escape(str(error))}; nothing was saved")
-        raise typer.Exit(1) from None
-    box = secret_box(settings)
-    account = WhatsAppCloudAccount(
-        phone_number_id=phone_number_id,
-        display_number=number,
-        access_token=box.encrypt(token),
-        app_secret=box.encrypt(app_secret),
-        verify_token=box.encrypt(verify_token),
-    )
-    try:
-        connected = with_db(lambda db: connect(db, store_id, account))
-    except DuplicateKeyError:
-        console.print("[red]✗ store[/]: another store already uses this phone number id")
-        raise typer.Exit(1) from None
-    if not connected:
-        console.print(f"[red]no store {escape(store_id)}[/]: create it with `balas store add`")
-        raise typer.Exit(1)
-    console.print(f"[green]✓ graph api[/]: {escape(phone_number_id)} sends from {number}")
-    console.print(
-        f"store [bold]{escape(store_id)}[/] takes Cloud API webhooks at {WHATSAPP_CLOUD_PATH} "
-        "(secrets stored encrypted)"
+    given = {"phone_number_id": phone_number_id, "business_account_id": business_account_id}
+    given |= {"token": token, "app_secret": app_secret, "verify_token": verify_token}
+    credentials = _validated(CloudApiCredentials, given)
+    _connect_channel(
+        store_id,
+        lambda settings, db, box: connect_whatsapp_cloud(settings, db, box, store_id, credentials),
     )
 
 
@@ -153,9 +138,9 @@ def store_connect_messenger(
     ],
 ) -> None:
     """Connect a store's Facebook page to Messenger: the token is checked against the Graph
-    API, then the credentials are stored encrypted. Meta's webhook goes to ingest's
-    /webhooks/messenger with the verify token (docs/channels.md)."""
-    _connect_messaging("messenger", store_id, page_id, token, app_secret, verify_token)
+    API, the credentials are stored encrypted and the page's webhooks subscribed. Meta's
+    webhook goes to ingest's /webhooks/messenger with the verify token (docs/channels.md)."""
+    _connect_page("messenger", store_id, page_id, token, app_secret, verify_token)
 
 
 @store_app.command("connect-instagram")
@@ -170,13 +155,13 @@ def store_connect_instagram(
         str, _secret_option("--verify-token", "Any phrase; give Meta the same one.")
     ],
 ) -> None:
-    """Connect a store's Instagram account: the token is checked against the Graph API, then
-    the credentials are stored encrypted. Meta's webhook goes to ingest's /webhooks/instagram
-    with the verify token (docs/channels.md)."""
-    _connect_messaging("instagram", store_id, account_id, token, app_secret, verify_token)
+    """Connect a store's Instagram account: the token is checked against the Graph API, the
+    credentials are stored encrypted and the account's webhooks subscribed. Meta's webhook
+    goes to ingest's /webhooks/instagram with the verify token (docs/channels.md)."""
+    _connect_page("instagram", store_id, account_id, token, app_secret, verify_token)
 
 
-def _connect_messaging(
+def _connect_page(
     channel_name: str,
     store_id: str,
     account_id: str,
@@ -184,46 +169,15 @@ def _connect_messaging(
     app_secret: str,
     verify_token: str,
 ) -> None:
-    from pymongo.errors import DuplicateKeyError
-
     from shared.channels import Channel
-    from shared.routes import INSTAGRAM_PATH, MESSENGER_PATH
-    from shared.secrets import secret_box
-    from shared.stores.directory import MessagingAccount
-    from shared.stores.meta_messaging import check_account, connect
-    from shared.stores.whatsapp_cloud import CloudApiError
+    from shared.stores.channel_connect import PageCredentials, connect_page
 
-    channel = Channel(channel_name)
-    settings = cli_settings()
-    if not account_id.isdigit():
-        console.print(f"[red]✗ {channel} account id[/]: digits only, as Meta shows it")
-        raise typer.Exit(1)
-    try:
-        name = asyncio.run(check_account(settings, channel, account_id, token))
-    except CloudApiError as error:
-        console.print(f"[red]✗ graph api[/]: {escape(str(error))}; nothing was saved")
-        raise typer.Exit(1) from None
-    box = secret_box(settings)
-    account = MessagingAccount(
-        account_id=account_id,
-        name=name,
-        access_token=box.encrypt(token),
-        app_secret=box.encrypt(app_secret),
-        verify_token=box.encrypt(verify_token),
-    )
-    try:
-        connected = with_db(lambda db: connect(db, store_id, channel, account))
-    except DuplicateKeyError:
-        console.print(f"[red]✗ store[/]: another store already uses this {channel} account")
-        raise typer.Exit(1) from None
-    if not connected:
-        console.print(f"[red]no store {escape(store_id)}[/]: create it with `balas store add`")
-        raise typer.Exit(1)
-    path = MESSENGER_PATH if channel is Channel.MESSENGER else INSTAGRAM_PATH
-    console.print(f"[green]✓ graph api[/]: {escape(account_id)} is {escape(name)}")
-    console.print(
-        f"store [bold]{escape(store_id)}[/] takes {channel} webhooks at {path} "
-        "(secrets stored encrypted)"
+    channel = Channel.MESSENGER if channel_name == "messenger" else Channel.INSTAGRAM
+    given = {"account_id": account_id, "token": token, "app_secret": app_secret}
+    credentials = _validated(PageCredentials, given | {"verify_token": verify_token})
+    _connect_channel(
+        store_id,
+        lambda settings, db, box: connect_page(settings, db, box, store_id, channel, credentials),
     )
 
 
@@ -246,57 +200,68 @@ def store_connect_email(
     """Connect a store's mailbox: both logins are checked, then the passwords stored encrypted.
     ingest reads its inbox and the responder answers through its SMTP server
     (docs/channels.md#e-mail). Plain text is only allowed to a loopback host."""
-    from pydantic import ValidationError
-    from pymongo.errors import DuplicateKeyError
+    from shared.stores.channel_connect import MailboxCredentials, connect_mailbox
 
-    from shared.events import utcnow
+    given: dict[str, Any] = {"address": address, "user": user}
+    given |= {"imap_host": imap_host, "imap_port": imap_port, "imap_security": imap_security}
+    given |= {"smtp_host": smtp_host, "smtp_port": smtp_port, "smtp_security": smtp_security}
+    given |= {"imap_password": imap_password, "smtp_password": smtp_password}
+    credentials = _validated(MailboxCredentials, given)
+    _connect_channel(store_id, lambda _, db, box: connect_mailbox(db, box, store_id, credentials))
+
+
+def _validated(model: type[M], given: dict[str, Any]) -> M:
+    from pydantic import ValidationError
+
+    try:
+        return model.model_validate(given)
+    except ValidationError as error:
+        _print_invalid(error)
+        raise typer.Exit(2) from None
+
+
+def _print_invalid(error: ValidationError) -> None:
+    for problem in error.errors(include_input=False):
+        where = ".".join(str(part) for part in problem["loc"])
+        console.print(f"[red]✗[/] {escape(where)}: {escape(problem['msg'])}")
+
+
+def _connect_channel(
+    store_id: str, connect: Callable[[Settings, mongo.Database, SecretBox], Awaitable[Connected]]
+) -> None:
+    """Run one channel's connection (shared/stores/channel_connect.py) and say what it did."""
+    from shared.routes import public_url
     from shared.secrets import secret_box
-    from shared.stores.directory import EmailMailbox, MailServer
-    from shared.stores.mailbox import MailboxError, check_logins, connect
+    from shared.stores.channel_connect import NotConnected
 
     settings = cli_settings()
     box = secret_box(settings)
-    login = user or address
     try:
-        mailbox = EmailMailbox(
-            address=address.strip().lower(),
-            imap=MailServer(
-                host=imap_host,
-                port=imap_port,
-                security=imap_security,  # checked by the model
-                user=login,
-                password=box.encrypt(imap_password),
-            ),
-            smtp=MailServer(
-                host=smtp_host,
-                port=smtp_port,
-                security=smtp_security,
-                user=login,
-                password=box.encrypt(smtp_password),
-            ),
-            since=utcnow(),
+        connected: Connected = with_db(lambda db: connect(settings, db, box))
+    except NotConnected as failure:
+        step = failure.step.replace("_", " ")
+        console.print(f"[red]✗ {step}[/]: {escape(failure.reason)}; nothing was saved")
+        raise typer.Exit(1) from None
+    console.print(f"[green]✓ {connected.channel}[/]: connected to {escape(connected.account)}")
+    if connected.webhook_path:
+        console.print(
+            f"store [bold]{escape(store_id)}[/] takes {connected.channel} webhooks at "
+            f"{public_url(settings.ingest.public_base_url, connected.webhook_path)} with the "
+            "verify token (secrets stored encrypted)"
         )
-    except ValidationError:
-        console.print("[red]✗ --imap-security / --smtp-security[/]: tls, starttls or plain")
-        raise typer.Exit(1) from None
-    try:
-        asyncio.run(check_logins(mailbox, imap_password, smtp_password))
-    except MailboxError as error:
-        console.print(f"[red]✗ mailbox[/]: {escape(str(error))}; nothing was saved")
-        raise typer.Exit(1) from None
-    try:
-        connected = with_db(lambda db: connect(db, store_id, mailbox))
-    except DuplicateKeyError:
-        console.print("[red]✗ store[/]: another store already reads this address")
-        raise typer.Exit(1) from None
-    if not connected:
-        console.print(f"[red]no store {escape(store_id)}[/]: create it with `balas store add`")
-        raise typer.Exit(1)
-    console.print(f"[green]✓ imap and smtp[/]: both logins of {escape(mailbox.address)} work")
-    console.print(
-        f"store [bold]{escape(store_id)}[/] answers mail to {escape(mailbox.address)} from now "
-        "on (passwords stored encrypted)"
-    )
+    else:
+        console.print(
+            f"store [bold]{escape(store_id)}[/] answers mail to {escape(connected.account)} "
+            "from now on (passwords stored encrypted)"
+        )
+    if connected.subscribed:
+        console.print("[green]✓ webhooks[/]: subscribed at Meta")
+    elif connected.subscribed is False:
+        console.print(
+            f"[yellow]! webhooks[/]: Meta refused the subscription "
+            f"({escape(connected.subscription_refused)}); the connection stands: subscribe the "
+            "app in Meta's dashboard"
+        )
 
 
 @store_app.command("onboard")
@@ -373,9 +338,7 @@ def store_onboard(
     try:
         onboarding = Onboarding.model_validate(values)
     except ValidationError as error:
-        for problem in error.errors(include_input=False):
-            where = ".".join(str(part) for part in problem["loc"])
-            console.print(f"[red]✗[/] {escape(where)}: {escape(problem['msg'])}")
+        _print_invalid(error)
         raise typer.Exit(2) from None
     _run_onboarding(onboarding)
 

@@ -38,6 +38,7 @@ from services.console.deps import Admin, ConsoleContext
 from services.console.error_pages import http_error, server_error
 from services.console.pages import broadcasts as broadcasts_page
 from services.console.pages import (
+    channel_setup,
     dashboard,
     inbox,
     invite,
@@ -130,6 +131,7 @@ def create_app(settings: Settings, clock: Clock = utc_now) -> FastAPI:
     app.include_router(replies.router)
     app.include_router(broadcasts_page.router)
     app.include_router(setup.router)
+    app.include_router(channel_setup.router)
     app.include_router(notifications_page.router)
     app.include_router(team.router)
     app.include_router(invite.router)

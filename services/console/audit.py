@@ -22,6 +22,7 @@ class Action(StrEnum):
     ROLE_CHANGED = "role_changed"
     MEMBER_REMOVED = "member_removed"
     PROFILE_CHANGED = "profile_changed"
+    CHANNEL_CONNECTED = "channel_connected"  # Cloud API, Messenger, Instagram or a mailbox
     WHATSAPP_CHECKED = "whatsapp_checked"
     WOOCOMMERCE_CONNECTED = "woocommerce_connected"
     PRIVACY_CHANGED = "privacy_changed"  # retention days, keeping customers' media

@@ -66,6 +66,7 @@ class WhatsAppCloudAccount(BaseModel):
     access_token: EncryptedSecret
     app_secret: EncryptedSecret
     verify_token: EncryptedSecret
+    connected_at: datetime | None = None  # None: connected before this was kept
 
 
 class MessagingAccount(BaseModel):
@@ -79,6 +80,7 @@ class MessagingAccount(BaseModel):
     access_token: EncryptedSecret
     app_secret: EncryptedSecret
     verify_token: EncryptedSecret
+    connected_at: datetime | None = None  # None: connected before this was kept
 
 
 class MailServer(BaseModel):

@@ -46,12 +46,26 @@ async def check_phone_number(settings: Settings, phone_number_id: str, token: st
 async def read_graph_object(settings: Settings, object_id: str, token: str, fields: str) -> bytes:
     """The Graph API's JSON of `object_id` (a phone number, page or Instagram account), read
     with `token`; CloudApiError, saying why in one line, when Meta refuses or is not reached."""
+    return await _call_graph(settings, "GET", object_id, token, {"fields": fields})
+
+
+async def subscribe_app(settings: Settings, object_id: str, token: str, fields: str = "") -> None:
+    """Subscribe the Meta app to the webhooks of `object_id` (a page, an Instagram account or a
+    WhatsApp Business Account), for `fields` where the object takes them; CloudApiError when
+    Meta refuses."""
+    params = {"subscribed_fields": fields} if fields else {}
+    await _call_graph(settings, "POST", f"{object_id}/subscribed_apps", token, params)
+
+
+async def _call_graph(
+    settings: Settings, method: str, path: str, token: str, params: dict[str, str]
+) -> bytes:
     cloud = settings.whatsapp_cloud
-    url = f"{cloud.graph_api_base_url.rstrip('/')}/{cloud.graph_api_version}/{object_id}"
+    url = f"{cloud.graph_api_base_url.rstrip('/')}/{cloud.graph_api_version}/{path}"
     try:
         async with httpx.AsyncClient(timeout=cloud.timeout_seconds) as http:
-            answer = await http.get(
-                url, params={"fields": fields}, headers={"Authorization": f"Bearer {token}"}
+            answer = await http.request(
+                method, url, params=params, headers={"Authorization": f"Bearer {token}"}
             )
     except httpx.HTTPError as error:
         raise CloudApiError(f"the Graph API could not be reached: {type(error).__name__}") from None

@@ -88,7 +88,7 @@ def test_checked_credentials_are_stored_encrypted_and_answer_metas_handshake(
     output = connect(cli_env, store.id, number.phone_number_id, TOKEN)
 
     assert output.startswith("0\n"), output
-    assert f"sends from {number.display_number}" in output
+    assert f"connected to {number.display_number}" in output
     document = held(settings, store.id)
     cloud = document["whatsapp_cloud"]
     assert (cloud["phone_number_id"], cloud["display_number"]) == (

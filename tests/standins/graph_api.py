@@ -1,11 +1,13 @@
 """A stand-in for Meta's Graph API as the WhatsApp Cloud API uses it: sending messages
-(`POST /{version}/{phone_number_id}/messages`, bearer token) and reading a phone number
-(`GET /{version}/{phone_number_id}`), and customers' media (`GET /{version}/{media_id}` names a
-download URL, which also wants the bearer token), with Meta's error envelope. And as Messenger
-and Instagram use it: reading a page or Instagram account (`GET /{version}/{id}`) and the Send
-API (`POST /{version}/{id}/messages` with `recipient.id`), which refuses a text longer than the
-channel takes and a message outside Meta's window (24 hours, 7 days with the HUMAN_AGENT tag)
-as Meta does; after a send it can post the echo and the receipts to ingest.
+(`POST /{version}/{phone_number_id}/messages`, bearer token), reading a phone number
+(`GET /{version}/{phone_number_id}`), subscribing a WhatsApp Business Account's webhooks
+(`POST /{version}/{waba_id}/subscribed_apps`) and customers' media (`GET /{version}/{media_id}`
+names a download URL, which also wants the bearer token), with Meta's error envelope. And as
+Messenger and Instagram use it: reading a page or Instagram account (`GET /{version}/{id}`),
+subscribing its webhooks (`POST /{version}/{id}/subscribed_apps?subscribed_fields=...`) and the
+Send API (`POST /{version}/{id}/messages` with `recipient.id`), which refuses a text longer than
+the channel takes and a message outside Meta's window (24 hours, 7 days with the HUMAN_AGENT
+tag) as Meta does; after a send it can post the echo and the receipts to ingest.
 
 It records sends, can fail (a 4xx or 5xx before sending), accept a message and then answer 5xx
 (the message goes out, the client sees a failure), or answer late. It signs webhooks the way
@@ -78,6 +80,8 @@ class GraphApiStandIn:
     media_downloads: list[str] = field(default_factory=list)  # media ids served, in order
     attachments: dict[str, tuple[bytes, str]] = field(default_factory=dict)  # id -> file, type
     attachment_requests: list[dict[str, str]] = field(default_factory=list)  # their headers
+    subscriptions: list[dict[str, str]] = field(default_factory=list)  # object id, fields
+    refuse_subscriptions: bool = False  # as Meta does without pages_manage_metadata
     _failures: list[tuple[int, int]] = field(default_factory=list)  # (status, Meta's code)
     _failures_after_accepting: list[int] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -216,6 +220,26 @@ class GraphApiStandIn:
                     "quality_rating": "GREEN",
                 }
             )
+
+        @app.post("/{version}/{object_id}/subscribed_apps")
+        async def subscribe(version: str, object_id: str, request: Request) -> Response:
+            """A page's, Instagram account's or WhatsApp Business Account's (WABA_ID, with the
+            token of one of its numbers) webhooks, subscribed for the app."""
+            page = self.pages.get(object_id)
+            if page is not None:
+                tokens = {page.access_token}
+            elif object_id == WABA_ID:
+                tokens = {number.access_token for number in self.numbers.values()}
+            else:
+                return _error(400, 100, "Unsupported post request. Object does not exist")
+            if not any(_bearer_is(request, token) for token in tokens):
+                return _error(401, 190, "Invalid OAuth access token - Cannot parse access token")
+            if self.refuse_subscriptions:
+                return _error(403, 200, "Permissions error: pages_manage_metadata is missing")
+            fields = request.query_params.get("subscribed_fields", "")
+            with self._lock:
+                self.subscriptions.append({"object_id": object_id, "fields": fields})
+            return JSONResponse({"success": True})
 
         @app.post("/{version}/{phone_number_id}/messages")
         async def send(version: str, phone_number_id: str, request: Request) -> Response:

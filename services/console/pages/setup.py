@@ -1,9 +1,9 @@
 """The store's set-up, for its owners: the profile (name, timezone, currency, country), the
-WhatsApp connection with a check, the WooCommerce connection. Each form runs the same
-onboarding as the API and `balas store onboard` (shared/stores/onboarding.py), shows each step
-it took and, when one fails, which and why; every change goes to the audit log. At the foot,
-deleting the store, as `balas store delete` does (shared/privacy/store_deletion.py), once the
-owner types the store's id or name again."""
+WhatsApp connection with a check, the WooCommerce connection (the other channels' forms post to
+channel_setup.py). Each form runs the same onboarding as the API and `balas store onboard`
+(shared/stores/onboarding.py), shows each step it took and, when one fails, which and why;
+every change goes to the audit log. At the foot, deleting the store, as `balas store delete`
+does (shared/privacy/store_deletion.py), once the owner types the store's id or name again."""
 
 from typing import Any
 from zoneinfo import available_timezones
@@ -18,11 +18,14 @@ from services.console.auth.deps import CurrentUser, OwnerOnly, StoreAccess
 from services.console.deps import Context
 from services.console.i18n import request_lang, t
 from services.console.pages.forms import text_fields
+from services.console.pages.inbox_views import date_time
 from services.console.pages.templating import render_page
 from services.console.validation_text import localized
 from shared.leases import LeaseHeld
 from shared.privacy.store_deletion import DeletionRequest, DeletionStopped, delete_store
+from shared.routes import public_url
 from shared.stores.bot_settings import BotSettingsRepository
+from shared.stores.channel_connect import WEBHOOK_PATHS, Connected
 from shared.stores.directory import Store
 from shared.stores.fields import StoreChange
 from shared.stores.onboarding import OnboardingFailed, Step, StoreOnboarding
@@ -36,13 +39,14 @@ CURRENCIES = sorted((currency.alpha_3, currency.name) for currency in pycountry.
 class Outcome(BaseModel):
     """What one form's submission did, shown in its section."""
 
-    section: str  # profile, whatsapp, woocommerce
+    section: str  # profile, whatsapp, woocommerce, delete, or a channel (channel_setup.py)
     ok: bool
     steps: list[Step] = []
     errors: dict[str, str] = {}  # field -> the problem, in the UI language
+    connected: Connected | None = None  # a channel's connection: its account, Meta's webhooks
 
 
-async def _page(
+async def render_setup(
     request: Request,
     context: Context,
     user: CurrentUser,
@@ -65,6 +69,11 @@ async def _page(
             "timezones": TIMEZONES,
             "currencies": CURRENCIES,
             "bot_language": bot.settings.default_language.value,
+            "local": lambda moment: date_time(moment, store.timezone),
+            "webhook_urls": {
+                channel.value: public_url(context.settings.ingest.public_base_url, path)
+                for channel, path in WEBHOOK_PATHS.items()
+            },
         },
         status_code=200 if outcome is None or outcome.ok else 422,
     )
@@ -74,7 +83,7 @@ async def _page(
 async def setup_page(
     request: Request, context: Context, user: CurrentUser, store: StoreAccess
 ) -> HTMLResponse:
-    return await _page(request, context, user, store)
+    return await render_setup(request, context, user, store)
 
 
 async def _apply(
@@ -97,18 +106,18 @@ async def _apply(
             for problem in problems
         }
         outcome = Outcome(section=section, ok=False, errors=errors)
-        return await _page(request, context, user, store, outcome, given)
+        return await render_setup(request, context, user, store, outcome, given)
     onboarding = StoreOnboarding(context.settings, context.db, context.secrets)
     try:
         done = await onboarding.update(store.id, parsed)
     except OnboardingFailed as failure:
         outcome = Outcome(section=section, ok=False, steps=failure.steps)
-        return await _page(request, context, user, store, outcome, given)
+        return await render_setup(request, context, user, store, outcome, given)
     await AuditLog(context.db).record(
         store.id, Actor(user.id, user.email), _ACTIONS[section], store.id, fields=sorted(change)
     )
     outcome = Outcome(section=section, ok=True, steps=done.steps)
-    return await _page(request, context, user, done.store, outcome)
+    return await render_setup(request, context, user, done.store, outcome)
 
 
 _ACTIONS = {
@@ -166,7 +175,7 @@ async def delete_this_store(
     if typed not in (store.id, store.name.strip()):
         problem = {"delete": t("setup.delete.mismatch", request_lang(request))}
         outcome = Outcome(section="delete", ok=False, errors=problem)
-        return await _page(request, context, user, store, outcome)
+        return await render_setup(request, context, user, store, outcome)
     deletion = DeletionRequest(
         store.id,
         f"console:{user.id}",
@@ -177,10 +186,10 @@ async def delete_this_store(
         await delete_store(context.settings, context.db, context.secrets, context.broker, deletion)
     except DeletionStopped as stopped:
         outcome = Outcome(section="delete", ok=False, steps=[stopped.step])
-        return await _page(request, context, user, store, outcome)
+        return await render_setup(request, context, user, store, outcome)
     except LeaseHeld:
         problem = {"delete": t("setup.delete.running", request_lang(request))}
-        return await _page(
+        return await render_setup(
             request, context, user, store, Outcome(section="delete", ok=False, errors=problem)
         )
     return RedirectResponse("/", status_code=303)
