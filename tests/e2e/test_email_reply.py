@@ -94,7 +94,7 @@ async def test_an_email_is_answered_once_by_email_in_its_thread(
     assert answer["In-Reply-To"] == question_id
     assert answer["Message-ID"] == reply["twilio_sid"]
     assert (
-        answer.get_content().strip()
+        answer.get_body(("plain",)).get_content().strip()
         == "Terima kasih! Anda menulis: Halo, batik tulis ada ukuran L?"
     )
     assert twilio_api.sent_to(customer) == []  # answered on its own channel only

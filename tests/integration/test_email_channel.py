@@ -207,7 +207,9 @@ async def test_the_reply_records_its_message_id_and_an_agents_reply_has_no_windo
     await on_agent_command(command, deps, AgentDesk(db))
 
     agents = smtp.messages[-1]
-    assert agents.get_content().strip() == "Bisa kak, ongkirnya Rp 25.000."
+    assert agents.get_body(("plain",)).get_content().strip() == "Bisa kak, ongkirnya Rp 25.000."
+    html = agents.get_body(("html",)).get_content()
+    assert "<p>Bisa kak, ongkirnya Rp 25.000.</p>" in html
     assert_threaded(agents, received)
 
 

@@ -3,6 +3,8 @@
 A reply answers the conversation's latest e-mail: "Re: <its subject>", `In-Reply-To` its
 Message-ID and `References` its thread and it, so the customer's client shows one thread. The
 reply's own Message-ID is made here, under the store's domain, and returned as the message's id.
+It carries the text twice, as mail clients expect: plain, and HTML with its paragraphs, line
+breaks and links kept (product photos shown as images).
 
 SMTP cannot be asked afterwards whether a message went out, so, as on the Graph API, only
 failures that prove nothing was accepted (no connection, a 4xx "try later") are `NothingSent`,
@@ -11,11 +13,13 @@ not sent again (sending.py).
 """
 
 import asyncio
+import re
 import smtplib
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate, make_msgid
+from html import escape
 
 from services.responder.adapters.graph_sender import NothingSent
 from shared.channels import Channel
@@ -78,6 +82,7 @@ class EmailSender:
             message["References"] = " ".join([*thread.get("references", []), thread["_id"]])
         message["Auto-Submitted"] = "auto-replied"  # so other robots do not answer it
         message.set_content("\n\n".join([body, *media_urls]))
+        message.add_alternative(html_body(body, media_urls), subtype="html")
         await asyncio.get_running_loop().run_in_executor(self._pool, self._deliver, message, to)
         return str(message["Message-ID"])
 
@@ -145,3 +150,34 @@ class EmailSenders:
             return None
         password = self._secrets.decrypt(store.email.smtp.password)
         return EmailSender(store, password, self._db, self._timeout, self._pool)
+
+
+_LINK = re.compile(r"https?://[^\s<>\"']+")
+
+
+def html_body(body: str, media_urls: Sequence[str] = ()) -> str:
+    """The reply as simple HTML: each blank-line paragraph a `<p>`, its lines kept with `<br>`,
+    addresses made links, and the photos (HTTPS only) under the text. Everything is escaped."""
+
+    def linked(line: str) -> str:
+        out, start = [], 0
+        for found in _LINK.finditer(line):
+            url = found.group(0).rstrip(".,;:!?)")
+            end = found.start() + len(url)
+            out += [
+                escape(line[start : found.start()]),
+                f'<a href="{escape(url)}">{escape(url)}</a>',
+            ]
+            start = end
+        return "".join([*out, escape(line[start:])])
+
+    paragraphs = [p for p in re.split(r"\n\s*\n", body.strip()) if p.strip()]
+    html = [
+        "<p>" + "<br>\n".join(linked(line) for line in p.splitlines()) + "</p>" for p in paragraphs
+    ]
+    html += [
+        f'<p><img src="{escape(url)}" alt="" style="max-width:320px"></p>'
+        for url in media_urls
+        if url.startswith("https://")
+    ]
+    return "<!DOCTYPE html>\n<html><body>\n" + "\n".join(html) + "\n</body></html>\n"
