@@ -2,7 +2,7 @@
 enricher's handlers are called as the consumers call them (twice = a redelivery)."""
 
 import uuid
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -17,14 +17,12 @@ from services.enricher.conversation import LifecyclePolicy
 from services.enricher.lifecycle import close_idle
 from services.kpi_aggregator.handlers import on_events
 from services.responder import service
-from services.responder.adapters.twilio_sender import TwilioSenders
 from services.responder.agent_commands import on_agent_command
 from services.responder.agent_desk import AgentDesk
 from services.responder.deps import ResponderDeps
 from services.responder.handlers import on_message_received
-from services.responder.repository import ConversationLog, Reply
+from services.responder.repository import Reply
 from shared import kafka, topics
-from shared.answering.answerer import build_answerer
 from shared.channels import Channel
 from shared.conversations.collections import CONVERSATION_EVENTS, CONVERSATIONS, MESSAGES
 from shared.events import (
@@ -38,15 +36,14 @@ from shared.identity import conversation_id
 from shared.kpis.collections import KPI_HOURLY
 from shared.kpis.keys import bucket_id, hour_start, quantized_seconds
 from shared.mongo import Database
-from shared.secrets import secret_box
 from shared.settings import Settings
-from shared.stores.bot_settings import BotSettingsRepository
-from shared.stores.directory import Store, StoreDirectory, save_store
+from shared.stores.directory import Store, save_store
 from tests.standins.twilio_api import TwilioStandIn
 from tests.support.console import ConsoleApi, SignedIn
 from tests.support.events import new_customer, reply_sent
 from tests.support.inbound import customer_says
 from tests.support.kafka import read_topic
+from tests.support.responder import close, responder_deps
 from tests.support.servers import Infra
 
 pytestmark = pytest.mark.slow
@@ -78,20 +75,12 @@ async def store(db: Database) -> Store:
 
 
 @pytest.fixture
-def deps(db: Database, broker: KafkaBroker, settings: Settings) -> Iterator[ResponderDeps]:
-    stores = StoreDirectory(db, ttl_seconds=0)
-    senders = TwilioSenders(settings, stores, secret_box(settings))
-    yield ResponderDeps(
-        broker=broker,
-        stores=stores,
-        conversations=ConversationLog(db),
-        answerer=build_answerer(db, settings),  # no LLM key: offline answers
-        bot_settings=BotSettingsRepository(db),
-        twilio=senders,
-        status_callback_url="http://127.0.0.1/webhooks/twilio/status",
-        history_messages=20,
-    )
-    senders.close()
+async def deps(
+    db: Database, broker: KafkaBroker, settings: Settings
+) -> AsyncIterator[ResponderDeps]:
+    deps = responder_deps(db, broker, settings, twilio=True)  # no LLM key: offline answers
+    yield deps
+    await close(deps)
 
 
 @pytest.fixture

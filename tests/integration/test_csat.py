@@ -3,12 +3,11 @@ sweep asks once per session, the responder sends the survey once, a rating is re
 thanked (never answered by the bot), the aggregator counts it and the fact row gets it."""
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
 
 import pytest
 from faststream.kafka import KafkaBroker
-from pydantic import SecretStr
 
 from services.enricher.classification.offline import OfflineClassifier
 from services.enricher.conversation import LifecyclePolicy
@@ -17,12 +16,9 @@ from services.enricher.handlers import on_reply_sent as enrich_reply
 from services.enricher.lifecycle import close_idle, request_surveys
 from services.kpi_aggregator.handlers import on_events
 from services.responder import csat
-from services.responder.adapters.twilio_sender import TwilioSenders
 from services.responder.deps import ResponderDeps
 from services.responder.handlers import on_message_received as respond
-from services.responder.repository import ConversationLog
 from services.responder.service import reply_sent
-from shared.answering.answerer import build_answerer
 from shared.conversations.collections import (
     CONVERSATION_EVENTS,
     CONVERSATIONS,
@@ -34,12 +30,11 @@ from shared.events import ConversationClosed, CsatSurveyDue, MessageReceived, de
 from shared.kpis.collections import CONVERSATION_FACTS, KPI_HOURLY
 from shared.kpis.keys import bucket_id, hour_start
 from shared.mongo import Database
-from shared.secrets import secret_box
 from shared.settings import Settings
-from shared.stores.bot_settings import BotSettingsRepository
-from shared.stores.directory import Store, StoreDirectory
+from shared.stores.directory import Store
 from tests.standins.twilio_api import TwilioStandIn
 from tests.support.inbound import customer_says
+from tests.support.responder import close, responder_deps, through_twilio
 
 pytestmark = pytest.mark.slow
 
@@ -55,27 +50,12 @@ def twilio_api() -> Iterator[TwilioStandIn]:
 
 
 @pytest.fixture
-def deps(
+async def deps(
     db: Database, broker: KafkaBroker, settings: Settings, twilio_api: TwilioStandIn
-) -> ResponderDeps:
-    configured = settings.updated(
-        twilio={
-            "account_sid": twilio_api.account_sid,
-            "auth_token": SecretStr(TOKEN),
-            "api_base_url": twilio_api.url,
-        }
-    )
-    stores = StoreDirectory(db, ttl_seconds=0)
-    return ResponderDeps(
-        broker=broker,
-        stores=stores,
-        conversations=ConversationLog(db),
-        answerer=build_answerer(db, settings),  # no LLM: offline answers
-        bot_settings=BotSettingsRepository(db),
-        twilio=TwilioSenders(configured, stores, secret_box(configured)),
-        status_callback_url="http://127.0.0.1/webhooks/twilio/status",
-        history_messages=20,
-    )
+) -> AsyncIterator[ResponderDeps]:
+    deps = responder_deps(db, broker, through_twilio(settings, twilio_api), twilio=True)
+    yield deps
+    await close(deps)
 
 
 async def converse(db: Database, deps: ResponderDeps, event: MessageReceived) -> None:

@@ -17,13 +17,10 @@ from faststream.kafka import KafkaBroker
 
 from services.ingest.channels import meta_messaging_payloads as payloads
 from services.responder import csat
-from services.responder.adapters.graph_sender import GraphSenders
 from services.responder.agent_commands import OwnSendInFlight, on_agent_command
 from services.responder.agent_desk import AgentDesk
 from services.responder.deps import ResponderDeps
 from services.responder.handlers import on_message_received
-from services.responder.repository import ConversationLog
-from shared.answering.answerer import build_answerer
 from shared.answering.draft import Draft
 from shared.channels import ECHO_MARK, Channel
 from shared.conversations.collections import CONVERSATIONS, CSAT_SURVEYS, MESSAGES
@@ -36,12 +33,11 @@ from shared.events import (
 )
 from shared.mongo import Database
 from shared.outages import dependency_down
-from shared.secrets import secret_box
 from shared.settings import Settings
-from shared.stores.bot_settings import BotSettingsRepository
-from shared.stores.directory import Store, StoreDirectory
+from shared.stores.directory import Store
 from tests.standins import graph_api
 from tests.standins.graph_api import GraphApiStandIn, Page
+from tests.support.responder import close, responder_deps
 from tests.support.stores import save_messaging_store
 
 pytestmark = pytest.mark.slow
@@ -84,20 +80,9 @@ async def deps(
     settings = settings.updated(
         whatsapp_cloud={"graph_api_base_url": graph.url, "timeout_seconds": TIMEOUT_SECONDS}
     )
-    stores = StoreDirectory(db)
-    cloud = GraphSenders(settings, stores, secret_box(settings))
-    yield ResponderDeps(
-        broker=broker,
-        stores=stores,
-        conversations=ConversationLog(db),
-        answerer=build_answerer(db, settings),  # no LLM: a hand-over reply, sent all the same
-        bot_settings=BotSettingsRepository(db),
-        twilio=None,
-        status_callback_url="http://127.0.0.1/webhooks/twilio/status",
-        history_messages=20,
-        cloud=cloud,
-    )
-    await cloud.close()
+    deps = responder_deps(db, broker, settings, cloud=True)  # no LLM: a hand-over reply
+    yield deps
+    await close(deps)
 
 
 def customer() -> str:

@@ -4,27 +4,23 @@ for a repeated or late snapshot, and none in the store's quiet hours until they 
 
 import json
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, time, timedelta
 from functools import partial
 
 import pytest
 import requests
 from faststream.kafka import KafkaBroker
-from pydantic import SecretStr
 
 from balas.simulate import inbound_message_form
 from services.enricher.classification.offline import OfflineClassifier
 from services.enricher.commerce import on_order_changed as cache_order
 from services.enricher.handlers import on_message_received as enrich
 from services.ingest.twilio_forms import message_received, parse_inbound
-from services.responder.adapters.twilio_sender import TwilioSenders
 from services.responder.deps import ResponderDeps
 from services.responder.handlers import on_message_received as respond
 from services.responder.notifications import on_order_changed, release_due
-from services.responder.repository import ConversationLog
 from shared import kafka, topics
-from shared.answering.answerer import build_answerer
 from shared.consent import records
 from shared.consent.records import Change, Purpose, Source, State
 from shared.conversations.collections import CONVERSATIONS, MESSAGES
@@ -38,15 +34,14 @@ from shared.notifications.orders import (
     OrderTemplate,
     QuietHours,
 )
-from shared.secrets import secret_box
 from shared.settings import Settings
-from shared.stores.bot_settings import BotSettingsRepository
-from shared.stores.directory import Store, StoreDirectory
+from shared.stores.directory import Store
 from shared.woocommerce.payloads import SHIPMENT_TRACKING_KEY, OrderSnapshot, Topic, changed_event
 from tests.standins.twilio_api import TwilioStandIn
 from tests.standins.woocommerce_data import order
 from tests.support.events import order_changed
 from tests.support.kafka import Consumers, new_group_id, publish_all, read_topic
+from tests.support.responder import close, responder_deps, through_twilio
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.slow
@@ -64,27 +59,12 @@ def twilio_api() -> Iterator[TwilioStandIn]:
 
 
 @pytest.fixture
-def deps(
+async def deps(
     db: Database, broker: KafkaBroker, settings: Settings, twilio_api: TwilioStandIn
-) -> ResponderDeps:
-    configured = settings.updated(
-        twilio={
-            "account_sid": twilio_api.account_sid,
-            "auth_token": SecretStr(TOKEN),
-            "api_base_url": twilio_api.url,
-        }
-    )
-    stores = StoreDirectory(db, ttl_seconds=0)
-    return ResponderDeps(
-        broker=broker,
-        stores=stores,
-        conversations=ConversationLog(db),
-        answerer=build_answerer(db, settings),
-        bot_settings=BotSettingsRepository(db),
-        twilio=TwilioSenders(configured, stores, secret_box(configured)),
-        status_callback_url="http://127.0.0.1/webhooks/twilio/status",
-        history_messages=20,
-    )
+) -> AsyncIterator[ResponderDeps]:
+    deps = responder_deps(db, broker, through_twilio(settings, twilio_api), twilio=True)
+    yield deps
+    await close(deps)
 
 
 @pytest.fixture

@@ -13,28 +13,24 @@ from pydantic import SecretStr
 
 from services.enricher.knowledge import on_knowledge_document_changed
 from services.ingest.channels import whatsapp_cloud_payloads as payloads
-from services.responder.adapters.transcription import TranscriptionDown, transcriber
+from services.responder.adapters.transcription import TranscriptionDown
 from services.responder.deps import ResponderDeps
 from services.responder.handlers import on_message_received
-from services.responder.media import MediaReader
-from services.responder.repository import ConversationLog
 from shared.answering.answerer import Answerer
 from shared.conversations.collections import CONVERSATIONS, MESSAGES
 from shared.events import HandOverReason
 from shared.knowledge.library import Incoming, InMemory, KnowledgeLibrary, document_event
 from shared.knowledge.retrieval import Retriever
-from shared.media_download import MediaFetcher
 from shared.mongo import Database
 from shared.outages import dependency_down
-from shared.secrets import secret_box
 from shared.settings import Settings
-from shared.stores.bot_settings import BotSettingsRepository
-from shared.stores.directory import Store, StoreDirectory
+from shared.stores.directory import Store
 from tests.standins import graph_api as meta
 from tests.standins.graph_api import GraphApiStandIn
 from tests.standins.openai_api import OpenAIStandIn
 from tests.standins.twilio_api import TwilioStandIn
 from tests.support.inbound import customer_says
+from tests.support.responder import MEDIA_MAX_BYTES, responder_deps
 from tests.support.speech import voice_note
 from tests.support.stores import save_cloud_store
 
@@ -84,24 +80,8 @@ def graph_api() -> Iterator[GraphApiStandIn]:
 
 
 def make_deps(db: Database, broker: KafkaBroker, settings: Settings) -> ResponderDeps:
-    stores = StoreDirectory(db, ttl_seconds=0)
-    heard = settings.transcription
-    return ResponderDeps(
-        broker=broker,
-        stores=stores,
-        conversations=ConversationLog(db),
-        answerer=Answerer(Retriever(db, None), None, None),
-        bot_settings=BotSettingsRepository(db),
-        twilio=None,
-        status_callback_url="http://127.0.0.1/webhooks/twilio/status",
-        history_messages=20,
-        media=MediaReader(
-            MediaFetcher(settings, stores, secret_box(settings)),
-            10 * 1024 * 1024,
-            transcriber(heard),
-            heard.max_seconds,
-        ),
-    )
+    offline = Answerer(Retriever(db, None), None, None)
+    return responder_deps(db, broker, settings, answerer=offline, media_max_bytes=MEDIA_MAX_BYTES)
 
 
 async def knows_shipping(db: Database, library: KnowledgeLibrary, store: Store) -> None:
