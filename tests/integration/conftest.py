@@ -31,10 +31,13 @@ from shared.settings import Settings
 from shared.stores.directory import Store, save_store
 from tests.standins.openai_api import OpenAIStandIn
 from tests.standins.server import LoopbackServer
+from tests.standins.twilio_api import TwilioStandIn
 from tests.support import console, events, waiting
 from tests.support import kafka as kafka_support
 from tests.support.console import ConsoleApi, SignedIn
 from tests.support.kafka import ConsumerKit, Consumers, PublishBurst, publish_in_batches
+
+TWILIO_TOKEN = "integration-twilio-auth-token"
 
 
 @pytest.fixture
@@ -135,6 +138,15 @@ async def store(db: Database) -> Store:
     )
     await save_store(db, created)
     return created
+
+
+@pytest.fixture
+def twilio_api() -> Iterator[TwilioStandIn]:
+    """The Twilio stand-in's own account; it calls no status callbacks back. Tests that need
+    another (a page size, callbacks) override this fixture."""
+    stand_in = TwilioStandIn(auth_token=TWILIO_TOKEN, status_callbacks=()).start()
+    yield stand_in
+    stand_in.stop()
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ promotions, none to anyone else, none after a STOP or a cancel."""
 import asyncio
 import json
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -42,16 +42,8 @@ from tests.support.responder import close, responder_deps, through_twilio
 
 pytestmark = pytest.mark.slow
 
-TOKEN = "broadcast-test-auth-token"
 TEMPLATE = "HX" + "b" * 32
 FAST = Limits(per_second=1000, daily_customers=100_000)
-
-
-@pytest.fixture
-def twilio_api() -> Iterator[TwilioStandIn]:
-    stand_in = TwilioStandIn(auth_token=TOKEN, status_callbacks=()).start()
-    yield stand_in
-    stand_in.stop()
 
 
 @pytest.fixture

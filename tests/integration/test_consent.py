@@ -3,7 +3,7 @@ every purpose once, even when its event is delivered twice, and is confirmed wit
 no model wrote; "MULAI" grants order updates again; a question using the word is answered."""
 
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
@@ -29,15 +29,6 @@ from tests.standins.twilio_api import TwilioStandIn
 from tests.support.responder import close, responder_deps, through_twilio
 
 pytestmark = pytest.mark.slow
-
-TOKEN = "consent-test-auth-token"
-
-
-@pytest.fixture
-def twilio_api() -> Iterator[TwilioStandIn]:
-    stand_in = TwilioStandIn(auth_token=TOKEN, status_callbacks=()).start()
-    yield stand_in
-    stand_in.stop()
 
 
 @pytest.fixture

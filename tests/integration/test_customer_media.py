@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 from faststream.kafka import KafkaBroker
 from fpdf import FPDF
-from pydantic import SecretStr
 
 from services.ingest.channels import meta_messaging_payloads as meta_messaging
 from services.ingest.channels import whatsapp_cloud_payloads as payloads
@@ -32,12 +31,11 @@ from tests.standins.graph_api import GraphApiStandIn
 from tests.standins.openai_api import OpenAIStandIn
 from tests.standins.twilio_api import TwilioStandIn
 from tests.support.inbound import customer_says
-from tests.support.responder import MEDIA_MAX_BYTES, responder_deps
+from tests.support.responder import MEDIA_MAX_BYTES, responder_deps, through_twilio
 from tests.support.stores import save_cloud_store, save_messaging_store
 
 pytestmark = pytest.mark.slow
 
-TOKEN = "media-test-auth-token"
 CUSTOMER = "+6281299887766"
 POSTER = Path(__file__).resolve().parents[1] / "fixtures" / "sample_store" / "promo-gajian.png"
 
@@ -48,13 +46,6 @@ def invoice_pdf() -> bytes:
     pdf.set_font("Helvetica", size=12)
     pdf.cell(text="Invoice INV-2024-0042 total Rp 450000")
     return bytes(pdf.output())
-
-
-@pytest.fixture
-def twilio_api() -> Iterator[TwilioStandIn]:
-    stand_in = TwilioStandIn(auth_token=TOKEN, status_callbacks=()).start()
-    yield stand_in
-    stand_in.stop()
 
 
 @pytest.fixture
@@ -71,13 +62,8 @@ def media_settings(
     openai_api: OpenAIStandIn,
     graph_api: GraphApiStandIn,
 ) -> Settings:
-    return settings.updated(
+    return through_twilio(settings, twilio_api).updated(
         whatsapp_cloud={"graph_api_base_url": graph_api.url},
-        twilio={
-            "account_sid": twilio_api.account_sid,
-            "auth_token": SecretStr(TOKEN),
-            "api_base_url": twilio_api.url,
-        },
         llm={"api_key": "sk-test", "base_url": openai_api.base_url},
     )
 

@@ -34,17 +34,9 @@ from tests.support.stores import save_woocommerce_store
 
 pytestmark = pytest.mark.slow
 
-TOKEN = "order-actions-twilio-token"
 BUDI = "+6281234567890"  # the billing phone of the stand-in's orders
 SITI = "+6281399990000"  # another customer
 ALL_ON = OrderActionSettings(cancel=True, change_address=True, payment_link=True)
-
-
-@pytest.fixture
-def twilio_api() -> Iterator[TwilioStandIn]:
-    stand_in = TwilioStandIn(auth_token=TOKEN, status_callbacks=()).start()
-    yield stand_in
-    stand_in.stop()
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ for a repeated or late snapshot, and none in the store's quiet hours until they 
 
 import json
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, time, timedelta
 from functools import partial
 
@@ -46,16 +46,8 @@ from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.slow
 
-TOKEN = "notification-test-auth-token"
 TEMPLATES = {status: "HX" + f"{n:032x}" for n, status in enumerate(NotifiedStatus, start=1)}
 NUMBER_AND_NAME = {"1": OrderField.FIRST_NAME, "2": OrderField.ORDER_NUMBER}
-
-
-@pytest.fixture
-def twilio_api() -> Iterator[TwilioStandIn]:
-    stand_in = TwilioStandIn(auth_token=TOKEN, status_callbacks=()).start()
-    yield stand_in
-    stand_in.stop()
 
 
 @pytest.fixture

@@ -28,18 +28,10 @@ from tests.support.stores import save_woocommerce_store
 
 pytestmark = pytest.mark.slow
 
-TOKEN = "product-cards-twilio-token"
 PARANG_IMAGE = "https://toko.example/wp-content/uploads/batik-parang.jpg"
 PARANG_PAGE = "https://toko.example/produk/batik-tulis-parang/"
 
 Script = Callable[[list[dict[str, Any]]], str | list[ToolCall]]
-
-
-@pytest.fixture
-def twilio_api() -> Iterator[TwilioStandIn]:
-    stand_in = TwilioStandIn(auth_token=TOKEN, status_callbacks=()).start()
-    yield stand_in
-    stand_in.stop()
 
 
 @pytest.fixture

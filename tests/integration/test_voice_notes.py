@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 from faststream.kafka import KafkaBroker
 from prometheus_client import REGISTRY
-from pydantic import SecretStr
 
 from services.enricher.knowledge import on_knowledge_document_changed
 from services.ingest.channels import whatsapp_cloud_payloads as payloads
@@ -30,13 +29,12 @@ from tests.standins.graph_api import GraphApiStandIn
 from tests.standins.openai_api import OpenAIStandIn
 from tests.standins.twilio_api import TwilioStandIn
 from tests.support.inbound import customer_says
-from tests.support.responder import MEDIA_MAX_BYTES, responder_deps
+from tests.support.responder import MEDIA_MAX_BYTES, responder_deps, through_twilio
 from tests.support.speech import voice_note
 from tests.support.stores import save_cloud_store
 
 pytestmark = pytest.mark.slow
 
-TOKEN = "voice-test-auth-token"
 CUSTOMER = "+6281299887711"
 SHIPPING = (
     "Ongkos kirim ke Surabaya Rp 15.000, sampai dalam 2-3 hari kerja.\n\n"
@@ -47,13 +45,6 @@ ASKED_EN = "How much is shipping to Surabaya?"
 
 
 @pytest.fixture
-def twilio_api() -> Iterator[TwilioStandIn]:
-    stand_in = TwilioStandIn(auth_token=TOKEN, status_callbacks=()).start()
-    yield stand_in
-    stand_in.stop()
-
-
-@pytest.fixture
 def voice_settings(
     settings: Settings,
     twilio_api: TwilioStandIn,
@@ -61,13 +52,8 @@ def voice_settings(
     graph_api: GraphApiStandIn,
 ) -> Settings:
     """Twilio and a transcription endpoint; no chat model: the offline engine answers."""
-    return settings.updated(
+    return through_twilio(settings, twilio_api).updated(
         whatsapp_cloud={"graph_api_base_url": graph_api.url},
-        twilio={
-            "account_sid": twilio_api.account_sid,
-            "auth_token": SecretStr(TOKEN),
-            "api_base_url": twilio_api.url,
-        },
         transcription={"base_url": openai_api.base_url, "timeout_seconds": 5.0},
     )
 
