@@ -3,7 +3,7 @@ sweep asks once per session, the responder sends the survey once, a rating is re
 thanked (never answered by the bot), the aggregator counts it and the fact row gets it."""
 
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
@@ -33,20 +33,13 @@ from shared.mongo import Database
 from shared.settings import Settings
 from shared.stores.directory import Store
 from tests.standins.twilio_api import TwilioStandIn
+from tests.support import events
 from tests.support.inbound import customer_says
 from tests.support.responder import close, responder_deps, through_twilio
 
 pytestmark = pytest.mark.slow
 
-TOKEN = "csat-test-auth-token"
 POLICY = LifecyclePolicy()
-
-
-@pytest.fixture
-def twilio_api() -> Iterator[TwilioStandIn]:
-    stand_in = TwilioStandIn(auth_token=TOKEN, status_callbacks=()).start()
-    yield stand_in
-    stand_in.stop()
 
 
 @pytest.fixture
@@ -130,7 +123,7 @@ async def test_one_survey_per_session_one_rating_thanked_counted_and_on_the_fact
     assert await close_idle(db, None, POLICY, closing, store.id) == 1
     survey = await db[CSAT_SURVEYS].find_one({"_id": survey["_id"]})
     assert survey is not None
-    events = [
+    happened = [
         csat.survey_sent(survey),
         csat.recorded(survey, rating, 4),
         *[
@@ -140,10 +133,10 @@ async def test_one_survey_per_session_one_rating_thanked_counted_and_on_the_fact
             )
         ],
     ]
-    assert isinstance(events[-1], ConversationClosed)
-    assert events[-1].first_session is True
+    assert isinstance(happened[-1], ConversationClosed)
+    assert happened[-1].first_session is True
     for _ in range(2):  # redelivery counts nothing twice
-        await on_events(events, db)
+        await on_events(happened, db)
     rated = await db[KPI_HOURLY].find_one(
         {"_id": bucket_id(store.id, hour_start(rating.occurred_at))}
     )
@@ -177,16 +170,7 @@ async def test_outside_the_window_or_with_csat_off_no_survey_goes_out(
     assert await request_surveys(db, None, POLICY, too_late, store.id) == 0
 
     # The sweep asked in time, but the survey is handled after the window closed.
-    stale = CsatSurveyDue(
-        event_id=uuid.uuid4().hex,
-        occurred_at=utcnow(),
-        store_id=store.id,
-        conversation_id=question.conversation_id,
-        session_opened_at=question.occurred_at,
-        last_customer_message_at=utcnow() - timedelta(hours=23, minutes=1),
-        customer_number=customer,
-        reason="idle",
-    )
+    stale = events.survey_due(question, utcnow() - timedelta(hours=23, minutes=1))
     await csat.ask(stale, deps)
     # CSAT switched off in the bot settings: in the window, still nothing.
     repository = deps.bot_settings

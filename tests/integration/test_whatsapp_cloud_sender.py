@@ -26,7 +26,6 @@ from shared.channels import Channel
 from shared.conversations.collections import CSAT_SURVEYS, MESSAGES
 from shared.events import (
     AgentCommandIssued,
-    CsatSurveyDue,
     MessageReceived,
     agent_command_event_id,
     utcnow,
@@ -37,6 +36,7 @@ from shared.settings import Settings
 from shared.stores.directory import Store
 from tests.standins import graph_api
 from tests.standins.graph_api import GraphApiStandIn, PhoneNumber
+from tests.support import events
 from tests.support.responder import close, responder_deps
 from tests.support.stores import save_cloud_store
 
@@ -278,18 +278,8 @@ async def test_a_csat_survey_goes_out_on_the_conversations_own_channel(
 ) -> None:
     event = cloud_message(number, store, to := customer(), "Halo")
     await on_message_received(event, deps)
-    due = CsatSurveyDue(
-        event_id=uuid.uuid4().hex,
-        occurred_at=utcnow(),
-        store_id=store.id,
-        conversation_id=event.conversation_id,
-        session_opened_at=event.occurred_at,
-        last_customer_message_at=event.occurred_at,
-        customer_number=to,
-        reason="idle",
-    )
 
-    await csat.ask(due, deps)
+    await csat.ask(events.survey_due(event), deps)
 
     _answer, survey = graph.sent_to(to)
     assert survey["phone_number_id"] == number.phone_number_id
