@@ -17,7 +17,9 @@ from pydantic import SecretStr
 
 from services.console.app import create_app
 from services.console.auth.users import Role
+from services.ingest.app import create_app as create_ingest_app
 from shared import kafka
+from shared.channels import Channel
 from shared.events import (
     ConversationClosed,
     ConversationEnriched,
@@ -138,6 +140,22 @@ async def store(db: Database) -> Store:
     )
     await save_store(db, created)
     return created
+
+
+@pytest.fixture
+def ingest(settings: Settings) -> Iterator[str]:
+    """The ingest app on loopback; its URL."""
+    server = LoopbackServer(create_ingest_app(settings)).start()
+    yield server.url
+    server.stop()
+
+
+@pytest.fixture
+def channel(request: pytest.FixtureRequest) -> Channel:
+    """Messenger, unless a test asks for Instagram or both (parametrized indirectly): the code
+    is one for both Meta channels."""
+    chosen: Channel = getattr(request, "param", Channel.MESSENGER)
+    return chosen
 
 
 @pytest.fixture

@@ -26,7 +26,6 @@ from shared.channels import ECHO_MARK, Channel
 from shared.conversations.collections import CONVERSATIONS, CSAT_SURVEYS, MESSAGES
 from shared.events import (
     AgentCommandIssued,
-    CsatSurveyDue,
     MessageReceived,
     agent_command_event_id,
     utcnow,
@@ -37,6 +36,7 @@ from shared.settings import Settings
 from shared.stores.directory import Store
 from tests.standins import graph_api
 from tests.standins.graph_api import GraphApiStandIn, Page
+from tests.support import events
 from tests.support.responder import close, responder_deps
 from tests.support.stores import save_messaging_store
 
@@ -54,13 +54,6 @@ def graph() -> Iterator[GraphApiStandIn]:
     stand_in = GraphApiStandIn().start()
     yield stand_in
     stand_in.stop()
-
-
-@pytest.fixture
-def channel(request: pytest.FixtureRequest) -> Channel:
-    """Messenger, unless a test asks for Instagram or both (the code is one for both)."""
-    chosen: Channel = getattr(request, "param", Channel.MESSENGER)
-    return chosen
 
 
 @pytest.fixture
@@ -242,18 +235,8 @@ async def test_a_csat_survey_goes_out_on_the_conversations_own_page(
 ) -> None:
     event = customer_message(page, store, to := customer(), "Halo")
     await on_message_received(event, deps)
-    due = CsatSurveyDue(
-        event_id=uuid.uuid4().hex,
-        occurred_at=utcnow(),
-        store_id=store.id,
-        conversation_id=event.conversation_id,
-        session_opened_at=event.occurred_at,
-        last_customer_message_at=event.occurred_at,
-        customer_number=to,
-        reason="idle",
-    )
 
-    await csat.ask(due, deps)
+    await csat.ask(events.survey_due(event), deps)
 
     _answer, survey = graph.page_sends(to)
     assert (survey["account_id"], survey["request"]["messaging_type"]) == (
