@@ -30,7 +30,7 @@ from shared.knowledge.embeddings import Embedder, embedder_from
 from shared.knowledge.library import KnowledgeLibrary
 from shared.mongo import Database
 from shared.settings import Settings
-from shared.stores.directory import Store, save_store
+from shared.stores.directory import Store
 from tests.standins.openai_api import OpenAIStandIn
 from tests.standins.server import LoopbackServer
 from tests.standins.twilio_api import TwilioStandIn
@@ -38,6 +38,7 @@ from tests.support import console, events, waiting
 from tests.support import kafka as kafka_support
 from tests.support.console import ConsoleApi, SignedIn
 from tests.support.kafka import ConsumerKit, Consumers, PublishBurst, publish_in_batches
+from tests.support.stores import save_new_store
 
 TWILIO_TOKEN = "integration-twilio-auth-token"
 
@@ -133,13 +134,7 @@ def console_api(settings: Settings) -> Iterator[ConsoleApi]:
 @pytest.fixture
 async def store(db: Database) -> Store:
     """A saved store of this test alone, answering offline unless a test configures more."""
-    created = Store(
-        id=f"s-{uuid.uuid4().hex[:6]}",
-        name="Toko Batik Sari",
-        whatsapp_number=f"+1555{uuid.uuid4().int % 10**7:07d}",
-    )
-    await save_store(db, created)
-    return created
+    return await save_new_store(db)
 
 
 @pytest.fixture

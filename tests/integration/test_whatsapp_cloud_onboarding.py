@@ -44,11 +44,6 @@ def cli_env(settings: Settings, graph: GraphApiStandIn) -> dict[str, str]:
 
 
 @pytest.fixture
-async def store(db: Database) -> Store:
-    return await save_new_store(db)
-
-
-@pytest.fixture
 async def other_store(db: Database) -> Store:
     return await save_new_store(db)
 
