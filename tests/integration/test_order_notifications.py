@@ -73,6 +73,15 @@ async def notifying(db: Database, store: Store) -> Store:
     return store
 
 
+@pytest.fixture
+async def quiet_nights(db: Database, notifying: Store) -> Store:
+    """The notifying store, which sends nothing from 21:00 to 08:00 in its time zone."""
+    settings = await orders.load(db, notifying.id)
+    settings.quiet_hours = QuietHours(start=time(21), end=time(8))
+    await orders.save(db, settings)
+    return notifying
+
+
 def new_customer() -> str:
     return f"+62812{uuid.uuid4().int % 10**7:07d}"
 
@@ -226,17 +235,14 @@ async def test_a_status_without_a_template_sends_nothing(
 
 
 async def test_in_quiet_hours_a_notification_is_held_and_sent_once_in_the_morning(
-    db: Database, deps: ResponderDeps, notifying: Store, twilio_api: TwilioStandIn
+    db: Database, deps: ResponderDeps, quiet_nights: Store, twilio_api: TwilioStandIn
 ) -> None:
     customer = new_customer()
-    await consent(db, notifying, customer, State.GRANTED, "order:1207")
-    settings = await orders.load(db, notifying.id)
-    settings.quiet_hours = QuietHours(start=time(21), end=time(8))
-    await orders.save(db, settings)
+    await consent(db, quiet_nights, customer, State.GRANTED, "order:1207")
     # Jakarta is UTC+7: 15:30 UTC is 22:30 there, 00:59 UTC 07:59 and 01:00 UTC 08:00.
     evening = datetime.now(UTC).replace(hour=15, minute=30, second=0, microsecond=0)
     snapshot = order_changed(
-        notifying.id,
+        quiet_nights.id,
         status="completed",
         modified_at=evening - timedelta(minutes=5),
         billing_phone=customer,
@@ -255,20 +261,17 @@ async def test_in_quiet_hours_a_notification_is_held_and_sent_once_in_the_mornin
 
 
 async def test_a_withdrawal_during_the_night_stops_a_held_notification(
-    db: Database, deps: ResponderDeps, notifying: Store, twilio_api: TwilioStandIn
+    db: Database, deps: ResponderDeps, quiet_nights: Store, twilio_api: TwilioStandIn
 ) -> None:
     customer = new_customer()
-    await consent(db, notifying, customer, State.GRANTED, "order:1207")
-    settings = await orders.load(db, notifying.id)
-    settings.quiet_hours = QuietHours(start=time(21), end=time(8))
-    await orders.save(db, settings)
+    await consent(db, quiet_nights, customer, State.GRANTED, "order:1207")
     evening = datetime.now(UTC).replace(hour=15, minute=30, second=0, microsecond=0)
     snapshot = order_changed(
-        notifying.id, status="completed", modified_at=evening, billing_phone=customer
+        quiet_nights.id, status="completed", modified_at=evening, billing_phone=customer
     )
     await on_order_changed(snapshot, deps, clock=lambda: evening)
 
-    await consent(db, notifying, customer, State.WITHDRAWN, "message:SMstop")
+    await consent(db, quiet_nights, customer, State.WITHDRAWN, "message:SMstop")
     await release_due(deps, clock=lambda: evening + timedelta(hours=10))
 
     assert twilio_api.sent_to(customer) == []
@@ -390,18 +393,15 @@ async def test_a_reply_to_a_shipped_notification_lands_in_its_conversation_with_
 
 
 async def test_of_two_statuses_held_through_the_night_only_the_newer_goes_out(
-    db: Database, deps: ResponderDeps, notifying: Store, twilio_api: TwilioStandIn
+    db: Database, deps: ResponderDeps, quiet_nights: Store, twilio_api: TwilioStandIn
 ) -> None:
     customer = new_customer()
-    await consent(db, notifying, customer, State.GRANTED, "order:1207")
-    settings = await orders.load(db, notifying.id)
-    settings.quiet_hours = QuietHours(start=time(21), end=time(8))
-    await orders.save(db, settings)
+    await consent(db, quiet_nights, customer, State.GRANTED, "order:1207")
     evening = datetime.now(UTC).replace(hour=15, minute=0, second=0, microsecond=0)
-    processing = order_changed(notifying.id, modified_at=evening, billing_phone=customer)
+    processing = order_changed(quiet_nights.id, modified_at=evening, billing_phone=customer)
     later = evening + timedelta(hours=1)
     completed = order_changed(
-        notifying.id, status="completed", modified_at=later, billing_phone=customer
+        quiet_nights.id, status="completed", modified_at=later, billing_phone=customer
     )
     await on_order_changed(processing, deps, clock=lambda: evening)
     await on_order_changed(completed, deps, clock=lambda: later)
@@ -415,16 +415,13 @@ async def test_of_two_statuses_held_through_the_night_only_the_newer_goes_out(
 
 
 async def test_a_release_cut_short_by_a_crash_is_taken_again_after_its_lease_and_sent_once(
-    db: Database, deps: ResponderDeps, notifying: Store, twilio_api: TwilioStandIn
+    db: Database, deps: ResponderDeps, quiet_nights: Store, twilio_api: TwilioStandIn
 ) -> None:
     customer = new_customer()
-    await consent(db, notifying, customer, State.GRANTED, "order:1207")
-    settings = await orders.load(db, notifying.id)
-    settings.quiet_hours = QuietHours(start=time(21), end=time(8))
-    await orders.save(db, settings)
+    await consent(db, quiet_nights, customer, State.GRANTED, "order:1207")
     evening = datetime.now(UTC).replace(hour=15, minute=30, second=0, microsecond=0)
     snapshot = order_changed(
-        notifying.id, status="completed", modified_at=evening, billing_phone=customer
+        quiet_nights.id, status="completed", modified_at=evening, billing_phone=customer
     )
     await on_order_changed(snapshot, deps, clock=lambda: evening)
     morning = evening + timedelta(hours=9, minutes=30)
