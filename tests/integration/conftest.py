@@ -31,6 +31,7 @@ from shared.knowledge.library import KnowledgeLibrary
 from shared.mongo import Database
 from shared.settings import Settings
 from shared.stores.directory import Store
+from tests.standins.graph_api import GraphApiStandIn
 from tests.standins.openai_api import OpenAIStandIn
 from tests.standins.server import LoopbackServer
 from tests.standins.twilio_api import TwilioStandIn
@@ -151,6 +152,15 @@ def channel(request: pytest.FixtureRequest) -> Channel:
     is one for both Meta channels."""
     chosen: Channel = getattr(request, "param", Channel.MESSENGER)
     return chosen
+
+
+@pytest.fixture
+def graph_api() -> Iterator[GraphApiStandIn]:
+    """Meta's Graph API stand-in: WhatsApp Cloud API numbers, Messenger pages and Instagram
+    accounts, each added by the test."""
+    stand_in = GraphApiStandIn().start()
+    yield stand_in
+    stand_in.stop()
 
 
 @pytest.fixture

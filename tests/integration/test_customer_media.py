@@ -3,7 +3,6 @@
 given to the scripted OpenAI stand-in as the customer's words; voice notes, videos and files too
 large get a polite reply that says what the bot reads."""
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -46,13 +45,6 @@ def invoice_pdf() -> bytes:
     pdf.set_font("Helvetica", size=12)
     pdf.cell(text="Invoice INV-2024-0042 total Rp 450000")
     return bytes(pdf.output())
-
-
-@pytest.fixture
-def graph_api() -> Iterator[GraphApiStandIn]:
-    stand_in = GraphApiStandIn().start()
-    yield stand_in
-    stand_in.stop()
 
 
 @pytest.fixture

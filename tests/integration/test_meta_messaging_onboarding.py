@@ -2,8 +2,6 @@
 the page token checked with a one-line reason when Meta refuses it, the credentials stored
 encrypted when it passes and then answering Meta's handshake, one account for one store."""
 
-from collections.abc import Iterator
-
 import httpx
 import pytest
 from typer.testing import CliRunner
@@ -31,20 +29,13 @@ COMMANDS = {
 
 
 @pytest.fixture
-def graph() -> Iterator[GraphApiStandIn]:
-    stand_in = GraphApiStandIn().start()
-    yield stand_in
-    stand_in.stop()
+def page(graph_api: GraphApiStandIn, channel: Channel) -> Page:
+    return graph_api.add_page(COMMANDS[channel][2], TOKEN, APP_SECRET)
 
 
 @pytest.fixture
-def page(graph: GraphApiStandIn, channel: Channel) -> Page:
-    return graph.add_page(COMMANDS[channel][2], TOKEN, APP_SECRET)
-
-
-@pytest.fixture
-def cli_env(settings: Settings, graph: GraphApiStandIn) -> dict[str, str]:
-    return settings.as_environment() | {"WHATSAPP_CLOUD_GRAPH_API_BASE_URL": graph.url}
+def cli_env(settings: Settings, graph_api: GraphApiStandIn) -> dict[str, str]:
+    return settings.as_environment() | {"WHATSAPP_CLOUD_GRAPH_API_BASE_URL": graph_api.url}
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ stand-in, transcribed by the OpenAI-compatible stand-in, which checks the multip
 offline engine answers the transcript from the store's knowledge. Without an endpoint the voice
 note is handed over as before (tests/integration/test_customer_media.py)."""
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -56,13 +55,6 @@ def voice_settings(
         whatsapp_cloud={"graph_api_base_url": graph_api.url},
         transcription={"base_url": openai_api.base_url, "timeout_seconds": 5.0},
     )
-
-
-@pytest.fixture
-def graph_api() -> Iterator[GraphApiStandIn]:
-    stand_in = GraphApiStandIn().start()
-    yield stand_in
-    stand_in.stop()
 
 
 def make_deps(db: Database, broker: KafkaBroker, settings: Settings) -> ResponderDeps:

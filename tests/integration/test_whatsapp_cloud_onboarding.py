@@ -3,7 +3,6 @@ with a one-line reason when they fail, stored encrypted when they pass, and then
 uses for Meta's handshake."""
 
 import uuid
-from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -27,20 +26,13 @@ VERIFY_TOKEN = "onboarding-verify-phrase"
 
 
 @pytest.fixture
-def graph() -> Iterator[GraphApiStandIn]:
-    stand_in = GraphApiStandIn().start()
-    yield stand_in
-    stand_in.stop()
+def number(graph_api: GraphApiStandIn) -> PhoneNumber:
+    return graph_api.add_number(f"+62812{uuid.uuid4().int % 10**8:08d}", TOKEN, APP_SECRET)
 
 
 @pytest.fixture
-def number(graph: GraphApiStandIn) -> PhoneNumber:
-    return graph.add_number(f"+62812{uuid.uuid4().int % 10**8:08d}", TOKEN, APP_SECRET)
-
-
-@pytest.fixture
-def cli_env(settings: Settings, graph: GraphApiStandIn) -> dict[str, str]:
-    return settings.as_environment() | {"WHATSAPP_CLOUD_GRAPH_API_BASE_URL": graph.url}
+def cli_env(settings: Settings, graph_api: GraphApiStandIn) -> dict[str, str]:
+    return settings.as_environment() | {"WHATSAPP_CLOUD_GRAPH_API_BASE_URL": graph_api.url}
 
 
 @pytest.fixture
