@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.markup import escape
 
-from balas.cli_support import cli_settings, console, with_db, wrapping_table
+from balas.cli_support import StoreOption, cli_settings, console, with_db, wrapping_table
 
 if TYPE_CHECKING:  # the answering path loads when a question is asked, not with the CLI
     from shared import mongo
@@ -22,7 +22,7 @@ if TYPE_CHECKING:  # the answering path loads when a question is asked, not with
 
 def ask(
     question: Annotated[str, typer.Argument(help="What the customer asks.")],
-    store: Annotated[str, typer.Option("--store", help="The store's id.")],
+    store: StoreOption,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Ask the bot a question as a new customer would, without sending anything."""

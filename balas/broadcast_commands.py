@@ -12,7 +12,14 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.markup import escape
 
-from balas.cli_support import command_group, console, parse_moment, with_db, wrapping_table
+from balas.cli_support import (
+    StoreOption,
+    command_group,
+    console,
+    parse_moment,
+    with_db,
+    wrapping_table,
+)
 from balas.notification_commands import variable_pair
 
 if TYPE_CHECKING:
@@ -21,7 +28,6 @@ if TYPE_CHECKING:
 
 broadcast_app = command_group("Broadcasts to the customers who agreed to promotions.")
 
-StoreOption = Annotated[str, typer.Option("--store", help="The store's id.")]
 IdOption = Annotated[str, typer.Option("--id", help="The broadcast's id (see `status`).")]
 FOLLOW_SECONDS = 2.0
 

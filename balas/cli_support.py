@@ -4,7 +4,7 @@ database, argument parsing."""
 import asyncio
 from collections.abc import Awaitable, Callable, Collection
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import aiokafka.errors
 import httpx
@@ -21,6 +21,8 @@ if TYPE_CHECKING:  # imported where used, so that `balas --help` loads neither
     from shared.settings import Settings
 
 console = Console()
+
+StoreOption = Annotated[str, typer.Option("--store", help="The store's id.")]
 
 
 UNREACHABLE = (

@@ -9,7 +9,7 @@ import typer
 from rich.markup import escape
 from rich.progress import Progress
 
-from balas.cli_support import cli_settings, command_group, console
+from balas.cli_support import StoreOption, cli_settings, command_group, console
 from balas.consent_command import (
     GrantOption,
     PurposeOption,
@@ -32,7 +32,6 @@ customer_app = command_group(
 )
 
 T = TypeVar("T")
-StoreOption = Annotated[str, typer.Option("--store", help="The store's id.")]
 PhoneOption = Annotated[str, typer.Option("--phone", help="The customer's WhatsApp number.")]
 IdsOption = Annotated[
     list[int] | None,

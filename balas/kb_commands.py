@@ -13,7 +13,14 @@ import typer
 from rich.markup import escape
 from rich.progress import Progress
 
-from balas.cli_support import cli_settings, command_group, console, with_db, wrapping_table
+from balas.cli_support import (
+    StoreOption,
+    cli_settings,
+    command_group,
+    console,
+    with_db,
+    wrapping_table,
+)
 
 if TYPE_CHECKING:  # the knowledge library and Kafka's client load when a command runs
     from shared import mongo
@@ -23,7 +30,6 @@ if TYPE_CHECKING:  # the knowledge library and Kafka's client load when a comman
 kb_app = command_group("Knowledge documents the bot answers from.")
 
 T = TypeVar("T")
-StoreOption = Annotated[str, typer.Option("--store", help="The store's id.")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.markup import escape
 
-from balas.cli_support import console, with_db
+from balas.cli_support import StoreOption, console, with_db
 
 if TYPE_CHECKING:
     from shared import mongo
@@ -40,7 +40,7 @@ QuietOption = Annotated[
 
 
 def store_notifications(
-    store_id: Annotated[str, typer.Option("--store", help="The store's id.")],
+    store_id: StoreOption,
     status: StatusOption = None,
     template: TemplateOption = None,
     variables: VariableOption = None,

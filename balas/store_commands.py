@@ -8,7 +8,14 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 from rich.markup import escape
 
-from balas.cli_support import cli_settings, command_group, console, with_db, wrapping_table
+from balas.cli_support import (
+    StoreOption,
+    cli_settings,
+    command_group,
+    console,
+    with_db,
+    wrapping_table,
+)
 
 if TYPE_CHECKING:  # the stores' modules (onboarding: WooCommerce, Twilio) load when used
     from collections.abc import Awaitable, Callable
@@ -63,6 +70,12 @@ def _secret_option(flag: str, help_text: str) -> Any:
     return typer.Option(flag, help=help_text, prompt=True, hide_input=True)
 
 
+AppSecretOption = Annotated[str, _secret_option("--app-secret", "The Meta app's secret.")]
+VerifyTokenOption = Annotated[
+    str, _secret_option("--verify-token", "Any phrase; give Meta the same one.")
+]
+
+
 @store_app.command("woocommerce")
 def store_woocommerce(
     store_id: Annotated[str, typer.Option("--id", help="The store's id.")],
@@ -98,15 +111,13 @@ def store_woocommerce(
 
 @store_app.command("connect-whatsapp-cloud")
 def store_connect_whatsapp_cloud(
-    store_id: Annotated[str, typer.Option("--store", help="The store's id.")],
+    store_id: StoreOption,
     phone_number_id: Annotated[
         str, typer.Option(help="The number's id in Meta's WhatsApp Manager (digits).")
     ],
     token: Annotated[str, _secret_option("--token", "A system user's access token.")],
-    app_secret: Annotated[str, _secret_option("--app-secret", "The Meta app's secret.")],
-    verify_token: Annotated[
-        str, _secret_option("--verify-token", "Any phrase; give Meta the same one.")
-    ],
+    app_secret: AppSecretOption,
+    verify_token: VerifyTokenOption,
     business_account_id: Annotated[
         str | None,
         typer.Option(help="The WhatsApp Business Account's id, to subscribe its webhooks."),
@@ -129,13 +140,11 @@ def store_connect_whatsapp_cloud(
 
 @store_app.command("connect-messenger")
 def store_connect_messenger(
-    store_id: Annotated[str, typer.Option("--store", help="The store's id.")],
+    store_id: StoreOption,
     page_id: Annotated[str, typer.Option(help="The Facebook page's id (digits).")],
     token: Annotated[str, _secret_option("--token", "The page's access token.")],
-    app_secret: Annotated[str, _secret_option("--app-secret", "The Meta app's secret.")],
-    verify_token: Annotated[
-        str, _secret_option("--verify-token", "Any phrase; give Meta the same one.")
-    ],
+    app_secret: AppSecretOption,
+    verify_token: VerifyTokenOption,
 ) -> None:
     """Connect a store's Facebook page to Messenger: the token is checked against the Graph
     API, the credentials are stored encrypted and the page's webhooks subscribed. Meta's
@@ -145,15 +154,13 @@ def store_connect_messenger(
 
 @store_app.command("connect-instagram")
 def store_connect_instagram(
-    store_id: Annotated[str, typer.Option("--store", help="The store's id.")],
+    store_id: StoreOption,
     account_id: Annotated[
         str, typer.Option(help="The Instagram professional account's id (digits).")
     ],
     token: Annotated[str, _secret_option("--token", "The linked page's access token.")],
-    app_secret: Annotated[str, _secret_option("--app-secret", "The Meta app's secret.")],
-    verify_token: Annotated[
-        str, _secret_option("--verify-token", "Any phrase; give Meta the same one.")
-    ],
+    app_secret: AppSecretOption,
+    verify_token: VerifyTokenOption,
 ) -> None:
     """Connect a store's Instagram account: the token is checked against the Graph API, the
     credentials are stored encrypted and the account's webhooks subscribed. Meta's webhook
@@ -416,7 +423,7 @@ def store_plugin_token(
 
 @store_app.command("delete")
 def store_delete(
-    store_id: Annotated[str, typer.Option("--store", help="The store's id.")],
+    store_id: StoreOption,
     release_number: Annotated[
         bool,
         typer.Option(help="Give the WhatsApp number back to Twilio (only one Balas bought)."),

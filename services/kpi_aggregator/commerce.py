@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from pymongo import DeleteOne, ReplaceOne, UpdateOne
+from pymongo import DeleteOne, UpdateOne
 
 from services.kpi_aggregator.buckets import Increments
 from services.kpi_aggregator.orders import (
@@ -38,6 +38,7 @@ from services.kpi_aggregator.orders import (
     order_key,
     settled,
 )
+from services.kpi_aggregator.records import save_changed
 from shared.events import Event, MessageReceived, OrderChanged, ReplySent
 from shared.identity import customer_hash, customer_number, phone_conversation_ids
 from shared.kpis.collections import CONVERSATION_FACT_EVENTS, KPI_CONVERSIONS, KPI_ORDERS
@@ -107,13 +108,7 @@ async def count_orders(
                 if credited is not None and credited.customer_hash is not None:
                     counted.customers.add((credited.store_id, credited.customer_hash))
     await update_claims(db, session, claims, wanted, counted.increments)
-    writes = [
-        ReplaceOne({"_id": key}, record.document(), upsert=True)
-        for key, record in batch.records.items()
-        if batch.before.get(key) != record
-    ]
-    if writes:
-        await db[KPI_ORDERS].bulk_write(writes, session=session)
+    await save_changed(db, session, KPI_ORDERS, batch.records, batch.before)
     return counted
 
 

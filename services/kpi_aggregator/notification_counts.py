@@ -24,8 +24,6 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from pymongo import ReplaceOne
-
 from services.kpi_aggregator.buckets import Increments
 from services.kpi_aggregator.notifications import (
     DEFAULT_ORDER_WINDOW,
@@ -42,6 +40,7 @@ from services.kpi_aggregator.notifications import (
     see_status,
 )
 from services.kpi_aggregator.orders import Amount, OrderRecord, order_key
+from services.kpi_aggregator.records import save_changed
 from shared.channels import Channel
 from shared.conversations.collections import MESSAGES
 from shared.events import (
@@ -128,13 +127,7 @@ async def count_notifications(
                 (record.store_id, local_date(record.sent_at, zone)), name, amount
             )
             counted.changes.append((record.store_id, name, amount))
-    writes = [
-        ReplaceOne({"_id": key}, record.document(), upsert=True)
-        for key, record in batch.records.items()
-        if batch.before.get(key) != record
-    ]
-    if writes:
-        await db[KPI_NOTIFICATIONS].bulk_write(writes, session=session)
+    await save_changed(db, session, KPI_NOTIFICATIONS, batch.records, batch.before)
     return counted
 
 

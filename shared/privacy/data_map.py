@@ -1,9 +1,10 @@
 """The personal-data map: every MongoDB collection and Kafka topic, what personal data it holds,
-how one customer's documents are found in it, when they expire and how they are erased.
+how one customer's documents are found in it, when they expire and how they are erased, and how
+a store's documents are found in it when the store is deleted.
 
 docs/privacy.md mirrors this registry; tests/integration/test_privacy_map.py compares it with
 the real indexes and the event models, so the map cannot fall behind the code. Erasure
-(erasure.py) and export (export.py) are driven by it.
+(erasure.py), export (export.py) and a store's deletion (store_deletion.py) are driven by it.
 """
 
 from dataclasses import dataclass
@@ -40,6 +41,7 @@ from shared.kpis.collections import (
 )
 from shared.notifications.orders import ORDER_NOTIFICATION_SETTINGS
 from shared.privacy.collections import CUSTOMER_ERASURES, STORE_DELETIONS
+from shared.privacy.store_map import StoreFinder
 from shared.stores.collections import BOT_SETTINGS, BOT_SETTINGS_HISTORY, STORES
 from shared.woocommerce.collections import (
     WOOCOMMERCE_CUSTOMERS,
@@ -87,7 +89,8 @@ class Erasure(StrEnum):
 class Holding:
     """A collection's place in the map. `expiry` is the field of its TTL index (None: never
     expires); personal data that a TTL within RETENTION_DAYS does not remove says in `kept`
-    how long it stays and why."""
+    how long it stays and why. `store_finder` is required, so a collection cannot be added
+    without saying what deleting a store removes from it."""
 
     collection: str
     purpose: str
@@ -95,6 +98,7 @@ class Holding:
     finder: Finder | None
     expiry: str | None
     erasure: Erasure | None
+    store_finder: StoreFinder
     payload: str | None = None  # EVENT_KEY holdings: the field holding the serialised event
     kept: str = ""
 
@@ -111,6 +115,14 @@ _CONVERSATION = _personal(Personal.PHONE, Personal.MESSAGE_TEXT)
 _NONE: frozenset[Personal] = frozenset()
 _TTL_EXPIRES_AT = "expires_at"
 
+
+def _impersonal(
+    collection: str, purpose: str, store_finder: StoreFinder, expiry: str | None = None
+) -> Holding:
+    """A collection without personal data: nothing of a customer's to find or erase."""
+    return Holding(collection, purpose, _NONE, None, expiry, None, store_finder)
+
+
 COLLECTIONS: tuple[Holding, ...] = (
     Holding(
         MESSAGES,
@@ -119,6 +131,7 @@ COLLECTIONS: tuple[Holding, ...] = (
         Finder.CONVERSATION_ID,
         "created_at",
         Erasure.DELETE,
+        StoreFinder.STORE_ID,
     ),
     Holding(
         CONVERSATIONS,
@@ -127,6 +140,7 @@ COLLECTIONS: tuple[Holding, ...] = (
         Finder.ID_IS_CONVERSATION,
         "last_activity_at",
         Erasure.DELETE,
+        StoreFinder.ID_PREFIX,
     ),
     Holding(
         CONVERSATION_EVENTS,
@@ -135,6 +149,7 @@ COLLECTIONS: tuple[Holding, ...] = (
         Finder.CONVERSATION_ID,
         "recorded_at",
         Erasure.DELETE,
+        StoreFinder.STORE_ID,
     ),
     Holding(
         CSAT_SURVEYS,
@@ -143,6 +158,7 @@ COLLECTIONS: tuple[Holding, ...] = (
         Finder.CONVERSATION_ID,
         "created_at",
         Erasure.DELETE,
+        StoreFinder.STORE_ID,
     ),
     Holding(
         ACTION_PROPOSALS,
@@ -152,6 +168,7 @@ COLLECTIONS: tuple[Holding, ...] = (
         Finder.ID_IS_CONVERSATION,
         "created_at",
         Erasure.DELETE,
+        StoreFinder.STORE_ID,
     ),
     Holding(
         ORDER_ACTIONS,
@@ -160,6 +177,7 @@ COLLECTIONS: tuple[Holding, ...] = (
         Finder.CONVERSATION_ID,
         "created_at",
         Erasure.DELETE,
+        StoreFinder.STORE_ID,
     ),
     Holding(
         KNOWLEDGE_GAPS,
@@ -168,6 +186,7 @@ COLLECTIONS: tuple[Holding, ...] = (
         Finder.CONVERSATION_ID,
         "created_at",
         Erasure.DELETE,
+        StoreFinder.STORE_ID,
     ),
     Holding(
         CONVERSATION_FACTS,
@@ -176,6 +195,7 @@ COLLECTIONS: tuple[Holding, ...] = (
         Finder.CONVERSATION_ID,
         "closed_at",
         Erasure.PSEUDONYMISE,
+        StoreFinder.STORE_ID,
     ),
     Holding(
         CONVERSATION_FACT_EVENTS,
@@ -184,6 +204,7 @@ COLLECTIONS: tuple[Holding, ...] = (
         Finder.CONVERSATION_ID,
         "recorded_at",
         Erasure.PSEUDONYMISE,
+        StoreFinder.STORE_ID,
     ),
     Holding(
         KPI_CUSTOMER_HOURS,
@@ -192,6 +213,7 @@ COLLECTIONS: tuple[Holding, ...] = (
         Finder.CLAIM_SUFFIX,
         "claimed_at",
         Erasure.PSEUDONYMISE,
+        StoreFinder.ID_PREFIX,
     ),
     Holding(
         KPI_CUSTOMER_DAYS,
@@ -200,6 +222,7 @@ COLLECTIONS: tuple[Holding, ...] = (
         Finder.CLAIM_SUFFIX,
         "claimed_at",
         Erasure.PSEUDONYMISE,
+        StoreFinder.ID_PREFIX,
     ),
     Holding(
         KPI_CUSTOMERS,
@@ -208,6 +231,7 @@ COLLECTIONS: tuple[Holding, ...] = (
         Finder.CLAIM_SUFFIX,
         "last_at",
         Erasure.PSEUDONYMISE,
+        StoreFinder.ID_PREFIX,
     ),
     Holding(
         KPI_CONVERSIONS,
@@ -216,6 +240,7 @@ COLLECTIONS: tuple[Holding, ...] = (
         Finder.CLAIM_SUFFIX,
         "at",
         Erasure.PSEUDONYMISE,
+        StoreFinder.ID_PREFIX,
     ),
     Holding(
         KPI_ORDERS,
@@ -224,6 +249,7 @@ COLLECTIONS: tuple[Holding, ...] = (
         Finder.CUSTOMER_HASH,
         "created_at",
         Erasure.PSEUDONYMISE,
+        StoreFinder.STORE_ID,
     ),
     Holding(
         KPI_NOTIFICATIONS,
@@ -233,6 +259,7 @@ COLLECTIONS: tuple[Holding, ...] = (
         Finder.CUSTOMER_HASH,
         "sent_at",
         Erasure.PSEUDONYMISE,
+        StoreFinder.STORE_ID,
     ),
     Holding(
         WOOCOMMERCE_CUSTOMERS,
@@ -241,6 +268,7 @@ COLLECTIONS: tuple[Holding, ...] = (
         Finder.WOOCOMMERCE_CUSTOMER,
         "deleted_at",  # tombstones only
         Erasure.DELETE,
+        StoreFinder.STORE_ID,
         kept="while the store has the customer: deleted at WooCommerce, the personal fields go "
         "at once, the tombstone (ids and times) with the retention",
     ),
@@ -251,6 +279,7 @@ COLLECTIONS: tuple[Holding, ...] = (
         Finder.WOOCOMMERCE_CUSTOMER,
         "created_at",
         Erasure.DELETE,
+        StoreFinder.STORE_ID,
     ),
     Holding(
         journal.JOURNAL,
@@ -259,6 +288,7 @@ COLLECTIONS: tuple[Holding, ...] = (
         Finder.EVENT_KEY,
         "at",
         Erasure.DELETE,
+        StoreFinder.EVENT_KEY,
         payload="value",
     ),
     Holding(
@@ -268,6 +298,7 @@ COLLECTIONS: tuple[Holding, ...] = (
         Finder.EVENT_KEY,
         None,
         Erasure.DELETE,
+        StoreFinder.EVENT_KEY,
         payload="event",
         kept="until Kafka takes the event: the relay deletes each once published",
     ),
@@ -278,6 +309,7 @@ COLLECTIONS: tuple[Holding, ...] = (
         Finder.CONVERSATION_ID,
         "read_at",
         Erasure.DELETE,
+        StoreFinder.CONVERSATION_ID,
     ),
     Holding(
         CONSENT_EVENTS,
@@ -286,6 +318,7 @@ COLLECTIONS: tuple[Holding, ...] = (
         Finder.CONVERSATION_ID,
         None,
         Erasure.DELETE,
+        StoreFinder.STORE_ID,
         kept="while the customer is a contact of the store: the proof that a notification or "
         "broadcast was allowed, and a withdrawal must outlive the conversation it was said in; "
         "erasing the customer deletes it",
@@ -297,6 +330,7 @@ COLLECTIONS: tuple[Holding, ...] = (
         Finder.CONVERSATION_ID,
         "created_at",
         Erasure.DELETE,
+        StoreFinder.STORE_ID,
     ),
     Holding(
         CUSTOMER_ERASURES,
@@ -305,14 +339,12 @@ COLLECTIONS: tuple[Holding, ...] = (
         None,
         "erased_at",
         None,
+        StoreFinder.STORE_ID,
     ),
-    Holding(
+    _impersonal(
         STORE_DELETIONS,
         "store deletion records: when, who asked, counts per collection",
-        _NONE,
-        None,
-        None,
-        None,
+        StoreFinder.NOT_PER_STORE,
     ),
     Holding(
         "console_users",  # services/console/collections.py
@@ -321,15 +353,11 @@ COLLECTIONS: tuple[Holding, ...] = (
         Finder.STAFF,
         None,
         Erasure.ACCOUNT_REMOVAL,
+        StoreFinder.MEMBERSHIP,
         kept="while the staff member has an account",
     ),
-    Holding(
-        "console_sessions",
-        "staff sign-in sessions",
-        _NONE,
-        None,
-        _TTL_EXPIRES_AT,
-        None,
+    _impersonal(
+        "console_sessions", "staff sign-in sessions", StoreFinder.WITH_ACCOUNTS, _TTL_EXPIRES_AT
     ),
     Holding(
         "console_login_failures",
@@ -338,6 +366,7 @@ COLLECTIONS: tuple[Holding, ...] = (
         Finder.STAFF,
         _TTL_EXPIRES_AT,
         None,
+        StoreFinder.NOT_PER_STORE,
     ),
     Holding(
         "console_invites",
@@ -346,6 +375,7 @@ COLLECTIONS: tuple[Holding, ...] = (
         Finder.STAFF,
         _TTL_EXPIRES_AT,
         None,
+        StoreFinder.STORE_ID,
     ),
     Holding(
         "console_audit",
@@ -354,34 +384,53 @@ COLLECTIONS: tuple[Holding, ...] = (
         Finder.STAFF,
         "at",
         None,
+        StoreFinder.STORE_ID,
     ),
-    Holding(
-        "webhook_receipts", "Twilio message ids already accepted", _NONE, None, "received_at", None
+    _impersonal(
+        "webhook_receipts",
+        "Twilio message ids already accepted",
+        StoreFinder.NOT_PER_STORE,
+        "received_at",
     ),
-    Holding(
-        mongo.PROCESSED_EVENTS, "exactly-once claims by event id", _NONE, None, "claimed_at", None
+    _impersonal(
+        mongo.PROCESSED_EVENTS,
+        "exactly-once claims by event id",
+        StoreFinder.NOT_PER_STORE,
+        "claimed_at",
     ),
-    Holding(journal.JOURNAL_MARKS, "the journal's watermark", _NONE, None, None, None),
-    Holding(leases.LEASES, "one holder per named job", _NONE, None, None, None),
-    Holding("dead_letter_redrives", "which dead letters were re-driven", _NONE, None, None, None),
-    Holding("kpi_migrations", "KPI migrations done", _NONE, None, None, None),
-    Holding(KPI_HOURLY, "KPI hour buckets: counts only", _NONE, None, None, None),
-    Holding(KPI_DAILY, "KPI day buckets: counts only", _NONE, None, None, None),
-    Holding(STORES, "the store, its numbers and encrypted secrets", _NONE, None, None, None),
-    Holding(BOT_SETTINGS, "the store's bot settings", _NONE, None, None, None),
-    Holding(ORDER_NOTIFICATION_SETTINGS, "order notification templates", _NONE, None, None, None),
-    Holding(BROADCASTS, "broadcasts: template, segment, schedule, status", _NONE, None, None, None),
-    Holding(BROADCAST_SETTINGS, "the store's broadcast sending limits", _NONE, None, None, None),
-    Holding(BOT_SETTINGS_HISTORY, "every saved bot settings version", _NONE, None, None, None),
-    Holding("reply_library", "the store's canned replies and templates", _NONE, None, None, None),
-    Holding(KNOWLEDGE_DOCUMENTS, "the store's own documents", _NONE, None, None, None),
-    Holding(KNOWLEDGE_CHUNKS, "passages of the store's documents", _NONE, None, None, None),
-    Holding(KNOWLEDGE_REVISIONS, "knowledge version counters", _NONE, None, None, None),
-    Holding(f"{KNOWLEDGE_FILES}.files", "GridFS: the store's uploads", _NONE, None, None, None),
-    Holding(f"{KNOWLEDGE_FILES}.chunks", "GridFS: their bytes", _NONE, None, None, None),
-    Holding(WOOCOMMERCE_PRODUCTS, "the cached catalogue", _NONE, None, None, None),
-    Holding(WOOCOMMERCE_SNAPSHOTS, "newest modified time per resource", _NONE, None, None, None),
-    Holding(WOOCOMMERCE_SYNC, "REST sync checkpoints", _NONE, None, None, None),
+    _impersonal(journal.JOURNAL_MARKS, "the journal's watermark", StoreFinder.NOT_PER_STORE),
+    _impersonal(leases.LEASES, "one holder per named job", StoreFinder.NOT_PER_STORE),
+    _impersonal(
+        "dead_letter_redrives", "which dead letters were re-driven", StoreFinder.NOT_PER_STORE
+    ),
+    _impersonal("kpi_migrations", "KPI migrations done", StoreFinder.NOT_PER_STORE),
+    _impersonal(KPI_HOURLY, "KPI hour buckets: counts only", StoreFinder.STORE_ID),
+    _impersonal(KPI_DAILY, "KPI day buckets: counts only", StoreFinder.STORE_ID),
+    _impersonal(STORES, "the store, its numbers and encrypted secrets", StoreFinder.ID_IS_STORE),
+    _impersonal(BOT_SETTINGS, "the store's bot settings", StoreFinder.ID_IS_STORE),
+    _impersonal(
+        ORDER_NOTIFICATION_SETTINGS, "order notification templates", StoreFinder.ID_IS_STORE
+    ),
+    _impersonal(
+        BROADCASTS, "broadcasts: template, segment, schedule, status", StoreFinder.STORE_ID
+    ),
+    _impersonal(
+        BROADCAST_SETTINGS, "the store's broadcast sending limits", StoreFinder.ID_IS_STORE
+    ),
+    _impersonal(BOT_SETTINGS_HISTORY, "every saved bot settings version", StoreFinder.STORE_ID),
+    _impersonal(
+        "reply_library", "the store's canned replies and templates", StoreFinder.ID_IS_STORE
+    ),
+    _impersonal(KNOWLEDGE_DOCUMENTS, "the store's own documents", StoreFinder.STORE_ID),
+    _impersonal(KNOWLEDGE_CHUNKS, "passages of the store's documents", StoreFinder.STORE_ID),
+    _impersonal(KNOWLEDGE_REVISIONS, "knowledge version counters", StoreFinder.ID_IS_STORE),
+    _impersonal(
+        f"{KNOWLEDGE_FILES}.files", "GridFS: the store's uploads", StoreFinder.FILE_METADATA
+    ),
+    _impersonal(f"{KNOWLEDGE_FILES}.chunks", "GridFS: their bytes", StoreFinder.WITH_FILES),
+    _impersonal(WOOCOMMERCE_PRODUCTS, "the cached catalogue", StoreFinder.STORE_ID),
+    _impersonal(WOOCOMMERCE_SNAPSHOTS, "newest modified time per resource", StoreFinder.STORE_ID),
+    _impersonal(WOOCOMMERCE_SYNC, "REST sync checkpoints", StoreFinder.STORE_ID),
 )
 
 BY_COLLECTION = {holding.collection: holding for holding in COLLECTIONS}

@@ -1,9 +1,10 @@
 """Deleting a store: first its wiring outside Balas (WooCommerce webhooks, the number at
 Twilio; shared/stores/unwiring.py), then every document of it, collection by collection as
-the store map says (store_map.py), the store's own document last; `stores.deleted` then tells
-the services to forget what they keep of it in memory. A record in `store_deletions` (when,
-who asked, what was done remotely, documents removed per collection; no personal data) is
-written once the remote steps are done and outlives the store.
+the personal-data map's store finders say (data_map.py, store_map.py), the store's own
+document last; `stores.deleted` then tells the services to forget what they keep of it in
+memory. A record in `store_deletions` (when, who asked, what was done remotely, documents
+removed per collection; no personal data) is written once the remote steps are done and
+outlives the store.
 
 Safe to run again after a crash: the remote steps change nothing the second time, an
 unfinished record is picked up where it was left (its counts add up), and while the store's
@@ -24,13 +25,8 @@ from shared.knowledge.files import delete_store_files
 from shared.leases import holding, new_holder
 from shared.mongo import Database
 from shared.privacy.collections import STORE_DELETIONS
-from shared.privacy.store_map import (
-    QUERIED,
-    STORE_FINDERS,
-    StoreFinder,
-    owns_key,
-    store_filter,
-)
+from shared.privacy.data_map import COLLECTIONS, Holding
+from shared.privacy.store_map import QUERIED, StoreFinder, owns_key, store_filter
 from shared.secrets import SecretBox
 from shared.settings import Settings
 from shared.stores.collections import STORES
@@ -47,6 +43,10 @@ Progress = Callable[[str, int], None]  # (collection, documents removed there)
 _DELETE_BATCH = 100
 # One deletion of a store at a time; a holder that died frees it after this.
 _LEASE_TTL = timedelta(minutes=5)
+# The store's own document last: while it is there, a deletion cut short is run again in full.
+DELETION_ORDER: tuple[Holding, ...] = tuple(
+    sorted(COLLECTIONS, key=lambda place: place.collection == STORES)
+)
 
 
 class DeletionStopped(Exception):
@@ -108,8 +108,9 @@ async def delete_store(
         else:  # cut short: its remote steps were done
             resumed = f"resuming the deletion started at {record.started_at:%Y-%m-%d %H:%M:%S}"
             on_step(Step(step="store", ok=True, detail=resumed + " UTC"))
-        for collection, finder in STORE_FINDERS.items():
-            count = await _remove(db, collection, finder, request.store_id)
+        for place in DELETION_ORDER:
+            collection = place.collection
+            count = await _remove(db, collection, place.store_finder, request.store_id)
             record.removed = _added(record.removed, collection, count)
             removed = [item.model_dump() for item in record.removed]
             await db[STORE_DELETIONS].update_one({"_id": record.id}, {"$set": {"removed": removed}})

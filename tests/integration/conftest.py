@@ -17,7 +17,9 @@ from pydantic import SecretStr
 
 from services.console.app import create_app
 from services.console.auth.users import Role
+from services.ingest.app import create_app as create_ingest_app
 from shared import kafka
+from shared.channels import Channel
 from shared.events import (
     ConversationClosed,
     ConversationEnriched,
@@ -28,13 +30,18 @@ from shared.knowledge.embeddings import Embedder, embedder_from
 from shared.knowledge.library import KnowledgeLibrary
 from shared.mongo import Database
 from shared.settings import Settings
-from shared.stores.directory import Store, save_store
+from shared.stores.directory import Store
+from tests.standins.graph_api import GraphApiStandIn
 from tests.standins.openai_api import OpenAIStandIn
 from tests.standins.server import LoopbackServer
+from tests.standins.twilio_api import TwilioStandIn
 from tests.support import console, events, waiting
 from tests.support import kafka as kafka_support
 from tests.support.console import ConsoleApi, SignedIn
 from tests.support.kafka import ConsumerKit, Consumers, PublishBurst, publish_in_batches
+from tests.support.stores import save_new_store
+
+TWILIO_TOKEN = "integration-twilio-auth-token"
 
 
 @pytest.fixture
@@ -128,13 +135,41 @@ def console_api(settings: Settings) -> Iterator[ConsoleApi]:
 @pytest.fixture
 async def store(db: Database) -> Store:
     """A saved store of this test alone, answering offline unless a test configures more."""
-    created = Store(
-        id=f"s-{uuid.uuid4().hex[:6]}",
-        name="Toko Batik Sari",
-        whatsapp_number=f"+1555{uuid.uuid4().int % 10**7:07d}",
-    )
-    await save_store(db, created)
-    return created
+    return await save_new_store(db)
+
+
+@pytest.fixture
+def ingest(settings: Settings) -> Iterator[str]:
+    """The ingest app on loopback; its URL."""
+    server = LoopbackServer(create_ingest_app(settings)).start()
+    yield server.url
+    server.stop()
+
+
+@pytest.fixture
+def channel(request: pytest.FixtureRequest) -> Channel:
+    """Messenger, unless a test asks for Instagram or both (parametrized indirectly): the code
+    is one for both Meta channels."""
+    chosen: Channel = getattr(request, "param", Channel.MESSENGER)
+    return chosen
+
+
+@pytest.fixture
+def graph_api() -> Iterator[GraphApiStandIn]:
+    """Meta's Graph API stand-in: WhatsApp Cloud API numbers, Messenger pages and Instagram
+    accounts, each added by the test."""
+    stand_in = GraphApiStandIn().start()
+    yield stand_in
+    stand_in.stop()
+
+
+@pytest.fixture
+def twilio_api() -> Iterator[TwilioStandIn]:
+    """The Twilio stand-in's own account; it calls no status callbacks back. Tests that need
+    another (a page size, callbacks) override this fixture."""
+    stand_in = TwilioStandIn(auth_token=TWILIO_TOKEN, status_callbacks=()).start()
+    yield stand_in
+    stand_in.stop()
 
 
 @pytest.fixture

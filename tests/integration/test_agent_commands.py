@@ -2,7 +2,7 @@
 enricher's handlers are called as the consumers call them (twice = a redelivery)."""
 
 import uuid
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -17,14 +17,12 @@ from services.enricher.conversation import LifecyclePolicy
 from services.enricher.lifecycle import close_idle
 from services.kpi_aggregator.handlers import on_events
 from services.responder import service
-from services.responder.adapters.twilio_sender import TwilioSenders
 from services.responder.agent_commands import on_agent_command
 from services.responder.agent_desk import AgentDesk
 from services.responder.deps import ResponderDeps
 from services.responder.handlers import on_message_received
-from services.responder.repository import ConversationLog, Reply
+from services.responder.repository import Reply
 from shared import kafka, topics
-from shared.answering.answerer import build_answerer
 from shared.channels import Channel
 from shared.conversations.collections import CONVERSATION_EVENTS, CONVERSATIONS, MESSAGES
 from shared.events import (
@@ -38,35 +36,24 @@ from shared.identity import conversation_id
 from shared.kpis.collections import KPI_HOURLY
 from shared.kpis.keys import bucket_id, hour_start, quantized_seconds
 from shared.mongo import Database
-from shared.secrets import secret_box
 from shared.settings import Settings
-from shared.stores.bot_settings import BotSettingsRepository
-from shared.stores.directory import Store, StoreDirectory, save_store
+from shared.stores.directory import Store, save_store
 from tests.standins.twilio_api import TwilioStandIn
 from tests.support.console import ConsoleApi, SignedIn
 from tests.support.events import new_customer, reply_sent
 from tests.support.inbound import customer_says
 from tests.support.kafka import read_topic
+from tests.support.responder import close, responder_deps, through_twilio
 from tests.support.servers import Infra
 
 pytestmark = pytest.mark.slow
 
-TOKEN = "agent-commands-twilio-token"
 TEMPLATE = "HX" + "ab" * 16
 
 
 @pytest.fixture
-def twilio() -> Iterator[TwilioStandIn]:
-    stand_in = TwilioStandIn(auth_token=TOKEN, status_callbacks=()).start()
-    yield stand_in
-    stand_in.stop()
-
-
-@pytest.fixture
-def settings(infra: Infra, twilio: TwilioStandIn) -> Settings:
-    return infra.settings(
-        twilio={"account_sid": twilio.account_sid, "auth_token": TOKEN, "api_base_url": twilio.url}
-    )
+def settings(infra: Infra, twilio_api: TwilioStandIn) -> Settings:
+    return through_twilio(infra.settings(), twilio_api)
 
 
 @pytest.fixture
@@ -78,20 +65,12 @@ async def store(db: Database) -> Store:
 
 
 @pytest.fixture
-def deps(db: Database, broker: KafkaBroker, settings: Settings) -> Iterator[ResponderDeps]:
-    stores = StoreDirectory(db, ttl_seconds=0)
-    senders = TwilioSenders(settings, stores, secret_box(settings))
-    yield ResponderDeps(
-        broker=broker,
-        stores=stores,
-        conversations=ConversationLog(db),
-        answerer=build_answerer(db, settings),  # no LLM key: offline answers
-        bot_settings=BotSettingsRepository(db),
-        twilio=senders,
-        status_callback_url="http://127.0.0.1/webhooks/twilio/status",
-        history_messages=20,
-    )
-    senders.close()
+async def deps(
+    db: Database, broker: KafkaBroker, settings: Settings
+) -> AsyncIterator[ResponderDeps]:
+    deps = responder_deps(db, broker, settings, twilio=True)  # no LLM key: offline answers
+    yield deps
+    await close(deps)
 
 
 @pytest.fixture
@@ -142,7 +121,7 @@ async def test_an_agent_reply_goes_out_once_even_when_redelivered(
     store: Store,
     deps: ResponderDeps,
     desk: AgentDesk,
-    twilio: TwilioStandIn,
+    twilio_api: TwilioStandIn,
     settings: Settings,
 ) -> None:
     customer = new_customer()
@@ -152,7 +131,7 @@ async def test_an_agent_reply_goes_out_once_even_when_redelivered(
     await on_agent_command(reply, deps, desk)
     await on_agent_command(reply, deps, desk)
 
-    sent = twilio.sent_to(customer)
+    sent = twilio_api.sent_to(customer)
     assert [m["body"] for m in sent] == ["Halo kak, saya Ayu dari toko."]
     stored = await _reply(db, reply)
     assert (stored.state, stored.author, stored.agent_id) == ("sent", "agent", "agent-ayu")
@@ -173,7 +152,7 @@ def _pipeline_replies() -> float:
 
 
 async def test_the_reply_pipeline_histogram_times_the_bots_replies_not_the_agents(
-    store: Store, deps: ResponderDeps, desk: AgentDesk, twilio: TwilioStandIn
+    store: Store, deps: ResponderDeps, desk: AgentDesk, twilio_api: TwilioStandIn
 ) -> None:
     # The histogram is the bot's time from webhook to Twilio; an agent's typing is not in it.
     customer = new_customer()
@@ -185,13 +164,13 @@ async def test_the_reply_pipeline_histogram_times_the_bots_replies_not_the_agent
 
     await on_agent_command(answer, deps, desk)
 
-    assert [m["body"] for m in twilio.sent_to(customer)][-1] == "Halo kak, Ayu di sini."
+    assert [m["body"] for m in twilio_api.sent_to(customer)][-1] == "Halo kak, Ayu di sini."
     assert after_bot == before_bot + 1
     assert _pipeline_replies() == after_bot
 
 
 async def test_a_reply_twilio_took_before_a_crash_is_found_not_sent_again(
-    db: Database, store: Store, deps: ResponderDeps, desk: AgentDesk, twilio: TwilioStandIn
+    db: Database, store: Store, deps: ResponderDeps, desk: AgentDesk, twilio_api: TwilioStandIn
 ) -> None:
     customer = new_customer()
     await deps.conversations.record_inbound(_message(store, customer, "Halo?"))
@@ -206,12 +185,12 @@ async def test_a_reply_twilio_took_before_a_crash_is_found_not_sent_again(
 
     await on_agent_command(reply, deps, desk)  # redelivered after the crash
 
-    assert len(twilio.sent_to(customer)) == 1
+    assert len(twilio_api.sent_to(customer)) == 1
     assert (await _reply(db, reply)).twilio_sid == sid
 
 
 async def test_outside_the_window_free_text_is_refused_and_a_template_is_sent(
-    db: Database, store: Store, deps: ResponderDeps, desk: AgentDesk, twilio: TwilioStandIn
+    db: Database, store: Store, deps: ResponderDeps, desk: AgentDesk, twilio_api: TwilioStandIn
 ) -> None:
     customer = new_customer()
     old = datetime.now(UTC) - timedelta(hours=25)
@@ -227,7 +206,7 @@ async def test_outside_the_window_free_text_is_refused_and_a_template_is_sent(
     refused = await _reply(db, free_text)
     assert (refused.state, refused.not_sent_reason) == ("not_sent", "outside_24h_window")
     assert refused.send_attempts == 0
-    sent = twilio.sent_to(customer)
+    sent = twilio_api.sent_to(customer)
     assert len(sent) == 1
     assert sent[0]["content_sid"] == TEMPLATE
     assert sent[0]["content_variables"] == '{"1": "Rina"}'
@@ -485,7 +464,7 @@ async def test_after_the_idle_close_of_a_handed_over_session_the_bot_answers_aga
 
 
 async def test_a_note_is_stored_never_sent_and_never_in_the_bots_history(
-    db: Database, store: Store, deps: ResponderDeps, desk: AgentDesk, twilio: TwilioStandIn
+    db: Database, store: Store, deps: ResponderDeps, desk: AgentDesk, twilio_api: TwilioStandIn
 ) -> None:
     customer = new_customer()
     message = _message(store, customer, "Halo")
@@ -498,7 +477,7 @@ async def test_a_note_is_stored_never_sent_and_never_in_the_bots_history(
     stored = await db[MESSAGES].find({"conversation_id": message.conversation_id}).to_list()
     notes = [m for m in stored if m["direction"] == "internal"]
     assert [(n["author"], n["text"]) for n in notes] == [("agent", "Pelanggan VIP, kasih diskon")]
-    assert twilio.sent_to(customer) == []
+    assert twilio_api.sent_to(customer) == []
     history = await deps.conversations.history(
         message.conversation_id, datetime.now(UTC) + timedelta(minutes=1), 20
     )
@@ -552,7 +531,7 @@ async def test_a_take_over_starts_the_humans_clock(
 
 
 async def test_redelivering_every_command_changes_nothing(
-    db: Database, store: Store, deps: ResponderDeps, desk: AgentDesk, twilio: TwilioStandIn
+    db: Database, store: Store, deps: ResponderDeps, desk: AgentDesk, twilio_api: TwilioStandIn
 ) -> None:
     customer = new_customer()
     message = _message(store, customer, "Halo")
@@ -577,7 +556,7 @@ async def test_redelivering_every_command_changes_nothing(
     assert (card["owner"], card["assignee_id"]) == ("bot", None)
     again = await db[MESSAGES].find({"conversation_id": message.conversation_id}).to_list()
     assert again == messages
-    assert len(twilio.sent_to(customer)) == 1
+    assert len(twilio_api.sent_to(customer)) == 1
 
 
 async def test_the_console_checks_and_publishes_commands(

@@ -12,7 +12,6 @@ from faststream.kafka import KafkaBroker
 
 from services.responder.deps import ResponderDeps
 from services.responder.handlers import on_message_received
-from services.responder.repository import ConversationLog
 from shared import topics
 from shared.answering.answerer import WEBHOOKS_ONLY_MAX_AGE, Answerer
 from shared.answering.commerce_tools import CommerceTools
@@ -25,11 +24,12 @@ from shared.knowledge.retrieval import Retriever
 from shared.mongo import Database
 from shared.settings import LlmSettings, Settings
 from shared.stores.bot_settings import BotSettings, BotSettingsRepository
-from shared.stores.directory import Store, StoreDirectory
+from shared.stores.directory import Store
 from shared.woocommerce.collections import WOOCOMMERCE_ORDERS
 from tests.standins.openai_api import OpenAIStandIn, ToolCall
 from tests.support.inbound import customer_says
 from tests.support.kafka import read_topic
+from tests.support.responder import responder_deps
 from tests.support.stores import save_woocommerce_store
 
 pytestmark = pytest.mark.slow
@@ -123,16 +123,8 @@ async def add_document(
 
 
 def make_deps(db: Database, broker: KafkaBroker, chat: ChatModel | None) -> ResponderDeps:
-    return ResponderDeps(
-        broker=broker,
-        stores=StoreDirectory(db),
-        conversations=ConversationLog(db),
-        answerer=Answerer(Retriever(db, None), chat, CommerceTools(db, WEBHOOKS_ONLY_MAX_AGE)),
-        bot_settings=BotSettingsRepository(db),
-        twilio=None,
-        status_callback_url="http://127.0.0.1/webhooks/twilio/status",
-        history_messages=20,
-    )
+    answerer = Answerer(Retriever(db, None), chat, CommerceTools(db, WEBHOOKS_ONLY_MAX_AGE))
+    return responder_deps(db, broker, Settings(), answerer=answerer)
 
 
 @pytest.fixture

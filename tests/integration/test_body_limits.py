@@ -16,7 +16,6 @@ import pytest
 
 from balas.simulate import inbound_message_form, twilio_signature
 from services.console.limits import MULTIPART_ALLOWANCE
-from services.ingest.app import create_app as create_ingest_app
 from shared import routes
 from shared.http import metrics_app
 from shared.http_limits import KiB, MiB
@@ -47,13 +46,6 @@ def settings(infra: Infra) -> Settings:
         twilio={"auth_token": TWILIO_TOKEN},
         limits={"knowledge_max_upload_bytes": UPLOAD_LIMIT},
     )
-
-
-@pytest.fixture
-def ingest(settings: Settings) -> Iterator[str]:
-    server = LoopbackServer(create_ingest_app(settings)).start()
-    yield server.url
-    server.stop()
 
 
 @pytest.fixture

@@ -6,23 +6,19 @@ promotions, none to anyone else, none after a STOP or a cancel."""
 import asyncio
 import json
 import uuid
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from faststream.kafka import KafkaBroker
-from pydantic import SecretStr
 from twilio.base.exceptions import TwilioRestException
 
 from services.kpi_aggregator.handlers import on_events
 from services.responder import broadcasts
-from services.responder.adapters.twilio_sender import TwilioSenders
 from services.responder.broadcasts import LEASE, send_due
 from services.responder.deps import ResponderDeps
 from services.responder.handlers import on_delivery_status_changed
-from services.responder.repository import ConversationLog
 from shared import kafka, topics
-from shared.answering.answerer import build_answerer
 from shared.broadcasts import model
 from shared.broadcasts.model import (
     Broadcast,
@@ -41,51 +37,27 @@ from shared.conversations.messages import inbound_message_document
 from shared.events import DeliveryStatus, Event, NotificationSent, decode_event
 from shared.kpis.collections import KPI_DAILY
 from shared.mongo import Database
-from shared.secrets import secret_box
 from shared.settings import Settings
-from shared.stores.bot_settings import BotSettingsRepository
-from shared.stores.directory import Store, StoreDirectory
+from shared.stores.directory import Store
 from shared.woocommerce.collections import WOOCOMMERCE_CUSTOMERS
 from tests.standins.twilio_api import TwilioStandIn
 from tests.support import events
 from tests.support.kafka import read_topic
+from tests.support.responder import close, responder_deps, through_twilio
 
 pytestmark = pytest.mark.slow
 
-TOKEN = "broadcast-test-auth-token"
 TEMPLATE = "HX" + "b" * 32
 FAST = Limits(per_second=1000, daily_customers=100_000)
 
 
 @pytest.fixture
-def twilio_api() -> Iterator[TwilioStandIn]:
-    stand_in = TwilioStandIn(auth_token=TOKEN, status_callbacks=()).start()
-    yield stand_in
-    stand_in.stop()
-
-
-@pytest.fixture
-def deps(
+async def deps(
     db: Database, broker: KafkaBroker, settings: Settings, twilio_api: TwilioStandIn
-) -> ResponderDeps:
-    configured = settings.updated(
-        twilio={
-            "account_sid": twilio_api.account_sid,
-            "auth_token": SecretStr(TOKEN),
-            "api_base_url": twilio_api.url,
-        }
-    )
-    stores = StoreDirectory(db, ttl_seconds=0)
-    return ResponderDeps(
-        broker=broker,
-        stores=stores,
-        conversations=ConversationLog(db),
-        answerer=build_answerer(db, settings),
-        bot_settings=BotSettingsRepository(db),
-        twilio=TwilioSenders(configured, stores, secret_box(configured)),
-        status_callback_url="http://127.0.0.1/webhooks/twilio/status",
-        history_messages=20,
-    )
+) -> AsyncIterator[ResponderDeps]:
+    deps = responder_deps(db, broker, through_twilio(settings, twilio_api), twilio=True)
+    yield deps
+    await close(deps)
 
 
 def customers(n: int) -> list[str]:

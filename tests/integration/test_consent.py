@@ -3,20 +3,16 @@ every purpose once, even when its event is delivered twice, and is confirmed wit
 no model wrote; "MULAI" grants order updates again; a question using the word is answered."""
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
 from faststream.kafka import KafkaBroker
-from pydantic import SecretStr
 
 from balas.simulate import inbound_message_form
 from services.ingest.twilio_forms import message_received, parse_inbound
-from services.responder.adapters.twilio_sender import TwilioSenders
 from services.responder.deps import ResponderDeps
 from services.responder.handlers import on_message_received as respond
-from services.responder.repository import ConversationLog
-from shared.answering.answerer import build_answerer
 from shared.answering.wording import PHRASES, Phrase
 from shared.consent import records
 from shared.consent.collections import CONSENT_EVENTS
@@ -26,46 +22,22 @@ from shared.mongo import Database
 from shared.privacy.customer import find_customer
 from shared.privacy.data_map import COLLECTIONS
 from shared.privacy.erasure import erase_documents
-from shared.secrets import secret_box
 from shared.settings import Settings
-from shared.stores.bot_settings import BotSettingsRepository, Language
-from shared.stores.directory import Store, StoreDirectory
+from shared.stores.bot_settings import Language
+from shared.stores.directory import Store
 from tests.standins.twilio_api import TwilioStandIn
+from tests.support.responder import close, responder_deps, through_twilio
 
 pytestmark = pytest.mark.slow
 
-TOKEN = "consent-test-auth-token"
-
 
 @pytest.fixture
-def twilio_api() -> Iterator[TwilioStandIn]:
-    stand_in = TwilioStandIn(auth_token=TOKEN, status_callbacks=()).start()
-    yield stand_in
-    stand_in.stop()
-
-
-@pytest.fixture
-def deps(
+async def deps(
     db: Database, broker: KafkaBroker, settings: Settings, twilio_api: TwilioStandIn
-) -> ResponderDeps:
-    configured = settings.updated(
-        twilio={
-            "account_sid": twilio_api.account_sid,
-            "auth_token": SecretStr(TOKEN),
-            "api_base_url": twilio_api.url,
-        }
-    )
-    stores = StoreDirectory(db, ttl_seconds=0)
-    return ResponderDeps(
-        broker=broker,
-        stores=stores,
-        conversations=ConversationLog(db),
-        answerer=build_answerer(db, settings),  # no LLM: offline answers
-        bot_settings=BotSettingsRepository(db),
-        twilio=TwilioSenders(configured, stores, secret_box(configured)),
-        status_callback_url="http://127.0.0.1/webhooks/twilio/status",
-        history_messages=20,
-    )
+) -> AsyncIterator[ResponderDeps]:
+    deps = responder_deps(db, broker, through_twilio(settings, twilio_api), twilio=True)
+    yield deps
+    await close(deps)
 
 
 def customer_says(store: Store, customer: str, text: str) -> MessageReceived:

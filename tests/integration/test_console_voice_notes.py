@@ -2,45 +2,31 @@
 when it could not be transcribed, a note that a person should play it; and the player, which
 fetches the recording from the Twilio stand-in with the store's credentials when pressed."""
 
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from markupsafe import escape
-from pydantic import SecretStr
 
 from services.console.i18n import t
 from shared.conversations.collections import CONVERSATIONS, MESSAGES
 from shared.mongo import Database
 from shared.settings import Settings
 from tests.standins.twilio_api import TwilioStandIn
+from tests.support.responder import through_twilio
 from tests.support.speech import voice_note as spoken
 
 pytestmark = pytest.mark.slow
 
 SignIn = Callable[..., Awaitable[Any]]  # the `sign_in` fixture of conftest.py
 HEARD = "Berapa ongkos kirim ke Surabaya?"
-TOKEN = "console-voice-auth-token"
-
-
-@pytest.fixture
-def twilio_api() -> Iterator[TwilioStandIn]:
-    stand_in = TwilioStandIn(auth_token=TOKEN, status_callbacks=()).start()
-    yield stand_in
-    stand_in.stop()
 
 
 @pytest.fixture
 def settings(settings: Settings, twilio_api: TwilioStandIn) -> Settings:
     """The console with the global Twilio account, at the stand-in."""
-    return settings.updated(
-        twilio={
-            "account_sid": twilio_api.account_sid,
-            "auth_token": SecretStr(TOKEN),
-            "api_base_url": twilio_api.url,
-        }
-    )
+    return through_twilio(settings, twilio_api)
 
 
 def voice_note(status: str, transcript: str | None, url: str | None = None) -> dict[str, Any]:

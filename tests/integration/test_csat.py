@@ -3,12 +3,11 @@ sweep asks once per session, the responder sends the survey once, a rating is re
 thanked (never answered by the bot), the aggregator counts it and the fact row gets it."""
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
 from faststream.kafka import KafkaBroker
-from pydantic import SecretStr
 
 from services.enricher.classification.offline import OfflineClassifier
 from services.enricher.conversation import LifecyclePolicy
@@ -17,12 +16,9 @@ from services.enricher.handlers import on_reply_sent as enrich_reply
 from services.enricher.lifecycle import close_idle, request_surveys
 from services.kpi_aggregator.handlers import on_events
 from services.responder import csat
-from services.responder.adapters.twilio_sender import TwilioSenders
 from services.responder.deps import ResponderDeps
 from services.responder.handlers import on_message_received as respond
-from services.responder.repository import ConversationLog
 from services.responder.service import reply_sent
-from shared.answering.answerer import build_answerer
 from shared.conversations.collections import (
     CONVERSATION_EVENTS,
     CONVERSATIONS,
@@ -34,48 +30,25 @@ from shared.events import ConversationClosed, CsatSurveyDue, MessageReceived, de
 from shared.kpis.collections import CONVERSATION_FACTS, KPI_HOURLY
 from shared.kpis.keys import bucket_id, hour_start
 from shared.mongo import Database
-from shared.secrets import secret_box
 from shared.settings import Settings
-from shared.stores.bot_settings import BotSettingsRepository
-from shared.stores.directory import Store, StoreDirectory
+from shared.stores.directory import Store
 from tests.standins.twilio_api import TwilioStandIn
+from tests.support import events
 from tests.support.inbound import customer_says
+from tests.support.responder import close, responder_deps, through_twilio
 
 pytestmark = pytest.mark.slow
 
-TOKEN = "csat-test-auth-token"
 POLICY = LifecyclePolicy()
 
 
 @pytest.fixture
-def twilio_api() -> Iterator[TwilioStandIn]:
-    stand_in = TwilioStandIn(auth_token=TOKEN, status_callbacks=()).start()
-    yield stand_in
-    stand_in.stop()
-
-
-@pytest.fixture
-def deps(
+async def deps(
     db: Database, broker: KafkaBroker, settings: Settings, twilio_api: TwilioStandIn
-) -> ResponderDeps:
-    configured = settings.updated(
-        twilio={
-            "account_sid": twilio_api.account_sid,
-            "auth_token": SecretStr(TOKEN),
-            "api_base_url": twilio_api.url,
-        }
-    )
-    stores = StoreDirectory(db, ttl_seconds=0)
-    return ResponderDeps(
-        broker=broker,
-        stores=stores,
-        conversations=ConversationLog(db),
-        answerer=build_answerer(db, settings),  # no LLM: offline answers
-        bot_settings=BotSettingsRepository(db),
-        twilio=TwilioSenders(configured, stores, secret_box(configured)),
-        status_callback_url="http://127.0.0.1/webhooks/twilio/status",
-        history_messages=20,
-    )
+) -> AsyncIterator[ResponderDeps]:
+    deps = responder_deps(db, broker, through_twilio(settings, twilio_api), twilio=True)
+    yield deps
+    await close(deps)
 
 
 async def converse(db: Database, deps: ResponderDeps, event: MessageReceived) -> None:
@@ -150,7 +123,7 @@ async def test_one_survey_per_session_one_rating_thanked_counted_and_on_the_fact
     assert await close_idle(db, None, POLICY, closing, store.id) == 1
     survey = await db[CSAT_SURVEYS].find_one({"_id": survey["_id"]})
     assert survey is not None
-    events = [
+    happened = [
         csat.survey_sent(survey),
         csat.recorded(survey, rating, 4),
         *[
@@ -160,10 +133,10 @@ async def test_one_survey_per_session_one_rating_thanked_counted_and_on_the_fact
             )
         ],
     ]
-    assert isinstance(events[-1], ConversationClosed)
-    assert events[-1].first_session is True
+    assert isinstance(happened[-1], ConversationClosed)
+    assert happened[-1].first_session is True
     for _ in range(2):  # redelivery counts nothing twice
-        await on_events(events, db)
+        await on_events(happened, db)
     rated = await db[KPI_HOURLY].find_one(
         {"_id": bucket_id(store.id, hour_start(rating.occurred_at))}
     )
@@ -197,16 +170,7 @@ async def test_outside_the_window_or_with_csat_off_no_survey_goes_out(
     assert await request_surveys(db, None, POLICY, too_late, store.id) == 0
 
     # The sweep asked in time, but the survey is handled after the window closed.
-    stale = CsatSurveyDue(
-        event_id=uuid.uuid4().hex,
-        occurred_at=utcnow(),
-        store_id=store.id,
-        conversation_id=question.conversation_id,
-        session_opened_at=question.occurred_at,
-        last_customer_message_at=utcnow() - timedelta(hours=23, minutes=1),
-        customer_number=customer,
-        reason="idle",
-    )
+    stale = events.survey_due(question, utcnow() - timedelta(hours=23, minutes=1))
     await csat.ask(stale, deps)
     # CSAT switched off in the bot settings: in the window, still nothing.
     repository = deps.bot_settings

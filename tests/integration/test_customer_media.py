@@ -3,43 +3,38 @@
 given to the scripted OpenAI stand-in as the customer's words; voice notes, videos and files too
 large get a polite reply that says what the bot reads."""
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from faststream.kafka import KafkaBroker
 from fpdf import FPDF
-from pydantic import SecretStr
 
 from services.ingest.channels import meta_messaging_payloads as meta_messaging
 from services.ingest.channels import whatsapp_cloud_payloads as payloads
 from services.responder.deps import ResponderDeps
 from services.responder.handlers import on_message_received
-from services.responder.media import MediaReader
-from services.responder.repository import ConversationLog
 from shared.answering.answerer import WEBHOOKS_ONLY_MAX_AGE, Answerer
 from shared.answering.commerce_tools import CommerceTools
 from shared.answering.model import ChatModel
 from shared.channels import Channel
 from shared.conversations.collections import CONVERSATIONS, MESSAGES
-from shared.conversations.media_download import MediaFetcher
 from shared.knowledge.retrieval import Retriever
 from shared.mongo import Database
 from shared.secrets import secret_box
 from shared.settings import Settings
 from shared.stores.bot_settings import BotSettings, BotSettingsRepository, PrivacySettings
-from shared.stores.directory import Store, StoreDirectory, TwilioAccount, save_store
+from shared.stores.directory import Store, TwilioAccount, save_store
 from tests.standins import graph_api as meta
 from tests.standins.graph_api import GraphApiStandIn
 from tests.standins.openai_api import OpenAIStandIn
 from tests.standins.twilio_api import TwilioStandIn
 from tests.support.inbound import customer_says
+from tests.support.responder import MEDIA_MAX_BYTES, responder_deps, through_twilio
 from tests.support.stores import save_cloud_store, save_messaging_store
 
 pytestmark = pytest.mark.slow
 
-TOKEN = "media-test-auth-token"
 CUSTOMER = "+6281299887766"
 POSTER = Path(__file__).resolve().parents[1] / "fixtures" / "sample_store" / "promo-gajian.png"
 
@@ -53,54 +48,24 @@ def invoice_pdf() -> bytes:
 
 
 @pytest.fixture
-def twilio_api() -> Iterator[TwilioStandIn]:
-    stand_in = TwilioStandIn(auth_token=TOKEN, status_callbacks=()).start()
-    yield stand_in
-    stand_in.stop()
-
-
-@pytest.fixture
-def graph_api() -> Iterator[GraphApiStandIn]:
-    stand_in = GraphApiStandIn().start()
-    yield stand_in
-    stand_in.stop()
-
-
-@pytest.fixture
 def media_settings(
     settings: Settings,
     twilio_api: TwilioStandIn,
     openai_api: OpenAIStandIn,
     graph_api: GraphApiStandIn,
 ) -> Settings:
-    return settings.updated(
+    return through_twilio(settings, twilio_api).updated(
         whatsapp_cloud={"graph_api_base_url": graph_api.url},
-        twilio={
-            "account_sid": twilio_api.account_sid,
-            "auth_token": SecretStr(TOKEN),
-            "api_base_url": twilio_api.url,
-        },
         llm={"api_key": "sk-test", "base_url": openai_api.base_url},
     )
 
 
 def make_deps(
-    db: Database, broker: KafkaBroker, settings: Settings, max_bytes: int = 10 * 1024 * 1024
+    db: Database, broker: KafkaBroker, settings: Settings, max_bytes: int = MEDIA_MAX_BYTES
 ) -> ResponderDeps:
-    stores = StoreDirectory(db, ttl_seconds=0)
-    return ResponderDeps(
-        broker=broker,
-        stores=stores,
-        conversations=ConversationLog(db),
-        answerer=Answerer(
-            Retriever(db, None), ChatModel(settings), CommerceTools(db, WEBHOOKS_ONLY_MAX_AGE)
-        ),
-        bot_settings=BotSettingsRepository(db),
-        twilio=None,
-        status_callback_url="http://127.0.0.1/webhooks/twilio/status",
-        history_messages=20,
-        media=MediaReader(MediaFetcher(settings, stores, secret_box(settings)), max_bytes),
-    )
+    chat = ChatModel(settings)
+    answerer = Answerer(Retriever(db, None), chat, CommerceTools(db, WEBHOOKS_ONLY_MAX_AGE))
+    return responder_deps(db, broker, settings, answerer=answerer, media_max_bytes=max_bytes)
 
 
 @pytest.fixture

@@ -81,13 +81,6 @@ def settings(infra: Infra, kafka_proxy: TcpProxy, mongodb_proxy: TcpProxy) -> It
 
 
 @pytest.fixture
-def ingest(settings: Settings) -> Iterator[str]:
-    server = LoopbackServer(create_ingest_app(settings)).start()
-    yield server.url
-    server.stop()
-
-
-@pytest.fixture
 def journaled_ingest(settings: Settings) -> Iterator[str]:
     """ingest as `balas run` starts it for the embedded broker: each publish journaled first."""
     server = LoopbackServer(create_ingest_app(settings.updated(kafka={"journal": True}))).start()

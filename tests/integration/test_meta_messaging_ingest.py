@@ -4,12 +4,10 @@ signature, malformed and misdirected payloads, duplicates by `mid`, echoes and r
 """
 
 import json
-from collections.abc import Iterator
 
 import httpx
 import pytest
 
-from services.ingest.app import create_app as create_ingest_app
 from services.ingest.channels.meta_messaging import ENDPOINTS
 from shared import topics
 from shared.channels import ECHO_MARK, Channel
@@ -19,7 +17,6 @@ from shared.settings import Settings
 from shared.stores.directory import Store
 from tests.standins import graph_api
 from tests.standins.graph_api import GraphApiStandIn, Page
-from tests.standins.server import LoopbackServer
 from tests.support.kafka import events_with_id
 from tests.support.stores import save_messaging_store
 
@@ -32,22 +29,8 @@ OBJECTS = {Channel.MESSENGER: "page", Channel.INSTAGRAM: "instagram"}
 
 
 @pytest.fixture
-def ingest(settings: Settings) -> Iterator[str]:
-    server = LoopbackServer(create_ingest_app(settings)).start()
-    yield server.url
-    server.stop()
-
-
-@pytest.fixture
 def meta() -> GraphApiStandIn:
     return GraphApiStandIn()  # only its signing and payloads: no server needed
-
-
-@pytest.fixture
-def channel(request: pytest.FixtureRequest) -> Channel:
-    """Messenger, unless a test asks for Instagram or both (the code is one for both)."""
-    chosen: Channel = getattr(request, "param", Channel.MESSENGER)
-    return chosen
 
 
 @pytest.fixture

@@ -2,13 +2,8 @@
 the page token checked with a one-line reason when Meta refuses it, the credentials stored
 encrypted when it passes and then answering Meta's handshake, one account for one store."""
 
-import uuid
-from collections.abc import Iterator
-from typing import Any
-
 import httpx
 import pytest
-from pymongo import MongoClient
 from typer.testing import CliRunner
 
 from balas.cli import app
@@ -17,10 +12,10 @@ from services.ingest.channels.meta_messaging import ENDPOINTS
 from shared.channels import Channel
 from shared.mongo import Database
 from shared.settings import Settings
-from shared.stores.collections import STORES
-from shared.stores.directory import Store, save_store
+from shared.stores.directory import Store
 from tests.standins.graph_api import GraphApiStandIn, Page
 from tests.standins.server import LoopbackServer
+from tests.support.stores import save_new_store, stored_document
 
 pytestmark = pytest.mark.slow
 
@@ -34,56 +29,18 @@ COMMANDS = {
 
 
 @pytest.fixture
-def graph() -> Iterator[GraphApiStandIn]:
-    stand_in = GraphApiStandIn().start()
-    yield stand_in
-    stand_in.stop()
+def page(graph_api: GraphApiStandIn, channel: Channel) -> Page:
+    return graph_api.add_page(COMMANDS[channel][2], TOKEN, APP_SECRET)
 
 
 @pytest.fixture
-def channel(request: pytest.FixtureRequest) -> Channel:
-    """Messenger, unless a test asks for Instagram or both (the code is one for both)."""
-    chosen: Channel = getattr(request, "param", Channel.MESSENGER)
-    return chosen
-
-
-@pytest.fixture
-def page(graph: GraphApiStandIn, channel: Channel) -> Page:
-    return graph.add_page(COMMANDS[channel][2], TOKEN, APP_SECRET)
-
-
-@pytest.fixture
-def cli_env(settings: Settings, graph: GraphApiStandIn) -> dict[str, str]:
-    return settings.as_environment() | {"WHATSAPP_CLOUD_GRAPH_API_BASE_URL": graph.url}
-
-
-async def saved_store(db: Database) -> Store:
-    created = Store(
-        id=f"p-{uuid.uuid4().hex[:6]}",
-        name="Toko Batik Sari",
-        whatsapp_number=f"+1555{uuid.uuid4().int % 10**7:07d}",
-    )
-    await save_store(db, created)
-    return created
-
-
-@pytest.fixture
-async def store(db: Database) -> Store:
-    return await saved_store(db)
+def cli_env(settings: Settings, graph_api: GraphApiStandIn) -> dict[str, str]:
+    return settings.as_environment() | {"WHATSAPP_CLOUD_GRAPH_API_BASE_URL": graph_api.url}
 
 
 @pytest.fixture
 async def other_store(db: Database) -> Store:
-    return await saved_store(db)
-
-
-def held(settings: Settings, store_id: str) -> dict[str, Any]:
-    """The store's document as saved (read synchronously: the CLI runs its own event loop)."""
-    assert settings.mongodb.uri
-    with MongoClient(settings.mongodb.uri) as client:
-        document = client[settings.mongodb.database][STORES].find_one({"_id": store_id})
-    assert document is not None
-    return document
+    return await save_new_store(db)
 
 
 def connect(
@@ -103,7 +60,7 @@ def test_checked_credentials_are_stored_encrypted_and_answer_metas_handshake(
     output = connect(cli_env, channel, store.id, page.account_id, TOKEN)
 
     assert output.startswith("0\n"), output
-    document = held(settings, store.id)
+    document = stored_document(settings, store.id)
     assert document[channel.value]["account_id"] == page.account_id
     for secret in (TOKEN, APP_SECRET, VERIFY_TOKEN):
         assert secret not in str(document)
@@ -126,7 +83,7 @@ def test_a_refused_token_is_a_one_line_reason_and_nothing_is_saved(
     assert output.startswith("1\n")
     assert "Meta refused the access token (401)" in output
     assert "nothing was saved" in output
-    assert held(settings, store.id).get(channel.value) is None
+    assert stored_document(settings, store.id).get(channel.value) is None
 
 
 def test_one_account_cannot_serve_two_stores(

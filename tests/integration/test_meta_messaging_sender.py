@@ -8,7 +8,7 @@ recorded as an agent's reply without being sent, while an echo of Balas's own se
 
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import httpx
@@ -17,31 +17,27 @@ from faststream.kafka import KafkaBroker
 
 from services.ingest.channels import meta_messaging_payloads as payloads
 from services.responder import csat
-from services.responder.adapters.graph_sender import GraphSenders
 from services.responder.agent_commands import OwnSendInFlight, on_agent_command
 from services.responder.agent_desk import AgentDesk
 from services.responder.deps import ResponderDeps
 from services.responder.handlers import on_message_received
-from services.responder.repository import ConversationLog
-from shared.answering.answerer import build_answerer
 from shared.answering.draft import Draft
 from shared.channels import ECHO_MARK, Channel
 from shared.conversations.collections import CONVERSATIONS, CSAT_SURVEYS, MESSAGES
 from shared.events import (
     AgentCommandIssued,
-    CsatSurveyDue,
     MessageReceived,
     agent_command_event_id,
     utcnow,
 )
 from shared.mongo import Database
 from shared.outages import dependency_down
-from shared.secrets import secret_box
 from shared.settings import Settings
-from shared.stores.bot_settings import BotSettingsRepository
-from shared.stores.directory import Store, StoreDirectory
-from tests.standins import graph_api
+from shared.stores.directory import Store
+from tests.standins import graph_api as meta
 from tests.standins.graph_api import GraphApiStandIn, Page
+from tests.support import events
+from tests.support.responder import close, responder_deps
 from tests.support.stores import save_messaging_store
 
 pytestmark = pytest.mark.slow
@@ -54,22 +50,8 @@ HOURS = 3600
 
 
 @pytest.fixture
-def graph() -> Iterator[GraphApiStandIn]:
-    stand_in = GraphApiStandIn().start()
-    yield stand_in
-    stand_in.stop()
-
-
-@pytest.fixture
-def channel(request: pytest.FixtureRequest) -> Channel:
-    """Messenger, unless a test asks for Instagram or both (the code is one for both)."""
-    chosen: Channel = getattr(request, "param", Channel.MESSENGER)
-    return chosen
-
-
-@pytest.fixture
-def page(graph: GraphApiStandIn, channel: Channel) -> Page:
-    return graph.add_page(OBJECTS[channel], TOKEN, APP_SECRET)
+def page(graph_api: GraphApiStandIn, channel: Channel) -> Page:
+    return graph_api.add_page(OBJECTS[channel], TOKEN, APP_SECRET)
 
 
 @pytest.fixture
@@ -79,25 +61,14 @@ async def store(db: Database, settings: Settings, channel: Channel, page: Page) 
 
 @pytest.fixture
 async def deps(
-    db: Database, broker: KafkaBroker, settings: Settings, graph: GraphApiStandIn
+    db: Database, broker: KafkaBroker, settings: Settings, graph_api: GraphApiStandIn
 ) -> AsyncIterator[ResponderDeps]:
     settings = settings.updated(
-        whatsapp_cloud={"graph_api_base_url": graph.url, "timeout_seconds": TIMEOUT_SECONDS}
+        whatsapp_cloud={"graph_api_base_url": graph_api.url, "timeout_seconds": TIMEOUT_SECONDS}
     )
-    stores = StoreDirectory(db)
-    cloud = GraphSenders(settings, stores, secret_box(settings))
-    yield ResponderDeps(
-        broker=broker,
-        stores=stores,
-        conversations=ConversationLog(db),
-        answerer=build_answerer(db, settings),  # no LLM: a hand-over reply, sent all the same
-        bot_settings=BotSettingsRepository(db),
-        twilio=None,
-        status_callback_url="http://127.0.0.1/webhooks/twilio/status",
-        history_messages=20,
-        cloud=cloud,
-    )
-    await cloud.close()
+    deps = responder_deps(db, broker, settings, cloud=True)  # no LLM: a hand-over reply
+    yield deps
+    await close(deps)
 
 
 def customer() -> str:
@@ -109,7 +80,7 @@ def customer_message(
 ) -> MessageReceived:
     """The customer's message as ingest publishes it, written `hours_ago` (Meta's window, in
     the stand-in too, runs from then)."""
-    payload = graph_api.customer_message(page, to, {"text": text})
+    payload = meta.customer_message(page, to, {"text": text})
     page.customer_wrote_at[to] = time.time() - hours_ago * HOURS
     parsed = payloads.parse(GraphApiStandIn().signed(page, payload)[0])
     [entry] = parsed.entry
@@ -144,14 +115,14 @@ async def reply_of(db: Database, event: MessageReceived) -> dict[str, object]:
 
 @pytest.mark.parametrize("channel", list(OBJECTS), indirect=True, ids=str)
 async def test_a_message_is_answered_once_through_the_send_api_as_a_response(
-    db: Database, deps: ResponderDeps, store: Store, page: Page, graph: GraphApiStandIn
+    db: Database, deps: ResponderDeps, store: Store, page: Page, graph_api: GraphApiStandIn
 ) -> None:
     event = customer_message(page, store, to := customer(), "Bisa bayar pakai kripto?")
 
     await on_message_received(event, deps)
     await on_message_received(event, deps)  # redelivered
 
-    [sent] = graph.page_sends(to)
+    [sent] = graph_api.page_sends(to)
     reply = await reply_of(db, event)
     assert sent["account_id"] == page.account_id
     assert sent["request"]["messaging_type"] == "RESPONSE"
@@ -162,7 +133,7 @@ async def test_a_message_is_answered_once_through_the_send_api_as_a_response(
 
 
 async def test_an_agents_late_reply_goes_with_the_human_agent_tag_and_not_after_7_days(
-    db: Database, deps: ResponderDeps, store: Store, page: Page, graph: GraphApiStandIn
+    db: Database, deps: ResponderDeps, store: Store, page: Page, graph_api: GraphApiStandIn
 ) -> None:
     late = customer_message(page, store, late_customer := customer(), "Halo", hours_ago=30)
     gone = customer_message(page, store, gone_customer := customer(), "Halo", hours_ago=8 * 24)
@@ -173,12 +144,12 @@ async def test_an_agents_late_reply_goes_with_the_human_agent_tag_and_not_after_
     await on_agent_command(agent_reply(late, "Maaf telat kak"), deps, AgentDesk(db))
     await on_agent_command(agent_reply(gone, "Masih ada kak?"), deps, AgentDesk(db))
 
-    [tagged] = graph.page_sends(late_customer)
+    [tagged] = graph_api.page_sends(late_customer)
     assert (tagged["request"]["messaging_type"], tagged["request"]["tag"]) == (
         "MESSAGE_TAG",
         "HUMAN_AGENT",
     )
-    assert graph.page_sends(gone_customer) == []
+    assert graph_api.page_sends(gone_customer) == []
     refused = await db[MESSAGES].find_one(
         {"conversation_id": gone.conversation_id, "agent_id": "agent-1"}
     )
@@ -188,33 +159,33 @@ async def test_an_agents_late_reply_goes_with_the_human_agent_tag_and_not_after_
 
 @pytest.mark.parametrize("channel", [Channel.INSTAGRAM], indirect=True, ids=str)
 async def test_an_attempt_whose_fate_is_unknown_is_never_sent_again(
-    db: Database, deps: ResponderDeps, store: Store, page: Page, graph: GraphApiStandIn
+    db: Database, deps: ResponderDeps, store: Store, page: Page, graph_api: GraphApiStandIn
 ) -> None:
-    graph.fail_after_accepting(1, 503)
+    graph_api.fail_after_accepting(1, 503)
     event = customer_message(page, store, to := customer(), "Halo kak")
 
     with pytest.raises(httpx.HTTPError):
         await on_message_received(event, deps)
     await on_message_received(event, deps)  # the consumer's retry
 
-    assert len(graph.page_sends(to)) == 1
+    assert len(graph_api.page_sends(to)) == 1
     reply = await reply_of(db, event)
     assert (reply["state"], reply["not_sent_reason"]) == ("not_sent", "outcome_unknown")
 
 
 async def test_an_admins_reply_from_metas_inbox_is_recorded_as_sent_and_takes_over(
-    db: Database, deps: ResponderDeps, store: Store, page: Page, graph: GraphApiStandIn
+    db: Database, deps: ResponderDeps, store: Store, page: Page, graph_api: GraphApiStandIn
 ) -> None:
     event = customer_message(page, store, to := customer(), "Paket saya di mana?")
     await on_message_received(event, deps)
-    [bots] = graph.page_sends(to)
+    [bots] = graph_api.page_sends(to)
     from_inbox = agent_reply(event, "Sudah dikirim kemarin kak", sent_as="m_from_inbox")
     own_echo = agent_reply(event, str(bots["request"]["message"]["text"]), sent_as=bots["id"])
 
     for command in (from_inbox, from_inbox, own_echo):  # the inbox echo redelivered
         await on_agent_command(command, deps, AgentDesk(db))
 
-    assert graph.page_sends(to) == [bots]  # nothing sent again
+    assert graph_api.page_sends(to) == [bots]  # nothing sent again
     recorded = (
         await db[MESSAGES]
         .find({"conversation_id": event.conversation_id, "author": "agent"})
@@ -253,24 +224,14 @@ async def test_an_echo_during_balas_own_send_waits_for_its_id_and_is_then_known(
 
 
 async def test_a_csat_survey_goes_out_on_the_conversations_own_page(
-    db: Database, deps: ResponderDeps, store: Store, page: Page, graph: GraphApiStandIn
+    db: Database, deps: ResponderDeps, store: Store, page: Page, graph_api: GraphApiStandIn
 ) -> None:
     event = customer_message(page, store, to := customer(), "Halo")
     await on_message_received(event, deps)
-    due = CsatSurveyDue(
-        event_id=uuid.uuid4().hex,
-        occurred_at=utcnow(),
-        store_id=store.id,
-        conversation_id=event.conversation_id,
-        session_opened_at=event.occurred_at,
-        last_customer_message_at=event.occurred_at,
-        customer_number=to,
-        reason="idle",
-    )
 
-    await csat.ask(due, deps)
+    await csat.ask(events.survey_due(event), deps)
 
-    _answer, survey = graph.page_sends(to)
+    _answer, survey = graph_api.page_sends(to)
     assert (survey["account_id"], survey["request"]["messaging_type"]) == (
         page.account_id,
         "RESPONSE",

@@ -4,7 +4,7 @@ order, changes an address before it ships and gets the payment link again, each 
 through the responder's handler with the Twilio and WooCommerce stand-ins, real MongoDB and
 Kafka."""
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -13,41 +13,30 @@ from faststream.kafka import KafkaBroker
 from pydantic import SecretStr
 
 from services.enricher.commerce import on_order_changed
-from services.responder.adapters.twilio_sender import TwilioSenders
 from services.responder.deps import ResponderDeps
 from services.responder.handlers import on_message_received as respond
-from services.responder.repository import ConversationLog, Reply
+from services.responder.repository import Reply
 from shared.actions.collections import ACTION_PROPOSALS, ORDER_ACTIONS
-from shared.actions.desk import ActionDesk, action_api
-from shared.answering.answerer import build_answerer
 from shared.conversations.collections import CONVERSATIONS, MESSAGES
 from shared.events import MessageReceived, OrderChanged
 from shared.mongo import Database
-from shared.secrets import secret_box
 from shared.settings import Settings
 from shared.stores.bot_settings import BotSettingsRepository, OrderActionSettings, default_settings
-from shared.stores.directory import Store, StoreDirectory
+from shared.stores.directory import Store
 from shared.woocommerce.payloads import listed_event
 from tests.standins import woocommerce_data as wc
 from tests.standins.openai_api import OpenAIStandIn, ToolCall
 from tests.standins.twilio_api import TwilioStandIn
 from tests.standins.woocommerce_api import WooCommerceStandIn
 from tests.support.inbound import customer_says
+from tests.support.responder import close, responder_deps, through_twilio
 from tests.support.stores import save_woocommerce_store
 
 pytestmark = pytest.mark.slow
 
-TOKEN = "order-actions-twilio-token"
 BUDI = "+6281234567890"  # the billing phone of the stand-in's orders
 SITI = "+6281399990000"  # another customer
 ALL_ON = OrderActionSettings(cancel=True, change_address=True, payment_link=True)
-
-
-@pytest.fixture
-def twilio_api() -> Iterator[TwilioStandIn]:
-    stand_in = TwilioStandIn(auth_token=TOKEN, status_callbacks=()).start()
-    yield stand_in
-    stand_in.stop()
 
 
 @pytest.fixture
@@ -60,38 +49,20 @@ def shop() -> Iterator[WooCommerceStandIn]:
 @pytest.fixture
 def configured(settings: Settings, twilio_api: TwilioStandIn) -> Settings:
     local = settings.model_copy(update={"allow_private_urls": True})  # the shop is on loopback
-    return local.updated(
+    return through_twilio(local, twilio_api).updated(
         llm={"api_key": None, "base_url": None},
-        twilio={
-            "account_sid": twilio_api.account_sid,
-            "auth_token": SecretStr(TOKEN),
-            "api_base_url": twilio_api.url,
-        },
         woocommerce={"timeout_seconds": 1.0},
     )
 
 
-def responder(db: Database, broker: KafkaBroker, configured: Settings) -> Iterator[ResponderDeps]:
-    stores = StoreDirectory(db, ttl_seconds=0)
-    senders = TwilioSenders(configured, stores, secret_box(configured))
-    yield ResponderDeps(
-        broker=broker,
-        stores=stores,
-        conversations=ConversationLog(db),
-        answerer=build_answerer(db, configured),
-        bot_settings=BotSettingsRepository(db),
-        twilio=senders,
-        status_callback_url="http://127.0.0.1/webhooks/twilio/status",
-        history_messages=20,
-        actions=ActionDesk(db, action_api(configured)),
-    )
-    senders.close()
-
-
 @pytest.fixture
-def deps(db: Database, broker: KafkaBroker, configured: Settings) -> Iterator[ResponderDeps]:
+async def deps(
+    db: Database, broker: KafkaBroker, configured: Settings
+) -> AsyncIterator[ResponderDeps]:
     """Offline: no model configured."""
-    yield from responder(db, broker, configured)
+    deps = responder_deps(db, broker, configured, twilio=True, actions=True)
+    yield deps
+    await close(deps)
 
 
 @pytest.fixture
@@ -101,12 +72,14 @@ def said_by_model() -> list[list[ToolCall]]:
 
 
 @pytest.fixture
-def llm_deps(
+async def llm_deps(
     db: Database, broker: KafkaBroker, configured: Settings, said_by_model: list[list[ToolCall]]
-) -> Iterator[ResponderDeps]:
+) -> AsyncIterator[ResponderDeps]:
     model = OpenAIStandIn(script=lambda _: said_by_model.pop(0)).start()
     llm = {"api_key": SecretStr("sk-test"), "base_url": model.base_url}
-    yield from responder(db, broker, configured.updated(llm=llm))
+    deps = responder_deps(db, broker, configured.updated(llm=llm), twilio=True, actions=True)
+    yield deps
+    await close(deps)
     model.stop()
 
 

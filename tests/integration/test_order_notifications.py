@@ -4,27 +4,23 @@ for a repeated or late snapshot, and none in the store's quiet hours until they 
 
 import json
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, time, timedelta
 from functools import partial
 
 import pytest
 import requests
 from faststream.kafka import KafkaBroker
-from pydantic import SecretStr
 
 from balas.simulate import inbound_message_form
 from services.enricher.classification.offline import OfflineClassifier
 from services.enricher.commerce import on_order_changed as cache_order
 from services.enricher.handlers import on_message_received as enrich
 from services.ingest.twilio_forms import message_received, parse_inbound
-from services.responder.adapters.twilio_sender import TwilioSenders
 from services.responder.deps import ResponderDeps
 from services.responder.handlers import on_message_received as respond
 from services.responder.notifications import on_order_changed, release_due
-from services.responder.repository import ConversationLog
 from shared import kafka, topics
-from shared.answering.answerer import build_answerer
 from shared.consent import records
 from shared.consent.records import Change, Purpose, Source, State
 from shared.conversations.collections import CONVERSATIONS, MESSAGES
@@ -38,53 +34,29 @@ from shared.notifications.orders import (
     OrderTemplate,
     QuietHours,
 )
-from shared.secrets import secret_box
 from shared.settings import Settings
-from shared.stores.bot_settings import BotSettingsRepository
-from shared.stores.directory import Store, StoreDirectory
+from shared.stores.directory import Store
 from shared.woocommerce.payloads import SHIPMENT_TRACKING_KEY, OrderSnapshot, Topic, changed_event
 from tests.standins.twilio_api import TwilioStandIn
 from tests.standins.woocommerce_data import order
 from tests.support.events import order_changed
 from tests.support.kafka import Consumers, new_group_id, publish_all, read_topic
+from tests.support.responder import close, responder_deps, through_twilio
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.slow
 
-TOKEN = "notification-test-auth-token"
 TEMPLATES = {status: "HX" + f"{n:032x}" for n, status in enumerate(NotifiedStatus, start=1)}
 NUMBER_AND_NAME = {"1": OrderField.FIRST_NAME, "2": OrderField.ORDER_NUMBER}
 
 
 @pytest.fixture
-def twilio_api() -> Iterator[TwilioStandIn]:
-    stand_in = TwilioStandIn(auth_token=TOKEN, status_callbacks=()).start()
-    yield stand_in
-    stand_in.stop()
-
-
-@pytest.fixture
-def deps(
+async def deps(
     db: Database, broker: KafkaBroker, settings: Settings, twilio_api: TwilioStandIn
-) -> ResponderDeps:
-    configured = settings.updated(
-        twilio={
-            "account_sid": twilio_api.account_sid,
-            "auth_token": SecretStr(TOKEN),
-            "api_base_url": twilio_api.url,
-        }
-    )
-    stores = StoreDirectory(db, ttl_seconds=0)
-    return ResponderDeps(
-        broker=broker,
-        stores=stores,
-        conversations=ConversationLog(db),
-        answerer=build_answerer(db, settings),
-        bot_settings=BotSettingsRepository(db),
-        twilio=TwilioSenders(configured, stores, secret_box(configured)),
-        status_callback_url="http://127.0.0.1/webhooks/twilio/status",
-        history_messages=20,
-    )
+) -> AsyncIterator[ResponderDeps]:
+    deps = responder_deps(db, broker, through_twilio(settings, twilio_api), twilio=True)
+    yield deps
+    await close(deps)
 
 
 @pytest.fixture
@@ -99,6 +71,15 @@ async def notifying(db: Database, store: Store) -> Store:
     )
     await orders.save(db, OrderNotifications(store_id=store.id, templates=templates))
     return store
+
+
+@pytest.fixture
+async def quiet_nights(db: Database, notifying: Store) -> Store:
+    """The notifying store, which sends nothing from 21:00 to 08:00 in its time zone."""
+    settings = await orders.load(db, notifying.id)
+    settings.quiet_hours = QuietHours(start=time(21), end=time(8))
+    await orders.save(db, settings)
+    return notifying
 
 
 def new_customer() -> str:
@@ -254,17 +235,14 @@ async def test_a_status_without_a_template_sends_nothing(
 
 
 async def test_in_quiet_hours_a_notification_is_held_and_sent_once_in_the_morning(
-    db: Database, deps: ResponderDeps, notifying: Store, twilio_api: TwilioStandIn
+    db: Database, deps: ResponderDeps, quiet_nights: Store, twilio_api: TwilioStandIn
 ) -> None:
     customer = new_customer()
-    await consent(db, notifying, customer, State.GRANTED, "order:1207")
-    settings = await orders.load(db, notifying.id)
-    settings.quiet_hours = QuietHours(start=time(21), end=time(8))
-    await orders.save(db, settings)
+    await consent(db, quiet_nights, customer, State.GRANTED, "order:1207")
     # Jakarta is UTC+7: 15:30 UTC is 22:30 there, 00:59 UTC 07:59 and 01:00 UTC 08:00.
     evening = datetime.now(UTC).replace(hour=15, minute=30, second=0, microsecond=0)
     snapshot = order_changed(
-        notifying.id,
+        quiet_nights.id,
         status="completed",
         modified_at=evening - timedelta(minutes=5),
         billing_phone=customer,
@@ -283,20 +261,17 @@ async def test_in_quiet_hours_a_notification_is_held_and_sent_once_in_the_mornin
 
 
 async def test_a_withdrawal_during_the_night_stops_a_held_notification(
-    db: Database, deps: ResponderDeps, notifying: Store, twilio_api: TwilioStandIn
+    db: Database, deps: ResponderDeps, quiet_nights: Store, twilio_api: TwilioStandIn
 ) -> None:
     customer = new_customer()
-    await consent(db, notifying, customer, State.GRANTED, "order:1207")
-    settings = await orders.load(db, notifying.id)
-    settings.quiet_hours = QuietHours(start=time(21), end=time(8))
-    await orders.save(db, settings)
+    await consent(db, quiet_nights, customer, State.GRANTED, "order:1207")
     evening = datetime.now(UTC).replace(hour=15, minute=30, second=0, microsecond=0)
     snapshot = order_changed(
-        notifying.id, status="completed", modified_at=evening, billing_phone=customer
+        quiet_nights.id, status="completed", modified_at=evening, billing_phone=customer
     )
     await on_order_changed(snapshot, deps, clock=lambda: evening)
 
-    await consent(db, notifying, customer, State.WITHDRAWN, "message:SMstop")
+    await consent(db, quiet_nights, customer, State.WITHDRAWN, "message:SMstop")
     await release_due(deps, clock=lambda: evening + timedelta(hours=10))
 
     assert twilio_api.sent_to(customer) == []
@@ -418,18 +393,15 @@ async def test_a_reply_to_a_shipped_notification_lands_in_its_conversation_with_
 
 
 async def test_of_two_statuses_held_through_the_night_only_the_newer_goes_out(
-    db: Database, deps: ResponderDeps, notifying: Store, twilio_api: TwilioStandIn
+    db: Database, deps: ResponderDeps, quiet_nights: Store, twilio_api: TwilioStandIn
 ) -> None:
     customer = new_customer()
-    await consent(db, notifying, customer, State.GRANTED, "order:1207")
-    settings = await orders.load(db, notifying.id)
-    settings.quiet_hours = QuietHours(start=time(21), end=time(8))
-    await orders.save(db, settings)
+    await consent(db, quiet_nights, customer, State.GRANTED, "order:1207")
     evening = datetime.now(UTC).replace(hour=15, minute=0, second=0, microsecond=0)
-    processing = order_changed(notifying.id, modified_at=evening, billing_phone=customer)
+    processing = order_changed(quiet_nights.id, modified_at=evening, billing_phone=customer)
     later = evening + timedelta(hours=1)
     completed = order_changed(
-        notifying.id, status="completed", modified_at=later, billing_phone=customer
+        quiet_nights.id, status="completed", modified_at=later, billing_phone=customer
     )
     await on_order_changed(processing, deps, clock=lambda: evening)
     await on_order_changed(completed, deps, clock=lambda: later)
@@ -443,16 +415,13 @@ async def test_of_two_statuses_held_through_the_night_only_the_newer_goes_out(
 
 
 async def test_a_release_cut_short_by_a_crash_is_taken_again_after_its_lease_and_sent_once(
-    db: Database, deps: ResponderDeps, notifying: Store, twilio_api: TwilioStandIn
+    db: Database, deps: ResponderDeps, quiet_nights: Store, twilio_api: TwilioStandIn
 ) -> None:
     customer = new_customer()
-    await consent(db, notifying, customer, State.GRANTED, "order:1207")
-    settings = await orders.load(db, notifying.id)
-    settings.quiet_hours = QuietHours(start=time(21), end=time(8))
-    await orders.save(db, settings)
+    await consent(db, quiet_nights, customer, State.GRANTED, "order:1207")
     evening = datetime.now(UTC).replace(hour=15, minute=30, second=0, microsecond=0)
     snapshot = order_changed(
-        notifying.id, status="completed", modified_at=evening, billing_phone=customer
+        quiet_nights.id, status="completed", modified_at=evening, billing_phone=customer
     )
     await on_order_changed(snapshot, deps, clock=lambda: evening)
     morning = evening + timedelta(hours=9, minutes=30)

@@ -3,7 +3,7 @@ price or stock gets one WhatsApp message with the products' images and their cap
 through the Twilio stand-in exactly once, with and without the model."""
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import pytest
@@ -11,39 +11,27 @@ from faststream.kafka import KafkaBroker
 from pydantic import SecretStr
 
 from services.enricher.commerce import on_product_changed
-from services.responder.adapters.twilio_sender import TwilioSenders
 from services.responder.deps import ResponderDeps
 from services.responder.handlers import on_message_received as respond
-from services.responder.repository import ConversationLog
-from shared.answering.answerer import build_answerer
 from shared.events import MessageReceived, ProductChanged
 from shared.mongo import Database
-from shared.secrets import secret_box
 from shared.settings import Settings
-from shared.stores.bot_settings import BotSettingsRepository
-from shared.stores.directory import Store, StoreDirectory
+from shared.stores.directory import Store
 from shared.woocommerce.payloads import ProductSnapshot, Topic, changed_event
 from tests.standins.openai_api import OpenAIStandIn, ToolCall
 from tests.standins.twilio_api import TwilioStandIn
 from tests.standins.woocommerce_data import product
 from tests.support.events import new_customer
 from tests.support.inbound import customer_says
+from tests.support.responder import close, responder_deps, through_twilio
 from tests.support.stores import save_woocommerce_store
 
 pytestmark = pytest.mark.slow
 
-TOKEN = "product-cards-twilio-token"
 PARANG_IMAGE = "https://toko.example/wp-content/uploads/batik-parang.jpg"
 PARANG_PAGE = "https://toko.example/produk/batik-tulis-parang/"
 
 Script = Callable[[list[dict[str, Any]]], str | list[ToolCall]]
-
-
-@pytest.fixture
-def twilio_api() -> Iterator[TwilioStandIn]:
-    stand_in = TwilioStandIn(auth_token=TOKEN, status_callbacks=()).start()
-    yield stand_in
-    stand_in.stop()
 
 
 @pytest.fixture
@@ -59,50 +47,30 @@ def openai_api(turns: list[Script]) -> Iterator[OpenAIStandIn]:
     stand_in.stop()
 
 
-def responder(
-    db: Database, broker: KafkaBroker, settings: Settings, twilio_api: TwilioStandIn
-) -> Iterator[ResponderDeps]:
-    configured = settings.updated(
-        twilio={
-            "account_sid": twilio_api.account_sid,
-            "auth_token": SecretStr(TOKEN),
-            "api_base_url": twilio_api.url,
-        }
-    )
-    stores = StoreDirectory(db, ttl_seconds=0)
-    senders = TwilioSenders(configured, stores, secret_box(configured))
-    yield ResponderDeps(
-        broker=broker,
-        stores=stores,
-        conversations=ConversationLog(db),
-        answerer=build_answerer(db, configured),
-        bot_settings=BotSettingsRepository(db),
-        twilio=senders,
-        status_callback_url="http://127.0.0.1/webhooks/twilio/status",
-        history_messages=20,
-    )
-    senders.close()
-
-
 @pytest.fixture
-def deps(
+async def deps(
     db: Database, broker: KafkaBroker, settings: Settings, twilio_api: TwilioStandIn
-) -> Iterator[ResponderDeps]:
+) -> AsyncIterator[ResponderDeps]:
     """Offline: no model configured."""
     offline = settings.updated(llm={"api_key": None, "base_url": None})
-    yield from responder(db, broker, offline, twilio_api)
+    deps = responder_deps(db, broker, through_twilio(offline, twilio_api), twilio=True)
+    yield deps
+    await close(deps)
 
 
 @pytest.fixture
-def llm_deps(
+async def llm_deps(
     db: Database,
     broker: KafkaBroker,
     settings: Settings,
     twilio_api: TwilioStandIn,
     openai_api: OpenAIStandIn,
-) -> Iterator[ResponderDeps]:
+) -> AsyncIterator[ResponderDeps]:
     llm = {"api_key": SecretStr("sk-test"), "base_url": openai_api.base_url}
-    yield from responder(db, broker, settings.updated(llm=llm), twilio_api)
+    with_model = through_twilio(settings.updated(llm=llm), twilio_api)
+    deps = responder_deps(db, broker, with_model, twilio=True)
+    yield deps
+    await close(deps)
 
 
 @pytest.fixture

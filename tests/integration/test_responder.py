@@ -7,31 +7,20 @@ from faststream.kafka import KafkaBroker
 
 from services.responder.deps import ResponderDeps
 from services.responder.handlers import on_message_received
-from services.responder.repository import ConversationLog
-from shared.answering.answerer import build_answerer
 from shared.conversations.collections import CONVERSATIONS, MESSAGES
 from shared.knowledge.collections import KNOWLEDGE_GAPS
 from shared.mongo import Database
 from shared.settings import Settings
-from shared.stores.bot_settings import BotSettingsRepository
-from shared.stores.directory import Store, StoreDirectory, save_store
+from shared.stores.directory import Store, save_store
 from tests.support.inbound import customer_says
+from tests.support.responder import responder_deps
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
 async def offline_deps(db: Database, broker: KafkaBroker, settings: Settings) -> ResponderDeps:
-    return ResponderDeps(
-        broker=broker,
-        stores=StoreDirectory(db),
-        conversations=ConversationLog(db),
-        answerer=build_answerer(db, settings),  # the test settings have no LLM key
-        bot_settings=BotSettingsRepository(db),
-        twilio=None,
-        status_callback_url="http://127.0.0.1/webhooks/twilio/status",
-        history_messages=20,
-    )
+    return responder_deps(db, broker, settings)  # the test settings have no LLM key
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ do in real life, so an earlier reply to the same customer always has the text of
 """
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -15,25 +15,22 @@ from faststream.kafka import KafkaBroker
 from pydantic import SecretStr
 from twilio.base.exceptions import TwilioRestException
 
-from services.responder.adapters.twilio_sender import TwilioSenders
 from services.responder.agent_commands import on_agent_command
 from services.responder.agent_desk import AgentDesk
 from services.responder.deps import ResponderDeps
 from services.responder.handlers import on_message_received as respond
-from services.responder.repository import ConversationLog, Reply, ReplyState
+from services.responder.repository import Reply, ReplyState
 from services.responder.send_recovery import owned_sids
-from shared.answering.answerer import build_answerer
 from shared.conversations.collections import CSAT_SURVEYS, MESSAGES
 from shared.events import AgentCommandIssued, MessageReceived, agent_command_event_id
 from shared.mongo import Database
-from shared.secrets import secret_box
 from shared.settings import Settings
-from shared.stores.bot_settings import BotSettingsRepository
-from shared.stores.directory import Store, StoreDirectory
+from shared.stores.directory import Store
 from tests.standins.openai_api import OpenAIStandIn
 from tests.standins.twilio_api import TwilioStandIn
 from tests.support.events import new_customer
 from tests.support.inbound import customer_says
+from tests.support.responder import close, responder_deps, through_twilio
 
 pytestmark = pytest.mark.slow
 
@@ -59,36 +56,23 @@ def twilio_api() -> Iterator[TwilioStandIn]:
 
 
 @pytest.fixture
-def deps(
+async def deps(
     db: Database,
     broker: KafkaBroker,
     settings: Settings,
     twilio_api: TwilioStandIn,
     openai_api: OpenAIStandIn,
-) -> Iterator[ResponderDeps]:
-    configured = settings.updated(
-        twilio={
-            "account_sid": twilio_api.account_sid,
-            "auth_token": SecretStr(TOKEN),
-            "api_base_url": twilio_api.url,
-            "recovery_listings": LOOKS,
-            "recovery_pause_seconds": PAUSE_SECONDS,
-        },
-        llm={"api_key": SecretStr("sk-test"), "base_url": openai_api.base_url},
+) -> AsyncIterator[ResponderDeps]:
+    llm = {"api_key": SecretStr("sk-test"), "base_url": openai_api.base_url}
+    configured = through_twilio(
+        settings.updated(llm=llm),
+        twilio_api,
+        recovery_listings=LOOKS,
+        recovery_pause_seconds=PAUSE_SECONDS,
     )
-    stores = StoreDirectory(db, ttl_seconds=0)
-    senders = TwilioSenders(configured, stores, secret_box(configured))
-    yield ResponderDeps(
-        broker=broker,
-        stores=stores,
-        conversations=ConversationLog(db),
-        answerer=build_answerer(db, configured),
-        bot_settings=BotSettingsRepository(db),
-        twilio=senders,
-        status_callback_url="http://127.0.0.1/webhooks/twilio/status",
-        history_messages=20,
-    )
-    senders.close()
+    deps = responder_deps(db, broker, configured, twilio=True)
+    yield deps
+    await close(deps)
 
 
 async def sent_reply(deps: ResponderDeps, event: MessageReceived) -> Reply:

@@ -23,13 +23,14 @@ from shared.events import StoreDeleted
 from shared.leases import LeaseHeld, holding
 from shared.mongo import Database
 from shared.privacy.collections import STORE_DELETIONS
+from shared.privacy.data_map import COLLECTIONS
 from shared.privacy.store_deletion import (
     DeletionRequest,
     DeletionStopped,
     NumberNotBought,
     delete_store,
 )
-from shared.privacy.store_map import STORE_FINDERS, StoreFinder
+from shared.privacy.store_map import StoreFinder
 from shared.routes import TWILIO_MESSAGE_PATH
 from shared.runtime import Runtime
 from shared.secrets import secret_box
@@ -53,11 +54,8 @@ CONSUMER_KEY = "ck_" + "a1" * 20
 CONSUMER_SECRET = "cs_" + "b2" * 20
 CUSTOMERS = ["+6281234500001", "+6281234500002"]  # both stores' customers
 # Where a store's documents name it (the accounts' sessions and the files' chunks do not).
-SEEDED = {
-    name
-    for name, finder in STORE_FINDERS.items()
-    if finder not in (StoreFinder.NOT_PER_STORE, StoreFinder.WITH_FILES, StoreFinder.WITH_ACCOUNTS)
-}
+UNSEEDED = (StoreFinder.NOT_PER_STORE, StoreFinder.WITH_FILES, StoreFinder.WITH_ACCOUNTS)
+SEEDED = {place.collection for place in COLLECTIONS if place.store_finder not in UNSEEDED}
 
 
 @pytest.fixture

@@ -3,44 +3,37 @@ stand-in, transcribed by the OpenAI-compatible stand-in, which checks the multip
 offline engine answers the transcript from the store's knowledge. Without an endpoint the voice
 note is handed over as before (tests/integration/test_customer_media.py)."""
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from faststream.kafka import KafkaBroker
 from prometheus_client import REGISTRY
-from pydantic import SecretStr
 
 from services.enricher.knowledge import on_knowledge_document_changed
 from services.ingest.channels import whatsapp_cloud_payloads as payloads
-from services.responder.adapters.transcription import TranscriptionDown, transcriber
+from services.responder.adapters.transcription import TranscriptionDown
 from services.responder.deps import ResponderDeps
 from services.responder.handlers import on_message_received
-from services.responder.media import MediaReader
-from services.responder.repository import ConversationLog
 from shared.answering.answerer import Answerer
 from shared.conversations.collections import CONVERSATIONS, MESSAGES
-from shared.conversations.media_download import MediaFetcher
 from shared.events import HandOverReason
 from shared.knowledge.library import Incoming, InMemory, KnowledgeLibrary, document_event
 from shared.knowledge.retrieval import Retriever
 from shared.mongo import Database
 from shared.outages import dependency_down
-from shared.secrets import secret_box
 from shared.settings import Settings
-from shared.stores.bot_settings import BotSettingsRepository
-from shared.stores.directory import Store, StoreDirectory
+from shared.stores.directory import Store
 from tests.standins import graph_api as meta
 from tests.standins.graph_api import GraphApiStandIn
 from tests.standins.openai_api import OpenAIStandIn
 from tests.standins.twilio_api import TwilioStandIn
 from tests.support.inbound import customer_says
+from tests.support.responder import MEDIA_MAX_BYTES, responder_deps, through_twilio
 from tests.support.speech import voice_note
 from tests.support.stores import save_cloud_store
 
 pytestmark = pytest.mark.slow
 
-TOKEN = "voice-test-auth-token"
 CUSTOMER = "+6281299887711"
 SHIPPING = (
     "Ongkos kirim ke Surabaya Rp 15.000, sampai dalam 2-3 hari kerja.\n\n"
@@ -51,13 +44,6 @@ ASKED_EN = "How much is shipping to Surabaya?"
 
 
 @pytest.fixture
-def twilio_api() -> Iterator[TwilioStandIn]:
-    stand_in = TwilioStandIn(auth_token=TOKEN, status_callbacks=()).start()
-    yield stand_in
-    stand_in.stop()
-
-
-@pytest.fixture
 def voice_settings(
     settings: Settings,
     twilio_api: TwilioStandIn,
@@ -65,43 +51,15 @@ def voice_settings(
     graph_api: GraphApiStandIn,
 ) -> Settings:
     """Twilio and a transcription endpoint; no chat model: the offline engine answers."""
-    return settings.updated(
+    return through_twilio(settings, twilio_api).updated(
         whatsapp_cloud={"graph_api_base_url": graph_api.url},
-        twilio={
-            "account_sid": twilio_api.account_sid,
-            "auth_token": SecretStr(TOKEN),
-            "api_base_url": twilio_api.url,
-        },
         transcription={"base_url": openai_api.base_url, "timeout_seconds": 5.0},
     )
 
 
-@pytest.fixture
-def graph_api() -> Iterator[GraphApiStandIn]:
-    stand_in = GraphApiStandIn().start()
-    yield stand_in
-    stand_in.stop()
-
-
 def make_deps(db: Database, broker: KafkaBroker, settings: Settings) -> ResponderDeps:
-    stores = StoreDirectory(db, ttl_seconds=0)
-    heard = settings.transcription
-    return ResponderDeps(
-        broker=broker,
-        stores=stores,
-        conversations=ConversationLog(db),
-        answerer=Answerer(Retriever(db, None), None, None),
-        bot_settings=BotSettingsRepository(db),
-        twilio=None,
-        status_callback_url="http://127.0.0.1/webhooks/twilio/status",
-        history_messages=20,
-        media=MediaReader(
-            MediaFetcher(settings, stores, secret_box(settings)),
-            10 * 1024 * 1024,
-            transcriber(heard),
-            heard.max_seconds,
-        ),
-    )
+    offline = Answerer(Retriever(db, None), None, None)
+    return responder_deps(db, broker, settings, answerer=offline, media_max_bytes=MEDIA_MAX_BYTES)
 
 
 async def knows_shipping(db: Database, library: KnowledgeLibrary, store: Store) -> None:

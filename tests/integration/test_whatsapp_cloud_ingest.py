@@ -5,12 +5,10 @@ signature, malformed payloads, duplicates by `wamid`, and statuses.
 
 import json
 import uuid
-from collections.abc import Iterator
 
 import httpx
 import pytest
 
-from services.ingest.app import create_app as create_ingest_app
 from services.ingest.channels.whatsapp_cloud import MAX_NUMBERS_PER_BODY
 from shared import routes, topics
 from shared.channels import Channel
@@ -20,7 +18,6 @@ from shared.settings import Settings
 from shared.stores.directory import Store
 from tests.standins import graph_api
 from tests.standins.graph_api import GraphApiStandIn, PhoneNumber
-from tests.standins.server import LoopbackServer
 from tests.support.kafka import events_with_id
 from tests.support.stores import save_cloud_store
 
@@ -29,13 +26,6 @@ pytestmark = pytest.mark.slow
 APP_SECRET = "cloud-test-app-secret"
 VERIFY_TOKEN = "cloud-test-verify-token"
 CUSTOMER = "+6281100000042"
-
-
-@pytest.fixture
-def ingest(settings: Settings) -> Iterator[str]:
-    server = LoopbackServer(create_ingest_app(settings)).start()
-    yield server.url
-    server.stop()
 
 
 @pytest.fixture

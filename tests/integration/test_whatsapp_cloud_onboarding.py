@@ -3,12 +3,9 @@ with a one-line reason when they fail, stored encrypted when they pass, and then
 uses for Meta's handshake."""
 
 import uuid
-from collections.abc import Iterator
-from typing import Any
 
 import httpx
 import pytest
-from pymongo import MongoClient
 from typer.testing import CliRunner
 
 from balas.cli import app
@@ -16,10 +13,10 @@ from services.ingest.app import create_app as create_ingest_app
 from shared.mongo import Database
 from shared.routes import WHATSAPP_CLOUD_PATH
 from shared.settings import Settings
-from shared.stores.collections import STORES
-from shared.stores.directory import Store, save_store
+from shared.stores.directory import Store
 from tests.standins.graph_api import GraphApiStandIn, PhoneNumber
 from tests.standins.server import LoopbackServer
+from tests.support.stores import save_new_store, stored_document
 
 pytestmark = pytest.mark.slow
 
@@ -29,49 +26,18 @@ VERIFY_TOKEN = "onboarding-verify-phrase"
 
 
 @pytest.fixture
-def graph() -> Iterator[GraphApiStandIn]:
-    stand_in = GraphApiStandIn().start()
-    yield stand_in
-    stand_in.stop()
+def number(graph_api: GraphApiStandIn) -> PhoneNumber:
+    return graph_api.add_number(f"+62812{uuid.uuid4().int % 10**8:08d}", TOKEN, APP_SECRET)
 
 
 @pytest.fixture
-def number(graph: GraphApiStandIn) -> PhoneNumber:
-    return graph.add_number(f"+62812{uuid.uuid4().int % 10**8:08d}", TOKEN, APP_SECRET)
-
-
-@pytest.fixture
-def cli_env(settings: Settings, graph: GraphApiStandIn) -> dict[str, str]:
-    return settings.as_environment() | {"WHATSAPP_CLOUD_GRAPH_API_BASE_URL": graph.url}
-
-
-async def saved_store(db: Database) -> Store:
-    created = Store(
-        id=f"s-{uuid.uuid4().hex[:6]}",
-        name="Toko Batik Sari",
-        whatsapp_number=f"+1555{uuid.uuid4().int % 10**7:07d}",
-    )
-    await save_store(db, created)
-    return created
-
-
-@pytest.fixture
-async def store(db: Database) -> Store:
-    return await saved_store(db)
+def cli_env(settings: Settings, graph_api: GraphApiStandIn) -> dict[str, str]:
+    return settings.as_environment() | {"WHATSAPP_CLOUD_GRAPH_API_BASE_URL": graph_api.url}
 
 
 @pytest.fixture
 async def other_store(db: Database) -> Store:
-    return await saved_store(db)
-
-
-def held(settings: Settings, store_id: str) -> dict[str, Any]:
-    """The store's document as saved (read synchronously: the CLI runs its own event loop)."""
-    assert settings.mongodb.uri
-    with MongoClient(settings.mongodb.uri) as client:
-        document = client[settings.mongodb.database][STORES].find_one({"_id": store_id})
-    assert document is not None
-    return document
+    return await save_new_store(db)
 
 
 def connect(env: dict[str, str], store_id: str, phone_number_id: str, token: str) -> str:
@@ -89,7 +55,7 @@ def test_checked_credentials_are_stored_encrypted_and_answer_metas_handshake(
 
     assert output.startswith("0\n"), output
     assert f"connected to {number.display_number}" in output
-    document = held(settings, store.id)
+    document = stored_document(settings, store.id)
     cloud = document["whatsapp_cloud"]
     assert (cloud["phone_number_id"], cloud["display_number"]) == (
         number.phone_number_id,
@@ -115,7 +81,7 @@ def test_a_refused_token_is_a_one_line_reason_and_nothing_is_saved(
     assert output.startswith("1\n")
     assert "Meta refused the access token (401)" in output
     assert "nothing was saved" in output
-    assert held(settings, store.id).get("whatsapp_cloud") is None
+    assert stored_document(settings, store.id).get("whatsapp_cloud") is None
 
 
 def test_a_phone_number_id_the_token_does_not_reach_is_refused_with_metas_words(

@@ -6,7 +6,7 @@ and CSAT surveys go out on the conversation's channel.
 """
 
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import httpx
@@ -15,32 +15,29 @@ from faststream.kafka import KafkaBroker
 
 from services.ingest.channels import whatsapp_cloud_payloads as payloads
 from services.responder import csat
-from services.responder.adapters.graph_sender import GraphSenders, NothingSent
+from services.responder.adapters.graph_sender import NothingSent
 from services.responder.agent_commands import on_agent_command
 from services.responder.agent_desk import AgentDesk
 from services.responder.deps import ResponderDeps
 from services.responder.handlers import on_delivery_status_changed, on_message_received
-from services.responder.repository import ConversationLog
 from services.responder.sending import deliver
-from shared.answering.answerer import build_answerer
 from shared.answering.draft import Draft
 from shared.channels import Channel
 from shared.conversations.collections import CSAT_SURVEYS, MESSAGES
 from shared.events import (
     AgentCommandIssued,
-    CsatSurveyDue,
     MessageReceived,
     agent_command_event_id,
     utcnow,
 )
 from shared.mongo import Database
 from shared.outages import dependency_down
-from shared.secrets import secret_box
 from shared.settings import Settings
-from shared.stores.bot_settings import BotSettingsRepository
-from shared.stores.directory import Store, StoreDirectory
-from tests.standins import graph_api
+from shared.stores.directory import Store
+from tests.standins import graph_api as meta
 from tests.standins.graph_api import GraphApiStandIn, PhoneNumber
+from tests.support import events
+from tests.support.responder import close, responder_deps
 from tests.support.stores import save_cloud_store
 
 pytestmark = pytest.mark.slow
@@ -52,15 +49,8 @@ PHOTO = "https://toko.example/wp-content/uploads/batik-parang.jpg"
 
 
 @pytest.fixture
-def graph() -> Iterator[GraphApiStandIn]:
-    stand_in = GraphApiStandIn().start()
-    yield stand_in
-    stand_in.stop()
-
-
-@pytest.fixture
-def number(graph: GraphApiStandIn) -> PhoneNumber:
-    return graph.add_number(f"+1555{uuid.uuid4().int % 10**7:07d}", TOKEN, APP_SECRET)
+def number(graph_api: GraphApiStandIn) -> PhoneNumber:
+    return graph_api.add_number(f"+1555{uuid.uuid4().int % 10**7:07d}", TOKEN, APP_SECRET)
 
 
 @pytest.fixture
@@ -70,25 +60,14 @@ async def store(db: Database, settings: Settings, number: PhoneNumber) -> Store:
 
 @pytest.fixture
 async def deps(
-    db: Database, broker: KafkaBroker, settings: Settings, graph: GraphApiStandIn
+    db: Database, broker: KafkaBroker, settings: Settings, graph_api: GraphApiStandIn
 ) -> AsyncIterator[ResponderDeps]:
     settings = settings.updated(
-        whatsapp_cloud={"graph_api_base_url": graph.url, "timeout_seconds": TIMEOUT_SECONDS}
+        whatsapp_cloud={"graph_api_base_url": graph_api.url, "timeout_seconds": TIMEOUT_SECONDS}
     )
-    stores = StoreDirectory(db)
-    cloud = GraphSenders(settings, stores, secret_box(settings))
-    yield ResponderDeps(
-        broker=broker,
-        stores=stores,
-        conversations=ConversationLog(db),
-        answerer=build_answerer(db, settings),  # no LLM: a hand-over reply, sent all the same
-        bot_settings=BotSettingsRepository(db),
-        twilio=None,  # a Cloud conversation never needs Twilio
-        status_callback_url="http://127.0.0.1/webhooks/twilio/status",
-        history_messages=20,
-        cloud=cloud,
-    )
-    await cloud.close()
+    deps = responder_deps(db, broker, settings, cloud=True)  # no LLM: a hand-over reply
+    yield deps
+    await close(deps)
 
 
 def customer() -> str:
@@ -96,7 +75,7 @@ def customer() -> str:
 
 
 def cloud_message(number: PhoneNumber, store: Store, to: str, text: str) -> MessageReceived:
-    payload = graph_api.message_payload(number, to, graph_api.text(text))
+    payload = meta.message_payload(number, to, meta.text(text))
     [value] = payloads.parse(GraphApiStandIn().signed(number, payload)[0])
     event = payloads.message_received(value, value.messages[0], store)
     assert event is not None
@@ -110,14 +89,14 @@ async def reply_of(db: Database, event: MessageReceived) -> dict[str, object]:
 
 
 async def test_a_cloud_message_is_answered_once_through_the_graph_api(
-    db: Database, deps: ResponderDeps, store: Store, number: PhoneNumber, graph: GraphApiStandIn
+    db: Database, deps: ResponderDeps, store: Store, number: PhoneNumber, graph_api: GraphApiStandIn
 ) -> None:
     event = cloud_message(number, store, to := customer(), "Bisa bayar pakai kripto?")
 
     await on_message_received(event, deps)
     await on_message_received(event, deps)  # redelivered
 
-    [sent] = graph.sent_to(to)
+    [sent] = graph_api.sent_to(to)
     reply = await reply_of(db, event)
     assert sent["phone_number_id"] == number.phone_number_id
     assert sent["request"]["type"] == "text"
@@ -130,20 +109,20 @@ async def test_a_cloud_message_is_answered_once_through_the_graph_api(
 
 
 async def test_a_reaction_is_recorded_in_the_conversation_and_never_answered(
-    db: Database, deps: ResponderDeps, store: Store, number: PhoneNumber, graph: GraphApiStandIn
+    db: Database, deps: ResponderDeps, store: Store, number: PhoneNumber, graph_api: GraphApiStandIn
 ) -> None:
     asked = cloud_message(number, store, to := customer(), "Bisa bayar pakai kripto?")
     await on_message_received(asked, deps)
-    [answer] = graph.sent_to(to)
+    [answer] = graph_api.sent_to(to)
     liked = {"type": "reaction", "reaction": {"message_id": answer["id"], "emoji": "👍"}}
-    payload = graph_api.message_payload(number, to, liked)
+    payload = meta.message_payload(number, to, liked)
     [value] = payloads.parse(GraphApiStandIn().signed(number, payload)[0])
     reaction = payloads.message_received(value, value.messages[0], store)
     assert reaction is not None
 
     await on_message_received(reaction, deps)
 
-    assert len(graph.sent_to(to)) == 1  # the answer only
+    assert len(graph_api.sent_to(to)) == 1  # the answer only
     stored = await db[MESSAGES].find_one({"_id": reaction.message_sid})
     assert stored is not None
     assert (stored["text"], stored["reaction_to"]) == ("👍", answer["id"])
@@ -151,7 +130,7 @@ async def test_a_reaction_is_recorded_in_the_conversation_and_never_answered(
 
 
 async def test_a_reply_with_product_photos_goes_out_as_one_image_under_its_text(
-    db: Database, deps: ResponderDeps, store: Store, number: PhoneNumber, graph: GraphApiStandIn
+    db: Database, deps: ResponderDeps, store: Store, number: PhoneNumber, graph_api: GraphApiStandIn
 ) -> None:
     event = cloud_message(number, store, to := customer(), "Ada fotonya kak?")
     draft = Draft(text="kain " * 300, grounded=True, media_urls=[PHOTO, PHOTO + "?2"])
@@ -159,7 +138,7 @@ async def test_a_reply_with_product_photos_goes_out_as_one_image_under_its_text(
 
     await deliver(reply, deps)
 
-    [sent] = graph.sent_to(to)
+    [sent] = graph_api.sent_to(to)
     assert sent["request"]["type"] == "image"
     image = sent["request"]["image"]
     assert image["link"] == PHOTO
@@ -169,14 +148,14 @@ async def test_a_reply_with_product_photos_goes_out_as_one_image_under_its_text(
 
 
 async def test_quick_replies_go_out_as_reply_buttons_whose_tap_is_their_title(
-    db: Database, deps: ResponderDeps, store: Store, number: PhoneNumber, graph: GraphApiStandIn
+    db: Database, deps: ResponderDeps, store: Store, number: PhoneNumber, graph_api: GraphApiStandIn
 ) -> None:
     event = cloud_message(number, store, to := customer(), "batalin pesanan 1234")
     draft = Draft(text="Balas *YA* untuk mengonfirmasi.", quick_replies=["YA", "Tidak"])
     reply = await deps.conversations.reserve_reply(event, draft, first=True)
 
     await deliver(reply, deps)
-    tap = graph_api.message_payload(
+    tap = meta.message_payload(
         number,
         to,
         {
@@ -190,7 +169,7 @@ async def test_quick_replies_go_out_as_reply_buttons_whose_tap_is_their_title(
     [value] = payloads.parse(GraphApiStandIn().signed(number, tap)[0])
     tapped = payloads.message_received(value, value.messages[0], store)
 
-    [sent] = graph.sent_to(to)
+    [sent] = graph_api.sent_to(to)
     interactive = sent["request"]["interactive"]
     assert (sent["request"]["type"], interactive["type"]) == ("interactive", "button")
     assert interactive["body"]["text"] == "Balas *YA* untuk mengonfirmasi."
@@ -202,15 +181,15 @@ async def test_quick_replies_go_out_as_reply_buttons_whose_tap_is_their_title(
 
 
 async def test_statuses_move_the_cloud_replys_tick_forward_only(
-    db: Database, deps: ResponderDeps, store: Store, number: PhoneNumber, graph: GraphApiStandIn
+    db: Database, deps: ResponderDeps, store: Store, number: PhoneNumber, graph_api: GraphApiStandIn
 ) -> None:
     event = cloud_message(number, store, to := customer(), "Halo")
     await on_message_received(event, deps)
-    [sent] = graph.sent_to(to)
+    [sent] = graph_api.sent_to(to)
 
     for status in ("read", "delivered"):  # out of order, as webhooks may come
-        payload = graph_api.status_payload(number, sent["id"], status, to)
-        [value] = payloads.parse(graph.signed(number, payload)[0])
+        payload = meta.status_payload(number, sent["id"], status, to)
+        [value] = payloads.parse(graph_api.signed(number, payload)[0])
         changed = payloads.delivery_status_changed(value, value.statuses[0], store)
         assert changed is not None
         await on_delivery_status_changed(changed, deps)
@@ -224,21 +203,21 @@ async def test_an_attempt_whose_fate_is_unknown_is_never_sent_again(
     deps: ResponderDeps,
     store: Store,
     number: PhoneNumber,
-    graph: GraphApiStandIn,
+    graph_api: GraphApiStandIn,
     misbehaviour: str,
 ) -> None:
     if misbehaviour == "too_slow":
-        graph.response_delay_seconds = TIMEOUT_SECONDS * 4
+        graph_api.response_delay_seconds = TIMEOUT_SECONDS * 4
     else:
-        graph.fail_after_accepting(1, 503)
+        graph_api.fail_after_accepting(1, 503)
     event = cloud_message(number, store, to := customer(), "Halo kak")
 
     with pytest.raises(httpx.HTTPError):
         await on_message_received(event, deps)
-    graph.response_delay_seconds = 0
+    graph_api.response_delay_seconds = 0
     await on_message_received(event, deps)  # the consumer's retry
 
-    assert len(graph.sent_to(to)) == 1  # the first attempt went out; no second copy
+    assert len(graph_api.sent_to(to)) == 1  # the first attempt went out; no second copy
     reply = await reply_of(db, event)
     assert (reply["state"], reply["not_sent_reason"]) == ("not_sent", "outcome_unknown")
 
@@ -249,11 +228,11 @@ async def test_a_throttled_attempt_sent_nothing_and_is_sent_on_the_retry(
     deps: ResponderDeps,
     store: Store,
     number: PhoneNumber,
-    graph: GraphApiStandIn,
+    graph_api: GraphApiStandIn,
     status: int,
     code: int,
 ) -> None:
-    graph.fail_next(1, status, code)
+    graph_api.fail_next(1, status, code)
     event = cloud_message(number, store, to := customer(), "Halo kak")
 
     with pytest.raises(NothingSent) as throttled:
@@ -261,14 +240,14 @@ async def test_a_throttled_attempt_sent_nothing_and_is_sent_on_the_retry(
     assert dependency_down(throttled.value) == "graph_api"  # waited out, not dead-lettered
     await on_message_received(event, deps)
 
-    [sent] = graph.sent_to(to)
+    [sent] = graph_api.sent_to(to)
     assert (await reply_of(db, event))["twilio_sid"] == sent["id"]
 
 
 async def test_a_refusal_is_recorded_with_metas_reason_and_not_retried(
-    db: Database, deps: ResponderDeps, store: Store, number: PhoneNumber, graph: GraphApiStandIn
+    db: Database, deps: ResponderDeps, store: Store, number: PhoneNumber, graph_api: GraphApiStandIn
 ) -> None:
-    graph.fail_next(1, 400)
+    graph_api.fail_next(1, 400)
     event = cloud_message(number, store, to := customer(), "Halo kak")
 
     await on_message_received(event, deps)
@@ -276,11 +255,11 @@ async def test_a_refusal_is_recorded_with_metas_reason_and_not_retried(
     reply = await reply_of(db, event)
     assert reply["state"] == "not_sent"
     assert str(reply["not_sent_reason"]).startswith("Graph API error 131000")
-    assert graph.sent_to(to) == []
+    assert graph_api.sent_to(to) == []
 
 
 async def test_an_agents_template_goes_out_as_metas_template_message(
-    db: Database, deps: ResponderDeps, store: Store, number: PhoneNumber, graph: GraphApiStandIn
+    db: Database, deps: ResponderDeps, store: Store, number: PhoneNumber, graph_api: GraphApiStandIn
 ) -> None:
     event = cloud_message(number, store, to := customer(), "Halo")
     await on_message_received(event, deps)
@@ -300,7 +279,7 @@ async def test_an_agents_template_goes_out_as_metas_template_message(
 
     await on_agent_command(command, deps, AgentDesk(db))
 
-    template = graph.sent_to(to)[-1]["request"]
+    template = graph_api.sent_to(to)[-1]["request"]
     assert template["type"] == "template"
     assert template["template"]["name"] == "order_update"
     assert template["template"]["language"] == {"code": "id"}
@@ -309,24 +288,14 @@ async def test_an_agents_template_goes_out_as_metas_template_message(
 
 
 async def test_a_csat_survey_goes_out_on_the_conversations_own_channel(
-    db: Database, deps: ResponderDeps, store: Store, number: PhoneNumber, graph: GraphApiStandIn
+    db: Database, deps: ResponderDeps, store: Store, number: PhoneNumber, graph_api: GraphApiStandIn
 ) -> None:
     event = cloud_message(number, store, to := customer(), "Halo")
     await on_message_received(event, deps)
-    due = CsatSurveyDue(
-        event_id=uuid.uuid4().hex,
-        occurred_at=utcnow(),
-        store_id=store.id,
-        conversation_id=event.conversation_id,
-        session_opened_at=event.occurred_at,
-        last_customer_message_at=event.occurred_at,
-        customer_number=to,
-        reason="idle",
-    )
 
-    await csat.ask(due, deps)
+    await csat.ask(events.survey_due(event), deps)
 
-    _answer, survey = graph.sent_to(to)
+    _answer, survey = graph_api.sent_to(to)
     assert survey["phone_number_id"] == number.phone_number_id
     held = await db[CSAT_SURVEYS].find_one({"conversation_id": event.conversation_id})
     assert held is not None

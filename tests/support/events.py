@@ -16,6 +16,7 @@ from shared.events import (
     ConversationOutcome,
     ConversationReopened,
     ConversationStatus,
+    CsatSurveyDue,
     DeliveryStatus,
     DeliveryStatusChanged,
     MessageReceived,
@@ -25,6 +26,7 @@ from shared.events import (
     ReplySent,
     StoreDeleted,
     event_id_for,
+    utcnow,
 )
 from shared.identity import conversation_id
 
@@ -238,6 +240,23 @@ def reopened(closed_at: datetime, by: MessageReceived) -> ConversationReopened:
         previous_outcome=ConversationOutcome.RESOLVED_BY_BOT,
         closed_at=closed_at,
         message_sid=by.message_sid,
+    )
+
+
+def survey_due(
+    opened: MessageReceived, last_customer_message_at: datetime | None = None
+) -> CsatSurveyDue:
+    """The sweep's request to ask for a rating of the session `opened` (a customer message),
+    idle since `last_customer_message_at` (by default since that message)."""
+    return CsatSurveyDue(
+        event_id=uuid.uuid4().hex,
+        occurred_at=utcnow(),
+        store_id=opened.store_id,
+        conversation_id=opened.conversation_id,
+        session_opened_at=opened.occurred_at,
+        last_customer_message_at=last_customer_message_at or opened.occurred_at,
+        customer_number=opened.customer_number,
+        reason="idle",
     )
 
 

@@ -2,12 +2,16 @@
 
 import uuid
 from datetime import timedelta
+from typing import Any
+
+from pymongo import MongoClient
 
 from shared import mongo
 from shared.channels import Channel
 from shared.events import utcnow
 from shared.secrets import secret_box
 from shared.settings import Settings
+from shared.stores.collections import STORES
 from shared.stores.directory import (
     EmailMailbox,
     MailServer,
@@ -17,6 +21,27 @@ from shared.stores.directory import (
     WooCommerceConnection,
     save_store,
 )
+
+
+async def save_new_store(db: mongo.Database) -> Store:
+    """A store with a fresh id and number, connected to nothing yet."""
+    created = Store(
+        id=f"s-{uuid.uuid4().hex[:6]}",
+        name="Toko Batik Sari",
+        whatsapp_number=f"+1555{uuid.uuid4().int % 10**7:07d}",
+    )
+    await save_store(db, created)
+    return created
+
+
+def stored_document(settings: Settings, store_id: str) -> dict[str, Any]:
+    """The store's document as saved, read synchronously (for after a CLI command, which runs
+    its own event loop)."""
+    assert settings.mongodb.uri
+    with MongoClient(settings.mongodb.uri) as client:
+        document = client[settings.mongodb.database][STORES].find_one({"_id": store_id})
+    assert document is not None
+    return document
 
 
 async def save_woocommerce_store(

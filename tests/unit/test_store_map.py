@@ -1,16 +1,21 @@
-"""The store map (shared/privacy/store_map.py) names every collection of the personal-data map,
-so a collection added to the map cannot be forgotten when a store is deleted."""
+"""Every collection of the personal-data map says how a store's documents are found in it (a
+required field of its holding), so deleting a store cannot forget one."""
 
 from shared.privacy.data_map import BY_COLLECTION
-from shared.privacy.store_map import STORE_FINDERS, StoreFinder, owns_key, store_filter
+from shared.privacy.store_deletion import DELETION_ORDER
+from shared.privacy.store_map import StoreFinder, owns_key, store_filter
 
 
-def test_every_collection_of_the_data_map_says_how_a_stores_documents_are_found() -> None:
-    assert set(STORE_FINDERS) == set(BY_COLLECTION)
+def test_deleting_a_store_walks_every_collection_of_the_data_map_once() -> None:
+    walked = [place.collection for place in DELETION_ORDER]
+
+    assert sorted(walked) == sorted(BY_COLLECTION)
 
 
 def test_the_stores_own_document_is_deleted_after_everything_else_of_it() -> None:
-    deleted = [name for name, finder in STORE_FINDERS.items() if finder in _DELETING]
+    deleted = [
+        holding.collection for holding in DELETION_ORDER if holding.store_finder in _DELETING
+    ]
 
     assert deleted[-1] == "stores"
 
