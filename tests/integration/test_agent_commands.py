@@ -499,9 +499,7 @@ async def test_a_note_is_stored_never_sent_and_never_in_the_bots_history(
     notes = [m for m in stored if m["direction"] == "internal"]
     assert [(n["author"], n["text"]) for n in notes] == [("agent", "Pelanggan VIP, kasih diskon")]
     assert twilio.sent_to(customer) == []
-    history = await deps.conversations.history(
-        message.conversation_id, datetime.now(UTC) + timedelta(minutes=1), 20
-    )
+    history = (await deps.conversations.view(message, 20)).history(20)
     assert [m["text"] for m in history] == ["Halo"]
 
 

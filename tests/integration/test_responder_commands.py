@@ -1,0 +1,122 @@
+"""How many MongoDB commands the responder sends for one plain customer message, end to end
+(the message answered by the model and sent): a guard on the per-message budget of issue 16,
+counted by a command listener on this test's own client (docs/benchmarks.md lists them)."""
+
+from collections import Counter
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+from faststream.kafka import KafkaBroker
+from pydantic import SecretStr
+from pymongo import AsyncMongoClient, monitoring
+
+from services.responder.adapters.twilio_sender import TwilioSenders
+from services.responder.deps import ResponderDeps
+from services.responder.handlers import on_message_received as respond
+from services.responder.repository import ConversationLog, ReplyState
+from shared.answering.answerer import build_answerer
+from shared.mongo import Database, Document
+from shared.secrets import secret_box
+from shared.settings import Settings
+from shared.stores.bot_settings import BotSettingsRepository
+from shared.stores.directory import Store, StoreDirectory
+from tests.standins.openai_api import OpenAIStandIn
+from tests.standins.twilio_api import TwilioStandIn
+from tests.support.inbound import customer_says
+
+pytestmark = pytest.mark.slow
+
+TOKEN = "responder-commands-twilio-token"
+BUDGET = 7  # commands per plain customer message, its reply sent (13 before issue 16 §2)
+
+
+class Recorder(monitoring.CommandListener):
+    """Every command the client sends, as (command, collection)."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str]] = []
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        key = "collection" if event.command_name == "getMore" else event.command_name
+        target = event.command.get(key)
+        self.sent.append((event.command_name, target if isinstance(target, str) else ""))
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
+
+
+@pytest.fixture
+def twilio_api() -> Iterator[TwilioStandIn]:
+    stand_in = TwilioStandIn(auth_token=TOKEN, status_callbacks=()).start()
+    yield stand_in
+    stand_in.stop()
+
+
+@pytest.fixture
+async def counted(db: Database, settings: Settings) -> AsyncIterator[tuple[Database, Recorder]]:
+    """The test's database through a client whose commands are recorded."""
+    recorder = Recorder()
+    assert settings.mongodb.uri
+    client: AsyncMongoClient[Document] = AsyncMongoClient(
+        settings.mongodb.uri, tz_aware=True, event_listeners=[recorder]
+    )
+    yield client[db.name], recorder
+    await client.close()
+
+
+@pytest.fixture
+def deps(
+    counted: tuple[Database, Recorder],
+    broker: KafkaBroker,
+    settings: Settings,
+    twilio_api: TwilioStandIn,
+    openai_api: OpenAIStandIn,
+) -> Iterator[ResponderDeps]:
+    db = counted[0]
+    configured = settings.updated(
+        twilio={
+            "account_sid": twilio_api.account_sid,
+            "auth_token": SecretStr(TOKEN),
+            "api_base_url": twilio_api.url,
+        },
+        llm={"api_key": SecretStr("sk-test"), "base_url": openai_api.base_url},
+        # longer than the default 2 s: the count must not depend on how fast a loaded machine
+        # answers the first message
+        consumers={"settings_cache_seconds": 60.0},
+    )
+    stores = StoreDirectory(db)
+    senders = TwilioSenders(configured, stores, secret_box(configured))
+    yield ResponderDeps(
+        broker=broker,
+        stores=stores,
+        conversations=ConversationLog(db),
+        answerer=build_answerer(db, configured),
+        bot_settings=BotSettingsRepository(db, configured.consumers.settings_cache_seconds),
+        twilio=senders,
+        status_callback_url="http://127.0.0.1/webhooks/twilio/status",
+        history_messages=20,
+    )
+    senders.close()
+
+
+async def test_a_plain_customer_message_costs_the_responder_at_most_its_budget_of_commands(
+    deps: ResponderDeps, counted: tuple[Database, Recorder], store: Store
+) -> None:
+    recorder = counted[1]
+    # a first message warms what the process keeps for a while (the store, its bot settings
+    # and knowledge revision), as a busy store's messages find them
+    await respond(customer_says(store, "+6281100000071", "Halo kak"), deps)
+    question = customer_says(store, "+6281100000071", "Pesanan saya sudah dikirim?")
+    recorder.sent.clear()
+
+    await respond(question, deps)
+
+    sent = Counter(recorder.sent)
+    print(sorted(sent.items()))
+    reply = await deps.conversations.find_reply(question.message_sid)
+    assert reply is not None
+    assert reply.state is ReplyState.SENT  # answered and sent, not handed over
+    assert sum(sent.values()) <= BUDGET, sorted(sent.items())
