@@ -10,7 +10,7 @@ from services.responder.deps import ResponderDeps
 from services.responder.media import SeenMedia, with_media_text
 from services.responder.metrics import HAND_OVERS
 from services.responder.order_actions import action_reply
-from services.responder.repository import ConversationView, view_window
+from services.responder.repository import ConversationView, human_owns, view_window
 from shared.answering.answerer import Question
 from shared.answering.draft import Draft
 from shared.answering.wording import detect_language
@@ -26,14 +26,15 @@ log = structlog.get_logger(__name__)
 async def on_message_received(event: MessageReceived, deps: ResponderDeps) -> None:
     conversations = deps.conversations
     await conversations.record_inbound(event)
-    if await csat.answer(event, deps):
+    card = await conversations.card(event.conversation_id)
+    if csat.surveyed(card) and await csat.answer(event, deps):
         return  # a CSAT rating: recorded and thanked, never sent to the LLM
     view = await conversations.view(event, view_window(deps.history_messages))
     reply = view.reply
     if reply is None:
         # A stop request is honoured and confirmed even in a conversation a human owns.
         confirmation = await consent_reply(event, deps)
-        if confirmation is None and await conversations.owned_by_human(event.conversation_id):
+        if confirmation is None and card is not None and human_owns(card):
             log.info(
                 "a human owns the conversation; bot stays silent",
                 conversation=masked(event.conversation_id),

@@ -263,11 +263,12 @@ class ConversationLog:
             },
         )
 
-    async def owned_by_human(self, conversation_id: str) -> bool:
-        conversation = await self._conversations.find_one(
-            {"_id": conversation_id, "owner": "human"}, OWNERSHIP_FIELDS
+    async def card(self, conversation_id: str) -> dict[str, Any] | None:
+        """What the responder reads of the conversation's card: who owns it, and whether a
+        CSAT survey was ever asked (`csat_session`); None before the enricher made it."""
+        return await self._conversations.find_one(
+            {"_id": conversation_id}, {**OWNERSHIP_FIELDS, "csat_session": 1}
         )
-        return conversation is not None and human_owns(conversation)
 
     async def hand_over(
         self, conversation_id: str, store_id: str, reason: HandOverReason, at: datetime
