@@ -129,27 +129,41 @@ class ConversationLog:
 
     async def view(self, event: MessageReceived, window: int) -> "ConversationView":
         """The conversation as `event` finds it, in one read: its stored reply (if an earlier
-        attempt reserved one) and its latest `window` messages up to the event, newest first."""
-        recent = {
-            "conversation_id": event.conversation_id,
-            "created_at": {"$lte": event.occurred_at},
-            # what the customer saw: agents' private notes never reach the LLM
-            "direction": {"$in": ["inbound", "outbound"]},
-        }
+        attempt reserved one), its latest `window` messages up to the event, and the bot's
+        replies written since the event (to earlier messages: they count in the streak)."""
+        conversation = event.conversation_id
         own_reply = reply_id(event.message_sid)
+        limit = 2 * window + 1  # room for the replies since the event, and the reply itself
         cursor = (
-            self._messages.find({"$or": [{"_id": own_reply}, recent]})
+            self._messages.find(
+                {
+                    "$or": [
+                        {"_id": own_reply},
+                        {
+                            "conversation_id": conversation,
+                            "created_at": {"$lte": event.occurred_at},
+                            # what the customer saw: agents' private notes never reach the LLM
+                            "direction": {"$in": ["inbound", "outbound"]},
+                        },
+                        {
+                            "conversation_id": conversation,
+                            "created_at": {"$gt": event.occurred_at},
+                            "direction": "outbound",
+                            "author": Author.BOT.value,
+                        },
+                    ]
+                }
+            )
             .sort("created_at", DESCENDING)
-            .limit(window + 1)  # the reply is written after the event: one more than the window
+            .limit(limit)
         )
         found = [document async for document in cursor]
         reply = next((d for d in found if d["_id"] == own_reply), None)
-        messages = [d for d in found if d["_id"] != own_reply][:window]
         return ConversationView(
             event=event,
             reply=Reply.model_validate(reply) if reply else None,
-            messages=messages,
-            whole=len(messages) < window,
+            messages=[d for d in found if d["_id"] != own_reply],
+            whole=len(found) < limit,
         )
 
     async def record_gap(self, event: MessageReceived, questions: Sequence[str]) -> None:
@@ -297,12 +311,17 @@ class ConversationView:
 
     event: MessageReceived
     reply: Reply | None
-    messages: list[dict[str, Any]]
-    whole: bool  # the view holds the conversation's every message up to the event
+    messages: list[dict[str, Any]]  # newest first, bot replies written since the event too
+    whole: bool  # nothing was cut off: the conversation's every message up to the event
+
+    def until_event(self) -> list[dict[str, Any]]:
+        """The messages up to the event, newest first."""
+        return [m for m in self.messages if m["created_at"] <= self.event.occurred_at]
 
     def history(self, limit: int) -> list[dict[str, Any]]:
-        """The last `limit` messages, oldest first, with the fields the answerer reads."""
-        latest = self.messages[:limit]
+        """The last `limit` messages up to the event, oldest first, with the fields the
+        answerer reads."""
+        latest = self.until_event()[:limit]
         return [{k: m[k] for k in HISTORY_FIELDS if k in m} for m in reversed(latest)]
 
     def ungrounded_streak(self, limit: int) -> int:
@@ -321,14 +340,14 @@ class ConversationView:
     def sentiments(self, limit: int) -> list[str | None]:
         """The sentiment labels (the enricher's `classification`) of the customer's latest
         `limit` messages, newest first; None where not labelled (yet)."""
-        inbound = [m for m in self.messages if m["direction"] == "inbound"][:limit]
+        inbound = [m for m in self.until_event() if m["direction"] == "inbound"][:limit]
         return [(m.get("classification") or {}).get("sentiment") for m in inbound]
 
     def answered_within(self, window: timedelta) -> bool | None:
         """Whether anyone answered in `window` before the message; None when the view ends
         inside the window and cannot tell."""
         since = self.event.occurred_at - window
-        for message in self.messages:
+        for message in self.until_event():
             if message["created_at"] < since:
                 return False
             if (
