@@ -4,6 +4,7 @@ counted by a command listener on this test's own client (docs/benchmarks.md list
 
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
 
 import pytest
 from faststream.kafka import KafkaBroker
@@ -13,8 +14,14 @@ from pymongo import AsyncMongoClient, monitoring
 from services.responder.adapters.twilio_sender import TwilioSenders
 from services.responder.deps import ResponderDeps
 from services.responder.handlers import on_message_received as respond
-from services.responder.repository import ConversationLog, ReplyState
+from services.responder.repository import (
+    FIRST_RESPONSE_WINDOW,
+    ConversationLog,
+    ReplyState,
+    view_window,
+)
 from shared.answering.answerer import build_answerer
+from shared.conversations.collections import MESSAGES
 from shared.mongo import Database, Document
 from shared.secrets import secret_box
 from shared.settings import Settings
@@ -120,3 +127,41 @@ async def test_a_plain_customer_message_costs_the_responder_at_most_its_budget_o
     assert reply is not None
     assert reply.state is ReplyState.SENT  # answered and sent, not handed over
     assert sum(sent.values()) <= BUDGET, sorted(sent.items())
+
+
+@pytest.mark.parametrize("answered", [True, False])
+async def test_the_first_response_check_asks_the_database_when_the_view_ends_inside_the_day(
+    db: Database, store: Store, answered: bool
+) -> None:
+    customer = "+6281100000072"
+    event = customer_says(store, customer, "Halo?")
+    now = event.occurred_at
+    earlier = [
+        {
+            "_id": f"m-{n}",
+            "conversation_id": event.conversation_id,
+            "direction": "inbound",
+            "text": f"pesan {n}",
+            "created_at": now - timedelta(minutes=n + 1),
+        }
+        for n in range(2 * view_window(20) + 5)  # more than a view holds, all in the last day
+    ]
+    if answered:  # the bot answered before them, still within 24 hours
+        earlier.append(
+            {
+                "_id": "reply:m-old",
+                "conversation_id": event.conversation_id,
+                "direction": "outbound",
+                "author": "bot",
+                "text": "Halo kak",
+                "created_at": now - timedelta(hours=3),
+            }
+        )
+    await db[MESSAGES].insert_many(earlier)
+    log = ConversationLog(db)
+
+    view = await log.view(event, view_window(20))
+
+    assert view.answered_within(FIRST_RESPONSE_WINDOW) is None  # the view cannot tell
+    assert await log.is_first_response(view) is not answered
+    assert len(view.history(20)) == 20
