@@ -22,7 +22,7 @@ from services.responder.repository import (
 )
 from shared.answering.answerer import build_answerer
 from shared.conversations.collections import MESSAGES
-from shared.mongo import Database, Document
+from shared.mongo import Database, Document, command_and_collection
 from shared.secrets import secret_box
 from shared.settings import Settings
 from shared.stores.bot_settings import BotSettingsRepository
@@ -44,9 +44,7 @@ class Recorder(monitoring.CommandListener):
         self.sent: list[tuple[str, str]] = []
 
     def started(self, event: monitoring.CommandStartedEvent) -> None:
-        key = "collection" if event.command_name == "getMore" else event.command_name
-        target = event.command.get(key)
-        self.sent.append((event.command_name, target if isinstance(target, str) else ""))
+        self.sent.append(command_and_collection(event))
 
     def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
         pass
