@@ -74,7 +74,7 @@ async def _draft(
     store = await deps.stores.by_id(event.store_id)
     if store is None:
         raise PermanentError(f"store {event.store_id!r} does not exist")
-    settings = (await deps.bot_settings.current(store)).settings  # at most 2 s old: no restart
+    settings = (await deps.bot_settings.current(store)).settings  # seconds old at most
     rules = settings.hand_over
     seen = await _read_media(event, deps, settings, view)  # before the answer: voice is heard
     if (alone := seen.reply_alone(event.text, settings.default_language)) is not None:
