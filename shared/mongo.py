@@ -25,15 +25,20 @@ _DAY = 24 * 3600
 INDEX_OPTIONS_CONFLICTS = (85, 86)
 
 
+def command_and_collection(event: monitoring.CommandStartedEvent) -> tuple[str, str]:
+    """The command's name and the collection it acts on ("" for none)."""
+    # getMore names its cursor's collection apart; the others name it as their value.
+    key = "collection" if event.command_name == "getMore" else event.command_name
+    target = event.command.get(key)
+    return event.command_name, target if isinstance(target, str) else ""
+
+
 class _CommandCounter(monitoring.CommandListener):
     """Counts the commands a client sends (balas_mongodb_commands_total), per command and
     collection; the servers' heartbeats are not commands and stay out."""
 
     def started(self, event: monitoring.CommandStartedEvent) -> None:
-        # getMore names its cursor's collection apart; the others name it as their value.
-        key = "collection" if event.command_name == "getMore" else event.command_name
-        target = event.command.get(key)
-        MONGODB_COMMANDS.labels(event.command_name, target if isinstance(target, str) else "").inc()
+        MONGODB_COMMANDS.labels(*command_and_collection(event)).inc()
 
     def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
         pass

@@ -138,6 +138,14 @@ class ConsumerSettings(Section):
     responder_max_in_flight: int = Field(
         500, ge=1, description="Customer messages a responder works on at once."
     )
+    settings_cache_seconds: float = Field(
+        2.0,
+        ge=0,
+        le=60,
+        description="How long the responder trusts a store's bot settings and knowledge "
+        "revision it read, so a busy store's messages do not read them each: a change applies "
+        "at most this late; 0 reads them per message.",
+    )
 
 
 # -- where the services listen: ingest, the workers' endpoints, the console --------------------

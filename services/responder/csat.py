@@ -107,6 +107,13 @@ async def _send_survey(survey: Survey, deps: ResponderDeps) -> Survey:
     return await _update(deps, survey["_id"], {"$set": done})
 
 
+def surveyed(card: dict[str, Any] | None) -> bool:
+    """Whether the conversation was ever asked a survey: the enricher marks its card
+    (`csat_session`) before it asks for one, so without the mark no survey awaits a rating
+    and `answer` need not look."""
+    return card is not None and card.get("csat_session") is not None
+
+
 async def answer(event: MessageReceived, deps: ResponderDeps) -> bool:
     """True when `event` is the rating of a survey: recorded, thanked, published; the message
     then needs no reply. Redelivery records and sends nothing new."""

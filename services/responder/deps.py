@@ -45,7 +45,7 @@ def build_deps(runtime: Runtime) -> ResponderDeps:
         stores=stores,
         conversations=ConversationLog(runtime.db),
         answerer=build_answerer(runtime.db, settings),
-        bot_settings=BotSettingsRepository(runtime.db),
+        bot_settings=BotSettingsRepository(runtime.db, settings.consumers.settings_cache_seconds),
         twilio=TwilioSenders(settings, stores, secret_box(settings)),
         status_callback_url=public_url(settings.ingest.public_base_url, TWILIO_STATUS_PATH),
         history_messages=settings.llm.history_messages,

@@ -7,6 +7,7 @@ attempt finds it and asks Twilio what happened instead of sending again.
 
 import contextlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -32,6 +33,7 @@ from shared.events import (
 )
 from shared.knowledge.collections import KNOWLEDGE_GAPS
 from shared.mongo import Database
+from shared.stores.bot_settings import STREAK_LIMIT
 
 GROUP = "responder"  # the consumer group, and the prefix of its claims in processed_events
 FIRST_RESPONSE_WINDOW = timedelta(hours=24)
@@ -125,67 +127,44 @@ class ConversationLog:
         }
         return await self._messages.find_one(query, {"_id": 1}) is not None
 
-    async def history(
-        self, conversation_id: str, until: datetime, limit: int
-    ) -> list[dict[str, Any]]:
-        """The last `limit` messages up to `until`, oldest first."""
+    async def view(self, event: MessageReceived, window: int) -> "ConversationView":
+        """The conversation as `event` finds it, in one read: its stored reply (if an earlier
+        attempt reserved one), its latest `window` messages up to the event, and the bot's
+        replies written since the event (to earlier messages: they count in the streak)."""
+        conversation = event.conversation_id
+        own_reply = reply_id(event.message_sid)
+        limit = 2 * window + 1  # room for the replies since the event, and the reply itself
         cursor = (
             self._messages.find(
                 {
-                    "conversation_id": conversation_id,
-                    "created_at": {"$lte": until},
-                    # what the customer saw: agents' private notes never reach the LLM
-                    "direction": {"$in": ["inbound", "outbound"]},
-                },
-                {"direction": 1, "text": 1, "media": 1, "created_at": 1},
+                    "$or": [
+                        {"_id": own_reply},
+                        {
+                            "conversation_id": conversation,
+                            "created_at": {"$lte": event.occurred_at},
+                            # what the customer saw: agents' private notes never reach the LLM
+                            "direction": {"$in": ["inbound", "outbound"]},
+                        },
+                        {
+                            "conversation_id": conversation,
+                            "created_at": {"$gt": event.occurred_at},
+                            "direction": "outbound",
+                            "author": Author.BOT.value,
+                        },
+                    ]
+                }
             )
             .sort("created_at", DESCENDING)
             .limit(limit)
         )
-        recent = [document async for document in cursor]
-        return sorted(recent, key=lambda document: document["created_at"])
-
-    async def ungrounded_streak(self, conversation_id: str, limit: int) -> int:
-        """How many of the bot's latest replies (at most `limit`) cited nothing, counted back
-        from the newest until one that did. Messages of a conversation are handled one at a
-        time, so every reply stored is an earlier one."""
-        cursor = (
-            self._messages.find(
-                {
-                    "conversation_id": conversation_id,
-                    "direction": "outbound",
-                    "author": Author.BOT.value,
-                },
-                {"grounded": 1},
-            )
-            .sort("created_at", DESCENDING)
-            .limit(limit)
+        found = [document async for document in cursor]
+        reply = next((d for d in found if d["_id"] == own_reply), None)
+        return ConversationView(
+            event=event,
+            reply=Reply.model_validate(reply) if reply else None,
+            messages=[d for d in found if d["_id"] != own_reply],
+            whole=len(found) < limit,
         )
-        streak = 0
-        async for reply in cursor:
-            if reply.get("grounded") is not False:
-                break
-            streak += 1
-        return streak
-
-    async def recent_sentiments(
-        self, conversation_id: str, until: datetime, limit: int
-    ) -> list[str | None]:
-        """The sentiment labels (the enricher's `classification`) of the customer's latest
-        `limit` messages up to `until`, newest first; None where not labelled (yet)."""
-        cursor = (
-            self._messages.find(
-                {
-                    "conversation_id": conversation_id,
-                    "direction": "inbound",
-                    "created_at": {"$lte": until},
-                },
-                {"classification.sentiment": 1},
-            )
-            .sort("created_at", DESCENDING)
-            .limit(limit)
-        )
-        return [(message.get("classification") or {}).get("sentiment") async for message in cursor]
 
     async def record_gap(self, event: MessageReceived, questions: Sequence[str]) -> None:
         """The questions of a message the knowledge could not answer (only those, not its
@@ -202,8 +181,12 @@ class ConversationLog:
             with contextlib.suppress(DuplicateKeyError):
                 await self._gaps.insert_one(gap)
 
-    async def is_first_response(self, event: MessageReceived) -> bool:
-        """True when nobody answered this conversation in the 24 hours before the message."""
+    async def is_first_response(self, view: "ConversationView") -> bool:
+        """True when nobody answered this conversation in the 24 hours before the message;
+        asked of the database only when the view ends inside those 24 hours."""
+        if (answered := view.answered_within(FIRST_RESPONSE_WINDOW)) is not None:
+            return not answered
+        event = view.event
         earlier_reply = await self._messages.find_one(
             {
                 "conversation_id": event.conversation_id,
@@ -294,11 +277,12 @@ class ConversationLog:
             },
         )
 
-    async def owned_by_human(self, conversation_id: str) -> bool:
-        conversation = await self._conversations.find_one(
-            {"_id": conversation_id, "owner": "human"}, OWNERSHIP_FIELDS
+    async def card(self, conversation_id: str) -> dict[str, Any] | None:
+        """What the responder reads of the conversation's card: who owns it, and whether a
+        CSAT survey was ever asked (`csat_session`); None before the enricher made it."""
+        return await self._conversations.find_one(
+            {"_id": conversation_id}, {**OWNERSHIP_FIELDS, "csat_session": 1}
         )
-        return conversation is not None and human_owns(conversation)
 
     async def hand_over(
         self, conversation_id: str, store_id: str, reason: HandOverReason, at: datetime
@@ -313,6 +297,78 @@ class ConversationLog:
             },
             upsert=True,
         )
+
+
+HISTORY_FIELDS = ("direction", "text", "media", "created_at")
+
+
+@dataclass
+class ConversationView:
+    """One read of a conversation's latest messages (newest first), serving everything a
+    customer message asks of them: the reply already stored, the history, the ungrounded
+    streak, the recent sentiments and the first-response check. Streaks are counted within
+    the view (`view_window`): the customer's and the bot's messages of the last exchanges."""
+
+    event: MessageReceived
+    reply: Reply | None
+    messages: list[dict[str, Any]]  # newest first, bot replies written since the event too
+    whole: bool  # nothing was cut off: the conversation's every message up to the event
+
+    def until_event(self) -> list[dict[str, Any]]:
+        """The messages up to the event, newest first."""
+        return [m for m in self.messages if m["created_at"] <= self.event.occurred_at]
+
+    def history(self, limit: int) -> list[dict[str, Any]]:
+        """The last `limit` messages up to the event, oldest first, with the fields the
+        answerer reads."""
+        latest = self.until_event()[:limit]
+        return [{k: m[k] for k in HISTORY_FIELDS if k in m} for m in reversed(latest)]
+
+    def ungrounded_streak(self, limit: int) -> int:
+        """How many of the bot's latest replies (at most `limit`) cited nothing, counted back
+        from the newest until one that did. Messages of a conversation are handled one at a
+        time, so every reply in the view is an earlier one."""
+        streak = 0
+        for message in self.messages:
+            if message["direction"] != "outbound" or message.get("author") != Author.BOT.value:
+                continue
+            if streak == limit or message.get("grounded") is not False:
+                break
+            streak += 1
+        return streak
+
+    def sentiments(self, limit: int) -> list[str | None]:
+        """The sentiment labels (the enricher's `classification`) of the customer's latest
+        `limit` messages, newest first; None where not labelled (yet)."""
+        inbound = [m for m in self.until_event() if m["direction"] == "inbound"][:limit]
+        return [(m.get("classification") or {}).get("sentiment") for m in inbound]
+
+    def answered_within(self, window: timedelta) -> bool | None:
+        """Whether anyone answered in `window` before the message; None when the view ends
+        inside the window and cannot tell."""
+        since = self.event.occurred_at - window
+        for message in self.until_event():
+            if message["created_at"] < since:
+                return False
+            if (
+                message["direction"] == "outbound"
+                and message.get("author") != Author.NOTIFICATION.value  # written first
+                and message["created_at"] < self.event.occurred_at
+            ):
+                return True
+        return False if self.whole else None
+
+    def note_media(self, message_sid: str, media: list[dict[str, Any]]) -> None:
+        """What was just stored of a message's attachments, so the view need not be read again."""
+        for message in self.messages:
+            if message["_id"] == message_sid:
+                message["media"] = media
+
+
+def view_window(history_messages: int) -> int:
+    """Messages a view reads: the history, and enough for the longest streaks the settings
+    allow (20 replies without a citation, 21 customer messages' sentiments)."""
+    return max(history_messages, 2 * STREAK_LIMIT + 1)
 
 
 OWNERSHIP_FIELDS = {

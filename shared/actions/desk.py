@@ -74,6 +74,10 @@ class ActionDesk:
     async def reply(self, request: Request) -> Draft | None:
         """The bot's reply when the message is about an order action; None for any other
         message (answered as usual)."""
+        if not any_enabled(request.rules):
+            # the store has every action switched off: nothing is proposed or carried out, so
+            # no proposal is looked up (a request is answered with the hand-over)
+            return await self._start(request)
         proposal = await self._proposals.current(request.conversation_id)
         if proposal is not None and proposal.asked_by == request.message_sid:
             return self._asking(proposal, request.rules)  # the same message again: same question

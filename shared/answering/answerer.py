@@ -588,7 +588,11 @@ class Answerer:
 def build_answerer(db: Database, settings: Settings) -> Answerer:
     """The answerer of a process: the LLM and embeddings when configured, else offline."""
     return Answerer(
-        Retriever(db, embedder_from(settings)),
+        Retriever(
+            db,
+            embedder_from(settings),
+            revision_cache_seconds=settings.consumers.settings_cache_seconds,
+        ),
         ChatModel(settings) if settings.llm.configured else None,
         CommerceTools(db, cache_max_age(settings) or WEBHOOKS_ONLY_MAX_AGE),
         ActionDesk(db, action_api(settings)),

@@ -44,6 +44,7 @@ from shared.knowledge.embeddings import Embedder
 from shared.knowledge.lexical import LexicalIndex
 from shared.knowledge.models import Chunk, current_revision, load_active_chunks
 from shared.mongo import Database
+from shared.recent import Recent
 
 log = structlog.get_logger(__name__)
 
@@ -209,8 +210,12 @@ class Retriever:
         min_score: float = MIN_SCORE,
         min_similarity: float = MIN_SIMILARITY,
         max_stores: int = 256,
+        revision_cache_seconds: float = 0.0,
     ) -> None:
+        """`revision_cache_seconds`: how long a store's knowledge revision is trusted before
+        it is read again (`SETTINGS_CACHE_SECONDS`); 0 reads it for every search."""
         self._db = db
+        self._revisions: Recent[int] = Recent(revision_cache_seconds)
         self._embedder = embedder
         self._min_score = min_score
         self._min_similarity = min_similarity
@@ -230,7 +235,9 @@ class Retriever:
 
     async def index(self, store_id: str) -> KnowledgeIndex:
         """The store's index at its current revision, built if the revision moved."""
-        revision = await current_revision(self._db, store_id)
+        revision = self._revisions.get(store_id)
+        if revision is None:
+            revision = self._revisions.put(store_id, await current_revision(self._db, store_id))
         cached = self._indexes.get(store_id)
         if cached is None or cached.revision < revision:
             async with self._builds.setdefault(store_id, asyncio.Lock()):  # one build at a time
@@ -247,6 +254,7 @@ class Retriever:
         """Drop the store's index: its knowledge was deleted with it, and the revision of a
         store made again under its id starts over, below the cached one."""
         self._indexes.pop(store_id, None)
+        self._revisions.forget(store_id)
 
     async def _build(self, store_id: str) -> KnowledgeIndex:
         revision, chunks = await load_active_chunks(self._db, store_id)

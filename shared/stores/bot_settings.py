@@ -24,6 +24,7 @@ from pymongo.errors import DuplicateKeyError
 
 from shared.events import utcnow
 from shared.mongo import Database, Session, in_transaction
+from shared.recent import Recent
 from shared.stores.collections import BOT_SETTINGS, BOT_SETTINGS_HISTORY
 from shared.stores.directory import DEFAULT_FALLBACK_REPLY, DEFAULT_SYSTEM_PROMPT, Store
 
@@ -122,6 +123,8 @@ class BusinessHours(BaseModel):
 
 Keyword = Annotated[str, Field(min_length=1, max_length=60)]
 
+STREAK_LIMIT = 20  # the longest hand-over streak: the responder reads that far back
+
 
 class HandOverRules(BaseModel):
     """When the bot passes the conversation to a person; a streak of 0 turns that rule off."""
@@ -130,10 +133,16 @@ class HandOverRules(BaseModel):
 
     customer_request: bool = Field(True, description="Hand over when the customer asks for one.")
     negative_sentiment_streak: int = Field(
-        3, ge=0, le=20, description="Hand over after this many negative customer messages in a row."
+        3,
+        ge=0,
+        le=STREAK_LIMIT,
+        description="Hand over after this many negative customer messages in a row.",
     )
     ungrounded_streak: int = Field(
-        3, ge=0, le=20, description="Hand over after this many replies in a row citing nothing."
+        3,
+        ge=0,
+        le=STREAK_LIMIT,
+        description="Hand over after this many replies in a row citing nothing.",
     )
     keywords: list[Keyword] = Field(
         default_factory=lambda: list(DEFAULT_POLICY_KEYWORDS),
@@ -308,14 +317,25 @@ def default_settings(store: Store) -> BotSettings:
 
 
 class BotSettingsRepository:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, cache_seconds: float = 0.0) -> None:
+        """`cache_seconds`: how long `current` may answer from memory (the responder's
+        `SETTINGS_CACHE_SECONDS`); 0 reads every time."""
         self._db = db
+        self._recent: Recent[SavedBotSettings] = Recent(cache_seconds)
 
     async def current(self, store: Store) -> SavedBotSettings:
+        if (recent := self._recent.get(store.id)) is not None:
+            return recent
         document = await self._db[BOT_SETTINGS].find_one({"_id": store.id})
         if document is None:
-            return SavedBotSettings(store_id=store.id, version=0, settings=default_settings(store))
-        return _saved(document)
+            saved = SavedBotSettings(store_id=store.id, version=0, settings=default_settings(store))
+        else:
+            saved = _saved(document)
+        return self._recent.put(store.id, saved)
+
+    def forget(self, store_id: str) -> None:
+        """A deleted store's settings leave memory."""
+        self._recent.forget(store_id)
 
     async def save(
         self, store_id: str, settings: BotSettings, expected_version: int

@@ -21,7 +21,7 @@ from services.responder.agent_commands import on_agent_command
 from services.responder.agent_desk import AgentDesk
 from services.responder.deps import ResponderDeps
 from services.responder.handlers import on_message_received
-from services.responder.repository import Reply
+from services.responder.repository import Reply, human_owns
 from shared import kafka, topics
 from shared.channels import Channel
 from shared.conversations.collections import CONVERSATION_EVENTS, CONVERSATIONS, MESSAGES
@@ -452,7 +452,9 @@ async def test_after_the_idle_close_of_a_handed_over_session_the_bot_answers_aga
     bot_reply = await deps.conversations.find_reply(first.message_sid)
     assert bot_reply is not None
     await enricher.on_reply_sent(service.reply_sent(bot_reply), db)
-    assert await deps.conversations.owned_by_human(first.conversation_id)
+    card = await deps.conversations.card(first.conversation_id)
+    assert card is not None
+    assert human_owns(card)
     a_day_later = datetime.now(UTC) + timedelta(hours=25)
     await close_idle(db, None, LifecyclePolicy(), a_day_later, store_id=store.id)
     assert (await _card(db, first.conversation_id))["owner"] == "bot"
@@ -478,9 +480,7 @@ async def test_a_note_is_stored_never_sent_and_never_in_the_bots_history(
     notes = [m for m in stored if m["direction"] == "internal"]
     assert [(n["author"], n["text"]) for n in notes] == [("agent", "Pelanggan VIP, kasih diskon")]
     assert twilio_api.sent_to(customer) == []
-    history = await deps.conversations.history(
-        message.conversation_id, datetime.now(UTC) + timedelta(minutes=1), 20
-    )
+    history = (await deps.conversations.view(message, 20)).history(20)
     assert [m["text"] for m in history] == ["Halo"]
 
 

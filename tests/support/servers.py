@@ -38,6 +38,9 @@ class Infra:
                 "retry_backoff_seconds": 0.05,
                 "retry_backoff_max_seconds": 0.5,
                 "handler_max_attempts": 3,
+                # tests change settings and knowledge and write at once: read them every time
+                # (test_responder_commands.py and tests/unit/test_recent.py test the cache)
+                "settings_cache_seconds": 0,
             },
         )
         return on_these_servers.updated(**sections)

@@ -1,0 +1,165 @@
+"""How many MongoDB commands the responder sends for one plain customer message, end to end
+(the message answered by the model and sent): a guard on the per-message budget of issue 16,
+counted by a command listener on this test's own client (docs/benchmarks.md lists them)."""
+
+from collections import Counter
+from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
+
+import pytest
+from faststream.kafka import KafkaBroker
+from pydantic import SecretStr
+from pymongo import AsyncMongoClient, monitoring
+
+from services.responder.adapters.twilio_sender import TwilioSenders
+from services.responder.deps import ResponderDeps
+from services.responder.handlers import on_message_received as respond
+from services.responder.repository import (
+    FIRST_RESPONSE_WINDOW,
+    ConversationLog,
+    ReplyState,
+    view_window,
+)
+from shared.answering.answerer import build_answerer
+from shared.conversations.collections import MESSAGES
+from shared.mongo import Database, Document, command_and_collection
+from shared.secrets import secret_box
+from shared.settings import Settings
+from shared.stores.bot_settings import BotSettingsRepository
+from shared.stores.directory import Store, StoreDirectory
+from tests.standins.openai_api import OpenAIStandIn
+from tests.standins.twilio_api import TwilioStandIn
+from tests.support.inbound import customer_says
+
+pytestmark = pytest.mark.slow
+
+TOKEN = "responder-commands-twilio-token"
+BUDGET = 6  # commands per plain customer message, its reply sent (13 before issue 16 §2)
+
+
+class Recorder(monitoring.CommandListener):
+    """Every command the client sends, as (command, collection)."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str]] = []
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        self.sent.append(command_and_collection(event))
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
+
+
+@pytest.fixture
+def twilio_api() -> Iterator[TwilioStandIn]:
+    stand_in = TwilioStandIn(auth_token=TOKEN, status_callbacks=()).start()
+    yield stand_in
+    stand_in.stop()
+
+
+@pytest.fixture
+async def counted(db: Database, settings: Settings) -> AsyncIterator[tuple[Database, Recorder]]:
+    """The test's database through a client whose commands are recorded."""
+    recorder = Recorder()
+    assert settings.mongodb.uri
+    client: AsyncMongoClient[Document] = AsyncMongoClient(
+        settings.mongodb.uri, tz_aware=True, event_listeners=[recorder]
+    )
+    yield client[db.name], recorder
+    await client.close()
+
+
+@pytest.fixture
+def deps(
+    counted: tuple[Database, Recorder],
+    broker: KafkaBroker,
+    settings: Settings,
+    twilio_api: TwilioStandIn,
+    openai_api: OpenAIStandIn,
+) -> Iterator[ResponderDeps]:
+    db = counted[0]
+    configured = settings.updated(
+        twilio={
+            "account_sid": twilio_api.account_sid,
+            "auth_token": SecretStr(TOKEN),
+            "api_base_url": twilio_api.url,
+        },
+        llm={"api_key": SecretStr("sk-test"), "base_url": openai_api.base_url},
+        # longer than the default 2 s: the count must not depend on how fast a loaded machine
+        # answers the first message
+        consumers={"settings_cache_seconds": 60.0},
+    )
+    stores = StoreDirectory(db)
+    senders = TwilioSenders(configured, stores, secret_box(configured))
+    yield ResponderDeps(
+        broker=broker,
+        stores=stores,
+        conversations=ConversationLog(db),
+        answerer=build_answerer(db, configured),
+        bot_settings=BotSettingsRepository(db, configured.consumers.settings_cache_seconds),
+        twilio=senders,
+        status_callback_url="http://127.0.0.1/webhooks/twilio/status",
+        history_messages=20,
+    )
+    senders.close()
+
+
+async def test_a_plain_customer_message_costs_the_responder_at_most_its_budget_of_commands(
+    deps: ResponderDeps, counted: tuple[Database, Recorder], store: Store
+) -> None:
+    recorder = counted[1]
+    # a first message warms what the process keeps for a while (the store, its bot settings
+    # and knowledge revision), as a busy store's messages find them
+    await respond(customer_says(store, "+6281100000071", "Halo kak"), deps)
+    question = customer_says(store, "+6281100000071", "Pesanan saya sudah dikirim?")
+    recorder.sent.clear()
+
+    await respond(question, deps)
+
+    sent = Counter(recorder.sent)
+    print(sorted(sent.items()))
+    reply = await deps.conversations.find_reply(question.message_sid)
+    assert reply is not None
+    assert reply.state is ReplyState.SENT  # answered and sent, not handed over
+    assert sum(sent.values()) <= BUDGET, sorted(sent.items())
+
+
+@pytest.mark.parametrize("answered", [True, False])
+async def test_the_first_response_check_asks_the_database_when_the_view_ends_inside_the_day(
+    db: Database, store: Store, answered: bool
+) -> None:
+    customer = "+6281100000072"
+    event = customer_says(store, customer, "Halo?")
+    now = event.occurred_at
+    earlier = [
+        {
+            "_id": f"m-{n}",
+            "conversation_id": event.conversation_id,
+            "direction": "inbound",
+            "text": f"pesan {n}",
+            "created_at": now - timedelta(minutes=n + 1),
+        }
+        for n in range(2 * view_window(20) + 5)  # more than a view holds, all in the last day
+    ]
+    if answered:  # the bot answered before them, still within 24 hours
+        earlier.append(
+            {
+                "_id": "reply:m-old",
+                "conversation_id": event.conversation_id,
+                "direction": "outbound",
+                "author": "bot",
+                "text": "Halo kak",
+                "created_at": now - timedelta(hours=3),
+            }
+        )
+    await db[MESSAGES].insert_many(earlier)
+    log = ConversationLog(db)
+
+    view = await log.view(event, view_window(20))
+
+    assert view.answered_within(FIRST_RESPONSE_WINDOW) is None  # the view cannot tell
+    assert await log.is_first_response(view) is not answered
+    assert len(view.history(20)) == 20
