@@ -118,6 +118,12 @@ async def a_customer_with_history(
         await kafka.publish(
             broker, events.closed(_as_event(first, customer, store), now, "resolved_by_bot")
         )
+        # the enricher marks the card before it asks for a survey; the responder reads ratings
+        # only of conversations so marked
+        marked = {"$set": {"csat_session": opened}}
+        await eventually(
+            lambda: db[CONVERSATIONS].find_one_and_update({"_id": first["conversation_id"]}, marked)
+        )
         await kafka.publish(
             broker,
             CsatSurveyDue(
