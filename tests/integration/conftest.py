@@ -18,6 +18,7 @@ from pydantic import SecretStr
 from services.console.app import create_app
 from services.console.auth.users import Role
 from services.ingest.app import create_app as create_ingest_app
+from services.responder.deps import ResponderDeps
 from shared import kafka
 from shared.channels import Channel
 from shared.events import (
@@ -39,6 +40,7 @@ from tests.support import console, events, waiting
 from tests.support import kafka as kafka_support
 from tests.support.console import ConsoleApi, SignedIn
 from tests.support.kafka import ConsumerKit, Consumers, PublishBurst, publish_in_batches
+from tests.support.responder import GRAPH_API_TIMEOUT_SECONDS, close, responder_deps
 from tests.support.stores import save_new_store
 
 TWILIO_TOKEN = "integration-twilio-auth-token"
@@ -161,6 +163,23 @@ def graph_api() -> Iterator[GraphApiStandIn]:
     stand_in = GraphApiStandIn().start()
     yield stand_in
     stand_in.stop()
+
+
+@pytest.fixture
+async def graph_deps(
+    db: Database, broker: KafkaBroker, settings: Settings, graph_api: GraphApiStandIn
+) -> AsyncIterator[ResponderDeps]:
+    """The responder sending through the Graph API stand-in (Cloud API, Messenger, Instagram);
+    no LLM: the offline engine answers."""
+    settings = settings.updated(
+        whatsapp_cloud={
+            "graph_api_base_url": graph_api.url,
+            "timeout_seconds": GRAPH_API_TIMEOUT_SECONDS,
+        }
+    )
+    deps = responder_deps(db, broker, settings, cloud=True)
+    yield deps
+    await close(deps)
 
 
 @pytest.fixture

@@ -8,12 +8,10 @@ recorded as an agent's reply without being sent, while an echo of Balas's own se
 
 import time
 import uuid
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import httpx
 import pytest
-from faststream.kafka import KafkaBroker
 
 from services.ingest.channels import meta_messaging_payloads as payloads
 from services.responder import csat
@@ -37,14 +35,12 @@ from shared.stores.directory import Store
 from tests.standins import graph_api as meta
 from tests.standins.graph_api import GraphApiStandIn, Page
 from tests.support import events
-from tests.support.responder import close, responder_deps
 from tests.support.stores import save_messaging_store
 
 pytestmark = pytest.mark.slow
 
 TOKEN = "page-sender-access-token"
 APP_SECRET = "page-sender-app-secret"
-TIMEOUT_SECONDS = 0.5
 OBJECTS = {Channel.MESSENGER: "page", Channel.INSTAGRAM: "instagram"}
 HOURS = 3600
 
@@ -57,18 +53,6 @@ def page(graph_api: GraphApiStandIn, channel: Channel) -> Page:
 @pytest.fixture
 async def store(db: Database, settings: Settings, channel: Channel, page: Page) -> Store:
     return await save_messaging_store(db, settings, channel, page.account_id, TOKEN, APP_SECRET)
-
-
-@pytest.fixture
-async def deps(
-    db: Database, broker: KafkaBroker, settings: Settings, graph_api: GraphApiStandIn
-) -> AsyncIterator[ResponderDeps]:
-    settings = settings.updated(
-        whatsapp_cloud={"graph_api_base_url": graph_api.url, "timeout_seconds": TIMEOUT_SECONDS}
-    )
-    deps = responder_deps(db, broker, settings, cloud=True)  # no LLM: a hand-over reply
-    yield deps
-    await close(deps)
 
 
 def customer() -> str:
@@ -115,12 +99,12 @@ async def reply_of(db: Database, event: MessageReceived) -> dict[str, object]:
 
 @pytest.mark.parametrize("channel", list(OBJECTS), indirect=True, ids=str)
 async def test_a_message_is_answered_once_through_the_send_api_as_a_response(
-    db: Database, deps: ResponderDeps, store: Store, page: Page, graph_api: GraphApiStandIn
+    db: Database, graph_deps: ResponderDeps, store: Store, page: Page, graph_api: GraphApiStandIn
 ) -> None:
     event = customer_message(page, store, to := customer(), "Bisa bayar pakai kripto?")
 
-    await on_message_received(event, deps)
-    await on_message_received(event, deps)  # redelivered
+    await on_message_received(event, graph_deps)
+    await on_message_received(event, graph_deps)  # redelivered
 
     [sent] = graph_api.page_sends(to)
     reply = await reply_of(db, event)
@@ -133,16 +117,18 @@ async def test_a_message_is_answered_once_through_the_send_api_as_a_response(
 
 
 async def test_an_agents_late_reply_goes_with_the_human_agent_tag_and_not_after_7_days(
-    db: Database, deps: ResponderDeps, store: Store, page: Page, graph_api: GraphApiStandIn
+    db: Database, graph_deps: ResponderDeps, store: Store, page: Page, graph_api: GraphApiStandIn
 ) -> None:
     late = customer_message(page, store, late_customer := customer(), "Halo", hours_ago=30)
     gone = customer_message(page, store, gone_customer := customer(), "Halo", hours_ago=8 * 24)
     for event in (late, gone):
-        await on_message_received(event, deps)  # the bot is past its 24 hours: it sends nothing
+        await on_message_received(
+            event, graph_deps
+        )  # the bot is past its 24 hours: it sends nothing
         assert (await reply_of(db, event))["not_sent_reason"] == "outside_24h_window"
 
-    await on_agent_command(agent_reply(late, "Maaf telat kak"), deps, AgentDesk(db))
-    await on_agent_command(agent_reply(gone, "Masih ada kak?"), deps, AgentDesk(db))
+    await on_agent_command(agent_reply(late, "Maaf telat kak"), graph_deps, AgentDesk(db))
+    await on_agent_command(agent_reply(gone, "Masih ada kak?"), graph_deps, AgentDesk(db))
 
     [tagged] = graph_api.page_sends(late_customer)
     assert (tagged["request"]["messaging_type"], tagged["request"]["tag"]) == (
@@ -159,14 +145,14 @@ async def test_an_agents_late_reply_goes_with_the_human_agent_tag_and_not_after_
 
 @pytest.mark.parametrize("channel", [Channel.INSTAGRAM], indirect=True, ids=str)
 async def test_an_attempt_whose_fate_is_unknown_is_never_sent_again(
-    db: Database, deps: ResponderDeps, store: Store, page: Page, graph_api: GraphApiStandIn
+    db: Database, graph_deps: ResponderDeps, store: Store, page: Page, graph_api: GraphApiStandIn
 ) -> None:
     graph_api.fail_after_accepting(1, 503)
     event = customer_message(page, store, to := customer(), "Halo kak")
 
     with pytest.raises(httpx.HTTPError):
-        await on_message_received(event, deps)
-    await on_message_received(event, deps)  # the consumer's retry
+        await on_message_received(event, graph_deps)
+    await on_message_received(event, graph_deps)  # the consumer's retry
 
     assert len(graph_api.page_sends(to)) == 1
     reply = await reply_of(db, event)
@@ -174,16 +160,16 @@ async def test_an_attempt_whose_fate_is_unknown_is_never_sent_again(
 
 
 async def test_an_admins_reply_from_metas_inbox_is_recorded_as_sent_and_takes_over(
-    db: Database, deps: ResponderDeps, store: Store, page: Page, graph_api: GraphApiStandIn
+    db: Database, graph_deps: ResponderDeps, store: Store, page: Page, graph_api: GraphApiStandIn
 ) -> None:
     event = customer_message(page, store, to := customer(), "Paket saya di mana?")
-    await on_message_received(event, deps)
+    await on_message_received(event, graph_deps)
     [bots] = graph_api.page_sends(to)
     from_inbox = agent_reply(event, "Sudah dikirim kemarin kak", sent_as="m_from_inbox")
     own_echo = agent_reply(event, str(bots["request"]["message"]["text"]), sent_as=bots["id"])
 
     for command in (from_inbox, from_inbox, own_echo):  # the inbox echo redelivered
-        await on_agent_command(command, deps, AgentDesk(db))
+        await on_agent_command(command, graph_deps, AgentDesk(db))
 
     assert graph_api.page_sends(to) == [bots]  # nothing sent again
     recorded = (
@@ -201,20 +187,20 @@ async def test_an_admins_reply_from_metas_inbox_is_recorded_as_sent_and_takes_ov
 
 @pytest.mark.parametrize("channel", [Channel.INSTAGRAM], indirect=True, ids=str)
 async def test_an_echo_during_balas_own_send_waits_for_its_id_and_is_then_known(
-    db: Database, deps: ResponderDeps, store: Store, page: Page
+    db: Database, graph_deps: ResponderDeps, store: Store, page: Page
 ) -> None:
     event = customer_message(page, store, customer(), "Halo kak")
     draft = Draft(text="Halo!", grounded=True)
-    reply = await deps.conversations.reserve_reply(event, draft, True)
-    waiting_out_an_outage = await deps.conversations.sending(event.conversation_id)
-    in_flight = await deps.conversations.note_send_attempt(reply)  # Meta has it, no id yet
+    reply = await graph_deps.conversations.reserve_reply(event, draft, True)
+    waiting_out_an_outage = await graph_deps.conversations.sending(event.conversation_id)
+    in_flight = await graph_deps.conversations.note_send_attempt(reply)  # Meta has it, no id yet
     echo = agent_reply(event, "Halo!", sent_as="m_balas_reply")
 
     with pytest.raises(OwnSendInFlight) as waiting:
-        await on_agent_command(echo, deps, AgentDesk(db))
+        await on_agent_command(echo, graph_deps, AgentDesk(db))
     assert dependency_down(waiting.value) == "graph_api"  # waited out, never dead-lettered
-    await deps.conversations.mark_sent(in_flight, "m_balas_reply")
-    await on_agent_command(echo, deps, AgentDesk(db))  # the consumer's retry
+    await graph_deps.conversations.mark_sent(in_flight, "m_balas_reply")
+    await on_agent_command(echo, graph_deps, AgentDesk(db))  # the consumer's retry
 
     assert not waiting_out_an_outage  # reserved, no attempt running: no echo waits for it
     agents = await db[MESSAGES].count_documents(
@@ -224,12 +210,12 @@ async def test_an_echo_during_balas_own_send_waits_for_its_id_and_is_then_known(
 
 
 async def test_a_csat_survey_goes_out_on_the_conversations_own_page(
-    db: Database, deps: ResponderDeps, store: Store, page: Page, graph_api: GraphApiStandIn
+    db: Database, graph_deps: ResponderDeps, store: Store, page: Page, graph_api: GraphApiStandIn
 ) -> None:
     event = customer_message(page, store, to := customer(), "Halo")
-    await on_message_received(event, deps)
+    await on_message_received(event, graph_deps)
 
-    await csat.ask(events.survey_due(event), deps)
+    await csat.ask(events.survey_due(event), graph_deps)
 
     _answer, survey = graph_api.page_sends(to)
     assert (survey["account_id"], survey["request"]["messaging_type"]) == (

@@ -6,12 +6,10 @@ and CSAT surveys go out on the conversation's channel.
 """
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import httpx
 import pytest
-from faststream.kafka import KafkaBroker
 
 from services.ingest.channels import whatsapp_cloud_payloads as payloads
 from services.responder import csat
@@ -37,14 +35,13 @@ from shared.stores.directory import Store
 from tests.standins import graph_api as meta
 from tests.standins.graph_api import GraphApiStandIn, PhoneNumber
 from tests.support import events
-from tests.support.responder import close, responder_deps
+from tests.support.responder import GRAPH_API_TIMEOUT_SECONDS
 from tests.support.stores import save_cloud_store
 
 pytestmark = pytest.mark.slow
 
 TOKEN = "cloud-sender-access-token"
 APP_SECRET = "cloud-sender-app-secret"
-TIMEOUT_SECONDS = 0.5
 PHOTO = "https://toko.example/wp-content/uploads/batik-parang.jpg"
 
 
@@ -56,18 +53,6 @@ def number(graph_api: GraphApiStandIn) -> PhoneNumber:
 @pytest.fixture
 async def store(db: Database, settings: Settings, number: PhoneNumber) -> Store:
     return await save_cloud_store(db, settings, number.phone_number_id, TOKEN, APP_SECRET)
-
-
-@pytest.fixture
-async def deps(
-    db: Database, broker: KafkaBroker, settings: Settings, graph_api: GraphApiStandIn
-) -> AsyncIterator[ResponderDeps]:
-    settings = settings.updated(
-        whatsapp_cloud={"graph_api_base_url": graph_api.url, "timeout_seconds": TIMEOUT_SECONDS}
-    )
-    deps = responder_deps(db, broker, settings, cloud=True)  # no LLM: a hand-over reply
-    yield deps
-    await close(deps)
 
 
 def customer() -> str:
@@ -89,12 +74,16 @@ async def reply_of(db: Database, event: MessageReceived) -> dict[str, object]:
 
 
 async def test_a_cloud_message_is_answered_once_through_the_graph_api(
-    db: Database, deps: ResponderDeps, store: Store, number: PhoneNumber, graph_api: GraphApiStandIn
+    db: Database,
+    graph_deps: ResponderDeps,
+    store: Store,
+    number: PhoneNumber,
+    graph_api: GraphApiStandIn,
 ) -> None:
     event = cloud_message(number, store, to := customer(), "Bisa bayar pakai kripto?")
 
-    await on_message_received(event, deps)
-    await on_message_received(event, deps)  # redelivered
+    await on_message_received(event, graph_deps)
+    await on_message_received(event, graph_deps)  # redelivered
 
     [sent] = graph_api.sent_to(to)
     reply = await reply_of(db, event)
@@ -109,10 +98,14 @@ async def test_a_cloud_message_is_answered_once_through_the_graph_api(
 
 
 async def test_a_reaction_is_recorded_in_the_conversation_and_never_answered(
-    db: Database, deps: ResponderDeps, store: Store, number: PhoneNumber, graph_api: GraphApiStandIn
+    db: Database,
+    graph_deps: ResponderDeps,
+    store: Store,
+    number: PhoneNumber,
+    graph_api: GraphApiStandIn,
 ) -> None:
     asked = cloud_message(number, store, to := customer(), "Bisa bayar pakai kripto?")
-    await on_message_received(asked, deps)
+    await on_message_received(asked, graph_deps)
     [answer] = graph_api.sent_to(to)
     liked = {"type": "reaction", "reaction": {"message_id": answer["id"], "emoji": "👍"}}
     payload = meta.message_payload(number, to, liked)
@@ -120,7 +113,7 @@ async def test_a_reaction_is_recorded_in_the_conversation_and_never_answered(
     reaction = payloads.message_received(value, value.messages[0], store)
     assert reaction is not None
 
-    await on_message_received(reaction, deps)
+    await on_message_received(reaction, graph_deps)
 
     assert len(graph_api.sent_to(to)) == 1  # the answer only
     stored = await db[MESSAGES].find_one({"_id": reaction.message_sid})
@@ -130,13 +123,17 @@ async def test_a_reaction_is_recorded_in_the_conversation_and_never_answered(
 
 
 async def test_a_reply_with_product_photos_goes_out_as_one_image_under_its_text(
-    db: Database, deps: ResponderDeps, store: Store, number: PhoneNumber, graph_api: GraphApiStandIn
+    db: Database,
+    graph_deps: ResponderDeps,
+    store: Store,
+    number: PhoneNumber,
+    graph_api: GraphApiStandIn,
 ) -> None:
     event = cloud_message(number, store, to := customer(), "Ada fotonya kak?")
     draft = Draft(text="kain " * 300, grounded=True, media_urls=[PHOTO, PHOTO + "?2"])
-    reply = await deps.conversations.reserve_reply(event, draft, first=True)
+    reply = await graph_deps.conversations.reserve_reply(event, draft, first=True)
 
-    await deliver(reply, deps)
+    await deliver(reply, graph_deps)
 
     [sent] = graph_api.sent_to(to)
     assert sent["request"]["type"] == "image"
@@ -148,13 +145,17 @@ async def test_a_reply_with_product_photos_goes_out_as_one_image_under_its_text(
 
 
 async def test_quick_replies_go_out_as_reply_buttons_whose_tap_is_their_title(
-    db: Database, deps: ResponderDeps, store: Store, number: PhoneNumber, graph_api: GraphApiStandIn
+    db: Database,
+    graph_deps: ResponderDeps,
+    store: Store,
+    number: PhoneNumber,
+    graph_api: GraphApiStandIn,
 ) -> None:
     event = cloud_message(number, store, to := customer(), "batalin pesanan 1234")
     draft = Draft(text="Balas *YA* untuk mengonfirmasi.", quick_replies=["YA", "Tidak"])
-    reply = await deps.conversations.reserve_reply(event, draft, first=True)
+    reply = await graph_deps.conversations.reserve_reply(event, draft, first=True)
 
-    await deliver(reply, deps)
+    await deliver(reply, graph_deps)
     tap = meta.message_payload(
         number,
         to,
@@ -181,10 +182,14 @@ async def test_quick_replies_go_out_as_reply_buttons_whose_tap_is_their_title(
 
 
 async def test_statuses_move_the_cloud_replys_tick_forward_only(
-    db: Database, deps: ResponderDeps, store: Store, number: PhoneNumber, graph_api: GraphApiStandIn
+    db: Database,
+    graph_deps: ResponderDeps,
+    store: Store,
+    number: PhoneNumber,
+    graph_api: GraphApiStandIn,
 ) -> None:
     event = cloud_message(number, store, to := customer(), "Halo")
-    await on_message_received(event, deps)
+    await on_message_received(event, graph_deps)
     [sent] = graph_api.sent_to(to)
 
     for status in ("read", "delivered"):  # out of order, as webhooks may come
@@ -192,7 +197,7 @@ async def test_statuses_move_the_cloud_replys_tick_forward_only(
         [value] = payloads.parse(graph_api.signed(number, payload)[0])
         changed = payloads.delivery_status_changed(value, value.statuses[0], store)
         assert changed is not None
-        await on_delivery_status_changed(changed, deps)
+        await on_delivery_status_changed(changed, graph_deps)
 
     assert (await reply_of(db, event))["delivery_status"] == "read"
 
@@ -200,22 +205,22 @@ async def test_statuses_move_the_cloud_replys_tick_forward_only(
 @pytest.mark.parametrize("misbehaviour", ["5xx_after_sending", "too_slow"])
 async def test_an_attempt_whose_fate_is_unknown_is_never_sent_again(
     db: Database,
-    deps: ResponderDeps,
+    graph_deps: ResponderDeps,
     store: Store,
     number: PhoneNumber,
     graph_api: GraphApiStandIn,
     misbehaviour: str,
 ) -> None:
     if misbehaviour == "too_slow":
-        graph_api.response_delay_seconds = TIMEOUT_SECONDS * 4
+        graph_api.response_delay_seconds = GRAPH_API_TIMEOUT_SECONDS * 4
     else:
         graph_api.fail_after_accepting(1, 503)
     event = cloud_message(number, store, to := customer(), "Halo kak")
 
     with pytest.raises(httpx.HTTPError):
-        await on_message_received(event, deps)
+        await on_message_received(event, graph_deps)
     graph_api.response_delay_seconds = 0
-    await on_message_received(event, deps)  # the consumer's retry
+    await on_message_received(event, graph_deps)  # the consumer's retry
 
     assert len(graph_api.sent_to(to)) == 1  # the first attempt went out; no second copy
     reply = await reply_of(db, event)
@@ -225,7 +230,7 @@ async def test_an_attempt_whose_fate_is_unknown_is_never_sent_again(
 @pytest.mark.parametrize(("status", "code"), [(429, 4), (400, 130429), (400, 131056)])
 async def test_a_throttled_attempt_sent_nothing_and_is_sent_on_the_retry(
     db: Database,
-    deps: ResponderDeps,
+    graph_deps: ResponderDeps,
     store: Store,
     number: PhoneNumber,
     graph_api: GraphApiStandIn,
@@ -236,21 +241,25 @@ async def test_a_throttled_attempt_sent_nothing_and_is_sent_on_the_retry(
     event = cloud_message(number, store, to := customer(), "Halo kak")
 
     with pytest.raises(NothingSent) as throttled:
-        await on_message_received(event, deps)
+        await on_message_received(event, graph_deps)
     assert dependency_down(throttled.value) == "graph_api"  # waited out, not dead-lettered
-    await on_message_received(event, deps)
+    await on_message_received(event, graph_deps)
 
     [sent] = graph_api.sent_to(to)
     assert (await reply_of(db, event))["twilio_sid"] == sent["id"]
 
 
 async def test_a_refusal_is_recorded_with_metas_reason_and_not_retried(
-    db: Database, deps: ResponderDeps, store: Store, number: PhoneNumber, graph_api: GraphApiStandIn
+    db: Database,
+    graph_deps: ResponderDeps,
+    store: Store,
+    number: PhoneNumber,
+    graph_api: GraphApiStandIn,
 ) -> None:
     graph_api.fail_next(1, 400)
     event = cloud_message(number, store, to := customer(), "Halo kak")
 
-    await on_message_received(event, deps)
+    await on_message_received(event, graph_deps)
 
     reply = await reply_of(db, event)
     assert reply["state"] == "not_sent"
@@ -259,10 +268,14 @@ async def test_a_refusal_is_recorded_with_metas_reason_and_not_retried(
 
 
 async def test_an_agents_template_goes_out_as_metas_template_message(
-    db: Database, deps: ResponderDeps, store: Store, number: PhoneNumber, graph_api: GraphApiStandIn
+    db: Database,
+    graph_deps: ResponderDeps,
+    store: Store,
+    number: PhoneNumber,
+    graph_api: GraphApiStandIn,
 ) -> None:
     event = cloud_message(number, store, to := customer(), "Halo")
-    await on_message_received(event, deps)
+    await on_message_received(event, graph_deps)
     command_id = uuid.uuid4().hex
     command = AgentCommandIssued(
         event_id=agent_command_event_id(command_id),
@@ -277,7 +290,7 @@ async def test_an_agents_template_goes_out_as_metas_template_message(
         template_variables={"2": "dikirim", "1": "#1042"},
     )
 
-    await on_agent_command(command, deps, AgentDesk(db))
+    await on_agent_command(command, graph_deps, AgentDesk(db))
 
     template = graph_api.sent_to(to)[-1]["request"]
     assert template["type"] == "template"
@@ -288,12 +301,16 @@ async def test_an_agents_template_goes_out_as_metas_template_message(
 
 
 async def test_a_csat_survey_goes_out_on_the_conversations_own_channel(
-    db: Database, deps: ResponderDeps, store: Store, number: PhoneNumber, graph_api: GraphApiStandIn
+    db: Database,
+    graph_deps: ResponderDeps,
+    store: Store,
+    number: PhoneNumber,
+    graph_api: GraphApiStandIn,
 ) -> None:
     event = cloud_message(number, store, to := customer(), "Halo")
-    await on_message_received(event, deps)
+    await on_message_received(event, graph_deps)
 
-    await csat.ask(events.survey_due(event), deps)
+    await csat.ask(events.survey_due(event), graph_deps)
 
     _answer, survey = graph_api.sent_to(to)
     assert survey["phone_number_id"] == number.phone_number_id

@@ -25,6 +25,9 @@ HISTORY_MESSAGES = 20
 MEDIA_MAX_BYTES = 10 * 1024 * 1024
 
 
+GRAPH_API_TIMEOUT_SECONDS = 0.5  # a stalled Graph API stand-in fails a send quickly
+
+
 def through_twilio(settings: Settings, twilio: TwilioStandIn, **fields: object) -> Settings:
     """The settings sending with the stand-in's account (and any other Twilio `fields`)."""
     account = {
