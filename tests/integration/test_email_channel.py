@@ -172,6 +172,32 @@ async def test_mail_in_is_published_once_without_its_history_and_machine_mail_ne
     assert smtp.envelopes == [(address, [CUSTOMER])]
 
 
+async def test_a_mail_over_the_size_limit_is_never_read_and_stays_in_the_mailbox(
+    settings: Settings, store: Store, dovecot: Dovecot
+) -> None:
+    assert store.email is not None
+    address = store.email.address
+    small = settings.updated(email={"poll_seconds": 2}, limits={"customer_media_max_bytes": 2000})
+    dovecot.deliver(address, mail("kak " * 2000))  # about 8 kB, over twice the 2 kB limit
+    dovecot.deliver(address, mail("Halo, ready?"))
+    too_large = WEBHOOKS.labels(ENDPOINT, "too_large")._value.get()
+    server = LoopbackServer(create_ingest_app(small))
+    server.start()
+    try:
+
+        def both_taken() -> bool:
+            flags = dovecot.flags(address)
+            return len(flags) == 2 and all(TAKEN in f for f in flags)
+
+        await wait_until(both_taken, "ingest to take both mails")
+    finally:
+        server.stop()
+
+    [event] = await published_from(settings, store)
+    assert MessageReceived.model_validate(event).text == "Halo, ready?"
+    assert WEBHOOKS.labels(ENDPOINT, "too_large")._value.get() == too_large + 1
+
+
 def assert_threaded(answer: EmailMessage, received: MessageReceived) -> None:
     assert answer["Subject"] == "Re: Pesanan #1042"
     assert answer["In-Reply-To"] == received.message_sid

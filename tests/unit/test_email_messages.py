@@ -4,10 +4,23 @@ history or the signature, and machine mail (auto-replies, bounces) told apart.""
 from email.message import EmailMessage
 
 import pytest
+from cryptography.fernet import Fernet
 
-from services.ingest.channels.email_messages import MailKind, parse, written_now
+from services.ingest.channels.email_messages import (
+    MAX_ATTACHMENTS,
+    MAX_REFERENCES,
+    MAX_SUBJECT_CHARS,
+    MailKind,
+    message_received,
+    parse,
+    written_now,
+)
+from shared.channels import TEXT_LIMITS, Channel
 from shared.conversations.email_subject import NO_SUBJECT, reply_subject
+from shared.events import utcnow
 from shared.mail_parts import MailPart, mail_part, part_url
+from shared.secrets import EncryptedSecret
+from shared.stores.directory import EmailMailbox, MailServer, Store
 
 
 def _mail(body: str, html: str | None = None, **headers: str) -> bytes:
@@ -135,3 +148,21 @@ def test_a_question_that_starts_like_a_phones_line_is_kept() -> None:
     assert written_now("Halo\nDikirim dari gudang mana?\n\nTerima kasih") == (
         "Halo\nDikirim dari gudang mana?\n\nTerima kasih"
     )
+
+
+def test_what_one_mail_puts_on_its_event_is_bounded() -> None:
+    secret = EncryptedSecret(Fernet(Fernet.generate_key()).encrypt(b"password").decode())
+    server = MailServer(host="127.0.0.1", port=143, security="plain", user="cs", password=secret)
+    mailbox = EmailMailbox(address="cs@toko.example", imap=server, smtp=server, since=utcnow())
+    store = Store(id="toko", name="Toko", whatsapp_number="+15550001111", email=mailbox)
+    thread = " ".join(f"<m{n}@example.com>" for n in range(60))
+    mail = parse(_mail("kak " * 10_000, Subject="Pesanan " * 100, References=thread))
+    mail = mail.model_copy(update={"attachment_types": ["application/pdf"] * 50})
+
+    event = message_received(mail, "<m1@example.com>", store, (7, 42))
+
+    assert len(event.text) == TEXT_LIMITS[Channel.EMAIL]
+    assert len(event.subject or "") == MAX_SUBJECT_CHARS
+    assert event.references == mail.references[-MAX_REFERENCES:]
+    assert event.references[-1] == "<m59@example.com>"
+    assert len(event.media) == MAX_ATTACHMENTS

@@ -14,7 +14,7 @@ from enum import StrEnum
 from pydantic import BaseModel
 from selectolax.lexbor import LexborHTMLParser
 
-from shared.channels import Channel
+from shared.channels import TEXT_LIMITS, Channel
 from shared.events import Media, MessageReceived, event_id_for, utcnow
 from shared.identity import conversation_id
 from shared.mail_parts import MailPart, attachments, part_url
@@ -180,6 +180,12 @@ def _starts_quote(line: str, following: str) -> bool:
     return bool(wrapped or outlook)
 
 
+# What one mail may put on the event, whatever its sender wrote: the bot reads at most this much.
+MAX_ATTACHMENTS = 10
+MAX_REFERENCES = 20  # the thread's latest Message-IDs: enough to thread a reply
+MAX_SUBJECT_CHARS = 300
+
+
 def message_received(
     mail: InboundMail, receipt_id: str, store: Store, found_at: tuple[int, int] | None = None
 ) -> MessageReceived:
@@ -189,7 +195,7 @@ def message_received(
     media: list[Media] = []
     if found_at is not None:
         uid_validity, uid = found_at
-        for index, content_type in enumerate(mail.attachment_types):
+        for index, content_type in enumerate(mail.attachment_types[:MAX_ATTACHMENTS]):
             part = MailPart(uid_validity=uid_validity, uid=uid, index=index)
             media.append(Media(url=part_url(store.email.address, part), content_type=content_type))
     return MessageReceived(
@@ -203,8 +209,8 @@ def message_received(
         customer_number=mail.sender,
         store_number=store.whatsapp_number,
         profile_name=mail.sender_name,
-        text=mail.text,
-        subject=mail.subject,
-        references=mail.references,
+        text=mail.text[: TEXT_LIMITS[Channel.EMAIL]],
+        subject=mail.subject[:MAX_SUBJECT_CHARS],
+        references=mail.references[-MAX_REFERENCES:],
         media=media,
     )

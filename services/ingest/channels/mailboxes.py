@@ -28,6 +28,7 @@ from services.ingest.channels import email_messages
 from services.ingest.claimed_delivery import Taken, claim_and_deliver
 from services.ingest.deps import IngestContext
 from services.ingest.metrics import WEBHOOKS
+from shared.conversations.media_download import MAIL_OVERHEAD
 from shared.identity import masked
 from shared.stores.directory import Store
 from shared.stores.mailbox import MailboxError, open_imap
@@ -79,6 +80,9 @@ class MailboxReader:
         self._store = store
         self._mailbox = store.email
         self._settings = context.settings.email
+        # A mail is read whole into memory: one carrying a file at the customers' media limit
+        # (base64 and its text) is the largest read; anyone can send a bigger one.
+        self._max_bytes = MAIL_OVERHEAD * context.settings.limits.customer_media_max_bytes
         # A thread of its own, which IDLE holds: never one of the event loop's shared few.
         self._thread = ThreadPoolExecutor(1, thread_name_prefix=f"imap-{store.id}")
 
@@ -131,7 +135,19 @@ class MailboxReader:
         """Every mail not taken yet, oldest first, each flagged once it is accepted."""
         since = self._mailbox.since.date()
         uids = await self._blocking(client.search, ["UNKEYWORD", TAKEN, "SINCE", since])
+        sizes = await self._blocking(client.fetch, uids, ["RFC822.SIZE"]) if uids else {}
         for uid in sorted(uids):
+            size = sizes.get(uid, {}).get(b"RFC822.SIZE")
+            if isinstance(size, int) and size > self._max_bytes:  # never read, never answered
+                WEBHOOKS.labels(ENDPOINT, "too_large").inc()
+                log.warning(
+                    "mail too large to read; left in the mailbox",
+                    store=self._store.id,
+                    uid=uid,
+                    size=size,
+                )
+                await self._blocking(client.add_flags, [uid], [TAKEN])
+                continue
             fetched = await self._blocking(client.fetch, [uid], ["BODY.PEEK[]"])
             raw = fetched.get(uid, {}).get(b"BODY[]")
             if not isinstance(raw, bytes):  # expunged meanwhile
