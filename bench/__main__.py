@@ -4,9 +4,11 @@ import argparse
 import asyncio
 import json
 import shutil
+import subprocess
 import sys
 import tempfile
 from dataclasses import asdict
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,7 @@ from bench.report import print_report
 from bench.results import Results
 from bench.runner import run
 from bench.steps import progress_display
+from bench.targets import previous_run, targets_table
 
 # flag -> (field of Sizes, type, help)
 SIZE_FLAGS: dict[str, tuple[str, type, str]] = {
@@ -61,7 +64,27 @@ def _as_json(results: Results) -> dict[str, Any]:
         return value
 
     data: dict[str, Any] = tidy(asdict(results))
-    return {"figures": results.figures(), **data}
+    return {
+        "figures": results.figures(),
+        "commit": _commit(),
+        "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        **data,
+    }
+
+
+def _commit() -> str:
+    """The checked-out commit, marked when the tree has changes (empty outside git)."""
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], capture_output=True, text=True, check=False)
+        return done.stdout.strip()
+
+    commit = git("rev-parse", "HEAD")
+    return (
+        f"{commit}+changes"
+        if commit and git("status", "--porcelain", "--untracked-files=no")
+        else commit
+    )
 
 
 def main() -> None:
@@ -70,6 +93,7 @@ def main() -> None:
     chosen = sizes(quick=arguments.quick, **overrides)
     workdir = arguments.workdir or Path(tempfile.mkdtemp(prefix="balas-bench-"))
     console = Console(width=None if sys.stdout.isatty() else 120)
+    previous = previous_run()  # read before --json may overwrite it
     try:
         with progress_display(console) as progress:
             results = asyncio.run(run(chosen, workdir, progress))
@@ -77,6 +101,7 @@ def main() -> None:
         console.print(f"[red]bench failed[/]; servers' data and services' logs are in {workdir}")
         raise
     print_report(results, console)
+    console.print(targets_table(results.figures(), previous))
     if arguments.json:
         arguments.json.parent.mkdir(parents=True, exist_ok=True)
         arguments.json.write_text(json.dumps(_as_json(results), indent=2))
