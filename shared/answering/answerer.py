@@ -84,7 +84,11 @@ class Question:
     @property
     def upset(self) -> bool:
         """A complaint, in this message's words or its label: acknowledged, never greeted."""
-        return is_upset(self.text) or (bool(self.sentiments) and self.sentiments[0] == "negative")
+        return (
+            is_upset(self.text)
+            or any(part.kind is Kind.COMPLAINT for part in parts_of(self.text))
+            or (bool(self.sentiments) and self.sentiments[0] == "negative")
+        )
 
 
 class AnswerCall(BaseModel):

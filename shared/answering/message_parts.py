@@ -22,8 +22,11 @@ from shared.text.normalise import terms
 
 MAX_QUESTIONS = 6
 
-_LIST_MARKER = re.compile(r"(?:(?<=\s)|^)(?:\d{1,2}[.)]|[-*•·])\s+")
+_LIST_MARKER = re.compile(r"(?:(?<=\s)|^)(?:\d{1,2}[.)]|[a-hA-H][.)]|[-*•·])\s+")
 _END_MARK = re.compile(r"(?<=[?!])(?![?!])\s*")
+_ASKING_TO_ASK = (  # "mau tanya dong", "sy mau nanya juga"
+    r"(?:(?:saya|sy|aku)\s+)?(?:(?:mau|mo)\s+)?(?:tanya|nanya)(?:\s+(?:dong|juga|lagi|ya))?(?!\w)"
+)
 _OPENER = (
     r"(?:apa|apakah|bisa|bs|boleh|berapa|brp|kapan|kpn|dimana|dmn|di\s+mana|gimana|gmn|"
     r"bagaimana|kalau|kalo|klo|ada|can|could|do|does|is|are|how|what|when|where|which|will|"
@@ -32,13 +35,18 @@ _OPENER = (
 _JOINER = re.compile(
     r"(?:,\s*)?\b(?:terus|trus|trs|tros|lalu|dan\s+juga|sama\s+juga|and\s+also|also|plus)\b"
     rf"|(?:,\s*)?\b(?:dan|sama|sm|and|&)\s+(?={_OPENER})"
-    rf"|,\s*(?={_OPENER})",
+    rf"|,\s*(?={_OPENER})"
+    # "sekalian" and "satu lagi" also mean "at once" and "one more (item)": only before a
+    # question ("… sekalian mau tanya …", "… satu lagi, bisa …")
+    rf"|(?:,\s*)?\b(?:sekalian|satu\s+lagi)\b(?=[\s,]*(?:{_ASKING_TO_ASK}|{_OPENER}))",
     re.IGNORECASE,
 )
 
+# What opens a later question without being a word of it: a joiner, then "mau tanya".
 _LEADING_JOINER = re.compile(
-    r"^(?:terus|trus|trs|tros|lalu|dan\s+juga|dan|sama\s+juga|sama|sm|and\s+also|and|also|"
-    r"plus|&)(?!\w)[\s,]*",
+    r"^(?:(?:terus|trus|trs|tros|lalu|dan\s+juga|dan|sama\s+juga|sama|sm|and\s+also|and|also|"
+    r"plus|sekalian|satu\s+lagi|oh?\s+iya|oiya|btw|&)(?!\w)[\s,]*)?"
+    rf"(?:{_ASKING_TO_ASK}[\s,]*)?",
     re.IGNORECASE,
 )
 
@@ -71,7 +79,8 @@ def parts_of(message: str) -> list[Part]:
     if waiting and parts:  # "kalau ongkir, berapa?": the question (or part) before it
         asked = [n for n, part in enumerate(parts) if part.is_question] or [len(parts) - 1]
         last = parts[asked[-1]]
-        parts[asked[-1]] = Part(f"{last.text} {waiting}", last.kind)
+        joined = f"{last.text} {waiting}"  # "barang rusak, gimana?" asks after all
+        parts[asked[-1]] = Part(joined, kind_of(joined))
     return _bounded(parts) if parts else [Part(message.strip(), kind_of(message))]
 
 

@@ -47,10 +47,16 @@ _TROUBLE = re.compile(
     r"(?:not|never)\s+(?:arrived|received|came))\b",
     re.IGNORECASE,
 )
+# What may come before a yes/no question's first word: a list marker ("1)", "b."), the person
+# addressed ("kak", "min,") and a joiner ("terus", "and").
+_BEFORE_ASKING = (
+    r"^\W*(?:(?:\d{1,2}|[a-h])[.)]\s+)?(?:(?:kak|kakak|ka|min|admin|gan|sis|terus|trus|trs|lalu|"
+    r"sama|dan|and|also|plus|sekalian)\W+)*"
+)
 _ASKS = re.compile(
     r"\?|\b(?:apa|apakah|bagaimana|gimana|gmn|gmana|berapa|brp|kapan|kpn|dimana|dmn|kenapa|"
-    r"knp|how|what|when|where|which|why)\b|^\W*(?:bisa|bisakah|bs|boleh|can|could|do|does|is|"
-    r"are|will)\b",
+    rf"knp|how|what|when|where|which|why)\b|{_BEFORE_ASKING}(?:bisa|bisakah|bs|boleh|can|could|"
+    r"do|does|is|are|will)\b",
     re.IGNORECASE,
 )
 
@@ -69,6 +75,8 @@ def kind_of(part: str) -> Kind:
 
 def is_upset(message: str) -> bool:
     """The customer writes as someone the shop has let down: the reply acknowledges it."""
+    # Each sentence keeps its mark: "… the broken one?" asks, "… the broken one." does not.
+    sentences = re.split(r"(?<=[.!?])\s+|\n", message)
     return _UPSET.search(message) is not None or any(
-        kind_of(line) is Kind.COMPLAINT for line in re.split(r"[\n.!?]+", message) if line.strip()
+        kind_of(sentence) is Kind.COMPLAINT for sentence in sentences if sentence.strip()
     )
