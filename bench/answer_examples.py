@@ -38,7 +38,7 @@ MESSAGES = [
 
 async def replies(messages: list[str]) -> list[tuple[str, Draft]]:
     index = await asyncio.to_thread(KnowledgeIndex, STORE, 1, load_chunks(SAMPLE_STORE), None)
-    answerer = Answerer(IndexRetriever(index), None, None)
+    answerer = Answerer(IndexRetriever({STORE: index}), None, None)
     store = Store(id=STORE, name="Toko Batik Sari", whatsapp_number="+6281100000000")
     settings = BotSettings(greeting=GREETING)
     answered = []
