@@ -37,11 +37,11 @@ from shared.answering.commerce_tools import (
 from shared.answering.compose import PARAGRAPH_JOINT, compose, fitted
 from shared.answering.draft import WHATSAPP_MAX_CHARS, Draft, fit_for_whatsapp
 from shared.answering.guardrails import Allowed, check_reply, domain_of
-from shared.answering.message_parts import Part, parts_of, questions_of
+from shared.answering.message_parts import Part, is_upset, parts_of, questions_of
 from shared.answering.metrics import ANSWERS, GUARDRAIL_REPLACEMENTS
 from shared.answering.model import ChatModel, ToolSpec
 from shared.answering.product_cards import MAX_CARDS, asks_to_see, cards_of, shows_any
-from shared.answering.small_talk import Kind, is_upset
+from shared.answering.small_talk import Kind
 from shared.answering.wording import Phrase, address, detect_language, hand_over_text, phrase
 from shared.events import Citation, HandOverReason, LlmUsage
 from shared.knowledge.embeddings import embedder_from

@@ -17,7 +17,7 @@ part, handed over as a whole.
 import re
 from dataclasses import dataclass
 
-from shared.answering.small_talk import Kind, kind_of
+from shared.answering.small_talk import Kind, has_upset_words, kind_of
 from shared.text.normalise import terms
 
 MAX_QUESTIONS = 6
@@ -91,6 +91,16 @@ def _bounded(parts: list[Part]) -> list[Part]:
     last = asked[MAX_QUESTIONS - 1]
     rest = " ".join(part.text for part in parts[last:])
     return [*parts[:last], Part(rest, Kind.QUESTION)]
+
+
+def is_upset(message: str) -> bool:
+    """The customer writes as someone the shop has let down (the reply acknowledges it): upset
+    words, or a sentence telling of trouble without asking anything. What opens a later
+    question is no word of it: "… terus can you replace the broken one" asks."""
+    sentences = (_LEADING_JOINER.sub("", s.strip()) for s in re.split(r"[\n.!?]+", message))
+    return has_upset_words(message) or any(
+        kind_of(sentence) is Kind.COMPLAINT for sentence in sentences if sentence
+    )
 
 
 def questions_of(message: str) -> list[str]:

@@ -2,8 +2,8 @@
 
 import pytest
 
-from shared.answering.message_parts import MAX_QUESTIONS, Part, parts_of, questions_of
-from shared.answering.small_talk import Kind, is_upset, kind_of
+from shared.answering.message_parts import MAX_QUESTIONS, Part, is_upset, parts_of, questions_of
+from shared.answering.small_talk import Kind, kind_of
 
 
 @pytest.mark.parametrize(
