@@ -12,7 +12,10 @@ missing, a greeting ("kak", "min") in front. Each message is answered by the res
 - **in message**: split right, yet a part the engine answers alone is not covered in the
   message (other parts' words, the message's language, the reply's length).
 
-Printed per form and in all; `--misses` lists the messages not covered.
+Printed per form and in all; `--misses` lists the messages not covered. Then every such
+question followed by each unanswerable question of its shop ("… ? terus …?", "… ? kalau …?"):
+the share where that follow-up is still handed over (a topic carried into a follow-up must not
+lend an unanswerable one a passage).
 """
 
 import argparse
@@ -142,6 +145,60 @@ async def outcomes() -> list[Outcome]:
     return found
 
 
+# An unanswerable follow-up after an answered question must still be handed over.
+FOLLOW_UPS: dict[str, Callable[[str, str], str]] = {
+    "terus": FORMS["terus"],
+    "kalau": lambda a, b: f"{_bare(a)}? kalau {_lower_first(_bare(b))}?",
+}
+
+
+@dataclass(frozen=True)
+class FollowUps:
+    form: str
+    messages: int
+    handed_over: int  # the unanswerable part among the reply's unanswered questions
+
+
+async def follow_ups() -> list[FollowUps]:
+    """Every answerable question the engine covers alone, followed by every unanswerable one of
+    its shop, in each form of `FOLLOW_UPS`."""
+    found: dict[str, list[bool]] = {form: [] for form in FOLLOW_UPS}
+    for folder, questions_csv in ((SAMPLE_STORE, SAMPLE_QUESTIONS), (DEV_SHOPS, DEV_QUESTIONS)):
+        stores = await asyncio.to_thread(load_stores, folder)
+        indexes = {
+            store_id(shop): KnowledgeIndex(store_id(shop), 1, chunks, None)
+            for shop, chunks in stores.items()
+        }
+        titles = {shop: document_titles(chunks) for shop, chunks in stores.items()}
+        retriever = IndexRetriever(indexes)
+        answerer = Answerer(retriever, None, None)
+        questions = read_questions(questions_csv)
+        singles = [
+            Message(q.text, q.language, q.shop, (Part(q.text, q.source, q.passage),), q.style)
+            for q in questions
+            if q.source
+        ]
+        alone = await _covered_alone(answerer, singles, retriever, titles)
+        unanswerable = [q for q in questions if not q.source]
+        for form, join in FOLLOW_UPS.items():
+            messages = [
+                Message(
+                    join(one.text, other.text),
+                    "mixed",
+                    one.shop,
+                    (*one.parts, Part(other.text, None)),
+                    form,
+                )
+                for one in alone
+                for other in unanswerable
+                if other.shop == one.shop
+            ]
+            for reply in await _replies(answerer, messages, retriever, titles):
+                asked = questions_of(reply.message.text)
+                found[form].append(len(asked) == 2 and asked[1] in reply.draft.unanswered)
+    return [FollowUps(form, len(done), sum(done)) for form, done in found.items()]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.message_forms", description=__doc__)
     parser.add_argument("--misses", action="store_true", help="list the messages not covered")
@@ -158,6 +215,10 @@ def main() -> None:
             f"{form:<16} {len(mine):>8} {covered / len(mine):>8.2f} "
             f"{causes['split']:>6} {causes['in message']:>10}"
         )
+    print(f"\n{'unanswerable follow-up':<24} {'messages':>8} {'handed over':>11}")
+    for figures in asyncio.run(follow_ups()):
+        share = figures.handed_over / figures.messages
+        print(f"{figures.form:<24} {figures.messages:>8} {share:>11.3f}")
     if arguments.misses:
         for o in found:
             if not o.covered:

@@ -37,7 +37,7 @@ from shared.answering.commerce_tools import (
 from shared.answering.compose import PARAGRAPH_JOINT, compose, fitted
 from shared.answering.draft import WHATSAPP_MAX_CHARS, Draft, fit_for_whatsapp
 from shared.answering.guardrails import Allowed, check_reply, domain_of
-from shared.answering.message_parts import Part, is_upset, parts_of, questions_of
+from shared.answering.message_parts import Part, is_elliptic, is_upset, parts_of, questions_of
 from shared.answering.metrics import ANSWERS, GUARDRAIL_REPLACEMENTS
 from shared.answering.model import ChatModel, ToolSpec
 from shared.answering.product_cards import MAX_CARDS, asks_to_see, cards_of, shows_any
@@ -50,6 +50,7 @@ from shared.mongo import Database
 from shared.settings import Settings
 from shared.stores.bot_settings import BotSettings, Language
 from shared.stores.directory import Store
+from shared.text.normalise import terms
 from shared.woocommerce.sync import cache_max_age
 
 log = structlog.get_logger(__name__)
@@ -474,9 +475,11 @@ class Answerer:
         cited: list[str] = []
         unanswered: list[str] = []
         sentences: list[str] = []
+        topic = ""  # the question before: an elliptic follow-up's topic
         for part in parts:
             if part.is_question:
-                passages = await self._retriever.search(question.store.id, part.text, PASSAGES)
+                passages = await self._part_passages(question.store.id, part.text, topic)
+                topic = part.text
                 # A part written in the other language is answered in it ("… sekalian, can I
                 # pay by card?"); one word of it is not enough to switch.
                 own = detect_language(part.text, language, margin=2)
@@ -517,6 +520,17 @@ class Answerer:
             hand_over=HandOverReason.MISSING_KNOWLEDGE if unanswered else None,
             unanswered=unanswered,
         )
+
+    async def _part_passages(self, store_id: str, asked: str, topic: str) -> list[Passage]:
+        """A part's passages: its own; for an elliptic follow-up ("kalau Mandiri?"), those
+        of the question before with it, when the first of them holds every word of the
+        follow-up, since alone its one word finds anything ("Dana" for the e-wallet finds a
+        refund's "dana")."""
+        if topic and is_elliptic(asked):
+            passages = await self._retriever.search(store_id, f"{topic} {asked}", PASSAGES)
+            if passages and set(terms(asked)) <= set(terms(passages[0].text)):
+                return passages
+        return await self._retriever.search(store_id, asked, PASSAGES)
 
     async def _offline_lookups(
         self, tools: CommerceTools, question: Question, facts: Facts

@@ -21,11 +21,17 @@ from shared.answering.small_talk import Kind, has_upset_words, kind_of
 from shared.text.normalise import terms
 
 MAX_QUESTIONS = 6
+ELLIPTIC_TERMS = 2  # "kalau yang lengan pendek?": more words than that ask something of their own
 
 _LIST_MARKER = re.compile(r"(?:(?<=\s)|^)(?:\d{1,2}[.)]|[a-hA-H][.)]|[-*•·])\s+")
 _END_MARK = re.compile(r"(?<=[?!])(?![?!])\s*")
 _ASKING_TO_ASK = (  # "mau tanya dong", "sy mau nanya juga"
     r"(?:(?:saya|sy|aku)\s+)?(?:(?:mau|mo)\s+)?(?:tanya|nanya)(?:\s+(?:dong|juga|lagi|ya))?(?!\w)"
+)
+_ELLIPTIC = re.compile(
+    r"^\W*(?:kalau|kalo|klo|kl|gimana\s+kalau|bagaimana\s+(?:kalau|dengan)|how\s+about|"
+    r"what\s+about|and\s+for)\b",
+    re.IGNORECASE,
 )
 _OPENER = (
     r"(?:apa|apakah|bisa|bs|boleh|berapa|brp|kapan|kpn|dimana|dmn|di\s+mana|gimana|gmn|"
@@ -91,6 +97,12 @@ def _bounded(parts: list[Part]) -> list[Part]:
     last = asked[MAX_QUESTIONS - 1]
     rest = " ".join(part.text for part in parts[last:])
     return [*parts[:last], Part(rest, Kind.QUESTION)]
+
+
+def is_elliptic(question: str) -> bool:
+    """A follow-up that leaves its topic to the question before it: "kalau Mandiri?" after
+    "Nomor rekening BCA berapa?", "what about Papua?" after a shipping question."""
+    return _ELLIPTIC.match(question) is not None and len(terms(question)) <= ELLIPTIC_TERMS
 
 
 def is_upset(message: str) -> bool:

@@ -55,8 +55,9 @@ _BEFORE_ASKING = (
 )
 _ASKS = re.compile(
     r"\?|\b(?:apa|apakah|bagaimana|gimana|gmn|gmana|berapa|brp|kapan|kpn|dimana|dmn|kenapa|"
-    rf"knp|how|what|when|where|which|why)\b|{_BEFORE_ASKING}(?:bisa|bisakah|bs|boleh|can|could|"
-    r"do|does|is|are|will)\b",
+    # trouble under "if" is a case asked about, not one being told: "kalau barangnya cacat?"
+    r"knp|how|what|when|where|which|why|kalau|kalo|klo|jika|apabila|if)\b"
+    rf"|{_BEFORE_ASKING}(?:bisa|bisakah|bs|boleh|can|could|do|does|is|are|will)\b",
     re.IGNORECASE,
 )
 

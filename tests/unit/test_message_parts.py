@@ -2,7 +2,14 @@
 
 import pytest
 
-from shared.answering.message_parts import MAX_QUESTIONS, Part, is_upset, parts_of, questions_of
+from shared.answering.message_parts import (
+    MAX_QUESTIONS,
+    Part,
+    is_elliptic,
+    is_upset,
+    parts_of,
+    questions_of,
+)
 from shared.answering.small_talk import Kind, kind_of
 
 
@@ -149,3 +156,26 @@ def test_a_question_about_trouble_after_a_joiner_list_marker_or_address_is_no_co
 
 def test_a_trouble_followed_by_a_bare_question_word_is_a_question() -> None:
     assert parts_of("barang rusak, gimana?") == [Part("barang rusak gimana?", Kind.QUESTION)]
+
+
+@pytest.mark.parametrize(
+    ("question", "elliptic"),
+    [
+        ("kalau Mandiri?", True),
+        ("what about Papua?", True),
+        ("klo ke luar jawa?", True),
+        ("kalau ukurannya tidak pas bisa tukar ke ukuran lain?", False),
+        ("Mandiri?", False),
+    ],
+)
+def test_a_follow_up_leaving_its_topic_to_the_question_before_is_elliptic(
+    question: str, elliptic: bool
+) -> None:
+    assert is_elliptic(question) is elliptic
+
+
+def test_trouble_under_if_is_a_case_asked_about_not_a_complaint() -> None:
+    message = "Ongkir retur siapa yang tanggung? kalau barangnya cacat"
+
+    assert not is_upset(message)
+    assert [part.kind for part in parts_of(message)] == [Kind.QUESTION, Kind.QUESTION]

@@ -96,3 +96,28 @@ async def test_a_long_reply_keeps_every_parts_first_sentence_and_the_part_left_t
     assert text.rstrip().endswith("tim kami akan menjawabnya di sini.")
     assert "“bisa kirim ke luar negeri?”" in text
     assert hand_over is HandOverReason.MISSING_KNOWLEDGE
+
+
+PAYMENTS = [
+    "Metode pembayaran apa saja? Kami menerima transfer bank BCA dan Mandiri, QRIS, kartu "
+    "kredit, GoPay, ShopeePay, OVO dan DANA.",
+    "Kapan dana refund masuk? Dana refund ditransfer ke rekening pembeli dalam 3 hari kerja.",
+]
+
+
+async def test_an_elliptic_follow_up_is_searched_with_the_question_before_it() -> None:
+    text, hand_over = await ask(PAYMENTS, "Bisa bayar pakai OVO kak? kalau Dana?")
+
+    assert "refund" not in text  # alone, "Dana" finds the refund's "dana"
+    assert text.count("OVO dan DANA") == 1  # the first answer says it: said once
+    assert hand_over is None
+
+
+async def test_an_elliptic_follow_up_the_earlier_topic_does_not_answer_keeps_its_own_search() -> (
+    None
+):
+    text, hand_over = await ask(PAYMENTS, "Bisa bayar pakai OVO kak? kalau Singapore?")
+
+    assert "OVO dan DANA" in text
+    assert "“kalau Singapore?”" in text
+    assert hand_over is HandOverReason.MISSING_KNOWLEDGE
