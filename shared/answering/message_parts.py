@@ -4,10 +4,15 @@ complaints around them, in the customer's order.
 Customers put several questions in one WhatsApp message: "ongkir dihitung dari apa? trs
 ditanggung siapa?", "1. ekspedisinya apa aja 2. buka jam brp 3. resi diliat dmn", one per line,
 or joined by "terus", "sama", "and". A message is cut at question and exclamation marks, line
-breaks, list markers, and joiners. Joiners that only link clauses ("terus", "trus", "trs",
-"dan juga", "also") always cut; those that also join nouns ("dan", "sama", "and", "&") cut only
-when a question word follows, so "Do you sell shirts and dresses?" stays one question. A piece
-without a searchable word ("kalau yang itu", "ya") stays with the question before it.
+breaks, list markers ("1.", "1)", "a.", "-"), and joiners. Joiners that only link clauses
+("terus", "trus", "trs", "dan juga", "also") always cut; those that also join nouns ("dan",
+"sama", "and", "&") or mean "at once" ("sekalian", "satu lagi") cut only when a question word
+(or "mau tanya") follows, so "Do you sell shirts and dresses?" stays one question. What opens a
+later question ("sama", "sekalian mau tanya") is no word of it. A piece without a searchable
+word ("kalau yang itu", "ya") stays with the question before it.
+
+An elliptic follow-up ("kalau Mandiri?") leaves its topic to the question before it
+(`is_elliptic`); whether a message is a complaint is told by the same rules (`is_upset`).
 
 At most `MAX_QUESTIONS` questions are looked up one by one: a message of dozens of them (or an
 attacker's thousands) costs no more searches or knowledge gaps than that; the rest are one last
