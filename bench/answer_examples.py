@@ -26,6 +26,12 @@ MESSAGES = [
     "ongkir ke pulau jawa berapa? trs kalau luar jawa?",
     "1. kurirnya apa aja 2. admin buka jam brp 3. resi diliat dmn",
     "Berapa lama pengiriman ke Bandung? Bisa COD?",
+    "ongkir ke bandung berapa kak? sekalian mau tanya bisa bayar pakai QRIS?",
+    "a. kurirnya apa aja b. bisa COD ga",
+    "Kak ongkir ke Papua berapa ya? satu lagi, can I return a sale item?",
+    "Bisa bayar pakai OVO? kalau Dana?",
+    "Bisa bayar pakai OVO? terus ada lowongan kerja gak kak?",
+    "Ongkir retur siapa yang tanggung? kalau barangnya cacat?",
     "How long does delivery to Papua take?",
     "Kalau ukurannya tidak pas bisa tukar?",
     "Can I return a sale item?",
@@ -38,7 +44,7 @@ MESSAGES = [
 
 async def replies(messages: list[str]) -> list[tuple[str, Draft]]:
     index = await asyncio.to_thread(KnowledgeIndex, STORE, 1, load_chunks(SAMPLE_STORE), None)
-    answerer = Answerer(IndexRetriever(index), None, None)
+    answerer = Answerer(IndexRetriever({STORE: index}), None, None)
     store = Store(id=STORE, name="Toko Batik Sari", whatsapp_number="+6281100000000")
     settings = BotSettings(greeting=GREETING)
     answered = []

@@ -120,6 +120,8 @@ def _has_markdown(reply: str) -> bool:
 
 def _has_stranded_fragment(reply: str) -> bool:
     lines = [line.strip() for line in reply.strip().splitlines()]
+    if not lines:  # an empty reply has nothing stranded (answer_eval counts it unanswered)
+        return False
     for line, after in zip(lines, [*lines[1:], ""], strict=True):
         if line.endswith(":") and not after:
             return True

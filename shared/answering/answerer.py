@@ -34,14 +34,14 @@ from shared.answering.commerce_tools import (
     find_order_numbers,
     others_orders_only,
 )
-from shared.answering.compose import compose
-from shared.answering.draft import Draft, fit_for_whatsapp
+from shared.answering.compose import PARAGRAPH_JOINT, compose, fitted
+from shared.answering.draft import WHATSAPP_MAX_CHARS, Draft, fit_for_whatsapp
 from shared.answering.guardrails import Allowed, check_reply, domain_of
-from shared.answering.message_parts import Part, parts_of, questions_of
+from shared.answering.message_parts import Part, is_elliptic, is_upset, parts_of, questions_of
 from shared.answering.metrics import ANSWERS, GUARDRAIL_REPLACEMENTS
 from shared.answering.model import ChatModel, ToolSpec
 from shared.answering.product_cards import MAX_CARDS, asks_to_see, cards_of, shows_any
-from shared.answering.small_talk import Kind, is_upset
+from shared.answering.small_talk import Kind
 from shared.answering.wording import Phrase, address, detect_language, hand_over_text, phrase
 from shared.events import Citation, HandOverReason, LlmUsage
 from shared.knowledge.embeddings import embedder_from
@@ -50,6 +50,7 @@ from shared.mongo import Database
 from shared.settings import Settings
 from shared.stores.bot_settings import BotSettings, Language
 from shared.stores.directory import Store
+from shared.text.normalise import terms
 from shared.woocommerce.sync import cache_max_age
 
 log = structlog.get_logger(__name__)
@@ -84,7 +85,11 @@ class Question:
     @property
     def upset(self) -> bool:
         """A complaint, in this message's words or its label: acknowledged, never greeted."""
-        return is_upset(self.text) or (bool(self.sentiments) and self.sentiments[0] == "negative")
+        return (
+            is_upset(self.text)
+            or any(part.kind is Kind.COMPLAINT for part in parts_of(self.text))
+            or (bool(self.sentiments) and self.sentiments[0] == "negative")
+        )
 
 
 class AnswerCall(BaseModel):
@@ -458,10 +463,11 @@ class Answerer:
     async def _offline(self, question: Question, language: Language, facts: Facts) -> Draft:
         """Each question of the message answered from its own passages, in the customer's order;
         the ones without an answer are named and handed over; thanks and greetings answered in
-        kind; a complaint acknowledged and handed over."""
-        said: list[str] = []
+        kind; a complaint acknowledged and handed over. Within WhatsApp's length, every
+        question's answer keeps its first sentence before any keeps a second."""
+        said: list[list[str]] = []  # one paragraph each, sentence by sentence
         if self._tools and self._offered_tools(question):
-            said += await self._offline_lookups(self._tools, question, facts)
+            said += [[found] for found in await self._offline_lookups(self._tools, question, facts)]
         settings = question.settings
         parts = parts_of(question.text)
         looked_up = bool(facts.tools)
@@ -469,10 +475,15 @@ class Answerer:
         cited: list[str] = []
         unanswered: list[str] = []
         sentences: list[str] = []
+        topic = ""  # the question before: an elliptic follow-up's topic
         for part in parts:
             if part.is_question:
-                passages = await self._retriever.search(question.store.id, part.text, PASSAGES)
-                composed = compose(part.text, passages, language, settings.tone, sentences)
+                passages = await self._part_passages(question.store.id, part.text, topic)
+                topic = part.text
+                # A part written in the other language is answered in it ("… sekalian, can I
+                # pay by card?"); one word of it is not enough to switch.
+                own = detect_language(part.text, language, margin=2)
+                composed = compose(part.text, passages, own, settings.tone, sentences)
                 if composed is None and looked_up and (alone or find_order_numbers(part.text)):
                     continue  # the order or product look-up above answers it
                 if composed is None:
@@ -480,30 +491,46 @@ class Answerer:
                 else:
                     cited += facts.add_passages(composed.passages)
                     sentences += composed.sentences
-                    if composed.text:
-                        said.append(composed.text)
+                    if composed.said:
+                        said.append(composed.said)
             elif reply := _in_kind(part, parts, question, language):
-                said.append(reply)
+                said.append([reply])
         if others_orders_only(list(facts.tools.values())):
             # Another customer's order: what else is asked of it cannot be told either, and
             # the refusal says so; a person is needed only for other questions.
             unanswered = [text for text in unanswered if not asks_about_the_order(text)]
         answered = bool(cited or facts.tools)
         if unanswered and answered:  # after the answers, so that the reply opens with one
-            said.append(_left_to_the_team(unanswered, language))
+            said.append([_left_to_the_team(unanswered, language)])
+        room = _room(question, language)
         if question.upset:
-            return _acknowledged(said if answered else [], unanswered, question, language, facts)
+            sorry = [_sorry(question, language), phrase(language, Phrase.TEAM_FOLLOWS)]
+            room -= sum(len(text) + PARAGRAPH_JOINT for text in sorry)
+        texts = [" ".join(sentences) for sentences in fitted(said, room)]
+        if question.upset:
+            return _acknowledged(texts if answered else [], unanswered, question, language, facts)
         if unanswered and not answered:
             reason = HandOverReason.MISSING_KNOWLEDGE
             text = hand_over_text(reason, language, settings.fallback_reply)
             return Draft(text=text, hand_over=reason, unanswered=unanswered)
         return Draft(
-            text="\n\n".join(said),
+            text=_paragraphs(*texts),
             citations=facts.citations(cited),
             grounded=answered,
             hand_over=HandOverReason.MISSING_KNOWLEDGE if unanswered else None,
             unanswered=unanswered,
         )
+
+    async def _part_passages(self, store_id: str, asked: str, topic: str) -> list[Passage]:
+        """A part's passages: its own; for an elliptic follow-up ("kalau Mandiri?"), those
+        of the question before with it, when the first of them holds every word of the
+        follow-up, since alone its one word finds anything ("Dana" for the e-wallet finds a
+        refund's "dana")."""
+        if topic and is_elliptic(asked):
+            passages = await self._retriever.search(store_id, f"{topic} {asked}", PASSAGES)
+            if passages and set(terms(asked)) <= set(terms(passages[0].text)):
+                return passages
+        return await self._retriever.search(store_id, asked, PASSAGES)
 
     async def _offline_lookups(
         self, tools: CommerceTools, question: Question, facts: Facts
@@ -670,7 +697,7 @@ def _acknowledged(
     if not said:
         text = hand_over_text(reason, language, question.settings.fallback_reply)
         return Draft(text=text, hand_over=reason, unanswered=unanswered)
-    sorry = phrase(language, Phrase.SORRY_TROUBLE).format(address=address(question.settings.tone))
+    sorry = _sorry(question, language)
     cited = list(facts.passages)
     return Draft(
         text=_paragraphs(sorry, *said, phrase(language, Phrase.TEAM_FOLLOWS)),
@@ -679,6 +706,24 @@ def _acknowledged(
         grounded=bool(cited or facts.tools),
         unanswered=unanswered,
     )
+
+
+def _room(question: Question, language: Language) -> int:
+    """What the answers may take of WhatsApp's length: the rest is for the greeting and the
+    outside-hours note, added around them."""
+    settings = question.settings
+    room = WHATSAPP_MAX_CHARS
+    if question.new_conversation and settings.greeting:
+        room -= len(settings.greeting) + 1
+    hours = settings.business_hours
+    if not hours.is_open(question.asked_at, question.store.timezone):
+        note = hours.outside_hours_message or phrase(language, Phrase.OUTSIDE_HOURS)
+        room -= len(note) + PARAGRAPH_JOINT
+    return room
+
+
+def _sorry(question: Question, language: Language) -> str:
+    return phrase(language, Phrase.SORRY_TROUBLE).format(address=address(question.settings.tone))
 
 
 def _earlier_customer_text(question: Question) -> str | None:

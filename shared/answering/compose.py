@@ -47,10 +47,20 @@ RANK_DECAY = 0.2  # a sentence of the n-th passage retrieved counts 1 / (1 + 0.2
 KIND_WEIGHT = 1.0  # a sentence stating the kind of fact asked for (answer_kinds.py)
 ABOUTNESS = 0.05  # at most this is added for a question term early in the sentence
 SHORT_LINE = 45  # a line this short that is followed by a capital ends its own statement
+PARAGRAPH_JOINT = 2  # answers are paragraphs: a blank line between them
 
 _LIST_ITEM = re.compile(r"^(?:[-*•·▪]|\d{1,2}[.)]|[a-z][.)])\s+")
 _MARKDOWN_HEADING = re.compile(r"^#{1,6}\s+")
 _INTRO_END = re.compile(r"\s*(?::|\.\.\.|…)$")  # "... yaitu:", "... antara lain..."
+_LIST_ITEM_JOINER = re.compile(r"\s*[;,]\s*(?:dan|atau|and|or)\s*$", re.IGNORECASE)
+# Words a sentence never ends on: one that does was cut short.
+_CANNOT_END = frozenset(
+    re.findall(
+        r"\w+",
+        "dan atau yang di ke dari untuk dengan serta bahwa yaitu adalah and or the of to with for "
+        "from that a an",
+    )
+)
 _MARKDOWN = re.compile(r"\*\*|__|`|^>\s*|^#{1,6}\s+")
 _TITLE_SMALL_WORDS = frozenset(
     re.findall(r"\w+", "dan atau di ke dari untuk yang serta dengan pada and or of the for to")
@@ -86,9 +96,16 @@ class Segment:
 
 @dataclass(frozen=True)
 class Composed:
-    text: str  # empty when the reply already says what answers this question
+    # What it says, sentence by sentence: the first is the lead (with the yes/no word and the
+    # other language's notice), said even when the reply has room for nothing more. Empty
+    # when the reply already says what answers this question.
+    said: list[str]
     passages: list[Passage]  # where its sentences come from: the draft's citations
     sentences: list[str]  # the segments it says, as the documents write them
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.said)
 
 
 def compose(
@@ -108,7 +125,7 @@ def compose(
     scores = _scores(question, segments, passages)
     best = max(range(len(segments)), key=lambda i: (scores[i], -i))
     if scores[best] > 0 and segments[best].text in said:
-        return Composed(text="", passages=[passages[segments[best].passage]], sentences=[])
+        return Composed(said=[], passages=[passages[segments[best].passage]], sentences=[])
     fresh = [i for i, segment in enumerate(segments) if segment.text not in said]
     if not fresh:
         return None
@@ -117,16 +134,30 @@ def compose(
     lead, facts = _lead_and_facts(chosen, language, tone, yes_no=is_yes_no(question))
     if not facts and not lead:
         return None
-    facts_said = " ".join(facts)
     facts_language = _language_of_all(chosen)
-    if facts_said and facts_language is not None and facts_language is not language:
-        facts_said = phrase(language, Phrase.IN_OTHER_LANGUAGE).format(text=facts_said)
+    if facts and facts_language is not None and facts_language is not language:
+        facts[0] = phrase(language, Phrase.IN_OTHER_LANGUAGE).format(text=facts[0])
+    said = [" ".join(part for part in (lead, *facts[:1]) if part), *facts[1:]]
     used = sorted({segment.passage for segment in chosen})
     return Composed(
-        text=" ".join(part for part in (lead, facts_said) if part),
+        said=said,
         passages=[passages[index] for index in used],
         sentences=[segment.text for segment in chosen],
     )
+
+
+def fitted(answers: Sequence[Sequence[str]], room: int) -> list[list[str]]:
+    """The sentences of each answer (one paragraph each) that fit in `room` characters: every
+    answer's first sentence, then each one's second in the customer's order, then the third...
+    A later question's answer is never left out for an earlier one's detail."""
+    kept = [list(answer[:1]) for answer in answers]
+    used = sum(len(" ".join(answer)) for answer in kept) + PARAGRAPH_JOINT * (len(answers) - 1)
+    for depth in range(1, max((len(answer) for answer in answers), default=0)):
+        for answer, mine in zip(answers, kept, strict=True):
+            if len(answer) > depth and len(mine) == depth and used + 1 + len(answer[depth]) <= room:
+                mine.append(answer[depth])
+                used += 1 + len(answer[depth])
+    return kept
 
 
 def is_yes_no(question: str) -> bool:
@@ -158,10 +189,10 @@ def segments_of(text: str, passage: int = 0) -> list[Segment]:
             for sentence in sentences(piece):
                 if sentence.endswith("?"):
                     asked, intro = sentence, ""
-                elif not _has_words(sentence):
-                    continue  # a stray mark: "2-3 hari. ."
                 elif _INTRO_END.search(sentence):
                     intro = _INTRO_END.sub("", sentence)
+                elif not _has_words(sentence) or _is_cut(sentence):
+                    continue  # a stray mark ("2-3 hari. ."), or cut by the chunk's end
                 else:
                     context = asked or heading
                     segments.append(Segment(sentence, context, passage, len(segments), intro))
@@ -192,6 +223,13 @@ def _pieces(block: str) -> list[str]:
             pieces[-1] = f"{pieces[-1]} {line}"
         previous = line
     return pieces
+
+
+def _is_cut(sentence: str) -> bool:
+    """A sentence ending on a word no sentence ends with ("… untuk wilayah dan") was cut where
+    its chunk or page ended; a list item's closing "; dan" is no cut."""
+    words = re.findall(r"[^\W\d_]+", _LIST_ITEM_JOINER.sub("", sentence))
+    return bool(words) and words[-1].casefold() in _CANNOT_END
 
 
 def _is_heading(line: str) -> bool:
@@ -343,7 +381,7 @@ def clean(text: str) -> str:
 
 def _plain(text: str) -> str:
     """No markdown, no stray spaces, no dangling punctuation at either end ("2-3 hari. .")."""
-    text = " ".join(_MARKDOWN.sub("", text).split())
+    text = _LIST_ITEM_JOINER.sub("", " ".join(_MARKDOWN.sub("", text).split()))
     return re.sub(r"(?<=[.!?])[\s.]+$", "", text).strip(" ;,:-\u2013")
 
 

@@ -4,10 +4,15 @@ complaints around them, in the customer's order.
 Customers put several questions in one WhatsApp message: "ongkir dihitung dari apa? trs
 ditanggung siapa?", "1. ekspedisinya apa aja 2. buka jam brp 3. resi diliat dmn", one per line,
 or joined by "terus", "sama", "and". A message is cut at question and exclamation marks, line
-breaks, list markers, and joiners. Joiners that only link clauses ("terus", "trus", "trs",
-"dan juga", "also") always cut; those that also join nouns ("dan", "sama", "and", "&") cut only
-when a question word follows, so "Do you sell shirts and dresses?" stays one question. A piece
-without a searchable word ("kalau yang itu", "ya") stays with the question before it.
+breaks, list markers ("1.", "1)", "a.", "-"), and joiners. Joiners that only link clauses
+("terus", "trus", "trs", "dan juga", "also") always cut; those that also join nouns ("dan",
+"sama", "and", "&") or mean "at once" ("sekalian", "satu lagi") cut only when a question word
+(or "mau tanya") follows, so "Do you sell shirts and dresses?" stays one question. What opens a
+later question ("sama", "sekalian mau tanya") is no word of it. A piece without a searchable
+word ("kalau yang itu", "ya") stays with the question before it.
+
+An elliptic follow-up ("kalau Mandiri?") leaves its topic to the question before it
+(`is_elliptic`); whether a message is a complaint is told by the same rules (`is_upset`).
 
 At most `MAX_QUESTIONS` questions are looked up one by one: a message of dozens of them (or an
 attacker's thousands) costs no more searches or knowledge gaps than that; the rest are one last
@@ -17,13 +22,22 @@ part, handed over as a whole.
 import re
 from dataclasses import dataclass
 
-from shared.answering.small_talk import Kind, kind_of
+from shared.answering.small_talk import Kind, has_upset_words, kind_of
 from shared.text.normalise import terms
 
 MAX_QUESTIONS = 6
+ELLIPTIC_TERMS = 2  # "kalau yang lengan pendek?": more words than that ask something of their own
 
-_LIST_MARKER = re.compile(r"(?:(?<=\s)|^)(?:\d{1,2}[.)]|[-*•·])\s+")
+_LIST_MARKER = re.compile(r"(?:(?<=\s)|^)(?:\d{1,2}[.)]|[a-hA-H][.)]|[-*•·])\s+")
 _END_MARK = re.compile(r"(?<=[?!])(?![?!])\s*")
+_ASKING_TO_ASK = (  # "mau tanya dong", "sy mau nanya juga"
+    r"(?:(?:saya|sy|aku)\s+)?(?:(?:mau|mo)\s+)?(?:tanya|nanya)(?:\s+(?:dong|juga|lagi|ya))?(?!\w)"
+)
+_ELLIPTIC = re.compile(
+    r"^\W*(?:kalau|kalo|klo|kl|gimana\s+kalau|bagaimana\s+(?:kalau|dengan)|how\s+about|"
+    r"what\s+about|and\s+for)\b",
+    re.IGNORECASE,
+)
 _OPENER = (
     r"(?:apa|apakah|bisa|bs|boleh|berapa|brp|kapan|kpn|dimana|dmn|di\s+mana|gimana|gmn|"
     r"bagaimana|kalau|kalo|klo|ada|can|could|do|does|is|are|how|what|when|where|which|will|"
@@ -32,13 +46,18 @@ _OPENER = (
 _JOINER = re.compile(
     r"(?:,\s*)?\b(?:terus|trus|trs|tros|lalu|dan\s+juga|sama\s+juga|and\s+also|also|plus)\b"
     rf"|(?:,\s*)?\b(?:dan|sama|sm|and|&)\s+(?={_OPENER})"
-    rf"|,\s*(?={_OPENER})",
+    rf"|,\s*(?={_OPENER})"
+    # "sekalian" and "satu lagi" also mean "at once" and "one more (item)": only before a
+    # question ("… sekalian mau tanya …", "… satu lagi, bisa …")
+    rf"|(?:,\s*)?\b(?:sekalian|satu\s+lagi)\b(?=[\s,]*(?:{_ASKING_TO_ASK}|{_OPENER}))",
     re.IGNORECASE,
 )
 
+# What opens a later question without being a word of it: a joiner, then "mau tanya".
 _LEADING_JOINER = re.compile(
-    r"^(?:terus|trus|trs|tros|lalu|dan\s+juga|dan|sama\s+juga|sama|sm|and\s+also|and|also|"
-    r"plus|&)(?!\w)[\s,]*",
+    r"^(?:(?:terus|trus|trs|tros|lalu|dan\s+juga|dan|sama\s+juga|sama|sm|and\s+also|and|also|"
+    r"plus|sekalian|satu\s+lagi|oh?\s+iya|oiya|btw|&)(?!\w)[\s,]*)?"
+    rf"(?:{_ASKING_TO_ASK}[\s,]*)?",
     re.IGNORECASE,
 )
 
@@ -71,7 +90,8 @@ def parts_of(message: str) -> list[Part]:
     if waiting and parts:  # "kalau ongkir, berapa?": the question (or part) before it
         asked = [n for n, part in enumerate(parts) if part.is_question] or [len(parts) - 1]
         last = parts[asked[-1]]
-        parts[asked[-1]] = Part(f"{last.text} {waiting}", last.kind)
+        joined = f"{last.text} {waiting}"  # "barang rusak, gimana?" asks after all
+        parts[asked[-1]] = Part(joined, kind_of(joined))
     return _bounded(parts) if parts else [Part(message.strip(), kind_of(message))]
 
 
@@ -82,6 +102,22 @@ def _bounded(parts: list[Part]) -> list[Part]:
     last = asked[MAX_QUESTIONS - 1]
     rest = " ".join(part.text for part in parts[last:])
     return [*parts[:last], Part(rest, Kind.QUESTION)]
+
+
+def is_elliptic(question: str) -> bool:
+    """A follow-up that leaves its topic to the question before it: "kalau Mandiri?" after
+    "Nomor rekening BCA berapa?", "what about Papua?" after a shipping question."""
+    return _ELLIPTIC.match(question) is not None and len(terms(question)) <= ELLIPTIC_TERMS
+
+
+def is_upset(message: str) -> bool:
+    """The customer writes as someone the shop has let down (the reply acknowledges it): upset
+    words, or a sentence telling of trouble without asking anything. What opens a later
+    question is no word of it: "… terus can you replace the broken one" asks."""
+    sentences = (_LEADING_JOINER.sub("", s.strip()) for s in re.split(r"[\n.!?]+", message))
+    return has_upset_words(message) or any(
+        kind_of(sentence) is Kind.COMPLAINT for sentence in sentences if sentence
+    )
 
 
 def questions_of(message: str) -> list[str]:

@@ -47,10 +47,17 @@ _TROUBLE = re.compile(
     r"(?:not|never)\s+(?:arrived|received|came))\b",
     re.IGNORECASE,
 )
+# What may come before a yes/no question's first word: a list marker ("1)", "b."), the person
+# addressed ("kak", "min,") and a joiner ("terus", "and").
+_BEFORE_ASKING = (
+    r"^\W*(?:(?:\d{1,2}|[a-h])[.)]\s+)?(?:(?:kak|kakak|ka|min|admin|gan|sis|terus|trus|trs|lalu|"
+    r"sama|dan|and|also|plus|sekalian)\W+)*"
+)
 _ASKS = re.compile(
     r"\?|\b(?:apa|apakah|bagaimana|gimana|gmn|gmana|berapa|brp|kapan|kpn|dimana|dmn|kenapa|"
-    r"knp|how|what|when|where|which|why)\b|^\W*(?:bisa|bisakah|bs|boleh|can|could|do|does|is|"
-    r"are|will)\b",
+    # trouble under "if" is a case asked about, not one being told: "kalau barangnya cacat?"
+    r"knp|how|what|when|where|which|why|kalau|kalo|klo|jika|apabila|if)\b"
+    rf"|{_BEFORE_ASKING}(?:bisa|bisakah|bs|boleh|can|could|do|does|is|are|will)\b",
     re.IGNORECASE,
 )
 
@@ -67,8 +74,5 @@ def kind_of(part: str) -> Kind:
     return Kind.QUESTION
 
 
-def is_upset(message: str) -> bool:
-    """The customer writes as someone the shop has let down: the reply acknowledges it."""
-    return _UPSET.search(message) is not None or any(
-        kind_of(line) is Kind.COMPLAINT for line in re.split(r"[\n.!?]+", message) if line.strip()
-    )
+def has_upset_words(message: str) -> bool:
+    return _UPSET.search(message) is not None

@@ -1,6 +1,6 @@
 """The offline answer to one question: the passages' sentences that carry it, as a reply."""
 
-from shared.answering.compose import MAX_CHARS, compose, segments_of
+from shared.answering.compose import MAX_CHARS, compose, fitted, segments_of
 from shared.answering.reply_check import problems
 from shared.knowledge.retrieval import Passage
 from shared.stores.bot_settings import Language, Tone
@@ -205,3 +205,42 @@ def test_the_first_passage_retrieved_answers_unless_a_later_one_matches_clearly_
 
     assert reply("dikirim lewat apa kak?", shipping, payment) == shipping
     assert reply("bukti transfer dikirim lewat apa?", shipping, payment) == payment
+
+
+def test_a_sentence_cut_where_its_chunk_ended_is_never_said() -> None:
+    cut_by_the_chunk = (
+        "Pengiriman ke Pulau Jawa 2-3 hari kerja. Untuk pengiriman ke luar Jawa, ongkir dihitung "
+        "per kg dan"
+    )
+
+    answer = reply("Ongkir ke luar Jawa gimana?", cut_by_the_chunk)
+
+    assert answer == "Pengiriman ke Pulau Jawa 2-3 hari kerja."
+
+
+def test_a_list_items_closing_and_is_dropped_not_taken_for_a_cut() -> None:
+    terms = (
+        "Pengembalian dapat diajukan bila produk sebagai berikut:\n"
+        "- belum digunakan ataupun dikonsumsi; dan\n"
+        "- label dan segel produk tidak rusak."
+    )
+
+    answer = reply("Syarat pengembalian produk apa?", terms)
+
+    assert answer == (
+        "Pengembalian dapat diajukan bila produk sebagai berikut: belum digunakan ataupun "
+        "dikonsumsi; label dan segel produk tidak rusak."
+    )
+
+
+def test_every_answer_keeps_its_first_sentence_before_any_keeps_a_second() -> None:
+    shipping = ["Ke Jawa 2-3 hari kerja.", "Ke luar Jawa 4-7 hari kerja.", "Resi lewat WA."]
+    cod = ["Bisa, kak. COD untuk Jabodetabek.", "Maksimal Rp 1.500.000."]
+    handed_over = ["Untuk pertanyaan “garansi”, tim kami akan menjawabnya di sini."]
+    answers = [shipping, cod, handed_over]
+    firsts = sum(len(answer[0]) for answer in answers) + 2 * 2
+
+    assert fitted(answers, firsts) == [shipping[:1], cod[:1], handed_over]
+    assert fitted(answers, firsts + 1 + len(shipping[1])) == [shipping[:2], cod[:1], handed_over]
+    assert fitted(answers, 10_000) == answers
+    assert fitted(answers, 0) == [shipping[:1], cod[:1], handed_over]

@@ -2,8 +2,15 @@
 
 import pytest
 
-from shared.answering.message_parts import MAX_QUESTIONS, parts_of, questions_of
-from shared.answering.small_talk import Kind, is_upset, kind_of
+from shared.answering.message_parts import (
+    MAX_QUESTIONS,
+    Part,
+    is_elliptic,
+    is_upset,
+    parts_of,
+    questions_of,
+)
+from shared.answering.small_talk import Kind, kind_of
 
 
 @pytest.mark.parametrize(
@@ -44,6 +51,20 @@ from shared.answering.small_talk import Kind, is_upset, kind_of
             ["refund kapan diproses?", "bea cukai siapa yang bayar?"],
         ),
         ("Bisa COD? & bisa kirim ke Bali?", ["Bisa COD?", "bisa kirim ke Bali?"]),
+        (
+            "ongkir ke medan berapa? sekalian mau tanya bisa bayar pakai ovo?",
+            ["ongkir ke medan berapa?", "bisa bayar pakai ovo?"],
+        ),
+        (
+            "resi dikirim kapan sekalian mau nanya ongkir ke bali berapa",
+            ["resi dikirim kapan", "ongkir ke bali berapa"],
+        ),
+        ("Bisa COD? satu lagi, no wa admin brp?", ["Bisa COD?", "no wa admin brp?"]),
+        (
+            "a. How long does delivery to Papua take b. Bisa bayar pakai OVO",
+            ["How long does delivery to Papua take", "Bisa bayar pakai OVO"],
+        ),
+        ("a) kurirnya apa aja\nb) resi dicek dmn", ["kurirnya apa aja", "resi dicek dmn"]),
     ],
 )
 def test_a_message_is_cut_into_its_questions_in_order(message: str, questions: list[str]) -> None:
@@ -58,6 +79,8 @@ def test_a_message_is_cut_into_its_questions_in_order(message: str, questions: l
         "Kemeja dan celana batik ada ukuran XXL?",
         "Kirim ke Bandung 2-3 hari?",
         "Rp 2.000.000 bisa cod?",
+        "Bisa kirim sekalian 2 paket?",
+        "Beli satu lagi dapat diskon?",
     ],
 )
 def test_a_question_that_merely_contains_a_joiner_stays_whole(message: str) -> None:
@@ -98,6 +121,7 @@ def test_each_part_is_told_by_its_words(text: str, kind: Kind) -> None:
 
 def test_a_complaint_is_upset_and_a_question_about_a_policy_is_not() -> None:
     assert is_upset("Paket saya belum sampai padahal sudah seminggu!!")
+    assert is_upset("Paketnya rusak. Gimana nih")
     assert is_upset("This is the worst service, I want my money back")
     assert not is_upset("Berapa lama pengiriman ke Bandung?")
     assert not is_upset("makasih kak")
@@ -112,3 +136,46 @@ def test_a_message_of_many_questions_is_looked_up_six_at_most() -> None:
     assert all(part.is_question for part in parts)
     assert "nomor 6 " in parts[-1].text
     assert "nomor 40" in parts[-1].text
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Why can't I attach a file? terus can you send me a replacement for the broken one?",
+        "1) Can you replace the broken one 2) Can you send just the part",
+        "kak can you send a replacement before I return the broken one?",
+        "min, bisa tukar kalau barangnya rusak",
+    ],
+)
+def test_a_question_about_trouble_after_a_joiner_list_marker_or_address_is_no_complaint(
+    message: str,
+) -> None:
+    assert not is_upset(message)
+    assert all(part.is_question for part in parts_of(message))
+
+
+def test_a_trouble_followed_by_a_bare_question_word_is_a_question() -> None:
+    assert parts_of("barang rusak, gimana?") == [Part("barang rusak gimana?", Kind.QUESTION)]
+
+
+@pytest.mark.parametrize(
+    ("question", "elliptic"),
+    [
+        ("kalau Mandiri?", True),
+        ("what about Papua?", True),
+        ("klo ke luar jawa?", True),
+        ("kalau ukurannya tidak pas bisa tukar ke ukuran lain?", False),
+        ("Mandiri?", False),
+    ],
+)
+def test_a_follow_up_leaving_its_topic_to_the_question_before_is_elliptic(
+    question: str, elliptic: bool
+) -> None:
+    assert is_elliptic(question) is elliptic
+
+
+def test_trouble_under_if_is_a_case_asked_about_not_a_complaint() -> None:
+    message = "Ongkir retur siapa yang tanggung? kalau barangnya cacat"
+
+    assert not is_upset(message)
+    assert [part.kind for part in parts_of(message)] == [Kind.QUESTION, Kind.QUESTION]

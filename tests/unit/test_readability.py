@@ -122,3 +122,7 @@ def test_a_spaced_dash_inside_a_sentence_is_punctuation_not_a_bullet() -> None:
     reply = "We will send you an email with tracking information - if your shipping has tracking."
 
     assert check(reply, "en") == []
+
+
+def test_an_empty_reply_has_no_artifact() -> None:
+    assert check("", "id") == []

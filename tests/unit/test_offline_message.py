@@ -1,0 +1,123 @@
+"""A message of several questions answered offline by the responder's own Answerer, over an
+in-memory index of a store's FAQ: each part in its own language, and every part's answer
+within WhatsApp's length."""
+
+from bench.answer_eval import IndexRetriever
+from shared.answering.answerer import Answerer, Question
+from shared.answering.draft import WHATSAPP_MAX_CHARS
+from shared.events import HandOverReason, utcnow
+from shared.knowledge.models import Chunk, chunk_id
+from shared.knowledge.retrieval import KnowledgeIndex
+from shared.stores.bot_settings import BotSettings
+from shared.stores.directory import Store
+
+STORE = "toko-batik"
+FAQ = [
+    "Apakah bisa bayar pakai kartu kredit? Bisa. Pembayaran kartu kredit Visa dan Mastercard "
+    "diterima lewat halaman checkout.",
+    "Berapa ongkir ke Bandung? Ongkir ke Bandung Rp 12.000 per paket dengan JNE REG, estimasi "
+    "2-3 hari kerja.",
+]
+
+
+def chunk(n: int, text: str) -> Chunk:
+    return Chunk(
+        id=chunk_id("faq", 1, n),
+        store_id=STORE,
+        document_id="faq",
+        version=1,
+        n=n,
+        text=text,
+        locator=f"§ {n}",
+        filename="faq.md",
+    )
+
+
+def answerer(texts: list[str]) -> Answerer:
+    index = KnowledgeIndex(STORE, 1, [chunk(n, text) for n, text in enumerate(texts)])
+    return Answerer(IndexRetriever({STORE: index}), None, None)
+
+
+async def ask(texts: list[str], message: str, greeting: str | None = None) -> tuple[str, object]:
+    question = Question(
+        store=Store(id=STORE, name="Toko Batik", whatsapp_number="+6281100000000"),
+        settings=BotSettings(greeting=greeting),
+        text=message,
+        asked_at=utcnow(),
+        history=[{"direction": "inbound", "text": message}],
+        new_conversation=greeting is not None,
+    )
+    draft = await answerer(texts).answer(question)
+    return draft.text, draft.hand_over
+
+
+async def test_a_part_written_in_the_other_language_is_answered_in_it() -> None:
+    text, hand_over = await ask(
+        FAQ, "Kak ongkir ke Bandung berapa ya? sekalian, can I pay with a credit card?"
+    )
+
+    ongkir, card = text.split("\n\n")
+    assert ongkir == (
+        "Ongkir ke Bandung Rp 12.000 per paket dengan JNE REG, estimasi 2-3 hari kerja."
+    )
+    assert card.startswith("Yes. Our information on this is written in Indonesian: Pembayaran")
+    assert hand_over is None
+
+
+async def test_one_english_word_does_not_switch_a_parts_language() -> None:
+    text, _ = await ask(FAQ, "Ongkir ke Bandung berapa? Terus bisa bayar pakai credit card?")
+
+    assert "Bisa, kak." in text
+    assert "Indonesian" not in text
+
+
+TOPICS = ["ongkir", "retur", "garansi", "reseller", "grosir"]
+LONG_FAQ = [
+    f"{topic.capitalize()} pertama kami berlaku untuk semua produk batik tulis dan cap yang "
+    f"dibeli langsung di toko. {topic.capitalize()} kedua berlaku untuk pembelian lewat "
+    f"marketplace dengan syarat yang sama seperti di toko. {topic.capitalize()} ketiga berlaku "
+    "untuk pesanan khusus, dengan konfirmasi admin lebih dulu lewat WhatsApp kami."
+    for topic in TOPICS
+]
+
+
+async def test_a_long_reply_keeps_every_parts_first_sentence_and_the_part_left_to_the_team() -> (
+    None
+):
+    message = "\n".join(f"{n}. {topic} gimana?" for n, topic in enumerate(TOPICS, 1))
+    message += "\n6. bisa kirim ke luar negeri?"
+    greeting = "Halo kak, selamat datang di Toko Batik Sari! " * 4
+
+    text, hand_over = await ask(LONG_FAQ, message, greeting=greeting)
+
+    assert len(text) <= WHATSAPP_MAX_CHARS
+    for topic in TOPICS:
+        assert f"{topic.capitalize()} pertama kami berlaku" in text
+    assert text.rstrip().endswith("tim kami akan menjawabnya di sini.")
+    assert "“bisa kirim ke luar negeri?”" in text
+    assert hand_over is HandOverReason.MISSING_KNOWLEDGE
+
+
+PAYMENTS = [
+    "Metode pembayaran apa saja? Kami menerima transfer bank BCA dan Mandiri, QRIS, kartu "
+    "kredit, GoPay, ShopeePay, OVO dan DANA.",
+    "Kapan dana refund masuk? Dana refund ditransfer ke rekening pembeli dalam 3 hari kerja.",
+]
+
+
+async def test_an_elliptic_follow_up_is_searched_with_the_question_before_it() -> None:
+    text, hand_over = await ask(PAYMENTS, "Bisa bayar pakai OVO kak? kalau Dana?")
+
+    assert "refund" not in text  # alone, "Dana" finds the refund's "dana"
+    assert text.count("OVO dan DANA") == 1  # the first answer says it: said once
+    assert hand_over is None
+
+
+async def test_an_elliptic_follow_up_the_earlier_topic_does_not_answer_keeps_its_own_search() -> (
+    None
+):
+    text, hand_over = await ask(PAYMENTS, "Bisa bayar pakai OVO kak? kalau Singapore?")
+
+    assert "OVO dan DANA" in text
+    assert "“kalau Singapore?”" in text
+    assert hand_over is HandOverReason.MISSING_KNOWLEDGE
