@@ -50,6 +50,12 @@ class Matches:
     # query words (a word as its rarest known term; an unknown word as much as the rarest
     # term the index knows). 1.0: every word.
     coverage: npt.NDArray[np.float32]
+    # What the coverage is made of, the same fraction split by how a word was held: by its
+    # own term, by a misspelling's nearest term, by a hint (a synonym, a city's island).
+    exact: npt.NDArray[np.float32]
+    typo: npt.NDArray[np.float32]
+    hint: npt.NDArray[np.float32]
+    lengths: npt.NDArray[np.float32]  # each passage's number of terms
 
 
 class LexicalIndex:
@@ -78,6 +84,7 @@ class LexicalIndex:
         norm = k1 * (1.0 - b + b * lengths[docs] / average)
 
         self.size = len(texts)
+        self._lengths = lengths
         self._vocabulary = vocabulary
         self._offsets = np.concatenate(([0], np.cumsum(df, dtype=np.int64)))
         self._docs = docs
@@ -101,7 +108,8 @@ class LexicalIndex:
     def search(self, query: str, limit: int) -> Matches:
         """Up to `limit` passages containing a query term, by BM25 score, best first."""
         scores = np.zeros(self.size, dtype=np.float32)
-        matched = np.zeros(self.size, dtype=np.float32)
+        # The idf mass each passage holds of the question, by how it holds each word.
+        exact, typo, hint = (np.zeros(self.size, dtype=np.float32) for _ in range(3))
         mass = 0.0
         scored: dict[int, float] = {}
         question = words(query, with_synonyms=True)
@@ -110,29 +118,44 @@ class LexicalIndex:
             # expansion, the nearest words of a misspelling): as its rarest known term, and a
             # passage holds it as much as its rarest term there. A related term (a city's
             # island) is weaker evidence and weighs half.
-            weights = self._weights_of(word)
+            weights, misspelt, related = self._weights_of(word)
             # A place the documents name (a city, a country) is weaker evidence of what is
             # asked than a shop word and counts half in the coverage, on both sides: "the
             # capital of Indonesia" is no question for a shop that ships across Indonesia.
             share = RELATED if word.place else 1.0
             word_mass = share * max(weights.values()) if weights else self._unknown_mass(word)
             mass += word_mass
-            held = np.zeros(self.size, dtype=np.float32)
+            # How each passage holds the word: by its own term, a misspelling's nearest term,
+            # or a hint (a related term, a synonym); it counts once, its best way.
+            own, near, weak = (np.zeros(self.size, dtype=np.float32) for _ in range(3))
             for term_id, weight in weights.items():
                 docs = self._score(term_id, weight, scores, scored)
-                held[docs] = np.maximum(held[docs], share * weight)
+                way = weak if term_id in related else near if term_id in misspelt else own
+                way[docs] = np.maximum(way[docs], share * weight)
             # A synonym (WordNet) is a weak hint: a passage holding only a synonym of the
             # word holds a fraction of it, and it adds as little to the passage's score.
             for term_id in self._synonym_ids(word) - weights.keys():
                 docs = self._score(term_id, SYNONYM * float(self._idf[term_id]), scores, scored)
-                held[docs] = np.maximum(held[docs], SYNONYM * word_mass)
-            matched += held
+                weak[docs] = np.maximum(weak[docs], SYNONYM * word_mass)
+            best = np.maximum(own, np.maximum(near, weak))
+            exact += np.where(own == best, best, 0.0)
+            typo += np.where((own < best) & (near == best), best, 0.0)
+            hint += np.where((own < best) & (near < best), best, 0.0)
+        matched = exact + typo + hint
         hits = np.flatnonzero(matched)
         if len(hits) > limit:
             hits = hits[np.argpartition(-scores[hits], limit - 1)[:limit]]
         hits = hits[np.argsort(-scores[hits], kind="stable")]
-        coverage = matched[hits] / mass if mass else np.zeros(len(hits), dtype=np.float32)
-        return Matches(positions=hits.astype(np.int64), scores=scores[hits], coverage=coverage)
+        scale = 1.0 / mass if mass else 0.0
+        return Matches(
+            positions=hits.astype(np.int64),
+            scores=scores[hits],
+            coverage=matched[hits] * scale,
+            exact=exact[hits] * scale,
+            typo=typo[hits] * scale,
+            hint=hint[hits] * scale,
+            lengths=self._lengths[hits],
+        )
 
     def _score(
         self,
@@ -164,25 +187,31 @@ class LexicalIndex:
         found = (self._vocabulary.get(term) for term in word.synonyms)
         return {term_id for term_id in found if term_id is not None}
 
-    def _weights_of(self, word: Word) -> dict[int, float]:
+    def _weights_of(self, word: Word) -> tuple[dict[int, float], set[int], set[int]]:
         """The index terms a question word stands for, with their weights (idf, halved for a
-        related term); empty if the index knows none."""
-        weights = {
-            i: RELATED * float(self._idf[i]) for t in word.related for i in self._term_ids(t)
-        }
-        weights.update({i: float(self._idf[i]) for t in word.terms for i in self._term_ids(t)})
-        return weights
+        related term), empty if the index knows none; of them, those found as the nearest
+        terms of a misspelling, and the related terms."""
+        weights: dict[int, float] = {}
+        misspelt: set[int] = set()
+        for share, found in ((RELATED, word.related), (1.0, word.terms)):
+            for term in found:
+                ids, exact = self._term_ids(term)
+                weights.update({i: share * float(self._idf[i]) for i in ids})
+                misspelt.update(() if exact else ids)
+        related = {i for i, weight in weights.items() if weight < float(self._idf[i])}
+        return weights, misspelt, related
 
-    def _term_ids(self, term: str) -> list[int]:
-        """The index's term for `term`, or the nearest ones if it is misspelt; [] if none.
+    def _term_ids(self, term: str) -> tuple[list[int], bool]:
+        """The index's term for `term` (and True), or the nearest ones if it is misspelt
+        (and False); [] if none.
 
         A misspelling is looked for among the index's own terms first, then among the shop
         words of the glossary and lexicon (which the index holds expanded: "ongkr" is
         "ongkir", held as "ongkos" and "kirim").
         """
         if (term_id := self._vocabulary.get(term)) is not None:
-            return [term_id]
+            return [term_id], True
         if nearest := self._typos.nearest(term):
-            return nearest
+            return nearest, False
         found = (self._vocabulary.get(word) for word in shop_word_terms(term))
-        return [term_id for term_id in found if term_id is not None]
+        return [term_id for term_id in found if term_id is not None], False
