@@ -25,6 +25,7 @@ from array import array
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
@@ -40,6 +41,32 @@ SYNONYM = 0.5  # the weight of a synonym (WordNet) against the word's own
 GENERAL = 0.5  # the weight of an unknown general English word against an unknown word
 
 
+EXACT, TYPO, HINT = range(3)  # how a passage holds a question word, the strongest first
+# One way a question word is held: (way, the passages holding it, how much they hold).
+Held = tuple[int, npt.NDArray[np.int32], float]
+
+
+def _split(
+    words_held: list[list[Held]], hits: npt.NDArray[np.int64], size: int
+) -> npt.NDArray[np.float32]:
+    """For each of `hits`, the idf mass it holds of the question by each way (columns EXACT,
+    TYPO, HINT): each word counted once, the way it is held best (the strongest on a tie).
+    Computed for the hits alone, so its cost follows the postings, not the store's size."""
+    row = np.full(size, -1, dtype=np.int64)
+    row[hits] = np.arange(len(hits))
+    split = np.zeros((len(hits), 3), dtype=np.float32)
+    for held in words_held:
+        ways = np.zeros((len(hits), 3), dtype=np.float32)
+        for way, docs, amount in held:
+            rows = row[docs]
+            rows = rows[rows >= 0]
+            ways[rows, way] = np.maximum(ways[rows, way], amount)
+        best = ways.max(axis=1)
+        first = np.argmax(ways == best[:, None], axis=1)  # the strongest way reaching the best
+        split[np.arange(len(hits)), first] += best
+    return split
+
+
 @dataclass(frozen=True)
 class Matches:
     """The passages a query matched: positions, BM25 scores and matched share of the query."""
@@ -50,12 +77,17 @@ class Matches:
     # query words (a word as its rarest known term; an unknown word as much as the rarest
     # term the index knows). 1.0: every word.
     coverage: npt.NDArray[np.float32]
-    # What the coverage is made of, the same fraction split by how a word was held: by its
-    # own term, by a misspelling's nearest term, by a hint (a synonym, a city's island).
-    exact: npt.NDArray[np.float32]
-    typo: npt.NDArray[np.float32]
-    hint: npt.NDArray[np.float32]
     lengths: npt.NDArray[np.float32]  # each passage's number of terms
+    held: list[list[Held]]  # each query word's ways of being held
+    mass: float  # the query's idf mass
+    size: int  # passages in the index
+
+    @cached_property
+    def split(self) -> npt.NDArray[np.float32]:
+        """The coverage split by how each word is held (columns EXACT, TYPO, HINT: its own
+        term, a misspelling's nearest term, a hint); read by the ranker alone, so only a
+        search that orders pays for it."""
+        return _split(self.held, self.positions, self.size) / (self.mass or 1.0)
 
 
 class LexicalIndex:
@@ -108,10 +140,10 @@ class LexicalIndex:
     def search(self, query: str, limit: int) -> Matches:
         """Up to `limit` passages containing a query term, by BM25 score, best first."""
         scores = np.zeros(self.size, dtype=np.float32)
-        # The idf mass each passage holds of the question, by how it holds each word.
-        exact, typo, hint = (np.zeros(self.size, dtype=np.float32) for _ in range(3))
+        matched = np.zeros(self.size, dtype=np.float32)
         mass = 0.0
         scored: dict[int, float] = {}
+        words_held: list[list[Held]] = []
         question = words(query, with_synonyms=True)
         for word in dict.fromkeys(question):  # a repeated query word counts once
             # One question word counts once however many terms it stands for (a glossary
@@ -125,36 +157,33 @@ class LexicalIndex:
             share = RELATED if word.place else 1.0
             word_mass = share * max(weights.values()) if weights else self._unknown_mass(word)
             mass += word_mass
-            # How each passage holds the word: by its own term, a misspelling's nearest term,
-            # or a hint (a related term, a synonym); it counts once, its best way.
-            own, near, weak = (np.zeros(self.size, dtype=np.float32) for _ in range(3))
+            held: list[Held] = []  # by way: its own term, a misspelling's nearest, a hint
             for term_id, weight in weights.items():
-                docs = self._score(term_id, weight, scores, scored)
-                way = weak if term_id in related else near if term_id in misspelt else own
-                way[docs] = np.maximum(way[docs], share * weight)
+                way = HINT if term_id in related else TYPO if term_id in misspelt else EXACT
+                held.append((way, self._score(term_id, weight, scores, scored), share * weight))
             # A synonym (WordNet) is a weak hint: a passage holding only a synonym of the
             # word holds a fraction of it, and it adds as little to the passage's score.
             for term_id in self._synonym_ids(word) - weights.keys():
                 docs = self._score(term_id, SYNONYM * float(self._idf[term_id]), scores, scored)
-                weak[docs] = np.maximum(weak[docs], SYNONYM * word_mass)
-            best = np.maximum(own, np.maximum(near, weak))
-            exact += np.where(own == best, best, 0.0)
-            typo += np.where((own < best) & (near == best), best, 0.0)
-            hint += np.where((own < best) & (near < best), best, 0.0)
-        matched = exact + typo + hint
+                held.append((HINT, docs, SYNONYM * word_mass))
+            best = np.zeros(self.size, dtype=np.float32)
+            for _, docs, amount in held:
+                best[docs] = np.maximum(best[docs], amount)
+            matched += best
+            words_held.append(held)
         hits = np.flatnonzero(matched)
         if len(hits) > limit:
             hits = hits[np.argpartition(-scores[hits], limit - 1)[:limit]]
         hits = hits[np.argsort(-scores[hits], kind="stable")]
-        scale = 1.0 / mass if mass else 0.0
+        coverage = matched[hits] / mass if mass else np.zeros(len(hits), dtype=np.float32)
         return Matches(
             positions=hits.astype(np.int64),
             scores=scores[hits],
-            coverage=matched[hits] * scale,
-            exact=exact[hits] * scale,
-            typo=typo[hits] * scale,
-            hint=hint[hits] * scale,
+            coverage=coverage,
             lengths=self._lengths[hits],
+            held=words_held,
+            mass=mass,
+            size=self.size,
         )
 
     def _score(

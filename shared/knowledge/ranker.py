@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from shared.knowledge.lexical import Matches
+from shared.knowledge.lexical import EXACT, HINT, TYPO, Matches
 
 MODEL = Path(__file__).with_name("data") / "ranker.json"
 CANDIDATES = 10  # the best passages by BM25 it reorders: the right one is among them (99.5 %)
@@ -50,9 +50,9 @@ def features(matches: Matches, heading: Features, kind: Features) -> Features:
     return np.column_stack(
         [
             matches.coverage[:n],
-            matches.exact[:n],
-            matches.typo[:n],
-            matches.hint[:n],
+            matches.split[:n, EXACT],
+            matches.split[:n, TYPO],
+            matches.split[:n, HINT],
             np.log1p(scores),
             scores / best if best > 0 else np.ones(n),
             1.0 / np.arange(1, n + 1),

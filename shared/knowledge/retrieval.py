@@ -134,7 +134,7 @@ class KnowledgeIndex:
         positions = matches.positions.tolist()
         evidence = dict(zip(positions, matches.coverage.tolist(), strict=True))
         relevant = {position for position in positions if evidence[position] >= min_score}
-        if ranker is not None and relevant:  # nothing to order when nothing is relevant
+        if ranker is not None and len(relevant) > 1:  # one relevant passage needs no order
             preference = ranker.preference(self.candidates(query, matches))
             first = [positions[i] for i in np.argsort(-preference, kind="stable").tolist()]
             positions = first + positions[len(first) :]

@@ -9,7 +9,7 @@ import pytest
 
 from bench.knowledge_eval import Question
 from bench.train_ranker import Indexes, candidates, fit, stores_and_questions
-from shared.knowledge.lexical import LexicalIndex
+from shared.knowledge.lexical import EXACT, HINT, TYPO, LexicalIndex
 from shared.knowledge.ranker import FEATURES, MODEL, Ranker, shipped
 from shared.knowledge.retrieval import KnowledgeIndex, Passage
 
@@ -105,12 +105,11 @@ def test_coverage_is_split_by_how_each_word_is_held() -> None:
     typo = index.search("garnsi jahitan", 5)  # a misspelling found by its nearest term
     place = index.search("ongkir ke Palembang", 5)  # held by its island, a related term
 
-    assert typo.typo[0] > 0
-    assert typo.exact[0] > 0
-    assert place.hint[0] > 0
+    assert typo.split[0, TYPO] > 0
+    assert typo.split[0, EXACT] > 0
+    assert place.split[0, HINT] > 0
     for found in (typo, place):
-        total = found.exact + found.typo + found.hint
-        assert np.allclose(total, found.coverage)
+        assert np.allclose(found.split.sum(axis=1), found.coverage)
 
 
 def test_a_file_trained_on_other_features_is_refused() -> None:
