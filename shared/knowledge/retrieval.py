@@ -98,7 +98,12 @@ class KnowledgeIndex:
         # if a caller hands in a mixed list.
         mine = [chunk for chunk in chunks if chunk.store_id == store_id]
         self.lexical = LexicalIndex([searchable_text(chunk) for chunk in mine])
-        self._headings = [frozenset(terms(chunk.heading or "")) for chunk in mine]
+        # Each heading's terms (for the ranker), one set per heading however many chunks share it.
+        headings: dict[str | None, frozenset[str]] = {}
+        for chunk in mine:
+            if chunk.heading not in headings:
+                headings[chunk.heading] = frozenset(terms(chunk.heading or ""))
+        self._headings = [headings[chunk.heading] for chunk in mine]
         self._rows, self._matrix = _vectors(mine, embedding_model)
         # The vectors live on in the matrix only: as lists of Python floats they would take
         # about eight times the memory (some 50 KB per chunk at 1,536 dimensions).
