@@ -25,6 +25,7 @@ from array import array
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
@@ -40,6 +41,32 @@ SYNONYM = 0.5  # the weight of a synonym (WordNet) against the word's own
 GENERAL = 0.5  # the weight of an unknown general English word against an unknown word
 
 
+EXACT, TYPO, HINT = range(3)  # how a passage holds a question word, the strongest first
+# One way a question word is held: (way, the passages holding it, how much they hold).
+Held = tuple[int, npt.NDArray[np.int32], float]
+
+
+def _split(
+    words_held: list[list[Held]], hits: npt.NDArray[np.int64], size: int
+) -> npt.NDArray[np.float32]:
+    """For each of `hits`, the idf mass it holds of the question by each way (columns EXACT,
+    TYPO, HINT): each word counted once, the way it is held best (the strongest on a tie).
+    Computed for the hits alone, so its cost follows the postings, not the store's size."""
+    row = np.full(size, -1, dtype=np.int64)
+    row[hits] = np.arange(len(hits))
+    split = np.zeros((len(hits), 3), dtype=np.float32)
+    for held in words_held:
+        ways = np.zeros((len(hits), 3), dtype=np.float32)
+        for way, docs, amount in held:
+            rows = row[docs]
+            rows = rows[rows >= 0]
+            ways[rows, way] = np.maximum(ways[rows, way], amount)
+        best = ways.max(axis=1)
+        first = np.argmax(ways == best[:, None], axis=1)  # the strongest way reaching the best
+        split[np.arange(len(hits)), first] += best
+    return split
+
+
 @dataclass(frozen=True)
 class Matches:
     """The passages a query matched: positions, BM25 scores and matched share of the query."""
@@ -50,6 +77,17 @@ class Matches:
     # query words (a word as its rarest known term; an unknown word as much as the rarest
     # term the index knows). 1.0: every word.
     coverage: npt.NDArray[np.float32]
+    lengths: npt.NDArray[np.float32]  # each passage's number of terms
+    held: list[list[Held]]  # each query word's ways of being held
+    mass: float  # the query's idf mass
+    size: int  # passages in the index
+
+    @cached_property
+    def split(self) -> npt.NDArray[np.float32]:
+        """The coverage split by how each word is held (columns EXACT, TYPO, HINT: its own
+        term, a misspelling's nearest term, a hint); read by the ranker alone, so only a
+        search that orders pays for it."""
+        return _split(self.held, self.positions, self.size) / (self.mass or 1.0)
 
 
 class LexicalIndex:
@@ -78,6 +116,7 @@ class LexicalIndex:
         norm = k1 * (1.0 - b + b * lengths[docs] / average)
 
         self.size = len(texts)
+        self._lengths = lengths
         self._vocabulary = vocabulary
         self._offsets = np.concatenate(([0], np.cumsum(df, dtype=np.int64)))
         self._docs = docs
@@ -104,35 +143,48 @@ class LexicalIndex:
         matched = np.zeros(self.size, dtype=np.float32)
         mass = 0.0
         scored: dict[int, float] = {}
+        words_held: list[list[Held]] = []
         question = words(query, with_synonyms=True)
         for word in dict.fromkeys(question):  # a repeated query word counts once
             # One question word counts once however many terms it stands for (a glossary
             # expansion, the nearest words of a misspelling): as its rarest known term, and a
             # passage holds it as much as its rarest term there. A related term (a city's
             # island) is weaker evidence and weighs half.
-            weights = self._weights_of(word)
+            weights, misspelt, related = self._weights_of(word)
             # A place the documents name (a city, a country) is weaker evidence of what is
             # asked than a shop word and counts half in the coverage, on both sides: "the
             # capital of Indonesia" is no question for a shop that ships across Indonesia.
             share = RELATED if word.place else 1.0
             word_mass = share * max(weights.values()) if weights else self._unknown_mass(word)
             mass += word_mass
-            held = np.zeros(self.size, dtype=np.float32)
+            held: list[Held] = []  # by way: its own term, a misspelling's nearest, a hint
             for term_id, weight in weights.items():
-                docs = self._score(term_id, weight, scores, scored)
-                held[docs] = np.maximum(held[docs], share * weight)
+                way = HINT if term_id in related else TYPO if term_id in misspelt else EXACT
+                held.append((way, self._score(term_id, weight, scores, scored), share * weight))
             # A synonym (WordNet) is a weak hint: a passage holding only a synonym of the
             # word holds a fraction of it, and it adds as little to the passage's score.
             for term_id in self._synonym_ids(word) - weights.keys():
                 docs = self._score(term_id, SYNONYM * float(self._idf[term_id]), scores, scored)
-                held[docs] = np.maximum(held[docs], SYNONYM * word_mass)
-            matched += held
+                held.append((HINT, docs, SYNONYM * word_mass))
+            best = np.zeros(self.size, dtype=np.float32)
+            for _, docs, amount in held:
+                best[docs] = np.maximum(best[docs], amount)
+            matched += best
+            words_held.append(held)
         hits = np.flatnonzero(matched)
         if len(hits) > limit:
             hits = hits[np.argpartition(-scores[hits], limit - 1)[:limit]]
         hits = hits[np.argsort(-scores[hits], kind="stable")]
         coverage = matched[hits] / mass if mass else np.zeros(len(hits), dtype=np.float32)
-        return Matches(positions=hits.astype(np.int64), scores=scores[hits], coverage=coverage)
+        return Matches(
+            positions=hits.astype(np.int64),
+            scores=scores[hits],
+            coverage=coverage,
+            lengths=self._lengths[hits],
+            held=words_held,
+            mass=mass,
+            size=self.size,
+        )
 
     def _score(
         self,
@@ -164,25 +216,31 @@ class LexicalIndex:
         found = (self._vocabulary.get(term) for term in word.synonyms)
         return {term_id for term_id in found if term_id is not None}
 
-    def _weights_of(self, word: Word) -> dict[int, float]:
+    def _weights_of(self, word: Word) -> tuple[dict[int, float], set[int], set[int]]:
         """The index terms a question word stands for, with their weights (idf, halved for a
-        related term); empty if the index knows none."""
-        weights = {
-            i: RELATED * float(self._idf[i]) for t in word.related for i in self._term_ids(t)
-        }
-        weights.update({i: float(self._idf[i]) for t in word.terms for i in self._term_ids(t)})
-        return weights
+        related term), empty if the index knows none; of them, those found as the nearest
+        terms of a misspelling, and the related terms."""
+        weights: dict[int, float] = {}
+        misspelt: set[int] = set()
+        for share, found in ((RELATED, word.related), (1.0, word.terms)):
+            for term in found:
+                ids, exact = self._term_ids(term)
+                weights.update({i: share * float(self._idf[i]) for i in ids})
+                misspelt.update(() if exact else ids)
+        related = {i for i, weight in weights.items() if weight < float(self._idf[i])}
+        return weights, misspelt, related
 
-    def _term_ids(self, term: str) -> list[int]:
-        """The index's term for `term`, or the nearest ones if it is misspelt; [] if none.
+    def _term_ids(self, term: str) -> tuple[list[int], bool]:
+        """The index's term for `term` (and True), or the nearest ones if it is misspelt
+        (and False); [] if none.
 
         A misspelling is looked for among the index's own terms first, then among the shop
         words of the glossary and lexicon (which the index holds expanded: "ongkr" is
         "ongkir", held as "ongkos" and "kirim").
         """
         if (term_id := self._vocabulary.get(term)) is not None:
-            return [term_id]
+            return [term_id], True
         if nearest := self._typos.nearest(term):
-            return nearest
+            return nearest, False
         found = (self._vocabulary.get(word) for word in shop_word_terms(term))
-        return [term_id for term_id in found if term_id is not None]
+        return [term_id for term_id in found if term_id is not None], False

@@ -18,6 +18,9 @@
   - cosine >= `min_similarity` (only with vectors).
   BM25 scores themselves are not thresholded: they grow with question length and corpus
   statistics, while coverage is a fraction comparable across questions and stores.
+- **Order**: BM25's first `CANDIDATES` passages are reordered by a learned ranker
+  (`ranker.py`: how the passage holds the question, its heading, the kind of fact asked),
+  before the fusion.
 
 `Passage.score` is the passage's evidence in [0, 1]: its coverage, or its cosine if higher.
 Passages are ordered by the fused rank, best first.
@@ -41,10 +44,12 @@ from pydantic import BaseModel, ConfigDict
 
 from shared.knowledge.answer_kinds import asked_kinds, states, topic
 from shared.knowledge.embeddings import Embedder
-from shared.knowledge.lexical import LexicalIndex
+from shared.knowledge.lexical import LexicalIndex, Matches
 from shared.knowledge.models import Chunk, current_revision, load_active_chunks
+from shared.knowledge.ranker import CANDIDATES, Features, Ranker, features, shipped
 from shared.mongo import Database
 from shared.recent import Recent
+from shared.text.normalise import terms
 
 log = structlog.get_logger(__name__)
 
@@ -52,6 +57,7 @@ RRF_K = 60  # the constant of Cormack et al. (2009): damps the weight of the ver
 POOL = 50  # candidates each ranking contributes to the fusion
 KIND_POOL = 2  # times k: the relevant passages read for the kind of fact asked (answer_kinds)
 MIN_SCORE = 0.4  # coverage: 40 % of the question's idf mass
+RANKER = shipped()  # the order of the relevant passages (ranker.py)
 # Cosine of text-embedding-3-small between a question and a passage that answers it is
 # typically 0.4-0.7, between unrelated texts below 0.25.
 MIN_SIMILARITY = 0.4
@@ -92,6 +98,12 @@ class KnowledgeIndex:
         # if a caller hands in a mixed list.
         mine = [chunk for chunk in chunks if chunk.store_id == store_id]
         self.lexical = LexicalIndex([searchable_text(chunk) for chunk in mine])
+        # Each heading's terms (for the ranker), one set per heading however many chunks share it.
+        headings: dict[str | None, frozenset[str]] = {}
+        for chunk in mine:
+            if chunk.heading not in headings:
+                headings[chunk.heading] = frozenset(terms(chunk.heading or ""))
+        self._headings = [headings[chunk.heading] for chunk in mine]
         self._rows, self._matrix = _vectors(mine, embedding_model)
         # The vectors live on in the matrix only: as lists of Python floats they would take
         # about eight times the memory (some 50 KB per chunk at 1,536 dimensions).
@@ -117,18 +129,22 @@ class KnowledgeIndex:
         query_vector: Sequence[float] | None = None,
         min_score: float = MIN_SCORE,
         min_similarity: float = MIN_SIMILARITY,
+        ranker: Ranker | None = RANKER,
     ) -> list[Passage]:
+        """The passages covering `min_score` of the question (or at `min_similarity` with
+        vectors), best first: BM25's first `CANDIDATES` in the `ranker`'s order (BM25's alone
+        without one), fused by rank with the vectors' order."""
         fused: dict[int, float] = {}
-        evidence: dict[int, float] = {}
-        relevant: set[int] = set()
         matches = self.lexical.search(query, POOL)
-        for rank, (position, coverage) in enumerate(
-            zip(matches.positions.tolist(), matches.coverage.tolist(), strict=True)
-        ):
+        positions = matches.positions.tolist()
+        evidence = dict(zip(positions, matches.coverage.tolist(), strict=True))
+        relevant = {position for position in positions if evidence[position] >= min_score}
+        if ranker is not None and len(relevant) > 1:  # one relevant passage needs no order
+            preference = ranker.preference(self.candidates(query, matches))
+            first = [positions[i] for i in np.argsort(-preference, kind="stable").tolist()]
+            positions = first + positions[len(first) :]
+        for rank, position in enumerate(positions):
             fused[position] = 1.0 / (RRF_K + rank + 1)
-            evidence[position] = coverage
-            if coverage >= min_score:
-                relevant.add(position)
         for rank, (position, cosine) in enumerate(self._nearest(query_vector)):
             fused[position] = fused.get(position, 0.0) + 1.0 / (RRF_K + rank + 1)
             evidence[position] = max(evidence.get(position, 0.0), cosine)
@@ -141,6 +157,17 @@ class KnowledgeIndex:
             best.sort(key=lambda position: not states(self.chunks[position].text, kinds, about))
         best = best[:k]
         return [self._passage(position, evidence[position]) for position in best]
+
+    def candidates(self, query: str, matches: Matches) -> Features:
+        """The features (`ranker.FEATURES`) of the first `CANDIDATES` passages of `matches`,
+        the lexical search's answer to `query`."""
+        positions = matches.positions[:CANDIDATES].tolist()
+        asked = set(terms(query))
+        heading = [len(asked & self._headings[p]) / len(asked) if asked else 0.0 for p in positions]
+        kinds = asked_kinds(query)
+        about = topic(query) if kinds else set()
+        stating = [bool(kinds) and states(self.chunks[p].text, kinds, about) for p in positions]
+        return features(matches, np.asarray(heading), np.asarray(stating, dtype=np.float64))
 
     def _nearest(self, query_vector: Sequence[float] | None) -> list[tuple[int, float]]:
         """The `POOL` chunks nearest the question's vector: (position, cosine), nearest first."""

@@ -1,0 +1,120 @@
+"""The learned order of relevant passages (shared/knowledge/ranker.py, bench/train_ranker.py):
+the shipped weights are what the script trains, the right passage comes first on real chat
+forms where BM25 alone puts another first, and the order never makes a passage relevant."""
+
+import json
+
+import numpy as np
+import pytest
+
+from bench.knowledge_eval import Question
+from bench.train_ranker import Indexes, candidates, fit, stores_and_questions
+from shared.knowledge.lexical import EXACT, HINT, TYPO, LexicalIndex
+from shared.knowledge.ranker import FEATURES, MODEL, Ranker, shipped
+from shared.knowledge.retrieval import KnowledgeIndex, Passage
+
+
+@pytest.fixture(scope="module")
+def stores() -> tuple[dict[str, KnowledgeIndex], list[Question]]:
+    """The sample store (OCR included: a few seconds) and the development shops, once."""
+    return stores_and_questions()
+
+
+@pytest.fixture(scope="module")
+def indexes(stores: tuple[dict[str, KnowledgeIndex], list[Question]]) -> Indexes:
+    """By shop; the sample store is ""."""
+    return stores[0]
+
+
+def test_the_shipped_weights_are_what_the_training_script_fits(
+    stores: tuple[dict[str, KnowledgeIndex], list[Question]],
+) -> None:
+    recorded = Ranker.from_json(MODEL.read_text())
+    penalty = float(json.loads(MODEL.read_text())["penalty"])
+
+    trained = fit(candidates(*stores), penalty)
+
+    assert np.allclose(trained.mean, recorded.mean, atol=1e-4)
+    assert np.allclose(trained.scale, recorded.scale, atol=1e-4)
+    assert np.allclose(trained.weights, recorded.weights, atol=1e-4)
+
+
+def _rank(found: list[Passage], source: str, phrase: str) -> int:
+    """1-based rank of the first passage of `source` holding `phrase` (casefolded); 99 if none."""
+    right = (p.filename == source and phrase in p.text.casefold() for p in found)
+    return next((n for n, ok in enumerate(right, 1) if ok), 99)
+
+
+@pytest.mark.parametrize(
+    ("shop", "question", "source", "phrase", "rank"),
+    [
+        # formal Indonesian to the sample store: the couriers' page before the FAQ
+        ("", "Kurir apa saja yang tersedia?", "kebijakan-pengiriman.pdf", "kurir", 1),
+        ("", "Apakah tersedia kemeja batik untuk anak?", "faq.docx", "anak", 1),
+        # casual Indonesian: the buying steps above the payment confirmation
+        ("keluargacactus", "gimana sih cara belinya kak?", "cara-membeli.md", "pilih kaktus", 2),
+        # a misspelt English question: the repair times above other shipping passages
+        (
+            "system76",
+            "how long do repiars take?",
+            "shipping-your-computer.md",
+            "typical repairs are 3-5 business days",
+            2,
+        ),
+    ],
+)
+def test_the_answering_passage_moves_up_where_bm25_alone_ranks_others_above_it(
+    indexes: Indexes, shop: str, question: str, source: str, phrase: str, rank: int
+) -> None:
+    index = indexes[shop]
+
+    assert _rank(index.search(question, k=10), source, phrase) == rank
+    assert _rank(index.search(question, k=10, ranker=None), source, phrase) > rank
+
+
+@pytest.mark.parametrize(
+    ("shop", "question"),
+    [
+        ("keluargacactus", "kak ada tanaman monstera ga?"),
+        ("keluargacactus", "Can I pay with PayPal?"),
+        ("system76", "bisa cicilan 0% ga?"),
+        ("system76", "Do you sell gaming mice?"),
+        ("", "Apakah toko menjual perlengkapan bayi?"),
+    ],
+)
+def test_the_order_never_makes_an_unanswerable_question_answered(
+    indexes: Indexes, shop: str, question: str
+) -> None:
+    assert indexes[shop].search(question) == []
+
+
+def test_the_ranker_reorders_only_the_relevant_passages(indexes: Indexes) -> None:
+    index = indexes["system76"]
+    question = "how long do repiars take?"
+
+    with_ranker = index.search(question, k=20)
+    without = index.search(question, k=20, ranker=None)
+
+    assert {p.chunk_id for p in with_ranker} == {p.chunk_id for p in without}
+    assert [p.chunk_id for p in with_ranker] != [p.chunk_id for p in without]
+
+
+def test_coverage_is_split_by_how_each_word_is_held() -> None:
+    index = LexicalIndex(["Garansi jahitan 30 hari", "Pengiriman ke Medan dan Sumatra"])
+
+    typo = index.search("garnsi jahitan", 5)  # a misspelling found by its nearest term
+    place = index.search("ongkir ke Palembang", 5)  # held by its island, a related term
+
+    assert typo.split[0, TYPO] > 0
+    assert typo.split[0, EXACT] > 0
+    assert place.split[0, HINT] > 0
+    for found in (typo, place):
+        assert np.allclose(found.split.sum(axis=1), found.coverage)
+
+
+def test_a_file_trained_on_other_features_is_refused() -> None:
+    text = shipped().to_json().replace('"length"', '"words"')
+
+    with pytest.raises(ValueError, match="other features"):
+        Ranker.from_json(text)
+    assert len(shipped().weights) == len(FEATURES)
