@@ -9,7 +9,6 @@ from datetime import timedelta
 import pytest
 from faststream.kafka import KafkaBroker
 from pydantic import SecretStr
-from pymongo import AsyncMongoClient, monitoring
 
 from services.responder.adapters.twilio_sender import TwilioSenders
 from services.responder.deps import ResponderDeps
@@ -22,7 +21,7 @@ from services.responder.repository import (
 )
 from shared.answering.answerer import build_answerer
 from shared.conversations.collections import MESSAGES
-from shared.mongo import Database, Document, command_and_collection
+from shared.mongo import Database
 from shared.secrets import secret_box
 from shared.settings import Settings
 from shared.stores.bot_settings import BotSettingsRepository
@@ -30,27 +29,12 @@ from shared.stores.directory import Store, StoreDirectory
 from tests.standins.openai_api import OpenAIStandIn
 from tests.standins.twilio_api import TwilioStandIn
 from tests.support.inbound import customer_says
+from tests.support.mongo_commands import Recorder, recorded
 
 pytestmark = pytest.mark.slow
 
 TOKEN = "responder-commands-twilio-token"
 BUDGET = 6  # commands per plain customer message, its reply sent (13 before issue 16 §2)
-
-
-class Recorder(monitoring.CommandListener):
-    """Every command the client sends, as (command, collection)."""
-
-    def __init__(self) -> None:
-        self.sent: list[tuple[str, str]] = []
-
-    def started(self, event: monitoring.CommandStartedEvent) -> None:
-        self.sent.append(command_and_collection(event))
-
-    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
-        pass
-
-    def failed(self, event: monitoring.CommandFailedEvent) -> None:
-        pass
 
 
 @pytest.fixture
@@ -63,13 +47,8 @@ def twilio_api() -> Iterator[TwilioStandIn]:
 @pytest.fixture
 async def counted(db: Database, settings: Settings) -> AsyncIterator[tuple[Database, Recorder]]:
     """The test's database through a client whose commands are recorded."""
-    recorder = Recorder()
-    assert settings.mongodb.uri
-    client: AsyncMongoClient[Document] = AsyncMongoClient(
-        settings.mongodb.uri, tz_aware=True, event_listeners=[recorder]
-    )
-    yield client[db.name], recorder
-    await client.close()
+    async with recorded(db, settings) as found:
+        yield found
 
 
 @pytest.fixture
