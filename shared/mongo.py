@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 from pymongo import AsyncMongoClient, IndexModel, monitoring
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import OperationFailure
+from pymongo.errors import BulkWriteError, OperationFailure
 
 from shared.metrics import MONGODB_COMMANDS
 from shared.settings import Settings
@@ -21,6 +21,7 @@ T = TypeVar("T")
 PROCESSED_EVENTS = "processed_events"  # claim ledgers of exactly-once effects (claim_new)
 
 _DAY = 24 * 3600
+DUPLICATE_KEY = 11000  # MongoDB's error code
 # MongoDB error codes for "this index exists with other options" (unnamed, named).
 INDEX_OPTIONS_CONFLICTS = (85, 86)
 
@@ -136,3 +137,26 @@ async def claim_new(
             [{"_id": id_, "claimed_at": claimed_at} for id_ in sorted(fresh)], session=session
         )
     return fresh
+
+
+class ClaimTaken(Exception):
+    """An id found free before the transaction was claimed by another handler meanwhile."""
+
+
+async def claim_checked(
+    db: Database, session: Session, collection: str, ids: Iterable[str]
+) -> None:
+    """Record `ids`, which a read made just before the transaction found free, inside `session`:
+    one insert where `claim_new` reads and inserts. An id claimed meanwhile (a replica, a
+    replayed copy) fails the insert and the transaction with `ClaimTaken`: the caller then
+    runs it again with `claim_new`, which leaves that id out."""
+    claimed_at = datetime.now(UTC)
+    documents = [{"_id": id_, "claimed_at": claimed_at} for id_ in sorted(set(ids))]
+    if not documents:
+        return
+    try:
+        await db[collection].insert_many(documents, session=session)
+    except BulkWriteError as error:
+        if any(e.get("code") == DUPLICATE_KEY for e in error.details.get("writeErrors", [])):
+            raise ClaimTaken(collection) from error
+        raise
