@@ -12,6 +12,7 @@ from pydantic import SecretStr
 
 from services.responder.adapters.twilio_sender import TwilioSenders
 from services.responder.deps import ResponderDeps
+from services.responder.handlers import on_delivery_statuses
 from services.responder.handlers import on_message_received as respond
 from services.responder.repository import (
     FIRST_RESPONSE_WINDOW,
@@ -21,6 +22,7 @@ from services.responder.repository import (
 )
 from shared.answering.answerer import build_answerer
 from shared.conversations.collections import MESSAGES
+from shared.events import DeliveryStatus
 from shared.mongo import Database
 from shared.secrets import secret_box
 from shared.settings import Settings
@@ -28,6 +30,7 @@ from shared.stores.bot_settings import BotSettingsRepository
 from shared.stores.directory import Store, StoreDirectory
 from tests.standins.openai_api import OpenAIStandIn
 from tests.standins.twilio_api import TwilioStandIn
+from tests.support import events
 from tests.support.inbound import customer_says
 from tests.support.mongo_commands import Recorder, recorded
 
@@ -142,3 +145,34 @@ async def test_the_first_response_check_asks_the_database_when_the_view_ends_ins
     assert view.answered_within(FIRST_RESPONSE_WINDOW) is None  # the view cannot tell
     assert await log.is_first_response(view) is not answered
     assert len(view.history(20)) == 20
+
+
+async def test_a_polls_status_callbacks_cost_one_command_and_only_move_ticks_forward(
+    deps: ResponderDeps, counted: tuple[Database, Recorder], store: Store
+) -> None:
+    db, recorder = counted
+    sids = [f"SMticks{n}{store.id}" for n in range(2)]
+    await db[MESSAGES].insert_many(
+        [
+            {
+                "_id": f"reply:{sid}",
+                "twilio_sid": sid,
+                "delivery_status": "queued",
+                "delivery_rank": 0,
+            }
+            for sid in sids
+        ]
+    )
+    # Twilio's callbacks, the later ones first, as they may arrive
+    callbacks = [
+        events.status_changed(status, sid=sid, store_id=store.id)
+        for status in (DeliveryStatus.DELIVERED, DeliveryStatus.SENT)
+        for sid in sids
+    ]
+    recorder.sent.clear()
+
+    await on_delivery_statuses(callbacks, deps)
+
+    assert len(recorder.sent) == 1, recorder.sent  # two customers' replies, both callbacks each
+    found = db[MESSAGES].find({"twilio_sid": {"$in": sids}})
+    assert [m["delivery_status"] async for m in found] == ["delivered", "delivered"]
