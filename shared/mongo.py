@@ -139,24 +139,40 @@ async def claim_new(
     return fresh
 
 
-class ClaimTaken(Exception):
-    """An id found free before the transaction was claimed by another handler meanwhile."""
+class _ClaimTaken(Exception):
+    """An id `_claim_all` was to claim had been claimed before."""
 
 
-async def claim_checked(
-    db: Database, session: Session, collection: str, ids: Iterable[str]
-) -> None:
-    """Record `ids`, which a read made just before the transaction found free, inside `session`:
-    one insert where `claim_new` reads and inserts. An id claimed meanwhile (a replica, a
-    replayed copy) fails the insert and the transaction with `ClaimTaken`: the caller then
-    runs it again with `claim_new`, which leaves that id out."""
-    claimed_at = datetime.now(UTC)
-    documents = [{"_id": id_, "claimed_at": claimed_at} for id_ in sorted(set(ids))]
-    if not documents:
-        return
+# Claims ids of `collection` inside the session's transaction; returns the ones it claimed.
+Claim = Callable[[Session, str, Iterable[str]], Awaitable[set[str]]]
+
+
+async def in_claiming_transaction(
+    db: Database, work: Callable[[Session, Claim], Awaitable[T]]
+) -> T:
+    """`work` in one transaction, with a `Claim` for its exactly-once ids that is first one
+    insert of them all (the usual case: none was claimed before). If one was (a redelivery, a
+    replayed copy, another replica), that insert fails the transaction, and `work` runs again
+    with `claim_new`, which reads the ledger first and claims only the free ids."""
+
+    async def claim_all(session: Session, collection: str, ids: Iterable[str]) -> set[str]:
+        wanted = set(ids)
+        if wanted:
+            claimed_at = datetime.now(UTC)
+            documents = [{"_id": id_, "claimed_at": claimed_at} for id_ in sorted(wanted)]
+            try:
+                await db[collection].insert_many(documents, session=session)
+            except BulkWriteError as error:
+                codes = {e.get("code") for e in error.details.get("writeErrors", [])}
+                if DUPLICATE_KEY in codes:
+                    raise _ClaimTaken(collection) from error
+                raise
+        return wanted
+
+    async def claim_free(session: Session, collection: str, ids: Iterable[str]) -> set[str]:
+        return await claim_new(db, session, collection, ids)
+
     try:
-        await db[collection].insert_many(documents, session=session)
-    except BulkWriteError as error:
-        if any(e.get("code") == DUPLICATE_KEY for e in error.details.get("writeErrors", [])):
-            raise ClaimTaken(collection) from error
-        raise
+        return await in_transaction(db, lambda session: work(session, claim_all))
+    except _ClaimTaken:
+        return await in_transaction(db, lambda session: work(session, claim_free))

@@ -59,13 +59,11 @@ from shared.events import (
 )
 from shared.mongo import (
     PROCESSED_EVENTS,
-    ClaimTaken,
+    Claim,
     Database,
     Document,
     Session,
-    claim_checked,
-    claim_new,
-    in_transaction,
+    in_claiming_transaction,
 )
 
 GROUP = "enricher"
@@ -148,14 +146,9 @@ async def on_card_events(
     fresh = await _not_processed(db, ordinary)
     if fresh:
         prepared = await _prepare(db, fresh, cards, classifier, summariser, policy)
-        try:  # the common case: nobody claimed them since `_not_processed` looked
-            reopened = await in_transaction(
-                db, lambda session: _apply(db, session, prepared, policy, checked=True)
-            )
-        except ClaimTaken:
-            reopened = await in_transaction(
-                db, lambda session: _apply(db, session, prepared, policy, checked=False)
-            )
+        reopened = await in_claiming_transaction(
+            db, lambda session, claim: _apply(db, session, claim, prepared, policy)
+        )
         CONVERSATIONS_REOPENED.inc(reopened)
     if broker is not None:  # without one (a test, a tool) the facts wait for the sweep
         conversation_ids = sorted({event.conversation_id for event in ordinary})
@@ -166,8 +159,7 @@ async def on_card_events(
 
 
 async def _not_processed(db: Database, events: Sequence[CardEvent]) -> list[CardEvent]:
-    """A shortcut past the LLM for redeliveries; the transaction's claim is what decides (an
-    insert of what this found free, failing on an event claimed meanwhile)."""
+    """A shortcut past the LLM for redeliveries; the transaction's claim is what decides."""
     ids = [_ledger_id(event) for event in events]
     done = db[PROCESSED_EVENTS].find({"_id": {"$in": ids}}, {"_id": 1})
     processed = {document["_id"] async for document in done}
@@ -244,18 +236,12 @@ async def _cards(
 async def _apply(
     db: Database,
     session: Session,
+    claim: Claim,
     prepared: Sequence[_Prepared],
     policy: LifecyclePolicy,
-    checked: bool,
 ) -> int:
-    """The batch's claimed events on their cards, written in bulk; the number of reopens.
-    `checked`: `prepared` was found unclaimed just before, so the claim is one insert."""
-    ids = [_ledger_id(event) for event in _events(prepared)]
-    if checked:
-        await claim_checked(db, session, PROCESSED_EVENTS, ids)
-        claimed = set(ids)
-    else:
-        claimed = await claim_new(db, session, PROCESSED_EVENTS, ids)
+    """The batch's claimed events on their cards, written in bulk; the number of reopens."""
+    claimed = await claim(session, PROCESSED_EVENTS, map(_ledger_id, _events(prepared)))
     todo = [item for item in prepared if _ledger_id(item.event) in claimed]
     if not todo:
         return 0
