@@ -161,7 +161,7 @@ async def record_first_seen(
             latest[key] = max(latest.get(key, event.occurred_at), event.occurred_at)
     if not earliest:
         return {}
-    await db[KPI_CUSTOMERS].bulk_write(
+    written = await db[KPI_CUSTOMERS].bulk_write(
         [
             UpdateOne(
                 {"_id": first_seen_id(store_id, hashed)},
@@ -176,9 +176,15 @@ async def record_first_seen(
         ],
         session=session,
     )
-    ids = [first_seen_id(*key) for key in earliest]
-    stored = db[KPI_CUSTOMERS].find({"_id": {"$in": ids}}, session=session)
-    return {(doc["store_id"], doc["customer_hash"]): doc["first_at"] async for doc in stored}
+    # A row this write made holds the batch's earliest; only the rows that were there are read.
+    made = set((written.upserted_ids or {}).values())
+    first_seen = {key: at for key, at in earliest.items() if first_seen_id(*key) in made}
+    ids = [first_seen_id(*key) for key in earliest if key not in first_seen]
+    if ids:
+        stored = db[KPI_CUSTOMERS].find({"_id": {"$in": ids}}, session=session)
+        async for doc in stored:
+            first_seen[(doc["store_id"], doc["customer_hash"])] = doc["first_at"]
+    return first_seen
 
 
 def first_seen_id(store_id: str, hashed: str) -> str:
