@@ -103,6 +103,7 @@ class _ConsumerBase:
         retry: RetryPolicy,
         max_in_flight: int,
         commit_interval_seconds: float = 0.2,
+        batch_wait_seconds: float = 0.0,
         replay_partitions: int = 1,
         replication_factor: int = 1,
         replay_configs: Mapping[str, str] | None = None,
@@ -117,6 +118,8 @@ class _ConsumerBase:
         self._retry = retry
         self._max_in_flight = max_in_flight
         self._commit_interval = commit_interval_seconds
+        self._batch_wait = batch_wait_seconds
+        self._assignments = 0  # counts rebalances: records gathered before one are fetched again
         self._consumer = AIOKafkaConsumer(
             bootstrap_servers=bootstrap_servers,
             group_id=group_id,
@@ -167,7 +170,7 @@ class _ConsumerBase:
             self._hold(room == 0)
             try:
                 # Paused partitions return nothing: a held consumer only keeps its membership.
-                batches = await self._consumer.getmany(timeout_ms=200, max_records=max(room, 1))
+                batches = await self._gather(room)
             except KafkaError as error:
                 log.warning("poll failed, retrying", group=self.group_id, error=str(error))
                 await asyncio.sleep(1)
@@ -185,6 +188,34 @@ class _ConsumerBase:
             self._gauge_in_flight()
             if taken:
                 self._accept(taken)
+
+    async def _gather(self, room: int) -> dict[TopicPartition, list[Record]]:
+        """One poll's records; with a batch wait, the records that come within it after a poll
+        that brought some join them, so that at a low rate a batch holds several records (each
+        batch costs its handler a fixed number of round trips). No record waits longer than
+        the batch wait, and the loop keeps polling meanwhile."""
+        batches: dict[TopicPartition, list[Record]] = await self._consumer.getmany(
+            timeout_ms=200, max_records=max(room, 1)
+        )
+        taken = sum(map(len, batches.values()))
+        if not taken or self._batch_wait <= 0:
+            return batches
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self._batch_wait
+        assignments = self._assignments
+        while taken < room and (left := deadline - loop.time()) > 0:
+            try:
+                more = await self._consumer.getmany(
+                    timeout_ms=max(int(left * 1000), 1), max_records=room - taken
+                )
+            except KafkaError:
+                break  # what was gathered is handled now; the next poll reports the error
+            if self._assignments != assignments:  # a rebalance: positions went back to commits
+                assignments, batches = self._assignments, {}
+            for tp, records in more.items():
+                batches.setdefault(tp, []).extend(records)
+            taken = sum(map(len, batches.values()))
+        return batches
 
     def _room(self) -> int:
         """How many records may be taken now: none while a dependency is down."""
@@ -397,6 +428,7 @@ class _ConsumerBase:
                 metrics.CONSUMER_LAG.remove(self.group_id, tp.topic, str(tp.partition))
 
     async def _partitions_assigned(self, assigned: set[TopicPartition]) -> None:
+        self._assignments += 1
         for tp in assigned:
             self._progress[tp] = PartitionProgress()
         if self._holding:  # a new assignment starts unpaused

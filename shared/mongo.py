@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 from pymongo import AsyncMongoClient, IndexModel, monitoring
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import OperationFailure
+from pymongo.errors import BulkWriteError, OperationFailure
 
 from shared.metrics import MONGODB_COMMANDS
 from shared.settings import Settings
@@ -21,6 +21,7 @@ T = TypeVar("T")
 PROCESSED_EVENTS = "processed_events"  # claim ledgers of exactly-once effects (claim_new)
 
 _DAY = 24 * 3600
+DUPLICATE_KEY = 11000  # MongoDB's error code
 # MongoDB error codes for "this index exists with other options" (unnamed, named).
 INDEX_OPTIONS_CONFLICTS = (85, 86)
 
@@ -136,3 +137,42 @@ async def claim_new(
             [{"_id": id_, "claimed_at": claimed_at} for id_ in sorted(fresh)], session=session
         )
     return fresh
+
+
+class _ClaimTaken(Exception):
+    """An id `_claim_all` was to claim had been claimed before."""
+
+
+# Claims ids of `collection` inside the session's transaction; returns the ones it claimed.
+Claim = Callable[[Session, str, Iterable[str]], Awaitable[set[str]]]
+
+
+async def in_claiming_transaction(
+    db: Database, work: Callable[[Session, Claim], Awaitable[T]]
+) -> T:
+    """`work` in one transaction, with a `Claim` for its exactly-once ids that is first one
+    insert of them all (the usual case: none was claimed before). If one was (a redelivery, a
+    replayed copy, another replica), that insert fails the transaction, and `work` runs again
+    with `claim_new`, which reads the ledger first and claims only the free ids."""
+
+    async def claim_all(session: Session, collection: str, ids: Iterable[str]) -> set[str]:
+        wanted = set(ids)
+        if wanted:
+            claimed_at = datetime.now(UTC)
+            documents = [{"_id": id_, "claimed_at": claimed_at} for id_ in sorted(wanted)]
+            try:
+                await db[collection].insert_many(documents, session=session)
+            except BulkWriteError as error:
+                codes = {e.get("code") for e in error.details.get("writeErrors", [])}
+                if DUPLICATE_KEY in codes:
+                    raise _ClaimTaken(collection) from error
+                raise
+        return wanted
+
+    async def claim_free(session: Session, collection: str, ids: Iterable[str]) -> set[str]:
+        return await claim_new(db, session, collection, ids)
+
+    try:
+        return await in_transaction(db, lambda session: work(session, claim_all))
+    except _ClaimTaken:
+        return await in_transaction(db, lambda session: work(session, claim_free))

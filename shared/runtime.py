@@ -36,8 +36,14 @@ class Runtime:
     db: Database
     broker: KafkaBroker
 
-    def consumer_options(self, group_id: str, max_in_flight: int = 500) -> dict[str, Any]:
+    def consumer_options(
+        self, group_id: str, max_in_flight: int = 500, batches: bool = False
+    ) -> dict[str, Any]:
+        """The options of a consumer of `group_id`; `batches` for one whose handler writes a
+        poll's records in bulk: it waits a little for more (BATCH_WAIT_MS)."""
+        batch_wait = self.settings.consumers.batch_wait_ms / 1000 if batches else 0.0
         return {
+            "batch_wait_seconds": batch_wait,
             "bootstrap_servers": kafka.bootstrap_servers(self.settings),
             "group_id": group_id,
             "dead_letters": self.broker,

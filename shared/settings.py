@@ -138,6 +138,15 @@ class ConsumerSettings(Section):
     responder_max_in_flight: int = Field(
         500, ge=1, description="Customer messages a responder works on at once."
     )
+    batch_wait_ms: int = Field(
+        250,
+        ge=0,
+        le=1000,
+        description="How long the enricher and the KPI aggregator keep polling for more records "
+        "after a poll that brought some, so that each batch (a fixed number of MongoDB round "
+        "trips) holds several records at a low rate; a card or a KPI bucket shows a message at "
+        "most this much later. 0 hands each poll on at once.",
+    )
     settings_cache_seconds: float = Field(
         2.0,
         ge=0,

@@ -101,7 +101,7 @@ async def consumers(runtime: Runtime) -> AsyncIterator[Sequence[Consumer]]:
                 routes=routes,
                 batch_topics=[topics.WHATSAPP_INBOUND, topics.MESSAGES_OUTBOUND],
                 batch_handler=card_events,
-                **runtime.consumer_options(GROUP),
+                **runtime.consumer_options(GROUP, batches=True),
             )
         ]
     finally:

@@ -14,6 +14,7 @@ at once retries and sees the other), so the link is the same whichever came firs
 e-mails are on the card for the store's admins and are never logged.
 """
 
+from collections.abc import Sequence
 from typing import Any
 
 from services.enricher import outbox
@@ -28,6 +29,7 @@ from shared.stores.collections import STORES
 from shared.woocommerce.collections import WOOCOMMERCE_CUSTOMERS, WOOCOMMERCE_ORDERS
 
 RECENT_ORDERS = 5
+FACETS_PER_READ = 50  # numbers whose orders one aggregation reads (its answer is one document)
 ITEMS_SHOWN = 3
 ITEMS_MAX_CHARS = 120
 
@@ -43,31 +45,86 @@ async def commerce_view(
 ) -> dict[str, Any]:
     """The card's `customer` (or None) and `recent_orders` (newest first) for `number` (or the
     e-mail address of an e-mail conversation)."""
-    by_email = "@" in number
-    customer = await db[WOOCOMMERCE_CUSTOMERS].find_one(
-        {
-            "store_id": store_id,
-            "email_lower" if by_email else "billing_e164": number,
-            "deleted": False,
-        },
+    return (await commerce_views(db, session, [(store_id, number)]))[(store_id, number)]
+
+
+async def commerce_views(
+    db: Database, session: Session | None, customers: Sequence[tuple[str, str]]
+) -> dict[tuple[str, str], dict[str, Any]]:
+    """`commerce_view` of each (store, number) in `customers`, for a batch in two reads: the
+    registered customers of them all, then each one's last orders (one `$facet` per number)."""
+    wanted = sorted(set(customers))
+    if not wanted:
+        return {}
+    found = db[WOOCOMMERCE_CUSTOMERS].find(
+        {"$or": [_customer_query(store_id, number) for store_id, number in wanted]},
         sort=[("modified_at", -1)],
         session=session,
     )
-    placed_by: list[Document] = [] if by_email else [{"billing_e164": number}]
+    asked = set(wanted)
+    registered: dict[tuple[str, str], Document] = {}
+    async for customer in found:  # newest first: a number's first is its customer
+        for number in (customer.get("billing_e164"), customer.get("email_lower")):
+            key = (str(customer["store_id"]), str(number))
+            if key in asked:
+                registered.setdefault(key, customer)
+    placed_by = {item: _placed_by(item[1], registered.get(item)) for item in wanted}
+    orders: dict[tuple[str, str], list[Document]] = {}
+    asking = [item for item in wanted if placed_by[item]]
+    for start in range(0, len(asking), FACETS_PER_READ):
+        orders.update(
+            await _recent_orders(db, session, asking[start : start + FACETS_PER_READ], placed_by)
+        )
+    return {
+        item: {
+            "customer": customer_summary(registered[item]) if item in registered else None,
+            "recent_orders": [order_summary(order) for order in orders.get(item, [])],
+        }
+        for item in wanted
+    }
+
+
+def _customer_query(store_id: str, number: str) -> Document:
+    return {
+        "store_id": store_id,
+        "email_lower" if "@" in number else "billing_e164": number,
+        "deleted": False,
+    }
+
+
+def _placed_by(number: str, customer: Document | None) -> list[Document]:
+    """Whose orders a card shows: the number's own (guests' included), the customer's."""
+    placed_by: list[Document] = [] if "@" in number else [{"billing_e164": number}]
     if customer is not None:
         placed_by.append({"customer_id": customer["woocommerce_id"]})
-    if not placed_by:
-        return {"customer": None, "recent_orders": []}
-    orders = (
-        db[WOOCOMMERCE_ORDERS]
-        .find({"store_id": store_id, "deleted": False, "$or": placed_by}, session=session)
-        .sort([("created_at", -1), ("woocommerce_id", -1)])
-        .limit(RECENT_ORDERS)
-    )
-    return {
-        "customer": customer_summary(customer) if customer else None,
-        "recent_orders": [order_summary(order) async for order in orders],
+    return placed_by
+
+
+async def _recent_orders(
+    db: Database,
+    session: Session | None,
+    asking: Sequence[tuple[str, str]],
+    placed_by: dict[tuple[str, str], list[Document]],
+) -> dict[tuple[str, str], list[Document]]:
+    """The last RECENT_ORDERS orders of each of `asking`, in one aggregation."""
+    queries = [
+        {"store_id": store_id, "deleted": False, "$or": placed_by[(store_id, number)]}
+        for store_id, number in asking
+    ]
+    facets = {
+        str(index): [
+            {"$match": query},
+            {"$sort": {"created_at": -1, "woocommerce_id": -1}},
+            {"$limit": RECENT_ORDERS},
+        ]
+        for index, query in enumerate(queries)
     }
+    cursor = await db[WOOCOMMERCE_ORDERS].aggregate(
+        [{"$match": {"$or": queries}}, {"$facet": facets}], session=session
+    )
+    results = await cursor.to_list()
+    found = results[0] if results else {}
+    return {item: found.get(str(index), []) for index, item in enumerate(asking)}
 
 
 def customer_summary(customer: Document) -> dict[str, Any]:

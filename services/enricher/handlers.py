@@ -39,7 +39,7 @@ from services.enricher.conversation import (
     said_turn,
     since,
 )
-from services.enricher.customers import commerce_view
+from services.enricher.customers import commerce_views
 from services.enricher.metrics import CONVERSATIONS_REOPENED
 from services.enricher.summary import ExtractiveSummariser, Summariser, Summary
 from services.enricher.transcripts import heard
@@ -57,7 +57,14 @@ from shared.events import (
     ReplySent,
     event_id_for,
 )
-from shared.mongo import PROCESSED_EVENTS, Database, Document, Session, claim_new, in_transaction
+from shared.mongo import (
+    PROCESSED_EVENTS,
+    Claim,
+    Database,
+    Document,
+    Session,
+    in_claiming_transaction,
+)
 
 GROUP = "enricher"
 DEFAULT_POLICY = LifecyclePolicy()
@@ -113,8 +120,15 @@ async def on_card_events(
     policy: LifecyclePolicy = DEFAULT_POLICY,
 ) -> None:
     """Apply a batch of customer messages and replies (in their order per conversation)."""
+    cards = await _cards(
+        db, None, [e for e in events if isinstance(e, MessageReceived | ReplySent)]
+    )
+    # A survey is only ever sent after its card was marked (`csat_session`, lifecycle.py).
+    marked = {id_ for id_, card in cards.items() if card.get("csat_session") is not None}
     messages = [event for event in events if isinstance(event, MessageReceived)]
-    surveyed = await csat.awaiting_answer(db, (event.conversation_id for event in messages))
+    surveyed = await csat.awaiting_answer(
+        db, (event.conversation_id for event in messages if event.conversation_id in marked)
+    )
     ordinary: list[CardEvent] = []
     # Each event once: a replayed copy can share a poll with its original.
     for event in {event.event_id: event for event in events}.values():
@@ -131,8 +145,10 @@ async def on_card_events(
         ordinary.append(event)
     fresh = await _not_processed(db, ordinary)
     if fresh:
-        prepared = await _prepare(db, fresh, classifier, summariser, policy)
-        reopened = await in_transaction(db, lambda session: _apply(db, session, prepared, policy))
+        prepared = await _prepare(db, fresh, cards, classifier, summariser, policy)
+        reopened = await in_claiming_transaction(
+            db, lambda session, claim: _apply(db, session, claim, prepared, policy)
+        )
         CONVERSATIONS_REOPENED.inc(reopened)
     if broker is not None:  # without one (a test, a tool) the facts wait for the sweep
         conversation_ids = sorted({event.conversation_id for event in ordinary})
@@ -157,12 +173,13 @@ def _ledger_id(event: CardEvent) -> str:
 async def _prepare(
     db: Database,
     events: Sequence[CardEvent],
+    cards: dict[str, Document],
     classifier: Classifier | None,
     summariser: Summariser,
     policy: LifecyclePolicy,
 ) -> list[_Prepared]:
-    """Labels (one classifier call for the batch) and summaries, on the cards as they are now
-    followed by the batch's earlier events."""
+    """Labels (one classifier call for the batch) and summaries, on `cards` as they were read
+    before the transaction followed by the batch's earlier events."""
     texts = {
         e.event_id: e.text for e in events if isinstance(e, MessageReceived) and e.text.strip()
     }
@@ -176,7 +193,7 @@ async def _prepare(
             raise TypeError("customer messages need a classifier")
         found = await classifier.classify(list(texts.values()))
         labels = dict(zip(texts, found, strict=True))
-    cards = await _cards(db, None, events)
+    cards = dict(cards)  # advanced event by event below; the caller's stay as read
     prepared: list[_Prepared] = []
     for event in events:
         card = cards.get(event.conversation_id, {})
@@ -217,29 +234,39 @@ async def _cards(
 
 
 async def _apply(
-    db: Database, session: Session, prepared: Sequence[_Prepared], policy: LifecyclePolicy
+    db: Database,
+    session: Session,
+    claim: Claim,
+    prepared: Sequence[_Prepared],
+    policy: LifecyclePolicy,
 ) -> int:
     """The batch's claimed events on their cards, written in bulk; the number of reopens."""
-    claimed = await claim_new(db, session, PROCESSED_EVENTS, map(_ledger_id, _events(prepared)))
+    claimed = await claim(session, PROCESSED_EVENTS, map(_ledger_id, _events(prepared)))
     todo = [item for item in prepared if _ledger_id(item.event) in claimed]
     if not todo:
         return 0
     cards = await _cards(db, session, _events(todo))
     before = {id_: dict(card) for id_, card in cards.items()}
-    views: dict[tuple[str, str], dict[str, Any]] = {}  # one commerce view per customer
+    # The commerce view is linked on the card's first customer message; after that the
+    # customer and order snapshots keep it current (customers.refresh_cards).
+    views = await commerce_views(
+        db,
+        session,
+        [
+            (event.store_id, event.customer_number)
+            for event in _events(todo)
+            if isinstance(event, MessageReceived)
+            and "recent_orders" not in cards.get(event.conversation_id, {})
+        ],
+    )
     facts: list[ConversationEvent] = []
     labelled: list[UpdateOne] = []
     for item in todo:
         event = item.event
         card = cards.get(event.conversation_id, {})
         commerce: dict[str, Any] = {}
-        # The commerce view is linked on the card's first customer message; after that the
-        # customer and order snapshots keep it current (customers.refresh_cards).
         if isinstance(event, MessageReceived) and "recent_orders" not in card:
-            customer = (event.store_id, event.customer_number)
-            if customer not in views:
-                views[customer] = await commerce_view(db, session, *customer)
-            commerce = views[customer]
+            commerce = views[(event.store_id, event.customer_number)]
         if isinstance(event, MessageReceived) and item.labels is not None:
             labelled.append(_labelled_message(event, item.labels))
         if item.heard is not None and item.labels is not None:  # the responder stored it

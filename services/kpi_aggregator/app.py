@@ -50,7 +50,11 @@ async def consumers(runtime: Runtime) -> AsyncIterator[Sequence[Consumer]]:
             days=runtime.settings.conversations.notification_attribution_days
         ),
     )
-    yield [BatchConsumer(topic_names=TOPICS, handler=handler, **runtime.consumer_options(GROUP))]
+    yield [
+        BatchConsumer(
+            topic_names=TOPICS, handler=handler, **runtime.consumer_options(GROUP, batches=True)
+        )
+    ]
 
 
 async def main(port: int | None = None) -> None:

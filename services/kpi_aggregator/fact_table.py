@@ -75,13 +75,10 @@ async def refresh_rows(
         )
         for conversation_id in conversations:
             by_conversation[conversation_id] = None  # all of its rows
+    stamps_of = await _stamps_of(db, session, by_conversation)
     writes: list[ReplaceOne[Document]] = []
     for conversation_id, fresh in by_conversation.items():
-        stamps = await (
-            db[CONVERSATION_FACT_EVENTS]
-            .find({"conversation_id": conversation_id}, session=session)
-            .to_list()
-        )
+        stamps = stamps_of.get(conversation_id, [])
         orders = await _orders_of(db, session, stamps, conversation_id)
         writes += [
             ReplaceOne({"_id": row["_id"]}, row, upsert=True)
@@ -90,6 +87,20 @@ async def refresh_rows(
     if writes:
         await db[CONVERSATION_FACTS].bulk_write(writes, session=session)
     return len(writes)
+
+
+async def _stamps_of(
+    db: Database, session: Session, conversation_ids: Iterable[str]
+) -> dict[str, list[Document]]:
+    """Every stamp of the conversations, by conversation: one read for the whole batch."""
+    wanted = sorted(conversation_ids)
+    if not wanted:
+        return {}
+    found = db[CONVERSATION_FACT_EVENTS].find({"conversation_id": {"$in": wanted}}, session=session)
+    stamps: dict[str, list[Document]] = {}
+    async for stamp in found:
+        stamps.setdefault(stamp["conversation_id"], []).append(stamp)
+    return stamps
 
 
 async def _orders_of(

@@ -32,7 +32,14 @@ from shared.kpis.collections import (
     KPI_ORDERS,
 )
 from shared.kpis.zones import UTC_ZONE, StoreZones
-from shared.mongo import PROCESSED_EVENTS, Database, Session, claim_new, in_transaction
+from shared.mongo import (
+    PROCESSED_EVENTS,
+    Claim,
+    Database,
+    Session,
+    claim_new,
+    in_claiming_transaction,
+)
 from shared.privacy.erasure import erase_again
 
 GROUP = "kpi_aggregator"
@@ -88,14 +95,14 @@ async def _count(
     zone_of = await (zones or StoreZones(db)).lookup(event.store_id for event in events)
 
     async def apply(
-        session: Session,
+        session: Session, claim: Claim
     ) -> tuple[
         list[Event],
         list[buckets.CustomerHour],
         list[tuple[str, OrderFact]],
         list[tuple[str, str, Amount]],
     ]:
-        fresh = await claim_events(db, session, events)
+        fresh = await claim_events(session, claim, events)
         counted, new_hours = await count_claimed(db, session, fresh, zone_of)
         # All of the batch, not only the fresh: stamps are kept once per event id, and an
         # event a rebuild claimed first still reaches the fact table. Orders read the stamps.
@@ -108,16 +115,16 @@ async def _count(
         await refresh_rows(db, session, stamps, orders.customers)
         return fresh, new_hours, orders.changes, notifications.changes
 
-    fresh, new_hours, order_changes, notification_changes = await in_transaction(db, apply)
+    fresh, new_hours, order_changes, notification_changes = await in_claiming_transaction(db, apply)
     metrics.export(fresh, new_hours)
     metrics.export_orders(order_changes)
     metrics.export_notifications(notification_changes)
 
 
-async def claim_events(db: Database, session: Session, events: Sequence[Event]) -> list[Event]:
+async def claim_events(session: Session, claim: Claim, events: Sequence[Event]) -> list[Event]:
     """The events not counted before, now claimed in the ledger (duplicates in `events` once)."""
     by_ledger_id = {ledger_id(event): event for event in events}
-    fresh_ids = await claim_new(db, session, PROCESSED_EVENTS, by_ledger_id)
+    fresh_ids = await claim(session, PROCESSED_EVENTS, by_ledger_id)
     return [event for id_, event in by_ledger_id.items() if id_ in fresh_ids]
 
 
@@ -154,7 +161,7 @@ async def record_first_seen(
             latest[key] = max(latest.get(key, event.occurred_at), event.occurred_at)
     if not earliest:
         return {}
-    await db[KPI_CUSTOMERS].bulk_write(
+    written = await db[KPI_CUSTOMERS].bulk_write(
         [
             UpdateOne(
                 {"_id": first_seen_id(store_id, hashed)},
@@ -169,9 +176,15 @@ async def record_first_seen(
         ],
         session=session,
     )
-    ids = [first_seen_id(*key) for key in earliest]
-    stored = db[KPI_CUSTOMERS].find({"_id": {"$in": ids}}, session=session)
-    return {(doc["store_id"], doc["customer_hash"]): doc["first_at"] async for doc in stored}
+    # A row this write made holds the batch's earliest; only the rows that were there are read.
+    made = set((written.upserted_ids or {}).values())
+    first_seen = {key: at for key, at in earliest.items() if first_seen_id(*key) in made}
+    ids = [first_seen_id(*key) for key in earliest if key not in first_seen]
+    if ids:
+        stored = db[KPI_CUSTOMERS].find({"_id": {"$in": ids}}, session=session)
+        async for doc in stored:
+            first_seen[(doc["store_id"], doc["customer_hash"])] = doc["first_at"]
+    return first_seen
 
 
 def first_seen_id(store_id: str, hashed: str) -> str:

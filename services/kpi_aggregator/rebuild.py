@@ -24,6 +24,7 @@ from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from aiokafka.structs import ConsumerRecord
@@ -383,7 +384,7 @@ async def _replace(
         await db[KPI_DAILY].insert_many(daily, session=session)
     await _claim_customers(db, session, span, counted)
     # Events the live aggregator has not counted yet: from now on they are the rebuild's.
-    fresh = await claim_events(db, session, counted)
+    fresh = await claim_events(session, partial(claim_new, db), counted)  # most are taken
     outside, _ = await count_claimed(db, session, fresh, zones)
     outside.merge(await _settle_orders(db, session, span, records))
     outside.hourly = {k: v for k, v in outside.hourly.items() if not span.has_hour(k[1])}

@@ -13,7 +13,7 @@ from services.responder.broadcasts import keep_sending
 from services.responder.csat import on_csat_event
 from services.responder.deps import build_deps
 from services.responder.handlers import (
-    on_delivery_status_changed,
+    on_delivery_statuses,
     on_message_received,
     on_store_deleted,
 )
@@ -50,7 +50,6 @@ async def consumers(runtime: Runtime) -> AsyncIterator[Sequence[Consumer]]:
     deps = build_deps(runtime)
     routes = {
         topics.WHATSAPP_INBOUND: partial(on_message_received, deps=deps),
-        topics.WHATSAPP_STATUS: partial(on_delivery_status_changed, deps=deps),
         topics.AGENT_COMMANDS: partial(on_agent_command, deps=deps, desk=AgentDesk(runtime.db)),
         topics.CONVERSATIONS_CSAT: partial(on_csat_event, deps=deps),
         topics.CUSTOMERS_ERASED: partial(
@@ -65,7 +64,16 @@ async def consumers(runtime: Runtime) -> AsyncIterator[Sequence[Consumer]]:
     # scheduled broadcasts, sent at the store's pace (broadcasts.py)
     broadcasts = asyncio.create_task(keep_sending(deps), name=f"{GROUP}-broadcasts")
     try:
-        yield [KeyedConsumer(routes=routes, **options)]
+        # A poll's status callbacks make one write (the ticks only move forward).
+        statuses = partial(on_delivery_statuses, deps=deps)
+        yield [
+            KeyedConsumer(
+                routes=routes,
+                batch_topics=[topics.WHATSAPP_STATUS],
+                batch_handler=statuses,
+                **options,
+            )
+        ]
     finally:
         for task in (releases, broadcasts):
             task.cancel()

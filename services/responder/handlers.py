@@ -1,5 +1,6 @@
 """The responder's reactions: a customer message gets exactly one reply; ticks move forward."""
 
+from collections.abc import Sequence
 from typing import Any
 
 import structlog
@@ -15,7 +16,7 @@ from shared.answering.answerer import Question
 from shared.answering.draft import Draft
 from shared.answering.wording import detect_language
 from shared.consumer import PermanentError
-from shared.events import DeliveryStatusChanged, MessageReceived, StoreDeleted
+from shared.events import DeliveryStatusChanged, Event, MessageReceived, StoreDeleted
 from shared.identity import masked
 from shared.kafka import publish
 from shared.stores.bot_settings import BotSettings, Language
@@ -59,7 +60,14 @@ async def on_message_received(event: MessageReceived, deps: ResponderDeps) -> No
 
 
 async def on_delivery_status_changed(event: DeliveryStatusChanged, deps: ResponderDeps) -> None:
-    await deps.conversations.apply_delivery_status(event)
+    await on_delivery_statuses([event], deps)
+
+
+async def on_delivery_statuses(events: Sequence[Event], deps: ResponderDeps) -> None:
+    """A poll's status callbacks, applied in one write."""
+    await deps.conversations.apply_delivery_statuses(
+        [event for event in events if isinstance(event, DeliveryStatusChanged)]
+    )
 
 
 async def on_store_deleted(event: StoreDeleted, deps: ResponderDeps) -> None:

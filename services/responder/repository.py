@@ -13,7 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from pymongo import DESCENDING, ReturnDocument
+from pymongo import DESCENDING, ReturnDocument, UpdateOne
 from pymongo.errors import DuplicateKeyError
 
 from services.responder.send_recovery import SendIntent
@@ -263,18 +263,27 @@ class ConversationLog:
         )
         return Reply.model_validate(document)
 
-    async def apply_delivery_status(self, event: DeliveryStatusChanged) -> None:
-        """Move the message's tick forward only: callbacks arrive out of order."""
-        await self._messages.update_one(
-            {"twilio_sid": event.twilio_sid, "delivery_rank": {"$lt": event.status.rank}},
-            {
-                "$set": {
-                    "delivery_status": event.status.value,
-                    "delivery_rank": event.status.rank,
-                    "delivery_error_code": event.error_code,
-                    "delivery_updated_at": event.occurred_at,
-                }
-            },
+    async def apply_delivery_statuses(self, events: Sequence[DeliveryStatusChanged]) -> None:
+        """Move each message's tick forward only, in one write: callbacks arrive out of order
+        (and in any order within the write), and a repeated one matches nothing."""
+        if not events:
+            return
+        await self._messages.bulk_write(
+            [
+                UpdateOne(
+                    {"twilio_sid": event.twilio_sid, "delivery_rank": {"$lt": event.status.rank}},
+                    {
+                        "$set": {
+                            "delivery_status": event.status.value,
+                            "delivery_rank": event.status.rank,
+                            "delivery_error_code": event.error_code,
+                            "delivery_updated_at": event.occurred_at,
+                        }
+                    },
+                )
+                for event in events
+            ],
+            ordered=False,
         )
 
     async def card(self, conversation_id: str) -> dict[str, Any] | None:

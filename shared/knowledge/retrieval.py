@@ -262,9 +262,9 @@ class Retriever:
 
     async def index(self, store_id: str) -> KnowledgeIndex:
         """The store's index at its current revision, built if the revision moved."""
-        revision = self._revisions.get(store_id)
-        if revision is None:
-            revision = self._revisions.put(store_id, await current_revision(self._db, store_id))
+        revision = await self._revisions.get_or_load(
+            store_id, lambda: current_revision(self._db, store_id)
+        )
         cached = self._indexes.get(store_id)
         if cached is None or cached.revision < revision:
             async with self._builds.setdefault(store_id, asyncio.Lock()):  # one build at a time

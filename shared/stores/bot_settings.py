@@ -324,14 +324,13 @@ class BotSettingsRepository:
         self._recent: Recent[SavedBotSettings] = Recent(cache_seconds)
 
     async def current(self, store: Store) -> SavedBotSettings:
-        if (recent := self._recent.get(store.id)) is not None:
-            return recent
+        return await self._recent.get_or_load(store.id, lambda: self._read(store))
+
+    async def _read(self, store: Store) -> SavedBotSettings:
         document = await self._db[BOT_SETTINGS].find_one({"_id": store.id})
         if document is None:
-            saved = SavedBotSettings(store_id=store.id, version=0, settings=default_settings(store))
-        else:
-            saved = _saved(document)
-        return self._recent.put(store.id, saved)
+            return SavedBotSettings(store_id=store.id, version=0, settings=default_settings(store))
+        return _saved(document)
 
     def forget(self, store_id: str) -> None:
         """A deleted store's settings leave memory."""

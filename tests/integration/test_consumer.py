@@ -369,6 +369,30 @@ async def test_a_batch_consumer_hands_a_poll_to_one_call(kit: ConsumerKit) -> No
     assert calls == [["s0", "s1", "s2", "s3", "s4"]]
 
 
+async def test_with_a_batch_wait_records_that_come_soon_after_a_poll_join_its_batch(
+    kit: ConsumerKit,
+) -> None:
+    calls: list[list[str]] = []
+
+    async def handle(batch: Sequence[Event]) -> None:
+        mine = [e.error_code or "" for e in kit.own(batch, DeliveryStatusChanged)]
+        if mine:
+            calls.append(mine)
+
+    # Room for two records: the wait ends as soon as both are there, not at its end.
+    await kit.consumers.batch(
+        kit.new_group_id(), [topics.WHATSAPP_STATUS], handle, 2, batch_wait_seconds=5.0
+    )
+    await kit.publish([kit.delivered("caught-up")])  # behind the other tests' statuses
+    await kit.wait_until(lambda: calls == [["caught-up"]], "the consumer to catch up")
+    await kit.publish([kit.delivered("first")])
+    await asyncio.sleep(0.5)  # polled alone by now: without the wait it would be a batch of one
+    await kit.publish([kit.delivered("second")])
+    await kit.wait_until(lambda: len(calls) > 1, "the two statuses to be handled")
+
+    assert calls[1:] == [["first", "second"]]
+
+
 async def test_a_poison_event_in_a_batch_is_dead_lettered_and_the_rest_is_handled(
     kit: ConsumerKit,
 ) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from services.enricher import handlers
 from services.enricher.classification.offline import OfflineClassifier
 from services.enricher.handlers import on_card_events, on_message_received, on_reply_sent
 from shared.conversations.collections import CONVERSATION_EVENTS, CONVERSATIONS, MESSAGES
@@ -123,3 +124,25 @@ async def test_a_redelivered_batch_changes_nothing_and_a_partly_new_one_only_add
     assert (card["inbound_messages"], card["outbound_messages"]) == (3, 1)
     assert card["revision"] == len(events)
     assert await card_of(db, others[0]) == before[0][1]  # Sari's card: untouched
+
+
+async def test_events_claimed_between_the_redelivery_check_and_the_transaction_count_once(
+    db: Database,
+    make_received: MakeReceived,
+    make_reply_sent: MakeReplySent,
+    hour: Hour,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    events = conversation(make_received, make_reply_sent, BUDI, hour(10))
+    await on_card_events(events[:2], db, OfflineClassifier())
+
+    async def found_free(_: Database, checked: Sequence[Any]) -> list[Any]:
+        return list(checked)  # as if another replica claimed them just after the check
+
+    monkeypatch.setattr(handlers, "_not_processed", found_free)
+    await on_card_events(events[:3], db, OfflineClassifier())
+
+    card = await card_of(db, events[0])
+    assert (card["inbound_messages"], card["outbound_messages"]) == (2, 1)
+    assert card["revision"] == 3
+    assert [turn["text"] for turn in card["recent_turns"]] == [e.text for e in events[:3]]

@@ -9,10 +9,10 @@ from datetime import timedelta
 import pytest
 from faststream.kafka import KafkaBroker
 from pydantic import SecretStr
-from pymongo import AsyncMongoClient, monitoring
 
 from services.responder.adapters.twilio_sender import TwilioSenders
 from services.responder.deps import ResponderDeps
+from services.responder.handlers import on_delivery_statuses
 from services.responder.handlers import on_message_received as respond
 from services.responder.repository import (
     FIRST_RESPONSE_WINDOW,
@@ -22,35 +22,22 @@ from services.responder.repository import (
 )
 from shared.answering.answerer import build_answerer
 from shared.conversations.collections import MESSAGES
-from shared.mongo import Database, Document, command_and_collection
+from shared.events import DeliveryStatus
+from shared.mongo import Database
 from shared.secrets import secret_box
 from shared.settings import Settings
 from shared.stores.bot_settings import BotSettingsRepository
 from shared.stores.directory import Store, StoreDirectory
 from tests.standins.openai_api import OpenAIStandIn
 from tests.standins.twilio_api import TwilioStandIn
+from tests.support import events
 from tests.support.inbound import customer_says
+from tests.support.mongo_commands import Recorder, recorded
 
 pytestmark = pytest.mark.slow
 
 TOKEN = "responder-commands-twilio-token"
 BUDGET = 6  # commands per plain customer message, its reply sent (13 before issue 16 §2)
-
-
-class Recorder(monitoring.CommandListener):
-    """Every command the client sends, as (command, collection)."""
-
-    def __init__(self) -> None:
-        self.sent: list[tuple[str, str]] = []
-
-    def started(self, event: monitoring.CommandStartedEvent) -> None:
-        self.sent.append(command_and_collection(event))
-
-    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
-        pass
-
-    def failed(self, event: monitoring.CommandFailedEvent) -> None:
-        pass
 
 
 @pytest.fixture
@@ -63,13 +50,8 @@ def twilio_api() -> Iterator[TwilioStandIn]:
 @pytest.fixture
 async def counted(db: Database, settings: Settings) -> AsyncIterator[tuple[Database, Recorder]]:
     """The test's database through a client whose commands are recorded."""
-    recorder = Recorder()
-    assert settings.mongodb.uri
-    client: AsyncMongoClient[Document] = AsyncMongoClient(
-        settings.mongodb.uri, tz_aware=True, event_listeners=[recorder]
-    )
-    yield client[db.name], recorder
-    await client.close()
+    async with recorded(db, settings) as found:
+        yield found
 
 
 @pytest.fixture
@@ -163,3 +145,34 @@ async def test_the_first_response_check_asks_the_database_when_the_view_ends_ins
     assert view.answered_within(FIRST_RESPONSE_WINDOW) is None  # the view cannot tell
     assert await log.is_first_response(view) is not answered
     assert len(view.history(20)) == 20
+
+
+async def test_a_polls_status_callbacks_cost_one_command_and_only_move_ticks_forward(
+    deps: ResponderDeps, counted: tuple[Database, Recorder], store: Store
+) -> None:
+    db, recorder = counted
+    sids = [f"SMticks{n}{store.id}" for n in range(2)]
+    await db[MESSAGES].insert_many(
+        [
+            {
+                "_id": f"reply:{sid}",
+                "twilio_sid": sid,
+                "delivery_status": "queued",
+                "delivery_rank": 0,
+            }
+            for sid in sids
+        ]
+    )
+    # Twilio's callbacks, the later ones first, as they may arrive
+    callbacks = [
+        events.status_changed(status, sid=sid, store_id=store.id)
+        for status in (DeliveryStatus.DELIVERED, DeliveryStatus.SENT)
+        for sid in sids
+    ]
+    recorder.sent.clear()
+
+    await on_delivery_statuses(callbacks, deps)
+
+    assert len(recorder.sent) == 1, recorder.sent  # two customers' replies, both callbacks each
+    found = db[MESSAGES].find({"twilio_sid": {"$in": sids}})
+    assert [m["delivery_status"] async for m in found] == ["delivered", "delivered"]

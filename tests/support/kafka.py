@@ -103,8 +103,11 @@ class Consumers:
     broker: KafkaBroker
     _running: list[KeyedConsumer | BatchConsumer] = field(default_factory=list)
 
-    def _options(self, group_id: str, max_in_flight: int) -> dict[str, Any]:
+    def _options(
+        self, group_id: str, max_in_flight: int, batch_wait_seconds: float = 0.0
+    ) -> dict[str, Any]:
         return {
+            "batch_wait_seconds": batch_wait_seconds,
             "bootstrap_servers": kafka.bootstrap_servers(self.settings),
             "group_id": group_id,
             "dead_letters": self.broker,
@@ -131,10 +134,17 @@ class Consumers:
         return consumer
 
     async def batch(
-        self, group_id: str, topic_names: Iterable[str], handler: Any, max_in_flight: int = 500
+        self,
+        group_id: str,
+        topic_names: Iterable[str],
+        handler: Any,
+        max_in_flight: int = 500,
+        batch_wait_seconds: float = 0.0,
     ) -> BatchConsumer:
         consumer = BatchConsumer(
-            topic_names=topic_names, handler=handler, **self._options(group_id, max_in_flight)
+            topic_names=topic_names,
+            handler=handler,
+            **self._options(group_id, max_in_flight, batch_wait_seconds),
         )
         await self._start(consumer)
         return consumer

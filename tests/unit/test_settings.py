@@ -256,6 +256,7 @@ EVERY_VARIABLE: dict[str, tuple[str, str, object]] = {
     "RETRY_BACKOFF_MAX_SECONDS": ("10", "consumers.retry_backoff_max_seconds", 10.0),
     "RESPONDER_MAX_IN_FLIGHT": ("64", "consumers.responder_max_in_flight", 64),
     "SETTINGS_CACHE_SECONDS": ("0.5", "consumers.settings_cache_seconds", 0.5),
+    "BATCH_WAIT_MS": ("100", "consumers.batch_wait_ms", 100),
     "CONVERSATION_IDLE_HOURS": ("12", "conversations.idle_hours", 12.0),
     "CONVERSATION_REOPEN_HOURS": ("6", "conversations.reopen_hours", 6.0),
     "CONVERSATION_SWEEP_SECONDS": ("15", "conversations.sweep_seconds", 15.0),
