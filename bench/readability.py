@@ -53,6 +53,7 @@ _ENGLISH = _words(
     "a after all and any are as at be before by can do does for from have if in is it not of "
     "on or order our please the this to we will with within you your"
 )
+FUNCTION_WORDS = _INDONESIAN | _ENGLISH
 # Telling the customer that what follows is in the other language.
 _NOTICE = re.compile(
     r"\b(in (indonesian|english|bahasa)|dalam bahasa (indonesia|inggris)|berbahasa "
