@@ -134,11 +134,14 @@ def compose(
     lead, facts = _lead_and_facts(chosen, language, tone, yes_no=is_yes_no(question))
     if not facts and not lead:
         return None
-    facts_language = _language_of_all(chosen)
+    used = sorted({segment.passage for segment in chosen})
+    # Sentences too short to tell ("Semua paket diasuransikan.") are in their document's language.
+    facts_language = _language_of_all(chosen) or language_of(
+        " ".join(passages[index].text for index in used)
+    )
     if facts and facts_language is not None and facts_language is not language:
         facts[0] = phrase(language, Phrase.IN_OTHER_LANGUAGE).format(text=facts[0])
     said = [" ".join(part for part in (lead, *facts[:1]) if part), *facts[1:]]
-    used = sorted({segment.passage for segment in chosen})
     return Composed(
         said=said,
         passages=[passages[index] for index in used],

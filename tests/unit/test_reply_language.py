@@ -7,11 +7,12 @@ import pytest
 
 from bench.answer_eval import IndexRetriever
 from shared.answering.answerer import Answerer, Question
+from shared.answering.compose import compose
 from shared.answering.wording import detect_language
 from shared.events import utcnow
 from shared.knowledge.models import Chunk, chunk_id
-from shared.knowledge.retrieval import KnowledgeIndex
-from shared.stores.bot_settings import BotSettings, Language
+from shared.knowledge.retrieval import KnowledgeIndex, Passage
+from shared.stores.bot_settings import BotSettings, Language, Tone
 from shared.stores.directory import Store
 
 STORE = "toko-batik"
@@ -51,6 +52,30 @@ def test_the_language_is_told_by_what_the_message_says_not_how_it_is_framed(
 def test_a_message_that_tells_no_language_gets_the_stores(message: str) -> None:
     for store_language in Language:
         assert detect_language(message, store_language) is store_language
+
+
+def test_a_sentence_too_short_to_tell_is_quoted_as_its_documents_language() -> None:
+    # "Pilih kaktus favorit anda melalui katalog." has no function word of either language.
+    how_to_order = Passage(
+        chunk_id="faq:1:0",
+        document_id="faq",
+        filename="faq.md",
+        locator="§ 0",
+        heading=None,
+        text=(
+            "Bagaimana cara memesan? Pilih kaktus favorit anda melalui katalog.\n\n"
+            "Apakah bisa COD? Belum bisa, pembayaran hanya dengan transfer bank."
+        ),
+        score=0.8,
+    )
+
+    composed = compose("How do I order?", [how_to_order], Language.EN, Tone.FRIENDLY)
+
+    assert composed is not None
+    assert composed.text == (
+        "Our information on this is written in Indonesian: Pilih kaktus favorit anda melalui "
+        "katalog."
+    )
 
 
 FAQ = [
