@@ -7,7 +7,10 @@ short messages, English shop words inside Indonesian ("ready stock", "refund", "
 Indonesian particles in English ("… ya kak?"), a greeting or sign-off in the other language,
 all capitals, no punctuation, emoji around the text. Each message is answered by the
 responder's own `Answerer`, offline, and each grounded reply is checked by `bench.readability`:
-in the customer's language, or saying plainly that it quotes the other one.
+in the customer's language, or saying plainly that it quotes the other one. The check tells a
+reply's language by its function words, so a short quote ("Semua paket diasuransikan.") escapes
+it: **unsaid** counts the replies it cannot judge whose cited passages are all in the other
+language and that do not say so.
 
 The customer's language of a form is the question's. A very short message (one or two of its
 words) may not tell it: a reply in the store's language is right then too, so an English one
@@ -35,7 +38,7 @@ from bench.answer_eval import (
     document_titles,
 )
 from bench.knowledge_eval import load_stores, read_questions, store_id
-from bench.readability import FUNCTION_WORDS, Artifact
+from bench.readability import FUNCTION_WORDS, Artifact, language_of, says_it_quotes
 from shared.answering.answerer import Answerer
 from shared.knowledge.retrieval import KnowledgeIndex
 from shared.stores.bot_settings import BotSettings
@@ -134,6 +137,20 @@ class Outcome:
     def wrong_language(self) -> bool:
         return Artifact.WRONG_LANGUAGE in self.reply.artifacts
 
+    @property
+    def quoted_unsaid(self) -> bool:
+        """Not judged in the wrong language (its sentences tell none), yet quoting only
+        passages of the other language without saying so."""
+        asked, text = self.reply.message.language, self.reply.draft.text
+        cited = " ".join(c.snippet for c in self.reply.draft.citations if c.kind == "passage")
+        return (
+            asked in ("id", "en")
+            and not self.wrong_language
+            and language_of(text) != asked
+            and language_of(cited) not in (None, asked)
+            and not says_it_quotes(text)
+        )
+
 
 def messages_of(singles: Sequence[Message]) -> list[tuple[str, Message]]:
     """Every form of every question it applies to, with the language the reply must be in."""
@@ -180,15 +197,16 @@ def main() -> None:
     parser.add_argument("--misses", action="store_true", help="list the wrong-language replies")
     arguments = parser.parse_args()
     found = asyncio.run(outcomes())
-    print(f"{'form':<20} {'messages':>8} {'answered':>8} {'wrong language':>14}")
+    print(f"{'form':<20} {'messages':>8} {'answered':>8} {'wrong language':>14} {'unsaid':>6}")
     for form in [*FORMS, "all"]:
         mine = [o for o in found if form in (o.form, "all")]
         answered = [o for o in mine if o.answered]
         wrong = sum(o.wrong_language for o in answered)
-        print(f"{form:<20} {len(mine):>8} {len(answered):>8} {wrong:>14}")
+        unsaid = sum(o.quoted_unsaid for o in answered)
+        print(f"{form:<20} {len(mine):>8} {len(answered):>8} {wrong:>14} {unsaid:>6}")
     if arguments.misses:
         for o in found:
-            if o.answered and o.wrong_language:
+            if o.answered and (o.wrong_language or o.quoted_unsaid):
                 reply = re.sub(r"\s+", " ", o.reply.draft.text)[:300]
                 print(f"\n[{o.form}, expected {o.reply.message.language}] {o.reply.message.text!r}")
                 print(f"  reply: {reply}")

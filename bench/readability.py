@@ -147,4 +147,9 @@ def _in_wrong_language(reply: str, customer_language: str) -> bool:
     if customer_language not in ("id", "en"):
         return False
     written = language_of(reply)
-    return written is not None and written != customer_language and not _NOTICE.search(reply)
+    return written is not None and written != customer_language and not says_it_quotes(reply)
+
+
+def says_it_quotes(reply: str) -> bool:
+    """Whether the reply tells the customer that it quotes the other language."""
+    return _NOTICE.search(reply) is not None
