@@ -88,10 +88,13 @@ class Segment:
     passage: int  # its passage's position among the retrieved ones
     position: int  # its order in the passage
     intro: str = ""  # the sentence announcing the list it belongs to, without its colon
+    passage_language: Language | None = None
 
     @property
     def language(self) -> Language | None:
-        return language_of(self.text)
+        """Its own words' language; a sentence too short to tell ("Semua paket
+        diasuransikan.") is in its passage's."""
+        return language_of(self.text) or self.passage_language
 
 
 @dataclass(frozen=True)
@@ -134,14 +137,11 @@ def compose(
     lead, facts = _lead_and_facts(chosen, language, tone, yes_no=is_yes_no(question))
     if not facts and not lead:
         return None
-    used = sorted({segment.passage for segment in chosen})
-    # Sentences too short to tell ("Semua paket diasuransikan.") are in their document's language.
-    facts_language = _language_of_all(chosen) or language_of(
-        " ".join(passages[index].text for index in used)
-    )
+    facts_language = _language_of_all(chosen)
     if facts and facts_language is not None and facts_language is not language:
         facts[0] = phrase(language, Phrase.IN_OTHER_LANGUAGE).format(text=facts[0])
     said = [" ".join(part for part in (lead, *facts[:1]) if part), *facts[1:]]
+    used = sorted({segment.passage for segment in chosen})
     return Composed(
         said=said,
         passages=[passages[index] for index in used],
@@ -183,6 +183,7 @@ def segments_of(text: str, passage: int = 0) -> list[Segment]:
     include:") is never said alone, which would leave it cut: it leads the rest of its block."""
     segments: list[Segment] = []
     heading = ""
+    written_in = language_of(text)
     for block in re.split(r"\n\s*\n", text):
         asked = intro = ""
         for piece in _pieces(block):
@@ -198,7 +199,9 @@ def segments_of(text: str, passage: int = 0) -> list[Segment]:
                     continue  # a stray mark ("2-3 hari. ."), or cut by the chunk's end
                 else:
                     context = asked or heading
-                    segments.append(Segment(sentence, context, passage, len(segments), intro))
+                    segments.append(
+                        Segment(sentence, context, passage, len(segments), intro, written_in)
+                    )
     return segments
 
 
