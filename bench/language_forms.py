@@ -92,7 +92,7 @@ def _borrowed(question: str) -> str | None:
 
 def _short(question: str) -> str | None:
     """The question's one or two longest words that are not function words, and a question
-    mark: "ongkir bandung?"."""
+    mark: "kurir tersedia?"."""
     words = [
         w for w in _WORD.findall(question) if w.casefold() not in FUNCTION_WORDS and len(w) > 2
     ]
