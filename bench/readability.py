@@ -53,6 +53,7 @@ _ENGLISH = _words(
     "a after all and any are as at be before by can do does for from have if in is it not of "
     "on or order our please the this to we will with within you your"
 )
+FUNCTION_WORDS = _INDONESIAN | _ENGLISH
 # Telling the customer that what follows is in the other language.
 _NOTICE = re.compile(
     r"\b(in (indonesian|english|bahasa)|dalam bahasa (indonesia|inggris)|berbahasa "
@@ -146,4 +147,9 @@ def _in_wrong_language(reply: str, customer_language: str) -> bool:
     if customer_language not in ("id", "en"):
         return False
     written = language_of(reply)
-    return written is not None and written != customer_language and not _NOTICE.search(reply)
+    return written is not None and written != customer_language and not says_it_quotes(reply)
+
+
+def says_it_quotes(reply: str) -> bool:
+    """Whether the reply tells the customer that it quotes the other language."""
+    return _NOTICE.search(reply) is not None

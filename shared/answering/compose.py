@@ -88,10 +88,13 @@ class Segment:
     passage: int  # its passage's position among the retrieved ones
     position: int  # its order in the passage
     intro: str = ""  # the sentence announcing the list it belongs to, without its colon
+    passage_language: Language | None = None
 
     @property
     def language(self) -> Language | None:
-        return language_of(self.text)
+        """Its own words' language; a sentence too short to tell ("Semua paket
+        diasuransikan.") is in its passage's."""
+        return language_of(self.text) or self.passage_language
 
 
 @dataclass(frozen=True)
@@ -180,6 +183,7 @@ def segments_of(text: str, passage: int = 0) -> list[Segment]:
     include:") is never said alone, which would leave it cut: it leads the rest of its block."""
     segments: list[Segment] = []
     heading = ""
+    written_in = language_of(text)
     for block in re.split(r"\n\s*\n", text):
         asked = intro = ""
         for piece in _pieces(block):
@@ -195,7 +199,9 @@ def segments_of(text: str, passage: int = 0) -> list[Segment]:
                     continue  # a stray mark ("2-3 hari. ."), or cut by the chunk's end
                 else:
                     context = asked or heading
-                    segments.append(Segment(sentence, context, passage, len(segments), intro))
+                    segments.append(
+                        Segment(sentence, context, passage, len(segments), intro, written_in)
+                    )
     return segments
 
 

@@ -5,6 +5,7 @@ from enum import StrEnum
 
 from shared.events import HandOverReason
 from shared.stores.bot_settings import Language, Tone
+from shared.text.lexicon import WORDS
 
 _WORD = re.compile(r"[a-z]+")
 
@@ -16,28 +17,51 @@ def _words(text: str) -> frozenset[str]:
 # Frequent function words that tell the two languages apart in short chat messages.
 _INDONESIAN = _words(
     "apa apakah ada aja aku bagaimana barang belum berapa bisa boleh dan dari dengan di gak "
-    "gimana ini itu jam juga kak kakak kalau kami kapan ke kenapa kok mau mana min mohon nggak "
-    "ngga pesanan saya sudah tidak tolong udah untuk yang ya dong sih nih ongkir harga kirim "
-    "terima kasih halo selamat pagi siang sore malam"
+    "gimana ini itu jam juga kalau kami kapan ke kenapa mau mana mohon nggak ngga pesanan saya "
+    "sudah tidak tolong udah untuk yang ongkir harga kirim sebelum setelah perlu dulu harus lagi "
+    "masih sama"
 )
 _ENGLISH = _words(
-    "a an and any are can could do does for have hello hi how i is it me my of on order please "
-    "price ship shipping the there this to want what when where which why will with would you "
-    "your thanks thank morning evening"
+    "a an and any are can could do does for have how i is it me my of on order please price "
+    "ship shipping the there this to want what when where which why will with would you your"
 )
+# Words that frame a message rather than say it: greetings, thanks, the address ("kak", "min")
+# and chat particles. Bilingual customers carry them across ("Hi kak, ...", "how much ya?",
+# "... thanks"), so they tell the language only of a message that has nothing else.
+_FRAMING = {
+    Language.ID: _words(
+        "kak kakak min gan sis ya dong sih nih kok deh halo hai terima kasih makasih selamat "
+        "pagi siang sore malam"
+    ),
+    Language.EN: _words("hi hello hey thanks thank morning evening"),
+}
 
 
 def detect_language(text: str, default: Language, margin: int = 1) -> Language:
-    """The customer's language by its function words; `default` unless one side has `margin`
-    more of them."""
-    words = _WORD.findall(text.lower())
-    indonesian = sum(word in _INDONESIAN for word in words)
-    english = sum(word in _ENGLISH for word in words)
-    if indonesian - english >= margin:
+    """The customer's language by its function words, chat words read as their standard form
+    ("gmn" as "bagaimana"); `default` unless one side has `margin` more of them. Greetings,
+    thanks, the address and particles count only when the rest tells nothing."""
+    words = [standard for word in _WORD.findall(text.lower()) for standard in _standard(word)]
+    framing = [word for word in words if any(word in side for side in _FRAMING.values())]
+    body = [word for word in words if word not in framing]
+    said = _told(body, _INDONESIAN, _ENGLISH, margin)
+    framed = _told(framing, _FRAMING[Language.ID], _FRAMING[Language.EN], margin)
+    return said or framed or default
+
+
+def _standard(word: str) -> list[str]:
+    return WORDS.get(word, word).split()
+
+
+def _told(
+    words: list[str], indonesian: frozenset[str], english: frozenset[str], margin: int
+) -> Language | None:
+    lead = sum(word in indonesian for word in words) - sum(word in english for word in words)
+    if lead >= margin:
         return Language.ID
-    if english - indonesian >= margin:
+    if -lead >= margin:
         return Language.EN
-    return default
+    return None
 
 
 class Phrase(StrEnum):

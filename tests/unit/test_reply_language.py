@@ -1,0 +1,125 @@
+"""The customer's language, told from the chat forms that blur it (bench/language_forms.py):
+greetings, thanks, the address and particles of the other language, chat spellings, English
+shop words inside Indonesian, very short messages; and a reply quoting the other language's
+document says so, end to end through the offline Answerer."""
+
+import pytest
+
+from bench.answer_eval import IndexRetriever
+from shared.answering.answerer import Answerer, Question
+from shared.answering.compose import compose
+from shared.answering.wording import detect_language
+from shared.events import utcnow
+from shared.knowledge.models import Chunk, chunk_id
+from shared.knowledge.retrieval import KnowledgeIndex, Passage
+from shared.stores.bot_settings import BotSettings, Language, Tone
+from shared.stores.directory import Store
+
+STORE = "toko-batik"
+
+
+@pytest.mark.parametrize(
+    ("message", "language"),
+    [
+        # Indonesian particles and the address in English
+        ("The package got lost in transit, what now ya kak?", Language.EN),
+        ("Is the Outer Tenun Lurik in stock ya kak?", Language.EN),
+        ("how much ya?", Language.EN),
+        ("can COD kak?", Language.EN),
+        ("Halo kak, how long is shipping to Bandung?", Language.EN),
+        ("do you ship to Bali makasih", Language.EN),
+        # English greetings, thanks and shop words in Indonesian
+        ("Hi kak, ongkir ke Bandung berapa?", Language.ID),
+        ("kalo datanya ilang pas diservis tanggung jawab ga? thanks", Language.ID),
+        ("perlu backup data dlu sblm hubungin suport? thanks", Language.ID),
+        ("ready stock kak?", Language.ID),
+        ("bisa refund?", Language.ID),
+        ("free ongkir?", Language.ID),
+        ("mau order dong", Language.ID),
+        ("ORDER SAYA BELUM SAMPAI", Language.ID),
+        ("makasih kak", Language.ID),
+        ("thank you", Language.EN),
+    ],
+)
+def test_the_language_is_told_by_what_the_message_says_not_how_it_is_framed(
+    message: str, language: Language
+) -> None:
+    for store_language in Language:
+        assert detect_language(message, store_language) is language
+
+
+@pytest.mark.parametrize("message", ["COD?", "size?", "👍🙏", "Hi kak", "QRIS"])
+def test_a_message_that_tells_no_language_gets_the_stores(message: str) -> None:
+    for store_language in Language:
+        assert detect_language(message, store_language) is store_language
+
+
+def test_a_sentence_too_short_to_tell_is_quoted_as_its_documents_language() -> None:
+    # "Pilih kaktus favorit anda melalui katalog." has no function word of either language.
+    how_to_order = Passage(
+        chunk_id="faq:1:0",
+        document_id="faq",
+        filename="faq.md",
+        locator="§ 0",
+        heading=None,
+        text=(
+            "Bagaimana cara memesan? Pilih kaktus favorit anda melalui katalog.\n\n"
+            "Apakah bisa COD? Belum bisa, pembayaran hanya dengan transfer bank."
+        ),
+        score=0.8,
+    )
+
+    composed = compose("How do I order?", [how_to_order], Language.EN, Tone.FRIENDLY)
+
+    assert composed is not None
+    assert composed.text == (
+        "Our information on this is written in Indonesian: Pilih kaktus favorit anda melalui "
+        "katalog."
+    )
+
+
+FAQ = [
+    "Bagaimana jika paket hilang? Semua paket diasuransikan. Jika paket hilang di perjalanan, "
+    "kami kirim barang pengganti.",
+    "Do you repair laptops? We repair laptops bought from us; the repair takes 5 business days.",
+]
+
+
+def chunk(n: int, text: str) -> Chunk:
+    return Chunk(
+        id=chunk_id("faq", 1, n),
+        store_id=STORE,
+        document_id="faq",
+        version=1,
+        n=n,
+        text=text,
+        locator=f"§ {n}",
+        filename="faq.md",
+    )
+
+
+async def ask(message: str) -> str:
+    index = KnowledgeIndex(STORE, 1, [chunk(n, text) for n, text in enumerate(FAQ)])
+    answerer = Answerer(IndexRetriever({STORE: index}), None, None)
+    question = Question(
+        store=Store(id=STORE, name="Toko Batik", whatsapp_number="+6281100000000"),
+        settings=BotSettings(),
+        text=message,
+        asked_at=utcnow(),
+        history=[{"direction": "inbound", "text": message}],
+    )
+    return (await answerer.answer(question)).text
+
+
+async def test_english_with_indonesian_particles_hears_that_the_policy_is_in_indonesian() -> None:
+    text = await ask("The package got lost, what now ya kak?")
+
+    assert text.startswith("Our information on this is written in Indonesian: ")
+    assert "diasuransikan" in text
+
+
+async def test_indonesian_with_an_english_thanks_is_answered_in_indonesian() -> None:
+    text = await ask("kalo laptopnya rusak bisa repair ga? thanks")
+
+    assert text.startswith("Informasi kami tentang ini tertulis dalam bahasa Inggris: ")
+    assert "Sama-sama" in text
