@@ -13,7 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from pymongo import DESCENDING, ReturnDocument, UpdateOne
+from pymongo import DESCENDING, UpdateOne
 from pymongo.errors import DuplicateKeyError
 
 from services.responder.send_recovery import SendIntent
@@ -32,6 +32,7 @@ from shared.events import (
     utcnow,
 )
 from shared.knowledge.collections import KNOWLEDGE_GAPS
+from shared.kpis.facts import stored_time
 from shared.mongo import Database
 from shared.stores.bot_settings import STREAK_LIMIT
 
@@ -97,6 +98,16 @@ def reply_id(inbound_message_sid: str) -> str:
     return f"reply:{inbound_message_sid}"
 
 
+def _in_view(message: dict[str, Any], own_reply: str, event_at: datetime) -> bool:
+    """Whether a view of the conversation at `event_at` keeps `message`: the event's own reply,
+    any message up to the event, and after it only the bot's replies."""
+    return (
+        message["_id"] == own_reply
+        or message["created_at"] <= event_at
+        or (message["direction"] == "outbound" and message.get("author") == Author.BOT.value)
+    )
+
+
 class ConversationLog:
     def __init__(self, db: Database) -> None:
         self.db = db  # for the CSAT surveys (csat.py), which live beside the messages
@@ -130,34 +141,31 @@ class ConversationLog:
     async def view(self, event: MessageReceived, window: int) -> "ConversationView":
         """The conversation as `event` finds it, in one read: its stored reply (if an earlier
         attempt reserved one), its latest `window` messages up to the event, and the bot's
-        replies written since the event (to earlier messages: they count in the streak)."""
-        conversation = event.conversation_id
+        replies written since the event (to earlier messages: they count in the streak).
+
+        The read asks for the conversation's messages the customer saw (agents' private notes
+        never reach the LLM), newest first, and keeps those the view wants until it holds
+        `limit` of them. An `$or` of the three kinds would say the same to MongoDB, but the
+        embedded server answers an `$or` by scanning the whole collection."""
         own_reply = reply_id(event.message_sid)
         limit = 2 * window + 1  # room for the replies since the event, and the reply itself
         cursor = (
             self._messages.find(
                 {
-                    "$or": [
-                        {"_id": own_reply},
-                        {
-                            "conversation_id": conversation,
-                            "created_at": {"$lte": event.occurred_at},
-                            # what the customer saw: agents' private notes never reach the LLM
-                            "direction": {"$in": ["inbound", "outbound"]},
-                        },
-                        {
-                            "conversation_id": conversation,
-                            "created_at": {"$gt": event.occurred_at},
-                            "direction": "outbound",
-                            "author": Author.BOT.value,
-                        },
-                    ]
+                    "conversation_id": event.conversation_id,
+                    "direction": {"$in": ["inbound", "outbound"]},
                 }
             )
             .sort("created_at", DESCENDING)
-            .limit(limit)
+            .batch_size(limit + 1)
         )
-        found = [document async for document in cursor]
+        found: list[dict[str, Any]] = []
+        async with cursor:
+            async for document in cursor:
+                if _in_view(document, own_reply, event.occurred_at):
+                    found.append(document)
+                    if len(found) == limit:
+                        break
         reply = next((d for d in found if d["_id"] == own_reply), None)
         return ConversationView(
             event=event,
@@ -238,11 +246,13 @@ class ConversationLog:
         return reply
 
     async def note_send_attempt(self, reply: Reply) -> Reply:
-        return await self._update(reply.id, {"$inc": {"send_attempts": 1}})
+        await self._write(reply.id, {"$inc": {"send_attempts": 1}})
+        return reply.model_copy(update={"send_attempts": reply.send_attempts + 1})
 
     async def forget_send_attempt(self, reply: Reply) -> Reply:
         """The attempt certainly sent nothing: the next one need not doubt it."""
-        return await self._update(reply.id, {"$inc": {"send_attempts": -1}})
+        await self._write(reply.id, {"$inc": {"send_attempts": -1}})
+        return reply.model_copy(update={"send_attempts": reply.send_attempts - 1})
 
     async def mark_sent(self, reply: Reply, twilio_sid: str) -> Reply:
         return await self._finish(reply, ReplyState.SENT, twilio_sid=twilio_sid)
@@ -251,17 +261,28 @@ class ConversationLog:
         return await self._finish(reply, ReplyState.NOT_SENT, not_sent_reason=reason)
 
     async def _finish(self, reply: Reply, state: ReplyState, **fields: str) -> Reply:
-        changes: dict[str, object] = {"state": state.value, "finished_at": utcnow(), **fields}
+        # to the millisecond MongoDB keeps: a redelivery that reads the reply back publishes
+        # the same ReplySent
+        finished = reply.model_copy(
+            update={"state": state, "finished_at": stored_time(utcnow()), **fields}
+        )
+        changes: dict[str, object] = {
+            "state": state.value,
+            "finished_at": finished.finished_at,
+            **fields,
+        }
         if state is ReplyState.SENT:
             changes["delivery_status"] = "queued"
             changes["delivery_rank"] = 0
-        return await self._update(reply.id, {"$set": changes})
+        await self._write(reply.id, {"$set": changes})
+        return finished
 
-    async def _update(self, message_id: str, update: dict[str, Any]) -> Reply:
-        document = await self._messages.find_one_and_update(
-            {"_id": message_id}, update, return_document=ReturnDocument.AFTER
-        )
-        return Reply.model_validate(document)
+    async def _write(self, message_id: str, update: dict[str, Any]) -> None:
+        """An update of a reply by its `_id`; the caller knows what it changed, so nothing is
+        read back (the embedded server answers a find-and-modify by scanning the collection)."""
+        written = await self._messages.update_one({"_id": message_id}, update)
+        if written.matched_count == 0:
+            raise RuntimeError(f"reply {message_id} vanished")
 
     async def apply_delivery_statuses(self, events: Sequence[DeliveryStatusChanged]) -> None:
         """Move each message's tick forward only, in one write: callbacks arrive out of order

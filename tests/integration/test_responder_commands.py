@@ -18,12 +18,13 @@ from services.responder.repository import (
     FIRST_RESPONSE_WINDOW,
     ConversationLog,
     ReplyState,
+    reply_id,
     view_window,
 )
 from shared.answering.answerer import build_answerer
 from shared.conversations.collections import MESSAGES
 from shared.events import DeliveryStatus
-from shared.mongo import Database
+from shared.mongo import Database, Document
 from shared.secrets import secret_box
 from shared.settings import Settings
 from shared.stores.bot_settings import BotSettingsRepository
@@ -176,3 +177,49 @@ async def test_a_polls_status_callbacks_cost_one_command_and_only_move_ticks_for
     assert len(recorder.sent) == 1, recorder.sent  # two customers' replies, both callbacks each
     found = db[MESSAGES].find({"twilio_sid": {"$in": sids}})
     assert [m["delivery_status"] async for m in found] == ["delivered", "delivered"]
+
+
+async def test_the_view_holds_what_the_customer_saw_up_to_the_event_and_the_bots_later_replies(
+    db: Database, store: Store
+) -> None:
+    event = customer_says(store, "+6281100000073", "Masih ada stok?")
+    now, conversation = event.occurred_at, event.conversation_id
+    window = view_window(20)
+
+    def message(id_: str, minutes: int, direction: str, author: str | None = None) -> Document:
+        return {
+            "_id": id_,
+            "conversation_id": conversation,
+            "direction": direction,
+            "author": author,
+            "text": id_,
+            "created_at": now + timedelta(minutes=minutes),
+        }
+
+    earlier = [message(f"m-{n}", -(n + 1), "inbound") for n in range(2 * window + 5)]
+    later = [  # written after the event: only the bot's replies belong in the view
+        *(message(f"later-{n}", n + 1, "inbound") for n in range(2 * window + 5)),
+        message("agent-later", 1, "outbound", "agent"),
+        message("bot-later", 2, "outbound", "bot"),
+        message("note", -1, "note", "agent"),  # an agent's private note: never in a view
+    ]
+    own = {
+        **message(reply_id(event.message_sid), 3, "outbound", "bot"),
+        "store_id": store.id,
+        "in_reply_to": event.message_sid,
+        "customer_number": event.customer_number,
+        "store_number": event.store_number,
+        "customer_message_at": now,
+        "first_response": True,
+        "state": ReplyState.SENDING.value,
+    }
+    await db[MESSAGES].insert_many([*earlier, *later, own])
+
+    view = await ConversationLog(db).view(event, window)
+
+    assert view.reply is not None
+    assert view.reply.id == own["_id"]
+    ids = [m["_id"] for m in view.messages]
+    assert ids[0] == "bot-later"
+    assert ids[1:] == [f"m-{n}" for n in range(2 * window - 1)]  # the limit, newest first
+    assert not view.whole
