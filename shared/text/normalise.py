@@ -125,8 +125,8 @@ def _expanded(term: str) -> Word:
     """The stems of the glossary's words for `term` (also as an English singular or under a
     clitic), or of `term` itself; a city keeps its island as a related term; cities and
     countries are places."""
-    if area := PLACES.get(term):
-        return Word(_stems((term,)), _stems(area.split()), place=True)
+    if area := PLACES.get(term):  # a name has no affixes: "bekasi" is no "bekas" + "-i"
+        return Word((term,), _stems(area.split()), place=True)
     return Word(_stems(_glossary(term)), place=term in _PLACE_NAMES)
 
 

@@ -50,12 +50,13 @@ SHORT_ROOTS = _words("cek cat bom tik las lap pel")  # menge-/penge- + one sylla
 # "-lah" that belongs to the root, not the particle: "masalah" is not "masa" + "lah".
 ROOTS_ENDING_LIKE_PARTICLES = _words("masalah sekolah punya hanya tanya")
 # Words that look affixed but are roots of their own, whose "stem" would be another shop word:
-# "pakaian" (clothes) is not "pakai" (to use), "perban" (bandage) not "ban" (tyre).
+# "pakaian" (clothes) is not "pakai" (to use), "perban" (bandage) not "ban" (tyre), "setuju"
+# (to agree) not "se-" + "tuju" (to aim).
 NOT_AFFIXED = _words(
     """
     diskon pakaian perban berita kemeja kemudian pelangi peduli desain mesin kain cermin yakin
     miskin dingin angin kemarin mungkin izin ijin batin bensin vaksin protein domain login
-    margin admin termin ingin
+    margin admin termin ingin setuju
     """
 )
 

@@ -74,9 +74,27 @@ def test_chat_suffixes_and_short_roots_stem(words: str, root: str) -> None:
     assert {stem(word) for word in words.split()} == {root}
 
 
+@pytest.mark.parametrize(
+    ("words", "root"),
+    [
+        ("sebulan bulan", "bulan"),  # "pupuknya sebulan brp kali?"
+        ("seminggu minggu", "minggu"),
+        ("kehapus terhapus hapus", "hapus"),  # chat's passive "ke-": "file aku kehapus"
+        ("kesiram tersiram siram", "siram"),
+        ("hubungi dihubungi menghubungi hubungin", "hubung"),
+    ],
+)
+def test_chat_prefixes_and_the_suffix_i_come_off_known_roots(words: str, root: str) -> None:
+    assert {stem(word) for word in words.split()} == {root}
+
+
 def test_homonyms_that_matter_in_shops_stay_apart() -> None:
     assert stem("pakaian") != stem("dipakai")  # clothes, to use
     assert stem("desain") != stem("desa")  # design, village: "-in" is no suffix here
+    assert stem("setuju") != stem("tujuan")  # to agree, destination: no "se-" here
+    assert stem("beli") == "beli"  # a root ending in "i" keeps it
+    assert stem("kecil") == "kecil"  # "ke-" only before a known root
+    assert terms("Bekasi") != terms("bekas")  # a city's name has no affixes
     assert stem("diskon") == "diskon"
     assert stem("batas") != stem("bata")  # limit, brick: "-s" is no English plural here
     assert terms("What sizes?") == terms("ukuran")
