@@ -93,10 +93,14 @@ def normalise(text: str) -> str:
     """`text` in standard words, folded; punctuation, numbers and spacing kept."""
     if not text.isupper():  # a shouted message has no abbreviations to tell apart
         text = _COUNTRY_US.sub("usa", text)
-    folded = fold(text)
+    # Phrases before and after the words: a phrase may hold a chat spelling ("bayar ditempat").
+    return _phrases(_WORD.sub(lambda m: _standard(m[0]), _phrases(fold(text))))
+
+
+def _phrases(folded: str) -> str:
     if any(phrase in folded for phrase in PHRASES):  # a scan in C before the slower regex
-        folded = _PHRASE.sub(lambda m: PHRASES[m[0]], folded)
-    return _WORD.sub(lambda m: _standard(m[0]), folded)
+        return _PHRASE.sub(lambda m: PHRASES[m[0]], folded)
+    return folded
 
 
 class Word(NamedTuple):

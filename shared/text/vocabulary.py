@@ -28,7 +28,7 @@ STOP_WORDS = _words(
     get got give take now still also some here like make go going come long should way
     again different happen happens thing things other another anything something kind
     into onto until often usually because too guys recommend best cara perlu biasanya sering
-    no setelah sesudah after
+    no setelah sesudah after dulu doang tiap setiap gara biar
     """
 )
 
@@ -68,7 +68,8 @@ GLOSSARY: dict[str, tuple[str, ...]] = {
     key: tuple(value.split())
     for key, value in {
         # Indonesian chat shorthand
-        "ongkir": "ongkos kirim",
+        "ongkir": "biaya kirim",
+        "ongkos": "biaya",
         "tf": "transfer",
         "trf": "transfer",
         "rek": "rekening",
@@ -90,7 +91,7 @@ GLOSSARY: dict[str, tuple[str, ...]] = {
         "delivered": "kirim",
         "send": "kirim",
         "sent": "kirim",
-        "postage": "ongkos kirim",
+        "postage": "biaya kirim",
         "courier": "kurir",
         "parcel": "paket",
         "package": "paket",

@@ -31,6 +31,15 @@ def test_chat_forms_become_standard_words(message: str, normalised: str) -> None
     assert normalise(message) == normalised
 
 
+def test_a_shop_phrase_holding_a_chat_spelling_is_found() -> None:
+    assert normalise("bs bayar ditempat ga") == "bisa cod tidak"  # "ditempat": "di tempat"
+
+
+def test_chat_abbreviations_of_social_media_become_their_names() -> None:
+    assert terms("ada ig nya?") == terms("instagram")
+    assert terms("dm aja") == terms("direct message")
+
+
 def test_a_word_the_lexicons_do_not_know_is_left_as_written() -> None:
     assert normalise("Batik Lasem 150rb, SKU-12") == "batik lasem 150rb, sku-12"
 
@@ -175,6 +184,11 @@ def test_english_shop_words_and_shorthands_meet_indonesian_ones(
         ("Can you recommend the best size for me?", "size"),
         ("no wa admin", "whatsapp admin"),  # "no": a negation or "nomor", never the topic
         ("refundnya setelah retur", "refund retur"),
+        ("bayar dulu ya", "bayar"),  # chat's framing particles: "dulu", "doang", "biar"
+        ("lcd doang", "lcd"),
+        ("rusak gara2 packing", "rusak packing"),
+        ("dibungkus biar aman", "dibungkus aman"),
+        ("disiram tiap hari", "disiram hari"),
     ],
 )
 def test_question_framing_words_of_both_languages_are_no_terms(question: str, framing: str) -> None:
@@ -183,7 +197,7 @@ def test_question_framing_words_of_both_languages_are_no_terms(question: str, fr
 
 def test_a_city_meets_the_island_shops_price_shipping_by() -> None:
     assert words("ongkir ke Medan brp") == [
-        Word(("ongkos", "kirim")),
+        Word(("biaya", "kirim")),
         Word(("medan",), related=("sumatra",), place=True),
     ]
     assert {"bekasi", "jabodetabek"} <= set(terms("bisa COD di Bekasi?"))
