@@ -35,6 +35,24 @@ def test_a_shop_phrase_holding_a_chat_spelling_is_found() -> None:
     assert normalise("bs bayar ditempat ga") == "bisa cod tidak"  # "ditempat": "di tempat"
 
 
+@pytest.mark.parametrize(
+    ("chat", "documents"),
+    [
+        ("kardusnya", "box"),
+        ("aslinya", "original"),
+        ("layar baret", "scratched LCDs"),
+        ("dibungkus", "wrap"),
+        ("packingnya", "packed"),
+        ("hardisk", "the hard drive"),
+        ("ongkos", "biaya"),
+    ],
+)
+def test_indonesian_chat_meets_the_words_english_and_formal_documents_use(
+    chat: str, documents: str
+) -> None:
+    assert sorted(terms(chat)) == sorted(terms(documents))
+
+
 def test_chat_abbreviations_of_social_media_become_their_names() -> None:
     assert terms("ada ig nya?") == terms("instagram")
     assert terms("dm aja") == terms("direct message")
