@@ -59,7 +59,7 @@ def _rank(found: list[Passage], source: str, phrase: str) -> int:
             "how long do repiars take?",
             "shipping-your-computer.md",
             "typical repairs are 3-5 business days",
-            4,
+            3,
         ),
     ],
 )
