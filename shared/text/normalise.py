@@ -93,10 +93,14 @@ def normalise(text: str) -> str:
     """`text` in standard words, folded; punctuation, numbers and spacing kept."""
     if not text.isupper():  # a shouted message has no abbreviations to tell apart
         text = _COUNTRY_US.sub("usa", text)
-    folded = fold(text)
+    # Phrases before and after the words: a phrase may hold a chat spelling ("bayar ditempat").
+    return _phrases(_WORD.sub(lambda m: _standard(m[0]), _phrases(fold(text))))
+
+
+def _phrases(folded: str) -> str:
     if any(phrase in folded for phrase in PHRASES):  # a scan in C before the slower regex
-        folded = _PHRASE.sub(lambda m: PHRASES[m[0]], folded)
-    return _WORD.sub(lambda m: _standard(m[0]), folded)
+        return _PHRASE.sub(lambda m: PHRASES[m[0]], folded)
+    return folded
 
 
 class Word(NamedTuple):
@@ -125,8 +129,8 @@ def _expanded(term: str) -> Word:
     """The stems of the glossary's words for `term` (also as an English singular or under a
     clitic), or of `term` itself; a city keeps its island as a related term; cities and
     countries are places."""
-    if area := PLACES.get(term):
-        return Word(_stems((term,)), _stems(area.split()), place=True)
+    if area := PLACES.get(term):  # a name has no affixes: "bekasi" is no "bekas" + "-i"
+        return Word((term,), _stems(area.split()), place=True)
     return Word(_stems(_glossary(term)), place=term in _PLACE_NAMES)
 
 

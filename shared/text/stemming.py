@@ -5,9 +5,11 @@ English inflections go first ("boxes" -> "box", "shipping" -> "ship", "changed" 
 Indonesian word ("penting", "kafe"); then Indonesian particles (-lah, -kah, -tah, -pun),
 possessives (-nya, -ku, -mu), the Jakarta suffix -in ("kirimin" -> "kirim"), the suffixes -kan
 and -an, and up to two prefixes (di-, ter-, ber-, meN-, peN-, per-, ke-...-an) with the meN-/peN-
-sound changes ("pengiriman", "dikirim", "mengirimkan" -> "kirim"). It is deliberately
-conservative: a minimum stem length, the ambiguous "meN + vowel" cases resolved by known roots,
-and words that look affixed but are roots of their own kept whole ("pakaian" is not "pakai").
+sound changes ("pengiriman", "dikirim", "mengirimkan" -> "kirim"); on a known root only, also
+"se-" ("sebulan"), chat's passive "ke-" ("kehapus") and the suffix "-i" ("hubungi"). It is
+deliberately conservative: a minimum stem length, the ambiguous "meN + vowel" cases resolved by
+known roots, and words that look affixed but are roots of their own kept whole ("pakaian" is
+not "pakai").
 A wrong stem costs little as long as question and passage get the same one.
 
 Known roots are the hand-written shop roots of `vocabulary.py`, the standard words the
@@ -145,7 +147,19 @@ class _Stemmer:
         if without_kan != word and not _ends_like_a_loanword(without_kan):
             candidates.insert(0, (without_kan, False))
         readings = [self._without_prefixes(candidate, had_an) for candidate, had_an in candidates]
-        return next((reading for reading in readings if self.is_root(reading)), readings[0])
+        reading = next((reading for reading in readings if self.is_root(reading)), readings[0])
+        if self.is_root(reading):
+            return reading
+        # Chat's prefixes on a known root: "se-" (one: "sebulan", "seminggu") and the
+        # colloquial passive "ke-" ("kehapus", "kesiram": "terhapus", "tersiram"); then the
+        # suffix "-i" ("hubungi", "dihubungi"), which ends too many roots to remove blindly.
+        for prefix in ("se", "ke"):
+            rest = word[len(prefix) :]
+            if word.startswith(prefix) and len(rest) >= 4 and self.is_root(self._affixes(rest)):
+                return self._affixes(rest)
+        if word.endswith("i") and self.is_root(without_i := self.indonesian(word[:-1])):
+            return without_i
+        return reading
 
     def _choose(self, consonant: str, rest: str) -> str:
         """meN-/peN- before a vowel: the root lost `consonant` if it is a known root."""

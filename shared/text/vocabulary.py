@@ -28,7 +28,7 @@ STOP_WORDS = _words(
     get got give take now still also some here like make go going come long should way
     again different happen happens thing things other another anything something kind
     into onto until often usually because too guys recommend best cara perlu biasanya sering
-    no setelah sesudah after
+    no setelah sesudah after dulu doang tiap setiap gara biar
     """
 )
 
@@ -50,12 +50,13 @@ SHORT_ROOTS = _words("cek cat bom tik las lap pel")  # menge-/penge- + one sylla
 # "-lah" that belongs to the root, not the particle: "masalah" is not "masa" + "lah".
 ROOTS_ENDING_LIKE_PARTICLES = _words("masalah sekolah punya hanya tanya")
 # Words that look affixed but are roots of their own, whose "stem" would be another shop word:
-# "pakaian" (clothes) is not "pakai" (to use), "perban" (bandage) not "ban" (tyre).
+# "pakaian" (clothes) is not "pakai" (to use), "perban" (bandage) not "ban" (tyre), "setuju"
+# (to agree) not "se-" + "tuju" (to aim).
 NOT_AFFIXED = _words(
     """
     diskon pakaian perban berita kemeja kemudian pelangi peduli desain mesin kain cermin yakin
     miskin dingin angin kemarin mungkin izin ijin batin bensin vaksin protein domain login
-    margin admin termin ingin
+    margin admin termin ingin setuju
     """
 )
 
@@ -67,7 +68,8 @@ GLOSSARY: dict[str, tuple[str, ...]] = {
     key: tuple(value.split())
     for key, value in {
         # Indonesian chat shorthand
-        "ongkir": "ongkos kirim",
+        "ongkir": "biaya kirim",
+        "ongkos": "biaya",
         "tf": "transfer",
         "trf": "transfer",
         "rek": "rekening",
@@ -89,7 +91,7 @@ GLOSSARY: dict[str, tuple[str, ...]] = {
         "delivered": "kirim",
         "send": "kirim",
         "sent": "kirim",
-        "postage": "ongkos kirim",
+        "postage": "biaya kirim",
         "courier": "kurir",
         "parcel": "paket",
         "package": "paket",
@@ -183,6 +185,17 @@ GLOSSARY: dict[str, tuple[str, ...]] = {
         "confirmation": "konfirmasi",
         "repair": "servis",
         "fix": "servis",
+        "box": "kotak",
+        "kardus": "kotak",
+        "original": "asli",
+        "screen": "layar",
+        "lcd": "layar",
+        "wrap": "bungkus",
+        "pack": "kemas",
+        "packing": "kemas",
+        "packaging": "kemas",
+        "scratch": "gores",
+        "baret": "gores",
         "perbaikan": "servis",
         "reparasi": "servis",
         "phone": "telepon",

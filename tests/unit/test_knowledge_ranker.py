@@ -52,14 +52,14 @@ def _rank(found: list[Passage], source: str, phrase: str) -> int:
         ("", "Kurir apa saja yang tersedia?", "kebijakan-pengiriman.pdf", "kurir", 1),
         ("", "Apakah tersedia kemeja batik untuk anak?", "faq.docx", "anak", 1),
         # casual Indonesian: the buying steps above the payment confirmation
-        ("keluargacactus", "gimana sih cara belinya kak?", "cara-membeli.md", "pilih kaktus", 2),
+        ("keluargacactus", "gimana sih cara belinya kak?", "cara-membeli.md", "pilih kaktus", 3),
         # a misspelt English question: the repair times above other shipping passages
         (
             "system76",
             "how long do repiars take?",
             "shipping-your-computer.md",
             "typical repairs are 3-5 business days",
-            2,
+            3,
         ),
     ],
 )

@@ -31,6 +31,33 @@ def test_chat_forms_become_standard_words(message: str, normalised: str) -> None
     assert normalise(message) == normalised
 
 
+def test_a_shop_phrase_holding_a_chat_spelling_is_found() -> None:
+    assert normalise("bs bayar ditempat ga") == "bisa cod tidak"  # "ditempat": "di tempat"
+
+
+@pytest.mark.parametrize(
+    ("chat", "documents"),
+    [
+        ("kardusnya", "box"),
+        ("aslinya", "original"),
+        ("layar baret", "scratched LCDs"),
+        ("dibungkus", "wrap"),
+        ("packingnya", "packed"),
+        ("hardisk", "the hard drive"),
+        ("ongkos", "biaya"),
+    ],
+)
+def test_indonesian_chat_meets_the_words_english_and_formal_documents_use(
+    chat: str, documents: str
+) -> None:
+    assert sorted(terms(chat)) == sorted(terms(documents))
+
+
+def test_chat_abbreviations_of_social_media_become_their_names() -> None:
+    assert terms("ada ig nya?") == terms("instagram")
+    assert terms("dm aja") == terms("direct message")
+
+
 def test_a_word_the_lexicons_do_not_know_is_left_as_written() -> None:
     assert normalise("Batik Lasem 150rb, SKU-12") == "batik lasem 150rb, sku-12"
 
@@ -74,9 +101,27 @@ def test_chat_suffixes_and_short_roots_stem(words: str, root: str) -> None:
     assert {stem(word) for word in words.split()} == {root}
 
 
+@pytest.mark.parametrize(
+    ("words", "root"),
+    [
+        ("sebulan bulan", "bulan"),  # "pupuknya sebulan brp kali?"
+        ("seminggu minggu", "minggu"),
+        ("kehapus terhapus hapus", "hapus"),  # chat's passive "ke-": "file aku kehapus"
+        ("kesiram tersiram siram", "siram"),
+        ("hubungi dihubungi menghubungi hubungin", "hubung"),
+    ],
+)
+def test_chat_prefixes_and_the_suffix_i_come_off_known_roots(words: str, root: str) -> None:
+    assert {stem(word) for word in words.split()} == {root}
+
+
 def test_homonyms_that_matter_in_shops_stay_apart() -> None:
     assert stem("pakaian") != stem("dipakai")  # clothes, to use
     assert stem("desain") != stem("desa")  # design, village: "-in" is no suffix here
+    assert stem("setuju") != stem("tujuan")  # to agree, destination: no "se-" here
+    assert stem("beli") == "beli"  # a root ending in "i" keeps it
+    assert stem("kecil") == "kecil"  # "ke-" only before a known root
+    assert terms("Bekasi") != terms("bekas")  # a city's name has no affixes
     assert stem("diskon") == "diskon"
     assert stem("batas") != stem("bata")  # limit, brick: "-s" is no English plural here
     assert terms("What sizes?") == terms("ukuran")
@@ -157,6 +202,11 @@ def test_english_shop_words_and_shorthands_meet_indonesian_ones(
         ("Can you recommend the best size for me?", "size"),
         ("no wa admin", "whatsapp admin"),  # "no": a negation or "nomor", never the topic
         ("refundnya setelah retur", "refund retur"),
+        ("bayar dulu ya", "bayar"),  # chat's framing particles: "dulu", "doang", "biar"
+        ("lcd doang", "lcd"),
+        ("rusak gara2 packing", "rusak packing"),
+        ("dibungkus biar aman", "dibungkus aman"),
+        ("disiram tiap hari", "disiram hari"),
     ],
 )
 def test_question_framing_words_of_both_languages_are_no_terms(question: str, framing: str) -> None:
@@ -165,7 +215,7 @@ def test_question_framing_words_of_both_languages_are_no_terms(question: str, fr
 
 def test_a_city_meets_the_island_shops_price_shipping_by() -> None:
     assert words("ongkir ke Medan brp") == [
-        Word(("ongkos", "kirim")),
+        Word(("biaya", "kirim")),
         Word(("medan",), related=("sumatra",), place=True),
     ]
     assert {"bekasi", "jabodetabek"} <= set(terms("bisa COD di Bekasi?"))
