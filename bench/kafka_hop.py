@@ -52,6 +52,10 @@ async def measure_kafka_hop(
     try:
         while not consumer.assignment():
             await consumer.getmany(timeout_ms=POLL_TIMEOUT_MS)
+        # A fresh group starts at the log's end, looked up lazily: a hop sent before that
+        # lookup is behind the position and never read, so the wait below would never end.
+        for partition in consumer.assignment():
+            await consumer.position(partition)
         hops = []
         for index in range(samples):
             await asyncio.sleep(random.uniform(0.02, 0.1))  # land anywhere in a poll

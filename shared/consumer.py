@@ -104,6 +104,7 @@ class _ConsumerBase:
         max_in_flight: int,
         commit_interval_seconds: float = 0.2,
         batch_wait_seconds: float = 0.0,
+        session_timeout_seconds: float = 10.0,
         replay_partitions: int = 1,
         replication_factor: int = 1,
         replay_configs: Mapping[str, str] | None = None,
@@ -128,6 +129,8 @@ class _ConsumerBase:
             auto_offset_reset="earliest",
             max_poll_records=max_in_flight,
             fetch_max_wait_ms=BUSY_WAIT_MS,  # longer once idle: shared/fetch_wait.py
+            session_timeout_ms=int(session_timeout_seconds * 1000),
+            heartbeat_interval_ms=int(session_timeout_seconds * 300),  # 3 s at 10 s, as aiokafka
         )
         self._fetch_wait = FetchWait(self._consumer)
         self._progress: dict[TopicPartition, PartitionProgress] = {}

@@ -147,6 +147,13 @@ class ConsumerSettings(Section):
         "trips) holds several records at a low rate; a card or a KPI bucket shows a message at "
         "most this much later. 0 hands each poll on at once.",
     )
+    group_session_timeout_seconds: float = Field(
+        10.0,
+        ge=1,
+        le=300,
+        description="How long a consumer group waits for a silent member before giving its "
+        "partitions to the others; the embedded broker also holds every join for half of it.",
+    )
     settings_cache_seconds: float = Field(
         2.0,
         ge=0,

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from aiokafka import TopicPartition
 
 from services.responder.repository import ConversationLog
 from shared import kafka, mongo, topics
@@ -173,6 +174,17 @@ async def in_flight(db: mongo.Database, store: Store, customer: str) -> MessageR
     )
 
 
+async def replay_handled(system: RunningSystem, group: str) -> bool:
+    """Whether `group` has committed every record of its replay topic: whatever handling the
+    copies would re-record is written by then."""
+    bootstrap = kafka.bootstrap_servers(system.settings)
+    replay_topic = topics.replay(group)
+    partitions = [TopicPartition(replay_topic, p) for p in range(system.settings.kafka.partitions)]
+    bounds = await kafka.log_bounds(bootstrap, partitions)
+    committed = (await kafka.committed_by_group(bootstrap, partitions)).get(group, {})
+    return all(committed.get(tp, 0) >= bound.end for tp, bound in bounds.items())
+
+
 async def _nothing(found: Awaitable[list[Any]]) -> bool:
     return not await found
 
@@ -238,7 +250,7 @@ async def test_an_erased_customer_leaves_no_trace_and_the_kpi_totals_stay(
         system, "replay", "--topic", topics.WHATSAPP_INBOUND, "--group", "responder",
         "--from", an_hour_ago,
     )  # fmt: skip
-    await asyncio.sleep(3)  # what a replay would re-record would be written by now
+    await eventually(lambda: replay_handled(system, "responder"))
 
     assert await traces(system_db, *marks) == []
 

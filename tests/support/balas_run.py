@@ -17,6 +17,7 @@ from shared.infra import free_port
 from shared.settings import Settings
 from tests.standins.openai_api import OpenAIStandIn
 from tests.standins.twilio_api import TwilioStandIn
+from tests.support.servers import TEST_GROUP_SESSION_SECONDS
 from tests.support.system import AUTH_TOKEN, RunningSystem
 from tests.support.waiting import eventually
 
@@ -56,7 +57,11 @@ class BalasRun:
                 "auth_token": AUTH_TOKEN,
                 "api_base_url": twilio_api.url,
             },
-            consumers={"retry_backoff_seconds": 0.05, "retry_backoff_max_seconds": 0.5},
+            consumers={
+                "retry_backoff_seconds": 0.05,
+                "retry_backoff_max_seconds": 0.5,
+                "group_session_timeout_seconds": TEST_GROUP_SESSION_SECONDS,
+            },
             log={"format": "json"},
         )
         return cls(data_dir, settings)

@@ -35,6 +35,7 @@ from shared.settings import Settings
 from shared.stores.directory import Store, save_store
 from tests.standins.openai_api import OpenAIStandIn
 from tests.standins.twilio_api import TwilioStandIn
+from tests.support.servers import TEST_GROUP_SESSION_SECONDS
 from tests.support.system import AUTH_TOKEN
 from tests.support.waiting import eventually
 
@@ -170,7 +171,8 @@ class FaultSystem:
 
 
 def fault_settings(data_dir: Path, twilio: TwilioStandIn, openai: OpenAIStandIn) -> Settings:
-    """Production defaults (retries, backoff, timeouts) on the suite's servers and stand-ins."""
+    """Production defaults (retries, backoff, timeouts) on the suite's servers and stand-ins,
+    but the tests' shorter group session: joins and a killed member's hand-over take less."""
     ingest_port = free_port()
     return Settings(
         allow_private_urls=True, data_dir=data_dir
@@ -198,6 +200,7 @@ def fault_settings(data_dir: Path, twilio: TwilioStandIn, openai: OpenAIStandIn)
             "auth_token": SecretStr(AUTH_TOKEN),
             "api_base_url": twilio.url,
         },
+        consumers={"group_session_timeout_seconds": TEST_GROUP_SESSION_SECONDS},
         log={"format": "json"},
     )
 

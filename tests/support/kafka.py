@@ -114,6 +114,7 @@ class Consumers:
             "retry": RETRY,
             "max_in_flight": max_in_flight,
             "commit_interval_seconds": 0.05,
+            "session_timeout_seconds": self.settings.consumers.group_session_timeout_seconds,
         }
 
     async def keyed(

@@ -16,6 +16,10 @@ import pytest
 from shared.infra import EmbeddedServers, free_port
 from shared.settings import Settings
 
+# Short enough that joining a group is quick and a killed member is noticed soon, long enough
+# that a busy loop on CI's two cores does not miss its heartbeats (0.3 of it apart).
+TEST_GROUP_SESSION_SECONDS = 4.0
+
 
 @dataclass(frozen=True)
 class Infra:
@@ -38,6 +42,8 @@ class Infra:
                 "retry_backoff_seconds": 0.05,
                 "retry_backoff_max_seconds": 0.5,
                 "handler_max_attempts": 3,
+                # the embedded broker holds each group join for half of it: 2 s, not 5 s
+                "group_session_timeout_seconds": TEST_GROUP_SESSION_SECONDS,
                 # tests change settings and knowledge and write at once: read them every time
                 # (test_responder_commands.py and tests/unit/test_recent.py test the cache)
                 "settings_cache_seconds": 0,

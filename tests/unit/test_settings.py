@@ -255,6 +255,7 @@ EVERY_VARIABLE: dict[str, tuple[str, str, object]] = {
     "RETRY_BACKOFF_SECONDS": ("0.25", "consumers.retry_backoff_seconds", 0.25),
     "RETRY_BACKOFF_MAX_SECONDS": ("10", "consumers.retry_backoff_max_seconds", 10.0),
     "RESPONDER_MAX_IN_FLIGHT": ("64", "consumers.responder_max_in_flight", 64),
+    "GROUP_SESSION_TIMEOUT_SECONDS": ("6", "consumers.group_session_timeout_seconds", 6.0),
     "SETTINGS_CACHE_SECONDS": ("0.5", "consumers.settings_cache_seconds", 0.5),
     "BATCH_WAIT_MS": ("100", "consumers.batch_wait_ms", 100),
     "CONVERSATION_IDLE_HOURS": ("12", "conversations.idle_hours", 12.0),
