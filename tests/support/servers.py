@@ -18,7 +18,7 @@ from shared.settings import Settings
 
 # Short enough that joining a group is quick and a killed member is noticed soon, long enough
 # that a busy loop on CI's two cores does not miss its heartbeats (0.3 of it apart).
-TEST_GROUP_SESSION_SECONDS = 4.0
+TEST_GROUP_SESSION_SECONDS = 6.0
 
 
 @dataclass(frozen=True)
