@@ -101,7 +101,7 @@ fmt: $(VENV)/.installed-dev
 	$(BIN)/ruff check --fix .
 
 bench: $(VENV)/.installed-dev
-	$(BIN)/python -m bench --json bench/results/latest.json
+	$(BIN)/python -m bench --json bench/results/latest.json $(if $(MONGODB_URI),--mongodb-uri $(MONGODB_URI))
 
 # The message classifier on every held-out set, per source and class, then knowledge retrieval
 # (EMBEDDINGS=1: hybrid search through the embeddings endpoint) and the answering step (a scripted

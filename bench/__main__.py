@@ -52,6 +52,12 @@ def _arguments() -> argparse.Namespace:
         "directory, removed after a successful run)",
     )
     parser.add_argument("--json", type=Path, help="also write the results to this JSON file")
+    parser.add_argument(
+        "--mongodb-uri",
+        metavar="URI",
+        help="run against this MongoDB server instead of an embedded one (its databases "
+        "bench_ingest and bench_pipeline are dropped first); `make bench` passes MONGODB_URI",
+    )
     return parser.parse_args()
 
 
@@ -96,12 +102,12 @@ def main() -> None:
     previous = previous_run()  # read before --json may overwrite it
     try:
         with progress_display(console) as progress:
-            results = asyncio.run(run(chosen, workdir, progress))
+            results = asyncio.run(run(chosen, workdir, progress, arguments.mongodb_uri))
     except BaseException:
         console.print(f"[red]bench failed[/]; servers' data and services' logs are in {workdir}")
         raise
     print_report(results, console)
-    console.print(targets_table(results.figures(), previous))
+    console.print(targets_table(results.figures(), results.mongodb, previous))
     if arguments.json:
         arguments.json.parent.mkdir(parents=True, exist_ok=True)
         arguments.json.write_text(json.dumps(_as_json(results), indent=2))

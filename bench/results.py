@@ -18,6 +18,7 @@ from bench.stats import Latency
 class Results:
     machine: Machine
     sizes: Sizes
+    mongodb: str = "embedded"  # or "given": a server reached by MONGODB_URI
     ingest: IngestResult | None = None
     # fetch_max_wait_ms -> one Kafka hop's latency
     kafka_hops: dict[int, Latency] = field(default_factory=dict)

@@ -12,18 +12,25 @@ from bench.machine import this_machine
 from bench.results import Results
 from bench.run_ingest import ingest_run
 from bench.run_pipeline import pipeline_runs
-from bench.servers import embedded_mongodb
+from bench.servers import mongodb_for_bench
 from bench.standins import running_standins
 from bench.steps import Steps
 
 
-async def run(sizes: Sizes, workdir: Path, progress: Progress) -> Results:
+async def run(
+    sizes: Sizes, workdir: Path, progress: Progress, mongodb_uri: str | None = None
+) -> Results:
+    """The runs on an embedded MongoDB, or on the server at `mongodb_uri` (its bench databases
+    emptied first); the idle run is always `balas run`'s own embedded servers."""
     steps = Steps(progress)
-    results = Results(this_machine(), sizes)
+    results = Results(this_machine(), sizes, mongodb="given" if mongodb_uri else "embedded")
     started = time.perf_counter()
     async with AsyncExitStack() as stack:
-        steps.note("starting embedded MongoDB (SecantusDB) and the OpenAI and Twilio stand-ins")
-        mongodb = await stack.enter_async_context(embedded_mongodb(workdir / "mongodb"))
+        where = "the given MongoDB" if mongodb_uri else "embedded MongoDB (SecantusDB)"
+        steps.note(f"starting {where} and the OpenAI and Twilio stand-ins")
+        mongodb = await stack.enter_async_context(
+            mongodb_for_bench(workdir / "mongodb", mongodb_uri)
+        )
         standins = stack.enter_context(running_standins())
         await ingest_run(sizes, workdir, mongodb, standins, steps, results)
         await pipeline_runs(sizes, workdir, mongodb, standins, steps, results)

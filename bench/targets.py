@@ -90,6 +90,7 @@ class Recorded(BaseModel):
     figures: dict[str, float]
     commit: str = ""
     finished_at: str = ""
+    mongodb: str = "embedded"  # or "given": a MongoDB server reached by its URI
 
 
 def previous_run(latest: Path = LATEST, headline: Path = HEADLINE) -> tuple[str, Recorded] | None:
@@ -102,8 +103,11 @@ def previous_run(latest: Path = LATEST, headline: Path = HEADLINE) -> tuple[str,
     return None
 
 
-def targets_table(figures: dict[str, float], previous: tuple[str, Recorded] | None) -> Table:
-    """Each target with this run's figure, the previous run's and whether it is met now."""
+def targets_table(
+    figures: dict[str, float], mongodb: str, previous: tuple[str, Recorded] | None
+) -> Table:
+    """Each target with this run's figure, the previous run's and whether it is met now; each
+    column says which MongoDB it ran on, so a run on a given server sits beside an embedded one."""
     title = "Issue 16's targets"
     if previous:
         name, recorded = previous
@@ -111,8 +115,10 @@ def targets_table(figures: dict[str, float], previous: tuple[str, Recorded] | No
         title += f", {recorded.finished_at[:16]})" if recorded.finished_at else ")"
     table = Table(title=title)
     table.add_column("figure", style="bold")
-    table.add_column("this run", justify="right")
-    table.add_column("previous", justify="right")
+    table.add_column(f"this run\n({mongodb} MongoDB)", justify="right")
+    table.add_column(
+        f"previous\n({previous[1].mongodb} MongoDB)" if previous else "previous", justify="right"
+    )
     table.add_column("target", justify="right")
     table.add_column("met")
     for target in TARGETS:

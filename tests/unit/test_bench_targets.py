@@ -8,9 +8,11 @@ from rich.console import Console
 from bench.targets import TARGETS, Recorded, previous_run, targets_table
 
 
-def rendered(figures: dict[str, float], previous: tuple[str, Recorded] | None) -> str:
+def rendered(
+    figures: dict[str, float], previous: tuple[str, Recorded] | None, mongodb: str = "embedded"
+) -> str:
     console = Console(width=200, record=True)
-    console.print(targets_table(figures, previous))
+    console.print(targets_table(figures, mongodb, previous))
     return console.export_text()
 
 
@@ -51,9 +53,12 @@ def test_the_table_shows_this_run_the_previous_one_and_the_verdict() -> None:
     text = rendered(
         {"responder_replies_per_second": 61.2, "pipeline_overhead_p95_seconds": 0.35},
         ("previous run", previous),
+        mongodb="given",
     )
 
     assert "previous run: 2fe7e6e, 2026-12-01T10:00" in text
+    assert "(given MongoDB)" in text  # a run on a real server, beside an embedded one
+    assert "(embedded MongoDB)" in text
     assert cells(text, "replies/s") == ["61.2", "20.6", "≥ 60.0", "yes"]
     assert cells(text, "Twilio send") == ["350 ms", "172 ms", "≤ 200 ms", "no"]
     assert cells(text, "KPI bucket") == ["not measured", "", "≤ 2.00 s", ""]
