@@ -26,21 +26,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bench.answer_eval import (
-    DEV_QUESTIONS,
-    DEV_SHOPS,
-    SAMPLE_QUESTIONS,
-    SAMPLE_STORE,
-    IndexRetriever,
     Message,
-    Part,
     Reply,
     _replies,
-    document_titles,
 )
-from bench.knowledge_eval import load_stores, read_questions, store_id
+from bench.message_forms import tuning_shops
 from bench.readability import FUNCTION_WORDS, Artifact, language_of, says_it_quotes
-from shared.answering.answerer import Answerer
-from shared.knowledge.retrieval import KnowledgeIndex
 from shared.stores.bot_settings import BotSettings
 
 STORE_LANGUAGE = BotSettings().default_language.value  # the stores of `_replies`
@@ -167,23 +158,11 @@ def messages_of(singles: Sequence[Message]) -> list[tuple[str, Message]]:
 
 async def outcomes() -> list[Outcome]:
     found: list[Outcome] = []
-    for folder, questions_csv in ((SAMPLE_STORE, SAMPLE_QUESTIONS), (DEV_SHOPS, DEV_QUESTIONS)):
-        stores = await asyncio.to_thread(load_stores, folder)
-        indexes = {
-            store_id(shop): KnowledgeIndex(store_id(shop), 1, chunks, None)
-            for shop, chunks in stores.items()
-        }
-        titles = {shop: document_titles(chunks) for shop, chunks in stores.items()}
-        retriever = IndexRetriever(indexes)
-        answerer = Answerer(retriever, None, None)
-        singles = [
-            Message(q.text, q.language, q.shop, (Part(q.text, q.source, q.passage),), q.style)
-            for q in read_questions(questions_csv)
-            if q.source
-        ]
+    for shops in await tuning_shops():
+        answerer, retriever, titles = shops.answerer, shops.retriever, shops.titles
         answered = [
             r.message
-            for r in await _replies(answerer, singles, retriever, titles)
+            for r in await _replies(answerer, shops.singles, retriever, titles)
             if r.draft.grounded
         ]
         forms = messages_of(answered)

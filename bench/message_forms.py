@@ -38,7 +38,7 @@ from bench.answer_eval import (
     _replies,
     document_titles,
 )
-from bench.knowledge_eval import load_stores, read_questions, store_id
+from bench.knowledge_eval import Question, load_stores, read_questions, store_id
 from shared.answering.answerer import Answerer
 from shared.answering.message_parts import questions_of
 from shared.knowledge.retrieval import KnowledgeIndex
@@ -103,23 +103,46 @@ def _split_right(text: str, parts: Sequence[Part]) -> bool:
     return [set(terms(q)) for q in questions_of(text)] == [set(terms(p.text)) for p in parts]
 
 
-async def outcomes() -> list[Outcome]:
-    found: list[Outcome] = []
+@dataclass(frozen=True)
+class Shops:
+    """One tuning set's shops indexed in memory, the offline answerer over them, its questions
+    and, as messages of one part, the answerable ones."""
+
+    answerer: Answerer
+    retriever: IndexRetriever
+    titles: dict[str, set[str]]
+    questions: list[Question]
+    singles: list[Message]
+
+
+async def tuning_shops() -> list[Shops]:
+    """The sample store and the development shops, each with its questions: what the chat-form
+    generators build their messages from (never the frozen set)."""
+    found = []
     for folder, questions_csv in ((SAMPLE_STORE, SAMPLE_QUESTIONS), (DEV_SHOPS, DEV_QUESTIONS)):
         stores = await asyncio.to_thread(load_stores, folder)
         indexes = {
             store_id(shop): KnowledgeIndex(store_id(shop), 1, chunks, None)
             for shop, chunks in stores.items()
         }
-        titles = {shop: document_titles(chunks) for shop, chunks in stores.items()}
         retriever = IndexRetriever(indexes)
-        answerer = Answerer(retriever, None, None)
+        questions = read_questions(questions_csv)
         singles = [
             Message(q.text, q.language, q.shop, (Part(q.text, q.source, q.passage),), q.style)
-            for q in read_questions(questions_csv)
+            for q in questions
             if q.source
         ]
-        alone = await _covered_alone(answerer, singles, retriever, titles)
+        titles = {shop: document_titles(chunks) for shop, chunks in stores.items()}
+        answerer = Answerer(retriever, None, None)
+        found.append(Shops(answerer, retriever, titles, questions, singles))
+    return found
+
+
+async def outcomes() -> list[Outcome]:
+    found: list[Outcome] = []
+    for shops in await tuning_shops():
+        answerer, retriever, titles = shops.answerer, shops.retriever, shops.titles
+        alone = await _covered_alone(answerer, shops.singles, retriever, titles)
         for form, join in FORMS.items():
             messages = [
                 Message(
@@ -163,23 +186,10 @@ async def follow_ups() -> list[FollowUps]:
     """Every answerable question the engine covers alone, followed by every unanswerable one of
     its shop, in each form of `FOLLOW_UPS`."""
     found: dict[str, list[bool]] = {form: [] for form in FOLLOW_UPS}
-    for folder, questions_csv in ((SAMPLE_STORE, SAMPLE_QUESTIONS), (DEV_SHOPS, DEV_QUESTIONS)):
-        stores = await asyncio.to_thread(load_stores, folder)
-        indexes = {
-            store_id(shop): KnowledgeIndex(store_id(shop), 1, chunks, None)
-            for shop, chunks in stores.items()
-        }
-        titles = {shop: document_titles(chunks) for shop, chunks in stores.items()}
-        retriever = IndexRetriever(indexes)
-        answerer = Answerer(retriever, None, None)
-        questions = read_questions(questions_csv)
-        singles = [
-            Message(q.text, q.language, q.shop, (Part(q.text, q.source, q.passage),), q.style)
-            for q in questions
-            if q.source
-        ]
-        alone = await _covered_alone(answerer, singles, retriever, titles)
-        unanswerable = [q for q in questions if not q.source]
+    for shops in await tuning_shops():
+        answerer, retriever, titles = shops.answerer, shops.retriever, shops.titles
+        alone = await _covered_alone(answerer, shops.singles, retriever, titles)
+        unanswerable = [q for q in shops.questions if not q.source]
         for form, join in FOLLOW_UPS.items():
             messages = [
                 Message(
