@@ -2,14 +2,12 @@
 in-memory index of a store's FAQ: each part in its own language, and every part's answer
 within WhatsApp's length."""
 
-from bench.answer_eval import IndexRetriever
 from shared.answering.answerer import Answerer, Question
 from shared.answering.draft import WHATSAPP_MAX_CHARS
 from shared.events import HandOverReason, utcnow
-from shared.knowledge.models import Chunk, chunk_id
-from shared.knowledge.retrieval import KnowledgeIndex
 from shared.stores.bot_settings import BotSettings
 from shared.stores.directory import Store
+from tests.support.faq import faq_answerer
 
 STORE = "toko-batik"
 FAQ = [
@@ -20,22 +18,8 @@ FAQ = [
 ]
 
 
-def chunk(n: int, text: str) -> Chunk:
-    return Chunk(
-        id=chunk_id("faq", 1, n),
-        store_id=STORE,
-        document_id="faq",
-        version=1,
-        n=n,
-        text=text,
-        locator=f"§ {n}",
-        filename="faq.md",
-    )
-
-
 def answerer(texts: list[str]) -> Answerer:
-    index = KnowledgeIndex(STORE, 1, [chunk(n, text) for n, text in enumerate(texts)])
-    return Answerer(IndexRetriever({STORE: index}), None, None)
+    return faq_answerer(STORE, texts)
 
 
 async def ask(texts: list[str], message: str, greeting: str | None = None) -> tuple[str, object]:

@@ -5,15 +5,14 @@ document says so, end to end through the offline Answerer."""
 
 import pytest
 
-from bench.answer_eval import IndexRetriever
-from shared.answering.answerer import Answerer, Question
+from shared.answering.answerer import Question
 from shared.answering.compose import compose
 from shared.answering.wording import detect_language
 from shared.events import utcnow
-from shared.knowledge.models import Chunk, chunk_id
-from shared.knowledge.retrieval import KnowledgeIndex, Passage
+from shared.knowledge.retrieval import Passage
 from shared.stores.bot_settings import BotSettings, Language, Tone
 from shared.stores.directory import Store
+from tests.support.faq import faq_answerer
 
 STORE = "toko-batik"
 
@@ -85,22 +84,8 @@ FAQ = [
 ]
 
 
-def chunk(n: int, text: str) -> Chunk:
-    return Chunk(
-        id=chunk_id("faq", 1, n),
-        store_id=STORE,
-        document_id="faq",
-        version=1,
-        n=n,
-        text=text,
-        locator=f"§ {n}",
-        filename="faq.md",
-    )
-
-
 async def ask(message: str) -> str:
-    index = KnowledgeIndex(STORE, 1, [chunk(n, text) for n, text in enumerate(FAQ)])
-    answerer = Answerer(IndexRetriever({STORE: index}), None, None)
+    answerer = faq_answerer(STORE, FAQ)
     question = Question(
         store=Store(id=STORE, name="Toko Batik", whatsapp_number="+6281100000000"),
         settings=BotSettings(),
