@@ -229,6 +229,8 @@ async def test_a_human_owning_the_conversation_keeps_the_bot_silent(
     conversation = f"{store.id}:{customer}"
     await webhooks.message(store, customer, "Halo kak")
     await reply_to(system_db, customer)
+    # An agent takes over from the card, which the enricher writes on its own time (a batch).
+    await eventually(lambda: system_db[CONVERSATIONS].find_one({"_id": conversation}))
     await system_db[CONVERSATIONS].update_one({"_id": conversation}, {"$set": {"owner": "human"}})
     silenced = inbound_message_form(
         customer=customer, store_number=store.whatsapp_number, text="Masih ada stok?"
