@@ -197,7 +197,7 @@ def document_titles(chunks: Sequence[Chunk]) -> set[str]:
     return {title for title in titles if not any(title.casefold() in text for text in texts)}
 
 
-async def _replies(
+async def replies_to(
     answerer: Answerer,
     messages: Sequence[Message],
     retriever: Retriever,
@@ -348,15 +348,15 @@ async def evaluate_answers(
     if model is not None:
         answerer = Answerer(retriever, model, None)
         engine = f"llm: {model.model_name}"
-        runs.append(("single", engine, await _replies(answerer, single, retriever, titles)))
+        runs.append(("single", engine, await replies_to(answerer, single, retriever, titles)))
         if multi:
-            runs.append(("multi", engine, await _replies(answerer, multi, retriever, titles)))
+            runs.append(("multi", engine, await replies_to(answerer, multi, retriever, titles)))
     elif scripted:
         runs.append(("single", "scripted model", await _scripted(single, retriever, titles)))
     offline = Answerer(retriever, None, None)
-    runs.append(("single", "offline", await _replies(offline, single, retriever, titles)))
+    runs.append(("single", "offline", await replies_to(offline, single, retriever, titles)))
     if multi:
-        runs.append(("multi", "offline", await _replies(offline, multi, retriever, titles)))
+        runs.append(("multi", "offline", await replies_to(offline, multi, retriever, titles)))
     every_chunk = [c for chunks in stores.values() for c in chunks]
     return AnswerEvaluation(
         documents=len({(c.store_id, c.document_id) for c in every_chunk}),
@@ -380,7 +380,7 @@ async def _scripted(
             llm=LlmSettings(api_key=SecretStr("sk-evaluation"), base_url=stand_in.base_url)
         )
         answerer = Answerer(retriever, ChatModel(settings), None)
-        return await _replies(answerer, messages, retriever, titles)
+        return await replies_to(answerer, messages, retriever, titles)
     finally:
         stand_in.stop()
 

@@ -28,13 +28,12 @@ from dataclasses import dataclass
 from bench.answer_eval import (
     Message,
     Reply,
-    _replies,
 )
 from bench.message_forms import tuning_shops
 from bench.readability import FUNCTION_WORDS, Artifact, language_of, says_it_quotes
 from shared.stores.bot_settings import BotSettings
 
-STORE_LANGUAGE = BotSettings().default_language.value  # the stores of `_replies`
+STORE_LANGUAGE = BotSettings().default_language.value  # the stores of `replies_to`
 
 _WORD = re.compile(r"[^\W\d_]+")
 
@@ -159,14 +158,9 @@ def messages_of(singles: Sequence[Message]) -> list[tuple[str, Message]]:
 async def outcomes() -> list[Outcome]:
     found: list[Outcome] = []
     for shops in await tuning_shops():
-        answerer, retriever, titles = shops.answerer, shops.retriever, shops.titles
-        answered = [
-            r.message
-            for r in await _replies(answerer, shops.singles, retriever, titles)
-            if r.draft.grounded
-        ]
+        answered = [r.message for r in await shops.replies(shops.singles) if r.draft.grounded]
         forms = messages_of(answered)
-        replies = await _replies(answerer, [m for _, m in forms], retriever, titles)
+        replies = await shops.replies([m for _, m in forms])
         found += [Outcome(name, reply) for (name, _), reply in zip(forms, replies, strict=True)]
     return found
 

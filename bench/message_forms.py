@@ -22,7 +22,7 @@ import argparse
 import asyncio
 import re
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -35,8 +35,8 @@ from bench.answer_eval import (
     Message,
     Part,
     Reply,
-    _replies,
     document_titles,
+    replies_to,
 )
 from bench.knowledge_eval import Question, load_stores, read_questions, store_id
 from shared.answering.answerer import Answerer
@@ -84,13 +84,9 @@ class Outcome:
     reply: str
 
 
-async def _covered_alone(
-    answerer: Answerer,
-    messages: Sequence[Message],
-    retriever: IndexRetriever,
-    titles: Mapping[str, set[str]],
-) -> list[Message]:
-    replies = await _replies(answerer, messages, retriever, titles)
+async def _covered_alone(shops: "Shops") -> list[Message]:
+    """The answerable questions the engine covers when each is asked alone."""
+    replies = await shops.replies(shops.singles)
     return [r.message for r in replies if all(r.covers(p) for p in r.message.parts)]
 
 
@@ -113,6 +109,10 @@ class Shops:
     titles: dict[str, set[str]]
     questions: list[Question]
     singles: list[Message]
+
+    async def replies(self, messages: Sequence[Message]) -> list[Reply]:
+        """The offline engine's reply to each of `messages`, judged against these shops."""
+        return await replies_to(self.answerer, messages, self.retriever, self.titles)
 
 
 async def tuning_shops() -> list[Shops]:
@@ -141,8 +141,7 @@ async def tuning_shops() -> list[Shops]:
 async def outcomes() -> list[Outcome]:
     found: list[Outcome] = []
     for shops in await tuning_shops():
-        answerer, retriever, titles = shops.answerer, shops.retriever, shops.titles
-        alone = await _covered_alone(answerer, shops.singles, retriever, titles)
+        alone = await _covered_alone(shops)
         for form, join in FORMS.items():
             messages = [
                 Message(
@@ -154,7 +153,7 @@ async def outcomes() -> list[Outcome]:
                 )
                 for one, other in _pairs(alone)
             ]
-            replies: list[Reply] = await _replies(answerer, messages, retriever, titles)
+            replies = await shops.replies(messages)
             found += [
                 Outcome(
                     form,
@@ -187,8 +186,7 @@ async def follow_ups() -> list[FollowUps]:
     its shop, in each form of `FOLLOW_UPS`."""
     found: dict[str, list[bool]] = {form: [] for form in FOLLOW_UPS}
     for shops in await tuning_shops():
-        answerer, retriever, titles = shops.answerer, shops.retriever, shops.titles
-        alone = await _covered_alone(answerer, shops.singles, retriever, titles)
+        alone = await _covered_alone(shops)
         unanswerable = [q for q in shops.questions if not q.source]
         for form, join in FOLLOW_UPS.items():
             messages = [
@@ -203,7 +201,7 @@ async def follow_ups() -> list[FollowUps]:
                 for other in unanswerable
                 if other.shop == one.shop
             ]
-            for reply in await _replies(answerer, messages, retriever, titles):
+            for reply in await shops.replies(messages):
                 asked = questions_of(reply.message.text)
                 found[form].append(len(asked) == 2 and asked[1] in reply.draft.unanswered)
     return [FollowUps(form, len(done), sum(done)) for form, done in found.items()]
