@@ -35,7 +35,7 @@ from shared.consumer import RetryPolicy
 from shared.events import WooCommerceEvent, utcnow
 from shared.kafka import publish
 from shared.leases import Lease, holding, new_holder
-from shared.mongo import Database
+from shared.mongo import DUPLICATE_KEY, Database
 from shared.secrets import SecretBox
 from shared.settings import Settings
 from shared.stores.directory import Store
@@ -49,10 +49,7 @@ SYNC_ORDER: tuple[Resource, ...] = ("customer", "product", "order")  # orders na
 ENDPOINTS: dict[Resource, str] = {"customer": "customers", "product": "products", "order": "orders"}
 SAFETY_MARGIN = timedelta(minutes=10)
 LEASE_TTL = timedelta(minutes=5)  # renewed after every page
-RECONCILE_TICK = timedelta(minutes=1)
-DUPLICATE_KEY = (
-    11000  # MongoDB's error code  # how often a reconciler looks for due stores, at most
-)
+RECONCILE_TICK = timedelta(minutes=1)  # how often a reconciler looks for due stores, at most
 Mode = Literal["full", "incremental"]
 Progress = Callable[[Resource, int, int, int], None]
 """Called after each page: resource, page number, total pages, events published so far."""
