@@ -372,25 +372,31 @@ async def test_a_batch_consumer_hands_a_poll_to_one_call(kit: ConsumerKit) -> No
 async def test_with_a_batch_wait_records_that_come_soon_after_a_poll_join_its_batch(
     kit: ConsumerKit,
 ) -> None:
-    calls: list[list[str]] = []
+    calls: list[list[str]] = []  # each call's records: this test's labels, "other" for the rest
 
     async def handle(batch: Sequence[Event]) -> None:
         mine = [e.error_code or "" for e in kit.own(batch, DeliveryStatusChanged)]
         if mine:
-            calls.append(mine)
+            calls.append(mine + ["other"] * (len(batch) - len(mine)))
 
     # Room for two records: the wait ends as soon as both are there, not at its end.
     await kit.consumers.batch(
         kit.new_group_id(), [topics.WHATSAPP_STATUS], handle, 2, batch_wait_seconds=5.0
     )
     await kit.publish([kit.delivered("caught-up")])  # behind the other tests' statuses
-    await kit.wait_until(lambda: calls == [["caught-up"]], "the consumer to catch up")
+    await kit.wait_until(lambda: any("caught-up" in call for call in calls), "the catch-up")
     await kit.publish([kit.delivered("first")])
     await asyncio.sleep(0.5)  # polled alone by now: without the wait it would be a batch of one
     await kit.publish([kit.delivered("second")])
-    await kit.wait_until(lambda: len(calls) > 1, "the two statuses to be handled")
+    await kit.wait_until(
+        lambda: "second" in [label for call in calls for label in call],
+        "the two statuses to be handled",
+    )
 
-    assert calls[1:] == [["first", "second"]]
+    # The other tests' statuses on other partitions may still be coming in; one of them may
+    # take the batch's second place, but "first" never goes alone.
+    (batch,) = [call for call in calls if "first" in call]
+    assert batch in (["first", "second"], ["first", "other"])
 
 
 async def test_a_poison_event_in_a_batch_is_dead_lettered_and_the_rest_is_handled(
