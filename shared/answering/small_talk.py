@@ -27,11 +27,20 @@ _THANKS = re.compile(
     rf"suwun|matur\s*nuwun){_FILLER}$",
     re.IGNORECASE,
 )
+_GREETING_WORD = (
+    r"(?:halo|hallo|hai|hi|hello|hey|permisi|p|assalamualaikum|assalamu'alaikum|"
+    r"selamat\s+(?:pagi|siang|sore|malam)|pagi|siang|sore|malam|good\s+(?:morning|afternoon|"
+    r"evening))"
+)
 _GREETING = re.compile(
-    rf"^{_FILLER}(?:halo|hallo|hai|hi|hello|hey|permisi|p|assalamualaikum|assalamu'alaikum|"
-    rf"selamat\s+(?:pagi|siang|sore|malam)|pagi|siang|sore|malam|good\s+(?:morning|afternoon|"
-    rf"evening))(?:\W+(?:(?:ada\s+yang\s+)?bisa\s+(?:di)?bantu|can\s+you\s+help(?:\s+me)?))?"
-    rf"{_FILLER}\??$",
+    rf"^{_FILLER}{_GREETING_WORD}(?:\W+(?:(?:ada\s+yang\s+)?bisa\s+(?:di)?bantu|can\s+you\s+"
+    rf"help(?:\s+me)?))?{_FILLER}\??$",
+    re.IGNORECASE,
+)
+# Greetings in front of what is asked, closed by a mark ("Halo min, selamat sore. …",
+# "Selamat siang kak 🙏 …"): without the mark, "malam ini bisa kirim?" asks about tonight.
+_GREETING_LEAD = re.compile(
+    rf"^(?:{_FILLER}{_GREETING_WORD}(?!\w))+{_FILLER}(?<=[!.,~\U0001F300-\U0001FAFF\u2600-\u27BF])\s*",
     re.IGNORECASE,
 )
 # Words of a customer who is upset with the shop, not asking about a policy.
@@ -56,7 +65,8 @@ _BEFORE_ASKING = (
 _ASKS = re.compile(
     r"\?|\b(?:apa|apakah|bagaimana|gimana|gmn|gmana|berapa|brp|kapan|kpn|dimana|dmn|kenapa|"
     # trouble under "if" is a case asked about, not one being told: "kalau barangnya cacat?"
-    r"knp|how|what|when|where|which|why|kalau|kalo|klo|jika|apabila|if)\b"
+    r"knp|siapa|sapa|how|what|when|where|which|who|whom|whose|why|kalau|kalo|klo|jika|apabila|"
+    r"if)\b"
     rf"|{_BEFORE_ASKING}(?:bisa|bisakah|bs|boleh|can|could|do|does|is|are|will)\b",
     re.IGNORECASE,
 )
@@ -72,6 +82,18 @@ def kind_of(part: str) -> Kind:
     if (_UPSET.search(text) or _TROUBLE.search(text)) and not _ASKS.search(text):
         return Kind.COMPLAINT
     return Kind.QUESTION
+
+
+def asks(part: str) -> bool:
+    """Whether the part asks anything: a question mark, a question word, or a yes/no opener.
+    "aku tinggal di Makassar" tells the question after it where, and asks nothing."""
+    return _ASKS.search(part) is not None
+
+
+def greeting_lead(part: str) -> str:
+    """The greetings the part opens with, up to the mark that closes them; "" when none."""
+    found = _GREETING_LEAD.match(part)
+    return found.group() if found else ""
 
 
 def has_upset_words(message: str) -> bool:
