@@ -22,11 +22,14 @@ _FILLER = (
     r"infonya|informasinya|for|the|help|information)\b|"
     r"[!.,~\s]|[\U0001F300-\U0001FAFF\u2600-\u27BF])*"
 )
-_THANKS = re.compile(
-    rf"^{_FILLER}(?:terima\s*kasih|makasih|makasi|mksh|trims|tq|thx|thanks|thank\s*you|ty|nuhun|"
-    rf"suwun|matur\s*nuwun){_FILLER}$",
-    re.IGNORECASE,
+_THANKS_WORD = (
+    r"(?:terima\s*kasih|makasih|makasi|mksh|trims|tq|thx|thanks|thank\s*you|ty|nuhun|suwun|"
+    r"matur\s*nuwun)"
 )
+_THANKS = re.compile(rf"^{_FILLER}{_THANKS_WORD}{_FILLER}$", re.IGNORECASE)
+# Thanks for something ("thanks for the quick reply earlier!", "makasih atas infonya kemarin"):
+# still thanks when nothing in it asks.
+_THANKS_FOR = re.compile(rf"^{_FILLER}{_THANKS_WORD}\s+(?:for|atas|buat|untuk|utk)\b", re.I)
 _GREETING_WORD = (
     r"(?:halo|hallo|hai|hi|hello|hey|permisi|p|assalamualaikum|assalamu'alaikum|"
     r"selamat\s+(?:pagi|siang|sore|malam)|pagi|siang|sore|malam|good\s+(?:morning|afternoon|"
@@ -75,7 +78,7 @@ _ASKS = re.compile(
 def kind_of(part: str) -> Kind:
     """What one part of a message is; a complaint that also asks something is a question."""
     text = part.strip()
-    if _THANKS.match(text):
+    if _THANKS.match(text) or (_THANKS_FOR.match(text) and not _ASKS.search(text)):
         return Kind.THANKS
     if _GREETING.match(text):
         return Kind.GREETING

@@ -261,3 +261,23 @@ def test_a_time_of_day_without_a_closing_mark_is_a_word_of_the_question(message:
 )
 def test_asking_who_is_a_question_not_a_complaint(message: str) -> None:
     assert not is_upset(message)
+
+
+@pytest.mark.parametrize(
+    ("message", "questions"),
+    [
+        (
+            "Hi, thanks for the quick reply earlier! Also why should I have a live USB ready?",
+            ["why should I have a live USB ready?"],
+        ),
+        (
+            "makasih atas infonya kemarin kak! trs resinya kapan dikirim?",
+            ["resinya kapan dikirim?"],
+        ),
+    ],
+)
+def test_thanks_for_something_is_thanks_not_a_question_to_hand_over(
+    message: str, questions: list[str]
+) -> None:
+    assert questions_of(message) == questions
+    assert Kind.THANKS in [part.kind for part in parts_of(message)]
