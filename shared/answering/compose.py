@@ -64,7 +64,8 @@ _CANNOT_END = frozenset(
         "from that a an",
     )
 )
-_MARKDOWN = re.compile(r"\*\*|__|`|^>\s*|^#{1,6}\s+")
+# Markdown, and the inline HTML tags markdown pages carry ("<u>Disks</u>", "<br>")
+_MARKDOWN = re.compile(r"\*\*|__|`|^>\s*|^#{1,6}\s+|</?[a-zA-Z][a-zA-Z0-9]*\s*/?>")
 _TITLE_SMALL_WORDS = frozenset(
     re.findall(r"\w+", "dan atau di ke dari untuk yang serta dengan pada and or of the for to")
 )

@@ -264,3 +264,11 @@ def test_a_numbered_question_or_the_documents_title_is_never_said_as_a_fact() ->
 
     assert [s.text for s in segments_of(asked.text, 0, asked.heading)] == [asked.text]
     assert [s.text for s in segments_of(titled.text, 0, titled.heading)] == [titled.text]
+
+
+def test_inline_html_tags_of_a_markdown_page_are_not_said() -> None:
+    page = "Format the external drive either 'ext4' or 'ntfs' using the <u>Disks</u> program."
+
+    answer = reply("which format for the external drive?", page, language=Language.EN)
+
+    assert answer == "Format the external drive either 'ext4' or 'ntfs' using the Disks program."
