@@ -70,7 +70,10 @@ _ASKS = re.compile(
     # trouble under "if" is a case asked about, not one being told: "kalau barangnya cacat?"
     r"knp|siapa|sapa|how|what|when|where|which|who|whom|whose|why|kalau|kalo|klo|jika|apabila|"
     r"if)\b"
-    rf"|{_BEFORE_ASKING}(?:bisa|bisakah|bs|boleh|can|could|do|does|is|are|will)\b",
+    rf"|{_BEFORE_ASKING}(?:bisa|bisakah|bs|boleh|can|could|do|does|is|are|will)\b"
+    # a yes/no tag at the end, without a question mark: "… bakal dipublish ga", "… or not"
+    r"|\b(?:ga|gak|gk|nggak|ngga|enggak|engga|ndak|tidak|belum|blm|or\s+not)"
+    r"(?:\W+(?:kak|min|gan|sis|ya))*\W*$",
     re.IGNORECASE,
 )
 

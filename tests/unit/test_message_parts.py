@@ -281,3 +281,26 @@ def test_thanks_for_something_is_thanks_not_a_question_to_hand_over(
 ) -> None:
     assert questions_of(message) == questions
     assert Kind.THANKS in [part.kind for part in parts_of(message)]
+
+
+@pytest.mark.parametrize(
+    ("message", "questions"),
+    [
+        (
+            "data konfirmasi aku bakal dipublish ga trs kaktus disiram brp kali seminggu",
+            ["data konfirmasi aku bakal dipublish ga", "kaktus disiram brp kali seminggu"],
+        ),
+        (
+            "aku udah transfer, resinya udah dikirim belum kak\nestimasi sampai brp hari",
+            ["aku udah transfer, resinya udah dikirim belum kak", "estimasi sampai brp hari"],
+        ),
+        (
+            "I sent my laptop in, will it be insured or not\nand how long is the repair",
+            ["will it be insured or not", "how long is the repair"],
+        ),
+    ],
+)
+def test_a_yes_no_tag_at_the_end_asks_without_a_question_mark(
+    message: str, questions: list[str]
+) -> None:
+    assert questions_of(message) == questions
