@@ -196,6 +196,7 @@ def segments_of(text: str, passage: int = 0, heading_path: str | None = None) ->
     rule = _NUMBERED_RULE.match((heading_path or "").split(" > ")[-1])
     if rule and heading_path and " > " in heading_path:  # never the document's title
         segments.append(Segment(rule["rule"], "", passage, 0, "", written_in))
+        heading = rule["rule"]  # what its body explains: said beside it ("Dengan komposisi …")
     for block in re.split(r"\n\s*\n", text):
         asked = intro = ""
         for piece in _pieces(block):

@@ -258,6 +258,21 @@ def test_a_numbered_heading_stating_a_rule_is_said_when_it_answers() -> None:
     assert composed.text.startswith("Siram tanaman 1-2 kali per minggu.")
 
 
+def test_a_numbered_heading_is_said_with_the_body_that_explains_it() -> None:
+    media = passage(
+        "Dengan komposisi 1:1:1 (tanah berpasir, sekam/kulit padi, pupuk kandang).",
+        "Tips Merawat Kaktus > 5. Ganti media tanam 3 bulan sekali.",
+    )
+
+    composed = compose("media tanamnya campuran apa aja", [media], Language.ID, Tone.FRIENDLY)
+
+    assert composed is not None
+    assert composed.text == (
+        "Ganti media tanam 3 bulan sekali. Dengan komposisi 1:1:1 (tanah berpasir, sekam/kulit "
+        "padi, pupuk kandang)."
+    )
+
+
 def test_a_numbered_question_or_the_documents_title_is_never_said_as_a_fact() -> None:
     asked = passage("A Live USB can be used as a rescue disk.", "Ticket > 2. Do you have a USB?")
     titled = passage("Kirim ke seluruh Indonesia.", "3. Pengiriman")
