@@ -5,7 +5,8 @@
 
 - **heading path**: headings joined by " > ", or a document's title or file name in the text
   ("Menurut FAQ Toko Budi Sepatu kami: …", "According to our Kebijakan Pengiriman: …");
-- **markdown**: "#" headings, "**" or "__" emphasis, "[text](link)", table pipes, or list
+- **markdown**: "#" headings, "**" or "__" emphasis, "[text](link)", HTML tags ("<u>Disks</u>"),
+  table pipes, or list
   numbering and bullets left dangling inside running text ("… berikut: - belum digunakan");
 - **stranded fragment**: a line that ends in ":" with nothing after it, or a lone lower-case word
   before a colon ("…(COD)? kami: Bisa.");
@@ -60,7 +61,7 @@ _NOTICE = re.compile(
     r"(indonesia|inggris)|bahasa (indonesia|inggris)nya)\b",
     re.IGNORECASE,
 )
-_EMPHASIS = re.compile(r"\*\*|__|\[[^\]]+\]\([^)]+\)")
+_EMPHASIS = re.compile(r"\*\*|__|\[[^\]]+\]\([^)]+\)|</?[a-zA-Z][a-zA-Z0-9]*\s*/?>")
 _HEADING_LINE = re.compile(r"^\s*#{1,6}\s", re.MULTILINE)
 _TABLE_LINE = re.compile(r"^\s*\|.*\|\s*$", re.MULTILINE)
 # A bullet or a list number after a colon or a sentence end on the same line: a list flattened

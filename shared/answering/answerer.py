@@ -478,7 +478,7 @@ class Answerer:
         topic = ""  # the question before: an elliptic follow-up's topic
         for part in parts:
             if part.is_question:
-                passages = await self._part_passages(question.store.id, part.text, topic)
+                passages = await self._part_passages(question.store.id, part, topic)
                 topic = part.text
                 # A part written in the other language is answered in it ("… sekalian, can I
                 # pay by card?"); one word of it is not enough to switch.
@@ -521,16 +521,22 @@ class Answerer:
             unanswered=unanswered,
         )
 
-    async def _part_passages(self, store_id: str, asked: str, topic: str) -> list[Passage]:
+    async def _part_passages(self, store_id: str, part: Part, topic: str) -> list[Passage]:
         """A part's passages: its own; for an elliptic follow-up ("kalau Mandiri?"), those
         of the question before with it, when the first of them holds every word of the
         follow-up, since alone its one word finds anything ("Dana" for the e-wallet finds a
-        refund's "dana")."""
+        refund's "dana"). The setting the customer told ("wifi aku putus2 terus") is searched
+        with the question only when the question alone finds nothing: its words ("tinggal di
+        Makassar") would outweigh the question's."""
+        asked = part.text
         if topic and is_elliptic(asked):
             passages = await self._retriever.search(store_id, f"{topic} {asked}", PASSAGES)
             if passages and set(terms(asked)) <= set(terms(passages[0].text)):
                 return passages
-        return await self._retriever.search(store_id, asked, PASSAGES)
+        passages = await self._retriever.search(store_id, asked, PASSAGES)
+        if passages or not part.setting:
+            return passages
+        return await self._retriever.search(store_id, f"{part.setting} {asked}", PASSAGES)
 
     async def _offline_lookups(
         self, tools: CommerceTools, question: Question, facts: Facts

@@ -51,6 +51,9 @@ PARAGRAPH_JOINT = 2  # answers are paragraphs: a blank line between them
 
 _LIST_ITEM = re.compile(r"^(?:[-*•·▪]|\d{1,2}[.)]|[a-z][.)])\s+")
 _MARKDOWN_HEADING = re.compile(r"^#{1,6}\s+")
+# A numbered heading that states a rule or a step ("1. Siram tanaman 1-2 kali per minggu"); a
+# numbered question ("1. Do you have a backup?") only says what its section answers.
+_NUMBERED_RULE = re.compile(r"^\d{1,2}[.)]\s+(?P<rule>.*[^?\s])\s*$")
 _INTRO_END = re.compile(r"\s*(?::|\.\.\.|…)$")  # "... yaitu:", "... antara lain..."
 _LIST_ITEM_JOINER = re.compile(r"\s*[;,]\s*(?:dan|atau|and|or)\s*$", re.IGNORECASE)
 # Words a sentence never ends on: one that does was cut short.
@@ -61,7 +64,8 @@ _CANNOT_END = frozenset(
         "from that a an",
     )
 )
-_MARKDOWN = re.compile(r"\*\*|__|`|^>\s*|^#{1,6}\s+")
+# Markdown, and the inline HTML tags markdown pages carry ("<u>Disks</u>", "<br>")
+_MARKDOWN = re.compile(r"\*\*|__|`|^>\s*|^#{1,6}\s+|</?[a-zA-Z][a-zA-Z0-9]*\s*/?>")
 _TITLE_SMALL_WORDS = frozenset(
     re.findall(r"\w+", "dan atau di ke dari untuk yang serta dengan pada and or of the for to")
 )
@@ -122,7 +126,9 @@ def compose(
 
     `said` are the segments the reply says already (for an earlier question of the message):
     they are not said twice."""
-    segments = [s for index, p in enumerate(passages) for s in segments_of(p.text, index)]
+    segments = [
+        s for index, p in enumerate(passages) for s in segments_of(p.text, index, p.heading)
+    ]
     if not segments:
         return None
     scores = _scores(question, segments, passages)
@@ -176,14 +182,21 @@ def language_of(text: str) -> Language | None:
 # -- cutting a passage -------------------------------------------------------------------------
 
 
-def segments_of(text: str, passage: int = 0) -> list[Segment]:
-    """The passage's sentences and list items, each with the question or sub-heading before it.
+def segments_of(text: str, passage: int = 0, heading_path: str | None = None) -> list[Segment]:
+    """The passage's sentences and list items, each with the question or sub-heading before it;
+    first, its own heading when that states a numbered rule or step (tips and how-tos put the
+    fact in the heading: "1. Siram tanaman 1-2 kali per minggu" over "Tanaman kaktus tidak
+    membutuhkan terlalu banyak air.").
 
     A sentence that announces what follows ("Produk yang dapat diretur yaitu:", "Methods
     include:") is never said alone, which would leave it cut: it leads the rest of its block."""
     segments: list[Segment] = []
     heading = ""
     written_in = language_of(text)
+    rule = _NUMBERED_RULE.match((heading_path or "").split(" > ")[-1])
+    if rule and heading_path and " > " in heading_path:  # never the document's title
+        segments.append(Segment(rule["rule"], "", passage, 0, "", written_in))
+        heading = rule["rule"]  # what its body explains: said beside it ("Dengan komposisi …")
     for block in re.split(r"\n\s*\n", text):
         asked = intro = ""
         for piece in _pieces(block):

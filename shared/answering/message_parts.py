@@ -9,7 +9,10 @@ breaks, list markers ("1.", "1)", "a.", "-"), and joiners. Joiners that only lin
 "sama", "and", "&") or mean "at once" ("sekalian", "satu lagi") cut only when a question word
 (or "mau tanya") follows, so "Do you sell shirts and dresses?" stays one question. What opens a
 later question ("sama", "sekalian mau tanya") is no word of it. A piece without a searchable
-word ("kalau yang itu", "ya") stays with the question before it.
+word ("kalau yang itu", "ya") stays with the question before it. What the customer tells of
+themselves without asking ("kak aku tinggal di Makassar, bisa dikirim?", "wifi aku putus2
+terus, harus ngapain dulu?") is the setting of the question after it, not a question of its
+own; greetings in front of a question ("Halo min, selamat sore. …") are a part of their own.
 
 An elliptic follow-up ("kalau Mandiri?") leaves its topic to the question before it
 (`is_elliptic`); whether a message is a complaint is told by the same rules (`is_upset`).
@@ -22,7 +25,7 @@ part, handed over as a whole.
 import re
 from dataclasses import dataclass
 
-from shared.answering.small_talk import Kind, has_upset_words, kind_of
+from shared.answering.small_talk import Kind, asks, greeting_lead, has_upset_words, kind_of
 from shared.text.normalise import terms
 
 MAX_QUESTIONS = 6
@@ -32,6 +35,10 @@ _LIST_MARKER = re.compile(r"(?:(?<=\s)|^)(?:\d{1,2}[.)]|[a-hA-H][.)]|[-*•·])\
 _END_MARK = re.compile(r"(?<=[?!])(?![?!])\s*")
 _ASKING_TO_ASK = (  # "mau tanya dong", "sy mau nanya juga"
     r"(?:(?:saya|sy|aku)\s+)?(?:(?:mau|mo)\s+)?(?:tanya|nanya)(?:\s+(?:dong|juga|lagi|ya))?(?!\w)"
+)
+# The customer telling of themselves: "aku tinggal di …", "I'd like to …", "my repair was …".
+_TELLS = re.compile(
+    r"\b(?:aku|aq|saya|sy|gw|gue|gua|kami|i|i'm|i'd|i've|im|my|we|we're|our)(?!\w)", re.IGNORECASE
 )
 _ELLIPTIC = re.compile(
     r"^\W*(?:kalau|kalo|klo|kl|gimana\s+kalau|bagaimana\s+(?:kalau|dengan)|how\s+about|"
@@ -66,6 +73,7 @@ _LEADING_JOINER = re.compile(
 class Part:
     text: str
     kind: Kind
+    setting: str = ""  # what the customer told before asking it ("aku tinggal di Makassar")
 
     @property
     def is_question(self) -> bool:
@@ -76,22 +84,43 @@ def parts_of(message: str) -> list[Part]:
     """The message's parts in order; a message with no question at all is one part."""
     parts: list[Part] = []
     waiting = ""  # words with no question of their own ("mau tanya dong"): the next one's
-    for piece in (piece for line in message.splitlines() for piece in _pieces(line)):
+    setting = ""  # told, not asked: the next question's setting
+    for piece, listed in (piece for line in message.splitlines() for piece in _pieces(line)):
+        if (
+            not parts
+            and (lead := greeting_lead(piece))
+            and any(c.isalnum() for c in piece[len(lead) :])
+        ):
+            parts.append(Part(_tidy(lead), Kind.GREETING))
+            piece = _tidy(piece[len(lead) :])
         if parts or waiting:  # "Bisa COD? Sama kirim ke Bali bisa?": the joiner is no word of it
             rest = _LEADING_JOINER.sub("", piece)
             piece = rest if any(c.isalnum() for c in rest) else piece
         kind = kind_of(piece)
+        if kind is Kind.QUESTION and _is_setting(piece, listed):
+            setting = f"{setting} {piece}".strip()
+            continue
         if kind is Kind.QUESTION and not terms(piece):
             waiting = f"{waiting} {piece}".strip()
             continue
         if kind is Kind.QUESTION and waiting:
             piece, waiting = f"{waiting} {piece}", ""
-        parts.append(Part(piece, kind))
+        if kind is Kind.QUESTION:
+            parts.append(Part(piece, kind, setting))
+            setting = ""
+        else:
+            parts.append(Part(piece, kind))
+    asked = [n for n, part in enumerate(parts) if part.is_question]
+    if setting and asked:  # "bisa COD? aku di Makassar": told after the question
+        last = parts[asked[-1]]
+        parts[asked[-1]] = Part(last.text, last.kind, f"{last.setting} {setting}".strip())
+    elif setting:
+        waiting = f"{setting} {waiting}".strip()
     if waiting and parts:  # "kalau ongkir, berapa?": the question (or part) before it
         asked = [n for n, part in enumerate(parts) if part.is_question] or [len(parts) - 1]
         last = parts[asked[-1]]
         joined = f"{last.text} {waiting}"  # "barang rusak, gimana?" asks after all
-        parts[asked[-1]] = Part(joined, kind_of(joined))
+        parts[asked[-1]] = Part(joined, kind_of(joined), last.setting)
     return _bounded(parts) if parts else [Part(message.strip(), kind_of(message))]
 
 
@@ -124,12 +153,20 @@ def questions_of(message: str) -> list[str]:
     return [part.text for part in parts_of(message) if part.is_question]
 
 
-def _pieces(line: str) -> list[str]:
-    pieces: list[str] = []
-    for item in _items(line):
+def _is_setting(piece: str, listed: bool) -> bool:
+    """A statement about the customer that asks nothing: the next question's setting. A list
+    item is a question of its own whatever its words ("1. harga 2. stok")."""
+    return not listed and not asks(piece) and _TELLS.search(piece) is not None
+
+
+def _pieces(line: str) -> list[tuple[str, bool]]:
+    """The line's pieces, each with whether it is an item of a list."""
+    pieces: list[tuple[str, bool]] = []
+    items = _items(line)
+    for item in items:
         for sentence in _END_MARK.split(item):
-            pieces += [_tidy(piece) for piece in _JOINER.split(sentence)]
-    return [piece for piece in pieces if piece]
+            pieces += [(_tidy(piece), len(items) > 1) for piece in _JOINER.split(sentence)]
+    return [(piece, listed) for piece, listed in pieces if piece]
 
 
 def _items(line: str) -> list[str]:

@@ -22,16 +22,28 @@ _FILLER = (
     r"infonya|informasinya|for|the|help|information)\b|"
     r"[!.,~\s]|[\U0001F300-\U0001FAFF\u2600-\u27BF])*"
 )
-_THANKS = re.compile(
-    rf"^{_FILLER}(?:terima\s*kasih|makasih|makasi|mksh|trims|tq|thx|thanks|thank\s*you|ty|nuhun|"
-    rf"suwun|matur\s*nuwun){_FILLER}$",
-    re.IGNORECASE,
+_THANKS_WORD = (
+    r"(?:terima\s*kasih|makasih|makasi|mksh|trims|tq|thx|thanks|thank\s*you|ty|nuhun|suwun|"
+    r"matur\s*nuwun)"
+)
+_THANKS = re.compile(rf"^{_FILLER}{_THANKS_WORD}{_FILLER}$", re.IGNORECASE)
+# Thanks for something ("thanks for the quick reply earlier!", "makasih atas infonya kemarin"):
+# still thanks when nothing in it asks.
+_THANKS_FOR = re.compile(rf"^{_FILLER}{_THANKS_WORD}\s+(?:for|atas|buat|untuk|utk)\b", re.I)
+_GREETING_WORD = (
+    r"(?:halo|hallo|hai|hi|hello|hey|permisi|p|assalamualaikum|assalamu'alaikum|"
+    r"selamat\s+(?:pagi|siang|sore|malam)|pagi|siang|sore|malam|good\s+(?:morning|afternoon|"
+    r"evening))"
 )
 _GREETING = re.compile(
-    rf"^{_FILLER}(?:halo|hallo|hai|hi|hello|hey|permisi|p|assalamualaikum|assalamu'alaikum|"
-    rf"selamat\s+(?:pagi|siang|sore|malam)|pagi|siang|sore|malam|good\s+(?:morning|afternoon|"
-    rf"evening))(?:\W+(?:(?:ada\s+yang\s+)?bisa\s+(?:di)?bantu|can\s+you\s+help(?:\s+me)?))?"
-    rf"{_FILLER}\??$",
+    rf"^{_FILLER}{_GREETING_WORD}(?:\W+(?:(?:ada\s+yang\s+)?bisa\s+(?:di)?bantu|can\s+you\s+"
+    rf"help(?:\s+me)?))?{_FILLER}\??$",
+    re.IGNORECASE,
+)
+# Greetings in front of what is asked, closed by a mark ("Halo min, selamat sore. …",
+# "Selamat siang kak 🙏 …"): without the mark, "malam ini bisa kirim?" asks about tonight.
+_GREETING_LEAD = re.compile(
+    rf"^(?:{_FILLER}{_GREETING_WORD}(?!\w))+{_FILLER}(?<=[!.,~\U0001F300-\U0001FAFF\u2600-\u27BF])\s*",
     re.IGNORECASE,
 )
 # Words of a customer who is upset with the shop, not asking about a policy.
@@ -56,8 +68,12 @@ _BEFORE_ASKING = (
 _ASKS = re.compile(
     r"\?|\b(?:apa|apakah|bagaimana|gimana|gmn|gmana|berapa|brp|kapan|kpn|dimana|dmn|kenapa|"
     # trouble under "if" is a case asked about, not one being told: "kalau barangnya cacat?"
-    r"knp|how|what|when|where|which|why|kalau|kalo|klo|jika|apabila|if)\b"
-    rf"|{_BEFORE_ASKING}(?:bisa|bisakah|bs|boleh|can|could|do|does|is|are|will)\b",
+    r"knp|siapa|sapa|how|what|when|where|which|who|whom|whose|why|kalau|kalo|klo|jika|apabila|"
+    r"if)\b"
+    rf"|{_BEFORE_ASKING}(?:bisa|bisakah|bs|boleh|can|could|do|does|is|are|will)\b"
+    # a yes/no tag at the end, without a question mark: "… bakal dipublish ga", "… or not"
+    r"|\b(?:ga|gak|gk|nggak|ngga|enggak|engga|ndak|tidak|belum|blm|or\s+not)"
+    r"(?:\W+(?:kak|min|gan|sis|ya))*\W*$",
     re.IGNORECASE,
 )
 
@@ -65,13 +81,25 @@ _ASKS = re.compile(
 def kind_of(part: str) -> Kind:
     """What one part of a message is; a complaint that also asks something is a question."""
     text = part.strip()
-    if _THANKS.match(text):
+    if _THANKS.match(text) or (_THANKS_FOR.match(text) and not _ASKS.search(text)):
         return Kind.THANKS
     if _GREETING.match(text):
         return Kind.GREETING
     if (_UPSET.search(text) or _TROUBLE.search(text)) and not _ASKS.search(text):
         return Kind.COMPLAINT
     return Kind.QUESTION
+
+
+def asks(part: str) -> bool:
+    """Whether the part asks anything: a question mark, a question word, or a yes/no opener.
+    "aku tinggal di Makassar" tells the question after it where, and asks nothing."""
+    return _ASKS.search(part) is not None
+
+
+def greeting_lead(part: str) -> str:
+    """The greetings the part opens with, up to the mark that closes them; "" when none."""
+    found = _GREETING_LEAD.match(part)
+    return found.group() if found else ""
 
 
 def has_upset_words(message: str) -> bool:

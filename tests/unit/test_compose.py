@@ -244,3 +244,46 @@ def test_every_answer_keeps_its_first_sentence_before_any_keeps_a_second() -> No
     assert fitted(answers, firsts + 1 + len(shipping[1])) == [shipping[:2], cod[:1], handed_over]
     assert fitted(answers, 10_000) == answers
     assert fitted(answers, 0) == [shipping[:1], cod[:1], handed_over]
+
+
+def test_a_numbered_heading_stating_a_rule_is_said_when_it_answers() -> None:
+    tips = [
+        passage("Tanaman kaktus tidak membutuhkan terlalu banyak air.", f"Tips > {rule}", n)
+        for n, rule in enumerate(["1. Siram tanaman 1-2 kali per minggu", "2. Jangan kena hujan"])
+    ]
+
+    composed = compose("kaktus disiram brp kali seminggu kak?", tips, Language.ID, Tone.FRIENDLY)
+
+    assert composed is not None
+    assert composed.text.startswith("Siram tanaman 1-2 kali per minggu.")
+
+
+def test_a_numbered_heading_is_said_with_the_body_that_explains_it() -> None:
+    media = passage(
+        "Dengan komposisi 1:1:1 (tanah berpasir, sekam/kulit padi, pupuk kandang).",
+        "Tips Merawat Kaktus > 5. Ganti media tanam 3 bulan sekali.",
+    )
+
+    composed = compose("media tanamnya campuran apa aja", [media], Language.ID, Tone.FRIENDLY)
+
+    assert composed is not None
+    assert composed.text == (
+        "Ganti media tanam 3 bulan sekali. Dengan komposisi 1:1:1 (tanah berpasir, sekam/kulit "
+        "padi, pupuk kandang)."
+    )
+
+
+def test_a_numbered_question_or_the_documents_title_is_never_said_as_a_fact() -> None:
+    asked = passage("A Live USB can be used as a rescue disk.", "Ticket > 2. Do you have a USB?")
+    titled = passage("Kirim ke seluruh Indonesia.", "3. Pengiriman")
+
+    assert [s.text for s in segments_of(asked.text, 0, asked.heading)] == [asked.text]
+    assert [s.text for s in segments_of(titled.text, 0, titled.heading)] == [titled.text]
+
+
+def test_inline_html_tags_of_a_markdown_page_are_not_said() -> None:
+    page = "Format the external drive either 'ext4' or 'ntfs' using the <u>Disks</u> program."
+
+    answer = reply("which format for the external drive?", page, language=Language.EN)
+
+    assert answer == "Format the external drive either 'ext4' or 'ntfs' using the Disks program."

@@ -179,3 +179,128 @@ def test_trouble_under_if_is_a_case_asked_about_not_a_complaint() -> None:
 
     assert not is_upset(message)
     assert [part.kind for part in parts_of(message)] == [Kind.QUESTION, Kind.QUESTION]
+
+
+@pytest.mark.parametrize(
+    ("message", "parts"),
+    [
+        (
+            "kak aku tinggal di makassar, bisa dikirimin ga? trs nyampe brp hari",
+            [
+                Part("bisa dikirimin ga?", Kind.QUESTION, "kak aku tinggal di makassar"),
+                Part("nyampe brp hari", Kind.QUESTION),
+            ],
+        ),
+        (
+            "wifi aku putus2 terus, harus ngapain dulu sebelum buka tiket?",
+            [Part("harus ngapain dulu sebelum buka tiket?", Kind.QUESTION, "wifi aku putus2")],
+        ),
+        (
+            "My laptop fell off the desk, does the warranty cover it?",
+            [Part("does the warranty cover it?", Kind.QUESTION, "My laptop fell off the desk")],
+        ),
+        (
+            "bisa kirim ke bali? saya di denpasar",
+            [Part("bisa kirim ke bali?", Kind.QUESTION, "saya di denpasar")],
+        ),
+    ],
+)
+def test_what_the_customer_tells_without_asking_is_the_setting_of_a_question_not_one(
+    message: str, parts: list[Part]
+) -> None:
+    assert parts_of(message) == parts
+
+
+def test_a_list_item_is_a_question_even_when_it_tells_rather_than_asks() -> None:
+    assert questions_of("1. aku mau order kaktus mini 2. ongkir ke bogor brp") == [
+        "aku mau order kaktus mini",
+        "ongkir ke bogor brp",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("message", "greeting", "questions"),
+    [
+        (
+            "Halo min, selamat sore. mau tanya dong, nomor telp supportnya brp? trs buka sabtu ga?",
+            "Halo min, selamat sore.",
+            ["nomor telp supportnya brp?", "buka sabtu ga?"],
+        ),
+        (
+            "Selamat siang kak 🙏 bisa bayar pake BCA ga? sama konfirmasinya kemana",
+            "Selamat siang kak 🙏",
+            ["bisa bayar pake BCA ga?", "konfirmasinya kemana"],
+        ),
+        (
+            "Hi there, how often should I water it? And can it stay in the rain?",
+            "Hi there",
+            ["how often should I water it?", "can it stay in the rain?"],
+        ),
+    ],
+)
+def test_greetings_in_front_of_the_questions_are_a_part_of_their_own(
+    message: str, greeting: str, questions: list[str]
+) -> None:
+    parts = parts_of(message)
+
+    assert parts[0] == Part(greeting, Kind.GREETING)
+    assert [part.text for part in parts[1:]] == questions
+
+
+@pytest.mark.parametrize("message", ["malam ini bisa kirim?", "pagi2 gini udah buka kak?"])
+def test_a_time_of_day_without_a_closing_mark_is_a_word_of_the_question(message: str) -> None:
+    assert parts_of(message) == [Part(message, Kind.QUESTION)]
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Servis aku ternyata di luar garansi. Part yang rusak siapa yang bayar?",
+        "My repair is no longer under warranty. Who pays for the damaged parts?",
+    ],
+)
+def test_asking_who_is_a_question_not_a_complaint(message: str) -> None:
+    assert not is_upset(message)
+
+
+@pytest.mark.parametrize(
+    ("message", "questions"),
+    [
+        (
+            "Hi, thanks for the quick reply earlier! Also why should I have a live USB ready?",
+            ["why should I have a live USB ready?"],
+        ),
+        (
+            "makasih atas infonya kemarin kak! trs resinya kapan dikirim?",
+            ["resinya kapan dikirim?"],
+        ),
+    ],
+)
+def test_thanks_for_something_is_thanks_not_a_question_to_hand_over(
+    message: str, questions: list[str]
+) -> None:
+    assert questions_of(message) == questions
+    assert Kind.THANKS in [part.kind for part in parts_of(message)]
+
+
+@pytest.mark.parametrize(
+    ("message", "questions"),
+    [
+        (
+            "data konfirmasi aku bakal dipublish ga trs kaktus disiram brp kali seminggu",
+            ["data konfirmasi aku bakal dipublish ga", "kaktus disiram brp kali seminggu"],
+        ),
+        (
+            "aku udah transfer, resinya udah dikirim belum kak\nestimasi sampai brp hari",
+            ["aku udah transfer, resinya udah dikirim belum kak", "estimasi sampai brp hari"],
+        ),
+        (
+            "I sent my laptop in, will it be insured or not\nand how long is the repair",
+            ["will it be insured or not", "how long is the repair"],
+        ),
+    ],
+)
+def test_a_yes_no_tag_at_the_end_asks_without_a_question_mark(
+    message: str, questions: list[str]
+) -> None:
+    assert questions_of(message) == questions

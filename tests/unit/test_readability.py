@@ -46,6 +46,7 @@ def test_a_list_flattened_into_the_reply_leaves_dangling_bullets_and_ends_mid_se
         "## Returns\nWe accept returns of unopened kits within 30 days.",
         "Lihat [kebijakan kami](https://example.com/refund) untuk detailnya.",
         "Syarat pengembalian: 1. Produk yang dapat di retur yaitu produk rusak.",
+        "Format the drive using the <u>Disks</u> program.",
     ],
 )
 def test_markdown_remnants(reply: str) -> None:

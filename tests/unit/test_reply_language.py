@@ -47,6 +47,29 @@ def test_the_language_is_told_by_what_the_message_says_not_how_it_is_framed(
         assert detect_language(message, store_language) is language
 
 
+@pytest.mark.parametrize(
+    ("message", "language"),
+    [
+        # Indonesian told by its closed-class words and the "-nya" suffix, not a chat question's
+        ("Pengirimannya cepat sekali.", Language.ID),
+        ("Pelayanan admin sangat ramah, packing rapi", Language.ID),
+        ("Kaktusnya datang segar semua", Language.ID),
+        ("Mengecewakan, paketnya rusak", Language.ID),
+        ("Kurirnya telat tapi barangnya aman", Language.ID),
+        # English reviews and complaints without a question word
+        ("Very neat packing but slow courier", Language.EN),
+        ("Arrived in two days, all good", Language.EN),
+        ("Not as described", Language.EN),
+        ("Been waiting two weeks already", Language.EN),
+    ],
+)
+def test_statements_are_told_apart_without_a_question_word(
+    message: str, language: Language
+) -> None:
+    for store_language in Language:
+        assert detect_language(message, store_language) is language
+
+
 @pytest.mark.parametrize("message", ["COD?", "size?", "👍🙏", "Hi kak", "QRIS"])
 def test_a_message_that_tells_no_language_gets_the_stores(message: str) -> None:
     for store_language in Language:
