@@ -118,7 +118,7 @@ def create_app(settings: Settings) -> FastAPI:
     app = FastAPI(
         title="Balas ingest", lifespan=lifespan, openapi_url=None, docs_url=None, redoc_url=None
     )
-    app.include_router(webhooks.router)
+    app.router.routes.extend(webhooks.ROUTES)  # first: they take nearly all requests
     app.include_router(woocommerce.router)
     app.include_router(whatsapp_cloud.router)
     app.include_router(meta_messaging.router)
