@@ -70,8 +70,10 @@ def run(
         return
     if service not in SERVICES:
         raise typer.BadParameter(f"unknown service {service!r}; choose from {', '.join(SERVICES)}")
+    import uvloop  # libuv's event loop: less CPU per request and per socket write than asyncio's
+
     module = importlib.import_module(f"services.{service}.app")
-    asyncio.run(module.main(port))
+    uvloop.run(module.main(port))
 
 
 @app.command()

@@ -94,7 +94,13 @@ async def serve_until(app: FastAPI, host: str, port: int, stop: asyncio.Event) -
     uvicorn's own trust of X-Forwarded-For from loopback stays off: an app that sits behind a
     proxy names its proxies itself (the console's CONSOLE_TRUSTED_PROXIES)."""
     config = uvicorn.Config(
-        app, host=host, port=port, log_config=None, lifespan="on", proxy_headers=False
+        app,
+        host=host,
+        port=port,
+        log_config=None,
+        lifespan="on",
+        proxy_headers=False,
+        access_log=False,  # its logger is at WARNING (shared/logging.py): no line per request
     )
     server = _Server(config, stop)
     running = asyncio.create_task(server.serve())

@@ -87,13 +87,14 @@ def create_app(settings: Settings) -> FastAPI:
         ):
             stored = Outbox(runtime.db)
             deliverer = Deliverer(kafka.broker, stored, settings.ingest.publish_timeout_seconds)
+            webhook_receipts = WebhookReceipts(runtime.db, _receipt_ttl(settings))
             app.state.ingest = IngestContext(
                 settings=settings,
                 broker=kafka.broker,
                 stores=StoreDirectory(
                     runtime.db, settings.ingest.store_refresh_seconds, LAST_KNOWN_STORES.inc
                 ),
-                receipts=WebhookReceipts(runtime.db, _receipt_ttl(settings)),
+                receipts=webhook_receipts,
                 deliverer=deliverer,
                 secrets=secret_box(settings),
                 snapshots=WooCommerceSnapshots(runtime.db),
@@ -107,6 +108,7 @@ def create_app(settings: Settings) -> FastAPI:
             try:
                 yield
             finally:
+                await webhook_receipts.settle()
                 deliverer.close()
                 for task in (relay, mail):
                     task.cancel()
@@ -116,7 +118,7 @@ def create_app(settings: Settings) -> FastAPI:
     app = FastAPI(
         title="Balas ingest", lifespan=lifespan, openapi_url=None, docs_url=None, redoc_url=None
     )
-    app.include_router(webhooks.router)
+    app.router.routes.extend(webhooks.ROUTES)  # first: they take nearly all requests
     app.include_router(woocommerce.router)
     app.include_router(whatsapp_cloud.router)
     app.include_router(meta_messaging.router)

@@ -7,12 +7,18 @@ neither did, and expires after `ttl` if its holder died in between, so a later r
 dropped. The inserts and the accepts of concurrent webhooks go to MongoDB in batches
 (services/ingest/group_commit.py): a new message costs a share of one insert and of one update.
 
+The webhook is answered once its event is delivered, without waiting for the accept: the
+message is safe in Kafka or the outbox by then, and an accept that never lands (a crash, an
+outage) only leaves the claim to expire. Until it lands, a copy arriving at this process is
+answered as a duplicate after it; one arriving at another replica is told to retry (503).
+
 Consumers still deduplicate on `event_id`: this guard keeps duplicates off the topic, it is not
 the guarantee. So when MongoDB cannot be asked, the message is published unchecked rather than
 refused: Twilio retries a refused webhook only once, and a duplicate's `event_id` (from the
 MessageSid) is the original's.
 """
 
+import asyncio
 import contextlib
 from collections.abc import Sequence
 from datetime import timedelta
@@ -57,6 +63,7 @@ class WebhookReceipts:
         self._ttl = ttl
         self._inserts = GroupCommit[Document, bool](self._insert_claims)
         self._accepts = GroupCommit[str, None](self._accept_claims)
+        self._accepting: dict[str, asyncio.Task[None]] = {}  # receipt id -> its accept
 
     async def claim(self, receipt_id: str) -> Claim:
         try:
@@ -71,6 +78,10 @@ class WebhookReceipts:
         claim = {"state": CLAIMED, "claimed_until": now + self._ttl, "received_at": now}
         if await self._inserts.submit({"_id": receipt_id, **claim}):
             return Claim.NEW
+        if (accepting := self._accepting.get(receipt_id)) is not None:
+            with contextlib.suppress(PyMongoError):  # a reader then sees it accepted
+                await asyncio.shield(accepting)
+            return Claim.ACCEPTED
         # Rare: a receipt exists. An expired claim's holder died: this copy takes it over.
         expired = {"_id": receipt_id, "state": CLAIMED, "claimed_until": {"$lte": now}}
         taken = await self._collection.update_one(expired, {"$set": claim})
@@ -94,6 +105,17 @@ class WebhookReceipts:
     async def accept(self, receipt_id: str) -> None:
         await self._accepts.submit(receipt_id)
 
+    def accept_soon(self, receipt_id: str) -> None:
+        """The accept written in the background: the caller may answer at once."""
+        accepting = asyncio.create_task(self.accept(receipt_id))
+        self._accepting[receipt_id] = accepting
+        accepting.add_done_callback(lambda _: self._accepting.pop(receipt_id, None))
+        accepting.add_done_callback(_log_failed_accept)
+
+    async def settle(self) -> None:
+        """Wait for the accepts still being written (at shutdown)."""
+        await asyncio.gather(*self._accepting.values(), return_exceptions=True)
+
     async def _accept_claims(self, receipt_ids: list[str]) -> Sequence[None]:
         await self._collection.update_many(
             {"_id": {"$in": receipt_ids}},
@@ -103,6 +125,12 @@ class WebhookReceipts:
 
     async def release(self, receipt_id: str) -> None:
         await self._collection.delete_one({"_id": receipt_id, "state": CLAIMED})
+
+
+def _log_failed_accept(accepting: asyncio.Task[None]) -> None:
+    if not accepting.cancelled() and (error := accepting.exception()) is not None:
+        # accepted all the same: the claim expires, and a later copy is published again
+        log.warning("receipt not accepted: mongodb failed", error=repr(error))
 
 
 def _claimed(failure: Document | None) -> bool | Exception:
@@ -130,6 +158,5 @@ async def deliver_once(
             with contextlib.suppress(PyMongoError):  # else the claim expires
                 await receipts.release(receipt_id)
             raise
-        with contextlib.suppress(PyMongoError):  # accepted all the same; the claim expires
-            await receipts.accept(receipt_id)
+        receipts.accept_soon(receipt_id)
     return claim

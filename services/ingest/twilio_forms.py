@@ -1,6 +1,7 @@
 """Twilio's webhook forms as pydantic models, and the events they become. No I/O here."""
 
 from typing import Annotated
+from urllib.parse import parse_qsl
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
@@ -12,7 +13,7 @@ from shared.events import (
     event_id_for,
     utcnow,
 )
-from shared.http_limits import FormLimits, KiB
+from shared.http_limits import KiB
 from shared.identity import conversation_id
 from shared.stores.directory import Store
 
@@ -22,9 +23,8 @@ EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 # Twilio's form for a WhatsApp message with ten media is about 45 fields and a few KB; its
 # largest field, a 1,600-character Body, is under 20 KB even percent-encoded.
 MAX_FORM_BYTES = 64 * KiB
-# A field may be as large as the whole form: the body limit (413) then always comes first, and an
-# oversized body is never told "field too large" (400) just because of how its chunks arrived.
-FORM_LIMITS = FormLimits(max_fields=100, max_files=0, max_part_size=MAX_FORM_BYTES)
+MAX_FIELDS = 100
+FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"  # all Twilio posts
 
 
 def _whatsapp_number(address: str) -> str:
@@ -65,6 +65,15 @@ class StatusCallbackForm(_TwilioForm):
     from_number: WhatsAppNumber = Field(alias="From")
     to_number: WhatsAppNumber = Field(alias="To")
     error_code: str | None = Field(None, alias="ErrorCode")
+
+
+def form_fields(body: bytes) -> list[tuple[str, str]]:
+    """A urlencoded body's fields, decoded as Starlette's form parser does (bytes as Latin-1,
+    percent escapes as UTF-8). ValueError past MAX_FIELDS fields."""
+    try:
+        return parse_qsl(body.decode("latin-1"), keep_blank_values=True, max_num_fields=MAX_FIELDS)
+    except ValueError as error:  # the only one parse_qsl raises when not strict
+        raise ValueError(f"Too many fields. Maximum number of fields is {MAX_FIELDS}.") from error
 
 
 def parse_inbound(params: dict[str, str]) -> InboundMessageForm:

@@ -24,8 +24,15 @@ SETTINGS = Settings(_env_file=None).updated(  # type: ignore[call-arg]
 
 
 def served(app: FastAPI) -> set[tuple[str, str]]:
+    """FastAPI's routes (from the OpenAPI document) and plain Starlette ones (ingest's Twilio)."""
     paths = app.openapi()["paths"]
-    return {(method.upper(), path) for path, item in paths.items() for method in item}
+    plain = {
+        (method, route.path)
+        for route in app.routes
+        if type(route) is Route
+        for method in route.methods or ()
+    }
+    return plain | {(method.upper(), path) for path, item in paths.items() for method in item}
 
 
 @pytest.mark.parametrize(
