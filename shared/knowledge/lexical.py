@@ -23,7 +23,7 @@ weight, so a search is one numpy scatter-add per query term.
 
 from array import array
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence, Set
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -42,8 +42,9 @@ GENERAL = 0.5  # the weight of an unknown general English word against an unknow
 
 
 EXACT, TYPO, HINT = range(3)  # how a passage holds a question word, the strongest first
-# One way a question word is held: (way, the passages holding it, how much they hold).
-Held = tuple[int, npt.NDArray[np.int32], float]
+# One way a question word is held: (way, the index term, the passages holding it, how much
+# they hold).
+Held = tuple[int, int, npt.NDArray[np.int32], float]
 
 
 def _split(
@@ -57,7 +58,7 @@ def _split(
     split = np.zeros((len(hits), 3), dtype=np.float32)
     for held in words_held:
         ways = np.zeros((len(hits), 3), dtype=np.float32)
-        for way, docs, amount in held:
+        for way, _, docs, amount in held:
             rows = row[docs]
             rows = rows[rows >= 0]
             ways[rows, way] = np.maximum(ways[rows, way], amount)
@@ -88,6 +89,15 @@ class Matches:
         term, a misspelling's nearest term, a hint); read by the ranker alone, so only a
         search that orders pays for it."""
         return _split(self.held, self.positions, self.size) / (self.mass or 1.0)
+
+    def coverage_of(self, term_ids: Set[int]) -> float:
+        """The share of the query's idf mass that a text made of `term_ids` holds (each word
+        as its best-held term there): a passage's coverage, asked of one of its sentences."""
+        total = sum(
+            max((amount for _, term, _, amount in held if term in term_ids), default=0.0)
+            for held in self.held
+        )
+        return total / self.mass if self.mass else 0.0
 
 
 class LexicalIndex:
@@ -160,14 +170,15 @@ class LexicalIndex:
             held: list[Held] = []  # by way: its own term, a misspelling's nearest, a hint
             for term_id, weight in weights.items():
                 way = HINT if term_id in related else TYPO if term_id in misspelt else EXACT
-                held.append((way, self._score(term_id, weight, scores, scored), share * weight))
+                docs = self._score(term_id, weight, scores, scored)
+                held.append((way, term_id, docs, share * weight))
             # A synonym (WordNet) is a weak hint: a passage holding only a synonym of the
             # word holds a fraction of it, and it adds as little to the passage's score.
             for term_id in self._synonym_ids(word) - weights.keys():
                 docs = self._score(term_id, SYNONYM * float(self._idf[term_id]), scores, scored)
-                held.append((HINT, docs, SYNONYM * word_mass))
+                held.append((HINT, term_id, docs, SYNONYM * word_mass))
             best = np.zeros(self.size, dtype=np.float32)
-            for _, docs, amount in held:
+            for _, _, docs, amount in held:
                 best[docs] = np.maximum(best[docs], amount)
             matched += best
             words_held.append(held)
@@ -185,6 +196,10 @@ class LexicalIndex:
             mass=mass,
             size=self.size,
         )
+
+    def term_ids(self, found: Iterable[str]) -> frozenset[int]:
+        """The ids of the terms of `found` that the index holds (the others matter to no query)."""
+        return frozenset(i for i in map(self._vocabulary.get, found) if i is not None)
 
     def _score(
         self,

@@ -37,12 +37,13 @@ FEATURES = (
     "heading",  # share of the question's terms in the passage's heading
     "kind",  # the passage states the kind of fact asked about the question's topic
     "length",  # log(1 + the passage's terms)
+    "sentence",  # the best sentence's coverage, with the passage's heading
 )
 
 Features = npt.NDArray[np.float64]
 
 
-def features(matches: Matches, heading: Features, kind: Features) -> Features:
+def features(matches: Matches, heading: Features, kind: Features, sentence: Features) -> Features:
     """One row per candidate (the first `len(heading)` of `matches`), columns as `FEATURES`."""
     n = len(heading)
     scores = matches.scores[:n].astype(np.float64)
@@ -59,6 +60,7 @@ def features(matches: Matches, heading: Features, kind: Features) -> Features:
             heading,
             kind,
             np.log1p(matches.lengths[:n].astype(np.float64)),
+            sentence,
         ]
     ).reshape(n, len(FEATURES))
 

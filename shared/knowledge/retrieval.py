@@ -42,7 +42,7 @@ import numpy.typing as npt
 import structlog
 from pydantic import BaseModel, ConfigDict
 
-from shared.knowledge.answer_kinds import asked_kinds, states, topic
+from shared.knowledge.answer_kinds import asked_kinds, sentence_terms, states, topic
 from shared.knowledge.embeddings import Embedder
 from shared.knowledge.lexical import LexicalIndex, Matches
 from shared.knowledge.models import Chunk, current_revision, load_active_chunks
@@ -167,7 +167,25 @@ class KnowledgeIndex:
         kinds = asked_kinds(query)
         about = topic(query) if kinds else set()
         stating = [bool(kinds) and states(self.chunks[p].text, kinds, about) for p in positions]
-        return features(matches, np.asarray(heading), np.asarray(stating, dtype=np.float64))
+        sentence = [self._best_sentence(matches, p) for p in positions]
+        return features(
+            matches,
+            np.asarray(heading),
+            np.asarray(stating, dtype=np.float64),
+            np.asarray(sentence),
+        )
+
+    def _best_sentence(self, matches: Matches, position: int) -> float:
+        """The coverage of the passage's best sentence read under its heading: the answer is
+        often one sentence of a long passage, whose other sentences hold words by chance."""
+        heading = self._headings[position]
+        return max(
+            (
+                matches.coverage_of(self.lexical.term_ids(found | heading))
+                for _, found in sentence_terms(self.chunks[position].text)
+            ),
+            default=0.0,
+        )
 
     def _nearest(self, query_vector: Sequence[float] | None) -> list[tuple[int, float]]:
         """The `POOL` chunks nearest the question's vector: (position, cosine), nearest first."""
