@@ -134,7 +134,8 @@ class LexicalIndex:
         self._idf = self._idf_of(df)
         # A question word no passage contains weighs as much as the rarest word that one does.
         self._unknown_idf = float(self._idf_of(np.ones(1, dtype=np.float32))[0])
-        self._typos = NearestWords(list(vocabulary))  # in id order: positions are term ids
+        self._terms = list(vocabulary)  # in id order: positions are term ids
+        self._typos = NearestWords(self._terms)
         synonyms.load()  # here, in the build's thread, rather than in a customer's search
 
     def _idf_of(self, df: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
@@ -196,6 +197,11 @@ class LexicalIndex:
             mass=mass,
             size=self.size,
         )
+
+    def spelt(self, found: Iterable[str]) -> set[str]:
+        """`found` as the index writes it: each term, or the nearest terms of a misspelling
+        ("repiar": "repair"), the way a search counts it."""
+        return {self._terms[i] for term in found for i in self._term_ids(term)[0]}
 
     def term_ids(self, found: Iterable[str]) -> frozenset[int]:
         """The ids of the terms of `found` that the index holds (the others matter to no query)."""

@@ -152,7 +152,7 @@ class KnowledgeIndex:
                 relevant.add(position)
         best = sorted(relevant, key=lambda position: (-fused[position], position))
         if kinds := asked_kinds(query):  # of the best, those stating the kind asked for first
-            about = topic(query)
+            about = self.lexical.spelt(topic(query))
             best = best[: KIND_POOL * k]  # sentences are read only here: a bounded few
             best.sort(key=lambda position: not states(self.chunks[position].text, kinds, about))
         best = best[:k]
@@ -165,7 +165,7 @@ class KnowledgeIndex:
         asked = set(terms(query))
         heading = [len(asked & self._headings[p]) / len(asked) if asked else 0.0 for p in positions]
         kinds = asked_kinds(query)
-        about = topic(query) if kinds else set()
+        about = self.lexical.spelt(topic(query)) if kinds else set()
         stating = [bool(kinds) and states(self.chunks[p].text, kinds, about) for p in positions]
         sentence = [self._best_sentence(matches, p) for p in positions]
         return features(
