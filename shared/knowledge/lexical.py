@@ -248,6 +248,10 @@ class LexicalIndex:
                 ids, exact = self._term_ids(term)
                 weights.update({i: share * float(self._idf[i]) for i in ids})
                 misspelt.update(() if exact else ids)
+        if not weights and word.written and word.written not in word.terms:  # stemmed misspelt
+            ids, exact = self._term_ids(word.written)
+            weights = {i: float(self._idf[i]) for i in ids}
+            misspelt.update(() if exact else ids)
         related = {i for i, weight in weights.items() if weight < float(self._idf[i])}
         return weights, misspelt, related
 

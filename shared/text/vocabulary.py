@@ -28,7 +28,7 @@ STOP_WORDS = _words(
     get got give take now still also some here like make go going come long should way
     again different happen happens thing things other another anything something kind
     into onto until often usually because too guys recommend best cara perlu biasanya sering
-    no setelah sesudah after dulu doang tiap setiap gara biar
+    no setelah sesudah after dulu doang tiap setiap gara biar bakal
     """
 )
 
@@ -198,6 +198,14 @@ GLOSSARY: dict[str, tuple[str, ...]] = {
         "baret": "gores",
         "perbaikan": "servis",
         "reparasi": "servis",
+        "pc": "komputer",
+        "computer": "komputer",
+        "wedding": "nikah",
+        "sparepart": "part",
+        "backing": "backup",  # "backing up data"
+        # chat spellings read as shop words here only: elsewhere they are also names and
+        # places ("Dalem Kaum"), and the classifier reads them as written
+        "dalem": "dalam",
         "phone": "telepon",
         "call": "telepon",
         "telpon": "telepon",
