@@ -50,6 +50,10 @@ def test_a_shop_phrase_holding_a_chat_spelling_is_found() -> None:
         ("beli sparepart", "purchase the part"),
         ("backupnya", "backing"),  # "backing up data"
         ("rekening a.n. Budi", "rekening atas nama Budi"),  # a bank transfer's abbreviation
+        ("bea cukai", "customs"),  # a terms page's English to an Indonesian question
+        ("produknya rusak", "damaged products"),
+        ("hubungi penjual", "contact the seller"),
+        ("kebijakan privasi", "privacy policy"),
     ],
 )
 def test_indonesian_chat_meets_the_words_english_and_formal_documents_use(
