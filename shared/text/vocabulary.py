@@ -354,7 +354,6 @@ GLOSSARY: dict[str, tuple[str, ...]] = {
         "photo": "foto",
         "condition": "kondisi",
         "fast": "cepat",
-        "express": "ekspres",
         "policy": "kebijakan",
         "privacy": "privasi",
         "seller": "penjual",
