@@ -140,9 +140,12 @@ class KnowledgeIndex:
         evidence = dict(zip(positions, matches.coverage.tolist(), strict=True))
         relevant = {position for position in positions if evidence[position] >= min_score}
         if ranker is not None and len(relevant) > 1:  # one relevant passage needs no order
-            preference = ranker.preference(self.candidates(query, matches))
-            first = [positions[i] for i in np.argsort(-preference, kind="stable").tolist()]
-            positions = first + positions[len(first) :]
+            # Each candidate's preference is its own row's: the relevant ones are ordered
+            # alone (the others are dropped below), and only their features are computed.
+            ranks = [r for r in range(min(CANDIDATES, len(positions))) if positions[r] in relevant]
+            preference = ranker.preference(self.candidates(query, matches, ranks))
+            first = [positions[ranks[i]] for i in np.argsort(-preference, kind="stable").tolist()]
+            positions = first + [position for position in positions if position not in first]
         for rank, position in enumerate(positions):
             fused[position] = 1.0 / (RRF_K + rank + 1)
         for rank, (position, cosine) in enumerate(self._nearest(query_vector)):
@@ -158,10 +161,14 @@ class KnowledgeIndex:
         best = best[:k]
         return [self._passage(position, evidence[position]) for position in best]
 
-    def candidates(self, query: str, matches: Matches) -> Features:
-        """The features (`ranker.FEATURES`) of the first `CANDIDATES` passages of `matches`,
-        the lexical search's answer to `query`."""
-        positions = matches.positions[:CANDIDATES].tolist()
+    def candidates(
+        self, query: str, matches: Matches, ranks: Sequence[int] | None = None
+    ) -> Features:
+        """The features (`ranker.FEATURES`) of the passages of `matches`, the lexical search's
+        answer to `query`, at BM25 `ranks` (by default the first `CANDIDATES`)."""
+        if ranks is None:
+            ranks = range(min(CANDIDATES, len(matches.positions)))
+        positions = [int(matches.positions[r]) for r in ranks]
         asked = set(terms(query))
         heading = [len(asked & self._headings[p]) / len(asked) if asked else 0.0 for p in positions]
         kinds = asked_kinds(query)
@@ -170,6 +177,7 @@ class KnowledgeIndex:
         sentence = [self._best_sentence(matches, p) for p in positions]
         return features(
             matches,
+            ranks,
             np.asarray(heading),
             np.asarray(stating, dtype=np.float64),
             np.asarray(sentence),

@@ -195,3 +195,16 @@ def test_a_misspelt_topic_still_finds_the_passage_stating_the_kind_of_fact_asked
     index = KnowledgeIndex("s", 1, faq_chunks("s", passages))
 
     assert index.search(question, ranker=None)[0].text == passages[1]
+
+
+def test_a_candidates_features_are_its_own_whichever_others_are_computed(indexes: Indexes) -> None:
+    # a search computes the rows of the relevant candidates alone; training computes all ten
+    index = indexes["system76"]
+    question = "kalo laptop rusak pas dikirim, siapa yg tanggung?"
+    matches = index.lexical.search(question, 50)
+
+    everything = index.candidates(question, matches)
+    some = index.candidates(question, matches, [1, 3])
+
+    assert len(everything) == 10
+    assert np.allclose(some, everything[[1, 3]])
