@@ -233,6 +233,14 @@ GLOSSARY: dict[str, tuple[str, ...]] = {
         "ovo": "ovo dompet digital",
         "shopeepay": "shopeepay dompet digital",
         "linkaja": "linkaja dompet digital",
+        # Indonesian banks by their abbreviations: a page naming one answers "which bank?"
+        "bca": "bca bank",
+        "bni": "bni bank",
+        "bri": "bri bank",
+        "btn": "btn bank",
+        "bsi": "bsi bank",
+        "cimb": "cimb bank",
+        "danamon": "danamon bank",
         "paylater": "paylater cicil",
         "preorder": "preorder pesan",
         # Days, months and the week

@@ -272,6 +272,16 @@ def test_typos_find_the_word_the_documents_use() -> None:
     assert distance("ab", "ba") == 1
 
 
+@pytest.mark.parametrize("question", ["transfer ke bank apa kak?", "Which bank do I pay into?"])
+def test_a_bank_named_by_its_abbreviation_answers_which_bank(question: str) -> None:
+    index = LexicalIndex(["Transfer ke BNI a.n. Keluarga Cactus.", "Kaktus dikirim setiap Senin."])
+
+    found = index.search(question, limit=5)
+
+    assert found.positions.tolist()[0] == 0
+    assert found.coverage[0] >= MIN_SCORE
+
+
 def test_a_misspelling_the_stemmer_cuts_still_finds_the_word() -> None:
     # "rekning" looks English to the stemmer ("rekn"), which no index word is near; as written
     # it is one edit from "rekening"
