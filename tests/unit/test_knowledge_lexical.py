@@ -26,6 +26,9 @@ from shared.text.stemming import stem
         ("1,5 kg", ["1.5", "kg"]),
         ("jam 10.00", ["jam", "10"]),
         ("08.00-17.00", ["8", "17"]),
+        ("pukul 08.00-17.00", ["jam", "8", "17"]),
+        ("We are open 8am-5pm", ["buka", "jam", "8", "17"]),  # English hours meet "pukul"
+        ("from 9:30am", ["jam", "9"]),
         ("500ml", ["500", "ml"]),
     ],
 )
