@@ -28,7 +28,7 @@ STOP_WORDS = _words(
     get got give take now still also some here like make go going come long should way
     again different happen happens thing things other another anything something kind
     into onto until often usually because too guys recommend best cara perlu biasanya sering
-    no setelah sesudah after dulu doang tiap setiap gara biar bakal
+    no setelah sesudah after dulu doang tiap setiap gara biar bakal re ve ll don
     """
 )
 

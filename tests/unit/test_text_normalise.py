@@ -218,6 +218,7 @@ def test_english_shop_words_and_shorthands_meet_indonesian_ones(
         ("disiram tiap hari", "disiram hari"),
         ("datanya ga bakal di-share?", "datanya di-share"),  # "bakal": chat's "akan"
         ("kaktusku di dalem kamar", "kaktus kamar"),  # "dalem": chat's "dalam"
+        ("We're open on Saturday, we'll ship Monday", "open Saturday ship Monday"),  # contractions
     ],
 )
 def test_question_framing_words_of_both_languages_are_no_terms(question: str, framing: str) -> None:
