@@ -90,14 +90,14 @@ class Matches:
         search that orders pays for it."""
         return _split(self.held, self.positions, self.size) / (self.mass or 1.0)
 
-    def coverage_of(self, term_ids: Set[int]) -> float:
-        """The share of the query's idf mass that a text made of `term_ids` holds (each word
-        as its best-held term there): a passage's coverage, asked of one of its sentences."""
-        total = sum(
-            max((amount for _, term, _, amount in held if term in term_ids), default=0.0)
-            for held in self.held
-        )
-        return total / self.mass if self.mass else 0.0
+    @cached_property
+    def by_term(self) -> dict[int, list[tuple[int, float]]]:
+        """For each index term that holds a query word: (the word's position, how much)."""
+        found: dict[int, list[tuple[int, float]]] = {}
+        for position, held in enumerate(self.held):
+            for _, term, _, amount in held:
+                found.setdefault(term, []).append((position, amount))
+        return found
 
 
 class LexicalIndex:
@@ -203,9 +203,18 @@ class LexicalIndex:
         ("repiar": "repair"), the way a search counts it."""
         return {self._terms[i] for term in found for i in self._term_ids(term)[0]}
 
-    def term_ids(self, found: Iterable[str]) -> frozenset[int]:
-        """The ids of the terms of `found` that the index holds (the others matter to no query)."""
-        return frozenset(i for i in map(self._vocabulary.get, found) if i is not None)
+    def best_coverage(self, matches: Matches, texts: Iterable[Set[str]]) -> float:
+        """The highest coverage of the query (`matches`) among `texts`, each given as its
+        terms (a passage's sentences): the share of the query's idf mass a text holds, each
+        word as its best-held term there."""
+        best = 0.0
+        for found in texts:
+            held: dict[int, float] = {}
+            for term in found:
+                for position, amount in matches.by_term.get(self._vocabulary.get(term, -1), ()):
+                    held[position] = max(held.get(position, 0.0), amount)
+            best = max(best, sum(held.values()))
+        return best / matches.mass if matches.mass else 0.0
 
     def _score(
         self,

@@ -187,13 +187,8 @@ class KnowledgeIndex:
         """The coverage of the passage's best sentence read under its heading: the answer is
         often one sentence of a long passage, whose other sentences hold words by chance."""
         heading = self._headings[position]
-        return max(
-            (
-                matches.coverage_of(self.lexical.term_ids(found | heading))
-                for _, found in sentence_terms(self.chunks[position].text)
-            ),
-            default=0.0,
-        )
+        sentences = sentence_terms(self.chunks[position].text)
+        return self.lexical.best_coverage(matches, (found | heading for _, found in sentences))
 
     def _nearest(self, query_vector: Sequence[float] | None) -> list[tuple[int, float]]:
         """The `POOL` chunks nearest the question's vector: (position, cosine), nearest first."""
