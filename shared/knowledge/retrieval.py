@@ -50,6 +50,7 @@ from shared.knowledge.ranker import CANDIDATES, Features, Ranker, features, ship
 from shared.mongo import Database
 from shared.recent import Recent
 from shared.text.normalise import terms
+from shared.text.sentences import sentence_ends
 
 log = structlog.get_logger(__name__)
 
@@ -174,7 +175,7 @@ class KnowledgeIndex:
         kinds = asked_kinds(query)
         about = self.lexical.spelt(topic(query)) if kinds else set()
         stating = [bool(kinds) and states(self.chunks[p].text, kinds, about) for p in positions]
-        sentence = [self._best_sentence(matches, p) for p in positions]
+        sentence = [self._best_sentence(matches, r) for r in ranks]
         return features(
             matches,
             ranks,
@@ -183,12 +184,18 @@ class KnowledgeIndex:
             np.asarray(sentence),
         )
 
-    def _best_sentence(self, matches: Matches, position: int) -> float:
+    def _best_sentence(self, matches: Matches, rank: int) -> float:
         """The coverage of the passage's best sentence read under its heading: the answer is
-        often one sentence of a long passage, whose other sentences hold words by chance."""
+        often one sentence of a long passage, whose other sentences hold words by chance. A
+        passage of one sentence is its best (catalogue rows, most FAQ answers): its own
+        coverage, without reading its terms again."""
+        position = int(matches.positions[rank])
+        text = self.chunks[position].text
+        if next(sentence_ends(text), None) is None:
+            return float(matches.coverage[rank])
         heading = self._headings[position]
-        sentences = sentence_terms(self.chunks[position].text)
-        return self.lexical.best_coverage(matches, (found | heading for _, found in sentences))
+        found = (held | heading for _, held in sentence_terms(text))
+        return self.lexical.best_coverage(matches, found)
 
     def _nearest(self, query_vector: Sequence[float] | None) -> list[tuple[int, float]]:
         """The `POOL` chunks nearest the question's vector: (position, cosine), nearest first."""
