@@ -92,12 +92,13 @@ def states(text: str, kinds: frozenset[AnswerKind], about: set[str]) -> bool:
     not "Returns within 7 days" beside a sentence on repairs."""
     return stated(text, kinds) and any(
         stated(sentence, kinds) and not about.isdisjoint(found)
-        for sentence, found in _sentence_terms(text)
+        for sentence, found in sentence_terms(text)
     )
 
 
 @lru_cache(maxsize=1024)  # the passages found most often: their sentences read once
-def _sentence_terms(text: str) -> tuple[tuple[str, frozenset[str]], ...]:
+def sentence_terms(text: str) -> tuple[tuple[str, frozenset[str]], ...]:
+    """Each sentence of `text` with its index terms."""
     return tuple((sentence, frozenset(terms(sentence))) for sentence in sentences(text))
 
 

@@ -23,7 +23,7 @@ weight, so a search is one numpy scatter-add per query term.
 
 from array import array
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence, Set
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -42,8 +42,9 @@ GENERAL = 0.5  # the weight of an unknown general English word against an unknow
 
 
 EXACT, TYPO, HINT = range(3)  # how a passage holds a question word, the strongest first
-# One way a question word is held: (way, the passages holding it, how much they hold).
-Held = tuple[int, npt.NDArray[np.int32], float]
+# One way a question word is held: (way, the index term, the passages holding it, how much
+# they hold).
+Held = tuple[int, int, npt.NDArray[np.int32], float]
 
 
 def _split(
@@ -57,7 +58,7 @@ def _split(
     split = np.zeros((len(hits), 3), dtype=np.float32)
     for held in words_held:
         ways = np.zeros((len(hits), 3), dtype=np.float32)
-        for way, docs, amount in held:
+        for way, _, docs, amount in held:
             rows = row[docs]
             rows = rows[rows >= 0]
             ways[rows, way] = np.maximum(ways[rows, way], amount)
@@ -88,6 +89,15 @@ class Matches:
         term, a misspelling's nearest term, a hint); read by the ranker alone, so only a
         search that orders pays for it."""
         return _split(self.held, self.positions, self.size) / (self.mass or 1.0)
+
+    @cached_property
+    def by_term(self) -> dict[int, list[tuple[int, float]]]:
+        """For each index term that holds a query word: (the word's position, how much)."""
+        found: dict[int, list[tuple[int, float]]] = {}
+        for position, held in enumerate(self.held):
+            for _, term, _, amount in held:
+                found.setdefault(term, []).append((position, amount))
+        return found
 
 
 class LexicalIndex:
@@ -124,7 +134,8 @@ class LexicalIndex:
         self._idf = self._idf_of(df)
         # A question word no passage contains weighs as much as the rarest word that one does.
         self._unknown_idf = float(self._idf_of(np.ones(1, dtype=np.float32))[0])
-        self._typos = NearestWords(list(vocabulary))  # in id order: positions are term ids
+        self._terms = list(vocabulary)  # in id order: positions are term ids
+        self._typos = NearestWords(self._terms)
         synonyms.load()  # here, in the build's thread, rather than in a customer's search
 
     def _idf_of(self, df: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
@@ -160,14 +171,15 @@ class LexicalIndex:
             held: list[Held] = []  # by way: its own term, a misspelling's nearest, a hint
             for term_id, weight in weights.items():
                 way = HINT if term_id in related else TYPO if term_id in misspelt else EXACT
-                held.append((way, self._score(term_id, weight, scores, scored), share * weight))
+                docs = self._score(term_id, weight, scores, scored)
+                held.append((way, term_id, docs, share * weight))
             # A synonym (WordNet) is a weak hint: a passage holding only a synonym of the
             # word holds a fraction of it, and it adds as little to the passage's score.
             for term_id in self._synonym_ids(word) - weights.keys():
                 docs = self._score(term_id, SYNONYM * float(self._idf[term_id]), scores, scored)
-                held.append((HINT, docs, SYNONYM * word_mass))
+                held.append((HINT, term_id, docs, SYNONYM * word_mass))
             best = np.zeros(self.size, dtype=np.float32)
-            for _, docs, amount in held:
+            for _, _, docs, amount in held:
                 best[docs] = np.maximum(best[docs], amount)
             matched += best
             words_held.append(held)
@@ -185,6 +197,24 @@ class LexicalIndex:
             mass=mass,
             size=self.size,
         )
+
+    def spelt(self, found: Iterable[str]) -> set[str]:
+        """`found` as the index writes it: each term, or the nearest terms of a misspelling
+        ("repiar": "repair"), the way a search counts it."""
+        return {self._terms[i] for term in found for i in self._term_ids(term)[0]}
+
+    def best_coverage(self, matches: Matches, texts: Iterable[Set[str]]) -> float:
+        """The highest coverage of the query (`matches`) among `texts`, each given as its
+        terms (a passage's sentences): the share of the query's idf mass a text holds, each
+        word as its best-held term there."""
+        best = 0.0
+        for found in texts:
+            held: dict[int, float] = {}
+            for term in found:
+                for position, amount in matches.by_term.get(self._vocabulary.get(term, -1), ()):
+                    held[position] = max(held.get(position, 0.0), amount)
+            best = max(best, sum(held.values()))
+        return best / matches.mass if matches.mass else 0.0
 
     def _score(
         self,
@@ -227,6 +257,10 @@ class LexicalIndex:
                 ids, exact = self._term_ids(term)
                 weights.update({i: share * float(self._idf[i]) for i in ids})
                 misspelt.update(() if exact else ids)
+        if not weights and word.written and word.written not in word.terms:  # stemmed misspelt
+            ids, exact = self._term_ids(word.written)
+            weights = {i: float(self._idf[i]) for i in ids}
+            misspelt.update(() if exact else ids)
         related = {i for i, weight in weights.items() if weight < float(self._idf[i])}
         return weights, misspelt, related
 

@@ -15,6 +15,7 @@ are trained by `python -m bench.train_ranker` on the tuning, paraphrase and deve
 """
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -37,30 +38,35 @@ FEATURES = (
     "heading",  # share of the question's terms in the passage's heading
     "kind",  # the passage states the kind of fact asked about the question's topic
     "length",  # log(1 + the passage's terms)
+    "sentence",  # the best sentence's coverage, with the passage's heading
 )
 
 Features = npt.NDArray[np.float64]
 
 
-def features(matches: Matches, heading: Features, kind: Features) -> Features:
-    """One row per candidate (the first `len(heading)` of `matches`), columns as `FEATURES`."""
-    n = len(heading)
-    scores = matches.scores[:n].astype(np.float64)
-    best = float(scores[0]) if n else 0.0
+def features(
+    matches: Matches, ranks: Sequence[int], heading: Features, kind: Features, sentence: Features
+) -> Features:
+    """One row per candidate, the passages of `matches` at BM25 `ranks` (0 the best), columns
+    as `FEATURES`."""
+    at = np.asarray(ranks, dtype=np.int64)
+    scores = matches.scores[at].astype(np.float64)
+    best = float(matches.scores[0]) if len(matches.scores) else 0.0
     return np.column_stack(
         [
-            matches.coverage[:n],
-            matches.split[:n, EXACT],
-            matches.split[:n, TYPO],
-            matches.split[:n, HINT],
+            matches.coverage[at],
+            matches.split[at, EXACT],
+            matches.split[at, TYPO],
+            matches.split[at, HINT],
             np.log1p(scores),
-            scores / best if best > 0 else np.ones(n),
-            1.0 / np.arange(1, n + 1),
+            scores / best if best > 0 else np.ones(len(at)),
+            1.0 / (at + 1),
             heading,
             kind,
-            np.log1p(matches.lengths[:n].astype(np.float64)),
+            np.log1p(matches.lengths[at].astype(np.float64)),
+            sentence,
         ]
-    ).reshape(n, len(FEATURES))
+    ).reshape(len(at), len(FEATURES))
 
 
 @dataclass(frozen=True)

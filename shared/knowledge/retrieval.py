@@ -42,7 +42,7 @@ import numpy.typing as npt
 import structlog
 from pydantic import BaseModel, ConfigDict
 
-from shared.knowledge.answer_kinds import asked_kinds, states, topic
+from shared.knowledge.answer_kinds import asked_kinds, sentence_terms, states, topic
 from shared.knowledge.embeddings import Embedder
 from shared.knowledge.lexical import LexicalIndex, Matches
 from shared.knowledge.models import Chunk, current_revision, load_active_chunks
@@ -50,6 +50,7 @@ from shared.knowledge.ranker import CANDIDATES, Features, Ranker, features, ship
 from shared.mongo import Database
 from shared.recent import Recent
 from shared.text.normalise import terms
+from shared.text.sentences import sentence_ends
 
 log = structlog.get_logger(__name__)
 
@@ -140,9 +141,12 @@ class KnowledgeIndex:
         evidence = dict(zip(positions, matches.coverage.tolist(), strict=True))
         relevant = {position for position in positions if evidence[position] >= min_score}
         if ranker is not None and len(relevant) > 1:  # one relevant passage needs no order
-            preference = ranker.preference(self.candidates(query, matches))
-            first = [positions[i] for i in np.argsort(-preference, kind="stable").tolist()]
-            positions = first + positions[len(first) :]
+            # Each candidate's preference is its own row's: the relevant ones are ordered
+            # alone (the others are dropped below), and only their features are computed.
+            ranks = [r for r in range(min(CANDIDATES, len(positions))) if positions[r] in relevant]
+            preference = ranker.preference(self.candidates(query, matches, ranks))
+            first = [positions[ranks[i]] for i in np.argsort(-preference, kind="stable").tolist()]
+            positions = first + [position for position in positions if position not in first]
         for rank, position in enumerate(positions):
             fused[position] = 1.0 / (RRF_K + rank + 1)
         for rank, (position, cosine) in enumerate(self._nearest(query_vector)):
@@ -152,22 +156,46 @@ class KnowledgeIndex:
                 relevant.add(position)
         best = sorted(relevant, key=lambda position: (-fused[position], position))
         if kinds := asked_kinds(query):  # of the best, those stating the kind asked for first
-            about = topic(query)
+            about = self.lexical.spelt(topic(query))
             best = best[: KIND_POOL * k]  # sentences are read only here: a bounded few
             best.sort(key=lambda position: not states(self.chunks[position].text, kinds, about))
         best = best[:k]
         return [self._passage(position, evidence[position]) for position in best]
 
-    def candidates(self, query: str, matches: Matches) -> Features:
-        """The features (`ranker.FEATURES`) of the first `CANDIDATES` passages of `matches`,
-        the lexical search's answer to `query`."""
-        positions = matches.positions[:CANDIDATES].tolist()
+    def candidates(
+        self, query: str, matches: Matches, ranks: Sequence[int] | None = None
+    ) -> Features:
+        """The features (`ranker.FEATURES`) of the passages of `matches`, the lexical search's
+        answer to `query`, at BM25 `ranks` (by default the first `CANDIDATES`)."""
+        if ranks is None:
+            ranks = range(min(CANDIDATES, len(matches.positions)))
+        positions = [int(matches.positions[r]) for r in ranks]
         asked = set(terms(query))
         heading = [len(asked & self._headings[p]) / len(asked) if asked else 0.0 for p in positions]
         kinds = asked_kinds(query)
-        about = topic(query) if kinds else set()
+        about = self.lexical.spelt(topic(query)) if kinds else set()
         stating = [bool(kinds) and states(self.chunks[p].text, kinds, about) for p in positions]
-        return features(matches, np.asarray(heading), np.asarray(stating, dtype=np.float64))
+        sentence = [self._best_sentence(matches, r) for r in ranks]
+        return features(
+            matches,
+            ranks,
+            np.asarray(heading),
+            np.asarray(stating, dtype=np.float64),
+            np.asarray(sentence),
+        )
+
+    def _best_sentence(self, matches: Matches, rank: int) -> float:
+        """The coverage of the passage's best sentence read under its heading: the answer is
+        often one sentence of a long passage, whose other sentences hold words by chance. A
+        passage of one sentence is its best (catalogue rows, most FAQ answers): its own
+        coverage, without reading its terms again."""
+        position = int(matches.positions[rank])
+        text = self.chunks[position].text
+        if next(sentence_ends(text), None) is None:
+            return float(matches.coverage[rank])
+        heading = self._headings[position]
+        found = (held | heading for _, held in sentence_terms(text))
+        return self.lexical.best_coverage(matches, found)
 
     def _nearest(self, query_vector: Sequence[float] | None) -> list[tuple[int, float]]:
         """The `POOL` chunks nearest the question's vector: (position, cosine), nearest first."""

@@ -108,12 +108,14 @@ class Word(NamedTuple):
     that are weaker evidence of it, whether it names a place (a city, a country): weaker
     evidence of what a question asks than a shop word, and the terms of words sharing one of
     its meanings in either language (WordNet's synonyms): weak hints a search may use, never
-    indexed."""
+    indexed; and the word as written before stemming, for a search to correct a misspelling
+    the stemmer cut ("rekning" stems to "rekn")."""
 
     terms: tuple[str, ...]
     related: tuple[str, ...] = ()
     place: bool = False
     synonyms: tuple[str, ...] = ()
+    written: str = ""
 
 
 def _stems(words: Iterable[str]) -> tuple[str, ...]:
@@ -130,8 +132,8 @@ def _expanded(term: str) -> Word:
     clitic), or of `term` itself; a city keeps its island as a related term; cities and
     countries are places."""
     if area := PLACES.get(term):  # a name has no affixes: "bekasi" is no "bekas" + "-i"
-        return Word((term,), _stems(area.split()), place=True)
-    return Word(_stems(_glossary(term)), place=term in _PLACE_NAMES)
+        return Word((term,), _stems(area.split()), place=True, written=term)
+    return Word(_stems(_glossary(term)), place=term in _PLACE_NAMES, written=term)
 
 
 @lru_cache(maxsize=100_000)

@@ -6,7 +6,9 @@
   decimals use a dot ("1,5" -> "1.5"; "10.00" -> "10");
 - codes that mix letters and digits keep together without their separators ("SKU-1234",
   "sku1234" -> "sku1234"; "INV/2024/001" -> "inv2024001"), a number glued to a unit splits
-  ("500ml" -> "500", "ml").
+  ("500ml" -> "500", "ml");
+- a clock time written with am or pm is the hour on the 24-hour clock and the word "jam"
+  ("8am-5pm" -> "jam", "8", "17"), as "pukul 08.00-17.00" is.
 """
 
 import re
@@ -19,6 +21,8 @@ _DECIMAL = re.compile(r"(\d+)[.,:](\d+)")
 _NUMBER_AND_UNIT = re.compile(r"(\d+(?:[.,]\d+)*)([a-z]+)")
 _CURRENCY_PREFIX = re.compile(r"(?:rp|idr)(?=\d)")
 _SEPARATORS = re.compile(r"[-_/.,:']")
+_CLOCK = r"(\d{1,2})(?:[.:]\d{2})?(am|pm)"
+_CLOCK_TIMES = re.compile(rf"{_CLOCK}(?:[-\u2013]{_CLOCK})?")
 
 
 def number(raw: str) -> str | None:
@@ -44,6 +48,12 @@ def multiply(value: str, unit: str) -> str:
     return str(int(product)) if product == int(product) else f"{product:g}"
 
 
+def _hours(groups: tuple[str | None, ...]) -> list[str]:
+    """The hours of (hour, am/pm) pairs on the 24-hour clock: "5", "pm" is "17"."""
+    pairs = zip(groups[::2], groups[1::2], strict=True)
+    return [str(int(hour) % 12 + (12 if half == "pm" else 0)) for hour, half in pairs if hour]
+
+
 def raw_terms(token: str) -> list[str]:
     """One folded token as zero or more words, numbers and codes (not yet stemmed)."""
     token = _CURRENCY_PREFIX.sub("", token, count=1)
@@ -52,6 +62,8 @@ def raw_terms(token: str) -> list[str]:
         return [f"{value}%"] if value else raw_terms(token[:-1])
     if (value := number(token)) is not None:
         return [value]
+    if match := _CLOCK_TIMES.fullmatch(token):  # "8am-5pm": hours, as "pukul 08.00-17.00"
+        return ["jam", *_hours(match.groups())]
     if match := _NUMBER_AND_UNIT.fullmatch(token):
         value = number(match.group(1))
         unit = match.group(2)

@@ -28,7 +28,7 @@ STOP_WORDS = _words(
     get got give take now still also some here like make go going come long should way
     again different happen happens thing things other another anything something kind
     into onto until often usually because too guys recommend best cara perlu biasanya sering
-    no setelah sesudah after dulu doang tiap setiap gara biar
+    no setelah sesudah after dulu doang tiap setiap gara biar bakal re ve ll don
     """
 )
 
@@ -198,6 +198,14 @@ GLOSSARY: dict[str, tuple[str, ...]] = {
         "baret": "gores",
         "perbaikan": "servis",
         "reparasi": "servis",
+        "pc": "komputer",
+        "computer": "komputer",
+        "wedding": "nikah",
+        "sparepart": "part",
+        "backing": "backup",  # "backing up data"
+        # chat spellings read as shop words here only: elsewhere they are also names and
+        # places ("Dalem Kaum"), and the classifier reads them as written
+        "dalem": "dalam",
         "phone": "telepon",
         "call": "telepon",
         "telpon": "telepon",
@@ -225,6 +233,14 @@ GLOSSARY: dict[str, tuple[str, ...]] = {
         "ovo": "ovo dompet digital",
         "shopeepay": "shopeepay dompet digital",
         "linkaja": "linkaja dompet digital",
+        # Indonesian banks by their abbreviations: a page naming one answers "which bank?"
+        "bca": "bca bank",
+        "bni": "bni bank",
+        "bri": "bri bank",
+        "btn": "btn bank",
+        "bsi": "bsi bank",
+        "cimb": "cimb bank",
+        "danamon": "danamon bank",
         "paylater": "paylater cicil",
         "preorder": "preorder pesan",
         # Days, months and the week
@@ -324,6 +340,39 @@ GLOSSARY: dict[str, tuple[str, ...]] = {
         "button": "kancing",
         "fading": "luntur",
         "fade": "luntur",
+        # Words of shipping, refund and terms pages, English to the Indonesian a page would use
+        "customs": "bea cukai",
+        "duty": "bea",
+        "duties": "bea",
+        "tax": "pajak",
+        "download": "unduh",
+        "surel": "email",
+        "faktur": "tagihan",
+        "damage": "rusak",
+        "product": "produk",
+        "item": "barang",
+        "goods": "barang",
+        "year": "tahun",
+        "book": "buku",
+        "berkas": "file",
+        "tautan": "link",
+        "access": "akses",
+        "contact": "hubungi",
+        "process": "proses",
+        "photo": "foto",
+        "condition": "kondisi",
+        "fast": "cepat",
+        "policy": "kebijakan",
+        "privacy": "privasi",
+        "seller": "penjual",
+        "buyer": "pembeli",
+        "situs": "website",
+        "claim": "klaim",
+        "complaint": "keluhan",
+        "physical": "fisik",
+        "license": "lisensi",
+        "print": "cetak",
+        "language": "bahasa",
     }.items()
 }
 

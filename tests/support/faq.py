@@ -6,9 +6,9 @@ from shared.knowledge.models import Chunk, chunk_id
 from shared.knowledge.retrieval import KnowledgeIndex
 
 
-def faq_answerer(store_id: str, passages: list[str]) -> Answerer:
-    """No model: the offline engine, answering from `passages` as one FAQ file's sections."""
-    chunks = [
+def faq_chunks(store_id: str, passages: list[str]) -> list[Chunk]:
+    """`passages` as the sections of one FAQ file of the store."""
+    return [
         Chunk(
             id=chunk_id("faq", 1, n),
             store_id=store_id,
@@ -21,5 +21,9 @@ def faq_answerer(store_id: str, passages: list[str]) -> Answerer:
         )
         for n, text in enumerate(passages)
     ]
-    index = KnowledgeIndex(store_id, 1, chunks)
+
+
+def faq_answerer(store_id: str, passages: list[str]) -> Answerer:
+    """No model: the offline engine, answering from `passages` as one FAQ file's sections."""
+    index = KnowledgeIndex(store_id, 1, faq_chunks(store_id, passages))
     return Answerer(IndexRetriever({store_id: index}), None, None)

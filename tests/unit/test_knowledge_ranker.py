@@ -12,6 +12,8 @@ from bench.train_ranker import Indexes, candidates, fit, stores_and_questions
 from shared.knowledge.lexical import EXACT, HINT, TYPO, LexicalIndex
 from shared.knowledge.ranker import FEATURES, MODEL, Ranker, shipped
 from shared.knowledge.retrieval import KnowledgeIndex, Passage
+from shared.text.normalise import terms
+from tests.support.faq import faq_chunks
 
 
 @pytest.fixture(scope="module")
@@ -53,13 +55,21 @@ def _rank(found: list[Passage], source: str, phrase: str) -> int:
         ("", "Apakah tersedia kemeja batik untuk anak?", "faq.docx", "anak", 1),
         # casual Indonesian: the buying steps above the payment confirmation
         ("keluargacactus", "gimana sih cara belinya kak?", "cara-membeli.md", "pilih kaktus", 3),
-        # a misspelt English question: the repair times above other shipping passages
+        # casual Indonesian: how much water, in the care tips, above the delivery times
+        (
+            "keluargacactus",
+            "aq siram tiap hari boleh ga sih?",
+            "tips-merawat.md",
+            "tidak membutuhkan terlalu banyak air",
+            1,
+        ),
+        # English: the out-of-warranty repairs above the ones under warranty
         (
             "system76",
-            "how long do repiars take?",
-            "shipping-your-computer.md",
-            "typical repairs are 3-5 business days",
-            3,
+            "What if my laptop is out of warranty?",
+            "before-you-open-a-ticket.md",
+            "paid diagnosis",
+            1,
         ),
     ],
 )
@@ -118,3 +128,83 @@ def test_a_file_trained_on_other_features_is_refused() -> None:
     with pytest.raises(ValueError, match="other features"):
         Ranker.from_json(text)
     assert len(shipped().weights) == len(FEATURES)
+
+
+@pytest.mark.parametrize(
+    ("question", "answering", "other"),
+    [
+        (
+            "ongkir retur ditanggung siapa kak?",
+            "Ongkos kirim retur ditanggung pembeli.",
+            "Retur paling lambat 7 hari setelah barang diterima.",
+        ),
+        (
+            "who pays return shipping?",
+            "Return shipping is paid by the customer.",
+            "Returns are accepted within 30 days of delivery.",
+        ),
+    ],
+)
+def test_a_sentence_holding_the_whole_question_covers_more_than_one_holding_a_word(
+    question: str, answering: str, other: str
+) -> None:
+    index = LexicalIndex([f"{other} {answering}"])
+    matches = index.search(question, 5)
+
+    def held_by(sentence: str) -> float:
+        return index.best_coverage(matches, [set(terms(sentence))])
+
+    assert held_by(answering) > held_by(other) > 0
+    assert held_by(f"{other} {answering}") == pytest.approx(float(matches.coverage[0]))
+
+
+def test_the_best_sentence_feature_is_lower_where_the_words_are_spread_over_sentences() -> None:
+    together = "Pengiriman kaktus setiap hari kerja. Kaktus disiram seminggu sekali."
+    spread = "Kaktus kami pilih sendiri. Pengiriman tersedia ke seluruh Indonesia setiap hari."
+    index = KnowledgeIndex("s", 1, faq_chunks("s", [together, spread]))
+    question = "kaktusnya dikirim tiap hari ga kak?"
+
+    matches = index.lexical.search(question, 5)
+    rows = index.candidates(question, matches)
+    sentence = rows[:, FEATURES.index("sentence")]
+    texts = [index.chunks[p].text for p in matches.positions.tolist()]
+    by_text = dict(zip(texts, sentence, strict=True))
+
+    assert by_text[together] > by_text[spread]
+
+
+@pytest.mark.parametrize(
+    ("question", "passages"),
+    [
+        (
+            "how long do repiars take?",
+            [
+                "Repairs are covered under warranty, except for damage.",
+                "Typical repairs are 3-5 business days.",
+            ],
+        ),
+        (
+            "brp lama garnsi nya kak?",
+            ["Garansi berlaku untuk cacat jahitan.", "Masa garansi 30 hari sejak barang diterima."],
+        ),
+    ],
+)
+def test_a_misspelt_topic_still_finds_the_passage_stating_the_kind_of_fact_asked(
+    question: str, passages: list[str]
+) -> None:
+    index = KnowledgeIndex("s", 1, faq_chunks("s", passages))
+
+    assert index.search(question, ranker=None)[0].text == passages[1]
+
+
+def test_a_candidates_features_are_its_own_whichever_others_are_computed(indexes: Indexes) -> None:
+    # a search computes the rows of the relevant candidates alone; training computes all ten
+    index = indexes["system76"]
+    question = "kalo laptop rusak pas dikirim, siapa yg tanggung?"
+    matches = index.lexical.search(question, 50)
+
+    everything = index.candidates(question, matches)
+    some = index.candidates(question, matches, [1, 3])
+
+    assert len(everything) == 10
+    assert np.allclose(some, everything[[1, 3]])

@@ -45,6 +45,15 @@ def test_a_shop_phrase_holding_a_chat_spelling_is_found() -> None:
         ("packingnya", "packed"),
         ("hardisk", "the hard drive"),
         ("ongkos", "biaya"),
+        ("pc nya", "computer"),
+        ("souvenir nikahan", "wedding souvenir"),
+        ("beli sparepart", "purchase the part"),
+        ("backupnya", "backing"),  # "backing up data"
+        ("rekening a.n. Budi", "rekening atas nama Budi"),  # a bank transfer's abbreviation
+        ("bea cukai", "customs"),  # a terms page's English to an Indonesian question
+        ("produknya rusak", "damaged products"),
+        ("hubungi penjual", "contact the seller"),
+        ("kebijakan privasi", "privacy policy"),
     ],
 )
 def test_indonesian_chat_meets_the_words_english_and_formal_documents_use(
@@ -207,6 +216,9 @@ def test_english_shop_words_and_shorthands_meet_indonesian_ones(
         ("rusak gara2 packing", "rusak packing"),
         ("dibungkus biar aman", "dibungkus aman"),
         ("disiram tiap hari", "disiram hari"),
+        ("datanya ga bakal di-share?", "datanya di-share"),  # "bakal": chat's "akan"
+        ("kaktusku di dalem kamar", "kaktus kamar"),  # "dalem": chat's "dalam"
+        ("We're open on Saturday, we'll ship Monday", "open Saturday ship Monday"),  # contractions
     ],
 )
 def test_question_framing_words_of_both_languages_are_no_terms(question: str, framing: str) -> None:
@@ -215,8 +227,8 @@ def test_question_framing_words_of_both_languages_are_no_terms(question: str, fr
 
 def test_a_city_meets_the_island_shops_price_shipping_by() -> None:
     assert words("ongkir ke Medan brp") == [
-        Word(("biaya", "kirim")),
-        Word(("medan",), related=("sumatra",), place=True),
+        Word(("biaya", "kirim"), written="ongkir"),
+        Word(("medan",), related=("sumatra",), place=True, written="medan"),
     ]
     assert {"bekasi", "jabodetabek"} <= set(terms("bisa COD di Bekasi?"))
     index = LexicalIndex(["Luar Jawa (Sumatra, Bali): ongkos kirim Rp 28.000 per kg.", "Cuaca"])
@@ -259,6 +271,27 @@ def test_typos_find_the_word_the_documents_use() -> None:
     assert nearest.nearest("tas") == []  # short words are never corrected
     assert distance("pembayran", "pembayaran") == 1
     assert distance("ab", "ba") == 1
+
+
+@pytest.mark.parametrize("question", ["transfer ke bank apa kak?", "Which bank do I pay into?"])
+def test_a_bank_named_by_its_abbreviation_answers_which_bank(question: str) -> None:
+    index = LexicalIndex(["Transfer ke BNI a.n. Keluarga Cactus.", "Kaktus dikirim setiap Senin."])
+
+    found = index.search(question, limit=5)
+
+    assert found.positions.tolist()[0] == 0
+    assert found.coverage[0] >= MIN_SCORE
+
+
+def test_a_misspelling_the_stemmer_cuts_still_finds_the_word() -> None:
+    # "rekning" looks English to the stemmer ("rekn"), which no index word is near; as written
+    # it is one edit from "rekening"
+    index = LexicalIndex(["Transfer ke BCA a.n. Budi Santoso, nomor rekening 1234567890."])
+
+    found = index.search("rekning atas nama siapa kak?", limit=5)
+
+    assert [word.written for word in words("rekning")] == ["rekning"]
+    assert found.coverage[0] == pytest.approx(1.0)
 
 
 def test_a_misspelt_question_finds_the_passage_with_the_word() -> None:
