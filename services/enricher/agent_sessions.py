@@ -85,7 +85,7 @@ async def _reopen(db: Database, session: Session, event: AgentCommandIssued) -> 
     changes = reopened_by_agent(card, event.agent_id, event.occurred_at)
     changes["revision"] = card.get("revision", 0) + 1
     card.update(changes)
-    changes.update(derived_state(card, now=changes["opened_at"]))
+    changes.update(derived_state(card, card_turns(card), now=changes["opened_at"]))
     card.update(changes)
     await conversations.update_one(closed_card, {"$set": changes}, session=session)
     snapshot_id = event_id_for("conversations.enriched", event.event_id)
@@ -128,7 +128,7 @@ async def _close(
         hand_over_reason=None,
     )
     card.update(changes)
-    changes.update(derived_state(card, now=closed_at))
+    changes.update(derived_state(card, card_turns(card), now=closed_at))
     card.update(changes)
     await conversations.update_one(open_card, {"$set": changes}, session=session)
     facts: list[ConversationEvent] = []

@@ -1,5 +1,6 @@
 """The conversation card's updates, computed from events without I/O."""
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -80,9 +81,10 @@ def card_turns(card: Document) -> list[Turn]:
     return [Turn.model_validate(turn) for turn in card.get("recent_turns", [])]
 
 
-def derived_state(card: Document, now: datetime) -> dict[str, Any]:
-    """What the card concludes from its turns: trend, open topics, next action (open cards)."""
-    turns = since(card_turns(card), card.get("opened_at"))
+def derived_state(card: Document, turns: Sequence[Turn], now: datetime) -> dict[str, Any]:
+    """What the card concludes from its turns (`card_turns(card)`, passed in by the caller that
+    holds them already): trend, open topics, next action (open cards)."""
+    turns = since(turns, card.get("opened_at"))
     trend = sentiment_trend(turns)
     closed = card.get("status") == ConversationStatus.CLOSED
     action = None if closed else next_action(turns, card.get("owner", "bot"), trend.direction, now)

@@ -269,8 +269,10 @@ def open_topics(turns: Sequence[Turn]) -> OpenTopics:
     ordered = sorted(turns, key=lambda turn: turn.at)
     orders: list[str] = []
     for index, turn in enumerate(ordered):
+        if not (turn.from_customer and turn.order_numbers):
+            continue  # the later replies are gathered only for a turn that names an order
         later_replies = [t.text for t in ordered[index + 1 :] if not t.from_customer and t.sent]
-        for number in turn.order_numbers if turn.from_customer else []:
+        for number in turn.order_numbers:
             mentioned = any(re.search(rf"(?<!\d){number}(?!\d)", text) for text in later_replies)
             if not mentioned and number not in orders:
                 orders.append(number)

@@ -325,7 +325,7 @@ def _applied(
         changes["summary"] = {**item.summary.model_dump(), "at": event.occurred_at}
     changes.update(commerce)  # the WooCommerce customer and last orders of this number
     card.update(changes)
-    card.update(derived_state(card, now=event.occurred_at))
+    card.update(derived_state(card, turns, now=event.occurred_at))
     snapshot_id = event_id_for("conversations.enriched", event.event_id)
     facts.append(enriched_event(card, snapshot_id, event.occurred_at))
     return card, facts

@@ -93,7 +93,8 @@ async def _close(
         )
         if card is None:
             return None  # another sweep closed it, or the customer wrote meanwhile
-        turns = since(card_turns(card), card.get("opened_at"))
+        every_turn = card_turns(card)
+        turns = since(every_turn, card.get("opened_at"))
         last_activity_at, opened_at = card["last_activity_at"], card.get("opened_at")
         closed_at = closes_at(card["last_activity_at"], policy.idle)
         quiet = quiet_close(card, turns)
@@ -110,7 +111,7 @@ async def _close(
             # The next session starts with the bot (a hand-over after the close is the next's).
             changes.update(owner="bot", taken_over_by=None)
         card.update(changes)
-        changes.update(derived_state(card, now=closed_at))
+        changes.update(derived_state(card, every_turn, now=closed_at))
         card.update(changes)
         result = await conversations.update_one(
             {

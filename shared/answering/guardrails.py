@@ -11,9 +11,11 @@
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 LEAK_WORDS = 20  # this many consecutive words of the instructions in a reply is a leak
+INSTRUCTIONS_CACHED = 16  # stores' instructions whose shingles are kept (0.3 MB per 1,000 words)
 
 _WORD = re.compile(r"\w+")
 # International (+...), Indonesian national (0...) or bare 62... numbers; not prices or ranges.
@@ -50,12 +52,20 @@ def check_reply(reply: str, allowed: Allowed) -> Checked:
 
 
 def leaks_instructions(reply: str, instructions: str, words: int = LEAK_WORDS) -> bool:
-    source = _WORD.findall(instructions.lower())
-    size = min(words, len(source))
+    size, shingles = _instruction_shingles(instructions, words)
     if size == 0:
         return False
-    shingles = _shingles(source, size)
     return any(shingle in shingles for shingle in _shingles(_WORD.findall(reply.lower()), size))
+
+
+@lru_cache(maxsize=INSTRUCTIONS_CACHED)
+def _instruction_shingles(instructions: str, words: int) -> tuple[int, frozenset[tuple[str, ...]]]:
+    """The shingle size and the instructions' shingles: a store's instructions are the same for
+    every reply until its settings change, and cutting them up cost more than the rest of the
+    checks (0.6 ms for 1,000 words)."""
+    source = _WORD.findall(instructions.lower())
+    size = min(words, len(source))
+    return size, frozenset(_shingles(source, size))
 
 
 def _shingles(tokens: list[str], size: int) -> set[tuple[str, ...]]:

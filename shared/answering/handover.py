@@ -9,6 +9,7 @@ holds "tipu"; sentiment comes from the enricher's labels on stored messages.
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 from shared.text.normalise import normalise, terms
 
@@ -38,6 +39,7 @@ _CUSTOMER_REQUEST = re.compile(
     re.IGNORECASE,
 )
 NEGATIVE = "negative"
+KEYWORDS_CACHED = 1024  # stores' policy keywords whose terms are kept
 
 
 def asks_for_a_person(text: str) -> bool:
@@ -47,10 +49,10 @@ def asks_for_a_person(text: str) -> bool:
 def policy_keyword(text: str, keywords: Sequence[str]) -> str | None:
     """The first configured keyword the message contains: its terms in a row, in any form
     ("REFUND", "refundnya"), or, for a keyword of stop words alone, the words themselves."""
-    message = terms(text)
+    message = tuple(terms(text))
     words = " ".join(normalise(text).split())
     for keyword in keywords:
-        if wanted := terms(keyword):
+        if wanted := _keyword_terms(keyword):
             if _holds(message, wanted):
                 return keyword
         elif re.search(rf"(?<!\w){re.escape(normalise(keyword))}(?!\w)", words):
@@ -58,7 +60,14 @@ def policy_keyword(text: str, keywords: Sequence[str]) -> str | None:
     return None
 
 
-def _holds(sequence: list[str], part: list[str]) -> bool:
+@lru_cache(maxsize=KEYWORDS_CACHED)
+def _keyword_terms(keyword: str) -> tuple[str, ...]:
+    """A configured keyword's terms: the same for every message until the store's settings
+    change, and normalising the keywords anew cost more than the message itself."""
+    return tuple(terms(keyword))
+
+
+def _holds(sequence: tuple[str, ...], part: tuple[str, ...]) -> bool:
     return any(sequence[i : i + len(part)] == part for i in range(len(sequence) - len(part) + 1))
 
 
