@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pymongo import DESCENDING, UpdateOne
 from pymongo.errors import DuplicateKeyError
 
-from services.responder.send_recovery import SendIntent
+from services.responder.send_recovery import SendIntent, sends_listed
 from shared.answering.draft import Draft
 from shared.channels import Channel
 from shared.conversations.collections import CONVERSATIONS, MESSAGES
@@ -64,6 +64,8 @@ class Reply(BaseModel):
     first_response: bool
     state: ReplyState
     send_attempts: int = 0
+    # in memory only: this handler's reservation counted the attempt it is about to make
+    attempt_noted: bool = Field(default=False, exclude=True)
     twilio_sid: str | None = None
     not_sent_reason: str | None = None
     finished_at: datetime | None = None
@@ -210,7 +212,13 @@ class ConversationLog:
         return earlier_reply is None
 
     async def reserve_reply(self, event: MessageReceived, draft: Draft, first: bool) -> Reply:
-        """Store the send intent; if one exists already (a concurrent attempt), keep that one."""
+        """Store the send intent; if one exists already (a concurrent attempt), keep that one.
+
+        Where the channel lists what it sent (Twilio), the intent counts its first attempt in
+        the same write: a crash before the send then costs the retry a look at the listing,
+        and the reply one write less. Elsewhere a doubted attempt is never sent again, so the
+        attempt is counted on its own, just before the send (`note_send_attempt`)."""
+        noted = sends_listed(event.channel)
         reply = Reply(
             id=reply_id(event.message_sid),
             store_id=event.store_id,
@@ -226,6 +234,8 @@ class ConversationLog:
             customer_message_at=event.occurred_at,
             first_response=first,
             state=ReplyState.SENDING,
+            send_attempts=1 if noted else 0,
+            attempt_noted=noted,
             hand_over=draft.hand_over,
             llm=draft.llm,
             citations=draft.citations,
