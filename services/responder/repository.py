@@ -100,6 +100,9 @@ def reply_id(inbound_message_sid: str) -> str:
     return f"reply:{inbound_message_sid}"
 
 
+SEEN = ("inbound", "outbound")  # the directions the customer saw: not an agent's `internal` note
+
+
 def _in_view(message: dict[str, Any], own_reply: str, event_at: datetime) -> bool:
     """Whether a view of the conversation at `event_at` keeps `message`: the event's own reply,
     any message up to the event, and after it only the bot's replies."""
@@ -145,26 +148,25 @@ class ConversationLog:
         attempt reserved one), its latest `window` messages up to the event, and the bot's
         replies written since the event (to earlier messages: they count in the streak).
 
-        The read asks for the conversation's messages the customer saw (agents' private notes
-        never reach the LLM), newest first, and keeps those the view wants until it holds
-        `limit` of them. An `$or` of the three kinds would say the same to MongoDB, but the
-        embedded server answers an `$or` by scanning the whole collection."""
+        The read asks for the conversation's messages, newest first, and keeps those the
+        customer saw (agents' private notes never reach the LLM) and the view wants until it
+        holds `limit` of them. An `$or` of the three kinds would say the same to MongoDB, but
+        the embedded server answers an `$or` by scanning the whole collection; and a filter on
+        the direction beside the conversation costs it twice the CPU of the conversation's
+        index alone."""
         own_reply = reply_id(event.message_sid)
         limit = 2 * window + 1  # room for the replies since the event, and the reply itself
         cursor = (
-            self._messages.find(
-                {
-                    "conversation_id": event.conversation_id,
-                    "direction": {"$in": ["inbound", "outbound"]},
-                }
-            )
+            self._messages.find({"conversation_id": event.conversation_id})
             .sort("created_at", DESCENDING)
             .batch_size(limit + 1)
         )
         found: list[dict[str, Any]] = []
         async with cursor:
             async for document in cursor:
-                if _in_view(document, own_reply, event.occurred_at):
+                if document.get("direction") in SEEN and _in_view(
+                    document, own_reply, event.occurred_at
+                ):
                     found.append(document)
                     if len(found) == limit:
                         break
