@@ -29,7 +29,6 @@ from shared.stores.collections import STORES
 from shared.woocommerce.collections import WOOCOMMERCE_CUSTOMERS, WOOCOMMERCE_ORDERS
 
 RECENT_ORDERS = 5
-FACETS_PER_READ = 50  # numbers whose orders one aggregation reads (its answer is one document)
 ITEMS_SHOWN = 3
 ITEMS_MAX_CHARS = 120
 
@@ -51,30 +50,24 @@ async def commerce_view(
 async def commerce_views(
     db: Database, session: Session | None, customers: Sequence[tuple[str, str]]
 ) -> dict[tuple[str, str], dict[str, Any]]:
-    """`commerce_view` of each (store, number) in `customers`, for a batch in two reads: the
-    registered customers of them all, then each one's last orders (one `$facet` per number)."""
+    """`commerce_view` of each (store, number) in `customers`, for a batch in a few reads: the
+    registered customers of each store's numbers, then their orders.
+
+    Every read names exactly the fields of one of the caches' indexes and the rest (`deleted`,
+    the newest, the last few) is done here: the embedded server answers a filter with an `$or`,
+    or with a field beside an index's fields, by scanning the whole collection (0.1-0.7 s of its
+    CPU a batch with 5 000 customers and 20 000 orders)."""
     wanted = sorted(set(customers))
-    if not wanted:
-        return {}
-    found = db[WOOCOMMERCE_CUSTOMERS].find(
-        {"$or": [_customer_query(store_id, number) for store_id, number in wanted]},
-        sort=[("modified_at", -1)],
-        session=session,
-    )
-    asked = set(wanted)
     registered: dict[tuple[str, str], Document] = {}
-    async for customer in found:  # newest first: a number's first is its customer
-        for number in (customer.get("billing_e164"), customer.get("email_lower")):
-            key = (str(customer["store_id"]), str(number))
-            if key in asked:
-                registered.setdefault(key, customer)
-    placed_by = {item: _placed_by(item[1], registered.get(item)) for item in wanted}
-    orders: dict[tuple[str, str], list[Document]] = {}
-    asking = [item for item in wanted if placed_by[item]]
-    for start in range(0, len(asking), FACETS_PER_READ):
-        orders.update(
-            await _recent_orders(db, session, asking[start : start + FACETS_PER_READ], placed_by)
+    for (store_id, field), numbers in _by_store_and_field(wanted).items():
+        found = db[WOOCOMMERCE_CUSTOMERS].find(
+            {"store_id": store_id, field: {"$in": numbers}}, session=session
         )
+        for customer in sorted(
+            [c async for c in found if c.get("deleted") is False], key=_newest_first
+        ):  # a number's newest is its customer
+            registered.setdefault((store_id, str(customer[field])), customer)
+    orders = await _recent_orders(db, session, wanted, registered)
     return {
         item: {
             "customer": customer_summary(registered[item]) if item in registered else None,
@@ -84,47 +77,67 @@ async def commerce_views(
     }
 
 
-def _customer_query(store_id: str, number: str) -> Document:
-    return {
-        "store_id": store_id,
-        "email_lower" if "@" in number else "billing_e164": number,
-        "deleted": False,
-    }
+def _field(number: str) -> str:
+    """The cache field a conversation's number (or e-mail address) is found by."""
+    return "email_lower" if "@" in number else "billing_e164"
 
 
-def _placed_by(number: str, customer: Document | None) -> list[Document]:
-    """Whose orders a card shows: the number's own (guests' included), the customer's."""
-    placed_by: list[Document] = [] if "@" in number else [{"billing_e164": number}]
-    if customer is not None:
-        placed_by.append({"customer_id": customer["woocommerce_id"]})
-    return placed_by
+def _by_store_and_field(wanted: Sequence[tuple[str, str]]) -> dict[tuple[str, str], list[str]]:
+    grouped: dict[tuple[str, str], list[str]] = {}
+    for store_id, number in wanted:
+        grouped.setdefault((store_id, _field(number)), []).append(number)
+    return grouped
+
+
+def _newest_first(document: Document) -> tuple[bool, Any]:
+    modified = document.get("modified_at")
+    return (modified is None, -modified.timestamp() if modified is not None else 0)
 
 
 async def _recent_orders(
     db: Database,
     session: Session | None,
-    asking: Sequence[tuple[str, str]],
-    placed_by: dict[tuple[str, str], list[Document]],
+    wanted: Sequence[tuple[str, str]],
+    registered: dict[tuple[str, str], Document],
 ) -> dict[tuple[str, str], list[Document]]:
-    """The last RECENT_ORDERS orders of each of `asking`, in one aggregation."""
-    queries = [
-        {"store_id": store_id, "deleted": False, "$or": placed_by[(store_id, number)]}
-        for store_id, number in asking
-    ]
-    facets = {
-        str(index): [
-            {"$match": query},
-            {"$sort": {"created_at": -1, "woocommerce_id": -1}},
-            {"$limit": RECENT_ORDERS},
-        ]
-        for index, query in enumerate(queries)
+    """The last RECENT_ORDERS orders of each of `wanted`: those placed with its number (guests'
+    included; an e-mail address has none) and its registered customer's, one read per store
+    and kind."""
+    by_key: dict[tuple[str, str, Any], list[tuple[str, str]]] = {}  # (store, field, value) -> items
+    for item in wanted:
+        store_id, number = item
+        if "@" not in number:
+            by_key.setdefault((store_id, "billing_e164", number), []).append(item)
+        if (customer := registered.get(item)) is not None:
+            by_key.setdefault((store_id, "customer_id", customer["woocommerce_id"]), []).append(
+                item
+            )
+    asked: dict[tuple[str, str], list[Any]] = {}
+    for store_id, field, value in by_key:
+        asked.setdefault((store_id, field), []).append(value)
+    placed: dict[tuple[str, str], dict[str, Document]] = {}
+    for (store_id, field), values in asked.items():
+        found = db[WOOCOMMERCE_ORDERS].find(
+            {"store_id": store_id, field: {"$in": values}}, session=session
+        )
+        async for order in found:
+            if order.get("deleted") is not False:
+                continue
+            for item in by_key.get((store_id, field, order.get(field)), []):
+                placed.setdefault(item, {})[order["_id"]] = order
+    return {
+        item: sorted(orders.values(), key=_latest_first)[:RECENT_ORDERS]
+        for item, orders in placed.items()
     }
-    cursor = await db[WOOCOMMERCE_ORDERS].aggregate(
-        [{"$match": {"$or": queries}}, {"$facet": facets}], session=session
+
+
+def _latest_first(order: Document) -> tuple[Any, ...]:
+    created = order.get("created_at")
+    return (
+        created is None,
+        -created.timestamp() if created is not None else 0,
+        -order.get("woocommerce_id", 0),
     )
-    results = await cursor.to_list()
-    found = results[0] if results else {}
-    return {item: found.get(str(index), []) for index, item in enumerate(asking)}
 
 
 def customer_summary(customer: Document) -> dict[str, Any]:

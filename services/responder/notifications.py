@@ -103,19 +103,24 @@ async def release_due(deps: ResponderDeps, clock: Clock = utcnow) -> int:
     messages = deps.conversations.db[MESSAGES]
     now = clock()
     due = {
+        "not_before": {"$lte": now},
         "author": Author.NOTIFICATION.value,
         "state": ReplyState.SENDING.value,
         "held": True,
-        "not_before": {"$lte": now},
-        "$or": [{"lease_until": None}, {"lease_until": {"$lte": now}}],
+        "lease_until": {"$not": {"$gt": now}},  # never leased, or the lease is over
     }
     released = 0
     while True:
-        document = await messages.find_one_and_update(
-            due, {"$set": {"lease_until": now + RELEASE_LEASE}}
-        )
+        # A find and a conditional update, not one find-and-modify with an `$or`: the embedded
+        # server answers either of those by scanning all messages, this by the not_before index.
+        document = await messages.find_one(due)
         if document is None:
             return released
+        leased = await messages.update_one(
+            {"_id": document["_id"], **due}, {"$set": {"lease_until": now + RELEASE_LEASE}}
+        )
+        if leased.modified_count == 0:
+            continue  # another release leased it first
         reply = Reply.model_validate(document)
         overtaken = await _newer_snapshot_notified(
             deps.conversations.db,

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pymongo import DESCENDING, UpdateOne
 from pymongo.errors import DuplicateKeyError
 
-from services.responder.send_recovery import SendIntent
+from services.responder.send_recovery import SendIntent, sends_listed
 from shared.answering.draft import Draft
 from shared.channels import Channel
 from shared.conversations.collections import CONVERSATIONS, MESSAGES
@@ -64,6 +64,8 @@ class Reply(BaseModel):
     first_response: bool
     state: ReplyState
     send_attempts: int = 0
+    # in memory only: this handler's reservation counted the attempt it is about to make
+    attempt_noted: bool = Field(default=False, exclude=True)
     twilio_sid: str | None = None
     not_sent_reason: str | None = None
     finished_at: datetime | None = None
@@ -96,6 +98,9 @@ class Reply(BaseModel):
 
 def reply_id(inbound_message_sid: str) -> str:
     return f"reply:{inbound_message_sid}"
+
+
+SEEN = ("inbound", "outbound")  # the directions the customer saw: not an agent's `internal` note
 
 
 def _in_view(message: dict[str, Any], own_reply: str, event_at: datetime) -> bool:
@@ -143,26 +148,25 @@ class ConversationLog:
         attempt reserved one), its latest `window` messages up to the event, and the bot's
         replies written since the event (to earlier messages: they count in the streak).
 
-        The read asks for the conversation's messages the customer saw (agents' private notes
-        never reach the LLM), newest first, and keeps those the view wants until it holds
-        `limit` of them. An `$or` of the three kinds would say the same to MongoDB, but the
-        embedded server answers an `$or` by scanning the whole collection."""
+        The read asks for the conversation's messages, newest first, and keeps those the
+        customer saw (agents' private notes never reach the LLM) and the view wants until it
+        holds `limit` of them. An `$or` of the three kinds would say the same to MongoDB, but
+        the embedded server answers an `$or` by scanning the whole collection; and a filter on
+        the direction beside the conversation costs it twice the CPU of the conversation's
+        index alone."""
         own_reply = reply_id(event.message_sid)
         limit = 2 * window + 1  # room for the replies since the event, and the reply itself
         cursor = (
-            self._messages.find(
-                {
-                    "conversation_id": event.conversation_id,
-                    "direction": {"$in": ["inbound", "outbound"]},
-                }
-            )
+            self._messages.find({"conversation_id": event.conversation_id})
             .sort("created_at", DESCENDING)
             .batch_size(limit + 1)
         )
         found: list[dict[str, Any]] = []
         async with cursor:
             async for document in cursor:
-                if _in_view(document, own_reply, event.occurred_at):
+                if document.get("direction") in SEEN and _in_view(
+                    document, own_reply, event.occurred_at
+                ):
                     found.append(document)
                     if len(found) == limit:
                         break
@@ -210,7 +214,13 @@ class ConversationLog:
         return earlier_reply is None
 
     async def reserve_reply(self, event: MessageReceived, draft: Draft, first: bool) -> Reply:
-        """Store the send intent; if one exists already (a concurrent attempt), keep that one."""
+        """Store the send intent; if one exists already (a concurrent attempt), keep that one.
+
+        Where the channel lists what it sent (Twilio), the intent counts its first attempt in
+        the same write: a crash before the send then costs the retry a look at the listing,
+        and the reply one write less. Elsewhere a doubted attempt is never sent again, so the
+        attempt is counted on its own, just before the send (`note_send_attempt`)."""
+        noted = sends_listed(event.channel)
         reply = Reply(
             id=reply_id(event.message_sid),
             store_id=event.store_id,
@@ -226,6 +236,8 @@ class ConversationLog:
             customer_message_at=event.occurred_at,
             first_response=first,
             state=ReplyState.SENDING,
+            send_attempts=1 if noted else 0,
+            attempt_noted=noted,
             hand_over=draft.hand_over,
             llm=draft.llm,
             citations=draft.citations,

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from pydantic import BaseModel
 
 from services.responder.adapters.twilio_sender import ListedMessage, TwilioSender
+from shared.channels import Channel
 from shared.conversations.collections import CSAT_SURVEYS, MESSAGES
 from shared.mongo import Database
 
@@ -28,6 +29,12 @@ class SendIntent(BaseModel):
     store_number: str
     text: str | None  # None: a template, whose text is Twilio's
     recorded_at: datetime
+
+
+def sends_listed(channel: Channel) -> bool:
+    """Whether an earlier attempt on `channel` can be looked up: Twilio lists what it sent; the
+    Graph API and SMTP cannot be asked."""
+    return channel is Channel.WHATSAPP
 
 
 async def earlier_send(intent: SendIntent, twilio: TwilioSender, db: Database) -> str | None:

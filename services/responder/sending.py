@@ -84,7 +84,7 @@ async def deliver(reply: Reply, deps: ResponderDeps) -> Reply:
     if sender is None:
         REPLIES.labels("not_sent").inc()
         return await conversations.mark_not_sent(reply, not_configured(reply.channel))
-    if reply.send_attempts:
+    if reply.send_attempts and not reply.attempt_noted:  # an earlier attempt's fate is unknown
         try:
             found = await earlier_send_of(sender, reply.send_intent(), conversations.db)
         except OutcomeUnknown:
@@ -98,7 +98,8 @@ async def deliver(reply: Reply, deps: ResponderDeps) -> Reply:
     if allowed is None:
         REPLIES.labels("not_sent").inc()
         return await conversations.mark_not_sent(reply, outside_reason(reply.channel, reply.author))
-    reply = await conversations.note_send_attempt(reply)
+    if not reply.attempt_noted:
+        reply = await conversations.note_send_attempt(reply)
     try:
         message_id = await _send(sender, reply, deps.status_callback_url, allowed)
     except REFUSALS as refusal:

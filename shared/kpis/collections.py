@@ -43,6 +43,9 @@ def indexes(retention: Retention) -> Indexes:
         KPI_NOTIFICATIONS: [
             IndexModel("sid", sparse=True),
             IndexModel([("customer_hash", ASCENDING), ("sent_at", ASCENDING)]),
+            # the notifications an order is credited to: every batch with order snapshots
+            # looks them up (without it, a scan of all notifications)
+            IndexModel("orders.key", sparse=True),
             IndexModel("sent_at", name="kpi_notification_retention", **retention.ttl),
         ],
     }

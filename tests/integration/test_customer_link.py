@@ -9,6 +9,7 @@ import pytest
 
 from services.enricher.classification.offline import OfflineClassifier
 from services.enricher.commerce import on_customer_changed, on_order_changed
+from services.enricher.customers import commerce_views
 from services.enricher.handlers import on_message_received
 from shared.channels import Channel
 from shared.conversations.collections import CONVERSATION_EVENTS, CONVERSATIONS
@@ -226,3 +227,22 @@ async def test_an_email_conversation_links_the_customer_whose_account_email_it_i
     other = "siti@example.com"  # no account: no link, and not the guests' orders of a number
     await message(db, make_received(other, "Halo", channel=Channel.EMAIL))
     assert (await card(db, store_id, f"email:{other}"))["customer"] is None
+
+
+async def test_one_read_of_a_batch_gives_each_number_its_own_customer_and_orders(
+    db: Database, store_id: str
+) -> None:
+    guest = "+6281299990000"
+    await on_customer_changed(customer_event(store_id), db)  # Budi, customer 25
+    elsewhere = {"billing": {"phone": "+6285700001111", "first_name": "Budi"}}
+    await on_order_changed(order_event(store_id, 727, **elsewhere), db)  # Budi's, another phone
+    guests = {"customer_id": 0, "billing": {"phone": guest, "first_name": "Sari"}}
+    await on_order_changed(order_event(store_id, 801, **guests), db)
+    await on_order_changed(order_event(store_id, 802, **guests, status="cancelled"), db)
+
+    views = await commerce_views(db, None, [(store_id, BUDI), (store_id, guest)])
+
+    assert views[(store_id, BUDI)]["customer"]["id"] == 25
+    assert [o["number"] for o in views[(store_id, BUDI)]["recent_orders"]] == ["727"]
+    assert views[(store_id, guest)]["customer"] is None
+    assert [o["number"] for o in views[(store_id, guest)]["recent_orders"]] == ["802", "801"]

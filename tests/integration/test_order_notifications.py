@@ -2,6 +2,7 @@
 order and status to a customer who agreed to order updates, none to anyone else, none twice
 for a repeated or late snapshot, and none in the store's quiet hours until they are over."""
 
+import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator
@@ -412,6 +413,25 @@ async def test_of_two_statuses_held_through_the_night_only_the_newer_goes_out(
     overtaken = await db[MESSAGES].find_one({"order_status": "processing"})
     assert overtaken is not None
     assert (overtaken["state"], overtaken["not_sent_reason"]) == ("not_sent", "superseded")
+
+
+async def test_two_releases_at_once_send_a_held_notification_once(
+    db: Database, deps: ResponderDeps, quiet_nights: Store, twilio_api: TwilioStandIn
+) -> None:
+    customer = new_customer()
+    await consent(db, quiet_nights, customer, State.GRANTED, "order:1207")
+    evening = datetime.now(UTC).replace(hour=15, minute=30, second=0, microsecond=0)
+    snapshot = order_changed(
+        quiet_nights.id, status="completed", modified_at=evening, billing_phone=customer
+    )
+    await on_order_changed(snapshot, deps, clock=lambda: evening)
+    morning = evening + timedelta(hours=9, minutes=30)
+
+    # both find it due; only one lease is taken
+    released = await asyncio.gather(*(release_due(deps, clock=lambda: morning) for _ in "ab"))
+
+    assert sorted(released) == [0, 1]
+    assert templates_sent(twilio_api, customer) == [TEMPLATES[NotifiedStatus.COMPLETED]]
 
 
 async def test_a_release_cut_short_by_a_crash_is_taken_again_after_its_lease_and_sent_once(

@@ -21,6 +21,7 @@ from services.responder.deps import ResponderDeps
 from services.responder.handlers import on_message_received as respond
 from services.responder.repository import Reply, ReplyState
 from services.responder.send_recovery import owned_sids
+from shared.answering.draft import Draft
 from shared.conversations.collections import CSAT_SURVEYS, MESSAGES
 from shared.events import AgentCommandIssued, MessageReceived, agent_command_event_id
 from shared.mongo import Database
@@ -129,6 +130,22 @@ async def test_a_reply_twilio_lists_late_is_found_by_looking_again_and_not_sent_
     assert len(sent) == 1
     assert reply.twilio_sid == sent[0]["sid"]
     assert reply.send_attempts == 1
+
+
+async def test_a_crash_between_the_intent_and_its_send_looks_at_twilio_then_sends_once(
+    deps: ResponderDeps, store: Store, twilio_api: TwilioStandIn
+) -> None:
+    customer = new_customer()
+    await answered(deps, store, customer)  # an earlier reply with the same text
+    follow_up = customer_says(store, customer, "Halo? Ada kabar?")
+    intent = await deps.conversations.reserve_reply(follow_up, Draft(text=CANNED), first=False)
+    assert intent.send_attempts == 1  # the intent counts the attempt it stands for; then a crash
+
+    await respond(follow_up, deps)  # the event redelivered: the attempt is doubted
+
+    reply = await sent_reply(deps, follow_up)
+    assert [message["body"] for message in twilio_api.sent_to(customer)] == [CANNED, CANNED]
+    assert reply.send_attempts == 2
 
 
 async def test_a_send_that_never_reached_twilio_goes_out_once_after_the_looks(
