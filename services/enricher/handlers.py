@@ -17,6 +17,7 @@ from typing import Any
 
 from faststream.kafka import KafkaBroker
 from pymongo import UpdateOne
+from pymongo.errors import BulkWriteError
 
 from services.enricher import outbox
 from services.enricher.cards import (
@@ -58,6 +59,7 @@ from shared.events import (
     event_id_for,
 )
 from shared.mongo import (
+    DUPLICATE_KEY,
     PROCESSED_EVENTS,
     Claim,
     Database,
@@ -146,6 +148,7 @@ async def on_card_events(
     fresh = await _not_processed(db, ordinary)
     if fresh:
         prepared = await _prepare(db, fresh, cards, classifier, summariser, policy)
+        await _label_messages(db, prepared)
         reopened = await in_claiming_transaction(
             db, lambda session, claim: _apply(db, session, claim, prepared, policy)
         )
@@ -260,25 +263,15 @@ async def _apply(
         ],
     )
     facts: list[ConversationEvent] = []
-    labelled: list[UpdateOne] = []
     for item in todo:
         event = item.event
         card = cards.get(event.conversation_id, {})
         commerce: dict[str, Any] = {}
         if isinstance(event, MessageReceived) and "recent_orders" not in card:
             commerce = views[(event.store_id, event.customer_number)]
-        if isinstance(event, MessageReceived) and item.labels is not None:
-            labelled.append(_labelled_message(event, item.labels))
-        if item.heard is not None and item.labels is not None:  # the responder stored it
-            classification = item.labels.model_dump(mode="json")
-            labelled.append(
-                UpdateOne({"_id": item.heard.id}, {"$set": {"classification": classification}})
-            )
         card, card_facts = _applied(card, item, commerce, policy)
         cards[event.conversation_id] = card
         facts.extend(card_facts)
-    if labelled:
-        await db[MESSAGES].bulk_write(labelled, ordered=False, session=session)
     await db[CONVERSATIONS].bulk_write(
         [_card_write(card, before.get(id_, {})) for id_, card in cards.items()],
         ordered=False,
@@ -372,6 +365,33 @@ def _newest_customer_message(card: Document, event: CardEvent) -> bool:
     return isinstance(event, MessageReceived) and (
         summarised_at is None or summarised_at <= event.occurred_at
     )
+
+
+async def _label_messages(db: Database, prepared: Sequence[_Prepared]) -> None:
+    """The batch's labels on its messages, before and outside the cards' transaction: setting
+    them again is harmless, and inside it the responder storing the same inbound message made
+    the whole transaction (claims, cards, outbox) run again on a write conflict."""
+    labelled: list[UpdateOne] = []
+    for item in prepared:
+        if item.labels is None:
+            continue
+        if isinstance(item.event, MessageReceived):
+            labelled.append(_labelled_message(item.event, item.labels))
+        if item.heard is not None:  # the responder stored it
+            classification = item.labels.model_dump(mode="json")
+            labelled.append(
+                UpdateOne({"_id": item.heard.id}, {"$set": {"classification": classification}})
+            )
+    if not labelled:
+        return
+    try:
+        await db[MESSAGES].bulk_write(labelled, ordered=False)
+    except BulkWriteError as error:
+        codes = {e.get("code") for e in error.details.get("writeErrors", [])}
+        if codes != {DUPLICATE_KEY}:
+            raise
+        # An upsert raced the responder's insert of the same message: it is there now.
+        await db[MESSAGES].bulk_write(labelled, ordered=False)
 
 
 def _labelled_message(event: MessageReceived, labels: Classification) -> UpdateOne:
