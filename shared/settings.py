@@ -86,6 +86,12 @@ class KafkaSettings(Section):
         description="Copy every published event to MongoDB before it counts as accepted; "
         "`balas run` turns it on for the embedded broker, which keeps topics only in memory.",
     )
+    paced_fetches: bool = Field(
+        False,
+        description="Idle consumers fetch without waiting at the broker, twice a second, instead "
+        "of long polls; `balas run` turns it on for the embedded broker, which re-reads every "
+        "partition of a waiting fetch many times (shared/fetch_wait.py).",
+    )
 
     @property
     def producer_idempotence(self) -> bool:

@@ -1,0 +1,104 @@
+"""FetchWait: the wait a consumer's fetches ask for, and the pause of paced fetches."""
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from shared import fetch_wait
+from shared.fetch_wait import FetchWait
+
+
+class Fetcher:
+    """aiokafka's fetcher as FetchWait sees it: the wait of the next fetch, and the method that
+    sends one fetch and says whether it brought records."""
+
+    def __init__(self, answers: list[bool]) -> None:
+        self._fetch_max_wait_ms = fetch_wait.BUSY_WAIT_MS
+        self._answers = answers
+
+    async def _proc_fetch_request(self, assignment: Any, node_id: int, request: Any) -> bool:
+        return self._answers.pop(0)
+
+
+class Consumer:
+    def __init__(self, fetcher: Fetcher) -> None:
+        self._fetcher = fetcher
+
+
+@pytest.fixture
+def pauses(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The pauses paced fetches take (recorded, not slept)."""
+    taken: list[float] = []
+
+    async def pause(seconds: float) -> None:
+        taken.append(seconds)
+
+    monkeypatch.setattr(fetch_wait.asyncio, "sleep", pause)
+    return taken
+
+
+def waiting(paced: bool, answers: list[bool], quiet: bool) -> tuple[FetchWait, Fetcher]:
+    fetcher = Fetcher(answers)
+    wait = FetchWait(Consumer(fetcher), paced=paced)  # type: ignore[arg-type]
+    wait._records_seen_at -= fetch_wait.IDLE_AFTER_SECONDS if quiet else 0.0
+    wait.polled(busy=False)
+    return wait, fetcher
+
+
+@pytest.mark.parametrize(
+    ("paced", "quiet", "wanted"),
+    [
+        (False, False, fetch_wait.BUSY_WAIT_MS),
+        (True, False, fetch_wait.BUSY_WAIT_MS),
+        (False, True, fetch_wait.IDLE_WAIT_MS),
+        (True, True, fetch_wait.PACED_WAIT_MS),
+    ],
+)
+def test_fetches_wait_briefly_while_records_come_and_longer_or_not_at_all_once_quiet(
+    paced: bool, quiet: bool, wanted: int
+) -> None:
+    _, fetcher = waiting(paced, [], quiet)
+
+    assert fetcher._fetch_max_wait_ms == wanted
+
+
+def test_records_make_a_quiet_consumer_busy_again() -> None:
+    wait, fetcher = waiting(True, [], quiet=True)
+
+    wait.polled(busy=True)
+
+    assert fetcher._fetch_max_wait_ms == fetch_wait.BUSY_WAIT_MS
+
+
+async def test_a_quiet_paced_fetch_that_found_nothing_holds_the_next_one(
+    pauses: list[float],
+) -> None:
+    _, fetcher = waiting(True, [False, True], quiet=True)
+
+    assert await fetcher._proc_fetch_request(None, 0, None) is False
+    assert await fetcher._proc_fetch_request(None, 0, None) is True  # records never wait
+
+    assert len(pauses) == 1
+    assert 0 < pauses[0] <= fetch_wait.IDLE_PACE_SECONDS
+
+
+@pytest.mark.parametrize(("paced", "quiet"), [(True, False), (False, True)])
+async def test_busy_or_long_polling_fetches_are_not_held(
+    pauses: list[float], paced: bool, quiet: bool
+) -> None:
+    _, fetcher = waiting(paced, [False], quiet)
+
+    assert await fetcher._proc_fetch_request(None, 0, None) is False
+
+    assert pauses == []
+
+
+async def test_a_pause_cancelled_by_a_stop_ends_quietly() -> None:
+    _, fetcher = waiting(True, [False], quiet=True)
+    fetch = asyncio.ensure_future(fetcher._proc_fetch_request(None, 0, None))
+    await asyncio.sleep(0.01)  # into the pause
+
+    fetch.cancel()
+
+    assert await fetch is False  # as aiokafka's own fetch answers a cancellation
