@@ -1,5 +1,5 @@
 """How a consumer's fetches wait for records at the broker: briefly while records come in,
-longer or paced once the consumer has seen none for a while.
+longer (or paced further apart) once the consumer has seen none for a while.
 
 Kafka answers a waiting fetch as soon as records arrive, so there the wait only bounds how often
 an idle consumer asks: 100 ms while records came within the last `IDLE_AFTER_SECONDS`, then
@@ -8,10 +8,11 @@ an idle consumer asks: 100 ms while records came within the last `IDLE_AFTER_SEC
 The embedded broker (Tansu) polls instead: it reads every partition of a waiting fetch at once,
 then again after half the time left, and so on down to a millisecond, and answers at the first
 reading that finds records. A fetch waiting 1 s costs about ten readings of all its partitions
-(some 70 per consumer), and a record that arrives meanwhile waits up to half the wait. So with
-`paced` (`KAFKA_PACED_FETCHES`, on for the embedded broker) a quiet consumer asks for no wait,
-one reading, and after an empty answer starts its next fetch `IDLE_PACE_SECONDS` after the
-last one began: a record waits at most as long as with the 1 s wait, for a fifth of the readings.
+(some 70 per consumer), one waiting 100 ms about seven, and a record that arrives meanwhile
+waits up to half the wait. So with `paced` (`KAFKA_PACED_FETCHES`, on for the embedded broker)
+a consumer asks for no wait, one reading, and after an empty answer starts its next fetch
+`BUSY_PACE_SECONDS` after the last one began, `IDLE_PACE_SECONDS` once quiet: a record waits
+at most as long as with the waits above, for a fraction of the readings.
 """
 
 import asyncio
@@ -25,6 +26,7 @@ BUSY_WAIT_MS = 100
 IDLE_WAIT_MS = 1000
 IDLE_AFTER_SECONDS = 10.0
 PACED_WAIT_MS = 1  # one reading of the partitions: Tansu answers a fetch of 0 ms unread
+BUSY_PACE_SECONDS = 0.05
 IDLE_PACE_SECONDS = 0.5
 
 
@@ -53,23 +55,24 @@ class FetchWait:
 
     def wait_ms(self) -> int:
         """The wait the next fetch asks for."""
-        if not self.quiet:
-            return BUSY_WAIT_MS
-        return PACED_WAIT_MS if self._paced else IDLE_WAIT_MS
+        if self._paced:
+            return PACED_WAIT_MS
+        return IDLE_WAIT_MS if self.quiet else BUSY_WAIT_MS
 
     def _pace(self, fetcher: Any) -> None:
-        """While quiet, an empty answer holds the fetcher's next fetch (it sends one at a time
-        to a broker) until `IDLE_PACE_SECONDS` after this one began; answers with records never
-        wait. aiokafka looks the method up for each fetch it starts."""
+        """An empty answer holds the fetcher's next fetch (it sends one at a time to a broker)
+        until the pace after this one began; answers with records never wait. aiokafka looks
+        the method up for each fetch it starts."""
         fetch = fetcher._proc_fetch_request
 
         async def paced(assignment: Any, node_id: int, request: Any) -> bool:
             started = time.monotonic()
             brought_records = bool(await fetch(assignment, node_id, request))
-            if not brought_records and self.quiet:
+            if not brought_records:
+                pace = IDLE_PACE_SECONDS if self.quiet else BUSY_PACE_SECONDS
                 # aiokafka cancels a pending fetch on a stop or a rebalance and expects no error
                 with contextlib.suppress(asyncio.CancelledError):
-                    await asyncio.sleep(IDLE_PACE_SECONDS - (time.monotonic() - started))
+                    await asyncio.sleep(pace - (time.monotonic() - started))
             return brought_records
 
         fetcher._proc_fetch_request = paced

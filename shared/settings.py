@@ -88,9 +88,10 @@ class KafkaSettings(Section):
     )
     paced_fetches: bool = Field(
         False,
-        description="Idle consumers fetch without waiting at the broker, twice a second, instead "
-        "of long polls; `balas run` turns it on for the embedded broker, which re-reads every "
-        "partition of a waiting fetch many times (shared/fetch_wait.py).",
+        description="Consumers fetch without waiting at the broker, paced (an empty fetch is "
+        "followed by the next 50 ms after it began, 0.5 s once idle), instead of long polls; "
+        "`balas run` turns it on for the embedded broker, which re-reads every partition of a "
+        "waiting fetch many times (shared/fetch_wait.py).",
     )
 
     @property

@@ -93,8 +93,10 @@ async def test_a_consumer_that_went_quiet_still_takes_the_next_record(
     consumer = await kit.consumers.keyed(
         kit.new_group_id(), {topics.WHATSAPP_INBOUND: handle}, paced_fetches=paced
     )
-    quiet_wait = fetch_wait.PACED_WAIT_MS if paced else fetch_wait.IDLE_WAIT_MS
-    await kit.wait_until(lambda: fetch_wait_ms(consumer) == quiet_wait, "a quiet poll")
+    await kit.wait_until(lambda: consumer._fetch_wait.quiet, "a quiet poll")
+    assert fetch_wait_ms(consumer) == (
+        fetch_wait.PACED_WAIT_MS if paced else fetch_wait.IDLE_WAIT_MS
+    )
     await kit.publish([kit.received(BUDI, "after a quiet spell")])
 
     await kit.wait_until(lambda: handled == ["after a quiet spell"], "the record to be handled")

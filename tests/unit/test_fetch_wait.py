@@ -50,12 +50,12 @@ def waiting(paced: bool, answers: list[bool], quiet: bool) -> tuple[FetchWait, F
     ("paced", "quiet", "wanted"),
     [
         (False, False, fetch_wait.BUSY_WAIT_MS),
-        (True, False, fetch_wait.BUSY_WAIT_MS),
         (False, True, fetch_wait.IDLE_WAIT_MS),
+        (True, False, fetch_wait.PACED_WAIT_MS),
         (True, True, fetch_wait.PACED_WAIT_MS),
     ],
 )
-def test_fetches_wait_briefly_while_records_come_and_longer_or_not_at_all_once_quiet(
+def test_long_polls_wait_briefly_while_records_come_and_longer_once_quiet_paced_ones_not(
     paced: bool, quiet: bool, wanted: int
 ) -> None:
     _, fetcher = waiting(paced, [], quiet)
@@ -64,30 +64,30 @@ def test_fetches_wait_briefly_while_records_come_and_longer_or_not_at_all_once_q
 
 
 def test_records_make_a_quiet_consumer_busy_again() -> None:
-    wait, fetcher = waiting(True, [], quiet=True)
+    wait, fetcher = waiting(False, [], quiet=True)
 
     wait.polled(busy=True)
 
     assert fetcher._fetch_max_wait_ms == fetch_wait.BUSY_WAIT_MS
 
 
-async def test_a_quiet_paced_fetch_that_found_nothing_holds_the_next_one(
-    pauses: list[float],
+@pytest.mark.parametrize(
+    ("quiet", "pace"), [(False, fetch_wait.BUSY_PACE_SECONDS), (True, fetch_wait.IDLE_PACE_SECONDS)]
+)
+async def test_a_paced_fetch_that_found_nothing_holds_the_next_one_and_records_never_wait(
+    pauses: list[float], quiet: bool, pace: float
 ) -> None:
-    _, fetcher = waiting(True, [False, True], quiet=True)
+    _, fetcher = waiting(True, [False, True], quiet)
 
     assert await fetcher._proc_fetch_request(None, 0, None) is False
-    assert await fetcher._proc_fetch_request(None, 0, None) is True  # records never wait
+    assert await fetcher._proc_fetch_request(None, 0, None) is True
 
     assert len(pauses) == 1
-    assert 0 < pauses[0] <= fetch_wait.IDLE_PACE_SECONDS
+    assert 0 < pauses[0] <= pace
 
 
-@pytest.mark.parametrize(("paced", "quiet"), [(True, False), (False, True)])
-async def test_busy_or_long_polling_fetches_are_not_held(
-    pauses: list[float], paced: bool, quiet: bool
-) -> None:
-    _, fetcher = waiting(paced, [False], quiet)
+async def test_long_polls_are_not_held(pauses: list[float]) -> None:
+    _, fetcher = waiting(False, [False], quiet=True)
 
     assert await fetcher._proc_fetch_request(None, 0, None) is False
 
