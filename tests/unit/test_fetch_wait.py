@@ -4,21 +4,49 @@ import asyncio
 from typing import Any
 
 import pytest
+from aiokafka import TopicPartition
 
 from shared import fetch_wait
 from shared.fetch_wait import FetchWait
 
+FETCHED = TopicPartition("whatsapp.inbound", 0)
+
+
+class Request:
+    """A fetch of `FETCHED` from offset 5."""
+
+    def __init__(self) -> None:
+        self.topics = [(FETCHED.topic, [(FETCHED.partition, 5, 1_048_576)])]
+
+
+class Assignment:
+    """aiokafka's assignment as a fetch answer leaves it: each partition's high watermark."""
+
+    def __init__(self) -> None:
+        self.active = True
+        self.highwater: int | None = None
+
+    def state_value(self, tp: TopicPartition) -> Any:
+        assert tp == FETCHED
+        return self
+
 
 class Fetcher:
     """aiokafka's fetcher as FetchWait sees it: the wait of the next fetch, and the method that
-    sends one fetch and says whether it brought records."""
+    sends one fetch, records the high watermark the broker answered and says whether it
+    brought records."""
 
-    def __init__(self, answers: list[bool]) -> None:
+    def __init__(self, answers: list[bool], highwater: int = 5) -> None:
         self._fetch_max_wait_ms = fetch_wait.BUSY_WAIT_MS
         self._answers = answers
+        self._highwater = highwater
 
     async def _proc_fetch_request(self, assignment: Any, node_id: int, request: Any) -> bool:
+        assignment.highwater = self._highwater
         return self._answers.pop(0)
+
+    async def fetch(self) -> bool:
+        return await self._proc_fetch_request(Assignment(), 0, Request())
 
 
 class Consumer:
@@ -38,8 +66,10 @@ def pauses(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     return taken
 
 
-def waiting(paced: bool, answers: list[bool], quiet: bool) -> tuple[FetchWait, Fetcher]:
-    fetcher = Fetcher(answers)
+def waiting(
+    paced: bool, answers: list[bool], quiet: bool, highwater: int = 5
+) -> tuple[FetchWait, Fetcher]:
+    fetcher = Fetcher(answers, highwater)
     wait = FetchWait(Consumer(fetcher), paced=paced)  # type: ignore[arg-type]
     wait._records_seen_at -= fetch_wait.IDLE_AFTER_SECONDS if quiet else 0.0
     wait.polled(busy=False)
@@ -79,24 +109,38 @@ async def test_a_paced_fetch_that_found_nothing_holds_the_next_one_and_records_n
 ) -> None:
     _, fetcher = waiting(True, [False, True], quiet)
 
-    assert await fetcher._proc_fetch_request(None, 0, None) is False
-    assert await fetcher._proc_fetch_request(None, 0, None) is True
+    assert await fetcher.fetch() is False
+    assert await fetcher.fetch() is True
 
     assert len(pauses) == 1
     assert 0 < pauses[0] <= pace
 
 
+@pytest.mark.parametrize("quiet", [False, True])
+async def test_an_answer_that_left_records_behind_makes_the_next_fetch_wait_for_them(
+    pauses: list[float], quiet: bool
+) -> None:
+    wait, fetcher = waiting(True, [False], quiet, highwater=7)  # records 5 and 6 not sent
+
+    assert await fetcher.fetch() is False
+
+    assert pauses == []
+    assert fetcher._fetch_max_wait_ms == fetch_wait.BUSY_WAIT_MS
+    wait.polled(busy=True)  # they came
+    assert fetcher._fetch_max_wait_ms == fetch_wait.PACED_WAIT_MS
+
+
 async def test_long_polls_are_not_held(pauses: list[float]) -> None:
     _, fetcher = waiting(False, [False], quiet=True)
 
-    assert await fetcher._proc_fetch_request(None, 0, None) is False
+    assert await fetcher.fetch() is False
 
     assert pauses == []
 
 
 async def test_a_pause_cancelled_by_a_stop_ends_quietly() -> None:
     _, fetcher = waiting(True, [False], quiet=True)
-    fetch = asyncio.ensure_future(fetcher._proc_fetch_request(None, 0, None))
+    fetch = asyncio.ensure_future(fetcher.fetch())
     await asyncio.sleep(0.01)  # into the pause
 
     fetch.cancel()
