@@ -66,6 +66,7 @@ def bench_settings(
         kafka=KafkaSettings(
             bootstrap_servers=kafka_bootstrap_servers,
             enable_idempotence=False,  # the embedded broker refuses InitProducerId
+            paced_fetches=True,  # as `balas run` sets it for the embedded broker
             partitions=partitions,
         ),
         mongodb=MongoSettings(uri=mongodb_uri, database=database),

@@ -104,6 +104,7 @@ class _ConsumerBase:
         max_in_flight: int,
         commit_interval_seconds: float = 0.2,
         batch_wait_seconds: float = 0.0,
+        paced_fetches: bool = False,
         session_timeout_seconds: float = 10.0,
         replay_partitions: int = 1,
         replication_factor: int = 1,
@@ -128,11 +129,11 @@ class _ConsumerBase:
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             max_poll_records=max_in_flight,
-            fetch_max_wait_ms=BUSY_WAIT_MS,  # longer once idle: shared/fetch_wait.py
+            fetch_max_wait_ms=BUSY_WAIT_MS,  # longer or paced once idle: shared/fetch_wait.py
             session_timeout_ms=int(session_timeout_seconds * 1000),
             heartbeat_interval_ms=int(session_timeout_seconds * 300),  # 3 s at 10 s, as aiokafka
         )
-        self._fetch_wait = FetchWait(self._consumer)
+        self._fetch_wait = FetchWait(self._consumer, paced_fetches)
         self._progress: dict[TopicPartition, PartitionProgress] = {}
         self._committed: dict[TopicPartition, int] = {}
         self._in_flight = 0  # records taken and not finished, at most max_in_flight

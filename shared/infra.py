@@ -71,6 +71,7 @@ class EmbeddedServers:
                 "bootstrap_servers": self.kafka_bootstrap_servers,
                 "enable_idempotence": False,
                 "journal": True,
+                "paced_fetches": True,  # it polls for a waiting fetch: shared/fetch_wait.py
             }
             settings = settings.updated(kafka=kafka)
         if self.with_mongodb:

@@ -48,6 +48,7 @@ class Runtime:
             "group_id": group_id,
             "dead_letters": self.broker,
             "max_in_flight": max_in_flight,
+            "paced_fetches": self.settings.kafka.paced_fetches,
             "session_timeout_seconds": self.settings.consumers.group_session_timeout_seconds,
             "replay_partitions": self.settings.kafka.partitions,
             "replication_factor": self.settings.kafka.replication_factor,

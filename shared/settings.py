@@ -86,6 +86,13 @@ class KafkaSettings(Section):
         description="Copy every published event to MongoDB before it counts as accepted; "
         "`balas run` turns it on for the embedded broker, which keeps topics only in memory.",
     )
+    paced_fetches: bool = Field(
+        False,
+        description="Consumers fetch without waiting at the broker, paced (an empty fetch is "
+        "followed by the next 50 ms after it began, 0.5 s once idle), instead of long polls; "
+        "`balas run` turns it on for the embedded broker, which re-reads every partition of a "
+        "waiting fetch many times (shared/fetch_wait.py).",
+    )
 
     @property
     def producer_idempotence(self) -> bool:

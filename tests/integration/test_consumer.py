@@ -79,8 +79,9 @@ async def test_a_conversation_is_handled_in_order_while_conversations_run_at_onc
     assert most_at_once > 1
 
 
+@pytest.mark.parametrize("paced", [False, True], ids=["long polls", "paced fetches"])
 async def test_a_consumer_that_went_quiet_still_takes_the_next_record(
-    kit: ConsumerKit, monkeypatch: pytest.MonkeyPatch
+    kit: ConsumerKit, monkeypatch: pytest.MonkeyPatch, paced: bool
 ) -> None:
     monkeypatch.setattr(fetch_wait, "IDLE_AFTER_SECONDS", 0.0)  # quiet after any empty poll
     handled: list[str] = []
@@ -89,8 +90,13 @@ async def test_a_consumer_that_went_quiet_still_takes_the_next_record(
         if event.store_id == kit.store_id:
             handled.append(event.text)
 
-    consumer = await kit.consumers.keyed(kit.new_group_id(), {topics.WHATSAPP_INBOUND: handle})
-    await kit.wait_until(lambda: fetch_wait_ms(consumer) == fetch_wait.IDLE_WAIT_MS, "a quiet poll")
+    consumer = await kit.consumers.keyed(
+        kit.new_group_id(), {topics.WHATSAPP_INBOUND: handle}, paced_fetches=paced
+    )
+    await kit.wait_until(lambda: consumer._fetch_wait.quiet, "a quiet poll")
+    assert fetch_wait_ms(consumer) == (
+        fetch_wait.PACED_WAIT_MS if paced else fetch_wait.IDLE_WAIT_MS
+    )
     await kit.publish([kit.received(BUDI, "after a quiet spell")])
 
     await kit.wait_until(lambda: handled == ["after a quiet spell"], "the record to be handled")

@@ -104,10 +104,17 @@ class Consumers:
     _running: list[KeyedConsumer | BatchConsumer] = field(default_factory=list)
 
     def _options(
-        self, group_id: str, max_in_flight: int, batch_wait_seconds: float = 0.0
+        self,
+        group_id: str,
+        max_in_flight: int,
+        batch_wait_seconds: float = 0.0,
+        paced_fetches: bool | None = None,
     ) -> dict[str, Any]:
+        if paced_fetches is None:
+            paced_fetches = self.settings.kafka.paced_fetches
         return {
             "batch_wait_seconds": batch_wait_seconds,
+            "paced_fetches": paced_fetches,
             "bootstrap_servers": kafka.bootstrap_servers(self.settings),
             "group_id": group_id,
             "dead_letters": self.broker,
@@ -124,12 +131,13 @@ class Consumers:
         max_in_flight: int = 100,
         batch_topics: Iterable[str] = (),
         batch_handler: Any = None,
+        paced_fetches: bool | None = None,  # None: as the settings say
     ) -> KeyedConsumer:
         consumer = KeyedConsumer(
             routes=routes,
             batch_topics=batch_topics,
             batch_handler=batch_handler,
-            **self._options(group_id, max_in_flight),
+            **self._options(group_id, max_in_flight, paced_fetches=paced_fetches),
         )
         await self._start(consumer)
         return consumer

@@ -35,6 +35,7 @@ class Infra:
             kafka={
                 "bootstrap_servers": self.kafka_bootstrap_servers,
                 "enable_idempotence": not self.embedded_kafka,
+                "paced_fetches": self.embedded_kafka,  # as `balas run` sets it
                 "partitions": 4,
             },
             mongodb={"uri": self.mongodb_uri, "database": f"balas_test_{uuid.uuid4().hex[:8]}"},

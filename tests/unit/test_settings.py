@@ -162,6 +162,7 @@ EVERY_VARIABLE: dict[str, tuple[str, str, object]] = {
     "KAFKA_ENABLE_IDEMPOTENCE": ("false", "kafka.enable_idempotence", False),
     "EMBEDDED_KAFKA_PORT": ("19092", "kafka.embedded_port", 19092),
     "KAFKA_JOURNAL": ("true", "kafka.journal", True),
+    "KAFKA_PACED_FETCHES": ("true", "kafka.paced_fetches", True),
     "MONGODB_URI": (
         "mongodb://mongo-1/?replicaSet=rs0",
         "mongodb.uri",
