@@ -53,6 +53,7 @@ LIST_LIMIT = 100
 UNREAD_SCAN = 500  # conversations looked at when only unread ones are wanted
 SEARCH_DAYS = 30
 SEARCH_MESSAGES = 200
+LINKED = 10  # other conversations of the customer shown beside one
 WHATSAPP_WINDOW = timedelta(hours=24)  # free text only this long after the customer wrote
 
 State = Literal["bot", "human", "closed"]
@@ -123,23 +124,27 @@ def card_channel(card: Document) -> Channel:
 
 async def elsewhere(db: Database, store_id: str, card: Document) -> list[Document]:
     """The customer's other conversations in the store, newest first: the same number on the
-    other WhatsApp channel, or the same WooCommerce customer (linked by phone or e-mail)."""
-    same: list[dict[str, Any]] = []
+    other WhatsApp channel, or the same WooCommerce customer (linked by phone or e-mail).
+    Two indexed reads merged here: the embedded server scans the collection for an `$or`."""
+    shown = {"channel": 1, "status": 1, "last_activity_at": 1}
+    found: list[Document] = []
     if card_channel(card) in PHONE_CHANNELS:
         number = card.get("customer_number") or customer_number(card["_id"])
-        same.append({"_id": {"$in": list(phone_conversation_ids(store_id, number))}})
+        others = [id_ for id_ in phone_conversation_ids(store_id, number) if id_ != card["_id"]]
+        found += await db[CONVERSATIONS].find({"_id": {"$in": others}}, shown).to_list()
     if (customer_id := (card.get("customer") or {}).get("id")) is not None:
-        same.append({"customer.id": customer_id})
-    if not same:
-        return []
-    found = db[CONVERSATIONS].find(
-        {"store_id": store_id, "_id": {"$ne": card["_id"]}, "$or": same},
-        {"channel": 1, "status": 1, "last_activity_at": 1},
-    )
-    return [
-        {**other, "channel": card_channel(other).value}
-        for other in await found.sort("last_activity_at", -1).limit(10).to_list()
-    ]
+        linked = db[CONVERSATIONS].find({"store_id": store_id, "customer.id": customer_id}, shown)
+        found += await linked.sort("last_activity_at", -1).limit(LINKED + 1).to_list()
+    unique = {other["_id"]: other for other in found if other["_id"] != card["_id"]}
+    newest = sorted(unique.values(), key=_last_activity, reverse=True)[:LINKED]
+    return [{**other, "channel": card_channel(other).value} for other in newest]
+
+
+def _last_activity(card: Document) -> tuple[bool, Any]:
+    """The sort key of `last_activity_at` descending as MongoDB orders it: a card without
+    one last."""
+    at = card.get("last_activity_at")
+    return (at is not None, at or 0)
 
 
 def _channel_query(store_id: str, channel: Channel) -> dict[str, Any]:

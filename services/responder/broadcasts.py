@@ -15,6 +15,7 @@ when it resumes the recipient (the same event id: the KPI aggregator counts it o
 
 import asyncio
 import uuid
+from collections import deque
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -36,6 +37,7 @@ from shared.broadcasts.model import (
     RecipientState,
     Status,
     cancel_pending,
+    claim,
     due_filter,
     load_limits,
 )
@@ -119,6 +121,7 @@ class _Sweep:
         self.deps, self.broadcast, self.holder = deps, broadcast, holder
         self.clock, self.sleep = clock, sleep
         self.db = deps.conversations.db
+        self.unsent: deque[dict[str, Any]] = deque()  # read by `_next`, claimed one by one
 
     async def run(self) -> None:
         store = await self.deps.stores.by_id(self.broadcast.store_id)
@@ -154,7 +157,7 @@ class _Sweep:
     async def _still_ours(self) -> bool:
         """Renew the lease, if the broadcast is still sending and still this sweep's."""
         now = self.clock()
-        renewed = await self.db[BROADCASTS].find_one_and_update(
+        renewed = await self.db[BROADCASTS].update_one(  # not find_one_and_update: a scan
             {
                 "_id": self.broadcast.id,
                 "status": Status.SENDING.value,
@@ -162,7 +165,7 @@ class _Sweep:
             },
             {"$set": {"lease_until": now + LEASE}},
         )
-        return renewed is not None
+        return renewed.matched_count == 1
 
     async def _cancelled(self) -> bool:
         query = {"_id": self.broadcast.id, "status": Status.CANCELLED.value}
@@ -200,20 +203,28 @@ class _Sweep:
 
     async def _next(self) -> dict[str, Any] | None:
         """The next recipient to send: one claimed before and cut short first, else a pending
-        one, claimed now (only if still pending: a cancel wins over the claim)."""
-        recipients = self.db[BROADCAST_RECIPIENTS]
-        mine = {"broadcast_id": self.broadcast.id}
-        unfinished = await recipients.find_one(
-            {**mine, "state": RecipientState.SENDING.value}, sort=[("_id", ASCENDING)]
-        )
-        if unfinished is not None:
-            return unfinished
-        return await recipients.find_one_and_update(
-            {**mine, "state": RecipientState.PENDING.value},
-            {"$set": {"state": RecipientState.SENDING.value}},
-            sort=[("_id", ASCENDING)],
-            return_document=ReturnDocument.AFTER,
-        )
+        one, claimed now (only if still pending: a cancel wins over the claim). The rows are
+        read a list at a time and claimed one by one by `_id`; an empty list ends the sweep."""
+        while True:
+            if not self.unsent:
+                self.unsent = deque(await self._unsent())
+                if not self.unsent:
+                    return None
+            recipient = self.unsent.popleft()
+            if recipient["state"] == RecipientState.SENDING.value:
+                return recipient
+            if await claim(self.db, recipient["_id"]):
+                return {**recipient, "state": RecipientState.SENDING.value}
+
+    async def _unsent(self) -> list[dict[str, Any]]:
+        """The rows claimed before and cut short, then the pending ones, each by `_id`: two
+        equality reads of the `{broadcast_id, state}` index."""
+        rows: list[dict[str, Any]] = []
+        for state in (RecipientState.SENDING, RecipientState.PENDING):
+            query = {"broadcast_id": self.broadcast.id, "state": state.value}
+            found = await self.db[BROADCAST_RECIPIENTS].find(query).to_list()
+            rows += sorted(found, key=lambda row: str(row["_id"]))
+        return rows
 
     async def _send(self, store: Store, recipient: dict[str, Any]) -> bool:
         """Send the claimed recipient's message once; whether it went to the customer."""

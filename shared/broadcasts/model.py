@@ -208,6 +208,17 @@ async def cancel_pending(db: Database, broadcast_id: str) -> None:
     )
 
 
+async def claim(db: Database, recipient_id: str) -> bool:
+    """Take a pending recipient for sending; whether this caller won it. A conditional
+    `update_one` by `_id`: a `find_one_and_update` would make the embedded server read every
+    row (docs/benchmarks.md), and only one of two claims at once can modify the row."""
+    claimed = await db[BROADCAST_RECIPIENTS].update_one(
+        {"_id": recipient_id, "state": RecipientState.PENDING.value},
+        {"$set": {"state": RecipientState.SENDING.value}},
+    )
+    return claimed.modified_count == 1
+
+
 async def progress(db: Database, broadcast_id: str) -> Progress:
     counts: dict[str, Any] = {}
     async for row in await db[BROADCAST_RECIPIENTS].aggregate(

@@ -29,6 +29,8 @@ def indexes(retention: Retention) -> Indexes:
             ),
             IndexModel("last_activity_at", name="conversation_retention", **retention.ttl),
             IndexModel([("status", ASCENDING), ("last_activity_at", ASCENDING)]),
+            # the console's other conversations of a WooCommerce customer
+            IndexModel([("store_id", ASCENDING), ("customer.id", ASCENDING)]),
         ],
         CONVERSATION_EVENTS: [
             IndexModel([("published", ASCENDING), ("recorded_at", ASCENDING)]),

@@ -20,12 +20,14 @@ from services.responder.deps import ResponderDeps
 from services.responder.handlers import on_delivery_status_changed
 from shared import kafka, topics
 from shared.broadcasts import model
+from shared.broadcasts.collections import BROADCAST_RECIPIENTS
 from shared.broadcasts.model import (
     Broadcast,
     BroadcastField,
     BroadcastPlan,
     BroadcastTemplate,
     Limits,
+    RecipientState,
     Segment,
     Status,
 )
@@ -306,3 +308,36 @@ async def test_a_sweep_cut_short_between_a_send_and_its_publish_loses_no_figure(
     await on_events([*facts, *facts], db)  # and again, redelivered
     days = db[KPI_DAILY].find({"store_id": store.id})
     assert sum([day["notifications"]["broadcast"]["sent"] async for day in days]) == 3
+
+
+async def test_of_two_claims_of_a_recipient_at_once_one_wins(db: Database, store: Store) -> None:
+    """Two sweeps claiming the same rows at once: each row is won exactly once, and a row a
+    cancel reached first is won by nobody."""
+    broadcast_id = uuid.uuid4().hex[:12]
+    rows = [f"{broadcast_id}:{phone}" for phone in customers(25)]
+    await db[BROADCAST_RECIPIENTS].insert_many(
+        [
+            {"_id": row, "broadcast_id": broadcast_id, "state": RecipientState.PENDING.value}
+            for row in rows
+        ]
+    )
+    cancelled = rows[-5:]
+    await db[BROADCAST_RECIPIENTS].update_many(
+        {"_id": {"$in": cancelled}}, {"$set": {"state": RecipientState.CANCELLED.value}}
+    )
+
+    first, second = await asyncio.gather(
+        asyncio.gather(*(model.claim(db, row) for row in rows)),
+        asyncio.gather(*(model.claim(db, row) for row in reversed(rows))),
+    )
+
+    wins = [a + b for a, b in zip(first, reversed(second), strict=True)]
+    assert dict(zip(rows, wins, strict=True)) == {row: int(row not in cancelled) for row in rows}
+    states = {
+        row["_id"]: row["state"]
+        async for row in db[BROADCAST_RECIPIENTS].find({"broadcast_id": broadcast_id})
+    }
+    assert states == {
+        row: (RecipientState.CANCELLED if row in cancelled else RecipientState.SENDING).value
+        for row in rows
+    }

@@ -2,12 +2,14 @@
 store — the same number on the other WhatsApp channel, or the same WooCommerce customer on any
 channel — and links to each; another store's or another customer's never show."""
 
+import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
+from services.console.conversations import elsewhere
 from services.console.i18n import t
 from shared.channels import Channel
 from shared.conversations.collections import CONVERSATIONS
@@ -81,3 +83,28 @@ async def test_a_customer_on_one_channel_has_no_list(db: Database, sign_in: Sign
 
     assert linked(page) == set()
     assert t("card.elsewhere", "id") not in page
+
+
+async def test_the_list_holds_the_ten_newest_each_once(db: Database) -> None:
+    """A conversation found both by number and by customer shows once; the list keeps the
+    newest ten of both reads, newest first."""
+    store_id = f"store-{uuid.uuid4().hex[:8]}"
+    twilio = await card(db, store_id, BUDI, Channel.WHATSAPP, customer_id=7)
+    cloud = await card(db, store_id, BUDI, Channel.WHATSAPP_CLOUD, customer_id=7)
+    messengers = [
+        await card(db, store_id, f"24680135{i:02d}", Channel.MESSENGER, customer_id=7)
+        for i in range(12)
+    ]
+    now = datetime.now(UTC)
+    newest_first = [cloud, *messengers]  # the order set here, the twin in the middle
+    newest_first.insert(0, newest_first.pop(5))
+    for age, conversation in enumerate(newest_first):
+        await db[CONVERSATIONS].update_one(
+            {"_id": conversation}, {"$set": {"last_activity_at": now - timedelta(minutes=age)}}
+        )
+    shown = await db[CONVERSATIONS].find_one({"_id": twilio})
+    assert shown is not None
+
+    others = await elsewhere(db, store_id, shown)
+
+    assert [other["_id"] for other in others] == newest_first[:10]
