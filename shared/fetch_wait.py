@@ -21,6 +21,7 @@ the fetched offset) makes the next fetch a 100 ms one, at once, until records co
 import asyncio
 import contextlib
 import time
+from asyncio import sleep
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -80,7 +81,7 @@ class FetchWait:
                 pace = IDLE_PACE_SECONDS if self.quiet else BUSY_PACE_SECONDS
                 # aiokafka cancels a pending fetch on a stop or a rebalance and expects no error
                 with contextlib.suppress(asyncio.CancelledError):
-                    await asyncio.sleep(pace - (time.monotonic() - started))
+                    await sleep(pace - (time.monotonic() - started))
             return brought_records
 
         fetcher._proc_fetch_request = paced

@@ -56,13 +56,14 @@ class Consumer:
 
 @pytest.fixture
 def pauses(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """The pauses paced fetches take (recorded, not slept)."""
+    """The pauses paced fetches take (recorded, not slept). Only the module's own name is
+    patched: a no-op `asyncio.sleep` would spin every other task of the session's loop."""
     taken: list[float] = []
 
     async def pause(seconds: float) -> None:
         taken.append(seconds)
 
-    monkeypatch.setattr(fetch_wait.asyncio, "sleep", pause)
+    monkeypatch.setattr(fetch_wait, "sleep", pause)
     return taken
 
 
