@@ -4,8 +4,10 @@
 "take"), so every passage on repairs covers it equally; the one that answers it is the one
 stating a duration ("Typical repairs are 3-5 business days"). A question asking for a
 duration, an amount, a time of day or a way to reach the shop prefers, among the passages
-relevant to it, those that state one. The kind never makes a passage relevant: it only orders
-the relevant ones, so what is handed over stays handed over.
+relevant to it, those that state one. In the relevance decision the kind asked counts as a
+word of the question that a passage holds if it states a fact of that kind anywhere
+(`retrieval.py`): "paketnya nyampe brp hri?" is covered by "membutuhkan waktu 2-3 hari", and
+"berapa lama garansinya?" is not by a warranty page that states no length.
 """
 
 import re
@@ -59,7 +61,8 @@ _STATES = {
     ),
     AnswerKind.AMOUNT: re.compile(
         r"(?:\brp\.?\s*\d|\bidr\s*\d|[$€£]\s*\d|\b\d+(?:[.,]\d{3})+\b|\b\d+\s*(?:rb|ribu|k|"
-        r"juta|jt|usd|eur)\b|\b\d+(?:[.,]\d+)?\s*%)",
+        r"juta|jt|usd|eur)\b|\b\d+(?:[.,]\d+)?\s*%|\b(?:harga|price|biaya|cost)\b[^.;\n\d]{0,12}"
+        r"\d{3,})",
         re.IGNORECASE,
     ),
     AnswerKind.CLOCK: re.compile(
