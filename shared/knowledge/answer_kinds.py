@@ -45,7 +45,7 @@ _ASKS = {
         re.IGNORECASE,
     ),
     AnswerKind.CONTACT: re.compile(
-        r"\b(?:phone|telephone|whatsapp|wa|email|e-mail|contact|call|nomor|no\.?\s*(?:hp|wa|"
+        r"\b(?:phone|telephone|whatsapp|wa|email|e-mail|contact|call|(?:nomor|no\.?)\s*(?:hp|wa|"
         r"telp?)|telp|telepon|telpon|hubungi|kontak)\b",
         re.IGNORECASE,
     ),

@@ -162,7 +162,12 @@ class KnowledgeIndex:
         if kinds := asked_kinds(query):  # of the best, those stating the kind asked for first
             about = self.lexical.spelt(topic(query))
             best = best[: KIND_POOL * k]  # sentences are read only here: a bounded few
-            best.sort(key=lambda position: not states(self.chunks[position].text, kinds, about))
+            texts = [self.chunks[position].text for position in best]
+            stating = [states(text, kinds, about) for text in texts]
+            if not any(stating):  # none about the topic ("nomor WhatsApp admin"): any at all
+                stating = [stated(text, kinds) for text in texts]
+            order = sorted(range(len(best)), key=lambda i: not stating[i])  # stable
+            best = [best[i] for i in order]
         best = best[:k]
         return [self._passage(position, evidence[position]) for position in best]
 

@@ -144,6 +144,7 @@ GLOSSARY: dict[str, tuple[str, ...]] = {
         "week": "minggu",
         "month": "bulan",
         "holiday": "libur",
+        "idul": "idul lebaran",  # "Eid", "Idul Fitri": the holidays shops call Lebaran
         "free": "gratis",
         "address": "alamat",
         "city": "kota",
@@ -201,6 +202,7 @@ GLOSSARY: dict[str, tuple[str, ...]] = {
         "reparasi": "servis",
         "pc": "komputer",
         "computer": "komputer",
+        "dispatch": "kirim",
         "wedding": "nikah",
         "sparepart": "part",
         "backing": "backup",  # "backing up data"

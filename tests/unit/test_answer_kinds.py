@@ -30,7 +30,13 @@ def test_a_question_asks_for_its_kind_of_fact(question: str, kind: AnswerKind) -
 
 @pytest.mark.parametrize(
     "question",
-    ["Bisa COD?", "Do you ship to Indonesia?", "kaktus boleh kena ujan gak?", "resi dicek dmn?"],
+    [
+        "Bisa COD?",
+        "Do you ship to Indonesia?",
+        "kaktus boleh kena ujan gak?",
+        "resi dicek dmn?",
+        "Nomor resi dikirim kapan?",  # a tracking number is no way to reach the shop
+    ],
 )
 def test_a_question_asking_for_no_particular_kind_asks_none(question: str) -> None:
     assert asked_kinds(question) == frozenset()

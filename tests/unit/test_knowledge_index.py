@@ -219,3 +219,20 @@ def test_a_passage_on_the_topic_without_the_kind_of_fact_asked_is_not_enough(
 ) -> None:
     assert cactus_shop.search("berapa lama garansinya?") == []  # the page states no length
     assert [p.document_id for p in cactus_shop.search("garansinya gimana klaimnya?")] == ["garansi"]
+
+
+def test_without_a_passage_stating_the_kind_about_the_topic_one_stating_it_comes_first(
+    make_chunk: MakeChunk,
+) -> None:
+    # "nomor WhatsApp ... admin": the contact list names no admin, the steps name no number.
+    chunks = [
+        make_chunk("langkah", "Pilih kaktus, lalu hubungi admin lewat WhatsApp untuk memesan."),
+        make_chunk("kontak", "- Whatsapp: 085 256 404 594\n- Instagram: keluargacactus", "Kontak"),
+        make_chunk("rawat", "Siram kaktus seminggu sekali dan jemur di bawah matahari."),
+        make_chunk("bayar", "Pembayaran lewat transfer bank BCA atau Mandiri."),
+    ]
+    index = KnowledgeIndex(STORE, 1, chunks)
+
+    found = index.search("Ke nomor WhatsApp berapa saya dapat menghubungi admin?", ranker=None)
+
+    assert [p.document_id for p in found] == ["kontak", "langkah"]

@@ -236,6 +236,8 @@ def test_an_inflected_english_word_finds_its_glossary_entry() -> None:
         ("Do you accept GoPay?", "terima dompet digital gopay"),
         ("Can I track my order?", "lacak resi pesanan"),
         ("Should I send the charger?", "kirim adaptor"),
+        ("When is my order dispatched?", "pesanan dikirim"),
+        ("Are you closed for Eid?", "tutup lebaran"),
     ],
 )
 def test_english_shop_words_and_shorthands_meet_indonesian_ones(
