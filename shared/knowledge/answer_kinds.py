@@ -105,6 +105,7 @@ def sentence_terms(text: str) -> tuple[tuple[str, frozenset[str]], ...]:
     return tuple((sentence, frozenset(terms(sentence))) for sentence in sentences(text))
 
 
+@lru_cache(maxsize=4096)  # the relevance decision asks it of the same passages again
 def stated(text: str, kinds: frozenset[AnswerKind]) -> bool:
     """Whether `text` states a fact of one of `kinds` ("3-5 business days": a duration)."""
     return any(_STATES[kind].search(text) for kind in kinds)
