@@ -60,7 +60,7 @@ RRF_K = 60  # the constant of Cormack et al. (2009): damps the weight of the ver
 POOL = 50  # candidates each ranking contributes to the fusion
 KIND_POOL = 2  # times k: the relevant passages read for the kind of fact asked (answer_kinds)
 MIN_SCORE = 0.4  # coverage: 40 % of the question's idf mass
-KIND_WEIGHT = 2.0  # the kind of fact asked, in the coverage: times the question's average word
+KIND_WEIGHT = 2.5  # the kind of fact asked, in the coverage: times the question's average word
 RANKER = shipped()  # the order of the relevant passages (ranker.py)
 # Cosine of text-embedding-3-small between a question and a passage that answers it is
 # typically 0.4-0.7, between unrelated texts below 0.25.
