@@ -57,7 +57,7 @@ NOT_AFFIXED = _words(
     diskon pakaian perban berita kemeja kemudian pelangi peduli desain mesin kain cermin yakin
     miskin dingin angin kemarin mungkin izin ijin batin bensin vaksin protein domain login
     margin admin termin ingin setuju pertama periksa percaya percuma permata perempuan mendung
-    menang dinas diagnosis diagnosa
+    menang dinas diagnosis diagnosa lebaran
     """
 )
 

@@ -172,7 +172,9 @@ def test_indonesian_prefixes_still_come_off(words: str, root: str) -> None:
     assert {stem(word) for word in words.split()} == {root}
 
 
-@pytest.mark.parametrize("word", ["diskon", "pertama", "periksa", "mendung", "percaya", "dinas"])
+@pytest.mark.parametrize(
+    "word", ["diskon", "pertama", "periksa", "mendung", "percaya", "dinas", "lebaran"]
+)
 def test_indonesian_roots_that_look_prefixed_stay_whole(word: str) -> None:
     assert stem(word) == word
 
