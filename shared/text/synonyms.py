@@ -52,7 +52,7 @@ def _keys(meaning: _Meaning) -> dict[str, bool]:
 
 
 @lru_cache(maxsize=1)
-def _meanings() -> tuple[dict[str, tuple[int, ...]], tuple[str, ...]]:
+def _meanings() -> tuple[dict[str, tuple[int, ...]], list[str]]:
     """Each stem's meanings (line numbers, a word's own before those of its derived forms,
     most common first), and the lines (parsed when asked: a tuple per word costs more)."""
     lines = wordnet_lines()
