@@ -189,3 +189,50 @@ def test_of_the_relevant_passages_the_one_stating_the_kind_of_fact_asked_comes_f
     assert timed[0].document_id == "waktu"
     assert costed[0].document_id == "waktu"
     assert index.search("How long does shipping to Bali take?", k=3) == []  # never relevant
+
+
+@pytest.fixture
+def cactus_shop(make_chunk: MakeChunk) -> KnowledgeIndex:
+    texts = {
+        "proses": "Setelah pembayaran diterima, kaktus dikemas dan diserahkan ke kurir. "
+        "Biasanya membutuhkan waktu 2-3 hari.",
+        "garansi": "Semua kaktus bergaransi hidup. Klaim garansi dengan mengirim foto ke admin.",
+        "rawat": "Siram kaktus seminggu sekali dan jemur di bawah matahari.",
+        "bayar": "Pembayaran lewat transfer bank BCA atau Mandiri.",
+    }
+    return KnowledgeIndex(STORE, 1, [make_chunk(name, text) for name, text in texts.items()])
+
+
+@pytest.mark.parametrize(
+    "question", ["paketnya nyampenya brp hri ya kak?", "abis bayar brp lama baru dikirim kak?"]
+)
+def test_a_passage_stating_the_kind_of_fact_asked_holds_the_asking_words(
+    cactus_shop: KnowledgeIndex, question: str
+) -> None:
+    # The asking words ("brp hri") are dropped as framing, and the chat words left ("paket",
+    # "abis") are not the page's: the passage stating a duration holds what was asked.
+    assert [p.document_id for p in cactus_shop.search(question)][:1] == ["proses"]
+
+
+def test_a_passage_on_the_topic_without_the_kind_of_fact_asked_is_not_enough(
+    cactus_shop: KnowledgeIndex,
+) -> None:
+    assert cactus_shop.search("berapa lama garansinya?") == []  # the page states no length
+    assert [p.document_id for p in cactus_shop.search("garansinya gimana klaimnya?")] == ["garansi"]
+
+
+def test_without_a_passage_stating_the_kind_about_the_topic_one_stating_it_comes_first(
+    make_chunk: MakeChunk,
+) -> None:
+    # "nomor WhatsApp ... admin": the contact list names no admin, the steps name no number.
+    chunks = [
+        make_chunk("langkah", "Pilih kaktus, lalu hubungi admin lewat WhatsApp untuk memesan."),
+        make_chunk("kontak", "- Whatsapp: 085 256 404 594\n- Instagram: keluargacactus", "Kontak"),
+        make_chunk("rawat", "Siram kaktus seminggu sekali dan jemur di bawah matahari."),
+        make_chunk("bayar", "Pembayaran lewat transfer bank BCA atau Mandiri."),
+    ]
+    index = KnowledgeIndex(STORE, 1, chunks)
+
+    found = index.search("Ke nomor WhatsApp berapa saya dapat menghubungi admin?", ranker=None)
+
+    assert [p.document_id for p in found] == ["kontak", "langkah"]
