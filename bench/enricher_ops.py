@@ -16,12 +16,14 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bench.servers import embedded_mongodb
+from bench.servers import mongodb_for_bench
 from services.enricher import handlers
 from services.enricher.classification.offline import OfflineClassifier
 from shared import mongo
+from shared.collections import SHARED_INDEXES
 from shared.events import Author, MessageReceived, ReplySent, event_id_for
 from shared.metrics import MONGODB_COMMANDS
+from shared.settings import Settings
 
 STORE = "bench-store"
 
@@ -77,12 +79,10 @@ async def measure(conversations: int, batch: int, one_by_one: bool) -> None:
     events.sort(key=lambda event: event.occurred_at)  # as they arrive: interleaved
     classifier = OfflineClassifier()
     with tempfile.TemporaryDirectory() as data_dir:
-        async with embedded_mongodb(Path(data_dir)) as servers:
-            client = mongo.connect(
-                f"mongodb://127.0.0.1:{servers.mongodb_port}/?directConnection=true"
-            )
+        async with mongodb_for_bench(Path(data_dir), None) as servers:
+            client = mongo.connect(servers.mongodb_uri)
             db = client["bench_enricher_ops"]
-            await db.command("ping")
+            await mongo.ensure_indexes(db, Settings(), SHARED_INDEXES)  # as the enricher's
             before = commands_sent()
             if one_by_one:
                 for event in events:
