@@ -68,6 +68,8 @@ def _table(rows: list[tuple[EnricherBurst, CpuUse, float]]) -> Table:
             *(f"{getattr(b.lag, name) * 1000:,.0f}" if b.lag else "-" for b, _, _ in rows),
         )
     table.add_row("peak backlog", *(str(b.peak_backlog) for b, _, _ in rows))
+    table.add_row("first → last event published, s", *(f"{b.publishing:.2f}" for b, _, _ in rows))
+    table.add_row("first event → last card, s", *(f"{b.seconds:.2f}" for b, _, _ in rows))
     table.add_row("enricher commands per card", *(f"{c:.2f}" for _, _, c in rows))
     for name in rows[0][1].seconds:
         table.add_row(
