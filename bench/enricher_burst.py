@@ -26,6 +26,7 @@ class EnricherBurst:
     carded: int  # on their conversation card
     lag: Latency | None  # each event published → its card updated
     seconds: float  # first event published → last card updated
+    publishing: float  # first event published → last event published: ingest's share of it
     peak_backlog: int  # most messages published and not yet on their card at any moment
 
     @property
@@ -62,10 +63,12 @@ def enricher_burst(published: Mapping[str, float], carded: Mapping[str, float]) 
         backlog += move
         peak = max(peak, backlog)
     seconds = max(carded.values()) - min(published.values()) if carded and published else 0.0
+    publishing = max(published.values()) - min(published.values()) if published else 0.0
     return EnricherBurst(
         messages=len(published),
         carded=len(lags),
         lag=Latency.of(lags) if lags else None,
         seconds=seconds,
+        publishing=publishing,
         peak_backlog=peak,
     )

@@ -1,5 +1,6 @@
 """The enricher's MongoDB commands per customer message, counted by its own client (the
-command listener of shared/mongo.py), on an embedded MongoDB, without Kafka.
+command listener of shared/mongo.py), and the server's CPU per message, on an embedded MongoDB
+with the services' indexes, without Kafka.
 
 Conversations of a customer message, the bot's reply and a second message are fed to the card
 handlers the way the consumer would: one event at a time (`--one-by-one`), or each poll's
@@ -16,12 +17,15 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bench.servers import embedded_mongodb
+from bench.probe import CpuUse, server_pids
+from bench.servers import mongodb_for_bench
 from services.enricher import handlers
 from services.enricher.classification.offline import OfflineClassifier
 from shared import mongo
+from shared.collections import SHARED_INDEXES
 from shared.events import Author, MessageReceived, ReplySent, event_id_for
 from shared.metrics import MONGODB_COMMANDS
+from shared.settings import Settings
 
 STORE = "bench-store"
 
@@ -77,13 +81,13 @@ async def measure(conversations: int, batch: int, one_by_one: bool) -> None:
     events.sort(key=lambda event: event.occurred_at)  # as they arrive: interleaved
     classifier = OfflineClassifier()
     with tempfile.TemporaryDirectory() as data_dir:
-        async with embedded_mongodb(Path(data_dir)) as servers:
-            client = mongo.connect(
-                f"mongodb://127.0.0.1:{servers.mongodb_port}/?directConnection=true"
-            )
+        async with mongodb_for_bench(Path(data_dir), None) as servers:
+            client = mongo.connect(servers.mongodb_uri)
             db = client["bench_enricher_ops"]
-            await db.command("ping")
+            await mongo.ensure_indexes(db, Settings(), SHARED_INDEXES)  # as the enricher's
+            server = CpuUse(server_pids(servers))
             before = commands_sent()
+            server.start()
             if one_by_one:
                 for event in events:
                     if isinstance(event, MessageReceived):
@@ -93,13 +97,16 @@ async def measure(conversations: int, batch: int, one_by_one: bool) -> None:
             else:
                 for first in range(0, len(events), batch):
                     await handlers.on_card_events(events[first : first + batch], db, classifier)
+            server.stop()
             spent = commands_sent() - before
             await client.close()
     messages = sum(isinstance(event, MessageReceived) for event in events)
     mode = "one by one" if one_by_one else f"batches of {batch}"
     total = sum(spent.values())
     print(f"{len(events)} events ({messages} customer messages), {mode}: {total} commands")
-    print(f"  {total / messages:.2f} per customer message")
+    print(f"  {total / messages:.2f} per customer message, {server.wall:.2f} s in all")
+    for name, seconds in server.seconds.items():
+        print(f"  {seconds * 1000 / messages:.2f} ms of {name}'s CPU per customer message")
     for name, count in spent.most_common():
         print(f"  {count / messages:6.2f}  {name}")
 

@@ -123,8 +123,9 @@ def _enricher_rows(table: Table, burst: EnricherBurst) -> None:
     table.add_row(
         "    cards/s, peak backlog",
         f"{burst.per_second:,.1f} cards/s",
-        f"first event published → last card in {burst.seconds:.2f} s; at most "
-        f"{burst.peak_backlog} messages published and not yet on their card",
+        f"first event published → last card in {burst.seconds:.2f} s, of which ingest "
+        f"published for {burst.publishing:.2f} s; at most {burst.peak_backlog} messages "
+        "published and not yet on their card",
     )
 
 

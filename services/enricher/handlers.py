@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from faststream.kafka import KafkaBroker
-from pymongo import UpdateOne
+from pymongo import InsertOne, UpdateOne
 from pymongo.errors import BulkWriteError
 
 from services.enricher import outbox
@@ -66,6 +66,7 @@ from shared.mongo import (
     Document,
     Session,
     in_claiming_transaction,
+    in_transaction,
 )
 
 GROUP = "enricher"
@@ -149,10 +150,7 @@ async def on_card_events(
     if fresh:
         prepared = await _prepare(db, fresh, cards, classifier, summariser, policy)
         await _label_messages(db, prepared)
-        reopened = await in_claiming_transaction(
-            db, lambda session, claim: _apply(db, session, claim, prepared, policy)
-        )
-        CONVERSATIONS_REOPENED.inc(reopened)
+        CONVERSATIONS_REOPENED.inc(await _apply_in_transaction(db, prepared, policy))
     if broker is not None:  # without one (a test, a tool) the facts wait for the sweep
         conversation_ids = sorted({event.conversation_id for event in ordinary})
         while await outbox.publish_pending(db, broker, conversation_ids=conversation_ids) == (
@@ -236,12 +234,34 @@ async def _cards(
     return {card["_id"]: card async for card in found}
 
 
+async def _apply_in_transaction(
+    db: Database, prepared: Sequence[_Prepared], policy: LifecyclePolicy
+) -> int:
+    """`_apply` in one transaction, first inserting what it finds new (the cards it did not
+    read, the facts of the events it claimed): on the embedded server an insert costs about
+    half an upsert. A duplicate key (a card another replica created meanwhile, a fact kept
+    past its event's ledger entry) makes the transaction run again with upserts only."""
+    try:
+        return await in_claiming_transaction(
+            db, lambda session, claim: _apply(db, session, claim, prepared, policy, inserts=True)
+        )
+    except BulkWriteError as error:
+        codes = {e.get("code") for e in error.details.get("writeErrors", [])}
+        if codes != {DUPLICATE_KEY}:
+            raise
+    return await in_claiming_transaction(
+        db, lambda session, claim: _apply(db, session, claim, prepared, policy, inserts=False)
+    )
+
+
 async def _apply(
     db: Database,
     session: Session,
     claim: Claim,
     prepared: Sequence[_Prepared],
     policy: LifecyclePolicy,
+    *,
+    inserts: bool,
 ) -> int:
     """The batch's claimed events on their cards, written in bulk; the number of reopens."""
     claimed = await claim(session, PROCESSED_EVENTS, map(_ledger_id, _events(prepared)))
@@ -273,11 +293,11 @@ async def _apply(
         cards[event.conversation_id] = card
         facts.extend(card_facts)
     await db[CONVERSATIONS].bulk_write(
-        [_card_write(card, before.get(id_, {})) for id_, card in cards.items()],
+        [_card_write(card, before.get(id_), inserts) for id_, card in cards.items()],
         ordered=False,
         session=session,
     )
-    await outbox.record(db, session, facts)
+    await outbox.record(db, session, facts, new=inserts)
     return sum(isinstance(fact, ConversationReopened) for fact in facts)
 
 
@@ -285,10 +305,14 @@ def _events(prepared: Sequence[_Prepared]) -> list[CardEvent]:
     return [item.event for item in prepared]
 
 
-def _card_write(card: Document, before: Document) -> UpdateOne:
-    """The fields the batch changed (the transaction read `before`: a concurrent change of the
-    card makes it retry)."""
-    changed = {k: v for k, v in card.items() if k != "_id" and before.get(k, _UNSET) != v}
+def _card_write(
+    card: Document, before: Document | None, inserts: bool
+) -> InsertOne[Document] | UpdateOne:
+    """A new card inserted (with `inserts`), or the fields the batch changed (the transaction
+    read `before`: a concurrent change of the card makes it retry)."""
+    if before is None and inserts:
+        return InsertOne(card)
+    changed = {k: v for k, v in card.items() if k != "_id" and (before or {}).get(k, _UNSET) != v}
     return UpdateOne({"_id": card["_id"]}, {"$set": changed}, upsert=True)
 
 
@@ -384,14 +408,20 @@ async def _label_messages(db: Database, prepared: Sequence[_Prepared]) -> None:
             )
     if not labelled:
         return
+
+    async def write(session: Session) -> None:
+        await db[MESSAGES].bulk_write(labelled, ordered=False, session=session)
+
+    # One transaction for the batch's labels: on the embedded server each write outside one
+    # is its own commit, and each commit waits for the disk (`--sync-on-commit`).
     try:
-        await db[MESSAGES].bulk_write(labelled, ordered=False)
+        await in_transaction(db, write)
     except BulkWriteError as error:
         codes = {e.get("code") for e in error.details.get("writeErrors", [])}
         if codes != {DUPLICATE_KEY}:
             raise
         # An upsert raced the responder's insert of the same message: it is there now.
-        await db[MESSAGES].bulk_write(labelled, ordered=False)
+        await in_transaction(db, write)
 
 
 def _labelled_message(event: MessageReceived, labels: Classification) -> UpdateOne:

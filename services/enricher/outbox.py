@@ -23,31 +23,37 @@ OUTBOX_GRACE = timedelta(seconds=10)
 PUBLISH_BATCH = 500
 
 
-async def record(db: Database, session: Session, events: Sequence[ConversationEvent]) -> None:
+async def record(
+    db: Database, session: Session, events: Sequence[ConversationEvent], *, new: bool = False
+) -> None:
     """Keep `events` for publishing, in order (one write); an event recorded before is left as
-    it is."""
+    it is. With `new` the caller knows none was (their ids come from events it claimed in this
+    transaction): one insert, about half an upsert's work on the embedded server, and a
+    duplicate fails the transaction (BulkWriteError) instead."""
     if not events:
         return
     recorded_at = utcnow()
+    documents = [
+        {
+            "_id": event.event_id,
+            "conversation_id": event.conversation_id,
+            "store_id": event.store_id,
+            "topic": event.topic,
+            "event_type": type(event).__name__,
+            "payload": event.model_dump_json(),
+            "published": False,
+            "recorded_at": recorded_at,
+            "order": order,
+        }
+        for order, event in enumerate(events)
+    ]
+    if new:
+        await db[CONVERSATION_EVENTS].insert_many(documents, session=session)
+        return
     await db[CONVERSATION_EVENTS].bulk_write(
         [
-            UpdateOne(
-                {"_id": event.event_id},
-                {
-                    "$setOnInsert": {
-                        "conversation_id": event.conversation_id,
-                        "store_id": event.store_id,
-                        "topic": event.topic,
-                        "event_type": type(event).__name__,
-                        "payload": event.model_dump_json(),
-                        "published": False,
-                        "recorded_at": recorded_at,
-                        "order": order,
-                    }
-                },
-                upsert=True,
-            )
-            for order, event in enumerate(events)
+            UpdateOne({"_id": document.pop("_id")}, {"$setOnInsert": document}, upsert=True)
+            for document in documents
         ],
         session=session,
     )

@@ -1,6 +1,7 @@
 """The enricher's batches against the real MongoDB: a batch applies each conversation's events
 in their order, as one by one would, and a redelivered batch changes nothing."""
 
+import asyncio
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -10,9 +11,10 @@ import pytest
 from services.enricher import handlers
 from services.enricher.classification.offline import OfflineClassifier
 from services.enricher.handlers import on_card_events, on_message_received, on_reply_sent
+from services.responder.repository import ConversationLog
 from shared.conversations.collections import CONVERSATION_EVENTS, CONVERSATIONS, MESSAGES
 from shared.events import MessageReceived, ReplySent
-from shared.mongo import Database, Document
+from shared.mongo import PROCESSED_EVENTS, Database, Document
 from tests.support.events import Hour, MakeReceived, MakeReplySent
 
 pytestmark = pytest.mark.slow
@@ -146,3 +148,61 @@ async def test_events_claimed_between_the_redelivery_check_and_the_transaction_c
     assert (card["inbound_messages"], card["outbound_messages"]) == (2, 1)
     assert card["revision"] == 3
     assert [turn["text"] for turn in card["recent_turns"]] == [e.text for e in events[:3]]
+
+
+async def test_a_fact_recorded_before_its_event_was_claimed_is_kept_and_the_card_still_written(
+    db: Database, make_received: MakeReceived, make_reply_sent: MakeReplySent, hour: Hour
+) -> None:
+    # A replay after the event's ledger entry expired, its outbox fact still kept: the batch's
+    # insert of the fact meets a duplicate key, and the batch is applied again with upserts.
+    events = conversation(make_received, make_reply_sent, BUDI, hour(10))
+    await on_card_events(events[:1], db, OfflineClassifier())
+    fact = await db[CONVERSATION_EVENTS].find_one({"conversation_id": events[0].conversation_id})
+    assert fact is not None
+    await db[PROCESSED_EVENTS].delete_many({})
+    await db[CONVERSATIONS].delete_many({})
+
+    await on_card_events(events[:2], db, OfflineClassifier())
+
+    card = await card_of(db, events[0])
+    assert (card["inbound_messages"], card["outbound_messages"]) == (1, 1)
+    assert await db[CONVERSATION_EVENTS].find_one({"_id": fact["_id"]}) == fact
+    assert await db[CONVERSATION_EVENTS].count_documents({}) == 2
+
+
+async def test_two_batches_starting_one_new_card_at_once_both_count(
+    db: Database, make_received: MakeReceived, hour: Hour
+) -> None:
+    # As two replicas during a rebalance: both find no card and insert it; one wins, the other
+    # runs again on the card it finds.
+    first = make_received(BUDI, "Halo kak", at=hour(10))
+    second = make_received(BUDI, "Ongkir ke Bandung berapa?", at=hour(10) + timedelta(seconds=5))
+
+    await asyncio.gather(
+        on_card_events([first], db, OfflineClassifier()),
+        on_card_events([second], db, OfflineClassifier()),
+    )
+
+    card = await card_of(db, first)
+    assert (card["inbound_messages"], card["revision"]) == (2, 2)
+    assert [turn["text"] for turn in card["recent_turns"]] == [first.text, second.text]
+    assert await db[CONVERSATION_EVENTS].count_documents({}) == 2
+
+
+async def test_labels_written_while_the_responder_stores_the_same_messages_are_all_kept(
+    db: Database, make_received: MakeReceived, hour: Hour
+) -> None:
+    messages = [
+        make_received(f"+62811000002{n:02d}", f"Pesanan {n} kapan dikirim?", at=hour(10))
+        for n in range(12)
+    ]
+    responder = ConversationLog(db)
+
+    await asyncio.gather(
+        on_card_events(messages, db, OfflineClassifier()),
+        *(responder.record_inbound(message) for message in messages),
+    )
+
+    stored = db[MESSAGES].find({"_id": {"$in": [m.message_sid for m in messages]}})
+    complete = [m async for m in stored if m.get("classification") and m.get("text")]
+    assert len(complete) == len(messages)

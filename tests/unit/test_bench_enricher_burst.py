@@ -16,6 +16,7 @@ def test_lag_throughput_and_backlog_of_a_burst() -> None:
     assert burst.lag.p50 == pytest.approx(0.5)
     assert burst.lag.maximum == pytest.approx(1.0)
     assert burst.seconds == pytest.approx(1.2)  # first event published → last card
+    assert burst.publishing == pytest.approx(0.3)  # first → last event published
     assert burst.per_second == pytest.approx(3 / 1.2)
     assert burst.peak_backlog == 4  # all four published before the first card
 
