@@ -70,6 +70,30 @@ def test_statements_are_told_apart_without_a_question_word(
         assert detect_language(message, store_language) is language
 
 
+@pytest.mark.parametrize(
+    ("message", "language"),
+    [
+        # a few everyday words, no function word (bench.language_short: short public texts)
+        ("makanan nya enak", Language.ID),
+        ("pengen beli kaktus", Language.ID),
+        ("tempat jauh", Language.ID),
+        ("need help", Language.EN),
+        ("great value", Language.EN),
+        # English chat spellings the lexicon also translates ("wanna" -> "mau") stay English
+        ("wanna check ur status", Language.EN),
+        ("im waiting", Language.EN),
+        # the shop words Indonesian chat borrows tell no English
+        ("order kemarin blm sampe", Language.ID),
+        ("cancel order aja", Language.ID),
+    ],
+)
+def test_short_texts_are_told_by_everyday_words_and_chat_spellings(
+    message: str, language: Language
+) -> None:
+    for store_language in Language:
+        assert detect_language(message, store_language) is language
+
+
 @pytest.mark.parametrize("message", ["COD?", "size?", "👍🙏", "Hi kak", "QRIS"])
 def test_a_message_that_tells_no_language_gets_the_stores(message: str) -> None:
     for store_language in Language:
