@@ -208,7 +208,9 @@ async def follow_ups() -> list[FollowUps]:
             ]
             for reply in await shops.replies(messages):
                 asked = questions_of(reply.message.text)
-                found[form].append(len(asked) == 2 and asked[1] in reply.draft.unanswered)
+                # an elliptic follow-up's gap carries the question before it ("… kalau …?")
+                left = reply.draft.unanswered
+                found[form].append(len(asked) == 2 and any(q.endswith(asked[1]) for q in left))
     return [FollowUps(form, len(done), sum(done)) for form, done in found.items()]
 
 

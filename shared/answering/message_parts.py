@@ -28,6 +28,7 @@ import re
 from dataclasses import dataclass
 
 from shared.answering.small_talk import Kind, asks, greeting_lead, has_upset_words, kind_of
+from shared.text.lexicon import alternation, spellings
 from shared.text.normalise import terms
 from shared.text.sentences import sentences
 
@@ -48,13 +49,22 @@ _ELLIPTIC = re.compile(
     r"what\s+about|and\s+for)\b",
     re.IGNORECASE,
 )
+
+
+# Question words and "terus" as customers spell them ("brapa", "gmna", "dmna", "teros"): the
+# colloquial lexicon's chat words for them.
+_QUESTION_WORDS = alternation(
+    spellings(
+        "apa", "apakah", "bisa", "bs", "boleh", "berapa", "brp", "kapan", "kpn", "dimana",
+        "di mana", "dmn", "bagaimana", "gimana", "gmn", "kalau", "kalo", "klo", "ada",
+    )
+)  # fmt: skip
+_THEN = alternation(spellings("terus", "trus", "trs", "tros", "lalu"))
 _OPENER = (
-    r"(?:apa|apakah|bisa|bs|boleh|berapa|brp|kapan|kpn|dimana|dmn|di\s+mana|gimana|gmn|"
-    r"bagaimana|kalau|kalo|klo|ada|can|could|do|does|is|are|how|what|when|where|which|will|"
-    r"would|why)\b"
+    rf"(?:{_QUESTION_WORDS}|can|could|do|does|is|are|how|what|when|where|which|will|would|why)\b"
 )
 _JOINER = re.compile(
-    r"(?:,\s*)?\b(?:terus|trus|trs|tros|lalu|dan\s+juga|sama\s+juga|and\s+also|also|plus)\b"
+    rf"(?:,\s*)?\b(?:{_THEN}|dan\s+juga|sama\s+juga|and\s+also|also|plus)\b"
     rf"|(?:,\s*)?\b(?:dan|sama|sm|and|&)\s+(?={_OPENER})"
     rf"|,\s*(?={_OPENER})"
     # "sekalian" and "satu lagi" also mean "at once" and "one more (item)": only before a
@@ -65,7 +75,7 @@ _JOINER = re.compile(
 
 # What opens a later question without being a word of it: a joiner, then "mau tanya".
 _LEADING_JOINER = re.compile(
-    r"^(?:(?:terus|trus|trs|tros|lalu|dan\s+juga|dan|sama\s+juga|sama|sm|and\s+also|and|also|"
+    rf"^(?:(?:{_THEN}|dan\s+juga|dan|sama\s+juga|sama|sm|and\s+also|and|also|"
     r"plus|sekalian|satu\s+lagi|oh?\s+iya|oiya|btw|&)(?!\w)[\s,]*)?"
     rf"(?:{_ASKING_TO_ASK}[\s,]*)?",
     re.IGNORECASE,

@@ -8,6 +8,8 @@ and a person), never looked up in the documents and never recorded as knowledge 
 import re
 from enum import StrEnum
 
+from shared.text.lexicon import alternation, spellings
+
 
 class Kind(StrEnum):
     QUESTION = "question"
@@ -67,12 +69,20 @@ _BEFORE_ASKING = (
     r"^\W*(?:(?:\d{1,2}|[a-h])[.)]\s+)?(?:(?:kak|kakak|ka|min|admin|gan|sis|terus|trus|trs|lalu|"
     r"sama|dan|and|also|plus|sekalian)\W+)*"
 )
+# Question words as customers spell them ("brapa", "gmna", "dmna", "knapa"; the colloquial
+# lexicon's chat words for them); trouble under "if" is a case asked about, not one being told:
+# "kalau barangnya cacat?"
+_QUESTION_WORDS = alternation(
+    spellings(
+        "apa", "apakah", "bagaimana", "gimana", "gmn", "gmana", "berapa", "brp", "kapan", "kpn",
+        "dimana", "di mana", "dmn", "kenapa", "knp", "siapa", "sapa", "kalau", "kalo", "klo",
+        "jika", "apabila",
+    )
+)  # fmt: skip
+_YES_NO_OPENERS = alternation(spellings("bisa", "bisakah", "bs", "boleh"))
 _ASKS = re.compile(
-    r"\?|\b(?:apa|apakah|bagaimana|gimana|gmn|gmana|berapa|brp|kapan|kpn|dimana|dmn|kenapa|"
-    # trouble under "if" is a case asked about, not one being told: "kalau barangnya cacat?"
-    r"knp|siapa|sapa|how|what|when|where|which|who|whom|whose|why|kalau|kalo|klo|jika|apabila|"
-    r"if)\b"
-    rf"|{_BEFORE_ASKING}(?:bisa|bisakah|bs|boleh|can|could|do|does|is|are|will)\b"
+    rf"\?|\b(?:{_QUESTION_WORDS}|how|what|when|where|which|who|whom|whose|why|if)\b"
+    rf"|{_BEFORE_ASKING}(?:{_YES_NO_OPENERS}|can|could|do|does|is|are|will)\b"
     # a request told as a statement: "mau tau jam bukanya", "I'd like to know your hours"
     r"|\b(?:(?:mau|mo|pengen|pengin|pingin|ingin)\s+(?:tau|tahu|liat|lihat)|kasih\s+tau|"
     r"minta\s+info|info\s+dong|i'd\s+like\s+to\s+(?:know|see)|i\s+want\s+to\s+know|"

@@ -377,3 +377,31 @@ def test_two_greetings_closed_by_a_full_stop_are_one_greeting() -> None:
     assert parts[0] == Part("Halo min, selamat sore.", Kind.GREETING)
     assert kind_of("Halo kak, selamat pagi") is Kind.GREETING
     assert kind_of("halo pagi ini bisa kirim?") is Kind.QUESTION
+
+
+@pytest.mark.parametrize(
+    ("message", "questions"),
+    [
+        # question words and "terus" as customers spell them (the colloquial lexicon's)
+        ("ongkir ke jogja brp sama bsa cod ga", ["ongkir ke jogja brp", "bsa cod ga"]),
+        ("resi dicek dmna sama brpa hari nyampe", ["resi dicek dmna", "brpa hari nyampe"]),
+        ("harga kaktus brp sm gmna cara ordernya", ["harga kaktus brp", "gmna cara ordernya"]),
+        ("ongkir ke jogja brapa? teros bisa cod?", ["ongkir ke jogja brapa?", "bisa cod?"]),
+        # still whole: "sama" joins two things asked about
+        ("kaktus sama pot ada?", ["kaktus sama pot ada?"]),
+    ],
+)
+def test_question_words_and_joiners_are_known_in_their_chat_spellings(
+    message: str, questions: list[str]
+) -> None:
+    assert questions_of(message) == questions
+
+
+def test_a_question_word_in_its_chat_spelling_asks() -> None:
+    # asked, so neither the customer's setting nor a complaint
+    parts = parts_of("aku udah transfer konfirmasinya dmna. trs resinya dikirim kpan")
+    assert [part.text for part in parts] == [
+        "aku udah transfer konfirmasinya dmna.",
+        "resinya dikirim kpan",
+    ]
+    assert kind_of("paket aku blm nyampe knapa") is Kind.QUESTION
