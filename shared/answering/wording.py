@@ -2,10 +2,13 @@
 
 import re
 from enum import StrEnum
+from functools import lru_cache
 
 from shared.events import HandOverReason
 from shared.stores.bot_settings import Language, Tone
 from shared.text.lexicon import WORDS
+from shared.text.synonyms import one_language_words
+from shared.text.vocabulary import GLOSSARY
 
 _WORD = re.compile(r"[a-z]+")
 
@@ -62,13 +65,32 @@ _FRAMING = {
 def detect_language(text: str, default: Language, margin: int = 1) -> Language:
     """The customer's language by its function words, chat words read as their standard form
     ("gmn" as "bagaimana"); `default` unless one side has `margin` more of them. Greetings,
-    thanks, the address and particles count only when the rest tells nothing."""
-    words = [standard for word in _WORD.findall(text.lower()) for standard in _standard(word)]
+    thanks, the address and particles count only when the rest tells nothing; then words of
+    one language only, two more of one side ("makanan enak", "refund policy")."""
+    written = _WORD.findall(text.lower())
+    words = [standard for word in written for standard in _standard(word)]
     framing = [word for word in words if any(word in side for side in _FRAMING.values())]
     body = [word for word in words if word not in framing]
     said = _told(body, _INDONESIAN, _ENGLISH, margin)
     framed = _told(framing, _FRAMING[Language.ID], _FRAMING[Language.EN], margin)
-    return said or framed or default
+    return said or framed or _told(written, *_one_language_words(), CONTENT_MARGIN) or default
+
+
+# Words of one language told apart by content words need this lead: one English word is often
+# a name or a borrowing in Indonesian chat ("size?", "pizza hut").
+CONTENT_MARGIN = 2
+
+
+@lru_cache(maxsize=1)
+def _one_language_words() -> tuple[frozenset[str], frozenset[str]]:
+    """Indonesian and English words of WordNet's table that the other language does not write,
+    less the shop words Indonesian chat borrows and their glossary translations ("refund",
+    "ready", "stock")."""
+    english, indonesian = one_language_words()
+    borrowed = {
+        word for key, meant in GLOSSARY.items() for w in (key, *meant) for word in w.split()
+    }
+    return indonesian - borrowed, english - borrowed
 
 
 def _standard(word: str) -> list[str]:

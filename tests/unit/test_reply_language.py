@@ -85,6 +85,9 @@ def test_statements_are_told_apart_without_a_question_word(
         # the shop words Indonesian chat borrows tell no English
         ("order kemarin blm sampe", Language.ID),
         ("cancel order aja", Language.ID),
+        # no function word at all: two more words that only one language writes (WordNet)
+        ("tanaman hias kaktus", Language.ID),
+        ("delivery time estimate", Language.EN),
     ],
 )
 def test_short_texts_are_told_by_everyday_words_and_chat_spellings(
@@ -94,7 +97,9 @@ def test_short_texts_are_told_by_everyday_words_and_chat_spellings(
         assert detect_language(message, store_language) is language
 
 
-@pytest.mark.parametrize("message", ["COD?", "size?", "👍🙏", "Hi kak", "QRIS"])
+@pytest.mark.parametrize(
+    "message", ["COD?", "size?", "👍🙏", "Hi kak", "QRIS", "refund policy", "ready stock"]
+)
 def test_a_message_that_tells_no_language_gets_the_stores(message: str) -> None:
     for store_language in Language:
         assert detect_language(message, store_language) is store_language
