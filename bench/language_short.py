@@ -6,10 +6,10 @@ The texts are the public sets' extract the offline classifier is scored on
 comments and reviews (SmSA, NusaX-Indonesian), their English translations (NusaX-English),
 English reviews (UCI) and English customer requests (Bitext, Banking77, CLINC150). A customer's
 WhatsApp question is often as short as a text's first few words, so each text is also cut to
-its first 2, 3 and 4 words. `compose.language_of` either tells the language (right or wrong) or
-does not (the store's language is then used for a customer's message, the passage's for a
-sentence). Printed per source and length, on the extract's `train` or `test` split: words are
-chosen on `train` and reported on `test`.
+its first 2, 3 and 4 words. `wording.detect_language`, as it reads a customer's message, either
+tells the language (right or wrong: the same whatever the default) or does not (the store's
+language is then used). Printed per source and length, on the extract's `train` or `test`
+split: words are chosen on `train` and reported on `test`.
 """
 
 import argparse
@@ -21,7 +21,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from shared.answering.compose import language_of
+from shared.answering.wording import detect_language
+from shared.stores.bot_settings import Language
 
 EXTRACT = Path("services/enricher/classification/data/public.csv.gz")
 LENGTHS = (2, 3, 4, 0)  # first n words; 0: the whole text
@@ -42,8 +43,11 @@ def told(texts: list[tuple[str, str, str]], length: int) -> dict[str, Counter[st
     counts: dict[str, Counter[str]] = {}
     for source, language, text in texts:
         words = text.split()
-        said = language_of(" ".join(words[:length] if length else words))
-        verdict = "not told" if said is None else "right" if said.value == language else "wrong"
+        cut = " ".join(words[:length] if length else words)
+        said = {detect_language(cut, default) for default in Language}
+        verdict = (
+            "not told" if len(said) > 1 else "right" if said.pop().value == language else "wrong"
+        )
         counts.setdefault(source, Counter())[verdict] += 1
     return counts
 

@@ -62,23 +62,38 @@ _FRAMING = {
 }
 
 
-def detect_language(text: str, default: Language, margin: int = 1) -> Language:
+def detect_language(
+    text: str, default: Language, margin: int = 1, content_words: bool = True
+) -> Language:
     """The customer's language by its function words, chat words read as their standard form
     ("gmn" as "bagaimana"); `default` unless one side has `margin` more of them. Greetings,
-    thanks, the address and particles count only when the rest tells nothing; then words of
-    one language only, two more of one side ("makanan enak", "refund policy")."""
+    thanks, the address and particles count only when the rest tells nothing; then, in a short
+    text and with `content_words`, words of one language only, two more of one side ("tanaman
+    hias kaktus"): a customer's words, not a shop's sentence, which names its channels and
+    buttons in English ("Instagram: toko (Melalui Direct Message)")."""
     written = _WORD.findall(text.lower())
     words = [standard for word in written for standard in _standard(word)]
     framing = [word for word in words if any(word in side for side in _FRAMING.values())]
     body = [word for word in words if word not in framing]
     said = _told(body, _INDONESIAN, _ENGLISH, margin)
     framed = _told(framing, _FRAMING[Language.ID], _FRAMING[Language.EN], margin)
-    return said or framed or _told(written, *_one_language_words(), CONTENT_MARGIN) or default
+    content = (
+        _told(written, *_one_language_words(), CONTENT_MARGIN)
+        if content_words and _short(written)
+        else None
+    )
+    return said or framed or content or default
 
 
-# Words of one language told apart by content words need this lead: one English word is often
-# a name or a borrowing in Indonesian chat ("size?", "pizza hut").
+# Content words tell only a short text's language, by this lead: one English word is often a
+# name or a borrowing in Indonesian chat ("size?", "pizza hut"), and a longer text without a
+# function word is a list of names.
 CONTENT_MARGIN = 2
+CONTENT_WORDS_AT_MOST = 6
+
+
+def _short(words: list[str]) -> bool:
+    return len(words) <= CONTENT_WORDS_AT_MOST
 
 
 @lru_cache(maxsize=1)

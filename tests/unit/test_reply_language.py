@@ -6,7 +6,7 @@ document says so, end to end through the offline Answerer."""
 import pytest
 
 from shared.answering.answerer import Question
-from shared.answering.compose import compose
+from shared.answering.compose import compose, language_of
 from shared.answering.wording import detect_language
 from shared.events import utcnow
 from shared.knowledge.retrieval import Passage
@@ -160,3 +160,10 @@ async def test_indonesian_with_an_english_thanks_is_answered_in_indonesian() -> 
 
     assert text.startswith("Informasi kami tentang ini tertulis dalam bahasa Inggris: ")
     assert "Sama-sama" in text
+
+
+def test_a_shops_sentence_naming_its_channels_in_english_keeps_no_english_of_its_own() -> None:
+    # content words tell a customer's short message, not a document's list of channels: the
+    # sentence takes its passage's language, and the reply says no "written in English"
+    assert language_of("Instagram: keluargacactus (Melalui Direct Message)") is None
+    assert detect_language("delivery time estimate", Language.ID) is Language.EN
