@@ -77,9 +77,10 @@ def detect_language(
     body = [word for word in words if word not in framing]
     said = _told(body, _INDONESIAN, _ENGLISH, margin)
     framed = _told(framing, _FRAMING[Language.ID], _FRAMING[Language.EN], margin)
+    own = _WORD.findall(_ATTACHED.sub(" ", text.lower()))
     content = (
-        _told(written, *_one_language_words(), CONTENT_MARGIN)
-        if content_words and _short(written)
+        _told(own, *_one_language_words(), CONTENT_MARGIN)
+        if content_words and _short(own)
         else None
     )
     return said or framed or content or default
@@ -89,6 +90,9 @@ def detect_language(
 # name or a borrowing in Indonesian chat ("size?", "pizza hut"), and a longer text without a
 # function word is a list of names.
 CONTENT_MARGIN = 2
+# What a photo or document says, in brackets after the customer's words ("[document text:
+# Invoice …]", services/responder/media.py): a label and a file's words, not the customer's.
+_ATTACHED = re.compile(r"\[[^\]]*\]")
 CONTENT_WORDS_AT_MOST = 6
 
 

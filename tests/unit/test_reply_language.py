@@ -167,3 +167,10 @@ def test_a_shops_sentence_naming_its_channels_in_english_keeps_no_english_of_its
     # sentence takes its passage's language, and the reply says no "written in English"
     assert language_of("Instagram: keluargacactus (Melalui Direct Message)") is None
     assert detect_language("delivery time estimate", Language.ID) is Language.EN
+
+
+def test_what_a_photo_or_document_says_tells_not_the_customers_language() -> None:
+    # the label and an invoice's words are no words of the customer's
+    for store_language in Language:
+        said = "[document text: Invoice INV-2024-0042 total Rp 450000]"
+        assert detect_language(said, store_language) is store_language
