@@ -15,6 +15,8 @@ shop, and every message goes through the responder's own `Answerer`:
   (tests/fixtures/dev_multi_questions.csv, written before the changes it measures);
 - the **dev2** set offline: the development shops' second set of messages of two or three
   questions (tests/fixtures/dev_multi_questions_2.csv), no single questions;
+- the **dev3** set offline: a third set of messages to the development shops
+  (tests/fixtures/dev_multi_questions_3.csv), no single questions;
 - the **frozen** set offline: its single questions and its messages of two or three questions
   (bench/data/external/multi_questions.csv).
 
@@ -92,6 +94,10 @@ DEV_MULTI_QUESTIONS = DEV_SHOPS.parent / "dev_multi_questions.csv"
 # before any change it measures: forms the first lacks (lettered lists, line breaks, greetings in
 # front, elliptic follow-ups such as "kalo dijemur?").
 DEV_MULTI_QUESTIONS_2 = DEV_SHOPS.parent / "dev_multi_questions_2.csv"
+# A third, written once the second had been tuned on: the document's other language, code-mixed
+# and very short elliptic parts, parts after a complaint sentence or joined without punctuation,
+# typos in the topic word, questions told as statements ("mau tau cara belinya").
+DEV_MULTI_QUESTIONS_3 = DEV_SHOPS.parent / "dev_multi_questions_3.csv"
 PASSAGE_ID = re.compile(r'<passage id="(P\d+)" source="[^"]*">\n(.*?)\n</passage>', re.DOTALL)
 NEVER_SHOWN = "P99"
 EXAMPLE_CHARS = 240  # of a reply shown as an example of its artifacts
@@ -470,6 +476,9 @@ SETS: dict[str, Callable[[ChatModel | None, Embedder | None], Any]] = {
     ),
     "dev2": lambda model, embedder: evaluate_answers(
         DEV_SHOPS, None, DEV_MULTI_QUESTIONS_2, scripted=False, model=model, embedder=embedder
+    ),
+    "dev3": lambda model, embedder: evaluate_answers(
+        DEV_SHOPS, None, DEV_MULTI_QUESTIONS_3, scripted=False, model=model, embedder=embedder
     ),
     "frozen": lambda model, embedder: evaluate_answers(
         EXTERNAL,

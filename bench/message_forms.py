@@ -5,7 +5,8 @@ Pairs of single questions the offline engine covers alone (consecutive answerabl
 one shop, from the tuning and the development sets only; never the frozen set) are joined in
 the forms customers write: joiners ("terus", "trs", "sama", "dan juga", "also", "and", "plus",
 "sekalian", "satu lagi"), numbered and lettered lists, bullets, one per line, a question mark
-missing, a greeting ("kak", "min") in front. Each message is answered by the responder's own
+missing, a greeting ("kak", "min") in front, a full stop before a small letter, the first
+question told as a request to know ("mau tau …"). Each message is answered by the responder's own
 `Answerer`, offline, and every pair not covered is put down to its cause:
 
 - **split**: `questions_of` did not return the two questions (by their normalised terms);
@@ -72,6 +73,10 @@ FORMS: dict[str, Callable[[str, str], str]] = {
     "lines": lambda a, b: f"{_bare(a)}\n{_bare(b)}",
     "greeting kak": lambda a, b: f"kak {_lower_first(_bare(a))}? {_bare(b)}?",
     "greeting min,": lambda a, b: f"min, {_lower_first(_bare(a))}? trus {_lower_first(_bare(b))}",
+    # a sentence ended by a full stop before a small letter, as chat is written
+    "full stop": lambda a, b: f"{_bare(a)}. {_lower_first(_bare(b))}",
+    # the first question told as a request to know ("mau tau …", issue 21)
+    "mau tau": lambda a, b: f"mau tau {_lower_first(_bare(a))} kak. sama {_lower_first(_bare(b))}?",
 }
 
 
@@ -203,7 +208,9 @@ async def follow_ups() -> list[FollowUps]:
             ]
             for reply in await shops.replies(messages):
                 asked = questions_of(reply.message.text)
-                found[form].append(len(asked) == 2 and asked[1] in reply.draft.unanswered)
+                # an elliptic follow-up's gap carries the question before it ("… kalau …?")
+                left = reply.draft.unanswered
+                found[form].append(len(asked) == 2 and any(q.endswith(asked[1]) for q in left))
     return [FollowUps(form, len(done), sum(done)) for form, done in found.items()]
 
 

@@ -473,12 +473,17 @@ class Answerer:
         looked_up = bool(facts.tools)
         alone = sum(part.is_question for part in parts) == 1
         cited: list[str] = []
-        unanswered: list[str] = []
+        unanswered: list[str] = []  # in the customer's words, as the reply names them
+        gaps: dict[str, str] = {}  # an unanswered question as the knowledge gap records it
         sentences: list[str] = []
         topic = ""  # the question before: an elliptic follow-up's topic
         for part in parts:
             if part.is_question:
                 passages = await self._part_passages(question.store.id, part, topic)
+                # "klo ke bali?" means nothing to the store's team without what it follows
+                gaps[part.text] = (
+                    f"{topic} {part.text}" if topic and is_elliptic(part.text) else part.text
+                )
                 topic = part.text
                 # A part written in the other language is answered in it ("… sekalian, can I
                 # pay by card?"); one word of it is not enough to switch.
@@ -502,6 +507,7 @@ class Answerer:
         answered = bool(cited or facts.tools)
         if unanswered and answered:  # after the answers, so that the reply opens with one
             said.append([_left_to_the_team(unanswered, language)])
+        unanswered = [gaps[text] for text in unanswered]
         room = _room(question, language)
         if question.upset:
             sorry = [_sorry(question, language), phrase(language, Phrase.TEAM_FOLLOWS)]

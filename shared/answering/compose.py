@@ -175,8 +175,9 @@ def is_yes_no(question: str) -> bool:
 
 def language_of(text: str) -> Language | None:
     """The language of a sentence by its function words; None when they do not tell."""
-    as_indonesian = detect_language(text, Language.ID)
-    return as_indonesian if as_indonesian is detect_language(text, Language.EN) else None
+    as_indonesian = detect_language(text, Language.ID, content_words=False)
+    as_english = detect_language(text, Language.EN, content_words=False)
+    return as_indonesian if as_indonesian is as_english else None
 
 
 # -- cutting a passage -------------------------------------------------------------------------

@@ -30,7 +30,9 @@ _FILLER = (
 _CUSTOMER_REQUEST = re.compile(
     "|".join(
         [
-            rf"\b{_VERB}\s+(?:{_FILLER}\s+){{0,3}}{_PERSON}\b",
+            # not the number asked for: "no telp CS nya berapa?"
+            rf"(?<!no )(?<!nomor )(?<!nomer )(?<!nmr )\b{_VERB}\s+(?:{_FILLER}\s+){{0,3}}"
+            rf"{_PERSON}\b",
             r"\b(?:orang|manusia)\s+(?:asli|beneran|sungguhan)\b",
             r"\b(?:bukan|jangan|no|not)\s+(?:sama\s+|dengan\s+|a\s+|the\s+)?(?:bot|robot|mesin)\b",
             r"\b(?:real|live|actual)\s+(?:person|human|agent|people)\b",

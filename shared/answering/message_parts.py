@@ -4,15 +4,17 @@ complaints around them, in the customer's order.
 Customers put several questions in one WhatsApp message: "ongkir dihitung dari apa? trs
 ditanggung siapa?", "1. ekspedisinya apa aja 2. buka jam brp 3. resi diliat dmn", one per line,
 or joined by "terus", "sama", "and". A message is cut at question and exclamation marks, line
-breaks, list markers ("1.", "1)", "a.", "-"), and joiners. Joiners that only link clauses
-("terus", "trus", "trs", "dan juga", "also") always cut; those that also join nouns ("dan",
-"sama", "and", "&") or mean "at once" ("sekalian", "satu lagi") cut only when a question word
-(or "mau tanya") follows, so "Do you sell shirts and dresses?" stays one question. What opens a
-later question ("sama", "sekalian mau tanya") is no word of it. A piece without a searchable
-word ("kalau yang itu", "ya") stays with the question before it. What the customer tells of
-themselves without asking ("kak aku tinggal di Makassar, bisa dikirim?", "wifi aku putus2
-terus, harus ngapain dulu?") is the setting of the question after it, not a question of its
-own; greetings in front of a question ("Halo min, selamat sore. …") are a part of their own.
+breaks, list markers ("1.", "1)", "a.", "-"), full stops that end a sentence (also before a
+small letter: "udah seminggu blm sampe. normalnya brp hari?"), and joiners. Joiners that only
+link clauses ("terus", "trus", "trs", "dan juga", "also") always cut; those that also join
+nouns ("dan", "sama", "and", "&") or mean "at once" ("sekalian", "satu lagi") cut only when a
+question word (or "mau tanya") follows, so "Do you sell shirts and dresses?" stays one
+question. What opens a later question ("sama", "sekalian mau tanya") is no word of it. A piece
+without a searchable word ("kalau yang itu", "ya") stays with the question before it. What the
+customer tells of themselves without asking ("kak aku tinggal di Makassar, bisa dikirim?",
+"wifi aku putus2 terus, harus ngapain dulu?") is the setting of the question after it, not a
+question of its own; greetings in front of a question ("Halo min, selamat sore. …") are a part
+of their own.
 
 An elliptic follow-up ("kalau Mandiri?") leaves its topic to the question before it
 (`is_elliptic`); whether a message is a complaint is told by the same rules (`is_upset`).
@@ -26,7 +28,9 @@ import re
 from dataclasses import dataclass
 
 from shared.answering.small_talk import Kind, asks, greeting_lead, has_upset_words, kind_of
+from shared.text.lexicon import alternation, spellings
 from shared.text.normalise import terms
+from shared.text.sentences import sentences
 
 MAX_QUESTIONS = 6
 ELLIPTIC_TERMS = 2  # "kalau yang lengan pendek?": more words than that ask something of their own
@@ -45,13 +49,22 @@ _ELLIPTIC = re.compile(
     r"what\s+about|and\s+for)\b",
     re.IGNORECASE,
 )
+
+
+# Question words and "terus" as customers spell them ("brapa", "gmna", "dmna", "teros"): the
+# colloquial lexicon's chat words for them.
+_QUESTION_WORDS = alternation(
+    spellings(
+        "apa", "apakah", "bisa", "bs", "boleh", "berapa", "brp", "kapan", "kpn", "dimana",
+        "di mana", "dmn", "bagaimana", "gimana", "gmn", "kalau", "kalo", "klo", "ada",
+    )
+)  # fmt: skip
+_THEN = alternation(spellings("terus", "trus", "trs", "tros", "lalu"))
 _OPENER = (
-    r"(?:apa|apakah|bisa|bs|boleh|berapa|brp|kapan|kpn|dimana|dmn|di\s+mana|gimana|gmn|"
-    r"bagaimana|kalau|kalo|klo|ada|can|could|do|does|is|are|how|what|when|where|which|will|"
-    r"would|why)\b"
+    rf"(?:{_QUESTION_WORDS}|can|could|do|does|is|are|how|what|when|where|which|will|would|why)\b"
 )
 _JOINER = re.compile(
-    r"(?:,\s*)?\b(?:terus|trus|trs|tros|lalu|dan\s+juga|sama\s+juga|and\s+also|also|plus)\b"
+    rf"(?:,\s*)?\b(?:{_THEN}|dan\s+juga|sama\s+juga|and\s+also|also|plus)\b"
     rf"|(?:,\s*)?\b(?:dan|sama|sm|and|&)\s+(?={_OPENER})"
     rf"|,\s*(?={_OPENER})"
     # "sekalian" and "satu lagi" also mean "at once" and "one more (item)": only before a
@@ -62,9 +75,19 @@ _JOINER = re.compile(
 
 # What opens a later question without being a word of it: a joiner, then "mau tanya".
 _LEADING_JOINER = re.compile(
-    r"^(?:(?:terus|trus|trs|tros|lalu|dan\s+juga|dan|sama\s+juga|sama|sm|and\s+also|and|also|"
+    rf"^(?:(?:{_THEN}|dan\s+juga|dan|sama\s+juga|sama|sm|and\s+also|and|also|"
     r"plus|sekalian|satu\s+lagi|oh?\s+iya|oiya|btw|&)(?!\w)[\s,]*)?"
     rf"(?:{_ASKING_TO_ASK}[\s,]*)?",
+    re.IGNORECASE,
+)
+
+# A question told as a request to know: "mau tau jam bukanya", "aku pengen tau …", "I'd like to
+# know your hours", "wondering if you …". The words ask; they are searched as nothing.
+_REQUEST = re.compile(
+    r"^(?:(?:aku|aq|saya|sy|gw|gue)\s+)?(?:(?:mau|mo|pengen|pengin|pingin|ingin)\s+(?:tau|tahu)|"
+    r"kasih\s+tau|(?:i'd|i\s+would)\s+like\s+to\s+know|i\s+want\s+to\s+know|(?:i'm\s+|i\s+am\s+)?"
+    r"wondering|(?:please\s+)?(?:tell|let)\s+me\s+know)(?:\s+(?:dong|donk|ya|kak|min|if|whether))*"
+    r"(?!\w)[\s,]*",
     re.IGNORECASE,
 )
 
@@ -96,12 +119,15 @@ def parts_of(message: str) -> list[Part]:
         if parts or waiting:  # "Bisa COD? Sama kirim ke Bali bisa?": the joiner is no word of it
             rest = _LEADING_JOINER.sub("", piece)
             piece = rest if any(c.isalnum() for c in rest) else piece
+        request = _REQUEST.match(piece)  # "mau tau jam bukanya": asks, and is no word of it
+        if request and any(c.isalnum() for c in piece[request.end() :]):
+            piece = _tidy(piece[request.end() :])
         kind = kind_of(piece)
-        if kind is Kind.QUESTION and _is_setting(piece, listed):
-            setting = f"{setting} {piece}".strip()
-            continue
         if kind is Kind.QUESTION and not terms(piece):
             waiting = f"{waiting} {piece}".strip()
+            continue
+        if kind is Kind.QUESTION and not request and _is_setting(piece, listed):
+            setting = f"{setting} {piece}".strip()
             continue
         if kind is Kind.QUESTION and waiting:
             piece, waiting = f"{waiting} {piece}", ""
@@ -164,7 +190,7 @@ def _pieces(line: str) -> list[tuple[str, bool]]:
     pieces: list[tuple[str, bool]] = []
     items = _items(line)
     for item in items:
-        for sentence in _END_MARK.split(item):
+        for sentence in (s for marked in _END_MARK.split(item) for s in sentences(marked, True)):
             pieces += [(_tidy(piece), len(items) > 1) for piece in _JOINER.split(sentence)]
     return [(piece, listed) for piece, listed in pieces if piece]
 

@@ -34,7 +34,10 @@ def problems(
         )
     # A margin of two words: a short reply quoting a product name or an order status in the
     # other language ("Order 1042: being processed") is still written in the customer's.
-    if language is not None and detect_language(reply, language, margin=2) is not language:
+    if (
+        language is not None
+        and detect_language(reply, language, margin=2, content_words=False) is not language
+    ):
         found.append(f"Reply in {_NAMES[language]}, the customer's language.")
     missing = unanswered_questions(reply, questions, followed_up)
     if missing:

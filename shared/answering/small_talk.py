@@ -8,6 +8,8 @@ and a person), never looked up in the documents and never recorded as knowledge 
 import re
 from enum import StrEnum
 
+from shared.text.lexicon import alternation, spellings
+
 
 class Kind(StrEnum):
     QUESTION = "question"
@@ -36,7 +38,7 @@ _GREETING_WORD = (
     r"evening))"
 )
 _GREETING = re.compile(
-    rf"^{_FILLER}{_GREETING_WORD}(?:\W+(?:(?:ada\s+yang\s+)?bisa\s+(?:di)?bantu|can\s+you\s+"
+    rf"^{_FILLER}(?:{_GREETING_WORD}(?!\w){_FILLER})+(?:\W+(?:(?:ada\s+yang\s+)?bisa\s+(?:di)?bantu|can\s+you\s+"
     rf"help(?:\s+me)?))?{_FILLER}\??$",
     re.IGNORECASE,
 )
@@ -50,12 +52,14 @@ _GREETING_LEAD = re.compile(
 _UPSET = re.compile(
     r"\b(?:komplain|complain\w*|kecewa|mengecewakan|disappointed|disappointing|kesal|kesel|"
     r"marah|angry|furious|penipu|nipu|ditipu|tipu|scam|parah|terrible|awful|worst|horrible|"
-    r"unacceptable|jelek\s+banget|lama\s+banget|lambat\s+banget)\b|!{2,}",
+    r"unacceptable|annoying|frustrat\w*|nyebelin|sebel|jelek\s+banget|lama\s+banget|"
+    r"lambat\s+banget)\b|!{2,}",
     re.IGNORECASE,
 )
 _TROUBLE = re.compile(
-    r"\b(?:rusak|robek|cacat|sobek|hilang|salah\s+kirim|belum\s+(?:sampai|nyampe|datang|dateng)|"
-    r"gak\s+(?:sampai|nyampe|datang)|broken|damaged|torn|missing|wrong\s+item|"
+    r"\b(?:rusak|robek|cacat|sobek|hilang|salah\s+kirim|"
+    r"(?:belum|blm|gak|ga|nggak)\s+(?:sampai|sampe|nyampe|datang|dateng)|"
+    r"broken|damaged|torn|missing|wrong\s+item|died|stopped\s+working|"
     r"(?:not|never)\s+(?:arrived|received|came))\b",
     re.IGNORECASE,
 )
@@ -65,12 +69,24 @@ _BEFORE_ASKING = (
     r"^\W*(?:(?:\d{1,2}|[a-h])[.)]\s+)?(?:(?:kak|kakak|ka|min|admin|gan|sis|terus|trus|trs|lalu|"
     r"sama|dan|and|also|plus|sekalian)\W+)*"
 )
+# Question words as customers spell them ("brapa", "gmna", "dmna", "knapa"; the colloquial
+# lexicon's chat words for them); trouble under "if" is a case asked about, not one being told:
+# "kalau barangnya cacat?"
+_QUESTION_WORDS = alternation(
+    spellings(
+        "apa", "apakah", "bagaimana", "gimana", "gmn", "gmana", "berapa", "brp", "kapan", "kpn",
+        "dimana", "di mana", "dmn", "kenapa", "knp", "siapa", "sapa", "kalau", "kalo", "klo",
+        "jika", "apabila",
+    )
+)  # fmt: skip
+_YES_NO_OPENERS = alternation(spellings("bisa", "bisakah", "bs", "boleh"))
 _ASKS = re.compile(
-    r"\?|\b(?:apa|apakah|bagaimana|gimana|gmn|gmana|berapa|brp|kapan|kpn|dimana|dmn|kenapa|"
-    # trouble under "if" is a case asked about, not one being told: "kalau barangnya cacat?"
-    r"knp|siapa|sapa|how|what|when|where|which|who|whom|whose|why|kalau|kalo|klo|jika|apabila|"
-    r"if)\b"
-    rf"|{_BEFORE_ASKING}(?:bisa|bisakah|bs|boleh|can|could|do|does|is|are|will)\b"
+    rf"\?|\b(?:{_QUESTION_WORDS}|how|what|when|where|which|who|whom|whose|why|if)\b"
+    rf"|{_BEFORE_ASKING}(?:{_YES_NO_OPENERS}|can|could|do|does|is|are|will)\b"
+    # a request told as a statement: "mau tau jam bukanya", "I'd like to know your hours"
+    r"|\b(?:(?:mau|mo|pengen|pengin|pingin|ingin)\s+(?:tau|tahu|liat|lihat)|kasih\s+tau|"
+    r"minta\s+info|info\s+dong|i'd\s+like\s+to\s+(?:know|see)|i\s+want\s+to\s+know|"
+    r"wondering|tell\s+me|let\s+me\s+know)\b"
     # a yes/no tag at the end, without a question mark: "… bakal dipublish ga", "… or not"
     r"|\b(?:ga|gak|gk|nggak|ngga|enggak|engga|ndak|tidak|belum|blm|or\s+not)"
     r"(?:\W+(?:kak|min|gan|sis|ya))*\W*$",

@@ -2,10 +2,13 @@
 
 import re
 from enum import StrEnum
+from functools import lru_cache
 
 from shared.events import HandOverReason
 from shared.stores.bot_settings import Language, Tone
 from shared.text.lexicon import WORDS
+from shared.text.synonyms import one_language_words
+from shared.text.vocabulary import GLOSSARY
 
 _WORD = re.compile(r"[a-z]+")
 
@@ -24,17 +27,28 @@ _INDONESIAN = _words(
     # (NusaX, docs/evaluation.md)
     "sangat sekali saja cukup semua tapi tetapi namun karena jadi pun oleh pada akan lebih buat "
     "banget bagi atau agar supaya dia mereka kita kamu anda tersebut sini situ sana hanya sedang "
-    "telah pernah bukan adalah merupakan seperti biar tetap sendiri kok tak"
+    "telah pernah bukan adalah merupakan seperti biar tetap sendiri kok tak "
+    # frequent words of everyday Indonesian no English sentence uses, and "nya" written apart
+    # ("makanan nya"): short texts without a function word were not told (bench.language_short)
+    "nya tempat satu salah pertama kali banyak orang memang jangan ingin pengen paling "
+    "baru suka sekarang selalu pakai pake ketika jika sejak beli jual benar masuk "
+    "dalam beberapa sebagai waktu makin semakin kemarin bikin punya bersama tahu tau selain "
+    "cari walaupun meskipun lama macam hari biasa ternyata kurang besar kecil enak bagus "
+    "murah mahal cepat lambat sampai datang bayar uang nanti besok tadi gue gw lu"
 )
 # An Indonesian possessive or definite suffix on a word of its own ("pengirimannya", "sizenya"):
 # Indonesian whatever the stem.
 _INDONESIAN_SUFFIX = re.compile(r"^[a-z]{3,}nya$")
 _ENGLISH = _words(
-    "a an and any are can could do does for have how i is it me my of on order please price "
+    "a an and any are can could do does for have how i is it me my of on please price "
     "ship shipping the there this to want what when where which why will with would you your "
     "be was were been they them their we us our he she his her its that than then so very too "
     "not but just really also only all at in by from as if or about into out more most some such "
-    "has had here these those who did don doesn isn didn"
+    "has had here these those who did don doesn isn didn "
+    # everyday English words and chat spellings ("wanna", "ur", "im"); not the shop words
+    # Indonesian chat borrows ("order", "refund", "cancel", "ready", "online")
+    "need help good great new wanna gonna ur im know like get got see use check now back one "
+    "after before because should much many every other still well make going yes nice"
 )
 # Words that frame a message rather than say it: greetings, thanks, the address ("kak", "min")
 # and chat particles. Bilingual customers carry them across ("Hi kak, ...", "how much ya?",
@@ -48,20 +62,60 @@ _FRAMING = {
 }
 
 
-def detect_language(text: str, default: Language, margin: int = 1) -> Language:
+def detect_language(
+    text: str, default: Language, margin: int = 1, content_words: bool = True
+) -> Language:
     """The customer's language by its function words, chat words read as their standard form
     ("gmn" as "bagaimana"); `default` unless one side has `margin` more of them. Greetings,
-    thanks, the address and particles count only when the rest tells nothing."""
-    words = [standard for word in _WORD.findall(text.lower()) for standard in _standard(word)]
+    thanks, the address and particles count only when the rest tells nothing; then, in a short
+    text and with `content_words`, words of one language only, two more of one side ("tanaman
+    hias kaktus"): a customer's words, not a shop's sentence, which names its channels and
+    buttons in English ("Instagram: toko (Melalui Direct Message)")."""
+    written = _WORD.findall(text.lower())
+    words = [standard for word in written for standard in _standard(word)]
     framing = [word for word in words if any(word in side for side in _FRAMING.values())]
     body = [word for word in words if word not in framing]
     said = _told(body, _INDONESIAN, _ENGLISH, margin)
     framed = _told(framing, _FRAMING[Language.ID], _FRAMING[Language.EN], margin)
-    return said or framed or default
+    own = _WORD.findall(_ATTACHED.sub(" ", text.lower()))
+    content = (
+        _told(own, *_one_language_words(), CONTENT_MARGIN)
+        if content_words and _short(own)
+        else None
+    )
+    return said or framed or content or default
+
+
+# Content words tell only a short text's language, by this lead: one English word is often a
+# name or a borrowing in Indonesian chat ("size?", "pizza hut"), and a longer text without a
+# function word is a list of names.
+CONTENT_MARGIN = 2
+# What a photo or document says, in brackets after the customer's words ("[document text:
+# Invoice …]", services/responder/media.py): a label and a file's words, not the customer's.
+_ATTACHED = re.compile(r"\[[^\]]*\]")
+CONTENT_WORDS_AT_MOST = 6
+
+
+def _short(words: list[str]) -> bool:
+    return len(words) <= CONTENT_WORDS_AT_MOST
+
+
+@lru_cache(maxsize=1)
+def _one_language_words() -> tuple[frozenset[str], frozenset[str]]:
+    """Indonesian and English words of WordNet's table that the other language does not write,
+    less the shop words Indonesian chat borrows and their glossary translations ("refund",
+    "ready", "stock")."""
+    english, indonesian = one_language_words()
+    borrowed = {
+        word for key, meant in GLOSSARY.items() for w in (key, *meant) for word in w.split()
+    }
+    return indonesian - borrowed, english - borrowed
 
 
 def _standard(word: str) -> list[str]:
-    return WORDS.get(word, word).split()
+    """The word's standard form; an English word stays as written, since the lexicon also
+    translates what Indonesian chat borrows ("wanna" -> "mau")."""
+    return [word] if word in _ENGLISH else WORDS.get(word, word).split()
 
 
 def _told(

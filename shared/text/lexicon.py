@@ -6,6 +6,7 @@ words, or a name written with a symbol, to one form ("j&t" -> "jnt", "cash on de
 `PLACES` maps a city to the island or area shops price shipping by ("medan" -> "sumatra").
 """
 
+import re
 from importlib.resources import files
 
 
@@ -25,3 +26,17 @@ WORDS = {key: value for key, value in _ENTRIES.items() if key.isalpha()}
 PHRASES = {key: value for key, value in _ENTRIES.items() if not key.isalpha()}
 # The standard words the lexicon writes: what a chat word turns into.
 STANDARD_WORDS = frozenset(word for value in WORDS.values() for word in value.split())
+
+
+def spellings(*standard: str, shortest: int = 3) -> list[str]:
+    """The standard words and the chat words of at least `shortest` letters the lexicon reads
+    as one of them ("berapa": "brapa", "brpa"), longest first, for a pattern that must know
+    every way customers write a word."""
+    wanted = set(standard)
+    chat = {word for word, form in WORDS.items() if form in wanted and len(word) >= shortest}
+    return sorted(wanted | chat, key=lambda word: (-len(word), word))
+
+
+def alternation(words: list[str]) -> str:
+    """A regular expression's alternatives for `words`, a space matching any spacing."""
+    return "|".join(re.escape(word).replace(r"\ ", r"\s+") for word in words)

@@ -30,20 +30,21 @@ _ABBREVIATIONS = frozenset(
 _DOTTED = re.compile(r"^(?:\w\.)+\w?$")  # "e.g", "u.s", "a.n", "p.m"
 
 
-def sentence_ends(text: str) -> Iterator[int]:
+def sentence_ends(text: str, chat: bool = False) -> Iterator[int]:
     """The offsets just after each sentence's final mark (and closing quotes), the text's end
-    excluded."""
+    excluded. In `chat`, where few write capitals, a sentence may also start with a small
+    letter ("udah seminggu blm sampe. normalnya brp hari?")."""
     for match in _END.finditer(text):
-        if text[match.end()].islower() or _continues(text[: match.start()]):
+        if (text[match.end()].islower() and not chat) or _continues(text[: match.start()]):
             continue
         yield match.end(1)
 
 
-def sentences(text: str) -> list[str]:
+def sentences(text: str, chat: bool = False) -> list[str]:
     """`text` cut into its sentences, each stripped; none empty."""
     found: list[str] = []
     start = 0
-    for end in sentence_ends(text):
+    for end in sentence_ends(text, chat):
         found.append(text[start:end].strip())
         start = end
     found.append(text[start:].strip())

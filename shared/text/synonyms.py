@@ -87,6 +87,18 @@ def synonyms(word_stem: str) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=1)
+def one_language_words() -> tuple[frozenset[str], frozenset[str]]:
+    """The words the table writes in English only and in Indonesian only, as written: what a
+    short text of no function word is written in ("makanan enak", "refund policy")."""
+    english: set[str] = set()
+    indonesian: set[str] = set()
+    for meaning in map(_parsed, _meanings()[1]):
+        english.update(meaning.english)
+        indonesian.update(meaning.indonesian)
+    return frozenset(english - indonesian), frozenset(indonesian - english)
+
+
+@lru_cache(maxsize=1)
 def _general() -> frozenset[str]:
     lines = (files(__package__) / "data" / "wordnet_senses.tsv").read_text("utf-8").splitlines()
     counts = (line.split("\t") for line in lines)

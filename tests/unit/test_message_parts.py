@@ -304,3 +304,104 @@ def test_a_yes_no_tag_at_the_end_asks_without_a_question_mark(
     message: str, questions: list[str]
 ) -> None:
     assert questions_of(message) == questions
+
+
+@pytest.mark.parametrize(
+    ("message", "questions"),
+    [
+        # a full stop ends a chat sentence even before a small letter
+        (
+            "udah seminggu tapi paketnya blm nyampe. normalnya brp hari sih? bisa track dmn",
+            ["normalnya brp hari sih?", "bisa track dmn"],
+        ),
+        (
+            "My laptop screen just died, really frustrating. Do I need to send the hard drive?",
+            ["Do I need to send the hard drive?"],
+        ),
+        # not after an abbreviation or an amount
+        (
+            "Transfer ke Jl. Sudirman bisa? Rp. 20.000 cukup?",
+            ["Transfer ke Jl. Sudirman bisa?", "Rp. 20.000 cukup?"],
+        ),
+    ],
+)
+def test_a_sentence_told_before_a_question_is_a_part_of_its_own(
+    message: str, questions: list[str]
+) -> None:
+    assert questions_of(message) == questions
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "udah seminggu tapi paketnya blm nyampe. normalnya brp hari sih?",
+        "My laptop screen just died, really frustrating. Do I need to send the hard drive?",
+        "kesel bgt kak, so annoying. bisa dilacak dmn?",
+    ],
+)
+def test_a_complaint_sentence_in_front_of_questions_is_upset(message: str) -> None:
+    assert is_upset(message)
+    assert Kind.COMPLAINT in [part.kind for part in parts_of(message)]
+
+
+@pytest.mark.parametrize(
+    ("message", "questions"),
+    [
+        # a request to know asks, and its words are not searched
+        ("mau tau cara belinya kak. sama no wa adminnya", ["cara belinya kak.", "no wa adminnya"]),
+        (
+            "Assalamualaikum kak, mau tau jam buka admin nya. trus bisa order lewat IG?",
+            ["jam buka admin nya.", "bisa order lewat IG?"],
+        ),
+        ("aku pengen tau kaktusnya dikeringin dulu ya", ["kaktusnya dikeringin dulu ya"]),
+        (
+            "I'd like to know your support hours. Also wondering if you reply on weekends",
+            ["your support hours.", "you reply on weekends"],
+        ),
+        # "aku mau liat …" tells of the customer, and asks: a question, not a setting
+        (
+            "aku mau liat katalognya kak. trs bisa cod?",
+            ["aku mau liat katalognya kak.", "bisa cod?"],
+        ),
+    ],
+)
+def test_a_question_told_as_a_request_to_know_is_a_question(
+    message: str, questions: list[str]
+) -> None:
+    assert questions_of(message) == questions
+
+
+def test_two_greetings_closed_by_a_full_stop_are_one_greeting() -> None:
+    parts = parts_of("Halo min, selamat sore. ongkir ke bali brp?")
+
+    assert parts[0] == Part("Halo min, selamat sore.", Kind.GREETING)
+    assert kind_of("Halo kak, selamat pagi") is Kind.GREETING
+    assert kind_of("halo pagi ini bisa kirim?") is Kind.QUESTION
+
+
+@pytest.mark.parametrize(
+    ("message", "questions"),
+    [
+        # question words and "terus" as customers spell them (the colloquial lexicon's)
+        ("ongkir ke jogja brp sama bsa cod ga", ["ongkir ke jogja brp", "bsa cod ga"]),
+        ("resi dicek dmna sama brpa hari nyampe", ["resi dicek dmna", "brpa hari nyampe"]),
+        ("harga kaktus brp sm gmna cara ordernya", ["harga kaktus brp", "gmna cara ordernya"]),
+        ("ongkir ke jogja brapa? teros bisa cod?", ["ongkir ke jogja brapa?", "bisa cod?"]),
+        # still whole: "sama" joins two things asked about
+        ("kaktus sama pot ada?", ["kaktus sama pot ada?"]),
+    ],
+)
+def test_question_words_and_joiners_are_known_in_their_chat_spellings(
+    message: str, questions: list[str]
+) -> None:
+    assert questions_of(message) == questions
+
+
+def test_a_question_word_in_its_chat_spelling_asks() -> None:
+    # asked, so neither the customer's setting nor a complaint
+    parts = parts_of("aku udah transfer konfirmasinya dmna. trs resinya dikirim kpan")
+    assert [part.text for part in parts] == [
+        "aku udah transfer konfirmasinya dmna.",
+        "resinya dikirim kpan",
+    ]
+    assert kind_of("paket aku blm nyampe knapa") is Kind.QUESTION

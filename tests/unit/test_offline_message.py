@@ -105,3 +105,31 @@ async def test_an_elliptic_follow_up_the_earlier_topic_does_not_answer_keeps_its
     assert "OVO dan DANA" in text
     assert "“kalau Singapore?”" in text
     assert hand_over is HandOverReason.MISSING_KNOWLEDGE
+
+
+async def test_an_unanswered_elliptic_follow_up_is_recorded_with_the_question_it_follows() -> None:
+    question = Question(
+        store=Store(id=STORE, name="Toko Batik", whatsapp_number="+6281100000000"),
+        settings=BotSettings(),
+        text="Bisa bayar pakai OVO kak? klo ke Singapore?",
+        asked_at=utcnow(),
+        history=[],
+    )
+    draft = await answerer(PAYMENTS).answer(question)
+
+    # the customer reads their own words; the store's team, what they follow
+    assert "“klo ke Singapore?”" in draft.text
+    assert draft.unanswered == ["Bisa bayar pakai OVO kak? klo ke Singapore?"]
+
+
+async def test_an_unanswered_question_that_stands_alone_is_recorded_as_written() -> None:
+    question = Question(
+        store=Store(id=STORE, name="Toko Batik", whatsapp_number="+6281100000000"),
+        settings=BotSettings(),
+        text="Bisa bayar pakai OVO kak? ada toko offline di Singapore?",
+        asked_at=utcnow(),
+        history=[],
+    )
+    draft = await answerer(PAYMENTS).answer(question)
+
+    assert draft.unanswered == ["ada toko offline di Singapore?"]

@@ -6,7 +6,7 @@ document says so, end to end through the offline Answerer."""
 import pytest
 
 from shared.answering.answerer import Question
-from shared.answering.compose import compose
+from shared.answering.compose import compose, language_of
 from shared.answering.wording import detect_language
 from shared.events import utcnow
 from shared.knowledge.retrieval import Passage
@@ -70,7 +70,36 @@ def test_statements_are_told_apart_without_a_question_word(
         assert detect_language(message, store_language) is language
 
 
-@pytest.mark.parametrize("message", ["COD?", "size?", "👍🙏", "Hi kak", "QRIS"])
+@pytest.mark.parametrize(
+    ("message", "language"),
+    [
+        # a few everyday words, no function word (bench.language_short: short public texts)
+        ("makanan nya enak", Language.ID),
+        ("pengen beli kaktus", Language.ID),
+        ("tempat jauh", Language.ID),
+        ("need help", Language.EN),
+        ("great value", Language.EN),
+        # English chat spellings the lexicon also translates ("wanna" -> "mau") stay English
+        ("wanna check ur status", Language.EN),
+        ("im waiting", Language.EN),
+        # the shop words Indonesian chat borrows tell no English
+        ("order kemarin blm sampe", Language.ID),
+        ("cancel order aja", Language.ID),
+        # no function word at all: two more words that only one language writes (WordNet)
+        ("tanaman hias kaktus", Language.ID),
+        ("delivery time estimate", Language.EN),
+    ],
+)
+def test_short_texts_are_told_by_everyday_words_and_chat_spellings(
+    message: str, language: Language
+) -> None:
+    for store_language in Language:
+        assert detect_language(message, store_language) is language
+
+
+@pytest.mark.parametrize(
+    "message", ["COD?", "size?", "👍🙏", "Hi kak", "QRIS", "refund policy", "ready stock"]
+)
 def test_a_message_that_tells_no_language_gets_the_stores(message: str) -> None:
     for store_language in Language:
         assert detect_language(message, store_language) is store_language
@@ -131,3 +160,17 @@ async def test_indonesian_with_an_english_thanks_is_answered_in_indonesian() -> 
 
     assert text.startswith("Informasi kami tentang ini tertulis dalam bahasa Inggris: ")
     assert "Sama-sama" in text
+
+
+def test_a_shops_sentence_naming_its_channels_in_english_keeps_no_english_of_its_own() -> None:
+    # content words tell a customer's short message, not a document's list of channels: the
+    # sentence takes its passage's language, and the reply says no "written in English"
+    assert language_of("Instagram: keluargacactus (Melalui Direct Message)") is None
+    assert detect_language("delivery time estimate", Language.ID) is Language.EN
+
+
+def test_what_a_photo_or_document_says_tells_not_the_customers_language() -> None:
+    # the label and an invoice's words are no words of the customer's
+    for store_language in Language:
+        said = "[document text: Invoice INV-2024-0042 total Rp 450000]"
+        assert detect_language(said, store_language) is store_language

@@ -54,6 +54,9 @@ def test_a_customer_asking_for_a_person_is_recognised(text: str) -> None:
         "minta dikirim ke alamat orang tua saya",
         "Admin, batik ukuran L ada?",
         "How long does shipping take?",
+        # the number asked for, not a call to make
+        "no telp CS nya what number?",
+        "nomor telepon admin berapa kak?",
     ],
 )
 def test_ordinary_questions_are_no_request_for_a_person(text: str) -> None:
