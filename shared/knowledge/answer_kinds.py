@@ -4,10 +4,8 @@
 "take"), so every passage on repairs covers it equally; the one that answers it is the one
 stating a duration ("Typical repairs are 3-5 business days"). A question asking for a
 duration, an amount, a time of day or a way to reach the shop prefers, among the passages
-relevant to it, those that state one. In the relevance decision the kind asked counts as a
-word of the question that a passage holds if it states a fact of that kind anywhere
-(`retrieval.py`): "paketnya nyampe brp hri?" is covered by "membutuhkan waktu 2-3 hari", and
-"berapa lama garansinya?" is not by a warranty page that states no length.
+relevant to it, those that state one. The kind never makes a passage relevant: it only orders
+the relevant ones, so what is handed over stays handed over.
 """
 
 import re
@@ -45,7 +43,7 @@ _ASKS = {
         re.IGNORECASE,
     ),
     AnswerKind.CONTACT: re.compile(
-        r"\b(?:phone|telephone|whatsapp|wa|email|e-mail|contact|call|(?:nomor|no\.?)\s*(?:hp|wa|"
+        r"\b(?:phone|telephone|whatsapp|wa|email|e-mail|contact|call|nomor|no\.?\s*(?:hp|wa|"
         r"telp?)|telp|telepon|telpon|hubungi|kontak)\b",
         re.IGNORECASE,
     ),
@@ -61,8 +59,7 @@ _STATES = {
     ),
     AnswerKind.AMOUNT: re.compile(
         r"(?:\brp\.?\s*\d|\bidr\s*\d|[$€£]\s*\d|\b\d+(?:[.,]\d{3})+\b|\b\d+\s*(?:rb|ribu|k|"
-        r"juta|jt|usd|eur)\b|\b\d+(?:[.,]\d+)?\s*%|\b(?:harga|price|biaya|cost)\b[^.;\n\d]{0,12}"
-        r"\d{3,})",
+        r"juta|jt|usd|eur)\b|\b\d+(?:[.,]\d+)?\s*%)",
         re.IGNORECASE,
     ),
     AnswerKind.CLOCK: re.compile(
@@ -105,7 +102,6 @@ def sentence_terms(text: str) -> tuple[tuple[str, frozenset[str]], ...]:
     return tuple((sentence, frozenset(terms(sentence))) for sentence in sentences(text))
 
 
-@lru_cache(maxsize=4096)  # the relevance decision asks it of the same passages again
 def stated(text: str, kinds: frozenset[AnswerKind]) -> bool:
     """Whether `text` states a fact of one of `kinds` ("3-5 business days": a duration)."""
     return any(_STATES[kind].search(text) for kind in kinds)

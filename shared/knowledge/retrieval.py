@@ -14,9 +14,7 @@
     share of the question's idf mass, compared after normalisation (`lexical.py`: chat words
     written standard, misspellings matched to the index's words, an expanded word counted
     once); a word no chunk contains counts as much as the rarest term some chunk contains, so
-    "do you sell cars?" against a batik shop covers little; the kind of fact asked (a
-    duration, an amount, a time of day, a contact: `answer_kinds.py`) counts as a word the
-    passages stating one hold, or
+    "do you sell cars?" against a batik shop covers little, or
   - cosine >= `min_similarity` (only with vectors).
   BM25 scores themselves are not thresholded: they grow with question length and corpus
   statistics, while coverage is a fraction comparable across questions and stores.
@@ -44,7 +42,7 @@ import numpy.typing as npt
 import structlog
 from pydantic import BaseModel, ConfigDict
 
-from shared.knowledge.answer_kinds import asked_kinds, sentence_terms, stated, states, topic
+from shared.knowledge.answer_kinds import asked_kinds, sentence_terms, states, topic
 from shared.knowledge.embeddings import Embedder
 from shared.knowledge.lexical import LexicalIndex, Matches
 from shared.knowledge.models import Chunk, current_revision, load_active_chunks
@@ -60,7 +58,6 @@ RRF_K = 60  # the constant of Cormack et al. (2009): damps the weight of the ver
 POOL = 50  # candidates each ranking contributes to the fusion
 KIND_POOL = 2  # times k: the relevant passages read for the kind of fact asked (answer_kinds)
 MIN_SCORE = 0.4  # coverage: 40 % of the question's idf mass
-KIND_WEIGHT = 2.5  # the kind of fact asked, in the coverage: times the question's average word
 RANKER = shipped()  # the order of the relevant passages (ranker.py)
 # Cosine of text-embedding-3-small between a question and a passage that answers it is
 # typically 0.4-0.7, between unrelated texts below 0.25.
@@ -141,8 +138,7 @@ class KnowledgeIndex:
         fused: dict[int, float] = {}
         matches = self.lexical.search(query, POOL)
         positions = matches.positions.tolist()
-        coverage = self._coverage(query, matches, min_score)
-        evidence = dict(zip(positions, coverage.tolist(), strict=True))
+        evidence = dict(zip(positions, matches.coverage.tolist(), strict=True))
         relevant = {position for position in positions if evidence[position] >= min_score}
         if ranker is not None and len(relevant) > 1:  # one relevant passage needs no order
             # Each candidate's preference is its own row's: the relevant ones are ordered
@@ -162,35 +158,9 @@ class KnowledgeIndex:
         if kinds := asked_kinds(query):  # of the best, those stating the kind asked for first
             about = self.lexical.spelt(topic(query))
             best = best[: KIND_POOL * k]  # sentences are read only here: a bounded few
-            texts = [self.chunks[position].text for position in best]
-            stating = [states(text, kinds, about) for text in texts]
-            if not any(stating):  # none about the topic ("nomor WhatsApp admin"): any at all
-                stating = [stated(text, kinds) for text in texts]
-            order = sorted(range(len(best)), key=lambda i: not stating[i])  # stable
-            best = [best[i] for i in order]
+            best.sort(key=lambda position: not states(self.chunks[position].text, kinds, about))
         best = best[:k]
         return [self._passage(position, evidence[position]) for position in best]
-
-    def _coverage(self, query: str, matches: Matches, min_score: float) -> npt.NDArray[np.float32]:
-        """Each match's coverage, counting the kind of fact asked as a word of the question.
-
-        "paketnya nyampenya brp hri?" asks for a duration, but normalisation drops the asking
-        words, and a passage that states "2-3 hari" covers little of what is left; "berapa
-        lama garansinya?" is covered by a warranty page that states no length at all. So the
-        kind asked weighs `KIND_WEIGHT` times the question's average word, and a passage
-        holds it if it states a fact of that kind (`answer_kinds.stated`). Only passages that
-        could reach `min_score` with it are read."""
-        kinds = asked_kinds(query)
-        if not kinds or not matches.held:
-            return matches.coverage
-        kind_mass = KIND_WEIGHT * matches.mass / len(matches.held)
-        total = matches.mass + kind_mass
-        held = matches.coverage * (matches.mass / total)
-        share = kind_mass / total
-        for i in np.flatnonzero(held + share >= min_score).tolist():
-            if stated(self.chunks[int(matches.positions[i])].text, kinds):
-                held[i] += share
-        return held
 
     def candidates(
         self, query: str, matches: Matches, ranks: Sequence[int] | None = None

@@ -19,7 +19,6 @@ from functools import lru_cache
 from importlib.resources import files
 from typing import NamedTuple
 
-from shared.text.dictionary import wordnet_lines
 from shared.text.stemming import is_root, stem
 
 MEANINGS = 2  # a word's most common meanings that give synonyms
@@ -55,7 +54,7 @@ def _keys(meaning: _Meaning) -> dict[str, bool]:
 def _meanings() -> tuple[dict[str, tuple[int, ...]], list[str]]:
     """Each stem's meanings (line numbers, a word's own before those of its derived forms,
     most common first), and the lines (parsed when asked: a tuple per word costs more)."""
-    lines = wordnet_lines()
+    lines = (files(__package__) / "data" / "wordnet.tsv").read_text("utf-8").splitlines()
     ranked: defaultdict[str, list[tuple[bool, int]]] = defaultdict(list)
     for position, line in enumerate(lines):
         for key, derived in _keys(_parsed(line)).items():

@@ -56,8 +56,7 @@ NOT_AFFIXED = _words(
     """
     diskon pakaian perban berita kemeja kemudian pelangi peduli desain mesin kain cermin yakin
     miskin dingin angin kemarin mungkin izin ijin batin bensin vaksin protein domain login
-    margin admin termin ingin setuju pertama periksa percaya percuma permata perempuan mendung
-    menang dinas diagnosis diagnosa lebaran
+    margin admin termin ingin setuju
     """
 )
 
@@ -144,7 +143,6 @@ GLOSSARY: dict[str, tuple[str, ...]] = {
         "week": "minggu",
         "month": "bulan",
         "holiday": "libur",
-        "idul": "idul lebaran",  # "Eid", "Idul Fitri": the holidays shops call Lebaran
         "free": "gratis",
         "address": "alamat",
         "city": "kota",
@@ -202,7 +200,6 @@ GLOSSARY: dict[str, tuple[str, ...]] = {
         "reparasi": "servis",
         "pc": "komputer",
         "computer": "komputer",
-        "dispatch": "kirim",
         "wedding": "nikah",
         "sparepart": "part",
         "backing": "backup",  # "backing up data"

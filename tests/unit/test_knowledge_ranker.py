@@ -100,7 +100,7 @@ def test_the_order_never_makes_an_unanswerable_question_answered(
 
 def test_the_ranker_reorders_only_the_relevant_passages(indexes: Indexes) -> None:
     index = indexes["system76"]
-    question = "how do I ship my computer for repiar?"
+    question = "how long do repiars take?"
 
     with_ranker = index.search(question, k=20)
     without = index.search(question, k=20, ranker=None)
