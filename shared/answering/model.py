@@ -5,6 +5,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage
+from openai import NOT_GIVEN
+from openai._base_client import make_request_options
+from openai._types import Body, Headers, Query
+from openai.resources.chat.completions import AsyncCompletions
+from openai.types.chat import ChatCompletion
 
 from shared.answering.metrics import LLM_ERRORS, LLM_SECONDS, LLM_TOKENS
 from shared.events import LlmUsage
@@ -20,11 +25,43 @@ class Turn:
     usage: LlmUsage
 
 
+class PlainBodyCompletions(AsyncCompletions):
+    """OpenAI's chat completions, posting the body as langchain built it.
+
+    The SDK first walks a body against its typed parameters, each message through every member
+    of the message union: about 1 ms of CPU per call with 2 messages, 4.5 ms with the 22 of a
+    default history, 8 ms with 41. langchain's body is plain JSON already, so the walk changes
+    nothing (tests/unit/test_chat_model_body.py compares what reaches the server both ways);
+    the request options go where the SDK's own `create` puts them.
+    """
+
+    async def create(  # type: ignore[override]  # the body's fields as they come
+        self,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Any = NOT_GIVEN,
+        **body: Any,
+    ) -> ChatCompletion:
+        options = make_request_options(
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+            security={"bearer_auth": True},
+        )
+        return await self._post(
+            "/chat/completions", body=body, options=options, cast_to=ChatCompletion, stream=False
+        )
+
+
 class ChatModel:
     def __init__(self, settings: Settings) -> None:
         self.model_name = settings.llm.model
         # No retries here: the consumer retries with backoff, then dead-letters.
         self._model = chat_model(settings)
+        self._model.async_client = PlainBodyCompletions(self._model.root_async_client)
 
     async def respond(
         self, messages: list[BaseMessage], tools: list[ToolSpec], tool_choice: str

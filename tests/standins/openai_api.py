@@ -50,6 +50,7 @@ class OpenAIStandIn:
     script: Script = echo_last_message
     latency_seconds: float = 0.0
     requests: list[dict[str, Any]] = field(default_factory=list)
+    authorizations: list[str | None] = field(default_factory=list)  # per chat request
     embedding_requests: list[dict[str, Any]] = field(default_factory=list)
     _failures: list[int] = field(default_factory=list)
     _embedding_failures: list[int] = field(default_factory=list)
@@ -100,6 +101,7 @@ class OpenAIStandIn:
                 error = {"message": "scripted failure", "type": "server_error", "code": None}
                 return JSONResponse({"error": error}, status_code=status)
             self.requests.append(body)
+            self.authorizations.append(request.headers.get("Authorization"))
             answer = self.script(body["messages"])
             return JSONResponse(_completion(body["model"], answer))
 
