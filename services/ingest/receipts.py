@@ -38,6 +38,10 @@ WEBHOOK_RECEIPTS = "webhook_receipts"
 WEBHOOK_RECEIPT_TTL_SECONDS = 7 * 24 * 3600  # far beyond Twilio's retry horizon
 CLAIMED, ACCEPTED = "claimed", "accepted"
 DUPLICATE_KEY = 11000
+# Accepts are written after the answer: gathering them a little longer makes one update of
+# dozens of receipts under load instead of one every few webhooks. A copy reaching another
+# replica meanwhile is told to retry, as for any claim in progress.
+ACCEPT_LINGER_SECONDS = 0.05
 
 log = structlog.get_logger(__name__)
 
@@ -62,7 +66,7 @@ class WebhookReceipts:
         self._collection = db[WEBHOOK_RECEIPTS]
         self._ttl = ttl
         self._inserts = GroupCommit[Document, bool](self._insert_claims)
-        self._accepts = GroupCommit[str, None](self._accept_claims)
+        self._accepts = GroupCommit[str, None](self._accept_claims, ACCEPT_LINGER_SECONDS)
         self._accepting: dict[str, asyncio.Task[None]] = {}  # receipt id -> its accept
 
     async def claim(self, receipt_id: str) -> Claim:
