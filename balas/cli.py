@@ -1,6 +1,7 @@
 """The `balas` command: run the system or one service, simulate a customer, look at the results."""
 
 import asyncio
+import gc
 import importlib
 import sys
 import time
@@ -73,6 +74,12 @@ def run(
     import uvloop  # libuv's event loop: less CPU per request and per socket write than asyncio's
 
     module = importlib.import_module(f"services.{service}.app")
+    # The imported modules' objects live as long as the process: frozen, a full collection no
+    # longer scans them (one took ~80 ms of ingest under load, every request waiting). A request
+    # leaves little cyclic garbage, so the young generation is collected every 10,000
+    # allocations rather than 700: ingest spent about a tenth of its CPU in the collector.
+    gc.freeze()
+    gc.set_threshold(10_000, 10, 10)
     uvloop.run(module.main(port))
 
 

@@ -39,6 +39,11 @@ def per_webhook_table(results: Results) -> Table:
     table.add_column("figure", style="bold")
     table.add_column("value", justify="right")
     table.add_row("ingest webhooks/s", f"{ingest.webhooks.per_second:,.0f}")
+    latency = ingest.webhooks.latency
+    table.add_row(
+        "webhook → 200, p50 / p99 / max (ms)",
+        f"{latency.p50 * 1000:.1f} / {latency.p99 * 1000:.1f} / {latency.maximum * 1000:.1f}",
+    )
     table.add_row("raw aiokafka publishes/s", f"{ingest.raw_publish.per_second:,.0f}")
     table.add_row("ingest ÷ raw publish (target ≥ 0.05)", f"{ingest.ratio:.4f}")
     for name, seconds in cpu.seconds.items():

@@ -56,3 +56,16 @@ async def test_a_write_that_fails_fails_every_submission_of_its_batch() -> None:
     assert all(isinstance(outcome, ConnectionError) for outcome in outcomes)
     with pytest.raises(ConnectionError):
         await commit.submit(9)
+
+
+async def test_a_lingering_commit_takes_in_what_arrives_while_it_waits() -> None:
+    recorder = Recorder()
+    commit = GroupCommit[int, int](recorder.write, linger_seconds=0.5)
+
+    submitted = []
+    for n in (2, 4, 6):  # each on a later turn of the loop, as webhooks answered one by one
+        submitted.append(asyncio.ensure_future(commit.submit(n)))
+        await asyncio.sleep(0)
+
+    assert await asyncio.gather(*submitted) == [20, 40, 60]
+    assert recorder.batches == [[2, 4, 6]]
