@@ -3,7 +3,7 @@ in-memory index of a store's FAQ: each part in its own language, and every part'
 within WhatsApp's length."""
 
 from shared.answering.answerer import Answerer, Question
-from shared.answering.draft import WHATSAPP_MAX_CHARS
+from shared.answering.draft import WHATSAPP_MAX_CHARS, Draft
 from shared.events import HandOverReason, utcnow
 from shared.stores.bot_settings import BotSettings
 from shared.stores.directory import Store
@@ -22,7 +22,7 @@ def answerer(texts: list[str]) -> Answerer:
     return faq_answerer(STORE, texts)
 
 
-async def ask(texts: list[str], message: str, greeting: str | None = None) -> tuple[str, object]:
+async def drafted(texts: list[str], message: str, greeting: str | None = None) -> Draft:
     question = Question(
         store=Store(id=STORE, name="Toko Batik", whatsapp_number="+6281100000000"),
         settings=BotSettings(greeting=greeting),
@@ -31,7 +31,11 @@ async def ask(texts: list[str], message: str, greeting: str | None = None) -> tu
         history=[{"direction": "inbound", "text": message}],
         new_conversation=greeting is not None,
     )
-    draft = await answerer(texts).answer(question)
+    return await answerer(texts).answer(question)
+
+
+async def ask(texts: list[str], message: str, greeting: str | None = None) -> tuple[str, object]:
+    draft = await drafted(texts, message, greeting)
     return draft.text, draft.hand_over
 
 
@@ -108,14 +112,7 @@ async def test_an_elliptic_follow_up_the_earlier_topic_does_not_answer_keeps_its
 
 
 async def test_an_unanswered_elliptic_follow_up_is_recorded_with_the_question_it_follows() -> None:
-    question = Question(
-        store=Store(id=STORE, name="Toko Batik", whatsapp_number="+6281100000000"),
-        settings=BotSettings(),
-        text="Bisa bayar pakai OVO kak? klo ke Singapore?",
-        asked_at=utcnow(),
-        history=[],
-    )
-    draft = await answerer(PAYMENTS).answer(question)
+    draft = await drafted(PAYMENTS, "Bisa bayar pakai OVO kak? klo ke Singapore?")
 
     # the customer reads their own words; the store's team, what they follow
     assert "“klo ke Singapore?”" in draft.text
@@ -123,13 +120,6 @@ async def test_an_unanswered_elliptic_follow_up_is_recorded_with_the_question_it
 
 
 async def test_an_unanswered_question_that_stands_alone_is_recorded_as_written() -> None:
-    question = Question(
-        store=Store(id=STORE, name="Toko Batik", whatsapp_number="+6281100000000"),
-        settings=BotSettings(),
-        text="Bisa bayar pakai OVO kak? ada toko offline di Singapore?",
-        asked_at=utcnow(),
-        history=[],
-    )
-    draft = await answerer(PAYMENTS).answer(question)
+    draft = await drafted(PAYMENTS, "Bisa bayar pakai OVO kak? ada toko offline di Singapore?")
 
     assert draft.unanswered == ["ada toko offline di Singapore?"]
