@@ -112,6 +112,11 @@ async def _retune_ttl(db: Database, collection: str, indexes: list[IndexModel]) 
             )
 
 
+def only_duplicate_keys(error: BulkWriteError) -> bool:
+    """Whether every write a bulk write lost failed on a duplicate key."""
+    return {e.get("code") for e in error.details.get("writeErrors", [])} == {DUPLICATE_KEY}
+
+
 async def in_transaction(db: Database, work: Callable[[Session], Awaitable[T]]) -> T:
     """Run `work` in one transaction; transient conflicts are retried by the driver."""
     async with db.client.start_session() as session:

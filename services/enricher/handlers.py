@@ -59,7 +59,6 @@ from shared.events import (
     event_id_for,
 )
 from shared.mongo import (
-    DUPLICATE_KEY,
     PROCESSED_EVENTS,
     Claim,
     Database,
@@ -67,6 +66,7 @@ from shared.mongo import (
     Session,
     in_claiming_transaction,
     in_transaction,
+    only_duplicate_keys,
 )
 
 GROUP = "enricher"
@@ -246,8 +246,7 @@ async def _apply_in_transaction(
             db, lambda session, claim: _apply(db, session, claim, prepared, policy, inserts=True)
         )
     except BulkWriteError as error:
-        codes = {e.get("code") for e in error.details.get("writeErrors", [])}
-        if codes != {DUPLICATE_KEY}:
+        if not only_duplicate_keys(error):
             raise
     return await in_claiming_transaction(
         db, lambda session, claim: _apply(db, session, claim, prepared, policy, inserts=False)
@@ -417,8 +416,7 @@ async def _label_messages(db: Database, prepared: Sequence[_Prepared]) -> None:
     try:
         await in_transaction(db, write)
     except BulkWriteError as error:
-        codes = {e.get("code") for e in error.details.get("writeErrors", [])}
-        if codes != {DUPLICATE_KEY}:
+        if not only_duplicate_keys(error):
             raise
         # An upsert raced the responder's insert of the same message: it is there now.
         await in_transaction(db, write)

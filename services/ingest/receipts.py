@@ -35,13 +35,12 @@ from services.ingest.delivery import Deliverer
 from services.ingest.group_commit import GroupCommit
 from services.ingest.metrics import UNCHECKED_RECEIPTS
 from shared.events import Event, utcnow
-from shared.mongo import Database, Document, Indexes, Retention
+from shared.mongo import DUPLICATE_KEY, Database, Document, Indexes, Retention
 
 WEBHOOK_RECEIPTS = "webhook_receipts"
 WEBHOOK_RECEIPT_TTL_SECONDS = 7 * 24 * 3600  # far beyond Twilio's retry horizon
 CLAIMED, ACCEPTED = "claimed", "accepted"
 ACCEPTED_IDS = "accepted"  # an acceptance list's field: the receipt ids it accepted
-DUPLICATE_KEY = 11000
 # Accepts are written after the answer: gathering them a little longer makes one update of
 # dozens of receipts under load instead of one every few webhooks. A copy reaching another
 # replica meanwhile is told to retry, as for any claim in progress.
