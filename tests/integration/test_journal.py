@@ -11,6 +11,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from faststream.kafka import KafkaBroker
 
+from services.ingest.app import create_app as create_ingest_app
 from services.kpi_aggregator.rebuild import rebuild
 from shared import kafka, topics
 from shared.consumer import decode
@@ -76,6 +77,22 @@ async def test_a_stopped_journaling_broker_leaves_no_task_of_its_mongodb_client(
     assert _pymongo_tasks() - before  # the journal's client is open: its monitors run
 
     await publisher.stop()
+
+    assert _pymongo_tasks() - before == set()
+
+
+async def test_ingest_stopped_leaves_no_task_of_its_journals_mongodb_client(
+    db: Database, settings: Settings
+) -> None:
+    """Ingest's producer is FastStream's KafkaRouter: its lifespan stops the same Broker."""
+    await kafka.ensure_topics(settings)
+    before = _pymongo_tasks()
+    app = create_ingest_app(settings.updated(kafka={"journal": True}))
+    async with app.router.lifespan_context(app):
+        broker = app.state.ingest.broker
+        journals = [m for m in broker.middlewares if isinstance(m, kafka.JournalMiddleware)]
+        await journals[0].client.admin.command("ping")  # opens the client: its monitors run
+        assert _pymongo_tasks() - before
 
     assert _pymongo_tasks() - before == set()
 
