@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from types import TracebackType
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -16,13 +17,17 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.errors import IncompatibleBrokerVersion
 from aiokafka.structs import ConsumerRecord
+from faststream import BaseMiddleware
+from faststream._internal.context.repository import ContextRepo
 from faststream.kafka import KafkaBroker
 from faststream.kafka.prometheus import KafkaPrometheusMiddleware
 from prometheus_client import REGISTRY
+from pymongo import AsyncMongoClient
 
 from shared import mongo, topics
 from shared.events import Event
 from shared.journal import Journal
+from shared.mongo import Document
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -47,15 +52,17 @@ def broker_options(
     journal_timeout_seconds: float | None = None,
     on_journal_outage: Callable[[], None] | None = None,
 ) -> dict[str, Any]:
-    """Producer settings shared by KafkaBroker and ingest's KafkaRouter: acks from all replicas,
-    and with KAFKA_JOURNAL every publish copied to the journal first (shared/journal.py; ingest
-    passes its MongoDB timeout and publishes unjournaled past it, see Journal.middleware)."""
+    """Producer settings shared by `Broker` and the services' KafkaRouter: acks from all
+    replicas, and with KAFKA_JOURNAL every publish copied to the journal first (shared/journal.py;
+    ingest passes its MongoDB timeout and publishes unjournaled past it, see Journal.middleware)
+    through a MongoDB client of its own, which only a `Broker` closes when it stops."""
     middlewares: list[Any] = [KafkaPrometheusMiddleware(registry=REGISTRY, app_name=client_id)]
     if settings.kafka.journal:
         if not settings.mongodb.uri:
             raise RuntimeError("KAFKA_JOURNAL needs MONGODB_URI (run through `balas run`)")
         client = mongo.connect(settings.mongodb.uri, journal_timeout_seconds)
-        middlewares.append(Journal(client[settings.mongodb.database]).middleware(on_journal_outage))
+        journal = Journal(client[settings.mongodb.database])
+        middlewares.append(JournalMiddleware(journal.middleware(on_journal_outage), client))
     return {
         "bootstrap_servers": bootstrap_servers(settings),
         "client_id": client_id,
@@ -66,8 +73,38 @@ def broker_options(
     }
 
 
+@dataclass(frozen=True)
+class JournalMiddleware:
+    """The journal's middleware (Journal.middleware) with the MongoDB client that only it
+    writes through: the broker that carries it closes the client when it stops (Broker)."""
+
+    build: Callable[..., BaseMiddleware]
+    client: AsyncMongoClient[Document]
+
+    def __call__(self, msg: Any, /, *, context: ContextRepo) -> BaseMiddleware:
+        return self.build(msg, context=context)
+
+
+class Broker(KafkaBroker):
+    """A KafkaBroker that closes its journal's MongoDB client when it stops: nothing else
+    holds that client, and its monitor tasks would otherwise outlive the broker."""
+
+    async def stop(
+        self,
+        exc_type: type[BaseException] | None = None,
+        exc_val: BaseException | None = None,
+        exc_tb: TracebackType | None = None,
+    ) -> None:
+        try:
+            await super().stop(exc_type, exc_val, exc_tb)
+        finally:
+            for middleware in self.middlewares:
+                if isinstance(middleware, JournalMiddleware):
+                    await middleware.client.close()
+
+
 def make_broker(settings: Settings, client_id: str) -> KafkaBroker:
-    return KafkaBroker(**broker_options(settings, client_id))
+    return Broker(**broker_options(settings, client_id))
 
 
 async def publish(broker: KafkaBroker, event: Event) -> None:

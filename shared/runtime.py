@@ -1,6 +1,7 @@
 """The composition root of a worker process: clients opened at start, consumers run, clean exit."""
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
@@ -89,6 +90,20 @@ async def open_runtime(
         await client.close()
 
 
+# A process-wide table a service builds on first use (word lists, a model): each service names
+# its own, and run_worker builds them before its consumers start, so no customer waits for one.
+Warmer = Callable[[], object]
+
+
+def warm(warmers: Sequence[Warmer]) -> None:
+    """Build the tables of `warmers` now (CPU only: run it in a thread)."""
+    started = time.perf_counter()
+    for build in warmers:
+        build()
+    if warmers:
+        log.info("tables built", seconds=round(time.perf_counter() - started, 2))
+
+
 ConsumersFactory = Callable[[Runtime], AbstractAsyncContextManager[Sequence[Consumer]]]
 # A service's own HTTP routes, served next to the operations endpoints (shared/ never imports
 # services/, so a service hands its routes in).
@@ -101,13 +116,18 @@ async def run_worker(
     consumers: ConsumersFactory,
     port: int,
     routes: RoutesFactory | None = None,
+    warmers: Sequence[Warmer] = (),
 ) -> None:
-    """Run a consumer service with its /metrics endpoint (and `routes`) until SIGINT/SIGTERM."""
+    """Run a consumer service with its /metrics endpoint (and `routes`) until SIGINT/SIGTERM;
+    its `warmers` are built before its consumers start."""
     configure_logging(settings, service)
+    # In a thread while the broker and MongoDB connect: their start-up is mostly waiting.
+    warming = asyncio.create_task(asyncio.to_thread(warm, warmers), name=f"{service}-warm")
     broker = kafka.make_broker(settings, service)
     await broker.start()
     try:
         async with open_runtime(settings, broker) as runtime, consumers(runtime) as running:
+            await warming
             for consumer in running:
                 await consumer.start()
             ops = FastAPI(title=f"balas {service}", openapi_url=None)

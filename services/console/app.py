@@ -9,7 +9,6 @@ import structlog
 from fastapi import APIRouter, FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
-from faststream.kafka.fastapi import KafkaRouter
 from starlette.exceptions import HTTPException
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
@@ -59,6 +58,7 @@ from services.console.validation_text import validation_failed
 from shared.http import ops_router, serve_until, stop_on_signals
 from shared.http_limits import BodyLimits
 from shared.kafka import broker_options
+from shared.kafka_router import KafkaRouter
 from shared.logging import configure_logging
 from shared.runtime import open_runtime
 from shared.secrets import secret_box

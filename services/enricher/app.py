@@ -12,6 +12,7 @@ from functools import partial
 
 from services.enricher.agent_sessions import on_agent_command
 from services.enricher.classification import build_classifier
+from services.enricher.classification.offline import shared_model
 from services.enricher.commerce import on_customer_changed, on_order_changed, on_product_changed
 from services.enricher.conversation import LifecyclePolicy
 from services.enricher.handlers import GROUP, on_card_events
@@ -26,7 +27,7 @@ from shared.conversations.collections import CONVERSATION_EVENTS, CONVERSATIONS,
 from shared.knowledge.embeddings import embedder_from
 from shared.knowledge.extraction import Limits
 from shared.privacy.erasure import erase_again
-from shared.runtime import Consumer, Runtime, run_worker
+from shared.runtime import Consumer, Runtime, Warmer, run_worker
 from shared.secrets import secret_box
 from shared.settings import Settings
 from shared.woocommerce.collections import WOOCOMMERCE_CUSTOMERS, WOOCOMMERCE_ORDERS
@@ -41,6 +42,9 @@ WRITES = (
     WOOCOMMERCE_ORDERS,
     journal.JOURNAL,
 )
+# Built at start: the offline classifier's model (also the LLM engine's fallback), which
+# build_classifier then finds loaded.
+WARMERS: tuple[Warmer, ...] = (shared_model,)
 
 
 def lifecycle_policy(settings: Settings) -> LifecyclePolicy:
@@ -113,4 +117,5 @@ async def consumers(runtime: Runtime) -> AsyncIterator[Sequence[Consumer]]:
 
 async def main(port: int | None = None) -> None:
     settings = Settings()
-    await run_worker(settings, GROUP, consumers, port or settings.metrics.enricher_port)
+    port = port or settings.metrics.enricher_port
+    await run_worker(settings, GROUP, consumers, port, warmers=WARMERS)

@@ -9,7 +9,6 @@ from datetime import timedelta
 
 import structlog
 from fastapi import FastAPI, Request, Response
-from faststream.kafka.fastapi import KafkaRouter
 from pymongo.errors import PyMongoError
 
 from services.ingest import outbox, receipts, webhooks, woocommerce
@@ -30,6 +29,7 @@ from services.ingest.snapshots import WooCommerceSnapshots
 from shared.http import health_router, metrics_app, serve_all_until, stop_on_signals
 from shared.http_limits import BodyLimits, KiB, RouteLimit
 from shared.kafka import broker_options
+from shared.kafka_router import KafkaRouter
 from shared.logging import configure_logging
 from shared.runtime import open_runtime
 from shared.secrets import secret_box

@@ -21,14 +21,16 @@ from services.responder.notifications import keep_releasing, on_order_changed
 from services.responder.repository import GROUP
 from shared import journal, topics
 from shared.actions.collections import ACTION_PROPOSALS, ORDER_ACTIONS
+from shared.answering import wording
 from shared.broadcasts.collections import BROADCAST_RECIPIENTS
 from shared.consent.collections import CONSENT_EVENTS
 from shared.consumer import KeyedConsumer
 from shared.conversations.collections import CONVERSATIONS, CSAT_SURVEYS, MESSAGES
 from shared.knowledge.collections import KNOWLEDGE_GAPS
 from shared.privacy.erasure import erase_again
-from shared.runtime import Consumer, Runtime, run_worker
+from shared.runtime import Consumer, Runtime, Warmer, run_worker
 from shared.settings import Settings
+from shared.text import synonyms
 
 # What the responder writes about a customer, erased again when an erasure is announced (it
 # keeps nothing about a customer in memory).
@@ -43,6 +45,9 @@ WRITES = (
     ORDER_ACTIONS,
     journal.JOURNAL,
 )
+# The tables a customer's message reads, built at start: WordNet's (synonyms, general words)
+# and the one-language word lists that tell a short message's language.
+WARMERS: tuple[Warmer, ...] = (synonyms.load, wording.load)
 
 
 @asynccontextmanager
@@ -87,4 +92,5 @@ async def consumers(runtime: Runtime) -> AsyncIterator[Sequence[Consumer]]:
 
 async def main(port: int | None = None) -> None:
     settings = Settings()
-    await run_worker(settings, GROUP, consumers, port or settings.metrics.responder_port)
+    port = port or settings.metrics.responder_port
+    await run_worker(settings, GROUP, consumers, port, warmers=WARMERS)

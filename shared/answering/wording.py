@@ -112,6 +112,12 @@ def _one_language_words() -> tuple[frozenset[str], frozenset[str]]:
     return indonesian - borrowed, english - borrowed
 
 
+def load() -> None:
+    """Builds the word lists now (WordNet's table with them, about a second), so that no
+    customer's first short message waits for them."""
+    _one_language_words()
+
+
 def _standard(word: str) -> list[str]:
     """The word's standard form; an English word stays as written, since the lexicon also
     translates what Indonesian chat borrows ("wanna" -> "mau")."""

@@ -4,12 +4,14 @@ rather than from the broker (which the embedded one forgets when it restarts).""
 import asyncio
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from faststream.kafka import KafkaBroker
 
+from services.ingest.app import create_app as create_ingest_app
 from services.kpi_aggregator.rebuild import rebuild
 from shared import kafka, topics
 from shared.consumer import decode
@@ -52,6 +54,47 @@ async def test_every_publish_is_journaled_and_reads_back_as_the_broker_would_han
     assert scan.total == len(sent)
     assert [decode(record) for record in records] == sent
     assert [record.key for record in records] == [event.key() for event in sent]
+
+
+def _pymongo_tasks() -> set[asyncio.Task[Any]]:
+    """The tasks pending on the loop that run pymongo's code (a client's monitors)."""
+    return {
+        task
+        for task in asyncio.all_tasks()
+        if not task.done() and "pymongo" in Path(task.get_coro().cr_code.co_filename).parts
+    }
+
+
+async def test_a_stopped_journaling_broker_leaves_no_task_of_its_mongodb_client(
+    db: Database, settings: Settings, make_received: Callable[..., MessageReceived]
+) -> None:
+    """The journal's client is the broker's own: stopping the broker closes it."""
+    await kafka.ensure_topics(settings)
+    before = _pymongo_tasks()  # the test's own client's (the `db` fixture)
+    publisher = kafka.make_broker(settings.updated(kafka={"journal": True}), "test")
+    await publisher.start()
+    await kafka.publish(publisher, make_received("+6281100000001", "Halo"))
+    assert _pymongo_tasks() - before  # the journal's client is open: its monitors run
+
+    await publisher.stop()
+
+    assert _pymongo_tasks() - before == set()
+
+
+async def test_ingest_stopped_leaves_no_task_of_its_journals_mongodb_client(
+    db: Database, settings: Settings
+) -> None:
+    """Ingest's producer is FastStream's KafkaRouter: its lifespan stops the same Broker."""
+    await kafka.ensure_topics(settings)
+    before = _pymongo_tasks()
+    app = create_ingest_app(settings.updated(kafka={"journal": True}))
+    async with app.router.lifespan_context(app):
+        broker = app.state.ingest.broker
+        journals = [m for m in broker.middlewares if isinstance(m, kafka.JournalMiddleware)]
+        await journals[0].client.admin.command("ping")  # opens the client: its monitors run
+        assert _pymongo_tasks() - before
+
+    assert _pymongo_tasks() - before == set()
 
 
 async def test_a_publisher_without_the_journal_keeps_nothing_in_it(
