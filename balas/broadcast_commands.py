@@ -17,6 +17,7 @@ from balas.cli_support import (
     command_group,
     console,
     parse_moment,
+    require_store,
     with_db,
     wrapping_table,
 )
@@ -102,7 +103,7 @@ def create(
         raise typer.Exit(2) from None
 
     async def work(db: mongo.Database) -> None:
-        await _existing_store(db, store_id)
+        await require_store(db, store_id)
         broadcast = await model.create(db, store_id, plan)
         console.print(f"draft broadcast {broadcast.id}: preview it, then schedule it")
 
@@ -202,6 +203,7 @@ def status(
     from shared.broadcasts.results import results
 
     async def work(db: mongo.Database) -> None:
+        await require_store(db, store_id)
         if broadcast_id is None:
             await _list(db, store_id)
             return
@@ -235,7 +237,7 @@ def limits(
     from shared.broadcasts import model
 
     async def work(db: mongo.Database) -> None:
-        await _existing_store(db, store_id)
+        await require_store(db, store_id)
         current = await model.load_limits(db, store_id)
         changes = {"per_second": per_second, "daily_customers": daily}
         if any(value is not None for value in changes.values()):
@@ -252,14 +254,6 @@ def limits(
         )
 
     with_db(work)
-
-
-async def _existing_store(db: mongo.Database, store_id: str) -> None:
-    from shared.stores.directory import StoreDirectory
-
-    if await StoreDirectory(db).by_id(store_id) is None:
-        console.print(f"[red]no store {escape(store_id)}[/]")
-        raise typer.Exit(1)
 
 
 async def _broadcast(db: mongo.Database, store_id: str, broadcast_id: str) -> Broadcast:

@@ -5,7 +5,7 @@ import gc
 import importlib
 import sys
 import time
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -18,6 +18,7 @@ from balas.cli_support import (
     command_group,
     console,
     parse_moment,
+    require_store,
     with_db,
     wrapping_table,
 )
@@ -34,7 +35,7 @@ from balas.topics_commands import topics_app
 from balas.woocommerce_commands import woocommerce_app
 
 if TYPE_CHECKING:
-    pass
+    from shared import mongo
 
 # A command imports what it works with in its body: a service started with `balas run` and
 # `balas --help` load none of the other commands' libraries.
@@ -157,11 +158,12 @@ def messages(
     from shared.conversations.collections import MESSAGES
     from shared.identity import customer_number
 
-    recent = with_db(
-        lambda db: (
-            db[MESSAGES].find({"store_id": store}).sort("created_at", -1).limit(limit).to_list()
-        )
-    )
+    async def latest(db: "mongo.Database") -> list[dict[str, Any]]:
+        await require_store(db, store)
+        found = db[MESSAGES].find({"store_id": store}).sort("created_at", -1).limit(limit)
+        return await found.to_list()
+
+    recent = with_db(latest)
     table = wrapping_table(
         "time (UTC)", "customer", "from", "state", "text", whole=("time (UTC)", "customer")
     )

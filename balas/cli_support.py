@@ -100,6 +100,16 @@ def with_db(work: Callable[["mongo.Database"], Awaitable[Any]]) -> Any:
     return asyncio.run(go())
 
 
+async def require_store(db: "mongo.Database", store_id: str) -> None:
+    """Exit 1 with "no store X" when there is none: a mistyped --store would otherwise print
+    empty tables, as if the store had nothing yet."""
+    from shared.stores.directory import StoreDirectory
+
+    if await StoreDirectory(db, ttl_seconds=0).by_id(store_id) is None:
+        console.print(f"[red]no store {escape(store_id)}[/]")
+        raise typer.Exit(1)
+
+
 def parse_date(text: str, option: str) -> date:
     try:
         return date.fromisoformat(text)

@@ -16,12 +16,34 @@ from services.console.auth.roles import Role
 
 if TYPE_CHECKING:  # the console's accounts (and argon2) load when a command runs
     from services.console.auth.users import User
+    from services.console.team import Membership
     from shared import mongo
 
 console_app = command_group("Console accounts: owners and agents.")
 
 EmailOption = Annotated[str, typer.Option("--email", help="The user's e-mail (their login).")]
 NameOption = Annotated[str, typer.Option("--name", help="The name colleagues see.")]
+
+
+def _member(email: str, name: str, role: Role) -> Membership:
+    """The new user's e-mail and name, checked before the password is asked for."""
+    from pydantic import ValidationError
+
+    from services.console.team import Membership
+
+    try:
+        return Membership(email=email, name=name, role=role)
+    except ValidationError as invalid:
+        for problem in invalid.errors():
+            field = problem["loc"][-1]
+            # the e-mail's pattern is the only one: name it, not the regular expression
+            said = (
+                "not an e-mail address like you@toko.example"
+                if problem["type"] == "string_pattern_mismatch"
+                else problem["msg"]
+            )
+            console.print(f"[red]{field}: {escape(said)}[/]")
+        raise typer.Exit(1) from None
 
 
 def _password(variable: str, email: str) -> str:
@@ -39,27 +61,22 @@ def _password(variable: str, email: str) -> str:
 
 
 async def _create(
-    db: mongo.Database, email: str, name: str, password: str, role: Role, stores: list[str]
+    db: mongo.Database, member: Membership, password: str, stores: list[str]
 ) -> User | str:
     """The new user, or why not (the console's team rules: services/console/team.py)."""
-    from pydantic import ValidationError
-
     from services.console import collections as console_collections
     from services.console.audit import Actor
-    from services.console.team import Membership, Team, TeamRefused
+    from services.console.team import Team, TeamRefused
     from shared import mongo
     from shared.stores.collections import STORES
 
     cli = Actor(None, "balas console")  # how the audit log names a change made from the terminal
     settings = cli_settings()
     await mongo.ensure_indexes(db, settings, [console_collections.indexes])  # unique e-mails
-    if not stores and role is Role.OWNER:
+    if not stores and member.role is Role.OWNER:
         stores = sorted([d["_id"] async for d in db[STORES].find({}, {"_id": 1})])
     try:
-        member = Membership(email=email, name=name, role=role)
         return await Team(db, settings).add(cli, stores, member, password)
-    except ValidationError as invalid:
-        return "; ".join(f"{p['loc'][-1]}: {p['msg']}" for p in invalid.errors())
     except TeamRefused as refused:
         return str(refused)
 
@@ -82,8 +99,9 @@ def create_owner(
     ] = None,
 ) -> None:
     """Create an owner (password: prompted, or BALAS_OWNER_PASSWORD)."""
-    password = _password("BALAS_OWNER_PASSWORD", email)
-    _report(with_db(lambda db: _create(db, email, name, password, Role.OWNER, store or [])))
+    member = _member(email, name, Role.OWNER)
+    password = _password("BALAS_OWNER_PASSWORD", member.email)
+    _report(with_db(lambda db: _create(db, member, password, store or [])))
 
 
 @console_app.command("add-user")
@@ -94,5 +112,6 @@ def add_user(
     role: Annotated[Role, typer.Option(help="agent: the inbox; owner: everything.")] = Role.AGENT,
 ) -> None:
     """Add a user to stores (password: prompted, or BALAS_USER_PASSWORD)."""
-    password = _password("BALAS_USER_PASSWORD", email)
-    _report(with_db(lambda db: _create(db, email, name, password, role, store)))
+    member = _member(email, name, role)
+    password = _password("BALAS_USER_PASSWORD", member.email)
+    _report(with_db(lambda db: _create(db, member, password, store)))

@@ -18,6 +18,7 @@ from balas.cli_support import (
     cli_settings,
     command_group,
     console,
+    require_store,
     with_db,
     wrapping_table,
 )
@@ -46,14 +47,6 @@ class _LocalFile:
         return self._handle.seek(offset)
 
 
-async def _require_store(db: mongo.Database, store_id: str) -> None:
-    from shared.stores.directory import StoreDirectory
-
-    if await StoreDirectory(db, ttl_seconds=0).by_id(store_id) is None:
-        console.print(f"[red]no store {escape(store_id)}[/]")
-        raise typer.Exit(1)
-
-
 def _change(store_id: str, work: Callable[[KnowledgeLibrary], Awaitable[T]]) -> T:
     """`work` on the store's library, with a started publisher; exit 1 if there is no store."""
     from shared import kafka, mongo
@@ -65,7 +58,7 @@ def _change(store_id: str, work: Callable[[KnowledgeLibrary], Awaitable[T]]) -> 
         client = mongo.connect(settings.mongodb.uri or "")
         try:
             db = client[settings.mongodb.database]
-            await _require_store(db, store_id)
+            await require_store(db, store_id)
             broker = kafka.make_broker(settings, "balas-kb")
             await broker.start()
             try:
@@ -153,7 +146,7 @@ def kb_list(store: StoreOption, as_json: JsonOption = False) -> None:
     from shared.knowledge.library import list_documents
 
     async def documents(db: mongo.Database) -> list[KnowledgeDocument]:
-        await _require_store(db, store)
+        await require_store(db, store)
         return await list_documents(db, store)
 
     _print_documents(with_db(documents), as_json)

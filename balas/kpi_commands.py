@@ -18,6 +18,7 @@ from balas.cli_support import (
     command_group,
     console,
     parse_date,
+    require_store,
     with_db,
     wrapping_table,
 )
@@ -40,28 +41,22 @@ def kpi_show(
     """Print a store's hourly KPI buckets (UTC hours), or with --daily its day buckets."""
     from shared.kpis.collections import KPI_DAILY, KPI_HOURLY
 
+    def buckets(collection: str, query: dict[str, Any], order: str) -> list[dict[str, Any]]:
+        async def read(db: mongo.Database) -> list[dict[str, Any]]:
+            await require_store(db, store)
+            return await db[collection].find({"store_id": store, **query}).sort(order).to_list()
+
+        rows: list[dict[str, Any]] = with_db(read)
+        return rows
+
     if daily:
         since_day = f"{datetime.now(UTC).date() - timedelta(days=days):%Y-%m-%d}"
-        rows = with_db(
-            lambda db: (
-                db[KPI_DAILY]
-                .find({"store_id": store, "date": {"$gte": since_day}})
-                .sort("date", 1)
-                .to_list()
-            )
-        )
+        rows = buckets(KPI_DAILY, {"date": {"$gte": since_day}}, "date")
         zone = rows[0]["timezone"] if rows else "local"
         console.print(*_kpi_tables(f"day ({zone})", rows, lambda row: row["date"], store))
         return
     since = datetime.now(UTC) - timedelta(hours=hours)
-    rows = with_db(
-        lambda db: (
-            db[KPI_HOURLY]
-            .find({"store_id": store, "hour": {"$gte": since.replace(minute=0, second=0)}})
-            .sort("hour", 1)
-            .to_list()
-        )
-    )
+    rows = buckets(KPI_HOURLY, {"hour": {"$gte": since.replace(minute=0, second=0)}}, "hour")
     console.print(
         *_kpi_tables("hour (UTC)", rows, lambda row: f"{row['hour']:%Y-%m-%d %H:00}", store)
     )
@@ -315,7 +310,12 @@ def kpi_facts(
     first_day, last_day = parse_date(first, "--from"), parse_date(last, "--to")
     if last_day < first_day:
         raise typer.BadParameter("--to is before --from")
-    text = with_db(lambda db: facts_csv(db, store, first_day, last_day))
+
+    async def export(db: mongo.Database) -> str:
+        await require_store(db, store)
+        return await facts_csv(db, store, first_day, last_day)
+
+    text: str = with_db(export)
     if to_file is None:
         sys.stdout.write(text)
         return

@@ -64,9 +64,11 @@ def console_url(settings: Settings) -> str:
 
 
 def create_owner_hint(settings: Settings) -> str:
-    """The line a first run logs while the console has no user: nobody could sign in yet."""
+    """The line a first run logs while the console has no user: nobody could sign in yet. Its
+    placeholders are words: an example address would reach the terminal masked (`h:…`), since
+    every log line goes through shared.logging's mask."""
     return (
         "No console user yet: create the owner with "
-        "`balas console create-owner --email you@example.com --name 'Your Name'` "
+        "`balas console create-owner --email EMAIL --name NAME` "
         f"(it asks for the password), then sign in at {console_url(settings)}"
     )

@@ -441,9 +441,18 @@ def store_delete(
     data, files, secrets, bot settings and its users' access to it. A record (counts only)
     stays. Run it again to finish a deletion that was cut short."""
     from shared.leases import LeaseHeld
-    from shared.privacy.store_deletion import DeletionRequest, DeletionStopped, NumberNotBought
+    from shared.privacy.store_deletion import (
+        DeletionRequest,
+        DeletionStopped,
+        NumberNotBought,
+        deletable,
+    )
     from shared.stores.onboarding import StoreNotFound
 
+    # A mistyped id is said at once, not after "This cannot be undone" was answered.
+    if not with_db(lambda db: deletable(db, store_id)):
+        console.print(f"[red]no store {escape(store_id)}[/]")
+        raise typer.Exit(1)
     if not yes:
         typer.confirm(
             f"Delete store {store_id} and all its data? This cannot be undone", abort=True

@@ -143,6 +143,8 @@ def _refusal_text(refusal: Refusal, context: Context, lang: Lang) -> str:
             lang,
             limit=byte_size(context.settings.limits.knowledge_max_upload_bytes, lang),
         )
+    if refusal.problem == "empty":
+        return t("kb.refused.empty", lang)
     return t("kb.refused.type", lang, types=ACCEPTED_LIST)
 
 

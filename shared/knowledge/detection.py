@@ -9,7 +9,7 @@ import io
 import re
 import zipfile
 
-from shared.knowledge.document import UnsupportedType
+from shared.knowledge.document import EmptyFile, UnsupportedType
 
 PDF = "application/pdf"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -53,7 +53,7 @@ _CSV_SAMPLE_CHARACTERS = 256 * 1024
 def detect_type(data: bytes) -> str:
     """The MIME type of `data`, from its content; `UnsupportedType` names what it is instead."""
     if not data.strip():
-        raise UnsupportedType("the file is empty")
+        raise EmptyFile("the file is empty")
     if _is_pdf(data):
         return PDF
     if data.startswith(b"\x89PNG\r\n\x1a\n"):

@@ -18,6 +18,10 @@ class UnsupportedType(ExtractionError):
     """The content is none of the supported document, spreadsheet, web page or image types."""
 
 
+class EmptyFile(UnsupportedType):
+    """No bytes, or only white space: told apart so an admin is not sent looking for a type."""
+
+
 @dataclass(frozen=True)
 class Limits:
     """Bounds that keep a hostile or careless upload from eating the worker's memory and time."""

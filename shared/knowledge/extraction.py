@@ -24,6 +24,7 @@ from shared.knowledge.detection import (
     detect_type,
 )
 from shared.knowledge.document import (
+    EmptyFile,
     ExtractedDocument,
     ExtractionError,
     Limits,
@@ -35,6 +36,7 @@ from shared.knowledge.formats.html import read_html
 from shared.knowledge.formats.text import read_markdown, read_plain
 
 __all__ = [
+    "EmptyFile",
     "ExtractedDocument",
     "ExtractionError",
     "Limits",

@@ -24,7 +24,7 @@ from pymongo import ReturnDocument
 
 from shared.events import KnowledgeAction, KnowledgeDocumentChanged, knowledge_event_id, utcnow
 from shared.kafka import publish
-from shared.knowledge.extraction import UnsupportedType, detect_type
+from shared.knowledge.extraction import EmptyFile, UnsupportedType, detect_type
 from shared.knowledge.files import delete_files, put_file, read_file
 from shared.knowledge.models import (
     KNOWLEDGE_DOCUMENTS,
@@ -66,10 +66,10 @@ class Incoming:
 
 
 class Refusal(BaseModel):
-    """Why one file was refused: `too_large` (over the limit) or `unsupported_type`."""
+    """Why one file was refused: `too_large` (over the limit), `empty` or `unsupported_type`."""
 
     filename: str
-    problem: Literal["too_large", "unsupported_type"]
+    problem: Literal["too_large", "empty", "unsupported_type"]
     reason: str
 
 
@@ -246,6 +246,8 @@ class KnowledgeLibrary:
                 continue
             try:
                 checked.append(_Checked(file, filename, detect_type(data), len(data)))
+            except EmptyFile as error:
+                refusals.append(Refusal(filename=filename, problem="empty", reason=str(error)))
             except UnsupportedType as error:
                 refusals.append(
                     Refusal(filename=filename, problem="unsupported_type", reason=str(error))

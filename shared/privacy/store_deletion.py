@@ -124,6 +124,17 @@ async def delete_store(
     return record
 
 
+async def deletable(db: Database, store_id: str) -> bool:
+    """A store to delete, or one deleted before (`delete_store` sweeps it again)."""
+    for collection, query in (
+        (STORES, {"_id": store_id}),
+        (STORE_DELETIONS, {"store_id": store_id}),
+    ):
+        if await db[collection].count_documents(query, limit=1):
+            return True
+    return False
+
+
 async def _unfinished(db: Database, store_id: str) -> DeletionRecord | None:
     found = await db[STORE_DELETIONS].find_one({"store_id": store_id, "finished_at": None})
     return DeletionRecord.model_validate(found) if found else None

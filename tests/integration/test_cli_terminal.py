@@ -17,6 +17,7 @@ from shared.events import MessageReceived
 from shared.infra import free_port
 from shared.mongo import Database
 from shared.settings import Settings
+from shared.stores.directory import Store, save_store
 from tests.support import events
 
 pytestmark = pytest.mark.slow
@@ -50,6 +51,7 @@ def test_a_refused_connection_is_one_line_saying_what_to_do(settings: Settings) 
 async def test_the_kpi_tables_fit_80_columns_and_cut_no_word(
     settings: Settings, db: Database, store_id: str
 ) -> None:
+    await save_store(db, Store(id=store_id, name="Toko", whatsapp_number="+6281100000007"))
     now = datetime.now(UTC) - timedelta(minutes=1)
     asked: MessageReceived = events.received(at=now, store_id=store_id)
     notified = events.notification_sent(at=now, store_id=store_id)
@@ -97,3 +99,26 @@ def test_kb_list_shows_whole_ids_that_kb_rm_takes(
     assert "…" not in listed.output
     assert removed.exit_code == 0, removed.output
     assert f"deleted {document_id}" in removed.output
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["messages"],
+        ["kpi", "show"],
+        ["kpi", "show", "--daily"],
+        ["kpi", "facts", "--from", "2024-05-01", "--to", "2024-05-31"],
+        ["store", "broadcast", "status"],
+        ["kb", "list"],
+    ],
+    ids=" ".join,
+)
+def test_a_mistyped_store_is_named_not_shown_as_empty_tables(
+    settings: Settings, command: list[str]
+) -> None:
+    shown = CliRunner().invoke(
+        app, [*command, "--store", "toko-tidak-ada"], env=settings.as_environment()
+    )
+
+    assert shown.exit_code == 1, shown.output
+    assert printed_lines(shown.output) == ["no store toko-tidak-ada"]

@@ -353,6 +353,24 @@ def test_create_owner_refuses_weak_passwords_and_the_owner_signs_in(
         assert browser.get("/api/me").json()["store_ids"] == [store]
 
 
+@pytest.mark.parametrize("command", ["create-owner", "add-user"])
+def test_a_mistyped_email_is_said_plainly_before_the_password_is_asked(
+    cli_env: dict[str, str], command: str
+) -> None:
+    user = ["console", command, "--email", "budi.toko.example", "--name", "Budi"]
+    if command == "add-user":
+        user += ["--store", "demo"]
+
+    refused = CliRunner().invoke(cli, user, input=f"{PASSWORD}\n{PASSWORD}\n", env=cli_env)
+
+    assert refused.exit_code == 1
+    assert printed(refused.output) == ["email: not an e-mail address like you@toko.example"]
+
+
+def printed(output: str) -> list[str]:
+    return [line.strip() for line in output.splitlines() if line.strip()]
+
+
 async def test_add_user_follows_the_console_team_rules_and_is_audited(
     cli_env: dict[str, str], db: Database
 ) -> None:

@@ -161,6 +161,30 @@ async def test_a_refusal_says_why_in_the_callers_language_with_the_accepted_type
     assert ACCEPTED_LIST in refusal["message"]
 
 
+@pytest.mark.parametrize(
+    ("language", "message"), [("id", "Berkasnya kosong"), ("en", "The file is empty")]
+)
+async def test_an_empty_file_is_refused_as_empty_not_as_a_type_the_bot_cannot_read(
+    console_api: ConsoleApi, stores: tuple[str, str], language: str, message: str
+) -> None:
+    store, _ = stores
+    async with console_api.client() as http:
+        refused = await http.post(
+            f"/api/stores/{store}/knowledge",
+            files=files(("faq.md", FAQ), ("kosong.md", b""), ("spasi.txt", b" \n\t\n")),
+            headers={"Accept-Language": language},
+        )
+        listed = await http.get(f"/api/stores/{store}/knowledge")
+
+    assert refused.status_code == 415
+    refusals = refused.json()["detail"]["files"]
+    assert [(r["filename"], r["problem"], r["message"]) for r in refusals] == [
+        ("kosong.md", "empty", message),
+        ("spasi.txt", "empty", message),
+    ]
+    assert listed.json() == []
+
+
 async def test_a_store_cannot_reach_another_stores_document(
     console_api: ConsoleApi, stores: tuple[str, str]
 ) -> None:

@@ -393,6 +393,8 @@ def test_the_cli_commands_rebuild_show_days_and_refuse_a_replay_with_a_reason(
     asyncio.run(kafka.ensure_topics(settings))
     env = settings.as_environment()
     runner = CliRunner()
+    number = ["--number", "+6281100000008"]
+    runner.invoke(app, ["store", "add", "--id", store_id, "--name", "Toko", *number], env=env)
 
     rebuilt = runner.invoke(
         app,

@@ -393,3 +393,15 @@ def test_balas_store_delete_asks_stops_on_a_remote_failure_and_deletes_locally_w
         record = database[STORE_DELETIONS].find_one({"store_id": store_id})
         assert record is not None
         assert record["remote_skipped"] is True
+
+
+def test_balas_store_delete_says_an_unknown_store_before_asking(settings: Settings) -> None:
+    unknown = f"no-such-{uuid.uuid4().hex[:8]}"
+
+    said = CliRunner().invoke(
+        app, ["store", "delete", "--store", unknown], env=settings.as_environment(), input="n\n"
+    )
+
+    assert said.exit_code == 1, said.output
+    assert f"no store {unknown}" in said.output
+    assert "cannot be undone" not in said.output
