@@ -84,7 +84,12 @@ class EmbeddedServers:
 
     @property
     def mongodb_uri(self) -> str:
-        return f"mongodb://127.0.0.1:{self.mongodb_port}/?directConnection=true"
+        # No retryable writes: SecantusDB remembers each one (up to 10 000, for 30 minutes) and
+        # prunes that record on every write, which costs a full record about 13 ms of CPU per
+        # write (docs/benchmarks.md). A write cut off by a dropped connection is an outage
+        # (shared/outages.py): the event is redelivered and its handler is idempotent.
+        # Transactions' commits are still retried by the driver.
+        return f"mongodb://127.0.0.1:{self.mongodb_port}/?directConnection=true&retryWrites=false"
 
     def start(self) -> None:
         wanted = [

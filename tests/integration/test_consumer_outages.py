@@ -50,6 +50,7 @@ async def proxied_db(settings: Settings, mongodb_proxy: TcpProxy) -> AsyncIterat
         serverSelectionTimeoutMS=500,
         connectTimeoutMS=500,
         socketTimeoutMS=1000,
+        retryWrites=False,  # as the embedded server's URI has it: no second try by the driver
     )
     yield client[settings.mongodb.database]
     await client.close()

@@ -184,7 +184,8 @@ def fault_settings(data_dir: Path, twilio: TwilioStandIn, openai: OpenAIStandIn)
             "journal": True,  # as `balas run` sets it for its embedded broker
         },
         mongodb={
-            "uri": f"mongodb://127.0.0.1:{free_port()}/?directConnection=true",
+            # as `balas run` hands it to the services (no retryable writes)
+            "uri": EmbeddedServers(data_dir, mongodb_port=free_port()).mongodb_uri,
             "database": f"balas_faults_{uuid.uuid4().hex[:8]}",
         },
         ingest={"port": ingest_port, "public_base_url": f"http://127.0.0.1:{ingest_port}"},
