@@ -4,7 +4,7 @@ How long the shipped model takes to load (numpy only: nothing is trained at run 
 < 2 s), then throughput (target ≥ 1,000/s) over held-out messages, cycled: once one message per
 call (as the enricher calls it, per customer message) and once in batches. Two kinds: customer
 requests (the sets that label intent: the project's held-out set, Bitext, Banking77, CLINC150)
-and reviews (the sentiment sets: SmSA, NusaX, UCI), about four times as long.
+and reviews (the sentiment sets: SmSA, NusaX, UCI, PRDECT-ID), about four times as long.
 """
 
 import argparse

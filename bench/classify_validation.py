@@ -2,9 +2,9 @@
 chosen, so the test splits stay for the final score.
 
 Reads the public sets' official validation splits (SmSA, NusaX-id, NusaX-en), which nothing
-else reads, from the mirrors `extract_public` reads (same commits), and holds out a fifth of
-UCI's training sentences (UCI has no validation split; chosen by another hash than its test
-fifth). Fits the current configuration (`training.py`) on the training rows without those
+else reads, from the mirrors `extract_public` reads (same commits), and holds out a fifth of the
+training sentences of the sets without one (UCI, PRDECT-ID; chosen by another hash than their
+test fifth). Fits the current configuration (`training.py`) on the training rows without those
 sentences and their near copies, and prints the same tables as `balas classify --evaluate`.
 About two minutes; nothing is written.
 """
@@ -39,9 +39,13 @@ def _validation_splits(mirrors: Path) -> dict[str, list[Labelled]]:
     return splits
 
 
+# Sources without a validation split: a fifth of their training sentences stands for one.
+WITHOUT_VALIDATION = ("uci_reviews", "prdect")
+
+
 def _held_for_validation(row: Labelled) -> bool:
     return (
-        row.source == "uci_reviews"
+        row.source in WITHOUT_VALIDATION
         and int(hashlib.sha256(row.text.encode()).hexdigest(), 16) % 5 == 0
     )
 
@@ -54,7 +58,8 @@ def main() -> None:
     arguments = parser.parse_args()
     splits = _validation_splits(arguments.mirrors)
     rows = training_rows()
-    splits["uci_reviews"] = [row for row in rows if _held_for_validation(row)]
+    for source in WITHOUT_VALIDATION:
+        splits[source] = [row for row in rows if row.source == source and _held_for_validation(row)]
     held = ScoredTexts([row.text for split in splits.values() for row in split])
     trained = [row for row in rows if not _held_for_validation(row) and row.text not in held]
     classifier = OfflineClassifier(OfflineModel(fit(trained)))

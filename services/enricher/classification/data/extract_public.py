@@ -7,9 +7,10 @@ the same extract, byte for byte.
 
 Each row is `source,split,text,intent,sentiment,language`: a sentiment set leaves `intent`
 empty, an intent set leaves `sentiment` empty (neither says the other). `split` is `train` or
-`test`: the source's official test split where it has one; where it has none (Bitext, UCI) a
-fifth of the lines, chosen by a hash of the text, is held out. Official validation splits are
-left out entirely. Intent classes that do not map onto the taxonomy without doubt are dropped.
+`test`: the source's official test split where it has one; where it has none (Bitext, UCI,
+PRDECT-ID) a fifth of the lines, chosen by a hash of the text, is held out. Official validation
+splits are left out entirely. Intent classes that do not map onto the taxonomy without doubt are
+dropped.
 Sources, licences and mappings: docs/classification.md.
 """
 
@@ -56,6 +57,10 @@ BANKING77 = Repository(
     "PolyAI-LDN/task-specific-datasets", "57ec275d8078af65b7731c2a98be812d844a6d6b"
 )
 CLINC150 = Repository("clinc/oos-eval", "828f8093932c8fe6ca7936c3d2e52903b1c523de")
+PRDECT = Repository(
+    "rhiosutoyo/PRDECT-ID-Indonesian-Product-Reviews-Dataset",
+    "5d4941b8e033cb59cd401690a5b166bb04ed0859",
+)
 
 # Source intent -> taxonomy intent, only where the source's class means ours without doubt.
 BITEXT_INTENTS = {
@@ -176,7 +181,14 @@ def _clinc150(mirrors: Path) -> Iterator[tuple[str, ...]]:
                 yield "clinc150", split, text, intent, "", "en"
 
 
-SOURCES = (_smsa, _nusax, _uci, _bitext, _banking77, _clinc150)
+def _prdect(mirrors: Path) -> Iterator[tuple[str, ...]]:
+    table = PRDECT.read(mirrors, "Dataset/PRDECT-ID Dataset.csv")
+    for row in csv.DictReader(io.StringIO(table)):
+        text = row["Customer Review"].strip()
+        yield "prdect", _own_split(text), text, "", row["Sentiment"].lower(), "id"
+
+
+SOURCES = (_smsa, _nusax, _uci, _bitext, _banking77, _clinc150, _prdect)
 
 
 def extract(mirrors: Path) -> list[tuple[str, ...]]:
