@@ -294,6 +294,29 @@ def test_a_misspelling_the_stemmer_cuts_still_finds_the_word() -> None:
     assert found.coverage[0] == pytest.approx(1.0)
 
 
+def test_a_misspelt_affixed_word_finds_the_word_as_the_documents_write_it() -> None:
+    # "pengirman" stems to nothing the index holds ("kirim" is four edits away); as written it
+    # is one edit from the documents' "pengiriman"
+    index = LexicalIndex(
+        [
+            "Proses pengiriman biasanya membutuhkan waktu 2-3 hari.",
+            "Pembayaran ke rekening BNI a.n. Keluarga Cactus.",
+        ]
+    )
+
+    found = index.search("brp lama pengirman nya kak?", limit=5)
+
+    assert found.positions.tolist() == [0]
+    assert found.coverage[0] >= MIN_SCORE
+
+
+def test_a_dictionary_word_is_no_misspelling_of_a_written_word() -> None:
+    # "lots" is one swap from "lost", a word the passage writes, but English knows it
+    index = LexicalIndex(["We are not responsible for any lost data during the repair."])
+
+    assert index.search("lots of space?", limit=5).positions.tolist() == []
+
+
 def test_a_misspelt_question_finds_the_passage_with_the_word() -> None:
     index = LexicalIndex(
         [
