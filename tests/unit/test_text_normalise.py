@@ -152,6 +152,32 @@ def test_english_inflections_meet_their_stem(words: str, root: str) -> None:
     assert {stem(word) for word in words.split()} == {root}
 
 
+@pytest.mark.parametrize(
+    ("message", "kept"),
+    [
+        ("kapan barangnya di dispatch kak?", "dispatch"),
+        ("displaynya retak min, bisa diganti?", "display"),
+        ("is my personal data safe?", "personal"),
+        ("cs nya bisa di direct message ga?", "direct"),
+        ("laptopnya kena dirty water, garansi?", "dirty"),
+        ("is there a membership discount?", "membership"),
+    ],
+)
+def test_no_indonesian_prefix_comes_off_an_english_word(message: str, kept: str) -> None:
+    # "discount" was "di-" + "scount", "display" "di-" + "splay", "personal" "per-" + "sonal"
+    assert kept in terms(message)
+
+
+def test_indonesian_prefixes_still_come_off_chat_verbs() -> None:
+    assert terms("paketnya udh dikirim? kok diproses lama, pengiriman terlambat") == [
+        "paket",
+        "kirim",
+        "proses",
+        "kirim",
+        "lambat",
+    ]
+
+
 def test_english_stemming_leaves_short_words_and_verbs_in_ply_whole() -> None:
     assert [stem(word) for word in ("used", "bring", "reply", "free", "need")] == [
         "used",
