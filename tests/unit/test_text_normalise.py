@@ -336,6 +336,20 @@ def test_a_misspelt_affixed_word_finds_the_word_as_the_documents_write_it() -> N
     assert found.coverage[0] >= MIN_SCORE
 
 
+def test_a_unit_asked_about_finds_an_amount_written_as_a_range_per_unit() -> None:
+    index = LexicalIndex(
+        [
+            "Pupuk yang digunakan adalah pupuk organik 2-3cc/L air, siramkan secukupnya.",
+            "Pupuk satu bulan sekali.",
+        ]
+    )
+
+    found = index.search("pupuknya brp cc kak?", limit=5)
+
+    assert found.positions.tolist() == [0, 1]
+    assert found.coverage[0] == pytest.approx(1.0)  # "cc" is held, not an unknown word
+
+
 def test_a_dictionary_word_is_no_misspelling_of_a_written_word() -> None:
     # "lots" is one swap from "lost", a word the passage writes, but English knows it
     index = LexicalIndex(["We are not responsible for any lost data during the repair."])
