@@ -350,6 +350,23 @@ def test_a_unit_asked_about_finds_an_amount_written_as_a_range_per_unit() -> Non
     assert found.coverage[0] == pytest.approx(1.0)  # "cc" is held, not an unknown word
 
 
+@pytest.mark.parametrize("question", ["bisa order lewat IG?", "kak gmn cara order nya?"])
+def test_ordering_in_chat_finds_a_shop_that_writes_buying(question: str) -> None:
+    # the loanword "order" is "pesan", and a shop may write only "membeli" for it
+    index = LexicalIndex(
+        [
+            "Pilih kaktus favorit anda melalui katalog website / Instagram, lalu membeli lewat "
+            "Direct Message.",
+            "Tanaman kaktus tidak membutuhkan terlalu banyak air.",
+        ]
+    )
+
+    found = index.search(question, limit=5)
+
+    assert found.positions.tolist()[0] == 0
+    assert found.coverage[0] >= MIN_SCORE
+
+
 def test_a_dictionary_word_is_no_misspelling_of_a_written_word() -> None:
     # "lots" is one swap from "lost", a word the passage writes, but English knows it
     index = LexicalIndex(["We are not responsible for any lost data during the repair."])
