@@ -1,13 +1,15 @@
 """`python -m bench.knowledge_eval`: does retrieval find where the answer to a question is?
 
-Four sets, reported apart (docs/evaluation.md): the **tuning** set, the sample store in
+Five sets, reported apart (docs/evaluation.md): the **tuning** set, the sample store in
 tests/fixtures/sample_store with tests/fixtures/sample_store_questions.csv; the **dev** set, two
 other real shops' published pages in tests/fixtures/dev_shops/<shop>/ with
 tests/fixtures/dev_questions.csv, written before any tuning on them, to measure how rules carry
 over to words nobody fitted them to; the **casual** set, the same shops with
 tests/fixtures/dev_casual_questions.csv, WhatsApp Indonesian (slang, typos, chat verbs) written
-the same way later; and the **frozen** set, three real shops' published pages in
-bench/data/external/<shop>/ with bench/data/external/questions.csv, which nobody tunes on.
+the same way later; the **dev4** set, the same shops with tests/fixtures/dev_questions_4.csv,
+paraphrases in every style written later still; and the **frozen** set, three real shops'
+published pages in bench/data/external/<shop>/ with bench/data/external/questions.csv, which
+nobody tunes on.
 
 Every document of a set's folder (README.md and files without a document suffix left out) is
 extracted and chunked with the code the enricher uses; a folder of shop folders is one store per
@@ -63,10 +65,14 @@ DEV_SHOPS = FIXTURES / "dev_shops"
 DEV_QUESTIONS = FIXTURES / "dev_questions.csv"
 # Development too, written later: customers' WhatsApp Indonesian (slang, typos, chat verbs).
 DEV_CASUAL_QUESTIONS = FIXTURES / "dev_casual_questions.csv"
+# Development, the fourth set: written before the work it measures, its "before" the unseen figure;
+# kept out of the ranker's training (bench/train_ranker.py).
+DEV_QUESTIONS_4 = FIXTURES / "dev_questions_4.csv"
 SETS = {
     "tuning": (SAMPLE_STORE, SAMPLE_QUESTIONS),
     "dev": (DEV_SHOPS, DEV_QUESTIONS),
     "casual": (DEV_SHOPS, DEV_CASUAL_QUESTIONS),
+    "dev4": (DEV_SHOPS, DEV_QUESTIONS_4),
     "frozen": (EXTERNAL, EXTERNAL_QUESTIONS),
 }
 STORE = "evaluation"

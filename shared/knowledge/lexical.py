@@ -31,7 +31,8 @@ import numpy as np
 import numpy.typing as npt
 
 from shared.text import synonyms
-from shared.text.normalise import Word, shop_word_terms, terms, words
+from shared.text.normalise import Word, shop_word_terms, words
+from shared.text.stemming import stem
 from shared.text.typos import NearestWords
 
 K1 = 1.2
@@ -109,8 +110,15 @@ class LexicalIndex:
         # not hold the GIL (and stall the event loop) for a long conversion.
         term_ids, doc_ids, frequencies = array("i"), array("i"), array("f")
         lengths = np.zeros(len(texts), dtype=np.float32)
+        # Each word as the documents write it, by the terms it stands for: a misspelt affixed
+        # word ("pengirman") is near the written word ("pengiriman"), not its stem ("kirim").
+        written: dict[str, tuple[str, ...]] = {}
         for position, text in enumerate(texts):
-            counts = Counter(terms(text))
+            text_words = words(text)
+            for word in text_words:
+                if word.written and word.written not in word.terms:
+                    written.setdefault(word.written, word.terms)
+            counts = Counter(term for word in text_words for term in (*word.terms, *word.related))
             lengths[position] = sum(counts.values())
             for term, count in counts.items():
                 term_ids.append(vocabulary.setdefault(term, len(vocabulary)))
@@ -136,6 +144,8 @@ class LexicalIndex:
         self._unknown_idf = float(self._idf_of(np.ones(1, dtype=np.float32))[0])
         self._terms = list(vocabulary)  # in id order: positions are term ids
         self._typos = NearestWords(self._terms)
+        self._written = [(form, stems) for form, stems in written.items() if form not in vocabulary]
+        self._written_typos = NearestWords([form for form, _ in self._written])
         synonyms.load()  # here, in the build's thread, rather than in a customer's search
 
     def _idf_of(self, df: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
@@ -146,7 +156,7 @@ class LexicalIndex:
     def nbytes(self) -> int:
         """Bytes held by the arrays (the vocabulary dict is extra)."""
         arrays = (self._offsets, self._docs, self._weights, self._idf)
-        return sum(a.nbytes for a in arrays) + self._typos.nbytes
+        return sum(a.nbytes for a in arrays) + self._typos.nbytes + self._written_typos.nbytes
 
     def search(self, query: str, limit: int) -> Matches:
         """Up to `limit` passages containing a query term, by BM25 score, best first."""
@@ -268,13 +278,19 @@ class LexicalIndex:
         """The index's term for `term` (and True), or the nearest ones if it is misspelt
         (and False); [] if none.
 
-        A misspelling is looked for among the index's own terms first, then among the shop
-        words of the glossary and lexicon (which the index holds expanded: "ongkr" is
+        A misspelling is looked for among the index's own terms first, then among its words
+        as the documents write them ("pengirman" is "pengiriman", held as "kirim"), then among
+        the shop words of the glossary and lexicon (which the index holds expanded: "ongkr" is
         "ongkir", held as "ongkos" and "kirim").
         """
         if (term_id := self._vocabulary.get(term)) is not None:
             return [term_id], True
         if nearest := self._typos.nearest(term):
             return nearest, False
+        # Near a written word only if no dictionary knows it: a word as written is nearer
+        # more words than a stem is, and "lots" is no misspelt "lost".
+        if not synonyms.is_known(stem(term)) and (nearest := self._written_typos.nearest(term)):
+            stems = {stem for position in nearest for stem in self._written[position][1]}
+            return sorted(self._vocabulary[stem] for stem in stems), False
         found = (self._vocabulary.get(word) for word in shop_word_terms(term))
         return [term_id for term_id in found if term_id is not None], False

@@ -6,7 +6,8 @@
   decimals use a dot ("1,5" -> "1.5"; "10.00" -> "10");
 - codes that mix letters and digits keep together without their separators ("SKU-1234",
   "sku1234" -> "sku1234"; "INV/2024/001" -> "inv2024001"), a number glued to a unit splits
-  ("500ml" -> "500", "ml");
+  ("500ml" -> "500", "ml"), and so do amounts of a range or a rate ("2-3cc/L" -> "2", "3", "cc",
+  "l"; "5-8kg" -> "5", "8", "kg"), which are no codes;
 - a clock time written with am or pm is the hour on the 24-hour clock and the word "jam"
   ("8am-5pm" -> "jam", "8", "17"), as "pukul 08.00-17.00" is.
 """
@@ -20,6 +21,8 @@ _THOUSANDS = re.compile(r"\d{1,3}([.,])\d{3}(?:\1\d{3})*(?:[.,](\d{1,2}))?")
 _DECIMAL = re.compile(r"(\d+)[.,:](\d+)")
 _NUMBER_AND_UNIT = re.compile(r"(\d+(?:[.,]\d+)*)([a-z]+)")
 _CURRENCY_PREFIX = re.compile(r"(?:rp|idr)(?=\d)")
+# A piece of an amount: a number, with its unit or not, or a unit ("2", "3cc", "l" in "2-3cc/l").
+_AMOUNT_PIECE = re.compile(r"\d+(?:[.,]\d+)*[a-z]*|[a-z]+")
 _SEPARATORS = re.compile(r"[-_/.,:']")
 _CLOCK = r"(\d{1,2})(?:[.:]\d{2})?(am|pm)"
 _CLOCK_TIMES = re.compile(rf"{_CLOCK}(?:[-\u2013]{_CLOCK})?")
@@ -74,6 +77,9 @@ def raw_terms(token: str) -> list[str]:
     parts = [part for part in _SEPARATORS.split(token) if part]
     pieces = [part for part in re.split(r"[-_/']", token) if part]
     if len(pieces) > 1 and not any(c.isalpha() for c in token):  # ranges: "08.00-17.00"
+        return [term for piece in pieces for term in raw_terms(piece)]
+    # Amounts begin with their number ("2-3cc/l", "5-8kg"); codes with letters ("inv/2024/001").
+    if len(pieces) > 1 and token[0].isdigit() and all(map(_AMOUNT_PIECE.fullmatch, pieces)):
         return [term for piece in pieces for term in raw_terms(piece)]
     if any(c.isdigit() for c in token):  # a code (order, product, invoice) or "1.2.3"
         return ["".join(parts)]

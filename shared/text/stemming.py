@@ -10,6 +10,9 @@ sound changes ("pengiriman", "dikirim", "mengirimkan" -> "kirim"); on a known ro
 deliberately conservative: a minimum stem length, the ambiguous "meN + vowel" cases resolved by
 known roots, and words that look affixed but are roots of their own kept whole ("pakaian" is
 not "pakai").
+Prefixes come off Indonesian words only: not off an English word WordNet's table lists and
+Wordnet Bahasa does not ("discount", "display", "personal": `dictionary.py`), nor where the
+rest could begin no Indonesian root ("dirty" is no "di-" + "rty").
 A wrong stem costs little as long as question and passage get the same one.
 
 Known roots are the hand-written shop roots of `vocabulary.py`, the standard words the
@@ -19,6 +22,7 @@ colloquial lexicon writes, and their stems.
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
+from shared.text.dictionary import is_english_word
 from shared.text.lexicon import STANDARD_WORDS
 from shared.text.vocabulary import (
     GLOSSARY,
@@ -34,6 +38,8 @@ _INDONESIAN_WORDS = STANDARD_WORDS | {word for words in GLOSSARY.values() for wo
 _LABIALS = frozenset("bfpv")
 _DENTALS = frozenset("cdjtz")
 _LIQUIDS = frozenset("lrwy")
+# How a root may begin with two consonants (loanwords included: "proses", "stok", "share").
+_ONSETS = frozenset(["ny", "ng", "sy", "kh", "st", "sp", "sk", "sl", "sm", "sn", "sw", "sh", "ch"])
 
 
 def english_singular(word: str) -> str:
@@ -77,6 +83,22 @@ def _without_final_e(word: str) -> str:
     return word[:-1] if len(word) >= 4 and word.endswith("e") and word[-2] != "e" else word
 
 
+def _is_english(word: str) -> bool:
+    """Whether `word` is an English word no Indonesian list knows ("discount", "displays",
+    "dispatched"): it has no Indonesian prefix to strip ("di-" + "scount")."""
+    base = english_stem(word)
+    return any(map(is_english_word, (word, english_singular(word), base, base + "e")))
+
+
+def _begins_like_a_root(rest: str) -> bool:
+    """Whether `rest` may begin a root: a vowel, a consonant and a vowel, a consonant and a
+    liquid ("kredit", "blok"), or a cluster of `_ONSETS`; not "rty" ("dirty"), "scount"
+    ("discount") nor "fferent" ("different")."""
+    return (
+        rest[:1] in _VOWELS or rest[1:2] in _VOWELS or rest[1:2] in _LIQUIDS or rest[:2] in _ONSETS
+    )
+
+
 def _ends_like_a_loanword(word: str) -> bool:
     """Whether `word` ends like a European loanword, a consonant then "t" or "s" ("inst",
     "konsult", "teks"): no Indonesian root ends so, while a chat typo that drops a vowel
@@ -117,6 +139,8 @@ class _Stemmer:
         if not word.isalpha() or len(word) < 4 or self.is_root(word):
             return word
         singular = english_singular(word)
+        if _is_english(word):
+            return singular
         if singular != word and self.is_root(as_written := self._affixes(word)):
             return as_written
         return self._affixes(singular)
@@ -131,7 +155,7 @@ class _Stemmer:
         # "-nya" also follows short roots ("tasnya", "hpnya"); "-ku"/"-mu" end many roots.
         word = _strip_suffix(word, ("nya",), keep=2)
         word = _strip_suffix(word, ("ku", "mu"))
-        if self.is_root(word):
+        if self.is_root(word) or _is_english(word):  # "displaynya" is "display" + "-nya"
             return word
         if word.endswith("in") and self.is_root(jakarta := self.indonesian(word[:-2])):
             return jakarta  # "kirimin", "dibayarin"
@@ -203,7 +227,7 @@ class _Stemmer:
             stem = self._without_nasal_prefix(word, word[:2])
         if stem is None or (len(stem) < keep and stem not in SHORT_ROOTS):
             return None
-        return stem
+        return stem if _begins_like_a_root(stem) else None
 
     def _without_prefixes(self, word: str, had_an: bool) -> str:
         for _ in range(2):  # "keterlambatan" -> "terlambat" -> "lambat"

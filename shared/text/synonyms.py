@@ -69,6 +69,12 @@ def load() -> None:
     _general()
 
 
+def is_known(word_stem: str) -> bool:
+    """Whether the table has a meaning for a word of this stem, in either language: a word
+    it knows ("lots") is no misspelling of another ("lost")."""
+    return word_stem in _meanings()[0]
+
+
 @lru_cache(maxsize=20_000)
 def synonyms(word_stem: str) -> tuple[str, ...]:
     """The words (unstemmed) sharing one of the common meanings of a word of this stem: for an

@@ -109,8 +109,8 @@ GLOSSARY: dict[str, tuple[str, ...]] = {
         "price": "harga",
         "cost": "biaya",
         "fee": "biaya",
-        "order": "pesan",
-        "ordered": "pesan",
+        "order": "pesan beli",  # chat's "order lewat IG" is buying: "cara membeli"
+        "ordered": "pesan beli",
         "buy": "beli",
         "purchase": "beli",
         "sell": "jual",

@@ -30,6 +30,9 @@ from shared.text.stemming import stem
         ("We are open 8am-5pm", ["buka", "jam", "8", "17"]),  # English hours meet "pukul"
         ("from 9:30am", ["jam", "9"]),
         ("500ml", ["500", "ml"]),
+        # a range or a rate of an amount is no code: its unit meets the chat's "brp cc"
+        ("pupuk organik 2-3cc/L air", ["pupuk", "organik", "2", "3", "cc", "air"]),
+        ("NPK 5-8kg", ["npk", "5", "8", "kg"]),
     ],
 )
 def test_numbers_are_written_one_way(text: str, expected: list[str]) -> None:

@@ -54,7 +54,7 @@ def _rank(found: list[Passage], source: str, phrase: str) -> int:
         ("", "Kurir apa saja yang tersedia?", "kebijakan-pengiriman.pdf", "kurir", 1),
         ("", "Apakah tersedia kemeja batik untuk anak?", "faq.docx", "anak", 1),
         # casual Indonesian: the buying steps above the payment confirmation
-        ("keluargacactus", "gimana sih cara belinya kak?", "cara-membeli.md", "pilih kaktus", 3),
+        ("keluargacactus", "gimana sih cara belinya kak?", "cara-membeli.md", "pilih kaktus", 2),
         # casual Indonesian: how much water, in the care tips, above the delivery times
         (
             "keluargacactus",

@@ -152,6 +152,32 @@ def test_english_inflections_meet_their_stem(words: str, root: str) -> None:
     assert {stem(word) for word in words.split()} == {root}
 
 
+@pytest.mark.parametrize(
+    ("message", "kept"),
+    [
+        ("kapan barangnya di dispatch kak?", "dispatch"),
+        ("displaynya retak min, bisa diganti?", "display"),
+        ("is my personal data safe?", "personal"),
+        ("cs nya bisa di direct message ga?", "direct"),
+        ("laptopnya kena dirty water, garansi?", "dirty"),
+        ("is there a membership discount?", "membership"),
+    ],
+)
+def test_no_indonesian_prefix_comes_off_an_english_word(message: str, kept: str) -> None:
+    # "discount" was "di-" + "scount", "display" "di-" + "splay", "personal" "per-" + "sonal"
+    assert kept in terms(message)
+
+
+def test_indonesian_prefixes_still_come_off_chat_verbs() -> None:
+    assert terms("paketnya udh dikirim? kok diproses lama, pengiriman terlambat") == [
+        "paket",
+        "kirim",
+        "proses",
+        "kirim",
+        "lambat",
+    ]
+
+
 def test_english_stemming_leaves_short_words_and_verbs_in_ply_whole() -> None:
     assert [stem(word) for word in ("used", "bring", "reply", "free", "need")] == [
         "used",
@@ -292,6 +318,60 @@ def test_a_misspelling_the_stemmer_cuts_still_finds_the_word() -> None:
 
     assert [word.written for word in words("rekning")] == ["rekning"]
     assert found.coverage[0] == pytest.approx(1.0)
+
+
+def test_a_misspelt_affixed_word_finds_the_word_as_the_documents_write_it() -> None:
+    # "pengirman" stems to nothing the index holds ("kirim" is four edits away); as written it
+    # is one edit from the documents' "pengiriman"
+    index = LexicalIndex(
+        [
+            "Proses pengiriman biasanya membutuhkan waktu 2-3 hari.",
+            "Pembayaran ke rekening BNI a.n. Keluarga Cactus.",
+        ]
+    )
+
+    found = index.search("brp lama pengirman nya kak?", limit=5)
+
+    assert found.positions.tolist() == [0]
+    assert found.coverage[0] >= MIN_SCORE
+
+
+def test_a_unit_asked_about_finds_an_amount_written_as_a_range_per_unit() -> None:
+    index = LexicalIndex(
+        [
+            "Pupuk yang digunakan adalah pupuk organik 2-3cc/L air, siramkan secukupnya.",
+            "Pupuk satu bulan sekali.",
+        ]
+    )
+
+    found = index.search("pupuknya brp cc kak?", limit=5)
+
+    assert found.positions.tolist() == [0, 1]
+    assert found.coverage[0] == pytest.approx(1.0)  # "cc" is held, not an unknown word
+
+
+@pytest.mark.parametrize("question", ["bisa order lewat IG?", "kak gmn cara order nya?"])
+def test_ordering_in_chat_finds_a_shop_that_writes_buying(question: str) -> None:
+    # the loanword "order" is "pesan", and a shop may write only "membeli" for it
+    index = LexicalIndex(
+        [
+            "Pilih kaktus favorit anda melalui katalog website / Instagram, lalu membeli lewat "
+            "Direct Message.",
+            "Tanaman kaktus tidak membutuhkan terlalu banyak air.",
+        ]
+    )
+
+    found = index.search(question, limit=5)
+
+    assert found.positions.tolist()[0] == 0
+    assert found.coverage[0] >= MIN_SCORE
+
+
+def test_a_dictionary_word_is_no_misspelling_of_a_written_word() -> None:
+    # "lots" is one swap from "lost", a word the passage writes, but English knows it
+    index = LexicalIndex(["We are not responsible for any lost data during the repair."])
+
+    assert index.search("lots of space?", limit=5).positions.tolist() == []
 
 
 def test_a_misspelt_question_finds_the_passage_with_the_word() -> None:
