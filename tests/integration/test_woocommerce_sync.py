@@ -55,9 +55,14 @@ ORDERS, CUSTOMERS, PRODUCTS = 95, 30, 10  # 5, 2 and 1 pages
 
 
 @pytest.fixture
-def shop() -> Iterator[WooCommerceStandIn]:
+def shop(settings: Settings) -> Iterator[WooCommerceStandIn]:
     standin = WooCommerceStandIn(KEY, SECRET)
     realistic_shop(standin, orders=ORDERS, customers=CUSTOMERS, products=PRODUCTS, seed=11)
+    # An order placed before the retention window leaves the caches at the TTL index's next
+    # sweep, which may come while a test waits for the caches to hold the shop.
+    window_start = utcnow() - settings.retention.window
+    orders = [OrderSnapshot.model_validate(order) for order in standin.orders.values()]
+    assert all(o.date_created_gmt and o.date_created_gmt > window_start for o in orders)
     yield standin.start()
     standin.stop()
 

@@ -544,7 +544,13 @@ CATALOGUE = [
 ]
 ORDER_STATUSES = ["completed"] * 5 + ["processing"] * 3 + ["pending", "on-hold"]
 ORDER_STATUSES += ["cancelled", "refunded"]
-ANCHOR = datetime(2024, 5, 1, 3, 0)  # the shop's data is dated before this (UTC, naive)
+# The shop's data is dated before this (UTC, naive): a week ago, so that its orders (placed in the
+# 90 days before) lie inside the retention window. The enricher's cache deletes orders placed
+# before the window (a TTL index on their creation, swept every 60 s), so with a fixed date they
+# vanished from the caches at the first sweep after the window had moved past it.
+ANCHOR = (datetime.now(UTC) - timedelta(days=7)).replace(
+    hour=3, minute=0, second=0, microsecond=0, tzinfo=None
+)
 
 
 def phone_in_some_format(rng: random.Random, subscriber: str) -> str:
