@@ -55,7 +55,8 @@ CategoryOption = Annotated[
     typer.Option("--category", help="Bought in this category (slug or name). Repeatable."),
 ]
 SpentOption = Annotated[
-    str | None, typer.Option("--spent-over", help="Spent more than this in paid orders.")
+    str | None,
+    typer.Option("--spent-over", metavar="AMOUNT", help="Spent more than this in paid orders."),
 ]
 WroteOption = Annotated[
     int | None, typer.Option("--wrote-within", help="Wrote to the store in the last N days.")
@@ -150,7 +151,8 @@ def schedule(
     store_id: StoreOption,
     broadcast_id: IdOption,
     at: Annotated[
-        str | None, typer.Option(help="When to start, ISO 8601 (no offset: UTC); else now.")
+        str | None,
+        typer.Option(metavar="TIME", help="When to start, ISO 8601 (no offset: UTC); else now."),
     ] = None,
 ) -> None:
     """Start sending at `--at` (or now)."""

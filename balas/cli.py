@@ -116,10 +116,12 @@ def replay(
     topic: Annotated[str, typer.Option(help="The topic to re-drive, e.g. whatsapp.inbound.")],
     group: Annotated[str, typer.Option(help="The consumer group, e.g. kpi_aggregator.")],
     since: Annotated[
-        str | None, typer.Option("--from", help="Records stamped at or after (ISO 8601, UTC).")
+        str | None,
+        typer.Option("--from", metavar="TIME", help="Records stamped at or after (ISO 8601, UTC)."),
     ] = None,
     until: Annotated[
-        str | None, typer.Option("--to", help="Records stamped at or before (ISO 8601, UTC).")
+        str | None,
+        typer.Option("--to", metavar="TIME", help="Records stamped at or before (ISO 8601, UTC)."),
     ] = None,
 ) -> None:
     """Re-drive a topic's records (or a time range of them) into one consumer group.

@@ -14,7 +14,9 @@ from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
+
+from balas.cli_help import WordedCommand, name_values
 
 if TYPE_CHECKING:  # imported where used, so that `balas --help` loads neither
     from shared import mongo
@@ -34,6 +36,10 @@ UNREACHABLE = (
 
 class _Commands(TyperGroup):
     """A command that cannot reach Balas says so in one line, not with a traceback."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        name_values(self.params)
 
     def invoke(self, ctx: Any) -> Any:  # typer's own (vendored) click Context
         try:
@@ -56,12 +62,17 @@ def unreachable(error: Exception) -> str:
     )
 
 
+class _Typer(typer.Typer):
+    """A command group whose commands are `WordedCommand`s unless one names another class."""
+
+    def command(self, *args: Any, cls: type[TyperCommand] | None = None, **kwargs: Any) -> Any:
+        return super().command(*args, cls=cls or WordedCommand, **kwargs)
+
+
 def command_group(help: str, no_args_is_help: bool = True) -> typer.Typer:
     """A `balas` command group. Its help is click's plain layout: typer's rich panels put a
     `<bool>` after every flag (`--help <bool>`), as if it took a value."""
-    return typer.Typer(
-        help=help, no_args_is_help=no_args_is_help, rich_markup_mode=None, cls=_Commands
-    )
+    return _Typer(help=help, no_args_is_help=no_args_is_help, rich_markup_mode=None, cls=_Commands)
 
 
 def wrapping_table(*headers: str, title: str | None = None, whole: Collection[str] = ()) -> Table:

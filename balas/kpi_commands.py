@@ -234,9 +234,14 @@ def kpi_forecast(
 def kpi_rebuild(
     store: Annotated[str, typer.Option(help="Store id.")],
     first: Annotated[
-        str, typer.Option("--from", help="First local date (YYYY-MM-DD) in the store's timezone.")
+        str,
+        typer.Option(
+            "--from", metavar="DATE", help="First local date (YYYY-MM-DD) in the store's timezone."
+        ),
     ],
-    last: Annotated[str, typer.Option("--to", help="Last local date (YYYY-MM-DD), included.")],
+    last: Annotated[
+        str, typer.Option("--to", metavar="DATE", help="Last local date (YYYY-MM-DD), included.")
+    ],
 ) -> None:
     """Recompute a store's hour and day buckets of a date range from the Kafka event log."""
     from services.kpi_aggregator.rebuild import rebuild
@@ -299,11 +304,15 @@ def kpi_rehash() -> None:
 def kpi_facts(
     store: Annotated[str, typer.Option(help="Store id.")],
     first: Annotated[
-        str, typer.Option("--from", help="First local date (YYYY-MM-DD) of the closes.")
+        str,
+        typer.Option("--from", metavar="DATE", help="First local date (YYYY-MM-DD) of the closes."),
     ],
-    last: Annotated[str, typer.Option("--to", help="Last local date (YYYY-MM-DD), included.")],
+    last: Annotated[
+        str, typer.Option("--to", metavar="DATE", help="Last local date (YYYY-MM-DD), included.")
+    ],
     to_file: Annotated[
-        str | None, typer.Option("--csv", help="Write the CSV to this file (default stdout).")
+        str | None,
+        typer.Option("--csv", metavar="FILE", help="Write the CSV to this file (default stdout)."),
     ] = None,
 ) -> None:
     """Export the per-conversation fact table (one row per closed session) as CSV."""
