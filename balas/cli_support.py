@@ -2,6 +2,7 @@
 database, argument parsing."""
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable, Collection
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Annotated, Any
@@ -25,6 +26,9 @@ if TYPE_CHECKING:  # imported where used, so that `balas --help` loads neither
 console = Console()
 
 StoreOption = Annotated[str, typer.Option("--store", help="The store's id.")]
+VerboseOption = Annotated[
+    bool, typer.Option("--verbose", "-v", help="Show the log lines too (stderr, at LOG_LEVEL).")
+]
 
 
 UNREACHABLE = (
@@ -94,6 +98,17 @@ def cli_settings() -> "Settings":
 
     settings = Settings()
     return EmbeddedServers.for_settings(settings).applied_to(settings)
+
+
+def log_for_a_person(settings: "Settings", command: str, verbose: bool) -> None:
+    """Logs on stderr for a command whose output a person reads: only warnings and errors
+    unless --verbose (then LOG_LEVEL's, as a service logs); the INFO lines are for operators."""
+    from shared.logging import configure_logging
+
+    level = logging.getLevelName(settings.log.level.upper())
+    if not verbose and isinstance(level, int) and level < logging.WARNING:
+        settings = settings.updated(log={"level": "WARNING"})
+    configure_logging(settings, command)
 
 
 def with_db(work: Callable[["mongo.Database"], Awaitable[Any]]) -> Any:
