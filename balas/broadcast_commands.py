@@ -17,6 +17,7 @@ from balas.cli_support import (
     command_group,
     console,
     parse_moment,
+    print_listing,
     require_store,
     with_db,
     wrapping_table,
@@ -283,7 +284,7 @@ async def _list(db: mongo.Database, store_id: str) -> None:
             str(done.sent),
             str(done.recipients),
         )
-    console.print(table)
+    print_listing(table, empty=f"No broadcasts in store {escape(store_id)} yet.")
 
 
 async def _follow(db: mongo.Database, broadcast: Broadcast) -> Broadcast:

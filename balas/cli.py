@@ -18,6 +18,7 @@ from balas.cli_support import (
     command_group,
     console,
     parse_moment,
+    print_listing,
     require_store,
     with_db,
     wrapping_table,
@@ -177,7 +178,7 @@ def messages(
             message.get("state", message.get("delivery_status", "")) or "",
             escape(message.get("text") or ""),
         )
-    console.print(table)
+    print_listing(table, empty=f"No messages in store {escape(store)} yet.")
 
 
 @app.command("classify")

@@ -91,6 +91,15 @@ def wrapping_table(*headers: str, title: str | None = None, whole: Collection[st
     return table
 
 
+def print_listing(*tables: Table, empty: str) -> None:
+    """A listing's tables, or when they have no row the sentence `empty`: headers over nothing
+    look like a failure."""
+    if any(table.row_count for table in tables):
+        console.print(*tables)
+    else:
+        console.print(empty)
+
+
 def cli_settings() -> "Settings":
     """Settings for a command talking to a running system: the embedded servers by default."""
     from shared.infra import EmbeddedServers

@@ -18,6 +18,7 @@ from balas.cli_support import (
     command_group,
     console,
     parse_date,
+    print_listing,
     require_store,
     with_db,
     wrapping_table,
@@ -53,13 +54,13 @@ def kpi_show(
         since_day = f"{datetime.now(UTC).date() - timedelta(days=days):%Y-%m-%d}"
         rows = buckets(KPI_DAILY, {"date": {"$gte": since_day}}, "date")
         zone = rows[0]["timezone"] if rows else "local"
-        console.print(*_kpi_tables(f"day ({zone})", rows, lambda row: row["date"], store))
+        tables = _kpi_tables(f"day ({zone})", rows, lambda row: row["date"], store)
+        print_listing(*tables, empty=f"No KPIs of store {escape(store)} in the last {days} days.")
         return
     since = datetime.now(UTC) - timedelta(hours=hours)
     rows = buckets(KPI_HOURLY, {"hour": {"$gte": since.replace(minute=0, second=0)}}, "hour")
-    console.print(
-        *_kpi_tables("hour (UTC)", rows, lambda row: f"{row['hour']:%Y-%m-%d %H:00}", store)
-    )
+    tables = _kpi_tables("hour (UTC)", rows, lambda row: f"{row['hour']:%Y-%m-%d %H:00}", store)
+    print_listing(*tables, empty=f"No KPIs of store {escape(store)} in the last {hours} hours.")
 
 
 def _kpi_tables(

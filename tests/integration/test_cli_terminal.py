@@ -122,3 +122,44 @@ def test_a_mistyped_store_is_named_not_shown_as_empty_tables(
 
     assert shown.exit_code == 1, shown.output
     assert printed_lines(shown.output) == ["no store toko-tidak-ada"]
+
+
+def listing(command: str, sentence: str) -> object:
+    """`command` on a store of its own (`{store}`), which has nothing: it prints `sentence`."""
+    return pytest.param(command.split(), sentence, id=command.replace(" --store {store}", ""))
+
+
+@pytest.mark.parametrize(
+    ("command", "sentence"),
+    [
+        listing("messages --store {store}", "No messages in store {store} yet."),
+        listing("kpi show --store {store}", "No KPIs of store {store} in the last 24 hours."),
+        listing(
+            "kpi show --daily --store {store}", "No KPIs of store {store} in the last 14 days."
+        ),
+        listing("store broadcast status --store {store}", "No broadcasts in store {store} yet."),
+        listing(
+            "kb list --store {store}",
+            "No documents in store {store} yet: `balas kb add` adds some.",
+        ),
+        listing("dlq list --topic stores.deleted", "No dead letters of stores.deleted."),
+    ],
+)
+async def test_an_empty_listing_is_one_sentence_not_bare_headers(
+    settings: Settings, db: Database, store_id: str, command: list[str], sentence: str
+) -> None:
+    await save_store(db, Store(id=store_id, name="Toko", whatsapp_number="+6281100000008"))
+    arguments = [part.format(store=store_id) for part in command]
+    env = settings.as_environment()
+
+    shown = await asyncio.to_thread(lambda: CliRunner().invoke(app, arguments, env=env))
+
+    assert shown.exit_code == 0, shown.output
+    assert printed_lines(shown.output) == [sentence.format(store=store_id)]
+
+
+def test_no_stores_is_one_sentence(settings: Settings) -> None:
+    shown = CliRunner().invoke(app, ["store", "list"], env=settings.as_environment())
+
+    assert shown.exit_code == 0, shown.output
+    assert printed_lines(shown.output) == ["No stores yet: `balas store add` adds one."]
