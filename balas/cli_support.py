@@ -81,8 +81,15 @@ def command_group(help: str, no_args_is_help: bool = True) -> typer.Typer:
 
 def wrapping_table(*headers: str, title: str | None = None, whole: Collection[str] = ()) -> Table:
     """A table that fits an 80-column terminal: cells wrap, never end in "…"; the columns in
-    `whole` (ids another command takes) never wrap, so they can be copied."""
-    table = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False, title_justify="left")
+    `whole` (ids another command takes) never wrap, so they can be copied. Columns are two
+    spaces apart (rich's default is three): the width goes to the cells."""
+    table = Table(
+        title=title,
+        box=box.SIMPLE_HEAD,
+        padding=(0, 1, 0, 0),
+        pad_edge=False,
+        title_justify="left",
+    )
     for header in headers:
         if header in whole:
             table.add_column(header, no_wrap=True, overflow="ignore")

@@ -77,24 +77,17 @@ def _print_documents(documents: list[KnowledgeDocument], store: str, as_json: bo
     if as_json:
         print(json.dumps([document.model_dump(mode="json") for document in documents], indent=2))
         return
-    table = wrapping_table(
-        "id", "file", "type", "size", "status", "version", "chunks", whole=("id",)
-    )
+    # Five columns fit 80: the file column gets the room, a failure's reason goes under the
+    # file's name rather than into a column of its own; the type and version are in --json.
+    table = wrapping_table("id", "file", "size", "status", "chunks", whole=("id", "size", "status"))
     for document in documents:
-        status = document.status.value
+        file = escape(document.filename)
         if document.reason:
-            status = f"{status}: {document.reason}"
+            file = f"{file}\n[italic]{escape(document.reason)}[/]"
+        status = document.status.value
         if document.active_version not in (None, document.version):
-            status = f"{status} (version {document.active_version} answers)"
-        table.add_row(
-            document.id,
-            escape(document.filename),
-            document.content_type,
-            f"{document.size:,}",
-            escape(status),
-            str(document.version),
-            str(document.chunk_count),
-        )
+            status = f"{status}\nv{document.active_version} answers"
+        table.add_row(document.id, file, f"{document.size:,}", status, str(document.chunk_count))
     print_listing(
         table, empty=f"No documents in store {escape(store)} yet: `balas kb add` adds some."
     )
