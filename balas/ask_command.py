@@ -13,7 +13,15 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.markup import escape
 
-from balas.cli_support import StoreOption, cli_settings, console, with_db, wrapping_table
+from balas.cli_support import (
+    StoreOption,
+    VerboseOption,
+    cli_settings,
+    console,
+    log_for_a_person,
+    with_db,
+    wrapping_table,
+)
 
 if TYPE_CHECKING:  # the answering path loads when a question is asked, not with the CLI
     from shared import mongo
@@ -24,16 +32,16 @@ def ask(
     question: Annotated[str, typer.Argument(help="What the customer asks.")],
     store: StoreOption,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    verbose: VerboseOption = False,
 ) -> None:
     """Ask the bot a question as a new customer would, without sending anything."""
     from shared.answering.answerer import Question, build_answerer
     from shared.events import utcnow
-    from shared.logging import configure_logging
     from shared.stores.bot_settings import BotSettingsRepository
     from shared.stores.directory import StoreDirectory
 
     settings = cli_settings()
-    configure_logging(settings, "ask")  # logs go to stderr, the answer alone to stdout
+    log_for_a_person(settings, "ask", verbose)  # logs go to stderr, the answer alone to stdout
 
     async def answer(db: mongo.Database) -> dict[str, Any] | None:
         found = await StoreDirectory(db, ttl_seconds=0).by_id(store)

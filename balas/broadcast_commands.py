@@ -17,6 +17,7 @@ from balas.cli_support import (
     command_group,
     console,
     parse_moment,
+    print_listing,
     require_store,
     with_db,
     wrapping_table,
@@ -55,7 +56,8 @@ CategoryOption = Annotated[
     typer.Option("--category", help="Bought in this category (slug or name). Repeatable."),
 ]
 SpentOption = Annotated[
-    str | None, typer.Option("--spent-over", help="Spent more than this in paid orders.")
+    str | None,
+    typer.Option("--spent-over", metavar="AMOUNT", help="Spent more than this in paid orders."),
 ]
 WroteOption = Annotated[
     int | None, typer.Option("--wrote-within", help="Wrote to the store in the last N days.")
@@ -150,7 +152,8 @@ def schedule(
     store_id: StoreOption,
     broadcast_id: IdOption,
     at: Annotated[
-        str | None, typer.Option(help="When to start, ISO 8601 (no offset: UTC); else now.")
+        str | None,
+        typer.Option(metavar="TIME", help="When to start, ISO 8601 (no offset: UTC); else now."),
     ] = None,
 ) -> None:
     """Start sending at `--at` (or now)."""
@@ -281,7 +284,7 @@ async def _list(db: mongo.Database, store_id: str) -> None:
             str(done.sent),
             str(done.recipients),
         )
-    console.print(table)
+    print_listing(table, empty=f"No broadcasts in store {escape(store_id)} yet.")
 
 
 async def _follow(db: mongo.Database, broadcast: Broadcast) -> Broadcast:

@@ -18,6 +18,7 @@ from balas.cli_support import (
     command_group,
     console,
     parse_moment,
+    print_listing,
     require_store,
     with_db,
     wrapping_table,
@@ -116,10 +117,12 @@ def replay(
     topic: Annotated[str, typer.Option(help="The topic to re-drive, e.g. whatsapp.inbound.")],
     group: Annotated[str, typer.Option(help="The consumer group, e.g. kpi_aggregator.")],
     since: Annotated[
-        str | None, typer.Option("--from", help="Records stamped at or after (ISO 8601, UTC).")
+        str | None,
+        typer.Option("--from", metavar="TIME", help="Records stamped at or after (ISO 8601, UTC)."),
     ] = None,
     until: Annotated[
-        str | None, typer.Option("--to", help="Records stamped at or before (ISO 8601, UTC).")
+        str | None,
+        typer.Option("--to", metavar="TIME", help="Records stamped at or before (ISO 8601, UTC)."),
     ] = None,
 ) -> None:
     """Re-drive a topic's records (or a time range of them) into one consumer group.
@@ -175,7 +178,7 @@ def messages(
             message.get("state", message.get("delivery_status", "")) or "",
             escape(message.get("text") or ""),
         )
-    console.print(table)
+    print_listing(table, empty=f"No messages in store {escape(store)} yet.")
 
 
 @app.command("classify")

@@ -2,6 +2,7 @@
 database, argument parsing."""
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable, Collection
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Annotated, Any
@@ -14,7 +15,9 @@ from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
+
+from balas.cli_help import WordedCommand, name_values
 
 if TYPE_CHECKING:  # imported where used, so that `balas --help` loads neither
     from shared import mongo
@@ -23,6 +26,9 @@ if TYPE_CHECKING:  # imported where used, so that `balas --help` loads neither
 console = Console()
 
 StoreOption = Annotated[str, typer.Option("--store", help="The store's id.")]
+VerboseOption = Annotated[
+    bool, typer.Option("--verbose", "-v", help="Show the log lines too (stderr, at LOG_LEVEL).")
+]
 
 
 UNREACHABLE = (
@@ -34,6 +40,10 @@ UNREACHABLE = (
 
 class _Commands(TyperGroup):
     """A command that cannot reach Balas says so in one line, not with a traceback."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        name_values(self.params)
 
     def invoke(self, ctx: Any) -> Any:  # typer's own (vendored) click Context
         try:
@@ -56,24 +66,45 @@ def unreachable(error: Exception) -> str:
     )
 
 
+class _Typer(typer.Typer):
+    """A command group whose commands are `WordedCommand`s unless one names another class."""
+
+    def command(self, *args: Any, cls: type[TyperCommand] | None = None, **kwargs: Any) -> Any:
+        return super().command(*args, cls=cls or WordedCommand, **kwargs)
+
+
 def command_group(help: str, no_args_is_help: bool = True) -> typer.Typer:
     """A `balas` command group. Its help is click's plain layout: typer's rich panels put a
     `<bool>` after every flag (`--help <bool>`), as if it took a value."""
-    return typer.Typer(
-        help=help, no_args_is_help=no_args_is_help, rich_markup_mode=None, cls=_Commands
-    )
+    return _Typer(help=help, no_args_is_help=no_args_is_help, rich_markup_mode=None, cls=_Commands)
 
 
 def wrapping_table(*headers: str, title: str | None = None, whole: Collection[str] = ()) -> Table:
     """A table that fits an 80-column terminal: cells wrap, never end in "…"; the columns in
-    `whole` (ids another command takes) never wrap, so they can be copied."""
-    table = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False, title_justify="left")
+    `whole` (ids another command takes) never wrap, so they can be copied. Columns are two
+    spaces apart (rich's default is three): the width goes to the cells."""
+    table = Table(
+        title=title,
+        box=box.SIMPLE_HEAD,
+        padding=(0, 1, 0, 0),
+        pad_edge=False,
+        title_justify="left",
+    )
     for header in headers:
         if header in whole:
             table.add_column(header, no_wrap=True, overflow="ignore")
         else:
             table.add_column(header, overflow="fold")
     return table
+
+
+def print_listing(*tables: Table, empty: str) -> None:
+    """A listing's tables, or when they have no row the sentence `empty`: headers over nothing
+    look like a failure."""
+    if any(table.row_count for table in tables):
+        console.print(*tables)
+    else:
+        console.print(empty)
 
 
 def cli_settings() -> "Settings":
@@ -83,6 +114,17 @@ def cli_settings() -> "Settings":
 
     settings = Settings()
     return EmbeddedServers.for_settings(settings).applied_to(settings)
+
+
+def log_for_a_person(settings: "Settings", command: str, verbose: bool) -> None:
+    """Logs on stderr for a command whose output a person reads: only warnings and errors
+    unless --verbose (then LOG_LEVEL's, as a service logs); the INFO lines are for operators."""
+    from shared.logging import configure_logging
+
+    level = logging.getLevelName(settings.log.level.upper())
+    if not verbose and isinstance(level, int) and level < logging.WARNING:
+        settings = settings.updated(log={"level": "WARNING"})
+    configure_logging(settings, command)
 
 
 def with_db(work: Callable[["mongo.Database"], Awaitable[Any]]) -> Any:

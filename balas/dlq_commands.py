@@ -8,7 +8,14 @@ import typer
 from rich.markup import escape
 from rich.progress import Progress
 
-from balas.cli_support import cli_settings, command_group, console, with_db, wrapping_table
+from balas.cli_support import (
+    cli_settings,
+    command_group,
+    console,
+    print_listing,
+    with_db,
+    wrapping_table,
+)
 
 if TYPE_CHECKING:  # with Kafka's client, loaded when a command runs
     from balas.dead_letters import StoredLetter
@@ -44,7 +51,7 @@ def dlq_list(topic: TopicOption = None) -> None:
             f"{stored.redriven_at:%Y-%m-%d %H:%M}" if stored.redriven_at else "no",
             escape(letter.error),
         )
-    console.print(table)
+    print_listing(table, empty=f"No dead letters{f' of {escape(topic)}' if topic else ''}.")
 
 
 @dlq_app.command("show")

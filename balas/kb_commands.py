@@ -18,6 +18,7 @@ from balas.cli_support import (
     cli_settings,
     command_group,
     console,
+    print_listing,
     require_store,
     with_db,
     wrapping_table,
@@ -72,29 +73,24 @@ def _change(store_id: str, work: Callable[[KnowledgeLibrary], Awaitable[T]]) -> 
     return asyncio.run(go())
 
 
-def _print_documents(documents: list[KnowledgeDocument], as_json: bool) -> None:
+def _print_documents(documents: list[KnowledgeDocument], store: str, as_json: bool) -> None:
     if as_json:
         print(json.dumps([document.model_dump(mode="json") for document in documents], indent=2))
         return
-    table = wrapping_table(
-        "id", "file", "type", "size", "status", "version", "chunks", whole=("id",)
-    )
+    # Five columns fit 80: the file column gets the room, a failure's reason goes under the
+    # file's name rather than into a column of its own; the type and version are in --json.
+    table = wrapping_table("id", "file", "size", "status", "chunks", whole=("id", "size", "status"))
     for document in documents:
-        status = document.status.value
+        file = escape(document.filename)
         if document.reason:
-            status = f"{status}: {document.reason}"
+            file = f"{file}\n[italic]{escape(document.reason)}[/]"
+        status = document.status.value
         if document.active_version not in (None, document.version):
-            status = f"{status} (version {document.active_version} answers)"
-        table.add_row(
-            document.id,
-            escape(document.filename),
-            document.content_type,
-            f"{document.size:,}",
-            escape(status),
-            str(document.version),
-            str(document.chunk_count),
-        )
-    console.print(table)
+            status = f"{status}\nv{document.active_version} answers"
+        table.add_row(document.id, file, f"{document.size:,}", status, str(document.chunk_count))
+    print_listing(
+        table, empty=f"No documents in store {escape(store)} yet: `balas kb add` adds some."
+    )
 
 
 @kb_app.command("add")
@@ -123,7 +119,7 @@ def kb_add(
     except UploadRefused as refused:
         _print_refusal(refused, as_json)
         raise typer.Exit(1) from None
-    _print_documents(added, as_json)
+    _print_documents(added, store, as_json)
     if not as_json:
         console.print(
             f"queued {len(added)}; `balas kb list --store {escape(store)}` shows progress"
@@ -149,7 +145,7 @@ def kb_list(store: StoreOption, as_json: JsonOption = False) -> None:
         await require_store(db, store)
         return await list_documents(db, store)
 
-    _print_documents(with_db(documents), as_json)
+    _print_documents(with_db(documents), store, as_json)
 
 
 @kb_app.command("rm")

@@ -18,6 +18,7 @@ from balas.cli_support import (
     command_group,
     console,
     parse_date,
+    print_listing,
     require_store,
     with_db,
     wrapping_table,
@@ -53,13 +54,13 @@ def kpi_show(
         since_day = f"{datetime.now(UTC).date() - timedelta(days=days):%Y-%m-%d}"
         rows = buckets(KPI_DAILY, {"date": {"$gte": since_day}}, "date")
         zone = rows[0]["timezone"] if rows else "local"
-        console.print(*_kpi_tables(f"day ({zone})", rows, lambda row: row["date"], store))
+        tables = _kpi_tables(f"day ({zone})", rows, lambda row: row["date"], store)
+        print_listing(*tables, empty=f"No KPIs of store {escape(store)} in the last {days} days.")
         return
     since = datetime.now(UTC) - timedelta(hours=hours)
     rows = buckets(KPI_HOURLY, {"hour": {"$gte": since.replace(minute=0, second=0)}}, "hour")
-    console.print(
-        *_kpi_tables("hour (UTC)", rows, lambda row: f"{row['hour']:%Y-%m-%d %H:00}", store)
-    )
+    tables = _kpi_tables("hour (UTC)", rows, lambda row: f"{row['hour']:%Y-%m-%d %H:00}", store)
+    print_listing(*tables, empty=f"No KPIs of store {escape(store)} in the last {hours} hours.")
 
 
 def _kpi_tables(
@@ -234,9 +235,14 @@ def kpi_forecast(
 def kpi_rebuild(
     store: Annotated[str, typer.Option(help="Store id.")],
     first: Annotated[
-        str, typer.Option("--from", help="First local date (YYYY-MM-DD) in the store's timezone.")
+        str,
+        typer.Option(
+            "--from", metavar="DATE", help="First local date (YYYY-MM-DD) in the store's timezone."
+        ),
     ],
-    last: Annotated[str, typer.Option("--to", help="Last local date (YYYY-MM-DD), included.")],
+    last: Annotated[
+        str, typer.Option("--to", metavar="DATE", help="Last local date (YYYY-MM-DD), included.")
+    ],
 ) -> None:
     """Recompute a store's hour and day buckets of a date range from the Kafka event log."""
     from services.kpi_aggregator.rebuild import rebuild
@@ -299,11 +305,15 @@ def kpi_rehash() -> None:
 def kpi_facts(
     store: Annotated[str, typer.Option(help="Store id.")],
     first: Annotated[
-        str, typer.Option("--from", help="First local date (YYYY-MM-DD) of the closes.")
+        str,
+        typer.Option("--from", metavar="DATE", help="First local date (YYYY-MM-DD) of the closes."),
     ],
-    last: Annotated[str, typer.Option("--to", help="Last local date (YYYY-MM-DD), included.")],
+    last: Annotated[
+        str, typer.Option("--to", metavar="DATE", help="Last local date (YYYY-MM-DD), included.")
+    ],
     to_file: Annotated[
-        str | None, typer.Option("--csv", help="Write the CSV to this file (default stdout).")
+        str | None,
+        typer.Option("--csv", metavar="FILE", help="Write the CSV to this file (default stdout)."),
     ] = None,
 ) -> None:
     """Export the per-conversation fact table (one row per closed session) as CSV."""

@@ -35,7 +35,11 @@ VariableOption = Annotated[
 ]
 QuietOption = Annotated[
     str | None,
-    typer.Option("--quiet", help='Quiet hours in the store\'s time, "21:00-08:00"; "off": none.'),
+    typer.Option(
+        "--quiet",
+        metavar="HOURS",
+        help='Quiet hours in the store\'s time, "21:00-08:00"; "off": none.',
+    ),
 ]
 
 

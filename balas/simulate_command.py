@@ -30,7 +30,9 @@ def simulate(
     customer: Annotated[
         str | None, typer.Option(help="The customer's number (default: a new one each time).")
     ] = None,
-    to: Annotated[str | None, typer.Option(help="The store's number (default: demo).")] = None,
+    to: Annotated[
+        str | None, typer.Option(metavar="NUMBER", help="The store's number (default: demo).")
+    ] = None,
     ingest_url: Annotated[str | None, typer.Option(help="Where ingest listens.")] = None,
     wait: Annotated[float, typer.Option(help="Seconds to wait for the reply.")] = 60.0,
 ) -> None:

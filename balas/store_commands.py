@@ -13,6 +13,7 @@ from balas.cli_support import (
     cli_settings,
     command_group,
     console,
+    print_listing,
     with_db,
     wrapping_table,
 )
@@ -395,7 +396,7 @@ def store_list() -> None:
     for document in stores:
         store = Store.model_validate(document)
         table.add_row(store.id, store.name, store.whatsapp_number, store.timezone)
-    console.print(table)
+    print_listing(table, empty="No stores yet: `balas store add` adds one.")
 
 
 @store_app.command("plugin-token")

@@ -144,3 +144,18 @@ def test_ask_about_an_unknown_store_fails(settings: Settings) -> None:
 
     assert result.exit_code == 1
     assert "no store nope" in result.output
+
+
+def test_ask_shows_a_person_the_answer_without_log_lines(settings: Settings, store: Store) -> None:
+    question = ["ask", "--store", store.id, "Berapa lama pengiriman?"]
+    env = {**settings.as_environment(), "LOG_LEVEL": "INFO"}
+
+    shown = CliRunner().invoke(app, question, env=env)
+    verbose = CliRunner().invoke(app, [*question, "--verbose"], env=env)
+
+    assert shown.exit_code == 0, shown.output
+    assert shown.stderr == ""
+    assert shown.output.startswith("Pengiriman ke seluruh Indonesia")
+    assert verbose.exit_code == 0, verbose.output
+    assert "knowledge.index_built" in verbose.stderr  # the operator's lines, on request
+    assert "knowledge.index_built" not in verbose.stdout
