@@ -21,6 +21,7 @@ from shared.events import KnowledgeDocumentChanged, utcnow
 from shared.knowledge.chunking import chunk
 from shared.knowledge.embeddings import Embedder
 from shared.knowledge.extraction import ExtractionError, Limits, extract, full_text
+from shared.knowledge.failures import Failure, FailureCode
 from shared.knowledge.files import delete_files, put_file, read_file
 from shared.knowledge.models import (
     KNOWLEDGE_CHUNKS,
@@ -64,21 +65,22 @@ async def _process(
     await _set_status(db, event, DocumentStatus.PROCESSING)
     original = await read_file(db, event.document_id, event.version, "original")
     if original is None:
-        await _fail(db, event, "the uploaded file is missing; upload it again")
+        await _fail(db, event, Failure(code=FailureCode.FILE_MISSING))
         return
     try:
         extracted = await asyncio.to_thread(extract, original, limits)
         drafts = chunk(extracted)
     except ExtractionError as error:
-        await _fail(db, event, str(error))
+        await _fail(db, event, error.failure)
         return
     except Exception as error:
         # Parsing is pure computation on the bytes: trying the same file again fails again.
         log.exception("extraction crashed", document=event.document_id)
-        await _fail(db, event, f"the file could not be read ({type(error).__name__})")
+        crashed = Failure(code=FailureCode.CRASHED, values={"error": type(error).__name__})
+        await _fail(db, event, crashed)
         return
     if not drafts:
-        await _fail(db, event, "no text was found in the file")
+        await _fail(db, event, Failure(code=FailureCode.NO_TEXT))
         return
     vectors = await _embedded(embedder, [d.text for d in drafts], event)
     chunks = [
@@ -158,6 +160,7 @@ async def _activate(
                 "active_version": event.version,
                 "status": DocumentStatus.READY.value,
                 "reason": None,
+                "failure": None,
                 "chunk_count": chunk_count,
                 "updated_at": utcnow(),
             }
@@ -178,18 +181,34 @@ async def _delete_older_versions(db: Database, event: KnowledgeDocumentChanged) 
 
 
 async def _set_status(
-    db: Database, event: KnowledgeDocumentChanged, status: DocumentStatus, reason: str | None = None
+    db: Database,
+    event: KnowledgeDocumentChanged,
+    status: DocumentStatus,
+    failure: Failure | None = None,
 ) -> None:
+    """The status, with the failure as a code (for the console) and as English (CLI, logs)."""
     await db[KNOWLEDGE_DOCUMENTS].update_one(
         {"_id": event.document_id, "version": event.version, "deleted_at": None},
-        {"$set": {"status": status.value, "reason": reason, "updated_at": utcnow()}},
+        {
+            "$set": {
+                "status": status.value,
+                "reason": failure.english() if failure else None,
+                "failure": failure.model_dump(mode="json") if failure else None,
+                "updated_at": utcnow(),
+            }
+        },
     )
 
 
-async def _fail(db: Database, event: KnowledgeDocumentChanged, reason: str) -> None:
+async def _fail(db: Database, event: KnowledgeDocumentChanged, failure: Failure) -> None:
     """A version that cannot be read; a previous version, if any, keeps answering."""
-    log.warning("knowledge document failed", document=event.document_id, reason=reason)
-    await _set_status(db, event, DocumentStatus.FAILED, reason)
+    log.warning(
+        "knowledge document failed",
+        document=event.document_id,
+        code=failure.code.value,
+        reason=failure.english(),
+    )
+    await _set_status(db, event, DocumentStatus.FAILED, failure)
 
 
 async def _remove(db: Database, event: KnowledgeDocumentChanged) -> None:

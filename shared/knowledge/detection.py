@@ -10,6 +10,7 @@ import re
 import zipfile
 
 from shared.knowledge.document import EmptyFile, UnsupportedType
+from shared.knowledge.failures import Failure, FailureCode
 
 PDF = "application/pdf"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -22,18 +23,15 @@ PNG = "image/png"
 JPEG = "image/jpeg"
 WEBP = "image/webp"
 
-# What the admin sees for a type we refuse on purpose, by magic number.
-_KNOWN_BINARIES: tuple[tuple[bytes, str], ...] = (
-    (
-        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",
-        "an old Word/Excel file (.doc/.xls): save it as .docx/.xlsx",
-    ),
-    (b"\x7fELF", "a program (ELF executable), not a document"),
-    (b"MZ", "a program (Windows executable), not a document"),
-    (b"GIF8", "a GIF image: use PNG, JPEG or WEBP"),
-    (b"\x1f\x8b", "a gzip archive, not a document"),
-    (b"Rar!", "a RAR archive, not a document"),
-    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive, not a document"),
+# What the admin is told for a type we refuse on purpose, by magic number.
+_KNOWN_BINARIES: tuple[tuple[bytes, Failure], ...] = (
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", Failure(code=FailureCode.OLD_OFFICE)),
+    (b"\x7fELF", Failure(code=FailureCode.EXECUTABLE, values={"kind": "ELF"})),
+    (b"MZ", Failure(code=FailureCode.EXECUTABLE, values={"kind": "Windows"})),
+    (b"GIF8", Failure(code=FailureCode.GIF)),
+    (b"\x1f\x8b", Failure(code=FailureCode.ARCHIVE, values={"kind": "gzip"})),
+    (b"Rar!", Failure(code=FailureCode.ARCHIVE, values={"kind": "RAR"})),
+    (b"7z\xbc\xaf\x27\x1c", Failure(code=FailureCode.ARCHIVE, values={"kind": "7-Zip"})),
 )
 
 _HTML_START = re.compile(
@@ -53,7 +51,7 @@ _CSV_SAMPLE_CHARACTERS = 256 * 1024
 def detect_type(data: bytes) -> str:
     """The MIME type of `data`, from its content; `UnsupportedType` names what it is instead."""
     if not data.strip():
-        raise EmptyFile("the file is empty")
+        raise EmptyFile(FailureCode.EMPTY)
     if _is_pdf(data):
         return PDF
     if data.startswith(b"\x89PNG\r\n\x1a\n"):
@@ -64,9 +62,9 @@ def detect_type(data: bytes) -> str:
         return WEBP
     if data.startswith(b"PK\x03\x04"):
         return _office_type(data)
-    for magic, what in _KNOWN_BINARIES:
+    for magic, failure in _KNOWN_BINARIES:
         if data.startswith(magic):
-            raise UnsupportedType(f"unsupported file type: {what}")
+            raise UnsupportedType(failure.code, **failure.values)
     return text_type(decode_text(data))
 
 
@@ -85,16 +83,13 @@ def _office_type(data: bytes) -> str:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = set(archive.namelist())
     except Exception as error:  # zipfile raises many types on damaged archives
-        raise UnsupportedType("a damaged ZIP archive, not a readable document") from error
+        raise UnsupportedType(FailureCode.ZIP_DAMAGED) from error
     if "[Content_Types].xml" in names:
         if "word/document.xml" in names:
             return DOCX
         if "xl/workbook.xml" in names:
             return XLSX
-    raise UnsupportedType(
-        "unsupported file type: a ZIP archive that is neither a Word (.docx) "
-        "nor an Excel (.xlsx) file"
-    )
+    raise UnsupportedType(FailureCode.ZIP_NOT_OFFICE)
 
 
 def decode_text(data: bytes) -> str:
@@ -108,20 +103,20 @@ def decode_text(data: bytes) -> str:
         except UnicodeDecodeError:
             pass
     elif b"\x00" in data[:8192]:
-        raise UnsupportedType("unsupported file type: binary data, not text or a known document")
+        raise UnsupportedType(FailureCode.BINARY)
     for encoding in ("utf-8-sig", "cp1252", "latin-1"):
         try:
             return _checked_text(data.decode(encoding))
         except UnicodeDecodeError:
             continue
-    raise UnsupportedType("unsupported file type: binary data")  # pragma: no cover (latin-1)
+    raise UnsupportedType(FailureCode.BINARY)  # pragma: no cover (latin-1)
 
 
 def _checked_text(text: str) -> str:
     sample = text[:8192]
     controls = sum(1 for char in sample if ord(char) < 32 and char not in "\t\n\r\f")
     if "\x00" in sample or controls > len(sample) // 100 + 2:
-        raise UnsupportedType("unsupported file type: binary data, not text or a known document")
+        raise UnsupportedType(FailureCode.BINARY)
     return text
 
 

@@ -7,11 +7,18 @@ without importing the dispatcher; `extraction.py` re-exports every name here.
 from dataclasses import dataclass, field
 from typing import Literal
 
+from shared.knowledge.failures import Failure, FailureCode, FailureValue
+
 SectionKind = Literal["text", "row"]
 
 
 class ExtractionError(Exception):
-    """A file that cannot be turned into text; the message is the reason shown to admins."""
+    """A file that cannot be turned into text: `failure` is the reason shown to admins (in their
+    language), the message its English text."""
+
+    def __init__(self, code: FailureCode, **values: FailureValue) -> None:
+        self.failure = Failure(code=code, values=values)
+        super().__init__(self.failure.english())
 
 
 class UnsupportedType(ExtractionError):

@@ -32,6 +32,7 @@ from shared.knowledge.document import (
     UnsupportedType,
     full_text,
 )
+from shared.knowledge.failures import FailureCode
 from shared.knowledge.formats.html import read_html
 from shared.knowledge.formats.text import read_markdown, read_plain
 
@@ -73,7 +74,7 @@ def extract(data: bytes, limits: Limits = Limits()) -> ExtractedDocument:  # noq
     """The document's sections in reading order, or `ExtractionError` with the reason."""
     if len(data) > limits.max_bytes:
         raise ExtractionError(
-            f"the file is {_megabytes(len(data))}; the limit is {_megabytes(limits.max_bytes)}"
+            FailureCode.FILE_TOO_LARGE, size_bytes=len(data), limit_bytes=limits.max_bytes
         )
     content_type = detect_type(data)
     pages = None
@@ -82,9 +83,5 @@ def extract(data: bytes, limits: Limits = Limits()) -> ExtractedDocument:  # noq
     else:
         sections = _READERS[content_type](data, limits)
     if not sections:
-        raise ExtractionError("the file contains no text")
+        raise ExtractionError(FailureCode.NO_TEXT)
     return ExtractedDocument(content_type=content_type, sections=sections, pages=pages)
-
-
-def _megabytes(size: int) -> str:
-    return f"{size / (1024 * 1024):.1f} MB"

@@ -25,6 +25,7 @@ from pymongo import ReturnDocument
 from shared.events import KnowledgeAction, KnowledgeDocumentChanged, knowledge_event_id, utcnow
 from shared.kafka import publish
 from shared.knowledge.extraction import EmptyFile, UnsupportedType, detect_type
+from shared.knowledge.failures import Failure, FailureCode
 from shared.knowledge.files import delete_files, put_file, read_file
 from shared.knowledge.models import (
     KNOWLEDGE_DOCUMENTS,
@@ -36,7 +37,7 @@ from shared.mongo import Database, Document, Session, in_transaction
 
 _READ_SIZE = 256 * 1024
 _MAX_FILENAME = 200
-_INCOMPLETE = "the upload did not complete; upload it again"
+_INCOMPLETE = Failure(code=FailureCode.UPLOAD_INCOMPLETE)
 
 
 class Source(Protocol):
@@ -188,6 +189,7 @@ class KnowledgeLibrary:
                     "size": checked.size,
                     "status": DocumentStatus.QUEUED.value,
                     "reason": None,
+                    "failure": None,
                     "updated_at": now,
                 },
             },
@@ -202,7 +204,13 @@ class KnowledgeLibrary:
         except BaseException:
             await self._db[KNOWLEDGE_DOCUMENTS].update_one(
                 {"_id": document_id, "version": document.version},
-                {"$set": {"status": DocumentStatus.FAILED.value, "reason": _INCOMPLETE}},
+                {
+                    "$set": {
+                        "status": DocumentStatus.FAILED.value,
+                        "reason": _INCOMPLETE.english(),
+                        "failure": _INCOMPLETE.model_dump(mode="json"),
+                    }
+                },
             )
             raise
         return document

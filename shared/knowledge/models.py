@@ -21,6 +21,7 @@ from shared.knowledge.collections import (
     KNOWLEDGE_FILES,
     KNOWLEDGE_REVISIONS,
 )
+from shared.knowledge.failures import Failure
 from shared.mongo import Database, Document, Session
 
 __all__ = [
@@ -68,8 +69,10 @@ class _Stored(BaseModel):
 class KnowledgeDocument(_Stored):
     """One uploaded document; `filename`, `content_type` and `size` are those of `version`.
 
-    `reason` says why `version` failed; when a replacement fails the previous version, if any,
-    still answers (`active_version`). `chunk_count` counts the active version's chunks.
+    `reason` says in English why `version` failed and `failure` the same as a code with values
+    (for the console's languages; None on documents that failed before codes were stored); when a
+    replacement fails the previous version, if any, still answers (`active_version`).
+    `chunk_count` counts the active version's chunks.
     """
 
     store_id: str
@@ -78,6 +81,7 @@ class KnowledgeDocument(_Stored):
     size: int
     status: DocumentStatus
     reason: str | None = None
+    failure: Failure | None = None
     version: int
     active_version: int | None = None
     chunk_count: int = 0

@@ -23,7 +23,7 @@ from services.enricher.knowledge import on_knowledge_document_changed
 from shared import kafka, topics
 from shared.conversations.collections import CONVERSATIONS, MESSAGES
 from shared.events import KnowledgeDocumentChanged
-from shared.knowledge.collections import KNOWLEDGE_GAPS
+from shared.knowledge.collections import KNOWLEDGE_DOCUMENTS, KNOWLEDGE_GAPS
 from shared.kpis.collections import KPI_DAILY
 from shared.kpis.keys import day_id
 from shared.mongo import Database
@@ -268,6 +268,39 @@ async def test_a_refused_upload_is_a_failure_row_with_the_reason_in_the_admins_l
     assert colour == "rgb(220, 38, 38)"  # the failure colour, --p-bad
     assert await tab.locator("tr[data-document]").count() == 0  # nothing was indexed
     assert await sticking_out(tab) == []
+
+
+async def test_a_refused_deletion_shows_the_servers_reason_in_the_documents_row(
+    console: Console, store: StoreAccount, page: Page, sign_in: SignIn
+) -> None:
+    now = datetime.now(UTC)
+    await console.db[KNOWLEDGE_DOCUMENTS].insert_one(
+        {
+            "_id": "harga-lama",
+            "store_id": store.id,
+            "filename": "harga.csv",
+            "content_type": "text/csv",
+            "size": 100,
+            "status": "ready",
+            "version": 1,
+            "active_version": 1,
+            "chunk_count": 2,
+            "created_at": now,
+            "updated_at": now,
+            "deleted_at": None,
+        }
+    )
+    await sign_in(page, f"/stores/{store.id}/knowledge")
+    row = page.locator('tr[data-document="harga-lama"]')
+    await expect(row).to_contain_text("Siap")
+    # Another owner deleted it meanwhile and it is gone: this tab's deletion is refused (404).
+    await console.db[KNOWLEDGE_DOCUMENTS].delete_one({"_id": "harga-lama"})
+    page.once("dialog", lambda dialog: dialog.accept())
+    await row.locator("[data-delete]").click()
+
+    refused = row.locator("[data-delete-failed]")
+    await expect(refused).to_have_text("Tidak terhapus: no document 'harga-lama' in this store")
+    await expect(refused).to_have_attribute("role", "alert")
 
 
 @pytest.mark.parametrize("size", ["desktop", "phone"])

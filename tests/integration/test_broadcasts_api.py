@@ -129,7 +129,7 @@ async def test_the_console_page_creates_previews_and_cancels_a_broadcast(
     assert f'href="{page}"' in empty.text  # in the nav
     assert invalid.status_code == 422
     assert created.status_code == 303
-    assert "1 customers with promotion consent now" in detail.text
+    assert "1 customer with promotion consent now" in detail.text
     assert "+62 813 •••• 5555" in detail.text
     assert "Cancel broadcast" in detail.text
     assert cancelled.status_code == 303

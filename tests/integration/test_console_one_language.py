@@ -24,13 +24,14 @@ ON_HOLD = "on-hold"  # WooCommerce's word for an order status
 
 
 def _other_language(lang: Lang) -> set[str]:
-    own = set(catalogue(lang).values())
+    """Its fixed sentences; plural forms always hold a `{count}`, so none is one."""
+    own = {text for text in catalogue(lang).values() if isinstance(text, str)}
     return {
         text
         for other in LANGUAGES
         if other != lang
         for text in catalogue(other).values()
-        if len(text) >= SENTENCE and text not in own and "{" not in text
+        if isinstance(text, str) and len(text) >= SENTENCE and text not in own and "{" not in text
     }
 
 

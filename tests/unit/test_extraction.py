@@ -460,7 +460,7 @@ def test_a_docx_zip_bomb_is_refused_before_it_is_opened() -> None:
 def test_an_xlsx_that_expands_too_many_times_is_refused() -> None:
     bomb = zip_of({"[Content_Types].xml": b"<Types/>", "xl/workbook.xml": 20 * 1024 * 1024})
 
-    with pytest.raises(ExtractionError, match=r"expands \d+ times its size .*\(a zip bomb\?\)"):
+    with pytest.raises(ExtractionError, match=r"expands [\d,]+ times its size .*\(a zip bomb\?\)"):
         extract(bomb)
 
 
@@ -494,7 +494,7 @@ def test_a_damaged_office_file_is_refused(build: object) -> None:
 def test_an_oversize_file_is_refused_before_anything_is_parsed() -> None:
     oversize = b"a" * (20 * 1024 * 1024 + 1)
 
-    with pytest.raises(ExtractionError, match=r"the file is 20.0 MB; the limit is 20.0 MB"):
+    with pytest.raises(ExtractionError, match=r"the file is 20.0 MB; the limit is 20 MB"):
         extract(oversize)
 
 

@@ -127,7 +127,7 @@ CARDS: tuple[CardSpec, ...] = (
         "inbound",
         "messages",
         (Figure(lambda d: d.inbound),),
-        {"customers": Figure(lambda d: d.customers)},
+        {"count": Figure(lambda d: d.customers)},
     ),
     CardSpec(
         "replies",
@@ -214,7 +214,7 @@ CARDS: tuple[CardSpec, ...] = (
         "aov",
         "commerce",
         (Figure(_revenue(lambda r: r.average_order_value), "money"),),
-        {"orders": Figure(_revenue(lambda r: r.orders, missing=0))},
+        {"count": Figure(_revenue(lambda r: r.orders, missing=0))},
     ),
     CardSpec(
         "conversion",
@@ -222,7 +222,7 @@ CARDS: tuple[CardSpec, ...] = (
         (Figure(lambda d: d.conversion_rate, "percent"),),
         {
             "converted": Figure(lambda d: d.conversions),
-            "customers": Figure(lambda d: d.customers),
+            "count": Figure(lambda d: d.customers),
             "bot": Figure(lambda d: d.orders_attributed_bot),
             "human": Figure(lambda d: d.orders_attributed_human),
         },
@@ -231,7 +231,7 @@ CARDS: tuple[CardSpec, ...] = (
         "delivery",
         "delivery",
         (Figure(lambda d: d.delivery_failed),),
-        {"read": Figure(lambda d: d.delivery_read)},
+        {"count": Figure(lambda d: d.delivery_read)},
         label="delivery.undelivered",  # the inbox's words for the same failure
     ),
     CardSpec(
@@ -242,7 +242,7 @@ CARDS: tuple[CardSpec, ...] = (
             "read": Figure(_share("read"), "percent"),
             "replied": Figure(_share("replied"), "percent"),
             "opted_out": Figure(lambda d: d.notified("opted_out")),
-            "orders": Figure(lambda d: d.notified("orders")),
+            "count": Figure(lambda d: d.notified("orders")),
             "revenue": Figure(lambda d: d.notified_revenue, "money"),
         },
         measured=lambda d: bool(d.notified("sent")),

@@ -162,7 +162,9 @@ def _order_total(lang: Lang) -> Callable[[Document], str]:
 
 def _order_status(lang: Lang) -> Callable[[str], str]:
     """WooCommerce's order status in the admin's words; a status a plugin added, as it is."""
-    return lambda status: catalogue(lang).get(f"order_status.{status}", status)
+    return lambda status: (
+        t(f"order_status.{status}", lang) if f"order_status.{status}" in catalogue(lang) else status
+    )
 
 
 async def _panel_values(

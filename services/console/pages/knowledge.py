@@ -18,10 +18,11 @@ from services.console.deps import Context
 from services.console.document_kinds import ACCEPTED_LIST, BADGES, PICKER_ACCEPT
 from services.console.gap_clusters import SuggestedEntry
 from services.console.gaps import suggested_entries
-from services.console.i18n import request_lang
-from services.console.pages.formatting import byte_size
+from services.console.i18n import Lang, request_lang, t
+from services.console.pages.formatting import byte_size, number
 from services.console.pages.inbox_views import date_time
 from services.console.pages.templating import render_page, render_partial
+from shared.knowledge.failures import FailureValue
 from shared.knowledge.library import (
     Incoming,
     KnowledgeLibrary,
@@ -74,7 +75,7 @@ async def knowledge_page(
         store_id=store.id,
         active="knowledge",
         values={
-            **_documents_values(store, documents, user.is_owner),
+            **_documents_values(store, documents, user.is_owner, request_lang(request)),
             "gaps": await _open_gaps(context, store, documents),
             "max_bytes": max_bytes,
             "max_size": byte_size(max_bytes, request_lang(request)),
@@ -89,13 +90,12 @@ async def documents_fragment(
     request: Request, context: Context, user: CurrentUser, store: StoreAccess
 ) -> HTMLResponse:
     documents = await list_documents(context.db, store.id)
-    return render_partial(
-        request, "_knowledge_documents.html", _documents_values(store, documents, user.is_owner)
-    )
+    values = _documents_values(store, documents, user.is_owner, request_lang(request))
+    return render_partial(request, "_knowledge_documents.html", values)
 
 
 def _documents_values(
-    store: Store, documents: list[KnowledgeDocument], can_edit: bool
+    store: Store, documents: list[KnowledgeDocument], can_edit: bool, lang: Lang
 ) -> dict[str, object]:
     """What the documents list needs, on the page and in its refreshes alike; times are the
     store's local time, as in the inbox."""
@@ -106,7 +106,23 @@ def _documents_values(
         "can_edit": can_edit,
         "badges": BADGES,
         "local_time": lambda moment: date_time(moment, store.timezone),
+        "failure_text": lambda document: failure_text(document, lang),
     }
+
+
+def failure_text(document: KnowledgeDocument, lang: Lang) -> str | None:
+    """Why the document's newest version failed, in `lang`; a document that failed before
+    failure codes were stored shows the English reason it has."""
+    if document.failure is None:
+        return document.reason
+    values = {name: _shown(name, value, lang) for name, value in document.failure.values.items()}
+    return t(f"kb.failure.{document.failure.code.value}", lang, **values)
+
+
+def _shown(name: str, value: FailureValue, lang: Lang) -> str:
+    if isinstance(value, str):
+        return value
+    return byte_size(value, lang) if name.endswith("_bytes") else number(value, lang)
 
 
 @router.post("/answers", dependencies=[OwnerOnly])

@@ -34,8 +34,8 @@ def safe_next(target: str | None) -> str:
 
 def _wait_text(seconds: int, lang: Lang) -> str:
     if seconds < 120:
-        return t("login.wait_seconds", lang, seconds=seconds)
-    return t("login.wait_minutes", lang, minutes=math.ceil(seconds / 60))
+        return t("login.wait_seconds", lang, count=seconds)
+    return t("login.wait_minutes", lang, count=math.ceil(seconds / 60))
 
 
 def _form(

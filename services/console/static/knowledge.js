@@ -1,6 +1,7 @@
 // The knowledge page: drag-and-drop upload with a progress bar per file (XMLHttpRequest upload
 // progress to the knowledge API), replace, delete and the extracted-text preview. The documents
-// list is an htmx fragment; "knowledge-changed" on <body> makes it reload.
+// list is an htmx fragment; "knowledge-changed" on <body> makes it reload. A refused upload or
+// deletion shows the server's reason in the file's row.
 (function () {
   "use strict";
   const root = document.querySelector("[data-knowledge]");
@@ -11,14 +12,18 @@
   const text = (name) => root.dataset["text" + name] || "";
   const changed = () => document.body.dispatchEvent(new Event("knowledge-changed"));
 
-  function reasonOf(xhr) {
+  // The reason in a refusal's body (FastAPI's `detail`), or null.
+  function detailOf(body) {
     try {
-      const body = JSON.parse(xhr.responseText);
-      const detail = body.detail;
+      const detail = JSON.parse(body).detail;
       if (detail && detail.files) return detail.files.map((f) => f.message || f.reason).join("; ");
       if (typeof detail === "string") return detail;
     } catch (_) { /* not JSON */ }
-    return text("Failed") + " (" + xhr.status + ")";
+    return null;
+  }
+
+  function reasonOf(xhr) {
+    return detailOf(xhr.responseText) || text("Failed") + " (" + xhr.status + ")";
   }
 
   function send(method, url, file, row) {
@@ -111,6 +116,34 @@
     replaceInput.value = "";
   });
 
+  async function remove(id, row) {
+    let reason = text("DeleteFailed");
+    try {
+      const response = await fetch(api + "/" + encodeURIComponent(id), {
+        method: "DELETE", headers: { "X-CSRF-Token": csrf },
+      });
+      if (response.ok) {
+        changed();
+        return;
+      }
+      const detail = detailOf(await response.text());
+      reason += detail ? ": " + detail : " (" + response.status + ")";
+    } catch (_) { /* no answer at all: the bare "not deleted" */ }
+    deleteFailed(row, reason);
+  }
+
+  function deleteFailed(row, reason) {
+    let marker = row.querySelector("[data-delete-failed]");
+    if (!marker) {
+      marker = document.createElement("p");
+      marker.className = "reason small";
+      marker.setAttribute("role", "alert");
+      marker.dataset.deleteFailed = "";
+      row.querySelector("[data-status-label]").after(marker);
+    }
+    marker.textContent = reason;
+  }
+
   const dialog = root.querySelector("[data-preview-dialog]");
   root.addEventListener("click", async (event) => {
     const target = event.target.closest("button");
@@ -120,10 +153,7 @@
       replaceInput.click();
     } else if (target.dataset.delete) {
       if (!window.confirm(text("ConfirmDelete").replace("{name}", target.dataset.name))) return;
-      const response = await fetch(api + "/" + encodeURIComponent(target.dataset.delete), {
-        method: "DELETE", headers: { "X-CSRF-Token": csrf },
-      });
-      if (response.ok) changed();
+      remove(target.dataset.delete, target.closest("tr"));
     } else if (target.dataset.preview) {
       const response = await fetch(api + "/" + encodeURIComponent(target.dataset.preview) + "/text");
       dialog.querySelector("[data-preview-title]").textContent = target.dataset.name;

@@ -9,6 +9,7 @@ import io
 import zipfile
 
 from shared.knowledge.document import ExtractionError, Limits
+from shared.knowledge.failures import FailureCode
 
 _RATIO_FLOOR = 10 * 1024 * 1024  # below this expanded size no ratio is suspicious
 # bzip2 and LZMA inflate a whole read at once, without the size bound deflate gets.
@@ -20,21 +21,13 @@ def check_archive(data: bytes, limits: Limits) -> None:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = archive.infolist()
     except Exception as error:  # zipfile raises many types on damaged archives
-        raise ExtractionError("the file is a damaged ZIP archive") from error
+        raise ExtractionError(FailureCode.ZIP_DAMAGED) from error
     if any(member.compress_type not in _OFFICE_METHODS for member in members):
-        raise ExtractionError("the file uses a ZIP compression that Office files never use")
+        raise ExtractionError(FailureCode.ZIP_METHOD)
     expanded = sum(member.file_size for member in members)
     if expanded > limits.max_uncompressed_bytes:
-        raise ExtractionError(
-            f"the file expands to more than {_megabytes(limits.max_uncompressed_bytes)} "
-            "(a zip bomb?)"
-        )
+        raise ExtractionError(FailureCode.ZIP_TOO_LARGE, limit_bytes=limits.max_uncompressed_bytes)
     if expanded > _RATIO_FLOOR and expanded > limits.max_compression_ratio * len(data):
         raise ExtractionError(
-            f"the file expands {expanded // max(len(data), 1)} times its size to "
-            f"{_megabytes(expanded)} (a zip bomb?)"
+            FailureCode.ZIP_RATIO, ratio=expanded // max(len(data), 1), expanded_bytes=expanded
         )
-
-
-def _megabytes(size: int) -> str:
-    return f"{size / (1024 * 1024):.0f} MB"

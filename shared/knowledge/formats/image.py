@@ -5,6 +5,7 @@ import io
 from PIL import Image
 
 from shared.knowledge.document import ExtractionError, Limits, Section
+from shared.knowledge.failures import FailureCode
 from shared.knowledge.formats.ocr import ocr
 
 
@@ -12,9 +13,7 @@ def read_image(data: bytes, limits: Limits) -> list[Section]:
     image = open_image(data, limits)
     text = ocr(image)
     if not text:
-        raise ExtractionError(
-            "no text could be read from the image (is it sharp, upright and large enough?)"
-        )
+        raise ExtractionError(FailureCode.IMAGE_NO_TEXT)
     return [Section(text, None, "text", "image")]
 
 
@@ -27,18 +26,18 @@ def open_image(data: bytes, limits: Limits) -> Image.Image:
     try:
         image = Image.open(io.BytesIO(data))
     except Image.DecompressionBombError as error:
-        raise ExtractionError(_too_large(limits)) from error
+        raise ExtractionError(
+            FailureCode.IMAGE_TOO_MANY_PIXELS, limit=limits.max_image_pixels
+        ) from error
     except (OSError, ValueError, SyntaxError) as error:
-        raise ExtractionError("the image is damaged and cannot be read") from error
+        raise ExtractionError(FailureCode.IMAGE_DAMAGED) from error
     width, height = image.size
     if width * height > limits.max_image_pixels:
-        raise ExtractionError(_too_large(limits, f"{width} x {height} pixels"))
+        raise ExtractionError(
+            FailureCode.IMAGE_TOO_LARGE, width=width, height=height, limit=limits.max_image_pixels
+        )
     try:
         image.load()
     except (OSError, ValueError, SyntaxError) as error:
-        raise ExtractionError("the image is damaged and cannot be read") from error
+        raise ExtractionError(FailureCode.IMAGE_DAMAGED) from error
     return image
-
-
-def _too_large(limits: Limits, size: str = "too many pixels") -> str:
-    return f"the image is too large ({size}); the limit is {limits.max_image_pixels:,} pixels"

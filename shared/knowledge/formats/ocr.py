@@ -14,6 +14,7 @@ import subprocess
 from PIL import Image, ImageOps
 
 from shared.knowledge.document import ExtractionError
+from shared.knowledge.failures import FailureCode
 from shared.knowledge.formats.sections import tidy
 
 LANGUAGES = "eng+ind"
@@ -28,9 +29,7 @@ def ocr(image: Image.Image) -> str:
     """The text Tesseract reads in `image` (possibly empty), tidied."""
     program = shutil.which("tesseract")
     if program is None:
-        raise ExtractionError(
-            "OCR is not available: install tesseract-ocr with its eng and ind language data"
-        )
+        raise ExtractionError(FailureCode.OCR_MISSING)
     command = [program, "stdin", "stdout", "-l", LANGUAGES, "--psm", "3"]
     try:
         finished = subprocess.run(
@@ -42,10 +41,11 @@ def ocr(image: Image.Image) -> str:
             check=False,
         )
     except subprocess.TimeoutExpired as error:
-        raise ExtractionError(f"OCR took longer than {TIMEOUT_SECONDS} seconds") from error
+        raise ExtractionError(FailureCode.OCR_TIMEOUT, seconds=TIMEOUT_SECONDS) from error
     if finished.returncode != 0:
         detail = finished.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise ExtractionError(f"OCR failed: {detail[-1] if detail else 'tesseract exited'}")
+        last = detail[-1] if detail else "tesseract exited"
+        raise ExtractionError(FailureCode.OCR_FAILED, detail=last)
     return tidy(finished.stdout.decode("utf-8", "replace"))
 
 

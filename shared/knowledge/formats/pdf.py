@@ -8,6 +8,7 @@ from PIL import Image
 from pypdf import PasswordType, PdfReader
 
 from shared.knowledge.document import ExtractionError, Limits, Section
+from shared.knowledge.failures import FailureCode
 from shared.knowledge.formats.ocr import ocr
 from shared.knowledge.formats.sections import tidy
 
@@ -24,9 +25,9 @@ def read_pdf(data: bytes, limits: Limits) -> tuple[list[Section], int]:
     try:
         count = len(reader.pages)
     except Exception as error:  # a damaged page tree
-        raise ExtractionError("the PDF is damaged and cannot be read") from error
+        raise ExtractionError(FailureCode.PDF_DAMAGED) from error
     if count > limits.max_pages:
-        raise ExtractionError(f"the PDF has {count} pages; the limit is {limits.max_pages}")
+        raise ExtractionError(FailureCode.PDF_TOO_MANY_PAGES, pages=count, limit=limits.max_pages)
     sections = []
     renderer: pypdfium2.PdfDocument | None = None
     try:
@@ -47,11 +48,11 @@ def _open(data: bytes) -> PdfReader:
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted and reader.decrypt("") == PasswordType.NOT_DECRYPTED:
-            raise ExtractionError("password-protected PDF")
+            raise ExtractionError(FailureCode.PDF_PASSWORD)
     except ExtractionError:
         raise
     except Exception as error:  # pypdf raises many types on damaged files
-        raise ExtractionError("the PDF is damaged and cannot be read") from error
+        raise ExtractionError(FailureCode.PDF_DAMAGED) from error
     return reader
 
 
@@ -66,7 +67,7 @@ def _renderer(data: bytes) -> pypdfium2.PdfDocument:
     try:
         return pypdfium2.PdfDocument(data)
     except pypdfium2.PdfiumError as error:
-        raise ExtractionError("the PDF's scanned pages cannot be rendered for OCR") from error
+        raise ExtractionError(FailureCode.PDF_NOT_RENDERED) from error
 
 
 def _render(document: pypdfium2.PdfDocument, number: int, limits: Limits) -> Image.Image:
@@ -79,6 +80,6 @@ def _render(document: pypdfium2.PdfDocument, number: int, limits: Limits) -> Ima
         image: Image.Image = page.render(scale=scale, grayscale=True).to_pil()
         return image
     except pypdfium2.PdfiumError as error:
-        raise ExtractionError(f"page {number} cannot be rendered for OCR") from error
+        raise ExtractionError(FailureCode.PDF_PAGE_NOT_RENDERED, page=number) from error
     finally:
         page.close()

@@ -4,6 +4,7 @@ import re
 from collections.abc import Sequence
 
 from shared.knowledge.document import ExtractionError, Section
+from shared.knowledge.failures import FailureCode
 
 HEADING_SEPARATOR = " > "
 _SPACES = re.compile(r"[ \t\u00a0]+")
@@ -69,7 +70,7 @@ class SectionWriter:
             return
         self._rows += 1
         if self._rows > self._max_rows:
-            raise ExtractionError(f"more rows than the limit of {self._max_rows:,}")
+            raise ExtractionError(FailureCode.TOO_MANY_ROWS, limit=self._max_rows)
         self.flush()
         self.sections.append(Section(text, heading or self.heading, "row", locator))
 

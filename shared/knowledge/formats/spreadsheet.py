@@ -14,6 +14,7 @@ import openpyxl
 
 from shared.knowledge.detection import sniff_csv
 from shared.knowledge.document import ExtractionError, Limits, Section
+from shared.knowledge.failures import FailureCode
 from shared.knowledge.formats.archive import check_archive
 from shared.knowledge.formats.sections import SectionWriter, row_text
 
@@ -21,13 +22,13 @@ from shared.knowledge.formats.sections import SectionWriter, row_text
 def read_csv(text: str, limits: Limits) -> list[Section]:
     dialect = sniff_csv(text)
     if dialect is None:
-        raise ExtractionError("the CSV file has no header row with consistent columns")
+        raise ExtractionError(FailureCode.CSV_NO_HEADER)
     writer = SectionWriter(limits.max_rows)
     try:
         rows = csv.reader(io.StringIO(text, newline=""), dialect)
         _write_rows(writer, rows, heading=None, locator_prefix="")
     except csv.Error as error:
-        raise ExtractionError(f"the CSV file is malformed: {error}") from error
+        raise ExtractionError(FailureCode.CSV_MALFORMED, detail=str(error)) from error
     return writer.finish()
 
 
@@ -37,7 +38,7 @@ def read_xlsx(data: bytes, limits: Limits) -> list[Section]:
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many types on damaged files
-        raise ExtractionError("the Excel file is damaged and cannot be read") from error
+        raise ExtractionError(FailureCode.EXCEL_DAMAGED) from error
     writer = SectionWriter(limits.max_rows)
     try:
         for sheet in workbook.worksheets:
@@ -50,7 +51,7 @@ def read_xlsx(data: bytes, limits: Limits) -> list[Section]:
     except ExtractionError:
         raise
     except Exception as error:
-        raise ExtractionError("the Excel file is damaged and cannot be read") from error
+        raise ExtractionError(FailureCode.EXCEL_DAMAGED) from error
     finally:
         workbook.close()
     return writer.finish()

@@ -8,6 +8,7 @@ from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
 from shared.knowledge.document import ExtractionError, Limits, Section
+from shared.knowledge.failures import FailureCode
 from shared.knowledge.formats.archive import check_archive
 from shared.knowledge.formats.sections import SectionWriter, row_text
 
@@ -30,7 +31,7 @@ def read_docx(data: bytes, limits: Limits) -> list[Section]:
     except ExtractionError:
         raise
     except Exception as error:  # python-docx and lxml raise many types on damaged files
-        raise ExtractionError("the Word file is damaged and cannot be read") from error
+        raise ExtractionError(FailureCode.WORD_DAMAGED) from error
 
 
 def _read_paragraph(writer: SectionWriter, paragraph: Paragraph) -> None:
