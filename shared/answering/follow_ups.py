@@ -2,12 +2,13 @@
 
 A follow-up is searched with the question before it, since alone its one or two words find
 anything. The earlier topic then finds the earlier answer's passage whatever the follow-up asks,
-so a passage counts only when it also holds what the follow-up adds: at least half of its words
-that the question before did not have (in the passage's text or heading, as a term or one of
-its synonyms, so "sun" meets "matahari"), not counting the words asking for a kind of fact
+so a passage counts only when it also holds what the follow-up adds: every one of its words
+that the question before did not have (in the passage's text or heading, as a term, a related
+term or a synonym, so "sun" meets "matahari"), not counting the words asking for a kind of fact
 ("brp lama") or pointing back ("itu", "one"); and when it adds nothing but the kind of fact
-("how long does it take?"), a statement of that kind. Otherwise the part is handed over: "what
-about an express one?" after a repair's duration is not answered by an ordinary repair's.
+("jam berapa itu?"), a statement of that kind. Otherwise the part is handed over: "what about
+an express one?" after a repair's duration is not answered by an ordinary repair's. Half of the
+words would lend a passage through one common word ("kalau ada lowongan kerja?" → "hari kerja").
 """
 
 from collections.abc import Sequence
@@ -21,6 +22,8 @@ from shared.text.normalise import Word, terms, words
 
 @dataclass(frozen=True)
 class FollowUp:
+    """What an elliptic follow-up asks beyond the question before it."""
+
     added: tuple[Word, ...]  # the words the question before did not have
     kinds: frozenset[AnswerKind]  # the kinds of fact it asks for
 

@@ -174,3 +174,11 @@ async def test_a_follow_up_is_not_answered_by_a_passage_holding_only_its_pointin
     assert "new one" not in draft.text  # alone, "express one" finds "a new one"
     assert draft.unanswered == ["How long do repairs take? what about an express one?"]
     assert draft.hand_over is HandOverReason.MISSING_KNOWLEDGE
+
+
+async def test_a_follow_up_is_not_answered_through_one_of_its_words_alone() -> None:
+    draft = await drafted(REPAIRS, "Berapa lama perbaikan kak? kalau ada lowongan kerja?")
+
+    # "kerja" is in "3-5 hari kerja", "lowongan" in no passage
+    assert draft.unanswered == ["Berapa lama perbaikan kak? kalau ada lowongan kerja?"]
+    assert draft.hand_over is HandOverReason.MISSING_KNOWLEDGE
