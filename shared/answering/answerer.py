@@ -36,6 +36,7 @@ from shared.answering.commerce_tools import (
 )
 from shared.answering.compose import PARAGRAPH_JOINT, compose, fitted
 from shared.answering.draft import WHATSAPP_MAX_CHARS, Draft, fit_for_whatsapp
+from shared.answering.follow_ups import FollowUp
 from shared.answering.guardrails import Allowed, check_reply, domain_of
 from shared.answering.message_parts import Part, is_elliptic, is_upset, parts_of, questions_of
 from shared.answering.metrics import ANSWERS, GUARDRAIL_REPLACEMENTS
@@ -50,7 +51,6 @@ from shared.mongo import Database
 from shared.settings import Settings
 from shared.stores.bot_settings import BotSettings, Language
 from shared.stores.directory import Store
-from shared.text.normalise import terms
 from shared.woocommerce.sync import cache_max_age
 
 log = structlog.get_logger(__name__)
@@ -528,17 +528,20 @@ class Answerer:
         )
 
     async def _part_passages(self, store_id: str, part: Part, topic: str) -> list[Passage]:
-        """A part's passages: its own; for an elliptic follow-up ("kalau Mandiri?"), those
-        of the question before with it, when the first of them holds every word of the
-        follow-up, since alone its one word finds anything ("Dana" for the e-wallet finds a
-        refund's "dana"). The setting the customer told ("wifi aku putus2 terus") is searched
-        with the question only when the question alone finds nothing: its words ("tinggal di
-        Makassar") would outweigh the question's."""
+        """A part's passages: its own; for an elliptic follow-up ("kalau Mandiri?", "atas nama
+        siapa itu?"), those found with the question before it, else alone, that hold what the
+        follow-up adds (`follow_ups`), or none: alone its one word finds anything ("Dana" for
+        the e-wallet finds a refund's "dana"), with the question before it the earlier answer
+        again. The setting the customer told ("wifi aku putus2 terus") is searched with the
+        question only when the question alone finds nothing: its words ("tinggal di Makassar")
+        would outweigh the question's."""
         asked = part.text
         if topic and is_elliptic(asked):
-            passages = await self._retriever.search(store_id, f"{topic} {asked}", PASSAGES)
-            if passages and set(terms(asked)) <= set(terms(passages[0].text)):
-                return passages
+            follow_up = FollowUp.of(asked, topic)
+            with_topic = await self._retriever.search(store_id, f"{topic} {asked}", PASSAGES)
+            if (found := follow_up.answered_by(with_topic)) or not follow_up.added:
+                return found  # asking only a kind of fact, alone it would find any such fact
+            return follow_up.answered_by(await self._retriever.search(store_id, asked, PASSAGES))
         passages = await self._retriever.search(store_id, asked, PASSAGES)
         if passages or not part.setting:
             return passages

@@ -16,8 +16,9 @@ customer tells of themselves without asking ("kak aku tinggal di Makassar, bisa 
 question of its own; greetings in front of a question ("Halo min, selamat sore. …") are a part
 of their own.
 
-An elliptic follow-up ("kalau Mandiri?") leaves its topic to the question before it
-(`is_elliptic`); whether a message is a complaint is told by the same rules (`is_upset`).
+An elliptic follow-up ("kalau Mandiri?", "atas nama siapa itu?") leaves its topic to the
+question before it (`is_elliptic`); whether a message is a complaint is told by the same
+rules (`is_upset`).
 
 At most `MAX_QUESTIONS` questions are looked up one by one: a message of dozens of them (or an
 attacker's thousands) costs no more searches or knowledge gaps than that; the rest are one last
@@ -33,7 +34,10 @@ from shared.text.normalise import terms
 from shared.text.sentences import sentences
 
 MAX_QUESTIONS = 6
-ELLIPTIC_TERMS = 2  # "kalau yang lengan pendek?": more words than that ask something of their own
+# "kalau yang lengan pendek?": more words than that ask something of their own; a follow-up
+# pointing back may say a little more ("does that include a free upgrade?")
+ELLIPTIC_TERMS = 2
+POINTING_TERMS = 3
 
 _LIST_MARKER = re.compile(r"(?:(?<=\s)|^)(?:\d{1,2}[.)]|[a-hA-H][.)]|[-*•·])\s+")
 _END_MARK = re.compile(r"(?<=[?!])(?![?!])\s*")
@@ -48,6 +52,11 @@ _ELLIPTIC = re.compile(
     r"^\W*(?:kalau|kalo|klo|kl|gimana\s+kalau|bagaimana\s+(?:kalau|dengan)|how\s+about|"
     r"what\s+about|and\s+for)\b",
     re.IGNORECASE,
+)
+# A word pointing back at what the question before was about: "caranya gmn itu?", "will you log
+# in to it?"
+_REFERS_BACK = re.compile(
+    r"\b(?:itu|tsb|tersebut|that|it|this|these|those|them|one|ones)\b", re.IGNORECASE
 )
 
 
@@ -161,8 +170,17 @@ def _bounded(parts: list[Part]) -> list[Part]:
 
 def is_elliptic(question: str) -> bool:
     """A follow-up that leaves its topic to the question before it: "kalau Mandiri?" after
-    "Nomor rekening BCA berapa?", "what about Papua?" after a shipping question."""
-    return _ELLIPTIC.match(question) is not None and len(terms(question)) <= ELLIPTIC_TERMS
+    "Nomor rekening BCA berapa?", "what about Papua?" after a shipping question, "atas nama
+    siapa itu?" after the bank account's."""
+    count = len(set(terms(question)))
+    if _ELLIPTIC.match(question):
+        return count <= ELLIPTIC_TERMS
+    return _REFERS_BACK.search(question) is not None and count <= POINTING_TERMS
+
+
+def without_pointers(question: str) -> str:
+    """The question without the words that point back ("an express one?" asks about "express")."""
+    return _REFERS_BACK.sub(" ", question)
 
 
 def is_upset(message: str) -> bool:

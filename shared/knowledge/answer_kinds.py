@@ -81,9 +81,14 @@ def asked_kinds(question: str) -> frozenset[AnswerKind]:
 def topic(question: str) -> set[str]:
     """The question's terms without the words that ask for a kind ("brp hari", "jam berapa"):
     what the fact must be about."""
+    return set(terms(without_asking(question)))
+
+
+def without_asking(question: str) -> str:
+    """The question without the words that ask for a kind of fact."""
     for pattern in _ASKS.values():
         question = pattern.sub(" ", question)
-    return set(terms(question))
+    return question
 
 
 def states(text: str, kinds: frozenset[AnswerKind], about: set[str]) -> bool:

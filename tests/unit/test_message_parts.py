@@ -166,6 +166,11 @@ def test_a_trouble_followed_by_a_bare_question_word_is_a_question() -> None:
         ("klo ke luar jawa?", True),
         ("kalau ukurannya tidak pas bisa tukar ke ukuran lain?", False),
         ("Mandiri?", False),
+        # pointing back at the question before, a little more may be said
+        ("atas nama siapa itu?", True),
+        ("does that include a free upgrade?", True),
+        ("will you log in to it?", True),
+        ("Is it okay to pay by bank transfer from another country?", False),
     ],
 )
 def test_a_follow_up_leaving_its_topic_to_the_question_before_is_elliptic(

@@ -123,3 +123,62 @@ async def test_an_unanswered_question_that_stands_alone_is_recorded_as_written()
     draft = await drafted(PAYMENTS, "Bisa bayar pakai OVO kak? ada toko offline di Singapore?")
 
     assert draft.unanswered == ["ada toko offline di Singapore?"]
+
+
+REPAIRS = [
+    "Berapa lama perbaikan? Perbaikan biasa selesai dalam 3-5 hari kerja.",
+    "Berapa lama pengembalian dana? Pengembalian dana diproses 7 hari kerja setelah barang "
+    "kami terima.",
+    "Ada garansi servis? Garansi servis berlaku 30 hari, biaya ongkir ditanggung pembeli.",
+]
+REPAIRS_EN = [
+    "How long do repairs take? Typical repairs are 3-5 business days.",
+    "What is your support phone number? Call us at (720) 226-9269.",
+    "When are you open? Our team is open from 8am to 5pm on weekdays.",
+    "What if a part is defective? We send you a new one before you return the old one.",
+]
+
+
+async def test_a_follow_up_is_answered_by_a_passage_holding_what_it_adds() -> None:
+    text, hand_over = await ask(REPAIRS, "Berapa lama perbaikan kak? klo pengembalian dana?")
+
+    assert "3-5 hari kerja" in text
+    assert "Pengembalian dana diproses 7 hari kerja" in text
+    assert hand_over is None
+
+
+async def test_a_follow_up_pointing_back_is_answered_in_english() -> None:
+    text, hand_over = await ask(
+        REPAIRS_EN, "What's your support phone number? what hours is it open?"
+    )
+
+    assert "(720) 226-9269" in text
+    assert "8am to 5pm" in text
+    assert hand_over is None
+
+
+async def test_an_unanswerable_follow_up_pointing_back_is_handed_over_with_its_topic() -> None:
+    draft = await drafted(REPAIRS, "Berapa lama perbaikan kak? itu gratis ga?")
+
+    assert "3-5 hari kerja" in draft.text
+    assert "“itu gratis ga?”" in draft.text
+    # the store's team reads what "itu" is
+    assert draft.unanswered == ["Berapa lama perbaikan kak? itu gratis ga?"]
+    assert draft.hand_over is HandOverReason.MISSING_KNOWLEDGE
+
+
+async def test_a_follow_up_is_not_answered_by_a_passage_holding_only_its_pointing_word() -> None:
+    draft = await drafted(REPAIRS_EN, "How long do repairs take? what about an express one?")
+
+    assert "3-5 business days" in draft.text
+    assert "new one" not in draft.text  # alone, "express one" finds "a new one"
+    assert draft.unanswered == ["How long do repairs take? what about an express one?"]
+    assert draft.hand_over is HandOverReason.MISSING_KNOWLEDGE
+
+
+async def test_a_follow_up_is_not_answered_through_one_of_its_words_alone() -> None:
+    draft = await drafted(REPAIRS, "Berapa lama perbaikan kak? kalau ada lowongan kerja?")
+
+    # "kerja" is in "3-5 hari kerja", "lowongan" in no passage
+    assert draft.unanswered == ["Berapa lama perbaikan kak? kalau ada lowongan kerja?"]
+    assert draft.hand_over is HandOverReason.MISSING_KNOWLEDGE
