@@ -50,7 +50,7 @@ def stored_time(at: datetime) -> datetime:
 
 
 def newest_state(event: MessageReceived | ReplySent) -> dict[str, Any]:
-    """What only the conversation's newest event may set: the last message, the profile name."""
+    """What only the conversation's newest event may set: the last message."""
     direction = "inbound" if isinstance(event, MessageReceived) else "outbound"
     state: dict[str, Any] = {
         "last_message": {
@@ -59,12 +59,22 @@ def newest_state(event: MessageReceived | ReplySent) -> dict[str, Any]:
             "at": event.occurred_at,
         }
     }
-    if isinstance(event, MessageReceived) and event.profile_name:
-        state["profile_name"] = event.profile_name
     if isinstance(event, ReplySent) and event.order_action is not None:
         # the card keeps the latest order action until another one (docs/actions.md)
         state["last_order_action"] = event.order_action.model_dump()
     return state
+
+
+def profile_state(card: Document, event: MessageReceived | ReplySent) -> dict[str, Any]:
+    """The customer's name from their newest message that gives one. Not tied to the newest
+    event: a reply read first from its own topic must not make the message it answers late."""
+    if not isinstance(event, MessageReceived) or not event.profile_name:
+        return {}
+    at = stored_time(event.occurred_at)
+    named_at = card.get("profile_name_at")
+    if named_at is not None and named_at > at:
+        return {}
+    return {"profile_name": event.profile_name, "profile_name_at": at}
 
 
 def labels_state(labels: Classification, at: datetime) -> dict[str, Any]:

@@ -27,6 +27,7 @@ from services.enricher.cards import (
     enriched_event,
     labels_state,
     newest_state,
+    profile_state,
     stored_time,
 )
 from services.enricher.classification import Classification, Classifier
@@ -327,6 +328,7 @@ def _applied(
     # Only the newest event may set what describes "now" (a late one is counted, no more).
     if card["last_activity_at"] == stored_time(event.occurred_at):
         card.update(newest_state(event))
+    card.update(profile_state(card, event))
     labels_at, said_at = card.get("latest_labels_at"), stored_time(item.labelled_at)
     if item.labels is not None and (labels_at is None or labels_at <= said_at):
         card.update(labels_state(item.labels, said_at))

@@ -113,6 +113,23 @@ async def test_an_older_message_applied_late_keeps_the_newer_profile_name_and_ti
     assert conversation["first_message_at"] == older.occurred_at
 
 
+async def test_a_reply_counted_before_the_message_it_answers_keeps_the_customers_name(
+    db: Database,
+    card: Callable[[], Any],
+    make_received: MakeReceived,
+    make_reply_sent: MakeReplySent,
+    hour: Hour,
+) -> None:
+    message = make_received(BUDI, "Halo, paket saya belum sampai", at=hour(10), profile_name="Rina")
+    answer = make_reply_sent(message, response_seconds=5)
+
+    await apply(db, answer, message)  # the replies' topic read first
+
+    conversation = await card()
+    assert conversation["profile_name"] == "Rina"
+    assert conversation["last_message"]["direction"] == "outbound"
+
+
 async def test_redelivered_events_change_nothing(
     db: Database,
     card: Callable[[], Any],
