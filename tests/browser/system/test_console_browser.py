@@ -189,6 +189,10 @@ async def test_one_stores_owner_is_refused_another_stores_conversation(
     await webhooks.message(other, customer, secret)
     conversation = f"{other.id}:{customer}"
 
+    async def carded() -> bool:  # a conversation page is a 404 until its card exists
+        return await system_db[CONVERSATIONS].count_documents({"_id": conversation}) == 1
+
+    await eventually(carded)
     # Its own owner sees it: the conversation exists and the page would show it.
     await open_as(page, system, other_owner, f"/stores/{other.id}/conversations/{conversation}")
     await expect(page.locator("#messages")).to_contain_text(secret, timeout=PIPELINE_MS)
