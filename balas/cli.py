@@ -36,6 +36,7 @@ from balas.simulate_command import simulate
 from balas.store_commands import store_app
 from balas.topics_commands import topics_app
 from balas.woocommerce_commands import woocommerce_app
+from balas.wording import counted
 
 if TYPE_CHECKING:
     from shared import mongo
@@ -165,7 +166,7 @@ def replay(
             console.print(f"[red]{escape(str(refused))}[/]")
             raise typer.Exit(1) from None
     console.print(
-        f"copied {result.copied} of {result.scanned} records of {topic} to "
+        f"copied {result.copied} of {counted(result.scanned, 'record')} of {topic} to "
         f"{result.replay_topic}; group {escape(group)} handles them as it reads"
     )
 
