@@ -71,8 +71,17 @@ class PersonCommand(WordedCommand):
     services do.)"""
 
     def invoke(self, ctx: Any) -> Any:
-        with logs_for_a_person(ctx.command_path, verbose=ctx.meta.get(VERBOSE, False)):
+        with logs_for_a_person(_command_name(ctx), verbose=ctx.meta.get(VERBOSE, False)):
             return super().invoke(ctx)
+
+
+def _command_name(ctx: Any) -> str:
+    """`balas woocommerce sync`, whatever the program was called (`python -m balas`)."""
+    names = []
+    while ctx.parent is not None:
+        names.append(ctx.info_name)
+        ctx = ctx.parent
+    return " ".join(["balas", *reversed(names)])
 
 
 class _Typer(typer.Typer):

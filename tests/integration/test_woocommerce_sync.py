@@ -366,6 +366,7 @@ def test_the_sync_command_shows_its_runs_and_refuses_with_a_reason(
     assert again.exit_code == 0, again.output
     assert "incremental" in again.stdout
     assert "woocommerce sync started" in again.stderr  # ...on request, beside the output
+    assert "service='balas woocommerce sync'" in again.stderr
     assert "woocommerce sync started" not in again.stdout
     assert [hook.exit_code for hook in hooks] == [0, 0], hooks[0].output
     assert f"store {store_id} has {len(WEBHOOK_TOPICS)} active webhooks" in hooks[1].output
