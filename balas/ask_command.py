@@ -15,10 +15,8 @@ from rich.markup import escape
 
 from balas.cli_support import (
     StoreOption,
-    VerboseOption,
     cli_settings,
     console,
-    log_for_a_person,
     with_db,
     wrapping_table,
 )
@@ -32,7 +30,6 @@ def ask(
     question: Annotated[str, typer.Argument(help="What the customer asks.")],
     store: StoreOption,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-    verbose: VerboseOption = False,
 ) -> None:
     """Ask the bot a question as a new customer would, without sending anything."""
     from shared.answering.answerer import Question, build_answerer
@@ -41,7 +38,6 @@ def ask(
     from shared.stores.directory import StoreDirectory
 
     settings = cli_settings()
-    log_for_a_person(settings, "ask", verbose)  # logs go to stderr, the answer alone to stdout
 
     async def answer(db: mongo.Database) -> dict[str, Any] | None:
         found = await StoreDirectory(db, ttl_seconds=0).by_id(store)

@@ -23,6 +23,7 @@ from balas.cli_support import (
     wrapping_table,
 )
 from balas.notification_commands import variable_pair
+from balas.wording import counted
 
 if TYPE_CHECKING:
     from shared import mongo
@@ -140,7 +141,7 @@ def preview(
                 console.print(f"[red]{escape(str(error))}[/]")
                 raise typer.Exit(2) from None
         seen = await segments.preview(db, store_id, segment, utcnow())
-        console.print(f"{seen.count} customers with promotion consent")
+        console.print(f"{counted(seen.count, 'customer')} with promotion consent")
         for number in seen.sample:
             console.print(f"  {number}")
 
@@ -215,11 +216,11 @@ def status(
             broadcast = await _follow(db, broadcast)
         console.print(f"{escape(broadcast.name)} ({broadcast.id}): {broadcast.status.value}")
         _show_progress(await model.progress(db, broadcast.id))
-        counted = await results(db, broadcast)
+        outcome = await results(db, broadcast)
         console.print(
-            f"delivered {counted.delivered}, read {counted.read}, replied {counted.replied}, "
-            f"opted out {counted.opted_out}, orders {counted.orders} "
-            f"({_revenue(counted.revenue)}) within {counted.attribution_days} days"
+            f"delivered {outcome.delivered}, read {outcome.read}, replied {outcome.replied}, "
+            f"opted out {outcome.opted_out}, orders {outcome.orders} "
+            f"({_revenue(outcome.revenue)}) within {counted(outcome.attribution_days, 'day')}"
         )
 
     with_db(work)
@@ -253,7 +254,8 @@ def limits(
                 raise typer.Exit(2) from None
             await model.save_limits(db, store_id, current)
         console.print(
-            f"{current.per_second:g} messages a second, {current.daily_customers} customers a day"
+            f"{counted(current.per_second, 'message')} a second, "
+            f"{counted(current.daily_customers, 'customer')} a day"
         )
 
     with_db(work)
@@ -308,7 +310,7 @@ async def _follow(db: mongo.Database, broadcast: Broadcast) -> Broadcast:
 
 def _show_progress(done: Progress) -> None:
     console.print(
-        f"{done.recipients} recipients: {done.sent} sent, {done.failed} failed, "
+        f"{counted(done.recipients, 'recipient')}: {done.sent} sent, {done.failed} failed, "
         f"{done.skipped} skipped (no consent), {done.cancelled} cancelled, "
         f"{done.pending + done.sending} pending"
     )

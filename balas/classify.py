@@ -5,6 +5,7 @@ import time
 
 from rich.table import Column, Table
 
+from balas.wording import counted
 from services.enricher.classification import Classifier
 from services.enricher.classification.evaluation import Evaluation, Scores
 
@@ -61,8 +62,8 @@ def evaluation_tables(evaluations: list[Evaluation]) -> list[Table]:
         )
     if engine == "llm":
         summary.caption = (
-            f"{sum(e.fallbacks for e in evaluations)} messages fell back to the offline engine "
-            "(LLM error or malformed answer)"
+            f"{counted(sum(e.fallbacks for e in evaluations), 'message')} fell back to the "
+            "offline engine (LLM error or malformed answer)"
         )
     per_class = Table("source", "task", "F1 per class", title="F1 per class")
     for evaluation in evaluations:

@@ -13,7 +13,9 @@ from rich.progress import Progress
 
 from balas.ask_command import ask
 from balas.broadcast_commands import broadcast_app
+from balas.cli_help import WordedCommand
 from balas.cli_support import (
+    VERBOSE,
     cli_settings,
     command_group,
     console,
@@ -34,6 +36,7 @@ from balas.simulate_command import simulate
 from balas.store_commands import store_app
 from balas.topics_commands import topics_app
 from balas.woocommerce_commands import woocommerce_app
+from balas.wording import counted
 
 if TYPE_CHECKING:
     from shared import mongo
@@ -56,7 +59,23 @@ app.add_typer(customer_app, name="customer")
 app.command("simulate")(simulate)
 
 
-@app.command()
+@app.callback()
+def balas(
+    ctx: typer.Context,
+    verbose: Annotated[
+        bool,
+        typer.Option(
+            "--verbose",
+            "-v",
+            help="Show a command's log lines on stderr at LOG_LEVEL, not only its warnings "
+            "and errors.",
+        ),
+    ] = False,
+) -> None:
+    ctx.meta[VERBOSE] = verbose
+
+
+@app.command(cls=WordedCommand)  # logs as the services do
 def run(
     service: Annotated[str | None, typer.Argument(help=f"One of {', '.join(SERVICES)}.")] = None,
     port: Annotated[int | None, typer.Option(help="HTTP port (webhooks or /metrics).")] = None,
@@ -85,7 +104,7 @@ def run(
     uvloop.run(module.main(port))
 
 
-@app.command()
+@app.command(cls=WordedCommand)  # logs as the services do
 def infra() -> None:
     """Start only the embedded Kafka and MongoDB servers, until Ctrl-C."""
     from balas.supervisor import StopFlag
@@ -147,7 +166,7 @@ def replay(
             console.print(f"[red]{escape(str(refused))}[/]")
             raise typer.Exit(1) from None
     console.print(
-        f"copied {result.copied} of {result.scanned} records of {topic} to "
+        f"copied {result.copied} of {counted(result.scanned, 'record')} of {topic} to "
         f"{result.replay_topic}; group {escape(group)} handles them as it reads"
     )
 

@@ -3,7 +3,8 @@ database, argument parsing."""
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Awaitable, Callable, Collection, Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -26,9 +27,7 @@ if TYPE_CHECKING:  # imported where used, so that `balas --help` loads neither
 console = Console()
 
 StoreOption = Annotated[str, typer.Option("--store", help="The store's id.")]
-VerboseOption = Annotated[
-    bool, typer.Option("--verbose", "-v", help="Show the log lines too (stderr, at LOG_LEVEL).")
-]
+VERBOSE = "balas.verbose"  # `balas --verbose`, in click's context meta, which every context shares
 
 
 UNREACHABLE = (
@@ -66,11 +65,30 @@ def unreachable(error: Exception) -> str:
     )
 
 
+class PersonCommand(WordedCommand):
+    """A command whose output a person reads: it logs as `logs_for_a_person` says, with
+    `balas --verbose`. (`balas run` and `balas infra` are `WordedCommand`s: they log as the
+    services do.)"""
+
+    def invoke(self, ctx: Any) -> Any:
+        with logs_for_a_person(_command_name(ctx), verbose=ctx.meta.get(VERBOSE, False)):
+            return super().invoke(ctx)
+
+
+def _command_name(ctx: Any) -> str:
+    """`balas woocommerce sync`, whatever the program was called (`python -m balas`)."""
+    names = []
+    while ctx.parent is not None:
+        names.append(ctx.info_name)
+        ctx = ctx.parent
+    return " ".join(["balas", *reversed(names)])
+
+
 class _Typer(typer.Typer):
-    """A command group whose commands are `WordedCommand`s unless one names another class."""
+    """A command group whose commands are `PersonCommand`s unless one names another class."""
 
     def command(self, *args: Any, cls: type[TyperCommand] | None = None, **kwargs: Any) -> Any:
-        return super().command(*args, cls=cls or WordedCommand, **kwargs)
+        return super().command(*args, cls=cls or PersonCommand, **kwargs)
 
 
 def command_group(help: str, no_args_is_help: bool = True) -> typer.Typer:
@@ -116,15 +134,20 @@ def cli_settings() -> "Settings":
     return EmbeddedServers.for_settings(settings).applied_to(settings)
 
 
-def log_for_a_person(settings: "Settings", command: str, verbose: bool) -> None:
-    """Logs on stderr for a command whose output a person reads: only warnings and errors
-    unless --verbose (then LOG_LEVEL's, as a service logs); the INFO lines are for operators."""
-    from shared.logging import configure_logging
+@contextmanager
+def logs_for_a_person(command: str, verbose: bool) -> Iterator[None]:
+    """Logs on stderr while a command whose output a person reads runs: only warnings and errors
+    unless --verbose (then LOG_LEVEL's, as a service logs); the INFO lines are for operators.
+    The logging is as it was after: tests run commands in-process."""
+    from shared.logging import logging_configured
+    from shared.settings import Settings
 
+    settings = Settings()
     level = logging.getLevelName(settings.log.level.upper())
     if not verbose and isinstance(level, int) and level < logging.WARNING:
         settings = settings.updated(log={"level": "WARNING"})
-    configure_logging(settings, command)
+    with logging_configured(settings, command):
+        yield
 
 
 def with_db(work: Callable[["mongo.Database"], Awaitable[Any]]) -> Any:

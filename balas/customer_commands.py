@@ -18,6 +18,7 @@ from balas.consent_command import (
     change_from_options,
     consent_work,
 )
+from balas.wording import counted
 from shared import kafka, mongo
 from shared.consent.records import Source
 from shared.identity import customer_hash, masked
@@ -104,7 +105,8 @@ def customer_erase(
         if count:
             console.print(f"{collection}: {count}")
     console.print(
-        f"[green]erased[/] {sum(removed.values())} documents; the ledger keeps the counts"
+        f"[green]erased[/] {counted(sum(removed.values()), 'document')}; "
+        "the ledger keeps the counts"
     )
 
 
@@ -127,7 +129,7 @@ def customer_export(
     stem.with_suffix(".json").write_text(exports.as_json(exported))
     stem.with_suffix(".html").write_text(exports.as_html(exported))
     held = sum(len(documents) for documents in exported["collections"].values())
-    console.print(f"{held} documents in {stem}.json and {stem}.html")
+    console.print(f"{counted(held, 'document')} in {stem}.json and {stem}.html")
 
 
 @customer_app.command("consent")

@@ -16,6 +16,7 @@ from balas.cli_support import (
     with_db,
     wrapping_table,
 )
+from balas.wording import counted
 
 if TYPE_CHECKING:  # with Kafka's client, loaded when a command runs
     from balas.dead_letters import StoredLetter
@@ -86,4 +87,8 @@ def dlq_redrive(
         sent = with_db(
             lambda db: dead_letters.redrive(settings, db, chosen, lambda: progress.advance(task))
         )
-    console.print(f"re-drove {sent} of {len(chosen)} letters ({len(chosen) - sent} were already)")
+    already = len(chosen) - sent
+    console.print(
+        f"re-drove {sent} of {counted(len(chosen), 'letter')} "
+        f"({already} {'was' if already == 1 else 'were'} already)"
+    )

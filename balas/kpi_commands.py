@@ -23,6 +23,7 @@ from balas.cli_support import (
     with_db,
     wrapping_table,
 )
+from balas.wording import counted
 
 if TYPE_CHECKING:
     from shared import mongo
@@ -55,12 +56,14 @@ def kpi_show(
         rows = buckets(KPI_DAILY, {"date": {"$gte": since_day}}, "date")
         zone = rows[0]["timezone"] if rows else "local"
         tables = _kpi_tables(f"day ({zone})", rows, lambda row: row["date"], store)
-        print_listing(*tables, empty=f"No KPIs of store {escape(store)} in the last {days} days.")
+        empty = f"No KPIs of store {escape(store)} in the last {counted(days, 'day')}."
+        print_listing(*tables, empty=empty)
         return
     since = datetime.now(UTC) - timedelta(hours=hours)
     rows = buckets(KPI_HOURLY, {"hour": {"$gte": since.replace(minute=0, second=0)}}, "hour")
     tables = _kpi_tables("hour (UTC)", rows, lambda row: f"{row['hour']:%Y-%m-%d %H:00}", store)
-    print_listing(*tables, empty=f"No KPIs of store {escape(store)} in the last {hours} hours.")
+    empty = f"No KPIs of store {escape(store)} in the last {counted(hours, 'hour')}."
+    print_listing(*tables, empty=empty)
 
 
 def _kpi_tables(
@@ -204,8 +207,8 @@ def kpi_forecast(
         return
     recent = [value for _, value in report.history[-28:]]
     console.print(
-        f"{metric}, last {len(recent)} days: {_sparkline(recent)}  "
-        f"({len(report.history)} days of history, method {report.method})"
+        f"{metric}, last {counted(len(recent), 'day')}: {_sparkline(recent)}  "
+        f"({counted(len(report.history), 'day')} of history, method {report.method})"
     )
     table = wrapping_table(
         "date", "forecast", "80% band", "95% band", title=f"{metric} forecast, {escape(store)}"
@@ -224,7 +227,8 @@ def kpi_forecast(
             console.print("back-test: needs at least 2 weeks of history plus the horizon")
             return
         console.print(
-            f"back-test ({score.origins} origins x {score.horizon} days): MAE {score.mae:.2f}, "
+            f"back-test ({counted(score.origins, 'origin')} x {counted(score.horizon, 'day')}): "
+            f"MAE {score.mae:.2f}, "
             f"sMAPE {score.smape_percent:.1f}%; seasonal-naive baseline MAE "
             f"{score.baseline_mae:.2f}, sMAPE {score.baseline_smape_percent:.1f}%; "
             f"band coverage 80%: {score.coverage_80:.0%}, 95%: {score.coverage_95:.0%}"
@@ -276,9 +280,9 @@ def kpi_rebuild(
             )
         )
     console.print(
-        f"rebuilt store {escape(store)} {first_day}..{last_day}: {result.hours} hour and "
-        f"{result.days} day buckets from {result.events_counted} events "
-        f"({result.events_read} records read)"
+        f"rebuilt store {escape(store)} {first_day}..{last_day}: "
+        f"{counted(result.hours, 'hour bucket')} and {counted(result.days, 'day bucket')} from "
+        f"{counted(result.events_counted, 'event')} ({counted(result.events_read, 'record')} read)"
     )
 
 
@@ -296,7 +300,8 @@ def kpi_rehash() -> None:
 
         result = with_db(lambda db: rehash(db, progress=advance))
     console.print(
-        f"rewrote {result.documents} documents: {result.by_number} customers rehashed from "
+        f"rewrote {counted(result.documents, 'document')}: "
+        f"{counted(result.by_number, 'customer')} rehashed from "
         f"their numbers, {result.unmapped} whose number is no longer held rekeyed as they were"
     )
 
@@ -331,7 +336,7 @@ def kpi_facts(
         return
     with open(to_file, "w", encoding="utf-8", newline="") as out:
         out.write(text)
-    console.print(f"wrote {text.count(chr(10)) - 1} rows to {escape(to_file)}")
+    console.print(f"wrote {counted(text.count(chr(10)) - 1, 'row')} to {escape(to_file)}")
 
 
 async def facts_csv(db: mongo.Database, store: str, first: date, last: date) -> str:

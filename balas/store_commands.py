@@ -17,6 +17,7 @@ from balas.cli_support import (
     with_db,
     wrapping_table,
 )
+from balas.wording import counted
 
 if TYPE_CHECKING:  # the stores' modules (onboarding: WooCommerce, Twilio) load when used
     from collections.abc import Awaitable, Callable
@@ -502,6 +503,6 @@ def _run_deletion(request: DeletionRequest) -> None:
     record = with_db(delete)
     total = sum(item.documents for item in record.removed)
     console.print(
-        f"[green]store {escape(request.store_id)} deleted[/]: {total} documents removed; "
-        f"the record {escape(record.id)} keeps the counts"
+        f"[green]store {escape(request.store_id)} deleted[/]: "
+        f"{counted(total, 'document')} removed; the record {escape(record.id)} keeps the counts"
     )

@@ -12,6 +12,7 @@ from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.errors import IncompatibleBrokerVersion, KafkaError
 from pydantic import BaseModel
 
+from balas.wording import counted
 from shared import kafka
 
 RETENTION = "retention.ms"
@@ -171,8 +172,8 @@ async def grow(
     current = report.topics[0].partitions
     if partitions <= current:
         raise GrowRefused(
-            f"{topic} has {current} partitions; Kafka can add partitions but never remove "
-            f"them, so ask for more than {current}"
+            f"{topic} has {counted(current, 'partition')}; Kafka can add partitions but never "
+            f"remove them, so ask for more than {current}"
         )
     if not force:
         state = await wait_until_drained(bootstrap, topic, wait_seconds, progress)

@@ -12,6 +12,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from balas.cli_support import cli_settings, command_group, console, wrapping_table
+from balas.wording import counted
 
 if TYPE_CHECKING:  # with Kafka's admin client, loaded when a command runs
     from balas.topic_admin import TopicsReport, TopicState
@@ -156,6 +157,6 @@ def topics_grow(
         if progress.live.is_started:
             progress.stop()
     console.print(
-        f"{topic} now has {count} partitions; producers and consumers use the new ones "
+        f"{topic} now has {counted(count, 'partition')}; producers and consumers use the new ones "
         "after their next metadata refresh (docs/scaling.md, Growing a topic)"
     )

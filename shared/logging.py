@@ -10,7 +10,8 @@ import logging
 import re
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, ClassVar
 
 import structlog
@@ -29,6 +30,18 @@ _PHONE = re.compile(
     r"(?:\+[1-9]\d{7,14}|(?:\+?62|0)[ -]?8\d{1,3}(?:[ -]?\d{3,4}){2,3})(?!\d)"
 )
 _EMAIL = re.compile(r"[\w.%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+
+
+NOISY = (  # libraries logged at WARNING and above only
+    "httpx2",  # the OpenAI client's HTTP library: one line per LLM call
+    "openai",
+    "aiokafka",
+    "pymongo",
+    "httpx",
+    "twilio.http_client",
+    "uvicorn.access",
+    "uvicorn.error",
+)
 
 
 def configure_logging(settings: Settings, service: str) -> None:
@@ -68,18 +81,31 @@ def configure_logging(settings: Settings, service: str) -> None:
     root = logging.getLogger()
     root.handlers = [handler]
     root.setLevel(settings.log.level.upper())
-    for noisy in (
-        "httpx2",  # the OpenAI client's HTTP library: one line per LLM call
-        "openai",
-        "aiokafka",
-        "pymongo",
-        "httpx",
-        "twilio.http_client",
-        "uvicorn.access",
-        "uvicorn.error",
-    ):
+    for noisy in NOISY:
         logging.getLogger(noisy).setLevel(logging.WARNING)
     structlog.contextvars.bind_contextvars(service=service)
+
+
+@contextmanager
+def logging_configured(settings: Settings, service: str) -> Iterator[None]:
+    """`configure_logging` while the block runs, and the logging as it was after it: a command
+    run in-process (tests) leaves no level and no handler on a stream that is gone behind it."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    levels = {name: logging.getLogger(name).level for name in NOISY}
+    config, context = structlog.get_config(), structlog.contextvars.get_contextvars()
+    configure_logging(settings, service)
+    structlog.configure(cache_logger_on_first_use=False)  # a cached logger would outlive the block
+    try:
+        yield
+    finally:
+        root.handlers = handlers
+        root.setLevel(level)
+        for name, noisy_level in levels.items():
+            logging.getLogger(name).setLevel(noisy_level)
+        structlog.configure(**config)
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(**context)
 
 
 def _drop_color_message(

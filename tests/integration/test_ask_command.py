@@ -151,7 +151,7 @@ def test_ask_shows_a_person_the_answer_without_log_lines(settings: Settings, sto
     env = {**settings.as_environment(), "LOG_LEVEL": "INFO"}
 
     shown = CliRunner().invoke(app, question, env=env)
-    verbose = CliRunner().invoke(app, [*question, "--verbose"], env=env)
+    verbose = CliRunner().invoke(app, ["--verbose", *question], env=env)
 
     assert shown.exit_code == 0, shown.output
     assert shown.stderr == ""

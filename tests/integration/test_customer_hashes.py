@@ -185,7 +185,7 @@ def test_the_rehash_command_reports_what_it_did_and_nothing_the_second_time(
     second = runner.invoke(app, ["kpi", "rehash"], env=env)
 
     assert first.exit_code == 0, first.output
-    assert "1 customers rehashed from their numbers, 1 whose number" in first.output
+    assert "1 customer rehashed from their numbers, 1 whose number" in first.output
     assert second.exit_code == 0, second.output
     assert "rewrote 0 documents" in second.output
     on_database(settings, lambda db: db.client.drop_database(db.name))

@@ -347,10 +347,10 @@ def test_the_sync_command_shows_its_runs_and_refuses_with_a_reason(
             ),
         )
         asyncio.run(_save(settings, store))
-        env, runner = settings.as_environment(), CliRunner()
+        env, runner = {**settings.as_environment(), "LOG_LEVEL": "INFO"}, CliRunner()
 
         first = runner.invoke(app, ["woocommerce", "sync", store_id, "--per-page", "20"], env=env)
-        again = runner.invoke(app, ["woocommerce", "sync", store_id], env=env)
+        again = runner.invoke(app, ["--verbose", "woocommerce", "sync", store_id], env=env)
         hooks = [runner.invoke(app, ["woocommerce", "webhooks", store_id], env=env) for _ in "12"]
         shop.consumer_secret = "cs_rotated_in_woocommerce"
         refused = runner.invoke(app, ["woocommerce", "check", store_id], env=env)
@@ -361,8 +361,13 @@ def test_the_sync_command_shows_its_runs_and_refuses_with_a_reason(
     assert first.exit_code == 0, first.output
     assert "orders" in first.output
     assert "full" in first.output
+    assert "woocommerce sync started" not in first.output  # the operator's lines...
+    assert first.stderr == ""
     assert again.exit_code == 0, again.output
-    assert "incremental" in again.output
+    assert "incremental" in again.stdout
+    assert "woocommerce sync started" in again.stderr  # ...on request, beside the output
+    assert "service='balas woocommerce sync'" in again.stderr
+    assert "woocommerce sync started" not in again.stdout
     assert [hook.exit_code for hook in hooks] == [0, 0], hooks[0].output
     assert f"store {store_id} has {len(WEBHOOK_TOPICS)} active webhooks" in hooks[1].output
     assert shop.webhook_writes == len(WEBHOOK_TOPICS)  # the second run changed nothing
