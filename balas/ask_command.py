@@ -17,6 +17,7 @@ from balas.cli_support import (
     StoreOption,
     cli_settings,
     console,
+    unknown_store,
     with_db,
     wrapping_table,
 )
@@ -57,8 +58,7 @@ def ask(
 
     result = with_db(answer)
     if result is None:
-        console.print(f"[red]no store {escape(store)}[/]")
-        raise typer.Exit(1)
+        raise unknown_store(store)
     if as_json:
         print(json.dumps(result, ensure_ascii=False, indent=2))
         return

@@ -171,8 +171,13 @@ async def require_store(db: "mongo.Database", store_id: str) -> None:
     from shared.stores.directory import StoreDirectory
 
     if await StoreDirectory(db, ttl_seconds=0).by_id(store_id) is None:
-        console.print(f"[red]no store {escape(store_id)}[/]")
-        raise typer.Exit(1)
+        raise unknown_store(store_id)
+
+
+def unknown_store(store_id: str) -> typer.Exit:
+    """Says there is no such store; the command raises what it returns (exit 1)."""
+    console.print(f"[red]no store {escape(store_id)}[/]")
+    return typer.Exit(1)
 
 
 def parse_date(text: str, option: str) -> date:

@@ -9,7 +9,7 @@ import typer
 from rich.markup import escape
 from rich.progress import Progress
 
-from balas.cli_support import StoreOption, cli_settings, command_group, console
+from balas.cli_support import StoreOption, cli_settings, command_group, console, unknown_store
 from balas.consent_command import (
     GrantOption,
     PurposeOption,
@@ -59,8 +59,7 @@ def _with_customer(
             try:
                 customer = await find_customer(db, store_id, phone, ids or (), emails or ())
             except UnknownStore:
-                console.print(f"[red]no store {escape(store_id)}[/]")
-                raise typer.Exit(1) from None
+                raise unknown_store(store_id) from None
             except ValueError as error:
                 console.print(f"[red]{escape(str(error))}[/]")
                 raise typer.Exit(1) from None

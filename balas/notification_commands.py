@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.markup import escape
 
-from balas.cli_support import StoreOption, console, with_db
+from balas.cli_support import StoreOption, console, require_store, with_db
 
 if TYPE_CHECKING:
     from shared import mongo
@@ -58,11 +58,7 @@ def store_notifications(
     from shared.notifications import orders
 
     async def work(db: mongo.Database) -> None:
-        from shared.stores.directory import StoreDirectory
-
-        if await StoreDirectory(db).by_id(store_id) is None:
-            console.print(f"[red]no store {escape(store_id)}[/]")
-            raise typer.Exit(1)
+        await require_store(db, store_id)
         current = await orders.load(db, store_id)
         try:
             changed = _changed(current, status, template, variables or [], remove, quiet)

@@ -14,6 +14,7 @@ from balas.cli_support import (
     command_group,
     console,
     print_listing,
+    unknown_store,
     with_db,
     wrapping_table,
 )
@@ -412,8 +413,7 @@ def store_plugin_token(
 
     issued = with_db(lambda db: plugin_tokens.issue(db, store_id))
     if issued is None:
-        console.print(f"[red]no store {escape(store_id)}[/]")
-        raise typer.Exit(1)
+        raise unknown_store(store_id)
     token, _ = issued
     console.print(
         f"WordPress plugin token of store [bold]{escape(store_id)}[/] (shown once; any earlier "
@@ -453,8 +453,7 @@ def store_delete(
 
     # A mistyped id is said at once, not after "This cannot be undone" was answered.
     if not with_db(lambda db: deletable(db, store_id)):
-        console.print(f"[red]no store {escape(store_id)}[/]")
-        raise typer.Exit(1)
+        raise unknown_store(store_id)
     if not yes:
         typer.confirm(
             f"Delete store {store_id} and all its data? This cannot be undone", abort=True
