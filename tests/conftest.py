@@ -1,5 +1,6 @@
 """Fixtures of every tier: the session's Kafka and MongoDB (tests/support/servers.py), settings
-and a database of each test's own, and the reply builder both tiers share."""
+and a database of each test's own (tests/support/databases.py), and the reply builder both tiers
+share."""
 
 from collections.abc import AsyncIterator, Callable, Iterator
 
@@ -8,6 +9,7 @@ import pytest
 from shared.events import ReplySent
 from shared.settings import Settings
 from tests.support import events
+from tests.support.databases import DatabasePool
 from tests.support.servers import Infra, servers
 
 pytest_plugins = ("tests.support.fault_report",)  # the fault suite's summary table
@@ -18,10 +20,17 @@ def infra(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Infra]:
     yield from servers(tmp_path_factory)
 
 
+@pytest.fixture(scope="session")
+def databases(infra: Infra) -> Iterator[DatabasePool]:
+    with DatabasePool(infra.mongodb_uri) as pool:
+        yield pool
+
+
 @pytest.fixture
-def settings(infra: Infra) -> Settings:
-    """Fresh settings (and a fresh database) for each test."""
-    return infra.settings()
+def settings(infra: Infra, databases: DatabasePool) -> Iterator[Settings]:
+    """Fresh settings and an empty database for each test."""
+    with databases.lend() as database:
+        yield infra.settings(mongodb={"database": database})
 
 
 @pytest.fixture
@@ -38,7 +47,6 @@ async def db(settings: Settings) -> AsyncIterator[object]:
         database, settings, [*SHARED_INDEXES, receipts.indexes, outbox.indexes, console.indexes]
     )
     yield database
-    await client.drop_database(settings.mongodb.database)
     await client.close()
 
 
