@@ -17,6 +17,7 @@ from playwright.async_api import Browser, BrowserContext, Page
 from services.console.app import create_app
 from services.console.auth.users import Role, UserDirectory
 from shared import mongo
+from shared.settings import Settings
 from tests.standins.server import LoopbackServer
 from tests.support.browser import (
     PASSWORD,
@@ -30,7 +31,6 @@ from tests.support.browser import (
     phone_context,
 )
 from tests.support.browser import sign_in as sign_in_with_form
-from tests.support.servers import Infra
 
 
 @pytest.fixture(scope="session")
@@ -46,15 +46,13 @@ async def browser() -> AsyncIterator[Browser]:
 
 
 @pytest.fixture
-async def console(infra: Infra) -> AsyncIterator[Console]:
+async def console(settings: Settings) -> AsyncIterator[Console]:
     """The console app on loopback, on a database of this test alone."""
-    settings = infra.settings()
     server = LoopbackServer(create_app(settings)).start()
     assert settings.mongodb.uri
     client = mongo.connect(settings.mongodb.uri)
     yield Console(url=server.url, settings=settings, db=client[settings.mongodb.database])
     server.stop()
-    await client.drop_database(settings.mongodb.database)
     await client.close()
 
 
