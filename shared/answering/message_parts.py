@@ -28,7 +28,14 @@ part, handed over as a whole.
 import re
 from dataclasses import dataclass
 
-from shared.answering.small_talk import Kind, asks, greeting_lead, has_upset_words, kind_of
+from shared.answering.small_talk import (
+    ENGLISH_OPENERS,
+    Kind,
+    asks,
+    greeting_lead,
+    has_upset_words,
+    kind_of,
+)
 from shared.text.lexicon import alternation, spellings
 from shared.text.normalise import terms
 from shared.text.sentences import sentences
@@ -69,9 +76,7 @@ _QUESTION_WORDS = alternation(
     )
 )  # fmt: skip
 _THEN = alternation(spellings("terus", "trus", "trs", "tros", "lalu"))
-_OPENER = (
-    rf"(?:{_QUESTION_WORDS}|can|could|do|does|is|are|how|what|when|where|which|will|would|why)\b"
-)
+_OPENER = rf"(?:{_QUESTION_WORDS}|{ENGLISH_OPENERS}|how|what|when|where|which|why)\b"
 _JOINER = re.compile(
     rf"(?:,\s*)?\b(?:{_THEN}|dan\s+juga|sama\s+juga|and\s+also|also|plus)\b"
     rf"|(?:,\s*)?\b(?:dan|sama|sm|and|&)\s+(?={_OPENER})"

@@ -410,3 +410,27 @@ def test_a_question_word_in_its_chat_spelling_asks() -> None:
         "resinya dikirim kpan",
     ]
     assert kind_of("paket aku blm nyampe knapa") is Kind.QUESTION
+
+
+@pytest.mark.parametrize(
+    ("message", "questions"),
+    [
+        (
+            "Hi, what can I do with a live USB? also should I back up my stuff before calling",
+            ["what can I do with a live USB?", "should I back up my stuff before calling"],
+        ),
+        (
+            "bisa COD ga kak? trus did you ship it already",
+            ["bisa COD ga kak?", "did you ship it already"],
+        ),
+        (
+            "ongkir ke bandung brp and may I know the account name",
+            ["ongkir ke bandung brp", "may I know the account name"],
+        ),
+    ],
+)
+def test_an_english_question_opening_with_an_auxiliary_asks_and_is_no_setting(
+    message: str, questions: list[str]
+) -> None:
+    # "should I back up my stuff" speaks of the customer, and still asks
+    assert questions_of(message) == questions
