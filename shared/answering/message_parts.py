@@ -105,6 +105,17 @@ _REQUEST = re.compile(
     re.IGNORECASE,
 )
 
+# A line announcing the questions ("quick questions:", "I have 2 questions.", "ada beberapa
+# pertanyaan kak"): no question of its own, so it is neither searched nor handed over.
+_ANNOUNCES = re.compile(
+    r"^(?:(?:i|we)\s+(?:have|got)\s+|(?:(?:saya|sy|aku|aq|gw)\s+)?(?:ada|punya|mau\s+(?:tanya|"
+    r"nanya))\s+)?(?:(?:a|an|one|two|three|\d+|quick|few|some|couple|of|several|more|little|"
+    r"beberapa|bbrp|dua|tiga|lagi)\s+)*(?:questions?|qs|pertanyaan(?:nya)?|(?:\d+|dua|tiga|"
+    r"beberapa)\s+hal)(?:\s+(?:kak|min|gan|sis|dong|nih|ya|sih|here|for\s+you|lagi))*"
+    r"(?:\s*[:.]+\s*|\s*$)",
+    re.IGNORECASE,
+)
+
 
 @dataclass(frozen=True)
 class Part:
@@ -133,6 +144,10 @@ def parts_of(message: str) -> list[Part]:
         if parts or waiting:  # "Bisa COD? Sama kirim ke Bali bisa?": the joiner is no word of it
             rest = _LEADING_JOINER.sub("", piece)
             piece = rest if any(c.isalnum() for c in rest) else piece
+        if announced := _ANNOUNCES.match(piece):  # "quick questions: …"
+            if not any(c.isalnum() for c in piece[announced.end() :]):
+                continue
+            piece = _tidy(piece[announced.end() :])
         request = _REQUEST.match(piece)  # "mau tau jam bukanya": asks, and is no word of it
         if request and any(c.isalnum() for c in piece[request.end() :]):
             piece = _tidy(piece[request.end() :])

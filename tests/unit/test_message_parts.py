@@ -434,3 +434,32 @@ def test_an_english_question_opening_with_an_auxiliary_asks_and_is_no_setting(
 ) -> None:
     # "should I back up my stuff" speaks of the customer, and still asks
     assert questions_of(message) == questions
+
+
+@pytest.mark.parametrize(
+    ("message", "questions"),
+    [
+        (
+            "quick questions:\n1. what time is your support open\n2. do you answer on weekends",
+            ["what time is your support open", "do you answer on weekends"],
+        ),
+        ("quick question: do you ship to bali?", ["do you ship to bali?"]),
+        ("I have 2 questions. 1. ongkir brp 2. bisa cod", ["ongkir brp", "bisa cod"]),
+        ("ada beberapa pertanyaan kak\n- ongkir brp\n- bisa cod", ["ongkir brp", "bisa cod"]),
+        (
+            "Halo kak, mau tanya 2 hal ya. ongkir ke bali brp? bisa cod?",
+            ["ongkir ke bali brp?", "bisa cod?"],
+        ),
+    ],
+)
+def test_a_line_announcing_the_questions_is_no_question_of_its_own(
+    message: str, questions: list[str]
+) -> None:
+    # searched, "quick questions:" found a passage by chance; handed over, it became a gap
+    assert questions_of(message) == questions
+
+
+def test_a_question_about_questions_still_asks() -> None:
+    assert questions_of("Do you answer questions on weekends?") == [
+        "Do you answer questions on weekends?"
+    ]
