@@ -105,6 +105,9 @@ _REQUEST = re.compile(
     re.IGNORECASE,
 )
 
+_CONDITION = re.compile(
+    r"^\W*(?:kalau|kalo|klo|kl|jika|jikalau|apabila|bila|if|when|in\s+case)\b", re.IGNORECASE
+)
 # A line announcing the questions ("quick questions:", "I have 2 questions.", "ada beberapa
 # pertanyaan kak"): no question of its own, so it is neither searched nor handed over.
 _ANNOUNCES = re.compile(
@@ -229,8 +232,30 @@ def _pieces(line: str) -> list[tuple[str, bool]]:
     items = _items(line)
     for item in items:
         for sentence in (s for marked in _END_MARK.split(item) for s in sentences(marked, True)):
-            pieces += [(_tidy(piece), len(items) > 1) for piece in _JOINER.split(sentence)]
+            pieces += [(_tidy(piece), len(items) > 1) for piece in _joined_pieces(sentence)]
     return [(piece, listed) for piece, listed in pieces if piece]
+
+
+def _joined_pieces(sentence: str) -> list[str]:
+    """The sentence cut at its joiners, except at a comma closing a condition: "kalau barangnya
+    rusak, bisa retur ga?" and "If it arrives damaged, can I return it?" ask one question,
+    whose condition is a word of it (alone, "kalau barangnya rusak" found a passage of its own
+    and the question lost what it was about)."""
+    pieces: list[str] = []
+    start = 0
+    for joiner in _JOINER.finditer(sentence):
+        before = sentence[start : joiner.start()]
+        if joiner.group().strip() == "," and _is_condition(before):
+            continue
+        pieces.append(before)
+        start = joiner.end()
+    return [*pieces, sentence[start:]]
+
+
+def _is_condition(piece: str) -> bool:
+    """ "kalau barangnya rusak", "if it arrives damaged": a condition asking nothing itself."""
+    found = _CONDITION.match(piece)
+    return found is not None and "?" not in piece and not asks(piece[found.end() :])
 
 
 def _items(line: str) -> list[str]:

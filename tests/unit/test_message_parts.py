@@ -88,7 +88,7 @@ def test_a_question_that_merely_contains_a_joiner_stays_whole(message: str) -> N
 
 
 def test_words_without_a_question_of_their_own_stay_with_their_question() -> None:
-    assert questions_of("Kalau ongkir, berapa?") == ["Kalau ongkir berapa?"]
+    assert questions_of("Kalau ongkir, berapa?") == ["Kalau ongkir, berapa?"]
     assert questions_of("Saya mau tanya. Bisa COD?") == ["Saya mau tanya. Bisa COD?"]
 
 
@@ -463,3 +463,22 @@ def test_a_question_about_questions_still_asks() -> None:
     assert questions_of("Do you answer questions on weekends?") == [
         "Do you answer questions on weekends?"
     ]
+
+
+@pytest.mark.parametrize(
+    ("message", "questions"),
+    [
+        ("kalau barangnya rusak, bisa retur ga?", ["kalau barangnya rusak, bisa retur ga?"]),
+        ("If it arrives damaged, can I return it?", ["If it arrives damaged, can I return it?"]),
+        (
+            "kalo attach file ga bisa, can I email it? ke alamat apa?",
+            ["kalo attach file ga bisa, can I email it?", "ke alamat apa?"],
+        ),
+        # a follow-up after a comma still asks on its own
+        ("bisa bayar pakai OVO, kalau Dana?", ["bisa bayar pakai OVO", "kalau Dana?"]),
+    ],
+)
+def test_a_condition_before_a_comma_is_a_word_of_the_question_after_it(
+    message: str, questions: list[str]
+) -> None:
+    assert questions_of(message) == questions
