@@ -413,6 +413,13 @@ def test_a_question_word_in_its_chat_spelling_asks() -> None:
 
 
 @pytest.mark.parametrize(
+    "text", ["Did not arrive yet!!", "Should have arrived yesterday, still broken", "blm sampe!!"]
+)
+def test_an_auxiliary_without_its_subject_asks_nothing(text: str) -> None:
+    assert kind_of(text) is Kind.COMPLAINT
+
+
+@pytest.mark.parametrize(
     ("message", "questions"),
     [
         (
