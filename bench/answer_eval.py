@@ -19,6 +19,8 @@ shop, and every message goes through the responder's own `Answerer`:
   (tests/fixtures/dev_multi_questions_3.csv), no single questions;
 - the **dev5** set offline: messages whose second part is a follow-up needing the first
   (tests/fixtures/dev_multi_questions_5.csv), half of them unanswerable, no single questions;
+- the **dev6** set offline: a sixth set of messages to the development shops, mostly paraphrases
+  (tests/fixtures/dev_multi_questions_6.csv), no single questions;
 - the **frozen** set offline: its single questions and its messages of two or three questions
   (bench/data/external/multi_questions.csv).
 
@@ -103,6 +105,9 @@ DEV_MULTI_QUESTIONS_3 = DEV_SHOPS.parent / "dev_multi_questions_3.csv"
 # A fifth, written before the change it measures: follow-ups that need the part before them
 # ("klo kena air gmn?", "will you log in to it?"), half answerable and half not.
 DEV_MULTI_QUESTIONS_5 = DEV_SHOPS.parent / "dev_multi_questions_5.csv"
+# A sixth, written before the changes it measures, once the first five had been tuned on: mostly
+# paraphrases, in every chat form at once (lists, line breaks, "btw", "oh iya", "dan juga", typos).
+DEV_MULTI_QUESTIONS_6 = DEV_SHOPS.parent / "dev_multi_questions_6.csv"
 PASSAGE_ID = re.compile(r'<passage id="(P\d+)" source="[^"]*">\n(.*?)\n</passage>', re.DOTALL)
 NEVER_SHOWN = "P99"
 EXAMPLE_CHARS = 240  # of a reply shown as an example of its artifacts
@@ -487,6 +492,9 @@ SETS: dict[str, Callable[[ChatModel | None, Embedder | None], Any]] = {
     ),
     "dev5": lambda model, embedder: evaluate_answers(
         DEV_SHOPS, None, DEV_MULTI_QUESTIONS_5, scripted=False, model=model, embedder=embedder
+    ),
+    "dev6": lambda model, embedder: evaluate_answers(
+        DEV_SHOPS, None, DEV_MULTI_QUESTIONS_6, scripted=False, model=model, embedder=embedder
     ),
     "frozen": lambda model, embedder: evaluate_answers(
         EXTERNAL,

@@ -28,7 +28,14 @@ part, handed over as a whole.
 import re
 from dataclasses import dataclass
 
-from shared.answering.small_talk import Kind, asks, greeting_lead, has_upset_words, kind_of
+from shared.answering.small_talk import (
+    ENGLISH_OPENERS,
+    Kind,
+    asks,
+    greeting_lead,
+    has_upset_words,
+    kind_of,
+)
 from shared.text.lexicon import alternation, spellings
 from shared.text.normalise import terms
 from shared.text.sentences import sentences
@@ -69,9 +76,7 @@ _QUESTION_WORDS = alternation(
     )
 )  # fmt: skip
 _THEN = alternation(spellings("terus", "trus", "trs", "tros", "lalu"))
-_OPENER = (
-    rf"(?:{_QUESTION_WORDS}|can|could|do|does|is|are|how|what|when|where|which|will|would|why)\b"
-)
+_OPENER = rf"(?:{_QUESTION_WORDS}|{ENGLISH_OPENERS}|how|what|when|where|which|why)\b"
 _JOINER = re.compile(
     rf"(?:,\s*)?\b(?:{_THEN}|dan\s+juga|sama\s+juga|and\s+also|also|plus)\b"
     rf"|(?:,\s*)?\b(?:dan|sama|sm|and|&)\s+(?={_OPENER})"
@@ -97,6 +102,20 @@ _REQUEST = re.compile(
     r"kasih\s+tau|(?:i'd|i\s+would)\s+like\s+to\s+know|i\s+want\s+to\s+know|(?:i'm\s+|i\s+am\s+)?"
     r"wondering|(?:please\s+)?(?:tell|let)\s+me\s+know)(?:\s+(?:dong|donk|ya|kak|min|if|whether))*"
     r"(?!\w)[\s,]*",
+    re.IGNORECASE,
+)
+
+_CONDITION = re.compile(
+    r"^\W*(?:kalau|kalo|klo|kl|jika|jikalau|apabila|bila|if|when|in\s+case)\b", re.IGNORECASE
+)
+# A line announcing the questions ("quick questions:", "I have 2 questions.", "ada beberapa
+# pertanyaan kak"): no question of its own, so it is neither searched nor handed over.
+_ANNOUNCES = re.compile(
+    r"^(?:(?:i|we)\s+(?:have|got)\s+|(?:(?:saya|sy|aku|aq|gw)\s+)?(?:ada|punya|mau\s+(?:tanya|"
+    r"nanya))\s+)?(?:(?:a|an|one|two|three|\d+|quick|few|some|couple|of|several|more|little|"
+    r"beberapa|bbrp|dua|tiga|lagi)\s+)*(?:questions?|qs|pertanyaan(?:nya)?|(?:\d+|dua|tiga|"
+    r"beberapa)\s+hal)(?:\s+(?:kak|min|gan|sis|dong|nih|ya|sih|here|for\s+you|lagi))*"
+    r"(?:\s*[:.]+\s*|\s*$)",
     re.IGNORECASE,
 )
 
@@ -128,6 +147,10 @@ def parts_of(message: str) -> list[Part]:
         if parts or waiting:  # "Bisa COD? Sama kirim ke Bali bisa?": the joiner is no word of it
             rest = _LEADING_JOINER.sub("", piece)
             piece = rest if any(c.isalnum() for c in rest) else piece
+        if announced := _ANNOUNCES.match(piece):  # "quick questions: …"
+            if not any(c.isalnum() for c in piece[announced.end() :]):
+                continue
+            piece = _tidy(piece[announced.end() :])
         request = _REQUEST.match(piece)  # "mau tau jam bukanya": asks, and is no word of it
         if request and any(c.isalnum() for c in piece[request.end() :]):
             piece = _tidy(piece[request.end() :])
@@ -209,8 +232,30 @@ def _pieces(line: str) -> list[tuple[str, bool]]:
     items = _items(line)
     for item in items:
         for sentence in (s for marked in _END_MARK.split(item) for s in sentences(marked, True)):
-            pieces += [(_tidy(piece), len(items) > 1) for piece in _JOINER.split(sentence)]
+            pieces += [(_tidy(piece), len(items) > 1) for piece in _joined_pieces(sentence)]
     return [(piece, listed) for piece, listed in pieces if piece]
+
+
+def _joined_pieces(sentence: str) -> list[str]:
+    """The sentence cut at its joiners, except at a comma closing a condition: "kalau barangnya
+    rusak, bisa retur ga?" and "If it arrives damaged, can I return it?" ask one question,
+    whose condition is a word of it (alone, "kalau barangnya rusak" found a passage of its own
+    and the question lost what it was about)."""
+    pieces: list[str] = []
+    start = 0
+    for joiner in _JOINER.finditer(sentence):
+        before = sentence[start : joiner.start()]
+        if joiner.group().strip() == "," and _is_condition(before):
+            continue
+        pieces.append(before)
+        start = joiner.end()
+    return [*pieces, sentence[start:]]
+
+
+def _is_condition(piece: str) -> bool:
+    """ "kalau barangnya rusak", "if it arrives damaged": a condition asking nothing itself."""
+    found = _CONDITION.match(piece)
+    return found is not None and "?" not in piece and not asks(piece[found.end() :])
 
 
 def _items(line: str) -> list[str]:

@@ -80,9 +80,16 @@ _QUESTION_WORDS = alternation(
     )
 )  # fmt: skip
 _YES_NO_OPENERS = alternation(spellings("bisa", "bisakah", "bs", "boleh"))
+# English yes/no questions open with an auxiliary: "can", "do", "is", and "should I back up my
+# stuff first", "did you ship it"; those only with the subject after them, since "Did not arrive
+# yet!!" and "Should have arrived by now" complain.
+ENGLISH_OPENERS = (
+    r"can|could|do|does|is|are|will|(?:would|did|should|shall|must|may|might)\s+(?:i|you|u|we|"
+    r"they|it|he|she|my|your|our|the|this|that|these|those|there|someone|anyone|somebody|anybody)"
+)
 _ASKS = re.compile(
     rf"\?|\b(?:{_QUESTION_WORDS}|how|what|when|where|which|who|whom|whose|why|if)\b"
-    rf"|{_BEFORE_ASKING}(?:{_YES_NO_OPENERS}|can|could|do|does|is|are|will)\b"
+    rf"|{_BEFORE_ASKING}(?:{_YES_NO_OPENERS}|{ENGLISH_OPENERS})\b"
     # a request told as a statement: "mau tau jam bukanya", "I'd like to know your hours"
     r"|\b(?:(?:mau|mo|pengen|pengin|pingin|ingin)\s+(?:tau|tahu|liat|lihat)|kasih\s+tau|"
     r"minta\s+info|info\s+dong|i'd\s+like\s+to\s+(?:know|see)|i\s+want\s+to\s+know|"

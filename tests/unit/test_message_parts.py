@@ -88,7 +88,7 @@ def test_a_question_that_merely_contains_a_joiner_stays_whole(message: str) -> N
 
 
 def test_words_without_a_question_of_their_own_stay_with_their_question() -> None:
-    assert questions_of("Kalau ongkir, berapa?") == ["Kalau ongkir berapa?"]
+    assert questions_of("Kalau ongkir, berapa?") == ["Kalau ongkir, berapa?"]
     assert questions_of("Saya mau tanya. Bisa COD?") == ["Saya mau tanya. Bisa COD?"]
 
 
@@ -410,3 +410,82 @@ def test_a_question_word_in_its_chat_spelling_asks() -> None:
         "resinya dikirim kpan",
     ]
     assert kind_of("paket aku blm nyampe knapa") is Kind.QUESTION
+
+
+@pytest.mark.parametrize(
+    "text", ["Did not arrive yet!!", "Should have arrived yesterday, still broken", "blm sampe!!"]
+)
+def test_an_auxiliary_without_its_subject_asks_nothing(text: str) -> None:
+    assert kind_of(text) is Kind.COMPLAINT
+
+
+@pytest.mark.parametrize(
+    ("message", "questions"),
+    [
+        (
+            "Hi, what can I do with a live USB? also should I back up my stuff before calling",
+            ["what can I do with a live USB?", "should I back up my stuff before calling"],
+        ),
+        (
+            "bisa COD ga kak? trus did you ship it already",
+            ["bisa COD ga kak?", "did you ship it already"],
+        ),
+        (
+            "ongkir ke bandung brp and may I know the account name",
+            ["ongkir ke bandung brp", "may I know the account name"],
+        ),
+    ],
+)
+def test_an_english_question_opening_with_an_auxiliary_asks_and_is_no_setting(
+    message: str, questions: list[str]
+) -> None:
+    # "should I back up my stuff" speaks of the customer, and still asks
+    assert questions_of(message) == questions
+
+
+@pytest.mark.parametrize(
+    ("message", "questions"),
+    [
+        (
+            "quick questions:\n1. what time is your support open\n2. do you answer on weekends",
+            ["what time is your support open", "do you answer on weekends"],
+        ),
+        ("quick question: do you ship to bali?", ["do you ship to bali?"]),
+        ("I have 2 questions. 1. ongkir brp 2. bisa cod", ["ongkir brp", "bisa cod"]),
+        ("ada beberapa pertanyaan kak\n- ongkir brp\n- bisa cod", ["ongkir brp", "bisa cod"]),
+        (
+            "Halo kak, mau tanya 2 hal ya. ongkir ke bali brp? bisa cod?",
+            ["ongkir ke bali brp?", "bisa cod?"],
+        ),
+    ],
+)
+def test_a_line_announcing_the_questions_is_no_question_of_its_own(
+    message: str, questions: list[str]
+) -> None:
+    # searched, "quick questions:" found a passage by chance; handed over, it became a gap
+    assert questions_of(message) == questions
+
+
+def test_a_question_about_questions_still_asks() -> None:
+    assert questions_of("Do you answer questions on weekends?") == [
+        "Do you answer questions on weekends?"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("message", "questions"),
+    [
+        ("kalau barangnya rusak, bisa retur ga?", ["kalau barangnya rusak, bisa retur ga?"]),
+        ("If it arrives damaged, can I return it?", ["If it arrives damaged, can I return it?"]),
+        (
+            "kalo attach file ga bisa, can I email it? ke alamat apa?",
+            ["kalo attach file ga bisa, can I email it?", "ke alamat apa?"],
+        ),
+        # a follow-up after a comma still asks on its own
+        ("bisa bayar pakai OVO, kalau Dana?", ["bisa bayar pakai OVO", "kalau Dana?"]),
+    ],
+)
+def test_a_condition_before_a_comma_is_a_word_of_the_question_after_it(
+    message: str, questions: list[str]
+) -> None:
+    assert questions_of(message) == questions
