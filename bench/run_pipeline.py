@@ -168,6 +168,7 @@ async def _responder(
     watching = asyncio.create_task(cards.watch(webhooks, timeout=60.0 + count * latency))
     metrics = {service: services.metrics_url(service) for service in SERVICES}
     commands_before = await scrape_commands(metrics)
+    ops_before = await opcounters(services.settings.mongodb.uri)
     cpu = CpuUse(pids)
     cpu.start()
     results.responder = await measure_responder(
@@ -187,6 +188,8 @@ async def _responder(
     results.enricher_burst = enricher_burst(published, cards.visible)
     results.cpu["responder"] = cpu
     commands_after = await scrape_commands(metrics)
+    ops_after = await opcounters(services.settings.mongodb.uri)
+    results.mongo_ops["responder"] = per_message(ops_before, ops_after, count)
     results.responder_ops = {
         service: service_ops(commands_before[service], commands_after[service], count, {}, 0.0)
         for service in metrics
