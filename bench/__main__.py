@@ -16,7 +16,7 @@ from rich.console import Console
 
 from bench.config import sizes
 from bench.report import print_report
-from bench.results import Results
+from bench.results import RUNS, Results
 from bench.runner import run
 from bench.steps import progress_display
 from bench.targets import previous_run, targets_table
@@ -50,6 +50,13 @@ def _arguments() -> argparse.Namespace:
         type=Path,
         help="keep servers' data and services' logs here (default: a temporary "
         "directory, removed after a successful run)",
+    )
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        choices=RUNS,
+        metavar="RUN",
+        help=f"take only these runs ({', '.join(RUNS)}); run 3 alone is `--only responder`",
     )
     parser.add_argument("--json", type=Path, help="also write the results to this JSON file")
     parser.add_argument(
@@ -102,7 +109,8 @@ def main() -> None:
     previous = previous_run()  # read before --json may overwrite it
     try:
         with progress_display(console) as progress:
-            results = asyncio.run(run(chosen, workdir, progress, arguments.mongodb_uri))
+            runs = tuple(name for name in RUNS if name in (arguments.only or RUNS))
+            results = asyncio.run(run(chosen, workdir, progress, arguments.mongodb_uri, runs))
     except BaseException:
         console.print(f"[red]bench failed[/]; servers' data and services' logs are in {workdir}")
         raise

@@ -7,8 +7,9 @@ from bench.enricher_burst import EnricherBurst
 from bench.idle import TARGET_SHARE_OF_A_CORE, IdleCpu
 from bench.ingest import IngestResult
 from bench.kafka_hop import DEFAULT_FETCH_MAX_WAIT_MS
-from bench.mongo_ops import BUDGET_PER_MESSAGE
+from bench.mongo_ops import BUDGET_PER_MESSAGE, ServiceOps
 from bench.pipeline import PipelineResult
+from bench.probe import CpuUse
 from bench.responder import ResponderResult
 from bench.results import Results
 from bench.stats import Latency
@@ -186,25 +187,38 @@ def breakdown_table(results: Results) -> Table:
 def budget_table(results: Results) -> Table:
     """The per-message budget of the pipeline run: each service's MongoDB commands (its own
     counter; background: its idle rate over the run) and CPU."""
-    table = Table(
-        title=f"Per customer message, pipeline run (target: at most {BUDGET_PER_MESSAGE} "
+    title = (
+        f"Per customer message, pipeline run (target: at most {BUDGET_PER_MESSAGE} "
         "MongoDB operations, all services)"
     )
+    messages = results.pipeline.messages if results.pipeline else 0
+    return _ops_table(title, results.service_ops, results.cpu.get("pipeline"), messages)
+
+
+def responder_ops_table(results: Results) -> Table:
+    """Run 3's cost per reply: each service's MongoDB commands (background included) and CPU."""
+    replies = results.responder.replied if results.responder else 0
+    cpu = results.cpu.get("responder")
+    return _ops_table("Per reply, responder run", results.responder_ops, cpu, replies)
+
+
+def _ops_table(
+    title: str, by_service: dict[str, ServiceOps], cpu: CpuUse | None, count: int
+) -> Table:
+    table = Table(title=title)
     table.add_column("service", style="bold")
     table.add_column("MongoDB commands", justify="right")
     table.add_column("of which background", justify="right")
     table.add_column("CPU ms", justify="right")
     table.add_column("commands (per message, background included)")
-    cpu = results.cpu.get("pipeline")
-    messages = results.pipeline.messages if results.pipeline else 0
-    for service, ops in results.service_ops.items():
+    for service, ops in by_service.items():
         used = cpu.seconds.get(service) if cpu else None
-        cpu_ms = f"{used * 1000 / messages:.1f}" if used is not None and messages else ""
+        cpu_ms = f"{used * 1000 / count:.1f}" if used is not None and count else ""
         commands = ", ".join(f"{key} {n:.2f}" for key, n in ops.by_command.items() if n >= 0.05)
         table.add_row(service, f"{ops.per_message:.1f}", f"{ops.background:.1f}", cpu_ms, commands)
-    if results.service_ops:
-        total = sum(ops.per_message for ops in results.service_ops.values())
-        background = sum(ops.background for ops in results.service_ops.values())
+    if by_service:
+        total = sum(ops.per_message for ops in by_service.values())
+        background = sum(ops.background for ops in by_service.values())
         table.add_row("all services", f"{total:.1f}", f"{background:.1f}", "", "", style="italic")
     return table
 
@@ -243,6 +257,7 @@ def print_report(results: Results, console: Console) -> None:
     console.print(results_table(results))
     console.print(breakdown_table(results))
     console.print(budget_table(results))
+    console.print(responder_ops_table(results))
     console.print(memory_table(results))
     console.print(cpu_table(results))
     console.print(f"whole bench: {results.seconds:.0f} s")

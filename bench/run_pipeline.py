@@ -1,4 +1,5 @@
-"""Runs 2 and 3 on a fresh broker with all four services, then their memory."""
+"""Runs 2 and 3 (or the one chosen) on a fresh broker with all four services, then their
+memory."""
 
 import asyncio
 import os
@@ -21,6 +22,7 @@ from bench.realtime import LedgerWatcher, visibility
 from bench.replies import wait_for_sends
 from bench.responder import measure_responder
 from bench.results import Results
+from bench.sampler import sampled
 from bench.scrape import Histograms, means_between, scrape
 from bench.servers import embedded_kafka
 from bench.standins import StandIns
@@ -68,9 +70,13 @@ async def pipeline_runs(
             steps.note("warming up until the consumers own their partitions")
             standins.openai.latency_seconds = 0.0
             await _warm_up(services, store, standins)
-            await _pipeline(sizes, services, store, standins, pids, steps, results)
-            standins.openai.latency_seconds = sizes.llm_latency
-            await _responder(sizes, services, store, standins, pids, steps, results)
+            if "pipeline" in results.runs:
+                with sampled("pipeline", pids, workdir):
+                    await _pipeline(sizes, services, store, standins, pids, steps, results)
+            if "responder" in results.runs:
+                standins.openai.latency_seconds = sizes.llm_latency
+                with sampled("responder", pids, workdir):
+                    await _responder(sizes, services, store, standins, pids, steps, results)
             await asyncio.sleep(SETTLE_SECONDS)
             for name, pid in pids.items():
                 if name != BENCH_PROCESS:
@@ -160,6 +166,9 @@ async def _responder(
         services.settings.mongodb.uri, services.settings.mongodb.database, "enricher"
     )
     watching = asyncio.create_task(cards.watch(webhooks, timeout=60.0 + count * latency))
+    metrics = {service: services.metrics_url(service) for service in SERVICES}
+    commands_before = await scrape_commands(metrics)
+    ops_before = await opcounters(services.settings.mongodb.uri)
     cpu = CpuUse(pids)
     cpu.start()
     results.responder = await measure_responder(
@@ -178,3 +187,10 @@ async def _responder(
     )
     results.enricher_burst = enricher_burst(published, cards.visible)
     results.cpu["responder"] = cpu
+    commands_after = await scrape_commands(metrics)
+    ops_after = await opcounters(services.settings.mongodb.uri)
+    results.mongo_ops["responder"] = per_message(ops_before, ops_after, count)
+    results.responder_ops = {
+        service: service_ops(commands_before[service], commands_after[service], count, {}, 0.0)
+        for service in metrics
+    }

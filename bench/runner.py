@@ -9,7 +9,7 @@ from rich.progress import Progress
 from bench.config import Sizes
 from bench.idle import measure_idle
 from bench.machine import this_machine
-from bench.results import Results
+from bench.results import RUNS, Results
 from bench.run_ingest import ingest_run
 from bench.run_pipeline import pipeline_runs
 from bench.servers import mongodb_for_bench
@@ -18,12 +18,17 @@ from bench.steps import Steps
 
 
 async def run(
-    sizes: Sizes, workdir: Path, progress: Progress, mongodb_uri: str | None = None
+    sizes: Sizes,
+    workdir: Path,
+    progress: Progress,
+    mongodb_uri: str | None = None,
+    runs: tuple[str, ...] = RUNS,
 ) -> Results:
-    """The runs on an embedded MongoDB, or on the server at `mongodb_uri` (its bench databases
-    emptied first); the idle run is always `balas run`'s own embedded servers."""
+    """The chosen runs on an embedded MongoDB, or on the server at `mongodb_uri` (its bench
+    databases emptied first); the idle run is always `balas run`'s own embedded servers."""
     steps = Steps(progress)
-    results = Results(this_machine(), sizes, mongodb="given" if mongodb_uri else "embedded")
+    mongodb_kind = "given" if mongodb_uri else "embedded"
+    results = Results(this_machine(), sizes, mongodb=mongodb_kind, runs=runs)
     started = time.perf_counter()
     async with AsyncExitStack() as stack:
         where = "the given MongoDB" if mongodb_uri else "embedded MongoDB (SecantusDB)"
@@ -32,10 +37,13 @@ async def run(
             mongodb_for_bench(workdir / "mongodb", mongodb_uri)
         )
         standins = stack.enter_context(running_standins())
-        await ingest_run(sizes, workdir, mongodb, standins, steps, results)
-        await pipeline_runs(sizes, workdir, mongodb, standins, steps, results)
+        if "ingest" in runs:
+            await ingest_run(sizes, workdir, mongodb, standins, steps, results)
+        if "pipeline" in runs or "responder" in runs:
+            await pipeline_runs(sizes, workdir, mongodb, standins, steps, results)
         steps.note("stopping the embedded servers and the stand-ins")
-    steps.note(f"idle run: balas run at rest, {sizes.idle_seconds:.0f} s after a warm-up")
-    results.idle = await measure_idle(workdir / "idle", sizes.idle_seconds, sizes.idle_warmup)
+    if "idle" in runs:
+        steps.note(f"idle run: balas run at rest, {sizes.idle_seconds:.0f} s after a warm-up")
+        results.idle = await measure_idle(workdir / "idle", sizes.idle_seconds, sizes.idle_warmup)
     results.seconds = time.perf_counter() - started
     return results

@@ -298,7 +298,9 @@ class ConversationLog:
 
     async def apply_delivery_statuses(self, events: Sequence[DeliveryStatusChanged]) -> None:
         """Move each message's tick forward only, in one write: callbacks arrive out of order
-        (and in any order within the write), and a repeated one matches nothing."""
+        (and in any order within the write), and a repeated one matches nothing. Of a
+        message's callbacks in one poll only the furthest is written: the others could not
+        move its tick past it (and the embedded server's CPU goes by the statement)."""
         if not events:
             return
         await self._messages.bulk_write(
@@ -314,7 +316,7 @@ class ConversationLog:
                         }
                     },
                 )
-                for event in events
+                for event in furthest_statuses(events)
             ],
             ordered=False,
         )
@@ -339,6 +341,17 @@ class ConversationLog:
             },
             upsert=True,
         )
+
+
+def furthest_statuses(events: Sequence[DeliveryStatusChanged]) -> list[DeliveryStatusChanged]:
+    """Each message's furthest callback of `events` (the first of equals, as a tick already
+    at a rank is not moved by another of the same rank)."""
+    furthest: dict[str, DeliveryStatusChanged] = {}
+    for event in events:
+        held = furthest.get(event.twilio_sid)
+        if held is None or event.status.rank > held.status.rank:
+            furthest[event.twilio_sid] = event
+    return list(furthest.values())
 
 
 HISTORY_FIELDS = ("direction", "text", "media", "created_at")

@@ -33,3 +33,18 @@ def test_the_quick_benchmark_runs_and_every_message_gets_a_reply() -> None:
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     assert "webhooks/s" in run.stdout
     assert "replies/s" in run.stdout
+
+
+def test_run_3_alone_measures_only_the_responder_run_and_counts_its_commands() -> None:
+    run = subprocess.run(
+        [sys.executable, "-m", "bench", "--quick", "--only", "responder", *SMALLER_THAN_QUICK],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    assert "replies/s" in run.stdout
+    assert "webhooks/s" not in run.stdout  # the ingest run was not taken
+    assert "Per reply, responder run" in run.stdout
