@@ -412,7 +412,7 @@ async def _label_messages(db: Database, prepared: Sequence[_Prepared]) -> None:
 
     async def write(session: Session) -> None:
         # Which are stored (by the responder) decides insert or update: on the embedded server
-        # an upsert that inserts costs about three inserts (docs/benchmarks.md, 2026-12-07).
+        # an upsert that inserts costs about two inserts (docs/benchmarks.md, 2026-12-07).
         found = db[MESSAGES].find({"_id": {"$in": list(labels)}}, {"_id": 1}, session=session)
         stored = {document["_id"] async for document in found}
         await db[MESSAGES].bulk_write(
