@@ -244,6 +244,9 @@ def test_english_shop_words_and_shorthands_meet_indonesian_ones(
         ("disiram tiap hari", "disiram hari"),
         ("datanya ga bakal di-share?", "datanya di-share"),  # "bakal": chat's "akan"
         ("kaktusku di dalem kamar", "kaktus kamar"),  # "dalem": chat's "dalam"
+        ("mau tau cara belinya kak.", "belinya"),  # "want to know", as "know", "want" are
+        ("pengen tau kaktusnya dikeringin dulu ya", "kaktusnya dikeringin"),
+        ("pgn tau ongkirnya brp", "ongkirnya"),
         ("We're open on Saturday, we'll ship Monday", "open Saturday ship Monday"),  # contractions
     ],
 )
