@@ -19,7 +19,7 @@ Known roots are the hand-written shop roots of `vocabulary.py`, the standard wor
 colloquial lexicon writes, and their stems.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 
 from shared.text.dictionary import is_english_word
@@ -256,6 +256,13 @@ def stem(word: str) -> str:
 def indonesian_stem(word: str) -> str:
     """The stem of one folded word by the Indonesian rules alone (an English plural goes)."""
     return _STEMMER.indonesian(word)
+
+
+def store_stemmer(words: Iterable[str]) -> Callable[[str], str]:
+    """Stemming by the Indonesian rules that also knows `words` (a store's index terms) as
+    roots: the rules that need a known root ("-in", "se-", chat's "ke-", "-i") then also reach
+    the store's own words ("pupukin" is "pupuk" where the documents write "pupuk")."""
+    return _Stemmer(_STEMMER.roots | frozenset(words)).indonesian
 
 
 def is_root(word: str) -> bool:
