@@ -144,7 +144,7 @@ class LexicalIndex:
         self._unknown_idf = float(self._idf_of(np.ones(1, dtype=np.float32))[0])
         self._terms = list(vocabulary)  # in id order: positions are term ids
         self._typos = NearestWords(self._terms)
-        self._store_stem = store_stemmer(self._terms)
+        self._store_stem = store_stemmer(vocabulary)
         self._written = [(form, stems) for form, stems in written.items() if form not in vocabulary]
         self._written_typos = NearestWords([form for form, _ in self._written])
         synonyms.load()  # here, in the build's thread, rather than in a customer's search
