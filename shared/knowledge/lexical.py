@@ -32,7 +32,7 @@ import numpy.typing as npt
 
 from shared.text import synonyms
 from shared.text.normalise import Word, shop_word_terms, words
-from shared.text.stemming import stem
+from shared.text.stemming import stem, store_stemmer
 from shared.text.typos import NearestWords
 
 K1 = 1.2
@@ -144,6 +144,7 @@ class LexicalIndex:
         self._unknown_idf = float(self._idf_of(np.ones(1, dtype=np.float32))[0])
         self._terms = list(vocabulary)  # in id order: positions are term ids
         self._typos = NearestWords(self._terms)
+        self._store_stem = store_stemmer(vocabulary)
         self._written = [(form, stems) for form, stems in written.items() if form not in vocabulary]
         self._written_typos = NearestWords([form for form, _ in self._written])
         synonyms.load()  # here, in the build's thread, rather than in a customer's search
@@ -275,8 +276,8 @@ class LexicalIndex:
         return weights, misspelt, related
 
     def _term_ids(self, term: str) -> tuple[list[int], bool]:
-        """The index's term for `term` (and True), or the nearest ones if it is misspelt
-        (and False); [] if none.
+        """The index's term for `term` (and True), also under a chat affix on a root the
+        store writes, or the nearest ones if it is misspelt (and False); [] if none.
 
         A misspelling is looked for among the index's own terms first, then among its words
         as the documents write them ("pengirman" is "pengiriman", held as "kirim"), then among
@@ -284,6 +285,11 @@ class LexicalIndex:
         "ongkir", held as "ongkos" and "kirim").
         """
         if (term_id := self._vocabulary.get(term)) is not None:
+            return [term_id], True
+        # A chat affix on a root the documents write but the stemmer's roots lack: "pupukin"
+        # is "pupuk", not a misspelling.
+        root = self._store_stem(term)
+        if root != term and (term_id := self._vocabulary.get(root)) is not None:
             return [term_id], True
         if nearest := self._typos.nearest(term):
             return nearest, False

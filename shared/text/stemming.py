@@ -19,7 +19,7 @@ Known roots are the hand-written shop roots of `vocabulary.py`, the standard wor
 colloquial lexicon writes, and their stems.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Container, Iterable, Sequence
 from functools import lru_cache
 
 from shared.text.dictionary import is_english_word
@@ -256,6 +256,25 @@ def stem(word: str) -> str:
 def indonesian_stem(word: str) -> str:
     """The stem of one folded word by the Indonesian rules alone (an English plural goes)."""
     return _STEMMER.indonesian(word)
+
+
+class _StoreStemmer(_Stemmer):
+    """The stemming rules that also know a store's words as roots, read where they are kept
+    (an index's vocabulary), not copied: an index per store stays in memory."""
+
+    def __init__(self, words: Container[str]) -> None:
+        self.roots = _STEMMER.roots
+        self.words = words
+
+    def is_root(self, word: str) -> bool:
+        return word in self.words or super().is_root(word)
+
+
+def store_stemmer(words: Container[str]) -> Callable[[str], str]:
+    """Stemming by the Indonesian rules that also knows `words` (a store's index terms) as
+    roots: the rules that need a known root ("-in", "se-", chat's "ke-", "-i") then also reach
+    the store's own words ("pupukin" is "pupuk" where the documents write "pupuk")."""
+    return _StoreStemmer(words).indonesian
 
 
 def is_root(word: str) -> bool:

@@ -10,7 +10,8 @@ def _words(text: str) -> frozenset[str]:
 
 
 # Words that say nothing about which passage answers: function words and pronouns, chat
-# particles and greetings, and the framing of a question ("berapa", "how much", "tanya").
+# particles and greetings, and the framing of a question ("berapa", "how much", "tanya"; "mau
+# tau", "pengen tau" as "want to know": "tahu" stays, being also tofu).
 STOP_WORDS = _words(
     """
     ada adalah agak agar akan aku anda apa apakah atau bagaimana bagi bahwa banget bgmn bisa
@@ -29,6 +30,7 @@ STOP_WORDS = _words(
     again different happen happens thing things other another anything something kind
     into onto until often usually because too guys recommend best cara perlu biasanya sering
     no setelah sesudah after dulu doang tiap setiap gara biar bakal re ve ll don
+    ingin tau
     """
 )
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from shared.knowledge.lexical import LexicalIndex
+from shared.knowledge.lexical import TYPO, LexicalIndex
 from shared.knowledge.retrieval import MIN_SCORE
 from shared.text.normalise import Word, forget_words, normalise, terms, words
 from shared.text.stemming import stem
@@ -244,6 +244,9 @@ def test_english_shop_words_and_shorthands_meet_indonesian_ones(
         ("disiram tiap hari", "disiram hari"),
         ("datanya ga bakal di-share?", "datanya di-share"),  # "bakal": chat's "akan"
         ("kaktusku di dalem kamar", "kaktus kamar"),  # "dalem": chat's "dalam"
+        ("mau tau cara belinya kak.", "belinya"),  # "want to know", as "know", "want" are
+        ("pengen tau kaktusnya dikeringin dulu ya", "kaktusnya dikeringin"),
+        ("pgn tau ongkirnya brp", "ongkirnya"),
         ("We're open on Saturday, we'll ship Monday", "open Saturday ship Monday"),  # contractions
     ],
 )
@@ -365,6 +368,22 @@ def test_ordering_in_chat_finds_a_shop_that_writes_buying(question: str) -> None
 
     assert found.positions.tolist()[0] == 0
     assert found.coverage[0] >= MIN_SCORE
+
+
+@pytest.mark.parametrize(
+    ("question", "held"),
+    [("pupukin sebulan brp kali?", "pupuk"), ("kaktusnya dijemurin kapan kak?", "jemur")],
+)
+def test_a_chat_affix_on_a_root_the_store_writes_finds_it(question: str, held: str) -> None:
+    # Neither root is in the stemmer's list: the store's own words decide.
+    index = LexicalIndex(["Pupuk organik 2-3cc/L air.", "Jemur 3-4 hari sekali.", "Kontak admin"])
+
+    found = index.search(question, limit=5)
+
+    assert index.spelt([held]) == {held}
+    assert not any(held in terms(word) for word in question.split())
+    assert found.positions.tolist()[0] == ("pupuk", "jemur").index(held)
+    assert found.split[0][TYPO] == 0  # held as its own word, not as a misspelling
 
 
 def test_a_dictionary_word_is_no_misspelling_of_a_written_word() -> None:
