@@ -9,7 +9,7 @@ import pytest
 from shared.events import ReplySent
 from shared.settings import Settings
 from tests.support import events
-from tests.support.databases import DatabasePool
+from tests.support.databases import EVERY_INDEX_PLAN, DatabasePool
 from tests.support.servers import Infra, servers
 
 pytest_plugins = ("tests.support.fault_report",)  # the fault suite's summary table
@@ -35,17 +35,12 @@ def settings(infra: Infra, databases: DatabasePool) -> Iterator[Settings]:
 
 @pytest.fixture
 async def db(settings: Settings) -> AsyncIterator[object]:
-    from services.console import collections as console
-    from services.ingest import outbox, receipts
     from shared import mongo
-    from shared.collections import SHARED_INDEXES
 
     assert settings.mongodb.uri
     client = mongo.connect(settings.mongodb.uri)
     database = client[settings.mongodb.database]
-    await mongo.ensure_indexes(
-        database, settings, [*SHARED_INDEXES, receipts.indexes, outbox.indexes, console.indexes]
-    )
+    await mongo.ensure_indexes(database, settings, EVERY_INDEX_PLAN)
     yield database
     await client.close()
 

@@ -5,10 +5,7 @@ import typing
 
 from pydantic import BaseModel
 
-from services.console import collections as console
-from services.ingest import outbox, receipts
 from shared import topics
-from shared.collections import SHARED_INDEXES
 from shared.events import EVENT_TYPES, ConversationEvent
 from shared.mongo import Database, Retention
 from shared.privacy.data_map import (
@@ -18,8 +15,7 @@ from shared.privacy.data_map import (
     NOT_PERSONAL_EVENT_FIELDS,
     Erasure,
 )
-
-EVERY_INDEX_PLAN = [*SHARED_INDEXES, receipts.indexes, outbox.indexes, console.indexes]
+from tests.support.databases import EVERY_INDEX_PLAN
 
 
 async def ttl_fields(db: Database) -> dict[str, set[str]]:

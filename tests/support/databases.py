@@ -3,9 +3,10 @@
 A fresh database costs the embedded MongoDB about a second for its 39 collections and 85
 indexes, and a drop half as much again: with one database per test that was several minutes of
 the suite. A lent database keeps its collections and indexes; what a test wrote is deleted when
-it is given back, and a collection a test changed the options of (a validator) is dropped, so the
-next `ensure_indexes` makes it again. Indexes themselves are the `ensure_indexes` of the next
-test's fixtures and services to put right (it retunes a TTL a test changed).
+it is given back; a collection of no index plan, or one a test changed the options of (a
+validator), is dropped, so the next test sees only the collections the services make. Indexes
+themselves are the `ensure_indexes` of the next test's fixtures and services to put right (it
+retunes a TTL a test changed).
 """
 
 import uuid
@@ -15,6 +16,15 @@ from contextlib import contextmanager
 from typing import Self
 
 from pymongo import MongoClient
+
+from services.console import collections as console
+from services.ingest import outbox, receipts
+from shared.collections import SHARED_INDEXES
+from shared.mongo import Retention
+
+# Every collection the services declare indexes for: what a test database holds.
+EVERY_INDEX_PLAN = [*SHARED_INDEXES, receipts.indexes, outbox.indexes, console.indexes]
+INDEXED = {name for plan in EVERY_INDEX_PLAN for name in plan(Retention(1))}
 
 # Given-back databases wait this many tests before they are lent again, so that a straggler of a
 # stopped service (a write in flight at its kill) lands before the next test starts, not in it.
@@ -44,7 +54,7 @@ class DatabasePool:
         for collection in database.list_collections():
             if collection["name"].startswith("system."):
                 continue
-            if collection.get("options"):
+            if collection.get("options") or collection["name"] not in INDEXED:
                 database.drop_collection(collection["name"])
             else:
                 database[collection["name"]].delete_many({})
