@@ -19,7 +19,7 @@ from pymongo.errors import DuplicateKeyError
 
 from services.responder import early_statuses
 from services.responder.metrics import EARLY_DELIVERY_STATUSES
-from services.responder.send_recovery import SendIntent, sends_listed
+from services.responder.send_recovery import SendIntent, owned_sids, sends_listed
 from shared.answering.draft import Draft
 from shared.channels import Channel
 from shared.conversations.collections import CONVERSATIONS, MESSAGES
@@ -330,8 +330,8 @@ class ConversationLog:
         are written again: an id recorded since the first write gets its status now, and one
         recorded after this write is recorded after the keeping too, so `mark_sent` finds the
         kept status (it reads only after writing the id). Repeats match nothing again."""
-        ids = [event.twilio_sid for event in events]
-        recorded = set(await self._messages.distinct("twilio_sid", {"twilio_sid": {"$in": ids}}))
+        # a survey's or thanks' statuses match no message, but their ids are recorded
+        recorded = await owned_sids(self.db, [event.twilio_sid for event in events])
         early = [event for event in events if event.twilio_sid not in recorded]
         if early:
             await early_statuses.keep(self.db, early)

@@ -3,6 +3,7 @@ the message id the send returned (Twilio posts "sent" within milliseconds of acc
 of order, or twice; the tick ends at the furthest status and never moves back."""
 
 import asyncio
+import uuid
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
@@ -10,7 +11,7 @@ from faststream.kafka import KafkaBroker
 
 from services.responder.deps import ResponderDeps
 from services.responder.handlers import on_delivery_statuses, on_message_received
-from shared.conversations.collections import EARLY_DELIVERY_STATUSES, MESSAGES
+from shared.conversations.collections import CSAT_SURVEYS, EARLY_DELIVERY_STATUSES, MESSAGES
 from shared.events import DeliveryStatus
 from shared.mongo import Database
 from shared.settings import Settings
@@ -97,9 +98,21 @@ async def test_statuses_after_the_id_is_recorded_still_move_the_tick_forward_onl
 async def test_a_status_of_no_message_of_ours_is_kept_without_touching_any_reply(
     db: Database, deps: ResponderDeps, store: Store
 ) -> None:
-    await _callbacks(deps, store, "SMnever", DeliveryStatus.SENT, DeliveryStatus.DELIVERED)
+    sid = f"SM{uuid.uuid4().hex}"  # no message carries it
+    await _callbacks(deps, store, sid, DeliveryStatus.SENT, DeliveryStatus.DELIVERED)
 
-    kept = await db[EARLY_DELIVERY_STATUSES].find_one({"_id": "SMnever"})
+    kept = await db[EARLY_DELIVERY_STATUSES].find_one({"_id": sid})
     assert kept is not None
     assert set(kept["statuses"]) == {"sent", "delivered"}
-    assert await db[MESSAGES].count_documents({"twilio_sid": "SMnever"}) == 0
+    assert await db[MESSAGES].count_documents({"twilio_sid": sid}) == 0
+
+
+async def test_a_csat_surveys_statuses_are_not_kept_as_early_ones(
+    db: Database, deps: ResponderDeps, store: Store
+) -> None:
+    sid = f"SM{uuid.uuid4().hex}"
+    await db[CSAT_SURVEYS].insert_one({"_id": f"survey:{sid}", "twilio_sid": sid})
+
+    await _callbacks(deps, store, sid, DeliveryStatus.SENT)
+
+    assert await db[EARLY_DELIVERY_STATUSES].find_one({"_id": sid}) is None
