@@ -396,22 +396,33 @@ async def _label_messages(db: Database, prepared: Sequence[_Prepared]) -> None:
     """The batch's labels on its messages, before and outside the cards' transaction: setting
     them again is harmless, and inside it the responder storing the same inbound message made
     the whole transaction (claims, cards, outbox) run again on a write conflict."""
-    labelled: list[UpdateOne] = []
+    labels: dict[str, Document] = {}  # message id -> its classification
+    documents: dict[str, Document] = {}  # the customer's messages, stored here if not yet
     for item in prepared:
         if item.labels is None:
             continue
+        classification = item.labels.model_dump(mode="json")
         if isinstance(item.event, MessageReceived):
-            labelled.append(_labelled_message(item.event, item.labels))
+            documents[item.event.message_sid] = inbound_message_document(item.event)
+            labels[item.event.message_sid] = classification
         if item.heard is not None:  # the responder stored it
-            classification = item.labels.model_dump(mode="json")
-            labelled.append(
-                UpdateOne({"_id": item.heard.id}, {"$set": {"classification": classification}})
-            )
-    if not labelled:
+            labels[item.heard.id] = classification
+    if not labels:
         return
 
     async def write(session: Session) -> None:
-        await db[MESSAGES].bulk_write(labelled, ordered=False, session=session)
+        # Which are stored (by the responder) decides insert or update: on the embedded server
+        # an upsert that inserts costs about two inserts (docs/benchmarks.md, 2026-12-07).
+        found = db[MESSAGES].find({"_id": {"$in": list(labels)}}, {"_id": 1}, session=session)
+        stored = {document["_id"] async for document in found}
+        await db[MESSAGES].bulk_write(
+            [
+                _labelled(id_, classification, stored, documents)
+                for id_, classification in labels.items()
+            ],
+            ordered=False,
+            session=session,
+        )
 
     # One transaction for the batch's labels: on the embedded server each write outside one
     # is its own commit, and each commit waits for the disk (`--sync-on-commit`).
@@ -420,15 +431,15 @@ async def _label_messages(db: Database, prepared: Sequence[_Prepared]) -> None:
     except BulkWriteError as error:
         if not only_duplicate_keys(error):
             raise
-        # An upsert raced the responder's insert of the same message: it is there now.
+        # The responder stored one of them after the read: it is there now.
         await in_transaction(db, write)
 
 
-def _labelled_message(event: MessageReceived, labels: Classification) -> UpdateOne:
-    """The message with its labels (stored by ingest, or here first if ingest is behind)."""
-    message = inbound_message_document(event)
-    return UpdateOne(
-        {"_id": message.pop("_id")},
-        {"$setOnInsert": message, "$set": {"classification": labels.model_dump(mode="json")}},
-        upsert=True,
-    )
+def _labelled(
+    id_: str, classification: Document, stored: set[str], documents: dict[str, Document]
+) -> InsertOne[Document] | UpdateOne:
+    """The message with its labels: inserted if the enricher is first, else its labels set
+    (a voice note's transcript labels only ever go on a stored message)."""
+    if id_ in stored or id_ not in documents:
+        return UpdateOne({"_id": id_}, {"$set": {"classification": classification}})
+    return InsertOne({**documents[id_], "classification": classification})

@@ -7,6 +7,7 @@ publishes whatever is still pending after OUTBOX_GRACE (a crash, a Kafka outage)
 therefore be published twice: its `event_id` is deterministic and consumers deduplicate on it.
 """
 
+import asyncio
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,7 +18,7 @@ from pymongo import ASCENDING, UpdateOne
 from shared.conversations.collections import CONVERSATION_EVENTS
 from shared.events import ConversationEvent, decode_event, utcnow
 from shared.kafka import publish
-from shared.mongo import Database, Session
+from shared.mongo import Database, Document, Session
 
 OUTBOX_GRACE = timedelta(seconds=10)
 PUBLISH_BATCH = 500
@@ -68,8 +69,9 @@ async def publish_pending(
     store_id: str | None = None,
     recorded_before: datetime | None = None,
 ) -> int:
-    """Publish pending facts (oldest first), then mark the ones Kafka acknowledged published
-    (in one write: a crash in between publishes them again, as the module says)."""
+    """Publish pending facts (each conversation's oldest first, conversations side by side),
+    then mark the ones Kafka acknowledged published (in one write: a crash in between publishes
+    them again, as the module says)."""
     query: dict[str, Any] = {"published": False}
     if conversation_id is not None:
         query["conversation_id"] = conversation_id
@@ -85,14 +87,28 @@ async def publish_pending(
         .sort([("recorded_at", ASCENDING), ("order", ASCENDING)])
         .limit(PUBLISH_BATCH)
     )
+    by_conversation: dict[str, list[Document]] = {}
+    async for document in pending:
+        by_conversation.setdefault(document["conversation_id"], []).append(document)
     published: list[str] = []
-    try:
-        async for document in pending:
+
+    async def publish_in_order(documents: list[Document]) -> None:
+        for document in documents:
             await publish(broker, decode_event(document["topic"], document["payload"]))
             published.append(document["_id"])
+
+    # Conversations side by side (their keys are their own): the producer sends what waits
+    # together, where one fact at a time made a request and an acknowledgement each.
+    try:
+        outcomes = await asyncio.gather(
+            *map(publish_in_order, by_conversation.values()), return_exceptions=True
+        )
     finally:
         if published:
             await db[CONVERSATION_EVENTS].update_many(
                 {"_id": {"$in": published}}, {"$set": {"published": True, "published_at": utcnow()}}
             )
+    for outcome in outcomes:
+        if isinstance(outcome, BaseException):
+            raise outcome
     return len(published)
