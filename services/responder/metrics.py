@@ -6,6 +6,12 @@ TWILIO_ERRORS = Counter("balas_twilio_errors_total", "Failed Twilio sends.", ["k
 GRAPH_ERRORS = Counter(
     "balas_graph_api_errors_total", "Failed Graph API (WhatsApp Cloud API) sends.", ["kind"]
 )
+EARLY_DELIVERY_STATUSES = Counter(
+    "balas_early_delivery_statuses_total",
+    "Delivery statuses that came before their message's id was recorded: kept (by message), "
+    "applied (when the id was recorded). Kept but never applied ones expire after a day.",
+    ["outcome"],
+)
 REPLY_PIPELINE_SECONDS = Histogram(
     "balas_reply_pipeline_seconds",
     "From webhook accepted to reply handed to Twilio.",

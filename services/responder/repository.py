@@ -12,11 +12,14 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+import structlog
 from pydantic import BaseModel, ConfigDict, Field
 from pymongo import DESCENDING, UpdateOne
 from pymongo.errors import DuplicateKeyError
 
-from services.responder.send_recovery import SendIntent, sends_listed
+from services.responder import early_statuses
+from services.responder.metrics import EARLY_DELIVERY_STATUSES
+from services.responder.send_recovery import SendIntent, owned_sids, sends_listed
 from shared.answering.draft import Draft
 from shared.channels import Channel
 from shared.conversations.collections import CONVERSATIONS, MESSAGES
@@ -35,6 +38,8 @@ from shared.knowledge.collections import KNOWLEDGE_GAPS
 from shared.kpis.facts import stored_time
 from shared.mongo import Database
 from shared.stores.bot_settings import STREAK_LIMIT
+
+log = structlog.get_logger(__name__)
 
 GROUP = "responder"  # the consumer group, and the prefix of its claims in processed_events
 FIRST_RESPONSE_WINDOW = timedelta(hours=24)
@@ -287,7 +292,18 @@ class ConversationLog:
             changes["delivery_status"] = "queued"
             changes["delivery_rank"] = 0
         await self._write(reply.id, {"$set": changes})
+        if finished.twilio_sid:
+            await self._apply_early_status(finished.twilio_sid)
         return finished
+
+    async def _apply_early_status(self, message_id: str) -> None:
+        """A status that came before the id was written (read only after writing it: see
+        `apply_delivery_statuses`), moving the tick forward only."""
+        update = await early_statuses.kept_advance(self.db, message_id)
+        if update is not None:
+            await self._messages.bulk_write([update])
+            EARLY_DELIVERY_STATUSES.labels("applied").inc()
+            log.info("early delivery status applied", message_id=message_id)
 
     async def _write(self, message_id: str, update: dict[str, Any]) -> None:
         """An update of a reply by its `_id`; the caller knows what it changed, so nothing is
@@ -301,25 +317,30 @@ class ConversationLog:
         (and in any order within the write), and a repeated one matches nothing. Of a
         message's callbacks in one poll only the furthest is written: the others could not
         move its tick past it (and the embedded server's CPU goes by the statement)."""
-        if not events:
+        furthest = furthest_statuses(events)
+        if not furthest:
             return
-        await self._messages.bulk_write(
-            [
-                UpdateOne(
-                    {"twilio_sid": event.twilio_sid, "delivery_rank": {"$lt": event.status.rank}},
-                    {
-                        "$set": {
-                            "delivery_status": event.status.value,
-                            "delivery_rank": event.status.rank,
-                            "delivery_error_code": event.error_code,
-                            "delivery_updated_at": event.occurred_at,
-                        }
-                    },
-                )
-                for event in furthest_statuses(events)
-            ],
-            ordered=False,
-        )
+        written = await self._messages.bulk_write(_advances(furthest), ordered=False)
+        if written.matched_count < len(furthest):
+            await self._keep_early(furthest)
+
+    async def _keep_early(self, events: list[DeliveryStatusChanged]) -> None:
+        """Some of `events` matched no message: repeats, late ones behind their tick, or ones
+        come before their message's id was recorded, which are kept for `mark_sent`. Then all
+        are written again: an id recorded since the first write gets its status now, and one
+        recorded after this write is recorded after the keeping too, so `mark_sent` finds the
+        kept status (it reads only after writing the id). Repeats match nothing again."""
+        # a survey's or thanks' statuses match no message, but their ids are recorded
+        recorded = await owned_sids(self.db, [event.twilio_sid for event in events])
+        early = [event for event in events if event.twilio_sid not in recorded]
+        if early:
+            await early_statuses.keep(self.db, early)
+            EARLY_DELIVERY_STATUSES.labels("kept").inc(len(early))
+            log.info(
+                "delivery statuses before their message ids; kept",
+                message_ids=[event.twilio_sid for event in early],
+            )
+        await self._messages.bulk_write(_advances(events), ordered=False)
 
     async def card(self, conversation_id: str) -> dict[str, Any] | None:
         """What the responder reads of the conversation's card: who owns it, and whether a
@@ -341,6 +362,13 @@ class ConversationLog:
             },
             upsert=True,
         )
+
+
+def _advances(events: Sequence[DeliveryStatusChanged]) -> list[UpdateOne]:
+    return [
+        early_statuses.advance(event.twilio_sid, event.status, event.error_code, event.occurred_at)
+        for event in events
+    ]
 
 
 def furthest_statuses(events: Sequence[DeliveryStatusChanged]) -> list[DeliveryStatusChanged]:

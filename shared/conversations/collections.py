@@ -9,6 +9,9 @@ MESSAGES = "messages"
 CONVERSATIONS = "conversations"
 CONVERSATION_EVENTS = "conversation_events"  # the enricher's outbox of conversation facts
 CSAT_SURVEYS = "csat_surveys"  # one per session: its send and rating
+# statuses come before their message id was recorded (services/responder/early_statuses.py)
+EARLY_DELIVERY_STATUSES = "early_delivery_statuses"
+EARLY_STATUS_SECONDS = 24 * 3600  # long enough for a send recovery after an outage
 
 
 def indexes(retention: Retention) -> Indexes:
@@ -42,5 +45,8 @@ def indexes(retention: Retention) -> Indexes:
             IndexModel("twilio_sid", sparse=True),  # the SIDs a send recovery may not claim
             IndexModel("thanks_sid", sparse=True),
             IndexModel("created_at", name="csat_survey_retention", **retention.ttl),
+        ],
+        EARLY_DELIVERY_STATUSES: [
+            IndexModel("received_at", expireAfterSeconds=EARLY_STATUS_SECONDS),
         ],
     }

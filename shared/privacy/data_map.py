@@ -18,6 +18,7 @@ from shared.conversations.collections import (
     CONVERSATION_EVENTS,
     CONVERSATIONS,
     CSAT_SURVEYS,
+    EARLY_DELIVERY_STATUSES,
     MESSAGES,
 )
 from shared.knowledge.collections import (
@@ -389,6 +390,12 @@ COLLECTIONS: tuple[Holding, ...] = (
     _impersonal(
         "webhook_receipts",
         "Twilio message ids already accepted",
+        StoreFinder.NOT_PER_STORE,
+        "received_at",
+    ),
+    _impersonal(
+        EARLY_DELIVERY_STATUSES,
+        "delivery statuses come before their message id was recorded",
         StoreFinder.NOT_PER_STORE,
         "received_at",
     ),

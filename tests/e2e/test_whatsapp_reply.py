@@ -184,6 +184,37 @@ async def test_delivery_callbacks_move_the_reply_to_delivered(
     assert reply["twilio_sid"] == twilio_api.sent_to(customer)[0]["sid"]
 
 
+async def test_callbacks_before_the_sends_answer_out_of_order_and_twice_still_tick_delivered(
+    system: RunningSystem,
+    system_db: mongo.Database,
+    store: Store,
+    webhooks: Webhooks,
+    twilio_api: TwilioStandIn,
+) -> None:
+    """Twilio may post a status before its API's answer reaches the responder: ingest has
+    answered every callback when the answer leaves. One responder handles a conversation's
+    statuses after its reply (one key's records in order), so the early ones wait here; another
+    replica holding the status topic's partition would not (test_responder_delivery_ticks.py)."""
+    customer = new_customer()
+    usual = twilio_api.status_callbacks
+    twilio_api.status_callbacks = ("delivered", "sent", "delivered")
+    twilio_api.callbacks_before_answer = True
+    twilio_api.response_delay_seconds = 1.0
+    try:
+        await webhooks.message(store, customer, "Halo")
+        reply = await eventually(lambda: _sent_reply(system_db, customer))
+    finally:
+        twilio_api.status_callbacks = usual
+        twilio_api.callbacks_before_answer = False
+        twilio_api.response_delay_seconds = 0.0
+
+    async def delivered() -> dict | None:
+        found = await system_db[MESSAGES].find_one({"_id": reply["_id"]})
+        return found if found and found["delivery_status"] == "delivered" else None
+
+    assert (await eventually(delivered))["twilio_sid"] == twilio_api.sent_to(customer)[0]["sid"]
+
+
 async def _sent_reply(db: mongo.Database, customer: str) -> dict | None:
     return await db[MESSAGES].find_one(
         {"direction": "outbound", "customer_number": customer, "state": "sent"}

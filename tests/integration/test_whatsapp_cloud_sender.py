@@ -202,6 +202,28 @@ async def test_statuses_move_the_cloud_replys_tick_forward_only(
     assert (await reply_of(db, event))["delivery_status"] == "read"
 
 
+async def test_a_status_webhook_before_the_wamid_is_recorded_ticks_the_reply_once_it_is(
+    db: Database, graph_deps: ResponderDeps, store: Store, number: PhoneNumber
+) -> None:
+    """Meta posts "sent" as it accepts the send: its webhook may be handled (by another
+    responder, whose partitions hold the status topic's) before the send's answer is recorded."""
+    event = cloud_message(number, store, to := customer(), "Halo")
+    conversations = graph_deps.conversations
+    reply = await conversations.reserve_reply(event, Draft(text="Halo!", grounded=True), True)
+    in_flight = await conversations.note_send_attempt(reply)  # Meta has it, no id recorded yet
+    wamid = f"wamid.{uuid.uuid4().hex}"
+    for status in ("read", "delivered"):
+        payload = meta.status_payload(number, wamid, status, to)
+        [value] = payloads.parse(GraphApiStandIn().signed(number, payload)[0])
+        changed = payloads.delivery_status_changed(value, value.statuses[0], store)
+        assert changed is not None
+        await on_delivery_status_changed(changed, graph_deps)
+
+    await conversations.mark_sent(in_flight, wamid)
+
+    assert (await reply_of(db, event))["delivery_status"] == "read"
+
+
 @pytest.mark.parametrize("misbehaviour", ["5xx_after_sending", "too_slow"])
 async def test_an_attempt_whose_fate_is_unknown_is_never_sent_again(
     db: Database,

@@ -8,7 +8,10 @@ each with its own auth token: every call must authenticate as the account in its
 It can misbehave like the real one around a send: accept a message and then answer 500 or drop
 the connection (the message goes out, the client sees a failure), list a message only some
 time after accepting it, keep it queued without `date_sent` for a while, and page listings
-(newest first, the messages not sent yet first).
+(newest first, the messages not sent yet first). Its status callbacks go out concurrently with
+the send's answer, or all before it (`callbacks_before_answer`, then `response_delay_seconds`
+later the answer), in the order of `status_callbacks`, which may repeat one or put a later
+status first.
 """
 
 import asyncio
@@ -41,6 +44,7 @@ class TwilioStandIn:
     account_sid: str = ACCOUNT_SID
     response_delay_seconds: float = 0.0
     status_callbacks: tuple[str, ...] = ("sent", "delivered")
+    callbacks_before_answer: bool = False  # ingest has answered every callback before the 201
     messages: list[dict[str, Any]] = field(default_factory=list)
     failed_attempts: int = 0
     listing_delay_seconds: float = 0.0  # a created message is listed only this long after
@@ -56,6 +60,7 @@ class TwilioStandIn:
     _failures: list[int] = field(default_factory=list)
     _failures_after_accepting: list[int] = field(default_factory=list)  # DROPPED: no answer
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _answering: threading.Event = field(default_factory=threading.Event)  # clear: answers wait
     _server: LoopbackServer | None = None
     _callbacks: set[asyncio.Task[None]] = field(default_factory=set)
     _callback_client: aiohttp.ClientSession | None = None  # one per serving, on its loop
@@ -77,6 +82,13 @@ class TwilioStandIn:
     def drop_after_accepting(self, times: int) -> None:
         """The next `times` sends go out, but the connection drops before the answer's body."""
         self.fail_after_accepting(times, DROPPED)
+
+    def hold_answers(self) -> None:
+        """Sends are accepted (and their callbacks posted) but not answered until released."""
+        self._answering.clear()
+
+    def release_answers(self) -> None:
+        self._answering.set()
 
     def stop_failing(self) -> None:
         with self._lock:
@@ -150,8 +162,12 @@ class TwilioStandIn:
                 task = asyncio.create_task(self._post_status_callbacks(str(callback), message))
                 self._callbacks.add(task)
                 task.add_done_callback(self._callbacks.discard)
+                if self.callbacks_before_answer:
+                    await task
             if self.response_delay_seconds:
                 await asyncio.sleep(self.response_delay_seconds)
+            if not self._answering.is_set():
+                await asyncio.to_thread(self._answering.wait)
             with self._lock:
                 after = self._failures_after_accepting
                 failure_after = after.pop(0) if after else None
@@ -396,10 +412,12 @@ class TwilioStandIn:
                 return  # like Twilio, a callback that cannot be delivered is not retried
 
     def start(self) -> "TwilioStandIn":
+        self._answering.set()
         self._server = LoopbackServer(self.app()).start()
         return self
 
     def stop(self) -> None:
+        self._answering.set()  # no held answer keeps the server from stopping
         if self._server:
             self._server.stop()
 

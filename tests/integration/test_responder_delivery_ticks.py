@@ -1,0 +1,118 @@
+"""A reply's tick against the channel's timing: a status may come before the responder recorded
+the message id the send returned (Twilio posts "sent" within milliseconds of accepting it), out
+of order, or twice; the tick ends at the furthest status and never moves back."""
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+from faststream.kafka import KafkaBroker
+
+from services.responder.deps import ResponderDeps
+from services.responder.handlers import on_delivery_statuses, on_message_received
+from shared.conversations.collections import CSAT_SURVEYS, EARLY_DELIVERY_STATUSES, MESSAGES
+from shared.events import DeliveryStatus
+from shared.mongo import Database
+from shared.settings import Settings
+from shared.stores.directory import Store
+from tests.standins.twilio_api import TwilioStandIn
+from tests.support import events
+from tests.support.inbound import customer_says
+from tests.support.responder import close, responder_deps, through_twilio
+from tests.support.waiting import eventually
+
+TOKEN = "responder-ticks-twilio-token"
+
+
+@pytest.fixture
+def twilio_api() -> Iterator[TwilioStandIn]:
+    stand_in = TwilioStandIn(auth_token=TOKEN, status_callbacks=()).start()
+    yield stand_in
+    stand_in.stop()
+
+
+@pytest.fixture
+async def deps(
+    db: Database, broker: KafkaBroker, settings: Settings, twilio_api: TwilioStandIn
+) -> AsyncIterator[ResponderDeps]:
+    deps = responder_deps(db, broker, through_twilio(settings, twilio_api), twilio=True)
+    yield deps
+    await close(deps)
+
+
+async def _callbacks(
+    deps: ResponderDeps, store: Store, sid: str, *statuses: DeliveryStatus
+) -> None:
+    """The statuses as the responder handles them, one poll each."""
+    for status in statuses:
+        callback = events.status_changed(status, sid=sid, store_id=store.id)
+        await on_delivery_statuses([callback], deps)
+
+
+async def _tick(db: Database, sid: str) -> str:
+    reply = await db[MESSAGES].find_one({"twilio_sid": sid})
+    assert reply is not None
+    return str(reply["delivery_status"])
+
+
+async def test_statuses_handled_before_the_send_answered_tick_the_reply_once_its_id_is_recorded(
+    db: Database, deps: ResponderDeps, store: Store, twilio_api: TwilioStandIn
+) -> None:
+    twilio_api.hold_answers()  # Twilio has the message; the responder awaits its answer
+    replying = asyncio.create_task(
+        on_message_received(customer_says(store, "+6281100000091", "Halo kak"), deps)
+    )
+    [sent] = await eventually(lambda: twilio_api.sent_to("+6281100000091"))
+
+    # out of order and one twice, all before the responder knows the id
+    await _callbacks(
+        deps, store, sent["sid"], DeliveryStatus.DELIVERED, DeliveryStatus.SENT, DeliveryStatus.SENT
+    )
+    twilio_api.release_answers()
+    await replying
+
+    assert await _tick(db, sent["sid"]) == "delivered"
+    assert len(twilio_api.sent_to("+6281100000091")) == 1
+
+
+async def test_statuses_after_the_id_is_recorded_still_move_the_tick_forward_only(
+    db: Database, deps: ResponderDeps, store: Store, twilio_api: TwilioStandIn
+) -> None:
+    twilio_api.hold_answers()
+    replying = asyncio.create_task(
+        on_message_received(customer_says(store, "+6281100000092", "Halo kak"), deps)
+    )
+    [sent] = await eventually(lambda: twilio_api.sent_to("+6281100000092"))
+    await _callbacks(deps, store, sent["sid"], DeliveryStatus.SENT)  # early
+    twilio_api.release_answers()
+    await replying
+    assert await _tick(db, sent["sid"]) == "sent"
+
+    await _callbacks(deps, store, sent["sid"], DeliveryStatus.READ, DeliveryStatus.DELIVERED)
+    assert await _tick(db, sent["sid"]) == "read"
+    await _callbacks(deps, store, sent["sid"], DeliveryStatus.SENT)  # the early one again
+    assert await _tick(db, sent["sid"]) == "read"
+
+
+async def test_a_status_of_no_message_of_ours_is_kept_without_touching_any_reply(
+    db: Database, deps: ResponderDeps, store: Store
+) -> None:
+    sid = f"SM{uuid.uuid4().hex}"  # no message carries it
+    await _callbacks(deps, store, sid, DeliveryStatus.SENT, DeliveryStatus.DELIVERED)
+
+    kept = await db[EARLY_DELIVERY_STATUSES].find_one({"_id": sid})
+    assert kept is not None
+    assert set(kept["statuses"]) == {"sent", "delivered"}
+    assert await db[MESSAGES].count_documents({"twilio_sid": sid}) == 0
+
+
+async def test_a_csat_surveys_statuses_are_not_kept_as_early_ones(
+    db: Database, deps: ResponderDeps, store: Store
+) -> None:
+    sid = f"SM{uuid.uuid4().hex}"
+    await db[CSAT_SURVEYS].insert_one({"_id": f"survey:{sid}", "twilio_sid": sid})
+
+    await _callbacks(deps, store, sid, DeliveryStatus.SENT)
+
+    assert await db[EARLY_DELIVERY_STATUSES].find_one({"_id": sid}) is None
