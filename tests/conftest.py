@@ -15,6 +15,25 @@ from tests.support.servers import Infra, servers
 pytest_plugins = ("tests.support.fault_report",)  # the fault suite's summary table
 
 
+@pytest.fixture(autouse=True, scope="session")
+def cheap_password_hashing() -> Iterator[None]:
+    """Passwords hashed at a tiny argon2id cost in the tests' own process.
+
+    The production cost (64 MiB, 3 passes) takes 0.15 s a hash or a check here, and the console
+    tests make and check hundreds of passwords: minutes of the suite for a cost no test is about.
+    Services the tests start as processes keep the production cost.
+    """
+    from argon2 import PasswordHasher
+
+    from services.console.auth import passwords
+
+    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(passwords, "_hasher", cheap)
+        patch.setattr(passwords, "_DUMMY_HASH", cheap.hash("no account has this password"))
+        yield
+
+
 @pytest.fixture(scope="session")
 def infra(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Infra]:
     yield from servers(tmp_path_factory)
