@@ -51,7 +51,7 @@ class ServiceProcesses:
 
     def start(self, service: str, port: int | None = None) -> None:
         """Start `service`; with a port, on that port (ingest's webhooks, workers' /metrics)."""
-        command = [sys.executable, "-m", "balas", "run", service]
+        command = self.command(service)
         port = port or self.ports.get(service)
         if port:
             self.ports[service] = port
@@ -66,6 +66,9 @@ class ServiceProcesses:
         )
         if output:
             output.close()  # the child has its own descriptor
+
+    def command(self, service: str) -> list[str]:
+        return [sys.executable, "-m", "balas", "run", service]
 
     def exited(self) -> list[str]:
         return [name for name, process in self.processes.items() if process.poll() is not None]

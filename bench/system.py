@@ -94,6 +94,15 @@ class BenchServices(ServiceProcesses):
         super().__init__(env={**os.environ, **settings.as_environment()}, log_dir=log_dir)
         self.settings = settings
 
+    def command(self, service: str) -> list[str]:
+        """With BALAS_BENCH_PROFILE naming a directory, each service runs under cProfile and
+        writes SERVICE.prof there when it stops (a profile for finding costs, not for timing)."""
+        command = super().command(service)
+        if profiles := os.environ.get("BALAS_BENCH_PROFILE"):
+            output = Path(profiles) / f"{service}.prof"
+            return [command[0], "-m", "cProfile", "-o", str(output), *command[1:]]
+        return command
+
     def launch(self, *services: str) -> None:
         for service in services:
             port = self.settings.ingest.port if service == "ingest" else free_port()

@@ -1,7 +1,7 @@
 """Twilio's webhook forms as pydantic models, and the events they become. No I/O here."""
 
 from typing import Annotated
-from urllib.parse import parse_qsl
+from urllib.parse import unquote
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
@@ -69,11 +69,23 @@ class StatusCallbackForm(_TwilioForm):
 
 def form_fields(body: bytes) -> list[tuple[str, str]]:
     """A urlencoded body's fields, decoded as Starlette's form parser does (bytes as Latin-1,
-    percent escapes as UTF-8). ValueError past MAX_FIELDS fields."""
-    try:
-        return parse_qsl(body.decode("latin-1"), keep_blank_values=True, max_num_fields=MAX_FIELDS)
-    except ValueError as error:  # the only one parse_qsl raises when not strict
-        raise ValueError(f"Too many fields. Maximum number of fields is {MAX_FIELDS}.") from error
+    percent escapes as UTF-8), as `parse_qsl(..., keep_blank_values=True)` returns them.
+    ValueError past MAX_FIELDS fields. Written out because parse_qsl's two calls per field cost
+    most of a webhook's form handling; `unquote` runs only on a part with an escape."""
+    text = body.decode("latin-1")
+    if text.count("&") >= MAX_FIELDS:
+        raise ValueError(f"Too many fields. Maximum number of fields is {MAX_FIELDS}.")
+    fields = []
+    for pair in text.split("&"):
+        if pair:
+            name, _, value = pair.partition("=")
+            fields.append((_unquote_plus(name), _unquote_plus(value)))
+    return fields
+
+
+def _unquote_plus(part: str) -> str:
+    part = part.replace("+", " ")
+    return unquote(part, errors="replace") if "%" in part else part
 
 
 def parse_inbound(params: dict[str, str]) -> InboundMessageForm:

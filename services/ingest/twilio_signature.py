@@ -9,7 +9,6 @@ here the fields' string is built once per request and only the HMACs repeat.
 """
 
 import base64
-import hashlib
 import hmac
 from collections.abc import Iterable
 from functools import lru_cache
@@ -19,15 +18,13 @@ DEFAULT_PORTS = {"https": 443, "http": 80}
 
 
 def signed_fields(fields: Iterable[tuple[str, str]]) -> str:
-    """The fields as Twilio appends them to the URL it signs."""
-    values: dict[str, set[str]] = {}
-    for name, value in fields:
-        values.setdefault(name, set()).add(value)
-    return "".join(name + value for name in sorted(values) for value in sorted(values[name]))
+    """The fields as Twilio appends them to the URL it signs: sorting the distinct (name, value)
+    pairs orders names, then a repeated name's values."""
+    return "".join(name + value for name, value in sorted(set(fields)))
 
 
 def signature(token: str, url: str, fields: str) -> str:
-    digest = hmac.new(token.encode(), (url + fields).encode(), hashlib.sha1).digest()
+    digest = hmac.digest(token.encode(), (url + fields).encode(), "sha1")  # one C call
     return base64.b64encode(digest).decode()
 
 

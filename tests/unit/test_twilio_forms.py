@@ -1,9 +1,14 @@
+import random
+from urllib.parse import parse_qsl
+
 import pytest
 from pydantic import ValidationError
 
 from services.ingest.twilio_forms import (
+    MAX_FIELDS,
     delivery_status_changed,
     explain,
+    form_fields,
     message_received,
     parse_inbound,
     parse_status,
@@ -230,3 +235,21 @@ def test_each_status_of_a_message_is_its_own_event_and_a_repeat_is_the_same(stor
 
     assert delivered.event_id == repeated.event_id
     assert read.event_id != delivered.event_id
+
+
+def test_form_fields_decodes_bodies_as_parse_qsl_does() -> None:
+    """Escapes (broken ones too), plus signs, blank and missing values, empty pairs, bytes that
+    are not UTF-8: field for field what `parse_qsl(..., keep_blank_values=True)` gives."""
+    draw = random.Random(4)
+    pieces = ["a", "Body", "=", "&", "+", "%", "%2", "%20", "%3D", "%26", "%C3%A9", "%FF", "\xe9"]
+    for _ in range(2000):
+        body = "".join(draw.choice(pieces) for _ in range(draw.randint(0, 20))).encode("latin-1")
+        expected = parse_qsl(body.decode("latin-1"), keep_blank_values=True)
+
+        assert form_fields(body) == expected, body
+
+
+def test_form_fields_refuses_a_body_with_too_many_fields() -> None:
+    assert len(form_fields(b"&".join([b"a=1"] * MAX_FIELDS))) == MAX_FIELDS
+    with pytest.raises(ValueError, match="Too many fields"):
+        form_fields(b"&".join([b"a=1"] * (MAX_FIELDS + 1)))
