@@ -85,7 +85,7 @@ async def test_a_stopped_journaling_broker_leaves_no_task_of_its_mongodb_client(
 async def test_ingest_stopped_leaves_no_task_of_its_journals_mongodb_client(
     db: Database, settings: Settings
 ) -> None:
-    """Ingest's producer is FastStream's KafkaRouter: its lifespan stops the same Broker."""
+    """Ingest's producer is the same Broker, stopped with ingest's lifespan."""
     await kafka.ensure_topics(settings)
     before = _pymongo_tasks()
     app = create_ingest_app(settings.updated(kafka={"journal": True}))
