@@ -127,8 +127,8 @@ def closes_and_a_reopen(
     return [
         make_closed(budi_1, budi_closed, "resolved_by_bot"),
         make_reopened(budi_closed, late_budi),
-        make_closed(sari, at(17, 5, days=1), "abandoned"),  # 00:05 WIB two days after DAY
-        make_closed(tono, at(23, 30, 2, days=1), "handed_over_unanswered"),  # 06:30 WIB, two days after DAY
+        make_closed(sari, at(17, 5, days=1), "abandoned"),  # 00:05 WIB, DAY + 2
+        make_closed(tono, at(23, 30, 2, days=1), "handed_over_unanswered"),  # 06:30 WIB, DAY + 2
     ]
 
 
