@@ -11,7 +11,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 
 from balas.cli_support import cli_settings, command_group, console, wrapping_table
-from balas.wording import counted
+from balas.wording import counted, inflected
 
 if TYPE_CHECKING:  # the WooCommerce client and Kafka's load when a command runs
     from shared import mongo
@@ -57,7 +57,7 @@ def woocommerce_webhooks(store: StoreArgument) -> None:
     ids = _run(store, register)
     console.print(
         f"store [bold]{escape(store)}[/] has {counted(len(ids), 'active webhook')} "
-        f"(ids {', '.join(str(i) for i in ids)})"
+        f"({inflected(len(ids), 'id')} {', '.join(str(i) for i in ids)})"
     )
 
 

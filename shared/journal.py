@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from faststream import BaseMiddleware
-from faststream._internal.context.repository import ContextRepo
+from faststream.context import ContextRepo
 from faststream.kafka.response import KafkaPublishCommand
 from pymongo import ASCENDING, IndexModel
 from pymongo.errors import PyMongoError

@@ -18,7 +18,7 @@ from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.errors import IncompatibleBrokerVersion
 from aiokafka.structs import ConsumerRecord
 from faststream import BaseMiddleware
-from faststream._internal.context.repository import ContextRepo
+from faststream.context import ContextRepo
 from faststream.kafka import KafkaBroker
 from faststream.kafka.prometheus import KafkaPrometheusMiddleware
 from prometheus_client import REGISTRY
@@ -52,7 +52,7 @@ def broker_options(
     journal_timeout_seconds: float | None = None,
     on_journal_outage: Callable[[], None] | None = None,
 ) -> dict[str, Any]:
-    """Producer settings shared by `Broker` and the services' KafkaRouter: acks from all
+    """Producer settings of every service's `Broker`: acks from all
     replicas, and with KAFKA_JOURNAL every publish copied to the journal first (shared/journal.py;
     ingest passes its MongoDB timeout and publishes unjournaled past it, see Journal.middleware)
     through a MongoDB client of its own, which only a `Broker` closes when it stops."""
@@ -105,6 +105,18 @@ class Broker(KafkaBroker):
 
 def make_broker(settings: Settings, client_id: str) -> KafkaBroker:
     return Broker(**broker_options(settings, client_id))
+
+
+@asynccontextmanager
+async def running(broker: KafkaBroker) -> AsyncIterator[KafkaBroker]:
+    """`broker` started for the block: ingest's and the console's producer, for their lifespan.
+    They publish only, so they need none of FastStream's FastAPI integration (deprecated, it
+    leaves FastStream in 1.0), and without it there is no AsyncAPI page that could publish."""
+    await broker.start()
+    try:
+        yield broker
+    finally:
+        await broker.stop()
 
 
 async def publish(broker: KafkaBroker, event: Event) -> None:

@@ -57,8 +57,7 @@ from services.console.pages.templating import STATIC_DIR
 from services.console.validation_text import validation_failed
 from shared.http import ops_router, serve_until, stop_on_signals
 from shared.http_limits import BodyLimits
-from shared.kafka import broker_options
-from shared.kafka_router import KafkaRouter
+from shared.kafka import Broker, broker_options, running
 from shared.logging import configure_logging
 from shared.runtime import open_runtime
 from shared.secrets import secret_box
@@ -87,18 +86,17 @@ def admin_api() -> APIRouter:
 
 
 def create_app(settings: Settings, clock: Clock = utc_now) -> FastAPI:
-    # As in ingest: FastStream's integration owns the producer; no AsyncAPI page that publishes.
-    kafka = KafkaRouter(**broker_options(settings, "console"), schema_url=None)
+    broker = Broker(**broker_options(settings, "console"))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with (
-            kafka.lifespan_context(app),
-            open_runtime(settings, kafka.broker, [collections.indexes]) as runtime,
+            running(broker),
+            open_runtime(settings, broker, [collections.indexes]) as runtime,
         ):
             app.state.console = ConsoleContext(
                 settings=settings,
-                broker=kafka.broker,
+                broker=broker,
                 db=runtime.db,
                 secrets=secret_box(settings),
                 clock=clock,

@@ -68,10 +68,13 @@ def localized(error: Mapping[str, Any], lang: Lang) -> str:
     kind = str(error.get("type", ""))
     field = str(error["loc"][-1]) if error.get("loc") else ""
     context = {key: value for key, value in (error.get("ctx") or {}).items() if key != "error"}
+    # A length bound is the text's {count}: it picks an English plural form ("at least 1 item").
+    bound = context.get("min_length", context.get("max_length"))
+    counted = {"count": bound} if bound is not None else {}
     for key in (f"err.{kind}.{field}", f"err.{kind}"):
         if _known(key, lang):
             try:
-                return t(key, lang, **context)
+                return t(key, lang, **counted, **context)
             except (KeyError, IndexError, ValueError):  # a context the text does not expect
                 break
     return message

@@ -28,8 +28,7 @@ from services.ingest.relay import Relay
 from services.ingest.snapshots import WooCommerceSnapshots
 from shared.http import health_router, metrics_app, serve_all_until, stop_on_signals
 from shared.http_limits import BodyLimits, KiB, RouteLimit
-from shared.kafka import broker_options
-from shared.kafka_router import KafkaRouter
+from shared.kafka import Broker, broker_options, running
 from shared.logging import configure_logging
 from shared.runtime import open_runtime
 from shared.secrets import secret_box
@@ -62,9 +61,8 @@ def _receipt_ttl(settings: Settings) -> timedelta:
 
 
 def create_app(settings: Settings) -> FastAPI:
-    # FastStream's Kafka integration owns the producer; its AsyncAPI page stays off because it
-    # would offer an unauthenticated way to publish. A record Kafka does not acknowledge within
-    # the publish timeout expires in the producer too, rather than landing long after.
+    # A record Kafka does not acknowledge within the publish timeout expires in the producer
+    # too, rather than landing long after.
     publish_timeout_ms = int(settings.ingest.publish_timeout_seconds * 1000)
     options = broker_options(
         settings,
@@ -72,25 +70,25 @@ def create_app(settings: Settings) -> FastAPI:
         journal_timeout_seconds=settings.ingest.mongodb_timeout_seconds,
         on_journal_outage=UNJOURNALED_EVENTS.inc,
     )
-    kafka = KafkaRouter(**options, request_timeout_ms=publish_timeout_ms, schema_url=None)
+    broker = Broker(**options, request_timeout_ms=publish_timeout_ms)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with (
-            kafka.lifespan_context(app),
+            running(broker),
             open_runtime(
                 settings,
-                kafka.broker,
+                broker,
                 [receipts.indexes, outbox.indexes],
                 mongodb_timeout_seconds=settings.ingest.mongodb_timeout_seconds,
             ) as runtime,
         ):
             stored = Outbox(runtime.db)
-            deliverer = Deliverer(kafka.broker, stored, settings.ingest.publish_timeout_seconds)
+            deliverer = Deliverer(broker, stored, settings.ingest.publish_timeout_seconds)
             webhook_receipts = WebhookReceipts(runtime.db, _receipt_ttl(settings))
             app.state.ingest = IngestContext(
                 settings=settings,
-                broker=kafka.broker,
+                broker=broker,
                 stores=StoreDirectory(
                     runtime.db, settings.ingest.store_refresh_seconds, LAST_KNOWN_STORES.inc
                 ),
@@ -103,7 +101,7 @@ def create_app(settings: Settings) -> FastAPI:
             # balancer must keep sending them here.
             checks = runtime.readiness_checks()
             app.include_router(health_router({"mongodb": checks["mongodb"]}))
-            relay = asyncio.create_task(Relay(runtime.db, kafka.broker, stored).run())
+            relay = asyncio.create_task(Relay(runtime.db, broker, stored).run())
             mail = asyncio.create_task(MailboxReaders(app.state.ingest).run())
             try:
                 yield

@@ -432,6 +432,18 @@ async def test_a_reply_that_never_reached_the_console_keeps_its_text_and_can_be_
     await expect(failed).to_contain_text("konsol tidak dapat memprosesnya (kesalahan 500)")
     await expect(reply_box).to_have_value(text)
 
+    # A refusal: its status in words, the server's own (English) detail on a second line.
+    detail = "only the store's owners may change this"
+    await tab.unroute("**/actions")
+    await tab.route(
+        "**/actions",
+        lambda route: route.fulfill(status=403, json={"detail": detail}),
+    )
+    await failed.locator("button").click()
+    await expect(failed).to_contain_text("Tidak terkirim: akun Anda tidak boleh mengubah ini")
+    await expect(failed.locator(".failure-detail")).to_have_text(detail)
+    await expect(reply_box).to_have_value(text)
+
     # Back again: a retry sends the kept text.
     await tab.unroute("**/actions")
     await failed.locator("button").click()

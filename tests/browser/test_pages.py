@@ -299,7 +299,11 @@ async def test_a_refused_deletion_shows_the_servers_reason_in_the_documents_row(
     await row.locator("[data-delete]").click()
 
     refused = row.locator("[data-delete-failed]")
-    await expect(refused).to_have_text("Tidak terhapus: no document 'harga-lama' in this store")
+    # In the page's language; the server's own (English) detail only on a second line.
+    await expect(refused).to_contain_text("Tidak terhapus: sudah tidak ada (mungkin dihapus di")
+    await expect(refused.locator(".failure-detail")).to_have_text(
+        "no document 'harga-lama' in this store"
+    )
     await expect(refused).to_have_attribute("role", "alert")
 
 

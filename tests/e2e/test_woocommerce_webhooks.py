@@ -13,6 +13,7 @@ from shared.secrets import secret_box
 from shared.stores.collections import STORES
 from shared.stores.directory import Store, WooCommerceConnection, save_store
 from shared.woocommerce.collections import WOOCOMMERCE_ORDERS
+from tests.standins.dates import DAY
 from tests.standins.woocommerce_data import body_of, delivery_headers, order
 from tests.support.kafka import read_topic
 from tests.support.system import RunningSystem
@@ -110,8 +111,8 @@ async def test_the_same_snapshot_delivered_again_publishes_nothing(woo: WooStore
 async def test_an_older_snapshot_after_a_newer_one_is_dropped(
     woo: WooStore, system_db: mongo.Database
 ) -> None:
-    newer = order(order_id=1003, status="completed", modified="2024-05-06T11:00:00")
-    older = order(order_id=1003, status="processing", modified="2024-05-06T10:00:00")
+    newer = order(order_id=1003, status="completed", modified=f"{DAY}T11:00:00")
+    older = order(order_id=1003, status="processing", modified=f"{DAY}T10:00:00")
 
     await woo.deliver("order.updated", newer)
     late = await woo.deliver("order.updated", older)

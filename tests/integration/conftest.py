@@ -7,7 +7,7 @@ fixtures over tests/support/, which test files may also import.
 
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import partial
 
 import httpx
@@ -32,6 +32,7 @@ from shared.knowledge.library import KnowledgeLibrary
 from shared.mongo import Database
 from shared.settings import Settings
 from shared.stores.directory import Store
+from tests.standins.dates import at
 from tests.standins.graph_api import GraphApiStandIn
 from tests.standins.openai_api import OpenAIStandIn
 from tests.standins.server import LoopbackServer
@@ -103,9 +104,8 @@ def kit(
 
 @pytest.fixture
 def hour() -> Callable[[int], datetime]:
-    """Whole UTC hours of one fixed day, for KPI buckets and card times."""
-    day = datetime(2024, 5, 6, tzinfo=UTC)
-    return lambda index: day + timedelta(hours=index)
+    """Whole UTC hours of the test data's day, for KPI buckets and card times."""
+    return lambda index: at(0) + timedelta(hours=index)
 
 
 @pytest.fixture

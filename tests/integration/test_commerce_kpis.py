@@ -22,6 +22,7 @@ from shared.kpis.zones import StoreZones
 from shared.mongo import PROCESSED_EVENTS, Database, Document
 from shared.stores.directory import Store, save_store
 from shared.woocommerce.payloads import Deletion, OrderSnapshot, Topic, changed_event
+from tests.standins.dates import DAY, at, day
 from tests.standins.woocommerce_data import order
 from tests.support.events import MakeReceived, MakeReplySent
 
@@ -30,8 +31,8 @@ pytestmark = pytest.mark.slow
 
 BUDI = "+6281234567890"  # the order's billing phone in woocommerce_data, as WhatsApp writes it
 SARI = "+6281100000002"
-CREATED = datetime(2024, 5, 6, 10, 2, tzinfo=UTC)  # woocommerce_data's date_created_gmt
-PAID = datetime(2024, 5, 6, 10, 10, tzinfo=UTC)  # its date_paid_gmt
+CREATED = at(10, 2)  # woocommerce_data's date_created_gmt
+PAID = at(10, 10)  # its date_paid_gmt
 
 
 def snapshot(store_id: str, modified: str, **fields: Any) -> OrderChanged:
@@ -44,11 +45,11 @@ def snapshot(store_id: str, modified: str, **fields: Any) -> OrderChanged:
 
 
 def pending(store_id: str, **fields: Any) -> OrderChanged:
-    return snapshot(store_id, "2024-05-06T10:02:30", status="pending", date_paid_gmt=None, **fields)
+    return snapshot(store_id, f"{DAY}T10:02:30", status="pending", date_paid_gmt=None, **fields)
 
 
 def paid(store_id: str, **fields: Any) -> OrderChanged:
-    return snapshot(store_id, "2024-05-06T10:15:00", status="processing", **fields)
+    return snapshot(store_id, f"{DAY}T10:15:00", status="processing", **fields)
 
 
 def deletion(store_id: str, held: datetime) -> OrderChanged:
@@ -89,63 +90,59 @@ async def test_an_order_counts_created_and_paid_once_under_redelivery(
     db: Database, store_id: str
 ) -> None:
     created, then_paid = pending(store_id), paid(store_id)
-    completed = snapshot(store_id, "2024-05-07T08:00:00", status="completed")
+    completed = snapshot(store_id, f"{day(1)}T08:00:00", status="completed")
 
     await apply(db, [created], [then_paid, completed], [created, then_paid, completed])
 
-    ten = figures(await bucket(db, KPI_HOURLY, f"{store_id}|2024-05-06T10"))
+    ten = figures(await bucket(db, KPI_HOURLY, f"{store_id}|{DAY}T10"))
     assert ten == {
         "orders.created": 1,
         "orders.paid": 1,
         "revenue.IDR.paid": Decimal("265000.00"),
         "revenue.IDR.orders": 1,
     }
-    day = figures(await bucket(db, KPI_DAILY, f"{store_id}|2024-05-06"))  # UTC: no store
-    assert day == ten
+    daily = figures(await bucket(db, KPI_DAILY, f"{store_id}|{DAY}"))  # UTC: no store
+    assert daily == ten
     assert await db[KPI_HOURLY].count_documents({"store_id": store_id}) == 1
 
 
 async def test_a_late_snapshot_changes_nothing_and_a_refund_counts_once(
     db: Database, store_id: str
 ) -> None:
-    refunded = snapshot(store_id, "2024-05-08T09:00:00", status="refunded")
+    refunded = snapshot(store_id, f"{day(2)}T09:00:00", status="refunded")
 
     # the refund arrives first, then the older snapshots, then all of them again
     await apply(db, [refunded], [paid(store_id)], [pending(store_id), refunded])
 
-    ten = figures(await bucket(db, KPI_HOURLY, f"{store_id}|2024-05-06T10"))
+    ten = figures(await bucket(db, KPI_HOURLY, f"{store_id}|{DAY}T10"))
     assert ten["orders.paid"] == 1
     assert ten["revenue.IDR.paid"] == Decimal("265000.00")
-    refund_hour = figures(await bucket(db, KPI_HOURLY, f"{store_id}|2024-05-08T09"))
+    refund_hour = figures(await bucket(db, KPI_HOURLY, f"{store_id}|{day(2)}T09"))
     assert refund_hour == {"orders.refunded": 1, "revenue.IDR.refunded": Decimal("265000.00")}
 
 
 async def test_a_cancelled_unpaid_order_is_created_and_cancelled_without_revenue(
     db: Database, store_id: str
 ) -> None:
-    cancelled = snapshot(store_id, "2024-05-06T12:00:00", status="cancelled", date_paid_gmt=None)
+    cancelled = snapshot(store_id, f"{DAY}T12:00:00", status="cancelled", date_paid_gmt=None)
 
     await apply(db, [pending(store_id), cancelled])
 
-    assert figures(await bucket(db, KPI_HOURLY, f"{store_id}|2024-05-06T10")) == {
-        "orders.created": 1
-    }
-    assert figures(await bucket(db, KPI_HOURLY, f"{store_id}|2024-05-06T12")) == {
-        "orders.cancelled": 1
-    }
+    assert figures(await bucket(db, KPI_HOURLY, f"{store_id}|{DAY}T10")) == {"orders.created": 1}
+    assert figures(await bucket(db, KPI_HOURLY, f"{store_id}|{DAY}T12")) == {"orders.cancelled": 1}
 
 
 async def test_a_deleted_order_counts_nothing_until_it_is_restored(
     db: Database, store_id: str
 ) -> None:
     live = paid(store_id)
-    restored = snapshot(store_id, "2024-05-09T08:00:00", status="processing")
+    restored = snapshot(store_id, f"{day(3)}T08:00:00", status="processing")
 
-    await apply(db, [live], [deletion(store_id, held=datetime(2024, 5, 6, 10, 15, tzinfo=UTC))])
-    assert figures(await bucket(db, KPI_HOURLY, f"{store_id}|2024-05-06T10")) == {}
+    await apply(db, [live], [deletion(store_id, held=at(10, 15))])
+    assert figures(await bucket(db, KPI_HOURLY, f"{store_id}|{DAY}T10")) == {}
 
     await apply(db, [restored])
-    assert figures(await bucket(db, KPI_HOURLY, f"{store_id}|2024-05-06T10"))["orders.paid"] == 1
+    assert figures(await bucket(db, KPI_HOURLY, f"{store_id}|{DAY}T10"))["orders.paid"] == 1
 
 
 async def test_an_order_placed_after_a_chat_is_the_bots_and_converts_the_chat(
@@ -159,16 +156,16 @@ async def test_an_order_placed_after_a_chat_is_the_bots_and_converts_the_chat(
     # the order is read before the conversation it came from
     await apply(db, [pending(store_id, **guest), paid(store_id, **guest)], [asked, answered])
 
-    ten = figures(await bucket(db, KPI_HOURLY, f"{store_id}|2024-05-06T10"))
+    ten = figures(await bucket(db, KPI_HOURLY, f"{store_id}|{DAY}T10"))
     assert ten["orders.attributed.bot"] == 1
     assert ten["revenue.IDR.attributed_bot"] == Decimal("265000.00")
-    nine = figures(await bucket(db, KPI_HOURLY, f"{store_id}|2024-05-06T09"))
+    nine = figures(await bucket(db, KPI_HOURLY, f"{store_id}|{DAY}T09"))
     assert (nine["unique_customers"], nine["conversion.customers"]) == (1, 1)
-    day = figures(await bucket(db, KPI_DAILY, f"{store_id}|2024-05-06"))
-    assert (day["unique_customers"], day["conversion.customers"]) == (1, 1)
+    daily = figures(await bucket(db, KPI_DAILY, f"{store_id}|{DAY}"))
+    assert (daily["unique_customers"], daily["conversion.customers"]) == (1, 1)
 
     await apply(db, [asked, answered, paid(store_id, **guest)])  # redelivered: nothing moves
-    assert figures(await bucket(db, KPI_DAILY, f"{store_id}|2024-05-06")) == day
+    assert figures(await bucket(db, KPI_DAILY, f"{store_id}|{DAY}")) == daily
 
 
 @pytest.mark.parametrize("order_first", [True, False])
@@ -187,7 +184,7 @@ async def test_a_chat_on_the_cloud_api_attributes_the_order_too(
 
     await apply(db, *([orders, talk] if order_first else [talk, orders]))
 
-    ten = figures(await bucket(db, KPI_HOURLY, f"{store_id}|2024-05-06T10"))
+    ten = figures(await bucket(db, KPI_HOURLY, f"{store_id}|{DAY}T10"))
     assert ten["orders.attributed.bot"] == 1
     assert ten["revenue.IDR.attributed_bot"] == Decimal("265000.00")
 
@@ -202,12 +199,11 @@ async def test_a_hand_over_before_the_order_makes_it_the_humans(
 
     await apply(db, [asked, bot, pending(store_id), paid(store_id)])
     assert (
-        figures(await bucket(db, KPI_HOURLY, f"{store_id}|2024-05-06T10"))["orders.attributed.bot"]
-        == 1
+        figures(await bucket(db, KPI_HOURLY, f"{store_id}|{DAY}T10"))["orders.attributed.bot"] == 1
     )
     await apply(db, [again, handed])  # learnt later: the bot's becomes the humans'
 
-    ten = figures(await bucket(db, KPI_HOURLY, f"{store_id}|2024-05-06T10"))
+    ten = figures(await bucket(db, KPI_HOURLY, f"{store_id}|{DAY}T10"))
     assert "orders.attributed.bot" not in ten
     assert ten["orders.attributed.human"] == 1
     assert ten["revenue.IDR.attributed_human"] == Decimal("265000.00")
@@ -222,7 +218,7 @@ async def test_a_chat_outside_the_window_or_of_someone_else_attributes_nothing(
 
     await apply(db, [too_early, other, after, pending(store_id), paid(store_id)])
 
-    ten = figures(await bucket(db, KPI_HOURLY, f"{store_id}|2024-05-06T10"))
+    ten = figures(await bucket(db, KPI_HOURLY, f"{store_id}|{DAY}T10"))
     assert not any(name.startswith(("orders.attributed", "conversion")) for name in ten)
     assert not any("attributed" in name for name in ten)
 
@@ -281,10 +277,10 @@ async def test_rebuild_from_the_log_gives_the_commerce_numbers_of_live_aggregati
     make_reply_sent: MakeReplySent,
 ) -> None:
     await save_store(db, Store(id=store_id, name="Toko", whatsapp_number="+1555" + store_id[-9:]))
-    budi_asks = make_received(BUDI, "Ada batik parang?", at=datetime(2024, 5, 6, 3, tzinfo=UTC))
-    sari_asks = make_received(SARI, "Mau ke admin", at=datetime(2024, 5, 7, 4, tzinfo=UTC))
+    budi_asks = make_received(BUDI, "Ada batik parang?", at=at(3))
+    sari_asks = make_received(SARI, "Mau ke admin", at=at(4, days=1))
     tono = "+6281100000003"
-    tono_asks = make_received(tono, "Halo", at=datetime(2024, 5, 5, 11, tzinfo=UTC))
+    tono_asks = make_received(tono, "Halo", at=at(11, days=-1))
     talk: list[Event] = [
         budi_asks,
         make_reply_sent(budi_asks, response_seconds=3),
@@ -293,20 +289,20 @@ async def test_rebuild_from_the_log_gives_the_commerce_numbers_of_live_aggregati
         tono_asks,
     ]
     guest = {"customer_id": 0, "billing": {"phone": "0812-3456-7890"}}
-    sari = {"billing": {"phone": SARI}, "date_created_gmt": "2024-05-07T05:00:00"}
-    sari |= {"date_paid_gmt": "2024-05-07T05:05:00"}
-    tono_order = {"billing": {"phone": tono}, "date_created_gmt": "2024-05-05T12:00:00"}
+    sari = {"billing": {"phone": SARI}, "date_created_gmt": f"{day(1)}T05:00:00"}
+    sari |= {"date_paid_gmt": f"{day(1)}T05:05:00"}
+    tono_order = {"billing": {"phone": tono}, "date_created_gmt": f"{day(-1)}T12:00:00"}
     snapshots: list[Event] = [
-        store_order(store_id, 727, "2024-05-08T09:00:00", status="refunded", **guest),
-        store_order(store_id, 727, "2024-05-06T10:02:30", status="pending", date_paid_gmt=None),
-        store_order(store_id, 727, "2024-05-06T10:15:00", status="processing", **guest),
-        store_order(store_id, 728, "2024-05-07T05:05:00", status="processing", **sari),
+        store_order(store_id, 727, f"{day(2)}T09:00:00", status="refunded", **guest),
+        store_order(store_id, 727, f"{DAY}T10:02:30", status="pending", date_paid_gmt=None),
+        store_order(store_id, 727, f"{DAY}T10:15:00", status="processing", **guest),
+        store_order(store_id, 728, f"{day(1)}T05:05:00", status="processing", **sari),
         store_order(
             store_id,
             730,
-            "2024-05-07T02:00:00",
+            f"{day(1)}T02:00:00",
             status="completed",
-            date_paid_gmt="2024-05-07T02:00:00",
+            date_paid_gmt=f"{day(1)}T02:00:00",
             **tono_order,
         ),
     ]
@@ -322,26 +318,28 @@ async def test_rebuild_from_the_log_gives_the_commerce_numbers_of_live_aggregati
     await consumers.stop(live_aggregator, grace_seconds=30)
     live = await all_figures(db, store_id)
     live_orders = await db[KPI_ORDERS].find({"store_id": store_id}).sort("_id").to_list()
-    seventh = live[f"{store_id}|2024-05-07"]
+    seventh = live[f"{store_id}|{day(1)}"]
     assert seventh["orders.attributed.human"] == 1  # Sari's, handed over
-    assert seventh["orders.attributed.bot"] == 1  # Tono's, created on the 5th, paid on the 7th
-    assert live[f"{store_id}|2024-05-06"]["orders.attributed.bot"] == 1  # Budi's
-    assert live[f"{store_id}|2024-05-08"]["revenue.IDR.refunded"] == Decimal("265000.00")
-    # the range's buckets (6 to 8 May in Jakarta) wiped or wrong
+    assert (
+        seventh["orders.attributed.bot"] == 1
+    )  # Tono's, created the day before DAY, paid the day after
+    assert live[f"{store_id}|{DAY}"]["orders.attributed.bot"] == 1  # Budi's
+    assert live[f"{store_id}|{day(2)}"]["revenue.IDR.refunded"] == Decimal("265000.00")
+    # the range's buckets (DAY to two days later, in Jakarta) wiped or wrong
     jakarta_days = {
-        "$gte": datetime(2024, 5, 5, 17, tzinfo=UTC),
-        "$lt": datetime(2024, 5, 8, 17, tzinfo=UTC),
+        "$gte": at(17, days=-1),
+        "$lt": at(17, days=2),
     }
     await db[KPI_HOURLY].delete_many({"store_id": store_id, "hour": jakarta_days})
-    in_range = {"store_id": store_id, "date": {"$gte": "2024-05-06", "$lte": "2024-05-08"}}
+    in_range = {"store_id": store_id, "date": {"$gte": f"{DAY}", "$lte": f"{day(2)}"}}
     await db[KPI_DAILY].update_many(in_range, {"$inc": {"orders.paid": 3}})
 
     await rebuild(
         db,
         kafka.bootstrap_servers(settings),
         store_id,
-        datetime(2024, 5, 6).date(),
-        datetime(2024, 5, 8).date(),
+        DAY,
+        day(2),
     )
 
     assert await all_figures(db, store_id) == live

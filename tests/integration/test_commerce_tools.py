@@ -1,7 +1,7 @@
 """The responder's commerce tools over the caches the enricher's handlers write, against the
 real MongoDB: an order's status only for its own customer, and product search."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -18,7 +18,9 @@ from shared.woocommerce.payloads import (
     Topic,
     changed_event,
 )
+from tests.standins.dates import DAY, at
 from tests.standins.woocommerce_data import order, product
+from tests.support.expiry import assert_cached_orders_outlive_a_sweep
 
 pytestmark = pytest.mark.slow
 
@@ -34,12 +36,13 @@ def store(store_id: str) -> Store:
 
 
 async def cache_order(db: Database, store: Store, order_id: int = 727, **fields: Any) -> None:
-    document = order(order_id, fields.pop("modified", "2024-05-06T10:15:00"), **fields)
+    document = order(order_id, fields.pop("modified", f"{DAY}T10:15:00"), **fields)
     event = changed_event(
         store.id, Topic("order", "updated"), OrderSnapshot.model_validate(document)
     )
     assert isinstance(event, OrderChanged)
     await on_order_changed(event, db)
+    await assert_cached_orders_outlive_a_sweep(db, store.id)
 
 
 async def cache_product(db: Database, store: Store, product_id: int, **fields: Any) -> None:
@@ -64,7 +67,7 @@ async def test_the_orders_own_customer_gets_its_status(db: Database, store: Stor
     assert result.data["stale"] is False
     assert result.summary == (
         "Order 727: being processed (sedang diproses). Total IDR 265000.00. "
-        "Ordered 2024-05-06 17:02 WIB. Paid 2024-05-06 17:10 WIB. "
+        f"Ordered {DAY} 17:02 WIB. Paid {DAY} 17:10 WIB. "
         "Items: 2 x Batik Tulis Parang - L."
     )
 
@@ -89,7 +92,7 @@ async def test_someone_elses_order_is_refused_without_any_of_its_data(
     assert (result.ok, result.refused_reason) == (False, "phone_mismatch")
     assert result.data == {"order_number": "727"}
     assert not any(key in result.data for key in ORDER_DATA)
-    for leaked in ("processing", "265000", "Batik", "Budi", "2024"):
+    for leaked in ("processing", "265000", "Batik", "Budi", f"{DAY}"):
         assert leaked not in result.summary
 
 
@@ -111,7 +114,7 @@ async def test_an_unknown_or_deleted_order_is_not_found(db: Database, store: Sto
     other_store = await tools.order_status(
         Store(id="another-store", name="Lain", whatsapp_number="+14155230000"), BUDI, "727"
     )
-    held = datetime(2024, 5, 6, 10, 15, tzinfo=UTC)  # the snapshot ingest held
+    held = at(10, 15)  # the snapshot ingest held
     deletion = changed_event(store.id, Topic("order", "deleted"), Deletion(id=727), held=held)
     assert isinstance(deletion, OrderChanged)
     await on_order_changed(deletion, db)

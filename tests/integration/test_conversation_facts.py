@@ -4,7 +4,7 @@ export, against the real MongoDB."""
 import csv
 import io
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import timedelta
 
 import httpx
 import pytest
@@ -24,6 +24,7 @@ from shared.kpis.collections import CONVERSATION_FACTS, KPI_DAILY, KPI_HOURLY
 from shared.kpis.facts import COLUMNS
 from shared.kpis.writer import RuleWriter
 from shared.mongo import Database, Document
+from tests.standins.dates import DAY, at, day
 from tests.support.events import MakeReceived, MakeReplySent
 
 pytestmark = pytest.mark.slow
@@ -34,7 +35,7 @@ MakeSnapshot = Callable[..., ConversationEnriched]
 
 BUDI = "+6281100000001"
 KPI_TOKEN = "kpi-api-test-token"
-TEN = datetime(2024, 5, 6, 10, tzinfo=UTC)
+TEN = at(10)
 
 
 async def rows(db: Database, store_id: str) -> list[Document]:
@@ -61,13 +62,13 @@ async def test_closed_outcomes_and_reopens_count_once_under_redelivery(
     await on_events(batch, db)
     await on_events(batch[::-1], db)
 
-    hour = await db[KPI_HOURLY].find_one({"_id": f"{store_id}|2024-05-07T10"})
-    day = await db[KPI_DAILY].find_one({"_id": f"{store_id}|2024-05-07"})
+    hour = await db[KPI_HOURLY].find_one({"_id": f"{store_id}|{day(1)}T10"})
+    daily = await db[KPI_DAILY].find_one({"_id": f"{store_id}|{day(1)}"})
     assert hour is not None
-    assert day is not None
+    assert daily is not None
     expected = {"closed": {"resolved_by_bot": 1}, "reopened": 1}
     assert hour["conversations"] == expected
-    assert day["conversations"] == expected
+    assert daily["conversations"] == expected
 
 
 async def test_a_conversation_closed_reopened_and_closed_again_has_two_rows(
@@ -128,10 +129,10 @@ async def test_the_fact_csv_from_the_cli_and_the_api(
 ) -> None:
     message = make_received(BUDI, "Halo", at=TEN)
     answer = make_reply_sent(message, response_seconds=3)
-    close_at = answer.occurred_at + timedelta(hours=24)  # 7 May, 17:00 WIB (no store: UTC)
+    close_at = answer.occurred_at + timedelta(hours=24)  # the next day, 17:00 WIB (no store: UTC)
     await on_events([message, answer, make_closed(message, close_at, "resolved_by_bot")], db)
 
-    from_cli = await facts_csv(db, store_id, date(2024, 5, 7), date(2024, 5, 7))
+    from_cli = await facts_csv(db, store_id, day(1), day(1))
     app = FastAPI()
     app.include_router(kpi_router(db, RuleWriter(), SecretStr(KPI_TOKEN)))
     transport = httpx.ASGITransport(app=app)
@@ -141,11 +142,11 @@ async def test_the_fact_csv_from_the_cli_and_the_api(
     ) as client:
         response = await client.get(
             f"/api/stores/{store_id}/conversation-facts.csv",
-            params={"from": "2024-05-07", "to": "2024-05-07"},
+            params={"from": f"{day(1)}", "to": f"{day(1)}"},
         )
         empty = await client.get(
             f"/api/stores/{store_id}/conversation-facts.csv",
-            params={"from": "2024-05-06", "to": "2024-05-06"},
+            params={"from": f"{DAY}", "to": f"{DAY}"},
         )
 
     assert response.status_code == 200

@@ -3,7 +3,6 @@ ones older versions stored into keyed ones without changing a figure."""
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 from typing import Any
 
 from services.kpi_aggregator.handlers import on_events
@@ -22,10 +21,11 @@ from shared.kpis.collections import (
 )
 from shared.mongo import Database, Document
 from shared.settings import Settings
+from tests.standins.dates import DAY, at
 
 BUDI = "+6281100000001"  # still holds a conversation: rehashed from his number
 GONE = "+6281100000002"  # held nowhere any more: rekeyed as he was
-MORNING = datetime(2024, 5, 6, 3, 10, tzinfo=UTC)
+MORNING = at(3, 10)
 KPI_COLLECTIONS = (
     KPI_CUSTOMERS,
     KPI_CUSTOMER_HOURS,
@@ -45,11 +45,11 @@ async def everything(db: Database, store_id: str) -> dict[str, list[Document]]:
 
 
 async def store_as_an_older_version_did(db: Database, store_id: str) -> None:
-    """Two customers of 6 May 2024 with unkeyed hashes in every KPI collection."""
+    """Two customers of DAY with unkeyed hashes in every KPI collection."""
     await db[CONVERSATIONS].insert_one({"_id": f"{store_id}:{BUDI}"})
     for n, number in enumerate((BUDI, GONE)):
         old = unkeyed_hash(number)
-        conversion = f"d|{store_id}|2024-05-06|{old}"
+        conversion = f"d|{store_id}|{DAY}|{old}"
         order = f"{store_id}:100{n}"
         await db[KPI_CUSTOMERS].insert_one(
             {
@@ -60,17 +60,17 @@ async def store_as_an_older_version_did(db: Database, store_id: str) -> None:
             }
         )
         await db[KPI_CUSTOMER_HOURS].insert_one(
-            {"_id": f"{store_id}|2024-05-06T03|{old}", "claimed_at": MORNING}
+            {"_id": f"{store_id}|{DAY}T03|{old}", "claimed_at": MORNING}
         )
         await db[KPI_CUSTOMER_DAYS].insert_one(
-            {"_id": f"{store_id}|2024-05-06|{old}", "claimed_at": MORNING}
+            {"_id": f"{store_id}|{DAY}|{old}", "claimed_at": MORNING}
         )
         await db[KPI_CONVERSIONS].insert_one(
             {
                 "_id": conversion,
                 "store_id": store_id,
                 "hour": None,
-                "day": "2024-05-06",
+                "day": f"{DAY}",
                 "orders": [order],
             }
         )
@@ -80,7 +80,7 @@ async def store_as_an_older_version_did(db: Database, store_id: str) -> None:
     # A fact row names its conversation, so only a customer whose number is held has one.
     await db[CONVERSATION_FACTS].insert_one(
         {
-            "_id": f"{store_id}:{BUDI}|2024-05-06T05:00:00",
+            "_id": f"{store_id}:{BUDI}|{DAY}T05:00:00",
             "store_id": store_id,
             "conversation_id": f"{store_id}:{BUDI}",
             "customer_hash": unkeyed_hash(BUDI),
@@ -88,9 +88,9 @@ async def store_as_an_older_version_did(db: Database, store_id: str) -> None:
     )
     await db[KPI_DAILY].insert_one(
         {
-            "_id": f"{store_id}|2024-05-06",
+            "_id": f"{store_id}|{DAY}",
             "store_id": store_id,
-            "date": "2024-05-06",
+            "date": f"{DAY}",
             "inbound_messages": 2,
             "unique_customers": 2,
         }
@@ -154,9 +154,9 @@ async def test_the_migration_keys_every_old_hash_and_changes_no_figure(
     assert await everything(db, store_id) == after
     # Budi writes again the same day: the migrated claims know him, nothing counts twice
     await on_events([make_received(BUDI, "Masih ada?", at=MORNING.replace(hour=3, minute=40))], db)
-    day = await db[KPI_DAILY].find_one({"_id": f"{store_id}|2024-05-06"})
-    assert day is not None
-    assert (day["inbound_messages"], day["unique_customers"]) == (3, 2)
+    daily = await db[KPI_DAILY].find_one({"_id": f"{store_id}|{DAY}"})
+    assert daily is not None
+    assert (daily["inbound_messages"], daily["unique_customers"]) == (3, 2)
 
 
 async def test_the_aggregator_migrates_once_and_remembers_it(db: Database, store_id: str) -> None:

@@ -2,7 +2,7 @@
 the same card whichever arrives first, the message or the customer and their orders."""
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -23,8 +23,10 @@ from shared.woocommerce.payloads import (
     Topic,
     changed_event,
 )
+from tests.standins.dates import DAY, at, day
 from tests.standins.woocommerce_data import customer, order
 from tests.support.events import MakeReceived
+from tests.support.expiry import assert_cached_orders_outlive_a_sweep
 
 pytestmark = pytest.mark.slow
 
@@ -32,7 +34,7 @@ pytestmark = pytest.mark.slow
 BUDI = "+6281234567890"  # woocommerce_data's billing phone
 
 
-def customer_event(store_id: str, modified: str = "2024-05-06T09:00:00", **fields: Any) -> Any:
+def customer_event(store_id: str, modified: str = f"{DAY}T09:00:00", **fields: Any) -> Any:
     document = customer(25, modified) | fields
     event = changed_event(
         store_id, Topic("customer", "updated"), CustomerSnapshot.model_validate(document)
@@ -42,7 +44,7 @@ def customer_event(store_id: str, modified: str = "2024-05-06T09:00:00", **field
 
 
 def order_event(store_id: str, order_id: int = 727, **fields: Any) -> OrderChanged:
-    document = order(order_id, fields.pop("modified", "2024-05-06T10:15:00"), **fields)
+    document = order(order_id, fields.pop("modified", f"{DAY}T10:15:00"), **fields)
     event = changed_event(
         store_id, Topic("order", "updated"), OrderSnapshot.model_validate(document)
     )
@@ -87,12 +89,13 @@ async def test_a_customer_and_order_arriving_after_the_message_update_the_card(
     await on_customer_changed(customer_event(store_id), db)
     await on_order_changed(order_event(store_id), db)
     await on_order_changed(order_event(store_id), db)  # redelivered: nothing new
+    await assert_cached_orders_outlive_a_sweep(db, store_id)
 
     linked = await card(db, store_id)
     assert linked["customer"] == {"id": 25, "name": "Budi Santoso", "email": "budi@example.com"}
     [recent] = linked["recent_orders"]
     assert {k: v for k, v in recent.items() if k != "created_at"} == EXPECTED_ORDER
-    assert recent["created_at"].isoformat() == "2024-05-06T10:02:00+00:00"
+    assert recent["created_at"].isoformat() == f"{DAY}T10:02:00+00:00"
     published = await snapshots(db, store_id)
     assert [s.revision for s in published] == [1, 2, 3]
     assert [s.customer_id for s in published] == [None, 25, 25]
@@ -132,16 +135,16 @@ async def test_the_card_keeps_the_five_newest_orders_and_forgets_deleted_ones(
     db: Database, store_id: str, make_received: MakeReceived
 ) -> None:
     await message(db, make_received(BUDI, "Halo"))
-    for day in range(1, 8):
-        created = f"2024-05-0{day}T10:00:00"
+    for n in range(1, 8):  # 701 placed five days before DAY, 707 the day after
+        created = f"{day(n - 6)}T10:00:00"
         await on_order_changed(
-            order_event(store_id, 700 + day, date_created_gmt=created, modified=created), db
+            order_event(store_id, 700 + n, date_created_gmt=created, modified=created), db
         )
     deletion = changed_event(
         store_id,
         Topic("order", "deleted"),
         Deletion(id=707),
-        held=datetime(2024, 5, 7, 10, tzinfo=UTC),
+        held=at(10, days=1),
     )
 
     assert [o["number"] for o in (await card(db, store_id))["recent_orders"]] == [
@@ -172,7 +175,7 @@ async def test_a_customer_who_changes_their_phone_moves_to_the_other_card(
     await on_customer_changed(customer_event(store_id), db)
 
     moved = customer_event(
-        store_id, "2024-05-07T09:00:00", billing={"phone": "0811-0000-0002", "country": "ID"}
+        store_id, f"{day(1)}T09:00:00", billing={"phone": "0811-0000-0002", "country": "ID"}
     )
     await on_customer_changed(moved, db)
 

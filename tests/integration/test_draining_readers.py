@@ -4,7 +4,7 @@ of 1, 5 and 3 records on one partition the embedded broker holds offsets 0-8 and
 
 import asyncio
 from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -19,6 +19,7 @@ from shared.events import DeadLetter, Event, MessageReceived
 from shared.kpis.collections import KPI_DAILY
 from shared.mongo import Database
 from shared.settings import Settings
+from tests.standins.dates import DAY, at
 from tests.support.events import MakeReceived
 from tests.support.kafka import BURST, PublishBurst, Record
 from tests.support.waiting import wait_until
@@ -27,11 +28,9 @@ pytestmark = pytest.mark.slow
 
 
 def nine_messages(make_received: MakeReceived) -> list[MessageReceived]:
-    """Nine customers writing within nine minutes of 6 May 2024 (UTC)."""
-    at = datetime(2024, 5, 6, 3, tzinfo=UTC)
+    """Nine customers writing within nine minutes of DAY (UTC)."""
     return [
-        make_received(f"+628110000{n:04d}", f"pesan {n}", at=at + timedelta(minutes=n))
-        for n in range(sum(BURST))
+        make_received(f"+628110000{n:04d}", f"pesan {n}", at=at(3, n)) for n in range(sum(BURST))
     ]
 
 
@@ -48,13 +47,11 @@ async def test_a_rebuild_counts_every_message_of_the_partitions_last_batch(
 ) -> None:
     await publish_burst(topics.WHATSAPP_INBOUND, as_records(nine_messages(make_received)))
 
-    result = await rebuild(
-        db, kafka.bootstrap_servers(settings), store_id, date(2024, 5, 6), date(2024, 5, 6)
-    )
+    result = await rebuild(db, kafka.bootstrap_servers(settings), store_id, DAY, DAY)
 
-    day = await db[KPI_DAILY].find_one({"store_id": store_id})
-    assert day is not None
-    assert (day["inbound_messages"], day["unique_customers"]) == (9, 9)
+    daily = await db[KPI_DAILY].find_one({"store_id": store_id})
+    assert daily is not None
+    assert (daily["inbound_messages"], daily["unique_customers"]) == (9, 9)
     assert result.events_counted == 9
 
 

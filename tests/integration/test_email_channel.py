@@ -9,6 +9,7 @@ window; a refusal is recorded and an SMTP outage sends nothing until it ends.
 """
 
 import json
+import smtplib
 import uuid
 from collections.abc import Iterator
 from dataclasses import replace
@@ -75,6 +76,18 @@ def smtp() -> Iterator[SmtpStandIn]:
     server = SmtpStandIn().start()
     yield server
     server.stop()
+
+
+def test_the_smtp_stand_in_takes_mail_only_after_a_login(smtp: SmtpStandIn) -> None:
+    """As a provider does: a sender that has not logged in is refused at MAIL FROM."""
+    smtp.logins["cs@toko.example"] = "rahasia"
+    with smtplib.SMTP("127.0.0.1", smtp.port, "toko.example", timeout=5) as client:
+        client.ehlo()
+        refused, _ = client.mail("cs@toko.example")
+        client.login("cs@toko.example", "rahasia")
+        taken, _ = client.mail("cs@toko.example")
+
+    assert (refused, taken) == (530, 250)
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@ rather than from the broker (which the embedded one forgets when it restarts).""
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ from shared.kpis.collections import KPI_DAILY
 from shared.mongo import Database
 from shared.settings import Settings
 from shared.stores.directory import Store, save_store
+from tests.standins.dates import DAY, at
 from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.slow
@@ -84,7 +85,7 @@ async def test_a_stopped_journaling_broker_leaves_no_task_of_its_mongodb_client(
 async def test_ingest_stopped_leaves_no_task_of_its_journals_mongodb_client(
     db: Database, settings: Settings
 ) -> None:
-    """Ingest's producer is FastStream's KafkaRouter: its lifespan stops the same Broker."""
+    """Ingest's producer is the same Broker, stopped with ingest's lifespan."""
     await kafka.ensure_topics(settings)
     before = _pymongo_tasks()
     app = create_ingest_app(settings.updated(kafka={"journal": True}))
@@ -113,16 +114,14 @@ async def test_rebuild_from_the_journal_equals_the_rebuild_from_the_broker(
     make_received: Callable[..., MessageReceived],
 ) -> None:
     await save_store(db, Store(id=store_id, name="Toko", whatsapp_number="+1555" + store_id[-9:]))
-    at = datetime(2024, 5, 6, 3, tzinfo=UTC)
     for minute in range(4):
         customer = f"+62811000000{minute:02d}"
-        event = make_received(customer, "Halo", at=at + timedelta(minutes=minute))
+        event = make_received(customer, "Halo", at=at(3, minute))
         await kafka.publish(journaling_broker, event)
-    day = date(2024, 5, 6)
 
-    from_broker = await rebuild(db, kafka.bootstrap_servers(settings), store_id, day, day)
+    from_broker = await rebuild(db, kafka.bootstrap_servers(settings), store_id, DAY, DAY)
     stored = await db[KPI_DAILY].find({"store_id": store_id}).to_list()
-    from_journal = await rebuild(db, NOBODY_LISTENS, store_id, day, day, from_journal=True)
+    from_journal = await rebuild(db, NOBODY_LISTENS, store_id, DAY, DAY, from_journal=True)
 
     assert from_journal.events_counted == from_broker.events_counted == 4
     assert await db[KPI_DAILY].find({"store_id": store_id}).to_list() == stored

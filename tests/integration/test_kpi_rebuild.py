@@ -3,7 +3,7 @@
 import asyncio
 from collections import Counter
 from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -35,6 +35,7 @@ from shared.kpis.zones import StoreZones
 from shared.mongo import PROCESSED_EVENTS, Database, Document
 from shared.settings import Settings
 from shared.stores.directory import Store, save_store
+from tests.standins.dates import DAY, at, day
 from tests.support.events import (
     MakeReceived,
     MakeReplySent,
@@ -77,22 +78,21 @@ def status(
 
 
 def two_days_of_traffic(make_received: MakeReceived, make_reply_sent: MakeReplySent) -> list[Event]:
-    """Two Jakarta days (6 and 7 May 2024), with the awkward cases: a message at 23:30 UTC
+    """Two Jakarta days (DAY and the next), with the awkward cases: a message at 23:30 UTC
     (next local date), a reply answered after local midnight, a late status callback, a
     hand-over, a reply not sent, fractional response times, a customer writing twice, and one
     customer (Tono) on the Cloud API."""
-    at = partial(datetime, 2024, 5, tzinfo=UTC)
-    budi_1 = make_received(BUDI, "Halo", at=at(6, 3, 10))
-    budi_2 = make_received(BUDI, "Ada ukuran 42?", at=at(6, 3, 40))
-    sari = make_received(SARI, "Permisi", at=at(6, 16, 50))  # 23:50 WIB on the 6th
+    budi_1 = make_received(BUDI, "Halo", at=at(3, 10))
+    budi_2 = make_received(BUDI, "Ada ukuran 42?", at=at(3, 40))
+    sari = make_received(SARI, "Permisi", at=at(16, 50))  # 23:50 WIB on DAY
     tono = make_received(
-        TONO, "Mau ke admin", at=at(6, 23, 30), channel=Channel.WHATSAPP_CLOUD
-    )  # 06:30 WIB on the 7th
-    late_budi = make_received(BUDI, "Kapan dikirim?", at=at(7, 9, 0, 1))
+        TONO, "Mau ke admin", at=at(23, 30), channel=Channel.WHATSAPP_CLOUD
+    )  # 06:30 WIB the next day
+    late_budi = make_received(BUDI, "Kapan dikirim?", at=at(9, 0, 1, days=1))
     replies = [
         make_reply_sent(budi_1, response_seconds=2.718),
         make_reply_sent(budi_2, response_seconds=61.05, first_response=False),
-        make_reply_sent(sari, response_seconds=900.125),  # answered 00:05 WIB on the 7th
+        make_reply_sent(sari, response_seconds=900.125),  # answered 00:05 WIB the next day
         make_reply_sent(
             tono,
             response_seconds=1.5,
@@ -123,24 +123,22 @@ def closes_and_a_reopen(
     assert isinstance(sari, MessageReceived)
     assert isinstance(tono, MessageReceived)
     assert isinstance(late_budi, MessageReceived)
-    at = partial(datetime, 2024, 5, tzinfo=UTC)
-    budi_closed = at(7, 3, 41, 1, 250000)
+    budi_closed = at(3, 41, 1, 250000, days=1)
     return [
         make_closed(budi_1, budi_closed, "resolved_by_bot"),
         make_reopened(budi_closed, late_budi),
-        make_closed(sari, at(7, 17, 5), "abandoned"),  # 00:05 WIB on the 8th
-        make_closed(tono, at(7, 23, 30, 2), "handed_over_unanswered"),  # 06:30 WIB, 8th
+        make_closed(sari, at(17, 5, days=1), "abandoned"),  # 00:05 WIB, DAY + 2
+        make_closed(tono, at(23, 30, 2, days=1), "handed_over_unanswered"),  # 06:30 WIB, DAY + 2
     ]
 
 
 def notifications_and_answers(store_id: str, make_received: MakeReceived) -> list[Event]:
-    """Order notifications on 6 May: Budi's, delivered and read, answered by his first message
+    """Order notifications on DAY: Budi's, delivered and read, answered by his first message
     an hour later, and followed by his paid order two hours later (credited to it); Sari's at
     23:00 WIB, read after local midnight, answered by her message; Rini's, answered with
     "BERHENTI"; and one not sent. A broadcast the same day: Sari's message, read, and answered
     by her message that evening; Tono's not sent. Published before the conversations, so live
     counting meets the answers before or after their notifications, as it happens."""
-    at = partial(datetime, 2024, 5, 6, tzinfo=UTC)
     budi = notification_sent(BUDI, at(2, 0), store_id=store_id, order_id=1)
     sari = notification_sent(SARI, at(16, 0), store_id=store_id, order_id=2)
     rini = notification_sent(RINI, at(5, 0), store_id=store_id, order_id=3, status="processing")
@@ -156,7 +154,7 @@ def notifications_and_answers(store_id: str, make_received: MakeReceived) -> lis
         status(promo, DeliveryStatus.READ, 600),
         status(budi, DeliveryStatus.DELIVERED, 4),
         status(budi, DeliveryStatus.READ, 600),
-        status(sari, DeliveryStatus.READ, 3 * 3600),  # 02:00 WIB on the 7th; no "delivered"
+        status(sari, DeliveryStatus.READ, 3 * 3600),  # 02:00 WIB the next day; no "delivered"
         make_received(RINI, "BERHENTI", at=at(5, 30)),
         order_changed(
             store_id,
@@ -193,27 +191,27 @@ async def test_a_message_at_23_30_utc_counts_on_the_next_jakarta_date(
     db: Database, store_id: str, make_received: MakeReceived
 ) -> None:
     await jakarta_store(db, store_id)
-    message = make_received(BUDI, "Halo", at=datetime(2024, 5, 6, 23, 30, tzinfo=UTC))
+    message = make_received(BUDI, "Halo", at=at(23, 30))
 
     await on_events([message], db)
 
-    day = await db[KPI_DAILY].find_one({"_id": f"{store_id}|2024-05-07"})
-    assert day is not None
-    assert day["store_id"] == store_id
-    assert day["date"] == "2024-05-07"
-    assert day["timezone"] == "Asia/Jakarta"
-    assert (day["inbound_messages"], day["unique_customers"]) == (1, 1)
-    assert await db[KPI_HOURLY].find_one({"_id": f"{store_id}|2024-05-06T23"})
+    daily = await db[KPI_DAILY].find_one({"_id": f"{store_id}|{day(1)}"})
+    assert daily is not None
+    assert daily["store_id"] == store_id
+    assert daily["date"] == f"{day(1)}"
+    assert daily["timezone"] == "Asia/Jakarta"
+    assert (daily["inbound_messages"], daily["unique_customers"]) == (1, 1)
+    assert await db[KPI_HOURLY].find_one({"_id": f"{store_id}|{DAY}T23"})
 
 
 async def test_a_store_without_a_timezone_of_its_own_counts_days_in_utc(
     db: Database, store_id: str, make_received: MakeReceived
 ) -> None:
-    await on_events([make_received(BUDI, "Halo", at=datetime(2024, 5, 6, 23, 30, tzinfo=UTC))], db)
+    await on_events([make_received(BUDI, "Halo", at=at(23, 30))], db)
 
-    day = await db[KPI_DAILY].find_one({"store_id": store_id})
-    assert day is not None
-    assert (day["date"], day["timezone"]) == ("2024-05-06", "UTC")
+    daily = await db[KPI_DAILY].find_one({"store_id": store_id})
+    assert daily is not None
+    assert (daily["date"], daily["timezone"]) == (f"{DAY}", "UTC")
 
 
 async def test_rebuild_from_the_log_gives_exactly_the_numbers_of_live_aggregation(
@@ -244,8 +242,8 @@ async def test_rebuild_from_the_log_gives_exactly_the_numbers_of_live_aggregatio
     # Let the batch in flight (the redelivered copies) finish: live aggregation is done.
     await consumers.stop(live_aggregator, grace_seconds=30)
     live = await stored(db, store_id)
-    assert len(live[KPI_DAILY]) == 3  # 6, 7 and 8 May in Jakarta (the late read)
-    sixth = next(d for d in live[KPI_DAILY] if d["date"] == "2024-05-06")
+    assert len(live[KPI_DAILY]) == 3  # DAY and the two after, in Jakarta (the late read)
+    sixth = next(d for d in live[KPI_DAILY] if d["date"] == f"{DAY}")
     assert sixth["notifications"] == {
         "order_notification": {
             "sent": 3,
@@ -259,13 +257,13 @@ async def test_rebuild_from_the_log_gives_exactly_the_numbers_of_live_aggregatio
         },
         "broadcast": {"sent": 1, "not_sent": 1, "delivered": 1, "read": 1, "replied": 1},
     }
-    eighth = next(d for d in live[KPI_DAILY] if d["date"] == "2024-05-08")
+    eighth = next(d for d in live[KPI_DAILY] if d["date"] == f"{day(2)}")
     assert eighth["conversations"]["closed"] == {"abandoned": 1, "handed_over_unanswered": 1}
     assert eighth["by_channel"] == {
         "whatsapp": {"conversations": {"closed": {"abandoned": 1}}},
         "whatsapp_cloud": {"conversations": {"closed": {"handed_over_unanswered": 1}}},
     }
-    seventh = next(d for d in live[KPI_DAILY] if d["date"] == "2024-05-07")
+    seventh = next(d for d in live[KPI_DAILY] if d["date"] == f"{day(1)}")
     assert seventh["by_channel"] == {
         "whatsapp": {
             "inbound_messages": 1,
@@ -282,9 +280,7 @@ async def test_rebuild_from_the_log_gives_exactly_the_numbers_of_live_aggregatio
     await db[KPI_DAILY].update_many({"store_id": store_id}, {"$inc": {"inbound_messages": 5}})
     await db[CONVERSATION_FACTS].delete_many({"store_id": store_id})
 
-    result = await rebuild(
-        db, kafka.bootstrap_servers(settings), store_id, date(2024, 5, 6), date(2024, 5, 8)
-    )
+    result = await rebuild(db, kafka.bootstrap_servers(settings), store_id, DAY, day(2))
 
     assert await stored(db, store_id) == live
     rebuilt_rows = await db[CONVERSATION_FACTS].find({"store_id": store_id}).sort("_id").to_list()
@@ -315,16 +311,14 @@ async def test_rebuild_of_one_day_leaves_the_other_days_alone_and_live_counting_
     await consumers.stop(live_aggregator, grace_seconds=30)
     live = await stored(db, store_id)
 
-    await rebuild(
-        db, kafka.bootstrap_servers(settings), store_id, date(2024, 5, 7), date(2024, 5, 7)
-    )
+    await rebuild(db, kafka.bootstrap_servers(settings), store_id, day(1), day(1))
     assert await stored(db, store_id) == live
 
-    # a customer already counted on the 7th writes again: the rebuild's claims hold
-    again = make_received(BUDI, "Halo lagi", at=datetime(2024, 5, 7, 9, 30, tzinfo=UTC))
+    # a customer already counted the day after DAY writes again: the rebuild's claims hold
+    again = make_received(BUDI, "Halo lagi", at=at(9, 30, days=1))
     await on_events([again], db)
-    seventh = await db[KPI_DAILY].find_one({"_id": f"{store_id}|2024-05-07"})
-    before = next(d for d in live[KPI_DAILY] if d["date"] == "2024-05-07")
+    seventh = await db[KPI_DAILY].find_one({"_id": f"{store_id}|{day(1)}"})
+    before = next(d for d in live[KPI_DAILY] if d["date"] == f"{day(1)}")
     assert seventh is not None
     assert seventh["inbound_messages"] == before["inbound_messages"] + 1
     assert seventh["unique_customers"] == before["unique_customers"]
@@ -398,7 +392,7 @@ def test_the_cli_commands_rebuild_show_days_and_refuse_a_replay_with_a_reason(
 
     rebuilt = runner.invoke(
         app,
-        ["kpi", "rebuild", "--store", store_id, "--from", "2024-05-06", "--to", "2024-05-07"],
+        ["kpi", "rebuild", "--store", store_id, "--from", f"{DAY}", "--to", f"{day(1)}"],
         env=env,
     )
     shown = runner.invoke(app, ["kpi", "show", "--store", store_id, "--daily"], env=env)
@@ -407,7 +401,7 @@ def test_the_cli_commands_rebuild_show_days_and_refuse_a_replay_with_a_reason(
     )
 
     assert rebuilt.exit_code == 0, rebuilt.output
-    rebuilt_range = f"rebuilt store {store_id} 2024-05-06..2024-05-07"
+    rebuilt_range = f"rebuilt store {store_id} {DAY}..{day(1)}"
     said = " ".join(rebuilt.output.split())  # as one line: the terminal wraps it at 80 columns
     assert f"{rebuilt_range}: 0 hour buckets and 0 day buckets from 0 events" in said
     assert shown.exit_code == 0, shown.output
@@ -428,7 +422,6 @@ async def test_rebuild_counts_an_agents_close_of_an_unanswered_hand_over_as_unan
     """Closes recorded under the older rule (an agent's close of a hand-over nobody answered
     was the bot's resolution) are counted with today's once the days are rebuilt."""
     await jakarta_store(db, store_id)
-    at = partial(datetime, 2024, 5, 6, tzinfo=UTC)
     asked = make_received(BUDI, "Mau ke admin", at=at(3, 0))
     hand_over = make_reply_sent(asked, hand_over=HandOverReason.CUSTOMER_REQUEST)
     recorded = make_closed(asked, at(5, 0), "resolved_by_bot").model_copy(
@@ -437,17 +430,15 @@ async def test_rebuild_counts_an_agents_close_of_an_unanswered_hand_over_as_unan
     events = [asked, hand_over, recorded]
     await publish_all(broker, events)
     await on_events(events, db)  # live aggregation counted it as recorded
-    live = await db[KPI_DAILY].find_one({"_id": f"{store_id}|2024-05-06"})
+    live = await db[KPI_DAILY].find_one({"_id": f"{store_id}|{DAY}"})
     assert live is not None
     assert live["conversations"]["closed"] == {"resolved_by_bot": 1}
 
-    await rebuild(
-        db, kafka.bootstrap_servers(settings), store_id, date(2024, 5, 6), date(2024, 5, 6)
-    )
+    await rebuild(db, kafka.bootstrap_servers(settings), store_id, DAY, DAY)
 
-    day = await db[KPI_DAILY].find_one({"_id": f"{store_id}|2024-05-06"})
-    assert day is not None
-    assert day["conversations"]["closed"] == {"handed_over_unanswered": 1}
+    daily = await db[KPI_DAILY].find_one({"_id": f"{store_id}|{DAY}"})
+    assert daily is not None
+    assert daily["conversations"]["closed"] == {"handed_over_unanswered": 1}
     row = await db[CONVERSATION_FACTS].find_one({"store_id": store_id})
     assert row is not None
     assert row["outcome"] == "handed_over_unanswered"

@@ -3,7 +3,7 @@ figures whatever order the notification, its status callbacks and the customer's
 read in, each counted once, and each order credited to one notification
 (docs/kpis.md#notifications)."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -15,6 +15,7 @@ from shared.conversations.collections import MESSAGES
 from shared.events import DeliveryStatus, Event, NotificationSent
 from shared.kpis.collections import KPI_DAILY, KPI_NOTIFICATIONS
 from shared.mongo import Database
+from tests.standins.dates import DAY, at
 from tests.support.events import (
     MakeReceived,
     broadcast_sent,
@@ -30,15 +31,15 @@ pytestmark = pytest.mark.slow
 BUDI = "+6281100000011"
 SARI = "+6281100000012"
 RINI = "+6281100000013"
-SENT_AT = datetime(2024, 5, 6, 2, 0, tzinfo=UTC)  # no store saved: its days are UTC days
+SENT_AT = at(2, 0)  # no store saved: its days are UTC days
 
 
 async def figures(
     db: Database, store_id: str, source: str = "order_notification"
 ) -> dict[str, Any]:
-    day = await db[KPI_DAILY].find_one({"store_id": store_id, "date": "2024-05-06"})
-    assert day is not None
-    return dict(day["notifications"][source])
+    daily = await db[KPI_DAILY].find_one({"store_id": store_id, "date": f"{DAY}"})
+    assert daily is not None
+    return dict(daily["notifications"][source])
 
 
 def the_story(store_id: str, make_received: MakeReceived) -> tuple[NotificationSent, list[Event]]:
@@ -125,10 +126,10 @@ async def test_an_order_is_credited_once_to_the_customers_last_notification_befo
     await on_events([later], db)
     await on_events([order, earlier], db)  # redelivered: nothing moves
 
-    day = await figures(db, store_id)
-    assert day["sent"] == 2
-    assert day["orders"] == 1
-    assert day["revenue"] == {"IDR": Decimal128("250000.00")}
+    daily = await figures(db, store_id)
+    assert daily["sent"] == 2
+    assert daily["orders"] == 1
+    assert daily["revenue"] == {"IDR": Decimal128("250000.00")}
     credited = {
         document["_id"]: [credit["key"] for credit in document["orders"]]
         async for document in db[KPI_NOTIFICATIONS].find({"store_id": store_id})

@@ -28,6 +28,7 @@ from tests.standins import woocommerce_data as wc
 from tests.standins.openai_api import OpenAIStandIn, ToolCall
 from tests.standins.twilio_api import TwilioStandIn
 from tests.standins.woocommerce_api import WooCommerceStandIn
+from tests.support.expiry import assert_cached_orders_outlive_a_sweep
 from tests.support.inbound import customer_says
 from tests.support.responder import close, responder_deps, through_twilio
 from tests.support.stores import save_woocommerce_store
@@ -106,6 +107,7 @@ async def place(
     event = listed_event(store.id, "order", document)
     assert isinstance(event, OrderChanged)
     await on_order_changed(event, db)
+    await assert_cached_orders_outlive_a_sweep(db, store.id)
     return document
 
 

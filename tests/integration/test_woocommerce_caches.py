@@ -1,7 +1,7 @@
 """The enricher's WooCommerce caches and ingest's snapshot claims, against the real MongoDB."""
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from services.enricher.commerce import on_customer_changed, on_order_changed, on_product_changed
 from services.ingest.snapshots import Verdict, WooCommerceSnapshots
@@ -14,6 +14,7 @@ from shared.woocommerce.collections import (
     WOOCOMMERCE_PRODUCTS,
 )
 from shared.woocommerce.payloads import Deletion, Topic, changed_event
+from tests.standins.dates import DAY, at, day
 from tests.standins.woocommerce_data import body_of, customer, order, product
 
 STORE_ID = "toko-batik"
@@ -35,22 +36,22 @@ async def _cached(db: mongo.Database, collection: str, woocommerce_id: int) -> d
 
 
 async def test_the_newest_snapshot_wins_whatever_order_they_arrive_in(db: mongo.Database) -> None:
-    older = _order("processing", "2024-05-06T10:00:00")
-    newer = _order("completed", "2024-05-06T11:00:00")
+    older = _order("processing", f"{DAY}T10:00:00")
+    newer = _order("completed", f"{DAY}T11:00:00")
 
     for event in (newer, older, newer, older):
         await on_order_changed(event, db)
 
     cached = await _cached(db, WOOCOMMERCE_ORDERS, 727)
     assert cached["status"] == "completed"
-    assert cached["modified_at"] == datetime(2024, 5, 6, 11, tzinfo=UTC)
+    assert cached["modified_at"] == at(11)
     assert (cached["store_id"], cached["woocommerce_id"]) == (STORE_ID, 727)
 
 
 async def test_replaying_a_deletion_does_not_undo_a_later_restore(db: mongo.Database) -> None:
     topic = Topic("product", "updated")
     first = changed_event(
-        STORE_ID, topic, parse_body(topic, body_of(product(93, "2024-05-06T08:00:00")))
+        STORE_ID, topic, parse_body(topic, body_of(product(93, f"{DAY}T08:00:00")))
     )
     deletion = changed_event(
         STORE_ID, Topic("product", "deleted"), Deletion(id=93), held=first.modified_at
@@ -58,7 +59,7 @@ async def test_replaying_a_deletion_does_not_undo_a_later_restore(db: mongo.Data
     restored = changed_event(
         STORE_ID,
         Topic("product", "restored"),
-        parse_body(topic, body_of(product(93, "2024-05-07T08:00:00"))),
+        parse_body(topic, body_of(product(93, f"{day(1)}T08:00:00"))),
     )
     assert isinstance(first, ProductChanged)
     assert isinstance(deletion, ProductChanged)
@@ -105,7 +106,7 @@ async def test_a_customer_restored_at_woocommerce_is_no_tombstone_any_more(
     deletion = changed_event(
         STORE_ID, Topic("customer", "deleted"), Deletion(id=26), held=known.modified_at
     )
-    later = body_of(customer(26, modified="2024-05-06T10:00:00"))  # an hour after `known`
+    later = body_of(customer(26, modified=f"{DAY}T10:00:00"))  # an hour after `known`
     restored = changed_event(STORE_ID, topic, parse_body(topic, later))
     for event in (known, deletion, restored):
         assert isinstance(event, CustomerChanged)
@@ -118,7 +119,7 @@ async def test_a_customer_restored_at_woocommerce_is_no_tombstone_any_more(
 
 async def test_racing_deliveries_of_one_snapshot_are_claimed_once(db: mongo.Database) -> None:
     snapshots = WooCommerceSnapshots(db)
-    moment = datetime(2024, 5, 6, 10, tzinfo=UTC)
+    moment = at(10)
 
     claims = await asyncio.gather(
         *(snapshots.claim(STORE_ID, "order", 727, moment) for _ in range(8))
@@ -133,7 +134,7 @@ async def test_racing_deliveries_of_one_snapshot_are_claimed_once(db: mongo.Data
 
 async def test_a_released_claim_lets_the_same_snapshot_be_claimed_again(db: mongo.Database) -> None:
     snapshots = WooCommerceSnapshots(db)
-    held = datetime(2024, 5, 6, 10, tzinfo=UTC)
+    held = at(10)
     await snapshots.claim(STORE_ID, "order", 727, held)
 
     claim = await snapshots.claim(STORE_ID, "order", 727, held + timedelta(minutes=1))
@@ -148,7 +149,7 @@ async def test_a_deletion_is_claimed_once_and_a_later_snapshot_undeletes(
     db: mongo.Database,
 ) -> None:
     snapshots = WooCommerceSnapshots(db)
-    held = datetime(2024, 5, 6, 10, tzinfo=UTC)
+    held = at(10)
     await snapshots.claim(STORE_ID, "product", 93, held)
 
     first = await snapshots.claim_deletion(STORE_ID, "product", 93)

@@ -44,6 +44,7 @@ from shared.woocommerce.sync import (
     sync_store,
 )
 from tests.standins.woocommerce_api import WooCommerceStandIn, realistic_shop
+from tests.support.expiry import assert_cached_orders_outlive_a_sweep
 from tests.support.kafka import Consumers, read_topic
 from tests.support.waiting import eventually
 
@@ -167,6 +168,7 @@ async def test_a_full_sync_pages_through_everything_into_the_caches(
     ]
     assert pages_asked(shop, "orders") == ["1", "2", "3", "4", "5"]
     await eventually(lambda: caches_hold_the_shop(db, store.id, shop))
+    await assert_cached_orders_outlive_a_sweep(db, store.id)
     saved = await checkpoints(db, store.id)
     assert all(not checkpoint.running for checkpoint in saved.values())
     assert all(checkpoint.last_success_started_at for checkpoint in saved.values())

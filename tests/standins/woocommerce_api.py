@@ -34,6 +34,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from tests.standins import woocommerce_data as wc
+from tests.standins.dates import at
 from tests.standins.server import LoopbackServer
 
 API_PREFIX = "/wp-json/wc/v3/"
@@ -544,13 +545,9 @@ CATALOGUE = [
 ]
 ORDER_STATUSES = ["completed"] * 5 + ["processing"] * 3 + ["pending", "on-hold"]
 ORDER_STATUSES += ["cancelled", "refunded"]
-# The shop's data is dated before this (UTC, naive): a week ago, so that its orders (placed in the
-# 90 days before) lie inside the retention window. The enricher's cache deletes orders placed
-# before the window (a TTL index on their creation, swept every 60 s), so with a fixed date they
-# vanished from the caches at the first sweep after the window had moved past it.
-ANCHOR = (datetime.now(UTC) - timedelta(days=7)).replace(
-    hour=3, minute=0, second=0, microsecond=0, tzinfo=None
-)
+# The shop's data is dated before this (UTC, naive): the test data's day, so that its orders
+# (placed in the 90 days before) lie inside the retention window (tests/standins/dates.py).
+ANCHOR = at(3).replace(tzinfo=None)
 
 
 def phone_in_some_format(rng: random.Random, subscriber: str) -> str:

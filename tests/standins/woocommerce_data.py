@@ -11,14 +11,14 @@ import json
 import uuid
 from typing import Any
 
+from tests.standins.dates import DAY, day
+
 
 def wc_signature(secret: str, body: bytes) -> str:
     return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
 
 
-def order(
-    order_id: int = 727, modified: str = "2024-05-06T10:15:00", **fields: Any
-) -> dict[str, Any]:
+def order(order_id: int = 727, modified: str = f"{DAY}T10:15:00", **fields: Any) -> dict[str, Any]:
     document: dict[str, Any] = {
         "id": order_id,
         "parent_id": 0,
@@ -28,9 +28,9 @@ def order(
         "version": "8.9.1",
         "status": "processing",
         "currency": "IDR",
-        "date_created": "2024-05-06T17:02:00",
-        "date_created_gmt": "2024-05-06T10:02:00",
-        "date_modified": "2024-05-06T17:15:00",
+        "date_created": f"{DAY}T17:02:00",
+        "date_created_gmt": f"{DAY}T10:02:00",
+        "date_modified": f"{DAY}T17:15:00",
         "date_modified_gmt": modified,
         "discount_total": "0.00",
         "shipping_total": "15000.00",
@@ -65,8 +65,8 @@ def order(
         "payment_method": "bacs",
         "payment_method_title": "Transfer bank",
         "transaction_id": "",
-        "date_paid": "2024-05-06T17:10:00",
-        "date_paid_gmt": "2024-05-06T10:10:00",
+        "date_paid": f"{DAY}T17:10:00",
+        "date_paid_gmt": f"{DAY}T10:10:00",
         "date_completed": None,
         "date_completed_gmt": None,
         "line_items": [
@@ -93,10 +93,10 @@ def order(
     return document
 
 
-def customer(customer_id: int = 25, modified: str = "2024-05-06T09:00:00") -> dict[str, Any]:
+def customer(customer_id: int = 25, modified: str = f"{DAY}T09:00:00") -> dict[str, Any]:
     return {
         "id": customer_id,
-        "date_created_gmt": "2024-01-02T03:04:05",
+        "date_created_gmt": f"{day(-125)}T03:04:05",
         "date_modified_gmt": modified,
         "email": "budi@example.com",
         "first_name": "Budi",
@@ -111,13 +111,13 @@ def customer(customer_id: int = 25, modified: str = "2024-05-06T09:00:00") -> di
     }
 
 
-def product(product_id: int = 93, modified: str = "2024-05-06T08:00:00") -> dict[str, Any]:
+def product(product_id: int = 93, modified: str = f"{DAY}T08:00:00") -> dict[str, Any]:
     return {
         "id": product_id,
         "name": "Batik Tulis Parang",
         "slug": "batik-tulis-parang",
         "permalink": "https://toko.example/produk/batik-tulis-parang/",
-        "date_created_gmt": "2024-03-01T00:00:00",
+        "date_created_gmt": f"{day(-66)}T00:00:00",
         "date_modified_gmt": modified,
         "type": "simple",
         "status": "publish",

@@ -29,6 +29,7 @@ from shared.events import (
     utcnow,
 )
 from shared.identity import conversation_id
+from tests.standins.dates import at
 
 __all__ = [
     "CUSTOMER_NUMBER",
@@ -59,7 +60,7 @@ STORE_NUMBER = "+14155238886"
 CUSTOMER_NUMBER = "+6281234567890"
 MESSAGE_SID = "SM" + "a" * 32
 DELIVERED_SID = "SM" + "b" * 32
-MORNING = datetime(2024, 5, 6, 10, 15, tzinfo=UTC)  # a Monday, inside the 10:00 hour bucket
+MORNING = at(10, 15)  # a Monday, inside the 10:00 hour bucket
 
 # The types of the fixtures over these builders (and of the integration tier's `hour`).
 MakeReceived = Callable[..., MessageReceived]

@@ -1,13 +1,14 @@
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from services.responder.repository import Reply, ReplyState
 from services.responder.service import reply_sent
 from shared.answering.draft import WHATSAPP_MAX_CHARS, fit_for_whatsapp
 from shared.events import Author, Citation, HandOverReason
+from tests.support.events import MORNING
 
 MakeReply = Callable[..., Reply]
-T0 = datetime(2024, 5, 6, 10, 15, tzinfo=UTC)
+T0 = MORNING  # the customer message of `make_reply`'s record
 
 
 # -- fit_for_whatsapp ------------------------------------------------------------------------

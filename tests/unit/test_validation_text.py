@@ -4,7 +4,7 @@ wording map to catalogue keys; anything else keeps pydantic's text."""
 from typing import Any
 
 import pytest
-from pydantic import ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from services.console.reply_library import ReplyLibrary
 from services.console.validation_text import localized
@@ -31,6 +31,22 @@ def test_pydantic_types_and_our_validators_speak_indonesian_and_english() -> Non
     assert localized(errors[("hand_over", "ungrounded_streak")], "en") == "Enter a whole number."
     period = errors[("business_hours", "days", "monday", 0)]
     assert localized(period, "id") == "Jam tutup 09:00 harus setelah jam buka 17:00."
+
+
+class _Bounded(BaseModel):
+    tags: list[str] = Field(min_length=1, max_length=2)
+    code: str = Field(min_length=2, max_length=1)
+
+
+def test_a_length_bound_of_one_reads_in_the_singular_in_english() -> None:
+    empty = _errors(_Bounded, {"tags": [], "code": ""})
+    full = _errors(_Bounded, {"tags": ["a", "b", "c"], "code": "abc"})
+
+    assert localized(empty[("tags",)], "en") == "At least 1 item."
+    assert localized(full[("tags",)], "en") == "At most 2 items."
+    assert localized(empty[("code",)], "en") == "Required, at least 2 characters."
+    assert localized(full[("code",)], "en") == "At most 1 character."
+    assert localized(empty[("tags",)], "id") == "Minimal 1 item."
 
 
 def test_a_content_sid_and_a_repeated_one_have_their_own_words() -> None:

@@ -1,4 +1,3 @@
-from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -25,11 +24,12 @@ from shared.woocommerce.payloads import (
     Topic,
     changed_event,
 )
+from tests.standins.dates import DAY, at
 from tests.standins.woocommerce_data import body_of, customer, order, product, wc_signature
 
 STORE_ID = "toko-batik"
 SECRET = "wc-webhook-secret-1"
-MODIFIED = datetime(2024, 5, 6, 10, 15, tzinfo=UTC)
+MODIFIED = at(10, 15)
 
 
 # -- topics ----------------------------------------------------------------------------------
@@ -98,7 +98,7 @@ def test_an_order_snapshot_keeps_the_fields_balas_uses() -> None:
     assert snapshot.total == "265000.00"
     assert snapshot.billing.phone == "+6281234567890"
     assert snapshot.modified_at == MODIFIED  # `_gmt` times are UTC
-    assert snapshot.date_paid_gmt == datetime(2024, 5, 6, 10, 10, tzinfo=UTC)
+    assert snapshot.date_paid_gmt == at(10, 10)
     assert snapshot.line_items[0].product_id == 93
 
 
@@ -165,7 +165,7 @@ def test_the_same_snapshot_is_the_same_event_whichever_delivery_brought_it() -> 
     first = changed_event(STORE_ID, topic, parse_body(topic, body_of(order())))
     again = changed_event(STORE_ID, topic, parse_body(topic, body_of(order())))
     later = changed_event(
-        STORE_ID, topic, parse_body(topic, body_of(order(modified="2024-05-06T10:16:00")))
+        STORE_ID, topic, parse_body(topic, body_of(order(modified=f"{DAY}T10:16:00")))
     )
 
     assert first.event_id == again.event_id

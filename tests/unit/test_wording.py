@@ -2,7 +2,7 @@
 
 import pytest
 
-from balas.wording import counted
+from balas.wording import counted, inflected
 
 
 @pytest.mark.parametrize(
@@ -26,3 +26,8 @@ def test_a_noun_of_more_words_or_an_irregular_plural() -> None:
     assert counted(3, "day bucket") == "3 day buckets"
     assert counted(2, "person", "people") == "2 people"
     assert counted(1, "person", "people") == "1 person"
+
+
+def test_a_noun_without_its_number_follows_it_too() -> None:
+    assert (inflected(1, "id"), inflected(2, "id"), inflected(0, "id")) == ("id", "ids", "ids")
+    assert inflected(2, "person", "people") == "people"

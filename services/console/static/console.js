@@ -2,6 +2,50 @@
 // conveniences (store switcher, canned replies, template picker). No inline scripts (CSP).
 "use strict";
 
+// A request the console refused or could not answer, said in the page's language on every page:
+// the text of a known HTTP status (base.html's data-text-failure-*) or "could not handle it
+// (error N)". FastAPI's `detail` is English, for scripts and support: it follows only as a
+// smaller second line.
+window.Balas = (function () {
+  function statusText(status) {
+    const known = document.body.getAttribute("data-text-failure-" + status);
+    return known || document.body.dataset.textFailureOther.replace("{status}", String(status));
+  }
+
+  // The refusal's `detail` when it is a sentence, else null (an HTML error page, no JSON).
+  function detailOf(body) {
+    try {
+      const detail = JSON.parse(body).detail;
+      if (typeof detail === "string") return detail;
+    } catch (_) { /* not JSON */ }
+    return null;
+  }
+
+  // The alert (role=alert) marked `data-<name>` inside `within`, made and put in place by
+  // `place` the first time; it then says `parts`, and `detail` on its own line.
+  function showAlert(within, name, className, place, parts, detail) {
+    let marker = within.querySelector("[data-" + name + "]");
+    if (!marker) {
+      marker = document.createElement("p");
+      marker.className = className;
+      marker.setAttribute("role", "alert");
+      marker.setAttribute("data-" + name, "");
+      place(marker);
+    }
+    const said = parts.slice();
+    if (detail) {
+      const line = document.createElement("span");
+      line.className = "failure-detail";
+      line.textContent = detail;
+      said.push(line);
+    }
+    marker.replaceChildren(...said);
+    return marker;
+  }
+
+  return { statusText: statusText, detailOf: detailOf, showAlert: showAlert };
+})();
+
 (function () {
   const pending = new Map(); // refreshes waiting to run, coalesced over a short moment
 
@@ -134,26 +178,20 @@
     if (button) lastAction = button;
   });
 
-  function notSent(form, reason) {
+  function notSent(form, reason, detail) {
     const composer = form.closest("#composer");
     if (!composer) return;
-    let marker = composer.querySelector("[data-send-failed]");
-    if (!marker) {
-      marker = document.createElement("p");
-      marker.className = "composer-failed";
-      marker.setAttribute("role", "alert");
-      marker.dataset.sendFailed = "";
-      form.prepend(marker);
-    }
     const retry = document.createElement("button");
     retry.type = "button";
     retry.className = "button";
     retry.textContent = composer.dataset.textRetry;
+    const lead = composer.dataset.textNotSent + ": " + reason + " ";
+    const place = function (marker) { form.prepend(marker); };
+    const marker = Balas.showAlert(composer, "send-failed", "composer-failed", place, [lead, retry], detail);
     retry.addEventListener("click", function () {
       marker.remove();
       if (lastAction) lastAction.click();
     });
-    marker.replaceChildren(composer.dataset.textNotSent + ": " + reason + " ", retry);
   }
 
   document.addEventListener("htmx:sendError", function (event) {
@@ -161,10 +199,8 @@
     if (composer) notSent(event.detail.elt, composer.dataset.textUnreachable);
   });
   document.addEventListener("htmx:responseError", function (event) {
-    const composer = event.detail.elt.closest("#composer");
-    if (!composer) return;
-    const status = String(event.detail.xhr.status);
-    notSent(event.detail.elt, composer.dataset.textServerError.replace("{status}", status));
+    const xhr = event.detail.xhr;
+    notSent(event.detail.elt, Balas.statusText(xhr.status), Balas.detailOf(xhr.responseText));
   });
 
   // The unread count in the tab's title and beside the views; a new hand-over rings and notifies

@@ -1,7 +1,7 @@
 // The knowledge page: drag-and-drop upload with a progress bar per file (XMLHttpRequest upload
 // progress to the knowledge API), replace, delete and the extracted-text preview. The documents
 // list is an htmx fragment; "knowledge-changed" on <body> makes it reload. A refused upload or
-// deletion shows the server's reason in the file's row.
+// deletion says why in the file's row, in the page's language (console.js `Balas`).
 (function () {
   "use strict";
   const root = document.querySelector("[data-knowledge]");
@@ -12,18 +12,18 @@
   const text = (name) => root.dataset["text" + name] || "";
   const changed = () => document.body.dispatchEvent(new Event("knowledge-changed"));
 
-  // The reason in a refusal's body (FastAPI's `detail`), or null.
-  function detailOf(body) {
+  // A refused upload's files each have a `message` in the page's language (knowledge.py);
+  // other refusals say their HTTP status in words (console.js).
+  function refusedFiles(body) {
     try {
-      const detail = JSON.parse(body).detail;
-      if (detail && detail.files) return detail.files.map((f) => f.message || f.reason).join("; ");
-      if (typeof detail === "string") return detail;
+      const files = JSON.parse(body).detail?.files;
+      if (files) return files.map((f) => f.message || f.reason).join("; ");
     } catch (_) { /* not JSON */ }
     return null;
   }
 
   function reasonOf(xhr) {
-    return detailOf(xhr.responseText) || text("Failed") + " (" + xhr.status + ")";
+    return refusedFiles(xhr.responseText) || text("Failed") + ": " + Balas.statusText(xhr.status);
   }
 
   function send(method, url, file, row) {
@@ -118,6 +118,7 @@
 
   async function remove(id, row) {
     let reason = text("DeleteFailed");
+    let detail = null;
     try {
       const response = await fetch(api + "/" + encodeURIComponent(id), {
         method: "DELETE", headers: { "X-CSRF-Token": csrf },
@@ -126,22 +127,11 @@
         changed();
         return;
       }
-      const detail = detailOf(await response.text());
-      reason += detail ? ": " + detail : " (" + response.status + ")";
+      reason += ": " + Balas.statusText(response.status);
+      detail = Balas.detailOf(await response.text());
     } catch (_) { /* no answer at all: the bare "not deleted" */ }
-    deleteFailed(row, reason);
-  }
-
-  function deleteFailed(row, reason) {
-    let marker = row.querySelector("[data-delete-failed]");
-    if (!marker) {
-      marker = document.createElement("p");
-      marker.className = "reason small";
-      marker.setAttribute("role", "alert");
-      marker.dataset.deleteFailed = "";
-      row.querySelector("[data-status-label]").after(marker);
-    }
-    marker.textContent = reason;
+    const place = (marker) => row.querySelector("[data-status-label]").after(marker);
+    Balas.showAlert(row, "delete-failed", "reason small", place, [reason], detail);
   }
 
   const dialog = root.querySelector("[data-preview-dialog]");
