@@ -91,7 +91,14 @@ async def test_a_killed_broker_is_restarted_and_every_accepted_message_answered_
     broker = balas_run.broker()
     broker.send_signal(signal.SIGKILL)
     broker.wait(timeout=30)
-    await eventually(lambda: balas_run.broker().pid != broker.pid, timeout=60)
+
+    def restarted() -> bool:
+        try:
+            return balas_run.broker().pid != broker.pid
+        except LookupError:  # the supervisor has not started the new one yet
+            return False
+
+    await eventually(restarted, timeout=60)
     balas_run.service("responder").send_signal(signal.SIGCONT)
     later = [new_customer() for _ in range(3)]  # the workers carry on with the new broker
     for customer in later:
