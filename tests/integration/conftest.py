@@ -41,7 +41,12 @@ from tests.support import console, events, waiting
 from tests.support import kafka as kafka_support
 from tests.support.console import ConsoleApi, SignedIn
 from tests.support.kafka import ConsumerKit, Consumers, PublishBurst, publish_in_batches
-from tests.support.responder import GRAPH_API_TIMEOUT_SECONDS, close, responder_deps
+from tests.support.responder import (
+    GRAPH_API_TIMEOUT_SECONDS,
+    close,
+    responder_deps,
+    through_twilio,
+)
 from tests.support.stores import save_new_store
 
 TWILIO_TOKEN = "integration-twilio-auth-token"
@@ -189,6 +194,17 @@ def twilio_api() -> Iterator[TwilioStandIn]:
     stand_in = TwilioStandIn(auth_token=TWILIO_TOKEN, status_callbacks=()).start()
     yield stand_in
     stand_in.stop()
+
+
+@pytest.fixture
+async def deps(
+    db: Database, broker: KafkaBroker, settings: Settings, twilio_api: TwilioStandIn
+) -> AsyncIterator[ResponderDeps]:
+    """The responder's dependencies, sending through the `twilio_api` stand-in (test files that
+    need other senders or readers define their own `deps`)."""
+    deps = responder_deps(db, broker, through_twilio(settings, twilio_api), twilio=True)
+    yield deps
+    await close(deps)
 
 
 @pytest.fixture

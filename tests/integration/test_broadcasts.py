@@ -6,7 +6,7 @@ promotions, none to anyone else, none after a STOP or a cancel."""
 import asyncio
 import json
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -45,21 +45,11 @@ from shared.woocommerce.collections import WOOCOMMERCE_CUSTOMERS
 from tests.standins.twilio_api import TwilioStandIn
 from tests.support import events
 from tests.support.kafka import read_topic
-from tests.support.responder import close, responder_deps, through_twilio
 
 pytestmark = pytest.mark.slow
 
 TEMPLATE = "HX" + "b" * 32
 FAST = Limits(per_second=1000, daily_customers=100_000)
-
-
-@pytest.fixture
-async def deps(
-    db: Database, broker: KafkaBroker, settings: Settings, twilio_api: TwilioStandIn
-) -> AsyncIterator[ResponderDeps]:
-    deps = responder_deps(db, broker, through_twilio(settings, twilio_api), twilio=True)
-    yield deps
-    await close(deps)
 
 
 def customers(n: int) -> list[str]:

@@ -3,11 +3,9 @@ every purpose once, even when its event is delivered twice, and is confirmed wit
 no model wrote; "MULAI" grants order updates again; a question using the word is answered."""
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
-from faststream.kafka import KafkaBroker
 
 from balas.simulate import inbound_message_form
 from services.ingest.twilio_forms import message_received, parse_inbound
@@ -22,22 +20,11 @@ from shared.mongo import Database
 from shared.privacy.customer import find_customer
 from shared.privacy.data_map import COLLECTIONS
 from shared.privacy.erasure import erase_documents
-from shared.settings import Settings
 from shared.stores.bot_settings import Language
 from shared.stores.directory import Store
 from tests.standins.twilio_api import TwilioStandIn
-from tests.support.responder import close, responder_deps, through_twilio
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-async def deps(
-    db: Database, broker: KafkaBroker, settings: Settings, twilio_api: TwilioStandIn
-) -> AsyncIterator[ResponderDeps]:
-    deps = responder_deps(db, broker, through_twilio(settings, twilio_api), twilio=True)
-    yield deps
-    await close(deps)
 
 
 def customer_says(store: Store, customer: str, text: str) -> MessageReceived:

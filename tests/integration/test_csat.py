@@ -3,11 +3,9 @@ sweep asks once per session, the responder sends the survey once, a rating is re
 thanked (never answered by the bot), the aggregator counts it and the fact row gets it."""
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
-from faststream.kafka import KafkaBroker
 
 from services.enricher.classification.offline import OfflineClassifier
 from services.enricher.conversation import LifecyclePolicy
@@ -30,25 +28,14 @@ from shared.events import ConversationClosed, CsatSurveyDue, MessageReceived, de
 from shared.kpis.collections import CONVERSATION_FACTS, KPI_HOURLY
 from shared.kpis.keys import bucket_id, hour_start
 from shared.mongo import Database
-from shared.settings import Settings
 from shared.stores.directory import Store
 from tests.standins.twilio_api import TwilioStandIn
 from tests.support import events
 from tests.support.inbound import customer_says
-from tests.support.responder import close, responder_deps, through_twilio
 
 pytestmark = pytest.mark.slow
 
 POLICY = LifecyclePolicy()
-
-
-@pytest.fixture
-async def deps(
-    db: Database, broker: KafkaBroker, settings: Settings, twilio_api: TwilioStandIn
-) -> AsyncIterator[ResponderDeps]:
-    deps = responder_deps(db, broker, through_twilio(settings, twilio_api), twilio=True)
-    yield deps
-    await close(deps)
 
 
 async def converse(db: Database, deps: ResponderDeps, event: MessageReceived) -> None:

@@ -5,7 +5,6 @@ for a repeated or late snapshot, and none in the store's quiet hours until they 
 import asyncio
 import json
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, time, timedelta
 from functools import partial
 
@@ -42,22 +41,12 @@ from tests.standins.twilio_api import TwilioStandIn
 from tests.standins.woocommerce_data import order
 from tests.support.events import order_changed
 from tests.support.kafka import Consumers, new_group_id, publish_all, read_topic
-from tests.support.responder import close, responder_deps, through_twilio
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.slow
 
 TEMPLATES = {status: "HX" + f"{n:032x}" for n, status in enumerate(NotifiedStatus, start=1)}
 NUMBER_AND_NAME = {"1": OrderField.FIRST_NAME, "2": OrderField.ORDER_NUMBER}
-
-
-@pytest.fixture
-async def deps(
-    db: Database, broker: KafkaBroker, settings: Settings, twilio_api: TwilioStandIn
-) -> AsyncIterator[ResponderDeps]:
-    deps = responder_deps(db, broker, through_twilio(settings, twilio_api), twilio=True)
-    yield deps
-    await close(deps)
 
 
 @pytest.fixture

@@ -4,22 +4,19 @@ of order, or twice; the tick ends at the furthest status and never moves back.""
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 
 import pytest
-from faststream.kafka import KafkaBroker
 
 from services.responder.deps import ResponderDeps
 from services.responder.handlers import on_delivery_statuses, on_message_received
 from shared.conversations.collections import CSAT_SURVEYS, EARLY_DELIVERY_STATUSES, MESSAGES
 from shared.events import DeliveryStatus
 from shared.mongo import Database
-from shared.settings import Settings
 from shared.stores.directory import Store
 from tests.standins.twilio_api import TwilioStandIn
 from tests.support import events
 from tests.support.inbound import customer_says
-from tests.support.responder import close, responder_deps, through_twilio
 from tests.support.waiting import eventually
 
 TOKEN = "responder-ticks-twilio-token"
@@ -30,15 +27,6 @@ def twilio_api() -> Iterator[TwilioStandIn]:
     stand_in = TwilioStandIn(auth_token=TOKEN, status_callbacks=()).start()
     yield stand_in
     stand_in.stop()
-
-
-@pytest.fixture
-async def deps(
-    db: Database, broker: KafkaBroker, settings: Settings, twilio_api: TwilioStandIn
-) -> AsyncIterator[ResponderDeps]:
-    deps = responder_deps(db, broker, through_twilio(settings, twilio_api), twilio=True)
-    yield deps
-    await close(deps)
 
 
 async def _callbacks(
