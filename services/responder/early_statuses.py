@@ -8,31 +8,13 @@ applied when the id is recorded (`ConversationLog.mark_sent`). One never recorde
 """
 
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from pymongo import UpdateOne
 
 from shared.conversations.collections import EARLY_DELIVERY_STATUSES
 from shared.events import DeliveryStatus, DeliveryStatusChanged, utcnow
 from shared.mongo import Database
-
-
-def advance(
-    message_id: str, status: DeliveryStatus, error_code: str | None, at: datetime
-) -> UpdateOne:
-    """The tick of the message with `message_id` moved to `status`, forward only: a repeated or
-    late status matches nothing."""
-    return UpdateOne(
-        {"twilio_sid": message_id, "delivery_rank": {"$lt": status.rank}},
-        {
-            "$set": {
-                "delivery_status": status.value,
-                "delivery_rank": status.rank,
-                "delivery_error_code": error_code,
-                "delivery_updated_at": at,
-            }
-        },
-    )
 
 
 async def keep(db: Database, events: list[DeliveryStatusChanged]) -> None:
@@ -59,13 +41,18 @@ async def keep(db: Database, events: list[DeliveryStatusChanged]) -> None:
     )
 
 
-async def kept_advance(db: Database, message_id: str) -> UpdateOne | None:
-    """The furthest status kept for `message_id` as its tick's update; None when none came
-    early."""
+class KeptStatus(NamedTuple):
+    status: DeliveryStatus
+    error_code: str | None
+    occurred_at: datetime
+
+
+async def furthest_kept(db: Database, message_id: str) -> KeptStatus | None:
+    """The furthest status kept for `message_id`; None when none came early."""
     kept = await db[EARLY_DELIVERY_STATUSES].find_one({"_id": message_id})
     if kept is None:
         return None
     statuses: dict[str, Any] = kept["statuses"]
     status = max((DeliveryStatus(name) for name in statuses), key=lambda s: s.rank)
     held = statuses[status.value]
-    return advance(message_id, status, held["error_code"], held["occurred_at"])
+    return KeptStatus(status, held["error_code"], held["occurred_at"])

@@ -27,6 +27,7 @@ from shared.conversations.messages import inbound_message_document
 from shared.events import (
     Author,
     Citation,
+    DeliveryStatus,
     DeliveryStatusChanged,
     HandOverReason,
     LlmUsage,
@@ -299,9 +300,9 @@ class ConversationLog:
     async def _apply_early_status(self, message_id: str) -> None:
         """A status that came before the id was written (read only after writing it: see
         `apply_delivery_statuses`), moving the tick forward only."""
-        update = await early_statuses.kept_advance(self.db, message_id)
-        if update is not None:
-            await self._messages.bulk_write([update])
+        kept = await early_statuses.furthest_kept(self.db, message_id)
+        if kept is not None:
+            await self._messages.bulk_write([_advance(message_id, *kept)])
             EARLY_DELIVERY_STATUSES.labels("applied").inc()
             log.info("early delivery status applied", message_id=message_id)
 
@@ -364,9 +365,27 @@ class ConversationLog:
         )
 
 
+def _advance(
+    message_id: str, status: DeliveryStatus, error_code: str | None, at: datetime
+) -> UpdateOne:
+    """The tick of the message with `message_id` moved to `status`, forward only: a repeated or
+    late status matches nothing."""
+    return UpdateOne(
+        {"twilio_sid": message_id, "delivery_rank": {"$lt": status.rank}},
+        {
+            "$set": {
+                "delivery_status": status.value,
+                "delivery_rank": status.rank,
+                "delivery_error_code": error_code,
+                "delivery_updated_at": at,
+            }
+        },
+    )
+
+
 def _advances(events: Sequence[DeliveryStatusChanged]) -> list[UpdateOne]:
     return [
-        early_statuses.advance(event.twilio_sid, event.status, event.error_code, event.occurred_at)
+        _advance(event.twilio_sid, event.status, event.error_code, event.occurred_at)
         for event in events
     ]
 
