@@ -126,11 +126,15 @@ _STATUS_RANK = {
 
 class DeliveryStatusChanged(ConversationEvent, OnChannel):
     """The channel reported a new state of a message we sent (topic `whatsapp.status`).
-    `twilio_sid` is the channel's id of that message (a Twilio SID or a Cloud API `wamid`)."""
+    `twilio_sid` is the channel's id of that message (a Twilio SID or a Cloud API `wamid`);
+    `message_id` our own (its `_id` in `messages`) where the channel carried it back (a reply's
+    status callback URL or `biz_opaque_callback_data`), so the status finds its message even
+    before the channel's id is recorded. None for other sends, other channels, older events."""
 
     topic: ClassVar[str] = topics.WHATSAPP_STATUS
     event_type: Literal["delivery.status_changed"] = "delivery.status_changed"
     twilio_sid: str
+    message_id: str | None = None
     status: DeliveryStatus
     error_code: str | None = None
 

@@ -127,7 +127,9 @@ def message_received(form: InboundMessageForm, store: Store) -> MessageReceived:
     )
 
 
-def delivery_status_changed(form: StatusCallbackForm, store: Store) -> DeliveryStatusChanged:
+def delivery_status_changed(
+    form: StatusCallbackForm, store: Store, message_id: str | None = None
+) -> DeliveryStatusChanged:
     return DeliveryStatusChanged(
         event_id=event_id_for("whatsapp.status", form.message_sid, form.status.value),
         occurred_at=utcnow(),
@@ -135,6 +137,7 @@ def delivery_status_changed(form: StatusCallbackForm, store: Store) -> DeliveryS
         conversation_id=conversation_id(store.id, form.to_number),
         channel_account=form.from_number,
         twilio_sid=form.message_sid,
+        message_id=message_id,
         status=form.status,
         error_code=form.error_code,
     )

@@ -102,7 +102,10 @@ async def on_status_callback(request: Request) -> Response:
     except ValidationError as error:
         raise reject(STATUS_ENDPOINT, 400, "malformed", twilio_forms.explain(error)) from error
     store = await _store_for(context, STATUS_ENDPOINT, status.from_number)
-    await context.deliverer.deliver(twilio_forms.delivery_status_changed(status, store))
+    # a reply's callback URL names the reply (signed with the URL, so it is the responder's)
+    message_id = request.query_params.get(routes.STATUS_MESSAGE_PARAM)
+    event = twilio_forms.delivery_status_changed(status, store, message_id)
+    await context.deliverer.deliver(event)
     WEBHOOKS.labels(STATUS_ENDPOINT, "accepted").inc()
     return Response(status_code=204)
 

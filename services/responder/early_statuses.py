@@ -2,9 +2,12 @@
 
 Twilio (and Meta) may post "sent" within milliseconds of accepting a send, and the callback's
 path (ingest, Kafka, the responder) can beat the responder's own write of the id after the send
-answered. Such a status matches no message; it is kept here by the channel's message id and
-applied when the id is recorded (`ConversationLog.mark_sent`). One never recorded expires after
-`EARLY_STATUS_SECONDS`. A kept document holds no personal data: the id and the statuses.
+answered. A status that names our message (`DeliveryStatusChanged.message_id`: a reply sent
+through Twilio or the Cloud API) finds it by `_id` all the same. One that names only the
+channel's id (a send from before the upgrade, Messenger, Instagram) matches no message; it is
+kept here by that id and applied when the id is recorded (`ConversationLog.mark_sent`). One
+never recorded expires after `EARLY_STATUS_SECONDS`. A kept document holds no personal data:
+the id and the statuses.
 """
 
 from datetime import datetime

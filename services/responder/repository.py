@@ -272,8 +272,18 @@ class ConversationLog:
         await self._write(reply.id, {"$inc": {"send_attempts": -1}})
         return reply.model_copy(update={"send_attempts": reply.send_attempts - 1})
 
-    async def mark_sent(self, reply: Reply, twilio_sid: str) -> Reply:
-        return await self._finish(reply, ReplyState.SENT, twilio_sid=twilio_sid)
+    async def mark_sent(
+        self, reply: Reply, twilio_sid: str, statuses_name_it: bool = False
+    ) -> Reply:
+        """Record the channel's id of the sent reply. Its tick starts at rank 0 ("queued", shown
+        as such while `delivery_status` is unset) unless a status moved it further already:
+        one that named the reply (`statuses_name_it`: this send passed our id) is written by
+        `_id` whenever it comes; one that names only the channel's id may have been kept early
+        and is read after the id is written."""
+        finished = await self._finish(reply, ReplyState.SENT, twilio_sid=twilio_sid)
+        if not statuses_name_it:
+            await self._apply_early_status(twilio_sid)
+        return finished
 
     async def mark_not_sent(self, reply: Reply, reason: str) -> Reply:
         return await self._finish(reply, ReplyState.NOT_SENT, not_sent_reason=reason)
@@ -289,12 +299,10 @@ class ConversationLog:
             "finished_at": finished.finished_at,
             **fields,
         }
-        if state is ReplyState.SENT:
-            changes["delivery_status"] = "queued"
-            changes["delivery_rank"] = 0
-        await self._write(reply.id, {"$set": changes})
-        if finished.twilio_sid:
-            await self._apply_early_status(finished.twilio_sid)
+        update: dict[str, Any] = {"$set": changes}
+        if state is ReplyState.SENT:  # $max: never behind a status that came first
+            update["$max"] = {"delivery_rank": 0}
+        await self._write(reply.id, update)
         return finished
 
     async def _apply_early_status(self, message_id: str) -> None:
@@ -302,7 +310,7 @@ class ConversationLog:
         `apply_delivery_statuses`), moving the tick forward only."""
         kept = await early_statuses.furthest_kept(self.db, message_id)
         if kept is not None:
-            await self._messages.bulk_write([_advance(message_id, *kept)])
+            await self._messages.bulk_write([_advance({"twilio_sid": message_id}, *kept)])
             EARLY_DELIVERY_STATUSES.labels("applied").inc()
             log.info("early delivery status applied", message_id=message_id)
 
@@ -322,8 +330,12 @@ class ConversationLog:
         if not furthest:
             return
         written = await self._messages.bulk_write(_advances(furthest), ordered=False)
-        if written.matched_count < len(furthest):
-            await self._keep_early(furthest)
+        # a status naming its message by `_id` that matched nothing is a repeat or behind its
+        # tick (the reply exists before it is sent); only one named by the channel's id alone
+        # may have come before that id was recorded
+        unnamed = [event for event in furthest if event.message_id is None]
+        if written.matched_count < len(furthest) and unnamed:
+            await self._keep_early(unnamed)
 
     async def _keep_early(self, events: list[DeliveryStatusChanged]) -> None:
         """Some of `events` matched no message: repeats, late ones behind their tick, or ones
@@ -366,12 +378,13 @@ class ConversationLog:
 
 
 def _advance(
-    message_id: str, status: DeliveryStatus, error_code: str | None, at: datetime
+    message: dict[str, str], status: DeliveryStatus, error_code: str | None, at: datetime
 ) -> UpdateOne:
-    """The tick of the message with `message_id` moved to `status`, forward only: a repeated or
-    late status matches nothing."""
+    """The tick of the `message` (`{"_id": ...}` or `{"twilio_sid": ...}`) moved to `status`,
+    forward only: a repeated or late status matches nothing. A reply not yet marked sent has
+    no rank, and any status moves it."""
     return UpdateOne(
-        {"twilio_sid": message_id, "delivery_rank": {"$lt": status.rank}},
+        {**message, "delivery_rank": {"$not": {"$gte": status.rank}}},
         {
             "$set": {
                 "delivery_status": status.value,
@@ -385,9 +398,16 @@ def _advance(
 
 def _advances(events: Sequence[DeliveryStatusChanged]) -> list[UpdateOne]:
     return [
-        _advance(event.twilio_sid, event.status, event.error_code, event.occurred_at)
+        _advance(_named(event), event.status, event.error_code, event.occurred_at)
         for event in events
     ]
+
+
+def _named(event: DeliveryStatusChanged) -> dict[str, str]:
+    """The message a status is of: by our id where the channel carried it back."""
+    if event.message_id is not None:
+        return {"_id": event.message_id}
+    return {"twilio_sid": event.twilio_sid}
 
 
 def furthest_statuses(events: Sequence[DeliveryStatusChanged]) -> list[DeliveryStatusChanged]:

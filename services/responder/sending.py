@@ -108,7 +108,13 @@ async def deliver(reply: Reply, deps: ResponderDeps) -> Reply:
     except NothingSent:  # certainly not sent: the retry sends without doubt
         await conversations.forget_send_attempt(reply)
         raise
-    return await _sent(reply, message_id, deps)
+    return await _sent(reply, message_id, deps, statuses_name_it=names_in_statuses(sender))
+
+
+def names_in_statuses(sender: Sender) -> bool:
+    """Whether the channel's statuses of a message name our id of it (`reference`): Twilio's
+    through the status callback URL, the Cloud API's through `biz_opaque_callback_data`."""
+    return isinstance(sender, TwilioSender | GraphSender)
 
 
 def _free_text(reply: Reply) -> FreeText | None:
@@ -125,6 +131,8 @@ async def _send(sender: Sender, reply: Reply, status_callback: str, allowed: Fre
         "sender": reply.channel_account or reply.store_number,
         "status_callback": status_callback,
     }
+    if names_in_statuses(sender):
+        recipient["reference"] = reply.id
     if reply.template_sid:
         return await sender.send_template(
             **recipient, content_sid=reply.template_sid, variables=reply.template_variables
@@ -143,8 +151,10 @@ async def _send(sender: Sender, reply: Reply, status_callback: str, allowed: Fre
     )
 
 
-async def _sent(reply: Reply, message_id: str, deps: ResponderDeps) -> Reply:
+async def _sent(
+    reply: Reply, message_id: str, deps: ResponderDeps, statuses_name_it: bool = False
+) -> Reply:
     REPLIES.labels("sent").inc()
     if reply.author is Author.BOT:
         REPLY_PIPELINE_SECONDS.observe((utcnow() - reply.customer_message_at).total_seconds())
-    return await deps.conversations.mark_sent(reply, message_id)
+    return await deps.conversations.mark_sent(reply, message_id, statuses_name_it)

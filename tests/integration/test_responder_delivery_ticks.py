@@ -1,18 +1,25 @@
 """A reply's tick against the channel's timing: a status may come before the responder recorded
 the message id the send returned (Twilio posts "sent" within milliseconds of accepting it), out
-of order, or twice; the tick ends at the furthest status and never moves back."""
+of order, or twice; the tick ends at the furthest status and never moves back. A reply's status
+callbacks name it (its `_id` in the callback URL, as ingest passes it on); those of a message
+sent without it (by an older responder) name only Twilio's SID and are kept until it is
+recorded."""
 
 import asyncio
 import uuid
 from collections.abc import Iterator
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from services.responder.deps import ResponderDeps
 from services.responder.handlers import on_delivery_statuses, on_message_received
+from shared.answering.draft import Draft
 from shared.conversations.collections import CSAT_SURVEYS, EARLY_DELIVERY_STATUSES, MESSAGES
 from shared.events import DeliveryStatus
 from shared.mongo import Database
+from shared.routes import STATUS_MESSAGE_PARAM
 from shared.stores.directory import Store
 from tests.standins.twilio_api import TwilioStandIn
 from tests.support import events
@@ -30,12 +37,22 @@ def twilio_api() -> Iterator[TwilioStandIn]:
 
 
 async def _callbacks(
-    deps: ResponderDeps, store: Store, sid: str, *statuses: DeliveryStatus
+    deps: ResponderDeps, store: Store, sid: str, *statuses: DeliveryStatus, **fields: Any
 ) -> None:
     """The statuses as the responder handles them, one poll each."""
     for status in statuses:
-        callback = events.status_changed(status, sid=sid, store_id=store.id)
+        callback = events.status_changed(status, sid=sid, store_id=store.id, **fields)
         await on_delivery_statuses([callback], deps)
+
+
+async def _named_callbacks(
+    deps: ResponderDeps, store: Store, sent: dict[str, Any], *statuses: DeliveryStatus
+) -> None:
+    """The statuses of the message `sent` as ingest passes them on: naming the message the
+    status callback URL names."""
+    query = parse_qs(urlsplit(sent["_status_callback"]).query)
+    [message_id] = query[STATUS_MESSAGE_PARAM]
+    await _callbacks(deps, store, sent["sid"], *statuses, message_id=message_id)
 
 
 async def _tick(db: Database, sid: str) -> str:
@@ -54,14 +71,16 @@ async def test_statuses_handled_before_the_send_answered_tick_the_reply_once_its
     [sent] = await eventually(lambda: twilio_api.sent_to("+6281100000091"))
 
     # out of order and one twice, all before the responder knows the id
-    await _callbacks(
-        deps, store, sent["sid"], DeliveryStatus.DELIVERED, DeliveryStatus.SENT, DeliveryStatus.SENT
+    await _named_callbacks(
+        deps, store, sent, DeliveryStatus.DELIVERED, DeliveryStatus.SENT, DeliveryStatus.SENT
     )
     twilio_api.release_answers()
     await replying
 
-    assert await _tick(db, sent["sid"]) == "delivered"
+    assert await _tick(db, sent["sid"]) == "delivered"  # the sent mark did not set it back
     assert len(twilio_api.sent_to("+6281100000091")) == 1
+    # found by the reply's id: nothing kept aside for the sent mark to read
+    assert await db[EARLY_DELIVERY_STATUSES].find_one({"_id": sent["sid"]}) is None
 
 
 async def test_statuses_after_the_id_is_recorded_still_move_the_tick_forward_only(
@@ -72,15 +91,34 @@ async def test_statuses_after_the_id_is_recorded_still_move_the_tick_forward_onl
         on_message_received(customer_says(store, "+6281100000092", "Halo kak"), deps)
     )
     [sent] = await eventually(lambda: twilio_api.sent_to("+6281100000092"))
-    await _callbacks(deps, store, sent["sid"], DeliveryStatus.SENT)  # early
+    await _named_callbacks(deps, store, sent, DeliveryStatus.SENT)  # early
     twilio_api.release_answers()
     await replying
     assert await _tick(db, sent["sid"]) == "sent"
 
-    await _callbacks(deps, store, sent["sid"], DeliveryStatus.READ, DeliveryStatus.DELIVERED)
+    await _named_callbacks(deps, store, sent, DeliveryStatus.READ, DeliveryStatus.DELIVERED)
     assert await _tick(db, sent["sid"]) == "read"
-    await _callbacks(deps, store, sent["sid"], DeliveryStatus.SENT)  # the early one again
+    await _named_callbacks(deps, store, sent, DeliveryStatus.SENT)  # the early one again
     assert await _tick(db, sent["sid"]) == "read"
+
+
+async def test_early_statuses_naming_only_the_sid_tick_a_reply_an_older_responder_sent(
+    db: Database, deps: ResponderDeps, store: Store
+) -> None:
+    """A reply sent before the upgrade, without its id in the callback URL: its early
+    statuses are kept by SID and applied when recovery records the SID."""
+    event = customer_says(store, "+6281100000093", "Halo kak")
+    conversations = deps.conversations
+    in_flight = await conversations.reserve_reply(event, Draft(text="Halo!", grounded=True), True)
+    sid = f"SM{uuid.uuid4().hex}"  # Twilio has it; the responder died before recording it
+    await _callbacks(
+        deps, store, sid, DeliveryStatus.DELIVERED, DeliveryStatus.SENT, DeliveryStatus.SENT
+    )
+    assert await db[EARLY_DELIVERY_STATUSES].find_one({"_id": sid}) is not None
+
+    await conversations.mark_sent(in_flight, sid)  # as recovery does, the send found
+
+    assert await _tick(db, sid) == "delivered"
 
 
 async def test_a_status_of_no_message_of_ours_is_kept_without_touching_any_reply(

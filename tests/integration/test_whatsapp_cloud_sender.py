@@ -21,7 +21,7 @@ from services.responder.handlers import on_delivery_status_changed, on_message_r
 from services.responder.sending import deliver
 from shared.answering.draft import Draft
 from shared.channels import Channel
-from shared.conversations.collections import CSAT_SURVEYS, MESSAGES
+from shared.conversations.collections import CSAT_SURVEYS, EARLY_DELIVERY_STATUSES, MESSAGES
 from shared.events import (
     AgentCommandIssued,
     MessageReceived,
@@ -90,6 +90,7 @@ async def test_a_cloud_message_is_answered_once_through_the_graph_api(
     assert sent["phone_number_id"] == number.phone_number_id
     assert sent["request"]["type"] == "text"
     assert sent["request"]["text"]["body"] == reply["text"]
+    assert sent["request"]["biz_opaque_callback_data"] == reply["_id"]  # statuses name it
     assert (reply["state"], reply["twilio_sid"], reply["channel"]) == (
         "sent",
         sent["id"],
@@ -222,6 +223,37 @@ async def test_a_status_webhook_before_the_wamid_is_recorded_ticks_the_reply_onc
     await conversations.mark_sent(in_flight, wamid)
 
     assert (await reply_of(db, event))["delivery_status"] == "read"
+
+
+async def test_status_webhooks_naming_the_reply_tick_it_before_and_after_the_wamid_is_recorded(
+    db: Database, graph_deps: ResponderDeps, store: Store, number: PhoneNumber
+) -> None:
+    """Meta echoes the send's `biz_opaque_callback_data` (our reply's id) in its status
+    webhooks: they find the reply by its `_id` before the wamid is recorded, out of order and
+    twice, and nothing is kept aside for the sent mark to read."""
+    event = cloud_message(number, store, to := customer(), "Halo")
+    conversations = graph_deps.conversations
+    reply = await conversations.reserve_reply(event, Draft(text="Halo!", grounded=True), True)
+    in_flight = await conversations.note_send_attempt(reply)
+    wamid = f"wamid.{uuid.uuid4().hex}"
+
+    async def webhook(status: str) -> None:
+        payload = meta.status_payload(number, wamid, status, to, callback_data=reply.id)
+        [value] = payloads.parse(GraphApiStandIn().signed(number, payload)[0])
+        changed = payloads.delivery_status_changed(value, value.statuses[0], store)
+        assert changed is not None
+        assert changed.message_id == reply.id
+        await on_delivery_status_changed(changed, graph_deps)
+
+    for status in ("delivered", "sent", "sent"):  # before the wamid: out of order, one twice
+        await webhook(status)
+    await conversations.mark_sent(in_flight, wamid, statuses_name_it=True)
+    assert (await reply_of(db, event))["delivery_status"] == "delivered"  # not set back
+
+    for status in ("read", "delivered"):
+        await webhook(status)
+    assert (await reply_of(db, event))["delivery_status"] == "read"
+    assert await db[EARLY_DELIVERY_STATUSES].find_one({"_id": wamid}) is None
 
 
 @pytest.mark.parametrize("misbehaviour", ["5xx_after_sending", "too_slow"])

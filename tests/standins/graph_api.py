@@ -373,7 +373,11 @@ class GraphApiStandIn:
         async with httpx.AsyncClient(timeout=10) as client:
             for status in self.status_webhooks:
                 payload = status_payload(
-                    number, message["id"], status, "+" + message["request"]["to"]
+                    number,
+                    message["id"],
+                    status,
+                    "+" + message["request"]["to"],
+                    callback_data=message["request"].get("biz_opaque_callback_data"),
                 )
                 body, headers = self.signed(number, payload)
                 try:
@@ -448,14 +452,22 @@ def text(body: str) -> dict[str, Any]:
 
 
 def status_payload(
-    number: PhoneNumber, message_id: str, status: str, customer: str, error_code: int | None = None
+    number: PhoneNumber,
+    message_id: str,
+    status: str,
+    customer: str,
+    error_code: int | None = None,
+    callback_data: str | None = None,
 ) -> dict[str, Any]:
+    """A status webhook; like Meta, it echoes the send's `biz_opaque_callback_data`."""
     entry: dict[str, Any] = {
         "id": message_id,
         "status": status,
         "timestamp": str(int(time.time())),
         "recipient_id": customer.removeprefix("+"),
     }
+    if callback_data is not None:
+        entry["biz_opaque_callback_data"] = callback_data
     if error_code is not None:
         entry["errors"] = [{"code": error_code, "title": "Message undeliverable"}]
     return _value(number, statuses=[entry])

@@ -357,6 +357,7 @@ class TwilioStandIn:
             "body": str(form.get("Body", "")),
             "content_sid": form.get("ContentSid"),  # a Content template instead of a body
             "content_variables": form.get("ContentVariables"),
+            "_status_callback": str(form.get("StatusCallback") or ""),
             "direction": "outbound-api",
             "num_segments": "1",
             "_media_urls": [str(u) for u in form.getlist("MediaUrl")],  # Twilio: a subresource

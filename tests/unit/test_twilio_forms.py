@@ -1,7 +1,8 @@
 import random
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qs, parse_qsl
 
 import pytest
+import yarl
 from pydantic import ValidationError
 
 from services.ingest.twilio_forms import (
@@ -14,6 +15,7 @@ from services.ingest.twilio_forms import (
     parse_status,
 )
 from shared.events import DeliveryStatus, Media
+from shared.routes import STATUS_MESSAGE_PARAM, status_callback_naming
 from shared.stores.directory import Store
 
 MESSAGE_SID = "SM0123456789abcdef0123456789ABCDEF"
@@ -235,6 +237,24 @@ def test_each_status_of_a_message_is_its_own_event_and_a_repeat_is_the_same(stor
 
     assert delivered.event_id == repeated.event_id
     assert read.event_id != delivered.event_id
+
+
+@pytest.mark.parametrize("message_id", ["reply:SM0123", "notification:toko:7:shipped", "a+b=c&d/e"])
+def test_the_status_callback_url_names_our_message_as_clients_call_it(message_id: str) -> None:
+    """The URL is signed as called: HTTP clients (yarl, aiohttp's) must not requote it, and
+    ingest reads the id back from the query."""
+    url = status_callback_naming("https://balas.example/webhooks/twilio/status", message_id)
+
+    called = yarl.URL(url)
+
+    assert str(called) == url
+    assert parse_qs(called.raw_query_string)[STATUS_MESSAGE_PARAM] == [message_id]
+
+
+def test_a_status_callback_carries_our_message_id_into_its_event(store: Store) -> None:
+    event = delivery_status_changed(parse_status(status_form()), store, "reply:SM0123")
+
+    assert (event.twilio_sid, event.message_id) == (MESSAGE_SID, "reply:SM0123")
 
 
 def test_form_fields_decodes_bodies_as_parse_qsl_does() -> None:

@@ -99,6 +99,19 @@ def test_statuses_become_the_status_events_twilio_callbacks_produce(
     )
     assert event.error_code == ("131047" if error else None)
     assert event.conversation_id == "toko:whatsapp_cloud:+6281100000001"
+    assert event.message_id is None  # a send that passed no `biz_opaque_callback_data`
+
+
+def test_a_status_names_our_message_by_the_callback_data_meta_echoes() -> None:
+    payload = graph_api.status_payload(
+        NUMBER, "wamid.OUT1", "sent", CUSTOMER, callback_data="reply:wamid.IN1"
+    )
+    [value] = payloads.parse(GraphApiStandIn().signed(NUMBER, payload)[0])
+
+    event = payloads.delivery_status_changed(value, value.statuses[0], STORE)
+
+    assert event is not None
+    assert (event.twilio_sid, event.message_id) == ("wamid.OUT1", "reply:wamid.IN1")
 
 
 @pytest.mark.parametrize(

@@ -136,6 +136,8 @@ class CloudStatus(_Meta):
     timestamp: str = Field(pattern=r"^[0-9]{1,12}$")
     recipient_id: WaId
     errors: list[StatusError] = Field(default_factory=list, max_length=16)
+    # what the send passed as `biz_opaque_callback_data`: our id of a reply (graph_sender.py)
+    biz_opaque_callback_data: str | None = Field(None, max_length=512)
 
 
 class MessagesValue(_Meta):
@@ -254,6 +256,7 @@ def delivery_status_changed(
         channel=Channel.WHATSAPP_CLOUD,
         channel_account=value.metadata.phone_number_id,
         twilio_sid=status.id,
+        message_id=status.biz_opaque_callback_data,
         status=state,
         error_code=str(status.errors[0].code) if status.errors else None,
     )

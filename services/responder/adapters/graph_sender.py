@@ -68,19 +68,23 @@ class GraphSender:
         status_callback: str,
         media_urls: Sequence[str] = (),
         quick_replies: Sequence[str] = (),
+        reference: str | None = None,
     ) -> str:
         """`sender` is the phone number id; statuses come by webhook, so `status_callback` is
-        unused. Returns the message's `wamid`.
+        unused. Returns the message's `wamid`. `reference`: our id of the message, which Meta
+        echoes in its status webhooks (`biz_opaque_callback_data`).
 
         With `media_urls`, the message is the first image with `body` as its caption: the Cloud
         API takes one image per message, and a second message could not be sent exactly once
         (its outcome cannot be looked up), so the other products are in the caption's text."""
         if media_urls:
             image = {"link": media_urls[0], "caption": fit_for_whatsapp(body, CAPTION_MAX_CHARS)}
-            return await self._post(sender, to, {"type": "image", "image": image})
-        if quick_replies:  # a tap comes back as a message whose text is the button's title
-            return await self._post(sender, to, _with_buttons(body, quick_replies))
-        return await self._post(sender, to, {"type": "text", "text": {"body": body}})
+            message: dict[str, object] = {"type": "image", "image": image}
+        elif quick_replies:  # a tap comes back as a message whose text is the button's title
+            message = _with_buttons(body, quick_replies)
+        else:
+            message = {"type": "text", "text": {"body": body}}
+        return await self._post(sender, to, message, reference)
 
     async def send_template(
         self,
@@ -90,6 +94,7 @@ class GraphSender:
         content_sid: str,
         variables: dict[str, str],
         status_callback: str,
+        reference: str | None = None,
     ) -> str:
         """An approved template (outside the 24-hour window), named `name:language`; its
         body's parameters are `variables` in the order of their keys ("1", "2", ...)."""
@@ -99,14 +104,17 @@ class GraphSender:
         if ordered:
             parameters = [{"type": "text", "text": value} for _, value in ordered]
             template["components"] = [{"type": "body", "parameters": parameters}]
-        return await self._post(sender, to, {"type": "template", "template": template})
+        return await self._post(sender, to, {"type": "template", "template": template}, reference)
 
-    async def _post(self, phone_number_id: str, to: str, message: dict[str, object]) -> str:
-        payload = {
+    async def _post(
+        self, phone_number_id: str, to: str, message: dict[str, object], reference: str | None
+    ) -> str:
+        payload: dict[str, object] = {
             "messaging_product": "whatsapp",
             "recipient_type": "individual",
             "to": to.removeprefix("+"),
             **message,
+            **({"biz_opaque_callback_data": reference} if reference else {}),
         }
         answer = await post_to_graph(
             self._http, f"{self._base}/{phone_number_id}/messages", payload, self._headers

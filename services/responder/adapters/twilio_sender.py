@@ -20,6 +20,7 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
 from services.responder.metrics import TWILIO_ERRORS
+from shared.routes import status_callback_naming
 from shared.secrets import SecretBox
 from shared.settings import Settings
 from shared.stores.directory import StoreDirectory
@@ -28,6 +29,10 @@ from shared.stores.twilio_accounts import TwilioCredentials, credentials_for
 WHATSAPP = "whatsapp:"
 SENDING_THREADS = 32
 LISTING_PAGE_SIZE = 50
+
+
+def _naming(status_callback: str, reference: str | None) -> str:
+    return status_callback_naming(status_callback, reference) if reference else status_callback
 
 
 class ListedMessage(BaseModel):
@@ -66,16 +71,18 @@ class TwilioSender:
         status_callback: str,
         media_urls: Sequence[str] = (),
         quick_replies: Sequence[str] = (),
+        reference: str | None = None,
     ) -> str:
         """Returns Twilio's message SID. `media_urls`: images sent in the same message, under
         `body`. `quick_replies` are not sent: free-form WhatsApp messages through Twilio have no
-        buttons (only approved Content templates do), and `body` says the answers anyway."""
+        buttons (only approved Content templates do), and `body` says the answers anyway.
+        `reference`: our id of the message, which its status callbacks then name."""
         create = partial(
             self._client.messages.create,
             to=WHATSAPP + to,
             from_=WHATSAPP + sender,
             body=body,
-            status_callback=status_callback,
+            status_callback=_naming(status_callback, reference),
             **({"media_url": list(media_urls)} if media_urls else {}),
         )
         message = await self._call(create)
@@ -89,6 +96,7 @@ class TwilioSender:
         content_sid: str,
         variables: dict[str, str],
         status_callback: str,
+        reference: str | None = None,
     ) -> str:
         """Send an approved Content template (outside WhatsApp's 24-hour window); its SID."""
         create = partial(
@@ -97,7 +105,7 @@ class TwilioSender:
             from_=WHATSAPP + sender,
             content_sid=content_sid,
             content_variables=json.dumps(variables),
-            status_callback=status_callback,
+            status_callback=_naming(status_callback, reference),
         )
         message = await self._call(create)
         return str(message.sid)
