@@ -5,6 +5,11 @@ never lost when the process dies between the commit and the publish.
 The handler publishes its conversation's pending facts right after the commit; the sweep
 publishes whatever is still pending after OUTBOX_GRACE (a crash, a Kafka outage). A fact can
 therefore be published twice: its `event_id` is deterministic and consumers deduplicate on it.
+A fact Kafka acknowledged is deleted, as ingest's outbox does: nothing reads a published one
+(Kafka and the journal keep them; the claims ledger and the cards' conditional updates, not
+the outbox, keep a redelivery from recording one again), and on the embedded server a delete
+costs about half of the update that marked it published (docs/benchmarks.md, 2026-12-07).
+Facts marked `published` by earlier versions expire with the retention.
 """
 
 import asyncio
@@ -70,8 +75,8 @@ async def publish_pending(
     recorded_before: datetime | None = None,
 ) -> int:
     """Publish pending facts (each conversation's oldest first, conversations side by side),
-    then mark the ones Kafka acknowledged published (in one write: a crash in between publishes
-    them again, as the module says)."""
+    then delete the ones Kafka acknowledged (in one write: a crash in between publishes them
+    again, as the module says)."""
     query: dict[str, Any] = {"published": False}
     if conversation_id is not None:
         query["conversation_id"] = conversation_id
@@ -105,9 +110,7 @@ async def publish_pending(
         )
     finally:
         if published:
-            await db[CONVERSATION_EVENTS].update_many(
-                {"_id": {"$in": published}}, {"$set": {"published": True, "published_at": utcnow()}}
-            )
+            await db[CONVERSATION_EVENTS].delete_many({"_id": {"$in": published}})
     for outcome in outcomes:
         if isinstance(outcome, BaseException):
             raise outcome

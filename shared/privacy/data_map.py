@@ -145,7 +145,7 @@ COLLECTIONS: tuple[Holding, ...] = (
     ),
     Holding(
         CONVERSATION_EVENTS,
-        "the enricher's outbox of conversation events (full payloads)",
+        "the enricher's outbox of conversation events (full payloads), deleted once published",
         _CONVERSATION,
         Finder.CONVERSATION_ID,
         "recorded_at",

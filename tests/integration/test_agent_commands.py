@@ -24,10 +24,13 @@ from services.responder.handlers import on_message_received
 from services.responder.repository import Reply, human_owns
 from shared import kafka, topics
 from shared.channels import Channel
-from shared.conversations.collections import CONVERSATION_EVENTS, CONVERSATIONS, MESSAGES
+from shared.conversations.collections import CONVERSATIONS, MESSAGES
 from shared.events import (
     AgentCommand,
     AgentCommandIssued,
+    ConversationClosed,
+    ConversationEvent,
+    ConversationReopened,
     MessageReceived,
     ReplySent,
     agent_command_event_id,
@@ -41,6 +44,7 @@ from shared.stores.directory import Store, save_store
 from tests.standins.twilio_api import TwilioStandIn
 from tests.support.console import ConsoleApi, SignedIn
 from tests.support.events import new_customer, reply_sent
+from tests.support.facts import recorded_facts
 from tests.support.inbound import customer_says
 from tests.support.kafka import read_topic
 from tests.support.responder import close, responder_deps, through_twilio
@@ -49,6 +53,19 @@ from tests.support.servers import Infra
 pytestmark = pytest.mark.slow
 
 TEMPLATE = "HX" + "ab" * 16
+
+
+Facts = Callable[[str, type[ConversationEvent]], Awaitable[int]]
+
+
+@pytest.fixture
+def facts(settings: Settings, db: Database) -> Facts:
+    """How many facts of a kind a conversation has: pending in the outbox or published."""
+
+    async def count(conversation_id: str, kind: type[ConversationEvent]) -> int:
+        return len(await recorded_facts(settings, db, conversation_id, kind))
+
+    return count
 
 
 @pytest.fixture
@@ -236,7 +253,12 @@ async def test_after_a_take_over_the_bot_is_silent_and_after_hand_back_it_answer
 
 
 async def test_an_agent_close_ends_the_session_and_the_next_message_is_the_bots(
-    db: Database, broker: KafkaBroker, store: Store, deps: ResponderDeps, desk: AgentDesk
+    db: Database,
+    broker: KafkaBroker,
+    store: Store,
+    deps: ResponderDeps,
+    desk: AgentDesk,
+    facts: Facts,
 ) -> None:
     customer = new_customer()
     first = _message(store, customer, "Saya mau bicara dengan orang")
@@ -260,10 +282,7 @@ async def test_an_agent_close_ends_the_session_and_the_next_message_is_the_bots(
         "agent-ayu",
     )
     assert card["owner"] == "bot"
-    closes = await db[CONVERSATION_EVENTS].count_documents(
-        {"conversation_id": first.conversation_id, "event_type": "ConversationClosed"}
-    )
-    assert closes == 1
+    assert await facts(first.conversation_id, ConversationClosed) == 1
     again = _message(store, customer, "Halo, saya mau tanya lagi")
     await on_message_received(again, deps)
     await enricher.on_message_received(again, db, OfflineClassifier())
@@ -358,13 +377,13 @@ async def _both_apply(
     await agent_sessions.on_agent_command(command, db, broker)
 
 
-async def _facts(db: Database, conversation_id: str, event_type: str) -> int:
-    query = {"conversation_id": conversation_id, "event_type": event_type}
-    return await db[CONVERSATION_EVENTS].count_documents(query)
-
-
 async def test_an_agents_reopen_opens_a_session_that_is_no_customer_reopen(
-    db: Database, broker: KafkaBroker, store: Store, deps: ResponderDeps, desk: AgentDesk
+    db: Database,
+    broker: KafkaBroker,
+    store: Store,
+    deps: ResponderDeps,
+    desk: AgentDesk,
+    facts: Facts,
 ) -> None:
     customer, conversation_id = await _resolved_by_the_bot(db, broker, store, deps, desk)
     reopen = _command(store, customer, "reopen")
@@ -382,11 +401,16 @@ async def test_an_agents_reopen_opens_a_session_that_is_no_customer_reopen(
     assert await deps.conversations.find_reply(again.message_sid) is not None  # the bot answers
     card = await _card(db, conversation_id)
     assert (card["status"], card.get("reopens", 0)) == ("open", 0)
-    assert await _facts(db, conversation_id, "ConversationReopened") == 0
+    assert await facts(conversation_id, ConversationReopened) == 0
 
 
 async def test_a_take_over_of_a_closed_conversation_opens_a_session_the_agent_holds(
-    db: Database, broker: KafkaBroker, store: Store, deps: ResponderDeps, desk: AgentDesk
+    db: Database,
+    broker: KafkaBroker,
+    store: Store,
+    deps: ResponderDeps,
+    desk: AgentDesk,
+    facts: Facts,
 ) -> None:
     customer, conversation_id = await _resolved_by_the_bot(db, broker, store, deps, desk)
 
@@ -401,8 +425,8 @@ async def test_a_take_over_of_a_closed_conversation_opens_a_session_the_agent_ho
     await _both_apply(db, broker, deps, desk, _command(store, customer, "close"))
     card = await _card(db, conversation_id)
     assert (card["status"], card["outcome"]) == ("closed", "handed_over_unanswered")
-    assert await _facts(db, conversation_id, "ConversationReopened") == 0
-    assert await _facts(db, conversation_id, "ConversationClosed") == 2
+    assert await facts(conversation_id, ConversationReopened) == 0
+    assert await facts(conversation_id, ConversationClosed) == 2
 
 
 @pytest.mark.parametrize("opening", ["reopen", "take_over"])
@@ -413,6 +437,7 @@ async def test_a_session_an_agent_opened_and_closed_empty_counts_no_outcome(
     deps: ResponderDeps,
     desk: AgentDesk,
     opening: AgentCommand,
+    facts: Facts,
 ) -> None:
     customer, conversation_id = await _resolved_by_the_bot(db, broker, store, deps, desk)
     closed = await _card(db, conversation_id)
@@ -423,11 +448,16 @@ async def test_a_session_an_agent_opened_and_closed_empty_counts_no_outcome(
     card = await _card(db, conversation_id)
     assert (card["status"], card["outcome"], card["owner"]) == ("closed", "resolved_by_bot", "bot")
     assert (card["closed_at"], card["opened_at"]) == (closed["closed_at"], closed["opened_at"])
-    assert await _facts(db, conversation_id, "ConversationClosed") == 1
+    assert await facts(conversation_id, ConversationClosed) == 1
 
 
 async def test_the_idle_sweep_closes_an_agents_empty_session_quietly_too(
-    db: Database, broker: KafkaBroker, store: Store, deps: ResponderDeps, desk: AgentDesk
+    db: Database,
+    broker: KafkaBroker,
+    store: Store,
+    deps: ResponderDeps,
+    desk: AgentDesk,
+    facts: Facts,
 ) -> None:
     customer, conversation_id = await _resolved_by_the_bot(db, broker, store, deps, desk)
     reopen = _command(store, customer, "reopen")
@@ -442,7 +472,7 @@ async def test_the_idle_sweep_closes_an_agents_empty_session_quietly_too(
     assert (not_yet, swept) == (0, 1)
     card = await _card(db, conversation_id)
     assert (card["status"], card["outcome"]) == ("closed", "resolved_by_bot")
-    assert await _facts(db, conversation_id, "ConversationClosed") == 1
+    assert await facts(conversation_id, ConversationClosed) == 1
 
 
 async def test_after_the_idle_close_of_a_handed_over_session_the_bot_answers_again(
