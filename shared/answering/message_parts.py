@@ -29,6 +29,7 @@ import re
 from dataclasses import dataclass
 
 from shared.answering.small_talk import (
+    BEFORE_ASKING,
     ENGLISH_OPENERS,
     Kind,
     asks,
@@ -105,8 +106,11 @@ _REQUEST = re.compile(
     re.IGNORECASE,
 )
 
+# After the person addressed or a joiner too: "kak kalo ssdnya aja yg rusak, bisa …", "And if I
+# send the laptop in, should I …".
 _CONDITION = re.compile(
-    r"^\W*(?:kalau|kalo|klo|kl|jika|jikalau|apabila|bila|if|when|in\s+case)\b", re.IGNORECASE
+    rf"{BEFORE_ASKING}(?:kalau|kalo|klo|kl|jika|jikalau|apabila|bila|if|when|in\s+case)\b",
+    re.IGNORECASE,
 )
 # A line announcing the questions ("quick questions:", "I have 2 questions.", "ada beberapa
 # pertanyaan kak"): no question of its own, so it is neither searched nor handed over.

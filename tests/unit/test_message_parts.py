@@ -489,3 +489,30 @@ def test_a_condition_before_a_comma_is_a_word_of_the_question_after_it(
     message: str, questions: list[str]
 ) -> None:
     assert questions_of(message) == questions
+
+
+@pytest.mark.parametrize(
+    ("message", "questions"),
+    [
+        (
+            "kak kalo ssd nya aja yg rusak, bisa dikirim part nya aja ga?",
+            ["kak kalo ssd nya aja yg rusak, bisa dikirim part nya aja ga?"],
+        ),
+        (
+            "ongkir ke bali brp? terus kalau paketnya rusak, bisa retur ga?",
+            ["ongkir ke bali brp?", "kalau paketnya rusak, bisa retur ga?"],
+        ),
+        (
+            "Can I buy an extended warranty? And if I send it in, should I include the charger?",
+            [
+                "Can I buy an extended warranty?",
+                "if I send it in, should I include the charger?",
+            ],
+        ),
+    ],
+)
+def test_a_condition_after_the_person_addressed_or_a_joiner_stays_with_its_question(
+    message: str, questions: list[str]
+) -> None:
+    # cut off, "if I send the laptop in" was searched alone and answered with the packing passage
+    assert questions_of(message) == questions
