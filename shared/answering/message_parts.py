@@ -49,8 +49,9 @@ POINTING_TERMS = 3
 
 _LIST_MARKER = re.compile(r"(?:(?<=\s)|^)(?:\d{1,2}[.)]|[a-hA-H][.)]|[-*•·])\s+")
 _END_MARK = re.compile(r"(?<=[?!])(?![?!])\s*")
-_ASKING_TO_ASK = (  # "mau tanya dong", "sy mau nanya juga"
-    r"(?:(?:saya|sy|aku)\s+)?(?:(?:mau|mo)\s+)?(?:tanya|nanya)(?:\s+(?:dong|juga|lagi|ya))?(?!\w)"
+_ASKING_TO_ASK = (  # "mau tanya dong", "sy mau nanya juga", "mau tanya2 dulu"
+    r"(?:(?:saya|sy|aku)\s+)?(?:(?:mau|mo)\s+)?(?:tanya|nanya)(?:-?2)?"
+    r"(?:\s+(?:dong|juga|lagi|ya|dulu))?(?!\w)"
 )
 # The customer telling of themselves: "aku tinggal di …", "I'd like to …", "my repair was …".
 _TELLS = re.compile(
@@ -77,11 +78,18 @@ _QUESTION_WORDS = alternation(
     )
 )  # fmt: skip
 _THEN = alternation(spellings("terus", "trus", "trs", "tros", "lalu"))
+# "pertama, … kedua, …", "First, … Second, …": an ordinal before a comma or colon numbers the
+# questions as a list marker does, and is no word of them ("Second" alone found a passage).
+_ORDINAL = (
+    r"pertama|kedua|ketiga|keempat|terakhir|first|second|third|fourth|firstly|secondly|thirdly|"
+    r"lastly"
+)
 _OPENER = rf"(?:{_QUESTION_WORDS}|{ENGLISH_OPENERS}|how|what|when|where|which|why)\b"
 _JOINER = re.compile(
     rf"(?:,\s*)?\b(?:{_THEN}|dan\s+juga|sama\s+juga|and\s+also|also|plus)\b"
     rf"|(?:,\s*)?\b(?:dan|sama|sm|and|&)\s+(?={_OPENER})"
     rf"|,\s*(?={_OPENER})"
+    rf"|(?:,\s*)?\b(?:{_ORDINAL})\s*[,:]"
     # "sekalian" and "satu lagi" also mean "at once" and "one more (item)": only before a
     # question ("… sekalian mau tanya …", "… satu lagi, bisa …")
     rf"|(?:,\s*)?\b(?:sekalian|satu\s+lagi)\b(?=[\s,]*(?:{_ASKING_TO_ASK}|{_OPENER}))",
@@ -118,7 +126,7 @@ _ANNOUNCES = re.compile(
     r"^(?:(?:i|we)\s+(?:have|got)\s+|(?:(?:saya|sy|aku|aq|gw)\s+)?(?:ada|punya|mau\s+(?:tanya|"
     r"nanya))\s+)?(?:(?:a|an|one|two|three|\d+|quick|few|some|couple|of|several|more|little|"
     r"beberapa|bbrp|dua|tiga|lagi)\s+)*(?:questions?|qs|pertanyaan(?:nya)?|(?:\d+|dua|tiga|"
-    r"beberapa)\s+hal)(?:\s+(?:kak|min|gan|sis|dong|nih|ya|sih|here|for\s+you|lagi))*"
+    r"beberapa)\s+hal|things)(?:\s+(?:kak|min|gan|sis|dong|nih|ya|sih|here|for\s+you|lagi))*"
     r"(?:\s*[:.]+\s*|\s*$)",
     re.IGNORECASE,
 )
