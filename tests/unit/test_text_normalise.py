@@ -124,6 +124,50 @@ def test_chat_prefixes_and_the_suffix_i_come_off_known_roots(words: str, root: s
     assert {stem(word) for word in words.split()} == {root}
 
 
+@pytest.mark.parametrize(
+    ("words", "root"),
+    [
+        ("nyiram nyiramnya menyiram siram", "siram"),  # "nyiramnya tiap hari ga?"
+        ("ngecek ngeceknya mengecek cek", "cek"),  # "ngeceknya dimana"
+        ("ngirim ngirimnya kirim", "kirim"),
+        ("nyicil cicil", "cicil"),  # "ny-" before "c" too: "bisa nyicil ga?"
+        ("nunggu tunggu", "tunggu"),
+        ("nutup tutup", "tutup"),  # "garansi nutup kerusakan cairan ga?"
+    ],
+)
+def test_chats_active_prefix_without_me_comes_off_a_known_root(words: str, root: str) -> None:
+    assert {stem(word) for word in words.split()} == {root}
+
+
+@pytest.mark.parametrize(
+    ("word", "stemmed"),
+    [
+        ("nanti", "nanti"),  # roots of their own, not "tanti", "pakan"
+        ("makan", "makan"),
+        ("nomor", "nomor"),
+        ("money", "money"),  # English words: "most" is no "post"
+        ("minute", "minut"),
+        ("most", "most"),
+    ],
+)
+def test_a_root_or_english_word_opening_like_the_prefix_stays_whole(
+    word: str, stemmed: str
+) -> None:
+    assert stem(word) == stemmed
+
+
+@pytest.mark.parametrize(
+    ("question", "first"),
+    [("kalo paketnya ga nyampe2 ngeceknya dimana", 0), ("nyiramnya tiap hari ga?", 1)],
+)
+def test_chats_active_prefix_finds_the_passage_writing_the_root(question: str, first: int) -> None:
+    index = LexicalIndex(
+        ["Lacak paket melalui menu Cek Resi.", "Siram tanaman 1-2 kali per minggu.", "Kontak"]
+    )
+
+    assert index.search(question, limit=5).positions.tolist()[0] == first
+
+
 def test_homonyms_that_matter_in_shops_stay_apart() -> None:
     assert stem("pakaian") != stem("dipakai")  # clothes, to use
     assert stem("desain") != stem("desa")  # design, village: "-in" is no suffix here
