@@ -21,6 +21,9 @@ shop, and every message goes through the responder's own `Answerer`:
   (tests/fixtures/dev_multi_questions_5.csv), half of them unanswerable, no single questions;
 - the **dev6** set offline: a sixth set of messages to the development shops, mostly paraphrases
   (tests/fixtures/dev_multi_questions_6.csv), no single questions;
+- the **dev7** set offline: a seventh set of messages to the development shops, in shapes the
+  sixth lacks: bullets, "pertama/kedua", commas, "satu lagi"
+  (tests/fixtures/dev_multi_questions_7.csv), no single questions;
 - the **frozen** set offline: its single questions and its messages of two or three questions
   (bench/data/external/multi_questions.csv).
 
@@ -108,6 +111,9 @@ DEV_MULTI_QUESTIONS_5 = DEV_SHOPS.parent / "dev_multi_questions_5.csv"
 # A sixth, written before the changes it measures, once the first five had been tuned on: mostly
 # paraphrases, in every chat form at once (lists, line breaks, "btw", "oh iya", "dan juga", typos).
 DEV_MULTI_QUESTIONS_6 = DEV_SHOPS.parent / "dev_multi_questions_6.csv"
+# A seventh, written before the changes it measures, once the first six had been tuned on: bulleted
+# lists, "pertama ... kedua", "first ... second", parts joined by commas or "satu lagi".
+DEV_MULTI_QUESTIONS_7 = DEV_SHOPS.parent / "dev_multi_questions_7.csv"
 PASSAGE_ID = re.compile(r'<passage id="(P\d+)" source="[^"]*">\n(.*?)\n</passage>', re.DOTALL)
 NEVER_SHOWN = "P99"
 EXAMPLE_CHARS = 240  # of a reply shown as an example of its artifacts
@@ -495,6 +501,9 @@ SETS: dict[str, Callable[[ChatModel | None, Embedder | None], Any]] = {
     ),
     "dev6": lambda model, embedder: evaluate_answers(
         DEV_SHOPS, None, DEV_MULTI_QUESTIONS_6, scripted=False, model=model, embedder=embedder
+    ),
+    "dev7": lambda model, embedder: evaluate_answers(
+        DEV_SHOPS, None, DEV_MULTI_QUESTIONS_7, scripted=False, model=model, embedder=embedder
     ),
     "frozen": lambda model, embedder: evaluate_answers(
         EXTERNAL,

@@ -11,6 +11,7 @@ import re
 from collections.abc import Sequence
 from functools import lru_cache
 
+from shared.answering.small_talk import asks
 from shared.text.normalise import normalise, terms
 
 _VERB = (
@@ -40,12 +41,30 @@ _CUSTOMER_REQUEST = re.compile(
     ),
     re.IGNORECASE,
 )
+# A question about reaching a person, not a request for one: when ("bisa telpon cs jam berapa
+# aja?"), through what ("kalo mau chat admin via IG bisa kan"), before what ("perlu bikin live
+# usb dlu gak sebelum hubungin cs?"). The store's contact page answers it.
+_ABOUT_REACHING = re.compile(
+    r"\b(?:jam\s+(?:berapa|brp)|kapan|kpn|lewat|via|melalui|sebelum|sblm|sbelum|when|"
+    r"what\s+time|what\s+hours|through|before)\b",
+    re.IGNORECASE,
+)
+_SENTENCE_END = re.compile(r"(?<=[.!?\n])")
 NEGATIVE = "negative"
 KEYWORDS_CACHED = 1024  # stores' policy keywords whose terms are kept
 
 
 def asks_for_a_person(text: str) -> bool:
-    return any(_CUSTOMER_REQUEST.search(form) for form in (text, normalise(text)))
+    """A sentence asking for a person, unless it asks when, through what or before what one is
+    reached ("Tolong sambungkan ke CS dong" asks for one; "bisa telpon cs jam berapa?" not)."""
+    return any(_requests_a_person(sentence) for sentence in _SENTENCE_END.split(text))
+
+
+def _requests_a_person(sentence: str) -> bool:
+    forms = (sentence, normalise(sentence))
+    if not any(_CUSTOMER_REQUEST.search(form) for form in forms):
+        return False
+    return not (asks(sentence) and any(_ABOUT_REACHING.search(form) for form in forms))
 
 
 def policy_keyword(text: str, keywords: Sequence[str]) -> str | None:

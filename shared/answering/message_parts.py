@@ -29,6 +29,7 @@ import re
 from dataclasses import dataclass
 
 from shared.answering.small_talk import (
+    BEFORE_ASKING,
     ENGLISH_OPENERS,
     Kind,
     asks,
@@ -48,8 +49,9 @@ POINTING_TERMS = 3
 
 _LIST_MARKER = re.compile(r"(?:(?<=\s)|^)(?:\d{1,2}[.)]|[a-hA-H][.)]|[-*•·])\s+")
 _END_MARK = re.compile(r"(?<=[?!])(?![?!])\s*")
-_ASKING_TO_ASK = (  # "mau tanya dong", "sy mau nanya juga"
-    r"(?:(?:saya|sy|aku)\s+)?(?:(?:mau|mo)\s+)?(?:tanya|nanya)(?:\s+(?:dong|juga|lagi|ya))?(?!\w)"
+_ASKING_TO_ASK = (  # "mau tanya dong", "sy mau nanya juga", "mau tanya2 dulu"
+    r"(?:(?:saya|sy|aku)\s+)?(?:(?:mau|mo)\s+)?(?:tanya|nanya)(?:-?2)?"
+    r"(?:\s+(?:dong|juga|lagi|ya|dulu))?(?!\w)"
 )
 # The customer telling of themselves: "aku tinggal di …", "I'd like to …", "my repair was …".
 _TELLS = re.compile(
@@ -76,11 +78,18 @@ _QUESTION_WORDS = alternation(
     )
 )  # fmt: skip
 _THEN = alternation(spellings("terus", "trus", "trs", "tros", "lalu"))
+# "pertama, … kedua, …", "First, … Second, …": an ordinal before a comma or colon numbers the
+# questions as a list marker does, and is no word of them ("Second" alone found a passage).
+_ORDINAL = (
+    r"pertama|kedua|ketiga|keempat|terakhir|first|second|third|fourth|firstly|secondly|thirdly|"
+    r"lastly"
+)
 _OPENER = rf"(?:{_QUESTION_WORDS}|{ENGLISH_OPENERS}|how|what|when|where|which|why)\b"
 _JOINER = re.compile(
     rf"(?:,\s*)?\b(?:{_THEN}|dan\s+juga|sama\s+juga|and\s+also|also|plus)\b"
     rf"|(?:,\s*)?\b(?:dan|sama|sm|and|&)\s+(?={_OPENER})"
     rf"|,\s*(?={_OPENER})"
+    rf"|(?:,\s*)?\b(?:{_ORDINAL})\s*[,:]"
     # "sekalian" and "satu lagi" also mean "at once" and "one more (item)": only before a
     # question ("… sekalian mau tanya …", "… satu lagi, bisa …")
     rf"|(?:,\s*)?\b(?:sekalian|satu\s+lagi)\b(?=[\s,]*(?:{_ASKING_TO_ASK}|{_OPENER}))",
@@ -105,8 +114,11 @@ _REQUEST = re.compile(
     re.IGNORECASE,
 )
 
+# After the person addressed or a joiner too: "kak kalo ssdnya aja yg rusak, bisa …", "And if I
+# send the laptop in, should I …".
 _CONDITION = re.compile(
-    r"^\W*(?:kalau|kalo|klo|kl|jika|jikalau|apabila|bila|if|when|in\s+case)\b", re.IGNORECASE
+    rf"{BEFORE_ASKING}(?:kalau|kalo|klo|kl|jika|jikalau|apabila|bila|if|when|in\s+case)\b",
+    re.IGNORECASE,
 )
 # A line announcing the questions ("quick questions:", "I have 2 questions.", "ada beberapa
 # pertanyaan kak"): no question of its own, so it is neither searched nor handed over.
@@ -114,7 +126,7 @@ _ANNOUNCES = re.compile(
     r"^(?:(?:i|we)\s+(?:have|got)\s+|(?:(?:saya|sy|aku|aq|gw)\s+)?(?:ada|punya|mau\s+(?:tanya|"
     r"nanya))\s+)?(?:(?:a|an|one|two|three|\d+|quick|few|some|couple|of|several|more|little|"
     r"beberapa|bbrp|dua|tiga|lagi)\s+)*(?:questions?|qs|pertanyaan(?:nya)?|(?:\d+|dua|tiga|"
-    r"beberapa)\s+hal)(?:\s+(?:kak|min|gan|sis|dong|nih|ya|sih|here|for\s+you|lagi))*"
+    r"beberapa)\s+hal|things)(?:\s+(?:kak|min|gan|sis|dong|nih|ya|sih|here|for\s+you|lagi))*"
     r"(?:\s*[:.]+\s*|\s*$)",
     re.IGNORECASE,
 )

@@ -65,7 +65,7 @@ _TROUBLE = re.compile(
 )
 # What may come before a yes/no question's first word: a list marker ("1)", "b."), the person
 # addressed ("kak", "min,") and a joiner ("terus", "and").
-_BEFORE_ASKING = (
+BEFORE_ASKING = (
     r"^\W*(?:(?:\d{1,2}|[a-h])[.)]\s+)?(?:(?:kak|kakak|ka|min|admin|gan|sis|terus|trus|trs|lalu|"
     r"sama|dan|and|also|plus|sekalian)\W+)*"
 )
@@ -89,7 +89,7 @@ ENGLISH_OPENERS = (
 )
 _ASKS = re.compile(
     rf"\?|\b(?:{_QUESTION_WORDS}|how|what|when|where|which|who|whom|whose|why|if)\b"
-    rf"|{_BEFORE_ASKING}(?:{_YES_NO_OPENERS}|{ENGLISH_OPENERS})\b"
+    rf"|{BEFORE_ASKING}(?:{_YES_NO_OPENERS}|{ENGLISH_OPENERS})\b"
     # a request told as a statement: "mau tau jam bukanya", "I'd like to know your hours"
     r"|\b(?:(?:mau|mo|pengen|pengin|pingin|ingin)\s+(?:tau|tahu|liat|lihat)|kasih\s+tau|"
     r"minta\s+info|info\s+dong|i'd\s+like\s+to\s+(?:know|see)|i\s+want\s+to\s+know|"

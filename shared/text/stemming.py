@@ -6,7 +6,8 @@ Indonesian word ("penting", "kafe"); then Indonesian particles (-lah, -kah, -tah
 possessives (-nya, -ku, -mu), the Jakarta suffix -in ("kirimin" -> "kirim"), the suffixes -kan
 and -an, and up to two prefixes (di-, ter-, ber-, meN-, peN-, per-, ke-...-an) with the meN-/peN-
 sound changes ("pengiriman", "dikirim", "mengirimkan" -> "kirim"); on a known root only, also
-"se-" ("sebulan"), chat's passive "ke-" ("kehapus") and the suffix "-i" ("hubungi"). It is
+"se-" ("sebulan"), chat's passive "ke-" ("kehapus") and the suffix "-i" ("hubungi"); on a word
+the store writes, chat's active prefix too ("nyiram", "ngecek": meN- without "me"). It is
 deliberately conservative: a minimum stem length, the ambiguous "meN + vowel" cases resolved by
 known roots, and words that look affixed but are roots of their own kept whole ("pakaian" is
 not "pakai").
@@ -181,9 +182,17 @@ class _Stemmer:
             rest = word[len(prefix) :]
             if word.startswith(prefix) and len(rest) >= 4 and self.is_root(self._affixes(rest)):
                 return self._affixes(rest)
+        for root in self._chat_nasal_roots(word):  # "nyiram", "ngecek": meN- without "me"
+            if self.is_root(self._affixes(root)):
+                return self._affixes(root)
         if word.endswith("i") and self.is_root(without_i := self.indonesian(word[:-1])):
             return without_i
         return reading
+
+    def _chat_nasal_roots(self, word: str) -> list[str]:
+        """Read only against a store's own words (`_StoreStemmer`): everywhere else the chat
+        form stays a word of its own, which the offline classifier learns from."""
+        return []
 
     def _choose(self, consonant: str, rest: str) -> str:
         """meN-/peN- before a vowel: the root lost `consonant` if it is a known root."""
@@ -237,6 +246,27 @@ class _Stemmer:
         return word
 
 
+def _chat_nasal_roots(word: str) -> list[str]:
+    """The roots `word` may be with chat's active prefix, meN- without its "me" ("nyiram" is
+    "menyiram": "siram"; "nyoba", "ngecek", "ngirim", "nanya", "makai"), most likely first;
+    only a known root is taken, so "nanti" or "makan" (roots themselves) never get here."""
+    if word.startswith("nge") and word[3:] in SHORT_ROOTS:
+        return [word[3:]]
+    rest = word[2:]
+    if word.startswith("ny") and rest[:1] in _VOWELS:
+        return ["c" + rest, "s" + rest]
+    if word.startswith("ng") and rest[:1] in _VOWELS:
+        return ["k" + rest, rest]
+    rest = word[1:]
+    if len(word) < 5 or is_english_word(word):  # "most" is no "post"
+        return []
+    if word.startswith("n") and rest[:1] in _VOWELS:
+        return ["t" + rest]
+    if word.startswith("m") and rest[:1] in _VOWELS:
+        return ["p" + rest]
+    return []
+
+
 def _known_roots() -> frozenset[str]:
     standard = KNOWN_ROOTS | STANDARD_WORDS | {w for words in GLOSSARY.values() for w in words}
     by_hand = _Stemmer(KNOWN_ROOTS)  # the lexicon's words as the hand-written roots stem them
@@ -268,6 +298,9 @@ class _StoreStemmer(_Stemmer):
 
     def is_root(self, word: str) -> bool:
         return word in self.words or super().is_root(word)
+
+    def _chat_nasal_roots(self, word: str) -> list[str]:
+        return _chat_nasal_roots(word)
 
 
 def store_stemmer(words: Container[str]) -> Callable[[str], str]:

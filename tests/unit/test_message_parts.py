@@ -489,3 +489,78 @@ def test_a_condition_before_a_comma_is_a_word_of_the_question_after_it(
     message: str, questions: list[str]
 ) -> None:
     assert questions_of(message) == questions
+
+
+@pytest.mark.parametrize(
+    ("message", "questions"),
+    [
+        (
+            "kak kalo ssd nya aja yg rusak, bisa dikirim part nya aja ga?",
+            ["kak kalo ssd nya aja yg rusak, bisa dikirim part nya aja ga?"],
+        ),
+        (
+            "ongkir ke bali brp? terus kalau paketnya rusak, bisa retur ga?",
+            ["ongkir ke bali brp?", "kalau paketnya rusak, bisa retur ga?"],
+        ),
+        (
+            "Can I buy an extended warranty? And if I send it in, should I include the charger?",
+            [
+                "Can I buy an extended warranty?",
+                "if I send it in, should I include the charger?",
+            ],
+        ),
+    ],
+)
+def test_a_condition_after_the_person_addressed_or_a_joiner_stays_with_its_question(
+    message: str, questions: list[str]
+) -> None:
+    # cut off, "if I send the laptop in" was searched alone and answered with the packing passage
+    assert questions_of(message) == questions
+
+
+@pytest.mark.parametrize(
+    ("message", "questions"),
+    [
+        (
+            "First, my wifi keeps cutting out, is there anything I should check? Second, do you"
+            " offer on-site repair?",
+            ["is there anything I should check?", "do you offer on-site repair?"],
+        ),
+        (
+            "kak pertama, ongkir ke bali brp? kedua, bisa bayar pake bca?",
+            ["kak ongkir ke bali brp?", "bisa bayar pake bca?"],
+        ),
+        (
+            "Firstly: do you ship to bali? Lastly: can I pay by card?",
+            ["do you ship to bali?", "can I pay by card?"],
+        ),
+        # an ordinal that is a word of the question stays one
+        ("kedua nya bisa dikirim?", ["kedua nya bisa dikirim?"]),
+        ("Do you have a second hand one?", ["Do you have a second hand one?"]),
+    ],
+)
+def test_an_ordinal_before_a_comma_numbers_the_questions_and_is_no_word_of_them(
+    message: str, questions: list[str]
+) -> None:
+    # "Second" was a question of its own, searched and handed over as a knowledge gap
+    assert questions_of(message) == questions
+
+
+@pytest.mark.parametrize(
+    ("message", "questions"),
+    [
+        (
+            "hi, couple of things\n• does a ticket take attachments?\n• what's your number",
+            ["does a ticket take attachments?", "what's your number"],
+        ),
+        (
+            "A few things: do you ship to bali? and can I pay by card?",
+            ["do you ship to bali?", "can I pay by card?"],
+        ),
+        ("ada 2 hal kak\n- ongkir brp\n- bisa cod", ["ongkir brp", "bisa cod"]),
+    ],
+)
+def test_a_line_announcing_things_to_ask_is_no_question_of_its_own(
+    message: str, questions: list[str]
+) -> None:
+    assert questions_of(message) == questions

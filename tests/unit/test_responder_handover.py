@@ -63,6 +63,33 @@ def test_ordinary_questions_are_no_request_for_a_person(text: str) -> None:
     assert not asks_for_a_person(text)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "bisa telpon cs jam berapa aja?",
+        "perlu bikin live usb dlu gak sbelum hubungin cs?",
+        "min ada promo ga? terus kalo mau chat admin via IG bisa kan",
+        "What time can I reach customer service?",
+        "Can I contact the admin through Instagram?",
+    ],
+)
+def test_asking_when_or_how_a_person_is_reached_is_a_question(text: str) -> None:
+    # the contact page answers it; handed over, "bisa telpon cs jam berapa aja?" got no hours
+    assert not asks_for_a_person(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Tolong sambungkan ke CS lewat WA dong",  # asks nothing: a request through a channel
+        "mau ngomong sama admin aja. btw kapan buka?",  # the request is a sentence of its own
+        "I want to talk to a real person, not a bot. When do you open?",
+    ],
+)
+def test_a_request_for_a_person_beside_a_when_stays_a_request(text: str) -> None:
+    assert asks_for_a_person(text)
+
+
 def test_policy_keywords_match_whole_words_in_any_case() -> None:
     keywords = HandOverRules(keywords=["Refund", " lapor  polisi "]).keywords
 

@@ -5,7 +5,7 @@ import pytest
 from shared.knowledge.lexical import TYPO, LexicalIndex
 from shared.knowledge.retrieval import MIN_SCORE
 from shared.text.normalise import Word, forget_words, normalise, terms, words
-from shared.text.stemming import stem
+from shared.text.stemming import stem, store_stemmer
 from shared.text.typos import NearestWords, distance
 
 
@@ -122,6 +122,59 @@ def test_chat_suffixes_and_short_roots_stem(words: str, root: str) -> None:
 )
 def test_chat_prefixes_and_the_suffix_i_come_off_known_roots(words: str, root: str) -> None:
     assert {stem(word) for word in words.split()} == {root}
+
+
+# What a store's documents write, as its index holds them: the roots chat's prefix comes off.
+STORE_WORDS = {"siram", "cek", "kirim", "cicil", "tunggu", "tutup", "post", "anti", "pakan"}
+
+
+@pytest.mark.parametrize(
+    ("words", "root"),
+    [
+        ("nyiram nyiramnya menyiram siram", "siram"),  # "nyiramnya tiap hari ga?"
+        ("ngecek ngeceknya mengecek cek", "cek"),  # "ngeceknya dimana"
+        ("ngirim ngirimnya kirim", "kirim"),
+        ("nyicil cicil", "cicil"),  # "ny-" before "c" too: "bisa nyicil ga?"
+        ("nunggu tunggu", "tunggu"),
+        ("nutup tutup", "tutup"),  # "garansi nutup kerusakan cairan ga?"
+    ],
+)
+def test_chats_active_prefix_comes_off_a_word_the_store_writes(words: str, root: str) -> None:
+    store_stem = store_stemmer(STORE_WORDS)
+
+    assert {store_stem(word) for word in words.split()} == {root}
+
+
+@pytest.mark.parametrize(
+    ("word", "stemmed"),
+    [
+        ("nanti", "nanti"),  # roots of their own, not "anti", "pakan"
+        ("makan", "makan"),
+        ("most", "most"),  # an English word: no "post"
+        ("money", "money"),
+    ],
+)
+def test_a_root_or_english_word_opening_like_the_prefix_stays_whole(
+    word: str, stemmed: str
+) -> None:
+    assert store_stemmer(STORE_WORDS)(word) == stemmed
+
+
+def test_chats_active_prefix_stays_a_word_of_its_own_outside_a_store() -> None:
+    # the offline classifier learns from the chat form ("nyesel", "nunggu")
+    assert stem("nyiramnya") != stem("siram")
+
+
+@pytest.mark.parametrize(
+    ("question", "first"),
+    [("kalo paketnya ga nyampe2 ngeceknya dimana", 0), ("nyiramnya tiap hari ga?", 1)],
+)
+def test_chats_active_prefix_finds_the_passage_writing_the_root(question: str, first: int) -> None:
+    index = LexicalIndex(
+        ["Lacak paket melalui menu Cek Resi.", "Siram tanaman 1-2 kali per minggu.", "Kontak"]
+    )
+
+    assert index.search(question, limit=5).positions.tolist()[0] == first
 
 
 def test_homonyms_that_matter_in_shops_stay_apart() -> None:
