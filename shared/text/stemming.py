@@ -15,14 +15,16 @@ Wordnet Bahasa does not ("discount", "display", "personal": `dictionary.py`), no
 rest could begin no Indonesian root ("dirty" is no "di-" + "rty").
 A wrong stem costs little as long as question and passage get the same one.
 
-Known roots are the hand-written shop roots of `vocabulary.py`, the standard words the
-colloquial lexicon writes, and their stems.
+Known roots are the hand-written shop roots of `vocabulary.py`, the 28,000 roots of the
+Indonesian Hunspell dictionary (`dictionary.py`), the standard words the colloquial lexicon
+writes, and their stems. A known root is never stripped: the rules alone took "penting" for
+"peN-" + "ting", "paling" and "kering" for English "-ing" forms.
 """
 
 from collections.abc import Callable, Container, Iterable, Sequence
 from functools import lru_cache
 
-from shared.text.dictionary import is_english_word
+from shared.text.dictionary import indonesian_roots, is_english_word
 from shared.text.lexicon import STANDARD_WORDS
 from shared.text.vocabulary import (
     GLOSSARY,
@@ -30,6 +32,7 @@ from shared.text.vocabulary import (
     NOT_AFFIXED,
     ROOTS_ENDING_LIKE_PARTICLES,
     SHORT_ROOTS,
+    STOP_WORDS,
 )
 
 _VOWELS = frozenset("aiueo")
@@ -163,24 +166,28 @@ class _Stemmer:
         # try the word with and without each suffix, take the first that ends on a known root,
         # else the shortest reading. A reading ending in two consonants no Indonesian root ends
         # in is a loanword's own "-an" ("instan", "konsultan"), not a suffix.
-        candidates = [(word, False)]
+        candidates = [(word, "")]
         without_an = _strip_suffix(word, ("an",))
         if without_an != word and not _ends_like_a_loanword(without_an):
-            candidates.insert(0, (without_an, True))
+            candidates.insert(0, (without_an, "an"))
         without_kan = _strip_suffix(word, ("kan",))
         if without_kan != word and not _ends_like_a_loanword(without_kan):
-            candidates.insert(0, (without_kan, False))
-        readings = [self._without_prefixes(candidate, had_an) for candidate, had_an in candidates]
+            candidates.insert(0, (without_kan, "kan"))
+        readings = [self._without_prefixes(candidate, suffix) for candidate, suffix in candidates]
         reading = next((reading for reading in readings if self.is_root(reading)), readings[0])
         if self.is_root(reading):
             return reading
         # Chat's prefixes on a known root: "se-" (one: "sebulan", "seminggu") and the
         # colloquial passive "ke-" ("kehapus", "kesiram": "terhapus", "tersiram"); then the
         # suffix "-i" ("hubungi", "dihubungi"), which ends too many roots to remove blindly.
+        # On a function word the prefix makes another one, not a form of it: "sebelum"
+        # (before) is not "belum" (not yet), nor "kemana" "mana".
         for prefix in ("se", "ke"):
             rest = word[len(prefix) :]
-            if word.startswith(prefix) and len(rest) >= 4 and self.is_root(self._affixes(rest)):
-                return self._affixes(rest)
+            if word.startswith(prefix) and len(rest) >= 4:
+                root = self._affixes(rest)
+                if self.is_root(root) and root not in STOP_WORDS:
+                    return root
         if word.endswith("i") and self.is_root(without_i := self.indonesian(word[:-1])):
             return without_i
         return reading
@@ -213,34 +220,40 @@ class _Stemmer:
             return rest  # melihat -> lihat
         return None
 
-    def _without_prefix(self, word: str, had_an: bool) -> str | None:
-        """`word` without one Indonesian prefix, or None if it has none worth removing."""
+    def _without_prefix(self, word: str, suffix: str) -> str | None:
+        """`word` without one Indonesian prefix, or None if it has none worth removing. The
+        prefix must go with the `suffix` removed before it: Indonesian has no di-...-an,
+        meN-...-an, ter-...-an nor peN-...-kan ("dipesan" is "pesan", not "pes" + "-an";
+        "pengecekan" is "cek" + "-an", not "kece" + "-kan"), and ke- only in ke-...-an."""
         stem: str | None = None
         keep = 4
-        if word.startswith("di"):
+        if word.startswith("di") and suffix != "an":
             stem, keep = word[2:], 3
-        elif word.startswith(("ter", "ber", "per")):
+        elif word.startswith(("ber", "per")) or (word.startswith("ter") and suffix != "an"):
             stem = word[3:]
-        elif word.startswith("ke") and had_an:  # only the ke-...-an confix: "kecil" stays
+        elif word.startswith("ke") and suffix == "an":  # "kecil" stays
             stem = word[2:]
-        elif word.startswith(("me", "pe")):
+        elif (word.startswith("me") and suffix != "an") or (
+            word.startswith("pe") and suffix != "kan"
+        ):
             stem = self._without_nasal_prefix(word, word[:2])
         if stem is None or (len(stem) < keep and stem not in SHORT_ROOTS):
             return None
         return stem if _begins_like_a_root(stem) else None
 
-    def _without_prefixes(self, word: str, had_an: bool) -> str:
+    def _without_prefixes(self, word: str, suffix: str) -> str:
         for _ in range(2):  # "keterlambatan" -> "terlambat" -> "lambat"
-            if self.is_root(word) or (without := self._without_prefix(word, had_an)) is None:
+            if self.is_root(word) or (without := self._without_prefix(word, suffix)) is None:
                 break
-            word, had_an = without, False
+            word, suffix = without, ""  # the suffix went with the outer prefix
         return word
 
 
 def _known_roots() -> frozenset[str]:
+    listed = KNOWN_ROOTS | indonesian_roots()
     standard = KNOWN_ROOTS | STANDARD_WORDS | {w for words in GLOSSARY.values() for w in words}
-    by_hand = _Stemmer(KNOWN_ROOTS)  # the lexicon's words as the hand-written roots stem them
-    return KNOWN_ROOTS | {by_hand.stem(word) for word in standard if word.isalpha()}
+    by_list = _Stemmer(listed)  # the lexicon's words as the listed roots stem them
+    return listed | {by_list.stem(word) for word in standard if word.isalpha()}
 
 
 _STEMMER = _Stemmer(_known_roots())
