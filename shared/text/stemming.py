@@ -16,9 +16,10 @@ rest could begin no Indonesian root ("dirty" is no "di-" + "rty").
 A wrong stem costs little as long as question and passage get the same one.
 
 Known roots are the hand-written shop roots of `vocabulary.py`, the 28,000 roots of the
-Indonesian Hunspell dictionary (`dictionary.py`), the standard words the colloquial lexicon
-writes, and their stems. A known root is never stripped: the rules alone took "penting" for
-"peN-" + "ting", "paling" and "kering" for English "-ing" forms.
+Indonesian Hunspell dictionary (`dictionary.py`), proper names (`names.py`: "bali" is no
+"bal" + "-i"), the standard words the colloquial lexicon writes, and their stems. A known
+root is never stripped: the rules alone took "penting" for "peN-" + "ting", "paling" and
+"kering" for English "-ing" forms.
 """
 
 from collections.abc import Callable, Container, Iterable, Sequence
@@ -26,6 +27,7 @@ from functools import lru_cache
 
 from shared.text.dictionary import indonesian_roots, is_english_word
 from shared.text.lexicon import STANDARD_WORDS
+from shared.text.names import NAMES
 from shared.text.vocabulary import (
     GLOSSARY,
     KNOWN_ROOTS,
@@ -250,7 +252,7 @@ class _Stemmer:
 
 
 def _known_roots() -> frozenset[str]:
-    listed = KNOWN_ROOTS | indonesian_roots()
+    listed = KNOWN_ROOTS | indonesian_roots() | NAMES  # a name has no affixes
     standard = KNOWN_ROOTS | STANDARD_WORDS | {w for words in GLOSSARY.values() for w in words}
     by_list = _Stemmer(listed)  # the lexicon's words as the listed roots stem them
     return listed | {by_list.stem(word) for word in standard if word.isalpha()}

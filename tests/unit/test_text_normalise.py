@@ -431,6 +431,34 @@ def test_a_dictionary_word_is_no_misspelling_of_a_written_word() -> None:
     assert index.search("lots of space?", limit=5).positions.tolist() == []
 
 
+@pytest.mark.parametrize(
+    ("question", "passage"),
+    [
+        ("klo ke bali?", "Cara beli: chat admin lalu transfer."),  # not "beli"
+        ("ada toko offline nya ga di jawa?", "Pertanyaan dijawab admin dalam 1x24 jam."),
+        ("ongkir ke batam brp?", "Pesanan bisa batal sebelum diproses."),  # a city: not "batal"
+        ("kirim ke kudus brp hari?", "Ukuran baju kurus dan gemuk."),  # a regency: not "kurus"
+        ("bisa pake paxel?", "Resolusi layar 1920 pixel."),  # a courier: not "pixel"
+    ],
+)
+def test_a_place_or_a_courier_is_no_misspelling_of_a_store_word(
+    question: str, passage: str
+) -> None:
+    # Each name is one edit from a word the passage writes (which the typo tolerance matched
+    # before); the store never names it, so nothing is found.
+    assert LexicalIndex([passage]).search(question, limit=5).positions.tolist() == []
+
+
+def test_a_name_is_not_stemmed() -> None:
+    assert [stem(word) for word in ("bali", "bekasi", "kediri", "pekalongan")] == [
+        "bali",
+        "bekasi",
+        "kediri",
+        "pekalongan",
+    ]
+    assert terms("balinya bs dikirim?") == ["bali", "kirim"]
+
+
 def test_a_misspelt_question_finds_the_passage_with_the_word() -> None:
     index = LexicalIndex(
         [
