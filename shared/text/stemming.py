@@ -162,8 +162,6 @@ class _Stemmer:
         word = _strip_suffix(word, ("ku", "mu"))
         if self.is_root(word) or _is_english(word):  # "displaynya" is "display" + "-nya"
             return word
-        if word.endswith("in") and self.is_root(jakarta := self.indonesian(word[:-2])):
-            return jakarta  # "kirimin", "dibayarin"
         # Without a full dictionary "-an" may be the root's own ending ("memesan" is "pesan"):
         # try the word with and without each suffix, take the first that ends on a known root,
         # else the shortest reading. A reading ending in two consonants no Indonesian root ends
@@ -179,6 +177,12 @@ class _Stemmer:
         reading = next((reading for reading in readings if self.is_root(reading)), readings[0])
         if self.is_root(reading):
             return reading
+        # The Jakarta "-in" only where the standard affixes leave no root: "bermain" is
+        # "ber-" + "main", not "berma" + "-in"; "kirimin", "dibayarin" are "-in" forms. Not on
+        # a root of three letters only the dictionary lists ("train" is no "tra" + "-in").
+        jakarta = self.indonesian(word[:-2]) if word.endswith("in") else ""
+        if self.is_root(jakarta) and (len(jakarta) >= 4 or jakarta in SHORT_ROOTS | KNOWN_ROOTS):
+            return jakarta
         # Chat's prefixes on a known root: "se-" (one: "sebulan", "seminggu") and the
         # colloquial passive "ke-" ("kehapus", "kesiram": "terhapus", "tersiram"); then the
         # suffix "-i" ("hubungi", "dihubungi"), which ends too many roots to remove blindly.

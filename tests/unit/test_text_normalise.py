@@ -227,6 +227,23 @@ def test_a_prefix_goes_only_with_the_suffixes_indonesian_pairs_it_with(
     assert stem(word) == root
 
 
+@pytest.mark.parametrize(
+    ("message", "written"),
+    [
+        ("anak2 suka bermain di taman", "bermain"),  # "ber-" + "main", not "berma" + "-in"
+        ("kulkasnya ada pendingin ga", "pendingin"),  # "peN-" + "dingin"
+        ("barangnya dijamin ori ga", "dijamin"),  # a root ending in "-in"
+        ("train ticket", "train"),  # not "tra", a three-letter root only the dictionary lists
+        ("kak tolong kirimin hari ini", "kirimkan"),  # the Jakarta "-in" still
+        ("isiin formnya dl", "isikan"),
+    ],
+)
+def test_the_jakarta_in_only_where_the_standard_affixes_leave_no_root(
+    message: str, written: str
+) -> None:
+    assert written in normalise(message).split()
+
+
 def test_chat_se_on_a_function_word_is_another_function_word() -> None:
     assert stem("sebelum") == "sebelum"  # "before", not "belum" (not yet), a stop word
     assert "sebelum" in terms("perlu bikin live usb dlu gak sebelum hubungin cs?")
