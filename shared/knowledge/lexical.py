@@ -31,6 +31,7 @@ import numpy as np
 import numpy.typing as npt
 
 from shared.text import synonyms
+from shared.text.names import is_name
 from shared.text.normalise import Word, shop_word_terms, words
 from shared.text.stemming import stem, store_stemmer
 from shared.text.typos import NearestWords
@@ -291,6 +292,8 @@ class LexicalIndex:
         root = self._store_stem(term)
         if root != term and (term_id := self._vocabulary.get(root)) is not None:
             return [term_id], True
+        if is_name(term):  # a place or a courier the store never names: "bali" is no "beli"
+            return [], False
         if nearest := self._typos.nearest(term):
             return nearest, False
         # Near a written word only if no dictionary knows it: a word as written is nearer

@@ -84,8 +84,12 @@ def _standard(word: str) -> str:
         base = word[: -len(clitic)]
         if word.endswith(clitic) and base in WORDS and " " not in WORDS[base]:
             return WORDS[base] + clitic
-    if len(word) > 4 and word.endswith("in") and is_root(indonesian_stem(word[:-2])):
-        return word[:-2] + "kan"  # "kirimin" -> "kirimkan"
+    # "kirimin" -> "kirimkan", where the stemmer reads the word as a root with "-in" ("bermain"
+    # is "ber-" + "main", "pendingin" "peN-" + "dingin": no "-in" to rewrite).
+    if len(word) > 4 and word.endswith("in"):
+        root = indonesian_stem(word[:-2])
+        if is_root(root) and indonesian_stem(word) == root:
+            return word[:-2] + "kan"
     return word
 
 

@@ -16,21 +16,26 @@ Wordnet Bahasa does not ("discount", "display", "personal": `dictionary.py`), no
 rest could begin no Indonesian root ("dirty" is no "di-" + "rty").
 A wrong stem costs little as long as question and passage get the same one.
 
-Known roots are the hand-written shop roots of `vocabulary.py`, the standard words the
-colloquial lexicon writes, and their stems.
+Known roots are the hand-written shop roots of `vocabulary.py`, the 28,000 roots of the
+Indonesian Hunspell dictionary (`dictionary.py`), proper names (`names.py`: "bali" is no
+"bal" + "-i"), the standard words the colloquial lexicon writes, and their stems. A known
+root is never stripped: the rules alone took "penting" for "peN-" + "ting", "paling" and
+"kering" for English "-ing" forms.
 """
 
 from collections.abc import Callable, Container, Iterable, Sequence
 from functools import lru_cache
 
-from shared.text.dictionary import is_english_word
+from shared.text.dictionary import indonesian_roots, is_english_word
 from shared.text.lexicon import STANDARD_WORDS
+from shared.text.names import NAMES
 from shared.text.vocabulary import (
     GLOSSARY,
     KNOWN_ROOTS,
     NOT_AFFIXED,
     ROOTS_ENDING_LIKE_PARTICLES,
     SHORT_ROOTS,
+    STOP_WORDS,
 )
 
 _VOWELS = frozenset("aiueo")
@@ -158,30 +163,38 @@ class _Stemmer:
         word = _strip_suffix(word, ("ku", "mu"))
         if self.is_root(word) or _is_english(word):  # "displaynya" is "display" + "-nya"
             return word
-        if word.endswith("in") and self.is_root(jakarta := self.indonesian(word[:-2])):
-            return jakarta  # "kirimin", "dibayarin"
         # Without a full dictionary "-an" may be the root's own ending ("memesan" is "pesan"):
         # try the word with and without each suffix, take the first that ends on a known root,
         # else the shortest reading. A reading ending in two consonants no Indonesian root ends
         # in is a loanword's own "-an" ("instan", "konsultan"), not a suffix.
-        candidates = [(word, False)]
+        candidates = [(word, "")]
         without_an = _strip_suffix(word, ("an",))
         if without_an != word and not _ends_like_a_loanword(without_an):
-            candidates.insert(0, (without_an, True))
+            candidates.insert(0, (without_an, "an"))
         without_kan = _strip_suffix(word, ("kan",))
         if without_kan != word and not _ends_like_a_loanword(without_kan):
-            candidates.insert(0, (without_kan, False))
-        readings = [self._without_prefixes(candidate, had_an) for candidate, had_an in candidates]
+            candidates.insert(0, (without_kan, "kan"))
+        readings = [self._without_prefixes(candidate, suffix) for candidate, suffix in candidates]
         reading = next((reading for reading in readings if self.is_root(reading)), readings[0])
         if self.is_root(reading):
             return reading
+        # The Jakarta "-in" only where the standard affixes leave no root: "bermain" is
+        # "ber-" + "main", not "berma" + "-in"; "kirimin", "dibayarin" are "-in" forms. Not on
+        # a root of three letters only the dictionary lists ("train" is no "tra" + "-in").
+        jakarta = self.indonesian(word[:-2]) if word.endswith("in") else ""
+        if self.is_root(jakarta) and (len(jakarta) >= 4 or jakarta in SHORT_ROOTS | KNOWN_ROOTS):
+            return jakarta
         # Chat's prefixes on a known root: "se-" (one: "sebulan", "seminggu") and the
         # colloquial passive "ke-" ("kehapus", "kesiram": "terhapus", "tersiram"); then the
         # suffix "-i" ("hubungi", "dihubungi"), which ends too many roots to remove blindly.
+        # On a function word the prefix makes another one, not a form of it: "sebelum"
+        # (before) is not "belum" (not yet), nor "kemana" "mana".
         for prefix in ("se", "ke"):
             rest = word[len(prefix) :]
-            if word.startswith(prefix) and len(rest) >= 4 and self.is_root(self._affixes(rest)):
-                return self._affixes(rest)
+            if word.startswith(prefix) and len(rest) >= 4:
+                root = self._affixes(rest)
+                if self.is_root(root) and root not in STOP_WORDS:
+                    return root
         for root in self._chat_nasal_roots(word):  # "nyiram", "ngecek": meN- without "me"
             if self.is_root(self._affixes(root)):
                 return self._affixes(root)
@@ -222,27 +235,32 @@ class _Stemmer:
             return rest  # melihat -> lihat
         return None
 
-    def _without_prefix(self, word: str, had_an: bool) -> str | None:
-        """`word` without one Indonesian prefix, or None if it has none worth removing."""
+    def _without_prefix(self, word: str, suffix: str) -> str | None:
+        """`word` without one Indonesian prefix, or None if it has none worth removing. The
+        prefix must go with the `suffix` removed before it: Indonesian has no di-...-an,
+        meN-...-an, ter-...-an nor peN-...-kan ("dipesan" is "pesan", not "pes" + "-an";
+        "pengecekan" is "cek" + "-an", not "kece" + "-kan"), and ke- only in ke-...-an."""
         stem: str | None = None
         keep = 4
-        if word.startswith("di"):
+        if word.startswith("di") and suffix != "an":
             stem, keep = word[2:], 3
-        elif word.startswith(("ter", "ber", "per")):
+        elif word.startswith(("ber", "per")) or (word.startswith("ter") and suffix != "an"):
             stem = word[3:]
-        elif word.startswith("ke") and had_an:  # only the ke-...-an confix: "kecil" stays
+        elif word.startswith("ke") and suffix == "an":  # "kecil" stays
             stem = word[2:]
-        elif word.startswith(("me", "pe")):
+        elif (word.startswith("me") and suffix != "an") or (
+            word.startswith("pe") and suffix != "kan"
+        ):
             stem = self._without_nasal_prefix(word, word[:2])
         if stem is None or (len(stem) < keep and stem not in SHORT_ROOTS):
             return None
         return stem if _begins_like_a_root(stem) else None
 
-    def _without_prefixes(self, word: str, had_an: bool) -> str:
+    def _without_prefixes(self, word: str, suffix: str) -> str:
         for _ in range(2):  # "keterlambatan" -> "terlambat" -> "lambat"
-            if self.is_root(word) or (without := self._without_prefix(word, had_an)) is None:
+            if self.is_root(word) or (without := self._without_prefix(word, suffix)) is None:
                 break
-            word, had_an = without, False
+            word, suffix = without, ""  # the suffix went with the outer prefix
         return word
 
 
@@ -268,9 +286,10 @@ def _chat_nasal_roots(word: str) -> list[str]:
 
 
 def _known_roots() -> frozenset[str]:
+    listed = KNOWN_ROOTS | indonesian_roots() | NAMES  # a name has no affixes
     standard = KNOWN_ROOTS | STANDARD_WORDS | {w for words in GLOSSARY.values() for w in words}
-    by_hand = _Stemmer(KNOWN_ROOTS)  # the lexicon's words as the hand-written roots stem them
-    return KNOWN_ROOTS | {by_hand.stem(word) for word in standard if word.isalpha()}
+    by_list = _Stemmer(listed)  # the lexicon's words as the listed roots stem them
+    return listed | {by_list.stem(word) for word in standard if word.isalpha()}
 
 
 _STEMMER = _Stemmer(_known_roots())

@@ -388,3 +388,12 @@ COUNTRIES = _words(
     asia afrika africa kanada canada
     """
 )
+# Couriers, marketplaces, wallets and banks Indonesian shops name: names, which the typo
+# tolerance never takes for a misspelt store word ("paxel" is no "pixel"; `names.py`).
+BRANDS = _words(
+    """
+    jne jnt tiki sicepat anteraja ninja xpress wahana idexpress lalamove paxel gosend grab
+    grabexpress gojek shopee tokopedia lazada bukalapak blibli tiktok instagram whatsapp
+    facebook gopay ovo shopeepay linkaja bca bni bri mandiri
+    """
+)

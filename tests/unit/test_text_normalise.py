@@ -249,6 +249,60 @@ def test_affixed_indonesian_roots_are_no_english_plurals_and_particles_follow_wo
     assert stem("kirimlah") == "kirim"
 
 
+@pytest.mark.parametrize(
+    ("message", "root"),
+    [
+        ("barangnya penting bgt kak", "penting"),  # no "peN-" + "ting"
+        ("yg paling laris apa?", "paling"),  # no "pal" + English "-ing"
+        ("kaktusnya kering, gmn?", "kering"),
+        ("ada warna kuningnya?", "kuning"),
+        ("proses pengeringan brp lama", "kering"),  # the listed root is reached, not "ering"
+        ("kebijakan refundnya gmn", "bijak"),
+    ],
+)
+def test_a_listed_root_is_never_taken_for_an_affixed_word(message: str, root: str) -> None:
+    assert root in terms(message)
+
+
+@pytest.mark.parametrize(
+    ("word", "root"),
+    [
+        ("dipesan", "pesan"),  # no di-...-an: not "pes" (a listed root) + "-an"
+        ("memesan", "pesan"),  # no meN-...-an
+        ("pengecekan", "cek"),  # no peN-...-kan: not "kece" (a listed root) + "-kan"
+        ("keterlambatan", "lambat"),  # ke-...-an, then ter-
+        ("pemesanan", "pesan"),
+    ],
+)
+def test_a_prefix_goes_only_with_the_suffixes_indonesian_pairs_it_with(
+    word: str, root: str
+) -> None:
+    assert stem(word) == root
+
+
+@pytest.mark.parametrize(
+    ("message", "written"),
+    [
+        ("anak2 suka bermain di taman", "bermain"),  # "ber-" + "main", not "berma" + "-in"
+        ("kulkasnya ada pendingin ga", "pendingin"),  # "peN-" + "dingin"
+        ("barangnya dijamin ori ga", "dijamin"),  # a root ending in "-in"
+        ("train ticket", "train"),  # not "tra", a three-letter root only the dictionary lists
+        ("kak tolong kirimin hari ini", "kirimkan"),  # the Jakarta "-in" still
+        ("isiin formnya dl", "isikan"),
+    ],
+)
+def test_the_jakarta_in_only_where_the_standard_affixes_leave_no_root(
+    message: str, written: str
+) -> None:
+    assert written in normalise(message).split()
+
+
+def test_chat_se_on_a_function_word_is_another_function_word() -> None:
+    assert stem("sebelum") == "sebelum"  # "before", not "belum" (not yet), a stop word
+    assert "sebelum" in terms("perlu bikin live usb dlu gak sebelum hubungin cs?")
+    assert stem("sebulan") == "bulan"  # on a content word "se-" still goes
+
+
 def test_a_loanwords_own_an_is_no_suffix() -> None:
     assert stem("instan") == "instan"  # "Gojek instan": not "inst"
     assert stem("konsultan") == "konsultan"
@@ -425,17 +479,18 @@ def test_ordering_in_chat_finds_a_shop_that_writes_buying(question: str) -> None
 
 @pytest.mark.parametrize(
     ("question", "held"),
-    [("pupukin sebulan brp kali?", "pupuk"), ("kaktusnya dijemurin kapan kak?", "jemur")],
+    [("sprayin sebulan brp kali?", "spray"), ("kaktusnya distekin kapan kak?", "stek")],
 )
 def test_a_chat_affix_on_a_root_the_store_writes_finds_it(question: str, held: str) -> None:
-    # Neither root is in the stemmer's list: the store's own words decide.
-    index = LexicalIndex(["Pupuk organik 2-3cc/L air.", "Jemur 3-4 hari sekali.", "Kontak admin"])
+    # Neither root is in the stemmer's lists (a loanword, a gardener's word): the store's own
+    # words decide.
+    index = LexicalIndex(["Spray organik 2-3cc/L air.", "Stek 3-4 hari sekali.", "Kontak admin"])
 
     found = index.search(question, limit=5)
 
     assert index.spelt([held]) == {held}
     assert not any(held in terms(word) for word in question.split())
-    assert found.positions.tolist()[0] == ("pupuk", "jemur").index(held)
+    assert found.positions.tolist()[0] == ("spray", "stek").index(held)
     assert found.split[0][TYPO] == 0  # held as its own word, not as a misspelling
 
 
@@ -444,6 +499,34 @@ def test_a_dictionary_word_is_no_misspelling_of_a_written_word() -> None:
     index = LexicalIndex(["We are not responsible for any lost data during the repair."])
 
     assert index.search("lots of space?", limit=5).positions.tolist() == []
+
+
+@pytest.mark.parametrize(
+    ("question", "passage"),
+    [
+        ("klo ke bali?", "Cara beli: chat admin lalu transfer."),  # not "beli"
+        ("ada toko offline nya ga di jawa?", "Pertanyaan dijawab admin dalam 1x24 jam."),
+        ("ongkir ke batam brp?", "Pesanan bisa batal sebelum diproses."),  # a city: not "batal"
+        ("kirim ke kudus brp hari?", "Ukuran baju kurus dan gemuk."),  # a regency: not "kurus"
+        ("bisa pake paxel?", "Resolusi layar 1920 pixel."),  # a courier: not "pixel"
+    ],
+)
+def test_a_place_or_a_courier_is_no_misspelling_of_a_store_word(
+    question: str, passage: str
+) -> None:
+    # Each name is one edit from a word the passage writes (which the typo tolerance matched
+    # before); the store never names it, so nothing is found.
+    assert LexicalIndex([passage]).search(question, limit=5).positions.tolist() == []
+
+
+def test_a_name_is_not_stemmed() -> None:
+    assert [stem(word) for word in ("bali", "bekasi", "kediri", "pekalongan")] == [
+        "bali",
+        "bekasi",
+        "kediri",
+        "pekalongan",
+    ]
+    assert terms("balinya bs dikirim?") == ["bali", "kirim"]
 
 
 def test_a_misspelt_question_finds_the_passage_with_the_word() -> None:
