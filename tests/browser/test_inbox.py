@@ -150,7 +150,8 @@ async def seed_conversation(db: Database, store: StoreAccount) -> str:
 async def published_commands(
     settings: Settings, conversation_id: str, wanted: int
 ) -> list[AgentCommandIssued]:
-    """Read agent.commands from its start until `wanted` commands of the conversation came."""
+    """Read agent.commands from its start until `wanted` commands of the conversation came
+    (only records that mention it are decoded: the topic is shared by the session's tests)."""
     reader = AIOKafkaConsumer(
         AGENT_COMMANDS,
         bootstrap_servers=kafka.bootstrap_servers(settings),
@@ -166,6 +167,8 @@ async def published_commands(
         while len(found) < wanted and loop.time() < deadline:
             for records in (await reader.getmany(timeout_ms=200)).values():
                 for record in records:
+                    if conversation_id.encode() not in (record.value or b""):
+                        continue
                     command = AgentCommandIssued.model_validate_json(record.value or b"")
                     if command.conversation_id == conversation_id:
                         found.append(command)

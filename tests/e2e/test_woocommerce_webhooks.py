@@ -15,7 +15,7 @@ from shared.stores.directory import Store, WooCommerceConnection, save_store
 from shared.woocommerce.collections import WOOCOMMERCE_ORDERS
 from tests.standins.dates import DAY
 from tests.standins.woocommerce_data import body_of, delivery_headers, order
-from tests.support.kafka import read_topic
+from tests.support.kafka import records_mentioning
 from tests.support.system import RunningSystem
 from tests.support.waiting import eventually
 
@@ -49,8 +49,8 @@ class WooStore:
             return await client.post(self.path, data={"webhook_id": "12"})
 
     async def orders(self) -> list[OrderChanged]:
-        values = await read_topic(
-            self.system.settings.kafka.bootstrap_servers or "", topics.WOOCOMMERCE_ORDERS
+        values = await records_mentioning(
+            self.system.settings, topics.WOOCOMMERCE_ORDERS, self.store.id
         )
         events = [decode_event(topics.WOOCOMMERCE_ORDERS, value) for value in values]
         return [e for e in events if isinstance(e, OrderChanged) and e.store_id == self.store.id]

@@ -22,7 +22,7 @@ from services.responder.agent_desk import AgentDesk
 from services.responder.deps import ResponderDeps
 from services.responder.handlers import on_message_received
 from services.responder.repository import Reply, human_owns
-from shared import kafka, topics
+from shared import topics
 from shared.channels import Channel
 from shared.conversations.collections import CONVERSATIONS, MESSAGES
 from shared.events import (
@@ -46,7 +46,7 @@ from tests.support.console import ConsoleApi, SignedIn
 from tests.support.events import new_customer, reply_sent
 from tests.support.facts import recorded_facts
 from tests.support.inbound import customer_says
-from tests.support.kafka import read_topic
+from tests.support.kafka import records_mentioning
 from tests.support.responder import close, responder_deps, through_twilio
 from tests.support.servers import Infra
 
@@ -155,9 +155,7 @@ async def test_an_agent_reply_goes_out_once_even_when_redelivered(
     assert stored.twilio_sid == sent[0]["sid"]
     card = await _card(db, reply.conversation_id)
     assert (card["owner"], card["taken_over_by"]) == ("human", "agent-ayu")
-    published = await read_topic(kafka.bootstrap_servers(settings), topics.MESSAGES_OUTBOUND)
-    # the topic also holds other tests' events of other types (a notification's, a broadcast's)
-    mentioning = [value for value in published if stored.id.encode() in value]
+    mentioning = await records_mentioning(settings, topics.MESSAGES_OUTBOUND, stored.id)
     ours = [
         event
         for event in map(ReplySent.model_validate_json, mentioning)
@@ -638,7 +636,7 @@ async def test_the_console_checks_and_publishes_commands(
     assert outside.status_code == 422
     assert "outside_24h_window" in outside.json()["detail"]
     assert template.status_code == 202
-    records = await read_topic(kafka.bootstrap_servers(settings), topics.AGENT_COMMANDS)
+    records = await records_mentioning(settings, topics.AGENT_COMMANDS, command_id)
     issued = [AgentCommandIssued.model_validate_json(value) for value in records]
     ours = [command for command in issued if command.command_id == command_id]
     assert len(ours) == 1
@@ -686,7 +684,7 @@ async def test_a_template_must_be_one_of_the_conversations_channel(
     assert "template_of_another_channel" in twilio_on_cloud.json()["detail"]
     assert cloud_on_cloud.status_code == 202
     command_id = cloud_on_cloud.json()["command_id"]
-    records = await read_topic(kafka.bootstrap_servers(settings), topics.AGENT_COMMANDS)
+    records = await records_mentioning(settings, topics.AGENT_COMMANDS, command_id)
     issued = [AgentCommandIssued.model_validate_json(value) for value in records]
     [ours] = [command for command in issued if command.command_id == command_id]
     assert (ours.channel, ours.template_sid) == (Channel.WHATSAPP_CLOUD, "order_update:id")

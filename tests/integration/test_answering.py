@@ -28,7 +28,7 @@ from shared.stores.directory import Store
 from shared.woocommerce.collections import WOOCOMMERCE_ORDERS
 from tests.standins.openai_api import OpenAIStandIn, ToolCall
 from tests.support.inbound import customer_says
-from tests.support.kafka import read_topic
+from tests.support.kafka import records_mentioning
 from tests.support.responder import responder_deps
 from tests.support.stores import save_woocommerce_store
 
@@ -205,12 +205,8 @@ async def test_a_question_is_answered_from_the_passages_with_citations(
         "search_products",
         "show_products",
     }
-    events = await read_topic(settings.kafka.bootstrap_servers or "", topics.MESSAGES_OUTBOUND)
-    [sent] = [
-        ReplySent.model_validate_json(value)
-        for value in events
-        if event.message_sid.encode() in value
-    ]
+    mentioning = await records_mentioning(settings, topics.MESSAGES_OUTBOUND, event.message_sid)
+    [sent] = [ReplySent.model_validate_json(value) for value in mentioning]
     assert [c.ref for c in sent.citations] == [knowledge[0]]
 
 

@@ -44,7 +44,7 @@ from shared.stores.directory import Store
 from shared.woocommerce.collections import WOOCOMMERCE_CUSTOMERS
 from tests.standins.twilio_api import TwilioStandIn
 from tests.support import events
-from tests.support.kafka import read_topic
+from tests.support.kafka import records_mentioning
 
 pytestmark = pytest.mark.slow
 
@@ -283,7 +283,7 @@ async def test_a_sweep_cut_short_between_a_send_and_its_publish_loses_no_figure(
     assert received_by(twilio_api, phones) == dict.fromkeys(phones, 1)
     published = [
         decode_event(topics.MESSAGES_OUTBOUND, raw)
-        for raw in await read_topic(kafka.bootstrap_servers(settings), topics.MESSAGES_OUTBOUND)
+        for raw in await records_mentioning(settings, topics.MESSAGES_OUTBOUND, broadcast.id)
     ]
     facts = [
         event

@@ -150,7 +150,8 @@ async def test_undecodable_and_refused_events_are_dead_lettered_and_the_key_move
     await kit.consumers.keyed(group, {topics.WHATSAPP_INBOUND: handle})
     letters = await kit.dead_letters(
         topics.dead_letter(topics.WHATSAPP_INBOUND),
-        lambda letter: letter.consumer_group == group and letter.key == key,
+        group,
+        lambda letter: letter.key == key,
         count=2,
     )
     await kit.wait_until(lambda: handled == ["after"], "the next message of the key to be handled")
@@ -183,7 +184,8 @@ async def test_a_handler_that_keeps_failing_is_dead_lettered_after_the_last_atte
     await kit.consumers.keyed(group, {topics.WHATSAPP_INBOUND: handle})
     (letter,) = await kit.dead_letters(
         topics.dead_letter(topics.WHATSAPP_INBOUND),
-        lambda letter: letter.consumer_group == group and letter.key == doomed.conversation_id,
+        group,
+        lambda letter: letter.key == doomed.conversation_id,
         count=1,
     )
 
@@ -341,7 +343,8 @@ async def test_batched_records_keep_their_order_and_a_poison_record_is_dead_lett
     )
     letters = await kit.dead_letters(
         topics.dead_letter(topics.WHATSAPP_INBOUND),
-        lambda letter: letter.consumer_group == group and letter.key == key,
+        group,
+        lambda letter: letter.key == key,
         count=2,
     )
     handled = [text for call in calls for text in call]
@@ -427,7 +430,8 @@ async def test_a_poison_event_in_a_batch_is_dead_lettered_and_the_rest_is_handle
     await kit.consumers.batch(group, [topics.WHATSAPP_STATUS], handle)
     letters = await kit.dead_letters(
         topics.dead_letter(topics.WHATSAPP_STATUS),
-        lambda letter: letter.consumer_group == group and letter.key == poison.conversation_id,
+        group,
+        lambda letter: letter.key == poison.conversation_id,
         count=2,
     )
     await kit.wait_until(lambda: len(handled) == 3, "the healthy statuses to be handled")

@@ -15,7 +15,7 @@ from prometheus_client import REGISTRY
 from pymongo import AsyncMongoClient, UpdateOne, uri_parser
 from pymongo.errors import DuplicateKeyError
 
-from shared import kafka, topics
+from shared import topics
 from shared.events import (
     DeadLetter,
     DeliveryStatusChanged,
@@ -25,7 +25,7 @@ from shared.events import (
 from shared.mongo import Database, Document
 from shared.settings import Settings
 from tests.standins.tcp_proxy import TcpProxy
-from tests.support.kafka import ConsumerKit, read_topic
+from tests.support.kafka import ConsumerKit, records_mentioning
 
 pytestmark = pytest.mark.slow
 
@@ -64,7 +64,7 @@ def paused(group: str) -> float:
 async def letters_of(settings: Settings, topic: str, store_id: str) -> list[DeadLetter]:
     """Every dead letter of this test's store on `topic` (a new group also dead-letters the
     garbage other tests left on the shared topics)."""
-    records = await read_topic(kafka.bootstrap_servers(settings), topics.dead_letter(topic))
+    records = await records_mentioning(settings, topics.dead_letter(topic), store_id)
     letters = [DeadLetter.model_validate_json(record) for record in records]
     return [letter for letter in letters if store_id in letter.payload]
 
@@ -114,7 +114,8 @@ async def test_events_that_arrive_while_mongodb_is_down_are_handled_once_in_orde
     )
     await kit.dead_letters(
         topics.dead_letter(topics.WHATSAPP_INBOUND),
-        lambda letter: letter.consumer_group == group and kit.store_id in letter.payload,
+        group,
+        lambda letter: kit.store_id in letter.payload,
         count=1,
     )
     (letter,) = await letters_of(settings, topics.WHATSAPP_INBOUND, kit.store_id)

@@ -17,14 +17,14 @@ from services.enricher.conversation import LifecyclePolicy
 from services.enricher.handlers import on_message_received, on_reply_sent
 from services.enricher.lifecycle import close_idle
 from services.responder.repository import ConversationLog
-from shared import kafka, topics
+from shared import topics
 from shared.conversations.collections import CONVERSATION_EVENTS, CONVERSATIONS
 from shared.events import ConversationEnriched, HandOverReason, MessageReceived, ReplySent
 from shared.mongo import Database, Document
 from shared.settings import Settings
 from tests.support.events import Hour, MakeReceived, MakeReplySent
 from tests.support.facts import recorded_facts
-from tests.support.kafka import read_topic
+from tests.support.kafka import records_mentioning
 
 pytestmark = pytest.mark.slow
 
@@ -46,7 +46,7 @@ def facts(settings: Settings, store_id: str) -> Callable[..., Any]:
     """The `conversations.enriched` records of this test's store, of one event type, by id."""
 
     async def read(event_type: str) -> dict[str, dict[str, Any]]:
-        values = await read_topic(kafka.bootstrap_servers(settings), topics.CONVERSATIONS_ENRICHED)
+        values = await records_mentioning(settings, topics.CONVERSATIONS_ENRICHED, store_id)
         found = [json.loads(value) for value in values]
         return {
             fact["event_id"]: fact

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from faststream.kafka import KafkaBroker
 
-from shared import kafka, topics
+from shared import topics
 from shared.channels import Channel
 from shared.conversations.collections import MESSAGES
 from shared.conversations.messages import inbound_message_document
@@ -22,7 +22,7 @@ from shared.privacy.ledger import read_erased
 from shared.settings import Settings
 from shared.stores.directory import Store
 from tests.support import events
-from tests.support.kafka import read_topic
+from tests.support.kafka import records_mentioning
 
 
 def journaled(event: Event) -> dict[str, object]:
@@ -84,8 +84,7 @@ async def test_an_erasure_is_announced_by_hash_and_counts_only(
 
     published = [
         CustomerErased.model_validate_json(value)
-        for value in await read_topic(kafka.bootstrap_servers(settings), topics.CUSTOMERS_ERASED)
-        if store.id.encode() in value
+        for value in await records_mentioning(settings, topics.CUSTOMERS_ERASED, store.id)
     ]
     assert [(e.customer_hash, e.removed[MESSAGES]) for e in published] == [
         (record.customer_hash, 1)

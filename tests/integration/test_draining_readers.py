@@ -78,8 +78,10 @@ async def test_a_replay_copies_every_message_of_the_partitions_last_batch(
 
     result = await replay(settings, topics.WHATSAPP_INBOUND, group, since=published_from)
 
+    # copies of anything the previous test published in the span too, poison records included
     copies = await kafka.read_topic(kafka.bootstrap_servers(settings), result.replay_topic)
-    copied = {event.event_id for event in map(decode, copies) if event.store_id == store_id}
+    ours = [copy for copy in copies if store_id.encode() in (copy.value or b"")]
+    copied = {event.event_id for event in map(decode, ours) if event.store_id == store_id}
     assert copied == {message.event_id for message in messages}
 
 

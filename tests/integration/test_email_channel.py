@@ -51,7 +51,7 @@ from shared.stores.directory import MailServer, Store, StoreDirectory, save_stor
 from shared.stores.mailbox import MailboxError, check_logins
 from tests.standins.mail_servers import Dovecot, SmtpStandIn, dovecot_available
 from tests.standins.server import LoopbackServer
-from tests.support.kafka import read_topic
+from tests.support.kafka import records_mentioning
 from tests.support.stores import save_email_store
 from tests.support.waiting import wait_until
 
@@ -134,9 +134,8 @@ def customer_mail(store: Store, raw: bytes) -> MessageReceived:
 
 
 async def published_from(settings: Settings, store: Store) -> list[dict[str, object]]:
-    assert settings.kafka.bootstrap_servers
-    values = await read_topic(settings.kafka.bootstrap_servers, topics.WHATSAPP_INBOUND)
-    found = [json.loads(v) for v in values if store.id.encode() in v]
+    values = await records_mentioning(settings, topics.WHATSAPP_INBOUND, store.id)
+    found = [json.loads(value) for value in values]
     return [event for event in found if event.get("store_id") == store.id]
 
 

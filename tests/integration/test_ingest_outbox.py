@@ -36,7 +36,7 @@ from tests.standins.server import LoopbackServer
 from tests.standins.tcp_proxy import TcpProxy
 from tests.standins.woocommerce_data import body_of, delivery_headers, order
 from tests.support import events
-from tests.support.kafka import read_topic
+from tests.support.kafka import events_with_id, records_mentioning
 from tests.support.servers import Infra
 from tests.support.stalling_servers import kafka_behind_proxy, mongodb_behind_proxy, proxied_uri
 from tests.support.stores import save_woocommerce_store
@@ -123,9 +123,7 @@ async def post_message(
 
 async def published(settings: Settings, topic: str, event_id: str) -> int:
     """How many records of `topic` carry `event_id`."""
-    assert settings.kafka.bootstrap_servers
-    values = await read_topic(settings.kafka.bootstrap_servers, topic)
-    return sum(json.loads(value)["event_id"] == event_id for value in values)
+    return len(await events_with_id(settings, topic, event_id))
 
 
 def message_sid() -> str:
@@ -210,9 +208,7 @@ async def test_the_relay_publishes_a_stored_event_unchanged_with_its_id(
     await Outbox(db).store(event, attempt_running=False)  # left by a replica that died
 
     await eventually(lambda: relayed(db, event.event_id))
-    assert settings.kafka.bootstrap_servers
-    values = await read_topic(settings.kafka.bootstrap_servers, event.topic)
-    copies = [value for value in values if json.loads(value)["event_id"] == event.event_id]
+    copies = await records_mentioning(settings, event.topic, event.event_id)
     assert copies == [event.model_dump_json().encode()]
     assert outbox_counts()[1] == relayed_before + 1
 

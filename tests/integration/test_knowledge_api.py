@@ -8,7 +8,7 @@ import pytest
 
 from services.console.document_kinds import ACCEPTED_LIST
 from services.enricher.knowledge import on_knowledge_document_changed
-from shared import kafka, topics
+from shared import topics
 from shared.events import KnowledgeDocumentChanged
 from shared.knowledge.collections import KNOWLEDGE_FILES
 from shared.knowledge.library import document_event
@@ -17,7 +17,7 @@ from shared.mongo import Database
 from shared.settings import Settings
 from shared.stores.directory import Store, save_store
 from tests.support.console import ConsoleApi
-from tests.support.kafka import read_topic
+from tests.support.kafka import records_mentioning
 from tests.support.servers import Infra
 
 pytestmark = pytest.mark.slow
@@ -79,7 +79,7 @@ async def test_several_files_are_queued_and_listed(
     assert sorted(listed.json(), key=by_id) == sorted(uploaded.json(), key=by_id)
     events = [
         KnowledgeDocumentChanged.model_validate_json(value)
-        for value in await read_topic(kafka.bootstrap_servers(settings), topics.KNOWLEDGE_DOCUMENTS)
+        for value in await records_mentioning(settings, topics.KNOWLEDGE_DOCUMENTS, store)
     ]
     published = {(e.document_id, e.version, e.action) for e in events if e.store_id == store}
     assert published == {(d.id, 1, "upload") for d in documents}

@@ -20,7 +20,7 @@ from services.ingest.twilio_forms import message_received, parse_inbound
 from services.responder.deps import ResponderDeps
 from services.responder.handlers import on_message_received as respond
 from services.responder.notifications import on_order_changed, release_due
-from shared import kafka, topics
+from shared import topics
 from shared.consent import records
 from shared.consent.records import Change, Purpose, Source, State
 from shared.conversations.collections import CONVERSATIONS, MESSAGES
@@ -40,7 +40,7 @@ from shared.woocommerce.payloads import SHIPMENT_TRACKING_KEY, OrderSnapshot, To
 from tests.standins.twilio_api import TwilioStandIn
 from tests.standins.woocommerce_data import order
 from tests.support.events import order_changed
-from tests.support.kafka import Consumers, new_group_id, publish_all, read_topic
+from tests.support.kafka import Consumers, new_group_id, publish_all, records_mentioning
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.slow
@@ -139,7 +139,7 @@ async def test_an_order_through_its_statuses_sends_one_message_per_status(
     assert in_conversation == 4
     published = [
         decode_event(topics.MESSAGES_OUTBOUND, raw)
-        for raw in await read_topic(kafka.bootstrap_servers(settings), topics.MESSAGES_OUTBOUND)
+        for raw in await records_mentioning(settings, topics.MESSAGES_OUTBOUND, notifying.id)
     ]
     facts = [  # each once: a later snapshot reaching a notified status does not publish it
         event

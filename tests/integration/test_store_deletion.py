@@ -16,7 +16,7 @@ from balas.cli import app
 from services.console.auth.users import Role, UserDirectory
 from services.responder.deps import build_deps
 from services.responder.handlers import on_store_deleted
-from shared import kafka, topics
+from shared import topics
 from shared.conversations.collections import MESSAGES
 from shared.conversations.messages import inbound_message_document
 from shared.events import StoreDeleted
@@ -42,7 +42,7 @@ from shared.stores.onboarding import StoreNotFound, StoreOnboarding
 from tests.standins.twilio_api import TwilioStandIn
 from tests.standins.woocommerce_api import WooCommerceStandIn
 from tests.support import events
-from tests.support.kafka import read_topic
+from tests.support.kafka import records_mentioning
 from tests.support.servers import Infra
 from tests.support.store_data import PASSWORD, fill_store
 
@@ -186,8 +186,7 @@ async def test_a_deleted_store_leaves_nothing_and_the_other_store_keeps_everythi
     assert not any(customer.lstrip("+") in repr(record) for customer in CUSTOMERS)
     announced = [
         StoreDeleted.model_validate_json(value)
-        for value in await read_topic(kafka.bootstrap_servers(settings), topics.STORES_DELETED)
-        if leaving.id.encode() in value
+        for value in await records_mentioning(settings, topics.STORES_DELETED, leaving.id)
     ]
     assert [(event.store_id, event.removed[MESSAGES]) for event in announced] == [
         (leaving.id, len(CUSTOMERS))

@@ -45,7 +45,7 @@ from shared.woocommerce.sync import (
 )
 from tests.standins.woocommerce_api import WooCommerceStandIn, realistic_shop
 from tests.support.expiry import assert_cached_orders_outlive_a_sweep
-from tests.support.kafka import Consumers, read_topic
+from tests.support.kafka import Consumers, records_mentioning
 from tests.support.waiting import eventually
 
 KEY = "ck_a1b2c3d4e5f60718293a4b5c6d7e8f9012345678"
@@ -145,7 +145,7 @@ def pages_asked(shop: WooCommerceStandIn, endpoint: str) -> list[str]:
 
 
 async def order_events(settings: Settings, store_id: str) -> list[OrderChanged]:
-    values = await read_topic(settings.kafka.bootstrap_servers or "", topics.WOOCOMMERCE_ORDERS)
+    values = await records_mentioning(settings, topics.WOOCOMMERCE_ORDERS, store_id)
     events = [decode_event(topics.WOOCOMMERCE_ORDERS, value) for value in values]
     return [e for e in events if isinstance(e, OrderChanged) and e.store_id == store_id]
 

@@ -3,12 +3,11 @@ published (the outbox deletes a fact once Kafka acknowledged it)."""
 
 from typing import TypeVar
 
-from shared import kafka
 from shared.conversations.collections import CONVERSATION_EVENTS
 from shared.events import ConversationEvent, decode_event
 from shared.mongo import Database
 from shared.settings import Settings
-from tests.support.kafka import read_topic
+from tests.support.kafka import records_mentioning
 
 F = TypeVar("F", bound=ConversationEvent)
 
@@ -21,13 +20,8 @@ async def recorded_facts(
         {"conversation_id": conversation_id, "event_type": kind.__name__, "published": False}
     )
     found = [decode_event(document["topic"], document["payload"]) async for document in pending]
-    for value in await read_topic(kafka.bootstrap_servers(settings), kind.topic):
-        if conversation_id.encode() not in value:
-            continue
-        try:
-            found.append(decode_event(kind.topic, value))
-        except ValueError:
-            continue  # another test's record that is no event (the topics are shared)
+    for value in await records_mentioning(settings, kind.topic, conversation_id):
+        found.append(decode_event(kind.topic, value))
     return [
         fact for fact in found if isinstance(fact, kind) and fact.conversation_id == conversation_id
     ]

@@ -55,24 +55,33 @@ async def read_topic(bootstrap_servers: str, topic: str) -> list[bytes]:
     return [record.value for record in await kafka.read_topic(bootstrap_servers, topic)]
 
 
-async def events_with_id(settings: Settings, topic: str, event_id: str) -> list[dict[str, Any]]:
-    """Every copy of one event in `topic`, as JSON. The topic is shared with every other test,
-    some of which publish records that are no event at all (poison records): only this event is
-    looked for."""
+async def records_mentioning(settings: Settings, topic: str, mark: str) -> list[bytes]:
+    """The record values of the session's shared `topic` that contain `mark`, an id of the
+    test's own (its store, conversation, command, broadcast). The topic also holds every other
+    test's records, of the topic's other event types or no event at all (poison records): a test
+    decodes and checks only these, never the whole topic."""
     values = await read_topic(kafka.bootstrap_servers(settings), topic)
+    return [value for value in values if mark.encode() in value]
+
+
+async def events_with_id(settings: Settings, topic: str, event_id: str) -> list[dict[str, Any]]:
+    """Every copy of one event in the shared `topic`, as JSON."""
     return [
         event
-        for value in values
-        if event_id.encode() in value
-        and isinstance(event := json.loads(value), dict)
-        and event.get("event_id") == event_id
+        for value in await records_mentioning(settings, topic, event_id)
+        if isinstance(event := json.loads(value), dict) and event.get("event_id") == event_id
     ]
 
 
 async def read_dead_letters(
-    bootstrap_servers: str, topic: str, wanted: Callable[[DeadLetter], bool], count: int
+    bootstrap_servers: str,
+    topic: str,
+    group: str,
+    wanted: Callable[[DeadLetter], bool],
+    count: int,
 ) -> list[DeadLetter]:
-    """Read a dead-letter topic from its start until `count` letters match `wanted`."""
+    """Read a dead-letter topic from its start until `count` letters of the test's own consumer
+    `group` match `wanted`; other records there are other tests' and are not decoded."""
     reader = AIOKafkaConsumer(
         topic,
         bootstrap_servers=bootstrap_servers,
@@ -88,8 +97,13 @@ async def read_dead_letters(
         while len(found) < count and loop.time() < deadline:
             batches = await reader.getmany(timeout_ms=200)
             for records in batches.values():
-                letters = (DeadLetter.model_validate_json(r.value or b"") for r in records)
-                found.extend(letter for letter in letters if wanted(letter))
+                ours = (r.value for r in records if r.value and group.encode() in r.value)
+                letters = map(DeadLetter.model_validate_json, ours)
+                found.extend(
+                    letter
+                    for letter in letters
+                    if letter.consumer_group == group and wanted(letter)
+                )
     finally:
         await reader.stop()
     return found
@@ -219,7 +233,9 @@ class ConsumerKit:
         await publish_all(self.broker, published)
 
     async def dead_letters(
-        self, topic: str, wanted: Callable[[DeadLetter], bool], count: int
+        self, topic: str, group: str, wanted: Callable[[DeadLetter], bool], count: int
     ) -> list[DeadLetter]:
-        """Read a dead-letter topic from its start until `count` letters match `wanted`."""
-        return await read_dead_letters(kafka.bootstrap_servers(self.settings), topic, wanted, count)
+        """Read a dead-letter topic from its start until `count` letters of `group` match
+        `wanted`."""
+        bootstrap = kafka.bootstrap_servers(self.settings)
+        return await read_dead_letters(bootstrap, topic, group, wanted, count)
