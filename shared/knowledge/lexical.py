@@ -19,6 +19,13 @@ saturates at k1 + 1 times one occurrence) and b = 0.75 (how much a long passage 
 against the average length), the usual defaults; idf = ln(1 + (N - df + 0.5) / (df + 0.5)),
 Lucene's form, which never goes negative. Each posting stores its precomputed term-frequency
 weight, so a search is one numpy scatter-add per query term.
+
+A passage may have a title (a chunk's heading path and file name) scored as its own field,
+BM25F-style: a term's frequency in the text and in the title are each normalised by that
+field's length against the field's average, then added, the title's counting `TITLE` times.
+Counted as words of the text, the title words shared by every chunk of a page weighed most in
+the shortest chunk ("cara belinya" found the page's one-line bank account before its steps);
+as a field, chunks of one page are compared on the title by the titles' lengths alone.
 """
 
 from array import array
@@ -41,6 +48,8 @@ B = 0.75
 RELATED = 0.5  # the weight of a related term (a city's island) against the word's own
 SYNONYM = 0.5  # the weight of a synonym (WordNet) against the word's own
 GENERAL = 0.5  # the weight of an unknown general English word against an unknown word
+TITLE = 2.0  # a term of the title (heading path, file name) against one of the text
+TITLE_B = B  # how much a long title is penalised against the average title
 
 
 EXACT, TYPO, HINT = range(3)  # how a passage holds a question word, the strongest first
@@ -102,44 +111,69 @@ class Matches:
         return found
 
 
-class LexicalIndex:
-    """An immutable BM25 index over a list of texts; passages are their positions in the list."""
+def _field_tf(
+    tf: npt.NDArray[np.float32],
+    lengths: npt.NDArray[np.float32],
+    docs: npt.NDArray[np.int32],
+    b: float,
+) -> npt.NDArray[np.float32]:
+    """The postings' term frequencies in one field, normalised by that field's length against
+    its average (BM25F): a passage's title is long or short against other titles only."""
+    average = float(lengths.mean()) if len(lengths) and lengths.mean() > 0 else 1.0
+    return tf / (1.0 - b + b * lengths[docs] / average)
 
-    def __init__(self, texts: Sequence[str], k1: float = K1, b: float = B) -> None:
+
+class LexicalIndex:
+    """An immutable BM25 index over a list of texts, each with an optional title (BM25F);
+    passages are their positions in the list."""
+
+    def __init__(
+        self,
+        texts: Sequence[str],
+        titles: Sequence[str] | None = None,
+        k1: float = K1,
+        b: float = B,
+    ) -> None:
+        titles = titles if titles is not None else [""] * len(texts)
         vocabulary: dict[str, int] = {}
         # Typed arrays, not lists: numpy takes them without a copy, so a build in a thread does
         # not hold the GIL (and stall the event loop) for a long conversion.
-        term_ids, doc_ids, frequencies = array("i"), array("i"), array("f")
-        lengths = np.zeros(len(texts), dtype=np.float32)
+        term_ids, doc_ids = array("i"), array("i")
+        in_text, in_title = array("f"), array("f")
+        lengths = np.zeros((2, len(texts)), dtype=np.float32)  # terms of the text, of the title
         # Each word as the documents write it, by the terms it stands for: a misspelt affixed
         # word ("pengirman") is near the written word ("pengiriman"), not its stem ("kirim").
         written: dict[str, tuple[str, ...]] = {}
-        for position, text in enumerate(texts):
-            text_words = words(text)
-            for word in text_words:
-                if word.written and word.written not in word.terms:
-                    written.setdefault(word.written, word.terms)
-            counts = Counter(term for word in text_words for term in (*word.terms, *word.related))
-            lengths[position] = sum(counts.values())
-            for term, count in counts.items():
+        for position, (text, title) in enumerate(zip(texts, titles, strict=True)):
+            counts = []
+            for field, field_text in enumerate((text, title)):
+                field_words = words(field_text)
+                for word in field_words:
+                    if word.written and word.written not in word.terms:
+                        written.setdefault(word.written, word.terms)
+                found = Counter(t for word in field_words for t in (*word.terms, *word.related))
+                lengths[field, position] = sum(found.values())
+                counts.append(found)
+            for term in counts[0] | counts[1]:
                 term_ids.append(vocabulary.setdefault(term, len(vocabulary)))
                 doc_ids.append(position)
-                frequencies.append(count)
+                in_text.append(counts[0][term])
+                in_title.append(counts[1][term])
         ids = np.frombuffer(term_ids, dtype=np.int32)
         order = np.argsort(ids, kind="stable")
         terms_sorted = ids[order]
         docs = np.frombuffer(doc_ids, dtype=np.int32)[order]
-        tf = np.frombuffer(frequencies, dtype=np.float32)[order]
         df = np.bincount(terms_sorted, minlength=len(vocabulary)).astype(np.float32)
-        average = float(lengths.mean()) if len(texts) and lengths.mean() > 0 else 1.0
-        norm = k1 * (1.0 - b + b * lengths[docs] / average)
-
+        # BM25F: each field's frequency normalised by its own length, the title's weighted.
+        tf = _field_tf(np.frombuffer(in_text, dtype=np.float32)[order], lengths[0], docs, b)
+        title_tf = np.frombuffer(in_title, dtype=np.float32)[order]
+        tf += TITLE * _field_tf(title_tf, lengths[1], docs, TITLE_B)
         self.size = len(texts)
-        self._lengths = lengths
+        self._lengths = lengths.sum(axis=0)
         self._vocabulary = vocabulary
         self._offsets = np.concatenate(([0], np.cumsum(df, dtype=np.int64)))
         self._docs = docs
-        self._weights = (tf * (k1 + 1.0) / (tf + norm)).astype(np.float32)
+        self._weights = (tf * (k1 + 1.0) / (tf + k1)).astype(np.float32)
         self._idf = self._idf_of(df)
         # A question word no passage contains weighs as much as the rarest word that one does.
         self._unknown_idf = float(self._idf_of(np.ones(1, dtype=np.float32))[0])

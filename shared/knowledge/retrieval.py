@@ -1,6 +1,7 @@
 """Hybrid retrieval over one store's knowledge: BM25 and vector cosine, fused by rank.
 
-- **Lexical**: Okapi BM25 over the chunks' heading, file name and text (`lexical.py`).
+- **Lexical**: Okapi BM25 over the chunks' text, their heading and file name a field of their
+  own (BM25F, `lexical.py`).
 - **Vectors**, when an embedder is configured: cosine similarity between the question's vector
   and the chunks' vectors of the same embeddings model (rows of a normalised numpy matrix, so
   one matrix-vector product scores them all).
@@ -78,9 +79,9 @@ class Passage(BaseModel):
     score: float
 
 
-def searchable_text(chunk: Chunk) -> str:
-    """What the lexical index sees: the heading and the file name count as words of the chunk."""
-    return "\n".join(filter(None, (chunk.heading, PurePath(chunk.filename).stem, chunk.text)))
+def title(chunk: Chunk) -> str:
+    """The chunk's title field for the lexical index: its heading path and its file name."""
+    return "\n".join(filter(None, (chunk.heading, PurePath(chunk.filename).stem)))
 
 
 class KnowledgeIndex:
@@ -98,7 +99,7 @@ class KnowledgeIndex:
         # load_active_chunks filters by store already; a second filter keeps stores apart even
         # if a caller hands in a mixed list.
         mine = [chunk for chunk in chunks if chunk.store_id == store_id]
-        self.lexical = LexicalIndex([searchable_text(chunk) for chunk in mine])
+        self.lexical = LexicalIndex([c.text for c in mine], [title(c) for c in mine])
         # Each heading's terms (for the ranker), one set per heading however many chunks share it.
         headings: dict[str | None, frozenset[str]] = {}
         for chunk in mine:

@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from shared.knowledge.lexical import K1, B, LexicalIndex
+from shared.knowledge.lexical import K1, TITLE, TITLE_B, B, LexicalIndex
 from shared.text.normalise import terms
 from shared.text.stemming import stem
 
@@ -160,3 +160,74 @@ def test_limit_keeps_the_best_and_an_empty_query_finds_nothing() -> None:
     assert index.search("kaos", limit=3).positions.tolist() == [19, 18, 17]
     assert index.search("halo kak", limit=3).positions.tolist() == []
     assert LexicalIndex([]).search("kaos", limit=3).positions.tolist() == []
+
+
+# Keluarga Cactus's "cara-membeli.md" (tests/fixtures/dev_shops): three chunks of one page share
+# its title words; the one-line bank account chunk has little else.
+PAGE = "Bagaimana proses membeli di Keluarga Cactus?"
+CARA_MEMBELI = [
+    (
+        "1. Pilih kaktus favorit anda melalui katalog website / social media @keluargacactus.\n"
+        "2. Hubungi admin melalui kontak dibawah.\n"
+        "3. Kofirmasi alamat dan kota tujuan untuk kami cek besar biaya pengiriman.\n"
+        "4. Melakukan pembayaran melalui nomor rekening resmi kami.",
+        f"{PAGE} > 7 Langkah Mudah beli di Keluarga Cactus\ncara-membeli",
+    ),
+    (
+        "- Whatsapp: 085 256 404 594\n- Instagram: keluargacactus (Melalui Direct Message)",
+        f"{PAGE} > Kontak Kami\ncara-membeli",
+    ),
+    (
+        "BNI 46 A.N KHAKIM ASSIDIQI (Untuk Nomor Rekening mohon hubungi secara langsung)",
+        f"{PAGE} > Rekening Resmi Keluarga Cactus\ncara-membeli",
+    ),
+]
+
+
+@pytest.mark.parametrize("question", ["gimana sih cara belinya kak?", "kak gmn cara order nya?"])
+def test_a_one_line_chunk_does_not_outrank_its_page_on_the_page_title(question: str) -> None:
+    texts, titles = zip(*CARA_MEMBELI, strict=True)
+    steps, one_line = 0, 2
+
+    found = LexicalIndex(texts, titles).search(question, limit=3).positions.tolist()
+    # The same words counted as the chunks' text: the one line wins on its shortness.
+    as_text = LexicalIndex([f"{title}\n{text}" for text, title in CARA_MEMBELI])
+    found_as_text = as_text.search(question, limit=3).positions.tolist()
+
+    assert found.index(steps) < found.index(one_line)
+    assert found_as_text.index(one_line) < found_as_text.index(steps)
+
+
+def test_a_title_term_is_weighed_against_the_titles_lengths_bm25f() -> None:
+    texts = ["Garansi jahitan 30 hari.", "Garansi jahitan 30 hari, kecuali bahan luntur."]
+    titles = ["Garansi", "Garansi > Ketentuan garansi kain"]
+    index = LexicalIndex(texts, titles)
+
+    found = index.search("garansi", limit=2)
+
+    # tf~ = tf in the text / its normalisation + TITLE x tf in the title / its normalisation
+    text_lengths, title_lengths = [4, 7], [1, 4]
+    assert [len(terms(t)) for t in texts] == text_lengths
+    assert [len(terms(t)) for t in titles] == title_lengths
+    idf = math.log(1 + (2 - 2 + 0.5) / (2 + 0.5))
+
+    def weight(position: int, in_title: int) -> float:
+        text_norm = 1 - B + B * text_lengths[position] / 5.5
+        title_norm = 1 - TITLE_B + TITLE_B * title_lengths[position] / 2.5
+        tf = 1 / text_norm + TITLE * in_title / title_norm
+        return idf * tf * (K1 + 1) / (tf + K1)
+
+    assert found.positions.tolist() == [0, 1]
+    assert found.scores.tolist() == pytest.approx([weight(0, 1), weight(1, 2)], rel=1e-5)
+
+
+def test_titles_leave_the_coverage_as_it_was() -> None:
+    texts, titles = zip(*CARA_MEMBELI, strict=True)
+    question = "nomor rekening nya brp kak"
+
+    in_fields = LexicalIndex(texts, titles).search(question, limit=3)
+    as_text = LexicalIndex([f"{title}\n{text}" for text, title in CARA_MEMBELI]).search(
+        question, limit=3
+    )
+
+    assert sorted(in_fields.coverage.tolist()) == pytest.approx(sorted(as_text.coverage.tolist()))

@@ -54,7 +54,8 @@ def _rank(found: list[Passage], source: str, phrase: str) -> int:
         ("", "Kurir apa saja yang tersedia?", "kebijakan-pengiriman.pdf", "kurir", 1),
         ("", "Apakah tersedia kemeja batik untuk anak?", "faq.docx", "anak", 1),
         # casual Indonesian: the buying steps above the payment confirmation
-        ("keluargacactus", "gimana sih cara belinya kak?", "cara-membeli.md", "pilih kaktus", 2),
+        ("keluargacactus", "gimana sih cara belinya kak?", "cara-membeli.md", "pilih kaktus", 1),
+        ("keluargacactus", "kak gmn cara order nya?", "cara-membeli.md", "pilih kaktus", 1),
         # casual Indonesian: how much water, in the care tips, above the delivery times
         (
             "keluargacactus",
@@ -63,12 +64,12 @@ def _rank(found: list[Passage], source: str, phrase: str) -> int:
             "tidak membutuhkan terlalu banyak air",
             1,
         ),
-        # English: the out-of-warranty repairs above the ones under warranty
+        # English: who pays the shipping of a return, above the processing times
         (
             "system76",
-            "What if my laptop is out of warranty?",
-            "before-you-open-a-ticket.md",
-            "paid diagnosis",
+            "Do you pay the shipping for returns?",
+            "shipping-your-computer.md",
+            "shipping is not covered for any returns",
             1,
         ),
     ],
