@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from pydantic import ValidationError
 from pymongo.errors import DuplicateKeyError
 
 from shared import kafka, topics
@@ -27,24 +28,57 @@ class StoredLetter:
     redriven_at: datetime | None
 
 
+HEAD_BYTES = 32  # of a record that is no dead letter: enough to recognise what wrote it
+
+
+@dataclass(frozen=True)
+class Undecodable:
+    """A record of a dead-letter topic that is no dead letter (written by another program or
+    by hand): shown so an operator can look into it, never re-driven."""
+
+    id: str  # as a letter's
+    partition: int
+    offset: int
+    size: int  # bytes of its value
+    head: bytes  # its first HEAD_BYTES
+
+
+@dataclass(frozen=True)
+class DeadLetters:
+    letters: list[StoredLetter]
+    undecodable: list[Undecodable]
+
+
 def dead_letter_topics(topic: str | None) -> list[str]:
     return [topics.dead_letter(name) for name in ([topic] if topic else topics.ALL)]
 
 
-async def list_letters(settings: Settings, db: Database, topic: str | None) -> list[StoredLetter]:
+async def list_letters(settings: Settings, db: Database, topic: str | None) -> DeadLetters:
+    """The letters of `topic`'s dead-letter topic (of every topic's when None), and its records
+    that are no dead letters: one such record must not hide the others."""
     bootstrap = kafka.bootstrap_servers(settings)
     found: list[tuple[str, DeadLetter]] = []
+    undecodable: list[Undecodable] = []
     for dlq in dead_letter_topics(topic):
         for record in await kafka.read_topic(bootstrap, dlq):
             letter_id = f"{dlq}:{record.partition}:{record.offset}"
-            found.append((letter_id, DeadLetter.model_validate_json(record.value)))
+            value = record.value or b""
+            try:
+                found.append((letter_id, DeadLetter.model_validate_json(value)))
+            except ValidationError:
+                undecodable.append(
+                    Undecodable(
+                        letter_id, record.partition, record.offset, len(value), value[:HEAD_BYTES]
+                    )
+                )
     redriven = {
         document["_id"]: document["redriven_at"]
         async for document in db[DEAD_LETTER_REDRIVES].find(
             {"_id": {"$in": [letter_id for letter_id, _ in found]}}
         )
     }
-    return [StoredLetter(id_, letter, redriven.get(id_)) for id_, letter in found]
+    letters = [StoredLetter(id_, letter, redriven.get(id_)) for id_, letter in found]
+    return DeadLetters(letters, undecodable)
 
 
 async def redrive(

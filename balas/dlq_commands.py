@@ -19,7 +19,7 @@ from balas.cli_support import (
 from balas.wording import counted
 
 if TYPE_CHECKING:  # with Kafka's client, loaded when a command runs
-    from balas.dead_letters import StoredLetter
+    from balas.dead_letters import DeadLetters, Undecodable
 
 dlq_app = command_group("Dead letters: events consumers gave up on.")
 
@@ -29,20 +29,29 @@ TopicOption = Annotated[
 ]
 
 
-def _letters(topic: str | None) -> list[StoredLetter]:
+def _letters(topic: str | None) -> DeadLetters:
     from balas import dead_letters
 
     settings = cli_settings()
-    return list(with_db(lambda db: dead_letters.list_letters(settings, db, topic)))
+    found: DeadLetters = with_db(lambda db: dead_letters.list_letters(settings, db, topic))
+    return found
+
+
+def _described(record: Undecodable) -> str:
+    return (
+        f"partition {record.partition}, offset {record.offset}, "
+        f"{counted(record.size, 'byte')}, first bytes {escape(repr(record.head))}"
+    )
 
 
 @dlq_app.command("list")
 def dlq_list(topic: TopicOption = None) -> None:
-    """List dead letters, oldest first."""
+    """List dead letters, oldest first, then any record of a dead-letter topic that is none."""
+    found = _letters(topic)
     table = wrapping_table(
         "id", "group", "attempts", "failed at (UTC)", "re-driven", "error", whole=("id",)
     )
-    for stored in _letters(topic):
+    for stored in found.letters:
         letter = stored.letter
         table.add_row(
             stored.id,
@@ -52,7 +61,25 @@ def dlq_list(topic: TopicOption = None) -> None:
             f"{stored.redriven_at:%Y-%m-%d %H:%M}" if stored.redriven_at else "no",
             escape(letter.error),
         )
-    print_listing(table, empty=f"No dead letters{f' of {escape(topic)}' if topic else ''}.")
+    undecodable = wrapping_table(
+        "id",
+        "partition",
+        "offset",
+        "bytes",
+        "first bytes",
+        title="Records that are no dead letters (never re-driven)",
+        whole=("id",),
+    )
+    for record in found.undecodable:
+        undecodable.add_row(
+            record.id,
+            str(record.partition),
+            str(record.offset),
+            str(record.size),
+            escape(repr(record.head)),
+        )
+    shown = [listed for listed in (table, undecodable) if listed.row_count] or [table]
+    print_listing(*shown, empty=f"No dead letters{f' of {escape(topic)}' if topic else ''}.")
 
 
 @dlq_app.command("show")
@@ -60,11 +87,17 @@ def dlq_show(
     letter_id: Annotated[str, typer.Argument(help="An id from `balas dlq list`.")],
 ) -> None:
     """Print one dead letter in full, original payload included."""
-    found = [stored for stored in _letters(None) if stored.id == letter_id]
-    if not found:
+    found = _letters(None)
+    stored = next((stored for stored in found.letters if stored.id == letter_id), None)
+    if stored is not None:
+        console.print_json(stored.letter.model_dump_json())
+        return
+    record = next((record for record in found.undecodable if record.id == letter_id), None)
+    if record is not None:
+        console.print(f"[red]{escape(letter_id)} is no dead letter:[/] {_described(record)}")
+    else:
         console.print(f"[red]no dead letter {escape(letter_id)}[/]")
-        raise typer.Exit(1)
-    console.print_json(found[0].letter.model_dump_json())
+    raise typer.Exit(1)
 
 
 @dlq_app.command("redrive")
@@ -76,9 +109,13 @@ def dlq_redrive(
     """Publish dead letters back to their topics, once each, after the cause is fixed."""
     if not letter_ids and not all_letters:
         raise typer.BadParameter("name letter ids, or pass --all")
-    chosen = [
-        stored for stored in _letters(topic) if all_letters or stored.id in (letter_ids or [])
-    ]
+    found = _letters(topic)
+    chosen = [stored for stored in found.letters if all_letters or stored.id in (letter_ids or [])]
+    for record in found.undecodable:
+        if all_letters or record.id in (letter_ids or []):
+            console.print(
+                f"[yellow]skipped {escape(record.id)}, no dead letter:[/] {_described(record)}"
+            )
     from balas import dead_letters
 
     settings = cli_settings()

@@ -65,6 +65,8 @@ async def _reply(event: AgentCommandIssued, deps: ResponderDeps, desk: AgentDesk
         )
     await desk.take_for_reply(event)
     if not reply.finished and event.sent_as:  # already sent, from Meta's inbox app
+        # not our send, and Messenger's and Instagram's statuses name only Meta's id: the
+        # sent mark reads any kept early (early_statuses.py)
         reply = await deps.conversations.mark_sent(reply, event.sent_as)
     elif not reply.finished:
         reply = await deliver(reply, deps)

@@ -150,7 +150,15 @@ async def _send_once(
         return None, sending.not_configured(channel)
     # surveys stored before channels have no account: the store's Twilio number
     account = survey.get("channel_account") or survey["store_number"]
-    recipient = {"to": survey["customer_number"], "sender": account, "body": body}
+    recipient = {
+        "to": survey["customer_number"],
+        "sender": account,
+        "body": body,
+        "status_callback": deps.status_callback_url,
+        # the survey's and the thanks' statuses name the survey: the responder finds no
+        # message of that `_id` and keeps nothing (early_statuses.py); nothing reads their tick
+        **sending.naming(sender, survey["_id"]),
+    }
     attempts = f"{prefix}send_attempts"
     if survey.get(attempts):
         intent = SendIntent(
@@ -168,7 +176,7 @@ async def _send_once(
             return found, None
     await _update(deps, survey["_id"], {"$inc": {attempts: 1}})
     try:
-        return await sender.send(**recipient, status_callback=deps.status_callback_url), None
+        return await sender.send(**recipient), None
     except sending.REFUSALS as refusal:
         return None, str(refusal)
     except NothingSent:  # certainly not sent: the retry sends without doubt

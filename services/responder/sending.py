@@ -117,6 +117,11 @@ def names_in_statuses(sender: Sender) -> bool:
     return isinstance(sender, TwilioSender | GraphSender)
 
 
+def naming(sender: Sender, message_id: str) -> dict[str, str]:
+    """The send's argument that makes its statuses name `message_id`, where the channel can."""
+    return {"reference": message_id} if names_in_statuses(sender) else {}
+
+
 def _free_text(reply: Reply) -> FreeText | None:
     """How the reply may go out now; None when Meta's window closed (the bot never sends after
     24 hours, an agent after 7 days). WhatsApp's window is the console's and agent_desk's."""
@@ -130,9 +135,8 @@ async def _send(sender: Sender, reply: Reply, status_callback: str, allowed: Fre
         "to": reply.customer_number,
         "sender": reply.channel_account or reply.store_number,
         "status_callback": status_callback,
+        **naming(sender, reply.id),
     }
-    if names_in_statuses(sender):
-        recipient["reference"] = reply.id
     if reply.template_sid:
         return await sender.send_template(
             **recipient, content_sid=reply.template_sid, variables=reply.template_variables

@@ -39,11 +39,11 @@ async def test_a_twilio_outage_pauses_the_responder_and_the_reply_goes_out_once_
         await eventually(lambda: twilio_api.sent_to(customer))
     finally:
         twilio_api.stop_failing()
-    letters = await dead_letters.list_letters(system.settings, system_db, topics.WHATSAPP_INBOUND)
+    found = await dead_letters.list_letters(system.settings, system_db, topics.WHATSAPP_INBOUND)
 
     assert twilio_api.failed_attempts - failed_before == outage
     assert len(twilio_api.sent_to(customer)) == 1
-    assert [s for s in letters if customer in s.letter.payload] == []
+    assert [s for s in found.letters if customer in s.letter.payload] == []
 
 
 async def test_an_event_for_a_missing_store_is_parked_and_a_redrive_answers_it_once(
@@ -65,10 +65,8 @@ async def test_an_event_for_a_missing_store_is_parked_and_a_redrive_answers_it_o
         await broker.stop()
 
     async def parked() -> dead_letters.StoredLetter | None:
-        letters = await dead_letters.list_letters(
-            system.settings, system_db, topics.WHATSAPP_INBOUND
-        )
-        return next((s for s in letters if customer in s.letter.payload), None)
+        found = await dead_letters.list_letters(system.settings, system_db, topics.WHATSAPP_INBOUND)
+        return next((s for s in found.letters if customer in s.letter.payload), None)
 
     stored = await eventually(parked)
     letter = stored.letter

@@ -20,7 +20,7 @@ from balas.processes import ServiceProcesses
 from shared import routes
 from shared.http_limits import KiB, MiB
 from shared.infra import free_port
-from tests.support.servers import Infra
+from shared.settings import Settings
 
 pytestmark = pytest.mark.slow
 
@@ -33,9 +33,8 @@ MAX_PEAK_GROWTH = 16 * MiB
 
 
 @pytest.fixture
-def ingest(infra: Infra, tmp_path: Path) -> Iterator[tuple[str, int]]:
+def ingest(settings: Settings, tmp_path: Path) -> Iterator[tuple[str, int]]:
     """ingest as `balas run ingest` starts it; its URL and process id."""
-    settings = infra.settings()
     port = free_port()
     services = ServiceProcesses(
         env={**os.environ, **settings.as_environment()}, log_dir=tmp_path / "logs"

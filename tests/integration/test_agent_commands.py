@@ -48,7 +48,6 @@ from tests.support.facts import recorded_facts
 from tests.support.inbound import customer_says
 from tests.support.kafka import records_mentioning
 from tests.support.responder import close, responder_deps, through_twilio
-from tests.support.servers import Infra
 
 pytestmark = pytest.mark.slow
 
@@ -69,8 +68,8 @@ def facts(settings: Settings, db: Database) -> Facts:
 
 
 @pytest.fixture
-def settings(infra: Infra, twilio_api: TwilioStandIn) -> Settings:
-    return through_twilio(infra.settings(), twilio_api)
+def settings(settings: Settings, twilio_api: TwilioStandIn) -> Settings:
+    return through_twilio(settings, twilio_api)
 
 
 @pytest.fixture

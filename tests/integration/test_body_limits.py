@@ -26,7 +26,6 @@ from shared.stores.directory import Store
 from tests.standins.server import LoopbackServer
 from tests.standins.woocommerce_data import body_of, delivery_headers, order
 from tests.support.console import ConsoleApi
-from tests.support.servers import Infra
 from tests.support.stores import save_woocommerce_store
 
 pytestmark = pytest.mark.slow
@@ -40,8 +39,8 @@ CHUNK = b"x" * (64 * KiB)
 
 
 @pytest.fixture
-def settings(infra: Infra) -> Settings:
-    return infra.settings(
+def settings(settings: Settings) -> Settings:
+    return settings.updated(
         ingest={"public_base_url": PUBLIC_URL},
         twilio={"auth_token": TWILIO_TOKEN},
         limits={"knowledge_max_upload_bytes": UPLOAD_LIMIT},

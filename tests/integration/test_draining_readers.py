@@ -108,7 +108,7 @@ async def test_the_dead_letter_list_shows_every_letter_of_the_partitions_last_ba
 
     listed = await dead_letters.list_letters(settings, db, topics.WHATSAPP_INBOUND)
 
-    assert [s.letter for s in listed if store_id in s.letter.payload] == letters
+    assert [s.letter for s in listed.letters if store_id in s.letter.payload] == letters
 
 
 async def test_the_lag_gauge_counts_every_record_after_the_one_a_handler_holds(

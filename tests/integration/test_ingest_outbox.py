@@ -64,8 +64,10 @@ def mongodb_proxy(infra: Infra) -> Iterator[TcpProxy]:
 
 
 @pytest.fixture
-def settings(infra: Infra, kafka_proxy: TcpProxy, mongodb_proxy: TcpProxy) -> Iterator[Settings]:
-    yield infra.settings(
+def settings(
+    settings: Settings, kafka_proxy: TcpProxy, mongodb_proxy: TcpProxy
+) -> Iterator[Settings]:
+    yield settings.updated(
         kafka={"bootstrap_servers": bootstrap(kafka_proxy), "enable_idempotence": False},
         mongodb={"uri": proxied_uri(mongodb_proxy)},
         ingest={

@@ -18,7 +18,6 @@ from shared.settings import Settings
 from shared.stores.directory import Store, save_store
 from tests.support.console import ConsoleApi
 from tests.support.kafka import records_mentioning
-from tests.support.servers import Infra
 
 pytestmark = pytest.mark.slow
 
@@ -30,9 +29,9 @@ PROGRAM = b"\x7fELF\x02\x01\x01" + bytes(200)
 
 
 @pytest.fixture
-def settings(infra: Infra) -> Settings:
+def settings(settings: Settings) -> Settings:
     """A small upload limit, so "too large" needs no 20 MB file."""
-    return infra.settings(limits={"knowledge_max_upload_bytes": LIMIT})
+    return settings.updated(limits={"knowledge_max_upload_bytes": LIMIT})
 
 
 @pytest.fixture

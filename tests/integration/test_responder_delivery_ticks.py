@@ -13,10 +13,12 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from services.responder import csat
 from services.responder.deps import ResponderDeps
 from services.responder.handlers import on_delivery_statuses, on_message_received
 from shared.answering.draft import Draft
 from shared.conversations.collections import CSAT_SURVEYS, EARLY_DELIVERY_STATUSES, MESSAGES
+from shared.conversations.csat import survey_id
 from shared.events import DeliveryStatus
 from shared.mongo import Database
 from shared.routes import STATUS_MESSAGE_PARAM
@@ -142,3 +144,39 @@ async def test_a_csat_surveys_statuses_are_not_kept_as_early_ones(
     await _callbacks(deps, store, sid, DeliveryStatus.SENT)
 
     assert await db[EARLY_DELIVERY_STATUSES].find_one({"_id": sid}) is None
+
+
+async def _sent_while_held(
+    deps: ResponderDeps, store: Store, twilio_api: TwilioStandIn, customer: str, sending: Any
+) -> dict[str, Any]:
+    """The message `sending` sends, its "sent" status handled before the send answered."""
+    before = len(twilio_api.sent_to(customer))
+    twilio_api.hold_answers()
+    task = asyncio.create_task(sending)
+    [message] = await eventually(lambda: twilio_api.sent_to(customer)[before:])
+    await _named_callbacks(deps, store, message, DeliveryStatus.SENT)
+    twilio_api.release_answers()
+    await task
+    return message
+
+
+async def test_a_csat_surveys_and_its_thanks_statuses_name_the_survey_and_are_never_kept(
+    db: Database, deps: ResponderDeps, store: Store, twilio_api: TwilioStandIn
+) -> None:
+    """Statuses handled before the survey's (or the thanks') send answered: they name the
+    survey, so the responder keeps nothing aside for them (nothing reads a survey's tick)."""
+    customer = "+6281100000094"
+    due = events.survey_due(customer_says(store, customer, "Halo kak"))
+    survey_sent = await _sent_while_held(deps, store, twilio_api, customer, csat.ask(due, deps))
+    rating = customer_says(store, customer, "5")
+    thanks = await _sent_while_held(deps, store, twilio_api, customer, csat.answer(rating, deps))
+
+    survey = await db[CSAT_SURVEYS].find_one(
+        {"_id": survey_id(due.conversation_id, due.session_opened_at)}
+    )
+    assert survey is not None
+    assert [survey["twilio_sid"], survey["thanks_sid"]] == [survey_sent["sid"], thanks["sid"]]
+    for message in (survey_sent, thanks):
+        query = parse_qs(urlsplit(message["_status_callback"]).query)
+        assert query[STATUS_MESSAGE_PARAM] == [survey["_id"]]
+        assert await db[EARLY_DELIVERY_STATUSES].find_one({"_id": message["sid"]}) is None

@@ -43,7 +43,6 @@ from tests.standins.twilio_api import TwilioStandIn
 from tests.standins.woocommerce_api import WooCommerceStandIn
 from tests.support import events
 from tests.support.kafka import records_mentioning
-from tests.support.servers import Infra
 from tests.support.store_data import PASSWORD, fill_store
 
 pytestmark = pytest.mark.slow
@@ -73,8 +72,8 @@ def shop() -> Iterator[WooCommerceStandIn]:
 
 
 @pytest.fixture
-def settings(infra: Infra, twilio: TwilioStandIn) -> Settings:
-    return infra.settings(
+def settings(settings: Settings, twilio: TwilioStandIn) -> Settings:
+    return settings.updated(
         ingest={"public_base_url": PUBLIC_URL},
         twilio={
             "account_sid": twilio.account_sid,

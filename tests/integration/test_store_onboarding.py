@@ -35,7 +35,6 @@ from tests.standins.server import LoopbackServer
 from tests.standins.twilio_api import TwilioStandIn
 from tests.standins.woocommerce_api import WooCommerceStandIn
 from tests.support.console import ConsoleApi, SignedIn
-from tests.support.servers import Infra
 
 pytestmark = pytest.mark.slow
 
@@ -64,9 +63,9 @@ def shop() -> Iterator[WooCommerceStandIn]:
 
 
 @pytest.fixture
-def settings(infra: Infra, twilio: TwilioStandIn) -> Settings:
+def settings(settings: Settings, twilio: TwilioStandIn) -> Settings:
     """The global Twilio account is the stand-in's main one; webhooks come to PUBLIC_URL."""
-    return infra.settings(
+    return settings.updated(
         ingest={"public_base_url": PUBLIC_URL, "fallback_base_url": FALLBACK_URL},
         twilio={
             "account_sid": twilio.account_sid,

@@ -17,6 +17,7 @@ from shared.stores.directory import Store, save_store
 from tests.standins.graph_api import PAGE_WEBHOOKS, GraphApiStandIn
 from tests.standins.openai_api import OpenAIStandIn
 from tests.standins.twilio_api import TwilioStandIn
+from tests.support.databases import DatabasePool
 from tests.support.servers import Infra
 from tests.support.system import AUTH_TOKEN, RunningSystem, Webhooks
 
@@ -47,8 +48,17 @@ def graph_api() -> Iterator[GraphApiStandIn]:
 
 
 @pytest.fixture(scope="package")
+def system_database(databases: DatabasePool) -> Iterator[str]:
+    """The running system's database, lent from the pool: emptied and given back after the
+    system stopped (it tears down first, as it asks for this)."""
+    with databases.lend() as database:
+        yield database
+
+
+@pytest.fixture(scope="package")
 def system(
     infra: Infra,
+    system_database: str,
     openai_api: OpenAIStandIn,
     twilio_api: TwilioStandIn,
     graph_api: GraphApiStandIn,
@@ -58,6 +68,7 @@ def system(
     its consumers read every topic of the shared broker and would act on other tiers' events."""
     ingest_port = free_port()
     settings = infra.settings(
+        mongodb={"database": system_database},
         ingest={"public_base_url": f"http://127.0.0.1:{ingest_port}"},
         metrics={"ingest_port": free_port()},  # free: other runs may share this host
         llm={

@@ -1,6 +1,6 @@
 """The layout of tests/: helpers are imported from tests/support/, never from a conftest module
 or another test file; a conftest declares fixtures and hooks only; every test driving Chromium
-lives under tests/browser/."""
+lives under tests/browser/; every test database is lent from the pool."""
 
 import ast
 from pathlib import Path
@@ -47,6 +47,24 @@ def helpers_in(source: str) -> set[str]:
     return found
 
 
+def unpooled_settings(source: str) -> list[int]:
+    """The lines of `infra.settings(...)` calls that name no database: each would make a fresh
+    database on the session's server that nothing drops (tests/support/databases.py lends
+    them instead, emptied and dropped at the session's end)."""
+    return [
+        node.lineno
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Call)
+        and ast.unparse(node.func) == "infra.settings"
+        and not any(
+            keyword.arg == "mongodb"
+            and isinstance(keyword.value, ast.Dict)
+            and any(ast.literal_eval(key) == "database" for key in keyword.value.keys if key)
+            for keyword in node.keywords
+        )
+    ]
+
+
 def drives_chromium(modules: set[str]) -> bool:
     return any(m == c or m.startswith(f"{c}.") for m in modules for c in CHROMIUM_MODULES)
 
@@ -83,6 +101,17 @@ def test_every_test_driving_chromium_lives_under_tests_browser() -> None:
     assert not outside
 
 
+def test_every_test_database_is_lent_from_the_pool() -> None:
+    """A fixture wanting other settings updates the pooled `settings` it overrides."""
+    unpooled = {
+        f"{path.relative_to(TESTS)}:{line}"
+        for path in TESTS.rglob("*.py")
+        for line in unpooled_settings(path.read_text())
+    }
+
+    assert not unpooled
+
+
 def test_the_checks_see_relative_absolute_and_chromium_imports() -> None:
     """The checks above would pass vacuously if the imports they forbid went unseen."""
     source = (
@@ -113,3 +142,14 @@ def test_the_conftest_check_tells_helpers_from_fixtures_and_hooks() -> None:
     )
 
     assert helpers_in(source) == {"make_store", "Console"}
+
+
+def test_the_pool_check_tells_a_lent_database_from_a_fresh_one() -> None:
+    source = (
+        "infra.settings(mongodb={'database': database})\n"
+        "infra.settings()\n"
+        "infra.settings(mongodb={'uri': uri}, twilio={'auth_token': token})\n"
+        "settings.updated(twilio={'auth_token': token})\n"
+    )
+
+    assert unpooled_settings(source) == [2, 3]

@@ -6,9 +6,19 @@ from tests.support.system_fixtures import (
     openai_api,
     store,
     system,
+    system_database,
     system_db,
     twilio_api,
     webhooks,
 )
 
-__all__ = ["graph_api", "openai_api", "store", "system", "system_db", "twilio_api", "webhooks"]
+__all__ = [
+    "graph_api",
+    "openai_api",
+    "store",
+    "system",
+    "system_database",
+    "system_db",
+    "twilio_api",
+    "webhooks",
+]
