@@ -404,9 +404,11 @@ def _advances(events: Sequence[DeliveryStatusChanged]) -> list[UpdateOne]:
 
 
 def _named(event: DeliveryStatusChanged) -> dict[str, str]:
-    """The message a status is of: by our id where the channel carried it back."""
+    """The message a status is of: by our id where the channel carried it back, within the
+    store whose channel account posted it (another store's signed callback naming our id
+    must not move a tick of ours)."""
     if event.message_id is not None:
-        return {"_id": event.message_id}
+        return {"_id": event.message_id, "store_id": event.store_id}
     return {"twilio_sid": event.twilio_sid}
 
 

@@ -43,7 +43,7 @@ async def _callbacks(
 ) -> None:
     """The statuses as the responder handles them, one poll each."""
     for status in statuses:
-        callback = events.status_changed(status, sid=sid, store_id=store.id, **fields)
+        callback = events.status_changed(status, sid=sid, **{"store_id": store.id, **fields})
         await on_delivery_statuses([callback], deps)
 
 
@@ -102,6 +102,25 @@ async def test_statuses_after_the_id_is_recorded_still_move_the_tick_forward_onl
     assert await _tick(db, sent["sid"]) == "read"
     await _named_callbacks(deps, store, sent, DeliveryStatus.SENT)  # the early one again
     assert await _tick(db, sent["sid"]) == "read"
+
+
+async def test_a_status_naming_a_reply_of_another_store_moves_no_tick(
+    db: Database, deps: ResponderDeps, store: Store, twilio_api: TwilioStandIn
+) -> None:
+    """Each store signs its callbacks with its own account: a callback of another store that
+    names our reply's id is no status of it."""
+    await on_message_received(customer_says(store, "+6281100000094", "Halo kak"), deps)
+    [sent] = twilio_api.sent_to("+6281100000094")
+    reply_id = parse_qs(urlsplit(sent["_status_callback"]).query)[STATUS_MESSAGE_PARAM][0]
+
+    await _callbacks(
+        deps, store, sent["sid"], DeliveryStatus.FAILED, message_id=reply_id, store_id="other"
+    )
+    untouched = await db[MESSAGES].find_one({"twilio_sid": sent["sid"]})
+    assert untouched is not None
+    assert "delivery_status" not in untouched  # shown as queued
+    await _named_callbacks(deps, store, sent, DeliveryStatus.DELIVERED)
+    assert await _tick(db, sent["sid"]) == "delivered"
 
 
 async def test_early_statuses_naming_only_the_sid_tick_a_reply_an_older_responder_sent(
