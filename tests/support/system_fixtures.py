@@ -104,6 +104,20 @@ def system(
         services.stop()
 
 
+@pytest.fixture(autouse=True)
+def services_back(request: pytest.FixtureRequest) -> Iterator[None]:
+    """After each test of the running system, the services it stopped or killed run again: a
+    test that fails before it restarts them would otherwise fail every test after it."""
+    yield
+    if "system" not in request.fixturenames:
+        return
+    services = request.getfixturevalue("system").services
+    if stopped := services.exited():
+        for service in stopped:
+            services.start(service)
+        asyncio.run(services.wait_ready())
+
+
 @pytest.fixture
 async def system_db(system: RunningSystem) -> AsyncIterator[mongo.Database]:
     assert system.settings.mongodb.uri

@@ -4,6 +4,7 @@ OpenAI stand-ins on loopback); `browser` and `page` come from tests/browser/conf
 from tests.support.system_fixtures import (
     graph_api,
     openai_api,
+    services_back,
     store,
     system,
     system_database,
@@ -15,6 +16,7 @@ from tests.support.system_fixtures import (
 __all__ = [
     "graph_api",
     "openai_api",
+    "services_back",
     "store",
     "system",
     "system_database",
