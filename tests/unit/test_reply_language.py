@@ -98,6 +98,36 @@ def test_short_texts_are_told_by_everyday_words_and_chat_spellings(
 
 
 @pytest.mark.parametrize(
+    "message",
+    [
+        # English words only, two of them English shop words Indonesian chat does not write as
+        # its own: the words a very short English question is made of
+        "return policy? warranty?",
+        "opening hours? weekend?",
+        "shipping cost? insurance?",
+        "payment methods?",
+    ],
+)
+def test_a_very_short_english_question_of_shop_words_is_english(message: str) -> None:
+    for store_language in Language:
+        assert detect_language(message, store_language) is Language.EN
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        # the English words Indonesian chat borrows tell no English, nor does a review's
+        "ready stock? cod?",
+        "packing bubble wrap?",
+        "Positive seller, fast respon",
+    ],
+)
+def test_words_indonesian_chat_borrows_tell_no_english(message: str) -> None:
+    for store_language in Language:
+        assert detect_language(message, store_language) is store_language
+
+
+@pytest.mark.parametrize(
     "message", ["COD?", "size?", "👍🙏", "Hi kak", "QRIS", "refund policy", "ready stock"]
 )
 def test_a_message_that_tells_no_language_gets_the_stores(message: str) -> None:
@@ -150,6 +180,15 @@ async def ask(message: str) -> str:
 
 async def test_english_with_indonesian_particles_hears_that_the_policy_is_in_indonesian() -> None:
     text = await ask("The package got lost, what now ya kak?")
+
+    assert text.startswith("Our information on this is written in Indonesian: ")
+    assert "diasuransikan" in text
+
+
+async def test_a_very_short_english_question_hears_that_the_policy_is_in_indonesian() -> None:
+    # the store's language is Indonesian: before, "lost package? insurance?" was answered with
+    # the Indonesian sentence alone
+    text = await ask("lost package? insurance?")
 
     assert text.startswith("Our information on this is written in Indonesian: ")
     assert "diasuransikan" in text
