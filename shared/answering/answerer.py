@@ -43,7 +43,14 @@ from shared.answering.metrics import ANSWERS, GUARDRAIL_REPLACEMENTS
 from shared.answering.model import ChatModel, ToolSpec
 from shared.answering.product_cards import MAX_CARDS, asks_to_see, cards_of, shows_any
 from shared.answering.small_talk import Kind
-from shared.answering.wording import Phrase, address, detect_language, hand_over_text, phrase
+from shared.answering.wording import (
+    Phrase,
+    address,
+    detect_language,
+    hand_over_text,
+    part_language,
+    phrase,
+)
 from shared.events import Citation, HandOverReason, LlmUsage
 from shared.knowledge.embeddings import embedder_from
 from shared.knowledge.retrieval import Passage, Retriever
@@ -485,9 +492,7 @@ class Answerer:
                     f"{topic} {part.text}" if topic and is_elliptic(part.text) else part.text
                 )
                 topic = part.text
-                # A part written in the other language is answered in it ("… sekalian, can I
-                # pay by card?"); one word of it is not enough to switch.
-                own = detect_language(part.text, language, margin=2)
+                own = part_language(part.text, language)
                 composed = compose(part.text, passages, own, settings.tone, sentences)
                 if composed is None and looked_up and (alone or find_order_numbers(part.text)):
                     continue  # the order or product look-up above answers it

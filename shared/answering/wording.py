@@ -71,10 +71,9 @@ def detect_language(
     text and with `content_words`, words of one language only, two more of one side ("tanaman
     hias kaktus"): a customer's words, not a shop's sentence, which names its channels and
     buttons in English ("Instagram: toko (Melalui Direct Message)")."""
-    written = _WORD.findall(text.lower())
-    words = [standard for word in written for standard in _standard(word)]
-    framing = [word for word in words if any(word in side for side in _FRAMING.values())]
-    body = [word for word in words if word not in framing]
+    words = _standard_words(text)
+    framing = [word for word in words if _frames(word)]
+    body = [word for word in words if not _frames(word)]
     said = _told(body, _INDONESIAN, _ENGLISH, margin)
     framed = _told(framing, _FRAMING[Language.ID], _FRAMING[Language.EN], margin)
     own = _WORD.findall(_ATTACHED.sub(" ", text.lower()))
@@ -84,6 +83,27 @@ def detect_language(
         else None
     )
     return said or framed or content or default
+
+
+def part_language(part: str, message_language: Language) -> Language:
+    """The language one question of a message is answered in: the message's, unless the
+    part's own function words tell the other by two more ("… sekalian, can I pay by card?").
+    Its greetings, address and particles ("gotta send the adapter w/ it ya kak?") and the shop
+    words of a short part ("1. delivery time? 2. ongkir brp?") never switch it: the customer
+    wrote the message's language around them."""
+    body = [word for word in _standard_words(part) if not _frames(word)]
+    return _told(body, _INDONESIAN, _ENGLISH, PART_MARGIN) or message_language
+
+
+PART_MARGIN = 2  # one word of the other language is not enough to switch a part
+
+
+def _standard_words(text: str) -> list[str]:
+    return [standard for word in _WORD.findall(text.lower()) for standard in _standard(word)]
+
+
+def _frames(word: str) -> bool:
+    return any(word in side for side in _FRAMING.values())
 
 
 # Content words tell only a short text's language, by this lead: one English word is often a

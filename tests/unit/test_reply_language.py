@@ -7,7 +7,7 @@ import pytest
 
 from shared.answering.answerer import Question
 from shared.answering.compose import compose, language_of
-from shared.answering.wording import detect_language
+from shared.answering.wording import detect_language, part_language
 from shared.events import utcnow
 from shared.knowledge.retrieval import Passage
 from shared.stores.bot_settings import BotSettings, Language, Tone
@@ -192,6 +192,33 @@ async def test_a_very_short_english_question_hears_that_the_policy_is_in_indones
 
     assert text.startswith("Our information on this is written in Indonesian: ")
     assert "diasuransikan" in text
+
+
+@pytest.mark.parametrize(
+    ("part", "message_language", "language"),
+    [
+        # its own function words switch a part
+        ("sekalian, can I pay by card?", Language.ID, Language.EN),
+        ("ongkirnya brp ya?", Language.EN, Language.ID),
+        # the address, particles and a short part's shop words do not
+        ("gotta send the power adapter w/ it ya kak?", Language.EN, Language.EN),
+        ("u guys answer on weekends ya kak?", Language.EN, Language.EN),
+        ("delivery time?", Language.ID, Language.ID),
+        ("Hi kak", Language.EN, Language.EN),
+    ],
+)
+def test_a_part_is_answered_in_the_messages_language_unless_its_own_words_say_otherwise(
+    part: str, message_language: Language, language: Language
+) -> None:
+    assert part_language(part, message_language) is language
+
+
+async def test_english_ending_in_ya_kak_is_answered_in_english_without_a_notice() -> None:
+    # before, the part was told Indonesian by "ya kak" alone, and the English passage came
+    # with an Indonesian notice the customer cannot read
+    text = await ask("do u guys repair laptops ya kak?")
+
+    assert text.startswith("We repair laptops bought from us")
 
 
 async def test_indonesian_with_an_english_thanks_is_answered_in_indonesian() -> None:
