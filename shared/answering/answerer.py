@@ -240,7 +240,7 @@ class Answerer:
 
     async def answer(self, question: Question) -> Draft:
         settings = question.settings
-        language = detect_language(question.text, settings.default_language)
+        language = _customer_language(question)
         hours = settings.business_hours
         open_now = hours.is_open(question.asked_at, question.store.timezone)
         reason = self._rule_hand_over(question)
@@ -410,7 +410,7 @@ class Answerer:
             message_sid=question.message_sid or "",
             text=text,
             at=question.asked_at,
-            language=detect_language(question.text, question.settings.default_language),
+            language=_customer_language(question),
         )
 
     async def _run_tool(
@@ -744,6 +744,18 @@ def _room(question: Question, language: Language) -> int:
 
 def _sorry(question: Question, language: Language) -> str:
     return phrase(language, Phrase.SORRY_TROUBLE).format(address=address(question.settings.tone))
+
+
+def _customer_language(question: Question) -> Language:
+    """The message's language; a message that tells none ("COD?", "insurance?", "👍") is in the
+    language of the customer's earlier messages, else the store's."""
+    earlier = " ".join(
+        m.get("text") or ""
+        for m in question.history[:-1]
+        if m.get("direction") == "inbound" and isinstance(m.get("text"), str)
+    )
+    default = question.settings.default_language
+    return detect_language(question.text, detect_language(earlier, default))
 
 
 def _earlier_customer_text(question: Question) -> str | None:

@@ -221,6 +221,35 @@ async def test_english_ending_in_ya_kak_is_answered_in_english_without_a_notice(
     assert text.startswith("We repair laptops bought from us")
 
 
+async def in_conversation(earlier: str, message: str, store_language: Language) -> str:
+    answerer = faq_answerer(STORE, FAQ)
+    question = Question(
+        store=Store(id=STORE, name="Toko Batik", whatsapp_number="+6281100000000"),
+        settings=BotSettings(default_language=store_language),
+        text=message,
+        asked_at=utcnow(),
+        history=[
+            {"direction": "inbound", "text": earlier},
+            {"direction": "outbound", "text": "🙂"},
+            {"direction": "inbound", "text": message},
+        ],
+    )
+    return (await answerer.answer(question)).text
+
+
+async def test_a_message_that_tells_no_language_takes_the_conversations() -> None:
+    # "insurance?" alone tells nothing: the store's Indonesian before, the customer's English now
+    english = await in_conversation(
+        "Hi, I ordered a batik shirt last week.", "insurance?", Language.ID
+    )
+    indonesian = await in_conversation(
+        "kak aku udah pesen kemeja batik minggu lalu", "insurance?", Language.EN
+    )
+
+    assert english == "Our information on this is written in Indonesian: Semua paket diasuransikan."
+    assert indonesian == "Semua paket diasuransikan."
+
+
 async def test_indonesian_with_an_english_thanks_is_answered_in_indonesian() -> None:
     text = await ask("kalo laptopnya rusak bisa repair ga? thanks")
 
