@@ -139,9 +139,9 @@ class KnowledgeIndex:
         relevance: Relevance | None = RELEVANCE,
     ) -> list[Passage]:
         """The passages covering `min_score` of the question (or at `min_similarity` with
-        vectors), and the first of those covering `FLOOR` if the `relevance` decision finds it
-        answers, best first: BM25's first `CANDIDATES` in the `ranker`'s order (BM25's alone
-        without one), fused by rank with the vectors' order."""
+        vectors), or if none does, the first of those covering `FLOOR` when the `relevance`
+        decision finds it answers; best first: BM25's first `CANDIDATES` in the `ranker`'s
+        order (BM25's alone without one), fused by rank with the vectors' order."""
         fused: dict[int, float] = {}
         matches = self.lexical.search(query, POOL)
         positions = matches.positions.tolist()
@@ -156,7 +156,7 @@ class KnowledgeIndex:
         if len(ranks) > 1 or (relevance is not None and ranks):
             rows, preference, order = self._ordered(query, matches, ranks, ranker)
             first = positions[ranks[order[0]]]
-            if relevance is not None and first not in relevant:
+            if relevance is not None and not relevant:
                 weighed = self._decision_row(query, matches, ranks, rows, preference, order)
                 if relevance.answers(weighed):
                     relevant.add(first)
@@ -201,16 +201,16 @@ class KnowledgeIndex:
 
     def weighed(self, query: str, ranker: Ranker | None) -> tuple[int, Features] | None:
         """The passage the relevance decision weighs for `query` (the first of those covering
-        `FLOOR`, in the `ranker`'s order) and its features, when it covers less than
-        `MIN_SCORE`; None otherwise (for training: `bench.train_relevance`)."""
+        `FLOOR`, in the `ranker`'s order) and its features, when no passage covers `MIN_SCORE`;
+        None otherwise (for training: `bench.train_relevance`)."""
         matches = self.lexical.search(query, POOL)
         coverage = matches.coverage.tolist()
         ranks = [r for r in range(min(CANDIDATES, len(coverage))) if coverage[r] >= FLOOR]
         if not ranks:
             return None
-        rows, preference, order = self._ordered(query, matches, ranks, ranker)
-        if coverage[ranks[order[0]]] >= MIN_SCORE:
+        if max(coverage) >= MIN_SCORE:
             return None
+        rows, preference, order = self._ordered(query, matches, ranks, ranker)
         weighed = self._decision_row(query, matches, ranks, rows, preference, order)
         return int(matches.positions[ranks[order[0]]]), weighed
 
