@@ -1,23 +1,24 @@
 """The learned relevance decision under the coverage threshold: does the first passage answer?
 
 A passage covering `retrieval.MIN_SCORE` of the question's idf mass is relevant, as before. A
-short chat question often shares less with its right passage ("packing nya pake apa yg aman?"
-holds a third: "pake", "yg" and "aman" weigh as much as the topic), while a question the store
-does not answer shares as much with some passage through a common shop word ("Do you offer a
-student discount?"). For the first of the candidates covering `FLOOR` to `MIN_SCORE`, in the
-ranker's order, a logistic regression weighs what the search already knows (`FEATURES`): the
-ranker's features of that passage except those that scale with the store (BM25's score, the
-passage's length), whether the question asks for a kind of fact, the share of its idf mass no
-passage holds, the ranker's margin over the second candidate, and how much of the question's
-rarest known word the passage holds. It is relevant when the probability that it answers reaches
-the threshold.
+short chat question often shares less with its right passage ("brp lama sampenya klo udh
+dikrim?": the framing words weigh as much as the topic), while a question the store does not
+answer shares as much with some passage through a common shop word ("Do you offer a student
+discount?"). When no passage covers `MIN_SCORE`, the first of the candidates covering `FLOOR`,
+in the ranker's order, is weighed by a logistic regression over what the search already knows
+(`FEATURES`): the ranker's features of that passage except those that scale with the store
+(BM25's score, the passage's length), whether the question asks for a kind of fact, the share of
+its idf mass no passage holds, the ranker's margin over the second candidate, and how much of
+the question's rarest known word the passage holds. It is relevant when the probability that it
+answers reaches the threshold.
 
-It only adds: a passage the coverage rule accepts stays relevant, since a veto measured worse
-(docs/knowledge.md). The weights are fitted by `python -m bench.train_relevance` on the
-development sets (never the frozen ones), which ships them in `data/relevance.json` only if,
-cross-validated by store, the decision recovers more answerable questions without abstaining on
-fewer unanswerable ones in any store. On the development data of 2026-12-08 it does not, so no
-file is shipped and the coverage rule decides alone; at run time this is numpy alone.
+It only adds, and only where the rule finds nothing: a veto on passages the rule accepts, and a
+weighed passage put above accepted ones, both measured worse (docs/knowledge.md, eleventh
+round). The weights and the threshold are chosen and fitted by `python -m bench.train_relevance`
+on the development sets (never the frozen ones), which writes `data/relevance.json` only if,
+cross-validated by store, the decision recovers at least as many answerable questions and
+abstains on at least as many unanswerable ones in every store; without the file the rule
+decides alone. At run time this is numpy alone.
 """
 
 import json

@@ -16,7 +16,10 @@
     written standard, misspellings matched to the index's words, an expanded word counted
     once); a word no chunk contains counts as much as the rarest term some chunk contains, so
     "do you sell cars?" against a batik shop covers little, or
-  - cosine >= `min_similarity` (only with vectors).
+  - cosine >= `min_similarity` (only with vectors), or
+  - when no passage covers `min_score`, the first of those covering `FLOOR` (0.15), in the
+    ranker's order, if the learned relevance decision finds it answers (`relevance.py`): a
+    short chat question shares less with its right passage than the rule asks.
   BM25 scores themselves are not thresholded: they grow with question length and corpus
   statistics, while coverage is a fraction comparable across questions and stores.
 - **Order**: BM25's first `CANDIDATES` passages are reordered by a learned ranker
