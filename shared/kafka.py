@@ -4,7 +4,6 @@ consumer groups stand (the journal's watermark, `balas topics`)."""
 
 import asyncio
 import logging
-import time
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -256,40 +255,41 @@ async def read_topic(bootstrap: str, topic: str) -> list[ConsumerRecord]:
 
 
 async def drain(
-    consumer: AIOKafkaConsumer, reported_end: Mapping[TopicPartition, int]
+    consumer: AIOKafkaConsumer,
+    start: Mapping[TopicPartition, int],
+    reported_end: Mapping[TopicPartition, int],
 ) -> AsyncIterator[list[ConsumerRecord]]:
-    """The records of the partitions of `reported_end`, from the consumer's positions until the
-    log is really drained, a fetch at a time. Every reader of a topic reads through here.
+    """The records of the partitions of `start`, from there to the end of the log, a fetch at a
+    time. Every reader of a topic reads through here; `consumer` has no partitions assigned yet.
 
     A reported end offset is only a lower bound: the embedded broker reports a partition's end
-    as its last batch's *first* offset + 1, hiding the rest of that batch. So a partition is done
-    once it is past its reported end and a poll brings nothing although the broker answered a
-    fetch after the position last moved: that answer was empty (records in it would have been
-    buffered, and this poll would have returned them)."""
-    open_ = set(reported_end)
-    moved_at = dict.fromkeys(open_, _now_ms())
+    as its last batch's *first* offset + 1, hiding the rest of that batch. A fetch answers whole
+    batches, and the consumer's position after them is past each batch's last offset, so a
+    position at or past the reported end has read that last batch whole. A fetch answer also
+    carries the log's true end (its high watermark): a partition is done once its position has
+    reached both, without waiting for an answer with nothing."""
+    open_ = {tp for tp, offset in start.items() if offset < reported_end[tp]}
+    if not open_:
+        return
+    # Assigned and placed without an await between, so that no fetch goes out from elsewhere:
+    # the embedded broker holds a fetch that finds nothing for its whole wait.
+    consumer.assign(list(open_))
+    for tp in open_:
+        consumer.seek(tp, start[tp])
     while open_:
-        answered = {tp: consumer.last_poll_timestamp(tp) or 0 for tp in open_}
         fetched = await consumer.getmany(*open_, timeout_ms=DRAIN_POLL_MS)
-        for tp, records in fetched.items():
-            if records:
-                moved_at[tp] = _now_ms()
-                yield records
-        for tp in list(open_):
-            quiet = not fetched.get(tp) and answered[tp] > moved_at[tp]
-            if quiet and await consumer.position(tp) >= reported_end[tp]:
+        for tp in list(open_):  # paused before the records go out, for the same reason
+            if await consumer.position(tp) >= max(reported_end[tp], consumer.highwater(tp) or 0):
                 open_.discard(tp)
                 consumer.pause(tp)
-
-
-def _now_ms() -> int:
-    return int(time.time() * 1000)  # the clock of aiokafka's fetch answers (last_poll_timestamp)
+        for records in fetched.values():
+            yield records
 
 
 @dataclass
 class TopicScan:
-    """A read of one topic from `start` until the log is drained (see `drain`), without joining
-    a consumer group. Records produced while the scan runs may be part of it."""
+    """A read of one topic from `start` to the end of its log (see `drain`), without joining a
+    consumer group. Records produced while the scan runs may be part of it."""
 
     consumer: AIOKafkaConsumer
     start: dict[TopicPartition, int]
@@ -302,9 +302,7 @@ class TopicScan:
 
     async def batches(self) -> AsyncIterator[list[ConsumerRecord]]:
         """The scan's records, a fetch at a time."""
-        for tp, offset in self.start.items():
-            self.consumer.seek(tp, offset)
-        async for records in drain(self.consumer, self.end):
+        async for records in drain(self.consumer, self.start, self.end):
             yield records
 
 
@@ -318,17 +316,11 @@ async def scan_topic(
     (the embedded broker answers timestamp -1) makes the scan start at the beginning: callers
     filter by time themselves, so the result is the same, only slower.
     """
-    # An empty fetch is answered after at most this wait: it bounds how long a drained
-    # partition takes to be seen as drained (the embedded broker holds a fetch for all of it).
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, enable_auto_commit=False, fetch_max_wait_ms=100
-    )
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     await consumer.start()
     try:
         await consumer.topics()  # fresh metadata, so new topics are seen
         partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or []]
-        if partitions:
-            consumer.assign(partitions)
         beginning = await consumer.beginning_offsets(partitions) if partitions else {}
         end = await consumer.end_offsets(partitions) if partitions else {}
         start = dict(beginning)
@@ -392,18 +384,14 @@ async def log_bounds(
     drained from there: `end` is one past the last record read."""
     if not partitions:
         return {}
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, enable_auto_commit=False, fetch_max_wait_ms=100
-    )
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     await consumer.start()
     try:
-        consumer.assign(partitions)
         first = await consumer.beginning_offsets(partitions)
-        ends = dict(await consumer.end_offsets(partitions))
-        holding = {tp: end for tp, end in ends.items() if end > first[tp]}
-        for tp, end in holding.items():
-            consumer.seek(tp, end - 1)
-        async for records in drain(consumer, holding):
+        reported = await consumer.end_offsets(partitions)
+        ends = dict(reported)
+        last_reported = {tp: end - 1 for tp, end in reported.items() if end > first[tp]}
+        async for records in drain(consumer, last_reported, reported):
             last = records[-1]
             tp = TopicPartition(last.topic, last.partition)
             ends[tp] = max(ends[tp], last.offset + 1)

@@ -1,6 +1,7 @@
-"""Readers of a topic (KPI rebuild, replay, the dead-letter list) read until its log is drained,
-whatever end offset the broker reports, and the lag gauge counts what lies past it: after batches
-of 1, 5 and 3 records on one partition the embedded broker holds offsets 0-8 and reports 7."""
+"""Readers of a topic (KPI rebuild, replay, the dead-letter list, `kafka.read_topic`) read until
+its log is drained, whatever end offset the broker reports, and the lag gauge counts what lies
+past it: after batches of 1, 5 and 3 records on one partition the embedded broker holds offsets
+0-8 and reports 7."""
 
 import asyncio
 from collections.abc import Callable, Sequence
@@ -21,7 +22,7 @@ from shared.mongo import Database
 from shared.settings import Settings
 from tests.standins.dates import DAY, at
 from tests.support.events import MakeReceived
-from tests.support.kafka import BURST, PublishBurst, Record
+from tests.support.kafka import BURST, PublishBurst, Record, publish_in_batches
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.slow
@@ -36,6 +37,23 @@ def nine_messages(make_received: MakeReceived) -> list[MessageReceived]:
 
 def as_records(events: Sequence[Event]) -> list[Record]:
     return [(event.key(), event.model_dump_json().encode()) for event in events]
+
+
+async def test_a_read_of_a_topic_returns_every_record_of_each_partitions_last_batch(
+    settings: Settings, store_id: str
+) -> None:
+    bootstrap = kafka.bootstrap_servers(settings)
+    topic = f"test-read-{store_id}"  # the test's own: partition 2 stays empty
+    await kafka.create_missing_topics(bootstrap, [topic], partitions=3, replication_factor=1)
+    sent = {
+        partition: [f"{partition}:{n}".encode() for n in range(sum(BURST))] for partition in (0, 1)
+    }
+    for partition, values in sent.items():
+        await publish_in_batches(settings, topic, [(None, value) for value in values], partition)
+
+    read = await kafka.read_topic(bootstrap, topic)
+
+    assert {p: [r.value for r in read if r.partition == p] for p in (0, 1, 2)} == {**sent, 2: []}
 
 
 async def test_a_rebuild_counts_every_message_of_the_partitions_last_batch(
