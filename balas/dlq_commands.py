@@ -110,6 +110,12 @@ def dlq_redrive(
     if not letter_ids and not all_letters:
         raise typer.BadParameter("name letter ids, or pass --all")
     found = _letters(topic)
+    known = {stored.id for stored in found.letters} | {record.id for record in found.undecodable}
+    if unknown := [letter_id for letter_id in letter_ids or [] if letter_id not in known]:
+        # A mistyped id re-drives nothing: the command stops before it sends any of the others.
+        listed = ", ".join(escape(letter_id) for letter_id in unknown)
+        console.print(f"[red]no dead letter {listed}[/]: nothing re-driven; see `balas dlq list`")
+        raise typer.Exit(1)
     chosen = [stored for stored in found.letters if all_letters or stored.id in (letter_ids or [])]
     for record in found.undecodable:
         if all_letters or record.id in (letter_ids or []):

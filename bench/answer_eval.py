@@ -24,6 +24,10 @@ shop, and every message goes through the responder's own `Answerer`:
 - the **dev7** set offline: a seventh set of messages to the development shops, in shapes the
   sixth lacks: bullets, "pertama/kedua", commas, "satu lagi"
   (tests/fixtures/dev_multi_questions_7.csv), no single questions;
+- the **dev8** set offline: an eighth set of messages to the development shops, in the forms the
+  first seven have least of: code-mixed parts, a question in the other language than the shop's
+  pages, very short English parts, Indonesian with English shop words
+  (tests/fixtures/dev_multi_questions_8.csv), no single questions;
 - the **frozen** set offline: its single questions and its messages of two or three questions
   (bench/data/external/multi_questions.csv).
 
@@ -114,6 +118,9 @@ DEV_MULTI_QUESTIONS_6 = DEV_SHOPS.parent / "dev_multi_questions_6.csv"
 # A seventh, written before the changes it measures, once the first six had been tuned on: bulleted
 # lists, "pertama ... kedua", "first ... second", parts joined by commas or "satu lagi".
 DEV_MULTI_QUESTIONS_7 = DEV_SHOPS.parent / "dev_multi_questions_7.csv"
+# An eighth, written before the changes it measures, once the first seven had been tuned on:
+# code-mixed parts, the pages' other language, very short English, English shop words.
+DEV_MULTI_QUESTIONS_8 = DEV_SHOPS.parent / "dev_multi_questions_8.csv"
 PASSAGE_ID = re.compile(r'<passage id="(P\d+)" source="[^"]*">\n(.*?)\n</passage>', re.DOTALL)
 NEVER_SHOWN = "P99"
 EXAMPLE_CHARS = 240  # of a reply shown as an example of its artifacts
@@ -504,6 +511,9 @@ SETS: dict[str, Callable[[ChatModel | None, Embedder | None], Any]] = {
     ),
     "dev7": lambda model, embedder: evaluate_answers(
         DEV_SHOPS, None, DEV_MULTI_QUESTIONS_7, scripted=False, model=model, embedder=embedder
+    ),
+    "dev8": lambda model, embedder: evaluate_answers(
+        DEV_SHOPS, None, DEV_MULTI_QUESTIONS_8, scripted=False, model=model, embedder=embedder
     ),
     "frozen": lambda model, embedder: evaluate_answers(
         EXTERNAL,

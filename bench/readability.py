@@ -55,12 +55,17 @@ _ENGLISH = _words(
     "on or order our please the this to we will with within you your"
 )
 FUNCTION_WORDS = _INDONESIAN | _ENGLISH
-# Telling the customer that what follows is in the other language.
-_NOTICE = re.compile(
-    r"\b(in (indonesian|english|bahasa)|dalam bahasa (indonesia|inggris)|berbahasa "
-    r"(indonesia|inggris)|bahasa (indonesia|inggris)nya)\b",
-    re.IGNORECASE,
-)
+# Telling the customer that what follows is in the other language, said in English or in
+# Indonesian: an English customer told "Informasi kami … dalam bahasa Inggris: …" is told
+# nothing they read.
+_NOTICES = {
+    "en": re.compile(r"\bin (indonesian|english|bahasa)\b", re.IGNORECASE),
+    "id": re.compile(
+        r"\b(dalam bahasa (indonesia|inggris)|berbahasa (indonesia|inggris)|"
+        r"bahasa (indonesia|inggris)nya)\b",
+        re.IGNORECASE,
+    ),
+}
 _EMPHASIS = re.compile(r"\*\*|__|\[[^\]]+\]\([^)]+\)|</?[a-zA-Z][a-zA-Z0-9]*\s*/?>")
 _HEADING_LINE = re.compile(r"^\s*#{1,6}\s", re.MULTILINE)
 _TABLE_LINE = re.compile(r"^\s*\|.*\|\s*$", re.MULTILINE)
@@ -147,10 +152,13 @@ def _is_cut(reply: str) -> bool:
 def _in_wrong_language(reply: str, customer_language: str) -> bool:
     if customer_language not in ("id", "en"):
         return False
+    other = "en" if customer_language == "id" else "id"
+    if _NOTICES[other].search(reply):
+        return True  # a notice the customer cannot read, whatever the text it introduces
     written = language_of(reply)
     return written is not None and written != customer_language and not says_it_quotes(reply)
 
 
 def says_it_quotes(reply: str) -> bool:
     """Whether the reply tells the customer that it quotes the other language."""
-    return _NOTICE.search(reply) is not None
+    return any(notice.search(reply) for notice in _NOTICES.values())

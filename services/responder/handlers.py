@@ -26,10 +26,17 @@ log = structlog.get_logger(__name__)
 
 async def on_message_received(event: MessageReceived, deps: ResponderDeps) -> None:
     conversations = deps.conversations
-    await conversations.record_inbound(event)
     if event.reaction_to is not None:
+        await conversations.record_inbound(event)
         return  # a 👍 to a message is shown in the conversation, never answered
     card = await conversations.card(event.conversation_id)
+    # A text message is stored with its reply, in one write (the embedded server's CPU goes by
+    # the write); the enricher stores it too, with its labels, whichever comes first. One that
+    # may get no reply, has no text for the enricher, or media written onto it before the
+    # answer is stored first. Until it is stored, the view holds it from the event.
+    with_reply = bool(event.text.strip()) and not event.media and not csat.surveyed(card)
+    if not with_reply:
+        await conversations.record_inbound(event)
     if csat.surveyed(card) and await csat.answer(event, deps):
         return  # a CSAT rating: recorded and thanked, never sent to the LLM
     view = await conversations.view(event, view_window(deps.history_messages))
@@ -42,11 +49,13 @@ async def on_message_received(event: MessageReceived, deps: ResponderDeps) -> No
                 "a human owns the conversation; bot stays silent",
                 conversation=masked(event.conversation_id),
             )
+            if with_reply:
+                await conversations.record_inbound(event)
             await _hear_for_agent(event, deps, view)
             return
         first = await conversations.is_first_response(view)
         draft = confirmation or await _draft(event, deps, view, first)
-        reply = await conversations.reserve_reply(event, draft, first)
+        reply = await conversations.reserve_reply(event, draft, first, with_inbound=with_reply)
     if not reply.finished:
         if reply.unanswered:
             await conversations.record_gap(event, reply.unanswered)

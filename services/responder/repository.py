@@ -15,7 +15,7 @@ from typing import Any
 import structlog
 from pydantic import BaseModel, ConfigDict, Field
 from pymongo import DESCENDING, UpdateOne
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from services.responder import early_statuses
 from services.responder.metrics import EARLY_DELIVERY_STATUSES
@@ -37,7 +37,7 @@ from shared.events import (
 )
 from shared.knowledge.collections import KNOWLEDGE_GAPS
 from shared.kpis.facts import stored_time
-from shared.mongo import Database
+from shared.mongo import Database, only_duplicate_keys
 from shared.stores.bot_settings import STREAK_LIMIT
 
 log = structlog.get_logger(__name__)
@@ -176,6 +176,7 @@ class ConversationLog:
                     found.append(document)
                     if len(found) == limit:
                         break
+        found = _with_event(found, event, limit)
         reply = next((d for d in found if d["_id"] == own_reply), None)
         return ConversationView(
             event=event,
@@ -219,8 +220,11 @@ class ConversationLog:
         )
         return earlier_reply is None
 
-    async def reserve_reply(self, event: MessageReceived, draft: Draft, first: bool) -> Reply:
+    async def reserve_reply(
+        self, event: MessageReceived, draft: Draft, first: bool, with_inbound: bool = False
+    ) -> Reply:
         """Store the send intent; if one exists already (a concurrent attempt), keep that one.
+        `with_inbound`: the customer's message is stored in the same write, if not yet.
 
         Where the channel lists what it sent (Twilio), the intent counts its first attempt in
         the same write: a crash before the send then costs the retry a look at the listing,
@@ -254,14 +258,31 @@ class ConversationLog:
             quick_replies=draft.quick_replies,
         )
         document = {**reply.model_dump(by_alias=True, mode="python"), "direction": "outbound"}
+        if await self._insert_reply(document, event if with_inbound else None):
+            return reply
+        existing = await self.find_reply(event.message_sid)
+        if existing is None:
+            raise RuntimeError(f"reply {reply.id} vanished")
+        return existing
+
+    async def _insert_reply(self, reply: dict[str, Any], inbound: MessageReceived | None) -> bool:
+        """False when the reply is stored already. A customer message stored already (by the
+        enricher, or an earlier attempt) is no failure."""
+        if inbound is None:
+            try:
+                await self._messages.insert_one(reply)
+            except DuplicateKeyError:
+                return False
+            return True
         try:
-            await self._messages.insert_one(document)
-        except DuplicateKeyError:
-            existing = await self.find_reply(event.message_sid)
-            if existing is None:
-                raise RuntimeError(f"reply {reply.id} vanished") from None
-            return existing
-        return reply
+            await self._messages.insert_many(
+                [inbound_message_document(inbound), reply], ordered=False
+            )
+        except BulkWriteError as error:
+            if not only_duplicate_keys(error):
+                raise
+            return all(e["index"] != 1 for e in error.details["writeErrors"])
+        return True
 
     async def note_send_attempt(self, reply: Reply) -> Reply:
         await self._write(reply.id, {"$inc": {"send_attempts": 1}})
@@ -487,6 +508,19 @@ class ConversationView:
         for message in self.messages:
             if message["_id"] == message_sid:
                 message["media"] = media
+
+
+def _with_event(
+    found: list[dict[str, Any]], event: MessageReceived, limit: int
+) -> list[dict[str, Any]]:
+    """`found` (newest first, at most `limit`) with the event's own message where it is not
+    stored yet (it is written with the reply), as a read would have found it."""
+    if any(document["_id"] == event.message_sid for document in found):
+        return found
+    own = inbound_message_document(event)
+    newer = [d for d in found if d["created_at"] > own["created_at"]]
+    older = [d for d in found if d["created_at"] <= own["created_at"]]
+    return [*newer, own, *older][:limit]
 
 
 def view_window(history_messages: int) -> int:

@@ -43,7 +43,14 @@ from shared.answering.metrics import ANSWERS, GUARDRAIL_REPLACEMENTS
 from shared.answering.model import ChatModel, ToolSpec
 from shared.answering.product_cards import MAX_CARDS, asks_to_see, cards_of, shows_any
 from shared.answering.small_talk import Kind
-from shared.answering.wording import Phrase, address, detect_language, hand_over_text, phrase
+from shared.answering.wording import (
+    Phrase,
+    address,
+    detect_language,
+    hand_over_text,
+    part_language,
+    phrase,
+)
 from shared.events import Citation, HandOverReason, LlmUsage
 from shared.knowledge.embeddings import embedder_from
 from shared.knowledge.retrieval import Passage, Retriever
@@ -233,7 +240,7 @@ class Answerer:
 
     async def answer(self, question: Question) -> Draft:
         settings = question.settings
-        language = detect_language(question.text, settings.default_language)
+        language = _customer_language(question)
         hours = settings.business_hours
         open_now = hours.is_open(question.asked_at, question.store.timezone)
         reason = self._rule_hand_over(question)
@@ -403,7 +410,7 @@ class Answerer:
             message_sid=question.message_sid or "",
             text=text,
             at=question.asked_at,
-            language=detect_language(question.text, question.settings.default_language),
+            language=_customer_language(question),
         )
 
     async def _run_tool(
@@ -485,9 +492,7 @@ class Answerer:
                     f"{topic} {part.text}" if topic and is_elliptic(part.text) else part.text
                 )
                 topic = part.text
-                # A part written in the other language is answered in it ("… sekalian, can I
-                # pay by card?"); one word of it is not enough to switch.
-                own = detect_language(part.text, language, margin=2)
+                own = part_language(part.text, language)
                 composed = compose(part.text, passages, own, settings.tone, sentences)
                 if composed is None and looked_up and (alone or find_order_numbers(part.text)):
                     continue  # the order or product look-up above answers it
@@ -739,6 +744,18 @@ def _room(question: Question, language: Language) -> int:
 
 def _sorry(question: Question, language: Language) -> str:
     return phrase(language, Phrase.SORRY_TROUBLE).format(address=address(question.settings.tone))
+
+
+def _customer_language(question: Question) -> Language:
+    """The message's language; a message that tells none ("COD?", "insurance?", "👍") is in the
+    language of the customer's earlier messages, else the store's."""
+    earlier = " ".join(
+        m.get("text") or ""
+        for m in question.history[:-1]
+        if m.get("direction") == "inbound" and isinstance(m.get("text"), str)
+    )
+    default = question.settings.default_language
+    return detect_language(question.text, detect_language(earlier, default))
 
 
 def _earlier_customer_text(question: Question) -> str | None:

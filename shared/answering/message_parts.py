@@ -53,9 +53,14 @@ _ASKING_TO_ASK = (  # "mau tanya dong", "sy mau nanya juga", "mau tanya2 dulu"
     r"(?:(?:saya|sy|aku)\s+)?(?:(?:mau|mo)\s+)?(?:tanya|nanya)(?:-?2)?"
     r"(?:\s+(?:dong|juga|lagi|ya|dulu))?(?!\w)"
 )
-# The customer telling of themselves: "aku tinggal di …", "I'd like to …", "my repair was …".
+# The customer telling of themselves: "aku tinggal di …", "I'd like to …", "my repair was …";
+# chat drops the "aku" or "I" before what the customer wants or is doing: "kak mau order 3
+# kaktus buat souvenir, …", "pengen upgrade RAM sendiri, …", "Want to replace the SSD, …".
 _TELLS = re.compile(
-    r"\b(?:aku|aq|saya|sy|gw|gue|gua|kami|i|i'm|i'd|i've|im|my|we|we're|our)(?!\w)", re.IGNORECASE
+    r"\b(?:aku|aq|saya|sy|gw|gue|gua|kami|i|i'm|i'd|i've|im|my|we|we're|our)(?!\w)"
+    rf"|{BEFORE_ASKING}(?:mau|mo|pengen|pengin|pingin|ingin|lagi|rencana(?:nya)?|berencana|"
+    r"want|wanna|planning|trying|looking)\s+\w",
+    re.IGNORECASE,
 )
 _ELLIPTIC = re.compile(
     r"^\W*(?:kalau|kalo|klo|kl|gimana\s+kalau|bagaimana\s+(?:kalau|dengan)|how\s+about|"

@@ -71,19 +71,39 @@ def detect_language(
     text and with `content_words`, words of one language only, two more of one side ("tanaman
     hias kaktus"): a customer's words, not a shop's sentence, which names its channels and
     buttons in English ("Instagram: toko (Melalui Direct Message)")."""
-    written = _WORD.findall(text.lower())
-    words = [standard for word in written for standard in _standard(word)]
-    framing = [word for word in words if any(word in side for side in _FRAMING.values())]
-    body = [word for word in words if word not in framing]
+    words = _standard_words(text)
+    framing = [word for word in words if _frames(word)]
+    body = [word for word in words if not _frames(word)]
     said = _told(body, _INDONESIAN, _ENGLISH, margin)
     framed = _told(framing, _FRAMING[Language.ID], _FRAMING[Language.EN], margin)
     own = _WORD.findall(_ATTACHED.sub(" ", text.lower()))
     content = (
-        _told(own, *_one_language_words(), CONTENT_MARGIN)
+        (_told(own, *_one_language_words(), CONTENT_MARGIN) or _in_shop_english(own, words))
         if content_words and _short(own)
         else None
     )
     return said or framed or content or default
+
+
+def part_language(part: str, message_language: Language) -> Language:
+    """The language one question of a message is answered in: the message's, unless the
+    part's own function words tell the other by two more ("… sekalian, can I pay by card?").
+    Its greetings, address and particles ("gotta send the adapter w/ it ya kak?") and the shop
+    words of a short part ("1. delivery time? 2. ongkir brp?") never switch it: the customer
+    wrote the message's language around them."""
+    body = [word for word in _standard_words(part) if not _frames(word)]
+    return _told(body, _INDONESIAN, _ENGLISH, PART_MARGIN) or message_language
+
+
+PART_MARGIN = 2  # one word of the other language is not enough to switch a part
+
+
+def _standard_words(text: str) -> list[str]:
+    return [standard for word in _WORD.findall(text.lower()) for standard in _standard(word)]
+
+
+def _frames(word: str) -> bool:
+    return any(word in side for side in _FRAMING.values())
 
 
 # Content words tell only a short text's language, by this lead: one English word is often a
@@ -112,10 +132,47 @@ def _one_language_words() -> tuple[frozenset[str], frozenset[str]]:
     return indonesian - borrowed, english - borrowed
 
 
+# English words Indonesian chat writes as its own ("ready stock?", "bisa COD?", "refund policy"):
+# they tell no English even in a message of English words only.
+_BORROWED = _words(
+    "ready stock order cod refund cancel online offline free size promo sale admin chat "
+    "transfer upload download link packing booking checkout reseller dropship update review "
+    "voucher cashback paylater restock preorder sold out original ori fast slow respon full "
+    "set policy wa cs seller buyer packaging response recommended recommend top guys double "
+    "repeat bubble wrap official"
+)
+
+
+@lru_cache(maxsize=1)
+def _shop_words() -> tuple[frozenset[str], frozenset[str]]:
+    """For a short message that nothing else told: the words of WordNet's table that one
+    language only writes and the function words above, the English side keeping the shop words
+    the content words leave out ("delivery", "account"), less those Indonesian chat borrows. A
+    customer asking "bank account? whatsapp?" or "COD? delivery time?" writes English."""
+    english, indonesian = one_language_words()
+    return indonesian | _INDONESIAN, (english | _ENGLISH) - _BORROWED - _INDONESIAN
+
+
+def _in_shop_english(written: list[str], standard: list[str]) -> Language | None:
+    """English when two words or more are English and none is Indonesian, as written or as its
+    chat word's standard form ("dgn"): "bagus so far" may be an Indonesian customer's."""
+    indonesian, english = _shop_words()
+    if any(word in indonesian or _INDONESIAN_SUFFIX.match(word) for word in (*written, *standard)):
+        return None
+    lead = sum(_singular(word) in english for word in written)
+    return Language.EN if lead >= CONTENT_MARGIN else None
+
+
+def _singular(word: str) -> str:
+    """A plural as the table writes it, in the singular ("weekends" as "weekend")."""
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+
+
 def load() -> None:
     """Builds the word lists now (WordNet's table with them, about a second), so that no
     customer's first short message waits for them."""
     _one_language_words()
+    _shop_words()
 
 
 def _standard(word: str) -> list[str]:

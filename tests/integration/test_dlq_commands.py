@@ -80,6 +80,10 @@ async def test_a_record_that_is_no_dead_letter_is_shown_as_such_and_never_re_dri
     assert code == 0, shown
     assert DeadLetter.model_validate_json(shown) == letter
 
+    # A mistyped id among good ones re-drives none of them (the single copy below shows it).
+    code, refused = await _balas(settings, "dlq", "redrive", letter_id, f"{letter_id}9")
+    assert code == 1
+    assert f"no dead letter {letter_id}9" in refused
     code, redriven = await _balas(settings, "dlq", "redrive", poison_id, letter_id)
     assert code == 0, redriven
     assert f"skipped {poison_id}, no dead letter" in redriven

@@ -208,12 +208,59 @@ def test_trouble_under_if_is_a_case_asked_about_not_a_complaint() -> None:
             "bisa kirim ke bali? saya di denpasar",
             [Part("bisa kirim ke bali?", Kind.QUESTION, "saya di denpasar")],
         ),
+        # chat Indonesian drops the "aku" before what the customer wants or is doing
+        (
+            "kak mau beli 10 kaktus buat souvenir nikahan, bisa kirim ke Makassar?",
+            [
+                Part(
+                    "bisa kirim ke Makassar?",
+                    Kind.QUESTION,
+                    "kak mau beli 10 kaktus buat souvenir nikahan",
+                )
+            ],
+        ),
+        (
+            "lagi cari kado buat temen, ada yg kecil?",
+            [Part("ada yg kecil?", Kind.QUESTION, "lagi cari kado buat temen")],
+        ),
+        (
+            "pengen ganti ssd sendiri, bisa minta service manual nya?",
+            [Part("bisa minta service manual nya?", Kind.QUESTION, "pengen ganti ssd sendiri")],
+        ),
+        (
+            "Want to replace the SSD myself, is the warranty still valid?",
+            [
+                Part(
+                    "is the warranty still valid?",
+                    Kind.QUESTION,
+                    "Want to replace the SSD myself",
+                )
+            ],
+        ),
     ],
 )
 def test_what_the_customer_tells_without_asking_is_the_setting_of_a_question_not_one(
     message: str, parts: list[Part]
 ) -> None:
     assert parts_of(message) == parts
+
+
+@pytest.mark.parametrize(
+    ("message", "questions"),
+    [
+        # what the customer wants, asked or alone, is a question
+        ("mau order dong", ["mau order dong"]),
+        ("lagi ada promo ga?", ["lagi ada promo ga?"]),
+        (
+            "mau kirim desktop buat repair, packing nya pake apa yg aman?",
+            ["mau kirim desktop buat repair, packing nya pake apa yg aman?"],
+        ),
+    ],
+)
+def test_a_want_that_asks_or_stands_alone_stays_a_question(
+    message: str, questions: list[str]
+) -> None:
+    assert questions_of(message) == questions
 
 
 def test_a_list_item_is_a_question_even_when_it_tells_rather_than_asks() -> None:

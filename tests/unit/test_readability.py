@@ -103,6 +103,24 @@ def test_over_a_thousand_characters_is_too_long() -> None:
     assert check(reply.strip(), "id") == [Artifact.TOO_LONG]
 
 
+def test_a_notice_of_the_other_language_written_in_it_is_the_wrong_language() -> None:
+    # "phone number? weekends?" answered from English pages with the Indonesian notice
+    indonesian_notice = (
+        "Informasi kami tentang ini tertulis dalam bahasa Inggris: By Phone - Contact us at "
+        "(720)-226-9269."
+    )
+    english_notice = (
+        "Our information on this is written in Indonesian: Kami menerima transfer bank BCA dan "
+        "Mandiri."
+    )
+
+    assert check(indonesian_notice, "en") == [Artifact.WRONG_LANGUAGE]
+    assert check(english_notice, "id") == [Artifact.WRONG_LANGUAGE]
+    assert check(indonesian_notice, "id") == []
+    assert check(english_notice, "en") == []
+    assert check(indonesian_notice, "mixed") == []
+
+
 def test_a_mixed_customer_may_read_either_language() -> None:
     assert check(ENGLISH_QUESTION_INDONESIAN_PASSAGE.split(": ", 1)[1], "mixed") == []
 

@@ -7,7 +7,7 @@ import pytest
 
 from shared.answering.answerer import Question
 from shared.answering.compose import compose, language_of
-from shared.answering.wording import detect_language
+from shared.answering.wording import detect_language, part_language
 from shared.events import utcnow
 from shared.knowledge.retrieval import Passage
 from shared.stores.bot_settings import BotSettings, Language, Tone
@@ -98,6 +98,36 @@ def test_short_texts_are_told_by_everyday_words_and_chat_spellings(
 
 
 @pytest.mark.parametrize(
+    "message",
+    [
+        # English words only, two of them English shop words Indonesian chat does not write as
+        # its own: the words a very short English question is made of
+        "return policy? warranty?",
+        "opening hours? weekend?",
+        "shipping cost? insurance?",
+        "payment methods?",
+    ],
+)
+def test_a_very_short_english_question_of_shop_words_is_english(message: str) -> None:
+    for store_language in Language:
+        assert detect_language(message, store_language) is Language.EN
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        # the English words Indonesian chat borrows tell no English, nor does a review's
+        "ready stock? cod?",
+        "packing bubble wrap?",
+        "Positive seller, fast respon",
+    ],
+)
+def test_words_indonesian_chat_borrows_tell_no_english(message: str) -> None:
+    for store_language in Language:
+        assert detect_language(message, store_language) is store_language
+
+
+@pytest.mark.parametrize(
     "message", ["COD?", "size?", "👍🙏", "Hi kak", "QRIS", "refund policy", "ready stock"]
 )
 def test_a_message_that_tells_no_language_gets_the_stores(message: str) -> None:
@@ -153,6 +183,71 @@ async def test_english_with_indonesian_particles_hears_that_the_policy_is_in_ind
 
     assert text.startswith("Our information on this is written in Indonesian: ")
     assert "diasuransikan" in text
+
+
+async def test_a_very_short_english_question_hears_that_the_policy_is_in_indonesian() -> None:
+    # the store's language is Indonesian: before, "lost package? insurance?" was answered with
+    # the Indonesian sentence alone
+    text = await ask("lost package? insurance?")
+
+    assert text.startswith("Our information on this is written in Indonesian: ")
+    assert "diasuransikan" in text
+
+
+@pytest.mark.parametrize(
+    ("part", "message_language", "language"),
+    [
+        # its own function words switch a part
+        ("sekalian, can I pay by card?", Language.ID, Language.EN),
+        ("ongkirnya brp ya?", Language.EN, Language.ID),
+        # the address, particles and a short part's shop words do not
+        ("gotta send the power adapter w/ it ya kak?", Language.EN, Language.EN),
+        ("u guys answer on weekends ya kak?", Language.EN, Language.EN),
+        ("delivery time?", Language.ID, Language.ID),
+        ("Hi kak", Language.EN, Language.EN),
+    ],
+)
+def test_a_part_is_answered_in_the_messages_language_unless_its_own_words_say_otherwise(
+    part: str, message_language: Language, language: Language
+) -> None:
+    assert part_language(part, message_language) is language
+
+
+async def test_english_ending_in_ya_kak_is_answered_in_english_without_a_notice() -> None:
+    # before, the part was told Indonesian by "ya kak" alone, and the English passage came
+    # with an Indonesian notice the customer cannot read
+    text = await ask("do u guys repair laptops ya kak?")
+
+    assert text.startswith("We repair laptops bought from us")
+
+
+async def in_conversation(earlier: str, message: str, store_language: Language) -> str:
+    answerer = faq_answerer(STORE, FAQ)
+    question = Question(
+        store=Store(id=STORE, name="Toko Batik", whatsapp_number="+6281100000000"),
+        settings=BotSettings(default_language=store_language),
+        text=message,
+        asked_at=utcnow(),
+        history=[
+            {"direction": "inbound", "text": earlier},
+            {"direction": "outbound", "text": "🙂"},
+            {"direction": "inbound", "text": message},
+        ],
+    )
+    return (await answerer.answer(question)).text
+
+
+async def test_a_message_that_tells_no_language_takes_the_conversations() -> None:
+    # "insurance?" alone tells nothing: the store's Indonesian before, the customer's English now
+    english = await in_conversation(
+        "Hi, I ordered a batik shirt last week.", "insurance?", Language.ID
+    )
+    indonesian = await in_conversation(
+        "kak aku udah pesen kemeja batik minggu lalu", "insurance?", Language.EN
+    )
+
+    assert english == "Our information on this is written in Indonesian: Semua paket diasuransikan."
+    assert indonesian == "Semua paket diasuransikan."
 
 
 async def test_indonesian_with_an_english_thanks_is_answered_in_indonesian() -> None:

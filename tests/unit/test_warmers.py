@@ -14,6 +14,7 @@ RESPONDER_TABLES = (
     synonyms._general,
     synonyms.one_language_words,
     wording._one_language_words,
+    wording._shop_words,
 )
 
 
@@ -23,7 +24,7 @@ def test_the_responders_start_up_step_builds_its_word_lists() -> None:
 
     warm(responder.WARMERS)
 
-    assert [table.cache_info().currsize for table in RESPONDER_TABLES] == [1, 1, 1, 1]
+    assert [table.cache_info().currsize for table in RESPONDER_TABLES] == [1, 1, 1, 1, 1]
 
 
 def test_the_enrichers_start_up_step_loads_the_offline_model() -> None:
