@@ -4,6 +4,7 @@ memory."""
 import asyncio
 import os
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 from bench.config import Sizes
@@ -18,6 +19,7 @@ from bench.mongo_ops import (
 )
 from bench.pipeline import measure_pipeline
 from bench.probe import CpuUse, rss_bytes, server_pids
+from bench.quiet import wait_until_quiet
 from bench.realtime import LedgerWatcher, visibility
 from bench.replies import wait_for_sends
 from bench.responder import measure_responder
@@ -34,7 +36,8 @@ from shared.stores.directory import Store
 
 PIPELINE_SERIES, RESPONDER_SERIES, WARMUP_SERIES = 2, 3, 9
 WARMUP_MESSAGES = 5
-SETTLE_SECONDS = 2.0  # status callbacks and the other consumers finish between runs
+SETTLE_SECONDS = 2.0  # before the memory is read
+QUIET_TIMEOUT_SECONDS = 120.0  # a run's tail still worked off after this is a failure
 BENCH_PROCESS = "bench (client, stand-ins)"
 HISTOGRAMS: Histograms = {
     "responder: whole handler of a message": (
@@ -99,6 +102,11 @@ async def _warm_up(services: BenchServices, store: Store, standins: StandIns) ->
         raise RuntimeError(f"warm-up: {len(sent)} of {len(customers)} replies; see the logs")
 
 
+async def _quiet(metrics_urls: Iterable[str], standins: StandIns, steps: Steps) -> None:
+    waited = await wait_until_quiet(metrics_urls, standins.twilio, QUIET_TIMEOUT_SECONDS)
+    steps.note(f"the services at rest after {waited:.1f} s")
+
+
 async def _pipeline(
     sizes: Sizes,
     services: BenchServices,
@@ -110,8 +118,9 @@ async def _pipeline(
 ) -> None:
     count, rate = sizes.pipeline_messages, sizes.pipeline_rate
     webhooks = signed_webhooks(services.settings, store.whatsapp_number, PIPELINE_SERIES, count)
-    tick = steps.bar(f"pipeline: {count} messages at {rate:g}/s, LLM answers at once", count)
     metrics = {service: services.metrics_url(service) for service in SERVICES}
+    await _quiet(metrics.values(), standins, steps)
+    tick = steps.bar(f"pipeline: {count} messages at {rate:g}/s, LLM answers at once", count)
     idle_before = await scrape_commands(metrics)
     await asyncio.sleep(IDLE_SECONDS)  # each service's background work, before any traffic
     commands_before = await scrape_commands(metrics)
@@ -136,7 +145,7 @@ async def _pipeline(
     after = await scrape(services.metrics_url("responder"))
     results.cpu["pipeline"] = cpu
     results.breakdown["pipeline"] = means_between(before, after, HISTOGRAMS)
-    await asyncio.sleep(SETTLE_SECONDS)  # status callbacks, enricher and KPIs catch up
+    await _quiet(metrics.values(), standins, steps)  # the run's work includes its tail
     ops_after = await opcounters(services.settings.mongodb.uri)
     results.mongo_ops["pipeline"] = per_message(ops_before, ops_after, count)
     commands_after = await scrape_commands(metrics)
@@ -160,13 +169,14 @@ async def _responder(
 ) -> None:
     count, latency = sizes.conversations, sizes.llm_latency
     webhooks = signed_webhooks(services.settings, store.whatsapp_number, RESPONDER_SERIES, count)
+    metrics = {service: services.metrics_url(service) for service in SERVICES}
+    await _quiet(metrics.values(), standins, steps)  # run 2's replies carded, counted, settled
     tick = steps.bar(f"responder: {count} conversations, LLM {latency:g} s per answer", count)
     assert services.settings.mongodb.uri
     cards = LedgerWatcher(
         services.settings.mongodb.uri, services.settings.mongodb.database, "enricher"
     )
     watching = asyncio.create_task(cards.watch(webhooks, timeout=60.0 + count * latency))
-    metrics = {service: services.metrics_url(service) for service in SERVICES}
     commands_before = await scrape_commands(metrics)
     ops_before = await opcounters(services.settings.mongodb.uri)
     cpu = CpuUse(pids)
@@ -180,8 +190,8 @@ async def _responder(
         timeout=60.0 + count * latency,  # even a one-at-a-time responder would finish
         tick=tick,
     )
-    cpu.stop()
     await watching  # the cards are usually all there before the last reply
+    cpu.stop()  # after the cards too: their CPU is the run's
     published = await published_at(
         services.settings.mongodb.uri, services.settings.mongodb.database, webhooks
     )

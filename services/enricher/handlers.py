@@ -397,49 +397,51 @@ async def _label_messages(db: Database, prepared: Sequence[_Prepared]) -> None:
     them again is harmless, and inside it the responder storing the same inbound message made
     the whole transaction (claims, cards, outbox) run again on a write conflict."""
     labels: dict[str, Document] = {}  # message id -> its classification
-    documents: dict[str, Document] = {}  # the customer's messages, stored here if not yet
+    documents: list[Document] = []  # the customer's messages with their labels
     for item in prepared:
         if item.labels is None:
             continue
         classification = item.labels.model_dump(mode="json")
         if isinstance(item.event, MessageReceived):
-            documents[item.event.message_sid] = inbound_message_document(item.event)
+            document = inbound_message_document(item.event)
+            documents.append({**document, "classification": classification})
             labels[item.event.message_sid] = classification
         if item.heard is not None:  # the responder stored it
             labels[item.heard.id] = classification
-    if not labels:
+    stored = await _insert_new(db, documents)
+    inserted = {document["_id"] for document in documents} - stored
+    updates = [
+        UpdateOne({"_id": id_}, {"$set": {"classification": classification}})
+        for id_, classification in labels.items()
+        if id_ not in inserted
+    ]
+    if not updates:
         return
 
     async def write(session: Session) -> None:
-        # Which are stored (by the responder) decides insert or update: on the embedded server
-        # an upsert that inserts costs about two inserts (docs/benchmarks.md, 2026-12-07).
-        found = db[MESSAGES].find({"_id": {"$in": list(labels)}}, {"_id": 1}, session=session)
-        stored = {document["_id"] async for document in found}
-        await db[MESSAGES].bulk_write(
-            [
-                _labelled(id_, classification, stored, documents)
-                for id_, classification in labels.items()
-            ],
-            ordered=False,
-            session=session,
-        )
+        await db[MESSAGES].bulk_write(updates, ordered=False, session=session)
 
-    # One transaction for the batch's labels: on the embedded server each write outside one
-    # is its own commit, and each commit waits for the disk (`--sync-on-commit`).
+    # One transaction for the stored messages' labels: on the embedded server each write outside
+    # one is its own commit, and each commit waits for the disk (`--sync-on-commit`).
+    await in_transaction(db, write)
+
+
+async def _insert_new(db: Database, documents: Sequence[Document]) -> set[str]:
+    """Inserts the messages nobody stored yet; returns the ids that were stored already (by the
+    responder, or by this event's earlier delivery).
+
+    Outside a transaction: the embedded server runs an insert statement as one commit while it
+    holds the collection, so the responder's insert of the same message comes before it (a
+    duplicate key here) or after it (one there). In a transaction, a responder's insert
+    committed between the transaction's start and its insert failed it on a write conflict, and
+    under run 3's burst every batch's labels ran three to four times (docs/benchmarks.md,
+    2026-12-08)."""
+    if not documents:
+        return set()
     try:
-        await in_transaction(db, write)
+        await db[MESSAGES].insert_many(documents, ordered=False)
     except BulkWriteError as error:
         if not only_duplicate_keys(error):
             raise
-        # The responder stored one of them after the read: it is there now.
-        await in_transaction(db, write)
-
-
-def _labelled(
-    id_: str, classification: Document, stored: set[str], documents: dict[str, Document]
-) -> InsertOne[Document] | UpdateOne:
-    """The message with its labels: inserted if the enricher is first, else its labels set
-    (a voice note's transcript labels only ever go on a stored message)."""
-    if id_ in stored or id_ not in documents:
-        return UpdateOne({"_id": id_}, {"$set": {"classification": classification}})
-    return InsertOne({**documents[id_], "classification": classification})
+        return {documents[e["index"]]["_id"] for e in error.details["writeErrors"]}
+    return set()

@@ -104,6 +104,10 @@ class TwilioStandIn:
                 arrivals.setdefault(number, message["_arrived"])
             return arrivals
 
+    def pending_callbacks(self) -> int:
+        """Status callbacks started and not yet answered by the receiver."""
+        return len(self._callbacks)
+
     def sent_to(self, number: str) -> list[dict[str, Any]]:
         with self._lock:
             return [m for m in self.messages if m["to"] == f"whatsapp:{number}"]
