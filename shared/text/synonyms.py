@@ -1,10 +1,13 @@
-"""Words that share a meaning across English and Indonesian, from WordNet.
+"""Words that share a meaning across English and Indonesian, from WordNet and a dictionary.
 
 `data/wordnet.tsv` (built by `bench/wordnet_table.py` from Wordnet Bahasa and Princeton
-WordNet 3.0) holds one meaning a line: its English words, then its Indonesian words. Words
-meet by their stems, so an inflected English form finds its entry ("fertilizers" meets
-"fertilizer"), and `synonyms(stem)` gives the other words of the stem's two most common
-meanings: "fertilizer" -> "fertiliser", "baja", "pupuk"; "kamar" -> "bedroom", "room".
+WordNet 3.0) holds one meaning a line: its English words, then its Indonesian words.
+`data/wikdict.tsv` (built by `bench/wikdict_table.py` from FreeDict's English-Indonesian
+WikDict) holds one sense of an English word a line in the same form. Words meet by their
+stems, so an inflected English form finds its entry ("fertilizers" meets "fertilizer"), and
+`synonyms(stem)` gives the other words of the stem's most common meanings in each table:
+"fertilizer" -> "fertiliser", "baja", "pupuk"; "kamar" -> "bedroom", "room"; "rusak" ->
+"broken", "damage".
 `is_general(stem)` tells an English word of many meanings ("place", "take"), which frames a
 question more than it says what is asked (`data/wordnet_senses.tsv`).
 
@@ -15,13 +18,21 @@ count at all. The tables are read on first use or by `load()`, not at import.
 """
 
 from collections import defaultdict
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib.resources import files
 from typing import NamedTuple
 
 from shared.text.stemming import is_root, stem
 
-MEANINGS = 2  # a word's most common meanings that give synonyms
+WORDNET = "wordnet.tsv"
+# Translations a human-edited dictionary gives (WikDict, from Wiktionary): WordNet's
+# Indonesian words were filled in automatically and often reach no useful English word.
+WIKDICT = "wikdict.tsv"
+# Each table's meanings of a word that give synonyms: WordNet's most common two; the
+# dictionary's lines are in alphabetical order, not by frequency, and a few more of them are
+# translations of one sense ("rusak": "break", "broken", "damage").
+MEANINGS = {WORDNET: 2, WIKDICT: 3}
+TABLES = tuple(MEANINGS)
 GENERAL_SENSES = 15  # an English word with this many meanings or more is a general word
 # The stemmer without its cache: the table's 46,000 words would fill it for nothing.
 _stem = stem.__wrapped__
@@ -50,29 +61,33 @@ def _keys(meaning: _Meaning) -> dict[str, bool]:
     return keys
 
 
-@lru_cache(maxsize=1)
-def _meanings() -> tuple[dict[str, tuple[int, ...]], list[str]]:
-    """Each stem's meanings (line numbers, a word's own before those of its derived forms,
-    most common first), and the lines (parsed when asked: a tuple per word costs more)."""
-    lines = (files(__package__) / "data" / "wordnet.tsv").read_text("utf-8").splitlines()
+@cache  # one entry per table
+def _meanings(table: str) -> tuple[dict[str, tuple[int, ...]], list[str]]:
+    """Each stem's meanings in `table` (line numbers, a word's own before those of its derived
+    forms, most common first), and the lines (parsed when asked: a tuple per word costs more)."""
+    lines = (files(__package__) / "data" / table).read_text("utf-8").splitlines()
     ranked: defaultdict[str, list[tuple[bool, int]]] = defaultdict(list)
     for position, line in enumerate(lines):
         for key, derived in _keys(_parsed(line)).items():
             ranked[key].append((derived, position))
-    by_stem = {key: tuple(p for _, p in sorted(found)[:MEANINGS]) for key, found in ranked.items()}
+    by_stem = {
+        key: tuple(p for _, p in sorted(found)[: MEANINGS[table]]) for key, found in ranked.items()
+    }
     return by_stem, lines
 
 
 def load() -> None:
     """Reads the tables now (about a second), so that no question waits for them."""
-    _meanings()
+    for table in TABLES:
+        _meanings(table)
     _general()
 
 
 def is_known(word_stem: str) -> bool:
-    """Whether the table has a meaning for a word of this stem, in either language: a word
-    it knows ("lots") is no misspelling of another ("lost")."""
-    return word_stem in _meanings()[0]
+    """Whether WordNet has a meaning for a word of this stem, in either language: a word it
+    knows ("lots") is no misspelling of another ("lost"). The dictionary is not asked: the
+    misspelling matcher, and so the learned order's features, stay as they were."""
+    return word_stem in _meanings(WORDNET)[0]
 
 
 @lru_cache(maxsize=20_000)
@@ -82,12 +97,13 @@ def synonyms(word_stem: str) -> tuple[str, ...]:
     English translations. Indonesian words are not expanded into other Indonesian words:
     Wordnet Bahasa's synsets were filled automatically, and their Indonesian words are often
     only loosely related ("langsung" and "semua")."""
-    by_stem, lines = _meanings()
     found: dict[str, None] = {}
-    for meaning in (_parsed(lines[position]) for position in by_stem.get(word_stem, ())):
-        found.update(dict.fromkeys(meaning.english))
-        if any(stem(word) == word_stem for word in meaning.english):
-            found.update(dict.fromkeys(meaning.indonesian))
+    for table in TABLES:
+        by_stem, lines = _meanings(table)
+        for meaning in (_parsed(lines[position]) for position in by_stem.get(word_stem, ())):
+            found.update(dict.fromkeys(meaning.english))
+            if any(stem(word) == word_stem for word in meaning.english):
+                found.update(dict.fromkeys(meaning.indonesian))
     return tuple(word for word in found if stem(word) != word_stem)
 
 
@@ -97,7 +113,7 @@ def one_language_words() -> tuple[frozenset[str], frozenset[str]]:
     short text of no function word is written in ("makanan enak", "refund policy")."""
     english: set[str] = set()
     indonesian: set[str] = set()
-    for meaning in map(_parsed, _meanings()[1]):
+    for meaning in map(_parsed, _meanings(WORDNET)[1]):
         english.update(meaning.english)
         indonesian.update(meaning.indonesian)
     return frozenset(english - indonesian), frozenset(indonesian - english)
