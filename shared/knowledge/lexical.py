@@ -91,7 +91,6 @@ class Matches:
     coverage: npt.NDArray[np.float32]
     lengths: npt.NDArray[np.float32]  # each passage's number of terms
     held: list[list[Held]]  # each query word's ways of being held
-    masses: list[float]  # each query word's idf mass, in the order of `held`
     mass: float  # the query's idf mass
     size: int  # passages in the index
 
@@ -202,7 +201,6 @@ class LexicalIndex:
         mass = 0.0
         scored: dict[int, float] = {}
         words_held: list[list[Held]] = []
-        masses: list[float] = []
         question = words(query, with_synonyms=True)
         for word in dict.fromkeys(question):  # a repeated query word counts once
             # One question word counts once however many terms it stands for (a glossary
@@ -216,7 +214,6 @@ class LexicalIndex:
             share = RELATED if word.place else 1.0
             word_mass = share * max(weights.values()) if weights else self._unknown_mass(word)
             mass += word_mass
-            masses.append(word_mass)
             held: list[Held] = []  # by way: its own term, a misspelling's nearest, a hint
             for term_id, weight in weights.items():
                 way = HINT if term_id in related else TYPO if term_id in misspelt else EXACT
@@ -243,7 +240,6 @@ class LexicalIndex:
             coverage=coverage,
             lengths=self._lengths[hits],
             held=words_held,
-            masses=masses,
             mass=mass,
             size=self.size,
         )

@@ -8,8 +8,8 @@ hint: a synonym or a city's island), BM25's score, its ratio to the best and its
 question's terms in the passage's heading (an FAQ's question is what customers ask), whether
 it states the kind of fact asked, its length.
 
-It orders; it never decides relevance: which passages are relevant is the coverage rule
-(`retrieval.py`) and, under it, the learned decision of `relevance.py`. The weights
+It orders; it never decides relevance: which passages are relevant stays the coverage rule
+(`retrieval.py`), since a learned decision measured no better (docs/knowledge.md). The weights
 are trained by `python -m bench.train_ranker` on the tuning, paraphrase and development sets
 (never the frozen one) and shipped in `data/ranker.json`; at run time this is numpy alone.
 """

@@ -16,10 +16,7 @@
     written standard, misspellings matched to the index's words, an expanded word counted
     once); a word no chunk contains counts as much as the rarest term some chunk contains, so
     "do you sell cars?" against a batik shop covers little, or
-  - cosine >= `min_similarity` (only with vectors), or
-  - when no passage covers `min_score`, the first of those covering `FLOOR` (0.15), in the
-    ranker's order, if the learned relevance decision finds it answers (`relevance.py`): a
-    short chat question shares less with its right passage than the rule asks.
+  - cosine >= `min_similarity` (only with vectors).
   BM25 scores themselves are not thresholded: they grow with question length and corpus
   statistics, while coverage is a fraction comparable across questions and stores.
 - **Order**: BM25's first `CANDIDATES` passages are reordered by a learned ranker
@@ -51,9 +48,6 @@ from shared.knowledge.embeddings import Embedder
 from shared.knowledge.lexical import LexicalIndex, Matches
 from shared.knowledge.models import Chunk, current_revision, load_active_chunks
 from shared.knowledge.ranker import CANDIDATES, Features, Ranker, features, shipped
-from shared.knowledge.relevance import FLOOR, MARGIN, Relevance
-from shared.knowledge.relevance import row as relevance_row
-from shared.knowledge.relevance import shipped as shipped_relevance
 from shared.mongo import Database
 from shared.recent import Recent
 from shared.text.normalise import terms
@@ -66,7 +60,6 @@ POOL = 50  # candidates each ranking contributes to the fusion
 KIND_POOL = 2  # times k: the relevant passages read for the kind of fact asked (answer_kinds)
 MIN_SCORE = 0.4  # coverage: 40 % of the question's idf mass
 RANKER = shipped()  # the order of the relevant passages (ranker.py)
-RELEVANCE = shipped_relevance()  # which passage is relevant at all (relevance.py)
 # Cosine of text-embedding-3-small between a question and a passage that answers it is
 # typically 0.4-0.7, between unrelated texts below 0.25.
 MIN_SIMILARITY = 0.4
@@ -139,32 +132,22 @@ class KnowledgeIndex:
         min_score: float = MIN_SCORE,
         min_similarity: float = MIN_SIMILARITY,
         ranker: Ranker | None = RANKER,
-        relevance: Relevance | None = RELEVANCE,
     ) -> list[Passage]:
         """The passages covering `min_score` of the question (or at `min_similarity` with
-        vectors), or if none does, the first of those covering `FLOOR` when the `relevance`
-        decision finds it answers; best first: BM25's first `CANDIDATES` in the `ranker`'s
-        order (BM25's alone without one), fused by rank with the vectors' order."""
+        vectors), best first: BM25's first `CANDIDATES` in the `ranker`'s order (BM25's alone
+        without one), fused by rank with the vectors' order."""
         fused: dict[int, float] = {}
         matches = self.lexical.search(query, POOL)
         positions = matches.positions.tolist()
         evidence = dict(zip(positions, matches.coverage.tolist(), strict=True))
         relevant = {position for position in positions if evidence[position] >= min_score}
-        floor = min_score if relevance is None else min(FLOOR, min_score)
-        # Each candidate's preference is its own row's: the weighed ones are ordered alone (the
-        # others are dropped below), and only their features are computed.
-        ranks = [
-            r for r in range(min(CANDIDATES, len(positions))) if evidence[positions[r]] >= floor
-        ]
-        if len(ranks) > 1 or (relevance is not None and ranks):
-            rows, preference, order = self._ordered(query, matches, ranks, ranker)
-            first = positions[ranks[order[0]]]
-            if relevance is not None and not relevant:
-                weighed = self._decision_row(query, matches, ranks, rows, preference, order)
-                if relevance.answers(weighed):
-                    relevant.add(first)
-            ordered = [positions[ranks[i]] for i in order if positions[ranks[i]] in relevant]
-            positions = ordered + [position for position in positions if position not in ordered]
+        if ranker is not None and len(relevant) > 1:  # one relevant passage needs no order
+            # Each candidate's preference is its own row's: the relevant ones are ordered
+            # alone (the others are dropped below), and only their features are computed.
+            ranks = [r for r in range(min(CANDIDATES, len(positions))) if positions[r] in relevant]
+            preference = ranker.preference(self.candidates(query, matches, ranks))
+            first = [positions[ranks[i]] for i in np.argsort(-preference, kind="stable").tolist()]
+            positions = first + [position for position in positions if position not in first]
         for rank, position in enumerate(positions):
             fused[position] = 1.0 / (RRF_K + rank + 1)
         for rank, (position, cosine) in enumerate(self._nearest(query_vector)):
@@ -201,46 +184,6 @@ class KnowledgeIndex:
             np.asarray(stating, dtype=np.float64),
             np.asarray(sentence),
         )
-
-    def weighed(self, query: str, ranker: Ranker | None) -> tuple[int, Features] | None:
-        """The passage the relevance decision weighs for `query` (the first of those covering
-        `FLOOR`, in the `ranker`'s order) and its features, when no passage covers `MIN_SCORE`;
-        None otherwise (for training: `bench.train_relevance`)."""
-        matches = self.lexical.search(query, POOL)
-        coverage = matches.coverage.tolist()
-        ranks = [r for r in range(min(CANDIDATES, len(coverage))) if coverage[r] >= FLOOR]
-        if not ranks:
-            return None
-        if max(coverage) >= MIN_SCORE:
-            return None
-        rows, preference, order = self._ordered(query, matches, ranks, ranker)
-        weighed = self._decision_row(query, matches, ranks, rows, preference, order)
-        return int(matches.positions[ranks[order[0]]]), weighed
-
-    def _ordered(
-        self, query: str, matches: Matches, ranks: Sequence[int], ranker: Ranker | None
-    ) -> tuple[Features, Features, list[int]]:
-        """The ranker's features and preference of the candidates at BM25 `ranks`, and their
-        order (indices into `ranks`, the preferred first; BM25's without a ranker)."""
-        rows = self.candidates(query, matches, ranks)
-        preference = (
-            ranker.preference(rows) if ranker is not None else -np.asarray(ranks, dtype=float)
-        )
-        return rows, preference, np.argsort(-preference, kind="stable").tolist()
-
-    def _decision_row(
-        self,
-        query: str,
-        matches: Matches,
-        ranks: Sequence[int],
-        rows: Features,
-        preference: Features,
-        order: Sequence[int],
-    ) -> Features:
-        """The relevance decision's features of the first candidate in `order`."""
-        top = order[0]
-        margin = float(preference[top] - preference[order[1]]) if len(order) > 1 else MARGIN
-        return relevance_row(rows[top], matches, ranks[top], bool(asked_kinds(query)), margin)
 
     def _best_sentence(self, matches: Matches, rank: int) -> float:
         """The coverage of the passage's best sentence read under its heading: the answer is
