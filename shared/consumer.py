@@ -51,6 +51,12 @@ from shared.outages import dependency_down
 
 log = structlog.get_logger(__name__)
 
+# How often the poll loop looks at its room and its stop flag, and the commit loop at finished
+# offsets, while records come; once quiet (no record for a while, shared/fetch_wait.py) both
+# tick once a second. A record wakes a waiting poll at once, so no tick delays one.
+BUSY_TICK_SECONDS = 0.2
+QUIET_TICK_SECONDS = 1.0
+
 Handler = Callable[[Any], Awaitable[None]]
 BatchHandler = Callable[[Sequence[Event]], Awaitable[None]]
 
@@ -136,6 +142,7 @@ class _ConsumerBase:
         self._fetch_wait = FetchWait(self._consumer, paced_fetches)
         self._progress: dict[TopicPartition, PartitionProgress] = {}
         self._committed: dict[TopicPartition, int] = {}
+        self._lag_shown: dict[TopicPartition, int] = {}  # the gauge's value, set only on a change
         self._in_flight = 0  # records taken and not finished, at most max_in_flight
         self._outages = OutageGate(group_id, retry.delay)
         self._holding = False  # partitions paused because no record may be taken now
@@ -199,7 +206,7 @@ class _ConsumerBase:
         batch costs its handler a fixed number of round trips). No record waits longer than
         the batch wait, and the loop keeps polling meanwhile."""
         batches: dict[TopicPartition, list[Record]] = await self._consumer.getmany(
-            timeout_ms=200, max_records=max(room, 1)
+            timeout_ms=int(self._tick(BUSY_TICK_SECONDS) * 1000), max_records=max(room, 1)
         )
         taken = sum(map(len, batches.values()))
         if not taken or self._batch_wait <= 0:
@@ -220,6 +227,9 @@ class _ConsumerBase:
                 batches.setdefault(tp, []).extend(records)
             taken = sum(map(len, batches.values()))
         return batches
+
+    def _tick(self, busy_seconds: float) -> float:
+        return QUIET_TICK_SECONDS if self._fetch_wait.quiet else busy_seconds
 
     def _room(self) -> int:
         """How many records may be taken now: none while a dependency is down."""
@@ -390,7 +400,7 @@ class _ConsumerBase:
 
     async def _commit_forever(self) -> None:
         while True:
-            await asyncio.sleep(self._commit_interval)
+            await asyncio.sleep(self._tick(self._commit_interval))
             await self._commit()
             self._gauge_lag()
 
@@ -411,12 +421,15 @@ class _ConsumerBase:
             log.warning("commit failed", group=self.group_id, error=repr(error))
 
     def _gauge_lag(self) -> None:
+        """At every commit tick over every partition: at rest nothing changes, and looking up a
+        labelled gauge costs more than the rest of the pass, so only a changed lag is set."""
         for tp, committed in self._committed.items():
             progress = self._progress.get(tp)
             fetched_end = progress.fetched_end if progress else 0
-            metrics.CONSUMER_LAG.labels(self.group_id, tp.topic, str(tp.partition)).set(
-                lag(committed, self._consumer.highwater(tp), fetched_end)
-            )
+            behind = lag(committed, self._consumer.highwater(tp), fetched_end)
+            if self._lag_shown.get(tp) != behind:
+                metrics.CONSUMER_LAG.labels(self.group_id, tp.topic, str(tp.partition)).set(behind)
+                self._lag_shown[tp] = behind
 
     async def _partitions_revoked(self, revoked: set[TopicPartition]) -> None:
         for tp in revoked:
@@ -427,6 +440,7 @@ class _ConsumerBase:
         for tp in revoked:
             self._progress.pop(tp, None)
             self._committed.pop(tp, None)
+            self._lag_shown.pop(tp, None)
             self._tasks.pop(tp, None)
             with contextlib.suppress(KeyError):  # the new owner reports this partition's lag
                 metrics.CONSUMER_LAG.remove(self.group_id, tp.topic, str(tp.partition))
