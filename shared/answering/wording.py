@@ -7,6 +7,7 @@ from functools import lru_cache
 from shared.events import HandOverReason
 from shared.stores.bot_settings import Language, Tone
 from shared.text.lexicon import WORDS
+from shared.text.stemming import english_singular
 from shared.text.synonyms import one_language_words
 from shared.text.vocabulary import GLOSSARY
 
@@ -159,13 +160,8 @@ def _in_shop_english(written: list[str], standard: list[str]) -> Language | None
     indonesian, english = _shop_words()
     if any(word in indonesian or _INDONESIAN_SUFFIX.match(word) for word in (*written, *standard)):
         return None
-    lead = sum(_singular(word) in english for word in written)
+    lead = sum(english_singular(word) in english for word in written)  # "weekends"
     return Language.EN if lead >= CONTENT_MARGIN else None
-
-
-def _singular(word: str) -> str:
-    """A plural as the table writes it, in the singular ("weekends" as "weekend")."""
-    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
 
 
 def load() -> None:
