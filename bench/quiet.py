@@ -17,7 +17,8 @@ from tests.standins.twilio_api import TwilioStandIn
 BUSY_METRICS = ("balas_events_in_flight", "balas_consumer_lag")
 CHECK_SECONDS = 0.25
 # At rest for this long: a consumer learns of new records at its next fetch (every 0.5 s at
-# most when idle, shared/fetch_wait.py) and reports its lag at its next commit (0.2 s).
+# most when idle, shared/fetch_wait.py) and reports its lag at its next commit (0.2 s while
+# records come, 1 s once quiet: shared/consumer.py; a lag shown late is too high, never too low).
 QUIET_SECONDS = 1.0
 
 
