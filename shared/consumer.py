@@ -229,7 +229,8 @@ class _ConsumerBase:
         return batches
 
     def _tick(self, busy_seconds: float) -> float:
-        return QUIET_TICK_SECONDS if self._fetch_wait.quiet else busy_seconds
+        """The wait of a loop's turn: once quiet never shorter than a second, nor than busy."""
+        return max(busy_seconds, QUIET_TICK_SECONDS) if self._fetch_wait.quiet else busy_seconds
 
     def _room(self) -> int:
         """How many records may be taken now: none while a dependency is down."""
